@@ -1,0 +1,19 @@
+"""LangChain Runnables of guarded-rag: prompts, schemas, parse ladder, generation ladder, the QA chain.
+
+Gets built objects injected (chat models, a retrieve function, guardrails); never reads env or Settings.
+"""
+
+from chains.circuit import Budget, CircuitBreaker
+from chains.errors import BudgetExceeded, CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer
+from chains.generation import GenerationLadder, Generated, LadderPolicy, ModelRung
+from chains.parsing import Parsed, parse_answer
+from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
+from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_json_schema
+from chains.trace import TraceCollector, TraceEvent
+
+__all__ = [
+    "Budget", "BudgetExceeded", "CircuitBreaker", "CircuitOpen", "Citation", "Clarification", "GenerationLadder",
+    "Generated", "LadderPolicy", "ModelAnswer", "ModelRung", "OutputParseError", "OutputRejected", "Parsed",
+    "QAConfig", "QAPipeline", "QARequest", "QAResult", "ReasksExhausted", "Retriever", "Status", "TraceCollector",
+    "TraceEvent", "UngroundedAnswer", "answer_json_schema", "parse_answer", "run_qa",
+]

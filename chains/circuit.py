@@ -1,0 +1,71 @@
+"""Circuit breaker and latency budget: the two clocks that keep a slow or failing model from blocking.
+
+Both are per-owner objects (the service keeps one breaker per model across requests; the chain makes one
+budget per question), never module globals. The clock is injectable so tests need no sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chains.errors import BudgetExceeded, CircuitOpen
+
+Clock = Callable[[], float]
+
+
+@dataclass
+class CircuitBreaker:
+    """Opens after `failures` consecutive transport failures; while open, calls are skipped for `cooldown_s`;
+    then one trial call is let through (half-open) and its outcome closes or re-opens the circuit."""
+
+    name: str
+    failures: int = 3
+    cooldown_s: float = 30.0
+    clock: Clock = time.monotonic
+    _consecutive: int = field(default=0, init=False)
+    _open_until: float = field(default=0.0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def check(self) -> None:
+        with self._lock:
+            left = self._open_until - self.clock()
+            if left > 0:
+                raise CircuitOpen(self.name, left)
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._consecutive = 0
+            self._open_until = 0.0
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._consecutive += 1
+            if self._consecutive >= self.failures:
+                self._open_until = self.clock() + self.cooldown_s
+
+    @property
+    def is_open(self) -> bool:
+        return self._open_until - self.clock() > 0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Seconds one question may spend on model calls; checked before every call, retries included."""
+
+    seconds: float
+    clock: Clock = time.monotonic
+    started: float = field(default=-1.0)
+
+    @classmethod
+    def start(cls, seconds: float, clock: Clock = time.monotonic) -> Budget:
+        return cls(seconds=seconds, clock=clock, started=clock())
+
+    def remaining(self) -> float:
+        return self.seconds - (self.clock() - self.started)
+
+    def check(self) -> None:
+        if self.remaining() <= 0:
+            raise BudgetExceeded(self.seconds)

@@ -1,0 +1,68 @@
+"""Error classes of the chains layer: small, and each carries the context needed to trace or re-ask.
+
+They keep three kinds of failure apart (pydantic-ai style): a *retry signal* (bad output -> re-ask),
+a *transport failure* (-> retry, then the next rung) and everything else (a bug -> propagates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from guardrails import Verdict
+
+
+class OutputRejected(Exception):
+    """The model's reply was unusable; re-asking with this message as feedback may fix it."""
+
+    def __init__(self, message: str, *, raw: str, attempt: int = 1, grounding_strikes: int = 0) -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.attempt = attempt
+        # How many times in a row the output guardrails rejected this model's answers (bounds re-asks).
+        self.grounding_strikes = grounding_strikes
+
+    @property
+    def feedback(self) -> str:
+        return str(self)
+
+
+class OutputParseError(OutputRejected):
+    """No rung of the parse ladder produced a valid answer object."""
+
+    def __init__(self, message: str, *, raw: str, rung_errors: Sequence[str], attempt: int = 1, grounding_strikes: int = 0) -> None:
+        super().__init__(message, raw=raw, attempt=attempt, grounding_strikes=grounding_strikes)
+        self.rung_errors = tuple(rung_errors)
+
+
+class UngroundedAnswer(OutputRejected):
+    """Parsed, but an output guardrail (citations, grounding) fired."""
+
+    def __init__(self, message: str, *, raw: str, verdicts: Sequence[Verdict], attempt: int = 1, grounding_strikes: int = 1) -> None:
+        super().__init__(message, raw=raw, attempt=attempt, grounding_strikes=grounding_strikes)
+        self.verdicts = tuple(verdicts)
+
+
+class ReasksExhausted(Exception):
+    """Every re-ask on one model was rejected; the model ladder moves to its next rung."""
+
+    def __init__(self, rung: str, last: OutputRejected) -> None:
+        super().__init__(f"{rung}: {last.__class__.__name__} after {last.attempt} attempt(s): {last}")
+        self.rung = rung
+        self.last = last
+
+
+class CircuitOpen(Exception):
+    """The breaker for this model is open: skip it without a call (cool-down after repeated failures)."""
+
+    def __init__(self, rung: str, seconds_left: float) -> None:
+        super().__init__(f"{rung} skipped: circuit open for another {seconds_left:.0f} s after repeated failures")
+        self.rung = rung
+        self.seconds_left = seconds_left
+
+
+class BudgetExceeded(Exception):
+    """The per-question latency budget is spent: stop calling models, answer from the documents."""
+
+    def __init__(self, budget_s: float) -> None:
+        super().__init__(f"latency budget of {budget_s:.0f} s spent")
+        self.budget_s = budget_s

@@ -1,0 +1,67 @@
+"""Extractive fallback, the last rung before "cannot answer": the best-matching sentences of the top
+chunks, quoted verbatim with citations. No model involved, so it cannot invent anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from guardrails import Chunk
+from guardrails.text import content_tokens, stem
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
+_MARKDOWN_NOISE = re.compile(r"^\s*(#+|[-*>]|\d+\.)\s*")
+
+
+@dataclass(frozen=True)
+class Extract:
+    sentences: tuple[tuple[str, Chunk], ...]
+    overlap: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(s for s, _ in self.sentences)
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        seen: dict[str, Chunk] = {}
+        for _, chunk in self.sentences:
+            seen.setdefault(chunk.chunk_id, chunk)
+        return tuple(seen.values())
+
+
+def _terms(text: str) -> set[str]:
+    return {stem(t) for t in content_tokens(text)}
+
+
+def _sentences(chunk: Chunk) -> list[str]:
+    out = []
+    for part in _SENTENCE_END.split(chunk.text):
+        cleaned = _MARKDOWN_NOISE.sub("", part or "").strip()
+        if 8 <= len(cleaned) <= 400:
+            out.append(cleaned)
+    return out
+
+
+def extract_answer(question: str, chunks: Sequence[Chunk], *, max_sentences: int = 2, min_overlap: float = 0.15) -> Extract | None:
+    """Pick the sentences sharing the most content terms with the question (ties: higher-ranked chunk).
+    None when nothing overlaps enough to be worth showing."""
+    wanted = _terms(question)
+    if not wanted:
+        return None
+    scored: list[tuple[float, int, str, Chunk]] = []
+    for rank, chunk in enumerate(chunks):
+        for sentence in _sentences(chunk):
+            overlap = len(wanted & _terms(sentence)) / len(wanted)
+            if overlap > 0:
+                scored.append((overlap * (0.5 + 0.5 * chunk.score), -rank, sentence, chunk))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
+    best = scored[0][0]
+    if best < min_overlap:
+        return None
+    picked = scored[:max_sentences]
+    return Extract(sentences=tuple((s, c) for _, _, s, c in picked), overlap=best)

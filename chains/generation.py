@@ -1,0 +1,236 @@
+"""The generation ladder, composed from LangChain wrappers rather than flags:
+
+    per model:  (budget check | llm.bind(format=schema)).with_retry(transport errors)   # transport ladder
+                | parse ladder | output guardrails                                    # one attempt
+                .with_fallbacks([re-ask] * n, exception_key="reject")                 # re-ask with feedback
+    models:     rung[0].with_fallbacks(rung[1:], exceptions_to_handle=<narrow tuple>)
+
+Exception tuples are narrow on purpose: a guardrail bug or an exhausted test fake must propagate, not be
+swallowed by a fallback (with_fallbacks defaults to Exception).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from chains.circuit import Budget, CircuitBreaker
+from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer
+from chains.parsing import Parsed, parse_answer
+from chains.prompts import reask_messages
+from chains.schemas import ModelAnswer, answer_json_schema
+from chains.trace import TraceEvent, emit, verdict_event
+from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
+
+
+@dataclass(frozen=True)
+class ModelRung:
+    """One model the ladder may ask. `warmup` (optional) loads a cold model with its own long timeout and
+    returns a note for the trace, or None when already warm; it may raise a transport error."""
+
+    name: str
+    model: str
+    backend: str
+    llm: BaseChatModel
+    breaker: CircuitBreaker | None = None
+    warmup: Callable[[], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class LadderPolicy:
+    retries: int = 2
+    reasks: int = 2
+    grounding_reasks: int = 1
+    transport_errors: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+    # tenacity.wait_exponential_jitter arguments ("multiplier" replaces the deprecated "initial")
+    backoff: dict[str, float] = field(default_factory=lambda: {"multiplier": 0.5, "max": 4.0, "jitter": 0.5})
+
+
+@dataclass(frozen=True)
+class Generated:
+    answer: ModelAnswer
+    rung: ModelRung
+    parsed: Parsed
+    attempt: int
+    raw: str
+    verdicts: tuple[Verdict, ...]
+
+
+@dataclass(frozen=True)
+class GenerationLadder:
+    rungs: tuple[ModelRung, ...]
+    output_guardrails: tuple[Guardrail, ...]
+    policy: LadderPolicy = LadderPolicy()
+
+    def runnable(self) -> Runnable[dict[str, Any], Generated]:
+        """Input: {"messages", "chunks", "budget"}; output: Generated. Raises when every rung failed."""
+        if not self.rungs:
+            raise ValueError("the generation ladder needs at least one model rung")
+        ladder = [self._rung_runnable(r, i) for i, r in enumerate(self.rungs)]
+        handled = (OutputRejected, ReasksExhausted, CircuitOpen, *self.policy.transport_errors)
+        if len(ladder) == 1:
+            return ladder[0]
+        return ladder[0].with_fallbacks(ladder[1:], exceptions_to_handle=handled, exception_key="rung_error")
+
+    # -- one model ------------------------------------------------------------------------------------
+    def _rung_runnable(self, rung: ModelRung, index: int) -> Runnable[dict[str, Any], Generated]:
+        def enter(inp: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+            previous = inp.get("rung_error")
+            if index > 0:
+                emit(
+                    TraceEvent(
+                        step="fallback",
+                        name=f"rung:{rung.name}",
+                        outcome="fallback",
+                        reason=f"previous rung failed: {type(previous).__name__}: {str(previous)[:200]}"
+                        if previous
+                        else "previous rung failed",
+                        model=rung.model,
+                        details={"backend": rung.backend},
+                    ),
+                    config,
+                )
+            self._prepare(rung, config)
+            return {k: v for k, v in inp.items() if k != "rung_error"}
+
+        attempt = RunnableLambda(lambda inp, config: self._attempt(rung, inp, config), name=f"attempt:{rung.name}")
+        with_reasks = attempt.with_fallbacks(
+            [attempt] * self.policy.reasks, exceptions_to_handle=(OutputRejected,), exception_key="reject"
+        )
+        return RunnableLambda(enter, name=f"enter:{rung.name}") | with_reasks
+
+    def _prepare(self, rung: ModelRung, config: RunnableConfig) -> None:
+        if rung.breaker is not None:
+            try:
+                rung.breaker.check()
+            except CircuitOpen as exc:
+                emit(TraceEvent(step="generation", name="circuit_breaker", outcome="skipped", reason=str(exc), model=rung.model), config)
+                raise
+        if rung.warmup is None:
+            return
+        started = time.perf_counter()
+        try:
+            note = rung.warmup()
+        except self.policy.transport_errors as exc:
+            if rung.breaker is not None:
+                rung.breaker.record_failure()
+            emit(
+                TraceEvent(
+                    step="generation",
+                    name="model_load",
+                    outcome="error",
+                    reason=f"{type(exc).__name__}: {str(exc)[:200]}",
+                    model=rung.model,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                ),
+                config,
+            )
+            raise
+        if note:
+            emit(
+                TraceEvent(
+                    step="generation",
+                    name="model_load",
+                    outcome="loading",
+                    reason=note,
+                    model=rung.model,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                ),
+                config,
+            )
+
+    def _call_model(self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig) -> str:
+        def check_budget(msgs: Any) -> Any:
+            budget.check()
+            return msgs
+
+        failures = [0]
+
+        def should_retry(exc: BaseException) -> bool:
+            # tenacity asks this after every failure, the last one too: only announce a retry that happens.
+            retry = isinstance(exc, self.policy.transport_errors)
+            failures[0] += 1
+            if retry and failures[0] <= self.policy.retries:
+                emit(TraceEvent(step="generation", name="transport_retry", outcome="retry", reason=f"{type(exc).__name__}: {str(exc)[:200]}", model=rung.model), config)
+            return retry
+
+        call = (RunnableLambda(check_budget, name="budget") | rung.llm.bind(format=schema)).with_retry(
+            retry_if_exception_type=should_retry,
+            stop_after_attempt=self.policy.retries + 1,
+            wait_exponential_jitter=True,
+            exponential_jitter_params=self.policy.backoff,  # type: ignore[arg-type]
+        )
+        try:
+            message = call.invoke(list(messages), config)
+        except self.policy.transport_errors:
+            if rung.breaker is not None:
+                rung.breaker.record_failure()
+            raise
+        if rung.breaker is not None:
+            rung.breaker.record_success()
+        content = message.content
+        return content if isinstance(content, str) else str(content)
+
+    def _attempt(self, rung: ModelRung, inp: dict[str, Any], config: RunnableConfig) -> Generated:
+        chunks: tuple[Chunk, ...] = tuple(inp["chunks"])
+        labels = [c.label for c in chunks]
+        reject: OutputRejected | None = inp.get("reject")
+        number = reject.attempt + 1 if reject else 1
+        strikes = reject.grounding_strikes if reject else 0
+        messages = inp["messages"]
+        if reject is not None:
+            emit(
+                TraceEvent(step="generation", name="reask", outcome="reask", reason=reject.feedback[:300], attempt=number, model=rung.model, raw_output=reject.raw),
+                config,
+            )
+            messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
+        raw = self._call_model(rung, messages, answer_json_schema(labels), inp["budget"], config)
+        parsed = self._parse(raw, number, strikes, rung, config)
+        verdicts = tuple(
+            run_guardrail(g, GuardContext(question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)))
+            for g in self.output_guardrails
+        )
+        for v in verdicts:
+            emit(verdict_event(v).model_copy(update={"attempt": number, "model": rung.model}), config)
+        blocking = [v for v in verdicts if v.fired]
+        if blocking:
+            error = UngroundedAnswer(
+                "; ".join(f"{v.name}: {v.reason}" for v in blocking), raw=raw, verdicts=blocking, attempt=number, grounding_strikes=strikes + 1
+            )
+            if error.grounding_strikes > self.policy.grounding_reasks:
+                raise ReasksExhausted(rung.name, error)
+            raise error
+        return Generated(answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=raw, verdicts=verdicts)
+
+    def _parse(self, raw: str, number: int, strikes: int, rung: ModelRung, config: RunnableConfig) -> Parsed:
+        try:
+            parsed = parse_answer(raw, attempt=number)
+        except OutputParseError as exc:
+            exc.grounding_strikes = strikes  # a parse failure does not reset the grounding re-ask count
+            emit(
+                TraceEvent(step="parse", name="parse_ladder", outcome="fired", reason=str(exc)[:300], evidence=exc.rung_errors, attempt=number, model=rung.model, raw_output=raw),
+                config,
+            )
+            raise
+        emit(
+            TraceEvent(
+                step="parse",
+                name="parse_ladder",
+                outcome="passed",
+                reason=f"parsed by the {parsed.rung} rung" + ("" if parsed.rung == "strict" else " (repaired)"),
+                evidence=tuple(f"{a.rung}: {a.error}" for a in parsed.attempts if not a.ok),
+                attempt=number,
+                model=rung.model,
+                raw_output=raw,
+                parsed_output=parsed.answer.model_dump(),
+                details={"rung": parsed.rung, "repaired_text": parsed.attempts[-1].text if parsed.repaired else None},
+            ),
+            config,
+        )
+        return parsed

@@ -1,0 +1,124 @@
+"""The parse ladder, cheapest rung first: strict JSON -> lenient (fences, first object, raw newlines)
+-> repair (json-repair) -> give up with every rung's error, so the re-ask can feed them back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import json_repair
+from pydantic import ValidationError
+
+from chains.errors import OutputParseError
+from chains.schemas import ModelAnswer
+
+ParseRung = Literal["strict", "lenient", "repair"]
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RungAttempt:
+    rung: ParseRung
+    ok: bool
+    error: str = ""
+    text: str = ""  # the text this rung tried to parse (after its own clean-up)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    answer: ModelAnswer
+    rung: ParseRung
+    attempts: tuple[RungAttempt, ...] = field(default_factory=tuple)
+
+    @property
+    def repaired(self) -> bool:
+        return self.rung != "strict"
+
+
+def _first_json_object(text: str) -> str | None:
+    """The first balanced {...} in text, respecting strings; None when there is none."""
+    start = text.find("{")
+    while start != -1:
+        depth, in_str, escaped = 0, False, False
+        for i in range(start, len(text)):
+            ch = text[i]
+            if in_str:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_str = False
+            elif ch == '"':
+                in_str = True
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[start : i + 1]
+        start = text.find("{", start + 1)
+    return None
+
+
+def _validate(data: Any) -> ModelAnswer:
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    return ModelAnswer.model_validate(data)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'object'}: {e['msg']}" for e in exc.errors())
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _strict(raw: str) -> tuple[ModelAnswer, str]:
+    return ModelAnswer.model_validate_json(raw.strip()), raw.strip()
+
+
+def _lenient(raw: str) -> tuple[ModelAnswer, str]:
+    # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
+    fenced = _FENCE.search(raw)
+    candidate = fenced.group(1) if fenced else raw
+    obj = _first_json_object(candidate)
+    if obj is None:
+        raise ValueError("no JSON object found in the reply")
+    return _validate(json.loads(obj, strict=False)), obj
+
+
+def _repair(raw: str) -> tuple[ModelAnswer, str]:
+    # json-repair closes truncated strings/brackets and fixes quotes; a well-kept library beats regexes.
+    fenced = _FENCE.search(raw)
+    candidate = fenced.group(1) if fenced else raw[raw.find("{") :] if "{" in raw else raw
+    data = json_repair.loads(candidate)
+    return _validate(data), json.dumps(data, ensure_ascii=False)
+
+
+_RUNGS: tuple[tuple[ParseRung, Any], ...] = (("strict", _strict), ("lenient", _lenient), ("repair", _repair))
+
+
+def parse_answer(raw: str, *, attempt: int = 1) -> Parsed:
+    """Parse a model reply into a ModelAnswer, or raise OutputParseError listing every rung's error."""
+    attempts: list[RungAttempt] = []
+    for rung, fn in _RUNGS:
+        try:
+            answer, text = fn(raw)
+        except (ValueError, ValidationError, TypeError, RecursionError) as exc:
+            attempts.append(RungAttempt(rung=rung, ok=False, error=_describe(exc)))
+            continue
+        attempts.append(RungAttempt(rung=rung, ok=True, text=text))
+        return Parsed(answer=answer, rung=rung, attempts=tuple(attempts))
+    errors = [f"{a.rung}: {a.error}" for a in attempts]
+    raise OutputParseError(
+        "the reply is not a JSON object with a non-empty 'answer' string and a 'citations' list ("
+        + attempts[-1].error
+        + ")",
+        raw=raw,
+        rung_errors=errors,
+        attempt=attempt,
+    )

@@ -1,0 +1,199 @@
+"""The guarded QA chain: input guardrails -> retrieval -> retrieval guardrails -> context budget ->
+generation ladder -> extractive fallback -> honest "cannot answer". Every step emits a TraceEvent.
+
+Gets everything built and injected (guardrails, a retrieve function, the ladder); reads no settings.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from chains.circuit import Budget
+from chains.context import fit_context
+from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExhausted
+from chains.extractive import extract_answer
+from chains.generation import GenerationLadder, Generated
+from chains.prompts import QA_PROMPT, format_context, history_messages
+from chains.schemas import Citation, Clarification, QARequest, QAResult
+from chains.trace import TraceCollector, TraceEvent, emit, verdict_event
+from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, run_guardrail
+
+Retriever = Callable[[str, int], Sequence[Chunk]]
+
+CANNOT_ANSWER = {
+    "en": "I can't give a reliable answer to this right now: the model did not produce a usable answer "
+    "and no passage of your documents matches the question closely enough. See the trace for what was tried.",
+    "zh": "目前无法给出可靠的回答：模型没有产生可用的答案，文档中也没有与问题足够匹配的段落。请查看追踪记录了解尝试过的步骤。",
+}
+
+
+@dataclass(frozen=True)
+class QAConfig:
+    top_k: int = 4
+    num_ctx: int = 2048
+    num_predict: int = 256
+    latency_budget_s: float = 120.0
+
+
+@dataclass(frozen=True)
+class QAPipeline:
+    guardrails: Mapping[Stage, tuple[Guardrail, ...]]
+    retrieve: Retriever
+    ladder: GenerationLadder
+    config: QAConfig = QAConfig()
+
+    def runnable(self) -> Runnable[QARequest, QAResult]:
+        return RunnableLambda(self._run, name="guarded_qa")
+
+    # -- steps ----------------------------------------------------------------------------------------
+    def _check(self, stage: Stage, ctx: GuardContext, config: RunnableConfig) -> list[Verdict]:
+        verdicts = [run_guardrail(g, ctx) for g in self.guardrails.get(stage, ())]
+        for v in verdicts:
+            emit(verdict_event(v), config)
+        return verdicts
+
+    def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:
+        verdicts: list[Verdict] = []
+        ctx = GuardContext(question=request.question, history=request.history)
+        verdicts += self._check("input", ctx, config)
+        blocked = _blocking(verdicts)
+        if blocked is not None:
+            return blocked
+
+        chunks = self._retrieve(request, config)
+        verdicts += (retrieval := self._check("retrieval", ctx.model_copy(update={"chunks": tuple(chunks)}), config))
+        blocked = _blocking(verdicts, retrieved=chunks)
+        if blocked is not None:
+            return blocked
+        dropped = {cid for v in retrieval if v.fired and v.action == "drop" for cid in v.details.get("dropped", ())}
+        chunks = [c for c in chunks if c.chunk_id not in dropped]
+        if not chunks:
+            return QAResult(status="refused", verdicts=tuple(verdicts), message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.")
+        chunks = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
+
+        history = history_messages(request.history)
+        fixed = QA_PROMPT.format(context="", question=request.question, history=history)
+        fitted = fit_context(chunks, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict, fixed_text=fixed)
+        emit(
+            TraceEvent(
+                step="context",
+                name="context_budget",
+                outcome="cut" if fitted.cut else "ok",
+                reason=(f"prompt fitted to num_ctx={self.config.num_ctx}: " + "; ".join(fitted.cut)) if fitted.cut else f"{len(fitted.chunks)} chunks fit in ~{fitted.used_tokens}/{fitted.budget_tokens} tokens",
+                details={"budget_tokens": fitted.budget_tokens, "used_tokens": fitted.used_tokens, "cut": list(fitted.cut)},
+            ),
+            config,
+        )
+        kept = list(fitted.chunks)
+        messages = QA_PROMPT.format_messages(context=format_context(kept), question=request.question, history=history)
+        inp = {"messages": messages, "chunks": kept, "question": request.question, "budget": Budget.start(self.config.latency_budget_s)}
+        handled = (BudgetExceeded, OutputRejected, ReasksExhausted, CircuitOpen, *self.ladder.policy.transport_errors)
+        try:
+            generated = self.ladder.runnable().invoke(inp, config)
+        except handled as exc:
+            emit(TraceEvent(step="fallback", name="model_ladder", outcome="fallback", reason=f"every model rung failed ({type(exc).__name__}: {str(exc)[:200]}); answering from the documents"), config)
+            return self._extractive(request, kept, verdicts, config)
+        return self._answered(generated, kept, verdicts)
+
+    def _retrieve(self, request: QARequest, config: RunnableConfig) -> list[Chunk]:
+        # A follow-up ("and on Windows?") is searched together with the previous user turn.
+        previous = next((t.content for t in reversed(request.history) if t.role == "user"), "")
+        query = f"{previous}\n{request.question}".strip()
+        started = time.perf_counter()
+        chunks = list(self.retrieve(query, self.config.top_k))
+        emit(
+            TraceEvent(
+                step="retrieval",
+                name="search",
+                outcome="ok",
+                reason=f"{len(chunks)} chunks retrieved (top_k={self.config.top_k})",
+                evidence=tuple(f"{c.source} ({c.score:.2f})" for c in chunks),
+                duration_ms=(time.perf_counter() - started) * 1000,
+                details={"query": query[:500], "chunk_ids": [c.chunk_id for c in chunks]},
+            ),
+            config,
+        )
+        return chunks
+
+    def _answered(self, generated: Generated, chunks: list[Chunk], verdicts: list[Verdict]) -> QAResult:
+        by_label = {c.label: c for c in chunks}
+        cited = [by_label[label] for label in dict.fromkeys(generated.answer.citations) if label in by_label]
+        grounding = next((v.score for v in generated.verdicts if v.name == "grounding" and v.score is not None), 1.0)
+        retrieval = max((c.score for c in cited), default=0.0)
+        first_rung = generated.rung.name == self.ladder.rungs[0].name
+        return QAResult(
+            status="answered" if first_rung else "fallback",
+            answer=generated.answer.answer,
+            citations=tuple(_citation(c) for c in cited),
+            verdicts=tuple(verdicts) + generated.verdicts,
+            rung=generated.rung.name,
+            model=generated.rung.model,
+            confidence=round(min(1.0, retrieval) * min(1.0, grounding), 3),
+            retrieved=tuple(chunks),
+            message=None if first_rung else f"Answered by the fallback rung '{generated.rung.name}' ({generated.rung.model}).",
+        )
+
+    def _extractive(self, request: QARequest, chunks: list[Chunk], verdicts: list[Verdict], config: RunnableConfig) -> QAResult:
+        extract = extract_answer(request.question, chunks)
+        lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in request.question) else "en"
+        if extract is None:
+            emit(TraceEvent(step="fallback", name="cannot_answer", outcome="fallback", reason="no sentence of the retrieved passages matches the question"), config)
+            return QAResult(status="fallback", answer=None, verdicts=tuple(verdicts), rung="cannot_answer", retrieved=tuple(chunks), message=CANNOT_ANSWER[lang])
+        emit(
+            TraceEvent(step="fallback", name="extractive", outcome="fallback", reason=f"quoted {len(extract.sentences)} best-matching sentence(s) (overlap {extract.overlap:.2f})", evidence=tuple(s for s, _ in extract.sentences)),
+            config,
+        )
+        return QAResult(
+            status="fallback",
+            answer=extract.text,
+            citations=tuple(_citation(c) for c in extract.chunks),
+            verdicts=tuple(verdicts),
+            rung="extractive",
+            confidence=round(min(1.0, extract.overlap) * max(c.score for c in extract.chunks) * 0.5, 3),
+            retrieved=tuple(chunks),
+            message="The model's answer could not be used; these are the passages of your documents that best match the question, quoted verbatim.",
+        )
+
+
+def _citation(chunk: Chunk) -> Citation:
+    return Citation(source=chunk.source, chunk_id=chunk.chunk_id, label=chunk.label, text=chunk.text, score=chunk.score)
+
+
+def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QAResult | None:
+    """A fired refuse beats a fired clarify; anything else lets the request continue."""
+    refuse = next((v for v in verdicts if v.fired and v.action == "refuse"), None)
+    if refuse is not None:
+        return QAResult(status="refused", verdicts=tuple(verdicts), message=refuse.reason, retrieved=tuple(retrieved))
+    clarify = next((v for v in verdicts if v.fired and v.action == "clarify"), None)
+    if clarify is not None:
+        return QAResult(
+            status="clarify",
+            verdicts=tuple(verdicts),
+            needs_clarification=True,
+            clarification=Clarification(missing=tuple(clarify.details.get("missing", ())), questions=tuple(clarify.details.get("questions", ()))),
+            message=clarify.reason,
+        )
+    return None
+
+
+def run_qa(
+    pipeline: QAPipeline,
+    request: QARequest,
+    *,
+    observer: Callable[[TraceEvent], None] | None = None,
+    on_token: Callable[[str], None] | None = None,
+    callbacks: Sequence[object] = (),
+    collector: TraceCollector | None = None,
+) -> QAResult:
+    """Run one request with its own collector (or the caller's, when it must add events of its own, e.g.
+    injected faults) and return the result with its trace attached."""
+    collector = collector or TraceCollector(observer=observer, on_token=on_token)
+    result = pipeline.runnable().invoke(request, {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"})
+    collector.add(
+        TraceEvent(step="result", name="result", outcome="ok" if result.status == "answered" else "fired", reason=f"status={result.status}" + (f", rung={result.rung}" if result.rung else ""))
+    )
+    return result.model_copy(update={"events": tuple(collector.events), "llm_calls": collector.llm_calls})

@@ -1,0 +1,88 @@
+"""Schemas of the QA chain: what the model must emit (and its JSON schema for constrained decoding),
+and the typed result every request ends in.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guardrails import Chunk, Turn, Verdict
+from chains.trace import TraceEvent
+
+Status = Literal["answered", "clarify", "refused", "fallback", "error"]
+# Which rung of the ladder produced the answer (None when no answer was attempted).
+Rung = str
+
+MAX_ANSWER_CHARS = 600
+MAX_CITATIONS = 4
+
+
+class ModelAnswer(BaseModel):
+    """The only structure the model is asked for. confidence/needs_clarification are computed in code,
+    never taken from the model (small models emit constants for them)."""
+
+    model_config = ConfigDict(extra="ignore")  # lenient about extra keys; they are dropped, not trusted
+
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS * 2)
+    citations: list[str] = Field(default_factory=list, max_length=MAX_CITATIONS * 2)
+
+
+def answer_json_schema(labels: list[str], *, max_answer_chars: int = MAX_ANSWER_CHARS) -> dict[str, Any]:
+    """JSON schema passed as Ollama's `format`: capped string length, citation ids as an enum of the
+    labels actually retrieved, so a grammar-constrained model cannot invent a source."""
+    citation: dict[str, Any] = {"type": "string", "enum": labels} if labels else {"type": "string"}
+    return {
+        "type": "object",
+        "properties": {
+            "answer": {"type": "string", "minLength": 1, "maxLength": max_answer_chars},
+            "citations": {"type": "array", "items": citation, "minItems": 1 if labels else 0, "maxItems": MAX_CITATIONS},
+        },
+        "required": ["answer", "citations"],
+        "additionalProperties": False,
+    }
+
+
+class QARequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question: str
+    history: tuple[Turn, ...] = ()
+
+
+class Citation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    chunk_id: str
+    label: str = ""
+    text: str = Field(default="", description="The cited chunk's text, for showing the source.")
+    score: float | None = None
+
+
+class Clarification(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    missing: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+
+
+class QAResult(BaseModel):
+    """The chain's typed outcome. Never carries unparsed model output in `answer`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: Status
+    answer: str | None = None
+    citations: tuple[Citation, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    rung: Rung | None = Field(default=None, description="Ladder rung that answered: model rung name, 'extractive' or 'cannot_answer'.")
+    model: str | None = Field(default=None, description="Model that produced the answer, if any.")
+    confidence: float | None = Field(default=None, description="Computed from retrieval and grounding, 0..1.")
+    needs_clarification: bool = False
+    clarification: Clarification | None = None
+    message: str | None = Field(default=None, description="What happened, in words a user can act on.")
+    retrieved: tuple[Chunk, ...] = ()
+    events: tuple[TraceEvent, ...] = ()
+    llm_calls: int = 0

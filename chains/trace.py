@@ -1,0 +1,146 @@
+"""Trace: the typed record of every step of one request, and the per-request collector that gathers it.
+
+The collector is a LangChain callback handler passed in RunnableConfig["callbacks"] (no globals): chain
+steps dispatch custom events, and model calls are observed through the standard LLM callbacks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks.manager import dispatch_custom_event
+from langchain_core.outputs import LLMResult
+from langchain_core.runnables import RunnableConfig
+from pydantic import BaseModel, ConfigDict, Field
+
+from guardrails import Verdict
+
+Step = Literal["backend", "input", "retrieval", "context", "generation", "parse", "output", "fallback", "chaos", "result"]
+Outcome = Literal["ok", "passed", "fired", "error", "retry", "reask", "fallback", "skipped", "loading", "cut"]
+
+TRACE_EVENT = "guarded_rag.trace"
+
+
+class TraceEvent(BaseModel):
+    """One step of one request: what ran, what happened, why, with the evidence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: int = 0
+    step: Step
+    name: str
+    outcome: Outcome
+    reason: str = ""
+    evidence: tuple[str, ...] = ()
+    attempt: int = 1
+    model: str | None = None
+    raw_output: str | None = None
+    parsed_output: dict[str, Any] | None = None
+    tokens: dict[str, int] | None = None
+    duration_ms: float = 0.0
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+def verdict_event(verdict: Verdict) -> TraceEvent:
+    return TraceEvent(
+        step=verdict.stage,
+        name=verdict.name,
+        outcome="fired" if verdict.fired else "passed",
+        reason=verdict.reason,
+        evidence=verdict.evidence,
+        duration_ms=verdict.duration_ms,
+        details={
+            "action": verdict.action,
+            "score": verdict.score,
+            "threshold": verdict.threshold,
+            "fail_mode": verdict.fail_mode,
+            "errored": verdict.errored,
+            **verdict.details,
+        },
+    )
+
+
+def emit(event: TraceEvent, config: RunnableConfig | None) -> None:
+    """Send an event to whatever collector the caller attached (none attached: dropped)."""
+    dispatch_custom_event(TRACE_EVENT, event, config=config)
+
+
+class TraceCollector(BaseCallbackHandler):
+    """Gathers one request's events; `observer` sees each event (and `on_token` each token) as it happens."""
+
+    def __init__(
+        self,
+        observer: Callable[[TraceEvent], None] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> None:
+        self.events: list[TraceEvent] = []
+        self.llm_calls = 0
+        self._observer = observer
+        self._on_token = on_token
+        self._starts: dict[UUID, tuple[float, str | None]] = {}
+
+    def add(self, event: TraceEvent) -> TraceEvent:
+        event = event.model_copy(update={"seq": len(self.events) + 1})
+        self.events.append(event)
+        if self._observer is not None:
+            self._observer(event)
+        return event
+
+    # -- custom events from chain steps ------------------------------------------------------------
+    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        if name == TRACE_EVENT and isinstance(data, TraceEvent):
+            self.add(data)
+
+    # -- model calls -------------------------------------------------------------------------------
+    def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID, **kwargs: Any) -> None:
+        params = kwargs.get("invocation_params") or {}
+        metadata = kwargs.get("metadata") or {}
+        model = params.get("model") or metadata.get("ls_model_name")
+        self.llm_calls += 1
+        self._starts[run_id] = (time.perf_counter(), model)
+
+    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
+        if self._on_token is not None and isinstance(token, str) and token:
+            self._on_token(token)
+
+    def _finish(self, run_id: UUID) -> tuple[float, str | None]:
+        started, model = self._starts.pop(run_id, (time.perf_counter(), None))
+        return (time.perf_counter() - started) * 1000, model
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        duration, model = self._finish(run_id)
+        gen = response.generations[0][0] if response.generations and response.generations[0] else None
+        text = gen.text if gen is not None else ""
+        info = (gen.generation_info or {}) if gen is not None else {}
+        tokens = {k: int(info[k]) for k in ("prompt_eval_count", "eval_count") if isinstance(info.get(k), int)}
+        self.add(
+            TraceEvent(
+                step="generation",
+                name="model_call",
+                outcome="ok",
+                reason=f"done_reason={info.get('done_reason', '?')}",
+                model=model,
+                raw_output=text,
+                tokens=tokens or None,
+                duration_ms=duration,
+            )
+        )
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        duration, model = self._finish(run_id)
+        self.add(
+            TraceEvent(
+                step="generation",
+                name="model_call",
+                outcome="error",
+                reason=f"{type(error).__name__}: {str(error)[:300]}",
+                model=model,
+                duration_ms=duration,
+            )
+        )
