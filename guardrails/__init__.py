@@ -1,0 +1,33 @@
+"""guarded-rag guardrails: pure policy checks (pydantic + stdlib), one module per guardrail.
+
+Lowest layer of the stack; app/ and chains/ import from here, never the other way round. Note: this
+package shadows the unrelated `guardrails-ai` distribution if both are installed.
+"""
+
+from __future__ import annotations
+
+from guardrails.base import Chunk, GuardContext, Guardrail, Stage, Turn, Verdict, run_guardrail
+from guardrails.policy import (
+    REGISTRY,
+    GuardrailPolicy,
+    PolicyError,
+    build_guardrails,
+    load_policy,
+    load_policy_dict,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Chunk",
+    "GuardContext",
+    "Guardrail",
+    "GuardrailPolicy",
+    "PolicyError",
+    "Stage",
+    "Turn",
+    "Verdict",
+    "build_guardrails",
+    "load_policy",
+    "load_policy_dict",
+    "run_guardrail",
+]

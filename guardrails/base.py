@@ -1,0 +1,105 @@
+"""Guardrail contract: the one Protocol every guardrail implements, and the typed data it sees and returns.
+
+Lowest layer of the stack (pure policy): pydantic + stdlib only, no LangChain, no I/O.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Stage = Literal["input", "retrieval", "output"]
+FailMode = Literal["open", "closed"]
+# What the pipeline should do when a guardrail fires. "pass" means nothing to do.
+Action = Literal["pass", "clarify", "refuse", "drop", "reask", "warn"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Turn(_Frozen):
+    """One earlier turn of the conversation; history is part of the input."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Chunk(_Frozen):
+    """A retrieved piece of a document, as the guardrails see it."""
+
+    chunk_id: str = Field(description="Stable id: source + content hash.")
+    source: str = Field(description="Document path relative to the corpus root.")
+    text: str
+    score: float = Field(description="Similarity to the question, 0 (unrelated) .. 1 (identical).")
+    label: str = Field(default="", description="Short citation label shown to the model, e.g. S1.")
+
+
+class GuardContext(_Frozen):
+    """Everything a guardrail may look at. Fields not yet known at a stage are empty."""
+
+    question: str
+    history: tuple[Turn, ...] = ()
+    chunks: tuple[Chunk, ...] = ()
+    answer: str | None = None
+    citations: tuple[str, ...] = Field(default=(), description="Citation labels the model gave.")
+
+
+class Verdict(_Frozen):
+    """The typed result of one guardrail check. Never partial output: fired + action, or passed."""
+
+    name: str
+    stage: Stage
+    fired: bool
+    action: Action = "pass"
+    reason: str = Field(description="Plain words: why it fired, or what was checked.")
+    evidence: tuple[str, ...] = ()
+    score: float | None = None
+    threshold: float | None = None
+    fail_mode: FailMode = "closed"
+    errored: bool = Field(default=False, description="The check itself raised; fail_mode decided the outcome.")
+    duration_ms: float = 0.0
+    details: dict[str, Any] = Field(default_factory=dict, description="Guardrail-specific structured data.")
+
+
+@runtime_checkable
+class Guardrail(Protocol):
+    """One check. Implementations are small frozen dataclasses, one per module."""
+
+    name: str
+    stage: Stage
+    fail_mode: FailMode
+
+    def check(self, ctx: GuardContext) -> Verdict: ...
+
+
+def run_guardrail(guardrail: Guardrail, ctx: GuardContext) -> Verdict:
+    """Run one check, timing it; an exception becomes a visible verdict according to fail_mode.
+
+    Failing closed blocks (refuse); failing open lets the request through but records that it did,
+    so a broken check is never silent.
+    """
+    started = time.perf_counter()
+    try:
+        verdict = guardrail.check(ctx)
+    except Exception as exc:  # noqa: BLE001 - any bug in a check is turned into a recorded verdict
+        elapsed = (time.perf_counter() - started) * 1000
+        closed = guardrail.fail_mode == "closed"
+        return Verdict(
+            name=guardrail.name,
+            stage=guardrail.stage,
+            fired=closed,
+            action="refuse" if closed else "pass",
+            reason=(
+                f"check failed ({type(exc).__name__}); failing "
+                + ("closed: request blocked" if closed else "open: request allowed")
+            ),
+            evidence=(str(exc)[:200],),
+            fail_mode=guardrail.fail_mode,
+            errored=True,
+            duration_ms=elapsed,
+        )
+    elapsed = (time.perf_counter() - started) * 1000
+    return verdict.model_copy(update={"duration_ms": elapsed, "fail_mode": guardrail.fail_mode})

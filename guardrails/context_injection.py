@@ -1,0 +1,57 @@
+"""Retrieval guardrail: drops retrieved chunks whose text addresses the model (indirect prompt injection).
+
+Pure policy layer; runs after retrieval, reusing the injection families of patterns.py plus phrases that only
+make sense when a document talks to an AI. The pipeline removes the chunks listed in details["dropped"].
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+from guardrails.base import FailMode, GuardContext, Stage, Verdict
+from guardrails.patterns import CONTEXT_FAMILIES, scan
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class ContextInjectionGuardrail:
+    name: ClassVar[str] = "context_injection"
+    stage: ClassVar[Stage] = "retrieval"
+
+    max_evidence: int = Field(default=10, ge=1, description="Most matched snippets to record as evidence.")
+    # Fails closed: a safety check. If the scan breaks, unvetted chunks must not reach the prompt, so the
+    # request is refused rather than answered from possibly poisoned context.
+    fail_mode: FailMode = "closed"
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        dropped: list[str] = []
+        evidence: list[str] = []
+        families: dict[str, list[str]] = {}
+        for chunk in ctx.chunks:
+            found = scan(chunk.text, CONTEXT_FAMILIES)
+            if not found:
+                continue
+            dropped.append(chunk.chunk_id)
+            families[chunk.chunk_id] = sorted(found)
+            evidence.extend(f"{chunk.source}: {hit}" for hits in found.values() for hit in hits)
+        if dropped:
+            return Verdict(
+                name=self.name,
+                stage=self.stage,
+                fired=True,
+                action="drop",
+                reason=f"{len(dropped)} retrieved passage(s) contain text addressed to the AI; they are left out",
+                evidence=tuple(evidence[: self.max_evidence]),
+                score=float(len(dropped)),
+                details={"dropped": dropped, "families": families},
+            )
+        return Verdict(
+            name=self.name,
+            stage=self.stage,
+            fired=False,
+            reason=f"scanned {len(ctx.chunks)} retrieved passage(s); none address the AI",
+            score=0.0,
+            details={"dropped": []},
+        )

@@ -1,0 +1,179 @@
+"""Policy: the default TOML builds all seven guardrails; bad policies fail loudly, naming the culprit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+import guardrails
+from guardrails import (
+    REGISTRY,
+    GuardContext,
+    Guardrail,
+    PolicyError,
+    Verdict,
+    build_guardrails,
+    load_policy,
+    load_policy_dict,
+    run_guardrail,
+)
+from guardrails.base import FailMode, Stage
+from guardrails.policy import DEFAULT_POLICY_PATH
+
+ALL = {
+    "input_size",
+    "prompt_injection",
+    "completeness",
+    "relevance",
+    "context_injection",
+    "citations",
+    "grounding",
+}
+
+
+def test_default_policy_builds_all_seven() -> None:
+    built = build_guardrails(load_policy())
+    names = {g.name for stage in built.values() for g in stage}
+    assert names == ALL == set(REGISTRY)
+    assert [g.name for g in built["input"]] == ["input_size", "prompt_injection", "completeness"]
+    assert [g.name for g in built["retrieval"]] == ["relevance", "context_injection"]
+    assert [g.name for g in built["output"]] == ["citations", "grounding"]
+    for stage, items in built.items():
+        for guardrail in items:
+            assert isinstance(guardrail, Guardrail)
+            assert guardrail.stage == stage
+            assert guardrail.fail_mode in ("open", "closed")
+
+
+def test_default_policy_lists_every_guardrail_enabled() -> None:
+    policy = load_policy(DEFAULT_POLICY_PATH)
+    assert set(policy.guardrails) == ALL
+    assert all(policy.is_enabled(name) for name in ALL)
+    assert policy.params("relevance")["min_score"] == 0.35
+    assert policy.params("grounding")["min_overlap"] == 0.5
+    assert policy.params("input_size")["max_chars"] == 2000
+
+
+def test_default_toml_matches_the_dataclass_defaults() -> None:
+    # The TOML writes every threshold out; it must not silently drift from the code's defaults.
+    policy = load_policy()
+    for name, cls in REGISTRY.items():
+        default = cls()
+        for key, value in policy.params(name).items():
+            assert getattr(default, key) == value, (name, key)
+
+
+def test_fail_modes_are_deliberate() -> None:
+    modes = {name: cls().fail_mode for name, cls in REGISTRY.items()}
+    assert modes == {
+        "input_size": "closed",
+        "prompt_injection": "closed",
+        "completeness": "open",
+        "relevance": "closed",
+        "context_injection": "closed",
+        "citations": "closed",
+        "grounding": "closed",
+    }
+
+
+def test_unknown_guardrail_is_named() -> None:
+    with pytest.raises(PolicyError, match="toxicity"):
+        load_policy_dict({"guardrails": {"toxicity": {"enabled": True}}})
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("relevance", {"min_score": "high"}),
+        ("input_size", {"max_chars": -5}),
+        ("grounding", {"min_overlap": 1.5}),
+        ("completeness", {"max_questions": 9}),
+        ("prompt_injection", {"fail_mode": "sometimes"}),
+        ("citations", {"no_such_param": 1}),
+    ],
+)
+def test_bad_parameter_names_the_guardrail(name: str, params: dict) -> None:
+    with pytest.raises(PolicyError, match=repr(name)):
+        load_policy_dict({"guardrails": {name: params}})
+
+
+def test_missing_or_broken_file(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="not found"):
+        load_policy(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[guardrails.relevance\nmin_score = ", encoding="utf-8")
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(broken)
+
+
+def test_disabled_guardrail_is_not_built(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("[guardrails.completeness]\nenabled = false\n", encoding="utf-8")
+    built = build_guardrails(load_policy(path))
+    names = {g.name for stage in built.values() for g in stage}
+    assert names == ALL - {"completeness"}
+
+
+def test_with_overrides() -> None:
+    base = load_policy()
+    changed = base.with_overrides({"relevance": {"min_score": 0.6}, "grounding": {"enabled": False}})
+    assert changed.params("relevance")["min_score"] == 0.6
+    assert not changed.is_enabled("grounding")
+    assert base.params("relevance")["min_score"] == 0.35  # the original is untouched
+    built = build_guardrails(changed)
+    relevance = next(g for g in built["retrieval"] if g.name == "relevance")
+    assert relevance.min_score == 0.6
+    assert all(g.name != "grounding" for g in built["output"])
+    with pytest.raises(PolicyError, match="'relevance'"):
+        base.with_overrides({"relevance": {"min_score": "x"}})
+
+
+def test_public_api() -> None:
+    assert set(guardrails.__all__) == {
+        "Guardrail",
+        "Verdict",
+        "GuardContext",
+        "Chunk",
+        "Turn",
+        "Stage",
+        "run_guardrail",
+        "GuardrailPolicy",
+        "PolicyError",
+        "load_policy",
+        "load_policy_dict",
+        "build_guardrails",
+        "REGISTRY",
+    }
+
+
+class _Exploding:
+    name: ClassVar[str] = "exploding"
+    stage: ClassVar[Stage] = "input"
+
+    def __init__(self, fail_mode: FailMode) -> None:
+        self.fail_mode = fail_mode
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize(("fail_mode", "fired", "action"), [("closed", True, "refuse"), ("open", False, "pass")])
+def test_run_guardrail_turns_an_exception_into_a_verdict(fail_mode: FailMode, fired: bool, action: str) -> None:
+    verdict = run_guardrail(_Exploding(fail_mode), GuardContext(question="q"))
+    assert verdict.errored
+    assert verdict.fired is fired
+    assert verdict.action == action
+    assert verdict.fail_mode == fail_mode
+    assert verdict.evidence == ("boom",)
+    assert "RuntimeError" in verdict.reason
+
+
+def test_run_guardrail_times_and_stamps_fail_mode() -> None:
+    built = build_guardrails(load_policy_dict({}))  # an empty policy is valid: every guardrail, defaults
+    completeness = next(g for g in built["input"] if g.name == "completeness")
+    verdict = run_guardrail(completeness, GuardContext(question="Is this plan reasonable?"))
+    assert verdict.fired and not verdict.errored
+    assert verdict.fail_mode == "open"
+    assert verdict.duration_ms >= 0
