@@ -4,7 +4,7 @@ Gets built objects injected (chat models, a retrieve function, guardrails); neve
 """
 
 from chains.circuit import Budget, CircuitBreaker
-from chains.errors import BudgetExceeded, CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer
+from chains.errors import BudgetExceeded, CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
 from chains.generation import GenerationLadder, Generated, LadderPolicy, ModelRung
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
@@ -15,5 +15,5 @@ __all__ = [
     "Budget", "BudgetExceeded", "CircuitBreaker", "CircuitOpen", "Citation", "Clarification", "GenerationLadder",
     "Generated", "LadderPolicy", "ModelAnswer", "ModelRung", "OutputParseError", "OutputRejected", "Parsed",
     "QAConfig", "QAPipeline", "QARequest", "QAResult", "ReasksExhausted", "Retriever", "Status", "TraceCollector",
-    "TraceEvent", "UngroundedAnswer", "answer_json_schema", "parse_answer", "run_qa",
+    "TraceEvent", "UngroundedAnswer", "WarmupFailed", "answer_json_schema", "parse_answer", "run_qa",
 ]

@@ -66,3 +66,7 @@ class BudgetExceeded(Exception):
     def __init__(self, budget_s: float) -> None:
         super().__init__(f"latency budget of {budget_s:.0f} s spent")
         self.budget_s = budget_s
+
+
+class WarmupFailed(Exception):
+    """Loading a cold model failed; recorded in the trace, then the (retried) model call decides."""

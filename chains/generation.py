@@ -21,7 +21,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from chains.circuit import Budget, CircuitBreaker
-from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer
+from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
 from chains.schemas import ModelAnswer, answer_json_schema
@@ -32,7 +32,7 @@ from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 @dataclass(frozen=True)
 class ModelRung:
     """One model the ladder may ask. `warmup` (optional) loads a cold model with its own long timeout and
-    returns a note for the trace, or None when already warm; it may raise a transport error."""
+    returns a note for the trace, or None when already warm; it raises WarmupFailed when loading fails."""
 
     name: str
     model: str
@@ -117,31 +117,17 @@ class GenerationLadder:
         started = time.perf_counter()
         try:
             note = rung.warmup()
-        except self.policy.transport_errors as exc:
-            if rung.breaker is not None:
-                rung.breaker.record_failure()
+        except WarmupFailed as exc:
+            # Not raised: the model call that follows meets the same fault and goes through the transport
+            # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff.
             emit(
-                TraceEvent(
-                    step="generation",
-                    name="model_load",
-                    outcome="error",
-                    reason=f"{type(exc).__name__}: {str(exc)[:200]}",
-                    model=rung.model,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
+                TraceEvent(step="generation", name="model_load", outcome="error", reason=str(exc)[:300], model=rung.model, duration_ms=(time.perf_counter() - started) * 1000),
                 config,
             )
-            raise
+            return
         if note:
             emit(
-                TraceEvent(
-                    step="generation",
-                    name="model_load",
-                    outcome="loading",
-                    reason=note,
-                    model=rung.model,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
+                TraceEvent(step="generation", name="model_load", outcome="loading", reason=note, model=rung.model, duration_ms=(time.perf_counter() - started) * 1000),
                 config,
             )
 

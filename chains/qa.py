@@ -95,7 +95,7 @@ class QAPipeline:
         try:
             generated = self.ladder.runnable().invoke(inp, config)
         except handled as exc:
-            emit(TraceEvent(step="fallback", name="model_ladder", outcome="fallback", reason=f"every model rung failed ({type(exc).__name__}: {str(exc)[:200]}); answering from the documents"), config)
+            emit(TraceEvent(step="fallback", name="model_ladder", outcome="fallback", reason=f"no model rung produced a usable answer (first failure: {type(exc).__name__}: {str(exc)[:200]}); answering from the documents"), config)
             return self._extractive(request, kept, verdicts, config)
         return self._answered(generated, kept, verdicts)
 

@@ -33,13 +33,15 @@ def answer_json_schema(labels: list[str], *, max_answer_chars: int = MAX_ANSWER_
     """JSON schema passed as Ollama's `format`: capped string length, citation ids as an enum of the
     labels actually retrieved, so a grammar-constrained model cannot invent a source."""
     citation: dict[str, Any] = {"type": "string", "enum": labels} if labels else {"type": "string"}
+    # citations first: grammar-constrained decoding follows property order, so a reply cut off at
+    # num_predict still carries its citations and only the answer string needs repair.
     return {
         "type": "object",
         "properties": {
-            "answer": {"type": "string", "minLength": 1, "maxLength": max_answer_chars},
             "citations": {"type": "array", "items": citation, "minItems": 1 if labels else 0, "maxItems": MAX_CITATIONS},
+            "answer": {"type": "string", "minLength": 1, "maxLength": max_answer_chars},
         },
-        "required": ["answer", "citations"],
+        "required": ["citations", "answer"],
         "additionalProperties": False,
     }
 

@@ -1,0 +1,5 @@
+"""`python -m app` runs the guarded-rag CLI."""
+
+from app.cli import main
+
+raise SystemExit(main())

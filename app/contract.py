@@ -1,0 +1,129 @@
+"""The public result of `ask`: the CLI `--json` contract other tools rely on, and the same object the UI and
+tests get from the Python API. Fields may be added; existing ones are never renamed (tests pin them).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chains import QAResult, Status, TraceEvent
+from guardrails import Chunk, Turn
+
+BackendKind = Literal["ollama", "embedded"]
+CONTRACT_FIELDS = ("status", "answer", "citations", "guardrails", "llm_calls", "backend", "model", "trace_id", "latency_ms")
+
+
+class CitationOut(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    chunk_id: str
+    label: str = ""
+    score: float | None = None
+    text: str = Field(default="", description="Cited chunk text (Python API/UI; omitted from CLI JSON).")
+
+
+class GuardrailOut(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    stage: str
+    fired: bool
+    reason: str
+    action: str = "pass"
+    score: float | None = None
+    threshold: float | None = None
+    fail_mode: str = "closed"
+    errored: bool = False
+
+
+class AskResponse(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # -- the contract (never rename) --
+    status: Status
+    answer: str | None
+    citations: list[CitationOut]
+    guardrails: list[GuardrailOut]
+    llm_calls: int
+    backend: BackendKind
+    model: str
+    trace_id: str
+    latency_ms: float
+    # -- extensions --
+    rung: str | None = None
+    confidence: float | None = None
+    needs_clarification: bool = False
+    missing: list[str] = Field(default_factory=list)
+    clarifying_questions: list[str] = Field(default_factory=list)
+    message: str | None = None
+    backend_reason: str = ""
+    backend_fix: str | None = None
+    chaos: bool = False
+    retrieved: list[Chunk] = Field(default_factory=list, description="Python API only.")
+    events: list[TraceEvent] = Field(default_factory=list, description="Python API only; `--trace` adds them to JSON.")
+
+    def to_json_dict(self, *, with_trace: bool = False) -> dict[str, Any]:
+        exclude: dict[str, Any] = {"retrieved": True, "citations": {"__all__": {"text"}}}
+        if not with_trace:
+            exclude["events"] = True
+        return self.model_dump(mode="json", exclude=exclude)
+
+
+class AskOptions(BaseModel):
+    """Per-request (per UI session) choices layered over Settings; validated like Settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    settings: dict[str, Any] = Field(default_factory=dict, description="Settings field overrides.")
+    guardrails: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Guardrail policy overrides.")
+    chaos: dict[str, Any] | None = Field(default=None, description="ChaosConfig fields; None disables chaos.")
+    session: str | None = None
+
+
+def to_response(
+    result: QAResult,
+    *,
+    backend: BackendKind,
+    model: str,
+    trace_id: str,
+    latency_ms: float,
+    backend_reason: str = "",
+    backend_fix: str | None = None,
+    chaos: bool = False,
+) -> AskResponse:
+    clar = result.clarification
+    return AskResponse(
+        status=result.status,
+        answer=result.answer,
+        citations=[CitationOut(source=c.source, chunk_id=c.chunk_id, label=c.label, score=c.score, text=c.text) for c in result.citations],
+        guardrails=[
+            GuardrailOut(
+                name=v.name, stage=v.stage, fired=v.fired, reason=v.reason, action=v.action, score=v.score,
+                threshold=v.threshold, fail_mode=v.fail_mode, errored=v.errored,
+            )
+            for v in result.verdicts
+        ],
+        llm_calls=result.llm_calls,
+        backend=backend,
+        model=result.model or model,
+        trace_id=trace_id,
+        latency_ms=round(latency_ms, 1),
+        rung=result.rung,
+        confidence=result.confidence,
+        needs_clarification=result.needs_clarification,
+        missing=list(clar.missing) if clar else [],
+        clarifying_questions=list(clar.questions) if clar else [],
+        message=result.message,
+        backend_reason=backend_reason,
+        backend_fix=backend_fix,
+        chaos=chaos,
+        retrieved=list(result.retrieved),
+        events=list(result.events),
+    )
+
+
+def history_from(pairs: list[tuple[str, str]]) -> tuple[Turn, ...]:
+    return tuple(Turn(role="user" if role == "user" else "assistant", content=text) for role, text in pairs)

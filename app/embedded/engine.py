@@ -1,0 +1,169 @@
+"""LlamaEngine: the one llama.cpp model behind the embedded Ollama transport (a `ChatEngine`).
+
+The caller (app.backend.ModelFactory) owns the instance, so the model loads once per process. llama.cpp
+contexts are not thread-safe: every call into llama.cpp holds the engine's lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.embedded.events import ChatEvent, Delta, Finish, Format, LoadReport
+from app.embedded.gguf import ModelCard, embedded_model_name, locate_gguf, model_card
+from app.embedded.options import requested_ctx, response_format, sampling_kwargs
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+
+class EngineError(RuntimeError):
+    """llama.cpp could not be used (not installed, or the model failed to load)."""
+
+
+class LlamaEngine:
+    """Lazily loads the GGUF on first use; reloads only when a request needs a larger context."""
+
+    def __init__(self, gguf: Path | None = None, *, max_ctx: int = 2048, threads: int = 2) -> None:
+        self._configured = gguf
+        self._max_ctx = max_ctx
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._llama: Any = None
+        self._n_ctx: int | None = None
+        self._card: ModelCard | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LlamaEngine:
+        return cls(settings.gguf, max_ctx=settings.num_ctx, threads=settings.threads)
+
+    @property
+    def model_name(self) -> str:
+        return embedded_model_name(self._configured)
+
+    def card(self) -> ModelCard:
+        if self._card is None:  # benign race: two threads compute the same immutable value
+            self._card = model_card(self._configured)
+        return self._card
+
+    def loaded_ctx(self) -> int | None:
+        return self._n_ctx
+
+    def load(self, *, num_ctx: int | None = None) -> LoadReport:
+        with self._lock:
+            return self._ensure_loaded(num_ctx)
+
+    def chat(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        format: Format,
+        options: Mapping[str, Any] | None,
+        stream: bool = True,
+    ) -> Iterator[ChatEvent]:
+        """Deltas then one Finish. Consume it fully or close() it: the lock is held while it runs."""
+        # Validated eagerly so a bad option fails at the call, before any event.
+        kwargs = sampling_kwargs(options)
+        fmt = response_format(format)
+        num_ctx = requested_ctx(options)
+        chat_messages = [{"role": m["role"], "content": m.get("content") or ""} for m in messages]
+        return self._generate(chat_messages, kwargs, fmt, num_ctx, stream)
+
+    def _generate(
+        self,
+        messages: list[dict[str, str]],
+        kwargs: dict[str, Any],
+        fmt: dict[str, Any] | None,
+        num_ctx: int | None,
+        stream: bool,
+    ) -> Iterator[ChatEvent]:
+        started = time.perf_counter_ns()
+        pieces: list[str] = []
+        with self._lock:
+            report = self._ensure_loaded(num_ctx)
+            llama = self._llama
+            _perf_reset(llama)
+            gen_start = time.perf_counter_ns()
+            first: int | None = None
+            finish_reason = "stop"
+            n_chunks = 0
+            chunks = llama.create_chat_completion(messages=messages, stream=True, response_format=fmt, **kwargs)
+            try:
+                for chunk in chunks:
+                    choice = chunk["choices"][0]
+                    text = choice.get("delta", {}).get("content")
+                    if text:
+                        first = first or time.perf_counter_ns()
+                        n_chunks += 1
+                        if stream:
+                            yield Delta(content=text)
+                        else:
+                            pieces.append(text)
+                    if choice.get("finish_reason"):
+                        finish_reason = choice["finish_reason"]
+            finally:
+                chunks.close()
+            ended = time.perf_counter_ns()
+            perf = _perf_read(llama)
+        if pieces:
+            yield Delta(content="".join(pieces))
+        first = first or ended
+        yield Finish(
+            done_reason="length" if finish_reason == "length" else "stop",
+            total_duration=ended - started,
+            load_duration=report.load_duration,
+            # Counts from llama.cpp; n_eval misses the last sampled token (EOS or the one that hit the limit),
+            # which is never decoded, so eval_count = sampled tokens. Durations are wall clock because
+            # llama.cpp's timers leave out sampling, which a grammar makes expensive.
+            prompt_eval_count=perf["n_p_eval"] if perf else 0,
+            prompt_eval_duration=first - gen_start,
+            eval_count=perf["n_eval"] + 1 if perf else n_chunks,
+            eval_duration=ended - first,
+            cold=report.cold,
+        )
+
+    def _ensure_loaded(self, num_ctx: int | None) -> LoadReport:
+        """Lock held. Loads (or reloads with a larger context) and reports whether it did."""
+        wanted = min(num_ctx or self._max_ctx, self._max_ctx)
+        if self._llama is not None and self._n_ctx is not None and self._n_ctx >= wanted:
+            return LoadReport(load_duration=0, cold=False, n_ctx=self._n_ctx)
+        path = locate_gguf(self._configured)
+        try:
+            from llama_cpp import Llama  # lazy: unit tests and the Ollama backend never need it
+        except ImportError as exc:
+            raise EngineError(f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python==0.3.36") from exc
+        if self._llama is not None:
+            self._llama.close()
+            self._llama, self._n_ctx = None, None
+        started = time.perf_counter_ns()
+        try:
+            self._llama = Llama(
+                model_path=str(path), n_ctx=wanted, n_threads=self._threads, n_threads_batch=self._threads, verbose=False
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise EngineError(f"could not load {path}: {exc}") from exc
+        self._n_ctx = wanted
+        return LoadReport(load_duration=time.perf_counter_ns() - started, cold=True, n_ctx=wanted)
+
+
+def _perf_reset(llama: Any) -> None:
+    try:
+        import llama_cpp
+
+        llama_cpp.llama_perf_context_reset(llama.ctx)
+    except (ImportError, AttributeError):
+        pass
+
+
+def _perf_read(llama: Any) -> dict[str, int] | None:
+    """Token counts of the last call: prompt tokens evaluated (cache hits excluded, as in Ollama), decodes."""
+    try:
+        import llama_cpp
+
+        data = llama_cpp.llama_perf_context(llama.ctx)
+    except (ImportError, AttributeError):
+        return None
+    return {"n_p_eval": int(data.n_p_eval), "n_eval": int(data.n_eval)}

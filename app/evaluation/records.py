@@ -1,0 +1,84 @@
+"""Typed records of the evaluation lab: one question to ask (EvalItem), one outcome per mode (RunRecord).
+
+App layer, below the CLI and the UI. Records are appended to a JSONL file as a run goes, so a run can be
+interrupted and resumed; everything here is frozen pydantic so the file round-trips exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["answerable", "vague", "clear", "unanswerable", "injection", "benign"]
+Mode = Literal["guarded", "raw"]
+MODES: tuple[Mode, ...] = ("guarded", "raw")
+# Kinds scored at the input stage only: the "flagged" decision is made before retrieval and the model, and
+# running the rest of the chain would send attack text to the model for nothing.
+SCREENED_KINDS: frozenset[str] = frozenset({"injection", "benign"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EvalItem(_Frozen):
+    """One question with its labels. `answer_keywords` must all appear; one of `gold_answers` must appear."""
+
+    dataset: str
+    id: str
+    question: str
+    kind: Kind
+    lang: str = "?"
+    answer_keywords: tuple[str, ...] = ()
+    gold_answers: tuple[str, ...] = ()
+    expected_sources: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}/{self.id}"
+
+
+class RunRecord(_Frozen):
+    """What one mode did with one item. No question text is stored (injection sets hold offensive text)."""
+
+    dataset: str
+    id: str
+    kind: Kind
+    mode: Mode
+    status: str = Field(description="guarded: the AskResponse status ('passed' for a screened item that was not flagged); raw: 'answered' or 'error'.")
+    answer: str | None = None
+    first_output: str | None = Field(default=None, description="The first model reply, verbatim (truncated).")
+    first_valid: bool | None = Field(default=None, description="First reply is one JSON object matching ModelAnswer; None without a model call.")
+    final_valid: bool | None = Field(default=None, description="Some reply was eventually parsed into ModelAnswer; None without a model call.")
+    parse_rung: str | None = None
+    typed: bool = Field(description="The outcome is a typed result a program can use without guessing.")
+    rung: str | None = None
+    citations: tuple[str, ...] = ()
+    invalid_citations: int = 0
+    llm_calls: int = 0
+    retries: int = Field(default=0, description="Re-asks plus transport retries.")
+    latency_ms: float = 0.0
+    clarify: bool = False
+    declined: bool = False
+    flagged: bool = False
+    keyword_match: bool | None = Field(default=None, description="Gold check on the typed answer; None without gold.")
+    text_match: bool | None = Field(default=None, description="Gold check on any text the mode produced (raw: unparsed reply too).")
+    retrieval_hit: bool | None = None
+    best_score: float | None = None
+    fired: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.dataset, self.id, self.mode)
+
+
+class RunMeta(_Frozen):
+    """What a records file was produced with; a resumed run must match it."""
+
+    backend: str
+    model: str
+    modes: tuple[Mode, ...]
+    collection: str = "docs"
+    top_k: int = 4

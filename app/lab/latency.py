@@ -1,0 +1,111 @@
+"""Latency variance: the same request N times against the service's model; distribution, p50/p95, cold vs
+warm (the first call after a fresh model load vs later calls), and what a timeout at p95 would cut.
+
+App layer (experiments lab). The request is what the app sends: the answer prompt with the retrieved
+passages and the answer JSON schema as `format`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib.pyplot as plt
+
+from app.evaluation.metrics import percentile
+from app.lab.common import ExperimentReport, LabResult, ModelAccess, call, figure_png
+from chains.prompts import QA_PROMPT, format_context
+from chains.schemas import answer_json_schema
+
+QUESTION = "What port does Ollama listen on by default?"
+FreshFactory = Callable[[], Any]
+
+
+def fresh_factory(access: ModelAccess) -> FreshFactory | None:
+    """How to get a model that is not loaded yet, or None when this backend cannot say."""
+    from app.backend import ModelFactory
+
+    if access.kind == "embedded" and isinstance(access.factory, ModelFactory):
+        return lambda: ModelFactory(access.settings)  # a new llama.cpp engine: its first call loads the GGUF
+    if access.kind == "ollama":
+        def unload_then_same() -> Any:
+            import ollama
+
+            # keep_alive=0 with no prompt asks Ollama to unload the model now (docs/api.md, "Unload a model").
+            ollama.Client(host=access.settings.ollama_host, timeout=access.settings.timeout).generate(model=access.model, keep_alive=0)
+            return access.factory
+
+        return unload_then_same
+    return None
+
+
+def _stats(values: list[float]) -> dict[str, float | None]:
+    return {
+        "p50_ms": _r(percentile(values, 50)), "p95_ms": _r(percentile(values, 95)),
+        "mean_ms": _r(statistics.fmean(values)) if values else None, "min_ms": _r(min(values, default=None)),
+        "max_ms": _r(max(values, default=None)), "stdev_ms": _r(statistics.stdev(values)) if len(values) > 1 else None,
+    }
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None else round(v, 1)
+
+
+def run_latency(svc: Any, *, n: int = 20, cold: int = 2, fresh: FreshFactory | None | bool = True) -> LabResult:
+    """`fresh=True` picks the backend's way to reload (fresh_factory); a callable overrides it; None/False
+    skips cold trials."""
+    access = ModelAccess.from_service(svc)
+    chunks = [] if svc.index.is_empty() else svc.index.search(QUESTION, svc.settings.top_k)
+    labelled = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
+    messages = QA_PROMPT.format_messages(context=format_context(labelled), question=QUESTION, history=[])
+    schema = answer_json_schema([c.label for c in labelled])
+    make_fresh = fresh_factory(access) if fresh is True else (fresh or None)
+    rows: list[dict[str, Any]] = []
+    for i in range(cold if make_fresh else 0):
+        c = call(access.llm(format=schema, factory=make_fresh()), messages)
+        rows.append({"phase": "cold", "i": i, "ms": c.ms, "load_ms": c.load_ms, "tokens": c.tokens})
+    llm = access.llm(format=schema)
+    call(llm, messages)  # warm-up, not recorded: the warm series must not contain a load
+    for i in range(n):
+        c = call(llm, messages)
+        rows.append({"phase": "warm", "i": i, "ms": c.ms, "load_ms": c.load_ms, "tokens": c.tokens})
+    warm = [r["ms"] for r in rows if r["phase"] == "warm"]
+    colds = [r["ms"] for r in rows if r["phase"] == "cold"]
+    p95 = percentile(warm, 95)
+    summary: dict[str, Any] = {f"warm_{k}": v for k, v in _stats(warm).items()}
+    summary |= {"cold_calls": len(colds), "cold_mean_ms": _r(statistics.fmean(colds)) if colds else None,
+                "cold_over_warm_p50": round(statistics.fmean(colds) / percentile(warm, 50), 2) if colds and warm and percentile(warm, 50) else None}
+    if p95 is not None:
+        summary["timeout_at_p95_cuts_warm"] = round(sum(w > p95 for w in warm) / len(warm), 3)
+        summary["timeout_at_p95_cuts_cold"] = round(sum(c > p95 for c in colds) / len(colds), 3) if colds else None
+    summary["configured_timeout_s"] = svc.settings.timeout
+    notes = [
+        "warm = the same request after the model is loaded; cold = the first request on a freshly loaded model"
+        + (" (a new llama.cpp engine)" if access.kind == "embedded" else " (after unloading it with keep_alive=0)"),
+        "a timeout at warm p95 cuts ~5% of healthy warm calls by definition, and every cold call slower than it: "
+        "that is why the first request gets the separate load_timeout",
+    ]
+    if not colds:
+        notes.append("cold start not measured: this backend gives no way to reload the model")
+    report = ExperimentReport(name="latency", title="Latency variance: the same request, N times", backend=access.kind, model=access.model,
+                              params={"n": n, "cold": len(colds), "question": QUESTION, "chunks": len(labelled)}, summary=summary, rows=rows, notes=tuple(notes))
+    return LabResult(report=report, png=figure_png(_chart(warm, colds, p95)))
+
+
+def _chart(warm: list[float], colds: list[float], p95: float | None) -> Any:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
+    left.plot(range(1, len(warm) + 1), [w / 1000 for w in warm], "o-", ms=3, label="warm")
+    if colds:
+        left.plot([0] * len(colds), [c / 1000 for c in colds], "rs", label="cold (fresh load)")
+    if p95 is not None:
+        left.axhline(p95 / 1000, color="gray", ls="--", lw=1, label="warm p95")
+    left.set_xlabel("call #")
+    left.set_ylabel("seconds")
+    left.legend(fontsize=7)
+    left.set_title("per call", fontsize=10)
+    right.hist([w / 1000 for w in warm], bins=min(20, max(5, len(warm) // 2)), color="#2b7bba")
+    right.set_xlabel("seconds (warm)")
+    right.set_title("distribution", fontsize=10)
+    fig.tight_layout()
+    return fig

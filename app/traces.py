@@ -1,0 +1,195 @@
+"""Trace store: every request's result and events, persisted in SQLite (WAL) under GUARDED_RAG_HOME.
+
+Each write opens its own short connection inside one IMMEDIATE transaction, so concurrent writers (CLI,
+UI, eval) serialize on SQLite's lock instead of losing events. Queries return pydantic records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chains import TraceEvent
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS traces (
+    trace_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    question TEXT NOT NULL,
+    status TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    rung TEXT,
+    llm_calls INTEGER NOT NULL,
+    latency_ms REAL NOT NULL,
+    fired TEXT NOT NULL,          -- comma-separated names of guardrails that fired, wrapped in commas
+    session TEXT,
+    result_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS traces_created ON traces(created_at);
+CREATE TABLE IF NOT EXISTS events (
+    trace_id TEXT NOT NULL REFERENCES traces(trace_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    event_json TEXT NOT NULL,
+    PRIMARY KEY (trace_id, seq)
+);
+"""
+
+
+class TraceRecord(BaseModel):
+    """One stored request: the summary columns, the full result (the CLI --json shape) and its events."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trace_id: str
+    created_at: datetime
+    question: str
+    status: str
+    backend: str
+    model: str
+    rung: str | None = None
+    llm_calls: int
+    latency_ms: float
+    fired: tuple[str, ...] = ()
+    session: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+    events: tuple[TraceEvent, ...] = ()
+
+
+class TraceFilter(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    status: str | None = None
+    guardrail: str | None = Field(default=None, description="Only traces where this guardrail fired.")
+    model: str | None = None
+    backend: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = Field(default=None, description="Substring of the question.")
+    session: str | None = None
+    limit: int = Field(default=50, ge=1, le=100_000)
+
+
+def redact(question: str) -> str:
+    return "[redacted sha256:" + hashlib.sha256(question.encode("utf-8")).hexdigest()[:12] + "]"
+
+
+class TraceStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as conn:
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            yield conn
+
+    def save(self, record: TraceRecord) -> None:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    "INSERT OR REPLACE INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        record.trace_id,
+                        record.created_at.isoformat(),
+                        record.question,
+                        record.status,
+                        record.backend,
+                        record.model,
+                        record.rung,
+                        record.llm_calls,
+                        record.latency_ms,
+                        "," + ",".join(record.fired) + ",",
+                        record.session,
+                        json.dumps(record.result, ensure_ascii=False, default=str),
+                    ),
+                )
+                conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
+                conn.executemany(
+                    "INSERT INTO events VALUES (?,?,?)",
+                    [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def list(self, flt: TraceFilter = TraceFilter()) -> list[TraceRecord]:
+        where, args = [], []
+        for column in ("status", "model", "backend", "session"):
+            value = getattr(flt, column)
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if flt.guardrail:
+            where.append("fired LIKE ?")
+            args.append(f"%,{flt.guardrail},%")
+        if flt.since:
+            where.append("created_at >= ?")
+            args.append(flt.since.isoformat())
+        if flt.until:
+            where.append("created_at <= ?")
+            args.append(flt.until.isoformat())
+        if flt.text:
+            where.append("instr(lower(question), lower(?)) > 0")
+            args.append(flt.text)
+        sql = "SELECT * FROM traces" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC LIMIT ?"
+        with self._connect() as conn:
+            rows = conn.execute(sql, [*args, flt.limit]).fetchall()
+        return [self._record(row, events=()) for row in rows]
+
+    def get(self, trace_id: str) -> TraceRecord | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM traces WHERE trace_id = ?", (trace_id,)).fetchone()
+            if row is None:
+                # allow a unique prefix, as people copy short ids from tables
+                matches = conn.execute("SELECT * FROM traces WHERE trace_id LIKE ? LIMIT 2", (trace_id + "%",)).fetchall()
+                row = matches[0] if len(matches) == 1 else None
+            if row is None:
+                return None
+            events = conn.execute("SELECT event_json FROM events WHERE trace_id = ? ORDER BY seq", (row[0],)).fetchall()
+        return self._record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+
+    def count(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM traces").fetchone()[0])
+
+    def export_jsonl(self, path: Path, flt: TraceFilter = TraceFilter(limit=100_000)) -> int:
+        records = [self.get(r.trace_id) for r in self.list(flt)]
+        with path.open("w", encoding="utf-8") as out:
+            for record in records:
+                if record is not None:
+                    out.write(record.model_dump_json() + "\n")
+        return len(records)
+
+    @staticmethod
+    def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
+        return TraceRecord(
+            trace_id=row[0],
+            created_at=datetime.fromisoformat(row[1]),
+            question=row[2],
+            status=row[3],
+            backend=row[4],
+            model=row[5],
+            rung=row[6],
+            llm_calls=row[7],
+            latency_ms=row[8],
+            fired=tuple(n for n in row[9].split(",") if n),
+            session=row[10],
+            result=json.loads(row[11]),
+            events=events,
+        )

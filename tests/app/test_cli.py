@@ -1,0 +1,95 @@
+"""The CLI contract: `ask --json` fields (never renamed), stdin mode, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from app.contract import CONTRACT_FIELDS
+from tests.fake_service import make_service
+
+GOOD = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
+    svc, factory = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
+
+    def run(*argv: str, stdin: str = "") -> tuple[int, str]:
+        out = io.StringIO()
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv), out, build=lambda settings: svc)
+        return code, out.getvalue()
+
+    run.svc = svc  # type: ignore[attr-defined]
+    return run
+
+
+def test_ask_json_contract(cli):
+    code, out = cli("ask", "--json", "Which port does Ollama listen on by default?")
+    data = json.loads(out)
+    assert code == 0
+    assert list(data)[: len(CONTRACT_FIELDS)] == list(CONTRACT_FIELDS)
+    assert data["status"] == "answered" and data["backend"] == "embedded" and data["llm_calls"] == 1
+    assert data["citations"][0].keys() >= {"source", "chunk_id"}
+    assert {"name", "stage", "fired", "reason"} <= data["guardrails"][0].keys()
+    assert isinstance(data["latency_ms"], float) and data["trace_id"]
+
+
+def test_ask_stdin_one_json_per_line(cli):
+    code, out = cli("ask", "--json", "-", stdin="请判断这个方案是否合理。\n\n明朝哪一年迁都北京？\n")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [d["status"] for d in lines] == ["clarify", "refused"]
+    assert all(d["llm_calls"] == 0 for d in lines)
+
+
+def test_error_status_exits_non_zero(tmp_path: Path, monkeypatch):
+    svc, _ = make_service(tmp_path, ingest=False)
+    out = io.StringIO()
+    code = main(["ask", "--json", "Which port does Ollama use?"], out, build=lambda s: svc)
+    assert code == 1 and json.loads(out.getvalue())["status"] == "error"
+
+
+def test_human_output_and_traces(cli):
+    code, out = cli("ask", "Is this plan reasonable?")
+    assert code == 0 and "NEEDS CLARIFICATION" in out and "0 LLM call(s)" in out
+    code, out = cli("traces", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and rows[0]["status"] == "clarify"
+    code, out = cli("traces", "show", rows[0]["trace_id"][:12])
+    assert code == 0 and "completeness" in out
+    code, out = cli("traces", "--guardrail", "completeness")
+    assert out.count("clarify") == 1
+    code, out = cli("traces", "show", "nope")
+    assert code == 1 and "no trace" in out
+
+
+def test_traces_export(cli, tmp_path: Path):
+    cli("ask", "Is this plan reasonable?")
+    target = tmp_path / "t.jsonl"
+    code, out = cli("traces", "export", "--jsonl", str(target))
+    assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_invalid_setting_is_one_line_not_a_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("GUARDED_RAG_TOP_K", "lots")
+    code = main(["ask", "x"], io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 2 and "GUARDED_RAG_TOP_K" in err and "Traceback" not in err
+
+
+def test_ingest_missing_path(cli):
+    code, out = cli("ingest", "/nonexistent/folder")
+    assert code == 2 and "no such file" in out
+
+
+def test_ingest_json_report(cli):
+    code, out = cli("ingest", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["unchanged"]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings, SettingsError, env_name, load_settings
+
+
+def test_defaults_without_environment():
+    s = load_settings({})
+    assert s.backend == "auto" and s.ollama_host == "http://127.0.0.1:11434" and s.timeout > 0
+
+
+def test_environment_names_and_values():
+    s = load_settings({"OLLAMA_HOST": "gpu-box:11434", "GUARDED_RAG_BACKEND": "embedded", "GUARDED_RAG_TOP_K": "6", "GUARDED_RAG_FALLBACK_MODEL": "llama3.2:1b"})
+    assert s.ollama_host == "http://gpu-box:11434" and s.backend == "embedded" and s.top_k == 6
+    assert s.fallback_model == "llama3.2:1b"
+    assert env_name("ollama_host") == "OLLAMA_HOST" and env_name("num_ctx") == "GUARDED_RAG_NUM_CTX"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"GUARDED_RAG_BACKEND": "cloud"}, "GUARDED_RAG_BACKEND"),
+        ({"GUARDED_RAG_TIMEOUT": "-1"}, "GUARDED_RAG_TIMEOUT"),
+        ({"GUARDED_RAG_TOP_K": "many"}, "GUARDED_RAG_TOP_K"),
+        ({"GUARDED_RAG_COLLECTION": "a b"}, "GUARDED_RAG_COLLECTION"),
+    ],
+)
+def test_invalid_value_names_the_variable(env, named):
+    with pytest.raises(SettingsError, match=named):
+        load_settings(env)
+
+
+def test_toml_file_then_environment(tmp_path: Path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('model = "qwen2.5:7b"\ntop_k = 3\n', encoding="utf-8")
+    s = load_settings({"GUARDED_RAG_TOP_K": "5"}, config_file=cfg)
+    assert s.model == "qwen2.5:7b" and s.top_k == 5
+    cfg.write_text("top_k = 0\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="top_k in"):
+        load_settings({}, config_file=cfg)
+
+
+def test_frozen_and_every_field_documented():
+    s = Settings()
+    with pytest.raises(Exception):
+        s.top_k = 9  # type: ignore[misc]
+    assert all(f.description for f in Settings.model_fields.values())
+    with pytest.raises(Exception):
+        s.with_overrides(temperature=5)
