@@ -136,7 +136,8 @@ def _sections(text: str, max_chars: int) -> list[_Section]:
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, title))
-            path = HEADING_SEPARATOR.join(t for _, t in stack if t)[: max_chars // 4]  # a long heading path never eats the chunk budget
+            # Capped so that a long heading path never eats the chunk budget.
+            path = HEADING_SEPARATOR.join(t for _, t in stack if t)[: max_chars // 4]
             sections.append(_Section.under(path, max_chars))
         elif body.strip() and para_start is None:
             para_start = line_start

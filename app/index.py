@@ -69,6 +69,11 @@ class IndexStats(BaseModel):
     path: str
 
 
+def _flag_string(flags: Sequence[str] | str) -> str:
+    # Chroma metadata values are scalars, so a chunk's flags are stored as one comma-joined string.
+    return flags if isinstance(flags, str) else ",".join(sorted(set(flags)))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -102,7 +107,7 @@ class DocumentIndex:
         return cls(path=settings.index_dir, collection=settings.collection, embeddings=embeddings)
 
     def _open(self) -> Any:
-        metadata = {"embedder_id": self._embedder_id, "created_at": _now()}
+        metadata: dict[str, str | int] = {"embedder_id": self._embedder_id, "created_at": _now()}
         dimension = getattr(self._embeddings, "dimension", None)
         if dimension:
             metadata["dimension"] = dimension
@@ -239,7 +244,7 @@ class DocumentIndex:
                     "start": c.start,
                     "n_chunks": len(chunks),
                     "indexed_at": stamp,
-                    "flags": ",".join(sorted(flags.get(c.chunk_id, ()))),
+                    "flags": _flag_string(flags.get(c.chunk_id, ())),
                 }
                 for c in chunks
             ]

@@ -18,6 +18,7 @@ TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 ProblemKind = Literal["empty", "binary", "too_large", "unreadable", "unsupported", "encoding"]
 _SNIFF_BYTES = 8192
+_MIB = 1024 * 1024  # GUARDED_RAG_MAX_FILE_MB is applied as MiB by the service
 _MAX_CONTROL_RATIO = 0.05  # real text has almost no C0 controls besides tab/newline/CR/form feed
 
 
@@ -64,14 +65,16 @@ def read_bytes(path: Path, *, max_bytes: int, source: str | None = None) -> byte
             return LoadProblem(
                 source=source,
                 kind="too_large",
-                message=f"file is {info.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; "
+                message=f"file is {info.st_size / _MIB:.1f} MB, over the {max_bytes / _MIB:.1f} MB limit; "
                 "split it or raise GUARDED_RAG_MAX_FILE_MB.",
             )
         return path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return LoadProblem(
-            source=source, kind="unreadable", message=f"cannot read the file ({reason}); check that it exists and its permissions."
+            source=source,
+            kind="unreadable",
+            message=f"cannot read the file ({reason}); check that it exists and its permissions.",
         )
 
 
@@ -172,7 +175,9 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
         text, encoding = decoded
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return LoadProblem(source=source, kind="empty", message="the file has only whitespace; add content or leave it out.")
+        return LoadProblem(
+            source=source, kind="empty", message="the file has only whitespace; add content or leave it out."
+        )
     return LoadedDocument(source=source, text=text, file_sha=sha, size_bytes=len(data), encoding=encoding, pages=pages)
 
 

@@ -67,7 +67,9 @@ class RungBuilder:
         embedded_name = self.factory.embedded_model_name
         plan: list[tuple[str, str, str]] = []  # (rung name, kind, model)
         if choice.kind == "ollama":
-            plan.append(("primary", "ollama", settings.model))
+            # choice.model is the installed name the probe resolved (e.g. qwen2.5:3b-instruct-q4_K_M), which
+            # may differ from settings.model; asking for the configured name would get a 404.
+            plan.append(("primary", "ollama", choice.model))
             if settings.fallback_model and settings.fallback_model != settings.model:
                 plan.append(("fallback_model", "ollama", settings.fallback_model))
             plan.append(("embedded", "embedded", embedded_name))

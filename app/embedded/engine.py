@@ -105,7 +105,9 @@ class LlamaEngine:
                     if choice.get("finish_reason"):
                         finish_reason = choice["finish_reason"]
             finally:
-                chunks.close()
+                close = getattr(chunks, "close", None)
+                if close is not None:  # stops llama-cpp's generator now, not at garbage collection
+                    close()
             ended = time.perf_counter_ns()
             perf = _perf_read(llama)
         if pieces:

@@ -46,7 +46,9 @@ def index(tmp_path: Path, emb: BagOfWordsEmbeddings) -> DocumentIndex:
 
 
 def _run(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, **kwargs: object) -> IngestReport:
-    return ingest_paths([docs], index=index, embeddings=emb, root=docs, max_bytes=MB, **kwargs)  # type: ignore[arg-type]
+    return ingest_paths(
+        [docs], index=index, embeddings=emb, root=docs, max_bytes=MB, **kwargs  # type: ignore[arg-type]
+    )
 
 
 def test_folder_is_expanded_sorted_without_hidden_or_unsupported(docs: Path) -> None:
@@ -62,7 +64,9 @@ def test_source_outside_root_is_absolute(tmp_path: Path, docs: Path) -> None:
     assert source_for(docs / "install.md", None) == (docs / "install.md").resolve().as_posix()
 
 
-def test_first_run_adds_and_second_run_is_idempotent(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
+def test_first_run_adds_and_second_run_is_idempotent(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
     first = _run(docs, index, emb)
     assert sorted(first.added) == ["guide/port.md", "guide/zh.txt", "install.md"]
     assert first.chunks_added == index.count() > 0
@@ -104,7 +108,9 @@ def test_prune_is_limited_to_the_folders_given(docs: Path, index: DocumentIndex,
     assert report.removed == () and "install.md" in index.source_hashes()
 
 
-def test_bad_files_are_reported_and_the_batch_goes_on(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
+def test_bad_files_are_reported_and_the_batch_goes_on(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
     (docs / "empty.md").write_text("  \n", encoding="utf-8")
     (docs / "bin.txt").write_bytes(b"\x00\x01\x02 binary")
     (docs / "big.md").write_text("x" * 5000, encoding="utf-8")
@@ -163,7 +169,9 @@ def test_embeddings_must_match_the_index(docs: Path, index: DocumentIndex) -> No
         _run(docs, index, BagOfWordsEmbeddings(embedder_id="other"))
 
 
-def test_tqdm_progress_draws_on_stderr(monkeypatch: pytest.MonkeyPatch, docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
+def test_tqdm_progress_draws_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
     _run(docs, index, emb, progress=tqdm_progress())

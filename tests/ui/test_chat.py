@@ -1,0 +1,124 @@
+"""Chat page: answers with citations, clarify buttons, fallback label, hostile output escaped, chaos options."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, reply, texts
+
+
+def ask(at, question: str):
+    at.chat_input[0].set_value(question)
+    return at.run(timeout=TIMEOUT)
+
+
+def test_answer_with_citations_chips_and_timeline(make_app):
+    at, svc, _ = make_app(scripts={EMBEDDED: [GOOD]})
+    assert not at.exception
+    ask(at, "Which port does Ollama listen on?")
+    assert not at.exception
+    body = texts(at)
+    assert "Ollama listens on port 11434 by default\\." in body
+    assert "answered" in body
+    assert "checks passed" in body
+    labels = [e.label for e in at.expander]
+    assert any("ollama\\-port\\.md" in label for label in labels), labels
+    assert any(label.startswith("Timeline") for label in labels)
+    # the cited sentence is highlighted (bold) inside the escaped source snippet
+    assert any("**Ollama listens on port 11434 by default\\.**" in m.value for m in at.markdown)
+    msgs = at.session_state["messages"]
+    assert msgs[-1]["response"].status == "answered"
+    [record] = svc.traces.list()
+    assert record.session == at.session_state["session_id"]
+
+
+def test_vague_question_gets_clarify_buttons_and_a_click_asks_it(make_app):
+    at, svc, _ = make_app(scripts={EMBEDDED: [GOOD]})
+    ask(at, "Is this plan reasonable?")
+    resp = at.session_state["messages"][-1]["response"]
+    assert resp.status == "clarify" and resp.clarifying_questions
+    assert "needs clarification" in texts(at)
+    buttons = [b for b in at.button if b.key and b.key.startswith("clarify-")]
+    assert len(buttons) == len(resp.clarifying_questions)
+    buttons[0].click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    messages = at.session_state["messages"]
+    assert messages[-2]["role"] == "user" and messages[-2]["content"] == resp.clarifying_questions[0]
+    assert messages[-1]["response"] is not None
+    assert len(svc.traces.list()) == 2
+
+
+def test_fallback_is_labelled(make_app):
+    prose = "I think it is probably some port, maybe."
+    at, _, _ = make_app(scripts={EMBEDDED: [prose] * 6})
+    ask(at, "Which port does Ollama listen on?")
+    resp = at.session_state["messages"][-1]["response"]
+    assert resp.status == "fallback", resp
+    body = texts(at)
+    assert "Fallback answer" in body
+    assert any(w.value.startswith("Fallback answer") for w in at.warning)
+
+
+HOSTILE = "Ollama listens on port 11434 <script>alert(1)</script> ![x](http://evil/x.png) [click](javascript:alert(1))"
+
+
+def test_hostile_answer_is_rendered_escaped(make_app):
+    from app.contract import AskOptions
+
+    at, _, _ = make_app(scripts={EMBEDDED: [reply(HOSTILE, "S1")]}, run=False)
+    at.session_state["ask_options"] = AskOptions(guardrails={"grounding": {"enabled": False}})
+    at.run(timeout=TIMEOUT)
+    ask(at, "Which port does Ollama listen on?")
+    resp = at.session_state["messages"][-1]["response"]
+    assert resp.answer == HOSTILE
+    shown = [m.value for m in at.markdown]
+    assert any("\\<script\\>" in v for v in shown)
+    for value in shown:
+        assert "<script>" not in value
+        assert "![x](" not in value and "[click](" not in value
+        assert "](javascript" not in value
+
+
+def test_error_shows_message_and_trace_link_not_traceback(make_app):
+    at, _, _ = make_app(scripts={EMBEDDED: [RuntimeError("boom")]})
+    ask(at, "Which port does Ollama listen on?")
+    assert not at.exception
+    resp = at.session_state["messages"][-1]["response"]
+    assert resp.status == "error"
+    assert any("error" in e.value.lower() for e in at.error)
+    assert any(resp.trace_id[:12] in link.label for link in at.get("page_link")) or resp.trace_id[:12] in texts(at)
+
+
+def test_follow_up_passes_history(make_app):
+    at, _, factory = make_app(scripts={EMBEDDED: [GOOD, reply("Set OLLAMA_HOST to change the address it binds to.", "S1")]})
+    ask(at, "Which port does Ollama listen on?")
+    ask(at, "How do I change it?")
+    model = factory.models[EMBEDDED]
+    sent = " ".join(str(m.content) for m in model.calls[-1]["messages"])
+    assert "11434" in sent  # the earlier answer travelled with the follow-up
+
+
+def test_banner_shows_backend_and_fix(make_app):
+    from app.backend import BackendChoice
+
+    def missing_model(settings):
+        return BackendChoice(kind="embedded", model="smollm2:135m", host=settings.ollama_host,
+                             reason="Ollama is running but qwen2.5:3b is not pulled", fix="run `ollama pull qwen2.5:3b`")
+
+    at, _, _ = make_app(choose=missing_model)
+    banner = " ".join(w.value for w in at.warning)
+    assert "embedded" in banner and "ollama pull qwen2\\.5\\:3b" in banner
+
+
+def test_cold_start_notice_and_chaos_flag(make_app):
+    from app.contract import AskOptions
+
+    at, _, _ = make_app(scripts={EMBEDDED: [GOOD]}, run=False)
+    at.session_state["ask_options"] = AskOptions(chaos={"rate": 0.0, "faults": ["prose"]})
+    at.run(timeout=TIMEOUT)
+    assert any("Chaos mode is on" in w.value for w in at.warning)
+    ask(at, "Which port does Ollama listen on?")
+    resp = at.session_state["messages"][-1]["response"]
+    assert resp.chaos is True
+    body = texts(at)
+    assert "Model loading notice" in body
+    assert "chaos on" in body

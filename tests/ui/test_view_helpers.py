@@ -1,0 +1,115 @@
+"""Pure helpers of the view layer: safe markdown, highlighting, streaming JSON, diffs, uploads, i18n."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from views.i18n import EN, ZH, language_from_locale, translate
+from views.text import highlight_md, partial_answer, repair_diff, safe_md
+from views.uploads import check_upload, safe_filename, save_upload
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["<script>alert(1)</script>", "![x](http://evil/x.png)", "[click](javascript:alert(1))", ":red[big] $x^2$ **b**", "<img src=x onerror=alert(1)>"],
+)
+def test_safe_md_escapes_every_markup_character(hostile):
+    out = safe_md(hostile)
+    # every ASCII punctuation character is backslash-escaped, so nothing can form markup
+    assert not re.search(r"(?<!\\)[<>\[\]()!*:$`]", out), out
+    assert out.replace("\\", "") == hostile.replace("\\", "")
+
+
+def test_safe_md_keeps_lines_and_blocks_code_indentation():
+    assert safe_md("a\n    b") == "a  \nb"
+    assert safe_md(None) == "" and safe_md("") == ""
+
+
+def test_highlight_bolds_the_supporting_sentence_only():
+    text = "# Ollama server\n\nOllama listens on port 11434 by default. Set OLLAMA_HOST to change it."
+    out = highlight_md(text, "Ollama listens on port 11434 by default.")
+    assert "**Ollama listens on port 11434 by default\\.**" in out
+    assert "**Set" not in out
+    assert highlight_md("<b>x</b>", None) == safe_md("<b>x</b>")
+
+
+def test_highlight_is_safe_with_hostile_text():
+    out = highlight_md("Port 11434 ![x](http://evil/x.png). Other.", "port 11434")
+    assert not re.search(r"(?<!\\)[\[\]()<>]", out.replace("**", "")), out
+
+
+def test_highlight_chinese_sentence():
+    out = highlight_md("Ollama 默认监听 11434 端口。其他内容。", "Ollama 默认监听 11434 端口")
+    assert "**Ollama 默认监听 11434 端口。**" in out
+
+
+@pytest.mark.parametrize(
+    ("buffer", "expected"),
+    [
+        ('{"ans', None),
+        ('{"answer": "', ""),
+        ('{"answer": "Ollama li', "Ollama li"),
+        ('{"answer": "a\\nb\\u00', "a\nb"),
+        ('{"answer": "say \\"hi\\" now", "citations": ["S1"]}', 'say "hi" now'),
+        ('{"answer":"端口 11434', "端口 11434"),
+    ],
+)
+def test_partial_answer(buffer, expected):
+    assert partial_answer(buffer) == expected
+
+
+def test_repair_diff():
+    diff = repair_diff('Sure! {"answer": "x"}', '{"answer": "x"}')
+    assert diff.startswith("--- raw model output") and '-Sure! {"answer": "x"}' in diff
+    assert repair_diff("same", "same") == "" and repair_diff("x", None) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [("a.exe", b"MZ", "type"), ("a", b"text", "type"), ("a.md", b"", "empty"), ("a.md", b"  \n", "empty"),
+     ("a.txt", b"x\x00y", "binary"), ("a.pdf", b"nope", "not_pdf"), ("a.md", b"x" * 11, "too_large")],
+)
+def test_check_upload_problems(name, data, kind):
+    problem = check_upload(name, data, max_bytes=10)
+    assert problem is not None and problem.kind == kind
+
+
+def test_check_upload_accepts_text_pdf_and_utf16():
+    assert check_upload("a.MD", b"# hi", max_bytes=100) is None
+    assert check_upload("a.pdf", b"%PDF-1.7 ...", max_bytes=100) is None
+    assert check_upload("a.txt", "hi".encode("utf-16"), max_bytes=100) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("../../etc/passwd.md", "passwd.md"), ("..\\..\\x.txt", "x.txt"), (".hidden.md", "hidden.md"), ("a b<>|.md", "a_b.md"),
+     ("笔记.md", "笔记.md"), ("noext", "noext.txt"), ("..", "upload.txt"), ("x.PDF", "x.pdf")],
+)
+def test_safe_filename(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_save_upload_stays_in_the_uploads_folder(tmp_path):
+    path = save_upload(tmp_path, "../../../escape.md", b"# x\n\ntext")
+    assert path.parent == (tmp_path / "uploads").resolve() and path.read_bytes() == b"# x\n\ntext"
+
+
+def test_i18n_languages_have_the_same_keys_and_every_used_key_exists():
+    assert set(EN) == set(ZH)
+    used = set()
+    for path in [ROOT / "streamlit_app.py", *(ROOT / "views").glob("*.py")]:
+        used |= set(re.findall(r"\bt\(\"([a-z_.]+)\"", path.read_text(encoding="utf-8")))
+    assert used and not (used - set(EN)), used - set(EN)
+    for prefix in ("status.", "step.", "guard_desc.", "upload.", "banner."):
+        assert any(k.startswith(prefix) for k in EN)
+
+
+def test_language_default_and_fallback():
+    assert language_from_locale("zh-CN") == "zh" and language_from_locale("en-US") == "en" and language_from_locale(None) == "en"
+    assert translate("zh", "status.answered") == "已回答"
+    assert translate("zh", "missing.key", default="x") == "x"
