@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from app.backend import BackendChoice, ModelFactory
+from app.backend import BackendChoice, BackendKind, ModelFactory
 from app.chaos import ChaosConfig
 from app.settings import Settings
 from chains import CircuitBreaker, ModelRung, WarmupFailed
@@ -37,7 +37,7 @@ class RungBuilder:
     def breakers(self) -> dict[str, CircuitBreaker]:
         return dict(self._breakers)
 
-    def _chat(self, kind: str, model: str, settings: Settings, chaos: ChaosConfig | None, on_fault: ChaosHook | None) -> BaseChatModel:
+    def _chat(self, kind: BackendKind, model: str, settings: Settings, chaos: ChaosConfig | None, on_fault: ChaosHook | None) -> BaseChatModel:
         # Chaos models are rebuilt per request so the fault hook reports into that request's trace.
         key = (kind, model, settings.timeout, settings.temperature, settings.num_ctx, settings.num_predict, settings.seed)
         if chaos is not None:
@@ -47,7 +47,7 @@ class RungBuilder:
                 self._models[key] = self.factory.chat_model(kind, model, settings=settings, timeout=settings.timeout)
             return self._models[key]
 
-    def _warmup(self, kind: str, model: str, settings: Settings) -> Callable[[], str | None]:
+    def _warmup(self, kind: BackendKind, model: str, settings: Settings) -> Callable[[], str | None]:
         key = f"{kind}:{model}"
 
         def warm() -> str | None:
@@ -65,7 +65,7 @@ class RungBuilder:
         self, choice: BackendChoice, settings: Settings, *, chaos: ChaosConfig | None = None, on_fault: ChaosHook | None = None
     ) -> tuple[ModelRung, ...]:
         embedded_name = self.factory.embedded_model_name
-        plan: list[tuple[str, str, str]] = []  # (rung name, kind, model)
+        plan: list[tuple[str, BackendKind, str]] = []  # (rung name, kind, model)
         if choice.kind == "ollama":
             # choice.model is the installed name the probe resolved (e.g. qwen2.5:3b-instruct-q4_K_M), which
             # may differ from settings.model; asking for the configured name would get a 404.

@@ -128,7 +128,8 @@ class TraceStore:
                 conn.execute("ROLLBACK")
                 raise
 
-    def list(self, flt: TraceFilter = TraceFilter()) -> list[TraceRecord]:
+    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+        flt = flt or TraceFilter()
         where, args = [], []
         for column in ("status", "model", "backend", "session"):
             value = getattr(flt, column)
@@ -168,7 +169,8 @@ class TraceStore:
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM traces").fetchone()[0])
 
-    def export_jsonl(self, path: Path, flt: TraceFilter = TraceFilter(limit=100_000)) -> int:
+    def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
+        flt = flt or TraceFilter(limit=100_000)
         records = [self.get(r.trace_id) for r in self.list(flt)]
         with path.open("w", encoding="utf-8") as out:
             for record in records:

@@ -91,7 +91,7 @@ class QAPipeline:
         kept = list(fitted.chunks)
         messages = QA_PROMPT.format_messages(context=format_context(kept), question=request.question, history=history)
         inp = {"messages": messages, "chunks": kept, "question": request.question, "budget": Budget.start(self.config.latency_budget_s)}
-        handled = (BudgetExceeded, OutputRejected, ReasksExhausted, CircuitOpen, *self.ladder.policy.transport_errors)
+        handled: tuple[type[BaseException], ...] = (BudgetExceeded, OutputRejected, ReasksExhausted, CircuitOpen, *self.ladder.policy.transport_errors)
         try:
             generated = self.ladder.runnable().invoke(inp, config)
         except handled as exc:

@@ -68,9 +68,15 @@ class Verdict(_Frozen):
 class Guardrail(Protocol):
     """One check. Implementations are small frozen dataclasses, one per module."""
 
-    name: str
-    stage: Stage
-    fail_mode: FailMode
+    # Read-only members: implementations declare name and stage as ClassVars, fail_mode as a field.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def stage(self) -> Stage: ...
+
+    @property
+    def fail_mode(self) -> FailMode: ...
 
     def check(self, ctx: GuardContext) -> Verdict: ...
 

@@ -6,6 +6,8 @@ reasonable?"), requests without material ("Fix this."), choices without candidat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import re
 from dataclasses import dataclass as plain_dataclass
 from typing import ClassVar, Literal
@@ -109,14 +111,15 @@ _DIAGNOSTIC_RE = re.compile(
 _CONNECTORS_ZH = frozenset("还是 和 与 跟 或者 或 以及 及 对比".split())
 
 _ZH_LEXICON: dict[str, Kind] = {}
-for _words, _kind in (
+_ZH_GROUPS: tuple[tuple[Iterable[str], Kind], ...] = (
     (_GENERIC_ZH, "generic"),
     (_CATEGORIES_ZH, "category"),
     (_PLACEHOLDERS_ZH, "placeholder"),
     (_VERBS_ZH, "verb"),
     (_REFS_ZH, "ref"),
     (_CONNECTORS_ZH, "connector"),
-):
+)
+for _words, _kind in _ZH_GROUPS:
     for _word in _words:
         _ZH_LEXICON[_word] = _kind  # later groups win: "和" is a connector, not filler
 _ZH_MAX = max(len(w) for w in _ZH_LEXICON)
