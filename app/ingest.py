@@ -15,9 +15,9 @@ from typing import Any, Literal
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.chunking import chunk_text
+from app.chunking import ChunkDraft, chunk_text
 from app.embeddings import embedder_id_of
-from app.index import DocumentIndex, EmbedderMismatchError
+from app.index import DocumentIndex
 from app.loaders import SUPPORTED_SUFFIXES, LoadProblem, parse_document, read_bytes
 
 INJECTION_FLAG = "suspected_injection"
@@ -100,6 +100,18 @@ def _path_of(source: str, root: Path | None) -> Path | None:
     return (root.resolve() / source) if root is not None else None
 
 
+def _scan(drafts: list[ChunkDraft], source: str, scan: Callable[[str], str | None]) -> list[FlaggedChunk]:
+    flagged = []
+    for draft in drafts:
+        try:
+            reason = scan(draft.text)
+        except Exception as exc:  # noqa: BLE001 - a broken scanner fails closed: flag, visibly, and go on
+            reason = f"scanner failed ({type(exc).__name__}); flagged to be safe"
+        if reason:
+            flagged.append(FlaggedChunk(source=source, chunk_id=draft.chunk_id, ordinal=draft.ordinal, reason=reason))
+    return flagged
+
+
 def ingest_paths(
     paths: Sequence[Path],
     *,
@@ -154,14 +166,9 @@ def ingest_paths(
                 LoadProblem(source=source, kind="empty", message="no text to index besides headings; add content.")
             )
             continue
-        flags: dict[str, tuple[str, ...]] = {}
-        for draft in drafts if scan is not None else ():
-            reason = scan(draft.text)
-            if reason:
-                flags[draft.chunk_id] = (INJECTION_FLAG,)
-                out["flagged"].append(
-                    FlaggedChunk(source=source, chunk_id=draft.chunk_id, ordinal=draft.ordinal, reason=reason)
-                )
+        flagged = _scan(drafts, source, scan) if scan is not None else []
+        out["flagged"].extend(flagged)
+        flags = {f.chunk_id: (INJECTION_FLAG,) for f in flagged}
         notify(IngestProgress(done=done, total=total, current=source, stage="embed"))
         vectors = embeddings.embed_documents([d.text for d in drafts])
         notify(IngestProgress(done=done, total=total, current=source, stage="index"))

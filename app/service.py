@@ -189,7 +189,7 @@ class GuardedRAG:
             targets,
             index=self.index,
             embeddings=self.embeddings,
-            root=self.settings.docs_dir if all(_under(p, self.settings.docs_dir) for p in targets) else None,
+            root=self.settings.docs_dir,  # per file: relative under docs_dir, absolute elsewhere (stable ids)
             max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
             progress=progress,
             scan=self.injection_scan,
@@ -228,10 +228,3 @@ class GuardedRAG:
 def _empty_index(query: str, k: int) -> list[Chunk]:
     return []
 
-
-def _under(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True

@@ -37,8 +37,9 @@ def prepare_cmrc(svc: Any, split: str, shared: Path, *, progress: Callable[[Any]
     if paragraphs is None:
         return None
     collection = cmrc_collection(split)
-    sub = svc.derive(collection=collection)
-    folder = Path(sub.settings.home) / "eval-cache" / collection
+    folder = Path(svc.settings.home) / "eval-cache" / collection
     write_passages(paragraphs, folder)
-    sub.ingest([folder], progress=progress)
+    # docs_dir = the passage folder, so sources are "<paragraph id>.txt" (what items expect), not abs paths.
+    sub = svc.derive(collection=collection, docs_dir=folder)
+    sub.ingest(progress=progress)
     return sub

@@ -17,6 +17,8 @@ from app.embeddings import (
 from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
+pytestmark = pytest.mark.disable_socket  # building the Ollama embedder must not contact Ollama
+
 
 class _FakeUSE:
     instances = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
 from pathlib import Path
 
 import pytest
@@ -14,12 +14,8 @@ from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
 
-@pytest.fixture(autouse=True)
-def _no_network() -> Iterator[None]:
-    # Chroma must never download its default embedding model (or phone home): any socket use fails.
-    pytest_socket.disable_socket()
-    yield
-    pytest_socket.enable_socket()
+# Chroma must never download its default embedding model (or phone home): any socket use fails.
+pytestmark = pytest.mark.disable_socket
 
 
 def _index(path: Path, embedder_id: str = "fake-bow", dimension: int = 256) -> DocumentIndex:
@@ -47,6 +43,12 @@ def filled(tmp_path: Path) -> DocumentIndex:
     for source, text in CORPUS.items():
         _add(index, source, text)
     return index
+
+
+@pytest.mark.filterwarnings("ignore:A test tried to use socket.socket")
+def test_sockets_really_are_blocked_here() -> None:
+    with pytest.raises(pytest_socket.SocketBlockedError):
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 
 
 def test_empty_index_search_returns_nothing(tmp_path: Path) -> None:

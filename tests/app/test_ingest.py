@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_socket
 
 from app.index import DocumentIndex, EmbedderMismatchError
 from app.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths, source_for, tqdm_progress
@@ -16,11 +14,7 @@ from tests.fake_embeddings import BagOfWordsEmbeddings
 MB = 1_000_000
 
 
-@pytest.fixture(autouse=True)
-def _no_network() -> Iterator[None]:
-    pytest_socket.disable_socket()
-    yield
-    pytest_socket.enable_socket()
+pytestmark = pytest.mark.disable_socket  # ingest never touches the network (fake embeddings, local Chroma)
 
 
 @pytest.fixture
@@ -141,6 +135,15 @@ def test_flagged_chunks_are_marked_and_reported(docs: Path, index: DocumentIndex
     assert [(f.source, f.reason) for f in report.flagged] == [("evil.md", "addresses the model")]
     flags = {d.source: d.flags for d in index.documents()}
     assert flags["evil.md"] == ("suspected_injection",) and flags["install.md"] == ()
+
+
+def test_a_failing_scanner_fails_closed(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
+    def broken(text: str) -> str | None:
+        raise RuntimeError("scanner bug")
+
+    report = _run(docs, index, emb, scan=broken)
+    assert len(report.flagged) == index.count() and "RuntimeError" in report.flagged[0].reason
+    assert all(d.flags == ("suspected_injection",) for d in index.documents())
 
 
 def test_progress_done_never_decreases(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:

@@ -65,7 +65,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     log = (home / "streamlit.log").open("wb")
     proc = subprocess.Popen(
         [str(bin_dir / "streamlit"), "run", "streamlit_app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],  # others may edit sources meanwhile: never hot-reload modules
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
@@ -103,9 +104,15 @@ def artifacts(tmp_path_factory) -> Path:
 
 
 def shot(page, name: str, artifacts: Path) -> None:
+    """Whole-page PNG: Streamlit scrolls inside its main container, so grow the viewport to fit it first."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(800)  # let charts and fonts settle
+    page.wait_for_timeout(1000)  # let charts and fonts settle
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollHeight || 1000")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": min(max(size["height"], int(height) + 40), 5000)})
+    page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / name), full_page=True)
+    page.set_viewport_size(size)
     shutil.copy(SHOTS / name, artifacts / name)
 
 
@@ -128,10 +135,9 @@ def test_chat_pages_and_screenshots(page, server, artifacts):
     expect(page.get_by_text("Answering with the")).to_be_visible()
 
     ask(page, "Ollama 默认监听哪个端口？")
-    answer = last_answer(page)
-    expect(answer.get_by_text("checks passed").or_(answer.get_by_text("fired")).first).to_be_visible()
-    text = answer.inner_text()
+    text = last_answer(page).inner_text()  # visible text only (collapsed status/timeline are not included)
     assert any(s in text for s in ("answered", "fallback", "refused")), text
+    assert "checks passed" in text or " fired" in text, text
 
     ask(page, "Which port does Ollama listen on by default?")
     answer = last_answer(page)
@@ -143,16 +149,14 @@ def test_chat_pages_and_screenshots(page, server, artifacts):
 
     ask(page, "请判断这个方案是否合理。")
     answer = last_answer(page)
-    expect(answer.get_by_text("needs clarification")).to_be_visible()
-    buttons = answer.get_by_test_id("stButton")
-    assert buttons.count() >= 1
-    expect(buttons.first).to_be_visible()
+    text = answer.inner_text()
+    assert "needs clarification" in text and "completeness fired" in text, text
+    expect(answer.get_by_test_id("stButton").first).to_be_visible()
     shot(page, "chat-clarify.png", artifacts)
 
     ask(page, "What is the best recipe for Neapolitan pizza dough?")
-    answer = last_answer(page)
-    expect(answer.get_by_text("refused")).to_be_visible()
-    expect(answer.get_by_text("relevance fired")).to_be_visible()
+    text = last_answer(page).inner_text()
+    assert "refused" in text and "relevance fired" in text, text
 
     page.goto(server + "/traces", wait_until="domcontentloaded")
     expect(page.get_by_text("Store-wide view")).to_be_visible(timeout=60_000)

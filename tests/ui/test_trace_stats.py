@@ -67,3 +67,7 @@ def test_exports_csv_neutralises_formulas_and_jsonl_has_one_line_per_record():
     csv_text = ts.to_csv(records)
     assert "'=HYPERLINK" in csv_text and csv_text.splitlines()[0].startswith("time,status,question")
     assert len(ts.to_jsonl(records).splitlines()) == 2
+
+
+def test_fmt_ms():
+    assert ts.fmt_ms(None) == "–" and ts.fmt_ms(850.4) == "850 ms" and ts.fmt_ms(26481.0) == "26.5 s"
