@@ -1,0 +1,209 @@
+"""Finds the gaps of the completeness guardrail: splits a question into typed units (zh + en) and reports
+references to nothing, requests without material, and choices without candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from guardrails.completeness_lexicon import (
+    CATEGORIES_EN,
+    CONNECTORS_EN,
+    DIAGNOSTIC_RE,
+    FUNCTION_CHARS_ZH,
+    GENERIC_EN,
+    MATERIALS,
+    PLACEHOLDERS_EN,
+    POINTERS,
+    POSSESSIVES,
+    REFS_EN,
+    UNIT_RE,
+    VERBS_EN,
+    ZH_LEXICON,
+    ZH_MAX,
+    Kind,
+    Missing,
+)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    kind: Kind
+    text: str
+    pos: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    missing: Missing
+    phrase: str  # the words that need filling in, e.g. "this plan"
+    noun: str = ""  # placeholder noun of a missing object, e.g. "code"
+    verb: str = ""  # request verb of a missing object, e.g. "review"
+
+
+def split_units(text: str) -> list[_Unit]:
+    units: list[_Unit] = []
+    for match in UNIT_RE.finditer(text):
+        group, value, pos = match.lastgroup, match.group(0), match.start()
+        if group == "quoted":
+            units.append(_Unit("anchor", value, pos))
+        elif group == "word":
+            units.append(_Unit(_english_kind(value), value, pos))
+        elif group == "cjk":
+            units.extend(_chinese_units(value, pos))
+        elif group == "list":
+            units.append(_Unit("connector", value, pos))
+        else:  # colon, newline and other punctuation end a phrase
+            units.append(_Unit("break", value, pos))
+    return units
+
+
+def _english_kind(word: str) -> Kind:
+    head = word.split("'")[0]  # "it's" -> "it", "what's" -> "what"
+    if head in REFS_EN:
+        return "ref"
+    if head in CONNECTORS_EN:
+        return "connector"
+    if head in VERBS_EN:
+        return "verb"
+    if head in PLACEHOLDERS_EN:
+        return "placeholder"
+    if head in CATEGORIES_EN:
+        return "category"
+    if head in GENERIC_EN or (len(head) == 1 and head.isalpha()):
+        return "generic"
+    return "anchor"
+
+
+def _chinese_units(run: str, offset: int) -> list[_Unit]:
+    """Greedy longest match against the lexicon; leftover stretches of 2+ characters are content."""
+    units: list[_Unit] = []
+    rest_start = -1
+    i = 0
+
+    def flush_rest(end: int) -> None:
+        if rest_start >= 0:
+            piece = run[rest_start:end]
+            content = len(piece) >= 2 and any(c not in FUNCTION_CHARS_ZH for c in piece)
+            units.append(_Unit("anchor" if content else "generic", piece, offset + rest_start))
+
+    while i < len(run):
+        for size in range(min(ZH_MAX, len(run) - i), 0, -1):
+            kind = ZH_LEXICON.get(run[i : i + size])
+            if kind is not None:
+                flush_rest(i)
+                rest_start = -1
+                units.append(_Unit(kind, run[i : i + size], offset + i))
+                i += size
+                break
+        else:
+            if rest_start < 0:
+                rest_start = i
+            i += 1
+    flush_rest(len(run))
+    return units
+
+
+def has_anchor(units: list[_Unit]) -> bool:
+    return any(u.kind in ("anchor", "category") for u in units)
+
+
+def _material_after(units: list[_Unit], index: int) -> bool:
+    """Supplied material after position `index`: quoted text or code, or words after a colon or newline."""
+    after = units[index + 1 :]
+    if any(u.kind == "anchor" and u.text[:1] in '`"“「『' for u in after):
+        return True
+    for j, unit in enumerate(after):
+        if unit.kind == "break" and unit.text in (":", "：", "\n"):
+            if any(u.kind != "break" for u in after[j + 1 :]):
+                return True
+    return False
+
+
+def _concrete_after(units: list[_Unit], index: int) -> bool:
+    """A name right after the reference ("this variable OLLAMA_KEEP_ALIVE", "这个参数 num_ctx")."""
+    for unit in units[index + 1 : index + 4]:
+        if unit.kind in ("placeholder", "category"):
+            continue
+        return unit.kind == "anchor"
+    return False
+
+
+def _noun_after(units: list[_Unit], index: int) -> str:
+    nxt = units[index + 1] if index + 1 < len(units) else None
+    return nxt.text if nxt is not None and nxt.kind in ("placeholder", "category") else ""
+
+
+def find_gaps(units: list[_Unit], text: str) -> list[Gap]:
+    gaps: list[Gap] = []
+    anchors_anywhere = has_anchor(units)
+    handled: set[int] = set()
+    # (b') "why is my Docker command failing?": the user's own artefact is broken but not shown
+    if DIAGNOSTIC_RE.search(text):
+        for i, unit in enumerate(units):
+            if unit.text not in POSSESSIVES:
+                continue
+            for j in range(i + 1, min(i + 4, len(units))):
+                if units[j].text in MATERIALS:
+                    span = units[i + 1 : j + 1]
+                    others = units[:i] + units[j + 1 :]
+                    if not has_anchor(others) and not _material_after(units, j):
+                        noun = (" " if units[j].text.isascii() else "").join(u.text for u in span)
+                        gaps.append(Gap("object", _phrase(unit.text, noun), noun=noun))
+                        handled.update(range(i, j + 1))
+                    break
+                if units[j].kind not in ("anchor", "category"):
+                    break
+    # (b) a request verb whose object is a reference or a placeholder noun with nothing supplied
+    for i, unit in enumerate(units):
+        if unit.kind != "verb" or i in handled:
+            continue
+        for j in range(i + 1, min(i + 5, len(units))):
+            obj = units[j]
+            if obj.kind in ("generic", "verb"):
+                continue
+            if obj.kind in ("ref", "placeholder") and not _resolved_in_question(units, j, anchors_anywhere):
+                noun = obj.text if obj.kind == "placeholder" else _noun_after(units, j)
+                phrase = _phrase(obj.text, noun) if obj.kind == "ref" else obj.text
+                gaps.append(Gap("object", phrase, noun=noun, verb=unit.text))
+                handled.update({j, j + 1})
+            break
+    # (a) references with nothing to point at
+    for i, unit in enumerate(units):
+        if unit.kind != "ref" or i in handled:
+            continue
+        if not _resolved_in_question(units, i, anchors_anywhere):
+            gaps.append(Gap("referent", _phrase(unit.text, _noun_after(units, i))))
+    return gaps
+
+
+def _phrase(ref: str, noun: str) -> str:
+    if not noun:
+        return ref
+    return f"{ref} {noun}" if ref.isascii() else ref + noun
+
+
+def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool) -> bool:
+    unit = units[index]
+    if _concrete_after(units, index) or _material_after(units, index):
+        return True
+    if unit.kind == "ref" and not _noun_after(units, index) and unit.text not in POINTERS:
+        # A bare pronoun ("it", "它") can point at any named thing in the question, before or after it.
+        return anchors_anywhere
+    # "this plan", "the above", "my code": only something described earlier in the question resolves it.
+    return has_anchor(units[:index])
+
+
+def candidates_given(units: list[_Unit]) -> bool:
+    """Two named options joined by or/vs/and/还是/和/、 ("Q4_K_M or Q8_0", "A 还是 B"), or listed after a colon."""
+    for i, unit in enumerate(units):
+        if unit.kind == "break" and unit.text in (":", "："):
+            if sum(1 for u in units[i + 1 :] if u.kind in ("anchor", "category")) >= 2:
+                return True
+    for i in range(1, len(units) - 1):
+        if units[i].kind == "connector" and units[i - 1].kind in ("anchor", "category") and units[i + 1].kind in (
+            "anchor",
+            "category",
+        ):
+            return True
+    return False
