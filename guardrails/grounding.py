@@ -84,7 +84,11 @@ class GroundingGuardrail:
             "support_labels": [c.label for c in support_chunks],
         }
         problems: list[str] = []
-        if low_overlap:
+        supported_numbers = [n for n in numbers(claim) if n not in unsupported_numbers]
+        if not covered and not supported_numbers:
+            # "True", "...", an echoed placeholder: nothing in it comes from the passages, however short.
+            problems.append("the answer shares no word or number with the cited passages")
+        elif low_overlap:
             problems.append(f"only {overlap:.0%} of the answer's words appear in the cited passages")
         if unsupported_numbers:
             problems.append("numbers not found in the cited passages: " + ", ".join(unsupported_numbers))

@@ -84,18 +84,24 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    with sync_api.sync_playwright() as pw:
+def browser():
+    with sync_api.sync_playwright() as pw:  # one Playwright per module: the sync API cannot nest
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="en-US")
-            page = context.new_page()
-            page.set_default_timeout(30_000)
-            page.goto(server, wait_until="domcontentloaded")
-            page.get_by_test_id("stChatInput").wait_for(timeout=90_000)
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    context = browser.new_context(viewport={"width": 1360, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_test_id("stChatInput").wait_for(timeout=90_000)
+    yield page
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -107,23 +113,31 @@ def shot(page, name: str, artifacts: Path) -> None:
     """Whole-page PNG: Streamlit scrolls inside its main container, so grow the viewport to fit it first."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(1000)  # let charts and fonts settle
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollHeight || 1000")
+    height = page.evaluate("""() => Math.max(...['stMain', 'stMainBlockContainer', 'stAppScrollToBottomContainer']
+        .map(id => document.querySelector(`[data-testid=${id}]`)?.scrollHeight || 0), 1000)""")
     size = page.viewport_size
-    page.set_viewport_size({"width": size["width"], "height": min(max(size["height"], int(height) + 40), 5000)})
+    page.set_viewport_size({"width": size["width"], "height": min(max(size["height"], int(height) + 200), 5000)})
     page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / name), full_page=True)
     page.set_viewport_size(size)
     shutil.copy(SHOTS / name, artifacts / name)
 
 
+IDLE_WITH_ANSWERS = """(n) => {
+    const app = document.querySelector('[data-testid=stApp]');
+    const messages = document.querySelectorAll('[data-testid=stChatMessage]');
+    return app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+        && messages.length >= 2 * n && messages[messages.length - 1].innerText.includes('Timeline (');
+}"""
+
+
 def ask(page, question: str) -> None:
-    """Submit a question and wait until its answer is committed (a new assistant message with a timeline)."""
-    before = page.get_by_test_id("stExpander").filter(has_text="Timeline").count()
+    """Submit a question; wait until the script is idle and the n-th answer is committed (it has a timeline)."""
+    n = page.get_by_test_id("stChatMessage").count() // 2 + 1
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     box.press("Enter")
-    page.get_by_test_id("stExpander").filter(has_text="Timeline").nth(before).wait_for(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(IDLE_WITH_ANSWERS, arg=n, timeout=ANSWER_TIMEOUT_MS, polling=500)
 
 
 def last_answer(page):
@@ -144,9 +158,12 @@ def test_chat_pages_and_screenshots(page, server, artifacts):
     text = answer.inner_text()
     assert any(s in text for s in ("answered", "fallback")), text
     assert "Sources" in text
-    answer.get_by_test_id("stExpander").first.click()  # open the first source snippet
+    answer.get_by_test_id("stExpander").filter(has_text="[S").first.click()  # open the first source snippet
     shot(page, "chat-answer.png", artifacts)
 
+    # A fresh conversation: with history, completeness may resolve "这个方案" from earlier turns.
+    page.get_by_role("button", name="Clear conversation").click()
+    page.get_by_test_id("stChatMessage").first.wait_for(state="detached", timeout=30_000)
     ask(page, "请判断这个方案是否合理。")
     answer = last_answer(page)
     text = answer.inner_text()
@@ -177,3 +194,38 @@ def test_chat_pages_and_screenshots(page, server, artifacts):
 
     for name in ("chat-answer.png", "chat-clarify.png", "traces.png", "documents.png", "settings.png"):
         assert (SHOTS / name).stat().st_size > 10_000
+
+
+def test_hostile_text_renders_inert_in_the_browser(tmp_path, browser):
+    """safe_md/highlight_md in real Chromium: no link, image, script or HTML element comes out of hostile text."""
+    port = free_port()
+    log = (tmp_path / "hostile.log").open("wb")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "streamlit"), "run", str(Path(__file__).with_name("hostile_app.py")),
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        page = browser.new_page()
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_text("rendered").wait_for(timeout=60_000)
+            main = page.get_by_test_id("stMain")
+            for selector in ("a", "img", "script", "code", "strong:has-text('bold')"):
+                assert main.locator(selector).count() == 0, selector
+            assert "<script>" in main.inner_text() and "[click](javascript:alert(1))" in main.inner_text()
+            assert page.title() != "pwned"
+            assert main.locator("strong").count() == 1  # only the highlighted sentence is bold
+        finally:
+            page.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()

@@ -101,3 +101,16 @@ def test_checks_can_be_switched_off() -> None:
 @pytest.mark.parametrize("answer", [None, "", "   "])
 def test_no_answer_passes(answer: str | None) -> None:
     assert not check(answer).fired
+
+
+@pytest.mark.parametrize("answer", ["True", "...", "<short answer in the language of the question>", "是的"])
+def test_answer_sharing_nothing_with_the_passages_fires_however_short(answer):
+    chunk = Chunk(chunk_id="c1", source="a.md", text="Ollama listens on port 11434 by default.", score=0.9, label="S1")
+    verdict = GroundingGuardrail().check(GuardContext(question="Which port?", chunks=(chunk,), answer=answer, citations=("S1",)))
+    assert verdict.fired and verdict.action == "reask"
+
+
+def test_short_answer_with_a_supported_number_passes():
+    chunk = Chunk(chunk_id="c1", source="a.md", text="Ollama listens on port 11434 by default.", score=0.9, label="S1")
+    verdict = GroundingGuardrail().check(GuardContext(question="Which port?", chunks=(chunk,), answer="11434", citations=("S1",)))
+    assert not verdict.fired

@@ -22,7 +22,13 @@ def test_safe_md_escapes_every_markup_character(hostile):
     out = safe_md(hostile)
     # every ASCII punctuation character is backslash-escaped, so nothing can form markup
     assert not re.search(r"(?<!\\)[<>\[\]()!*:$`]", out), out
-    assert out.replace("\\", "") == hostile.replace("\\", "")
+    assert out.replace("\\", "").replace("\u200b", "") == hostile.replace("\\", "")
+
+
+def test_safe_md_breaks_bare_autolinks():
+    out = safe_md("http://evil.example/x https://a.b www.evil.org me@evil.org")
+    assert "http:\u200b" not in out  # the colon is escaped first: "http\\:\u200b\\/\\/"
+    assert "http\\:\u200b\\/\\/" in out and "https\\:\u200b" in out and "www\u200b\\." in out and "\\@\u200b" in out
 
 
 def test_safe_md_keeps_lines_and_blocks_code_indentation():
@@ -113,3 +119,10 @@ def test_language_default_and_fallback():
     assert language_from_locale("zh-CN") == "zh" and language_from_locale("en-US") == "en" and language_from_locale(None) == "en"
     assert translate("zh", "status.answered") == "已回答"
     assert translate("zh", "missing.key", default="x") == "x"
+
+
+def test_highlight_short_answer_inside_a_long_chinese_sentence():
+    text = "默认端口与监听地址\nOllama 默认监听 11434 端口，并且只绑定在本机回环地址上，也就是 `127.0.0.1:11434`。这意味着其他电脑无法连接。"
+    out = highlight_md(text, "127.0.0.1:11434")
+    assert out.count("**") == 2 and "11434 端口" in out.split("**")[1]
+    assert highlight_md("Nothing relevant here. At all.", "port 11434") == safe_md("Nothing relevant here. At all.")

@@ -1,0 +1,113 @@
+"""View layer: the Chat page. Renders AskResponse objects from GuardedRAG.ask; progress comes from the
+per-request observer (trace events) and on_token (the streaming JSON, shown as provisional text).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app.contract import AskResponse, history_from
+from app.service import GuardedRAG
+from views import state
+from views.components import backend_banner, render_response
+from views.i18n import t
+from views.text import partial_answer, safe_md
+from views.timeline import OUTCOME_ICONS, STEP_ICONS
+
+HISTORY_TURNS = 8  # follow-ups need the recent turns, not the whole conversation
+
+
+def turn_text(message: dict[str, Any]) -> str:
+    """What a past turn contributes to the history passed to `ask`."""
+    resp: AskResponse | None = message.get("response")
+    if resp is None:
+        return str(message.get("content", ""))
+    if resp.status == "clarify" and resp.clarifying_questions:
+        return (resp.message or "") + " " + " ".join(resp.clarifying_questions)
+    return resp.answer or resp.message or ""
+
+
+def history(messages: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return history_from([(m["role"], turn_text(m)) for m in messages[-HISTORY_TURNS:]])
+
+
+class LiveProgress:
+    """Observer + token sink for one request: step lines in st.status, the partial answer as provisional."""
+
+    def __init__(self) -> None:
+        self.status = st.status(t("working"), expanded=False)
+        self.provisional = st.empty()
+        self.buffer = ""
+        self.cold = False
+
+    def observe(self, event: Any) -> None:
+        try:
+            line = f"{STEP_ICONS.get(event.step, '')} {event.step} · {safe_md(event.name)} → {OUTCOME_ICONS.get(event.outcome, '🟢')} {event.outcome}"
+            if event.duration_ms:
+                line += f" ({event.duration_ms:.0f} ms)"
+            self.status.markdown(line)
+            self.status.update(label=t(f"step.{event.step}", default=t("working")))
+            if event.name == "model_load" and event.outcome == "loading":
+                self.cold = True
+                self.status.markdown(t("model_loading") + " " + safe_md(event.reason))
+            if event.name in ("model_call", "reask") or event.step == "fallback":
+                self.buffer = ""  # the next model call streams a fresh JSON object
+            if event.step == "fallback":
+                self.provisional.caption(t("provisional_dropped"))
+        except Exception:  # noqa: BLE001 - a display hiccup must never break the request itself
+            pass
+
+    def token(self, token: str) -> None:
+        try:
+            self.buffer += token
+            text = partial_answer(self.buffer)
+            if text:
+                self.provisional.markdown(f":orange-badge[{t('provisional')}] " + safe_md(text))
+        except Exception:  # noqa: BLE001
+            pass
+
+    def finish(self, resp: AskResponse) -> None:
+        ok = resp.status in ("answered", "clarify", "refused", "fallback")
+        self.status.update(label=t("done", status=t(f"status.{resp.status}")), state="complete" if ok else "error")
+        self.provisional.empty()
+
+
+def ask(svc: GuardedRAG, question: str) -> None:
+    messages = state.messages()
+    past = history(messages)
+    with st.chat_message("user"):
+        st.markdown(safe_md(question))
+    with st.chat_message("assistant"):
+        live = LiveProgress()
+        resp = svc.ask(question, history=past, options=state.options(), observer=live.observe, on_token=live.token)
+        live.finish(resp)
+        render_response(resp, key=str(len(messages) + 1))
+    messages.append({"role": "user", "content": question, "response": None})
+    messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
+
+
+def render(svc: GuardedRAG) -> None:
+    st.title(t("chat.title"))
+    messages = state.messages()
+    last = next((m["response"] for m in reversed(messages) if m.get("response") is not None), None)
+    backend_banner(svc.backend(), last=last)
+    if state.options().chaos:
+        st.warning(t("chaos_active"), icon=":material/cyclone:")
+    if not messages:
+        st.caption(t("chat.empty"))
+    for i, message in enumerate(messages):
+        with st.chat_message(message["role"]):
+            if message.get("response") is None:
+                st.markdown(safe_md(message["content"]))
+            else:
+                render_response(message["response"], key=str(i))
+    prompt = st.chat_input(t("chat.placeholder"), max_chars=4000)
+    pending = st.session_state.pop("pending_question", None)  # set by a clarifying-question button
+    question = prompt or pending
+    if question and question.strip():
+        ask(svc, question.strip())
+    if messages and st.button(t("chat.clear"), icon=":material/delete_sweep:"):
+        messages.clear()
+        st.rerun()

@@ -1,0 +1,116 @@
+"""View layer: shared render helpers for one answer (badge, answer, citations, guardrail chips, trace link)
+and the backend banner. Untrusted text goes through safe_md/highlight_md or st.code/st.json; never HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app.contract import AskResponse
+from views.i18n import t
+from views.text import highlight_md, safe_md, short_id
+from views.timeline import render_timeline
+
+STATUS_STYLE = {
+    "answered": ("green", ":material/check_circle:"),
+    "clarify": ("blue", ":material/help:"),
+    "refused": ("red", ":material/block:"),
+    "fallback": ("orange", ":material/swap_horiz:"),
+    "error": ("gray", ":material/error:"),
+}
+
+
+def status_badge(status: str) -> None:
+    color, icon = STATUS_STYLE.get(status, ("gray", None))
+    st.badge(t(f"status.{status}"), icon=icon, color=color)  # type: ignore[arg-type]
+
+
+def trace_link(trace_id: str) -> None:
+    page = st.session_state.get("pages", {}).get("traces")
+    label = t("trace_link", id=short_id(trace_id))
+    if page is not None:
+        st.page_link(page, label=label, icon=":material/timeline:", query_params={"trace": trace_id})
+    else:
+        st.caption(label)
+
+
+def guardrail_chips(resp: AskResponse) -> None:
+    fired = [g for g in resp.guardrails if g.fired]
+    passed = sum(1 for g in resp.guardrails if not g.fired)
+    for g in fired:
+        color = "orange" if g.action in ("clarify", "warn") else "red"
+        st.badge(t("guard.fired", name=g.name), icon=":material/shield:", color=color)  # type: ignore[arg-type]
+        plain = t(f"guard_desc.{g.name}", default="")
+        reason = "" if g.reason == resp.message else safe_md(g.reason)  # the message is already shown above
+        st.caption(" — ".join(x for x in (safe_md(plain), reason) if x))
+    if passed:
+        st.caption(t("checks_passed", n=passed))
+
+
+def citations(resp: AskResponse) -> None:
+    for c in resp.citations:
+        title = f"[{safe_md(c.label or '?')}] {safe_md(c.source)} · {safe_md(c.chunk_id)}"
+        with st.expander(title):
+            if c.score is not None:
+                st.caption(t("score", score=f"{c.score:.2f}"))
+            st.markdown(highlight_md(c.text, resp.answer) if c.text else t("no_text"))
+
+
+def cold_start_notes(events: list[Any]) -> list[str]:
+    return [e.reason for e in events if e.name == "model_load" and e.outcome == "loading"]
+
+
+def render_response(resp: AskResponse, *, key: str) -> None:
+    """One committed answer, as shown in chat (and reused for a trace's stored response)."""
+    status_badge(resp.status)
+    if resp.status == "fallback":
+        st.warning(t("fallback_label"), icon=":material/swap_horiz:")
+    if resp.answer:
+        st.markdown(safe_md(resp.answer))
+    if resp.status == "clarify":
+        render_clarify(resp, key=key)
+    elif resp.message and resp.status in ("refused", "error"):
+        (st.error if resp.status == "error" else st.info)(safe_md(resp.message))
+    if resp.citations:
+        st.caption(t("sources", n=len(resp.citations)))
+        citations(resp)
+    guardrail_chips(resp)
+    for note in cold_start_notes(resp.events):
+        st.caption(t("model_loaded", note=safe_md(note)))
+    meta = t("meta", backend=resp.backend, model=safe_md(resp.model), calls=resp.llm_calls, ms=f"{resp.latency_ms:.0f}")
+    st.caption(meta + (" · " + t("chaos_on") if resp.chaos else ""))
+    if resp.status == "error":
+        trace_link(resp.trace_id)
+    with st.expander(t("timeline_title", n=len(resp.events))):
+        render_timeline(resp.events, key=key)
+        trace_link(resp.trace_id)
+
+
+def render_clarify(resp: AskResponse, *, key: str) -> None:
+    if resp.message:
+        st.info(safe_md(resp.message))
+    if resp.missing:
+        st.markdown(t("missing") + " " + ", ".join(safe_md(m) for m in resp.missing))
+    if resp.clarifying_questions:
+        st.caption(t("clarify_hint"))
+    for i, question in enumerate(resp.clarifying_questions):
+        # A click submits the question as the next user message (st.chat_input cannot be pre-filled).
+        st.button(question, key=f"clarify-{key}-{i}", on_click=_queue_question, args=(question,), icon=":material/reply:")
+
+
+def _queue_question(question: str) -> None:
+    st.session_state["pending_question"] = question
+
+
+def backend_banner(choice: Any, *, last: AskResponse | None = None) -> None:
+    """Which backend and model answer, why, and the one-line fix when Ollama or the model is missing."""
+    kind = last.backend if last else choice.kind
+    model = last.model if last else choice.model
+    text = t(f"banner.{kind}", model=safe_md(model)) + " — " + safe_md(last.backend_reason if last else choice.reason)
+    fix = (last.backend_fix if last else choice.fix) or None
+    if fix:
+        st.warning(text + "  \n" + t("banner.fix") + " " + safe_md(fix), icon=":material/build:")
+    else:
+        st.info(text, icon=":material/memory:")

@@ -1,0 +1,120 @@
+"""View layer: the Documents page — upload (checked, saved under <home>/uploads/), index with progress,
+list with chunk counts and flags, delete and re-index. All work is done by GuardedRAG.ingest/delete.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from app.service import GuardedRAG
+from views.i18n import t
+from views.text import safe_md
+from views.uploads import ALLOWED, check_upload, save_upload
+
+REPORT_KEY = "doc_report"  # what the last action found, shown until the next one
+
+
+def source_path(source: str, docs_dir: Path) -> Path:
+    path = Path(source)
+    return path if path.is_absolute() else docs_dir / source
+
+
+def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) -> Any:
+    bar = st.progress(0.0, text=t("doc.indexing"))
+
+    def progress(p: Any) -> None:
+        bar.progress(min(1.0, p.done / max(1, p.total)), text=f"{p.stage} {p.current}"[-80:])
+
+    try:
+        return svc.ingest(list(paths), progress=progress, rebuild=rebuild)
+    finally:
+        bar.empty()
+
+
+def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
+    """Check every upload, save the good ones, index them; returns the report shown on the page."""
+    max_bytes = int(svc.settings.max_file_mb * 1_048_576)
+    rejected, saved = [], []
+    for f in files:
+        data = f.getvalue()
+        problem = check_upload(f.name, data, max_bytes=max_bytes)
+        if problem is not None:
+            rejected.append(t(f"upload.{problem.kind}", name=safe_md(f.name), detail=safe_md(problem.detail), max=svc.settings.max_file_mb))
+            continue
+        saved.append(save_upload(svc.settings.home, f.name, data))
+    report = _ingest(svc, saved) if saved else None
+    return {"rejected": rejected, "report": report}
+
+
+def _show_report(result: dict[str, Any]) -> None:
+    for message in result.get("rejected", []):
+        st.error(message, icon=":material/block:")
+    report = result.get("report")
+    if report is None:
+        return
+    st.success(t("doc.report", added=len(report.added), updated=len(report.updated), unchanged=len(report.unchanged),
+                 removed=len(report.removed), chunks=report.chunks_added))
+    for p in report.problems:
+        st.error(t("doc.problem", source=safe_md(Path(p.source).name), kind=p.kind, message=safe_md(p.message)))
+    for f in report.flagged:
+        st.warning(t("doc.flagged", source=safe_md(Path(f.source).name), chunk=f.ordinal, reason=safe_md(f.reason)))
+
+
+def _upload(svc: GuardedRAG) -> None:
+    st.subheader(t("doc.upload"))
+    st.caption(t("doc.limits", types=", ".join(ALLOWED), max=svc.settings.max_file_mb))
+    n = st.session_state.setdefault("uploader_n", 0)
+    # No `type=` filter on purpose: a wrong type gets our own clear message (and is checked here, not trusted).
+    limit = max(1, math.ceil(svc.settings.max_file_mb))
+    files = st.file_uploader(t("doc.choose"), accept_multiple_files=True, key=f"uploader-{n}", max_upload_size=limit)
+    if st.button(t("doc.index_uploads"), disabled=not files, icon=":material/upload:"):
+        st.session_state[REPORT_KEY] = process_uploads(svc, files or [])
+        st.session_state["uploader_n"] = n + 1  # a fresh uploader: the same files are not indexed twice
+
+
+def _manage(svc: GuardedRAG, sources: list[str]) -> None:
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick")
+    if c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen):
+        st.session_state[REPORT_KEY] = {"report": _ingest(svc, [source_path(chosen, svc.settings.docs_dir)])}
+        st.rerun()
+    if c3.button(t("doc.delete"), icon=":material/delete:", disabled=not chosen, type="primary"):
+        removed = svc.delete_document(chosen)
+        st.session_state[REPORT_KEY] = {}
+        st.toast(t("doc.deleted", source=safe_md(chosen), n=removed))
+        st.rerun()
+
+
+def render(svc: GuardedRAG) -> None:
+    st.title(t("doc.title"))
+    _upload(svc)
+    _show_report(st.session_state.get(REPORT_KEY) or {})
+    st.subheader(t("doc.indexed"))
+    docs = svc.documents()
+    if not docs:
+        st.info(t("doc.none"))
+    else:
+        rows = [{"source": d.source, "chunks": d.chunks, "indexed_at": d.indexed_at, "flags": ", ".join(d.flags),
+                 "flagged_chunks": d.flagged_chunks} for d in docs]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        for d in (d for d in docs if d.flags or d.flagged_chunks):
+            st.warning(t("doc.flag_row", source=safe_md(d.source), flags=safe_md(", ".join(d.flags) or "?"), n=d.flagged_chunks))
+        _manage(svc, [d.source for d in docs])
+    rebuild = st.checkbox(t("doc.rebuild"), key="doc_rebuild")
+    if st.button(t("doc.reindex_all"), icon=":material/sync:"):
+        uploads = svc.settings.home / "uploads"
+        report = _ingest(svc, [svc.settings.docs_dir], rebuild=rebuild)
+        if uploads.is_dir() and any(uploads.iterdir()):
+            report = _merge(report, _ingest(svc, [uploads]))
+        st.session_state[REPORT_KEY] = {"report": report}
+        st.rerun()
+
+
+def _merge(a: Any, b: Any) -> Any:
+    fields = ("added", "updated", "unchanged", "removed", "problems", "flagged")
+    return a.model_copy(update={f: tuple(getattr(a, f)) + tuple(getattr(b, f)) for f in fields} | {"chunks_added": a.chunks_added + b.chunks_added})

@@ -1,0 +1,74 @@
+"""View layer: pure helpers behind the Settings page: turn form values into validated per-session
+AskOptions (only the values that differ from the process defaults) and errors into one readable line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.backend import probe_ollama
+from app.chaos import ALL_FAULTS, ChaosConfig
+from app.contract import AskOptions
+from app.settings import Settings
+
+SETTING_FIELDS = ("backend", "model", "fallback_model", "temperature", "retries", "reasks", "latency_budget", "timeout", "top_k")
+FAULTS = ALL_FAULTS
+
+
+def error_message(exc: Exception) -> str:
+    """pydantic errors as 'field: message; ...'; anything else as its text."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            return "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or 'value'}: {e.get('msg', '')}" for e in errors())
+        except (TypeError, AttributeError):
+            pass
+    return str(exc)
+
+
+def guardrail_values(policy: Any, name: str) -> dict[str, Any]:
+    return {"enabled": policy.is_enabled(name), **policy.params(name)}
+
+
+def build_options(
+    base: Settings,
+    policy: Any,
+    *,
+    settings: Mapping[str, Any],
+    guardrails: Mapping[str, Mapping[str, Any]],
+    chaos: Mapping[str, Any] | None,
+    session: str | None = None,
+) -> AskOptions:
+    """Validated AskOptions for one session; raises ValueError (with the offending field) on a bad value."""
+    s_over = {k: (None if k == "fallback_model" and v == "" else v) for k, v in settings.items()}
+    s_over = {k: v for k, v in s_over.items() if v != getattr(base, k)}
+    base.with_overrides(**s_over)  # raises on a bad value: nothing is applied
+    g_over: dict[str, dict[str, Any]] = {}
+    for name, values in guardrails.items():
+        current = guardrail_values(policy, name)
+        diff = {k: v for k, v in values.items() if current.get(k) != v}
+        if diff:
+            g_over[name] = diff
+    if g_over:
+        policy.with_overrides(g_over)
+    chaos_dict = dict(chaos) if chaos is not None else None
+    if chaos_dict is not None:
+        chaos_dict["faults"] = tuple(chaos_dict.get("faults", ()))
+        if not chaos_dict["faults"]:
+            raise ValueError("chaos: choose at least one fault")
+        ChaosConfig.model_validate(chaos_dict)
+        chaos_dict["faults"] = list(chaos_dict["faults"])
+    return AskOptions(settings=s_over, guardrails=g_over, chaos=chaos_dict, session=session)
+
+
+def effective(base: Settings, policy: Any, options: AskOptions) -> tuple[Settings, Any]:
+    """The Settings and policy this session's questions run with."""
+    settings = base.with_overrides(**options.settings) if options.settings else base
+    return settings, (policy.with_overrides(options.guardrails) if options.guardrails else policy)
+
+
+def ollama_models(host: str, model: str) -> tuple[tuple[str, ...], str | None]:
+    """Models Ollama has pulled (GET /api/tags), and the problem when it cannot be reached."""
+    found = probe_ollama(host, model, timeout=1.5)
+    return found.models, found.error

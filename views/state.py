@@ -1,0 +1,52 @@
+"""View layer: per-user state in st.session_state (service injection, session id, language, options, chat).
+
+The service is process-wide (st.cache_resource); everything a user changes lives in their session only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import streamlit as st
+
+from app.contract import AskOptions
+from app.service import GuardedRAG
+from app.settings import load_settings
+
+SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run()
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_service() -> GuardedRAG:
+    return GuardedRAG(load_settings())
+
+
+def service() -> GuardedRAG:
+    injected = st.session_state.get(SERVICE_KEY)
+    return injected if injected is not None else _shared_service()
+
+
+def session_id() -> str:
+    if "session_id" not in st.session_state:
+        st.session_state["session_id"] = uuid.uuid4().hex
+    return st.session_state["session_id"]
+
+
+def options() -> AskOptions:
+    """This session's AskOptions (settings/guardrail/chaos overrides), always tagged with its session id."""
+    current: AskOptions = st.session_state.get("ask_options") or AskOptions()
+    return current.model_copy(update={"session": session_id()})
+
+
+def set_options(value: AskOptions) -> None:
+    st.session_state["ask_options"] = value
+
+
+def messages() -> list[dict[str, Any]]:
+    """Chat turns: {"role": "user"|"assistant", "content": str, "response": AskResponse | None}."""
+    return st.session_state.setdefault("messages", [])
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "en")

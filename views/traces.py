@@ -1,0 +1,114 @@
+"""View layer: the Traces page — the store-wide view of every stored request (all sessions, CLI too):
+filters, table, charts (aggregates computed in views.trace_stats), detail timeline and exports.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app.service import GuardedRAG
+from app.traces import TraceRecord
+from views import state
+from views import trace_stats as ts
+from views.components import status_badge
+from views.i18n import t
+from views.text import safe_md
+from views.timeline import render_timeline
+
+EVENT_LIMIT = 200  # records whose events are loaded for the retries chart and the JSONL export
+
+
+def _filters(svc: GuardedRAG) -> ts.TraceFilter:
+    c1, c2, c3, c4 = st.columns(4)
+    status = c1.selectbox(t("tr.status"), ["", *ts.STATUSES], format_func=lambda s: s or t("tr.any"), key="tr_status")
+    guard = c2.selectbox(t("tr.guardrail"), ["", *svc.policy.guardrails], format_func=lambda s: s or t("tr.any"), key="tr_guard")
+    backend = c3.selectbox(t("tr.backend"), ["", "embedded", "ollama"], format_func=lambda s: s or t("tr.any"), key="tr_backend")
+    model = c4.text_input(t("tr.model"), key="tr_model")
+    c5, c6, c7 = st.columns([2, 2, 1])
+    dates = c5.date_input(t("tr.dates"), value=(), key="tr_dates")
+    text = c6.text_input(t("tr.search"), key="tr_text")
+    mine = c7.checkbox(t("tr.mine"), key="tr_mine")
+    return ts.make_filter(
+        status=status, guardrail=guard, model=model.strip(), backend=backend,
+        dates=dates if isinstance(dates, (list, tuple)) else (dates,), text=text,
+        session=state.session_id() if mine else None,
+    )
+
+
+def _charts(records: list[TraceRecord], guardrails: list[str]) -> None:
+    lat = ts.latency_summary(records)
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(t("tr.requests"), len(records))
+    m2.metric("p50", ts.fmt_ms(lat["p50"]))
+    m3.metric("p95", ts.fmt_ms(lat["p95"]))
+    m4.metric(t("tr.answered_share"), f"{sum(r.status == 'answered' for r in records) / max(1, len(records)):.0%}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('tr.chart_fire')}**")
+        fire = alt.Chart(pd.DataFrame(ts.fire_rate(records, guardrails))).mark_bar().encode(
+            x=alt.X("rate:Q", title=t("tr.rate"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("guardrail:N", title=None, sort="-x"), tooltip=["guardrail", "fired", alt.Tooltip("rate:Q", format=".0%")])
+        st.altair_chart(fire, width="stretch")
+    with right:
+        st.markdown(f"**{t('tr.chart_status')}**")
+        st.bar_chart(pd.DataFrame(ts.status_over_time(records)), x="period", y=list(ts.STATUSES), stack=True, height=260)
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('tr.chart_latency')}**")
+        st.bar_chart(pd.DataFrame(ts.latency_histogram(records)), x="latency_ms", y="count", sort=False, height=260)
+        st.caption(t("tr.latency_caption", p50=ts.fmt_ms(lat["p50"]), p95=ts.fmt_ms(lat["p95"])))
+    with right:
+        st.markdown(f"**{t('tr.chart_calls')}**")
+        st.bar_chart(pd.DataFrame(ts.calls_per_question(records)), x="trace", y=["llm_calls", "retries"], stack=False, sort=False, height=260)
+        st.caption(t("tr.calls_caption"))
+
+
+def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
+    ids = [r.trace_id for r in records]
+    wanted = st.query_params.get("trace")
+    if wanted and st.session_state.get("tr_wanted") != wanted:  # a trace link: select it once
+        st.session_state["tr_wanted"] = wanted
+        linked = svc.traces.get(wanted)
+        if linked is not None:
+            st.session_state["tr_detail"] = st.session_state["tr_linked"] = linked.trace_id
+    linked_id = st.session_state.get("tr_linked")
+    if linked_id and linked_id not in ids:  # the linked trace stays selectable whatever the filters
+        ids.insert(0, linked_id)
+    if not ids:
+        return
+    labels = {r.trace_id: f"{r.trace_id[:8]} · {r.status} · {r.question[:60]}" for r in records}
+    chosen = st.selectbox(t("tr.detail"), ids, format_func=lambda x: labels.get(x, x), key="tr_detail")
+    record = svc.traces.get(chosen)
+    if record is None:
+        st.warning(t("tr.missing", id=safe_md(chosen)))
+        return
+    status_badge(record.status)
+    st.markdown(f"**{t('tr.question')}** " + safe_md(record.question))
+    answer, message = record.result.get("answer"), record.result.get("message")
+    if answer or message:
+        st.markdown(f"**{t('tr.answer' if answer else 'tr.message')}** " + safe_md(str(answer or message)))
+    if record.fired:
+        st.caption(t("tr.fired", names=safe_md(", ".join(record.fired))))
+    st.caption(f"trace_id `{record.trace_id}` · {record.backend} · {safe_md(record.model)} · {record.latency_ms:.0f} ms")
+    render_timeline(record.events, key=f"trace-{record.trace_id}")
+
+
+def render(svc: GuardedRAG) -> None:
+    st.title(t("tr.title"))
+    st.info(t("tr.storewide"), icon=":material/public:")
+    flt = _filters(svc)
+    summaries = svc.traces.list(flt)
+    records = [svc.traces.get(r.trace_id) or r for r in summaries[:EVENT_LIMIT]] + summaries[EVENT_LIMIT:]
+    st.caption(t("tr.shown", n=len(records), total=svc.traces.count()))
+    if not records:
+        st.caption(t("tr.none"))
+        return
+    st.dataframe(pd.DataFrame(ts.table_rows(records)), hide_index=True, width="stretch")
+    d1, d2, _ = st.columns([1, 1, 3])
+    d1.download_button(t("tr.export_jsonl"), ts.to_jsonl(records), file_name="traces.jsonl", mime="application/x-ndjson", icon=":material/download:")
+    d2.download_button(t("tr.export_csv"), ts.to_csv(records), file_name="traces.csv", mime="text/csv", icon=":material/download:")
+    _charts(records, list(svc.policy.guardrails))
+    st.subheader(t("tr.detail_title"))
+    _detail(svc, records)

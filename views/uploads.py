@@ -1,0 +1,68 @@
+"""View layer: pure checks for uploaded files before anything touches disk, and a safe place to save them.
+
+The uploaded name is never trusted for paths: it is reduced to a plain file name of word characters,
+dots and dashes, saved under <home>/uploads/, and the result is checked to stay inside that folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+ALLOWED = (".md", ".txt", ".pdf")
+TEXT_TYPES = (".md", ".txt")
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_MAX_NAME = 100
+_SNIFF = 8192
+
+
+@dataclass(frozen=True)
+class UploadProblem:
+    name: str
+    kind: str  # i18n key suffix: type, empty, too_large, binary, not_pdf
+    detail: str = ""
+
+
+def suffix_of(name: str) -> str:
+    return Path(name.replace("\\", "/")).suffix.lower()
+
+
+def check_upload(name: str, data: bytes, *, max_bytes: int) -> UploadProblem | None:
+    """Why this upload cannot be indexed (type, empty, size, binary content), or None when it looks fine."""
+    suffix = suffix_of(name)
+    if suffix not in ALLOWED:
+        return UploadProblem(name, "type", suffix or "(none)")
+    if not data or not data.strip():
+        return UploadProblem(name, "empty")
+    if len(data) > max_bytes:
+        return UploadProblem(name, "too_large", f"{len(data) / 1_048_576:.1f}")
+    head = data[:_SNIFF]
+    if suffix == ".pdf":
+        return None if head.startswith(b"%PDF-") else UploadProblem(name, "not_pdf")
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # NULs: binary, unless UTF-16
+        return UploadProblem(name, "binary")
+    return None
+
+
+def safe_filename(name: str) -> str:
+    """A plain, bounded file name from an untrusted one (no folders, no leading dots, allowed suffix kept)."""
+    base = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
+    suffix = suffix_of(base)
+    stem = base[: -len(suffix)] if suffix else base
+    stem = _UNSAFE.sub("_", stem).strip("._-") or "upload"
+    if suffix not in ALLOWED:
+        suffix = ".txt"
+    return stem[: _MAX_NAME - len(suffix)] + suffix
+
+
+def save_upload(home: Path, name: str, data: bytes) -> Path:
+    """Write `data` to <home>/uploads/<safe name> (an upload with the same name replaces the old one)."""
+    folder = (home / "uploads").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = (folder / safe_filename(name)).resolve()
+    if target.parent != folder:  # defence in depth: safe_filename already removed separators
+        raise ValueError(f"refusing to write outside {folder}")
+    target.write_bytes(data)
+    return target
