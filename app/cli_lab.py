@@ -34,6 +34,7 @@ def add_lab_commands(sub: Any) -> None:
     ev.add_argument("--shared", type=Path, default=default_shared(), help="third-party eval data (default: ../shared/eval-data)")
     ev.add_argument("--out", type=Path, help="output folder (default: <home>/eval/<datasets>)")
     ev.add_argument("--fresh", action="store_true", help="discard records in --out instead of resuming")
+    ev.add_argument("--input-only", action="store_true", help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls)")
     ev.add_argument("--no-progress", action="store_true")
     ev.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
 
@@ -68,7 +69,7 @@ def cmd_eval(svc: Any, args: argparse.Namespace, out: TextIO) -> int:
     try:
         outcome = evaluate(
             svc, args.datasets, out=target, shared=args.shared, limit=args.limit, split=args.split, modes=modes,  # type: ignore[arg-type]
-            fresh=args.fresh, progress=not args.no_progress, log=lambda m: sys.stderr.write(m + "\n"),
+            fresh=args.fresh, progress=not args.no_progress, input_only=args.input_only, log=lambda m: sys.stderr.write(m + "\n"),
             ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
         )
     except (DatasetError, ResumeMismatch) as exc:

@@ -68,13 +68,17 @@ def guarded_record(svc: Any, item: EvalItem) -> RunRecord:
 
 
 def screen_record(svc: Any, item: EvalItem) -> RunRecord:
-    """Input guardrails only (the ones svc.ask builds from the same policy): flagged = a refuse fired."""
+    """Input guardrails only (the ones svc.ask builds from the same policy): flagged = a refuse fired,
+    clarify = a clarify fired. Exact for both, since the chain decides them before retrieval."""
     started = time.perf_counter()
     verdicts = [run_guardrail(g, GuardContext(question=item.question)) for g in build_guardrails(svc.policy)["input"]]
     flagged = any(v.fired and v.action == "refuse" for v in verdicts)
+    # As in the chain (_blocking): a fired refuse beats a fired clarify; nothing after this stage can clarify.
+    clarify = not flagged and any(v.fired and v.action == "clarify" for v in verdicts)
     return RunRecord(
-        dataset=item.dataset, id=item.id, kind=item.kind, mode="guarded", status="refused" if flagged else "passed",
-        typed=True, flagged=flagged, latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        dataset=item.dataset, id=item.id, kind=item.kind, mode="guarded",
+        status="refused" if flagged else "clarify" if clarify else "passed", typed=True, flagged=flagged, clarify=clarify,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
         fired=tuple(v.name for v in verdicts if v.fired),
     )
 

@@ -66,7 +66,7 @@ def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
 
 
 def plan(items: Sequence[EvalItem], modes: Sequence[Mode], done: dict[tuple[str, str, str], RunRecord]) -> list[tuple[EvalItem, Mode]]:
-    """(item, mode) pairs still to run. Screened kinds have no raw column (raw has no input guardrail)."""
+    """(item, mode) pairs still to run. Injection kinds have no raw column (raw has no input guardrail)."""
     return [
         (item, mode)
         for item in items
@@ -92,13 +92,16 @@ def run_eval(
     fresh: bool = False,
     progress: bool = True,
     on_record: Callable[[RunRecord], None] | None = None,
+    screen: frozenset[str] = SCREENED_KINDS,
 ) -> list[RunRecord]:
-    """Run what is missing and return the records of `items` (old and new), in item order."""
+    """Run what is missing and return the records of `items` (old and new), in item order. Guarded items
+    of a kind in `screen` stop after the input guardrails (e.g. the gate screens vague/clear too: their
+    clarify decision is made there, and the model call after it would only cost time)."""
     check_meta(out, run_meta(svc, modes), fresh=fresh)
     path = out / RECORDS
     done = load_records(path)
     todo = plan(items, modes, done)
-    if any(mode == "raw" or item.kind not in SCREENED_KINDS for item, mode in todo):
+    if any(mode == "raw" or item.kind not in screen for item, mode in todo):
         _warm_up(svc)
     raw = RawModel.from_service(svc) if any(mode == "raw" for _, mode in todo) else None
     from tqdm import tqdm  # deferred: only a run draws a bar
@@ -109,7 +112,7 @@ def run_eval(
             if mode == "raw":
                 assert raw is not None
                 record = raw_record(svc, raw, item)
-            elif item.kind in SCREENED_KINDS:
+            elif item.kind in screen:
                 record = screen_record(svc, item)
             else:
                 record = guarded_record(svc, item)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from app.evaluation.cmrc import prepare_cmrc
 from app.evaluation.datasets import INJECTION_SETS, benign_companions, default_shared, resolve, select
 from app.evaluation.plots import write_plots
-from app.evaluation.records import MODES, Mode, RunRecord
+from app.evaluation.records import MODES, SCREENED_KINDS, Mode, RunRecord
 from app.evaluation.report import EvalReport, build_report, to_markdown
 from app.evaluation.runner import run_eval, run_meta
 
@@ -42,7 +42,10 @@ def evaluate(
     progress: bool = True,
     log: Callable[[str], None] = lambda _: None,
     ingest_progress: Callable[[Any], None] | None = None,
+    input_only: bool = False,
 ) -> EvalOutcome:
+    """`input_only` scores vague/clear items at the input stage (exact for clarify P/R/F1, no model calls)."""
+    screen = SCREENED_KINDS | ({"vague", "clear"} if input_only else set())
     shared = shared or default_shared()
     records: list[RunRecord] = []
     ran: list[str] = []
@@ -60,7 +63,7 @@ def evaluate(
         if name.startswith("cmrc2018-"):
             log(f"{name}: ingesting passages into collection {name} (once; later runs skip unchanged files)")
             target = prepare_cmrc(svc, name.removeprefix("cmrc2018-"), shared, progress=ingest_progress)
-        records += run_eval(target, items, out=out, modes=modes, fresh=fresh and first, progress=progress)
+        records += run_eval(target, items, out=out, modes=modes, fresh=fresh and first, progress=progress, screen=frozenset(screen))
         first = False
         ran.append(name)
     if any(n in INJECTION_SETS for n in ran):
@@ -69,6 +72,8 @@ def evaluate(
         notes.append(f"false positives measured on {len(benign)} benign questions (clear questions of vague.jsonl and golden.jsonl), input stage only")
     if any(n in INJECTION_SETS for n in ran):
         notes.append("injection/adversarial items are scored at the input stage (flagged = an input guardrail refused); they are never sent to a model")
+    if input_only:
+        notes.append("--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them")
     report = build_report(run_meta(svc, modes), records, skipped=skipped, notes=notes)
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "report.json", out / "report.md"]

@@ -74,7 +74,9 @@ def run_latency(svc: Any, *, n: int = 20, cold: int = 2, fresh: FreshFactory | N
     colds = [r["ms"] for r in rows if r["phase"] == "cold"]
     p95 = percentile(warm, 95)
     summary: dict[str, Any] = {f"warm_{k}": v for k, v in _stats(warm).items()}
+    loads = [r["load_ms"] for r in rows if r["phase"] == "cold" and r["load_ms"] is not None]
     summary |= {"cold_calls": len(colds), "cold_mean_ms": _r(statistics.fmean(colds)) if colds else None,
+                "cold_load_mean_ms": _r(statistics.fmean(loads)) if loads else None,
                 "cold_over_warm_p50": round(statistics.fmean(colds) / percentile(warm, 50), 2) if colds and warm and percentile(warm, 50) else None}
     if p95 is not None:
         summary["timeout_at_p95_cuts_warm"] = round(sum(w > p95 for w in warm) / len(warm), 3)
@@ -83,6 +85,8 @@ def run_latency(svc: Any, *, n: int = 20, cold: int = 2, fresh: FreshFactory | N
     notes = [
         "warm = the same request after the model is loaded; cold = the first request on a freshly loaded model"
         + (" (a new llama.cpp engine)" if access.kind == "embedded" else " (after unloading it with keep_alive=0)"),
+        "the identical prompt lets llama.cpp/Ollama reuse the cached prompt prefix, so warm calls are mostly decode; "
+        "a cold call pays the model load (load_ms) plus the whole prompt evaluation, which dominates on CPU",
         "a timeout at warm p95 cuts ~5% of healthy warm calls by definition, and every cold call slower than it: "
         "that is why the first request gets the separate load_timeout",
     ]

@@ -89,3 +89,12 @@ def test_resuming_with_another_model_is_refused_unless_fresh(service, tmp_path: 
 
 def test_plan_never_runs_raw_on_screened_kinds() -> None:
     assert plan([ATTACK, VAGUE], ("guarded", "raw"), {}) == [(ATTACK, "guarded"), (VAGUE, "guarded"), (VAGUE, "raw")]
+
+
+def test_screening_vague_items_decides_clarify_without_the_model(service, tmp_path: Path) -> None:
+    from app.evaluation.records import SCREENED_KINDS, EvalItem
+
+    clear = EvalItem(dataset="t", id="c1", question="What port does Ollama listen on by default?", kind="clear")
+    svc, _ = service()  # no replies: any model call would fail loudly
+    records = by_mode(run_eval(svc, [VAGUE, clear, ATTACK], out=tmp_path / "out", modes=("guarded",), progress=False, screen=SCREENED_KINDS | {"vague", "clear"}))
+    assert [(r.status, r.clarify, r.llm_calls) for r in records.values()] == [("clarify", True, 0), ("passed", False, 0), ("refused", False, 0)]

@@ -75,3 +75,13 @@ def test_cli_lab_writes_report_files(service, tmp_path: Path) -> None:
     code = run_lab_command(svc, parse("lab", "nondeterminism", "--n", "2", "--out", str(tmp_path / "lab")), out)
     assert code == 0 and "Non-determinism" in out.getvalue()
     assert {p.name for p in (tmp_path / "lab").iterdir()} == {"report.json", "report.md", "nondeterminism.png"}
+
+
+def test_cli_eval_input_only_scores_clarify_without_the_model(service, tmp_path: Path, shared_dir: Path) -> None:  # noqa: F811
+    svc, _ = service()  # no scripted replies: a model call would fail loudly
+    out = io.StringIO()
+    argv = ("eval", "clamber", "--shared", str(shared_dir), "--modes", "guarded", "--input-only", "--json", "--no-progress", "--out", str(tmp_path / "o"))
+    assert run_lab_command(svc, parse(*argv), out) == 0
+    m = json.loads(out.getvalue())["groups"]["clamber"]["guarded"]
+    c = m["clarify_counts"]  # whatever the completeness guardrail decides, both items were scored, no call made
+    assert m["model_called"] == 0 and (c["tp"] + c["fn"], c["fp"] + c["tn"]) == (1, 1)

