@@ -100,6 +100,8 @@ def to_markdown(report: EvalReport) -> str:
             lines.append("\nguarded outcome by rung (or status): " + ", ".join(f"{k} {v}" for k, v in sorted(modes["guarded"].rungs.items())))
     if report.relevance_sweep:
         lines += ["", "## Relevance threshold sweep (guarded, best retrieval score per question)", "",
+                  "Similarity alone: the relevance guardrail may also accept a question by lexical coverage, so this is the "
+                  "`min_score` part of its decision, for calibrating that one number.", "",
                   "| min_score | unanswerable refused | answerable kept |", "|---|---|---|"]
         lines += [f"| {s['min_score']:.2f} | {_fmt(s['unanswerable_refused'], '%')} | {_fmt(s['answerable_kept'], '%')} |" for s in report.relevance_sweep]
     if report.skipped:
