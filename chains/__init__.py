@@ -8,12 +8,12 @@ from chains.errors import BudgetExceeded, CircuitOpen, OutputParseError, OutputR
 from chains.generation import GenerationLadder, Generated, LadderPolicy, ModelRung
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
-from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_json_schema
+from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
 from chains.trace import TraceCollector, TraceEvent
 
 __all__ = [
     "Budget", "BudgetExceeded", "CircuitBreaker", "CircuitOpen", "Citation", "Clarification", "GenerationLadder",
     "Generated", "LadderPolicy", "ModelAnswer", "ModelRung", "OutputParseError", "OutputRejected", "Parsed",
     "QAConfig", "QAPipeline", "QARequest", "QAResult", "ReasksExhausted", "Retriever", "Status", "TraceCollector",
-    "TraceEvent", "UngroundedAnswer", "WarmupFailed", "answer_json_schema", "parse_answer", "run_qa",
+    "TraceEvent", "UngroundedAnswer", "WarmupFailed", "answer_chars_for", "answer_json_schema", "parse_answer", "run_qa",
 ]

@@ -24,7 +24,7 @@ from chains.circuit import Budget, CircuitBreaker
 from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
-from chains.schemas import ModelAnswer, answer_json_schema
+from chains.schemas import MAX_ANSWER_CHARS, ModelAnswer, answer_json_schema
 from chains.trace import TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
@@ -47,6 +47,7 @@ class LadderPolicy:
     retries: int = 2
     reasks: int = 2
     grounding_reasks: int = 1
+    max_answer_chars: int = MAX_ANSWER_CHARS  # schema cap; the app derives it from num_predict
     transport_errors: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
     # tenacity.wait_exponential_jitter arguments ("multiplier" replaces the deprecated "initial")
     backoff: dict[str, float] = field(default_factory=lambda: {"multiplier": 0.5, "max": 4.0, "jitter": 0.5})
@@ -176,7 +177,7 @@ class GenerationLadder:
                 config,
             )
             messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
-        raw = self._call_model(rung, messages, answer_json_schema(labels), inp["budget"], config)
+        raw = self._call_model(rung, messages, answer_json_schema(labels, max_answer_chars=self.policy.max_answer_chars), inp["budget"], config)
         parsed = self._parse(raw, number, strikes, rung, config)
         verdicts = tuple(
             run_guardrail(g, GuardContext(question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)))

@@ -89,6 +89,8 @@ def test_prose_instead_of_json_is_reasked_on_the_same_model(tmp_path, server):
     assert sent[0]["format"]["properties"]["citations"]["items"]["enum"] == ["S1", "S2", "S3"]
     assert sent[1]["messages"][-2]["content"] == "The default port is 11434."  # the rejected reply fed back
     assert sent[0]["options"]["num_ctx"] == 2048 and "temperature" in sent[0]["options"]
+    # the answer cap is derived from num_predict so a constrained reply can always close its JSON
+    assert sent[0]["format"]["properties"]["answer"]["maxLength"] == (sent[0]["options"]["num_predict"] - 64) // 3
 
 
 def test_json_in_a_code_fence_is_repaired_without_reask(tmp_path, server):

@@ -56,3 +56,13 @@ def test_fuzz_never_raises_anything_else(raw: str) -> None:
     except OutputParseError:
         return
     assert parsed.answer.answer
+
+
+def test_answer_cap_fits_num_predict():
+    from chains import answer_chars_for, answer_json_schema
+
+    assert answer_chars_for(512) == 149 and answer_chars_for(128) == 40 and answer_chars_for(8192) == 600
+    for num_predict in (128, 256, 512, 2048):
+        cap = answer_chars_for(num_predict)
+        assert cap * 3 + 64 <= max(num_predict, 40 * 3 + 64)  # worst case 3 tokens/char plus the JSON around it
+        assert answer_json_schema(["S1"], max_answer_chars=cap)["properties"]["answer"]["maxLength"] == cap
