@@ -22,7 +22,7 @@ from app.ingest import IngestProgress, IngestReport, ingest_paths
 from app.rungs import RungBuilder
 from app.settings import Settings
 from app.traces import TraceRecord, TraceStore, redact
-from chains import GenerationLadder, LadderPolicy, QAConfig, QAPipeline, QARequest, QAResult, TraceCollector, TraceEvent, run_qa
+from chains import GenerationLadder, LadderPolicy, QAConfig, QAPipeline, QARequest, QAResult, TraceCollector, TraceEvent, answer_chars_for, run_qa
 from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, build_guardrails, load_policy, run_guardrail
 from guardrails.context_injection import ContextInjectionGuardrail
 
@@ -144,7 +144,12 @@ class GuardedRAG:
         ladder = GenerationLadder(
             rungs=rungs,
             output_guardrails=guardrails["output"],
-            policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
+            policy=LadderPolicy(
+                retries=settings.retries,
+                reasks=settings.reasks,
+                transport_errors=self._transport_errors,
+                max_answer_chars=answer_chars_for(settings.num_predict),
+            ),
         )
         pipeline = QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
