@@ -127,10 +127,9 @@ class GuardedRAG:
         policy = self.policy.with_overrides(options.guardrails) if options.guardrails else self.policy
         guardrails = build_guardrails(policy)
         request = QARequest(question=question, history=history)
-        needs_index = True
-        if self.index.is_empty():
-            # Input checks still run (a vague question gets clarify even with no documents).
-            needs_index = False
+        # With an empty index the input checks still run (a vague question gets clarify), and a
+        # "nothing relevant" refusal becomes an error that says how to fill the index.
+        empty_index = self.index.is_empty()
         if chaos is not None:
             chaos = chaos.model_copy(update={"seed": chaos.seed if chaos.seed is not None else random.randrange(2**31)})
 
@@ -153,12 +152,12 @@ class GuardedRAG:
         )
         pipeline = QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self.index.search if needs_index else _empty_index,
+            retrieve=_empty_index if empty_index else self.index.search,
             ladder=ladder,
             config=QAConfig(top_k=settings.top_k, num_ctx=settings.num_ctx, num_predict=settings.num_predict, latency_budget_s=settings.latency_budget),
         )
         result = run_qa(pipeline, request, collector=collector)
-        if not needs_index and result.status == "refused" and not any(v.fired and v.stage == "input" for v in result.verdicts):
+        if empty_index and result.status == "refused" and not any(v.fired and v.stage == "input" for v in result.verdicts):
             return result.model_copy(update={"status": "error", "message": "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."})
         return result
 

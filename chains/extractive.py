@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guardrails import Chunk
-from guardrails.text import content_tokens, stem
+from guardrails.text import content_terms
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
 _MARKDOWN_NOISE = re.compile(r"^\s*(#+|[-*>]|\d+\.)\s*")
@@ -32,10 +32,6 @@ class Extract:
         return tuple(seen.values())
 
 
-def _terms(text: str) -> set[str]:
-    return {stem(t) for t in content_tokens(text)}
-
-
 def _sentences(chunk: Chunk) -> list[str]:
     out = []
     for part in _SENTENCE_END.split(chunk.text):
@@ -48,13 +44,13 @@ def _sentences(chunk: Chunk) -> list[str]:
 def extract_answer(question: str, chunks: Sequence[Chunk], *, max_sentences: int = 2, min_overlap: float = 0.15) -> Extract | None:
     """Pick the sentences sharing the most content terms with the question (ties: higher-ranked chunk).
     None when nothing overlaps enough to be worth showing."""
-    wanted = _terms(question)
+    wanted = content_terms(question)
     if not wanted:
         return None
     scored: list[tuple[float, int, str, Chunk]] = []
     for rank, chunk in enumerate(chunks):
         for sentence in _sentences(chunk):
-            overlap = len(wanted & _terms(sentence)) / len(wanted)
+            overlap = len(wanted & content_terms(sentence)) / len(wanted)
             if overlap > 0:
                 scored.append((overlap * (0.5 + 0.5 * chunk.score), -rank, sentence, chunk))
     if not scored:

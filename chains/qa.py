@@ -21,6 +21,7 @@ from chains.prompts import QA_PROMPT, format_context, history_messages
 from chains.schemas import Citation, Clarification, QARequest, QAResult
 from chains.trace import TraceCollector, TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, run_guardrail
+from guardrails.text import lang_of
 
 Retriever = Callable[[str, int], Sequence[Chunk]]
 
@@ -139,7 +140,7 @@ class QAPipeline:
 
     def _extractive(self, request: QARequest, chunks: list[Chunk], verdicts: list[Verdict], config: RunnableConfig) -> QAResult:
         extract = extract_answer(request.question, chunks)
-        lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in request.question) else "en"
+        lang = lang_of(request.question)
         if extract is None:
             emit(TraceEvent(step="fallback", name="cannot_answer", outcome="fallback", reason="no sentence of the retrieved passages matches the question"), config)
             return QAResult(status="fallback", answer=None, verdicts=tuple(verdicts), rung="cannot_answer", retrieved=tuple(chunks), message=CANNOT_ANSWER[lang])

@@ -15,17 +15,13 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Stage, Verdict
-from guardrails.text import content_tokens, stem
-
-
-def _terms(text: str) -> set[str]:
-    return {stem(t) for t in content_tokens(text)}
+from guardrails.text import content_terms
 
 
 def lexical_overlap(question: str, text: str) -> float:
     """Share of the question's content terms (English words, CJK bigrams) that occur in `text`."""
-    wanted = _terms(question)
-    return len(wanted & _terms(text)) / len(wanted) if wanted else 0.0
+    wanted = content_terms(question)
+    return len(wanted & content_terms(text)) / len(wanted) if wanted else 0.0
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))

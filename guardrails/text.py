@@ -130,6 +130,11 @@ def stem(token: str) -> str:
     return token
 
 
+def content_terms(text: str) -> set[str]:
+    """The distinct stemmed content tokens of a text: what overlap scores compare."""
+    return {stem(t) for t in content_tokens(text)}
+
+
 def numbers(text: str) -> list[str]:
     """Numbers standing on their own ("11434", "0.8", "2,048" -> "2048"), normalized so 0.80 == 0.8."""
     found: list[str] = []
