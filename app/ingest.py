@@ -112,6 +112,16 @@ def _scan(drafts: list[ChunkDraft], source: str, scan: Callable[[str], str | Non
     return flagged
 
 
+def _reject(problem: LoadProblem, *, known: dict[str, str], index: DocumentIndex, out: dict[str, Any]) -> None:
+    """Record a file that cannot be indexed now. If an earlier version of it is indexed, drop those chunks:
+    the file on disk no longer says what they say, and answers must not cite text the user has replaced."""
+    if problem.source in known:
+        index.delete_document(problem.source)
+        out["removed"].append(problem.source)
+        problem = problem.model_copy(update={"message": f"{problem.message} Its earlier version was removed from the index."})
+    out["problems"].append(problem)
+
+
 def ingest_paths(
     paths: Sequence[Path],
     *,
@@ -127,7 +137,8 @@ def ingest_paths(
     """Bring the index up to date with `paths`. Unchanged files (same sha256) are skipped; changed ones
     replaced; with `prune`, documents under a given folder that no longer exist there are removed.
 
-    A bad file lands in `problems` and the batch goes on. Embedder or index failures are not a file's
+    A bad file lands in `problems` and the batch goes on; if an earlier version of it was indexed, that
+    version's chunks are removed (and the file listed in `removed`). Embedder or index failures are not a file's
     fault and propagate. `scan(text)` returns a reason when a chunk reads like instructions to the model;
     such chunks are stored with the "suspected_injection" flag and listed in `flagged`.
     """
@@ -150,7 +161,7 @@ def ingest_paths(
         notify(IngestProgress(done=done, total=total, current=source, stage="load"))
         data = read_bytes(path, max_bytes=max_bytes, source=source)
         if isinstance(data, LoadProblem):
-            out["problems"].append(data)
+            _reject(data, known=known, index=index, out=out)
             continue
         if known.get(source) == hashlib.sha256(data).hexdigest():  # before parsing: PDFs are slow to parse
             notify(IngestProgress(done=done, total=total, current=source, stage="skip"))
@@ -158,13 +169,12 @@ def ingest_paths(
             continue
         doc = parse_document(data, suffix=path.suffix, source=source)
         if isinstance(doc, LoadProblem):
-            out["problems"].append(doc)
+            _reject(doc, known=known, index=index, out=out)
             continue
         drafts = chunk_text(doc.text, source=source)
         if not drafts:
-            out["problems"].append(
-                LoadProblem(source=source, kind="empty", message="no text to index besides headings; add content.")
-            )
+            empty = LoadProblem(source=source, kind="empty", message="no text to index besides headings; add content.")
+            _reject(empty, known=known, index=index, out=out)
             continue
         flagged = _scan(drafts, source, scan) if scan is not None else []
         out["flagged"].extend(flagged)

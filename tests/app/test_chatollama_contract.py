@@ -5,6 +5,7 @@ behaviour turns into. Every failure must surface as one of app.backend.TRANSPORT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -66,11 +67,33 @@ def one_shot_server(raw_response: bytes) -> int:
         with listener:
             conn, _ = listener.accept()
             with conn:
-                conn.recv(65536)
+                read_request(conn)
                 conn.sendall(raw_response)
+                # A clean FIN, not a reset: closing with request bytes unread would make the kernel send RST,
+                # and the client would see ConnectionResetError instead of the fault under test.
+                with contextlib.suppress(OSError):  # the client may already have hung up
+                    conn.shutdown(socket.SHUT_WR)
 
     threading.Thread(target=serve, daemon=True).start()
     return int(listener.getsockname()[1])
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """The whole HTTP request: headers, then Content-Length bytes of body (httpx may send them apart)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 # -- what we send -------------------------------------------------------------------------------------

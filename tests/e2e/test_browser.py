@@ -192,7 +192,15 @@ def test_chat_pages_and_screenshots(page, server, artifacts):
     expect(page.get_by_text("Chaos mode").first).to_be_visible(timeout=60_000)
     shot(page, "settings.png", artifacts)
 
-    for name in ("chat-answer.png", "chat-clarify.png", "traces.png", "documents.png", "settings.png"):
+    # The over-inference experiment: raw SmolLM2 on vague prompts vs the completeness guard, with its chart.
+    page.goto(server + "/experiments", wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Over-inference").click()
+    page.get_by_role("button", name="Run", exact=True).click()  # role queries skip the hidden tabs' buttons
+    page.get_by_test_id("stImage").first.wait_for(timeout=ANSWER_TIMEOUT_MS)  # only this tab has run: one chart
+    expect(page.get_by_text("invented =").first).to_be_visible()
+    shot(page, "experiments.png", artifacts)
+
+    for name in ("chat-answer.png", "chat-clarify.png", "traces.png", "documents.png", "settings.png", "experiments.png"):
         assert (SHOTS / name).stat().st_size > 10_000
 
 
