@@ -49,7 +49,8 @@ test-e2e: install
 test: test-unit test-integration test-e2e
 
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null && fc-list | grep -qi 'Noto Sans CJK' || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji)
 
 bench: install
 	$(BIN)/python bench/run_all.py
