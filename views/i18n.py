@@ -78,6 +78,17 @@ EN: dict[str, str] = {
     "set.chaos_on": "Enable chaos mode", "set.chaos_rate": "Fault rate", "set.chaos_faults": "Faults", "set.chaos_latency": "Latency spike (s)",
     "set.apply": "Apply to this session", "set.applied": "Applied to this session.", "set.invalid": "Not applied — {error}",
     "set.reset": "Reset to defaults", "set.active": "Active overrides for this session",
+    "lab.caption": "Raw model vs guarded chain on this app's backend, measured now. N is kept small here; "
+    "`guarded-rag lab <experiment> --n N` runs the full version and writes a report.",
+    "lab.title.latency": "Latency variance", "lab.title.nondeterminism": "Non-determinism", "lab.title.overinference": "Over-inference",
+    "lab.desc.latency": "The same request (answer prompt, retrieved passages, JSON schema) N times: the spread of latency, "
+    "p50/p95, the first call on a freshly loaded model vs later ones, and what a timeout at p95 would cut.",
+    "lab.desc.nondeterminism": 'The same "give me a JSON object with name and age" prompt N times, raw vs guarded '
+    "(JSON-schema `format` + parse ladder): distinct outputs, parse failures, field-order changes, prose around the JSON.",
+    "lab.desc.overinference": "Vague prompts that leave out what they are about. Raw: the model alone, does it invent the "
+    "missing context? Guarded: the completeness guardrail asks for it, with no model call.",
+    "lab.n": "N", "lab.run": "Run", "lab.running": "Running {name} (N={n})…", "lab.failed": "The experiment failed: {error}",
+    "lab.not_run": "Not run yet in this session.", "lab.rows": "All {n} rows", "lab.measure": "measure", "lab.value": "value",
 }
 
 ZH: dict[str, str] = {
@@ -137,6 +148,17 @@ ZH: dict[str, str] = {
     "set.chaos_on": "开启混沌模式", "set.chaos_rate": "故障概率", "set.chaos_faults": "故障类型", "set.chaos_latency": "延迟尖峰（秒）",
     "set.apply": "应用到本会话", "set.applied": "已应用到本会话。", "set.invalid": "未应用 — {error}",
     "set.reset": "恢复默认", "set.active": "本会话当前的覆盖设置",
+    "lab.caption": "在本应用的后端上现场测量：裸模型 vs 带护栏的链。这里的 N 较小；"
+    "`guarded-rag lab <experiment> --n N` 运行完整版本并写出报告。",
+    "lab.title.latency": "延迟波动", "lab.title.nondeterminism": "输出不确定性", "lab.title.overinference": "过度推断",
+    "lab.desc.latency": "同一个请求（回答提示词、检索到的段落、JSON schema）重复 N 次：延迟的分布、p50/p95、"
+    "模型刚加载后的第一次调用与之后调用的对比，以及在 p95 处设超时会切掉多少请求。",
+    "lab.desc.nondeterminism": "同一个“给我一个包含 name 和 age 的 JSON 对象”的提示词重复 N 次，裸模型 vs 带护栏"
+    "（JSON schema `format` + 解析阶梯）：不同输出的数量、解析失败、字段顺序变化、JSON 外的多余文字。",
+    "lab.desc.overinference": "省略了所指对象的模糊提示词。裸模型：模型会不会自己编造缺失的上下文？"
+    "带护栏：完整性护栏会先追问，不调用模型。",
+    "lab.n": "N", "lab.run": "运行", "lab.running": "正在运行{name}（N={n}）…", "lab.failed": "实验失败：{error}",
+    "lab.not_run": "本会话中尚未运行。", "lab.rows": "全部 {n} 行", "lab.measure": "指标", "lab.value": "值",
 }
 
 STRINGS = {"en": EN, "zh": ZH}

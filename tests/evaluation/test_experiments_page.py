@@ -32,8 +32,20 @@ def test_page_runs_an_experiment_and_shows_results(service) -> None:
     assert any("invented" in c.value for c in at.caption)
 
 
-def test_page_imports_only_app_streamlit_pandas_matplotlib() -> None:
+def test_page_imports_only_app_views_streamlit_pandas_matplotlib() -> None:
     tree = ast.parse((Path(__file__).resolve().parents[2] / "views" / "experiments.py").read_text(encoding="utf-8"))
     roots = {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     roots |= {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert roots <= {"__future__", "typing", "app", "streamlit", "pandas", "matplotlib"}
+    assert roots <= {"__future__", "typing", "app", "views", "streamlit", "pandas", "matplotlib"}
+
+
+def test_page_speaks_chinese_when_the_session_does(service) -> None:
+    svc, _ = service("Yes, it is reasonable.", "Which plan?")
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    at.session_state["svc"] = svc
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["延迟波动", "输出不确定性", "过度推断"]
+    assert at.button(key="lab_run_latency").label == "运行"
+    assert any("尚未运行" in i.value for i in at.info)
