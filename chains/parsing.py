@@ -81,22 +81,46 @@ def _strict(raw: str) -> tuple[ModelAnswer, str]:
     return ModelAnswer.model_validate_json(raw.strip()), raw.strip()
 
 
+def _candidates(raw: str) -> list[str]:
+    """Where the answer object may be, most likely first: the inside of a ``` fence that opens before any
+    '{' (a wrapper), else the reply itself, then the other one. A fence after the first '{' can sit *inside*
+    a JSON string (an answer quoting a config block); taking it first would throw the real object away
+    (measured: SmolLM2 on "What does OLLAMA_KEEP_ALIVE control?" quoted a fenced block in its answer, and
+    every re-ask failed the same way)."""
+    fenced = _FENCE.search(raw)
+    if fenced is None:
+        return [raw]
+    brace = raw.find("{")
+    wrapper = brace == -1 or fenced.start() < brace
+    return [fenced.group(1), raw] if wrapper else [raw, fenced.group(1)]
+
+
 def _lenient(raw: str) -> tuple[ModelAnswer, str]:
     # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
-    fenced = _FENCE.search(raw)
-    candidate = fenced.group(1) if fenced else raw
-    obj = _first_json_object(candidate)
-    if obj is None:
-        raise ValueError("no JSON object found in the reply")
-    return _validate(json.loads(obj, strict=False)), obj
+    errors: list[str] = []
+    for candidate in _candidates(raw):
+        obj = _first_json_object(candidate)
+        if obj is None:
+            errors.append("no JSON object found")
+            continue
+        try:
+            return _validate(json.loads(obj, strict=False)), obj
+        except (ValueError, ValidationError) as exc:
+            errors.append(_describe(exc))
+    raise ValueError("; ".join(dict.fromkeys(errors)) + " in the reply")
 
 
 def _repair(raw: str) -> tuple[ModelAnswer, str]:
     # json-repair closes truncated strings/brackets and fixes quotes; a well-kept library beats regexes.
-    fenced = _FENCE.search(raw)
-    candidate = fenced.group(1) if fenced else raw[raw.find("{") :] if "{" in raw else raw
-    data = json_repair.loads(candidate)
-    return _validate(data), json.dumps(data, ensure_ascii=False)
+    errors: list[str] = []
+    for candidate in _candidates(raw):
+        start = candidate.find("{")
+        try:
+            data = json_repair.loads(candidate[start:] if start != -1 else candidate)
+            return _validate(data), json.dumps(data, ensure_ascii=False)
+        except (ValueError, ValidationError, TypeError, RecursionError) as exc:
+            errors.append(_describe(exc))
+    raise ValueError("; ".join(dict.fromkeys(errors)))
 
 
 _RUNGS: tuple[tuple[ParseRung, Any], ...] = (("strict", _strict), ("lenient", _lenient), ("repair", _repair))

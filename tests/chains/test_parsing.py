@@ -21,12 +21,17 @@ GOOD = '{"answer": "Port 11434.", "citations": ["S1"]}'
         ('{"answer": "端口是 11434", "citations": ["S1"], "confidence": 0.99}', "strict", "端口是 11434"),
         ('{"answer": "Port 11434', "repair", "Port 11434"),
         ("{'answer': 'Port 11434.', 'citations': ['S1']}", "repair", "Port 11434."),
+        # A fence inside the answer string is content, not a wrapper (a real SmolLM2 reply, shortened).
+        ('{ "citations": ["S1"], "answer": "Set:\n```\nOLLAMA_KEEP_ALIVE=10m\n```\n这样" } ', "lenient", "Set:\n```\nOLLAMA_KEEP_ALIVE=10m\n```\n这样"),
+        ('Example: {"note": 1}\n```json\n' + GOOD + '\n```', "lenient", "Port 11434."),
+        ('```json\n{"answer": "Port 11434", "citations": ["S1"\n```', "repair", "Port 11434"),
     ],
 )
 def test_rungs(raw: str, rung: str, answer: str) -> None:
     parsed = parse_answer(raw)
     assert parsed.rung == rung
     assert parsed.answer.answer == answer
+    assert all(c.startswith("S") for c in parsed.answer.citations), parsed.answer.citations  # no fence debris
     assert parsed.repaired is (rung != "strict")
 
 
