@@ -71,8 +71,9 @@ def _fmt(value: object, kind: str) -> str:
         return "—"
     if kind == "%":
         return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
-    if kind == "ms":
-        return f"{float(value):.0f} ms"  # type: ignore[arg-type]
+    if kind == "ms":  # sub-10 ms values (input-stage screening) keep a decimal instead of reading "0 ms"
+        ms = float(value)  # type: ignore[arg-type]
+        return f"{ms:.1f} ms" if ms < 10 else f"{ms:,.0f} ms"
     if kind == "f":
         return f"{float(value):.2f}"  # type: ignore[arg-type]
     return str(value)

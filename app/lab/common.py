@@ -96,8 +96,8 @@ def figure_png(fig: Figure) -> bytes:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
+    if isinstance(value, float):  # 3 significant digits, but never scientific notation for milliseconds
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     text = str(value).replace("|", "\\|").replace("\n", " ")
     return text if len(text) <= 80 else text[:77] + "..."
 

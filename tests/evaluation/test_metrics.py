@@ -81,3 +81,11 @@ def test_threshold_sweep() -> None:
         {"min_score": 0.25, "unanswerable_refused": 1.0, "answerable_kept": 1.0},
         {"min_score": 0.5, "unanswerable_refused": 1.0, "answerable_kept": 0.5},
     ]
+
+
+def test_report_formats_milliseconds_readably() -> None:
+    from app.evaluation.report import _fmt
+    from app.lab.common import _cell
+
+    assert _fmt(0.31, "ms") == "0.3 ms" and _fmt(5442.6, "ms") == "5,443 ms" and _fmt(None, "ms") == "—"
+    assert _cell(10412.7) == "10,413" and _cell(0.125) == "0.125" and _cell(422.0) == "422"
