@@ -54,8 +54,8 @@ def latency_figure(records: Sequence[RunRecord]) -> Figure:
     if data:
         ax.boxplot(data, showfliers=True)
         ax.set_xticks(range(1, len(modes) + 1), modes)
-    ax.set_ylabel("seconds per question (model-calling questions)")
-    ax.set_title("latency", fontsize=10)
+    ax.set_ylabel("seconds per question")  # a longer label is clipped at this figure height
+    ax.set_title("latency of questions that reached the model", fontsize=10)
     fig.tight_layout()
     return fig
 
