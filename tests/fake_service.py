@@ -31,8 +31,10 @@ class FakeModelFactory:
     embedded_model_name: str = "smollm2:135m"
     models: dict[str, ScriptedChatModel] = field(default_factory=dict)
     preloads: list[str] = field(default_factory=list)
+    formats: list[Any] = field(default_factory=list)  # the `format` of every chat_model request, in order
 
-    def chat_model(self, kind: str, model: str, **_: Any) -> ScriptedChatModel:
+    def chat_model(self, kind: str, model: str, **kwargs: Any) -> ScriptedChatModel:
+        self.formats.append(kwargs.get("format"))
         if model not in self.models:
             self.models[model] = ScriptedChatModel(script=list(self.scripts.get(model, [])), model=model)
         return self.models[model]

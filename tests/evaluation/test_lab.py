@@ -27,6 +27,15 @@ def test_latency_reports_warm_distribution_and_cold_calls(service) -> None:
     assert result.png.startswith(PNG) and factory.models[MODEL].remaining == 0
 
 
+def test_latency_sends_the_apps_schema_with_the_num_predict_cap(service) -> None:
+    from chains.schemas import answer_chars_for
+
+    svc, factory = service(*[GOOD] * 3, num_predict=256)
+    run_latency(svc, n=2, fresh=None)
+    sent = [f for f in factory.formats if f is not None]
+    assert sent and all(f["properties"]["answer"]["maxLength"] == answer_chars_for(256) for f in sent)
+
+
 def test_latency_without_a_way_to_reload_says_so(service) -> None:
     svc, _ = service(*[GOOD] * 3)
     result = run_latency(svc, n=2, fresh=True)  # the fake factory cannot load a fresh model
