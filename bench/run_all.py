@@ -5,7 +5,7 @@ Scripts that are missing are listed as skipped; one that fails is reported with 
 rest still run. Small defaults keep the run short (the
 longest part is building the 100k-chunk index, ~8 min on 2 cores); --full uses each script's own defaults.
 
-    .venv/bin/python bench/run_all.py [--full] [--only NAME ...] [--out docs/BENCHMARKS.md]
+    .venv/bin/python bench/run_all.py [--full] [--only NAME ...] [--out FILE]
 """
 
 from __future__ import annotations
@@ -168,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="each script's own defaults instead of the small ones")
     parser.add_argument("--only", nargs="*", help="script names (without .py) to run")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per script")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--out", type=Path, help="default docs/BENCHMARKS.md; with --only, bench/out/partial.md")
     args = parser.parse_args(argv)
+    # A partial run must not replace the full page: docs/BENCHMARKS.md promises that all its numbers come from one run.
+    args.out = args.out or REPO / ("bench/out/partial.md" if args.only else "docs/BENCHMARKS.md")
     info = machine()
     results: dict[str, dict[str, Any]] = {}
     for script, small, _ in SCRIPTS:
