@@ -1,58 +1,19 @@
-"""Choosing the model backend (Ollama or the embedded SmolLM2) and building the one ChatOllama for it.
+"""Choosing the model backend: probe Ollama, then answer with it or with the embedded SmolLM2, and say why.
 
-Composition-root code: reads Settings, probes Ollama, owns the embedded engine through ModelFactory
-(held by the service, so the model loads once per process). Both backends are the same ChatOllama class;
-the embedded one talks to an in-process transport.
+Composition-root code: reads Settings and talks to Ollama's HTTP API only to look (version, tags). Building
+the ChatOllama for the chosen backend is app.model_factory's job.
 """
 
 from __future__ import annotations
 
-import json
-import random
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 import httpx
-import ollama
-from langchain_ollama import ChatOllama
 from pydantic import BaseModel, ConfigDict
 
-from app.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
-from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllamaTransport, LlamaEngine
 from app.embedded.gguf import embedded_model_name, normalize_name
+from app.model_factory import BackendKind
 from app.settings import Settings
-
-BackendKind = Literal["ollama", "embedded"]
-EMBEDDED_URL = "http://embedded.ollama"  # never resolved: the embedded transports answer in-process
-
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
-    ollama.ResponseError,
-    json.JSONDecodeError,
-)
-"""What ChatOllama raises when the model *server* fails (each one reproduced in tests/app/test_chatollama_contract.py):
-
-- ConnectionError (builtin): connection refused on a non-streaming call (ollama.Client turns httpx.ConnectError
-  into it).
-- httpx.NetworkError: connection refused on a *streaming* call, which is what ChatOllama makes; the ollama client's
-  stream path does not translate httpx.ConnectError. Also ReadError/WriteError on a dropped socket.
-- httpx.TimeoutException: connect/read timeout (ReadTimeout: no byte within `timeout`; the read timeout applies
-  per read, so a stream that stalls longer than `timeout` raises it mid-answer). The embedded transport raises it too.
-- httpx.RemoteProtocolError: the server closed the connection mid-response.
-- ollama.ResponseError: an HTTP 4xx/5xx (`.status_code`: 404 model not pulled, 500, 503 ...) or an `{"error"}`
-  line in the middle of a stream (`.status_code == -1`).
-- json.JSONDecodeError: a truncated/garbled NDJSON line in the stream. Narrower than ValueError, but parsers above
-  must raise their own error type (e.g. OutputParserException) for bad *model text*, or a parse failure would be
-  retried as a transport failure.
-Not included, on purpose: ValueError("No data received from Ollama stream.") (a 200 with no lines, or only a
-done_reason="load" line) is too broad to catch; neither the embedded transport nor Ollama answers a chat that
-way. AssertionError (an exhausted test double) and guardrail violations must propagate.
-"""
 
 
 class OllamaProbe(BaseModel):
@@ -81,19 +42,6 @@ class BackendChoice(BaseModel):
     fix: str | None = None
     host: str
     probe: OllamaProbe | None = None
-
-
-class PreloadResult(BaseModel):
-    """Outcome of loading a model ahead of the first question (a cold load is slow, not a failure)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: BackendKind
-    model: str
-    ok: bool
-    cold: bool
-    duration_s: float
-    error: str | None = None
 
 
 def resolve_model(wanted: str, available: Sequence[str]) -> str | None:
@@ -168,81 +116,3 @@ def choose_backend(settings: Settings, *, probe: Probe = probe_ollama) -> Backen
                              reason=f"Ollama at {host} answered with an error ({found.error}); using the embedded {label}")
     return BackendChoice(kind="embedded", model=embedded, host=host, probe=found, fix=f"run `{pull}`",
                          reason=f"Ollama is running but {wanted} is not pulled — run `{pull}`; using the embedded model")
-
-
-@dataclass(frozen=True)
-class ModelFactory:
-    """Builds ChatOllama for either backend; owns the single embedded engine (lazy: nothing loads here)."""
-
-    settings: Settings
-    engine: ChatEngine = field(default=None)  # type: ignore[assignment]  # filled in __post_init__
-
-    def __post_init__(self) -> None:
-        if self.engine is None:
-            object.__setattr__(self, "engine", LlamaEngine.from_settings(self.settings))
-
-    @property
-    def embedded_model_name(self) -> str:
-        return self.engine.model_name
-
-    def transports(
-        self, kind: BackendKind, *, chaos: ChaosConfig | None = None, rng_seed: int | None = None,
-        on_fault: OnFault | None = None, settings: Settings | None = None,
-    ) -> tuple[str, httpx.BaseTransport | None, httpx.AsyncBaseTransport | None]:
-        """(base_url, sync transport, async transport); None transports mean httpx's defaults."""
-        settings = settings or self.settings
-        sync: httpx.BaseTransport | None = None
-        async_: httpx.AsyncBaseTransport | None = None
-        base_url = settings.ollama_host
-        if kind == "embedded":
-            base_url, sync, async_ = EMBEDDED_URL, EmbeddedOllamaTransport(self.engine), AsyncEmbeddedOllamaTransport(self.engine)
-        if chaos is not None:
-            # One rng for both twins: the fault sequence is the same whichever path ChatOllama takes.
-            rng = random.Random(rng_seed if rng_seed is not None else chaos.seed)
-            sync = ChaosTransport(sync or httpx.HTTPTransport(), chaos, rng=rng, on_fault=on_fault)
-            async_ = AsyncChaosTransport(async_ or httpx.AsyncHTTPTransport(), chaos, rng=rng, on_fault=on_fault)
-        return base_url, sync, async_
-
-    def chat_model(
-        self, kind: BackendKind, model: str, *, timeout: float, format: dict[str, Any] | str | None = None,
-        chaos: ChaosConfig | None = None, rng_seed: int | None = None, on_fault: OnFault | None = None,
-        settings: Settings | None = None,
-    ) -> ChatOllama:
-        """`settings` overrides the factory's for this model (per-request temperature, host, ...)."""
-        settings = settings or self.settings
-        base_url, sync, async_ = self.transports(kind, chaos=chaos, rng_seed=rng_seed, on_fault=on_fault, settings=settings)
-        return ChatOllama(
-            base_url=base_url,
-            model=model,
-            format=format,
-            temperature=settings.temperature,
-            num_ctx=settings.num_ctx,
-            num_predict=settings.num_predict,
-            seed=settings.seed,
-            client_kwargs={"timeout": timeout},  # the ollama client has no default timeout
-            sync_client_kwargs={"transport": sync} if sync is not None else {},
-            async_client_kwargs={"transport": async_} if async_ is not None else {},
-        )
-
-    def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult:
-        """Load the model with Ollama's empty chat, under the long load timeout; `cold` = it was not in memory."""
-        base_url, sync, _ = self.transports(kind, settings=settings)
-        started = time.perf_counter()
-        cold = True
-        try:
-            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
-                cold = not _is_running(client, model)
-                client.chat(model=model, messages=[])
-        except TRANSPORT_ERRORS as exc:
-            return PreloadResult(kind=kind, model=model, ok=False, cold=cold, duration_s=time.perf_counter() - started,
-                                 error=f"{type(exc).__name__}: {exc}")
-        return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
-
-
-def _is_running(client: ollama.Client, model: str) -> bool:
-    try:
-        running = client.ps().models
-    except ollama.ResponseError:  # an Ollama without /api/ps: assume a cold load
-        return False
-    wanted = normalize_name(model)
-    return any(normalize_name(m.model or m.name or "") == wanted for m in running)

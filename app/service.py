@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.backend import TRANSPORT_ERRORS, BackendChoice, ModelFactory, choose_backend
+from app.backend import BackendChoice, choose_backend
+from app.model_factory import TRANSPORT_ERRORS, ModelFactory
 from app.chaos import ChaosConfig
 from app.contract import AskOptions, AskResponse, to_response
 from app.embeddings import IdentifiedEmbeddings, make_embeddings

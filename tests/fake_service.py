@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.backend import BackendChoice, PreloadResult
+from app.backend import BackendChoice
+from app.model_factory import PreloadResult
 from app.service import GuardedRAG
 from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings

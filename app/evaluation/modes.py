@@ -14,7 +14,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from app.backend import TRANSPORT_ERRORS
+from app.model_factory import TRANSPORT_ERRORS
 from app.evaluation import heuristics as h
 from app.evaluation.records import EvalItem, RunRecord
 from chains.prompts import QA_PROMPT, format_context

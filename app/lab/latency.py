@@ -24,7 +24,7 @@ FreshFactory = Callable[[], Any]
 
 def fresh_factory(access: ModelAccess) -> FreshFactory | None:
     """How to get a model that is not loaded yet, or None when this backend cannot say."""
-    from app.backend import ModelFactory
+    from app.model_factory import ModelFactory
 
     if access.kind == "embedded" and isinstance(access.factory, ModelFactory):
         return lambda: ModelFactory(access.settings)  # a new llama.cpp engine: its first call loads the GGUF

@@ -15,7 +15,7 @@ import pytest
 from langchain_ollama import ChatOllama
 from pydantic import ValidationError
 
-from app.backend import TRANSPORT_ERRORS, ModelFactory
+from app.model_factory import TRANSPORT_ERRORS, ModelFactory
 from app.chaos import ALL_FAULTS, AsyncChaosTransport, ChaosConfig, ChaosTransport, mutate
 from app.settings import Settings
 from tests.ollama_double import Gen, Reply, ScriptedEngine, ScriptedOllama

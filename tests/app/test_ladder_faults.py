@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.backend import ModelFactory
+from app.model_factory import ModelFactory
 from app.service import GuardedRAG
 from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from app.backend import ModelFactory
+from app.model_factory import ModelFactory
 from app.settings import Settings
 
 pytestmark = pytest.mark.integration
