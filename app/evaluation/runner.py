@@ -107,7 +107,7 @@ def run_eval(
     from tqdm import tqdm  # deferred: only a run draws a bar
 
     desc = items[0].dataset if items else "eval"
-    with path.open("a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=desc, unit="q", file=sys.stderr, disable=not progress) as bar:
+    with path.open("a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=desc, unit="q", file=sys.stderr, disable=not progress or not todo) as bar:
         for item, mode in todo:
             if mode == "raw":
                 assert raw is not None
