@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -95,32 +96,38 @@ def _candidates(raw: str) -> list[str]:
     return [fenced.group(1), raw] if wrapper else [raw, fenced.group(1)]
 
 
-def _lenient(raw: str) -> tuple[ModelAnswer, str]:
-    # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
+def _first_candidate(raw: str, parse_one: Callable[[str], tuple[ModelAnswer, str]]) -> tuple[ModelAnswer, str]:
+    """`parse_one` on each candidate in turn; the first success wins, else every distinct error, joined."""
     errors: list[str] = []
     for candidate in _candidates(raw):
-        obj = _first_json_object(candidate)
-        if obj is None:
-            errors.append("no JSON object found")
-            continue
         try:
-            return _validate(json.loads(obj, strict=False)), obj
-        except (ValueError, ValidationError) as exc:
-            errors.append(_describe(exc))
-    raise ValueError("; ".join(dict.fromkeys(errors)) + " in the reply")
-
-
-def _repair(raw: str) -> tuple[ModelAnswer, str]:
-    # json-repair closes truncated strings/brackets and fixes quotes; a well-kept library beats regexes.
-    errors: list[str] = []
-    for candidate in _candidates(raw):
-        start = candidate.find("{")
-        try:
-            data = json_repair.loads(candidate[start:] if start != -1 else candidate)
-            return _validate(data), json.dumps(data, ensure_ascii=False)
+            return parse_one(candidate)
         except (ValueError, ValidationError, TypeError, RecursionError) as exc:
             errors.append(_describe(exc))
     raise ValueError("; ".join(dict.fromkeys(errors)))
+
+
+def _lenient_one(candidate: str) -> tuple[ModelAnswer, str]:
+    # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
+    obj = _first_json_object(candidate)
+    if obj is None:
+        raise ValueError("no JSON object found in the reply")
+    return _validate(json.loads(obj, strict=False)), obj
+
+
+def _repair_one(candidate: str) -> tuple[ModelAnswer, str]:
+    # json-repair closes truncated strings/brackets and fixes quotes; a well-kept library beats regexes.
+    start = candidate.find("{")
+    data = json_repair.loads(candidate[start:] if start != -1 else candidate)
+    return _validate(data), json.dumps(data, ensure_ascii=False)
+
+
+def _lenient(raw: str) -> tuple[ModelAnswer, str]:
+    return _first_candidate(raw, _lenient_one)
+
+
+def _repair(raw: str) -> tuple[ModelAnswer, str]:
+    return _first_candidate(raw, _repair_one)
 
 
 _RUNGS: tuple[tuple[ParseRung, Any], ...] = (("strict", _strict), ("lenient", _lenient), ("repair", _repair))
