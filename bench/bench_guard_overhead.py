@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain s
 from langchain_core.output_parsers import PydanticOutputParser  # noqa: E402
 
 from app.evaluation.metrics import percentile  # noqa: E402
-from chains.prompts import QA_PROMPT, format_context  # noqa: E402
+from chains.prompts import QA_PROMPT, format_context, label_chunks  # noqa: E402
 from chains.schemas import ModelAnswer  # noqa: E402
 from tests.fake_service import make_service  # noqa: E402
 from tests.fakes import ScriptedChatModel  # noqa: E402
@@ -55,7 +55,7 @@ def measure(n: int) -> dict:
         svc.ask(QUESTION)  # warm: Chroma's first query, the policy, the trace DB
         guarded = timings(lambda: svc.ask(QUESTION), n)
         retrieval = timings(lambda: svc.index.search(QUESTION, svc.settings.top_k), n)
-        chunks = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(svc.index.search(QUESTION, svc.settings.top_k), 1)]
+        chunks = label_chunks(svc.index.search(QUESTION, svc.settings.top_k))
         bare_llm = ScriptedChatModel(script=[GOOD] * (n + 5), model=MODEL)
         chain = QA_PROMPT | bare_llm | PydanticOutputParser(pydantic_object=ModelAnswer)
         inp = {"context": format_context(chunks), "question": QUESTION, "history": []}

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain s
 from app.evaluation.metrics import percentile  # noqa: E402
 from app.service import GuardedRAG  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from chains.prompts import QA_PROMPT, format_context  # noqa: E402
+from chains.prompts import QA_PROMPT, format_context, label_chunks  # noqa: E402
 from chains.schemas import answer_chars_for, answer_json_schema  # noqa: E402
 
 try:  # the chat page's own decoder of the streaming JSON, so "visible" means what the UI shows
@@ -59,7 +59,7 @@ def measure(runs: int, threads: int) -> dict:
         svc.ingest()
         factory = svc.rung_builder.factory
         model = factory.embedded_model_name
-        chunks = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(svc.index.search(QUESTION, svc.settings.top_k), 1)]
+        chunks = label_chunks(svc.index.search(QUESTION, svc.settings.top_k))
         messages = QA_PROMPT.format_messages(context=format_context(chunks), question=QUESTION, history=[])
         schema = answer_json_schema([c.label for c in chunks], max_answer_chars=answer_chars_for(svc.settings.num_predict))  # as svc.ask sends it
         bare_schema = factory.chat_model("embedded", model, timeout=svc.settings.load_timeout, format=schema, settings=svc.settings)

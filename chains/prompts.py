@@ -37,6 +37,11 @@ REASK = (
 )
 
 
+def label_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """The chunks as the prompt shows them: labelled S1..Sk in rank order, the only ids a citation may use."""
+    return [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
+
+
 def format_context(chunks: Sequence[Chunk]) -> str:
     return "\n\n".join(f"[{c.label}] ({c.source})\n<<<\n{c.text}\n>>>" for c in chunks)
 

@@ -17,7 +17,7 @@ from chains.context import fit_context
 from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExhausted
 from chains.extractive import extract_answer
 from chains.generation import GenerationLadder, Generated
-from chains.prompts import QA_PROMPT, format_context, history_messages
+from chains.prompts import QA_PROMPT, format_context, history_messages, label_chunks
 from chains.schemas import Citation, Clarification, QARequest, QAResult
 from chains.trace import TraceCollector, TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, run_guardrail
@@ -74,7 +74,7 @@ class QAPipeline:
         chunks = [c for c in chunks if c.chunk_id not in dropped]
         if not chunks:
             return QAResult(status="refused", verdicts=tuple(verdicts), message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.")
-        chunks = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
+        chunks = label_chunks(chunks)
 
         history = history_messages(request.history)
         fixed = QA_PROMPT.format(context="", question=request.question, history=history)

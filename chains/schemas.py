@@ -36,9 +36,10 @@ def answer_chars_for(num_predict: int) -> int:
     return max(40, min(MAX_ANSWER_CHARS, (num_predict - 64) // 3))
 
 
-def answer_json_schema(labels: list[str], *, max_answer_chars: int = MAX_ANSWER_CHARS) -> dict[str, Any]:
+def answer_json_schema(labels: list[str], *, max_answer_chars: int) -> dict[str, Any]:
     """JSON schema passed as Ollama's `format`: capped string length, citation ids as an enum of the
-    labels actually retrieved, so a grammar-constrained model cannot invent a source."""
+    labels actually retrieved, so a grammar-constrained model cannot invent a source. The cap has no default
+    on purpose: it must fit the request's num_predict (answer_chars_for), or a looping reply runs past it."""
     citation: dict[str, Any] = {"type": "string", "enum": labels} if labels else {"type": "string"}
     # citations first: grammar-constrained decoding follows property order, so a reply cut off at
     # num_predict still carries its citations and only the answer string needs repair.

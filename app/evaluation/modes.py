@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from app.model_factory import TRANSPORT_ERRORS
 from app.evaluation import heuristics as h
 from app.evaluation.records import EvalItem, RunRecord
-from chains.prompts import QA_PROMPT, format_context
+from chains.prompts import QA_PROMPT, format_context, label_chunks
 from guardrails import GuardContext, build_guardrails, run_guardrail
 
 MAX_TEXT = 2000  # characters of model output kept per record
@@ -104,7 +104,7 @@ class RawModel:
 def raw_record(svc: Any, raw: RawModel, item: EvalItem) -> RunRecord:
     started = time.perf_counter()
     chunks = [] if svc.index.is_empty() else svc.index.search(item.question, raw.top_k)
-    labelled = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
+    labelled = label_chunks(chunks)
     messages = QA_PROMPT.format_messages(context=format_context(labelled), question=item.question, history=[])
     base = dict(dataset=item.dataset, id=item.id, kind=item.kind, mode="raw", llm_calls=1,
                 retrieval_hit=_hit([c.source for c in chunks], item.expected_sources),

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 
 from app.evaluation.metrics import percentile
 from app.lab.common import ExperimentReport, LabResult, ModelAccess, call, figure_png
-from chains.prompts import QA_PROMPT, format_context
+from chains.prompts import QA_PROMPT, format_context, label_chunks
 from chains.schemas import answer_chars_for, answer_json_schema
 
 QUESTION = "What port does Ollama listen on by default?"
@@ -57,7 +57,7 @@ def run_latency(svc: Any, *, n: int = 20, cold: int = 2, fresh: FreshFactory | N
     skips cold trials."""
     access = ModelAccess.from_service(svc)
     chunks = [] if svc.index.is_empty() else svc.index.search(QUESTION, svc.settings.top_k)
-    labelled = [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
+    labelled = label_chunks(chunks)
     messages = QA_PROMPT.format_messages(context=format_context(labelled), question=QUESTION, history=[])
     # The schema the app sends, answer capped by num_predict: an uncapped one lets a looping reply run to
     # num_predict (measured: 513 tokens, 11.5 s among 0.4 s calls), which the app's requests cannot do.
