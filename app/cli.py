@@ -91,7 +91,7 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
-    from app.ingest import tqdm_progress
+    from app.ingest_progress import tqdm_progress
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:

@@ -52,7 +52,7 @@ def _service(svc: Any, backend: str | None) -> Any:
 
 def cmd_eval(svc: Any, args: argparse.Namespace, out: TextIO) -> int:
     from app.evaluation.suite import evaluate
-    from app.ingest import tqdm_progress
+    from app.ingest_progress import tqdm_progress
 
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if not modes or any(m not in MODES for m in modes):

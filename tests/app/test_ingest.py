@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.index import DocumentIndex, EmbedderMismatchError
-from app.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths, source_for, tqdm_progress
+from app.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths, source_for
+from app.ingest_progress import tqdm_progress
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
 MB = 1_000_000
