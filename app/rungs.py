@@ -13,8 +13,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from app.backend import BackendChoice
-from app.model_factory import BackendKind, ModelFactory
 from app.chaos import ChaosConfig
+from app.model_factory import BackendKind, ModelFactory
 from app.settings import Settings
 from chains import CircuitBreaker, ModelRung, WarmupFailed
 

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.backend import BackendChoice, choose_backend
-from app.model_factory import TRANSPORT_ERRORS, ModelFactory
 from app.chaos import ChaosConfig
 from app.contract import AskOptions, AskResponse, to_response
 from app.embeddings import IdentifiedEmbeddings, make_embeddings
 from app.doctor import DoctorReport, run_doctor
 from app.index import DocumentIndex, DocumentInfo, EmbedderMismatchError
 from app.ingest import IngestProgress, IngestReport, ingest_paths
+from app.model_factory import TRANSPORT_ERRORS, ModelFactory
 from app.rungs import RungBuilder
 from app.settings import Settings
 from app.traces import TraceRecord, TraceStore, redact

@@ -2,8 +2,8 @@
 docs/BENCHMARKS.md with the machine (nproc, load average), the date and each script's results.
 
 Scripts that are missing are listed as skipped; one that fails is reported with its stderr tail and the
-rest still run. Small defaults keep the run short (the
-longest part is building the 100k-chunk index, ~8 min on 2 cores); --full uses each script's own defaults.
+rest still run. Small defaults keep the run short; the longest part is building the 100k-chunk index (a few
+minutes on 2 cores). --full uses each script's own defaults.
 
     .venv/bin/python bench/run_all.py [--full] [--only NAME ...] [--out FILE]
 """

@@ -14,9 +14,9 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from app.model_factory import TRANSPORT_ERRORS
 from app.evaluation import heuristics as h
 from app.evaluation.records import EvalItem, RunRecord
+from app.model_factory import TRANSPORT_ERRORS
 from chains.prompts import QA_PROMPT, format_context, label_chunks
 from guardrails import GuardContext, build_guardrails, run_guardrail
 
