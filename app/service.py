@@ -1,33 +1,84 @@
-"""The service: the one Python API behind the CLI, the Streamlit app and the tests (ask, ingest, documents,
-traces, backend status). Composition root: builds guardrails, index, models and the chain from Settings.
+"""The service: the one Python API behind the CLI, the Streamlit app, the lab and the tests (ask, search,
+ingest, documents, traces, backend status, raw model access for experiments).
+
+Composition root: builds guardrails, index, models and the chain from Settings. Callers never reach
+through its attributes into the parts; what they need is a method here.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from app.backend import BackendChoice, choose_backend
-from app.chaos import ChaosConfig
+from langchain_core.language_models import BaseChatModel
+
 from app.contract import AskOptions, AskResponse, to_response
-from app.embeddings import IdentifiedEmbeddings, make_embeddings
-from app.doctor import DoctorReport, run_doctor
-from app.index import DocumentIndex, DocumentInfo, EmbedderMismatchError
-from app.ingest import IngestProgress, IngestReport, ingest_paths
-from app.model_factory import TRANSPORT_ERRORS, ModelFactory
-from app.rungs import RungBuilder
+from app.documents.embeddings import IdentifiedEmbeddings, make_embeddings
+from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
+from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
+from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
+from app.models.chaos import ChaosConfig
+from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
+from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.traces import TraceRecord, TraceStore, redact
-from chains import GenerationLadder, LadderPolicy, QAConfig, QAPipeline, QARequest, QAResult, TraceCollector, TraceEvent, answer_chars_for, run_qa
-from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, build_guardrails, load_policy, run_guardrail
+from chains import (
+    AnswerPrompt,
+    GenerationLadder,
+    LadderPolicy,
+    QAConfig,
+    QAPipeline,
+    QARequest,
+    QAResult,
+    TraceCollector,
+    TraceEvent,
+    answer_prompt,
+    run_qa,
+)
+from guardrails import (
+    Chunk,
+    GuardContext,
+    Guardrail,
+    GuardrailPolicy,
+    PolicyError,
+    Stage,
+    Turn,
+    Verdict,
+    build_guardrails,
+    load_policy,
+    run_guardrail,
+)
 from guardrails.context_injection import ContextInjectionGuardrail
 
 Observer = Callable[[TraceEvent], None]
+EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Which model answers a question: the backend kind and the model name as that backend knows it."""
+
+    kind: BackendKind
+    model: str
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """One raw model call with the app's prompt: no guardrails, no parse ladder, no retries."""
+
+    text: str | None
+    prompt: AnswerPrompt
+    model: str
+    latency_ms: float
+    error: str | None = None
 
 
 class GuardedRAG:
@@ -38,7 +89,7 @@ class GuardedRAG:
         settings: Settings,
         *,
         embeddings: IdentifiedEmbeddings | None = None,
-        factory: ModelFactory | None = None,
+        factory: ChatModelFactory | None = None,
         choose: Callable[[Settings], BackendChoice] = choose_backend,
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
     ) -> None:
@@ -48,40 +99,97 @@ class GuardedRAG:
         self._factory = factory
         self._choose = choose
         self._transport_errors = transport_errors
-        self._choice: BackendChoice | None = None
+        self._choices: dict[tuple[str, str, str], BackendChoice] = {}
         self._index: DocumentIndex | None = None
         self._rungs: RungBuilder | None = None
-        self._lock = threading.Lock()
+        self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
+        self._lock = threading.RLock()
         self.traces = TraceStore(settings.trace_db)
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
-    @property
-    def embeddings(self) -> IdentifiedEmbeddings:
+    def _embedder(self) -> IdentifiedEmbeddings:
         with self._lock:
             if self._embeddings is None:
                 self._embeddings = make_embeddings(self.settings)
             return self._embeddings
 
-    @property
-    def index(self) -> DocumentIndex:
-        if self._index is None:
-            index = DocumentIndex.from_settings(self.settings, self.embeddings)
-            with self._lock:
-                self._index = self._index or index
-        return self._index
+    def _docs(self) -> DocumentIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = DocumentIndex.from_settings(self.settings, self._embedder())
+            return self._index
 
-    @property
-    def rung_builder(self) -> RungBuilder:
+    def _rung_builder(self) -> RungBuilder:
         with self._lock:
             if self._rungs is None:
                 self._rungs = RungBuilder(self._factory or ModelFactory(self.settings))
             return self._rungs
 
-    def backend(self, *, refresh: bool = False) -> BackendChoice:
-        """Which backend answers and why (probes Ollama once; `refresh=True` probes again)."""
-        if self._choice is None or refresh:
-            self._choice = self._choose(self.settings)
-        return self._choice
+    def _model_factory(self) -> ChatModelFactory:
+        return self._rung_builder().factory
+
+    def _guardrails(self, policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
+        """Guardrails are frozen and pure: built once per distinct policy, not per request."""
+        key = policy.model_dump_json()
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = build_guardrails(policy)
+            return self._built[key]
+
+    # -- backend and models -----------------------------------------------------------------------------
+    def backend(self, *, refresh: bool = False, settings: Settings | None = None) -> BackendChoice:
+        """Which backend answers and why. Ollama is probed once per (backend, host, model) and the answer
+        kept; `refresh=True` probes again (doctor, the Settings page)."""
+        settings = settings or self.settings
+        key = (settings.backend, settings.ollama_host, settings.model)
+        with self._lock:
+            cached = None if refresh else self._choices.get(key)
+        if cached is not None:
+            return cached
+        choice = self._choose(settings)
+        with self._lock:
+            self._choices[key] = choice
+        return choice
+
+    def answering_model(self, settings: Settings | None = None) -> ModelRef:
+        """The one place that says which model answers: the embedded engine's name, or the Ollama model
+        the probe resolved (it may be an installed variant of the configured name)."""
+        choice = self.backend(settings=settings)
+        if choice.kind == "embedded":
+            return ModelRef(kind="embedded", model=self._model_factory().embedded_model_name)
+        return ModelRef(kind="ollama", model=choice.model)
+
+    def chat_model(self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None) -> BaseChatModel:
+        """The ChatOllama the app answers with, built by its own factory (for experiments and raw calls)."""
+        ref = self.answering_model()
+        return self._model_factory().chat_model(ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings)
+
+    def fresh_chat_model(self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None) -> BaseChatModel | None:
+        """The answering model, not loaded yet: a new embedded engine, or Ollama told to unload the model
+        first (the latency experiment's cold calls). None when this backend cannot do that."""
+        ref = self.answering_model()
+        factory = self._model_factory().fresh(ref.kind, ref.model)
+        if factory is None:
+            return None
+        return factory.chat_model(ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings)
+
+    def preload(self) -> PreloadResult:
+        """Load the answering model now (under the long load timeout), so later timings exclude the load."""
+        ref = self.answering_model()
+        return self._model_factory().preload(ref.kind, ref.model, self.settings.load_timeout)
+
+    def probe_ollama(self, host: str | None = None, model: str | None = None) -> OllamaProbe:
+        """A quick look at an Ollama server (version, pulled models); never raises."""
+        return probe_ollama(host or self.settings.ollama_host, model or self.settings.model)
+
+    # -- options ------------------------------------------------------------------------------------------
+    def effective(self, options: AskOptions | None) -> tuple[Settings, GuardrailPolicy]:
+        """The Settings and policy a request with these options runs with (validated; raises ValueError)."""
+        if options is None:
+            return self.settings, self.policy
+        settings = self.settings.with_overrides(**options.settings) if options.settings else self.settings
+        policy = self.policy.with_overrides(options.guardrails) if options.guardrails else self.policy
+        return settings, policy
 
     # -- ask ------------------------------------------------------------------------------------------
     def ask(
@@ -101,14 +209,14 @@ class GuardedRAG:
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos = self.settings, None, None
         try:
-            settings = self.settings.with_overrides(**options.settings) if options.settings else self.settings
-            choice = self._choose(settings) if options.settings.get("backend") not in (None, self.settings.backend) else self.backend()
+            settings, policy = self.effective(options)
+            choice = self.backend(settings=settings)
             collector.add(TraceEvent(step="backend", name="backend", outcome="ok", reason=choice.reason, model=choice.model, details={"kind": choice.kind, "fix": choice.fix}))
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
-            result = self._ask(question, tuple(history), settings, choice, options, chaos, collector)
+            result = self._ask(question, tuple(history), settings, policy, choice, chaos, collector)
         except (ValueError, PolicyError, EmbedderMismatchError) as exc:  # invalid options, policy or index
             result = self._error(collector, f"{exc}")
-        except Exception as exc:  # noqa: BLE001 - last line of defence: a bug becomes a traced error, never a traceback
+        except Exception as exc:
             result = self._error(collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}")
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
@@ -124,13 +232,9 @@ class GuardedRAG:
         self._persist(question, response, options.session)
         return response
 
-    def _ask(self, question: str, history: tuple[Turn, ...], settings: Settings, choice: BackendChoice, options: AskOptions, chaos: ChaosConfig | None, collector: TraceCollector) -> QAResult:
-        policy = self.policy.with_overrides(options.guardrails) if options.guardrails else self.policy
-        guardrails = build_guardrails(policy)
+    def _ask(self, question: str, history: tuple[Turn, ...], settings: Settings, policy: GuardrailPolicy, choice: BackendChoice, chaos: ChaosConfig | None, collector: TraceCollector) -> QAResult:
+        guardrails = self._guardrails(policy)
         request = QARequest(question=question, history=history)
-        # With an empty index the input checks still run (a vague question gets clarify), and a
-        # "nothing relevant" refusal becomes an error that says how to fill the index.
-        empty_index = self.index.is_empty()
         if chaos is not None:
             chaos = chaos.model_copy(update={"seed": chaos.seed if chaos.seed is not None else random.randrange(2**31)})
 
@@ -140,26 +244,23 @@ class GuardedRAG:
             chaos_hook = on_fault
         else:
             chaos_hook = None
-        rungs = self.rung_builder.build(choice, settings, chaos=chaos, on_fault=chaos_hook)
+        rungs = self._rung_builder().build(choice, settings, chaos=chaos, on_fault=chaos_hook)
         ladder = GenerationLadder(
             rungs=rungs,
             output_guardrails=guardrails["output"],
-            policy=LadderPolicy(
-                retries=settings.retries,
-                reasks=settings.reasks,
-                transport_errors=self._transport_errors,
-                max_answer_chars=answer_chars_for(settings.num_predict),
-            ),
+            policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
         )
         pipeline = QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=_empty_index if empty_index else self.index.search,
+            retrieve=self._docs().search,
             ladder=ladder,
             config=QAConfig(top_k=settings.top_k, num_ctx=settings.num_ctx, num_predict=settings.num_predict, latency_budget_s=settings.latency_budget),
         )
         result = run_qa(pipeline, request, collector=collector)
-        if empty_index and result.status == "refused" and not any(v.fired and v.stage == "input" for v in result.verdicts):
-            return result.model_copy(update={"status": "error", "message": "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."})
+        # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
+        # (Checked after the fact, so a normal question pays no count() call.)
+        if result.status == "refused" and not result.retrieved and not any(v.fired and v.stage == "input" for v in result.verdicts) and self.is_index_empty():
+            return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
 
     def _error(self, collector: TraceCollector, message: str) -> QAResult:
@@ -184,16 +285,49 @@ class GuardedRAG:
         )
         self.traces.save(record)
 
+    # -- guardrails and retrieval on their own (the lab, the raw mode) ----------------------------------
+    def screen(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> tuple[Verdict, ...]:
+        """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
+        no retrieval, nothing stored)."""
+        _, policy = self.effective(options)
+        ctx = GuardContext(question=question, history=tuple(history))
+        return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
+
+    def search(self, question: str, k: int | None = None) -> list[Chunk]:
+        """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""
+        return self._docs().search(question, k or self.settings.top_k)
+
+    def answer_prompt(self, question: str, *, history: Sequence[Turn] = ()) -> AnswerPrompt:
+        """What the guarded chain would send the model for this question (retrieval included)."""
+        s = self.settings
+        return answer_prompt(question, self.search(question), history=history, num_ctx=s.num_ctx, num_predict=s.num_predict)
+
+    def raw_answer(self, question: str, *, with_schema: bool = False) -> RawAnswer:
+        """One call to the answering model with the app's own prompt and retrieved passages, and nothing
+        else: no guardrails, no parse ladder, no retries (`with_schema` adds the answer schema as format).
+        A transport failure is returned in `error`, as a caller of the raw model would meet it."""
+        prompt = self.answer_prompt(question)
+        ref = self.answering_model()
+        llm = self.chat_model(format=prompt.schema if with_schema else None)
+        started = time.perf_counter()
+        try:
+            content = llm.invoke(list(prompt.messages)).content
+        except self._transport_errors as exc:
+            return RawAnswer(text=None, prompt=prompt, model=ref.model, latency_ms=_ms(started), error=f"{type(exc).__name__}: {str(exc)[:300]}")
+        text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        return RawAnswer(text=text, prompt=prompt, model=ref.model, latency_ms=_ms(started))
+
     # -- documents ------------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] = (), *, progress: Callable[[IngestProgress], None] | None = None, rebuild: bool = False) -> IngestReport:
         """Index files/folders (default: settings.docs_dir). The single writer of the index."""
         targets = list(paths) or [self.settings.docs_dir]
+        index = self._docs()
         if rebuild:
-            self.index.reset()
+            index.reset()
         return ingest_paths(
             targets,
-            index=self.index,
-            embeddings=self.embeddings,
+            index=index,
+            embeddings=self._embedder(),
             root=self.settings.docs_dir,  # per file: relative under docs_dir, absolute elsewhere (stable ids)
             max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
             progress=progress,
@@ -201,18 +335,20 @@ class GuardedRAG:
         )
 
     def documents(self) -> list[DocumentInfo]:
-        return self.index.documents()
+        return self._docs().documents()
 
     def delete_document(self, source: str) -> int:
-        return self.index.delete_document(source)
+        return self._docs().delete_document(source)
 
-    def doctor(self) -> DoctorReport:
-        return run_doctor(self)
+    def index_stats(self) -> IndexStats:
+        return self._docs().stats()
+
+    def is_index_empty(self) -> bool:
+        return self._docs().is_empty()
 
     def injection_scan(self, text: str) -> str | None:
         """Ingest-time scan of a chunk for text addressed to the model (the context_injection guardrail)."""
-        params = self.policy.params("context_injection")
-        guard = ContextInjectionGuardrail(**params)
+        guard = ContextInjectionGuardrail(**self.policy.params("context_injection"))
         verdict = run_guardrail(guard, GuardContext(question="", chunks=(Chunk(chunk_id="scan", source="scan", text=text, score=1.0),)))
         return verdict.reason if verdict.fired else None
 
@@ -223,13 +359,12 @@ class GuardedRAG:
         same_embedder = (settings.embedder, settings.ollama_embed_model) == (self.settings.embedder, self.settings.ollama_embed_model)
         return GuardedRAG(
             settings,
-            embeddings=self.embeddings if same_embedder else None,
-            factory=self.rung_builder.factory,
+            embeddings=self._embedder() if same_embedder else None,
+            factory=self._model_factory(),
             choose=self._choose,
             transport_errors=self._transport_errors,
         )
 
 
-def _empty_index(query: str, k: int) -> list[Chunk]:
-    return []
-
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

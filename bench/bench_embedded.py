@@ -18,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app.embedded import Delta, Finish, LlamaEngine  # noqa: E402
+from app import Delta, Finish, LlamaEngine
 
 SCHEMA = {
     "type": "object",

@@ -1,8 +1,9 @@
 """What the guard costs per request, measured with a zero-latency scripted model (no llama.cpp, no network):
-svc.ask (input guardrails, retrieval over bag-of-words embeddings in a real Chroma, retrieval guardrails,
-the generation ladder, parse ladder, output guardrails, trace persisted to SQLite) vs a bare
-`QA_PROMPT | llm | PydanticOutputParser` chain on the same fake model, in the same run; p50/p99 and the
-ratio. Also how many LLM calls a question costs in each path the chain can take.
+svc.ask over data/docs (input guardrails, retrieval over bag-of-words embeddings in a real Chroma,
+retrieval guardrails, the generation ladder, parse ladder, output guardrails, trace persisted to SQLite)
+vs a bare `llm | PydanticOutputParser` call on the same fake model with the same prompt (svc.answer_prompt),
+in the same run; p50/p99 and the ratio. Also how many LLM calls a question costs in each path the chain
+can take.
 
     PYTHONPATH=. .venv/bin/python bench/bench_guard_overhead.py [--n 200] [--json]
 """
@@ -18,13 +19,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from langchain_core.output_parsers import PydanticOutputParser  # noqa: E402
+from langchain_core.output_parsers import PydanticOutputParser
+from pydantic import BaseModel
 
-from app.evaluation.metrics import percentile  # noqa: E402
-from chains.prompts import QA_PROMPT, format_context, label_chunks  # noqa: E402
-from chains.schemas import ModelAnswer  # noqa: E402
-from tests.fake_service import make_service  # noqa: E402
-from tests.fakes import ScriptedChatModel  # noqa: E402
+from app import (
+    BackendChoice,
+    BagOfWordsEmbeddings,
+    GuardedRAG,
+    ScriptedChatModel,
+    ScriptedModelFactory,
+    Settings,
+    percentile,
+)
+
+REPO = Path(__file__).resolve().parents[1]
 
 MODEL = "smollm2:135m"
 GOOD = '{"answer": "Ollama listens on port 11434.", "citations": ["S1"]}'
@@ -40,6 +48,17 @@ SCENARIOS = (
 )
 
 
+class BareAnswer(BaseModel):
+    """What the bare chain parses: the answer object, without the guarded path's checks."""
+
+    answer: str
+    citations: list[str]
+
+
+def embedded(settings: Settings) -> BackendChoice:
+    return BackendChoice(kind="embedded", model=MODEL, reason="bench: scripted zero-latency model", host=settings.ollama_host)
+
+
 def timings(fn, n: int) -> list[float]:
     out = []
     for _ in range(n):
@@ -51,19 +70,21 @@ def timings(fn, n: int) -> list[float]:
 
 def measure(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        svc, factory = make_service(Path(tmp), scripts={MODEL: [GOOD] * (n + 5)}, reasks=2)
+        factory = ScriptedModelFactory(scripts={MODEL: [GOOD] * (n + 5)}, embedded_model_name=MODEL)
+        settings = Settings(home=Path(tmp), docs_dir=REPO / "data" / "docs", retries=0, reasks=2)
+        svc = GuardedRAG(settings, embeddings=BagOfWordsEmbeddings(), factory=factory, choose=embedded)
+        svc.ingest()
         svc.ask(QUESTION)  # warm: Chroma's first query, the policy, the trace DB
         guarded = timings(lambda: svc.ask(QUESTION), n)
-        retrieval = timings(lambda: svc.index.search(QUESTION, svc.settings.top_k), n)
-        chunks = label_chunks(svc.index.search(QUESTION, svc.settings.top_k))
+        retrieval = timings(lambda: svc.search(QUESTION), n)
+        messages = list(svc.answer_prompt(QUESTION).messages)
         bare_llm = ScriptedChatModel(script=[GOOD] * (n + 5), model=MODEL)
-        chain = QA_PROMPT | bare_llm | PydanticOutputParser(pydantic_object=ModelAnswer)
-        inp = {"context": format_context(chunks), "question": QUESTION, "history": []}
-        chain.invoke(inp)
-        bare = timings(lambda: chain.invoke(inp), n)
+        chain = bare_llm | PydanticOutputParser(pydantic_object=BareAnswer)
+        chain.invoke(messages)
+        bare = timings(lambda: chain.invoke(messages), n)
         calls = []
         for name, question, script in SCENARIOS:
-            svc.rung_builder.factory.models[MODEL].script[:] = list(script)
+            factory.models[MODEL].script[:] = list(script)
             resp = svc.ask(question)
             calls.append({"scenario": name, "status": resp.status, "rung": resp.rung, "llm_calls": resp.llm_calls})
     g50, g99, b50, b99 = (percentile(guarded, 50), percentile(guarded, 99), percentile(bare, 50), percentile(bare, 99))

@@ -19,11 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.chunking import chunk_text  # noqa: E402
-from app.embeddings import Usem3Embeddings  # noqa: E402
-from app.index import DocumentIndex  # noqa: E402
-from app.ingest import expand_paths, ingest_paths  # noqa: E402
-from app.loaders import LoadedDocument, load_document  # noqa: E402
+from app import DocumentIndex, LoadedDocument, Usem3Embeddings, chunk_text, expand_paths, ingest_paths, load_document
 
 
 def machine() -> dict[str, object]:

@@ -29,10 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.chunking import ChunkDraft, chunk_id  # noqa: E402
-from app.embeddings import IdentifiedEmbeddings, Usem3Embeddings  # noqa: E402
-from app.index import DocumentIndex  # noqa: E402
-from bench.bench_ingest import machine  # noqa: E402
+from app import ChunkDraft, DocumentIndex, IdentifiedEmbeddings, Usem3Embeddings, chunk_id
+from bench.bench_ingest import machine
 
 DIM = 512
 PER_DOC = 500  # chunks per synthetic document (one upsert each)

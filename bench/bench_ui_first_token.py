@@ -18,11 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app.evaluation.metrics import percentile  # noqa: E402
-from app.service import GuardedRAG  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from chains.prompts import QA_PROMPT, format_context, label_chunks  # noqa: E402
-from chains.schemas import answer_chars_for, answer_json_schema  # noqa: E402
+from app import GuardedRAG, Settings, percentile
 
 try:  # the chat page's own decoder of the streaming JSON, so "visible" means what the UI shows
     from views.text import partial_answer
@@ -57,13 +53,11 @@ def measure(runs: int, threads: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         svc = GuardedRAG(Settings(home=Path(tmp), backend="embedded", docs_dir=REPO / "data" / "docs", threads=threads))
         svc.ingest()
-        factory = svc.rung_builder.factory
-        model = factory.embedded_model_name
-        chunks = label_chunks(svc.index.search(QUESTION, svc.settings.top_k))
-        messages = QA_PROMPT.format_messages(context=format_context(chunks), question=QUESTION, history=[])
-        schema = answer_json_schema([c.label for c in chunks], max_answer_chars=answer_chars_for(svc.settings.num_predict))  # as svc.ask sends it
-        bare_schema = factory.chat_model("embedded", model, timeout=svc.settings.load_timeout, format=schema, settings=svc.settings)
-        bare_free = factory.chat_model("embedded", model, timeout=svc.settings.load_timeout, settings=svc.settings)
+        model = svc.answering_model().model
+        prompt = svc.answer_prompt(QUESTION)  # the messages and schema svc.ask sends
+        messages = list(prompt.messages)
+        bare_schema = svc.chat_model(format=prompt.schema, timeout=svc.settings.load_timeout)
+        bare_free = svc.chat_model(timeout=svc.settings.load_timeout)
         svc.ask(QUESTION)  # load the model and warm Chroma: we compare warm paths
         rows: dict[str, list[tuple[float | None, float | None]]] = {"ui_ask": [], "bare_stream_schema": [], "bare_stream_free": []}
         for _ in range(runs):

@@ -11,6 +11,7 @@ minutes on 2 cores). --full uses each script's own defaults.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -36,10 +37,8 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 def machine() -> dict[str, Any]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     cpu = ""
-    try:
+    with contextlib.suppress(OSError):
         cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
-    except OSError:
-        pass
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(), "load_average": [round(x, 2) for x in load],
         "cpu": cpu, "platform": platform.platform(), "python": platform.python_version(),

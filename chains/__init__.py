@@ -4,16 +4,52 @@ Gets built objects injected (chat models, a retrieve function, guardrails); neve
 """
 
 from chains.circuit import Budget, CircuitBreaker
-from chains.errors import BudgetExceeded, CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
-from chains.generation import GenerationLadder, Generated, LadderPolicy, ModelRung
+from chains.errors import (
+    BudgetExceeded,
+    CircuitOpen,
+    OutputParseError,
+    OutputRejected,
+    ReasksExhausted,
+    UngroundedAnswer,
+    WarmupFailed,
+)
+from chains.generation import Generated, GenerationLadder, LadderPolicy, ModelRung
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
+from chains.recipe import AnswerPrompt, answer_prompt
 from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
 from chains.trace import TraceCollector, TraceEvent
 
 __all__ = [
-    "Budget", "BudgetExceeded", "CircuitBreaker", "CircuitOpen", "Citation", "Clarification", "GenerationLadder",
-    "Generated", "LadderPolicy", "ModelAnswer", "ModelRung", "OutputParseError", "OutputRejected", "Parsed",
-    "QAConfig", "QAPipeline", "QARequest", "QAResult", "ReasksExhausted", "Retriever", "Status", "TraceCollector",
-    "TraceEvent", "UngroundedAnswer", "WarmupFailed", "answer_chars_for", "answer_json_schema", "parse_answer", "run_qa",
+    "AnswerPrompt",
+    "Budget",
+    "BudgetExceeded",
+    "CircuitBreaker",
+    "CircuitOpen",
+    "Citation",
+    "Clarification",
+    "Generated",
+    "GenerationLadder",
+    "LadderPolicy",
+    "ModelAnswer",
+    "ModelRung",
+    "OutputParseError",
+    "OutputRejected",
+    "Parsed",
+    "QAConfig",
+    "QAPipeline",
+    "QARequest",
+    "QAResult",
+    "ReasksExhausted",
+    "Retriever",
+    "Status",
+    "TraceCollector",
+    "TraceEvent",
+    "UngroundedAnswer",
+    "WarmupFailed",
+    "answer_chars_for",
+    "answer_json_schema",
+    "answer_prompt",
+    "parse_answer",
+    "run_qa",
 ]

@@ -24,7 +24,7 @@ from chains.circuit import Budget, CircuitBreaker
 from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
-from chains.schemas import MAX_ANSWER_CHARS, ModelAnswer, answer_json_schema
+from chains.schemas import ModelAnswer
 from chains.trace import TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
@@ -47,7 +47,6 @@ class LadderPolicy:
     retries: int = 2
     reasks: int = 2
     grounding_reasks: int = 1
-    max_answer_chars: int = MAX_ANSWER_CHARS  # schema cap; the app derives it from num_predict
     transport_errors: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
     # tenacity.wait_exponential_jitter arguments ("multiplier" replaces the deprecated "initial")
     backoff: dict[str, float] = field(default_factory=lambda: {"multiplier": 0.5, "max": 4.0, "jitter": 0.5})
@@ -70,7 +69,7 @@ class GenerationLadder:
     policy: LadderPolicy = LadderPolicy()
 
     def runnable(self) -> Runnable[dict[str, Any], Generated]:
-        """Input: {"messages", "chunks", "budget"}; output: Generated. Raises when every rung failed."""
+        """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt); output: Generated. Raises when every rung failed."""
         if not self.rungs:
             raise ValueError("the generation ladder needs at least one model rung")
         ladder = [self._rung_runnable(r, i) for i, r in enumerate(self.rungs)]
@@ -100,7 +99,9 @@ class GenerationLadder:
             self._prepare(rung, config)
             return {k: v for k, v in inp.items() if k != "rung_error"}
 
-        attempt = RunnableLambda(lambda inp, config: self._attempt(rung, inp, config), name=f"attempt:{rung.name}")
+        attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
+            lambda inp, config: self._attempt(rung, inp, config), name=f"attempt:{rung.name}"
+        )
         with_reasks = attempt.with_fallbacks(
             [attempt] * self.policy.reasks, exceptions_to_handle=(OutputRejected,), exception_key="reject"
         )
@@ -177,7 +178,7 @@ class GenerationLadder:
                 config,
             )
             messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
-        raw = self._call_model(rung, messages, answer_json_schema(labels, max_answer_chars=self.policy.max_answer_chars), inp["budget"], config)
+        raw = self._call_model(rung, messages, inp["schema"], inp["budget"], config)
         parsed = self._parse(raw, number, strikes, rung, config)
         verdicts = tuple(
             run_guardrail(g, GuardContext(question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)))

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from chains.circuit import Budget
-from chains.context import fit_context
 from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExhausted
 from chains.extractive import extract_answer
-from chains.generation import GenerationLadder, Generated
-from chains.prompts import QA_PROMPT, format_context, history_messages, label_chunks
+from chains.generation import Generated, GenerationLadder
+from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, QARequest, QAResult
 from chains.trace import TraceCollector, TraceEvent, emit, verdict_event
-from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, run_guardrail
+from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_verdict, run_guardrail
 from guardrails.text import lang_of
 
 Retriever = Callable[[str, int], Sequence[Chunk]]
@@ -74,24 +73,19 @@ class QAPipeline:
         chunks = [c for c in chunks if c.chunk_id not in dropped]
         if not chunks:
             return QAResult(status="refused", verdicts=tuple(verdicts), message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.")
-        chunks = label_chunks(chunks)
-
-        history = history_messages(request.history)
-        fixed = QA_PROMPT.format(context="", question=request.question, history=history)
-        fitted = fit_context(chunks, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict, fixed_text=fixed)
+        prompt = answer_prompt(request.question, chunks, history=request.history, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict)
         emit(
             TraceEvent(
                 step="context",
                 name="context_budget",
-                outcome="cut" if fitted.cut else "ok",
-                reason=(f"prompt fitted to num_ctx={self.config.num_ctx}: " + "; ".join(fitted.cut)) if fitted.cut else f"{len(fitted.chunks)} chunks fit in ~{fitted.used_tokens}/{fitted.budget_tokens} tokens",
-                details={"budget_tokens": fitted.budget_tokens, "used_tokens": fitted.used_tokens, "cut": list(fitted.cut)},
+                outcome="cut" if prompt.cut else "ok",
+                reason=(f"prompt fitted to num_ctx={self.config.num_ctx}: " + "; ".join(prompt.cut)) if prompt.cut else f"{len(prompt.chunks)} chunks fit in ~{prompt.used_tokens}/{prompt.budget_tokens} tokens",
+                details={"budget_tokens": prompt.budget_tokens, "used_tokens": prompt.used_tokens, "cut": list(prompt.cut)},
             ),
             config,
         )
-        kept = list(fitted.chunks)
-        messages = QA_PROMPT.format_messages(context=format_context(kept), question=request.question, history=history)
-        inp = {"messages": messages, "chunks": kept, "question": request.question, "budget": Budget.start(self.config.latency_budget_s)}
+        kept = list(prompt.chunks)
+        inp = {"messages": list(prompt.messages), "schema": prompt.schema, "chunks": kept, "question": request.question, "budget": Budget.start(self.config.latency_budget_s)}
         handled: tuple[type[BaseException], ...] = (BudgetExceeded, OutputRejected, ReasksExhausted, CircuitOpen, *self.ladder.policy.transport_errors)
         try:
             generated = self.ladder.runnable().invoke(inp, config)
@@ -165,20 +159,19 @@ def _citation(chunk: Chunk) -> Citation:
 
 
 def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QAResult | None:
-    """A fired refuse beats a fired clarify; anything else lets the request continue."""
-    refuse = next((v for v in verdicts if v.fired and v.action == "refuse"), None)
-    if refuse is not None:
-        return QAResult(status="refused", verdicts=tuple(verdicts), message=refuse.reason, retrieved=tuple(retrieved))
-    clarify = next((v for v in verdicts if v.fired and v.action == "clarify"), None)
-    if clarify is not None:
-        return QAResult(
-            status="clarify",
-            verdicts=tuple(verdicts),
-            needs_clarification=True,
-            clarification=Clarification(missing=tuple(clarify.details.get("missing", ())), questions=tuple(clarify.details.get("questions", ()))),
-            message=clarify.reason,
-        )
-    return None
+    """The result that ends the request at this stage (guardrails.blocking_verdict decides which), or None."""
+    stop = blocking_verdict(verdicts)
+    if stop is None:
+        return None
+    if stop.action == "refuse":
+        return QAResult(status="refused", verdicts=tuple(verdicts), message=stop.reason, retrieved=tuple(retrieved))
+    return QAResult(
+        status="clarify",
+        verdicts=tuple(verdicts),
+        needs_clarification=True,
+        clarification=Clarification(missing=tuple(stop.details.get("missing", ())), questions=tuple(stop.details.get("questions", ()))),
+        message=stop.reason,
+    )
 
 
 def run_qa(
@@ -193,7 +186,8 @@ def run_qa(
     """Run one request with its own collector (or the caller's, when it must add events of its own, e.g.
     injected faults) and return the result with its trace attached."""
     collector = collector or TraceCollector(observer=observer, on_token=on_token)
-    result = pipeline.runnable().invoke(request, {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"})
+    config: RunnableConfig = {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"}  # type: ignore[list-item]  # callbacks: Sequence[object] by design (any handler)
+    result = pipeline.runnable().invoke(request, config)
     collector.add(
         TraceEvent(step="result", name="result", outcome="ok" if result.status == "answered" else "fired", reason=f"status={result.status}" + (f", rung={result.rung}" if result.rung else ""))
     )

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from guardrails import Chunk, Turn, Verdict
 from chains.trace import TraceEvent
+from guardrails import Chunk, Turn, Verdict
 
 Status = Literal["answered", "clarify", "refused", "fallback", "error"]
 # Which rung of the ladder produced the answer (None when no answer was attempted).

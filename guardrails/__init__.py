@@ -6,7 +6,7 @@ package shadows the unrelated `guardrails-ai` distribution if both are installed
 
 from __future__ import annotations
 
-from guardrails.base import Chunk, GuardContext, Guardrail, Stage, Turn, Verdict, run_guardrail
+from guardrails.base import Chunk, GuardContext, Guardrail, Stage, Turn, Verdict, blocking_verdict, run_guardrail
 from guardrails.policy import (
     REGISTRY,
     GuardrailPolicy,
@@ -26,6 +26,7 @@ __all__ = [
     "Stage",
     "Turn",
     "Verdict",
+    "blocking_verdict",
     "build_guardrails",
     "load_policy",
     "load_policy_dict",

@@ -6,6 +6,7 @@ Lowest layer of the stack (pure policy): pydantic + stdlib only, no LangChain, n
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -90,7 +91,7 @@ def run_guardrail(guardrail: Guardrail, ctx: GuardContext) -> Verdict:
     started = time.perf_counter()
     try:
         verdict = guardrail.check(ctx)
-    except Exception as exc:  # noqa: BLE001 - any bug in a check is turned into a recorded verdict
+    except Exception as exc:
         elapsed = (time.perf_counter() - started) * 1000
         closed = guardrail.fail_mode == "closed"
         return Verdict(
@@ -109,3 +110,10 @@ def run_guardrail(guardrail: Guardrail, ctx: GuardContext) -> Verdict:
         )
     elapsed = (time.perf_counter() - started) * 1000
     return verdict.model_copy(update={"duration_ms": elapsed, "fail_mode": guardrail.fail_mode})
+
+
+def blocking_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
+    """The verdict that stops a request, if any: a fired refuse beats a fired clarify (a question that is
+    both vague and hostile is refused, not clarified); any other action lets the request go on."""
+    fired = [v for v in verdicts if v.fired]
+    return next((v for v in fired if v.action == "refuse"), None) or next((v for v in fired if v.action == "clarify"), None)

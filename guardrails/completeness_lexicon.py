@@ -15,92 +15,62 @@ Missing = Literal["referent", "object", "candidates", "content"]
 
 # --- English lexicon -------------------------------------------------------------------------------
 # References that need something to point at.
-REFS_EN = frozenset("this that these those it its they them above below following here".split())
+REFS_EN = frozenset(["this", "that", "these", "those", "it", "its", "they", "them", "above", "below", "following", "here"])
 # References that point at material above or below rather than at a named thing.
-POINTERS = frozenset("above below following 上面 上面的 上述 以上 刚才 刚刚 前面 前述 下面 下面的 以下 如下".split())
+POINTERS = frozenset(["above", "below", "following", "上面", "上面的", "上述", "以上", "刚才", "刚刚", "前面", "前述", "下面", "下面的", "以下", "如下"])
 # Nouns that stand for material the user did not give ("this plan", "my code"): never concrete on their own.
 PLACEHOLDERS_EN = frozenset(
-    """plan plans code file files text texts document doc article paragraph sentence essay email letter message
-    error errors script snippet function program query approach solution design proposal draft content passage
-    output result results screenshot image picture example thing things stuff one ones idea ideas version data
-    problem problems issue issues question questions answer""".split()
+    ["plan", "plans", "code", "file", "files", "text", "texts", "document", "doc", "article", "paragraph", "sentence", "essay", "email", "letter", "message", "error", "errors", "script", "snippet", "function", "program", "query", "approach", "solution", "design", "proposal", "draft", "content", "passage", "output", "result", "results", "screenshot", "image", "picture", "example", "thing", "things", "stuff", "one", "ones", "idea", "ideas", "version", "data", "problem", "problems", "issue", "issues", "question", "questions", "answer"]
 )
 # Category nouns: concrete enough in general ("What is a model?"), but "this parameter" still names nothing.
 CATEGORIES_EN = frozenset(
-    """parameter parameters variable variables setting settings option options command commands value values
-    field fields model models tool tools library package feature features flag flags key port step steps
-    method api endpoint config configuration part section chapter page link word term line""".split()
+    ["parameter", "parameters", "variable", "variables", "setting", "settings", "option", "options", "command", "commands", "value", "values", "field", "fields", "model", "models", "tool", "tools", "library", "package", "feature", "features", "flag", "flags", "key", "port", "step", "steps", "method", "api", "endpoint", "config", "configuration", "part", "section", "chapter", "page", "link", "word", "term", "line"]
 )
 # Request verbs whose object must be supplied material ("review this", "translate the following").
 VERBS_EN = frozenset(
-    """review check fix translate summarize summarise proofread rewrite improve optimize optimise debug edit
-    analyze analyse refactor evaluate assess polish shorten simplify paraphrase judge grade correct explain
-    critique rate""".split()
+    ["review", "check", "fix", "translate", "summarize", "summarise", "proofread", "rewrite", "improve", "optimize", "optimise", "debug", "edit", "analyze", "analyse", "refactor", "evaluate", "assess", "polish", "shorten", "simplify", "paraphrase", "judge", "grade", "correct", "explain", "critique", "rate"]
 )
 # Words that carry no topic for this purpose: stopwords, fillers, evaluative adjectives, light verbs.
 GENERIC_EN = STOPWORDS_EN | frozenset(
-    """help please pls plz thanks thank hi hello hey ok okay sure yeah well really actually exactly still even
-    now today mean means meaning meant work works working worked happen happens happened happening go goes
-    going went get gets got getting make makes made need needs want wants know think say says said see look
-    looks looking like try trying tried give tell show use using used write run wrong reasonable correct
-    right good bad better best fine possible true false valid sense sensible feasible worth enough wise fair
-    great nice useful okay something anything everything nothing whatever lot kind sort whether anyone
-    someone somebody else why whats hows""".split()
+    ["help", "please", "pls", "plz", "thanks", "thank", "hi", "hello", "hey", "ok", "okay", "sure", "yeah", "well", "really", "actually", "exactly", "still", "even", "now", "today", "mean", "means", "meaning", "meant", "work", "works", "working", "worked", "happen", "happens", "happened", "happening", "go", "goes", "going", "went", "get", "gets", "got", "getting", "make", "makes", "made", "need", "needs", "want", "wants", "know", "think", "say", "says", "said", "see", "look", "looks", "looking", "like", "try", "trying", "tried", "give", "tell", "show", "use", "using", "used", "write", "run", "wrong", "reasonable", "correct", "right", "good", "bad", "better", "best", "fine", "possible", "true", "false", "valid", "sense", "sensible", "feasible", "worth", "enough", "wise", "fair", "great", "nice", "useful", "okay", "something", "anything", "everything", "nothing", "whatever", "lot", "kind", "sort", "whether", "anyone", "someone", "somebody", "else", "why", "whats", "hows"]
 ) | frozenset(
     # Attribute nouns: "the default for that", "the difference" name a property, not the thing itself.
-    """default defaults difference differences reason reasons cause causes purpose meaning size limit cost
-    price benefit benefits advantage advantages disadvantage disadvantages pros cons alternative alternatives
-    requirement requirements usage"""
-    # Comparatives: "make it faster" says how, not what.
-    """ faster slower worse bigger smaller cheaper shorter longer simpler cleaner clearer quicker easier
-    harder safer"""
-    # Diagnostic predicates: "my command is failing" says something is wrong, not what.
-    """ fail fails failing failed broken mistake mistakes bug bugs buggy crash crashes crashing crashed""".split()
+    ["default", "defaults", "difference", "differences", "reason", "reasons", "cause", "causes", "purpose", "meaning", "size", "limit", "cost", "price", "benefit", "benefits", "advantage", "advantages", "disadvantage", "disadvantages", "pros", "cons", "alternative", "alternatives", "requirement", "requirements", "usage", "faster", "slower", "worse", "bigger", "smaller", "cheaper", "shorter", "longer", "simpler", "cleaner", "clearer", "quicker", "easier", "harder", "safer", "fail", "fails", "failing", "failed", "broken", "mistake", "mistakes", "bug", "bugs", "buggy", "crash", "crashes", "crashing", "crashed"]
 )
-CONNECTORS_EN = frozenset("or vs versus and".split())
+CONNECTORS_EN = frozenset(["or", "vs", "versus", "and"])
 
 # --- Chinese lexicon (longest match over each CJK run; what is left over, 2+ characters, is content) ---
 REFS_ZH = frozenset(
-    """这个 那个 它 它们 上面 上面的 刚才 刚刚 这段 那段 该 此 这些 那些 这里 那里 上述 以上 下面 下面的 以下 如下
-    这种 那种 这样 这份 那份 这条 那条 这句 这篇 这块 这部分 前面 前述 这 那""".split()
+    ["这个", "那个", "它", "它们", "上面", "上面的", "刚才", "刚刚", "这段", "那段", "该", "此", "这些", "那些", "这里", "那里", "上述", "以上", "下面", "下面的", "以下", "如下", "这种", "那种", "这样", "这份", "那份", "这条", "那条", "这句", "这篇", "这块", "这部分", "前面", "前述", "这", "那"]
 )
 PLACEHOLDERS_ZH = frozenset(
-    """方案 代码 文件 问题 报错 错误 文本 文字 文章 段落 句子 话 内容 脚本 函数 程序 邮件 计划 想法 思路 做法 方法
-    办法 写法 设计 提议 草稿 结果 输出 截图 图片 日志 数据 例子 东西 情况 事 事情""".split()
+    ["方案", "代码", "文件", "问题", "报错", "错误", "文本", "文字", "文章", "段落", "句子", "话", "内容", "脚本", "函数", "程序", "邮件", "计划", "想法", "思路", "做法", "方法", "办法", "写法", "设计", "提议", "草稿", "结果", "输出", "截图", "图片", "日志", "数据", "例子", "东西", "情况", "事", "事情"]
 )
 CATEGORIES_ZH = frozenset(
-    "参数 变量 环境变量 设置 选项 命令 值 字段 模型 工具 库 功能 配置 端口 版本 步骤 接口 部分 章节 页面 链接 词 概念 术语".split()
+    ["参数", "变量", "环境变量", "设置", "选项", "命令", "值", "字段", "模型", "工具", "库", "功能", "配置", "端口", "版本", "步骤", "接口", "部分", "章节", "页面", "链接", "词", "概念", "术语"]
 )
 VERBS_ZH = frozenset(
-    """检查 看看 看一下 看下 修改 修复 改一下 改改 翻译 总结 概括 解释 优化 改进 润色 审查 审阅 分析 评价 评估 判断
-    调试 重写 改写 精简 校对 点评""".split()
+    ["检查", "看看", "看一下", "看下", "修改", "修复", "改一下", "改改", "翻译", "总结", "概括", "解释", "优化", "改进", "润色", "审查", "审阅", "分析", "评价", "评估", "判断", "调试", "重写", "改写", "精简", "校对", "点评"]
 )
 GENERIC_ZH = frozenset(
-    """请 请问 帮我 帮忙 帮 帮帮我 麻烦 一下 下 瞧瞧 是否 合理 有没有 有什么 什么 怎么 怎么办 怎么样 怎样 如何 为什么
-    为何 哪个 哪些 哪里 哪 吗 呢 吧 啊 呀 么 是 是不是 的 了 有 没有 对 对不对 对吗 正确 错 好 好不好 行 行不行 可以
-    可行 能 能不能 会 会不会 要 需要 应该 意思 含义 意义 说 讲 做 弄 搞 用 你 我 我的 你的 我们 他 她 谢谢 你好 您好
-    在 更 比较 最 好用 一个 个 这么 那么 因此 此外 如此 彼此 其它 其他 其中 现在 一些 一点 问 想 想要 知道 告诉 告诉我
-    给 给我 写 看 合适 适合 推荐 建议 更好 靠谱 对劲 出错 不 没 都 也 就 还 又 再 很 太 解决 处理 回事 到底 究竟
-    为啥 咋 咋办 啥 干嘛 里 中 上 能否 是啥 我们的 多少 几 几个 按照 根据 关于 通过 一版 再来 一遍 一次""".split()
+    ["请", "请问", "帮我", "帮忙", "帮", "帮帮我", "麻烦", "一下", "下", "瞧瞧", "是否", "合理", "有没有", "有什么", "什么", "怎么", "怎么办", "怎么样", "怎样", "如何", "为什么", "为何", "哪个", "哪些", "哪里", "哪", "吗", "呢", "吧", "啊", "呀", "么", "是", "是不是", "的", "了", "有", "没有", "对", "对不对", "对吗", "正确", "错", "好", "好不好", "行", "行不行", "可以", "可行", "能", "能不能", "会", "会不会", "要", "需要", "应该", "意思", "含义", "意义", "说", "讲", "做", "弄", "搞", "用", "你", "我", "我的", "你的", "我们", "他", "她", "谢谢", "你好", "您好", "在", "更", "比较", "最", "好用", "一个", "个", "这么", "那么", "因此", "此外", "如此", "彼此", "其它", "其他", "其中", "现在", "一些", "一点", "问", "想", "想要", "知道", "告诉", "告诉我", "给", "给我", "写", "看", "合适", "适合", "推荐", "建议", "更好", "靠谱", "对劲", "出错", "不", "没", "都", "也", "就", "还", "又", "再", "很", "太", "解决", "处理", "回事", "到底", "究竟", "为啥", "咋", "咋办", "啥", "干嘛", "里", "中", "上", "能否", "是啥", "我们的", "多少", "几", "几个", "按照", "根据", "关于", "通过", "一版", "再来", "一遍", "一次"]
 ) | frozenset(
     # Attribute nouns, comparatives and diagnostic predicates, as in English above.
-    """默认 默认值 区别 差别 不同 原因 作用 用途 含义 大小 限制 优点 缺点 优缺点 好处 坏处 要求 用法 更快 更小 更短
-    快点 快一点 失败 报错了 出错了 不工作 不能用 不行 跑不起来 不对 有问题""".split()
+    ["默认", "默认值", "区别", "差别", "不同", "原因", "作用", "用途", "含义", "大小", "限制", "优点", "缺点", "优缺点", "好处", "坏处", "要求", "用法", "更快", "更小", "更短", "快点", "快一点", "失败", "报错了", "出错了", "不工作", "不能用", "不行", "跑不起来", "不对", "有问题"]
 )
 # Leftover stretches made only of these characters are not content ("改一版", "再说").
 FUNCTION_CHARS_ZH = frozenset("一二两三再改版次遍下些把被给让对从向于为之其也都就还又很太得地着过来去到说做看要能会想用写问该")
 # The user's own artefact ("my Docker command", "我的配置") said to be broken, but not shown.
 POSSESSIVES = frozenset(("my", "our", "我的", "我们的"))
 MATERIALS = frozenset(
-    """code script config configuration command commands modelfile dockerfile file setup prompt query program
-    function output log logs yaml json regex sql template 代码 脚本 配置 命令 文件 日志 程序 提示词 函数 模板 正则""".split()
+    ["code", "script", "config", "configuration", "command", "commands", "modelfile", "dockerfile", "file", "setup", "prompt", "query", "program", "function", "output", "log", "logs", "yaml", "json", "regex", "sql", "template", "代码", "脚本", "配置", "命令", "文件", "日志", "程序", "提示词", "函数", "模板", "正则"]
 )
 DIAGNOSTIC_RE = re.compile(
     r"\b(?:fail|fails|failing|failed|broken|wrong|mistakes?|errors?|bugs?|buggy|crash(?:es|ing|ed)?"
     r"|(?:does\s*not|doesn't|don't|won't|isn't|not)\s+work(?:ing)?)\b"
     r"|报错|出错|错误|失败|有问题|不工作|不能用|不行|跑不起来|不对|哪里错|什么问题"
 )
-CONNECTORS_ZH = frozenset("还是 和 与 跟 或者 或 以及 及 对比".split())
+CONNECTORS_ZH = frozenset(["还是", "和", "与", "跟", "或者", "或", "以及", "及", "对比"])
 
 ZH_LEXICON: dict[str, Kind] = {}
 ZH_GROUPS: tuple[tuple[Iterable[str], Kind], ...] = (

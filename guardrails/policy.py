@@ -101,7 +101,7 @@ def build_guardrails(policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ..
         if not policy.is_enabled(name):
             continue
         try:
-            guardrail = TypeAdapter(cls).validate_python(policy.params(name))
+            guardrail: Guardrail = TypeAdapter(cls).validate_python(policy.params(name))
         except ValidationError as exc:
             raise PolicyError(f"invalid parameters for guardrail {name!r}: {exc}") from None
         stages[guardrail.stage].append(guardrail)

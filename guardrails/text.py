@@ -13,16 +13,7 @@ from decimal import Decimal, InvalidOperation
 # Small on purpose: only words that carry no topic. Guardrail-specific "generic" words (placeholder nouns,
 # evaluative adjectives) live with the guardrail that needs them, not here.
 STOPWORDS_EN: frozenset[str] = frozenset(
-    """
-    a an the and or but if so as of to in on at by for from with into onto over under about than then
-    is are was were be been being am do does did doing done has have had having
-    i me my mine we us our you your yours he him his she her it its they them their this that these those
-    what which who whom whose when where why how there here
-    can could should would will shall may might must
-    not no nor yes also just only very too more most some any all each every other such own same
-    up down out off again further once both few
-    s t don doesn didn isn aren wasn weren won wouldn couldn shouldn let
-    """.split()
+    ["a", "an", "the", "and", "or", "but", "if", "so", "as", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "onto", "over", "under", "about", "than", "then", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "done", "has", "have", "had", "having", "i", "me", "my", "mine", "we", "us", "our", "you", "your", "yours", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "there", "here", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "not", "no", "nor", "yes", "also", "just", "only", "very", "too", "more", "most", "some", "any", "all", "each", "every", "other", "such", "own", "same", "up", "down", "out", "off", "again", "further", "once", "both", "few", "s", "t", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn", "couldn", "shouldn", "let"]
 )
 
 # Chinese function characters; a bigram made only of these carries no topic ("的是", "了吗").

@@ -6,16 +6,11 @@ Used by service, CLI, UI (AppTest) and eval tests. Scripted models fail loudly w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.backend import BackendChoice
-from app.model_factory import PreloadResult
-from app.service import GuardedRAG
-from app.settings import Settings
-from tests.fake_embeddings import BagOfWordsEmbeddings
-from tests.fakes import ScriptedChatModel
+from app import BackendChoice, GuardedRAG, Settings
+from app.fakes import BagOfWordsEmbeddings, ScriptedModelFactory
 
 DOCS = {
     "ollama-port.md": "# Ollama server\n\nOllama listens on port 11434 by default. Set OLLAMA_HOST to change the address it binds to.",
@@ -24,25 +19,7 @@ DOCS = {
 }
 
 
-@dataclass
-class FakeModelFactory:
-    """Hands out one scripted model per (kind, model); records preloads."""
-
-    scripts: dict[str, list[Any]] = field(default_factory=dict)  # model name -> script
-    embedded_model_name: str = "smollm2:135m"
-    models: dict[str, ScriptedChatModel] = field(default_factory=dict)
-    preloads: list[str] = field(default_factory=list)
-    formats: list[Any] = field(default_factory=list)  # the `format` of every chat_model request, in order
-
-    def chat_model(self, kind: str, model: str, **kwargs: Any) -> ScriptedChatModel:
-        self.formats.append(kwargs.get("format"))
-        if model not in self.models:
-            self.models[model] = ScriptedChatModel(script=list(self.scripts.get(model, [])), model=model)
-        return self.models[model]
-
-    def preload(self, kind: str, model: str, *, timeout: float) -> PreloadResult:
-        self.preloads.append(model)
-        return PreloadResult(kind=kind, model=model, ok=True, cold=len(self.preloads) == 1, duration_s=0.01)
+FakeModelFactory = ScriptedModelFactory  # the name the tests use
 
 
 def embedded_choice(settings: Settings) -> BackendChoice:

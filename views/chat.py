@@ -8,8 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.contract import AskResponse, history_from
-from app.service import GuardedRAG
+from app import AskResponse, GuardedRAG, history_from
 from views import state
 from views.components import backend_banner, render_response
 from views.i18n import t
@@ -56,7 +55,7 @@ class LiveProgress:
                 self.buffer = ""  # the next model call streams a fresh JSON object
             if event.step == "fallback":
                 self.provisional.caption(t("provisional_dropped"))
-        except Exception:  # noqa: BLE001 - a display hiccup must never break the request itself
+        except Exception:
             pass
 
     def token(self, token: str) -> None:
@@ -65,7 +64,7 @@ class LiveProgress:
             text = partial_answer(self.buffer)
             if text:
                 self.provisional.markdown(f":orange-badge[{t('provisional')}] " + safe_md(text))
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
     def finish(self, resp: AskResponse) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.contract import AskResponse
+from app import AskResponse
 from views.i18n import t
 from views.text import highlight_md, safe_md, short_id
 from views.timeline import render_timeline

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.service import GuardedRAG
+from app import GuardedRAG
 from views.i18n import t
 from views.text import safe_md
 from views.uploads import ALLOWED, check_upload, save_upload

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.lab import EXPERIMENTS, LabResult, run_experiment
+from app import EXPERIMENTS, LabResult, run_experiment
 from views.i18n import t
 from views.text import safe_md
 
@@ -32,7 +32,7 @@ def _experiment(svc: Any, name: str) -> None:
         with st.spinner(t("lab.running", name=t(f"lab.title.{name}"), n=int(n))):
             try:
                 st.session_state[f"lab_result_{name}"] = run_experiment(svc, name, n=int(n))
-            except Exception as exc:  # noqa: BLE001 - a failed experiment is shown, never a crashed page
+            except Exception as exc:
                 st.error(t("lab.failed", error=safe_md(f"{type(exc).__name__}: {str(exc)[:300]}")))
     result: LabResult | None = st.session_state.get(f"lab_result_{name}")
     if result is None:

@@ -7,10 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.backend import probe_ollama
-from app.chaos import ALL_FAULTS, ChaosConfig
-from app.contract import AskOptions
-from app.settings import Settings
+from app import ALL_FAULTS, AskOptions, ChaosConfig, GuardrailPolicy, Settings
 
 SETTING_FIELDS = ("backend", "model", "fallback_model", "temperature", "retries", "reasks", "latency_budget", "timeout", "top_k")
 FAULTS = ALL_FAULTS
@@ -27,13 +24,13 @@ def error_message(exc: Exception) -> str:
     return str(exc)
 
 
-def guardrail_values(policy: Any, name: str) -> dict[str, Any]:
+def guardrail_values(policy: GuardrailPolicy, name: str) -> dict[str, Any]:
     return {"enabled": policy.is_enabled(name), **policy.params(name)}
 
 
 def build_options(
     base: Settings,
-    policy: Any,
+    policy: GuardrailPolicy,
     *,
     settings: Mapping[str, Any],
     guardrails: Mapping[str, Mapping[str, Any]],
@@ -60,15 +57,3 @@ def build_options(
         ChaosConfig.model_validate(chaos_dict)
         chaos_dict["faults"] = list(chaos_dict["faults"])
     return AskOptions(settings=s_over, guardrails=g_over, chaos=chaos_dict, session=session)
-
-
-def effective(base: Settings, policy: Any, options: AskOptions) -> tuple[Settings, Any]:
-    """The Settings and policy this session's questions run with."""
-    settings = base.with_overrides(**options.settings) if options.settings else base
-    return settings, (policy.with_overrides(options.guardrails) if options.guardrails else policy)
-
-
-def ollama_models(host: str, model: str) -> tuple[tuple[str, ...], str | None]:
-    """Models Ollama has pulled (GET /api/tags), and the problem when it cannot be reached."""
-    found = probe_ollama(host, model, timeout=1.5)
-    return found.models, found.error

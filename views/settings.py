@@ -9,20 +9,21 @@ from typing import Any
 
 import streamlit as st
 
-from app.service import GuardedRAG
+from app import GuardedRAG
 from views import state
 from views.i18n import t
-from views.options import FAULTS, build_options, effective, error_message, ollama_models
+from views.options import FAULTS, build_options, error_message
 from views.text import safe_md
 
 
 def _model_list(svc: GuardedRAG, current: str) -> list[str]:
     if st.button(t("set.list_models"), icon=":material/refresh:"):
-        models, problem = ollama_models(svc.settings.ollama_host, current)
+        found = svc.probe_ollama(model=current)
+        models, problem = found.models, found.error
         st.session_state["ollama_models"] = list(models)
         if problem:
             st.warning(t("set.ollama_unreachable", host=safe_md(svc.settings.ollama_host), error=safe_md(problem)))
-    probe = getattr(svc.backend(), "probe", None)
+    probe = svc.backend().probe
     known = st.session_state.get("ollama_models") or list(getattr(probe, "models", ()) or ())
     return list(dict.fromkeys([current, *known]))
 
@@ -66,7 +67,7 @@ def render(svc: GuardedRAG) -> None:
     st.title(t("set.title"))
     st.caption(t("set.scope"))
     opts = state.options()
-    settings, policy = effective(svc.settings, svc.policy, opts)
+    settings, policy = svc.effective(opts)
     v = st.session_state.setdefault("settings_v", 0)  # bumped on reset so widgets take the defaults again
     models = _model_list(svc, settings.model)
     with st.form("settings"):

@@ -10,9 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.contract import AskOptions
-from app.service import GuardedRAG
-from app.settings import load_settings
+from app import AskOptions, GuardedRAG, load_settings
 
 SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run()
 
@@ -30,7 +28,7 @@ def service() -> GuardedRAG:
 def session_id() -> str:
     if "session_id" not in st.session_state:
         st.session_state["session_id"] = uuid.uuid4().hex
-    return st.session_state["session_id"]
+    return str(st.session_state["session_id"])
 
 
 def options() -> AskOptions:
@@ -45,8 +43,9 @@ def set_options(value: AskOptions) -> None:
 
 def messages() -> list[dict[str, Any]]:
     """Chat turns: {"role": "user"|"assistant", "content": str, "response": AskResponse | None}."""
-    return st.session_state.setdefault("messages", [])
+    found: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
+    return found
 
 
 def lang() -> str:
-    return st.session_state.get("lang", "en")
+    return str(st.session_state.get("lang", "en"))

@@ -20,7 +20,7 @@ _SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+(?=\s|
 _AUTOLINK = re.compile(r"(?i)(?<=\bhttps:)(?=//)|(?<=\bhttp:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 _ZWSP = "\u200b"
 _ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
-_STOP = frozenset("the and for are was with that this from you your can not has have which what does into".split())
+_STOP = frozenset(["the", "and", "for", "are", "was", "with", "that", "this", "from", "you", "your", "can", "not", "has", "have", "which", "what", "does", "into"])
 
 
 def _escape(text: str) -> str:
@@ -70,7 +70,7 @@ def highlight_md(text: str, answer: str | None, *, min_coverage: float = 0.5) ->
     best = max(scores)
     out: list[str] = []
     last = 0
-    for part, score in zip(parts, scores):
+    for part, score in zip(parts, scores, strict=False):
         start = text.index(part, last)
         out.append(_escape(text[last:start]))
         core = part.strip()

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from app.traces import TraceFilter, TraceRecord
+from app import TraceFilter, TraceRecord, percentile
 
 STATUSES = ("answered", "clarify", "refused", "fallback", "error")
 RETRY_OUTCOMES = frozenset({"retry", "reask"})
@@ -56,16 +55,6 @@ def status_over_time(records: Sequence[TraceRecord], *, bucket: str = "auto") ->
     for r in records:
         table.setdefault(r.created_at.astimezone().strftime(fmt), Counter())[r.status] += 1
     return [{"period": p, **{s: table[p][s] for s in STATUSES}} for p in sorted(table)]
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolated percentile (q in 0..100), None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
 def fmt_ms(value: float | None) -> str:

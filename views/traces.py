@@ -8,8 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app.service import GuardedRAG
-from app.traces import TraceRecord
+from app import GuardedRAG, TraceFilter, TraceRecord
 from views import state
 from views import trace_stats as ts
 from views.components import status_badge
@@ -20,14 +19,14 @@ from views.timeline import render_timeline
 EVENT_LIMIT = 200  # records whose events are loaded for the retries chart and the JSONL export
 
 
-def _filters(svc: GuardedRAG) -> ts.TraceFilter:
+def _filters(svc: GuardedRAG) -> TraceFilter:
     c1, c2, c3, c4 = st.columns(4)
     status = c1.selectbox(t("tr.status"), ["", *ts.STATUSES], format_func=lambda s: s or t("tr.any"), key="tr_status")
     guard = c2.selectbox(t("tr.guardrail"), ["", *svc.policy.guardrails], format_func=lambda s: s or t("tr.any"), key="tr_guard")
     backend = c3.selectbox(t("tr.backend"), ["", "embedded", "ollama"], format_func=lambda s: s or t("tr.any"), key="tr_backend")
     model = c4.text_input(t("tr.model"), key="tr_model")
     c5, c6, c7 = st.columns([2, 2, 1])
-    dates = c5.date_input(t("tr.dates"), value=(), key="tr_dates")
+    dates = c5.date_input(t("tr.dates"), value=[], key="tr_dates")
     text = c6.text_input(t("tr.search"), key="tr_text")
     mine = c7.checkbox(t("tr.mine"), key="tr_mine")
     return ts.make_filter(

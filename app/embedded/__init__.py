@@ -1,6 +1,6 @@
 """The embedded backend: an in-process Ollama (httpx transports) served by llama-cpp-python.
 
-app.backend builds ChatOllama over these transports; nothing here is a global: callers own the engine.
+app.models.factory builds ChatOllama over these transports; nothing here is a global: callers own the engine.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """LlamaEngine: the one llama.cpp model behind the embedded Ollama transport (a `ChatEngine`).
 
-The caller (app.model_factory.ModelFactory) owns the instance, so the model loads once per process. llama.cpp
+The caller (app.models.factory.ModelFactory) owns the instance, so the model loads once per process. llama.cpp
 contexts are not thread-safe: every call into llama.cpp holds the engine's lock.
 """
 

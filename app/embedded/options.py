@@ -56,7 +56,7 @@ def requested_ctx(options: Mapping[str, Any] | None) -> int | None:
     """options.num_ctx, validated; None when absent."""
     if not options or options.get("num_ctx") is None:
         return None
-    value = _number("num_ctx", options["num_ctx"], int)
+    value = int(_number("num_ctx", options["num_ctx"], int))
     if value < 1:
         raise OptionsError("num_ctx must be positive")
     return value

@@ -67,7 +67,7 @@ class Pump(Generic[T]):
                     break
                 self._queue.put(Item(value))
             self._queue.put(Ended())
-        except BaseException as exc:  # noqa: BLE001 - handed to the reader, who decides what it means
+        except BaseException as exc:
             self._queue.put(Failed(exc))
         finally:
             close = getattr(iterator, "close", None)

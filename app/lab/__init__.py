@@ -1,29 +1,4 @@
-"""The experiments lab: latency variance, non-determinism and over-inference, raw model vs guarded chain.
-App layer; the CLI `lab` command and the Experiments page call `run_experiment`."""
-
-from __future__ import annotations
-
-from pathlib import Path
-from typing import Any
-
-from app.lab.common import ExperimentName, ExperimentReport, LabResult, write
-from app.lab.latency import run_latency
-from app.lab.nondeterminism import run_nondeterminism
-from app.lab.overinference import run_overinference
-
-EXPERIMENTS: tuple[ExperimentName, ...] = ("latency", "nondeterminism", "overinference")
-DEFAULT_N = {"latency": 20, "nondeterminism": 10, "overinference": 6}
-
-
-def run_experiment(svc: Any, name: str, *, n: int | None = None, out: Path | None = None) -> LabResult:
-    """Run one experiment; with `out`, also write report.json, report.md and <name>.png there."""
-    runners = {"latency": run_latency, "nondeterminism": run_nondeterminism, "overinference": run_overinference}
-    if name not in runners:
-        raise ValueError(f"unknown experiment {name!r}: choose one of {', '.join(EXPERIMENTS)}")
-    result = runners[name](svc, n=n or DEFAULT_N[name])
-    if out is None:
-        return result
-    return LabResult(report=result.report, png=result.png, files=write(result.report, result.png, out))
-
-
-__all__ = ["DEFAULT_N", "EXPERIMENTS", "ExperimentReport", "LabResult", "run_experiment"]
+"""The lab: clients of the service that measure it. evaluation/ scores datasets guarded vs raw; experiments/
+runs the latency, non-determinism and over-inference experiments. Everything here reaches the app through
+its public API (`from app import ...`), like the views and the benches. This package imports nothing itself.
+"""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 from app.contract import CONTRACT_FIELDS
 from tests.fake_service import make_service
 
@@ -19,7 +19,7 @@ GOOD = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
-    svc, factory = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
+    svc, _factory = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
 
     def run(*argv: str, stdin: str = "") -> tuple[int, str]:
         out = io.StringIO()
@@ -73,7 +73,7 @@ def test_human_output_and_traces(cli):
 def test_traces_export(cli, tmp_path: Path):
     cli("ask", "Is this plan reasonable?")
     target = tmp_path / "t.jsonl"
-    code, out = cli("traces", "export", "--jsonl", str(target))
+    code, _out = cli("traces", "export", "--jsonl", str(target))
     assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
 
 

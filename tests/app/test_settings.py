@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from app.settings import Settings, SettingsError, env_name, load_settings
 
@@ -45,8 +46,8 @@ def test_toml_file_then_environment(tmp_path: Path):
 
 def test_frozen_and_every_field_documented():
     s = Settings()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         s.top_k = 9  # type: ignore[misc]
     assert all(f.description for f in Settings.model_fields.values())
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="temperature"):
         s.with_overrides(temperature=5)

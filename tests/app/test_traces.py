@@ -40,7 +40,7 @@ def test_concurrent_writers_lose_no_events(tmp_path: Path):
         try:
             for i in range(start, start + 25):
                 store.save(record(i, events=5))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(n * 100,)) for n in range(6)]

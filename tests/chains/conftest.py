@@ -21,9 +21,12 @@ def guardrails():
     return build_guardrails(load_policy())
 
 
+DEFAULT_CONFIG = QAConfig()
+
+
 @pytest.fixture
 def make_pipeline(guardrails):
-    def make(*rungs, chunks=DOCS, retries=1, reasks=2, config=QAConfig(), transport=(ConnectionError, TimeoutError)):
+    def make(*rungs, chunks=DOCS, retries=1, reasks=2, config=DEFAULT_CONFIG, transport=(ConnectionError, TimeoutError)):
         ladder = GenerationLadder(
             rungs=tuple(ModelRung(name=name, model=llm.model, backend="ollama", llm=llm, **extra) for name, llm, extra in rungs),
             output_guardrails=guardrails["output"],

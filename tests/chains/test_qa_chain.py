@@ -78,7 +78,7 @@ def test_ungrounded_twice_falls_back_to_extractive(make_pipeline):
     result = run_qa(pipe, QARequest(question=Q))
     assert result.status == "fallback" and result.rung == "extractive" and result.llm_calls == 2
     assert "11434" in result.answer and "8080" not in result.answer
-    assert [c.chunk_id for c in result.citations][0] == "c1"
+    assert next(c.chunk_id for c in result.citations) == "c1"
     assert steps(result)[-3:] == ["fallback:model_ladder:fallback", "fallback:extractive:fallback", "result:result:fired"]
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from views.text import highlight_md, safe_md  # noqa: E402
+from views.text import highlight_md, safe_md
 
 HOSTILE = (
     "<script>document.title='pwned'</script> <img src=x onerror=\"document.title='pwned'\"> "

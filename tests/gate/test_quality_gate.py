@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from app.evaluation.datasets import resolve, split_of
-from app.evaluation.metrics import ModeMetrics
-from app.evaluation.records import SCREENED_KINDS, RunRecord
-from app.evaluation.report import EvalReport, build_report, to_markdown
-from app.evaluation.runner import run_eval, run_meta
+from app.lab.evaluation.datasets import resolve, split_of
+from app.lab.evaluation.metrics import ModeMetrics
+from app.lab.evaluation.records import SCREENED_KINDS, RunRecord
+from app.lab.evaluation.report import EvalReport, build_report, to_markdown
+from app.lab.evaluation.runner import run_eval, run_meta
 
 pytestmark = [pytest.mark.gate, pytest.mark.timeout(900)]
 

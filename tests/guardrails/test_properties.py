@@ -13,7 +13,7 @@ from guardrails.prompt_injection import PromptInjectionGuardrail
 GUARDS = (CompletenessGuardrail(), PromptInjectionGuardrail(), InputSizeGuardrail())
 # Text biased toward the characters the checks care about, mixed with anything at all.
 TRICKY = st.text(
-    alphabet=st.sampled_from(list("这个那它哪更好吗？?：:「」“”\"`\n\t 帮我看this it which or 和还是") + ["\x00", "\ufffd"]),
+    alphabet=st.sampled_from([*list('这个那它哪更好吗？?：:「」“”"`\n\t 帮我看this it which or 和还是'), "\x00", "�"]),
     max_size=60,
 )
 

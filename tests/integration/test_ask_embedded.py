@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 from app.contract import CONTRACT_FIELDS
 from app.service import GuardedRAG
 from app.settings import load_settings

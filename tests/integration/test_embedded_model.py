@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from app.model_factory import ModelFactory
+from app.models.factory import ModelFactory
 from app.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -85,13 +86,25 @@ def test_streaming_and_async(factory: ModelFactory) -> None:
 
 
 def test_concurrent_requests_are_serialized_not_broken(factory: ModelFactory) -> None:
+    """Two concurrent calls both answer, and their generations do not overlap: each reply reports how long it
+    held the engine (prompt evaluation + decoding, both inside the engine lock), and serialized calls cannot
+    have held it for longer, together, than the wall time of the whole gather."""
     llm = factory.chat_model("embedded", factory.embedded_model_name, format=SCHEMA, timeout=120)
+    factory.preload("embedded", factory.embedded_model_name, timeout=180)  # a load is not a generation
 
-    async def both() -> list[object]:
+    async def both() -> list[Any]:
         return list(await asyncio.gather(llm.ainvoke(messages(QUESTIONS[0])), llm.ainvoke(messages(QUESTIONS[4]))))
 
-    for reply in asyncio.run(both()):
-        Answer.model_validate(json.loads(str(reply.content), strict=False))  # type: ignore[attr-defined]
+    started = time.perf_counter_ns()
+    replies = asyncio.run(both())
+    wall = time.perf_counter_ns() - started
+    held = []
+    for reply in replies:
+        Answer.model_validate(json.loads(str(reply.content), strict=False))
+        meta = reply.response_metadata
+        held.append(meta["prompt_eval_duration"] + meta["eval_duration"])
+    assert all(h > 0 for h in held)
+    assert sum(held) <= wall, f"generations overlapped: held {held} ns within {wall} ns"
 
 
 def test_plain_text_without_format(factory: ModelFactory) -> None:

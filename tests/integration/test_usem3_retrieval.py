@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.embeddings import Usem3Embeddings
-from app.index import DocumentIndex
-from app.ingest import ingest_paths
+from app.documents.embeddings import Usem3Embeddings
+from app.documents.index import DocumentIndex
+from app.documents.ingest import ingest_paths
 
 pytestmark = pytest.mark.integration
 

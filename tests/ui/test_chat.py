@@ -98,7 +98,7 @@ def test_follow_up_passes_history(make_app):
 
 
 def test_banner_shows_backend_and_fix(make_app):
-    from app.backend import BackendChoice
+    from app.models.backend import BackendChoice
 
     def missing_model(settings):
         return BackendChoice(kind="embedded", model="smollm2:135m", host=settings.ollama_host,

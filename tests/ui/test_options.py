@@ -6,7 +6,7 @@ import pytest
 
 from app.settings import Settings
 from guardrails import load_policy
-from views.options import build_options, effective, error_message
+from views.options import build_options, error_message
 
 BASE = Settings()
 POLICY = load_policy()
@@ -18,8 +18,6 @@ def test_only_differences_are_kept_and_blank_fallback_is_none():
     assert opts.settings == {"retries": 3}
     assert opts.guardrails == {"relevance": {"min_score": 0.5}}
     assert opts.chaos is None and opts.session == "s1"
-    settings, policy = effective(BASE, POLICY, opts)
-    assert settings.retries == 3 and policy.params("relevance")["min_score"] == 0.5
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ def submit(at):
 
 
 def options(at):
-    return at.session_state["ask_options"] if "ask_options" in at.session_state else None
+    return at.session_state.get("ask_options", None)
 
 
 def test_valid_change_applies_to_this_session_only(make_app):

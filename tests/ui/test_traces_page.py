@@ -55,7 +55,7 @@ def test_filter_by_status_and_text(make_app):
 
 
 def test_filter_by_guardrail_and_detail(make_app):
-    at, svc = seeded(make_app)
+    at, _svc = seeded(make_app)
     at.selectbox(key="tr_guard").set_value("completeness")
     at.run(timeout=TIMEOUT)
     assert list(at.dataframe[0].value["status"]) == ["clarify"]

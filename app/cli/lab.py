@@ -1,0 +1,117 @@
+"""CLI commands for evaluation and experiments (`eval`, `lab`), kept apart from the core commands.
+
+A thin layer over app.lab.evaluation and app.lab: parse arguments, pick the service, print a summary (or the
+JSON report with --json); progress bars go to stderr so stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO, cast
+
+from app import GuardedRAG
+from app.lab.evaluation.datasets import INJECTION_SETS, SHARED_SETS, TEAM_SETS, DatasetError, default_shared
+from app.lab.evaluation.records import MODES, Mode
+from app.lab.evaluation.runner import ResumeMismatch
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXPERIMENT_NAMES = ("latency", "nondeterminism", "overinference")
+
+
+def add_lab_commands(sub: Any) -> None:
+    ev = sub.add_parser(
+        "eval", help="score datasets through the guarded chain and the raw model, side by side",
+        description="DATASET: a .jsonl path or one of " + ", ".join(TEAM_SETS + SHARED_SETS) + ". "
+        "Records are appended to OUT/records.jsonl as the run goes; rerun the same command to resume.",
+    )
+    ev.add_argument("datasets", nargs="+", metavar="DATASET")
+    ev.add_argument("--backend", choices=["auto", "ollama", "embedded"])
+    ev.add_argument("--limit", type=int, help="first N questions of each dataset (after --split)")
+    ev.add_argument("--split", choices=["all", "tune", "report"], default="all", help="hash split of item ids (tune on one, report on the other)")
+    ev.add_argument("--modes", default=",".join(MODES), help="comma-separated: guarded,raw (default both)")
+    ev.add_argument("--shared", type=Path, default=default_shared(), help="third-party eval data (default: ../shared/eval-data)")
+    ev.add_argument("--out", type=Path, help="output folder (default: <home>/eval/<datasets>)")
+    ev.add_argument("--fresh", action="store_true", help="discard records in --out instead of resuming")
+    ev.add_argument("--input-only", action="store_true", help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls)")
+    ev.add_argument("--no-progress", action="store_true")
+    ev.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
+
+    lab = sub.add_parser("lab", help="experiments: latency variance, non-determinism, over-inference")
+    lab.add_argument("experiment", choices=EXPERIMENT_NAMES)
+    lab.add_argument("--n", type=int, help="calls (latency, nondeterminism) or prompts (overinference)")
+    lab.add_argument("--backend", choices=["auto", "ollama", "embedded"])
+    lab.add_argument("--out", type=Path, help="output folder (default: <home>/lab/<experiment>)")
+    lab.add_argument("--json", action="store_true")
+
+
+def _service(svc: GuardedRAG, backend: str | None) -> GuardedRAG:
+    return svc.derive(backend=backend) if backend and backend != svc.settings.backend else svc
+
+
+def _log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    from app.cli.progress import tqdm_progress
+    from app.lab.evaluation.suite import evaluate
+
+    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
+    if not modes or any(m not in MODES for m in modes):
+        out.write(f"error: --modes takes a comma-separated subset of {','.join(MODES)}\n")
+        return EXIT_USAGE
+    if args.limit is not None and args.limit < 1:
+        out.write("error: --limit must be at least 1\n")
+        return EXIT_USAGE
+    svc = _service(svc, args.backend)
+    if any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets) and svc.is_index_empty():
+        sys.stderr.write(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
+        svc.ingest(progress=tqdm_progress())
+    target = args.out or Path(svc.settings.home) / "eval" / "+".join(Path(n).stem for n in args.datasets)
+    try:
+        outcome = evaluate(
+            svc, args.datasets, out=target, shared=args.shared, limit=args.limit, split=args.split, modes=cast(tuple[Mode, ...], modes),
+            fresh=args.fresh, progress=not args.no_progress, input_only=args.input_only, log=_log,
+            ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
+        )
+    except (DatasetError, ResumeMismatch) as exc:
+        out.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write(f"interrupted: records so far are in {target / 'records.jsonl'}; run the same command again to resume\n")
+        raise
+    if args.json:
+        out.write(outcome.report.model_dump_json(indent=2) + "\n")
+    else:
+        out.write((target / "report.md").read_text(encoding="utf-8"))
+        out.write("\nfiles: " + ", ".join(str(p) for p in outcome.files) + "\n")
+    return EXIT_OK if outcome.records or outcome.report.skipped else EXIT_FAIL
+
+
+def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    from app.lab.experiments import run_experiment
+    from app.lab.experiments.common import to_markdown
+
+    if args.n is not None and args.n < 1:
+        out.write("error: --n must be at least 1\n")
+        return EXIT_USAGE
+    svc = _service(svc, args.backend)
+    target = args.out or Path(svc.settings.home) / "lab" / args.experiment
+    result = run_experiment(svc, args.experiment, n=args.n, out=target)
+    if args.json:
+        out.write(json.dumps(result.report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(to_markdown(result.report, max_rows=10))
+        out.write("\nfiles: " + ", ".join(str(p) for p in result.files) + "\n")
+    return EXIT_OK
+
+
+def run_lab_command(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    handlers = {"eval": cmd_eval, "lab": cmd_lab}
+    if args.command not in handlers:
+        out.write(f"error: unknown command {args.command!r}\n")
+        return EXIT_USAGE
+    return handlers[args.command](svc, args, out)

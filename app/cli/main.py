@@ -1,0 +1,179 @@
+"""The `guarded-rag` command line: a thin layer over GuardedRAG (the same API the UI and tests use).
+
+Errors a user can fix are printed as one clear line and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from app import AskOptions, AskResponse, GuardedRAG, Settings, SettingsError, TraceFilter, load_settings, run_doctor
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="guarded-rag", description="Ask questions over your local documents with a guarded local LLM.")
+    p.add_argument("--config", type=Path, help="TOML settings file (env vars override it)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="index documents (default: data/docs)")
+    ing.add_argument("paths", nargs="*", type=Path)
+    ing.add_argument("--rebuild", action="store_true", help="drop the index first (e.g. after changing the embedder)")
+    ing.add_argument("--json", action="store_true")
+
+    ask = sub.add_parser("ask", help="ask a question ('-' reads one question per stdin line)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the JSON result (one object per line with '-')")
+    ask.add_argument("--trace", action="store_true", help="include the full trace events in the output")
+    ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
+
+    doc = sub.add_parser("doctor", help="check backend, model, index and versions")
+    doc.add_argument("--json", action="store_true")
+
+    tr = sub.add_parser("traces", help="browse stored traces")
+    tr.add_argument("action", nargs="?", choices=["list", "show", "export"], default="list")
+    tr.add_argument("trace_id", nargs="?")
+    tr.add_argument("--last", type=int, default=20)
+    tr.add_argument("--status")
+    tr.add_argument("--guardrail")
+    tr.add_argument("--jsonl", type=Path, help="export target file")
+    tr.add_argument("--json", action="store_true")
+
+    from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
+
+    add_lab_commands(sub)
+    return p
+
+
+def _print_response(r: AskResponse, out: TextIO) -> None:
+    badge = {"answered": "ANSWERED", "clarify": "NEEDS CLARIFICATION", "refused": "REFUSED", "fallback": "FALLBACK", "error": "ERROR"}[r.status]
+    out.write(f"[{badge}]" + (f" (answered by: {r.rung})" if r.rung and r.status == "fallback" else "") + "\n")
+    if r.answer:
+        out.write(r.answer + "\n")
+    if r.message and r.status != "answered":
+        out.write(f"  {r.message}\n")
+    for q in r.clarifying_questions:
+        out.write(f"  ? {q}\n")
+    for c in r.citations:
+        out.write(f"  [{c.label or '-'}] {c.source} #{c.chunk_id}\n")
+    fired = [g for g in r.guardrails if g.fired]
+    for g in fired:
+        out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
+    out.write(f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n")
+    if r.backend_fix:
+        out.write(f"  note: {r.backend_fix}\n")
+
+
+def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    options = AskOptions(settings={"backend": args.backend} if args.backend else {})
+    questions = [line.strip() for line in sys.stdin if line.strip()] if args.question == "-" else [args.question]
+    code = EXIT_OK
+    for q in questions:
+        r = svc.ask(q, options=options)
+        if args.json:
+            out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
+            out.flush()
+        else:
+            _print_response(r, out)
+        if r.status == "error":
+            code = EXIT_FAIL
+    return code
+
+
+def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    from app.cli.progress import tqdm_progress
+
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        out.write(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
+        return EXIT_USAGE
+    report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild)
+    if args.json:
+        out.write(report.model_dump_json() + "\n")
+    else:
+        out.write(
+            f"indexed: {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+            f"{len(report.removed)} removed · {report.chunks_added} chunks · {report.chunks_per_s:.0f} chunks/s\n"
+        )
+        for p in report.problems:
+            out.write(f"  skipped {p.source}: {p.message}\n")
+        for f in report.flagged:
+            out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+    return EXIT_OK
+
+
+def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    report = run_doctor(settings=svc.settings, choice=svc.backend(refresh=True), index_stats=svc.index_stats, trace_count=svc.traces.count)
+    if args.json:
+        out.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        for check in report.checks:
+            out.write(f"[{'ok' if check.ok else 'PROBLEM'}] {check.name}: {check.detail}\n")
+            if check.fix and not check.ok:
+                out.write(f"       fix: {check.fix}\n")
+    return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "show":
+        record = svc.traces.get(args.trace_id or "")
+        if record is None:
+            out.write(f"error: no trace {args.trace_id!r}\n")
+            return EXIT_FAIL
+        if args.json:
+            out.write(record.model_dump_json(indent=2) + "\n")
+            return EXIT_OK
+        out.write(f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}\n  Q: {record.question}\n")
+        for e in record.events:
+            out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
+        return EXIT_OK
+    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=args.last if args.action == "list" else 100_000)
+    if args.action == "export":
+        if not args.jsonl:
+            out.write("error: traces export needs --jsonl FILE\n")
+            return EXIT_USAGE
+        n = svc.traces.export_jsonl(args.jsonl, flt)
+        out.write(f"exported {n} traces to {args.jsonl}\n")
+        return EXIT_OK
+    records = svc.traces.list(flt)
+    for r in records:
+        if args.json:
+            out.write(r.model_dump_json() + "\n")
+        else:
+            fired = ",".join(r.fired) or "-"
+            out.write(f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {r.question[:60]}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG) -> int:
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(config_file=args.config)
+        svc = build(settings)
+    except (SettingsError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces}
+    try:
+        if args.command in handlers:
+            return handlers[args.command](svc, args, out)
+        from app.cli.lab import run_lab_command
+
+        return run_lab_command(svc, args, out)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:
+        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        return EXIT_FAIL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,204 @@
+"""Ingest files and folders into the document index: load, chunk, scan, embed, upsert; idempotent.
+
+App layer: the one writer of the index (see DocumentIndex). The CLI and the service call
+`ingest_paths`; the injection scanner comes in as a plain callable so this module needs no guardrails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.documents.chunking import ChunkDraft, chunk_text
+from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
+from app.documents.index import DocumentIndex
+from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem, parse_document, read_bytes
+
+INJECTION_FLAG = "suspected_injection"
+Stage = Literal["load", "skip", "embed", "index", "prune", "done"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class IngestProgress(_Frozen):
+    done: int = Field(description="Files finished so far (never decreases).")
+    total: int
+    current: str = Field(description="Source being worked on; empty at the end.")
+    stage: Stage
+
+
+class FlaggedChunk(_Frozen):
+    source: str
+    chunk_id: str
+    ordinal: int
+    reason: str
+
+
+class IngestReport(_Frozen):
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    chunks_added: int = 0
+    problems: tuple[LoadProblem, ...] = ()
+    flagged: tuple[FlaggedChunk, ...] = ()
+    duration_s: float = 0.0
+    chunks_per_s: float = Field(default=0.0, description="Chunks embedded and written per second of the run.")
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(top).parts)
+
+
+def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem]]:
+    """(files, folders, problems): folders walked recursively and sorted, supported non-hidden files only.
+
+    A file named explicitly is kept whatever its extension, so the loader can say why it is skipped.
+    """
+    files: list[Path] = []
+    folders: list[Path] = []
+    problems: list[LoadProblem] = []
+    for path in paths:
+        if path.is_dir():
+            folders.append(path)
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(p, path)
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(
+                LoadProblem(
+                    source=path.as_posix(), kind="unreadable", message="no such file or folder; check the path."
+                )
+            )
+    unique = list(dict.fromkeys(p.resolve() for p in files))  # the same file named twice is ingested once
+    return unique, [f.resolve() for f in folders], problems
+
+
+def source_for(path: Path, root: Path | None) -> str:
+    """Path relative to `root` (posix) when under it, else the absolute posix path."""
+    resolved = path.resolve()
+    if root is not None and resolved.is_relative_to(root.resolve()):
+        return resolved.relative_to(root.resolve()).as_posix()
+    return resolved.as_posix()
+
+
+def _path_of(source: str, root: Path | None) -> Path | None:
+    if Path(source).is_absolute():
+        return Path(source)
+    return (root.resolve() / source) if root is not None else None
+
+
+def _scan(drafts: list[ChunkDraft], source: str, scan: Callable[[str], str | None]) -> list[FlaggedChunk]:
+    flagged = []
+    for draft in drafts:
+        try:
+            reason = scan(draft.text)
+        except Exception as exc:
+            reason = f"scanner failed ({type(exc).__name__}); flagged to be safe"
+        if reason:
+            flagged.append(FlaggedChunk(source=source, chunk_id=draft.chunk_id, ordinal=draft.ordinal, reason=reason))
+    return flagged
+
+
+def _reject(problem: LoadProblem, *, known: dict[str, str], index: DocumentIndex, out: dict[str, Any]) -> None:
+    """Record a file that cannot be indexed now. If an earlier version of it is indexed, drop those chunks:
+    the file on disk no longer says what they say, and answers must not cite text the user has replaced."""
+    if problem.source in known:
+        index.delete_document(problem.source)
+        out["removed"].append(problem.source)
+        problem = problem.model_copy(update={"message": f"{problem.message} Its earlier version was removed from the index."})
+    out["problems"].append(problem)
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    *,
+    index: DocumentIndex,
+    embeddings: IdentifiedEmbeddings,
+    root: Path | None,
+    max_bytes: int,
+    progress: Callable[[IngestProgress], None] | None = None,
+    rebuild: bool = False,
+    prune: bool = True,
+    scan: Callable[[str], str | None] | None = None,
+) -> IngestReport:
+    """Bring the index up to date with `paths`. Unchanged files (same sha256) are skipped; changed ones
+    replaced; with `prune`, documents under a given folder that no longer exist there are removed.
+
+    A bad file lands in `problems` and the batch goes on; if an earlier version of it was indexed, that
+    version's chunks are removed (and the file listed in `removed`). Embedder or index failures are not a file's
+    fault and propagate. `scan(text)` returns a reason when a chunk reads like instructions to the model;
+    such chunks are stored with the "suspected_injection" flag and listed in `flagged`.
+    """
+    started = time.perf_counter()
+    if embedder_id_of(embeddings) != index.embedder_id:
+        raise ValueError(f"ingest embeddings {embedder_id_of(embeddings)} differ from the index's {index.embedder_id}")
+    if rebuild:
+        index.reset()
+    else:
+        index.check()  # fail before any work if the stored vectors came from another embedder
+    notify = progress or (lambda _: None)
+    files, folders, early_problems = expand_paths(paths)
+    out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
+    out["problems"].extend(early_problems)
+    known = index.source_hashes()
+    chunks_added = 0
+    total = len(files)
+    for done, path in enumerate(files):
+        source = source_for(path, root)
+        notify(IngestProgress(done=done, total=total, current=source, stage="load"))
+        data = read_bytes(path, max_bytes=max_bytes, source=source)
+        if isinstance(data, LoadProblem):
+            _reject(data, known=known, index=index, out=out)
+            continue
+        if known.get(source) == hashlib.sha256(data).hexdigest():  # before parsing: PDFs are slow to parse
+            notify(IngestProgress(done=done, total=total, current=source, stage="skip"))
+            out["unchanged"].append(source)
+            continue
+        doc = parse_document(data, suffix=path.suffix, source=source)
+        if isinstance(doc, LoadProblem):
+            _reject(doc, known=known, index=index, out=out)
+            continue
+        drafts = chunk_text(doc.text, source=source)
+        if not drafts:
+            empty = LoadProblem(source=source, kind="empty", message="no text to index besides headings; add content.")
+            _reject(empty, known=known, index=index, out=out)
+            continue
+        flagged = _scan(drafts, source, scan) if scan is not None else []
+        out["flagged"].extend(flagged)
+        flags = {f.chunk_id: (INJECTION_FLAG,) for f in flagged}
+        notify(IngestProgress(done=done, total=total, current=source, stage="embed"))
+        vectors = embeddings.embed_documents([d.text for d in drafts])
+        notify(IngestProgress(done=done, total=total, current=source, stage="index"))
+        index.upsert_document(source, doc.file_sha, drafts, vectors, flags)
+        chunks_added += len(drafts)
+        out["updated" if source in known else "added"].append(source)
+    if prune and folders:
+        notify(IngestProgress(done=total, total=total, current="", stage="prune"))
+        present = {source_for(p, root) for p in files}
+        for source in known:
+            where = _path_of(source, root)
+            if source in present or where is None:
+                continue
+            if any(where.is_relative_to(folder) for folder in folders) and not where.exists():
+                index.delete_document(source)
+                out["removed"].append(source)
+    notify(IngestProgress(done=total, total=total, current="", stage="done"))
+    duration = time.perf_counter() - started
+    return IngestReport(
+        **{k: tuple(v) for k, v in out.items()},
+        chunks_added=chunks_added,
+        duration_s=round(duration, 4),
+        chunks_per_s=round(chunks_added / duration, 2) if duration > 0 else 0.0,
+    )

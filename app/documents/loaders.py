@@ -1,0 +1,190 @@
+"""Read one file from disk into text for ingestion: markdown, plain text (UTF-8 / GB18030) and PDF.
+
+App layer, I/O edge of the ingest path. A bad file never raises: it comes back as a `LoadProblem`
+whose message tells the user what to do about it, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
+ProblemKind = Literal["empty", "binary", "too_large", "unreadable", "unsupported", "encoding"]
+_SNIFF_BYTES = 8192
+_MIB = 1024 * 1024  # GUARDED_RAG_MAX_FILE_MB is applied as MiB by the service
+_MAX_CONTROL_RATIO = 0.05  # real text has almost no C0 controls besides tab/newline/CR/form feed
+
+
+class LoadedDocument(BaseModel):
+    """A file's text plus what the index needs to know whether it changed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    text: str = Field(description="Decoded text, newlines normalised to \\n.")
+    file_sha: str = Field(description="sha256 of the file's bytes (hex): unchanged bytes are skipped on re-ingest.")
+    size_bytes: int
+    encoding: str = Field(description='"utf-8", "utf-8-sig", "utf-16", "gb18030" or "pdf".')
+    pages: int | None = None
+
+
+class LoadProblem(BaseModel):
+    """Why a file was skipped, in words a user can act on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    kind: ProblemKind
+    message: str
+
+
+def read_bytes(path: Path, *, max_bytes: int, source: str | None = None) -> bytes | LoadProblem:
+    """The file's bytes, after checking extension and size (with stat, before reading anything)."""
+    source = source if source is not None else path.as_posix()
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        wanted = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        return LoadProblem(
+            source=source,
+            kind="unsupported",
+            message=f"unsupported file type {suffix or '(no extension)'!r}; supported: {wanted}. "
+            "Convert it to one of these or leave it out.",
+        )
+    try:
+        info = path.stat()
+        if not path.is_file():
+            return LoadProblem(source=source, kind="unreadable", message="not a regular file; pass a file or a folder.")
+        if info.st_size > max_bytes:
+            return LoadProblem(
+                source=source,
+                kind="too_large",
+                message=f"file is {info.st_size / _MIB:.1f} MB, over the {max_bytes / _MIB:.1f} MB limit; "
+                "split it or raise GUARDED_RAG_MAX_FILE_MB.",
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return LoadProblem(
+            source=source,
+            kind="unreadable",
+            message=f"cannot read the file ({reason}); check that it exists and its permissions.",
+        )
+
+
+def _is_cjk(ch: str) -> bool:
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK", "FULLWIDTH", "IDEOGRAPHIC", "HALFWIDTH", "BOPOMOFO"))
+
+
+def _looks_chinese(text: str) -> bool:
+    """GB18030 decodes many non-Chinese byte soups without error; accept it only if it reads as Chinese."""
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    return bool(non_ascii) and sum(map(_is_cjk, non_ascii)) / len(non_ascii) >= 0.9
+
+
+def _decode(data: bytes) -> tuple[str, str] | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM: NUL bytes here are not binary
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            return None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    return (text, "gb18030") if _looks_chinese(text) else None
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:_SNIFF_BYTES]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\0" in head:
+        return True
+    controls = sum(1 for b in head if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
+    return bool(head) and controls / len(head) > _MAX_CONTROL_RATIO
+
+
+def _pdf_text(data: bytes, source: str) -> tuple[str, int] | LoadProblem:
+    from pypdf import PdfReader  # deferred: only PDFs need it
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # Many PDFs are "encrypted" with an empty user password only to restrict printing; try that.
+        if reader.is_encrypted and not reader.decrypt(""):
+            return LoadProblem(
+                source=source, kind="unreadable", message="the PDF is password-protected; save an unprotected copy."
+            )
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:
+        return LoadProblem(
+            source=source,
+            kind="unreadable",
+            message=f"the PDF could not be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
+            "re-export it or convert it to text.",
+        )
+    return "\n\n".join(p.strip() for p in pages), len(pages)
+
+
+def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument | LoadProblem:
+    """Decode bytes already read (suffix picks the parser) into a LoadedDocument or a LoadProblem."""
+    sha = hashlib.sha256(data).hexdigest()
+    if not data:
+        return LoadProblem(source=source, kind="empty", message="the file is empty; add content or leave it out.")
+    pages: int | None = None
+    if suffix.lower() == ".pdf":
+        parsed = _pdf_text(data, source)
+        if isinstance(parsed, LoadProblem):
+            return parsed
+        text, pages = parsed
+        encoding = "pdf"
+        if not text.strip():
+            return LoadProblem(
+                source=source,
+                kind="empty",
+                message="the PDF has no extractable text (probably scanned images); run OCR on it first.",
+            )
+    else:
+        if _looks_binary(data):
+            return LoadProblem(
+                source=source, kind="binary", message="the file looks binary, not text; check it is the right file."
+            )
+        decoded = _decode(data)
+        if decoded is None:
+            return LoadProblem(
+                source=source,
+                kind="encoding",
+                message="unreadable encoding: the file is neither UTF-8 nor Chinese GB18030; re-save it as UTF-8.",
+            )
+        text, encoding = decoded
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return LoadProblem(
+            source=source, kind="empty", message="the file has only whitespace; add content or leave it out."
+        )
+    return LoadedDocument(source=source, text=text, file_sha=sha, size_bytes=len(data), encoding=encoding, pages=pages)
+
+
+def load_document(path: Path, *, max_bytes: int, source: str | None = None) -> LoadedDocument | LoadProblem:
+    """Read and decode one file. Never raises for a bad file; see LoadProblem.kind for what went wrong."""
+    source = source if source is not None else path.as_posix()
+    data = read_bytes(path, max_bytes=max_bytes, source=source)
+    if isinstance(data, LoadProblem):
+        return data
+    return parse_document(data, suffix=path.suffix, source=source)

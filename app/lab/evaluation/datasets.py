@@ -1,0 +1,117 @@
+"""Dataset names -> EvalItems: the team's golden sets in data/eval, any .jsonl path, and the shared sets.
+
+App layer (evaluation lab). `resolve` never raises for a missing third-party file: it returns None and the
+caller skips that set with a message. Splits are by hash of the item id, stable across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+from app.lab.evaluation import shared as sh
+from app.lab.evaluation.records import EvalItem, Kind
+
+TEAM_SETS = ("golden", "vague", "unanswerable", "injection")
+SHARED_SETS = ("cmrc2018-trial", "cmrc2018-dev", "clamber", "clariq", "promptfoo", "giskard", "flames")
+INJECTION_SETS = frozenset({"injection", "promptfoo", "giskard", "flames"})
+REPO_ROOT = Path(__file__).resolve().parents[3]  # app/lab/evaluation/datasets.py -> the repository
+
+
+class DatasetError(ValueError):
+    """A dataset name that is neither known nor a readable .jsonl file, or a malformed row."""
+
+
+def default_eval_dir() -> Path:
+    """data/eval of the working directory when there is one (a checkout), else next to the package."""
+    here = Path("data/eval")
+    return here if here.is_dir() else REPO_ROOT / "data" / "eval"
+
+
+def default_shared() -> Path:
+    return REPO_ROOT.parent / "shared" / "eval-data"
+
+
+def split_of(key: str) -> str:
+    """'tune' or 'report' by the parity of sha256(key): the same split as bench/eval_completeness.py."""
+    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"
+
+
+def _kind_of(row: dict[str, Any], path: Path) -> Kind:
+    kind = row.get("kind")
+    if kind in ("answerable", "vague", "clear", "unanswerable", "injection", "benign"):
+        return cast(Kind, kind)
+    if "vague" in row:
+        return "vague" if row["vague"] else "clear"
+    if "injection" in row:
+        return "injection" if row["injection"] else "benign"
+    if row.get("type") in ("answerable", "unanswerable"):
+        return cast(Kind, row["type"])
+    raise DatasetError(f"{path}: row {row.get('id')!r} has no label (type, vague, injection or kind)")
+
+
+def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
+    """A golden-set file in the data/eval format (see data/eval/README.md)."""
+    items = []
+    name = dataset or path.stem
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
+            items.append(
+                EvalItem(
+                    dataset=name, id=str(row.get("id") or n), question=str(row["question"]), kind=_kind_of(row, path),
+                    lang=str(row.get("lang") or "?"), answer_keywords=tuple(row.get("answer_keywords") or ()),
+                    gold_answers=tuple(row.get("gold_answers") or ()), expected_sources=tuple(row.get("expected_sources") or ()),
+                )
+            )
+    return items
+
+
+def _shared_loader(name: str) -> Callable[[Path], list[EvalItem] | None]:
+    if name.startswith("cmrc2018-"):
+        split = name.removeprefix("cmrc2018-")
+        return lambda shared: sh.load_cmrc(shared, split)
+    return {"clamber": sh.load_clamber, "clariq": sh.load_clariq, "promptfoo": sh.load_promptfoo,
+            "giskard": sh.load_giskard, "flames": sh.load_flames}[name]
+
+
+def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = None) -> list[EvalItem] | None:
+    """Items of a dataset name or .jsonl path; None when a third-party set is absent (skip it)."""
+    if name in TEAM_SETS:
+        path = (eval_dir or default_eval_dir()) / f"{name}.jsonl"
+        if not path.exists():
+            raise DatasetError(f"team set {name!r} not found at {path}")
+        return load_jsonl(path, dataset=name)
+    if name in SHARED_SETS:
+        return _shared_loader(name)(shared or default_shared())
+    path = Path(name)
+    if path.suffix == ".jsonl" and path.is_file():
+        return load_jsonl(path)
+    known = ", ".join(TEAM_SETS + SHARED_SETS)
+    raise DatasetError(f"unknown dataset {name!r}: give a .jsonl path or one of {known}")
+
+
+def select(items: list[EvalItem], *, split: str = "all", limit: int | None = None) -> list[EvalItem]:
+    """The items of one hash split (tune/report/all), then the first `limit` of them."""
+    chosen = [i for i in items if split == "all" or split_of(i.key) == split]
+    return chosen[:limit] if limit is not None else chosen
+
+
+def benign_companions(eval_dir: Path | None = None) -> list[EvalItem]:
+    """Benign questions for the injection guard's false-positive rate: the clear questions of vague.jsonl and
+    every golden question, relabelled `benign` (screened at the input stage, no model call)."""
+    folder = eval_dir or default_eval_dir()
+    out: list[EvalItem] = []
+    for name in ("golden", "vague"):
+        path = folder / f"{name}.jsonl"
+        if path.exists():
+            out += [i.model_copy(update={"dataset": f"benign:{name}", "kind": "benign"}) for i in load_jsonl(path, dataset=name) if i.kind in ("answerable", "clear")]
+    return out

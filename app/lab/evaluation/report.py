@@ -1,0 +1,111 @@
+"""The evaluation report: metrics per dataset group and mode, as JSON and as a Markdown side-by-side table.
+
+App layer (evaluation lab). Built from RunRecords only, so a report can be regenerated from records.jsonl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.lab.evaluation.metrics import ModeMetrics, mode_metrics, threshold_sweep
+from app.lab.evaluation.records import MODES, RunMeta, RunRecord
+
+SWEEP = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+
+# (label, field, format) rows of the side-by-side table; fmt "%" = rate, "ms", "x" = plain number.
+ROWS: tuple[tuple[str, str, str], ...] = (
+    ("questions", "n", "x"),
+    ("with an LLM call", "model_called", "x"),
+    ("first-attempt schema-valid", "first_valid_rate", "%"),
+    ("final schema-valid", "final_valid_rate", "%"),
+    ("typed output", "typed_rate", "%"),
+    ("clarify precision", "clarify_precision", "%"),
+    ("clarify recall", "clarify_recall", "%"),
+    ("clarify F1", "clarify_f1", "f"),
+    ("unanswerable refused", "refusal_rate", "%"),
+    ("citation validity", "citation_validity", "%"),
+    ("answers with an invalid citation", "records_with_invalid_citations", "x"),
+    ("answer match (typed answer)", "answer_match", "%"),
+    ("answer match (any text)", "text_match", "%"),
+    ("retrieval hit", "retrieval_hit", "%"),
+    ("attacks flagged", "flagged_rate", "%"),
+    ("benign flagged (false positives)", "false_positive_rate", "%"),
+    ("LLM calls / question", "llm_calls_mean", "f"),
+    ("retries / question", "retries_mean", "f"),
+    ("errors", "errors", "x"),
+    ("latency p50", "latency_p50_ms", "ms"),
+    ("latency p95", "latency_p95_ms", "ms"),
+)
+
+
+class EvalReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    meta: RunMeta
+    datasets: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
+    groups: dict[str, dict[str, ModeMetrics]] = Field(description="group ('all' or a dataset) -> mode -> metrics")
+    relevance_sweep: list[dict[str, float | None]] = Field(default_factory=list)
+    notes: tuple[str, ...] = ()
+
+
+def build_report(meta: RunMeta, records: Sequence[RunRecord], *, skipped: Sequence[str] = (), notes: Sequence[str] = ()) -> EvalReport:
+    datasets = tuple(dict.fromkeys(r.dataset for r in records))
+    names = ("all", *datasets) if len(datasets) > 1 else datasets or ("all",)
+    groups: dict[str, dict[str, ModeMetrics]] = {}
+    for name in names:
+        chosen = [r for r in records if name == "all" or r.dataset == name]
+        groups[name] = {m: mode_metrics([r for r in chosen if r.mode == m]) for m in MODES if any(r.mode == m for r in chosen)}
+    guarded = [r for r in records if r.mode == "guarded"]
+    kinds = {r.kind for r in guarded}
+    sweep = threshold_sweep(guarded, SWEEP) if {"answerable", "unanswerable"} <= kinds else []
+    return EvalReport(meta=meta, datasets=datasets, skipped=tuple(skipped), groups=groups, relevance_sweep=sweep, notes=tuple(notes))
+
+
+def _fmt(value: object, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "%":
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    if kind == "ms":  # sub-10 ms values (input-stage screening) keep a decimal instead of reading "0 ms"
+        ms = float(value)  # type: ignore[arg-type]
+        return f"{ms:.1f} ms" if ms < 10 else f"{ms:,.0f} ms"
+    if kind == "f":
+        return f"{float(value):.2f}"  # type: ignore[arg-type]
+    return str(value)
+
+
+def to_markdown(report: EvalReport) -> str:
+    m = report.meta
+    lines = [
+        f"# Evaluation: {', '.join(report.datasets) or '(no data)'}",
+        "",
+        f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {m.backend} · model {m.model} · collection {m.collection} · top_k {m.top_k}",
+        "",
+        "guarded = `svc.ask` (guardrails, JSON-schema `format`, parse ladder, re-asks, fallbacks); raw = the same model, "
+        "the same retrieved context and answer prompt, no guardrails, no `format`, no retries, parsed with `json.loads`.",
+    ]
+    for name, modes in report.groups.items():
+        cols = list(modes)
+        lines += ["", f"## {name}", "", "| metric | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+        for label, field, kind in ROWS:
+            values = [getattr(modes[c], field) for c in cols]
+            if all(v is None for v in values):
+                continue
+            lines.append(f"| {label} | " + " | ".join(_fmt(v, kind) for v in values) + " |")
+        if "guarded" in modes and modes["guarded"].rungs:  # raw has no rungs: one call, no fallback
+            lines.append("\nguarded outcome by rung (or status): " + ", ".join(f"{k} {v}" for k, v in sorted(modes["guarded"].rungs.items())))
+    if report.relevance_sweep:
+        lines += ["", "## Relevance threshold sweep (guarded, best retrieval score per question)", "",
+                  "Similarity alone: the relevance guardrail may also accept a question by lexical coverage, so this is the "
+                  "`min_score` part of its decision, for calibrating that one number.", "",
+                  "| min_score | unanswerable refused | answerable kept |", "|---|---|---|"]
+        lines += [f"| {s['min_score']:.2f} | {_fmt(s['unanswerable_refused'], '%')} | {_fmt(s['answerable_kept'], '%')} |" for s in report.relevance_sweep]
+    if report.skipped:
+        lines += ["", "Skipped: " + "; ".join(report.skipped)]
+    lines += [f"\n- {n}" for n in report.notes]
+    return "\n".join(lines) + "\n"

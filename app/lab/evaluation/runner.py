@@ -1,0 +1,115 @@
+"""Runs EvalItems through the chosen modes, appending one RunRecord per (item, mode) to records.jsonl as it
+goes; a rerun with the same --out skips what is already there (interrupt and resume).
+
+App layer (evaluation lab); used by the CLI, the quality gate and the tests. One writer per --out folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from app import GuardedRAG
+from app.lab.evaluation.modes import guarded_record, raw_record, screen_record
+from app.lab.evaluation.records import MODES, SCREENED_KINDS, EvalItem, Mode, RunMeta, RunRecord
+
+RECORDS = "records.jsonl"
+META = "meta.json"
+
+
+class ResumeMismatch(ValueError):
+    """--out holds records made with another backend, model or settings: mixing them would be meaningless."""
+
+
+def load_records(path: Path) -> dict[tuple[str, str, str], RunRecord]:
+    """Records already written. A line cut short by an interrupt is dropped (and cut off the file, so the
+    next append starts on a fresh line)."""
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        data = data[: data.rfind(b"\n") + 1]
+        path.write_bytes(data)
+    done: dict[tuple[str, str, str], RunRecord] = {}
+    for line in data.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = RunRecord.model_validate_json(line)
+        except ValidationError:
+            continue  # a record from an older format: redo that item
+        done[record.key] = record
+    return done
+
+
+def run_meta(svc: GuardedRAG, modes: Sequence[Mode]) -> RunMeta:
+    ref = svc.answering_model()
+    return RunMeta(backend=ref.kind, model=ref.model, modes=tuple(modes), collection=svc.settings.collection, top_k=svc.settings.top_k)
+
+
+def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
+    path = out / META
+    if fresh:
+        (out / RECORDS).unlink(missing_ok=True)
+    elif path.exists():
+        old = RunMeta.model_validate_json(path.read_text(encoding="utf-8"))
+        if (old.backend, old.model, old.top_k) != (meta.backend, meta.model, meta.top_k):
+            raise ResumeMismatch(
+                f"{out} holds a run with backend={old.backend} model={old.model} top_k={old.top_k}, not "
+                f"backend={meta.backend} model={meta.model} top_k={meta.top_k}: use --fresh or another --out"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    path.write_text(meta.model_dump_json(indent=2), encoding="utf-8")
+
+
+def plan(items: Sequence[EvalItem], modes: Sequence[Mode], done: dict[tuple[str, str, str], RunRecord]) -> list[tuple[EvalItem, Mode]]:
+    """(item, mode) pairs still to run. Injection kinds have no raw column (raw has no input guardrail)."""
+    return [
+        (item, mode)
+        for item in items
+        for mode in MODES
+        if mode in modes and (item.dataset, item.id, mode) not in done and not (mode == "raw" and item.kind in SCREENED_KINDS)
+    ]
+
+
+def run_eval(
+    svc: GuardedRAG,
+    items: Sequence[EvalItem],
+    *,
+    out: Path,
+    modes: Sequence[Mode] = MODES,
+    fresh: bool = False,
+    progress: bool = True,
+    on_record: Callable[[RunRecord], None] | None = None,
+    screen: frozenset[str] = SCREENED_KINDS,
+) -> list[RunRecord]:
+    """Run what is missing and return the records of `items` (old and new), in item order. Guarded items
+    of a kind in `screen` stop after the input guardrails (e.g. the gate screens vague/clear too: their
+    clarify decision is made there, and the model call after it would only cost time)."""
+    check_meta(out, run_meta(svc, modes), fresh=fresh)
+    path = out / RECORDS
+    done = load_records(path)
+    todo = plan(items, modes, done)
+    if any(mode == "raw" or item.kind not in screen for item, mode in todo):
+        svc.preload()  # the cold load belongs to the latency experiment, not to p95 here
+    from tqdm import tqdm  # deferred: only a run draws a bar
+
+    desc = items[0].dataset if items else "eval"
+    with path.open("a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=desc, unit="q", file=sys.stderr, disable=not progress or not todo) as bar:
+        for item, mode in todo:
+            if mode == "raw":
+                record = raw_record(svc, item)
+            elif item.kind in screen:
+                record = screen_record(svc, item)
+            else:
+                record = guarded_record(svc, item)
+            fh.write(record.model_dump_json() + "\n")
+            fh.flush()  # an interrupt loses at most the question in flight
+            done[record.key] = record
+            if on_record is not None:
+                on_record(record)
+            bar.update(1)
+    return [done[(i.dataset, i.id, m)] for i in items for m in MODES if (i.dataset, i.id, m) in done and m in modes]

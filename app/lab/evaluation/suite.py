@@ -1,0 +1,87 @@
+"""One `guarded-rag eval` run: resolve dataset names, run each through the right service (CMRC gets its own
+collection), add the benign companions for injection sets, then write report.json, report.md and plots.
+
+App layer (evaluation lab): the function behind the CLI; the UI and the gate can call it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from app import GuardedRAG, IngestProgress
+from app.lab.evaluation.cmrc import prepare_cmrc
+from app.lab.evaluation.datasets import INJECTION_SETS, benign_companions, default_shared, resolve, select
+from app.lab.evaluation.plots import write_plots
+from app.lab.evaluation.records import MODES, SCREENED_KINDS, Mode, RunRecord
+from app.lab.evaluation.report import EvalReport, build_report, to_markdown
+from app.lab.evaluation.runner import run_eval, run_meta
+
+
+class EvalOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    report: EvalReport
+    records: tuple[RunRecord, ...]
+    files: tuple[Path, ...]
+
+
+def evaluate(
+    svc: GuardedRAG,
+    names: Sequence[str],
+    *,
+    out: Path,
+    shared: Path | None = None,
+    eval_dir: Path | None = None,
+    limit: int | None = None,
+    split: str = "all",
+    modes: Sequence[Mode] = MODES,
+    fresh: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda _: None,
+    ingest_progress: Callable[[IngestProgress], None] | None = None,
+    input_only: bool = False,
+) -> EvalOutcome:
+    """`input_only` scores vague/clear items at the input stage (exact for clarify P/R/F1, no model calls)."""
+    screen = SCREENED_KINDS | ({"vague", "clear"} if input_only else set())
+    shared = shared or default_shared()
+    records: list[RunRecord] = []
+    ran: list[str] = []
+    skipped: list[str] = []
+    notes: list[str] = []
+    first = True
+    for name in names:
+        items = resolve(name, shared=shared, eval_dir=eval_dir)
+        if items is None:
+            skipped.append(f"{name} (not found under {shared})")
+            log(f"skipping {name}: its data is not under {shared}")
+            continue
+        items = select(items, split=split, limit=limit)
+        target: GuardedRAG | None = svc
+        if name.startswith("cmrc2018-"):
+            log(f"{name}: ingesting passages into collection {name} (once; later runs skip unchanged files)")
+            target = prepare_cmrc(svc, name.removeprefix("cmrc2018-"), shared, progress=ingest_progress)
+        if target is None:  # the passages file went missing between resolve() and here
+            skipped.append(f"{name} (passages not found under {shared})")
+            continue
+        records += run_eval(target, items, out=out, modes=modes, fresh=fresh and first, progress=progress, screen=frozenset(screen))
+        first = False
+        ran.append(name)
+    if any(n in INJECTION_SETS for n in ran):
+        benign = benign_companions(eval_dir)
+        records += run_eval(svc, benign, out=out, modes=("guarded",), progress=progress)
+        notes.append(f"false positives measured on {len(benign)} benign questions (clear questions of vague.jsonl and golden.jsonl), input stage only")
+    if any(n in INJECTION_SETS for n in ran):
+        notes.append("injection/adversarial items are scored at the input stage (flagged = an input guardrail refused); they are never sent to a model")
+    if input_only:
+        notes.append("--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them")
+    report = build_report(run_meta(svc, modes), records, skipped=skipped, notes=notes)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "report.json", out / "report.md"]
+    files[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    files[1].write_text(to_markdown(report), encoding="utf-8")
+    if records:
+        files += write_plots(report, records, out)
+    return EvalOutcome(report=report, records=tuple(records), files=tuple(files))

@@ -1,0 +1,114 @@
+"""Shared parts of the lab experiments: the report record, how an experiment reaches the service's model,
+and writing report.json / report.md / <name>.png.
+
+App layer (experiments lab), under the CLI `lab` command and the Experiments page.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: no display on servers, CI or Streamlit workers
+import matplotlib.pyplot as plt
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from matplotlib.figure import Figure
+from pydantic import BaseModel, ConfigDict, Field
+
+from app import GuardedRAG
+
+ExperimentName = Literal["latency", "nondeterminism", "overinference"]
+
+
+class ExperimentReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: ExperimentName
+    title: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    backend: str
+    model: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    summary: dict[str, Any] = Field(default_factory=dict)
+    rows: list[dict[str, Any]] = Field(default_factory=list, description="One row per model call or prompt.")
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabResult:
+    report: ExperimentReport
+    png: bytes
+    files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    text: str
+    ms: float
+    load_ms: float | None = None
+    tokens: int | None = None
+
+
+def lab_model(svc: GuardedRAG, *, format: dict[str, Any] | str | None = None) -> BaseChatModel:
+    """The service's answering model for an experiment, with the load timeout rather than the per-request
+    one: a cold call loads the model and must not be cut short."""
+    return svc.chat_model(format=format, timeout=svc.settings.load_timeout)
+
+
+def call(llm: BaseChatModel, messages: Sequence[BaseMessage]) -> Call:
+    started = time.perf_counter()
+    message = llm.invoke(list(messages))
+    ms = (time.perf_counter() - started) * 1000
+    meta = getattr(message, "response_metadata", None) or {}
+    load = meta.get("load_duration")
+    tokens = meta.get("eval_count")
+    content = message.content if isinstance(message.content, str) else str(message.content)
+    return Call(text=content, ms=round(ms, 1), load_ms=round(load / 1e6, 1) if isinstance(load, int | float) else None,
+                tokens=tokens if isinstance(tokens, int) else None)
+
+
+def figure_png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)  # pyplot keeps figures alive until closed
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):  # 3 significant digits, but never scientific notation for milliseconds
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+    text = str(value).replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def to_markdown(report: ExperimentReport, *, max_rows: int = 40) -> str:
+    lines = [f"# {report.title}", "", f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {report.backend} · model {report.model} · "
+             + ", ".join(f"{k}={v}" for k, v in report.params.items()), "", "| measure | value |", "|---|---|"]
+    lines += [f"| {k} | {_cell(v)} |" for k, v in report.summary.items()]
+    lines += ["", f"![chart]({report.name}.png)"]
+    if report.notes:
+        lines += ["", *[f"- {n}" for n in report.notes]]
+    if report.rows:
+        cols = list(report.rows[0])
+        lines += ["", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        lines += ["| " + " | ".join(_cell(r.get(c, "")) for c in cols) + " |" for r in report.rows[:max_rows]]
+        if len(report.rows) > max_rows:
+            lines.append(f"\n({len(report.rows) - max_rows} more rows in report.json)")
+    return "\n".join(lines) + "\n"
+
+
+def write(report: ExperimentReport, png: bytes, out: Path) -> tuple[Path, ...]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = (out / "report.json", out / "report.md", out / f"{report.name}.png")
+    paths[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    paths[1].write_text(to_markdown(report), encoding="utf-8")
+    paths[2].write_bytes(png)
+    return paths

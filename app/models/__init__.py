@@ -1,0 +1,4 @@
+"""Models: which backend answers (backend), building ChatOllama for it (factory), the fallback rungs with
+their circuit breakers (rungs) and the chaos transport for fault drills (chaos). App layer, below the
+service; imports no other part of app/ except settings and embedded. This package imports nothing itself.
+"""

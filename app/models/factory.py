@@ -1,0 +1,180 @@
+"""Building the one ChatOllama for a backend (Ollama over HTTP, or the embedded SmolLM2 through an in-process
+transport), preloading it, and the narrow tuple of errors that mean "the model server failed".
+
+Composition-root code: ModelFactory owns the embedded engine and is held by the service, so the model loads
+once per process. Both backends are the same ChatOllama class.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import httpx
+import ollama
+from langchain_core.language_models import BaseChatModel
+from langchain_ollama import ChatOllama
+from pydantic import BaseModel, ConfigDict
+
+from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllamaTransport, LlamaEngine
+from app.embedded.gguf import normalize_name
+from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
+from app.settings import Settings
+
+BackendKind = Literal["ollama", "embedded"]
+EMBEDDED_URL = "http://embedded.ollama"  # never resolved: the embedded transports answer in-process
+
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    ollama.ResponseError,
+    json.JSONDecodeError,
+)
+"""What ChatOllama raises when the model *server* fails (each one reproduced in tests/app/test_chatollama_contract.py):
+
+- ConnectionError (builtin): connection refused on a non-streaming call (ollama.Client turns httpx.ConnectError
+  into it).
+- httpx.NetworkError: connection refused on a *streaming* call, which is what ChatOllama makes; the ollama client's
+  stream path does not translate httpx.ConnectError. Also ReadError/WriteError on a dropped socket.
+- httpx.TimeoutException: connect/read timeout (ReadTimeout: no byte within `timeout`; the read timeout applies
+  per read, so a stream that stalls longer than `timeout` raises it mid-answer). The embedded transport raises it too.
+- httpx.RemoteProtocolError: the server closed the connection mid-response.
+- ollama.ResponseError: an HTTP 4xx/5xx (`.status_code`: 404 model not pulled, 500, 503 ...) or an `{"error"}`
+  line in the middle of a stream (`.status_code == -1`).
+- json.JSONDecodeError: a truncated/garbled NDJSON line in the stream. Narrower than ValueError, but parsers above
+  must raise their own error type (e.g. OutputParserException) for bad *model text*, or a parse failure would be
+  retried as a transport failure.
+Not included, on purpose: ValueError("No data received from Ollama stream.") (a 200 with no lines, or only a
+done_reason="load" line) is too broad to catch; neither the embedded transport nor Ollama answers a chat that
+way. AssertionError (an exhausted test double) and guardrail violations must propagate.
+"""
+
+
+class PreloadResult(BaseModel):
+    """Outcome of loading a model ahead of the first question (a cold load is slow, not a failure)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: BackendKind
+    model: str
+    ok: bool
+    cold: bool
+    duration_s: float
+    error: str | None = None
+
+
+class ChatModelFactory(Protocol):
+    """What the service needs from a model factory: ModelFactory below, or app.fakes.ScriptedModelFactory."""
+
+    @property
+    def embedded_model_name(self) -> str: ...
+
+    def chat_model(
+        self, kind: BackendKind, model: str, *, timeout: float, format: dict[str, Any] | str | None = None,
+        chaos: ChaosConfig | None = None, rng_seed: int | None = None, on_fault: OnFault | None = None,
+        settings: Settings | None = None,
+    ) -> BaseChatModel: ...
+
+    def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult: ...
+
+    def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
+        """A factory whose next call on `model` is a cold load, or None when the backend cannot give one."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelFactory:
+    """Builds ChatOllama for either backend; owns the single embedded engine (lazy: nothing loads here)."""
+
+    settings: Settings
+    engine: ChatEngine = field(default=None)  # type: ignore[assignment]  # filled in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.engine is None:
+            object.__setattr__(self, "engine", LlamaEngine.from_settings(self.settings))
+
+    @property
+    def embedded_model_name(self) -> str:
+        return self.engine.model_name
+
+    def transports(
+        self, kind: BackendKind, *, chaos: ChaosConfig | None = None, rng_seed: int | None = None,
+        on_fault: OnFault | None = None, settings: Settings | None = None,
+    ) -> tuple[str, httpx.BaseTransport | None, httpx.AsyncBaseTransport | None]:
+        """(base_url, sync transport, async transport); None transports mean httpx's defaults."""
+        settings = settings or self.settings
+        sync: httpx.BaseTransport | None = None
+        async_: httpx.AsyncBaseTransport | None = None
+        base_url = settings.ollama_host
+        if kind == "embedded":
+            base_url, sync, async_ = EMBEDDED_URL, EmbeddedOllamaTransport(self.engine), AsyncEmbeddedOllamaTransport(self.engine)
+        if chaos is not None:
+            # One rng for both twins: the fault sequence is the same whichever path ChatOllama takes.
+            rng = random.Random(rng_seed if rng_seed is not None else chaos.seed)
+            sync = ChaosTransport(sync or httpx.HTTPTransport(), chaos, rng=rng, on_fault=on_fault)
+            async_ = AsyncChaosTransport(async_ or httpx.AsyncHTTPTransport(), chaos, rng=rng, on_fault=on_fault)
+        return base_url, sync, async_
+
+    def chat_model(
+        self, kind: BackendKind, model: str, *, timeout: float, format: dict[str, Any] | str | None = None,
+        chaos: ChaosConfig | None = None, rng_seed: int | None = None, on_fault: OnFault | None = None,
+        settings: Settings | None = None,
+    ) -> ChatOllama:
+        """`settings` overrides the factory's for this model (per-request temperature, host, ...)."""
+        settings = settings or self.settings
+        base_url, sync, async_ = self.transports(kind, chaos=chaos, rng_seed=rng_seed, on_fault=on_fault, settings=settings)
+        return ChatOllama(
+            base_url=base_url,
+            model=model,
+            format=format,
+            temperature=settings.temperature,
+            num_ctx=settings.num_ctx,
+            num_predict=settings.num_predict,
+            seed=settings.seed,
+            client_kwargs={"timeout": timeout},  # the ollama client has no default timeout
+            sync_client_kwargs={"transport": sync} if sync is not None else {},
+            async_client_kwargs={"transport": async_} if async_ is not None else {},
+        )
+
+    def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult:
+        """Load the model with Ollama's empty chat, under the long load timeout; `cold` = it was not in memory."""
+        base_url, sync, _ = self.transports(kind, settings=settings)
+        started = time.perf_counter()
+        cold = True
+        try:
+            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
+                cold = not _is_running(client, model)
+                client.chat(model=model, messages=[])
+        except TRANSPORT_ERRORS as exc:
+            return PreloadResult(kind=kind, model=model, ok=False, cold=cold, duration_s=time.perf_counter() - started,
+                                 error=f"{type(exc).__name__}: {exc}")
+        return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
+
+    def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
+        if kind == "embedded":
+            return ModelFactory(self.settings)  # a new llama.cpp engine: its first call loads the GGUF
+        self.unload(model, timeout=self.settings.timeout)
+        return self
+
+    def unload(self, model: str, *, timeout: float) -> None:
+        """Ask Ollama to unload a model now (keep_alive=0 with no prompt: docs/api.md, "Unload a model"), so
+        the next call is a cold load. Failures are ignored: the next call then simply measures a warm model."""
+        try:
+            with ollama.Client(host=self.settings.ollama_host, timeout=timeout) as client:
+                client.generate(model=model, keep_alive=0)
+        except TRANSPORT_ERRORS:
+            pass
+
+
+def _is_running(client: ollama.Client, model: str) -> bool:
+    try:
+        running = client.ps().models
+    except ollama.ResponseError:  # an Ollama without /api/ps: assume a cold load
+        return False
+    wanted = normalize_name(model)
+    return any(normalize_name(m.model or m.name or "") == wanted for m in running)

@@ -1,0 +1,53 @@
+"""The one recipe of what the app sends a model for a question: the answer prompt over the labelled,
+budget-fitted passages, and the capped answer JSON schema given as Ollama's `format`.
+
+Used by the guarded chain, the raw evaluation mode, the latency experiment and the benches alike, so a
+raw-vs-guarded comparison sends the same prompt by construction, not by copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from chains.context import fit_context
+from chains.prompts import QA_PROMPT, format_context, history_messages, label_chunks
+from chains.schemas import answer_chars_for, answer_json_schema
+from guardrails import Chunk, Turn
+
+
+@dataclass(frozen=True)
+class AnswerPrompt:
+    """One request to the model, ready to send."""
+
+    messages: tuple[BaseMessage, ...]
+    chunks: tuple[Chunk, ...]  # as the prompt shows them: labelled S1..Sk, fitted to the context budget
+    schema: dict[str, Any]  # the answer schema: citation ids = the labels above, answer capped by num_predict
+    budget_tokens: int
+    used_tokens: int
+    cut: tuple[str, ...]  # what the context budget dropped or truncated ("S3 dropped ...")
+
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.chunks]
+
+
+def answer_prompt(
+    question: str, chunks: Sequence[Chunk], *, history: Sequence[Turn] = (), num_ctx: int, num_predict: int
+) -> AnswerPrompt:
+    """Label the passages, fit them into num_ctx (Ollama would silently cut the prompt's beginning), and
+    build the messages and the schema."""
+    labelled = label_chunks(chunks)
+    past = history_messages(history)
+    fixed = QA_PROMPT.format(context="", question=question, history=past)
+    fitted = fit_context(labelled, num_ctx=num_ctx, num_predict=num_predict, fixed_text=fixed)
+    kept = fitted.chunks
+    messages = QA_PROMPT.format_messages(context=format_context(kept), question=question, history=past)
+    schema = answer_json_schema([c.label for c in kept], max_answer_chars=answer_chars_for(num_predict))
+    return AnswerPrompt(
+        messages=tuple(messages), chunks=kept, schema=schema,
+        budget_tokens=fitted.budget_tokens, used_tokens=fitted.used_tokens, cut=fitted.cut,
+    )

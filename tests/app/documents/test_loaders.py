@@ -1,0 +1,175 @@
+"""load_document: every supported format decodes, and every bad file becomes an actionable LoadProblem."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+
+from app.documents.loaders import LoadedDocument, LoadProblem, load_document
+
+MB = 1_000_000
+
+
+def _text_pdf(text: str) -> bytes:
+    """A minimal one-page PDF whose content stream draws `text` (pypdf's writer cannot add text)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _problem(result: LoadedDocument | LoadProblem, kind: str) -> LoadProblem:
+    assert isinstance(result, LoadProblem), result
+    assert result.kind == kind
+    assert result.message
+    return result
+
+
+def test_markdown_utf8(tmp_path: Path) -> None:
+    data = "# 标题\r\n\r\nHello 世界\r\n".encode()
+    doc = load_document(_write(tmp_path, "a.md", data), max_bytes=MB, source="a.md")
+    assert isinstance(doc, LoadedDocument)
+    assert doc.text == "# 标题\n\nHello 世界\n"
+    assert doc.encoding == "utf-8" and doc.source == "a.md" and doc.size_bytes == len(data)
+    assert doc.file_sha == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("suffix", [".markdown", ".txt", ".MD"])
+def test_other_text_suffixes(tmp_path: Path, suffix: str) -> None:
+    doc = load_document(_write(tmp_path, "n" + suffix, b"plain text"), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument) and doc.text == "plain text"
+    assert doc.source == (tmp_path / ("n" + suffix)).as_posix()
+
+
+def test_utf8_bom_is_stripped(tmp_path: Path) -> None:
+    doc = load_document(_write(tmp_path, "b.txt", "\ufeff你好".encode("utf-8")), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument) and doc.text == "你好" and doc.encoding == "utf-8-sig"
+
+
+def test_utf16_with_bom(tmp_path: Path) -> None:
+    doc = load_document(_write(tmp_path, "w.txt", "端口 11434".encode("utf-16")), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument) and doc.text == "端口 11434" and doc.encoding == "utf-16"
+
+
+def test_gb18030_chinese_falls_back(tmp_path: Path) -> None:
+    text = "Ollama 默认监听 11434 端口，只绑定在本机回环地址上。"
+    doc = load_document(_write(tmp_path, "g.txt", text.encode("gb18030")), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument) and doc.text == text and doc.encoding == "gb18030"
+
+
+def test_unreadable_encoding(tmp_path: Path) -> None:
+    latin1 = "Café déjà vu, naïve façade, señor, Grüße aus Köln".encode("latin-1")
+    problem = _problem(load_document(_write(tmp_path, "l.txt", latin1), max_bytes=MB), "encoding")
+    assert "UTF-8" in problem.message
+
+
+def test_empty_and_whitespace(tmp_path: Path) -> None:
+    _problem(load_document(_write(tmp_path, "e.md", b""), max_bytes=MB), "empty")
+    _problem(load_document(_write(tmp_path, "w.md", b" \n\t\r\n "), max_bytes=MB), "empty")
+
+
+def test_binary(tmp_path: Path) -> None:
+    _problem(load_document(_write(tmp_path, "x.txt", b"PK\x03\x04\x00\x00binary"), max_bytes=MB), "binary")
+    controls = bytes(range(1, 9)) * 50 + b"some text"
+    _problem(load_document(_write(tmp_path, "y.md", controls), max_bytes=MB), "binary")
+
+
+def test_too_large_is_checked_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, "big.txt", b"x" * 2000)
+
+    def no_read(self: Path) -> bytes:
+        raise AssertionError("read a file that stat said was too large")
+
+    monkeypatch.setattr(Path, "read_bytes", no_read)
+    problem = _problem(load_document(path, max_bytes=1000), "too_large")
+    assert "GUARDED_RAG_MAX_FILE_MB" in problem.message
+
+
+def test_unsupported_extension(tmp_path: Path) -> None:
+    problem = _problem(load_document(_write(tmp_path, "d.docx", b"x"), max_bytes=MB), "unsupported")
+    assert ".md" in problem.message
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    _problem(load_document(tmp_path / "nope.md", max_bytes=MB), "unreadable")
+    (tmp_path / "dir.md").mkdir()
+    _problem(load_document(tmp_path / "dir.md", max_bytes=MB), "unreadable")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_permission_denied(tmp_path: Path) -> None:
+    path = _write(tmp_path, "p.md", b"secret")
+    path.chmod(0)
+    try:
+        problem = _problem(load_document(path, max_bytes=MB), "unreadable")
+        assert "permission" in problem.message.lower()
+    finally:
+        path.chmod(0o600)
+
+
+def test_permission_error_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, "p.md", b"secret")
+
+    def denied(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    problem = _problem(load_document(path, max_bytes=MB), "unreadable")
+    assert "Permission denied" in problem.message
+
+
+def test_pdf_with_text(tmp_path: Path) -> None:
+    doc = load_document(_write(tmp_path, "t.pdf", _text_pdf("Ollama listens on port 11434")), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument), doc
+    assert "Ollama listens on port 11434" in doc.text
+    assert doc.encoding == "pdf" and doc.pages == 1
+
+
+def _blank_pdf(tmp_path: Path, name: str, password: str | None = None) -> Path:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    if password is not None:
+        writer.encrypt(user_password=password, algorithm="RC4-128")
+    path = tmp_path / name
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def test_textless_pdf(tmp_path: Path) -> None:
+    problem = _problem(load_document(_blank_pdf(tmp_path, "scan.pdf"), max_bytes=MB), "empty")
+    assert "OCR" in problem.message
+
+
+def test_encrypted_pdf(tmp_path: Path) -> None:
+    problem = _problem(load_document(_blank_pdf(tmp_path, "locked.pdf", "secret"), max_bytes=MB), "unreadable")
+    assert "password" in problem.message
+
+
+def test_corrupt_pdf(tmp_path: Path) -> None:
+    _problem(load_document(_write(tmp_path, "bad.pdf", b"%PDF-1.4 garbage"), max_bytes=MB), "unreadable")

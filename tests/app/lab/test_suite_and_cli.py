@@ -1,0 +1,86 @@
+"""The `eval` run end to end on fakes (report files, plots, benign companions, skipped sets, CMRC in its own
+collection) and the `eval`/`lab` CLI commands."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+from app.cli.lab import add_lab_commands, run_lab_command
+from app.lab.evaluation.cmrc import cmrc_collection
+from app.lab.evaluation.report import EvalReport
+from app.lab.evaluation.suite import evaluate
+from tests.app.lab.conftest import GOOD, write_jsonl
+
+PNG = b"\x89PNG"
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    add_lab_commands(p.add_subparsers(dest="command", required=True))
+    return p.parse_args(list(argv))
+
+
+def test_evaluate_writes_json_markdown_and_plots(service, tmp_path: Path, eval_dir: Path) -> None:
+    svc, _ = service()  # golden g1 "Port?" has no content words the fake index knows: refused, no model call
+    out = tmp_path / "out"
+    outcome = evaluate(svc, ["vague", "unanswerable", "injection"], out=out, eval_dir=eval_dir, shared=tmp_path / "none", modes=("guarded",), progress=False)
+    assert {p.name for p in outcome.files} == {"report.json", "report.md", "rates.png", "latency.png", "rungs.png"}
+    assert all(p.read_bytes().startswith(PNG) for p in outcome.files if p.suffix == ".png")
+    report = EvalReport.model_validate_json((out / "report.json").read_text())
+    assert report.groups["vague"]["guarded"].clarify_counts is not None
+    assert report.groups["injection"]["guarded"].flagged_rate == 1.0
+    assert report.groups["benign:golden"]["guarded"].false_positive_rate == 0.0  # companions were added
+    md = (out / "report.md").read_text()
+    assert "| clarify F1 |" in md and "attacks flagged" in md
+    assert "Ignore all previous" not in md and "Ignore all previous" not in (out / "records.jsonl").read_text()
+
+
+def test_absent_shared_sets_are_reported_as_skipped(service, tmp_path: Path) -> None:
+    svc, _ = service()
+    outcome = evaluate(svc, ["clamber"], out=tmp_path / "out", shared=tmp_path / "none", progress=False)
+    assert outcome.records == () and outcome.report.skipped and "clamber" in outcome.report.skipped[0]
+
+
+def test_cmrc_runs_in_its_own_collection(service, tmp_path: Path, shared_dir: Path) -> None:
+    svc, _ = service('{"answer": "光荣和ω-force", "citations": ["S1"]}')
+    outcome = evaluate(svc, ["cmrc2018-trial"], out=tmp_path / "out", shared=shared_dir, modes=("guarded",), progress=False)
+    [record] = outcome.records
+    assert record.dataset == "cmrc2018-trial" and record.retrieval_hit is True and record.keyword_match is True
+    assert not any("TRIAL_1" in d.source for d in svc.documents())  # the user's collection is untouched
+    cmrc = svc.derive(collection=cmrc_collection("trial"), docs_dir=svc.settings.home / "eval-cache" / "cmrc2018-trial")
+    assert [d.source for d in cmrc.documents()] == ["TRIAL_1.txt"]
+
+
+def test_cli_eval_json_and_usage_errors(service, tmp_path: Path, eval_dir: Path) -> None:
+    svc, _ = service(GOOD)
+    path = write_jsonl(tmp_path / "mine.jsonl", [{"id": "a1", "question": "What port does Ollama listen on by default?", "type": "answerable", "answer_keywords": ["11434"]}])
+    out = io.StringIO()
+    code = run_lab_command(svc, parse("eval", str(path), "--modes", "guarded", "--json", "--no-progress", "--out", str(tmp_path / "o")), out)
+    assert code == 0
+    report = json.loads(out.getvalue())
+    assert report["groups"]["mine"]["guarded"]["answer_match"] == 1.0
+    for argv, message in ((("eval", "nope"), "unknown dataset"), (("eval", "vague", "--modes", "fast"), "--modes"), (("eval", "vague", "--limit", "0"), "--limit")):
+        err = io.StringIO()
+        assert run_lab_command(svc, parse(*argv, "--no-progress", "--out", str(tmp_path / "x")), err) == 2
+        assert message in err.getvalue()
+
+
+def test_cli_lab_writes_report_files(service, tmp_path: Path) -> None:
+    svc, _ = service(*['{"name": "Ann", "age": 30}'] * 4)
+    out = io.StringIO()
+    code = run_lab_command(svc, parse("lab", "nondeterminism", "--n", "2", "--out", str(tmp_path / "lab")), out)
+    assert code == 0 and "Non-determinism" in out.getvalue()
+    assert {p.name for p in (tmp_path / "lab").iterdir()} == {"report.json", "report.md", "nondeterminism.png"}
+
+
+def test_cli_eval_input_only_scores_clarify_without_the_model(service, tmp_path: Path, shared_dir: Path) -> None:
+    svc, _ = service()  # no scripted replies: a model call would fail loudly
+    out = io.StringIO()
+    argv = ("eval", "clamber", "--shared", str(shared_dir), "--modes", "guarded", "--input-only", "--json", "--no-progress", "--out", str(tmp_path / "o"))
+    assert run_lab_command(svc, parse(*argv), out) == 0
+    m = json.loads(out.getvalue())["groups"]["clamber"]["guarded"]
+    c = m["clarify_counts"]  # whatever the completeness guardrail decides, both items were scored, no call made
+    assert m["model_called"] == 0 and (c["tp"] + c["fn"], c["fp"] + c["tn"]) == (1, 1)

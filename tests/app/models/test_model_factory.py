@@ -1,0 +1,123 @@
+"""ModelFactory: ChatOllama wiring for both backends, chaos wrapping, preload, and the narrow transport-error
+tuple (no real model: the embedded engine is scripted; Ollama is a loopback double)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from langchain_ollama import ChatOllama
+from pytest_httpserver import HTTPServer
+
+from app.embedded import AsyncEmbeddedOllamaTransport, EmbeddedOllamaTransport, LlamaEngine
+from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport
+from app.models.factory import EMBEDDED_URL, TRANSPORT_ERRORS, ModelFactory
+from app.settings import Settings
+from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, closed_port
+
+HOST = "http://127.0.0.1:11434"
+SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+
+
+# -- ModelFactory ---------------------------------------------------------------------------------------
+
+
+def _sync_transport(chat: ChatOllama) -> object:
+    return chat._client._client._transport
+
+
+def _async_transport(chat: ChatOllama) -> object:
+    return chat._async_client._client._transport
+
+
+def test_default_factory_owns_a_lazy_llama_engine() -> None:
+    factory = ModelFactory(Settings(threads=1))
+    assert isinstance(factory.engine, LlamaEngine) and factory.engine.loaded_ctx() is None
+    assert factory.embedded_model_name == "smollm2:135m"
+
+
+def test_ollama_chat_model_wiring() -> None:
+    settings = Settings(temperature=0.3, num_ctx=4096, num_predict=300, seed=9, ollama_host="http://10.0.0.2:11434")
+    chat = ModelFactory(settings, engine=ScriptedEngine()).chat_model("ollama", "qwen2.5:3b", format=SCHEMA, timeout=12.5)
+    assert isinstance(chat, ChatOllama)
+    assert (chat.base_url, chat.model, chat.format) == ("http://10.0.0.2:11434", "qwen2.5:3b", SCHEMA)
+    assert (chat.temperature, chat.num_ctx, chat.num_predict, chat.seed) == (0.3, 4096, 300, 9)
+    assert chat._client._client.timeout == httpx.Timeout(12.5)
+    assert chat._async_client._client.timeout == httpx.Timeout(12.5)
+    assert isinstance(_sync_transport(chat), httpx.HTTPTransport)
+    assert isinstance(_async_transport(chat), httpx.AsyncHTTPTransport)
+
+
+def test_embedded_chat_model_runs_through_the_engine() -> None:
+    engine = ScriptedEngine([Gen.json_answer({"answer": "ok"})])
+    factory = ModelFactory(Settings(temperature=0.0, num_ctx=2048, num_predict=64, seed=1), engine=engine)
+    chat = factory.chat_model("embedded", factory.embedded_model_name, format=SCHEMA, timeout=30)
+    assert chat.base_url == EMBEDDED_URL and chat._client._client.timeout == httpx.Timeout(30)
+    sync, async_ = _sync_transport(chat), _async_transport(chat)
+    assert isinstance(sync, EmbeddedOllamaTransport) and sync.engine is engine
+    assert isinstance(async_, AsyncEmbeddedOllamaTransport) and async_.engine is engine
+    assert json.loads(str(chat.invoke("q").content)) == {"answer": "ok"}
+    (call,) = engine.calls
+    assert call["format"] == SCHEMA and call["options"] == {"temperature": 0.0, "num_ctx": 2048, "num_predict": 64, "seed": 1}
+
+
+def test_per_call_settings_override() -> None:
+    factory = ModelFactory(Settings(temperature=0.2), engine=ScriptedEngine())
+    chat = factory.chat_model("ollama", "m", timeout=5, settings=Settings(temperature=1.5, ollama_host="http://other:1"))
+    assert chat.temperature == 1.5 and chat.base_url == "http://other:1"
+
+
+@pytest.mark.parametrize("kind", ["ollama", "embedded"])
+def test_chaos_wraps_either_transport(kind: str) -> None:
+    factory = ModelFactory(Settings(), engine=ScriptedEngine())
+    chat = factory.chat_model(kind, "m", timeout=5, chaos=ChaosConfig(rate=1.0, faults=("prose",)), rng_seed=3)  # type: ignore[arg-type]
+    sync, async_ = _sync_transport(chat), _async_transport(chat)
+    assert isinstance(sync, ChaosTransport) and isinstance(async_, AsyncChaosTransport)
+    inner = EmbeddedOllamaTransport if kind == "embedded" else httpx.HTTPTransport
+    assert isinstance(sync.inner, inner)
+
+
+def test_preload_embedded_reports_cold_then_warm() -> None:
+    engine = ScriptedEngine()
+    factory = ModelFactory(Settings(), engine=engine)
+    first = factory.preload("embedded", "smollm2:135m", timeout=60)
+    second = factory.preload("embedded", "smollm2:135m", timeout=60)
+    assert first.ok and first.cold and first.error is None and first.duration_s >= 0
+    assert second.ok and not second.cold
+    assert engine.calls == [] and len(engine.loads) == 2
+
+
+def test_preload_embedded_load_failure_is_reported_not_raised(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    factory = ModelFactory(Settings(gguf=tmp_path / "missing.gguf"))
+    result = factory.preload("embedded", factory.embedded_model_name, timeout=5)
+    assert not result.ok and "ResponseError" in (result.error or "") and "not a file" in (result.error or "")
+
+
+@pytest.fixture
+def loopback(httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    yield httpserver  # pytest-httpserver's shared server: nothing here is slow
+
+
+def test_preload_ollama_over_http(loopback: HTTPServer) -> None:
+    server = LoopbackOllama(loopback, [Reply.text("")])
+    factory = ModelFactory(Settings(ollama_host=server.url), engine=ScriptedEngine())
+    result = factory.preload("ollama", "qwen2.5:3b", timeout=5)
+    assert result.ok and result.cold  # /api/ps listed nothing
+    chat = [r for r in server.requests if r.path == "/api/chat"]
+    assert [r.path for r in server.requests] == ["/api/ps", "/api/chat"] and chat[0].body["messages"] == []
+
+
+def test_preload_ollama_unreachable() -> None:
+    factory = ModelFactory(Settings(ollama_host=f"http://127.0.0.1:{closed_port()}"), engine=ScriptedEngine())
+    result = factory.preload("ollama", "qwen2.5:3b", timeout=2)
+    assert not result.ok and "ConnectionError" in (result.error or "")
+
+
+def test_transport_errors_tuple_is_narrow() -> None:
+    assert all(isinstance(t, type) and issubclass(t, BaseException) for t in TRANSPORT_ERRORS)
+    for broad in (Exception, ValueError, AssertionError, RuntimeError, OSError):
+        assert broad not in TRANSPORT_ERRORS
+    assert not isinstance(AssertionError("ScriptedOllama exhausted"), TRANSPORT_ERRORS)
+    assert not isinstance(ValueError("No data received from Ollama stream."), TRANSPORT_ERRORS)
