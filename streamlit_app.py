@@ -47,9 +47,13 @@ def main() -> None:
     pages = {
         "chat": st.Page(guarded(chat.render), title=t("page.chat"), icon=":material/chat:", url_path="chat", default=True),
         "traces": st.Page(guarded(traces.render), title=t("page.traces"), icon=":material/timeline:", url_path="traces"),
-        "documents": st.Page(guarded(documents.render), title=t("page.documents"), icon=":material/description:", url_path="documents"),
+        "documents": st.Page(
+            guarded(documents.render), title=t("page.documents"), icon=":material/description:", url_path="documents"
+        ),
         "settings": st.Page(guarded(settings.render), title=t("page.settings"), icon=":material/tune:", url_path="settings"),
-        "experiments": st.Page(guarded(experiments.render), title=t("page.experiments"), icon=":material/science:", url_path="experiments"),
+        "experiments": st.Page(
+            guarded(experiments.render), title=t("page.experiments"), icon=":material/science:", url_path="experiments"
+        ),
     }
     st.session_state["pages"] = pages  # for trace links (st.page_link needs the Page object)
     st.navigation(list(pages.values())).run()

@@ -98,11 +98,20 @@ def to_response(
     return AskResponse(
         status=result.status,
         answer=result.answer,
-        citations=[CitationOut(source=c.source, chunk_id=c.chunk_id, label=c.label, score=c.score, text=c.text) for c in result.citations],
+        citations=[
+            CitationOut(source=c.source, chunk_id=c.chunk_id, label=c.label, score=c.score, text=c.text) for c in result.citations
+        ],
         guardrails=[
             GuardrailOut(
-                name=v.name, stage=v.stage, fired=v.fired, reason=v.reason, action=v.action, score=v.score,
-                threshold=v.threshold, fail_mode=v.fail_mode, errored=v.errored,
+                name=v.name,
+                stage=v.stage,
+                fired=v.fired,
+                reason=v.reason,
+                action=v.action,
+                score=v.score,
+                threshold=v.threshold,
+                fail_mode=v.fail_mode,
+                errored=v.errored,
             )
             for v in result.verdicts
         ],

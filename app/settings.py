@@ -37,9 +37,7 @@ class Settings(BaseModel):
         "ollama: Ollama only (its failures go down the fallback ladder); embedded: never contact Ollama.",
     )
     model: str = Field(default="qwen2.5:3b", description="Ollama model to answer with (small, good at Chinese).")
-    fallback_model: str | None = Field(
-        default=None, description="A second Ollama model tried when the first fails (optional)."
-    )
+    fallback_model: str | None = Field(default=None, description="A second Ollama model tried when the first fails (optional).")
     home: Path = Field(default=Path(".guarded-rag"), description="Directory for the index and the trace database.")
     gguf: Path | None = Field(
         default=None, description="A GGUF file for the embedded backend instead of the bundled SmolLM2-135M."
@@ -57,7 +55,9 @@ class Settings(BaseModel):
     temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
     num_ctx: int = Field(default=2048, ge=512, le=131072, description="Context window (tokens) requested from the model.")
     num_predict: int = Field(
-        default=512, ge=16, le=8192,
+        default=512,
+        ge=16,
+        le=8192,
         description="Maximum tokens the model may generate; also caps the answer's length in the JSON schema.",
     )
     seed: int | None = Field(default=None, description="Sampling seed for reproducible runs (optional).")

@@ -37,7 +37,10 @@ SOURCES = (
 def messages(run: int) -> list[dict[str, str]]:
     # A run-specific first line defeats llama.cpp's prompt-prefix cache, so every run evaluates its prompt.
     system = f"Session {run}. Answer from the sources only, as JSON with answer and citations."
-    return [{"role": "system", "content": system}, {"role": "user", "content": f"{SOURCES}\n\nQuestion: Which port does Ollama use?"}]
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"{SOURCES}\n\nQuestion: Which port does Ollama use?"},
+    ]
 
 
 def one_call(engine: LlamaEngine, run: int, fmt: dict[str, Any] | None, num_predict: int) -> dict[str, float]:
@@ -84,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         free.append(one_call(engine, 2 * run + 1, None, args.num_predict))
     c, u = summarize(constrained), summarize(free)
     result = {
-        "machine": {"loadavg_before": load_before, "loadavg_after": os.getloadavg(), "nproc": os.cpu_count(),
-                    "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None},
+        "machine": {
+            "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg(),
+            "nproc": os.cpu_count(),
+            "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        },
         "model": engine.model_name,
         "threads": args.threads,
         "runs": args.runs,
@@ -99,12 +106,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
         return 0
     m = result["machine"]
-    print(f"machine: nproc={m['nproc']} affinity={m['affinity']} loadavg before={load_before[0]:.2f} after={m['loadavg_after'][0]:.2f}")
+    print(
+        f"machine: nproc={m['nproc']} affinity={m['affinity']} loadavg before={load_before[0]:.2f} after={m['loadavg_after'][0]:.2f}"
+    )
     print(f"model: {result['model']}  threads={args.threads}  runs={args.runs}  load={result['load_s']:.3f} s")
     print(f"{'median':<14}{'ttft s':>9}{'decode tok/s':>14}{'prompt tok/s':>14}{'prompt tok':>12}{'eval tok':>10}")
     for name, row in (("schema", c), ("unconstrained", u)):
-        print(f"{name:<14}{row['ttft_s']:>9.3f}{row['decode_tok_s']:>14.1f}{row['prompt_tok_s']:>14.1f}"
-              f"{row['prompt_tokens']:>12.0f}{row['eval_tokens']:>10.0f}")
+        print(
+            f"{name:<14}{row['ttft_s']:>9.3f}{row['decode_tok_s']:>14.1f}{row['prompt_tok_s']:>14.1f}"
+            f"{row['prompt_tokens']:>12.0f}{row['eval_tokens']:>10.0f}"
+        )
     print(f"constrained/unconstrained decode speed: {result['constrained_over_unconstrained_decode']:.2f}")
     return 0
 

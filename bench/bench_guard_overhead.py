@@ -90,9 +90,12 @@ def measure(n: int) -> dict:
     g50, g99, b50, b99 = (percentile(guarded, 50), percentile(guarded, 99), percentile(bare, 50), percentile(bare, 99))
     return {
         "n": n,
-        "guarded_p50_ms": round(g50, 2), "guarded_p99_ms": round(g99, 2),
-        "bare_p50_ms": round(b50, 2), "bare_p99_ms": round(b99, 2),
-        "ratio_p50": round(g50 / b50, 1), "ratio_p99": round(g99 / b99, 1),
+        "guarded_p50_ms": round(g50, 2),
+        "guarded_p99_ms": round(g99, 2),
+        "bare_p50_ms": round(b50, 2),
+        "bare_p99_ms": round(b99, 2),
+        "ratio_p50": round(g50 / b50, 1),
+        "ratio_p99": round(g99 / b99, 1),
         "overhead_p50_ms": round(g50 - b50, 2),
         "retrieval_p50_ms": round(percentile(retrieval, 50), 2),  # part of the overhead: fake embed + Chroma query
         "llm_calls": calls,
@@ -111,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"guard overhead per request, zero-latency fake model, n={result['n']}")
     print(f"  guarded svc.ask      p50 {result['guarded_p50_ms']:8.2f} ms   p99 {result['guarded_p99_ms']:8.2f} ms")
     print(f"  bare prompt|llm|parse p50 {result['bare_p50_ms']:8.2f} ms   p99 {result['bare_p99_ms']:8.2f} ms")
-    print(f"  ratio guarded/bare    p50 {result['ratio_p50']}x   p99 {result['ratio_p99']}x   (+{result['overhead_p50_ms']:.1f} ms at p50)")
+    print(
+        f"  ratio guarded/bare    p50 {result['ratio_p50']}x   p99 {result['ratio_p99']}x   (+{result['overhead_p50_ms']:.1f} ms at p50)"
+    )
     print(f"  of which retrieval (fake embeddings + Chroma query) p50 {result['retrieval_p50_ms']:.2f} ms")
     print("LLM calls per question:")
     for row in result["llm_calls"]:

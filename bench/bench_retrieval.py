@@ -65,9 +65,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
-def vector_corpus(
-    size: int, queries: int, rng: np.random.Generator
-) -> tuple[list[str], np.ndarray, list[str], list[int]]:
+def vector_corpus(size: int, queries: int, rng: np.random.Generator) -> tuple[list[str], np.ndarray, list[str], list[int]]:
     """Chunks around size/50 topic centres; each query is its target plus noise (target stays nearest)."""
     centres = _unit(rng.standard_normal((max(1, size // 50), DIM)))
     topic = rng.integers(0, len(centres), size)
@@ -106,9 +104,7 @@ def build(index: DocumentIndex, texts: list[str], vectors: list[list[float]]) ->
     for d, start in enumerate(range(0, len(texts), PER_DOC)):
         source = f"doc{d:05d}.md"
         part = texts[start : start + PER_DOC]
-        drafts = [
-            ChunkDraft(chunk_id=chunk_id(source, t), text=t, heading="", ordinal=i, start=0) for i, t in enumerate(part)
-        ]
+        drafts = [ChunkDraft(chunk_id=chunk_id(source, t), text=t, heading="", ordinal=i, start=0) for i, t in enumerate(part)]
         index.upsert_document(source, "sha", drafts, vectors[start : start + PER_DOC], {})
     return time.perf_counter() - started
 
@@ -126,8 +122,12 @@ def measure(index: DocumentIndex, texts: list[str], qtexts: list[str], targets: 
         hit1 += ordinals[:1] == [target]
         hitk += target in ordinals
     q = statistics.quantiles(latencies, n=20)
-    return {"p50_ms": round(statistics.median(latencies), 3), "p95_ms": round(q[18], 3),
-            "recall@1": round(hit1 / len(targets), 3), f"recall@{k}": round(hitk / len(targets), 3)}
+    return {
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p95_ms": round(q[18], 3),
+        "recall@1": round(hit1 / len(targets), 3),
+        f"recall@{k}": round(hitk / len(targets), 3),
+    }
 
 
 def run(

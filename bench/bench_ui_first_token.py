@@ -23,12 +23,14 @@ from app import GuardedRAG, Settings, percentile
 try:  # the chat page's own decoder of the streaming JSON, so "visible" means what the UI shows
     from views.text import partial_answer
 except ImportError:  # the UI is optional for this bench
+
     def partial_answer(buffer: str) -> str | None:
         key = buffer.find('"answer"')
         if key == -1 or ":" not in buffer[key:]:
             return None
         start = buffer.find('"', buffer.find(":", key) + 1)
         return (buffer[start + 1 :].split('"')[0] or None) if start != -1 else None
+
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION = "What port does Ollama listen on by default?"
@@ -59,7 +61,11 @@ def measure(runs: int, threads: int) -> dict:
         bare_schema = svc.chat_model(format=prompt.schema, timeout=svc.settings.load_timeout)
         bare_free = svc.chat_model(timeout=svc.settings.load_timeout)
         svc.ask(QUESTION)  # load the model and warm Chroma: we compare warm paths
-        rows: dict[str, list[tuple[float | None, float | None]]] = {"ui_ask": [], "bare_stream_schema": [], "bare_stream_free": []}
+        rows: dict[str, list[tuple[float | None, float | None]]] = {
+            "ui_ask": [],
+            "bare_stream_schema": [],
+            "bare_stream_free": [],
+        }
         for _ in range(runs):
             sink = FirstVisible(time.perf_counter(), json_answer=True)
             svc.ask(QUESTION, on_token=sink)
@@ -73,8 +79,12 @@ def measure(runs: int, threads: int) -> dict:
     for name, pairs in rows.items():
         firsts = [f for f, _ in pairs if f is not None]
         visible = [v for _, v in pairs if v is not None]
-        out[name] = {"first_token_p50_ms": _r(percentile(firsts, 50)), "visible_p50_ms": _r(percentile(visible, 50)),
-                     "visible_max_ms": _r(max(visible, default=None)), "never_visible": len(pairs) - len(visible)}
+        out[name] = {
+            "first_token_p50_ms": _r(percentile(firsts, 50)),
+            "visible_p50_ms": _r(percentile(visible, 50)),
+            "visible_max_ms": _r(max(visible, default=None)),
+            "never_visible": len(pairs) - len(visible),
+        }
     ui, bare = out["ui_ask"]["visible_p50_ms"], out["bare_stream_schema"]["visible_p50_ms"]
     out["ui_over_bare_visible_p50"] = round(ui / bare, 2) if ui and bare else None
     return out
@@ -97,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"time to first visible answer token, embedded {result['model']}, {args.runs} runs, {args.threads} thread(s)")
     for name in ("ui_ask", "bare_stream_schema", "bare_stream_free"):
         r = result[name]
-        print(f"  {name:<20} first token p50 {r['first_token_p50_ms']} ms · first visible answer char p50 {r['visible_p50_ms']} ms (max {r['visible_max_ms']}, never {r['never_visible']})")
+        print(
+            f"  {name:<20} first token p50 {r['first_token_p50_ms']} ms · first visible answer char p50 {r['visible_p50_ms']} ms (max {r['visible_max_ms']}, never {r['never_visible']})"
+        )
     print(f"  UI path / bare schema stream (visible p50): {result['ui_over_bare_visible_p50']}x")
     return 0
 

@@ -177,9 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     print("-" * len(header))
     for s in scores:
-        prf = (
-            f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}" if s.positives else f"{'-':>6} {'-':>6} {'-':>6}"
-        )
+        prf = f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}" if s.positives else f"{'-':>6} {'-':>6} {'-':>6}"
         print(f"{s.dataset:<12} {s.split:<7} {s.n:>5} {s.positives:>6} {prf} {s.clear_false_alarm_rate:>14.3f}")
     return 0
 

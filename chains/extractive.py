@@ -41,7 +41,9 @@ def _sentences(chunk: Chunk) -> list[str]:
     return out
 
 
-def extract_answer(question: str, chunks: Sequence[Chunk], *, max_sentences: int = 2, min_overlap: float = 0.15) -> Extract | None:
+def extract_answer(
+    question: str, chunks: Sequence[Chunk], *, max_sentences: int = 2, min_overlap: float = 0.15
+) -> Extract | None:
     """Pick the sentences sharing the most content terms with the question (ties: higher-ranked chunk).
     None when nothing overlaps enough to be worth showing."""
     wanted = content_terms(question)

@@ -112,7 +112,10 @@ class GenerationLadder:
             try:
                 rung.breaker.check()
             except CircuitOpen as exc:
-                emit(TraceEvent(step="generation", name="circuit_breaker", outcome="skipped", reason=str(exc), model=rung.model), config)
+                emit(
+                    TraceEvent(step="generation", name="circuit_breaker", outcome="skipped", reason=str(exc), model=rung.model),
+                    config,
+                )
                 raise
         if rung.warmup is None:
             return
@@ -123,17 +126,33 @@ class GenerationLadder:
             # Not raised: the model call that follows meets the same fault and goes through the transport
             # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff.
             emit(
-                TraceEvent(step="generation", name="model_load", outcome="error", reason=str(exc)[:300], model=rung.model, duration_ms=(time.perf_counter() - started) * 1000),
+                TraceEvent(
+                    step="generation",
+                    name="model_load",
+                    outcome="error",
+                    reason=str(exc)[:300],
+                    model=rung.model,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                ),
                 config,
             )
             return
         if note:
             emit(
-                TraceEvent(step="generation", name="model_load", outcome="loading", reason=note, model=rung.model, duration_ms=(time.perf_counter() - started) * 1000),
+                TraceEvent(
+                    step="generation",
+                    name="model_load",
+                    outcome="loading",
+                    reason=note,
+                    model=rung.model,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                ),
                 config,
             )
 
-    def _call_model(self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig) -> str:
+    def _call_model(
+        self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig
+    ) -> str:
         def check_budget(msgs: Any) -> Any:
             budget.check()
             return msgs
@@ -145,7 +164,16 @@ class GenerationLadder:
             retry = isinstance(exc, self.policy.transport_errors)
             failures[0] += 1
             if retry and failures[0] <= self.policy.retries:
-                emit(TraceEvent(step="generation", name="transport_retry", outcome="retry", reason=f"{type(exc).__name__}: {str(exc)[:200]}", model=rung.model), config)
+                emit(
+                    TraceEvent(
+                        step="generation",
+                        name="transport_retry",
+                        outcome="retry",
+                        reason=f"{type(exc).__name__}: {str(exc)[:200]}",
+                        model=rung.model,
+                    ),
+                    config,
+                )
             return retry
 
         call = (RunnableLambda(check_budget, name="budget") | rung.llm.bind(format=schema)).with_retry(
@@ -174,14 +202,27 @@ class GenerationLadder:
         messages = inp["messages"]
         if reject is not None:
             emit(
-                TraceEvent(step="generation", name="reask", outcome="reask", reason=reject.feedback[:300], attempt=number, model=rung.model, raw_output=reject.raw),
+                TraceEvent(
+                    step="generation",
+                    name="reask",
+                    outcome="reask",
+                    reason=reject.feedback[:300],
+                    attempt=number,
+                    model=rung.model,
+                    raw_output=reject.raw,
+                ),
                 config,
             )
             messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
         raw = self._call_model(rung, messages, inp["schema"], inp["budget"], config)
         parsed = self._parse(raw, number, strikes, rung, config)
         verdicts = tuple(
-            run_guardrail(g, GuardContext(question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)))
+            run_guardrail(
+                g,
+                GuardContext(
+                    question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
+                ),
+            )
             for g in self.output_guardrails
         )
         for v in verdicts:
@@ -189,7 +230,11 @@ class GenerationLadder:
         blocking = [v for v in verdicts if v.fired]
         if blocking:
             error = UngroundedAnswer(
-                "; ".join(f"{v.name}: {v.reason}" for v in blocking), raw=raw, verdicts=blocking, attempt=number, grounding_strikes=strikes + 1
+                "; ".join(f"{v.name}: {v.reason}" for v in blocking),
+                raw=raw,
+                verdicts=blocking,
+                attempt=number,
+                grounding_strikes=strikes + 1,
             )
             if error.grounding_strikes > self.policy.grounding_reasks:
                 raise ReasksExhausted(rung.name, error)
@@ -202,7 +247,16 @@ class GenerationLadder:
         except OutputParseError as exc:
             exc.grounding_strikes = strikes  # a parse failure does not reset the grounding re-ask count
             emit(
-                TraceEvent(step="parse", name="parse_ladder", outcome="fired", reason=str(exc)[:300], evidence=exc.rung_errors, attempt=number, model=rung.model, raw_output=raw),
+                TraceEvent(
+                    step="parse",
+                    name="parse_ladder",
+                    outcome="fired",
+                    reason=str(exc)[:300],
+                    evidence=exc.rung_errors,
+                    attempt=number,
+                    model=rung.model,
+                    raw_output=raw,
+                ),
                 config,
             )
             raise

@@ -146,9 +146,7 @@ def parse_answer(raw: str, *, attempt: int = 1) -> Parsed:
         return Parsed(answer=answer, rung=rung, attempts=tuple(attempts))
     errors = [f"{a.rung}: {a.error}" for a in attempts]
     raise OutputParseError(
-        "the reply is not a JSON object with a non-empty 'answer' string and a 'citations' list ("
-        + attempts[-1].error
-        + ")",
+        "the reply is not a JSON object with a non-empty 'answer' string and a 'citations' list (" + attempts[-1].error + ")",
         raw=raw,
         rung_errors=errors,
         attempt=attempt,

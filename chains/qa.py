@@ -72,25 +72,53 @@ class QAPipeline:
         dropped = {cid for v in retrieval if v.fired and v.action == "drop" for cid in v.details.get("dropped", ())}
         chunks = [c for c in chunks if c.chunk_id not in dropped]
         if not chunks:
-            return QAResult(status="refused", verdicts=tuple(verdicts), message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.")
-        prompt = answer_prompt(request.question, chunks, history=request.history, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict)
+            return QAResult(
+                status="refused",
+                verdicts=tuple(verdicts),
+                message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.",
+            )
+        prompt = answer_prompt(
+            request.question, chunks, history=request.history, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict
+        )
         emit(
             TraceEvent(
                 step="context",
                 name="context_budget",
                 outcome="cut" if prompt.cut else "ok",
-                reason=(f"prompt fitted to num_ctx={self.config.num_ctx}: " + "; ".join(prompt.cut)) if prompt.cut else f"{len(prompt.chunks)} chunks fit in ~{prompt.used_tokens}/{prompt.budget_tokens} tokens",
+                reason=(f"prompt fitted to num_ctx={self.config.num_ctx}: " + "; ".join(prompt.cut))
+                if prompt.cut
+                else f"{len(prompt.chunks)} chunks fit in ~{prompt.used_tokens}/{prompt.budget_tokens} tokens",
                 details={"budget_tokens": prompt.budget_tokens, "used_tokens": prompt.used_tokens, "cut": list(prompt.cut)},
             ),
             config,
         )
         kept = list(prompt.chunks)
-        inp = {"messages": list(prompt.messages), "schema": prompt.schema, "chunks": kept, "question": request.question, "budget": Budget.start(self.config.latency_budget_s)}
-        handled: tuple[type[BaseException], ...] = (BudgetExceeded, OutputRejected, ReasksExhausted, CircuitOpen, *self.ladder.policy.transport_errors)
+        inp = {
+            "messages": list(prompt.messages),
+            "schema": prompt.schema,
+            "chunks": kept,
+            "question": request.question,
+            "budget": Budget.start(self.config.latency_budget_s),
+        }
+        handled: tuple[type[BaseException], ...] = (
+            BudgetExceeded,
+            OutputRejected,
+            ReasksExhausted,
+            CircuitOpen,
+            *self.ladder.policy.transport_errors,
+        )
         try:
             generated = self.ladder.runnable().invoke(inp, config)
         except handled as exc:
-            emit(TraceEvent(step="fallback", name="model_ladder", outcome="fallback", reason=f"no model rung produced a usable answer (first failure: {type(exc).__name__}: {str(exc)[:200]}); answering from the documents"), config)
+            emit(
+                TraceEvent(
+                    step="fallback",
+                    name="model_ladder",
+                    outcome="fallback",
+                    reason=f"no model rung produced a usable answer (first failure: {type(exc).__name__}: {str(exc)[:200]}); answering from the documents",
+                ),
+                config,
+            )
             return self._extractive(request, kept, verdicts, config)
         return self._answered(generated, kept, verdicts)
 
@@ -136,10 +164,31 @@ class QAPipeline:
         extract = extract_answer(request.question, chunks)
         lang = lang_of(request.question)
         if extract is None:
-            emit(TraceEvent(step="fallback", name="cannot_answer", outcome="fallback", reason="no sentence of the retrieved passages matches the question"), config)
-            return QAResult(status="fallback", answer=None, verdicts=tuple(verdicts), rung="cannot_answer", retrieved=tuple(chunks), message=CANNOT_ANSWER[lang])
+            emit(
+                TraceEvent(
+                    step="fallback",
+                    name="cannot_answer",
+                    outcome="fallback",
+                    reason="no sentence of the retrieved passages matches the question",
+                ),
+                config,
+            )
+            return QAResult(
+                status="fallback",
+                answer=None,
+                verdicts=tuple(verdicts),
+                rung="cannot_answer",
+                retrieved=tuple(chunks),
+                message=CANNOT_ANSWER[lang],
+            )
         emit(
-            TraceEvent(step="fallback", name="extractive", outcome="fallback", reason=f"quoted {len(extract.sentences)} best-matching sentence(s) (overlap {extract.overlap:.2f})", evidence=tuple(s for s, _ in extract.sentences)),
+            TraceEvent(
+                step="fallback",
+                name="extractive",
+                outcome="fallback",
+                reason=f"quoted {len(extract.sentences)} best-matching sentence(s) (overlap {extract.overlap:.2f})",
+                evidence=tuple(s for s, _ in extract.sentences),
+            ),
             config,
         )
         return QAResult(
@@ -169,7 +218,9 @@ def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QA
         status="clarify",
         verdicts=tuple(verdicts),
         needs_clarification=True,
-        clarification=Clarification(missing=tuple(stop.details.get("missing", ())), questions=tuple(stop.details.get("questions", ()))),
+        clarification=Clarification(
+            missing=tuple(stop.details.get("missing", ())), questions=tuple(stop.details.get("questions", ()))
+        ),
         message=stop.reason,
     )
 
@@ -189,6 +240,11 @@ def run_qa(
     config: RunnableConfig = {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"}  # type: ignore[list-item]  # callbacks: Sequence[object] by design (any handler)
     result = pipeline.runnable().invoke(request, config)
     collector.add(
-        TraceEvent(step="result", name="result", outcome="ok" if result.status == "answered" else "fired", reason=f"status={result.status}" + (f", rung={result.rung}" if result.rung else ""))
+        TraceEvent(
+            step="result",
+            name="result",
+            outcome="ok" if result.status == "answered" else "fired",
+            reason=f"status={result.status}" + (f", rung={result.rung}" if result.rung else ""),
+        )
     )
     return result.model_copy(update={"events": tuple(collector.events), "llm_calls": collector.llm_calls})

@@ -48,6 +48,10 @@ def answer_prompt(
     messages = QA_PROMPT.format_messages(context=format_context(kept), question=question, history=past)
     schema = answer_json_schema([c.label for c in kept], max_answer_chars=answer_chars_for(num_predict))
     return AnswerPrompt(
-        messages=tuple(messages), chunks=kept, schema=schema,
-        budget_tokens=fitted.budget_tokens, used_tokens=fitted.used_tokens, cut=fitted.cut,
+        messages=tuple(messages),
+        chunks=kept,
+        schema=schema,
+        budget_tokens=fitted.budget_tokens,
+        used_tokens=fitted.used_tokens,
+        cut=fitted.cut,
     )

@@ -87,7 +87,9 @@ class QAResult(BaseModel):
     answer: str | None = None
     citations: tuple[Citation, ...] = ()
     verdicts: tuple[Verdict, ...] = ()
-    rung: Rung | None = Field(default=None, description="Ladder rung that answered: model rung name, 'extractive' or 'cannot_answer'.")
+    rung: Rung | None = Field(
+        default=None, description="Ladder rung that answered: model rung name, 'extractive' or 'cannot_answer'."
+    )
     model: str | None = Field(default=None, description="Model that produced the answer, if any.")
     confidence: float | None = Field(default=None, description="Computed from retrieval and grounding, 0..1.")
     needs_clarification: bool = False

@@ -46,9 +46,7 @@ class CompletenessGuardrail:
         text = normalize(ctx.question).replace("’", "'")
         lang = lang_of(ctx.question)
         units = split_units(text)
-        history_resolves = self.use_history and any(
-            has_anchor(split_units(normalize(turn.content))) for turn in ctx.history
-        )
+        history_resolves = self.use_history and any(has_anchor(split_units(normalize(turn.content))) for turn in ctx.history)
         gaps: list[Gap] = []
         if not history_resolves:
             gaps = find_gaps(units, text)
@@ -66,8 +64,7 @@ class CompletenessGuardrail:
                 name=self.name,
                 stage=self.stage,
                 fired=False,
-                reason="question names what it is about"
-                + (" (earlier turns give the context)" if history_resolves else ""),
+                reason="question names what it is about" + (" (earlier turns give the context)" if history_resolves else ""),
                 score=0.0,
                 details={"missing": [], "questions": []},
             )

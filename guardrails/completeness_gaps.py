@@ -196,12 +196,21 @@ def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool
 def candidates_given(units: list[_Unit]) -> bool:
     """Two named options joined by or/vs/and/还是/和/、 ("Q4_K_M or Q8_0", "A 还是 B"), or listed after a colon."""
     for i, unit in enumerate(units):
-        if unit.kind == "break" and unit.text in (":", "：") and sum(1 for u in units[i + 1 :] if u.kind in ("anchor", "category")) >= 2:
+        if (
+            unit.kind == "break"
+            and unit.text in (":", "：")
+            and sum(1 for u in units[i + 1 :] if u.kind in ("anchor", "category")) >= 2
+        ):
             return True
     for i in range(1, len(units) - 1):
-        if units[i].kind == "connector" and units[i - 1].kind in ("anchor", "category") and units[i + 1].kind in (
-            "anchor",
-            "category",
+        if (
+            units[i].kind == "connector"
+            and units[i - 1].kind in ("anchor", "category")
+            and units[i + 1].kind
+            in (
+                "anchor",
+                "category",
+            )
         ):
             return True
     return False

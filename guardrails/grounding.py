@@ -70,9 +70,7 @@ class GroundingGuardrail:
             if self.check_numbers
             else []
         )
-        unsupported_terms = (
-            [t for t in quoted_terms(claim) if squash(t) not in support_flat] if self.check_terms else []
-        )
+        unsupported_terms = [t for t in quoted_terms(claim) if squash(t) not in support_flat] if self.check_terms else []
 
         short = len(distinct) < self.min_tokens
         low_overlap = not short and overlap < self.min_overlap

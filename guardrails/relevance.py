@@ -38,8 +38,12 @@ class RelevanceGuardrail:
     min_lexical: float = Field(
         default=0.4, ge=0.0, le=1.0, description="Share of question terms found in a chunk that counts as covered on its own."
     )
-    combined_score: float = Field(default=0.25, ge=0.0, le=1.0, description="Similarity that counts when lexical >= combined_lexical.")
-    combined_lexical: float = Field(default=0.3, ge=0.0, le=1.0, description="Lexical share that counts when similarity >= combined_score.")
+    combined_score: float = Field(
+        default=0.25, ge=0.0, le=1.0, description="Similarity that counts when lexical >= combined_lexical."
+    )
+    combined_lexical: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="Lexical share that counts when similarity >= combined_score."
+    )
     max_evidence: int = Field(default=3, ge=1, description="How many best-scoring sources to list as evidence.")
     # Fails closed: if the check breaks we cannot tell whether the documents cover the question, and an
     # answer from the model's own memory is exactly what this guardrail exists to prevent.
@@ -64,7 +68,9 @@ class RelevanceGuardrail:
             best_per_source.setdefault(chunk.source, chunk.score)
         evidence = tuple(f"{src} ({score:.2f})" for src, score in list(best_per_source.items())[: self.max_evidence])
         lexical = max(lexical_overlap(ctx.question, c.text) for c in ranked)
-        combined = max((c.score >= self.combined_score and lexical_overlap(ctx.question, c.text) >= self.combined_lexical) for c in ranked)
+        combined = max(
+            (c.score >= self.combined_score and lexical_overlap(ctx.question, c.text) >= self.combined_lexical) for c in ranked
+        )
         details = {"best_score": best, "lexical": round(lexical, 3), "searched": searched}
         covered = best >= self.min_score or lexical >= self.min_lexical or combined
         if not covered:

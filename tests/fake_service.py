@@ -23,7 +23,9 @@ FakeModelFactory = ScriptedModelFactory  # the name the tests use
 
 
 def embedded_choice(settings: Settings) -> BackendChoice:
-    return BackendChoice(kind="embedded", model="smollm2:135m", reason="test: embedded backend", fix=None, host=settings.ollama_host)
+    return BackendChoice(
+        kind="embedded", model="smollm2:135m", reason="test: embedded backend", fix=None, host=settings.ollama_host
+    )
 
 
 def write_docs(folder: Path, docs: dict[str, str] = DOCS) -> Path:

@@ -86,9 +86,18 @@ class Reply:
         if self.kind == "empty":
             return 200, NDJSON, b""
         head = {"model": model, "created_at": "2024-01-01T00:00:00Z"}
-        final = {**head, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": self.done_reason,
-                 "total_duration": 1000, "load_duration": 10, "prompt_eval_count": 12, "prompt_eval_duration": 100,
-                 "eval_count": 7, "eval_duration": 500}
+        final = {
+            **head,
+            "message": {"role": "assistant", "content": ""},
+            "done": True,
+            "done_reason": self.done_reason,
+            "total_duration": 1000,
+            "load_duration": 10,
+            "prompt_eval_count": 12,
+            "prompt_eval_duration": 100,
+            "eval_count": 7,
+            "eval_duration": 500,
+        }
         if self.kind == "content" and not stream:
             return 200, "application/json", _line({**final, "message": {"role": "assistant", "content": self.content}})
         pieces = [self.content[i : i + 8] for i in range(0, len(self.content), 8)] or [""]
@@ -123,8 +132,14 @@ class RecordedRequest:
 
 
 def _details(name: str) -> dict[str, Any]:
-    return {"parent_model": "", "format": "gguf", "family": "qwen2", "families": ["qwen2"],
-            "parameter_size": "3.1B", "quantization_level": "Q4_K_M"}
+    return {
+        "parent_model": "",
+        "format": "gguf",
+        "family": "qwen2",
+        "families": ["qwen2"],
+        "parameter_size": "3.1B",
+        "quantization_level": "Q4_K_M",
+    }
 
 
 class _Script:
@@ -151,22 +166,39 @@ class _Script:
         with self._lock:
             if not self.replies:
                 count = sum(1 for r in self.requests if r.path == "/api/chat")
-                raise AssertionError(f"ScriptedOllama exhausted: chat request #{count} has no scripted reply (body={recorded.body!r})")
+                raise AssertionError(
+                    f"ScriptedOllama exhausted: chat request #{count} has no scripted reply (body={recorded.body!r})"
+                )
             return self.replies.pop(0)
 
     def static(self, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]] | None:
         if (method, path) == ("GET", "/api/version"):
             return 200, {"version": self.version}
         if (method, path) == ("GET", "/api/tags"):
-            return 200, {"models": [{"name": m, "model": m, "modified_at": "2024-01-01T00:00:00Z", "size": 1,
-                                     "digest": "0" * 64, "details": _details(m)} for m in self.models]}
+            return 200, {
+                "models": [
+                    {
+                        "name": m,
+                        "model": m,
+                        "modified_at": "2024-01-01T00:00:00Z",
+                        "size": 1,
+                        "digest": "0" * 64,
+                        "details": _details(m),
+                    }
+                    for m in self.models
+                ]
+            }
         if (method, path) == ("GET", "/api/ps"):
             return 200, {"models": []}
         if (method, path) == ("POST", "/api/show"):
             name = (body or {}).get("model", "") if isinstance(body, dict) else ""
             if name in self.models:
-                return 200, {"details": _details(name), "model_info": {"general.architecture": "qwen2"},
-                             "modified_at": "2024-01-01T00:00:00Z", "capabilities": ["completion"]}
+                return 200, {
+                    "details": _details(name),
+                    "model_info": {"general.architecture": "qwen2"},
+                    "modified_at": "2024-01-01T00:00:00Z",
+                    "capabilities": ["completion"],
+                }
             return 404, {"error": f"model '{name}' not found"}
         return None
 
@@ -205,7 +237,9 @@ class _StallStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 class ScriptedOllama(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """In-process double. Honours the client's read timeout for `slow` replies, like a real socket would."""
 
-    def __init__(self, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0") -> None:
+    def __init__(
+        self, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0"
+    ) -> None:
         self._script = _Script(replies, models, version)
 
     @property
@@ -275,7 +309,9 @@ class LoopbackOllama:
     be served over a socket: use `closed_port()` and `Reply.slow(...)` instead. Handler errors (e.g. an
     exhausted script) surface as HTTP 500 and again in `httpserver.check_assertions()`."""
 
-    def __init__(self, httpserver: Any, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0") -> None:
+    def __init__(
+        self, httpserver: Any, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0"
+    ) -> None:
         from werkzeug import Request, Response
 
         self._script = _Script(replies, models, version)
@@ -357,9 +393,15 @@ class ScriptedEngine:
         return self._name
 
     def card(self) -> ModelCard:
-        return ModelCard(name=self._name, aliases=(self._name, "smollm2"), path="/fake/SmolLM2-135M-Instruct.Q4_1.gguf",
-                         size=98362432, digest="f" * 64, modified_at="2024-01-01T00:00:00Z",
-                         details=ModelDetails(family="llama", families=("llama",), parameter_size="135M", quantization_level="Q4_1"))
+        return ModelCard(
+            name=self._name,
+            aliases=(self._name, "smollm2"),
+            path="/fake/SmolLM2-135M-Instruct.Q4_1.gguf",
+            size=98362432,
+            digest="f" * 64,
+            modified_at="2024-01-01T00:00:00Z",
+            details=ModelDetails(family="llama", families=("llama",), parameter_size="135M", quantization_level="Q4_1"),
+        )
 
     def loaded_ctx(self) -> int | None:
         return self._n_ctx
@@ -370,7 +412,9 @@ class ScriptedEngine:
         self._n_ctx = min(num_ctx or self._max_ctx, self._max_ctx) if cold else self._n_ctx
         return LoadReport(load_duration=150_000_000 if cold else 0, cold=cold, n_ctx=self._n_ctx or self._max_ctx)
 
-    def chat(self, messages: Sequence[Mapping[str, str]], *, format: Any, options: Mapping[str, Any] | None, stream: bool = True) -> Iterator[ChatEvent]:
+    def chat(
+        self, messages: Sequence[Mapping[str, str]], *, format: Any, options: Mapping[str, Any] | None, stream: bool = True
+    ) -> Iterator[ChatEvent]:
         self.calls.append({"messages": [dict(m) for m in messages], "format": format, "options": options, "stream": stream})
         if not self.script:
             raise AssertionError(f"ScriptedEngine exhausted: chat call #{len(self.calls)} has no scripted reply")
@@ -385,6 +429,13 @@ class ScriptedEngine:
             yield Delta(content=piece)
         if gen.error is not None:
             raise gen.error
-        yield Finish(done_reason=gen.done_reason, total_duration=2_000_000, load_duration=report.load_duration,
-                     prompt_eval_count=20, prompt_eval_duration=500_000, eval_count=len(gen.pieces) + 1,
-                     eval_duration=1_000_000, cold=report.cold)
+        yield Finish(
+            done_reason=gen.done_reason,
+            total_duration=2_000_000,
+            load_duration=report.load_duration,
+            prompt_eval_count=20,
+            prompt_eval_duration=500_000,
+            eval_count=len(gen.pieces) + 1,
+            eval_duration=1_000_000,
+            cold=report.cold,
+        )

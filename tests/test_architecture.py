@@ -14,7 +14,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["views", "app", "chains", "guardrails"]  # views = the Streamlit pages (streamlit_app.py's layer)
 FORBIDDEN = {
-    "guardrails": {"app", "chains", "views", "streamlit_app", "langchain_core", "langchain_ollama", "chromadb", "streamlit", "httpx", "ollama", "numpy"},
+    "guardrails": {
+        "app",
+        "chains",
+        "views",
+        "streamlit_app",
+        "langchain_core",
+        "langchain_ollama",
+        "chromadb",
+        "streamlit",
+        "httpx",
+        "ollama",
+        "numpy",
+    },
     "chains": {"app", "views", "streamlit_app", "streamlit", "chromadb"},
     "app": {"views", "streamlit_app", "streamlit", "tests", "bench"},
     "views": {"langchain_core", "langchain_ollama", "chromadb", "chains", "guardrails", "llama_cpp", "tests"},
@@ -109,7 +121,15 @@ def test_parts_of_app_point_one_way(part: str):
             continue
         wrong = sorted({m for m, _ in imports_of(path) if any(within(m, f) for f in APP_PARTS_FORBIDDEN[part])})
         # `from app import X` is the public facade: it counts as importing wherever X is defined.
-        wrong += sorted({public_api()[n] for m, names in imports_of(path) if m == "app" for n in names if any(within(public_api().get(n, ""), f) for f in APP_PARTS_FORBIDDEN[part])})
+        wrong += sorted(
+            {
+                public_api()[n]
+                for m, names in imports_of(path)
+                if m == "app"
+                for n in names
+                if any(within(public_api().get(n, ""), f) for f in APP_PARTS_FORBIDDEN[part])
+            }
+        )
         if wrong:
             bad[str(path.relative_to(ROOT))] = wrong
     assert not bad, f"{part} imports parts above it: {bad}"
@@ -164,7 +184,7 @@ def test_no_import_cycles():
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                cycles.append([*stack[stack.index(nxt):], nxt])
+                cycles.append([*stack[stack.index(nxt) :], nxt])
             elif nxt not in state:
                 visit(nxt)
         stack.pop()

@@ -12,19 +12,46 @@ assert _spec and _spec.loader
 run_all = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(run_all)
 
-INFO = {"date": "2026-11-30 12:00 UTC", "nproc": 2, "cpu": "test CPU", "platform": "Linux", "python": "3.11",
-        "load_average": [1.0, 1.0, 1.0], "load_average_end": [2.0, 1.5, 1.0], "threads": "1"}
+INFO = {
+    "date": "2026-11-30 12:00 UTC",
+    "nproc": 2,
+    "cpu": "test CPU",
+    "platform": "Linux",
+    "python": "3.11",
+    "load_average": [1.0, 1.0, 1.0],
+    "load_average_end": [2.0, 1.5, 1.0],
+    "threads": "1",
+}
 
 
 def results(**overrides: dict) -> dict[str, dict]:
     base = {
-        "bench_guard_overhead": {"status": "ok", "seconds": 1.0, "args": [], "result": {"overhead_p50_ms": 20.0, "machine": {"cpus": 2}}},
+        "bench_guard_overhead": {
+            "status": "ok",
+            "seconds": 1.0,
+            "args": [],
+            "result": {"overhead_p50_ms": 20.0, "machine": {"cpus": 2}},
+        },
         "eval_completeness": {"status": "skipped", "reason": "not selected (--only)"},
-        "bench_retrieval": {"status": "ok", "seconds": 1.0, "args": [], "result": {"latency_ratios_vectors": {"p50_10000/1000": 1.5}, "rows": [{"corpus": "vectors", "size": 1000}]}},
+        "bench_retrieval": {
+            "status": "ok",
+            "seconds": 1.0,
+            "args": [],
+            "result": {"latency_ratios_vectors": {"p50_10000/1000": 1.5}, "rows": [{"corpus": "vectors", "size": 1000}]},
+        },
         "bench_ingest": {"status": "failed", "reason": "exit 1: boom"},
-        "bench_embedded": {"status": "ok", "seconds": 1.0, "args": [], "load_after": [3.0, 2.0, 1.0],
-                           "result": {"constrained": {"total_s": 2.0}, "constrained_over_unconstrained_decode": 0.9,
-                                      "per_run": {"constrained": [{"ttft_s": 0.5, "total_s": 2.0}]}, "machine": {"nproc": 2}}},
+        "bench_embedded": {
+            "status": "ok",
+            "seconds": 1.0,
+            "args": [],
+            "load_after": [3.0, 2.0, 1.0],
+            "result": {
+                "constrained": {"total_s": 2.0},
+                "constrained_over_unconstrained_decode": 0.9,
+                "per_run": {"constrained": [{"ttft_s": 0.5, "total_s": 2.0}]},
+                "machine": {"nproc": 2},
+            },
+        },
         "bench_ui_first_token": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ui_over_bare_visible_p50": 1.25}},
     }
     return base | overrides

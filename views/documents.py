@@ -44,7 +44,9 @@ def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
         data = f.getvalue()
         problem = check_upload(f.name, data, max_bytes=max_bytes)
         if problem is not None:
-            rejected.append(t(f"upload.{problem.kind}", name=safe_md(f.name), detail=safe_md(problem.detail), max=svc.settings.max_file_mb))
+            rejected.append(
+                t(f"upload.{problem.kind}", name=safe_md(f.name), detail=safe_md(problem.detail), max=svc.settings.max_file_mb)
+            )
             continue
         saved.append(save_upload(svc.settings.home, f.name, data))
     report = _ingest(svc, saved) if saved else None
@@ -57,8 +59,16 @@ def _show_report(result: dict[str, Any]) -> None:
     report = result.get("report")
     if report is None:
         return
-    st.success(t("doc.report", added=len(report.added), updated=len(report.updated), unchanged=len(report.unchanged),
-                 removed=len(report.removed), chunks=report.chunks_added))
+    st.success(
+        t(
+            "doc.report",
+            added=len(report.added),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            removed=len(report.removed),
+            chunks=report.chunks_added,
+        )
+    )
     for p in report.problems:
         st.error(t("doc.problem", source=safe_md(Path(p.source).name), kind=p.kind, message=safe_md(p.message)))
     for f in report.flagged:
@@ -99,8 +109,16 @@ def render(svc: GuardedRAG) -> None:
     if not docs:
         st.info(t("doc.none"))
     else:
-        rows = [{"source": d.source, "chunks": d.chunks, "indexed_at": d.indexed_at, "flags": ", ".join(d.flags),
-                 "flagged_chunks": d.flagged_chunks} for d in docs]
+        rows = [
+            {
+                "source": d.source,
+                "chunks": d.chunks,
+                "indexed_at": d.indexed_at,
+                "flags": ", ".join(d.flags),
+                "flagged_chunks": d.flagged_chunks,
+            }
+            for d in docs
+        ]
         st.dataframe(rows, hide_index=True, width="stretch")
         for d in (d for d in docs if d.flags or d.flagged_chunks):
             st.warning(t("doc.flag_row", source=safe_md(d.source), flags=safe_md(", ".join(d.flags) or "?"), n=d.flagged_chunks))
@@ -117,4 +135,7 @@ def render(svc: GuardedRAG) -> None:
 
 def _merge(a: Any, b: Any) -> Any:
     fields = ("added", "updated", "unchanged", "removed", "problems", "flagged")
-    return a.model_copy(update={f: tuple(getattr(a, f)) + tuple(getattr(b, f)) for f in fields} | {"chunks_added": a.chunks_added + b.chunks_added})
+    return a.model_copy(
+        update={f: tuple(getattr(a, f)) + tuple(getattr(b, f)) for f in fields}
+        | {"chunks_added": a.chunks_added + b.chunks_added}
+    )

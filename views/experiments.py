@@ -45,13 +45,17 @@ def _show(result: LabResult) -> None:
     report = result.report
     st.image(result.png, caption=f"{report.title} · {report.backend}/{report.model}")
     # Values are mixed (numbers, None, text): strings keep the Arrow conversion happy.
-    summary = pd.DataFrame([{t("lab.measure"): k, t("lab.value"): "—" if v is None else str(v)} for k, v in report.summary.items()])
+    summary = pd.DataFrame(
+        [{t("lab.measure"): k, t("lab.value"): "—" if v is None else str(v)} for k, v in report.summary.items()]
+    )
     st.dataframe(summary, hide_index=True, width="stretch")
     for note in report.notes:
         st.caption(note)
     if report.rows:
         with st.expander(t("lab.rows", n=len(report.rows))):
-            st.dataframe(pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in report.rows]), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in report.rows]), hide_index=True, width="stretch"
+            )
 
 
 def _cell(value: Any) -> Any:

@@ -74,7 +74,12 @@ def render(svc: GuardedRAG) -> None:
         st.subheader(t("set.model"))
         c1, c2, c3 = st.columns(3)
         values: dict[str, Any] = {
-            "backend": c1.selectbox(t("set.backend"), ["auto", "ollama", "embedded"], index=["auto", "ollama", "embedded"].index(settings.backend), key=f"s-{v}-backend"),
+            "backend": c1.selectbox(
+                t("set.backend"),
+                ["auto", "ollama", "embedded"],
+                index=["auto", "ollama", "embedded"].index(settings.backend),
+                key=f"s-{v}-backend",
+            ),
             "model": c2.selectbox(t("set.model_name"), models, accept_new_options=True, key=f"s-{v}-model"),
             "fallback_model": c3.text_input(t("set.fallback"), value=settings.fallback_model or "", key=f"s-{v}-fallback"),
         }
@@ -88,7 +93,9 @@ def render(svc: GuardedRAG) -> None:
         applied = st.form_submit_button(t("set.apply"), type="primary", icon=":material/check:")
     if applied:
         try:
-            new = build_options(svc.settings, svc.policy, settings=values, guardrails=guards, chaos=chaos, session=state.session_id())
+            new = build_options(
+                svc.settings, svc.policy, settings=values, guardrails=guards, chaos=chaos, session=state.session_id()
+            )
         except ValueError as exc:
             st.error(t("set.invalid", error=safe_md(error_message(exc))), icon=":material/error:")
         else:

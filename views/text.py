@@ -20,7 +20,29 @@ _SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+(?=\s|
 _AUTOLINK = re.compile(r"(?i)(?<=\bhttps:)(?=//)|(?<=\bhttp:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 _ZWSP = "\u200b"
 _ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
-_STOP = frozenset(["the", "and", "for", "are", "was", "with", "that", "this", "from", "you", "your", "can", "not", "has", "have", "which", "what", "does", "into"])
+_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "are",
+        "was",
+        "with",
+        "that",
+        "this",
+        "from",
+        "you",
+        "your",
+        "can",
+        "not",
+        "has",
+        "have",
+        "which",
+        "what",
+        "does",
+        "into",
+    ]
+)
 
 
 def _escape(text: str) -> str:

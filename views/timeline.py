@@ -13,8 +13,16 @@ from views.i18n import t
 from views.text import repair_diff, safe_md
 
 STEP_ICONS = {
-    "backend": "🖥️", "input": "🛡️", "retrieval": "🔎", "context": "📄", "generation": "🤖", "parse": "🧩",
-    "output": "✅", "fallback": "↩️", "chaos": "🌀", "result": "🏁",
+    "backend": "🖥️",
+    "input": "🛡️",
+    "retrieval": "🔎",
+    "context": "📄",
+    "generation": "🤖",
+    "parse": "🧩",
+    "output": "✅",
+    "fallback": "↩️",
+    "chaos": "🌀",
+    "result": "🏁",
 }
 OUTCOME_ICONS = {"fired": "🔴", "error": "❌", "retry": "🔁", "reask": "🔁", "fallback": "↩️", "loading": "⏳", "cut": "✂️"}
 
@@ -60,15 +68,26 @@ def render_timeline(events: Sequence[Any], *, key: str) -> None:
     st.dataframe(timeline_rows(events), hide_index=True, key=f"tl-{key}", width="stretch")
     faults = chaos_events(events)
     if faults:
-        st.warning(t("chaos_injected", n=len(faults)) + "  \n" + "  \n".join(
-            f"🌀 {safe_md(e.name)}: {safe_md(e.reason)}" for e in faults))
+        st.warning(
+            t("chaos_injected", n=len(faults))
+            + "  \n"
+            + "  \n".join(f"🌀 {safe_md(e.name)}: {safe_md(e.reason)}" for e in faults)
+        )
     for e in model_steps(events):
         render_model_step(e)
 
 
 def render_model_step(e: Any) -> None:
-    st.markdown(t("model_step", seq=e.seq, name=safe_md(e.name), attempt=e.attempt, model=safe_md(e.model or "?"),
-                  outcome=safe_md(e.outcome)))
+    st.markdown(
+        t(
+            "model_step",
+            seq=e.seq,
+            name=safe_md(e.name),
+            attempt=e.attempt,
+            model=safe_md(e.model or "?"),
+            outcome=safe_md(e.outcome),
+        )
+    )
     diff = repair_diff(e.raw_output, repaired_text(e))
     labels = [t("tab.raw")]
     if e.parsed_output is not None:

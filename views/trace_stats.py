@@ -20,8 +20,15 @@ RETRY_OUTCOMES = frozenset({"retry", "reask"})
 
 
 def make_filter(
-    *, status: str | None = None, guardrail: str | None = None, model: str | None = None, backend: str | None = None,
-    dates: Sequence[date] = (), text: str = "", session: str | None = None, limit: int = 500,
+    *,
+    status: str | None = None,
+    guardrail: str | None = None,
+    model: str | None = None,
+    backend: str | None = None,
+    dates: Sequence[date] = (),
+    text: str = "",
+    session: str | None = None,
+    limit: int = 500,
 ) -> TraceFilter:
     """The TraceFilter for the page's widgets; a date range covers whole local days (stored times are UTC)."""
     since = until = None
@@ -30,8 +37,15 @@ def make_filter(
     if len(dates) >= 2:
         until = datetime.combine(dates[1], time.max).astimezone().astimezone(UTC)
     return TraceFilter(
-        status=status or None, guardrail=guardrail or None, model=model or None, backend=backend or None,
-        since=since, until=until, text=text.strip() or None, session=session, limit=limit,
+        status=status or None,
+        guardrail=guardrail or None,
+        model=model or None,
+        backend=backend or None,
+        since=since,
+        until=until,
+        text=text.strip() or None,
+        session=session,
+        limit=limit,
     )
 
 
@@ -78,7 +92,10 @@ def latency_histogram(records: Sequence[TraceRecord], *, bins: int = 10) -> list
     width = (hi - lo) / bins if hi > lo else 1.0
     counts = Counter(min(int((v - lo) / width), bins - 1) for v in values)
     used = range(bins) if hi > lo else range(1)
-    return [{"latency_ms": f"{lo + i * width:.0f}–{lo + (i + 1) * width:.0f}", "start": lo + i * width, "count": counts[i]} for i in used]
+    return [
+        {"latency_ms": f"{lo + i * width:.0f}–{lo + (i + 1) * width:.0f}", "start": lo + i * width, "count": counts[i]}
+        for i in used
+    ]
 
 
 def retries(record: TraceRecord) -> int:

@@ -30,8 +30,12 @@ def _filters(svc: GuardedRAG) -> TraceFilter:
     text = c6.text_input(t("tr.search"), key="tr_text")
     mine = c7.checkbox(t("tr.mine"), key="tr_mine")
     return ts.make_filter(
-        status=status, guardrail=guard, model=model.strip(), backend=backend,
-        dates=dates if isinstance(dates, (list, tuple)) else (dates,), text=text,
+        status=status,
+        guardrail=guard,
+        model=model.strip(),
+        backend=backend,
+        dates=dates if isinstance(dates, (list, tuple)) else (dates,),
+        text=text,
         session=state.session_id() if mine else None,
     )
 
@@ -46,9 +50,15 @@ def _charts(records: list[TraceRecord], guardrails: list[str]) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('tr.chart_fire')}**")
-        fire = alt.Chart(pd.DataFrame(ts.fire_rate(records, guardrails))).mark_bar().encode(
-            x=alt.X("rate:Q", title=t("tr.rate"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("guardrail:N", title=None, sort="-x"), tooltip=["guardrail", "fired", alt.Tooltip("rate:Q", format=".0%")])
+        fire = (
+            alt.Chart(pd.DataFrame(ts.fire_rate(records, guardrails)))
+            .mark_bar()
+            .encode(
+                x=alt.X("rate:Q", title=t("tr.rate"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+                y=alt.Y("guardrail:N", title=None, sort="-x"),
+                tooltip=["guardrail", "fired", alt.Tooltip("rate:Q", format=".0%")],
+            )
+        )
         st.altair_chart(fire, width="stretch")
     with right:
         st.markdown(f"**{t('tr.chart_status')}**")
@@ -60,7 +70,14 @@ def _charts(records: list[TraceRecord], guardrails: list[str]) -> None:
         st.caption(t("tr.latency_caption", p50=ts.fmt_ms(lat["p50"]), p95=ts.fmt_ms(lat["p95"])))
     with right:
         st.markdown(f"**{t('tr.chart_calls')}**")
-        st.bar_chart(pd.DataFrame(ts.calls_per_question(records)), x="trace", y=["llm_calls", "retries"], stack=False, sort=False, height=260)
+        st.bar_chart(
+            pd.DataFrame(ts.calls_per_question(records)),
+            x="trace",
+            y=["llm_calls", "retries"],
+            stack=False,
+            sort=False,
+            height=260,
+        )
         st.caption(t("tr.calls_caption"))
 
 
@@ -106,8 +123,16 @@ def render(svc: GuardedRAG) -> None:
         return
     st.dataframe(pd.DataFrame(ts.table_rows(records)), hide_index=True, width="stretch")
     d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button(t("tr.export_jsonl"), ts.to_jsonl(records), file_name="traces.jsonl", mime="application/x-ndjson", icon=":material/download:")
-    d2.download_button(t("tr.export_csv"), ts.to_csv(records), file_name="traces.csv", mime="text/csv", icon=":material/download:")
+    d1.download_button(
+        t("tr.export_jsonl"),
+        ts.to_jsonl(records),
+        file_name="traces.jsonl",
+        mime="application/x-ndjson",
+        icon=":material/download:",
+    )
+    d2.download_button(
+        t("tr.export_csv"), ts.to_csv(records), file_name="traces.csv", mime="text/csv", icon=":material/download:"
+    )
     _charts(records, list(svc.policy.guardrails))
     st.subheader(t("tr.detail_title"))
     _detail(svc, records)

@@ -23,19 +23,29 @@ EXPERIMENT_NAMES = ("latency", "nondeterminism", "overinference")
 
 def add_lab_commands(sub: Any) -> None:
     ev = sub.add_parser(
-        "eval", help="score datasets through the guarded chain and the raw model, side by side",
+        "eval",
+        help="score datasets through the guarded chain and the raw model, side by side",
         description="DATASET: a .jsonl path or one of " + ", ".join(TEAM_SETS + SHARED_SETS) + ". "
         "Records are appended to OUT/records.jsonl as the run goes; rerun the same command to resume.",
     )
     ev.add_argument("datasets", nargs="+", metavar="DATASET")
     ev.add_argument("--backend", choices=["auto", "ollama", "embedded"])
     ev.add_argument("--limit", type=int, help="first N questions of each dataset (after --split)")
-    ev.add_argument("--split", choices=["all", "tune", "report"], default="all", help="hash split of item ids (tune on one, report on the other)")
+    ev.add_argument(
+        "--split",
+        choices=["all", "tune", "report"],
+        default="all",
+        help="hash split of item ids (tune on one, report on the other)",
+    )
     ev.add_argument("--modes", default=",".join(MODES), help="comma-separated: guarded,raw (default both)")
     ev.add_argument("--shared", type=Path, default=default_shared(), help="third-party eval data (default: ../shared/eval-data)")
     ev.add_argument("--out", type=Path, help="output folder (default: <home>/eval/<datasets>)")
     ev.add_argument("--fresh", action="store_true", help="discard records in --out instead of resuming")
-    ev.add_argument("--input-only", action="store_true", help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls)")
+    ev.add_argument(
+        "--input-only",
+        action="store_true",
+        help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls)",
+    )
     ev.add_argument("--no-progress", action="store_true")
     ev.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
 
@@ -73,8 +83,17 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     target = args.out or Path(svc.settings.home) / "eval" / "+".join(Path(n).stem for n in args.datasets)
     try:
         outcome = evaluate(
-            svc, args.datasets, out=target, shared=args.shared, limit=args.limit, split=args.split, modes=cast(tuple[Mode, ...], modes),
-            fresh=args.fresh, progress=not args.no_progress, input_only=args.input_only, log=_log,
+            svc,
+            args.datasets,
+            out=target,
+            shared=args.shared,
+            limit=args.limit,
+            split=args.split,
+            modes=cast(tuple[Mode, ...], modes),
+            fresh=args.fresh,
+            progress=not args.no_progress,
+            input_only=args.input_only,
+            log=_log,
             ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
         )
     except (DatasetError, ResumeMismatch) as exc:

@@ -18,7 +18,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="guarded-rag", description="Ask questions over your local documents with a guarded local LLM.")
+    p = argparse.ArgumentParser(
+        prog="guarded-rag", description="Ask questions over your local documents with a guarded local LLM."
+    )
     p.add_argument("--config", type=Path, help="TOML settings file (env vars override it)")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -52,7 +54,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_response(r: AskResponse, out: TextIO) -> None:
-    badge = {"answered": "ANSWERED", "clarify": "NEEDS CLARIFICATION", "refused": "REFUSED", "fallback": "FALLBACK", "error": "ERROR"}[r.status]
+    badge = {
+        "answered": "ANSWERED",
+        "clarify": "NEEDS CLARIFICATION",
+        "refused": "REFUSED",
+        "fallback": "FALLBACK",
+        "error": "ERROR",
+    }[r.status]
     out.write(f"[{badge}]" + (f" (answered by: {r.rung})" if r.rung and r.status == "fallback" else "") + "\n")
     if r.answer:
         out.write(r.answer + "\n")
@@ -65,7 +73,9 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
     fired = [g for g in r.guardrails if g.fired]
     for g in fired:
         out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
-    out.write(f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n")
+    out.write(
+        f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
+    )
     if r.backend_fix:
         out.write(f"  note: {r.backend_fix}\n")
 
@@ -109,7 +119,9 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
-    report = run_doctor(settings=svc.settings, choice=svc.backend(refresh=True), index_stats=svc.index_stats, trace_count=svc.traces.count)
+    report = run_doctor(
+        settings=svc.settings, choice=svc.backend(refresh=True), index_stats=svc.index_stats, trace_count=svc.traces.count
+    )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
     else:
@@ -129,7 +141,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             out.write(record.model_dump_json(indent=2) + "\n")
             return EXIT_OK
-        out.write(f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}\n  Q: {record.question}\n")
+        out.write(
+            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}\n  Q: {record.question}\n"
+        )
         for e in record.events:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
         return EXIT_OK
@@ -147,11 +161,15 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(r.model_dump_json() + "\n")
         else:
             fired = ",".join(r.fired) or "-"
-            out.write(f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {r.question[:60]}\n")
+            out.write(
+                f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {r.question[:60]}\n"
+            )
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG
+) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:

@@ -98,9 +98,7 @@ class DocumentIndex:
         self._embedder_id = embedder_id_of(embeddings)
         self._lock = threading.RLock()
         self._path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False)
-        )
+        self._client = chromadb.PersistentClient(path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False))
         self._collection = self._open()
 
     @classmethod
@@ -158,9 +156,7 @@ class DocumentIndex:
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
         vector = self._embeddings.embed_query(query)
-        found = self._collection.query(
-            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
-        )
+        found = self._collection.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"])
         chunks = []
         for cid, text, meta, dist in zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True

@@ -77,9 +77,7 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[Lo
             files.append(path)
         else:
             problems.append(
-                LoadProblem(
-                    source=path.as_posix(), kind="unreadable", message="no such file or folder; check the path."
-                )
+                LoadProblem(source=path.as_posix(), kind="unreadable", message="no such file or folder; check the path.")
             )
     unique = list(dict.fromkeys(p.resolve() for p in files))  # the same file named twice is ingested once
     return unique, [f.resolve() for f in folders], problems

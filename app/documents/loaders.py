@@ -136,8 +136,7 @@ def _pdf_text(data: bytes, source: str) -> tuple[str, int] | LoadProblem:
         return LoadProblem(
             source=source,
             kind="unreadable",
-            message=f"the PDF could not be parsed ({type(exc).__name__}: {str(exc)[:120]}); "
-            "re-export it or convert it to text.",
+            message=f"the PDF could not be parsed ({type(exc).__name__}: {str(exc)[:120]}); re-export it or convert it to text.",
         )
     return "\n\n".join(p.strip() for p in pages), len(pages)
 
@@ -175,9 +174,7 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
         text, encoding = decoded
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        return LoadProblem(
-            source=source, kind="empty", message="the file has only whitespace; add content or leave it out."
-        )
+        return LoadProblem(source=source, kind="empty", message="the file has only whitespace; add content or leave it out.")
     return LoadedDocument(source=source, text=text, file_sha=sha, size_bytes=len(data), encoding=encoding, pages=pages)
 
 

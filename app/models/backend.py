@@ -58,9 +58,7 @@ def resolve_model(wanted: str, available: Sequence[str]) -> str | None:
     return None
 
 
-def probe_ollama(
-    host: str, model: str, *, timeout: float = 1.5, transport: httpx.BaseTransport | None = None
-) -> OllamaProbe:
+def probe_ollama(host: str, model: str, *, timeout: float = 1.5, transport: httpx.BaseTransport | None = None) -> OllamaProbe:
     """GET /api/version and /api/tags with a short timeout; network and protocol problems become `error`."""
     try:
         with httpx.Client(base_url=host, timeout=timeout, transport=transport) as client:
@@ -68,16 +66,28 @@ def probe_ollama(
             version = version_reply.json().get("version") if version_reply.is_success else None
             tags = client.get("/api/tags")
             if not tags.is_success:
-                return OllamaProbe(host=host, model=model, reachable=True, version=version,
-                                   error=f"GET /api/tags answered HTTP {tags.status_code}: {tags.text[:200]}")
+                return OllamaProbe(
+                    host=host,
+                    model=model,
+                    reachable=True,
+                    version=version,
+                    error=f"GET /api/tags answered HTTP {tags.status_code}: {tags.text[:200]}",
+                )
             names = tuple(str(m.get("name") or m.get("model")) for m in tags.json().get("models") or [])
     except httpx.HTTPError as exc:
         return OllamaProbe(host=host, model=model, reachable=False, error=f"{type(exc).__name__}: {exc}")
     except (ValueError, AttributeError, TypeError) as exc:  # not JSON / not Ollama's shape: something else listens
         return OllamaProbe(host=host, model=model, reachable=True, error=f"not an Ollama answer ({exc})")
     resolved = resolve_model(model, names)
-    return OllamaProbe(host=host, model=model, reachable=True, version=version, models=names,
-                       has_model=resolved is not None, resolved_model=resolved)
+    return OllamaProbe(
+        host=host,
+        model=model,
+        reachable=True,
+        version=version,
+        models=names,
+        has_model=resolved is not None,
+        resolved_model=resolved,
+    )
 
 
 Probe = Callable[[str, str], OllamaProbe]
@@ -92,27 +102,65 @@ def choose_backend(settings: Settings, *, probe: Probe = probe_ollama) -> Backen
     embedded = embedded_model_name(settings.gguf)
     label = _embedded_label(settings)
     if settings.backend == "embedded":
-        return BackendChoice(kind="embedded", model=embedded, host=host,
-                             reason=f"backend=embedded: using the embedded {label}; Ollama is not contacted")
+        return BackendChoice(
+            kind="embedded",
+            model=embedded,
+            host=host,
+            reason=f"backend=embedded: using the embedded {label}; Ollama is not contacted",
+        )
     found = probe(host, wanted)
     pull = f"ollama pull {wanted}"
     if found.has_model and found.resolved_model:
-        return BackendChoice(kind="ollama", model=found.resolved_model, host=host, probe=found,
-                             reason=f"Ollama at {host} has {found.resolved_model}")
+        return BackendChoice(
+            kind="ollama",
+            model=found.resolved_model,
+            host=host,
+            probe=found,
+            reason=f"Ollama at {host} has {found.resolved_model}",
+        )
     if settings.backend == "ollama":  # forced: failures go down the fallback ladder, but say what we saw
         if not found.reachable:
-            return BackendChoice(kind="ollama", model=wanted, host=host, probe=found, fix="start Ollama: `ollama serve`",
-                                 reason=f"backend=ollama: Ollama not reachable at {host} ({found.error}); "
-                                 "requests will fail over to the fallback ladder")
-        return BackendChoice(kind="ollama", model=wanted, host=host, probe=found, fix=f"run `{pull}`",
-                             reason=f"backend=ollama: Ollama is running at {host} but {wanted} is not available "
-                             f"({found.error or 'not pulled'}); requests will fail over to the fallback ladder")
+            return BackendChoice(
+                kind="ollama",
+                model=wanted,
+                host=host,
+                probe=found,
+                fix="start Ollama: `ollama serve`",
+                reason=f"backend=ollama: Ollama not reachable at {host} ({found.error}); "
+                "requests will fail over to the fallback ladder",
+            )
+        return BackendChoice(
+            kind="ollama",
+            model=wanted,
+            host=host,
+            probe=found,
+            fix=f"run `{pull}`",
+            reason=f"backend=ollama: Ollama is running at {host} but {wanted} is not available "
+            f"({found.error or 'not pulled'}); requests will fail over to the fallback ladder",
+        )
     if not found.reachable:
-        return BackendChoice(kind="embedded", model=embedded, host=host, probe=found,
-                             fix=f"start Ollama (`ollama serve`) and run `{pull}` to answer with {wanted}",
-                             reason=f"Ollama not reachable at {host}; using the embedded {label}")
+        return BackendChoice(
+            kind="embedded",
+            model=embedded,
+            host=host,
+            probe=found,
+            fix=f"start Ollama (`ollama serve`) and run `{pull}` to answer with {wanted}",
+            reason=f"Ollama not reachable at {host}; using the embedded {label}",
+        )
     if found.error:
-        return BackendChoice(kind="embedded", model=embedded, host=host, probe=found, fix="check the Ollama server log",
-                             reason=f"Ollama at {host} answered with an error ({found.error}); using the embedded {label}")
-    return BackendChoice(kind="embedded", model=embedded, host=host, probe=found, fix=f"run `{pull}`",
-                         reason=f"Ollama is running but {wanted} is not pulled — run `{pull}`; using the embedded model")
+        return BackendChoice(
+            kind="embedded",
+            model=embedded,
+            host=host,
+            probe=found,
+            fix="check the Ollama server log",
+            reason=f"Ollama at {host} answered with an error ({found.error}); using the embedded {label}",
+        )
+    return BackendChoice(
+        kind="embedded",
+        model=embedded,
+        host=host,
+        probe=found,
+        fix=f"run `{pull}`",
+        reason=f"Ollama is running but {wanted} is not pulled — run `{pull}`; using the embedded model",
+    )

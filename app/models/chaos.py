@@ -40,7 +40,10 @@ class ChaosConfig(BaseModel):
 def mutate(fault: str, content: str) -> tuple[str, str]:
     """The corrupted assistant text and a one-line description for the trace."""
     if fault == "prose":
-        return f"Sure! Here is the answer:\n```json\n{content}\n```\nHope this helps.", "wrapped the JSON in prose and a code fence"
+        return (
+            f"Sure! Here is the answer:\n```json\n{content}\n```\nHope this helps.",
+            "wrapped the JSON in prose and a code fence",
+        )
     if fault == "truncate":
         cut = len(content) * 6 // 10
         return content[:cut], f"truncated the content from {len(content)} to {cut} characters"

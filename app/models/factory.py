@@ -75,8 +75,15 @@ class ChatModelFactory(Protocol):
     def embedded_model_name(self) -> str: ...
 
     def chat_model(
-        self, kind: BackendKind, model: str, *, timeout: float, format: dict[str, Any] | str | None = None,
-        chaos: ChaosConfig | None = None, rng_seed: int | None = None, on_fault: OnFault | None = None,
+        self,
+        kind: BackendKind,
+        model: str,
+        *,
+        timeout: float,
+        format: dict[str, Any] | str | None = None,
+        chaos: ChaosConfig | None = None,
+        rng_seed: int | None = None,
+        on_fault: OnFault | None = None,
         settings: Settings | None = None,
     ) -> BaseChatModel: ...
 
@@ -103,8 +110,13 @@ class ModelFactory:
         return self.engine.model_name
 
     def transports(
-        self, kind: BackendKind, *, chaos: ChaosConfig | None = None, rng_seed: int | None = None,
-        on_fault: OnFault | None = None, settings: Settings | None = None,
+        self,
+        kind: BackendKind,
+        *,
+        chaos: ChaosConfig | None = None,
+        rng_seed: int | None = None,
+        on_fault: OnFault | None = None,
+        settings: Settings | None = None,
     ) -> tuple[str, httpx.BaseTransport | None, httpx.AsyncBaseTransport | None]:
         """(base_url, sync transport, async transport); None transports mean httpx's defaults."""
         settings = settings or self.settings
@@ -121,8 +133,15 @@ class ModelFactory:
         return base_url, sync, async_
 
     def chat_model(
-        self, kind: BackendKind, model: str, *, timeout: float, format: dict[str, Any] | str | None = None,
-        chaos: ChaosConfig | None = None, rng_seed: int | None = None, on_fault: OnFault | None = None,
+        self,
+        kind: BackendKind,
+        model: str,
+        *,
+        timeout: float,
+        format: dict[str, Any] | str | None = None,
+        chaos: ChaosConfig | None = None,
+        rng_seed: int | None = None,
+        on_fault: OnFault | None = None,
         settings: Settings | None = None,
     ) -> ChatOllama:
         """`settings` overrides the factory's for this model (per-request temperature, host, ...)."""
@@ -151,8 +170,14 @@ class ModelFactory:
                 cold = not _is_running(client, model)
                 client.chat(model=model, messages=[])
         except TRANSPORT_ERRORS as exc:
-            return PreloadResult(kind=kind, model=model, ok=False, cold=cold, duration_s=time.perf_counter() - started,
-                                 error=f"{type(exc).__name__}: {exc}")
+            return PreloadResult(
+                kind=kind,
+                model=model,
+                ok=False,
+                cold=cold,
+                duration_s=time.perf_counter() - started,
+                error=f"{type(exc).__name__}: {exc}",
+            )
         return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
 
     def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:

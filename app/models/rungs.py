@@ -32,17 +32,23 @@ class RungBuilder:
     def breaker(self, key: str, settings: Settings) -> CircuitBreaker:
         with self._lock:
             if key not in self._breakers:
-                self._breakers[key] = CircuitBreaker(name=key, failures=settings.breaker_failures, cooldown_s=settings.breaker_cooldown)
+                self._breakers[key] = CircuitBreaker(
+                    name=key, failures=settings.breaker_failures, cooldown_s=settings.breaker_cooldown
+                )
             return self._breakers[key]
 
     def breakers(self) -> dict[str, CircuitBreaker]:
         return dict(self._breakers)
 
-    def _chat(self, kind: BackendKind, model: str, settings: Settings, chaos: ChaosConfig | None, on_fault: ChaosHook | None) -> BaseChatModel:
+    def _chat(
+        self, kind: BackendKind, model: str, settings: Settings, chaos: ChaosConfig | None, on_fault: ChaosHook | None
+    ) -> BaseChatModel:
         # Chaos models are rebuilt per request so the fault hook reports into that request's trace.
         key = (kind, model, settings.timeout, settings.temperature, settings.num_ctx, settings.num_predict, settings.seed)
         if chaos is not None:
-            return self.factory.chat_model(kind, model, settings=settings, timeout=settings.timeout, chaos=chaos, on_fault=on_fault)
+            return self.factory.chat_model(
+                kind, model, settings=settings, timeout=settings.timeout, chaos=chaos, on_fault=on_fault
+            )
         with self._lock:
             if key not in self._models:
                 self._models[key] = self.factory.chat_model(kind, model, settings=settings, timeout=settings.timeout)

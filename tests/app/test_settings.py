@@ -14,7 +14,14 @@ def test_defaults_without_environment():
 
 
 def test_environment_names_and_values():
-    s = load_settings({"OLLAMA_HOST": "gpu-box:11434", "GUARDED_RAG_BACKEND": "embedded", "GUARDED_RAG_TOP_K": "6", "GUARDED_RAG_FALLBACK_MODEL": "llama3.2:1b"})
+    s = load_settings(
+        {
+            "OLLAMA_HOST": "gpu-box:11434",
+            "GUARDED_RAG_BACKEND": "embedded",
+            "GUARDED_RAG_TOP_K": "6",
+            "GUARDED_RAG_FALLBACK_MODEL": "llama3.2:1b",
+        }
+    )
     assert s.ollama_host == "http://gpu-box:11434" and s.backend == "embedded" and s.top_k == 6
     assert s.fallback_model == "llama3.2:1b"
     assert env_name("ollama_host") == "OLLAMA_HOST" and env_name("num_ctx") == "GUARDED_RAG_NUM_CTX"

@@ -10,8 +10,16 @@ from chains import TraceEvent
 
 def record(i: int, *, status="answered", fired=(), question="q", events=3) -> TraceRecord:
     return TraceRecord(
-        trace_id=f"t{i:04d}", created_at=datetime.now(UTC) + timedelta(seconds=i), question=f"{question} {i}", status=status,
-        backend="embedded", model="m", llm_calls=1, latency_ms=10.0, fired=tuple(fired), result={"status": status},
+        trace_id=f"t{i:04d}",
+        created_at=datetime.now(UTC) + timedelta(seconds=i),
+        question=f"{question} {i}",
+        status=status,
+        backend="embedded",
+        model="m",
+        llm_calls=1,
+        latency_ms=10.0,
+        fired=tuple(fired),
+        result={"status": status},
         events=tuple(TraceEvent(seq=n + 1, step="input", name=f"e{n}", outcome="passed") for n in range(events)),
     )
 

@@ -11,7 +11,10 @@ NO_WAIT = {"multiplier": 0.0, "max": 0.0, "jitter": 0.0}
 DOCS = make_chunks(
     [
         ("ollama-install.md", "Ollama listens on port 11434 by default. Set OLLAMA_HOST to change the address it binds to."),
-        ("modelfile.md", "In a Modelfile the temperature parameter defaults to 0.8; lower values make output more deterministic."),
+        (
+            "modelfile.md",
+            "In a Modelfile the temperature parameter defaults to 0.8; lower values make output more deterministic.",
+        ),
     ]
 )
 
@@ -33,7 +36,12 @@ def make_pipeline(guardrails):
             policy=LadderPolicy(retries=retries, reasks=reasks, transport_errors=transport, backoff=NO_WAIT),
         )
         retriever = FixedRetriever(chunks)
-        pipe = QAPipeline(guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"]}, retrieve=retriever, ladder=ladder, config=config)
+        pipe = QAPipeline(
+            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"]},
+            retrieve=retriever,
+            ladder=ladder,
+            config=config,
+        )
         return pipe, retriever
 
     return make

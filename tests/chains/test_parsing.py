@@ -22,8 +22,12 @@ GOOD = '{"answer": "Port 11434.", "citations": ["S1"]}'
         ('{"answer": "Port 11434', "repair", "Port 11434"),
         ("{'answer': 'Port 11434.', 'citations': ['S1']}", "repair", "Port 11434."),
         # A fence inside the answer string is content, not a wrapper (a real SmolLM2 reply, shortened).
-        ('{ "citations": ["S1"], "answer": "Set:\n```\nOLLAMA_KEEP_ALIVE=10m\n```\n这样" } ', "lenient", "Set:\n```\nOLLAMA_KEEP_ALIVE=10m\n```\n这样"),
-        ('Example: {"note": 1}\n```json\n' + GOOD + '\n```', "lenient", "Port 11434."),
+        (
+            '{ "citations": ["S1"], "answer": "Set:\n```\nOLLAMA_KEEP_ALIVE=10m\n```\n这样" } ',
+            "lenient",
+            "Set:\n```\nOLLAMA_KEEP_ALIVE=10m\n```\n这样",
+        ),
+        ('Example: {"note": 1}\n```json\n' + GOOD + "\n```", "lenient", "Port 11434."),
         ('```json\n{"answer": "Port 11434", "citations": ["S1"\n```', "repair", "Port 11434"),
     ],
 )

@@ -25,11 +25,21 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / os.environ.get("GUARDED_RAG_SCREENSHOTS", "test-artifacts/screenshots")
 ANSWER_TIMEOUT_MS = 180_000
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not CHROMIUM.exists():
-    pytest.skip("e2e needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium; `make browser`)", allow_module_level=True)
+    pytest.skip(
+        "e2e needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium; `make browser`)", allow_module_level=True
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
 
 
@@ -56,18 +66,39 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "GUARDED_RAG_BACKEND": "embedded", "GUARDED_RAG_HOME": str(home), "GUARDED_RAG_THREADS": "1",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "GUARDED_RAG_BACKEND": "embedded",
+        "GUARDED_RAG_HOME": str(home),
+        "GUARDED_RAG_THREADS": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     bin_dir = Path(sys.executable).parent
-    subprocess.run([str(bin_dir / "guarded-rag"), "ingest"], cwd=ROOT, env=env, check=True, timeout=600,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(bin_dir / "guarded-rag"), "ingest"], cwd=ROOT, env=env, check=True, timeout=600, stdout=subprocess.DEVNULL
+    )
     port = free_port()
     log = (home / "streamlit.log").open("wb")
     proc = subprocess.Popen(
-        [str(bin_dir / "streamlit"), "run", "streamlit_app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],  # others may edit sources meanwhile: never hot-reload modules
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(bin_dir / "streamlit"),
+            "run",
+            "streamlit_app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],  # others may edit sources meanwhile: never hot-reload modules
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -177,7 +208,8 @@ def test_chat_pages_and_screenshots(page, server):
     page.goto(server + "/documents", wait_until="domcontentloaded")
     expect(page.get_by_text("Indexed documents")).to_be_visible(timeout=60_000)
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}])
+        files=[{"name": "tool.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}]
+    )
     page.get_by_role("button", name="Upload and index").click()
     expect(page.get_by_text("is not accepted")).to_be_visible(timeout=60_000)
     shot(page, "documents.png")
@@ -203,10 +235,24 @@ def test_hostile_text_renders_inert_in_the_browser(tmp_path, browser):
     port = free_port()
     log = (tmp_path / "hostile.log").open("wb")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "streamlit"), "run", str(Path(__file__).with_name("hostile_app.py")),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "streamlit"),
+            "run",
+            str(Path(__file__).with_name("hostile_app.py")),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         url = f"http://127.0.0.1:{port}"

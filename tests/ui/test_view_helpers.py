@@ -16,7 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize(
     "hostile",
-    ["<script>alert(1)</script>", "![x](http://evil/x.png)", "[click](javascript:alert(1))", ":red[big] $x^2$ **b**", "<img src=x onerror=alert(1)>"],
+    [
+        "<script>alert(1)</script>",
+        "![x](http://evil/x.png)",
+        "[click](javascript:alert(1))",
+        ":red[big] $x^2$ **b**",
+        "<img src=x onerror=alert(1)>",
+    ],
 )
 def test_safe_md_escapes_every_markup_character(hostile):
     out = safe_md(hostile)
@@ -77,8 +83,15 @@ def test_repair_diff():
 
 @pytest.mark.parametrize(
     ("name", "data", "kind"),
-    [("a.exe", b"MZ", "type"), ("a", b"text", "type"), ("a.md", b"", "empty"), ("a.md", b"  \n", "empty"),
-     ("a.txt", b"x\x00y", "binary"), ("a.pdf", b"nope", "not_pdf"), ("a.md", b"x" * 11, "too_large")],
+    [
+        ("a.exe", b"MZ", "type"),
+        ("a", b"text", "type"),
+        ("a.md", b"", "empty"),
+        ("a.md", b"  \n", "empty"),
+        ("a.txt", b"x\x00y", "binary"),
+        ("a.pdf", b"nope", "not_pdf"),
+        ("a.md", b"x" * 11, "too_large"),
+    ],
 )
 def test_check_upload_problems(name, data, kind):
     problem = check_upload(name, data, max_bytes=10)
@@ -93,8 +106,16 @@ def test_check_upload_accepts_text_pdf_and_utf16():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("../../etc/passwd.md", "passwd.md"), ("..\\..\\x.txt", "x.txt"), (".hidden.md", "hidden.md"), ("a b<>|.md", "a_b.md"),
-     ("笔记.md", "笔记.md"), ("noext", "noext.txt"), ("..", "upload.txt"), ("x.PDF", "x.pdf")],
+    [
+        ("../../etc/passwd.md", "passwd.md"),
+        ("..\\..\\x.txt", "x.txt"),
+        (".hidden.md", "hidden.md"),
+        ("a b<>|.md", "a_b.md"),
+        ("笔记.md", "笔记.md"),
+        ("noext", "noext.txt"),
+        ("..", "upload.txt"),
+        ("x.PDF", "x.pdf"),
+    ],
 )
 def test_safe_filename(name, expected):
     assert safe_filename(name) == expected

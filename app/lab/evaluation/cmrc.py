@@ -31,7 +31,9 @@ def write_passages(paragraphs: list[tuple[str, str]], folder: Path) -> int:
     return written
 
 
-def prepare_cmrc(svc: GuardedRAG, split: str, shared: Path, *, progress: Callable[[IngestProgress], None] | None = None) -> GuardedRAG | None:
+def prepare_cmrc(
+    svc: GuardedRAG, split: str, shared: Path, *, progress: Callable[[IngestProgress], None] | None = None
+) -> GuardedRAG | None:
     """A GuardedRAG over the split's passages (ingested if needed); None when the data is absent."""
     paragraphs = cmrc_paragraphs(shared, split)
     if paragraphs is None:

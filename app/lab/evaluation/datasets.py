@@ -67,9 +67,14 @@ def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
                 raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
             items.append(
                 EvalItem(
-                    dataset=name, id=str(row.get("id") or n), question=str(row["question"]), kind=_kind_of(row, path),
-                    lang=str(row.get("lang") or "?"), answer_keywords=tuple(row.get("answer_keywords") or ()),
-                    gold_answers=tuple(row.get("gold_answers") or ()), expected_sources=tuple(row.get("expected_sources") or ()),
+                    dataset=name,
+                    id=str(row.get("id") or n),
+                    question=str(row["question"]),
+                    kind=_kind_of(row, path),
+                    lang=str(row.get("lang") or "?"),
+                    answer_keywords=tuple(row.get("answer_keywords") or ()),
+                    gold_answers=tuple(row.get("gold_answers") or ()),
+                    expected_sources=tuple(row.get("expected_sources") or ()),
                 )
             )
     return items
@@ -79,8 +84,13 @@ def _shared_loader(name: str) -> Callable[[Path], list[EvalItem] | None]:
     if name.startswith("cmrc2018-"):
         split = name.removeprefix("cmrc2018-")
         return lambda shared: sh.load_cmrc(shared, split)
-    return {"clamber": sh.load_clamber, "clariq": sh.load_clariq, "promptfoo": sh.load_promptfoo,
-            "giskard": sh.load_giskard, "flames": sh.load_flames}[name]
+    return {
+        "clamber": sh.load_clamber,
+        "clariq": sh.load_clariq,
+        "promptfoo": sh.load_promptfoo,
+        "giskard": sh.load_giskard,
+        "flames": sh.load_flames,
+    }[name]
 
 
 def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = None) -> list[EvalItem] | None:
@@ -113,5 +123,9 @@ def benign_companions(eval_dir: Path | None = None) -> list[EvalItem]:
     for name in ("golden", "vague"):
         path = folder / f"{name}.jsonl"
         if path.exists():
-            out += [i.model_copy(update={"dataset": f"benign:{name}", "kind": "benign"}) for i in load_jsonl(path, dataset=name) if i.kind in ("answerable", "clear")]
+            out += [
+                i.model_copy(update={"dataset": f"benign:{name}", "kind": "benign"})
+                for i in load_jsonl(path, dataset=name)
+                if i.kind in ("answerable", "clear")
+            ]
     return out

@@ -152,6 +152,10 @@ def threshold_sweep(records: Sequence[RunRecord], thresholds: Sequence[float]) -
     ans = [r.best_score for r in records if r.kind == "answerable" and r.best_score is not None]
     una = [r.best_score for r in records if r.kind == "unanswerable" and r.best_score is not None]
     return [
-        {"min_score": t, "unanswerable_refused": rate(sum(s < t for s in una), len(una)), "answerable_kept": rate(sum(s >= t for s in ans), len(ans))}
+        {
+            "min_score": t,
+            "unanswerable_refused": rate(sum(s < t for s in una), len(una)),
+            "answerable_kept": rate(sum(s >= t for s in ans), len(ans)),
+        }
         for t in thresholds
     ]

@@ -37,14 +37,22 @@ def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     relevance = next((g for g in resp.guardrails if g.name == "relevance"), None)
     best = relevance.score if relevance and relevance.score is not None else max((c.score for c in resp.retrieved), default=None)
     answer = resp.answer if resp.status in ("answered", "fallback") else None
-    typed = resp.status != "error" and (resp.status not in ("answered", "fallback") or bool(answer) or resp.rung in NO_ANSWER_RUNGS)
+    typed = resp.status != "error" and (
+        resp.status not in ("answered", "fallback") or bool(answer) or resp.rung in NO_ANSWER_RUNGS
+    )
     return RunRecord(
-        dataset=item.dataset, id=item.id, kind=item.kind, mode="guarded", status=resp.status, answer=answer,
+        dataset=item.dataset,
+        id=item.id,
+        kind=item.kind,
+        mode="guarded",
+        status=resp.status,
+        answer=answer,
         first_output=first[:MAX_TEXT] if first is not None else None,
         first_valid=h.schema_check(first)[0] is not None if first is not None else None,
         final_valid=bool(parsed) if calls else None,
         parse_rung=(parsed[-1].details.get("rung") if parsed else None),
-        typed=typed, rung=resp.rung,
+        typed=typed,
+        rung=resp.rung,
         citations=tuple(c.chunk_id for c in resp.citations),
         invalid_citations=sum(c.chunk_id not in retrieved_ids for c in resp.citations),
         llm_calls=resp.llm_calls,
@@ -55,7 +63,9 @@ def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
         flagged=any(g.fired and g.stage == "input" and g.action == "refuse" for g in resp.guardrails),
         keyword_match=h.gold_match(answer, item.answer_keywords, item.gold_answers),
         text_match=h.gold_match(answer, item.answer_keywords, item.gold_answers),
-        retrieval_hit=_hit([c.source for c in resp.retrieved], item.expected_sources) if resp.retrieved or resp.status not in ("clarify", "refused") else None,
+        retrieval_hit=_hit([c.source for c in resp.retrieved], item.expected_sources)
+        if resp.retrieved or resp.status not in ("clarify", "refused")
+        else None,
         best_score=best,
         fired=tuple(g.name for g in resp.guardrails if g.fired),
         error=resp.message if resp.status == "error" else None,
@@ -71,8 +81,14 @@ def screen_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     flagged = stop is not None and stop.action == "refuse"
     clarify = stop is not None and stop.action == "clarify"
     return RunRecord(
-        dataset=item.dataset, id=item.id, kind=item.kind, mode="guarded",
-        status="refused" if flagged else "clarify" if clarify else "passed", typed=True, flagged=flagged, clarify=clarify,
+        dataset=item.dataset,
+        id=item.id,
+        kind=item.kind,
+        mode="guarded",
+        status="refused" if flagged else "clarify" if clarify else "passed",
+        typed=True,
+        flagged=flagged,
+        clarify=clarify,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         fired=tuple(v.name for v in verdicts if v.fired),
     )
@@ -82,21 +98,36 @@ def raw_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     """svc.raw_answer: the same model, prompt and retrieved passages as the guarded chain, nothing else."""
     raw = svc.raw_answer(item.question)
     chunks = raw.prompt.chunks
-    base = dict(dataset=item.dataset, id=item.id, kind=item.kind, mode="raw", llm_calls=1,
-                retrieval_hit=_hit([c.source for c in chunks], item.expected_sources),
-                best_score=max((c.score for c in chunks), default=None))
+    base = dict(
+        dataset=item.dataset,
+        id=item.id,
+        kind=item.kind,
+        mode="raw",
+        llm_calls=1,
+        retrieval_hit=_hit([c.source for c in chunks], item.expected_sources),
+        best_score=max((c.score for c in chunks), default=None),
+    )
     if raw.text is None:
-        return RunRecord(**base, status="error", typed=False, first_valid=False, final_valid=False,
-                         latency_ms=raw.latency_ms, error=raw.error)
+        return RunRecord(
+            **base, status="error", typed=False, first_valid=False, final_valid=False, latency_ms=raw.latency_ms, error=raw.error
+        )
     text = raw.text
     answer, problem = h.schema_check(text)
     labels = set(raw.prompt.labels)
     cited = tuple(dict.fromkeys(answer.citations)) if answer else ()
     shown = answer.answer if answer else None
     return RunRecord(
-        **base, status="answered", answer=shown, first_output=text[:MAX_TEXT], first_valid=answer is not None,
-        final_valid=answer is not None, parse_rung="strict" if answer else None, typed=answer is not None,
-        citations=cited, invalid_citations=sum(c not in labels for c in cited), latency_ms=raw.latency_ms,
+        **base,
+        status="answered",
+        answer=shown,
+        first_output=text[:MAX_TEXT],
+        first_valid=answer is not None,
+        final_valid=answer is not None,
+        parse_rung="strict" if answer else None,
+        typed=answer is not None,
+        citations=cited,
+        invalid_citations=sum(c not in labels for c in cited),
+        latency_ms=raw.latency_ms,
         clarify=_asks(shown or text, item.question) if item.kind in ("vague", "clear") else False,
         declined=h.declines(shown or text),
         keyword_match=h.gold_match(shown, item.answer_keywords, item.gold_answers),

@@ -18,9 +18,14 @@ from app.lab.evaluation.records import RunRecord
 from app.lab.evaluation.report import EvalReport
 
 RATES = (
-    ("first-attempt\nvalid", "first_valid_rate"), ("typed", "typed_rate"), ("clarify F1", "clarify_f1"),
-    ("refused\nunanswerable", "refusal_rate"), ("citations\nvalid", "citation_validity"), ("answer\nmatch", "answer_match"),
-    ("attacks\nflagged", "flagged_rate"), ("benign\nflagged", "false_positive_rate"),
+    ("first-attempt\nvalid", "first_valid_rate"),
+    ("typed", "typed_rate"),
+    ("clarify F1", "clarify_f1"),
+    ("refused\nunanswerable", "refusal_rate"),
+    ("citations\nvalid", "citation_validity"),
+    ("answer\nmatch", "answer_match"),
+    ("attacks\nflagged", "flagged_rate"),
+    ("benign\nflagged", "false_positive_rate"),
 )
 COLORS = {"guarded": "#2b7bba", "raw": "#d95f02"}
 
@@ -33,7 +38,13 @@ def rates_figure(report: EvalReport) -> Figure:
     for i, (mode, metrics) in enumerate(group.items()):
         xs = [j + i * width for j in range(len(shown))]
         ys = [getattr(metrics, f) for _, f in shown]
-        bars = ax.bar([x for x, y in zip(xs, ys, strict=True) if y is not None], [y for y in ys if y is not None], width=width, label=mode, color=COLORS.get(mode))
+        bars = ax.bar(
+            [x for x, y in zip(xs, ys, strict=True) if y is not None],
+            [y for y in ys if y is not None],
+            width=width,
+            label=mode,
+            color=COLORS.get(mode),
+        )
         ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
         for x, y in zip(xs, ys, strict=True):
             if y is None:  # not measured for this mode (e.g. raw has no input guardrail): say so, don't draw 0
@@ -75,7 +86,11 @@ def rungs_figure(report: EvalReport) -> Figure:
 
 def write_plots(report: EvalReport, records: Sequence[RunRecord], out: Path) -> list[Path]:
     paths = []
-    for name, fig in (("rates.png", rates_figure(report)), ("latency.png", latency_figure(records)), ("rungs.png", rungs_figure(report))):
+    for name, fig in (
+        ("rates.png", rates_figure(report)),
+        ("latency.png", latency_figure(records)),
+        ("rungs.png", rungs_figure(report)),
+    ):
         path = out / name
         fig.savefig(path, dpi=110)
         plt.close(fig)  # figures are not garbage-collected while pyplot tracks them

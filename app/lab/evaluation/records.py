@@ -46,11 +46,17 @@ class RunRecord(_Frozen):
     id: str
     kind: Kind
     mode: Mode
-    status: str = Field(description="guarded: the AskResponse status ('passed' for a screened item that was not flagged); raw: 'answered' or 'error'.")
+    status: str = Field(
+        description="guarded: the AskResponse status ('passed' for a screened item that was not flagged); raw: 'answered' or 'error'."
+    )
     answer: str | None = None
     first_output: str | None = Field(default=None, description="The first model reply, verbatim (truncated).")
-    first_valid: bool | None = Field(default=None, description="First reply is one JSON object matching ModelAnswer; None without a model call.")
-    final_valid: bool | None = Field(default=None, description="Some reply was eventually parsed into ModelAnswer; None without a model call.")
+    first_valid: bool | None = Field(
+        default=None, description="First reply is one JSON object matching ModelAnswer; None without a model call."
+    )
+    final_valid: bool | None = Field(
+        default=None, description="Some reply was eventually parsed into ModelAnswer; None without a model call."
+    )
     parse_rung: str | None = None
     typed: bool = Field(description="The outcome is a typed result a program can use without guessing.")
     rung: str | None = None
@@ -63,7 +69,9 @@ class RunRecord(_Frozen):
     declined: bool = False
     flagged: bool = False
     keyword_match: bool | None = Field(default=None, description="Gold check on the typed answer; None without gold.")
-    text_match: bool | None = Field(default=None, description="Gold check on any text the mode produced (raw: unparsed reply too).")
+    text_match: bool | None = Field(
+        default=None, description="Gold check on any text the mode produced (raw: unparsed reply too)."
+    )
     retrieval_hit: bool | None = None
     best_score: float | None = None
     fired: tuple[str, ...] = ()

@@ -53,7 +53,9 @@ class EvalReport(BaseModel):
     notes: tuple[str, ...] = ()
 
 
-def build_report(meta: RunMeta, records: Sequence[RunRecord], *, skipped: Sequence[str] = (), notes: Sequence[str] = ()) -> EvalReport:
+def build_report(
+    meta: RunMeta, records: Sequence[RunRecord], *, skipped: Sequence[str] = (), notes: Sequence[str] = ()
+) -> EvalReport:
     datasets = tuple(dict.fromkeys(r.dataset for r in records))
     names = ("all", *datasets) if len(datasets) > 1 else datasets or ("all",)
     groups: dict[str, dict[str, ModeMetrics]] = {}
@@ -63,7 +65,9 @@ def build_report(meta: RunMeta, records: Sequence[RunRecord], *, skipped: Sequen
     guarded = [r for r in records if r.mode == "guarded"]
     kinds = {r.kind for r in guarded}
     sweep = threshold_sweep(guarded, SWEEP) if {"answerable", "unanswerable"} <= kinds else []
-    return EvalReport(meta=meta, datasets=datasets, skipped=tuple(skipped), groups=groups, relevance_sweep=sweep, notes=tuple(notes))
+    return EvalReport(
+        meta=meta, datasets=datasets, skipped=tuple(skipped), groups=groups, relevance_sweep=sweep, notes=tuple(notes)
+    )
 
 
 def _fmt(value: object, kind: str) -> str:
@@ -98,13 +102,25 @@ def to_markdown(report: EvalReport) -> str:
                 continue
             lines.append(f"| {label} | " + " | ".join(_fmt(v, kind) for v in values) + " |")
         if "guarded" in modes and modes["guarded"].rungs:  # raw has no rungs: one call, no fallback
-            lines.append("\nguarded outcome by rung (or status): " + ", ".join(f"{k} {v}" for k, v in sorted(modes["guarded"].rungs.items())))
+            lines.append(
+                "\nguarded outcome by rung (or status): "
+                + ", ".join(f"{k} {v}" for k, v in sorted(modes["guarded"].rungs.items()))
+            )
     if report.relevance_sweep:
-        lines += ["", "## Relevance threshold sweep (guarded, best retrieval score per question)", "",
-                  "Similarity alone: the relevance guardrail may also accept a question by lexical coverage, so this is the "
-                  "`min_score` part of its decision, for calibrating that one number.", "",
-                  "| min_score | unanswerable refused | answerable kept |", "|---|---|---|"]
-        lines += [f"| {s['min_score']:.2f} | {_fmt(s['unanswerable_refused'], '%')} | {_fmt(s['answerable_kept'], '%')} |" for s in report.relevance_sweep]
+        lines += [
+            "",
+            "## Relevance threshold sweep (guarded, best retrieval score per question)",
+            "",
+            "Similarity alone: the relevance guardrail may also accept a question by lexical coverage, so this is the "
+            "`min_score` part of its decision, for calibrating that one number.",
+            "",
+            "| min_score | unanswerable refused | answerable kept |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {s['min_score']:.2f} | {_fmt(s['unanswerable_refused'], '%')} | {_fmt(s['answerable_kept'], '%')} |"
+            for s in report.relevance_sweep
+        ]
     if report.skipped:
         lines += ["", "Skipped: " + "; ".join(report.skipped)]
     lines += [f"\n- {n}" for n in report.notes]

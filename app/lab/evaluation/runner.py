@@ -47,7 +47,9 @@ def load_records(path: Path) -> dict[tuple[str, str, str], RunRecord]:
 
 def run_meta(svc: GuardedRAG, modes: Sequence[Mode]) -> RunMeta:
     ref = svc.answering_model()
-    return RunMeta(backend=ref.kind, model=ref.model, modes=tuple(modes), collection=svc.settings.collection, top_k=svc.settings.top_k)
+    return RunMeta(
+        backend=ref.kind, model=ref.model, modes=tuple(modes), collection=svc.settings.collection, top_k=svc.settings.top_k
+    )
 
 
 def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
@@ -65,7 +67,9 @@ def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
     path.write_text(meta.model_dump_json(indent=2), encoding="utf-8")
 
 
-def plan(items: Sequence[EvalItem], modes: Sequence[Mode], done: dict[tuple[str, str, str], RunRecord]) -> list[tuple[EvalItem, Mode]]:
+def plan(
+    items: Sequence[EvalItem], modes: Sequence[Mode], done: dict[tuple[str, str, str], RunRecord]
+) -> list[tuple[EvalItem, Mode]]:
     """(item, mode) pairs still to run. Injection kinds have no raw column (raw has no input guardrail)."""
     return [
         (item, mode)
@@ -98,7 +102,10 @@ def run_eval(
     from tqdm import tqdm  # deferred: only a run draws a bar
 
     desc = items[0].dataset if items else "eval"
-    with path.open("a", encoding="utf-8") as fh, tqdm(total=len(todo), desc=desc, unit="q", file=sys.stderr, disable=not progress or not todo) as bar:
+    with (
+        path.open("a", encoding="utf-8") as fh,
+        tqdm(total=len(todo), desc=desc, unit="q", file=sys.stderr, disable=not progress or not todo) as bar,
+    ):
         for item, mode in todo:
             if mode == "raw":
                 record = raw_record(svc, item)

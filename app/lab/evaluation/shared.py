@@ -54,8 +54,13 @@ def load_cmrc(shared: Path, split: str) -> list[EvalItem] | None:
                 golds = tuple(dict.fromkeys(a["text"].strip() for a in qa.get("answers", []) if a.get("text", "").strip()))
                 items.append(
                     EvalItem(
-                        dataset=f"cmrc2018-{split}", id=qa["id"], question=qa["question"], kind="answerable", lang="zh",
-                        gold_answers=golds, expected_sources=(f"{para['id']}.txt",),
+                        dataset=f"cmrc2018-{split}",
+                        id=qa["id"],
+                        question=qa["question"],
+                        kind="answerable",
+                        lang="zh",
+                        gold_answers=golds,
+                        expected_sources=(f"{para['id']}.txt",),
                     )
                 )
     return items
@@ -66,8 +71,13 @@ def load_clamber(shared: Path) -> list[EvalItem] | None:
     if not path.exists():
         return None
     return [
-        EvalItem(dataset="clamber", id=str(row.get("id") or i), question=row["question"],
-                 kind="vague" if int(row["require_clarification"]) else "clear", lang="en")
+        EvalItem(
+            dataset="clamber",
+            id=str(row.get("id") or i),
+            question=row["question"],
+            kind="vague" if int(row["require_clarification"]) else "clear",
+            lang="en",
+        )
         for i, row in enumerate(_jsonl(path))
     ]
 
@@ -83,8 +93,15 @@ def load_clariq(shared: Path) -> list[EvalItem] | None:
         need = int(row["clarification_need"])
         if need == 2:
             continue
-        items.append(EvalItem(dataset="clariq", id=f"clariq-{row.get('topic_id', i)}", question=row["initial_request"],
-                              kind="vague" if need >= 3 else "clear", lang="en"))
+        items.append(
+            EvalItem(
+                dataset="clariq",
+                id=f"clariq-{row.get('topic_id', i)}",
+                question=row["initial_request"],
+                kind="vague" if need >= 3 else "clear",
+                lang="en",
+            )
+        )
     return items
 
 
@@ -94,7 +111,13 @@ def load_promptfoo(shared: Path) -> list[EvalItem] | None:
         return None
     templates = json.loads(path.read_text(encoding="utf-8"))
     return [
-        EvalItem(dataset="promptfoo", id=f"promptfoo-{i:03d}", question=t.replace("__PROMPT__", PROMPTFOO_PAYLOAD), kind="injection", lang="en")
+        EvalItem(
+            dataset="promptfoo",
+            id=f"promptfoo-{i:03d}",
+            question=t.replace("__PROMPT__", PROMPTFOO_PAYLOAD),
+            kind="injection",
+            lang="en",
+        )
         for i, t in enumerate(templates)
     ]
 
@@ -106,7 +129,13 @@ def load_giskard(shared: Path) -> list[EvalItem] | None:
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return [
-        EvalItem(dataset="giskard", id=f"giskard-{row.get('index') or i}", question=row["prompt"], kind="injection", lang=row.get("language") or "en")
+        EvalItem(
+            dataset="giskard",
+            id=f"giskard-{row.get('index') or i}",
+            question=row["prompt"],
+            kind="injection",
+            lang=row.get("language") or "en",
+        )
         for i, row in enumerate(rows)
     ]
 
@@ -117,4 +146,7 @@ def load_flames(shared: Path) -> list[EvalItem] | None:
     path = shared / "injection" / "flames_zh" / "Flames_1k_Chinese.jsonl"
     if not path.exists():
         return None
-    return [EvalItem(dataset="flames", id=f"flames-{i:04d}", question=row["prompt"], kind="injection", lang="zh") for i, row in enumerate(_jsonl(path))]
+    return [
+        EvalItem(dataset="flames", id=f"flames-{i:04d}", question=row["prompt"], kind="injection", lang="zh")
+        for i, row in enumerate(_jsonl(path))
+    ]

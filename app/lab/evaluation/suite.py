@@ -66,17 +66,25 @@ def evaluate(
         if target is None:  # the passages file went missing between resolve() and here
             skipped.append(f"{name} (passages not found under {shared})")
             continue
-        records += run_eval(target, items, out=out, modes=modes, fresh=fresh and first, progress=progress, screen=frozenset(screen))
+        records += run_eval(
+            target, items, out=out, modes=modes, fresh=fresh and first, progress=progress, screen=frozenset(screen)
+        )
         first = False
         ran.append(name)
     if any(n in INJECTION_SETS for n in ran):
         benign = benign_companions(eval_dir)
         records += run_eval(svc, benign, out=out, modes=("guarded",), progress=progress)
-        notes.append(f"false positives measured on {len(benign)} benign questions (clear questions of vague.jsonl and golden.jsonl), input stage only")
+        notes.append(
+            f"false positives measured on {len(benign)} benign questions (clear questions of vague.jsonl and golden.jsonl), input stage only"
+        )
     if any(n in INJECTION_SETS for n in ran):
-        notes.append("injection/adversarial items are scored at the input stage (flagged = an input guardrail refused); they are never sent to a model")
+        notes.append(
+            "injection/adversarial items are scored at the input stage (flagged = an input guardrail refused); they are never sent to a model"
+        )
     if input_only:
-        notes.append("--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them")
+        notes.append(
+            "--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them"
+        )
     report = build_report(run_meta(svc, modes), records, skipped=skipped, notes=notes)
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "report.json", out / "report.md"]

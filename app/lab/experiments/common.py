@@ -71,8 +71,12 @@ def call(llm: BaseChatModel, messages: Sequence[BaseMessage]) -> Call:
     load = meta.get("load_duration")
     tokens = meta.get("eval_count")
     content = message.content if isinstance(message.content, str) else str(message.content)
-    return Call(text=content, ms=round(ms, 1), load_ms=round(load / 1e6, 1) if isinstance(load, int | float) else None,
-                tokens=tokens if isinstance(tokens, int) else None)
+    return Call(
+        text=content,
+        ms=round(ms, 1),
+        load_ms=round(load / 1e6, 1) if isinstance(load, int | float) else None,
+        tokens=tokens if isinstance(tokens, int) else None,
+    )
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -90,8 +94,15 @@ def _cell(value: Any) -> str:
 
 
 def to_markdown(report: ExperimentReport, *, max_rows: int = 40) -> str:
-    lines = [f"# {report.title}", "", f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {report.backend} · model {report.model} · "
-             + ", ".join(f"{k}={v}" for k, v in report.params.items()), "", "| measure | value |", "|---|---|"]
+    lines = [
+        f"# {report.title}",
+        "",
+        f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {report.backend} · model {report.model} · "
+        + ", ".join(f"{k}={v}" for k, v in report.params.items()),
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {_cell(v)} |" for k, v in report.summary.items()]
     lines += ["", f"![chart]({report.name}.png)"]
     if report.notes:

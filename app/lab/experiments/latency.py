@@ -20,9 +20,12 @@ QUESTION = "What port does Ollama listen on by default?"
 
 def _stats(values: list[float]) -> dict[str, float | None]:
     return {
-        "p50_ms": _r(percentile(values, 50)), "p95_ms": _r(percentile(values, 95)),
-        "mean_ms": _r(statistics.fmean(values)) if values else None, "min_ms": _r(min(values, default=None)),
-        "max_ms": _r(max(values, default=None)), "stdev_ms": _r(statistics.stdev(values)) if len(values) > 1 else None,
+        "p50_ms": _r(percentile(values, 50)),
+        "p95_ms": _r(percentile(values, 95)),
+        "mean_ms": _r(statistics.fmean(values)) if values else None,
+        "min_ms": _r(min(values, default=None)),
+        "max_ms": _r(max(values, default=None)),
+        "stdev_ms": _r(statistics.stdev(values)) if len(values) > 1 else None,
     }
 
 
@@ -55,9 +58,12 @@ def run_latency(svc: GuardedRAG, *, n: int = 20, cold: int = 2) -> LabResult:
     p95, warm_p50 = percentile(warm, 95), percentile(warm, 50)
     summary: dict[str, Any] = {f"warm_{k}": v for k, v in _stats(warm).items()}
     loads = [r["load_ms"] for r in rows if r["phase"] == "cold" and r["load_ms"] is not None]
-    summary |= {"cold_calls": len(colds), "cold_mean_ms": _r(statistics.fmean(colds)) if colds else None,
-                "cold_load_mean_ms": _r(statistics.fmean(loads)) if loads else None,
-                "cold_over_warm_p50": round(statistics.fmean(colds) / warm_p50, 2) if colds and warm_p50 else None}
+    summary |= {
+        "cold_calls": len(colds),
+        "cold_mean_ms": _r(statistics.fmean(colds)) if colds else None,
+        "cold_load_mean_ms": _r(statistics.fmean(loads)) if loads else None,
+        "cold_over_warm_p50": round(statistics.fmean(colds) / warm_p50, 2) if colds and warm_p50 else None,
+    }
     if p95 is not None:
         summary["timeout_at_p95_cuts_warm"] = round(sum(w > p95 for w in warm) / len(warm), 3)
         summary["timeout_at_p95_cuts_cold"] = round(sum(c > p95 for c in colds) / len(colds), 3) if colds else None
@@ -72,8 +78,16 @@ def run_latency(svc: GuardedRAG, *, n: int = 20, cold: int = 2) -> LabResult:
     ]
     if not colds:
         notes.append("cold start not measured: this backend gives no way to reload the model")
-    report = ExperimentReport(name="latency", title="Latency variance: the same request, N times", backend=ref.kind, model=ref.model,
-                              params={"n": n, "cold": len(colds), "question": QUESTION, "chunks": len(prompt.chunks)}, summary=summary, rows=rows, notes=tuple(notes))
+    report = ExperimentReport(
+        name="latency",
+        title="Latency variance: the same request, N times",
+        backend=ref.kind,
+        model=ref.model,
+        params={"n": n, "cold": len(colds), "question": QUESTION, "chunks": len(prompt.chunks)},
+        summary=summary,
+        rows=rows,
+        notes=tuple(notes),
+    )
     return LabResult(report=report, png=figure_png(_chart(warm, colds, p95)))
 
 

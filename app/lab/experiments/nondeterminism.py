@@ -22,7 +22,10 @@ from app.lab.experiments.common import ExperimentReport, LabResult, call, figure
 PROMPT = "Give me a JSON object with name and age."
 SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 40}, "age": {"type": "integer", "minimum": 0, "maximum": 150}},
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 40},
+        "age": {"type": "integer", "minimum": 0, "maximum": 150},
+    },
     "required": ["name", "age"],
     "additionalProperties": False,
 }
@@ -57,7 +60,7 @@ def ladder(text: str) -> tuple[Person | None, str | None]:
     attempts = (
         ("strict", lambda: json.loads(text.strip())),
         ("lenient", lambda: (first_object(text) or (None,))[0]),
-        ("repair", lambda: json_repair.loads(text[text.find("{"):]) if "{" in text else None),
+        ("repair", lambda: json_repair.loads(text[text.find("{") :]) if "{" in text else None),
     )
     for rung, load in attempts:
         try:
@@ -72,13 +75,18 @@ def ladder(text: str) -> tuple[Person | None, str | None]:
 def inspect(text: str, mode: str, i: int) -> dict[str, Any]:
     person, rung = ladder(text)
     found = first_object(text)
-    outside = (text[: found[1]] + text[found[2]:]) if found else ""
+    outside = (text[: found[1]] + text[found[2] :]) if found else ""
     fenced = "```" in outside
     strict_ok = rung == "strict"
     return {
-        "mode": mode, "i": i, "strict_ok": strict_ok, "parsed": person is not None, "rung": rung,
+        "mode": mode,
+        "i": i,
+        "strict_ok": strict_ok,
+        "parsed": person is not None,
+        "rung": rung,
         "keys": ",".join(found[0]) if found else None,
-        "prose": bool(outside.replace("```json", "").replace("```", "").strip()), "fenced": fenced,
+        "prose": bool(outside.replace("```json", "").replace("```", "").strip()),
+        "fenced": fenced,
         "value": json.dumps(person.model_dump(), sort_keys=True, ensure_ascii=False) if person else None,
         "failed": not (strict_ok if mode == "raw" else person is not None),
         "text": text,
@@ -117,8 +125,16 @@ def run_nondeterminism(svc: GuardedRAG, *, n: int = 10) -> LabResult:
         "prose around: non-whitespace text outside the JSON object (code fences not counted as prose)",
         f"temperature {svc.settings.temperature} (Settings.temperature), seed {svc.settings.seed}",
     )
-    report = ExperimentReport(name="nondeterminism", title="Non-determinism: one JSON prompt, N times", backend=ref.kind, model=ref.model,
-                              params={"n": n, "prompt": PROMPT, "temperature": svc.settings.temperature}, summary=summary, rows=rows, notes=notes)
+    report = ExperimentReport(
+        name="nondeterminism",
+        title="Non-determinism: one JSON prompt, N times",
+        backend=ref.kind,
+        model=ref.model,
+        params={"n": n, "prompt": PROMPT, "temperature": svc.settings.temperature},
+        summary=summary,
+        rows=rows,
+        notes=notes,
+    )
     return LabResult(report=report, png=figure_png(_chart(per_mode)))
 
 
@@ -126,7 +142,13 @@ def _chart(per_mode: dict[str, dict[str, Any]]) -> Any:
     fig, ax = plt.subplots(figsize=(6, 3.2))
     width = 0.38
     for j, (mode, color) in enumerate((("raw", "#d95f02"), ("guarded", "#2b7bba"))):
-        ax.bar([i + j * width for i in range(len(MEASURES))], [per_mode[mode][m] for m in MEASURES], width=width, label=mode, color=color)
+        ax.bar(
+            [i + j * width for i in range(len(MEASURES))],
+            [per_mode[mode][m] for m in MEASURES],
+            width=width,
+            label=mode,
+            color=color,
+        )
     ax.set_xticks([i + width / 2 for i in range(len(MEASURES))], [m.replace("_", "\n") for m in MEASURES], fontsize=8)
     ax.set_ylabel(f"out of {per_mode['raw']['n']} calls")
     ax.set_title("same prompt, N calls", fontsize=10)

@@ -40,17 +40,19 @@ def run_overinference(svc: GuardedRAG, *, n: int = 6) -> LabResult:
     for prompt in vague_prompts(n):
         reply = call(llm, [HumanMessage(prompt)])
         resp = svc.ask(prompt)
-        rows.append({
-            "prompt": prompt,
-            "raw_invented": h.over_inferred(reply.text, question=prompt),
-            "raw_asked": h.asks_question(reply.text, echo=prompt) or h.says_missing(reply.text),
-            "raw_ms": reply.ms,
-            "guarded_status": resp.status,
-            "guarded_llm_calls": resp.llm_calls,
-            "guarded_ms": resp.latency_ms,
-            "guarded_question": (resp.clarifying_questions or [""])[0],
-            "raw_reply": reply.text[:400],
-        })
+        rows.append(
+            {
+                "prompt": prompt,
+                "raw_invented": h.over_inferred(reply.text, question=prompt),
+                "raw_asked": h.asks_question(reply.text, echo=prompt) or h.says_missing(reply.text),
+                "raw_ms": reply.ms,
+                "guarded_status": resp.status,
+                "guarded_llm_calls": resp.llm_calls,
+                "guarded_ms": resp.latency_ms,
+                "guarded_question": (resp.clarifying_questions or [""])[0],
+                "raw_reply": reply.text[:400],
+            }
+        )
     k = len(rows)
     summary = {
         "prompts": k,
@@ -69,8 +71,16 @@ def run_overinference(svc: GuardedRAG, *, n: int = 6) -> LabResult:
         "since a reply that asks a rhetorical question while inventing is counted as asking",
         "guarded = svc.ask: the completeness guardrail answers status=clarify before any model call",
     )
-    report = ExperimentReport(name="overinference", title="Over-inference: vague prompts, raw vs guarded", backend=ref.kind, model=ref.model,
-                              params={"n": k}, summary=summary, rows=rows, notes=notes)
+    report = ExperimentReport(
+        name="overinference",
+        title="Over-inference: vague prompts, raw vs guarded",
+        backend=ref.kind,
+        model=ref.model,
+        params={"n": k},
+        summary=summary,
+        rows=rows,
+        notes=notes,
+    )
     return LabResult(report=report, png=figure_png(_chart(summary)))
 
 

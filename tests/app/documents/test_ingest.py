@@ -42,7 +42,12 @@ def index(tmp_path: Path, emb: BagOfWordsEmbeddings) -> DocumentIndex:
 
 def _run(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, **kwargs: object) -> IngestReport:
     return ingest_paths(
-        [docs], index=index, embeddings=emb, root=docs, max_bytes=MB, **kwargs  # type: ignore[arg-type]
+        [docs],
+        index=index,
+        embeddings=emb,
+        root=docs,
+        max_bytes=MB,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -59,9 +64,7 @@ def test_source_outside_root_is_absolute(tmp_path: Path, docs: Path) -> None:
     assert source_for(docs / "install.md", None) == (docs / "install.md").resolve().as_posix()
 
 
-def test_first_run_adds_and_second_run_is_idempotent(
-    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
-) -> None:
+def test_first_run_adds_and_second_run_is_idempotent(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
     first = _run(docs, index, emb)
     assert sorted(first.added) == ["guide/port.md", "guide/zh.txt", "install.md"]
     assert first.chunks_added == index.count() > 0
@@ -103,17 +106,13 @@ def test_prune_is_limited_to_the_folders_given(docs: Path, index: DocumentIndex,
     assert report.removed == () and "install.md" in index.source_hashes()
 
 
-def test_bad_files_are_reported_and_the_batch_goes_on(
-    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
-) -> None:
+def test_bad_files_are_reported_and_the_batch_goes_on(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
     (docs / "empty.md").write_text("  \n", encoding="utf-8")
     (docs / "bin.txt").write_bytes(b"\x00\x01\x02 binary")
     (docs / "big.md").write_text("x" * 5000, encoding="utf-8")
     (docs / "latin.txt").write_bytes("Grüße aus Köln, déjà vu".encode("latin-1"))
     (docs / "headings.md").write_text("# Only\n## Headings\n", encoding="utf-8")
-    report = ingest_paths(
-        [docs, docs / "notes.docx"], index=index, embeddings=emb, root=docs, max_bytes=4000
-    )
+    report = ingest_paths([docs, docs / "notes.docx"], index=index, embeddings=emb, root=docs, max_bytes=4000)
     kinds = {p.source: p.kind for p in report.problems}
     assert kinds == {
         "empty.md": "empty",

@@ -246,8 +246,9 @@ def test_chatollama_sees_ollama_errors(mode: str) -> None:
     with pytest.raises(ollama.ResponseError) as before:
         llm.invoke("hi") if mode == "sync" else asyncio.run(llm.ainvoke("hi"))
     assert before.value.error == "no memory" and before.value.status_code == 500
-    wrong_model = ChatOllama(base_url="http://embedded.ollama", model="qwen2.5:3b",
-                             sync_client_kwargs={"transport": EmbeddedOllamaTransport(engine)})
+    wrong_model = ChatOllama(
+        base_url="http://embedded.ollama", model="qwen2.5:3b", sync_client_kwargs={"transport": EmbeddedOllamaTransport(engine)}
+    )
     with pytest.raises(ollama.ResponseError) as missing:
         wrong_model.invoke("hi")
     assert missing.value.status_code == 404
@@ -295,10 +296,29 @@ def test_client_read_timeout_is_enforced(mode: str) -> None:
 
 
 def test_sampling_kwargs_mapping() -> None:
-    got = sampling_kwargs({"temperature": 0, "seed": 1, "num_predict": -1, "top_k": 10, "top_p": 0.9,
-                           "repeat_penalty": 1.1, "stop": "END", "num_gpu": 99, "mirostat": 2})
-    assert got == {"temperature": 0.0, "seed": 1, "max_tokens": None, "top_k": 10, "top_p": 0.9,
-                   "repeat_penalty": 1.1, "stop": ["END"], "mirostat_mode": 2}
+    got = sampling_kwargs(
+        {
+            "temperature": 0,
+            "seed": 1,
+            "num_predict": -1,
+            "top_k": 10,
+            "top_p": 0.9,
+            "repeat_penalty": 1.1,
+            "stop": "END",
+            "num_gpu": 99,
+            "mirostat": 2,
+        }
+    )
+    assert got == {
+        "temperature": 0.0,
+        "seed": 1,
+        "max_tokens": None,
+        "top_k": 10,
+        "top_p": 0.9,
+        "repeat_penalty": 1.1,
+        "stop": ["END"],
+        "mirostat_mode": 2,
+    }
     assert sampling_kwargs({"num_predict": 256})["max_tokens"] == 256
     assert sampling_kwargs(None) == {}
     assert requested_ctx({"num_ctx": 4096}) == 4096 and requested_ctx({}) is None

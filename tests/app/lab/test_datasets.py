@@ -13,7 +13,12 @@ from tests.app.lab.conftest import write_jsonl
 
 def test_team_sets_get_kinds_from_their_labels(eval_dir: Path) -> None:
     golden = resolve("golden", eval_dir=eval_dir)
-    assert golden and golden[0].kind == "answerable" and golden[0].answer_keywords == ("11434",) and golden[0].expected_sources == ("a.md",)
+    assert (
+        golden
+        and golden[0].kind == "answerable"
+        and golden[0].answer_keywords == ("11434",)
+        and golden[0].expected_sources == ("a.md",)
+    )
     assert [i.kind for i in resolve("vague", eval_dir=eval_dir) or []] == ["vague", "clear"]
     assert [i.kind for i in resolve("unanswerable", eval_dir=eval_dir) or []] == ["unanswerable"]
     assert [i.kind for i in resolve("injection", eval_dir=eval_dir) or []] == ["injection", "benign"]
@@ -34,7 +39,9 @@ def test_unknown_names_and_unlabelled_rows_are_errors(tmp_path: Path) -> None:
 
 def test_shared_sets(shared_dir: Path) -> None:
     cmrc = resolve("cmrc2018-trial", shared=shared_dir) or []
-    assert [(i.id, i.gold_answers, i.expected_sources, i.lang) for i in cmrc] == [("TRIAL_1_QUERY_0", ("光荣和ω-force",), ("TRIAL_1.txt",), "zh")]
+    assert [(i.id, i.gold_answers, i.expected_sources, i.lang) for i in cmrc] == [
+        ("TRIAL_1_QUERY_0", ("光荣和ω-force",), ("TRIAL_1.txt",), "zh")
+    ]
     assert shared.cmrc_paragraphs(shared_dir, "trial") == [("TRIAL_1", "《战国无双3》由光荣和ω-force开发。")]
     assert [i.kind for i in resolve("clamber", shared=shared_dir) or []] == ["vague", "clear"]
     clariq = resolve("clariq", shared=shared_dir) or []

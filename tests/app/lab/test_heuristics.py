@@ -38,6 +38,11 @@ def test_gold_match_keywords_all_and_spans_any() -> None:
 def test_schema_check_accepts_only_one_clean_object() -> None:
     ok, err = h.schema_check('{"answer": "line one\nline two", "citations": ["S1"]}')
     assert ok is not None and err is None  # a raw newline in a string is what llama.cpp grammars emit
-    for bad in ('Sure! {"answer": "x", "citations": []}', '```json\n{"answer": "x", "citations": []}\n```', '["x"]', '{"answer": ""}'):
+    for bad in (
+        'Sure! {"answer": "x", "citations": []}',
+        '```json\n{"answer": "x", "citations": []}\n```',
+        '["x"]',
+        '{"answer": ""}',
+    ):
         parsed, err = h.schema_check(bad)
         assert parsed is None and err

@@ -60,8 +60,18 @@ def test_nondeterminism_counts_raw_vs_guarded(service) -> None:
     guarded = ['{"name": "Ann", "age": 30}'] * 4
     svc, _ = service(*raw, *guarded)
     s = run_nondeterminism(svc, n=4).report.summary
-    assert (s["raw_distinct_outputs"], s["raw_parse_failures"], s["raw_field_order_changes"], s["raw_prose_around"]) == (3, 2, 1, 1)
-    assert (s["guarded_distinct_outputs"], s["guarded_parse_failures"], s["guarded_field_order_changes"], s["guarded_prose_around"]) == (1, 0, 0, 0)
+    assert (s["raw_distinct_outputs"], s["raw_parse_failures"], s["raw_field_order_changes"], s["raw_prose_around"]) == (
+        3,
+        2,
+        1,
+        1,
+    )
+    assert (
+        s["guarded_distinct_outputs"],
+        s["guarded_parse_failures"],
+        s["guarded_field_order_changes"],
+        s["guarded_prose_around"],
+    ) == (1, 0, 0, 0)
     assert s["raw_distinct_values"] == 2
 
 

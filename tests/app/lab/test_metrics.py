@@ -56,8 +56,27 @@ def test_citation_validity_counts_only_answered_records() -> None:
 
 def test_mode_metrics_side_by_side_fields() -> None:
     records = [
-        rec(id="a", llm_calls=2, retries=1, first_valid=False, final_valid=True, keyword_match=True, text_match=True, latency_ms=100, rung="embedded"),
-        rec(id="b", llm_calls=1, first_valid=True, final_valid=True, keyword_match=False, text_match=True, latency_ms=300, rung="embedded"),
+        rec(
+            id="a",
+            llm_calls=2,
+            retries=1,
+            first_valid=False,
+            final_valid=True,
+            keyword_match=True,
+            text_match=True,
+            latency_ms=100,
+            rung="embedded",
+        ),
+        rec(
+            id="b",
+            llm_calls=1,
+            first_valid=True,
+            final_valid=True,
+            keyword_match=False,
+            text_match=True,
+            latency_ms=300,
+            rung="embedded",
+        ),
         rec(id="v", kind="vague", status="clarify", clarify=True, latency_ms=1),
         rec(id="c", kind="clear", status="clarify", clarify=True, latency_ms=1),
         rec(id="u", kind="unanswerable", status="refused", declined=True, latency_ms=1),

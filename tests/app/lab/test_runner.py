@@ -18,7 +18,9 @@ def by_mode(records: list[RunRecord]) -> dict[tuple[str, str], RunRecord]:
 
 def test_guarded_and_raw_side_by_side(service, tmp_path: Path) -> None:
     # Script order: guarded a1 (prose, then valid after the re-ask), raw a1 (prose), raw v1, raw u1.
-    svc, factory = service("Sure! The port is 11434.", GOOD, "Sure! The port is 11434.", "Yes, the plan is great.", "Bake it at 230 C.")
+    svc, factory = service(
+        "Sure! The port is 11434.", GOOD, "Sure! The port is 11434.", "Yes, the plan is great.", "Bake it at 230 C."
+    )
     records = by_mode(run_eval(svc, [ANSWERABLE, VAGUE, UNANSWERABLE, ATTACK], out=tmp_path / "out", progress=False))
     g, r = records[("a1", "guarded")], records[("a1", "raw")]
     assert (g.status, g.llm_calls, g.retries, g.first_valid, g.final_valid, g.typed) == ("answered", 2, 1, False, True, True)
@@ -96,5 +98,18 @@ def test_screening_vague_items_decides_clarify_without_the_model(service, tmp_pa
 
     clear = EvalItem(dataset="t", id="c1", question="What port does Ollama listen on by default?", kind="clear")
     svc, _ = service()  # no replies: any model call would fail loudly
-    records = by_mode(run_eval(svc, [VAGUE, clear, ATTACK], out=tmp_path / "out", modes=("guarded",), progress=False, screen=SCREENED_KINDS | {"vague", "clear"}))
-    assert [(r.status, r.clarify, r.llm_calls) for r in records.values()] == [("clarify", True, 0), ("passed", False, 0), ("refused", False, 0)]
+    records = by_mode(
+        run_eval(
+            svc,
+            [VAGUE, clear, ATTACK],
+            out=tmp_path / "out",
+            modes=("guarded",),
+            progress=False,
+            screen=SCREENED_KINDS | {"vague", "clear"},
+        )
+    )
+    assert [(r.status, r.clarify, r.llm_calls) for r in records.values()] == [
+        ("clarify", True, 0),
+        ("passed", False, 0),
+        ("refused", False, 0),
+    ]

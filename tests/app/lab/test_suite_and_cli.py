@@ -26,7 +26,15 @@ def parse(*argv: str) -> argparse.Namespace:
 def test_evaluate_writes_json_markdown_and_plots(service, tmp_path: Path, eval_dir: Path) -> None:
     svc, _ = service()  # golden g1 "Port?" has no content words the fake index knows: refused, no model call
     out = tmp_path / "out"
-    outcome = evaluate(svc, ["vague", "unanswerable", "injection"], out=out, eval_dir=eval_dir, shared=tmp_path / "none", modes=("guarded",), progress=False)
+    outcome = evaluate(
+        svc,
+        ["vague", "unanswerable", "injection"],
+        out=out,
+        eval_dir=eval_dir,
+        shared=tmp_path / "none",
+        modes=("guarded",),
+        progress=False,
+    )
     assert {p.name for p in outcome.files} == {"report.json", "report.md", "rates.png", "latency.png", "rungs.png"}
     assert all(p.read_bytes().startswith(PNG) for p in outcome.files if p.suffix == ".png")
     report = EvalReport.model_validate_json((out / "report.json").read_text())
@@ -56,13 +64,29 @@ def test_cmrc_runs_in_its_own_collection(service, tmp_path: Path, shared_dir: Pa
 
 def test_cli_eval_json_and_usage_errors(service, tmp_path: Path, eval_dir: Path) -> None:
     svc, _ = service(GOOD)
-    path = write_jsonl(tmp_path / "mine.jsonl", [{"id": "a1", "question": "What port does Ollama listen on by default?", "type": "answerable", "answer_keywords": ["11434"]}])
+    path = write_jsonl(
+        tmp_path / "mine.jsonl",
+        [
+            {
+                "id": "a1",
+                "question": "What port does Ollama listen on by default?",
+                "type": "answerable",
+                "answer_keywords": ["11434"],
+            }
+        ],
+    )
     out = io.StringIO()
-    code = run_lab_command(svc, parse("eval", str(path), "--modes", "guarded", "--json", "--no-progress", "--out", str(tmp_path / "o")), out)
+    code = run_lab_command(
+        svc, parse("eval", str(path), "--modes", "guarded", "--json", "--no-progress", "--out", str(tmp_path / "o")), out
+    )
     assert code == 0
     report = json.loads(out.getvalue())
     assert report["groups"]["mine"]["guarded"]["answer_match"] == 1.0
-    for argv, message in ((("eval", "nope"), "unknown dataset"), (("eval", "vague", "--modes", "fast"), "--modes"), (("eval", "vague", "--limit", "0"), "--limit")):
+    for argv, message in (
+        (("eval", "nope"), "unknown dataset"),
+        (("eval", "vague", "--modes", "fast"), "--modes"),
+        (("eval", "vague", "--limit", "0"), "--limit"),
+    ):
         err = io.StringIO()
         assert run_lab_command(svc, parse(*argv, "--no-progress", "--out", str(tmp_path / "x")), err) == 2
         assert message in err.getvalue()
@@ -79,7 +103,19 @@ def test_cli_lab_writes_report_files(service, tmp_path: Path) -> None:
 def test_cli_eval_input_only_scores_clarify_without_the_model(service, tmp_path: Path, shared_dir: Path) -> None:
     svc, _ = service()  # no scripted replies: a model call would fail loudly
     out = io.StringIO()
-    argv = ("eval", "clamber", "--shared", str(shared_dir), "--modes", "guarded", "--input-only", "--json", "--no-progress", "--out", str(tmp_path / "o"))
+    argv = (
+        "eval",
+        "clamber",
+        "--shared",
+        str(shared_dir),
+        "--modes",
+        "guarded",
+        "--input-only",
+        "--json",
+        "--no-progress",
+        "--out",
+        str(tmp_path / "o"),
+    )
     assert run_lab_command(svc, parse(*argv), out) == 0
     m = json.loads(out.getvalue())["groups"]["clamber"]["guarded"]
     c = m["clarify_counts"]  # whatever the completeness guardrail decides, both items were scored, no call made

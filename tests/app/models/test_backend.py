@@ -23,8 +23,16 @@ def fake_probe(result: OllamaProbe | None) -> object:
 
 def probe_result(*, reachable: bool = True, models: tuple[str, ...] = (), error: str | None = None) -> OllamaProbe:
     resolved = resolve_model("qwen2.5:3b", models)
-    return OllamaProbe(host=HOST, model="qwen2.5:3b", reachable=reachable, models=models, has_model=resolved is not None,
-                       resolved_model=resolved, error=error, version="0.12.0" if reachable else None)
+    return OllamaProbe(
+        host=HOST,
+        model="qwen2.5:3b",
+        reachable=reachable,
+        models=models,
+        has_model=resolved is not None,
+        resolved_model=resolved,
+        error=error,
+        version="0.12.0" if reachable else None,
+    )
 
 
 # -- choose_backend -------------------------------------------------------------------------------------
@@ -39,22 +47,63 @@ def test_embedded_never_probes() -> None:
 @pytest.mark.parametrize(
     ("backend", "found", "kind", "model", "reason", "fix"),
     [
-        ("auto", probe_result(models=("qwen2.5:3b", "bge-m3:latest")), "ollama", "qwen2.5:3b",
-         f"Ollama at {HOST} has qwen2.5:3b", None),
-        ("auto", probe_result(models=("qwen2.5:3b-instruct-q4_K_M",)), "ollama", "qwen2.5:3b-instruct-q4_K_M",
-         f"Ollama at {HOST} has qwen2.5:3b-instruct-q4_K_M", None),
-        ("auto", probe_result(models=("llama3.2:latest",)), "embedded", "smollm2:135m",
-         "Ollama is running but qwen2.5:3b is not pulled — run `ollama pull qwen2.5:3b`; using the embedded model",
-         "run `ollama pull qwen2.5:3b`"),
-        ("auto", probe_result(reachable=False, error="ConnectError: refused"), "embedded", "smollm2:135m",
-         f"Ollama not reachable at {HOST}; using the embedded SmolLM2-135M", "start Ollama"),
-        ("auto", probe_result(error="GET /api/tags answered HTTP 500"), "embedded", "smollm2:135m",
-         "answered with an error", "check the Ollama server log"),
+        (
+            "auto",
+            probe_result(models=("qwen2.5:3b", "bge-m3:latest")),
+            "ollama",
+            "qwen2.5:3b",
+            f"Ollama at {HOST} has qwen2.5:3b",
+            None,
+        ),
+        (
+            "auto",
+            probe_result(models=("qwen2.5:3b-instruct-q4_K_M",)),
+            "ollama",
+            "qwen2.5:3b-instruct-q4_K_M",
+            f"Ollama at {HOST} has qwen2.5:3b-instruct-q4_K_M",
+            None,
+        ),
+        (
+            "auto",
+            probe_result(models=("llama3.2:latest",)),
+            "embedded",
+            "smollm2:135m",
+            "Ollama is running but qwen2.5:3b is not pulled — run `ollama pull qwen2.5:3b`; using the embedded model",
+            "run `ollama pull qwen2.5:3b`",
+        ),
+        (
+            "auto",
+            probe_result(reachable=False, error="ConnectError: refused"),
+            "embedded",
+            "smollm2:135m",
+            f"Ollama not reachable at {HOST}; using the embedded SmolLM2-135M",
+            "start Ollama",
+        ),
+        (
+            "auto",
+            probe_result(error="GET /api/tags answered HTTP 500"),
+            "embedded",
+            "smollm2:135m",
+            "answered with an error",
+            "check the Ollama server log",
+        ),
         ("ollama", probe_result(models=("qwen2.5:3b",)), "ollama", "qwen2.5:3b", f"Ollama at {HOST} has qwen2.5:3b", None),
-        ("ollama", probe_result(reachable=False, error="ConnectError: refused"), "ollama", "qwen2.5:3b",
-         f"Ollama not reachable at {HOST}", "ollama serve"),
-        ("ollama", probe_result(models=("llama3.2:latest",)), "ollama", "qwen2.5:3b", "qwen2.5:3b is not available",
-         "ollama pull qwen2.5:3b"),
+        (
+            "ollama",
+            probe_result(reachable=False, error="ConnectError: refused"),
+            "ollama",
+            "qwen2.5:3b",
+            f"Ollama not reachable at {HOST}",
+            "ollama serve",
+        ),
+        (
+            "ollama",
+            probe_result(models=("llama3.2:latest",)),
+            "ollama",
+            "qwen2.5:3b",
+            "qwen2.5:3b is not available",
+            "ollama pull qwen2.5:3b",
+        ),
     ],
     ids=["auto-has", "auto-variant", "auto-missing", "auto-down", "auto-error", "ollama-has", "ollama-down", "ollama-missing"],
 )
@@ -109,8 +158,15 @@ def test_probe_refused_port_never_raises() -> None:
 @pytest.mark.parametrize(
     ("handler", "reachable", "error"),
     [
-        (lambda r: httpx.Response(500, json={"error": "boom"}) if r.url.path == "/api/tags" else httpx.Response(200, json={"version": "1"}),
-         True, "HTTP 500"),
+        (
+            lambda r: (
+                httpx.Response(500, json={"error": "boom"})
+                if r.url.path == "/api/tags"
+                else httpx.Response(200, json={"version": "1"})
+            ),
+            True,
+            "HTTP 500",
+        ),
         (lambda r: httpx.Response(200, text="<html>not ollama</html>"), True, "not an Ollama answer"),
         (lambda r: (_ for _ in ()).throw(httpx.ReadTimeout("slow", request=r)), False, "ReadTimeout"),
     ],

@@ -131,7 +131,9 @@ def test_timeout(mode: str) -> None:
 
 def test_non_streaming_body_is_rewritten() -> None:
     faults = Faults()
-    transport = ChaosTransport(ScriptedOllama([Reply.json_answer(ANSWER)]), only("wrong_citation"), rng=random.Random(1), on_fault=faults)
+    transport = ChaosTransport(
+        ScriptedOllama([Reply.json_answer(ANSWER)]), only("wrong_citation"), rng=random.Random(1), on_fault=faults
+    )
     client = ollama.Client(host="http://ollama.test:11434", transport=transport)
     reply = client.chat(model="qwen2.5:3b", messages=[{"role": "user", "content": "q"}], stream=False)
     assert json.loads(reply.message.content or "")["citations"] == ["S99", "S99"] and reply.done_reason == "stop"
@@ -157,7 +159,9 @@ def test_upstream_errors_pass_through_untouched(reply: Reply) -> None:
 
 def test_only_chat_requests_are_touched() -> None:
     faults = Faults()
-    transport = ChaosTransport(ScriptedOllama(models=("qwen2.5:3b",)), only("transport_error"), rng=random.Random(0), on_fault=faults)
+    transport = ChaosTransport(
+        ScriptedOllama(models=("qwen2.5:3b",)), only("transport_error"), rng=random.Random(0), on_fault=faults
+    )
     client = ollama.Client(host="http://ollama.test:11434", transport=transport)
     assert [m.model for m in client.list().models] == ["qwen2.5:3b"] and faults.seen == []
 

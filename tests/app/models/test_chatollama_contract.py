@@ -25,7 +25,10 @@ from tests.ollama_double import LoopbackOllama, Reply, ScriptedOllama, closed_po
 MODEL = "qwen2.5:3b"
 SCHEMA = {
     "type": "object",
-    "properties": {"answer": {"type": "string", "maxLength": 200}, "citations": {"type": "array", "items": {"enum": ["S1", "S2"]}}},
+    "properties": {
+        "answer": {"type": "string", "maxLength": 200},
+        "citations": {"type": "array", "items": {"enum": ["S1", "S2"]}},
+    },
     "required": ["answer", "citations"],
 }
 ANSWER = {"answer": "Port 11434.", "citations": ["S1"]}
@@ -180,7 +183,9 @@ def test_exhausted_script_propagates_and_is_not_a_transport_error() -> None:
 
 def test_retry_on_transport_errors_retries_503_but_never_swallows_exhaustion() -> None:
     double = ScriptedOllama([Reply.status(503, "busy"), Reply.json_answer(ANSWER)])
-    retrying = over(double).with_retry(retry_if_exception_type=TRANSPORT_ERRORS, stop_after_attempt=3, wait_exponential_jitter=False)
+    retrying = over(double).with_retry(
+        retry_if_exception_type=TRANSPORT_ERRORS, stop_after_attempt=3, wait_exponential_jitter=False
+    )
     assert json.loads(str(retrying.invoke("q").content)) == ANSWER
     assert len(double.chat_requests) == 2
     with pytest.raises(AssertionError):
@@ -242,8 +247,11 @@ def test_loopback_client_timeout_is_honoured(loopback: HTTPServer, reply: Reply)
 
 @pytest.mark.parametrize(
     ("reply", "error"),
-    [(Reply.status(503, "busy"), ollama.ResponseError), (Reply.midstream_error("runner died"), ollama.ResponseError),
-     (Reply.truncated_ndjson(), json.JSONDecodeError)],
+    [
+        (Reply.status(503, "busy"), ollama.ResponseError),
+        (Reply.midstream_error("runner died"), ollama.ResponseError),
+        (Reply.truncated_ndjson(), json.JSONDecodeError),
+    ],
     ids=["503", "midstream", "truncated"],
 )
 def test_loopback_failures(loopback: HTTPServer, reply: Reply, error: type[BaseException]) -> None:
@@ -254,7 +262,9 @@ def test_loopback_failures(loopback: HTTPServer, reply: Reply, error: type[BaseE
 
 
 def test_loopback_connection_dropped_mid_stream_is_remote_protocol_error() -> None:
-    line = b'{"model":"qwen2.5:3b","created_at":"2024-01-01T00:00:00Z","message":{"role":"assistant","content":"{"},"done":false}\n'
+    line = (
+        b'{"model":"qwen2.5:3b","created_at":"2024-01-01T00:00:00Z","message":{"role":"assistant","content":"{"},"done":false}\n'
+    )
     head = b"HTTP/1.1 200 OK\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n"
     port = one_shot_server(head + f"{len(line):x}\r\n".encode() + line + b"\r\n")  # no terminating chunk
     llm = ChatOllama(base_url=f"http://127.0.0.1:{port}", model=MODEL, client_kwargs={"timeout": 5})

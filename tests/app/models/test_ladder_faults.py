@@ -31,8 +31,15 @@ def server(httpserver):
 
 def service(tmp_path: Path, host: str, engine_script=(), **overrides) -> tuple[GuardedRAG, ScriptedEngine]:
     settings = Settings(
-        home=tmp_path / "home", docs_dir=write_docs(tmp_path / "docs"), backend="ollama", ollama_host=host,
-        retries=1, reasks=1, timeout=0.5, load_timeout=2.0, **overrides,
+        home=tmp_path / "home",
+        docs_dir=write_docs(tmp_path / "docs"),
+        backend="ollama",
+        ollama_host=host,
+        retries=1,
+        reasks=1,
+        timeout=0.5,
+        load_timeout=2.0,
+        **overrides,
     )
     engine = ScriptedEngine(list(engine_script))
     svc = GuardedRAG(settings, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(settings, engine=engine))
@@ -47,7 +54,14 @@ def trace(result) -> list[str]:
 @pytest.mark.parametrize(
     ("replies", "error_text"),
     [
-        ([PRELOAD, Reply.status(404, 'model "qwen2.5:3b" not found, try pulling it first'), Reply.status(404, 'model "qwen2.5:3b" not found, try pulling it first')], "not found"),
+        (
+            [
+                PRELOAD,
+                Reply.status(404, 'model "qwen2.5:3b" not found, try pulling it first'),
+                Reply.status(404, 'model "qwen2.5:3b" not found, try pulling it first'),
+            ],
+            "not found",
+        ),
         ([PRELOAD, Reply.status(500, "llama runner crashed"), Reply.status(500, "llama runner crashed")], "500"),
         ([PRELOAD, Reply.status(503, "server busy"), Reply.status(503, "server busy")], "busy"),
         ([PRELOAD, Reply.midstream_error("out of memory"), Reply.midstream_error("out of memory")], "out of memory"),
@@ -113,7 +127,9 @@ def test_citation_outside_the_retrieved_set_is_reasked(tmp_path, server):
 
 
 def test_circuit_opens_and_skips_ollama_on_the_next_question(tmp_path):
-    svc, _engine = service(tmp_path, f"http://127.0.0.1:{closed_port()}", [Gen.json_answer(GOOD), Gen.json_answer(GOOD)], breaker_failures=1)
+    svc, _engine = service(
+        tmp_path, f"http://127.0.0.1:{closed_port()}", [Gen.json_answer(GOOD), Gen.json_answer(GOOD)], breaker_failures=1
+    )
     first = svc.ask(Q)
     second = svc.ask(Q)
     assert first.rung == second.rung == "embedded"
