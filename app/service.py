@@ -21,7 +21,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from app.contract import AskOptions, AskResponse, to_response
-from app.documents.embeddings import IdentifiedEmbeddings, make_embeddings
+from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
@@ -29,6 +29,7 @@ from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.rungs import RungBuilder
 from app.settings import Settings
+from app.signals import SignalBank
 from app.traces import TraceRecord, TraceStore, redact
 from chains import (
     AnswerPrompt,
@@ -95,23 +96,31 @@ class GuardedRAG:
     ) -> None:
         self.settings = settings
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
-        self._embeddings = embeddings
+        self._embeddings: IdentifiedEmbeddings | None = embeddings
         self._factory = factory
         self._choose = choose
         self._transport_errors = transport_errors
         self._choices: dict[tuple[str, str, str], BackendChoice] = {}
         self._index: DocumentIndex | None = None
         self._rungs: RungBuilder | None = None
+        self._bank: SignalBank | None = None
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._lock = threading.RLock()
         self.traces = TraceStore(settings.trace_db)
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
-    def _embedder(self) -> IdentifiedEmbeddings:
+    def _embedder(self) -> QueryCache:
         with self._lock:
-            if self._embeddings is None:
-                self._embeddings = make_embeddings(self.settings)
+            if not isinstance(self._embeddings, QueryCache):
+                self._embeddings = QueryCache(self._embeddings or make_embeddings(self.settings))
             return self._embeddings
+
+    def _signals(self) -> SignalBank:
+        """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
+        with self._lock:
+            if self._bank is None:
+                self._bank = SignalBank(scorers=())
+            return self._bank
 
     def _docs(self) -> DocumentIndex:
         with self._lock:
@@ -273,11 +282,13 @@ class GuardedRAG:
             rungs=rungs,
             output_guardrails=guardrails["output"],
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
+            signals=self._signals(),
         )
         pipeline = QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
             retrieve=self._docs().search,
             ladder=ladder,
+            signals=self._signals(),
             config=QAConfig(
                 top_k=settings.top_k,
                 num_ctx=settings.num_ctx,

@@ -18,6 +18,7 @@ from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
 from chains.recipe import AnswerPrompt, answer_prompt
 from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
+from chains.signals import SignalProvider, with_signals
 from chains.trace import TraceCollector, TraceEvent
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "SignalProvider",
     "Status",
     "TraceCollector",
     "TraceEvent",
@@ -52,4 +54,5 @@ __all__ = [
     "answer_prompt",
     "parse_answer",
     "run_qa",
+    "with_signals",
 ]

@@ -25,6 +25,7 @@ from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksE
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
 from chains.schemas import ModelAnswer
+from chains.signals import SignalProvider, with_signals
 from chains.trace import TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
@@ -67,6 +68,7 @@ class GenerationLadder:
     rungs: tuple[ModelRung, ...]
     output_guardrails: tuple[Guardrail, ...]
     policy: LadderPolicy = LadderPolicy()
+    signals: SignalProvider | None = None  # model-backed measurements for the output checks
 
     def runnable(self) -> Runnable[dict[str, Any], Generated]:
         """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt); output: Generated. Raises when every rung failed."""
@@ -216,15 +218,11 @@ class GenerationLadder:
             messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
         raw = self._call_model(rung, messages, inp["schema"], inp["budget"], config)
         parsed = self._parse(raw, number, strikes, rung, config)
-        verdicts = tuple(
-            run_guardrail(
-                g,
-                GuardContext(
-                    question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
-                ),
-            )
-            for g in self.output_guardrails
+        ctx = GuardContext(
+            question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
         )
+        ctx = with_signals(self.signals, "output", ctx) if self.output_guardrails else ctx
+        verdicts = tuple(run_guardrail(g, ctx) for g in self.output_guardrails)
         for v in verdicts:
             emit(verdict_event(v).model_copy(update={"attempt": number, "model": rung.model}), config)
         blocking = [v for v in verdicts if v.fired]

@@ -18,6 +18,7 @@ from chains.extractive import extract_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, QARequest, QAResult
+from chains.signals import SignalProvider, with_signals
 from chains.trace import TraceCollector, TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_verdict, run_guardrail
 from guardrails.text import lang_of
@@ -45,13 +46,17 @@ class QAPipeline:
     retrieve: Retriever
     ladder: GenerationLadder
     config: QAConfig = QAConfig()
+    signals: SignalProvider | None = None  # model-backed measurements for the input and retrieval checks
 
     def runnable(self) -> Runnable[QARequest, QAResult]:
         return RunnableLambda(self._run, name="guarded_qa")
 
     # -- steps ----------------------------------------------------------------------------------------
     def _check(self, stage: Stage, ctx: GuardContext, config: RunnableConfig) -> list[Verdict]:
-        verdicts = [run_guardrail(g, ctx) for g in self.guardrails.get(stage, ())]
+        guards = self.guardrails.get(stage, ())
+        if guards:
+            ctx = with_signals(self.signals, stage, ctx)
+        verdicts = [run_guardrail(g, ctx) for g in guards]
         for v in verdicts:
             emit(verdict_event(v), config)
         return verdicts

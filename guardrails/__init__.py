@@ -6,7 +6,7 @@ package shadows the unrelated `guardrails-ai` distribution if both are installed
 
 from __future__ import annotations
 
-from guardrails.base import Chunk, GuardContext, Guardrail, Stage, Turn, Verdict, blocking_verdict, run_guardrail
+from guardrails.base import Chunk, GuardContext, Guardrail, Signal, Stage, Turn, Verdict, blocking_verdict, run_guardrail
 from guardrails.policy import (
     REGISTRY,
     GuardrailPolicy,
@@ -23,6 +23,7 @@ __all__ = [
     "Guardrail",
     "GuardrailPolicy",
     "PolicyError",
+    "Signal",
     "Stage",
     "Turn",
     "Verdict",

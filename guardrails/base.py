@@ -38,6 +38,20 @@ class Chunk(_Frozen):
     label: str = Field(default="", description="Short citation label shown to the model, e.g. S1.")
 
 
+class Signal(_Frozen):
+    """A measurement a guardrail decides on that takes a model to compute (an embedding similarity, a
+    classifier score, a BM25 statistic). The app computes it and passes it in; the guardrail only compares it
+    with its threshold, so the decision stays pure, explainable and replayable from a stored trace."""
+
+    name: str
+    score: float
+    evidence: tuple[str, ...] = Field(default=(), description="Why: e.g. the nearest labelled exemplars with their similarity.")
+    details: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = Field(
+        default=None, description="Set when the measurement failed: `score` means nothing, the guardrail says so."
+    )
+
+
 class GuardContext(_Frozen):
     """Everything a guardrail may look at. Fields not yet known at a stage are empty."""
 
@@ -46,6 +60,9 @@ class GuardContext(_Frozen):
     chunks: tuple[Chunk, ...] = ()
     answer: str | None = None
     citations: tuple[str, ...] = Field(default=(), description="Citation labels the model gave.")
+    signals: dict[str, Signal] = Field(
+        default_factory=dict, description="Model-backed measurements computed by the app for this stage, by name."
+    )
 
 
 class Verdict(_Frozen):

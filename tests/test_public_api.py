@@ -86,6 +86,7 @@ CHAINS = (
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "SignalProvider",
     "Status",
     "TraceCollector",
     "TraceEvent",
@@ -96,6 +97,7 @@ CHAINS = (
     "answer_prompt",
     "parse_answer",
     "run_qa",
+    "with_signals",
 )
 GUARDRAILS = (
     "Chunk",
@@ -104,6 +106,7 @@ GUARDRAILS = (
     "GuardrailPolicy",
     "PolicyError",
     "REGISTRY",
+    "Signal",
     "Stage",
     "Turn",
     "Verdict",

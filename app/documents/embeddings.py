@@ -7,6 +7,7 @@ LangChain `Embeddings` that also says who it is (`embedder_id`) and how wide its
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -142,3 +143,42 @@ def make_embeddings(settings: Settings) -> Usem3Embeddings | NamedOllamaEmbeddin
         client_kwargs={"timeout": settings.timeout},
     )
     return NamedOllamaEmbeddings(inner)
+
+
+class QueryCache(Embeddings):
+    """Remembers the last `size` query vectors, so one question is embedded once per request however many
+    parts ask for it (the input signals, then retrieval). Documents pass through uncached."""
+
+    def __init__(self, inner: IdentifiedEmbeddings, *, size: int = 256) -> None:
+        self._inner = inner
+        self._size = size
+        self._vectors: OrderedDict[str, tuple[float, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def inner(self) -> IdentifiedEmbeddings:
+        return self._inner
+
+    @property
+    def embedder_id(self) -> str:
+        return self._inner.embedder_id
+
+    @property
+    def dimension(self) -> int | None:
+        return self._inner.dimension
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            found = self._vectors.get(text)
+            if found is not None:
+                self._vectors.move_to_end(text)
+                return list(found)
+        vector = tuple(self._inner.embed_query(text))  # outside the lock: embedding is the slow part
+        with self._lock:
+            self._vectors[text] = vector
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return list(vector)

@@ -1,0 +1,47 @@
+"""Signals: the model-backed measurements guardrails decide on (embedding similarities, classifier scores,
+lexical statistics). Each scorer computes one named Signal for one stage; the SignalBank, injected into
+the chain, runs a stage's scorers once per request and hands their signals to that stage's guardrails.
+
+App layer, beside documents/ and models/: scorers get built objects (the embedder) and never import the
+service. A scorer that fails yields a Signal with `error` set instead of raising, so the guardrail that
+needed it can say it decided without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from guardrails import GuardContext, Signal, Stage
+
+
+class Scorer(Protocol):
+    """Computes one signal for one stage (None when it has nothing to say about this context)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def stage(self) -> Stage: ...
+
+    def score(self, ctx: GuardContext) -> Signal | None: ...
+
+
+@dataclass(frozen=True)
+class SignalBank:
+    """A chains.SignalProvider over a fixed set of scorers."""
+
+    scorers: tuple[Scorer, ...] = ()
+
+    def __call__(self, stage: Stage, ctx: GuardContext) -> dict[str, Signal]:
+        found: dict[str, Signal] = {}
+        for scorer in self.scorers:
+            if scorer.stage != stage:
+                continue
+            try:
+                signal = scorer.score(ctx)
+            except Exception as exc:
+                signal = Signal(name=scorer.name, score=0.0, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+            if signal is not None:
+                found[scorer.name] = signal
+        return found
