@@ -78,6 +78,8 @@ _EXPORTS: dict[str, str] = {
     "BagOfWordsEmbeddings": "app.fakes",
     "ScriptedChatModel": "app.fakes",
     "ScriptedModelFactory": "app.fakes",
+    "SAMPLE_DOCS": "app.fakes",
+    "write_docs": "app.fakes",
 }
 
 # Literal, so type checkers see the re-exports; a test checks it names exactly the keys of _EXPORTS.
@@ -85,6 +87,7 @@ __all__ = [
     "ALL_FAULTS",
     "CONTRACT_FIELDS",
     "EXPERIMENTS",
+    "SAMPLE_DOCS",
     "AskOptions",
     "AskResponse",
     "BackendChoice",
@@ -137,6 +140,7 @@ __all__ = [
     "percentile",
     "run_doctor",
     "run_experiment",
+    "write_docs",
 ]
 
 
@@ -162,7 +166,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
     from app.documents.loaders import LoadedDocument, load_document
     from app.embedded import Delta, Finish, LlamaEngine
-    from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory
+    from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig

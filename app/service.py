@@ -313,9 +313,14 @@ class GuardedRAG:
         return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
 
     def _persist(self, question: str, response: AskResponse, session: str | None) -> None:
-        record = TraceRecord(
+        # The record is built on the trace writer's thread: dumping the result is off the request path too.
+        created = datetime.now(UTC)
+        self.traces.save(lambda: self._record(question, response, session, created))
+
+    def _record(self, question: str, response: AskResponse, session: str | None, created: datetime) -> TraceRecord:
+        return TraceRecord(
             trace_id=response.trace_id,
-            created_at=datetime.now(UTC),
+            created_at=created,
             question=redact(question) if self.settings.redact_questions else question,
             status=response.status,
             backend=response.backend,
@@ -328,7 +333,6 @@ class GuardedRAG:
             result=response.to_json_dict() | {"message": response.message},
             events=tuple(response.events),
         )
-        self.traces.save(record)
 
     # -- guardrails and retrieval on their own (the lab, the raw mode) ----------------------------------
     def screen(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> tuple[Verdict, ...]:
@@ -406,6 +410,16 @@ class GuardedRAG:
             guard, GuardContext(question="", chunks=(Chunk(chunk_id="scan", source="scan", text=text, score=1.0),))
         )
         return verdict.reason if verdict.fired else None
+
+    def close(self) -> None:
+        """Write the traces still queued and stop the trace writer (also done at interpreter exit)."""
+        self.traces.close()
+
+    def __enter__(self) -> GuardedRAG:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def derive(self, **overrides: object) -> GuardedRAG:
         """A service with some Settings changed (e.g. another `collection` for an evaluation corpus) that shares

@@ -82,32 +82,32 @@ class GenerationLadder:
 
     # -- one model ------------------------------------------------------------------------------------
     def _rung_runnable(self, rung: ModelRung, index: int) -> Runnable[dict[str, Any], Generated]:
-        def enter(inp: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-            previous = inp.get("rung_error")
-            if index > 0:
-                emit(
-                    TraceEvent(
-                        step="fallback",
-                        name=f"rung:{rung.name}",
-                        outcome="fallback",
-                        reason=f"previous rung failed: {type(previous).__name__}: {str(previous)[:200]}"
-                        if previous
-                        else "previous rung failed",
-                        model=rung.model,
-                        details={"backend": rung.backend},
-                    ),
-                    config,
-                )
-            self._prepare(rung, config)
-            return {k: v for k, v in inp.items() if k != "rung_error"}
-
+        # One runnable per attempt, composed with the re-ask fallbacks; entering the rung (breaker, warm-up,
+        # the fallback event) happens inside the first attempt rather than in a runnable of its own, which
+        # cost a chain run per question for nothing on the happy path.
         attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
-            lambda inp, config: self._attempt(rung, inp, config), name=f"attempt:{rung.name}"
+            lambda inp, config: self._attempt(rung, index, inp, config), name=f"attempt:{rung.name}"
         )
-        with_reasks = attempt.with_fallbacks(
+        return attempt.with_fallbacks(
             [attempt] * self.policy.reasks, exceptions_to_handle=(OutputRejected,), exception_key="reject"
         )
-        return RunnableLambda(enter, name=f"enter:{rung.name}") | with_reasks
+
+    def _enter(self, rung: ModelRung, index: int, previous: BaseException | None, config: RunnableConfig) -> None:
+        if index > 0:
+            emit(
+                TraceEvent(
+                    step="fallback",
+                    name=f"rung:{rung.name}",
+                    outcome="fallback",
+                    reason=f"previous rung failed: {type(previous).__name__}: {str(previous)[:200]}"
+                    if previous
+                    else "previous rung failed",
+                    model=rung.model,
+                    details={"backend": rung.backend},
+                ),
+                config,
+            )
+        self._prepare(rung, config)
 
     def _prepare(self, rung: ModelRung, config: RunnableConfig) -> None:
         if rung.breaker is not None:
@@ -155,10 +155,6 @@ class GenerationLadder:
     def _call_model(
         self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig
     ) -> str:
-        def check_budget(msgs: Any) -> Any:
-            budget.check()
-            return msgs
-
         failures = [0]
 
         def should_retry(exc: BaseException) -> bool:
@@ -166,6 +162,7 @@ class GenerationLadder:
             retry = isinstance(exc, self.policy.transport_errors)
             failures[0] += 1
             if retry and failures[0] <= self.policy.retries:
+                budget.check()  # raises BudgetExceeded: no retry past the question's latency budget
                 emit(
                     TraceEvent(
                         step="generation",
@@ -178,11 +175,12 @@ class GenerationLadder:
                 )
             return retry
 
-        call = (RunnableLambda(check_budget, name="budget") | rung.llm.bind(format=schema)).with_retry(
+        budget.check()  # before the first call; retries check it in should_retry
+        call = rung.llm.bind(format=schema).with_retry(
             retry_if_exception_type=should_retry,
             stop_after_attempt=self.policy.retries + 1,
             wait_exponential_jitter=True,
-            exponential_jitter_params=self.policy.backoff,  # type: ignore[arg-type]
+            exponential_jitter_params=self.policy.backoff,
         )
         try:
             message = call.invoke(list(messages), config)
@@ -195,7 +193,9 @@ class GenerationLadder:
         content = message.content
         return content if isinstance(content, str) else str(content)
 
-    def _attempt(self, rung: ModelRung, inp: dict[str, Any], config: RunnableConfig) -> Generated:
+    def _attempt(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> Generated:
+        if inp.get("reject") is None:  # the rung's first attempt
+            self._enter(rung, index, inp.get("rung_error"), config)
         chunks: tuple[Chunk, ...] = tuple(inp["chunks"])
         labels = [c.label for c in chunks]
         reject: OutputRejected | None = inp.get("reject")

@@ -7,7 +7,7 @@ scans retrieved chunks with CONTEXT_FAMILIES (the same families plus text addres
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -18,9 +18,18 @@ class PatternFamily:
 
     name: str
     patterns: tuple[re.Pattern[str], ...]
+    # All patterns as one alternation: one scan answers "does any match?", and benign text (nearly all of
+    # it) never pays for the per-pattern scans that collect the snippets.
+    any_of: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        combined = "|".join(f"(?:{p.pattern})" for p in self.patterns)
+        object.__setattr__(self, "any_of", re.compile(combined, _FLAGS))
 
     def find(self, text: str) -> list[str]:
         """The matched snippets, in order of the patterns."""
+        if self.any_of.search(text) is None:
+            return []
         hits: list[str] = []
         for pattern in self.patterns:
             for match in pattern.finditer(text):

@@ -41,6 +41,7 @@ APP = (
     "OllamaProbe",
     "PreloadResult",
     "RawAnswer",
+    "SAMPLE_DOCS",
     "ScriptedChatModel",
     "ScriptedModelFactory",
     "Settings",
@@ -63,6 +64,7 @@ APP = (
     "percentile",
     "run_doctor",
     "run_experiment",
+    "write_docs",
 )
 CHAINS = (
     "AnswerPrompt",

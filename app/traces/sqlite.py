@@ -1,12 +1,12 @@
-"""Trace store: every request's result and events, persisted in SQLite (WAL) under GUARDED_RAG_HOME.
+"""The SQLite trace backend (the default): every request's result and events in one WAL database under
+GUARDED_RAG_HOME.
 
 Each write opens its own short connection inside one IMMEDIATE transaction, so concurrent writers (CLI,
-UI, eval) serialize on SQLite's lock instead of losing events. Queries return pydantic records.
+UI, eval, several processes) serialize on SQLite's lock instead of losing events. Queries return records.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -15,8 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from app.traces.models import TraceFilter, TraceRecord
 from chains import TraceEvent
 
 _SCHEMA = """
@@ -44,45 +43,7 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
-class TraceRecord(BaseModel):
-    """One stored request: the summary columns, the full result (the CLI --json shape) and its events."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    trace_id: str
-    created_at: datetime
-    question: str
-    status: str
-    backend: str
-    model: str
-    rung: str | None = None
-    llm_calls: int
-    latency_ms: float
-    fired: tuple[str, ...] = ()
-    session: str | None = None
-    result: dict[str, Any] = Field(default_factory=dict)
-    events: tuple[TraceEvent, ...] = ()
-
-
-class TraceFilter(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    status: str | None = None
-    guardrail: str | None = Field(default=None, description="Only traces where this guardrail fired.")
-    model: str | None = None
-    backend: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    text: str | None = Field(default=None, description="Substring of the question.")
-    session: str | None = None
-    limit: int = Field(default=50, ge=1, le=100_000)
-
-
-def redact(question: str) -> str:
-    return "[redacted sha256:" + hashlib.sha256(question.encode("utf-8")).hexdigest()[:12] + "]"
-
-
-class TraceStore:
+class SqliteTraceBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,39 +51,50 @@ class TraceStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as conn:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL: a commit is durable against a process crash and never corrupts the file; only a
+            # power loss can lose the last commits. FULL would fsync every commit on the request path.
+            conn.execute("PRAGMA synchronous=NORMAL")
             yield conn
 
-    def save(self, record: TraceRecord) -> None:
+    def save_many(self, records: Sequence[TraceRecord]) -> None:
+        """Insert or replace `records` (and their events) in one transaction."""
+        if not records:
+            return
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute(
-                    "INSERT OR REPLACE INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        record.trace_id,
-                        record.created_at.isoformat(),
-                        record.question,
-                        record.status,
-                        record.backend,
-                        record.model,
-                        record.rung,
-                        record.llm_calls,
-                        record.latency_ms,
-                        "," + ",".join(record.fired) + ",",
-                        record.session,
-                        json.dumps(record.result, ensure_ascii=False, default=str),
-                    ),
-                )
-                conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
-                conn.executemany(
-                    "INSERT INTO events VALUES (?,?,?)",
-                    [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
-                )
+                for record in records:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (
+                            record.trace_id,
+                            record.created_at.isoformat(),
+                            record.question,
+                            record.status,
+                            record.backend,
+                            record.model,
+                            record.rung,
+                            record.llm_calls,
+                            record.latency_ms,
+                            "," + ",".join(record.fired) + ",",
+                            record.session,
+                            json.dumps(record.result, ensure_ascii=False, default=str),
+                        ),
+                    )
+                    conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
+                    conn.executemany(
+                        "INSERT INTO events VALUES (?,?,?)",
+                        [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -168,15 +140,6 @@ class TraceStore:
     def count(self) -> int:
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM traces").fetchone()[0])
-
-    def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
-        flt = flt or TraceFilter(limit=100_000)
-        records = [self.get(r.trace_id) for r in self.list(flt)]
-        with path.open("w", encoding="utf-8") as out:
-            for record in records:
-                if record is not None:
-                    out.write(record.model_dump_json() + "\n")
-        return len(records)
 
     @staticmethod
     def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
