@@ -76,9 +76,8 @@ def test_identical_text_scores_one(filled: DocumentIndex) -> None:
 def test_collection_uses_cosine_our_metadata_and_no_embedding_function(filled: DocumentIndex) -> None:
     collection = filled._collection
     assert collection.configuration_json["hnsw"]["space"] == "cosine"
-    # Chroma persists "no embedding function" as {"type": "legacy"}; the handle has none either.
+    # Chroma persists "no embedding function" as {"type": "legacy"}; adding text without vectors fails below.
     assert collection.configuration_json["embedding_function"] == {"type": "legacy"}
-    assert collection._embedding_function is None
     assert collection.metadata["embedder_id"] == "fake-bow"
     assert collection.metadata["dimension"] == 256
     assert collection.metadata["created_at"]
