@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from chains.circuit import Budget
@@ -236,13 +237,13 @@ def run_qa(
     *,
     observer: Callable[[TraceEvent], None] | None = None,
     on_token: Callable[[str], None] | None = None,
-    callbacks: Sequence[object] = (),
+    callbacks: Sequence[BaseCallbackHandler] = (),
     collector: TraceCollector | None = None,
 ) -> QAResult:
     """Run one request with its own collector (or the caller's, when it must add events of its own, e.g.
     injected faults) and return the result with its trace attached."""
     collector = collector or TraceCollector(observer=observer, on_token=on_token)
-    config: RunnableConfig = {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"}  # type: ignore[list-item]  # callbacks: Sequence[object] by design (any handler)
+    config: RunnableConfig = {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"}
     result = pipeline.runnable().invoke(request, config)
     collector.add(
         TraceEvent(

@@ -73,14 +73,13 @@ def build_report(
 def _fmt(value: object, kind: str) -> str:
     if value is None:
         return "—"
+    if not isinstance(value, int | float) or kind not in ("%", "ms", "f"):
+        return str(value)
     if kind == "%":
-        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+        return f"{value * 100:.1f}%"
     if kind == "ms":  # sub-10 ms values (input-stage screening) keep a decimal instead of reading "0 ms"
-        ms = float(value)  # type: ignore[arg-type]
-        return f"{ms:.1f} ms" if ms < 10 else f"{ms:,.0f} ms"
-    if kind == "f":
-        return f"{float(value):.2f}"  # type: ignore[arg-type]
-    return str(value)
+        return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+    return f"{value:.2f}"
 
 
 def to_markdown(report: EvalReport) -> str:
