@@ -4,12 +4,17 @@ to it over real sockets."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+from pydantic import Field
 
 from app import GuardedRAG, ServerThread, create_app
 from app.fakes import ScriptedChatModel, ScriptedModelFactory
@@ -46,9 +51,16 @@ class Running:
 def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     started: list[ServerThread] = []
 
-    def start(replies: list[Any] | None = None, *, model: ScriptedChatModel | None = None, **settings: Any) -> Running:
+    def start(
+        replies: list[Any] | None = None,
+        *,
+        model: ScriptedChatModel | None = None,
+        scripts: dict[str, list[Any]] | None = None,
+        **settings: Any,
+    ) -> Running:
         settings.setdefault("keepalive", 0.05)
-        svc, factory = make_service(tmp_path / f"s{len(started)}", scripts={MODEL: list(replies or [])}, **settings)
+        scripts = {MODEL: list(replies or []), **(scripts or {})}
+        svc, factory = make_service(tmp_path / f"s{len(started)}", scripts=scripts, **settings)
         if model is not None:
             factory.models[MODEL] = model
         factory.chat_model("embedded", MODEL)  # created now, so tests can look at its calls
@@ -60,3 +72,24 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     yield start
     for server in started:
         server.stop()
+
+
+class GatedModel(ScriptedChatModel):
+    """A scripted model whose calls wait at a gate: `entered` is set when a call starts, `gate` lets it go."""
+
+    gate: threading.Event = Field(default_factory=threading.Event)
+    entered: threading.Event = Field(default_factory=threading.Event)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        self.entered.set()
+        assert self.gate.wait(20), "the test never opened the gate"
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
