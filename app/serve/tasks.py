@@ -4,7 +4,9 @@ asks for a small JSON object. Running them through the guarded chain would queue
 next question and spend model calls on text nobody reads as an answer, so they get a deterministic reply in
 the JSON shape the prompt asks for: a title cut from the first question, empty lists, empty strings.
 
-Nothing here comes from a model or from the documents; the title is the user's own words.
+Nothing here comes from a model or from the documents; the title is the user's own words. Only the task
+kinds below count: Open WebUI's RAG template (files attached, web search) also starts with `### Task:` but
+asks for an answer, so it goes to the guarded chain like any question.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ TASK_PREFIX = "### Task:"
 _OUTPUT_KEY = re.compile(r'\{\s*"(?P<key>[A-Za-z_]+)"\s*:\s*(?P<open>[\["])')
 _FIRST_USER = re.compile(r"^\s*USER:\s*(?P<text>.+)$", re.MULTILINE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# The JSON keys Open WebUI's task templates ask for: title, tags, follow-ups, search queries, an image prompt,
+# an autocompletion.
+TASK_KEYS = frozenset({"title", "tags", "follow_ups", "queries", "prompt", "text"})
 TITLE_WORDS = 6
 TITLE_CJK_CHARS = 16
 
@@ -36,8 +41,8 @@ def task_reply(chat: ChatQuestion) -> TaskReply | None:
         return None
     output = prompt[prompt.find("### Output") :] if "### Output" in prompt else prompt
     match = _OUTPUT_KEY.search(output)
-    if match is None:
-        return TaskReply(task="unknown", text="{}")
+    if match is None or match.group("key") not in TASK_KEYS:
+        return None
     key = match.group("key")
     if key == "title":
         value: object = title_of(prompt)

@@ -110,3 +110,15 @@ def test_ps_and_show_are_cheap_and_known(serve):
     show = httpx.post(run.url + "/api/show", json={"model": "guarded-rag"})
     assert show.status_code == 200 and show.json()["capabilities"] == ["completion"]
     assert httpx.post(run.url + "/api/show", json={"model": "other"}).status_code == 404
+
+
+def test_open_webuis_rag_template_is_a_question_not_a_task(serve):
+    """Open WebUI wraps the question in its RAG template (also `### Task:`) when files are attached: that asks
+    for an answer, so it runs through the guarded chain (here: too long, refused by input_size, with a trace)."""
+    run = serve([])
+    rag = "### Task:\nRespond to the user query using the provided context.\n### Guidelines:\n- Be precise.\n" + (
+        "<context>" + "Ollama listens on port 11434. " * 100 + "</context>\n<user_query>Which port?</user_query>"
+    )
+    r = httpx.post(run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "user", "content": rag}], "stream": False})
+    assert r.status_code == 200 and r.json()["message"]["content"].startswith("Refused by the input_size guardrail")
+    assert run.svc.traces.count() == 1 and run.metric("guarded_rag_task_calls_total", task="unknown") == 0
