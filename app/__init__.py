@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "app.settings",
     "SettingsError": "app.settings",
     "load_settings": "app.settings",
+    "read_config_file": "app.settings",
     "env_name": "app.settings",
     # the ask contract (CLI --json, HTTP, UI)
     "AskOptions": "app.contract",
@@ -158,6 +159,7 @@ __all__ = [
     "load_document",
     "load_settings",
     "percentile",
+    "read_config_file",
     "reply_text",
     "run_doctor",
     "run_experiment",
@@ -196,7 +198,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.models.factory import PreloadResult
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
-    from app.settings import Settings, SettingsError, env_name, load_settings
+    from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
     from app.stats import percentile
     from app.traces import TraceFilter, TraceRecord, TraceStore
     from chains import TraceEvent

@@ -141,6 +141,14 @@ def env_name(field: str) -> str:
     return _ENV_NAMES[field]
 
 
+def read_config_file(path: Path) -> dict[str, object]:
+    """A TOML settings file as a table (keys = Settings field names); validated by whoever applies it."""
+    try:
+        return dict(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc}") from None
+
+
 def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
     """Settings from (lowest to highest priority) defaults, a TOML file, then the environment."""
     environ = os.environ if environ is None else environ
@@ -148,11 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     sources: dict[str, str] = {}
     path = config_file or (Path(environ[CONFIG_FILE_ENV]) if environ.get(CONFIG_FILE_ENV) else None)
     if path is not None:
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"cannot read config file {path}: {exc}") from None
-        for key, value in table.items():
+        for key, value in read_config_file(path).items():
             values[key] = value
             sources[key] = f"{key} in {path}"
     for field, var in _ENV_NAMES.items():

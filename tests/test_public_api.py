@@ -70,6 +70,7 @@ APP = (
     "load_document",
     "load_settings",
     "percentile",
+    "read_config_file",
     "reply_text",
     "run_doctor",
     "run_experiment",

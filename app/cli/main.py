@@ -22,6 +22,7 @@ from app import (
     SettingsError,
     TraceFilter,
     load_settings,
+    read_config_file,
     run_doctor,
     run_server,
 )
@@ -64,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=ServeOptions().port, help="port (default: %(default)s)")
     srv.add_argument("--insecure", action="store_true", help="allow listening beyond loopback without GUARDED_RAG_API_TOKEN")
     srv.add_argument("--drain-timeout", type=float, default=30.0, help="seconds shutdown waits for answers in flight")
+    srv.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.toml",
+        help='also serve guarded-rag:NAME with these settings changed (e.g. policy = "strict.toml"); repeatable',
+    )
 
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
 
@@ -188,7 +196,13 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     try:
         options = ServeOptions(host=args.host, port=args.port, insecure=args.insecure, drain_timeout=args.drain_timeout)
-        run_server(svc, options)
+        profiles = {}
+        for spec in args.profile:
+            name, sep, path = spec.partition("=")
+            if not sep or not name or not path:
+                raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
+            profiles[name] = svc.derive(**read_config_file(Path(path)))
+        run_server(svc, options, profiles=profiles)
     except (ExposureError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE

@@ -5,8 +5,9 @@ chain on a worker thread. The dialect modules only translate wire formats around
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,19 +34,35 @@ from app.serve.runner import Busy, Job, Runner
 from app.serve.tasks import task_reply
 
 MODEL_NAME = "guarded-rag:latest"
+_PROFILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 # Client sampling options honoured per request; the rest (num_ctx, num_predict, ...) stay the operator's,
 # since they decide memory and time per question.
 CLIENT_OPTIONS = ("temperature", "seed")
 
 
+def profile_model(name: str) -> str:
+    """The model name a profile is served as: guarded-rag:<name>."""
+    if not _PROFILE.match(name) or name == "latest":
+        raise ValueError(f"invalid profile name {name!r}: use a-z, 0-9, '.', '_', '-' (and not 'latest')")
+    return f"guarded-rag:{name}"
+
+
 @dataclass(frozen=True)
 class Served:
-    """What the routes share: the service, its settings, the bounded runner, the metrics."""
+    """What the routes share: one service per served model (profile), the bounded runner, the metrics.
+    The first model is the default profile; its settings govern serving (limits, token, CORS)."""
 
-    svc: GuardedRAG
+    services: Mapping[str, GuardedRAG]
     runner: Runner
     metrics: Metrics
-    models: tuple[str, ...] = (MODEL_NAME,)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(self.services)
+
+    @property
+    def svc(self) -> GuardedRAG:
+        return next(iter(self.services.values()))
 
     @property
     def settings(self) -> Settings:
@@ -56,7 +73,7 @@ class Served:
         if not name:
             raise Problem(400, "model is required", code="model_required")
         wanted = name if ":" in name else f"{name}:latest"
-        if wanted not in self.models:
+        if wanted not in self.services:
             raise Problem(404, f"model '{name}' not found (served: {', '.join(self.models)})", code="model_not_found")
         return wanted
 
@@ -120,6 +137,7 @@ def start_chat(
     served: Served,
     messages: Sequence[ChatMessage],
     *,
+    model: str,
     dialect: str,
     sampling: dict[str, Any] | None = None,
 ) -> Pending:
@@ -135,18 +153,20 @@ def start_chat(
         return Pending(
             trace_id=None, keepalive=served.settings.keepalive, ready=Reply(text=task.text, status="task", trace_id=None)
         )
-    return start_question(served, chat, dialect=dialect, sampling=sampling)
+    return start_question(served, chat, model=model, dialect=dialect, sampling=sampling)
 
 
-def start_question(served: Served, chat: ChatQuestion, *, dialect: str, sampling: dict[str, Any] | None = None) -> Pending:
+def start_question(
+    served: Served, chat: ChatQuestion, *, model: str, dialect: str, sampling: dict[str, Any] | None = None
+) -> Pending:
     overrides = {k: v for k, v in (sampling or {}).items() if k in CLIENT_OPTIONS and v is not None}
     options = AskOptions(settings=overrides, session=f"http:{dialect}")
+    svc, metrics = served.services[model], served.metrics
     try:
-        served.svc.effective(options)
+        svc.effective(options)
     except ValueError as exc:
         raise Problem(400, f"invalid options: {exc}", code="invalid_options") from None
     trace_id = uuid.uuid4().hex
-    svc, metrics = served.svc, served.metrics
 
     def call(cancelled: Callable[[], bool]) -> AskResponse:
         resp = svc.ask_chat(chat, options=options, trace_id=trace_id, cancelled=cancelled)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import anyio
@@ -23,7 +23,7 @@ from starlette.responses import Response
 from app import GuardedRAG
 from app.serve import native, ollama, openai
 from app.serve.errors import Problem, error_response
-from app.serve.exchange import MODEL_NAME, Served
+from app.serve.exchange import MODEL_NAME, Served, profile_model
 from app.serve.metrics import Metrics
 from app.serve.middleware import AccessLog, BearerAuth
 from app.serve.runner import Runner
@@ -32,12 +32,15 @@ log = logging.getLogger("guarded_rag.serve")
 
 
 def create_app(
-    svc: GuardedRAG, *, models: Sequence[str] = (MODEL_NAME,), drain_timeout: float = 30.0, warm: bool = True
+    svc: GuardedRAG, *, profiles: Mapping[str, GuardedRAG] | None = None, drain_timeout: float = 30.0, warm: bool = True
 ) -> Starlette:
+    """`svc` is served as guarded-rag:latest; each profile NAME as guarded-rag:NAME (e.g. a stricter policy).
+    Serving itself (limits, token, CORS) follows `svc`'s settings; all profiles share one bound on work."""
     settings = svc.settings
     metrics = Metrics()
     runner = Runner(max_inflight=settings.max_inflight, max_queue=settings.max_queue, metrics=metrics)
-    served = Served(svc=svc, runner=runner, metrics=metrics, models=tuple(models))
+    services = {MODEL_NAME: svc} | {profile_model(name): p for name, p in (profiles or {}).items()}
+    served = Served(services=services, runner=runner, metrics=metrics)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app import ChatQuestion
+from app import ChatQuestion, TraceRecord
 from app.serve.errors import Problem
 from app.serve.exchange import Served, start_question, trace_headers
 from app.serve.health import readiness
@@ -29,7 +29,9 @@ async def ask(request: Request) -> Response:
     req = parse(NativeAskRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
     turns = [chat_message(t.role, t.content) for t in req.history] + [chat_message("user", req.question)]
     check_messages(turns, max_chars=served.settings.max_message_chars)
-    pending = start_question(served, ChatQuestion(question=req.question, history=tuple(req.history)), dialect="native")
+    model = served.resolve(req.model or served.models[0])
+    chat = ChatQuestion(question=req.question, history=tuple(req.history))
+    pending = start_question(served, chat, model=model, dialect="native")
     try:
         resp = await pending.response(request)
     except ClientGone:
@@ -39,10 +41,16 @@ async def ask(request: Request) -> Response:
 
 async def trace(request: Request) -> Response:
     trace_id = request.path_params["trace_id"]
-    record = await anyio.to_thread.run_sync(_served(request).svc.traces.get, trace_id)
+    record = await anyio.to_thread.run_sync(_find_trace, _served(request), trace_id)
     if record is None:
         raise Problem(404, f"no trace {trace_id!r}", code="trace_not_found")
     return JSONResponse(record.model_dump(mode="json"), headers=trace_headers(record.trace_id))
+
+
+def _find_trace(served: Served, trace_id: str) -> TraceRecord | None:
+    """Profiles usually share one trace store; one with its own home has its own."""
+    stores = {svc.settings.trace_db: svc for svc in served.services.values()}
+    return next((r for svc in stores.values() if (r := svc.traces.get(trace_id)) is not None), None)
 
 
 async def healthz(request: Request) -> Response:

@@ -98,7 +98,7 @@ async def chat(request: Request) -> Response:
     model = served.resolve(req.model)
     reject_format(req.format, "format")
     messages = [chat_message(m.role, m.content) for m in req.messages]
-    pending = start_chat(served, messages, dialect="ollama", sampling=req.options)
+    pending = start_chat(served, messages, model=model, dialect="ollama", sampling=req.options)
     return await _respond(request, pending, model, req.stream, lambda text: {"message": {"role": "assistant", "content": text}})
 
 
@@ -110,7 +110,9 @@ async def generate(request: Request) -> Response:
     if not req.prompt.strip():
         raise Problem(400, "prompt is required", code="invalid_request")
     messages = [chat_message("system", req.system)] if req.system else []
-    pending = start_chat(served, [*messages, chat_message("user", req.prompt)], dialect="ollama", sampling=req.options)
+    pending = start_chat(
+        served, [*messages, chat_message("user", req.prompt)], model=model, dialect="ollama", sampling=req.options
+    )
     return await _respond(request, pending, model, req.stream, lambda text: {"response": text})
 
 

@@ -45,7 +45,8 @@ async def chat_completions(request: Request) -> Response:
     if req.n not in (None, 1):
         raise Problem(400, "n must be 1: one guarded answer per question", code="invalid_request")
     messages = [chat_message(m.role, m.content) for m in req.messages]
-    pending = start_chat(served, messages, dialect="openai", sampling={"temperature": req.temperature, "seed": req.seed})
+    sampling = {"temperature": req.temperature, "seed": req.seed}
+    pending = start_chat(served, messages, model=model, dialect="openai", sampling=sampling)
     completion_id = f"chatcmpl-{pending.trace_id or uuid.uuid4().hex}"
     headers = trace_headers(pending.trace_id)
     if req.stream:

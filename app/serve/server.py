@@ -11,6 +11,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 
 import uvicorn
@@ -55,7 +56,7 @@ def check_exposure(options: ServeOptions, svc: GuardedRAG) -> None:
     )
 
 
-def run_server(svc: GuardedRAG, options: ServeOptions) -> None:
+def run_server(svc: GuardedRAG, options: ServeOptions, *, profiles: Mapping[str, GuardedRAG] | None = None) -> None:
     """Blocks until SIGINT/SIGTERM; then stops accepting, drains in-flight answers, exits."""
     check_exposure(options, svc)
     access = logging.getLogger(ACCESS_LOG)
@@ -65,7 +66,7 @@ def run_server(svc: GuardedRAG, options: ServeOptions) -> None:
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    app = create_app(svc, drain_timeout=options.drain_timeout)
+    app = create_app(svc, profiles=profiles, drain_timeout=options.drain_timeout)
     config = uvicorn.Config(
         app,
         host=options.host,

@@ -74,6 +74,7 @@ class NativeAskRequest(BaseModel):
 
     question: str
     history: list[Turn] = Field(default_factory=list)
+    model: str | None = Field(default=None, description="A served model (profile); default: the first.")
     trace: bool = Field(default=False, description="Include the full trace events (as `ask --json --trace`).")
 
 

@@ -56,6 +56,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         *,
         model: ScriptedChatModel | None = None,
         scripts: dict[str, list[Any]] | None = None,
+        profiles: dict[str, dict[str, Any]] | None = None,
         **settings: Any,
     ) -> Running:
         settings.setdefault("keepalive", 0.05)
@@ -64,7 +65,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         if model is not None:
             factory.models[MODEL] = model
         factory.chat_model("embedded", MODEL)  # created now, so tests can look at its calls
-        app = create_app(svc, warm=False)
+        app = create_app(svc, profiles={n: svc.derive(**o) for n, o in (profiles or {}).items()}, warm=False)
         server = ServerThread(app).__enter__()
         started.append(server)
         return Running(server=server, svc=svc, factory=factory, app=app)

@@ -119,6 +119,8 @@ def test_open_webuis_rag_template_is_a_question_not_a_task(serve):
     rag = "### Task:\nRespond to the user query using the provided context.\n### Guidelines:\n- Be precise.\n" + (
         "<context>" + "Ollama listens on port 11434. " * 100 + "</context>\n<user_query>Which port?</user_query>"
     )
-    r = httpx.post(run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "user", "content": rag}], "stream": False})
+    r = httpx.post(
+        run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "user", "content": rag}], "stream": False}
+    )
     assert r.status_code == 200 and r.json()["message"]["content"].startswith("Refused by the input_size guardrail")
     assert run.svc.traces.count() == 1 and run.metric("guarded_rag_task_calls_total", task="unknown") == 0
