@@ -48,7 +48,9 @@ def test_profiles_are_served_as_models_of_their_own(serve, tmp_path: Path):
     run = serve([GOOD, GOOD], profiles={"one-chunk": {"top_k": 1, "redact_questions": True}})
     client = ollama.Client(host=run.url)
     assert [m.model for m in client.list().models] == ["guarded-rag:latest", "guarded-rag:one-chunk"]
-    assert client.chat(model="guarded-rag:one-chunk", messages=[{"role": "user", "content": Q}]).message.content.startswith("Ollama")
+    assert client.chat(model="guarded-rag:one-chunk", messages=[{"role": "user", "content": Q}]).message.content.startswith(
+        "Ollama"
+    )
     body = httpx.post(run.url + "/v1/ask", json={"question": Q, "model": "guarded-rag:latest"}).json()
     default, profiled = run.svc.traces.get(body["trace_id"]), run.svc.traces.list()[-1]
     profiled = run.svc.traces.get(profiled.trace_id)
