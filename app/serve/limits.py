@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from app import ChatMessage
 from app.serve.errors import Problem
@@ -22,16 +22,38 @@ async def read_json(request: Request, *, max_bytes: int) -> Any:
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(int(declared), max_bytes)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise _too_large(len(body), max_bytes)
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_bytes:
+                raise _too_large(len(body), max_bytes)
+    except ClientDisconnect:
+        raise Problem(400, "the client disconnected while sending the request body", code="client_disconnected") from None
     if not body.strip():
         raise Problem(400, "empty request body: expected a JSON object", code="invalid_request")
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, f"invalid JSON in the request body: {exc}", code="invalid_json") from None
+        return _scrubbed(json.loads(body))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
+        raise Problem(
+            400, f"invalid JSON in the request body: {type(exc).__name__}: {str(exc)[:200]}", code="invalid_json"
+        ) from None
+
+
+def _scrubbed(value: Any) -> Any:
+    """Lone surrogates (JSON allows the escape "\\udcff"; json.loads lets invalid UTF-8 bytes through as them)
+    become U+FFFD: they cannot be encoded anywhere downstream (SQLite, the model, this response), and the
+    input_size guardrail already refuses text that is mostly replacement characters."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    return value
 
 
 def check_messages(messages: Sequence[ChatMessage], *, max_chars: int) -> None:

@@ -27,6 +27,11 @@ def test_bad_json_and_bad_shapes_are_400_in_each_dialect(serve):
     r = httpx.post(run.url + "/v1/chat/completions", content=b"[1, 2")
     assert r.status_code == 400 and r.json()["error"]["type"] == "invalid_request_error"
     assert httpx.post(run.url + "/api/chat", json=[1, 2]).status_code == 400
+    deep = httpx.post(run.url + "/api/chat", content=b"[" * 100_000)  # within the size limit, too deep to parse
+    assert deep.status_code == 400 and "RecursionError" in deep.json()["error"]
+    for raw in (b'{"model": "\\udcff"}', '{"model": "\udcff"}'.encode("utf-8", "surrogatepass")):  # lone surrogates
+        r = httpx.post(run.url + "/api/chat", content=raw)
+        assert r.status_code == 404 and "\ufffd" in r.json()["error"]
     r = httpx.post(run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "wizard", "content": "hi"}]})
     assert r.status_code == 400 and "role" in r.json()["error"]
     r = httpx.post(run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "assistant", "content": "hi"}]})
@@ -201,3 +206,11 @@ def test_unknown_path_is_a_json_404(serve):
     run = serve()
     r = httpx.get(run.url + "/api/pull")
     assert r.status_code == 404 and "error" in r.json()
+
+
+def test_mis_decoded_text_reaches_the_guardrails_not_a_crash(serve):
+    run = serve([])
+    raw = b'{"model": "guarded-rag", "stream": false, "messages": [{"role": "user", "content": "\\udcff\\udcfe\\udcfd port?"}]}'
+    r = httpx.post(run.url + "/api/chat", content=raw)
+    assert r.status_code == 200 and r.json()["message"]["content"].startswith("Refused by the input_size guardrail")
+    assert run.svc.traces.get(r.headers["x-trace-id"]) is not None
