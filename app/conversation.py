@@ -18,6 +18,10 @@ ChatRole = Literal["system", "developer", "user", "assistant", "tool"]
 # The answer prompt keeps the last 6 turns (chains.prompts.history_messages): older turns never reach the
 # model, so they are neither passed on nor scanned (an old refused turn stops poisoning a conversation).
 HISTORY_TURNS = 6
+# A client's earlier turns can be any length; the answer prompt does not budget history (only passages),
+# so each turn is cut to what the app's own turns can be: a question the input_size guardrail accepts
+# (2,000 characters) is more than an answer (600) plus its sources.
+HISTORY_TURN_CHARS = 1000
 SOURCES_HEADER = "Sources:"
 
 
@@ -52,12 +56,18 @@ def from_chat(messages: Sequence[ChatMessage]) -> ChatQuestion:
     if not turns or turns[-1].role != "user":
         raise ChatError("the last message must be the user's question (role 'user')")
     past = [
-        Turn(role="user", content=m.content) if m.role == "user" else Turn(role="assistant", content=strip_sources(m.content))
+        Turn(role="user", content=_cut(m.content))
+        if m.role == "user"
+        else Turn(role="assistant", content=_cut(strip_sources(m.content)))
         for m in turns[:-1]
         if m.role != "tool"
     ]
     kept = past[-HISTORY_TURNS:] if HISTORY_TURNS else []
     return ChatQuestion(question=turns[-1].content, history=tuple(kept), system=system, dropped_turns=len(past) - len(kept))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= HISTORY_TURN_CHARS else text[: HISTORY_TURN_CHARS - 1].rstrip() + "…"
 
 
 def strip_sources(text: str) -> str:

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from app.contract import AskOptions
-from app.conversation import HISTORY_TURNS, ChatError, ChatMessage, from_chat, reply_text, strip_sources, usage_of
+from app.conversation import (
+    HISTORY_TURN_CHARS,
+    HISTORY_TURNS,
+    ChatError,
+    ChatMessage,
+    from_chat,
+    reply_text,
+    strip_sources,
+    usage_of,
+)
 from guardrails import Turn
 from tests.fake_service import make_service
 
@@ -39,6 +48,12 @@ def test_only_the_turns_the_model_would_see_are_kept():
     long = [("user", f"q{i}") if i % 2 == 0 else ("assistant", f"a{i}") for i in range(20)]
     chat = from_chat(msgs(*long, ("user", "last")))
     assert len(chat.history) == HISTORY_TURNS and chat.history[-1].content == "a19" and chat.dropped_turns == 20 - HISTORY_TURNS
+
+
+def test_long_history_turns_are_cut_the_question_is_not():
+    chat = from_chat(msgs(("user", "x" * 5000), ("assistant", "y" * 5000), ("user", "z" * 3000)))
+    assert [len(t.content) for t in chat.history] == [HISTORY_TURN_CHARS, HISTORY_TURN_CHARS]
+    assert chat.history[0].content.endswith("…") and len(chat.question) == 3000  # the guardrails judge the question
 
 
 @pytest.mark.parametrize(
