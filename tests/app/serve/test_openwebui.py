@@ -124,3 +124,18 @@ def test_open_webuis_rag_template_is_a_question_not_a_task(serve):
     )
     assert r.status_code == 200 and r.json()["message"]["content"].startswith("Refused by the input_size guardrail")
     assert run.svc.traces.count() == 1 and run.metric("guarded_rag_task_calls_total", task="unknown") == 0
+
+
+def test_openai_connection_streams_with_tools(serve):
+    run = serve([GOOD])
+    oa = openai.OpenAI(base_url=run.url + "/v1", api_key="x", max_retries=0)
+    chunks = list(
+        oa.chat.completions.create(
+            model="guarded-rag:latest",
+            messages=[{"role": "system", "content": "You are helpful."}, {"role": "user", "content": Q}],
+            tools=TOOLS,  # type: ignore[arg-type]
+            stream=True,
+        )
+    )
+    assert not any(c.choices and c.choices[0].delta.tool_calls for c in chunks)
+    assert "11434" in "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
