@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8501
+SERVE_PORT ?= 11435
 
-.PHONY: install index run test lint test-unit test-integration test-e2e bench browser screenshots constraints clean help
+.PHONY: install index run serve test lint test-unit test-integration test-e2e bench browser screenshots constraints clean help
 
 help:
 	@echo "make run    install into .venv, index data/docs, start the app on http://$(HOST):$(PORT)"
+	@echo "make serve  install, index, answer Ollama/OpenAI clients on http://$(HOST):$(SERVE_PORT) (docs/SERVE.md)"
 	@echo "make test   install and run every test (unit, contract, integration, end-to-end, quality gate)"
 	@echo "make bench  run the benchmarks and write docs/BENCHMARKS.md"
 
@@ -34,6 +36,10 @@ index: install
 run: install index
 	@$(BIN)/guarded-rag doctor || true
 	$(BIN)/streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT)
+
+# The HTTP API for chat front ends (Open WebUI, LobeChat, Chatbox) and Ollama/OpenAI clients.
+serve: install index
+	$(BIN)/guarded-rag serve --host $(HOST) --port $(SERVE_PORT)
 
 # Lint, format and types: ruff (rules and format in pyproject), mypy (strict on guardrails/ and chains/).
 lint: install

@@ -4,7 +4,7 @@ index, ingest, the service behind the CLI, the UI and the HTTP server, traces, t
 `views/`, `bench/` and the lab reach the app only through the names in `__all__` (a test pins them and
 enforces it). The names load lazily, so `import app` stays cheap for the CLI; the parts live in:
 documents/ (load, chunk, embed, index), models/ (backend choice, ChatOllama factory, rungs, chaos),
-embedded/ (in-process Ollama on llama.cpp), lab/ (evaluation and experiments), cli/.
+embedded/ (in-process Ollama on llama.cpp), lab/ (evaluation and experiments), cli/, serve/ (the HTTP service).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "app.settings",
     "SettingsError": "app.settings",
     "load_settings": "app.settings",
+    "read_config_file": "app.settings",
     "env_name": "app.settings",
     # the ask contract (CLI --json, HTTP, UI)
     "AskOptions": "app.contract",
@@ -28,6 +29,20 @@ _EXPORTS: dict[str, str] = {
     "GuardrailOut": "app.contract",
     "CONTRACT_FIELDS": "app.contract",
     "history_from": "app.contract",
+    # chat transcripts in, plain-text replies out (the HTTP chat APIs)
+    "ChatError": "app.conversation",
+    "ChatMessage": "app.conversation",
+    "ChatQuestion": "app.conversation",
+    "Usage": "app.conversation",
+    "from_chat": "app.conversation",
+    "reply_text": "app.conversation",
+    "usage_of": "app.conversation",
+    # the HTTP service (`guarded-rag serve`)
+    "ExposureError": "app.serve",
+    "ServeOptions": "app.serve",
+    "ServerThread": "app.serve",
+    "create_app": "app.serve",
+    "run_server": "app.serve",
     # traces
     "TraceRecord": "app.traces",
     "TraceFilter": "app.traces",
@@ -93,6 +108,9 @@ __all__ = [
     "BackendChoice",
     "BagOfWordsEmbeddings",
     "ChaosConfig",
+    "ChatError",
+    "ChatMessage",
+    "ChatQuestion",
     "Check",
     "Chunk",
     "ChunkDraft",
@@ -103,6 +121,7 @@ __all__ = [
     "DocumentInfo",
     "EmbedderMismatchError",
     "ExperimentReport",
+    "ExposureError",
     "Finish",
     "GuardedRAG",
     "GuardrailOut",
@@ -120,6 +139,8 @@ __all__ = [
     "RawAnswer",
     "ScriptedChatModel",
     "ScriptedModelFactory",
+    "ServeOptions",
+    "ServerThread",
     "Settings",
     "SettingsError",
     "TraceEvent",
@@ -127,19 +148,26 @@ __all__ = [
     "TraceRecord",
     "TraceStore",
     "Turn",
+    "Usage",
     "Usem3Embeddings",
     "Verdict",
     "chunk_id",
     "chunk_text",
+    "create_app",
     "env_name",
     "expand_paths",
+    "from_chat",
     "history_from",
     "ingest_paths",
     "load_document",
     "load_settings",
     "percentile",
+    "read_config_file",
+    "reply_text",
     "run_doctor",
     "run_experiment",
+    "run_server",
+    "usage_of",
     "write_docs",
 ]
 
@@ -159,6 +187,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
+    from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
     from app.doctor import Check, DoctorReport, run_doctor
     from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
@@ -171,8 +200,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig
     from app.models.factory import PreloadResult
+    from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
-    from app.settings import Settings, SettingsError, env_name, load_settings
+    from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
     from app.stats import percentile
     from app.traces import TraceFilter, TraceRecord, TraceStore
     from chains import TraceEvent

@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from app.contract import AskOptions, AskResponse, to_response
+from app.conversation import ChatQuestion
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
@@ -215,11 +216,19 @@ class GuardedRAG:
         options: AskOptions | None = None,
         observer: Observer | None = None,
         on_token: Callable[[str], None] | None = None,
+        system: Sequence[str] = (),
+        trace_id: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> AskResponse:
         """Answer one question. Never raises for bad input, a bad model or a broken backend: every outcome
-        is a typed AskResponse with a trace, persisted under a trace_id."""
+        is a typed AskResponse with a trace, persisted under a trace_id.
+
+        `system`: a client's own system prompts (HTTP chat APIs): recorded in the trace and screened by the
+        prompt_injection guardrail, never sent to the model. `trace_id`: chosen by a caller that must name
+        the trace before the answer exists (a streamed HTTP reply's headers). `cancelled`: asked before
+        every model call; once true, no further model call starts (the client went away)."""
         started = time.perf_counter()
-        trace_id = uuid.uuid4().hex
+        trace_id = trace_id or uuid.uuid4().hex
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos = self.settings, None, None
@@ -237,7 +246,8 @@ class GuardedRAG:
                 )
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
-            result = self._ask(question, tuple(history), settings, policy, choice, chaos, collector)
+            screened = self._screen_system(tuple(system), policy, collector) if system else None
+            result = screened or self._ask(question, tuple(history), settings, policy, choice, chaos, collector, cancelled)
         except (ValueError, PolicyError, EmbedderMismatchError) as exc:  # invalid options, policy or index
             result = self._error(collector, f"{exc}")
         except Exception as exc:
@@ -265,6 +275,7 @@ class GuardedRAG:
         choice: BackendChoice,
         chaos: ChaosConfig | None,
         collector: TraceCollector,
+        cancelled: Callable[[], bool] | None = None,
     ) -> QAResult:
         guardrails = self._guardrails(policy)
         request = QARequest(question=question, history=history)
@@ -294,6 +305,7 @@ class GuardedRAG:
                 num_ctx=settings.num_ctx,
                 num_predict=settings.num_predict,
                 latency_budget_s=settings.latency_budget,
+                cancelled=cancelled,
             ),
         )
         result = run_qa(pipeline, request, collector=collector)
@@ -307,6 +319,70 @@ class GuardedRAG:
         ):
             return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
+
+    def ask_chat(
+        self,
+        chat: ChatQuestion,
+        *,
+        options: AskOptions | None = None,
+        observer: Observer | None = None,
+        on_token: Callable[[str], None] | None = None,
+        trace_id: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> AskResponse:
+        """A question from a client that keeps its own transcript (app.conversation.from_chat). Its history
+        was never checked here, so the prompt_injection guardrail scans it like the question."""
+        options = options or AskOptions()
+        try:
+            _, policy = self.effective(options)
+        except (ValueError, PolicyError):
+            policy = None  # ask() reports bad options as a typed error with a trace
+        if policy is not None and "prompt_injection" in policy.guardrails:
+            scan = {**options.guardrails.get("prompt_injection", {}), "scan_history": True}
+            options = options.model_copy(update={"guardrails": {**options.guardrails, "prompt_injection": scan}})
+        return self.ask(
+            chat.question,
+            history=chat.history,
+            options=options,
+            observer=observer,
+            on_token=on_token,
+            system=chat.system,
+            trace_id=trace_id,
+            cancelled=cancelled,
+        )
+
+    def _screen_system(self, system: tuple[str, ...], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:
+        """Client system prompts are recorded and go through the prompt_injection guardrail like the question;
+        they never replace the app's instructions (they are not sent). A refusal here ends the request."""
+        shown = tuple(redact(t) if self.settings.redact_questions else t[:2000] for t in system)
+        collector.add(
+            TraceEvent(
+                step="input",
+                name="client_system_prompt",
+                outcome="ok",
+                reason=f"{len(system)} client system prompt(s) recorded; not sent to the model (the app's own instructions stay)",
+                evidence=shown,
+            )
+        )
+        guard = next((g for g in self._guardrails(policy)["input"] if g.name == "prompt_injection"), None)
+        if guard is None:  # the policy turned it off: recorded above, nothing to screen with
+            return None
+        for text in system:
+            verdict = run_guardrail(guard, GuardContext(question=text))
+            verdict = verdict.model_copy(update={"reason": "in the client's system prompt: " + verdict.reason})
+            collector.add(
+                TraceEvent(
+                    step="input",
+                    name=verdict.name,
+                    outcome="fired" if verdict.fired else "passed",
+                    reason=verdict.reason,
+                    evidence=verdict.evidence,
+                    details={"scanned": "client system prompt", "action": verdict.action, "score": verdict.score},
+                )
+            )
+            if verdict.fired:
+                return QAResult(status="refused", verdicts=(verdict,), message=verdict.reason)
+        return None
 
     def _error(self, collector: TraceCollector, message: str) -> QAResult:
         collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))

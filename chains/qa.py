@@ -39,6 +39,7 @@ class QAConfig:
     num_ctx: int = 2048
     num_predict: int = 256
     latency_budget_s: float = 120.0
+    cancelled: Callable[[], bool] | None = None  # asked before every model call (e.g. an HTTP client gone)
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class QAPipeline:
             "schema": prompt.schema,
             "chunks": kept,
             "question": request.question,
-            "budget": Budget.start(self.config.latency_budget_s),
+            "budget": Budget.start(self.config.latency_budget_s, cancelled=self.config.cancelled),
         }
         handled: tuple[type[BaseException], ...] = (
             BudgetExceeded,

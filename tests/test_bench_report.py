@@ -53,6 +53,7 @@ def results(**overrides: dict) -> dict[str, dict]:
             },
         },
         "bench_ui_first_token": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ui_over_bare_visible_p50": 1.25}},
+        "bench_serve_load": {"status": "skipped", "reason": "not selected (--only)"},
     }
     return base | overrides
 

@@ -12,7 +12,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app import AskOptions, AskResponse, GuardedRAG, Settings, SettingsError, TraceFilter, load_settings, run_doctor
+from app import (
+    AskOptions,
+    AskResponse,
+    ExposureError,
+    GuardedRAG,
+    ServeOptions,
+    Settings,
+    SettingsError,
+    TraceFilter,
+    load_settings,
+    read_config_file,
+    run_doctor,
+    run_server,
+)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--guardrail")
     tr.add_argument("--jsonl", type=Path, help="export target file")
     tr.add_argument("--json", action="store_true")
+
+    srv = sub.add_parser("serve", help="answer Ollama and OpenAI clients over HTTP with the guarded chain (see docs/SERVE.md)")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    srv.add_argument("--port", type=int, default=ServeOptions().port, help="port (default: %(default)s)")
+    srv.add_argument("--insecure", action="store_true", help="allow listening beyond loopback without GUARDED_RAG_API_TOKEN")
+    srv.add_argument("--drain-timeout", type=float, default=30.0, help="seconds shutdown waits for answers in flight")
+    srv.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.toml",
+        help='also serve guarded-rag:NAME with these settings changed (e.g. policy = "strict.toml"); repeatable',
+    )
 
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
 
@@ -167,6 +193,22 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        options = ServeOptions(host=args.host, port=args.port, insecure=args.insecure, drain_timeout=args.drain_timeout)
+        profiles = {}
+        for spec in args.profile:
+            name, sep, path = spec.partition("=")
+            if not sep or not name or not path:
+                raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
+            profiles[name] = svc.derive(**read_config_file(Path(path)))
+        run_server(svc, options, profiles=profiles)
+    except (ExposureError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG
 ) -> int:
@@ -178,7 +220,7 @@ def main(
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
-    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces}
+    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces, "serve": cmd_serve}
     try:
         if args.command in handlers:
             return handlers[args.command](svc, args, out)

@@ -58,3 +58,19 @@ def test_frozen_and_every_field_documented():
     assert all(f.description for f in Settings.model_fields.values())
     with pytest.raises(ValidationError, match="temperature"):
         s.with_overrides(temperature=5)
+
+
+def test_serve_settings_from_the_environment():
+    s = load_settings(
+        {
+            "GUARDED_RAG_API_TOKEN": "s3cret",
+            "GUARDED_RAG_MAX_INFLIGHT": "4",
+            "GUARDED_RAG_CORS_ORIGINS": "http://a.example/, http://b.example",
+        }
+    )
+    assert s.api_token is not None and s.api_token.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(s) and "s3cret" not in str(s.model_dump())  # never printed by accident
+    assert s.max_inflight == 4 and s.cors_origins == ("http://a.example", "http://b.example")
+    assert s.with_overrides(top_k=3).api_token == s.api_token
+    with pytest.raises(SettingsError, match="GUARDED_RAG_MAX_INFLIGHT"):
+        load_settings({"GUARDED_RAG_MAX_INFLIGHT": "0"})
