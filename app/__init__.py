@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "TraceRecord": "app.traces",
     "TraceFilter": "app.traces",
     "TraceStore": "app.traces",
+    "TraceStoreError": "app.traces",
     "TraceEvent": "chains",
     # documents
     "DocumentInfo": "app.documents.index",
@@ -126,6 +127,7 @@ __all__ = [
     "TraceFilter",
     "TraceRecord",
     "TraceStore",
+    "TraceStoreError",
     "Turn",
     "Usem3Embeddings",
     "Verdict",
@@ -174,6 +176,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings
     from app.stats import percentile
-    from app.traces import TraceFilter, TraceRecord, TraceStore
+    from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError
     from chains import TraceEvent
     from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

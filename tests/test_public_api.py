@@ -50,6 +50,7 @@ APP = (
     "TraceFilter",
     "TraceRecord",
     "TraceStore",
+    "TraceStoreError",
     "Turn",
     "Usem3Embeddings",
     "Verdict",

@@ -12,7 +12,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app import AskOptions, AskResponse, GuardedRAG, Settings, SettingsError, TraceFilter, load_settings, run_doctor
+from app import (
+    AskOptions,
+    AskResponse,
+    GuardedRAG,
+    Settings,
+    SettingsError,
+    TraceFilter,
+    TraceStoreError,
+    load_settings,
+    run_doctor,
+)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -142,7 +152,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(record.model_dump_json(indent=2) + "\n")
             return EXIT_OK
         out.write(
-            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}\n  Q: {record.question}\n"
+            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
+            + (f" · answered by {record.origin}" if record.origin else "")
+            + f"\n  Q: {record.question}\n"
         )
         for e in record.events:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
@@ -178,6 +190,9 @@ def main(
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
+    except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAIL
     handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces}
     try:
         if args.command in handlers:

@@ -58,3 +58,17 @@ def test_frozen_and_every_field_documented():
     assert all(f.description for f in Settings.model_fields.values())
     with pytest.raises(ValidationError, match="temperature"):
         s.with_overrides(temperature=5)
+
+
+def test_trace_store_is_a_file_or_a_postgres_url(tmp_path: Path):
+    default = load_settings({"GUARDED_RAG_HOME": str(tmp_path)})
+    assert default.trace_db == tmp_path / "traces.sqlite3" and default.trace_url is None
+    on_file = load_settings({"GUARDED_RAG_TRACE_DB": str(tmp_path / "shared.db")})
+    assert on_file.trace_db == tmp_path / "shared.db" and on_file.trace_url is None
+    url = "postgresql://rag:pw@db.internal:5432/traces"
+    assert load_settings({"GUARDED_RAG_TRACE_DB": url}).trace_url == url
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'trace_db = "{url}"\n', encoding="utf-8")  # the TOML key is the variable's name, as for the others
+    assert load_settings({}, config_file=cfg).trace_url == url
+    with pytest.raises(SettingsError, match=r"GUARDED_RAG_TRACE_DB.*postgresql:// URL"):
+        load_settings({"GUARDED_RAG_TRACE_DB": "mysql://db/traces"})
