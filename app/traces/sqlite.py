@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -65,7 +66,7 @@ class SqliteTraceBackend:
         """Bring the file to the latest schema. A file made before versioning (no version table) has every
         0001 table already: 0001 creates only what is missing, so it is adopted as version 1, rows kept."""
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")  # persistent in the file; not allowed inside a transaction
+            _enable_wal(conn)
             conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process opening now waits, then sees our work
             try:
                 conn.execute(
@@ -184,6 +185,20 @@ class SqliteTraceBackend:
             origin=row[12],
             events=events,
         )
+
+
+def _enable_wal(conn: sqlite3.Connection, *, wait_s: float = 30.0) -> None:
+    """WAL is a property of the file, set once (not inside a transaction). Switching needs the file to
+    itself and SQLite answers "database is locked" at once instead of waiting on the busy timeout, so
+    several processes opening a new file together retry (seen with four at once)."""
+    deadline = time.monotonic() + wait_s
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _statements(script: str) -> Iterator[str]:
