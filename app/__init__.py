@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "TraceFilter": "app.traces",
     "TraceStore": "app.traces",
     "TraceStoreError": "app.traces",
+    "open_trace_backend": "app.traces",
     "TraceEvent": "chains",
     # documents
     "DocumentInfo": "app.documents.index",
@@ -139,6 +140,7 @@ __all__ = [
     "ingest_paths",
     "load_document",
     "load_settings",
+    "open_trace_backend",
     "percentile",
     "run_doctor",
     "run_experiment",
@@ -176,6 +178,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings
     from app.stats import percentile
-    from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError
+    from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError, open_trace_backend
     from chains import TraceEvent
     from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

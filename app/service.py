@@ -32,7 +32,8 @@ from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, 
 from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import SignalBank
-from app.traces import TraceRecord, TraceStore, open_backend, redact
+from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
+from app.traces import TraceRecord, TraceStore, open_trace_backend, redact
 from chains import (
     AnswerPrompt,
     GenerationLadder,
@@ -95,6 +96,7 @@ class GuardedRAG:
         factory: ChatModelFactory | None = None,
         choose: Callable[[Settings], BackendChoice] = choose_backend,
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.settings = settings
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
@@ -109,7 +111,14 @@ class GuardedRAG:
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._lock = threading.RLock()
         self._origin = f"{socket.gethostname()}/{os.getpid()}"  # which process answered, in a shared trace store
-        self.traces = TraceStore(open_backend(settings.trace_url or settings.trace_db))
+        # OpenTelemetry only when an OTLP endpoint is set (else None: the SDK is not imported). Spans are made
+        # from each trace after the store saved it, on its writer thread: a request never waits for export.
+        self._owns_telemetry = telemetry is None
+        self._telemetry = telemetry if telemetry is not None else start_telemetry(settings)
+        self.traces = TraceStore(
+            open_trace_backend(settings.trace_url or settings.trace_db),
+            on_saved=self._telemetry.export if self._telemetry is not None else None,
+        )
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
     def _embedder(self) -> QueryCache:
@@ -415,9 +424,22 @@ class GuardedRAG:
         )
         return verdict.reason if verdict.fired else None
 
+    # -- telemetry ------------------------------------------------------------------------------------
+    def telemetry_status(self) -> TelemetryStatus:
+        """Whether requests are exported as OpenTelemetry traces, where, and how many spans were lost."""
+        return self._telemetry.status() if self._telemetry is not None else telemetry_off(self.settings)
+
+    def probe_telemetry(self, timeout: float = 5.0) -> str | None:
+        """Send one span to the OTLP backend and wait for it: None when it arrived, else why not (doctor)."""
+        if self._telemetry is None:
+            return None
+        return self._telemetry.probe(timeout)
+
     def close(self) -> None:
-        """Write the traces still queued and stop the trace writer (also done at interpreter exit)."""
+        """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit)."""
         self.traces.close()
+        if self._telemetry is not None and self._owns_telemetry:
+            self._telemetry.close()
 
     def __enter__(self) -> GuardedRAG:
         return self
@@ -439,6 +461,7 @@ class GuardedRAG:
             factory=self._model_factory(),
             choose=self._choose,
             transport_errors=self._transport_errors,
+            telemetry=self._telemetry,
         )
 
 

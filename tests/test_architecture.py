@@ -41,6 +41,7 @@ APP_PARTS_FORBIDDEN = {
     "app.settings": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
     "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
     "app.traces": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.signals", "app.telemetry"),
+    "app.telemetry": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.signals", "app.doctor"),
 }
 # Clients of the app that may reach it only through `from app import <public name>` (app.__all__), plus
 # their own package.

@@ -62,6 +62,7 @@ APP = (
     "ingest_paths",
     "load_document",
     "load_settings",
+    "open_trace_backend",
     "percentile",
     "run_doctor",
     "run_experiment",

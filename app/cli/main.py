@@ -130,7 +130,13 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     report = run_doctor(
-        settings=svc.settings, choice=svc.backend(refresh=True), index_stats=svc.index_stats, trace_count=svc.traces.count
+        settings=svc.settings,
+        choice=svc.backend(refresh=True),
+        index_stats=svc.index_stats,
+        trace_count=svc.traces.count,
+        trace_status=svc.traces.status,
+        telemetry=svc.telemetry_status,
+        probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")

@@ -10,7 +10,7 @@ from app.traces.sqlite import SqliteTraceBackend
 from app.traces.store import TraceBackend
 
 
-def open_backend(target: Path | str) -> TraceBackend:
+def open_trace_backend(target: Path | str) -> TraceBackend:
     """Open (and migrate) the store at `target`; raises TraceStoreError with one clear sentence."""
     if isinstance(target, str) and target.split("://", 1)[0].lower() in ("postgresql", "postgres") and "://" in target:
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.traces import TraceStore, open_backend
+from app.traces import TraceStore, open_trace_backend
 from tests import postgres_server
 from tests.postgres_server import PostgresServer
 
@@ -42,7 +42,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
 
 @pytest.fixture
 def store(target: Path | str) -> Iterator[TraceStore]:
-    s = TraceStore(open_backend(target))
+    s = TraceStore(open_trace_backend(target))
     try:
         yield s
     finally:

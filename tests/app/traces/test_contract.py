@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.traces import TraceFilter, TraceRecord, TraceStore, open_backend
+from app.traces import TraceFilter, TraceRecord, TraceStore, open_trace_backend
 from app.traces.migrations import VERSION_TABLE, latest
 from chains import TraceEvent
 from tests.app.test_traces import record
@@ -157,11 +157,11 @@ def test_export_jsonl(store: TraceStore, tmp_path: Path):
 
 
 def test_opening_again_keeps_everything_and_the_schema_is_current(target: Path | str):
-    first = TraceStore(open_backend(target))
+    first = TraceStore(open_trace_backend(target))
     first.save(rich(1))
     first.close()
     first.close_backend()
-    again = TraceStore(open_backend(target))
+    again = TraceStore(open_trace_backend(target))
     try:
         assert again.status().schema_version == latest("sqlite") == latest("postgres")
         assert again.get(rich(1).trace_id) == rich(1)
@@ -184,17 +184,17 @@ def _target_arg(target: Path | str) -> str:
 
 def _open_code() -> str:
     return (
-        "from pathlib import Path; from app.traces import open_backend, TraceStore; "
+        "from pathlib import Path; from app.traces import open_trace_backend, TraceStore; "
         "t = sys.argv[1]; target = t if '://' in t else Path(t); "
     )
 
 
 def test_several_processes_writing_at_once_lose_no_events(target: Path | str):
-    TraceStore(open_backend(target)).close_backend()  # created (and migrated) before the writers start
+    TraceStore(open_trace_backend(target)).close_backend()  # created (and migrated) before the writers start
     writers, per_writer = 4, 40
     code = _open_code() + (
         "from tests.app.test_traces import record; "
-        "s = TraceStore(open_backend(target)); start = int(sys.argv[2]); "
+        "s = TraceStore(open_trace_backend(target)); start = int(sys.argv[2]); "
         f"[s.save(record(i, events=5)) for i in range(start, start + {per_writer})]; "
         "s.close()"  # drains, as a process does when it exits
     )
@@ -202,7 +202,7 @@ def test_several_processes_writing_at_once_lose_no_events(target: Path | str):
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
-    store = TraceStore(open_backend(target))
+    store = TraceStore(open_trace_backend(target))
     try:
         assert store.count() == writers * per_writer
         summaries = store.list(TraceFilter(limit=1000))
@@ -217,7 +217,7 @@ def test_several_processes_opening_a_new_store_at_once_migrate_it_once(target: P
     code = _open_code() + (
         "import time; ready, go = Path(sys.argv[2]), Path(sys.argv[3]); ready.touch(); "
         "[time.sleep(0.005) for _ in iter(lambda: go.exists(), True)]; "
-        "b = open_backend(target); print(b.schema_version); getattr(b, 'close', lambda: None)()"
+        "b = open_trace_backend(target); print(b.schema_version); getattr(b, 'close', lambda: None)()"
     )
     go = tmp_path / "go"
     readies = [tmp_path / f"ready{n}" for n in range(4)]
@@ -252,7 +252,7 @@ def _versions(target: Path | str) -> list[int]:
 def test_a_store_from_a_newer_guarded_rag_is_refused_with_a_clear_message(target: Path | str, newer: int):
     from app.traces import TraceStoreError
 
-    TraceStore(open_backend(target)).close_backend()
+    TraceStore(open_trace_backend(target)).close_backend()
     version = latest("sqlite") + newer
     if isinstance(target, Path):
         import sqlite3
@@ -266,4 +266,4 @@ def test_a_store_from_a_newer_guarded_rag_is_refused_with_a_clear_message(target
         with psycopg.connect(target) as conn:
             conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (%s, 'future', now())", (version,))
     with pytest.raises(TraceStoreError, match=f"schema version {version}, newer than this guarded-rag knows"):
-        open_backend(target)
+        open_trace_backend(target)

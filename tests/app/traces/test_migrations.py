@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.traces import TraceStore, TraceStoreError, open_backend
+from app.traces import TraceStore, TraceStoreError, open_trace_backend
 from app.traces import migrations as migrations_module
 from app.traces.migrations import VERSION_TABLE, Migration, latest, migrations
 
@@ -66,7 +66,7 @@ def versions(path: Path) -> list[int]:
 def test_a_file_from_before_versioning_is_adopted_and_upgraded_with_every_row(tmp_path: Path):
     path = tmp_path / "traces.sqlite3"
     legacy_file(path, 25)
-    store = TraceStore(open_backend(path))
+    store = TraceStore(open_trace_backend(path))
     assert versions(path) == list(range(1, latest("sqlite") + 1))
     assert store.count() == 25
     old = store.get("old007")
@@ -94,7 +94,7 @@ def test_an_older_postgres_database_is_upgraded_with_its_rows(pg_url: str):
         conn.execute(migrations("postgres")[0].sql)
         conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (1, 'initial', now())")
         conn.execute("INSERT INTO traces VALUES ('old1', now(), 'q', 'answered', 'ollama', 'm', NULL, 1, 2.5, ',,', NULL, '{}')")
-    backend = open_backend(pg_url)
+    backend = open_trace_backend(pg_url)
     try:
         assert backend.schema_version == latest("postgres")  # type: ignore[attr-defined]
         old = backend.get("old1")
@@ -109,7 +109,7 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest
     broken = (*migrations("sqlite"), Migration(latest("sqlite") + 1, "broken", "ALTER TABLE traces ADD COLUMN x TEXT;\nNOT SQL;"))
     monkeypatch.setattr(migrations_module, "migrations", lambda dialect: broken)
     with pytest.raises(TraceStoreError, match="cannot open the trace database"):
-        open_backend(path)
+        open_trace_backend(path)
     with closing(sqlite3.connect(path)) as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(traces)")]
         assert "x" not in columns and "origin" not in columns  # the whole upgrade rolled back, not just the last step

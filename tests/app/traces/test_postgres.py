@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import load_settings
-from app.traces import TraceStore, TraceStoreError, open_backend
+from app.traces import TraceStore, TraceStoreError, open_trace_backend
 from tests.app.test_traces import record
 from tests.fake_service import make_service
 from tests.postgres_server import PASSWORD, PostgresServer, free_port
@@ -27,14 +27,14 @@ from tests.postgres_server import PASSWORD, PostgresServer, free_port
 )
 def test_startup_problems_are_one_clear_sentence_without_the_password(postgres: PostgresServer, url, says: str):
     with pytest.raises(TraceStoreError) as caught:
-        open_backend(url(postgres))
+        open_trace_backend(url(postgres))
     message = str(caught.value)
     assert message.startswith("cannot open the PostgreSQL trace store at postgresql://postgres@127.0.0.1:")
     assert says in message and PASSWORD not in message and "wrong" not in message and "\n" not in message
 
 
 def test_a_server_restart_loses_no_trace(postgres: PostgresServer, pg_url: str):
-    store = TraceStore(open_backend(pg_url))
+    store = TraceStore(open_trace_backend(pg_url))
     try:
         for i in range(5):
             store.save(record(i))
@@ -69,7 +69,7 @@ def test_the_service_keeps_its_traces_in_postgres_when_the_setting_is_a_url(tmp_
     r = svc.ask("请判断这个方案是否合理。")
     assert svc.traces.get(r.trace_id) is not None and svc.traces.status().location.startswith("postgresql://postgres@")
     svc.close()
-    other = open_backend(pg_url)  # another process on another machine sees the same trace
+    other = open_trace_backend(pg_url)  # another process on another machine sees the same trace
     try:
         stored = other.get(r.trace_id)
         assert stored is not None and stored.status == "clarify" and stored.origin and "/" in stored.origin
