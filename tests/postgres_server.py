@@ -52,7 +52,8 @@ def free_port() -> int:
 class PostgresServer:
     """One cluster: start(), stop(), url(db), create_database(), destroy()."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fsync: bool = False) -> None:
+        self.fsync = fsync  # off for tests (speed); on to measure what a real server costs
         bins = _bin_dir()
         assert bins is not None
         self.bins = bins
@@ -89,7 +90,10 @@ class PostgresServer:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120, cwd=self.root)
 
     def start(self) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync={'on' if self.fsync else 'off'} "
+            "-c max_connections=200"
+        )
         done = self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60", "-o", options, "start", check=False
         )
