@@ -4,7 +4,8 @@ imported: `start_telemetry` returns None and nothing on the request path changes
 record; spans are made from its records after they are saved (app/traces/store.py's on_saved).
 
 Parts: semconv (attribute names, once), spans (a record planned as spans, no SDK), otel (the SDK: provider,
-bounded queue, exporter), status (what doctor shows).
+export, flush, probe, close), pipeline (its counted exporter, bounded queue, trace ids, HTTP session), status
+(what doctor shows).
 """
 
 from __future__ import annotations

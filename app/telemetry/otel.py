@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import atexit
 import logging
-import re
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 
-import requests
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanLimits, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
+from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from app.settings import Settings
 from app.telemetry import semconv as sc
+from app.telemetry.pipeline import AppTraceIds, BoundedQueue, CountingExporter, LastError, RecordingSession
 from app.telemetry.spans import TracePlan, plan
 from app.telemetry.status import TelemetryStatus
 from app.traces import TraceRecord
@@ -31,122 +28,17 @@ from app.traces import TraceRecord
 log = logging.getLogger("guarded_rag.telemetry")
 
 
-class _LastError:
-    """Why the last export failed, in words (filled by the counting exporter and by the HTTP session)."""
-
-    def __init__(self) -> None:
-        self.message: str | None = None
-
-
-class _CountingExporter(SpanExporter):
-    """Counts what reaches the exporter and how it ended, so no span is lost without a number saying so."""
-
-    def __init__(self, inner: SpanExporter, errors: _LastError) -> None:
-        self.inner = inner
-        self.errors = errors
-        self.lock = threading.Lock()
-        self.received = self.exported = self.failed = 0
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        with self.lock:
-            self.received += len(spans)
-        try:
-            result = self.inner.export(spans)
-        except Exception as exc:  # an exporter bug must not kill the export thread
-            result = SpanExportResult.FAILURE
-            self.errors.message = f"{type(exc).__name__}: {str(exc)[:300]}"
-        with self.lock:
-            if result is SpanExportResult.SUCCESS:
-                self.exported += len(spans)
-            else:
-                self.failed += len(spans)
-        return result
-
-    def shutdown(self) -> None:
-        self.inner.shutdown()
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self.inner.force_flush(timeout_millis)
-
-
-class _BoundedQueue(SpanProcessor):
-    """The batch processor, fed only while its queue has room by our count (handed over minus received by the
-    exporter, an upper bound on what it holds): the SDK would drop from a full queue with only a log line."""
-
-    def __init__(self, exporter: _CountingExporter, max_queue: int) -> None:
-        self._exporter = exporter
-        self._max_queue = max_queue
-        self._inner = BatchSpanProcessor(exporter, max_queue_size=max_queue)
-        self._lock = threading.Lock()
-        self.queued = self.dropped = 0
-
-    def on_start(self, span: Span, parent_context: object = None) -> None:
-        pass
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if not (span.context and span.context.trace_flags.sampled):
-            return  # the batch processor ignores these too (OTEL_TRACES_SAMPLER)
-        with self._lock:
-            if self.queued - self._exporter.received >= self._max_queue:
-                self.dropped += 1
-                return
-            self.queued += 1
-        self._inner.on_end(span)
-
-    def shutdown(self) -> None:
-        self._inner.shutdown()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return self._inner.force_flush(timeout_millis)
-
-
-class _AppTraceIds(IdGenerator):
-    """Random ids, except that a root span may take the app's own trace id: one id in both systems."""
-
-    def __init__(self) -> None:
-        self._random = RandomIdGenerator()
-        self.next_trace_id: int | None = None  # set and used under OtelExport's emit lock
-
-    def generate_span_id(self) -> int:
-        return self._random.generate_span_id()
-
-    def generate_trace_id(self) -> int:
-        wanted, self.next_trace_id = self.next_trace_id, None
-        return wanted or self._random.generate_trace_id()
-
-
-class _RecordingSession(requests.Session):
-    """The exporter's HTTP session, keeping why the last export failed: the exporter itself returns only
-    FAILURE, and its logs say "timeout, max retries" without the cause (refused, HTTP status)."""
-
-    def __init__(self, errors: _LastError) -> None:
-        super().__init__()
-        self._errors = errors
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        try:
-            response = super().request(method, url, *args, **kwargs)
-        except Exception as exc:
-            message = str(exc)
-            errno = re.search(r"\[Errno -?\d+\] [^'\")]+", message)
-            self._errors.message = f"{type(exc).__name__}: {errno.group(0) if errno else message[:300]}"
-            raise
-        if response.status_code >= 400:
-            self._errors.message = f"HTTP {response.status_code} {response.reason}: {response.text[:200]}"
-        return response
-
-
 class OtelExport:
     """Stored traces out as OTLP spans. `exporter` is the OTLP/HTTP one in production, an in-memory one in tests."""
 
     def __init__(
-        self, settings: Settings, exporter: SpanExporter, *, endpoint: str | None = None, errors: _LastError | None = None
+        self, settings: Settings, exporter: SpanExporter, *, endpoint: str | None = None, errors: LastError | None = None
     ) -> None:
         self._settings = settings
         self._endpoint = endpoint
-        self._exporter = _CountingExporter(exporter, errors or _LastError())
-        self._processor = _BoundedQueue(self._exporter, settings.otel_queue_size)
-        self._ids = _AppTraceIds()
+        self._exporter = CountingExporter(exporter, errors or LastError())
+        self._processor = BoundedQueue(self._exporter, settings.otel_queue_size)
+        self._ids = AppTraceIds()
         self._provider = TracerProvider(
             resource=Resource.create({sc.SERVICE_NAME: settings.otel_service_name}),
             id_generator=self._ids,
@@ -169,10 +61,10 @@ class OtelExport:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         url = settings.otel_traces_url
-        errors = _LastError()
+        errors = LastError()
         # Our timeout, not OTEL_EXPORTER_OTLP_TIMEOUT: the Python SDK reads that one in seconds, the spec in ms.
         # Headers, compression and certificates still come from the standard OTEL_EXPORTER_OTLP_* variables.
-        exporter = OTLPSpanExporter(endpoint=url, timeout=settings.otel_timeout, session=_RecordingSession(errors))
+        exporter = OTLPSpanExporter(endpoint=url, timeout=settings.otel_timeout, session=RecordingSession(errors))
         return cls(settings, exporter, endpoint=url, errors=errors)
 
     # -- export (called by the trace store after it saved a batch, on its writer thread) -------------------
