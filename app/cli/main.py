@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--trace", action="store_true", help="include the full trace events in the output")
     ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
 
-    doc = sub.add_parser("doctor", help="check backend, model, index and versions")
+    doc = sub.add_parser("doctor", help="check backend, model, index, trace store, telemetry export and versions")
     doc.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("traces", help="browse stored traces")
