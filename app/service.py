@@ -8,7 +8,9 @@ through its attributes into the parts; what they need is a method here.
 from __future__ import annotations
 
 import json
+import os
 import random
+import socket
 import threading
 import time
 import uuid
@@ -31,7 +33,8 @@ from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, 
 from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import SignalBank
-from app.traces import TraceRecord, TraceStore, redact
+from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
+from app.traces import TraceRecord, TraceStore, open_trace_backend, redact
 from chains import (
     AnswerPrompt,
     GenerationLadder,
@@ -94,6 +97,7 @@ class GuardedRAG:
         factory: ChatModelFactory | None = None,
         choose: Callable[[Settings], BackendChoice] = choose_backend,
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.settings = settings
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
@@ -107,7 +111,15 @@ class GuardedRAG:
         self._bank: SignalBank | None = None
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._lock = threading.RLock()
-        self.traces = TraceStore(settings.trace_db)
+        self._origin = f"{socket.gethostname()}/{os.getpid()}"  # which process answered, in a shared trace store
+        # OpenTelemetry only when an OTLP endpoint is set (else None: the SDK is not imported). Spans are made
+        # from each trace after the store saved it, on its writer thread: a request never waits for export.
+        self._owns_telemetry = telemetry is None
+        self._telemetry = telemetry if telemetry is not None else start_telemetry(settings)
+        self.traces = TraceStore(
+            open_trace_backend(settings.trace_url or settings.trace_db),
+            on_saved=self._telemetry.export if self._telemetry is not None else None,
+        )
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
     def _embedder(self) -> QueryCache:
@@ -242,7 +254,7 @@ class GuardedRAG:
                     outcome="ok",
                     reason=choice.reason,
                     model=choice.model,
-                    details={"kind": choice.kind, "fix": choice.fix},
+                    details={"kind": choice.kind, "fix": choice.fix, "host": choice.host},
                 )
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
@@ -406,6 +418,7 @@ class GuardedRAG:
             latency_ms=response.latency_ms,
             fired=tuple(g.name for g in response.guardrails if g.fired),
             session=session,
+            origin=self._origin,
             result=response.to_json_dict() | {"message": response.message},
             events=tuple(response.events),
         )
@@ -487,9 +500,22 @@ class GuardedRAG:
         )
         return verdict.reason if verdict.fired else None
 
+    # -- telemetry ------------------------------------------------------------------------------------
+    def telemetry_status(self) -> TelemetryStatus:
+        """Whether requests are exported as OpenTelemetry traces, where, and how many spans were lost."""
+        return self._telemetry.status() if self._telemetry is not None else telemetry_off(self.settings)
+
+    def probe_telemetry(self, timeout: float = 5.0) -> str | None:
+        """Send one span to the OTLP backend and wait for it: None when it arrived, else why not (doctor)."""
+        if self._telemetry is None:
+            return None
+        return self._telemetry.probe(timeout)
+
     def close(self) -> None:
-        """Write the traces still queued and stop the trace writer (also done at interpreter exit)."""
+        """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit)."""
         self.traces.close()
+        if self._telemetry is not None and self._owns_telemetry:
+            self._telemetry.close()
 
     def __enter__(self) -> GuardedRAG:
         return self
@@ -511,6 +537,7 @@ class GuardedRAG:
             factory=self._model_factory(),
             choose=self._choose,
             transport_errors=self._transport_errors,
+            telemetry=self._telemetry,
         )
 
 

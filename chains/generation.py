@@ -222,9 +222,11 @@ class GenerationLadder:
             question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
         )
         ctx = with_signals(self.signals, "output", ctx) if self.output_guardrails else ctx
-        verdicts = tuple(run_guardrail(g, ctx) for g in self.output_guardrails)
-        for v in verdicts:
-            emit(verdict_event(v).model_copy(update={"attempt": number, "model": rung.model}), config)
+        checked = []
+        for g in self.output_guardrails:  # each verdict recorded as its check ends: its event time is when it finished
+            checked.append(run_guardrail(g, ctx))
+            emit(verdict_event(checked[-1]).model_copy(update={"attempt": number, "model": rung.model}), config)
+        verdicts = tuple(checked)
         blocking = [v for v in verdicts if v.fired]
         if blocking:
             error = UngroundedAnswer(

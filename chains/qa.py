@@ -58,9 +58,10 @@ class QAPipeline:
         guards = self.guardrails.get(stage, ())
         if guards:
             ctx = with_signals(self.signals, stage, ctx)
-        verdicts = [run_guardrail(g, ctx) for g in guards]
-        for v in verdicts:
-            emit(verdict_event(v), config)
+        verdicts = []
+        for g in guards:  # each verdict recorded as its check ends: its event time is when it finished
+            verdicts.append(run_guardrail(g, ctx))
+            emit(verdict_event(verdicts[-1]), config)
         return verdicts
 
     def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:
@@ -143,7 +144,12 @@ class QAPipeline:
                 reason=f"{len(chunks)} chunks retrieved (top_k={self.config.top_k})",
                 evidence=tuple(f"{c.source} ({c.score:.2f})" for c in chunks),
                 duration_ms=(time.perf_counter() - started) * 1000,
-                details={"query": query[:500], "chunk_ids": [c.chunk_id for c in chunks]},
+                details={
+                    "query": query[:500],
+                    "k": self.config.top_k,
+                    "chunk_ids": [c.chunk_id for c in chunks],
+                    "scores": [round(c.score, 4) for c in chunks],
+                },
             ),
             config,
         )

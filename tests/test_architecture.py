@@ -41,7 +41,26 @@ APP_PARTS_FORBIDDEN = {
     "app.settings": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
     "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
     "app.conversation": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
-    "app.traces": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve", "app.signals"),
+    "app.traces": (
+        "app.service",
+        "app.documents",
+        "app.models",
+        "app.lab",
+        "app.cli",
+        "app.serve",
+        "app.signals",
+        "app.telemetry",
+    ),
+    "app.telemetry": (
+        "app.service",
+        "app.documents",
+        "app.models",
+        "app.lab",
+        "app.cli",
+        "app.serve",
+        "app.signals",
+        "app.doctor",
+    ),
 }
 # Clients of the app that may reach it only through `from app import <public name>` (app.__all__), plus
 # their own package.

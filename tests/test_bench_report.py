@@ -39,6 +39,8 @@ def results(**overrides: dict) -> dict[str, dict]:
             "args": [],
             "result": {"latency_ratios_vectors": {"p50_10000/1000": 1.5}, "rows": [{"corpus": "vectors", "size": 1000}]},
         },
+        "bench_telemetry": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ratio_on_p50": 1.04}},
+        "bench_trace_store": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_ingest": {"status": "failed", "reason": "exit 1: boom"},
         "bench_embedded": {
             "status": "ok",
@@ -64,6 +66,7 @@ def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     assert "p50 = 1.00% of one short constrained call" in lines[0] and "(2.00 s)" in lines[0]
     assert any("1.25x" in line for line in lines) and any("0.90x" in line for line in lines)
     assert any("10000/1000 1.50x" in line for line in lines)
+    assert any("OpenTelemetry export on" in line and "1.04x" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:

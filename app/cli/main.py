@@ -21,6 +21,7 @@ from app import (
     Settings,
     SettingsError,
     TraceFilter,
+    TraceStoreError,
     load_settings,
     read_config_file,
     run_doctor,
@@ -48,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--trace", action="store_true", help="include the full trace events in the output")
     ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
 
-    doc = sub.add_parser("doctor", help="check backend, model, index and versions")
+    doc = sub.add_parser("doctor", help="check backend, model, index, trace store, telemetry export and versions")
     doc.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("traces", help="browse stored traces")
@@ -146,7 +147,13 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     report = run_doctor(
-        settings=svc.settings, choice=svc.backend(refresh=True), index_stats=svc.index_stats, trace_count=svc.traces.count
+        settings=svc.settings,
+        choice=svc.backend(refresh=True),
+        index_stats=svc.index_stats,
+        trace_count=svc.traces.count,
+        trace_status=svc.traces.status,
+        telemetry=svc.telemetry_status,
+        probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -168,7 +175,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(record.model_dump_json(indent=2) + "\n")
             return EXIT_OK
         out.write(
-            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}\n  Q: {record.question}\n"
+            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
+            + (f" · answered by {record.origin}" if record.origin else "")
+            + f"\n  Q: {record.question}\n"
         )
         for e in record.events:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
@@ -220,6 +229,9 @@ def main(
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
+    except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAIL
     handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces, "serve": cmd_serve}
     try:
         if args.command in handlers:

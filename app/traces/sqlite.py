@@ -1,55 +1,52 @@
 """The SQLite trace backend (the default): every request's result and events in one WAL database under
-GUARDED_RAG_HOME.
+GUARDED_RAG_HOME (or the file GUARDED_RAG_TRACE_DB names).
 
 Each write opens its own short connection inside one IMMEDIATE transaction, so concurrent writers (CLI,
-UI, eval, several processes) serialize on SQLite's lock instead of losing events. Queries return records.
+UI, eval, several processes) serialize on SQLite's lock instead of losing events. Opening applies the
+pending schema migrations (app/traces/migrations/sqlite/) under the same lock. Queries return records.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.traces.models import TraceFilter, TraceRecord
+from app.traces.migrations import VERSION_TABLE, pending
+from app.traces.models import TraceFilter, TraceRecord, TraceStoreError
 from chains import TraceEvent
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS traces (
-    trace_id TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    question TEXT NOT NULL,
-    status TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    model TEXT NOT NULL,
-    rung TEXT,
-    llm_calls INTEGER NOT NULL,
-    latency_ms REAL NOT NULL,
-    fired TEXT NOT NULL,          -- comma-separated names of guardrails that fired, wrapped in commas
-    session TEXT,
-    result_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS traces_created ON traces(created_at);
-CREATE TABLE IF NOT EXISTS events (
-    trace_id TEXT NOT NULL REFERENCES traces(trace_id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    event_json TEXT NOT NULL,
-    PRIMARY KEY (trace_id, seq)
-);
-"""
+COLUMNS = (
+    "trace_id",
+    "created_at",
+    "question",
+    "status",
+    "backend",
+    "model",
+    "rung",
+    "llm_calls",
+    "latency_ms",
+    "fired",
+    "session",
+    "result_json",
+    "origin",
+)
+_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
 
 
 class SqliteTraceBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.schema_version = self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise TraceStoreError(f"cannot open the trace database {path}: {exc}") from exc
 
     @property
     def location(self) -> str:
@@ -65,6 +62,32 @@ class SqliteTraceBackend:
             conn.execute("PRAGMA synchronous=NORMAL")
             yield conn
 
+    def _migrate(self) -> int:
+        """Bring the file to the latest schema. A file made before versioning (no version table) has every
+        0001 table already: 0001 creates only what is missing, so it is adopted as version 1, rows kept."""
+        with self._connect() as conn:
+            _enable_wal(conn)
+            conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process opening now waits, then sees our work
+            try:
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                current = int(conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()[0])
+                for migration in pending(current, "sqlite", self.location):
+                    for statement in _statements(migration.sql):
+                        conn.execute(statement)  # DDL is transactional in SQLite: all of it commits, or none
+                    conn.execute(
+                        f"INSERT INTO {VERSION_TABLE} VALUES (?,?,?)",
+                        (migration.version, migration.name, datetime.now(UTC).isoformat()),
+                    )
+                    current = migration.version
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return current
+
     def save_many(self, records: Sequence[TraceRecord]) -> None:
         """Insert or replace `records` (and their events) in one transaction."""
         if not records:
@@ -74,7 +97,7 @@ class SqliteTraceBackend:
             try:
                 for record in records:
                     conn.execute(
-                        "INSERT OR REPLACE INTO traces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        f"INSERT OR REPLACE INTO traces ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                         (
                             record.trace_id,
                             record.created_at.isoformat(),
@@ -88,6 +111,7 @@ class SqliteTraceBackend:
                             "," + ",".join(record.fired) + ",",
                             record.session,
                             json.dumps(record.result, ensure_ascii=False, default=str),
+                            record.origin,
                         ),
                     )
                     conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
@@ -109,8 +133,8 @@ class SqliteTraceBackend:
                 where.append(f"{column} = ?")
                 args.append(value)
         if flt.guardrail:
-            where.append("fired LIKE ?")
-            args.append(f"%,{flt.guardrail},%")
+            where.append("instr(fired, ?) > 0")  # exact name: LIKE would read '_' in a name as a wildcard
+            args.append(f",{flt.guardrail},")
         if flt.since:
             where.append("created_at >= ?")
             args.append(flt.since.isoformat())
@@ -120,17 +144,19 @@ class SqliteTraceBackend:
         if flt.text:
             where.append("instr(lower(question), lower(?)) > 0")
             args.append(flt.text)
-        sql = "SELECT * FROM traces" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC LIMIT ?"
+        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT ?"
         with self._connect() as conn:
             rows = conn.execute(sql, [*args, flt.limit]).fetchall()
         return [self._record(row, events=()) for row in rows]
 
     def get(self, trace_id: str) -> TraceRecord | None:
         with self._connect() as conn:
-            row = conn.execute("SELECT * FROM traces WHERE trace_id = ?", (trace_id,)).fetchone()
-            if row is None:
+            row = conn.execute(_SELECT + " WHERE trace_id = ?", (trace_id,)).fetchone()
+            if row is None and trace_id:
                 # allow a unique prefix, as people copy short ids from tables
-                matches = conn.execute("SELECT * FROM traces WHERE trace_id LIKE ? LIMIT 2", (trace_id + "%",)).fetchall()
+                matches = conn.execute(
+                    _SELECT + " WHERE substr(trace_id, 1, length(?)) = ? LIMIT 2", (trace_id, trace_id)
+                ).fetchall()
                 row = matches[0] if len(matches) == 1 else None
             if row is None:
                 return None
@@ -156,5 +182,34 @@ class SqliteTraceBackend:
             fired=tuple(n for n in row[9].split(",") if n),
             session=row[10],
             result=json.loads(row[11]),
+            origin=row[12],
             events=events,
         )
+
+
+def _enable_wal(conn: sqlite3.Connection, *, wait_s: float = 30.0) -> None:
+    """WAL is a property of the file, set once (not inside a transaction). Switching needs the file to
+    itself and SQLite answers "database is locked" at once instead of waiting on the busy timeout, so
+    several processes opening a new file together retry (seen with four at once)."""
+    deadline = time.monotonic() + wait_s
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one at a time: executescript() would COMMIT first and so run
+    the migration outside our transaction."""
+    pending_text = ""
+    for line in script.splitlines(keepends=True):
+        pending_text += line
+        if sqlite3.complete_statement(pending_text):
+            yield pending_text.strip()
+            pending_text = ""
+    rest = [line for line in pending_text.splitlines() if line.strip() and not line.strip().startswith("--")]
+    if rest:
+        raise ValueError(f"incomplete SQL statement in a migration: {pending_text[:200]!r}")

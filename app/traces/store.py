@@ -1,6 +1,7 @@
 """The service's trace store. Saves go to one background writer, batched into one transaction, so persisting
 a trace is off the request's critical path; reads first wait for the saves made before them (read your
-writes); close() drains the queue and runs at interpreter exit too, so a CLI run loses nothing.
+writes) unless the backend is failing; close() drains the queue and runs at interpreter exit too, so a CLI
+run loses nothing. `on_saved` sees each batch once it is stored (the OpenTelemetry export hangs there).
 
 Hand-written rather than a library: it is a queue, a condition and one thread; what matters is the contract
 (ordered, batched, never dropped, bounded memory), which the tests pin.
@@ -20,14 +21,15 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from app.traces.models import TraceFilter, TraceRecord
+from app.traces.models import TraceFilter, TraceRecord, storable
 from app.traces.sqlite import SqliteTraceBackend
 
 log = logging.getLogger("guarded_rag.traces")
 
 
 class TraceBackend(Protocol):
-    """Where traces are kept (SQLite by default)."""
+    """Where traces are kept (SQLite by default, PostgreSQL when GUARDED_RAG_TRACE_DB is a URL). A backend may
+    also have `close()` (release connections) and `schema_version`; the store uses them when present."""
 
     @property
     def location(self) -> str: ...
@@ -50,15 +52,25 @@ class WriterStatus(BaseModel):
     failures: int
     unbuildable: int = 0
     last_error: str | None = None
+    schema_version: int | None = None
+    failing: bool = False
 
 
 class TraceStore:
     """Save, list, get, count and export traces; `background=False` writes synchronously (one process tools)."""
 
     def __init__(
-        self, backend: TraceBackend | Path, *, background: bool = True, batch: int = 64, max_pending: int = 10_000
+        self,
+        backend: TraceBackend | Path,
+        *,
+        background: bool = True,
+        batch: int = 64,
+        max_pending: int = 10_000,
+        on_saved: Callable[[Sequence[TraceRecord]], None] | None = None,
     ) -> None:
         self._backend: TraceBackend = SqliteTraceBackend(backend) if isinstance(backend, Path) else backend
+        self._on_saved = on_saved
+        self._failing = False  # the last save failed: reads stop waiting for the writer until one succeeds
         self._background = background
         self._batch = batch
         self._max_pending = max_pending
@@ -84,7 +96,9 @@ class TraceStore:
         too. When the queue is full (the backend is down or slow), wait for room: back-pressure, never a
         dropped trace."""
         if not self._background or self._closed:
-            self._backend.save_many([_built(record)])
+            built = [storable(_built(record))]
+            self._backend.save_many(built)
+            self._saved(built)
             return
         with self._cond:
             while len(self._queue) >= self._max_pending and not self._closed:
@@ -111,16 +125,28 @@ class TraceStore:
                 with self._cond:
                     self._queue.extendleft(reversed(batch))
                     self._failures += 1
+                    self._failing = True
                     self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
                     self._in_flight = 0
                     self._cond.notify_all()
                 log.warning("saving %d trace(s) failed (%s); retrying", len(batch), self._last_error)
                 time.sleep(min(5.0, 0.1 * 2 ** min(self._failures, 6)))
                 continue
+            self._saved(batch)  # before the batch counts as done: flush() and close() include the hand-off to export
             with self._cond:
                 self._written += len(batch)
                 self._in_flight = 0
+                self._failing = False
                 self._cond.notify_all()
+
+    def _saved(self, batch: Sequence[TraceRecord]) -> None:
+        """Tell the listener (export): its failure is logged, never the store's failure or a lost trace."""
+        if self._on_saved is None or not batch:
+            return
+        try:
+            self._on_saved(batch)
+        except Exception:
+            log.exception("the on_saved listener failed for %d trace(s); they are stored", len(batch))
 
     def _build(self, items: list[TraceRecord | Callable[[], TraceRecord]]) -> list[TraceRecord]:
         """Records from queued items. One that cannot be built is a bug, not a storage fault: retrying cannot
@@ -128,7 +154,7 @@ class TraceStore:
         built = []
         for item in items:
             try:
-                built.append(_built(item))
+                built.append(storable(_built(item)))
             except Exception as exc:
                 log.exception("a trace record could not be built; it is lost")
                 with self._cond:
@@ -159,12 +185,20 @@ class TraceStore:
         if self._queue:  # the backend kept failing: one last synchronous try, so nothing is silently dropped
             left = list(self._queue)
             try:
-                self._backend.save_many([_built(item) for item in left])
+                built = [storable(_built(item)) for item in left]
+                self._backend.save_many(built)
             except Exception as exc:
                 self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
                 log.error("%d trace(s) could not be written to %s: %s", len(left), self._backend.location, self._last_error)
                 return
             self._queue.clear()
+            self._saved(built)
+
+    def close_backend(self) -> None:
+        """Release the backend's connections (a PostgreSQL pool); the store must not be used afterwards."""
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            close()
 
     def status(self) -> WriterStatus:
         with self._cond:
@@ -175,19 +209,27 @@ class TraceStore:
                 failures=self._failures,
                 unbuildable=self._unbuildable,
                 last_error=self._last_error,
+                schema_version=getattr(self._backend, "schema_version", None),
+                failing=self._failing,
             )
 
     # -- reading (after the writes made before) ---------------------------------------------------------
+    def _read_barrier(self) -> None:
+        """Read your writes: wait for earlier saves, unless the backend is failing (a stopped server): then
+        the read goes straight to the backend instead of waiting out the flush timeout first."""
+        if not self._failing:
+            self.flush()
+
     def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
-        self.flush()
+        self._read_barrier()
         return self._backend.list(flt)
 
     def get(self, trace_id: str) -> TraceRecord | None:
-        self.flush()
+        self._read_barrier()
         return self._backend.get(trace_id)
 
     def count(self) -> int:
-        self.flush()
+        self._read_barrier()
         return self._backend.count()
 
     def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
