@@ -34,10 +34,11 @@ from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import SignalBank
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
-from app.traces import TraceRecord, TraceStore, open_trace_backend, redact
+from app.traces import TraceInputs, TraceRecord, TraceStore, bounded, open_trace_backend, redact
 from chains import (
     AnswerPrompt,
     GenerationLadder,
+    GuardInputs,
     LadderPolicy,
     QAConfig,
     QAPipeline,
@@ -243,7 +244,7 @@ class GuardedRAG:
         trace_id = trace_id or uuid.uuid4().hex
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
-        settings, choice, chaos = self.settings, None, None
+        settings, choice, chaos, policy = self.settings, None, None, None
         try:
             settings, policy = self.effective(options)
             choice = self.backend(settings=settings)
@@ -275,7 +276,7 @@ class GuardedRAG:
             backend_fix=choice.fix if choice else None,
             chaos=chaos is not None,
         )
-        self._persist(question, response, options.session)
+        self._persist(question, response, options.session, TraceInputs(policy=policy, captures=tuple(collector.inputs)))
         return response
 
     def _ask(
@@ -380,7 +381,9 @@ class GuardedRAG:
         if guard is None:  # the policy turned it off: recorded above, nothing to screen with
             return None
         for text in system:
-            verdict = run_guardrail(guard, GuardContext(question=text))
+            ctx = GuardContext(question=text)
+            verdict = run_guardrail(guard, ctx)
+            collector.add_inputs(GuardInputs(stage="input", scope="system", context=ctx, verdicts=(verdict,)))
             verdict = verdict.model_copy(update={"reason": "in the client's system prompt: " + verdict.reason})
             collector.add(
                 TraceEvent(
@@ -400,12 +403,23 @@ class GuardedRAG:
         collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))
         return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
 
-    def _persist(self, question: str, response: AskResponse, session: str | None) -> None:
-        # The record is built on the trace writer's thread: dumping the result is off the request path too.
+    def _persist(self, question: str, response: AskResponse, session: str | None, inputs: TraceInputs) -> None:
+        # The record is built on the trace writer's thread: dumping the result and the inputs is off the request path too.
         created = datetime.now(UTC)
-        self.traces.save(lambda: self._record(question, response, session, created))
+        self.traces.save(lambda: self._record(question, response, session, created, inputs))
 
-    def _record(self, question: str, response: AskResponse, session: str | None, created: datetime) -> TraceRecord:
+    def _kept_inputs(self, inputs: TraceInputs) -> TraceInputs:
+        """What of the guardrails' inputs a trace keeps. Redacted questions keep none: the question is in every
+        stage's context, and the retrieved passages would tell what it was about (docs/GUARDRAILS.md, Policy lab)."""
+        if self.settings.redact_questions:
+            return TraceInputs(note="not kept: questions are redacted (GUARDED_RAG_REDACT_QUESTIONS)")
+        if self.settings.trace_inputs_kb == 0:
+            return TraceInputs(note="not kept: GUARDED_RAG_TRACE_INPUTS_KB is 0")
+        return bounded(inputs, self.settings.trace_inputs_kb * 1024)
+
+    def _record(
+        self, question: str, response: AskResponse, session: str | None, created: datetime, inputs: TraceInputs
+    ) -> TraceRecord:
         return TraceRecord(
             trace_id=response.trace_id,
             created_at=created,
@@ -420,7 +434,10 @@ class GuardedRAG:
             session=session,
             origin=self._origin,
             result=response.to_json_dict() | {"message": response.message},
-            events=tuple(response.events),
+            events=tuple(_redacted_query(e) for e in response.events)
+            if self.settings.redact_questions
+            else tuple(response.events),
+            inputs=self._kept_inputs(inputs),
         )
 
     # -- guardrails and retrieval on their own (the lab, the raw mode) ----------------------------------
@@ -539,6 +556,14 @@ class GuardedRAG:
             transport_errors=self._transport_errors,
             telemetry=self._telemetry,
         )
+
+
+def _redacted_query(event: TraceEvent) -> TraceEvent:
+    """The retrieval event records its search query, which holds the question (and the previous user turn)."""
+    query = event.details.get("query")
+    if not isinstance(query, str):
+        return event
+    return event.model_copy(update={"details": {**event.details, "query": redact(query)}})
 
 
 def _ms(started: float) -> float:

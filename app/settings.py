@@ -73,7 +73,17 @@ class Settings(BaseModel):
     )
     docs_dir: Path = Field(default=Path("data/docs"), description="Folder indexed by `ingest` with no paths.")
     policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
-    redact_questions: bool = Field(default=False, description="Store a hash instead of question text in traces.")
+    redact_questions: bool = Field(
+        default=False,
+        description="Store a hash instead of question text in traces, and no replay inputs (they hold the question).",
+    )
+    trace_inputs_kb: int = Field(
+        default=64,
+        ge=0,
+        le=100_000,
+        description="Most KB of replay inputs (what the guardrails saw) kept per trace; whole stages beyond it are "
+        "left out; 0 keeps none.",
+    )
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
     breaker_failures: int = Field(default=3, ge=1, le=100, description="Consecutive failures that open the circuit.")
     breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds a failing Ollama is skipped.")

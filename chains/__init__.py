@@ -12,6 +12,7 @@ from chains.errors import (
     ReasksExhausted,
     UngroundedAnswer,
     WarmupFailed,
+    rejection_feedback,
 )
 from chains.generation import Generated, GenerationLadder, LadderPolicy, ModelRung
 from chains.parsing import Parsed, parse_answer
@@ -19,7 +20,7 @@ from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
 from chains.recipe import AnswerPrompt, answer_prompt
 from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
 from chains.signals import SignalProvider, with_signals
-from chains.trace import TraceCollector, TraceEvent
+from chains.trace import GuardInputs, TraceCollector, TraceEvent
 
 __all__ = [
     "AnswerPrompt",
@@ -31,6 +32,7 @@ __all__ = [
     "Clarification",
     "Generated",
     "GenerationLadder",
+    "GuardInputs",
     "LadderPolicy",
     "ModelAnswer",
     "ModelRung",
@@ -53,6 +55,7 @@ __all__ = [
     "answer_json_schema",
     "answer_prompt",
     "parse_answer",
+    "rejection_feedback",
     "run_qa",
     "with_signals",
 ]

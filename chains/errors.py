@@ -46,6 +46,12 @@ class UngroundedAnswer(OutputRejected):
         self.verdicts = tuple(verdicts)
 
 
+def rejection_feedback(fired: Sequence[Verdict]) -> str:
+    """The feedback a re-ask sends the model after output guardrails fired (the policy lab compares it: a
+    different feedback means a re-ask prompt the model never saw)."""
+    return "; ".join(f"{v.name}: {v.reason}" for v in fired)
+
+
 class ReasksExhausted(Exception):
     """Every re-ask on one model was rejected; the model ladder moves to its next rung."""
 

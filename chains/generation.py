@@ -21,12 +21,20 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from chains.circuit import Budget, CircuitBreaker
-from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
+from chains.errors import (
+    CircuitOpen,
+    OutputParseError,
+    OutputRejected,
+    ReasksExhausted,
+    UngroundedAnswer,
+    WarmupFailed,
+    rejection_feedback,
+)
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
 from chains.schemas import ModelAnswer
 from chains.signals import SignalProvider, with_signals
-from chains.trace import TraceEvent, emit, verdict_event
+from chains.trace import GuardInputs, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
 
@@ -227,10 +235,23 @@ class GenerationLadder:
             checked.append(run_guardrail(g, ctx))
             emit(verdict_event(checked[-1]).model_copy(update={"attempt": number, "model": rung.model}), config)
         verdicts = tuple(checked)
+        record_inputs(
+            GuardInputs(
+                stage="output",
+                attempt=number,
+                rung=rung.name,
+                rung_index=index,
+                model=rung.model,
+                measured=bool(self.output_guardrails),
+                context=ctx,
+                verdicts=verdicts,
+            ),
+            config,
+        )
         blocking = [v for v in verdicts if v.fired]
         if blocking:
             error = UngroundedAnswer(
-                "; ".join(f"{v.name}: {v.reason}" for v in blocking),
+                rejection_feedback(blocking),
                 raw=raw,
                 verdicts=blocking,
                 attempt=number,

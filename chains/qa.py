@@ -20,7 +20,7 @@ from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, QARequest, QAResult
 from chains.signals import SignalProvider, with_signals
-from chains.trace import TraceCollector, TraceEvent, emit, verdict_event
+from chains.trace import GuardInputs, TraceCollector, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_verdict, run_guardrail
 from guardrails.text import lang_of
 
@@ -62,6 +62,7 @@ class QAPipeline:
         for g in guards:  # each verdict recorded as its check ends: its event time is when it finished
             verdicts.append(run_guardrail(g, ctx))
             emit(verdict_event(verdicts[-1]), config)
+        record_inputs(GuardInputs(stage=stage, context=ctx, verdicts=tuple(verdicts), measured=bool(guards)), config)
         return verdicts
 
     def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:

@@ -18,7 +18,7 @@ from langchain_core.outputs import LLMResult
 from langchain_core.runnables import RunnableConfig
 from pydantic import BaseModel, ConfigDict, Field
 
-from guardrails import Verdict
+from guardrails import GuardContext, Stage, Verdict
 
 Step = Literal["backend", "input", "retrieval", "context", "generation", "parse", "output", "fallback", "chaos", "result"]
 Outcome = Literal["ok", "passed", "fired", "error", "retry", "reask", "fallback", "skipped", "loading", "cut"]
@@ -45,6 +45,28 @@ class TraceEvent(BaseModel):
     duration_ms: float = 0.0
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     details: dict[str, Any] = Field(default_factory=dict)
+
+
+class GuardInputs(BaseModel):
+    """What one stage's guardrails saw and decided: the whole GuardContext (question, history, chunks with every
+    field they carry, the answer and citations of one attempt, every Signal) and the verdicts. Kept so a decision
+    can be recomputed later under another policy without a model (the policy lab replays these)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Stage
+    scope: Literal["chain", "system"] = Field(
+        default="chain", description="chain: the QA chain's stage; system: a client's system prompt screened by the service."
+    )
+    attempt: int = Field(default=1, description="Output stage: the attempt on its rung (1 = first answer, 2 = after a re-ask).")
+    rung: str | None = Field(default=None, description="Output stage: the ladder rung that answered this attempt.")
+    rung_index: int = Field(default=0, description="Output stage: 0 for the first rung; later rungs make a fallback.")
+    model: str | None = None
+    measured: bool = Field(
+        default=True, description="The stage's signals were computed (False: no guardrail ran at this stage, so none were)."
+    )
+    context: GuardContext
+    verdicts: tuple[Verdict, ...] = ()
 
 
 def verdict_event(verdict: Verdict) -> TraceEvent:
@@ -77,6 +99,14 @@ def emit(event: TraceEvent, config: RunnableConfig | None) -> None:
         dispatch_custom_event(TRACE_EVENT, event, config=config)
 
 
+def record_inputs(inputs: GuardInputs, config: RunnableConfig | None) -> None:
+    """Hand what a stage's guardrails saw to the request's collector (none attached: not kept). Only a
+    reference is kept here; it is serialized after the request, on the trace writer's thread."""
+    collector = _collector(config)
+    if collector is not None:
+        collector.add_inputs(inputs)
+
+
 def _collector(config: RunnableConfig | None) -> TraceCollector | None:
     callbacks = (config or {}).get("callbacks")
     handlers = callbacks.handlers if isinstance(callbacks, BaseCallbackManager) else (callbacks or [])
@@ -92,6 +122,7 @@ class TraceCollector(BaseCallbackHandler):
         on_token: Callable[[str], None] | None = None,
     ) -> None:
         self.events: list[TraceEvent] = []
+        self.inputs: list[GuardInputs] = []  # what each stage's guardrails saw, in the order they ran
         self.llm_calls = 0
         self._observer = observer
         self._on_token = on_token
@@ -103,6 +134,9 @@ class TraceCollector(BaseCallbackHandler):
         if self._observer is not None:
             self._observer(event)
         return event
+
+    def add_inputs(self, inputs: GuardInputs) -> None:
+        self.inputs.append(inputs)
 
     # -- custom events from chain steps ------------------------------------------------------------
     def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:

@@ -3,18 +3,23 @@ server several processes share, opened by backends.open_trace_backend; migration
 store the service uses (store: a background writer in front of a backend, read-your-writes on queries)."""
 
 from app.traces.backends import open_trace_backend
-from app.traces.models import TraceFilter, TraceRecord, TraceStoreError, redact, storable
+from app.traces.inputs import bounded
+from app.traces.models import OUTCOME, TraceFilter, TraceInputs, TraceLabel, TraceRecord, TraceStoreError, redact, storable
 from app.traces.sqlite import SqliteTraceBackend
 from app.traces.store import TraceBackend, TraceStore, WriterStatus
 
 __all__ = [
+    "OUTCOME",
     "SqliteTraceBackend",
     "TraceBackend",
     "TraceFilter",
+    "TraceInputs",
+    "TraceLabel",
     "TraceRecord",
     "TraceStore",
     "TraceStoreError",
     "WriterStatus",
+    "bounded",
     "open_trace_backend",
     "redact",
     "storable",

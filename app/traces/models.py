@@ -1,20 +1,54 @@
-"""The trace records every store keeps: one request's summary columns, its result (the CLI --json shape) and
-its events, plus the filter the Traces page, the CLI and the HTTP API query with."""
+"""The trace records every store keeps: one request's summary columns, its result (the CLI --json shape), its
+events, what its guardrails saw (inputs, for replay) and the labels people or eval runs gave its decisions, plus
+the filter the Traces page, the CLI and the HTTP API query with."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chains import TraceEvent
+from chains import GuardInputs, TraceEvent
+from guardrails import GuardrailPolicy
+
+OUTCOME = "outcome"  # the label target that means the request's outcome rather than one guardrail's decision
 
 
 class TraceStoreError(RuntimeError):
     """The trace store cannot be opened or used (server down, wrong URL, authentication, schema too new)."""
+
+
+class TraceInputs(BaseModel):
+    """What a request's guardrails saw, stage by stage (schema v3): enough to recompute every decision under
+    another policy without a model. `note` says why some or all of it was not kept."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    policy: GuardrailPolicy | None = Field(
+        default=None, description="The policy the request ran with (session overrides included)."
+    )
+    captures: tuple[GuardInputs, ...] = ()
+    omitted: int = Field(default=0, description="Captures left out, the last ones first, to keep the trace under its size cap.")
+    note: str | None = None
+
+
+class TraceLabel(BaseModel):
+    """A person's (or an eval run's) judgement of one decision of a stored request: right or wrong."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: str = Field(description=f"A guardrail name, or {OUTCOME!r} for the request's outcome.")
+    attempt: int = Field(
+        default=1, ge=1, description="The nth time the guardrail ran in the request (output: nth answer checked)."
+    )
+    correct: bool
+    decision: str = Field(description="What was judged: 'fired' or 'passed' (a guardrail), the status (the outcome).")
+    note: str = Field(default="", max_length=2000)
+    source: Literal["user", "eval"] = "user"
+    created_at: datetime
 
 
 class TraceRecord(BaseModel):
@@ -36,6 +70,8 @@ class TraceRecord(BaseModel):
     origin: str | None = Field(default=None, description="host/pid of the process that answered (schema v2).")
     result: dict[str, Any] = Field(default_factory=dict)
     events: tuple[TraceEvent, ...] = ()
+    inputs: TraceInputs | None = Field(default=None, description="None: recorded before inputs were kept (not replayable).")
+    labels: tuple[TraceLabel, ...] = ()
 
 
 class TraceFilter(BaseModel):
@@ -49,6 +85,7 @@ class TraceFilter(BaseModel):
     until: datetime | None = None
     text: str | None = Field(default=None, description="Substring of the question.")
     session: str | None = None
+    labelled: bool | None = Field(default=None, description="True: only traces with a label; False: only without.")
     limit: int = Field(default=50, ge=1, le=100_000)
 
 

@@ -19,12 +19,22 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from app.traces.inputs import LABEL_COLUMNS, attach, label_row, pack
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceRecord, TraceStoreError
-from app.traces.sqlite import COLUMNS
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError
+from app.traces.sqlite import COLUMNS, LABELLED
 from chains import TraceEvent
 
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
+_LABEL_UPSERT = (
+    f"INSERT INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join(['%s'] * len(LABEL_COLUMNS))}) "
+    "ON CONFLICT (trace_id, target, attempt) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in LABEL_COLUMNS[3:])
+)
+_FETCH = {
+    "inputs": "SELECT trace_id, inputs_json FROM trace_inputs WHERE trace_id = ANY(%s)",
+    "labels": f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels WHERE trace_id = ANY(%s)",
+    "texts": "SELECT digest, chunk_id, text FROM chunk_texts WHERE digest = ANY(%s)",
+}
 _MIGRATION_LOCK = 0x6775_6172_6465_64  # "guarded": pg_advisory_xact_lock key shared by every guarded-rag process
 # A dead peer is noticed by TCP keepalives within ~25 s; a statement waiting on a lock gives up after 30 s.
 _CONNECT: dict[str, str | int] = {
@@ -145,8 +155,29 @@ class PostgresTraceBackend:
                 "INSERT INTO events VALUES (%s, %s, %s)",
                 [(r.trace_id, e.seq, e.model_dump_json()) for r in records for e in r.events],
             )
+            # replay inputs (chunk texts into their shared table) and labels, replacing older ones
+            ids = [r.trace_id for r in records]
+            cur.execute("DELETE FROM trace_inputs WHERE trace_id = ANY(%s)", (ids,))
+            cur.execute("DELETE FROM labels WHERE trace_id = ANY(%s)", (ids,))
+            packed = [(r.trace_id, *pack(r.inputs)) for r in records if r.inputs is not None]
+            cur.executemany("INSERT INTO trace_inputs VALUES (%s, %s)", [(trace_id, body) for trace_id, body, _ in packed])
+            texts = {key: text for _, _, found in packed for key, text in found.items()}
+            cur.executemany(
+                "INSERT INTO chunk_texts VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                [(d, c, t) for (d, c), t in sorted(texts.items())],  # sorted: concurrent writers lock rows in one order
+            )
+            cur.executemany(_LABEL_UPSERT, [label_row(r.trace_id, lb) for r in records for lb in r.labels])
 
-    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+    def save_label(self, trace_id: str, label: TraceLabel) -> bool:
+        """Store (or replace) one label; False when there is no such trace."""
+        with self._connection() as conn, conn.transaction():
+            if conn.execute("SELECT 1 FROM traces WHERE trace_id = %s FOR UPDATE", (trace_id,)).fetchone() is None:
+                return False
+            conn.execute(_LABEL_UPSERT, label_row(trace_id, label))
+        return True
+
+    def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
+        """Records matching `flt`, newest first; without events, and with their inputs and labels when `full`."""
         flt = flt or TraceFilter()
         where: list[str] = []
         args: list[Any] = []
@@ -167,10 +198,13 @@ class PostgresTraceBackend:
         if flt.text:
             where.append("strpos(lower(question), lower(%s)) > 0")
             args.append(flt.text)
+        if flt.labelled is not None:
+            where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
         sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT %s"
         with self._connection() as conn:
             rows = conn.execute(sql, [*args, flt.limit]).fetchall()
-        return [_record(row, events=()) for row in rows]
+            records = [_record(row, events=()) for row in rows]
+            return attach(records, _fetcher(conn)) if full else records
 
     def get(self, trace_id: str) -> TraceRecord | None:
         with self._connection() as conn:
@@ -182,7 +216,8 @@ class PostgresTraceBackend:
             if row is None:
                 return None
             events = conn.execute("SELECT event_json FROM events WHERE trace_id = %s ORDER BY seq", (row[0],)).fetchall()
-        return _record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+            record = _record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+            return attach([record], _fetcher(conn))[0]
 
     def count(self) -> int:
         with self._connection() as conn:
@@ -191,6 +226,10 @@ class PostgresTraceBackend:
 
     def close(self) -> None:
         self._pool.close(timeout=5.0)
+
+
+def _fetcher(conn: psycopg.Connection[tuple[Any, ...]]) -> Any:
+    return lambda what, keys: conn.execute(_FETCH[what], (list(keys),)).fetchall()
 
 
 def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:

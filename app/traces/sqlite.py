@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.traces.inputs import LABEL_COLUMNS, attach, label_row, pack
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceRecord, TraceStoreError
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError
 from chains import TraceEvent
 
 COLUMNS = (
@@ -37,6 +38,8 @@ COLUMNS = (
     "origin",
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
+LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)"  # shared with postgres.py
+_LABEL_INSERT = f"INSERT OR REPLACE INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(LABEL_COLUMNS))})"
 
 
 class SqliteTraceBackend:
@@ -119,12 +122,48 @@ class SqliteTraceBackend:
                         "INSERT INTO events VALUES (?,?,?)",
                         [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
                     )
+                    self._save_extras(conn, record)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
 
-    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+    @staticmethod
+    def _save_extras(conn: sqlite3.Connection, record: TraceRecord) -> None:
+        """The record's replay inputs (chunk texts into their shared table) and labels, replacing older ones."""
+        conn.execute("DELETE FROM trace_inputs WHERE trace_id = ?", (record.trace_id,))
+        conn.execute("DELETE FROM labels WHERE trace_id = ?", (record.trace_id,))
+        if record.inputs is not None:
+            body, texts = pack(record.inputs)
+            conn.execute("INSERT INTO trace_inputs VALUES (?,?)", (record.trace_id, body))
+            conn.executemany("INSERT OR IGNORE INTO chunk_texts VALUES (?,?,?)", [(d, c, t) for (d, c), t in texts.items()])
+        conn.executemany(_LABEL_INSERT, [_sqlite_label(label_row(record.trace_id, lb)) for lb in record.labels])
+
+    def save_label(self, trace_id: str, label: TraceLabel) -> bool:
+        """Store (or replace) one label; False when there is no such trace."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("SELECT 1 FROM traces WHERE trace_id = ?", (trace_id,)).fetchone() is None:
+                    conn.execute("ROLLBACK")
+                    return False
+                conn.execute(_LABEL_INSERT, _sqlite_label(label_row(trace_id, label)))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return True
+
+    def _fetch(self, conn: sqlite3.Connection) -> Any:
+        queries = {
+            "inputs": "SELECT trace_id, inputs_json FROM trace_inputs WHERE trace_id IN ({})",
+            "labels": f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels WHERE trace_id IN ({{}})",
+            "texts": "SELECT digest, chunk_id, text FROM chunk_texts WHERE digest IN ({})",
+        }
+        return lambda what, keys: conn.execute(queries[what].format(",".join("?" * len(keys))), list(keys)).fetchall()
+
+    def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
+        """Records matching `flt`, newest first; without events, and with their inputs and labels when `full`."""
         flt = flt or TraceFilter()
         where, args = [], []
         for column in ("status", "model", "backend", "session"):
@@ -144,10 +183,13 @@ class SqliteTraceBackend:
         if flt.text:
             where.append("instr(lower(question), lower(?)) > 0")
             args.append(flt.text)
+        if flt.labelled is not None:
+            where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
         sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT ?"
         with self._connect() as conn:
             rows = conn.execute(sql, [*args, flt.limit]).fetchall()
-        return [self._record(row, events=()) for row in rows]
+            records = [self._record(row, events=()) for row in rows]
+            return attach(records, self._fetch(conn)) if full else records
 
     def get(self, trace_id: str) -> TraceRecord | None:
         with self._connect() as conn:
@@ -161,7 +203,8 @@ class SqliteTraceBackend:
             if row is None:
                 return None
             events = conn.execute("SELECT event_json FROM events WHERE trace_id = ? ORDER BY seq", (row[0],)).fetchall()
-        return self._record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+            record = self._record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+            return attach([record], self._fetch(conn))[0]
 
     def count(self) -> int:
         with self._connect() as conn:
@@ -185,6 +228,10 @@ class SqliteTraceBackend:
             origin=row[12],
             events=events,
         )
+
+
+def _sqlite_label(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (*row[:3], int(row[3]), *row[4:7], row[7].isoformat())
 
 
 def _enable_wal(conn: sqlite3.Connection, *, wait_s: float = 30.0) -> None:

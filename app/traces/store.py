@@ -21,7 +21,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from app.traces.models import TraceFilter, TraceRecord, storable
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable
 from app.traces.sqlite import SqliteTraceBackend
 
 log = logging.getLogger("guarded_rag.traces")
@@ -36,11 +36,13 @@ class TraceBackend(Protocol):
 
     def save_many(self, records: Sequence[TraceRecord]) -> None: ...
 
-    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]: ...
+    def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]: ...
 
     def get(self, trace_id: str) -> TraceRecord | None: ...
 
     def count(self) -> int: ...
+
+    def save_label(self, trace_id: str, label: TraceLabel) -> bool: ...
 
 
 class WriterStatus(BaseModel):
@@ -220,9 +222,10 @@ class TraceStore:
         if not self._failing:
             self.flush()
 
-    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+    def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
+        """Matching records, newest first, without events; `full` adds their replay inputs and labels."""
         self._read_barrier()
-        return self._backend.list(flt)
+        return self._backend.list(flt, full=True) if full else self._backend.list(flt)
 
     def get(self, trace_id: str) -> TraceRecord | None:
         self._read_barrier()
@@ -231,6 +234,29 @@ class TraceStore:
     def count(self) -> int:
         self._read_barrier()
         return self._backend.count()
+
+    def label(self, trace_id: str, label: TraceLabel) -> bool:
+        """Store a label on a saved trace (after the saves queued before it); False when there is no such trace."""
+        self._read_barrier()
+        return self._backend.save_label(trace_id, label)
+
+    def import_jsonl(self, path: Path) -> int:
+        """Save every record of an export_jsonl file (events, inputs and labels included); a trace already stored
+        is replaced. Raises TraceStoreError naming the first bad line, before anything is saved."""
+        records = []
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append(TraceRecord.model_validate_json(line))
+                except ValueError as exc:
+                    raise TraceStoreError(f"{path}:{number} is not a trace record: {str(exc).splitlines()[0][:200]}") from None
+        for start in range(0, len(records), self._batch):
+            batch = [storable(r) for r in records[start : start + self._batch]]
+            self.flush()
+            self._backend.save_many(batch)
+        return len(records)
 
     def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
         records = [self.get(r.trace_id) for r in self.list(flt or TraceFilter(limit=100_000))]

@@ -71,6 +71,7 @@ def test_a_file_from_before_versioning_is_adopted_and_upgraded_with_every_row(tm
     assert store.count() == 25
     old = store.get("old007")
     assert old is not None and old.question == "旧问题 7" and old.fired == ("grounding",) and old.origin is None
+    assert old.inputs is None and old.labels == ()  # recorded before inputs were kept: shown as not replayable
     assert [e.name for e in old.events] == ["input_size"]
     # and the upgraded file takes new records, with the new column
     from tests.app.traces.test_contract import rich

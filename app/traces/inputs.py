@@ -1,0 +1,145 @@
+"""How a trace's replay inputs are stored: chunk texts leave the trace's JSON for a table keyed by chunk id and
+content digest (the same passage retrieved by a thousand questions is stored once), and a per-trace size cap
+drops whole captures, never parts of one (a cut text would make a recomputed decision a guess).
+
+Pure functions shared by the SQLite and PostgreSQL backends and by the service, which applies the cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from app.traces.models import TraceInputs, TraceLabel, TraceRecord
+
+TextKey = tuple[str, str]  # (content digest, chunk id)
+_REF = "text_ref"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _chunk_lists(packed: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
+    return [c["context"]["chunks"] for c in packed.get("captures", ()) if c.get("context", {}).get("chunks")]
+
+
+def pack(inputs: TraceInputs) -> tuple[str, dict[TextKey, str]]:
+    """The inputs as JSON with every chunk's text replaced by a reference, and the texts by key."""
+    packed = inputs.model_dump(mode="json")
+    texts: dict[TextKey, str] = {}
+    for chunks in _chunk_lists(packed):
+        for chunk in chunks:
+            text = chunk.pop("text")
+            key = (digest(text), str(chunk["chunk_id"]))
+            texts[key] = text
+            chunk[_REF] = key[0]
+    return json.dumps(packed, ensure_ascii=False, separators=(",", ":")), texts
+
+
+def text_refs(packed: Mapping[str, Any]) -> set[TextKey]:
+    return {(c[_REF], str(c["chunk_id"])) for chunks in _chunk_lists(packed) for c in chunks if _REF in c}
+
+
+def unpack(packed: dict[str, Any], texts: Mapping[TextKey, str]) -> TraceInputs:
+    """Stored inputs with their chunk texts put back. A missing text or an unreadable record gives inputs
+    with no captures and a note saying why (shown as 'not replayable', never guessed)."""
+    try:
+        for chunks in _chunk_lists(packed):
+            for chunk in chunks:
+                chunk["text"] = texts[(chunk.pop(_REF), str(chunk["chunk_id"]))]
+        return TraceInputs.model_validate(packed)
+    except KeyError:
+        return TraceInputs(note="stored inputs refer to a chunk text that is missing from the store")
+    except (ValidationError, TypeError, AttributeError) as exc:
+        return TraceInputs(note=f"stored inputs cannot be read by this version: {str(exc).splitlines()[0][:200]}")
+
+
+def stored_size(inputs: TraceInputs) -> int:
+    """Bytes the inputs take in the store (each distinct chunk text counted once for this trace)."""
+    body, texts = pack(inputs)
+    return len(body.encode("utf-8")) + sum(len(t.encode("utf-8")) for t in texts.values())
+
+
+def bounded(inputs: TraceInputs, cap_bytes: int) -> TraceInputs:
+    """`inputs` kept whole when they fit in `cap_bytes`, else without their last captures (whole ones) until
+    they fit, with `omitted` and a note. Inputs that cannot be serialized are dropped with a note."""
+    try:
+        size = stored_size(inputs)
+        if size <= cap_bytes:
+            return inputs
+        captures = list(inputs.captures)
+        while captures:
+            captures.pop()
+            kept = inputs.model_copy(update={"captures": tuple(captures)})
+            if stored_size(kept) <= cap_bytes:
+                break
+        omitted = len(inputs.captures) - len(captures)
+        return inputs.model_copy(
+            update={
+                "captures": tuple(captures),
+                "omitted": omitted,
+                "note": f"{omitted} of {len(inputs.captures)} stage input(s) not kept: {size} bytes exceed the "
+                f"per-trace cap of {cap_bytes} bytes (GUARDED_RAG_TRACE_INPUTS_KB)",
+            }
+        )
+    except (ValueError, TypeError) as exc:  # pydantic's serialization error is a ValueError
+        return TraceInputs(policy=inputs.policy, note=f"inputs could not be serialized: {str(exc)[:200]}")
+
+
+# -- shared by the backends: attach inputs and labels to records read from the store ------------------------
+LABEL_COLUMNS = ("trace_id", "target", "attempt", "correct", "decision", "note", "source", "created_at")
+Fetch = Callable[[str, Sequence[str]], Iterable[Sequence[Any]]]
+
+
+def attach(records: Sequence[TraceRecord], fetch: Fetch, *, batch: int = 500) -> list[TraceRecord]:
+    """`records` with their inputs and labels. `fetch(what, keys)` runs one of the backend's three queries
+    ("inputs" by trace id -> (trace_id, inputs_json); "labels" by trace id -> LABEL_COLUMNS; "texts" by digest ->
+    (digest, chunk_id, text)) for up to `batch` keys, so a thousand traces cost a handful of round trips."""
+    ids = [r.trace_id for r in records]
+    packed: dict[str, dict[str, Any]] = {}
+    labels: dict[str, list[TraceLabel]] = {}
+    for part in _batches(ids, batch):
+        for trace_id, body in fetch("inputs", part):
+            packed[trace_id] = json.loads(body)
+        for row in fetch("labels", part):
+            labels.setdefault(row[0], []).append(label_from_row(row))
+    wanted = sorted({key[0] for p in packed.values() for key in text_refs(p)})
+    texts: dict[TextKey, str] = {}
+    for part in _batches(wanted, batch):
+        texts.update({(d, c): t for d, c, t in fetch("texts", part)})
+    return [
+        r.model_copy(
+            update={
+                "inputs": unpack(packed[r.trace_id], texts) if r.trace_id in packed else None,
+                "labels": tuple(sorted(labels.get(r.trace_id, ()), key=lambda lb: (lb.target, lb.attempt))),
+            }
+        )
+        for r in records
+    ]
+
+
+def label_from_row(row: Sequence[Any]) -> TraceLabel:
+    created = row[7] if isinstance(row[7], datetime) else datetime.fromisoformat(row[7])
+    return TraceLabel(
+        target=row[1],
+        attempt=row[2],
+        correct=bool(row[3]),
+        decision=row[4],
+        note=row[5],
+        source=row[6],
+        created_at=created.astimezone(UTC),
+    )
+
+
+def label_row(trace_id: str, label: TraceLabel) -> tuple[Any, ...]:
+    return (trace_id, label.target, label.attempt, label.correct, label.decision, label.note, label.source, label.created_at)
+
+
+def _batches(keys: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    return (keys[i : i + size] for i in range(0, len(keys), size))
