@@ -52,14 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     doc = sub.add_parser("doctor", help="check backend, model, index, trace store, telemetry export and versions")
     doc.add_argument("--json", action="store_true")
 
-    tr = sub.add_parser("traces", help="browse stored traces")
-    tr.add_argument("action", nargs="?", choices=["list", "show", "export"], default="list")
+    tr = sub.add_parser("traces", help="browse, export, import and label stored traces")
+    tr.add_argument("action", nargs="?", choices=["list", "show", "export", "import", "label"], default="list")
     tr.add_argument("trace_id", nargs="?")
     tr.add_argument("--last", type=int, default=20)
     tr.add_argument("--status")
-    tr.add_argument("--guardrail")
-    tr.add_argument("--jsonl", type=Path, help="export target file")
+    tr.add_argument("--guardrail", help="list: only traces where it fired; label: the guardrail decision to label")
+    tr.add_argument("--jsonl", type=Path, help="export target / import source file")
     tr.add_argument("--json", action="store_true")
+    tr.add_argument("--outcome", action="store_true", help="label: the request's outcome rather than one guardrail")
+    tr.add_argument("--correct", action="store_true", help="label: the decision was right")
+    tr.add_argument("--wrong", action="store_true", help="label: the decision was wrong")
+    tr.add_argument("--attempt", type=int, default=1, help="label: the nth time the guardrail ran (output: nth answer)")
+    tr.add_argument("--note", help="label: why")
 
     srv = sub.add_parser("serve", help="answer Ollama and OpenAI clients over HTTP with the guarded chain (see docs/SERVE.md)")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -75,8 +80,10 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
+    from app.cli.policy import add_policy_commands
 
     add_lab_commands(sub)
+    add_policy_commands(sub)
     return p
 
 
@@ -166,6 +173,21 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "label":
+        from app.cli.policy import label_trace
+
+        return label_trace(svc, args, out)
+    if args.action == "import":
+        if not args.jsonl:
+            out.write("error: traces import needs --jsonl FILE\n")
+            return EXIT_USAGE
+        try:
+            n = svc.traces.import_jsonl(args.jsonl)
+        except (OSError, TraceStoreError) as exc:
+            out.write(f"error: {exc}\n")
+            return EXIT_FAIL
+        out.write(f"imported {n} traces from {args.jsonl}\n")
+        return EXIT_OK
     if args.action == "show":
         record = svc.traces.get(args.trace_id or "")
         if record is None:
@@ -232,7 +254,16 @@ def main(
     except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_FAIL
-    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces, "serve": cmd_serve}
+    from app.cli.policy import run_policy_command
+
+    handlers = {
+        "ask": cmd_ask,
+        "ingest": cmd_ingest,
+        "doctor": cmd_doctor,
+        "traces": cmd_traces,
+        "serve": cmd_serve,
+        "policy": run_policy_command,
+    }
     try:
         if args.command in handlers:
             return handlers[args.command](svc, args, out)

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from app import GuardedRAG
 from app.lab.evaluation import heuristics as h
 from app.lab.evaluation.records import EvalItem, RunRecord
+from app.lab.policy import gold_labels
 from guardrails import blocking_verdict
 
 MAX_TEXT = 2000  # characters of model output kept per record
@@ -28,8 +29,11 @@ def _hit(sources: list[str], expected: tuple[str, ...]) -> bool | None:
 
 
 def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
-    """svc.ask, scored from the AskResponse and its trace events."""
+    """svc.ask, scored from the AskResponse and its trace events. The trace is labelled from the gold data (the
+    policy lab's labelled precision/recall and sweeps use these labels)."""
     resp = svc.ask(item.question)
+    for label in gold_labels(item.kind, resp, note=f"eval {item.key}"):
+        svc.traces.label(resp.trace_id, label)
     calls = [e for e in resp.events if e.step == "generation" and e.name == "model_call" and e.outcome == "ok"]
     parsed = [e for e in resp.events if e.step == "parse" and e.outcome == "passed"]
     first = (calls[0].raw_output or "") if calls else None

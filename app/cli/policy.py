@@ -1,0 +1,219 @@
+"""CLI commands of the policy lab: `policy replay` (stored traces under another policy), `policy sweep` (one
+parameter over a range on labelled decisions, a suggested value, a tuned policy TOML), `policy quality`
+(labelled precision/recall and the false-block list), and `traces label` (judge one decision).
+
+A thin layer over app/lab/policy through the app's public API; user errors are one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from app import (
+    OUTCOME,
+    GuardedRAG,
+    PolicyError,
+    ReplayReport,
+    TraceFilter,
+    cases_from_traces,
+    false_blocks,
+    load_policy,
+    make_label,
+    parse_range,
+    parse_target,
+    policy_toml,
+    quality,
+    replay_traces,
+    sweep,
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def add_policy_commands(sub: Any) -> None:
+    pol = sub.add_parser("policy", help="the policy lab: replay traces under another policy, sweep a threshold, labelled quality")
+    act = pol.add_subparsers(dest="policy_command", required=True)
+    rep = act.add_parser("replay", help="recompute stored traces' guardrail decisions under another policy (no model call)")
+    rep.add_argument("--policy", type=Path, required=True, help="the other policy (TOML, like guardrails/default_policy.toml)")
+    _selection(rep, last=1000)
+    rep.add_argument("--json", action="store_true", help="one JSON object: replayed, flipped, outcome_changes, needs_model, ...")
+    swp = act.add_parser("sweep", help="replay labelled decisions across a parameter range and suggest a value")
+    swp.add_argument("param", metavar="GUARDRAIL.PARAM", help="e.g. relevance.min_score")
+    swp.add_argument("--range", required=True, dest="values", metavar="START:STOP:STEP", help="e.g. 0.2:0.5:0.05")
+    swp.add_argument("--target", help="what the suggestion must meet, e.g. 'false_block<=0.03' or 'recall>=0.9'")
+    swp.add_argument("--policy", type=Path, help="the policy to start from (default: the one the app runs with)")
+    swp.add_argument("--out", type=Path, help="write the policy with the suggested value to this TOML file")
+    _selection(swp, last=100_000)
+    swp.add_argument("--json", action="store_true")
+    qual = act.add_parser("quality", help="per guardrail: labelled precision/recall, and the benign requests it blocked")
+    qual.add_argument("--json", action="store_true")
+
+
+def _selection(p: argparse.ArgumentParser, *, last: int) -> None:
+    p.add_argument("--last", type=int, default=last, help="the N newest traces (default: %(default)s)")
+    p.add_argument("--status", help="only traces with this status")
+    p.add_argument("--since", help="only traces from this date (YYYY-MM-DD or an ISO time) on")
+
+
+def _filter(args: argparse.Namespace, **extra: Any) -> TraceFilter:
+    since = datetime.fromisoformat(args.since) if args.since else None
+    if since is not None and since.tzinfo is None:
+        since = since.astimezone(UTC)  # a date or naive time means local time, stored times are UTC
+    return TraceFilter(status=args.status, since=since, limit=args.last, **extra)
+
+
+def run_policy_command(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        if args.policy_command == "replay":
+            return _replay(svc, args, out)
+        if args.policy_command == "sweep":
+            return _sweep(svc, args, out)
+        return _quality(svc, args, out)
+    except (PolicyError, ValueError) as exc:
+        out.write(f"error: {one_line(exc)}\n")
+        return EXIT_USAGE
+
+
+def one_line(exc: Exception) -> str:
+    """A policy error (pydantic's text spans lines and ends with a link) as one line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip() and "errors.pydantic.dev" not in line]
+    return " ".join(lines)
+
+
+def _replay(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    policy = load_policy(args.policy)
+    report = replay_traces(svc.traces.list(_filter(args), full=True), policy)
+    if args.json:
+        out.write(report.model_dump_json() + "\n")
+        return EXIT_OK
+    _print_replay(report, str(args.policy), out)
+    return EXIT_OK
+
+
+def _print_replay(report: ReplayReport, name: str, out: TextIO) -> None:
+    out.write(f"replayed {report.replayed} trace(s) under {name} in {report.seconds:.2f} s; ")
+    out.write(f"{len(report.not_replayable)} not replayable\n")
+    why = Counter(s.reason for s in report.not_replayable)
+    for reason, n in why.most_common():
+        out.write(f"  not replayable ({n}): {reason}\n")
+    out.write("fire rate per guardrail (before -> after):\n")
+    for r in report.fire_rates:
+        mark = "" if r.fired_before == r.fired_after else "   *"
+        out.write(f"  {r.guardrail:<20} {r.before:6.1%} -> {r.after:6.1%}{mark}\n")
+    flips = Counter((f.guardrail, f.before, f.after) for f in report.flipped)
+    out.write(f"flipped decisions: {len(report.flipped)}\n")
+    for (guardrail, before, after), n in flips.most_common():
+        ids = [f.trace_id[:12] for f in report.flipped if (f.guardrail, f.before, f.after) == (guardrail, before, after)]
+        out.write(f"  {guardrail}: {before} -> {after}: {n}  ({', '.join(ids[:8])}{' …' if len(ids) > 8 else ''})\n")
+    changes = [o for o in report.outcomes if o.kind == "changed"]
+    out.write(f"outcomes that would change: {len(changes)}\n")
+    for o in changes:
+        out.write(f"  {o.trace_id[:12]} {o.before} -> {o.after}: {o.reason}\n")
+    needs = [o for o in report.outcomes if o.kind == "needs_model"]
+    out.write(f"needs the model (not decided without a new model reply): {len(needs)}\n")
+    for o in needs:
+        out.write(f"  {o.trace_id[:12]} {o.before} -> ?: {o.reason}\n")
+
+
+def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    guardrail, _, param = args.param.partition(".")
+    if not guardrail or not param:
+        raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_score")
+    base = load_policy(args.policy) if args.policy else svc.policy
+    target = parse_target(args.target) if args.target else None
+    records = svc.traces.list(_filter(args, labelled=True), full=True)
+    cases = cases_from_traces(records, guardrail)
+    if not cases:
+        out.write(f"error: no labelled {guardrail} decision with stored inputs to sweep over; label some first (traces label)\n")
+        return EXIT_FAIL
+    report = sweep(cases, base, guardrail, param, parse_range(args.values), target)
+    if args.out and report.suggested is not None:
+        tuned = base.with_overrides({guardrail: {param: report.suggested}})
+        args.out.write_text(policy_toml(tuned, note=f"{args.param} = {report.suggested:g}: {report.reason}"), encoding="utf-8")
+    if args.json:
+        out.write(
+            json.dumps(
+                report.model_dump(mode="json") | {"written": str(args.out) if args.out and report.suggested is not None else None}
+            )
+            + "\n"
+        )
+        return EXIT_OK
+    out.write(f"{args.param} on {report.cases} labelled decision(s); current value {report.current}\n")
+    out.write(f"  {'value':>8} {'precision':>9} {'recall':>7} {'false-block':>11} {'miss':>6}\n")
+    for p in report.points:
+        q, mark = (
+            p.quality,
+            ("  <- current" if p.value == report.current else "") + ("  <- suggested" if p.value == report.suggested else ""),
+        )
+        out.write(
+            f"  {p.value:>8g} {_pct(q.precision):>9} {_pct(q.recall):>7} {_pct(q.false_block_rate):>11} {_pct(q.miss_rate):>6}{mark}\n"
+        )
+    if target is not None:
+        out.write(
+            f"suggested: {report.suggested:g} ({report.reason})\n"
+            if report.suggested is not None
+            else f"no suggestion: {report.reason}\n"
+        )
+    if args.out and report.suggested is not None:
+        out.write(f"wrote {args.out}: run the app with it: GUARDED_RAG_POLICY={args.out} make run\n")
+    return EXIT_OK
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _quality(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    records = svc.traces.list(TraceFilter(labelled=True, limit=100_000), full=True)
+    scores, blocked = quality(records), false_blocks(records)
+    if args.json:
+        out.write(
+            json.dumps(
+                {"quality": [q.model_dump() for q in scores], "false_blocks": [b.model_dump(mode="json") for b in blocked]}
+            )
+            + "\n"
+        )
+        return EXIT_OK
+    out.write(
+        f"{len(records)} labelled trace(s)\n  {'guardrail':<20} {'n':>4} {'precision':>9} {'recall':>7} {'false-block':>11}\n"
+    )
+    for q in scores:
+        out.write(
+            f"  {q.guardrail:<20} {q.labelled:>4} {_pct(q.precision):>9} {_pct(q.recall):>7} {_pct(q.false_block_rate):>11}\n"
+        )
+    out.write(f"false blocks (benign requests a guardrail blocked), newest first: {len(blocked)}\n")
+    for b in blocked:
+        out.write(
+            f"  {b.created_at:%Y-%m-%d %H:%M} {b.trace_id[:12]} {b.guardrail:<18} {b.question[:70]}"
+            + (f"  — {b.note}" if b.note else "")
+            + "\n"
+        )
+    return EXIT_OK
+
+
+def label_trace(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    """`traces label ID --guardrail NAME|--outcome --correct|--wrong [--attempt N] [--note TEXT]`."""
+    if args.correct == args.wrong:
+        out.write("error: traces label needs exactly one of --correct or --wrong\n")
+        return EXIT_USAGE
+    if bool(args.guardrail) == bool(args.outcome):
+        out.write("error: traces label needs --guardrail NAME or --outcome\n")
+        return EXIT_USAGE
+    record = svc.traces.get(args.trace_id or "")
+    if record is None:
+        out.write(f"error: no trace {args.trace_id!r}\n")
+        return EXIT_FAIL
+    try:
+        label = make_label(record, args.guardrail or OUTCOME, correct=args.correct, attempt=args.attempt, note=args.note or "")
+    except ValueError as exc:
+        out.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    svc.traces.label(record.trace_id, label)
+    verdict = "right" if label.correct else "wrong"
+    out.write(f"labelled {record.trace_id[:12]} {label.target} #{label.attempt} ({label.decision}) as {verdict}\n")
+    return EXIT_OK

@@ -1,0 +1,169 @@
+"""Sweep one guardrail parameter over a range on labelled decisions: precision, recall, false-block and miss rate
+at each value, the current value marked, and the value that meets a target the user sets (e.g. false_block<=0.03).
+
+Cases come from labelled traces (cases_from_traces) or from anything else that has a GuardContext and a right
+answer, e.g. synthetic calibration probes: the sweep itself only sees LabelledCase. Part of the policy lab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from app import GuardContext, GuardrailPolicy, TraceRecord
+from app.lab.policy.labels import GuardrailQuality, expectations, score
+from guardrails import REGISTRY, build_guardrails, run_guardrail
+
+Metric = Literal["precision", "recall", "false_block", "miss"]
+_TARGET = re.compile(r"^\s*(precision|recall|false_block|miss)\s*(<=|>=)\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$")
+
+
+@dataclass(frozen=True)
+class LabelledCase:
+    """One decision with its right answer: the context the guardrail saw and whether it should fire."""
+
+    context: GuardContext
+    should_fire: bool
+    source: str  # a trace id, or a probe's id
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: Metric
+    op: Literal["<=", ">="]
+    bound: float
+
+    def met(self, q: GuardrailQuality) -> bool:
+        value = {"precision": q.precision, "recall": q.recall, "false_block": q.false_block_rate, "miss": q.miss_rate}[
+            self.metric
+        ]
+        if value is None:
+            return False
+        return value <= self.bound if self.op == "<=" else value >= self.bound
+
+    def __str__(self) -> str:
+        return f"{self.metric}{self.op}{self.bound:g}"
+
+
+def parse_target(text: str) -> Target:
+    """'false_block<=0.03', 'false_block<=3%', 'recall>=0.9' -> Target; ValueError otherwise."""
+    m = _TARGET.match(text)
+    if not m:
+        raise ValueError(
+            f"target {text!r}: expected METRIC<=X or METRIC>=X with METRIC one of precision, recall, false_block, miss"
+        )
+    bound = float(m[3]) / (100 if m[4] else 1)
+    return Target(metric=m[1], op=m[2], bound=bound)  # type: ignore[arg-type]
+
+
+def parse_range(text: str) -> list[float]:
+    """'0.2:0.5:0.05' -> [0.2, 0.25, ..., 0.5] (end included); ValueError otherwise."""
+    try:
+        start, stop, step = (float(p) for p in text.split(":"))
+    except ValueError:
+        raise ValueError(f"range {text!r}: expected START:STOP:STEP, e.g. 0.2:0.5:0.05") from None
+    if step <= 0 or stop < start:
+        raise ValueError(f"range {text!r}: STEP must be > 0 and STOP >= START")
+    count = int((stop - start) / step + 1e-9) + 1
+    if count > 1000:
+        raise ValueError(f"range {text!r} has {count} values; at most 1000")
+    return [round(start + i * step, 10) for i in range(count)]
+
+
+def cases_from_traces(records: Sequence[TraceRecord], guardrail: str) -> list[LabelledCase]:
+    """The labelled decisions of `guardrail` whose stored context can be rechecked (the nth run <-> the nth
+    stage input where that guardrail has a stored verdict)."""
+    cases = []
+    for record in records:
+        if record.inputs is None:
+            continue
+        ran = [c for c in record.inputs.captures if any(v.name == guardrail for v in c.verdicts)]
+        for e in expectations(record):
+            if e.guardrail == guardrail and 0 < e.attempt <= len(ran) and ran[e.attempt - 1].measured:
+                cases.append(LabelledCase(context=ran[e.attempt - 1].context, should_fire=e.should_fire, source=record.trace_id))
+    return cases
+
+
+class SweepPoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: float
+    quality: GuardrailQuality
+
+
+class SweepReport(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    guardrail: str
+    param: str
+    current: Any
+    cases: int
+    points: list[SweepPoint]
+    target: str | None = None
+    suggested: float | None = None
+    reason: str = ""
+
+
+def current_value(policy: GuardrailPolicy, guardrail: str, param: str) -> Any:
+    """The parameter's value in `policy` (its default when the policy does not set it); ValueError if unknown."""
+    cls = REGISTRY.get(guardrail)
+    if cls is None:
+        raise ValueError(f"unknown guardrail {guardrail!r}; known: {', '.join(REGISTRY)}")
+    fields = getattr(cls, "__pydantic_fields__", {})
+    if param not in fields:
+        raise ValueError(f"{guardrail} has no parameter {param!r}; it has: {', '.join(fields)}")
+    return policy.params(guardrail).get(param, fields[param].default)
+
+
+def sweep(
+    cases: Sequence[LabelledCase],
+    policy: GuardrailPolicy,
+    guardrail: str,
+    param: str,
+    values: Sequence[float],
+    target: Target | None = None,
+) -> SweepReport:
+    """Recheck every case at every value (the guardrail enabled, everything else as in `policy`)."""
+    current = current_value(policy, guardrail, param)
+    cast = int if isinstance(current, int) and not isinstance(current, bool) else float
+    points = []
+    for value in values:
+        edited = policy.with_overrides({guardrail: {param: cast(value), "enabled": True}})  # PolicyError when out of range
+        guard = next(g for stage in build_guardrails(edited).values() for g in stage if g.name == guardrail)
+        pairs = [(run_guardrail(guard, c.context).fired, c.should_fire) for c in cases]
+        points.append(SweepPoint(value=cast(value), quality=score(guardrail, pairs)))
+    suggested, reason = suggest(points, current, target)
+    return SweepReport(
+        guardrail=guardrail,
+        param=param,
+        current=current,
+        cases=len(cases),
+        points=points,
+        target=str(target) if target else None,
+        suggested=suggested,
+        reason=reason,
+    )
+
+
+def suggest(points: Sequence[SweepPoint], current: Any, target: Target | None) -> tuple[float | None, str]:
+    """Among the values meeting `target`, the one best on the other side of the trade-off (a false-block or
+    precision target: the best recall; a recall or miss target: the fewest false blocks); ties go to the value
+    nearest the current one."""
+    if target is None:
+        return None, "no target given"
+    ok = [p for p in points if target.met(p.quality)]
+    if not ok:
+        return None, f"no value in the range meets {target}"
+    other = "recall" if target.metric in ("false_block", "precision") else "false_block"
+
+    def rank(p: SweepPoint) -> tuple[float, float]:
+        q = p.quality
+        gain = (q.recall or 0.0) if other == "recall" else -(q.false_block_rate or 0.0)
+        return (-gain, abs(p.value - float(current)))
+
+    best = min(ok, key=rank)
+    return best.value, f"meets {target} with the best {other.replace('_', '-')} of the {len(ok)} value(s) that do"

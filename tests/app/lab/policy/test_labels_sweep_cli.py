@@ -1,0 +1,149 @@
+"""Labels, labelled quality, sweeps and the `policy` / `traces label` commands, on traces the fake service stored."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from app import TraceFilter, cases_from_traces, false_blocks, load_policy, make_label, parse_range, parse_target, quality, sweep
+from app.cli.main import main
+from app.lab.evaluation.records import EvalItem
+from app.lab.evaluation.runner import run_eval
+from guardrails import Chunk
+from tests.app.lab.policy.conftest import ASKED, MODEL, chain_record, reply
+from tests.fake_service import make_service
+
+DEFAULT = load_policy()
+
+
+def run(svc, *argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out, build=lambda settings: svc)
+    return code, out.getvalue()
+
+
+def test_a_label_names_a_decision_the_trace_has(stored):
+    svc, ids = stored
+    refused = svc.traces.get(ids[-1])  # "How do I bake sourdough bread at home?": relevance refused it
+    lb = make_label(refused, "relevance", correct=False, note="we do have a baking guide")
+    assert (lb.target, lb.attempt, lb.decision, lb.correct) == ("relevance", 1, "fired", False)
+    with pytest.raises(ValueError, match="no decision 'grounding' #1"):
+        make_label(refused, "grounding", correct=True)
+    grounded = svc.traces.get(ids[2])  # grounding fired on the first answer, passed on the re-ask
+    assert make_label(grounded, "grounding", correct=True, attempt=2).decision == "passed"
+
+
+def test_quality_and_the_false_block_list_come_from_labels(stored):
+    svc, ids = stored
+    wrongly_refused, rightly_refused, answered = (svc.traces.get(i) for i in (ids[-1], ids[-2], ids[0]))
+    svc.traces.label(wrongly_refused.trace_id, make_label(wrongly_refused, "outcome", correct=False, note="benign"))
+    svc.traces.label(answered.trace_id, make_label(answered, "relevance", correct=True))
+    svc.traces.label(rightly_refused.trace_id, make_label(rightly_refused, "prompt_injection", correct=True))
+    labelled = svc.traces.list(TraceFilter(labelled=True), full=True)
+    scores = {q.guardrail: q for q in quality(labelled)}
+    # the wrong outcome says relevance should not have fired there: one false positive, one true negative
+    assert (scores["relevance"].fp, scores["relevance"].tn, scores["relevance"].false_block_rate) == (1, 1, 0.5)
+    assert (scores["prompt_injection"].tp, scores["prompt_injection"].precision) == (1, 1.0)
+    blocked = false_blocks(labelled)
+    assert [(b.trace_id, b.guardrail, b.note) for b in blocked] == [(wrongly_refused.trace_id, "relevance", "benign")]
+
+
+def labelled_relevance(scores: list[float], should_fire: list[bool]) -> list:
+    """Requests whose only passage scores `scores` and shares no term with the question, labelled by `should_fire`."""
+    records = []
+    for i, (score, fire) in enumerate(zip(scores, should_fire, strict=True)):
+        r = chain_record(
+            DEFAULT,
+            "How large is the context window of the model?",
+            [Chunk(chunk_id="b", source="fruit.md", text="Bananas are yellow.", score=score)],
+            [reply("Bananas are yellow.", "S1")],
+            trace_id=f"r{i}",
+        )
+        fired = r.status == "refused"
+        records.append(r.model_copy(update={"labels": (make_label(r, "relevance", correct=fired == fire),)}))
+    return records
+
+
+def test_a_sweep_draws_the_trade_off_and_suggests_a_value_that_meets_the_target():
+    # below 0.3 the passages are off topic (should be refused), from 0.3 on they are the answer
+    records = labelled_relevance([0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5], [True, True, True, False, False, False, False])
+    cases = cases_from_traces(records, "relevance")
+    assert len(cases) == 7
+    report = sweep(cases, DEFAULT, "relevance", "min_score", parse_range("0.2:0.45:0.05"), parse_target("false_block<=0%"))
+    by_value = {p.value: p.quality for p in report.points}
+    assert report.current == 0.35 and sorted(by_value) == [0.2, 0.25, 0.3, 0.35, 0.4, 0.45]
+    assert by_value[0.35].false_block_rate == 0.25 and by_value[0.35].recall == 1.0  # today: 0.3 is refused wrongly
+    assert by_value[0.2].recall == pytest.approx(1 / 3, abs=1e-4) and by_value[0.2].false_block_rate == 0.0
+    assert report.suggested == 0.3 and "recall" in report.reason  # no false block and every off-topic one refused
+    none = sweep(cases, DEFAULT, "relevance", "min_score", [0.45], parse_target("false_block<=0.01"))
+    assert none.suggested is None and "no value" in none.reason
+
+
+def test_cli_replay_json_label_sweep_and_tuned_policy(stored, tmp_path: Path):
+    svc, ids = stored
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[guardrails.relevance]\nmin_score = 0.95\nmin_lexical = 0.95\ncombined_score = 0.95\n", encoding="utf-8")
+    code, out = run(svc, "policy", "replay", "--policy", str(strict), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["replayed"] == len(ASKED)
+    assert {"replayed", "flipped", "outcome_changes", "needs_model"} <= report.keys()
+    assert report["flipped"] and all(f["guardrail"] == "relevance" for f in report["flipped"])
+    assert set(report["outcome_changes"]) == {f["trace_id"] for f in report["flipped"] if f["after"] == "fired"}
+    code, text = run(svc, "policy", "replay", "--policy", str(strict), "--status", "refused")
+    assert code == 0 and "replayed 2 trace(s)" in text  # the two refused ones
+    code, text = run(svc, "traces", "label", ids[-1], "--guardrail", "relevance", "--wrong", "--note", "benign")
+    assert code == 0 and "as wrong" in text
+    code, text = run(svc, "traces", "label", ids[0], "--guardrail", "relevance", "--correct")
+    assert code == 0
+    assert run(svc, "traces", "label", ids[0], "--guardrail", "relevance")[0] == 2  # neither --correct nor --wrong
+    tuned = tmp_path / "tuned.toml"
+    code, out = run(
+        svc,
+        "policy",
+        "sweep",
+        "relevance.min_score",
+        "--range",
+        "0.0:1.0:0.25",
+        "--target",
+        "false_block<=0",
+        "--out",
+        str(tuned),
+        "--json",
+    )
+    swept = json.loads(out)
+    assert code == 0 and swept["cases"] == 2 and swept["suggested"] is not None and swept["written"] == str(tuned)
+    assert load_policy(tuned).params("relevance")["min_score"] == swept["suggested"]  # loadable by GUARDED_RAG_POLICY
+    code, text = run(svc, "policy", "quality")
+    assert code == 0 and "false blocks" in text and "How do I bake sourdough" in text
+
+
+def test_cli_errors_are_one_line(stored, tmp_path: Path):
+    svc, _ = stored
+    assert run(svc, "policy", "replay", "--policy", str(tmp_path / "missing.toml"))[1].startswith(
+        "error: guardrail policy file not found"
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[guardrails.relevance]\nmin_score = 7\n", encoding="utf-8")
+    code, text = run(svc, "policy", "replay", "--policy", str(bad))
+    assert code == 2 and "relevance" in text and text.count("\n") == 1
+    code, text = run(svc, "policy", "sweep", "relevance.nope", "--range", "0:1:0.5")
+    assert code in (1, 2) and text.startswith("error:")
+
+
+def test_eval_runs_label_their_traces_from_the_gold_data(tmp_path: Path):
+    svc, _ = make_service(tmp_path, scripts={MODEL: ['{"answer": "Ollama listens on port 11434.", "citations": ["S1"]}']})
+    items = [
+        EvalItem(dataset="t", id="a1", question="What port does Ollama listen on by default?", kind="answerable"),
+        EvalItem(dataset="t", id="v1", question="Is this plan reasonable?", kind="vague"),
+        EvalItem(dataset="t", id="u1", question="How do I bake sourdough bread?", kind="unanswerable"),
+    ]
+    run_eval(svc, items, out=tmp_path / "eval", modes=("guarded",), progress=False)
+    labelled = svc.traces.list(TraceFilter(labelled=True), full=True)
+    assert len(labelled) == 3 and all(lb.source == "eval" for r in labelled for lb in r.labels)
+    by_question = {r.question: {lb.target: lb.correct for lb in r.labels} for r in labelled}
+    assert by_question["Is this plan reasonable?"] == {"completeness": True, "outcome": True}
+    assert by_question["How do I bake sourdough bread?"]["relevance"] is True
+    assert by_question["What port does Ollama listen on by default?"]["outcome"] is True
