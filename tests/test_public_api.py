@@ -61,6 +61,7 @@ APP = (
     "ServerThread",
     "Settings",
     "SettingsError",
+    "StoredDecision",
     "SweepReport",
     "Target",
     "TraceEvent",

@@ -13,6 +13,7 @@ from app import GuardedRAG
 from views import state
 from views.i18n import t
 from views.options import FAULTS, build_options, error_message
+from views.policy_form import guardrail_inputs, number_input
 from views.text import safe_md
 
 
@@ -26,30 +27,6 @@ def _model_list(svc: GuardedRAG, current: str) -> list[str]:
     probe = svc.backend().probe
     known = st.session_state.get("ollama_models") or list(getattr(probe, "models", ()) or ())
     return list(dict.fromkeys([current, *known]))
-
-
-def _number(label: str, value: Any, key: str, **kw: Any) -> Any:
-    if isinstance(value, bool):
-        return st.checkbox(label, value=value, key=key)
-    if isinstance(value, int):
-        return st.number_input(label, value=value, step=1, key=key, **kw)
-    if isinstance(value, float):
-        return st.number_input(label, value=value, step=0.05, format="%.2f", key=key, **kw)
-    return st.text_input(label, value=str(value), key=key)
-
-
-def _guardrails(policy: Any, v: int) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for name in policy.guardrails:
-        values = {"enabled": policy.is_enabled(name), **policy.params(name)}
-        with st.container(border=True):
-            st.markdown(f"**{name}** — " + t(f"guard_desc.{name}", default=""))
-            cols = st.columns(3)
-            out[name] = {}
-            for i, (param, value) in enumerate(values.items()):
-                with cols[i % 3]:
-                    out[name][param] = _number(param, value, key=f"g-{v}-{name}-{param}")
-    return out
 
 
 def _chaos(current: dict[str, Any] | None, v: int) -> dict[str, Any] | None:
@@ -86,9 +63,9 @@ def render(svc: GuardedRAG) -> None:
         cols = st.columns(3)
         for i, field in enumerate(("temperature", "retries", "reasks", "latency_budget", "timeout", "top_k")):
             with cols[i % 3]:
-                values[field] = _number(t(f"set.{field}"), getattr(settings, field), key=f"s-{v}-{field}")
+                values[field] = number_input(t(f"set.{field}"), getattr(settings, field), key=f"s-{v}-{field}")
         st.subheader(t("set.guardrails"))
-        guards = _guardrails(policy, v)
+        guards = guardrail_inputs(policy, f"g-{v}")
         chaos = _chaos(opts.chaos, v)
         applied = st.form_submit_button(t("set.apply"), type="primary", icon=":material/check:")
     if applied:

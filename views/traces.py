@@ -8,13 +8,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import GuardedRAG, TraceFilter, TraceRecord
+from app import GuardedRAG, TraceFilter, TraceRecord, not_replayable
 from views import state
 from views import trace_stats as ts
 from views.components import status_badge
 from views.i18n import t
+from views.labels import render_label_form, render_quality
 from views.text import safe_md
 from views.timeline import render_timeline
+from views.what_if import render_sweep, render_what_if
 
 EVENT_LIMIT = 200  # records whose events are loaded for the retries chart and the JSONL export
 
@@ -109,6 +111,20 @@ def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
         st.caption(t("tr.fired", names=safe_md(", ".join(record.fired))))
     st.caption(f"trace_id `{record.trace_id}` · {record.backend} · {safe_md(record.model)} · {record.latency_ms:.0f} ms")
     render_timeline(record.events, key=f"trace-{record.trace_id}")
+    why = not_replayable(record)
+    st.caption(t("tr.replayable") if why is None else t("tr.not_replayable", why=safe_md(why)))
+    render_label_form(svc, record)
+
+
+def _lab(svc: GuardedRAG, flt: TraceFilter) -> None:
+    st.subheader(t("lab.title"))
+    what_if, labels, sweep = st.tabs([t("wi.tab"), t("lb.tab"), t("sw.tab")])
+    with what_if:
+        render_what_if(svc, flt)
+    with labels:
+        render_quality(svc)
+    with sweep:
+        render_sweep(svc)
 
 
 def render(svc: GuardedRAG) -> None:
@@ -134,5 +150,6 @@ def render(svc: GuardedRAG) -> None:
         t("tr.export_csv"), ts.to_csv(records), file_name="traces.csv", mime="text/csv", icon=":material/download:"
     )
     _charts(records, list(svc.policy.guardrails))
+    _lab(svc, flt)
     st.subheader(t("tr.detail_title"))
     _detail(svc, records)

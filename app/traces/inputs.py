@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from app.traces.models import TraceInputs, TraceLabel, TraceRecord
 
 TextKey = tuple[str, str]  # (content digest, chunk id)
 _REF = "text_ref"
+# A key in the packed JSON: inside a JSON string a quote is escaped, so this cannot match text the trace holds.
+_REF_RE = re.compile(r'"text_ref":"([0-9a-f]{32})"')
 
 
 def digest(text: str) -> str:
@@ -42,21 +45,22 @@ def pack(inputs: TraceInputs) -> tuple[str, dict[TextKey, str]]:
     return json.dumps(packed, ensure_ascii=False, separators=(",", ":")), texts
 
 
-def text_refs(packed: Mapping[str, Any]) -> set[TextKey]:
-    return {(c[_REF], str(c["chunk_id"])) for chunks in _chunk_lists(packed) for c in chunks if _REF in c}
+def text_refs(body: str) -> set[str]:
+    """The digests of the chunk texts a packed body refers to."""
+    return set(_REF_RE.findall(body))
 
 
-def unpack(packed: dict[str, Any], texts: Mapping[TextKey, str]) -> TraceInputs:
-    """Stored inputs with their chunk texts put back. A missing text or an unreadable record gives inputs
-    with no captures and a note saying why (shown as 'not replayable', never guessed)."""
+def unpack(body: str, texts: Mapping[str, str]) -> TraceInputs:
+    """Stored inputs (a packed body) with their chunk texts (by digest) put back. The texts go back into the JSON
+    text and pydantic parses it in one pass: json.loads + validation of the dicts took twice as long. A missing
+    text or an unreadable record gives inputs with no captures and a note saying why (shown as 'not replayable',
+    never guessed)."""
     try:
-        for chunks in _chunk_lists(packed):
-            for chunk in chunks:
-                chunk["text"] = texts[(chunk.pop(_REF), str(chunk["chunk_id"]))]
-        return TraceInputs.model_validate(packed)
+        full = _REF_RE.sub(lambda m: '"text":' + json.dumps(texts[m[1]], ensure_ascii=False), body)
+        return TraceInputs.model_validate_json(full)
     except KeyError:
         return TraceInputs(note="stored inputs refer to a chunk text that is missing from the store")
-    except (ValidationError, TypeError, AttributeError) as exc:
+    except ValidationError as exc:
         return TraceInputs(note=f"stored inputs cannot be read by this version: {str(exc).splitlines()[0][:200]}")
 
 
@@ -102,17 +106,16 @@ def attach(records: Sequence[TraceRecord], fetch: Fetch, *, batch: int = 500) ->
     ("inputs" by trace id -> (trace_id, inputs_json); "labels" by trace id -> LABEL_COLUMNS; "texts" by digest ->
     (digest, chunk_id, text)) for up to `batch` keys, so a thousand traces cost a handful of round trips."""
     ids = [r.trace_id for r in records]
-    packed: dict[str, dict[str, Any]] = {}
+    packed: dict[str, str] = {}
     labels: dict[str, list[TraceLabel]] = {}
     for part in _batches(ids, batch):
-        for trace_id, body in fetch("inputs", part):
-            packed[trace_id] = json.loads(body)
+        packed.update((str(trace_id), str(body)) for trace_id, body in fetch("inputs", part))
         for row in fetch("labels", part):
             labels.setdefault(row[0], []).append(label_from_row(row))
-    wanted = sorted({key[0] for p in packed.values() for key in text_refs(p)})
-    texts: dict[TextKey, str] = {}
+    wanted = sorted(set().union(*(text_refs(body) for body in packed.values())))
+    texts: dict[str, str] = {}
     for part in _batches(wanted, batch):
-        texts.update({(d, c): t for d, c, t in fetch("texts", part)})
+        texts.update({d: t for d, _, t in fetch("texts", part)})
     return [
         r.model_copy(
             update={

@@ -32,7 +32,7 @@ def test_doctor_says_where_traces_are_and_that_export_is_off(tmp_path: Path):
     svc.ask("Is this plan reasonable?")
     code, out = doctor(svc)
     assert code == 0
-    assert line(out, "traces") == f"[ok] traces: 1 stored in {tmp_path / 'home' / 'traces.sqlite3'} (schema v2)"
+    assert line(out, "traces") == f"[ok] traces: 1 stored in {tmp_path / 'home' / 'traces.sqlite3'} (schema v3)"
     assert line(out, "telemetry") == "[ok] telemetry: export off: OTEL_EXPORTER_OTLP_ENDPOINT is not set"
 
 

@@ -58,9 +58,14 @@ class Rechecker:
         self.policy = policy
         self.fresh = fresh  # recompute every decision, even where the guardrail's parameters did not change
         self._guards: dict[Stage, tuple[Guardrail, ...]] = build_guardrails(policy)
+        self._params = {name: policy.params(name) for name in REGISTRY}
+        self._disabled = {
+            stage: frozenset(n for n, cls in REGISTRY.items() if _stage_of(cls) == stage and not policy.is_enabled(n))
+            for stage in ("input", "retrieval", "output")
+        }
 
     def _same_params(self, old: GuardrailPolicy | None, name: str) -> bool:
-        return old is not None and old.is_enabled(name) and old.params(name) == self.policy.params(name)
+        return old is not None and old.is_enabled(name) and old.params(name) == self._params[name]
 
     def recheck(self, capture: GuardInputs, old_policy: GuardrailPolicy | None) -> Rechecked:
         before = {v.name: v for v in capture.verdicts}
@@ -74,9 +79,7 @@ class Rechecker:
                 after[guard.name] = None  # the stage's signals were never computed: deciding now would be a guess
             else:
                 after[guard.name] = run_guardrail(guard, capture.context)
-        names = {n for n, cls in REGISTRY.items() if _stage_of(cls) == capture.stage}
-        disabled = frozenset(n for n in names if not self.policy.is_enabled(n))
-        return Rechecked(capture=capture, before=before, after=after, disabled=disabled)
+        return Rechecked(capture=capture, before=before, after=after, disabled=self._disabled[capture.stage])
 
 
 def _stage_of(cls: type) -> str:

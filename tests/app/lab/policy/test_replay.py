@@ -4,8 +4,6 @@ flips exactly the decisions it should; what would need a model reply that was ne
 
 from __future__ import annotations
 
-import json
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +73,7 @@ def test_property_unchanged_policy_replays_every_generated_trace_exactly(questio
     policy = DEFAULT.with_overrides(overrides)
     record = chain_record(policy, question, found, replies + ["not json"] * 3)
     body, chunk_texts = pack(record.inputs)  # through the stored form, as a trace read back from the store
-    record = record.model_copy(update={"inputs": unpack(json.loads(body), chunk_texts)})
+    record = record.model_copy(update={"inputs": unpack(body, {d: t for (d, _), t in chunk_texts.items()})})
     assert_recomputes_exactly(record)
 
 

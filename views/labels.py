@@ -1,0 +1,86 @@
+"""View layer: labels in the policy lab. Under a trace's timeline, mark one of its guardrail decisions (or the
+whole outcome) right or wrong with a note; on the Traces page, per guardrail labelled precision and recall, and
+the false-block list (benign requests a guardrail blocked, newest first: where over-blocking shows).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import GuardedRAG, TraceFilter, TraceRecord, decisions_of, false_blocks, make_label, quality
+from views import lab_rows
+from views.i18n import t
+from views.text import safe_md
+
+
+def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
+    decisions = decisions_of(record)
+    with st.form(f"label-{record.trace_id}"):
+        st.markdown(f"**{t('lb.title')}**")
+        c1, c2 = st.columns([3, 1])
+        index = c1.selectbox(
+            t("lb.decision"),
+            range(len(decisions)),
+            format_func=lambda i: lab_rows.decision_label(decisions[i]),
+            key=f"lb-d-{record.trace_id}",
+        )
+        verdict = c2.radio(
+            t("lb.verdict"),
+            ["right", "wrong"],
+            format_func=lambda v: t(f"lb.{v}"),
+            horizontal=True,
+            key=f"lb-v-{record.trace_id}",
+        )
+        note = st.text_input(t("lb.note"), max_chars=2000, key=f"lb-n-{record.trace_id}")
+        saved = st.form_submit_button(t("lb.save"), icon=":material/label:")
+    flash = st.session_state.pop("lb_flash", None)
+    if flash:
+        st.success(flash)
+    if saved:
+        chosen = decisions[index]
+        label = make_label(record, chosen.target, correct=verdict == "right", attempt=chosen.attempt, note=note)
+        if svc.traces.label(record.trace_id, label):
+            # rerun: the quality table and false-block list above this form include the new label at once
+            st.session_state["lb_flash"] = t(
+                "lb.saved", decision=safe_md(lab_rows.decision_label(chosen)), verdict=t(f"lb.{verdict}")
+            )
+            st.rerun()
+    if record.labels:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "decision": f"{lb.target} #{lb.attempt}: {lb.decision}",
+                        "right": lb.correct,
+                        "note": lb.note,
+                        "by": lb.source,
+                    }
+                    for lb in record.labels
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            key=f"lb-t-{record.trace_id}",
+        )
+
+
+def render_quality(svc: GuardedRAG) -> None:
+    labelled = svc.traces.list(TraceFilter(labelled=True, limit=100_000), full=True)
+    if not labelled:
+        st.caption(t("lb.none"))
+        return
+    st.caption(t("lb.quality_help", n=len(labelled)))
+    st.dataframe(pd.DataFrame(lab_rows.quality_rows(quality(labelled))), hide_index=True, width="stretch", key="lb_quality")
+    st.markdown(f"**{t('lb.false_blocks')}**")
+    blocked = false_blocks(labelled)
+    if not blocked:
+        st.caption(t("lb.no_false_blocks"))
+        return
+    st.dataframe(
+        pd.DataFrame(lab_rows.false_block_rows(blocked)),
+        hide_index=True,
+        width="stretch",
+        column_config={"trace": st.column_config.LinkColumn(t("wi.trace"), display_text=lab_rows.LINK_TEXT)},
+        key="lb_false_blocks",
+    )
