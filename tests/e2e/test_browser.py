@@ -230,6 +230,36 @@ def test_chat_pages_and_screenshots(page, server):
         assert (SHOTS / name).stat().st_size > 10_000
 
 
+def metric(page, label: str) -> int:
+    box = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return int(box.get_by_test_id("stMetricValue").inner_text().strip())
+
+
+def test_what_if_panel_screenshots(page, server):
+    """The policy lab's What-if panel on stored traces: a strict relevance bar shows which past answers would have
+    been refused (no model call; the question asked here makes sure one answered trace exists)."""
+    expect = sync_api.expect
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_test_id("stChatInput").wait_for(timeout=90_000)
+    ask(page, "Which port does Ollama listen on by default?")
+    page.goto(server + "/traces", wait_until="domcontentloaded")
+    expect(page.get_by_text("Policy lab")).to_be_visible(timeout=60_000)
+    for name in ("min_score", "min_lexical", "combined_score"):
+        box = page.get_by_label(name, exact=True)
+        box.fill("0.95")
+        box.press("Tab")  # commit the value (Enter would submit the form before the other edits)
+    page.get_by_role("button", name="Replay under this policy").click()
+    expect(page.get_by_text("Decisions that flip")).to_be_visible(timeout=60_000)
+    assert metric(page, "Replayed") >= 1 and metric(page, "Outcomes changed") >= 1
+    page.get_by_test_id("stVegaLiteChart").last.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # let the table and the chart draw
+    panel = page.get_by_test_id("stTabs").filter(has_text="Replay under this policy").first
+    panel.scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    panel.screenshot(path=str(SHOTS / "what-if.png"))
+    assert (SHOTS / "what-if.png").stat().st_size > 10_000
+
+
 def test_hostile_text_renders_inert_in_the_browser(tmp_path, browser):
     """safe_md/highlight_md in real Chromium: no link, image, script or HTML element comes out of hostile text."""
     port = free_port()
