@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import sqlite3
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
@@ -90,6 +93,7 @@ def measure(n: int) -> dict:
             statuses: dict[str, int] = {}
             for r in records:
                 statuses[r.status] = statuses.get(r.status, 0) + 1
+            storage = stored_sizes(settings.trace_db)
     return {
         "traces": len(records),
         "replayed": report.replayed,
@@ -108,6 +112,23 @@ def measure(n: int) -> dict:
         "needs_model": len(report.needs_model),
         "flipped_all_changed": len(all_report.flipped),
         "fresh_flips": len(fresh.flipped),  # must be 0: the unchanged policy recomputes every stored decision
+        **storage,
+    }
+
+
+def stored_sizes(db: Path) -> dict:
+    """What the inputs take in the SQLite file: per trace, and how much storing chunk texts once saves."""
+    with closing(sqlite3.connect(db)) as conn:
+        traces, body = conn.execute("SELECT count(*), sum(length(inputs_json)) FROM trace_inputs").fetchone()
+        refs = conn.execute("SELECT inputs_json FROM trace_inputs").fetchall()
+        texts = dict(conn.execute("SELECT digest, length(text) FROM chunk_texts").fetchall())
+    referenced = sum(texts.get(d, 0) for (j,) in refs for d in re.findall(r'"text_ref":"([0-9a-f]{32})"', j))
+    kept = sum(texts.values())
+    return {
+        "inputs_bytes_per_trace": round((body + kept) / max(1, traces)),
+        "chunk_texts_stored": len(texts),
+        "chunk_text_chars_referenced": referenced,
+        "chunk_text_chars_stored": kept,
     }
 
 
@@ -133,6 +154,10 @@ def main() -> None:
         f"replay, fresh (all recomputed):       {result['replay_fresh_s']:.3f} s; flips with the unchanged policy: {result['fresh_flips']}"
     )
     print(f"flipped {result['flipped']}, outcome changes {result['outcome_changes']}, needs the model {result['needs_model']}")
+    print(
+        f"stored inputs: {result['inputs_bytes_per_trace']} bytes/trace; chunk texts: {result['chunk_texts_stored']} stored once, "
+        f"{result['chunk_text_chars_stored']} chars for {result['chunk_text_chars_referenced']} chars referenced"
+    )
 
 
 if __name__ == "__main__":

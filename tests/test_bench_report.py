@@ -41,6 +41,7 @@ def results(**overrides: dict) -> dict[str, dict]:
         },
         "bench_telemetry": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ratio_on_p50": 1.04}},
         "bench_trace_store": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_policy_replay": {"status": "ok", "seconds": 1.0, "args": [], "result": {"read_plus_replay_s": 1.234}},
         "bench_ingest": {"status": "failed", "reason": "exit 1: boom"},
         "bench_embedded": {
             "status": "ok",
@@ -67,6 +68,7 @@ def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     assert any("1.25x" in line for line in lines) and any("0.90x" in line for line in lines)
     assert any("10000/1000 1.50x" in line for line in lines)
     assert any("OpenTelemetry export on" in line and "1.04x" in line for line in lines)
+    assert any("1,000 stored traces" in line and "1.23 s (target <= 2)" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:

@@ -37,15 +37,16 @@ def _links() -> dict[str, Any]:
 
 def render_what_if(svc: GuardedRAG, flt: TraceFilter) -> None:
     st.caption(t("wi.help"))
+    results = st.container()  # above the form: the replay's result is what the user looks for after a click
     v = st.session_state.setdefault("wi_v", 0)
-    with st.form("what_if"):
+    with st.expander(t("wi.edit"), expanded=True), st.form("what_if"):
         edits = guardrail_inputs(svc.policy, f"wi-{v}")
         run = st.form_submit_button(t("wi.run"), type="primary", icon=":material/replay:")
     if run:
         try:
             policy, changed = edited_policy(svc.policy, edits)
         except ValueError as exc:
-            st.error(t("set.invalid", error=safe_md(error_message(exc))), icon=":material/error:")
+            results.error(t("set.invalid", error=safe_md(error_message(exc))), icon=":material/error:")
             return
         records = svc.traces.list(flt.model_copy(update={"limit": REPLAY_LIMIT}), full=True)
         st.session_state["wi_result"] = (policy, changed, replay_traces(records, policy), {r.trace_id: r for r in records})
@@ -53,7 +54,8 @@ def render_what_if(svc: GuardedRAG, flt: TraceFilter) -> None:
     if result is None:
         return
     policy, changed, report, records = result
-    _report(policy, changed, report, records)
+    with results:
+        _report(policy, changed, report, records)
 
 
 def _report(policy: GuardrailPolicy, changed: dict[str, Any], report: Any, records: dict[str, Any]) -> None:
@@ -75,16 +77,18 @@ def _report(policy: GuardrailPolicy, changed: dict[str, Any], report: Any, recor
         st.markdown(f"**{t('wi.needs_title')}**")
         st.dataframe(pd.DataFrame(needs), hide_index=True, width="stretch", column_config=_links(), key="wi_needs")
     if report.fire_rates:
+        st.markdown(f"**{t('wi.rates_title')}**")
         chart = (
             alt.Chart(pd.DataFrame(lab_rows.fire_rate_rows(report)))
             .mark_bar()
             .encode(
-                x=alt.X("rate:Q", title=t("tr.rate"), axis=alt.Axis(format="%")),
-                y=alt.Y("guardrail:N", title=None),
-                yOffset="policy:N",
-                color=alt.Color("policy:N", title=None),
+                x=alt.X("rate:Q", title=t("tr.rate"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+                y=alt.Y("guardrail:N", title=None, sort=None),
+                yOffset=alt.YOffset("policy:N", sort=["before", "after"]),
+                color=alt.Color("policy:N", title=None, sort=["before", "after"]),
                 tooltip=["guardrail", "policy", alt.Tooltip("rate:Q", format=".1%")],
             )
+            .properties(height=36 * len(report.fire_rates))
         )
         st.altair_chart(chart, width="stretch")
     if report.not_replayable:
