@@ -79,6 +79,7 @@ _EXPORTS: dict[str, str] = {
     "OUTCOME": "app.traces",
     "TraceInputs": "app.traces",
     "TraceLabel": "app.traces",
+    "paused_gc": "app.traces",
     "GuardInputs": "chains",
     "GuardContext": "guardrails",
     "PolicyError": "guardrails",
@@ -223,6 +224,7 @@ __all__ = [
     "open_trace_backend",
     "parse_range",
     "parse_target",
+    "paused_gc",
     "percentile",
     "policy_toml",
     "quality",
@@ -306,6 +308,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         TraceStore,
         TraceStoreError,
         open_trace_backend,
+        paused_gc,
     )
     from chains import GuardInputs, TraceEvent
     from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, Verdict, load_policy

@@ -98,6 +98,7 @@ APP = (
     "open_trace_backend",
     "parse_range",
     "parse_target",
+    "paused_gc",
     "percentile",
     "policy_toml",
     "quality",

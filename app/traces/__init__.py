@@ -3,7 +3,7 @@ server several processes share, opened by backends.open_trace_backend; migration
 store the service uses (store: a background writer in front of a backend, read-your-writes on queries)."""
 
 from app.traces.backends import open_trace_backend
-from app.traces.inputs import bounded
+from app.traces.inputs import bounded, paused_gc
 from app.traces.models import OUTCOME, TraceFilter, TraceInputs, TraceLabel, TraceRecord, TraceStoreError, redact, storable
 from app.traces.sqlite import SqliteTraceBackend
 from app.traces.store import TraceBackend, TraceStore, WriterStatus
@@ -21,6 +21,7 @@ __all__ = [
     "WriterStatus",
     "bounded",
     "open_trace_backend",
+    "paused_gc",
     "redact",
     "storable",
 ]

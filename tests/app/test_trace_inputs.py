@@ -45,3 +45,23 @@ def test_the_size_cap_leaves_out_whole_stages_and_says_so(tmp_path: Path):
     assert "per-trace cap of 4096 bytes" in stored.inputs.note
     off, _ = make_service(tmp_path / "off", scripts={"smollm2:135m": [GOOD]}, trace_inputs_kb=0)
     assert off.traces.get(off.ask(Q).trace_id).inputs.captures == ()
+
+
+def test_the_collector_pause_is_scoped_and_never_leaves_it_off():
+    import gc
+
+    from app.traces import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():  # nested (or another thread's) pause: only the outer one resumes
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with paused_gc():
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert gc.isenabled()

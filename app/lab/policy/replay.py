@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import GuardrailPolicy, TraceRecord
+from app import GuardrailPolicy, TraceRecord, paused_gc
 from app.lab.policy.decisions import Decision, Rechecked, Rechecker
 from app.lab.policy.outcome import Kind, Outcome, outcome
 
@@ -122,12 +122,13 @@ def replay_traces(records: Sequence[TraceRecord], policy: GuardrailPolicy, *, fr
     started = time.perf_counter()
     rechecker = Rechecker(policy, fresh=fresh)
     skipped, replays = [], []
-    for record in records:
-        why = not_replayable(record)
-        if why is not None:
-            skipped.append(Skipped(trace_id=record.trace_id, reason=why))
-        else:
-            replays.append(replay_trace(record, rechecker))
+    with paused_gc():
+        for record in records:
+            why = not_replayable(record)
+            if why is not None:
+                skipped.append(Skipped(trace_id=record.trace_id, reason=why))
+            else:
+                replays.append(replay_trace(record, rechecker))
     fired = {when: Counter(d.guardrail for r in replays for d in _first_fired(r, when)) for when in ("before", "after")}
     names = list(dict.fromkeys(d.guardrail for r in replays for d in r.decisions))
     n = max(1, len(replays))
