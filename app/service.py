@@ -264,6 +264,16 @@ class GuardedRAG:
             result = self._error(collector, f"{exc}")
         except Exception as exc:
             result = self._error(collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}")
+        if cancelled is not None and cancelled():  # e.g. an HTTP client that disconnected (Stop in a chat UI)
+            collector.add(
+                TraceEvent(
+                    step="result",
+                    name="caller_gone",
+                    outcome="skipped",
+                    reason="the caller went away before the answer was delivered",
+                )
+            )
+            result = result.model_copy(update={"events": tuple(collector.events)})
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
             result,

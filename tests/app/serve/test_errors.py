@@ -170,6 +170,21 @@ def test_client_disconnect_stops_further_model_calls(serve, stream):
     assert httpx.post(run.url + "/api/chat", json=chat_body(stream=False), timeout=30).status_code == 200  # slot released
 
 
+def test_a_client_gone_during_the_only_call_is_in_the_trace(serve):
+    """Stop pressed while the one model call runs: the answer is made but never delivered, and the trace says so."""
+    gated = GatedModel(script=[GOOD], model=MODEL)
+    run = serve(model=gated, max_inflight=1, max_queue=0)
+    worker = threading.Thread(target=lambda: _gone(run.url))
+    worker.start()
+    assert gated.entered.wait(10)
+    worker.join(10)
+    wait_for(lambda: run.metric("guarded_rag_client_disconnects_total") == 1)
+    gated.gate.set()
+    wait_for(lambda: run.svc.traces.count() == 1)
+    record = run.svc.traces.get(run.svc.traces.list()[0].trace_id)
+    assert record.status == "answered" and record.events[-1].name == "caller_gone"
+
+
 def _gone(url: str) -> None:
     """A non-streamed request whose client gives up after a moment."""
     with pytest.raises(httpx.ReadTimeout):
