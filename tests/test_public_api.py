@@ -86,6 +86,7 @@ CHAINS = (
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "Screened",
     "SignalProvider",
     "Status",
     "TraceCollector",
@@ -97,6 +98,7 @@ CHAINS = (
     "answer_prompt",
     "parse_answer",
     "run_qa",
+    "screen_qa",
     "with_signals",
 )
 GUARDRAILS = (
