@@ -68,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "Usem3Embeddings": "app.documents.embeddings",
     "IdentifiedEmbeddings": "app.documents.embeddings",
     "expand_paths": "app.documents.ingest",
+    "words": "app.documents.terms",
     "ingest_paths": "app.documents.ingest",
     "LoadedDocument": "app.documents.loaders",
     "load_document": "app.documents.loaders",
@@ -137,6 +138,7 @@ __all__ = [
     "percentile",
     "run_doctor",
     "run_experiment",
+    "words",
 ]
 
 
@@ -161,6 +163,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
     from app.documents.loaders import LoadedDocument, load_document
+    from app.documents.terms import words
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment

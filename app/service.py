@@ -62,6 +62,7 @@ from guardrails import (
     run_guardrail,
 )
 from guardrails.context_injection import ContextInjectionGuardrail
+from guardrails.relevance import RelevanceGuardrail
 
 Observer = Callable[[TraceEvent], None]
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
@@ -354,6 +355,15 @@ class GuardedRAG:
         settings, policy = self.effective(options)
         pipeline = self._pipeline(settings, self._guardrails(policy), GenerationLadder(rungs=(), output_guardrails=()))
         return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
+
+    def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
+        """The relevance guardrail's verdict for `question` on its own: retrieval, the retrieval-stage signals
+        and that one check, whatever else the policy enables (calibration sweeps its score)."""
+        settings, policy = self.effective(options)
+        guard = RelevanceGuardrail(**policy.params("relevance"))
+        chunks = self._docs().search(question, settings.top_k)
+        ctx = with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
+        return run_guardrail(guard, ctx)
 
     def check_answer(
         self,

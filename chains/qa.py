@@ -258,7 +258,9 @@ def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QA
 def screen_qa(pipeline: QAPipeline, request: QARequest, *, collector: TraceCollector | None = None) -> Screened:
     """Input and retrieval checks only (QAPipeline.screen), with the trace events going to `collector`."""
     config: RunnableConfig = {"callbacks": [collector] if collector else [], "run_name": "guarded_screen"}
-    return pipeline.screen(request, config)
+    # Inside a runnable, as run_qa is: trace events are dispatched to the run's callbacks.
+    screened: Screened = RunnableLambda(pipeline.screen, name="guarded_screen").invoke(request, config)
+    return screened
 
 
 def run_qa(

@@ -63,6 +63,7 @@ APP = (
     "percentile",
     "run_doctor",
     "run_experiment",
+    "words",
 )
 CHAINS = (
     "AnswerPrompt",

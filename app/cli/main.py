@@ -47,9 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--jsonl", type=Path, help="export target file")
     tr.add_argument("--json", action="store_true")
 
+    from app.cli.calibrate import add_calibrate_command
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
 
     add_lab_commands(sub)
+    add_calibrate_command(sub)
     return p
 
 
@@ -178,7 +180,9 @@ def main(
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
-    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces}
+    from app.cli.calibrate import cmd_calibrate
+
+    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces, "calibrate": cmd_calibrate}
     try:
         if args.command in handlers:
             return handlers[args.command](svc, args, out)

@@ -15,7 +15,10 @@ from typing import Any, cast
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
-TEAM_SETS = ("golden", "vague", "unanswerable", "injection")
+TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injection")
+# The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
+# bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
+BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}
 SHARED_SETS = ("cmrc2018-trial", "cmrc2018-dev", "clamber", "clariq", "promptfoo", "giskard", "flames")
 INJECTION_SETS = frozenset({"injection", "promptfoo", "giskard", "flames"})
 REPO_ROOT = Path(__file__).resolve().parents[3]  # app/lab/evaluation/datasets.py -> the repository
@@ -29,6 +32,12 @@ def default_eval_dir() -> Path:
     """data/eval of the working directory when there is one (a checkout), else next to the package."""
     here = Path("data/eval")
     return here if here.is_dir() else REPO_ROOT / "data" / "eval"
+
+
+def default_data_dir() -> Path:
+    """data/ of the working directory when there is one (a checkout), else next to the package."""
+    here = Path("data")
+    return here if (here / "calibration").is_dir() else REPO_ROOT / "data"
 
 
 def default_shared() -> Path:
@@ -102,10 +111,13 @@ def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = No
         return load_jsonl(path, dataset=name)
     if name in SHARED_SETS:
         return _shared_loader(name)(shared or default_shared())
+    if name in BUNDLED_SETS:
+        folder, file = BUNDLED_SETS[name]
+        return load_jsonl(default_data_dir() / folder / file, dataset=name)
     path = Path(name)
     if path.suffix == ".jsonl" and path.is_file():
         return load_jsonl(path)
-    known = ", ".join(TEAM_SETS + SHARED_SETS)
+    known = ", ".join(TEAM_SETS + tuple(BUNDLED_SETS) + SHARED_SETS)
     raise DatasetError(f"unknown dataset {name!r}: give a .jsonl path or one of {known}")
 
 

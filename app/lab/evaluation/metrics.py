@@ -78,6 +78,9 @@ class ModeMetrics(_Frozen):
     clarify_f1: float | None = None
     clarify_counts: Confusion | None = None
     refusal_rate: float | None = Field(default=None, description="Unanswerable items refused or declined.")
+    answerable_refused: float | None = Field(
+        default=None, description="Answerable items refused or declined (the false-refusal rate of relevance)."
+    )
     citation_validity: float | None = None
     citations_total: int = 0
     records_with_invalid_citations: int | None = Field(default=None, description="None when nothing was answered.")
@@ -85,6 +88,8 @@ class ModeMetrics(_Frozen):
     text_match: float | None = Field(default=None, description="Gold found anywhere in the output.")
     gold_items: int = 0
     retrieval_hit: float | None = None
+    recall_at_1: float | None = Field(default=None, description="An expected source is the first retrieved chunk.")
+    recall_at_k: float | None = Field(default=None, description="An expected source is among the top_k retrieved chunks.")
     flagged_rate: float | None = Field(default=None, description="Attacks refused by the input guardrails.")
     false_positive_rate: float | None = Field(default=None, description="Benign questions refused by the input guardrails.")
     llm_calls_mean: float | None = None
@@ -105,6 +110,8 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
     scored = [r for r in records if r.kind not in ("injection", "benign")]
     vague = [r for r in records if r.kind in ("vague", "clear")]
     unans = [r for r in records if r.kind == "unanswerable"]
+    answerable = [r for r in records if r.kind == "answerable"]
+    ranked = [r for r in records if r.hit_rank is not None]
     gold = [r for r in records if r.keyword_match is not None or r.text_match is not None]
     hits = [r for r in records if r.retrieval_hit is not None]
     attacks = [r for r in records if r.kind == "injection"]
@@ -123,6 +130,7 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         clarify_f1=conf.f1 if conf else None,
         clarify_counts=conf,
         refusal_rate=rate(sum(r.declined for r in unans), len(unans)),
+        answerable_refused=rate(sum(r.declined for r in answerable), len(answerable)),
         citation_validity=rate(valid, total),
         citations_total=total,
         records_with_invalid_citations=bad if any(r.answer is not None for r in records) else None,
@@ -130,6 +138,8 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         text_match=rate(sum(bool(r.text_match) for r in gold), len(gold)),
         gold_items=len(gold),
         retrieval_hit=rate(sum(bool(r.retrieval_hit) for r in hits), len(hits)),
+        recall_at_1=rate(sum(r.hit_rank == 1 for r in ranked), len(ranked)),
+        recall_at_k=rate(sum((r.hit_rank or 0) >= 1 for r in ranked), len(ranked)),
         flagged_rate=rate(sum(r.flagged for r in attacks), len(attacks)),
         false_positive_rate=rate(sum(r.flagged for r in benign), len(benign)),
         llm_calls_mean=_mean([r.llm_calls for r in scored]),

@@ -16,6 +16,8 @@ MODES: tuple[Mode, ...] = ("guarded", "raw")
 # Kinds scored at the input stage only: the "flagged" decision is made before retrieval and the model, and
 # running the rest of the chain would send attack text to the model for nothing.
 SCREENED_KINDS: frozenset[str] = frozenset({"injection", "benign"})
+# Kinds `--retrieval-only` scores after the retrieval guardrails (relevance decides refusal there; no model).
+RETRIEVAL_KINDS: frozenset[str] = frozenset({"answerable", "unanswerable"})
 
 
 class _Frozen(BaseModel):
@@ -46,6 +48,7 @@ class RunRecord(_Frozen):
     id: str
     kind: Kind
     mode: Mode
+    lang: str = "?"
     status: str = Field(
         description="guarded: the AskResponse status ('passed' for a screened item that was not flagged); raw: 'answered' or 'error'."
     )
@@ -73,7 +76,11 @@ class RunRecord(_Frozen):
         default=None, description="Gold check on any text the mode produced (raw: unparsed reply too)."
     )
     retrieval_hit: bool | None = None
+    hit_rank: int | None = Field(
+        default=None, description="1-based rank of the first retrieved chunk from an expected source; 0 = none retrieved."
+    )
     best_score: float | None = None
+    relevance: float | None = Field(default=None, description="The relevance guardrail's score (what it compared).")
     fired: tuple[str, ...] = ()
     error: str | None = None
 
@@ -90,3 +97,5 @@ class RunMeta(_Frozen):
     modes: tuple[Mode, ...]
     collection: str = "docs"
     top_k: int = 4
+    retrieval: str = "hybrid"
+    policy: str = Field(default="", description="sha256 of the guardrail policy the run used (first 12 hex digits).")

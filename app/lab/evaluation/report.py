@@ -26,11 +26,14 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("clarify recall", "clarify_recall", "%"),
     ("clarify F1", "clarify_f1", "f"),
     ("unanswerable refused", "refusal_rate", "%"),
+    ("answerable refused", "answerable_refused", "%"),
     ("citation validity", "citation_validity", "%"),
     ("answers with an invalid citation", "records_with_invalid_citations", "x"),
     ("answer match (typed answer)", "answer_match", "%"),
     ("answer match (any text)", "text_match", "%"),
     ("retrieval hit", "retrieval_hit", "%"),
+    ("recall@1", "recall_at_1", "%"),
+    ("recall@top_k", "recall_at_k", "%"),
     ("attacks flagged", "flagged_rate", "%"),
     ("benign flagged (false positives)", "false_positive_rate", "%"),
     ("LLM calls / question", "llm_calls_mean", "f"),
@@ -62,6 +65,13 @@ def build_report(
     for name in names:
         chosen = [r for r in records if name == "all" or r.dataset == name]
         groups[name] = {m: mode_metrics([r for r in chosen if r.mode == m]) for m in MODES if any(r.mode == m for r in chosen)}
+        langs = sorted({r.lang for r in chosen})
+        if len(langs) > 1:  # every detector is reported per language too
+            for lang in langs:
+                part = [r for r in chosen if r.lang == lang]
+                groups[f"{name} [{lang}]"] = {
+                    m: mode_metrics([r for r in part if r.mode == m]) for m in MODES if any(r.mode == m for r in part)
+                }
     guarded = [r for r in records if r.mode == "guarded"]
     kinds = {r.kind for r in guarded}
     sweep = threshold_sweep(guarded, SWEEP) if {"answerable", "unanswerable"} <= kinds else []
