@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "words": "app.documents.terms",
     "ingest_paths": "app.documents.ingest",
     "LoadedDocument": "app.documents.loaders",
+    "LoadProblem": "app.documents.loaders",
     "load_document": "app.documents.loaders",
     "LlamaEngine": "app.embedded",
     "Delta": "app.embedded",
@@ -111,6 +112,7 @@ __all__ = [
     "IngestReport",
     "LabResult",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",
@@ -162,7 +164,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
-    from app.documents.loaders import LoadedDocument, load_document
+    from app.documents.loaders import LoadedDocument, LoadProblem, load_document
     from app.documents.terms import words
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory

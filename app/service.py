@@ -31,6 +31,7 @@ from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import SignalBank
 from app.signals.coverage import QuestionCoverage
+from app.signals.grounding import GroundingSimilarity
 from app.traces import TraceRecord, TraceStore, redact
 from chains import (
     AnswerPrompt,
@@ -124,7 +125,12 @@ class GuardedRAG:
         """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
         with self._lock:
             if self._bank is None:
-                self._bank = SignalBank(scorers=(QuestionCoverage(lambda q: self._docs().question_terms(q)),))
+                self._bank = SignalBank(
+                    scorers=(
+                        QuestionCoverage(lambda q: self._docs().question_terms(q)),
+                        GroundingSimilarity(self._embedder()),
+                    )
+                )
             return self._bank
 
     def _docs(self) -> DocumentIndex:

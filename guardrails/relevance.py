@@ -39,14 +39,14 @@ class RelevanceGuardrail:
     stage: ClassVar[Stage] = "retrieval"
 
     min_hybrid: float = Field(
-        default=0.35,
+        default=0.356,
         ge=0.0,
         le=2.0,
         description="Least relevance (best passage's similarity + normalised BM25, minus the unknown-terms penalty) "
         "for a question without Chinese characters; set per corpus by `guarded-rag calibrate`.",
     )
     min_hybrid_zh: float = Field(
-        default=0.25, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
+        default=0.222, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
     )
     unknown_weight: float = Field(
         default=0.25,

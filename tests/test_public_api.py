@@ -36,6 +36,7 @@ APP = (
     "IngestReport",
     "LabResult",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",

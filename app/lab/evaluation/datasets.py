@@ -15,7 +15,7 @@ from typing import Any, cast
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
-TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injection")
+TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injection", "grounding")
 # The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
 # bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
 BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}
@@ -53,6 +53,8 @@ def _kind_of(row: dict[str, Any], path: Path) -> Kind:
     kind = row.get("kind")
     if kind in ("answerable", "vague", "clear", "unanswerable", "injection", "benign"):
         return cast(Kind, kind)
+    if row.get("label") in ("supported", "unsupported"):
+        return cast(Kind, row["label"])
     if "vague" in row:
         return "vague" if row["vague"] else "clear"
     if "injection" in row:
@@ -83,7 +85,10 @@ def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
                     lang=str(row.get("lang") or "?"),
                     answer_keywords=tuple(row.get("answer_keywords") or ()),
                     gold_answers=tuple(row.get("gold_answers") or ()),
-                    expected_sources=tuple(row.get("expected_sources") or ()),
+                    expected_sources=tuple(row.get("expected_sources") or ([row["source"]] if row.get("source") else ())),
+                    answer=row.get("answer"),
+                    anchor=row.get("anchor"),
+                    category=str(row.get("category") or ""),
                 )
             )
     return items

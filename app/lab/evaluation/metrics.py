@@ -97,6 +97,14 @@ class ModeMetrics(_Frozen):
     errors: int = 0
     statuses: dict[str, int] = Field(default_factory=dict)
     rungs: dict[str, int] = Field(default_factory=dict)
+    unsupported_rejected: float | None = Field(
+        default=None, description="Grounding set: unsupported answers rejected (recall of the output checks)."
+    )
+    rejection_precision: float | None = Field(default=None, description="Grounding set: rejected answers that were unsupported.")
+    supported_rejected: float | None = Field(
+        default=None, description="Grounding set: supported answers rejected (false blocks)."
+    )
+    grounding_counts: Confusion | None = None
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
 
@@ -117,6 +125,8 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
     attacks = [r for r in records if r.kind == "injection"]
     benign = [r for r in records if r.kind == "benign"]
     conf = confusion((r.kind == "vague", r.clarify) for r in vague) if vague else None
+    judged = [r for r in records if r.kind in ("supported", "unsupported")]
+    gconf = confusion((r.kind == "unsupported", r.flagged) for r in judged) if judged else None
     valid, total, bad = citation_validity(records)
     latencies = [r.latency_ms for r in scored]
     return ModeMetrics(
@@ -147,6 +157,10 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         errors=sum(r.status == "error" for r in records),
         statuses=dict(Counter(r.status for r in records)),
         rungs=dict(Counter(r.rung or f"({r.status})" for r in scored)),
+        unsupported_rejected=gconf.recall if gconf else None,
+        rejection_precision=gconf.precision if gconf and gconf.tp + gconf.fp else None,
+        supported_rejected=rate(gconf.fp, gconf.fp + gconf.tn) if gconf else None,
+        grounding_counts=gconf,
         latency_p50_ms=_round(percentile(latencies, 50)),
         latency_p95_ms=_round(percentile(latencies, 95)),
     )

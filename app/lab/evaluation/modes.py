@@ -8,9 +8,9 @@ model failure: a transport error is an `error` record, as it would be for a call
 from __future__ import annotations
 
 import time
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from app import GuardedRAG
+from app import Chunk, GuardedRAG, LoadProblem, chunk_text, load_document
 from app.lab.evaluation import heuristics as h
 from app.lab.evaluation.records import EvalItem, RunRecord
 from guardrails import blocking_verdict
@@ -133,6 +133,41 @@ def retrieval_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
         relevance=relevance.score if relevance else None,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         fired=tuple(v.name for v in screened.verdicts if v.fired),
+    )
+
+
+def passage_chunk(item: EvalItem, docs: Path) -> Chunk:
+    """The chunk of `docs/<source>` holding the item's anchor, chunked as ingest would chunk it, labelled S1."""
+    source = item.expected_sources[0]
+    loaded = load_document(docs / source, max_bytes=10_000_000)
+    if isinstance(loaded, LoadProblem):
+        raise ValueError(f"grounding item {item.id}: cannot read {source}: {loaded.message}")
+    for draft in chunk_text(loaded.text, source=source):
+        if item.anchor and item.anchor in draft.text:
+            return Chunk(chunk_id=draft.chunk_id, source=source, text=draft.text, score=1.0, label="S1")
+    raise ValueError(f"grounding item {item.id}: no chunk of {source} contains its anchor {item.anchor!r}")
+
+
+def grounding_record(svc: GuardedRAG, item: EvalItem, docs: Path) -> RunRecord:
+    """The output guardrails (svc.check_answer: grounding, citations, answer relevance, degenerate output, with
+    the grounding similarity signal) on a given answer citing its passage: flagged = re-asked, never shown."""
+    started = time.perf_counter()
+    chunk = passage_chunk(item, docs)
+    verdicts = svc.check_answer(item.question, item.answer or "", [chunk], citations=[chunk.label])
+    flagged = any(v.fired for v in verdicts)
+    return RunRecord(
+        dataset=item.dataset,
+        id=item.id,
+        kind=item.kind,
+        mode="guarded",
+        lang=item.lang,
+        category=item.category,
+        status="rejected" if flagged else "accepted",
+        typed=True,
+        flagged=flagged,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        fired=tuple(v.name for v in verdicts if v.fired),
+        reason="; ".join(f"{v.name}: {v.reason}" for v in verdicts if v.fired)[:500] or None,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["answerable", "vague", "clear", "unanswerable", "injection", "benign"]
+Kind = Literal["answerable", "vague", "clear", "unanswerable", "injection", "benign", "supported", "unsupported"]
 Mode = Literal["guarded", "raw"]
 MODES: tuple[Mode, ...] = ("guarded", "raw")
 # Kinds scored at the input stage only: the "flagged" decision is made before retrieval and the model, and
@@ -18,6 +18,8 @@ MODES: tuple[Mode, ...] = ("guarded", "raw")
 SCREENED_KINDS: frozenset[str] = frozenset({"injection", "benign"})
 # Kinds `--retrieval-only` scores after the retrieval guardrails (relevance decides refusal there; no model).
 RETRIEVAL_KINDS: frozenset[str] = frozenset({"answerable", "unanswerable"})
+# Kinds of the grounding set: a given answer to a given passage, judged by the output guardrails (no model).
+GROUNDING_KINDS: frozenset[str] = frozenset({"supported", "unsupported"})
 
 
 class _Frozen(BaseModel):
@@ -35,6 +37,9 @@ class EvalItem(_Frozen):
     answer_keywords: tuple[str, ...] = ()
     gold_answers: tuple[str, ...] = ()
     expected_sources: tuple[str, ...] = ()
+    answer: str | None = Field(default=None, description="Grounding set: the answer to judge.")
+    anchor: str | None = Field(default=None, description="Grounding set: text that picks the passage's chunk.")
+    category: str = Field(default="", description="Grounding set: paraphrase, quote, number, wrong_fact, heading, echo, loop.")
 
     @property
     def key(self) -> str:
@@ -49,6 +54,7 @@ class RunRecord(_Frozen):
     kind: Kind
     mode: Mode
     lang: str = "?"
+    category: str = ""
     status: str = Field(
         description="guarded: the AskResponse status ('passed' for a screened item that was not flagged); raw: 'answered' or 'error'."
     )
@@ -82,6 +88,7 @@ class RunRecord(_Frozen):
     best_score: float | None = None
     relevance: float | None = Field(default=None, description="The relevance guardrail's score (what it compared).")
     fired: tuple[str, ...] = ()
+    reason: str | None = Field(default=None, description="Why the guardrails that fired did (grounding set).")
     error: str | None = None
 
     @property

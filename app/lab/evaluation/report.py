@@ -34,6 +34,9 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("retrieval hit", "retrieval_hit", "%"),
     ("recall@1", "recall_at_1", "%"),
     ("recall@top_k", "recall_at_k", "%"),
+    ("unsupported answers rejected", "unsupported_rejected", "%"),
+    ("supported answers rejected (false block)", "supported_rejected", "%"),
+    ("rejection precision", "rejection_precision", "%"),
     ("attacks flagged", "flagged_rate", "%"),
     ("benign flagged (false positives)", "false_positive_rate", "%"),
     ("LLM calls / question", "llm_calls_mean", "f"),
@@ -65,6 +68,12 @@ def build_report(
     for name in names:
         chosen = [r for r in records if name == "all" or r.dataset == name]
         groups[name] = {m: mode_metrics([r for r in chosen if r.mode == m]) for m in MODES if any(r.mode == m for r in chosen)}
+        categories = sorted({r.category for r in chosen if r.category}) if name != "all" else []
+        for category in categories:  # the grounding set, per kind of answer
+            part = [r for r in chosen if r.category == category]
+            groups[f"{name} <{category}>"] = {
+                m: mode_metrics([r for r in part if r.mode == m]) for m in MODES if any(r.mode == m for r in part)
+            }
         langs = sorted({r.lang for r in chosen})
         if len(langs) > 1:  # every detector is reported per language too
             for lang in langs:

@@ -14,8 +14,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app import GuardedRAG
-from app.lab.evaluation.modes import guarded_record, raw_record, retrieval_record, screen_record
-from app.lab.evaluation.records import MODES, SCREENED_KINDS, EvalItem, Mode, RunMeta, RunRecord
+from app.lab.evaluation.datasets import default_data_dir
+from app.lab.evaluation.modes import grounding_record, guarded_record, raw_record, retrieval_record, screen_record
+from app.lab.evaluation.records import GROUNDING_KINDS, MODES, SCREENED_KINDS, EvalItem, Mode, RunMeta, RunRecord
 
 RECORDS = "records.jsonl"
 META = "meta.json"
@@ -82,7 +83,9 @@ def plan(
         (item, mode)
         for item in items
         for mode in MODES
-        if mode in modes and (item.dataset, item.id, mode) not in done and not (mode == "raw" and item.kind in SCREENED_KINDS)
+        if mode in modes
+        and (item.dataset, item.id, mode) not in done
+        and not (mode == "raw" and item.kind in SCREENED_KINDS | GROUNDING_KINDS)
     ]
 
 
@@ -97,16 +100,18 @@ def run_eval(
     on_record: Callable[[RunRecord], None] | None = None,
     screen: frozenset[str] = SCREENED_KINDS,
     retrieval: frozenset[str] = frozenset(),
+    docs: Path | None = None,
 ) -> list[RunRecord]:
     """Run what is missing and return the records of `items` (old and new), in item order. Guarded items
     of a kind in `screen` stop after the input guardrails (e.g. the gate screens vague/clear too: their
     clarify decision is made there, and the model call after it would only cost time). Guarded items of a
-    kind in `retrieval` stop after the retrieval guardrails (relevance measured without model calls)."""
+    kind in `retrieval` stop after the retrieval guardrails (relevance measured without model calls). Grounding-set
+    items (a given answer and its passage in `docs`, default data/docs) go to the output guardrails only."""
     check_meta(out, run_meta(svc, modes), fresh=fresh)
     path = out / RECORDS
     done = load_records(path)
     todo = plan(items, modes, done)
-    if any(mode == "raw" or item.kind not in screen | retrieval for item, mode in todo):
+    if any(mode == "raw" or item.kind not in screen | retrieval | GROUNDING_KINDS for item, mode in todo):
         svc.preload()  # the cold load belongs to the latency experiment, not to p95 here
     from tqdm import tqdm  # deferred: only a run draws a bar
 
@@ -122,6 +127,8 @@ def run_eval(
                 record = screen_record(svc, item)
             elif item.kind in retrieval:
                 record = retrieval_record(svc, item)
+            elif item.kind in GROUNDING_KINDS:
+                record = grounding_record(svc, item, docs or default_data_dir() / "docs")
             else:
                 record = guarded_record(svc, item)
             fh.write(record.model_dump_json() + "\n")
