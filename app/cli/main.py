@@ -117,6 +117,11 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  skipped {p.source}: {p.message}\n")
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+        if report.added or report.updated or report.removed:
+            out.write(
+                "hint: for a corpus other than the sample docs, run `guarded-rag calibrate` to fit the relevance "
+                "thresholds to it (it writes a policy to load with GUARDED_RAG_POLICY)\n"
+            )
     return EXIT_OK
 
 

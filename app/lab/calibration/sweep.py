@@ -60,8 +60,10 @@ def choose(lang: str, answerable: Sequence[float], off_corpus: Sequence[float], 
         raise ValueError(f"no off-corpus probes in {lang}: cannot place a threshold")
     ranked = sorted(off_corpus)
     must_refuse = math.ceil(target * len(ranked))  # how many of the lowest scores must fall below t
-    # Just above the must_refuse-th lowest off-corpus score (ties included), rounded up to 3 decimals.
+    # Just above the must_refuse-th lowest off-corpus score (ties included), rounded up to 3 decimals; a
+    # relevance below 0 (unknown-terms penalty) is refused at any threshold >= 0, the policy's lower bound.
     threshold = math.floor(ranked[must_refuse - 1] * 1000 + 1) / 1000 if must_refuse else 0.0
+    threshold = min(2.0, max(0.0, threshold))
     points = curve(answerable, off_corpus, sorted({*GRID, threshold}))
     return Choice(
         lang=lang,
