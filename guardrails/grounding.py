@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
-from guardrails.claims import polarity_conflicts, unsupported_names
+from guardrails.claims import unsupported_names
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
@@ -63,9 +63,6 @@ class GroundingGuardrail:
         description="Every identifier (OLLAMA_HOST, qwen2.5:3b, --gpus=all) in the answer, and every acronym when answer "
         "and support share a language, must appear in the support.",
     )
-    check_polarity: bool = Field(
-        default=True, description="A word the support only ever negates must not be affirmed by the answer, and vice versa."
-    )
     min_similarity: float = Field(
         default=0.45,
         ge=0.0,
@@ -106,7 +103,6 @@ class GroundingGuardrail:
         unsupported_ids = (
             [i for i in unsupported_names(claim, support) if i not in unsupported_terms] if self.check_identifiers else []
         )
-        conflicts = polarity_conflicts(claim, support) if self.check_polarity else []
         similarity, similarity_note = self._similarity(ctx.signals.get(SIMILARITY_SIGNAL))
         similar = similarity is not None and similarity >= self.min_similarity
 
@@ -116,7 +112,6 @@ class GroundingGuardrail:
             "unsupported_numbers": unsupported_numbers,
             "unsupported_terms": unsupported_terms,
             "unsupported_identifiers": unsupported_ids,
-            "polarity_conflicts": conflicts,
             "overlap": round(overlap, 4),
             "similarity": similarity,
             "answer_tokens": len(distinct),
@@ -135,13 +130,9 @@ class GroundingGuardrail:
             problems.append("quoted terms not found in the cited passages: " + ", ".join(unsupported_terms))
         if unsupported_ids:
             problems.append("identifiers not found in the cited passages: " + ", ".join(unsupported_ids))
-        if conflicts:
-            problems.append("the cited passages say the opposite about: " + ", ".join(conflicts))
         if problems:
             missing = [t for t in distinct if t not in support_tokens]
-            evidence = tuple(
-                unsupported_numbers + unsupported_terms + unsupported_ids + conflicts + (missing[:10] if low_overlap else [])
-            )
+            evidence = tuple(unsupported_numbers + unsupported_terms + unsupported_ids + (missing[:10] if low_overlap else []))
             return Verdict(
                 name=self.name,
                 stage=self.stage,

@@ -75,10 +75,14 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     for c in result.choices:
         out.write(
             f"\n{c.lang}: {c.answerable} answerable probes (from the corpus), {c.off_corpus} off-corpus probes (bundled)\n"
-            "  threshold  answerable refused  off-corpus answered\n"
+            "  threshold  answerable refused  off-corpus answered   (rows where both are <= 30%)\n"
         )
         for p in c.curve:
-            mark = "  <- chosen" if p.threshold == c.threshold else ""
+            chosen = p.threshold == c.threshold
+            # The region where the trade-off happens: both error rates at most 30% (and the chosen row).
+            if not chosen and ((p.answerable_refused or 0) > 0.3 or (p.off_corpus_answered or 0) > 0.3):
+                continue
+            mark = "  <- chosen" if chosen else ""
             out.write(f"  {p.threshold:9.3f}  {_fmt(p.answerable_refused):>18}  {_fmt(p.off_corpus_answered):>19}{mark}\n")
     out.write("\n")
     for c in result.choices:

@@ -54,6 +54,11 @@ def add_lab_commands(sub: Any) -> None:
     ev.add_argument(
         "--against", metavar="COLLECTION", help="run every set against this collection (e.g. cmrc2018-dev) instead of its own"
     )
+    ev.add_argument(
+        "--as-unanswerable",
+        action="store_true",
+        help="relabel every item unanswerable (with --against: questions about another corpus, e.g. cmrc2018-trial)",
+    )
     ev.add_argument("--no-progress", action="store_true")
     ev.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
 
@@ -93,6 +98,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         svc.ingest(progress=tqdm_progress())
     folder = "+".join(Path(n).stem for n in args.datasets) + (f"@{args.against}" if args.against else "")
     folder += ".retrieval" if args.retrieval_only else ""
+    folder += ".off" if args.as_unanswerable else ""
     target = args.out or Path(svc.settings.home) / "eval" / folder
     try:
         outcome = evaluate(
@@ -108,6 +114,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             input_only=args.input_only,
             retrieval_only=args.retrieval_only,
             against=args.against,
+            as_unanswerable=args.as_unanswerable,
             log=_log,
             ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
         )

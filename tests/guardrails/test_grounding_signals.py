@@ -1,12 +1,12 @@
 """GroundingGuardrail beyond token overlap: the cross-lingual similarity signal (and what happens without it),
-identifiers and acronyms, and words the passage denies. Table-driven, Chinese and English."""
+identifiers and acronyms. Table-driven, Chinese and English."""
 
 from __future__ import annotations
 
 import pytest
 
 from guardrails.base import Chunk, GuardContext, Signal
-from guardrails.claims import identifiers, polarity_conflicts, unsupported_names
+from guardrails.claims import identifiers, unsupported_names
 from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
 
 ZH = Chunk(
@@ -69,7 +69,6 @@ def test_without_enough_similarity_the_overlap_decides_and_says_why(similarity, 
         ),
         ("直接编辑 /etc/ollama/config.yaml，用 OLLAMA_KEEP_ALIVE 设置。", ZH, "/etc/ollama/config.yaml"),
         ("Ollama runs models in the ONNX format.", EN, "identifiers not found in the cited passages: ONNX"),
-        ("Yes, Ollama ships with built-in authentication, so keep it behind nothing.", EN, "say the opposite about: built-in"),
     ],
 )
 def test_claims_the_passage_does_not_back_fire_even_when_similar(answer: str, chunk: Chunk, problem: str) -> None:
@@ -108,18 +107,3 @@ def test_acronyms_count_only_within_one_language() -> None:
     assert unsupported_names("The model needs 16 GB of RAM.", "13B 模型需要 16 GB 内存。") == []
     assert unsupported_names("Ollama uses the ONNX format.", "Ollama uses the GGUF format.") == ["ONNX"]
     assert unsupported_names("系统提示词用 PROMPT 指令设置。", "系统提示词用 `SYSTEM` 指令设置。") == ["PROMPT"]
-
-
-@pytest.mark.parametrize(
-    ("answer", "support", "conflicts"),
-    [
-        ("Yes, it has built-in authentication.", "Ollama has no built-in authentication.", ["built-in", "authentication"]),
-        ("No, OllamaSetup.exe installs without administrator rights.", "It does not need administrator rights.", []),
-        ("Models live under /usr/share rather than your home directory.", "not in your own home directory", []),
-        # "retry" the passage uses both ways (not judged); "errors" it only ever negates
-        ("Retry 404 errors.", "Do not retry 4xx errors. Retry only transient failures.", ["errors"]),
-        ("It has no built-in authentication.", "认证：没有", []),  # other language: not judged
-    ],
-)
-def test_polarity_conflicts(answer: str, support: str, conflicts: list[str]) -> None:
-    assert polarity_conflicts(answer, support) == conflicts

@@ -45,11 +45,13 @@ def evaluate(
     input_only: bool = False,
     retrieval_only: bool = False,
     against: str | None = None,
+    as_unanswerable: bool = False,
 ) -> EvalOutcome:
     """`input_only` scores vague/clear items at the input stage (exact for clarify P/R/F1, no model calls);
     `retrieval_only` scores answerable/unanswerable items after the retrieval guardrails (relevance refusals
     and recall@k, no model calls). `against` runs every set against that collection (e.g. off-corpus
-    questions against cmrc2018-dev) instead of each set's own."""
+    questions against cmrc2018-dev) instead of each set's own; `as_unanswerable` relabels every item as
+    unanswerable (questions about another corpus: CMRC trial questions against the dev passages)."""
     screen = SCREENED_KINDS | ({"vague", "clear"} if input_only else set())
     retrieval = RETRIEVAL_KINDS if retrieval_only else frozenset()
     shared = shared or default_shared()
@@ -71,6 +73,8 @@ def evaluate(
             log(f"skipping {name}: its data is not under {shared}")
             continue
         items = select(items, split=split, limit=limit)
+        if as_unanswerable:
+            items = [i.model_copy(update={"kind": "unanswerable", "dataset": f"{i.dataset}(off)"}) for i in items]
         target: GuardedRAG | None = fixed or svc
         if fixed is None and name.startswith("cmrc2018-"):
             target = _collection_service(svc, name, shared, log, ingest_progress)
@@ -106,6 +110,8 @@ def evaluate(
         )
     if against is not None:
         notes.append(f"every set ran against collection {against}")
+    if as_unanswerable:
+        notes.append("--as-unanswerable: every item relabelled unanswerable (questions about another corpus)")
     if input_only:
         notes.append(
             "--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them"

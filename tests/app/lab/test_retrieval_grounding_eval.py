@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app import chunk_text
 from app.cli.lab import run_lab_command
 from app.lab.evaluation.datasets import TEAM_SETS, resolve, select, split_of
 from app.lab.evaluation.modes import grounding_record, passage_chunk, retrieval_record
@@ -117,12 +118,15 @@ def test_grounding_passage_must_exist(service) -> None:
         passage_chunk(grounding_item("x", "supported", anchor="no such text"), svc.settings.docs_dir)
 
 
-def test_the_bundled_grounding_set_resolves_every_passage() -> None:
+def test_the_bundled_grounding_set_resolves_every_passage_to_one_chunk() -> None:
     items = resolve("grounding", eval_dir=REPO / "data" / "eval") or []
     assert len(items) >= 100 and {i.lang for i in items} == {"zh", "en", "cross"}
     assert {i.kind for i in items} == {"supported", "unsupported"}
     for item in items:
         assert item.answer and passage_chunk(item, REPO / "data" / "docs").label == "S1"
+        text = (REPO / "data" / "docs" / item.expected_sources[0]).read_text(encoding="utf-8")
+        holding = [d for d in chunk_text(text, source=item.expected_sources[0]) if item.anchor and item.anchor in d.text]
+        assert len(holding) == 1, f"{item.id}: its anchor is in {len(holding)} chunks (chunks overlap); make it unique"
 
 
 # -- splits: a hash of the item key, fixed forever -----------------------------------------------------
