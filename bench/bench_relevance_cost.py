@@ -58,7 +58,7 @@ def measure(svc: GuardedRAG, embeddings: Usem3Embeddings, qs: list[str], rounds:
             checks.append(max(0.0, warm_screen - warm_search))
             embed.append(_ms(embeddings.embed_query, fresh))  # the raw embedder, past the service's cache
     return {
-        f"{name}_{p}_ms": round(percentile(values, p), 3)
+        f"{name}_p{p}_ms": round(percentile(values, p), 3)
         for name, values in (("embed", embed), ("search", search), ("checks", checks), ("request", request))
         for p in (50, 95)
     }

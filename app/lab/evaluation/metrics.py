@@ -81,6 +81,9 @@ class ModeMetrics(_Frozen):
     answerable_refused: float | None = Field(
         default=None, description="Answerable items refused or declined (the false-refusal rate of relevance)."
     )
+    refusal_precision: float | None = Field(
+        default=None, description="Of the refused or declined items (answerable + unanswerable), the unanswerable share."
+    )
     citation_validity: float | None = None
     citations_total: int = 0
     records_with_invalid_citations: int | None = Field(default=None, description="None when nothing was answered.")
@@ -141,6 +144,9 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         clarify_counts=conf,
         refusal_rate=rate(sum(r.declined for r in unans), len(unans)),
         answerable_refused=rate(sum(r.declined for r in answerable), len(answerable)),
+        refusal_precision=rate(sum(r.declined for r in unans), sum(r.declined for r in unans + answerable))
+        if unans and answerable
+        else None,
         citation_validity=rate(valid, total),
         citations_total=total,
         records_with_invalid_citations=bad if any(r.answer is not None for r in records) else None,
@@ -171,10 +177,15 @@ def _round(value: float | None) -> float | None:
 
 
 def threshold_sweep(records: Sequence[RunRecord], thresholds: Sequence[float]) -> list[dict[str, float | None]]:
-    """For a relevance `min_score` candidate: share of unanswerable items refused and of answerable items
-    kept, from the best retrieval score each record saw (what the relevance guardrail compares)."""
-    ans = [r.best_score for r in records if r.kind == "answerable" and r.best_score is not None]
-    una = [r.best_score for r in records if r.kind == "unanswerable" and r.best_score is not None]
+    """For a relevance threshold candidate: share of unanswerable items refused and of answerable items kept,
+    from the score the relevance guardrail compared (hybrid: its relevance; vector-only: the best similarity).
+    The key stays "min_score" for readers of older report.json files."""
+
+    def score(r: RunRecord) -> float | None:
+        return r.relevance if r.relevance is not None else r.best_score
+
+    ans = [s for r in records if r.kind == "answerable" and (s := score(r)) is not None]
+    una = [s for r in records if r.kind == "unanswerable" and (s := score(r)) is not None]
     return [
         {
             "min_score": t,

@@ -27,6 +27,7 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("clarify F1", "clarify_f1", "f"),
     ("unanswerable refused", "refusal_rate", "%"),
     ("answerable refused", "answerable_refused", "%"),
+    ("refusal precision", "refusal_precision", "%"),
     ("citation validity", "citation_validity", "%"),
     ("answers with an invalid citation", "records_with_invalid_citations", "x"),
     ("answer match (typed answer)", "answer_match", "%"),
@@ -128,10 +129,10 @@ def to_markdown(report: EvalReport) -> str:
     if report.relevance_sweep:
         lines += [
             "",
-            "## Relevance threshold sweep (guarded, best retrieval score per question)",
+            "## Relevance threshold sweep (guarded, the relevance score per question)",
             "",
-            "Similarity alone: the relevance guardrail may also accept a question by lexical coverage, so this is the "
-            "`min_score` part of its decision, for calibrating that one number.",
+            "The score the relevance guardrail compared (hybrid retrieval: similarity + BM25 - unknown-terms penalty; "
+            "vector-only: best similarity), one threshold for both languages; `guarded-rag calibrate` sets one per language.",
             "",
             "| min_score | unanswerable refused | answerable kept |",
             "|---|---|---|",
