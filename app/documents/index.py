@@ -171,10 +171,9 @@ class DocumentIndex:
         # the text of the k fused winners is read afterwards, in one call.
         found = self._collection.query(query_embeddings=[vector], n_results=max(k, CANDIDATES), include=["distances"])
         dense = [(cid, min(1.0, max(0.0, 1.0 - float(d)))) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
-        lexical = self._lexical.search(query, CANDIDATES)
         if not self._lexical.knows(cid for cid, _ in dense):  # written by a process we did not hear from
             self._lexical.resync()
-            lexical = self._lexical.search(query, CANDIDATES)
+        lexical = self._lexical.search(query, CANDIDATES, also=[cid for cid, _ in dense])
         return merge(dense, lexical, k=k, query_vector=vector, fetch=self._fetch)
 
     def _nearest(self, vector: list[float], k: int) -> list[Chunk]:

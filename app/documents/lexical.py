@@ -69,6 +69,7 @@ class LexicalIndex:
         self._stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the file we last read or wrote
         self._bm25: Any = None  # bm25s.BM25 over self._order, rebuilt lazily after a change
         self._order: list[str] = []
+        self._position: dict[str, int] = {}
         self._df: Counter[str] = Counter()
 
     # ---- keeping in step with the vector store -----------------------------------------------------
@@ -135,6 +136,7 @@ class LexicalIndex:
 
     def knows(self, ids: Iterable[str]) -> bool:
         with self._lock:
+            self.ensure()
             return all(cid in self._chunks for cid in ids)
 
     def __len__(self) -> int:
@@ -142,8 +144,9 @@ class LexicalIndex:
             return len(self._chunks)
 
     # ---- reading ---------------------------------------------------------------------------------
-    def search(self, query: str, n: int) -> LexicalResult:
-        """The n best chunks by BM25 and every chunk's score normalised to 0..1: BM25 divided by the sum of
+    def search(self, query: str, n: int, *, also: Iterable[str] = ()) -> LexicalResult:
+        """The n best chunks by BM25, with their scores (and those of the chunk ids in `also`, e.g. the vector
+        candidates) normalised to 0..1: BM25 divided by the sum of
         the query terms' IDF (what a passage of average length holding each term once would score), capped
         at 1. Terms no chunk contains count with the IDF of an unseen term, so a question about things the
         corpus never mentions scores low however well its other words match."""
@@ -161,8 +164,12 @@ class LexicalIndex:
             order = self._order
             hit = np.flatnonzero(scores > 0)
             best = hit[np.argsort(-scores[hit], kind="stable")[:n]]
-            normalized = {order[i]: min(1.0, float(scores[i]) / norm) for i in hit.tolist()}
             ranked = tuple(order[i] for i in best.tolist())
+            # Normalised scores only where asked: a common term hits most of a large corpus, and a dict of
+            # every hit would cost more than the search.
+            position = self._position
+            wanted_ids = {*ranked, *(cid for cid in also if cid in position)}
+            normalized = {cid: min(1.0, float(scores[position[cid]]) / norm) for cid in wanted_ids if scores[position[cid]] > 0}
         return LexicalResult(ranked=ranked, normalized=normalized, terms=wanted, unknown=unknown)
 
     def coverage(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -183,13 +190,14 @@ class LexicalIndex:
             import bm25s  # deferred: numpy machinery, only needed once something is searched
 
             self._order = list(self._chunks)
+            self._position = {cid: i for i, cid in enumerate(self._order)}
             self._df = Counter(t for cid in self._order for t in set(self._chunks[cid][1]))
             bm25 = bm25s.BM25(k1=K1, b=B)
             bm25.index([list(self._chunks[cid][1]) or [""] for cid in self._order], show_progress=False)
             self._bm25 = bm25
             self.flush()
         elif not self._chunks:
-            self._order, self._df, self._bm25 = [], Counter(), None
+            self._order, self._position, self._df, self._bm25 = [], {}, Counter(), None
         return self._bm25
 
     def _stat(self) -> tuple[int, int] | None:

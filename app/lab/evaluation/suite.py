@@ -103,6 +103,13 @@ def evaluate(
         notes.append(
             "injection/adversarial items are scored at the input stage (flagged = an input guardrail refused); they are never sent to a model"
         )
+    if retrieval_only or any(r.relevance is not None for r in records):
+        params = (fixed or svc).policy.params("relevance")
+        keys = ("min_hybrid", "min_hybrid_zh", "unknown_weight")
+        notes.append(
+            f"relevance thresholds ({(fixed or svc).settings.retrieval} retrieval): "
+            + ", ".join(f"{k}={params[k]}" for k in keys if k in params)
+        )
     if retrieval_only:
         notes.append(
             "--retrieval-only: answerable/unanswerable items stopped after the retrieval guardrails (svc.screen_retrieval); "

@@ -109,3 +109,18 @@ def test_write_by_another_index_on_the_same_directory_is_seen(tmp_path: Path, do
         writer.flush()  # else: the reader meets an id it does not know among the vector hits and resyncs
     top = reader.search("sourdough starter", 1)[0]
     assert top.source == "sour.md" and top.lexical and top.lexical > 0
+
+
+def test_a_new_process_loads_the_persisted_bm25_index_instead_of_rereading_chroma(tmp_path: Path, docs: Path) -> None:
+    _ingest(_index(tmp_path / "idx"), docs)
+    fresh = _index(tmp_path / "idx")
+    reads: list[int] = []
+    original = fresh._all_rows
+
+    def counting():
+        reads.append(1)
+        return original()
+
+    fresh._lexical._store.rows = counting
+    assert fresh.search("OLLAMA_NUM_PARALLEL", 1)[0].source == "env-zh.md"
+    assert reads == []  # the fingerprint matched: loaded from disk, Chroma's documents not read
