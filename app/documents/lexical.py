@@ -3,7 +3,7 @@ identifiers (OLLAMA_NUM_PARALLEL, 11434, error strings) and Chinese words rank w
 
 App layer, owned by DocumentIndex. Chroma stays the source of truth; this index is derived from it and kept
 in step three ways: (1) every write DocumentIndex makes to Chroma (upsert, delete, reset) is applied here too
-and persisted with a fingerprint of the chunk ids it covers; (2) on first use in a process the persisted file
+and persisted (lexical_file.py) with a fingerprint of the chunk ids it covers; (2) on first use in a process the persisted file
 is compared with the ids Chroma holds, and rebuilt from Chroma's stored documents when it is missing, from
 another tokenizer version, or stale (a process that died between its Chroma write and its flush); (3) a
 search that meets a chunk id this index does not know resyncs from Chroma before answering. Another process's
@@ -12,10 +12,7 @@ completed writes are picked up when the file on disk changes.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -25,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from app.documents.terms import TERMS_VERSION, terms
+from app.documents import lexical_file
+from app.documents.lexical_file import Entries, fingerprint
+from app.documents.terms import terms
 
-FORMAT = 1
 K1, B = 1.5, 0.75  # bm25s (Lucene) defaults: the measured hybrid numbers in DESIGN.md used them
 
 
@@ -39,14 +37,6 @@ class LexicalResult:
     normalized: dict[str, float]
     terms: tuple[str, ...]
     unknown: tuple[str, ...] = ()  # query terms no chunk of the corpus contains
-
-
-def fingerprint(ids: Iterable[str]) -> str:
-    """Chunk ids are content hashes (source + text), so the sorted ids identify exactly what is indexed."""
-    digest = hashlib.sha256()
-    for cid in sorted(ids):
-        digest.update(cid.encode("utf-8") + b"\n")
-    return digest.hexdigest()
 
 
 class ChunkRows:
@@ -63,7 +53,8 @@ class LexicalIndex:
         self._path = path
         self._store = store
         self._lock = threading.RLock()
-        self._chunks: dict[str, tuple[str, tuple[str, ...]]] = {}  # chunk id -> (source, terms)
+        self._chunks: Entries = {}  # chunk id -> (source, terms)
+        self._sources: dict[str, set[str]] = {}  # source -> its chunk ids (replacing one source is O(its chunks))
         self._loaded = False
         self._dirty = False
         self._stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the file we last read or wrote
@@ -80,8 +71,8 @@ class LexicalIndex:
                 self._reload_if_changed()
                 return
             data = self._read()
-            if data is not None and data.get("fingerprint") == fingerprint(self._store.ids()):
-                self._chunks = {cid: (src, tuple(ts)) for cid, src, ts in data["chunks"]}
+            if data is not None and data[0] == fingerprint(self._store.ids()):
+                self._set(data[1])
                 self._loaded, self._bm25, self._dirty = True, None, False
             else:
                 self.resync()
@@ -89,7 +80,7 @@ class LexicalIndex:
     def resync(self, *, persist: bool = True) -> None:
         """Rebuild every entry from the store's documents (the store is the truth)."""
         with self._lock:
-            self._chunks = {cid: (source, tuple(terms(text))) for cid, source, text in self._store.rows()}
+            self._set({cid: (source, tuple(terms(text))) for cid, source, text in self._store.rows()})
             self._loaded = True
             self._changed()
             if persist:
@@ -99,19 +90,21 @@ class LexicalIndex:
         """(chunk id, text) pairs now indexed for `source`, replacing what it had."""
         with self._lock:
             self.ensure()
-            self._chunks = {cid: v for cid, v in self._chunks.items() if v[0] != source}
-            self._chunks.update({cid: (source, tuple(terms(text))) for cid, text in chunks})
+            self._drop(source)
+            for cid, text in chunks:
+                self._chunks[cid] = (source, tuple(terms(text)))
+                self._sources.setdefault(source, set()).add(cid)
             self._changed()
 
     def remove_source(self, source: str) -> None:
         with self._lock:
             self.ensure()
-            self._chunks = {cid: v for cid, v in self._chunks.items() if v[0] != source}
+            self._drop(source)
             self._changed()
 
     def clear(self) -> None:
         with self._lock:
-            self._chunks = {}
+            self._set({})
             self._loaded = True
             self._changed()
             self.flush()
@@ -121,17 +114,8 @@ class LexicalIndex:
         with self._lock:
             if not self._dirty:
                 return
-            payload = {
-                "format": FORMAT,
-                "terms_version": TERMS_VERSION,
-                "fingerprint": fingerprint(self._chunks),
-                "chunks": [[cid, src, list(ts)] for cid, (src, ts) in self._chunks.items()],
-            }
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self._path)
-            self._stamp = self._stat()
+            lexical_file.write(self._path, self._chunks)
+            self._stamp = lexical_file.stamp(self._path)
             self._dirty = False
 
     def knows(self, ids: Iterable[str]) -> bool:
@@ -181,6 +165,16 @@ class LexicalIndex:
             return wanted, tuple(t for t in wanted if self._df.get(t, 0) == 0)
 
     # ---- internals ---------------------------------------------------------------------------------
+    def _set(self, chunks: Entries) -> None:
+        self._chunks = chunks
+        self._sources = {}
+        for cid, (source, _) in chunks.items():
+            self._sources.setdefault(source, set()).add(cid)
+
+    def _drop(self, source: str) -> None:
+        for cid in self._sources.pop(source, set()):
+            self._chunks.pop(cid, None)
+
     def _changed(self) -> None:
         self._bm25 = None
         self._dirty = True
@@ -200,34 +194,21 @@ class LexicalIndex:
             self._order, self._position, self._df, self._bm25 = [], {}, Counter(), None
         return self._bm25
 
-    def _stat(self) -> tuple[int, int] | None:
-        try:
-            st = self._path.stat()
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size)
-
     def _reload_if_changed(self) -> None:
         # Another process (an `ingest` next to a running app) flushed a newer file: read it, unless this
         # process has unflushed changes of its own (then ours are newer for this process's writes).
-        if self._dirty or self._stat() == self._stamp:
+        if self._dirty or lexical_file.stamp(self._path) == self._stamp:
             return
         data = self._read()
         if data is not None:
-            self._chunks = {cid: (src, tuple(ts)) for cid, src, ts in data["chunks"]}
+            self._set(data[1])
             self._bm25 = None
 
-    def _read(self) -> dict[str, Any] | None:
-        stamp = self._stat()
-        if stamp is None:
-            return None
-        try:
-            data = json.loads(self._path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # unreadable or half-written by a crashed writer: rebuilt from the store
-        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("terms_version") != TERMS_VERSION:
-            return None
-        self._stamp = stamp
+    def _read(self) -> tuple[str, Entries] | None:
+        current = lexical_file.stamp(self._path)
+        data = lexical_file.read(self._path) if current is not None else None
+        if data is not None:
+            self._stamp = current
         return data
 
 
