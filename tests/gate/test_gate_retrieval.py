@@ -85,7 +85,7 @@ def test_answerable_questions_are_rarely_refused(svc) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 94.7% refused (108/114; zh 92.9%, en 96.5%) with the calibrated "
+    reason="target not met yet: measured 94.7% refused (108/114; zh 52/56, en 56/58) with the calibrated "
     "default thresholds; docs/GUARDRAILS.md lists the misses. Kept at the issue's floor, not lowered to pass.",
     strict=False,
 )
