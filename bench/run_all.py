@@ -31,6 +31,11 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "guard overhead per request on a zero-latency fake model; LLM calls per question",
     ),
     (
+        "bench_relevance_cost.py",
+        ("--rounds", "2"),
+        "input + retrieval checks per question (p50 budget 5 ms) and search cost, hybrid vs vector retrieval",
+    ),
+    (
         "eval_completeness.py",
         (),
         "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl",

@@ -32,6 +32,7 @@ def results(**overrides: dict) -> dict[str, dict]:
             "args": [],
             "result": {"overhead_ex_retrieval_p50_ms": 20.0, "overhead_ex_retrieval_p99_ms": 40.0, "machine": {"cpus": 2}},
         },
+        "bench_relevance_cost": {"status": "skipped", "reason": "not selected (--only)"},
         "eval_completeness": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_retrieval": {
             "status": "ok",

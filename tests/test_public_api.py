@@ -40,6 +40,7 @@ APP = (
     "IngestReport",
     "LabResult",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",
@@ -79,6 +80,7 @@ APP = (
     "run_experiment",
     "run_server",
     "usage_of",
+    "words",
     "write_docs",
 )
 CHAINS = (
@@ -103,6 +105,7 @@ CHAINS = (
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "Screened",
     "SignalProvider",
     "Status",
     "TraceCollector",
@@ -114,6 +117,7 @@ CHAINS = (
     "answer_prompt",
     "parse_answer",
     "run_qa",
+    "screen_qa",
     "with_signals",
 )
 GUARDRAILS = (

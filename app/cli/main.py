@@ -74,9 +74,11 @@ def _parser() -> argparse.ArgumentParser:
         help='also serve guarded-rag:NAME with these settings changed (e.g. policy = "strict.toml"); repeatable',
     )
 
+    from app.cli.calibrate import add_calibrate_command
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
 
     add_lab_commands(sub)
+    add_calibrate_command(sub)
     return p
 
 
@@ -142,6 +144,11 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  skipped {p.source}: {p.message}\n")
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+        if report.added or report.updated or report.removed:
+            out.write(
+                "hint: for a corpus other than the sample docs, run `guarded-rag calibrate` to fit the relevance "
+                "thresholds to it (it writes a policy to load with GUARDED_RAG_POLICY)\n"
+            )
     return EXIT_OK
 
 
@@ -232,7 +239,16 @@ def main(
     except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_FAIL
-    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces, "serve": cmd_serve}
+    from app.cli.calibrate import cmd_calibrate
+
+    handlers = {
+        "ask": cmd_ask,
+        "ingest": cmd_ingest,
+        "doctor": cmd_doctor,
+        "traces": cmd_traces,
+        "serve": cmd_serve,
+        "calibrate": cmd_calibrate,
+    }
     try:
         if args.command in handlers:
             return handlers[args.command](svc, args, out)
