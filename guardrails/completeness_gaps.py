@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from guardrails.completeness_lexicon import (
     CATEGORIES_EN,
     CONNECTORS_EN,
+    CONTEXT_POINTERS,
+    DEICTIC_EN,
     DIAGNOSTIC_RE,
+    FORMAT_WORDS,
     FUNCTION_CHARS_ZH,
     GENERIC_EN,
     MATERIALS,
@@ -55,7 +58,28 @@ def split_units(text: str) -> list[_Unit]:
             units.append(_Unit("connector", value, pos))
         else:  # colon, newline and other punctuation end a phrase
             units.append(_Unit("break", value, pos))
-    return units
+    return _definite_references(units)
+
+
+def _definite_references(units: list[_Unit]) -> list[_Unit]:
+    """ "the plan", "the new version", "the second model": a definite article before a placeholder noun (or before
+    a deictic adjective and a category noun) points back at something, like "this" does. The article becomes
+    a reference and the adjectives between are dropped, so the noun follows it directly."""
+    out: list[_Unit] = []
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        j = i + 1
+        while unit.text == "the" and j < len(units) and units[j].text in DEICTIC_EN:
+            j += 1
+        noun = units[j] if unit.text == "the" and j < len(units) else None
+        if noun is not None and (noun.kind == "placeholder" or (j > i + 1 and noun.kind == "category")):
+            out += [_Unit("ref", "the", unit.pos), noun]
+            i = j + 1
+            continue
+        out.append(unit)
+        i += 1
+    return out
 
 
 def _english_kind(word: str) -> Kind:
@@ -137,13 +161,15 @@ def find_gaps(units: list[_Unit], text: str) -> list[Gap]:
     gaps: list[Gap] = []
     anchors_anywhere = has_anchor(units)
     handled: set[int] = set()
-    # (b') "why is my Docker command failing?": the user's own artefact is broken but not shown
-    if DIAGNOSTIC_RE.search(text):
+    # (b') "why is my Docker command failing?", "any feedback on my draft?": the user's own artefact is broken
+    # or up for review, but not shown
+    diagnostic = bool(DIAGNOSTIC_RE.search(text))
+    if diagnostic or any(u.kind == "verb" for u in units):
         for i, unit in enumerate(units):
             if unit.text not in POSSESSIVES:
                 continue
             for j in range(i + 1, min(i + 4, len(units))):
-                if units[j].text in MATERIALS:
+                if units[j].text in MATERIALS if diagnostic else units[j].kind == "placeholder":
                     span = units[i + 1 : j + 1]
                     others = units[:i] + units[j + 1 :]
                     if not has_anchor(others) and not _material_after(units, j):
@@ -173,6 +199,11 @@ def find_gaps(units: list[_Unit], text: str) -> list[Gap]:
             continue
         if not _resolved_in_question(units, i, anchors_anywhere):
             gaps.append(Gap("referent", _phrase(unit.text, _noun_after(units, i))))
+    # (b'') a request whose only words are a target language or format: "改写成英文", "Translate to English."
+    anchors = [u for u in units if u.kind == "anchor"]
+    verb = next((u for u in units if u.kind == "verb"), None)
+    if not gaps and verb is not None and all(u.text in FORMAT_WORDS for u in anchors) and not _material_after(units, -1):
+        gaps.append(Gap("object", verb.text, verb=verb.text))
     return gaps
 
 
@@ -186,11 +217,25 @@ def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool
     unit = units[index]
     if _concrete_after(units, index) or _material_after(units, index):
         return True
+    if unit.text in CONTEXT_POINTERS:  # "the setting I mentioned": only a name resolves it, not "setting"
+        return any(u.kind == "anchor" for u in units)
+    if unit.text == "the" and _named_after(units, index + 2):  # "the answer to life", "the results of X"
+        return True
     if unit.kind == "ref" and not _noun_after(units, index) and unit.text not in POINTERS:
         # A bare pronoun ("it", "它") can point at any named thing in the question, before or after it.
         return anchors_anywhere
     # "this plan", "the above", "my code": only something described earlier in the question resolves it.
     return has_anchor(units[:index])
+
+
+def _named_after(units: list[_Unit], start: int) -> bool:
+    """A name within a short prepositional phrase from `start` ("of Ollama", "for the Q4_K_M build")."""
+    for unit in units[start : start + 4]:
+        if unit.kind == "anchor":
+            return True
+        if unit.kind in ("break", "ref", "verb"):
+            return False
+    return False
 
 
 def candidates_given(units: list[_Unit]) -> bool:
