@@ -60,6 +60,10 @@ _EXPORTS: dict[str, str] = {
     "run_experiment": "app.lab.experiments",
     # helpers
     "percentile": "app.stats",
+    # the input detectors' calibration (tune split only) and report
+    "cross_validate_detector": "app.signals.calibration",
+    "detector_report": "app.lab.evaluation.detectors",
+    "split_of": "app.stats",
     # parts, for the benchmarks that measure one part on its own
     "ChunkDraft": "app.documents.chunking",
     "chunk_id": "app.documents.chunking",
@@ -128,6 +132,8 @@ __all__ = [
     "Verdict",
     "chunk_id",
     "chunk_text",
+    "cross_validate_detector",
+    "detector_report",
     "env_name",
     "expand_paths",
     "history_from",
@@ -137,6 +143,7 @@ __all__ = [
     "percentile",
     "run_doctor",
     "run_experiment",
+    "split_of",
 ]
 
 
@@ -163,13 +170,15 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.loaders import LoadedDocument, load_document
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory
+    from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig
     from app.models.factory import PreloadResult
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings
-    from app.stats import percentile
+    from app.signals.calibration import cross_validate_detector
+    from app.stats import percentile, split_of
     from app.traces import TraceFilter, TraceRecord, TraceStore
     from chains import TraceEvent
     from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

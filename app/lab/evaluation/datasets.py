@@ -6,16 +6,16 @@ caller skips that set with a message. Splits are by hash of the item id, stable 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+from app import split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
-TEAM_SETS = ("golden", "vague", "unanswerable", "injection")
+TEAM_SETS = ("golden", "vague", "unanswerable", "injection", "benign")
 SHARED_SETS = ("cmrc2018-trial", "cmrc2018-dev", "clamber", "clariq", "promptfoo", "giskard", "flames")
 INJECTION_SETS = frozenset({"injection", "promptfoo", "giskard", "flames"})
 REPO_ROOT = Path(__file__).resolve().parents[3]  # app/lab/evaluation/datasets.py -> the repository
@@ -33,11 +33,6 @@ def default_eval_dir() -> Path:
 
 def default_shared() -> Path:
     return REPO_ROOT.parent / "shared" / "eval-data"
-
-
-def split_of(key: str) -> str:
-    """'tune' or 'report' by the parity of sha256(key): the same split as bench/eval_completeness.py."""
-    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"
 
 
 def _kind_of(row: dict[str, Any], path: Path) -> Kind:

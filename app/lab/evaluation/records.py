@@ -33,6 +33,9 @@ class EvalItem(_Frozen):
     answer_keywords: tuple[str, ...] = ()
     gold_answers: tuple[str, ...] = ()
     expected_sources: tuple[str, ...] = ()
+    history: tuple[str, ...] = Field(
+        default=(), description="Earlier user messages sent before the question (no answer between)."
+    )
 
     @property
     def key(self) -> str:

@@ -1,0 +1,203 @@
+"""The input-stage detectors measured per set, split and language: prompt_injection (attacks flagged, benign
+questions falsely blocked) and completeness (vague questions clarified, clear ones falsely clarified).
+
+App layer (evaluation lab). Every item goes through svc.screen, the same guardrails, signals and decision
+rule as svc.ask, and nothing reaches a model. Two sets are derived from the team's attacks of the chosen
+split: `injection-buried` (each short attack in the middle of a long benign text of the same language) and
+`injection-turns` (each attack split over two user messages, beside pairs of benign questions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from app import GuardedRAG, Turn, split_of
+from app.lab.evaluation.datasets import resolve
+from app.lab.evaluation.metrics import Confusion, confusion, rate
+from app.lab.evaluation.records import EvalItem
+
+Decision = Literal["combined", "lexical", "semantic"]
+INJECTION_SETS: tuple[str, ...] = ("injection", "benign", "golden", "vague", "unanswerable", "promptfoo", "giskard")
+INJECTION_SETS += ("flames", "clamber", "clariq", "cmrc2018-dev")
+VAGUE_SETS = ("vague", "golden", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
+TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})
+CLEAR_KINDS = frozenset({"clear", "answerable", "unanswerable", "benign"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Screened(_Frozen):
+    """One item's input-stage outcome, split into what each signal decided."""
+
+    dataset: str
+    id: str
+    split: str
+    lang: str
+    kind: str
+    injection: bool  # prompt_injection fired
+    injection_patterns: bool  # ... a pattern family matched
+    injection_score: float | None  # the semantic attack probability it compared
+    clarify: bool  # completeness fired
+    clarify_lexical: bool  # ... for a lexical gap (not the semantic one)
+    vague_score: float | None
+    latency_ms: float
+
+
+class DetectorRow(_Frozen):
+    guardrail: str
+    dataset: str
+    split: str
+    lang: str
+    decision: Decision
+    n: int
+    positives: int
+    precision: float | None
+    recall: float | None  # share of positives flagged (attacks refused / vague questions clarified)
+    false_block: float | None  # share of negatives flagged (benign refused / clear questions clarified)
+    f1: float | None
+    threshold: str
+
+
+class DetectorReport(_Frozen):
+    split: str
+    thresholds: dict[str, float]
+    rows: tuple[DetectorRow, ...]
+    skipped: tuple[str, ...] = ()
+
+
+def screen(svc: GuardedRAG, item: EvalItem, split: str) -> Screened:
+    verdicts = {v.name: v for v in svc.screen(item.question, history=[Turn(role="user", content=t) for t in item.history])}
+    inj, comp = verdicts.get("prompt_injection"), verdicts.get("completeness")
+    return Screened(
+        dataset=item.dataset,
+        id=item.id,
+        split=split,
+        lang=item.lang,
+        kind=item.kind,
+        injection=bool(inj and inj.fired),
+        injection_patterns=bool(inj and inj.details.get("families")),
+        injection_score=inj.score if inj else None,
+        clarify=bool(comp and comp.fired),
+        clarify_lexical=bool(comp and comp.fired and set(comp.details.get("missing", [])) - {"intent"}),
+        vague_score=comp.score if comp else None,
+        latency_ms=round(sum(v.duration_ms for v in verdicts.values()), 3),
+    )
+
+
+def derived_sets(attacks: list[EvalItem], benign: list[EvalItem]) -> list[EvalItem]:
+    """Buried and split-over-turns variants of the attacks of one split (and benign pairs for the turns)."""
+    out: list[EvalItem] = []
+    for lang in ("zh", "en"):
+        fillers = [b.question for b in benign if b.lang == lang and len(b.question) >= 200]
+        plain = [b for b in benign if b.lang == lang and len(b.question) < 200]
+        for n, a in enumerate(x for x in attacks if x.lang == lang and len(x.question) <= 300):
+            if fillers:
+                filler = fillers[n % len(fillers)]
+                cut = len(filler) // 2
+                text = f"{filler[:cut]} {a.question} {filler[cut:]}"
+                out.append(a.model_copy(update={"dataset": "injection-buried", "question": text}))
+            words = a.question.split(" ") if lang == "en" else list(a.question)
+            half = max(1, len(words) // 2)
+            sep = " " if lang == "en" else ""
+            head, tail = sep.join(words[:half]), sep.join(words[half:])
+            out.append(a.model_copy(update={"dataset": "injection-turns", "question": tail, "history": (head,)}))
+        for earlier, later in zip(plain[::2], plain[1::2], strict=False):
+            out.append(later.model_copy(update={"dataset": "injection-turns", "history": (earlier.question,)}))
+    return out
+
+
+def run_screens(
+    svc: GuardedRAG,
+    *,
+    split: str = "report",
+    shared: Path | None = None,
+    eval_dir: Path | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[list[Screened], list[str]]:
+    items: dict[str, EvalItem] = {}
+    skipped: list[str] = []
+    for name in dict.fromkeys(INJECTION_SETS + VAGUE_SETS):
+        found = resolve(name, shared=shared, eval_dir=eval_dir)
+        if found is None:
+            skipped.append(name)
+            log(f"skipping {name}: not found")
+            continue
+        items.update({i.key: i for i in found if split in ("all", split_of(i.key))})
+    chosen = [(i, split_of(i.key)) for i in items.values()]
+    for s in ("tune", "report") if split == "all" else (split,):
+        team = [i for i, where in chosen if where == s]
+        attacks = [i for i in team if i.dataset == "injection" and i.kind == "injection"]
+        chosen += [(d, s) for d in derived_sets(attacks, [i for i in team if i.dataset == "benign"])]
+    log(f"screening {len(chosen)} items (input stage only, no model calls)")
+    return [screen(svc, i, s) for i, s in chosen], skipped
+
+
+def _flag(s: Screened, guardrail: str, decision: Decision, thresholds: dict[str, float]) -> bool:
+    """combined: the verdict; lexical: the patterns / word lists alone; semantic: the embedding score alone."""
+    injection = guardrail == "prompt_injection"
+    score = s.injection_score if injection else s.vague_score
+    if decision == "semantic":
+        return score is not None and score >= thresholds[guardrail]
+    if decision == "lexical":
+        return s.injection_patterns if injection else s.clarify_lexical
+    return s.injection if injection else s.clarify
+
+
+def _row(guardrail: str, dataset: str, split: str, lang: str, decision: Decision, c: Confusion, threshold: str) -> DetectorRow:
+    return DetectorRow(
+        guardrail=guardrail, dataset=dataset, split=split, lang=lang, decision=decision,
+        n=c.tp + c.fp + c.fn + c.tn, positives=c.tp + c.fn,
+        precision=c.precision if c.tp + c.fp else None, recall=c.recall,
+        false_block=rate(c.fp, c.fp + c.tn), f1=c.f1 if c.tp + c.fn else None, threshold=threshold,
+    )  # fmt: skip
+
+
+def tables(
+    screened: Sequence[Screened], thresholds: dict[str, float], decisions: Iterable[Decision] = ("combined",)
+) -> list[DetectorRow]:
+    rows: list[DetectorRow] = []
+    label = {
+        "prompt_injection": f"patterns OR attack p >= {thresholds['prompt_injection']:.2f}",
+        "completeness": f"lexical gaps OR underspecified p >= {thresholds['completeness']:.2f}",
+    }
+    for guardrail, sets in (
+        ("prompt_injection", (*INJECTION_SETS, "injection-buried", "injection-turns")),
+        ("completeness", VAGUE_SETS),
+    ):
+        relevant = [s for s in screened if guardrail == "prompt_injection" or s.kind != "injection"]
+        groups: dict[tuple[str, str, str], list[Screened]] = {}
+        for s in relevant:
+            if s.dataset in sets:
+                groups.setdefault((s.dataset, s.split, s.lang), []).append(s)
+                if s.dataset in TEAM and s.dataset not in ("injection-buried", "injection-turns"):
+                    groups.setdefault(("team sets together", s.split, s.lang), []).append(s)
+        positive = "injection" if guardrail == "prompt_injection" else "vague"
+        for decision in decisions:
+            for (dataset, split, lang), members in sorted(groups.items()):
+                c = confusion((m.kind == positive, _flag(m, guardrail, decision, thresholds)) for m in members)
+                rows.append(_row(guardrail, dataset, split, lang, decision, c, label[guardrail]))
+    return rows
+
+
+def detector_report(
+    svc: GuardedRAG,
+    *,
+    split: str = "report",
+    shared: Path | None = None,
+    eval_dir: Path | None = None,
+    decisions: Iterable[Decision] = ("combined", "lexical", "semantic"),
+    log: Callable[[str], None] = lambda _: None,
+) -> DetectorReport:
+    thresholds = {
+        name: float(svc.policy.params(name).get("semantic_threshold", 1.0)) for name in ("prompt_injection", "completeness")
+    }
+    screened, skipped = run_screens(svc, split=split, shared=shared, eval_dir=eval_dir, log=log)
+    return DetectorReport(
+        split=split, thresholds=thresholds, rows=tuple(tables(screened, thresholds, decisions)), skipped=tuple(skipped)
+    )
