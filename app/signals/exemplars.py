@@ -168,7 +168,11 @@ def corpus_set(folder: Path, *, min_chars: int = 80) -> list[Exemplar]:
 
 def window_spans(text: str, size: int, limit: int) -> list[tuple[int, str]]:
     """Overlapping (start, text) windows covering every character of `text`, at most `limit` of them; for a text
-    too long for `limit` windows of `size`, the windows widen (never leave a gap). [] when it fits in one."""
+    too long for `limit` windows of `size`, the windows widen (never leave a gap). [] when it fits in one.
+    `size` counts Latin characters: a mostly Chinese text gets half as many characters per window, since a
+    Chinese character carries about as much as two Latin ones (an attack is then not diluted twice as much)."""
+    if sum("\u4e00" <= c <= "\u9fff" for c in text) > len(text) * 0.3:
+        size = max(1, size // 2)
     if len(text) <= size or limit < 2:
         return []
     size = max(size, -(-2 * len(text) // (limit + 1)))

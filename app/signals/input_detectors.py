@@ -28,7 +28,7 @@ INJECTION = DetectorSpec(
     team=(("injection", None), ("benign", None), ("golden", None), ("vague", None), ("unanswerable", None)),
     shared=(("promptfoo", None), ("giskard", None), ("clamber", 300), ("clariq", None), ("cmrc2018-trial", 300)),
     corpus=400,
-    window_chars=240,
+    window_chars=200,
     max_windows=12,
     l2=0.3,
 )

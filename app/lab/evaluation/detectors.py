@@ -16,13 +16,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from app import GuardedRAG, Turn, split_of
-from app.lab.evaluation.datasets import resolve
+from app.lab.evaluation import shared as sh
+from app.lab.evaluation.datasets import default_shared, resolve
 from app.lab.evaluation.metrics import Confusion, confusion, rate
 from app.lab.evaluation.records import EvalItem
 
 Decision = Literal["combined", "lexical", "semantic"]
 INJECTION_SETS: tuple[str, ...] = ("injection", "benign", "golden", "vague", "unanswerable", "promptfoo", "giskard")
-INJECTION_SETS += ("flames", "clamber", "clariq", "cmrc2018-dev")
+INJECTION_SETS += ("flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages")
 VAGUE_SETS = ("vague", "golden", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
 TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})
 CLEAR_KINDS = frozenset({"clear", "answerable", "unanswerable", "benign"})
@@ -94,8 +95,9 @@ def derived_sets(attacks: list[EvalItem], benign: list[EvalItem]) -> list[EvalIt
     """Buried and split-over-turns variants of the attacks of one split (and benign pairs for the turns)."""
     out: list[EvalItem] = []
     for lang in ("zh", "en"):
-        fillers = [b.question for b in benign if b.lang == lang and len(b.question) >= 200]
-        plain = [b for b in benign if b.lang == lang and len(b.question) < 200]
+        long = 200 if lang == "en" else 100  # a Chinese character carries about two Latin ones
+        fillers = [b.question for b in benign if b.lang == lang and len(b.question) >= long]
+        plain = [b for b in benign if b.lang == lang and len(b.question) < long]
         for n, a in enumerate(x for x in attacks if x.lang == lang and len(x.question) <= 300):
             if fillers:
                 filler = fillers[n % len(fillers)]
@@ -122,13 +124,20 @@ def run_screens(
 ) -> tuple[list[Screened], list[str]]:
     items: dict[str, EvalItem] = {}
     skipped: list[str] = []
-    for name in dict.fromkeys(INJECTION_SETS + VAGUE_SETS):
+    for name in dict.fromkeys(n for n in INJECTION_SETS + VAGUE_SETS if n != "cmrc2018-dev-passages"):
         found = resolve(name, shared=shared, eval_dir=eval_dir)
         if found is None:
             skipped.append(name)
             log(f"skipping {name}: not found")
             continue
         items.update({i.key: i for i in found if split in ("all", split_of(i.key))})
+    passages = sh.cmrc_paragraphs(shared or default_shared(), "dev")
+    if passages is None:
+        skipped.append("cmrc2018-dev-passages")
+    for pid, text in (passages or [])[::3]:  # every third passage: long Chinese prose nobody trained on
+        item = EvalItem(dataset="cmrc2018-dev-passages", id=pid, question=text, kind="benign", lang="zh")
+        if split in ("all", split_of(item.key)):
+            items[item.key] = item
     chosen = [(i, split_of(i.key)) for i in items.values()]
     for s in ("tune", "report") if split == "all" else (split,):
         team = [i for i, where in chosen if where == s]
