@@ -51,6 +51,8 @@ class DetectorSpec:
     # Within a class, a dataset of n items gets total weight ~ n^(1 - source_balance): 0 weighs every item
     # alike, 1 every dataset alike (so 400 CLAMBER questions do not drown 60 team-written ones).
     source_balance: float = 0.5
+    # Within a class, Chinese and the other languages carry equal weight (the third-party sets are English).
+    language_balance: bool = False
 
 
 def collect(
@@ -97,9 +99,12 @@ def sample_weights(spec: DetectorSpec, exemplars: list[Exemplar], labels: np.nda
     counts = Counter((e.dataset, int(y)) for e, y in zip(exemplars, labels, strict=True))
     raw = np.array([float(counts[(e.dataset, int(y))]) ** -spec.source_balance for e, y in zip(exemplars, labels, strict=True)])
     weights = np.empty_like(raw)
+    zh = np.array([e.lang == "zh" for e in exemplars])
     for cls in (0, 1):  # each class carries half the total weight
         mask = labels == cls
-        weights[mask] = raw[mask] * (len(labels) / 2) / raw[mask].sum()
+        parts = [mask & zh, mask & ~zh] if spec.language_balance and (mask & zh).any() and (mask & ~zh).any() else [mask]
+        for part in parts:
+            weights[part] = raw[part] * (len(labels) / 2 / len(parts)) / raw[part].sum()
     return weights
 
 

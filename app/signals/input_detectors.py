@@ -41,6 +41,7 @@ VAGUENESS = DetectorSpec(
     negative_kinds=frozenset({"clear", "answerable", "unanswerable", "benign"}),
     team=(("vague", None), ("golden", None), ("benign", None), ("unanswerable", None), ("injection", None)),
     shared=(("clamber", 600), ("clariq", None), ("cmrc2018-trial", 200)),
+    language_balance=True,  # CLAMBER and ClariQ are English: unbalanced, Chinese vagueness was underlearned
 )
 
 
