@@ -32,7 +32,8 @@ def results(**overrides: dict) -> dict[str, dict]:
             "args": [],
             "result": {"overhead_p50_ms": 20.0, "machine": {"cpus": 2}},
         },
-        "eval_completeness": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_input_guards": {"status": "ok", "seconds": 1.0, "args": [], "result": {"input_plus_retrieval": {"p50_ms": 3.21}}},
+        "eval_input_guards": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_retrieval": {
             "status": "ok",
             "seconds": 1.0,
@@ -62,6 +63,7 @@ def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     assert lines[0].startswith("- Guard overhead") and "20.0 ms = 1.0% of" in lines[0] and "(2.00 s)" in lines[0]
     assert any("1.25x" in line for line in lines) and any("0.90x" in line for line in lines)
     assert any("10000/1000 1.50x" in line for line in lines)
+    assert any("3.21 ms (budget 5 ms)" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:

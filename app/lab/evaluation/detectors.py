@@ -3,8 +3,8 @@ questions falsely blocked) and completeness (vague questions clarified, clear on
 
 App layer (evaluation lab). Every item goes through svc.screen, the same guardrails, signals and decision
 rule as svc.ask, and nothing reaches a model. Two sets are derived from the team's attacks of the chosen
-split: `injection-buried` (each short attack in the middle of a long benign text of the same language) and
-`injection-turns` (each attack split over two user messages, beside pairs of benign questions).
+split (derived.py): `injection-buried` and `injection-turns`; and `cmrc2018-dev-passages` screens long CMRC
+passages (window false blocks on prose nobody trained on).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from app import GuardedRAG, Turn, split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.datasets import default_shared, resolve
+from app.lab.evaluation.derived import derived_sets
 from app.lab.evaluation.metrics import Confusion, confusion, rate
 from app.lab.evaluation.records import EvalItem
 
@@ -91,47 +92,27 @@ def screen(svc: GuardedRAG, item: EvalItem, split: str) -> Screened:
     )
 
 
-def derived_sets(attacks: list[EvalItem], benign: list[EvalItem]) -> list[EvalItem]:
-    """Buried and split-over-turns variants of the attacks of one split (and benign pairs for the turns)."""
-    out: list[EvalItem] = []
-    for lang in ("zh", "en"):
-        long = 200 if lang == "en" else 100  # a Chinese character carries about two Latin ones
-        fillers = [b.question for b in benign if b.lang == lang and len(b.question) >= long]
-        plain = [b for b in benign if b.lang == lang and len(b.question) < long]
-        for n, a in enumerate(x for x in attacks if x.lang == lang and len(x.question) <= 300):
-            if fillers:
-                filler = fillers[n % len(fillers)]
-                cut = len(filler) // 2
-                text = f"{filler[:cut]} {a.question} {filler[cut:]}"
-                out.append(a.model_copy(update={"dataset": "injection-buried", "question": text}))
-            words = a.question.split(" ") if lang == "en" else list(a.question)
-            half = max(1, len(words) // 2)
-            sep = " " if lang == "en" else ""
-            head, tail = sep.join(words[:half]), sep.join(words[half:])
-            out.append(a.model_copy(update={"dataset": "injection-turns", "question": tail, "history": (head,)}))
-        for earlier, later in zip(plain[::2], plain[1::2], strict=False):
-            out.append(later.model_copy(update={"dataset": "injection-turns", "history": (earlier.question,)}))
-    return out
-
-
 def run_screens(
     svc: GuardedRAG,
     *,
     split: str = "report",
     shared: Path | None = None,
     eval_dir: Path | None = None,
+    sets: Sequence[str] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> tuple[list[Screened], list[str]]:
+    """Screen every item of `split` of the named sets (default: all of them), plus the derived ones."""
+    wanted = set(sets) if sets is not None else set(INJECTION_SETS + VAGUE_SETS)
     items: dict[str, EvalItem] = {}
     skipped: list[str] = []
-    for name in dict.fromkeys(n for n in INJECTION_SETS + VAGUE_SETS if n != "cmrc2018-dev-passages"):
+    for name in dict.fromkeys(n for n in INJECTION_SETS + VAGUE_SETS if n in wanted and n != "cmrc2018-dev-passages"):
         found = resolve(name, shared=shared, eval_dir=eval_dir)
         if found is None:
             skipped.append(name)
             log(f"skipping {name}: not found")
             continue
         items.update({i.key: i for i in found if split in ("all", split_of(i.key))})
-    passages = sh.cmrc_paragraphs(shared or default_shared(), "dev")
+    passages = sh.cmrc_paragraphs(shared or default_shared(), "dev") if "cmrc2018-dev-passages" in wanted else []
     if passages is None:
         skipped.append("cmrc2018-dev-passages")
     for pid, text in (passages or [])[::3]:  # every third passage: long Chinese prose nobody trained on
@@ -200,13 +181,14 @@ def detector_report(
     split: str = "report",
     shared: Path | None = None,
     eval_dir: Path | None = None,
+    sets: Sequence[str] | None = None,
     decisions: Iterable[Decision] = ("combined", "lexical", "semantic"),
     log: Callable[[str], None] = lambda _: None,
 ) -> DetectorReport:
     thresholds = {
         name: float(svc.policy.params(name).get("semantic_threshold", 1.0)) for name in ("prompt_injection", "completeness")
     }
-    screened, skipped = run_screens(svc, split=split, shared=shared, eval_dir=eval_dir, log=log)
+    screened, skipped = run_screens(svc, split=split, shared=shared, eval_dir=eval_dir, sets=sets, log=log)
     return DetectorReport(
         split=split, thresholds=thresholds, rows=tuple(tables(screened, thresholds, decisions)), skipped=tuple(skipped)
     )
