@@ -31,7 +31,7 @@ from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, 
 from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import Scorer, SignalBank
-from app.signals.input_detectors import input_scorers
+from app.signals.input_detectors import input_scorers, warm
 from app.traces import TraceRecord, TraceStore, redact
 from chains import (
     AnswerPrompt,
@@ -136,6 +136,11 @@ class GuardedRAG:
             cache_dir=s.home / "detectors",
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
+
+    def prepare_input_detectors(self) -> tuple[str, ...]:
+        """Build or load the semantic input detectors now (seconds the first time per home), so the first
+        question does not wait for it; one line per detector. Nothing when the embedder has none."""
+        return warm(self._signals().scorers)
 
     def _docs(self) -> DocumentIndex:
         with self._lock:

