@@ -1,5 +1,5 @@
-"""Finds the gaps of the completeness guardrail: splits a question into typed units (zh + en) and reports
-references to nothing, requests without material, and choices without candidates.
+"""Finds the gaps of the completeness guardrail: references to nothing, requests without material, and choices
+without candidates, in the typed units of completeness_units.py (zh + en).
 """
 
 from __future__ import annotations
@@ -7,33 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guardrails.completeness_lexicon import (
-    CATEGORIES_EN,
-    CONNECTORS_EN,
     CONTEXT_POINTERS,
-    DEICTIC_EN,
     DIAGNOSTIC_RE,
     FORMAT_WORDS,
-    FUNCTION_CHARS_ZH,
-    GENERIC_EN,
     MATERIALS,
-    PLACEHOLDERS_EN,
     POINTERS,
     POSSESSIVES,
-    REFS_EN,
-    UNIT_RE,
-    VERBS_EN,
-    ZH_LEXICON,
-    ZH_MAX,
-    Kind,
     Missing,
 )
+from guardrails.completeness_units import Unit, split_units
 
-
-@dataclass(frozen=True)
-class _Unit:
-    kind: Kind
-    text: str
-    pos: int
+__all__ = ["Gap", "candidates_given", "find_gaps", "has_anchor", "split_units"]
 
 
 @dataclass(frozen=True)
@@ -44,95 +28,11 @@ class Gap:
     verb: str = ""  # request verb of a missing object, e.g. "review"
 
 
-def split_units(text: str) -> list[_Unit]:
-    units: list[_Unit] = []
-    for match in UNIT_RE.finditer(text):
-        group, value, pos = match.lastgroup, match.group(0), match.start()
-        if group == "quoted":
-            units.append(_Unit("anchor", value, pos))
-        elif group == "word":
-            units.append(_Unit(_english_kind(value), value, pos))
-        elif group == "cjk":
-            units.extend(_chinese_units(value, pos))
-        elif group == "list":
-            units.append(_Unit("connector", value, pos))
-        else:  # colon, newline and other punctuation end a phrase
-            units.append(_Unit("break", value, pos))
-    return _definite_references(units)
-
-
-def _definite_references(units: list[_Unit]) -> list[_Unit]:
-    """ "the plan", "the new version", "the second model": a definite article before a placeholder noun (or before
-    a deictic adjective and a category noun) points back at something, like "this" does. The article becomes
-    a reference and the adjectives between are dropped, so the noun follows it directly."""
-    out: list[_Unit] = []
-    i = 0
-    while i < len(units):
-        unit = units[i]
-        j = i + 1
-        while unit.text == "the" and j < len(units) and units[j].text in DEICTIC_EN:
-            j += 1
-        noun = units[j] if unit.text == "the" and j < len(units) else None
-        if noun is not None and (noun.kind == "placeholder" or (j > i + 1 and noun.kind == "category")):
-            out += [_Unit("ref", "the", unit.pos), noun]
-            i = j + 1
-            continue
-        out.append(unit)
-        i += 1
-    return out
-
-
-def _english_kind(word: str) -> Kind:
-    head = word.split("'")[0]  # "it's" -> "it", "what's" -> "what"
-    if head in REFS_EN:
-        return "ref"
-    if head in CONNECTORS_EN:
-        return "connector"
-    if head in VERBS_EN:
-        return "verb"
-    if head in PLACEHOLDERS_EN:
-        return "placeholder"
-    if head in CATEGORIES_EN:
-        return "category"
-    if head in GENERIC_EN or (len(head) == 1 and head.isalpha()):
-        return "generic"
-    return "anchor"
-
-
-def _chinese_units(run: str, offset: int) -> list[_Unit]:
-    """Greedy longest match against the lexicon; leftover stretches of 2+ characters are content."""
-    units: list[_Unit] = []
-    rest_start = -1
-    i = 0
-
-    def flush_rest(end: int) -> None:
-        if rest_start >= 0:
-            piece = run[rest_start:end]
-            content = len(piece) >= 2 and any(c not in FUNCTION_CHARS_ZH for c in piece)
-            units.append(_Unit("anchor" if content else "generic", piece, offset + rest_start))
-
-    while i < len(run):
-        for size in range(min(ZH_MAX, len(run) - i), 0, -1):
-            kind = ZH_LEXICON.get(run[i : i + size])
-            if kind is not None:
-                flush_rest(i)
-                rest_start = -1
-                units.append(_Unit(kind, run[i : i + size], offset + i))
-                i += size
-                break
-        else:
-            if rest_start < 0:
-                rest_start = i
-            i += 1
-    flush_rest(len(run))
-    return units
-
-
-def has_anchor(units: list[_Unit]) -> bool:
+def has_anchor(units: list[Unit]) -> bool:
     return any(u.kind in ("anchor", "category") for u in units)
 
 
-def _material_after(units: list[_Unit], index: int) -> bool:
+def _material_after(units: list[Unit], index: int) -> bool:
     """Supplied material after position `index`: quoted text or code, or words after a colon or newline."""
     after = units[index + 1 :]
     if any(u.kind == "anchor" and u.text[:1] in '`"“「『' for u in after):
@@ -143,7 +43,7 @@ def _material_after(units: list[_Unit], index: int) -> bool:
     return False
 
 
-def _concrete_after(units: list[_Unit], index: int) -> bool:
+def _concrete_after(units: list[Unit], index: int) -> bool:
     """A name right after the reference ("this variable OLLAMA_KEEP_ALIVE", "这个参数 num_ctx")."""
     for unit in units[index + 1 : index + 4]:
         if unit.kind in ("placeholder", "category"):
@@ -152,12 +52,12 @@ def _concrete_after(units: list[_Unit], index: int) -> bool:
     return False
 
 
-def _noun_after(units: list[_Unit], index: int) -> str:
+def _noun_after(units: list[Unit], index: int) -> str:
     nxt = units[index + 1] if index + 1 < len(units) else None
     return nxt.text if nxt is not None and nxt.kind in ("placeholder", "category") else ""
 
 
-def find_gaps(units: list[_Unit], text: str) -> list[Gap]:
+def find_gaps(units: list[Unit], text: str) -> list[Gap]:
     gaps: list[Gap] = []
     anchors_anywhere = has_anchor(units)
     handled: set[int] = set()
@@ -213,7 +113,7 @@ def _phrase(ref: str, noun: str) -> str:
     return f"{ref} {noun}" if ref.isascii() else ref + noun
 
 
-def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool) -> bool:
+def _resolved_in_question(units: list[Unit], index: int, anchors_anywhere: bool) -> bool:
     unit = units[index]
     if _concrete_after(units, index) or _material_after(units, index):
         return True
@@ -228,7 +128,7 @@ def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool
     return has_anchor(units[:index])
 
 
-def _named_after(units: list[_Unit], start: int) -> bool:
+def _named_after(units: list[Unit], start: int) -> bool:
     """A name within a short prepositional phrase from `start` ("of Ollama", "for the Q4_K_M build")."""
     for unit in units[start : start + 4]:
         if unit.kind == "anchor":
@@ -238,7 +138,7 @@ def _named_after(units: list[_Unit], start: int) -> bool:
     return False
 
 
-def candidates_given(units: list[_Unit]) -> bool:
+def candidates_given(units: list[Unit]) -> bool:
     """Two named options joined by or/vs/and/还是/和/、 ("Q4_K_M or Q8_0", "A 还是 B"), or listed after a colon."""
     for i, unit in enumerate(units):
         if (
