@@ -77,6 +77,10 @@ _EXPORTS: dict[str, str] = {
     "run_experiment": "app.lab.experiments",
     # helpers
     "percentile": "app.stats",
+    # the input detectors' calibration (tune split only) and report
+    "cross_validate_detector": "app.signals.calibration",
+    "detector_report": "app.lab.evaluation.detectors",
+    "split_of": "app.stats",
     # parts, for the benchmarks that measure one part on its own
     "ChunkDraft": "app.documents.chunking",
     "chunk_id": "app.documents.chunking",
@@ -160,6 +164,8 @@ __all__ = [
     "chunk_id",
     "chunk_text",
     "create_app",
+    "cross_validate_detector",
+    "detector_report",
     "env_name",
     "expand_paths",
     "from_chat",
@@ -174,6 +180,7 @@ __all__ = [
     "run_doctor",
     "run_experiment",
     "run_server",
+    "split_of",
     "usage_of",
     "words",
     "write_docs",
@@ -205,6 +212,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.terms import words
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
+    from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig
@@ -212,7 +220,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
-    from app.stats import percentile
+    from app.signals.calibration import cross_validate_detector
+    from app.stats import percentile, split_of
     from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError, open_trace_backend
     from chains import TraceEvent
     from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

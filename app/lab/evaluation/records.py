@@ -40,6 +40,9 @@ class EvalItem(_Frozen):
     answer: str | None = Field(default=None, description="Grounding set: the answer to judge.")
     anchor: str | None = Field(default=None, description="Grounding set: text that picks the passage's chunk.")
     category: str = Field(default="", description="Grounding set: paraphrase, quote, number, wrong_fact, heading, echo, loop.")
+    history: tuple[str, ...] = Field(
+        default=(), description="Earlier user messages sent before the question (no answer between)."
+    )
 
     @property
     def key(self) -> str:
