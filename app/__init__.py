@@ -110,6 +110,10 @@ _EXPORTS: dict[str, str] = {
     "values_of": "app.lab.policy",
     # helpers
     "percentile": "app.stats",
+    # the input detectors' calibration (tune split only) and report
+    "cross_validate_detector": "app.signals.calibration",
+    "detector_report": "app.lab.evaluation.detectors",
+    "split_of": "app.stats",
     # parts, for the benchmarks that measure one part on its own
     "ChunkDraft": "app.documents.chunking",
     "chunk_id": "app.documents.chunking",
@@ -118,8 +122,10 @@ _EXPORTS: dict[str, str] = {
     "Usem3Embeddings": "app.documents.embeddings",
     "IdentifiedEmbeddings": "app.documents.embeddings",
     "expand_paths": "app.documents.ingest",
+    "words": "app.documents.terms",
     "ingest_paths": "app.documents.ingest",
     "LoadedDocument": "app.documents.loaders",
+    "LoadProblem": "app.documents.loaders",
     "load_document": "app.documents.loaders",
     "LlamaEngine": "app.embedded",
     "Delta": "app.embedded",
@@ -174,6 +180,7 @@ __all__ = [
     "LabResult",
     "LabelledCase",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",
@@ -206,8 +213,10 @@ __all__ = [
     "chunk_id",
     "chunk_text",
     "create_app",
+    "cross_validate_detector",
     "current_value",
     "decisions_of",
+    "detector_report",
     "edited_policy",
     "env_name",
     "expand_paths",
@@ -234,9 +243,11 @@ __all__ = [
     "run_doctor",
     "run_experiment",
     "run_server",
+    "split_of",
     "sweep",
     "usage_of",
     "values_of",
+    "words",
     "write_docs",
 ]
 
@@ -262,9 +273,11 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
-    from app.documents.loaders import LoadedDocument, load_document
+    from app.documents.loaders import LoadedDocument, LoadProblem, load_document
+    from app.documents.terms import words
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
+    from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.lab.policy import (
         FalseBlock,
@@ -298,7 +311,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
-    from app.stats import percentile
+    from app.signals.calibration import cross_validate_detector
+    from app.stats import percentile, split_of
     from app.traces import (
         OUTCOME,
         TraceFilter,

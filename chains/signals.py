@@ -14,6 +14,17 @@ from guardrails import GuardContext, Signal, Stage
 SignalProvider = Callable[[Stage, GuardContext], Mapping[str, Signal]]
 
 
+def signal_names(provider: SignalProvider | None, stage: Stage, ctx: GuardContext) -> tuple[str, ...]:
+    """The signals `provider` offers at `stage`: the ones it lists (a provider with a `names(stage)` method, like
+    the app's SignalBank) and the ones it returned in `ctx`. Stored with a stage's inputs so a replay can tell
+    a signal that was never computed from one that was not kept."""
+    if provider is None:
+        return tuple(ctx.signals)
+    names = getattr(provider, "names", None)
+    listed: tuple[str, ...] = tuple(str(n) for n in names(stage)) if callable(names) else ()
+    return tuple(dict.fromkeys([*listed, *ctx.signals]))
+
+
 def with_signals(provider: SignalProvider | None, stage: Stage, ctx: GuardContext) -> GuardContext:
     """The context with this stage's signals added (unchanged when there is no provider or nothing to add)."""
     if provider is None:

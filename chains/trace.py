@@ -65,6 +65,12 @@ class GuardInputs(BaseModel):
     measured: bool = Field(
         default=True, description="The stage's signals were computed (False: no guardrail ran at this stage, so none were)."
     )
+    signals_offered: tuple[str, ...] | None = Field(
+        default=None,
+        description="The signals the app computes at this stage (its scorers'). A signal a guardrail reads that is in "
+        "neither this list nor the context was never computed by that app: the guardrail decided without it and a "
+        "replay does the same. None: recorded before this was kept, such a decision is not recomputed.",
+    )
     context: GuardContext
     verdicts: tuple[Verdict, ...] = ()
 

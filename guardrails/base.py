@@ -36,6 +36,12 @@ class Chunk(_Frozen):
     text: str
     score: float = Field(description="Similarity to the question, 0 (unrelated) .. 1 (identical).")
     label: str = Field(default="", description="Short citation label shown to the model, e.g. S1.")
+    lexical: float | None = Field(
+        default=None,
+        description="Normalised BM25 of the chunk for the question, 0..1; None when no lexical ranking ran.",
+    )
+    dense_rank: int | None = Field(default=None, description="1-based rank in the vector ranking (None: not a candidate).")
+    lexical_rank: int | None = Field(default=None, description="1-based rank in the BM25 ranking (None: not a candidate).")
 
 
 class Signal(_Frozen):
@@ -86,7 +92,9 @@ class Verdict(_Frozen):
 class Guardrail(Protocol):
     """One check. Implementations are small frozen dataclasses, one per module."""
 
-    # Read-only members: implementations declare name and stage as ClassVars, fail_mode as a field.
+    # Read-only members: implementations declare name and stage as ClassVars, fail_mode as a field. One that
+    # decides on Signals also names them in `reads: ClassVar[tuple[str, ...]]`: the policy lab recomputes its
+    # stored decisions only where it can tell those signals were kept with the trace.
     @property
     def name(self) -> str: ...
 

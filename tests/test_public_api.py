@@ -46,6 +46,7 @@ APP = (
     "LabResult",
     "LabelledCase",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OUTCOME",
@@ -80,8 +81,10 @@ APP = (
     "chunk_id",
     "chunk_text",
     "create_app",
+    "cross_validate_detector",
     "current_value",
     "decisions_of",
+    "detector_report",
     "edited_policy",
     "env_name",
     "expand_paths",
@@ -108,9 +111,11 @@ APP = (
     "run_doctor",
     "run_experiment",
     "run_server",
+    "split_of",
     "sweep",
     "usage_of",
     "values_of",
+    "words",
     "write_docs",
 )
 CHAINS = (
@@ -136,6 +141,7 @@ CHAINS = (
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "Screened",
     "SignalProvider",
     "Status",
     "TraceCollector",
@@ -148,6 +154,7 @@ CHAINS = (
     "parse_answer",
     "rejection_feedback",
     "run_qa",
+    "screen_qa",
     "with_signals",
 )
 GUARDRAILS = (

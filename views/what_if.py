@@ -114,7 +114,7 @@ def render_sweep(svc: GuardedRAG) -> None:
     if not numeric:
         return
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 2])
-    param = c1.selectbox(t("sw.param"), list(numeric), index=_index(list(numeric), "relevance.min_score"), key="sw_param")
+    param = c1.selectbox(t("sw.param"), list(numeric), index=_index(list(numeric), "relevance.min_hybrid"), key="sw_param")
     current = float(numeric[param])
     start = c2.number_input(t("sw.start"), value=round(max(0.0, current - 0.2), 2), step=0.05, key=f"sw_start_{param}")
     stop = c3.number_input(t("sw.stop"), value=round(current + 0.2, 2), step=0.05, key=f"sw_stop_{param}")

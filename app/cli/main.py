@@ -79,11 +79,13 @@ def _parser() -> argparse.ArgumentParser:
         help='also serve guarded-rag:NAME with these settings changed (e.g. policy = "strict.toml"); repeatable',
     )
 
+    from app.cli.calibrate import add_calibrate_command
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
     from app.cli.policy import add_policy_commands
 
     add_lab_commands(sub)
     add_policy_commands(sub)
+    add_calibrate_command(sub)
     return p
 
 
@@ -149,6 +151,14 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  skipped {p.source}: {p.message}\n")
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+        if report.added or report.updated or report.removed:
+            out.write(
+                "hint: for a corpus other than the sample docs, run `guarded-rag calibrate` to fit the relevance "
+                "thresholds to it (it writes a policy to load with GUARDED_RAG_POLICY)\n"
+            )
+    # The first question would otherwise wait for the detectors' one-off build; stderr keeps --json clean.
+    for line in svc.prepare_input_detectors():
+        sys.stderr.write(f"input detectors: {line}\n")
     return EXIT_OK
 
 
@@ -254,6 +264,7 @@ def main(
     except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_FAIL
+    from app.cli.calibrate import cmd_calibrate
     from app.cli.policy import run_policy_command
 
     handlers = {
@@ -263,6 +274,7 @@ def main(
         "traces": cmd_traces,
         "serve": cmd_serve,
         "policy": run_policy_command,
+        "calibrate": cmd_calibrate,
     }
     try:
         if args.command in handlers:

@@ -43,7 +43,7 @@ def add_policy_commands(sub: Any) -> None:
     _selection(rep, last=1000)
     rep.add_argument("--json", action="store_true", help="one JSON object: replayed, flipped, outcome_changes, needs_model, ...")
     swp = act.add_parser("sweep", help="replay labelled decisions across a parameter range and suggest a value")
-    swp.add_argument("param", metavar="GUARDRAIL.PARAM", help="e.g. relevance.min_score")
+    swp.add_argument("param", metavar="GUARDRAIL.PARAM", help="e.g. relevance.min_hybrid")
     swp.add_argument("--range", required=True, dest="values", metavar="START:STOP:STEP", help="e.g. 0.2:0.5:0.05")
     swp.add_argument("--target", help="what the suggestion must meet, e.g. 'false_block<=0.03' or 'recall>=0.9'")
     swp.add_argument("--policy", type=Path, help="the policy to start from (default: the one the app runs with)")
@@ -123,7 +123,7 @@ def _print_replay(report: ReplayReport, name: str, out: TextIO) -> None:
 def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     guardrail, _, param = args.param.partition(".")
     if not guardrail or not param:
-        raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_score")
+        raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_hybrid")
     base = load_policy(args.policy) if args.policy else svc.policy
     target = parse_target(args.target) if args.target else None
     records = svc.traces.list(_filter(args, labelled=True), full=True)

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
+from app.documents.hybrid import CANDIDATES, merge
+from app.documents.lexical import ChunkRows, LexicalIndex
 from guardrails.base import Chunk
 
 if TYPE_CHECKING:
@@ -91,7 +93,7 @@ class DocumentIndex:
     `reset()` (ingest --rebuild) and the listing methods still work on a mismatched index.
     """
 
-    def __init__(self, *, path: Path, collection: str, embeddings: IdentifiedEmbeddings) -> None:
+    def __init__(self, *, path: Path, collection: str, embeddings: IdentifiedEmbeddings, hybrid: bool = True) -> None:
         self._path = Path(path)
         self._name = collection
         self._embeddings = embeddings
@@ -100,10 +102,16 @@ class DocumentIndex:
         self._path.mkdir(parents=True, exist_ok=True)
         self._client = chromadb.PersistentClient(path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False))
         self._collection = self._open()
+        # The BM25 half of hybrid search, derived from this collection (see app/documents/lexical.py for how
+        # it stays consistent). Kept in step on every write even when searching by vectors only.
+        self._hybrid = hybrid
+        self._lexical = LexicalIndex(self._path / "lexical" / f"{collection}.json", ChunkRows(self._all_ids, self._all_rows))
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: IdentifiedEmbeddings) -> DocumentIndex:
-        return cls(path=settings.index_dir, collection=settings.collection, embeddings=embeddings)
+        return cls(
+            path=settings.index_dir, collection=settings.collection, embeddings=embeddings, hybrid=settings.retrieval == "hybrid"
+        )
 
     def _open(self) -> Any:
         metadata: dict[str, str | int] = {"embedder_id": self._embedder_id, "created_at": _now()}
@@ -149,13 +157,26 @@ class DocumentIndex:
         return self.count() == 0
 
     def search(self, query: str, k: int) -> list[Chunk]:
-        """The k chunks nearest to `query`, best first; score = 1 - cosine distance, clamped to 0..1."""
+        """The k best chunks for `query`: hybrid (vector + BM25 candidates fused by rank, each chunk with its
+        cosine `score` and normalised BM25 `lexical`), or by vectors only; score = 1 - cosine distance, 0..1."""
         self.check()
         if k < 1:
             return []
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
         vector = self._embeddings.embed_query(query)
+        if not self._hybrid:
+            return self._nearest(vector, k)
+        # Ids and distances only for the candidates (reading 20 documents costs more than the query itself);
+        # the text of the k fused winners is read afterwards, in one call.
+        found = self._collection.query(query_embeddings=[vector], n_results=max(k, CANDIDATES), include=["distances"])
+        dense = [(cid, min(1.0, max(0.0, 1.0 - float(d)))) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+        if not self._lexical.knows(cid for cid, _ in dense):  # written by a process we did not hear from
+            self._lexical.resync()
+        lexical = self._lexical.search(query, CANDIDATES, also=[cid for cid, _ in dense])
+        return merge(dense, lexical, k=k, query_vector=vector, fetch=self._fetch)
+
+    def _nearest(self, vector: list[float], k: int) -> list[Chunk]:
         found = self._collection.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"])
         chunks = []
         for cid, text, meta, dist in zip(
@@ -164,6 +185,39 @@ class DocumentIndex:
             score = min(1.0, max(0.0, 1.0 - float(dist)))
             chunks.append(Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=score))
         return chunks
+
+    def question_terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the lexical index's terms of `text`, those that occur in no chunk of this collection)."""
+        return self._lexical.coverage(text)
+
+    def _fetch(self, ids: list[str]) -> list[tuple[str, str, str, Any]]:
+        if not ids:
+            return []
+        got = self._collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        if len(got["ids"]) < len(ids):  # BM25 knows chunks the store has dropped: rebuild it from the store
+            self._lexical.resync()
+        embeddings = got["embeddings"] if got["embeddings"] is not None else [[] for _ in got["ids"]]
+        return [
+            (cid, str(meta["source"]), text or "", vec)
+            for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], embeddings, strict=True)
+        ]
+
+    def rows(self) -> Iterator[tuple[str, str, str]]:
+        """(chunk id, source, text) of every stored chunk, page by page."""
+        return self._all_rows()
+
+    def _all_ids(self) -> list[str]:
+        return [cid for cid, _ in self._metadatas()]
+
+    def _all_rows(self) -> Iterator[tuple[str, str, str]]:
+        offset = 0
+        while True:
+            page = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            for cid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
+                yield cid, str(meta["source"]), text or ""
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         offset = 0
@@ -256,13 +310,21 @@ class DocumentIndex:
             keep = {c.chunk_id for c in chunks}
             stale = [cid for cid, _ in self._metadatas({"source": source}) if cid not in keep]
             self._delete(stale)
+            self._lexical.replace_source(source, [(c.chunk_id, c.text) for c in chunks])  # persisted by flush()
 
     def delete_document(self, source: str) -> int:
         """Remove all chunks of `source`; returns how many were removed."""
         with self._lock:
             ids = [cid for cid, _ in self._metadatas({"source": source})]
             self._delete(ids)
+            self._lexical.remove_source(source)
+            self._lexical.flush()
             return len(ids)
+
+    def flush(self) -> None:
+        """Persist the lexical index after a batch of upserts (ingest calls this once at the end)."""
+        with self._lock:
+            self._lexical.flush()
 
     def _delete(self, ids: list[str]) -> None:
         step = self._client.get_max_batch_size()  # large id lists would exceed SQLite's variable limit
@@ -275,3 +337,4 @@ class DocumentIndex:
             with contextlib.suppress(chromadb.errors.NotFoundError):
                 self._client.delete_collection(self._name)
             self._collection = self._open()
+            self._lexical.clear()

@@ -135,7 +135,7 @@ async def _stream(pending: Pending, model: str, shape: Shape) -> AsyncIterator[b
             yield _line({"model": model, "created_at": _now(), **shape(""), "done": False})
             continue
         if reply.error is not None:
-            yield _line({"error": reply.error})  # Ollama's mid-stream error (errors.mdx)
+            yield _line(_stream_error(model, reply, shape))
             return
         for piece in reply.text.splitlines(keepends=True):
             yield _line({"model": model, "created_at": _now(), **shape(piece), "done": False})
@@ -159,6 +159,21 @@ def _final(model: str, reply: Reply, part: dict[str, Any]) -> dict[str, Any]:
         # extra fields Ollama clients ignore (and LangChain keeps in response_metadata)
         "trace_id": reply.trace_id,
         "answer_status": reply.status,
+    }
+
+
+def _stream_error(model: str, reply: Reply, shape: Shape) -> dict[str, Any]:
+    """Ollama's mid-stream error line (errors.mdx: `{"error": ...}`), which Ollama clients raise on, also
+    carrying the message as labelled reply text and `done`: Open WebUI turns Ollama lines into OpenAI chunks
+    from `message.content` alone and drops `error`, so the bare line showed its users an empty reply."""
+    return {
+        "model": model,
+        "created_at": _now(),
+        **shape(f"[error] {reply.error}"),
+        "done": True,
+        "error": reply.error,
+        "trace_id": reply.trace_id,
+        "answer_status": "error",
     }
 
 

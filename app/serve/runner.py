@@ -84,6 +84,8 @@ class Runner:
         self._admitted = 0
         self._running = 0
         self._seconds = 1.0  # moving average of one question's time, for Retry-After
+        self._answered = 0  # questions finished: until the first, the average is only a guess
+        self._since: dict[int, float] = {}  # start time of each question being answered, by id
         self._jobs: dict[asyncio.Task[AskResponse], threading.Event] = {}
 
     def submit(self, call: AskCall) -> Job:
@@ -99,8 +101,14 @@ class Runner:
         return Job(task, cancel, self._metrics)
 
     def retry_after(self) -> int:
+        """Seconds until a slot is likely free: the average question time times the waves ahead. Before any
+        question has finished, the longest one running is the better estimate (a first embedded answer takes
+        tens of seconds, and a guessed 1 s would send clients back far too early)."""
+        per_question = self._seconds
+        if not self._answered and self._since:
+            per_question = max(per_question, time.perf_counter() - min(self._since.values()))
         waves = (self._admitted - self._running) / self.max_inflight + 1
-        return max(1, min(300, math.ceil(self._seconds * waves)))
+        return max(1, min(300, math.ceil(per_question * waves)))
 
     async def _run(self, call: AskCall, cancel: threading.Event) -> AskResponse:
         if self._slots is None:
@@ -111,11 +119,15 @@ class Runner:
             self._running += 1
             self._gauges()
             started = time.perf_counter()
+            self._since[id(cancel)] = started
             try:
                 return await asyncio.get_running_loop().run_in_executor(self._pool, call, cancel.is_set)
             finally:
                 self._running -= 1
-                self._seconds = 0.8 * self._seconds + 0.2 * (time.perf_counter() - started)
+                self._since.pop(id(cancel), None)
+                elapsed = time.perf_counter() - started
+                self._seconds = elapsed if not self._answered else 0.8 * self._seconds + 0.2 * elapsed
+                self._answered += 1
 
     def _finished(self, task: asyncio.Task[AskResponse]) -> None:
         self._jobs.pop(task, None)

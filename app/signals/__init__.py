@@ -33,6 +33,10 @@ class SignalBank:
 
     scorers: tuple[Scorer, ...] = ()
 
+    def names(self, stage: Stage) -> tuple[str, ...]:
+        """The signals this bank computes at `stage` (kept with a trace's inputs, for replay)."""
+        return tuple(s.name for s in self.scorers if s.stage == stage)
+
     def __call__(self, stage: Stage, ctx: GuardContext) -> dict[str, Signal]:
         found: dict[str, Signal] = {}
         for scorer in self.scorers:

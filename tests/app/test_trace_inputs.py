@@ -28,6 +28,12 @@ def test_every_stage_keeps_what_its_guardrails_saw(tmp_path: Path):
     kept = [(v.name, v.fired) for c in captures for v in c.verdicts]
     shown = [(e.name, e.outcome == "fired") for e in stored.events if "action" in e.details]
     assert kept == shown
+    # hybrid retrieval's scores and the signals the relevance and grounding checks read, with the app's list of
+    # the signals it computes per stage (bag-of-words embeddings: no semantic input detectors)
+    assert all(c.lexical is not None and c.dense_rank is not None for c in captures[1].context.chunks)
+    offered = [(), ("question_coverage",), ("grounding_similarity",), ("grounding_similarity",)]
+    assert [c.signals_offered for c in captures] == offered
+    assert "question_coverage" in captures[1].context.signals and "grounding_similarity" in captures[2].context.signals
 
 
 def test_redacted_questions_keep_no_inputs(tmp_path: Path):

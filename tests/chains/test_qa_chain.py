@@ -23,7 +23,12 @@ RETRIEVAL = [
     "context:context_budget:ok",
 ]
 CALL_OK = "generation:model_call:ok"
-OUTPUT_OK = ["output:citations:passed", "output:grounding:passed"]
+OUTPUT_OK = [
+    "output:degenerate_output:passed",
+    "output:citations:passed",
+    "output:grounding:passed",
+    "output:answer_relevance:passed",
+]
 
 
 def steps(result) -> list[str]:

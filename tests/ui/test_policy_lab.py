@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
 
-# Half of each question's terms are in the sample documents: answered today, refused at a strict lexical bar.
+# Relevance 0.38 and 0.47 on the sample documents (fake embedder, hybrid retrieval): answered under the default
+# bar (0.356), refused under a strict one.
 ANSWERABLE = (
     "Which port does the Ollama server use on Windows laptops?",
-    "On which port does Ollama listen behind a corporate proxy?",
+    "What port does Ollama use?",
 )
+BENIGN_REFUSED = "On which port does Ollama listen behind a corporate proxy?"  # relevance 0.28: refused, a false block
 
 
 def seeded(make_app):
@@ -18,6 +20,7 @@ def seeded(make_app):
     for question in ANSWERABLE:
         assert svc.ask(question).status == "answered"
     svc.ask("Is this plan reasonable?")
+    assert svc.ask(BENIGN_REFUSED).status == "refused"
     svc.ask("What is the best pizza recipe in Naples?")
     at.run(timeout=TIMEOUT)
     assert not at.exception
@@ -34,9 +37,9 @@ def replay(at, **values):
 
 def test_what_if_shows_which_past_answers_would_have_been_refused(make_app):
     at, svc = seeded(make_app)
-    replay(at, min_score=0.99, min_lexical=0.99, combined_score=0.99, combined_lexical=0.99)
+    replay(at, min_hybrid=0.9)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Replayed"] == "4" and metrics["Not replayable"] == "0"
+    assert metrics["Replayed"] == "5" and metrics["Not replayable"] == "0"
     assert metrics["Outcomes changed"] == "2" and metrics["Decisions flipped"] == "2"
     flips = next(df.value for df in at.dataframe if "decision" in df.value.columns)
     answered = {r.trace_id for r in svc.traces.list() if r.status == "answered"}
@@ -48,7 +51,7 @@ def test_what_if_shows_which_past_answers_would_have_been_refused(make_app):
 
 def test_what_if_refuses_an_invalid_value_like_the_settings_page(make_app):
     at, _ = seeded(make_app)
-    at.number_input(key="wi-0-relevance-min_score").set_value(7.0)
+    at.number_input(key="wi-0-relevance-min_hybrid").set_value(7.0)
     next(b for b in at.button if b.label == "Replay under this policy").click()
     at.run(timeout=TIMEOUT)
     assert not at.exception
@@ -58,7 +61,7 @@ def test_what_if_refuses_an_invalid_value_like_the_settings_page(make_app):
 
 def test_label_a_decision_then_see_quality_false_blocks_and_a_sweep(make_app):
     at, svc = seeded(make_app)
-    refused = next(r for r in svc.traces.list() if r.status == "refused")
+    refused = next(r for r in svc.traces.list() if r.question == BENIGN_REFUSED)
     at.selectbox(key="tr_detail").set_value(refused.trace_id)
     at.run(timeout=TIMEOUT)
     assert "Replayable" in texts(at)
@@ -66,19 +69,19 @@ def test_label_a_decision_then_see_quality_false_blocks_and_a_sweep(make_app):
     relevance = next(i for i in choice.options if i.startswith("relevance"))
     choice.set_value(choice.options.index(relevance) if isinstance(choice.value, int) else relevance)
     at.radio(key=f"lb-v-{refused.trace_id}").set_value("wrong")
-    at.text_input(key=f"lb-n-{refused.trace_id}").set_value("we have a pizza page")
+    at.text_input(key=f"lb-n-{refused.trace_id}").set_value("the proxy page answers it")
     next(b for b in at.button if b.label == "Save label").click()
     at.run(timeout=TIMEOUT)
     assert not at.exception
     labels = svc.traces.get(refused.trace_id).labels
-    assert [(lb.target, lb.correct, lb.note) for lb in labels] == [("relevance", False, "we have a pizza page")]
+    assert [(lb.target, lb.correct, lb.note) for lb in labels] == [("relevance", False, "the proxy page answers it")]
     quality = next(df.value for df in at.dataframe if "precision" in df.value.columns)
     assert list(quality["guardrail"]) == ["relevance"] and list(quality["false-block rate"]) == [1.0]
     blocked = next(df.value for df in at.dataframe if "note" in df.value.columns and "guardrail" in df.value.columns)
-    assert list(blocked["note"]) == ["we have a pizza page"]
-    at.selectbox(key="sw_param").set_value("relevance.min_score")
-    at.number_input(key="sw_start_relevance.min_score").set_value(0.0)
-    at.number_input(key="sw_stop_relevance.min_score").set_value(0.5)
+    assert list(blocked["note"]) == ["the proxy page answers it"]
+    at.selectbox(key="sw_param").set_value("relevance.min_hybrid")
+    at.number_input(key="sw_start_relevance.min_hybrid").set_value(0.0)
+    at.number_input(key="sw_stop_relevance.min_hybrid").set_value(0.5)
     at.text_input(key="sw_target").set_value("false_block<=0")
     next(b for b in at.button if b.label == "Sweep").click()
     at.run(timeout=TIMEOUT)

@@ -1,7 +1,10 @@
 """Recompute the guardrail decisions of one stored request under another policy: for every stage input the trace
 kept (GuardInputs), each guardrail's decision before (the stored verdict) and after (the new policy's verdict on
-the same context). Pure: guardrails are pure functions of their parameters and the context, so nothing here
-calls a model or an embedder; a decision that would need a signal that was never computed is 'unknown'.
+the same context). Pure: guardrails are pure functions of their parameters and the context (model-computed
+numbers arrive as Signals stored in it), so nothing here calls a model or an embedder. A decision is 'unknown'
+where it would need a signal that was never computed (no guardrail ran at that stage) or that the trace may not
+have kept (a guardrail reading a signal the context lacks, in a trace recorded before the offered signals were
+listed); a signal the app never offered was not used by the original either, and is not used now.
 
 Part of the policy lab (app/lab/policy), a client of the app like the rest of app/lab.
 """
@@ -25,7 +28,7 @@ class Rechecked:
 
     capture: GuardInputs
     before: Mapping[str, Verdict]  # the stored verdicts (guardrails that did not run are absent)
-    after: Mapping[str, Verdict | None]  # None: unknown (a signal it may read was never computed)
+    after: Mapping[str, Verdict | None]  # None: unknown (a signal it may read was never computed or not kept)
     disabled: frozenset[str]  # off under the new policy
 
     def decision(self, name: str, when: Literal["before", "after"]) -> Decision:
@@ -76,11 +79,20 @@ class Rechecker:
             stored = before.get(guard.name)
             if stored is not None and not self.fresh and self._same_params(old_policy, guard.name):
                 after[guard.name] = stored  # pure: the same parameters on the same context decide the same
-            elif not capture.measured:
-                after[guard.name] = None  # the stage's signals were never computed: deciding now would be a guess
+            elif not capture.measured or unkept_signals(guard, capture):
+                after[guard.name] = None  # a signal it reads was never computed or not kept: deciding now would be a guess
             else:
                 after[guard.name] = run_guardrail(guard, capture.context)
         return Rechecked(capture=capture, before=before, after=after, disabled=self._disabled[capture.stage])
+
+
+def unkept_signals(guard: Guardrail | type, capture: GuardInputs) -> tuple[str, ...]:
+    """The signals `guard` reads that `capture`'s context lacks when the capture cannot say whether they were
+    computed (recorded before GuardInputs.signals_offered). With the list, a signal absent from both was never
+    offered by that app: the guardrail decided without it (and says so in its verdict), and so does a replay."""
+    if capture.signals_offered is not None:
+        return ()
+    return tuple(s for s in getattr(guard, "reads", ()) if s not in capture.context.signals)
 
 
 def _stage_of(cls: type) -> str:

@@ -51,7 +51,7 @@ def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> O
     for check in system:  # the service screens a client's system prompts before the chain runs
         fired = check.fired("after")
         if fired is None:
-            return needs("a client system prompt check would need a signal that was never computed")
+            return needs("a client system prompt check would need a signal that was never computed or not kept")
         if fired:
             return new("refused", f"{fired[0].name} refuses the client's system prompt")
     if any(c.fired("before") for c in system):
@@ -66,7 +66,9 @@ def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> O
         check = stages[stage][0]
         after = list(check.after.values())
         if any(v is None for v in after):
-            return needs(f"a {stage} check would need a signal that was never computed (no guardrail ran at that stage)")
+            return needs(
+                f"a {stage} check would need a signal that was never computed (no guardrail ran at that stage) or not kept"
+            )
         status = _stop(after)
         if status is not None:
             names = ", ".join(v.name for v in check.fired("after") or [] if v.action in ("refuse", "clarify"))
@@ -89,7 +91,7 @@ def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> O
         old, now = check.fired("before"), check.fired("after")
         where = f"attempt {check.capture.attempt} on rung {check.capture.rung or '?'}"
         if now is None:
-            return needs(f"an output check at {where} would need a signal that was never computed")
+            return needs(f"an output check at {where} would need a signal that was never computed or not kept")
         if not old and not now:
             return end(f"the answer of {where} is accepted under both policies")
         if not old and now:

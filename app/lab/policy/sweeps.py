@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from app import GuardContext, GuardrailPolicy, TraceRecord
+from app import GuardContext, GuardInputs, GuardrailPolicy, TraceRecord
+from app.lab.policy.decisions import unkept_signals
 from app.lab.policy.labels import GuardrailQuality, expectations, score
 from guardrails import REGISTRY, build_guardrails, run_guardrail
 
@@ -83,9 +84,15 @@ def cases_from_traces(records: Sequence[TraceRecord], guardrail: str) -> list[La
             continue
         ran = [c for c in record.inputs.captures if any(v.name == guardrail for v in c.verdicts)]
         for e in expectations(record):
-            if e.guardrail == guardrail and 0 < e.attempt <= len(ran) and ran[e.attempt - 1].measured:
+            if e.guardrail == guardrail and 0 < e.attempt <= len(ran) and _recheckable(ran[e.attempt - 1], guardrail):
                 cases.append(LabelledCase(context=ran[e.attempt - 1].context, should_fire=e.should_fire, source=record.trace_id))
     return cases
+
+
+def _recheckable(capture: GuardInputs, guardrail: str) -> bool:
+    """Its signals were computed and, where the guardrail reads one, kept (else a recheck would be a guess)."""
+    cls = REGISTRY.get(guardrail)
+    return capture.measured and (cls is None or not unkept_signals(cls, capture))
 
 
 class SweepPoint(BaseModel):

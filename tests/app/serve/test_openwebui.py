@@ -1,15 +1,39 @@
 """What Open WebUI sends (measured with 0.12.4 against a logging Ollama double): the whole history, `tools`
 on every chat, stream: true; around each turn non-streamed `### Task:` calls for a title, tags and follow-ups.
-Tools are accepted and answered with plain content; task calls are answered without a model or a trace."""
+Tools are accepted and answered with plain content; task calls are answered without a model or a trace.
+
+tests/app/serve/openwebui/ holds requests the real Open WebUI 0.12.4 sent to `guarded-rag serve` with its
+default settings (captured by bench/check_openwebui.py --capture); the tests replay them byte for byte."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import httpx
+import ollama
 import openai
+import pytest
 
 from tests.app.serve.conftest import GOOD, Q
+
+CAPTURED = Path(__file__).parent / "openwebui"
+GOOD_ZH = json.dumps({"citations": ["S1"], "answer": "Ollama 默认监听 11434 端口。"}, ensure_ascii=False)
+
+
+def captured(name: str) -> dict[str, Any]:
+    """A request body Open WebUI 0.12.4 sent; `chat` went unchanged to /api/chat and /v1/chat/completions."""
+    body: dict[str, Any] = json.loads((CAPTURED / f"{name}.json").read_text(encoding="utf-8"))
+    return body
+
+
+def shown_by_open_webui(ndjson: str) -> str:
+    """What Open WebUI 0.12.4 shows of a streamed Ollama reply: it turns each line into an OpenAI chunk from
+    `message.content` alone (utils/response.py, convert_streaming_response_ollama_to_openai); other keys,
+    `error` included, are dropped."""
+    return "".join((json.loads(line).get("message") or {}).get("content") or "" for line in ndjson.splitlines())
+
 
 TOOLS = [
     {
@@ -139,3 +163,32 @@ def test_openai_connection_streams_with_tools(serve):
     )
     assert not any(c.choices and c.choices[0].delta.tool_calls for c in chunks)
     assert "11434" in "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def test_open_webuis_captured_turn_is_answered_over_both_connections(serve):
+    run = serve([GOOD_ZH, GOOD_ZH])
+    for path in ("/api/chat", "/v1/chat/completions"):
+        r = httpx.post(run.url + path, json=captured("chat"), timeout=30)
+        assert r.status_code == 200 and "11434" in r.text and "Sources:" in r.text, r.text
+    ollama_title = httpx.post(run.url + "/api/chat", json=captured("title-ollama")).json()["message"]["content"]
+    openai_title = httpx.post(run.url + "/v1/chat/completions", json=captured("title-openai")).json()
+    assert json.loads(ollama_title) == {"title": "Ollama 默认监听哪个端口"}
+    assert json.loads(openai_title["choices"][0]["message"]["content"]) == {"title": "Ollama 默认监听哪个端口"}
+    for name, key in (("follow_ups", "follow_ups"), ("tags", "tags")):
+        reply = httpx.post(run.url + "/api/chat", json=captured(name)).json()["message"]["content"]
+        assert json.loads(reply) == {key: []}
+    assert run.svc.traces.count() == 2 and len(run.model.calls) == 2  # the task calls cost no model call
+
+
+def test_a_failed_answer_is_shown_in_open_webui_over_the_ollama_connection(serve):
+    """Open WebUI drops Ollama's bare mid-stream `{"error": ...}` line: with an empty index its chat showed an
+    empty reply, no error. The error line now also carries the message as labelled text."""
+    run = serve(ingest=False)  # an empty index: the service answers status "error" with the fix
+    r = httpx.post(run.url + "/api/chat", json=captured("chat"), timeout=30)
+    shown = shown_by_open_webui(r.text)
+    assert shown.startswith("[error] The index is empty") and "guarded-rag ingest" in shown, shown
+    last = json.loads(r.text.splitlines()[-1])
+    assert last["done"] and "guarded-rag ingest" in last["error"] and last["trace_id"] == r.headers["x-trace-id"]
+    with pytest.raises(ollama.ResponseError, match="guarded-rag ingest"):  # Ollama's own clients still raise
+        list(ollama.Client(host=run.url).chat(model="guarded-rag", messages=[{"role": "user", "content": Q}], stream=True))
+    assert run.svc.traces.count() == 2

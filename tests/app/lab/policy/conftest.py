@@ -12,8 +12,18 @@ from pathlib import Path
 import pytest
 
 from app import GuardedRAG, TraceInputs, TraceRecord
-from chains import GenerationLadder, LadderPolicy, ModelRung, QAConfig, QAPipeline, QARequest, TraceCollector, run_qa
-from guardrails import Chunk, GuardrailPolicy, Turn, build_guardrails
+from chains import (
+    GenerationLadder,
+    LadderPolicy,
+    ModelRung,
+    QAConfig,
+    QAPipeline,
+    QARequest,
+    SignalProvider,
+    TraceCollector,
+    run_qa,
+)
+from guardrails import Chunk, GuardContext, GuardrailPolicy, Signal, Stage, Turn, build_guardrails
 from tests.fake_service import make_service
 from tests.fakes import FixedRetriever, scripted
 
@@ -31,6 +41,20 @@ MADE_UP = reply("Ollama uses port 8080 and 4 GPUs.", "S1")
 UNCITED = reply("Ollama listens on port 11434 by default.")
 
 
+class FixedSignals:
+    """A SignalProvider that offers `offered` signals per stage and returns the ones in `found` (a scorer that
+    had nothing to say is offered and absent; one that failed returns a Signal with `error`)."""
+
+    def __init__(self, offered: dict[Stage, tuple[str, ...]], found: dict[str, Signal]) -> None:
+        self.offered, self.found = offered, found
+
+    def names(self, stage: Stage) -> tuple[str, ...]:
+        return self.offered.get(stage, ())
+
+    def __call__(self, stage: Stage, ctx: GuardContext) -> dict[str, Signal]:
+        return {n: self.found[n] for n in self.offered.get(stage, ()) if n in self.found}
+
+
 def chain_record(
     policy: GuardrailPolicy,
     question: str,
@@ -40,6 +64,7 @@ def chain_record(
     history: Sequence[Turn] = (),
     trace_id: str = "t0",
     reasks: int = 2,
+    signals: SignalProvider | None = None,
 ) -> TraceRecord:
     """One request through the real QA chain under `policy` (one model rung with `replies`), stored as a record."""
     guards = build_guardrails(policy)
@@ -48,12 +73,14 @@ def chain_record(
         rungs=(ModelRung(name="primary", model="m", backend="ollama", llm=llm),),
         output_guardrails=guards["output"],
         policy=LadderPolicy(retries=0, reasks=reasks, backoff=NO_WAIT),
+        signals=signals,
     )
     pipe = QAPipeline(
         guardrails={"input": guards["input"], "retrieval": guards["retrieval"]},
         retrieve=FixedRetriever(chunks),
         ladder=ladder,
         config=QAConfig(),
+        signals=signals,
     )
     collector = TraceCollector()
     result = run_qa(pipe, QARequest(question=question, history=tuple(history)), collector=collector)

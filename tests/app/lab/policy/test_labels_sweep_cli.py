@@ -85,7 +85,7 @@ def test_a_sweep_draws_the_trade_off_and_suggests_a_value_that_meets_the_target(
 def test_cli_replay_json_label_sweep_and_tuned_policy(stored, tmp_path: Path):
     svc, ids = stored
     strict = tmp_path / "strict.toml"
-    strict.write_text("[guardrails.relevance]\nmin_score = 0.95\nmin_lexical = 0.95\ncombined_score = 0.95\n", encoding="utf-8")
+    strict.write_text("[guardrails.relevance]\nmin_hybrid = 1.95\nmin_hybrid_zh = 1.95\n", encoding="utf-8")
     code, out = run(svc, "policy", "replay", "--policy", str(strict), "--json")
     report = json.loads(out)
     assert code == 0 and report["replayed"] == len(ASKED)
@@ -104,18 +104,18 @@ def test_cli_replay_json_label_sweep_and_tuned_policy(stored, tmp_path: Path):
         svc,
         "policy",
         "sweep",
-        "relevance.min_score",
+        "relevance.min_hybrid",
         "--range",
         "0.0:1.0:0.25",
         "--target",
-        "false_block<=0",
+        "false_block<=0.5",  # the sourdough question (relevance below 0) is refused at any value
         "--out",
         str(tuned),
         "--json",
     )
     swept = json.loads(out)
     assert code == 0 and swept["cases"] == 2 and swept["suggested"] is not None and swept["written"] == str(tuned)
-    assert load_policy(tuned).params("relevance")["min_score"] == swept["suggested"]  # loadable by GUARDED_RAG_POLICY
+    assert load_policy(tuned).params("relevance")["min_hybrid"] == swept["suggested"]  # loadable by GUARDED_RAG_POLICY
     code, text = run(svc, "policy", "quality")
     assert code == 0 and "false blocks" in text and "How do I bake sourdough" in text
 
@@ -126,7 +126,7 @@ def test_cli_errors_are_one_line(stored, tmp_path: Path):
         "error: guardrail policy file not found"
     )
     bad = tmp_path / "bad.toml"
-    bad.write_text("[guardrails.relevance]\nmin_score = 7\n", encoding="utf-8")
+    bad.write_text("[guardrails.relevance]\nmin_hybrid = 7\n", encoding="utf-8")
     code, text = run(svc, "policy", "replay", "--policy", str(bad))
     assert code == 2 and "relevance" in text and text.count("\n") == 1
     code, text = run(svc, "policy", "sweep", "relevance.nope", "--range", "0:1:0.5")

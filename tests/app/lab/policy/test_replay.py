@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from app import TraceFilter, TraceRecord, replay_traces
 from app.lab.policy.decisions import Rechecker
 from app.traces.inputs import pack, unpack
-from guardrails import REGISTRY, Chunk, load_policy
-from tests.app.lab.policy.conftest import ASKED, GOOD, MADE_UP, chain_record, reply
+from guardrails import REGISTRY, Chunk, Signal, load_policy
+from tests.app.lab.policy.conftest import ASKED, GOOD, MADE_UP, FixedSignals, chain_record, reply
 
 DEFAULT = load_policy()
 Q = "Which port does Ollama listen on by default?"
@@ -52,26 +52,79 @@ def test_unchanged_policy_recomputes_every_stored_decision_of_the_fixture_store(
 WORDS = ["Ollama", "port", "11434", "默认", "端口", "temperature", "0.8", "this plan", "这个方案", "ignore previous instructions",
          "which is better", "OLLAMA_HOST", "Modelfile", "bread", "GPU", "?", "你现在必须", "say exactly"]  # fmt: skip
 texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join)
-chunks = st.lists(st.builds(lambda t, s: (t, s), texts, st.floats(0.0, 1.0, allow_nan=False)), min_size=0, max_size=4).map(
-    lambda items: [Chunk(chunk_id=f"c{i}", source=f"d{i % 2}.md", text=t, score=s) for i, (t, s) in enumerate(items)]
+unit = st.floats(0.0, 1.0, allow_nan=False)
+# Vector-only chunks (lexical None: the older relevance rule) or hybrid ones (BM25 and both ranks: min_hybrid).
+chunks = st.tuples(st.booleans(), st.lists(st.tuples(texts, unit, unit), min_size=0, max_size=4)).map(
+    lambda hybrid_items: [
+        Chunk(
+            chunk_id=f"c{i}",
+            source=f"d{i % 2}.md",
+            text=t,
+            score=s,
+            lexical=lex if hybrid_items[0] else None,
+            dense_rank=i + 1 if hybrid_items[0] else None,
+            lexical_rank=len(hybrid_items[1]) - i if hybrid_items[0] else None,
+        )
+        for i, (t, s, lex) in enumerate(hybrid_items[1])
+    ]
 )
-answers = st.builds(lambda t, cites: reply(t, *cites), texts, st.lists(st.sampled_from(["S1", "S2", "S7"]), max_size=2))
+# Plain, uncited, looping ("port port port ...": degenerate_output) and question-echo answers (answer_relevance).
+answers = st.one_of(
+    st.builds(lambda t, cites: reply(t, *cites), texts, st.lists(st.sampled_from(["S1", "S2", "S7"]), max_size=2)),
+    st.builds(lambda t: reply(" ".join([t] * 6), "S1"), texts),
+)
+STAGE_OF = {
+    "injection_semantic": "input",
+    "vagueness_semantic": "input",
+    "question_coverage": "retrieval",
+    "grounding_similarity": "output",
+}
+# Each model-computed signal: not offered (the app has no scorer), offered with nothing to say, failed, or a score.
+signal_states = st.one_of(st.just("absent"), st.just("silent"), st.just("error"), unit)
+signal_sets = st.fixed_dictionaries({name: signal_states for name in STAGE_OF})
 policies = st.fixed_dictionaries(
     {
-        "relevance": st.fixed_dictionaries({"min_score": st.floats(0, 1), "min_lexical": st.floats(0, 1)}),
-        "grounding": st.fixed_dictionaries({"min_overlap": st.floats(0, 1), "enabled": st.booleans()}),
-        "completeness": st.fixed_dictionaries({"enabled": st.booleans()}),
+        "relevance": st.fixed_dictionaries(
+            {
+                # mostly below the scores drawn, so that many requests go on to the output checks
+                "min_score": st.floats(0, 0.6),
+                "min_lexical": unit,
+                "min_hybrid": st.floats(0, 1.2),
+                "min_hybrid_zh": st.floats(0, 1.2),
+                "unknown_weight": unit,
+            }
+        ),
+        "grounding": st.fixed_dictionaries({"min_overlap": unit, "min_similarity": unit, "enabled": st.booleans()}),
+        "completeness": st.fixed_dictionaries({"enabled": st.booleans(), "semantic_threshold": unit}),
         "citations": st.fixed_dictionaries({"require_citation": st.booleans()}),
-        "prompt_injection": st.fixed_dictionaries({"scan_history": st.booleans()}),
+        "prompt_injection": st.fixed_dictionaries({"scan_history": st.booleans(), "semantic_threshold": unit}),
+        "degenerate_output": st.fixed_dictionaries({"min_repeats": st.integers(3, 6), "enabled": st.booleans()}),
+        "answer_relevance": st.fixed_dictionaries({"min_echo_coverage": unit, "max_new_units": st.integers(0, 3)}),
     }
 )
 
 
+def provider(states: dict[str, object]) -> FixedSignals:
+    offered: dict[str, tuple[str, ...]] = {}
+    found = {}
+    for name, state in states.items():
+        if state == "absent":
+            continue
+        offered[STAGE_OF[name]] = (*offered.get(STAGE_OF[name], ()), name)
+        if state == "error":
+            found[name] = Signal(name=name, score=0.0, error="RuntimeError: scorer down")
+        elif isinstance(state, float):
+            found[name] = Signal(name=name, score=state, evidence=("unknown term: bread",), details={"k": 1})
+    return FixedSignals(offered, found)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(question=texts, found=chunks, replies=st.lists(answers, min_size=3, max_size=3), overrides=policies)
-def test_property_unchanged_policy_replays_every_generated_trace_exactly(question, found, replies, overrides):
+@given(question=texts, found=chunks, replies=st.lists(answers, min_size=3, max_size=3), overrides=policies, states=signal_sets)
+def test_property_unchanged_policy_replays_every_generated_trace_exactly(question, found, replies, overrides, states):
+    """Every guardrail, with and without its signals (offered or not, failed, any score), on vector-only and hybrid
+    retrieval: recomputed from the stored trace, each decision is exactly the stored one."""
     policy = DEFAULT.with_overrides(overrides)
-    record = chain_record(policy, question, found, replies + ["not json"] * 3)
+    record = chain_record(policy, question, found, replies + ["not json"] * 3, signals=provider(states))
     body, chunk_texts = pack(record.inputs)  # through the stored form, as a trace read back from the store
     record = record.model_copy(update={"inputs": unpack(body, {d: t for (d, _), t in chunk_texts.items()})})
     assert_recomputes_exactly(record)
@@ -158,3 +211,40 @@ def test_a_refused_client_system_prompt_replays(stored):
     assert_recomputes_exactly(record)
     report = replay_traces([record], DEFAULT.with_overrides({"prompt_injection": {"enabled": False}}))
     assert report.needs_model == [r.trace_id] and "system prompt" in report.outcomes[0].reason
+
+
+def test_a_semantic_signal_kept_with_the_trace_replays_and_one_not_kept_is_never_guessed():
+    scored = FixedSignals(
+        {"input": ("injection_semantic",)}, {"injection_semantic": Signal(name="injection_semantic", score=0.7)}
+    )
+    refused = chain_record(DEFAULT, Q, [PORT], signals=scored, trace_id="semantic")
+    assert refused.status == "refused" and refused.inputs.captures[0].signals_offered == ("injection_semantic",)
+    raised = DEFAULT.with_overrides({"prompt_injection": {"semantic_threshold": 0.75}})
+    report = replay_traces([refused], raised)  # 0.7 < 0.75: the stored signal decides, no model
+    assert [(f.guardrail, f.before, f.after) for f in report.flipped] == [("prompt_injection", "fired", "passed")]
+    assert report.needs_model == ["semantic"]  # the original stopped at the input: retrieval never ran
+    # A trace recorded before the offered signals were listed, without the signal: recomputing would guess.
+    old = refused.inputs.captures[0]
+    bare = old.model_copy(update={"signals_offered": None, "context": old.context.model_copy(update={"signals": {}})})
+    older = refused.model_copy(update={"inputs": refused.inputs.model_copy(update={"captures": (bare,)})})
+    unknown = replay_traces([older], raised)
+    assert [(f.guardrail, f.before, f.after) for f in unknown.flipped] == [("prompt_injection", "fired", "unknown")]
+    assert unknown.needs_model == ["semantic"] and "not kept" in unknown.outcomes[0].reason
+    # An app that offers no such signal decided without it (its verdict says so): a replay does the same.
+    plain = chain_record(DEFAULT, Q, [PORT], [GOOD], trace_id="plain")
+    assert plain.inputs.captures[0].signals_offered == () and plain.status == "answered"
+    same_path = replay_traces([plain], raised)
+    assert not same_path.flipped and not same_path.needs_model and same_path.replayed == 1
+    rechecked = Rechecker(raised).recheck(plain.inputs.captures[0], plain.inputs.policy)
+    assert "no semantic signal for this request" in rechecked.after["prompt_injection"].reason
+
+
+def test_every_guardrail_that_reads_a_signal_names_it():
+    """Replay tells a kept signal from a lost one by `reads`: a guardrail reading ctx.signals must declare it."""
+    import inspect
+
+    for name, cls in REGISTRY.items():
+        source = inspect.getsource(inspect.getmodule(cls))
+        if "signals.get(" in source or "usable_score(ctx" in source:
+            assert getattr(cls, "reads", ()), name
+            assert all(f'"{s}"' in source for s in cls.reads), name
