@@ -510,12 +510,17 @@ class GuardedRAG:
 
     def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
         """The relevance guardrail's verdict for `question` on its own: retrieval, the retrieval-stage signals
-        and that one check, whatever else the policy enables (calibration sweeps its score)."""
-        settings, policy = self.effective(options)
+        and that one check, whatever else the policy enables."""
+        _, policy = self.effective(options)
         guard = RelevanceGuardrail(**policy.params("relevance"))
+        return run_guardrail(guard, self.retrieval_context(question, options=options))
+
+    def retrieval_context(self, question: str, *, options: AskOptions | None = None) -> GuardContext:
+        """What the retrieval guardrails see for `question` asked on its own: the retrieved passages and the
+        retrieval-stage signals (calibration sweeps relevance over these, as the policy lab does over traces)."""
+        settings, _ = self.effective(options)
         chunks = self._docs().search(question, settings.top_k)
-        ctx = with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
-        return run_guardrail(guard, ctx)
+        return with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
 
     def check_answer(
         self,

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from app import GuardedRAG
+from app import GuardedRAG, LabelledCase
 from app.lab.calibration.policy_file import policy_toml
-from app.lab.calibration.probes import Probe, answerable_probes, off_corpus_probes
-from app.lab.calibration.sweep import Choice, choose
-
-PARAM = {"en": "min_hybrid", "zh": "min_hybrid_zh"}
+from app.lab.calibration.probes import answerable_probes, off_corpus_probes
+from app.lab.calibration.sweep import PARAM, Choice, choose
+from guardrails import run_guardrail
+from guardrails.relevance import RelevanceGuardrail
+from guardrails.text import has_cjk
 
 
 class CalibrationError(ValueError):
@@ -52,23 +53,26 @@ def calibrate(
     if not chunks:
         raise CalibrationError(f"collection {svc.settings.collection!r} is empty: run `guarded-rag ingest` first")
     probe_set = answerable_probes(chunks, limit=probes, seed=seed) + off_corpus_probes(split="tune")
-    scores: list[tuple[Probe, float]] = []
+    # Each probe becomes a labelled case (what relevance sees for it; off-corpus ones should be refused) for the
+    # policy lab's sweep. Retrieval and the signals are the only model work: the sweep rechecks stored contexts.
+    guard = RelevanceGuardrail(**svc.policy.params("relevance"))
+    cases: dict[str, list[LabelledCase]] = {"en": [], "zh": []}
     skipped = 0
     for done, probe in enumerate(probe_set, 1):
-        verdict = svc.relevance(probe.question)
+        ctx = svc.retrieval_context(probe.question)
+        verdict = run_guardrail(guard, ctx)
         if verdict.errored or verdict.score is None:
             skipped += 1
-        else:
-            scores.append((probe, verdict.score))
+        else:  # by the guardrail's own rule: a question with CJK characters is held to min_hybrid_zh
+            lang = "zh" if has_cjk(probe.question) else "en"
+            cases[lang].append(LabelledCase(context=ctx, should_fire=not probe.answerable, source=probe.origin))
         if progress is not None:
             progress(done, len(probe_set))
     choices: list[Choice] = []
     notes: list[str] = []
     for lang in ("en", "zh"):
-        ans = [s for p, s in scores if p.lang == lang and p.answerable]
-        off = [s for p, s in scores if p.lang == lang and not p.answerable]
-        choices.append(choose(lang, ans, off, target=target))
-        if not ans:
+        choices.append(choose(lang, cases[lang], svc.policy, target=target))
+        if not any(not c.should_fire for c in cases[lang]):
             notes.append(f"no {lang} sentences in the corpus: the {lang} threshold rests on off-corpus probes alone")
     thresholds = {PARAM[c.lang]: c.threshold for c in choices}
     policy = svc.policy.with_overrides({"relevance": thresholds})

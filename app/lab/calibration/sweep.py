@@ -1,9 +1,11 @@
-"""The threshold sweep of calibration: for each candidate threshold, the share of answerable probes refused
-and of off-corpus probes answered; and the rule that picks one threshold per language.
+"""The threshold choice of calibration, made with the policy lab's sweep (app/lab/policy/sweeps.py): each probe is
+a LabelledCase (the context the relevance check sees for it, and whether it should be refused), the sweep
+rechecks relevance at every candidate threshold, and the rule below picks one threshold per language.
 
 App layer (lab), pure. The rule: the lowest threshold that still refuses at least `target` of the off-corpus
-probes. Lower would answer more off-corpus questions than promised; higher would only refuse more answerable
-ones. The answerable probes do not move the choice, they report what it costs (the other side of the curve).
+probes (a `recall >= target` target; the lowest of the values that meet it). Lower would answer more off-corpus
+questions than promised; higher would only refuse more answerable ones. The answerable probes do not move the
+choice, they report what it costs (the other side of the curve).
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from app import GuardrailPolicy, LabelledCase, SweepReport, Target, sweep
+from guardrails import build_guardrails, run_guardrail
+
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 25))  # 0.05 .. 1.20: the printed curve
+PARAM = {"en": "min_hybrid", "zh": "min_hybrid_zh"}  # relevance's threshold for questions without / with CJK
+HIGHEST = 2.0  # relevance's thresholds are bounded by 0..2 (similarity + normalised BM25)
 
 
 class _Frozen(BaseModel):
@@ -36,41 +43,47 @@ class Choice(_Frozen):
     curve: tuple[CurvePoint, ...]
 
 
-def _share(values: Sequence[float], predicate: float, below: bool) -> float | None:
-    if not values:
-        return None
-    hits = sum((v < predicate) if below else (v >= predicate) for v in values)
-    return round(hits / len(values), 4)
-
-
-def curve(answerable: Sequence[float], off_corpus: Sequence[float], grid: Sequence[float] = GRID) -> tuple[CurvePoint, ...]:
-    return tuple(
-        CurvePoint(
-            threshold=t,
-            answerable_refused=_share(answerable, t, below=True),
-            off_corpus_answered=_share(off_corpus, t, below=False),
-        )
-        for t in grid
+def candidates(cases: Sequence[LabelledCase], policy: GuardrailPolicy) -> list[float]:
+    """The thresholds where an off-corpus probe's decision changes (just above its relevance, 3 decimals, within
+    0..2) and the printed grid: the sweep needs no other value to find the lowest that meets a target."""
+    guard = next(
+        g for g in build_guardrails(policy.with_overrides({"relevance": {"enabled": True}}))["retrieval"] if g.name == "relevance"
     )
+    edges = set()
+    for case in cases:
+        if case.should_fire:
+            score = run_guardrail(guard, case.context).score
+            if score is not None:
+                edges.add(min(HIGHEST, max(0.0, math.floor(score * 1000 + 1) / 1000)))
+    return sorted({*GRID, *edges})
 
 
-def choose(lang: str, answerable: Sequence[float], off_corpus: Sequence[float], *, target: float) -> Choice:
-    """The lowest threshold (3 decimals) refusing >= target of the off-corpus scores: refused means score < t."""
-    if not off_corpus:
+def choose(lang: str, cases: Sequence[LabelledCase], policy: GuardrailPolicy, *, target: float) -> Choice:
+    """One language's threshold by the rule above, from the policy lab's sweep of relevance over `cases`."""
+    off = sum(c.should_fire for c in cases)
+    if not off:
         raise ValueError(f"no off-corpus probes in {lang}: cannot place a threshold")
-    ranked = sorted(off_corpus)
-    must_refuse = math.ceil(target * len(ranked))  # how many of the lowest scores must fall below t
-    # Just above the must_refuse-th lowest off-corpus score (ties included), rounded up to 3 decimals; a
-    # relevance below 0 (unknown-terms penalty) is refused at any threshold >= 0, the policy's lower bound.
-    threshold = math.floor(ranked[must_refuse - 1] * 1000 + 1) / 1000 if must_refuse else 0.0
-    threshold = min(2.0, max(0.0, threshold))
-    points = curve(answerable, off_corpus, sorted({*GRID, threshold}))
+    report = sweep(
+        cases, policy, "relevance", PARAM[lang], candidates(cases, policy), Target("recall", ">=", target), tie="lowest"
+    )
+    threshold = report.suggested if report.suggested is not None else HIGHEST  # none meets it: the strictest allowed
+    at = {p.value: p.quality for p in report.points}
+    if threshold not in at:  # only when nothing met the target: measure the strictest value too
+        at.update({p.value: p.quality for p in _points(cases, policy, lang, [threshold]).points})
+    chosen = at[threshold]
     return Choice(
         lang=lang,
         threshold=threshold,
-        answerable=len(answerable),
-        off_corpus=len(off_corpus),
-        answerable_refused=_share(answerable, threshold, below=True),
-        off_corpus_refused=_share(off_corpus, threshold, below=True) or 0.0,
-        curve=points,
+        answerable=len(cases) - off,
+        off_corpus=off,
+        answerable_refused=chosen.false_block_rate,
+        off_corpus_refused=chosen.recall or 0.0,
+        curve=tuple(
+            CurvePoint(threshold=v, answerable_refused=at[v].false_block_rate, off_corpus_answered=at[v].miss_rate)
+            for v in sorted({*GRID, threshold})
+        ),
     )
+
+
+def _points(cases: Sequence[LabelledCase], policy: GuardrailPolicy, lang: str, values: list[float]) -> SweepReport:
+    return sweep(cases, policy, "relevance", PARAM[lang], values)

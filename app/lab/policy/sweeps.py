@@ -2,7 +2,8 @@
 at each value, the current value marked, and the value that meets a target the user sets (e.g. false_block<=0.03).
 
 Cases come from labelled traces (cases_from_traces) or from anything else that has a GuardContext and a right
-answer, e.g. synthetic calibration probes: the sweep itself only sees LabelledCase. Part of the policy lab.
+answer: `guarded-rag calibrate` feeds its synthetic probes through this same sweep (app/lab/calibration/sweep.py).
+The sweep itself only sees LabelledCase. Part of the policy lab.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from app.lab.policy.labels import GuardrailQuality, expectations, score
 from guardrails import REGISTRY, build_guardrails, run_guardrail
 
 Metric = Literal["precision", "recall", "false_block", "miss"]
+Tie = Literal["nearest", "lowest"]  # among equally good values: nearest the current one, or the lowest
 _TARGET = re.compile(r"^\s*(precision|recall|false_block|miss)\s*(<=|>=)\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$")
 
 
@@ -133,6 +135,8 @@ def sweep(
     param: str,
     values: Sequence[float],
     target: Target | None = None,
+    *,
+    tie: Tie = "nearest",
 ) -> SweepReport:
     """Recheck every case at every value (the guardrail enabled, everything else as in `policy`)."""
     current = current_value(policy, guardrail, param)
@@ -143,7 +147,7 @@ def sweep(
         guard = next(g for stage in build_guardrails(edited).values() for g in stage if g.name == guardrail)
         pairs = [(run_guardrail(guard, c.context).fired, c.should_fire) for c in cases]
         points.append(SweepPoint(value=cast(value), quality=score(guardrail, pairs)))
-    suggested, reason = suggest(points, current, target)
+    suggested, reason = suggest(points, current, target, tie=tie)
     return SweepReport(
         guardrail=guardrail,
         param=param,
@@ -156,10 +160,12 @@ def sweep(
     )
 
 
-def suggest(points: Sequence[SweepPoint], current: Any, target: Target | None) -> tuple[float | None, str]:
+def suggest(
+    points: Sequence[SweepPoint], current: Any, target: Target | None, *, tie: Tie = "nearest"
+) -> tuple[float | None, str]:
     """Among the values meeting `target`, the one best on the other side of the trade-off (a false-block or
     precision target: the best recall; a recall or miss target: the fewest false blocks); ties go to the value
-    nearest the current one."""
+    nearest the current one (`tie="lowest"`: to the lowest value, calibration's rule)."""
     if target is None:
         return None, "no target given"
     ok = [p for p in points if target.met(p.quality)]
@@ -170,7 +176,7 @@ def suggest(points: Sequence[SweepPoint], current: Any, target: Target | None) -
     def rank(p: SweepPoint) -> tuple[float, float]:
         q = p.quality
         gain = (q.recall or 0.0) if other == "recall" else -(q.false_block_rate or 0.0)
-        return (-gain, abs(p.value - float(current)))
+        return (-gain, p.value if tie == "lowest" else abs(p.value - float(current)))
 
     best = min(ok, key=rank)
     return best.value, f"meets {target} with the best {other.replace('_', '-')} of the {len(ok)} value(s) that do"

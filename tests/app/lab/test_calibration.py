@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from app import GuardedRAG
+from app import GuardedRAG, LabelledCase
 from app.cli.main import main
 from app.lab.calibration.policy_file import policy_toml
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes, probe_from
 from app.lab.calibration.run import CalibrationError, calibrate
-from app.lab.calibration.sweep import choose, curve
-from guardrails import GuardrailPolicy, load_policy, load_policy_dict
+from app.lab.calibration.sweep import GRID, candidates, choose
+from guardrails import Chunk, GuardContext, GuardrailPolicy, load_policy, load_policy_dict
 from tests.fake_service import make_service
 
 CHUNKS = [
@@ -58,16 +58,52 @@ def test_off_corpus_probes_come_from_the_tune_split_only() -> None:
     ],
 )
 def test_threshold_rule_is_the_lowest_refusing_the_target(off, target, threshold, refused) -> None:
-    choice = choose("en", [0.9, 0.35, 0.05], off, target=target)
+    choice = choose("en", probes([0.9, 0.35, 0.05], off), DEFAULT, target=target)
     assert choice.threshold == threshold and choice.off_corpus_refused == refused
     assert choice.answerable_refused == round(sum(a < threshold for a in [0.9, 0.35, 0.05]) / 3, 4)
 
 
-def test_curve_and_no_off_corpus_probes() -> None:
-    points = curve([0.5, 0.1], [0.2], grid=(0.15, 0.3))
-    assert [(p.answerable_refused, p.off_corpus_answered) for p in points] == [(0.5, 1.0), (0.5, 0.0)]
+def probes(answerable: list[float], off_corpus: list[float], question: str = "What is it?") -> list[LabelledCase]:
+    """Cases whose hybrid relevance is exactly the given score: one passage (similarity s, BM25 0), no coverage
+    signal (no unknown-terms penalty): what relevance sees for a probe, reduced to its score."""
+
+    def case(score: float, off: bool, i: int) -> LabelledCase:
+        chunk = Chunk(chunk_id=f"c{i}", source="d.md", text="x", score=score, lexical=0.0)
+        return LabelledCase(context=GuardContext(question=question, chunks=(chunk,)), should_fire=off, source=f"p{i}")
+
+    return [case(s, False, i) for i, s in enumerate(answerable)] + [case(s, True, 100 + i) for i, s in enumerate(off_corpus)]
+
+
+DEFAULT = load_policy()
+
+
+def test_curve_comes_from_the_policy_lab_sweep_and_no_off_corpus_probes() -> None:
+    cases = probes([0.5, 0.1], [0.2])
+    assert candidates(cases, DEFAULT) == sorted({*GRID, 0.201})  # the grid and just above each off-corpus score
+    choice = choose("en", cases, DEFAULT, target=0.95)
+    at = {p.threshold: (p.answerable_refused, p.off_corpus_answered) for p in choice.curve}
+    assert choice.threshold == 0.201 and at[0.15] == (0.5, 1.0) and at[0.3] == (0.5, 0.0)
+    # Chinese probes are held to min_hybrid_zh: the sweep moves that parameter for them
+    zh = choose("zh", probes([0.5], [0.3], question="这是什么？"), DEFAULT, target=0.95)
+    assert zh.threshold == 0.301 and zh.answerable_refused == 0.0
     with pytest.raises(ValueError, match="no off-corpus probes"):
-        choose("zh", [0.5], [], target=0.95)
+        choose("zh", probes([0.5], []), DEFAULT, target=0.95)
+
+
+def test_calibrate_sweeps_with_the_policy_lab_sweep(monkeypatch) -> None:
+    """One sweep implementation: calibration's choice goes through app.lab.policy's sweep."""
+    import app.lab.calibration.sweep as cal
+
+    calls = []
+    real = cal.sweep
+
+    def spy(*args, **kwargs):
+        calls.append((args[2], args[3], kwargs.get("tie")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cal, "sweep", spy)
+    choose("en", probes([0.9], [0.2, 0.3]), DEFAULT, target=0.9)
+    assert calls == [("relevance", "min_hybrid", "lowest")]
 
 
 def test_policy_toml_round_trips_and_refuses_non_scalars(tmp_path: Path) -> None:
