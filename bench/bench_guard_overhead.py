@@ -3,7 +3,8 @@ svc.ask over a three-document sample corpus (input guardrails, retrieval over ba
 retrieval guardrails, the generation ladder, parse ladder, output guardrails, trace persisted to SQLite)
 vs a bare `llm | PydanticOutputParser` call on the same fake model with the same prompt (svc.answer_prompt),
 in the same run; p50/p99 and the ratio. Also how many LLM calls a question costs in each path the chain
-can take.
+can take, and where the time goes: a separate cProfile pass (never the timed one) summarized per area
+(chromadb, langchain_core, pydantic, guardrails, chains, app) and as the top functions by own time.
 
     PYTHONPATH=. .venv/bin/python bench/bench_guard_overhead.py [--n 200] [--json]
 """
@@ -11,7 +12,9 @@ can take.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import sys
 import tempfile
 import time
@@ -69,6 +72,50 @@ def retrieval_ms(resp) -> float:
     return sum(e.duration_ms for e in resp.events if e.step == "retrieval" and e.name == "search")
 
 
+AREAS = ("chromadb", "langchain_core", "pydantic", "guardrails", "chains", "app")
+
+
+# C-level methods have no file; these name the library they belong to.
+BUILTIN_AREAS = (("builtins.Bindings", "chromadb"), ("pydantic_core", "pydantic"), ("re.Pattern", "regex"))
+
+
+def _area(filename: str, func: str) -> str:
+    if filename == "~":
+        return next((area for marker, area in BUILTIN_AREAS if marker in func), "other (stdlib, builtins)")
+    parts = Path(filename).parts
+    return next((a for a in AREAS if a in parts), "other (stdlib, builtins)")
+
+
+def profile(svc: GuardedRAG, n: int) -> dict:
+    """Own time per request by area and the top functions, from cProfile over n asks (profiler overhead
+    inflates the absolute numbers; the shares are what to read)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(n):
+        svc.ask(QUESTION)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]  # pstats keeps its table untyped
+    areas: dict[str, float] = {}
+    rows = []
+    for (filename, line, func), (_, calls, own, cumulative, _) in stats.items():
+        area = _area(filename, func)
+        areas[area] = areas.get(area, 0.0) + own
+        rows.append((own, calls, cumulative, f"{Path(filename).name}:{line}({func})"))
+    total = sum(areas.values()) or 1.0
+    top = sorted(rows, reverse=True)[:12]
+    return {
+        "profiled_requests": n,
+        "own_time_by_area": [
+            {"area": a, "ms_per_request": round(t * 1000 / n, 3), "share": round(t / total, 3)}
+            for a, t in sorted(areas.items(), key=lambda kv: -kv[1])
+        ],
+        "top_functions": [
+            {"function": name, "calls_per_request": round(calls / n, 1), "own_ms_per_request": round(own * 1000 / n, 3)}
+            for own, calls, _, name in top
+        ],
+    }
+
+
 def measure(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         factory = ScriptedModelFactory(scripts={MODEL: [GOOD] * (n + 5)}, embedded_model_name=MODEL)
@@ -91,6 +138,8 @@ def measure(n: int) -> dict:
                 factory.models[MODEL].script[:] = list(script)
                 resp = svc.ask(question)
                 calls.append({"scenario": name, "status": resp.status, "rung": resp.rung, "llm_calls": resp.llm_calls})
+            factory.models[MODEL].script[:] = [GOOD] * (n + 5)
+            profiled = profile(svc, max(50, n // 2))
     g50, g99, b50, b99 = (percentile(guarded, 50), percentile(guarded, 99), percentile(bare, 50), percentile(bare, 99))
     # The guard's own cost: each request's time minus its retrieval step minus what the bare path costs.
     overhead = [g - r - b50 for g, r in zip(guarded, retrieval, strict=True)]
@@ -106,6 +155,7 @@ def measure(n: int) -> dict:
         "overhead_ex_retrieval_p50_ms": round(percentile(overhead, 50), 2),
         "overhead_ex_retrieval_p99_ms": round(percentile(overhead, 99), 2),
         "llm_calls": calls,
+        "profile": profiled,
     }
 
 
@@ -130,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     print("LLM calls per question:")
     for row in result["llm_calls"]:
         print(f"  {row['llm_calls']}  {row['scenario']} -> {row['status']} ({row['rung']})")
+    prof = result["profile"]
+    print(f"where the time goes (cProfile over {prof['profiled_requests']} asks; own time per request):")
+    for row in prof["own_time_by_area"]:
+        print(f"  {row['area']:<26} {row['ms_per_request']:7.3f} ms  {row['share']:.0%}")
+    for row in prof["top_functions"]:
+        print(f"  {row['own_ms_per_request']:7.3f} ms  x{row['calls_per_request']:<5} {row['function']}")
     return 0
 
 

@@ -6,6 +6,7 @@ make sense when a document talks to an AI. The pipeline removes the chunks liste
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
@@ -13,6 +14,13 @@ from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Stage, Verdict
 from guardrails.patterns import CONTEXT_FAMILIES, scan
+
+
+@lru_cache(maxsize=4096)
+def _scan_passage(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The families a passage matches, memoised: the scan is a pure function of the text, and the same few
+    hundred passages of a corpus come back question after question (immutable result, so sharing it is safe)."""
+    return tuple((name, tuple(hits)) for name, hits in scan(text, CONTEXT_FAMILIES).items())
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -30,12 +38,12 @@ class ContextInjectionGuardrail:
         evidence: list[str] = []
         families: dict[str, list[str]] = {}
         for chunk in ctx.chunks:
-            found = scan(chunk.text, CONTEXT_FAMILIES)
+            found = _scan_passage(chunk.text)
             if not found:
                 continue
             dropped.append(chunk.chunk_id)
-            families[chunk.chunk_id] = sorted(found)
-            evidence.extend(f"{chunk.source}: {hit}" for hits in found.values() for hit in hits)
+            families[chunk.chunk_id] = sorted(name for name, _ in found)
+            evidence.extend(f"{chunk.source}: {hit}" for _, hits in found for hit in hits)
         if dropped:
             return Verdict(
                 name=self.name,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from guardrails.deobfuscate import variants
 
@@ -45,11 +46,20 @@ def family(name: str, *patterns: str) -> PatternFamily:
     return PatternFamily(name, tuple(re.compile(p, _FLAGS) for p in patterns))
 
 
+@lru_cache(maxsize=16)  # keyed by the (immutable, module-level) family tuples: a handful per process
+def _any_family(families: tuple[PatternFamily, ...]) -> re.Pattern[str]:
+    """Every family's patterns as one alternation: one search tells benign text (nearly all of it) apart."""
+    return re.compile("|".join(f"(?:{fam.any_of.pattern})" for fam in families), _FLAGS)
+
+
 def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]:
     """family name -> matched snippets, for the families that match (empty dict: nothing matched). The text is
     scanned as written and, when it differs, de-obfuscated ("I g n o r e", "1gn0re", "忽-略", Traditional)."""
     found: dict[str, list[str]] = {}
+    prefilter = _any_family(families)
     for version in variants(text):
+        if prefilter.search(version) is None:
+            continue
         for fam in families:
             for hit in fam.find(version):
                 if hit not in found.setdefault(fam.name, []):

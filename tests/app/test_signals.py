@@ -106,7 +106,7 @@ class AlwaysAttack:
 def test_screen_decides_with_the_input_signals_like_ask(tmp_path: Path, monkeypatch) -> None:
     svc, _ = make_service(tmp_path, ingest=False)
     # bag-of-words is not an embedder the semantic thresholds were calibrated for: no semantic scorers
-    assert svc._signals().scorers == ()
+    assert svc._input_scorers() == ()
     plain = {v.name: v for v in svc.screen("What port does Ollama use?")}
     assert not plain["prompt_injection"].fired and "patterns only" in plain["prompt_injection"].reason
     monkeypatch.setattr(svc, "_signals", lambda: SignalBank(scorers=(AlwaysAttack(),)))
