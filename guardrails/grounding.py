@@ -18,7 +18,8 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
-from guardrails.claims import unsupported_names
+from guardrails.claims import same_language, unsupported_names
+from guardrails.polarity import contradictions
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
@@ -71,6 +72,18 @@ class GroundingGuardrail:
         description="grounding_similarity (answer vs its closest cited sentence) that supports the wording when "
         "token overlap cannot (another language, a paraphrase); numbers, terms and identifiers are still checked.",
     )
+    check_contradictions: bool = Field(
+        default=True,
+        description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), or "
+        "states another number than, the passage sentence it restates (same language only).",
+    )
+    min_alignment: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="How clearly an answer sentence must restate a passage sentence (shared share of the shorter's "
+        "content tokens) before the contradiction check compares them.",
+    )
     # Fails closed: an answer whose grounding could not be checked must not be shown as grounded.
     fail_mode: FailMode = "closed"
 
@@ -104,6 +117,11 @@ class GroundingGuardrail:
         unsupported_ids = (
             [i for i in unsupported_names(claim, support) if i not in unsupported_terms] if self.check_identifiers else []
         )
+        contradicted = (
+            contradictions(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
+            if self.check_contradictions and same_language(claim, support)
+            else []
+        )
         similarity, similarity_note = self._similarity(ctx.signals.get(SIMILARITY_SIGNAL))
         similar = similarity is not None and similarity >= self.min_similarity
 
@@ -113,6 +131,9 @@ class GroundingGuardrail:
             "unsupported_numbers": unsupported_numbers,
             "unsupported_terms": unsupported_terms,
             "unsupported_identifiers": unsupported_ids,
+            "contradictions": [
+                {"kind": c.kind, "claim": c.claim, "sentence": c.sentence, "terms": list(c.terms)} for c in contradicted
+            ],
             "overlap": round(overlap, 4),
             "similarity": similarity,
             "answer_tokens": len(distinct),
@@ -131,9 +152,18 @@ class GroundingGuardrail:
             problems.append("quoted terms not found in the cited passages: " + ", ".join(unsupported_terms))
         if unsupported_ids:
             problems.append("identifiers not found in the cited passages: " + ", ".join(unsupported_ids))
+        for c in contradicted:
+            what = "negates what" if c.kind == "polarity" else "gives another number than"
+            problems.append(f"the answer {what} the cited sentence it restates: “{c.claim[:80]}” vs “{c.sentence[:80]}”")
         if problems:
             missing = [t for t in distinct if t not in support_tokens]
-            evidence = tuple(unsupported_numbers + unsupported_terms + unsupported_ids + (missing[:10] if low_overlap else []))
+            evidence = tuple(
+                unsupported_numbers
+                + unsupported_terms
+                + unsupported_ids
+                + [f"{c.kind}: {', '.join(c.terms)}" for c in contradicted]
+                + (missing[:10] if low_overlap else [])
+            )
             return Verdict(
                 name=self.name,
                 stage=self.stage,
@@ -155,7 +185,7 @@ class GroundingGuardrail:
             name=self.name,
             stage=self.stage,
             fired=False,
-            reason=wording + "; numbers, quoted terms and identifiers found" + similarity_note,
+            reason=wording + "; numbers, quoted terms and identifiers found; no contradicted sentence" + similarity_note,
             score=overlap,
             threshold=self.min_overlap,
             details=details,

@@ -150,7 +150,7 @@ PINNED = {
     "natural": (62, 68),
     "unanswerable": (10, 15),
     "near_domain": (17, 15),
-    "grounding": (54, 57),
+    "grounding": (73, 89),  # 111 original items (54 / 57) + 51 added for issue #11 (19 / 32)
     "general": (100, 99),
 }
 

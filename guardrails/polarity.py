@@ -1,0 +1,128 @@
+"""Claims that contradict the one sentence of the passage they restate: a flipped polarity (the passage says
+"no built-in authentication", the answer "ships with built-in authentication") or a swapped number (the
+sentence says 8 GB where the answer says 16 GB, while 16 occurs elsewhere in the passage).
+
+Pure policy layer (stdlib), used by the grounding guardrail. Token overlap and the similarity signal only see
+that an answer uses the passage's words; these checks look at *how* it uses them, but only against the
+sentence an answer sentence is clearly about (most of its content words are in it). Looking at the whole
+passage instead blocks correct paraphrases over words the passage negates somewhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from guardrails.text import content_tokens, numbers, stem
+
+# Sentences of answer and passage: Chinese and English sentence ends, semicolons, line breaks.
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
+# A negation's scope ends at a clause boundary; numbers are compared clause by clause ("7B 模型需要 8 GB，
+# 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048).
+_CLAUSE_END = re.compile(r"[，、:：()（）]|,(?=\s)|\s-\s|—")
+_CLAUSE_SPLIT = re.compile(r"[，；。！？!?;\n]|,(?=\s)|(?<=[.:])\s+")
+# Negation cues. Chinese: negation *words*, not bare characters: 无/非/别 start or end too many names and words
+# (战国无双, 无锡, 非洲, 区别, 特别), so only 无法/无需/毫无/并非/而非… count; 不 and 没 count except in words where
+# they do not negate the clause (不过 however, 不同 different, 不断 constantly, 淹没 submerge…); 是否 (whether)
+# and 否则 (otherwise) are not negations.
+_NEG_ZH = (
+    r"不(?![过同仅但断少错久论管如然妨止丹])|(?<![淹埋出沉湮])没有?|无法|无需|无须|毫无|并无|无从|"
+    r"(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<!是)否(?![则认决])|勿"
+)
+_NEG_EN = r"\b(?:not|no|never|cannot|without|none|nothing|neither|nor|instead\s+of|rather\s+than)\b|n't\b"
+_NEG_RE = re.compile(f"{_NEG_EN}|{_NEG_ZH}", re.IGNORECASE)
+MIN_FLIPPED = 2
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A sentence's content tokens: all of them, those inside a negation's scope (the rest of its clause after a
+    cue), those of clauses without any cue (stated plainly), and its numbers."""
+
+    text: str
+    tokens: frozenset[str]
+    negated: frozenset[str]
+    plain: frozenset[str]
+    numbers: frozenset[str]
+
+
+def sentences(text: str) -> list[str]:
+    pieces = (s.strip(" \t#>*-|`") for s in _SENTENCE_END.split(text))
+    return [s for s in pieces if s]
+
+
+# Status classes such as 4xx/5xx are not the number 4 or 5.
+_NUMBER_CLASS = re.compile(r"\b\d[xX]{2}\b")
+
+
+def _terms(text: str) -> set[str]:
+    return {stem(t) for t in content_tokens(text)}
+
+
+def mark(sentence: str) -> Marked:
+    negated: set[str] = set()
+    plain: set[str] = set()
+    for clause in _CLAUSE_END.split(sentence):
+        cues = list(_NEG_RE.finditer(clause))
+        if not cues:
+            plain |= _terms(clause)
+            continue
+        # The scope of a negation is the rest of its clause: "not in your own home directory", "无法使用 … GPU".
+        # A clause with any cue is not plain, so an idiom holding 不/非/无 (答非所问) never counts as affirmed.
+        negated |= _terms(clause[cues[0].end() :])
+    found = numbers(_NUMBER_CLASS.sub(" ", sentence))
+    return Marked(sentence, frozenset(_terms(sentence)), frozenset(negated), frozenset(plain), frozenset(found))
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    claim: str
+    sentence: str
+    kind: str  # "polarity" | "number"
+    terms: tuple[str, ...]  # the flipped terms, or the numbers (answer's, then the sentence's)
+
+
+def clauses(text: str) -> list[str]:
+    pieces = (s.strip(" \t#>*-|`") for s in _CLAUSE_SPLIT.split(text))
+    return [s for s in pieces if s]
+
+
+def align(claim: Marked, passage: list[Marked]) -> tuple[Marked, float] | None:
+    """The passage unit sharing the most content tokens with the claim, and how clearly the claim restates
+    it: the shared share of the shorter of the two (a long answer sentence may restate a short passage
+    sentence, and a short claim a long one). None when they share fewer than two tokens."""
+    if not claim.tokens or not passage:
+        return None
+    best = max(passage, key=lambda s: len(claim.tokens & s.tokens))
+    shared = len(claim.tokens & best.tokens)
+    return (best, shared / min(len(claim.tokens), len(best.tokens))) if shared >= 2 else None
+
+
+def contradictions(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:
+    """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate."""
+    found: list[Contradiction] = []
+    passage = [mark(s) for s in sentences(support)]
+    for raw in sentences(answer):
+        claim = mark(raw)
+        aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
+        if aligned is None or aligned[1] < min_alignment:
+            continue
+        target = aligned[0]
+        # Terms one side negates and the other states in a clause without any negation. Two at least: one shared
+        # word (or one Chinese character pair) can be a coincidence.
+        flipped = (target.negated & claim.plain) | (claim.negated & target.plain)
+        if len(flipped) >= MIN_FLIPPED:
+            found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
+    # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
+    parts = [mark(c) for c in clauses(support) if "|" not in c]
+    for raw in clauses(answer):
+        claim = mark(raw)
+        aligned = align(claim, parts) if claim.numbers else None
+        if aligned is None or aligned[1] < min_alignment:
+            continue
+        target = aligned[0]
+        # Both give a number the other lacks: the clause states another value for what the claim restates.
+        ours, theirs = claim.numbers - target.numbers, target.numbers - claim.numbers
+        if ours and theirs:
+            found.append(Contradiction(raw, target.text, "number", (*sorted(ours), *sorted(theirs))))
+    return found
