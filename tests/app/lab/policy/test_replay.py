@@ -94,7 +94,15 @@ policies = st.fixed_dictionaries(
                 "unknown_weight": unit,
             }
         ),
-        "grounding": st.fixed_dictionaries({"min_overlap": unit, "min_similarity": unit, "enabled": st.booleans()}),
+        "grounding": st.fixed_dictionaries(
+            {
+                "min_overlap": unit,
+                "min_similarity": unit,
+                "enabled": st.booleans(),
+                "check_contradictions": st.booleans(),
+                "min_alignment": unit,
+            }
+        ),
         "completeness": st.fixed_dictionaries({"enabled": st.booleans(), "semantic_threshold": unit}),
         "citations": st.fixed_dictionaries({"require_citation": st.booleans()}),
         "prompt_injection": st.fixed_dictionaries({"scan_history": st.booleans(), "semantic_threshold": unit}),
