@@ -58,6 +58,10 @@ _EXPORTS: dict[str, str] = {
     "ExperimentReport": "app.lab.experiments",
     "LabResult": "app.lab.experiments",
     "run_experiment": "app.lab.experiments",
+    # hardening: index health and typed index errors
+    "IndexIntegrity": "app.documents.integrity",
+    "IndexBusyError": "app.documents.writelock",
+    "IndexUnavailableError": "app.documents.store",
     # helpers
     "percentile": "app.stats",
     # parts, for the benchmarks that measure one part on its own
@@ -105,7 +109,10 @@ __all__ = [
     "GuardrailOut",
     "GuardrailPolicy",
     "IdentifiedEmbeddings",
+    "IndexBusyError",
+    "IndexIntegrity",
     "IndexStats",
+    "IndexUnavailableError",
     "IngestProgress",
     "IngestReport",
     "LabResult",
@@ -160,7 +167,10 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
+    from app.documents.integrity import IndexIntegrity
     from app.documents.loaders import LoadedDocument, load_document
+    from app.documents.store import IndexUnavailableError
+    from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment

@@ -10,6 +10,7 @@ from importlib import metadata
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.index import IndexStats
+from app.documents.integrity import IndexIntegrity
 from app.models.backend import BackendChoice
 from app.settings import Settings
 
@@ -58,10 +59,16 @@ def _versions() -> dict[str, str]:
 
 
 def run_doctor(
-    *, settings: Settings, choice: BackendChoice, index_stats: Callable[[], IndexStats], trace_count: Callable[[], int]
+    *,
+    settings: Settings,
+    choice: BackendChoice,
+    index_stats: Callable[[], IndexStats],
+    trace_count: Callable[[], int],
+    integrity: Callable[[], IndexIntegrity] | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
-    the embedded model file, the index (stats read through `index_stats`) and the trace store."""
+    the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`)
+    and the trace store."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
     checks.append(
@@ -95,5 +102,13 @@ def run_doctor(
         )
     except Exception as exc:
         checks.append(Check(name="index", ok=False, detail=str(exc), fix="guarded-rag ingest --rebuild"))
+    if integrity is not None:
+        try:
+            found = integrity()
+            checks.append(Check(name="index integrity", ok=found.ok, detail=found.summary, fix=found.fix))
+        except Exception as exc:
+            checks.append(
+                Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix="guarded-rag ingest --rebuild")
+            )
     checks.append(Check(name="traces", ok=True, detail=f"{trace_count()} stored in {settings.trace_db}"))
     return DoctorReport(checks=tuple(checks), versions=_versions())

@@ -24,6 +24,7 @@ from app.contract import AskOptions, AskResponse, to_response
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
+from app.documents.integrity import IndexIntegrity
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
@@ -105,6 +106,7 @@ class GuardedRAG:
         self._rungs: RungBuilder | None = None
         self._bank: SignalBank | None = None
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
+        self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
         self.traces = TraceStore(settings.trace_db)
 
@@ -136,6 +138,16 @@ class GuardedRAG:
 
     def _model_factory(self) -> ChatModelFactory:
         return self._rung_builder().factory
+
+    def warm_up(self) -> None:
+        """Build every lazily built part now, once (the UI calls it when it creates the shared service, so the
+        first sessions asking at once find them built). Cheap parts only: models load on their first call."""
+        with self._lock:
+            self._embedder()
+            self._docs()
+            self._rung_builder()
+            self._signals()
+            self._guardrails(self.policy)
 
     def _guardrails(self, policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
         """Guardrails are frozen and pure: built once per distinct policy, not per request."""
@@ -370,31 +382,50 @@ class GuardedRAG:
 
     # -- documents ------------------------------------------------------------------------------------
     def ingest(
-        self, paths: Sequence[Path] = (), *, progress: Callable[[IngestProgress], None] | None = None, rebuild: bool = False
+        self,
+        paths: Sequence[Path] = (),
+        *,
+        progress: Callable[[IngestProgress], None] | None = None,
+        rebuild: bool = False,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IngestReport:
-        """Index files/folders (default: settings.docs_dir). The single writer of the index."""
+        """Index files/folders (default: settings.docs_dir). Holds the index's cross-process write lock for the
+        whole run: a second writer waits (told through `on_wait`), then stops with IndexBusyError."""
         targets = list(paths) or [self.settings.docs_dir]
-        index = self._docs()
-        if rebuild:
-            index.reset()
         return ingest_paths(
             targets,
-            index=index,
+            index=self._docs(),
             embeddings=self._embedder(),
             root=self.settings.docs_dir,  # per file: relative under docs_dir, absolute elsewhere (stable ids)
             max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
             progress=progress,
+            rebuild=rebuild,
             scan=self.injection_scan,
+            on_wait=on_wait,
         )
 
     def documents(self) -> list[DocumentInfo]:
         return self._docs().documents()
 
-    def delete_document(self, source: str) -> int:
-        return self._docs().delete_document(source)
+    def delete_document(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> int:
+        return self._docs().delete_document(source, on_wait=on_wait)
 
     def index_stats(self) -> IndexStats:
         return self._docs().stats()
+
+    def index_integrity(self, *, sample: int = 50, cached: bool = False) -> IndexIntegrity:
+        """Whether the index is intact (counts, readable vectors, sampled lookups); `cached` reuses the last
+        verdict until some process writes the index again (the Documents page asks on every render)."""
+        index = self._docs()
+        generation = index.generation()
+        with self._lock:
+            if cached and self._integrity is not None and self._integrity[0] == generation:
+                return self._integrity[1]
+        found = index.integrity(sample=sample)
+        if found.checked:
+            with self._lock:
+                self._integrity = (generation, found)
+        return found
 
     def is_index_empty(self) -> bool:
         return self._docs().is_empty()

@@ -75,6 +75,18 @@ class Settings(BaseModel):
     policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
     redact_questions: bool = Field(default=False, description="Store a hash instead of question text in traces.")
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
+    index_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        le=3600,
+        description="Seconds one call to the document index may take (search, count, listing); a write call gets 5x.",
+    )
+    write_lock_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        le=86400,
+        description="Seconds a second writer (ingest, upload, delete) waits for the one holding the index before giving up.",
+    )
     breaker_failures: int = Field(default=3, ge=1, le=100, description="Consecutive failures that open the circuit.")
     breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds a failing Ollama is skipped.")
 

@@ -12,7 +12,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app import AskOptions, AskResponse, GuardedRAG, Settings, SettingsError, TraceFilter, load_settings, run_doctor
+from app import (
+    AskOptions,
+    AskResponse,
+    GuardedRAG,
+    IndexBusyError,
+    IndexUnavailableError,
+    Settings,
+    SettingsError,
+    TraceFilter,
+    load_settings,
+    run_doctor,
+)
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -103,7 +114,12 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         out.write(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
         return EXIT_USAGE
-    report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild)
+
+    def waiting(message: str) -> None:  # another writer holds the index: say so, then wait for it
+        sys.stderr.write(f"{message}\n")
+        sys.stderr.flush()
+
+    report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild, on_wait=waiting)
     if args.json:
         out.write(report.model_dump_json() + "\n")
     else:
@@ -120,7 +136,11 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     report = run_doctor(
-        settings=svc.settings, choice=svc.backend(refresh=True), index_stats=svc.index_stats, trace_count=svc.traces.count
+        settings=svc.settings,
+        choice=svc.backend(refresh=True),
+        index_stats=svc.index_stats,
+        trace_count=svc.traces.count,
+        integrity=svc.index_integrity,
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -188,6 +208,9 @@ def main(
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except (IndexBusyError, IndexUnavailableError) as exc:  # their messages say what to do
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAIL
     except Exception as exc:
         sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
         return EXIT_FAIL

@@ -1,31 +1,33 @@
 """The document index: one Chroma collection of chunk vectors, tagged with the embedder that made them.
 
-App layer (composition root): builds the Chroma client; chains/ receive `DocumentIndex.search` results
-as `guardrails.base.Chunk`s and never import Chroma.
+App layer (composition root): reaches Chroma through app.documents.store (one client per process, deadlines,
+one writer); chains/ receive `DocumentIndex.search` results as `guardrails.base.Chunk`s and never import Chroma.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import chromadb
 import chromadb.errors
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
+from app.documents.integrity import IndexIntegrity, check_integrity
+from app.documents.store import ChromaStore, store_for
+from app.documents.writelock import IndexBusyError, OnWait, describe_holder
 from guardrails.base import Chunk
 
 if TYPE_CHECKING:
     from app.settings import Settings
 
 _PAGE = 5000  # rows per `get` page: bounds memory when listing a large collection
+T = TypeVar("T")
 
 
 class EmbedderMismatchError(RuntimeError):
@@ -75,6 +77,18 @@ def _flag_string(flags: Sequence[str] | str) -> str:
     return flags if isinstance(flags, str) else ",".join(sorted(set(flags)))
 
 
+def _page(col: Any, *, where: dict[str, Any] | None, offset: int) -> Any:
+    return col.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+
+
+def _upsert(col: Any, *, batch: dict[str, Any]) -> None:
+    col.upsert(**batch)
+
+
+def _delete_ids(col: Any, *, ids: list[str]) -> None:
+    col.delete(ids=ids)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -85,34 +99,60 @@ class DocumentIndex:
     Chroma never embeds anything here: the collection is opened with `embedding_function=None` and
     vectors are always passed explicitly, so its default model (a run-time download) is never used.
 
-    Single writer: Chroma is not safe with two processes writing the same directory, so only the
-    ingest path writes, and writes within this process are serialised by a lock held by the instance.
+    One writer: Chroma is not safe with two processes writing the same directory, so every write holds the
+    index's cross-process WriteLock (app.documents.writelock), and `writing()` lets a caller (ingest) hold it
+    for a whole batch. Every Chroma call has a deadline (app.documents.store): IndexUnavailableError.
     An embedder mismatch is reported on search/upsert (`EmbedderMismatchError`), not on open, so that
     `reset()` (ingest --rebuild) and the listing methods still work on a mismatched index.
     """
 
-    def __init__(self, *, path: Path, collection: str, embeddings: IdentifiedEmbeddings) -> None:
+    def __init__(
+        self,
+        *,
+        path: Path,
+        collection: str,
+        embeddings: IdentifiedEmbeddings,
+        timeout: float = 20.0,
+        lock_timeout: float = 600.0,
+    ) -> None:
         self._path = Path(path)
         self._name = collection
         self._embeddings = embeddings
         self._embedder_id = embedder_id_of(embeddings)
-        self._lock = threading.RLock()
-        self._path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False))
-        self._collection = self._open()
+        self._timeout = timeout
+        self._lock_timeout = lock_timeout
+        self._store: ChromaStore = store_for(self._path)
+        self._col("opening the collection", lambda _c: None)  # creates it, so a fresh index is ready
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: IdentifiedEmbeddings) -> DocumentIndex:
-        return cls(path=settings.index_dir, collection=settings.collection, embeddings=embeddings)
+        return cls(
+            path=settings.index_dir,
+            collection=settings.collection,
+            embeddings=embeddings,
+            timeout=settings.index_timeout,
+            lock_timeout=settings.write_lock_timeout,
+        )
 
-    def _open(self) -> Any:
+    def _open(self, client: Any) -> Any:
         metadata: dict[str, str | int] = {"embedder_id": self._embedder_id, "created_at": _now()}
         dimension = getattr(self._embeddings, "dimension", None)
         if dimension:
             metadata["dimension"] = dimension
-        return self._client.get_or_create_collection(
+        return client.get_or_create_collection(
             self._name, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata, embedding_function=None
         )
+
+    def _col(self, what: str, fn: Callable[[Any], T], *, write: bool = False) -> T:
+        """fn(collection) through the store: fresh, bounded by the index deadline."""
+        return self._store.collection(self._name, self._open, what, fn, seconds=self._timeout, write=write)
+
+    def _metadata(self) -> dict[str, Any]:
+        return dict(self._col("reading the index metadata", lambda c: c.metadata or {}))
+
+    def writing(self, what: str = "write", *, on_wait: OnWait | None = None) -> contextlib.AbstractContextManager[None]:
+        """Hold the index's write lock (cross-process) for a batch of writes; reentrant for this thread."""
+        return self._store.writing(what, seconds=self._timeout, lock_timeout=self._lock_timeout, on_wait=on_wait)
 
     # ---- identity -------------------------------------------------------------------------------
     @property
@@ -122,20 +162,23 @@ class DocumentIndex:
 
     @property
     def index_embedder_id(self) -> str:
-        return str((self._collection.metadata or {}).get("embedder_id", ""))
+        return str(self._metadata().get("embedder_id", ""))
 
     @property
     def dimension(self) -> int | None:
-        found = (self._collection.metadata or {}).get("dimension")
+        found = self._metadata().get("dimension")
         return int(found) if found else None
 
     def check(self) -> None:
         """Raise EmbedderMismatchError if the stored vectors came from another embedder or width."""
+        meta = self._metadata()
+        stored = str(meta.get("embedder_id", ""))
+        width = int(meta["dimension"]) if meta.get("dimension") else None
         mine = getattr(self._embeddings, "dimension", None)
-        if self.index_embedder_id != self._embedder_id or (mine and self.dimension and mine != self.dimension):
+        if stored != self._embedder_id or (mine and width and mine != width):
             raise EmbedderMismatchError(
-                index_embedder=self.index_embedder_id or "an unknown embedder",
-                index_dimension=self.dimension,
+                index_embedder=stored or "an unknown embedder",
+                index_dimension=width,
                 configured=self._embedder_id,
                 dimension=mine,
                 path=self._path,
@@ -143,7 +186,7 @@ class DocumentIndex:
 
     # ---- reading --------------------------------------------------------------------------------
     def count(self) -> int:
-        return int(self._collection.count())
+        return int(self._col("counting chunks", lambda c: c.count()))
 
     def is_empty(self) -> bool:
         return self.count() == 0
@@ -156,7 +199,10 @@ class DocumentIndex:
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
         vector = self._embeddings.embed_query(query)
-        found = self._collection.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"])
+        found = self._col(
+            "searching",
+            lambda c: c.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]),
+        )
         chunks = []
         for cid, text, meta, dist in zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
@@ -168,7 +214,7 @@ class DocumentIndex:
     def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         offset = 0
         while True:
-            page = self._collection.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+            page = self._col("listing chunks", partial(_page, where=where, offset=offset))
             yield from zip(page["ids"], page["metadatas"] or [], strict=True)
             if len(page["ids"]) < _PAGE:
                 return
@@ -200,6 +246,24 @@ class DocumentIndex:
         expected = {int(m.get("n_chunks", -1)) for m in metas}
         return shas.pop() if len(shas) == 1 and expected == {len(metas)} else ""
 
+    def generation(self) -> object:
+        """Changes whenever any process wrote the index (for caching what was computed from it)."""
+        return self._store.generation()
+
+    def integrity(self, *, sample: int = 50, timeout: float = 300.0, wait_s: float = 5.0) -> IndexIntegrity:
+        """The index's integrity (app.documents.integrity), checked in a child process while no writer runs;
+        when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index."""
+        try:
+            lock = self._store.lock
+            outer = lock.acquire("integrity check", timeout=wait_s)
+        except IndexBusyError:
+            holder = describe_holder(lock.holder())
+            return IndexIntegrity(ok=True, checked=False, problems=(f"not checked now: {holder} is writing the index",))
+        try:
+            return check_integrity(self._path, self._name, sample=sample, timeout=timeout)
+        finally:
+            lock.release(outer)
+
     def source_hashes(self) -> dict[str, str]:
         """source -> sha256 of the file bytes that produced its chunks ("" if the write was incomplete)."""
         return {d.source: d.file_sha for d in self.documents()}
@@ -214,7 +278,7 @@ class DocumentIndex:
             path=str(self._path),
         )
 
-    # ---- writing (serialised) ------------------------------------------------------------------
+    # ---- writing (one writer, across processes) -------------------------------------------------
     def upsert_document(
         self,
         source: str,
@@ -227,11 +291,16 @@ class DocumentIndex:
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         flags = flags or {}
-        with self._lock:
+        with self.writing("ingest"):
             self.check()
             stamp = _now()
-            if embeddings and self.dimension is None:  # embedders that learn their width (Ollama)
-                self._collection.modify(metadata={**(self._collection.metadata or {}), "dimension": len(embeddings[0])})
+            meta = self._metadata()
+            if embeddings and not meta.get("dimension"):  # embedders that learn their width (Ollama)
+                self._col(
+                    "recording the vector width",
+                    lambda c: c.modify(metadata={**meta, "dimension": len(embeddings[0])}),
+                    write=True,
+                )
             metas = [
                 {
                     "source": source,
@@ -245,33 +314,43 @@ class DocumentIndex:
                 }
                 for c in chunks
             ]
-            step = self._client.get_max_batch_size()
+            step = self._batch_size()
             for i in range(0, len(chunks), step):
-                self._collection.upsert(
-                    ids=[c.chunk_id for c in chunks[i : i + step]],
-                    embeddings=[list(map(float, e)) for e in embeddings[i : i + step]],
-                    documents=[c.text for c in chunks[i : i + step]],
-                    metadatas=metas[i : i + step],
-                )
+                batch: dict[str, Any] = {
+                    "ids": [d.chunk_id for d in chunks[i : i + step]],
+                    "embeddings": [list(map(float, e)) for e in embeddings[i : i + step]],
+                    "documents": [d.text for d in chunks[i : i + step]],
+                    "metadatas": metas[i : i + step],
+                }
+                self._col(f"writing chunks of {source}", partial(_upsert, batch=batch), write=True)
             keep = {c.chunk_id for c in chunks}
             stale = [cid for cid, _ in self._metadatas({"source": source}) if cid not in keep]
             self._delete(stale)
 
-    def delete_document(self, source: str) -> int:
+    def delete_document(self, source: str, *, on_wait: OnWait | None = None) -> int:
         """Remove all chunks of `source`; returns how many were removed."""
-        with self._lock:
+        with self.writing("delete", on_wait=on_wait):
             ids = [cid for cid, _ in self._metadatas({"source": source})]
             self._delete(ids)
             return len(ids)
 
-    def _delete(self, ids: list[str]) -> None:
-        step = self._client.get_max_batch_size()  # large id lists would exceed SQLite's variable limit
-        for i in range(0, len(ids), step):
-            self._collection.delete(ids=ids[i : i + step])
+    def _batch_size(self) -> int:
+        return int(self._store.run("reading the batch size", lambda client: client.get_max_batch_size(), seconds=self._timeout))
 
-    def reset(self) -> None:
+    def _delete(self, ids: list[str]) -> None:
+        step = self._batch_size()  # large id lists would exceed SQLite's variable limit
+        for i in range(0, len(ids), step):
+            batch: list[str] = ids[i : i + step]
+            self._col("deleting chunks", partial(_delete_ids, ids=batch), write=True)
+
+    def reset(self, *, on_wait: OnWait | None = None) -> None:
         """Drop the collection and recreate it empty for the configured embedder (ingest --rebuild)."""
-        with self._lock:
+
+        def drop(client: Any) -> None:
             with contextlib.suppress(chromadb.errors.NotFoundError):
-                self._client.delete_collection(self._name)
-            self._collection = self._open()
+                client.delete_collection(self._name)
+
+        with self.writing("rebuild", on_wait=on_wait):
+            self._store.run("dropping the collection", drop, seconds=self._timeout, write=True)
+            self._store.forget(self._name)
+            self._col("recreating the collection", lambda _c: None, write=True)

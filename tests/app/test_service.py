@@ -189,3 +189,27 @@ def test_backend_is_probed_once_per_backend_host_and_model(tmp_path: Path):
     assert probes == ["qwen2.5:3b", "other:1b"]
     svc.backend(refresh=True)
     assert probes[-1] == "qwen2.5:3b" and len(probes) == 3
+
+
+def test_first_requests_of_a_fresh_service_asking_at_once_are_all_typed(tmp_path: Path) -> None:
+    """The index client, embedder and model factory are built on the first request; eight at once must each get a
+    typed result (a fresh Streamlit server failed two of four with AttributeError/KeyError from chromadb)."""
+    import threading
+
+    make_service(tmp_path / "seed")  # an index to ask over, written by another service instance
+    good = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
+    fresh, _ = make_service(tmp_path / "seed", scripts={"smollm2:135m": [good] * 8}, ingest=False)
+    barrier = threading.Barrier(8)
+    results: list[object] = []
+
+    def ask() -> None:
+        barrier.wait()
+        results.append(fresh.ask("Which port does Ollama listen on by default?").status)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == ["answered"] * 8
+    assert fresh.traces.count() == 8

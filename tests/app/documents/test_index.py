@@ -74,7 +74,7 @@ def test_identical_text_scores_one(filled: DocumentIndex) -> None:
 # Chroma warns about its own "legacy" (= no) embedding-function marker when asked to embed without one.
 @pytest.mark.filterwarnings("ignore:legacy embedding function config:DeprecationWarning")
 def test_collection_uses_cosine_our_metadata_and_no_embedding_function(filled: DocumentIndex) -> None:
-    collection = filled._collection
+    collection = filled._col("test", lambda c: c)
     assert collection.configuration_json["hnsw"]["space"] == "cosine"
     # Chroma persists "no embedding function" as {"type": "legacy"}; the handle has none either.
     assert collection.configuration_json["embedding_function"] == {"type": "legacy"}
@@ -151,9 +151,9 @@ def test_documents_counts_flags_and_hashes(tmp_path: Path) -> None:
 
 def test_upsert_replaces_old_chunks_and_delete_removes(filled: DocumentIndex) -> None:
     before = filled.count()
-    old = filled._collection.get(where={"source": "port.md"})["ids"]
+    old = filled._col("test", lambda c: c.get(where={"source": "port.md"}))["ids"]
     new = _add(filled, "port.md", "Ollama now listens on port 9999.", sha="sha2")
-    assert set(filled._collection.get(where={"source": "port.md"})["ids"]) == set(new)
+    assert set(filled._col("test", lambda c: c.get(where={"source": "port.md"}))["ids"]) == set(new)
     assert not set(old) & set(new)
     assert filled.count() == before - len(old) + len(new)
     assert filled.delete_document("port.md") == len(new)
@@ -164,7 +164,7 @@ def test_upsert_replaces_old_chunks_and_delete_removes(filled: DocumentIndex) ->
 def test_incomplete_write_reports_empty_sha(filled: DocumentIndex) -> None:
     written = _add(filled, "install.md", "Word. " * 200, sha="new")
     assert len(written) > 1 and filled.source_hashes()["install.md"] == "new"
-    filled._collection.delete(ids=written[:1])  # simulate a write cut short
+    filled._col("test", lambda c: c.delete(ids=written[:1]))  # simulate a write cut short
     assert filled.source_hashes()["install.md"] == ""  # so the next ingest redoes the file
 
 

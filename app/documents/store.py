@@ -1,0 +1,217 @@
+"""The process's one Chroma client per local index directory: built once under a lock, kept fresh when another
+process wrote, every call bounded by a deadline, every write under the index's WriteLock. App layer, documents/.
+
+Why each part (all measured here, chromadb 1.5):
+- Building PersistentClient for one path from several threads at once fails inside chromadb (its client cache
+  is process-global and unlocked: AttributeError 'RustBindingsAPI' object has no attribute 'bindings',
+  KeyError on the path), so clients are built under one process-wide lock, once per path.
+- A client keeps the vector index in memory: a writer that opened it before another process wrote persists its
+  stale copy over the other's vectors (exact lookups then fail), and a reader keeps missing new chunks. Every
+  write section bumps a generation file; a client whose generation is old is reopened before the next call.
+- The local bindings and the HTTP client have no deadline of their own: calls go through app.deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from app.deadline import DeadlineExceeded, Deadlines, NoSlotLeft
+from app.documents.writelock import OnWait, WriteLock
+
+T = TypeVar("T")
+GENERATION_NAME = ".guarded-rag-generation"
+WRITE_FACTOR = 5  # a write call may take this many times the read deadline (large upsert batches)
+
+_BUILD_LOCK = threading.Lock()  # guards chromadb's own process-global client cache (see above)
+_STORES: dict[str, ChromaStore] = {}  # one per index directory per process, like chromadb's own cache
+
+
+class IndexUnavailableError(RuntimeError):
+    """The index did not answer in time or could not be opened; the message says what to do."""
+
+
+def store_for(path: Path) -> ChromaStore:
+    """The process's ChromaStore for `path` (created on first use; later callers share it). Deadlines and lock
+    timeouts are per call, so callers with different settings can share one store."""
+    key = str(Path(path).resolve())
+    with _BUILD_LOCK:
+        found = _STORES.get(key)
+        if found is None:
+            found = _STORES[key] = ChromaStore(Path(key))
+        return found
+
+
+class ChromaStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = WriteLock(path, timeout=600.0)
+        self._deadlines = Deadlines(f"chroma:{path.name}")
+        self._cond = threading.Condition()
+        self._client: Any = None
+        self._seen: tuple[int, int] | None = None  # generation file stamp the client was opened at
+        self._collections: dict[str, Any] = {}
+        self._in_flight = 0
+        self._reopening = False
+        self._write_calls = 0
+        path.mkdir(parents=True, exist_ok=True)
+
+    # -- generations --------------------------------------------------------------------------------
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.path / GENERATION_NAME)
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_mtime_ns)
+
+    def generation(self) -> tuple[int, int] | None:
+        return self._stamp()
+
+    def _bump(self) -> None:
+        tmp = self.path / f"{GENERATION_NAME}.{os.getpid()}.tmp"
+        tmp.write_text(uuid.uuid4().hex, encoding="utf-8")
+        os.replace(tmp, self.path / GENERATION_NAME)  # a new inode: readers see the change with one stat()
+        with self._cond:
+            self._seen = self._stamp()
+
+    # -- the client -----------------------------------------------------------------------------------
+    def _open(self, seconds: float) -> None:
+        """(Re)build the client; called with `_reopening` set and nothing in flight."""
+
+        def build() -> Any:
+            with _BUILD_LOCK:
+                if self._client is not None:
+                    with contextlib.suppress(Exception):  # a broken old client must not block the new one
+                        self._client.close()
+                return chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
+
+        stamp = self._stamp()
+        client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self.path}")
+        self._client, self._seen, self._collections = client, stamp, {}
+
+    def _enter(self, deadline: float, what: str) -> None:
+        """Count a call in; reopen first when another process wrote since the client was opened."""
+        with self._cond:
+            while True:
+                left = deadline - time.monotonic()
+                if self._reopening:
+                    if left <= 0 or not self._cond.wait(left):
+                        raise self._unavailable(what, "the index is being reopened after another process wrote it")
+                    continue
+                if self._client is not None and self._stamp() == self._seen:
+                    self._in_flight += 1
+                    return
+                if self._in_flight:  # let running calls finish on the old client before replacing it
+                    if left <= 0 or not self._cond.wait(left):
+                        raise self._unavailable(what, "earlier calls are still running on the old view of the index")
+                    continue
+                self._reopening = True
+                break
+        try:
+            self._open(max(0.1, deadline - time.monotonic()))
+        except DeadlineExceeded as exc:
+            raise self._unavailable(what, str(exc)) from None
+        finally:
+            with self._cond:
+                self._reopening = False
+                self._cond.notify_all()
+        with self._cond:
+            self._in_flight += 1
+
+    def _leave(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+
+    def _unavailable(self, what: str, detail: str) -> IndexUnavailableError:
+        return IndexUnavailableError(
+            f"the document index did not answer: {what} ({detail}). Try again; if it persists, run `guarded-rag doctor`."
+        )
+
+    def run(self, what: str, fn: Callable[[Any], T], *, seconds: float, write: bool = False) -> T:
+        """fn(client) within `seconds` (writes get WRITE_FACTOR times it); errors of fn propagate as they are."""
+        seconds = seconds * (WRITE_FACTOR if write else 1)
+        deadline = time.monotonic() + seconds
+        self._enter(deadline, what)
+        client = self._client
+        left = max(0.0, deadline - time.monotonic())
+        if write:
+            with self._cond:
+                self._write_calls += 1
+
+        def call() -> T:
+            try:
+                return fn(client)
+            finally:
+                self._leave()  # when the call really ends, even after its caller stopped waiting
+                if write:
+                    with self._cond:
+                        self._write_calls -= 1
+                        self._cond.notify_all()
+
+        try:
+            return self._deadlines.call(call, seconds=left, what=what)
+        except NoSlotLeft as exc:  # `call` never ran: count it out here
+            self._leave()
+            if write:
+                with self._cond:
+                    self._write_calls -= 1
+            raise self._unavailable(what, str(exc)) from None
+        except DeadlineExceeded as exc:
+            raise self._unavailable(what, str(exc)) from None
+
+    def collection(
+        self, name: str, opener: Callable[[Any], Any], what: str, fn: Callable[[Any], T], *, seconds: float, write: bool = False
+    ) -> T:
+        """fn(collection) where the collection comes from opener(client), cached until the client is reopened."""
+
+        def on_collection(client: Any) -> T:
+            found = self._collections.get(name)
+            if found is None or self._client is not client:
+                found = opener(client)
+                if self._client is client:
+                    self._collections[name] = found
+            return fn(found)
+
+        return self.run(what, on_collection, seconds=seconds, write=write)
+
+    def forget(self, name: str) -> None:
+        """Drop a cached collection handle (after it was deleted and recreated)."""
+        self._collections.pop(name, None)
+
+    # -- writing --------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self, what: str, *, seconds: float, lock_timeout: float, on_wait: OnWait | None = None) -> Iterator[None]:
+        """Hold the write lock. The outermost section reopens a stale client first (writing through a stale
+        one is what corrupts) and bumps the generation at its start and its end, so a writer killed midway
+        still tells the readers to reopen. A write call that outlived its deadline keeps the lock held
+        until it really ends."""
+        outer = self.lock.acquire(what, on_wait=on_wait, timeout=lock_timeout)
+        try:
+            if outer:  # reopens the client first if another process wrote since it was opened
+                self.run(f"{what}: refreshing the index", lambda _client: None, seconds=seconds)
+                self._bump()
+            yield
+        finally:
+            if not outer:
+                self.lock.release(outer)
+            elif self._write_calls:
+                self.lock.release_later(self._finish_stuck_writes)
+            else:
+                self._bump()
+                self.lock.release(outer)
+
+    def _finish_stuck_writes(self) -> None:
+        with self._cond:
+            while self._write_calls:
+                self._cond.wait()
+        self._bump()
