@@ -8,6 +8,9 @@ Why each part (all measured here, chromadb 1.5):
 - A client keeps the vector index in memory: a writer that opened it before another process wrote persists its
   stale copy over the other's vectors (exact lookups then fail), and a reader keeps missing new chunks. Every
   write section bumps a generation file; a client whose generation is old is reopened before the next call.
+  A client opened while another process was mid-write can fail a read once that writer goes on ("Error
+  creating hnsw segment reader: Nothing found on disk", measured): a read that Chroma fails internally is
+  retried once on a reopened client; an index still failing then is reported, not hidden.
 - The local bindings and the HTTP client have no deadline of their own: calls go through app.deadline.
 """
 
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import chromadb
+import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
 
 from app.deadline import DeadlineExceeded, Deadlines, NoSlotLeft
@@ -38,6 +42,14 @@ _STORES: dict[str, ChromaStore] = {}  # one per index directory per process, lik
 
 class IndexUnavailableError(RuntimeError):
     """The index did not answer in time or could not be opened; the message says what to do."""
+
+
+class _ChromaFailed(Exception):
+    """Carries the IndexUnavailableError of a call Chroma failed internally, so `run` can retry it once."""
+
+    def __init__(self, error: IndexUnavailableError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def store_for(path: Path) -> ChromaStore:
@@ -58,7 +70,7 @@ class ChromaStore:
         self._deadlines = Deadlines(f"chroma:{path.name}")
         self._cond = threading.Condition()
         self._client: Any = None
-        self._seen: tuple[int, int] | None = None  # generation file stamp the client was opened at
+        self._seen: tuple[object, ...] | None = None  # generation file stamp the client was opened at
         self._collections: dict[str, Any] = {}
         self._in_flight = 0
         self._reopening = False
@@ -76,9 +88,10 @@ class ChromaStore:
     def generation(self) -> tuple[int, int] | None:
         return self._stamp()
 
-    def _bump(self) -> None:
+    def _bump(self, state: str) -> None:
+        """Mark a write section as started ("writing") or finished ("done"); either way readers will reopen."""
         tmp = self.path / f"{GENERATION_NAME}.{os.getpid()}.tmp"
-        tmp.write_text(uuid.uuid4().hex, encoding="utf-8")
+        tmp.write_text(f"{state} {uuid.uuid4().hex}", encoding="utf-8")
         os.replace(tmp, self.path / GENERATION_NAME)  # a new inode: readers see the change with one stat()
         with self._cond:
             self._seen = self._stamp()
@@ -138,9 +151,22 @@ class ChromaStore:
         )
 
     def run(self, what: str, fn: Callable[[Any], T], *, seconds: float, write: bool = False) -> T:
-        """fn(client) within `seconds` (writes get WRITE_FACTOR times it); errors of fn propagate as they are."""
-        seconds = seconds * (WRITE_FACTOR if write else 1)
-        deadline = time.monotonic() + seconds
+        """fn(client) within `seconds` (writes get WRITE_FACTOR times it); errors of fn propagate as they are,
+        except Chroma's InternalError: IndexUnavailableError (a read is retried once on a reopened client)."""
+        deadline = time.monotonic() + seconds * (WRITE_FACTOR if write else 1)
+        try:
+            return self._run_once(what, fn, deadline, write)
+        except _ChromaFailed as failed:
+            if write or time.monotonic() >= deadline:
+                raise failed.error from failed.__cause__
+            with self._cond:
+                self._seen = ("stale",)  # forces a reopen on the next call, whatever the generation file says
+        try:
+            return self._run_once(what, fn, deadline, write)
+        except _ChromaFailed as failed:
+            raise failed.error from failed.__cause__
+
+    def _run_once(self, what: str, fn: Callable[[Any], T], deadline: float, write: bool) -> T:
         self._enter(deadline, what)
         client = self._client
         left = max(0.0, deadline - time.monotonic())
@@ -151,6 +177,9 @@ class ChromaStore:
         def call() -> T:
             try:
                 return fn(client)
+            except chromadb.errors.InternalError as exc:  # Chroma could not read or write its own files
+                detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+                raise _ChromaFailed(self._unavailable(what, detail)) from exc
             finally:
                 self._leave()  # when the call really ends, even after its caller stopped waiting
                 if write:
@@ -199,7 +228,7 @@ class ChromaStore:
         try:
             if outer:  # reopens the client first if another process wrote since it was opened
                 self.run(f"{what}: refreshing the index", lambda _client: None, seconds=seconds)
-                self._bump()
+                self._bump("writing")
             yield
         finally:
             if not outer:
@@ -207,11 +236,11 @@ class ChromaStore:
             elif self._write_calls:
                 self.lock.release_later(self._finish_stuck_writes)
             else:
-                self._bump()
+                self._bump("done")
                 self.lock.release(outer)
 
     def _finish_stuck_writes(self) -> None:
         with self._cond:
             while self._write_calls:
                 self._cond.wait()
-        self._bump()
+        self._bump("done")

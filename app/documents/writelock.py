@@ -67,6 +67,10 @@ class WriteLock:
             return None
         return found if isinstance(found, dict) else None
 
+    def held_here(self) -> bool:
+        """Some thread of this process holds (or is handing off) the lock."""
+        return self._thread_lock.locked()
+
     @contextmanager
     def hold(self, what: str, *, on_wait: OnWait | None = None) -> Iterator[bool]:
         """Hold the lock; yields True for the outermost hold of this thread (the one that really locked)."""
