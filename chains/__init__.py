@@ -17,7 +17,17 @@ from chains.generation import Generated, GenerationLadder, LadderPolicy, ModelRu
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
 from chains.recipe import AnswerPrompt, answer_prompt
-from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
+from chains.schemas import (
+    Citation,
+    Clarification,
+    ModelAnswer,
+    OutputCheck,
+    QARequest,
+    QAResult,
+    Status,
+    answer_chars_for,
+    answer_json_schema,
+)
 from chains.signals import SignalProvider, with_signals
 from chains.trace import TraceCollector, TraceEvent
 
@@ -34,6 +44,7 @@ __all__ = [
     "LadderPolicy",
     "ModelAnswer",
     "ModelRung",
+    "OutputCheck",
     "OutputParseError",
     "OutputRejected",
     "Parsed",

@@ -24,7 +24,7 @@ from chains.circuit import Budget, CircuitBreaker
 from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
 from chains.parsing import Parsed, parse_answer
 from chains.prompts import reask_messages
-from chains.schemas import ModelAnswer
+from chains.schemas import ModelAnswer, OutputCheck
 from chains.signals import SignalProvider, with_signals
 from chains.trace import TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
@@ -71,7 +71,10 @@ class GenerationLadder:
     signals: SignalProvider | None = None  # model-backed measurements for the output checks
 
     def runnable(self) -> Runnable[dict[str, Any], Generated]:
-        """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt); output: Generated. Raises when every rung failed."""
+        """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt), and optionally
+        "checks": a list the ladder appends an OutputCheck to for every output verdict of every attempt (the
+        request's record of what fired, whichever rung answers in the end). Output: Generated. Raises when every
+        rung failed."""
         if not self.rungs:
             raise ValueError("the generation ladder needs at least one model rung")
         ladder = [self._rung_runnable(r, i) for i, r in enumerate(self.rungs)]
@@ -224,7 +227,12 @@ class GenerationLadder:
         ctx = with_signals(self.signals, "output", ctx) if self.output_guardrails else ctx
         verdicts = tuple(run_guardrail(g, ctx) for g in self.output_guardrails)
         for v in verdicts:
-            emit(verdict_event(v).model_copy(update={"attempt": number, "model": rung.model}), config)
+            event = verdict_event(v)
+            update = {"attempt": number, "model": rung.model, "details": {**event.details, "rung": rung.name}}
+            emit(event.model_copy(update=update), config)
+        sink = inp.get("checks")
+        if isinstance(sink, list):
+            sink.extend(OutputCheck(verdict=v, attempt=number, rung=rung.name, model=rung.model) for v in verdicts)
         blocking = [v for v in verdicts if v.fired]
         if blocking:
             error = UngroundedAnswer(

@@ -80,6 +80,7 @@ CHAINS = (
     "LadderPolicy",
     "ModelAnswer",
     "ModelRung",
+    "OutputCheck",
     "OutputParseError",
     "OutputRejected",
     "Parsed",

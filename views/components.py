@@ -44,7 +44,9 @@ def guardrail_chips(resp: AskResponse) -> None:
         st.badge(t("guard.fired", name=g.name), icon=":material/shield:", color=color)  # type: ignore[arg-type]
         plain = t(f"guard_desc.{g.name}", default="")
         reason = "" if g.reason == resp.message else safe_md(g.reason)  # the message is already shown above
-        st.caption(" — ".join(x for x in (safe_md(plain), reason) if x))
+        # An output check names the attempt it judged: a rejected attempt's firing is listed even when a later one answered.
+        where = t("guard.attempt", rung=safe_md(g.rung or "?"), attempt=g.attempt) if g.attempt else ""
+        st.caption(" — ".join(x for x in (safe_md(plain), reason, where) if x))
     if passed:
         st.caption(t("checks_passed", n=passed))
 

@@ -79,7 +79,8 @@ def test_hostile_answer_is_rendered_escaped(make_app):
 
 
 def test_error_shows_message_and_trace_link_not_traceback(make_app):
-    at, _, _ = make_app(scripts={EMBEDDED: [RuntimeError("boom")]})
+    # what a user sees when a bug surfaces: the service reports it as an error result (no test-mode re-raise)
+    at, _, _ = make_app(scripts={EMBEDDED: [RuntimeError("boom")]}, reraise_bugs=False)
     ask(at, "Which port does Ollama listen on?")
     assert not at.exception
     resp = at.session_state["messages"][-1]["response"]
