@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: install index run test lint test-unit test-integration test-e2e bench browser screenshots constraints clean help
+.PHONY: install index run test lint test-unit test-integration test-e2e test-robustness bench soak browser screenshots constraints clean help
 
 help:
 	@echo "make run    install into .venv, index data/docs, start the app on http://$(HOST):$(PORT)"
@@ -54,7 +54,17 @@ test-integration: install
 test-e2e: install
 	$(BIN)/python -m pytest -q -m e2e
 
-test: lint test-unit test-integration test-e2e
+# The fault and abuse suite: concurrent writers and readers in several processes, kill -9, a frozen and a dead
+# Chroma server, a scripted Ollama slow or erroring under load, fuzzed model replies, hostile uploads, eight
+# Chromium sessions at once. A few minutes on 2 cores.
+test-robustness: install
+	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python -m pytest -q -m robustness
+
+test: lint test-unit test-integration test-e2e test-robustness
+
+# Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, RSS start/end, latency p50/p95.
+soak: install
+	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10}
 
 browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi 'Noto Sans CJK' || \
