@@ -449,6 +449,7 @@ class GuardedRAG:
             rebuild=rebuild,
             scan=self.injection_scan,
             on_wait=on_wait,
+            read_timeout_s=self.settings.index_timeout,
         )
 
     def documents(self) -> list[DocumentInfo]:

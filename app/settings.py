@@ -79,7 +79,8 @@ class Settings(BaseModel):
         default=20.0,
         gt=0,
         le=3600,
-        description="Seconds one call to the document index may take (search, count, listing); a write call gets 5x.",
+        description="Seconds one call to the document index (search, count, listing; a write gets 5x) or one file read "
+        "at ingest may take.",
     )
     write_lock_timeout: float = Field(
         default=600.0,

@@ -32,15 +32,16 @@ from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
 @dataclass(frozen=True)
 class ModelRung:
-    """One model the ladder may ask. `warmup` (optional) loads a cold model with its own long timeout and
-    returns a note for the trace, or None when already warm; it raises WarmupFailed when loading fails."""
+    """One model the ladder may ask. `warmup(seconds)` (optional) loads a cold model with its own long timeout,
+    capped at `seconds` (what is left of the question's latency budget), and returns a note for the trace, or
+    None when already warm; it raises WarmupFailed when loading fails."""
 
     name: str
     model: str
     backend: str
     llm: BaseChatModel
     breaker: CircuitBreaker | None = None
-    warmup: Callable[[], str | None] | None = None
+    warmup: Callable[[float], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ class GenerationLadder:
                     ),
                     config,
                 )
-            self._prepare(rung, config)
+            budget: Budget | None = inp.get("budget")
+            self._prepare(rung, config, budget.remaining() if budget is not None else None)
             return {k: v for k, v in inp.items() if k != "rung_error"}
 
         attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
@@ -112,7 +114,7 @@ class GenerationLadder:
         )
         return RunnableLambda(enter, name=f"enter:{rung.name}") | with_reasks
 
-    def _prepare(self, rung: ModelRung, config: RunnableConfig) -> None:
+    def _prepare(self, rung: ModelRung, config: RunnableConfig, seconds_left: float | None) -> None:
         if rung.breaker is not None:
             try:
                 rung.breaker.check()
@@ -122,11 +124,11 @@ class GenerationLadder:
                     config,
                 )
                 raise
-        if rung.warmup is None:
-            return
+        if rung.warmup is None or (seconds_left is not None and seconds_left <= 0):
+            return  # no budget left: the budget check before the call says so
         started = time.perf_counter()
         try:
-            note = rung.warmup()
+            note = rung.warmup(seconds_left if seconds_left is not None else float("inf"))
         except WarmupFailed as exc:
             # Not raised: the model call that follows meets the same fault and goes through the transport
             # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff.

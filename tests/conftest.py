@@ -39,7 +39,7 @@ def _no_real_ollama(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     async_send = httpx.AsyncHTTPTransport.handle_async_request
 
     def refuse(request: httpx.Request) -> None:
-        if request.url.port == OLLAMA_DEFAULT_PORT or (request.url.port is None and request.url.host == "localhost"):
+        if request.url.port == OLLAMA_DEFAULT_PORT:
             raise AssertionError(
                 f"a test tried to reach a real Ollama at {request.url}; use tests/ollama_double.py (ScriptedOllama)"
             )

@@ -21,7 +21,9 @@ import httpx
 from app.embedded.events import ChatEvent, Delta, Finish, LoadReport
 from app.embedded.gguf import ModelCard, ModelDetails
 
-ReplyKind = Literal["content", "status", "midstream_error", "truncated", "refused", "timeout", "slow", "stall", "empty"]
+ReplyKind = Literal[
+    "content", "status", "midstream_error", "truncated", "refused", "timeout", "slow", "stall", "empty", "trickle"
+]
 NDJSON = "application/x-ndjson"
 
 
@@ -75,6 +77,12 @@ class Reply:
         return cls("stall", content=partial, message=rest, seconds=seconds)
 
     @classmethod
+    def trickle(cls, content: str, *, every_s: float) -> Reply:
+        """Streams `content` one NDJSON line at a time with `every_s` between lines: each read is quick, the whole
+        reply is not (what the per-read timeout alone would never stop)."""
+        return cls("trickle", content=content, seconds=every_s)
+
+    @classmethod
     def empty_stream(cls) -> Reply:
         """HTTP 200 with no lines: what makes ChatOllama raise its bare ValueError (not a transport error)."""
         return cls("empty")
@@ -102,7 +110,7 @@ class Reply:
             return 200, "application/json", _line({**final, "message": {"role": "assistant", "content": self.content}})
         pieces = [self.content[i : i + 8] for i in range(0, len(self.content), 8)] or [""]
         lines = b"".join(_line({**head, "message": {"role": "assistant", "content": p}, "done": False}) for p in pieces)
-        if self.kind == "content":
+        if self.kind in ("content", "trickle"):
             return 200, NDJSON, lines + _line(final)
         if self.kind == "midstream_error":
             return 200, NDJSON, lines + _line({"error": self.message})
@@ -111,6 +119,11 @@ class Reply:
         if self.kind == "stall":  # the body after the pause; see `stall_parts`
             return 200, NDJSON, lines
         raise ValueError(f"{self.kind} replies are socket events, not bodies")
+
+
+def trickle_lines(reply: Reply, model: str) -> list[bytes]:
+    _, _, body = reply.render(model, True)
+    return [line + b"\n" for line in body.split(b"\n") if line]
 
 
 def stall_parts(reply: Reply, model: str) -> tuple[bytes, bytes]:
@@ -234,6 +247,23 @@ class _StallStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         yield self._tail
 
 
+class _TrickleStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """One line, a pause, the next line... (each pause below the read timeout)."""
+
+    def __init__(self, lines: list[bytes], every_s: float) -> None:
+        self._lines, self._every = lines, every_s
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._lines:
+            yield line
+            time.sleep(self._every)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for line in self._lines:
+            yield line
+            await asyncio.sleep(self._every)
+
+
 class ScriptedOllama(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """In-process double. Honours the client's read timeout for `slow` replies, like a real socket would."""
 
@@ -272,6 +302,9 @@ class ScriptedOllama(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if reply.kind == "stall":
             head, tail = stall_parts(reply, body.get("model", ""))
             return httpx.Response(200, headers={"content-type": NDJSON}, stream=_StallStream(head, tail, reply.seconds, request))
+        if reply.kind == "trickle":
+            lines = trickle_lines(reply, body.get("model", ""))
+            return httpx.Response(200, headers={"content-type": NDJSON}, stream=_TrickleStream(lines, reply.seconds))
         status, ctype, content = reply.render(body.get("model", ""), body.get("stream", True))
         return httpx.Response(status, headers={"content-type": ctype}, content=content)
 
@@ -339,6 +372,15 @@ class LoopbackOllama:
                     yield tail
 
                 return Response(stalled(), status=200, content_type=NDJSON, direct_passthrough=True)
+            if reply.kind == "trickle":
+                lines = trickle_lines(reply, body.get("model", ""))
+
+                def trickled() -> Iterator[bytes]:
+                    for line in lines:
+                        yield line
+                        time.sleep(reply.seconds)
+
+                return Response(trickled(), status=200, content_type=NDJSON, direct_passthrough=True)
             status, ctype, content = reply.render(body.get("model", ""), body.get("stream", True))
             return Response(content, status=status, content_type=ctype)
 

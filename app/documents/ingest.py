@@ -132,6 +132,7 @@ def ingest_paths(
     prune: bool = True,
     scan: Callable[[str], str | None] | None = None,
     on_wait: OnWait | None = None,
+    read_timeout_s: float = 30.0,
 ) -> IngestReport:
     """Bring the index up to date with `paths`. Unchanged files (same sha256) are skipped; changed ones
     replaced; with `prune`, documents under a given folder that no longer exist there are removed.
@@ -157,6 +158,7 @@ def ingest_paths(
             rebuild=rebuild,
             prune=prune,
             scan=scan,
+            read_timeout_s=read_timeout_s,
         )
 
 
@@ -171,6 +173,7 @@ def _ingest_locked(
     rebuild: bool,
     prune: bool,
     scan: Callable[[str], str | None] | None,
+    read_timeout_s: float,
 ) -> IngestReport:
     started = time.perf_counter()
     if rebuild:
@@ -187,7 +190,7 @@ def _ingest_locked(
     for done, path in enumerate(files):
         source = source_for(path, root)
         notify(IngestProgress(done=done, total=total, current=source, stage="load"))
-        data = read_bytes(path, max_bytes=max_bytes, source=source)
+        data = read_bytes(path, max_bytes=max_bytes, source=source, deadline_s=read_timeout_s)
         if isinstance(data, LoadProblem):
             _reject(data, known=known, index=index, out=out)
             continue

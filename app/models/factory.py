@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllamaTransport, LlamaEngine
 from app.embedded.gguf import normalize_name
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
+from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
@@ -117,8 +118,10 @@ class ModelFactory:
         rng_seed: int | None = None,
         on_fault: OnFault | None = None,
         settings: Settings | None = None,
-    ) -> tuple[str, httpx.BaseTransport | None, httpx.AsyncBaseTransport | None]:
-        """(base_url, sync transport, async transport); None transports mean httpx's defaults."""
+        total_s: float | None = None,
+    ) -> tuple[str, httpx.BaseTransport, httpx.AsyncBaseTransport]:
+        """(base_url, sync transport, async transport), each bounding a whole reply to `total_s` (default: the
+        per-question latency budget; the client's own timeout is per read only)."""
         settings = settings or self.settings
         sync: httpx.BaseTransport | None = None
         async_: httpx.AsyncBaseTransport | None = None
@@ -130,7 +133,12 @@ class ModelFactory:
             rng = random.Random(rng_seed if rng_seed is not None else chaos.seed)
             sync = ChaosTransport(sync or httpx.HTTPTransport(), chaos, rng=rng, on_fault=on_fault)
             async_ = AsyncChaosTransport(async_ or httpx.AsyncHTTPTransport(), chaos, rng=rng, on_fault=on_fault)
-        return base_url, sync, async_
+        total = total_s if total_s is not None else settings.latency_budget
+        return (
+            base_url,
+            DeadlineTransport(sync or httpx.HTTPTransport(), total),
+            AsyncDeadlineTransport(async_ or httpx.AsyncHTTPTransport(), total),
+        )
 
     def chat_model(
         self,
@@ -156,13 +164,13 @@ class ModelFactory:
             num_predict=settings.num_predict,
             seed=settings.seed,
             client_kwargs={"timeout": timeout},  # the ollama client has no default timeout
-            sync_client_kwargs={"transport": sync} if sync is not None else {},
-            async_client_kwargs={"transport": async_} if async_ is not None else {},
+            sync_client_kwargs={"transport": sync},
+            async_client_kwargs={"transport": async_},
         )
 
     def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult:
         """Load the model with Ollama's empty chat, under the long load timeout; `cold` = it was not in memory."""
-        base_url, sync, _ = self.transports(kind, settings=settings)
+        base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
         started = time.perf_counter()
         cold = True
         try:

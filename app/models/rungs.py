@@ -54,13 +54,14 @@ class RungBuilder:
                 self._models[key] = self.factory.chat_model(kind, model, settings=settings, timeout=settings.timeout)
             return self._models[key]
 
-    def _warmup(self, kind: BackendKind, model: str, settings: Settings) -> Callable[[], str | None]:
+    def _warmup(self, kind: BackendKind, model: str, settings: Settings) -> Callable[[float], str | None]:
         key = f"{kind}:{model}"
 
-        def warm() -> str | None:
+        def warm(seconds_left: float) -> str | None:
             if key in self._warm:
                 return None
-            result = self.factory.preload(kind, model, timeout=settings.load_timeout)
+            # The load gets its own long timeout, but never more than the question has left.
+            result = self.factory.preload(kind, model, timeout=max(0.1, min(settings.load_timeout, seconds_left)))
             if result.error:
                 raise WarmupFailed(result.error)
             self._warm.add(key)

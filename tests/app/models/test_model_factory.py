@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from app.embedded import AsyncEmbeddedOllamaTransport, EmbeddedOllamaTransport, LlamaEngine
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport
+from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
 from app.models.factory import EMBEDDED_URL, TRANSPORT_ERRORS, ModelFactory
 from app.settings import Settings
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, closed_port
@@ -25,11 +26,16 @@ SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "requi
 
 
 def _sync_transport(chat: ChatOllama) -> object:
-    return chat._client._client._transport
+    """The transport below the total-deadline wrapper every model request goes through."""
+    outer = chat._client._client._transport
+    assert isinstance(outer, DeadlineTransport)
+    return outer.inner
 
 
 def _async_transport(chat: ChatOllama) -> object:
-    return chat._async_client._client._transport
+    outer = chat._async_client._client._transport
+    assert isinstance(outer, AsyncDeadlineTransport)
+    return outer.inner
 
 
 def test_default_factory_owns_a_lazy_llama_engine() -> None:
