@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.documents.index import IndexStats
 from app.documents.integrity import IndexIntegrity
+from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
 from app.settings import Settings
 
@@ -79,6 +80,9 @@ def run_doctor(
             fix=choice.fix,
         )
     )
+    note = implied_port_note(settings.ollama_host) if settings.backend != "embedded" else None
+    if note:
+        checks.append(Check(name="ollama host", ok=True, detail=note))
     try:
         from app.embedded.gguf import locate_gguf
 

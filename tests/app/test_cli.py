@@ -123,3 +123,11 @@ def test_ingest_while_another_writer_holds_the_index_is_one_clear_line(cli, monk
     assert (
         code == 1 and err.strip() == "error: another ingest (pid 4242) kept the index locked for 600 s; this write was not done."
     )
+
+
+def test_doctor_points_out_a_port_taken_from_the_scheme(cli, monkeypatch):
+    from app import Settings
+
+    monkeypatch.setattr(cli.svc, "settings", Settings(**{**cli.svc.settings.model_dump(), "ollama_host": "http://gpu-box"}))
+    _, out = cli("doctor")
+    assert "ollama host: http://gpu-box:80 uses port 80" in out
