@@ -13,6 +13,7 @@ from app.documents.index import IndexStats
 from app.documents.integrity import IndexIntegrity
 from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
+from app.models.info import SCHEMA_FORMAT_SINCE, supports_schema_format
 from app.settings import Settings
 
 
@@ -80,6 +81,17 @@ def run_doctor(
             fix=choice.fix,
         )
     )
+    version = choice.probe.version if choice.kind == "ollama" and choice.probe is not None else None
+    if version and not supports_schema_format(version):
+        since = ".".join(map(str, SCHEMA_FORMAT_SINCE))
+        checks.append(
+            Check(
+                name="structured output",
+                ok=True,
+                detail=f'Ollama {version} predates JSON-schema format ({since}): answers are requested with format="json" '
+                f"and checked by the parse ladder (more re-asks); upgrade Ollama to {since} or later for constrained answers",
+            )
+        )
     note = implied_port_note(settings.ollama_host) if settings.backend != "embedded" else None
     if note:
         checks.append(Check(name="ollama host", ok=True, detail=note))

@@ -13,10 +13,11 @@ from chains.errors import (
     UngroundedAnswer,
     WarmupFailed,
 )
-from chains.generation import Generated, GenerationLadder, LadderPolicy, ModelRung
+from chains.generation import Generated, GenerationLadder, LadderPolicy
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
 from chains.recipe import AnswerPrompt, answer_prompt
+from chains.rung import ModelRung
 from chains.schemas import (
     Citation,
     Clarification,

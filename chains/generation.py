@@ -6,42 +6,36 @@
     models:     rung[0].with_fallbacks(rung[1:], exceptions_to_handle=<narrow tuple>)
 
 Exception tuples are narrow on purpose: a guardrail bug or an exhausted test fake must propagate, not be
-swallowed by a fallback (with_fallbacks defaults to Exception).
+swallowed by a fallback (with_fallbacks defaults to Exception). Entering a rung is chains.rung_setup, reading a
+reply (thinking, truncation, parse ladder) chains.reading.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from chains.circuit import Budget, CircuitBreaker
-from chains.errors import CircuitOpen, OutputParseError, OutputRejected, ReasksExhausted, UngroundedAnswer, WarmupFailed
-from chains.parsing import Parsed, parse_answer
+from chains.circuit import Budget
+from chains.errors import (
+    CircuitOpen,
+    ContextOverflow,
+    OutputRejected,
+    ReasksExhausted,
+    UngroundedAnswer,
+)
+from chains.parsing import Parsed
 from chains.prompts import reask_messages
+from chains.reading import read_reply
+from chains.rung import ModelReply, ModelRung
+from chains.rung_setup import fit, prepare, refitted
 from chains.schemas import ModelAnswer, OutputCheck
 from chains.signals import SignalProvider, with_signals
 from chains.trace import TraceEvent, emit, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
-
-
-@dataclass(frozen=True)
-class ModelRung:
-    """One model the ladder may ask. `warmup(seconds)` (optional) loads a cold model with its own long timeout,
-    capped at `seconds` (what is left of the question's latency budget), and returns a note for the trace, or
-    None when already warm; it raises WarmupFailed when loading fails."""
-
-    name: str
-    model: str
-    backend: str
-    llm: BaseChatModel
-    breaker: CircuitBreaker | None = None
-    warmup: Callable[[float], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +68,9 @@ class GenerationLadder:
     def runnable(self) -> Runnable[dict[str, Any], Generated]:
         """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt), and optionally
         "checks": a list the ladder appends an OutputCheck to for every output verdict of every attempt (the
-        request's record of what fired, whichever rung answers in the end). Output: Generated. Raises when every
-        rung failed."""
+        request's record of what fired, whichever rung answers in the end); "num_ctx"/"num_predict" (to recognise
+        a cut-off reply) and "refit": num_ctx -> AnswerPrompt (to send a smaller prompt to a model whose context
+        is smaller). Output: Generated. Raises when every rung failed."""
         if not self.rungs:
             raise ValueError("the generation ladder needs at least one model rung")
         ladder = [self._rung_runnable(r, i) for i, r in enumerate(self.rungs)]
@@ -103,8 +98,8 @@ class GenerationLadder:
                     config,
                 )
             budget: Budget | None = inp.get("budget")
-            self._prepare(rung, config, budget.remaining() if budget is not None else None)
-            return {k: v for k, v in inp.items() if k != "rung_error"}
+            prepare(rung, config, budget.remaining() if budget is not None else None)
+            return fit(rung, {k: v for k, v in inp.items() if k != "rung_error"}, config)
 
         attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
             lambda inp, config: self._attempt(rung, inp, config), name=f"attempt:{rung.name}"
@@ -114,52 +109,9 @@ class GenerationLadder:
         )
         return RunnableLambda(enter, name=f"enter:{rung.name}") | with_reasks
 
-    def _prepare(self, rung: ModelRung, config: RunnableConfig, seconds_left: float | None) -> None:
-        if rung.breaker is not None:
-            try:
-                rung.breaker.check()
-            except CircuitOpen as exc:
-                emit(
-                    TraceEvent(step="generation", name="circuit_breaker", outcome="skipped", reason=str(exc), model=rung.model),
-                    config,
-                )
-                raise
-        if rung.warmup is None or (seconds_left is not None and seconds_left <= 0):
-            return  # no budget left: the budget check before the call says so
-        started = time.perf_counter()
-        try:
-            note = rung.warmup(seconds_left if seconds_left is not None else float("inf"))
-        except WarmupFailed as exc:
-            # Not raised: the model call that follows meets the same fault and goes through the transport
-            # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff.
-            emit(
-                TraceEvent(
-                    step="generation",
-                    name="model_load",
-                    outcome="error",
-                    reason=str(exc)[:300],
-                    model=rung.model,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
-                config,
-            )
-            return
-        if note:
-            emit(
-                TraceEvent(
-                    step="generation",
-                    name="model_load",
-                    outcome="loading",
-                    reason=note,
-                    model=rung.model,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
-                config,
-            )
-
     def _call_model(
         self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig
-    ) -> str:
+    ) -> ModelReply:
         def check_budget(msgs: Any) -> Any:
             budget.check()
             return msgs
@@ -183,7 +135,8 @@ class GenerationLadder:
                 )
             return retry
 
-        call = (RunnableLambda(check_budget, name="budget") | rung.llm.bind(format=schema)).with_retry(
+        fmt: dict[str, Any] | str = schema if rung.schema_format else "json"
+        call = (RunnableLambda(check_budget, name="budget") | rung.llm.bind(format=fmt)).with_retry(
             retry_if_exception_type=should_retry,
             stop_after_attempt=self.policy.retries + 1,
             wait_exponential_jitter=True,
@@ -198,15 +151,19 @@ class GenerationLadder:
         if rung.breaker is not None:
             rung.breaker.record_success()
         content = message.content
-        return content if isinstance(content, str) else str(content)
+        reasoning = message.additional_kwargs.get("reasoning_content")
+        return ModelReply(
+            content=content if isinstance(content, str) else str(content),
+            reasoning=reasoning if isinstance(reasoning, str) else "",
+            metadata=dict(getattr(message, "response_metadata", None) or {}),
+        )
 
     def _attempt(self, rung: ModelRung, inp: dict[str, Any], config: RunnableConfig) -> Generated:
-        chunks: tuple[Chunk, ...] = tuple(inp["chunks"])
-        labels = [c.label for c in chunks]
         reject: OutputRejected | None = inp.get("reject")
+        view = (reject.view if reject is not None else None) or {k: inp[k] for k in ("messages", "schema", "chunks")}
         number = reject.attempt + 1 if reject else 1
         strikes = reject.grounding_strikes if reject else 0
-        messages = inp["messages"]
+        messages = view["messages"]
         if reject is not None:
             emit(
                 TraceEvent(
@@ -220,9 +177,19 @@ class GenerationLadder:
                 ),
                 config,
             )
-            messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
-        raw = self._call_model(rung, messages, inp["schema"], inp["budget"], config)
-        parsed = self._parse(raw, number, strikes, rung, config)
+            if isinstance(reject, ContextOverflow) and inp.get("refit"):  # a smaller prompt, not a longer one
+                view = refitted(inp["refit"], reject.window, rung, config, why="the model's context filled up")
+                messages = view["messages"]
+            else:
+                labels = [c.label for c in view["chunks"]]
+                messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
+        chunks: tuple[Chunk, ...] = tuple(view["chunks"])
+        reply = self._call_model(rung, messages, view["schema"], inp["budget"], config)
+        try:
+            parsed = read_reply(reply, inp, number, strikes, rung, config)
+        except OutputRejected as exc:
+            exc.view = view
+            raise
         ctx = GuardContext(
             question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
         )
@@ -239,48 +206,13 @@ class GenerationLadder:
         if blocking:
             error = UngroundedAnswer(
                 "; ".join(f"{v.name}: {v.reason}" for v in blocking),
-                raw=raw,
+                raw=reply.content,
                 verdicts=blocking,
                 attempt=number,
                 grounding_strikes=strikes + 1,
             )
+            error.view = view
             if error.grounding_strikes > self.policy.grounding_reasks:
                 raise ReasksExhausted(rung.name, error)
             raise error
-        return Generated(answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=raw, verdicts=verdicts)
-
-    def _parse(self, raw: str, number: int, strikes: int, rung: ModelRung, config: RunnableConfig) -> Parsed:
-        try:
-            parsed = parse_answer(raw, attempt=number)
-        except OutputParseError as exc:
-            exc.grounding_strikes = strikes  # a parse failure does not reset the grounding re-ask count
-            emit(
-                TraceEvent(
-                    step="parse",
-                    name="parse_ladder",
-                    outcome="fired",
-                    reason=str(exc)[:300],
-                    evidence=exc.rung_errors,
-                    attempt=number,
-                    model=rung.model,
-                    raw_output=raw,
-                ),
-                config,
-            )
-            raise
-        emit(
-            TraceEvent(
-                step="parse",
-                name="parse_ladder",
-                outcome="passed",
-                reason=f"parsed by the {parsed.rung} rung" + ("" if parsed.rung == "strict" else " (repaired)"),
-                evidence=tuple(f"{a.rung}: {a.error}" for a in parsed.attempts if not a.ok),
-                attempt=number,
-                model=rung.model,
-                raw_output=raw,
-                parsed_output=parsed.answer.model_dump(),
-                details={"rung": parsed.rung, "repaired_text": parsed.attempts[-1].text if parsed.repaired else None},
-            ),
-            config,
-        )
-        return parsed
+        return Generated(answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=reply.content, verdicts=verdicts)

@@ -106,6 +106,12 @@ class QAPipeline:
             "question": request.question,
             "budget": Budget.start(self.config.latency_budget_s),
             "checks": checks,
+            # what a rung needs to recognise a cut-off reply and to send a smaller prompt to a smaller model
+            "num_ctx": self.config.num_ctx,
+            "num_predict": self.config.num_predict,
+            "refit": lambda num_ctx: answer_prompt(
+                request.question, chunks, history=request.history, num_ctx=num_ctx, num_predict=self.config.num_predict
+            ),
         }
         handled: tuple[type[BaseException], ...] = (
             BudgetExceeded,

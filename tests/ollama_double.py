@@ -38,14 +38,33 @@ class Reply:
     seconds: float = 0.0
     then: Reply | None = None
     done_reason: str = "stop"
+    thinking: str = ""  # streamed in message.thinking before the content (a thinking model, think on)
+    eval_count: int = 7
+    prompt_eval_count: int = 12
 
     @classmethod
     def json_answer(cls, obj: Mapping[str, Any]) -> Reply:
         return cls("content", content=json.dumps(obj, ensure_ascii=False))
 
     @classmethod
-    def text(cls, content: str, *, done_reason: str = "stop") -> Reply:
-        return cls("content", content=content, done_reason=done_reason)
+    def text(
+        cls,
+        content: str,
+        *,
+        done_reason: str = "stop",
+        thinking: str = "",
+        eval_count: int = 7,
+        prompt_eval_count: int = 12,
+    ) -> Reply:
+        """A reply; `thinking` comes in message.thinking first (Ollama's split), the counts in the final line."""
+        return cls(
+            "content",
+            content=content,
+            done_reason=done_reason,
+            thinking=thinking,
+            eval_count=eval_count,
+            prompt_eval_count=prompt_eval_count,
+        )
 
     @classmethod
     def status(cls, code: int, message: str) -> Reply:
@@ -101,15 +120,20 @@ class Reply:
             "done_reason": self.done_reason,
             "total_duration": 1000,
             "load_duration": 10,
-            "prompt_eval_count": 12,
+            "prompt_eval_count": self.prompt_eval_count,
             "prompt_eval_duration": 100,
-            "eval_count": 7,
+            "eval_count": self.eval_count,
             "eval_duration": 500,
         }
         if self.kind == "content" and not stream:
-            return 200, "application/json", _line({**final, "message": {"role": "assistant", "content": self.content}})
+            message = {"role": "assistant", "content": self.content} | ({"thinking": self.thinking} if self.thinking else {})
+            return 200, "application/json", _line({**final, "message": message})
+        thoughts = [self.thinking[i : i + 8] for i in range(0, len(self.thinking), 8)]
         pieces = [self.content[i : i + 8] for i in range(0, len(self.content), 8)] or [""]
-        lines = b"".join(_line({**head, "message": {"role": "assistant", "content": p}, "done": False}) for p in pieces)
+        lines = b"".join(
+            _line({**head, "message": {"role": "assistant", "content": "", "thinking": t}, "done": False}) for t in thoughts
+        )
+        lines += b"".join(_line({**head, "message": {"role": "assistant", "content": p}, "done": False}) for p in pieces)
         if self.kind in ("content", "trickle"):
             return 200, NDJSON, lines + _line(final)
         if self.kind == "midstream_error":
@@ -155,13 +179,25 @@ def _details(name: str) -> dict[str, Any]:
     }
 
 
-class _Script:
-    """The shared bookkeeping: recorded requests, the reply queue, the static endpoints."""
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("-")[0].split(".")[:3])
 
-    def __init__(self, replies: Sequence[Reply], models: Sequence[str], version: str) -> None:
+
+OLD_FORMAT_ERROR = "json: cannot unmarshal object into Go struct field ChatRequest.format of type string"
+
+
+class _Script:
+    """The shared bookkeeping: recorded requests, the reply queue, the static endpoints. `shows` adds to a
+    model's /api/show answer: context_length, capabilities, family (what a thinking or small model reports).
+    An Ollama before 0.5 refuses a JSON-schema `format` with HTTP 400, as the real one did."""
+
+    def __init__(
+        self, replies: Sequence[Reply], models: Sequence[str], version: str, shows: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
         self.replies = list(replies)
         self.models = tuple(models)
         self.version = version
+        self.shows = dict(shows or {})
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
 
@@ -176,6 +212,9 @@ class _Script:
         return recorded
 
     def next_reply(self, recorded: RecordedRequest) -> Reply:
+        body = recorded.body if isinstance(recorded.body, dict) else {}
+        if isinstance(body.get("format"), dict) and _version(self.version) < (0, 5, 0):
+            return Reply.status(400, OLD_FORMAT_ERROR)  # not scripted: what any old server answers
         with self._lock:
             if not self.replies:
                 count = sum(1 for r in self.requests if r.path == "/api/chat")
@@ -206,11 +245,13 @@ class _Script:
         if (method, path) == ("POST", "/api/show"):
             name = (body or {}).get("model", "") if isinstance(body, dict) else ""
             if name in self.models:
+                extra = self.shows.get(name, {})
+                arch = str(extra.get("family", "qwen2"))
                 return 200, {
-                    "details": _details(name),
-                    "model_info": {"general.architecture": "qwen2"},
+                    "details": {**_details(name), "family": arch, "families": [arch]},
+                    "model_info": {"general.architecture": arch, f"{arch}.context_length": extra.get("context_length", 32768)},
                     "modified_at": "2024-01-01T00:00:00Z",
-                    "capabilities": ["completion"],
+                    "capabilities": list(extra.get("capabilities", ["completion"])),
                 }
             return 404, {"error": f"model '{name}' not found"}
         return None
@@ -268,9 +309,14 @@ class ScriptedOllama(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """In-process double. Honours the client's read timeout for `slow` replies, like a real socket would."""
 
     def __init__(
-        self, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0"
+        self,
+        replies: Sequence[Reply] = (),
+        *,
+        models: Sequence[str] = ("qwen2.5:3b",),
+        version: str = "0.12.0",
+        shows: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        self._script = _Script(replies, models, version)
+        self._script = _Script(replies, models, version, shows)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -343,11 +389,17 @@ class LoopbackOllama:
     exhausted script) surface as HTTP 500 and again in `httpserver.check_assertions()`."""
 
     def __init__(
-        self, httpserver: Any, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0"
+        self,
+        httpserver: Any,
+        replies: Sequence[Reply] = (),
+        *,
+        models: Sequence[str] = ("qwen2.5:3b",),
+        version: str = "0.12.0",
+        shows: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         from werkzeug import Request, Response
 
-        self._script = _Script(replies, models, version)
+        self._script = _Script(replies, models, version, shows)
         self.url = httpserver.url_for("/").rstrip("/")
 
         def handler(request: Request) -> Response:

@@ -23,6 +23,7 @@ from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllam
 from app.embedded.gguf import normalize_name
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
 from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
+from app.models.info import ModelInfo, from_show
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
@@ -56,6 +57,9 @@ way. AssertionError (an exhausted test double) and guardrail violations must pro
 """
 
 
+_DESCRIBE_ERRORS: tuple[type[BaseException], ...] = (*TRANSPORT_ERRORS, ValueError)  # ValueError: not Ollama's shape
+
+
 class PreloadResult(BaseModel):
     """Outcome of loading a model ahead of the first question (a cold load is slow, not a failure)."""
 
@@ -86,7 +90,12 @@ class ChatModelFactory(Protocol):
         rng_seed: int | None = None,
         on_fault: OnFault | None = None,
         settings: Settings | None = None,
+        reasoning: bool | str | None = None,
     ) -> BaseChatModel: ...
+
+    def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
+        """What the server says about the model (context length, capabilities); failures in `error`."""
+        ...
 
     def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult: ...
 
@@ -151,8 +160,10 @@ class ModelFactory:
         rng_seed: int | None = None,
         on_fault: OnFault | None = None,
         settings: Settings | None = None,
+        reasoning: bool | str | None = None,
     ) -> ChatOllama:
-        """`settings` overrides the factory's for this model (per-request temperature, host, ...)."""
+        """`settings` overrides the factory's for this model (per-request temperature, host, ...); `reasoning` is
+        ChatOllama's think switch (app.models.info.thinking_setting: None sends nothing)."""
         settings = settings or self.settings
         base_url, sync, async_ = self.transports(kind, chaos=chaos, rng_seed=rng_seed, on_fault=on_fault, settings=settings)
         return ChatOllama(
@@ -163,6 +174,7 @@ class ModelFactory:
             num_ctx=settings.num_ctx,
             num_predict=settings.num_predict,
             seed=settings.seed,
+            reasoning=reasoning,
             client_kwargs={"timeout": timeout},  # the ollama client has no default timeout
             sync_client_kwargs={"transport": sync},
             async_client_kwargs={"transport": async_},
@@ -187,6 +199,17 @@ class ModelFactory:
                 error=f"{type(exc).__name__}: {exc}",
             )
         return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
+
+    def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
+        """/api/show for an Ollama model, within `timeout`. The embedded model needs no adapting: nothing to read."""
+        if kind == "embedded":
+            return ModelInfo(model=model, capabilities=("completion",))
+        base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
+        try:
+            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
+                return from_show(model, client.show(model))
+        except _DESCRIBE_ERRORS as exc:
+            return ModelInfo(model=model, error=f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
         if kind == "embedded":
