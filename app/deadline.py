@@ -22,7 +22,7 @@ class DeadlineExceeded(RuntimeError):
     catch TimeoutError, and an index or file stall must not pass for a model failure.)"""
 
     def __init__(self, what: str, seconds: float, *, detail: str = "") -> None:
-        super().__init__(f"{what} did not finish within {seconds:g} s" + (f" ({detail})" if detail else ""))
+        super().__init__(f"{what} did not finish within {round(seconds, 2):g} s" + (f" ({detail})" if detail else ""))
         self.what = what
         self.seconds = seconds
 

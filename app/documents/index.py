@@ -114,14 +114,16 @@ class DocumentIndex:
         embeddings: IdentifiedEmbeddings,
         timeout: float = 20.0,
         lock_timeout: float = 600.0,
+        store: ChromaStore | None = None,
     ) -> None:
+        """`store`: another client (a Chroma server's); default: the process's local store for `path`."""
         self._path = Path(path)
         self._name = collection
         self._embeddings = embeddings
         self._embedder_id = embedder_id_of(embeddings)
         self._timeout = timeout
         self._lock_timeout = lock_timeout
-        self._store: ChromaStore = store_for(self._path)
+        self._store: ChromaStore = store or store_for(self._path)
         self._col("opening the collection", lambda _c: None)  # creates it, so a fresh index is ready
 
     @classmethod

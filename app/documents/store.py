@@ -27,12 +27,17 @@ from typing import Any, TypeVar
 
 import chromadb
 import chromadb.errors
+import httpx
 from chromadb.config import Settings as ChromaSettings
 
 from app.deadline import DeadlineExceeded, Deadlines, NoSlotLeft
 from app.documents.writelock import OnWait, WriteLock
 
 T = TypeVar("T")
+# InternalError: the local store failed on its own files. httpx errors and ConnectionError: a Chroma server is
+# down or dropped the connection (measured: a killed server raises httpx.ConnectError on existing clients).
+_CHROMA_DOWN: tuple[type[BaseException], ...] = (chromadb.errors.InternalError, httpx.HTTPError, ConnectionError)
+_OPEN_FAILED: tuple[type[BaseException], ...] = (DeadlineExceeded, ValueError, *_CHROMA_DOWN)  # ValueError: no server
 GENERATION_NAME = ".guarded-rag-generation"
 WRITE_FACTOR = 5  # a write call may take this many times the read deadline (large upsert batches)
 
@@ -64,8 +69,15 @@ def store_for(path: Path) -> ChromaStore:
 
 
 class ChromaStore:
-    def __init__(self, path: Path) -> None:
+    """`connect` builds the client (default: a PersistentClient on `path`). A Chroma server's HttpClient fits too:
+    `path` then only holds the lock and generation files, and the deadlines matter most (its client waits
+    forever on a frozen server)."""
+
+    def __init__(self, path: Path, *, connect: Callable[[], Any] | None = None) -> None:
         self.path = path
+        self._connect = connect or (
+            lambda: chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
+        )
         self.lock = WriteLock(path, timeout=600.0)
         self._deadlines = Deadlines(f"chroma:{path.name}")
         self._cond = threading.Condition()
@@ -105,7 +117,7 @@ class ChromaStore:
                 if self._client is not None:
                     with contextlib.suppress(Exception):  # a broken old client must not block the new one
                         self._client.close()
-                return chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
+                return self._connect()
 
         stamp = self._stamp()
         client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self.path}")
@@ -131,8 +143,8 @@ class ChromaStore:
                 break
         try:
             self._open(max(0.1, deadline - time.monotonic()))
-        except DeadlineExceeded as exc:
-            raise self._unavailable(what, str(exc)) from None
+        except _OPEN_FAILED as exc:
+            raise self._unavailable(what, f"{type(exc).__name__}: {str(exc)[:200]}") from None
         finally:
             with self._cond:
                 self._reopening = False
@@ -177,7 +189,7 @@ class ChromaStore:
         def call() -> T:
             try:
                 return fn(client)
-            except chromadb.errors.InternalError as exc:  # Chroma could not read or write its own files
+            except _CHROMA_DOWN as exc:  # Chroma could not read its files, or its server did not answer
                 detail = f"{type(exc).__name__}: {str(exc)[:200]}"
                 raise _ChromaFailed(self._unavailable(what, detail)) from exc
             finally:
