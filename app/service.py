@@ -11,6 +11,7 @@ import json
 import random
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -276,7 +277,10 @@ class GuardedRAG:
         except Exception as exc:  # a bug: the user gets a typed result and a trace id, tests get the exception
             if self.reraise_bugs:
                 raise
-            result = self._error(collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}")
+            where = tuple(line.strip()[:300] for line in traceback.format_tb(exc.__traceback__)[-4:])  # for whoever fixes it
+            result = self._error(
+                collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}", evidence=where
+            )
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
             result,
@@ -367,8 +371,8 @@ class GuardedRAG:
 
         return retrieve
 
-    def _error(self, collector: TraceCollector, message: str) -> QAResult:
-        collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))
+    def _error(self, collector: TraceCollector, message: str, *, evidence: tuple[str, ...] = ()) -> QAResult:
+        collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message, evidence=evidence))
         return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
 
     def _persist(self, question: str, response: AskResponse, session: str | None) -> None:

@@ -201,14 +201,22 @@ class DocumentIndex:
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
         vector = self._embeddings.embed_query(query)
-        found = self._col(
-            "searching",
-            lambda c: c.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]),
-        )
+        for _ in range(2):
+            found = self._col(
+                "searching",
+                lambda c: c.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]),
+            )
+            # A hit without metadata is a chunk another process deleted after this view was loaded (measured while
+            # three processes ingested): drop it, reload the view, search once more.
+            if all(meta is not None for meta in found["metadatas"][0]):
+                break
+            self._store.mark_stale()
         chunks = []
         for cid, text, meta, dist in zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
         ):
+            if meta is None:
+                continue
             score = min(1.0, max(0.0, 1.0 - float(dist)))
             chunks.append(Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=score))
         return chunks

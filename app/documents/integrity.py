@@ -87,6 +87,12 @@ def scan(path: Path, collection: str, *, sample: int = 50, seed: int = 0) -> Ind
         problems.append(
             f"{unreadable} of {len(ids)} stored embeddings are unreadable" + (f" ({first_error})" if first_error else "")
         )
+    unreachable = _unreachable(col, ids)
+    if unreachable:
+        problems.append(
+            f"{unreachable} of {len(ids)} chunks are missing from the search index (no search can return them; "
+            "measured after a writer was killed mid-write)"
+        )
     lookups = misses = search_misses = 0
     for cid in random.Random(seed).sample(ids, min(sample, len(ids))):
         lookups += 1
@@ -115,6 +121,18 @@ def scan(path: Path, collection: str, *, sample: int = 50, seed: int = 0) -> Ind
         lookup_misses=misses,
         search_misses=search_misses,
     )
+
+
+def _unreachable(col: Any, ids: list[str]) -> int:
+    """Chunks a search cannot reach: one query asking for every chunk returns fewer ids than the collection lists
+    (the metadata and the vector index disagree)."""
+    if not ids:
+        return 0
+    probe = col.get(ids=ids[:1], include=["embeddings"])["embeddings"]
+    if probe is None or not len(probe):
+        return 0  # the unreadable embedding is reported on its own
+    found = col.query(query_embeddings=probe[:1], n_results=len(ids), include=[])
+    return len(set(ids) - set(found["ids"][0]))
 
 
 def check_integrity(path: Path, collection: str, *, sample: int = 50, timeout: float = 300.0) -> IndexIntegrity:

@@ -171,8 +171,7 @@ class ChromaStore:
         except _ChromaFailed as failed:
             if write or time.monotonic() >= deadline:
                 raise failed.error from failed.__cause__
-            with self._cond:
-                self._seen = ("stale",)  # forces a reopen on the next call, whatever the generation file says
+            self.mark_stale()  # forces a reopen on the next call, whatever the generation file says
         try:
             return self._run_once(what, fn, deadline, write)
         except _ChromaFailed as failed:
@@ -224,6 +223,11 @@ class ChromaStore:
             return fn(found)
 
         return self.run(what, on_collection, seconds=seconds, write=write)
+
+    def mark_stale(self) -> None:
+        """The next call reopens the client (a caller saw results from an outdated view)."""
+        with self._cond:
+            self._seen = ("stale",)
 
     def forget(self, name: str) -> None:
         """Drop a cached collection handle (after it was deleted and recreated)."""
