@@ -192,9 +192,16 @@ class _Script:
     An Ollama before 0.5 refuses a JSON-schema `format` with HTTP 400, as the real one did."""
 
     def __init__(
-        self, replies: Sequence[Reply], models: Sequence[str], version: str, shows: Mapping[str, Mapping[str, Any]] | None = None
+        self,
+        replies: Sequence[Reply],
+        models: Sequence[str],
+        version: str,
+        shows: Mapping[str, Mapping[str, Any]] | None = None,
+        cycle: bool = False,
     ) -> None:
         self.replies = list(replies)
+        self.cycle = cycle  # load tests: replies repeat round-robin and model loads are answered without a script
+        self._served = 0
         self.models = tuple(models)
         self.version = version
         self.shows = dict(shows or {})
@@ -215,6 +222,12 @@ class _Script:
         body = recorded.body if isinstance(recorded.body, dict) else {}
         if isinstance(body.get("format"), dict) and _version(self.version) < (0, 5, 0):
             return Reply.status(400, OLD_FORMAT_ERROR)  # not scripted: what any old server answers
+        if self.cycle:
+            if not body.get("messages"):
+                return Reply.text("")  # a model load
+            with self._lock:
+                self._served += 1
+                return self.replies[(self._served - 1) % len(self.replies)]
         with self._lock:
             if not self.replies:
                 count = sum(1 for r in self.requests if r.path == "/api/chat")
@@ -396,10 +409,11 @@ class LoopbackOllama:
         models: Sequence[str] = ("qwen2.5:3b",),
         version: str = "0.12.0",
         shows: Mapping[str, Mapping[str, Any]] | None = None,
+        cycle: bool = False,
     ) -> None:
         from werkzeug import Request, Response
 
-        self._script = _Script(replies, models, version, shows)
+        self._script = _Script(replies, models, version, shows, cycle)
         self.url = httpserver.url_for("/").rstrip("/")
 
         def handler(request: Request) -> Response:
