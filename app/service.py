@@ -348,14 +348,15 @@ class GuardedRAG:
         return result
 
     def _retriever(self, collector: TraceCollector) -> Callable[[str, int], list[Chunk]]:
-        """The index search, with its dependency failures (index deadline, embedder down) traced and typed."""
-        index = self._docs()
+        """The index search, with its dependency failures (index deadline, embedder down) traced and typed. The index
+        is built here, inside the typed path: a Chroma server down at the first question is an error result, and
+        the next question tries again."""
         failures: tuple[type[BaseException], ...] = (IndexUnavailableError, *self._transport_errors)
 
         def retrieve(query: str, k: int) -> list[Chunk]:
             started = time.perf_counter()
             try:
-                return index.search(query, k)
+                return self._docs().search(query, k)
             except failures as exc:
                 source = "the document index" if isinstance(exc, IndexUnavailableError) else "the embedder"
                 reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"

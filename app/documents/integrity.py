@@ -57,6 +57,12 @@ def scan(path: Path, collection: str, *, sample: int = 50, seed: int = 0) -> Ind
     from chromadb.config import Settings as ChromaSettings
 
     client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    return scan_client(client, collection, sample=sample, seed=seed)
+
+
+def scan_client(client: Any, collection: str, *, sample: int = 50, seed: int = 0) -> IndexIntegrity:
+    """The same check through any Chroma client (a Chroma server's runs it in-process: a broken server fails its
+    requests, it cannot crash this process)."""
     try:
         col = client.get_collection(collection)
     except Exception:  # no collection yet: an empty index is a healthy one

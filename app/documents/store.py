@@ -12,6 +12,11 @@ Why each part (all measured here, chromadb 1.5):
   creating hnsw segment reader: Nothing found on disk", measured): a read that Chroma fails internally is
   retried once on a reopened client; an index still failing then is reported, not hidden.
 - The local bindings and the HTTP client have no deadline of their own: calls go through app.deadline.
+- A Chroma server (`server=`, app.documents.server builds its client) needs neither the write lock nor the
+  generation file: the corruption above comes from several processes each holding their own in-memory copy of one
+  directory's vector index and persisting it; a server is the one process owning its files and applies writes in
+  the order they arrive (measured: four processes ingesting through one server lost no chunk and no exact lookup,
+  tests/robustness/test_chroma_server.py). Its messages name the server's URL.
 """
 
 from __future__ import annotations
@@ -69,17 +74,19 @@ def store_for(path: Path) -> ChromaStore:
 
 
 class ChromaStore:
-    """`connect` builds the client (default: a PersistentClient on `path`). A Chroma server's HttpClient fits too:
-    `path` then only holds the lock and generation files, and the deadlines matter most (its client waits
-    forever on a frozen server)."""
+    """`connect` builds the client (default: a PersistentClient on `path`). With `server` (its URL) the client is a
+    Chroma server's: no write lock, no generation file, `path` unused; the deadlines matter most there (its client
+    waits forever on a frozen server)."""
 
-    def __init__(self, path: Path, *, connect: Callable[[], Any] | None = None) -> None:
+    def __init__(self, path: Path, *, connect: Callable[[], Any] | None = None, server: str | None = None) -> None:
         self.path = path
+        self.server = server
+        self.where = f"the Chroma server at {server}" if server else str(path)
         self._connect = connect or (
             lambda: chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
         )
-        self.lock = WriteLock(path, timeout=600.0)
-        self._deadlines = Deadlines(f"chroma:{path.name}")
+        self.lock = WriteLock(path, timeout=600.0) if server is None else None
+        self._deadlines = Deadlines(f"chroma:{server or path.name}")
         self._cond = threading.Condition()
         self._client: Any = None
         self._seen: tuple[object, ...] | None = None  # generation file stamp the client was opened at
@@ -87,10 +94,13 @@ class ChromaStore:
         self._in_flight = 0
         self._reopening = False
         self._write_calls = 0
-        path.mkdir(parents=True, exist_ok=True)
+        if server is None:
+            path.mkdir(parents=True, exist_ok=True)
 
     # -- generations --------------------------------------------------------------------------------
     def _stamp(self) -> tuple[int, int] | None:
+        if self.server is not None:  # one copy of the index, the server's: nothing to go stale
+            return None
         try:
             info = os.stat(self.path / GENERATION_NAME)
         except FileNotFoundError:
@@ -120,7 +130,7 @@ class ChromaStore:
                 return self._connect()
 
         stamp = self._stamp()
-        client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self.path}")
+        client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self.where}")
         self._client, self._seen, self._collections = client, stamp, {}
 
     def _enter(self, deadline: float, what: str) -> None:
@@ -158,6 +168,11 @@ class ChromaStore:
             self._cond.notify_all()
 
     def _unavailable(self, what: str, detail: str) -> IndexUnavailableError:
+        if self.server is not None:
+            return IndexUnavailableError(
+                f"the document index did not answer: {what} at {self.where} ({detail}). Is the server running and "
+                "reachable from here? Try again; `guarded-rag doctor` checks it."
+            )
         return IndexUnavailableError(
             f"the document index did not answer: {what} ({detail}). Try again; if it persists, run `guarded-rag doctor`."
         )
@@ -239,7 +254,10 @@ class ChromaStore:
         """Hold the write lock. The outermost section reopens a stale client first (writing through a stale
         one is what corrupts) and bumps the generation at its start and its end, so a writer killed midway
         still tells the readers to reopen. A write call that outlived its deadline keeps the lock held
-        until it really ends."""
+        until it really ends. On a Chroma server: no lock (see the module docstring)."""
+        if self.lock is None:
+            yield
+            return
         outer = self.lock.acquire(what, on_wait=on_wait, timeout=lock_timeout)
         try:
             if outer:  # reopens the client first if another process wrote since it was opened
@@ -260,3 +278,11 @@ class ChromaStore:
             while self._write_calls:
                 self._cond.wait()
         self._bump("done")
+
+    def close(self) -> None:
+        """Release the client (tests, benches); the next call opens a new one."""
+        with self._cond:
+            client, self._client, self._collections = self._client, None, {}
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()

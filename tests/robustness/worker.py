@@ -10,6 +10,7 @@ process knows what was done before it died.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +30,11 @@ QUESTIONS = (
 
 def service(home: Path) -> GuardedRAG:
     """Every process shares docs_dir = HOME/docs, as processes of one installation do (sources are relative to it)."""
-    settings = Settings(home=home, docs_dir=home / "docs", backend="embedded", retries=0, write_lock_timeout=300)
+    # GUARDED_RAG_CHROMA_URL: the index on a Chroma server (the scale-out tests), else the local directory.
+    server = os.environ.get("GUARDED_RAG_CHROMA_URL") or None
+    settings = Settings(
+        home=home, docs_dir=home / "docs", backend="embedded", retries=0, write_lock_timeout=300, chroma_url=server
+    )
     factory = ScriptedModelFactory(scripts={"smollm2:135m": [ANSWER] * 10_000})
 
     def embedded(s: Settings) -> BackendChoice:

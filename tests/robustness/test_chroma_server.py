@@ -1,0 +1,108 @@
+"""The index on a real Chroma server (GUARDED_RAG_CHROMA_URL), started on loopback from the chromadb wheel: ingest,
+ask, list and delete through it; a server killed mid-request is a typed error naming its URL and a restarted one is
+used again by the same service; four ingest processes writing through it at once lose nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import Settings
+from app.doctor import index_backend_check
+from app.documents.index import DocumentIndex, EmbedderMismatchError
+from app.documents.integrity import scan_client
+from app.documents.server import connect_http
+from tests.fake_embeddings import BagOfWordsEmbeddings
+from tests.fake_service import make_service
+from tests.robustness.conftest import ChromaServer, finish, start
+
+pytestmark = pytest.mark.robustness
+Q = "Which port does Ollama listen on by default?"
+GOOD = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
+
+
+def test_ingest_ask_list_delete_go_through_the_server_and_nothing_is_written_locally(
+    tmp_path: Path, chroma: ChromaServer
+) -> None:
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD] * 4}, chroma_url=chroma.url, ingest=False)
+    report = svc.ingest()
+    assert report.chunks_added > 0 and not report.problems
+    assert sorted(d.source for d in svc.documents()) == ["modelfile.md", "ollama-port.md", "端口.md"]
+    answer = svc.ask(Q)
+    assert answer.status == "answered" and answer.citations[0].source == "ollama-port.md"
+    assert svc.index_stats().path == chroma.url
+    assert not (tmp_path / "home" / "index").exists()  # the local directory is not used at all
+
+    # A second service (another process would do the same) sees the same index, and its deletion is seen here.
+    other, _ = make_service(tmp_path / "other", chroma_url=chroma.url, ingest=False)
+    assert other.delete_document("modelfile.md") > 0
+    assert sorted(d.source for d in svc.documents()) == ["ollama-port.md", "端口.md"]
+    assert svc.index_integrity().ok
+    assert svc.ingest().chunks_added > 0  # only the deleted document comes back: the others are unchanged
+    assert len(svc.documents()) == 3
+
+    # The embedder metadata check is the same as for the local index, and its message names the server.
+    wider = DocumentIndex.from_settings(svc.settings, BagOfWordsEmbeddings(dimension=64, embedder_id="other-bow"))
+    with pytest.raises(EmbedderMismatchError, match=chroma.url):
+        wider.search(Q, 2)
+    assert "Chroma server at " + chroma.url in index_backend_check(svc.settings).detail
+
+
+def test_a_server_killed_mid_request_is_a_typed_error_naming_it_and_a_restart_is_picked_up(
+    tmp_path: Path, chroma: ChromaServer
+) -> None:
+    svc, _ = make_service(
+        tmp_path, scripts={"smollm2:135m": [GOOD] * 10}, chroma_url=chroma.url, index_timeout=2.0, reraise_bugs=True
+    )
+    assert svc.ask(Q).status == "answered"
+    chroma.freeze()  # the request below is in flight when the server dies
+    box: dict[str, Any] = {}
+    asker = threading.Thread(target=lambda: box.update(r=svc.ask(Q), t=time.monotonic()))
+    started = time.monotonic()
+    asker.start()
+    time.sleep(0.5)
+    chroma.kill()
+    asker.join(30)
+    failed = box["r"]
+    assert failed.status == "error" and box["t"] - started < 6.0
+    assert "the document index did not answer" in (failed.message or "") and chroma.url in (failed.message or "")
+    assert any(e.step == "retrieval" and e.outcome == "error" and chroma.url in e.reason for e in failed.events)
+    with pytest.raises(Exception, match=chroma.url):  # the CLI prints this message (IndexUnavailableError)
+        svc.documents()
+
+    chroma.start()  # same port, same data: the same service object answers again
+    deadline = time.monotonic() + 30
+    while (again := svc.ask(Q)).status == "error" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again.status == "answered", again.message
+    assert len(svc.documents()) == 3
+    stored = svc.traces.get(failed.trace_id)
+    assert stored is not None and stored.status == "error"
+
+
+def test_four_ingest_processes_through_one_server_lose_nothing(tmp_path: Path, chroma: ChromaServer) -> None:
+    home = tmp_path / "home"
+    env = {"GUARDED_RAG_CHROMA_URL": chroma.url}
+    writers = [start("ingest", str(home), f"w{i}", "3", "12", env=env) for i in range(4)]
+    rounds: list[dict[str, Any]] = []
+    for proc in writers:
+        code, lines, err = finish(proc)
+        assert code == 0, err[-2000:]
+        rounds += lines
+    assert len(rounds) == 12 and all(r["problems"] == 0 for r in rounds)
+    assert not any(r["waited"] for r in rounds), "a writer waited for a lock: the server path must not take one"
+
+    settings = Settings(home=home, docs_dir=home / "docs", chroma_url=chroma.url)
+    index = DocumentIndex.from_settings(settings, BagOfWordsEmbeddings())
+    docs = index.documents()
+    assert len(docs) == 48 and all(d.file_sha for d in docs)  # 4 writers x 12 notes, each complete
+    assert index.count() == sum(d.chunks for d in docs)
+    client = connect_http(chroma.url, None, 30.0)
+    found = scan_client(client, settings.collection, sample=index.count())  # every chunk: lookup and own-vector search
+    assert found.ok and found.lookups == index.count() and found.chunks == index.count(), found.summary
+    print(f"\nfour writers through {chroma.url}: {found.chunks} chunks, {found.lookups} exact lookups, 0 missed")
