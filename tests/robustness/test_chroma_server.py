@@ -5,11 +5,13 @@ used again by the same service; four ingest processes writing through it at once
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from app import Settings
@@ -106,3 +108,40 @@ def test_four_ingest_processes_through_one_server_lose_nothing(tmp_path: Path, c
     found = scan_client(client, settings.collection, sample=index.count())  # every chunk: lookup and own-vector search
     assert found.ok and found.lookups == index.count() and found.chunks == index.count(), found.summary
     print(f"\nfour writers through {chroma.url}: {found.chunks} chunks, {found.lookups} exact lookups, 0 missed")
+
+
+def test_the_token_goes_as_a_bearer_header_to_a_proxy_that_checks_it(tmp_path: Path, chroma: ChromaServer) -> None:
+    """A token-checking reverse proxy (what GUARDED_RAG_CHROMA_TOKEN is for) in front of the real server."""
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Request, Response
+
+    seen: list[str | None] = []
+
+    def forward(request: Request) -> Response:
+        seen.append(request.headers.get("Authorization"))
+        if request.headers.get("Authorization") != "Bearer s3cret":
+            return Response('{"error": "Unauthorized"}', status=401, content_type="application/json")
+        query = ("?" + request.query_string.decode()) if request.query_string else ""
+        upstream = httpx.request(
+            request.method,
+            chroma.url + request.path + query,
+            content=request.get_data(),
+            headers={"Content-Type": request.headers.get("Content-Type", "application/json")},
+            timeout=30,
+        )
+        return Response(upstream.content, status=upstream.status_code, content_type=upstream.headers.get("content-type"))
+
+    proxy = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    proxy.expect_request(re.compile(".*")).respond_with_handler(forward)
+    proxy.start()
+    try:
+        url = proxy.url_for("/").rstrip("/")
+        svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]}, chroma_url=url, chroma_token="s3cret", ingest=False)
+        assert svc.ingest().chunks_added > 0 and svc.ask(Q).status == "answered"
+        assert seen and set(seen) == {"Bearer s3cret"}  # every request, the client's own included
+        wrong, _ = make_service(tmp_path / "wrong", chroma_url=url, chroma_token="guess", ingest=False, reraise_bugs=True)
+        refused = wrong.ask(Q)
+        assert refused.status == "error" and "401" in (refused.message or "") and url in (refused.message or "")
+    finally:
+        proxy.clear()
+        proxy.stop()
