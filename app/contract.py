@@ -64,6 +64,9 @@ class AskResponse(BaseModel):
     backend_reason: str = ""
     backend_fix: str | None = None
     chaos: bool = False
+    host: str | None = Field(
+        default=None, description="The Ollama host whose reply was accepted (one of the pool); None: no Ollama reply was."
+    )
     retrieved: list[Chunk] = Field(default_factory=list, description="Python API only.")
     events: list[TraceEvent] = Field(default_factory=list, description="Python API only; `--trace` adds them to JSON.")
 
@@ -95,6 +98,7 @@ def to_response(
     backend_reason: str = "",
     backend_fix: str | None = None,
     chaos: bool = False,
+    host: str | None = None,
 ) -> AskResponse:
     clar = result.clarification
     return AskResponse(
@@ -118,6 +122,7 @@ def to_response(
         backend_reason=backend_reason,
         backend_fix=backend_fix,
         chaos=chaos,
+        host=host,
         retrieved=list(result.retrieved),
         events=list(result.events),
     )

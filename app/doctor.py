@@ -92,9 +92,10 @@ def run_doctor(
                 f"and checked by the parse ladder (more re-asks); upgrade Ollama to {since} or later for constrained answers",
             )
         )
-    note = implied_port_note(settings.ollama_host) if settings.backend != "embedded" else None
-    if note:
-        checks.append(Check(name="ollama host", ok=True, detail=note))
+    for host in settings.hosts if settings.backend != "embedded" else ():
+        note = implied_port_note(host)
+        if note:
+            checks.append(Check(name="ollama host", ok=True, detail=note))
     try:
         from app.embedded.gguf import locate_gguf
 

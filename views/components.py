@@ -82,6 +82,7 @@ def render_response(resp: AskResponse, *, key: str) -> None:
     for note in cold_start_notes(resp.events):
         st.caption(t("model_loaded", note=safe_md(note)))
     meta = t("meta", backend=resp.backend, model=safe_md(resp.model), calls=resp.llm_calls, ms=f"{resp.latency_ms:.0f}")
+    meta += f" · {safe_md(resp.host)}" if resp.host else ""
     st.caption(meta + (" · " + t("chaos_on") if resp.chaos else ""))
     if resp.status == "error":
         trace_link(resp.trace_id)
@@ -111,6 +112,8 @@ def backend_banner(choice: Any, *, last: AskResponse | None = None) -> None:
     kind = last.backend if last else choice.kind
     model = last.model if last else choice.model
     text = t(f"banner.{kind}", model=safe_md(model)) + " — " + safe_md(last.backend_reason if last else choice.reason)
+    if last is not None and last.host:  # which Ollama host answered the last question (one of a pool)
+        text += "  \n" + t("banner.host", host=safe_md(last.host))
     fix = (last.backend_fix if last else choice.fix) or None
     if fix:
         st.warning(text + "  \n" + t("banner.fix") + " " + safe_md(fix), icon=":material/build:")

@@ -85,7 +85,7 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
     for g in fired:
         out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
     out.write(
-        f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
+        f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model}{' at ' + r.host if r.host else ''} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
     )
     if r.backend_fix:
         out.write(f"  note: {r.backend_fix}\n")

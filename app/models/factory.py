@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -24,6 +25,9 @@ from app.embedded.gguf import normalize_name
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
 from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
 from app.models.info import ModelInfo, from_show
+from app.models.pool import HostPool, HostStatus, ProbeVerdict
+from app.models.pool_transport import AsyncPoolTransport, PoolTransport
+from app.models.probe import probe_ollama
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
@@ -110,6 +114,9 @@ class ModelFactory:
 
     settings: Settings
     engine: ChatEngine = field(default=None)  # type: ignore[assignment]  # filled in __post_init__
+    # One HostPool per configured pool (in-flight counts and breakers are per process, shared by every model built).
+    _pools: dict[tuple[object, ...], HostPool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.engine is None:
@@ -143,11 +150,36 @@ class ModelFactory:
             sync = ChaosTransport(sync or httpx.HTTPTransport(), chaos, rng=rng, on_fault=on_fault)
             async_ = AsyncChaosTransport(async_ or httpx.AsyncHTTPTransport(), chaos, rng=rng, on_fault=on_fault)
         total = total_s if total_s is not None else settings.latency_budget
+        if kind == "ollama" and len(settings.hosts) > 1:  # a pool: below the deadline, above the wire (and chaos)
+            pool = self.pool(settings)
+            sync = PoolTransport(pool, sync or httpx.HTTPTransport(), base_url=base_url, total_s=total)
+            async_ = AsyncPoolTransport(pool, async_ or httpx.AsyncHTTPTransport(), base_url=base_url, total_s=total)
         return (
             base_url,
             DeadlineTransport(sync or httpx.HTTPTransport(), total),
             AsyncDeadlineTransport(async_ or httpx.AsyncHTTPTransport(), total),
         )
+
+    def pool(self, settings: Settings | None = None) -> HostPool:
+        """The process's HostPool for the configured Ollama hosts (built on first use)."""
+        settings = settings or self.settings
+        key = (settings.hosts, settings.breaker_failures, settings.breaker_cooldown)
+        probe_s = min(1.5, settings.timeout)
+        with self._pool_lock:
+            if key not in self._pools:
+                self._pools[key] = HostPool(
+                    settings.hosts,
+                    failures=settings.breaker_failures,
+                    cooldown_s=settings.breaker_cooldown,
+                    probe=lambda host, model: _probe_verdict(host, model, probe_s),
+                )
+            return self._pools[key]
+
+    def pool_status(self) -> tuple[HostStatus, ...]:
+        """Every pool host's state in this process (empty with one host)."""
+        with self._pool_lock:
+            pools = list(self._pools.values())
+        return tuple(status for pool in pools for status in pool.status())
 
     def chat_model(
         self,
@@ -225,6 +257,13 @@ class ModelFactory:
                 client.generate(model=model, keep_alive=0)
         except TRANSPORT_ERRORS:
             pass
+
+
+def _probe_verdict(host: str, model: str, timeout: float) -> ProbeVerdict:
+    found = probe_ollama(host, model, timeout=timeout)
+    if not found.reachable or found.error:
+        return "down", found.error or "not reachable"
+    return ("ok", "") if found.has_model else ("no model", f"{model} is not pulled")
 
 
 def _is_running(client: ollama.Client, model: str) -> bool:
