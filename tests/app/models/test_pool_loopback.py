@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
@@ -107,3 +108,45 @@ def test_concurrent_asks_over_a_dead_a_slow_and_a_good_host(tmp_path: Path, two_
     )
     assert sum(answered.values()) == 24
     assert json.loads(first[0].model_dump_json())["host"] == good.url
+
+
+def test_a_host_without_the_model_is_skipped_with_the_pull_hint(
+    tmp_path: Path, two_servers: tuple[HTTPServer, HTTPServer]
+) -> None:
+    # What Ollama answers for a model it does not have: HTTP 404 {"error": "model '...' not found"}.
+    bare = LoopbackOllama(two_servers[0], [Reply.status(404, "model 'qwen2.5:3b' not found")], models=("llama3:8b",), cycle=True)
+    good = LoopbackOllama(two_servers[1], [Reply.json_answer(GOOD)], cycle=True)
+    settings = Settings(
+        home=tmp_path / "home",
+        docs_dir=write_docs(tmp_path / "docs"),
+        backend="ollama",
+        ollama_host=f"{bare.url},{good.url}",  # OLLAMA_HOST with a comma is a pool too
+        timeout=2.0,
+        latency_budget=20.0,
+        retries=0,
+        breaker_cooldown=600.0,
+    )
+    svc = GuardedRAG(
+        settings, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(settings, engine=ScriptedEngine([])), reraise_bugs=True
+    )
+    svc.ingest()
+    assert "1 with qwen2.5:3b" in svc.backend().reason and "ollama pull qwen2.5:3b" in svc.backend().reason
+    answers = ask_wave(svc, 4) + ask_wave(svc, 4)
+    assert [r.host for r in answers] == [good.url] * 8 and {r.status for r in answers} == {"answered"}
+    hints = [e.reason for r in answers for e in r.events if e.name == "ollama_host" and e.outcome == "skipped"]
+    assert hints and all(f"OLLAMA_HOST={bare.url} ollama pull qwen2.5:3b" in h for h in hints)
+    chats = sum(1 for q in bare.requests if q.path == "/api/chat" and isinstance(q.body, dict) and q.body.get("messages"))
+    assert chats <= 4  # at most the first concurrent wave found out; after the 404 the host is skipped for the model
+    assert {s.host: s.state for s in svc.ollama_hosts()}[bare.url] == "no model"
+
+
+def test_one_host_builds_no_pool(tmp_path: Path) -> None:
+    from app.models.deadline import DeadlineTransport
+    from app.models.pool_transport import PoolTransport
+
+    one = Settings(home=tmp_path, ollama_host="gpu1:11434")
+    _, sync, _ = ModelFactory(one, engine=ScriptedEngine([])).transports("ollama")
+    assert isinstance(sync, DeadlineTransport) and isinstance(sync.inner, httpx.HTTPTransport)
+    two = one.with_overrides(ollama_hosts="gpu1:11434,gpu2:11434")
+    _, sync, _ = ModelFactory(two, engine=ScriptedEngine([])).transports("ollama")
+    assert isinstance(sync, DeadlineTransport) and isinstance(sync.inner, PoolTransport)
