@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.documents.index import IndexStats
 from app.documents.integrity import IndexIntegrity
+from app.documents.store import IndexUnavailableError
 from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
 from app.models.info import SCHEMA_FORMAT_SINCE, supports_schema_format
@@ -119,14 +120,14 @@ def run_doctor(
             )
         )
     except Exception as exc:
-        checks.append(Check(name="index", ok=False, detail=str(exc), fix="guarded-rag ingest --rebuild"))
+        checks.append(Check(name="index", ok=False, detail=str(exc), fix=_index_fix(settings, exc)))
     if integrity is not None:
         try:
             found = integrity()
             checks.append(Check(name="index integrity", ok=found.ok, detail=found.summary, fix=found.fix))
         except Exception as exc:
             checks.append(
-                Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix="guarded-rag ingest --rebuild")
+                Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix=_index_fix(settings, exc))
             )
     checks.append(Check(name="traces", ok=True, detail=f"{trace_count()} stored in {settings.trace_db}"))
     return DoctorReport(checks=tuple(checks), versions=_versions())
@@ -148,3 +149,10 @@ def index_backend_check(settings: Settings) -> Check:
         detail=f"local directory {settings.index_dir}: one process writes at a time (the others wait for it); "
         "set GUARDED_RAG_CHROMA_URL to share one index between processes and machines",
     )
+
+
+def _index_fix(settings: Settings, exc: Exception) -> str:
+    # A Chroma server that does not answer is not fixed by rebuilding the index.
+    if settings.chroma_url and isinstance(exc, IndexUnavailableError):
+        return f"start the Chroma server at {settings.chroma_url} or correct GUARDED_RAG_CHROMA_URL"
+    return "guarded-rag ingest --rebuild"
