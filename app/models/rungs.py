@@ -74,7 +74,7 @@ class RungBuilder:
         key = (
             kind,
             model,
-            settings.ollama_host,
+            settings.hosts,  # the pool (or the one host) the model's transport routes to
             settings.timeout,
             settings.latency_budget,
             settings.temperature,
