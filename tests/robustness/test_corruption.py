@@ -1,5 +1,6 @@
-"""doctor detects an index corrupted by hand: two writers that bypass the app's lock, each through a copy of the
-vector index it loaded before the other wrote (what two concurrent ingests did before the lock)."""
+"""doctor and the Documents page detect an index corrupted by hand: two writers that bypass the app's lock, each
+through a copy of the vector index it loaded before the other wrote (what two concurrent ingests did before the
+lock)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from app.documents.integrity import check_integrity
+from tests.fake_service import make_service
 from tests.robustness.conftest import ROOT, start
 
 pytestmark = pytest.mark.robustness
@@ -36,8 +38,10 @@ def corrupt(index: Path) -> None:
         assert proc.returncode == 0, err[-1000:]
 
 
-def test_doctor_reports_a_hand_corrupted_index_and_the_repair(tmp_path: Path) -> None:
+def test_doctor_and_the_documents_page_report_a_hand_corrupted_index_and_the_repair(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    svc, _ = make_service(tmp_path, ingest=False)  # nothing opened yet: the index is built lazily
+    assert svc.settings.index_dir == home / "index" and svc.settings.collection == "docs"
     corrupt(home / "index")
     found = check_integrity(home / "index", "docs")
     assert not found.ok and found.fix == "guarded-rag ingest --rebuild", found.summary
@@ -52,3 +56,15 @@ def test_doctor_reports_a_hand_corrupted_index_and_the_repair(tmp_path: Path) ->
     )
     assert doctor.returncode == 1, doctor.stdout + doctor.stderr
     assert "[PROBLEM] index integrity: CORRUPTED" in doctor.stdout and "fix: guarded-rag ingest --rebuild" in doctor.stdout
+
+    # The Documents page, over a service on the same home, shows the same verdict and repair.
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui.conftest import TIMEOUT, page_script
+
+    at = AppTest.from_function(page_script, args=("documents",), default_timeout=TIMEOUT)
+    at.session_state["service"] = svc
+    at.run(timeout=120)
+    errors = " ".join(str(e.value) for e in at.error)
+    assert not at.exception, at.exception
+    assert "The index is damaged: CORRUPTED" in errors and "guarded-rag ingest --rebuild" in errors, errors
