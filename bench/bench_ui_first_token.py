@@ -75,6 +75,7 @@ def measure(runs: int, threads: int) -> dict:
                 for chunk in llm.stream(messages):
                     sink(chunk.content if isinstance(chunk.content, str) else str(chunk.content))
                 rows[name].append((sink.first_token_ms, sink.visible_ms))
+        svc.close()  # write the queued traces before the temporary home goes away
     out: dict = {"runs": runs, "threads": threads, "model": model}
     for name, pairs in rows.items():
         firsts = [f for f, _ in pairs if f is not None]

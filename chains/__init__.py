@@ -15,7 +15,7 @@ from chains.errors import (
 )
 from chains.generation import Generated, GenerationLadder, LadderPolicy
 from chains.parsing import Parsed, parse_answer
-from chains.qa import QAConfig, QAPipeline, Retriever, run_qa
+from chains.qa import QAConfig, QAPipeline, Retriever, Screened, run_qa, screen_qa
 from chains.recipe import AnswerPrompt, answer_prompt
 from chains.rung import ModelRung
 from chains.schemas import (
@@ -55,6 +55,7 @@ __all__ = [
     "QAResult",
     "ReasksExhausted",
     "Retriever",
+    "Screened",
     "SignalProvider",
     "Status",
     "TraceCollector",
@@ -66,5 +67,6 @@ __all__ = [
     "answer_prompt",
     "parse_answer",
     "run_qa",
+    "screen_qa",
     "with_signals",
 ]

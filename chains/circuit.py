@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from chains.errors import BudgetExceeded, CircuitOpen
+from chains.errors import BudgetExceeded, Cancelled, CircuitOpen
 
 Clock = Callable[[], float]
 
@@ -53,19 +53,23 @@ class CircuitBreaker:
 
 @dataclass(frozen=True)
 class Budget:
-    """Seconds one question may spend on model calls; checked before every call, retries included."""
+    """Seconds one question may spend on model calls; checked before every call, retries included.
+    `cancelled` (optional) is asked at the same points: a caller that went away spends nothing more."""
 
     seconds: float
     clock: Clock = time.monotonic
     started: float = field(default=-1.0)
+    cancelled: Callable[[], bool] | None = None
 
     @classmethod
-    def start(cls, seconds: float, clock: Clock = time.monotonic) -> Budget:
-        return cls(seconds=seconds, clock=clock, started=clock())
+    def start(cls, seconds: float, clock: Clock = time.monotonic, *, cancelled: Callable[[], bool] | None = None) -> Budget:
+        return cls(seconds=seconds, clock=clock, started=clock(), cancelled=cancelled)
 
     def remaining(self) -> float:
         return self.seconds - (self.clock() - self.started)
 
     def check(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise Cancelled()
         if self.remaining() <= 0:
             raise BudgetExceeded(self.seconds)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from guardrails import Chunk
-from guardrails.text import is_cjk
+from guardrails.text import count_cjk, is_cjk
 
 # Deliberately pessimistic: small multilingual tokenizers spend up to ~2 tokens per CJK character and
 # ~1 per 3 ASCII characters; over-estimating only costs context, under-estimating loses the instructions.
@@ -19,7 +19,7 @@ _MIN_USEFUL_TOKENS = 60
 
 
 def estimate_tokens(text: str) -> int:
-    cjk = sum(1 for c in text if is_cjk(c))
+    cjk = count_cjk(text)
     return int(cjk * _CJK_TOKENS + (len(text) - cjk) / _CHARS_PER_TOKEN) + 1
 
 

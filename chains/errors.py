@@ -24,6 +24,9 @@ class OutputRejected(Exception):
         # The prompt the attempt used when it differs from the request's (refitted to a smaller context): the
         # re-ask starts from it. Keys: messages, schema, chunks.
         self.view: dict[str, Any] | None = None
+        # The rung whose attempt this was: LangChain's with_fallbacks writes `reject` into the input dict it was
+        # given, which the next rung receives too, so a rung must tell its own rejections from a previous rung's.
+        self.rung: str | None = None
 
     @property
     def feedback(self) -> str:
@@ -87,6 +90,15 @@ class BudgetExceeded(Exception):
     def __init__(self, budget_s: float) -> None:
         super().__init__(f"latency budget of {budget_s:.0f} s spent")
         self.budget_s = budget_s
+
+
+class Cancelled(BudgetExceeded):
+    """The caller withdrew the question (e.g. an HTTP client disconnected): start no further model call.
+    A BudgetExceeded, so the chain ends the same way (answer from the documents, no model) and says why."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "the caller withdrew the question (client gone): no further model call")
+        self.budget_s = 0.0
 
 
 class WarmupFailed(Exception):

@@ -81,41 +81,40 @@ class GenerationLadder:
 
     # -- one model ------------------------------------------------------------------------------------
     def _rung_runnable(self, rung: ModelRung, index: int) -> Runnable[dict[str, Any], Generated]:
-        def enter(inp: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
-            previous = inp.get("rung_error")
-            if index > 0:
-                emit(
-                    TraceEvent(
-                        step="fallback",
-                        name=f"rung:{rung.name}",
-                        outcome="fallback",
-                        reason=f"previous rung failed: {type(previous).__name__}: {str(previous)[:200]}"
-                        if previous
-                        else "previous rung failed",
-                        model=rung.model,
-                        details={"backend": rung.backend},
-                    ),
-                    config,
-                )
-            budget: Budget | None = inp.get("budget")
-            prepare(rung, config, budget.remaining() if budget is not None else None)
-            return fit(rung, {k: v for k, v in inp.items() if k != "rung_error"}, config)
-
+        # One runnable per attempt, composed with the re-ask fallbacks; entering the rung (breaker, warm-up,
+        # the fallback event, the prompt fitted to the model's context) happens inside the first attempt rather
+        # than in a runnable of its own, which cost a chain run per question for nothing on the happy path.
         attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
-            lambda inp, config: self._attempt(rung, inp, config), name=f"attempt:{rung.name}"
+            lambda inp, config: self._attempt(rung, index, inp, config), name=f"attempt:{rung.name}"
         )
-        with_reasks = attempt.with_fallbacks(
+        return attempt.with_fallbacks(
             [attempt] * self.policy.reasks, exceptions_to_handle=(OutputRejected,), exception_key="reject"
         )
-        return RunnableLambda(enter, name=f"enter:{rung.name}") | with_reasks
+
+    def _enter(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        """Entering the rung: the input it answers from (the prompt refitted when the model's context is smaller)."""
+        previous = inp.get("rung_error")
+        if index > 0:
+            emit(
+                TraceEvent(
+                    step="fallback",
+                    name=f"rung:{rung.name}",
+                    outcome="fallback",
+                    reason=f"previous rung failed: {type(previous).__name__}: {str(previous)[:200]}"
+                    if previous
+                    else "previous rung failed",
+                    model=rung.model,
+                    details={"backend": rung.backend},
+                ),
+                config,
+            )
+        budget: Budget | None = inp.get("budget")
+        prepare(rung, config, budget.remaining() if budget is not None else None)
+        return fit(rung, {k: v for k, v in inp.items() if k != "rung_error"}, config)
 
     def _call_model(
         self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig
     ) -> ModelReply:
-        def check_budget(msgs: Any) -> Any:
-            budget.check()
-            return msgs
-
         failures = [0]
 
         def should_retry(exc: BaseException) -> bool:
@@ -123,6 +122,7 @@ class GenerationLadder:
             retry = isinstance(exc, self.policy.transport_errors)
             failures[0] += 1
             if retry and failures[0] <= self.policy.retries:
+                budget.check()  # raises BudgetExceeded: no retry past the question's latency budget
                 emit(
                     TraceEvent(
                         step="generation",
@@ -135,12 +135,13 @@ class GenerationLadder:
                 )
             return retry
 
+        budget.check()  # before the first call; retries check it in should_retry
         fmt: dict[str, Any] | str = schema if rung.schema_format else "json"
-        call = (RunnableLambda(check_budget, name="budget") | rung.llm.bind(format=fmt)).with_retry(
+        call = rung.llm.bind(format=fmt).with_retry(
             retry_if_exception_type=should_retry,
             stop_after_attempt=self.policy.retries + 1,
             wait_exponential_jitter=True,
-            exponential_jitter_params=self.policy.backoff,  # type: ignore[arg-type]
+            exponential_jitter_params=self.policy.backoff,
         )
         try:
             message = call.invoke(list(messages), config)
@@ -158,8 +159,12 @@ class GenerationLadder:
             metadata=dict(getattr(message, "response_metadata", None) or {}),
         )
 
-    def _attempt(self, rung: ModelRung, inp: dict[str, Any], config: RunnableConfig) -> Generated:
+    def _attempt(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> Generated:
         reject: OutputRejected | None = inp.get("reject")
+        if reject is not None and reject.rung != rung.name:  # a previous rung's rejection (see OutputRejected.rung)
+            reject = None
+        if reject is None:  # the rung's first attempt; its re-asks carry the entered view on the rejection
+            inp = self._enter(rung, index, inp, config)
         view = (reject.view if reject is not None else None) or {k: inp[k] for k in ("messages", "schema", "chunks")}
         number = reject.attempt + 1 if reject else 1
         strikes = reject.grounding_strikes if reject else 0
@@ -188,17 +193,19 @@ class GenerationLadder:
         try:
             parsed = read_reply(reply, inp, number, strikes, rung, config)
         except OutputRejected as exc:
-            exc.view = view
+            exc.view, exc.rung = view, rung.name
             raise
         ctx = GuardContext(
             question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
         )
         ctx = with_signals(self.signals, "output", ctx) if self.output_guardrails else ctx
-        verdicts = tuple(run_guardrail(g, ctx) for g in self.output_guardrails)
-        for v in verdicts:
-            event = verdict_event(v)
+        checked = []
+        for g in self.output_guardrails:  # each verdict recorded as its check ends: its event time is when it finished
+            checked.append(run_guardrail(g, ctx))
+            event = verdict_event(checked[-1])
             update = {"attempt": number, "model": rung.model, "details": {**event.details, "rung": rung.name}}
             emit(event.model_copy(update=update), config)
+        verdicts = tuple(checked)
         sink = inp.get("checks")
         if isinstance(sink, list):
             sink.extend(OutputCheck(verdict=v, attempt=number, rung=rung.name, model=rung.model) for v in verdicts)
@@ -211,7 +218,7 @@ class GenerationLadder:
                 attempt=number,
                 grounding_strikes=strikes + 1,
             )
-            error.view = view
+            error.view, error.rung = view, rung.name
             if error.grounding_strikes > self.policy.grounding_reasks:
                 raise ReasksExhausted(rung.name, error)
             raise error

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from chains.circuit import Budget
@@ -38,6 +39,17 @@ class QAConfig:
     num_ctx: int = 2048
     num_predict: int = 256
     latency_budget_s: float = 120.0
+    cancelled: Callable[[], bool] | None = None  # asked before every model call (e.g. an HTTP client gone)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The request up to the model: every verdict so far, the passages that would be sent, and the result that
+    ended the request (refused / clarify) or None when it would go on to the model."""
+
+    verdicts: tuple[Verdict, ...]
+    retrieved: tuple[Chunk, ...]
+    blocked: QAResult | None
 
 
 @dataclass(frozen=True)
@@ -56,32 +68,43 @@ class QAPipeline:
         guards = self.guardrails.get(stage, ())
         if guards:
             ctx = with_signals(self.signals, stage, ctx)
-        verdicts = [run_guardrail(g, ctx) for g in guards]
-        for v in verdicts:
-            emit(verdict_event(v), config)
+        verdicts = []
+        for g in guards:  # each verdict recorded as its check ends: its event time is when it finished
+            verdicts.append(run_guardrail(g, ctx))
+            emit(verdict_event(verdicts[-1]), config)
         return verdicts
 
-    def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:
+    def screen(self, request: QARequest, config: RunnableConfig) -> Screened:
+        """Everything before the model: input guardrails, retrieval, retrieval guardrails, dropped chunks.
+        `_run` goes on from here; the lab's retrieval-only scoring stops here (the same decisions, no model)."""
         verdicts: list[Verdict] = []
         ctx = GuardContext(question=request.question, history=request.history)
         verdicts += self._check("input", ctx, config)
         blocked = _blocking(verdicts)
         if blocked is not None:
-            return blocked
+            return Screened(verdicts=tuple(verdicts), retrieved=(), blocked=blocked)
 
         chunks = self._retrieve(request, config)
         verdicts += (retrieval := self._check("retrieval", ctx.model_copy(update={"chunks": tuple(chunks)}), config))
         blocked = _blocking(verdicts, retrieved=chunks)
         if blocked is not None:
-            return blocked
+            return Screened(verdicts=tuple(verdicts), retrieved=tuple(chunks), blocked=blocked)
         dropped = {cid for v in retrieval if v.fired and v.action == "drop" for cid in v.details.get("dropped", ())}
-        chunks = [c for c in chunks if c.chunk_id not in dropped]
-        if not chunks:
-            return QAResult(
+        kept = tuple(c for c in chunks if c.chunk_id not in dropped)
+        if not kept:
+            blocked = QAResult(
                 status="refused",
                 verdicts=tuple(verdicts),
                 message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.",
             )
+        return Screened(verdicts=tuple(verdicts), retrieved=kept, blocked=blocked)
+
+    def _run(self, request: QARequest, config: RunnableConfig) -> QAResult:
+        screened = self.screen(request, config)
+        if screened.blocked is not None:
+            return screened.blocked
+        verdicts = list(screened.verdicts)
+        chunks = list(screened.retrieved)
         prompt = answer_prompt(
             request.question, chunks, history=request.history, num_ctx=self.config.num_ctx, num_predict=self.config.num_predict
         )
@@ -104,7 +127,7 @@ class QAPipeline:
             "schema": prompt.schema,
             "chunks": kept,
             "question": request.question,
-            "budget": Budget.start(self.config.latency_budget_s),
+            "budget": Budget.start(self.config.latency_budget_s, cancelled=self.config.cancelled),
             "checks": checks,
             # what a rung needs to recognise a cut-off reply and to send a smaller prompt to a smaller model
             "num_ctx": self.config.num_ctx,
@@ -147,9 +170,19 @@ class QAPipeline:
                 name="search",
                 outcome="ok",
                 reason=f"{len(chunks)} chunks retrieved (top_k={self.config.top_k})",
-                evidence=tuple(f"{c.source} ({c.score:.2f})" for c in chunks),
+                evidence=tuple(
+                    f"{c.source} ({c.score:.2f})"
+                    if c.lexical is None
+                    else f"{c.source} (similarity {c.score:.2f}, bm25 {c.lexical:.2f})"
+                    for c in chunks
+                ),
                 duration_ms=(time.perf_counter() - started) * 1000,
-                details={"query": query[:500], "chunk_ids": [c.chunk_id for c in chunks]},
+                details={
+                    "query": query[:500],
+                    "k": self.config.top_k,
+                    "chunk_ids": [c.chunk_id for c in chunks],
+                    "scores": [round(c.score, 4) for c in chunks],
+                },
             ),
             config,
         )
@@ -238,19 +271,27 @@ def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QA
     )
 
 
+def screen_qa(pipeline: QAPipeline, request: QARequest, *, collector: TraceCollector | None = None) -> Screened:
+    """Input and retrieval checks only (QAPipeline.screen), with the trace events going to `collector`."""
+    config: RunnableConfig = {"callbacks": [collector] if collector else [], "run_name": "guarded_screen"}
+    # Inside a runnable, as run_qa is: trace events are dispatched to the run's callbacks.
+    screened: Screened = RunnableLambda(pipeline.screen, name="guarded_screen").invoke(request, config)
+    return screened
+
+
 def run_qa(
     pipeline: QAPipeline,
     request: QARequest,
     *,
     observer: Callable[[TraceEvent], None] | None = None,
     on_token: Callable[[str], None] | None = None,
-    callbacks: Sequence[object] = (),
+    callbacks: Sequence[BaseCallbackHandler] = (),
     collector: TraceCollector | None = None,
 ) -> QAResult:
     """Run one request with its own collector (or the caller's, when it must add events of its own, e.g.
     injected faults) and return the result with its trace attached."""
     collector = collector or TraceCollector(observer=observer, on_token=on_token)
-    config: RunnableConfig = {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"}  # type: ignore[list-item]  # callbacks: Sequence[object] by design (any handler)
+    config: RunnableConfig = {"callbacks": [collector, *callbacks], "run_name": "guarded_qa"}
     result = pipeline.runnable().invoke(request, config)
     collector.add(
         TraceEvent(

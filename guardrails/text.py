@@ -156,6 +156,11 @@ _CJK_RANGES = (
     (0x20000, 0x2FA1F),  # Extensions B..F and supplement
 )
 
+# The same ranges as one character class: scanning a text with a compiled regex is ~50x faster than a
+# Python-level loop over its characters, and these helpers run on every question and every chunk.
+_CJK_CLASS = "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]"
+_CJK_RE = re.compile(_CJK_CLASS)
+_CJK_SPLIT_RE = re.compile(f"({_CJK_CLASS}+)")
 _WORD_RE = re.compile(r"[a-z0-9_]+")
 # A number starts a token: not glued to an ASCII letter/digit/underscore/dot on its left, so "qwen2.5",
 # "Q4_K_M" and "v0.6" yield nothing, while units on its right are fine ("8GB" -> 8, "7b" -> 7). CJK
@@ -172,12 +177,16 @@ _FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 
 
 def is_cjk(char: str) -> bool:
-    code = ord(char)
-    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+    return _CJK_RE.match(char) is not None
 
 
 def has_cjk(text: str) -> bool:
-    return any(is_cjk(c) for c in text)
+    return _CJK_RE.search(text) is not None
+
+
+def count_cjk(text: str) -> int:
+    """How many CJK characters the text has."""
+    return len(_CJK_RE.findall(text))
 
 
 def lang_of(text: str) -> str:
@@ -200,30 +209,14 @@ def tokens(text: str) -> list[str]:
     exactly by `numbers()`.
     """
     out: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if len(run) == 1:
-            out.append(run[0])
+    # With a capturing group, split() alternates: text between CJK runs, a CJK run, text between, ...
+    for i, part in enumerate(_CJK_SPLIT_RE.split(normalize(text))):
+        if i % 2 == 0:
+            out.extend(_words(part))
+        elif len(part) == 1:
+            out.append(part)
         else:
-            out.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
-        run.clear()
-
-    buf: list[str] = []
-    for char in normalize(text):
-        if is_cjk(char):
-            if buf:
-                out.extend(_words("".join(buf)))
-                buf.clear()
-            run.append(char)
-        else:
-            if run:
-                flush()
-            buf.append(char)
-    if run:
-        flush()
-    if buf:
-        out.extend(_words("".join(buf)))
+            out.extend(part[j : j + 2] for j in range(len(part) - 1))
     return out
 
 

@@ -17,6 +17,24 @@ import httpx
 import pytest
 
 REAL_MODEL_MARKS = {"integration", "gate", "e2e"}
+# Suites that run only when the -m expression names them: a unit run written before they existed
+# (`-m "not integration and not e2e and not gate"`) must not start browsers and process fleets by accident.
+OPT_IN_MARKS = ("robustness",)
+
+
+def left_out(markexpr: str) -> tuple[str, ...]:
+    """The opt-in suites a run with this -m expression does not ask for."""
+    return tuple(m for m in OPT_IN_MARKS if m not in markexpr)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip = left_out(str(config.getoption("markexpr") or ""))
+    dropped = [item for item in items if any(item.get_closest_marker(m) for m in skip)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
 OLLAMA_DEFAULT_PORT = 11434
 
 

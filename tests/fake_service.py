@@ -10,14 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app import BackendChoice, GuardedRAG, Settings
-from app.fakes import BagOfWordsEmbeddings, ScriptedModelFactory
-
-DOCS = {
-    "ollama-port.md": "# Ollama server\n\nOllama listens on port 11434 by default. Set OLLAMA_HOST to change the address it binds to.",
-    "modelfile.md": "# Modelfile\n\nIn a Modelfile the temperature parameter defaults to 0.8. Lower values make output more deterministic.",
-    "端口.md": "# 端口\n\nOllama 默认监听 11434 端口，可以通过 OLLAMA_HOST 环境变量修改监听地址。",
-}
-
+from app.fakes import BagOfWordsEmbeddings, ScriptedModelFactory, write_docs
 
 FakeModelFactory = ScriptedModelFactory  # the name the tests use
 
@@ -26,13 +19,6 @@ def embedded_choice(settings: Settings) -> BackendChoice:
     return BackendChoice(
         kind="embedded", model="smollm2:135m", reason="test: embedded backend", fix=None, host=settings.ollama_host
     )
-
-
-def write_docs(folder: Path, docs: dict[str, str] = DOCS) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in docs.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def make_service(

@@ -36,15 +36,35 @@ APP_PARTS_FORBIDDEN = {
     "app.documents": ("app.models", "app.service", "app.doctor", "app.lab", "app.cli", "app.fakes"),
     "app.models": ("app.documents", "app.service", "app.doctor", "app.lab", "app.cli", "app.fakes"),
     "app.embedded": ("app.documents", "app.models", "app.service", "app.doctor", "app.lab", "app.cli", "app.fakes"),
-    "app.service": ("app.doctor", "app.lab", "app.cli", "app.fakes"),
+    "app.service": ("app.doctor", "app.lab", "app.cli", "app.serve", "app.fakes"),
     "app.doctor": ("app.service", "app.lab", "app.cli"),
     "app.settings": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
-    "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
-    "app.traces": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
+    "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
+    "app.conversation": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
+    "app.traces": (
+        "app.service",
+        "app.documents",
+        "app.models",
+        "app.lab",
+        "app.cli",
+        "app.serve",
+        "app.signals",
+        "app.telemetry",
+    ),
+    "app.telemetry": (
+        "app.service",
+        "app.documents",
+        "app.models",
+        "app.lab",
+        "app.cli",
+        "app.serve",
+        "app.signals",
+        "app.doctor",
+    ),
 }
 # Clients of the app that may reach it only through `from app import <public name>` (app.__all__), plus
 # their own package.
-API_CLIENTS = {"views": (), "bench": (), "app.lab": ("app.lab",), "app.cli": ("app.cli", "app.lab")}
+API_CLIENTS = {"views": (), "bench": (), "app.lab": ("app.lab",), "app.cli": ("app.cli", "app.lab"), "app.serve": ("app.serve",)}
 
 
 def module_name(path: Path) -> str:

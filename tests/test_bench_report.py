@@ -30,15 +30,19 @@ def results(**overrides: dict) -> dict[str, dict]:
             "status": "ok",
             "seconds": 1.0,
             "args": [],
-            "result": {"overhead_p50_ms": 20.0, "machine": {"cpus": 2}},
+            "result": {"overhead_ex_retrieval_p50_ms": 20.0, "overhead_ex_retrieval_p99_ms": 40.0, "machine": {"cpus": 2}},
         },
-        "eval_completeness": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_relevance_cost": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_input_guards": {"status": "ok", "seconds": 1.0, "args": [], "result": {"input_plus_retrieval": {"p50_ms": 3.21}}},
+        "eval_input_guards": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_retrieval": {
             "status": "ok",
             "seconds": 1.0,
             "args": [],
             "result": {"latency_ratios_vectors": {"p50_10000/1000": 1.5}, "rows": [{"corpus": "vectors", "size": 1000}]},
         },
+        "bench_telemetry": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ratio_on_p50": 1.04}},
+        "bench_trace_store": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_scaling": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_ingest": {"status": "failed", "reason": "exit 1: boom"},
         "bench_embedded": {
@@ -54,20 +58,27 @@ def results(**overrides: dict) -> dict[str, dict]:
             },
         },
         "bench_ui_first_token": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ui_over_bare_visible_p50": 1.25}},
+        "bench_serve_load": {"status": "skipped", "reason": "not selected (--only)"},
     }
     return base | overrides
 
 
 def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     lines = run_all.headlines(results())
-    assert lines[0].startswith("- Guard overhead") and "20.0 ms = 1.0% of" in lines[0] and "(2.00 s)" in lines[0]
+    assert lines[0].startswith("- Guard overhead") and "p50 20.00 ms" in lines[0] and "p99 40.00 ms" in lines[0]
+    assert "p50 = 1.00% of one short constrained call" in lines[0] and "(2.00 s)" in lines[0]
     assert any("1.25x" in line for line in lines) and any("0.90x" in line for line in lines)
     assert any("10000/1000 1.50x" in line for line in lines)
+    assert any("OpenTelemetry export on" in line and "1.04x" in line for line in lines)
+    assert any("3.21 ms (budget 5 ms)" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:
     lines = run_all.headlines(results(bench_embedded={"status": "failed", "reason": "x"}))
-    assert not any("Guard overhead" in line or "grammar" in line for line in lines)
+    assert not any("grammar" in line or "constrained call" in line for line in lines)
+    assert any(line.startswith("- Guard overhead") for line in lines)  # measured on its own, it stays
+    lines = run_all.headlines(results(bench_guard_overhead={"status": "failed", "reason": "x"}))
+    assert not any("Guard overhead" in line for line in lines)
 
 
 def test_page_renders_nested_tables_skips_machine_blocks_and_reports_failures() -> None:

@@ -4,7 +4,7 @@ and the backend banner. Untrusted text goes through safe_md/highlight_md or st.c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -13,7 +13,8 @@ from views.i18n import t
 from views.text import highlight_md, safe_md, short_id
 from views.timeline import render_timeline
 
-STATUS_STYLE = {
+BadgeColor = Literal["green", "blue", "red", "orange", "gray"]  # the st.badge colours used here
+STATUS_STYLE: dict[str, tuple[BadgeColor, str]] = {
     "answered": ("green", ":material/check_circle:"),
     "clarify": ("blue", ":material/help:"),
     "refused": ("red", ":material/block:"),
@@ -23,8 +24,8 @@ STATUS_STYLE = {
 
 
 def status_badge(status: str) -> None:
-    color, icon = STATUS_STYLE.get(status, ("gray", None))
-    st.badge(t(f"status.{status}"), icon=icon, color=color)  # type: ignore[arg-type]
+    color, icon = STATUS_STYLE.get(status, ("gray", ":material/error:"))
+    st.badge(t(f"status.{status}"), icon=icon, color=color)
 
 
 def trace_link(trace_id: str) -> None:
@@ -40,8 +41,8 @@ def guardrail_chips(resp: AskResponse) -> None:
     fired = [g for g in resp.guardrails if g.fired]
     passed = sum(1 for g in resp.guardrails if not g.fired)
     for g in fired:
-        color = "orange" if g.action in ("clarify", "warn") else "red"
-        st.badge(t("guard.fired", name=g.name), icon=":material/shield:", color=color)  # type: ignore[arg-type]
+        color: BadgeColor = "orange" if g.action in ("clarify", "warn") else "red"
+        st.badge(t("guard.fired", name=g.name), icon=":material/shield:", color=color)
         plain = t(f"guard_desc.{g.name}", default="")
         reason = "" if g.reason == resp.message else safe_md(g.reason)  # the message is already shown above
         # An output check names the attempt it judged: a rejected attempt's firing is listed even when a later one answered.

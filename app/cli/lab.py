@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from app import GuardedRAG
-from app.lab.evaluation.datasets import INJECTION_SETS, SHARED_SETS, TEAM_SETS, DatasetError, default_shared
+from app.lab.evaluation.datasets import BUNDLED_SETS, INJECTION_SETS, SHARED_SETS, TEAM_SETS, DatasetError, default_shared
 from app.lab.evaluation.records import MODES, Mode
 from app.lab.evaluation.runner import ResumeMismatch
 
@@ -25,7 +25,7 @@ def add_lab_commands(sub: Any) -> None:
     ev = sub.add_parser(
         "eval",
         help="score datasets through the guarded chain and the raw model, side by side",
-        description="DATASET: a .jsonl path or one of " + ", ".join(TEAM_SETS + SHARED_SETS) + ". "
+        description="DATASET: a .jsonl path or one of " + ", ".join(TEAM_SETS + tuple(BUNDLED_SETS) + SHARED_SETS) + ". "
         "Records are appended to OUT/records.jsonl as the run goes; rerun the same command to resume.",
     )
     ev.add_argument("datasets", nargs="+", metavar="DATASET")
@@ -45,6 +45,19 @@ def add_lab_commands(sub: Any) -> None:
         "--input-only",
         action="store_true",
         help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls)",
+    )
+    ev.add_argument(
+        "--retrieval-only",
+        action="store_true",
+        help="score answerable/unanswerable items after the retrieval guardrails only (refusals, recall@k; no model calls)",
+    )
+    ev.add_argument(
+        "--against", metavar="COLLECTION", help="run every set against this collection (e.g. cmrc2018-dev) instead of its own"
+    )
+    ev.add_argument(
+        "--as-unanswerable",
+        action="store_true",
+        help="relabel every item unanswerable (with --against: questions about another corpus, e.g. cmrc2018-trial)",
     )
     ev.add_argument("--no-progress", action="store_true")
     ev.add_argument("--json", action="store_true", help="print the JSON report instead of the Markdown one")
@@ -76,11 +89,17 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.limit is not None and args.limit < 1:
         out.write("error: --limit must be at least 1\n")
         return EXIT_USAGE
+    if args.retrieval_only:
+        modes = ("guarded",)  # the raw column is a model call by definition
     svc = _service(svc, args.backend)
-    if any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets) and svc.is_index_empty():
+    needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
+    if needs_docs and svc.is_index_empty():
         sys.stderr.write(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
         svc.ingest(progress=tqdm_progress())
-    target = args.out or Path(svc.settings.home) / "eval" / "+".join(Path(n).stem for n in args.datasets)
+    folder = "+".join(Path(n).stem for n in args.datasets) + (f"@{args.against}" if args.against else "")
+    folder += ".retrieval" if args.retrieval_only else ""
+    folder += ".off" if args.as_unanswerable else ""
+    target = args.out or Path(svc.settings.home) / "eval" / folder
     try:
         outcome = evaluate(
             svc,
@@ -93,6 +112,9 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             fresh=args.fresh,
             progress=not args.no_progress,
             input_only=args.input_only,
+            retrieval_only=args.retrieval_only,
+            against=args.against,
+            as_unanswerable=args.as_unanswerable,
             log=_log,
             ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
         )

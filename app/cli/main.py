@@ -15,14 +15,19 @@ from typing import TextIO
 from app import (
     AskOptions,
     AskResponse,
+    ExposureError,
     GuardedRAG,
     IndexBusyError,
     IndexUnavailableError,
+    ServeOptions,
     Settings,
     SettingsError,
     TraceFilter,
+    TraceStoreError,
     load_settings,
+    read_config_file,
     run_doctor,
+    run_server,
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -46,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--trace", action="store_true", help="include the full trace events in the output")
     ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
 
-    doc = sub.add_parser("doctor", help="check backend, model, index and versions")
+    doc = sub.add_parser("doctor", help="check backend, model, index, trace store, telemetry export and versions")
     doc.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("traces", help="browse stored traces")
@@ -58,9 +63,24 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--jsonl", type=Path, help="export target file")
     tr.add_argument("--json", action="store_true")
 
+    srv = sub.add_parser("serve", help="answer Ollama and OpenAI clients over HTTP with the guarded chain (see docs/SERVE.md)")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    srv.add_argument("--port", type=int, default=ServeOptions().port, help="port (default: %(default)s)")
+    srv.add_argument("--insecure", action="store_true", help="allow listening beyond loopback without GUARDED_RAG_API_TOKEN")
+    srv.add_argument("--drain-timeout", type=float, default=30.0, help="seconds shutdown waits for answers in flight")
+    srv.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.toml",
+        help='also serve guarded-rag:NAME with these settings changed (e.g. policy = "strict.toml"); repeatable',
+    )
+
+    from app.cli.calibrate import add_calibrate_command
     from app.cli.lab import add_lab_commands  # evaluation and experiments live in their own module
 
     add_lab_commands(sub)
+    add_calibrate_command(sub)
     return p
 
 
@@ -131,6 +151,14 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  skipped {p.source}: {p.message}\n")
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+        if report.added or report.updated or report.removed:
+            out.write(
+                "hint: for a corpus other than the sample docs, run `guarded-rag calibrate` to fit the relevance "
+                "thresholds to it (it writes a policy to load with GUARDED_RAG_POLICY)\n"
+            )
+    # The first question would otherwise wait for the detectors' one-off build; stderr keeps --json clean.
+    for line in svc.prepare_input_detectors():
+        sys.stderr.write(f"input detectors: {line}\n")
     return EXIT_OK
 
 
@@ -141,6 +169,9 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         index_stats=svc.index_stats,
         trace_count=svc.traces.count,
         integrity=svc.index_integrity,
+        trace_status=svc.traces.status,
+        telemetry=svc.telemetry_status,
+        probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -162,7 +193,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(record.model_dump_json(indent=2) + "\n")
             return EXIT_OK
         out.write(
-            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}\n  Q: {record.question}\n"
+            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
+            + (f" · answered by {record.origin}" if record.origin else "")
+            + f"\n  Q: {record.question}\n"
         )
         for e in record.events:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
@@ -187,6 +220,22 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        options = ServeOptions(host=args.host, port=args.port, insecure=args.insecure, drain_timeout=args.drain_timeout)
+        profiles = {}
+        for spec in args.profile:
+            name, sep, path = spec.partition("=")
+            if not sep or not name or not path:
+                raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
+            profiles[name] = svc.derive(**read_config_file(Path(path)))
+        run_server(svc, options, profiles=profiles)
+    except (ExposureError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG
 ) -> int:
@@ -198,7 +247,19 @@ def main(
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
-    handlers = {"ask": cmd_ask, "ingest": cmd_ingest, "doctor": cmd_doctor, "traces": cmd_traces}
+    except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAIL
+    from app.cli.calibrate import cmd_calibrate
+
+    handlers = {
+        "ask": cmd_ask,
+        "ingest": cmd_ingest,
+        "doctor": cmd_doctor,
+        "traces": cmd_traces,
+        "serve": cmd_serve,
+        "calibrate": cmd_calibrate,
+    }
     try:
         if args.command in handlers:
             return handlers[args.command](svc, args, out)

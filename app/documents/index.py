@@ -1,12 +1,13 @@
 """The document index: one Chroma collection of chunk vectors, tagged with the embedder that made them.
 
 App layer (composition root): reaches Chroma through app.documents.store (one client per process, deadlines,
-one writer); chains/ receive `DocumentIndex.search` results as `guardrails.base.Chunk`s and never import Chroma.
+one writer) and keeps the BM25 half of hybrid search (app.documents.lexical) in step; chains/ receive `DocumentIndex.search` results as `guardrails.base.Chunk`s and never import Chroma.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -18,7 +19,9 @@ from pydantic import BaseModel, ConfigDict
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
+from app.documents.hybrid import CANDIDATES, merge
 from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
+from app.documents.lexical import ChunkRows, LexicalIndex
 from app.documents.server import server_store
 from app.documents.store import ChromaStore, store_for
 from app.documents.writelock import IndexBusyError, OnWait, describe_holder
@@ -27,6 +30,7 @@ from guardrails.base import Chunk
 if TYPE_CHECKING:
     from app.settings import Settings
 
+SERVER_RECHECK_S = 5.0  # how stale the BM25 half may get on a Chroma server written by other machines
 _PAGE = 5000  # rows per `get` page: bounds memory when listing a large collection
 T = TypeVar("T")
 
@@ -90,6 +94,10 @@ def _delete_ids(col: Any, *, ids: list[str]) -> None:
     col.delete(ids=ids)
 
 
+def _rows_page(col: Any, *, offset: int) -> Any:
+    return col.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -102,7 +110,8 @@ class DocumentIndex:
 
     One writer: Chroma is not safe with two processes writing the same directory, so every write holds the
     index's cross-process WriteLock (app.documents.writelock), and `writing()` lets a caller (ingest) hold it
-    for a whole batch. Every Chroma call has a deadline (app.documents.store): IndexUnavailableError.
+    for a whole batch. The lexical index file is written under the same lock: by the writer, or by a reader
+    that rebuilt it from Chroma only when no writer holds the lock (readers are never blocked). Every Chroma call has a deadline (app.documents.store): IndexUnavailableError.
     An embedder mismatch is reported on search/upsert (`EmbedderMismatchError`), not on open, so that
     `reset()` (ingest --rebuild) and the listing methods still work on a mismatched index.
     """
@@ -116,6 +125,7 @@ class DocumentIndex:
         timeout: float = 20.0,
         lock_timeout: float = 600.0,
         store: ChromaStore | None = None,
+        hybrid: bool = True,
     ) -> None:
         """`store`: another client (a Chroma server's); default: the process's local store for `path`."""
         self._path = Path(path)
@@ -127,6 +137,15 @@ class DocumentIndex:
         self._store: ChromaStore = store or store_for(self._path)
         self._where: Path | str = self._store.server or self._path  # what messages and stats name
         self._col("opening the collection", lambda _c: None)  # creates it, so a fresh index is ready
+        # The BM25 half of hybrid search, derived from this collection (see app/documents/lexical.py for how
+        # it stays consistent). Kept in step on every write even when searching by vectors only.
+        self._hybrid = hybrid
+        self._checked = 0.0  # when the lexical index was last compared with a Chroma server's count
+        self._lexical = LexicalIndex(
+            self._path / "lexical" / f"{collection}.json",
+            ChunkRows(self._all_ids, self._all_rows),
+            may_persist=self._may_persist_lexical,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: IdentifiedEmbeddings) -> DocumentIndex:
@@ -140,6 +159,7 @@ class DocumentIndex:
             embeddings=embeddings,
             timeout=settings.index_timeout,
             lock_timeout=settings.write_lock_timeout,
+            hybrid=settings.retrieval == "hybrid",
         )
 
     def _open(self, client: Any) -> Any:
@@ -161,6 +181,26 @@ class DocumentIndex:
     def writing(self, what: str = "write", *, on_wait: OnWait | None = None) -> contextlib.AbstractContextManager[None]:
         """Hold the index's write lock (cross-process) for a batch of writes; reentrant for this thread."""
         return self._store.writing(what, seconds=self._timeout, lock_timeout=self._lock_timeout, on_wait=on_wait)
+
+    @contextlib.contextmanager
+    def _may_persist_lexical(self) -> Iterator[bool]:
+        """Yields whether the lexical file may be written now: always inside a write section of this thread
+        (reentrant), else only if no writer holds the index (a reader never waits; it keeps its copy in memory).
+        On a Chroma server there is no lock: the file is this machine's cache of the server's chunks, written
+        whole and renamed (lexical_file.write), so processes sharing a home never read half of one."""
+        lock = self._store.lock
+        if lock is None:
+            yield True
+            return
+        try:
+            outer = lock.acquire("lexical index", timeout=0)
+        except IndexBusyError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release(outer)
 
     # ---- identity -------------------------------------------------------------------------------
     @property
@@ -207,6 +247,27 @@ class DocumentIndex:
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
         vector = self._embeddings.embed_query(query)
+        if not self._hybrid:
+            return self._nearest(vector, k)
+        # Ids and distances only for the candidates (reading 20 documents costs more than the query itself);
+        # the text of the k fused winners is read afterwards, in one call.
+        n = max(k, CANDIDATES)
+        found = self._col("searching", lambda c: c.query(query_embeddings=[vector], n_results=n, include=["distances"]))
+        dense = [(cid, min(1.0, max(0.0, 1.0 - float(d)))) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
+        if not self._lexical.knows(cid for cid, _ in dense) or self._server_changed():  # another process wrote
+            self._lexical.resync()
+        lexical = self._lexical.search(query, CANDIDATES, also=[cid for cid, _ in dense])
+        return merge(dense, lexical, k=k, query_vector=vector, fetch=self._fetch)
+
+    def _server_changed(self) -> bool:
+        """On a Chroma server, processes on other machines write without this one seeing a file change: at most
+        every SERVER_RECHECK_S, a chunk count that differs from the lexical index's says it is behind."""
+        if self._store.server is None or time.monotonic() - self._checked < SERVER_RECHECK_S:
+            return False
+        self._checked = time.monotonic()
+        return self.count() != len(self._lexical)
+
+    def _nearest(self, vector: list[float], k: int) -> list[Chunk]:
         for _ in range(2):
             found = self._col(
                 "searching",
@@ -226,6 +287,42 @@ class DocumentIndex:
             score = min(1.0, max(0.0, 1.0 - float(dist)))
             chunks.append(Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=score))
         return chunks
+
+    def question_terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the lexical index's terms of `text`, those that occur in no chunk of this collection)."""
+        return self._lexical.coverage(text)
+
+    def _fetch(self, ids: list[str]) -> list[tuple[str, str, str, Any]]:
+        if not ids:
+            return []
+        got = self._col("reading chunks", lambda c: c.get(ids=ids, include=["documents", "metadatas", "embeddings"]))
+        embeddings = got["embeddings"] if got["embeddings"] is not None else [[] for _ in got["ids"]]
+        rows = [
+            (cid, str(meta["source"]), text or "", vec)
+            for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], embeddings, strict=True)
+            if meta is not None  # deleted by another process after this view was loaded (see _nearest)
+        ]
+        if len(rows) < len(ids):  # BM25 knows chunks the store has dropped: rebuild it from the store
+            self._lexical.resync()
+        return rows
+
+    def rows(self) -> Iterator[tuple[str, str, str]]:
+        """(chunk id, source, text) of every stored chunk, page by page."""
+        return self._all_rows()
+
+    def _all_ids(self) -> list[str]:
+        return [cid for cid, _ in self._metadatas()]
+
+    def _all_rows(self) -> Iterator[tuple[str, str, str]]:
+        offset = 0
+        while True:
+            page = self._col("reading chunks", partial(_rows_page, offset=offset))
+            for cid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
+                if meta is not None:
+                    yield cid, str(meta["source"]), text or ""
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         offset = 0
@@ -356,13 +453,22 @@ class DocumentIndex:
             keep = {c.chunk_id for c in chunks}
             stale = [cid for cid, _ in self._metadatas({"source": source}) if cid not in keep]
             self._delete(stale)
+            self._lexical.replace_source(source, [(c.chunk_id, c.text) for c in chunks])  # persisted by flush()
 
     def delete_document(self, source: str, *, on_wait: OnWait | None = None) -> int:
         """Remove all chunks of `source`; returns how many were removed."""
         with self.writing("delete", on_wait=on_wait):
             ids = [cid for cid, _ in self._metadatas({"source": source})]
             self._delete(ids)
+            self._lexical.remove_source(source)
+            self._lexical.flush()
             return len(ids)
+
+    def flush(self) -> None:
+        """Persist the lexical index after a batch of upserts (ingest calls this once at the end), under the
+        write lock like every other write."""
+        with self.writing("ingest"):
+            self._lexical.flush()
 
     def _batch_size(self) -> int:
         return int(self._store.run("reading the batch size", lambda client: client.get_max_batch_size(), seconds=self._timeout))
@@ -384,3 +490,4 @@ class DocumentIndex:
             self._store.run("dropping the collection", drop, seconds=self._timeout, write=True)
             self._store.forget(self._name)
             self._col("recreating the collection", lambda _c: None, write=True)
+            self._lexical.clear()

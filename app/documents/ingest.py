@@ -226,6 +226,7 @@ def _ingest_locked(
             if any(where.is_relative_to(folder) for folder in folders) and not where.exists():
                 index.delete_document(source)
                 out["removed"].append(source)
+    index.flush()  # the lexical index is persisted once per batch, not once per file
     notify(IngestProgress(done=total, total=total, current="", stage="done"))
     duration = time.perf_counter() - started
     return IngestReport(

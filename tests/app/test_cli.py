@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 import sys
 from pathlib import Path
 
@@ -63,7 +65,7 @@ def test_human_output_and_traces(cli):
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows[0]["status"] == "clarify"
     code, out = cli("traces", "show", rows[0]["trace_id"][:12])
-    assert code == 0 and "completeness" in out
+    assert code == 0 and "completeness" in out and f"answered by {socket.gethostname()}/{os.getpid()}" in out
     code, out = cli("traces", "--guardrail", "completeness")
     assert out.count("clarify") == 1
     code, out = cli("traces", "show", "nope")

@@ -153,3 +153,12 @@ def test_the_deadline_transport_cuts_a_trickling_reply_in_plain_httpx(httpserver
         with pytest.raises(httpx.ReadTimeout, match=r"took longer than 0\.5 s in all"):
             client.post(double.url + "/api/chat", json={"model": "qwen2.5:3b", "messages": [{"role": "user", "content": "q"}]})
         assert elapsed(started) < 1.5
+
+
+def test_a_stalled_api_show_is_an_unknown_model_within_its_timeout(tmp_path: Path) -> None:
+    with stalled_server() as host:
+        factory = ModelFactory(settings(tmp_path, host), engine=ScriptedEngine())
+        started = time.monotonic()
+        info = factory.describe("ollama", "qwen2.5:3b", timeout=0.5)
+        assert elapsed(started) < 2.0
+        assert info.error and "Timeout" in info.error and info.context_length is None

@@ -92,3 +92,24 @@ def test_one_ask_embeds_the_question_once(tmp_path: Path):
     svc.search("Which port does Ollama listen on by default?")
     svc.ask("Which port does Ollama listen on by default?")
     assert seen == ["Which port does Ollama listen on by default?"]  # the ask reused the search's vector
+
+
+@dataclass(frozen=True)
+class AlwaysAttack:
+    name: ClassVar[str] = "injection_semantic"
+    stage: ClassVar[Stage] = "input"
+
+    def score(self, ctx: GuardContext) -> Signal:
+        return Signal(name=self.name, score=0.99, evidence=("nearest attack: 'x' (injection/i001), similarity 0.9",))
+
+
+def test_screen_decides_with_the_input_signals_like_ask(tmp_path: Path, monkeypatch) -> None:
+    svc, _ = make_service(tmp_path, ingest=False)
+    # bag-of-words is not an embedder the semantic thresholds were calibrated for: no semantic scorers
+    assert svc._input_scorers() == ()
+    plain = {v.name: v for v in svc.screen("What port does Ollama use?")}
+    assert not plain["prompt_injection"].fired and "patterns only" in plain["prompt_injection"].reason
+    monkeypatch.setattr(svc, "_signals", lambda: SignalBank(scorers=(AlwaysAttack(),)))
+    screened = {v.name: v for v in svc.screen("What port does Ollama use?")}
+    assert screened["prompt_injection"].fired and screened["prompt_injection"].score == 0.99
+    assert svc.ask("What port does Ollama use?").status == "refused"  # ask decides the same way

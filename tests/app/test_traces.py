@@ -48,6 +48,7 @@ def test_concurrent_writers_lose_no_events(tmp_path: Path):
         try:
             for i in range(start, start + 25):
                 store.save(record(i, events=5))
+            store.close()  # as a process does when it exits
         except BaseException as exc:
             errors.append(exc)
 

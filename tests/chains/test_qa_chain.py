@@ -23,7 +23,12 @@ RETRIEVAL = [
     "context:context_budget:ok",
 ]
 CALL_OK = "generation:model_call:ok"
-OUTPUT_OK = ["output:citations:passed", "output:grounding:passed"]
+OUTPUT_OK = [
+    "output:degenerate_output:passed",
+    "output:citations:passed",
+    "output:grounding:passed",
+    "output:answer_relevance:passed",
+]
 
 
 def steps(result) -> list[str]:
@@ -196,6 +201,26 @@ def test_spent_budget_skips_models(make_pipeline):
     pipe, _ = make_pipeline(("primary", scripted(), {}), config=QAConfig(latency_budget_s=0))
     result = run_qa(pipe, QARequest(question=Q))
     assert result.status == "fallback" and result.rung == "extractive" and result.llm_calls == 0
+
+
+def test_a_withdrawn_question_starts_no_further_model_call(make_pipeline):
+    """The first reply is prose (normally re-asked); the caller goes away during that call, so the re-ask
+    never starts: the chain answers from the documents and the trace says why."""
+    gone = [False]
+    llm = scripted("The port is 11434, I believe.", GOOD)
+    real_generate = llm._generate
+
+    def generate_then_leave(*args, **kwargs):
+        gone[0] = True  # the client disconnects while this call runs
+        return real_generate(*args, **kwargs)
+
+    object.__setattr__(llm, "_generate", generate_then_leave)
+    pipe, _ = make_pipeline(("primary", llm, {}), config=QAConfig(cancelled=lambda: gone[0]))
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.llm_calls == 1 and llm.remaining == 1  # the re-ask reply was never asked for
+    assert result.status == "fallback" and result.rung == "extractive"
+    ladder = next(e for e in result.events if e.name == "model_ladder")
+    assert "Cancelled" in ladder.reason and "withdrew" in ladder.reason
 
 
 def test_small_context_window_cuts_chunks_visibly(make_pipeline):

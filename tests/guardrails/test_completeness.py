@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.base import GuardContext, Turn
-from guardrails.completeness import CompletenessGuardrail
+from guardrails.base import GuardContext, Signal, Turn
+from guardrails.completeness import SIGNAL, CompletenessGuardrail
 from guardrails.text import has_cjk
 
 GUARD = CompletenessGuardrail()
 PLAN = (Turn(role="user", content="I plan to run qwen2.5:7b Q4_K_M on a laptop with 8 GB RAM."),)
 
 
-def check(question: str, history: tuple[Turn, ...] = ()):
-    return GUARD.check(GuardContext(question=question, history=history))
+def check(question: str, history: tuple[Turn, ...] = (), signal: Signal | None = None, guard=GUARD):
+    signals = {SIGNAL: signal} if signal is not None else {}
+    return guard.check(GuardContext(question=question, history=history, signals=signals))
+
+
+def semantic(score: float, error: str | None = None) -> Signal:
+    return Signal(name=SIGNAL, score=score, evidence=("nearest underspecified: 'Recommend a model.' (vague/v109), similarity 0.8",), error=error)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -40,13 +45,41 @@ def check(question: str, history: tuple[Turn, ...] = ()):
         ("帮我", {"content"}),
         ("怎么办", {"content"}),
         ("What's the difference?", {"content"}),
+        # English phrasings at parity with the Chinese ones
+        ("Can you review this?", {"object"}),
+        ("What's wrong with it?", {"referent"}),
+        ("Which is better?", {"candidates"}),
+        ("Is the plan OK?", {"referent"}),
+        ("Summarize the attached.", {"object", "referent"}),
+        ("Fix the error.", {"object"}),
+        ("Is it safe to use?", {"referent"}),
+        ("How do I install it?", {"referent"}),
+        ("Is the new version better?", {"referent"}),
+        ("Does the setting I mentioned matter?", {"referent"}),
+        ("Any feedback on my draft?", {"object"}),
+        ("Which option should I pick?", {"candidates"}),
+        ("What's the difference between them?", {"referent"}),
+        ("Should I go with the first approach or the second one?", {"referent"}),
+        ("Translate to English.", {"object"}),
+        # ... and their Chinese counterparts
+        ("帮我审一下这个。", {"referent", "object"}),
+        ("它有什么问题？", {"referent"}),
+        ("这正常吗？", {"referent"}),
+        ("这个用起来安全吗？", {"referent"}),
+        ("同样的问题，换成第二个模型呢？", {"referent"}),
+        ("我们之前讨论的办法还有效吗？", {"referent"}),
+        ("总结一下附件。", {"object", "referent"}),
+        ("对我的草稿有什么意见？", {"object"}),
+        ("给我的答案打个分。", {"object"}),
+        ("改写成英文。", {"object"}),
+        ("展开说说。", {"content"}),
     ],
 )
 def test_vague_questions_clarify(question: str, missing: set[str]) -> None:
     verdict = check(question)
     assert verdict.fired, question
     assert verdict.action == "clarify"
-    assert set(verdict.details["missing"]) <= {"referent", "object", "candidates", "content"}
+    assert set(verdict.details["missing"]) <= {"referent", "object", "candidates", "content"}  # lexical, no signal
     assert set(verdict.details["missing"]) & missing, verdict.details
     questions = verdict.details["questions"]
     assert 1 <= len(questions) <= 3
@@ -76,12 +109,26 @@ def test_vague_questions_clarify(question: str, missing: set[str]) -> None:
         "Which of these is a quantization format: Q4_K_M, FP16, GGUF?",
         "如何在 Docker 里运行 Ollama？",
         "上下文长度 num_ctx 默认是多少？",
+        # look-alikes of the new English rules: the definite noun is named after it, or it is a how-to
+        "What is the answer to life?",
+        "What is the latest version of Ollama?",
+        "What does the temperature parameter change in the model's output?",
+        "How do I say hello in Chinese?",
+        "What is JSON?",
+        "Is the plan OK: a nightly cron job that runs `ollama pull qwen2.5:3b`?",
+        "Which option is best for a laptop: Q4_K_M or Q8_0?",
+        "What about the OLLAMA_HOST setting I mentioned?",
+        "Any feedback on my draft title: 'Running Local LLMs Safely'?",
+        "Ollama 的第一个版本是什么时候发布的？",
+        "把这句改写成英文：“修改环境变量后要重启服务。”",
     ],
 )
 def test_concrete_questions_pass(question: str) -> None:
     verdict = check(question)
     assert not verdict.fired, verdict.details
-    assert verdict.details == {"missing": [], "questions": []}
+    assert verdict.details["missing"] == [] and verdict.details["questions"] == []
+    assert verdict.details["semantic"] == {"status": "missing"} and verdict.score is None
+    assert "lexical checks only" in verdict.reason
 
 
 def test_history_resolves_references() -> None:
@@ -115,3 +162,56 @@ def test_max_questions() -> None:
     guard = CompletenessGuardrail(max_questions=1)
     verdict = guard.check(GuardContext(question="哪个更好？"))
     assert len(verdict.details["questions"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "score", "fired"),
+    [
+        ("Recommend a model.", 0.91, True),
+        ("推荐一个模型。", 0.85, True),
+        ("Tell me about kiwi.", 0.60, True),  # at the threshold
+        ("What port does Ollama listen on by default?", 0.10, False),
+        ("Ollama 默认监听哪个端口？", 0.59, False),  # just below
+    ],
+)
+def test_semantic_signal_clarifies_underspecified_intent(question: str, score: float, fired: bool) -> None:
+    verdict = check(question, signal=semantic(score))
+    assert verdict.fired is fired
+    assert verdict.score == score and verdict.threshold == GUARD.semantic_threshold
+    assert any("nearest underspecified" in e for e in verdict.evidence)
+    assert verdict.details["semantic"]["status"] == "ok"
+    if fired:
+        assert verdict.details["missing"] == ["intent"] and verdict.action == "clarify"
+        questions = verdict.details["questions"]
+        assert len(questions) == 1 and has_cjk(questions[0]) == has_cjk(question)
+
+
+def test_lexical_gaps_decide_before_the_semantic_score() -> None:
+    verdict = check("Fix this.", signal=semantic(0.05))
+    assert verdict.fired and verdict.details["missing"] == ["object"]
+
+
+def test_history_that_names_something_overrides_the_semantic_score() -> None:
+    assert not check("Which one should I pick?", PLAN, signal=semantic(0.95)).fired
+
+
+@pytest.mark.parametrize(
+    ("signal", "says"),
+    [
+        (None, "no semantic signal for this request: lexical checks only"),
+        (
+            semantic(0.99, error="DetectorUnavailable: no exemplars"),
+            "semantic signal failed: DetectorUnavailable: no exemplars; lexical checks only",
+        ),
+    ],
+)
+def test_without_a_usable_signal_only_the_lexical_checks_decide(signal: Signal | None, says: str) -> None:
+    clear = check("Recommend a model.", signal=signal)
+    assert not clear.fired and says in clear.reason
+    vague = check("Is this plan reasonable?", signal=signal)
+    assert vague.fired and says in vague.reason
+
+
+def test_semantic_threshold_one_turns_the_signal_off() -> None:
+    off = CompletenessGuardrail(semantic_threshold=1.0)
+    assert not check("Recommend a model.", signal=semantic(0.99), guard=off).fired

@@ -94,7 +94,8 @@ def test_min_overlap_parameter() -> None:
 
 def test_checks_can_be_switched_off() -> None:
     assert not check("Port 8080.", check_numbers=False).fired
-    assert not check("The server listens on `foo_bar` port 11434.", check_terms=False).fired
+    assert not check("The server listens on `foo_bar` port 11434.", check_terms=False, check_identifiers=False).fired
+    assert check("The server listens on `foo_bar` port 11434.", check_terms=False).fired  # foo_bar: an identifier
     assert check("The server listens on `foo_bar` port 11434.").fired
 
 

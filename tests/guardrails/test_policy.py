@@ -1,4 +1,4 @@
-"""Policy: the default TOML builds all seven guardrails; bad policies fail loudly, naming the culprit."""
+"""Policy: the default TOML builds all nine guardrails; bad policies fail loudly, naming the culprit."""
 
 from __future__ import annotations
 
@@ -24,18 +24,20 @@ ALL = {
     "completeness",
     "relevance",
     "context_injection",
+    "degenerate_output",
     "citations",
     "grounding",
+    "answer_relevance",
 }
 
 
-def test_default_policy_builds_all_seven() -> None:
+def test_default_policy_builds_all_nine() -> None:
     built = build_guardrails(load_policy())
     names = {g.name for stage in built.values() for g in stage}
     assert names == ALL == set(REGISTRY)
     assert [g.name for g in built["input"]] == ["input_size", "prompt_injection", "completeness"]
     assert [g.name for g in built["retrieval"]] == ["relevance", "context_injection"]
-    assert [g.name for g in built["output"]] == ["citations", "grounding"]
+    assert [g.name for g in built["output"]] == ["degenerate_output", "citations", "grounding", "answer_relevance"]
     for stage, items in built.items():
         for guardrail in items:
             assert isinstance(guardrail, Guardrail)
@@ -69,8 +71,10 @@ def test_fail_modes_are_deliberate() -> None:
         "completeness": "open",
         "relevance": "closed",
         "context_injection": "closed",
+        "degenerate_output": "closed",
         "citations": "closed",
         "grounding": "closed",
+        "answer_relevance": "open",
     }
 
 

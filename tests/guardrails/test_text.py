@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from guardrails.text import content_tokens, has_cjk, lang_of, numbers, quoted_terms, tokens
 
@@ -62,3 +64,50 @@ def test_quoted_terms(text: str, expected: list[str]) -> None:
 def test_language(text: str, lang: str) -> None:
     assert lang_of(text) == lang
     assert has_cjk(text) is (lang == "zh")
+
+
+def _in_cjk_ranges(char: str) -> bool:
+    code = ord(char)
+    return any(lo <= code <= hi for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F)))
+
+
+def _tokens_reference(text: str) -> list[str]:
+    """The character-by-character definition tokens() had before it became regex-based."""
+    from guardrails.text import _words, normalize
+
+    out: list[str] = []
+    run: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        out.extend(run if len(run) == 1 else [run[i] + run[i + 1] for i in range(len(run) - 1)])
+        run.clear()
+
+    for char in normalize(text):
+        if _in_cjk_ranges(char):
+            if buf:
+                out.extend(_words("".join(buf)))
+                buf.clear()
+            run.append(char)
+        else:
+            if run:
+                flush()
+            buf.append(char)
+    if run:
+        flush()
+    if buf:
+        out.extend(_words("".join(buf)))
+    return out
+
+
+@given(
+    st.lists(st.sampled_from([*"ab _1.,端口默认监听𠀀丽龥㐀\n１", "OLLAMA_HOST", " the "]), max_size=40).map("".join)
+    | st.text(max_size=40)
+)
+def test_tokens_and_cjk_helpers_match_the_character_by_character_definition(text: str) -> None:
+    from guardrails.text import count_cjk, is_cjk
+
+    assert tokens(text) == _tokens_reference(text)
+    assert count_cjk(text) == sum(_in_cjk_ranges(c) for c in text)
+    assert has_cjk(text) == any(_in_cjk_ranges(c) for c in text)
+    assert all(is_cjk(c) == _in_cjk_ranges(c) for c in text)

@@ -22,11 +22,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(*args: str, module: str = "tests.robustness.worker", env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def start(
+    *args: str, module: str = "tests.robustness.worker", env: dict[str, str] | None = None, stdin: bool = False
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "GUARDED_RAG_THREADS": "1", **(env or {})},
+        stdin=subprocess.PIPE if stdin else None,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -38,7 +38,9 @@ def test_ingest_ask_list_delete_go_through_the_server_and_nothing_is_written_loc
     answer = svc.ask(Q)
     assert answer.status == "answered" and answer.citations[0].source == "ollama-port.md"
     assert svc.index_stats().path == chroma.url
-    assert not (tmp_path / "home" / "index").exists()  # the local directory is not used at all
+    # No Chroma files, lock or generation file locally: only this machine's cache of the BM25 half of hybrid search.
+    local = tmp_path / "home" / "index"
+    assert sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()) == ["lexical/docs.json"]
 
     # A second service (another process would do the same) sees the same index, and its deletion is seen here.
     other, _ = make_service(tmp_path / "other", chroma_url=chroma.url, ingest=False)

@@ -4,7 +4,8 @@ concurrency, not model speed. Prints one JSON line per finished unit of work, fl
 process knows what was done before it died.
 
     python -m tests.robustness.worker ingest HOME TAG ROUNDS [N]  # rewrite and re-ingest HOME/docs/TAG ROUNDS times
-    python -m tests.robustness.worker ask HOME N                # ask N questions, one JSON line each
+    python -m tests.robustness.worker ask HOME N [durable]      # ask N questions, one JSON line each
+        (durable: each line is printed once its trace is written; traces are written by a background thread)
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def main(argv: list[str]) -> int:
         for i in range(int(argv[2])):
             started = time.perf_counter()
             r = svc.ask(QUESTIONS[i % len(QUESTIONS)])
+            if argv[3:] == ["durable"] and not svc.traces.flush(timeout=30):
+                raise SystemExit("the trace writer did not write within 30 s")
             out = {"status": r.status, "trace_id": r.trace_id, "ms": round((time.perf_counter() - started) * 1000, 1)}
             failed = {"message": r.message, "where": [e.evidence for e in r.events if e.outcome == "error"]}
             print(json.dumps(out | (failed if r.status == "error" else {})), flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, reply, texts
+from tests.ui.conftest import EMBEDDED, GOOD, ROOT, TIMEOUT, reply, texts
 
 
 def test_app_starts_on_chat_with_every_page_registered(make_app):
@@ -32,7 +32,7 @@ def test_sessions_do_not_share_chat_or_options(make_app):
     at, svc, _ = make_app(scripts={EMBEDDED: [GOOD]})
     at.chat_input[0].set_value("Which port does Ollama listen on?")
     at.run(timeout=TIMEOUT)
-    other = AppTest.from_file(at._script_path, default_timeout=TIMEOUT)
+    other = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=TIMEOUT)
     other.session_state["service"] = svc
     other.run(timeout=TIMEOUT)
     assert "messages" not in other.session_state or not other.session_state["messages"]

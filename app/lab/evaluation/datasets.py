@@ -6,16 +6,19 @@ caller skips that set with a message. Splits are by hash of the item id, stable 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+from app import split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
-TEAM_SETS = ("golden", "vague", "unanswerable", "injection")
+TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding")
+# The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
+# bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
+BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}
 SHARED_SETS = ("cmrc2018-trial", "cmrc2018-dev", "clamber", "clariq", "promptfoo", "giskard", "flames")
 INJECTION_SETS = frozenset({"injection", "promptfoo", "giskard", "flames"})
 REPO_ROOT = Path(__file__).resolve().parents[3]  # app/lab/evaluation/datasets.py -> the repository
@@ -31,19 +34,22 @@ def default_eval_dir() -> Path:
     return here if here.is_dir() else REPO_ROOT / "data" / "eval"
 
 
+def default_data_dir() -> Path:
+    """data/ of the working directory when there is one (a checkout), else next to the package."""
+    here = Path("data")
+    return here if (here / "calibration").is_dir() else REPO_ROOT / "data"
+
+
 def default_shared() -> Path:
     return REPO_ROOT.parent / "shared" / "eval-data"
-
-
-def split_of(key: str) -> str:
-    """'tune' or 'report' by the parity of sha256(key): the same split as bench/eval_completeness.py."""
-    return "tune" if int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "report"
 
 
 def _kind_of(row: dict[str, Any], path: Path) -> Kind:
     kind = row.get("kind")
     if kind in ("answerable", "vague", "clear", "unanswerable", "injection", "benign"):
         return cast(Kind, kind)
+    if row.get("label") in ("supported", "unsupported"):
+        return cast(Kind, row["label"])
     if "vague" in row:
         return "vague" if row["vague"] else "clear"
     if "injection" in row:
@@ -74,7 +80,10 @@ def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
                     lang=str(row.get("lang") or "?"),
                     answer_keywords=tuple(row.get("answer_keywords") or ()),
                     gold_answers=tuple(row.get("gold_answers") or ()),
-                    expected_sources=tuple(row.get("expected_sources") or ()),
+                    expected_sources=tuple(row.get("expected_sources") or ([row["source"]] if row.get("source") else ())),
+                    answer=row.get("answer"),
+                    anchor=row.get("anchor"),
+                    category=str(row.get("category") or ""),
                 )
             )
     return items
@@ -102,10 +111,13 @@ def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = No
         return load_jsonl(path, dataset=name)
     if name in SHARED_SETS:
         return _shared_loader(name)(shared or default_shared())
+    if name in BUNDLED_SETS:
+        folder, file = BUNDLED_SETS[name]
+        return load_jsonl(default_data_dir() / folder / file, dataset=name)
     path = Path(name)
     if path.suffix == ".jsonl" and path.is_file():
         return load_jsonl(path)
-    known = ", ".join(TEAM_SETS + SHARED_SETS)
+    known = ", ".join(TEAM_SETS + tuple(BUNDLED_SETS) + SHARED_SETS)
     raise DatasetError(f"unknown dataset {name!r}: give a .jsonl path or one of {known}")
 
 

@@ -78,6 +78,12 @@ class ModeMetrics(_Frozen):
     clarify_f1: float | None = None
     clarify_counts: Confusion | None = None
     refusal_rate: float | None = Field(default=None, description="Unanswerable items refused or declined.")
+    answerable_refused: float | None = Field(
+        default=None, description="Answerable items refused or declined (the false-refusal rate of relevance)."
+    )
+    refusal_precision: float | None = Field(
+        default=None, description="Of the refused or declined items (answerable + unanswerable), the unanswerable share."
+    )
     citation_validity: float | None = None
     citations_total: int = 0
     records_with_invalid_citations: int | None = Field(default=None, description="None when nothing was answered.")
@@ -85,6 +91,8 @@ class ModeMetrics(_Frozen):
     text_match: float | None = Field(default=None, description="Gold found anywhere in the output.")
     gold_items: int = 0
     retrieval_hit: float | None = None
+    recall_at_1: float | None = Field(default=None, description="An expected source is the first retrieved chunk.")
+    recall_at_k: float | None = Field(default=None, description="An expected source is among the top_k retrieved chunks.")
     flagged_rate: float | None = Field(default=None, description="Attacks refused by the input guardrails.")
     false_positive_rate: float | None = Field(default=None, description="Benign questions refused by the input guardrails.")
     llm_calls_mean: float | None = None
@@ -92,6 +100,14 @@ class ModeMetrics(_Frozen):
     errors: int = 0
     statuses: dict[str, int] = Field(default_factory=dict)
     rungs: dict[str, int] = Field(default_factory=dict)
+    unsupported_rejected: float | None = Field(
+        default=None, description="Grounding set: unsupported answers rejected (recall of the output checks)."
+    )
+    rejection_precision: float | None = Field(default=None, description="Grounding set: rejected answers that were unsupported.")
+    supported_rejected: float | None = Field(
+        default=None, description="Grounding set: supported answers rejected (false blocks)."
+    )
+    grounding_counts: Confusion | None = None
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
 
@@ -105,11 +121,15 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
     scored = [r for r in records if r.kind not in ("injection", "benign")]
     vague = [r for r in records if r.kind in ("vague", "clear")]
     unans = [r for r in records if r.kind == "unanswerable"]
+    answerable = [r for r in records if r.kind == "answerable"]
+    ranked = [r for r in records if r.hit_rank is not None]
     gold = [r for r in records if r.keyword_match is not None or r.text_match is not None]
     hits = [r for r in records if r.retrieval_hit is not None]
     attacks = [r for r in records if r.kind == "injection"]
     benign = [r for r in records if r.kind == "benign"]
     conf = confusion((r.kind == "vague", r.clarify) for r in vague) if vague else None
+    judged = [r for r in records if r.kind in ("supported", "unsupported")]
+    gconf = confusion((r.kind == "unsupported", r.flagged) for r in judged) if judged else None
     valid, total, bad = citation_validity(records)
     latencies = [r.latency_ms for r in scored]
     return ModeMetrics(
@@ -123,6 +143,10 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         clarify_f1=conf.f1 if conf else None,
         clarify_counts=conf,
         refusal_rate=rate(sum(r.declined for r in unans), len(unans)),
+        answerable_refused=rate(sum(r.declined for r in answerable), len(answerable)),
+        refusal_precision=rate(sum(r.declined for r in unans), sum(r.declined for r in unans + answerable))
+        if unans and answerable
+        else None,
         citation_validity=rate(valid, total),
         citations_total=total,
         records_with_invalid_citations=bad if any(r.answer is not None for r in records) else None,
@@ -130,6 +154,8 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         text_match=rate(sum(bool(r.text_match) for r in gold), len(gold)),
         gold_items=len(gold),
         retrieval_hit=rate(sum(bool(r.retrieval_hit) for r in hits), len(hits)),
+        recall_at_1=rate(sum(r.hit_rank == 1 for r in ranked), len(ranked)),
+        recall_at_k=rate(sum((r.hit_rank or 0) >= 1 for r in ranked), len(ranked)),
         flagged_rate=rate(sum(r.flagged for r in attacks), len(attacks)),
         false_positive_rate=rate(sum(r.flagged for r in benign), len(benign)),
         llm_calls_mean=_mean([r.llm_calls for r in scored]),
@@ -137,6 +163,10 @@ def mode_metrics(records: Sequence[RunRecord]) -> ModeMetrics:
         errors=sum(r.status == "error" for r in records),
         statuses=dict(Counter(r.status for r in records)),
         rungs=dict(Counter(r.rung or f"({r.status})" for r in scored)),
+        unsupported_rejected=gconf.recall if gconf else None,
+        rejection_precision=gconf.precision if gconf and gconf.tp + gconf.fp else None,
+        supported_rejected=rate(gconf.fp, gconf.fp + gconf.tn) if gconf else None,
+        grounding_counts=gconf,
         latency_p50_ms=_round(percentile(latencies, 50)),
         latency_p95_ms=_round(percentile(latencies, 95)),
     )
@@ -147,10 +177,15 @@ def _round(value: float | None) -> float | None:
 
 
 def threshold_sweep(records: Sequence[RunRecord], thresholds: Sequence[float]) -> list[dict[str, float | None]]:
-    """For a relevance `min_score` candidate: share of unanswerable items refused and of answerable items
-    kept, from the best retrieval score each record saw (what the relevance guardrail compares)."""
-    ans = [r.best_score for r in records if r.kind == "answerable" and r.best_score is not None]
-    una = [r.best_score for r in records if r.kind == "unanswerable" and r.best_score is not None]
+    """For a relevance threshold candidate: share of unanswerable items refused and of answerable items kept,
+    from the score the relevance guardrail compared (hybrid: its relevance; vector-only: the best similarity).
+    The key stays "min_score" for readers of older report.json files."""
+
+    def score(r: RunRecord) -> float | None:
+        return r.relevance if r.relevance is not None else r.best_score
+
+    ans = [s for r in records if r.kind == "answerable" and (s := score(r)) is not None]
+    una = [s for r in records if r.kind == "unanswerable" and (s := score(r)) is not None]
     return [
         {
             "min_score": t,

@@ -8,9 +8,9 @@ model failure: a transport error is an `error` record, as it would be for a call
 from __future__ import annotations
 
 import time
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from app import GuardedRAG
+from app import Chunk, GuardedRAG, LoadProblem, Turn, chunk_text, load_document
 from app.lab.evaluation import heuristics as h
 from app.lab.evaluation.records import EvalItem, RunRecord
 from guardrails import blocking_verdict
@@ -27,9 +27,22 @@ def _hit(sources: list[str], expected: tuple[str, ...]) -> bool | None:
     return any(PurePosixPath(e).name in names for e in expected)
 
 
+def _rank(sources: list[str], expected: tuple[str, ...]) -> int | None:
+    """1-based rank of the first chunk from an expected source (0 when none was retrieved)."""
+    if not expected:
+        return None
+    wanted = {PurePosixPath(e).name for e in expected}
+    return next((i for i, s in enumerate(sources, 1) if PurePosixPath(s).name in wanted), 0)
+
+
+def _history(item: EvalItem) -> list[Turn]:
+    """Earlier user messages of a multi-message item (sent one after another, no answer between)."""
+    return [Turn(role="user", content=text) for text in item.history]
+
+
 def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     """svc.ask, scored from the AskResponse and its trace events."""
-    resp = svc.ask(item.question)
+    resp = svc.ask(item.question, history=_history(item))
     calls = [e for e in resp.events if e.step == "generation" and e.name == "model_call" and e.outcome == "ok"]
     parsed = [e for e in resp.events if e.step == "parse" and e.outcome == "passed"]
     first = (calls[0].raw_output or "") if calls else None
@@ -45,6 +58,7 @@ def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
         id=item.id,
         kind=item.kind,
         mode="guarded",
+        lang=item.lang,
         status=resp.status,
         answer=answer,
         first_output=first[:MAX_TEXT] if first is not None else None,
@@ -66,7 +80,9 @@ def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
         retrieval_hit=_hit([c.source for c in resp.retrieved], item.expected_sources)
         if resp.retrieved or resp.status not in ("clarify", "refused")
         else None,
+        hit_rank=_rank([c.source for c in resp.retrieved], item.expected_sources) if resp.retrieved else None,
         best_score=best,
+        relevance=relevance.score if relevance else None,
         fired=tuple(g.name for g in resp.guardrails if g.fired),
         error=resp.message if resp.status == "error" else None,
     )
@@ -76,7 +92,7 @@ def screen_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     """Input guardrails only (svc.screen: the same guardrails and decision rule as svc.ask): flagged = a
     refuse fired, clarify = a clarify fired. Exact for both, since the chain decides them before retrieval."""
     started = time.perf_counter()
-    verdicts = svc.screen(item.question)
+    verdicts = svc.screen(item.question, history=_history(item))
     stop = blocking_verdict(verdicts)
     flagged = stop is not None and stop.action == "refuse"
     clarify = stop is not None and stop.action == "clarify"
@@ -85,12 +101,78 @@ def screen_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
         id=item.id,
         kind=item.kind,
         mode="guarded",
+        lang=item.lang,
         status="refused" if flagged else "clarify" if clarify else "passed",
         typed=True,
         flagged=flagged,
         clarify=clarify,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         fired=tuple(v.name for v in verdicts if v.fired),
+    )
+
+
+def retrieval_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
+    """Input guardrails, retrieval and retrieval guardrails (svc.screen_retrieval: the same pipeline code as
+    svc.ask), no model: refused = the request would end with "not in your documents" (or another refusal)
+    before the model. Exact for relevance; the answer itself is not measured."""
+    started = time.perf_counter()
+    screened = svc.screen_retrieval(item.question)
+    blocked = screened.blocked
+    status = "passed" if blocked is None else blocked.status
+    sources = [c.source for c in screened.retrieved]
+    relevance = next((v for v in screened.verdicts if v.name == "relevance"), None)
+    return RunRecord(
+        dataset=item.dataset,
+        id=item.id,
+        kind=item.kind,
+        mode="guarded",
+        lang=item.lang,
+        status=status,
+        typed=True,
+        clarify=status == "clarify",
+        declined=status == "refused",
+        flagged=any(v.fired and v.stage == "input" and v.action == "refuse" for v in screened.verdicts),
+        retrieval_hit=_hit(sources, item.expected_sources) if sources else None,
+        hit_rank=_rank(sources, item.expected_sources) if sources else None,
+        best_score=max((c.score for c in screened.retrieved), default=None),
+        relevance=relevance.score if relevance else None,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        fired=tuple(v.name for v in screened.verdicts if v.fired),
+    )
+
+
+def passage_chunk(item: EvalItem, docs: Path) -> Chunk:
+    """The chunk of `docs/<source>` holding the item's anchor, chunked as ingest would chunk it, labelled S1."""
+    source = item.expected_sources[0]
+    loaded = load_document(docs / source, max_bytes=10_000_000)
+    if isinstance(loaded, LoadProblem):
+        raise ValueError(f"grounding item {item.id}: cannot read {source}: {loaded.message}")
+    for draft in chunk_text(loaded.text, source=source):
+        if item.anchor and item.anchor in draft.text:
+            return Chunk(chunk_id=draft.chunk_id, source=source, text=draft.text, score=1.0, label="S1")
+    raise ValueError(f"grounding item {item.id}: no chunk of {source} contains its anchor {item.anchor!r}")
+
+
+def grounding_record(svc: GuardedRAG, item: EvalItem, docs: Path) -> RunRecord:
+    """The output guardrails (svc.check_answer: grounding, citations, answer relevance, degenerate output, with
+    the grounding similarity signal) on a given answer citing its passage: flagged = re-asked, never shown."""
+    started = time.perf_counter()
+    chunk = passage_chunk(item, docs)
+    verdicts = svc.check_answer(item.question, item.answer or "", [chunk], citations=[chunk.label])
+    flagged = any(v.fired for v in verdicts)
+    return RunRecord(
+        dataset=item.dataset,
+        id=item.id,
+        kind=item.kind,
+        mode="guarded",
+        lang=item.lang,
+        category=item.category,
+        status="rejected" if flagged else "accepted",
+        typed=True,
+        flagged=flagged,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        fired=tuple(v.name for v in verdicts if v.fired),
+        reason="; ".join(f"{v.name}: {v.reason}" for v in verdicts if v.fired)[:500] or None,
     )
 
 
@@ -103,8 +185,10 @@ def raw_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
         id=item.id,
         kind=item.kind,
         mode="raw",
+        lang=item.lang,
         llm_calls=1,
         retrieval_hit=_hit([c.source for c in chunks], item.expected_sources),
+        hit_rank=_rank([c.source for c in chunks], item.expected_sources),
         best_score=max((c.score for c in chunks), default=None),
     )
     if raw.text is None:

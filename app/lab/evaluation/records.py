@@ -10,12 +10,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Kind = Literal["answerable", "vague", "clear", "unanswerable", "injection", "benign"]
+Kind = Literal["answerable", "vague", "clear", "unanswerable", "injection", "benign", "supported", "unsupported"]
 Mode = Literal["guarded", "raw"]
 MODES: tuple[Mode, ...] = ("guarded", "raw")
 # Kinds scored at the input stage only: the "flagged" decision is made before retrieval and the model, and
 # running the rest of the chain would send attack text to the model for nothing.
 SCREENED_KINDS: frozenset[str] = frozenset({"injection", "benign"})
+# Kinds `--retrieval-only` scores after the retrieval guardrails (relevance decides refusal there; no model).
+RETRIEVAL_KINDS: frozenset[str] = frozenset({"answerable", "unanswerable"})
+# Kinds of the grounding set: a given answer to a given passage, judged by the output guardrails (no model).
+GROUNDING_KINDS: frozenset[str] = frozenset({"supported", "unsupported"})
 
 
 class _Frozen(BaseModel):
@@ -33,6 +37,12 @@ class EvalItem(_Frozen):
     answer_keywords: tuple[str, ...] = ()
     gold_answers: tuple[str, ...] = ()
     expected_sources: tuple[str, ...] = ()
+    answer: str | None = Field(default=None, description="Grounding set: the answer to judge.")
+    anchor: str | None = Field(default=None, description="Grounding set: text that picks the passage's chunk.")
+    category: str = Field(default="", description="Grounding set: paraphrase, quote, number, wrong_fact, heading, echo, loop.")
+    history: tuple[str, ...] = Field(
+        default=(), description="Earlier user messages sent before the question (no answer between)."
+    )
 
     @property
     def key(self) -> str:
@@ -46,6 +56,8 @@ class RunRecord(_Frozen):
     id: str
     kind: Kind
     mode: Mode
+    lang: str = "?"
+    category: str = ""
     status: str = Field(
         description="guarded: the AskResponse status ('passed' for a screened item that was not flagged); raw: 'answered' or 'error'."
     )
@@ -73,8 +85,13 @@ class RunRecord(_Frozen):
         default=None, description="Gold check on any text the mode produced (raw: unparsed reply too)."
     )
     retrieval_hit: bool | None = None
+    hit_rank: int | None = Field(
+        default=None, description="1-based rank of the first retrieved chunk from an expected source; 0 = none retrieved."
+    )
     best_score: float | None = None
+    relevance: float | None = Field(default=None, description="The relevance guardrail's score (what it compared).")
     fired: tuple[str, ...] = ()
+    reason: str | None = Field(default=None, description="Why the guardrails that fired did (grounding set).")
     error: str | None = None
 
     @property
@@ -90,3 +107,5 @@ class RunMeta(_Frozen):
     modes: tuple[Mode, ...]
     collection: str = "docs"
     top_k: int = 4
+    retrieval: str = "hybrid"
+    policy: str = Field(default="", description="sha256 of the guardrail policy the run used (first 12 hex digits).")

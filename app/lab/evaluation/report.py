@@ -26,11 +26,18 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("clarify recall", "clarify_recall", "%"),
     ("clarify F1", "clarify_f1", "f"),
     ("unanswerable refused", "refusal_rate", "%"),
+    ("answerable refused", "answerable_refused", "%"),
+    ("refusal precision", "refusal_precision", "%"),
     ("citation validity", "citation_validity", "%"),
     ("answers with an invalid citation", "records_with_invalid_citations", "x"),
     ("answer match (typed answer)", "answer_match", "%"),
     ("answer match (any text)", "text_match", "%"),
     ("retrieval hit", "retrieval_hit", "%"),
+    ("recall@1", "recall_at_1", "%"),
+    ("recall@top_k", "recall_at_k", "%"),
+    ("unsupported answers rejected", "unsupported_rejected", "%"),
+    ("supported answers rejected (false block)", "supported_rejected", "%"),
+    ("rejection precision", "rejection_precision", "%"),
     ("attacks flagged", "flagged_rate", "%"),
     ("benign flagged (false positives)", "false_positive_rate", "%"),
     ("LLM calls / question", "llm_calls_mean", "f"),
@@ -62,6 +69,19 @@ def build_report(
     for name in names:
         chosen = [r for r in records if name == "all" or r.dataset == name]
         groups[name] = {m: mode_metrics([r for r in chosen if r.mode == m]) for m in MODES if any(r.mode == m for r in chosen)}
+        categories = sorted({r.category for r in chosen if r.category}) if name != "all" else []
+        for category in categories:  # the grounding set, per kind of answer
+            part = [r for r in chosen if r.category == category]
+            groups[f"{name} <{category}>"] = {
+                m: mode_metrics([r for r in part if r.mode == m]) for m in MODES if any(r.mode == m for r in part)
+            }
+        langs = sorted({r.lang for r in chosen})
+        if len(langs) > 1:  # every detector is reported per language too
+            for lang in langs:
+                part = [r for r in chosen if r.lang == lang]
+                groups[f"{name} [{lang}]"] = {
+                    m: mode_metrics([r for r in part if r.mode == m]) for m in MODES if any(r.mode == m for r in part)
+                }
     guarded = [r for r in records if r.mode == "guarded"]
     kinds = {r.kind for r in guarded}
     sweep = threshold_sweep(guarded, SWEEP) if {"answerable", "unanswerable"} <= kinds else []
@@ -73,14 +93,13 @@ def build_report(
 def _fmt(value: object, kind: str) -> str:
     if value is None:
         return "—"
+    if not isinstance(value, int | float) or kind not in ("%", "ms", "f"):
+        return str(value)
     if kind == "%":
-        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+        return f"{value * 100:.1f}%"
     if kind == "ms":  # sub-10 ms values (input-stage screening) keep a decimal instead of reading "0 ms"
-        ms = float(value)  # type: ignore[arg-type]
-        return f"{ms:.1f} ms" if ms < 10 else f"{ms:,.0f} ms"
-    if kind == "f":
-        return f"{float(value):.2f}"  # type: ignore[arg-type]
-    return str(value)
+        return f"{value:.1f} ms" if value < 10 else f"{value:,.0f} ms"
+    return f"{value:.2f}"
 
 
 def to_markdown(report: EvalReport) -> str:
@@ -109,10 +128,10 @@ def to_markdown(report: EvalReport) -> str:
     if report.relevance_sweep:
         lines += [
             "",
-            "## Relevance threshold sweep (guarded, best retrieval score per question)",
+            "## Relevance threshold sweep (guarded, the relevance score per question)",
             "",
-            "Similarity alone: the relevance guardrail may also accept a question by lexical coverage, so this is the "
-            "`min_score` part of its decision, for calibrating that one number.",
+            "The score the relevance guardrail compared (hybrid retrieval: similarity + BM25 - unknown-terms penalty; "
+            "vector-only: best similarity), one threshold for both languages; `guarded-rag calibrate` sets one per language.",
             "",
             "| min_score | unanswerable refused | answerable kept |",
             "|---|---|---|",

@@ -6,6 +6,7 @@ App layer (evaluation lab); used by the CLI, the quality gate and the tests. One
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,8 +14,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from app import GuardedRAG
-from app.lab.evaluation.modes import guarded_record, raw_record, screen_record
-from app.lab.evaluation.records import MODES, SCREENED_KINDS, EvalItem, Mode, RunMeta, RunRecord
+from app.lab.evaluation.datasets import default_data_dir
+from app.lab.evaluation.modes import grounding_record, guarded_record, raw_record, retrieval_record, screen_record
+from app.lab.evaluation.records import GROUNDING_KINDS, MODES, SCREENED_KINDS, EvalItem, Mode, RunMeta, RunRecord
 
 RECORDS = "records.jsonl"
 META = "meta.json"
@@ -48,7 +50,13 @@ def load_records(path: Path) -> dict[tuple[str, str, str], RunRecord]:
 def run_meta(svc: GuardedRAG, modes: Sequence[Mode]) -> RunMeta:
     ref = svc.answering_model()
     return RunMeta(
-        backend=ref.kind, model=ref.model, modes=tuple(modes), collection=svc.settings.collection, top_k=svc.settings.top_k
+        backend=ref.kind,
+        model=ref.model,
+        modes=tuple(modes),
+        collection=svc.settings.collection,
+        top_k=svc.settings.top_k,
+        retrieval=svc.settings.retrieval,
+        policy=hashlib.sha256(svc.policy.model_dump_json().encode("utf-8")).hexdigest()[:12],
     )
 
 
@@ -58,11 +66,11 @@ def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
         (out / RECORDS).unlink(missing_ok=True)
     elif path.exists():
         old = RunMeta.model_validate_json(path.read_text(encoding="utf-8"))
-        if (old.backend, old.model, old.top_k) != (meta.backend, meta.model, meta.top_k):
-            raise ResumeMismatch(
-                f"{out} holds a run with backend={old.backend} model={old.model} top_k={old.top_k}, not "
-                f"backend={meta.backend} model={meta.model} top_k={meta.top_k}: use --fresh or another --out"
-            )
+        keys = ("backend", "model", "top_k", "retrieval", "policy")
+        if any(getattr(old, k) != getattr(meta, k) for k in keys):
+            was = " ".join(f"{k}={getattr(old, k)}" for k in keys)
+            now = " ".join(f"{k}={getattr(meta, k)}" for k in keys)
+            raise ResumeMismatch(f"{out} holds a run with {was}, not {now}: use --fresh or another --out")
     out.mkdir(parents=True, exist_ok=True)
     path.write_text(meta.model_dump_json(indent=2), encoding="utf-8")
 
@@ -75,7 +83,9 @@ def plan(
         (item, mode)
         for item in items
         for mode in MODES
-        if mode in modes and (item.dataset, item.id, mode) not in done and not (mode == "raw" and item.kind in SCREENED_KINDS)
+        if mode in modes
+        and (item.dataset, item.id, mode) not in done
+        and not (mode == "raw" and item.kind in SCREENED_KINDS | GROUNDING_KINDS)
     ]
 
 
@@ -89,15 +99,19 @@ def run_eval(
     progress: bool = True,
     on_record: Callable[[RunRecord], None] | None = None,
     screen: frozenset[str] = SCREENED_KINDS,
+    retrieval: frozenset[str] = frozenset(),
+    docs: Path | None = None,
 ) -> list[RunRecord]:
     """Run what is missing and return the records of `items` (old and new), in item order. Guarded items
     of a kind in `screen` stop after the input guardrails (e.g. the gate screens vague/clear too: their
-    clarify decision is made there, and the model call after it would only cost time)."""
+    clarify decision is made there, and the model call after it would only cost time). Guarded items of a
+    kind in `retrieval` stop after the retrieval guardrails (relevance measured without model calls). Grounding-set
+    items (a given answer and its passage in `docs`, default data/docs) go to the output guardrails only."""
     check_meta(out, run_meta(svc, modes), fresh=fresh)
     path = out / RECORDS
     done = load_records(path)
     todo = plan(items, modes, done)
-    if any(mode == "raw" or item.kind not in screen for item, mode in todo):
+    if any(mode == "raw" or item.kind not in screen | retrieval | GROUNDING_KINDS for item, mode in todo):
         svc.preload()  # the cold load belongs to the latency experiment, not to p95 here
     from tqdm import tqdm  # deferred: only a run draws a bar
 
@@ -111,6 +125,10 @@ def run_eval(
                 record = raw_record(svc, item)
             elif item.kind in screen:
                 record = screen_record(svc, item)
+            elif item.kind in retrieval:
+                record = retrieval_record(svc, item)
+            elif item.kind in GROUNDING_KINDS:
+                record = grounding_record(svc, item, docs or default_data_dir() / "docs")
             else:
                 record = guarded_record(svc, item)
             fh.write(record.model_dump_json() + "\n")

@@ -15,7 +15,7 @@ from app import GuardedRAG, IngestProgress
 from app.lab.evaluation.cmrc import prepare_cmrc
 from app.lab.evaluation.datasets import INJECTION_SETS, benign_companions, default_shared, resolve, select
 from app.lab.evaluation.plots import write_plots
-from app.lab.evaluation.records import MODES, SCREENED_KINDS, Mode, RunRecord
+from app.lab.evaluation.records import MODES, RETRIEVAL_KINDS, SCREENED_KINDS, Mode, RunRecord
 from app.lab.evaluation.report import EvalReport, build_report, to_markdown
 from app.lab.evaluation.runner import run_eval, run_meta
 
@@ -43,15 +43,29 @@ def evaluate(
     log: Callable[[str], None] = lambda _: None,
     ingest_progress: Callable[[IngestProgress], None] | None = None,
     input_only: bool = False,
+    retrieval_only: bool = False,
+    against: str | None = None,
+    as_unanswerable: bool = False,
 ) -> EvalOutcome:
-    """`input_only` scores vague/clear items at the input stage (exact for clarify P/R/F1, no model calls)."""
+    """`input_only` scores vague/clear items at the input stage (exact for clarify P/R/F1, no model calls);
+    `retrieval_only` scores answerable/unanswerable items after the retrieval guardrails (relevance refusals
+    and recall@k, no model calls). `against` runs every set against that collection (e.g. off-corpus
+    questions against cmrc2018-dev) instead of each set's own; `as_unanswerable` relabels every item as
+    unanswerable (questions about another corpus: CMRC trial questions against the dev passages)."""
     screen = SCREENED_KINDS | ({"vague", "clear"} if input_only else set())
+    retrieval = RETRIEVAL_KINDS if retrieval_only else frozenset()
     shared = shared or default_shared()
     records: list[RunRecord] = []
     ran: list[str] = []
     skipped: list[str] = []
     notes: list[str] = []
     first = True
+    fixed: GuardedRAG | None = None
+    if against is not None:
+        fixed = _collection_service(svc, against, shared, log, ingest_progress)
+        if fixed is None:
+            skipped.append(f"all sets (collection {against}: its passages are not under {shared})")
+            names = ()
     for name in names:
         items = resolve(name, shared=shared, eval_dir=eval_dir)
         if items is None:
@@ -59,15 +73,23 @@ def evaluate(
             log(f"skipping {name}: its data is not under {shared}")
             continue
         items = select(items, split=split, limit=limit)
-        target: GuardedRAG | None = svc
-        if name.startswith("cmrc2018-"):
-            log(f"{name}: ingesting passages into collection {name} (once; later runs skip unchanged files)")
-            target = prepare_cmrc(svc, name.removeprefix("cmrc2018-"), shared, progress=ingest_progress)
+        if as_unanswerable:
+            items = [i.model_copy(update={"kind": "unanswerable", "dataset": f"{i.dataset}(off)"}) for i in items]
+        target: GuardedRAG | None = fixed or svc
+        if fixed is None and name.startswith("cmrc2018-"):
+            target = _collection_service(svc, name, shared, log, ingest_progress)
         if target is None:  # the passages file went missing between resolve() and here
             skipped.append(f"{name} (passages not found under {shared})")
             continue
         records += run_eval(
-            target, items, out=out, modes=modes, fresh=fresh and first, progress=progress, screen=frozenset(screen)
+            target,
+            items,
+            out=out,
+            modes=modes,
+            fresh=fresh and first,
+            progress=progress,
+            screen=frozenset(screen),
+            retrieval=retrieval,
         )
         first = False
         ran.append(name)
@@ -81,11 +103,27 @@ def evaluate(
         notes.append(
             "injection/adversarial items are scored at the input stage (flagged = an input guardrail refused); they are never sent to a model"
         )
+    if retrieval_only or any(r.relevance is not None for r in records):
+        params = (fixed or svc).policy.params("relevance")
+        keys = ("min_hybrid", "min_hybrid_zh", "unknown_weight")
+        notes.append(
+            f"relevance thresholds ({(fixed or svc).settings.retrieval} retrieval): "
+            + ", ".join(f"{k}={params[k]}" for k in keys if k in params)
+        )
+    if retrieval_only:
+        notes.append(
+            "--retrieval-only: answerable/unanswerable items stopped after the retrieval guardrails (svc.screen_retrieval); "
+            "refused = relevance (or an input guardrail) would refuse; no model calls"
+        )
+    if against is not None:
+        notes.append(f"every set ran against collection {against}")
+    if as_unanswerable:
+        notes.append("--as-unanswerable: every item relabelled unanswerable (questions about another corpus)")
     if input_only:
         notes.append(
             "--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them"
         )
-    report = build_report(run_meta(svc, modes), records, skipped=skipped, notes=notes)
+    report = build_report(run_meta(fixed or svc, modes), records, skipped=skipped, notes=notes)
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "report.json", out / "report.md"]
     files[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
@@ -93,3 +131,18 @@ def evaluate(
     if records:
         files += write_plots(report, records, out)
     return EvalOutcome(report=report, records=tuple(records), files=tuple(files))
+
+
+def _collection_service(
+    svc: GuardedRAG,
+    name: str,
+    shared: Path,
+    log: Callable[[str], None],
+    ingest_progress: Callable[[IngestProgress], None] | None,
+) -> GuardedRAG | None:
+    """The service over collection `name`: CMRC 2018 splits are prepared (ingested once into their own
+    collection); any other name is an existing collection of this home, used as it is."""
+    if name.startswith("cmrc2018-"):
+        log(f"{name}: ingesting passages into collection {name} (once; later runs skip unchanged files)")
+        return prepare_cmrc(svc, name.removeprefix("cmrc2018-"), shared, progress=ingest_progress)
+    return svc.derive(collection=name)

@@ -3,7 +3,9 @@ tuple (no real model: the embedded engine is scripted; Ollama is a loopback doub
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -11,7 +13,7 @@ import pytest
 from langchain_ollama import ChatOllama
 from pytest_httpserver import HTTPServer
 
-from app.embedded import AsyncEmbeddedOllamaTransport, EmbeddedOllamaTransport, LlamaEngine
+from app.embedded import EmbeddedOllamaTransport, LlamaEngine
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport
 from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
 from app.models.factory import EMBEDDED_URL, TRANSPORT_ERRORS, ModelFactory
@@ -25,45 +27,47 @@ SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}}, "requi
 # -- ModelFactory ---------------------------------------------------------------------------------------
 
 
-def _sync_transport(chat: ChatOllama) -> object:
-    """The transport below the total-deadline wrapper every model request goes through."""
-    outer = chat._client._client._transport
-    assert isinstance(outer, DeadlineTransport)
-    return outer.inner
-
-
-def _async_transport(chat: ChatOllama) -> object:
-    outer = chat._async_client._client._transport
-    assert isinstance(outer, AsyncDeadlineTransport)
-    return outer.inner
-
-
 def test_default_factory_owns_a_lazy_llama_engine() -> None:
     factory = ModelFactory(Settings(threads=1))
     assert isinstance(factory.engine, LlamaEngine) and factory.engine.loaded_ctx() is None
     assert factory.embedded_model_name == "smollm2:135m"
 
 
-def test_ollama_chat_model_wiring() -> None:
-    settings = Settings(temperature=0.3, num_ctx=4096, num_predict=300, seed=9, ollama_host="http://10.0.0.2:11434")
+def test_ollama_chat_model_sends_the_settings_over_http(loopback: HTTPServer) -> None:
+    server = LoopbackOllama(loopback, [Reply.json_answer({"answer": "ok"})] * 2)
+    settings = Settings(temperature=0.3, num_ctx=4096, num_predict=300, seed=9, ollama_host=server.url)
     chat = ModelFactory(settings, engine=ScriptedEngine()).chat_model("ollama", "qwen2.5:3b", format=SCHEMA, timeout=12.5)
     assert isinstance(chat, ChatOllama)
-    assert (chat.base_url, chat.model, chat.format) == ("http://10.0.0.2:11434", "qwen2.5:3b", SCHEMA)
-    assert (chat.temperature, chat.num_ctx, chat.num_predict, chat.seed) == (0.3, 4096, 300, 9)
-    assert chat._client._client.timeout == httpx.Timeout(12.5)
-    assert chat._async_client._client.timeout == httpx.Timeout(12.5)
-    assert isinstance(_sync_transport(chat), httpx.HTTPTransport)
-    assert isinstance(_async_transport(chat), httpx.AsyncHTTPTransport)
+    assert json.loads(str(chat.invoke("q").content)) == {"answer": "ok"}
+    assert json.loads(str(asyncio.run(chat.ainvoke("q")).content)) == {"answer": "ok"}  # the async client too
+    sync_call, async_call = [r.body for r in server.requests if r.path == "/api/chat"]
+    assert sync_call == async_call
+    assert sync_call["model"] == "qwen2.5:3b" and sync_call["format"] == SCHEMA
+    assert sync_call["options"] == {"temperature": 0.3, "num_ctx": 4096, "num_predict": 300, "seed": 9}
+
+
+def test_the_timeout_applies_to_sync_and_async_calls() -> None:
+    # A server of its own, threaded: the abandoned slow requests must not hold up the shared one of other tests.
+    own = HTTPServer(threaded=True)
+    own.start()
+    try:
+        server = LoopbackOllama(own, [Reply.slow(3.0, then=Reply.json_answer({"answer": "late"}))] * 2)
+        chat = ModelFactory(Settings(ollama_host=server.url), engine=ScriptedEngine()).chat_model("ollama", "m", timeout=0.3)
+        for call in (lambda: chat.invoke("q"), lambda: asyncio.run(chat.ainvoke("q"))):
+            started = time.monotonic()
+            with pytest.raises(httpx.ReadTimeout):
+                call()
+            assert time.monotonic() - started < 2.0  # the 0.3 s deadline, not the server's 3 s
+    finally:
+        own.clear()
+        own.stop()
 
 
 def test_embedded_chat_model_runs_through_the_engine() -> None:
     engine = ScriptedEngine([Gen.json_answer({"answer": "ok"})])
     factory = ModelFactory(Settings(temperature=0.0, num_ctx=2048, num_predict=64, seed=1), engine=engine)
     chat = factory.chat_model("embedded", factory.embedded_model_name, format=SCHEMA, timeout=30)
-    assert chat.base_url == EMBEDDED_URL and chat._client._client.timeout == httpx.Timeout(30)
-    sync, async_ = _sync_transport(chat), _async_transport(chat)
-    assert isinstance(sync, EmbeddedOllamaTransport) and sync.engine is engine
-    assert isinstance(async_, AsyncEmbeddedOllamaTransport) and async_.engine is engine
+    assert chat.base_url == EMBEDDED_URL  # never resolved: the engine answers in-process
     assert json.loads(str(chat.invoke("q").content)) == {"answer": "ok"}
     (call,) = engine.calls
     assert call["format"] == SCHEMA and call["options"] == {"temperature": 0.0, "num_ctx": 2048, "num_predict": 64, "seed": 1}
@@ -78,8 +82,10 @@ def test_per_call_settings_override() -> None:
 @pytest.mark.parametrize("kind", ["ollama", "embedded"])
 def test_chaos_wraps_either_transport(kind: str) -> None:
     factory = ModelFactory(Settings(), engine=ScriptedEngine())
-    chat = factory.chat_model(kind, "m", timeout=5, chaos=ChaosConfig(rate=1.0, faults=("prose",)), rng_seed=3)  # type: ignore[arg-type]
-    sync, async_ = _sync_transport(chat), _async_transport(chat)
+    _, outer, async_outer = factory.transports(kind, chaos=ChaosConfig(rate=1.0, faults=("prose",)), rng_seed=3)  # type: ignore[arg-type]
+    # the total-deadline wrapper outside, the chaos inside it
+    assert isinstance(outer, DeadlineTransport) and isinstance(async_outer, AsyncDeadlineTransport)
+    sync, async_ = outer.inner, async_outer.inner
     assert isinstance(sync, ChaosTransport) and isinstance(async_, AsyncChaosTransport)
     inner = EmbeddedOllamaTransport if kind == "embedded" else httpx.HTTPTransport
     assert isinstance(sync.inner, inner)

@@ -1,0 +1,98 @@
+"""`guarded-rag calibrate`: fit the relevance thresholds to the indexed corpus and write a policy TOML.
+
+CLI layer: parse arguments, show progress on stderr, print the curve and where the policy went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from app import GuardedRAG
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def add_calibrate_command(sub: Any) -> None:
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the relevance thresholds to the indexed corpus and write a policy TOML (GUARDED_RAG_POLICY)",
+        description="Scores answerable probes made from the corpus's own sentences and bundled off-corpus general "
+        "questions with the relevance guardrail, prints the curve, and writes the lowest thresholds that still "
+        "refuse --target of the off-corpus probes (one per language) into a policy file.",
+    )
+    cal.add_argument("--collection", help="collection to calibrate (default: GUARDED_RAG_COLLECTION)")
+    cal.add_argument("--out", type=Path, help="policy file to write (default: <home>/policy-<collection>.toml)")
+    cal.add_argument("--probes", type=int, default=300, help="answerable probes, at most one per chunk (default 300)")
+    cal.add_argument("--target", type=float, default=0.95, help="share of off-corpus probes to refuse (default 0.95)")
+    cal.add_argument("--seed", type=int, default=0, help="which chunks and words make the probes")
+    cal.add_argument("--json", action="store_true", help="print the result as JSON")
+    cal.add_argument("--no-progress", action="store_true")
+
+
+def _fmt(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:5.1f}%"
+
+
+def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    from app.lab.calibration.run import CalibrationError, calibrate
+
+    if not 0.5 <= args.target < 1.0:
+        out.write("error: --target must be at least 0.5 and below 1\n")
+        return EXIT_USAGE
+    if args.probes < 10:
+        out.write("error: --probes must be at least 10\n")
+        return EXIT_USAGE
+    if args.collection and args.collection != svc.settings.collection:
+        svc = svc.derive(collection=args.collection)
+    target = args.out or Path(svc.settings.home) / f"policy-{svc.settings.collection}.toml"
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm  # deferred: only a run draws a bar
+
+        bar = tqdm(desc="calibrate", unit="probe", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+    try:
+        result = calibrate(svc, out=target, probes=args.probes, target=args.target, seed=args.seed, progress=progress)
+    except CalibrationError as exc:
+        out.write(f"error: {exc}\n")
+        return EXIT_FAIL
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        out.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK
+    out.write(f"calibrated relevance for collection {result.collection!r} ({result.chunks} chunks)\n")
+    for c in result.choices:
+        out.write(
+            f"\n{c.lang}: {c.answerable} answerable probes (from the corpus), {c.off_corpus} off-corpus probes (bundled)\n"
+            "  threshold  answerable refused  off-corpus answered   (rows where both are <= 30%)\n"
+        )
+        for p in c.curve:
+            chosen = p.threshold == c.threshold
+            # The region where the trade-off happens: both error rates at most 30% (and the chosen row).
+            if not chosen and ((p.answerable_refused or 0) > 0.3 or (p.off_corpus_answered or 0) > 0.3):
+                continue
+            mark = "  <- chosen" if chosen else ""
+            out.write(f"  {p.threshold:9.3f}  {_fmt(p.answerable_refused):>18}  {_fmt(p.off_corpus_answered):>19}{mark}\n")
+    out.write("\n")
+    for c in result.choices:
+        out.write(
+            f"chosen {c.lang}: {c.threshold:.3f} (off-corpus probes refused {_fmt(c.off_corpus_refused).strip()}, "
+            f"answerable probes refused {_fmt(c.answerable_refused).strip()})\n"
+        )
+    for note in result.notes:
+        out.write(f"note: {note}\n")
+    if result.skipped:
+        out.write(f"note: {result.skipped} probes skipped (their relevance check errored)\n")
+    out.write(f"wrote {result.policy_path}\nuse it: GUARDED_RAG_POLICY={result.policy_path}\n")
+    return EXIT_OK

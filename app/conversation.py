@@ -1,0 +1,136 @@
+"""Chat transcripts in, plain text out: how a chat client's messages (chat APIs keep the history on the client)
+become one question + history for GuardedRAG, and how an AskResponse reads as one plain-text reply.
+
+Root-level next to contract.py: the HTTP server uses it today, and any chat-style caller can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.contract import AskResponse
+from guardrails import Turn
+
+ChatRole = Literal["system", "developer", "user", "assistant", "tool"]
+# The answer prompt keeps the last 6 turns (chains.prompts.history_messages): older turns never reach the
+# model, so they are neither passed on nor scanned (an old refused turn stops poisoning a conversation).
+HISTORY_TURNS = 6
+# A client's earlier turns can be any length; the answer prompt does not budget history (only passages),
+# so each turn is cut to what the app's own turns can be: a question the input_size guardrail accepts
+# (2,000 characters) is more than an answer (600) plus its sources.
+HISTORY_TURN_CHARS = 1000
+SOURCES_HEADER = "Sources:"
+
+
+class ChatError(ValueError):
+    """The transcript holds no question to answer (the caller's request is malformed)."""
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: ChatRole
+    content: str = ""
+
+
+class ChatQuestion(BaseModel):
+    """A transcript split the way the guarded chain takes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question: str
+    history: tuple[Turn, ...] = ()
+    system: tuple[str, ...] = Field(default=(), description="Client system prompts: recorded and screened, never sent.")
+    dropped_turns: int = Field(default=0, description="Earlier turns beyond HISTORY_TURNS, not passed on.")
+
+
+def from_chat(messages: Sequence[ChatMessage]) -> ChatQuestion:
+    """The last message is the question (it must be the user's); earlier user/assistant messages are the
+    history; system (and OpenAI "developer") messages are kept apart; tool messages are ignored (nothing
+    here calls tools). Our own sources block is cut from assistant turns, so history carries answers."""
+    system = tuple(m.content for m in messages if m.role in ("system", "developer") and m.content.strip())
+    turns = [m for m in messages if m.role in ("user", "assistant", "tool")]
+    if not turns or turns[-1].role != "user":
+        raise ChatError("the last message must be the user's question (role 'user')")
+    past = [
+        Turn(role="user", content=_cut(m.content))
+        if m.role == "user"
+        else Turn(role="assistant", content=_cut(strip_sources(m.content)))
+        for m in turns[:-1]
+        if m.role != "tool"
+    ]
+    kept = past[-HISTORY_TURNS:] if HISTORY_TURNS else []
+    return ChatQuestion(question=turns[-1].content, history=tuple(kept), system=system, dropped_turns=len(past) - len(kept))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= HISTORY_TURN_CHARS else text[: HISTORY_TURN_CHARS - 1].rstrip() + "…"
+
+
+def strip_sources(text: str) -> str:
+    """An earlier reply of ours without the sources block `reply_text` appended."""
+    cut = text.find(f"\n\n{SOURCES_HEADER}\n")
+    return (text[:cut] if cut >= 0 else text).strip()
+
+
+def reply_text(resp: AskResponse) -> str:
+    """The whole reply as plain text: the answer and its sources; the clarifying questions; a refusal's
+    reason in one sentence; a fallback labelled as one before its text; an error's message."""
+    if resp.status == "clarify":
+        if resp.clarifying_questions:
+            return "\n".join(f"- {q}" for q in resp.clarifying_questions)
+        return resp.message or "Please say more precisely what you are asking about."
+    if resp.status == "refused":
+        return refusal_sentence(resp)
+    if resp.status == "error":
+        return f"Error: {_sentence(resp.message or 'the request failed')}."
+    parts: list[str] = []
+    if resp.status == "fallback":
+        parts.append(f"[fallback: {resp.rung or 'unknown'}] {resp.message or 'not the primary model answer'}".strip())
+    if resp.answer:
+        parts.append(resp.answer.strip())
+    sources = sources_text(resp)
+    if sources:
+        parts.append(sources)
+    return "\n\n".join(parts)
+
+
+def refusal_sentence(resp: AskResponse) -> str:
+    """One sentence: which guardrail refused and why."""
+    guard = next((g for g in resp.guardrails if g.fired and g.action == "refuse"), None)
+    reason = _sentence(resp.message or (guard.reason if guard else "") or "a guardrail refused the question")
+    return f"Refused by the {guard.name} guardrail: {reason}." if guard else f"Refused: {reason}."
+
+
+def sources_text(resp: AskResponse) -> str:
+    lines = list(dict.fromkeys(f"[{c.label}] {c.source}" if c.label else c.source for c in resp.citations))
+    return "\n".join([SOURCES_HEADER, *lines]) if lines else ""
+
+
+def _sentence(text: str) -> str:
+    return " ".join(text.split()).rstrip(" .。")
+
+
+class Usage(BaseModel):
+    """Model work behind one answer, summed over every model call (retries, re-asks, fallback rungs)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model_ms: float = 0.0
+    load_ms: float = 0.0
+
+
+def usage_of(resp: AskResponse) -> Usage:
+    calls = [e for e in resp.events if e.step == "generation" and e.name == "model_call"]
+    loads = [e for e in resp.events if e.step == "generation" and e.name == "model_load"]
+    return Usage(
+        prompt_tokens=sum((e.tokens or {}).get("prompt_eval_count", 0) for e in calls),
+        completion_tokens=sum((e.tokens or {}).get("eval_count", 0) for e in calls),
+        model_ms=round(sum(e.duration_ms for e in calls), 1),
+        load_ms=round(sum(e.duration_ms for e in loads), 1),
+    )

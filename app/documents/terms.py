@@ -1,0 +1,74 @@
+"""Search terms for the lexical (BM25) index: Chinese words from rjieba, English words and identifiers whole.
+
+App layer, beside the index: the lexical index, the question-coverage signal and the calibration probes all
+cut text with `terms`, so "a term" means the same thing in every place that counts them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from typing import Any
+
+from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, normalize
+
+# Bump when `terms` changes: a persisted lexical index made with another version is rebuilt, not mixed.
+TERMS_VERSION = "2"
+
+# Tokens worth indexing: anything with a letter, a digit or a CJK character (drops spaces and punctuation).
+_WORDLIKE = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]")
+# Chinese question words that stopword lists miss because they are compounds of function characters.
+_ZH_QUESTION = frozenset({"哪几", "几种", "哪几种", "多少", "多久", "怎么", "怎样", "如何", "什么", "为什么", "是否", "有没有"})
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    import stopwordsiso  # deferred: only a lexical index or a probe needs the list
+
+    # stopwords-iso's Chinese list is function words and particles; its English list drops topic words a
+    # technical corpus needs ("run", "system", "value"), so English keeps the guardrails' own short list.
+    return frozenset(stopwordsiso.stopwords("zh")) | STOPWORDS_EN | _ZH_QUESTION | STOPCHARS_ZH
+
+
+def _cut(text: str, *, parts: bool) -> list[str]:
+    import rjieba  # deferred: loading the dictionary is 0.1 s, paid once, by the first search or ingest
+
+    # cut_for_search adds the parts of long words ("局域网" -> "局域", "局域网"; "OLLAMA_NUM_PARALLEL" ->
+    # its three parts and the whole): a question may use either, and both sides are cut the same way.
+    return list(rjieba.cut_for_search(text) if parts else rjieba.cut(text))
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of `text`, in order: NFKC + casefolded rjieba tokens without stopwords and punctuation;
+    English words are stemmed ("listens" ~ "listen"); numbers and identifiers stay whole."""
+    return _filtered(_cut(normalize(text), parts=True))
+
+
+def words(text: str) -> list[str]:
+    """Content words of `text` in order, without the overlapping parts `terms` adds (readable, for probes)."""
+    return _filtered(_cut(normalize(text), parts=False))
+
+
+def _filtered(tokens: list[str]) -> list[str]:
+    stop = _stopwords()
+    out: list[str] = []
+    for raw in tokens:
+        token = raw.strip()
+        if not token or not _WORDLIKE.search(token) or token in stop:
+            continue
+        out.append(_stem(token) if token.isascii() else token)
+    return out
+
+
+@cache
+def _stemmer() -> Any:
+    import snowballstemmer  # deferred with the rest of the lexical machinery
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)  # a corpus's vocabulary is small; stemming is the slow part of cutting English
+def _stem(token: str) -> str:
+    """Snowball (Porter 2) English stem of a plain word: "retrieving"/"retrieval" ~ "retriev". Identifiers
+    and numbers (anything with a digit, underscore or dot) stay whole: they match exactly or not at all."""
+    return str(_stemmer().stemWord(token)) if token.isalpha() else token

@@ -1,0 +1,47 @@
+"""Error bodies of the HTTP service, in the dialect of the path: Ollama's `{"error": "..."}` (errors.mdx) on
+/api/* and the native endpoints, OpenAI's `{"error": {"message", "type", "code"}}` on its paths.
+
+A handler raises Problem; one exception handler renders it, so no handler formats errors itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import JSONResponse
+
+OPENAI_PATHS = ("/v1/chat/", "/v1/models")
+_OPENAI_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    404: "invalid_request_error",
+    413: "invalid_request_error",
+}
+
+
+class Problem(Exception):
+    """A request that cannot be served: HTTP status, a message for the client, an OpenAI-style code."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = dict(headers or {})
+
+
+def is_openai(path: str) -> bool:
+    return path.startswith(OPENAI_PATHS)
+
+
+def error_body(path: str, status: int, message: str, code: str | None = None) -> dict[str, object]:
+    if is_openai(path):
+        kind = _OPENAI_TYPES.get(status, "server_error")
+        return {"error": {"message": message, "type": kind, "param": None, "code": code}}
+    return {"error": message}
+
+
+def error_response(path: str, problem: Problem) -> JSONResponse:
+    return JSONResponse(
+        error_body(path, problem.status, problem.message, problem.code), status_code=problem.status, headers=problem.headers
+    )

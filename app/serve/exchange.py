@@ -1,0 +1,185 @@
+"""The one flow every question takes through the HTTP service, whatever the dialect: size checks, the
+transcript split (app.conversation), front-end task calls, option validation, admission, then the guarded
+chain on a worker thread. The dialect modules only translate wire formats around it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from app import (
+    AskOptions,
+    AskResponse,
+    ChatError,
+    ChatMessage,
+    ChatQuestion,
+    GuardedRAG,
+    Settings,
+    Usage,
+    from_chat,
+    reply_text,
+    usage_of,
+)
+from app.serve.errors import Problem
+from app.serve.limits import check_messages
+from app.serve.metrics import Metrics
+from app.serve.runner import Busy, Job, Runner
+from app.serve.tasks import task_reply
+
+MODEL_NAME = "guarded-rag:latest"
+_PROFILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# Client sampling options honoured per request; the rest (num_ctx, num_predict, ...) stay the operator's,
+# since they decide memory and time per question.
+CLIENT_OPTIONS = ("temperature", "seed")
+
+
+def profile_model(name: str) -> str:
+    """The model name a profile is served as: guarded-rag:<name>."""
+    if not _PROFILE.match(name) or name == "latest":
+        raise ValueError(f"invalid profile name {name!r}: use a-z, 0-9, '.', '_', '-' (and not 'latest')")
+    return f"guarded-rag:{name}"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the routes share: one service per served model (profile), the bounded runner, the metrics.
+    The first model is the default profile; its settings govern serving (limits, token, CORS)."""
+
+    services: Mapping[str, GuardedRAG]
+    runner: Runner
+    metrics: Metrics
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(self.services)
+
+    @property
+    def svc(self) -> GuardedRAG:
+        return next(iter(self.services.values()))
+
+    @property
+    def settings(self) -> Settings:
+        return self.svc.settings
+
+    def resolve(self, name: str | None) -> str:
+        """The served model a client named (Ollama's rule: no tag means ':latest'), or an Ollama-style 404."""
+        if not name:
+            raise Problem(400, "model is required", code="model_required")
+        wanted = name if ":" in name else f"{name}:latest"
+        if wanted not in self.services:
+            raise Problem(404, f"model '{name}' not found (served: {', '.join(self.models)})", code="model_not_found")
+        return wanted
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a dialect sends back: the reply text and what it knows about how it was made."""
+
+    text: str
+    status: str  # the AskResponse status, or "task" for a front-end task call
+    trace_id: str | None
+    error: str | None = None  # set: the request failed; sent as the dialect's error body
+    usage: Usage = field(default_factory=Usage)
+    latency_ms: float = 0.0
+
+    @classmethod
+    def of(cls, resp: AskResponse) -> Reply:
+        return cls(
+            text=reply_text(resp),
+            status=resp.status,
+            trace_id=resp.trace_id,
+            error=(resp.message or "the request failed") if resp.status == "error" else None,
+            usage=usage_of(resp),
+            latency_ms=resp.latency_ms,
+        )
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A question under way (`job`) or already answered (`ready`: a task call); `trace_id` is known now,
+    before the answer, so a streamed reply can name it in its headers."""
+
+    trace_id: str | None
+    keepalive: float
+    job: Job | None = None
+    ready: Reply | None = None
+
+    async def ticks(self) -> AsyncGenerator[Reply | None, None]:
+        """None at every keep-alive interval, then the Reply."""
+        if self.job is None:
+            yield self._ready()
+            return
+        async with aclosing(self.job.ticks(self.keepalive)) as ticks:
+            async for item in ticks:
+                yield None if item is None else Reply.of(item)
+
+    async def result(self, request: Request) -> Reply:
+        return self._ready() if self.job is None else Reply.of(await self.response(request))
+
+    async def response(self, request: Request) -> AskResponse:
+        """The full AskResponse (the native API returns the CLI contract)."""
+        if self.job is None:
+            raise Problem(500, "no question was started", code="internal")
+        return await self.job.result(request, self.keepalive)
+
+    def _ready(self) -> Reply:
+        return self.ready or Reply(text="", status="error", trace_id=None, error="nothing to answer")
+
+
+def start_chat(
+    served: Served,
+    messages: Sequence[ChatMessage],
+    *,
+    model: str,
+    dialect: str,
+    sampling: dict[str, Any] | None = None,
+) -> Pending:
+    """Everything that can still fail with a status code fails here, before a response starts."""
+    check_messages(messages, max_chars=served.settings.max_message_chars)
+    try:
+        chat = from_chat(messages)
+    except ChatError as exc:
+        raise Problem(400, str(exc), code="invalid_messages") from None
+    task = task_reply(chat)
+    if task is not None:
+        served.metrics.tasks.labels(task=task.task).inc()
+        return Pending(
+            trace_id=None, keepalive=served.settings.keepalive, ready=Reply(text=task.text, status="task", trace_id=None)
+        )
+    return start_question(served, chat, model=model, dialect=dialect, sampling=sampling)
+
+
+def start_question(
+    served: Served, chat: ChatQuestion, *, model: str, dialect: str, sampling: dict[str, Any] | None = None
+) -> Pending:
+    overrides = {k: v for k, v in (sampling or {}).items() if k in CLIENT_OPTIONS and v is not None}
+    options = AskOptions(settings=overrides, session=f"http:{dialect}")
+    svc, metrics = served.services[model], served.metrics
+    try:
+        svc.effective(options)
+    except ValueError as exc:
+        raise Problem(400, f"invalid options: {exc}", code="invalid_options") from None
+    trace_id = uuid.uuid4().hex
+
+    def call(cancelled: Callable[[], bool]) -> AskResponse:
+        resp = svc.ask_chat(chat, options=options, trace_id=trace_id, cancelled=cancelled)
+        metrics.observe_answer(resp, dialect)
+        return resp
+
+    try:
+        job = served.runner.submit(call)
+    except Busy as exc:
+        served.metrics.rejected.labels(reason="busy").inc()
+        raise Problem(503, str(exc), code="server_busy", headers={"Retry-After": str(exc.retry_after)}) from None
+    return Pending(trace_id=trace_id, keepalive=served.settings.keepalive, job=job)
+
+
+def trace_headers(trace_id: str | None) -> dict[str, str]:
+    return {"X-Trace-Id": trace_id} if trace_id else {}

@@ -1,0 +1,103 @@
+"""The HTTP service's app factory: the three dialects' routes over one Served (service, bounded runner,
+metrics), wrapped in the access log, optional CORS and the optional bearer token.
+
+The lifespan warms the service in the background (index, backend choice, model load) so the first question
+is not the slow one, and on shutdown drains admitted questions before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app import GuardedRAG
+from app.serve import native, ollama, openai
+from app.serve.errors import Problem, error_response
+from app.serve.exchange import MODEL_NAME, Served, profile_model
+from app.serve.metrics import Metrics
+from app.serve.middleware import AccessLog, BearerAuth
+from app.serve.runner import Runner
+
+log = logging.getLogger("guarded_rag.serve")
+
+
+def create_app(
+    svc: GuardedRAG, *, profiles: Mapping[str, GuardedRAG] | None = None, drain_timeout: float = 30.0, warm: bool = True
+) -> Starlette:
+    """`svc` is served as guarded-rag:latest; each profile NAME as guarded-rag:NAME (e.g. a stricter policy).
+    Serving itself (limits, token, CORS) follows `svc`'s settings; all profiles share one bound on work."""
+    settings = svc.settings
+    metrics = Metrics()
+    runner = Runner(max_inflight=settings.max_inflight, max_queue=settings.max_queue, metrics=metrics)
+    services = {MODEL_NAME: svc} | {profile_model(name): p for name, p in (profiles or {}).items()}
+    served = Served(services=services, runner=runner, metrics=metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        warming = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(_warm, svc)) if warm else None
+        yield
+        left = await runner.drain(drain_timeout)
+        if left:
+            log.warning(
+                "shutdown: %d question(s) still running after %.0f s; no further model call will start", left, drain_timeout
+            )
+        if warming is not None and not warming.done():
+            warming.cancel()
+
+    middleware = [Middleware(AccessLog, metrics=metrics)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                expose_headers=["X-Trace-Id", "Retry-After"],
+            )
+        )
+    if settings.api_token is not None:
+        middleware.append(Middleware(BearerAuth, token=settings.api_token.get_secret_value(), metrics=metrics))
+    app = Starlette(
+        routes=[*ollama.ROUTES, *openai.ROUTES, *native.ROUTES],
+        middleware=middleware,
+        exception_handlers={Problem: _problem, HTTPException: _http_error, Exception: _internal},
+        lifespan=lifespan,
+    )
+    app.state.served = served
+    return app
+
+
+def _warm(svc: GuardedRAG) -> None:
+    try:
+        svc.is_index_empty()
+        svc.backend()
+        svc.preload()
+    except Exception as exc:  # warming is an optimisation; /readyz reports what is wrong
+        log.warning("warm-up failed: %s: %s", type(exc).__name__, exc)
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    if exc.status == 413:
+        request.app.state.served.metrics.rejected.labels(reason="too_large").inc()
+    return error_response(request.url.path, exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(request.url.path, Problem(exc.status_code, str(exc.detail), code="not_found"))
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return error_response(request.url.path, Problem(500, f"internal error ({type(exc).__name__}); see the server log"))

@@ -1,0 +1,75 @@
+"""Request limits of the HTTP service: the body is read with a cap (413 beyond it, before parsing), parsed
+as JSON (400 with the parser's message), and each chat message is held to a size (413).
+
+Hand-written because Starlette has no body-size limit of its own; the check runs while reading, so a
+huge chunked body is cut off at the cap instead of being buffered whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.requests import ClientDisconnect, Request
+
+from app import ChatMessage
+from app.serve.errors import Problem
+
+
+async def read_json(request: Request, *, max_bytes: int) -> Any:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(int(declared), max_bytes)
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_bytes:
+                raise _too_large(len(body), max_bytes)
+    except ClientDisconnect:
+        raise Problem(400, "the client disconnected while sending the request body", code="client_disconnected") from None
+    if not body.strip():
+        raise Problem(400, "empty request body: expected a JSON object", code="invalid_request")
+    try:
+        return _scrubbed(json.loads(body))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
+        raise Problem(
+            400, f"invalid JSON in the request body: {type(exc).__name__}: {str(exc)[:200]}", code="invalid_json"
+        ) from None
+
+
+def _scrubbed(value: Any) -> Any:
+    """Lone surrogates (JSON allows the escape "\\udcff"; json.loads lets invalid UTF-8 bytes through as them)
+    become U+FFFD: they cannot be encoded anywhere downstream (SQLite, the model, this response), and the
+    input_size guardrail already refuses text that is mostly replacement characters."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    return value
+
+
+def check_messages(messages: Sequence[ChatMessage], *, max_chars: int) -> None:
+    for i, message in enumerate(messages):
+        if len(message.content) > max_chars:
+            raise Problem(
+                413,
+                f"message {i} ({message.role}) has {len(message.content)} characters; the limit is {max_chars} "
+                "(GUARDED_RAG_MAX_MESSAGE_CHARS)",
+                code="message_too_large",
+            )
+
+
+def _too_large(size: int, limit: int) -> Problem:
+    return Problem(
+        413,
+        f"request body of {size}+ bytes exceeds the limit of {limit} bytes (GUARDED_RAG_MAX_BODY_KB)",
+        code="request_too_large",
+    )

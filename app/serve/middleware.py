@@ -1,0 +1,115 @@
+"""ASGI middleware of the HTTP service: the access log (one JSON line per request, with trace id, status
+and latency, plus the request metrics) and the bearer-token check.
+
+Pure ASGI rather than Starlette's BaseHTTPMiddleware: the log must see a streamed response to its last
+byte (latency = until the answer is complete) and the status of responses that never reach a route.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.serve.errors import Problem, error_response
+from app.serve.metrics import Metrics
+
+ACCESS_LOG = "guarded_rag.serve.access"
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})  # probes carry no token and reveal nothing
+_ROUTES = (
+    "/api/tags",
+    "/api/version",
+    "/api/ps",
+    "/api/show",
+    "/api/chat",
+    "/api/generate",
+    "/v1/models",
+    "/v1/chat/completions",
+    "/v1/ask",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+)
+
+
+def route_of(path: str) -> str:
+    """A bounded label for metrics (never the raw path: trace ids would make one series per request)."""
+    if path in _ROUTES:
+        return path
+    return "/v1/traces/{trace_id}" if path.startswith("/v1/traces/") else "other"
+
+
+class AccessLog:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, logger: logging.Logger | None = None) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = logger or logging.getLogger(ACCESS_LOG)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        seen: dict[str, object] = {"status": 500, "trace_id": None, "bytes": 0}
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                for key, value in message.get("headers", []):
+                    if key.lower() == b"x-trace-id":
+                        seen["trace_id"] = value.decode()
+            elif message["type"] == "http.response.body":
+                seen["bytes"] = int(seen["bytes"]) + len(message.get("body", b""))  # type: ignore[call-overload]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            seconds = time.perf_counter() - started
+            route = route_of(scope["path"])
+            self.metrics.requests.labels(route=route, method=scope["method"], status=str(seen["status"])).inc()
+            self.metrics.request_seconds.labels(route=route).observe(seconds)
+            client = scope.get("client")
+            line = {
+                "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": seen["status"],
+                "latency_ms": round(seconds * 1000, 1),
+                "trace_id": seen["trace_id"],
+                "bytes": seen["bytes"],
+                "client": f"{client[0]}:{client[1]}" if client else None,
+            }
+            self.log.info(json.dumps(line, ensure_ascii=False))
+
+
+class BearerAuth:
+    """Every path but the probes needs `Authorization: Bearer <token>` (compared in constant time).
+    CORS preflights (OPTIONS) are answered by the CORS middleware outside this one."""
+
+    def __init__(self, app: ASGIApp, *, token: str, metrics: Metrics) -> None:
+        self.app = app
+        self._token = token.encode()
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers", [])).get(b"authorization", b"")
+        scheme, _, given = header.partition(b" ")
+        if scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self._token):
+            await self.app(scope, receive, send)
+            return
+        self.metrics.rejected.labels(reason="unauthorized").inc()
+        problem = Problem(
+            401,
+            "missing or wrong bearer token (Authorization: Bearer <GUARDED_RAG_API_TOKEN>)",
+            code="invalid_api_key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+        await error_response(scope["path"], problem)(scope, receive, send)

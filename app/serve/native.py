@@ -1,0 +1,75 @@
+"""guarded-rag's own endpoints: POST /v1/ask (exactly the `ask --json` contract), GET /v1/traces/{id} (the
+stored trace, the same store the Traces page reads), /healthz, /readyz and Prometheus /metrics.
+"""
+
+from __future__ import annotations
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from app import ChatQuestion, TraceRecord
+from app.serve.errors import Problem
+from app.serve.exchange import Served, start_question, trace_headers
+from app.serve.health import readiness
+from app.serve.limits import check_messages, read_json
+from app.serve.metrics import CONTENT_TYPE
+from app.serve.runner import ClientGone
+from app.serve.wire import NativeAskRequest, chat_message, parse
+
+
+def _served(request: Request) -> Served:
+    served: Served = request.app.state.served
+    return served
+
+
+async def ask(request: Request) -> Response:
+    served = _served(request)
+    req = parse(NativeAskRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    turns = [chat_message(t.role, t.content) for t in req.history] + [chat_message("user", req.question)]
+    check_messages(turns, max_chars=served.settings.max_message_chars)
+    model = served.resolve(req.model or served.models[0])
+    chat = ChatQuestion(question=req.question, history=tuple(req.history))
+    pending = start_question(served, chat, model=model, dialect="native")
+    try:
+        resp = await pending.response(request)
+    except ClientGone:
+        return Response(status_code=499)
+    return JSONResponse(resp.to_json_dict(with_trace=req.trace), headers=trace_headers(resp.trace_id))
+
+
+async def trace(request: Request) -> Response:
+    trace_id = request.path_params["trace_id"]
+    record = await anyio.to_thread.run_sync(_find_trace, _served(request), trace_id)
+    if record is None:
+        raise Problem(404, f"no trace {trace_id!r}", code="trace_not_found")
+    return JSONResponse(record.model_dump(mode="json"), headers=trace_headers(record.trace_id))
+
+
+def _find_trace(served: Served, trace_id: str) -> TraceRecord | None:
+    """Profiles usually share one trace store; one with its own home has its own."""
+    stores = {svc.settings.trace_db: svc for svc in served.services.values()}
+    return next((r for svc in stores.values() if (r := svc.traces.get(trace_id)) is not None), None)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    report = await anyio.to_thread.run_sync(readiness, _served(request).svc)
+    return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
+
+
+async def metrics(request: Request) -> Response:
+    return Response(_served(request).metrics.render(), media_type=CONTENT_TYPE)
+
+
+ROUTES = [
+    Route("/v1/ask", ask, methods=["POST"]),
+    Route("/v1/traces/{trace_id}", trace, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

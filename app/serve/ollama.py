@@ -1,0 +1,191 @@
+"""Ollama's API (../shared/reference/ollama): /api/tags, /api/version, /api/ps, /api/show, /api/chat and
+/api/generate, streamed as NDJSON or not, with Ollama's field names, done_reason, token counts and error
+bodies. A thin adapter: the question runs through exchange.start_chat like every other dialect's.
+
+Streaming is hold-then-commit: while the chain works, empty keep-alive chunks (`"content": ""`) go out;
+the reply text is sent only once GuardedRAG.ask has returned, i.e. after every output check passed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from app.serve.errors import Problem
+from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
+from app.serve.limits import read_json
+from app.serve.runner import ClientGone
+from app.serve.wire import OllamaChatRequest, OllamaGenerateRequest, chat_message, parse, reject_format
+
+NDJSON = "application/x-ndjson"
+Shape = Callable[[str], dict[str, Any]]  # content -> the dialect's message part ({"message": ...} or {"response": ...})
+
+
+def _served(request: Request) -> Served:
+    served: Served = request.app.state.served
+    return served
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("guarded-rag")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def _model_entry(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "model": name,
+        "modified_at": "2025-01-01T00:00:00Z",
+        "size": 0,
+        "digest": "0" * 64,
+        "details": {
+            "parent_model": "",
+            "format": "guarded-rag",
+            "family": "guarded-rag",
+            "families": ["guarded-rag"],
+            "parameter_size": "",
+            "quantization_level": "",
+        },
+    }
+
+
+async def tags(request: Request) -> Response:
+    return JSONResponse({"models": [_model_entry(m) for m in _served(request).models]})
+
+
+async def version(request: Request) -> Response:
+    return JSONResponse({"version": _version()})
+
+
+async def ps(request: Request) -> Response:
+    return JSONResponse({"models": []})  # nothing to unload from here; Open WebUI asks and carries on
+
+
+async def show(request: Request) -> Response:
+    served = _served(request)
+    body = await read_json(request, max_bytes=served.settings.max_body_kb * 1024)
+    name = served.resolve(body.get("model") or body.get("name") if isinstance(body, dict) else None)
+    entry = _model_entry(name)
+    return JSONResponse(
+        {
+            "modelfile": "",
+            "parameters": "",
+            "template": "",
+            "details": entry["details"],
+            "model_info": {"general.architecture": "guarded-rag"},
+            "capabilities": ["completion"],
+            "modified_at": entry["modified_at"],
+        }
+    )
+
+
+async def chat(request: Request) -> Response:
+    served = _served(request)
+    req = parse(OllamaChatRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    model = served.resolve(req.model)
+    reject_format(req.format, "format")
+    messages = [chat_message(m.role, m.content) for m in req.messages]
+    pending = start_chat(served, messages, model=model, dialect="ollama", sampling=req.options)
+    return await _respond(request, pending, model, req.stream, lambda text: {"message": {"role": "assistant", "content": text}})
+
+
+async def generate(request: Request) -> Response:
+    served = _served(request)
+    req = parse(OllamaGenerateRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    model = served.resolve(req.model)
+    reject_format(req.format, "format")
+    if not req.prompt.strip():
+        raise Problem(400, "prompt is required", code="invalid_request")
+    messages = [chat_message("system", req.system)] if req.system else []
+    pending = start_chat(
+        served, [*messages, chat_message("user", req.prompt)], model=model, dialect="ollama", sampling=req.options
+    )
+    return await _respond(request, pending, model, req.stream, lambda text: {"response": text})
+
+
+async def _respond(request: Request, pending: Pending, model: str, stream: bool, shape: Shape) -> Response:
+    headers = trace_headers(pending.trace_id)
+    if stream:
+        return StreamingResponse(_stream(pending, model, shape), media_type=NDJSON, headers=headers)
+    try:
+        reply = await pending.result(request)
+    except ClientGone:
+        return Response(status_code=499)
+    if reply.error is not None:
+        raise Problem(500, reply.error, code="answer_failed", headers=headers)
+    return JSONResponse(_final(model, reply, shape(reply.text)), headers=headers)
+
+
+async def _stream(pending: Pending, model: str, shape: Shape) -> AsyncIterator[bytes]:
+    async for reply in pending.ticks():
+        if reply is None:
+            yield _line({"model": model, "created_at": _now(), **shape(""), "done": False})
+            continue
+        if reply.error is not None:
+            yield _line(_stream_error(model, reply, shape))
+            return
+        for piece in reply.text.splitlines(keepends=True):
+            yield _line({"model": model, "created_at": _now(), **shape(piece), "done": False})
+        yield _line(_final(model, reply, shape("")))
+
+
+def _final(model: str, reply: Reply, part: dict[str, Any]) -> dict[str, Any]:
+    u = reply.usage
+    return {
+        "model": model,
+        "created_at": _now(),
+        **part,
+        "done": True,
+        "done_reason": "stop",
+        "total_duration": int(reply.latency_ms * 1e6),
+        "load_duration": int(u.load_ms * 1e6),
+        "prompt_eval_count": u.prompt_tokens,
+        "prompt_eval_duration": 0,
+        "eval_count": u.completion_tokens,
+        "eval_duration": int(u.model_ms * 1e6),
+        # extra fields Ollama clients ignore (and LangChain keeps in response_metadata)
+        "trace_id": reply.trace_id,
+        "answer_status": reply.status,
+    }
+
+
+def _stream_error(model: str, reply: Reply, shape: Shape) -> dict[str, Any]:
+    """Ollama's mid-stream error line (errors.mdx: `{"error": ...}`), which Ollama clients raise on, also
+    carrying the message as labelled reply text and `done`: Open WebUI turns Ollama lines into OpenAI chunks
+    from `message.content` alone and drops `error`, so the bare line showed its users an empty reply."""
+    return {
+        "model": model,
+        "created_at": _now(),
+        **shape(f"[error] {reply.error}"),
+        "done": True,
+        "error": reply.error,
+        "trace_id": reply.trace_id,
+        "answer_status": "error",
+    }
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode() + b"\n"
+
+
+ROUTES = [
+    Route("/api/tags", tags, methods=["GET"]),
+    Route("/api/version", version, methods=["GET"]),
+    Route("/api/ps", ps, methods=["GET"]),
+    Route("/api/show", show, methods=["POST"]),
+    Route("/api/chat", chat, methods=["POST"]),
+    Route("/api/generate", generate, methods=["POST"]),
+]

@@ -1,0 +1,134 @@
+"""OpenAI's chat completions dialect: GET /v1/models and POST /v1/chat/completions, streamed as server-sent
+events or not, with OpenAI's field names, usage and error bodies. A thin adapter over exchange.start_chat.
+
+Streaming is hold-then-commit, as on the Ollama side: SSE comment lines (`: keep-alive`, which clients
+skip) while the chain works, then the checked reply text, the finish chunk, usage if asked, `[DONE]`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from app.serve.errors import Problem, error_body
+from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
+from app.serve.limits import read_json
+from app.serve.runner import ClientGone
+from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_format
+
+SSE = "text/event-stream"
+
+
+def _served(request: Request) -> Served:
+    served: Served = request.app.state.served
+    return served
+
+
+async def models(request: Request) -> Response:
+    data = [{"id": m, "object": "model", "created": 0, "owned_by": "guarded-rag"} for m in _served(request).models]
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def chat_completions(request: Request) -> Response:
+    served = _served(request)
+    req = parse(OpenAIChatRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    model = served.resolve(req.model)
+    if req.response_format and req.response_format.get("type") not in (None, "text"):
+        reject_format(req.response_format, "response_format")
+    if req.n not in (None, 1):
+        raise Problem(400, "n must be 1: one guarded answer per question", code="invalid_request")
+    messages = [chat_message(m.role, m.content) for m in req.messages]
+    sampling = {"temperature": req.temperature, "seed": req.seed}
+    pending = start_chat(served, messages, model=model, dialect="openai", sampling=sampling)
+    completion_id = f"chatcmpl-{pending.trace_id or uuid.uuid4().hex}"
+    headers = trace_headers(pending.trace_id)
+    if req.stream:
+        usage = bool((req.stream_options or {}).get("include_usage"))
+        return StreamingResponse(_stream(pending, model, completion_id, usage), media_type=SSE, headers=headers)
+    try:
+        reply = await pending.result(request)
+    except ClientGone:
+        return Response(status_code=499)
+    if reply.error is not None:
+        raise Problem(500, reply.error, code="answer_failed", headers=headers)
+    return JSONResponse(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": reply.text}, "finish_reason": "stop", "logprobs": None}
+            ],
+            "usage": _usage(reply),
+            "system_fingerprint": None,
+            "trace_id": reply.trace_id,  # extra field: the OpenAI clients keep it (model_extra)
+            "answer_status": reply.status,
+        },
+        headers=headers,
+    )
+
+
+async def _stream(pending: Pending, model: str, completion_id: str, include_usage: bool) -> AsyncIterator[bytes]:
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        body = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            **extra,
+        }
+        return _event(body)
+
+    async for reply in pending.ticks():
+        if reply is None:
+            yield b": keep-alive\n\n"
+            continue
+        if reply.error is not None:
+            yield _event(error_body("/v1/chat/completions", 500, reply.error, "answer_failed"))
+            return
+        yield chunk({"role": "assistant", "content": ""})
+        for piece in reply.text.splitlines(keepends=True):
+            yield chunk({"content": piece})
+        yield chunk({}, "stop", trace_id=reply.trace_id, answer_status=reply.status)
+        if include_usage:
+            yield _event(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": _usage(reply),
+                }
+            )
+        yield b"data: [DONE]\n\n"
+
+
+def _usage(reply: Reply) -> dict[str, int]:
+    u = reply.usage
+    return {
+        "prompt_tokens": u.prompt_tokens,
+        "completion_tokens": u.completion_tokens,
+        "total_tokens": u.prompt_tokens + u.completion_tokens,
+    }
+
+
+def _event(obj: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
+
+
+ROUTES = [
+    Route("/v1/models", models, methods=["GET"]),
+    Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+]

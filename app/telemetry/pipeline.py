@@ -1,0 +1,122 @@
+"""The SDK plumbing under app/telemetry/otel.py, each piece there so no span is lost without a number: an
+exporter wrapper that counts what was exported and what failed, a span processor that feeds the SDK's batch
+queue only while it has room (the SDK drops from a full queue with only a log line), an id generator that
+lets a root span take the app's own trace id, and an HTTP session that keeps why the last export failed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
+
+
+class LastError:
+    """Why the last export failed, in words (filled by the counting exporter and by the HTTP session)."""
+
+    def __init__(self) -> None:
+        self.message: str | None = None
+
+
+class CountingExporter(SpanExporter):
+    """Counts what reaches the exporter and how it ended, so no span is lost without a number saying so."""
+
+    def __init__(self, inner: SpanExporter, errors: LastError) -> None:
+        self.inner = inner
+        self.errors = errors
+        self.lock = threading.Lock()
+        self.received = self.exported = self.failed = 0
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        with self.lock:
+            self.received += len(spans)
+        try:
+            result = self.inner.export(spans)
+        except Exception as exc:  # an exporter bug must not kill the export thread
+            result = SpanExportResult.FAILURE
+            self.errors.message = f"{type(exc).__name__}: {str(exc)[:300]}"
+        with self.lock:
+            if result is SpanExportResult.SUCCESS:
+                self.exported += len(spans)
+            else:
+                self.failed += len(spans)
+        return result
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)
+
+
+class BoundedQueue(SpanProcessor):
+    """The batch processor, fed only while its queue has room by our count (handed over minus received by the
+    exporter, an upper bound on what it holds): the SDK would drop from a full queue with only a log line."""
+
+    def __init__(self, exporter: CountingExporter, max_queue: int) -> None:
+        self._exporter = exporter
+        self._max_queue = max_queue
+        self._inner = BatchSpanProcessor(exporter, max_queue_size=max_queue)
+        self._lock = threading.Lock()
+        self.queued = self.dropped = 0
+
+    def on_start(self, span: Span, parent_context: object = None) -> None:
+        pass
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if not (span.context and span.context.trace_flags.sampled):
+            return  # the batch processor ignores these too (OTEL_TRACES_SAMPLER)
+        with self._lock:
+            if self.queued - self._exporter.received >= self._max_queue:
+                self.dropped += 1
+                return
+            self.queued += 1
+        self._inner.on_end(span)
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self._inner.force_flush(timeout_millis)
+
+
+class AppTraceIds(IdGenerator):
+    """Random ids, except that a root span may take the app's own trace id: one id in both systems."""
+
+    def __init__(self) -> None:
+        self._random = RandomIdGenerator()
+        self.next_trace_id: int | None = None  # set and used under OtelExport's emit lock
+
+    def generate_span_id(self) -> int:
+        return self._random.generate_span_id()
+
+    def generate_trace_id(self) -> int:
+        wanted, self.next_trace_id = self.next_trace_id, None
+        return wanted or self._random.generate_trace_id()
+
+
+class RecordingSession(requests.Session):
+    """The exporter's HTTP session, keeping why the last export failed: the exporter itself returns only
+    FAILURE, and its logs say "timeout, max retries" without the cause (refused, HTTP status)."""
+
+    def __init__(self, errors: LastError) -> None:
+        super().__init__()
+        self._errors = errors
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except Exception as exc:
+            message = str(exc)
+            errno = re.search(r"\[Errno -?\d+\] [^'\")]+", message)
+            self._errors.message = f"{type(exc).__name__}: {errno.group(0) if errno else message[:300]}"
+            raise
+        if response.status_code >= 400:
+            self._errors.message = f"HTTP {response.status_code} {response.reason}: {response.text[:200]}"
+        return response

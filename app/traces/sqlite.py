@@ -1,0 +1,215 @@
+"""The SQLite trace backend (the default): every request's result and events in one WAL database under
+GUARDED_RAG_HOME (or the file GUARDED_RAG_TRACE_DB names).
+
+Each write opens its own short connection inside one IMMEDIATE transaction, so concurrent writers (CLI,
+UI, eval, several processes) serialize on SQLite's lock instead of losing events. Opening applies the
+pending schema migrations (app/traces/migrations/sqlite/) under the same lock. Queries return records.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.traces.migrations import VERSION_TABLE, pending
+from app.traces.models import TraceFilter, TraceRecord, TraceStoreError
+from chains import TraceEvent
+
+COLUMNS = (
+    "trace_id",
+    "created_at",
+    "question",
+    "status",
+    "backend",
+    "model",
+    "rung",
+    "llm_calls",
+    "latency_ms",
+    "fired",
+    "session",
+    "result_json",
+    "origin",
+)
+_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
+
+
+class SqliteTraceBackend:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.schema_version = self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise TraceStoreError(f"cannot open the trace database {path}: {exc}") from exc
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as conn:
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL: a commit is durable against a process crash and never corrupts the file; only a
+            # power loss can lose the last commits. FULL would fsync every commit on the request path.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            yield conn
+
+    def _migrate(self) -> int:
+        """Bring the file to the latest schema. A file made before versioning (no version table) has every
+        0001 table already: 0001 creates only what is missing, so it is adopted as version 1, rows kept."""
+        with self._connect() as conn:
+            _enable_wal(conn)
+            conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process opening now waits, then sees our work
+            try:
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} "
+                    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                )
+                current = int(conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()[0])
+                for migration in pending(current, "sqlite", self.location):
+                    for statement in _statements(migration.sql):
+                        conn.execute(statement)  # DDL is transactional in SQLite: all of it commits, or none
+                    conn.execute(
+                        f"INSERT INTO {VERSION_TABLE} VALUES (?,?,?)",
+                        (migration.version, migration.name, datetime.now(UTC).isoformat()),
+                    )
+                    current = migration.version
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return current
+
+    def save_many(self, records: Sequence[TraceRecord]) -> None:
+        """Insert or replace `records` (and their events) in one transaction."""
+        if not records:
+            return
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for record in records:
+                    conn.execute(
+                        f"INSERT OR REPLACE INTO traces ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                        (
+                            record.trace_id,
+                            record.created_at.isoformat(),
+                            record.question,
+                            record.status,
+                            record.backend,
+                            record.model,
+                            record.rung,
+                            record.llm_calls,
+                            record.latency_ms,
+                            "," + ",".join(record.fired) + ",",
+                            record.session,
+                            json.dumps(record.result, ensure_ascii=False, default=str),
+                            record.origin,
+                        ),
+                    )
+                    conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
+                    conn.executemany(
+                        "INSERT INTO events VALUES (?,?,?)",
+                        [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+        flt = flt or TraceFilter()
+        where, args = [], []
+        for column in ("status", "model", "backend", "session"):
+            value = getattr(flt, column)
+            if value:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if flt.guardrail:
+            where.append("instr(fired, ?) > 0")  # exact name: LIKE would read '_' in a name as a wildcard
+            args.append(f",{flt.guardrail},")
+        if flt.since:
+            where.append("created_at >= ?")
+            args.append(flt.since.isoformat())
+        if flt.until:
+            where.append("created_at <= ?")
+            args.append(flt.until.isoformat())
+        if flt.text:
+            where.append("instr(lower(question), lower(?)) > 0")
+            args.append(flt.text)
+        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT ?"
+        with self._connect() as conn:
+            rows = conn.execute(sql, [*args, flt.limit]).fetchall()
+        return [self._record(row, events=()) for row in rows]
+
+    def get(self, trace_id: str) -> TraceRecord | None:
+        with self._connect() as conn:
+            row = conn.execute(_SELECT + " WHERE trace_id = ?", (trace_id,)).fetchone()
+            if row is None and trace_id:
+                # allow a unique prefix, as people copy short ids from tables
+                matches = conn.execute(
+                    _SELECT + " WHERE substr(trace_id, 1, length(?)) = ? LIMIT 2", (trace_id, trace_id)
+                ).fetchall()
+                row = matches[0] if len(matches) == 1 else None
+            if row is None:
+                return None
+            events = conn.execute("SELECT event_json FROM events WHERE trace_id = ? ORDER BY seq", (row[0],)).fetchall()
+        return self._record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+
+    def count(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM traces").fetchone()[0])
+
+    @staticmethod
+    def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
+        return TraceRecord(
+            trace_id=row[0],
+            created_at=datetime.fromisoformat(row[1]),
+            question=row[2],
+            status=row[3],
+            backend=row[4],
+            model=row[5],
+            rung=row[6],
+            llm_calls=row[7],
+            latency_ms=row[8],
+            fired=tuple(n for n in row[9].split(",") if n),
+            session=row[10],
+            result=json.loads(row[11]),
+            origin=row[12],
+            events=events,
+        )
+
+
+def _enable_wal(conn: sqlite3.Connection, *, wait_s: float = 30.0) -> None:
+    """WAL is a property of the file, set once (not inside a transaction). Switching needs the file to
+    itself and SQLite answers "database is locked" at once instead of waiting on the busy timeout, so
+    several processes opening a new file together retry (seen with four at once)."""
+    deadline = time.monotonic() + wait_s
+    while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one at a time: executescript() would COMMIT first and so run
+    the migration outside our transaction."""
+    pending_text = ""
+    for line in script.splitlines(keepends=True):
+        pending_text += line
+        if sqlite3.complete_statement(pending_text):
+            yield pending_text.strip()
+            pending_text = ""
+    rest = [line for line in pending_text.splitlines() if line.strip() and not line.strip().startswith("--")]
+    if rest:
+        raise ValueError(f"incomplete SQL statement in a migration: {pending_text[:200]!r}")

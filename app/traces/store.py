@@ -1,0 +1,251 @@
+"""The service's trace store. Saves go to one background writer, batched into one transaction, so persisting
+a trace is off the request's critical path; reads first wait for the saves made before them (read your
+writes) unless the backend is failing; close() drains the queue and runs at interpreter exit too, so a CLI
+run loses nothing. `on_saved` sees each batch once it is stored (the OpenTelemetry export hangs there).
+
+Hand-written rather than a library: it is a queue, a condition and one thread; what matters is the contract
+(ordered, batched, never dropped, bounded memory), which the tests pin.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from app.traces.models import TraceFilter, TraceRecord, storable
+from app.traces.sqlite import SqliteTraceBackend
+
+log = logging.getLogger("guarded_rag.traces")
+
+
+class TraceBackend(Protocol):
+    """Where traces are kept (SQLite by default, PostgreSQL when GUARDED_RAG_TRACE_DB is a URL). A backend may
+    also have `close()` (release connections) and `schema_version`; the store uses them when present."""
+
+    @property
+    def location(self) -> str: ...
+
+    def save_many(self, records: Sequence[TraceRecord]) -> None: ...
+
+    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]: ...
+
+    def get(self, trace_id: str) -> TraceRecord | None: ...
+
+    def count(self) -> int: ...
+
+
+class WriterStatus(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    location: str
+    pending: int
+    written: int
+    failures: int
+    unbuildable: int = 0
+    last_error: str | None = None
+    schema_version: int | None = None
+    failing: bool = False
+
+
+class TraceStore:
+    """Save, list, get, count and export traces; `background=False` writes synchronously (one process tools)."""
+
+    def __init__(
+        self,
+        backend: TraceBackend | Path,
+        *,
+        background: bool = True,
+        batch: int = 64,
+        max_pending: int = 10_000,
+        on_saved: Callable[[Sequence[TraceRecord]], None] | None = None,
+    ) -> None:
+        self._backend: TraceBackend = SqliteTraceBackend(backend) if isinstance(backend, Path) else backend
+        self._on_saved = on_saved
+        self._failing = False  # the last save failed: reads stop waiting for the writer until one succeeds
+        self._background = background
+        self._batch = batch
+        self._max_pending = max_pending
+        self._queue: deque[TraceRecord | Callable[[], TraceRecord]] = deque()
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._closed = False
+        self._written = 0
+        self._failures = 0
+        self._unbuildable = 0
+        self._last_error: str | None = None
+        self._thread: threading.Thread | None = None
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    @property
+    def backend(self) -> TraceBackend:
+        return self._backend
+
+    # -- writing ----------------------------------------------------------------------------------------
+    def save(self, record: TraceRecord | Callable[[], TraceRecord]) -> None:
+        """Queue `record` for the writer (or write it now when not in background mode). A callable is called on
+        the writer thread: building the record (dumping the result, copying events) leaves the request path
+        too. When the queue is full (the backend is down or slow), wait for room: back-pressure, never a
+        dropped trace."""
+        if not self._background or self._closed:
+            built = [storable(_built(record))]
+            self._backend.save_many(built)
+            self._saved(built)
+            return
+        with self._cond:
+            while len(self._queue) >= self._max_pending and not self._closed:
+                self._cond.wait(timeout=1.0)
+            self._queue.append(record)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="trace-writer", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                items = [self._queue.popleft() for _ in range(min(len(self._queue), self._batch))]
+                self._in_flight = len(items)
+            batch = self._build(items)
+            try:
+                self._backend.save_many(batch)
+            except Exception as exc:
+                with self._cond:
+                    self._queue.extendleft(reversed(batch))
+                    self._failures += 1
+                    self._failing = True
+                    self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+                    self._in_flight = 0
+                    self._cond.notify_all()
+                log.warning("saving %d trace(s) failed (%s); retrying", len(batch), self._last_error)
+                time.sleep(min(5.0, 0.1 * 2 ** min(self._failures, 6)))
+                continue
+            self._saved(batch)  # before the batch counts as done: flush() and close() include the hand-off to export
+            with self._cond:
+                self._written += len(batch)
+                self._in_flight = 0
+                self._failing = False
+                self._cond.notify_all()
+
+    def _saved(self, batch: Sequence[TraceRecord]) -> None:
+        """Tell the listener (export): its failure is logged, never the store's failure or a lost trace."""
+        if self._on_saved is None or not batch:
+            return
+        try:
+            self._on_saved(batch)
+        except Exception:
+            log.exception("the on_saved listener failed for %d trace(s); they are stored", len(batch))
+
+    def _build(self, items: list[TraceRecord | Callable[[], TraceRecord]]) -> list[TraceRecord]:
+        """Records from queued items. One that cannot be built is a bug, not a storage fault: retrying cannot
+        help and must not wedge the writer, so it is logged with its traceback, counted, and skipped."""
+        built = []
+        for item in items:
+            try:
+                built.append(storable(_built(item)))
+            except Exception as exc:
+                log.exception("a trace record could not be built; it is lost")
+                with self._cond:
+                    self._unbuildable += 1
+                    self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        return built
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued trace is written; False if that did not happen within `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(timeout=left)
+        return True
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write what is queued and stop the writer. Later saves are written synchronously."""
+        self.flush(timeout)
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=5.0)
+        if self._queue:  # the backend kept failing: one last synchronous try, so nothing is silently dropped
+            left = list(self._queue)
+            try:
+                built = [storable(_built(item)) for item in left]
+                self._backend.save_many(built)
+            except Exception as exc:
+                self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+                log.error("%d trace(s) could not be written to %s: %s", len(left), self._backend.location, self._last_error)
+                return
+            self._queue.clear()
+            self._saved(built)
+
+    def close_backend(self) -> None:
+        """Release the backend's connections (a PostgreSQL pool); the store must not be used afterwards."""
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            close()
+
+    def status(self) -> WriterStatus:
+        with self._cond:
+            return WriterStatus(
+                location=self._backend.location,
+                pending=len(self._queue) + self._in_flight,
+                written=self._written,
+                failures=self._failures,
+                unbuildable=self._unbuildable,
+                last_error=self._last_error,
+                schema_version=getattr(self._backend, "schema_version", None),
+                failing=self._failing,
+            )
+
+    # -- reading (after the writes made before) ---------------------------------------------------------
+    def _read_barrier(self) -> None:
+        """Read your writes: wait for earlier saves, unless the backend is failing (a stopped server): then
+        the read goes straight to the backend instead of waiting out the flush timeout first."""
+        if not self._failing:
+            self.flush()
+
+    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+        self._read_barrier()
+        return self._backend.list(flt)
+
+    def get(self, trace_id: str) -> TraceRecord | None:
+        self._read_barrier()
+        return self._backend.get(trace_id)
+
+    def count(self) -> int:
+        self._read_barrier()
+        return self._backend.count()
+
+    def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
+        records = [self.get(r.trace_id) for r in self.list(flt or TraceFilter(limit=100_000))]
+        with path.open("w", encoding="utf-8") as out:
+            for record in records:
+                if record is not None:
+                    out.write(record.model_dump_json() + "\n")
+        return len(records)
+
+
+def _built(item: TraceRecord | Callable[[], TraceRecord]) -> TraceRecord:
+    return item if isinstance(item, TraceRecord) else item()
+
+
+def _close_at_exit(ref: weakref.ref[TraceStore]) -> None:
+    store = ref()
+    if store is not None:
+        store.close(timeout=10.0)

@@ -1,0 +1,106 @@
+"""How the semantic thresholds of the input guardrails were chosen: out-of-fold scores on the TUNE split only.
+
+Bench script (a client of the app's public API). For each detector it trains on k-1 folds of the tune-split
+exemplars, scores the held-out fold (whole text and windows, as at run time), combines that score with the
+guardrail's own lexical decision (pattern families / lexical gaps, run for real), and prints per language
+the recall and false-block rate at each candidate threshold. No report-split item is read. The rules:
+
+- injection: the HIGHEST threshold that still flags >= 95% of the team's attacks in both languages (the
+  recall target first, then as few false blocks as that allows);
+- vagueness: the LOWEST threshold that keeps precision >= 0.95 on the team's vague + clear questions in both
+  languages and clarifies <= 6% of the third-party clear questions (CLAMBER's "clear" questions are often
+  open-ended), i.e. as much CLAMBER/ClariQ recall as those limits allow.
+
+    .venv/bin/python bench/calibrate_input_detectors.py [--detector injection|vagueness] [--show-errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
+
+from app import Usem3Embeddings, cross_validate_detector
+from guardrails import GuardContext
+from guardrails.completeness import CompletenessGuardrail
+from guardrails.prompt_injection import PromptInjectionGuardrail
+
+REPO = Path(__file__).resolve().parents[1]
+CANDIDATES = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+POSITIVE = {"injection": "injection", "vagueness": "vague"}
+RECALL_TARGET = 0.95  # injection
+PRECISION_FLOOR, THIRD_PARTY_BUDGET = 0.95, 0.06  # vagueness
+
+
+def lexical(name: str, text: str) -> bool:
+    """The guardrail's decision without its semantic signal."""
+    guard = PromptInjectionGuardrail() if name == "injection" else CompletenessGuardrail()
+    verdict = guard.check(GuardContext(question=text))
+    if name == "injection":
+        return bool(verdict.details["families"])
+    return verdict.fired
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--detector", choices=("injection", "vagueness"), action="append")
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "eval-data")
+    parser.add_argument("--team-only", action="store_true", help="learn from the team's sets alone")
+    parser.add_argument(
+        "--show-errors", action="store_true", help="print tune-split misses and false blocks at the chosen threshold"
+    )
+    args = parser.parse_args(argv)
+    embedder = Usem3Embeddings(threads=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.detector or ("injection", "vagueness"):
+            scores = cross_validate_detector(
+                name,
+                embedder,
+                team_dir=REPO / "data" / "eval",
+                shared_dir=None if args.team_only else args.shared,
+                corpus_dir=REPO / "data" / "docs",
+                cache_dir=Path(tmp),
+                log=lambda line: print(line, file=sys.stderr),
+            )
+            flags = {s.key: lexical(name, s.text) for s in scores}
+            positive = POSITIVE[name]
+            print(f"\n{name}: {len(scores)} tune-split exemplars, out-of-fold; decision = lexical OR score >= threshold")
+            chosen = None
+            for thr in CANDIDATES:
+                cells, ok = [], True
+                for lang in ("en", "zh"):
+                    team = [s for s in scores if s.team and s.lang == lang]
+                    pos = [s for s in team if s.kind == positive]
+                    neg = [s for s in team if s.kind != positive and (name == "injection" or s.kind != "injection")]
+                    tp = sum(flags[s.key] or s.score >= thr for s in pos)
+                    fp = sum(flags[s.key] or s.score >= thr for s in neg)
+                    hit, fb, precision = tp / max(1, len(pos)), fp / max(1, len(neg)), tp / max(1, tp + fp)
+                    ok &= hit >= RECALL_TARGET if name == "injection" else precision >= PRECISION_FLOOR
+                    cells.append(
+                        f"{lang}: recall {hit:.3f} ({len(pos)}) false-block {fb:.3f} ({len(neg)}) precision {precision:.3f}"
+                    )
+                others = [s for s in scores if not s.team]
+                o_pos = [s for s in others if s.kind == positive]
+                o_neg = [s for s in others if s.kind != positive]
+                o_fb = sum(flags[s.key] or s.score >= thr for s in o_neg) / max(1, len(o_neg))
+                shared = f"third-party recall {sum(flags[s.key] or s.score >= thr for s in o_pos) / max(1, len(o_pos)):.3f}"
+                shared += f" false-block {o_fb:.3f}"
+                if name == "injection" and ok:
+                    chosen = thr  # keeps rising while the recall target holds
+                elif name == "vagueness" and chosen is None and ok and o_fb <= THIRD_PARTY_BUDGET:
+                    chosen = thr
+                print(f"  {thr:.2f}  " + " | ".join(cells) + f" | {shared}")
+            print(f"  chosen by the rule: {chosen}")
+            if args.show_errors and chosen is not None:
+                for s in scores:
+                    flagged = flags[s.key] or s.score >= chosen
+                    if s.team and flagged != (s.kind == positive) and (name == "injection" or s.kind != "injection"):
+                        print(f"  [{'FP' if flagged else 'FN'} {s.score:.2f}] {s.key}: {' '.join(s.text.split())[:110]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

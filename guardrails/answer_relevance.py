@@ -1,0 +1,152 @@
+"""Output guardrail: the answer must answer. A reply that only restates the question, or only repeats a
+section heading of the passage, passes grounding (every word of it is in the question or the passage) and
+says nothing; it is re-asked.
+
+Pure policy layer, output stage. Two explainable tests:
+- question echo: the answer repeats most of the question's content and adds no content of its own (English
+  words, Chinese characters, numbers, identifiers), talk about the question ("you are asking", "关于…的问题")
+  not counting as content;
+- heading only: the whole answer is a heading of the cited passage (a markdown heading, or the heading path
+  the chunker puts on a chunk's first line), unless the passage shows it as code (`ollama stop` answering
+  "which command unloads a model?" is a heading and a correct answer).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
+from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, is_cjk, normalize, numbers, squash, stem
+
+# Words that talk about the question instead of answering it; they add no content to an echo.
+META_EN = frozenset(
+    {"ask", "asking", "asked", "question", "questions", "want", "wants", "know", "wonder", "wondering", "regarding", "about"}
+)
+META_ZH = frozenset("问题关于想知道询请您你咨")
+_WORD_RE = re.compile(r"[a-z0-9_]+(?:[.:/-][a-z0-9_]+)*")
+_HEADING_MD = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+# FAQ entries title themselves with the question: "Q7. Answers stop in the middle…", "问：…".
+_HEADING_FAQ = re.compile(r"^\s*(?:Q\d{1,3}[.:)]|问[:：]|Q[:：])\s*(.+)$")
+_MARKS = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}\s*[\]】)）]|[#*`>\"'“”「」。.!?！？:：]")
+_SENTENCE_END = "。.!?！？;；"
+_IDENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_:/.-][A-Za-z0-9]+)+|[A-Za-z]+\d[\w.:-]*|--?[a-z][\w-]*")
+# A reply that opens with yes/no answers a yes/no question even when the rest restates it.
+_POLAR = ("yes", "no", "no,", "not ", "correct", "right", "是的", "不是", "对", "不", "没有", "可以", "不能", "能", "会", "不会")
+
+
+def _units(text: str) -> set[str]:
+    """Content units: stemmed English words and identifiers, and single Chinese characters (a character
+    test needs no segmenter and does not invent units at word junctions the way bigrams do)."""
+    norm = normalize(text)
+    words = {stem(w) for w in _WORD_RE.findall(norm) if w not in STOPWORDS_EN and w not in META_EN}
+    chars = {c for c in norm if is_cjk(c) and c not in STOPCHARS_ZH and c not in META_ZH}
+    return words | chars
+
+
+def headings(chunk: Chunk) -> list[str]:
+    """Heading lines of a chunk: markdown headings, FAQ question titles, and a first line that is a heading
+    path ("A > B")."""
+    lines = chunk.text.splitlines()
+    found = [m.group(1) for line in lines if (m := _HEADING_MD.match(line))]
+    found += [line.strip() for line in lines if _HEADING_FAQ.match(line)]
+    first = lines[0].strip() if lines else ""
+    if " > " in first or (first and len(first) <= 80 and first[-1] not in _SENTENCE_END and len(lines) > 1):
+        found.append(first)
+        found += [part.strip() for part in first.split(" > ")]
+    return [h for h in found if h.strip()]
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class AnswerRelevanceGuardrail:
+    name: ClassVar[str] = "answer_relevance"
+    stage: ClassVar[Stage] = "output"
+
+    min_echo_coverage: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="Share of the question's content an echo repeats (at least)."
+    )
+    max_new_units: int = Field(
+        default=1, ge=0, description="Most content units (words, CJK characters) an echo may add beyond the question."
+    )
+    check_headings: bool = Field(default=True, description="Reject an answer that is only a heading of the passage.")
+    # Fails open: this is a usefulness check, not a safety one; if it breaks, grounding and citations still
+    # judge the answer, and the errored verdict stays visible in the trace.
+    fail_mode: FailMode = "open"
+
+    def check(self, ctx: GuardContext) -> Verdict:
+        answer = (ctx.answer or "").strip()
+        if not answer:
+            return Verdict(name=self.name, stage=self.stage, fired=False, reason="no answer to check")
+        asked, said = _units(ctx.question), _units(answer)
+        new = sorted(said - asked)
+        coverage = len(asked & said) / len(asked) if asked else 0.0
+        # A number or identifier the question does not hold is the answer ("默认监听 11434 端口"), and so is
+        # a leading yes/no: neither is an echo however much of the question the reply repeats.
+        specific = [n for n in numbers(answer) if n not in numbers(ctx.question)]
+        specific += [i for i in _IDENT_RE.findall(answer) if squash(i) not in squash(ctx.question)]
+        polar = normalize(answer).lstrip(" \"'“「").startswith(_POLAR)
+        details = {"question_coverage": round(coverage, 3), "new_units": new[:20], "new_specific": specific[:10]}
+        echo = asked and coverage >= self.min_echo_coverage and len(new) <= self.max_new_units
+        if echo and not specific and not polar:
+            return self._fired(
+                f"the answer restates the question ({coverage:.0%} of it) and adds nothing"
+                + (f" but {', '.join(new)}" if new else ""),
+                evidence=(answer[:120],),
+                score=coverage,
+                threshold=self.min_echo_coverage,
+                details=details,
+            )
+        if self.check_headings:
+            heading = self._heading_only(answer, ctx)
+            if heading is not None:
+                return self._fired(
+                    f"the answer is only the heading {heading!r} of the cited passage",
+                    evidence=(heading,),
+                    details=details | {"heading": heading},
+                )
+        return Verdict(
+            name=self.name,
+            stage=self.stage,
+            fired=False,
+            reason=f"the answer adds {len(new)} content unit(s) beyond the question and is not a bare heading",
+            score=coverage,
+            threshold=self.min_echo_coverage,
+            details=details,
+        )
+
+    def _heading_only(self, answer: str, ctx: GuardContext) -> str | None:
+        cited = set(ctx.citations)
+        support = [c for c in ctx.chunks if c.label and c.label in cited] or list(ctx.chunks)
+        bare = squash(_MARKS.sub("", answer))
+        if not bare:
+            return None
+        for chunk in support:
+            code = squash(" ".join(re.findall(r"`([^`\n]+)`", chunk.text)))
+            for heading in headings(chunk):
+                if squash(_MARKS.sub("", heading)) == bare and bare not in code:
+                    return heading
+        return None
+
+    def _fired(
+        self,
+        reason: str,
+        *,
+        evidence: tuple[str, ...],
+        details: dict[str, object],
+        score: float | None = None,
+        threshold: float | None = None,
+    ) -> Verdict:
+        return Verdict(
+            name=self.name,
+            stage=self.stage,
+            fired=True,
+            action="reask",
+            reason=reason,
+            evidence=evidence,
+            score=score,
+            threshold=threshold,
+            details=details,
+        )

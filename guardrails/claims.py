@@ -1,0 +1,44 @@
+"""Names an answer asserts that its passage must contain: identifiers, and acronyms within one language.
+
+Pure policy layer (stdlib), used by the grounding guardrail. A token overlap cannot judge a name the passage
+never uses (`--runtime=metal`, `/etc/ollama/config.yaml`, `ONNX` for `GGUF`): one unknown name among many
+shared words still overlaps well.
+"""
+
+from __future__ import annotations
+
+import re
+
+from guardrails.text import has_cjk, is_cjk, squash, strip_code_fences
+
+# Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
+# /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged).
+_IDENT_RE = re.compile(
+    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|/[\w.-]+(?:/[\w.-]+)+|[A-Za-z][A-Za-z0-9]*(?:[_:/.][A-Za-z0-9_]+)+|[A-Za-z]+\d[\w.:-]*)"
+)
+_ACRONYM_RE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{2,}(?![\w-])")
+
+
+def identifiers(text: str) -> list[str]:
+    """Identifier-like tokens of `text`, trailing punctuation dropped, in order, distinct."""
+    return list(dict.fromkeys(m.rstrip(".:-/") for m in _IDENT_RE.findall(strip_code_fences(text))))
+
+
+def same_language(answer: str, support: str) -> bool:
+    """Both mostly Chinese or both mostly not: only then must names and acronyms be copied, not translated."""
+    return _mostly_cjk(answer) == _mostly_cjk(support)
+
+
+def _mostly_cjk(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(is_cjk(c) for c in letters) / len(letters) >= 0.3
+
+
+def unsupported_names(answer: str, support: str) -> list[str]:
+    """Identifiers, and (when answer and support share a language) acronyms such as ONNX or PROMPT, of the
+    answer that the support never contains."""
+    flat = squash(support)
+    names = identifiers(answer)
+    if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
+        names += [a for a in _ACRONYM_RE.findall(strip_code_fences(answer)) if a not in names]
+    return [n for n in dict.fromkeys(names) if squash(n) not in flat]

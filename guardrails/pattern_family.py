@@ -1,0 +1,57 @@
+"""A pattern family: a named group of regexes for one attack technique, and the scan that runs families over a
+text and over its de-obfuscated variant (deobfuscate.py).
+
+Pure policy layer (stdlib only); the families themselves are in patterns.py and patterns_more.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from guardrails.deobfuscate import variants
+
+_FLAGS = re.IGNORECASE | re.MULTILINE
+
+
+@dataclass(frozen=True)
+class PatternFamily:
+    """A named group of regexes for one attack technique; a text matches the family if any regex matches."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    # All patterns as one alternation: one scan answers "does any match?", and benign text (nearly all of
+    # it) never pays for the per-pattern scans that collect the snippets.
+    any_of: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        combined = "|".join(f"(?:{p.pattern})" for p in self.patterns)
+        object.__setattr__(self, "any_of", re.compile(combined, _FLAGS))
+
+    def find(self, text: str) -> list[str]:
+        """The matched snippets, in order of the patterns."""
+        if self.any_of.search(text) is None:
+            return []
+        hits: list[str] = []
+        for pattern in self.patterns:
+            for match in pattern.finditer(text):
+                snippet = " ".join(match.group(0).split())
+                if snippet and snippet not in hits:
+                    hits.append(snippet)
+        return hits
+
+
+def family(name: str, *patterns: str) -> PatternFamily:
+    return PatternFamily(name, tuple(re.compile(p, _FLAGS) for p in patterns))
+
+
+def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]:
+    """family name -> matched snippets, for the families that match (empty dict: nothing matched). The text is
+    scanned as written and, when it differs, de-obfuscated ("I g n o r e", "1gn0re", "忽-略", Traditional)."""
+    found: dict[str, list[str]] = {}
+    for version in variants(text):
+        for fam in families:
+            for hit in fam.find(version):
+                if hit not in found.setdefault(fam.name, []):
+                    found[fam.name].append(hit)
+    return {name: hits for name, hits in found.items() if hits}

@@ -1,0 +1,144 @@
+"""Calibration: probes from the corpus and the bundled general set, the threshold rule, the policy TOML it
+writes (loadable, the service runs with it), and `guarded-rag calibrate` on fakes."""
+
+from __future__ import annotations
+
+import io
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from app import GuardedRAG
+from app.cli.main import main
+from app.lab.calibration.policy_file import policy_toml
+from app.lab.calibration.probes import answerable_probes, off_corpus_probes, probe_from
+from app.lab.calibration.run import CalibrationError, calibrate
+from app.lab.calibration.sweep import choose, curve
+from guardrails import GuardrailPolicy, load_policy, load_policy_dict
+from tests.fake_service import make_service
+
+CHUNKS = [
+    ("c1", "env-zh.md", "环境变量 > 说明\nOLLAMA_KEEP_ALIVE 控制模型空闲后在内存中保留多久，默认五分钟。修改后需要重启服务。"),
+    ("c2", "port.md", "Port\nOllama listens on port 11434 by default and binds only to the loopback address."),
+    ("c3", "tiny.md", "ok"),
+]
+
+
+def test_probe_from_a_sentence_keeps_a_run_of_its_words_in_a_question_frame() -> None:
+    zh = probe_from(CHUNKS[0][2], "c1")
+    en = probe_from(CHUNKS[1][2], "c2")
+    assert zh is not None and zh.lang == "zh" and zh.answerable and zh.question.endswith("？")
+    assert en is not None and en.lang == "en" and en.question.endswith("?")
+    assert probe_from("ok", "c3") is None
+    assert probe_from(CHUNKS[1][2], "c2") == en  # deterministic for a chunk and seed
+    assert "环境变量 > 说明" not in zh.question  # heading paths are layout, not sentences
+
+
+def test_answerable_probes_one_per_chunk_up_to_the_limit() -> None:
+    probes = answerable_probes(CHUNKS, limit=5)
+    assert sorted(p.origin for p in probes) == ["c1", "c2"]
+    assert len(answerable_probes(CHUNKS, limit=1)) == 1
+
+
+def test_off_corpus_probes_come_from_the_tune_split_only() -> None:
+    tune, report = off_corpus_probes(split="tune"), off_corpus_probes(split="report")
+    assert tune and report and not ({p.origin for p in tune} & {p.origin for p in report})
+    assert {p.lang for p in tune} == {"zh", "en"} and not any(p.answerable for p in tune)
+
+
+@pytest.mark.parametrize(
+    ("off", "target", "threshold", "refused"),
+    [
+        ([0.1, 0.2, 0.3, 0.4], 0.75, 0.301, 0.75),  # just above the 3rd lowest
+        ([0.1, 0.2, 0.3, 0.4], 0.95, 0.401, 1.0),  # 0.95 of 4 rounds up to all 4
+        ([0.5] * 10, 0.9, 0.501, 1.0),  # ties all fall below
+        ([0.2] * 20, 0.5, 0.201, 1.0),
+        ([-0.3, -0.2, -0.1], 0.95, 0.0, 1.0),  # negative relevance (unknown-terms penalty): clamped to 0
+    ],
+)
+def test_threshold_rule_is_the_lowest_refusing_the_target(off, target, threshold, refused) -> None:
+    choice = choose("en", [0.9, 0.35, 0.05], off, target=target)
+    assert choice.threshold == threshold and choice.off_corpus_refused == refused
+    assert choice.answerable_refused == round(sum(a < threshold for a in [0.9, 0.35, 0.05]) / 3, 4)
+
+
+def test_curve_and_no_off_corpus_probes() -> None:
+    points = curve([0.5, 0.1], [0.2], grid=(0.15, 0.3))
+    assert [(p.answerable_refused, p.off_corpus_answered) for p in points] == [(0.5, 1.0), (0.5, 0.0)]
+    with pytest.raises(ValueError, match="no off-corpus probes"):
+        choose("zh", [0.5], [], target=0.95)
+
+
+def test_policy_toml_round_trips_and_refuses_non_scalars(tmp_path: Path) -> None:
+    policy = load_policy().with_overrides({"relevance": {"min_hybrid": 0.4, "min_hybrid_zh": 0.3}})
+    text = policy_toml(policy, header=["calibrated", ""])
+    assert text.startswith("# calibrated\n#\n")
+    again = load_policy_dict(tomllib.loads(text))
+    assert again == policy
+    with pytest.raises(TypeError, match="list"):
+        policy_toml(GuardrailPolicy.model_validate({"guardrails": {"relevance": {"max_evidence": [1]}}}))
+
+
+def test_calibrate_writes_a_policy_the_service_runs_with(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path)
+    out = tmp_path / "policy.toml"
+    seen: list[tuple[int, int]] = []
+    result = calibrate(svc, out=out, probes=20, target=0.9, progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1]
+    assert set(result.thresholds) == {"min_hybrid", "min_hybrid_zh"}
+    assert {c.lang for c in result.choices} == {"en", "zh"}
+    assert all(c.off_corpus_refused >= 0.9 for c in result.choices)
+    written = out.read_text(encoding="utf-8")
+    assert "calibrated by `guarded-rag calibrate`" in written and "GUARDED_RAG_POLICY" in written
+    calibrated = GuardedRAG(svc.settings.with_overrides(policy=out), embeddings=svc._embedder())
+    assert calibrated.policy.params("relevance")["min_hybrid"] == result.thresholds["min_hybrid"]
+    assert calibrated.relevance("Which port does Ollama listen on?").threshold == result.thresholds["min_hybrid"]
+
+
+def test_calibrate_refuses_an_empty_index_or_vector_only_retrieval(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path, ingest=False)
+    with pytest.raises(CalibrationError, match="empty"):
+        calibrate(svc, out=tmp_path / "p.toml")
+    vector, _ = make_service(tmp_path, retrieval="vector")
+    with pytest.raises(CalibrationError, match="hybrid"):
+        calibrate(vector, out=tmp_path / "p.toml")
+
+
+def test_cli_calibrate_prints_the_curve_and_writes_the_policy(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path)
+    out = io.StringIO()
+    target = tmp_path / "cal.toml"
+    code = main(["calibrate", "--out", str(target), "--probes", "10", "--no-progress"], out, build=lambda s: svc)
+    text = out.getvalue()
+    assert code == 0, text
+    assert "threshold  answerable refused  off-corpus answered" in text and "<- chosen" in text
+    assert f"use it: GUARDED_RAG_POLICY={target}" in text and target.exists()
+    code = main(
+        ["calibrate", "--out", str(target), "--probes", "10", "--no-progress", "--json"], io.StringIO(), build=lambda s: svc
+    )
+    assert code == 0
+
+
+@pytest.mark.parametrize(("args", "message"), [(["--target", "1.5"], "--target"), (["--probes", "3"], "--probes")])
+def test_cli_calibrate_rejects_bad_arguments(tmp_path: Path, args: list[str], message: str) -> None:
+    svc, _ = make_service(tmp_path)
+    out = io.StringIO()
+    assert main(["calibrate", *args], out, build=lambda s: svc) == 2 and message in out.getvalue()
+
+
+def test_cli_calibrate_on_an_empty_index_says_what_to_do(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path, ingest=False)
+    out = io.StringIO()
+    assert main(["calibrate", "--no-progress"], out, build=lambda s: svc) == 1
+    assert "run `guarded-rag ingest` first" in out.getvalue()
+
+
+def test_cli_ingest_prints_the_calibrate_hint(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path, ingest=False)
+    out = io.StringIO()
+    assert main(["ingest"], out, build=lambda s: svc) == 0
+    assert "guarded-rag calibrate" in out.getvalue()
+    again = io.StringIO()
+    main(["ingest"], again, build=lambda s: svc)  # nothing changed: no hint
+    assert "calibrate" not in again.getvalue()

@@ -1,0 +1,128 @@
+"""guarded-rag's own endpoints and the serving basics: /v1/ask is the `ask --json` contract, /v1/traces,
+probes, metrics, the access log, the trace id on the wire, CORS, and a graceful shutdown."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+
+import httpx
+import pytest
+
+from app import CONTRACT_FIELDS
+from app.cli.main import main
+from app.serve.middleware import ACCESS_LOG
+from tests.app.serve.conftest import GOOD, MODEL, GatedModel, Q
+
+
+def test_ask_returns_exactly_the_cli_json_contract(serve):
+    run = serve([GOOD, GOOD])
+    r = httpx.post(run.url + "/v1/ask", json={"question": Q})
+    body = r.json()
+    assert r.status_code == 200 and body["status"] == "answered" and r.headers["x-trace-id"] == body["trace_id"]
+    out = io.StringIO()
+    assert main(["ask", Q, "--json"], out, build=lambda _settings: run.svc) == 0
+    cli = json.loads(out.getvalue())
+    assert set(body) == set(cli) and set(CONTRACT_FIELDS) <= set(body)
+    assert {k: v for k, v in body.items() if k not in ("trace_id", "latency_ms")} == {
+        k: v for k, v in cli.items() if k not in ("trace_id", "latency_ms")
+    }
+
+
+def test_ask_with_history_and_trace_events(serve):
+    run = serve([GOOD])
+    history = [{"role": "user", "content": "I run Ollama on Linux."}, {"role": "assistant", "content": "OK."}]
+    body = httpx.post(
+        run.url + "/v1/ask", json={"question": "Which port does it listen on by default?", "history": history, "trace": True}
+    ).json()
+    assert body["status"] == "answered" and body["events"][-1]["name"] == "result"
+    assert run.svc.traces.get(body["trace_id"]).session == "http:native"
+
+
+def test_trace_lookup_right_after_the_answer(serve):
+    run = serve([GOOD])
+    trace_id = httpx.post(run.url + "/v1/ask", json={"question": Q}).json()["trace_id"]
+    r = httpx.get(run.url + f"/v1/traces/{trace_id}")
+    assert r.status_code == 200 and r.json()["trace_id"] == trace_id and r.json()["events"]
+    missing = httpx.get(run.url + "/v1/traces/nope")
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]
+
+
+def test_trace_id_is_in_the_header_and_the_final_chunk(serve):
+    run = serve([GOOD])
+    r = httpx.post(run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "user", "content": Q}]})
+    final = json.loads(r.text.splitlines()[-1])
+    assert final["trace_id"] == r.headers["x-trace-id"] and final["answer_status"] == "answered"
+    assert final["done_reason"] == "stop" and final["total_duration"] > 0 and final["eval_count"] == 0
+    assert run.svc.traces.get(final["trace_id"]) is not None
+
+
+def test_probes(serve):
+    run = serve()
+    assert httpx.get(run.url + "/healthz").json() == {"status": "ok"}
+    ready = httpx.get(run.url + "/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] and ready.json()["index"]["ok"]
+    empty = serve(ingest=False)
+    r = httpx.get(empty.url + "/readyz")
+    assert r.status_code == 503 and not r.json()["index"]["ok"] and r.json()["backend"]["ok"]
+    assert httpx.get(run.url + "/api/version").json()["version"]
+
+
+def test_metrics_count_requests_outcomes_guardrails_and_model_calls(serve):
+    run = serve([GOOD])
+    client = httpx.Client(base_url=run.url)
+    client.post("/v1/ask", json={"question": Q})
+    client.post("/v1/ask", json={"question": "明朝哪一年迁都北京？"})
+    text = client.get("/metrics").text
+    assert 'guarded_rag_http_requests_total{method="POST",route="/v1/ask",status="200"} 2.0' in text
+    assert 'guarded_rag_answers_total{dialect="native",status="answered"} 1.0' in text
+    assert 'guarded_rag_guardrail_fired_total{guardrail="relevance",stage="retrieval"} 1.0' in text
+    assert "guarded_rag_model_calls_total 1.0" in text and "guarded_rag_ask_seconds_bucket" in text
+    assert "guarded_rag_http_request_seconds_bucket" in text and "guarded_rag_inflight 0.0" in text
+
+
+def test_access_log_is_one_json_line_per_request(serve, caplog):
+    run = serve([GOOD])
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOG):
+        trace_id = httpx.post(run.url + "/v1/ask", json={"question": Q}).json()["trace_id"]
+        httpx.get(run.url + "/api/tags")
+        httpx.post(run.url + "/api/chat", content=b"{")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == ACCESS_LOG]
+    assert [(x["path"], x["status"]) for x in lines] == [("/v1/ask", 200), ("/api/tags", 200), ("/api/chat", 400)]
+    assert lines[0]["trace_id"] == trace_id and lines[0]["latency_ms"] > 0 and lines[1]["trace_id"] is None
+
+
+def test_cors_is_off_by_default_and_follows_the_allow_list(serve):
+    plain = serve()
+    preflight = {"Origin": "http://ui.example", "Access-Control-Request-Method": "POST"}
+    assert "access-control-allow-origin" not in httpx.options(plain.url + "/api/chat", headers=preflight).headers
+    run = serve(cors_origins="http://ui.example", api_token="t")
+    ok = httpx.options(run.url + "/api/chat", headers=preflight)  # preflights carry no token
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://ui.example"
+    other = httpx.options(run.url + "/api/chat", headers={**preflight, "Origin": "http://evil.example"})
+    assert other.headers.get("access-control-allow-origin") != "http://evil.example"
+
+
+def test_graceful_shutdown_finishes_the_answer_in_flight(serve):
+    gated = GatedModel(script=[GOOD], model=MODEL)
+    run = serve(model=gated)
+    got: list[httpx.Response] = []
+    worker = threading.Thread(
+        target=lambda: got.append(
+            httpx.post(
+                run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "user", "content": Q}]}, timeout=30
+            )
+        )
+    )
+    worker.start()
+    assert gated.entered.wait(10)
+    stopper = threading.Thread(target=run.server.stop)
+    stopper.start()  # SIGTERM's equivalent: stop accepting, drain
+    gated.gate.set()
+    worker.join(30)
+    stopper.join(30)
+    assert got and got[0].status_code == 200 and "11434" in got[0].text and '"done": true' in got[0].text
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(run.url + "/healthz")

@@ -1,0 +1,75 @@
+"""`guarded-rag doctor` on the trace store and the OpenTelemetry export: where traces go and their schema, a
+store that cannot be read is a PROBLEM with its reason (not a traceback), whether export is on and why, and
+with export on, a probe span that cannot arrive is a PROBLEM that names the endpoint and counts lost spans."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from app.cli.main import main
+from app.doctor import run_doctor
+from app.models.backend import BackendChoice
+from app.settings import Settings
+from app.telemetry import TelemetryStatus
+from app.traces import WriterStatus
+from tests.fake_service import make_service
+from tests.ollama_double import closed_port
+
+
+def doctor(svc) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(["doctor"], out, build=lambda settings: svc)
+    return code, out.getvalue()
+
+
+def line(output: str, name: str) -> str:
+    return next(row for row in output.splitlines() if f"] {name}:" in row)
+
+
+def test_doctor_says_where_traces_are_and_that_export_is_off(tmp_path: Path):
+    svc, _ = make_service(tmp_path)
+    svc.ask("Is this plan reasonable?")
+    code, out = doctor(svc)
+    assert code == 0
+    assert line(out, "traces") == f"[ok] traces: 1 stored in {tmp_path / 'home' / 'traces.sqlite3'} (schema v2)"
+    assert line(out, "telemetry") == "[ok] telemetry: export off: OTEL_EXPORTER_OTLP_ENDPOINT is not set"
+
+
+def test_an_unreachable_otlp_endpoint_is_a_problem_with_the_reason(tmp_path: Path):
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    svc, _ = make_service(tmp_path, otel_endpoint=endpoint, otel_timeout=1.0)
+    r = svc.ask("Is this plan reasonable?")
+    assert r.status == "clarify"  # the request is not affected
+    code, out = doctor(svc)
+    telemetry = line(out, "telemetry")
+    assert code == 1 and telemetry.startswith(
+        f"[PROBLEM] telemetry: exporting to {endpoint}/v1/traces as service.name=guarded-rag"
+    )
+    assert (
+        "probe span FAILED: " in telemetry
+        and "0 dropped with the queue (16384) full" in telemetry
+        and "Connection refused" in telemetry
+    )
+    assert "phoenix serve" in out  # the fix line
+    svc.close()
+
+
+def test_a_trace_store_that_cannot_be_read_is_a_problem_not_a_traceback():
+    def broken() -> int:
+        raise RuntimeError("the PostgreSQL trace store at postgresql://rag@db:5432/traces is unreachable")
+
+    settings = Settings(trace_store="postgresql://rag:secret@db:5432/traces")
+    report = run_doctor(
+        settings=settings,
+        choice=BackendChoice(kind="embedded", model="m", reason="test", fix=None, host="http://127.0.0.1:11434"),
+        index_stats=lambda: (_ for _ in ()).throw(RuntimeError("no index")),
+        trace_count=broken,
+        trace_status=lambda: WriterStatus(
+            location="postgresql://rag@db:5432/traces", pending=3, written=0, failures=2, failing=True, last_error="x"
+        ),
+        telemetry=lambda: TelemetryStatus(enabled=False, detail="export off: OTEL_EXPORTER_OTLP_ENDPOINT is not set"),
+    )
+    traces = next(c for c in report.checks if c.name == "traces")
+    assert not traces.ok and "unreachable" in traces.detail and "secret" not in traces.detail
+    assert traces.fix == "start the trace database server, or correct GUARDED_RAG_TRACE_DB"

@@ -1,0 +1,122 @@
+"""The background trace writer: saves leave the request path, reads see every earlier save, a failing backend
+loses nothing (retried, then back-pressure), and close() — also at interpreter exit — drains the queue."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.traces import SqliteTraceBackend, TraceFilter, TraceRecord, TraceStore
+from tests.app.test_traces import record
+
+
+class FlakyBackend:
+    """Wraps a real SQLite backend; the first `failures` saves raise, and `gate` can hold saves back."""
+
+    def __init__(self, path: Path, failures: int = 0) -> None:
+        self.real = SqliteTraceBackend(path)
+        self.failures = failures
+        self.batches: list[int] = []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    @property
+    def location(self) -> str:
+        return self.real.location
+
+    def save_many(self, records: Sequence[TraceRecord]) -> None:
+        self.gate.wait()
+        if self.failures:
+            self.failures -= 1
+            raise OSError("disk busy")
+        self.batches.append(len(records))
+        self.real.save_many(records)
+
+    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
+        return self.real.list(flt)
+
+    def get(self, trace_id: str) -> TraceRecord | None:
+        return self.real.get(trace_id)
+
+    def count(self) -> int:
+        return self.real.count()
+
+
+def test_save_returns_before_the_write_and_reads_see_it(tmp_path: Path):
+    backend = FlakyBackend(tmp_path / "t.db")
+    store = TraceStore(backend)
+    backend.gate.clear()  # the backend is slow: save() must not wait for it
+    for i in range(5):
+        store.save(record(i))
+    assert backend.real.count() == 0 and store.status().pending == 5
+    backend.gate.set()
+    assert store.get("t0004") is not None  # waits for the earlier saves
+    assert store.count() == 5 and store.status().pending == 0 and store.status().written == 5
+    assert sum(backend.batches) == 5 and len(backend.batches) <= 5  # batched, in order
+
+
+def test_a_failing_backend_is_retried_and_nothing_is_lost(tmp_path: Path):
+    backend = FlakyBackend(tmp_path / "t.db", failures=2)
+    store = TraceStore(backend)
+    for i in range(3):
+        store.save(record(i))
+    assert store.flush(timeout=10)
+    status = store.status()
+    assert status.failures == 2 and status.last_error == "OSError: disk busy"
+    assert [r.trace_id for r in store.list()] == ["t0002", "t0001", "t0000"]
+
+
+def test_a_full_queue_applies_back_pressure_instead_of_dropping(tmp_path: Path):
+    backend = FlakyBackend(tmp_path / "t.db")
+    store = TraceStore(backend, max_pending=2, batch=1)
+    backend.gate.clear()
+    store.save(record(0))
+    store.save(record(1))
+    store.save(record(2))  # the writer holds one in flight: room for exactly two more
+    blocked = threading.Thread(target=store.save, args=(record(3),))
+    blocked.start()
+    blocked.join(timeout=0.3)
+    assert blocked.is_alive()  # waiting for room, not dropping
+    backend.gate.set()
+    blocked.join(timeout=10)
+    assert not blocked.is_alive() and store.count() == 4
+
+
+def test_close_drains_and_later_saves_are_synchronous(tmp_path: Path):
+    store = TraceStore(tmp_path / "t.db")
+    for i in range(20):
+        store.save(record(i))
+    store.close()
+    assert SqliteTraceBackend(tmp_path / "t.db").count() == 20
+    store.save(record(99))
+    assert SqliteTraceBackend(tmp_path / "t.db").get("t0099") is not None
+
+
+def test_a_process_that_exits_right_after_saving_keeps_its_traces(tmp_path: Path):
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[2]);"
+        "from pathlib import Path; from app.traces import TraceStore; from tests.app.test_traces import record;"
+        "s = TraceStore(Path(sys.argv[1]));"
+        "[s.save(record(i)) for i in range(50)]"  # no close(): the atexit hook must drain
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.db"), str(root)], check=True, timeout=60)
+    assert SqliteTraceBackend(tmp_path / "t.db").count() == 50
+
+
+def test_a_record_that_cannot_be_built_is_reported_and_does_not_wedge_the_writer(tmp_path: Path):
+    store = TraceStore(tmp_path / "t.db")
+
+    def broken() -> TraceRecord:
+        raise KeyError("bug")
+
+    store.save(record(1))
+    store.save(broken)
+    store.save(lambda: record(2))  # built on the writer thread
+    assert store.flush(timeout=10)
+    status = store.status()
+    assert status.unbuildable == 1 and status.last_error == "KeyError: 'bug'"
+    assert [r.trace_id for r in store.list()] == ["t0002", "t0001"]
