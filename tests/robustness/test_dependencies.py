@@ -5,69 +5,28 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import chromadb
-import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from app.documents.index import DocumentIndex
-from app.documents.store import ChromaStore
 from app.models.factory import ModelFactory
 from app.service import GuardedRAG
 from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings
 from tests.fake_service import make_service, write_docs
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine
+from tests.robustness.conftest import ChromaServer
 
 pytestmark = pytest.mark.robustness
 Q = "Which port does Ollama listen on by default?"
 GOOD = {"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."}
 TYPED = {"answered", "clarify", "refused", "fallback"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    if chroma is None:
-        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [chroma, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=0.5)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not start within 60 s")
-    yield proc, port
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGCONT)
-        proc.kill()
-    proc.wait(timeout=30)
 
 
 def ask_all(svc: GuardedRAG, n: int) -> list[tuple[Any, float]]:
@@ -88,12 +47,12 @@ def ask_all(svc: GuardedRAG, n: int) -> list[tuple[Any, float]]:
     return out
 
 
-def test_a_frozen_then_dead_chroma_server_is_a_typed_error_within_the_deadline(tmp_path: Path, chroma_server) -> None:
-    proc, port = chroma_server
-    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [json.dumps(GOOD)] * 20}, ingest=False)
-    store = ChromaStore(tmp_path / "server-client", connect=lambda: chromadb.HttpClient(host="127.0.0.1", port=port))
-    index = DocumentIndex(path=store.path, collection="docs", embeddings=BagOfWordsEmbeddings(), store=store, timeout=1.0)
-    svc._index = index  # the service on a Chroma server (its setting comes with the scale-out work)
+def test_a_frozen_then_dead_chroma_server_is_a_typed_error_within_the_deadline(tmp_path: Path, chroma: ChromaServer) -> None:
+    svc, _ = make_service(
+        tmp_path, scripts={"smollm2:135m": [json.dumps(GOOD)] * 20}, ingest=False, chroma_url=chroma.url, index_timeout=1.0
+    )
+    proc = chroma.proc
+    assert proc is not None
     svc.ingest()
     assert svc.ask(Q).status == "answered"
 
@@ -101,7 +60,7 @@ def test_a_frozen_then_dead_chroma_server_is_a_typed_error_within_the_deadline(t
     frozen = ask_all(svc, 4)
     assert [r.status for r, _ in frozen] == ["error"] * 4
     assert all(seconds < 4.0 for _, seconds in frozen), [round(s, 2) for _, s in frozen]
-    assert all("the document index did not answer" in (r.message or "") for r, _ in frozen)
+    assert all("the document index did not answer" in (r.message or "") and chroma.url in (r.message or "") for r, _ in frozen)
     assert all(any(e.step == "retrieval" and e.outcome == "error" for e in r.events) for r, _ in frozen)
 
     os.kill(proc.pid, signal.SIGCONT)
