@@ -147,3 +147,23 @@ def test_the_token_goes_as_a_bearer_header_to_a_proxy_that_checks_it(tmp_path: P
     finally:
         proxy.clear()
         proxy.stop()
+
+
+def test_the_bm25_cache_notices_another_machines_write_within_the_recheck_interval(
+    tmp_path: Path, chroma: ChromaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other machines' writes change no local file: the chunk count on the server tells this process's BM25 half
+    that it is behind (app/documents/index.py, _server_changed)."""
+    from app.documents import index as index_module
+
+    here, _ = make_service(tmp_path / "here", chroma_url=chroma.url)
+    there, _ = make_service(tmp_path / "there", chroma_url=chroma.url, ingest=False)  # another home: another machine
+    mine = DocumentIndex.from_settings(here.settings, BagOfWordsEmbeddings())
+    assert mine.search(Q, 2) and not mine._server_changed()  # in step, and checked just now
+    (tmp_path / "there" / "docs" / "extra.md").write_text("# Extra\n\nzyxwv plugh frobnicate.", encoding="utf-8")
+    assert there.ingest([tmp_path / "there" / "docs" / "extra.md"]).chunks_added == 1
+    assert not mine._server_changed()  # not rechecked within SERVER_RECHECK_S
+    monkeypatch.setattr(index_module, "SERVER_RECHECK_S", 0.0)
+    assert mine._server_changed()  # the server holds a chunk the BM25 half has not seen
+    hits = mine.search("zyxwv plugh frobnicate", 2)
+    assert hits[0].source.endswith("extra.md") and not mine._server_changed()  # rebuilt from the server
