@@ -196,6 +196,7 @@ def report(out: dict[str, Any]) -> str:
         f"| index writes | {', '.join(f'{k} {v}' for k, v in sorted(out['writes'].items()))}; reads (listings) {out['reads']} |",
         f"| RSS after warm-up / after 1 min / at the end | {out['rss_start']:.0f} / {out['rss_1min']:.0f} / {out['rss_end']:.0f} MB "
         f"(end - 1 min: {out['rss_end'] - out['rss_1min']:+.0f} MB) |",
+        f"| RSS each minute | {', '.join(f'{mb:.0f}' for _, mb in out['rss_series'])} MB |",
         "",
         "| outcome | requests | p50 ms | p95 ms |",
         "|---|---|---|---|",
