@@ -70,7 +70,7 @@ test: lint test-unit test-integration test-e2e test-robustness
 
 # Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, RSS start/end, latency p50/p95.
 soak: install
-	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10}
+	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10} --benchmarks docs/BENCHMARKS.md
 
 # Optional: the Arize Phoenix recipe of docs/OBSERVABILITY.md end to end (skips when Phoenix is not installed).
 test-phoenix: install

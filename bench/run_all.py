@@ -22,6 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
+
+from bench.sections import carry_over
+
 REPO = Path(__file__).resolve().parents[1]
 # (script, small args, what it measures). Order: cheap first, so a slow machine still reports something.
 SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -275,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name}: {results[name]['status']} ({results[name].get('seconds', 0)} s)", file=sys.stderr, flush=True)
     info["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(info, results), encoding="utf-8")
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    args.out.write_text(carry_over(old, render(info, results)), encoding="utf-8")  # keeps `make soak`'s section
     raw = REPO / "bench" / "out" / "results.json"  # git-ignored: the full JSON of this run
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=2), encoding="utf-8")

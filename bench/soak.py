@@ -5,6 +5,7 @@ errors, lost traces (a trace id returned but not stored), memory (RSS after warm
 the end) and latency p50/p95 per kind of question, as a Markdown section for docs/BENCHMARKS.md.
 
     GUARDED_RAG_THREADS=1 PYTHONPATH=. .venv/bin/python bench/soak.py --minutes 10 [--askers 3] [--out soak.md]
+        [--benchmarks docs/BENCHMARKS.md]   # replace the page's `## soak` section with this run (`make soak` does)
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import threading
 import time
 import traceback
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
 from app import GuardedRAG, TraceFilter, TraceStore, load_settings, percentile
+from bench.sections import put
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("golden", "vague", "unanswerable", "injection")
@@ -155,6 +158,9 @@ def run(minutes: float, askers: int, home: Path) -> dict[str, Any]:
         t.join()
     elapsed = time.monotonic() - started
     end_rss = rss_mb()
+    # Traces are written by the store's background thread: let it drain, then read them back through a store of
+    # its own. A trace the writer dropped or failed to write is lost; one merely queued is not.
+    drained = svc.traces.flush(timeout=120)
     store = TraceStore(settings.trace_db)
     lost = [a["trace_id"] for a in soak.asks if store.get(a["trace_id"]) is None]
     return {
@@ -162,6 +168,7 @@ def run(minutes: float, askers: int, home: Path) -> dict[str, Any]:
         "askers": askers,
         "asks": soak.asks,
         "lost": lost,
+        "drained": drained,
         "failures": soak.failures,
         "writes": dict(soak.writes),
         "reads": soak.reads,
@@ -189,6 +196,7 @@ def report(out: dict[str, Any]) -> str:
         f"| index writes | {', '.join(f'{k} {v}' for k, v in sorted(out['writes'].items()))}; reads (listings) {out['reads']} |",
         f"| RSS after warm-up / after 1 min / at the end | {out['rss_start']:.0f} / {out['rss_1min']:.0f} / {out['rss_end']:.0f} MB "
         f"(end - 1 min: {out['rss_end'] - out['rss_1min']:+.0f} MB) |",
+        f"| RSS each minute | {', '.join(f'{mb:.0f}' for _, mb in out['rss_series'])} MB |",
         "",
         "| outcome | requests | p50 ms | p95 ms |",
         "|---|---|---|---|",
@@ -205,13 +213,20 @@ def report(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--askers", type=int, default=3)
     parser.add_argument("--out", type=Path, help="also write the Markdown section here")
     parser.add_argument("--json", type=Path, help="write the raw measurements here")
+    parser.add_argument("--benchmarks", type=Path, help="replace the `## soak` section of this page (docs/BENCHMARKS.md)")
     args = parser.parse_args(argv)
+    load_start = _load()
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         print(f"soak: {args.minutes} min, {args.askers} askers; home {tmp}", flush=True)
         out = run(args.minutes, args.askers, Path(tmp) / "home")
@@ -219,6 +234,22 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
+    if args.benchmarks:
+        section = "\n".join(
+            [
+                "## soak",
+                "",
+                "mixed traffic for N minutes in one process: errors, lost traces, memory growth, latency "
+                "(`make soak`, not part of `make bench`; this section is kept when `make bench` rewrites the page)",
+                "",
+                f"`python bench/soak.py --minutes {args.minutes:g} --askers {args.askers}` · {time.monotonic() - started:.0f} s · "
+                f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · load average at start: {load_start} · at end: {_load()}",
+                "",
+                text,
+            ]
+        )
+        page = args.benchmarks.read_text(encoding="utf-8") if args.benchmarks.exists() else "# Benchmarks\n"
+        args.benchmarks.write_text(put(page, "soak", section), encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     clean = not out["lost"] and not out["failures"] and not any(a["status"] == "error" for a in out["asks"])
