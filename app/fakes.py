@@ -23,6 +23,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
 from app.models.factory import BackendKind, PreloadResult
+from app.models.info import ModelInfo
 
 # A three-document corpus whose bag-of-words ranking is known: the tests' and the overhead bench's.
 SAMPLE_DOCS = {
@@ -170,6 +171,7 @@ class ScriptedModelFactory:
     preloads: list[str] = field(default_factory=list)
     formats: list[Any] = field(default_factory=list)  # the `format` of every chat_model request, in order
     fresh_factory: ScriptedModelFactory | None = None  # what fresh() hands out: "a model not loaded yet"
+    infos: dict[str, ModelInfo] = field(default_factory=dict)  # what describe() says per model (default: nothing)
 
     def chat_model(self, kind: BackendKind, model: str, **kwargs: Any) -> ScriptedChatModel:
         self.formats.append(kwargs.get("format"))
@@ -180,6 +182,9 @@ class ScriptedModelFactory:
     def preload(self, kind: BackendKind, model: str, timeout: float, **kwargs: Any) -> PreloadResult:
         self.preloads.append(model)
         return PreloadResult(kind=kind, model=model, ok=True, cold=len(self.preloads) == 1, duration_s=0.01)
+
+    def describe(self, kind: BackendKind, model: str, **kwargs: Any) -> ModelInfo:
+        return self.infos.get(model) or ModelInfo(model=model)
 
     def fresh(self, kind: BackendKind, model: str) -> ScriptedModelFactory | None:
         return self.fresh_factory

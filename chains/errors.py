@@ -7,6 +7,7 @@ a *transport failure* (-> retry, then the next rung) and everything else (a bug 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from guardrails import Verdict
 
@@ -20,6 +21,12 @@ class OutputRejected(Exception):
         self.attempt = attempt
         # How many times in a row the output guardrails rejected this model's answers (bounds re-asks).
         self.grounding_strikes = grounding_strikes
+        # The prompt the attempt used when it differs from the request's (refitted to a smaller context): the
+        # re-ask starts from it. Keys: messages, schema, chunks.
+        self.view: dict[str, Any] | None = None
+        # The rung whose attempt this was: LangChain's with_fallbacks writes `reject` into the input dict it was
+        # given, which the next rung receives too, so a rung must tell its own rejections from a previous rung's.
+        self.rung: str | None = None
 
     @property
     def feedback(self) -> str:
@@ -50,6 +57,19 @@ def rejection_feedback(fired: Sequence[Verdict]) -> str:
     """The feedback a re-ask sends the model after output guardrails fired (the policy lab compares it: a
     different feedback means a re-ask prompt the model never saw)."""
     return "; ".join(f"{v.name}: {v.reason}" for v in fired)
+
+
+class ThinkingOnly(OutputRejected):
+    """The reply was all reasoning (a thinking model) and no answer: re-ask for the JSON object only."""
+
+
+class ContextOverflow(OutputRejected):
+    """The reply was cut off because prompt and reply filled the model's real context, which is smaller than
+    num_ctx: the re-ask sends the prompt fitted to `window` tokens."""
+
+    def __init__(self, message: str, *, raw: str, window: int, attempt: int = 1, grounding_strikes: int = 0) -> None:
+        super().__init__(message, raw=raw, attempt=attempt, grounding_strikes=grounding_strikes)
+        self.window = window
 
 
 class ReasksExhausted(Exception):

@@ -6,49 +6,37 @@
     models:     rung[0].with_fallbacks(rung[1:], exceptions_to_handle=<narrow tuple>)
 
 Exception tuples are narrow on purpose: a guardrail bug or an exhausted test fake must propagate, not be
-swallowed by a fallback (with_fallbacks defaults to Exception).
+swallowed by a fallback (with_fallbacks defaults to Exception). Entering a rung is chains.rung_setup, reading a
+reply (thinking, truncation, parse ladder) chains.reading.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from chains.circuit import Budget, CircuitBreaker
+from chains.circuit import Budget
 from chains.errors import (
     CircuitOpen,
-    OutputParseError,
+    ContextOverflow,
     OutputRejected,
     ReasksExhausted,
     UngroundedAnswer,
-    WarmupFailed,
     rejection_feedback,
 )
-from chains.parsing import Parsed, parse_answer
+from chains.parsing import Parsed
 from chains.prompts import reask_messages
-from chains.schemas import ModelAnswer
+from chains.reading import read_reply
+from chains.rung import ModelReply, ModelRung
+from chains.rung_setup import fit, prepare, refitted
+from chains.schemas import ModelAnswer, OutputCheck
 from chains.signals import SignalProvider, signal_names, with_signals
 from chains.trace import GuardInputs, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
-
-
-@dataclass(frozen=True)
-class ModelRung:
-    """One model the ladder may ask. `warmup` (optional) loads a cold model with its own long timeout and
-    returns a note for the trace, or None when already warm; it raises WarmupFailed when loading fails."""
-
-    name: str
-    model: str
-    backend: str
-    llm: BaseChatModel
-    breaker: CircuitBreaker | None = None
-    warmup: Callable[[], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,11 @@ class GenerationLadder:
     signals: SignalProvider | None = None  # model-backed measurements for the output checks
 
     def runnable(self) -> Runnable[dict[str, Any], Generated]:
-        """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt); output: Generated. Raises when every rung failed."""
+        """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt), and optionally
+        "checks": a list the ladder appends an OutputCheck to for every output verdict of every attempt (the
+        request's record of what fired, whichever rung answers in the end); "num_ctx"/"num_predict" (to recognise
+        a cut-off reply) and "refit": num_ctx -> AnswerPrompt (to send a smaller prompt to a model whose context
+        is smaller). Output: Generated. Raises when every rung failed."""
         if not self.rungs:
             raise ValueError("the generation ladder needs at least one model rung")
         ladder = [self._rung_runnable(r, i) for i, r in enumerate(self.rungs)]
@@ -91,8 +83,8 @@ class GenerationLadder:
     # -- one model ------------------------------------------------------------------------------------
     def _rung_runnable(self, rung: ModelRung, index: int) -> Runnable[dict[str, Any], Generated]:
         # One runnable per attempt, composed with the re-ask fallbacks; entering the rung (breaker, warm-up,
-        # the fallback event) happens inside the first attempt rather than in a runnable of its own, which
-        # cost a chain run per question for nothing on the happy path.
+        # the fallback event, the prompt fitted to the model's context) happens inside the first attempt rather
+        # than in a runnable of its own, which cost a chain run per question for nothing on the happy path.
         attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
             lambda inp, config: self._attempt(rung, index, inp, config), name=f"attempt:{rung.name}"
         )
@@ -100,7 +92,9 @@ class GenerationLadder:
             [attempt] * self.policy.reasks, exceptions_to_handle=(OutputRejected,), exception_key="reject"
         )
 
-    def _enter(self, rung: ModelRung, index: int, previous: BaseException | None, config: RunnableConfig) -> None:
+    def _enter(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        """Entering the rung: the input it answers from (the prompt refitted when the model's context is smaller)."""
+        previous = inp.get("rung_error")
         if index > 0:
             emit(
                 TraceEvent(
@@ -115,54 +109,13 @@ class GenerationLadder:
                 ),
                 config,
             )
-        self._prepare(rung, config)
-
-    def _prepare(self, rung: ModelRung, config: RunnableConfig) -> None:
-        if rung.breaker is not None:
-            try:
-                rung.breaker.check()
-            except CircuitOpen as exc:
-                emit(
-                    TraceEvent(step="generation", name="circuit_breaker", outcome="skipped", reason=str(exc), model=rung.model),
-                    config,
-                )
-                raise
-        if rung.warmup is None:
-            return
-        started = time.perf_counter()
-        try:
-            note = rung.warmup()
-        except WarmupFailed as exc:
-            # Not raised: the model call that follows meets the same fault and goes through the transport
-            # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff.
-            emit(
-                TraceEvent(
-                    step="generation",
-                    name="model_load",
-                    outcome="error",
-                    reason=str(exc)[:300],
-                    model=rung.model,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
-                config,
-            )
-            return
-        if note:
-            emit(
-                TraceEvent(
-                    step="generation",
-                    name="model_load",
-                    outcome="loading",
-                    reason=note,
-                    model=rung.model,
-                    duration_ms=(time.perf_counter() - started) * 1000,
-                ),
-                config,
-            )
+        budget: Budget | None = inp.get("budget")
+        prepare(rung, config, budget.remaining() if budget is not None else None)
+        return fit(rung, {k: v for k, v in inp.items() if k != "rung_error"}, config)
 
     def _call_model(
         self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig
-    ) -> str:
+    ) -> ModelReply:
         failures = [0]
 
         def should_retry(exc: BaseException) -> bool:
@@ -184,7 +137,8 @@ class GenerationLadder:
             return retry
 
         budget.check()  # before the first call; retries check it in should_retry
-        call = rung.llm.bind(format=schema).with_retry(
+        fmt: dict[str, Any] | str = schema if rung.schema_format else "json"
+        call = rung.llm.bind(format=fmt).with_retry(
             retry_if_exception_type=should_retry,
             stop_after_attempt=self.policy.retries + 1,
             wait_exponential_jitter=True,
@@ -199,17 +153,23 @@ class GenerationLadder:
         if rung.breaker is not None:
             rung.breaker.record_success()
         content = message.content
-        return content if isinstance(content, str) else str(content)
+        reasoning = message.additional_kwargs.get("reasoning_content")
+        return ModelReply(
+            content=content if isinstance(content, str) else str(content),
+            reasoning=reasoning if isinstance(reasoning, str) else "",
+            metadata=dict(getattr(message, "response_metadata", None) or {}),
+        )
 
     def _attempt(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> Generated:
-        if inp.get("reject") is None:  # the rung's first attempt
-            self._enter(rung, index, inp.get("rung_error"), config)
-        chunks: tuple[Chunk, ...] = tuple(inp["chunks"])
-        labels = [c.label for c in chunks]
         reject: OutputRejected | None = inp.get("reject")
+        if reject is not None and reject.rung != rung.name:  # a previous rung's rejection (see OutputRejected.rung)
+            reject = None
+        if reject is None:  # the rung's first attempt; its re-asks carry the entered view on the rejection
+            inp = self._enter(rung, index, inp, config)
+        view = (reject.view if reject is not None else None) or {k: inp[k] for k in ("messages", "schema", "chunks")}
         number = reject.attempt + 1 if reject else 1
         strikes = reject.grounding_strikes if reject else 0
-        messages = inp["messages"]
+        messages = view["messages"]
         if reject is not None:
             emit(
                 TraceEvent(
@@ -223,9 +183,19 @@ class GenerationLadder:
                 ),
                 config,
             )
-            messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
-        raw = self._call_model(rung, messages, inp["schema"], inp["budget"], config)
-        parsed = self._parse(raw, number, strikes, rung, config)
+            if isinstance(reject, ContextOverflow) and inp.get("refit"):  # a smaller prompt, not a longer one
+                view = refitted(inp["refit"], reject.window, rung, config, why="the model's context filled up")
+                messages = view["messages"]
+            else:
+                labels = [c.label for c in view["chunks"]]
+                messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
+        chunks: tuple[Chunk, ...] = tuple(view["chunks"])
+        reply = self._call_model(rung, messages, view["schema"], inp["budget"], config)
+        try:
+            parsed = read_reply(reply, inp, number, strikes, rung, config)
+        except OutputRejected as exc:
+            exc.view, exc.rung = view, rung.name
+            raise
         ctx = GuardContext(
             question=inp["question"], chunks=chunks, answer=parsed.answer.answer, citations=tuple(parsed.answer.citations)
         )
@@ -233,7 +203,9 @@ class GenerationLadder:
         checked = []
         for g in self.output_guardrails:  # each verdict recorded as its check ends: its event time is when it finished
             checked.append(run_guardrail(g, ctx))
-            emit(verdict_event(checked[-1]).model_copy(update={"attempt": number, "model": rung.model}), config)
+            event = verdict_event(checked[-1])
+            update = {"attempt": number, "model": rung.model, "details": {**event.details, "rung": rung.name}}
+            emit(event.model_copy(update=update), config)
         verdicts = tuple(checked)
         record_inputs(
             GuardInputs(
@@ -249,52 +221,20 @@ class GenerationLadder:
             ),
             config,
         )
+        sink = inp.get("checks")
+        if isinstance(sink, list):
+            sink.extend(OutputCheck(verdict=v, attempt=number, rung=rung.name, model=rung.model) for v in verdicts)
         blocking = [v for v in verdicts if v.fired]
         if blocking:
             error = UngroundedAnswer(
                 rejection_feedback(blocking),
-                raw=raw,
+                raw=reply.content,
                 verdicts=blocking,
                 attempt=number,
                 grounding_strikes=strikes + 1,
             )
+            error.view, error.rung = view, rung.name
             if error.grounding_strikes > self.policy.grounding_reasks:
                 raise ReasksExhausted(rung.name, error)
             raise error
-        return Generated(answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=raw, verdicts=verdicts)
-
-    def _parse(self, raw: str, number: int, strikes: int, rung: ModelRung, config: RunnableConfig) -> Parsed:
-        try:
-            parsed = parse_answer(raw, attempt=number)
-        except OutputParseError as exc:
-            exc.grounding_strikes = strikes  # a parse failure does not reset the grounding re-ask count
-            emit(
-                TraceEvent(
-                    step="parse",
-                    name="parse_ladder",
-                    outcome="fired",
-                    reason=str(exc)[:300],
-                    evidence=exc.rung_errors,
-                    attempt=number,
-                    model=rung.model,
-                    raw_output=raw,
-                ),
-                config,
-            )
-            raise
-        emit(
-            TraceEvent(
-                step="parse",
-                name="parse_ladder",
-                outcome="passed",
-                reason=f"parsed by the {parsed.rung} rung" + ("" if parsed.rung == "strict" else " (repaired)"),
-                evidence=tuple(f"{a.rung}: {a.error}" for a in parsed.attempts if not a.ok),
-                attempt=number,
-                model=rung.model,
-                raw_output=raw,
-                parsed_output=parsed.answer.model_dump(),
-                details={"rung": parsed.rung, "repaired_text": parsed.attempts[-1].text if parsed.repaired else None},
-            ),
-            config,
-        )
-        return parsed
+        return Generated(answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=reply.content, verdicts=verdicts)

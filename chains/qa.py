@@ -18,7 +18,7 @@ from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExh
 from chains.extractive import extract_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
-from chains.schemas import Citation, Clarification, QARequest, QAResult
+from chains.schemas import Citation, Clarification, OutputCheck, QARequest, QAResult
 from chains.signals import SignalProvider, signal_names, with_signals
 from chains.trace import GuardInputs, TraceCollector, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_verdict, run_guardrail
@@ -124,12 +124,20 @@ class QAPipeline:
             config,
         )
         kept = list(prompt.chunks)
+        checks: list[OutputCheck] = []  # the ladder records every attempt's output verdicts here
         inp = {
             "messages": list(prompt.messages),
             "schema": prompt.schema,
             "chunks": kept,
             "question": request.question,
             "budget": Budget.start(self.config.latency_budget_s, cancelled=self.config.cancelled),
+            "checks": checks,
+            # what a rung needs to recognise a cut-off reply and to send a smaller prompt to a smaller model
+            "num_ctx": self.config.num_ctx,
+            "num_predict": self.config.num_predict,
+            "refit": lambda num_ctx: answer_prompt(
+                request.question, chunks, history=request.history, num_ctx=num_ctx, num_predict=self.config.num_predict
+            ),
         }
         handled: tuple[type[BaseException], ...] = (
             BudgetExceeded,
@@ -150,8 +158,8 @@ class QAPipeline:
                 ),
                 config,
             )
-            return self._extractive(request, kept, verdicts, config)
-        return self._answered(generated, kept, verdicts)
+            return self._extractive(request, kept, verdicts, config).model_copy(update={"output_checks": tuple(checks)})
+        return self._answered(generated, kept, verdicts).model_copy(update={"output_checks": tuple(checks)})
 
     def _retrieve(self, request: QARequest, config: RunnableConfig) -> list[Chunk]:
         # A follow-up ("and on Windows?") is searched together with the previous user turn.

@@ -78,6 +78,18 @@ class Clarification(BaseModel):
     questions: tuple[str, ...] = ()
 
 
+class OutputCheck(BaseModel):
+    """One output guardrail's verdict on one attempt of one model rung. A request lists every attempt's checks,
+    the rejected ones too: an answer that a later rung gave still says the citations check fired twice before."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    verdict: Verdict
+    attempt: int
+    rung: str
+    model: str
+
+
 class QAResult(BaseModel):
     """The chain's typed outcome. Never carries unparsed model output in `answer`."""
 
@@ -98,3 +110,6 @@ class QAResult(BaseModel):
     retrieved: tuple[Chunk, ...] = ()
     events: tuple[TraceEvent, ...] = ()
     llm_calls: int = 0
+    output_checks: tuple[OutputCheck, ...] = Field(
+        default=(), description="The output guardrails' verdicts on every attempt of every rung, in order."
+    )

@@ -1,14 +1,78 @@
-"""Test-wide rules: real model loads are impossible outside tests marked for them.
+"""Test-wide rules: real model loads are impossible outside tests marked for them, and no test can reach a
+real Ollama.
 
-Unit tests run on scripted fakes; only `integration`, `gate` and `e2e` tests may load llama.cpp. (The socket
-side is enforced by `make test-unit`: pytest-socket allows loopback only.)
+Unit tests run on scripted fakes; only `integration`, `gate` and `e2e` tests may load llama.cpp. Sockets:
+pyproject's addopts disable them except loopback (pytest-socket), and deselect the slow suites, so a plain
+`pytest` runs only the unit tests. Loopback is allowed for the scripted Ollama double, so OLLAMA_HOST points
+at a closed port and any request to Ollama's default port fails the test that made it.
 """
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
 import pytest
 
 REAL_MODEL_MARKS = {"integration", "gate", "e2e"}
+# Suites that run only when the -m expression names them: a unit run written before they existed
+# (`-m "not integration and not e2e and not gate"`) must not start browsers and process fleets by accident.
+OPT_IN_MARKS = ("robustness",)
+
+
+def left_out(markexpr: str) -> tuple[str, ...]:
+    """The opt-in suites a run with this -m expression does not ask for."""
+    return tuple(m for m in OPT_IN_MARKS if m not in markexpr)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip = left_out(str(config.getoption("markexpr") or ""))
+    dropped = [item for item in items if any(item.get_closest_marker(m) for m in skip)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+OLLAMA_DEFAULT_PORT = 11434
+
+
+def _closed_port() -> int:
+    # Chosen at import (collection), before pytest-socket disables sockets for the tests.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+CLOSED_OLLAMA = f"http://127.0.0.1:{_closed_port()}"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_ollama(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """OLLAMA_HOST -> a closed port; a real HTTP request to port 11434 fails loudly (scripted transports, which
+    never open a socket, are unaffected)."""
+    monkeypatch.setenv("OLLAMA_HOST", CLOSED_OLLAMA)
+    sync_send = httpx.HTTPTransport.handle_request
+    async_send = httpx.AsyncHTTPTransport.handle_async_request
+
+    def refuse(request: httpx.Request) -> None:
+        if request.url.port == OLLAMA_DEFAULT_PORT:
+            raise AssertionError(
+                f"a test tried to reach a real Ollama at {request.url}; use tests/ollama_double.py (ScriptedOllama)"
+            )
+
+    def guarded_sync(self: httpx.HTTPTransport, request: httpx.Request) -> Any:
+        refuse(request)
+        return sync_send(self, request)
+
+    async def guarded_async(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> Any:
+        refuse(request)
+        return await async_send(self, request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", guarded_sync)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", guarded_async)
+    yield
 
 
 @pytest.fixture(autouse=True)

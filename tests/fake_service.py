@@ -27,12 +27,14 @@ def make_service(
     scripts: dict[str, Sequence[Any]] | None = None,
     choose=embedded_choice,
     ingest: bool = True,
+    reraise_bugs: bool = True,
     **settings: Any,
 ) -> tuple[GuardedRAG, FakeModelFactory]:
     docs = write_docs(tmp_path / "docs")
     base = Settings(home=tmp_path / "home", docs_dir=docs, retries=0, **settings)
     factory = FakeModelFactory(scripts={k: list(v) for k, v in (scripts or {}).items()})
-    svc = GuardedRAG(base, embeddings=BagOfWordsEmbeddings(), factory=factory, choose=choose)  # type: ignore[arg-type]
+    # reraise_bugs: a bug (or an exhausted script) fails the test instead of becoming status "error".
+    svc = GuardedRAG(base, embeddings=BagOfWordsEmbeddings(), factory=factory, choose=choose, reraise_bugs=reraise_bugs)  # type: ignore[arg-type]
     if ingest:
         svc.ingest()
     return svc, factory

@@ -21,7 +21,9 @@ import httpx
 from app.embedded.events import ChatEvent, Delta, Finish, LoadReport
 from app.embedded.gguf import ModelCard, ModelDetails
 
-ReplyKind = Literal["content", "status", "midstream_error", "truncated", "refused", "timeout", "slow", "stall", "empty"]
+ReplyKind = Literal[
+    "content", "status", "midstream_error", "truncated", "refused", "timeout", "slow", "stall", "empty", "trickle"
+]
 NDJSON = "application/x-ndjson"
 
 
@@ -36,14 +38,33 @@ class Reply:
     seconds: float = 0.0
     then: Reply | None = None
     done_reason: str = "stop"
+    thinking: str = ""  # streamed in message.thinking before the content (a thinking model, think on)
+    eval_count: int = 7
+    prompt_eval_count: int = 12
 
     @classmethod
     def json_answer(cls, obj: Mapping[str, Any]) -> Reply:
         return cls("content", content=json.dumps(obj, ensure_ascii=False))
 
     @classmethod
-    def text(cls, content: str, *, done_reason: str = "stop") -> Reply:
-        return cls("content", content=content, done_reason=done_reason)
+    def text(
+        cls,
+        content: str,
+        *,
+        done_reason: str = "stop",
+        thinking: str = "",
+        eval_count: int = 7,
+        prompt_eval_count: int = 12,
+    ) -> Reply:
+        """A reply; `thinking` comes in message.thinking first (Ollama's split), the counts in the final line."""
+        return cls(
+            "content",
+            content=content,
+            done_reason=done_reason,
+            thinking=thinking,
+            eval_count=eval_count,
+            prompt_eval_count=prompt_eval_count,
+        )
 
     @classmethod
     def status(cls, code: int, message: str) -> Reply:
@@ -75,6 +96,12 @@ class Reply:
         return cls("stall", content=partial, message=rest, seconds=seconds)
 
     @classmethod
+    def trickle(cls, content: str, *, every_s: float) -> Reply:
+        """Streams `content` one NDJSON line at a time with `every_s` between lines: each read is quick, the whole
+        reply is not (what the per-read timeout alone would never stop)."""
+        return cls("trickle", content=content, seconds=every_s)
+
+    @classmethod
     def empty_stream(cls) -> Reply:
         """HTTP 200 with no lines: what makes ChatOllama raise its bare ValueError (not a transport error)."""
         return cls("empty")
@@ -93,16 +120,21 @@ class Reply:
             "done_reason": self.done_reason,
             "total_duration": 1000,
             "load_duration": 10,
-            "prompt_eval_count": 12,
+            "prompt_eval_count": self.prompt_eval_count,
             "prompt_eval_duration": 100,
-            "eval_count": 7,
+            "eval_count": self.eval_count,
             "eval_duration": 500,
         }
         if self.kind == "content" and not stream:
-            return 200, "application/json", _line({**final, "message": {"role": "assistant", "content": self.content}})
+            message = {"role": "assistant", "content": self.content} | ({"thinking": self.thinking} if self.thinking else {})
+            return 200, "application/json", _line({**final, "message": message})
+        thoughts = [self.thinking[i : i + 8] for i in range(0, len(self.thinking), 8)]
         pieces = [self.content[i : i + 8] for i in range(0, len(self.content), 8)] or [""]
-        lines = b"".join(_line({**head, "message": {"role": "assistant", "content": p}, "done": False}) for p in pieces)
-        if self.kind == "content":
+        lines = b"".join(
+            _line({**head, "message": {"role": "assistant", "content": "", "thinking": t}, "done": False}) for t in thoughts
+        )
+        lines += b"".join(_line({**head, "message": {"role": "assistant", "content": p}, "done": False}) for p in pieces)
+        if self.kind in ("content", "trickle"):
             return 200, NDJSON, lines + _line(final)
         if self.kind == "midstream_error":
             return 200, NDJSON, lines + _line({"error": self.message})
@@ -111,6 +143,11 @@ class Reply:
         if self.kind == "stall":  # the body after the pause; see `stall_parts`
             return 200, NDJSON, lines
         raise ValueError(f"{self.kind} replies are socket events, not bodies")
+
+
+def trickle_lines(reply: Reply, model: str) -> list[bytes]:
+    _, _, body = reply.render(model, True)
+    return [line + b"\n" for line in body.split(b"\n") if line]
 
 
 def stall_parts(reply: Reply, model: str) -> tuple[bytes, bytes]:
@@ -142,13 +179,32 @@ def _details(name: str) -> dict[str, Any]:
     }
 
 
-class _Script:
-    """The shared bookkeeping: recorded requests, the reply queue, the static endpoints."""
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("-")[0].split(".")[:3])
 
-    def __init__(self, replies: Sequence[Reply], models: Sequence[str], version: str) -> None:
+
+OLD_FORMAT_ERROR = "json: cannot unmarshal object into Go struct field ChatRequest.format of type string"
+
+
+class _Script:
+    """The shared bookkeeping: recorded requests, the reply queue, the static endpoints. `shows` adds to a
+    model's /api/show answer: context_length, capabilities, family (what a thinking or small model reports).
+    An Ollama before 0.5 refuses a JSON-schema `format` with HTTP 400, as the real one did."""
+
+    def __init__(
+        self,
+        replies: Sequence[Reply],
+        models: Sequence[str],
+        version: str,
+        shows: Mapping[str, Mapping[str, Any]] | None = None,
+        cycle: bool = False,
+    ) -> None:
         self.replies = list(replies)
+        self.cycle = cycle  # load tests: replies repeat round-robin and model loads are answered without a script
+        self._served = 0
         self.models = tuple(models)
         self.version = version
+        self.shows = dict(shows or {})
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
 
@@ -163,6 +219,15 @@ class _Script:
         return recorded
 
     def next_reply(self, recorded: RecordedRequest) -> Reply:
+        body = recorded.body if isinstance(recorded.body, dict) else {}
+        if isinstance(body.get("format"), dict) and _version(self.version) < (0, 5, 0):
+            return Reply.status(400, OLD_FORMAT_ERROR)  # not scripted: what any old server answers
+        if self.cycle:
+            if not body.get("messages"):
+                return Reply.text("")  # a model load
+            with self._lock:
+                self._served += 1
+                return self.replies[(self._served - 1) % len(self.replies)]
         with self._lock:
             if not self.replies:
                 count = sum(1 for r in self.requests if r.path == "/api/chat")
@@ -193,11 +258,13 @@ class _Script:
         if (method, path) == ("POST", "/api/show"):
             name = (body or {}).get("model", "") if isinstance(body, dict) else ""
             if name in self.models:
+                extra = self.shows.get(name, {})
+                arch = str(extra.get("family", "qwen2"))
                 return 200, {
-                    "details": _details(name),
-                    "model_info": {"general.architecture": "qwen2"},
+                    "details": {**_details(name), "family": arch, "families": [arch]},
+                    "model_info": {"general.architecture": arch, f"{arch}.context_length": extra.get("context_length", 32768)},
                     "modified_at": "2024-01-01T00:00:00Z",
-                    "capabilities": ["completion"],
+                    "capabilities": list(extra.get("capabilities", ["completion"])),
                 }
             return 404, {"error": f"model '{name}' not found"}
         return None
@@ -234,13 +301,35 @@ class _StallStream(httpx.SyncByteStream, httpx.AsyncByteStream):
         yield self._tail
 
 
+class _TrickleStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """One line, a pause, the next line... (each pause below the read timeout)."""
+
+    def __init__(self, lines: list[bytes], every_s: float) -> None:
+        self._lines, self._every = lines, every_s
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._lines:
+            yield line
+            time.sleep(self._every)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for line in self._lines:
+            yield line
+            await asyncio.sleep(self._every)
+
+
 class ScriptedOllama(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """In-process double. Honours the client's read timeout for `slow` replies, like a real socket would."""
 
     def __init__(
-        self, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0"
+        self,
+        replies: Sequence[Reply] = (),
+        *,
+        models: Sequence[str] = ("qwen2.5:3b",),
+        version: str = "0.12.0",
+        shows: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        self._script = _Script(replies, models, version)
+        self._script = _Script(replies, models, version, shows)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -272,6 +361,9 @@ class ScriptedOllama(httpx.BaseTransport, httpx.AsyncBaseTransport):
         if reply.kind == "stall":
             head, tail = stall_parts(reply, body.get("model", ""))
             return httpx.Response(200, headers={"content-type": NDJSON}, stream=_StallStream(head, tail, reply.seconds, request))
+        if reply.kind == "trickle":
+            lines = trickle_lines(reply, body.get("model", ""))
+            return httpx.Response(200, headers={"content-type": NDJSON}, stream=_TrickleStream(lines, reply.seconds))
         status, ctype, content = reply.render(body.get("model", ""), body.get("stream", True))
         return httpx.Response(status, headers={"content-type": ctype}, content=content)
 
@@ -310,11 +402,18 @@ class LoopbackOllama:
     exhausted script) surface as HTTP 500 and again in `httpserver.check_assertions()`."""
 
     def __init__(
-        self, httpserver: Any, replies: Sequence[Reply] = (), *, models: Sequence[str] = ("qwen2.5:3b",), version: str = "0.12.0"
+        self,
+        httpserver: Any,
+        replies: Sequence[Reply] = (),
+        *,
+        models: Sequence[str] = ("qwen2.5:3b",),
+        version: str = "0.12.0",
+        shows: Mapping[str, Mapping[str, Any]] | None = None,
+        cycle: bool = False,
     ) -> None:
         from werkzeug import Request, Response
 
-        self._script = _Script(replies, models, version)
+        self._script = _Script(replies, models, version, shows, cycle)
         self.url = httpserver.url_for("/").rstrip("/")
 
         def handler(request: Request) -> Response:
@@ -339,6 +438,15 @@ class LoopbackOllama:
                     yield tail
 
                 return Response(stalled(), status=200, content_type=NDJSON, direct_passthrough=True)
+            if reply.kind == "trickle":
+                lines = trickle_lines(reply, body.get("model", ""))
+
+                def trickled() -> Iterator[bytes]:
+                    for line in lines:
+                        yield line
+                        time.sleep(reply.seconds)
+
+                return Response(trickled(), status=200, content_type=NDJSON, direct_passthrough=True)
             status, ctype, content = reply.render(body.get("model", ""), body.get("stream", True))
             return Response(content, status=status, content_type=ctype)
 

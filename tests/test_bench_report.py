@@ -44,6 +44,7 @@ def results(**overrides: dict) -> dict[str, dict]:
         "bench_telemetry": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ratio_on_p50": 1.04}},
         "bench_trace_store": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_policy_replay": {"status": "ok", "seconds": 1.0, "args": [], "result": {"read_plus_replay_s": 1.234}},
+        "bench_scaling": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_ingest": {"status": "failed", "reason": "exit 1: boom"},
         "bench_embedded": {
             "status": "ok",
@@ -88,3 +89,12 @@ def test_page_renders_nested_tables_skips_machine_blocks_and_reports_failures() 
     assert "machine." not in page and "nproc" not in page.split("## Headlines")[1]
     assert "**failed**: exit 1: boom" in page and "**skipped**: not selected (--only)" in page
     assert "load average after: 3.0, 2.0, 1.0" in page
+
+
+def test_the_scaling_headline_lists_each_process_count_against_one() -> None:
+    levels = [{"processes": 1, "per_s": 50.0, "ratio_vs_1": 1.0}, {"processes": 2, "per_s": 80.0, "ratio_vs_1": 1.6}]
+    scaling = {"status": "ok", "seconds": 1.0, "args": [], "result": {"levels": levels, "trace_store": "SQLite file"}}
+    lines = run_all.headlines(results(bench_scaling=scaling))
+    assert any("2 processes 1.60x" in line and "SQLite file" in line for line in lines)
+    one = {"status": "ok", "seconds": 1.0, "args": [], "result": {"levels": levels[:1]}}
+    assert not any("processes" in line for line in run_all.headlines(results(bench_scaling=one)))

@@ -45,7 +45,9 @@ def guardrail_chips(resp: AskResponse) -> None:
         st.badge(t("guard.fired", name=g.name), icon=":material/shield:", color=color)
         plain = t(f"guard_desc.{g.name}", default="")
         reason = "" if g.reason == resp.message else safe_md(g.reason)  # the message is already shown above
-        st.caption(" — ".join(x for x in (safe_md(plain), reason) if x))
+        # An output check names the attempt it judged: a rejected attempt's firing is listed even when a later one answered.
+        where = t("guard.attempt", rung=safe_md(g.rung or "?"), attempt=g.attempt) if g.attempt else ""
+        st.caption(" — ".join(x for x in (safe_md(plain), reason, where) if x))
     if passed:
         st.caption(t("checks_passed", n=passed))
 
@@ -81,6 +83,7 @@ def render_response(resp: AskResponse, *, key: str) -> None:
     for note in cold_start_notes(resp.events):
         st.caption(t("model_loaded", note=safe_md(note)))
     meta = t("meta", backend=resp.backend, model=safe_md(resp.model), calls=resp.llm_calls, ms=f"{resp.latency_ms:.0f}")
+    meta += f" · {safe_md(resp.host)}" if resp.host else ""
     st.caption(meta + (" · " + t("chaos_on") if resp.chaos else ""))
     if resp.status == "error":
         trace_link(resp.trace_id)
@@ -110,6 +113,8 @@ def backend_banner(choice: Any, *, last: AskResponse | None = None) -> None:
     kind = last.backend if last else choice.kind
     model = last.model if last else choice.model
     text = t(f"banner.{kind}", model=safe_md(model)) + " — " + safe_md(last.backend_reason if last else choice.reason)
+    if last is not None and last.host:  # which Ollama host answered the last question (one of a pool)
+        text += "  \n" + t("banner.host", host=safe_md(last.host))
     fix = (last.backend_fix if last else choice.fix) or None
     if fix:
         st.warning(text + "  \n" + t("banner.fix") + " " + safe_md(fix), icon=":material/build:")

@@ -5,13 +5,13 @@ list with chunk counts and flags, delete and re-index. All work is done by Guard
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from app import GuardedRAG
+from app import GuardedRAG, IndexBusyError
 from views.i18n import t
 from views.text import safe_md
 from views.uploads import ALLOWED, check_upload, save_upload
@@ -26,14 +26,20 @@ def source_path(source: str, docs_dir: Path) -> Path:
 
 def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) -> Any:
     bar = st.progress(0.0, text=t("doc.indexing"))
+    waiting = st.empty()
 
     def progress(p: Any) -> None:
+        waiting.empty()
         bar.progress(min(1.0, p.done / max(1, p.total)), text=f"{p.stage} {p.current}"[-80:])
 
+    def wait(message: str) -> None:  # another writer (a CLI ingest, another session) holds the index
+        waiting.info(t("doc.waiting", message=safe_md(message)), icon=":material/hourglass:")
+
     try:
-        return svc.ingest(list(paths), progress=progress, rebuild=rebuild)
+        return svc.ingest(list(paths), progress=progress, rebuild=rebuild, on_wait=wait)
     finally:
         bar.empty()
+        waiting.empty()
 
 
 def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
@@ -83,25 +89,49 @@ def _upload(svc: GuardedRAG) -> None:
     limit = max(1, math.ceil(svc.settings.max_file_mb))
     files = st.file_uploader(t("doc.choose"), accept_multiple_files=True, key=f"uploader-{n}", max_upload_size=limit)
     if st.button(t("doc.index_uploads"), disabled=not files, icon=":material/upload:"):
-        st.session_state[REPORT_KEY] = process_uploads(svc, files or [])
+        _write(lambda: process_uploads(svc, files or []))
         st.session_state["uploader_n"] = n + 1  # a fresh uploader: the same files are not indexed twice
+
+
+def _write(action: Callable[[], dict[str, Any]]) -> bool:
+    """Run an index write; True when done. Another writer holding the index past the lock timeout is a
+    message on the page, not a page error."""
+    try:
+        st.session_state[REPORT_KEY] = action()
+    except IndexBusyError as exc:
+        st.session_state[REPORT_KEY] = {"rejected": [t("doc.busy", message=safe_md(str(exc)))]}
+        return False
+    return True
 
 
 def _manage(svc: GuardedRAG, sources: list[str]) -> None:
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick")
     if c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen):
-        st.session_state[REPORT_KEY] = {"report": _ingest(svc, [source_path(chosen, svc.settings.docs_dir)])}
+        _write(lambda: {"report": _ingest(svc, [source_path(chosen, svc.settings.docs_dir)])})
         st.rerun()
     if c3.button(t("doc.delete"), icon=":material/delete:", disabled=not chosen, type="primary"):
-        removed = svc.delete_document(chosen)
-        st.session_state[REPORT_KEY] = {}
-        st.toast(t("doc.deleted", source=safe_md(chosen), n=removed))
+        removed: list[int] = []
+
+        def delete() -> dict[str, Any]:
+            removed.append(svc.delete_document(chosen))
+            return {}
+
+        if _write(delete):
+            st.toast(t("doc.deleted", source=safe_md(chosen), n=removed[0]))
         st.rerun()
+
+
+def _health(svc: GuardedRAG) -> None:
+    """The same integrity verdict as `guarded-rag doctor` (cached until the index changes)."""
+    found = svc.index_integrity(sample=20, cached=True)
+    if not found.ok:
+        st.error(t("doc.corrupt", summary=safe_md(found.summary), fix=found.fix or ""), icon=":material/warning:")
 
 
 def render(svc: GuardedRAG) -> None:
     st.title(t("doc.title"))
+    _health(svc)
     _upload(svc)
     _show_report(st.session_state.get(REPORT_KEY) or {})
     st.subheader(t("doc.indexed"))
@@ -125,12 +155,16 @@ def render(svc: GuardedRAG) -> None:
         _manage(svc, [d.source for d in docs])
     rebuild = st.checkbox(t("doc.rebuild"), key="doc_rebuild")
     if st.button(t("doc.reindex_all"), icon=":material/sync:"):
-        uploads = svc.settings.home / "uploads"
-        report = _ingest(svc, [svc.settings.docs_dir], rebuild=rebuild)
-        if uploads.is_dir() and any(uploads.iterdir()):
-            report = _merge(report, _ingest(svc, [uploads]))
-        st.session_state[REPORT_KEY] = {"report": report}
+        _write(lambda: {"report": _reindex_all(svc, rebuild=rebuild)})
         st.rerun()
+
+
+def _reindex_all(svc: GuardedRAG, *, rebuild: bool) -> Any:
+    uploads = svc.settings.home / "uploads"
+    report = _ingest(svc, [svc.settings.docs_dir], rebuild=rebuild)
+    if uploads.is_dir() and any(uploads.iterdir()):
+        report = _merge(report, _ingest(svc, [uploads]))
+    return report
 
 
 def _merge(a: Any, b: Any) -> Any:

@@ -17,7 +17,11 @@ SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run
 
 @st.cache_resource(show_spinner=False)
 def _shared_service() -> GuardedRAG:
-    return GuardedRAG(load_settings())
+    # Built once per process, its parts too, before the first page asks: the first sessions of a fresh
+    # server must not build the index client concurrently (chromadb fails when they do).
+    svc = GuardedRAG(load_settings())
+    svc.warm_up()
+    return svc
 
 
 def service() -> GuardedRAG:

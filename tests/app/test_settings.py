@@ -60,6 +60,70 @@ def test_frozen_and_every_field_documented():
         s.with_overrides(temperature=5)
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("HTTP://chroma.internal:8000/", "http://chroma.internal:8000"),
+        ("https://proxy.example:443/chroma", "https://proxy.example:443/chroma"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
+def test_chroma_url_is_normalized(url: str, expected: str) -> None:
+    assert load_settings({"GUARDED_RAG_CHROMA_URL": url}).chroma_url == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("chroma:8000", "scheme must be http"),
+        ("http://chroma", "port is missing"),
+        ("http://chroma:0", "from 1 to 65535"),
+        ("http://user@chroma:8000", "user@"),
+        ("ftp://chroma:8000", "scheme must be http"),
+    ],
+)
+def test_a_bad_chroma_url_names_the_variable_and_the_expected_form(url: str, why: str) -> None:
+    with pytest.raises(SettingsError, match="GUARDED_RAG_CHROMA_URL") as caught:
+        load_settings({"GUARDED_RAG_CHROMA_URL": url})
+    assert why in str(caught.value) and "http(s)://host:port" in str(caught.value)
+
+
+def test_chroma_token_is_secret_and_blank_means_none() -> None:
+    s = load_settings({"GUARDED_RAG_CHROMA_URL": "http://c:8000", "GUARDED_RAG_CHROMA_TOKEN": "s3cret"})
+    assert s.chroma_token is not None and s.chroma_token.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(s) and "s3cret" not in s.model_dump_json()
+    assert load_settings({"GUARDED_RAG_CHROMA_TOKEN": "  "}).chroma_token is None
+    assert load_settings({}).chroma_url is None  # the local directory stays the default
+
+
+def test_ollama_host_with_commas_is_a_pool_normalized_item_by_item() -> None:
+    s = load_settings({"OLLAMA_HOST": "gpu1:11434, http://gpu2:11500 ,:11600"})
+    assert s.hosts == ("http://gpu1:11434", "http://gpu2:11500", "http://127.0.0.1:11600")
+    assert s.ollama_host == "http://gpu1:11434"  # single-host readers see the first
+    same = load_settings({"GUARDED_RAG_OLLAMA_HOSTS": "gpu1:11434,gpu2:11500"})
+    assert same.hosts == ("http://gpu1:11434", "http://gpu2:11500") and same.ollama_host == "http://gpu1:11434"
+    assert load_settings({}).hosts == ("http://127.0.0.1:11434",)
+    assert s.with_overrides(temperature=0.1).hosts == s.hosts
+    assert s.with_overrides(ollama_host="solo:1").hosts == ("http://solo:1",)
+
+
+@pytest.mark.parametrize(
+    ("env", "why"),
+    [
+        ({"OLLAMA_HOST": "gpu1,gpu1:11434"}, "twice"),
+        ({"OLLAMA_HOST": "gpu1,,gpu2"}, "empty entry"),
+        ({"OLLAMA_HOST": "gpu1,gpu2:99999"}, "from 1 to 65535"),
+        ({"GUARDED_RAG_OLLAMA_HOSTS": "gpu1, gpu 2"}, "spaces or commas"),
+        ({"OLLAMA_HOST": "a,b", "GUARDED_RAG_OLLAMA_HOSTS": "c,d"}, "set one of them"),
+    ],
+)
+def test_a_bad_pool_says_what_is_wrong(env: dict[str, str], why: str) -> None:
+    with pytest.raises(SettingsError, match="OLLAMA_HOST") as caught:
+        load_settings(env)
+    assert why in str(caught.value)
+
+
 def test_serve_settings_from_the_environment():
     s = load_settings(
         {

@@ -191,7 +191,7 @@ def test_open_circuit_skips_model_without_a_call(make_pipeline):
 
 
 def test_cold_model_load_is_reported_as_loading(make_pipeline):
-    pipe, _ = make_pipeline(("primary", scripted(GOOD), {"warmup": lambda: "cold start: model loaded in 2.00 s"}))
+    pipe, _ = make_pipeline(("primary", scripted(GOOD), {"warmup": lambda _seconds: "cold start: model loaded in 2.00 s"}))
     result = run_qa(pipe, QARequest(question=Q))
     load = next(e for e in result.events if e.name == "model_load")
     assert load.outcome == "loading" and "cold start" in load.reason and result.status == "answered"

@@ -79,7 +79,8 @@ def test_hostile_answer_is_rendered_escaped(make_app):
 
 
 def test_error_shows_message_and_trace_link_not_traceback(make_app):
-    at, _, _ = make_app(scripts={EMBEDDED: [RuntimeError("boom")]})
+    # what a user sees when a bug surfaces: the service reports it as an error result (no test-mode re-raise)
+    at, _, _ = make_app(scripts={EMBEDDED: [RuntimeError("boom")]}, reraise_bugs=False)
     ask(at, "Which port does Ollama listen on?")
     assert not at.exception
     resp = at.session_state["messages"][-1]["response"]
@@ -127,3 +128,19 @@ def test_cold_start_notice_and_chaos_flag(make_app):
     body = texts(at)
     assert "Model loading notice" in body
     assert "chaos on" in body
+
+
+def test_banner_and_answer_line_say_which_ollama_host_answered(make_app):
+    from app.models.backend import BackendChoice
+
+    def pool(settings):
+        return BackendChoice(kind="ollama", model="qwen2.5:3b", host="http://gpu2:11434", reason="pool of 2 Ollama hosts")
+
+    at, _, _ = make_app(choose=pool, scripts={"qwen2.5:3b": [GOOD]})
+    ask(at, "Which port does Ollama listen on?")
+    resp = at.session_state["messages"][-1]["response"]
+    assert resp.status == "answered" and resp.host == "http://gpu2:11434"
+    assert any("gpu2" in c.value for c in at.caption)  # under the answer
+    at.run(timeout=TIMEOUT)  # the banner above the chat reflects the last answer from the next render on
+    banner = " ".join(i.value for i in at.info)
+    assert "Last answer from the Ollama host" in banner and "gpu2" in banner

@@ -67,3 +67,35 @@ def test_flagged_document_shows_reason(make_app):
     upload(at, ("notes.md", hostile.encode(), "text/markdown"))
     assert not at.exception
     assert "suspected injection" in texts(at) or "suspected_injection" in texts(at)
+
+
+def test_a_corrupted_index_is_shown_with_the_repair(make_app, monkeypatch):
+    from app import IndexIntegrity
+
+    at, svc, _ = make_app("documents")
+    assert not any("damaged" in e.value for e in at.error)  # the real check ran on the fake index: healthy
+    broken = IndexIntegrity(
+        ok=False, problems=("2 of 9 exact lookups of sampled chunks failed",), fix="guarded-rag ingest --rebuild"
+    )
+    monkeypatch.setattr(svc, "index_integrity", lambda **_: broken)
+    at.run(timeout=TIMEOUT)
+    errors = " ".join(e.value for e in at.error)
+    assert "The index is damaged: CORRUPTED" in errors and "2 of 9 exact lookups" in errors
+    assert "guarded-rag ingest --rebuild" in errors
+
+
+def test_an_index_busy_with_another_writer_is_a_message_not_a_page_error(make_app, monkeypatch):
+    from app import IndexBusyError
+
+    at, svc, _ = make_app("documents")
+
+    def busy(*_args, **_kwargs):
+        raise IndexBusyError("another ingest (pid 4242, `guarded-rag ingest`) kept the index locked for 600 s")
+
+    monkeypatch.setattr(svc, "delete_document", busy)
+    at.selectbox(key="doc_pick").set_value("modelfile.md")
+    next(b for b in at.button if b.label == "Delete").click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "The index is busy: another ingest" in errors and "pid 4242" in errors and "page hit a problem" not in errors

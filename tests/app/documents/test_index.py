@@ -74,7 +74,7 @@ def test_identical_text_scores_one(filled: DocumentIndex) -> None:
 # Chroma warns about its own "legacy" (= no) embedding-function marker when asked to embed without one.
 @pytest.mark.filterwarnings("ignore:legacy embedding function config:DeprecationWarning")
 def test_collection_uses_cosine_our_metadata_and_no_embedding_function(filled: DocumentIndex) -> None:
-    collection = filled._collection
+    collection = filled._col("test", lambda c: c)
     assert collection.configuration_json["hnsw"]["space"] == "cosine"
     # Chroma persists "no embedding function" as {"type": "legacy"}; adding text without vectors fails below.
     assert collection.configuration_json["embedding_function"] == {"type": "legacy"}
@@ -150,9 +150,9 @@ def test_documents_counts_flags_and_hashes(tmp_path: Path) -> None:
 
 def test_upsert_replaces_old_chunks_and_delete_removes(filled: DocumentIndex) -> None:
     before = filled.count()
-    old = filled._collection.get(where={"source": "port.md"})["ids"]
+    old = filled._col("test", lambda c: c.get(where={"source": "port.md"}))["ids"]
     new = _add(filled, "port.md", "Ollama now listens on port 9999.", sha="sha2")
-    assert set(filled._collection.get(where={"source": "port.md"})["ids"]) == set(new)
+    assert set(filled._col("test", lambda c: c.get(where={"source": "port.md"}))["ids"]) == set(new)
     assert not set(old) & set(new)
     assert filled.count() == before - len(old) + len(new)
     assert filled.delete_document("port.md") == len(new)
@@ -163,7 +163,7 @@ def test_upsert_replaces_old_chunks_and_delete_removes(filled: DocumentIndex) ->
 def test_incomplete_write_reports_empty_sha(filled: DocumentIndex) -> None:
     written = _add(filled, "install.md", "Word. " * 200, sha="new")
     assert len(written) > 1 and filled.source_hashes()["install.md"] == "new"
-    filled._collection.delete(ids=written[:1])  # simulate a write cut short
+    filled._col("test", lambda c: c.delete(ids=written[:1]))  # simulate a write cut short
     assert filled.source_hashes()["install.md"] == ""  # so the next ingest redoes the file
 
 
@@ -178,3 +178,33 @@ def test_from_settings_uses_index_dir_and_collection(tmp_path: Path) -> None:
     index = DocumentIndex.from_settings(settings, BagOfWordsEmbeddings())
     assert index.stats().path == str(tmp_path / "home" / "index")
     assert index.stats().collection == "my.docs"
+
+
+def test_the_lexical_file_is_written_only_under_the_write_lock(tmp_path: Path) -> None:
+    """Another process holds the index's write lock (a FileLock of its own on the lock file): a reader that
+    rebuilds the lexical index from Chroma keeps it in memory and never writes the file; the writer's flush does."""
+    from filelock import FileLock
+
+    from app.documents.writelock import LOCK_NAME
+
+    index = _index(tmp_path / "idx")
+    with index.writing("ingest"):
+        for source, text in CORPUS.items():
+            _add(index, source, text)
+        index.flush()
+    lexical = tmp_path / "idx" / "lexical" / "docs.json"
+    assert lexical.exists()
+    lexical.unlink()
+    other_writer = FileLock(str(tmp_path / "idx" / LOCK_NAME), thread_local=False)
+    other_writer.acquire(timeout=5)
+    try:
+        reader = _index(tmp_path / "idx")  # a fresh view: it rebuilds the BM25 half from Chroma
+        hits = reader.search("OLLAMA_HOST 11434", 2)
+        assert hits and hits[0].source == "port.md" and hits[0].lexical > 0  # answered from memory
+        assert not lexical.exists()  # ...and nothing written while another process writes
+    finally:
+        other_writer.release()
+    with reader.writing("ingest"):
+        _add(reader, "extra.md", "A note about systemd units and journald logs.")
+        reader.flush()
+    assert lexical.exists() and "extra.md" in lexical.read_text(encoding="utf-8")

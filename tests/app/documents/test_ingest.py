@@ -80,11 +80,11 @@ def test_first_run_adds_and_second_run_is_idempotent(docs: Path, index: Document
 
 def test_changed_file_replaces_its_chunks(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
     _run(docs, index, emb)
-    old_ids = set(index._collection.get(where={"source": "install.md"})["ids"])
+    old_ids = set(index._col("test", lambda c: c.get(where={"source": "install.md"}))["ids"])
     (docs / "install.md").write_text("# Install\n\nUse the desktop app instead.\n", encoding="utf-8")
     report = _run(docs, index, emb)
     assert report.updated == ("install.md",) and len(report.unchanged) == 2
-    new_ids = set(index._collection.get(where={"source": "install.md"})["ids"])
+    new_ids = set(index._col("test", lambda c: c.get(where={"source": "install.md"}))["ids"])
     assert new_ids and not old_ids & new_ids
     assert "desktop" in index.search("desktop app", 1)[0].text
 

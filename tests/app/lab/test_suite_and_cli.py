@@ -24,7 +24,9 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 def test_evaluate_writes_json_markdown_and_plots(service, tmp_path: Path, eval_dir: Path) -> None:
-    svc, _ = service()  # golden g1 "Port?" has no content words the fake index knows: refused, no model call
+    # golden g1 "Port?" has no content words the fake index knows: refused, no model call; the benign vague and
+    # injection companions (v2, i2) reach the model and get an answer each (grounding may re-ask: spares)
+    svc, _ = service(*[GOOD] * 8)
     out = tmp_path / "out"
     outcome = evaluate(
         svc,
@@ -43,7 +45,9 @@ def test_evaluate_writes_json_markdown_and_plots(service, tmp_path: Path, eval_d
     assert report.groups["benign:golden"]["guarded"].false_positive_rate == 0.0  # companions were added
     md = (out / "report.md").read_text()
     assert "| clarify F1 |" in md and "attacks flagged" in md
-    assert "Ignore all previous" not in md and "Ignore all previous" not in (out / "records.jsonl").read_text()
+    records = (out / "records.jsonl").read_text()
+    assert "Ignore all previous" not in md and "Ignore all previous" not in records
+    assert '"status": "error"' not in records.replace('"status":"error"', '"status": "error"')
 
 
 def test_absent_shared_sets_are_reported_as_skipped(service, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pytest_httpserver import HTTPServer
 
 from app.embedded import EmbeddedOllamaTransport, LlamaEngine
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport
+from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
 from app.models.factory import EMBEDDED_URL, TRANSPORT_ERRORS, ModelFactory
 from app.settings import Settings
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, closed_port
@@ -81,7 +82,10 @@ def test_per_call_settings_override() -> None:
 @pytest.mark.parametrize("kind", ["ollama", "embedded"])
 def test_chaos_wraps_either_transport(kind: str) -> None:
     factory = ModelFactory(Settings(), engine=ScriptedEngine())
-    _, sync, async_ = factory.transports(kind, chaos=ChaosConfig(rate=1.0, faults=("prose",)), rng_seed=3)  # type: ignore[arg-type]
+    _, outer, async_outer = factory.transports(kind, chaos=ChaosConfig(rate=1.0, faults=("prose",)), rng_seed=3)  # type: ignore[arg-type]
+    # the total-deadline wrapper outside, the chaos inside it
+    assert isinstance(outer, DeadlineTransport) and isinstance(async_outer, AsyncDeadlineTransport)
+    sync, async_ = outer.inner, async_outer.inner
     assert isinstance(sync, ChaosTransport) and isinstance(async_, AsyncChaosTransport)
     inner = EmbeddedOllamaTransport if kind == "embedded" else httpx.HTTPTransport
     assert isinstance(sync.inner, inner)

@@ -1,0 +1,65 @@
+"""The index on a Chroma server (GUARDED_RAG_CHROMA_URL): one HttpClient per process and URL, every request with a
+timeout. App layer, documents/: builds a ChromaStore in server mode for app.documents.index.
+
+Why the client is patched after it is built (chromadb 1.5.9, chromadb/api/fastapi.py): `FastAPI.__init__` creates
+its session as `httpx.Client(timeout=None, ...)` and no setting changes that, so a frozen server would hold every
+call forever. The session is reachable as `client._server._session` and `httpx.Client.timeout` is settable, so
+it gets a timeout right after construction. The constructor itself already sends requests on the untimed session
+(identity, tenant, database), so a heartbeat with a timeout goes first, and the whole build runs under the
+store's deadline (app.documents.store) anyway. The timeout is the longest a call may take (a write's deadline):
+the store's own per-call deadline answers the caller; this one ends the abandoned request's thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import httpx
+from chromadb.config import Settings as ChromaSettings
+
+from app.documents.store import WRITE_FACTOR, ChromaStore
+
+HEARTBEAT = "/api/v2/heartbeat"
+_LOCK = threading.Lock()
+_SERVERS: dict[tuple[str, str], ChromaStore] = {}  # one client per server and token per process, like store_for
+
+
+def _headers(token: str | None) -> dict[str, str] | None:
+    return {"Authorization": f"Bearer {token}"} if token else None
+
+
+def connect_http(url: str, token: str | None, timeout: float) -> Any:
+    """A chromadb HttpClient for `url` whose every request times out after `timeout` seconds."""
+    headers = _headers(token)
+    with httpx.Client(timeout=min(timeout, 10.0), headers=headers) as probe:
+        probe.get(url + HEARTBEAT).raise_for_status()  # 401/403 from a proxy: HTTPStatusError, reported by the store
+    split = urllib.parse.urlsplit(url)
+    client: Any = chromadb.HttpClient(
+        host=url,  # a full URL: chromadb keeps its scheme, port and path and appends /api/v2
+        port=split.port or 8000,
+        ssl=split.scheme == "https",
+        headers=headers,
+        settings=ChromaSettings(anonymized_telemetry=False),
+    )
+    client._server._session.timeout = httpx.Timeout(timeout)
+    return client
+
+
+def server_store(url: str, token: str | None, *, timeout: float) -> ChromaStore:
+    """The process's ChromaStore for a Chroma server (built on first use, shared by later callers; the client
+    itself is built on the first call, so a server that is down now is picked up when it comes back)."""
+    key = (url, token or "")
+    with _LOCK:
+        found = _SERVERS.get(key)
+        if found is None:
+            seconds = timeout * WRITE_FACTOR
+            found = _SERVERS[key] = ChromaStore(
+                Path(urllib.parse.quote(url, safe="")),  # unused in server mode: no lock or generation files
+                connect=lambda: connect_http(url, token, seconds),
+                server=url,
+            )
+        return found

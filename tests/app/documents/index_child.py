@@ -1,0 +1,42 @@
+"""A second process for the index tests: writes through the app's DocumentIndex (so through its lock), or
+holds the write lock for a while. Run as `python -m tests.app.documents.index_child <command> ...`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from app.documents.chunking import chunk_text
+from app.documents.index import DocumentIndex
+from tests.fake_embeddings import BagOfWordsEmbeddings
+
+
+def index_at(path: str, lock_timeout: float = 60.0) -> DocumentIndex:
+    return DocumentIndex(path=Path(path), collection="docs", embeddings=BagOfWordsEmbeddings(), lock_timeout=lock_timeout)
+
+
+def add(index: DocumentIndex, source: str, text: str) -> None:
+    drafts = chunk_text(text, source=source, target_chars=60, max_chars=120)
+    index.upsert_document(source, "sha-" + source, drafts, BagOfWordsEmbeddings().embed_documents([d.text for d in drafts]))
+
+
+def main(argv: list[str]) -> None:
+    command, path = argv[0], argv[1]
+    if command == "hold":  # hold the write lock for N seconds, writing one document inside
+        index = index_at(path)
+        with index.writing("ingest"):
+            print("locked", flush=True)
+            add(index, "held.md", "# Held\n\nWritten while the lock was held by the child process.")
+            time.sleep(float(argv[2]))
+        print("released", flush=True)
+    elif command == "write":  # write one document (waits for the lock like any writer)
+        index = index_at(path, lock_timeout=float(argv[4]) if len(argv) > 4 else 60.0)
+        add(index, argv[2], argv[3])
+        print("written", flush=True)
+    else:
+        raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

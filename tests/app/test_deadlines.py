@@ -1,0 +1,164 @@
+"""Every external call has a deadline: a stalled Ollama (probe, model load, generation, a reply that trickles),
+a stalled Ollama embedder and a stalled file read each become a typed, traced outcome within their deadline.
+Real clients over real sockets on 127.0.0.1 against a server that accepts and never answers (tests/stalled.py)
+or the scripted Ollama double; the index deadline is in tests/app/documents/test_store.py, the Chroma server
+one in tests/robustness."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.documents.loaders import read_bytes
+from app.models.backend import choose_backend, probe_ollama
+from app.models.factory import ModelFactory
+from app.service import GuardedRAG
+from app.settings import Settings
+from tests.fake_embeddings import BagOfWordsEmbeddings
+from tests.fake_service import write_docs
+from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine
+from tests.stalled import stalled_server
+
+GOOD = {"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."}
+Q = "Which port does Ollama listen on by default?"
+
+
+def settings(tmp_path: Path, host: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "home": tmp_path / "home",
+        "docs_dir": write_docs(tmp_path / "docs"),
+        "backend": "ollama",
+        "ollama_host": host,
+        "retries": 1,
+        "reasks": 0,
+        "timeout": 0.5,
+        "load_timeout": 1.0,
+        "latency_budget": 6.0,
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+def elapsed(started: float) -> float:
+    return time.monotonic() - started
+
+
+def test_a_stalled_ollama_probe_is_an_answer_within_its_timeout() -> None:
+    with stalled_server() as host:
+        started = time.monotonic()
+        probe = probe_ollama(host, "qwen2.5:3b", timeout=0.5)
+        assert elapsed(started) < 2.0
+        assert not probe.reachable and "Timeout" in (probe.error or "")
+        choice = choose_backend(Settings(ollama_host=host), probe=lambda h, m: probe_ollama(h, m, timeout=0.5))
+        assert choice.kind == "embedded" and "not reachable" in choice.reason
+
+
+def test_a_stalled_preload_is_reported_within_its_timeout(tmp_path: Path) -> None:
+    with stalled_server() as host:
+        factory = ModelFactory(settings(tmp_path, host), engine=ScriptedEngine())
+        started = time.monotonic()
+        result = factory.preload("ollama", "qwen2.5:3b", 0.5)
+        assert elapsed(started) < 2.5
+        assert not result.ok and "Timeout" in (result.error or "")
+
+
+def test_a_stalled_ollama_falls_back_within_the_budget_and_the_trace_says_why(tmp_path: Path) -> None:
+    with stalled_server() as host:
+        s = settings(tmp_path, host, latency_budget=8.0)
+        engine = ScriptedEngine([Gen.json_answer(GOOD)])
+        svc = GuardedRAG(s, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(s, engine=engine), reraise_bugs=True)
+        svc.ingest()
+        started = time.monotonic()
+        r = svc.ask(Q)
+        assert elapsed(started) < s.latency_budget
+        assert r.status == "fallback" and r.rung == "embedded"
+        load = [e for e in r.events if e.name == "model_load" and e.outcome == "error"]
+        calls = [e for e in r.events if e.name == "model_call" and e.outcome == "error"]
+        assert load and "Timeout" in load[0].reason
+        # the call and its one retry (the retry is skipped only if a loaded machine spent the budget first)
+        assert 1 <= len(calls) <= 2 and all("Timeout" in e.reason for e in calls)
+
+
+def test_a_reply_that_trickles_past_the_total_deadline_is_cut_and_traced(tmp_path: Path, httpserver) -> None:
+    """Each line comes within the per-read timeout (0.5 s); the whole reply would take ~6 s."""
+    slow = Reply.trickle('{"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."}', every_s=0.3)
+    double = LoopbackOllama(httpserver, [Reply.text(""), slow, slow])
+    s = settings(tmp_path, double.url, latency_budget=2.0, retries=1)
+    engine = ScriptedEngine([Gen.json_answer(GOOD)])
+    svc = GuardedRAG(s, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(s, engine=engine), reraise_bugs=True)
+    svc.ingest()
+    started = time.monotonic()
+    r = svc.ask(Q)
+    assert elapsed(started) < 6.0
+    cut = [e for e in r.events if e.name == "model_call" and e.outcome == "error"]
+    assert cut and "took longer than 2 s in all" in cut[0].reason
+    assert r.status == "fallback" and r.rung in {"embedded", "extractive", "cannot_answer"}
+
+
+def test_a_stalled_ollama_embedder_is_a_typed_error_within_its_timeout(tmp_path: Path) -> None:
+    with stalled_server() as host:
+        # An index written with the id the Ollama embedder will have, so the mismatch check lets the query through.
+        same_id = BagOfWordsEmbeddings(embedder_id="ollama:bge-m3")
+        indexed = GuardedRAG(settings(tmp_path, host), embeddings=same_id, reraise_bugs=True)
+        indexed.ingest()
+        s = settings(tmp_path, host, embedder="ollama", timeout=0.5)
+        svc = GuardedRAG(s, reraise_bugs=True, choose=lambda _s: indexed.backend())
+        started = time.monotonic()
+        r = svc.ask(Q)
+        assert elapsed(started) < 3.0
+        assert r.status == "error" and "the embedder did not answer" in (r.message or "")
+        assert any(e.step == "retrieval" and e.outcome == "error" and "Timeout" in e.reason for e in r.events)
+
+
+def test_a_file_read_that_hangs_is_a_load_problem_after_its_deadline(tmp_path: Path, monkeypatch) -> None:
+    """A stalled network mount cannot be made here; Path.read_bytes blocking on an event stands in for it."""
+    target = tmp_path / "mounted.md"
+    target.write_text("# Mounted\n\nText.", encoding="utf-8")
+    release = threading.Event()
+    original = Path.read_bytes
+
+    def hang(self: Path) -> bytes:
+        if self == target:
+            release.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", hang)
+    started = time.monotonic()
+    problem = read_bytes(target, max_bytes=1_000_000, deadline_s=0.3)
+    release.set()
+    assert elapsed(started) < 1.5
+    assert not isinstance(problem, bytes) and problem.kind == "unreadable" and "did not finish within 0.3 s" in problem.message
+
+
+def test_a_fifo_named_like_a_document_does_not_hang_ingest(tmp_path: Path) -> None:
+    import os
+
+    pipe = tmp_path / "notes.md"
+    os.mkfifo(pipe)
+    started = time.monotonic()
+    problem = read_bytes(pipe, max_bytes=1_000_000, deadline_s=2.0)
+    assert elapsed(started) < 1.0
+    assert not isinstance(problem, bytes) and "not a regular file" in problem.message
+
+
+def test_the_deadline_transport_cuts_a_trickling_reply_in_plain_httpx(httpserver) -> None:
+    from app.models.deadline import DeadlineTransport
+
+    double = LoopbackOllama(httpserver, [Reply.trickle("x" * 80, every_s=0.2)])
+    with httpx.Client(transport=DeadlineTransport(httpx.HTTPTransport(), 0.5), timeout=1.0) as client:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match=r"took longer than 0\.5 s in all"):
+            client.post(double.url + "/api/chat", json={"model": "qwen2.5:3b", "messages": [{"role": "user", "content": "q"}]})
+        assert elapsed(started) < 1.5
+
+
+def test_a_stalled_api_show_is_an_unknown_model_within_its_timeout(tmp_path: Path) -> None:
+    with stalled_server() as host:
+        factory = ModelFactory(settings(tmp_path, host), engine=ScriptedEngine())
+        started = time.monotonic()
+        info = factory.describe("ollama", "qwen2.5:3b", timeout=0.5)
+        assert elapsed(started) < 2.0
+        assert info.error and "Timeout" in info.error and info.context_length is None

@@ -1,0 +1,35 @@
+"""doctor names the index backend, and for a Chroma server that does not answer it says to start the server (not to
+rebuild the index)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.doctor import run_doctor
+from app.documents.index import IndexStats
+from app.documents.store import IndexUnavailableError
+from app.models.backend import BackendChoice
+from app.settings import Settings
+
+CHOICE = BackendChoice(kind="embedded", model="smollm2:135m", reason="test", host="http://127.0.0.1:11434")
+
+
+def down() -> IndexStats:
+    raise IndexUnavailableError("the document index did not answer: counting chunks at the Chroma server at http://c:8000")
+
+
+def test_local_directory_is_named_with_its_one_writer_rule(tmp_path: Path) -> None:
+    report = run_doctor(settings=Settings(home=tmp_path), choice=CHOICE, index_stats=down, trace_count=lambda: 0)
+    (backend,) = [c for c in report.checks if c.name == "index backend"]
+    assert str(tmp_path / "index") in backend.detail and "one process writes at a time" in backend.detail
+    (index,) = [c for c in report.checks if c.name == "index"]
+    assert index.fix == "guarded-rag ingest --rebuild"
+
+
+def test_a_chroma_server_is_named_and_a_dead_one_gets_the_right_fix(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, chroma_url="http://c:8000", chroma_token="s3cret")
+    report = run_doctor(settings=settings, choice=CHOICE, index_stats=down, trace_count=lambda: 0)
+    (backend,) = [c for c in report.checks if c.name == "index backend"]
+    assert "Chroma server at http://c:8000 (with a bearer token" in backend.detail and "s3cret" not in report.model_dump_json()
+    (index,) = [c for c in report.checks if c.name == "index"]
+    assert not index.ok and index.fix == "start the Chroma server at http://c:8000 or correct GUARDED_RAG_CHROMA_URL"

@@ -1,0 +1,169 @@
+"""The index on a real Chroma server (GUARDED_RAG_CHROMA_URL), started on loopback from the chromadb wheel: ingest,
+ask, list and delete through it; a server killed mid-request is a typed error naming its URL and a restarted one is
+used again by the same service; four ingest processes writing through it at once lose nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app import Settings
+from app.doctor import index_backend_check
+from app.documents.index import DocumentIndex, EmbedderMismatchError
+from app.documents.integrity import scan_client
+from app.documents.server import connect_http
+from tests.fake_embeddings import BagOfWordsEmbeddings
+from tests.fake_service import make_service
+from tests.robustness.conftest import ChromaServer, finish, start
+
+pytestmark = pytest.mark.robustness
+Q = "Which port does Ollama listen on by default?"
+GOOD = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
+
+
+def test_ingest_ask_list_delete_go_through_the_server_and_nothing_is_written_locally(
+    tmp_path: Path, chroma: ChromaServer
+) -> None:
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD] * 4}, chroma_url=chroma.url, ingest=False)
+    report = svc.ingest()
+    assert report.chunks_added > 0 and not report.problems
+    assert sorted(d.source for d in svc.documents()) == ["modelfile.md", "ollama-port.md", "端口.md"]
+    answer = svc.ask(Q)
+    assert answer.status == "answered" and answer.citations[0].source == "ollama-port.md"
+    assert svc.index_stats().path == chroma.url
+    # No Chroma files, lock or generation file locally: only this machine's cache of the BM25 half of hybrid search.
+    local = tmp_path / "home" / "index"
+    assert sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()) == ["lexical/docs.json"]
+
+    # A second service (another process would do the same) sees the same index, and its deletion is seen here.
+    other, _ = make_service(tmp_path / "other", chroma_url=chroma.url, ingest=False)
+    assert other.delete_document("modelfile.md") > 0
+    assert sorted(d.source for d in svc.documents()) == ["ollama-port.md", "端口.md"]
+    assert svc.index_integrity().ok
+    assert svc.ingest().chunks_added > 0  # only the deleted document comes back: the others are unchanged
+    assert len(svc.documents()) == 3
+
+    # The embedder metadata check is the same as for the local index, and its message names the server.
+    wider = DocumentIndex.from_settings(svc.settings, BagOfWordsEmbeddings(dimension=64, embedder_id="other-bow"))
+    with pytest.raises(EmbedderMismatchError, match=chroma.url):
+        wider.search(Q, 2)
+    assert "Chroma server at " + chroma.url in index_backend_check(svc.settings).detail
+
+
+def test_a_server_killed_mid_request_is_a_typed_error_naming_it_and_a_restart_is_picked_up(
+    tmp_path: Path, chroma: ChromaServer
+) -> None:
+    svc, _ = make_service(
+        tmp_path, scripts={"smollm2:135m": [GOOD] * 10}, chroma_url=chroma.url, index_timeout=2.0, reraise_bugs=True
+    )
+    assert svc.ask(Q).status == "answered"
+    chroma.freeze()  # the request below is in flight when the server dies
+    box: dict[str, Any] = {}
+    asker = threading.Thread(target=lambda: box.update(r=svc.ask(Q), t=time.monotonic()))
+    started = time.monotonic()
+    asker.start()
+    time.sleep(0.5)
+    chroma.kill()
+    asker.join(30)
+    failed = box["r"]
+    assert failed.status == "error" and box["t"] - started < 6.0
+    assert "the document index did not answer" in (failed.message or "") and chroma.url in (failed.message or "")
+    assert any(e.step == "retrieval" and e.outcome == "error" and chroma.url in e.reason for e in failed.events)
+    with pytest.raises(Exception, match=chroma.url):  # the CLI prints this message (IndexUnavailableError)
+        svc.documents()
+
+    chroma.start()  # same port, same data: the same service object answers again
+    deadline = time.monotonic() + 30
+    while (again := svc.ask(Q)).status == "error" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again.status == "answered", again.message
+    assert len(svc.documents()) == 3
+    stored = svc.traces.get(failed.trace_id)
+    assert stored is not None and stored.status == "error"
+
+
+def test_four_ingest_processes_through_one_server_lose_nothing(tmp_path: Path, chroma: ChromaServer) -> None:
+    home = tmp_path / "home"
+    env = {"GUARDED_RAG_CHROMA_URL": chroma.url}
+    writers = [start("ingest", str(home), f"w{i}", "3", "12", env=env) for i in range(4)]
+    rounds: list[dict[str, Any]] = []
+    for proc in writers:
+        code, lines, err = finish(proc)
+        assert code == 0, err[-2000:]
+        rounds += lines
+    assert len(rounds) == 12 and all(r["problems"] == 0 for r in rounds)
+    assert not any(r["waited"] for r in rounds), "a writer waited for a lock: the server path must not take one"
+
+    settings = Settings(home=home, docs_dir=home / "docs", chroma_url=chroma.url)
+    index = DocumentIndex.from_settings(settings, BagOfWordsEmbeddings())
+    docs = index.documents()
+    assert len(docs) == 48 and all(d.file_sha for d in docs)  # 4 writers x 12 notes, each complete
+    assert index.count() == sum(d.chunks for d in docs)
+    client = connect_http(chroma.url, None, 30.0)
+    found = scan_client(client, settings.collection, sample=index.count())  # every chunk: lookup and own-vector search
+    assert found.ok and found.lookups == index.count() and found.chunks == index.count(), found.summary
+    print(f"\nfour writers through {chroma.url}: {found.chunks} chunks, {found.lookups} exact lookups, 0 missed")
+
+
+def test_the_token_goes_as_a_bearer_header_to_a_proxy_that_checks_it(tmp_path: Path, chroma: ChromaServer) -> None:
+    """A token-checking reverse proxy (what GUARDED_RAG_CHROMA_TOKEN is for) in front of the real server."""
+    from pytest_httpserver import HTTPServer
+    from werkzeug import Request, Response
+
+    seen: list[str | None] = []
+
+    def forward(request: Request) -> Response:
+        seen.append(request.headers.get("Authorization"))
+        if request.headers.get("Authorization") != "Bearer s3cret":
+            return Response('{"error": "Unauthorized"}', status=401, content_type="application/json")
+        query = ("?" + request.query_string.decode()) if request.query_string else ""
+        upstream = httpx.request(
+            request.method,
+            chroma.url + request.path + query,
+            content=request.get_data(),
+            headers={"Content-Type": request.headers.get("Content-Type", "application/json")},
+            timeout=30,
+        )
+        return Response(upstream.content, status=upstream.status_code, content_type=upstream.headers.get("content-type"))
+
+    proxy = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    proxy.expect_request(re.compile(".*")).respond_with_handler(forward)
+    proxy.start()
+    try:
+        url = proxy.url_for("/").rstrip("/")
+        svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]}, chroma_url=url, chroma_token="s3cret", ingest=False)
+        assert svc.ingest().chunks_added > 0 and svc.ask(Q).status == "answered"
+        assert seen and set(seen) == {"Bearer s3cret"}  # every request, the client's own included
+        wrong, _ = make_service(tmp_path / "wrong", chroma_url=url, chroma_token="guess", ingest=False, reraise_bugs=True)
+        refused = wrong.ask(Q)
+        assert refused.status == "error" and "401" in (refused.message or "") and url in (refused.message or "")
+    finally:
+        proxy.clear()
+        proxy.stop()
+
+
+def test_the_bm25_cache_notices_another_machines_write_within_the_recheck_interval(
+    tmp_path: Path, chroma: ChromaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other machines' writes change no local file: the chunk count on the server tells this process's BM25 half
+    that it is behind (app/documents/index.py, _server_changed)."""
+    from app.documents import index as index_module
+
+    here, _ = make_service(tmp_path / "here", chroma_url=chroma.url)
+    there, _ = make_service(tmp_path / "there", chroma_url=chroma.url, ingest=False)  # another home: another machine
+    mine = DocumentIndex.from_settings(here.settings, BagOfWordsEmbeddings())
+    assert mine.search(Q, 2) and not mine._server_changed()  # in step, and checked just now
+    (tmp_path / "there" / "docs" / "extra.md").write_text("# Extra\n\nzyxwv plugh frobnicate.", encoding="utf-8")
+    assert there.ingest([tmp_path / "there" / "docs" / "extra.md"]).chunks_added == 1
+    assert not mine._server_changed()  # not rechecked within SERVER_RECHECK_S
+    monkeypatch.setattr(index_module, "SERVER_RECHECK_S", 0.0)
+    assert mine._server_changed()  # the server holds a chunk the BM25 half has not seen
+    hits = mine.search("zyxwv plugh frobnicate", 2)
+    assert hits[0].source.endswith("extra.md") and not mine._server_changed()  # rebuilt from the server
