@@ -97,7 +97,8 @@ def scan_client(client: Any, collection: str, *, sample: int = 50, seed: int = 0
     if unreachable:
         problems.append(
             f"{unreachable} of {len(ids)} chunks are missing from the search index (no search can return them; "
-            "measured after a writer was killed mid-write)"
+            "Chroma's vector index loses them after a writer is killed mid-write, and also after many updates and "
+            "deletes: measured)"
         )
     lookups = misses = search_misses = 0
     for cid in random.Random(seed).sample(ids, min(sample, len(ids))):

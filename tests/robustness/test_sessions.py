@@ -98,6 +98,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, model_server: str) -> Iter
         "GUARDED_RAG_HOME": str(home),
         "GUARDED_RAG_THREADS": "1",
         "PYTHONPATH": str(ROOT),
+        # The input detectors from the team's sets alone: seconds to build, not a minute (not what is tested).
+        "GUARDED_RAG_SHARED_DATA": str(home / "no-shared-data"),
     }
     bin_dir = Path(sys.executable).parent
     subprocess.run(
@@ -161,8 +163,14 @@ def test_eight_sessions_asking_at_once_each_see_only_their_own_chat(app_url: tup
         assert not [m for m in MARKERS if m != marker and f"({m})" in text], f"{marker}'s page shows another session's chat"
         assert "internal error" not in text and "page hit a problem" not in text, text[:800]
         assert "answered" in text, text[:800]
-    records = TraceStore(home / "traces.sqlite3").list(TraceFilter(limit=100))
-    by_marker = {m: [r for r in records if f"({m})" in r.question] for m in MARKERS}
+    # Traces are written by the app's background writer, just after each answer: give it a moment.
+    store, deadline = TraceStore(home / "traces.sqlite3"), time.monotonic() + 15
+    while True:
+        records = store.list(TraceFilter(limit=100))
+        by_marker = {m: [r for r in records if f"({m})" in r.question] for m in MARKERS}
+        if all(by_marker.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert all(len(found) == 1 for found in by_marker.values()), {m: len(f) for m, f in by_marker.items()}
     sessions = {found[0].session for found in by_marker.values()}
     assert len(sessions) == 8 and None not in sessions  # every request traced, each under its own session
