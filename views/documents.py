@@ -127,6 +127,8 @@ def _health(svc: GuardedRAG) -> None:
     found = svc.index_integrity(sample=20, cached=True)
     if not found.ok:
         st.error(t("doc.corrupt", summary=safe_md(found.summary), fix=found.fix or ""), icon=":material/warning:")
+    elif found.degraded:
+        st.warning(t("doc.degraded", summary=safe_md(found.summary), fix=found.fix or ""), icon=":material/warning:")
 
 
 def render(svc: GuardedRAG) -> None:

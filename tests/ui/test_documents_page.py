@@ -84,6 +84,27 @@ def test_a_corrupted_index_is_shown_with_the_repair(make_app, monkeypatch):
     assert "guarded-rag ingest --rebuild" in errors
 
 
+def test_a_degraded_search_index_is_a_warning_with_the_rebuild_not_a_damage_alarm(make_app, monkeypatch):
+    from app import IndexIntegrity
+
+    at, svc, _ = make_app("documents")
+    degraded = IndexIntegrity(
+        ok=True,
+        chunks=120,
+        vectors_read=120,
+        degraded=("4 of 120 chunks are missing from the search index",),
+        fix="guarded-rag ingest --rebuild",
+    )
+    monkeypatch.setattr(svc, "index_integrity", lambda **_: degraded)
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert (
+        "DEGRADED search" in warnings and "4 of 120 chunks are missing" in warnings and "guarded-rag ingest --rebuild" in warnings
+    )
+    assert "CORRUPTED" not in warnings
+
+
 def test_an_index_busy_with_another_writer_is_a_message_not_a_page_error(make_app, monkeypatch):
     from app import IndexBusyError
 
