@@ -45,7 +45,9 @@ def svc(tmp_path_factory: pytest.TempPathFactory):
 
     threads = int(os.environ.get("GUARDED_RAG_THREADS", "1"))
     home = tmp_path_factory.mktemp("gate-retrieval")
-    service = GuardedRAG(Settings(home=home, embedder="usem3", docs_dir=REPO / "data" / "docs", threads=threads))
+    service = GuardedRAG(
+        Settings(home=home, backend="embedded", embedder="usem3", docs_dir=REPO / "data" / "docs", threads=threads)
+    )
     service.ingest()
     return service
 
