@@ -51,8 +51,10 @@ class _Vectors:
         if missing:
             fresh = _unit(np.asarray(embedder.embed_documents(missing), dtype=np.float32))
             with self.lock:
+                # A copy per row: a row of `fresh` is a view that keeps the whole batch matrix (up to MAX_SENTENCES + 1
+                # rows) alive for as long as any one of its rows stays cached (measured: issue #10).
                 for text, vec in zip(missing, fresh, strict=True):
-                    self.store[text] = vec
+                    self.store[text] = vec.copy()
                 while len(self.store) > self.size:
                     self.store.popitem(last=False)
         with self.lock:

@@ -59,3 +59,18 @@ def test_the_service_registers_both_and_the_guardrails_read_them(tmp_path: Path)
     verdicts = {v.name: v for v in svc.check_answer("Which port?", "Ollama listens on port 11434.", [chunk], citations=["S1"])}
     assert verdicts["grounding"].details["similarity"] is not None
     assert not any(v.fired for v in verdicts.values())
+
+
+def test_grounding_vector_cache_holds_only_its_own_rows() -> None:
+    """Each cached sentence vector owns its memory: a view into the batch it was embedded with would keep the
+    whole batch matrix alive while that one row stays cached, so the cache's memory would grow with the batches
+    seen, not with its size (issue #10)."""
+    from app.signals.grounding import _Vectors
+
+    emb = BagOfWordsEmbeddings(dimension=64)
+    cache = _Vectors(size=3)
+    for batch in range(5):
+        cache.get([f"sentence {batch} {i}" for i in range(40)], emb)
+    assert len(cache.store) == 3
+    held = {id(v.base if v.base is not None else v): (v.base if v.base is not None else v).nbytes for v in cache.store.values()}
+    assert sum(held.values()) == 3 * 64 * 4  # three float32 rows, not three 40-row batches
