@@ -5,7 +5,9 @@ the filter the Traces page, the CLI and the HTTP API query with."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -125,3 +127,24 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(_clean(v) for v in value)
     return value
+
+
+def record_from_row(row: Sequence[Any], *, created_at: datetime, events: tuple[TraceEvent, ...]) -> TraceRecord:
+    """A TraceRecord from a `traces` row in the column order every store selects (sqlite.COLUMNS); the stores
+    differ only in how their driver returns the timestamp, so they convert it and pass it in."""
+    return TraceRecord(
+        trace_id=row[0],
+        created_at=created_at,
+        question=row[2],
+        status=row[3],
+        backend=row[4],
+        model=row[5],
+        rung=row[6],
+        llm_calls=row[7],
+        latency_ms=row[8],
+        fired=tuple(n for n in row[9].split(",") if n),
+        session=row[10],
+        result=json.loads(row[11]),
+        origin=row[12],
+        events=events,
+    )

@@ -21,7 +21,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.traces.inputs import LABEL_COLUMNS, attach, label_row, pack
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
 from app.traces.sqlite import COLUMNS, LABELLED
 from chains import TraceEvent
 
@@ -233,22 +233,7 @@ def _fetcher(conn: psycopg.Connection[tuple[Any, ...]]) -> Any:
 
 
 def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
-    return TraceRecord(
-        trace_id=row[0],
-        created_at=row[1].astimezone(UTC),
-        question=row[2],
-        status=row[3],
-        backend=row[4],
-        model=row[5],
-        rung=row[6],
-        llm_calls=row[7],
-        latency_ms=row[8],
-        fired=tuple(n for n in row[9].split(",") if n),
-        session=row[10],
-        result=json.loads(row[11]),
-        origin=row[12],
-        events=events,
-    )
+    return record_from_row(row, created_at=row[1].astimezone(UTC), events=events)
 
 
 def _first_line(exc: BaseException) -> str:

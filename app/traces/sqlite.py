@@ -19,7 +19,7 @@ from typing import Any
 
 from app.traces.inputs import LABEL_COLUMNS, attach, label_row, pack
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
 from chains import TraceEvent
 
 COLUMNS = (
@@ -212,22 +212,7 @@ class SqliteTraceBackend:
 
     @staticmethod
     def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
-        return TraceRecord(
-            trace_id=row[0],
-            created_at=datetime.fromisoformat(row[1]),
-            question=row[2],
-            status=row[3],
-            backend=row[4],
-            model=row[5],
-            rung=row[6],
-            llm_calls=row[7],
-            latency_ms=row[8],
-            fired=tuple(n for n in row[9].split(",") if n),
-            session=row[10],
-            result=json.loads(row[11]),
-            origin=row[12],
-            events=events,
-        )
+        return record_from_row(row, created_at=datetime.fromisoformat(row[1]), events=events)
 
 
 def _sqlite_label(row: tuple[Any, ...]) -> tuple[Any, ...]:
