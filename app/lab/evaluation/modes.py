@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import time
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from app import Chunk, GuardedRAG, LoadProblem, Turn, chunk_text, load_document
 from app.lab.evaluation import heuristics as h
-from app.lab.evaluation.records import EvalItem, RunRecord
+from app.lab.evaluation.records import EvalItem, Mode, RunRecord
 from app.lab.policy import gold_labels
 from guardrails import blocking_verdict
 
 MAX_TEXT = 2000  # characters of model output kept per record
 REASK_EVENTS = ("reask", "transport_retry")
 NO_ANSWER_RUNGS = ("cannot_answer",)
+
+
+def _record(item: EvalItem, mode: Mode, **fields: Any) -> RunRecord:
+    """A RunRecord carrying the item's identity (dataset, id, kind, language) and the mode that produced it."""
+    return RunRecord(dataset=item.dataset, id=item.id, kind=item.kind, mode=mode, lang=item.lang, **fields)
 
 
 def _hit(sources: list[str], expected: tuple[str, ...]) -> bool | None:
@@ -57,12 +63,9 @@ def guarded_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     typed = resp.status != "error" and (
         resp.status not in ("answered", "fallback") or bool(answer) or resp.rung in NO_ANSWER_RUNGS
     )
-    return RunRecord(
-        dataset=item.dataset,
-        id=item.id,
-        kind=item.kind,
-        mode="guarded",
-        lang=item.lang,
+    return _record(
+        item,
+        "guarded",
         status=resp.status,
         answer=answer,
         first_output=first[:MAX_TEXT] if first is not None else None,
@@ -100,12 +103,9 @@ def screen_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     stop = blocking_verdict(verdicts)
     flagged = stop is not None and stop.action == "refuse"
     clarify = stop is not None and stop.action == "clarify"
-    return RunRecord(
-        dataset=item.dataset,
-        id=item.id,
-        kind=item.kind,
-        mode="guarded",
-        lang=item.lang,
+    return _record(
+        item,
+        "guarded",
         status="refused" if flagged else "clarify" if clarify else "passed",
         typed=True,
         flagged=flagged,
@@ -125,12 +125,9 @@ def retrieval_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     status = "passed" if blocked is None else blocked.status
     sources = [c.source for c in screened.retrieved]
     relevance = next((v for v in screened.verdicts if v.name == "relevance"), None)
-    return RunRecord(
-        dataset=item.dataset,
-        id=item.id,
-        kind=item.kind,
-        mode="guarded",
-        lang=item.lang,
+    return _record(
+        item,
+        "guarded",
         status=status,
         typed=True,
         clarify=status == "clarify",
@@ -164,12 +161,9 @@ def grounding_record(svc: GuardedRAG, item: EvalItem, docs: Path) -> RunRecord:
     chunk = passage_chunk(item, docs)
     verdicts = svc.check_answer(item.question, item.answer or "", [chunk], citations=[chunk.label])
     flagged = any(v.fired for v in verdicts)
-    return RunRecord(
-        dataset=item.dataset,
-        id=item.id,
-        kind=item.kind,
-        mode="guarded",
-        lang=item.lang,
+    return _record(
+        item,
+        "guarded",
         category=item.category,
         status="rejected" if flagged else "accepted",
         typed=True,
@@ -184,27 +178,32 @@ def raw_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
     """svc.raw_answer: the same model, prompt and retrieved passages as the guarded chain, nothing else."""
     raw = svc.raw_answer(item.question)
     chunks = raw.prompt.chunks
-    base = dict(
-        dataset=item.dataset,
-        id=item.id,
-        kind=item.kind,
-        mode="raw",
-        lang=item.lang,
+    base: dict[str, Any] = dict(
         llm_calls=1,
         retrieval_hit=_hit([c.source for c in chunks], item.expected_sources),
         hit_rank=_rank([c.source for c in chunks], item.expected_sources),
         best_score=max((c.score for c in chunks), default=None),
     )
     if raw.text is None:
-        return RunRecord(
-            **base, status="error", typed=False, first_valid=False, final_valid=False, latency_ms=raw.latency_ms, error=raw.error
+        return _record(
+            item,
+            "raw",
+            **base,
+            status="error",
+            typed=False,
+            first_valid=False,
+            final_valid=False,
+            latency_ms=raw.latency_ms,
+            error=raw.error,
         )
     text = raw.text
     answer, problem = h.schema_check(text)
     labels = set(raw.prompt.labels)
     cited = tuple(dict.fromkeys(answer.citations)) if answer else ()
     shown = answer.answer if answer else None
-    return RunRecord(
+    return _record(
+        item,
+        "raw",
         **base,
         status="answered",
         answer=shown,
