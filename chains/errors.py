@@ -24,8 +24,8 @@ class OutputRejected(Exception):
         # The prompt the attempt used when it differs from the request's (refitted to a smaller context): the
         # re-ask starts from it. Keys: messages, schema, chunks.
         self.view: dict[str, Any] | None = None
-        # The rung whose attempt this was: LangChain's with_fallbacks writes `reject` into the input dict it was
-        # given, which the next rung receives too, so a rung must tell its own rejections from a previous rung's.
+        # The rung whose attempt this was: a rung must tell its own rejections from a previous rung's (a
+        # rejection can reach the next rung inside its input).
         self.rung: str | None = None
 
     @property

@@ -1,13 +1,18 @@
-"""The generation ladder, composed from LangChain wrappers rather than flags:
+"""The generation ladder: per model, attempts with transport retries, re-asks with the error fed back, then
+the next model rung:
 
-    per model:  (budget check | llm.bind(format=schema)).with_retry(transport errors)   # transport ladder
-                | parse ladder | output guardrails                                    # one attempt
-                .with_fallbacks([re-ask] * n, exception_key="reject")                 # re-ask with feedback
-    models:     rung[0].with_fallbacks(rung[1:], exceptions_to_handle=<narrow tuple>)
+    per model:  attempt = budget check | llm.bind(format=schema), retried on transport errors (tenacity)
+                          | parse ladder | output guardrails
+                attempt, then re-ask with the rejection as feedback, up to n times   (first rejection raised)
+    models:     rung[0], then rung[1:] on a narrow exception tuple                  (first failure raised)
 
+The re-ask and rung steps follow LangChain's with_fallbacks semantics (exception_key: the latest failure
+is handed to the next try; when all fail the first one is raised) as two plain loops, and the transport
+retry is tenacity's Retrying, the engine under with_retry: the Runnable wrappers cost a chain run with its
+callback manager per layer (~0.3 ms each, measured) and did nothing on the happy path but that.
 Exception tuples are narrow on purpose: a guardrail bug or an exhausted test fake must propagate, not be
-swallowed by a fallback (with_fallbacks defaults to Exception). Entering a rung is chains.rung_setup, reading a
-reply (thinking, truncation, parse ladder) chains.reading.
+swallowed by a fallback. Entering a rung is chains.rung_setup, reading a reply (thinking, truncation, parse
+ladder) chains.reading.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import BaseMessage
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import RunnableConfig
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from chains.circuit import Budget
 from chains.errors import (
@@ -66,31 +72,34 @@ class GenerationLadder:
     policy: LadderPolicy = LadderPolicy()
     signals: SignalProvider | None = None  # model-backed measurements for the output checks
 
-    def runnable(self) -> Runnable[dict[str, Any], Generated]:
+    def invoke(self, inp: dict[str, Any], config: RunnableConfig) -> Generated:
         """Input: {"messages", "schema", "chunks", "question", "budget"} (chains.recipe.AnswerPrompt), and optionally
         "checks": a list the ladder appends an OutputCheck to for every output verdict of every attempt (the
         request's record of what fired, whichever rung answers in the end); "num_ctx"/"num_predict" (to recognise
         a cut-off reply) and "refit": num_ctx -> AnswerPrompt (to send a smaller prompt to a model whose context
-        is smaller). Output: Generated. Raises when every rung failed."""
+        is smaller). Output: Generated. Raises the first rung's failure when every rung failed."""
         if not self.rungs:
             raise ValueError("the generation ladder needs at least one model rung")
-        ladder = [self._rung_runnable(r, i) for i, r in enumerate(self.rungs)]
-        handled = (OutputRejected, ReasksExhausted, CircuitOpen, *self.policy.transport_errors)
-        if len(ladder) == 1:
-            return ladder[0]
-        return ladder[0].with_fallbacks(ladder[1:], exceptions_to_handle=handled, exception_key="rung_error")
+        handled: tuple[type[BaseException], ...] = (OutputRejected, ReasksExhausted, CircuitOpen, *self.policy.transport_errors)
+        failures: list[BaseException] = []
+        for index, rung in enumerate(self.rungs):
+            try:
+                return self._rung(rung, index, {**inp, "rung_error": failures[-1]} if failures else inp, config)
+            except handled as exc:
+                failures.append(exc)
+        raise failures[0]
 
     # -- one model ------------------------------------------------------------------------------------
-    def _rung_runnable(self, rung: ModelRung, index: int) -> Runnable[dict[str, Any], Generated]:
-        # One runnable per attempt, composed with the re-ask fallbacks; entering the rung (breaker, warm-up,
-        # the fallback event, the prompt fitted to the model's context) happens inside the first attempt rather
-        # than in a runnable of its own, which cost a chain run per question for nothing on the happy path.
-        attempt: Runnable[dict[str, Any], Generated] = RunnableLambda(
-            lambda inp, config: self._attempt(rung, index, inp, config), name=f"attempt:{rung.name}"
-        )
-        return attempt.with_fallbacks(
-            [attempt] * self.policy.reasks, exceptions_to_handle=(OutputRejected,), exception_key="reject"
-        )
+    def _rung(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> Generated:
+        """The rung's first attempt, then its re-asks, each handed the latest rejection. Entering the rung (breaker,
+        warm-up, the fallback event, the prompt fitted to the model's context) happens inside the first attempt."""
+        rejections: list[OutputRejected] = []
+        for _ in range(1 + self.policy.reasks):
+            try:
+                return self._attempt(rung, index, {**inp, "reject": rejections[-1]} if rejections else inp, config)
+            except OutputRejected as exc:
+                rejections.append(exc)
+        raise rejections[0]
 
     def _enter(self, rung: ModelRung, index: int, inp: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
         """Entering the rung: the input it answers from (the prompt refitted when the model's context is smaller)."""
@@ -138,14 +147,14 @@ class GenerationLadder:
 
         budget.check()  # before the first call; retries check it in should_retry
         fmt: dict[str, Any] | str = schema if rung.schema_format else "json"
-        call = rung.llm.bind(format=fmt).with_retry(
-            retry_if_exception_type=should_retry,
-            stop_after_attempt=self.policy.retries + 1,
-            wait_exponential_jitter=True,
-            exponential_jitter_params=self.policy.backoff,
+        retrying = Retrying(
+            retry=retry_if_exception(should_retry),
+            stop=stop_after_attempt(self.policy.retries + 1),
+            wait=wait_exponential_jitter(**self.policy.backoff),
+            reraise=True,
         )
         try:
-            message = call.invoke(list(messages), config)
+            message = retrying(rung.llm.bind(format=fmt).invoke, list(messages), config)
         except self.policy.transport_errors:
             if rung.breaker is not None:
                 rung.breaker.record_failure()

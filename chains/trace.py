@@ -134,6 +134,20 @@ class TraceCollector(BaseCallbackHandler):
         self._on_token = on_token
         self._starts: dict[UUID, tuple[float, str | None]] = {}
 
+    # Chain, retry and retriever callbacks carry nothing the trace keeps (steps emit their own events):
+    # ignoring them lets LangChain skip this handler on every Runnable layer of the request.
+    @property
+    def ignore_chain(self) -> bool:
+        return True
+
+    @property
+    def ignore_retry(self) -> bool:
+        return True
+
+    @property
+    def ignore_retriever(self) -> bool:
+        return True
+
     def add(self, event: TraceEvent) -> TraceEvent:
         event = event.model_copy(update={"seq": len(self.events) + 1})
         self.events.append(event)

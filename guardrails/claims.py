@@ -8,6 +8,7 @@ shared words still overlaps well.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from guardrails.text import has_cjk, is_cjk, squash, strip_code_fences
 
@@ -29,6 +30,7 @@ def same_language(answer: str, support: str) -> bool:
     return _mostly_cjk(answer) == _mostly_cjk(support)
 
 
+@lru_cache(maxsize=1024)  # a character loop over whole passages, which come back answer after answer
 def _mostly_cjk(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(is_cjk(c) for c in letters) / len(letters) >= 0.3

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from guardrails.text import content_tokens, numbers, stem
 
@@ -59,7 +60,10 @@ def _terms(text: str) -> set[str]:
     return {stem(t) for t in content_tokens(text)}
 
 
+@lru_cache(maxsize=4096)
 def mark(sentence: str) -> Marked:
+    """Memoised: a pure function of the sentence, and a corpus's passage sentences come back answer after answer
+    (the result is frozen, so sharing it is safe)."""
     negated: set[str] = set()
     plain: set[str] = set()
     for clause in _CLAUSE_END.split(sentence):
