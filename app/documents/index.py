@@ -219,7 +219,15 @@ class DocumentIndex:
 
     def check(self) -> None:
         """Raise EmbedderMismatchError if the stored vectors came from another embedder or width."""
-        meta = self._metadata()
+        self._check(self._metadata())
+
+    def _verified(self, collection: Any) -> Any:
+        """The collection, after the embedder check on the metadata it was opened with (no call to Chroma: a
+        search checks inside its own query call instead of paying a call, and a thread, of its own)."""
+        self._check(collection.metadata or {})
+        return collection
+
+    def _check(self, meta: Mapping[str, Any]) -> None:
         stored = str(meta.get("embedder_id", ""))
         width = int(meta["dimension"]) if meta.get("dimension") else None
         mine = getattr(self._embeddings, "dimension", None)
@@ -241,8 +249,8 @@ class DocumentIndex:
 
     def search(self, query: str, k: int) -> list[Chunk]:
         """The k chunks nearest to `query`, best first; score = 1 - cosine distance, clamped to 0..1."""
-        self.check()
         if k < 1:
+            self.check()
             return []
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
@@ -252,7 +260,9 @@ class DocumentIndex:
         # Ids and distances only for the candidates (reading 20 documents costs more than the query itself);
         # the text of the k fused winners is read afterwards, in one call.
         n = max(k, CANDIDATES)
-        found = self._col("searching", lambda c: c.query(query_embeddings=[vector], n_results=n, include=["distances"]))
+        found = self._col(
+            "searching", lambda c: self._verified(c).query(query_embeddings=[vector], n_results=n, include=["distances"])
+        )
         dense = [(cid, min(1.0, max(0.0, 1.0 - float(d)))) for cid, d in zip(found["ids"][0], found["distances"][0], strict=True)]
         if not self._lexical.knows(cid for cid, _ in dense) or self._server_changed():  # another process wrote
             self._lexical.resync()
@@ -271,7 +281,9 @@ class DocumentIndex:
         for _ in range(2):
             found = self._col(
                 "searching",
-                lambda c: c.query(query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]),
+                lambda c: self._verified(c).query(
+                    query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
+                ),
             )
             # A hit without metadata is a chunk another process deleted after this view was loaded (measured while
             # three processes ingested): drop it, reload the view, search once more.
