@@ -114,6 +114,7 @@ _EXPORTS: dict[str, str] = {
     "IndexUnavailableError": "app.documents.store",
     # helpers
     "percentile": "app.stats",
+    "settle_heap": "app.heap",
     # the input detectors' calibration (tune split only) and report
     "cross_validate_detector": "app.signals.calibration",
     "detector_report": "app.lab.evaluation.detectors",
@@ -250,6 +251,7 @@ __all__ = [
     "run_doctor",
     "run_experiment",
     "run_server",
+    "settle_heap",
     "split_of",
     "sweep",
     "usage_of",
@@ -287,6 +289,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
+    from app.heap import settle_heap
     from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.lab.policy import (

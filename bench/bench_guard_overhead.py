@@ -2,7 +2,8 @@
 svc.ask over a three-document sample corpus (input guardrails, retrieval over bag-of-words embeddings in a real Chroma,
 retrieval guardrails, the generation ladder, parse ladder, output guardrails, trace persisted to SQLite)
 vs a bare `llm | PydanticOutputParser` call on the same fake model with the same prompt (svc.answer_prompt),
-in the same run; p50/p99 and the ratio. Also how many LLM calls a question costs in each path the chain
+in the same run; p50/p99 and the ratio. After warm-up the heap is settled (app.settle_heap) as `guarded-rag
+serve` and the Streamlit app do, so the numbers are a serving process's. Also how many LLM calls a question costs in each path the chain
 can take, and where the time goes: a separate cProfile pass (never the timed one) summarized per area
 (chromadb, langchain_core, pydantic, guardrails, chains, app) and as the top functions by own time.
 
@@ -33,6 +34,7 @@ from app import (
     ScriptedModelFactory,
     Settings,
     percentile,
+    settle_heap,
     write_docs,
 )
 
@@ -127,6 +129,7 @@ def measure(n: int) -> dict:
             bare_llm = ScriptedChatModel(script=[GOOD] * (n + 5), model=MODEL)
             chain = bare_llm | PydanticOutputParser(pydantic_object=BareAnswer)
             chain.invoke(messages)
+            settle_heap()  # as the servers do once warm (app/heap.py)
             guarded, retrieval, bare = [], [], []
             for _ in range(n):  # alternating, so machine load hits both paths alike
                 ms, resp = elapsed_ms(lambda: svc.ask(QUESTION))

@@ -114,6 +114,7 @@ APP = (
     "run_doctor",
     "run_experiment",
     "run_server",
+    "settle_heap",
     "split_of",
     "sweep",
     "usage_of",

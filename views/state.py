@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import AskOptions, GuardedRAG, load_settings
+from app import AskOptions, GuardedRAG, load_settings, settle_heap
 
 SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run()
 
@@ -21,6 +21,7 @@ def _shared_service() -> GuardedRAG:
     # server must not build the index client concurrently (chromadb fails when they do).
     svc = GuardedRAG(load_settings())
     svc.warm_up()
+    settle_heap()  # a server process: no 100+ ms full collections of the start-up heap mid-question (app/heap.py)
     return svc
 
 

@@ -20,7 +20,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app import GuardedRAG
+from app import GuardedRAG, settle_heap
 from app.serve import native, ollama, openai
 from app.serve.errors import Problem, error_response
 from app.serve.exchange import MODEL_NAME, Served, profile_model
@@ -84,6 +84,7 @@ def _warm(svc: GuardedRAG) -> None:
         svc.preload()
     except Exception as exc:  # warming is an optimisation; /readyz reports what is wrong
         log.warning("warm-up failed: %s: %s", type(exc).__name__, exc)
+    settle_heap()  # what warming built lives as long as the server: out of the full collections' way (app/heap.py)
 
 
 async def _problem(request: Request, exc: Exception) -> Response:
