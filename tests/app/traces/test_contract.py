@@ -14,6 +14,7 @@ import pytest
 
 from app.traces import TraceFilter, TraceRecord, TraceStore, open_trace_backend
 from app.traces.migrations import VERSION_TABLE, latest
+from app.traces.models import storable
 from chains import TraceEvent
 from tests.app.test_traces import record
 
@@ -145,6 +146,22 @@ def test_hostile_text_is_stored_readably_and_does_not_wedge_the_writer(store: Tr
     assert got is not None and got.question == clean and got.events[0].reason == clean and got.events[0].evidence == (clean,)
     assert got.result == {"answer": clean, clean: [clean]}
     assert store.get(rich(2).trace_id) == rich(2)
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("NUL\x00 only", "NUL\ufffd only"),
+        ("lone surrogate \udfff only", "lone surrogate \ufffd only"),
+        ("a literal backslash-u0000: \\u0000 stays", "a literal backslash-u0000: \\u0000 stays"),
+        ("plain 中文 text", "plain 中文 text"),
+    ],
+)
+def test_storable_replaces_exactly_the_unstorable_characters(text: str, stored: str):
+    original = rich(1, question=text, result={"answer": text, text: [text]})
+    got = storable(original)
+    assert got.question == stored and got.result == {"answer": stored, stored: [stored]}
+    assert (got is original) == (text == stored)  # a clean record is passed through, not copied
 
 
 def test_export_jsonl(store: TraceStore, tmp_path: Path):
