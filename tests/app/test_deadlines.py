@@ -106,9 +106,10 @@ def test_a_stalled_ollama_embedder_is_a_typed_error_within_its_timeout(tmp_path:
         indexed.ingest()
         s = settings(tmp_path, host, embedder="ollama", timeout=0.5)
         svc = GuardedRAG(s, reraise_bugs=True, choose=lambda _s: indexed.backend())
+        svc.backend()  # the backend probe of the stalled server (its own 1.5 s timeout) is not what is timed here
         started = time.monotonic()
         r = svc.ask(Q)
-        assert elapsed(started) < 3.0
+        assert elapsed(started) < 3.0  # the embedder's 0.5 s and the model lookup's 0.5 s, with slack for a busy machine
         assert r.status == "error" and "the embedder did not answer" in (r.message or "")
         assert any(e.step == "retrieval" and e.outcome == "error" and "Timeout" in e.reason for e in r.events)
 
