@@ -51,9 +51,9 @@ _EXPORTS: dict[str, str] = {
     "open_trace_backend": "app.traces",
     "TraceEvent": "chains",
     # documents
-    "DocumentInfo": "app.documents.index",
-    "IndexStats": "app.documents.index",
-    "EmbedderMismatchError": "app.documents.index",
+    "DocumentInfo": "app.documents.index_types",
+    "IndexStats": "app.documents.index_types",
+    "EmbedderMismatchError": "app.documents.index_types",
     "IngestReport": "app.documents.ingest",
     "IngestProgress": "app.documents.ingest",
     "Chunk": "guardrails",
@@ -280,7 +280,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.doctor import Check, DoctorReport, run_doctor
     from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
-    from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
+    from app.documents.index import DocumentIndex
+    from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
     from app.documents.integrity import IndexIntegrity
     from app.documents.loaders import LoadedDocument, LoadProblem, load_document

@@ -10,7 +10,7 @@ from importlib import metadata
 
 from pydantic import BaseModel, ConfigDict
 
-from app.documents.index import IndexStats
+from app.documents.index_types import IndexStats
 from app.documents.integrity import IndexIntegrity
 from app.documents.store import IndexUnavailableError
 from app.hosts import implied_port_note

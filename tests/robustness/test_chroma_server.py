@@ -16,7 +16,8 @@ import pytest
 
 from app import Settings
 from app.doctor import index_backend_check
-from app.documents.index import DocumentIndex, EmbedderMismatchError
+from app.documents.index import DocumentIndex
+from app.documents.index_types import EmbedderMismatchError
 from app.documents.integrity import scan_client
 from app.documents.server import connect_http
 from tests.fake_embeddings import BagOfWordsEmbeddings

@@ -9,7 +9,8 @@ import pytest
 import pytest_socket
 
 from app.documents.chunking import chunk_text
-from app.documents.index import DocumentIndex, EmbedderMismatchError
+from app.documents.index import DocumentIndex
+from app.documents.index_types import EmbedderMismatchError
 from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.cli.progress import tqdm_progress
-from app.documents.index import DocumentIndex, EmbedderMismatchError
+from app.documents.index import DocumentIndex
+from app.documents.index_types import EmbedderMismatchError
 from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths, source_for
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
