@@ -27,10 +27,14 @@ def identifiers(text: str) -> list[str]:
 
 def same_language(answer: str, support: str) -> bool:
     """Both mostly Chinese or both mostly not: only then must names and acronyms be copied, not translated."""
-    return _mostly_cjk(answer) == _mostly_cjk(support)
+    return _mostly_cjk(answer) == _support_mostly_cjk(support)
 
 
 @lru_cache(maxsize=1024)  # a character loop over whole passages, which come back answer after answer
+def _support_mostly_cjk(text: str) -> bool:
+    return _mostly_cjk(text)
+
+
 def _mostly_cjk(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(is_cjk(c) for c in letters) / len(letters) >= 0.3

@@ -60,10 +60,7 @@ def _terms(text: str) -> set[str]:
     return {stem(t) for t in content_tokens(text)}
 
 
-@lru_cache(maxsize=4096)
 def mark(sentence: str) -> Marked:
-    """Memoised: a pure function of the sentence, and a corpus's passage sentences come back answer after answer
-    (the result is frozen, so sharing it is safe)."""
     negated: set[str] = set()
     plain: set[str] = set()
     for clause in _CLAUSE_END.split(sentence):
@@ -76,6 +73,13 @@ def mark(sentence: str) -> Marked:
         negated |= _terms(clause[cues[0].end() :])
     found = numbers(_NUMBER_CLASS.sub(" ", sentence))
     return Marked(sentence, frozenset(_terms(sentence)), frozenset(negated), frozenset(plain), frozenset(found))
+
+
+@lru_cache(maxsize=4096)
+def _passage_mark(sentence: str) -> Marked:
+    """mark() memoised for passage sentences only: a corpus's sentences come back answer after answer, an answer's
+    rarely (the result is frozen, so sharing it is safe)."""
+    return mark(sentence)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def align(claim: Marked, passage: list[Marked]) -> tuple[Marked, float] | None:
 def contradictions(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:
     """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate."""
     found: list[Contradiction] = []
-    passage = [mark(s) for s in sentences(support)]
+    passage = [_passage_mark(s) for s in sentences(support)]
     for raw in sentences(answer):
         claim = mark(raw)
         aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
@@ -118,7 +122,7 @@ def contradictions(answer: str, support: str, *, min_alignment: float, min_token
         if len(flipped) >= MIN_FLIPPED:
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
     # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
-    parts = [mark(c) for c in clauses(support) if "|" not in c]
+    parts = [_passage_mark(c) for c in clauses(support) if "|" not in c]
     for raw in clauses(answer):
         claim = mark(raw)
         aligned = align(claim, parts) if claim.numbers else None
