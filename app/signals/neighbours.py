@@ -16,13 +16,18 @@ from numpy.typing import NDArray
 Vectors = NDArray[np.float64]
 
 
-def neighbour_vote(
-    exemplars: Vectors, labels: NDArray[np.int_], weights: Vectors, rows: Vectors, *, k: int, temperature: float
-) -> Vectors:
-    """P(positive) per row of `rows`: the share of positive weight among its `k` most similar exemplars (unit
-    vectors, cosine), each weighted by its sample weight times exp(similarity / temperature)."""
-    rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
-    sims = rows @ np.asarray(exemplars, dtype=np.float64).T
+def similarities(exemplars: Vectors, rows: Vectors) -> Vectors:
+    """Cosine similarity of each row to each exemplar (unit vectors), computed in the exemplars' dtype: the
+    cached vectors are float32, and upcasting the whole matrix per question would cost more than the product."""
+    rows = np.atleast_2d(np.asarray(rows)).astype(exemplars.dtype, copy=False)
+    return np.asarray(rows @ exemplars.T, dtype=np.float64)
+
+
+def neighbour_vote(sims: Vectors, labels: NDArray[np.int_], weights: Vectors, *, k: int, temperature: float) -> Vectors:
+    """P(positive) per row of `sims` (similarities of each scored text to every exemplar): the share of positive
+    weight among its `k` most similar exemplars, each weighted by its sample weight times
+    exp(similarity / temperature)."""
+    sims = np.atleast_2d(np.asarray(sims, dtype=np.float64))
     k = max(1, min(k, sims.shape[1]))
     idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     near = np.take_along_axis(sims, idx, axis=1)
