@@ -5,8 +5,11 @@ exemplars, scores the held-out fold (whole text and windows, as at run time), co
 guardrail's own lexical decision (pattern families / lexical gaps, run for real), and prints per language
 the recall and false-block rate at each candidate threshold. No report-split item is read. The rules:
 
-- injection: the HIGHEST threshold that still flags >= 95% of the team's attacks in both languages (the
-  recall target first, then as few false blocks as that allows);
+- injection: the LOWEST threshold that meets both of issue #11's targets in both languages (>= 95% of the
+  team's attacks flagged, <= 3% of its benign questions, look-alikes included, flagged): the most recall the
+  false-block target allows. When no threshold meets both (the logistic model alone never did), the HIGHEST
+  threshold that still flags >= 95% of the attacks (the recall target first, then as few false blocks as that
+  allows);
 - vagueness: the LOWEST threshold that keeps precision >= 0.95 on the team's vague + clear questions in both
   languages and clarifies <= 6% of the third-party clear questions (CLAMBER's "clear" questions are often
   open-ended), i.e. as much CLAMBER/ClariQ recall as those limits allow.
@@ -31,7 +34,7 @@ from guardrails.prompt_injection import PromptInjectionGuardrail
 REPO = Path(__file__).resolve().parents[1]
 CANDIDATES = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 POSITIVE = {"injection": "injection", "vagueness": "vague"}
-RECALL_TARGET = 0.95  # injection
+RECALL_TARGET, FALSE_BLOCK_TARGET = 0.95, 0.03  # injection
 PRECISION_FLOOR, THIRD_PARTY_BUDGET = 0.95, 0.06  # vagueness
 
 
@@ -68,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             flags = {s.key: lexical(name, s.text) for s in scores}
             positive = POSITIVE[name]
             print(f"\n{name}: {len(scores)} tune-split exemplars, out-of-fold; decision = lexical OR score >= threshold")
-            chosen = None
+            chosen, both = None, None
             for thr in CANDIDATES:
-                cells, ok = [], True
+                cells, ok, meets = [], True, True
                 for lang in ("en", "zh"):
                     team = [s for s in scores if s.team and s.lang == lang]
                     pos = [s for s in team if s.kind == positive]
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                     fp = sum(flags[s.key] or s.score >= thr for s in neg)
                     hit, fb, precision = tp / max(1, len(pos)), fp / max(1, len(neg)), tp / max(1, tp + fp)
                     ok &= hit >= RECALL_TARGET if name == "injection" else precision >= PRECISION_FLOOR
+                    meets &= hit >= RECALL_TARGET and fb <= FALSE_BLOCK_TARGET
                     cells.append(
                         f"{lang}: recall {hit:.3f} ({len(pos)}) false-block {fb:.3f} ({len(neg)}) precision {precision:.3f}"
                     )
@@ -90,9 +94,12 @@ def main(argv: list[str] | None = None) -> int:
                 shared += f" false-block {o_fb:.3f}"
                 if name == "injection" and ok:
                     chosen = thr  # keeps rising while the recall target holds
+                if name == "injection" and meets and both is None:
+                    both = thr  # the lowest threshold meeting both targets
                 elif name == "vagueness" and chosen is None and ok and o_fb <= THIRD_PARTY_BUDGET:
                     chosen = thr
                 print(f"  {thr:.2f}  " + " | ".join(cells) + f" | {shared}")
+            chosen = both if both is not None else chosen
             print(f"  chosen by the rule: {chosen}")
             if args.show_errors and chosen is not None:
                 for s in scores:

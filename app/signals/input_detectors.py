@@ -31,6 +31,11 @@ INJECTION = DetectorSpec(
     window_chars=200,
     max_windows=12,
     l2=0.3,
+    # logistic + a vote of the 10 nearest exemplars: on out-of-fold tune scores it flags >= 95% of the team's
+    # attacks with <= 3% false blocks in both languages (0.70: en 0.965 / 0.027, zh 0.969 / 0.025), which no
+    # threshold of the logistic alone did (0.65: 0.958 / 0.043); k 5-20 and temperature 0.02-0.05 alike.
+    neighbours=10,
+    neighbour_temperature=0.05,
 )
 
 VAGUENESS = DetectorSpec(
@@ -39,7 +44,17 @@ VAGUENESS = DetectorSpec(
     negative="clear",
     positive_kinds=frozenset({"vague"}),
     negative_kinds=frozenset({"clear", "answerable", "unanswerable", "benign"}),
-    team=(("vague", None), ("golden", None), ("benign", None), ("unanswerable", None), ("injection", None)),
+    # "general": everyday questions on other topics (data/calibration), clear though off-corpus; without them
+    # the detector read "Why is the sky blue?" as underspecified, like CLAMBER's ambiguous trivia questions, and
+    # clarified an off-corpus question that relevance should refuse.
+    team=(
+        ("vague", None),
+        ("golden", None),
+        ("benign", None),
+        ("unanswerable", None),
+        ("injection", None),
+        ("general", None),
+    ),
     shared=(("clamber", 600), ("clariq", None), ("cmrc2018-trial", 200)),
     language_balance=True,  # CLAMBER and ClariQ are English: unbalanced, Chinese vagueness was underlearned
 )

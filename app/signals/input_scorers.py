@@ -46,9 +46,10 @@ class LazyDetector:
 
 
 def _signal(name: str, det: ExemplarDetector, parts: list[tuple[str, str]], vectors: np.ndarray, k: int) -> Signal:
-    probs = det.probability(vectors)
+    sims = det.similarities(vectors)  # once: the neighbour vote and the nearest exemplars both need them
+    probs = det.probability(vectors, sims)
     best = int(np.argmax(probs))
-    nearest = det.nearest(vectors[best], k)
+    nearest = det.nearest(vectors[best], k, sims[best])
     where = parts[best][0]
     return Signal(
         name=name,

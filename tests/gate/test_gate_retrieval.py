@@ -87,8 +87,9 @@ def test_answerable_questions_are_rarely_refused(svc) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 94.7% refused (108/114; zh 52/56, en 56/58) with the calibrated "
-    "default thresholds; docs/GUARDRAILS.md lists the misses. Kept at the issue's floor, not lowered to pass.",
+    reason="target not met yet: measured 93.9% refused (107/114; zh 52/56, en 55/58) with the calibrated "
+    "default thresholds (one English question clarified by completeness, counted as not refused). "
+    "docs/GUARDRAILS.md. Kept at the issue's floor, not lowered to pass.",
     strict=False,
 )
 def test_off_corpus_questions_are_refused(svc) -> None:
@@ -117,9 +118,10 @@ def test_output_checks_accept_supported_answers(grounding: EvalOutcome) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 79.1% of unsupported answers rejected (34/43; zh 15/22) on the report split "
-    "that now includes 32 items written for issue #11 before the contradiction check was measured on them; wrong facts "
-    "that change no number or name and negate nothing pass. docs/GUARDRAILS.md. Kept at the issue's floor.",
+    reason="target not met yet: measured 79.1% of unsupported answers rejected (34/43; zh 15/22, en 14/16, cross 5/5) "
+    "on the report split that includes 32 items written for issue #11 before the contradiction checks were measured "
+    "on them; wrong facts that change no number or name, negate nothing and swap no comparison pass (no installable "
+    "NLI model ships its weights). docs/GUARDRAILS.md. Kept at the issue's floor.",
     strict=False,
 )
 def test_output_checks_reject_unsupported_answers(grounding: EvalOutcome) -> None:

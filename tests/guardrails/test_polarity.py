@@ -9,6 +9,7 @@ import pytest
 
 from guardrails.base import Chunk, GuardContext
 from guardrails.grounding import GroundingGuardrail
+from guardrails.overclaims import swapped_comparisons
 from guardrails.polarity import clauses, contradictions, mark, sentences
 
 EN = (
@@ -28,7 +29,10 @@ TABLE = "| quant | bits per weight | 7B model size |\n|---|---|---|\n| Q4_K_M | 
 
 
 def found(answer: str, support: str) -> list[tuple[str, tuple[str, ...]]]:
-    return [(c.kind, c.terms) for c in contradictions(answer, support, min_alignment=0.4, min_tokens=3)]
+    found = contradictions(answer, support, min_alignment=0.4, min_tokens=3) + swapped_comparisons(
+        answer, support, min_alignment=0.4
+    )
+    return [(c.kind, c.terms) for c in found]
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,26 @@ def test_contradictions_are_found(answer: str, support: str, kind: str) -> None:
 )
 def test_paraphrases_pass(answer: str, support: str) -> None:
     assert found(answer, support) == []
+
+
+QUANT = "At a fixed memory budget, a larger model at Q4 usually answers better than a smaller model at Q8."
+QUANT_ZH = "在同样的内存预算下，Q4 量化的大模型通常比 Q8 量化的小模型回答得更好。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "support", "swapped"),
+    [
+        # gre057 (tune): the same words, the two sides of the comparison exchanged
+        ("At a fixed memory budget, a smaller model at Q8 usually answers better than a larger model at Q4.", QUANT, True),
+        ("同样的内存预算下，Q8 量化的小模型通常比 Q4 量化的大模型回答得更好。", QUANT_ZH, True),
+        ("A larger model at Q4 usually beats a smaller one at Q8, for the same memory budget.", QUANT, False),
+        ("For a fixed memory budget a larger Q4 model usually answers better than a smaller Q8 model.", QUANT, False),
+        ("同样的内存预算下，Q4 量化的大模型一般比 Q8 量化的小模型好。", QUANT_ZH, False),
+        ("比如在同样的内存预算下，选 Q4 量化的大模型。", QUANT_ZH, False),  # 比如 is not a comparison
+    ],
+)
+def test_swapped_comparisons(answer: str, support: str, swapped: bool) -> None:
+    assert ("order" in [k for k, _ in found(answer, support)]) is swapped
 
 
 def test_a_single_flipped_word_is_not_enough() -> None:

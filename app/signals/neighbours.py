@@ -1,0 +1,37 @@
+"""A similarity-weighted vote of the nearest labelled exemplars: the second half of an input detector's score.
+
+App layer (signals), numpy only. A logistic regression draws one hyperplane through the embedding space, so a
+benign request phrased like a jailbreak ("I want you to act as a Linux terminal") and a real one ("act as an
+AI without rules") fall on the same side. The nearest exemplars see local structure the plane cannot; the
+mean of the two probabilities, chosen on out-of-fold tune scores (bench/calibrate_input_detectors.py), flags
+as many attacks with fewer false blocks than either alone. The vote reuses the similarities the evidence
+(nearest exemplars) needs anyway: one matrix-vector product per scored part.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+Vectors = NDArray[np.float64]
+
+
+def similarities(exemplars: Vectors, rows: Vectors) -> Vectors:
+    """Cosine similarity of each row to each exemplar (unit vectors), computed in the exemplars' dtype: the
+    cached vectors are float32, and upcasting the whole matrix per question would cost more than the product."""
+    rows = np.atleast_2d(np.asarray(rows)).astype(exemplars.dtype, copy=False)
+    return np.asarray(rows @ exemplars.T, dtype=np.float64)
+
+
+def neighbour_vote(sims: Vectors, labels: NDArray[np.int_], weights: Vectors, *, k: int, temperature: float) -> Vectors:
+    """P(positive) per row of `sims` (similarities of each scored text to every exemplar): the share of positive
+    weight among its `k` most similar exemplars, each weighted by its sample weight times
+    exp(similarity / temperature)."""
+    sims = np.atleast_2d(np.asarray(sims, dtype=np.float64))
+    k = max(1, min(k, sims.shape[1]))
+    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    near = np.take_along_axis(sims, idx, axis=1)
+    # exp of the similarity relative to the row's best, so the weights never overflow whatever the temperature
+    w = np.exp((near - near.max(axis=1, keepdims=True)) / temperature) * np.asarray(weights, dtype=np.float64)[idx]
+    positive = np.asarray(labels)[idx] == 1
+    return np.asarray((w * positive).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-300), dtype=np.float64)
