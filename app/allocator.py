@@ -3,14 +3,14 @@
 App root: called by the entry points (CLI, Streamlit, bench) before the service is built; never by a library
 part. A no-op anywhere but glibc (macOS, musl, Windows).
 
-Why: glibc gives each thread that allocates while the others' arenas are busy an arena of its own, up to 8 per
-core, and each arena keeps the memory freed in it for reuse instead of giving it back. This app runs every Chroma
-call and every model generation on a short-lived thread (app/deadline.py, app/embedded/pump.py), so calls rotate
-through all the arenas and each one grows to the peak the traffic ever needed in it: measured in the soak with
-the embedded model, 16 arenas on 2 cores held +70 MB more free memory after 9 minutes while the memory in use
-stayed flat; capped at 2 arenas the process stayed flat (docs/BENCHMARKS.md, soak). The cap is glibc's own
-M_ARENA_MAX (the MALLOC_ARENA_MAX environment variable), applied in-process with mallopt(3) for the entry points
-started without it. Hand-written with ctypes: no maintained package wraps mallopt/malloc_info.
+Why: glibc gives a new thread an arena no live thread is using, making new ones up to 8 per core, and each arena
+keeps what is freed in it for reuse instead of giving it back. This app runs every Chroma call and every model
+generation on a short-lived thread (app/deadline.py, app/embedded/pump.py), so work rotates through all the
+arenas and each keeps a floor of freed memory after its peak: measured with the soak's traffic and the embedded
+model, 16 arenas on 2 cores held 103 -> 192 MB of freed memory after 9 minutes while the memory in use stayed at
+100-107 MB; capped at 2 arenas they held 45-70 MB and RSS went flat (docs/DEPLOY.md). The cap is glibc's own
+M_ARENA_MAX (the MALLOC_ARENA_MAX environment variable), applied in-process with mallopt(3) for processes started
+without it. Hand-written with ctypes: no maintained package wraps mallopt/mallinfo2/malloc_info.
 """
 
 from __future__ import annotations

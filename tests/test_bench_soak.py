@@ -31,3 +31,13 @@ def test_a_steady_climb_after_the_warm_up_is_not_flat_and_its_slope_is_measured(
 def test_too_short_a_run_gives_no_verdict():
     assert flatness([(30, 600.0), (60, 601.0)], warmup_s=60) is None
     assert flatness([], warmup_s=0) is None
+
+
+def test_a_swing_that_ends_where_it_started_is_not_flat():
+    # The shape measured with glibc's default arenas: +/- 50 MB swings, the end close to the warm-up's value.
+    series = [(180, 786.0), (210, 755.0), (240, 721.0), (270, 767.0), (300, 784.0), (330, 733.0), (360, 789.0)]
+    flat = flatness(series, warmup_s=180)
+    assert flat is not None
+    assert abs(flat["growth_pct"]) < FLAT_PCT  # the two end points alone would call it flat
+    assert flat["band_pct"][0] == pytest.approx((721 - 786) / 786 * 100)
+    assert not flat["flat"]

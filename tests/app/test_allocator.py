@@ -41,19 +41,58 @@ THREADS = textwrap.dedent(
 )
 
 
-def arenas_with(cap: int) -> int:
+# The console script (app.cli.main) with the command replaced by one that loads the app's libraries, as every
+# command does, then runs the six threads: the cap must already hold by then.
+CONSOLE_SCRIPT = textwrap.dedent(
+    """
+    import sys, threading, types
+    from app.allocator import heap_figures
+
+    def command(argv, out, **kwargs):
+        from app import GuardedRAG  # noqa: F401
+        barrier, done = threading.Barrier(7), threading.Event()
+        def work():
+            blocks = [bytearray(4000) for _ in range(200)]
+            barrier.wait()
+            done.wait()
+        threads = [threading.Thread(target=work) for _ in range(6)]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        print(heap_figures().arenas)
+        done.set()
+        return 0
+
+    sys.modules["app.cli.main"] = types.SimpleNamespace(main=command)
+    from app.cli import main
+    sys.exit(main([], None))
+    """
+)
+
+
+def run_child(code: str, *args: str, env_extra: dict[str, str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX" and k != "GLIBC_TUNABLES"}
     env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run(
-        [sys.executable, "-c", THREADS, str(cap)], env=env, capture_output=True, text=True, timeout=60, check=True
-    )
-    return int(done.stdout.strip())
+    env.update(env_extra or {})
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def arenas_with(cap: int) -> int:
+    return run_child(THREADS, str(cap))
 
 
 @glibc_only
 def test_the_cap_bounds_the_arenas_of_threads_started_after_it():
     assert arenas_with(0) >= 4  # the control: uncapped, six live threads get arenas of their own
     assert arenas_with(2) <= 2
+
+
+@glibc_only
+def test_the_console_script_caps_the_arenas_before_the_command_runs():
+    assert run_child(CONSOLE_SCRIPT, env_extra={"MALLOC_ARENA_MAX": "0"}) >= 4  # the control: the setting off
+    assert run_child(CONSOLE_SCRIPT) <= 2  # the default setting
 
 
 @glibc_only
