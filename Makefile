@@ -71,7 +71,7 @@ test-robustness: install
 
 test: lint test-unit test-integration test-e2e test-robustness
 
-# Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, RSS start/end, latency p50/p95.
+# Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, whether RSS stays flat after a warm-up, latency.
 # No MALLOC_ARENA_MAX here on purpose: the soak measures the in-process cap the CLI applies (app/allocator.py).
 soak: install
 	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10} --benchmarks docs/BENCHMARKS.md
