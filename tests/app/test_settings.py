@@ -175,3 +175,11 @@ def test_otlp_export_follows_the_standard_variables():
 def test_invalid_telemetry_settings_name_the_variable(env, named):
     with pytest.raises(SettingsError, match=named):
         load_settings(env)
+
+
+def test_malloc_arena_max_is_glibcs_own_variable():
+    assert load_settings({}).malloc_arena_max == 2
+    assert load_settings({"MALLOC_ARENA_MAX": "4"}).malloc_arena_max == 4
+    assert load_settings({"MALLOC_ARENA_MAX": "0"}).malloc_arena_max == 0  # glibc's default
+    with pytest.raises(SettingsError, match="MALLOC_ARENA_MAX"):
+        load_settings({"MALLOC_ARENA_MAX": "-1"})
