@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "HeapFigures": "app.allocator",
     "heap_figures": "app.allocator",
     "limit_malloc_arenas": "app.allocator",
+    "limit_blas_threads": "app.blas",
     # the ask contract (CLI --json, HTTP, UI)
     "AskOptions": "app.contract",
     "AskResponse": "app.contract",
@@ -241,6 +242,7 @@ __all__ = [
     "heap_figures",
     "history_from",
     "ingest_paths",
+    "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",
     "load_policy",
@@ -285,6 +287,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.allocator import ArenaCap, HeapFigures, heap_figures, limit_malloc_arenas
+    from app.blas import limit_blas_threads
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
     from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
     from app.doctor import Check, DoctorReport, run_doctor

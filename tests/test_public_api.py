@@ -99,6 +99,7 @@ APP = (
     "heap_figures",
     "history_from",
     "ingest_paths",
+    "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",
     "load_policy",

@@ -24,6 +24,7 @@ from app import (
     SettingsError,
     TraceFilter,
     TraceStoreError,
+    limit_blas_threads,
     limit_malloc_arenas,
     load_settings,
     read_config_file,
@@ -268,6 +269,7 @@ def main(
         settings = load_settings(config_file=args.config)
         # Before the service starts its threads: a long `serve` otherwise holds ever more freed memory (app/allocator.py).
         limit_malloc_arenas(settings.malloc_arena_max)
+        limit_blas_threads(settings.blas_threads)  # small vector products, busy cores (app/blas.py)
         svc = build(settings)
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
