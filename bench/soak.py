@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import HeapFigures, heap_figures, limit_malloc_arenas, load_settings, percentile
+from app import HeapFigures, heap_figures, limit_blas_threads, limit_malloc_arenas, load_settings, percentile
 from bench.sections import put
 
 REPO = Path(__file__).resolve().parents[1]
@@ -193,6 +193,7 @@ def run(minutes: float, askers: int, home: Path, warmup: float) -> dict[str, Any
     settings = load_settings().with_overrides(home=home, docs_dir=docs, backend="embedded")
     # As the CLI does: before the app's libraries load, one of which starts a thread at import (app/allocator.py).
     arenas = limit_malloc_arenas(settings.malloc_arena_max)
+    limit_blas_threads(settings.blas_threads)  # as the CLI and the Streamlit app do (app/blas.py)
     from app import GuardedRAG, TraceStore
 
     svc = GuardedRAG(settings)
