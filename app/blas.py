@@ -12,12 +12,13 @@ as OPENBLAS_NUM_THREADS only work before numpy is imported, which Streamlit does
 
 from __future__ import annotations
 
+import numpy  # noqa: F401  # loads numpy's BLAS, so the cap reaches it whenever it is called (threadpoolctl only sees loaded libraries)
 from threadpoolctl import threadpool_info, threadpool_limits
 
 
 def limit_blas_threads(threads: int) -> int | None:
     """Cap the BLAS libraries loaded in this process at `threads` (0: leave their own default). Returns the
-    largest BLAS pool size after the call (None when no BLAS is loaded, e.g. before numpy is imported)."""
+    largest BLAS pool size after the call (None when numpy was built without one)."""
     if threads > 0:
         threadpool_limits(limits=threads, user_api="blas")
     sizes = [int(pool["num_threads"]) for pool in threadpool_info() if pool.get("user_api") == "blas"]
