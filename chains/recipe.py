@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import BaseMessage, get_buffer_string
 
 from chains.context import fit_context
-from chains.prompts import QA_PROMPT, format_context, history_messages, label_chunks
+from chains.prompts import format_context, history_messages, label_chunks, qa_messages
 from chains.schemas import answer_chars_for, answer_json_schema
 from guardrails import Chunk, Turn
 
@@ -42,10 +42,10 @@ def answer_prompt(
     build the messages and the schema."""
     labelled = label_chunks(chunks)
     past = history_messages(history)
-    fixed = QA_PROMPT.format(context="", question=question, history=past)
+    fixed = get_buffer_string(qa_messages(context="", question=question, history=past))  # = QA_PROMPT.format(...)
     fitted = fit_context(labelled, num_ctx=num_ctx, num_predict=num_predict, fixed_text=fixed)
     kept = fitted.chunks
-    messages = QA_PROMPT.format_messages(context=format_context(kept), question=question, history=past)
+    messages = qa_messages(context=format_context(kept), question=question, history=past)
     schema = answer_json_schema([c.label for c in kept], max_answer_chars=answer_chars_for(num_predict))
     return AnswerPrompt(
         messages=tuple(messages),
