@@ -19,54 +19,56 @@ glibc_only = pytest.mark.skipif(allocator._glibc() is None, reason="glibc's allo
 
 # Six threads alive at once, each allocating from the C heap (bytearrays above pymalloc's 512-byte limit):
 # glibc gives each a new arena unless capped. Prints the arena count while they are all alive.
-THREADS = textwrap.dedent(
-    """
-    import sys, threading
-    from app.allocator import heap_figures, limit_malloc_arenas
-    cap = int(sys.argv[1])
-    if cap:
-        assert limit_malloc_arenas(cap).applied
-    barrier, done = threading.Barrier(7), threading.Event()
-    def work():
-        blocks = [bytearray(4000) for _ in range(200)]
-        barrier.wait()
-        done.wait()
-    threads = [threading.Thread(target=work) for _ in range(6)]
-    for t in threads:
-        t.start()
+# The six threads, as a snippet both probes run (WORKERS is indented for the console script's command body).
+WORKERS = """
+barrier, done = threading.Barrier(7), threading.Event()
+def work():
+    blocks = [bytearray(4000) for _ in range(200)]
     barrier.wait()
-    print(heap_figures().arenas)
-    done.set()
-    """
+    done.wait()
+threads = [threading.Thread(target=work) for _ in range(6)]
+for t in threads:
+    t.start()
+barrier.wait()
+print(heap_figures().arenas)
+done.set()
+"""
+THREADS = (
+    textwrap.dedent(
+        """
+        import sys, threading
+        from app.allocator import heap_figures, limit_malloc_arenas
+        cap = int(sys.argv[1])
+        if cap:
+            assert limit_malloc_arenas(cap).applied
+        """
+    )
+    + WORKERS
 )
 
 
 # The console script (app.cli.main) with the command replaced by one that loads the app's libraries, as every
 # command does, then runs the six threads: the cap must already hold by then.
-CONSOLE_SCRIPT = textwrap.dedent(
-    """
-    import sys, threading, types
-    from app.allocator import heap_figures
+CONSOLE_SCRIPT = (
+    textwrap.dedent(
+        """
+        import sys, threading, types
+        from app.allocator import heap_figures
 
-    def command(argv, out, **kwargs):
-        from app import GuardedRAG  # noqa: F401
-        barrier, done = threading.Barrier(7), threading.Event()
-        def work():
-            blocks = [bytearray(4000) for _ in range(200)]
-            barrier.wait()
-            done.wait()
-        threads = [threading.Thread(target=work) for _ in range(6)]
-        for t in threads:
-            t.start()
-        barrier.wait()
-        print(heap_figures().arenas)
-        done.set()
-        return 0
+        def command(argv, out, **kwargs):
+            from app import GuardedRAG  # noqa: F401
+        """
+    )
+    + textwrap.indent(WORKERS, "    ")
+    + textwrap.dedent(
+        """
+            return 0
 
-    sys.modules["app.cli.main"] = types.SimpleNamespace(main=command)
-    from app.cli import main
-    sys.exit(main([], None))
-    """
+        sys.modules["app.cli.main"] = types.SimpleNamespace(main=command)
+        from app.cli import main
+        sys.exit(main([], None))
+        """
+    )
 )
 
 
