@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from guardrails.polarity import Contradiction, _terms, align, mark, sentences
+from guardrails.polarity import Contradiction, align, mark, passage_mark, sentences
+from guardrails.text import content_terms
 
 # The words that put one thing on each side of a comparison ("A is faster than B", "A 比 B 快", "A 优于 B").
 # 比 only where it compares: not in 比如/比较/比例/比特/对比/相比/无比…
@@ -24,14 +25,14 @@ _COMPARATIVE = re.compile(
 def _sides(sentence: str) -> tuple[set[str], set[str]] | None:
     """Content terms before and after the sentence's first comparative marker; None without one."""
     m = _COMPARATIVE.search(sentence)
-    return (_terms(sentence[: m.start()]), _terms(sentence[m.end() :])) if m else None
+    return (content_terms(sentence[: m.start()]), content_terms(sentence[m.end() :])) if m else None
 
 
 def swapped_comparisons(answer: str, support: str, *, min_alignment: float) -> list[Contradiction]:
     """Answer sentences that compare the same things as the passage sentence they restate, the other way round:
     terms only on the left of the comparison in one are only on its right in the other, in both directions."""
     found: list[Contradiction] = []
-    comparing = [mark(s) for s in sentences(support) if _COMPARATIVE.search(s)]
+    comparing = [passage_mark(s) for s in sentences(support) if _COMPARATIVE.search(s)]
     for raw in sentences(answer):
         ours = _sides(raw)
         aligned = align(mark(raw), comparing) if ours is not None else None

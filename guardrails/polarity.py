@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from guardrails.text import content_tokens, numbers, stem
+from guardrails.text import content_terms, numbers
 
 # Sentences of answer and passage: Chinese and English sentence ends, semicolons, line breaks.
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
@@ -57,27 +57,23 @@ def sentences(text: str) -> list[str]:
 _NUMBER_CLASS = re.compile(r"\b\d[xX]{2}\b")
 
 
-def _terms(text: str) -> set[str]:
-    return {stem(t) for t in content_tokens(text)}
-
-
 def mark(sentence: str) -> Marked:
     negated: set[str] = set()
     plain: set[str] = set()
     for clause in _CLAUSE_END.split(sentence):
         cues = list(_NEG_RE.finditer(clause))
         if not cues:
-            plain |= _terms(clause)
+            plain |= content_terms(clause)
             continue
         # The scope of a negation is the rest of its clause: "not in your own home directory", "无法使用 … GPU".
         # A clause with any cue is not plain, so an idiom holding 不/非/无 (答非所问) never counts as affirmed.
-        negated |= _terms(clause[cues[0].end() :])
+        negated |= content_terms(clause[cues[0].end() :])
     found = numbers(_NUMBER_CLASS.sub(" ", sentence))
-    return Marked(sentence, frozenset(_terms(sentence)), frozenset(negated), frozenset(plain), frozenset(found))
+    return Marked(sentence, frozenset(content_terms(sentence)), frozenset(negated), frozenset(plain), frozenset(found))
 
 
 @lru_cache(maxsize=4096)
-def _passage_mark(sentence: str) -> Marked:
+def passage_mark(sentence: str) -> Marked:
     """mark() memoised for passage sentences only: a corpus's sentences come back answer after answer, an answer's
     rarely (the result is frozen, so sharing it is safe)."""
     return mark(sentence)
@@ -110,7 +106,7 @@ def align(claim: Marked, passage: list[Marked]) -> tuple[Marked, float] | None:
 def contradictions(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:
     """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate."""
     found: list[Contradiction] = []
-    passage = [_passage_mark(s) for s in sentences(support)]
+    passage = [passage_mark(s) for s in sentences(support)]
     for raw in sentences(answer):
         claim = mark(raw)
         aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
@@ -123,7 +119,7 @@ def contradictions(answer: str, support: str, *, min_alignment: float, min_token
         if len(flipped) >= MIN_FLIPPED:
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
     # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
-    parts = [_passage_mark(c) for c in clauses(support) if "|" not in c]
+    parts = [passage_mark(c) for c in clauses(support) if "|" not in c]
     for raw in clauses(answer):
         claim = mark(raw)
         aligned = align(claim, parts) if claim.numbers else None
