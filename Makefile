@@ -34,7 +34,7 @@ index: install
 	$(BIN)/guarded-rag ingest
 
 # MALLOC_ARENA_MAX=2: glibc's malloc otherwise makes up to 8 arenas per core, and a long-running process holds
-# ever more freed memory in them (measured: docs/BENCHMARKS.md, soak; why: app/allocator.py). The app also caps
+# ever more freed memory in them (measured: docs/BENCHMARKS.md, soak; why: app/process/allocator.py). The app also caps
 # the arenas in-process at start, but Streamlit starts its own threads first, so the environment is the surer way.
 run: install index
 	@$(BIN)/guarded-rag doctor || true
@@ -72,7 +72,7 @@ test-robustness: install
 test: lint test-unit test-integration test-e2e test-robustness
 
 # Mixed traffic for SOAK_MINUTES (default 10): errors, lost traces, whether RSS stays flat after a warm-up, latency.
-# No MALLOC_ARENA_MAX here on purpose: the soak measures the in-process cap the CLI applies (app/allocator.py).
+# No MALLOC_ARENA_MAX here on purpose: the soak measures the in-process cap the CLI applies (app/process/allocator.py).
 soak: install
 	GUARDED_RAG_THREADS=$${GUARDED_RAG_THREADS:-1} $(BIN)/python bench/soak.py --minutes $${SOAK_MINUTES:-10} --benchmarks docs/BENCHMARKS.md
 

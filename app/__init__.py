@@ -22,12 +22,14 @@ _EXPORTS: dict[str, str] = {
     "load_settings": "app.settings",
     "read_config_file": "app.settings",
     "env_name": "app.settings",
-    # the process's allocator (glibc malloc arenas), set by the entry points
-    "ArenaCap": "app.allocator",
-    "HeapFigures": "app.allocator",
-    "heap_figures": "app.allocator",
-    "limit_malloc_arenas": "app.allocator",
-    "limit_blas_threads": "app.blas",
+    # tuning the process (malloc arenas, BLAS threads, the settled heap), applied by the entry points
+    "ArenaCap": "app.process",
+    "HeapFigures": "app.process",
+    "heap_figures": "app.process",
+    "limit_malloc_arenas": "app.process",
+    "limit_blas_threads": "app.process",
+    "ProcessTuning": "app.process",
+    "tune_process": "app.process",
     # the ask contract (CLI --json, HTTP, UI)
     "AskOptions": "app.contract",
     "AskResponse": "app.contract",
@@ -120,7 +122,7 @@ _EXPORTS: dict[str, str] = {
     "IndexUnavailableError": "app.documents.store",
     # helpers
     "percentile": "app.stats",
-    "settle_heap": "app.heap",
+    "settle_heap": "app.process",
     # the input detectors' calibration (tune split only) and report
     "cross_validate_detector": "app.signals.calibration",
     "detector_report": "app.lab.evaluation.detectors",
@@ -202,6 +204,7 @@ __all__ = [
     "OllamaProbe",
     "PolicyError",
     "PreloadResult",
+    "ProcessTuning",
     "RawAnswer",
     "ReplayReport",
     "ScriptedChatModel",
@@ -265,6 +268,7 @@ __all__ = [
     "settle_heap",
     "split_of",
     "sweep",
+    "tune_process",
     "usage_of",
     "values_of",
     "words",
@@ -286,8 +290,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
-    from app.allocator import ArenaCap, HeapFigures, heap_figures, limit_malloc_arenas
-    from app.blas import limit_blas_threads
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
     from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
     from app.doctor import Check, DoctorReport, run_doctor
@@ -303,7 +305,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
-    from app.heap import settle_heap
     from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.lab.policy import (
@@ -335,6 +336,16 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig
     from app.models.factory import PreloadResult
+    from app.process import (
+        ArenaCap,
+        HeapFigures,
+        ProcessTuning,
+        heap_figures,
+        limit_blas_threads,
+        limit_malloc_arenas,
+        settle_heap,
+        tune_process,
+    )
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
     from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file

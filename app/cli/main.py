@@ -24,12 +24,11 @@ from app import (
     SettingsError,
     TraceFilter,
     TraceStoreError,
-    limit_blas_threads,
-    limit_malloc_arenas,
     load_settings,
     read_config_file,
     run_doctor,
     run_server,
+    tune_process,
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -267,9 +266,8 @@ def main(
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(config_file=args.config)
-        # Before the service starts its threads: a long `serve` otherwise holds ever more freed memory (app/allocator.py).
-        limit_malloc_arenas(settings.malloc_arena_max)
-        limit_blas_threads(settings.blas_threads)  # small vector products, busy cores (app/blas.py)
+        # Before the service starts its threads: a long `serve` otherwise holds ever more freed memory (app/process/).
+        tune_process(settings)
         svc = build(settings)
     except (SettingsError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -84,7 +84,7 @@ def _warm(svc: GuardedRAG) -> None:
         svc.preload()
     except Exception as exc:  # warming is an optimisation; /readyz reports what is wrong
         log.warning("warm-up failed: %s: %s", type(exc).__name__, exc)
-    settle_heap()  # what warming built lives as long as the server: out of the full collections' way (app/heap.py)
+    settle_heap()  # what warming built lives as long as the server: out of the full collections' way (app/process/heap.py)
 
 
 async def _problem(request: Request, exc: Exception) -> Response:

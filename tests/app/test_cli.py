@@ -135,13 +135,13 @@ def test_doctor_points_out_a_port_taken_from_the_scheme(cli, monkeypatch):
     assert "ollama host: http://gpu-box:80 uses port 80" in out
 
 
-def test_the_cli_caps_malloc_arenas_before_building_the_service(tmp_path: Path, monkeypatch):
+def test_the_cli_tunes_the_process_before_building_the_service(tmp_path: Path, monkeypatch):
     cli_main = sys.modules[main.__module__]  # the module (app.cli re-exports the function under the same name)
     monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MALLOC_ARENA_MAX", "3")
     svc, _factory = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
     events: list[object] = []
-    monkeypatch.setattr(cli_main, "limit_malloc_arenas", lambda limit: events.append(("cap", limit)))
+    monkeypatch.setattr(cli_main, "tune_process", lambda settings: events.append(("cap", settings.malloc_arena_max)))
 
     def build(settings):
         events.append("build")

@@ -1,4 +1,4 @@
-"""app/allocator.py on this machine's real C library: the arena cap holds for threads started after it (against
+"""app/process/allocator.py on this machine's real C library: the arena cap holds for threads started after it (against
 an uncapped control run), the heap figures follow real allocations, and non-glibc systems get a clear no-op."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from app import allocator
-from app.allocator import heap_figures, limit_malloc_arenas
+from app.process import allocator
+from app.process.allocator import heap_figures, limit_malloc_arenas
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 glibc_only = pytest.mark.skipif(allocator._glibc() is None, reason="glibc's allocator only")
 
 # Six threads alive at once, each allocating from the C heap (bytearrays above pymalloc's 512-byte limit):
@@ -37,7 +37,7 @@ THREADS = (
     textwrap.dedent(
         """
         import sys, threading
-        from app.allocator import heap_figures, limit_malloc_arenas
+        from app.process.allocator import heap_figures, limit_malloc_arenas
         cap = int(sys.argv[1])
         if cap:
             assert limit_malloc_arenas(cap).applied
@@ -53,7 +53,7 @@ CONSOLE_SCRIPT = (
     textwrap.dedent(
         """
         import sys, threading, types
-        from app.allocator import heap_figures
+        from app.process.allocator import heap_figures
 
         def command(argv, out, **kwargs):
             from app import GuardedRAG  # noqa: F401
