@@ -32,7 +32,12 @@ def results(**overrides: dict) -> dict[str, dict]:
             "args": [],
             "result": {"overhead_ex_retrieval_p50_ms": 20.0, "overhead_ex_retrieval_p99_ms": 40.0, "machine": {"cpus": 2}},
         },
-        "bench_relevance_cost": {"status": "skipped", "reason": "not selected (--only)"},
+        "bench_relevance_cost": {
+            "status": "ok",
+            "seconds": 1.0,
+            "args": [],
+            "result": {"hybrid": {"checks_p50_ms": 2.74, "embed_p50_ms": 3.5, "search_p50_ms": 4.25}},
+        },
         "bench_input_guards": {"status": "ok", "seconds": 1.0, "args": [], "result": {"input_plus_retrieval": {"p50_ms": 3.21}}},
         "eval_input_guards": {"status": "skipped", "reason": "not selected (--only)"},
         "bench_retrieval": {
@@ -72,7 +77,9 @@ def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     assert any("10000/1000 1.50x" in line for line in lines)
     assert any("OpenTelemetry export on" in line and "1.04x" in line for line in lines)
     assert any("1,000 stored traces" in line and "1.23 s (target <= 2)" in line for line in lines)
-    assert any("3.21 ms (budget 5 ms)" in line for line in lines)
+    checks = next(line for line in lines if "budget 5 ms" in line)
+    assert "p50: 2.74 ms (budget 5 ms)" in checks and "embedding 3.50 ms, search 4.25 ms" in checks
+    assert any("whole way to the model" in line and "3.21 ms" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:
