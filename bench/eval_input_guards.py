@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import GuardedRAG, Settings, detector_report
+from app import GuardedRAG, Settings, detector_report, edited_policy, load_policy, policy_toml
 
 REPO = Path(__file__).resolve().parents[1]
 ORDER = (
@@ -87,6 +87,16 @@ def contributions(report) -> str:
     return "\n".join(out) + "\n"
 
 
+def judged(settings: Settings, model: str, host: str) -> Settings:
+    """Settings that answer on Ollama `model` with a policy turning completeness' model-judged check on (written
+    beside the detectors' cache), so the report measures the judge with the other checks."""
+    policy, _ = edited_policy(load_policy(), {"completeness": {"judge": True}})
+    path = settings.home / "judge-policy.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(policy_toml(policy, note=f"eval_input_guards --judge-model {model}"), encoding="utf-8")
+    return settings.with_overrides(backend="auto", model=model, ollama_host=host, policy=path)  # auto: no Ollama, no judge
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("report", "tune", "all"), default="report")
@@ -95,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--home", type=Path, default=REPO / ".guarded-rag" / "bench-detectors", help="caches the exemplar vectors"
     )
+    parser.add_argument(
+        "--judge-model",
+        help="also run completeness' model-judged check (policy judge = true) on this Ollama model: one call per item",
+    )
+    parser.add_argument("--ollama-host", default="http://127.0.0.1:11434", help="the Ollama server for --judge-model")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     shared_for_training = args.home / "no-shared-data" if args.team_only else args.shared
@@ -105,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         labelled_data=REPO / "data" / "eval",
         shared_data=shared_for_training,
     )
+    if args.judge_model:
+        settings = judged(settings, args.judge_model, args.ollama_host)
     svc = GuardedRAG(settings)
+    if args.judge_model and (choice := svc.backend()).kind != "ollama":  # not pulled or not running
+        print(f"error: the model-judged check runs on Ollama only, and none answered: {choice.reason}", file=sys.stderr)
+        return 2
     report = detector_report(
         svc, split=args.split, shared=args.shared, eval_dir=REPO / "data" / "eval", log=lambda m: print(m, file=sys.stderr)
     )

@@ -15,6 +15,7 @@ from chains.errors import (
     rejection_feedback,
 )
 from chains.generation import Generated, GenerationLadder, LadderPolicy
+from chains.judge import ClarityJudgement, judge_clarity, judge_messages, judge_schema, parse_judgement
 from chains.parsing import Parsed, parse_answer
 from chains.qa import QAConfig, QAPipeline, Retriever, Screened, run_qa, screen_qa
 from chains.recipe import AnswerPrompt, answer_prompt
@@ -41,6 +42,7 @@ __all__ = [
     "CircuitOpen",
     "Citation",
     "Clarification",
+    "ClarityJudgement",
     "Generated",
     "GenerationLadder",
     "GuardInputs",
@@ -67,7 +69,11 @@ __all__ = [
     "answer_chars_for",
     "answer_json_schema",
     "answer_prompt",
+    "judge_clarity",
+    "judge_messages",
+    "judge_schema",
     "parse_answer",
+    "parse_judgement",
     "rejection_feedback",
     "run_qa",
     "screen_qa",

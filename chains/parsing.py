@@ -40,7 +40,7 @@ class Parsed:
         return self.rung != "strict"
 
 
-def _first_json_object(text: str) -> str | None:
+def first_json_object(text: str) -> str | None:
     """The first balanced {...} in text, respecting strings; None when there is none."""
     start = text.find("{")
     while start != -1:
@@ -109,7 +109,7 @@ def _first_candidate(raw: str, parse_one: Callable[[str], tuple[ModelAnswer, str
 
 def _lenient_one(candidate: str) -> tuple[ModelAnswer, str]:
     # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
-    obj = _first_json_object(candidate)
+    obj = first_json_object(candidate)
     if obj is None:
         raise ValueError("no JSON object found in the reply")
     return _validate(json.loads(obj, strict=False)), obj

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
@@ -24,6 +24,10 @@ Step = Literal["backend", "input", "retrieval", "context", "generation", "parse"
 Outcome = Literal["ok", "passed", "fired", "error", "retry", "reask", "fallback", "skipped", "loading", "cut"]
 
 TRACE_EVENT = "guarded_rag.trace"
+# A model call's metadata key naming the step it belongs to (the model-judged input check says "input");
+# without it a model call is the generation step's.
+STEP_KEY = "guarded_rag_step"
+_STEPS: frozenset[str] = frozenset(get_args(Step))
 
 
 class TraceEvent(BaseModel):
@@ -132,7 +136,7 @@ class TraceCollector(BaseCallbackHandler):
         self.llm_calls = 0
         self._observer = observer
         self._on_token = on_token
-        self._starts: dict[UUID, tuple[float, str | None]] = {}
+        self._starts: dict[UUID, tuple[float, str | None, Step]] = {}
 
     # Chain, retry and retriever callbacks carry nothing the trace keeps (steps emit their own events):
     # ignoring them lets LangChain skip this handler on every Runnable layer of the request.
@@ -169,25 +173,26 @@ class TraceCollector(BaseCallbackHandler):
         metadata = kwargs.get("metadata") or {}
         model = params.get("model") or metadata.get("ls_model_name")
         self.llm_calls += 1
-        self._starts[run_id] = (time.perf_counter(), model)
+        step = metadata.get(STEP_KEY)
+        self._starts[run_id] = (time.perf_counter(), model, step if step in _STEPS else "generation")
 
     def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
         if self._on_token is not None and isinstance(token, str) and token:
             self._on_token(token)
 
-    def _finish(self, run_id: UUID) -> tuple[float, str | None]:
-        started, model = self._starts.pop(run_id, (time.perf_counter(), None))
-        return (time.perf_counter() - started) * 1000, model
+    def _finish(self, run_id: UUID) -> tuple[float, str | None, Step]:
+        started, model, step = self._starts.pop(run_id, (time.perf_counter(), None, "generation"))
+        return (time.perf_counter() - started) * 1000, model, step
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        duration, model = self._finish(run_id)
+        duration, model, step = self._finish(run_id)
         gen = response.generations[0][0] if response.generations and response.generations[0] else None
         text = gen.text if gen is not None else ""
         info = (gen.generation_info or {}) if gen is not None else {}
         tokens = {k: int(info[k]) for k in ("prompt_eval_count", "eval_count") if isinstance(info.get(k), int)}
         self.add(
             TraceEvent(
-                step="generation",
+                step=step,
                 name="model_call",
                 outcome="ok",
                 reason=f"done_reason={info.get('done_reason', '?')}",
@@ -199,10 +204,10 @@ class TraceCollector(BaseCallbackHandler):
         )
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        duration, model = self._finish(run_id)
+        duration, model, step = self._finish(run_id)
         self.add(
             TraceEvent(
-                step="generation",
+                step=step,
                 name="model_call",
                 outcome="error",
                 reason=f"{type(error).__name__}: {str(error)[:300]}",

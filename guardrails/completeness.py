@@ -4,6 +4,8 @@ Pure policy layer, input stage, no model call; zh + en. Lexically it catches ref
 plan reasonable?"), requests without material ("Fix this."), choices without candidates ("哪个更好？"), no content
 ("help"). The app's semantic score `vagueness_semantic` (an embedding classifier over labelled vague and clear
 requests, nearest exemplars as evidence) adds underspecified intent that no word list sees ("Recommend a model.").
+With `judge` on (off by default), the answering model's own judgement `vagueness_judge` is one more such signal:
+an extra model call the app makes only on an Ollama model, never on the embedded one.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from guardrails.semantic import evidence_of, fallback_note, semantic_details, us
 from guardrails.text import is_cjk, lang_of, normalize
 
 SIGNAL = "vagueness_semantic"
+JUDGE = "vagueness_judge"
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class CompletenessGuardrail:
     name: ClassVar[str] = "completeness"
     stage: ClassVar[Stage] = "input"
-    reads: ClassVar[tuple[str, ...]] = (SIGNAL,)  # the signals it decides on (the policy lab checks they were kept)
+    reads: ClassVar[tuple[str, ...]] = (SIGNAL, JUDGE)  # the signals it decides on (the policy lab checks they were kept)
 
     use_history: bool = Field(
         default=True,
@@ -50,6 +53,11 @@ class CompletenessGuardrail:
         le=1.0,
         description="Underspecification probability of the semantic signal at or above which a question that names "
         "its subject is still clarified (1.0: never; the lexical checks alone).",
+    )
+    judge: bool = Field(
+        default=False,
+        description="Also clarify a question the answering Ollama model judges not answerable as written (signal "
+        "vagueness_judge: one extra model call per question, never made on the embedded model).",
     )
     # Fails open: this is a usability check, not a safety one. If it breaks, the question goes on to
     # retrieval (the relevance and grounding guardrails still apply) and the errored verdict is recorded.
@@ -75,8 +83,12 @@ class CompletenessGuardrail:
         score = usable_score(ctx, SIGNAL)
         if not gaps and not history_resolves and score is not None and score >= self.semantic_threshold:
             gaps.append(Gap("intent", ctx.question.strip()))
+        judged = self._judged(ctx)
+        if not gaps and judged:  # the model saw the history too: it already weighed what earlier turns name
+            gaps.append(Gap("judged", ctx.question.strip()))
         semantic = semantic_details(signal, self.semantic_threshold)
-        extra = evidence_of(ctx, SIGNAL)
+        extra = evidence_of(ctx, SIGNAL) + (evidence_of(ctx, JUDGE) if self.judge else ())
+        note = fallback_note(signal, "lexical checks only") + self._judge_note(ctx)
         missing = list(dict.fromkeys(g.missing for g in gaps))
         if not missing:
             reason = "question names what it is about" + (" (earlier turns give the context)" if history_resolves else "")
@@ -86,11 +98,11 @@ class CompletenessGuardrail:
                 name=self.name,
                 stage=self.stage,
                 fired=False,
-                reason=reason + fallback_note(signal, "lexical checks only"),
+                reason=reason + note,
                 evidence=extra,
                 score=score,
                 threshold=self.semantic_threshold,
-                details={"missing": [], "questions": [], "semantic": semantic},
+                details={"missing": [], "questions": [], "semantic": semantic, **self._judge_details(ctx)},
             )
         questions = list(dict.fromkeys(_question(g, lang) for g in gaps))
         if "candidates" in missing:
@@ -104,16 +116,29 @@ class CompletenessGuardrail:
             stage=self.stage,
             fired=True,
             action="clarify",
-            reason=reason + fallback_note(signal, "lexical checks only"),
-            evidence=tuple(dict.fromkeys(g.phrase for g in gaps if g.phrase and g.missing != "intent")) + extra,
+            reason=reason + note,
+            evidence=tuple(dict.fromkeys(g.phrase for g in gaps if g.phrase and g.missing not in _WHOLE_QUESTION)) + extra,
             score=score,
             threshold=self.semantic_threshold,
-            details={"missing": missing, "questions": questions, "semantic": semantic},
+            details={"missing": missing, "questions": questions, "semantic": semantic, **self._judge_details(ctx)},
         )
 
+    def _judged(self, ctx: GuardContext) -> bool:
+        """The model judged the question not answerable as written (judge on, signal usable)."""
+        score = usable_score(ctx, JUDGE) if self.judge else None
+        return score is not None and score >= 0.5
 
+    def _judge_note(self, ctx: GuardContext) -> str:
+        return fallback_note(ctx.signals.get(JUDGE), "not judged by the model", what="model judgement") if self.judge else ""
+
+    def _judge_details(self, ctx: GuardContext) -> dict[str, object]:
+        return {"judge": semantic_details(ctx.signals.get(JUDGE), 0.5)} if self.judge else {}
+
+
+_WHOLE_QUESTION = ("intent", "judged")  # gaps about the whole question: their phrase is the question, not evidence
 _REASON: dict[str, str] = {
     "intent": "what exactly it asks for (it reads like requests that need more detail to answer well)",
+    "judged": "context the answering model judged it needs (it was asked whether the question is answerable as written)",
     "referent": "what a reference like 'this' or 'it' points to",
     "object": "the material it asks to work on",
     "candidates": "the options to compare",
@@ -138,7 +163,7 @@ def _question(gap: Gap, lang: str) -> str:
             return f"请把需要{verb}的{noun}直接贴在问题里。"
         if gap.missing == "candidates":
             return "你想比较哪几个选项？请写出候选项，例如“A 还是 B”。"
-        if gap.missing == "intent":
+        if gap.missing in _WHOLE_QUESTION:
             return "能再具体一些吗？请说明你的目的、使用场景或限制条件（例如硬件、模型、版本）。"
         return "你想了解什么？请把问题写完整，说明具体对象。"
     if gap.missing == "referent":
@@ -149,6 +174,6 @@ def _question(gap: Gap, lang: str) -> str:
         return f"Please paste the {noun} you want me to {verb} into the question."
     if gap.missing == "candidates":
         return 'Which options do you want to compare? Please name them, e.g. "A or B".'
-    if gap.missing == "intent":
+    if gap.missing in _WHOLE_QUESTION:
         return "Could you be more specific: what is it for, and what are your constraints (hardware, model, version)?"
     return "What would you like to know? Please ask a complete question that names what it is about."

@@ -11,7 +11,7 @@ from typing import Literal
 from guardrails.text import STOPWORDS_EN
 
 Kind = Literal["ref", "placeholder", "category", "generic", "verb", "connector", "anchor", "break"]
-Missing = Literal["referent", "object", "candidates", "content", "intent"]
+Missing = Literal["referent", "object", "candidates", "content", "intent", "judged"]
 
 # --- English lexicon -------------------------------------------------------------------------------
 # References that need something to point at.

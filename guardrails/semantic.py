@@ -30,10 +30,10 @@ def semantic_details(signal: Signal | None, threshold: float) -> dict[str, Any]:
     return {"status": "ok", "score": signal.score, "threshold": threshold, **signal.details}
 
 
-def fallback_note(signal: Signal | None, without: str) -> str:
+def fallback_note(signal: Signal | None, without: str, *, what: str = "semantic signal") -> str:
     """'' when the signal was used; else why not and what decided instead (`without`, e.g. "patterns only")."""
     if signal is None:
-        return f" (no semantic signal for this request: {without})"
+        return f" (no {what} for this request: {without})"
     if signal.error is not None:
-        return f" (semantic signal failed: {signal.error}; {without})"
+        return f" ({what} failed: {signal.error}; {without})"
     return ""

@@ -86,7 +86,9 @@ def screen(svc: GuardedRAG, item: EvalItem, split: str) -> Screened:
         injection_patterns=bool(inj and inj.details.get("families")),
         injection_score=inj.score if inj else None,
         clarify=bool(comp and comp.fired),
-        clarify_lexical=bool(comp and comp.fired and set(comp.details.get("missing", [])) - {"intent"}),
+        clarify_lexical=bool(
+            comp and comp.fired and set(comp.details.get("missing", [])) - {"intent", "judged"}
+        ),  # not the semantic score or the model
         vague_score=comp.score if comp else None,
         latency_ms=round(sum(v.duration_ms for v in verdicts.values()), 3),
     )
