@@ -16,15 +16,12 @@ from guardrails.text import canonical_number, numbers
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ZH_NUMERAL = "[零一二两三四五六七八九十百千万]+"
-# A Chinese numeral is a number only before a measure word or unit ("五次", "三个", "两秒"): the same characters
-# are everywhere in ordinary words (统一, 一般, 万一, 千万, 十分, 三思).
-_ZH_MEASURE = (
-    r"(?:个|次|秒|分钟|小时|天|周|年|倍|种|步|层|位|条|台|核|项|张|轮|遍|行|字|句|段|块|份|把|"
-    r"GB|MB|KB|TB|G|M|K|B|token|GiB|MiB)"
-)
-_ZH_RE = re.compile(rf"{_ZH_NUMERAL}(?=\s*(?:[到至~～\-–—]\s*{_ZH_NUMERAL}\s*)?{_ZH_MEASURE})")
-# English number words from two up: "one" and "a" are pronouns and articles far more often than counts.
-_EN_WORDS = {
+# A numeral in words is read as a number only before a unit ("五次", "两秒", "twenty seconds", "three times"): the
+# same characters are everywhere in ordinary words (统一, 万一, 千万, 十分, 三思), and a count of listed things
+# ("两种方法", "三个步骤", "two options") is the answer's own summary, not a value it takes from the passage.
+_ZH_UNIT = r"(?:次|遍|轮|秒|毫秒|分钟|小时|天|周|个月|年|倍|核|层|比特|GB|MB|KB|TB|GiB|MiB|G|M|K|B|token)"
+_ZH_RE = re.compile(rf"{_ZH_NUMERAL}(?=\s*(?:[到至~～\-–—]\s*{_ZH_NUMERAL}\s*)?{_ZH_UNIT})")
+_EN_NUMBER = {
     "two": 2,
     "three": 3,
     "four": 4,
@@ -46,7 +43,14 @@ _EN_WORDS = {
     "hundred": 100,
     "thousand": 1000,
 }
-_EN_RE = re.compile(r"\b(" + "|".join(_EN_WORDS) + r")\b", re.IGNORECASE)
+_EN_UNIT = (
+    r"(?:times|retries|attempts|seconds|secs|minutes|mins|hours|days|weeks|months|years|percent|cores|threads|"
+    r"layers|bits|tokens|GB|MB|KB|TB|GiB|MiB|gigabytes|megabytes)"
+)
+# One is left out ("one of", "the one"); "to"/"or" join a range whose first word has no unit of its own.
+_EN_RE = re.compile(
+    rf"\b({'|'.join(_EN_NUMBER)})\b(?=(?:\s+(?:to|or|-)\s+(?:{'|'.join(_EN_NUMBER)}))?\s+{_EN_UNIT}\b)", re.IGNORECASE
+)
 
 
 def zh_value(numeral: str) -> int | None:
@@ -70,10 +74,10 @@ def zh_value(numeral: str) -> int | None:
 
 
 def spelled_numbers(text: str) -> list[str]:
-    """Numbers written as words ("五次" -> 5, "twenty seconds" -> 20), canonical like text.numbers(), distinct.
-    One is left out in both languages: 一次/一个 and "one of" paraphrase far more often than they count."""
+    """Numbers written as words before a unit ("五次" -> 5, "twenty seconds" -> 20), canonical like text.numbers(),
+    distinct. One is left out in both languages: 一次 and "one of" paraphrase far more often than they count."""
     values = [zh_value(m.group()) for m in _ZH_RE.finditer(text)]
-    values += [_EN_WORDS[m.group(1).lower()] for m in _EN_RE.finditer(text)]
+    values += [_EN_NUMBER[m.group(1).lower()] for m in _EN_RE.finditer(text)]
     return list(dict.fromkeys(canonical_number(str(v)) for v in values if v is not None and v != 1))
 
 

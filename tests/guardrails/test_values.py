@@ -4,11 +4,13 @@ answers are written for these tests or are tune-split items of data/eval/groundi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from guardrails.base import Chunk, GuardContext
 from guardrails.grounding import GroundingGuardrail
-from guardrails.polarity import contradictions
+from guardrails.polarity import contradictions, sentences
 from guardrails.values import all_numbers, rebound_values, spelled_numbers, zh_value
 
 DEFAULTS = "`temperature` 0.8，`top_k` 40，`top_p` 0.9，`repeat_penalty` 1.1，`num_predict` -1（不限制生成长度）。"
@@ -33,13 +35,17 @@ def test_zh_value(numeral: str, value: int) -> None:
     [
         ("重试五次就放弃", ["5"]),
         ("等两秒再试", ["2"]),
-        ("一般取三到五个", ["3", "5"]),
+        ("重试三到五次", ["3", "5"]),
+        ("Wait two to five seconds.", ["2", "5"]),
         ("大约十二 GB", ["12"]),
         ("Retry three times, then wait twenty seconds.", ["3", "20"]),
         # one / 一 count nothing, and numerals inside words or vague ranges are not numbers
         ("重新跑一次安装脚本，统一设置", []),
         ("It is one of the options; a hundreds-strong crowd.", []),
-        ("两三个模型，十几个请求，万一失败，三思而行", []),
+        ("两三次，十几秒，万一失败，三思而行", []),
+        # a count of listed things is the answer's own summary, not a value: no unit, no number
+        ("有两种方法，分三个步骤，取三到五个", []),
+        ("There are two options and three steps.", []),
         ("默认 5 分钟", []),  # digits are text.numbers()'s job
     ],
 )
@@ -146,3 +152,19 @@ def test_grounding_names_the_affirmed_term() -> None:
     assert "affirmed: perfectly" in verdict.evidence
     answer = "Yes, temperature 0 with a fixed seed makes the output perfectly identical on any hardware."
     assert not _check(answer, SEED, lead_flips=2).fired
+
+
+def test_no_sentence_of_the_corpus_contradicts_its_own_paragraph() -> None:
+    """Self-generated supported answers: every sentence of data/docs quoted against its own paragraph. A quote is
+    supported by definition, so none of the new rules may fire on any of them (about a thousand sentences)."""
+    docs = Path(__file__).resolve().parents[2] / "data" / "docs"
+    fired = []
+    for path in sorted(docs.glob("*.*")):
+        for paragraph in path.read_text(encoding="utf-8").split("\n\n"):
+            for sentence in sentences(paragraph):
+                affirmed = contradictions(sentence, paragraph, min_alignment=0.4, min_tokens=3, lead_flips=1)
+                rebound = rebound_values(sentence, paragraph)
+                words = [n for n in spelled_numbers(sentence) if n not in all_numbers(paragraph)]
+                if [c for c in affirmed if c.kind == "affirmed"] or rebound or words:
+                    fired.append((path.name, sentence))
+    assert fired == []
