@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from app import BackendChoice, GuardedRAG, Settings
+from app.embedded import ChatEngine
 from app.fakes import BagOfWordsEmbeddings, ScriptedModelFactory, write_docs
+from app.models.factory import ModelFactory
 
 FakeModelFactory = ScriptedModelFactory  # the name the tests use
 
@@ -38,3 +40,15 @@ def make_service(
     if ingest:
         svc.ingest()
     return svc, factory
+
+
+def ollama_service(tmp_path: Path, host: str, *, engine: ChatEngine | None = None, **settings: Any) -> GuardedRAG:
+    """A GuardedRAG on the real ModelFactory (real ChatOllama over HTTP) forced to Ollama at `host` (a scripted
+    double on loopback), the sample docs ingested; `engine` backs the embedded rung (a scripted ChatEngine)."""
+    base = Settings(
+        home=tmp_path / "home", docs_dir=write_docs(tmp_path / "docs"), backend="ollama", ollama_host=host, **settings
+    )
+    factory = ModelFactory(base, engine=engine) if engine is not None else ModelFactory(base)
+    svc = GuardedRAG(base, embeddings=BagOfWordsEmbeddings(), factory=factory)
+    svc.ingest()
+    return svc

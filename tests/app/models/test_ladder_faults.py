@@ -9,11 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.models.factory import ModelFactory
 from app.service import GuardedRAG
-from app.settings import Settings
-from tests.fake_embeddings import BagOfWordsEmbeddings
-from tests.fake_service import write_docs
+from tests.fake_service import ollama_service
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, closed_port
 
 Q = "Which port does Ollama listen on by default?"
@@ -30,21 +27,9 @@ def server(httpserver):
 
 
 def service(tmp_path: Path, host: str, engine_script=(), **overrides) -> tuple[GuardedRAG, ScriptedEngine]:
-    settings = Settings(
-        home=tmp_path / "home",
-        docs_dir=write_docs(tmp_path / "docs"),
-        backend="ollama",
-        ollama_host=host,
-        retries=1,
-        reasks=1,
-        timeout=0.5,
-        load_timeout=2.0,
-        **overrides,
-    )
     engine = ScriptedEngine(list(engine_script))
-    svc = GuardedRAG(settings, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(settings, engine=engine))
-    svc.ingest()
-    return svc, engine
+    settings = {"retries": 1, "reasks": 1, "timeout": 0.5, "load_timeout": 2.0, **overrides}
+    return ollama_service(tmp_path, host, engine=engine, **settings), engine
 
 
 def trace(result) -> list[str]:

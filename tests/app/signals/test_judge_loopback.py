@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.contract import AskOptions
-from app.models.factory import ModelFactory
 from app.service import GuardedRAG
-from app.settings import Settings
-from tests.fake_embeddings import BagOfWordsEmbeddings
-from tests.fake_service import make_service, write_docs
+from tests.fake_service import make_service, ollama_service
 from tests.ollama_double import LoopbackOllama, Reply
 
 Q = "Which port does Ollama listen on by default?"
@@ -30,19 +27,7 @@ def server(httpserver):
 
 
 def service(tmp_path: Path, host: str) -> GuardedRAG:
-    settings = Settings(
-        home=tmp_path / "home",
-        docs_dir=write_docs(tmp_path / "docs"),
-        backend="ollama",
-        ollama_host=host,
-        retries=0,
-        reasks=0,
-        timeout=2.0,
-        load_timeout=2.0,
-    )
-    svc = GuardedRAG(settings, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(settings))
-    svc.ingest()
-    return svc
+    return ollama_service(tmp_path, host, retries=0, reasks=0, timeout=2.0, load_timeout=2.0)
 
 
 def judge_requests(double: LoopbackOllama) -> list[dict]:
