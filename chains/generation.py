@@ -214,9 +214,7 @@ class GenerationLadder:
         checked = []
         for g in self.output_guardrails:  # each verdict recorded as its check ends: its event time is when it finished
             checked.append(run_guardrail(g, ctx))
-            event = verdict_event(checked[-1])
-            update = {"attempt": number, "model": rung.model, "details": {**event.details, "rung": rung.name}}
-            emit(event.model_copy(update=update), config)
+            emit(verdict_event(checked[-1], attempt=number, model=rung.model, rung=rung.name), config)
         verdicts = tuple(checked)
         record_inputs(
             GuardInputs(
