@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from guardrails.deobfuscate import variants
+from guardrails.pattern_prefilter import Prefilter, build
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -47,9 +48,9 @@ def family(name: str, *patterns: str) -> PatternFamily:
 
 
 @lru_cache(maxsize=16)  # keyed by the (immutable, module-level) family tuples: a handful per process
-def _any_family(families: tuple[PatternFamily, ...]) -> re.Pattern[str]:
-    """Every family's patterns as one alternation: one search tells benign text (nearly all of it) apart."""
-    return re.compile("|".join(f"(?:{fam.any_of.pattern})" for fam in families), _FLAGS)
+def _any_family(families: tuple[PatternFamily, ...]) -> Prefilter:
+    """Every family's patterns as one prefilter: it tells benign text (nearly all of it) apart."""
+    return build((p.pattern for fam in families for p in fam.patterns), _FLAGS)
 
 
 def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]:
@@ -58,7 +59,7 @@ def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]
     found: dict[str, list[str]] = {}
     prefilter = _any_family(families)
     for version in variants(text):
-        if prefilter.search(version) is None:
+        if not prefilter.matches(version):
             continue
         for fam in families:
             for hit in fam.find(version):
