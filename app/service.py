@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from app.documents.index import DocumentIndex
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
 from app.documents.integrity import IndexIntegrity
+from app.ids import TraceIds
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
@@ -147,6 +147,7 @@ class GuardedRAG:
         self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
+        self._ids = TraceIds()
         self._recorder = TraceRecorder(
             origin=f"{socket.gethostname()}/{os.getpid()}",
             redact_questions=settings.redact_questions,
@@ -337,7 +338,7 @@ class GuardedRAG:
         the trace before the answer exists (a streamed HTTP reply's headers). `cancelled`: asked before
         every model call; once true, no further model call starts (the client went away)."""
         started = time.perf_counter()
-        trace_id = trace_id or uuid.uuid4().hex
+        trace_id = trace_id or self._ids.next()
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos, policy = self.settings, None, None, None

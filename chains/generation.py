@@ -1,7 +1,7 @@
 """The generation ladder: per model, attempts with transport retries, re-asks with the error fed back, then
 the next model rung:
 
-    per model:  attempt = budget check | llm.bind(format=schema), retried on transport errors (tenacity)
+    per model:  attempt = budget check | llm with format=schema, retried on transport errors (tenacity)
                           | parse ladder | output guardrails
                 attempt, then re-ask with the rejection as feedback, up to n times   (first rejection raised)
     models:     rung[0], then rung[1:] on a narrow exception tuple                  (first failure raised)
@@ -154,7 +154,9 @@ class GenerationLadder:
             reraise=True,
         )
         try:
-            message = retrying(rung.llm.bind(format=fmt).invoke, list(messages), config)
+            # format= passed to invoke is what llm.bind(format=...) would pass on; a RunnableBinding built per call
+            # cost ~0.09 ms of CPU per question (measured) for nothing else.
+            message = retrying(rung.llm.invoke, list(messages), config, format=fmt)
         except self.policy.transport_errors:
             if rung.breaker is not None:
                 rung.breaker.record_failure()
@@ -212,9 +214,7 @@ class GenerationLadder:
         checked = []
         for g in self.output_guardrails:  # each verdict recorded as its check ends: its event time is when it finished
             checked.append(run_guardrail(g, ctx))
-            event = verdict_event(checked[-1])
-            update = {"attempt": number, "model": rung.model, "details": {**event.details, "rung": rung.name}}
-            emit(event.model_copy(update=update), config)
+            emit(verdict_event(checked[-1], attempt=number, model=rung.model, rung=rung.name), config)
         verdicts = tuple(checked)
         record_inputs(
             GuardInputs(

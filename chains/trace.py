@@ -79,22 +79,29 @@ class GuardInputs(BaseModel):
     verdicts: tuple[Verdict, ...] = ()
 
 
-def verdict_event(verdict: Verdict) -> TraceEvent:
+def verdict_event(verdict: Verdict, *, attempt: int = 1, model: str | None = None, rung: str | None = None) -> TraceEvent:
+    """A verdict as its trace event; an output check also names its attempt, model and rung (built here in one
+    go: a copy of the event with those fields was one more pydantic copy per output check)."""
+    details = {
+        "action": verdict.action,
+        "score": verdict.score,
+        "threshold": verdict.threshold,
+        "fail_mode": verdict.fail_mode,
+        "errored": verdict.errored,
+        **verdict.details,
+    }
+    if rung is not None:
+        details["rung"] = rung
     return TraceEvent(
         step=verdict.stage,
         name=verdict.name,
         outcome="fired" if verdict.fired else "passed",
         reason=verdict.reason,
         evidence=verdict.evidence,
+        attempt=attempt,
+        model=model,
         duration_ms=verdict.duration_ms,
-        details={
-            "action": verdict.action,
-            "score": verdict.score,
-            "threshold": verdict.threshold,
-            "fail_mode": verdict.fail_mode,
-            "errored": verdict.errored,
-            **verdict.details,
-        },
+        details=details,
     )
 
 

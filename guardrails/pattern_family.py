@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from guardrails.deobfuscate import variants
+from guardrails.pattern_prefilter import Prefilter, build
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -24,10 +25,17 @@ class PatternFamily:
     # All patterns as one alternation: one scan answers "does any match?", and benign text (nearly all of
     # it) never pays for the per-pattern scans that collect the snippets.
     any_of: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         combined = "|".join(f"(?:{p.pattern})" for p in self.patterns)
         object.__setattr__(self, "any_of", re.compile(combined, _FLAGS))
+        object.__setattr__(self, "_hash", hash((self.name, tuple((p.pattern, p.flags) for p in self.patterns))))
+
+    def __hash__(self) -> int:
+        # Computed once: the generated hash hashed every compiled pattern, and re.Pattern hashes its whole
+        # compiled code each time (~20 µs per scan, as _any_family's cache key). Equal families hash alike.
+        return self._hash
 
     def find(self, text: str) -> list[str]:
         """The matched snippets, in order of the patterns."""
@@ -47,9 +55,9 @@ def family(name: str, *patterns: str) -> PatternFamily:
 
 
 @lru_cache(maxsize=16)  # keyed by the (immutable, module-level) family tuples: a handful per process
-def _any_family(families: tuple[PatternFamily, ...]) -> re.Pattern[str]:
-    """Every family's patterns as one alternation: one search tells benign text (nearly all of it) apart."""
-    return re.compile("|".join(f"(?:{fam.any_of.pattern})" for fam in families), _FLAGS)
+def _any_family(families: tuple[PatternFamily, ...]) -> Prefilter:
+    """Every family's patterns as one prefilter: it tells benign text (nearly all of it) apart."""
+    return build((p.pattern for fam in families for p in fam.patterns), _FLAGS)
 
 
 def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]:
@@ -58,7 +66,7 @@ def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]
     found: dict[str, list[str]] = {}
     prefilter = _any_family(families)
     for version in variants(text):
-        if prefilter.search(version) is None:
+        if not prefilter.matches(version):
             continue
         for fam in families:
             for hit in fam.find(version):

@@ -29,7 +29,8 @@ log = logging.getLogger("guarded_rag.traces")
 
 class TraceBackend(Protocol):
     """Where traces are kept (SQLite by default, PostgreSQL when GUARDED_RAG_TRACE_DB is a URL). A backend may
-    also have `close()` (release connections) and `schema_version`; the store uses them when present."""
+    also have `close()` (release connections), `release()` (drop what it keeps between saves, once the writer
+    has stopped) and `schema_version`; the store uses them when present."""
 
     @property
     def location(self) -> str: ...
@@ -101,6 +102,8 @@ class TraceStore:
             built = [storable(_built(record))]
             self._backend.save_many(built)
             self._saved(built)
+            if self._closed:
+                self._release()
             return
         with self._cond:
             while len(self._queue) >= self._max_pending and not self._closed:
@@ -184,17 +187,25 @@ class TraceStore:
             thread = self._thread
         if thread is not None:
             thread.join(timeout=5.0)
+        if thread is None or not thread.is_alive():
+            self._release()  # the writer is gone: its kept connection with it (a stuck writer keeps its own)
         if self._queue:  # the backend kept failing: one last synchronous try, so nothing is silently dropped
             left = list(self._queue)
             try:
                 built = [storable(_built(item)) for item in left]
                 self._backend.save_many(built)
+                self._release()
             except Exception as exc:
                 self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
                 log.error("%d trace(s) could not be written to %s: %s", len(left), self._backend.location, self._last_error)
                 return
             self._queue.clear()
             self._saved(built)
+
+    def _release(self) -> None:
+        release = getattr(self._backend, "release", None)
+        if callable(release):
+            release()
 
     def close_backend(self) -> None:
         """Release the backend's connections (a PostgreSQL pool); the store must not be used afterwards."""
