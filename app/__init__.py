@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "TraceStoreError": "app.traces",
     "open_trace_backend": "app.traces",
     "TraceEvent": "chains",
+    # the answer prompt as a LangChain template (AnswerPrompt.template_values fill it): bare-chain baselines
+    "QA_PROMPT": "chains",
     # documents
     "DocumentInfo": "app.documents.index_types",
     "IndexStats": "app.documents.index_types",
@@ -157,6 +159,7 @@ __all__ = [
     "CONTRACT_FIELDS",
     "EXPERIMENTS",
     "OUTCOME",
+    "QA_PROMPT",
     "SAMPLE_DOCS",
     "ArenaCap",
     "AskOptions",
@@ -362,5 +365,5 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         open_trace_backend,
         paused_gc,
     )
-    from chains import GuardInputs, TraceEvent
+    from chains import QA_PROMPT, GuardInputs, TraceEvent
     from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, Verdict, load_policy

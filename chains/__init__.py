@@ -17,6 +17,7 @@ from chains.errors import (
 from chains.generation import Generated, GenerationLadder, LadderPolicy
 from chains.judge import ClarityJudgement, judge_clarity, judge_messages, judge_schema, parse_judgement
 from chains.parsing import Parsed, parse_answer
+from chains.prompts import QA_PROMPT
 from chains.qa import QAConfig, QAPipeline, Retriever, Screened, run_qa, screen_qa
 from chains.recipe import AnswerPrompt, answer_prompt
 from chains.rung import ModelRung
@@ -35,6 +36,7 @@ from chains.signals import SignalProvider, with_signals
 from chains.trace import GuardInputs, TraceCollector, TraceEvent
 
 __all__ = [
+    "QA_PROMPT",
     "AnswerPrompt",
     "Budget",
     "BudgetExceeded",

@@ -29,6 +29,9 @@ class AnswerPrompt:
     budget_tokens: int
     used_tokens: int
     cut: tuple[str, ...]  # what the context budget dropped or truncated ("S3 dropped ...")
+    # QA_PROMPT's inputs: QA_PROMPT.format_messages(**template_values) == messages (a test pins it), for a
+    # `QA_PROMPT | llm | parser` chain that sends exactly this prompt (the raw-vs-guarded benches)
+    template_values: dict[str, Any]
 
     @property
     def labels(self) -> list[str]:
@@ -45,7 +48,8 @@ def answer_prompt(
     fixed = get_buffer_string(qa_messages(context="", question=question, history=past))  # = QA_PROMPT.format(...)
     fitted = fit_context(labelled, num_ctx=num_ctx, num_predict=num_predict, fixed_text=fixed)
     kept = fitted.chunks
-    messages = qa_messages(context=format_context(kept), question=question, history=past)
+    context = format_context(kept)
+    messages = qa_messages(context=context, question=question, history=past)
     schema = answer_json_schema([c.label for c in kept], max_answer_chars=answer_chars_for(num_predict))
     return AnswerPrompt(
         messages=tuple(messages),
@@ -54,4 +58,5 @@ def answer_prompt(
         budget_tokens=fitted.budget_tokens,
         used_tokens=fitted.used_tokens,
         cut=fitted.cut,
+        template_values={"context": context, "question": question, "history": past},
     )
