@@ -86,7 +86,8 @@ class ChromaStore:
             lambda: chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
         )
         self.lock = WriteLock(path, timeout=600.0) if server is None else None
-        self._deadlines = Deadlines(f"chroma:{server or path.name}")
+        # two index calls per question: their worker threads are kept between questions (app/deadline.py)
+        self._deadlines = Deadlines(f"chroma:{server or path.name}", keep_idle=2)
         self._cond = threading.Condition()
         self._client: Any = None
         self._seen: tuple[object, ...] | None = None  # generation file stamp the client was opened at
