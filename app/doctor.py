@@ -184,6 +184,10 @@ def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_stat
         detail += f" (schema v{status.schema_version})" if status.schema_version else ""
         if status.pending or status.failures:
             detail += f"; {status.pending} waiting to be written, {status.failures} failed attempts (last: {status.last_error})"
+    if settings.rejected_traces.is_file():
+        with settings.rejected_traces.open(encoding="utf-8", errors="replace") as kept:
+            refused = sum(1 for line in kept if line.strip())
+        detail += f"; {refused} record(s) the backend refused are kept in {settings.rejected_traces}"
     return Check(name="traces", ok=status is None or not status.failing, detail=detail, fix=fix)
 
 

@@ -160,6 +160,7 @@ class GuardedRAG:
         self.traces = TraceStore(
             open_trace_backend(settings.trace_url or settings.trace_db),
             on_saved=self._telemetry.export if self._telemetry is not None else None,
+            dead_letter=settings.rejected_traces,  # a record the trace backend refuses (never retried)
         )
 
     # -- lazily built parts (the embedder and the model load on first use, not at import) --------------

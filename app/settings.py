@@ -289,6 +289,11 @@ class Settings(BaseModel):
         return self.home / "traces.sqlite3"
 
     @property
+    def rejected_traces(self) -> Path:
+        """Where a trace record the backend refuses is kept (JSON lines), never retried: <home>/traces-rejected.jsonl."""
+        return self.home / "traces-rejected.jsonl"
+
+    @property
     def otel_traces_url(self) -> str | None:
         """Where spans are exported, or None: export is off (no endpoint set, or OTEL_SDK_DISABLED)."""
         if self.otel_sdk_disabled:

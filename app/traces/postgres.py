@@ -121,6 +121,12 @@ class PostgresTraceBackend:
         except PoolTimeout as exc:
             raise TraceStoreError(f"the PostgreSQL trace store at {self._location} is unreachable: {_first_line(exc)}") from exc
 
+    @staticmethod
+    def rejects(exc: BaseException) -> bool:
+        """A failed save that refused the data itself (a constraint, a value out of range or badly encoded):
+        retrying the same records fails the same way. A lost connection or a pool timeout is worth a retry."""
+        return isinstance(exc, psycopg.IntegrityError | psycopg.DataError)
+
     def save_many(self, records: Sequence[TraceRecord]) -> None:
         """Insert or replace `records` (and their events) in one transaction."""
         if not records:

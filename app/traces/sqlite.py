@@ -105,6 +105,12 @@ class SqliteTraceBackend:
             self._kept = None
         kept[1].close()
 
+    @staticmethod
+    def rejects(exc: BaseException) -> bool:
+        """A failed save that refused the data itself (a constraint, a value SQLite cannot store): retrying the
+        same records fails the same way. Anything else (locked, disk full, I/O) is worth a retry."""
+        return isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError)
+
     def release(self) -> None:
         """Close the connection kept between saves (the store calls this once its writer has stopped); a later
         save opens a new one."""

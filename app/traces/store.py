@@ -3,6 +3,12 @@ a trace is off the request's critical path; reads first wait for the saves made 
 writes) unless the backend is failing; close() drains the queue and runs at interpreter exit too, so a CLI
 run loses nothing. `on_saved` sees each batch once it is stored (the OpenTelemetry export hangs there).
 
+A failed save is retried with backoff (a stopped server, a locked file) unless the backend says it *rejects* the
+data (`rejects(exc)`: a constraint or a value it will refuse every time). Then the batch is saved one record at a
+time and each rejected record goes to the dead-letter file as JSON (`dead_letter`), so one bad record neither
+wedges the writer (before: the whole batch retried forever, every later trace queued behind it, and once the queue
+was full every request waited for room) nor is lost.
+
 Hand-written rather than a library: it is a queue, a condition and one thread; what matters is the contract
 (ordered, batched, never dropped, bounded memory), which the tests pin.
 """
@@ -10,12 +16,14 @@ Hand-written rather than a library: it is a queue, a condition and one thread; w
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -30,7 +38,8 @@ log = logging.getLogger("guarded_rag.traces")
 class TraceBackend(Protocol):
     """Where traces are kept (SQLite by default, PostgreSQL when GUARDED_RAG_TRACE_DB is a URL). A backend may
     also have `close()` (release connections), `release()` (drop what it keeps between saves, once the writer
-    has stopped) and `schema_version`; the store uses them when present."""
+    has stopped), `rejects(exc)` (True when a failed save_many refused the data itself, so a retry would fail
+    the same way) and `schema_version`; the store uses them when present."""
 
     @property
     def location(self) -> str: ...
@@ -54,6 +63,8 @@ class WriterStatus(BaseModel):
     written: int
     failures: int
     unbuildable: int = 0
+    rejected: int = 0  # records the backend refused, written to `dead_letter` instead
+    dead_letter: str | None = None
     last_error: str | None = None
     schema_version: int | None = None
     failing: bool = False
@@ -70,6 +81,7 @@ class TraceStore:
         batch: int = 64,
         max_pending: int = 10_000,
         on_saved: Callable[[Sequence[TraceRecord]], None] | None = None,
+        dead_letter: Path | None = None,
     ) -> None:
         self._backend: TraceBackend = SqliteTraceBackend(backend) if isinstance(backend, Path) else backend
         self._on_saved = on_saved
@@ -84,6 +96,8 @@ class TraceStore:
         self._written = 0
         self._failures = 0
         self._unbuildable = 0
+        self._rejected = 0
+        self._dead_letter = dead_letter
         self._last_error: str | None = None
         self._thread: threading.Thread | None = None
         atexit.register(_close_at_exit, weakref.ref(self))
@@ -99,9 +113,10 @@ class TraceStore:
         too. When the queue is full (the backend is down or slow), wait for room: back-pressure, never a
         dropped trace."""
         if not self._background or self._closed:
-            built = [storable(_built(record))]
-            self._backend.save_many(built)
-            self._saved(built)
+            saved, _, failure = self._save_or_set_aside([storable(_built(record))])
+            if failure is not None:
+                raise failure
+            self._saved(saved)
             if self._closed:
                 self._release()
             return
@@ -123,26 +138,93 @@ class TraceStore:
                     return
                 items = [self._queue.popleft() for _ in range(min(len(self._queue), self._batch))]
                 self._in_flight = len(items)
-            batch = self._build(items)
-            try:
-                self._backend.save_many(batch)
-            except Exception as exc:
-                with self._cond:
-                    self._queue.extendleft(reversed(batch))
-                    self._failures += 1
-                    self._failing = True
-                    self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
-                    self._in_flight = 0
-                    self._cond.notify_all()
-                log.warning("saving %d trace(s) failed (%s); retrying", len(batch), self._last_error)
-                time.sleep(min(5.0, 0.1 * 2 ** min(self._failures, 6)))
-                continue
-            self._saved(batch)  # before the batch counts as done: flush() and close() include the hand-off to export
-            with self._cond:
-                self._written += len(batch)
+            saved, unsaved, failure = self._save_or_set_aside(self._build(items))
+            self._stored(saved, finished=failure is None)
+            if failure is not None:
+                self._retry_later(unsaved, failure)
+
+    def _stored(self, batch: Sequence[TraceRecord], *, finished: bool) -> None:
+        """`batch` is written; `finished`: nothing of the writer's current items is left to retry."""
+        self._saved(batch)  # before the batch counts as done: flush() and close() include the hand-off to export
+        with self._cond:
+            self._written += len(batch)
+            if finished:
                 self._in_flight = 0
                 self._failing = False
-                self._cond.notify_all()
+            self._cond.notify_all()
+
+    def _retry_later(self, batch: list[TraceRecord], exc: Exception) -> None:
+        with self._cond:
+            self._queue.extendleft(reversed(batch))
+            self._failures += 1
+            self._failing = True
+            self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+            self._in_flight = 0
+            self._cond.notify_all()
+        log.warning("saving %d trace(s) failed (%s); retrying", len(batch), self._last_error)
+        time.sleep(min(5.0, 0.1 * 2 ** min(self._failures, 6)))
+
+    def _save_or_set_aside(self, batch: list[TraceRecord]) -> tuple[list[TraceRecord], list[TraceRecord], Exception | None]:
+        """(saved, not saved, the failure to retry). One transaction for the batch; when the backend rejects the
+        data, one record at a time, and each rejected record set aside (dead letter) rather than retried."""
+        try:
+            self._backend.save_many(batch)
+        except Exception as exc:
+            if not self._rejects(exc):
+                return [], batch, exc
+            return self._one_by_one(batch)
+        return batch, [], None
+
+    def _rejects(self, exc: Exception) -> bool:
+        rejects = getattr(self._backend, "rejects", None)
+        return bool(callable(rejects) and rejects(exc))
+
+    def _one_by_one(self, batch: list[TraceRecord]) -> tuple[list[TraceRecord], list[TraceRecord], Exception | None]:
+        """Save each record alone: (saved, not yet saved, the transient failure that stopped it). A record the
+        backend rejects is set aside (dead letter); a transient failure stops here, the rest is retried later."""
+        saved: list[TraceRecord] = []
+        for index, record in enumerate(batch):
+            try:
+                self._backend.save_many([record])
+            except Exception as exc:
+                if not self._rejects(exc):
+                    return saved, batch[index:], exc
+                self._set_aside(record, exc)
+                continue
+            saved.append(record)
+        return saved, [], None
+
+    def _set_aside(self, record: TraceRecord, exc: Exception) -> None:
+        """A record the backend refused: appended to the dead-letter file (JSON lines), else logged whole."""
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        with self._cond:
+            self._rejected += 1
+            self._last_error = error
+        line = json.dumps(
+            {
+                "set_aside_at": datetime.now(UTC).isoformat(),
+                "location": self._backend.location,
+                "error": error,
+                "record": record.model_dump(mode="json"),
+            },
+            ensure_ascii=False,
+        )
+        if self._dead_letter is not None:
+            try:
+                self._dead_letter.parent.mkdir(parents=True, exist_ok=True)
+                with self._dead_letter.open("a", encoding="utf-8") as out:
+                    out.write(line + "\n")
+                log.error(
+                    "trace %s was refused by %s (%s); kept in %s",
+                    record.trace_id,
+                    self._backend.location,
+                    error,
+                    self._dead_letter,
+                )
+                return
+            except OSError as write_error:
+                log.error("the dead-letter file %s could not be written: %s", self._dead_letter, write_error)
+        log.error("trace %s was refused by %s (%s); the record: %s", record.trace_id, self._backend.location, error, line)
 
     def _saved(self, batch: Sequence[TraceRecord]) -> None:
         """Tell the listener (export): its failure is logged, never the store's failure or a lost trace."""
@@ -191,16 +273,14 @@ class TraceStore:
             self._release()  # the writer is gone: its kept connection with it (a stuck writer keeps its own)
         if self._queue:  # the backend kept failing: one last synchronous try, so nothing is silently dropped
             left = list(self._queue)
-            try:
-                built = [storable(_built(item)) for item in left]
-                self._backend.save_many(built)
-                self._release()
-            except Exception as exc:
-                self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
-                log.error("%d trace(s) could not be written to %s: %s", len(left), self._backend.location, self._last_error)
+            saved, unsaved, failure = self._save_or_set_aside(self._build(left))
+            self._saved(saved)
+            if failure is not None:
+                self._last_error = f"{type(failure).__name__}: {str(failure)[:300]}"
+                log.error("%d trace(s) could not be written to %s: %s", len(unsaved), self._backend.location, self._last_error)
                 return
+            self._release()
             self._queue.clear()
-            self._saved(built)
 
     def _release(self) -> None:
         release = getattr(self._backend, "release", None)
@@ -221,6 +301,8 @@ class TraceStore:
                 written=self._written,
                 failures=self._failures,
                 unbuildable=self._unbuildable,
+                rejected=self._rejected,
+                dead_letter=str(self._dead_letter) if self._dead_letter is not None else None,
                 last_error=self._last_error,
                 schema_version=getattr(self._backend, "schema_version", None),
                 failing=self._failing,

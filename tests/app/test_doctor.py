@@ -13,6 +13,7 @@ from app.models.backend import BackendChoice
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
 from app.traces import WriterStatus
+from tests.app.test_traces import refused
 from tests.fake_service import make_service
 from tests.ollama_double import closed_port
 
@@ -34,6 +35,18 @@ def test_doctor_says_where_traces_are_and_that_export_is_off(tmp_path: Path):
     assert code == 0
     assert line(out, "traces") == f"[ok] traces: 1 stored in {tmp_path / 'home' / 'traces.sqlite3'} (schema v3)"
     assert line(out, "telemetry") == "[ok] telemetry: export off: OTEL_EXPORTER_OTLP_ENDPOINT is not set"
+
+
+def test_doctor_counts_the_trace_records_the_backend_refused(tmp_path: Path):
+    svc, _ = make_service(tmp_path)
+    svc.traces.save(refused(1))  # kept in the dead-letter file, not retried
+    svc.traces.save(refused(2))
+    svc.ask("Is this plan reasonable?")
+    code, out = doctor(svc)
+    assert code == 0
+    assert line(out, "traces").endswith(
+        f"; 2 record(s) the backend refused are kept in {tmp_path / 'home' / 'traces-rejected.jsonl'}"
+    )
 
 
 def test_an_unreachable_otlp_endpoint_is_a_problem_with_the_reason(tmp_path: Path):

@@ -3,6 +3,8 @@ loses nothing (retried, then back-pressure), and close() — also at interpreter
 
 from __future__ import annotations
 
+import json
+import logging
 import subprocess
 import sys
 import threading
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.traces import SqliteTraceBackend, TraceFilter, TraceRecord, TraceStore
-from tests.app.test_traces import record
+from tests.app.test_traces import record, refused
 
 
 class FlakyBackend:
@@ -120,3 +122,40 @@ def test_a_record_that_cannot_be_built_is_reported_and_does_not_wedge_the_writer
     status = store.status()
     assert status.unbuildable == 1 and status.last_error == "KeyError: 'bug'"
     assert [r.trace_id for r in store.list()] == ["t0002", "t0001"]
+
+
+def test_a_record_the_backend_refuses_is_set_aside_and_the_rest_is_stored(tmp_path: Path):
+    dead = tmp_path / "home" / "traces-rejected.jsonl"
+    store = TraceStore(tmp_path / "t.db", dead_letter=dead)
+    store.save(record(1))
+    store.save(refused(2))
+    store.save(lambda: record(3))
+    assert store.flush(timeout=10)  # not wedged: before, the batch was retried forever and flush timed out
+    store.save(record(4))  # and the writer goes on
+    assert [r.trace_id for r in store.list()] == ["t0004", "t0003", "t0001"]
+    status = store.status()
+    assert status.rejected == 1 and status.dead_letter == str(dead) and status.pending == 0
+    assert status.last_error is not None and status.last_error.startswith("IntegrityError")
+    [line] = dead.read_text(encoding="utf-8").splitlines()
+    kept = json.loads(line)
+    assert kept["record"]["trace_id"] == "t0002" and "UNIQUE" in kept["error"] and kept["location"] == str(tmp_path / "t.db")
+    assert TraceRecord.model_validate(kept["record"]).question == "q 2"  # nothing lost: the record is whole
+
+
+def test_a_refused_record_in_synchronous_mode_is_set_aside_not_raised(tmp_path: Path, caplog):
+    store = TraceStore(tmp_path / "t.db", background=False)  # no dead-letter file: the record goes to the log
+    with caplog.at_level(logging.ERROR, logger="guarded_rag.traces"):
+        store.save(refused(5))
+    store.save(record(6))
+    assert store.count() == 1 and store.status().rejected == 1
+    assert any("t0005" in r.getMessage() and '"question": "q 5"' in r.getMessage() for r in caplog.records)
+
+
+def test_a_transient_failure_is_still_retried_not_set_aside(tmp_path: Path):
+    backend = FlakyBackend(tmp_path / "t.db", failures=1)
+    backend.rejects = SqliteTraceBackend.rejects  # type: ignore[attr-defined]  # the real backend's rule; OSError is not a refusal
+    store = TraceStore(backend, dead_letter=tmp_path / "dead.jsonl")
+    store.save(record(7))
+    assert store.flush(timeout=10)
+    assert store.status().rejected == 0 and store.status().failures == 1 and store.count() == 1
+    assert not (tmp_path / "dead.jsonl").exists()

@@ -24,6 +24,12 @@ def record(i: int, *, status="answered", fired=(), question="q", events=3) -> Tr
     )
 
 
+def refused(i: int) -> TraceRecord:
+    """A record every backend refuses, every time: two events with one seq break the events table's key."""
+    good = record(i)
+    return good.model_copy(update={"events": (good.events[0], good.events[0])})
+
+
 def test_save_get_list_filters(tmp_path: Path):
     store = TraceStore(tmp_path / "t.db")
     store.save(record(1))

@@ -11,7 +11,7 @@ import pytest
 
 from app.settings import load_settings
 from app.traces import TraceStore, TraceStoreError, open_trace_backend
-from tests.app.test_traces import record
+from tests.app.test_traces import record, refused
 from tests.fake_service import make_service
 from tests.postgres_server import PASSWORD, PostgresServer, free_port
 
@@ -57,6 +57,22 @@ def test_a_server_restart_loses_no_trace(postgres: PostgresServer, pg_url: str):
         status = store.status()
         assert store.count() == 15 and status.pending == 0 and status.failures >= 1 and not status.failing
         assert all(store.get(f"t{i:04d}") is not None for i in range(15))
+    finally:
+        store.close()
+        store.close_backend()
+
+
+def test_a_record_postgres_refuses_is_set_aside_and_the_rest_is_stored(tmp_path: Path, pg_url: str):
+    dead = tmp_path / "traces-rejected.jsonl"
+    store = TraceStore(open_trace_backend(pg_url), dead_letter=dead)
+    try:
+        store.save(record(101))
+        store.save(refused(102))  # two events with one seq: the events table's primary key refuses it
+        store.save(record(103))
+        assert store.flush(timeout=30)
+        assert store.get("t0101") is not None and store.get("t0103") is not None and store.get("t0102") is None
+        assert store.status().rejected == 1 and not store.status().failing
+        assert '"trace_id": "t0102"' in dead.read_text(encoding="utf-8")
     finally:
         store.close()
         store.close_backend()
