@@ -18,7 +18,7 @@ from app.models.backend import BackendChoice
 from app.models.info import SCHEMA_FORMAT_SINCE, supports_schema_format
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
-from app.traces import WriterStatus
+from app.traces import WriterStatus, count_set_aside
 
 
 class Check(BaseModel):
@@ -184,9 +184,7 @@ def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_stat
         detail += f" (schema v{status.schema_version})" if status.schema_version else ""
         if status.pending or status.failures:
             detail += f"; {status.pending} waiting to be written, {status.failures} failed attempts (last: {status.last_error})"
-    if settings.rejected_traces.is_file():
-        with settings.rejected_traces.open(encoding="utf-8", errors="replace") as kept:
-            refused = sum(1 for line in kept if line.strip())
+    if refused := count_set_aside(settings.rejected_traces):
         detail += f"; {refused} record(s) the backend refused are kept in {settings.rejected_traces}"
     return Check(name="traces", ok=status is None or not status.failing, detail=detail, fix=fix)
 

@@ -3,6 +3,7 @@ server several processes share, opened by backends.open_trace_backend; migration
 store the service uses (store: a background writer in front of a backend, read-your-writes on queries)."""
 
 from app.traces.backends import open_trace_backend
+from app.traces.dead_letter import count_set_aside
 from app.traces.inputs import bounded, paused_gc
 from app.traces.models import OUTCOME, TraceFilter, TraceInputs, TraceLabel, TraceRecord, TraceStoreError, redact, storable
 from app.traces.sqlite import SqliteTraceBackend
@@ -20,6 +21,7 @@ __all__ = [
     "TraceStoreError",
     "WriterStatus",
     "bounded",
+    "count_set_aside",
     "open_trace_backend",
     "paused_gc",
     "redact",

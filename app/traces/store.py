@@ -16,19 +16,18 @@ Hand-written rather than a library: it is a queue, a condition and one thread; w
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from app.traces.dead_letter import error_text, set_aside
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable
 from app.traces.sqlite import SqliteTraceBackend
 
@@ -158,7 +157,7 @@ class TraceStore:
             self._queue.extendleft(reversed(batch))
             self._failures += 1
             self._failing = True
-            self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+            self._last_error = error_text(exc)
             self._in_flight = 0
             self._cond.notify_all()
         log.warning("saving %d trace(s) failed (%s); retrying", len(batch), self._last_error)
@@ -195,36 +194,12 @@ class TraceStore:
         return saved, [], None
 
     def _set_aside(self, record: TraceRecord, exc: Exception) -> None:
-        """A record the backend refused: appended to the dead-letter file (JSON lines), else logged whole."""
-        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        """A record the backend refused: counted, and kept in the dead-letter file (app/traces/dead_letter.py)."""
+        error = error_text(exc)
         with self._cond:
             self._rejected += 1
             self._last_error = error
-        line = json.dumps(
-            {
-                "set_aside_at": datetime.now(UTC).isoformat(),
-                "location": self._backend.location,
-                "error": error,
-                "record": record.model_dump(mode="json"),
-            },
-            ensure_ascii=False,
-        )
-        if self._dead_letter is not None:
-            try:
-                self._dead_letter.parent.mkdir(parents=True, exist_ok=True)
-                with self._dead_letter.open("a", encoding="utf-8") as out:
-                    out.write(line + "\n")
-                log.error(
-                    "trace %s was refused by %s (%s); kept in %s",
-                    record.trace_id,
-                    self._backend.location,
-                    error,
-                    self._dead_letter,
-                )
-                return
-            except OSError as write_error:
-                log.error("the dead-letter file %s could not be written: %s", self._dead_letter, write_error)
-        log.error("trace %s was refused by %s (%s); the record: %s", record.trace_id, self._backend.location, error, line)
+        set_aside(self._dead_letter, record, location=self._backend.location, error=error)
 
     def _saved(self, batch: Sequence[TraceRecord]) -> None:
         """Tell the listener (export): its failure is logged, never the store's failure or a lost trace."""
@@ -246,7 +221,7 @@ class TraceStore:
                 log.exception("a trace record could not be built; it is lost")
                 with self._cond:
                     self._unbuildable += 1
-                    self._last_error = f"{type(exc).__name__}: {str(exc)[:300]}"
+                    self._last_error = error_text(exc)
         return built
 
     def flush(self, timeout: float = 30.0) -> bool:
@@ -276,7 +251,7 @@ class TraceStore:
             saved, unsaved, failure = self._save_or_set_aside(self._build(left))
             self._saved(saved)
             if failure is not None:
-                self._last_error = f"{type(failure).__name__}: {str(failure)[:300]}"
+                self._last_error = error_text(failure)
                 log.error("%d trace(s) could not be written to %s: %s", len(unsaved), self._backend.location, self._last_error)
                 return
             self._release()
