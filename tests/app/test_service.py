@@ -236,7 +236,7 @@ def test_a_stalled_index_is_a_typed_traced_error_within_its_deadline(tmp_path: P
 
     svc, _ = make_service(tmp_path)
     quick = svc.derive(index_timeout=0.3)
-    stall = Stall(quick._docs(), "query")
+    stall = Stall(quick._parts.docs(), "query")
     started = time.monotonic()
     r = quick.ask(Q)
     stall.release.set()

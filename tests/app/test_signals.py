@@ -85,7 +85,7 @@ def test_query_cache_embeds_a_question_once_and_forgets_the_oldest():
 def test_one_ask_embeds_the_question_once(tmp_path: Path):
     good = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
     svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [good]})
-    embedder = svc._embedder().inner
+    embedder = svc._parts.embedder().inner
     seen: list[str] = []
     real = embedder.embed_query
     embedder.embed_query = lambda text: (seen.append(text), real(text))[1]  # type: ignore[method-assign]
@@ -106,10 +106,10 @@ class AlwaysAttack:
 def test_screen_decides_with_the_input_signals_like_ask(tmp_path: Path, monkeypatch) -> None:
     svc, _ = make_service(tmp_path, ingest=False)
     # bag-of-words is not an embedder the semantic thresholds were calibrated for: no semantic scorers
-    assert svc._input_scorers() == ()
+    assert svc._parts.input_scorers() == ()
     plain = {v.name: v for v in svc.screen("What port does Ollama use?")}
     assert not plain["prompt_injection"].fired and "patterns only" in plain["prompt_injection"].reason
-    monkeypatch.setattr(svc, "_signals", lambda: SignalBank(scorers=(AlwaysAttack(),)))
+    monkeypatch.setattr(svc._parts, "signals", lambda: SignalBank(scorers=(AlwaysAttack(),)))
     screened = {v.name: v for v in svc.screen("What port does Ollama use?")}
     assert screened["prompt_injection"].fired and screened["prompt_injection"].score == 0.99
     assert svc.ask("What port does Ollama use?").status == "refused"  # ask decides the same way

@@ -127,7 +127,7 @@ def test_calibrate_writes_a_policy_the_service_runs_with(tmp_path: Path) -> None
     assert all(c.off_corpus_refused >= 0.9 for c in result.choices)
     written = out.read_text(encoding="utf-8")
     assert "calibrated by `guarded-rag calibrate`" in written and "GUARDED_RAG_POLICY" in written
-    calibrated = GuardedRAG(svc.settings.with_overrides(policy=out), embeddings=svc._embedder())
+    calibrated = GuardedRAG(svc.settings.with_overrides(policy=out), embeddings=svc._parts.embedder())
     assert calibrated.policy.params("relevance")["min_hybrid"] == result.thresholds["min_hybrid"]
     assert calibrated.relevance("Which port does Ollama listen on?").threshold == result.thresholds["min_hybrid"]
 

