@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.text import has_cjk, is_cjk, squash, strip_code_fences
+from guardrails.text import cjk_letters, has_cjk, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
 # /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged).
@@ -35,15 +35,21 @@ def _support_mostly_cjk(text: str) -> bool:
     return _mostly_cjk(text)
 
 
+@lru_cache(maxsize=1024)  # likewise: the passages an answer is checked against recur
+def squashed_passage(text: str) -> str:
+    """squash() of a passage, memoised."""
+    return squash(text)
+
+
 def _mostly_cjk(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return bool(letters) and sum(is_cjk(c) for c in letters) / len(letters) >= 0.3
+    letters = sum(map(str.isalpha, text))
+    return bool(letters) and cjk_letters(text) / letters >= 0.3
 
 
 def unsupported_names(answer: str, support: str) -> list[str]:
     """Identifiers, and (when answer and support share a language) acronyms such as ONNX or PROMPT, of the
     answer that the support never contains."""
-    flat = squash(support)
+    flat = squashed_passage(support)
     names = identifiers(answer)
     if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
         names += [a for a in _ACRONYM_RE.findall(strip_code_fences(answer)) if a not in names]

@@ -13,13 +13,14 @@ verdict asks the pipeline to re-ask the model.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
-from guardrails.claims import same_language, unsupported_names
+from guardrails.claims import same_language, squashed_passage, unsupported_names
 from guardrails.overclaims import swapped_comparisons
 from guardrails.polarity import contradictions
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
@@ -115,14 +116,14 @@ class GroundingGuardrail:
             if label:
                 claim = re.sub(rf"[\[【]\s*{re.escape(label)}\s*[\]】]", " ", claim)
 
-        support_tokens = {stem(t) for t in tokens(support)}
+        support_tokens = _support_tokens(support)
         answer_tokens = [stem(t) for t in content_tokens(strip_code_fences(claim))]
         distinct = list(dict.fromkeys(answer_tokens))
         covered = [t for t in distinct if t in support_tokens]
         overlap = len(covered) / len(distinct) if distinct else 1.0
 
-        support_numbers = all_numbers(support) if self.check_number_words else set(numbers(support))
-        support_flat = squash(support)
+        support_numbers = all_numbers(support) if self.check_number_words else _support_numbers(support)
+        support_flat = squashed_passage(support)
         stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
         unsupported_numbers = (
             [n for n in dict.fromkeys(stated) if n not in support_numbers and n not in support_flat] if self.check_numbers else []
@@ -217,3 +218,15 @@ class GroundingGuardrail:
         if signal.error is not None:
             return None, f" (similarity signal failed: {signal.error}; decided on token overlap alone)"
         return round(signal.score, 4), ""
+
+
+# The support side, memoised: the same passages are checked answer after answer (and re-ask after re-ask),
+# and tokenising, stemming and squashing a whole passage was most of this check's time. Frozen results only.
+@lru_cache(maxsize=1024)
+def _support_tokens(support: str) -> frozenset[str]:
+    return frozenset(stem(t) for t in tokens(support))
+
+
+@lru_cache(maxsize=1024)
+def _support_numbers(support: str) -> frozenset[str]:
+    return frozenset(numbers(support))

@@ -189,6 +189,11 @@ def count_cjk(text: str) -> int:
     return len(_CJK_RE.findall(text))
 
 
+def cjk_letters(text: str) -> int:
+    """How many of the text's letters (str.isalpha) are CJK characters (one regex pass, no per-character call)."""
+    return sum(map(str.isalpha, _CJK_RE.findall(text)))
+
+
 def lang_of(text: str) -> str:
     """'zh' when the text has any CJK character, else 'en' (used to pick the language of replies)."""
     return "zh" if has_cjk(text) else "en"

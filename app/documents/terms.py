@@ -41,7 +41,12 @@ def _cut(text: str, *, parts: bool) -> list[str]:
 def terms(text: str) -> list[str]:
     """Index terms of `text`, in order: NFKC + casefolded rjieba tokens without stopwords and punctuation;
     English words are stemmed ("listens" ~ "listen"); numbers and identifiers stay whole."""
-    return _filtered(_cut(normalize(text), parts=True))
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=512)  # a question is cut twice per request: by the BM25 search, then by the coverage signal
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(_filtered(_cut(normalize(text), parts=True)))
 
 
 def words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -35,6 +36,12 @@ def sentences(text: str) -> list[str]:
 
 def windows(found: list[str]) -> list[str]:
     return list(dict.fromkeys([*found, *(" ".join(found[i : i + n]) for n in (2, 3) for i in range(len(found) - n + 1))]))
+
+
+@lru_cache(maxsize=1024)  # a corpus's passages come back answer after answer; splitting them is pure
+def passage_windows(text: str) -> tuple[str, ...]:
+    """The sentences of a passage and their runs of two and three, as the signal compares an answer with."""
+    return tuple(windows(sentences(text)))
 
 
 @dataclass
@@ -88,7 +95,7 @@ class GroundingSimilarity:
         cited = set(ctx.citations)
         support = [c for c in ctx.chunks if c.label and c.label in cited] or list(ctx.chunks)
         # Single sentences and runs of two or three: an answer often paraphrases neighbouring sentences at once.
-        pairs = [(c.label, w) for c in support for w in windows(sentences(c.text))][:MAX_SENTENCES]
+        pairs = [(c.label, w) for c in support for w in passage_windows(c.text)][:MAX_SENTENCES]
         if not pairs:
             return Signal(name=self.name, score=0.0, evidence=(), details={"sentences": 0})
         vectors = self.vectors.get([answer] + [s for _, s in pairs], self.embedder)
