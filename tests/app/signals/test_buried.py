@@ -1,16 +1,53 @@
-"""Attacks buried in long text: the calibration scores the lab's buried attacks out-of-fold (tune split)."""
+"""Attacks buried in long text: the injection detector's windows are narrow enough that a short attack is not
+drowned by the prose around it, and the calibration scores the lab's buried attacks out-of-fold (tune split),
+the measurement the window width was chosen by."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.fakes import BagOfWordsEmbeddings
 from app.lab.evaluation.derived import derived_sets
 from app.lab.evaluation.records import EvalItem
 from app.signals.calibration import BURIED, buried_attacks, cross_validate_detector
-from app.signals.exemplars import TEAM_LICENCE, Exemplar
+from app.signals.exemplars import TEAM_LICENCE, Exemplar, window_spans
+from app.signals.input_detectors import INJECTION
 from app.stats import split_of
 from tests.app.signals.conftest import write_jsonl
+
+
+def best_share(text: str, start: int, end: int) -> float:
+    """The largest share of one of INJECTION's windows taken by the attack text[start:end], over the windows
+    that hold at least two thirds of the attack (a window with a sliver of it does not count)."""
+    best = 0.0
+    for ws, window in window_spans(text, INJECTION.window_chars or 0, INJECTION.max_windows):
+        inside = max(0, min(end, ws + len(window)) - max(start, ws))
+        if inside >= (end - start) * 2 / 3:
+            best = max(best, inside / len(window))
+    return best
+
+
+@pytest.mark.parametrize(
+    ("attack", "filler", "position"),
+    [
+        # Short attacks (the team's tune attacks: median 105 Latin / 33 CJK characters, many shorter); the
+        # 200/100-character windows of before left such an attack 25-35% of its best window (buried recall
+        # 0.61 en / 0.43 zh out-of-fold on the tune split).
+        ("x" * 50, "a" * 400, 0.5),
+        ("x" * 70, "a" * 400, 0.25),
+        ("x" * 60, "a" * 700, 0.75),
+        ("攻" * 25, "中" * 200, 0.5),
+        ("攻" * 30, "中" * 300, 0.3),
+        ("攻" * 35, "中" * 150, 0.6),
+    ],
+    ids=["en50-mid", "en70-early", "en60-late", "zh25-mid", "zh30-early", "zh35-late"],
+)
+def test_a_short_attack_fills_at_least_two_fifths_of_a_window(attack: str, filler: str, position: float) -> None:
+    cut = int(len(filler) * position)
+    text = filler[:cut] + attack + filler[cut:]
+    assert best_share(text, cut, cut + len(attack)) >= 0.4
 
 
 def test_buried_attacks_are_the_labs_injection_buried_set() -> None:
