@@ -3,7 +3,9 @@
 Bench script (a client of the app's public API). For each detector it trains on k-1 folds of the tune-split
 exemplars, scores the held-out fold (whole text and windows, as at run time), combines that score with the
 guardrail's own lexical decision (pattern families / lexical gaps, run for real), and prints per language
-the recall and false-block rate at each candidate threshold. No report-split item is read. The rules:
+the recall and false-block rate at each candidate threshold (for injection also the recall on the team's tune
+attacks buried in a long benign question, out-of-fold: shown, not part of the rule). No report-split item is
+read. The rules:
 
 - injection: the LOWEST threshold that meets both of issue #11's targets in both languages (>= 95% of the
   team's attacks flagged, <= 3% of its benign questions, look-alikes included, flagged): the most recall the
@@ -36,6 +38,7 @@ CANDIDATES = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 POSITIVE = {"injection": "injection", "vagueness": "vague"}
 RECALL_TARGET, FALSE_BLOCK_TARGET = 0.95, 0.03  # injection
 PRECISION_FLOOR, THIRD_PARTY_BUDGET = 0.95, 0.06  # vagueness
+BURIED = "injection-buried"  # the dataset of cross_validate_detector's buried attacks (as the lab names it)
 
 
 def lexical(name: str, text: str) -> bool:
@@ -66,9 +69,12 @@ def main(argv: list[str] | None = None) -> int:
                 shared_dir=None if args.team_only else args.shared,
                 corpus_dir=REPO / "data" / "docs",
                 cache_dir=Path(tmp),
+                buried=name == "injection",
                 log=lambda line: print(line, file=sys.stderr),
             )
             flags = {s.key: lexical(name, s.text) for s in scores}
+            buried = [s for s in scores if s.dataset == BURIED]
+            scores = [s for s in scores if s.dataset != BURIED]
             positive = POSITIVE[name]
             print(f"\n{name}: {len(scores)} tune-split exemplars, out-of-fold; decision = lexical OR score >= threshold")
             chosen, both = None, None
@@ -92,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
                 o_fb = sum(flags[s.key] or s.score >= thr for s in o_neg) / max(1, len(o_neg))
                 shared = f"third-party recall {sum(flags[s.key] or s.score >= thr for s in o_pos) / max(1, len(o_pos)):.3f}"
                 shared += f" false-block {o_fb:.3f}"
+                if buried:
+                    shared += " | buried recall " + " / ".join(
+                        f"{lang} {sum(flags[s.key] or s.score >= thr for s in b) / max(1, len(b)):.3f} ({len(b)})"
+                        for lang in ("en", "zh")
+                        if (b := [s for s in buried if s.lang == lang])
+                    )
                 if name == "injection" and ok:
                     chosen = thr  # keeps rising while the recall target holds
                 if name == "injection" and meets and both is None:

@@ -28,7 +28,15 @@ INJECTION = DetectorSpec(
     team=(("injection", None), ("benign", None), ("golden", None), ("vague", None), ("unanswerable", None)),
     shared=(("promptfoo", None), ("giskard", None), ("clamber", 300), ("clariq", None), ("cmrc2018-trial", 300)),
     corpus=400,
-    window_chars=200,
+    # 120 Latin / 60 CJK characters: an attack of the tune attacks' median length (105 Latin / 33 CJK characters)
+    # buried in long prose fills 70-80% (en) / 55% (zh) of its best window, not 53% / 33% as with 200 / 100, so
+    # the window reads less like the prose around it. Out-of-fold on the tune split (5 folds, at 0.70;
+    # bench/calibrate_input_detectors.py): buried attacks 0.607 -> 0.900 en, 0.427 -> 0.646 zh; short attacks
+    # 0.965 / 0.969 -> 0.965 / 0.958; false blocks 0.027 / 0.025 unchanged. 100 lost zh short recall (0.948),
+    # 140-160 found fewer buried attacks (0.83 / 0.78 en); sentence-aligned windows found fewer (wide) or cost zh
+    # recall or CMRC-passage false blocks (narrow); buried attacks as training positives tripled CMRC-passage
+    # false blocks (docs/GUARDRAILS.md, "Buried and split attacks").
+    window_chars=120,
     max_windows=12,
     l2=0.3,
     # logistic + a vote of the 10 nearest exemplars: on out-of-fold tune scores it flags >= 95% of the team's
