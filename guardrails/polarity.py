@@ -12,6 +12,7 @@ passage instead blocks correct paraphrases over words the passage negates somewh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -84,6 +85,19 @@ def passage_mark(sentence: str) -> Marked:
     return mark(sentence)
 
 
+@lru_cache(maxsize=1024)
+def passage_sentences(support: str) -> tuple[Marked, ...]:
+    """The marked sentences of a passage (memoised like passage_mark: the same passages come back)."""
+    return tuple(passage_mark(s) for s in sentences(support))
+
+
+@lru_cache(maxsize=1024)
+def passage_clauses(support: str) -> tuple[Marked, ...]:
+    """The marked clauses of a passage, table rows left out (a row's words are in its header, so a claim would
+    align with the header, not the row)."""
+    return tuple(passage_mark(c) for c in clauses(support) if "|" not in c)
+
+
 @dataclass(frozen=True)
 class Contradiction:
     claim: str
@@ -97,7 +111,7 @@ def clauses(text: str) -> list[str]:
     return [s for s in pieces if s]
 
 
-def align(claim: Marked, passage: list[Marked]) -> tuple[Marked, float] | None:
+def align(claim: Marked, passage: Sequence[Marked]) -> tuple[Marked, float] | None:
     """The passage unit sharing the most content tokens with the claim, and how clearly the claim restates
     it: the shared share of the shorter of the two (a long answer sentence may restate a short passage
     sentence, and a short claim a long one). None when they share fewer than two tokens."""
@@ -114,7 +128,7 @@ def contradictions(
     """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate.
     `lead_flips`: flipped terms that suffice in a sentence opening with a yes (and negating nothing itself)."""
     found: list[Contradiction] = []
-    passage = [passage_mark(s) for s in sentences(support)]
+    passage = passage_sentences(support)
     for raw in sentences(answer):
         claim = mark(raw)
         aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
@@ -128,11 +142,12 @@ def contradictions(
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
         elif flipped and len(flipped) >= lead_flips and _YES_LEAD.match(raw) and not _NEG_RE.search(raw):
             found.append(Contradiction(raw, target.text, "affirmed", tuple(sorted(flipped))))
-    # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
-    parts = [passage_mark(c) for c in clauses(support) if "|" not in c]
+    parts = passage_clauses(support)
     for raw in clauses(answer):
+        if not numbers(_NUMBER_CLASS.sub(" ", raw)):  # what mark() would find: no number, nothing to compare
+            continue
         claim = mark(raw)
-        aligned = align(claim, parts) if claim.numbers else None
+        aligned = align(claim, parts)
         if aligned is None or aligned[1] < min_alignment:
             continue
         target = aligned[0]

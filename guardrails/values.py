@@ -9,6 +9,7 @@ top_p's), too few for the clause alignment of polarity.py, so a value taken from
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from guardrails.polarity import Contradiction, Marked, clauses, mark, passage_mark
 from guardrails.text import canonical_number, numbers
@@ -96,17 +97,25 @@ def _key_value(unit: Marked) -> str | None:
     return name if len(name) >= 4 and name.isascii() else None
 
 
-def rebound_values(answer: str, support: str) -> list[Contradiction]:
-    """Answer clauses that give a name of a passage key-value clause another value than the passage gives it,
-    when the passage never gives that name the answer's value: "temperature 默认是 0.9" against "`temperature` 0.8"."""
-    units = [passage_mark(raw) for raw in clauses(support)]
+@lru_cache(maxsize=1024)  # the passages come back answer after answer
+def _passage_keys(support: str) -> tuple[tuple[Marked, ...], tuple[tuple[str, Marked], ...]]:
+    """Every marked clause of a passage, and each key-value clause's name with the first such clause."""
+    units = tuple(passage_mark(raw) for raw in clauses(support))
     keyed: dict[str, Marked] = {}
     for unit in units:
         name = _key_value(unit)
         if name is not None:
             keyed.setdefault(name, unit)
-    if not keyed:
+    return units, tuple(keyed.items())
+
+
+def rebound_values(answer: str, support: str) -> list[Contradiction]:
+    """Answer clauses that give a name of a passage key-value clause another value than the passage gives it,
+    when the passage never gives that name the answer's value: "temperature 默认是 0.9" against "`temperature` 0.8"."""
+    units, pairs = _passage_keys(support)
+    if not pairs:
         return []
+    keyed = dict(pairs)
     found: list[Contradiction] = []
     for raw in clauses(answer):
         claim = mark(raw)
