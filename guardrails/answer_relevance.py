@@ -14,13 +14,14 @@ Pure policy layer, output stage. Two explainable tests:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
-from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, is_cjk, normalize, numbers, squash, stem
+from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, cjk_chars, normalize, numbers, squash, stem
 
 # Words that talk about the question instead of answering it; they add no content to an echo.
 META_EN = frozenset(
@@ -43,21 +44,34 @@ def _units(text: str) -> set[str]:
     test needs no segmenter and does not invent units at word junctions the way bigrams do)."""
     norm = normalize(text)
     words = {stem(w) for w in _WORD_RE.findall(norm) if w not in STOPWORDS_EN and w not in META_EN}
-    chars = {c for c in norm if is_cjk(c) and c not in STOPCHARS_ZH and c not in META_ZH}
+    chars = {c for c in cjk_chars(norm) if c not in STOPCHARS_ZH and c not in META_ZH}
     return words | chars
 
 
 def headings(chunk: Chunk) -> list[str]:
     """Heading lines of a chunk: markdown headings, FAQ question titles, and a first line that is a heading
     path ("A > B")."""
-    lines = chunk.text.splitlines()
+    return list(_headings(chunk.text))
+
+
+@lru_cache(maxsize=1024)  # the cited passages come back answer after answer
+def _headings(text: str) -> tuple[str, ...]:
+    lines = text.splitlines()
     found = [m.group(1) for line in lines if (m := _HEADING_MD.match(line))]
     found += [line.strip() for line in lines if _HEADING_FAQ.match(line)]
     first = lines[0].strip() if lines else ""
     if " > " in first or (first and len(first) <= 80 and first[-1] not in _SENTENCE_END and len(lines) > 1):
         found.append(first)
         found += [part.strip() for part in first.split(" > ")]
-    return [h for h in found if h.strip()]
+    return tuple(h for h in found if h.strip())
+
+
+@lru_cache(maxsize=1024)
+def _heading_forms(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A passage's code spans (squashed) and each heading with its squashed form without marks: what an answer
+    is compared with."""
+    code = squash(" ".join(re.findall(r"`([^`\n]+)`", text)))
+    return code, tuple((squash(_MARKS.sub("", h)), h) for h in _headings(text))
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -124,9 +138,9 @@ class AnswerRelevanceGuardrail:
         if not bare:
             return None
         for chunk in support:
-            code = squash(" ".join(re.findall(r"`([^`\n]+)`", chunk.text)))
-            for heading in headings(chunk):
-                if squash(_MARKS.sub("", heading)) == bare and bare not in code:
+            code, forms = _heading_forms(chunk.text)
+            for form, heading in forms:
+                if form == bare and bare not in code:
                     return heading
         return None
 

@@ -189,6 +189,11 @@ def count_cjk(text: str) -> int:
     return len(_CJK_RE.findall(text))
 
 
+def cjk_chars(text: str) -> list[str]:
+    """The text's CJK characters, in order (one regex pass: what is_cjk() accepts, character by character)."""
+    return _CJK_RE.findall(text)
+
+
 def cjk_letters(text: str) -> int:
     """How many of the text's letters (str.isalpha) are CJK characters (one regex pass, no per-character call)."""
     return sum(map(str.isalpha, _CJK_RE.findall(text)))
