@@ -20,7 +20,7 @@ def named_paths(text: str) -> set[str]:
     return {m.rstrip("./") for m in _PATH.findall(text)}
 
 
-def test_architecture_names_only_paths_that_exist():
+def test_architecture_names_only_paths_that_exist() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
     paths = named_paths(text)
     assert len(paths) > 20  # the page does name the parts
@@ -31,7 +31,7 @@ def test_architecture_names_only_paths_that_exist():
 @pytest.mark.parametrize(
     "owner, name", sorted(set(re.findall(r"\b(GuardedRAG|Components)\.(\w+)", ARCHITECTURE.read_text(encoding="utf-8"))))
 )
-def test_architecture_names_only_service_methods_that_exist(owner: str, name: str):
+def test_architecture_names_only_service_methods_that_exist(owner: str, name: str) -> None:
     from app import GuardedRAG
     from app.components import Components
 
@@ -50,7 +50,7 @@ def _value(text: str) -> object:
     return text == "true" if text in ("true", "false") else float(text)
 
 
-def test_the_guardrails_summary_gives_each_guardrail_the_defaults_of_the_policy_file():
+def test_the_guardrails_summary_gives_each_guardrail_the_defaults_of_the_policy_file() -> None:
     from guardrails import load_policy
 
     policy, rows = load_policy(), _summary_rows()
