@@ -58,3 +58,43 @@ def test_the_guardrails_summary_gives_each_guardrail_the_defaults_of_the_policy_
     for name, cell in rows.items():
         documented = {key: _value(value) for key, value in re.findall(r"`(\w+)` \(([\w.]+)\)", cell)}
         assert documented == dict(policy.params(name)), f"docs/GUARDRAILS.md summary row of {name}"
+
+
+README = ROOT / "README.md"
+_ENV_ROW = re.compile(r"^\| ((?:`GUARDED_RAG_\w+`(?: / )?)+) \| ([^|]+) \|", re.MULTILINE)
+
+
+def _readme_defaults() -> list[tuple[str, str]]:
+    """(setting, documented default) for every README configuration row whose defaults are plain backticked
+    values (one per variable, ` / `-separated); rows with prose defaults ("bundled", "<home>/…") are skipped."""
+    found: list[tuple[str, str]] = []
+    for names, defaults in _ENV_ROW.findall(README.read_text(encoding="utf-8")):
+        keys = [n.strip("` ").removeprefix("GUARDED_RAG_").lower() for n in names.split(" / ")]
+        values = [v.strip() for v in defaults.strip().split(" / ")]
+        if len(values) != len(keys) or not all(re.fullmatch(r"`[\w.:-]+`|–", v) for v in values):
+            continue
+        found += [(k, v.strip("`")) for k, v in zip(keys, values, strict=True)]
+    return found
+
+
+def test_the_readme_configuration_table_gives_the_settings_defaults() -> None:
+    from app import Settings
+
+    rows = _readme_defaults()
+    assert len(rows) > 25  # the table is read
+    fields = Settings.model_fields
+    wrong = []
+    for key, documented in rows:
+        assert key in fields, f"README names GUARDED_RAG_{key.upper()}, which is no setting"
+        default = fields[key].default
+        if documented == "–":
+            ok = default in (None, "", ())
+        elif isinstance(default, bool):
+            ok = documented == str(default).lower()
+        elif isinstance(default, int | float):
+            ok = float(documented) == float(default)
+        else:
+            ok = documented == str(default)
+        if not ok:
+            wrong.append(f"GUARDED_RAG_{key.upper()}: README {documented!r}, Settings {default!r}")
+    assert not wrong, wrong
