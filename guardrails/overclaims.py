@@ -10,9 +10,8 @@ closed class of words, like the negation cues of polarity.py, not vocabulary of 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from guardrails.polarity import Contradiction, Marked, align, mark, passage_sentences, sentences
+from guardrails.polarity import Contradiction, align, mark, passage_sentences, sentences
 from guardrails.text import content_terms
 
 # The words that put one thing on each side of a comparison ("A is faster than B", "A 比 B 快", "A 优于 B").
@@ -29,16 +28,11 @@ def _sides(sentence: str) -> tuple[set[str], set[str]] | None:
     return (content_terms(sentence[: m.start()]), content_terms(sentence[m.end() :])) if m else None
 
 
-@lru_cache(maxsize=1024)  # the passages come back answer after answer
-def _comparing(support: str) -> tuple[Marked, ...]:
-    return tuple(m for m in passage_sentences(support) if _COMPARATIVE.search(m.text))
-
-
 def swapped_comparisons(answer: str, support: str, *, min_alignment: float) -> list[Contradiction]:
     """Answer sentences that compare the same things as the passage sentence they restate, the other way round:
     terms only on the left of the comparison in one are only on its right in the other, in both directions."""
     found: list[Contradiction] = []
-    comparing = _comparing(support)
+    comparing = [m for m in passage_sentences(support) if _COMPARATIVE.search(m.text)]
     for raw in sentences(answer):
         ours = _sides(raw)
         aligned = align(mark(raw), comparing) if ours is not None else None

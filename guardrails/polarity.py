@@ -93,9 +93,8 @@ def passage_sentences(support: str) -> tuple[Marked, ...]:
 
 @lru_cache(maxsize=1024)
 def passage_clauses(support: str) -> tuple[Marked, ...]:
-    """The marked clauses of a passage, table rows left out (a row's words are in its header, so a claim would
-    align with the header, not the row)."""
-    return tuple(passage_mark(c) for c in clauses(support) if "|" not in c)
+    """The marked clauses of a passage (memoised; values.py reads them too)."""
+    return tuple(passage_mark(c) for c in clauses(support))
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,8 @@ def contradictions(
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
         elif flipped and len(flipped) >= lead_flips and _YES_LEAD.match(raw) and not _NEG_RE.search(raw):
             found.append(Contradiction(raw, target.text, "affirmed", tuple(sorted(flipped))))
-    parts = passage_clauses(support)
+    # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
+    parts = [m for m in passage_clauses(support) if "|" not in m.text]
     for raw in clauses(answer):
         if not numbers(_NUMBER_CLASS.sub(" ", raw)):  # what mark() would find: no number, nothing to compare
             continue

@@ -184,19 +184,19 @@ def has_cjk(text: str) -> bool:
     return _CJK_RE.search(text) is not None
 
 
-def count_cjk(text: str) -> int:
-    """How many CJK characters the text has."""
-    return len(_CJK_RE.findall(text))
-
-
 def cjk_chars(text: str) -> list[str]:
     """The text's CJK characters, in order (one regex pass: what is_cjk() accepts, character by character)."""
     return _CJK_RE.findall(text)
 
 
+def count_cjk(text: str) -> int:
+    """How many CJK characters the text has."""
+    return len(cjk_chars(text))
+
+
 def cjk_letters(text: str) -> int:
-    """How many of the text's letters (str.isalpha) are CJK characters (one regex pass, no per-character call)."""
-    return sum(map(str.isalpha, _CJK_RE.findall(text)))
+    """How many of the text's letters (str.isalpha) are CJK characters."""
+    return sum(map(str.isalpha, cjk_chars(text)))
 
 
 def lang_of(text: str) -> str:

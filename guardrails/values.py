@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, Marked, clauses, mark, passage_mark
+from guardrails.polarity import Contradiction, Marked, clauses, mark, passage_clauses
 from guardrails.text import canonical_number, numbers
 
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -100,7 +100,7 @@ def _key_value(unit: Marked) -> str | None:
 @lru_cache(maxsize=1024)  # the passages come back answer after answer
 def _passage_keys(support: str) -> tuple[tuple[Marked, ...], tuple[tuple[str, Marked], ...]]:
     """Every marked clause of a passage, and each key-value clause's name with the first such clause."""
-    units = tuple(passage_mark(raw) for raw in clauses(support))
+    units = passage_clauses(support)
     keyed: dict[str, Marked] = {}
     for unit in units:
         name = _key_value(unit)
