@@ -28,4 +28,7 @@ def test_start_up_objects_are_frozen_and_later_ones_are_not(unfrozen: None) -> N
     assert built_at_start["parts"]  # still alive and usable: freezing only hides it from the collector
     later = {"request": []}
     assert _tracked(later)
-    assert settle_heap() > frozen - 1 and not _tracked(later)  # a second call freezes what was built since
+    # A second call freezes what was built since. The count itself is no witness: frozen objects that die
+    # in between (any temporary the interpreter or another thread drops) leave the permanent generation.
+    assert settle_heap() >= 1 and not _tracked(later)
+    assert later["request"] == []
