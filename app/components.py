@@ -23,7 +23,7 @@ from app.settings import Settings
 from app.signals import Scorer, SignalBank
 from app.signals.coverage import QuestionCoverage
 from app.signals.grounding import GroundingSimilarity
-from app.signals.input_detectors import input_scorers, warm
+from app.signals.input_detectors import DetectorStatus, input_scorers, warm
 from app.signals.judge import ClarityJudge
 from chains import judge_schema
 from guardrails import Guardrail, GuardrailPolicy, Stage, build_guardrails
@@ -89,7 +89,7 @@ class Components:
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
 
-    def prepare_input_detectors(self) -> tuple[str, ...]:
+    def prepare_input_detectors(self) -> tuple[DetectorStatus, ...]:
         return warm(self.signals().scorers)
 
     def request_signals(

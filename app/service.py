@@ -40,6 +40,7 @@ from app.recording import TraceRecorder
 from app.retrieval import RetrievalFailed, traced_retriever
 from app.settings import Settings, SettingsError
 from app.signals import SignalBank
+from app.signals.input_detectors import DetectorStatus
 from app.system_prompts import screen_system
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceInputs, TraceStore, open_trace_backend
@@ -151,6 +152,11 @@ class GuardedRAG:
     def prepare_input_detectors(self) -> tuple[str, ...]:
         """Build or load the semantic input detectors now (seconds the first time per home), so the first
         question does not wait for it; one line per detector. Nothing when the embedder has none."""
+        return tuple(status.line for status in self.input_detectors())
+
+    def input_detectors(self) -> tuple[DetectorStatus, ...]:
+        """The semantic input detectors, built or loaded now: what each learned from, or why it is unavailable
+        (doctor reports it). Empty when the embedder is not one their thresholds were calibrated for."""
         return self._parts.prepare_input_detectors()
 
     def warm_up(self) -> None:

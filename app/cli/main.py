@@ -52,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--trace", action="store_true", help="include the full trace events in the output")
     ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
 
-    doc = sub.add_parser("doctor", help="check backend, model, index, trace store, telemetry export and versions")
+    doc = sub.add_parser(
+        "doctor", help="check backend, model, index, trace store, input detectors, telemetry export and versions"
+    )
     doc.add_argument("--json", action="store_true")
 
     tr = sub.add_parser("traces", help="browse, export, import and label stored traces")
@@ -180,6 +182,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         trace_status=svc.traces.status,
         telemetry=svc.telemetry_status,
         probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
+        detectors=svc.input_detectors,
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals import Scorer
 from app.signals.detector import DetectorSpec, DetectorUnavailable, build_detector
@@ -98,10 +100,28 @@ def input_scorers(
     )
 
 
-def warm(scorers: tuple[Scorer, ...]) -> tuple[str, ...]:
-    """Build (or load) every scorer's detector now; one line per detector saying what it learned from or why
-    it is unavailable (then its guardrail decides without it, and says so)."""
-    lines = []
+class DetectorStatus(BaseModel):
+    """What one semantic input detector learned from, or why it is unavailable (its guardrail then decides on
+    its patterns alone, and says so in every verdict)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    exemplars: int = 0
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def line(self) -> str:
+        if self.error is not None:
+            return f"{self.name}: unavailable ({self.error})"
+        notes = f"; {len(self.notes)} note(s): {self.notes[0]}" if self.notes else ""
+        return f"{self.name}: {self.exemplars} exemplars{notes}"
+
+
+def warm(scorers: tuple[Scorer, ...]) -> tuple[DetectorStatus, ...]:
+    """Build (or load) every scorer's detector now, and say what each learned from or why it is unavailable."""
+    statuses = []
     for scorer in scorers:
         detector = getattr(scorer, "detector", None)
         if not callable(detector):
@@ -109,8 +129,7 @@ def warm(scorers: tuple[Scorer, ...]) -> tuple[str, ...]:
         try:
             det = detector()
         except (DetectorUnavailable, OSError, ValueError, RuntimeError) as exc:
-            lines.append(f"{scorer.name}: unavailable ({type(exc).__name__}: {exc})")
+            statuses.append(DetectorStatus(name=scorer.name, error=f"{type(exc).__name__}: {exc}"))
             continue
-        notes = f"; {len(det.notes)} note(s): {det.notes[0]}" if det.notes else ""
-        lines.append(f"{scorer.name}: {len(det.exemplars)} exemplars{notes}")
-    return tuple(lines)
+        statuses.append(DetectorStatus(name=scorer.name, exemplars=len(det.exemplars), notes=tuple(det.notes)))
+    return tuple(statuses)

@@ -100,6 +100,8 @@ def test_warm_builds_each_detector_once_and_reports_it(parts, tmp_path: Path) ->
 
     _, cache, lazy = parts
     broken = LazyDetector(lambda: (_ for _ in ()).throw(DetectorUnavailable("no data")))
-    lines = warm((InjectionScorer(detector=lazy, embedder=cache), VaguenessScorer(detector=broken, embedder=cache)))
-    assert lines[0].startswith("injection_semantic: ") and "exemplars" in lines[0]
-    assert lines[1] == "vagueness_semantic: unavailable (DetectorUnavailable: no data)"
+    built, unavailable = warm((InjectionScorer(detector=lazy, embedder=cache), VaguenessScorer(detector=broken, embedder=cache)))
+    assert built.name == "injection_semantic" and built.error is None and built.exemplars > 0
+    assert built.line == f"injection_semantic: {built.exemplars} exemplars"
+    assert unavailable.error == "DetectorUnavailable: no data" and unavailable.exemplars == 0
+    assert unavailable.line == "vagueness_semantic: unavailable (DetectorUnavailable: no data)"
