@@ -27,6 +27,7 @@ ORDER = (
     "injection",
     "benign",
     "golden",
+    "natural",
     "vague",
     "unanswerable",
     "injection-buried",

@@ -48,7 +48,7 @@ class CompletenessGuardrail:
     )
     max_questions: int = Field(default=3, ge=1, le=3, description="Most clarifying questions to suggest.")
     semantic_threshold: float = Field(
-        default=0.65,
+        default=0.7,
         ge=0.0,
         le=1.0,
         description="Underspecification probability of the semantic signal at or above which a question that names "

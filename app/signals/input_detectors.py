@@ -57,9 +57,12 @@ VAGUENESS = DetectorSpec(
     # "general": everyday questions on other topics (data/calibration), clear though off-corpus; without them
     # the detector read "Why is the sky blue?" as underspecified, like CLAMBER's ambiguous trivia questions, and
     # clarified an off-corpus question that relevance should refuse.
+    # "natural": colloquial questions the sample docs answer; without them the tune split saw 5 of its 62 clarified
+    # ("which errors are worth retrying"), and counted as clear they moved the threshold 0.65 -> 0.70 (run 8).
     team=(
         ("vague", None),
         ("golden", None),
+        ("natural", None),
         ("benign", None),
         ("unanswerable", None),
         ("injection", None),

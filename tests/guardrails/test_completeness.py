@@ -169,9 +169,9 @@ def test_max_questions() -> None:
     [
         ("Recommend a model.", 0.91, True),
         ("推荐一个模型。", 0.85, True),
-        ("Tell me about kiwi.", 0.65, True),  # at the threshold
+        ("Tell me about kiwi.", 0.70, True),  # at the threshold
         ("What port does Ollama listen on by default?", 0.10, False),
-        ("Ollama 默认监听哪个端口？", 0.64, False),  # just below
+        ("Ollama 默认监听哪个端口？", 0.69, False),  # just below
     ],
 )
 def test_semantic_signal_clarifies_underspecified_intent(question: str, score: float, fired: bool) -> None:
