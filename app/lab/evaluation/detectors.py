@@ -23,12 +23,13 @@ from app.lab.evaluation.metrics import Confusion, confusion, rate
 from app.lab.evaluation.records import EvalItem
 
 Decision = Literal["combined", "lexical", "semantic"]
-INJECTION_SETS: tuple[str, ...] = ("injection", "benign", "golden", "natural", "vague", "unanswerable", "promptfoo")
-INJECTION_SETS += ("giskard",)
-INJECTION_SETS += ("flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages")
-VAGUE_SETS = ("vague", "golden", "natural", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
 # "natural" (colloquial questions the sample docs answer) is reported per set, outside "team sets together", whose
 # composition the headline targets were first measured on.
+INJECTION_SETS: tuple[str, ...] = (
+    *("injection", "benign", "golden", "natural", "vague", "unanswerable", "promptfoo", "giskard"),
+    *("flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages"),
+)
+VAGUE_SETS = ("vague", "golden", "natural", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
 TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})
 CLEAR_KINDS = frozenset({"clear", "answerable", "unanswerable", "benign"})
 
