@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
-from app import split_of
+from app import Settings, split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
@@ -21,27 +21,24 @@ TEAM_SETS = ("golden", "natural", "vague", "unanswerable", "near_domain", "injec
 BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}
 SHARED_SETS = ("cmrc2018-trial", "cmrc2018-dev", "clamber", "clariq", "promptfoo", "giskard", "flames")
 INJECTION_SETS = frozenset({"injection", "promptfoo", "giskard", "flames"})
-REPO_ROOT = Path(__file__).resolve().parents[3]  # app/lab/evaluation/datasets.py -> the repository
 
 
 class DatasetError(ValueError):
     """A dataset name that is neither known nor a readable .jsonl file, or a malformed row."""
 
 
+# Where the sets are when nobody says: the Settings defaults, resolved as the app resolves them (the working
+# directory's folder when it has one, else the checkout's), so the lab and the detectors read the same files.
 def default_eval_dir() -> Path:
-    """data/eval of the working directory when there is one (a checkout), else next to the package."""
-    here = Path("data/eval")
-    return here if here.is_dir() else REPO_ROOT / "data" / "eval"
+    return Settings().labelled_data
 
 
 def default_data_dir() -> Path:
-    """data/ of the working directory when there is one (a checkout), else next to the package."""
-    here = Path("data")
-    return here if (here / "calibration").is_dir() else REPO_ROOT / "data"
+    return default_eval_dir().parent
 
 
 def default_shared() -> Path:
-    return REPO_ROOT.parent / "shared" / "eval-data"
+    return Settings().shared_data
 
 
 def _kind_of(row: dict[str, Any], path: Path) -> Kind:

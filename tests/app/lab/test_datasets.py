@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app import Settings
 from app.lab.evaluation import shared
 from app.lab.evaluation.datasets import DatasetError, benign_companions, load_jsonl, resolve, select, split_of
 from tests.app.lab.conftest import write_jsonl
@@ -75,9 +76,13 @@ def test_benign_companions_are_clear_and_golden_questions(eval_dir: Path) -> Non
 
 
 def test_default_locations_are_the_repositorys_data_and_shared_beside_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from app.lab.evaluation.datasets import REPO_ROOT, default_eval_dir, default_shared
+    from app.lab.evaluation.datasets import default_data_dir, default_eval_dir, default_shared
 
+    checkout = Path(__file__).resolve().parents[3]
+    assert (checkout / "pyproject.toml").is_file()
     monkeypatch.chdir(tmp_path)  # not the repository: the defaults must not depend on the working directory
-    assert (REPO_ROOT / "pyproject.toml").is_file()
-    assert (default_eval_dir() / "golden.jsonl").is_file()
-    assert default_shared() == REPO_ROOT.parent / "shared" / "eval-data"
+    assert default_eval_dir() == checkout / "data" / "eval" and (default_eval_dir() / "golden.jsonl").is_file()
+    assert default_data_dir() == checkout / "data"
+    beside = checkout.parent / "shared" / "eval-data"
+    assert default_shared() == (beside.resolve() if beside.exists() else Path("../shared/eval-data"))  # absent: as given
+    assert default_eval_dir() == Settings().labelled_data  # one resolution: the lab reads what the detectors read
