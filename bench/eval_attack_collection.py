@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report, indent=1))
         return 0
     print(f"## Input guardrails on {args.collection.name} ({len(prompts)} prompts; share refused)\n")
-    print("| prompts | n | prompt_injection | any input guardrail | input_size (too long) |")
+    print("| prompts | n | prompt_injection | any input guardrail | input_size (too long, or control characters) |")
     print("|---|---|---|---|---|")
     for label, r in report.items():
         if isinstance(r, dict):
