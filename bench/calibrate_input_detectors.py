@@ -38,7 +38,6 @@ CANDIDATES = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 POSITIVE = {"injection": "injection", "vagueness": "vague"}
 RECALL_TARGET, FALSE_BLOCK_TARGET = 0.95, 0.03  # injection
 PRECISION_FLOOR, THIRD_PARTY_BUDGET = 0.95, 0.06  # vagueness
-BURIED = "injection-buried"  # the dataset of cross_validate_detector's buried attacks (as the lab names it)
 
 
 def lexical(name: str, text: str) -> bool:
@@ -73,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                 log=lambda line: print(line, file=sys.stderr),
             )
             flags = {s.key: lexical(name, s.text) for s in scores}
-            buried = [s for s in scores if s.dataset == BURIED]
-            scores = [s for s in scores if s.dataset != BURIED]
+            buried = [s for s in scores if s.buried]
+            scores = [s for s in scores if not s.buried]
             positive = POSITIVE[name]
             print(f"\n{name}: {len(scores)} tune-split exemplars, out-of-fold; decision = lexical OR score >= threshold")
             chosen, both = None, None

@@ -44,6 +44,11 @@ class OutOfFold(BaseModel):
     def dataset(self) -> str:
         return self.key.split("/", 1)[0]
 
+    @property
+    def buried(self) -> bool:
+        """A tune attack scored inside a long benign question (shown beside the rule, never part of it)."""
+        return self.dataset == BURIED
+
 
 BURIED = "injection-buried"
 

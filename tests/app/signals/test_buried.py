@@ -89,7 +89,7 @@ def test_cross_validation_scores_each_buried_attack_once(team_dir: Path, tmp_pat
     kwargs = {"team_dir": team_dir, "shared_dir": None, "corpus_dir": None, "cache_dir": tmp_path / "c"}
     plain = cross_validate_detector("injection", BagOfWordsEmbeddings(), **kwargs)  # type: ignore[arg-type]
     scores = cross_validate_detector("injection", BagOfWordsEmbeddings(), buried=True, **kwargs)  # type: ignore[arg-type]
-    buried = [s for s in scores if s.dataset == BURIED]
+    buried = [s for s in scores if s.buried]
 
     def same(a: list) -> list:  # the second run reads the cached float32 vectors: scores agree to ~1e-8
         return [(s.key, round(s.score, 6)) for s in a]
