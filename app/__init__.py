@@ -128,6 +128,7 @@ _EXPORTS: dict[str, str] = {
     # the input detectors' calibration (tune split only) and report
     "cross_validate_detector": "app.signals.calibration",
     "detector_report": "app.lab.evaluation.detectors",
+    "attack_texts": "app.lab.evaluation.datasets",
     "split_of": "app.stats",
     # parts, for the benchmarks that measure one part on its own
     "ChunkDraft": "app.documents.chunking",
@@ -231,6 +232,7 @@ __all__ = [
     "Usage",
     "Usem3Embeddings",
     "Verdict",
+    "attack_texts",
     "cases_from_traces",
     "chunk_id",
     "chunk_text",
@@ -308,6 +310,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
+    from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.lab.policy import (

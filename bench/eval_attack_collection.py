@@ -18,7 +18,6 @@ It reports, never tunes: nothing it reads becomes an exemplar or moves a thresho
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import GuardedRAG, Settings
+from app import GuardedRAG, Settings, attack_texts
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = 8  # words per run when measuring copied text
@@ -46,20 +45,6 @@ def prompts_of(path: Path) -> list[str]:
 def _runs(text: str) -> set[str]:
     words = re.sub(r"\W+", " ", text.lower()).split()
     return {" ".join(words[i : i + RUN]) for i in range(max(1, len(words) - RUN + 1))}
-
-
-def known_attacks(shared: Path) -> list[str]:
-    """Every attack text the detectors could have learned from (both splits: a conservative overlap)."""
-    team = (REPO / "data" / "eval" / "injection.jsonl").read_text(encoding="utf-8").splitlines()
-    texts = [row["question"] for row in map(json.loads, team) if row["injection"]]
-    promptfoo = shared / "injection" / "promptfoo_0.121.20" / "jailbreak_templates.json"
-    if promptfoo.is_file():
-        texts += json.loads(promptfoo.read_text(encoding="utf-8"))
-    giskard = shared / "injection" / "giskard_2.19.2" / "prompt_injections.csv"
-    if giskard.is_file():
-        with giskard.open(encoding="utf-8", newline="") as fh:
-            texts += [row["prompt"] for row in csv.DictReader(fh)]
-    return texts
 
 
 def copied_share(prompt: str, known: set[str]) -> float:
@@ -103,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         shared_data=args.shared,
     )
     svc = GuardedRAG(settings)
-    known = set().union(*(_runs(t) for t in known_attacks(args.shared)))
+    known = set().union(*(_runs(t) for t in attack_texts(args.shared)))
     rows, longest = [], 0
     for i, prompt in enumerate(prompts, 1):
         verdicts = svc.screen(prompt)

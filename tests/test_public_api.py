@@ -84,6 +84,7 @@ APP = (
     "Usage",
     "Usem3Embeddings",
     "Verdict",
+    "attack_texts",
     "cases_from_traces",
     "chunk_id",
     "chunk_text",

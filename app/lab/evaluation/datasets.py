@@ -118,6 +118,13 @@ def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = No
     raise DatasetError(f"unknown dataset {name!r}: give a .jsonl path or one of {known}")
 
 
+def attack_texts(shared: Path | None = None) -> list[str]:
+    """Every attack of the labelled injection sets, the team's and the shared ones present, both splits: what a
+    measurement on another collection checks for copied text."""
+    sets = (resolve(name, shared=shared) for name in sorted(INJECTION_SETS - {"flames"}))  # Flames: harm, not injection
+    return [item.question for items in sets for item in items or () if item.kind == "injection"]
+
+
 def select(items: list[EvalItem], *, split: str = "all", limit: int | None = None) -> list[EvalItem]:
     """The items of one hash split (tune/report/all), then the first `limit` of them."""
     chosen = [i for i in items if split == "all" or split_of(i.key) == split]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,12 @@ def test_default_locations_are_the_repositorys_data_and_shared_beside_it(monkeyp
     beside = checkout.parent / "shared" / "eval-data"
     assert default_shared() == (beside.resolve() if beside.exists() else Path("../shared/eval-data"))  # absent: as given
     assert default_eval_dir() == Settings().labelled_data  # one resolution: the lab reads what the detectors read
+
+
+def test_attack_texts_are_the_attacks_of_the_injection_sets_and_nothing_benign(tmp_path: Path) -> None:
+    from app.lab.evaluation.datasets import attack_texts, default_eval_dir
+
+    rows = [json.loads(line) for line in (default_eval_dir() / "injection.jsonl").read_text(encoding="utf-8").splitlines()]
+    team_only = attack_texts(shared=tmp_path / "no-shared-sets")  # absent third-party sets are skipped
+    assert sorted(team_only) == sorted(r["question"] for r in rows if r["injection"])
+    assert not {r["question"] for r in rows if not r["injection"]} & set(team_only)
