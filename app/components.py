@@ -89,7 +89,7 @@ class Components:
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
 
-    def prepare_input_detectors(self) -> tuple[DetectorStatus, ...]:
+    def input_detectors(self) -> tuple[DetectorStatus, ...]:
         return warm(self.signals().scorers)
 
     def request_signals(

@@ -149,15 +149,11 @@ class GuardedRAG:
         )
 
     # -- parts ----------------------------------------------------------------------------------------
-    def prepare_input_detectors(self) -> tuple[str, ...]:
-        """Build or load the semantic input detectors now (seconds the first time per home), so the first
-        question does not wait for it; one line per detector. Nothing when the embedder has none."""
-        return tuple(status.line for status in self.input_detectors())
-
     def input_detectors(self) -> tuple[DetectorStatus, ...]:
-        """The semantic input detectors, built or loaded now: what each learned from, or why it is unavailable
-        (doctor reports it). Empty when the embedder is not one their thresholds were calibrated for."""
-        return self._parts.prepare_input_detectors()
+        """Build or load the semantic input detectors now (seconds the first time per home), so the first
+        question does not wait for it: what each learned from, or why it is unavailable (doctor reports it).
+        Empty when the embedder is not one their thresholds were calibrated for."""
+        return self._parts.input_detectors()
 
     def warm_up(self) -> None:
         """Build every lazily built part now, once (the UI calls it when it creates the shared service, so the

@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         tune_process(base)  # as the CLI and the Streamlit app do (app/process/)
         hybrid = GuardedRAG(base, embeddings=embeddings)
         hybrid.ingest()
-        detectors = hybrid.prepare_input_detectors()  # the semantic input scorers are part of the checks timed
+        detectors = [
+            status.line for status in hybrid.input_detectors()
+        ]  # the semantic input scorers are part of the checks timed
         vector = hybrid.derive(retrieval="vector")
         for svc in (hybrid, vector):
             svc.screen_retrieval(qs[0])  # warm: Chroma's first query, the BM25 matrix, rjieba's dictionary
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_search_p50_hybrid_vs_vector": round(rows["hybrid"]["search_p50_ms"] / rows["vector"]["search_p50_ms"], 2),
         "ratio_request_p50_hybrid_vs_vector": round(rows["hybrid"]["request_p50_ms"] / rows["vector"]["request_p50_ms"], 2),
         "checks_p50_within_5ms": rows["hybrid"]["checks_p50_ms"] <= 5.0,
-        "input_detectors": list(detectors),
+        "input_detectors": detectors,
         "machine": machine(),
     }
     if args.json:

@@ -167,8 +167,8 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
                 "thresholds to it (it writes a policy to load with GUARDED_RAG_POLICY)\n"
             )
     # The first question would otherwise wait for the detectors' one-off build; stderr keeps --json clean.
-    for line in svc.prepare_input_detectors():
-        sys.stderr.write(f"input detectors: {line}\n")
+    for status in svc.input_detectors():
+        sys.stderr.write(f"input detectors: {status.line}\n")
     return EXIT_OK
 
 
