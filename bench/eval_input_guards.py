@@ -28,6 +28,7 @@ ORDER = (
     "benign",
     "golden",
     "natural",
+    "short",
     "vague",
     "unanswerable",
     "injection-buried",

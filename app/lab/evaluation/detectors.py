@@ -23,13 +23,13 @@ from app.lab.evaluation.metrics import Confusion, confusion, rate
 from app.lab.evaluation.records import EvalItem
 
 Decision = Literal["combined", "lexical", "semantic"]
-# "natural" (colloquial questions the sample docs answer) is reported per set, outside "team sets together", whose
-# composition the headline targets were first measured on.
+# "natural" and "short" (colloquial and bare short questions the sample docs answer) are reported per set, outside
+# "team sets together", whose composition the headline targets were first measured on.
 INJECTION_SETS: tuple[str, ...] = (
-    *("injection", "benign", "golden", "natural", "vague", "unanswerable", "promptfoo", "giskard"),
+    *("injection", "benign", "golden", "natural", "short", "vague", "unanswerable", "promptfoo", "giskard"),
     *("flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages"),
 )
-VAGUE_SETS = ("vague", "golden", "natural", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
+VAGUE_SETS = ("vague", "golden", "natural", "short", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
 TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})
 CLEAR_KINDS = frozenset({"clear", "answerable", "unanswerable", "benign"})
 
