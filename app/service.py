@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import socket
 import threading
 import time
@@ -23,6 +22,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from pydantic import ValidationError
 
+from app.asking import OLLAMA_RUNGS, RequestRunner, error_result, host_event
 from app.components import Components
 from app.contract import AskOptions, AskResponse, to_response
 from app.conversation import ChatQuestion
@@ -37,36 +37,27 @@ from app.models.factory import TRANSPORT_ERRORS, BackendKind, ChatModelFactory, 
 from app.models.pool import HostStatus
 from app.models.pool_transport import HOST_LOG, HostLog
 from app.recording import TraceRecorder
-from app.retrieval import RetrievalFailed, traced_retriever
+from app.retrieval import RetrievalFailed
 from app.settings import Settings, SettingsError
-from app.signals import SignalBank
 from app.signals.input_detectors import DetectorStatus
-from app.system_prompts import screen_system
 from app.telemetry import Telemetry, TelemetryStatus, start_telemetry, telemetry_off
 from app.traces import TraceInputs, TraceStore, open_trace_backend
 from chains import (
     AnswerPrompt,
     GenerationLadder,
-    LadderPolicy,
-    QAConfig,
-    QAPipeline,
     QARequest,
-    QAResult,
     Screened,
     TraceCollector,
     TraceEvent,
     answer_prompt,
-    run_qa,
     screen_qa,
     with_signals,
 )
 from guardrails import (
     Chunk,
     GuardContext,
-    Guardrail,
     GuardrailPolicy,
     PolicyError,
-    Stage,
     Turn,
     Verdict,
     load_policy,
@@ -76,7 +67,6 @@ from guardrails.context_injection import ContextInjectionGuardrail
 from guardrails.relevance import RelevanceGuardrail
 
 Observer = Callable[[TraceEvent], None]
-EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
 
 
 # What a request may legitimately fail with, as a typed `error` result: invalid options, settings or policy,
@@ -130,6 +120,9 @@ class GuardedRAG:
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
         self._parts = Components(settings, embeddings=embeddings, factory=factory, choose=choose)
         self._transport_errors = transport_errors
+        self._runner = RequestRunner(
+            self._parts, transport_errors, ollama_host=settings.ollama_host, redact_questions=settings.redact_questions
+        )
         self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
         self._ids = TraceIds()
@@ -242,7 +235,7 @@ class GuardedRAG:
         options = options or AskOptions()
         collector = TraceCollector(observer=observer, on_token=on_token)
         settings, choice, chaos, policy = self.settings, None, None, None
-        hosts = HostLog(on_event=lambda host, outcome, detail: _host_event(collector, host, outcome, detail))
+        hosts = HostLog(on_event=lambda host, outcome, detail: host_event(collector, host, outcome, detail))
         log_token = HOST_LOG.set(hosts)  # the pool transport reports here (app/models/pool_transport.py)
         try:
             settings, policy = self.effective(options)
@@ -258,15 +251,16 @@ class GuardedRAG:
                 )
             )
             chaos = ChaosConfig.model_validate(options.chaos) if options.chaos else None
-            screened = self._screen_system(system, policy, collector) if system else None
-            result = screened or self._ask(question, tuple(history), settings, policy, choice, chaos, collector, cancelled)
+            screened = self._runner.screen_system(system, policy, collector) if system else None
+            request = QARequest(question=question, history=tuple(history))
+            result = screened or self._runner.run(request, settings, policy, choice, chaos, collector, cancelled)
         except EXPECTED_ERRORS as exc:
-            result = self._error(collector, f"{exc}")
+            result = error_result(collector, f"{exc}")
         except Exception as exc:  # a bug: the user gets a typed result and a trace id, tests get the exception
             if self.reraise_bugs:
                 raise
             where = tuple(line.strip()[:300] for line in traceback.format_tb(exc.__traceback__)[-4:])  # for whoever fixes it
-            result = self._error(
+            result = error_result(
                 collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}", evidence=where
             )
         finally:
@@ -295,49 +289,6 @@ class GuardedRAG:
         )
         self._persist(question, response, options.session, TraceInputs(policy=policy, captures=tuple(collector.inputs)))
         return response
-
-    def _ask(
-        self,
-        question: str,
-        history: tuple[Turn, ...],
-        settings: Settings,
-        policy: GuardrailPolicy,
-        choice: BackendChoice,
-        chaos: ChaosConfig | None,
-        collector: TraceCollector,
-        cancelled: Callable[[], bool] | None = None,
-    ) -> QAResult:
-        guardrails = self._parts.guardrails(policy)
-        request = QARequest(question=question, history=history)
-        if chaos is not None:
-            chaos = chaos.model_copy(update={"seed": chaos.seed if chaos.seed is not None else random.randrange(2**31)})
-
-            def on_fault(fault: str, description: str) -> None:
-                collector.add(TraceEvent(step="chaos", name=f"chaos:{fault}", outcome="fired", reason=description))
-
-            chaos_hook = on_fault
-        else:
-            chaos_hook = None
-        rungs = self._parts.rung_builder().build(choice, settings, chaos=chaos, on_fault=chaos_hook)
-        ladder = GenerationLadder(
-            rungs=rungs,
-            output_guardrails=guardrails["output"],
-            policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self._transport_errors),
-            signals=self._parts.signals(),
-        )
-        signals = self._parts.request_signals(settings, policy, choice, {"callbacks": [collector]})
-        pipeline = self._pipeline(settings, guardrails, ladder, cancelled, collector=collector, signals=signals)
-        result = run_qa(pipeline, request, collector=collector)
-        # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
-        # (Checked after the fact, so a normal question pays no count() call.)
-        if (
-            result.status == "refused"
-            and not result.retrieved
-            and not any(v.fired and v.stage == "input" for v in result.verdicts)
-            and self.is_index_empty()
-        ):
-            return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
-        return result
 
     def ask_chat(
         self,
@@ -370,48 +321,6 @@ class GuardedRAG:
             cancelled=cancelled,
         )
 
-    def _screen_system(self, system: Sequence[str], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:
-        guard = next((g for g in self._parts.guardrails(policy)["input"] if g.name == "prompt_injection"), None)
-        return screen_system(system, guard, collector, redact_questions=self.settings.redact_questions)
-
-    def _pipeline(
-        self,
-        settings: Settings,
-        guardrails: dict[Stage, tuple[Guardrail, ...]],
-        ladder: GenerationLadder,
-        cancelled: Callable[[], bool] | None = None,
-        *,
-        collector: TraceCollector | None = None,
-        signals: SignalBank | None = None,
-    ) -> QAPipeline:
-        """`collector`: a request's trace, where index and embedder failures are recorded (retrieval typed as
-        RetrievalFailed); without one (screen_retrieval) they propagate as they are. `signals`: the request's
-        (default: the service's own)."""
-        return QAPipeline(
-            guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
-            retrieve=traced_retriever(
-                lambda: self._parts.docs().search,
-                collector,
-                transport_errors=self._transport_errors,
-                ollama_host=self.settings.ollama_host,
-            )
-            if collector is not None
-            else self._parts.docs().search,
-            ladder=ladder,
-            signals=signals or self._parts.signals(),
-            config=QAConfig(
-                top_k=settings.top_k,
-                num_ctx=settings.num_ctx,
-                num_predict=settings.num_predict,
-                latency_budget_s=settings.latency_budget,
-                cancelled=cancelled,
-            ),
-        )
-
-    def _error(self, collector: TraceCollector, message: str, *, evidence: tuple[str, ...] = ()) -> QAResult:
-        collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message, evidence=evidence))
-        return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
-
     def _persist(self, question: str, response: AskResponse, session: str | None, inputs: TraceInputs) -> None:
         # The record is built on the trace writer's thread: dumping the result and the inputs is off the request path too.
         created = datetime.now(UTC)
@@ -433,7 +342,7 @@ class GuardedRAG:
         settings, policy = self.effective(options)
         ladder = GenerationLadder(rungs=(), output_guardrails=())
         signals = self._parts.request_signals(settings, policy, None)
-        pipeline = self._pipeline(settings, self._parts.guardrails(policy), ladder, signals=signals)
+        pipeline = self._runner.pipeline(settings, self._parts.guardrails(policy), ladder, signals=signals)
         return screen_qa(pipeline, QARequest(question=question, history=tuple(history)))
 
     def relevance(self, question: str, *, options: AskOptions | None = None) -> Verdict:
@@ -600,17 +509,6 @@ class GuardedRAG:
             reraise_bugs=self.reraise_bugs,
             telemetry=self._telemetry,
         )
-
-
-OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama
-
-
-def _host_event(collector: TraceCollector, host: str, outcome: str, detail: str) -> None:
-    """What the Ollama pool did for this question, in its trace (only a pool reports; one host adds nothing)."""
-    status = {"ok": "ok", "retry": "retry", "skipped": "skipped"}.get(outcome, "error")
-    collector.add(
-        TraceEvent(step="backend", name="ollama_host", outcome=status, reason=f"{host}: {detail}", details={"host": host})
-    )
 
 
 def _ms(started: float) -> float:

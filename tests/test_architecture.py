@@ -38,6 +38,7 @@ APP_PARTS_FORBIDDEN = {
     "app.embedded": ("app.documents", "app.models", "app.service", "app.doctor", "app.lab", "app.cli", "app.fakes"),
     "app.service": ("app.doctor", "app.lab", "app.cli", "app.serve", "app.fakes"),
     "app.components": ("app.service", "app.doctor", "app.lab", "app.cli", "app.serve", "app.fakes"),
+    "app.asking": ("app.service", "app.doctor", "app.lab", "app.cli", "app.serve", "app.fakes"),
     "app.doctor": ("app.service", "app.lab", "app.cli"),
     "app.settings": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
     "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
