@@ -73,16 +73,22 @@ class LiveProgress:
         self.provisional.empty()
 
 
-def ask(svc: GuardedRAG, question: str) -> None:
+def ask(svc: GuardedRAG, question: str, *, as_written: bool = False) -> None:
+    """`as_written`: the user chose to have a question answered that the completeness check clarified; this
+    one request runs with that guardrail off (recorded in its trace's policy)."""
     messages = state.messages()
     past = history(messages)
+    options = state.options()
+    if as_written:
+        off = {**options.guardrails, "completeness": {**options.guardrails.get("completeness", {}), "enabled": False}}
+        options = options.model_copy(update={"guardrails": off})
     with st.chat_message("user"):
         st.markdown(safe_md(question))
     with st.chat_message("assistant"):
         live = LiveProgress()
-        resp = svc.ask(question, history=past, options=state.options(), observer=live.observe, on_token=live.token)
+        resp = svc.ask(question, history=past, options=options, observer=live.observe, on_token=live.token)
         live.finish(resp)
-        render_response(resp, key=str(len(messages) + 1))
+        render_response(resp, key=str(len(messages) + 1), question=question)
     messages.append({"role": "user", "content": question, "response": None})
     messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
 
@@ -101,12 +107,14 @@ def render(svc: GuardedRAG) -> None:
             if message.get("response") is None:
                 st.markdown(safe_md(message["content"]))
             else:
-                render_response(message["response"], key=str(i))
+                asked = messages[i - 1]["content"] if i and messages[i - 1]["role"] == "user" else None
+                render_response(message["response"], key=str(i), question=asked)
     prompt = st.chat_input(t("chat.placeholder"), max_chars=4000)
-    pending = st.session_state.pop("pending_question", None)  # set by a clarifying-question button
+    pending = st.session_state.pop("pending_question", None)  # set by a clarify button
+    as_written = bool(st.session_state.pop("pending_as_written", False)) and not prompt
     question = prompt or pending
     if question and question.strip():
-        ask(svc, question.strip())
+        ask(svc, question.strip(), as_written=as_written)
     if messages and st.button(t("chat.clear"), icon=":material/delete_sweep:"):
         messages.clear()
         st.rerun()

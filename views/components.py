@@ -65,15 +65,16 @@ def cold_start_notes(events: list[Any]) -> list[str]:
     return [e.reason for e in events if e.name == "model_load" and e.outcome == "loading"]
 
 
-def render_response(resp: AskResponse, *, key: str) -> None:
-    """One committed answer, as shown in chat (and reused for a trace's stored response)."""
+def render_response(resp: AskResponse, *, key: str, question: str | None = None) -> None:
+    """One committed answer, as shown in chat (and reused for a trace's stored response). `question`: what
+    was asked (chat only), so a clarification can offer to answer it as written."""
     status_badge(resp.status)
     if resp.status == "fallback":
         st.warning(t("fallback_label"), icon=":material/swap_horiz:")
     if resp.answer:
         st.markdown(safe_md(resp.answer))
     if resp.status == "clarify":
-        render_clarify(resp, key=key)
+        render_clarify(resp, key=key, question=question)
     elif resp.message and resp.status in ("refused", "error"):
         (st.error if resp.status == "error" else st.info)(safe_md(resp.message))
     if resp.citations:
@@ -92,20 +93,32 @@ def render_response(resp: AskResponse, *, key: str) -> None:
         trace_link(resp.trace_id)
 
 
-def render_clarify(resp: AskResponse, *, key: str) -> None:
+def render_clarify(resp: AskResponse, *, key: str, question: str | None = None) -> None:
     if resp.message:
         st.info(safe_md(resp.message))
     if resp.missing:
         st.markdown(t("missing") + " " + ", ".join(safe_md(m) for m in resp.missing))
     if resp.clarifying_questions:
         st.caption(t("clarify_hint"))
-    for i, question in enumerate(resp.clarifying_questions):
+    for i, clarifying in enumerate(resp.clarifying_questions):
         # A click submits the question as the next user message (st.chat_input cannot be pre-filled).
-        st.button(question, key=f"clarify-{key}-{i}", on_click=_queue_question, args=(question,), icon=":material/reply:")
+        st.button(clarifying, key=f"clarify-{key}-{i}", on_click=_queue_question, args=(clarifying,), icon=":material/reply:")
+    if question:
+        # The user overrides the check for this one question: it is asked again with `completeness` off, which
+        # the new trace records in its policy. Relevance and the output checks still apply.
+        st.button(
+            t("clarify.as_written"),
+            key=f"as-written-{key}",
+            on_click=_queue_question,
+            args=(question, True),
+            icon=":material/fast_forward:",
+            help=t("clarify.as_written_help"),
+        )
 
 
-def _queue_question(question: str) -> None:
+def _queue_question(question: str, as_written: bool = False) -> None:
     st.session_state["pending_question"] = question
+    st.session_state["pending_as_written"] = as_written
 
 
 def backend_banner(choice: Any, *, last: AskResponse | None = None) -> None:

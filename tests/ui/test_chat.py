@@ -47,6 +47,30 @@ def test_vague_question_gets_clarify_buttons_and_a_click_asks_it(make_app):
     assert len(svc.traces.list()) == 2
 
 
+def test_answer_as_written_asks_the_same_question_again_with_completeness_off(make_app):
+    at, svc, _ = make_app(scripts={EMBEDDED: [GOOD]})
+    ask(at, "Is this plan reasonable?")
+    first = at.session_state["messages"][-1]["response"]
+    assert first.status == "clarify"
+    assert any(e.name == "completeness" and e.outcome == "fired" for e in first.events)
+    [button] = [b for b in at.button if b.key and b.key.startswith("as-written-")]
+    button.click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    messages = at.session_state["messages"]
+    assert messages[-2] == {"role": "user", "content": "Is this plan reasonable?", "response": None}
+    second = messages[-1]["response"]
+    assert second.status != "clarify"
+    assert not any(e.name == "completeness" for e in second.events)  # the guardrail did not run at all
+    assert len(svc.traces.list()) == 2
+    stored = svc.traces.get(second.trace_id)
+    assert stored is not None and stored.inputs is not None and stored.inputs.policy is not None
+    assert not stored.inputs.policy.is_enabled("completeness")  # the stored trace records that the check was off
+    # the override is for that one question: the next typed question is checked again
+    ask(at, "Is this plan reasonable?")
+    assert any(e.name == "completeness" for e in at.session_state["messages"][-1]["response"].events)
+
+
 def test_fallback_is_labelled(make_app):
     prose = "I think it is probably some port, maybe."
     at, _, _ = make_app(scripts={EMBEDDED: [prose] * 6})
