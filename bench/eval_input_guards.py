@@ -35,6 +35,7 @@ ORDER = (
     "injection-turns",
     "promptfoo",
     "giskard",
+    "jailbreak_zh",
     "clamber",
     "clariq",
     "cmrc2018-dev",
@@ -44,6 +45,7 @@ ORDER = (
 POSITIVE = {"prompt_injection": "attacks", "completeness": "vague"}
 NOTES = {
     "flames": "harmful requests, not injections: the flagged rate only",
+    "jailbreak_zh": "written after the tuning; evaluation only",
     "injection-buried": "team attacks inside a long benign text",
     "injection-turns": "team attacks split over two messages; benign pairs",
     "team sets together": "injection + benign + golden + vague + unanswerable",

@@ -15,7 +15,10 @@ from app import Settings, split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.records import EvalItem, Kind
 
-TEAM_SETS = ("golden", "natural", "short", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding")
+TEAM_SETS = (
+    *("golden", "natural", "short", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding"),
+    "jailbreak_zh",
+)
 # The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
 # bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
 BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}

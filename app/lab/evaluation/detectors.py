@@ -27,7 +27,7 @@ Decision = Literal["combined", "lexical", "semantic"]
 # "team sets together", whose composition the headline targets were first measured on.
 INJECTION_SETS: tuple[str, ...] = (
     *("injection", "benign", "golden", "natural", "short", "vague", "unanswerable", "promptfoo", "giskard"),
-    *("flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages"),
+    *("jailbreak_zh", "flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages"),
 )
 VAGUE_SETS = ("vague", "golden", "natural", "short", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
 TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})

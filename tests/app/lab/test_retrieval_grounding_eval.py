@@ -149,6 +149,7 @@ PINNED = {
     "golden": (16, 24),
     "natural": (62, 68),
     "short": (38, 40),
+    "jailbreak_zh": (32, 28),
     "unanswerable": (10, 15),
     "near_domain": (17, 15),
     "grounding": (73, 89),  # 111 original items (54 / 57) + 51 added for issue #11 (19 / 32)
