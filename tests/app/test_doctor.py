@@ -19,6 +19,9 @@ from tests.ollama_double import closed_port
 
 
 def doctor(svc) -> tuple[int, str]:
+    # These tests read the trace and telemetry checks of a service on scripted fakes; the embedded-generation
+    # check (a real llama.cpp in a child process) has its own tests in tests/app/embedded/test_selftest.py.
+    svc.embedded_generation_problem = lambda: None
     out = io.StringIO()
     code = main(["doctor"], out, build=lambda settings: svc)
     return code, out.getvalue()
