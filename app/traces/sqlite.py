@@ -10,6 +10,7 @@ pending schema migrations (app/traces/migrations/sqlite/) under the same lock. Q
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 import threading
 import time
@@ -44,6 +45,24 @@ LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)" 
 _LABEL_INSERT = f"INSERT OR REPLACE INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(LABEL_COLUMNS))})"
 
 
+# What SQLite says about a file that is not (or no longer) a readable database; a busy or locked file is not one.
+_DAMAGED = ("file is not a database", "database disk image is malformed")
+
+
+def _damage_hint(path: Path, exc: BaseException) -> str:
+    """How to go on when the file itself is unreadable: its traces cannot be read back here, so the fix is to
+    keep it aside (for recovery with sqlite3's .recover) and let the next run create a fresh one. Said, not
+    done: moving a user's file is theirs to decide."""
+    if not any(text in str(exc) for text in _DAMAGED):
+        return ""
+    return (
+        f". The file is damaged or is not a trace database: move it aside (mv {shlex.quote(str(path))} "
+        f"{shlex.quote(str(path) + '.damaged')}; "
+        "sqlite3's .recover may get traces back from it) and the next run starts a new one, "
+        "or point GUARDED_RAG_TRACE_DB at another file"
+    )
+
+
 class SqliteTraceBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -53,7 +72,7 @@ class SqliteTraceBackend:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.schema_version = self._migrate()
         except (OSError, sqlite3.Error) as exc:
-            raise TraceStoreError(f"cannot open the trace database {path}: {exc}") from exc
+            raise TraceStoreError(f"cannot open the trace database {path}: {exc}{_damage_hint(path, exc)}") from exc
 
     @property
     def location(self) -> str:

@@ -115,3 +115,23 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path, monkeypatch: pytest
         columns = [row[1] for row in conn.execute("PRAGMA table_info(traces)")]
         assert "x" not in columns and "origin" not in columns  # the whole upgrade rolled back, not just the last step
         assert conn.execute("SELECT count(*) FROM traces").fetchone()[0] == 3
+
+
+def test_a_damaged_file_is_named_with_the_way_out(tmp_path: Path):
+    path = tmp_path / "traces.sqlite3"
+    path.write_bytes(bytes(range(256)) * 64)  # not SQLite: random-looking bytes, as after a bad copy
+    with pytest.raises(TraceStoreError) as caught:
+        open_trace_backend(path)
+    message = str(caught.value)
+    assert "file is not a database" in message and f"mv {path} {path}.damaged;" in message
+    assert path.read_bytes()[:4] == bytes(range(4))  # said, not done: the user's file is left where it was
+
+
+def test_a_migration_error_gets_no_damage_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = tmp_path / "traces.sqlite3"
+    legacy_file(path, 1)
+    broken = (*migrations("sqlite"), Migration(latest("sqlite") + 1, "broken", "NOT SQL;"))
+    monkeypatch.setattr(migrations_module, "migrations", lambda dialect: broken)
+    with pytest.raises(TraceStoreError) as caught:
+        open_trace_backend(path)
+    assert "move it aside" not in str(caught.value)
