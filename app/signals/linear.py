@@ -32,10 +32,15 @@ def _sigmoid(z: Vectors) -> Vectors:
 
 
 def train_logistic(
-    x: Vectors, y: NDArray[np.int_], *, sample_weight: Vectors | None = None, l2: float = 1.0, max_iter: int = 50
+    x: Vectors | NDArray[np.float32],
+    y: NDArray[np.int_],
+    *,
+    sample_weight: Vectors | None = None,
+    l2: float = 1.0,
+    max_iter: int = 50,
 ) -> LinearModel:
     """Minimise sum_i w_i * logloss_i + l2/2 * |weights|^2 (the bias is not penalised) by Newton steps."""
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)  # float32 exemplar vectors (the detectors') are learned from in float64
     target = np.asarray(y, dtype=np.float64)
     n, d = x.shape
     if n == 0 or target.min() == target.max():

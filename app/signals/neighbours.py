@@ -14,11 +14,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 Vectors = NDArray[np.float64]
+Stored = NDArray[np.float32]  # a detector's exemplar vectors, as built and as cached
 
 
-def similarities(exemplars: Vectors, rows: Vectors) -> Vectors:
-    """Cosine similarity of each row to each exemplar (unit vectors), computed in the exemplars' dtype: the
-    cached vectors are float32, and upcasting the whole matrix per question would cost more than the product."""
+def similarities(exemplars: Stored | Vectors, rows: Vectors) -> Vectors:
+    """Cosine similarity of each row to each exemplar (unit vectors), computed in the exemplars' dtype: a
+    detector's vectors are float32, and upcasting the whole matrix per question would cost more than the product."""
     rows = np.atleast_2d(np.asarray(rows)).astype(exemplars.dtype, copy=False)
     return np.asarray(rows @ exemplars.T, dtype=np.float64)
 
