@@ -73,11 +73,15 @@ def collect(
         if not items:
             notes.append(f"team set {name} not found in {team_dir}")
         found += tune_sample([e for e in items if e.kind in wanted], cap)
+    absent: list[str] = []  # one note names them all: one line per set buried the doctor's report
     for name, cap in spec.shared:
         items = shared_set(shared_dir, name) if shared_dir is not None and shared_dir.is_dir() else []
         if not items:
-            notes.append(f"third-party set {name} not found under {shared_dir}: learning without it")
+            absent.append(name)
         found += tune_sample([e for e in items if e.kind in wanted], cap)
+    if absent:
+        sets = f"set {absent[0]}" if len(absent) == 1 else "sets " + ", ".join(absent)
+        notes.append(f"third-party {sets} not found under {shared_dir}: learning without {'it' if len(absent) == 1 else 'them'}")
     if spec.corpus is not None:
         paragraphs = corpus_set(corpus_dir) if corpus_dir is not None else []
         if not paragraphs:

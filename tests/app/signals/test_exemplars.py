@@ -48,6 +48,12 @@ def test_collect_notes_what_is_missing(team_dir: Path, tmp_path: Path) -> None:
     exemplars, notes = collect(INJECTION, team_dir, tmp_path / "no-shared", tmp_path / "no-docs")
     assert exemplars
     assert any("promptfoo" in n for n in notes) and any("corpus" in n for n in notes)
+    # one note for every absent third-party set (the doctor prints the first note of each detector)
+    absent = [n for n in notes if n.startswith("third-party")]
+    assert absent == [
+        f"third-party sets promptfoo, giskard, clamber, clariq, cmrc2018-trial not found under {tmp_path / 'no-shared'}: "
+        "learning without them"
+    ]
 
 
 def test_corpus_paragraphs_are_benign_team_text(tmp_path: Path) -> None:
