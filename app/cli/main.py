@@ -203,7 +203,11 @@ def _doctor_without_traces(
     """The trace store would not open, yet the backend, model, index and detectors still deserve a check: run
     them on a service with a throwaway trace store, and report the real store as the failed `traces` check."""
     with tempfile.TemporaryDirectory(prefix="guarded-rag-doctor-") as tmp:
-        svc = build(settings.model_copy(update={"trace_store": str(Path(tmp) / "traces.sqlite3")}))
+        try:
+            svc = build(settings.model_copy(update={"trace_store": str(Path(tmp) / "traces.sqlite3")}))
+        except (TraceStoreError, OSError, ValueError) as again:  # nothing else to check: say both, no traceback
+            sys.stderr.write(f"error: {error}\nerror: the other checks could not run either: {again}\n")
+            return EXIT_FAIL
         try:
             return cmd_doctor(svc, args, out, trace_error=str(error))
         finally:

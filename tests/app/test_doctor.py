@@ -14,7 +14,7 @@ from app.fakes import BagOfWordsEmbeddings, ScriptedModelFactory
 from app.models.backend import BackendChoice
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
-from app.traces import WriterStatus
+from app.traces import TraceStoreError, WriterStatus
 from tests.app.test_traces import refused
 from tests.fake_service import embedded_choice, make_service
 from tests.ollama_double import closed_port
@@ -119,3 +119,17 @@ def test_a_trace_store_that_will_not_open_is_one_failed_check_among_the_others(t
     assert line(text, "index backend").startswith("[ok] index backend: local directory")
     assert "GUARDED_RAG_TRACE_DB at another file" in text  # the fix line
     assert damaged.read_bytes()[:4] == bytes(range(4))  # the user's file is left as it was
+
+
+def test_when_even_a_throwaway_trace_store_fails_both_errors_are_one_line_each(tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
+
+    def build(settings: Settings) -> GuardedRAG:
+        raise TraceStoreError(f"cannot open the trace database {settings.trace_db}: disk I/O error")
+
+    code = main(["doctor"], io.StringIO(), build=build)
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    first, second = err.splitlines()
+    assert first == f"error: cannot open the trace database {tmp_path / 'home' / 'traces.sqlite3'}: disk I/O error"
+    assert second.startswith("error: the other checks could not run either: cannot open the trace database ")
