@@ -173,9 +173,17 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, trace_error: str | None = None) -> int:
+def cmd_doctor(
+    svc: GuardedRAG,
+    args: argparse.Namespace,
+    out: TextIO,
+    *,
+    trace_error: str | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """`settings`: what the user configured, when `svc` runs on a stand-in trace store (its fix names theirs)."""
     report = run_doctor(
-        settings=svc.settings,
+        settings=settings or svc.settings,
         choice=svc.backend(refresh=True),
         index_stats=svc.index_stats,
         trace_count=svc.traces.count,
@@ -209,7 +217,7 @@ def _doctor_without_traces(
             sys.stderr.write(f"error: {error}\nerror: the other checks could not run either: {again}\n")
             return EXIT_FAIL
         try:
-            return cmd_doctor(svc, args, out, trace_error=str(error))
+            return cmd_doctor(svc, args, out, trace_error=str(error), settings=settings)
         finally:
             svc.close()
 

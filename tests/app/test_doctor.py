@@ -117,7 +117,9 @@ def test_a_trace_store_that_will_not_open_is_one_failed_check_among_the_others(t
     assert f"mv {damaged} {damaged}.damaged" in traces
     assert line(text, "backend").startswith("[ok] backend: embedded")  # the other checks still ran
     assert line(text, "index backend").startswith("[ok] index backend: local directory")
-    assert "GUARDED_RAG_TRACE_DB at another file" in text  # the fix line
+    # the fix names the user's store, never the throwaway one
+    assert f"       fix: mend what keeps {damaged} from opening (above), or point GUARDED_RAG_TRACE_DB at another file" in text
+    assert built[1] not in text
     assert damaged.read_bytes()[:4] == bytes(range(4))  # the user's file is left as it was
 
 
