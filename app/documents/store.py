@@ -11,6 +11,11 @@ Why each part (all measured here, chromadb 1.5):
   A client opened while another process was mid-write can fail a read once that writer goes on ("Error
   creating hnsw segment reader: Nothing found on disk", measured): a read that Chroma fails internally is
   retried once on a reopened client; an index still failing then is reported, not hidden.
+- Two processes opening a directory that has no database yet both run Chroma's schema migrations, and one fails
+  ("table collections already exists": measured, 3 of 20 processes in pairs started together on fresh directories;
+  the CLI ingest and the app started on a new home hit it). Creating the same collection at once is the same kind
+  of race. So a local client is built, and a collection created, under a short cross-process lock of its own
+  (OPEN_LOCK_NAME): not the WriteLock, which a whole ingest holds, so opening never waits for a writer to finish.
 - The local bindings and the HTTP client have no deadline of their own: calls go through app.deadline.
 - A Chroma server (`server=`, app.documents.server builds its client) needs neither the write lock nor the
   generation file: the corruption above comes from several processes each holding their own in-memory copy of one
@@ -34,6 +39,7 @@ import chromadb
 import chromadb.errors
 import httpx
 from chromadb.config import Settings as ChromaSettings
+from filelock import FileLock, Timeout
 
 from app.deadline import DeadlineExceeded, Deadlines, NoSlotLeft
 from app.documents.writelock import OnWait, WriteLock
@@ -42,8 +48,10 @@ T = TypeVar("T")
 # InternalError: the local store failed on its own files. httpx errors and ConnectionError: a Chroma server is
 # down or dropped the connection (measured: a killed server raises httpx.ConnectError on existing clients).
 _CHROMA_DOWN: tuple[type[BaseException], ...] = (chromadb.errors.InternalError, httpx.HTTPError, ConnectionError)
-_OPEN_FAILED: tuple[type[BaseException], ...] = (DeadlineExceeded, ValueError, *_CHROMA_DOWN)  # ValueError: no server
+# ValueError: no server; Timeout: another process kept the open lock past the deadline
+_OPEN_FAILED: tuple[type[BaseException], ...] = (DeadlineExceeded, ValueError, Timeout, *_CHROMA_DOWN)
 GENERATION_NAME = ".guarded-rag-generation"
+OPEN_LOCK_NAME = ".guarded-rag-open.lock"
 WRITE_FACTOR = 5  # a write call may take this many times the read deadline (large upsert batches)
 
 _BUILD_LOCK = threading.Lock()  # guards chromadb's own process-global client cache (see above)
@@ -86,6 +94,8 @@ class ChromaStore:
             lambda: chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
         )
         self.lock = WriteLock(path, timeout=600.0) if server is None else None
+        # held only while a client is built or a collection created (see the module docstring)
+        self._open_lock = FileLock(str(path / OPEN_LOCK_NAME), thread_local=False) if server is None else None
         # two index calls per question: their worker threads are kept between questions (app/deadline.py)
         self._deadlines = Deadlines(f"chroma:{server or path.name}", keep_idle=2)
         self._cond = threading.Condition()
@@ -120,11 +130,22 @@ class ChromaStore:
             self._seen = self._stamp()
 
     # -- the client -----------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _creating(self, deadline: float) -> Iterator[None]:
+        """No other process builds a client or creates a collection on this directory meanwhile (a no-op on a
+        server). Raises filelock.Timeout when the deadline passes first."""
+        if self._open_lock is None:
+            yield
+            return
+        with self._open_lock.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=0.02):
+            yield
+
     def _open(self, seconds: float) -> None:
         """(Re)build the client; called with `_reopening` set and nothing in flight."""
+        deadline = time.monotonic() + seconds
 
         def build() -> Any:
-            with _BUILD_LOCK:
+            with self._creating(deadline), _BUILD_LOCK:
                 if self._client is not None:
                     with contextlib.suppress(Exception):  # a broken old client must not block the new one
                         self._client.close()
@@ -233,7 +254,11 @@ class ChromaStore:
         def on_collection(client: Any) -> T:
             found = self._collections.get(name)
             if found is None or self._client is not client:
-                found = opener(client)
+                try:
+                    with self._creating(time.monotonic() + seconds):  # opener may create it (get_or_create)
+                        found = opener(client)
+                except Timeout:
+                    raise self._unavailable(what, "another process kept creating the collection") from None
                 if self._client is client:
                     self._collections[name] = found
             return fn(found)

@@ -6,6 +6,7 @@ process knows what was done before it died.
     python -m tests.robustness.worker ingest HOME TAG ROUNDS [N]  # rewrite and re-ingest HOME/docs/TAG ROUNDS times
     python -m tests.robustness.worker ask HOME N [durable]      # ask N questions, one JSON line each
         (durable: each line is printed once its trace is written; traces are written by a background thread)
+    python -m tests.robustness.worker open HOME  # build the service, print "ready", open the index on a stdin line
 """
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ def main(argv: list[str]) -> int:
             out = {"status": r.status, "trace_id": r.trace_id, "ms": round((time.perf_counter() - started) * 1000, 1)}
             failed = {"message": r.message, "where": [e.evidence for e in r.events if e.outcome == "error"]}
             print(json.dumps(out | (failed if r.status == "error" else {})), flush=True)
+    elif role == "open":  # several of these on a fresh home, released together: the first open of the index
+        svc = service(home)
+        print(json.dumps({"ready": os.getpid()}), flush=True)
+        sys.stdin.readline()
+        print(json.dumps({"documents": len(svc.documents())}), flush=True)
     else:
         raise SystemExit(f"unknown role {role}")
     return 0

@@ -3,12 +3,15 @@ holds the write lock for a while. Run as `python -m tests.app.documents.index_ch
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from app.documents.chunking import chunk_text
 from app.documents.index import DocumentIndex
+from app.documents.store import ChromaStore
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
 
@@ -19,6 +22,32 @@ def index_at(path: str, lock_timeout: float = 60.0) -> DocumentIndex:
 def add(index: DocumentIndex, source: str, text: str) -> None:
     drafts = chunk_text(text, source=source, target_chars=60, max_chars=120)
     index.upsert_document(source, "sha-" + source, drafts, BagOfWordsEmbeddings().embed_documents([d.text for d in drafts]))
+
+
+def open_slowly(path: str) -> None:
+    """Print "ready", wait for a line on stdin, then open a ChromaStore whose client build takes 0.5 s and says
+    whether another process was building one on this directory at the same time ("overlap") or not ("alone")."""
+    marker = Path(path) / "building.marker"
+    seen: list[str] = []
+
+    def connect() -> Any:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            seen.append("overlap")
+            time.sleep(0.5)
+        else:
+            seen.append("alone")
+            time.sleep(0.5)
+            os.close(fd)
+            marker.unlink()
+        return object()
+
+    store = ChromaStore(Path(path), connect=connect)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    store.run("opening", lambda _client: None, seconds=30)
+    print(seen[0], flush=True)
 
 
 def main(argv: list[str]) -> None:
@@ -34,6 +63,8 @@ def main(argv: list[str]) -> None:
         index = index_at(path, lock_timeout=float(argv[4]) if len(argv) > 4 else 60.0)
         add(index, argv[2], argv[3])
         print("written", flush=True)
+    elif command == "open":
+        open_slowly(path)
     else:
         raise SystemExit(f"unknown command {command}")
 

@@ -3,6 +3,9 @@ call bounded by a deadline (a stalled call is a typed IndexUnavailableError, not
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,6 +18,7 @@ from app.documents.store import IndexUnavailableError
 from tests.app.documents.index_child import add
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.disable_socket
 
 
@@ -23,6 +27,33 @@ def test_many_threads_opening_a_fresh_index_at_once_all_succeed(tmp_path: Path) 
     no attribute 'bindings', KeyError on the path, 'Could not connect to tenant')."""
     for run in range(3):
         assert open_at_once(tmp_path / f"idx{run}", threads=8) == [0] * 8
+
+
+def test_processes_never_build_clients_on_one_directory_at_the_same_time(tmp_path: Path) -> None:
+    """Two processes building a client on a directory without a database both ran Chroma's migrations and one failed
+    (tests/robustness/test_processes.py has the real race). Here each build takes 0.5 s and checks for the other:
+    released together, without the open lock both builds overlap."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.app.documents.index_child", "open", str(tmp_path / "idx")],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n", child.communicate()[1][-2000:]
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    outs = [child.communicate(timeout=60) for child in children]
+    assert [c.returncode for c in children] == [0, 0], [err[-2000:] for _, err in outs]
+    assert [out for out, _ in outs] == ["alone\n", "alone\n"]
 
 
 def open_at_once(path: Path, *, threads: int) -> list[object]:
