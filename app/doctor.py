@@ -186,11 +186,10 @@ def _index_fix(settings: Settings, exc: Exception) -> str:
 def _trace_fix(settings: Settings) -> str:
     if settings.trace_url:
         return "start the trace database server, or correct GUARDED_RAG_TRACE_DB"
-    return f"mend what keeps {settings.trace_db} from opening (above), or point GUARDED_RAG_TRACE_DB at another file"
+    return f"mend what keeps {settings.trace_db} from opening or being written (above), or point GUARDED_RAG_TRACE_DB at another file"
 
 
 def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_status: Callable[[], WriterStatus] | None) -> Check:
-    fix = _trace_fix(settings) if settings.trace_url else None
     try:
         count = trace_count()  # first: it waits for the writer, so the status after it is current
         error = None
@@ -199,7 +198,7 @@ def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_stat
     status = trace_status() if trace_status is not None else None
     where = status.location if status is not None else str(settings.trace_db)
     if error is not None:
-        return Check(name="traces", ok=False, detail=f"cannot read {where}: {error}", fix=fix)
+        return Check(name="traces", ok=False, detail=f"cannot read {where}: {error}", fix=_trace_fix(settings))
     detail = f"{count} stored in {where}"
     if status is not None:
         detail += f" (schema v{status.schema_version})" if status.schema_version else ""
@@ -207,7 +206,8 @@ def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_stat
             detail += f"; {status.pending} waiting to be written, {status.failures} failed attempts (last: {status.last_error})"
     if refused := count_set_aside(settings.rejected_traces):
         detail += f"; {refused} record(s) the backend refused are kept in {settings.rejected_traces}"
-    return Check(name="traces", ok=status is None or not status.failing, detail=detail, fix=fix)
+    ok = status is None or not status.failing
+    return Check(name="traces", ok=ok, detail=detail, fix=None if ok else _trace_fix(settings))
 
 
 def _detectors_check(settings: Settings, detectors: Callable[[], Sequence[DetectorStatus]]) -> Check:

@@ -10,6 +10,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -173,17 +174,18 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_doctor(
-    svc: GuardedRAG,
-    args: argparse.Namespace,
-    out: TextIO,
-    *,
-    trace_error: str | None = None,
-    settings: Settings | None = None,
-) -> int:
-    """`settings`: what the user configured, when `svc` runs on a stand-in trace store (its fix names theirs)."""
+@dataclass(frozen=True)
+class UnopenedTraces:
+    """The user's trace store, which would not open: doctor reports it as the failed `traces` check, its fix naming
+    their settings (the service it checks the rest with runs on a throwaway store)."""
+
+    settings: Settings
+    error: str
+
+
+def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, unopened: UnopenedTraces | None = None) -> int:
     report = run_doctor(
-        settings=settings or svc.settings,
+        settings=unopened.settings if unopened else svc.settings,
         choice=svc.backend(refresh=True),
         index_stats=svc.index_stats,
         trace_count=svc.traces.count,
@@ -193,7 +195,7 @@ def cmd_doctor(
         probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
         detectors=svc.input_detectors,
         generation=svc.embedded_generation_problem,
-        trace_error=trace_error,
+        trace_error=unopened.error if unopened else None,
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -217,7 +219,7 @@ def _doctor_without_traces(
             sys.stderr.write(f"error: {error}\nerror: the other checks could not run either: {again}\n")
             return EXIT_FAIL
         try:
-            return cmd_doctor(svc, args, out, trace_error=str(error), settings=settings)
+            return cmd_doctor(svc, args, out, unopened=UnopenedTraces(settings, str(error)))
         finally:
             svc.close()
 

@@ -93,6 +93,33 @@ def test_a_trace_store_that_cannot_be_read_is_a_problem_not_a_traceback():
     assert traces.fix == "start the trace database server, or correct GUARDED_RAG_TRACE_DB"
 
 
+def test_a_local_trace_file_whose_writes_fail_gets_a_fix_and_a_healthy_one_none(tmp_path: Path):
+    def traces_check(failing: bool):
+        report = run_doctor(
+            settings=Settings(home=tmp_path),
+            choice=BackendChoice(kind="embedded", model="m", reason="test", fix=None, host="http://127.0.0.1:11434"),
+            index_stats=lambda: (_ for _ in ()).throw(RuntimeError("no index")),
+            trace_count=lambda: 4,
+            trace_status=lambda: WriterStatus(
+                location=str(tmp_path / "traces.sqlite3"),
+                pending=2 if failing else 0,
+                written=4,
+                failures=3 if failing else 0,
+                failing=failing,
+                last_error="disk I/O error" if failing else None,
+            ),
+        )
+        return next(c for c in report.checks if c.name == "traces")
+
+    failing, healthy = traces_check(True), traces_check(False)
+    assert not failing.ok and "3 failed attempts (last: disk I/O error)" in failing.detail
+    assert failing.fix == (
+        f"mend what keeps {tmp_path / 'traces.sqlite3'} from opening or being written (above), "
+        "or point GUARDED_RAG_TRACE_DB at another file"
+    )
+    assert healthy.ok and healthy.fix is None
+
+
 def test_a_trace_store_that_will_not_open_is_one_failed_check_among_the_others(tmp_path: Path, monkeypatch):
     damaged = tmp_path / "traces.sqlite3"
     damaged.write_bytes(bytes(range(256)) * 64)  # not SQLite, as after a bad copy
@@ -118,7 +145,10 @@ def test_a_trace_store_that_will_not_open_is_one_failed_check_among_the_others(t
     assert line(text, "backend").startswith("[ok] backend: embedded")  # the other checks still ran
     assert line(text, "index backend").startswith("[ok] index backend: local directory")
     # the fix names the user's store, never the throwaway one
-    assert f"       fix: mend what keeps {damaged} from opening (above), or point GUARDED_RAG_TRACE_DB at another file" in text
+    assert (
+        f"       fix: mend what keeps {damaged} from opening or being written (above), or point GUARDED_RAG_TRACE_DB at another file"
+        in text
+    )
     assert built[1] not in text
     assert damaged.read_bytes()[:4] == bytes(range(4))  # the user's file is left as it was
 
