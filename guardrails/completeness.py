@@ -19,6 +19,7 @@ from guardrails.base import FailMode, GuardContext, Stage, Verdict
 from guardrails.completeness_gaps import (
     Gap,
     candidates_given,
+    content_words,
     find_gaps,
     has_anchor,
     split_units,
@@ -74,9 +75,8 @@ class CompletenessGuardrail:
             if any(p.search(text) for p in COMPARE_RES) and not candidates_given(units):
                 phrase = next(m.group(0) for p in COMPARE_RES if (m := p.search(text)))
                 gaps.append(Gap("candidates", phrase))
-        content_words = sum(1 for u in units if u.kind in ("anchor", "category"))
         has_letters = any(c.isalnum() or is_cjk(c) for c in text)
-        if not gaps and content_words < self.min_content_words and (not history_resolves or not has_letters):
+        if not gaps and content_words(units) < self.min_content_words and (not history_resolves or not has_letters):
             gaps.append(Gap("content", ctx.question.strip()))
 
         signal = ctx.signals.get(SIGNAL)

@@ -17,7 +17,7 @@ from guardrails.completeness_lexicon import (
 )
 from guardrails.completeness_units import Unit, split_units
 
-__all__ = ["Gap", "candidates_given", "find_gaps", "has_anchor", "split_units"]
+__all__ = ["Gap", "candidates_given", "content_words", "find_gaps", "has_anchor", "split_units"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,18 @@ class Gap:
 
 def has_anchor(units: list[Unit]) -> bool:
     return any(u.kind in ("anchor", "category") for u in units)
+
+
+def content_words(units: list[Unit]) -> int:
+    """Names and topic words. A placeholder noun that is also a kind of material ("日志", "code") counts when it
+    is not the user's own: "日志在哪里看？" asks where logs are, as "Where are the logs?" does, while "my code" or
+    "我的日志" is material the question does not show. A request for it ("帮我看看日志") is an `object` gap anyway."""
+    return sum(
+        1
+        for i, u in enumerate(units)
+        if u.kind in ("anchor", "category")
+        or (u.kind == "placeholder" and u.text in MATERIALS and (i == 0 or units[i - 1].text not in POSSESSIVES))
+    )
 
 
 def _material_after(units: list[Unit], index: int) -> bool:

@@ -158,6 +158,28 @@ def test_candidates_question_asks_for_options_and_criteria() -> None:
     assert len(questions) == 2
 
 
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        # A material noun asked about in general names the topic, in both languages alike.
+        ("日志在哪里看？", None),
+        ("Where are the logs?", None),
+        ("代码在哪里？", None),
+        ("Where is code stored?", None),
+        # The user's own material, not shown; a request to work on it; a reference to it.
+        ("我的代码", "content"),
+        ("Look at my code.", "content"),
+        ("帮我看看日志。", "object"),
+        ("看一下日志里有没有错误。", "object"),
+        ("这个日志在哪里看？", "referent"),
+    ],
+)
+def test_a_material_noun_is_a_topic_unless_it_is_the_users_own(question: str, missing: str | None) -> None:
+    verdict = check(question)
+    assert verdict.fired is (missing is not None), verdict.reason
+    assert verdict.details["missing"] == ([missing] if missing else [])
+
+
 def test_max_questions() -> None:
     guard = CompletenessGuardrail(max_questions=1)
     verdict = guard.check(GuardContext(question="哪个更好？"))
