@@ -28,8 +28,8 @@ from guardrails.values import all_numbers, rebound_values, spelled_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
-# List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line.
-_LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s*")
+# List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line (not "2.5 GB": a decimal).
+_LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、](?!\d)\s*")
 SIMILARITY_SIGNAL = "grounding_similarity"
 _CONTRADICTS = {
     "polarity": "negates what",
@@ -126,7 +126,9 @@ class GroundingGuardrail:
         support_flat = squashed_passage(support)
         stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
         unsupported_numbers = (
-            [n for n in dict.fromkeys(stated) if n not in support_numbers and n not in support_flat] if self.check_numbers else []
+            [n for n in dict.fromkeys(stated) if n not in support_numbers and not _number_within(n, support_flat)]
+            if self.check_numbers
+            else []
         )
         unsupported_terms = [t for t in quoted_terms(claim) if squash(t) not in support_flat] if self.check_terms else []
         unsupported_ids = (
@@ -218,6 +220,12 @@ class GroundingGuardrail:
         if signal.error is not None:
             return None, f" (similarity signal failed: {signal.error}; decided on token overlap alone)"
         return round(signal.score, 4), ""
+
+
+def _number_within(number: str, flat: str) -> bool:
+    """`number` written inside the passage where numbers() does not see one on its own ("2.5" in "qwen2.5:3b",
+    "3" in "3b"), as a whole number: "1" is not in "14" or "127.0.0.1", "5" is not in "2.5"."""
+    return re.search(rf"(?<!\d)(?<!\d\.){re.escape(number)}(?!\d)(?!\.\d)", flat) is not None
 
 
 # The support side, memoised: the same passages are checked answer after answer (and re-ask after re-ask),

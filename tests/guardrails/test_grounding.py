@@ -115,3 +115,27 @@ def test_short_answer_with_a_supported_number_passes():
     chunk = Chunk(chunk_id="c1", source="a.md", text="Ollama listens on port 11434 by default.", score=0.9, label="S1")
     verdict = GroundingGuardrail().check(GuardContext(question="Which port?", chunks=(chunk,), answer="11434", citations=("S1",)))
     assert not verdict.fired
+
+
+@pytest.mark.parametrize(
+    ("passage", "answer", "supported"),
+    [
+        # Seen on the embedded model: "1" for a passage saying 14 days passed, found inside "14".
+        ("备份服务器每天凌晨 3 点运行，保留 14 天。", "1", False),
+        ("备份服务器每天凌晨 3 点运行，保留 14 天。", "14", True),
+        ("It binds to `127.0.0.1:11434` by default.", "1", False),
+        ("It binds to `127.0.0.1:11434` by default.", "11434", True),
+        ("Pull qwen2.5:3b first.", "5", False),
+        # A number written inside a name, where numbers() sees none on its own, still counts as a whole.
+        ("Pull qwen2.5:3b first.", "3", True),
+        # A decimal at the start of the answer is a number, not list numbering ("2." + "5").
+        ("Pull qwen2.5:3b first.", "2.5", True),
+        ("A 7B model in Q4_K_M needs about 4.5 GB.", "4.5 GB", True),
+        ("A 7B model in Q4_K_M needs about 4.5 GB.", "4.6 GB", False),
+    ],
+)
+def test_a_number_counts_only_as_a_whole_number_of_the_passage(passage: str, answer: str, supported: bool) -> None:
+    chunk = Chunk(chunk_id="c1", source="a.md", text=passage, score=0.9, label="S1")
+    verdict = GroundingGuardrail().check(GuardContext(question="How many?", chunks=(chunk,), answer=answer, citations=("S1",)))
+    assert verdict.details["unsupported_numbers"] == ([] if supported else [answer.split()[0]])
+    assert verdict.fired is not supported
