@@ -152,7 +152,7 @@ PINNED = {
     "jailbreak_zh": (32, 28),
     "unanswerable": (10, 15),
     "near_domain": (17, 15),
-    "grounding": (73, 89),  # 111 original items (54 / 57) + 51 added for issue #11 (19 / 32)
+    "grounding": (77, 92),  # 111 original (54 / 57) + 51 for issue #11 (19 / 32) + 7 whole-number items (4 / 3)
     "general": (100, 99),
 }
 
