@@ -475,7 +475,11 @@ class GuardedRAG:
         verdict = run_guardrail(
             guard, GuardContext(question="", chunks=(Chunk(chunk_id="scan", source="scan", text=text, score=1.0),))
         )
-        return verdict.reason if verdict.fired else None
+        if not verdict.fired:
+            return None
+        kinds = sorted({kind for found in (verdict.details or {}).get("families", {}).values() for kind in found})
+        quoted = "; ".join(f"“{e.split(': ', 1)[-1][:80]}”" for e in verdict.evidence[:2])
+        return f"text addressed to the AI ({', '.join(kinds) or 'pattern'}: {quoted}); the context_injection check leaves this passage out of answers"
 
     # -- telemetry ------------------------------------------------------------------------------------
     def telemetry_status(self) -> TelemetryStatus:
