@@ -19,8 +19,9 @@ from app.serve.errors import Problem, error_response
 from app.serve.metrics import Metrics
 
 ACCESS_LOG = "guarded_rag.serve.access"
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})  # probes carry no token and reveal nothing
+PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz"})  # probes and the heartbeat carry no token, reveal nothing
 _ROUTES = (
+    "/",
     "/api/tags",
     "/api/version",
     "/api/ps",

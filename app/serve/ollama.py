@@ -1,5 +1,5 @@
-"""Ollama's API (../shared/reference/ollama): /api/tags, /api/version, /api/ps, /api/show, /api/chat and
-/api/generate, streamed as NDJSON or not, with Ollama's field names, done_reason, token counts and error
+"""Ollama's API (../shared/reference/ollama): the root heartbeat, /api/tags, /api/version, /api/ps, /api/show,
+/api/chat and /api/generate, streamed as NDJSON or not, with Ollama's field names, done_reason, token counts and error
 bodies. A thin adapter: the question runs through exchange.start_chat like every other dialect's.
 
 Streaming is hold-then-commit: while the chain works, empty keep-alive chunks (`"content": ""`) go out;
@@ -15,7 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.serve.errors import Problem
@@ -181,7 +181,14 @@ def _line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False).encode() + b"\n"
 
 
+async def heartbeat(_request: Request) -> Response:
+    """Ollama's root answers 200 with a line of text: its CLI and clients use it as a heartbeat (HEAD /), and
+    `curl host:11434` is how people check a server is up. Public like /healthz: it reveals nothing."""
+    return PlainTextResponse("guarded-rag is running (an Ollama- and OpenAI-compatible API)")
+
+
 ROUTES = [
+    Route("/", heartbeat, methods=["GET", "HEAD"]),
     Route("/api/tags", tags, methods=["GET"]),
     Route("/api/version", version, methods=["GET"]),
     Route("/api/ps", ps, methods=["GET"]),

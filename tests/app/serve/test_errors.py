@@ -80,6 +80,7 @@ def test_oversized_body_and_message_are_413(serve):
 def test_bearer_token(serve):
     run = serve([GOOD, GOOD], api_token="s3cret")
     assert httpx.get(run.url + "/healthz").status_code == 200  # probes stay open
+    assert httpx.head(run.url + "/").status_code == 200  # and Ollama's heartbeat
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret"}):
         r = httpx.get(run.url + "/api/tags", headers=headers)
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer" and "bearer token" in r.json()["error"]

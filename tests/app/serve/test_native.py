@@ -68,6 +68,10 @@ def test_probes(serve):
     r = httpx.get(empty.url + "/readyz")
     assert r.status_code == 503 and not r.json()["index"]["ok"] and r.json()["backend"]["ok"]
     assert httpx.get(run.url + "/api/version").json()["version"]
+    # Ollama's root: `curl host:11434` and the clients' heartbeat (HEAD /) get a 200 and a line of text
+    root = httpx.get(run.url + "/")
+    assert root.status_code == 200 and root.text.startswith("guarded-rag is running")
+    assert httpx.head(run.url + "/").status_code == 200
 
 
 def test_metrics_count_requests_outcomes_guardrails_and_model_calls(serve):
