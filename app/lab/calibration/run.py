@@ -20,6 +20,9 @@ from guardrails import run_guardrail
 from guardrails.relevance import RelevanceGuardrail
 from guardrails.text import has_cjk
 
+# Fewer answerable probes than this in a language: one miss moves its refused rate by more than 5 points.
+FEW_ANSWERABLE = 20
+
 
 class CalibrationError(ValueError):
     """Calibration cannot run on this index (empty, vector-only retrieval); the message says what to do."""
@@ -72,8 +75,15 @@ def calibrate(
     notes: list[str] = []
     for lang in ("en", "zh"):
         choices.append(choose(lang, cases[lang], svc.policy, target=target))
-        if not any(not c.should_fire for c in cases[lang]):
+        answerable = sum(1 for c in cases[lang] if not c.should_fire)
+        if not answerable:
             notes.append(f"no {lang} sentences in the corpus: the {lang} threshold rests on off-corpus probes alone")
+        elif answerable < FEW_ANSWERABLE:
+            notes.append(
+                f"only {answerable} {lang} answerable probe(s) (one per chunk): the {lang} 'answerable refused' rate "
+                "is too rough to trust; the threshold rests on the off-corpus probes. Calibrate again when the "
+                "corpus has grown."
+            )
     thresholds = {PARAM[c.lang]: c.threshold for c in choices}
     policy = svc.policy.with_overrides({"relevance": thresholds})
     header = [
@@ -86,6 +96,7 @@ def calibrate(
             + (f"{c.answerable_refused:.1%} ({c.answerable})" if c.answerable_refused is not None else "n/a (none)")
             for c in choices
         ),
+        *(f"note: {note}" for note in notes),
         "Load it with GUARDED_RAG_POLICY=<this file>. Every other entry is the policy calibrate started from.",
     ]
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from app import GuardedRAG, LabelledCase
 from app.cli.main import main
 from app.lab.calibration.policy_file import policy_toml
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes, probe_from
-from app.lab.calibration.run import CalibrationError, calibrate
+from app.lab.calibration.run import FEW_ANSWERABLE, CalibrationError, calibrate
 from app.lab.calibration.sweep import GRID, candidates, choose
 from guardrails import Chunk, GuardContext, GuardrailPolicy, load_policy, load_policy_dict
 from tests.fake_service import make_service
@@ -130,6 +130,17 @@ def test_calibrate_writes_a_policy_the_service_runs_with(tmp_path: Path) -> None
     calibrated = GuardedRAG(svc.settings.with_overrides(policy=out), embeddings=svc._parts.embedder())
     assert calibrated.policy.params("relevance")["min_hybrid"] == result.thresholds["min_hybrid"]
     assert calibrated.relevance("Which port does Ollama listen on?").threshold == result.thresholds["min_hybrid"]
+
+
+def test_a_small_corpus_gets_a_note_that_its_answerable_rate_is_rough(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path)
+    out = tmp_path / "policy.toml"
+    result = calibrate(svc, out=out, probes=10, target=0.9)
+    few = {c.lang: c.answerable for c in result.choices if 0 < c.answerable < FEW_ANSWERABLE}
+    assert few, result.choices  # the fake corpus is small: at least one language has a handful of probes
+    for lang, n in few.items():
+        note = next(x for x in result.notes if x.startswith(f"only {n} {lang} answerable probe(s)"))
+        assert "too rough to trust" in note and f"# note: {note}" in out.read_text(encoding="utf-8")
 
 
 def test_calibrate_refuses_an_empty_index_or_vector_only_retrieval(tmp_path: Path) -> None:
