@@ -1,5 +1,5 @@
 """`python -m app` runs the guarded-rag CLI."""
 
-from app.cli import main
+from app.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

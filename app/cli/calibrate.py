@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app import GuardedRAG
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
 def add_calibrate_command(sub: Any) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from app import GuardedRAG
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.lab.evaluation.datasets import BUNDLED_SETS, INJECTION_SETS, SHARED_SETS, TEAM_SETS, DatasetError, default_shared
 from app.lab.evaluation.records import MODES, Mode
 from app.lab.evaluation.runner import ResumeMismatch
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 EXPERIMENT_NAMES = ("latency", "nondeterminism", "overinference")
 
 

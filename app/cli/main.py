@@ -24,7 +24,6 @@ from app import (
     ServeOptions,
     Settings,
     SettingsError,
-    TraceFilter,
     TraceStoreError,
     load_settings,
     read_config_file,
@@ -32,8 +31,7 @@ from app import (
     run_server,
     tune_process,
 )
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,20 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     doc.add_argument("--json", action="store_true")
 
-    tr = sub.add_parser("traces", help="browse, export, import and label stored traces")
-    tr.add_argument("action", nargs="?", choices=["list", "show", "export", "import", "label"], default="list")
-    tr.add_argument("trace_id", nargs="?")
-    tr.add_argument("--last", type=int, default=20)
-    tr.add_argument("--status")
-    tr.add_argument("--guardrail", help="list: only traces where it fired; label: the guardrail decision to label")
-    tr.add_argument("--jsonl", type=Path, help="export target / import source file")
-    tr.add_argument("--json", action="store_true")
-    tr.add_argument("--outcome", action="store_true", help="label: the request's outcome rather than one guardrail")
-    tr.add_argument("--correct", action="store_true", help="label: the decision was right")
-    tr.add_argument("--wrong", action="store_true", help="label: the decision was wrong")
-    tr.add_argument("--attempt", type=int, default=1, help="label: the nth time the guardrail ran (output: nth answer)")
-    tr.add_argument("--note", help="label: why")
+    from app.cli.traces import add_traces_command
 
+    add_traces_command(sub)
     srv = sub.add_parser("serve", help="answer Ollama and OpenAI clients over HTTP with the guarded chain (see docs/SERVE.md)")
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     srv.add_argument("--port", type=int, default=ServeOptions().port, help="port (default: %(default)s)")
@@ -224,58 +211,6 @@ def _doctor_without_traces(
             svc.close()
 
 
-def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
-    if args.action == "label":
-        from app.cli.policy import label_trace
-
-        return label_trace(svc, args, out)
-    if args.action == "import":
-        if not args.jsonl:
-            out.write("error: traces import needs --jsonl FILE\n")
-            return EXIT_USAGE
-        try:
-            n = svc.traces.import_jsonl(args.jsonl)
-        except (OSError, TraceStoreError) as exc:
-            out.write(f"error: {exc}\n")
-            return EXIT_FAIL
-        out.write(f"imported {n} traces from {args.jsonl}\n")
-        return EXIT_OK
-    if args.action == "show":
-        record = svc.traces.get(args.trace_id or "")
-        if record is None:
-            out.write(f"error: no trace {args.trace_id!r}\n")
-            return EXIT_FAIL
-        if args.json:
-            out.write(record.model_dump_json(indent=2) + "\n")
-            return EXIT_OK
-        out.write(
-            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
-            + (f" · answered by {record.origin}" if record.origin else "")
-            + f"\n  Q: {record.question}\n"
-        )
-        for e in record.events:
-            out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
-        return EXIT_OK
-    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=args.last if args.action == "list" else 100_000)
-    if args.action == "export":
-        if not args.jsonl:
-            out.write("error: traces export needs --jsonl FILE\n")
-            return EXIT_USAGE
-        n = svc.traces.export_jsonl(args.jsonl, flt)
-        out.write(f"exported {n} traces to {args.jsonl}\n")
-        return EXIT_OK
-    records = svc.traces.list(flt)
-    for r in records:
-        if args.json:
-            out.write(r.model_dump_json() + "\n")
-        else:
-            fired = ",".join(r.fired) or "-"
-            out.write(
-                f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {r.question[:60]}\n"
-            )
-    return EXIT_OK
-
-
 def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     try:
         options = ServeOptions(host=args.host, port=args.port, insecure=args.insecure, drain_timeout=args.drain_timeout)
@@ -312,6 +247,7 @@ def main(
         return EXIT_FAIL
     from app.cli.calibrate import cmd_calibrate
     from app.cli.policy import run_policy_command
+    from app.cli.traces import cmd_traces
 
     handlers = {
         "ask": cmd_ask,

@@ -31,8 +31,7 @@ from app import (
     replay_traces,
     sweep,
 )
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
 def add_policy_commands(sub: Any) -> None:

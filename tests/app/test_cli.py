@@ -97,6 +97,20 @@ def test_ingest_json_report(cli):
     assert code == 0 and report["unchanged"]
 
 
+def test_a_broken_pdf_is_one_skip_line_without_pypdf_warnings_on_stderr(cli, tmp_path: Path, capsys, monkeypatch):
+    import logging
+
+    from app.cli import entry as console_script
+
+    monkeypatch.setattr(logging.getLogger("pypdf"), "level", logging.NOTSET)
+    pdf = tmp_path / "broken.pdf"
+    pdf.write_bytes(b"%PDF-1.4 no end")
+    out = io.StringIO()
+    code = console_script(["ingest", str(pdf)], out, build=lambda settings: cli.svc)
+    assert code == 0 and "skipped" in out.getvalue() and "the PDF could not be parsed" in out.getvalue()
+    assert "EOF marker" not in capsys.readouterr().err
+
+
 def test_doctor_checks_index_integrity(cli):
     _, out = cli("doctor")
     assert "[ok] index integrity:" in out and "sampled lookups and searches hit" in out, out

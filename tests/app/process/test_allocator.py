@@ -65,8 +65,8 @@ CONSOLE_SCRIPT = (
             return 0
 
         sys.modules["app.cli.main"] = types.SimpleNamespace(main=command)
-        from app.cli import main
-        sys.exit(main([], None))
+        from app.cli import entry
+        sys.exit(entry([], None))
         """
     )
 )

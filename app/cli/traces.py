@@ -1,0 +1,81 @@
+"""`guarded-rag traces`: list, show, export, import and label stored traces.
+
+CLI layer: parse arguments and print; the trace store (svc.traces) and the policy lab's labels do the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from app import GuardedRAG, TraceFilter, TraceStoreError
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+
+
+def add_traces_command(sub: Any) -> None:
+    tr = sub.add_parser("traces", help="browse, export, import and label stored traces")
+    tr.add_argument("action", nargs="?", choices=["list", "show", "export", "import", "label"], default="list")
+    tr.add_argument("trace_id", nargs="?")
+    tr.add_argument("--last", type=int, default=20)
+    tr.add_argument("--status")
+    tr.add_argument("--guardrail", help="list: only traces where it fired; label: the guardrail decision to label")
+    tr.add_argument("--jsonl", type=Path, help="export target / import source file")
+    tr.add_argument("--json", action="store_true")
+    tr.add_argument("--outcome", action="store_true", help="label: the request's outcome rather than one guardrail")
+    tr.add_argument("--correct", action="store_true", help="label: the decision was right")
+    tr.add_argument("--wrong", action="store_true", help="label: the decision was wrong")
+    tr.add_argument("--attempt", type=int, default=1, help="label: the nth time the guardrail ran (output: nth answer)")
+    tr.add_argument("--note", help="label: why")
+
+
+def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    if args.action == "label":
+        from app.cli.policy import label_trace
+
+        return label_trace(svc, args, out)
+    if args.action == "import":
+        if not args.jsonl:
+            out.write("error: traces import needs --jsonl FILE\n")
+            return EXIT_USAGE
+        try:
+            n = svc.traces.import_jsonl(args.jsonl)
+        except (OSError, TraceStoreError) as exc:
+            out.write(f"error: {exc}\n")
+            return EXIT_FAIL
+        out.write(f"imported {n} traces from {args.jsonl}\n")
+        return EXIT_OK
+    if args.action == "show":
+        record = svc.traces.get(args.trace_id or "")
+        if record is None:
+            out.write(f"error: no trace {args.trace_id!r}\n")
+            return EXIT_FAIL
+        if args.json:
+            out.write(record.model_dump_json(indent=2) + "\n")
+            return EXIT_OK
+        out.write(
+            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
+            + (f" · answered by {record.origin}" if record.origin else "")
+            + f"\n  Q: {record.question}\n"
+        )
+        for e in record.events:
+            out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
+        return EXIT_OK
+    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=args.last if args.action == "list" else 100_000)
+    if args.action == "export":
+        if not args.jsonl:
+            out.write("error: traces export needs --jsonl FILE\n")
+            return EXIT_USAGE
+        n = svc.traces.export_jsonl(args.jsonl, flt)
+        out.write(f"exported {n} traces to {args.jsonl}\n")
+        return EXIT_OK
+    records = svc.traces.list(flt)
+    for r in records:
+        if args.json:
+            out.write(r.model_dump_json() + "\n")
+        else:
+            fired = ",".join(r.fired) or "-"
+            out.write(
+                f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {r.question[:60]}\n"
+            )
+    return EXIT_OK
