@@ -151,6 +151,7 @@ _EXPORTS: dict[str, str] = {
     "ScriptedChatModel": "app.fakes",
     "ScriptedModelFactory": "app.fakes",
     "SAMPLE_DOCS": "app.fakes",
+    "SUPPORTED_SUFFIXES": "app.documents.loaders",
     "write_docs": "app.fakes",
 }
 
@@ -162,6 +163,7 @@ __all__ = [
     "OUTCOME",
     "QA_PROMPT",
     "SAMPLE_DOCS",
+    "SUPPORTED_SUFFIXES",
     "ArenaCap",
     "AskOptions",
     "AskResponse",
@@ -304,7 +306,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
     from app.documents.integrity import IndexIntegrity
-    from app.documents.loaders import LoadedDocument, LoadProblem, load_document
+    from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document
     from app.documents.store import IndexUnavailableError
     from app.documents.terms import words
     from app.documents.writelock import IndexBusyError

@@ -63,6 +63,7 @@ APP = (
     "RawAnswer",
     "ReplayReport",
     "SAMPLE_DOCS",
+    "SUPPORTED_SUFFIXES",
     "ScriptedChatModel",
     "ScriptedModelFactory",
     "ServeOptions",

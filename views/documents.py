@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import GuardedRAG, IndexBusyError
+from app import SUPPORTED_SUFFIXES, GuardedRAG, IndexBusyError
 from views.i18n import t
 from views.text import safe_md
 from views.uploads import ALLOWED, check_upload, save_upload
@@ -79,6 +79,11 @@ def _show_report(result: dict[str, Any]) -> None:
         st.error(t("doc.problem", source=safe_md(Path(p.source).name), kind=p.kind, message=safe_md(p.message)))
     for f in report.flagged:
         st.warning(t("doc.flagged", source=safe_md(Path(f.source).name), chunk=f.ordinal, reason=safe_md(f.reason)))
+    if report.not_read:
+        kinds = ", ".join(f"{suffix} {n}" for suffix, n in report.not_read.items())
+        st.info(
+            t("doc.not_read", n=sum(report.not_read.values()), kinds=safe_md(kinds), types=", ".join(sorted(SUPPORTED_SUFFIXES)))
+        )
 
 
 def _upload(svc: GuardedRAG) -> None:
@@ -171,7 +176,8 @@ def _reindex_all(svc: GuardedRAG, *, rebuild: bool) -> Any:
 
 def _merge(a: Any, b: Any) -> Any:
     fields = ("added", "updated", "unchanged", "removed", "problems", "flagged")
+    not_read = {k: a.not_read.get(k, 0) + b.not_read.get(k, 0) for k in sorted({*a.not_read, *b.not_read})}
     return a.model_copy(
         update={f: tuple(getattr(a, f)) + tuple(getattr(b, f)) for f in fields}
-        | {"chunks_added": a.chunks_added + b.chunks_added}
+        | {"chunks_added": a.chunks_added + b.chunks_added, "not_read": not_read}
     )

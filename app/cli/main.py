@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from app import (
+    SUPPORTED_SUFFIXES,
     AskOptions,
     AskResponse,
     ExposureError,
@@ -150,6 +151,12 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  skipped {p.source}: {p.message}\n")
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+        if report.not_read:
+            kinds = ", ".join(f"{suffix} {n}" for suffix, n in report.not_read.items())
+            out.write(
+                f"  not read: {sum(report.not_read.values())} file(s) of other types ({kinds}); ingest reads "
+                f"{', '.join(sorted(SUPPORTED_SUFFIXES))} (convert the others to one of these)\n"
+            )
         if report.added or report.updated or report.removed:
             out.write(
                 "hint: for a corpus other than the sample docs, run `guarded-rag calibrate` to fit the relevance "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -52,6 +53,10 @@ class IngestReport(_Frozen):
     flagged: tuple[FlaggedChunk, ...] = ()
     duration_s: float = 0.0
     chunks_per_s: float = Field(default=0.0, description="Chunks embedded and written per second of the run.")
+    not_read: dict[str, int] = Field(
+        default_factory=dict,
+        description="Files in the given folders that are not a supported type, by extension: not read, not errors.",
+    )
 
 
 def _hidden(path: Path, top: Path) -> bool:
@@ -82,6 +87,18 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[Lo
             )
     unique = list(dict.fromkeys(p.resolve() for p in files))  # the same file named twice is ingested once
     return unique, [f.resolve() for f in folders], problems
+
+
+def other_types(folders: Sequence[Path]) -> dict[str, int]:
+    """Non-hidden files under `folders` that ingest does not read (not a supported type), counted by extension,
+    so a folder of .docx or .html files is not indexed silently as if it were empty."""
+    found = Counter(
+        p.suffix.lower() or "(no extension)"
+        for folder in folders
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() not in SUPPORTED_SUFFIXES and not _hidden(p, folder)
+    )
+    return dict(sorted(found.items()))
 
 
 def source_for(path: Path, root: Path | None) -> str:
@@ -234,4 +251,5 @@ def _ingest_locked(
         chunks_added=chunks_added,
         duration_s=round(duration, 4),
         chunks_per_s=round(chunks_added / duration, 2) if duration > 0 else 0.0,
+        not_read=other_types(folders),
     )

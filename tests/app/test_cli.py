@@ -97,6 +97,17 @@ def test_ingest_json_report(cli):
     assert code == 0 and report["unchanged"]
 
 
+def test_ingest_names_the_files_it_did_not_read_and_what_it_reads(cli, tmp_path: Path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nOllama listens on port 11434.\n", encoding="utf-8")
+    (folder / "b.html").write_text("<p>b</p>", encoding="utf-8")
+    (folder / "c.docx").write_bytes(b"PK")
+    code, out = cli("ingest", str(folder))
+    assert code == 0
+    assert "  not read: 2 file(s) of other types (.docx 1, .html 1); ingest reads .markdown, .md, .pdf, .txt" in out
+
+
 def test_a_broken_pdf_is_one_skip_line_without_pypdf_warnings_on_stderr(cli, tmp_path: Path, capsys, monkeypatch):
     import logging
 

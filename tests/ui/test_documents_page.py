@@ -120,3 +120,14 @@ def test_an_index_busy_with_another_writer_is_a_message_not_a_page_error(make_ap
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "The index is busy: another ingest" in errors and "pid 4242" in errors and "page hit a problem" not in errors
+
+
+def test_reindex_all_says_which_files_of_the_folder_it_did_not_read(make_app):
+    at, svc, _ = make_app("documents")
+    (svc.settings.docs_dir / "page.html").write_text("<p>not read</p>", encoding="utf-8")
+    next(b for b in at.button if b.label == "Re-index all").click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    info = "\n".join(str(e.value) for e in at.info)
+    # the extensions come from file names, so they are markdown-escaped like every name on the page
+    assert "Not read: 1 file(s) of other types in the folder (\\.html 1)" in info, info

@@ -59,6 +59,18 @@ def test_folder_is_expanded_sorted_without_hidden_or_unsupported(docs: Path) -> 
     assert [p.kind for p in problems] == ["unreadable"]
 
 
+def test_files_of_other_types_in_a_folder_are_counted_as_not_read(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
+    (docs / "guide" / "page.html").write_text("<p>x</p>", encoding="utf-8")
+    (docs / "guide" / "Makefile").write_text("all:", encoding="utf-8")
+    (docs / ".cache").mkdir()
+    (docs / ".cache" / "blob.bin").write_bytes(b"hidden: not counted")
+    report = _run(docs, index, emb)
+    assert report.not_read == {"(no extension)": 1, ".docx": 1, ".html": 1}
+    assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"] and report.problems == ()
+
+
 def test_source_outside_root_is_absolute(tmp_path: Path, docs: Path) -> None:
     assert source_for(docs / "install.md", docs) == "install.md"
     assert source_for(docs / "install.md", tmp_path / "elsewhere") == (docs / "install.md").resolve().as_posix()
