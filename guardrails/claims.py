@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.text import cjk_letters, has_cjk, squash, strip_code_fences
+from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
 # /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged).
@@ -41,6 +41,12 @@ def squashed_passage(text: str) -> str:
     return squash(text)
 
 
+@lru_cache(maxsize=1024)
+def normalized_passage(text: str) -> str:
+    """normalize() of a passage, memoised."""
+    return normalize(text)
+
+
 def _mostly_cjk(text: str) -> bool:
     letters = sum(map(str.isalpha, text))
     return bool(letters) and cjk_letters(text) / letters >= 0.3
@@ -49,8 +55,18 @@ def _mostly_cjk(text: str) -> bool:
 def unsupported_names(answer: str, support: str) -> list[str]:
     """Identifiers, and (when answer and support share a language) acronyms such as ONNX or PROMPT, of the
     answer that the support never contains."""
-    flat = squashed_passage(support)
+    passage = normalized_passage(support)
     names = identifiers(answer)
     if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
         names += [a for a in _ACRONYM_RE.findall(strip_code_fences(answer)) if a not in names]
-    return [n for n in dict.fromkeys(names) if squash(n) not in flat]
+    return [n for n in dict.fromkeys(names) if not _name_within(normalize(n), passage)]
+
+
+def _name_within(name: str, passage: str) -> bool:
+    """`name` in the normalized passage as a whole name: "OLLAMA_HOST" is not in "OLLAMA_HOSTS", "OLLAMA_KEEP" not in
+    "OLLAMA_KEEP_ALIVE". Only an end made of a word character needs a boundary ("/api/chat" is in
+    "localhost:11434/api/chat"), and a boundary is any character but an ASCII letter, digit or underscore, so a
+    name written against Chinese text (设置OLLAMA_HOST可以) still counts."""
+    start = r"(?<![a-z0-9_])" if re.match(r"[a-z0-9_]", name) else ""
+    end = r"(?![a-z0-9_])" if re.search(r"[a-z0-9_]$", name) else ""
+    return re.search(start + re.escape(name) + end, passage) is not None

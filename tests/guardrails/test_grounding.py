@@ -139,3 +139,22 @@ def test_a_number_counts_only_as_a_whole_number_of_the_passage(passage: str, ans
     verdict = GroundingGuardrail().check(GuardContext(question="How many?", chunks=(chunk,), answer=answer, citations=("S1",)))
     assert verdict.details["unsupported_numbers"] == ([] if supported else [answer.split()[0]])
     assert verdict.fired is not supported
+
+
+@pytest.mark.parametrize(
+    ("passage", "answer", "unsupported"),
+    [
+        # A name that is only the start of the passage's name is another name (a real model error: OLLAMA_MODEL).
+        ("Move the model store to a bigger disk with OLLAMA_MODELS.", "Set OLLAMA_MODEL to the new folder.", ["OLLAMA_MODEL"]),
+        ("内存紧张时把 OLLAMA_MAX_LOADED_MODELS 设为 1。", "内存紧张时把 OLLAMA_MAX_LOADED 设为 1。", ["OLLAMA_MAX_LOADED"]),
+        ("Pull qwen2.5:3b first.", "Pull qwen2.5:3 first.", ["qwen2.5:3"]),
+        # Whole names still count wherever they stand: against Chinese text, inside a URL, before a tag.
+        ("如需更换目录，设置OLLAMA_MODELS环境变量并重启服务。", "设置 OLLAMA_MODELS 环境变量并重启服务。", []),
+        ("Run curl http://localhost:11434/api/chat -d '{}' to test it.", "Run a request to /api/chat to test it.", []),
+        ("Pull qwen2.5:3b first.", "Pull qwen2.5 first.", []),
+    ],
+)
+def test_a_name_counts_only_as_a_whole_name_of_the_passage(passage: str, answer: str, unsupported: list[str]) -> None:
+    chunk = Chunk(chunk_id="c1", source="a.md", text=passage, score=0.9, label="S1")
+    verdict = GroundingGuardrail().check(GuardContext(question="How?", chunks=(chunk,), answer=answer, citations=("S1",)))
+    assert verdict.details["unsupported_identifiers"] == unsupported
