@@ -118,7 +118,7 @@ def test_output_checks_accept_supported_answers(grounding: EvalOutcome) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 79.5% of unsupported answers rejected (35/44; zh 16/23, en 14/16, cross 5/5) "
+    reason="target not met yet: measured 80.8% of unsupported answers rejected (38/47; zh 17/24, en 16/18, cross 5/5) "
     "on the report split that includes 32 items written for issue #11 before the contradiction checks were measured "
     "on them, unchanged by the affirmed/value/number-word checks (tune 31/37 -> 33/37); wrong facts that change no "
     "number or name, negate nothing and swap no comparison pass (no installable NLI model ships its weights; a "

@@ -152,7 +152,7 @@ PINNED = {
     "jailbreak_zh": (32, 28),
     "unanswerable": (10, 15),
     "near_domain": (17, 15),
-    "grounding": (77, 92),  # 111 original (54 / 57) + 51 for issue #11 (19 / 32) + 7 whole-number items (4 / 3)
+    "grounding": (79, 95),  # 111 original (54 / 57) + 51 for #11 (19 / 32) + 7 numbers (4 / 3) + 5 names (2 / 3)
     "general": (100, 99),
 }
 
