@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any, TextIO, cast
 
 from app import GuardedRAG
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.terminal import say
 from app.lab.evaluation.datasets import BUNDLED_SETS, INJECTION_SETS, SHARED_SETS, TEAM_SETS, DatasetError, default_shared
 from app.lab.evaluation.records import MODES, Mode
 from app.lab.evaluation.runner import ResumeMismatch
@@ -75,7 +75,7 @@ def _service(svc: GuardedRAG, backend: str | None) -> GuardedRAG:
 
 
 def _log(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    say(message + "\n")
 
 
 def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
@@ -94,7 +94,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     svc = _service(svc, args.backend)
     needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
     if needs_docs and svc.is_index_empty():
-        sys.stderr.write(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
+        say(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
         svc.ingest(progress=tqdm_progress())
     folder = "+".join(Path(n).stem for n in args.datasets) + (f"@{args.against}" if args.against else "")
     folder += ".retrieval" if args.retrieval_only else ""
@@ -122,7 +122,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        sys.stderr.write(f"interrupted: records so far are in {target / 'records.jsonl'}; run the same command again to resume\n")
+        say(f"interrupted: records so far are in {target / 'records.jsonl'}; run the same command again to resume\n")
         raise
     if args.json:
         out.write(outcome.report.model_dump_json(indent=2) + "\n")

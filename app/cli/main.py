@@ -33,6 +33,7 @@ from app import (
     tune_process,
 )
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.terminal import say, terminal_safe
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,7 +137,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
 
     def waiting(message: str) -> None:  # another writer holds the index: say so, then wait for it
-        sys.stderr.write(f"{message}\n")
+        say(f"{message}\n")
         sys.stderr.flush()
 
     report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild, on_wait=waiting)
@@ -164,7 +165,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             )
     # The first question would otherwise wait for the detectors' one-off build; stderr keeps --json clean.
     for status in svc.input_detectors():
-        sys.stderr.write(f"input detectors: {status.line}\n")
+        say(f"input detectors: {status.line}\n")
     return EXIT_OK
 
 
@@ -210,7 +211,7 @@ def _doctor_without_traces(
         try:
             svc = build(settings.model_copy(update={"trace_store": str(Path(tmp) / "traces.sqlite3")}))
         except (TraceStoreError, OSError, ValueError) as again:  # nothing else to check: say both, no traceback
-            sys.stderr.write(f"error: {error}\nerror: the other checks could not run either: {again}\n")
+            say(f"error: {error}\nerror: the other checks could not run either: {again}\n")
             return EXIT_FAIL
         try:
             return cmd_doctor(svc, args, out, unopened=UnopenedTraces(settings, str(error)))
@@ -229,7 +230,7 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             profiles[name] = svc.derive(**read_config_file(Path(path)))
         run_server(svc, options, profiles=profiles)
     except (ExposureError, ValueError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_USAGE
     return EXIT_OK
 
@@ -237,7 +238,8 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG
 ) -> int:
-    out = out or sys.stdout
+    # everything the commands print quotes documents, answers or other people's questions (app/cli/terminal.py)
+    out = terminal_safe(out or sys.stdout)
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(config_file=args.config)
@@ -245,12 +247,12 @@ def main(
         tune_process(settings)
         svc = build(settings)
     except (SettingsError, ValueError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_USAGE
     except TraceStoreError as exc:  # the trace store cannot be opened: server down, credentials, schema too new
         if args.command == "doctor":
             return _doctor_without_traces(settings, build, args, out, exc)
-        sys.stderr.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_FAIL
     from app.cli.calibrate import cmd_calibrate
     from app.cli.policy import run_policy_command
@@ -272,13 +274,13 @@ def main(
 
         return run_lab_command(svc, args, out)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        say("interrupted\n")
         return 130
     except (IndexBusyError, IndexUnavailableError) as exc:  # their messages say what to do
-        sys.stderr.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_FAIL
     except Exception as exc:
-        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        say(f"error: {type(exc).__name__}: {exc}\n")
         return EXIT_FAIL
 
 

@@ -1,0 +1,47 @@
+"""What the CLI prints goes through TerminalSafe: control characters become visible escapes, never terminal
+commands. CLI layer.
+
+Answers quote documents verbatim (the extractive fallback), traces hold questions that came from anyone who can
+reach `guarded-rag serve`, and reasons quote both. A document containing ESC [2J cleared the screen of whoever ran
+`guarded-rag ask`; OSC sequences can set the window title, plant hyperlinks or, in some terminals, write the
+clipboard. So every C0 control but newline and tab, DEL and every C1 control is written as a `\\uXXXX` escape:
+readable on a terminal, and in --json output a valid JSON escape that decodes to the same string (json.dumps
+already escapes C0 controls, so the contract's values do not change). A carriage return, which could overwrite
+a line to spoof what it says, is written as `\\r`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO, cast
+
+_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
+_TABLE = {c: f"\\u{c:04x}" for c in _CONTROLS if chr(c) not in "\n\t"} | {ord("\r"): "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters written as escapes (for messages printed outside TerminalSafe)."""
+    return text.translate(_TABLE)
+
+
+class TerminalSafe:
+    """Wraps the stream the commands write to; everything else is passed through to it."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        return self._inner.write(printable(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def terminal_safe(stream: TextIO) -> TextIO:
+    return stream if isinstance(stream, TerminalSafe) else cast(TextIO, TerminalSafe(stream))
+
+
+def say(message: str) -> None:
+    """Write to stderr (errors, waiting notes), control characters escaped: messages quote file names, other
+    processes' command lines and exceptions, and tqdm's bars (which need their carriage returns) go there too."""
+    sys.stderr.write(printable(message))

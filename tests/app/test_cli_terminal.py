@@ -1,0 +1,41 @@
+"""What the CLI prints cannot drive the terminal: control characters from documents, answers and stored questions
+come out as visible escapes, and --json stays valid JSON with the same values."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from app.cli.terminal import printable
+from tests.fake_service import make_service
+
+HOSTILE = "keep logs\x1b[2J\x1b]0;pwned\x07 for 30\x9b1m days\x7f\rFAKE"
+
+
+def test_control_characters_become_visible_escapes() -> None:
+    shown = printable(HOSTILE)
+    assert not any(ord(c) < 0x20 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in shown)
+    assert shown == "keep logs\\u001b[2J\\u001b]0;pwned\\u0007 for 30\\u009b1m days\\u007f\\rFAKE"
+    assert printable("line one\n\tline two 中文") == "line one\n\tline two 中文"  # newlines, tabs, text untouched
+
+
+@pytest.mark.parametrize("value", [HOSTILE, "plain", "中文\u2028"])
+def test_json_through_the_escapes_is_still_json_with_the_same_value(value: str) -> None:
+    assert json.loads(printable(json.dumps({"answer": value}, ensure_ascii=False))) == {"answer": value}
+
+
+def test_a_stored_question_with_escapes_prints_as_text(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
+    svc, _ = make_service(tmp_path)
+    svc.ask("Is this plan reasonable?\x1b]0;pwned\x07\x1b[2J")
+    out = io.StringIO()
+    assert main(["traces"], out, build=lambda settings: svc) == 0
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\\u001b]0;pwned\\u0007" in text
+    out = io.StringIO()
+    assert main(["traces", "--json"], out, build=lambda settings: svc) == 0
+    assert json.loads(out.getvalue().splitlines()[0])["question"].endswith("\x1b[2J")  # the JSON value is intact
