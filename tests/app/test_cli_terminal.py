@@ -18,7 +18,7 @@ HOSTILE = "keep logs\x1b[2J\x1b]0;pwned\x07 for 30\x9b1m days\x7f\rFAKE"
 
 def test_control_characters_become_visible_escapes() -> None:
     shown = printable(HOSTILE)
-    assert not any(ord(c) < 0x20 and c not in "\n\t" or 0x7F <= ord(c) < 0xA0 for c in shown)
+    assert not any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0 for c in shown)
     assert shown == "keep logs\\u001b[2J\\u001b]0;pwned\\u0007 for 30\\u009b1m days\\u007f\\rFAKE"
     assert printable("line one\n\tline two 中文") == "line one\n\tline two 中文"  # newlines, tabs, text untouched
 
