@@ -68,17 +68,28 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[Lo
 
     A file named explicitly is kept whatever its extension, so the loader can say why it is skipped.
     """
+    files, folders, problems, _ = _expand(paths)
+    return files, folders, problems
+
+
+def _expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem], dict[str, int]]:
+    """expand_paths, plus the non-hidden files of the folders that ingest does not read (not a supported type),
+    counted by extension, so a folder of .docx or .html files is not indexed silently as if it were empty. One
+    walk of each folder serves both."""
     files: list[Path] = []
     folders: list[Path] = []
     problems: list[LoadProblem] = []
+    others: Counter[str] = Counter()
     for path in paths:
         if path.is_dir():
             folders.append(path)
-            files.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not _hidden(p, path)
-            )
+            for p in sorted(path.rglob("*")):
+                if not p.is_file() or _hidden(p, path):
+                    continue
+                if p.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(p)
+                else:
+                    others[p.suffix.lower() or "(no extension)"] += 1
         elif path.exists():
             files.append(path)
         else:
@@ -86,19 +97,7 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[Lo
                 LoadProblem(source=path.as_posix(), kind="unreadable", message="no such file or folder; check the path.")
             )
     unique = list(dict.fromkeys(p.resolve() for p in files))  # the same file named twice is ingested once
-    return unique, [f.resolve() for f in folders], problems
-
-
-def other_types(folders: Sequence[Path]) -> dict[str, int]:
-    """Non-hidden files under `folders` that ingest does not read (not a supported type), counted by extension,
-    so a folder of .docx or .html files is not indexed silently as if it were empty."""
-    found = Counter(
-        p.suffix.lower() or "(no extension)"
-        for folder in folders
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() not in SUPPORTED_SUFFIXES and not _hidden(p, folder)
-    )
-    return dict(sorted(found.items()))
+    return unique, [f.resolve() for f in folders], problems, dict(sorted(others.items()))
 
 
 def source_for(path: Path, root: Path | None) -> str:
@@ -198,7 +197,7 @@ def _ingest_locked(
     else:
         index.check()  # fail before any work if the stored vectors came from another embedder
     notify = progress or (lambda _: None)
-    files, folders, early_problems = expand_paths(paths)
+    files, folders, early_problems, not_read = _expand(paths)
     out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
     out["problems"].extend(early_problems)
     known = index.source_hashes()
@@ -251,5 +250,5 @@ def _ingest_locked(
         chunks_added=chunks_added,
         duration_s=round(duration, 4),
         chunks_per_s=round(chunks_added / duration, 2) if duration > 0 else 0.0,
-        not_read=other_types(folders),
+        not_read=not_read,
     )
