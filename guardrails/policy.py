@@ -6,6 +6,8 @@ name -> class mapping: adding a guardrail is a module, a registry line and a tes
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -75,14 +77,41 @@ class GuardrailPolicy(BaseModel):
         return load_policy_dict({"guardrails": merged})
 
 
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _problem(err: Mapping[str, Any], guardrail: str | None) -> str:
+    """One pydantic error in the policy file's own terms: the TOML key, the value given, what is wrong; no
+    pydantic jargon or documentation URLs (they reach the CLI, the Streamlit policy editor and the lab)."""
+    loc = [str(part) for part in err["loc"]]
+    if guardrail is None and len(loc) == 1 and err["type"] == "extra_forbidden":  # a table beside [guardrails]
+        if loc[0] in REGISTRY:
+            return f"[{loc[0]}] is not a policy table: a guardrail's settings go under [guardrails.{loc[0]}]"
+        return f"[{loc[0]}] is not a policy table: the file holds [guardrails.NAME] tables, NAME one of {', '.join(REGISTRY)}"
+    key = ".".join(loc)
+    if err["type"] in ("model_type", "dict_type"):
+        return f"{key} = {err['input']!r}: must be a table ([{key}] with its settings below it)"
+    if guardrail is not None and err["type"] == "unexpected_keyword_argument":
+        names = [f.name for f in dataclasses.fields(REGISTRY[guardrail]) if f.init]
+        return f"{key} is not a parameter of {guardrail}{_did_you_mean(loc[-1], names)}; its parameters: {', '.join(names)}"
+    return f"{key} = {err['input']!r}: {err['msg']}"
+
+
+def _problems(exc: ValidationError, guardrail: str | None = None) -> str:
+    return "; ".join(_problem(err, guardrail) for err in exc.errors(include_url=False))
+
+
 def load_policy_dict(raw: Mapping[str, Any]) -> GuardrailPolicy:
     try:
         policy = GuardrailPolicy.model_validate(raw)
     except ValidationError as exc:
-        raise PolicyError(f"invalid guardrail policy: {exc}") from None
+        raise PolicyError(f"invalid guardrail policy: {_problems(exc)}") from None
     unknown = sorted(set(policy.guardrails) - set(REGISTRY))
     if unknown:
-        raise PolicyError(f"unknown guardrail(s) in policy: {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+        named = ", ".join(f"{name}{_did_you_mean(name, list(REGISTRY))}" for name in unknown)
+        raise PolicyError(f"unknown guardrail(s) in policy: {named}; known: {', '.join(REGISTRY)}")
     build_guardrails(policy)  # validates every guardrail's parameters now, not at first request
     return policy
 
@@ -95,7 +124,10 @@ def load_policy(path: Path | None = None) -> GuardrailPolicy:
         raise PolicyError(f"guardrail policy file not found: {path}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise PolicyError(f"cannot read guardrail policy {path}: {exc}") from None
-    return load_policy_dict(raw)
+    try:
+        return load_policy_dict(raw)
+    except PolicyError as exc:
+        raise PolicyError(f"{exc} (in {path})") from None
 
 
 def build_guardrails(policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
@@ -107,6 +139,6 @@ def build_guardrails(policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ..
         try:
             guardrail: Guardrail = TypeAdapter(cls).validate_python(policy.params(name))
         except ValidationError as exc:
-            raise PolicyError(f"invalid parameters for guardrail {name!r}: {exc}") from None
+            raise PolicyError(f"invalid parameters for guardrail {name!r}: {_problems(exc, name)}") from None
         stages[guardrail.stage].append(guardrail)
     return {stage: tuple(items) for stage, items in stages.items()}

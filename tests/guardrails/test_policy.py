@@ -137,3 +137,31 @@ def test_run_guardrail_times_and_stamps_fail_mode() -> None:
     assert verdict.fired and not verdict.errored
     assert verdict.fail_mode == "open"
     assert verdict.duration_ms >= 0
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        # the likeliest slip: the guardrail's table at the top level
+        ("[relevance]\nmin_hybrid = 0.3\n", "[relevance] is not a policy table: a guardrail's settings go under [guardrails.relevance]"),
+        ("[retrieval]\nk = 3\n", "[retrieval] is not a policy table: the file holds [guardrails.NAME] tables"),
+        ("[guardrails.relevanse]\nmin_hybrid = 0.3\n", "relevanse (did you mean relevance?)"),
+        ("[guardrails.relevance]\nmin_hybrd = 0.3\n", "min_hybrd is not a parameter of relevance (did you mean min_hybrid?); its parameters: min_hybrid,"),
+        ("[guardrails.relevance]\nmin_hybrid = \"high\"\n", "min_hybrid = 'high': Input should be a valid number"),
+        ("[guardrails.grounding]\nmin_overlap = 1.5\n", "min_overlap = 1.5: Input should be less than or equal to 1"),
+        ("[guardrails.relevance]\nenabled = \"maybe\"\n", "guardrails.relevance.enabled = 'maybe': Input should be a valid boolean"),
+        ("[guardrails]\nrelevance = 3\n", "guardrails.relevance = 3: must be a table"),
+    ],
+)
+def test_a_bad_policy_file_is_explained_in_its_own_terms(tmp_path: Path, toml: str, says: str) -> None:
+    """The message names the file, the TOML key and the value, suggests the near miss, and carries none of
+    pydantic's own wording for the user to decode (its error URLs, "Extra inputs", "keyword argument")."""
+    path = tmp_path / "policy.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    message = str(caught.value)
+    assert says in message
+    assert message.endswith(f"(in {path})")
+    for jargon in ("errors.pydantic.dev", "Extra inputs", "keyword argument", "validation error", "GuardrailEntry"):
+        assert jargon not in message
