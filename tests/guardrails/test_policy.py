@@ -143,13 +143,22 @@ def test_run_guardrail_times_and_stamps_fail_mode() -> None:
     ("toml", "says"),
     [
         # the likeliest slip: the guardrail's table at the top level
-        ("[relevance]\nmin_hybrid = 0.3\n", "[relevance] is not a policy table: a guardrail's settings go under [guardrails.relevance]"),
+        (
+            "[relevance]\nmin_hybrid = 0.3\n",
+            "[relevance] is not a policy table: a guardrail's settings go under [guardrails.relevance]",
+        ),
         ("[retrieval]\nk = 3\n", "[retrieval] is not a policy table: the file holds [guardrails.NAME] tables"),
         ("[guardrails.relevanse]\nmin_hybrid = 0.3\n", "relevanse (did you mean relevance?)"),
-        ("[guardrails.relevance]\nmin_hybrd = 0.3\n", "min_hybrd is not a parameter of relevance (did you mean min_hybrid?); its parameters: min_hybrid,"),
-        ("[guardrails.relevance]\nmin_hybrid = \"high\"\n", "min_hybrid = 'high': Input should be a valid number"),
+        (
+            "[guardrails.relevance]\nmin_hybrd = 0.3\n",
+            "min_hybrd is not a parameter of relevance (did you mean min_hybrid?); its parameters: min_hybrid,",
+        ),
+        ('[guardrails.relevance]\nmin_hybrid = "high"\n', "min_hybrid = 'high': Input should be a valid number"),
         ("[guardrails.grounding]\nmin_overlap = 1.5\n", "min_overlap = 1.5: Input should be less than or equal to 1"),
-        ("[guardrails.relevance]\nenabled = \"maybe\"\n", "guardrails.relevance.enabled = 'maybe': Input should be a valid boolean"),
+        (
+            '[guardrails.relevance]\nenabled = "maybe"\n',
+            "guardrails.relevance.enabled = 'maybe': Input should be a valid boolean",
+        ),
         ("[guardrails]\nrelevance = 3\n", "guardrails.relevance = 3: must be a table"),
     ],
 )
