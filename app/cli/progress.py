@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app import IngestProgress
+from app.cli.terminal import printable
 
 
 class _TqdmProgress:
@@ -25,7 +26,8 @@ class _TqdmProgress:
         if self._bar is None:
             self._bar = tqdm(total=event.total, desc=self._desc, unit="file", leave=True)  # stderr by default
         self._bar.update(event.done - self._bar.n)
-        self._bar.set_postfix_str(f"{event.stage} {event.current}"[-60:], refresh=False)
+        # the file's name, as the folder spells it: it may hold control characters (app/cli/terminal.py)
+        self._bar.set_postfix_str(printable(f"{event.stage} {event.current}")[-60:], refresh=False)
         if event.stage == "done":
             self._bar.close()
 

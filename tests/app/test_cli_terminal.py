@@ -39,3 +39,22 @@ def test_a_stored_question_with_escapes_prints_as_text(tmp_path: Path, monkeypat
     out = io.StringIO()
     assert main(["traces", "--json"], out, build=lambda settings: svc) == 0
     assert json.loads(out.getvalue().splitlines()[0])["question"].endswith("\x1b[2J")  # the JSON value is intact
+
+
+def test_the_ingest_bar_shows_a_hostile_file_name_as_text(monkeypatch) -> None:
+    """A file name may hold escape sequences (any byte but / and NUL): the bar's "load NAME" shows them as
+    escapes; the bar's own carriage returns still redraw it."""
+    from app import IngestProgress
+    from app.cli.progress import tqdm_progress
+
+    err = io.StringIO()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw on every update, as a slow file's would be
+    progress = tqdm_progress()
+    progress(IngestProgress(done=0, total=2, current="/docs/evil\x1b[2J\x1b]0;owned\x07.md", stage="load"))
+    progress(IngestProgress(done=1, total=2, current="/docs/good.md", stage="load"))
+    progress(IngestProgress(done=2, total=2, current="", stage="done"))
+    drawn = err.getvalue()
+    assert "evil\\u001b[2J\\u001b]0;owned\\u0007.md" in drawn
+    assert "\x1b" not in drawn and "\x07" not in drawn
+    assert "\r" in drawn and "2/2" in drawn
