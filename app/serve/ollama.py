@@ -22,7 +22,7 @@ from app.serve.errors import Problem
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
 from app.serve.limits import read_json
 from app.serve.runner import ClientGone
-from app.serve.wire import OllamaChatRequest, OllamaGenerateRequest, chat_message, parse, reject_format
+from app.serve.wire import OllamaChatRequest, OllamaGenerateRequest, chat_message, parse, reject_format, require_text
 
 NDJSON = "application/x-ndjson"
 Shape = Callable[[str], dict[str, Any]]  # content -> the dialect's message part ({"message": ...} or {"response": ...})
@@ -97,6 +97,8 @@ async def chat(request: Request) -> Response:
     req = parse(OllamaChatRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
+    if req.messages:
+        require_text(req.messages[-1].content, req.messages[-1].images)
     messages = [chat_message(m.role, m.content) for m in req.messages]
     pending = start_chat(served, messages, model=model, dialect="ollama", sampling=req.options)
     return await _respond(request, pending, model, req.stream, lambda text: {"message": {"role": "assistant", "content": text}})

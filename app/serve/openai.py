@@ -21,7 +21,7 @@ from app.serve.errors import Problem, error_body
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
 from app.serve.limits import read_json
 from app.serve.runner import ClientGone
-from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_format
+from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_format, require_text
 
 SSE = "text/event-stream"
 
@@ -44,6 +44,8 @@ async def chat_completions(request: Request) -> Response:
         reject_format(req.response_format, "response_format")
     if req.n not in (None, 1):
         raise Problem(400, "n must be 1: one guarded answer per question", code="invalid_request")
+    if req.messages:
+        require_text(req.messages[-1].content)
     messages = [chat_message(m.role, m.content) for m in req.messages]
     sampling = {"temperature": req.temperature, "seed": req.seed}
     pending = start_chat(served, messages, model=model, dialect="openai", sampling=sampling)

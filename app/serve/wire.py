@@ -109,6 +109,22 @@ def text_of(content: str | list[Any] | None) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def require_text(content: str | list[Any] | None, images: list[str] | None = None) -> None:
+    """The question (the last message) must have text when it carries parts this server does not read: an
+    image-only message would otherwise reach the chain as an empty question and come back as "Refused by the
+    input_size guardrail: empty question", which does not tell its sender what happened."""
+    unread = len(images or [])
+    if isinstance(content, list):
+        unread += sum(1 for p in content if not (isinstance(p, dict) and p.get("type") == "text"))
+    if unread and not text_of(content).strip():
+        raise Problem(
+            400,
+            f"the question has no text, only {unread} image or file part(s): guarded-rag reads text only "
+            "(it answers from your indexed documents); ask the question in words",
+            code="no_text",
+        )
+
+
 def reject_format(value: Any, field: str) -> None:
     if value not in (None, "", {}):
         raise Problem(

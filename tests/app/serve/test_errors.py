@@ -47,6 +47,34 @@ def test_bad_json_and_bad_shapes_are_400_in_each_dialect(serve):
     assert run.svc.traces.count() == 0 and run.model.calls == []
 
 
+def test_a_question_that_is_only_an_image_is_a_400_that_says_so(serve):
+    """Not "Refused by the input_size guardrail: empty question": the sender learns the image was not read.
+    With text beside it, the image is ignored and the text is the question (docs/SERVE.md)."""
+    run = serve([GOOD])  # one answer: for the question with text beside its image
+    png = "iVBORw0KGgo="
+    only_image = [
+        ("/api/chat", {"model": "guarded-rag", "messages": [{"role": "user", "content": "", "images": [png]}]}),
+        (
+            "/v1/chat/completions",
+            {
+                "model": "guarded-rag",
+                "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": png}}]}],
+            },
+        ),
+    ]
+    for path, body in only_image:
+        r = httpx.post(run.url + path, json=body)
+        error = r.json()["error"]
+        message = error if isinstance(error, str) else error["message"]
+        assert r.status_code == 400 and "no text, only 1 image" in message, (path, r.text)
+    assert run.svc.traces.count() == 0 and run.model.calls == []  # refused before the chain
+    with_text = [{"type": "text", "text": Q}, {"type": "image_url", "image_url": {"url": png}}]
+    r = httpx.post(
+        run.url + "/v1/chat/completions", json={"model": "guarded-rag", "messages": [{"role": "user", "content": with_text}]}
+    )
+    assert r.status_code == 200 and r.json()["answer_status"] == "answered"
+
+
 def test_unknown_model_is_a_404_the_clients_understand(serve):
     run = serve()
     with pytest.raises(ollama.ResponseError) as err:
