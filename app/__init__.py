@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "TraceStoreError": "app.traces",
     "open_trace_backend": "app.traces",
     "TraceEvent": "chains",
+    "Status": "chains",
     # the answer prompt as a LangChain template (AnswerPrompt.template_values fill it): bare-chain baselines
     "QA_PROMPT": "chains",
     # documents
@@ -93,6 +94,7 @@ _EXPORTS: dict[str, str] = {
     "GuardInputs": "chains",
     "GuardContext": "guardrails",
     "PolicyError": "guardrails",
+    "REGISTRY": "guardrails",
     "load_policy": "guardrails",
     "FalseBlock": "app.lab.policy",
     "Flip": "app.lab.policy",
@@ -162,6 +164,7 @@ __all__ = [
     "EXPERIMENTS",
     "OUTCOME",
     "QA_PROMPT",
+    "REGISTRY",
     "SAMPLE_DOCS",
     "SUPPORTED_SUFFIXES",
     "ArenaCap",
@@ -219,6 +222,7 @@ __all__ = [
     "ServerThread",
     "Settings",
     "SettingsError",
+    "Status",
     "StoredDecision",
     "SweepReport",
     "Target",

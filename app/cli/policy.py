@@ -31,6 +31,7 @@ from app import (
     replay_traces,
     sweep,
 )
+from app.cli.choices import STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
@@ -54,8 +55,8 @@ def add_policy_commands(sub: Any) -> None:
 
 
 def _selection(p: argparse.ArgumentParser, *, last: int) -> None:
-    p.add_argument("--last", type=int, default=last, help="the N newest traces (default: %(default)s)")
-    p.add_argument("--status", help="only traces with this status")
+    p.add_argument("--last", type=positive_int, default=last, help="the N newest traces (default: %(default)s)")
+    p.add_argument("--status", choices=STATUSES, help="only traces with this outcome")
     p.add_argument("--since", help="only traces from this date (YYYY-MM-DD or an ISO time) on")
 
 

@@ -10,22 +10,25 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app import GuardedRAG, TraceFilter, TraceStoreError
+from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
 def add_traces_command(sub: Any) -> None:
     tr = sub.add_parser("traces", help="browse, export, import and label stored traces")
     tr.add_argument("action", nargs="?", choices=["list", "show", "export", "import", "label"], default="list")
-    tr.add_argument("trace_id", nargs="?")
-    tr.add_argument("--last", type=int, default=20)
-    tr.add_argument("--status")
-    tr.add_argument("--guardrail", help="list: only traces where it fired; label: the guardrail decision to label")
+    tr.add_argument("trace_id", nargs="?", help="show, label: the trace's id (as `list` prints it, or in full)")
+    tr.add_argument("--last", type=positive_int, default=20, help="list: the N newest traces (default: %(default)s)")
+    tr.add_argument("--status", choices=STATUSES, help="list, export: only traces with this outcome")
+    tr.add_argument(
+        "--guardrail", choices=GUARDRAILS, help="list, export: only traces where it fired; label: the guardrail decision to label"
+    )
     tr.add_argument("--jsonl", type=Path, help="export target / import source file")
-    tr.add_argument("--json", action="store_true")
+    tr.add_argument("--json", action="store_true", help="list, show: JSON (one record per line for list)")
     tr.add_argument("--outcome", action="store_true", help="label: the request's outcome rather than one guardrail")
     tr.add_argument("--correct", action="store_true", help="label: the decision was right")
     tr.add_argument("--wrong", action="store_true", help="label: the decision was wrong")
-    tr.add_argument("--attempt", type=int, default=1, help="label: the nth time the guardrail ran (output: nth answer)")
+    tr.add_argument("--attempt", type=positive_int, default=1, help="label: the nth time the guardrail ran (output: nth answer)")
     tr.add_argument("--note", help="label: why")
 
 

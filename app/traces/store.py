@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.traces.dead_letter import error_text, set_aside
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable
@@ -311,15 +311,13 @@ class TraceStore:
     def import_jsonl(self, path: Path) -> int:
         """Save every record of an export_jsonl file (events, inputs and labels included); a trace already stored
         is replaced. Raises TraceStoreError naming the first bad line, before anything is saved."""
-        records = []
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    records.append(TraceRecord.model_validate_json(line))
-                except ValueError as exc:
-                    raise TraceStoreError(f"{path}:{number} is not a trace record: {str(exc).splitlines()[0][:200]}") from None
+        try:
+            with path.open(encoding="utf-8") as lines:
+                records = [_imported(line, path, n) for n, line in enumerate(lines, 1) if line.strip()]
+        except UnicodeDecodeError:
+            raise TraceStoreError(
+                f"{path} is not a trace export: it is not UTF-8 text; `guarded-rag traces export --jsonl FILE` writes one"
+            ) from None
         for start in range(0, len(records), self._batch):
             batch = [storable(r) for r in records[start : start + self._batch]]
             self.flush()
@@ -333,6 +331,22 @@ class TraceStore:
                 if record is not None:
                     out.write(record.model_dump_json() + "\n")
         return len(records)
+
+
+def _imported(line: str, path: Path, number: int) -> TraceRecord:
+    """Line `number` of an export file as a record; TraceStoreError naming the line and its first problems."""
+    try:
+        return TraceRecord.model_validate_json(line)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or 'the line'}: {err['msg']}"
+            for err in exc.errors(include_url=False)[:3]
+        )
+        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+        raise TraceStoreError(
+            f"{path}:{number} is not a trace record: {problems[:300]}{more}; "
+            "`guarded-rag traces export --jsonl FILE` writes the expected format"
+        ) from None
 
 
 def _built(item: TraceRecord | Callable[[], TraceRecord]) -> TraceRecord:

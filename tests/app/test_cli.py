@@ -79,6 +79,37 @@ def test_traces_export(cli, tmp_path: Path):
     assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("traces", "--status", "banana"), "invalid choice: 'banana' (choose from 'answered', 'clarify'"),
+        (("traces", "--guardrail", "relevanse"), "invalid choice: 'relevanse' (choose from 'input_size'"),
+        (("traces", "--last", "-3"), "argument --last: -3 is not >= 1"),
+        (("traces", "--last", "ten"), "argument --last: 'ten' is not a whole number"),
+        (("policy", "replay", "--status", "banana"), "invalid choice: 'banana'"),
+    ],
+)
+def test_a_mistyped_trace_option_is_a_usage_error_naming_the_choices(cli, capsys, argv, says):
+    """Before: an unknown status or guardrail matched no trace and printed nothing (exit 0); a negative --last
+    printed pydantic's validation dump."""
+    with pytest.raises(SystemExit) as exited:
+        cli(*argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and says in err and "pydantic" not in err
+
+
+def test_traces_import_of_a_file_that_is_not_an_export_says_what_it_is(cli, tmp_path: Path):
+    binary = tmp_path / "photo.jsonl"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x8c\xff")
+    code, out = cli("traces", "import", "--jsonl", str(binary))
+    assert code == 1 and "is not a trace export: it is not UTF-8 text" in out and "UnicodeDecodeError" not in out
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"id": 1}\n', encoding="utf-8")
+    code, out = cli("traces", "import", "--jsonl", str(other))
+    assert code == 1 and f"{other}:1 is not a trace record: trace_id: Field required" in out
+    assert "validation error" not in out and cli.svc.traces.count() == 0
+
+
 def test_invalid_setting_is_one_line_not_a_traceback(monkeypatch, capsys):
     monkeypatch.setenv("GUARDED_RAG_TOP_K", "lots")
     code = main(["ask", "x"], io.StringIO())
