@@ -21,6 +21,7 @@ from app import (
     ReplayReport,
     TraceFilter,
     cases_from_traces,
+    current_value,
     false_blocks,
     load_policy,
     make_label,
@@ -126,12 +127,14 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_hybrid")
     base = load_policy(args.policy) if args.policy else svc.policy
     target = parse_target(args.target) if args.target else None
+    current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
+    values = parse_range(args.values)
     records = svc.traces.list(_filter(args, labelled=True), full=True)
     cases = cases_from_traces(records, guardrail)
     if not cases:
         out.write(f"error: no labelled {guardrail} decision with stored inputs to sweep over; label some first (traces label)\n")
         return EXIT_FAIL
-    report = sweep(cases, base, guardrail, param, parse_range(args.values), target)
+    report = sweep(cases, base, guardrail, param, values, target)
     if args.out and report.suggested is not None:
         tuned = base.with_overrides({guardrail: {param: report.suggested}})
         args.out.write_text(policy_toml(tuned, note=f"{args.param} = {report.suggested:g}: {report.reason}"), encoding="utf-8")

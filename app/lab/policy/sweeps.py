@@ -8,6 +8,7 @@ The sweep itself only sees LabelledCase. Part of the policy lab.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ def parse_target(text: str) -> Target:
             f"target {text!r}: expected METRIC<=X or METRIC>=X with METRIC one of precision, recall, false_block, miss"
         )
     bound = float(m[3]) / (100 if m[4] else 1)
+    if not 0 <= bound <= 1:  # "recall>=90" meant 90%: a bound no rate can meet would make every value miss it
+        raise ValueError(f"target {text!r}: {m[1]} is a rate; write its bound as a fraction (0.9) or a percentage (90%)")
     return Target(metric=m[1], op=m[2], bound=bound)  # type: ignore[arg-type]
 
 
@@ -69,6 +72,8 @@ def parse_range(text: str) -> list[float]:
         start, stop, step = (float(p) for p in text.split(":"))
     except ValueError:
         raise ValueError(f"range {text!r}: expected START:STOP:STEP, e.g. 0.2:0.5:0.05") from None
+    if not all(math.isfinite(v) for v in (start, stop, step)):
+        raise ValueError(f"range {text!r}: START, STOP and STEP must be finite numbers")
     if step <= 0 or stop < start:
         raise ValueError(f"range {text!r}: STEP must be > 0 and STOP >= START")
     count = int((stop - start) / step + 1e-9) + 1

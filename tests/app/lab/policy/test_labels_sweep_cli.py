@@ -147,3 +147,27 @@ def test_eval_runs_label_their_traces_from_the_gold_data(tmp_path: Path):
     assert by_question["Is this plan reasonable?"] == {"completeness": True, "outcome": True}
     assert by_question["How do I bake sourdough bread?"]["relevance"] is True
     assert by_question["What port does Ollama listen on by default?"]["outcome"] is True
+
+
+@pytest.mark.parametrize(
+    ("param", "values", "target", "says"),
+    [
+        ("relevance.min_hybrd", "0.2:0.6:0.1", None, "relevance has no parameter 'min_hybrd'; it has: min_hybrid"),
+        ("relevanse.min_hybrid", "0.2:0.6:0.1", None, "unknown guardrail 'relevanse'"),
+        ("relevance.min_hybrid", "0.6:0.2:0.1", None, "STEP must be > 0 and STOP >= START"),
+        ("relevance.min_hybrid", "nan:1:0.1", None, "must be finite numbers"),
+        (
+            "relevance.min_hybrid",
+            "0.2:0.6:0.1",
+            "recall>=90",
+            "recall is a rate; write its bound as a fraction (0.9) or a percentage",
+        ),
+        ("relevance.min_hybrid", "0.2:0.6:0.1", "false_block<=300%", "false_block is a rate"),
+    ],
+)
+def test_a_mistyped_sweep_is_reported_before_any_label_exists(stored, param, values, target, says):
+    """Before: with no labels yet, every typo was answered "no labelled relevance decision ... label some
+    first", so the user labelled traces only to learn the parameter name or range was wrong."""
+    svc, _ = stored
+    code, text = run(svc, "policy", "sweep", param, "--range", values, *(("--target", target) if target else ()))
+    assert code == 2 and says in text and "no labelled" not in text
