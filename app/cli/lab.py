@@ -14,7 +14,15 @@ from typing import Any, TextIO, cast
 from app import GuardedRAG
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.terminal import say
-from app.lab.evaluation.datasets import BUNDLED_SETS, INJECTION_SETS, SHARED_SETS, TEAM_SETS, DatasetError, default_shared
+from app.lab.evaluation.datasets import (
+    BUNDLED_SETS,
+    INJECTION_SETS,
+    SHARED_SETS,
+    TEAM_SETS,
+    DatasetError,
+    check_dataset_name,
+    default_shared,
+)
 from app.lab.evaluation.records import MODES, Mode
 from app.lab.evaluation.runner import ResumeMismatch
 
@@ -89,6 +97,12 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.limit is not None and args.limit < 1:
         out.write("error: --limit must be at least 1\n")
         return EXIT_USAGE
+    try:
+        for name in args.datasets:  # before the backend is chosen or the docs are ingested
+            check_dataset_name(name)
+    except DatasetError as exc:
+        out.write(f"error: {exc}\n")
+        return EXIT_USAGE
     if args.retrieval_only:
         modes = ("guarded",)  # the raw column is a model call by definition
     svc = _service(svc, args.backend)
@@ -129,7 +143,10 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write((target / "report.md").read_text(encoding="utf-8"))
         out.write("\nfiles: " + ", ".join(str(p) for p in outcome.files) + "\n")
-    return EXIT_OK if outcome.records or outcome.report.skipped else EXIT_FAIL
+    if not outcome.records:  # every set skipped (third-party data absent), or the sets were empty
+        say("nothing was evaluated" + (": skipped " + "; ".join(outcome.report.skipped) if outcome.report.skipped else "") + "\n")
+        return EXIT_FAIL
+    return EXIT_OK
 
 
 def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:

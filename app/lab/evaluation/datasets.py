@@ -60,33 +60,57 @@ def _kind_of(row: dict[str, Any], path: Path) -> Kind:
 
 
 def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
-    """A golden-set file in the data/eval format (see data/eval/README.md)."""
+    """A golden-set file in the data/eval format (see data/eval/README.md); DatasetError names the line at fault."""
     items = []
     name = dataset or path.stem
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
-            items.append(
-                EvalItem(
-                    dataset=name,
-                    id=str(row.get("id") or n),
-                    question=str(row["question"]),
-                    kind=_kind_of(row, path),
-                    lang=str(row.get("lang") or "?"),
-                    answer_keywords=tuple(row.get("answer_keywords") or ()),
-                    gold_answers=tuple(row.get("gold_answers") or ()),
-                    expected_sources=tuple(row.get("expected_sources") or ([row["source"]] if row.get("source") else ())),
-                    answer=row.get("answer"),
-                    anchor=row.get("anchor"),
-                    category=str(row.get("category") or ""),
-                )
-            )
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    items.append(_item(line, path, n, name))
+    except UnicodeDecodeError:
+        raise DatasetError(f"{path}: not UTF-8 text; an eval set is JSON lines (see data/eval/README.md)") from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from None
     return items
+
+
+def _item(line: str, path: Path, n: int, name: str) -> EvalItem:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
+    if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+        raise DatasetError(
+            f'{path}:{n}: each line is a JSON object with a "question" string and a label '
+            "(type, vague, injection or kind); see data/eval/README.md"
+        )
+    return EvalItem(
+        dataset=name,
+        id=str(row.get("id") or n),
+        question=row["question"],
+        kind=_kind_of(row, path),
+        lang=str(row.get("lang") or "?"),
+        answer_keywords=tuple(row.get("answer_keywords") or ()),
+        gold_answers=tuple(row.get("gold_answers") or ()),
+        expected_sources=tuple(row.get("expected_sources") or ([row["source"]] if row.get("source") else ())),
+        answer=row.get("answer"),
+        anchor=row.get("anchor"),
+        category=str(row.get("category") or ""),
+    )
+
+
+def check_dataset_name(name: str) -> None:
+    """DatasetError unless `name` is a known set or an existing .jsonl file (checked before any work starts)."""
+    if name in TEAM_SETS or name in SHARED_SETS or name in BUNDLED_SETS:
+        return
+    path = Path(name)
+    if path.suffix == ".jsonl" and path.is_file():
+        return
+    if path.suffix == ".jsonl":
+        raise DatasetError(f"no such file: {name}")
+    known = ", ".join(TEAM_SETS + tuple(BUNDLED_SETS) + SHARED_SETS)
+    raise DatasetError(f"unknown dataset {name!r}: give a .jsonl path or one of {known}")
 
 
 def _shared_loader(name: str) -> Callable[[Path], list[EvalItem] | None]:
@@ -114,11 +138,8 @@ def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = No
     if name in BUNDLED_SETS:
         folder, file = BUNDLED_SETS[name]
         return load_jsonl(default_data_dir() / folder / file, dataset=name)
-    path = Path(name)
-    if path.suffix == ".jsonl" and path.is_file():
-        return load_jsonl(path)
-    known = ", ".join(TEAM_SETS + tuple(BUNDLED_SETS) + SHARED_SETS)
-    raise DatasetError(f"unknown dataset {name!r}: give a .jsonl path or one of {known}")
+    check_dataset_name(name)
+    return load_jsonl(Path(name))
 
 
 def attack_texts(shared: Path | None = None) -> list[str]:

@@ -50,10 +50,14 @@ def test_evaluate_writes_json_markdown_and_plots(service, tmp_path: Path, eval_d
     assert '"status": "error"' not in records.replace('"status":"error"', '"status": "error"')
 
 
-def test_absent_shared_sets_are_reported_as_skipped(service, tmp_path: Path) -> None:
+def test_absent_shared_sets_are_reported_as_skipped(service, tmp_path: Path, capsys) -> None:
     svc, _ = service()
     outcome = evaluate(svc, ["clamber"], out=tmp_path / "out", shared=tmp_path / "none", progress=False)
     assert outcome.records == () and outcome.report.skipped and "clamber" in outcome.report.skipped[0]
+    # on the command line a run that evaluated nothing is a failure that says why (it was exit 0)
+    argv = ("eval", "clamber", "--shared", str(tmp_path / "none"), "--no-progress", "--out", str(tmp_path / "o"))
+    assert run_lab_command(svc, parse(*argv), io.StringIO()) == 1
+    assert f"nothing was evaluated: skipped clamber (not found under {tmp_path / 'none'})" in capsys.readouterr().err
 
 
 def test_cmrc_runs_in_its_own_collection(service, tmp_path: Path, shared_dir: Path) -> None:
@@ -86,8 +90,14 @@ def test_cli_eval_json_and_usage_errors(service, tmp_path: Path, eval_dir: Path)
     assert code == 0
     report = json.loads(out.getvalue())
     assert report["groups"]["mine"]["guarded"]["answer_match"] == 1.0
+    no_question = write_jsonl(tmp_path / "other.jsonl", [{"id": "x", "q": "hi", "type": "answerable"}])
+    binary = tmp_path / "photo.jsonl"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x8c\xff")
     for argv, message in (
         (("eval", "nope"), "unknown dataset"),
+        (("eval", str(tmp_path / "missing.jsonl")), "no such file"),
+        (("eval", str(no_question)), 'other.jsonl:1: each line is a JSON object with a "question" string'),
+        (("eval", str(binary)), "photo.jsonl: not UTF-8 text"),
         (("eval", "vague", "--modes", "fast"), "--modes"),
         (("eval", "vague", "--limit", "0"), "--limit"),
     ):
