@@ -105,8 +105,9 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
     fired = [g for g in r.guardrails if g.fired]
     for g in fired:
         out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
+    passed = len(r.guardrails) - len(fired)
     out.write(
-        f"  {len(r.guardrails) - len(fired)} checks passed · {r.llm_calls} LLM call(s) · {r.backend}/{r.model}{' at ' + r.host if r.host else ''} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
+        f"  {passed} check{'' if passed == 1 else 's'} passed · {r.llm_calls} LLM call{'' if r.llm_calls == 1 else 's'} · {r.backend}/{r.model}{' at ' + r.host if r.host else ''} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
     )
     if r.backend_fix:
         out.write(f"  note: {r.backend_fix}\n")

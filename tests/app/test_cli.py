@@ -60,7 +60,7 @@ def test_error_status_exits_non_zero(tmp_path: Path, monkeypatch):
 
 def test_human_output_and_traces(cli):
     code, out = cli("ask", "Is this plan reasonable?")
-    assert code == 0 and "NEEDS CLARIFICATION" in out and "0 LLM call(s)" in out
+    assert code == 0 and "NEEDS CLARIFICATION" in out and "0 LLM calls" in out
     code, out = cli("traces", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows[0]["status"] == "clarify"
@@ -70,6 +70,11 @@ def test_human_output_and_traces(cli):
     assert out.count("clarify") == 1
     code, out = cli("traces", "show", "nope")
     assert code == 1 and "no trace" in out
+
+
+def test_the_summary_line_counts_in_words_that_agree(cli):
+    code, out = cli("ask", "Which port does Ollama listen on by default?")
+    assert code == 0 and "· 1 LLM call ·" in out and " checks passed ·" in out
 
 
 def test_traces_export(cli, tmp_path: Path):
