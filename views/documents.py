@@ -80,7 +80,7 @@ def _show_report(result: dict[str, Any]) -> None:
     for f in report.flagged:
         st.warning(t("doc.flagged", source=safe_md(Path(f.source).name), chunk=f.ordinal, reason=safe_md(f.reason)))
     if report.not_read:
-        kinds = ", ".join(f"{suffix} {n}" for suffix, n in report.not_read.items())
+        kinds = report.not_read_kinds()
         st.info(
             t("doc.not_read", n=sum(report.not_read.values()), kinds=safe_md(kinds), types=", ".join(sorted(SUPPORTED_SUFFIXES)))
         )

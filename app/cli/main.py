@@ -154,7 +154,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         for f in report.flagged:
             out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
         if report.not_read:
-            kinds = ", ".join(f"{suffix} {n}" for suffix, n in report.not_read.items())
+            kinds = report.not_read_kinds()
             out.write(
                 f"  not read: {sum(report.not_read.values())} file(s) of other types ({kinds}); ingest reads "
                 f"{', '.join(sorted(SUPPORTED_SUFFIXES))} (convert the others to one of these)\n"

@@ -58,6 +58,10 @@ class IngestReport(_Frozen):
         description="Files in the given folders that are not a supported type, by extension: not read, not errors.",
     )
 
+    def not_read_kinds(self) -> str:
+        """`not_read` as people read it, e.g. ".docx 2, .html 1" (the CLI and the Documents page show it)."""
+        return ", ".join(f"{suffix} {n}" for suffix, n in self.not_read.items())
+
 
 def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
