@@ -180,6 +180,12 @@ def _index_fix(settings: Settings, exc: Exception) -> str:
     # A Chroma server that does not answer is not fixed by rebuilding the index.
     if settings.chroma_url and isinstance(exc, IndexUnavailableError):
         return f"start the Chroma server at {settings.chroma_url} or correct GUARDED_RAG_CHROMA_URL"
+    # Nor is a folder the system will not open (a file in its way, permissions, a read-only or full disk).
+    if isinstance(exc, OSError) and not settings.chroma_url:
+        return (
+            f"make {settings.index_dir} a folder this user can write (the error says what is in the way), "
+            "or point GUARDED_RAG_HOME at another folder"
+        )
     return "guarded-rag ingest --rebuild"
 
 

@@ -33,3 +33,20 @@ def test_a_chroma_server_is_named_and_a_dead_one_gets_the_right_fix(tmp_path: Pa
     assert "Chroma server at http://c:8000 (with a bearer token" in backend.detail and "s3cret" not in report.model_dump_json()
     (index,) = [c for c in report.checks if c.name == "index"]
     assert not index.ok and index.fix == "start the Chroma server at http://c:8000 or correct GUARDED_RAG_CHROMA_URL"
+
+
+def test_a_home_the_system_will_not_open_is_not_told_to_rebuild(tmp_path: Path) -> None:
+    """Found with GUARDED_RAG_HOME pointing at a file: "Not a directory", and the fix said to rebuild the index."""
+    home = tmp_path / "afile"
+    home.write_text("", encoding="utf-8")
+
+    def blocked() -> IndexStats:
+        raise NotADirectoryError(20, "Not a directory", str(home / "index"))
+
+    report = run_doctor(settings=Settings(home=home), choice=CHOICE, index_stats=blocked, trace_count=lambda: 0)
+    (index,) = [c for c in report.checks if c.name == "index"]
+    assert not index.ok and "Not a directory" in index.detail
+    assert index.fix == (
+        f"make {home / 'index'} a folder this user can write (the error says what is in the way), "
+        "or point GUARDED_RAG_HOME at another folder"
+    )
