@@ -5,6 +5,7 @@ ServerThread, the same server on an ephemeral loopback port inside this process 
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import socket
@@ -56,9 +57,38 @@ def check_exposure(options: ServeOptions, svc: GuardedRAG) -> None:
     )
 
 
+class ListenError(ValueError):
+    """The address could not be bound (in use, not this machine's, a privileged port); the message says which."""
+
+
+def check_bindable(host: str, port: int) -> None:
+    """ListenError unless every address `host` resolves to can be bound on `port` (uvicorn binds them all).
+    Checked before the app starts, so a port already taken is one clear error line instead of uvicorn's log of
+    a startup, a bind error and a shutdown (exit 3). A trial bind released at once: another process could still
+    take the port in between, and then uvicorn's own error stands."""
+    try:
+        addresses = {info[4][:2]: info[0] for info in socket.getaddrinfo(host.strip("[]") or None, port, type=socket.SOCK_STREAM)}
+    except socket.gaierror as exc:
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    for address, family in addresses.items():
+        with socket.socket(family, socket.SOCK_STREAM) as trial:
+            trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT does not count
+            try:
+                trial.bind(address)
+            except OSError as exc:
+                hint = (
+                    "another server is listening there (stop it, or choose another --port)"
+                    if exc.errno == errno.EADDRINUSE
+                    else (exc.strerror or str(exc))
+                )
+                raise ListenError(f"cannot listen on {host}:{port}: {hint}") from None
+
+
 def run_server(svc: GuardedRAG, options: ServeOptions, *, profiles: Mapping[str, GuardedRAG] | None = None) -> None:
-    """Blocks until SIGINT/SIGTERM; then stops accepting, drains in-flight answers, exits."""
+    """Blocks until SIGINT/SIGTERM; then stops accepting, drains in-flight answers, exits. ListenError when the
+    address cannot be bound."""
     check_exposure(options, svc)
+    check_bindable(options.host, options.port)
     access = logging.getLogger(ACCESS_LOG)
     if not access.handlers:
         handler = logging.StreamHandler(sys.stderr)

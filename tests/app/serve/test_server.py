@@ -39,6 +39,25 @@ def test_serve_command_refuses_to_expose_without_a_token(tmp_path: Path, capsys)
     assert code == 2
 
 
+def test_a_port_already_taken_is_one_clear_line_before_anything_starts(tmp_path: Path, capsys):
+    """Before: uvicorn logged "Application startup complete", then "[Errno 98] error while attempting to bind",
+    then a shutdown, and exited 3. Now the port is bound first, and the command says what to do."""
+    import socket
+
+    svc, _ = make_service(tmp_path, ingest=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "--port", str(port)], io.StringIO(), build=lambda _s: svc)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert (
+        f"error: cannot listen on 127.0.0.1:{port}: another server is listening there (stop it, or choose another --port)" in err
+    )
+    assert "startup" not in err and "Traceback" not in err
+
+
 def test_profiles_are_served_as_models_of_their_own(serve, tmp_path: Path):
     import httpx
     import ollama
