@@ -27,6 +27,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from chains.circuit import Budget
 from chains.errors import (
+    BudgetExceeded,
+    Cancelled,
     CircuitOpen,
     ContextOverflow,
     OutputRejected,
@@ -159,6 +161,13 @@ class GenerationLadder:
             message = retrying(rung.llm.invoke, list(messages), config, format=fmt)
         except self.policy.transport_errors:
             if rung.breaker is not None:
+                rung.breaker.record_failure()
+            raise
+        except BudgetExceeded as exc:
+            # A transport failure whose retry the budget cut short is still a failure of this model: without
+            # counting it, a server that accepts connections and never answers (every call times out, every
+            # question spends its whole budget) would never open the breaker.
+            if failures[0] and not isinstance(exc, Cancelled) and rung.breaker is not None:
                 rung.breaker.record_failure()
             raise
         if rung.breaker is not None:

@@ -71,7 +71,11 @@ def prepare(rung: ModelRung, config: RunnableConfig, seconds_left: float | None)
         note = rung.warmup(seconds_left if seconds_left is not None else float("inf"))
     except WarmupFailed as exc:
         # Not raised: the model call that follows meets the same fault and goes through the transport
-        # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff.
+        # retries (and the breaker), so a refused preload is not a shortcut past retry and backoff. But when
+        # the warm-up used up the question's budget no call follows, so the breaker hears of it here: else a
+        # server that never answers would cost every question its whole budget and never open the breaker.
+        if rung.breaker is not None and seconds_left is not None and time.perf_counter() - started >= seconds_left:
+            rung.breaker.record_failure()
         emit(
             TraceEvent(
                 step="generation",

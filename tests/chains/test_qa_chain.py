@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chains import CircuitBreaker, QAConfig, QARequest, run_qa
+from chains import CircuitBreaker, QAConfig, QARequest, WarmupFailed, run_qa
 from guardrails import Turn
 from tests.chains.conftest import DOCS
 from tests.fakes import make_chunks, scripted
@@ -188,6 +189,69 @@ def test_open_circuit_skips_model_without_a_call(make_pipeline):
     second = run_qa(pipe, QARequest(question=Q))
     assert first.rung == second.rung == "embedded"
     assert second.llm_calls == 1 and "generation:circuit_breaker:skipped" in steps(second)
+
+
+def _hangs(llm, seconds: float):
+    """`llm` whose every call takes `seconds`, then times out (a server that accepts and never answers)."""
+
+    def generate(*_args, **_kwargs):
+        time.sleep(seconds)
+        raise TimeoutError("timed out")
+
+    object.__setattr__(llm, "_generate", generate)
+    return llm
+
+
+def test_a_server_that_never_answers_opens_the_breaker_though_every_question_spends_its_budget(make_pipeline):
+    """Found with OLLAMA_HOST at a server that accepts connections and never replies: each call timed out, the
+    retry was cut by the latency budget (BudgetExceeded), and that path recorded no failure, so the breaker never
+    opened and every question spent its whole budget. Counted now: the next question skips the model at once."""
+    breaker = CircuitBreaker(name="ollama:qwen", failures=1, cooldown_s=60)
+    primary = _hangs(scripted(model="qwen"), 0.3)
+    pipe, _ = make_pipeline(
+        ("primary", primary, {"breaker": breaker}),
+        ("embedded", scripted(GOOD), {}),
+        retries=2,
+        config=QAConfig(latency_budget_s=0.2),
+    )
+    first = run_qa(pipe, QARequest(question=Q))
+    assert first.rung == "extractive" and "BudgetExceeded" in next(e for e in first.events if e.name == "model_ladder").reason
+    assert breaker.is_open
+    second = run_qa(pipe, QARequest(question=Q))
+    assert "generation:circuit_breaker:skipped" in steps(second) and second.rung == "embedded"
+
+
+def test_a_warm_up_that_spends_the_whole_budget_counts_against_the_breaker(make_pipeline):
+    breaker = CircuitBreaker(name="ollama:qwen", failures=1, cooldown_s=60)
+
+    def stuck_load(seconds_left: float) -> str:
+        time.sleep(seconds_left + 0.01)  # the preload waited its whole (budget-capped) timeout
+        raise WarmupFailed("ReadTimeout: timed out")
+
+    pipe, _ = make_pipeline(
+        ("primary", scripted(model="qwen"), {"breaker": breaker, "warmup": stuck_load}),
+        ("embedded", scripted(GOOD), {}),
+        config=QAConfig(latency_budget_s=0.2),
+    )
+    first = run_qa(pipe, QARequest(question=Q))
+    assert first.rung == "extractive" and first.llm_calls == 0 and breaker.is_open
+    second = run_qa(pipe, QARequest(question=Q))
+    assert "generation:circuit_breaker:skipped" in steps(second) and second.rung == "embedded"
+
+
+def test_a_failed_warm_up_with_budget_left_is_not_counted_twice(make_pipeline):
+    """The call that follows meets the fault and is the one the breaker counts."""
+    breaker = CircuitBreaker(name="ollama:qwen", failures=2, cooldown_s=60)
+
+    def refused(_seconds_left: float) -> str:
+        raise WarmupFailed("ConnectError: refused")
+
+    primary = scripted(ConnectionError("refused"), model="qwen")
+    pipe, _ = make_pipeline(
+        ("primary", primary, {"breaker": breaker, "warmup": refused}), ("embedded", scripted(GOOD), {}), retries=0
+    )
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.rung == "embedded" and not breaker.is_open  # one failure of two
 
 
 def test_cold_model_load_is_reported_as_loading(make_pipeline):
