@@ -30,7 +30,7 @@ def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) ->
 
     def progress(p: Any) -> None:
         waiting.empty()
-        bar.progress(min(1.0, p.done / max(1, p.total)), text=f"{p.stage} {p.current}"[-80:])
+        bar.progress(p.fraction, text=p.label[-100:])
 
     def wait(message: str) -> None:  # another writer (a CLI ingest, another session) holds the index
         waiting.info(t("doc.waiting", message=safe_md(message)), icon=":material/hourglass:")

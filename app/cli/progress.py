@@ -25,9 +25,12 @@ class _TqdmProgress:
 
         if self._bar is None:
             self._bar = tqdm(total=event.total, desc=self._desc, unit="file", leave=True)  # stderr by default
+        # the file's name, as the folder spells it: it may hold control characters (app/cli/terminal.py); drawn
+        # at every event (a few per file, one per embedding batch), not at tqdm's pace, which skipped the label
+        # of a file that came and went between two of its redraws
+        self._bar.set_postfix_str(printable(event.label)[-80:], refresh=False)
         self._bar.update(event.done - self._bar.n)
-        # the file's name, as the folder spells it: it may hold control characters (app/cli/terminal.py)
-        self._bar.set_postfix_str(printable(f"{event.stage} {event.current}")[-60:], refresh=False)
+        self._bar.refresh()
         if event.stage == "done":
             self._bar.close()
 

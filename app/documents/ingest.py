@@ -34,6 +34,21 @@ class IngestProgress(_Frozen):
     total: int
     current: str = Field(description="Source being worked on; empty at the end.")
     stage: Stage
+    chunks_done: int = Field(default=0, description="Stage embed: chunks of `current` embedded so far.")
+    chunks_total: int = Field(default=0, description="Stage embed: chunks of `current` (0 in the other stages).")
+
+    @property
+    def fraction(self) -> float:
+        """Share of the work done, 0..1: whole files, plus the embedded share of the current one (all of it once
+        its vectors are being written)."""
+        within = 1.0 if self.stage == "index" else self.chunks_done / self.chunks_total if self.chunks_total else 0.0
+        return min(1.0, (self.done + within) / max(1, self.total))
+
+    @property
+    def label(self) -> str:
+        """What is happening, as people read it: "embed big.md (2,048 of 93,301 chunks)"."""
+        text = f"{self.stage} {self.current}".rstrip()
+        return text + (f" ({self.chunks_done:,} of {self.chunks_total:,} chunks)" if self.chunks_total else "")
 
 
 class FlaggedChunk(_Frozen):
@@ -116,6 +131,23 @@ def _path_of(source: str, root: Path | None) -> Path | None:
     if Path(source).is_absolute():
         return Path(source)
     return (root.resolve() / source) if root is not None else None
+
+
+EMBED_BATCH = 512  # chunks per embedding call: one progress event each, so a large file shows it is moving
+
+
+def _embed(
+    drafts: list[ChunkDraft], embeddings: IdentifiedEmbeddings, notify: Callable[[IngestProgress], None], at: IngestProgress
+) -> list[list[float]]:
+    """The chunks' vectors, EMBED_BATCH at a time, with an `at` event (stage embed) before each batch and at the
+    end (a 34 MB file is ~93,000 chunks and a quarter of an hour: a bar that only counts files sat at 0/1)."""
+    texts = [d.text for d in drafts]
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        notify(at.model_copy(update={"chunks_done": start, "chunks_total": len(texts)}))
+        vectors.extend(embeddings.embed_documents(texts[start : start + EMBED_BATCH]))
+    notify(at.model_copy(update={"chunks_done": len(texts), "chunks_total": len(texts)}))
+    return vectors
 
 
 def _scan(drafts: list[ChunkDraft], source: str, scan: Callable[[str], str | None]) -> list[FlaggedChunk]:
@@ -230,8 +262,7 @@ def _ingest_locked(
         flagged = _scan(drafts, source, scan) if scan is not None else []
         out["flagged"].extend(flagged)
         flags = {f.chunk_id: (INJECTION_FLAG,) for f in flagged}
-        notify(IngestProgress(done=done, total=total, current=source, stage="embed"))
-        vectors = embeddings.embed_documents([d.text for d in drafts])
+        vectors = _embed(drafts, embeddings, notify, IngestProgress(done=done, total=total, current=source, stage="embed"))
         notify(IngestProgress(done=done, total=total, current=source, stage="index"))
         index.upsert_document(source, doc.file_sha, drafts, vectors, flags)
         chunks_added += len(drafts)

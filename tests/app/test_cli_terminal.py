@@ -49,7 +49,6 @@ def test_the_ingest_bar_shows_a_hostile_file_name_as_text(monkeypatch) -> None:
 
     err = io.StringIO()
     monkeypatch.setattr("sys.stderr", err)
-    monkeypatch.setenv("TQDM_MININTERVAL", "0")  # draw on every update, as a slow file's would be
     progress = tqdm_progress()
     progress(IngestProgress(done=0, total=2, current="/docs/evil\x1b[2J\x1b]0;owned\x07.md", stage="load"))
     progress(IngestProgress(done=1, total=2, current="/docs/good.md", stage="load"))

@@ -193,6 +193,28 @@ def test_progress_done_never_decreases(docs: Path, index: DocumentIndex, emb: Ba
     assert {e.current for e in events if e.stage == "load"} == {"install.md", "guide/port.md", "guide/zh.txt"}
 
 
+def test_a_large_file_reports_its_embedding_progress_in_chunks(
+    tmp_path: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One 34 MB file kept the file-counting bar at 0/1 for 14 minutes; now every embedding batch is an event."""
+    monkeypatch.setattr("app.documents.ingest.EMBED_BATCH", 3)
+    folder = tmp_path / "big"
+    folder.mkdir()
+    (folder / "big.md").write_text(
+        "\n\n".join(f"## Part {i}\n\nOllama section {i} explains port {11000 + i} in detail." for i in range(8)), encoding="utf-8"
+    )
+    events: list[IngestProgress] = []
+    report = _run(folder, index, emb, progress=events.append)
+    embed = [e for e in events if e.stage == "embed"]
+    total = report.chunks_added
+    assert total > 3 and embed[0].chunks_total == total
+    assert [e.chunks_done for e in embed] == [*range(0, total, 3), total]
+    fractions = [e.fraction for e in events]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert embed[1].label == f"embed big.md (3 of {total} chunks)"
+    assert embed[1].fraction == pytest.approx(3 / total)
+
+
 def test_rebuild_resets_a_mismatched_index(tmp_path: Path, docs: Path) -> None:
     old = BagOfWordsEmbeddings(embedder_id="old-bow")
     _run(docs, DocumentIndex(path=tmp_path / "idx", collection="docs", embeddings=old), old)
