@@ -14,7 +14,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 
 from chains.circuit import Budget
-from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExhausted
+from chains.errors import BudgetExceeded, Cancelled, CircuitOpen, OutputRejected, ReasksExhausted
 from chains.extractive import extract_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
@@ -158,7 +158,7 @@ class QAPipeline:
                 ),
                 config,
             )
-            return self._extractive(request, kept, verdicts, config).model_copy(update={"output_checks": tuple(checks)})
+            return self._extractive(request, kept, verdicts, config, why=exc).model_copy(update={"output_checks": tuple(checks)})
         return self._answered(generated, kept, verdicts).model_copy(update={"output_checks": tuple(checks)})
 
     def _retrieve(self, request: QARequest, config: RunnableConfig) -> list[Chunk]:
@@ -209,7 +209,9 @@ class QAPipeline:
             message=None if first_rung else f"Answered by the fallback rung '{generated.rung.name}' ({generated.rung.model}).",
         )
 
-    def _extractive(self, request: QARequest, chunks: list[Chunk], verdicts: list[Verdict], config: RunnableConfig) -> QAResult:
+    def _extractive(
+        self, request: QARequest, chunks: list[Chunk], verdicts: list[Verdict], config: RunnableConfig, *, why: BaseException
+    ) -> QAResult:
         extract = extract_answer(request.question, chunks)
         lang = lang_of(request.question)
         if extract is None:
@@ -248,8 +250,21 @@ class QAPipeline:
             rung="extractive",
             confidence=round(min(1.0, extract.overlap) * max(c.score for c in extract.chunks) * 0.5, 3),
             retrieved=tuple(chunks),
-            message="The model's answer could not be used; these are the passages of your documents that best match the question, quoted verbatim.",
+            message=f"{no_model_answer(why)}; these are the passages of your documents that best match the question, quoted verbatim.",
         )
+
+
+def no_model_answer(why: BaseException) -> str:
+    """Why the answer is quoted from the documents, in the user's terms: a model answered and each answer was
+    rejected, or none answered in time, or none could be reached (a path or server to fix: its own words)."""
+    if isinstance(why, (OutputRejected, ReasksExhausted)):
+        return "The model's answer could not be used"
+    if isinstance(why, Cancelled):
+        return "The question was withdrawn before a model answered"
+    if isinstance(why, BudgetExceeded):
+        return f"No model gave a usable answer within the question's latency budget ({why.budget_s:.0f} s)"
+    detail = str(why).strip()[:200] or type(why).__name__
+    return f"No model gave a usable answer (the first one failed: {detail})"
 
 
 def _citation(chunk: Chunk) -> Citation:

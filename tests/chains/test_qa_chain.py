@@ -123,6 +123,25 @@ def test_every_rung_down_gives_extractive_answer(make_pipeline):
     assert "11434" in result.answer
 
 
+def test_the_quoted_fallback_says_why_no_model_answered(make_pipeline):
+    """It said "The model's answer could not be used" also when no model was reached at all (a GUARDED_RAG_GGUF
+    pointing nowhere, a server that is down), hiding the one thing the user can fix."""
+    down = scripted(ConnectionError("GUARDED_RAG_GGUF points to /x.gguf, which is not a file"), model="a")
+    pipe, _ = make_pipeline(("primary", down, {}), retries=0)
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.rung == "extractive" and result.message.startswith(
+        "No model gave a usable answer (the first one failed: GUARDED_RAG_GGUF points to /x.gguf, which is not a file); "
+        "these are the passages"
+    )
+    pipe, _ = make_pipeline(("primary", scripted(GOOD), {}), config=QAConfig(latency_budget_s=0))
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.message.startswith("No model gave a usable answer within the question's latency budget (0 s); ")
+    prose = "The port is 11434, I believe."
+    pipe, _ = make_pipeline(("primary", scripted(prose, prose, prose), {}), reasks=2)
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.rung == "extractive" and result.message.startswith("The model's answer could not be used; ")
+
+
 def test_unrelated_passages_cannot_answer(make_pipeline):
     pipe, _ = make_pipeline(("primary", scripted(TimeoutError("slow"), TimeoutError("slow")), {}), retries=1)
     result = run_qa(pipe, QARequest(question="What quantization is best for phones?"))
