@@ -4,9 +4,9 @@ commands. CLI layer.
 Answers quote documents verbatim (the extractive fallback), traces hold questions that came from anyone who can
 reach `guarded-rag serve`, and reasons quote both. A document containing ESC [2J cleared the screen of whoever ran
 `guarded-rag ask`; OSC sequences can set the window title, plant hyperlinks or, in some terminals, write the
-clipboard. So every C0 control but newline and tab, DEL and every C1 control is written as a `\\uXXXX` escape:
-readable on a terminal, and in --json output a valid JSON escape that decodes to the same string (json.dumps
-already escapes C0 controls, so the contract's values do not change). A carriage return, which could overwrite
+clipboard. So every C0 control but newline and tab, DEL, every C1 control and the bidirectional overrides is
+written as a `\\uXXXX` escape: readable on a terminal, and in --json output a valid JSON escape that decodes to
+the same string (json.dumps already escapes C0 controls, so the contract's values do not change). A carriage return, which could overwrite
 a line to spoof what it says, is written as `\\r`.
 """
 
@@ -15,7 +15,11 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO, cast
 
-_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): not terminal commands, but
+# they reorder what the terminal shows ("Trojan Source", CVE-2021-42574), so a quoted passage or a stored
+# question could display as something it does not say. Plain right-to-left text does not need them.
+_BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI]
 _TABLE = {c: f"\\u{c:04x}" for c in _CONTROLS if chr(c) not in "\n\t"} | {ord("\r"): "\\r"}
 
 

@@ -23,7 +23,15 @@ def test_control_characters_become_visible_escapes() -> None:
     assert printable("line one\n\tline two 中文") == "line one\n\tline two 中文"  # newlines, tabs, text untouched
 
 
-@pytest.mark.parametrize("value", [HOSTILE, "plain", "中文\u2028"])
+def test_bidirectional_overrides_are_shown_not_obeyed() -> None:
+    """A right-to-left override makes a terminal display "keep 03 days" for text that says otherwise (Trojan
+    Source); plain right-to-left text, which needs no override, is left alone."""
+    assert printable("keep \u202e03\u202c days") == "keep \\u202e03\\u202c days"
+    assert printable("a\u2066b\u2069c") == "a\\u2066b\\u2069c"
+    assert printable("שלום مرحبا") == "שלום مرحبا"
+
+
+@pytest.mark.parametrize("value", [HOSTILE, "plain", "中文\u2028", "keep \u202e03\u202c days"])
 def test_json_through_the_escapes_is_still_json_with_the_same_value(value: str) -> None:
     assert json.loads(printable(json.dumps({"answer": value}, ensure_ascii=False))) == {"answer": value}
 
