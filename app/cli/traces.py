@@ -43,7 +43,10 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_USAGE
         try:
             n = svc.traces.import_jsonl(args.jsonl)
-        except (OSError, TraceStoreError) as exc:
+        except OSError as exc:
+            out.write(f"error: cannot read {args.jsonl}: {exc.strerror or exc}\n")
+            return EXIT_FAIL
+        except TraceStoreError as exc:
             out.write(f"error: {exc}\n")
             return EXIT_FAIL
         out.write(f"imported {n} traces from {args.jsonl}\n")
@@ -69,7 +72,11 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if not args.jsonl:
             out.write("error: traces export needs --jsonl FILE\n")
             return EXIT_USAGE
-        n = svc.traces.export_jsonl(args.jsonl, flt)
+        try:
+            n = svc.traces.export_jsonl(args.jsonl, flt)
+        except OSError as exc:
+            out.write(f"error: cannot write {args.jsonl}: {exc.strerror or exc}\n")
+            return EXIT_FAIL
         out.write(f"exported {n} traces to {args.jsonl}\n")
         return EXIT_OK
     records = svc.traces.list(flt)

@@ -103,6 +103,13 @@ def test_a_mistyped_trace_option_is_a_usage_error_naming_the_choices(cli, capsys
     assert exited.value.code == 2 and says in err and "pydantic" not in err
 
 
+def test_traces_export_and_import_name_a_path_they_cannot_use(cli, tmp_path: Path):
+    code, out = cli("traces", "export", "--jsonl", str(tmp_path / "no" / "such" / "dir" / "t.jsonl"))
+    assert code == 1 and out == f"error: cannot write {tmp_path / 'no' / 'such' / 'dir' / 't.jsonl'}: No such file or directory\n"
+    code, out = cli("traces", "import", "--jsonl", str(tmp_path / "missing.jsonl"))
+    assert code == 1 and out == f"error: cannot read {tmp_path / 'missing.jsonl'}: No such file or directory\n"
+
+
 def test_traces_import_of_a_file_that_is_not_an_export_says_what_it_is(cli, tmp_path: Path):
     binary = tmp_path / "photo.jsonl"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x8c\xff")
