@@ -6,8 +6,8 @@ reach `guarded-rag serve`, and reasons quote both. A document containing ESC [2J
 `guarded-rag ask`; OSC sequences can set the window title, plant hyperlinks or, in some terminals, write the
 clipboard. So every C0 control but newline and tab, DEL, every C1 control and the bidirectional overrides is
 written as a `\\uXXXX` escape: readable on a terminal, and in --json output a valid JSON escape that decodes to
-the same string (json.dumps already escapes C0 controls, so the contract's values do not change). A carriage return, which could overwrite
-a line to spoof what it says, is written as `\\r`.
+the same string (json.dumps already escapes C0 controls, so the contract's values do not change). A carriage
+return, which could overwrite a line to spoof what it says, is written as `\\r`.
 """
 
 from __future__ import annotations
