@@ -14,6 +14,7 @@ from guardrails.policy import (
     build_guardrails,
     load_policy,
     load_policy_dict,
+    parameters,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "build_guardrails",
     "load_policy",
     "load_policy_dict",
+    "parameters",
     "run_guardrail",
 ]

@@ -77,6 +77,11 @@ class GuardrailPolicy(BaseModel):
         return load_policy_dict({"guardrails": merged})
 
 
+def parameters(guardrail: str) -> dict[str, Any]:
+    """A registered guardrail's policy parameters, name -> default (KeyError for an unknown guardrail)."""
+    return {f.name: f.default for f in dataclasses.fields(REGISTRY[guardrail]) if f.init}
+
+
 def _did_you_mean(name: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(name, choices, n=1)
     return f" (did you mean {close[0]}?)" if close else ""
@@ -94,7 +99,7 @@ def _problem(err: Mapping[str, Any], guardrail: str | None) -> str:
     if err["type"] in ("model_type", "dict_type"):
         return f"{key} = {err['input']!r}: must be a table ([{key}] with its settings below it)"
     if guardrail is not None and err["type"] == "unexpected_keyword_argument":
-        names = [f.name for f in dataclasses.fields(REGISTRY[guardrail]) if f.init]
+        names = list(parameters(guardrail))
         return f"{key} is not a parameter of {guardrail}{_did_you_mean(loc[-1], names)}; its parameters: {', '.join(names)}"
     return f"{key} = {err['input']!r}: {err['msg']}"
 

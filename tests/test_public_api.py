@@ -195,6 +195,7 @@ GUARDRAILS = (
     "build_guardrails",
     "load_policy",
     "load_policy_dict",
+    "parameters",
     "run_guardrail",
 )
 CONTRACT_FIELDS = ("status", "answer", "citations", "guardrails", "llm_calls", "backend", "model", "trace_id", "latency_ms")

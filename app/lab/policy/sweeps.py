@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from app import GuardContext, GuardInputs, GuardrailPolicy, TraceRecord
 from app.lab.policy.decisions import unkept_signals
 from app.lab.policy.labels import GuardrailQuality, expectations, score
-from guardrails import REGISTRY, build_guardrails, run_guardrail
+from guardrails import REGISTRY, build_guardrails, parameters, run_guardrail
 
 Metric = Literal["precision", "recall", "false_block", "miss"]
 Tie = Literal["nearest", "lowest"]  # among equally good values: nearest the current one, or the lowest
@@ -127,10 +127,10 @@ def current_value(policy: GuardrailPolicy, guardrail: str, param: str) -> Any:
     cls = REGISTRY.get(guardrail)
     if cls is None:
         raise ValueError(f"unknown guardrail {guardrail!r}; known: {', '.join(REGISTRY)}")
-    fields = getattr(cls, "__pydantic_fields__", {})
-    if param not in fields:
-        raise ValueError(f"{guardrail} has no parameter {param!r}; it has: {', '.join(fields)}")
-    return policy.params(guardrail).get(param, fields[param].default)
+    defaults = parameters(guardrail)
+    if param not in defaults:
+        raise ValueError(f"{guardrail} has no parameter {param!r}; it has: {', '.join(defaults)}")
+    return policy.params(guardrail).get(param, defaults[param])
 
 
 def sweep(
