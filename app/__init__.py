@@ -65,8 +65,8 @@ _EXPORTS: dict[str, str] = {
     "DocumentInfo": "app.documents.index_types",
     "IndexStats": "app.documents.index_types",
     "EmbedderMismatchError": "app.documents.index_types",
-    "IngestReport": "app.documents.ingest",
-    "IngestProgress": "app.documents.ingest",
+    "IngestReport": "app.documents.ingest_types",
+    "IngestProgress": "app.documents.ingest_types",
     "Chunk": "guardrails",
     "Turn": "guardrails",
     "Verdict": "guardrails",
@@ -308,7 +308,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex
     from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
-    from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths
+    from app.documents.ingest import expand_paths, ingest_paths
+    from app.documents.ingest_types import IngestProgress, IngestReport
     from app.documents.integrity import IndexIntegrity
     from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document
     from app.documents.store import IndexUnavailableError

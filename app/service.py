@@ -28,7 +28,8 @@ from app.contract import AskOptions, AskResponse, to_response
 from app.conversation import ChatQuestion
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
-from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
+from app.documents.ingest import ingest_paths
+from app.documents.ingest_types import IngestProgress, IngestReport
 from app.documents.integrity import IndexIntegrity
 from app.ids import TraceIds
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
