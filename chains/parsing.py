@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from chains.errors import OutputParseError
 from chains.schemas import ModelAnswer
+from guardrails import describe_validation
 
 ParseRung = Literal["strict", "lenient", "repair"]
 
@@ -74,7 +75,7 @@ def _validate(data: Any) -> ModelAnswer:
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
-        return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'object'}: {e['msg']}" for e in exc.errors())
+        return describe_validation(exc)
     return f"{type(exc).__name__}: {exc}"
 
 

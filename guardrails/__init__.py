@@ -16,6 +16,7 @@ from guardrails.policy import (
     load_policy_dict,
     parameters,
 )
+from guardrails.validation import describe_validation
 
 __all__ = [
     "REGISTRY",
@@ -30,6 +31,7 @@ __all__ = [
     "Verdict",
     "blocking_verdict",
     "build_guardrails",
+    "describe_validation",
     "load_policy",
     "load_policy_dict",
     "parameters",

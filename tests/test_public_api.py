@@ -193,6 +193,7 @@ GUARDRAILS = (
     "Verdict",
     "blocking_verdict",
     "build_guardrails",
+    "describe_validation",
     "load_policy",
     "load_policy_dict",
     "parameters",

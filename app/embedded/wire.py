@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.embedded.events import Finish, LoadReport
 from app.embedded.gguf import ModelCard
+from guardrails import describe_validation
 
 Endpoint = Literal["chat", "generate"]
 NDJSON = "application/x-ndjson"
@@ -71,9 +72,7 @@ def parse_body(raw: bytes, kind: type[ChatBody] | type[GenerateBody]) -> ChatBod
     try:
         return kind.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise BodyError(f"invalid {where}: {first['msg']}") from None
+        raise BodyError(f"invalid {describe_validation(exc, whole='request body', limit=1)}") from None
 
 
 def unsupported(body: ChatBody | GenerateBody, name: str) -> str | None:

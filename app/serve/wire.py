@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app import ChatMessage, Turn
 from app.serve.errors import Problem
+from guardrails import describe_validation
 
 _ROLES = {
     "system": "system",
@@ -87,9 +88,9 @@ def parse(model: type[M], body: Any) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise Problem(400, f"invalid request: {where}: {first['msg']}", code="invalid_request") from None
+        raise Problem(
+            400, f"invalid request: {describe_validation(exc, whole='body', limit=1)}", code="invalid_request"
+        ) from None
 
 
 def chat_message(role: str, content: str | list[Any] | None) -> ChatMessage:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from app.traces.dead_letter import error_text, set_aside
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable
 from app.traces.sqlite import SqliteTraceBackend
+from guardrails import describe_validation
 
 log = logging.getLogger("guarded_rag.traces")
 
@@ -338,13 +339,8 @@ def _imported(line: str, path: Path, number: int) -> TraceRecord:
     try:
         return TraceRecord.model_validate_json(line)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or 'the line'}: {err['msg']}"
-            for err in exc.errors(include_url=False)[:3]
-        )
-        more = f" (and {exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
         raise TraceStoreError(
-            f"{path}:{number} is not a trace record: {problems[:300]}{more}; "
+            f"{path}:{number} is not a trace record: {describe_validation(exc, whole='the line', limit=3)[:400]}; "
             "`guarded-rag traces export --jsonl FILE` writes the expected format"
         ) from None
 

@@ -13,6 +13,7 @@ import re
 from pydantic import ValidationError
 
 from chains.schemas import ModelAnswer
+from guardrails import describe_validation
 
 # "Says information is missing / asks for it". Lower-cased substring match.
 MISSING_PHRASES = (
@@ -169,4 +170,4 @@ def schema_check(text: str) -> tuple[ModelAnswer | None, str | None]:
     try:
         return ModelAnswer.model_validate(data), None
     except ValidationError as exc:
-        return None, "schema: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'object'}: {e['msg']}" for e in exc.errors())
+        return None, "schema: " + describe_validation(exc)
