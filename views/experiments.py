@@ -12,7 +12,7 @@ import streamlit as st
 
 from app import EXPERIMENTS, LabResult, run_experiment
 from views.i18n import t
-from views.text import safe_md
+from views.text import safe_md, visible_rows
 
 SMALL_N = {"latency": 5, "nondeterminism": 5, "overinference": 4}  # interactive: seconds, not minutes
 
@@ -54,7 +54,9 @@ def _show(result: LabResult) -> None:
     if report.rows:
         with st.expander(t("lab.rows", n=len(report.rows))):
             st.dataframe(
-                pd.DataFrame([{k: _cell(v) for k, v in row.items()} for row in report.rows]), hide_index=True, width="stretch"
+                pd.DataFrame(visible_rows([{k: _cell(v) for k, v in row.items()} for row in report.rows])),
+                hide_index=True,
+                width="stretch",
             )
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from app import GuardedRAG, TraceFilter, TraceRecord, decisions_of, false_blocks, make_label, quality
 from views import lab_rows
 from views.i18n import t
-from views.text import safe_md
+from views.text import safe_md, visible_rows
 
 
 def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
@@ -49,15 +49,17 @@ def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
     if record.labels:
         st.dataframe(
             pd.DataFrame(
-                [
-                    {
-                        "decision": f"{lb.target} #{lb.attempt}: {lb.decision}",
-                        "right": lb.correct,
-                        "note": lb.note,
-                        "by": lb.source,
-                    }
-                    for lb in record.labels
-                ]
+                visible_rows(
+                    [
+                        {
+                            "decision": f"{lb.target} #{lb.attempt}: {lb.decision}",
+                            "right": lb.correct,
+                            "note": lb.note,
+                            "by": lb.source,
+                        }
+                        for lb in record.labels
+                    ]
+                )
             ),
             hide_index=True,
             width="stretch",
@@ -78,7 +80,7 @@ def render_quality(svc: GuardedRAG) -> None:
         st.caption(t("lb.no_false_blocks"))
         return
     st.dataframe(
-        pd.DataFrame(lab_rows.false_block_rows(blocked)),
+        pd.DataFrame(visible_rows(lab_rows.false_block_rows(blocked))),
         hide_index=True,
         width="stretch",
         column_config={"trace": st.column_config.LinkColumn(t("wi.trace"), display_text=lab_rows.LINK_TEXT)},

@@ -10,6 +10,8 @@ import difflib
 import json
 import re
 import string
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 _PUNCT = frozenset(string.punctuation)
 _WORD = re.compile(r"[A-Za-z0-9_]{3,}|[\u4e00-\u9fff]")
@@ -19,6 +21,11 @@ _SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+(?=\s|
 # cannot stop it: a zero-width space breaks the pattern ("http:\u200b//", "www\u200b.", "a@\u200bb").
 _AUTOLINK = re.compile(r"(?i)(?<=\bhttps:)(?=//)|(?<=\bhttp:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 _ZWSP = "\u200b"
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): a browser obeys them, so a
+# passage, question or model reply holding them could display as something it does not say ("Trojan Source",
+# CVE-2021-42574). They are shown as visible escapes, as the CLI does (app/cli/terminal.py); plain right-to-left
+# text does not need them and is untouched.
+_BIDI = {c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
 _STOP = frozenset(
     [
@@ -45,8 +52,29 @@ _STOP = frozenset(
 )
 
 
+def visible_bidi(text: str) -> str:
+    """`text` with its bidirectional controls written as escapes ("\\u202e"), for st.code and table cells."""
+    return text.translate(_BIDI)
+
+
+def visible_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows (for st.dataframe) with `visible_bidi` applied to every text cell; other cells unchanged."""
+    return [{k: visible_bidi(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+
+
+def visible_json(value: Any) -> Any:
+    """A JSON value (for st.json) with `visible_bidi` applied to every string in it, keys included."""
+    if isinstance(value, str):
+        return visible_bidi(value)
+    if isinstance(value, dict):
+        return {visible_json(k): visible_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [visible_json(v) for v in value]
+    return value
+
+
 def _escape(text: str) -> str:
-    text = _AUTOLINK.sub(_ZWSP, text)
+    text = _AUTOLINK.sub(_ZWSP, visible_bidi(text))
     return "".join("\\" + ch if ch in _PUNCT else ch for ch in text)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from views.i18n import t
-from views.text import repair_diff, safe_md
+from views.text import repair_diff, safe_md, visible_bidi, visible_json, visible_rows
 
 STEP_ICONS = {
     "backend": "🖥️",
@@ -65,7 +65,7 @@ def render_timeline(events: Sequence[Any], *, key: str) -> None:
         return
     total = sum(e.duration_ms for e in events if e.step in ("generation",) and e.name == "model_call")
     st.caption(t("timeline_summary", n=len(events), model_ms=f"{total:.0f}"))
-    st.dataframe(timeline_rows(events), hide_index=True, key=f"tl-{key}", width="stretch")
+    st.dataframe(visible_rows(timeline_rows(events)), hide_index=True, key=f"tl-{key}", width="stretch")
     faults = chaos_events(events)
     if faults:
         st.warning(
@@ -98,13 +98,13 @@ def render_model_step(e: Any) -> None:
         labels.append(t("tab.evidence"))
     tabs = iter(st.tabs(labels))
     with next(tabs):
-        st.code(e.raw_output if e.raw_output is not None else "", language=None, wrap_lines=True)
+        st.code(visible_bidi(e.raw_output or ""), language=None, wrap_lines=True)
     if e.parsed_output is not None:
         with next(tabs):
-            st.json(e.parsed_output, expanded=True)
+            st.json(visible_json(e.parsed_output), expanded=True)
     if diff:
         with next(tabs):
-            st.code(diff, language="diff", wrap_lines=True)
+            st.code(visible_bidi(diff), language="diff", wrap_lines=True)
     if e.evidence:
         with next(tabs):
-            st.code("\n".join(str(x) for x in e.evidence), language=None, wrap_lines=True)
+            st.code(visible_bidi("\n".join(str(x) for x in e.evidence)), language=None, wrap_lines=True)

@@ -44,3 +44,28 @@ def test_timeline_shows_chaos_raw_parsed_and_repair_diff():
     diffs = [c for c in at.code if c.language == "diff"]
     assert len(diffs) == 1 and "-Sure!" in diffs[0].value
     assert at.json and at.dataframe[0].value.shape[0] == 3
+
+
+def test_bidi_controls_in_model_output_are_shown_not_obeyed():
+    """A browser obeys U+202E in a code block or a table cell: a reply could display as something it does not
+    say. The timeline shows the control as an escape in the raw output, the parsed JSON, the evidence and the
+    step table."""
+    rlo = "\u202e"
+    events = [
+        TraceEvent(
+            seq=1,
+            step="parse",
+            name="parse_ladder",
+            outcome="passed",
+            reason=f"kept {rlo}cba",
+            raw_output=f'{{"answer": "port {rlo}43411"}}',
+            parsed_output={"answer": f"port {rlo}43411", "citations": ["S1"]},
+            evidence=(f"quoted {rlo}txt.exe",),
+        )
+    ]
+    at = AppTest.from_function(render, args=(events,), default_timeout=30).run(timeout=30)
+    assert not at.exception
+    shown = [c.value for c in at.code] + [str(at.json[0].value)] + at.dataframe[0].value.astype(str).values.ravel().tolist()
+    assert not any(rlo in text for text in shown)
+    assert "port \\u202e43411" in at.code[0].value and "\\u202etxt.exe" in at.code[-1].value
+    assert "\\u202e43411" in at.json[0].value

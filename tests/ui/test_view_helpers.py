@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from views.i18n import EN, ZH, language_from_locale, translate
-from views.text import highlight_md, partial_answer, repair_diff, safe_md
+from views.text import highlight_md, partial_answer, repair_diff, safe_md, visible_bidi, visible_json, visible_rows
 from views.uploads import check_upload, safe_filename, save_upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +35,25 @@ def test_safe_md_breaks_bare_autolinks():
     out = safe_md("http://evil.example/x https://a.b www.evil.org me@evil.org")
     assert "http:\u200b" not in out  # the colon is escaped first: "http\\:\u200b\\/\\/"
     assert "http\\:\u200b\\/\\/" in out and "https\\:\u200b" in out and "www\u200b\\." in out and "\\@\u200b" in out
+
+
+@pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"])
+def test_bidi_controls_are_shown_as_escapes_everywhere_text_is_rendered(control):
+    """Trojan Source (CVE-2021-42574): a browser obeys these, so "txt.exe" behind U+202E reads "exe.txt"."""
+    text = f"report{control}txt.exe"
+    escape = f"\\u{ord(control):04x}"
+    assert visible_bidi(text) == f"report{escape}txt.exe"
+    assert safe_md(text) == "report" + "\\" + escape + "txt\\.exe"  # the escape's backslash is itself escaped
+    assert control not in highlight_md(text, "report txt exe")
+    assert visible_rows([{"q": text, "n": 3, "none": None}]) == [{"q": visible_bidi(text), "n": 3, "none": None}]
+    assert visible_json({text: [text, 1, {"k": text}]}) == {
+        visible_bidi(text): [visible_bidi(text), 1, {"k": visible_bidi(text)}]
+    }
+
+
+def test_right_to_left_text_without_controls_is_untouched():
+    for text in ("שלום עולם", "مرحبا بالعالم", "Ollama 默认端口"):
+        assert visible_bidi(text) == text
 
 
 def test_safe_md_keeps_lines_and_blocks_code_indentation():
