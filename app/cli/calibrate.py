@@ -48,16 +48,16 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     if args.collection and args.collection != svc.settings.collection:
         svc = svc.derive(collection=args.collection)
     target = args.out or Path(svc.settings.home) / f"policy-{svc.settings.collection}.toml"
-    bar = None
-    if not args.no_progress:
-        from tqdm import tqdm  # deferred: only a run draws a bar
-
-        bar = tqdm(desc="calibrate", unit="probe", file=sys.stderr)
+    bars: list[Any] = []  # drawn at the first probe, so an error before it (an empty index) is not framed by a bar
 
     def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.update(done - bar.n)
+        if args.no_progress:
+            return
+        if not bars:
+            from tqdm import tqdm  # deferred: only a run draws a bar
+
+            bars.append(tqdm(desc="calibrate", unit="probe", total=total, file=sys.stderr))
+        bars[0].update(done - bars[0].n)
 
     try:
         result = calibrate(svc, out=target, probes=args.probes, target=args.target, seed=args.seed, progress=progress)
@@ -65,7 +65,7 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
         out.write(f"error: {exc}\n")
         return EXIT_FAIL
     finally:
-        if bar is not None:
+        for bar in bars:
             bar.close()
     if args.json:
         out.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")

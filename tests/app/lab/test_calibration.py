@@ -174,11 +174,20 @@ def test_cli_calibrate_rejects_bad_arguments(tmp_path: Path, args: list[str], me
     assert main(["calibrate", *args], out, build=lambda s: svc) == 2 and message in out.getvalue()
 
 
-def test_cli_calibrate_on_an_empty_index_says_what_to_do(tmp_path: Path) -> None:
+def test_cli_calibrate_on_an_empty_index_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One line saying what to do; no progress bar framing it (the bar starts at the first probe)."""
     svc, _ = make_service(tmp_path, ingest=False)
-    out = io.StringIO()
-    assert main(["calibrate", "--no-progress"], out, build=lambda s: svc) == 1
-    assert "run `guarded-rag ingest` first" in out.getvalue()
+    for extra in (["--no-progress"], []):
+        out = io.StringIO()
+        assert main(["calibrate", *extra], out, build=lambda s: svc) == 1
+        assert out.getvalue() == f"error: collection {svc.settings.collection!r} is empty: run `guarded-rag ingest` first\n"
+        assert "probe" not in capsys.readouterr().err
+
+
+def test_cli_calibrate_draws_its_bar_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    svc, _ = make_service(tmp_path)
+    assert main(["calibrate", "--out", str(tmp_path / "c.toml"), "--probes", "10"], io.StringIO(), build=lambda s: svc) == 0
+    assert "calibrate: 100%" in capsys.readouterr().err
 
 
 def test_cli_ingest_prints_the_calibrate_hint(tmp_path: Path) -> None:
