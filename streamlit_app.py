@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from app import unknown_variables
 from views import chat, documents, experiments, settings, state, traces
 from views.i18n import LANGUAGES, language_from_locale, t
 from views.text import safe_md
@@ -39,6 +40,8 @@ def sidebar() -> None:
         st.session_state["lang"] = language_from_locale(getattr(st.context, "locale", None))
     st.sidebar.radio(t("app.lang"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang", horizontal=True)
     st.sidebar.caption(t("app.session", id=state.session_id()[:8]))
+    for message in unknown_variables():  # a misspelt GUARDED_RAG_* variable: the setting meant is not applied
+        st.sidebar.warning(safe_md(message), icon=":material/warning:")
 
 
 def main() -> None:

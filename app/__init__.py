@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "Settings": "app.settings",
     "SettingsError": "app.settings",
     "load_settings": "app.settings",
+    "unknown_variables": "app.settings",
     "read_config_file": "app.settings",
     "env_name": "app.settings",
     # tuning the process (malloc arenas, BLAS threads, the settled heap), applied by the entry points
@@ -280,6 +281,7 @@ __all__ = [
     "split_of",
     "sweep",
     "tune_process",
+    "unknown_variables",
     "usage_of",
     "values_of",
     "words",
@@ -361,7 +363,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
-    from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file
+    from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file, unknown_variables
     from app.signals.calibration import cross_validate_detector
     from app.stats import percentile, split_of
     from app.traces import (

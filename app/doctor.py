@@ -80,14 +80,18 @@ def run_doctor(
     detectors: Callable[[], Sequence[DetectorStatus]] | None = None,
     generation: Callable[[], str | None] | None = None,
     trace_error: str | None = None,
+    unknown_env: Sequence[str] = (),
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
     the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
     the trace store, the semantic input detectors (`detectors` builds or loads them), and the OpenTelemetry
     export (`probe` sends one span and says why it did not arrive), and whether llama.cpp generates at all
     (`generation`: a child process tries; None when it did, else the problem). `trace_error`: why the trace store
-    could not be opened, reported as the failed `traces` check in place of `trace_count`/`trace_status`."""
-    checks: list[Check] = []
+    could not be opened, reported as the failed `traces` check in place of `trace_count`/`trace_status`.
+    `unknown_env`: the messages of `unknown_variables()`, each a problem (a setting the user meant is not applied)."""
+    checks: list[Check] = [
+        Check(name="settings", ok=False, detail=message, fix="rename the variable, or unset it") for message in unknown_env
+    ]
     wanted_ollama = settings.backend == "ollama"
     checks.append(
         Check(

@@ -6,6 +6,7 @@ receives plain values or built objects.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -344,6 +345,25 @@ _ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
     name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV
 }
 CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
+# Read by the repository's tooling, not by the app: the UI screenshot script and the Phoenix test's venv.
+_TOOLING_ENV = frozenset({ENV_PREFIX + "SCREENSHOTS", ENV_PREFIX + "PHOENIX"})
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """One message per GUARDED_RAG_* variable that no setting reads, with the likeliest intended name.
+
+    A misspelt variable (GUARDED_RAG_TOPK, GUARDED_RAG_TRACE_STORE) is otherwise ignored without a word, and the
+    app runs on a default the user believes they changed. The CLI warns on stderr; `doctor` reports a problem.
+    """
+    environ = os.environ if environ is None else environ
+    known = {*_ENV_NAMES.values(), CONFIG_FILE_ENV, *_TOOLING_ENV}
+    names = sorted(v.removeprefix(ENV_PREFIX) for v in known if v.startswith(ENV_PREFIX))  # compared without it
+    messages = []
+    for var in sorted(v for v in environ if v.upper().startswith(ENV_PREFIX) and v not in known):
+        close = difflib.get_close_matches(var.upper().removeprefix(ENV_PREFIX), names, n=1, cutoff=0.6)
+        hint = f" (did you mean {ENV_PREFIX}{close[0]}?)" if close else " (the README's Configuration table lists the settings)"
+        messages.append(f"{var} is not a guarded-rag setting and is ignored{hint}")
+    return tuple(messages)
 
 
 def env_name(field: str) -> str:

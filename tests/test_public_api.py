@@ -129,6 +129,7 @@ APP = (
     "split_of",
     "sweep",
     "tune_process",
+    "unknown_variables",
     "usage_of",
     "values_of",
     "words",

@@ -31,6 +31,7 @@ from app import (
     run_doctor,
     run_server,
     tune_process,
+    unknown_variables,
 )
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.terminal import say, terminal_safe
@@ -192,6 +193,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, unopen
         detectors=svc.input_detectors,
         generation=svc.embedded_generation_problem,
         trace_error=unopened.error if unopened else None,
+        unknown_env=unknown_variables(),
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -244,6 +246,9 @@ def main(
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(config_file=args.config)
+        if args.command != "doctor":  # doctor lists them among its problems
+            for message in unknown_variables():
+                say(f"warning: {message}\n")
         # Before the service starts its threads: a long `serve` otherwise holds ever more freed memory (app/process/).
         tune_process(settings)
         svc = build(settings)

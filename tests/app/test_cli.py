@@ -129,6 +129,18 @@ def test_invalid_setting_is_one_line_not_a_traceback(monkeypatch, capsys):
     assert code == 2 and "GUARDED_RAG_TOP_K" in err and "Traceback" not in err
 
 
+def test_a_misspelt_variable_is_a_warning_on_stderr_and_a_doctor_problem(cli, monkeypatch, capsys):
+    """GUARDED_RAG_TOPK=8 used to be ignored without a word: the app ran on top_k 4 while the user believed 8."""
+    monkeypatch.setenv("GUARDED_RAG_TOPK", "8")
+    code, out = cli("traces")
+    warning = "warning: GUARDED_RAG_TOPK is not a guarded-rag setting and is ignored (did you mean GUARDED_RAG_TOP_K?)"
+    assert code == 0 and capsys.readouterr().err.splitlines() == [warning] and "GUARDED_RAG_TOPK" not in out
+    cli.svc.embedded_generation_problem = lambda: None
+    code, out = cli("doctor")
+    assert code == 1 and "GUARDED_RAG_TOPK" not in capsys.readouterr().err
+    assert f"[PROBLEM] settings: {warning.removeprefix('warning: ')}\n       fix: rename the variable, or unset it\n" in out
+
+
 def test_ingest_missing_path(cli):
     code, out = cli("ingest", "/nonexistent/folder")
     assert code == 2 and "no such file" in out

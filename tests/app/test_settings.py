@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.settings import Settings, SettingsError, env_name, load_settings
+from app.settings import Settings, SettingsError, env_name, load_settings, unknown_variables
 
 
 def test_defaults_without_environment():
@@ -202,3 +202,25 @@ def test_a_relative_folder_in_the_working_directory_wins_and_a_missing_one_is_ke
     (tmp_path / "data" / "eval").mkdir(parents=True)
     assert Settings().labelled_data == Path("data/eval")  # the user's own folder, as given
     assert Settings(labelled_data=Path("no/such/sets")).labelled_data == Path("no/such/sets")  # reported later, not guessed
+
+
+@pytest.mark.parametrize(
+    ("var", "meant"),
+    [
+        ("GUARDED_RAG_TOPK", "GUARDED_RAG_TOP_K"),
+        ("GUARDED_RAG_TRACE_STORE", "GUARDED_RAG_TRACE_DB"),
+        ("GUARDED_RAG_Model", "GUARDED_RAG_MODEL"),  # variable names are case-sensitive: this one is not read
+        ("GUARDED_RAG_EMBEDER", "GUARDED_RAG_EMBEDDER"),
+    ],
+)
+def test_a_misspelt_variable_is_named_with_the_one_meant(var, meant):
+    assert unknown_variables({var: "1", "PATH": "/bin"}) == (
+        f"{var} is not a guarded-rag setting and is ignored (did you mean {meant}?)",
+    )
+
+
+def test_every_variable_the_app_reads_is_known_and_nothing_else_is_named():
+    known = {env_name(f): "x" for f in Settings.model_fields} | {"GUARDED_RAG_CONFIG": "c.toml", "HOME": "/root"}
+    assert unknown_variables(known) == ()
+    (message,) = unknown_variables({"GUARDED_RAG_FROBNICATE": "1"})
+    assert message.startswith("GUARDED_RAG_FROBNICATE is not a guarded-rag setting") and "did you mean" not in message

@@ -64,3 +64,13 @@ def test_page_errors_show_a_message_with_a_reference_not_a_traceback(tmp_path):
 def test_experiments_page_renders(make_app):
     at, _, _ = make_app("experiments")
     assert not at.exception and not at.error
+
+
+def test_a_misspelt_variable_is_a_warning_in_the_sidebar(make_app, monkeypatch):
+    monkeypatch.setenv("GUARDED_RAG_TOPK", "8")
+    at, _, _ = make_app()
+    assert not at.exception
+    (warning,) = at.sidebar.warning
+    assert "GUARDED\\_RAG\\_TOPK is not a guarded\\-rag setting" in warning.value and "GUARDED\\_RAG\\_TOP\\_K" in warning.value
+    monkeypatch.delenv("GUARDED_RAG_TOPK")
+    assert not make_app()[0].sidebar.warning
