@@ -41,7 +41,8 @@ def check_upload(name: str, data: bytes, *, max_bytes: int) -> UploadProblem | N
     head = data[:_SNIFF]
     if suffix == ".pdf":
         return None if head.startswith(b"%PDF-") else UploadProblem(name, "not_pdf")
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):  # NULs: binary, unless UTF-16
+    # NULs: binary, unless a UTF-16/32 byte-order mark starts it (ingest then checks the decoded text)
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         return UploadProblem(name, "binary")
     return None
 

@@ -33,7 +33,7 @@ class LoadedDocument(BaseModel):
     text: str = Field(description="Decoded text, newlines normalised to \\n.")
     file_sha: str = Field(description="sha256 of the file's bytes (hex): unchanged bytes are skipped on re-ingest.")
     size_bytes: int
-    encoding: str = Field(description='"utf-8", "utf-8-sig", "utf-16", "gb18030" or "pdf".')
+    encoding: str = Field(description='"utf-8", "utf-8-sig", "utf-16", "utf-32", "gb18030" or "pdf".')
     pages: int | None = None
 
 
@@ -109,11 +109,19 @@ def _looks_chinese(text: str) -> bool:
 
 
 def _decode(data: bytes) -> tuple[str, str] | None:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM: NUL bytes here are not binary
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            return None
+    # A byte-order mark: NUL bytes are part of the encoding, not a sign of binary. The UTF-32 marks first: the
+    # little-endian one begins with UTF-16's.
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                return None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
@@ -131,13 +139,31 @@ def _decode(data: bytes) -> tuple[str, str] | None:
 
 
 def _looks_binary(data: bytes) -> bool:
+    """Sniffed on the bytes; a file with a UTF-16/32 byte-order mark is sniffed once decoded (`_binary_text`)."""
     head = data[:_SNIFF_BYTES]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         return False
     if b"\0" in head:
         return True
+    return _control_share(head) > _MAX_CONTROL_RATIO
+
+
+def _binary_text(text: str) -> bool:
+    """Decoded text that is binary after all: almost any file starting with FF FE "decodes" as UTF-16, so a binary
+    one would otherwise be indexed as a run of CJK-looking characters (which BM25 then matches as Chinese). Real
+    text has no NUL and almost no controls, unassigned or private-use code points."""
+    head = text[: _SNIFF_BYTES // 2]
+    odd = sum(1 for ch in head if ch not in "\t\n\f\r" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+    return "\0" in head or (bool(head) and odd / len(head) > _MAX_CONTROL_RATIO)
+
+
+def _control_share(head: bytes) -> float:
     controls = sum(1 for b in head if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
-    return bool(head) and controls / len(head) > _MAX_CONTROL_RATIO
+    return controls / len(head) if head else 0.0
+
+
+def _binary(source: str) -> LoadProblem:
+    return LoadProblem(source=source, kind="binary", message="the file looks binary, not text; check it is the right file.")
 
 
 def _pdf_text(data: bytes, source: str) -> tuple[str, int] | LoadProblem:
@@ -180,9 +206,7 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
             )
     else:
         if _looks_binary(data):
-            return LoadProblem(
-                source=source, kind="binary", message="the file looks binary, not text; check it is the right file."
-            )
+            return _binary(source)
         decoded = _decode(data)
         if decoded is None:
             return LoadProblem(
@@ -191,6 +215,8 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
                 message="unreadable encoding: the file is neither UTF-8 nor Chinese GB18030; re-save it as UTF-8.",
             )
         text, encoding = decoded
+        if encoding in ("utf-16", "utf-32") and _binary_text(text):
+            return _binary(source)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return LoadProblem(source=source, kind="empty", message="the file has only whitespace; add content or leave it out.")

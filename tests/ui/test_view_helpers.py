@@ -121,6 +121,8 @@ def test_check_upload_accepts_text_pdf_and_utf16():
     assert check_upload("a.MD", b"# hi", max_bytes=100) is None
     assert check_upload("a.pdf", b"%PDF-1.7 ...", max_bytes=100) is None
     assert check_upload("a.txt", "hi".encode("utf-16"), max_bytes=100) is None
+    for codec in ("utf-32", "utf-32-be", "utf-16-be"):  # big-endian: the mark must be written by hand
+        assert check_upload("a.txt", ("\ufeffhi" if codec != "utf-32" else "hi").encode(codec), max_bytes=100) is None
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,32 @@ def test_utf16_with_bom(tmp_path: Path) -> None:
     assert isinstance(doc, LoadedDocument) and doc.text == "端口 11434" and doc.encoding == "utf-16"
 
 
+@pytest.mark.parametrize(
+    "codec", ["utf-32", "utf-32-le", "utf-32-be", "utf-16-be"], ids=["utf-32", "utf-32-le-bom", "utf-32-be-bom", "utf-16-be-bom"]
+)
+def test_utf16_and_utf32_text_with_any_byte_order_mark(tmp_path: Path, codec: str) -> None:
+    text = "端口 11434, port 11434.\n"
+    data = text.encode(codec) if codec == "utf-32" else ("\ufeff" + text).encode(codec)
+    doc = load_document(_write(tmp_path, "w.txt", data), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument) and doc.text == text and doc.encoding == codec[:6]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xfe" + b"\0" * 202,  # a BOM, then zeros: "decodes" as 101 NULs
+        b"\xff\xfe" + bytes(range(1, 32)) * 8,  # controls, as UTF-16 code units
+        b"\xff\xfe" + bytes(range(0xE0, 0xF8)) * 40,  # private-use code points
+        b"\xff\xfe\x00\x00junk",  # a UTF-32 BOM with a truncated body
+    ],
+    ids=["zeros", "controls", "private-use", "utf-32-truncated"],
+)
+def test_binary_behind_a_byte_order_mark_is_not_indexed(tmp_path: Path, data: bytes) -> None:
+    """Almost any bytes after FF FE decode as UTF-16: such a file was indexed as CJK-looking characters."""
+    problem = load_document(_write(tmp_path, "x.txt", data), max_bytes=MB)
+    assert isinstance(problem, LoadProblem) and problem.kind in ("binary", "encoding")
+
+
 def test_gb18030_chinese_falls_back(tmp_path: Path) -> None:
     text = "Ollama 默认监听 11434 端口，只绑定在本机回环地址上。"
     doc = load_document(_write(tmp_path, "g.txt", text.encode("gb18030")), max_bytes=MB)
