@@ -23,6 +23,15 @@ from app.documents.writelock import OnWait
 __all__ = ["INJECTION_FLAG", "FlaggedChunk", "IngestProgress", "IngestReport", "expand_paths", "ingest_paths", "source_for"]
 
 
+def _not_a_file(path: Path) -> LoadProblem:
+    """A folder entry named like a document that is not a regular file: said, not skipped in silence."""
+    if path.is_symlink() and not path.exists():
+        message = f"a link to {path.readlink()}, which does not exist; fix or remove the link."
+    else:
+        message = "not a regular file (a pipe, socket or device); not read."
+    return LoadProblem(source=path.as_posix(), kind="unreadable", message=message)
+
+
 def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
 
@@ -48,9 +57,13 @@ def _expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadPro
         if path.is_dir():
             folders.append(path)
             for p in sorted(path.rglob("*")):
-                if not p.is_file() or _hidden(p, path):
+                if p.is_dir() or _hidden(p, path):
                     continue
-                if p.suffix.lower() in SUPPORTED_SUFFIXES:
+                supported = p.suffix.lower() in SUPPORTED_SUFFIXES
+                if not p.is_file():  # never opened: a pipe would block the read, a broken link has nothing to read
+                    if supported:
+                        problems.append(_not_a_file(p))
+                elif supported:
                     files.append(p)
                 else:
                     others[p.suffix.lower() or "(no extension)"] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,28 @@ def test_files_of_other_types_in_a_folder_are_counted_as_not_read(
     report = _run(docs, index, emb)
     assert report.not_read == {"(no extension)": 1, ".docx": 1, ".html": 1}
     assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"] and report.problems == ()
+
+
+def test_entries_named_like_documents_that_are_not_files_are_problems_not_reads(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
+    """A pipe is never opened (the read would block ingest), a broken link is named with its target; both were
+    skipped without a word. Other non-files (a pipe without a document suffix) stay out of the report."""
+    os.mkfifo(docs / "pipe.md")
+    os.mkfifo(docs / "queue")
+    (docs / "gone.md").symlink_to(docs / "deleted.md")
+    (docs / "loop").symlink_to(docs, target_is_directory=True)  # a link back up: not walked again
+    report = _run(docs, index, emb)
+    assert [(p.source, p.kind, p.message) for p in report.problems] == [
+        (
+            (docs / "gone.md").as_posix(),
+            "unreadable",
+            f"a link to {docs / 'deleted.md'}, which does not exist; fix or remove the link.",
+        ),
+        ((docs / "pipe.md").as_posix(), "unreadable", "not a regular file (a pipe, socket or device); not read."),
+    ]
+    assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"]
+    assert report.not_read == {".docx": 1}
 
 
 def test_source_outside_root_is_absolute(tmp_path: Path, docs: Path) -> None:
