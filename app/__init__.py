@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "SettingsError": "app.settings",
     "load_settings": "app.settings",
     "unknown_variables": "app.settings",
+    "with_config_file": "app.settings",
     "read_config_file": "app.settings",
     "env_name": "app.settings",
     # tuning the process (malloc arenas, BLAS threads, the settled heap), applied by the entry points
@@ -284,6 +285,7 @@ __all__ = [
     "unknown_variables",
     "usage_of",
     "values_of",
+    "with_config_file",
     "words",
     "write_docs",
 ]
@@ -363,7 +365,15 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
     from app.service import GuardedRAG, ModelRef, RawAnswer
-    from app.settings import Settings, SettingsError, env_name, load_settings, read_config_file, unknown_variables
+    from app.settings import (
+        Settings,
+        SettingsError,
+        env_name,
+        load_settings,
+        read_config_file,
+        unknown_variables,
+        with_config_file,
+    )
     from app.signals.calibration import cross_validate_detector
     from app.stats import percentile, split_of
     from app.traces import (

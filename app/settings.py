@@ -393,6 +393,20 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
         if raw is not None and raw.strip() != "":
             values[field] = raw.strip()
             sources[field] = var
+    return _validated(values, sources)
+
+
+def with_config_file(base: Settings, path: Path) -> Settings:
+    """`base` with the settings of a TOML file applied (a `serve --profile`); SettingsError names the file's key."""
+    changes = read_config_file(path)
+    values = {**base.model_dump(), **changes}
+    if "ollama_host" in changes and "ollama_hosts" not in changes:  # as with_overrides: the host replaces the pool
+        values["ollama_hosts"] = ()
+    return _validated(values, {key: f"{key} in {path}" for key in changes})
+
+
+def _validated(values: dict[str, object], sources: Mapping[str, str]) -> Settings:
+    """Settings from `values`, or SettingsError naming where each bad value came from (`sources`: key -> where)."""
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
@@ -403,5 +417,9 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
                 continue
             key = str(err["loc"][0])
             where = sources.get(key, key)
+            if err["type"] == "extra_forbidden":  # a key of the config file that is no setting: likely a misspelling
+                close = difflib.get_close_matches(key, list(Settings.model_fields), n=1, cutoff=0.6)
+                problems.append(f"{where} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
+                continue
             problems.append(f"{where}={values.get(key)!r}: {err['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

@@ -132,6 +132,7 @@ APP = (
     "unknown_variables",
     "usage_of",
     "values_of",
+    "with_config_file",
     "words",
     "write_docs",
 )

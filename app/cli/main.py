@@ -27,11 +27,11 @@ from app import (
     SettingsError,
     TraceStoreError,
     load_settings,
-    read_config_file,
     run_doctor,
     run_server,
     tune_process,
     unknown_variables,
+    with_config_file,
 )
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.terminal import say, terminal_safe
@@ -230,7 +230,7 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             name, sep, path = spec.partition("=")
             if not sep or not name or not path:
                 raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
-            profiles[name] = svc.derive(**read_config_file(Path(path)))
+            profiles[name] = svc.derive(**with_config_file(svc.settings, Path(path)).model_dump())
         run_server(svc, options, profiles=profiles)
     except (ExposureError, ValueError) as exc:
         say(f"error: {exc}\n")

@@ -51,6 +51,16 @@ def test_toml_file_then_environment(tmp_path: Path):
         load_settings({}, config_file=cfg)
 
 
+def test_a_misspelt_key_of_the_config_file_is_named_with_the_one_meant(tmp_path: Path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("topk = 3\nfrobnicate = 1\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, config_file=cfg)
+    assert str(caught.value) == (
+        f"invalid configuration: topk in {cfg} is not a setting (did you mean top_k?); frobnicate in {cfg} is not a setting"
+    )
+
+
 def test_frozen_and_every_field_documented():
     s = Settings()
     with pytest.raises(ValidationError, match="frozen"):

@@ -84,10 +84,14 @@ def test_profiles_are_served_as_models_of_their_own(serve, tmp_path: Path):
 def test_serve_command_checks_profiles(tmp_path: Path, capsys):
     svc, _ = make_service(tmp_path, ingest=False)
     assert main(["serve", "--profile", "nofile"], io.StringIO(), build=lambda _s: svc) == 2
+    assert "expected NAME=FILE.toml" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text("top_k = 0\n", encoding="utf-8")
     assert main(["serve", "--profile", f"strict={bad}"], io.StringIO(), build=lambda _s: svc) == 2
-    assert "top_k" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith(f"error: invalid configuration: top_k in {bad}=0: Input should be greater")
+    bad.write_text("topk = 2\n", encoding="utf-8")  # one line naming the key and the setting meant, no pydantic dump
+    assert main(["serve", "--profile", f"strict={bad}"], io.StringIO(), build=lambda _s: svc) == 2
+    assert capsys.readouterr().err == f"error: invalid configuration: topk in {bad} is not a setting (did you mean top_k?)\n"
     good = tmp_path / "good.toml"
     good.write_text("top_k = 2\n", encoding="utf-8")
     assert main(["serve", "--profile", f"Bad Name={good}"], io.StringIO(), build=lambda _s: svc) == 2
