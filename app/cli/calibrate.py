@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from app import GuardedRAG
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.outputs import file_problem
 
 
 def add_calibrate_command(sub: Any) -> None:
@@ -48,6 +49,10 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     if args.collection and args.collection != svc.settings.collection:
         svc = svc.derive(collection=args.collection)
     target = args.out or Path(svc.settings.home) / f"policy-{svc.settings.collection}.toml"
+    problem = file_problem(target)
+    if problem:
+        out.write(f"error: cannot write the policy to {target}: {problem}\n")
+        return EXIT_USAGE
     bars: list[Any] = []  # drawn at the first probe, so an error before it (an empty index) is not framed by a bar
 
     def progress(done: int, total: int) -> None:

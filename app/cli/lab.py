@@ -13,6 +13,7 @@ from typing import Any, TextIO, cast
 
 from app import GuardedRAG
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.outputs import folder_problem
 from app.cli.terminal import say
 from app.lab.evaluation.datasets import (
     BUNDLED_SETS,
@@ -106,14 +107,18 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.retrieval_only:
         modes = ("guarded",)  # the raw column is a model call by definition
     svc = _service(svc, args.backend)
-    needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
-    if needs_docs and svc.is_index_empty():
-        say(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
-        svc.ingest(progress=tqdm_progress())
     folder = "+".join(Path(n).stem for n in args.datasets) + (f"@{args.against}" if args.against else "")
     folder += ".retrieval" if args.retrieval_only else ""
     folder += ".off" if args.as_unanswerable else ""
     target = args.out or Path(svc.settings.home) / "eval" / folder
+    problem = folder_problem(target)
+    if problem:
+        out.write(f"error: cannot write results to {target}: {problem}\n")
+        return EXIT_USAGE
+    needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
+    if needs_docs and svc.is_index_empty():
+        say(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
+        svc.ingest(progress=tqdm_progress())
     try:
         outcome = evaluate(
             svc,
@@ -158,6 +163,10 @@ def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
     svc = _service(svc, args.backend)
     target = args.out or Path(svc.settings.home) / "lab" / args.experiment
+    problem = folder_problem(target)
+    if problem:
+        out.write(f"error: cannot write results to {target}: {problem}\n")
+        return EXIT_USAGE
     result = run_experiment(svc, args.experiment, n=args.n, out=target)
     if args.json:
         out.write(json.dumps(result.report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
