@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.runnables import RunnableConfig
 
 from chains.circuit import Budget
 from chains.errors import BudgetExceeded, Cancelled, CircuitOpen, OutputRejected, ReasksExhausted
@@ -290,11 +290,11 @@ def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QA
 
 
 def screen_qa(pipeline: QAPipeline, request: QARequest, *, collector: TraceCollector | None = None) -> Screened:
-    """Input and retrieval checks only (QAPipeline.screen), with the trace events going to `collector`."""
-    config: RunnableConfig = {"callbacks": [collector] if collector else [], "run_name": "guarded_screen"}
-    # Inside a runnable, as run_qa is: trace events are dispatched to the run's callbacks.
-    screened: Screened = RunnableLambda(pipeline.screen, name="guarded_screen").invoke(request, config)
-    return screened
+    """Input and retrieval checks only (QAPipeline.screen), run as run_qa runs them, so they cost what they cost
+    in ask(): called directly, not as a Runnable, with the events going to `collector` (by default one of its
+    own, dropped afterwards). A wrapping chain run and events dispatched through dispatch_custom_event (a
+    callback manager and a run per event, when no collector is attached) added ~1 ms per question (measured)."""
+    return pipeline.screen(request, {"callbacks": [collector or TraceCollector()]})
 
 
 def run_qa(
