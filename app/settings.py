@@ -324,6 +324,7 @@ class Settings(BaseModel):
 
     def with_overrides(self, **changes: object) -> Settings:
         """A validated copy (model_copy would skip validation). Overriding ollama_host alone leaves the pool."""
+        changes = {_FIELD_OF.get(key, key): value for key, value in changes.items()}
         if "ollama_host" in changes and "ollama_hosts" not in changes:
             changes = {**changes, "ollama_hosts": ()}
         return Settings.model_validate({**self.model_dump(), **changes})
@@ -345,6 +346,15 @@ _ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
     name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV
 }
 CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
+# A setting's other names in a TOML file (trace_db for trace_store): merged onto a dump of Settings, which names
+# fields, an alias would sit beside the field and lose to it, or be refused as an extra key.
+_FIELD_OF: dict[str, str] = {
+    alias: name
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, AliasChoices)
+    for alias in field.validation_alias.choices
+    if isinstance(alias, str) and alias != name
+}
 # Read by the repository's tooling, not by the app: the UI screenshot script and the Phoenix test's venv.
 _TOOLING_ENV = frozenset({ENV_PREFIX + "SCREENSHOTS", ENV_PREFIX + "PHOENIX"})
 
@@ -399,10 +409,11 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
 def with_config_file(base: Settings, path: Path) -> Settings:
     """`base` with the settings of a TOML file applied (a `serve --profile`); SettingsError names the file's key."""
     changes = read_config_file(path)
-    values = {**base.model_dump(), **changes}
-    if "ollama_host" in changes and "ollama_hosts" not in changes:  # as with_overrides: the host replaces the pool
+    fields = {_FIELD_OF.get(key, key): key for key in changes}  # field name -> the key as the file spells it
+    values = {**base.model_dump(), **{field: changes[key] for field, key in fields.items()}}
+    if "ollama_host" in fields and "ollama_hosts" not in fields:  # as with_overrides: the host replaces the pool
         values["ollama_hosts"] = ()
-    return _validated(values, {key: f"{key} in {path}" for key in changes})
+    return _validated(values, {field: f"{key} in {path}" for field, key in fields.items()})
 
 
 def _validated(values: dict[str, object], sources: Mapping[str, str]) -> Settings:
@@ -418,7 +429,7 @@ def _validated(values: dict[str, object], sources: Mapping[str, str]) -> Setting
             key = str(err["loc"][0])
             where = sources.get(key, key)
             if err["type"] == "extra_forbidden":  # a key of the config file that is no setting: likely a misspelling
-                close = difflib.get_close_matches(key, list(Settings.model_fields), n=1, cutoff=0.6)
+                close = difflib.get_close_matches(key, [*Settings.model_fields, *_FIELD_OF], n=1, cutoff=0.6)
                 problems.append(f"{where} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
                 continue
             problems.append(f"{where}={values.get(key)!r}: {err['msg']}")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.settings import Settings, SettingsError, env_name, load_settings, unknown_variables
+from app.settings import Settings, SettingsError, env_name, load_settings, unknown_variables, with_config_file
 
 
 def test_defaults_without_environment():
@@ -59,6 +59,19 @@ def test_a_misspelt_key_of_the_config_file_is_named_with_the_one_meant(tmp_path:
     assert str(caught.value) == (
         f"invalid configuration: topk in {cfg} is not a setting (did you mean top_k?); frobnicate in {cfg} is not a setting"
     )
+
+
+def test_a_profile_or_override_may_use_a_settings_other_name(tmp_path: Path):
+    """trace_db is trace_store's name in a TOML file: merged onto the base settings it used to lose to the base's
+    trace_store (with_overrides) or be refused as "not a setting" (a serve --profile file)."""
+    cfg = tmp_path / "p.toml"
+    cfg.write_text(f'trace_db = "{tmp_path / "other.sqlite3"}"\n', encoding="utf-8")
+    base = Settings(trace_store=str(tmp_path / "base.sqlite3"))
+    assert with_config_file(base, cfg).trace_store == str(tmp_path / "other.sqlite3")
+    assert base.with_overrides(trace_db="x.sqlite3").trace_store == "x.sqlite3"
+    cfg.write_text("trace_dbs = 1\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"trace_dbs in .* is not a setting \(did you mean trace_db\?\)"):
+        with_config_file(base, cfg)
 
 
 def test_frozen_and_every_field_documented():
