@@ -156,12 +156,14 @@ _EXPORTS: dict[str, str] = {
     "ScriptedModelFactory": "app.fakes",
     "SAMPLE_DOCS": "app.fakes",
     "SUPPORTED_SUFFIXES": "app.documents.loaders",
+    "BIDI_CONTROLS": "app.bidi",
     "write_docs": "app.fakes",
 }
 
 # Literal, so type checkers see the re-exports; a test checks it names exactly the keys of _EXPORTS.
 __all__ = [
     "ALL_FAULTS",
+    "BIDI_CONTROLS",
     "CONTRACT_FIELDS",
     "EXPERIMENTS",
     "OUTCOME",
@@ -305,6 +307,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
+    from app.bidi import BIDI_CONTROLS
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
     from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
     from app.doctor import Check, DoctorReport, run_doctor

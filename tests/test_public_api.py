@@ -12,6 +12,7 @@ APP = (
     "ArenaCap",
     "AskOptions",
     "AskResponse",
+    "BIDI_CONTROLS",
     "BackendChoice",
     "BagOfWordsEmbeddings",
     "CONTRACT_FIELDS",

@@ -13,6 +13,8 @@ import string
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app import BIDI_CONTROLS
+
 _PUNCT = frozenset(string.punctuation)
 _WORD = re.compile(r"[A-Za-z0-9_]{3,}|[\u4e00-\u9fff]")
 # A sentence ends at CJK 。！？, a newline, or . ! ? followed by a space or the end ("127.0.0.1" stays whole).
@@ -21,11 +23,8 @@ _SENTENCE = re.compile(r"(?:[^.!?。！？\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+(?=\s|
 # cannot stop it: a zero-width space breaks the pattern ("http:\u200b//", "www\u200b.", "a@\u200bb").
 _AUTOLINK = re.compile(r"(?i)(?<=\bhttps:)(?=//)|(?<=\bhttp:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 _ZWSP = "\u200b"
-# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): a browser obeys them, so a
-# passage, question or model reply holding them could display as something it does not say ("Trojan Source",
-# CVE-2021-42574). They are shown as visible escapes, as the CLI does (app/cli/terminal.py); plain right-to-left
-# text does not need them and is untouched.
-_BIDI = {c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# A browser obeys the bidirectional controls (app/bidi.py): they are shown as visible escapes, as the CLI does.
+_BIDI = {c: f"\\u{c:04x}" for c in BIDI_CONTROLS}
 _ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
 _STOP = frozenset(
     [

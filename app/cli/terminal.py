@@ -15,11 +15,9 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO, cast
 
-# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): not terminal commands, but
-# they reorder what the terminal shows ("Trojan Source", CVE-2021-42574), so a quoted passage or a stored
-# question could display as something it does not say. Plain right-to-left text does not need them.
-_BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *_BIDI]
+from app import BIDI_CONTROLS
+
+_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *BIDI_CONTROLS]  # bidi: app/bidi.py
 _TABLE = {c: f"\\u{c:04x}" for c in _CONTROLS if chr(c) not in "\n\t"} | {ord("\r"): "\\r"}
 
 
