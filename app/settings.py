@@ -324,10 +324,7 @@ class Settings(BaseModel):
 
     def with_overrides(self, **changes: object) -> Settings:
         """A validated copy (model_copy would skip validation). Overriding ollama_host alone leaves the pool."""
-        changes = {_FIELD_OF.get(key, key): value for key, value in changes.items()}
-        if "ollama_host" in changes and "ollama_hosts" not in changes:
-            changes = {**changes, "ollama_hosts": ()}
-        return Settings.model_validate({**self.model_dump(), **changes})
+        return Settings.model_validate(_merged(self, changes))
 
 
 ENV_PREFIX = "GUARDED_RAG_"
@@ -409,11 +406,16 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
 def with_config_file(base: Settings, path: Path) -> Settings:
     """`base` with the settings of a TOML file applied (a `serve --profile`); SettingsError names the file's key."""
     changes = read_config_file(path)
-    fields = {_FIELD_OF.get(key, key): key for key in changes}  # field name -> the key as the file spells it
-    values = {**base.model_dump(), **{field: changes[key] for field, key in fields.items()}}
-    if "ollama_host" in fields and "ollama_hosts" not in fields:  # as with_overrides: the host replaces the pool
-        values["ollama_hosts"] = ()
-    return _validated(values, {field: f"{key} in {path}" for field, key in fields.items()})
+    return _validated(_merged(base, changes), {_FIELD_OF.get(key, key): f"{key} in {path}" for key in changes})
+
+
+def _merged(base: Settings, changes: Mapping[str, object]) -> dict[str, object]:
+    """`base`'s values with `changes` over them, each change under its field's name (trace_db -> trace_store).
+    Overriding ollama_host alone leaves the pool: the host replaces it."""
+    fields = {_FIELD_OF.get(key, key): value for key, value in changes.items()}
+    if "ollama_host" in fields and "ollama_hosts" not in fields:
+        fields["ollama_hosts"] = ()
+    return {**base.model_dump(), **fields}
 
 
 def _validated(values: dict[str, object], sources: Mapping[str, str]) -> Settings:

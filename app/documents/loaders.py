@@ -108,15 +108,13 @@ def _looks_chinese(text: str) -> bool:
     return bool(non_ascii) and sum(map(_is_cjk, non_ascii)) / len(non_ascii) >= 0.9
 
 
+# Byte-order marks of the encodings whose NUL bytes are part of the text, not a sign of binary (such a file is
+# sniffed once decoded). The UTF-32 marks first: the little-endian one begins with UTF-16's.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def _decode(data: bytes) -> tuple[str, str] | None:
-    # A byte-order mark: NUL bytes are part of the encoding, not a sign of binary. The UTF-32 marks first: the
-    # little-endian one begins with UTF-16's.
-    for bom, codec in (
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    ):
+    for bom, codec in _WIDE_BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(codec), codec
@@ -141,7 +139,7 @@ def _decode(data: bytes) -> tuple[str, str] | None:
 def _looks_binary(data: bytes) -> bool:
     """Sniffed on the bytes; a file with a UTF-16/32 byte-order mark is sniffed once decoded (`_binary_text`)."""
     head = data[:_SNIFF_BYTES]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+    if data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)):
         return False
     if b"\0" in head:
         return True
