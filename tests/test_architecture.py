@@ -222,3 +222,9 @@ def test_no_import_cycles():
 def test_no_html_rendering_of_untrusted_text():
     offenders = [str(p.relative_to(ROOT)) for p in files_of("views") if "unsafe_allow_html" in p.read_text(encoding="utf-8")]
     assert not offenders
+
+
+def test_every_table_goes_through_the_one_that_escapes_bidi_controls():
+    """st.dataframe draws cells as given; views/tables.table shows bidi controls as escapes first."""
+    callers = {str(p.relative_to(ROOT)) for p in files_of("views") if "st.dataframe(" in p.read_text(encoding="utf-8")}
+    assert callers == {"views/tables.py"}

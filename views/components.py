@@ -1,6 +1,6 @@
 """View layer: shared render helpers for one answer (badge, answer, citations, guardrail chips, trace link)
-and the backend banner. Untrusted text goes through safe_md/highlight_md, or reaches st.code, st.json and
-st.dataframe through visible_bidi, visible_json and visible_rows (views/text.py); never HTML.
+and the backend banner. Untrusted text goes through safe_md/highlight_md, or reaches st.code and st.json through
+visible_bidi and visible_json (views/text.py), and tables through views/tables.table; never HTML.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ import streamlit as st
 
 from app import SUPPORTED_SUFFIXES, GuardedRAG, IndexBusyError
 from views.i18n import t
-from views.text import safe_md, visible_rows
+from views.tables import table
+from views.text import safe_md
 from views.uploads import ALLOWED, check_upload, save_upload
 
 REPORT_KEY = "doc_report"  # what the last action found, shown until the next one
@@ -156,7 +157,7 @@ def render(svc: GuardedRAG) -> None:
             }
             for d in docs
         ]
-        st.dataframe(visible_rows(rows), hide_index=True, width="stretch")
+        table(rows)
         for d in (d for d in docs if d.flags or d.flagged_chunks):
             st.warning(t("doc.flag_row", source=safe_md(d.source), flags=safe_md(", ".join(d.flags) or "?"), n=d.flagged_chunks))
         _manage(svc, [d.source for d in docs])

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from app import EXPERIMENTS, LabResult, run_experiment
 from views.i18n import t
-from views.text import safe_md, visible_rows
+from views.tables import table
+from views.text import safe_md
 
 SMALL_N = {"latency": 5, "nondeterminism": 5, "overinference": 4}  # interactive: seconds, not minutes
 
@@ -45,19 +45,12 @@ def _show(result: LabResult) -> None:
     report = result.report
     st.image(result.png, caption=f"{report.title} · {report.backend}/{report.model}")
     # Values are mixed (numbers, None, text): strings keep the Arrow conversion happy.
-    summary = pd.DataFrame(
-        [{t("lab.measure"): k, t("lab.value"): "—" if v is None else str(v)} for k, v in report.summary.items()]
-    )
-    st.dataframe(summary, hide_index=True, width="stretch")
+    table([{t("lab.measure"): k, t("lab.value"): "—" if v is None else str(v)} for k, v in report.summary.items()])
     for note in report.notes:
         st.caption(note)
     if report.rows:
         with st.expander(t("lab.rows", n=len(report.rows))):
-            st.dataframe(
-                pd.DataFrame(visible_rows([{k: _cell(v) for k, v in row.items()} for row in report.rows])),
-                hide_index=True,
-                width="stretch",
-            )
+            table([{k: _cell(v) for k, v in row.items()} for row in report.rows])
 
 
 def _cell(value: Any) -> Any:

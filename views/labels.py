@@ -5,13 +5,13 @@ the false-block list (benign requests a guardrail blocked, newest first: where o
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app import GuardedRAG, TraceFilter, TraceRecord, decisions_of, false_blocks, make_label, quality
 from views import lab_rows
 from views.i18n import t
-from views.text import safe_md, visible_rows
+from views.tables import table
+from views.text import safe_md
 
 
 def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
@@ -47,22 +47,11 @@ def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
             )
             st.rerun()
     if record.labels:
-        st.dataframe(
-            pd.DataFrame(
-                visible_rows(
-                    [
-                        {
-                            "decision": f"{lb.target} #{lb.attempt}: {lb.decision}",
-                            "right": lb.correct,
-                            "note": lb.note,
-                            "by": lb.source,
-                        }
-                        for lb in record.labels
-                    ]
-                )
-            ),
-            hide_index=True,
-            width="stretch",
+        table(
+            [
+                {"decision": f"{lb.target} #{lb.attempt}: {lb.decision}", "right": lb.correct, "note": lb.note, "by": lb.source}
+                for lb in record.labels
+            ],
             key=f"lb-t-{record.trace_id}",
         )
 
@@ -73,16 +62,14 @@ def render_quality(svc: GuardedRAG) -> None:
         st.caption(t("lb.none"))
         return
     st.caption(t("lb.quality_help", n=len(labelled)))
-    st.dataframe(pd.DataFrame(lab_rows.quality_rows(quality(labelled))), hide_index=True, width="stretch", key="lb_quality")
+    table(lab_rows.quality_rows(quality(labelled)), key="lb_quality")
     st.markdown(f"**{t('lb.false_blocks')}**")
     blocked = false_blocks(labelled)
     if not blocked:
         st.caption(t("lb.no_false_blocks"))
         return
-    st.dataframe(
-        pd.DataFrame(visible_rows(lab_rows.false_block_rows(blocked))),
-        hide_index=True,
-        width="stretch",
+    table(
+        lab_rows.false_block_rows(blocked),
         column_config={"trace": st.column_config.LinkColumn(t("wi.trace"), display_text=lab_rows.LINK_TEXT)},
         key="lb_false_blocks",
     )

@@ -10,7 +10,8 @@ from typing import Any
 import streamlit as st
 
 from views.i18n import t
-from views.text import repair_diff, safe_md, visible_bidi, visible_json, visible_rows
+from views.tables import table
+from views.text import repair_diff, safe_md, visible_bidi, visible_json
 
 STEP_ICONS = {
     "backend": "🖥️",
@@ -65,7 +66,7 @@ def render_timeline(events: Sequence[Any], *, key: str) -> None:
         return
     total = sum(e.duration_ms for e in events if e.step in ("generation",) and e.name == "model_call")
     st.caption(t("timeline_summary", n=len(events), model_ms=f"{total:.0f}"))
-    st.dataframe(visible_rows(timeline_rows(events)), hide_index=True, key=f"tl-{key}", width="stretch")
+    table(timeline_rows(events), key=f"tl-{key}")
     faults = chaos_events(events)
     if faults:
         st.warning(

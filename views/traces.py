@@ -14,7 +14,8 @@ from views import trace_stats as ts
 from views.components import status_badge
 from views.i18n import t
 from views.labels import render_label_form, render_quality
-from views.text import safe_md, visible_rows
+from views.tables import table
+from views.text import safe_md
 from views.timeline import render_timeline
 from views.what_if import render_sweep, render_what_if
 
@@ -137,7 +138,7 @@ def render(svc: GuardedRAG) -> None:
     if not records:
         st.caption(t("tr.none"))
         return
-    st.dataframe(pd.DataFrame(visible_rows(ts.table_rows(records))), hide_index=True, width="stretch")
+    table(ts.table_rows(records))
     d1, d2, _ = st.columns([1, 1, 3])
     d1.download_button(
         t("tr.export_jsonl"),

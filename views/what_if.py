@@ -26,7 +26,8 @@ from views import lab_rows
 from views.i18n import t
 from views.options import error_message
 from views.policy_form import guardrail_inputs
-from views.text import safe_md, visible_rows
+from views.tables import table
+from views.text import safe_md
 
 REPLAY_LIMIT = 5000  # traces read for a replay (newest first, under the page's filters)
 
@@ -69,13 +70,13 @@ def _report(policy: GuardrailPolicy, changed: dict[str, Any], report: Any, recor
     st.markdown(f"**{t('wi.flips_title')}**")
     rows = lab_rows.flip_rows(report, records)
     if rows:
-        st.dataframe(pd.DataFrame(visible_rows(rows)), hide_index=True, width="stretch", column_config=_links(), key="wi_flips")
+        table(rows, column_config=_links(), key="wi_flips")
     else:
         st.caption(t("wi.no_flips"))
     needs = lab_rows.needs_model_rows(report, records)
     if needs:
         st.markdown(f"**{t('wi.needs_title')}**")
-        st.dataframe(pd.DataFrame(visible_rows(needs)), hide_index=True, width="stretch", column_config=_links(), key="wi_needs")
+        table(needs, column_config=_links(), key="wi_needs")
     if report.fire_rates:
         st.markdown(f"**{t('wi.rates_title')}**")
         chart = (
