@@ -48,6 +48,29 @@ def _upsert(col: Any, *, batch: dict[str, Any]) -> None:
     col.upsert(**batch)
 
 
+def _update(col: Any, *, batch: dict[str, Any]) -> None:
+    col.update(**batch)  # metadata only: no documents, so nothing is (re-)embedded
+
+
+def _chunk_metas(
+    source: str, file_sha: str, chunks: Sequence[ChunkDraft], flags: Mapping[str, Sequence[str]], *, stamp: str, reader: int
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "source": source,
+            "file_sha": file_sha,
+            "heading": c.heading,
+            "ordinal": c.ordinal,
+            "start": c.start,
+            "n_chunks": len(chunks),
+            "indexed_at": stamp,
+            "flags": _flag_string(flags.get(c.chunk_id, ())),
+            "reader": reader,
+        }
+        for c in chunks
+    ]
+
+
 def _delete_ids(col: Any, *, ids: list[str]) -> None:
     col.delete(ids=ids)
 
@@ -318,6 +341,7 @@ class DocumentIndex:
                     file_sha=self._consistent_sha(metas),
                     flags=tuple(sorted(set().union(*flag_sets))),
                     flagged_chunks=sum(1 for f in flag_sets if f),
+                    reader=min(int(m.get("reader", 0)) for m in metas),
                 )
             )
         return infos
@@ -383,8 +407,11 @@ class DocumentIndex:
         chunks: Sequence[ChunkDraft],
         embeddings: Sequence[Sequence[float]],
         flags: Mapping[str, Sequence[str]] | None = None,
+        *,
+        reader: int = 0,
     ) -> None:
-        """Replace everything indexed for `source` with `chunks` (new vectors first, then stale ids go)."""
+        """Replace everything indexed for `source` with `chunks` (new vectors first, then stale ids go).
+        `reader`: the version of the reading and chunking that made them (DocumentInfo.reader)."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         flags = flags or {}
@@ -398,19 +425,7 @@ class DocumentIndex:
                     lambda c: c.modify(metadata={**meta, "dimension": len(embeddings[0])}),
                     write=True,
                 )
-            metas = [
-                {
-                    "source": source,
-                    "file_sha": file_sha,
-                    "heading": c.heading,
-                    "ordinal": c.ordinal,
-                    "start": c.start,
-                    "n_chunks": len(chunks),
-                    "indexed_at": stamp,
-                    "flags": _flag_string(flags.get(c.chunk_id, ())),
-                }
-                for c in chunks
-            ]
+            metas = _chunk_metas(source, file_sha, chunks, flags, stamp=stamp, reader=reader)
             step = self._batch_size()
             for i in range(0, len(chunks), step):
                 batch: dict[str, Any] = {
@@ -424,6 +439,27 @@ class DocumentIndex:
             stale = [cid for cid, _ in self._metadatas({"source": source}) if cid not in keep]
             self._delete(stale)
             self._lexical.replace_source(source, [(c.chunk_id, c.text) for c in chunks])  # persisted by flush()
+
+    def restamp_document(
+        self, source: str, chunks: Sequence[ChunkDraft], flags: Mapping[str, Sequence[str]] | None = None, *, reader: int
+    ) -> bool:
+        """Record that a newer reader made exactly the stored chunks of `source` again: their metadata (reader,
+        flags, headings, offsets) is rewritten and their vectors kept, so re-reading an unchanged corpus after an
+        upgrade embeds nothing. Only when the stored chunk ids are the chunks' ids (ids hash the text); returns
+        False, writing nothing, otherwise (the caller then upserts with new vectors)."""
+        flags = flags or {}
+        with self.writing("ingest"):
+            stored = dict(self._metadatas({"source": source}))
+            ids = [c.chunk_id for c in chunks]
+            file_sha = self._consistent_sha(list(stored.values()))
+            if set(stored) != set(ids) or len(ids) != len(stored) or not file_sha:
+                return False
+            metas = _chunk_metas(source, file_sha, chunks, flags, stamp=_now(), reader=reader)
+            step = self._batch_size()
+            for i in range(0, len(ids), step):
+                batch = {"ids": ids[i : i + step], "metadatas": metas[i : i + step]}
+                self._col(f"updating chunks of {source}", partial(_update, batch=batch), write=True)
+            return True
 
     def delete_document(self, source: str, *, on_wait: OnWait | None = None) -> int:
         """Remove all chunks of `source`; returns how many were removed."""

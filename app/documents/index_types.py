@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EmbedderMismatchError(RuntimeError):
@@ -38,6 +38,11 @@ class DocumentInfo(BaseModel):
     file_sha: str
     flags: tuple[str, ...] = ()
     flagged_chunks: int = 0
+    reader: int = Field(
+        default=0,
+        description="The reader version its chunks were made with (app.documents.ingest.READER_VERSION; "
+        "0: written before versions were recorded, or by a caller that gave none).",
+    )
 
 
 class IndexStats(BaseModel):

@@ -16,11 +16,28 @@ from typing import Any
 from app.documents.chunking import ChunkDraft, chunk_text
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.index import DocumentIndex
+from app.documents.index_types import DocumentInfo
 from app.documents.ingest_types import INJECTION_FLAG, FlaggedChunk, IngestProgress, IngestReport
 from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem, parse_document, read_bytes
 from app.documents.writelock import OnWait
 
-__all__ = ["INJECTION_FLAG", "FlaggedChunk", "IngestProgress", "IngestReport", "expand_paths", "ingest_paths", "source_for"]
+__all__ = [
+    "INJECTION_FLAG",
+    "READER_VERSION",
+    "FlaggedChunk",
+    "IngestProgress",
+    "IngestReport",
+    "expand_paths",
+    "ingest_paths",
+    "source_for",
+]
+
+READER_VERSION = 1
+"""What reading and chunking (loaders.py, chunking.py) make of a file's bytes, stored with every chunk. A file
+whose bytes are unchanged is skipped only when its chunks carry this version; otherwise it is read again, so a
+reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as
+text, but an unchanged file was never re-read). Re-reading that yields the same chunks keeps their vectors.
+tests/app/documents/test_reader_version.py says when to bump it: when its samples read differently."""
 
 
 def _not_a_file(path: Path) -> LoadProblem:
@@ -120,7 +137,7 @@ def _scan(drafts: list[ChunkDraft], source: str, scan: Callable[[str], str | Non
     return flagged
 
 
-def _reject(problem: LoadProblem, *, known: dict[str, str], index: DocumentIndex, out: dict[str, Any]) -> None:
+def _reject(problem: LoadProblem, *, known: dict[str, DocumentInfo], index: DocumentIndex, out: dict[str, Any]) -> None:
     """Record a file that cannot be indexed now. If an earlier version of it is indexed, drop those chunks:
     the file on disk no longer says what they say, and answers must not cite text the user has replaced."""
     if problem.source in known:
@@ -194,7 +211,7 @@ def _ingest_locked(
     files, folders, early_problems, not_read = _expand(paths)
     out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
     out["problems"].extend(early_problems)
-    known = index.source_hashes()
+    known = {d.source: d for d in index.documents()}
     chunks_added = 0
     total = len(files)
     for done, path in enumerate(files):
@@ -204,7 +221,9 @@ def _ingest_locked(
         if isinstance(data, LoadProblem):
             _reject(data, known=known, index=index, out=out)
             continue
-        if known.get(source) == hashlib.sha256(data).hexdigest():  # before parsing: PDFs are slow to parse
+        info = known.get(source)
+        same_bytes = info is not None and info.file_sha == hashlib.sha256(data).hexdigest()
+        if same_bytes and info is not None and info.reader == READER_VERSION:  # before parsing: PDFs parse slowly
             notify(IngestProgress(done=done, total=total, current=source, stage="skip"))
             out["unchanged"].append(source)
             continue
@@ -220,9 +239,12 @@ def _ingest_locked(
         flagged = _scan(drafts, source, scan) if scan is not None else []
         out["flagged"].extend(flagged)
         flags = {f.chunk_id: (INJECTION_FLAG,) for f in flagged}
+        if same_bytes and index.restamp_document(source, drafts, flags, reader=READER_VERSION):
+            out["unchanged"].append(source)  # an older reader made these very chunks: their vectors stay
+            continue
         vectors = _embed(drafts, embeddings, notify, IngestProgress(done=done, total=total, current=source, stage="embed"))
         notify(IngestProgress(done=done, total=total, current=source, stage="index"))
-        index.upsert_document(source, doc.file_sha, drafts, vectors, flags)
+        index.upsert_document(source, doc.file_sha, drafts, vectors, flags, reader=READER_VERSION)
         chunks_added += len(drafts)
         out["updated" if source in known else "added"].append(source)
     if prune and folders:

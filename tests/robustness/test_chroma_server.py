@@ -18,6 +18,7 @@ from app import Settings
 from app.doctor import index_backend_check
 from app.documents.index import DocumentIndex
 from app.documents.index_types import EmbedderMismatchError
+from app.documents.ingest import READER_VERSION
 from app.documents.integrity import scan_client
 from app.documents.server import connect_http
 from tests.fake_embeddings import BagOfWordsEmbeddings
@@ -56,6 +57,18 @@ def test_ingest_ask_list_delete_go_through_the_server_and_nothing_is_written_loc
     with pytest.raises(EmbedderMismatchError, match=chroma.url):
         wider.search(Q, 2)
     assert "Chroma server at " + chroma.url in index_backend_check(svc.settings).detail
+
+
+def test_files_an_older_reader_indexed_are_stamped_again_on_the_server_keeping_their_vectors(
+    tmp_path: Path, chroma: ChromaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc, _ = make_service(tmp_path, chroma_url=chroma.url, ingest=False)
+    assert svc.ingest().chunks_added > 0
+    count = svc.index_stats().count
+    monkeypatch.setattr("app.documents.ingest.READER_VERSION", READER_VERSION + 1)
+    again = svc.ingest()
+    assert len(again.unchanged) == 3 and again.chunks_added == 0 and svc.index_stats().count == count
+    assert {d.reader for d in svc.documents()} == {READER_VERSION + 1}  # the metadata update went through the server
 
 
 def test_a_server_killed_mid_request_is_a_typed_error_naming_it_and_a_restart_is_picked_up(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from app.cli.progress import tqdm_progress
+from app.documents.chunking import chunk_text
 from app.documents.index import DocumentIndex
 from app.documents.index_types import EmbedderMismatchError
-from app.documents.ingest import IngestProgress, IngestReport, expand_paths, ingest_paths, source_for
+from app.documents.ingest import READER_VERSION, IngestProgress, IngestReport, expand_paths, ingest_paths, source_for
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
 MB = 1_000_000
@@ -123,6 +125,53 @@ def test_changed_file_replaces_its_chunks(docs: Path, index: DocumentIndex, emb:
     new_ids = set(index._col("test", lambda c: c.get(where={"source": "install.md"}))["ids"])
     assert new_ids and not old_ids & new_ids
     assert "desktop" in index.search("desktop app", 1)[0].text
+
+
+def _index_as_an_old_reader_did(index: DocumentIndex, emb: BagOfWordsEmbeddings, path: Path, source: str, text: str) -> None:
+    """What an index built before READER_VERSION existed holds: the file's sha, chunks of `text`, no reader."""
+    drafts = chunk_text(text, source=source)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    index.upsert_document(source, sha, drafts, emb.embed_documents([d.text for d in drafts]))
+
+
+def test_unchanged_files_an_older_reader_indexed_are_read_again_keeping_their_vectors(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(docs, index, emb)
+    assert {d.reader for d in index.documents()} == {READER_VERSION}
+    monkeypatch.setattr("app.documents.ingest.READER_VERSION", READER_VERSION + 1)
+    calls, count = len(emb.calls), index.count()
+    again = _run(docs, index, emb)
+    assert sorted(again.unchanged) == ["guide/port.md", "guide/zh.txt", "install.md"] and again.updated == ()
+    assert len(emb.calls) == calls and index.count() == count  # the same chunks: read again, not embedded again
+    assert {d.reader for d in index.documents()} == {READER_VERSION + 1}
+    stages = []
+    _run(docs, index, emb, progress=lambda p: stages.append(p.stage))
+    assert stages.count("skip") == 3  # stamped with the new version: skipped before parsing from now on
+
+
+def test_a_file_an_older_reader_took_for_text_leaves_the_index(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
+    # Before bdf0891 a binary file behind a UTF-16 byte-order mark was indexed as CJK-looking text; with its bytes
+    # unchanged, ingest skipped it for good. The current reader refuses it, and its old chunks go.
+    garbage = docs / "blob.txt"
+    garbage.write_bytes(b"\xff\xfe" + b"\x01\x00\x8f\x4e\x00\x00\x37\x9a" * 200)
+    _index_as_an_old_reader_did(index, emb, garbage, "blob.txt", "\u0100\u0302 looks like text to an old reader")
+    report = _run(docs, index, emb)
+    assert report.removed == ("blob.txt",) and [p.kind for p in report.problems] == ["binary"]
+    assert "blob.txt" not in index.source_hashes()
+
+
+def test_a_file_an_older_reader_chunked_differently_is_embedded_again(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
+    _index_as_an_old_reader_did(index, emb, docs / "install.md", "install.md", "what an older chunker made of it")
+    report = _run(docs, index, emb)
+    assert report.updated == ("install.md",) and "install.md" not in report.unchanged
+    texts = index._col("test", lambda c: c.get(where={"source": "install.md"}))["documents"]
+    assert texts and all("older chunker" not in t for t in texts) and any("install script" in t for t in texts)
+    assert {d.source: d.reader for d in index.documents()}["install.md"] == READER_VERSION
 
 
 def test_deleted_file_is_pruned_only_when_asked(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
