@@ -11,6 +11,7 @@ from importlib import metadata
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.index_types import IndexStats
+from app.documents.ingest import READER_VERSION
 from app.documents.integrity import IndexIntegrity
 from app.documents.store import IndexUnavailableError
 from app.hosts import implied_port_note
@@ -129,6 +130,16 @@ def run_doctor(
                 fix="guarded-rag ingest" if empty else None,
             )
         )
+        older = sum(n for version, n in stats.readers.items() if version < READER_VERSION)
+        if older:
+            checks.append(
+                Check(
+                    name="index reader",
+                    ok=True,
+                    detail=f"{older} of {stats.documents} documents were read by an older version of the reader; the next "
+                    "`guarded-rag ingest` of their folder reads them again (they stay searchable meanwhile)",
+                )
+            )
     except Exception as exc:
         checks.append(Check(name="index", ok=False, detail=str(exc), fix=_index_fix(settings, exc)))
     if integrity is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -381,10 +382,12 @@ class DocumentIndex:
         return {d.source: d.file_sha for d in self.documents()}
 
     def stats(self) -> IndexStats:
+        docs = self.documents()
         return IndexStats(
             collection=self._name,
             count=self.count(),
-            documents=len(self.documents()),
+            documents=len(docs),
+            readers=dict(sorted(Counter(d.reader for d in docs).items())),
             embedder_id=self.index_embedder_id,
             dimension=self.dimension,
             path=str(self._where),

@@ -54,3 +54,6 @@ class IndexStats(BaseModel):
     embedder_id: str
     dimension: int | None
     path: str
+    readers: dict[int, int] = Field(
+        default_factory=dict, description="Documents per reader version (DocumentInfo.reader) their chunks were made with."
+    )

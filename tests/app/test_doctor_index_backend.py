@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.doctor import run_doctor
 from app.documents.index_types import IndexStats
+from app.documents.ingest import READER_VERSION
 from app.documents.store import IndexUnavailableError
 from app.models.backend import BackendChoice
 from app.settings import Settings
@@ -50,3 +51,24 @@ def test_a_home_the_system_will_not_open_is_not_told_to_rebuild(tmp_path: Path) 
         f"make {home / 'index'} a folder this user can write (the error says what is in the way), "
         "or point GUARDED_RAG_HOME at another folder"
     )
+
+
+def _stats(readers: dict[int, int]) -> IndexStats:
+    return IndexStats(
+        collection="docs", count=9, documents=sum(readers.values()), embedder_id="e", dimension=8, path="p", readers=readers
+    )
+
+
+def test_documents_an_older_reader_made_are_named_with_how_they_get_read_again(tmp_path: Path) -> None:
+    old = run_doctor(
+        settings=Settings(home=tmp_path),
+        choice=CHOICE,
+        index_stats=lambda: _stats({0: 2, READER_VERSION: 3}),
+        trace_count=lambda: 0,
+    )
+    (reader,) = [c for c in old.checks if c.name == "index reader"]
+    assert reader.ok and "2 of 5 documents" in reader.detail and "guarded-rag ingest" in reader.detail
+    current = run_doctor(
+        settings=Settings(home=tmp_path), choice=CHOICE, index_stats=lambda: _stats({READER_VERSION: 5}), trace_count=lambda: 0
+    )
+    assert not [c for c in current.checks if c.name == "index reader"]
