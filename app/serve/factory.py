@@ -25,17 +25,50 @@ from app.serve import native, ollama, openai
 from app.serve.errors import Problem, error_response
 from app.serve.exchange import MODEL_NAME, Served, profile_model
 from app.serve.metrics import Metrics
-from app.serve.middleware import AccessLog, BearerAuth
+from app.serve.middleware import AccessLog, BearerAuth, LocalGuard
 from app.serve.runner import Runner
 
 log = logging.getLogger("guarded_rag.serve")
+# What browser clients send (the openai JS SDK adds its X-Stainless-* headers): the same list Ollama allows, so a
+# front end that works against Ollama passes its preflight here too.
+BROWSER_CLIENT_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "User-Agent",
+    "Accept",
+    "X-Requested-With",
+    "OpenAI-Beta",
+    *(
+        f"X-Stainless-{name}"
+        for name in (
+            "Lang",
+            "Package-Version",
+            "OS",
+            "Arch",
+            "Retry-Count",
+            "Runtime",
+            "Runtime-Version",
+            "Async",
+            "Helper-Method",
+            "Poll-Helper",
+            "Custom-Poll-Interval",
+            "Timeout",
+        )
+    ),
+]
 
 
 def create_app(
-    svc: GuardedRAG, *, profiles: Mapping[str, GuardedRAG] | None = None, drain_timeout: float = 30.0, warm: bool = True
+    svc: GuardedRAG,
+    *,
+    profiles: Mapping[str, GuardedRAG] | None = None,
+    drain_timeout: float = 30.0,
+    warm: bool = True,
+    loopback: bool = True,
 ) -> Starlette:
     """`svc` is served as guarded-rag:latest; each profile NAME as guarded-rag:NAME (e.g. a stricter policy).
-    Serving itself (limits, token, CORS) follows `svc`'s settings; all profiles share one bound on work."""
+    Serving itself (limits, token, CORS) follows `svc`'s settings; all profiles share one bound on work.
+    `loopback`: the server listens on loopback only, so requests must be addressed to this machine (LocalGuard)."""
     settings = svc.settings
     metrics = Metrics()
     runner = Runner(max_inflight=settings.max_inflight, max_queue=settings.max_queue, metrics=metrics)
@@ -54,14 +87,17 @@ def create_app(
         if warming is not None and not warming.done():
             warming.cancel()
 
-    middleware = [Middleware(AccessLog, metrics=metrics)]
+    middleware = [
+        Middleware(AccessLog, metrics=metrics),
+        Middleware(LocalGuard, loopback=loopback, origins=settings.cors_origins, metrics=metrics),
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=BROWSER_CLIENT_HEADERS,
                 expose_headers=["X-Trace-Id", "Retry-After"],
             )
         )

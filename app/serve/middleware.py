@@ -8,11 +8,16 @@ byte (latency = until the answer is complete) and the status of responses that n
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import logging
+import socket
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.serve.errors import Problem, error_response
@@ -114,3 +119,89 @@ class BearerAuth:
             headers={"WWW-Authenticate": "Bearer"},
         )
         await error_response(scope["path"], problem)(scope, receive, send)
+
+
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal")
+
+
+def _hostname(authority: str) -> str:
+    """The host of a Host header ("[::1]:11435" -> "::1", "Localhost:80" -> "localhost")."""
+    authority = authority.strip().lower()
+    if authority.startswith("["):
+        return authority[1:].partition("]")[0]
+    return authority.rpartition(":")[0] if authority.count(":") == 1 else authority
+
+
+def _local_ip(host: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_unspecified
+
+
+def local_host(authority: str) -> bool:
+    """Whether a Host header names this machine, by Ollama's rule for a server on loopback: no host, localhost,
+    a loopback / private / unspecified address, this machine's name, or a .localhost / .local / .internal name.
+    A web page's own domain is none of these, so a DNS-rebinding page (its name re-pointed at 127.0.0.1) is
+    refused although its requests reach the loopback port."""
+    host = _hostname(authority)
+    return host in ("", "localhost", socket.gethostname().lower()) or host.endswith(_LOCAL_SUFFIXES) or _local_ip(host)
+
+
+def local_origin(origin: str) -> bool:
+    """An http(s) page served by this machine (localhost or a loopback address, any port)."""
+    parts = urlsplit(origin.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https"):
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LocalGuard:
+    """What browsers can do to a server on this machine, refused with 403 before any work:
+    - on a loopback server, a Host header that does not name this machine (DNS rebinding: a web page whose domain
+      now resolves to 127.0.0.1 could otherwise read every answer and trace);
+    - anywhere, a request from a web page (an Origin header) that is neither this machine's nor one of
+      GUARDED_RAG_CORS_ORIGINS: CORS alone only hides the reply, and a plain form POST would still ask questions
+      and write traces.
+    Clients that are not browsers (curl, the ollama and openai libraries, Open WebUI's backend) send no Origin."""
+
+    def __init__(self, app: ASGIApp, *, loopback: bool, origins: Iterable[str], metrics: Metrics) -> None:
+        self.app = app
+        self.loopback = loopback
+        self.origins = frozenset(o.rstrip("/") for o in origins)
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        host, origin = headers.get("host", ""), headers.get("origin")
+        if self.loopback and not local_host(host):
+            reason, message = (
+                "foreign_host",
+                (
+                    f"host {host[:100]!r} is not this machine: a server on loopback answers only requests addressed to "
+                    "localhost or 127.0.0.1 (a web page trying DNS rebinding is refused)"
+                ),
+            )
+        elif origin is not None and origin.rstrip("/") not in self.origins and not local_origin(origin):
+            reason, message = (
+                "foreign_origin",
+                (
+                    f"requests from the web page {origin[:100]!r} are not allowed; add its origin to "
+                    "GUARDED_RAG_CORS_ORIGINS to let it use this server"
+                ),
+            )
+        else:
+            await self.app(scope, receive, send)
+            return
+        self.metrics.rejected.labels(reason=reason).inc()
+        await error_response(scope["path"], Problem(403, message, code="forbidden"))(scope, receive, send)

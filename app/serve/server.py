@@ -96,7 +96,7 @@ def run_server(svc: GuardedRAG, options: ServeOptions, *, profiles: Mapping[str,
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    app = create_app(svc, profiles=profiles, drain_timeout=options.drain_timeout)
+    app = create_app(svc, profiles=profiles, drain_timeout=options.drain_timeout, loopback=is_loopback(options.host))
     config = uvicorn.Config(
         app,
         host=options.host,

@@ -130,3 +130,67 @@ def test_graceful_shutdown_finishes_the_answer_in_flight(serve):
     assert got and got[0].status_code == 200 and "11434" in got[0].text and '"done": true' in got[0].text
     with pytest.raises(httpx.ConnectError):
         httpx.get(run.url + "/healthz")
+
+
+def test_the_openai_sdks_preflight_passes(serve):
+    run = serve(cors_origins="http://localhost:3210")
+    asked = "authorization,content-type,x-stainless-os,x-stainless-lang,x-stainless-retry-count,openai-beta"
+    r = httpx.options(
+        run.url + "/v1/chat/completions",
+        headers={
+            "Origin": "http://localhost:3210",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": asked,
+        },
+    )
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "http://localhost:3210"
+
+
+def test_a_page_on_another_site_cannot_use_the_server(serve):
+    """Found by a walkthrough: CORS only hid the reply, so any web page could POST questions (text/plain needs no
+    preflight) and write traces, and a DNS-rebinding page could read answers and traces."""
+    run = serve(cors_origins="http://ui.example")
+    body = json.dumps({"question": Q}).encode()
+    rebinding = httpx.post(run.url + "/v1/ask", content=body, headers={"Host": "attacker.example", "Content-Type": "text/plain"})
+    assert rebinding.status_code == 403 and "not this machine" in rebinding.json()["error"]
+    assert httpx.get(run.url + "/api/tags", headers={"Host": "attacker.example:80"}).status_code == 403
+    page = httpx.post(run.url + "/v1/ask", content=body, headers={"Origin": "http://attacker.example"})
+    assert page.status_code == 403 and "GUARDED_RAG_CORS_ORIGINS" in page.json()["error"]
+    assert httpx.post(run.url + "/api/chat", content=b"{}", headers={"Origin": "null"}).status_code == 403
+    assert run.svc.traces.count() == 0  # nothing was asked
+    assert run.metric("guarded_rag_rejected_total", reason="foreign_host") == 2
+    assert run.metric("guarded_rag_rejected_total", reason="foreign_origin") == 2
+    for origin in ("http://ui.example", "http://localhost:5173", "http://127.0.0.1:8080"):  # allowed, and this machine's
+        assert httpx.get(run.url + "/api/tags", headers={"Origin": origin}).status_code == 200
+    for host in ("localhost", f"localhost:{run.server.port}", "127.0.0.1", "[::1]:11435", "box.local"):
+        assert httpx.get(run.url + "/api/tags", headers={"Host": host}).status_code == 200, host
+
+
+@pytest.mark.parametrize(
+    ("authority", "local"),
+    [
+        ("", True),
+        ("LOCALHOST:11435", True),
+        ("10.0.0.5:11435", True),  # a private address names a machine, not a web site (Ollama's rule)
+        ("0.0.0.0", True),
+        ("[::1]", True),
+        ("ollama.internal", True),
+        ("evil.example", False),
+        ("127.0.0.1.evil.example", False),
+        ("8.8.8.8", False),
+        ("[2606:4700::1111]:80", False),
+    ],
+)
+def test_which_host_headers_name_this_machine(authority, local):
+    from app.serve.middleware import local_host
+
+    assert local_host(authority) is local
+
+
+def test_a_server_listening_beyond_loopback_takes_any_host(tmp_path):
+    from app import ServerThread, create_app
+    from tests.fake_service import make_service
+
+    svc, _ = make_service(tmp_path)
+    with ServerThread(create_app(svc, warm=False, loopback=False)) as server:
+        assert httpx.get(server.url + "/api/tags", headers={"Host": "gpu-box.example.com"}).status_code == 200
