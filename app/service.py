@@ -113,9 +113,11 @@ class GuardedRAG:
         transport_errors: tuple[type[BaseException], ...] = TRANSPORT_ERRORS,
         reraise_bugs: bool = False,
         telemetry: Telemetry | None = None,
+        traces: TraceStore | None = None,
     ) -> None:
         """`reraise_bugs` (tests): an unexpected exception propagates instead of becoming an `error` result, so
-        a bug in a guardrail or an exhausted scripted fake fails the test that caused it."""
+        a bug in a guardrail or an exhausted scripted fake fails the test that caused it. `traces`: another
+        service's store for the same database (`derive`), shared and left open by `close()`."""
         self.settings = settings
         self.reraise_bugs = reraise_bugs
         self.policy: GuardrailPolicy = load_policy(settings.policy) if settings.policy else load_policy()
@@ -136,7 +138,8 @@ class GuardedRAG:
         # from each trace after the store saved it, on its writer thread: a request never waits for export.
         self._owns_telemetry = telemetry is None
         self._telemetry = telemetry if telemetry is not None else start_telemetry(settings)
-        self.traces = TraceStore(
+        self._owns_traces = traces is None
+        self.traces = traces or TraceStore(
             open_trace_backend(settings.trace_url or settings.trace_db),
             on_saved=self._telemetry.export if self._telemetry is not None else None,
             dead_letter=settings.rejected_traces,  # a record the trace backend refuses (never retried)
@@ -495,7 +498,8 @@ class GuardedRAG:
 
     def close(self) -> None:
         """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit)."""
-        self.traces.close()
+        if self._owns_traces:
+            self.traces.close()
         if self._telemetry is not None and self._owns_telemetry:
             self._telemetry.close()
 
@@ -521,7 +525,14 @@ class GuardedRAG:
             transport_errors=self._transport_errors,
             reraise_bugs=self.reraise_bugs,
             telemetry=self._telemetry,
+            # One store, so one writer and one read barrier, for the same database: a second store's writer
+            # queue is one that `traces.get` does not wait for (a profile's fresh trace was a 404 over HTTP).
+            traces=self.traces if _trace_target(settings) == _trace_target(self.settings) else None,
         )
+
+
+def _trace_target(settings: Settings) -> tuple[str, str]:
+    return (str(settings.trace_url or settings.trace_db), str(settings.rejected_traces))
 
 
 def _ms(started: float) -> float:

@@ -48,9 +48,9 @@ async def trace(request: Request) -> Response:
 
 
 def _find_trace(served: Served, trace_id: str) -> TraceRecord | None:
-    """Profiles usually share one trace store; one with its own home has its own."""
-    stores = {svc.settings.trace_db: svc for svc in served.services.values()}
-    return next((r for svc in stores.values() if (r := svc.traces.get(trace_id)) is not None), None)
+    """Profiles share their default's trace store (GuardedRAG.derive); one with its own home has its own."""
+    stores = {id(svc.traces): svc.traces for svc in served.services.values()}
+    return next((r for store in stores.values() if (r := store.get(trace_id)) is not None), None)
 
 
 async def healthz(request: Request) -> Response:

@@ -81,6 +81,33 @@ def test_profiles_are_served_as_models_of_their_own(serve, tmp_path: Path):
         client.chat(model="guarded-rag:other", messages=[{"role": "user", "content": Q}])
 
 
+def test_a_profiles_trace_is_there_right_after_its_answer(serve):
+    """Found by a walkthrough: a profile had a trace store of its own on the same database, whose writer queue
+    GET /v1/traces/{id} did not wait for, so 9 of 25 fresh traces of a profile were 404s."""
+    import httpx
+
+    from tests.app.serve.conftest import OFF_CORPUS
+
+    run = serve(profiles={"strict": {"top_k": 2}})
+    profile = run.app.state.served.services["guarded-rag:strict"]
+    assert profile.traces is run.svc.traces  # one store, one writer, one read barrier
+    for _ in range(10):
+        r = httpx.post(run.url + "/v1/ask", json={"question": OFF_CORPUS, "model": "guarded-rag:strict"})
+        assert httpx.get(run.url + f"/v1/traces/{r.headers['x-trace-id']}").status_code == 200
+
+
+def test_a_derived_service_shares_the_trace_store_only_for_the_same_database(tmp_path: Path):
+    from tests.fake_service import make_service
+
+    svc, _ = make_service(tmp_path)
+    same = svc.derive(top_k=2)
+    elsewhere = svc.derive(trace_db=str(tmp_path / "other.sqlite3"))
+    assert same.traces is svc.traces and elsewhere.traces is not svc.traces
+    same.close()  # the store is its parent's: it stays open
+    assert svc.ask("明朝哪一年迁都北京？").trace_id and svc.traces.count() == 1
+    elsewhere.close()
+
+
 def test_serve_command_checks_profiles(tmp_path: Path, capsys):
     svc, _ = make_service(tmp_path, ingest=False)
     assert main(["serve", "--profile", "nofile"], io.StringIO(), build=lambda _s: svc) == 2
