@@ -68,10 +68,13 @@ class Served:
     def settings(self) -> Settings:
         return self.svc.settings
 
-    def resolve(self, name: str | None) -> str:
-        """The served model a client named (Ollama's rule: no tag means ':latest'), or an Ollama-style 404."""
+    def resolve(self, name: object) -> str:
+        """The served model a client named (Ollama's rule: no tag means ':latest'), or an Ollama-style 404.
+        `name` comes from a JSON body as the client sent it: anything but a string is a 400."""
         if not name:
             raise Problem(400, "model is required", code="model_required")
+        if not isinstance(name, str):
+            raise Problem(400, f"model must be a string, not {type(name).__name__}", code="invalid_request")
         wanted = name if ":" in name else f"{name}:latest"
         if wanted not in self.services:
             raise Problem(404, f"model '{name}' not found (served: {', '.join(self.models)})", code="model_not_found")

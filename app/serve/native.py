@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app import ChatQuestion, TraceRecord
+from app import TraceRecord, from_chat
 from app.serve.errors import Problem
 from app.serve.exchange import Served, start_question, trace_headers
 from app.serve.health import readiness
@@ -30,7 +30,7 @@ async def ask(request: Request) -> Response:
     turns = [chat_message(t.role, t.content) for t in req.history] + [chat_message("user", req.question)]
     check_messages(turns, max_chars=served.settings.max_message_chars)
     model = served.resolve(req.model or served.models[0])
-    chat = ChatQuestion(question=req.question, history=tuple(req.history))
+    chat = from_chat(turns)  # the history the chat dialects get: its last turns, each cut to a turn's length
     pending = start_question(served, chat, model=model, dialect="native")
     try:
         resp = await pending.response(request)

@@ -106,8 +106,8 @@ def text_of(content: str | list[Any] | None) -> str:
         return ""
     if isinstance(content, str):
         return content
-    parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
-    return "\n".join(str(p) for p in parts)
+    parts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    return "\n".join(str(p) for p in parts if p is not None)  # a part with "text": null says nothing, not "None"
 
 
 def require_text(content: str | list[Any] | None, images: list[str] | None = None) -> None:

@@ -44,6 +44,10 @@ def test_bad_json_and_bad_shapes_are_400_in_each_dialect(serve):
     assert r.status_code == 400 and "colour" in r.json()["error"]
     r = httpx.post(run.url + "/v1/ask", json={"question": Q, "colour": "red", "size": 3})  # the first, and a count
     assert r.status_code == 400 and r.json()["error"].endswith("colour: Extra inputs are not permitted (and 1 more)")
+    for model in (123, ["guarded-rag"], {"name": "x"}):  # was a 500 (TypeError) on /api/show
+        for path in ("/api/show", "/api/chat"):
+            r = httpx.post(run.url + path, json={"model": model, "messages": [{"role": "user", "content": Q}]})
+            assert r.status_code == 400 and "string" in r.json()["error"], (path, model)
     r = httpx.post(run.url + "/api/chat", json=chat_body(options={"temperature": 99}))
     assert r.status_code == 400 and "temperature" in r.json()["error"]
     assert run.svc.traces.count() == 0 and run.model.calls == []

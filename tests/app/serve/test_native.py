@@ -14,7 +14,7 @@ import pytest
 from app import CONTRACT_FIELDS
 from app.cli.main import main
 from app.serve.middleware import ACCESS_LOG
-from tests.app.serve.conftest import GOOD, MODEL, GatedModel, Q
+from tests.app.serve.conftest import GOOD, MODEL, OFF_CORPUS, GatedModel, Q
 
 
 def test_ask_returns_exactly_the_cli_json_contract(serve):
@@ -39,6 +39,28 @@ def test_ask_with_history_and_trace_events(serve):
     ).json()
     assert body["status"] == "answered" and body["events"][-1]["name"] == "result"
     assert run.svc.traces.get(body["trace_id"]).session == "http:native"
+
+
+def test_ask_history_is_cut_as_the_chat_dialects_cut_it(serve):
+    """Found by a walkthrough: /v1/ask passed the history on whole (6 turns of 28k characters overflowed the
+    model's context: three failed calls, then cannot_answer), where /api/chat keeps the last 6 turns of 1,000."""
+    from app.conversation import HISTORY_TURN_CHARS, HISTORY_TURNS
+
+    run = serve([GOOD] * 4)
+    history = [{"role": ("user", "assistant")[i % 2], "content": f"t{i} " + "x" * 5000} for i in range(10)]
+    assert httpx.post(run.url + "/v1/ask", json={"question": Q, "history": history}).status_code == 200
+    sent = [str(m.content) for m in run.model.calls[0]["messages"]]
+    past = [m for m in sent if m.startswith("t")]
+    assert [m.split()[0] for m in past] == [f"t{i}" for i in range(10 - HISTORY_TURNS, 10)]
+    assert all(len(m) <= HISTORY_TURN_CHARS for m in past)
+
+
+def test_a_text_part_with_null_text_is_no_text(serve):
+    run = serve()
+    content = [{"type": "text", "text": None}, {"type": "text", "text": OFF_CORPUS}]  # refused before any model call
+    messages = [{"role": "user", "content": content}]
+    assert httpx.post(run.url + "/v1/chat/completions", json={"model": "guarded-rag", "messages": messages}).status_code == 200
+    assert run.svc.traces.list()[-1].question == OFF_CORPUS  # was "None\n" + the question
 
 
 def test_trace_lookup_right_after_the_answer(serve):
