@@ -178,7 +178,6 @@ def _reindex_all(svc: GuardedRAG, *, rebuild: bool) -> Any:
 def _merge(a: Any, b: Any) -> Any:
     fields = ("added", "updated", "unchanged", "removed", "problems", "flagged")
     not_read = {k: a.not_read.get(k, 0) + b.not_read.get(k, 0) for k in sorted({*a.not_read, *b.not_read})}
-    return a.model_copy(
-        update={f: tuple(getattr(a, f)) + tuple(getattr(b, f)) for f in fields}
-        | {"chunks_added": a.chunks_added + b.chunks_added, "not_read": not_read}
-    )
+    merged = {f: tuple(getattr(a, f)) + tuple(getattr(b, f)) for f in fields}
+    merged["removed"] = tuple(s for s in merged["removed"] if s not in b.added)  # a rebuild's uploads come back
+    return a.model_copy(update=merged | {"chunks_added": a.chunks_added + b.chunks_added, "not_read": not_read})

@@ -203,7 +203,9 @@ def _ingest_locked(
     read_timeout_s: float,
 ) -> IngestReport:
     started = time.perf_counter()
+    dropped: set[str] = set()
     if rebuild:
+        dropped = {d.source for d in index.documents()}  # reported as removed unless the paths given add them again
         index.reset()
     else:
         index.check()  # fail before any work if the stored vectors came from another embedder
@@ -254,9 +256,11 @@ def _ingest_locked(
             where = _path_of(source, root)
             if source in present or where is None:
                 continue
-            if any(where.is_relative_to(folder) for folder in folders) and not where.exists():
+            # Not a regular file any more (deleted, or now a folder, a broken link, a pipe): its chunks go.
+            if any(where.is_relative_to(folder) for folder in folders) and not where.is_file():
                 index.delete_document(source)
                 out["removed"].append(source)
+    out["removed"].extend(sorted(dropped - set(out["added"])))
     index.flush()  # the lexical index is persisted once per batch, not once per file
     notify(IngestProgress(done=total, total=total, current="", stage="done"))
     duration = time.perf_counter() - started

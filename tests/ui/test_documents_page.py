@@ -131,3 +131,17 @@ def test_reindex_all_says_which_files_of_the_folder_it_did_not_read(make_app):
     info = "\n".join(str(e.value) for e in at.info)
     # the extensions come from file names, so they are markdown-escaped like every name on the page
     assert "Not read: 1 file(s) of other types in the folder (\\.html 1)" in info, info
+
+
+def test_a_rebuild_of_all_reports_no_upload_as_removed(make_app):
+    """A rebuild drops the whole index and says which documents it dropped; the Documents page rebuilds the
+    docs folder, then indexes the uploads again, so those are not removed."""
+    at, svc, _ = make_app("documents")
+    upload(at, ("kept.md", b"# Kept\n\nThe upload survives a rebuild of everything.", "text/markdown"))
+    at.checkbox(key="doc_rebuild").check()
+    next(b for b in at.button if b.label == "Re-index all").click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    shown = " ".join(str(e.value) for e in (*at.success, *at.info, *at.warning))
+    assert "0 removed" in shown, shown
+    assert any(d.source.endswith("uploads/kept.md") for d in svc.documents())

@@ -184,6 +184,26 @@ def test_deleted_file_is_pruned_only_when_asked(docs: Path, index: DocumentIndex
     assert "guide/zh.txt" not in index.source_hashes()
 
 
+def test_a_file_replaced_by_a_folder_of_the_same_name_loses_its_chunks(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
+) -> None:
+    """Found by a walkthrough: prune only removed sources that no longer existed, and a folder exists."""
+    _run(docs, index, emb)
+    (docs / "install.md").unlink()
+    (docs / "install.md").mkdir()
+    (docs / "install.md" / "inner.md").write_text("# Inner\n\nVoles number 3131.\n", encoding="utf-8")
+    report = _run(docs, index, emb)
+    assert report.removed == ("install.md",) and report.added == ("install.md/inner.md",)
+    assert "install.md" not in index.source_hashes()
+
+
+def test_a_rebuild_reports_the_documents_it_dropped(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
+    _run(docs, index, emb)
+    report = ingest_paths([docs / "guide"], index=index, embeddings=emb, root=docs, max_bytes=MB, rebuild=True)
+    assert sorted(report.added) == ["guide/port.md", "guide/zh.txt"] and report.removed == ("install.md",)
+    assert sorted(index.source_hashes()) == ["guide/port.md", "guide/zh.txt"]
+
+
 def test_prune_is_limited_to_the_folders_given(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
     _run(docs, index, emb)
     (docs / "install.md").unlink()
