@@ -42,14 +42,15 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write("error: traces import needs --jsonl FILE\n")
             return EXIT_USAGE
         try:
-            n = svc.traces.import_jsonl(args.jsonl)
+            done = svc.traces.import_jsonl(args.jsonl)
         except OSError as exc:
             out.write(f"error: cannot read {args.jsonl}: {exc.strerror or exc}\n")
             return EXIT_FAIL
         except TraceStoreError as exc:
             out.write(f"error: {exc}\n")
             return EXIT_FAIL
-        out.write(f"imported {n} traces from {args.jsonl}\n")
+        note = f" ({done.replaced} already stored: replaced, keeping {done.labels_kept} newer label(s))" if done.replaced else ""
+        out.write(f"imported {done.imported} traces from {args.jsonl}{note}\n")
         return EXIT_OK
     if args.action == "show":
         record = svc.traces.get(args.trace_id or "")

@@ -8,15 +8,24 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chains import GuardInputs, TraceEvent
 from guardrails import GuardrailPolicy
 
 OUTCOME = "outcome"  # the label target that means the request's outcome rather than one guardrail's decision
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Every stored time is UTC: SQLite compares them as text, so an imported "23:00+08:00" (15:00 UTC) sorted as the
+# newest trace and passed a --since of 18:00 UTC. A time without an offset is taken as UTC, as the stores write it.
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class TraceStoreError(RuntimeError):
@@ -50,7 +59,7 @@ class TraceLabel(BaseModel):
     decision: str = Field(description="What was judged: 'fired' or 'passed' (a guardrail), the status (the outcome).")
     note: str = Field(default="", max_length=2000)
     source: Literal["user", "eval"] = "user"
-    created_at: datetime
+    created_at: UtcTime
 
 
 class TraceRecord(BaseModel):
@@ -59,7 +68,7 @@ class TraceRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     trace_id: str
-    created_at: datetime
+    created_at: UtcTime
     question: str
     status: str
     backend: str
@@ -83,8 +92,8 @@ class TraceFilter(BaseModel):
     guardrail: str | None = Field(default=None, description="Only traces where this guardrail fired.")
     model: str | None = None
     backend: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: UtcTime | None = None
+    until: UtcTime | None = None
     text: str | None = Field(default=None, description="Substring of the question.")
     session: str | None = None
     labelled: bool | None = Field(default=None, description="True: only traces with a label; False: only without.")
@@ -158,3 +167,17 @@ def record_from_row(row: Sequence[Any], *, created_at: datetime, events: tuple[T
         origin=row[12],
         events=events,
     )
+
+
+def merge_labels(stored: Sequence[TraceLabel], imported: Sequence[TraceLabel]) -> tuple[tuple[TraceLabel, ...], int]:
+    """The labels of a trace imported over its stored copy: for each decision (target, attempt) the newer
+    judgement, and every label only one side has, so an old export does not erase labels made since. Also
+    returns how many of the stored labels were kept over (or beside) the imported ones."""
+    merged = {(lb.target, lb.attempt): lb for lb in imported}
+    kept = 0
+    for lb in stored:
+        other = merged.get((lb.target, lb.attempt))
+        if other is None or lb.created_at > other.created_at:
+            merged[(lb.target, lb.attempt)] = lb
+            kept += 1
+    return tuple(sorted(merged.values(), key=lambda lb: (lb.created_at, lb.target, lb.attempt))), kept

@@ -28,7 +28,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.traces.dead_letter import error_text, set_aside
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, merge_labels, storable
 from app.traces.sqlite import SqliteTraceBackend
 from guardrails import describe_validation
 
@@ -53,6 +53,17 @@ class TraceBackend(Protocol):
     def count(self) -> int: ...
 
     def save_label(self, trace_id: str, label: TraceLabel) -> bool: ...
+
+
+class ImportResult(BaseModel):
+    """What `import_jsonl` did: distinct traces imported, how many of them replaced a stored copy, and how many of
+    those copies' labels were kept (made after the export, or newer than the export's judgement)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    imported: int
+    replaced: int = 0
+    labels_kept: int = 0
 
 
 class WriterStatus(BaseModel):
@@ -309,9 +320,10 @@ class TraceStore:
         self._read_barrier()
         return self._backend.save_label(trace_id, label)
 
-    def import_jsonl(self, path: Path) -> int:
-        """Save every record of an export_jsonl file (events, inputs and labels included); a trace already stored
-        is replaced. Raises TraceStoreError naming the first bad line, before anything is saved."""
+    def import_jsonl(self, path: Path) -> ImportResult:
+        """Save every record of an export_jsonl file (events, inputs and labels included). A trace already stored
+        is replaced, its labels merged (merge_labels: a label made since the export is not lost). Raises
+        TraceStoreError naming the first bad line, before anything is saved."""
         try:
             with path.open(encoding="utf-8") as lines:
                 records = [_imported(line, path, n) for n, line in enumerate(lines, 1) if line.strip()]
@@ -319,11 +331,19 @@ class TraceStore:
             raise TraceStoreError(
                 f"{path} is not a trace export: it is not UTF-8 text; `guarded-rag traces export --jsonl FILE` writes one"
             ) from None
+        records = list({r.trace_id: r for r in records}.values())  # a trace listed twice is one trace (the last)
+        replaced = kept = 0
+        self.flush()
         for start in range(0, len(records), self._batch):
-            batch = [storable(r) for r in records[start : start + self._batch]]
-            self.flush()
+            batch = []
+            for record in records[start : start + self._batch]:
+                stored = self._backend.get(record.trace_id)
+                if stored is not None and stored.trace_id == record.trace_id:  # get() also answers a prefix
+                    labels, won = merge_labels(stored.labels, record.labels)
+                    record, replaced, kept = record.model_copy(update={"labels": labels}), replaced + 1, kept + won
+                batch.append(storable(record))
             self._backend.save_many(batch)
-        return len(records)
+        return ImportResult(imported=len(records), replaced=replaced, labels_kept=kept)
 
     def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
         records = [self.get(r.trace_id) for r in self.list(flt or TraceFilter(limit=100_000))]

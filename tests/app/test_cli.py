@@ -82,6 +82,8 @@ def test_traces_export(cli, tmp_path: Path):
     target = tmp_path / "t.jsonl"
     code, _out = cli("traces", "export", "--jsonl", str(target))
     assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
+    code, out = cli("traces", "import", "--jsonl", str(target))  # into the store it came from
+    assert code == 0 and "imported 1 traces" in out and "(1 already stored: replaced, keeping 0 newer label(s))" in out
 
 
 @pytest.mark.parametrize(

@@ -97,11 +97,44 @@ def test_inputs_and_labels_survive_export_and_import(store: TraceStore, tmp_path
     assert store.export_jsonl(out) == 3
     other = TraceStore(open_trace_backend(tmp_path / "other.sqlite3"))
     try:
-        assert other.import_jsonl(out) == 3
+        assert other.import_jsonl(out).imported == 3
         assert [other.get(r.trace_id) for r in before] == before
         assert other.get(before[0].trace_id).labels[0].correct is False
     finally:
         other.close()
+
+
+def test_importing_an_older_export_keeps_the_labels_made_since(store: TraceStore, tmp_path: Path):
+    """Found by a walkthrough: an import replaced each stored trace whole, so re-importing last week's export
+    silently erased every label given since."""
+    for i in range(2):
+        store.save(with_inputs(i, created_at=T0 + timedelta(seconds=i)))
+    first, second = with_inputs(0).trace_id, with_inputs(1).trace_id
+    store.label(first, label("relevance", False))
+    out = tmp_path / "export.jsonl"
+    store.export_jsonl(out)
+    store.label(first, label("relevance", True, created_at=T0 + timedelta(hours=1)))  # re-judged since the export
+    store.label(second, label("outcome", True, decision="answered", created_at=T0 + timedelta(hours=1)))  # new since
+    result = store.import_jsonl(out)
+    assert (result.imported, result.replaced, result.labels_kept) == (2, 2, 2)
+    assert [(lb.target, lb.correct) for lb in store.get(first).labels] == [("relevance", True)]
+    assert [(lb.target, lb.correct) for lb in store.get(second).labels] == [("outcome", True)]
+
+
+def test_imported_times_are_stored_in_utc_and_a_trace_listed_twice_is_one(store: TraceStore, tmp_path: Path):
+    """An export from another tool may write local times: "+08:00" was stored as written, and SQLite, which
+    compares the text, listed it as the newest trace and let it pass a --since it is before."""
+    store.save(with_inputs(0, created_at=T0))  # 12:00 UTC
+    east = with_inputs(1).model_dump(mode="json") | {"created_at": "2026-05-01T19:00:00+08:00"}  # 11:00 UTC
+    line = TraceRecord.model_validate(east).model_dump_json()
+    out = tmp_path / "east.jsonl"
+    out.write_text(f"{line}\n{line}\n", encoding="utf-8")
+    assert store.import_jsonl(out).imported == 1
+    assert [r.trace_id for r in store.list()] == [with_inputs(0).trace_id, with_inputs(1).trace_id]  # newest first
+    got = store.get(with_inputs(1).trace_id)
+    assert got.created_at == datetime(2026, 5, 1, 11, 0, tzinfo=UTC) and got.created_at.utcoffset() == timedelta(0)
+    since = TraceFilter(since=datetime(2026, 5, 1, 11, 30, tzinfo=UTC))
+    assert [r.trace_id for r in store.list(since)] == [with_inputs(0).trace_id]
 
 
 def test_a_bad_import_line_is_named_and_nothing_is_saved(store: TraceStore, tmp_path: Path):
