@@ -34,6 +34,7 @@ from app import (
 )
 from app.cli.choices import STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.outputs import file_problem
 
 
 def add_policy_commands(sub: Any) -> None:
@@ -127,6 +128,13 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_hybrid")
     base = load_policy(args.policy) if args.policy else svc.policy
     target = parse_target(args.target) if args.target else None
+    if args.out and target is None:  # the file holds the suggested value, and only a target suggests one
+        out.write('error: --out writes the policy a --target suggests; add --target, e.g. --target "false_block<=3%"\n')
+        return EXIT_USAGE
+    problem = file_problem(args.out) if args.out else None
+    if problem:
+        out.write(f"error: cannot write the policy to {args.out}: {problem}\n")
+        return EXIT_USAGE
     current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
     values = parse_range(args.values)
     records = svc.traces.list(_filter(args, labelled=True), full=True)

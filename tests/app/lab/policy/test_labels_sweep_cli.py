@@ -171,3 +171,18 @@ def test_a_mistyped_sweep_is_reported_before_any_label_exists(stored, param, val
     svc, _ = stored
     code, text = run(svc, "policy", "sweep", param, "--range", values, *(("--target", target) if target else ()))
     assert code == 2 and says in text and "no labelled" not in text
+
+
+def test_a_sweeps_out_is_checked_before_the_sweep_and_needs_a_target(stored, tmp_path: Path):
+    """Found by a walkthrough: --out naming a folder (or under a file) failed only after the sweep, with
+    'error: IsADirectoryError' and no table; --out without --target wrote nothing and said nothing (exit 0)."""
+    svc, _ = stored
+    sweep_ = ("policy", "sweep", "relevance.min_hybrid", "--range", "0:1:0.5")
+    code, text = run(svc, *sweep_, "--target", "recall>=0.9", "--out", str(tmp_path))
+    assert code == 2 and "cannot write the policy to" in text and "it is a folder; name a file" in text
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    code, text = run(svc, *sweep_, "--target", "recall>=0.9", "--out", str(blocker / "tuned.toml"))
+    assert code == 2 and "is a file, not a folder" in text
+    code, text = run(svc, *sweep_, "--out", str(tmp_path / "tuned.toml"))
+    assert code == 2 and "add --target" in text and not (tmp_path / "tuned.toml").exists()
