@@ -6,7 +6,9 @@ Errors a user can fix are printed as one clear line and a non-zero exit code, ne
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -33,7 +35,7 @@ from app import (
     unknown_variables,
     with_config_file,
 )
-from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_PIPE, EXIT_USAGE
 from app.cli.terminal import say, terminal_safe
 
 
@@ -282,6 +284,10 @@ def main(
     except KeyboardInterrupt:
         say("interrupted\n")
         return 130
+    except BrokenPipeError:  # `guarded-rag traces | head`: the reader has what it wanted; stop without a word
+        with contextlib.suppress(OSError, ValueError):  # so the interpreter's last flush of stdout cannot fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except (IndexBusyError, IndexUnavailableError) as exc:  # their messages say what to do
         say(f"error: {exc}\n")
         return EXIT_FAIL
