@@ -48,9 +48,12 @@ async def trace(request: Request) -> Response:
 
 
 def _find_trace(served: Served, trace_id: str) -> TraceRecord | None:
-    """Profiles share their default's trace store (GuardedRAG.derive); one with its own home has its own."""
+    """Profiles share their default's trace store (GuardedRAG.derive); one with its own home has its own.
+    The whole id only: the stores also answer a unique prefix (handy in the CLI), which over HTTP would let a
+    client list every trace by trying 0-f."""
     stores = {id(svc.traces): svc.traces for svc in served.services.values()}
-    return next((r for store in stores.values() if (r := store.get(trace_id)) is not None), None)
+    found = (store.get(trace_id) for store in stores.values())
+    return next((r for r in found if r is not None and r.trace_id == trace_id), None)
 
 
 async def healthz(request: Request) -> Response:

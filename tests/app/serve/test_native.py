@@ -72,6 +72,17 @@ def test_trace_lookup_right_after_the_answer(serve):
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
 
 
+def test_a_trace_is_found_by_its_whole_id_only(serve):
+    """Found by a walkthrough: GET /v1/traces/{prefix} answered any unique prefix, down to one character, so a
+    client could list every stored question by trying 0-f."""
+    run = serve()
+    trace_id = httpx.post(run.url + "/v1/ask", json={"question": OFF_CORPUS}).headers["x-trace-id"]
+    assert httpx.get(run.url + f"/v1/traces/{trace_id}").status_code == 200
+    for prefix in (trace_id[:1], trace_id[:12], trace_id[:-1]):
+        assert httpx.get(run.url + f"/v1/traces/{prefix}").status_code == 404
+    assert run.svc.traces.get(trace_id[:12]) is not None  # the CLI still takes a prefix
+
+
 def test_trace_id_is_in_the_header_and_the_final_chunk(serve):
     run = serve([GOOD])
     r = httpx.post(run.url + "/api/chat", json={"model": "guarded-rag", "messages": [{"role": "user", "content": Q}]})
