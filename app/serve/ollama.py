@@ -97,11 +97,13 @@ async def chat(request: Request) -> Response:
     req = parse(OllamaChatRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
-    if req.messages:
-        require_text(req.messages[-1].content, req.messages[-1].images)
+    if not req.messages:
+        return _loaded(model, req.keep_alive, {"message": {"role": "assistant", "content": ""}})
+    require_text(req.messages[-1].content, req.messages[-1].images)
     messages = [chat_message(m.role, m.content) for m in req.messages]
     pending = start_chat(served, messages, model=model, dialect="ollama", sampling=req.options)
-    return await _respond(request, pending, model, req.stream, lambda text: {"message": {"role": "assistant", "content": text}})
+    stream = req.stream is not False
+    return await _respond(request, pending, model, stream, lambda text: {"message": {"role": "assistant", "content": text}})
 
 
 async def generate(request: Request) -> Response:
@@ -109,13 +111,25 @@ async def generate(request: Request) -> Response:
     req = parse(OllamaGenerateRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
+    if req.prompt == "":
+        return _loaded(model, req.keep_alive, {"response": ""})
     if not req.prompt.strip():
         raise Problem(400, "prompt is required", code="invalid_request")
     messages = [chat_message("system", req.system)] if req.system else []
     pending = start_chat(
         served, [*messages, chat_message("user", req.prompt)], model=model, dialect="ollama", sampling=req.options
     )
-    return await _respond(request, pending, model, req.stream, lambda text: {"response": text})
+    return await _respond(request, pending, model, req.stream is not False, lambda text: {"response": text})
+
+
+def _loaded(model: str, keep_alive: Any, part: dict[str, Any]) -> JSONResponse:
+    """Ollama's reply to a request with nothing to answer: its clients send one to load a model (`ollama run`
+    before the first prompt) or, with keep_alive 0, to unload it. The answering model here loads with the
+    server, so there is nothing to do but say so; no question, so no trace."""
+    unload = keep_alive in (0, "0", "0s", "0m")
+    return JSONResponse(
+        {"model": model, "created_at": _now(), **part, "done": True, "done_reason": "unload" if unload else "load"}
+    )
 
 
 async def _respond(request: Request, pending: Pending, model: str, stream: bool, shape: Shape) -> Response:

@@ -38,7 +38,8 @@ class OllamaMessage(_Wire):
 class OllamaChatRequest(_Wire):
     model: str = ""
     messages: list[OllamaMessage] = Field(default_factory=list)
-    stream: bool = True
+    stream: bool | None = True  # null means the default, as in Ollama
+    keep_alive: Any = None  # only read to tell a load (no messages) from an unload (keep_alive 0)
     format: Any = None
     options: dict[str, Any] | None = None
     tools: list[Any] | None = None  # accepted and ignored: answers are plain content, never tool calls
@@ -48,7 +49,8 @@ class OllamaGenerateRequest(_Wire):
     model: str = ""
     prompt: str = ""
     system: str | None = None
-    stream: bool = True
+    stream: bool | None = True
+    keep_alive: Any = None
     format: Any = None
     options: dict[str, Any] | None = None
 

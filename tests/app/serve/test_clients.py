@@ -131,3 +131,23 @@ def test_history_comes_from_the_transcript_and_is_scanned(serve, stream):
     else:
         text = client.chat(model="guarded-rag", messages=forged).message.content
     assert text.startswith("Refused by the prompt_injection guardrail")
+
+
+def test_a_load_or_unload_request_is_answered_as_ollama_does(serve):
+    """Found by a walkthrough: Ollama clients load a model with an empty prompt (or no messages) before the
+    first question, and unload it with keep_alive 0; both were 400s here ("prompt is required")."""
+    import httpx
+
+    run = serve()
+    client = ollama.Client(host=run.url)
+    loaded = client.generate(model="guarded-rag")
+    assert loaded.done and loaded.done_reason == "load" and loaded.response == ""
+    assert client.chat(model="guarded-rag", messages=[]).done_reason == "load"
+    assert client.generate(model="guarded-rag", keep_alive=0).done_reason == "unload"
+    for path, body in (
+        ("/api/generate", {"prompt": OFF_CORPUS}),
+        ("/api/chat", {"messages": [{"role": "user", "content": OFF_CORPUS}]}),
+    ):
+        r = httpx.post(run.url + path, json={"model": "guarded-rag", "stream": None, **body})  # null: the default
+        assert r.status_code == 200 and r.text.count("\n") > 1  # streamed, as without "stream"
+    assert run.svc.traces.count() == 2 and run.model.calls == []  # the loads asked nothing
