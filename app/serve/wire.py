@@ -63,7 +63,7 @@ class OpenAIMessage(_Wire):
 class OpenAIChatRequest(_Wire):
     model: str = ""
     messages: list[OpenAIMessage] = Field(default_factory=list)
-    stream: bool = False
+    stream: bool | None = False  # null: the default (not streamed)
     stream_options: dict[str, Any] | None = None
     temperature: float | None = None
     seed: int | None = None

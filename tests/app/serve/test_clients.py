@@ -150,4 +150,9 @@ def test_a_load_or_unload_request_is_answered_as_ollama_does(serve):
     ):
         r = httpx.post(run.url + path, json={"model": "guarded-rag", "stream": None, **body})  # null: the default
         assert r.status_code == 200 and r.text.count("\n") > 1  # streamed, as without "stream"
-    assert run.svc.traces.count() == 2 and run.model.calls == []  # the loads asked nothing
+    r = httpx.post(
+        run.url + "/v1/chat/completions",
+        json={"model": "guarded-rag", "stream": None, "messages": [{"role": "user", "content": OFF_CORPUS}]},
+    )
+    assert r.status_code == 200 and r.json()["object"] == "chat.completion"  # null: not streamed, OpenAI's default
+    assert run.svc.traces.count() == 3 and run.model.calls == []  # the loads asked nothing
