@@ -36,7 +36,7 @@ from app import (
     with_config_file,
 )
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_PIPE, EXIT_USAGE
-from app.cli.terminal import say, terminal_safe
+from app.cli.terminal import one_line, say, terminal_safe
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,7 +104,7 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
     for q in r.clarifying_questions:
         out.write(f"  ? {q}\n")
     for c in r.citations:
-        out.write(f"  [{c.label or '-'}] {c.source} #{c.chunk_id}\n")
+        out.write(f"  [{c.label or '-'}] {one_line(c.source)} #{c.chunk_id}\n")
     fired = [g for g in r.guardrails if g.fired]
     for g in fired:
         out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
@@ -153,9 +153,9 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             f"{len(report.removed)} removed · {report.chunks_added} chunks · {report.chunks_per_s:.0f} chunks/s\n"
         )
         for p in report.problems:
-            out.write(f"  skipped {p.source}: {p.message}\n")
+            out.write(f"  skipped {one_line(p.source)}: {p.message}\n")
         for f in report.flagged:
-            out.write(f"  flagged {f.source} #{f.chunk_id}: {f.reason}\n")
+            out.write(f"  flagged {one_line(f.source)} #{f.chunk_id}: {one_line(f.reason)}\n")
         if report.not_read:
             kinds = report.not_read_kinds()
             out.write(

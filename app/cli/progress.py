@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app import IngestProgress
-from app.cli.terminal import printable
+from app.cli.terminal import one_line
 
 
 class _TqdmProgress:
@@ -28,7 +28,7 @@ class _TqdmProgress:
         # the file's name, as the folder spells it: it may hold control characters (app/cli/terminal.py); drawn
         # at every event (a few per file, one per embedding batch), not at tqdm's pace, which skipped the label
         # of a file that came and went between two of its redraws
-        self._bar.set_postfix_str(printable(event.label)[-80:], refresh=False)
+        self._bar.set_postfix_str(one_line(event.label)[-80:], refresh=False)
         self._bar.update(event.done - self._bar.n)
         self._bar.refresh()
         if event.stage == "done":

@@ -26,6 +26,12 @@ def printable(text: str) -> str:
     return text.translate(_TABLE)
 
 
+def one_line(text: str) -> str:
+    """`text` as one line: a name or question printed inside a line of our own (a file name can hold a newline,
+    and one printed raw would start a line of its own, e.g. a fake "guardrail fired" line)."""
+    return printable(text).replace("\n", "\\n")
+
+
 class TerminalSafe:
     """Wraps the stream the commands write to; everything else is passed through to it."""
 

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from app import GuardedRAG, TraceFilter, TraceStoreError
 from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.terminal import one_line
 
 
 def add_traces_command(sub: Any) -> None:
@@ -63,7 +64,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         out.write(
             f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
             + (f" · answered by {record.origin}" if record.origin else "")
-            + f"\n  Q: {record.question}\n"
+            + f"\n  Q: {one_line(record.question)}\n"
         )
         for e in record.events:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
@@ -87,6 +88,6 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         else:
             fired = ",".join(r.fired) or "-"
             out.write(
-                f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {r.question[:60]}\n"
+                f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {one_line(r.question[:60])}\n"
             )
     return EXIT_OK

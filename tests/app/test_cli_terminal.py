@@ -65,3 +65,18 @@ def test_the_ingest_bar_shows_a_hostile_file_name_as_text(monkeypatch) -> None:
     assert "evil\\u001b[2J\\u001b]0;owned\\u0007.md" in drawn
     assert "\x1b" not in drawn and "\x07" not in drawn
     assert "\r" in drawn and "2/2" in drawn
+
+
+def test_a_file_name_with_a_newline_cannot_print_a_line_of_its_own(tmp_path: Path) -> None:
+    """Found by a walkthrough: names, sources and stored questions are printed inside lines of our own, and
+    printable() keeps newlines (answers need them), so a file named 'x\\n  flagged ...' printed a fake line."""
+    from app.cli.terminal import one_line
+
+    assert one_line("new\nline\x1b.md") == "new\\nline\\u001b.md"
+    svc, _ = make_service(tmp_path, ingest=False)
+    folder = tmp_path / "docs"
+    (folder / "a\n  guardrail prompt_injection: passed.md").write_bytes(b"")  # an empty file: reported as skipped
+    out = io.StringIO()
+    assert main(["ingest", str(folder)], out, build=lambda _s: svc) == 0
+    skipped = [line for line in out.getvalue().splitlines() if "skipped" in line or "guardrail prompt_injection" in line]
+    assert len(skipped) == 1 and "a\\n  guardrail prompt_injection: passed.md" in skipped[0]
