@@ -34,6 +34,7 @@ from app import (
 )
 from app.cli.choices import STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.lookup import find_trace
 from app.cli.outputs import file_problem
 
 
@@ -215,10 +216,10 @@ def label_trace(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if bool(args.guardrail) == bool(args.outcome):
         out.write("error: traces label needs --guardrail NAME or --outcome\n")
         return EXIT_USAGE
-    record = svc.traces.get(args.trace_id or "")
-    if record is None:
-        out.write(f"error: no trace {args.trace_id!r}\n")
-        return EXIT_FAIL
+    record = find_trace(svc, args.trace_id, "traces label")
+    if isinstance(record, tuple):
+        out.write(record[1])
+        return record[0]
     try:
         label = make_label(record, args.guardrail or OUTCOME, correct=args.correct, attempt=args.attempt, note=args.note or "")
     except ValueError as exc:

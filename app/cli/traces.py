@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from app import GuardedRAG, TraceFilter, TraceStoreError
 from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.lookup import find_trace
 from app.cli.terminal import one_line
 
 
@@ -54,10 +55,10 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"imported {done.imported} traces from {args.jsonl}{note}\n")
         return EXIT_OK
     if args.action == "show":
-        record = svc.traces.get(args.trace_id or "")
-        if record is None:
-            out.write(f"error: no trace {args.trace_id!r}\n")
-            return EXIT_FAIL
+        record = find_trace(svc, args.trace_id, "traces show")
+        if isinstance(record, tuple):
+            out.write(record[1])
+            return record[0]
         if args.json:
             out.write(record.model_dump_json(indent=2) + "\n")
             return EXIT_OK

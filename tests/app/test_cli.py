@@ -231,3 +231,22 @@ def test_the_cli_tunes_the_process_before_building_the_service(tmp_path: Path, m
 
     assert main(["ask", "--json", "Which port does Ollama use?"], io.StringIO(), build=build) == 0
     assert events == [("cap", 3), "build"]
+
+
+def test_traces_show_and_label_name_the_trace_they_need(cli):
+    """Found by a walkthrough: no id printed "error: no trace None" (exit 1, not a usage error); an id copied
+    with a capital or a stray space was not found; an ambiguous prefix said only "no trace"."""
+    cli("ask", "Is this plan reasonable?")
+    cli("ask", "Is this plan reasonable?")
+    code, out = cli("traces", "show")
+    assert code == 2 and "traces show needs a TRACE_ID" in out and "None" not in out
+    code, out = cli("traces", "label", "--guardrail", "completeness", "--correct")
+    assert code == 2 and "traces label needs a TRACE_ID" in out
+    code, out = cli("traces", "--json")
+    first = json.loads(out.splitlines()[0])["trace_id"]
+    code, out = cli("traces", "show", f" {first[:12].upper()} ")
+    assert code == 0 and out.startswith(first)
+    code, out = cli("traces", "show", "  ")  # only spaces: no id either
+    assert code == 2
+    code, out = cli("traces", "show", "zz")
+    assert code == 1 and "matched in full or by a prefix only one trace has" in out
