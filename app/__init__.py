@@ -147,6 +147,7 @@ _EXPORTS: dict[str, str] = {
     "LoadedDocument": "app.documents.loaders",
     "LoadProblem": "app.documents.loaders",
     "load_document": "app.documents.loaders",
+    "looks_binary": "app.documents.loaders",
     "LlamaEngine": "app.embedded",
     "Delta": "app.embedded",
     "Finish": "app.embedded",
@@ -265,6 +266,7 @@ __all__ = [
     "load_document",
     "load_policy",
     "load_settings",
+    "looks_binary",
     "make_label",
     "not_replayable",
     "open_trace_backend",
@@ -318,7 +320,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.ingest import expand_paths, ingest_paths
     from app.documents.ingest_types import IngestProgress, IngestReport
     from app.documents.integrity import IndexIntegrity
-    from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document
+    from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document, looks_binary
     from app.documents.store import IndexUnavailableError
     from app.documents.terms import words
     from app.documents.writelock import IndexBusyError

@@ -111,6 +111,7 @@ APP = (
     "load_document",
     "load_policy",
     "load_settings",
+    "looks_binary",
     "make_label",
     "not_replayable",
     "open_trace_backend",

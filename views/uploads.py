@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from app import looks_binary
+
 ALLOWED = (".md", ".txt", ".pdf")
 TEXT_TYPES = (".md", ".txt")
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -41,8 +43,7 @@ def check_upload(name: str, data: bytes, *, max_bytes: int) -> UploadProblem | N
     head = data[:_SNIFF]
     if suffix == ".pdf":
         return None if head.startswith(b"%PDF-") else UploadProblem(name, "not_pdf")
-    # NULs: binary, unless a UTF-16/32 byte-order mark starts it (ingest then checks the decoded text)
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+    if looks_binary(data):  # ingest's own sniff (UTF-16/32, with or without a byte-order mark, is text to it)
         return UploadProblem(name, "binary")
     return None
 

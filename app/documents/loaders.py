@@ -120,6 +120,12 @@ def _decode(data: bytes) -> tuple[str, str] | None:
                 return data.decode(codec), codec
             except UnicodeDecodeError:
                 return None
+    bomless = _bomless_utf16(data)
+    if bomless is not None:
+        try:
+            return data.decode(bomless), "utf-16"
+        except UnicodeDecodeError:
+            return None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
@@ -136,10 +142,28 @@ def _decode(data: bytes) -> tuple[str, str] | None:
     return (text, "gb18030") if _looks_chinese(text) else None
 
 
-def _looks_binary(data: bytes) -> bool:
-    """Sniffed on the bytes; a file with a UTF-16/32 byte-order mark is sniffed once decoded (`_binary_text`)."""
+def _bomless_utf16(data: bytes) -> str | None:
+    """The codec of UTF-16 text saved without a byte-order mark (Windows tools do), or None. Its NUL bytes (the
+    high byte of every ASCII character) would otherwise make the sniff refuse it as binary. Recognised only in
+    its plain form: at least half of its characters ASCII, each of them printable or a tab, CR or newline;
+    a binary file whose NULs happen to fall at one parity rarely pairs them with printable bytes throughout.
+    What it decodes to is still sniffed as text (`_binary_text`)."""
     head = data[:_SNIFF_BYTES]
-    if data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)):
+    if len(data) % 2 or len(head) < 4 or data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)):
+        return None
+    pairs = len(head) // 2
+    for codec, high, low in (("utf-16-le", 1, 0), ("utf-16-be", 0, 1)):
+        ascii_low = [head[i + low] for i in range(0, 2 * pairs, 2) if head[i + high] == 0]
+        if len(ascii_low) >= pairs / 2 and all(32 <= b < 127 or b in (9, 10, 13) for b in ascii_low):
+            return codec
+    return None
+
+
+def looks_binary(data: bytes) -> bool:
+    """Sniffed on the bytes; a file with a UTF-16/32 byte-order mark, or UTF-16 without one, is sniffed once
+    decoded (`_binary_text`)."""
+    head = data[:_SNIFF_BYTES]
+    if data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)) or _bomless_utf16(data):
         return False
     if b"\0" in head:
         return True
@@ -203,7 +227,7 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
                 message="the PDF has no extractable text (probably scanned images); run OCR on it first.",
             )
     else:
-        if _looks_binary(data):
+        if looks_binary(data):
             return _binary(source)
         decoded = _decode(data)
         if decoded is None:

@@ -123,6 +123,9 @@ def test_check_upload_accepts_text_pdf_and_utf16():
     assert check_upload("a.txt", "hi".encode("utf-16"), max_bytes=100) is None
     for codec in ("utf-32", "utf-32-be", "utf-16-be"):  # big-endian: the mark must be written by hand
         assert check_upload("a.txt", ("\ufeffhi" if codec != "utf-32" else "hi").encode(codec), max_bytes=100) is None
+    for codec in ("utf-16-le", "utf-16-be"):  # no mark at all (Windows tools): the same sniff as ingest's
+        assert check_upload("a.txt", "Port 11434\n端口".encode(codec), max_bytes=100) is None
+    assert check_upload("a.txt", b"abc\x00\x01\x02" * 10, max_bytes=100).kind == "binary"
 
 
 @pytest.mark.parametrize(

@@ -198,3 +198,17 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
 
 def test_corrupt_pdf(tmp_path: Path) -> None:
     _problem(load_document(_write(tmp_path, "bad.pdf", b"%PDF-1.4 garbage"), max_bytes=MB), "unreadable")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path: Path, codec: str) -> None:
+    """Found by a walkthrough: Windows tools save UTF-16 without a mark, and its NUL bytes (the high byte of every
+    ASCII character) made the sniff call it binary, "not text" being the wrong advice for a text file."""
+    text = "Ollama listens on port 11434.\n默认端口是 11434。"
+    doc = load_document(_write(tmp_path, "notes.txt", text.encode(codec)), max_bytes=MB)
+    assert isinstance(doc, LoadedDocument) and doc.text == text and doc.encoding == "utf-16"
+
+
+def test_binary_with_nuls_at_one_parity_is_still_binary(tmp_path: Path) -> None:
+    samples = bytes([7, 0, 200, 0, 3, 0, 31, 0]) * 300  # little-endian 16-bit numbers: "decodes" to controls
+    _problem(load_document(_write(tmp_path, "samples.txt", samples), max_bytes=MB), "binary")

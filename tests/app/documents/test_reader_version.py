@@ -17,6 +17,7 @@ from tests.app.documents.test_loaders import _text_pdf
 # version -> fingerprint of the samples below. Append a line when bumping; keep the old ones (history).
 READ_AS = {
     1: "b02c4143db73082c2c47528d7eb101f9ca898b4b5b9b4689d6057789d9bce8d7",
+    2: "01ec7eb38ea6bba0d36bf6e20402784237e24b9816504db39f591b0fbe62d17c",  # UTF-16 without a byte-order mark is read
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -34,6 +35,9 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     "utf16_be": (".txt", b"\xfe\xff" + "UTF-16 big endian text.".encode("utf-16-be")),
     "utf32_le": (".md", b"\xff\xfe\x00\x00" + "# UTF-32\n\n四字节文本。".encode("utf-32-le")),
     "gb18030": (".txt", "国标编码的中文文档，讲述端口设置。".encode("gb18030")),
+    "utf16_le_no_bom": (".txt", "Saved by Notepad without a mark.\n端口 11434。".encode("utf-16-le")),
+    "utf16_be_no_bom": (".md", "# Big endian\n\nNo byte-order mark here.".encode("utf-16-be")),
+    "int16_array": (".txt", bytes([7, 0, 200, 0, 3, 0, 31, 0]) * 300),
     "binary_behind_bom": (".txt", b"\xff\xfe" + b"\x01\x00\x8f\x4e\x00\x00\x37\x9a" * 200),
     "lone_surrogates_behind_bom": (".txt", b"\xff\xfe" + bytes(range(256)) * 8),
     "binary": (".md", b"\x00\x01\x02PK\x03\x04" * 100),
