@@ -35,7 +35,7 @@ async def ask(request: Request) -> Response:
     try:
         resp = await pending.response(request)
     except ClientGone:
-        return Response(status_code=499)
+        return Response(status_code=499, headers=trace_headers(pending.trace_id))  # named in the access log
     return JSONResponse(resp.to_json_dict(with_trace=req.trace), headers=trace_headers(resp.trace_id))
 
 

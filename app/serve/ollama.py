@@ -139,7 +139,7 @@ async def _respond(request: Request, pending: Pending, model: str, stream: bool,
     try:
         reply = await pending.result(request)
     except ClientGone:
-        return Response(status_code=499)
+        return Response(status_code=499, headers=headers)  # the access log names the withdrawn trace
     if reply.error is not None:
         raise Problem(500, reply.error, code="answer_failed", headers=headers)
     return JSONResponse(_final(model, reply, shape(reply.text)), headers=headers)

@@ -57,7 +57,7 @@ async def chat_completions(request: Request) -> Response:
     try:
         reply = await pending.result(request)
     except ClientGone:
-        return Response(status_code=499)
+        return Response(status_code=499, headers=headers)  # the access log names the withdrawn trace
     if reply.error is not None:
         raise Problem(500, reply.error, code="answer_failed", headers=headers)
     return JSONResponse(

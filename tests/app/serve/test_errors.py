@@ -4,6 +4,7 @@ formats, the 503 when full, a client that disconnects mid-answer, a backend that
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 
@@ -13,6 +14,7 @@ import openai
 import pytest
 
 from app import BackendChoice
+from app.serve.middleware import ACCESS_LOG
 from tests.app.serve.conftest import GOOD, MODEL, GatedModel, Q, wait_for
 
 PROSE = "The port is 11434, I believe."  # not JSON: normally re-asked
@@ -205,8 +207,10 @@ def test_client_disconnect_stops_further_model_calls(serve, stream):
     assert httpx.post(run.url + "/api/chat", json=chat_body(stream=False), timeout=30).status_code == 200  # slot released
 
 
-def test_a_client_gone_during_the_only_call_is_in_the_trace(serve):
-    """Stop pressed while the one model call runs: the answer is made but never delivered, and the trace says so."""
+def test_a_client_gone_during_the_only_call_is_in_the_trace(serve, caplog):
+    """Stop pressed while the one model call runs: the answer is made but never delivered, and the trace says so;
+    the access log's 499 line names that trace (it said trace_id null)."""
+    caplog.set_level(logging.INFO, logger=ACCESS_LOG)
     gated = GatedModel(script=[GOOD], model=MODEL)
     run = serve(model=gated, max_inflight=1, max_queue=0)
     worker = threading.Thread(target=lambda: _gone(run.url))
@@ -218,6 +222,9 @@ def test_a_client_gone_during_the_only_call_is_in_the_trace(serve):
     wait_for(lambda: run.svc.traces.count() == 1)
     record = run.svc.traces.get(run.svc.traces.list()[0].trace_id)
     assert record.status == "answered" and record.events[-1].name == "caller_gone"
+    wait_for(lambda: any('"status": 499' in r.getMessage() for r in caplog.records if r.name == ACCESS_LOG))
+    gone = [json.loads(r.getMessage()) for r in caplog.records if r.name == ACCESS_LOG and '"status": 499' in r.getMessage()]
+    assert [line["trace_id"] for line in gone] == [record.trace_id]
 
 
 def _gone(url: str) -> None:
