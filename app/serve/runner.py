@@ -14,14 +14,17 @@ import asyncio
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import aclosing
 
 from starlette.requests import Request
 
-from app import AskResponse
+from app import AskResponse, percentile
 from app.serve.metrics import Metrics
+
+RECENT = 20  # finished questions the Retry-After estimate looks at
 
 AskCall = Callable[[Callable[[], bool]], AskResponse]  # given "is it cancelled?", answers one question
 
@@ -83,8 +86,7 @@ class Runner:
         self._slots: asyncio.Semaphore | None = None
         self._admitted = 0
         self._running = 0
-        self._seconds = 1.0  # moving average of one question's time, for Retry-After
-        self._answered = 0  # questions finished: until the first, the average is only a guess
+        self._recent: deque[float] = deque(maxlen=RECENT)  # the last questions' times, for Retry-After
         self._since: dict[int, float] = {}  # start time of each question being answered, by id
         self._jobs: dict[asyncio.Task[AskResponse], threading.Event] = {}
 
@@ -101,14 +103,14 @@ class Runner:
         return Job(task, cancel, self._metrics)
 
     def retry_after(self) -> int:
-        """Seconds until a slot is likely free: the average question time times the waves ahead. Before any
-        question has finished, the longest one running is the better estimate (a first embedded answer takes
-        tens of seconds, and a guessed 1 s would send clients back far too early)."""
-        per_question = self._seconds
-        if not self._answered and self._since:
-            per_question = max(per_question, time.perf_counter() - min(self._since.values()))
+        """Seconds until a slot is likely free: a question's time times the waves ahead. A question's time is
+        the slow end of the recent ones (their 90th percentile: refusals take milliseconds and answers tens of
+        seconds, and an average of both sent clients back while the queue took 28 s to drain) or the time of
+        the longest one running, when that is longer (before any has finished it is the only evidence)."""
+        typical = percentile(list(self._recent), 90) or 1.0  # 1 s until a question has finished
+        longest = time.perf_counter() - min(self._since.values()) if self._since else 0.0
         waves = (self._admitted - self._running) / self.max_inflight + 1
-        return max(1, min(300, math.ceil(per_question * waves)))
+        return max(1, min(300, math.ceil(max(typical, longest) * waves)))
 
     async def _run(self, call: AskCall, cancel: threading.Event) -> AskResponse:
         if self._slots is None:
@@ -125,9 +127,7 @@ class Runner:
             finally:
                 self._running -= 1
                 self._since.pop(id(cancel), None)
-                elapsed = time.perf_counter() - started
-                self._seconds = elapsed if not self._answered else 0.8 * self._seconds + 0.2 * elapsed
-                self._answered += 1
+                self._recent.append(time.perf_counter() - started)
 
     def _finished(self, task: asyncio.Task[AskResponse]) -> None:
         self._jobs.pop(task, None)

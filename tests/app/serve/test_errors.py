@@ -15,7 +15,7 @@ import pytest
 
 from app import BackendChoice
 from app.serve.middleware import ACCESS_LOG
-from tests.app.serve.conftest import GOOD, MODEL, GatedModel, Q, wait_for
+from tests.app.serve.conftest import GOOD, MODEL, OFF_CORPUS, GatedModel, Q, wait_for
 
 PROSE = "The port is 11434, I believe."  # not JSON: normally re-asked
 
@@ -156,6 +156,24 @@ def test_full_server_answers_503_with_retry_after(serve):
     worker.join(30)
     assert first["r"].status_code == 200  # type: ignore[union-attr]
     assert run.metric("guarded_rag_rejected_total", reason="busy") == 3 and run.svc.traces.count() == 1
+
+
+def test_retry_after_is_not_shortened_by_quick_refusals(serve):
+    """Found by a walkthrough: Retry-After was a moving average of every question's time, refusals (milliseconds)
+    included, and ignored the question running once any had finished: 'Retry-After: 1' while the queue took
+    28 s to drain."""
+    gated = GatedModel(script=[GOOD], model=MODEL)
+    run = serve(model=gated, max_inflight=1, max_queue=0)
+    for _ in range(3):  # refused before any model call
+        assert httpx.post(run.url + "/api/chat", json=chat_body(OFF_CORPUS, stream=False)).status_code == 200
+    worker = threading.Thread(target=lambda: httpx.post(run.url + "/api/chat", json=chat_body(stream=False), timeout=30))
+    worker.start()
+    assert gated.entered.wait(10)
+    time.sleep(2.1)
+    r = httpx.post(run.url + "/api/chat", json=chat_body())
+    assert r.status_code == 503 and int(r.headers["retry-after"]) >= 3
+    gated.gate.set()
+    worker.join(30)
 
 
 def test_the_queue_holds_a_waiting_question_with_keepalives(serve):
