@@ -12,6 +12,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from app import (
@@ -32,6 +33,7 @@ from app.serve.limits import check_messages
 from app.serve.metrics import Metrics
 from app.serve.runner import Busy, Job, Runner
 from app.serve.tasks import task_reply
+from guardrails import describe_validation
 
 MODEL_NAME = "guarded-rag:latest"
 _PROFILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -168,7 +170,8 @@ def start_question(
     try:
         svc.effective(options)
     except ValueError as exc:
-        raise Problem(400, f"invalid options: {exc}", code="invalid_options") from None
+        why = describe_validation(exc, whole="options", limit=1) if isinstance(exc, ValidationError) else str(exc)
+        raise Problem(400, f"invalid options: {why}", code="invalid_options") from None
     trace_id = uuid.uuid4().hex
 
     def call(cancelled: Callable[[], bool]) -> AskResponse:
