@@ -15,12 +15,17 @@ from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
 from app.cli.terminal import one_line
 
+LIST_DEFAULT = 20
+EXPORT_MAX = 100_000  # TraceFilter's bound on one listing
+
 
 def add_traces_command(sub: Any) -> None:
     tr = sub.add_parser("traces", help="browse, export, import and label stored traces")
     tr.add_argument("action", nargs="?", choices=["list", "show", "export", "import", "label"], default="list")
     tr.add_argument("trace_id", nargs="?", help="show, label: the trace's id (as `list` prints it, or in full)")
-    tr.add_argument("--last", type=positive_int, default=20, help="list: the N newest traces (default: %(default)s)")
+    tr.add_argument(
+        "--last", type=positive_int, help=f"list, export: the N newest traces (default: {LIST_DEFAULT} for list, all for export)"
+    )
     tr.add_argument("--status", choices=STATUSES, help="list, export: only traces with this outcome")
     tr.add_argument(
         "--guardrail", choices=GUARDRAILS, help="list, export: only traces where it fired; label: the guardrail decision to label"
@@ -39,6 +44,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         from app.cli.policy import label_trace
 
         return label_trace(svc, args, out)
+    if args.action in ("import", "export") and str(args.jsonl) == "-":
+        out.write(f"error: traces {args.action} reads and writes files, not stdin or stdout: name a file after --jsonl\n")
+        return EXIT_USAGE
     if args.action == "import":
         if not args.jsonl:
             out.write("error: traces import needs --jsonl FILE\n")
@@ -70,7 +78,8 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         for e in record.events:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
         return EXIT_OK
-    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=args.last if args.action == "list" else 100_000)
+    limit = args.last or (LIST_DEFAULT if args.action == "list" else EXPORT_MAX)
+    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=min(limit, EXPORT_MAX))
     if args.action == "export":
         if not args.jsonl:
             out.write("error: traces export needs --jsonl FILE\n")
@@ -81,6 +90,8 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"error: cannot write {args.jsonl}: {exc.strerror or exc}\n")
             return EXIT_FAIL
         out.write(f"exported {n} traces to {args.jsonl}\n")
+        if n == EXPORT_MAX and svc.traces.count() > n:
+            out.write(f"note: an export holds at most the newest {EXPORT_MAX:,}; narrow it with --status or --guardrail\n")
         return EXIT_OK
     records = svc.traces.list(flt)
     for r in records:

@@ -82,6 +82,11 @@ def test_traces_export(cli, tmp_path: Path):
     target = tmp_path / "t.jsonl"
     code, _out = cli("traces", "export", "--jsonl", str(target))
     assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
+    cli("ask", "Is this plan reasonable?")
+    code, _out = cli("traces", "export", "--jsonl", str(target), "--last", "1")  # was ignored: every trace went out
+    assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
+    code, out = cli("traces", "export", "--jsonl", "-")  # was a file named "-"
+    assert code == 2 and "name a file after --jsonl" in out
     code, out = cli("traces", "import", "--jsonl", str(target))  # into the store it came from
     assert code == 0 and "imported 1 traces" in out and "(1 already stored: replaced, keeping 0 newer label(s))" in out
 
