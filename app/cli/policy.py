@@ -136,8 +136,8 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if problem:
         out.write(f"error: cannot write the policy to {args.out}: {problem}\n")
         return EXIT_USAGE
-    current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
-    values = parse_range(args.values)
+    current = current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
+    values = parse_range(args.values, whole=isinstance(current, int) and not isinstance(current, bool))
     records = svc.traces.list(_filter(args, labelled=True), full=True)
     cases = cases_from_traces(records, guardrail)
     if not cases:

@@ -66,8 +66,9 @@ def parse_target(text: str) -> Target:
     return Target(metric=m[1], op=m[2], bound=bound)  # type: ignore[arg-type]
 
 
-def parse_range(text: str) -> list[float]:
-    """'0.2:0.5:0.05' -> [0.2, 0.25, ..., 0.5] (end included); ValueError otherwise."""
+def parse_range(text: str, *, whole: bool = False) -> list[float]:
+    """'0.2:0.5:0.05' -> [0.2, 0.25, ..., 0.5] (end included); ValueError otherwise. `whole`: the parameter
+    takes whole numbers, so a value with a fraction is an error (it was truncated: 1, 1, 2, 2, 3 for 1:3:0.5)."""
     try:
         start, stop, step = (float(p) for p in text.split(":"))
     except ValueError:
@@ -79,7 +80,10 @@ def parse_range(text: str) -> list[float]:
     count = int((stop - start) / step + 1e-9) + 1
     if count > 1000:
         raise ValueError(f"range {text!r} has {count} values; at most 1000")
-    return [round(start + i * step, 10) for i in range(count)]
+    values = [round(start + i * step, 10) for i in range(count)]
+    if whole and any(v != int(v) for v in values):
+        raise ValueError(f"range {text!r}: this parameter takes whole numbers; use whole START, STOP and STEP, e.g. 1:5:1")
+    return values
 
 
 def cases_from_traces(records: Sequence[TraceRecord], guardrail: str) -> list[LabelledCase]:

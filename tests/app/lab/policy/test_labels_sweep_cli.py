@@ -163,6 +163,7 @@ def test_eval_runs_label_their_traces_from_the_gold_data(tmp_path: Path):
             "recall is a rate; write its bound as a fraction (0.9) or a percentage",
         ),
         ("relevance.min_hybrid", "0.2:0.6:0.1", "false_block<=300%", "false_block is a rate"),
+        ("relevance.max_evidence", "1:3:0.5", None, "this parameter takes whole numbers"),  # was truncated: 1, 1, 2, 2, 3
     ],
 )
 def test_a_mistyped_sweep_is_reported_before_any_label_exists(stored, param, values, target, says):
