@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from chains import GuardInputs, TraceEvent
+from chains import GuardInputs, Status, TraceEvent
 from guardrails import GuardrailPolicy
 
 OUTCOME = "outcome"  # the label target that means the request's outcome rather than one guardrail's decision
@@ -67,10 +67,10 @@ class TraceRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    trace_id: str
+    trace_id: str = Field(min_length=1)
     created_at: UtcTime
     question: str
-    status: str
+    status: Status
     backend: str
     model: str
     rung: str | None = None

@@ -4,6 +4,7 @@ filtered on, and inputs and labels survive export and import."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -142,4 +143,10 @@ def test_a_bad_import_line_is_named_and_nothing_is_saved(store: TraceStore, tmp_
     bad.write_text(with_inputs(1).model_dump_json() + "\n{not json\n", encoding="utf-8")
     with pytest.raises(TraceStoreError, match=r"bad\.jsonl:2"):
         store.import_jsonl(bad)
+    assert store.count() == 0
+    good = with_inputs(1).model_dump(mode="json")
+    for field, value, says in (("status", "bogus", "status"), ("trace_id", "", "trace_id")):  # were imported
+        bad.write_text(json.dumps(good | {field: value}) + "\n", encoding="utf-8")
+        with pytest.raises(TraceStoreError, match=says):
+            store.import_jsonl(bad)
     assert store.count() == 0
