@@ -32,7 +32,7 @@ __all__ = [
     "source_for",
 ]
 
-READER_VERSION = 2  # 2: UTF-16 without a byte-order mark is read, not refused as binary
+READER_VERSION = 3  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused
 """What reading and chunking (loaders.py, chunking.py) make of a file's bytes, stored with every chunk. A file
 whose bytes are unchanged is skipped only when its chunks carry this version; otherwise it is read again, so a
 reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as

@@ -108,6 +108,28 @@ def _looks_chinese(text: str) -> bool:
     return bool(non_ascii) and sum(map(_is_cjk, non_ascii)) / len(non_ascii) >= 0.9
 
 
+# Japanese and Korean legacy encodings use the same byte ranges as GB18030, so their text decodes without error
+# into CJK-looking characters and passes _looks_chinese (Shift-JIS "富士見町の図書館" became "晉巑尒挰偺恾彂娰").
+_JAPANESE_KOREAN = frozenset(
+    {"cp932", "shift_jis", "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213", "iso2022_jp"}
+    | {"cp949", "euc_kr", "johab", "iso2022_kr"}
+)
+# charset-normalizer is unreliable on short text: on CMRC 2018's Chinese encoded as GB18030 it named a Japanese or
+# Korean codec for 3.8% of 40-character passage openings and 13.5% of questions, and for none of 1,104 passages
+# cut at 100 characters or more (nor the repository's Chinese documents); it named the right family for every
+# 110-character window of Shift-JIS, EUC-JP, CP932, EUC-KR and CP949 text tried. Shorter files are not judged.
+_MIN_CHARS_TO_JUDGE = 100
+
+
+def _japanese_or_korean(data: bytes, text: str) -> bool:
+    if len(text) < _MIN_CHARS_TO_JUDGE:
+        return False
+    from charset_normalizer import from_bytes  # deferred: only files that are not UTF-8 get here
+
+    best = from_bytes(data[: 4 * _SNIFF_BYTES]).best()
+    return best is not None and best.encoding in _JAPANESE_KOREAN
+
+
 # Byte-order marks of the encodings whose NUL bytes are part of the text, not a sign of binary (such a file is
 # sniffed once decoded). The UTF-32 marks first: the little-endian one begins with UTF-16's.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -139,7 +161,7 @@ def _decode(data: bytes) -> tuple[str, str] | None:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         return None
-    return (text, "gb18030") if _looks_chinese(text) else None
+    return (text, "gb18030") if _looks_chinese(text) and not _japanese_or_korean(data, text) else None
 
 
 def _bomless_utf16(data: bytes) -> str | None:
@@ -234,7 +256,8 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
             return LoadProblem(
                 source=source,
                 kind="encoding",
-                message="unreadable encoding: the file is neither UTF-8 nor Chinese GB18030; re-save it as UTF-8.",
+                message="unreadable encoding: the file is neither UTF-8 nor Chinese GB18030 (a Japanese or Korean "
+                "legacy encoding?); re-save it as UTF-8.",
             )
         text, encoding = decoded
         if encoding in ("utf-16", "utf-32") and _binary_text(text):

@@ -212,3 +212,32 @@ def test_utf16_without_a_byte_order_mark_is_read(tmp_path: Path, codec: str) -> 
 def test_binary_with_nuls_at_one_parity_is_still_binary(tmp_path: Path) -> None:
     samples = bytes([7, 0, 200, 0, 3, 0, 31, 0]) * 300  # little-endian 16-bit numbers: "decodes" to controls
     _problem(load_document(_write(tmp_path, "samples.txt", samples), max_bytes=MB), "binary")
+
+
+JAPANESE = (
+    "富士見町の図書館には七千二百冊の古い地図が保管されています。東京の地下鉄は朝のラッシュアワーにとても混雑します。"
+    "このソフトウェアはローカルで大規模言語モデルを実行するためのツールです。設定ファイルを編集してから、サーバーを再起動してください。"
+)
+KOREAN = (
+    "서울의 지하철은 아침 출근 시간에 매우 붐빕니다. 이 소프트웨어는 로컬에서 대규모 언어 모델을 실행하기 위한 도구입니다. "
+    "설정 파일을 편집한 후 서버를 다시 시작하십시오. 도서관에는 칠천이백 권의 오래된 지도가 보관되어 있습니다."
+)
+
+
+@pytest.mark.parametrize(("text", "codec"), [(JAPANESE, "shift_jis"), (JAPANESE, "euc_jp"), (KOREAN, "euc_kr")])
+def test_japanese_or_korean_legacy_text_is_an_encoding_problem_not_chinese_gibberish(
+    tmp_path: Path, text: str, codec: str
+) -> None:
+    """Found by a walkthrough: these bytes decode as GB18030 without error into CJK-looking characters, so a
+    Shift-JIS file was indexed as "晉巑尒挰偺恾彂娰…" and questions about it were refused as off-corpus."""
+    data = text.encode(codec)
+    assert data.decode("gb18030")  # the trap: it decodes
+    problem = _problem(load_document(_write(tmp_path, "notes.txt", data), max_bytes=MB), "encoding")
+    assert "re-save it as UTF-8" in problem.message
+
+
+def test_long_and_short_gb18030_chinese_is_still_read(tmp_path: Path) -> None:
+    long = "默认端口是 11434，可以通过环境变量修改监听地址。" * 8  # long enough to be judged
+    for text in (long, "锣鼓经是什么？"):  # a short question is not judged (charset detection is unreliable there)
+        doc = load_document(_write(tmp_path, "g.txt", text.encode("gb18030")), max_bytes=MB)
+        assert isinstance(doc, LoadedDocument) and doc.text == text and doc.encoding == "gb18030"

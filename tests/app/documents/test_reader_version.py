@@ -18,6 +18,7 @@ from tests.app.documents.test_loaders import _text_pdf
 READ_AS = {
     1: "b02c4143db73082c2c47528d7eb101f9ca898b4b5b9b4689d6057789d9bce8d7",
     2: "01ec7eb38ea6bba0d36bf6e20402784237e24b9816504db39f591b0fbe62d17c",  # UTF-16 without a byte-order mark is read
+    3: "950fb81b8e13dc0255f0936fa1b6524226e8c51b670f3cb138450e29d9651bff",  # Japanese/Korean legacy text is refused
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -38,6 +39,15 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     "utf16_le_no_bom": (".txt", "Saved by Notepad without a mark.\n端口 11434。".encode("utf-16-le")),
     "utf16_be_no_bom": (".md", "# Big endian\n\nNo byte-order mark here.".encode("utf-16-be")),
     "int16_array": (".txt", bytes([7, 0, 200, 0, 3, 0, 31, 0]) * 300),
+    "shift_jis": (
+        ".txt",
+        ("富士見町の図書館には古い地図が保管されています。東京の地下鉄は朝とても混雑します。" * 3).encode("shift_jis"),
+    ),
+    "euc_kr": (
+        ".txt",
+        ("서울의 지하철은 아침 출근 시간에 매우 붐빕니다. 설정 파일을 편집한 후 다시 시작하십시오. " * 3).encode("euc_kr"),
+    ),
+    "gbk_long": (".txt", ("默认端口是 11434，可以通过环境变量修改监听地址。" * 8).encode("gbk")),
     "binary_behind_bom": (".txt", b"\xff\xfe" + b"\x01\x00\x8f\x4e\x00\x00\x37\x9a" * 200),
     "lone_surrogates_behind_bom": (".txt", b"\xff\xfe" + bytes(range(256)) * 8),
     "binary": (".md", b"\x00\x01\x02PK\x03\x04" * 100),
