@@ -18,8 +18,8 @@ ChatRole = Literal["system", "developer", "user", "assistant", "tool"]
 # The answer prompt keeps the last 6 turns (chains.prompts.history_messages): older turns never reach the
 # model, so they are neither passed on nor scanned (an old refused turn stops poisoning a conversation).
 HISTORY_TURNS = 6
-# A client's earlier turns can be any length; the answer prompt does not budget history (only passages),
-# so each turn is cut to what the app's own turns can be: a question the input_size guardrail accepts
+# A client's earlier turns can be any length; the answer prompt budgets passages first (history gives way only
+# when no passage fits: chains/recipe.py), so each turn is cut to what the app's own turns can be: a question the input_size guardrail accepts
 # (2,000 characters) is more than an answer (600) plus its sources.
 HISTORY_TURN_CHARS = 1000
 SOURCES_HEADER = "Sources:"

@@ -44,10 +44,19 @@ def answer_prompt(
     """Label the passages, fit them into num_ctx (Ollama would silently cut the prompt's beginning), and
     build the messages and the schema."""
     labelled = label_chunks(chunks)
-    past = history_messages(history)
-    fixed = get_buffer_string(qa_messages(context="", question=question, history=past))  # = QA_PROMPT.format(...)
-    fitted = fit_context(labelled, num_ctx=num_ctx, num_predict=num_predict, fixed_text=fixed)
+    turns = list(history)
+    while True:
+        past = history_messages(turns)
+        fixed = get_buffer_string(qa_messages(context="", question=question, history=past))  # = QA_PROMPT.format(...)
+        fitted = fit_context(labelled, num_ctx=num_ctx, num_predict=num_predict, fixed_text=fixed)
+        # The passages are what the answer must stand on: when the history leaves room for none, its earliest
+        # turns give way (a model asked with no passage can only fail the citation and grounding checks).
+        if fitted.chunks or not labelled or not past:
+            break
+        turns = turns[len(turns) - len(past) + 1 :]
     kept = fitted.chunks
+    dropped = len(history_messages(history)) - len(past)
+    cut = fitted.cut + ((f"history: the {dropped} earliest turn(s) left out so a passage fits",) if dropped else ())
     context = format_context(kept)
     messages = qa_messages(context=context, question=question, history=past)
     schema = answer_json_schema([c.label for c in kept], max_answer_chars=answer_chars_for(num_predict))
@@ -57,6 +66,6 @@ def answer_prompt(
         schema=schema,
         budget_tokens=fitted.budget_tokens,
         used_tokens=fitted.used_tokens,
-        cut=fitted.cut,
+        cut=cut,
         template_values={"context": context, "question": question, "history": past},
     )
