@@ -14,7 +14,9 @@ OPENAI_PATHS = ("/v1/chat/", "/v1/models")
 _OPENAI_TYPES = {
     400: "invalid_request_error",
     401: "invalid_request_error",
+    403: "invalid_request_error",
     404: "invalid_request_error",
+    405: "invalid_request_error",
     413: "invalid_request_error",
 }
 

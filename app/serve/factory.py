@@ -132,7 +132,8 @@ async def _problem(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response(request.url.path, Problem(exc.status_code, str(exc.detail), code="not_found"))
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
+    return error_response(request.url.path, Problem(exc.status_code, str(exc.detail), code=code, headers=exc.headers))
 
 
 async def _internal(request: Request, exc: Exception) -> Response:

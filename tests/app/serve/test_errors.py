@@ -285,6 +285,9 @@ def test_unknown_path_is_a_json_404(serve):
     run = serve()
     r = httpx.get(run.url + "/api/pull")
     assert r.status_code == 404 and "error" in r.json()
+    wrong = httpx.get(run.url + "/v1/chat/completions")  # a 405 says which methods (it had no Allow header)
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
+    assert wrong.json()["error"]["type"] == "invalid_request_error" and wrong.json()["error"]["code"] == "method_not_allowed"
 
 
 def test_mis_decoded_text_reaches_the_guardrails_not_a_crash(serve):
