@@ -30,8 +30,13 @@ AskCall = Callable[[Callable[[], bool]], AskResponse]  # given "is it cancelled?
 
 
 class Busy(Exception):
-    def __init__(self, retry_after: int, running: int, waiting: int) -> None:
-        super().__init__(f"busy: {running} question(s) being answered and {waiting} waiting; retry in {retry_after} s")
+    def __init__(self, retry_after: int, inflight: int, queue: int) -> None:
+        # The limits, not a running/waiting split: a question admitted a moment ago may not have started yet,
+        # which read as "0 being answered and 3 waiting" on a server answering as many as it can.
+        super().__init__(
+            f"busy: the server is answering and holding all it takes ({inflight} at once, {queue} more waiting); "
+            f"retry in {retry_after} s"
+        )
         self.retry_after = retry_after
 
 
@@ -93,7 +98,7 @@ class Runner:
     def submit(self, call: AskCall) -> Job:
         """Admit a question or raise Busy. Runs on the event loop (so the counters need no lock)."""
         if self._admitted >= self.max_inflight + self.max_queue:
-            raise Busy(self.retry_after(), self._running, self._admitted - self._running)
+            raise Busy(self.retry_after(), self.max_inflight, self.max_queue)
         cancel = threading.Event()
         self._admitted += 1
         self._gauges()
