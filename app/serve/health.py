@@ -5,7 +5,9 @@ Liveness (/healthz) needs nothing: the process answers.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from app import GuardedRAG
 
@@ -23,15 +25,25 @@ class Readiness(BaseModel):
     ready: bool
     index: ReadyCheck
     backend: ReadyCheck
+    profiles: dict[str, ReadyCheck] = Field(
+        default_factory=dict, description="The index of each other served model (profile), by model name."
+    )
 
 
-def readiness(svc: GuardedRAG) -> Readiness:
-    """Blocking (index access, a probe with a short timeout): run it on a worker thread."""
+def _index(svc: GuardedRAG) -> ReadyCheck:
     try:
         stats = svc.index_stats()
-        index = ReadyCheck(ok=stats.count > 0, detail=f"{stats.count} chunks from {stats.documents} documents")
+        return ReadyCheck(ok=stats.count > 0, detail=f"{stats.count} chunks from {stats.documents} documents")
     except Exception as exc:  # a broken index is "not ready", with the reason, never a 500
-        index = ReadyCheck(ok=False, detail=f"{type(exc).__name__}: {exc}")
+        return ReadyCheck(ok=False, detail=f"{type(exc).__name__}: {exc}")
+
+
+def readiness(svc: GuardedRAG, profiles: Mapping[str, GuardedRAG] | None = None) -> Readiness:
+    """Blocking (index access, a probe with a short timeout): run it on a worker thread. `profiles`: the other
+    served models, each of whose index must answer too (a profile with an empty index answered 500s while the
+    server said it was ready)."""
+    index = _index(svc)
+    others = {name: _index(p) for name, p in (profiles or {}).items()}
     try:
         choice = svc.backend()
         if choice.kind == "ollama":
@@ -42,4 +54,5 @@ def readiness(svc: GuardedRAG) -> Readiness:
             backend = ReadyCheck(ok=True, detail=f"embedded {choice.model} (in process): {choice.reason}")
     except Exception as exc:
         backend = ReadyCheck(ok=False, detail=f"{type(exc).__name__}: {exc}")
-    return Readiness(ready=index.ok and backend.ok, index=index, backend=backend)
+    ready = index.ok and backend.ok and all(c.ok for c in others.values())
+    return Readiness(ready=ready, index=index, backend=backend, profiles=others)

@@ -61,7 +61,9 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    report = await anyio.to_thread.run_sync(readiness, _served(request).svc)
+    served = _served(request)
+    others = {name: svc for name, svc in served.services.items() if svc is not served.svc}
+    report = await anyio.to_thread.run_sync(readiness, served.svc, others)
     return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
 
 

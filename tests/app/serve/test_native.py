@@ -100,6 +100,10 @@ def test_probes(serve):
     empty = serve(ingest=False)
     r = httpx.get(empty.url + "/readyz")
     assert r.status_code == 503 and not r.json()["index"]["ok"] and r.json()["backend"]["ok"]
+    # A profile on an empty collection is not ready either (it answered 500s while /readyz said ready).
+    profiled = serve(profiles={"other": {"collection": "nothing_here"}})
+    r = httpx.get(profiled.url + "/readyz")
+    assert r.status_code == 503 and r.json()["index"]["ok"] and not r.json()["profiles"]["guarded-rag:other"]["ok"]
     assert httpx.get(run.url + "/api/version").json()["version"]
     # Ollama's root: `curl host:11434` and the clients' heartbeat (HEAD /) get a 200 and a line of text
     root = httpx.get(run.url + "/")
