@@ -49,6 +49,15 @@ def _not_a_file(path: Path) -> LoadProblem:
     return LoadProblem(source=path.as_posix(), kind="unreadable", message=message)
 
 
+def _linked_folder(path: Path) -> LoadProblem:
+    return LoadProblem(
+        source=path.as_posix(),
+        kind="unsupported",
+        message=f"a link to the folder {path.readlink()}; links to folders are not followed (they can lead outside "
+        "the folder or back into it): ingest that folder itself.",
+    )
+
+
 def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
 
@@ -74,7 +83,11 @@ def _expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadPro
         if path.is_dir():
             folders.append(path)
             for p in sorted(path.rglob("*")):
-                if p.is_dir() or _hidden(p, path):
+                if _hidden(p, path):
+                    continue
+                if p.is_dir():
+                    if p.is_symlink():  # rglob does not follow it: say so, or its documents vanish unmentioned
+                        problems.append(_linked_folder(p))
                     continue
                 supported = p.suffix.lower() in SUPPORTED_SUFFIXES
                 if not p.is_file():  # never opened: a pipe would block the read, a broken link has nothing to read

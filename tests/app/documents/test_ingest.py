@@ -82,7 +82,7 @@ def test_entries_named_like_documents_that_are_not_files_are_problems_not_reads(
     os.mkfifo(docs / "pipe.md")
     os.mkfifo(docs / "queue")
     (docs / "gone.md").symlink_to(docs / "deleted.md")
-    (docs / "loop").symlink_to(docs, target_is_directory=True)  # a link back up: not walked again
+    (docs / "loop").symlink_to(docs, target_is_directory=True)  # a link back up: not walked again, but named
     report = _run(docs, index, emb)
     assert [(p.source, p.kind, p.message) for p in report.problems] == [
         (
@@ -90,10 +90,31 @@ def test_entries_named_like_documents_that_are_not_files_are_problems_not_reads(
             "unreadable",
             f"a link to {docs / 'deleted.md'}, which does not exist; fix or remove the link.",
         ),
+        (
+            (docs / "loop").as_posix(),
+            "unsupported",
+            f"a link to the folder {docs}; links to folders are not followed (they can lead outside the folder or "
+            "back into it): ingest that folder itself.",
+        ),
         ((docs / "pipe.md").as_posix(), "unreadable", "not a regular file (a pipe, socket or device); not read."),
     ]
     assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"]
     assert report.not_read == {".docx": 1}
+
+
+def test_a_link_to_a_folder_is_named_not_skipped_in_silence(docs: Path, tmp_path: Path) -> None:
+    """Found by a walkthrough: rglob does not follow a link to a folder, so the documents behind one were
+    neither indexed nor mentioned (nor a loop back to the parent: it must not be walked)."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "y.md").write_text("# Y\n\nbehind a link\n", encoding="utf-8")
+    (docs / "linked").symlink_to(outside, target_is_directory=True)
+    (docs / "loop").symlink_to(docs, target_is_directory=True)
+    files, _, problems = expand_paths([docs])
+    assert not any("y.md" in f.as_posix() for f in files)
+    named = {Path(p.source).name: p for p in problems}
+    assert set(named) == {"linked", "loop"} and "links to folders are not followed" in named["linked"].message
+    assert str(outside) in named["linked"].message
 
 
 def test_source_outside_root_is_absolute(tmp_path: Path, docs: Path) -> None:
