@@ -60,14 +60,23 @@ def add_policy_commands(sub: Any) -> None:
 def _selection(p: argparse.ArgumentParser, *, last: int) -> None:
     p.add_argument("--last", type=positive_int, default=last, help="the N newest traces (default: %(default)s)")
     p.add_argument("--status", choices=STATUSES, help="only traces with this outcome")
-    p.add_argument("--since", help="only traces from this date (YYYY-MM-DD or an ISO time) on")
+    p.add_argument("--since", type=_iso_time, help="only traces from this date (YYYY-MM-DD or an ISO time) on")
+
+
+def _iso_time(text: str) -> datetime:
+    """--since as argparse reads it: a bad value is a usage error naming the option (it was "error: Invalid
+    isoformat string" after the traces were opened). A date or naive time means local time; stored times are UTC."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date or time: write YYYY-MM-DD or an ISO time such as 2026-12-03T18:00"
+        ) from None
+    return when.astimezone(UTC) if when.tzinfo is None else when
 
 
 def _filter(args: argparse.Namespace, **extra: Any) -> TraceFilter:
-    since = datetime.fromisoformat(args.since) if args.since else None
-    if since is not None and since.tzinfo is None:
-        since = since.astimezone(UTC)  # a date or naive time means local time, stored times are UTC
-    return TraceFilter(status=args.status, since=since, limit=args.last, **extra)
+    return TraceFilter(status=args.status, since=args.since, limit=args.last, **extra)
 
 
 def run_policy_command(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:

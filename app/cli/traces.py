@@ -72,7 +72,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_OK
         out.write(
             f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
-            + (f" · answered by {record.origin}" if record.origin else "")
+            + (f" · handled by {record.origin}" if record.origin else "")  # every outcome, not only answers
             + f"\n  Q: {one_line(record.question)}\n"
         )
         for e in record.events:
@@ -98,7 +98,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             out.write(r.model_dump_json() + "\n")
         else:
-            fired = ",".join(r.fired) or "-"
+            fired = ",".join(dict.fromkeys(r.fired)) or "-"  # a guardrail that fired on two attempts, once
             out.write(
                 f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {one_line(r.question[:60])}\n"
             )

@@ -108,8 +108,12 @@ def text_of(content: str | list[Any] | None) -> str:
         return ""
     if isinstance(content, str):
         return content
-    parts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+    parts = [p if isinstance(p, str) else p.get("text") for p in content if _is_text_part(p)]  # a bare string is text
     return "\n".join(str(p) for p in parts if p is not None)  # a part with "text": null says nothing, not "None"
+
+
+def _is_text_part(part: Any) -> bool:
+    return isinstance(part, str) or (isinstance(part, dict) and part.get("type") == "text")
 
 
 def require_text(content: str | list[Any] | None, images: list[str] | None = None) -> None:
@@ -118,7 +122,7 @@ def require_text(content: str | list[Any] | None, images: list[str] | None = Non
     input_size guardrail: empty question", which does not tell its sender what happened."""
     unread = len(images or [])
     if isinstance(content, list):
-        unread += sum(1 for p in content if not (isinstance(p, dict) and p.get("type") == "text"))
+        unread += sum(1 for p in content if not _is_text_part(p))
     if unread and not text_of(content).strip():
         raise Problem(
             400,

@@ -325,7 +325,7 @@ class TraceStore:
         is replaced, its labels merged (merge_labels: a label made since the export is not lost). Raises
         TraceStoreError naming the first bad line, before anything is saved."""
         try:
-            with path.open(encoding="utf-8") as lines:
+            with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark (Windows editors) is not a bad line
                 records = [_imported(line, path, n) for n, line in enumerate(lines, 1) if line.strip()]
         except UnicodeDecodeError:
             raise TraceStoreError(

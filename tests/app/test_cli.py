@@ -65,7 +65,7 @@ def test_human_output_and_traces(cli):
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows[0]["status"] == "clarify"
     code, out = cli("traces", "show", rows[0]["trace_id"][:12])
-    assert code == 0 and "completeness" in out and f"answered by {socket.gethostname()}/{os.getpid()}" in out
+    assert code == 0 and "completeness" in out and f"handled by {socket.gethostname()}/{os.getpid()}" in out
     code, out = cli("traces", "--guardrail", "completeness")
     assert out.count("clarify") == 1
     code, out = cli("traces", "show", "nope")
@@ -99,6 +99,8 @@ def test_traces_export(cli, tmp_path: Path):
         (("traces", "--last", "-3"), "argument --last: -3 is not >= 1"),
         (("traces", "--last", "ten"), "argument --last: 'ten' is not a whole number"),
         (("policy", "replay", "--status", "banana"), "invalid choice: 'banana'"),
+        (("policy", "replay", "--since", "yesterday"), "argument --since: 'yesterday' is not a date or time"),
+        (("policy", "replay", "--since", "2026-13-45"), "argument --since: '2026-13-45' is not a date or time"),
     ],
 )
 def test_a_mistyped_trace_option_is_a_usage_error_naming_the_choices(cli, capsys, argv, says):
@@ -255,3 +257,24 @@ def test_traces_show_and_label_name_the_trace_they_need(cli):
     assert code == 2
     code, out = cli("traces", "show", "zz")
     assert code == 1 and "matched in full or by a prefix only one trace has" in out
+
+
+def test_the_listing_names_a_guardrail_that_fired_twice_once(cli):
+    from datetime import UTC, datetime
+
+    from app.traces import TraceRecord
+
+    record = TraceRecord(
+        trace_id="f" * 32,
+        created_at=datetime(2026, 5, 1, tzinfo=UTC),
+        question="q",
+        status="fallback",
+        backend="embedded",
+        model="m",
+        llm_calls=2,
+        latency_ms=1.0,
+        fired=("grounding", "grounding", "citations"),  # two attempts' output checks
+    )
+    cli.svc.traces.save(record)
+    code, out = cli("traces")
+    assert code == 0 and "fired=grounding,citations " in out

@@ -138,6 +138,13 @@ def test_imported_times_are_stored_in_utc_and_a_trace_listed_twice_is_one(store:
     assert [r.trace_id for r in store.list(since)] == [with_inputs(0).trace_id]
 
 
+def test_an_export_saved_with_a_byte_order_mark_imports(store: TraceStore, tmp_path: Path):
+    """A file re-saved by a Windows editor starts with a UTF-8 byte-order mark; it was 'Invalid JSON at line 1'."""
+    out = tmp_path / "bom.jsonl"
+    out.write_bytes(b"\xef\xbb\xbf" + (with_inputs(0).model_dump_json() + "\n").encode())
+    assert store.import_jsonl(out).imported == 1 and store.get(with_inputs(0).trace_id) is not None
+
+
 def test_a_bad_import_line_is_named_and_nothing_is_saved(store: TraceStore, tmp_path: Path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(with_inputs(1).model_dump_json() + "\n{not json\n", encoding="utf-8")
