@@ -260,21 +260,8 @@ def test_traces_show_and_label_name_the_trace_they_need(cli):
 
 
 def test_the_listing_names_a_guardrail_that_fired_twice_once(cli):
-    from datetime import UTC, datetime
+    from tests.app.traces.test_contract import rich
 
-    from app.traces import TraceRecord
-
-    record = TraceRecord(
-        trace_id="f" * 32,
-        created_at=datetime(2026, 5, 1, tzinfo=UTC),
-        question="q",
-        status="fallback",
-        backend="embedded",
-        model="m",
-        llm_calls=2,
-        latency_ms=1.0,
-        fired=("grounding", "grounding", "citations"),  # two attempts' output checks
-    )
-    cli.svc.traces.save(record)
+    cli.svc.traces.save(rich(0, fired=("grounding", "grounding", "citations")))  # two attempts' output checks
     code, out = cli("traces")
     assert code == 0 and "fired=grounding,citations " in out
