@@ -133,6 +133,7 @@ def _japanese_or_korean(data: bytes, text: str) -> bool:
 # Byte-order marks of the encodings whose NUL bytes are part of the text, not a sign of binary (such a file is
 # sniffed once decoded). The UTF-32 marks first: the little-endian one begins with UTF-16's.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_WIDE_BOM_MARKS = tuple(bom for bom, _ in _WIDE_BOMS)
 
 
 def _decode(data: bytes) -> tuple[str, str] | None:
@@ -171,7 +172,7 @@ def _bomless_utf16(data: bytes) -> str | None:
     a binary file whose NULs happen to fall at one parity rarely pairs them with printable bytes throughout.
     What it decodes to is still sniffed as text (`_binary_text`)."""
     head = data[:_SNIFF_BYTES]
-    if len(data) % 2 or len(head) < 4 or data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)):
+    if len(data) % 2 or len(head) < 4 or data.startswith(_WIDE_BOM_MARKS):
         return None
     pairs = len(head) // 2
     for codec, high, low in (("utf-16-le", 1, 0), ("utf-16-be", 0, 1)):
@@ -185,7 +186,7 @@ def looks_binary(data: bytes) -> bool:
     """Sniffed on the bytes; a file with a UTF-16/32 byte-order mark, or UTF-16 without one, is sniffed once
     decoded (`_binary_text`)."""
     head = data[:_SNIFF_BYTES]
-    if data.startswith(tuple(bom for bom, _ in _WIDE_BOMS)) or _bomless_utf16(data):
+    if data.startswith(_WIDE_BOM_MARKS) or _bomless_utf16(data):
         return False
     if b"\0" in head:
         return True

@@ -7,6 +7,7 @@ byte (latency = until the answer is complete) and the status of responses that n
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import json
@@ -140,13 +141,18 @@ def _local_ip(host: str) -> bool:
     return ip.is_loopback or ip.is_private or ip.is_unspecified
 
 
+@functools.cache
+def _this_machine() -> str:
+    return socket.gethostname().lower()  # asked once: every request checks its Host against it
+
+
 def local_host(authority: str) -> bool:
     """Whether a Host header names this machine, by Ollama's rule for a server on loopback: no host, localhost,
     a loopback / private / unspecified address, this machine's name, or a .localhost / .local / .internal name.
     A web page's own domain is none of these, so a DNS-rebinding page (its name re-pointed at 127.0.0.1) is
     refused although its requests reach the loopback port."""
     host = _hostname(authority)
-    return host in ("", "localhost", socket.gethostname().lower()) or host.endswith(_LOCAL_SUFFIXES) or _local_ip(host)
+    return host in ("", "localhost", _this_machine()) or host.endswith(_LOCAL_SUFFIXES) or _local_ip(host)
 
 
 def local_origin(origin: str) -> bool:
