@@ -132,6 +132,10 @@ _EXPORTS: dict[str, str] = {
     # the input detectors' calibration (tune split only) and report
     "cross_validate_detector": "app.signals.calibration",
     "detector_report": "app.lab.evaluation.detectors",
+    "PASSAGE_GROUPS": "app.lab.evaluation.passages",
+    "judge_passages": "app.lab.evaluation.passages",
+    "passage_cases": "app.lab.evaluation.passages",
+    "passage_rows": "app.lab.evaluation.passages",
     "attack_texts": "app.lab.evaluation.datasets",
     "split_of": "app.stats",
     # parts, for the benchmarks that measure one part on its own
@@ -168,6 +172,7 @@ __all__ = [
     "CONTRACT_FIELDS",
     "EXPERIMENTS",
     "OUTCOME",
+    "PASSAGE_GROUPS",
     "QA_PROMPT",
     "REGISTRY",
     "SAMPLE_DOCS",
@@ -261,6 +266,7 @@ __all__ = [
     "heap_figures",
     "history_from",
     "ingest_paths",
+    "judge_passages",
     "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",
@@ -272,6 +278,8 @@ __all__ = [
     "open_trace_backend",
     "parse_range",
     "parse_target",
+    "passage_cases",
+    "passage_rows",
     "paused_gc",
     "percentile",
     "policy_toml",
@@ -328,6 +336,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report
+    from app.lab.evaluation.passages import PASSAGE_GROUPS, judge_passages, passage_cases, passage_rows
     from app.lab.experiments import EXPERIMENTS, ExperimentReport, LabResult, run_experiment
     from app.lab.policy import (
         FalseBlock,

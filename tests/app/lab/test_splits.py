@@ -51,3 +51,23 @@ def test_every_team_set_has_both_halves_in_both_languages(name: str) -> None:
     halves = {(split_of(i.key), i.lang) for i in items}
     assert halves == {("tune", "zh"), ("tune", "en"), ("report", "zh"), ("report", "en")}
     assert len({i.id for i in items}) == len(items)  # ids unique: a key names one item
+
+
+def test_the_passage_set_has_both_halves_in_both_languages_and_they_never_move() -> None:
+    from app.lab.evaluation.passages import load_passages
+
+    rows = load_passages(REPO / "data" / "eval" / "doc_injection.jsonl")
+    halves = {}
+    for r in rows:
+        key = (split_of(f"doc_injection/{r.id}"), r.lang, r.kind)
+        halves[key] = halves.get(key, 0) + 1
+    # pinned when the set was added (2026-12-03): rules of context_injection are designed on tune only
+    assert halves == {
+        ("tune", "en", "doc_injection"): 42, ("tune", "en", "doc_benign"): 41,
+        ("report", "en", "doc_injection"): 38, ("report", "en", "doc_benign"): 39,
+        ("tune", "zh", "doc_injection"): 39, ("tune", "zh", "doc_benign"): 41,
+        ("report", "zh", "doc_injection"): 41, ("report", "zh", "doc_benign"): 39,
+    }  # fmt: skip
+    assert len({r.id for r in rows}) == len(rows)
+    held = load_passages(REPO / "data" / "eval" / "doc_injection_heldout.jsonl")
+    assert len(held) == 100 and not {r.id for r in held} & {r.id for r in rows}
