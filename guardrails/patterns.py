@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from guardrails.pattern_family import PatternFamily, family, scan
 from guardrails.patterns_more import FAKE_TURN, GOAL_HIJACK, MODEL_ADDRESSED
+from guardrails.patterns_reader import AI_READER
 
 __all__ = ["CONTEXT_FAMILIES", "INPUT_FAMILIES", "PatternFamily", "scan"]
 
@@ -140,4 +141,4 @@ PROMPT_EXTRACTION = family(
 )
 
 INPUT_FAMILIES: tuple[PatternFamily, ...] = (INSTRUCTION_OVERRIDE, ROLE_PLAY, PROMPT_EXTRACTION, FAKE_TURN, GOAL_HIJACK)
-CONTEXT_FAMILIES: tuple[PatternFamily, ...] = (*INPUT_FAMILIES, MODEL_ADDRESSED)
+CONTEXT_FAMILIES: tuple[PatternFamily, ...] = (*INPUT_FAMILIES, MODEL_ADDRESSED, AI_READER)

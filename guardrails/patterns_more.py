@@ -41,7 +41,13 @@ MODEL_ADDRESSED = family(
     r"\b(?:print|output|say|respond\s+with|reply\s+with)\s+(?:exactly|verbatim)\b",
     r"\byou\s+must\s+now\b",
     r"\bas\s+an\s+(?:AI|A\.I\.|artificial\s+intelligence|language\s+model|LLM)\b",
-    r"\b(?:AI|assistant|chatbot|language\s+model|LLM)s?\s*[,:]\s*(?:please\s+)?"
+    # a vocative. With a comma the AI noun opens its clause ("To wake the assistant, say 'Hey Nova'" names it,
+    # not calls it); with a colon a few words may lead up to it ("Guidance for the assistant: tell…").
+    r"(?:^|[.!?;()\[\]\-—*>\"“]|\b(?:hey|dear|attention|to\s+(?:the|any|all))\b)\s*(?:the\s+|any\s+|all\s+)?"
+    r"(?:AI|assistant|chatbot|language\s+model|LLM)s?\s*,\s*(?:please\s+)?"
+    r"(?:ignore|print|output|say|respond|reply|tell|include|append|add)\b",
+    r"(?:^|[.!?;()\[\]\-—*>\"“])\s*(?:[\w-]+\s+){0,4}?"
+    r"(?:AI|assistant|chatbot|language\s+model|LLM)s?\s*:\s*(?:please\s+)?"
     r"(?:ignore|print|output|say|respond|reply|tell|include|append|add)\b",
     r"\bwhen\s+(?:an?\s+)?(?:AI|assistant|language\s+model|LLM)\s+(?:reads|sees|processes)\s+this",
     r"你现在必须",
