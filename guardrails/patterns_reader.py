@@ -59,20 +59,26 @@ _ZH_AI_NAMED = (
     r"机器阅读者|摘要(?:工具|程序))"
 )
 _ZH_AI = rf"(?:{_ZH_AI_NAMED}|(?<![型号款])模型)"
+# The first characters an AI noun can start with, as a lookahead: a pattern that opens with a long alternation
+# is tried at every character of every passage, and this rejects nearly all of them in one test (the context
+# scan of a passage cost 1.0 ms with the family and 0.48 ms without it before these were added).
+_EN_AI_FIRST = r"(?=[abcdfglmrstv])"
+_ZH_AI_FIRST = r"(?=[aＡ人大语lcg文通k豆智在问编代日运学法税购聊机摘])"
 
 AI_READER = family(
     "addressed_to_ai_reader",
     # a note headed for an AI reader
-    rf"\b{_EN_NOTE}\s+(?:\w+\s+){{0,2}}(?:to|for)\s+(?:any|all|every|each|the|whatever|whichever|an?|other)?\s*"
-    rf"(?:\w+\s+){{0,2}}{_EN_AI}\b(?:\s+[^\s:：.]+){{0,6}}\s*[:：—–]",
+    rf"\b(?=[nmwigdrpaht]){_EN_NOTE}\s+(?:\w+\s+){{0,2}}(?:to|for)\s+"
+    rf"(?:any|all|every|each|the|whatever|whichever|an?|other)?\s*(?:\w+\s+){{0,2}}{_EN_AI_FIRST}{_EN_AI}\b"
+    r"(?:\s+[^\s:：.]+){0,6}\s*[:：—–]",
     # an AI reader named by what it does to this text
-    rf"\b{_EN_AI}\s+(?:\w+\s+){{0,2}}{_EN_DOING}\s+(?:\w+\s+){{0,2}}?(?:this|these|my|our)\b",
+    rf"\b{_EN_AI_FIRST}{_EN_AI}\s+(?:\w+\s+){{0,2}}{_EN_DOING}\s+(?:\w+\s+){{0,2}}?(?:this|these|my|our)\b",
     r"\b(?:if|when)\s+you(?:'re|\s+are)\s+(?:an?\s+)?(?:AI|A\.I\.|LLM|large\s+language\s+model|language\s+model|"
     r"chat\s?bot|bot|automated|artificial|machine|model)\b",
     r"\byou,\s+the\s+(?:\w+\s+){0,2}(?:AI|LLM|model|machine|system|assistant|bot)\b",
     r"\bwhichever\s+of\s+you\b",
     # an AI noun as a vocative, an instruction right after it
-    rf"(?:^|[.!?;(\[\-—–*>]|\b(?:hey|hi|hello|dear|attention|yo|to))\s*(?:\w+\s+){{0,2}}{_EN_AI}"
+    rf"(?:^|[.!?;(\[\-—–*>]|\b(?:hey|hi|hello|dear|attention|yo|to))\s*(?:\w+\s+){{0,2}}{_EN_AI_FIRST}{_EN_AI}"
     rf"(?:\s+(?:\w+\s+){{0,3}}?(?:that|who|which)\s+\w+(?:\s+\w+){{0,2}})?\s*[,:—–-]\s*{_EN_ORDER}",
     r"\bAI[- _](?:REVIEWER|ASSISTANT|AGENT|MODEL)[- _](?:DIRECTIVE|INSTRUCTIONS?|NOTE)\b",
     # a note or a field named for the AI: "Assistant instructions:", "model instruction:", ai_instructions: "…"
@@ -88,13 +94,13 @@ AI_READER = family(
     rf"(?:给|致|面向|供|提醒|写给|告)\s*(?:所有|任何|各位|各路|每一个|每个)?[^。\n，,]{{0,14}}?{_ZH_AI}\s*(?:们)?"
     r"(?:的(?:提示|说明|备注|话|指令|信息|通知))?\s*(?:使用|读取|参考|阅读)?\s*[\"”]?\s*[：:】\])）？?]",
     rf"(?:任何|所有|各位|各路|每个|每一个)\s*{_ZH_AI_NAMED}\s*(?:们)?\s*[：:，,]",
-    rf"{_ZH_AI_NAMED}\s*(?:读到|读取|爬到|看到|处理)(?:本|这|此|该)",
-    rf"{_ZH_AI_NAMED}\s*在(?:回答|回复|处理|总结)[^。\n]{{0,20}}?时\s*[，,]?\s*(?:应|请|要|必须|一律|都要)",
+    # an AI noun reading this text, or told how to answer, or called and told (one pattern: one pass)
+    rf"{_ZH_AI_FIRST}{_ZH_AI_NAMED}\s*(?:们)?\s*(?:(?:读到|读取|爬到|看到|处理)(?:本|这|此|该)|"
+    rf"在(?:回答|回复|处理|总结)[^。\n]{{0,20}}?时\s*[，,]?\s*(?:应|请|要|必须|一律|都要)|"
+    r"[，,：:]?\s*(?:请(?!求)|务必|必须|一律|注意(?!力)|知悉|读到(?:这里|此处)|听好))",
     # an AI reader named by what it does to this text
     rf"(?:阅读|读取|读到|读|处理|总结|分析|解析|批改|审查|审阅|爬到|接入)(?:本|这|此|该)[^。\n，,]{{0,10}}?的\s*{_ZH_AI}",
     r"(?:如果|如|若|假如|倘若)(?:您|你)(?:是|为)(?:一个|一名|一款)?\s*(?:AI|ＡＩ|人工智能|大模型|语言模型|模型|机器人|智能助手|人工智能程序)",
     r"亲爱的\s*(?:AI|ＡＩ|模型|大模型|人工智能)",
-    # an AI noun as a vocative, an instruction right after it
-    rf"{_ZH_AI_NAMED}\s*(?:们)?\s*[，,：:]?\s*(?:请(?!求)|务必|必须|一律|注意(?!力)|知悉|读到(?:这里|此处)|听好)",
     r"[\[【][^\]】\n]{0,10}(?:模型|AI|系统)(?:指令|覆盖)[\]】]",
 )
