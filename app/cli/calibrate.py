@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from app import GuardedRAG
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import file_problem
+from app.cli.terminal import say
 
 
 def add_calibrate_command(sub: Any) -> None:
@@ -41,17 +42,17 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     from app.lab.calibration.run import CalibrationError, calibrate
 
     if not 0.5 <= args.target < 1.0:
-        out.write("error: --target must be at least 0.5 and below 1\n")
+        say("error: --target must be at least 0.5 and below 1\n")
         return EXIT_USAGE
     if args.probes < 10:
-        out.write("error: --probes must be at least 10\n")
+        say("error: --probes must be at least 10\n")
         return EXIT_USAGE
     if args.collection and args.collection != svc.settings.collection:
         svc = svc.derive(collection=args.collection)
     target = args.out or Path(svc.settings.home) / f"policy-{svc.settings.collection}.toml"
     problem = file_problem(target)
     if problem:
-        out.write(f"error: cannot write the policy to {target}: {problem}\n")
+        say(f"error: cannot write the policy to {target}: {problem}\n")
         return EXIT_USAGE
     bars: list[Any] = []  # drawn at the first probe, so an error before it (an empty index) is not framed by a bar
 
@@ -67,7 +68,7 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     try:
         result = calibrate(svc, out=target, probes=args.probes, target=args.target, seed=args.seed, progress=progress)
     except CalibrationError as exc:
-        out.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_FAIL
     finally:
         for bar in bars:
@@ -95,8 +96,8 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
             f"answerable probes refused {_fmt(c.answerable_refused).strip()})\n"
         )
     for note in result.notes:
-        out.write(f"note: {note}\n")
+        say(f"note: {note}\n")
     if result.skipped:
-        out.write(f"note: {result.skipped} probes skipped (their relevance check errored)\n")
+        say(f"note: {result.skipped} probes skipped (their relevance check errored)\n")
     out.write(f"wrote {result.policy_path}\nuse it: GUARDED_RAG_POLICY={result.policy_path}\n")
     return EXIT_OK

@@ -93,16 +93,16 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     if not modes or any(m not in MODES for m in modes):
-        out.write(f"error: --modes takes a comma-separated subset of {','.join(MODES)}\n")
+        say(f"error: --modes takes a comma-separated subset of {','.join(MODES)}\n")
         return EXIT_USAGE
     if args.limit is not None and args.limit < 1:
-        out.write("error: --limit must be at least 1\n")
+        say("error: --limit must be at least 1\n")
         return EXIT_USAGE
     try:
         for name in args.datasets:  # before the backend is chosen or the docs are ingested
             check_dataset_name(name)
     except DatasetError as exc:
-        out.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_USAGE
     if args.retrieval_only:
         modes = ("guarded",)  # the raw column is a model call by definition
@@ -113,7 +113,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     target = args.out or Path(svc.settings.home) / "eval" / folder
     problem = folder_problem(target)
     if problem:
-        out.write(f"error: cannot write results to {target}: {problem}\n")
+        say(f"error: cannot write results to {target}: {problem}\n")
         return EXIT_USAGE
     needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
     if needs_docs and svc.is_index_empty():
@@ -138,7 +138,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
         )
     except (DatasetError, ResumeMismatch) as exc:
-        out.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         say(f"interrupted: records so far are in {target / 'records.jsonl'}; run the same command again to resume\n")
@@ -159,13 +159,13 @@ def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     from app.lab.experiments.common import to_markdown
 
     if args.n is not None and args.n < 1:
-        out.write("error: --n must be at least 1\n")
+        say("error: --n must be at least 1\n")
         return EXIT_USAGE
     svc = _service(svc, args.backend)
     target = args.out or Path(svc.settings.home) / "lab" / args.experiment
     problem = folder_problem(target)
     if problem:
-        out.write(f"error: cannot write results to {target}: {problem}\n")
+        say(f"error: cannot write results to {target}: {problem}\n")
         return EXIT_USAGE
     result = run_experiment(svc, args.experiment, n=args.n, out=target)
     if args.json:
@@ -179,6 +179,6 @@ def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 def run_lab_command(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     handlers = {"eval": cmd_eval, "lab": cmd_lab}
     if args.command not in handlers:
-        out.write(f"error: unknown command {args.command!r}\n")
+        say(f"error: unknown command {args.command!r}\n")
         return EXIT_USAGE
     return handlers[args.command](svc, args, out)

@@ -137,7 +137,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
     missing = [p for p in args.paths if not p.exists()]
     if missing:
-        out.write(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
+        say(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
         return EXIT_USAGE
 
     def waiting(message: str) -> None:  # another writer holds the index: say so, then wait for it

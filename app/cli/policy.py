@@ -36,6 +36,7 @@ from app.cli.choices import STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
 from app.cli.outputs import file_problem
+from app.cli.terminal import say
 
 
 def add_policy_commands(sub: Any) -> None:
@@ -87,7 +88,7 @@ def run_policy_command(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -
             return _sweep(svc, args, out)
         return _quality(svc, args, out)
     except (PolicyError, ValueError) as exc:
-        out.write(f"error: {one_line(exc)}\n")
+        say(f"error: {one_line(exc)}\n")
         return EXIT_USAGE
 
 
@@ -139,18 +140,18 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     base = load_policy(args.policy) if args.policy else svc.policy
     target = parse_target(args.target) if args.target else None
     if args.out and target is None:  # the file holds the suggested value, and only a target suggests one
-        out.write('error: --out writes the policy a --target suggests; add --target, e.g. --target "false_block<=3%"\n')
+        say('error: --out writes the policy a --target suggests; add --target, e.g. --target "false_block<=3%"\n')
         return EXIT_USAGE
     problem = file_problem(args.out) if args.out else None
     if problem:
-        out.write(f"error: cannot write the policy to {args.out}: {problem}\n")
+        say(f"error: cannot write the policy to {args.out}: {problem}\n")
         return EXIT_USAGE
     current = current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
     values = parse_range(args.values, whole=isinstance(current, int) and not isinstance(current, bool))
     records = svc.traces.list(_filter(args, labelled=True), full=True)
     cases = cases_from_traces(records, guardrail)
     if not cases:
-        out.write(f"error: no labelled {guardrail} decision with stored inputs to sweep over; label some first (traces label)\n")
+        say(f"error: no labelled {guardrail} decision with stored inputs to sweep over; label some first (traces label)\n")
         return EXIT_FAIL
     report = sweep(cases, base, guardrail, param, values, target)
     if args.out and report.suggested is not None:
@@ -220,19 +221,19 @@ def _quality(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 def label_trace(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     """`traces label ID --guardrail NAME|--outcome --correct|--wrong [--attempt N] [--note TEXT]`."""
     if args.correct == args.wrong:
-        out.write("error: traces label needs exactly one of --correct or --wrong\n")
+        say("error: traces label needs exactly one of --correct or --wrong\n")
         return EXIT_USAGE
     if bool(args.guardrail) == bool(args.outcome):
-        out.write("error: traces label needs --guardrail NAME or --outcome\n")
+        say("error: traces label needs --guardrail NAME or --outcome\n")
         return EXIT_USAGE
     record = find_trace(svc, args.trace_id, "traces label")
     if isinstance(record, tuple):
-        out.write(record[1])
+        say(record[1])
         return record[0]
     try:
         label = make_label(record, args.guardrail or OUTCOME, correct=args.correct, attempt=args.attempt, note=args.note or "")
     except ValueError as exc:
-        out.write(f"error: {exc}\n")
+        say(f"error: {exc}\n")
         return EXIT_USAGE
     svc.traces.label(record.trace_id, label)
     verdict = "right" if label.correct else "wrong"

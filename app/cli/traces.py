@@ -13,7 +13,7 @@ from app import GuardedRAG, TraceFilter, TraceStoreError
 from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
-from app.cli.terminal import one_line
+from app.cli.terminal import one_line, say
 
 LIST_DEFAULT = 20
 EXPORT_MAX = 100_000  # TraceFilter's bound on one listing
@@ -45,19 +45,19 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
         return label_trace(svc, args, out)
     if args.action in ("import", "export") and str(args.jsonl) == "-":
-        out.write(f"error: traces {args.action} reads and writes files, not stdin or stdout: name a file after --jsonl\n")
+        say(f"error: traces {args.action} reads and writes files, not stdin or stdout: name a file after --jsonl\n")
         return EXIT_USAGE
     if args.action == "import":
         if not args.jsonl:
-            out.write("error: traces import needs --jsonl FILE\n")
+            say("error: traces import needs --jsonl FILE\n")
             return EXIT_USAGE
         try:
             done = svc.traces.import_jsonl(args.jsonl)
         except OSError as exc:
-            out.write(f"error: cannot read {args.jsonl}: {exc.strerror or exc}\n")
+            say(f"error: cannot read {args.jsonl}: {exc.strerror or exc}\n")
             return EXIT_FAIL
         except TraceStoreError as exc:
-            out.write(f"error: {exc}\n")
+            say(f"error: {exc}\n")
             return EXIT_FAIL
         note = f" ({done.replaced} already stored: replaced, keeping {done.labels_kept} newer label(s))" if done.replaced else ""
         out.write(f"imported {done.imported} traces from {args.jsonl}{note}\n")
@@ -65,7 +65,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "show":
         record = find_trace(svc, args.trace_id, "traces show")
         if isinstance(record, tuple):
-            out.write(record[1])
+            say(record[1])
             return record[0]
         if args.json:
             out.write(record.model_dump_json(indent=2) + "\n")
@@ -82,16 +82,16 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=min(limit, EXPORT_MAX))
     if args.action == "export":
         if not args.jsonl:
-            out.write("error: traces export needs --jsonl FILE\n")
+            say("error: traces export needs --jsonl FILE\n")
             return EXIT_USAGE
         try:
             n = svc.traces.export_jsonl(args.jsonl, flt)
         except OSError as exc:
-            out.write(f"error: cannot write {args.jsonl}: {exc.strerror or exc}\n")
+            say(f"error: cannot write {args.jsonl}: {exc.strerror or exc}\n")
             return EXIT_FAIL
         out.write(f"exported {n} traces to {args.jsonl}\n")
         if n == EXPORT_MAX and svc.traces.count() > n:
-            out.write(f"note: an export holds at most the newest {EXPORT_MAX:,}; narrow it with --status or --guardrail\n")
+            say(f"note: an export holds at most the newest {EXPORT_MAX:,}; narrow it with --status or --guardrail\n")
         return EXIT_OK
     records = svc.traces.list(flt)
     for r in records:

@@ -18,15 +18,33 @@ from tests.fake_service import make_service
 GOOD = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
 
 
+class _Tee(io.StringIO):
+    """Keeps what is written and passes it on (so a test's capsys still sees it)."""
+
+    def __init__(self, inner) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        self.inner.write(text)
+        return super().write(text)
+
+
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
     svc, _factory = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
 
     def run(*argv: str, stdin: str = "") -> tuple[int, str]:
-        out = io.StringIO()
+        """(exit code, stdout); what the command wrote to stderr is in `run.err` (and still reaches capsys)."""
+        out, err = io.StringIO(), _Tee(sys.stderr)
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv), out, build=lambda settings: svc)
+        monkeypatch.setattr(sys, "stderr", err)
+        try:
+            code = main(list(argv), out, build=lambda settings: svc)
+        finally:
+            monkeypatch.setattr(sys, "stderr", err.inner)
+        run.err = err.getvalue()  # type: ignore[attr-defined]
         return code, out.getvalue()
 
     run.svc = svc  # type: ignore[attr-defined]
@@ -69,7 +87,7 @@ def test_human_output_and_traces(cli):
     code, out = cli("traces", "--guardrail", "completeness")
     assert out.count("clarify") == 1
     code, out = cli("traces", "show", "nope")
-    assert code == 1 and "no trace" in out
+    assert code == 1 and "no trace" in cli.err and out == ""  # errors go to stderr: stdout stays machine-readable
 
 
 def test_the_summary_line_counts_in_words_that_agree(cli):
@@ -86,7 +104,7 @@ def test_traces_export(cli, tmp_path: Path):
     code, _out = cli("traces", "export", "--jsonl", str(target), "--last", "1")  # was ignored: every trace went out
     assert code == 0 and len(target.read_text(encoding="utf-8").splitlines()) == 1
     code, out = cli("traces", "export", "--jsonl", "-")  # was a file named "-"
-    assert code == 2 and "name a file after --jsonl" in out
+    assert code == 2 and "name a file after --jsonl" in cli.err and out == ""
     code, out = cli("traces", "import", "--jsonl", str(target))  # into the store it came from
     assert code == 0 and "imported 1 traces" in out and "(1 already stored: replaced, keeping 0 newer label(s))" in out
 
@@ -114,21 +132,25 @@ def test_a_mistyped_trace_option_is_a_usage_error_naming_the_choices(cli, capsys
 
 def test_traces_export_and_import_name_a_path_they_cannot_use(cli, tmp_path: Path):
     code, out = cli("traces", "export", "--jsonl", str(tmp_path / "no" / "such" / "dir" / "t.jsonl"))
-    assert code == 1 and out == f"error: cannot write {tmp_path / 'no' / 'such' / 'dir' / 't.jsonl'}: No such file or directory\n"
+    assert (
+        code == 1
+        and out == ""
+        and cli.err == f"error: cannot write {tmp_path / 'no' / 'such' / 'dir' / 't.jsonl'}: No such file or directory\n"
+    )
     code, out = cli("traces", "import", "--jsonl", str(tmp_path / "missing.jsonl"))
-    assert code == 1 and out == f"error: cannot read {tmp_path / 'missing.jsonl'}: No such file or directory\n"
+    assert code == 1 and out == "" and cli.err == f"error: cannot read {tmp_path / 'missing.jsonl'}: No such file or directory\n"
 
 
 def test_traces_import_of_a_file_that_is_not_an_export_says_what_it_is(cli, tmp_path: Path):
     binary = tmp_path / "photo.jsonl"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x8c\xff")
     code, out = cli("traces", "import", "--jsonl", str(binary))
-    assert code == 1 and "is not a trace export: it is not UTF-8 text" in out and "UnicodeDecodeError" not in out
+    assert code == 1 and "is not a trace export: it is not UTF-8 text" in cli.err and "UnicodeDecodeError" not in cli.err
     other = tmp_path / "other.jsonl"
     other.write_text('{"id": 1}\n', encoding="utf-8")
     code, out = cli("traces", "import", "--jsonl", str(other))
-    assert code == 1 and f"{other}:1 is not a trace record: trace_id: Field required" in out
-    assert "validation error" not in out and cli.svc.traces.count() == 0
+    assert code == 1 and f"{other}:1 is not a trace record: trace_id: Field required" in cli.err
+    assert "validation error" not in cli.err and out == "" and cli.svc.traces.count() == 0
 
 
 def test_invalid_setting_is_one_line_not_a_traceback(monkeypatch, capsys):
@@ -152,7 +174,7 @@ def test_a_misspelt_variable_is_a_warning_on_stderr_and_a_doctor_problem(cli, mo
 
 def test_ingest_missing_path(cli):
     code, out = cli("ingest", "/nonexistent/folder")
-    assert code == 2 and "no such file" in out
+    assert code == 2 and "no such file" in cli.err and out == ""
 
 
 def test_ingest_json_report(cli):
@@ -246,9 +268,9 @@ def test_traces_show_and_label_name_the_trace_they_need(cli):
     cli("ask", "Is this plan reasonable?")
     cli("ask", "Is this plan reasonable?")
     code, out = cli("traces", "show")
-    assert code == 2 and "traces show needs a TRACE_ID" in out and "None" not in out
+    assert code == 2 and "traces show needs a TRACE_ID" in cli.err and "None" not in cli.err and out == ""
     code, out = cli("traces", "label", "--guardrail", "completeness", "--correct")
-    assert code == 2 and "traces label needs a TRACE_ID" in out
+    assert code == 2 and "traces label needs a TRACE_ID" in cli.err
     code, out = cli("traces", "--json")
     first = json.loads(out.splitlines()[0])["trace_id"]
     code, out = cli("traces", "show", f" {first[:12].upper()} ")
@@ -256,7 +278,7 @@ def test_traces_show_and_label_name_the_trace_they_need(cli):
     code, out = cli("traces", "show", "  ")  # only spaces: no id either
     assert code == 2
     code, out = cli("traces", "show", "zz")
-    assert code == 1 and "matched in full or by a prefix only one trace has" in out
+    assert code == 1 and "matched in full or by a prefix only one trace has" in cli.err
 
 
 def test_the_listing_names_a_guardrail_that_fired_twice_once(cli):

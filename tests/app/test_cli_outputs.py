@@ -32,16 +32,16 @@ def test_folder_and_file_problems(tmp_path: Path) -> None:
         (["calibrate", "--out", "{bad}/p.toml"], "the policy"),
     ],
 )
-def test_an_unwritable_out_stops_before_any_work(tmp_path: Path, argv: list[str], what: str) -> None:
+def test_an_unwritable_out_stops_before_any_work(
+    tmp_path: Path, argv: list[str], what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     svc, _factory = make_service(tmp_path, ingest=False)  # no scripted reply: a model call would fail loudly
     blocker = tmp_path / "a-file"
     blocker.write_text("x", encoding="utf-8")
     bad = f"{blocker}/out"
     out = io.StringIO()
     code = main([part.format(bad=bad) for part in argv], out, build=lambda _s: svc)
-    assert (
-        code == 2
-        and out.getvalue().startswith(f"error: cannot write {what} to {bad}")
-        and f"{blocker} is a file, not a folder" in out.getvalue()
-    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"error: cannot write {what} to {bad}") and f"{blocker} is a file, not a folder" in err
+    assert out.getvalue() == ""  # errors go to stderr
     assert svc.is_index_empty() and svc.traces.count() == 0

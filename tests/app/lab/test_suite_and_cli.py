@@ -4,6 +4,7 @@ collection) and the `eval`/`lab` CLI commands."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -101,9 +102,10 @@ def test_cli_eval_json_and_usage_errors(service, tmp_path: Path, eval_dir: Path)
         (("eval", "vague", "--modes", "fast"), "--modes"),
         (("eval", "vague", "--limit", "0"), "--limit"),
     ):
-        err = io.StringIO()
-        assert run_lab_command(svc, parse(*argv, "--no-progress", "--out", str(tmp_path / "x")), err) == 2
-        assert message in err.getvalue()
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(err):
+            assert run_lab_command(svc, parse(*argv, "--no-progress", "--out", str(tmp_path / "x")), out) == 2
+        assert message in err.getvalue() and out.getvalue() == ""  # errors on stderr, stdout left clean
 
 
 def test_cli_lab_writes_report_files(service, tmp_path: Path) -> None:

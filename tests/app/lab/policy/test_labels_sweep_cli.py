@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -23,6 +24,15 @@ def run(svc, *argv: str) -> tuple[int, str]:
     out = io.StringIO()
     code = main(list(argv), out, build=lambda settings: svc)
     return code, out.getvalue()
+
+
+def fails(svc, *argv: str) -> tuple[int, str]:
+    """(exit code, stderr) of a command that must fail: its error goes to stderr, and stdout stays empty."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(list(argv), out, build=lambda settings: svc)
+    assert out.getvalue() == "", out.getvalue()
+    return code, err.getvalue()
 
 
 def test_a_label_names_a_decision_the_trace_has(stored):
@@ -122,14 +132,14 @@ def test_cli_replay_json_label_sweep_and_tuned_policy(stored, tmp_path: Path):
 
 def test_cli_errors_are_one_line(stored, tmp_path: Path):
     svc, _ = stored
-    assert run(svc, "policy", "replay", "--policy", str(tmp_path / "missing.toml"))[1].startswith(
+    assert fails(svc, "policy", "replay", "--policy", str(tmp_path / "missing.toml"))[1].startswith(
         "error: guardrail policy file not found"
     )
     bad = tmp_path / "bad.toml"
     bad.write_text("[guardrails.relevance]\nmin_hybrid = 7\n", encoding="utf-8")
-    code, text = run(svc, "policy", "replay", "--policy", str(bad))
+    code, text = fails(svc, "policy", "replay", "--policy", str(bad))
     assert code == 2 and "relevance" in text and text.count("\n") == 1
-    code, text = run(svc, "policy", "sweep", "relevance.nope", "--range", "0:1:0.5")
+    code, text = fails(svc, "policy", "sweep", "relevance.nope", "--range", "0:1:0.5")
     assert code in (1, 2) and text.startswith("error:")
 
 
@@ -170,7 +180,7 @@ def test_a_mistyped_sweep_is_reported_before_any_label_exists(stored, param, val
     """Before: with no labels yet, every typo was answered "no labelled relevance decision ... label some
     first", so the user labelled traces only to learn the parameter name or range was wrong."""
     svc, _ = stored
-    code, text = run(svc, "policy", "sweep", param, "--range", values, *(("--target", target) if target else ()))
+    code, text = fails(svc, "policy", "sweep", param, "--range", values, *(("--target", target) if target else ()))
     assert code == 2 and says in text and "no labelled" not in text
 
 
@@ -179,11 +189,11 @@ def test_a_sweeps_out_is_checked_before_the_sweep_and_needs_a_target(stored, tmp
     'error: IsADirectoryError' and no table; --out without --target wrote nothing and said nothing (exit 0)."""
     svc, _ = stored
     sweep_ = ("policy", "sweep", "relevance.min_hybrid", "--range", "0:1:0.5")
-    code, text = run(svc, *sweep_, "--target", "recall>=0.9", "--out", str(tmp_path))
+    code, text = fails(svc, *sweep_, "--target", "recall>=0.9", "--out", str(tmp_path))
     assert code == 2 and "cannot write the policy to" in text and "it is a folder; name a file" in text
     blocker = tmp_path / "a-file"
     blocker.write_text("", encoding="utf-8")
-    code, text = run(svc, *sweep_, "--target", "recall>=0.9", "--out", str(blocker / "tuned.toml"))
+    code, text = fails(svc, *sweep_, "--target", "recall>=0.9", "--out", str(blocker / "tuned.toml"))
     assert code == 2 and "is a file, not a folder" in text
-    code, text = run(svc, *sweep_, "--out", str(tmp_path / "tuned.toml"))
+    code, text = fails(svc, *sweep_, "--out", str(tmp_path / "tuned.toml"))
     assert code == 2 and "add --target" in text and not (tmp_path / "tuned.toml").exists()
