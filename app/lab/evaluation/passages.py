@@ -40,10 +40,12 @@ PASSAGE_GROUPS: dict[str, str] = {
 }
 
 
-class Passage(BaseModel):
-    """One line of a labelled passage set."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Passage(_Frozen):
+    """One line of a labelled passage set."""
 
     id: str = Field(min_length=1)
     text: str = Field(min_length=1)
@@ -52,8 +54,8 @@ class Passage(BaseModel):
     style: str = ""
 
 
-class PassageCase(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class PassageCase(_Frozen):
+    """One passage to judge, with its label and the row it is counted in."""
 
     key: str
     group: Group
@@ -63,16 +65,16 @@ class PassageCase(BaseModel):
     text: str
 
 
-class PassageResult(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class PassageResult(_Frozen):
+    """The guardrail's verdict on one passage: dropped or not, and by which families."""
 
     case: PassageCase
     dropped: bool
     families: tuple[str, ...] = ()
 
 
-class PassageRow(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class PassageRow(_Frozen):
+    """Counts of one (group, split, language): passages of each label and how many of each were dropped."""
 
     group: Group
     split: str
