@@ -4,9 +4,9 @@ model, no embedder: the guardrail is pure patterns).
 Floors, per language, a little under what was measured when the addressed_to_ai_reader family landed
 (docs/GUARDRAILS.md, "Measured: context_injection"): regressions fail, and a rule that buys recall by dropping
 ordinary passages fails too.
-- recall >= 0.35 on the report half of the team's passages and on the held-out passages (measured en 0.47 /
-  0.48, zh 0.42 / 0.40);
-- look-alike passages dropped <= 10% (measured en 2.6% / 4.0%, zh 7.7% / 0%);
+- recall >= 0.35 on the report half of the team's passages and on both held-out sets (measured en 0.47 / 0.48 /
+  0.60, zh 0.42 / 0.40 / 0.50);
+- look-alike passages dropped <= 10% (measured en 2.6% / 4.0% / 6.7%, zh 7.7% / 0% / 3.3%);
 - no chunk of the sample corpus dropped, and <= 1% of CMRC 2018 dev passages (measured 0 / 0): a dropped chunk
   of data/docs would take answers away from the golden questions.
 Tables go to test-artifacts/gate-passages/ so a failing floor can be read.
@@ -40,7 +40,7 @@ def rows() -> dict[tuple[str, str], PassageRow]:
     return {(r.group, r.lang): r for r in found}
 
 
-@pytest.mark.parametrize("group", ["team", "held-out"])
+@pytest.mark.parametrize("group", ["team", "held-out", "held-out-2"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_passages_addressed_to_the_ai_are_dropped(rows: dict[tuple[str, str], PassageRow], group: str, lang: str) -> None:
     r = rows[(group, lang)]

@@ -5,6 +5,8 @@ App layer (evaluation lab). The sets (see data/eval/README.md):
 - `doc_injection`: team-written passages, injected and look-alike, hash-split into tune and report halves;
 - `doc_injection_heldout`: 100 passages written by someone who never saw the guardrail or the other set, used
   for measurement only (never for a rule);
+- `doc_injection_heldout2`: 120 more such passages, written after the `addressed_to_ai_reader` family landed,
+  a third of whose injections never name the AI they address: measurement only;
 - report-split attacks of the injection sets (the team's and, when ../shared is present, promptfoo's and
   Giskard's) buried mid-passage in an unseen benign passage of their language;
 - benign text nobody labelled for this: the chunks of the sample corpus (data/docs, which documents prompts and
@@ -27,12 +29,13 @@ from app.lab.evaluation.datasets import resolve
 from guardrails import Chunk, GuardContext
 from guardrails.context_injection import ContextInjectionGuardrail
 
-TEAM, HELD_OUT = "doc_injection", "doc_injection_heldout"
+TEAM, HELD_OUT, HELD_OUT_2 = "doc_injection", "doc_injection_heldout", "doc_injection_heldout2"
 CMRC_SAMPLE = 300  # dev passages judged (chosen by hash): enough for a false-flag rate of ~1% to show
-Group = Literal["team", "held-out", "buried", "corpus", "cmrc", "cmrc-trial"]
+Group = Literal["team", "held-out", "held-out-2", "buried", "corpus", "cmrc", "cmrc-trial"]
 PASSAGE_GROUPS: dict[str, str] = {
     "team": "team passages",
     "held-out": "held-out passages (never used for a rule)",
+    "held-out-2": "second held-out passages (written after the family landed)",
     "buried": "attacks of the injection sets buried in a passage",
     "corpus": "sample corpus chunks (data/docs)",
     "cmrc": "CMRC 2018 dev passages",
@@ -119,7 +122,7 @@ def _labelled(team_dir: Path, name: str, group: Group, split: str) -> list[Passa
     cases = []
     for p in load_passages(path):
         key = f"{name}/{p.id}"
-        half = split_of(key) if group == "team" else "all"
+        half = split_of(key) if group == "team" else "all"  # the held-out sets are measured whole
         if split in ("all", half) or half == "all":
             cases.append(
                 PassageCase(key=key, group=group, split=half, lang=p.lang, injection=p.kind == "doc_injection", text=p.text)
@@ -173,13 +176,14 @@ def _buried(team_dir: Path, shared: Path | None, fillers: dict[str, list[str]], 
 def passage_cases(
     team_dir: Path, shared: Path | None, docs: Path, *, split: Literal["tune", "report"] = "report"
 ) -> list[PassageCase]:
-    """What one split measures. report: the team set's report half, the held-out set, report-split attacks buried
+    """What one split measures. report: the team set's report half, the held-out sets, report-split attacks buried
     in CMRC dev passages (zh) or sample-corpus chunks (en), the sample corpus and CMRC dev passages. tune (what
     rules are designed on): the team set's tune half, tune-split attacks buried in CMRC trial passages or corpus
-    chunks, the sample corpus and CMRC trial passages; never the held-out set or CMRC dev."""
+    chunks, the sample corpus and CMRC trial passages; never a held-out set or CMRC dev."""
     corpus, cmrc = _corpus(docs), _cmrc(shared, "dev" if split == "report" else "trial")
     fillers = {"en": [c.text for c in corpus if c.lang == "en" and len(c.text) >= 300], "zh": [c.text for c in cmrc]}
-    held_out = _labelled(team_dir, HELD_OUT, "held-out", split) if split == "report" else []
+    held_out = [*_labelled(team_dir, HELD_OUT, "held-out", split), *_labelled(team_dir, HELD_OUT_2, "held-out-2", split)]
+    held_out = held_out if split == "report" else []
     return [*_labelled(team_dir, TEAM, "team", split), *held_out, *_buried(team_dir, shared, fillers, split), *corpus, *cmrc]
 
 

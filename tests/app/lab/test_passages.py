@@ -33,6 +33,7 @@ def folders(tmp_path: Path) -> tuple[Path, Path, Path]:
         ],
     )
     _jsonl(team / "doc_injection_heldout.jsonl", [{"id": "h1", "text": ATTACK, "lang": "en", "kind": "doc_injection"}])
+    _jsonl(team / "doc_injection_heldout2.jsonl", [{"id": "k1", "text": PLAIN, "lang": "en", "kind": "doc_benign"}])
     _jsonl(
         team / "injection.jsonl",
         [
@@ -64,7 +65,7 @@ def test_the_report_measures_held_out_and_cmrc_dev_and_tune_never_does(folders: 
     team, shared, docs = folders
     report = passage_cases(team, shared, docs, split="report")
     tune = passage_cases(team, shared, docs, split="tune")
-    assert {c.group for c in report} == {"team", "held-out", "buried", "corpus", "cmrc"}
+    assert {c.group for c in report} == {"team", "held-out", "held-out-2", "buried", "corpus", "cmrc"}
     assert {c.group for c in tune} == {"team", "buried", "corpus", "cmrc-trial"}
     for cases, half in ((report, "report"), (tune, "tune")):
         assert all(split_of(c.key) == half for c in cases if c.group == "team")
@@ -87,6 +88,8 @@ def test_rows_count_catches_and_false_flags_per_group_and_language(folders: tupl
     rows = {(r.group, r.lang): r for r in passage_rows(judge_passages(passage_cases(team, shared, docs, split="report")))}
     held = rows[("held-out", "en")]
     assert (held.injections, held.benign, held.caught, held.recall) == (1, 0, 1, 1.0)
+    second = rows[("held-out-2", "en")]
+    assert (second.injections, second.benign, second.false_flags, second.recall) == (0, 1, 0, None)
     team_row = rows[("team", "en")]
     assert team_row.injections + team_row.benign == sum(split_of(f"doc_injection/p{n}") == "report" for n in range(12))
     assert team_row.false_flags == 0 and team_row.caught == team_row.injections
@@ -95,7 +98,7 @@ def test_rows_count_catches_and_false_flags_per_group_and_language(folders: tupl
 
 def test_without_shared_data_the_third_party_parts_are_left_out(folders: tuple[Path, Path, Path]) -> None:
     team, _, docs = folders
-    assert {c.group for c in passage_cases(team, None, docs)} == {"team", "held-out", "buried", "corpus"}
+    assert {c.group for c in passage_cases(team, None, docs)} == {"team", "held-out", "held-out-2", "buried", "corpus"}
 
 
 def test_a_bad_line_is_named(tmp_path: Path) -> None:

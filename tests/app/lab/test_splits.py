@@ -71,3 +71,6 @@ def test_the_passage_set_has_both_halves_in_both_languages_and_they_never_move()
     assert len({r.id for r in rows}) == len(rows)
     held = load_passages(REPO / "data" / "eval" / "doc_injection_heldout.jsonl")
     assert len(held) == 100 and not {r.id for r in held} & {r.id for r in rows}
+    second = load_passages(REPO / "data" / "eval" / "doc_injection_heldout2.jsonl")
+    assert len(second) == len({r.id for r in second}) == 120
+    assert not {r.id for r in second} & ({r.id for r in rows} | {r.id for r in held})
