@@ -22,6 +22,13 @@ CANDIDATES = 20
 Fetch = Callable[[list[str]], list[tuple[str, str, str, Sequence[float]]]]  # ids -> (id, source, text, vector)
 
 
+def passage_key(text: str) -> str:
+    """What makes two chunks the same passage: their text with whitespace collapsed. A folder often holds a
+    file twice (a copy, an export next to its source); k places filled with one passage would push the
+    others out of the model's context and the relevance check's evidence."""
+    return " ".join(text.split())
+
+
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     va, vb = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     denom = float(np.linalg.norm(va) * np.linalg.norm(vb))
@@ -35,17 +42,22 @@ def merge(
     each with `score` (cosine), `lexical` (normalised BM25, 0.0 when it shares no term with the question)
     and its rank in each ranking. Only the winners are read from the store (text, source, vector); a chunk
     only BM25 found gets its cosine from its stored vector, measured, not guessed. Ids the store no longer
-    holds are skipped and the next fused candidate takes their place."""
+    holds, and repeats of a passage already taken (same text, another file), are skipped and the next fused
+    candidate takes their place."""
     cosines = dict(dense)
     fused = rrf([cid for cid, _ in dense], lexical.ranked)
     rows = {row[0]: row for row in fetch([f.chunk_id for f in fused[:k]])}
-    if len(rows) < min(k, len(fused)):  # the store lost some: read spares
+    if len({passage_key(r[2]) for r in rows.values()}) < min(k, len(fused)):  # lost by the store, or repeated
         rows |= {row[0]: row for row in fetch([f.chunk_id for f in fused[k : 3 * k]])}
     out: list[Chunk] = []
+    seen: set[str] = set()
     for f in fused:
         if f.chunk_id not in rows:
             continue
         cid, source, text, vector = rows[f.chunk_id]
+        if passage_key(text) in seen:  # the same passage in a second file (a copy, shared boilerplate)
+            continue
+        seen.add(passage_key(text))
         score = cosines[cid] if cid in cosines else cosine(query_vector, vector)
         out.append(
             Chunk(

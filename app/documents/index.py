@@ -19,7 +19,7 @@ import chromadb.errors
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
-from app.documents.hybrid import CANDIDATES, merge
+from app.documents.hybrid import CANDIDATES, merge, passage_key
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
 from app.documents.lexical import ChunkRows, LexicalIndex
@@ -263,8 +263,8 @@ class DocumentIndex:
         for _ in range(2):
             found = self._col(
                 "searching",
-                lambda c: self._verified(c).query(
-                    query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
+                lambda c: self._verified(c).query(  # 2k: room for the repeats of a passage that are skipped
+                    query_embeddings=[vector], n_results=2 * k, include=["documents", "metadatas", "distances"]
                 ),
             )
             # A hit without metadata is a chunk another process deleted after this view was loaded (measured while
@@ -272,12 +272,14 @@ class DocumentIndex:
             if all(meta is not None for meta in found["metadatas"][0]):
                 break
             self._store.mark_stale()
-        chunks = []
+        chunks: list[Chunk] = []
+        seen: set[str] = set()
         for cid, text, meta, dist in zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
         ):
-            if meta is None:
+            if meta is None or passage_key(text or "") in seen or len(chunks) == k:
                 continue
+            seen.add(passage_key(text or ""))
             score = min(1.0, max(0.0, 1.0 - float(dist)))
             chunks.append(Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=score))
         return chunks

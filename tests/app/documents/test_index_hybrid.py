@@ -124,3 +124,13 @@ def test_a_new_process_loads_the_persisted_bm25_index_instead_of_rereading_chrom
     fresh._lexical._store.rows = counting
     assert fresh.search("OLLAMA_NUM_PARALLEL", 1)[0].source == "env-zh.md"
     assert reads == []  # the fingerprint matched: loaded from disk, Chroma's documents not read
+
+
+@pytest.mark.parametrize("hybrid", [True, False])
+def test_a_passage_held_by_two_files_fills_one_place_not_two(tmp_path: Path, docs: Path, hybrid: bool) -> None:
+    (docs / "port-copy.md").write_text(CORPUS["port.md"].replace(" by default.", "  by default.\n"), encoding="utf-8")
+    index = _index(tmp_path / "idx", hybrid=hybrid)
+    _ingest(index, docs)
+    found = index.search("Which port does Ollama listen on? 11434", 3)
+    assert len(found) == 3 and len({" ".join(c.text.split()) for c in found}) == 3
+    assert sum(c.source in ("port.md", "port-copy.md") for c in found) == 1
