@@ -27,9 +27,12 @@ Decision = Literal["combined", "lexical", "semantic"]
 # "team sets together", whose composition the headline targets were first measured on.
 INJECTION_SETS: tuple[str, ...] = (
     *("injection", "benign", "golden", "natural", "short", "vague", "unanswerable", "promptfoo", "giskard"),
-    *("jailbreak_zh", "flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages"),
+    *("jailbreak_zh", "flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages", "vague2", "natural2"),
 )
-VAGUE_SETS = ("vague", "golden", "natural", "short", "benign", "unanswerable", "injection", "clamber", "clariq", "cmrc2018-dev")
+VAGUE_SETS = (
+    *("vague", "golden", "natural", "short", "benign", "unanswerable", "injection", "clamber", "clariq"),
+    *("cmrc2018-dev", "vague2", "natural2"),
+)
 TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})
 CLEAR_KINDS = frozenset({"clear", "answerable", "unanswerable", "benign"})
 

@@ -154,6 +154,8 @@ PINNED = {
     "near_domain": (17, 15),
     "grounding": (79, 95),  # 111 original (54 / 57) + 51 for #11 (19 / 32) + 7 numbers (4 / 3) + 5 names (2 / 3)
     "general": (100, 99),
+    "vague2": (106, 134),
+    "natural2": (98, 102),
 }
 
 
