@@ -59,8 +59,12 @@ VAGUENESS = DetectorSpec(
     # clarified an off-corpus question that relevance should refuse.
     # "natural": colloquial questions the sample docs answer; without them the tune split saw 5 of its 62 clarified
     # ("which errors are worth retrying"), and counted as clear they moved the threshold 0.65 -> 0.70 (run 8).
+    # "vague2": a second author's vague and clear questions. Measured whole first, the detector caught 72% / 78%
+    # (zh / en) of its vague ones against ~90% of the team's; with its tune half learned, its report half's F1
+    # went 0.831 -> 0.914 zh, 0.868 -> 0.885 en (docs/GUARDRAILS.md, completeness run 10).
     team=(
         ("vague", None),
+        ("vague2", None),
         ("golden", None),
         ("natural", None),
         ("benign", None),

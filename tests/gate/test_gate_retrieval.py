@@ -87,9 +87,10 @@ def test_answerable_questions_are_rarely_refused(svc) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 93.9% refused (107/114; zh 52/56, en 55/58) with the calibrated "
-    "default thresholds (one English question clarified by completeness, counted as not refused). "
-    "docs/GUARDRAILS.md. Kept at the issue's floor, not lowered to pass.",
+    reason="target not met yet: measured 94.7% refused (108/114; zh 52/56, en 56/58) with the calibrated "
+    "default thresholds (93.9% before completeness run 10 stopped clarifying one English question); a second "
+    "author's off-corpus questions (natural2) are refused 82%. docs/GUARDRAILS.md. Kept at the issue's floor, "
+    "not lowered to pass.",
     strict=False,
 )
 def test_off_corpus_questions_are_refused(svc) -> None:
