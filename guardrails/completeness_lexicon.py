@@ -726,6 +726,14 @@ MATERIALS = frozenset(
         "正则",
     ]
 )
+# Words that say material is in this message or came with it ("the attached contract", "the file I uploaded",
+# "我上传的合同", "附件里的数据"); completeness_gaps._announces_material checks the words around them.
+ANNOUNCED_EN = frozenset("attached enclosed uploaded pasted".split())
+ANNOUNCED_ZH = frozenset("附件里 附件中 附件里的 附件中的 上传的 贴的".split())
+ANNOUNCE_SUBJECTS = frozenset("the i we you just i've we've have has my our".split())
+DESTINATIONS = frozenset("to into onto in on from at".split())  # "uploaded to ollama.com": a place, not this chat
+DETERMINERS = frozenset("the a an my your our its this that these those their".split())
+OUTPUT_VERBS = frozenset("paste write put type print add enter fill reply respond give show".split())  # "… below"
 DIAGNOSTIC_RE = re.compile(
     r"\b(?:fail|fails|failing|failed|broken|wrong|mistakes?|errors?|bugs?|buggy|crash(?:es|ing|ed)?"
     r"|(?:does\s*not|doesn't|don't|won't|isn't|not)\s+work(?:ing)?)\b"

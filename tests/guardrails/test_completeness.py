@@ -237,3 +237,48 @@ def test_without_a_usable_signal_only_the_lexical_checks_decide(signal: Signal |
 def test_semantic_threshold_one_turns_the_signal_off() -> None:
     off = CompletenessGuardrail(semantic_threshold=1.0)
     assert not check("Recommend a model.", signal=semantic(0.99), guard=off).fired
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        # Material the question says it carries or came with, named only by its kind.
+        ("Summarize the attached PDF", "pdf"),
+        ("Review the attached contract and list the risks.", "contract"),
+        ("The log is below, what went wrong?", "log"),
+        ("See the config below and tell me what's wrong.", "config"),
+        ("Here is my Modelfile. Is it correct?", "modelfile"),
+        ("Here's my code, why doesn't it compile?", "code"),
+        ("From the nvidia-smi output I sent, is the model on the GPU?", "output"),
+        ("根据附件里的数据，哪个季度最好？", "数据"),
+        ("根据我上传的合同，违约金是多少？", "合同"),
+    ],
+)
+def test_announced_material_that_is_not_there_is_asked_for(question: str, noun: str) -> None:
+    verdict = check(question)
+    assert verdict.fired and verdict.details["missing"] == ["object"], verdict.reason
+    assert any(noun in q for q in verdict.details["questions"]), verdict.details["questions"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The material is there (after a colon or newline, or quoted) ...
+        "Here is my Modelfile:\nFROM llama3\nPARAMETER temperature 0.2\nIs it correct?",
+        "The log is below:\nError: model not found\nWhat went wrong?",
+        'Review the attached contract: "Party A shall pay within 30 days." Any risks?',
+        # ... or the words are not announcing material here.
+        "Can I run a 7B model with below 8 GB of RAM?",
+        "Is my VRAM below the limit for a 13B model?",
+        "What happens to the models I uploaded to ollama.com?",
+        "What does the request I sent to /api/generate return?",
+        "Which GPU is attached to the container?",
+        "How do I paste multi-line text into ollama run?",
+        "Here's the thing: ollama won't start on boot. Why?",
+        "Please paste your answer below.",
+        "8GB以下的显卡能跑 7B 吗？",
+    ],
+)
+def test_material_supplied_or_not_announced_passes(question: str) -> None:
+    verdict = check(question)
+    assert not verdict.fired, verdict.reason
