@@ -53,7 +53,7 @@ def add_lab_commands(sub: Any) -> None:
     ev.add_argument(
         "--input-only",
         action="store_true",
-        help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls)",
+        help="score vague/clear items at the input stage only (clarify P/R/F1 without model calls; guarded column only)",
     )
     ev.add_argument(
         "--retrieval-only",
@@ -104,8 +104,8 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     except DatasetError as exc:
         say(f"error: {exc}\n")
         return EXIT_USAGE
-    if args.retrieval_only:
-        modes = ("guarded",)  # the raw column is a model call by definition
+    if args.retrieval_only or args.input_only:
+        modes = ("guarded",)  # the raw column is a model call by definition; these flags promise none
     svc = _service(svc, args.backend)
     folder = "+".join(Path(n).stem for n in args.datasets) + (f"@{args.against}" if args.against else "")
     folder += ".retrieval" if args.retrieval_only else ""

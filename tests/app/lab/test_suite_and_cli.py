@@ -124,9 +124,7 @@ def test_cli_eval_input_only_scores_clarify_without_the_model(service, tmp_path:
         "clamber",
         "--shared",
         str(shared_dir),
-        "--modes",
-        "guarded",
-        "--input-only",
+        "--input-only",  # no --modes: the raw column would call the model, which the flag promises not to
         "--json",
         "--no-progress",
         "--out",
