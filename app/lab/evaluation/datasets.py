@@ -17,13 +17,13 @@ from app.lab.evaluation.records import EvalItem, Kind
 
 TEAM_SETS = (
     *("golden", "natural", "short", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding"),
-    *("jailbreak_zh", "vague2", "natural2"),
+    *("jailbreak_zh", "vague2", "natural2", "injection2"),
 )
 # The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
 # bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
 BUNDLED_SETS = {"general": ("calibration", "general_questions.jsonl")}
 SHARED_SETS = ("cmrc2018-trial", "cmrc2018-dev", "clamber", "clariq", "promptfoo", "giskard", "flames")
-INJECTION_SETS = frozenset({"injection", "promptfoo", "giskard", "flames"})
+INJECTION_SETS = frozenset({"injection", "injection2", "promptfoo", "giskard", "flames"})
 
 
 class DatasetError(ValueError):
@@ -143,9 +143,10 @@ def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = No
 
 
 def attack_texts(shared: Path | None = None) -> list[str]:
-    """Every attack of the labelled injection sets, the team's and the shared ones present, both splits: what a
-    measurement on another collection checks for copied text."""
-    sets = (resolve(name, shared=shared) for name in sorted(INJECTION_SETS - {"flames"}))  # Flames: harm, not injection
+    """Every attack the injection detector learns from (the team's and the shared sets present, both splits):
+    what a measurement on another collection checks for copied text. Flames is harm, not injection;
+    injection2 is evaluation only."""
+    sets = (resolve(name, shared=shared) for name in sorted(INJECTION_SETS - {"flames", "injection2"}))
     return [item.question for items in sets for item in items or () if item.kind == "injection"]
 
 

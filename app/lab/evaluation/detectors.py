@@ -28,6 +28,7 @@ Decision = Literal["combined", "lexical", "semantic"]
 INJECTION_SETS: tuple[str, ...] = (
     *("injection", "benign", "golden", "natural", "short", "vague", "unanswerable", "promptfoo", "giskard"),
     *("jailbreak_zh", "flames", "clamber", "clariq", "cmrc2018-dev", "cmrc2018-dev-passages", "vague2", "natural2"),
+    "injection2",
 )
 VAGUE_SETS = (
     *("vague", "golden", "natural", "short", "benign", "unanswerable", "injection", "clamber", "clariq"),
