@@ -5,6 +5,9 @@ Floors (issue #11):
 - relevance on the team's sets: answerable questions (golden + natural) refused <= 5%; off-corpus questions
   (unanswerable + the bundled general set's report half) refused >= 95%. near_domain (LLM topics the docs
   do not cover) is reported, not floored.
+- relevance on a second author's questions (natural2, report half; evaluation only), regression floors under
+  what was measured, far from the targets (docs/GUARDRAILS.md): answerable refused <= 10% (measured 6.7%),
+  off-corpus refused >= 75% (measured 82.5%; its adjacent-topic questions are the known gap).
 - output checks on data/eval/grounding.jsonl: supported answers accepted >= 95%, unsupported rejected >= 90%.
 - CMRC 2018 dev in its own collection, thresholds from `calibrate` on the trial collection: answerable
   refused <= 5% (its off-corpus refusal is reported in docs/GUARDRAILS.md, not floored: see there why).
@@ -34,6 +37,8 @@ FLOORS = {
     "supported_rejected_max": 0.05,
     "unsupported_rejected_min": 0.90,
     "cmrc_answerable_refused_max": 0.05,
+    "second_author_answerable_refused_max": 0.10,
+    "second_author_off_corpus_refused_min": 0.75,
 }
 
 
@@ -99,6 +104,16 @@ def test_off_corpus_questions_are_refused(svc) -> None:
     assert m.n >= 100 and m.model_called == 0
     assert m.refusal_rate is not None and m.refusal_rate >= FLOORS["off_corpus_refused_min"], misses(outcome, "unanswerable")
     run(svc, ["near_domain"], "near-domain")  # reported only
+
+
+def test_a_second_authors_questions_hold_their_measured_level(svc) -> None:
+    outcome = run(svc, ["natural2"], "second-author")
+    m = metrics(outcome, "natural2")  # one set: its group is its name
+    assert m.n >= 90 and m.model_called == 0
+    assert m.answerable_refused is not None, m
+    assert m.answerable_refused <= FLOORS["second_author_answerable_refused_max"], misses(outcome, "answerable")
+    assert m.refusal_rate is not None, m
+    assert m.refusal_rate >= FLOORS["second_author_off_corpus_refused_min"], misses(outcome, "unanswerable")
 
 
 @pytest.fixture(scope="module")
