@@ -7,7 +7,7 @@ text and stored vector, to give them a cosine similarity too) from the vector st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,6 +27,22 @@ def passage_key(text: str) -> str:
     file twice (a copy, an export next to its source); k places filled with one passage would push the
     others out of the model's context and the relevance check's evidence."""
     return " ".join(text.split())
+
+
+def distinct_passages(chunks: Iterable[Chunk], k: int) -> list[Chunk]:
+    """The first `k` chunks of `chunks` (best first) with no passage twice: a repeat of a passage already
+    taken is skipped and the next chunk takes its place. Both retrieval modes return through this."""
+    out: list[Chunk] = []
+    seen: set[str] = set()
+    for chunk in chunks:
+        key = passage_key(chunk.text)
+        if key in seen:  # the same passage in a second file (a copy, shared boilerplate)
+            continue
+        seen.add(key)
+        out.append(chunk)
+        if len(out) == k:
+            break
+    return out
 
 
 def cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -49,27 +65,20 @@ def merge(
     rows = {row[0]: row for row in fetch([f.chunk_id for f in fused[:k]])}
     if len({passage_key(r[2]) for r in rows.values()}) < min(k, len(fused)):  # lost by the store, or repeated
         rows |= {row[0]: row for row in fetch([f.chunk_id for f in fused[k : 3 * k]])}
-    out: list[Chunk] = []
-    seen: set[str] = set()
-    for f in fused:
-        if f.chunk_id not in rows:
-            continue
-        cid, source, text, vector = rows[f.chunk_id]
-        if passage_key(text) in seen:  # the same passage in a second file (a copy, shared boilerplate)
-            continue
-        seen.add(passage_key(text))
-        score = cosines[cid] if cid in cosines else cosine(query_vector, vector)
-        out.append(
-            Chunk(
+
+    def candidates() -> Iterator[Chunk]:
+        for f in fused:
+            if f.chunk_id not in rows:
+                continue
+            cid, source, text, vector = rows[f.chunk_id]
+            yield Chunk(
                 chunk_id=cid,
                 source=source,
                 text=text,
-                score=score,
+                score=cosines[cid] if cid in cosines else cosine(query_vector, vector),
                 lexical=round(lexical.normalized.get(cid, 0.0), 4),
                 dense_rank=f.dense_rank,
                 lexical_rank=f.lexical_rank,
             )
-        )
-        if len(out) == k:
-            break
-    return out
+
+    return distinct_passages(candidates(), k)

@@ -19,7 +19,7 @@ import chromadb.errors
 
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
-from app.documents.hybrid import CANDIDATES, merge, passage_key
+from app.documents.hybrid import CANDIDATES, distinct_passages, merge
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
 from app.documents.lexical import ChunkRows, LexicalIndex
@@ -272,17 +272,13 @@ class DocumentIndex:
             if all(meta is not None for meta in found["metadatas"][0]):
                 break
             self._store.mark_stale()
-        chunks: list[Chunk] = []
-        seen: set[str] = set()
-        for cid, text, meta, dist in zip(
-            found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
-        ):
-            if meta is None or passage_key(text or "") in seen or len(chunks) == k:
-                continue
-            seen.add(passage_key(text or ""))
-            score = min(1.0, max(0.0, 1.0 - float(dist)))
-            chunks.append(Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=score))
-        return chunks
+        hits = zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True)
+        chunks = (
+            Chunk(chunk_id=cid, source=str(meta["source"]), text=text or "", score=min(1.0, max(0.0, 1.0 - float(dist))))
+            for cid, text, meta, dist in hits
+            if meta is not None
+        )
+        return distinct_passages(chunks, k)
 
     def question_terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(the lexical index's terms of `text`, those that occur in no chunk of this collection)."""
