@@ -29,9 +29,10 @@ from app.lab.evaluation.datasets import resolve
 from guardrails import Chunk, GuardContext
 from guardrails.context_injection import ContextInjectionGuardrail
 
-TEAM, HELD_OUT, HELD_OUT_2 = "doc_injection", "doc_injection_heldout", "doc_injection_heldout2"
-CMRC_SAMPLE = 300  # dev passages judged (chosen by hash): enough for a false-flag rate of ~1% to show
 Group = Literal["team", "held-out", "held-out-2", "buried", "corpus", "cmrc", "cmrc-trial"]
+TEAM = "doc_injection"
+HELD_OUT: tuple[tuple[str, Group], ...] = (("doc_injection_heldout", "held-out"), ("doc_injection_heldout2", "held-out-2"))
+CMRC_SAMPLE = 300  # dev passages judged (chosen by hash): enough for a false-flag rate of ~1% to show
 PASSAGE_GROUPS: dict[str, str] = {
     "team": "team passages",
     "held-out": "held-out passages (never used for a rule)",
@@ -182,8 +183,7 @@ def passage_cases(
     chunks, the sample corpus and CMRC trial passages; never a held-out set or CMRC dev."""
     corpus, cmrc = _corpus(docs), _cmrc(shared, "dev" if split == "report" else "trial")
     fillers = {"en": [c.text for c in corpus if c.lang == "en" and len(c.text) >= 300], "zh": [c.text for c in cmrc]}
-    held_out = [*_labelled(team_dir, HELD_OUT, "held-out", split), *_labelled(team_dir, HELD_OUT_2, "held-out-2", split)]
-    held_out = held_out if split == "report" else []
+    held_out = [c for name, group in HELD_OUT for c in _labelled(team_dir, name, group, split)] if split == "report" else []
     return [*_labelled(team_dir, TEAM, "team", split), *held_out, *_buried(team_dir, shared, fillers, split), *corpus, *cmrc]
 
 
