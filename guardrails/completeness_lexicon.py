@@ -731,6 +731,7 @@ MATERIALS = frozenset(
 ANNOUNCED_EN = frozenset("attached enclosed uploaded pasted".split())
 ANNOUNCED_ZH = frozenset("附件里 附件中 附件里的 附件中的 上传的 贴的".split())
 ANNOUNCE_SUBJECTS = frozenset("the i we you just i've we've have has my our".split())
+ANNOUNCE_SUBJECTS_ZH = frozenset("我 你 我们 刚 刚才 刚刚".split())
 DESTINATIONS = frozenset("to into onto in on from at".split())  # "uploaded to ollama.com": a place, not this chat
 DETERMINERS = frozenset("the a an my your our its this that these those their".split())
 OUTPUT_VERBS = frozenset("paste write put type print add enter fill reply respond give show".split())  # "… below"
