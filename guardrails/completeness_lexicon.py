@@ -727,7 +727,7 @@ MATERIALS = frozenset(
     ]
 )
 # Words that say material is in this message or came with it ("the attached contract", "the file I uploaded",
-# "我上传的合同", "附件里的数据"); completeness_gaps._announces_material checks the words around them.
+# "我上传的合同", "附件里的数据"); completeness_material.announces_material checks the words around them.
 ANNOUNCED_EN = frozenset("attached enclosed uploaded pasted".split())
 ANNOUNCED_ZH = frozenset("附件里 附件中 附件里的 附件中的 上传的 贴的".split())
 ANNOUNCE_SUBJECTS = frozenset("the i we you just i've we've have has my our".split())
