@@ -118,15 +118,20 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
 
 def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     options = AskOptions(settings={"backend": args.backend} if args.backend else {})
-    questions = [line.strip() for line in sys.stdin if line.strip()] if args.question == "-" else [args.question]
+    if args.question == "-" and sys.stdin is None:  # started with stdin closed (`<&-`)
+        say("error: 'ask -' reads questions from stdin, and stdin is closed\n")
+        return EXIT_USAGE
+    # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
+    # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
+    questions = (line.strip() for line in sys.stdin if line.strip()) if args.question == "-" else iter([args.question])
     code = EXIT_OK
     for q in questions:
         r = svc.ask(q, options=options)
         if args.json:
             out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
-            out.flush()
         else:
             _print_response(r, out)
+        out.flush()
         if r.status == "error":
             code = EXIT_FAIL
     return code

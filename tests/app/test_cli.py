@@ -287,3 +287,32 @@ def test_the_listing_names_a_guardrail_that_fired_twice_once(cli):
     cli.svc.traces.save(rich(0, fired=("grounding", "grounding", "citations")))  # two attempts' output checks
     code, out = cli("traces")
     assert code == 0 and "fired=grounding,citations " in out
+
+
+class _Interactive:
+    """A stdin whose next line only exists once the answer to the previous one was written (a tool that writes
+    a question into a pipe and waits for its answer)."""
+
+    def __init__(self, lines: list[str], out: io.StringIO) -> None:
+        self.lines, self.out = lines, out
+
+    def __iter__(self):
+        for i, line in enumerate(self.lines):
+            answered = len(self.out.getvalue().splitlines())
+            assert answered == i, f"line {i + 1} was read before the answer to line {i} was written"
+            yield line
+
+
+def test_ask_stdin_answers_each_line_before_reading_the_next(tmp_path: Path, monkeypatch) -> None:
+    svc, _ = make_service(tmp_path)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdin", _Interactive(["请判断这个方案是否合理。\n", "明朝哪一年迁都北京？\n"], out))
+    code = main(["ask", "--json", "-"], out, build=lambda s: svc)
+    assert code == 0 and [json.loads(line)["status"] for line in out.getvalue().splitlines()] == ["clarify", "refused"]
+
+
+def test_ask_stdin_closed_is_a_usage_error(tmp_path: Path, monkeypatch, capsys) -> None:
+    svc, _ = make_service(tmp_path, ingest=False)
+    monkeypatch.setattr(sys, "stdin", None)
+    code = main(["ask", "-"], io.StringIO(), build=lambda s: svc)
+    assert code == 2 and "stdin is closed" in capsys.readouterr().err
