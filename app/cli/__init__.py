@@ -5,24 +5,41 @@ command family each; codes.py the exit codes they share."""
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from contextlib import suppress
 from typing import Any
 
-from app import SettingsError, limit_malloc_arenas, load_settings
+from app.cli.codes import EXIT_INTERRUPTED
 
 
 def entry(argv: Any = None, out: Any = None, **kwargs: Any) -> int:
     """The console script (named `entry`, not `main`: importing the submodule app.cli.main rebinds the package's
     `main` attribute to that module): caps glibc's malloc arenas before the app's libraries load (one of them starts a
     thread at import, and arenas made before the cap stay: app/process/allocator.py), then runs the command."""
-    with suppress(SettingsError):  # the command reports it, with the rest of the configuration
-        limit_malloc_arenas(load_settings().malloc_arena_max)
-    # pypdf logs its parse warnings ("EOF marker not found") through Python's last-resort handler, i.e. onto the
-    # ingest progress bar; the ingest report already says why a PDF was skipped.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    from app.cli.main import main as run
+    try:  # Ctrl-C may land anywhere here, while the app's libraries import (seconds) too
+        from app import SettingsError, limit_malloc_arenas, load_settings
 
-    return run(argv, out, **kwargs)
+        with suppress(SettingsError):  # the command reports it, with the rest of the configuration
+            limit_malloc_arenas(load_settings().malloc_arena_max)
+        # pypdf logs its parse warnings ("EOF marker not found") through Python's last-resort handler, i.e. onto
+        # the ingest progress bar; the ingest report already says why a PDF was skipped.
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+        from app.cli.main import main as run
+
+        code = run(argv, out, **kwargs)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        # Ctrl-C can land while a model call runs in a native llama.cpp thread that Python cannot stop; letting
+        # the interpreter finalise around that thread killed the process with SIGSEGV after it had printed
+        # "interrupted" (2 of 5 interrupts during `ask`, measured). main() has written what was queued; end here.
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 __all__ = ["entry"]

@@ -35,7 +35,7 @@ from app import (
     unknown_variables,
     with_config_file,
 )
-from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_PIPE, EXIT_USAGE
+from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE, EXIT_USAGE
 from app.cli.terminal import one_line, say, terminal_safe
 
 
@@ -259,6 +259,9 @@ def main(
         # Before the service starts its threads: a long `serve` otherwise holds ever more freed memory (app/process/).
         tune_process(settings)
         svc = build(settings)
+    except KeyboardInterrupt:  # Ctrl-C while the service loads (the embedder, the detectors)
+        say("interrupted\n")
+        return EXIT_INTERRUPTED
     except (SettingsError, ValueError) as exc:
         say(f"error: {exc}\n")
         return EXIT_USAGE
@@ -288,7 +291,8 @@ def main(
         return run_lab_command(svc, args, out)
     except KeyboardInterrupt:
         say("interrupted\n")
-        return 130
+        svc.close()  # the traces already queued are written: entry() then ends the process without exit handlers
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `guarded-rag traces | head`: the reader has what it wanted; stop without a word
         with contextlib.suppress(OSError, ValueError):  # so the interpreter's last flush of stdout cannot fail again
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -316,3 +316,40 @@ def test_ask_stdin_closed_is_a_usage_error(tmp_path: Path, monkeypatch, capsys) 
     monkeypatch.setattr(sys, "stdin", None)
     code = main(["ask", "-"], io.StringIO(), build=lambda s: svc)
     assert code == 2 and "stdin is closed" in capsys.readouterr().err
+
+
+def test_ctrl_c_while_the_service_loads_is_one_line_not_a_traceback(capsys) -> None:
+    def interrupted(settings):
+        raise KeyboardInterrupt
+
+    code = main(["ask", "What port?"], io.StringIO(), build=interrupted)
+    assert code == 130 and capsys.readouterr().err == "interrupted\n"
+
+
+def test_ctrl_c_during_a_question_writes_the_queued_traces_first(tmp_path: Path, monkeypatch, capsys) -> None:
+    svc, _ = make_service(tmp_path)
+    closed: list[bool] = []
+    monkeypatch.setattr(svc, "ask", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(svc, "close", lambda: closed.append(True))
+    code = main(["ask", "What port?"], io.StringIO(), build=lambda s: svc)
+    assert code == 130 and closed == [True] and capsys.readouterr().err == "interrupted\n"
+
+
+def test_after_ctrl_c_the_console_script_ends_without_interpreter_teardown(monkeypatch) -> None:
+    # A llama.cpp thread still generating when the interpreter finalised crashed the process (SIGSEGV).
+    import app.cli as cli_package
+    import app.cli.main as cli_main
+
+    ended: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        ended.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli_main, "main", lambda *a, **k: 130)
+    monkeypatch.setattr(cli_package.os, "_exit", fake_exit)
+    with pytest.raises(SystemExit):
+        cli_package.entry(["ask", "x"])
+    assert ended == [130]
+    monkeypatch.setattr(cli_main, "main", lambda *a, **k: 0)
+    assert cli_package.entry(["ask", "x"]) == 0 and ended == [130]
