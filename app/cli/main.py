@@ -157,6 +157,8 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             f"indexed: {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
             f"{len(report.removed)} removed · {report.chunks_added} chunks · {report.chunks_per_s:.0f} chunks/s\n"
         )
+        if report.set_aside:
+            out.write(f"  the index could not be opened; its files were moved to {report.set_aside} (delete it when done)\n")
         for p in report.problems:
             out.write(f"  skipped {one_line(p.source)}: {p.message}\n")
         for f in report.flagged:

@@ -24,7 +24,7 @@ from app.documents.index_types import DocumentInfo, EmbedderMismatchError, Index
 from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
 from app.documents.lexical import ChunkRows, LexicalIndex
 from app.documents.server import server_store
-from app.documents.store import ChromaStore, store_for
+from app.documents.store import ChromaStore, IndexUnavailableError, store_for
 from app.documents.writelock import IndexBusyError, OnWait, describe_holder
 from guardrails.base import Chunk
 
@@ -118,7 +118,10 @@ class DocumentIndex:
         self._lock_timeout = lock_timeout
         self._store: ChromaStore = store or store_for(self._path)
         self._where: Path | str = self._store.server or self._path  # what messages and stats name
-        self._col("opening the collection", lambda _c: None)  # creates it, so a fresh index is ready
+        # Creates the collection, so a fresh index is ready. An index that cannot be opened still builds: its calls
+        # each say why, and `ingest --rebuild` (which every such message recommends) needs the object to repair it.
+        with contextlib.suppress(IndexUnavailableError):
+            self._col("opening the collection", lambda _c: None)
         # The BM25 half of hybrid search, derived from this collection (see app/documents/lexical.py for how
         # it stays consistent). Kept in step on every write even when searching by vectors only.
         self._hybrid = hybrid
@@ -160,9 +163,18 @@ class DocumentIndex:
     def _metadata(self) -> dict[str, Any]:
         return dict(self._col("reading the index metadata", lambda c: c.metadata or {}))
 
-    def writing(self, what: str = "write", *, on_wait: OnWait | None = None) -> contextlib.AbstractContextManager[None]:
-        """Hold the index's write lock (cross-process) for a batch of writes; reentrant for this thread."""
-        return self._store.writing(what, seconds=self._timeout, lock_timeout=self._lock_timeout, on_wait=on_wait)
+    def writing(
+        self, what: str = "write", *, on_wait: OnWait | None = None, rebuilding: bool = False
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold the index's write lock (cross-process) for a batch of writes; reentrant for this thread. With
+        `rebuilding`, an index that cannot be opened does not fail the section: `reset()` inside it sets it aside."""
+        return self._store.writing(
+            what,
+            seconds=self._timeout,
+            lock_timeout=self._lock_timeout,
+            on_wait=on_wait,
+            unreadable=_left_to_reset if rebuilding else None,
+        )
 
     @contextlib.contextmanager
     def _may_persist_lexical(self) -> Iterator[bool]:
@@ -486,15 +498,36 @@ class DocumentIndex:
             batch: list[str] = ids[i : i + step]
             self._col("deleting chunks", partial(_delete_ids, ids=batch), write=True)
 
-    def reset(self, *, on_wait: OnWait | None = None) -> None:
-        """Drop the collection and recreate it empty for the configured embedder (ingest --rebuild)."""
+    def reset(self, *, on_wait: OnWait | None = None) -> Path | None:
+        """Drop the collection and recreate it empty for the configured embedder (ingest --rebuild). A local index
+        Chroma cannot open or drop from (a damaged chroma.sqlite3) is moved into a sibling folder first, which is
+        returned (else None): `ingest --rebuild` is what every index error tells the user to run, so it must work
+        exactly when the index is broken."""
+        aside: list[Path] = []
+
+        def set_aside(exc: IndexUnavailableError) -> None:
+            moved = self._store.set_aside()
+            if moved is None:  # a Chroma server's files are not ours to move
+                raise exc
+            aside.append(moved)
 
         def drop(client: Any) -> None:
             with contextlib.suppress(chromadb.errors.NotFoundError):
                 client.delete_collection(self._name)
 
-        with self.writing("rebuild", on_wait=on_wait):
-            self._store.run("dropping the collection", drop, seconds=self._timeout, write=True)
+        with self._store.writing(
+            "rebuild", seconds=self._timeout, lock_timeout=self._lock_timeout, on_wait=on_wait, unreadable=set_aside
+        ):
+            if not aside:
+                try:
+                    self._store.run("dropping the collection", drop, seconds=self._timeout, write=True)
+                except IndexUnavailableError as exc:
+                    set_aside(exc)
             self._store.forget(self._name)
             self._col("recreating the collection", lambda _c: None, write=True)
             self._lexical.clear()
+        return aside[0] if aside else None
+
+
+def _left_to_reset(_exc: IndexUnavailableError) -> None:
+    """A rebuild's write section opens on an index Chroma cannot read: its reset() moves the files aside."""

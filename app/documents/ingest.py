@@ -6,6 +6,7 @@ App layer: the one writer of the index (see DocumentIndex). The CLI and the serv
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections import Counter
@@ -19,6 +20,7 @@ from app.documents.index import DocumentIndex
 from app.documents.index_types import DocumentInfo
 from app.documents.ingest_types import INJECTION_FLAG, FlaggedChunk, IngestProgress, IngestReport
 from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem, parse_document, read_bytes
+from app.documents.store import IndexUnavailableError
 from app.documents.writelock import OnWait
 
 __all__ = [
@@ -187,7 +189,7 @@ def ingest_paths(
     """
     if embedder_id_of(embeddings) != index.embedder_id:
         raise ValueError(f"ingest embeddings {embedder_id_of(embeddings)} differ from the index's {index.embedder_id}")
-    with index.writing("rebuild" if rebuild else "ingest", on_wait=on_wait):
+    with index.writing("rebuild" if rebuild else "ingest", on_wait=on_wait, rebuilding=rebuild):
         return _ingest_locked(
             paths,
             index=index,
@@ -217,9 +219,11 @@ def _ingest_locked(
 ) -> IngestReport:
     started = time.perf_counter()
     dropped: set[str] = set()
+    set_aside: Path | None = None
     if rebuild:
-        dropped = {d.source for d in index.documents()}  # reported as removed unless the paths given add them again
-        index.reset()
+        with contextlib.suppress(IndexUnavailableError):  # a damaged index: reset() moves its files aside
+            dropped = {d.source for d in index.documents()}  # reported as removed unless the paths given add them again
+        set_aside = index.reset()
     else:
         index.check()  # fail before any work if the stored vectors came from another embedder
     notify = progress or (lambda _: None)
@@ -283,4 +287,5 @@ def _ingest_locked(
         duration_s=round(duration, 4),
         chunks_per_s=round(chunks_added / duration, 2) if duration > 0 else 0.0,
         not_read=not_read,
+        set_aside=str(set_aside) if set_aside is not None else None,
     )

@@ -61,6 +61,10 @@ class IngestReport(_Frozen):
         default_factory=dict,
         description="Files in the given folders that are not a supported type, by extension: not read, not errors.",
     )
+    set_aside: str | None = Field(
+        default=None,
+        description="Where a rebuild moved the files of an index Chroma could not open (damaged), kept for inspection.",
+    )
 
     def not_read_kinds(self) -> str:
         """`not_read` as people read it, e.g. ".docx 2, .html 1" (the CLI and the Documents page show it)."""

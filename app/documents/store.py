@@ -58,6 +58,22 @@ _BUILD_LOCK = threading.Lock()  # guards chromadb's own process-global client ca
 _STORES: dict[str, ChromaStore] = {}  # one per index directory per process, like chromadb's own cache
 
 
+def _forget_failed_system(path: Path) -> None:
+    """chromadb caches a directory's System before starting it. When starting fails (a damaged chroma.sqlite3:
+    "database disk image is malformed") the half-started System stays cached, and every later open of that
+    directory in the process fails with AttributeError 'RustBindingsAPI' object has no attribute 'bindings'
+    instead of the real cause (measured, chromadb 1.5); `ingest --rebuild` could then never reopen it. Evicting
+    it is private API (chromadb offers only clear_system_cache, which would drop every directory's System).
+    Called under _BUILD_LOCK."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    if system is not None:
+        with contextlib.suppress(Exception):
+            system.stop()
+
+
 class IndexUnavailableError(RuntimeError):
     """The index did not answer in time or could not be opened; the message says what to do."""
 
@@ -149,7 +165,12 @@ class ChromaStore:
                 if self._client is not None:
                     with contextlib.suppress(Exception):  # a broken old client must not block the new one
                         self._client.close()
-                return self._connect()
+                try:
+                    return self._connect()
+                except Exception:
+                    if self.server is None:
+                        _forget_failed_system(self.path)
+                    raise
 
         stamp = self._stamp()
         client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self.where}")
@@ -276,18 +297,32 @@ class ChromaStore:
 
     # -- writing --------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def writing(self, what: str, *, seconds: float, lock_timeout: float, on_wait: OnWait | None = None) -> Iterator[None]:
+    def writing(
+        self,
+        what: str,
+        *,
+        seconds: float,
+        lock_timeout: float,
+        on_wait: OnWait | None = None,
+        unreadable: Callable[[IndexUnavailableError], None] | None = None,
+    ) -> Iterator[None]:
         """Hold the write lock. The outermost section reopens a stale client first (writing through a stale
         one is what corrupts) and bumps the generation at its start and its end, so a writer killed midway
         still tells the readers to reopen. A write call that outlived its deadline keeps the lock held
-        until it really ends. On a Chroma server: no lock (see the module docstring)."""
+        until it really ends. On a Chroma server: no lock (see the module docstring). `unreadable` (a rebuild's)
+        is called, under the lock, when the index cannot be opened, instead of failing the section."""
         if self.lock is None:
             yield
             return
         outer = self.lock.acquire(what, on_wait=on_wait, timeout=lock_timeout)
         try:
             if outer:  # reopens the client first if another process wrote since it was opened
-                self.run(f"{what}: refreshing the index", lambda _client: None, seconds=seconds)
+                try:
+                    self.run(f"{what}: refreshing the index", lambda _client: None, seconds=seconds)
+                except IndexUnavailableError as exc:
+                    if unreadable is None:
+                        raise
+                    unreadable(exc)
                 self._bump("writing")
             yield
         finally:
@@ -298,6 +333,24 @@ class ChromaStore:
             else:
                 self._bump("done")
                 self.lock.release(outer)
+
+    def set_aside(self) -> Path | None:
+        """Move a local index's files that Chroma cannot open (a damaged chroma.sqlite3) into a sibling folder and
+        start empty; the caller holds the write lock and is rebuilding. Returns that folder (None on a server, whose
+        files are not ours to move). Moved, not deleted: the files may still matter to whoever investigates."""
+        if self.server is not None:
+            return None
+        self.close()
+        with _BUILD_LOCK:
+            _forget_failed_system(self.path)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{uuid.uuid4().hex[:6]}")
+        aside.mkdir()
+        for entry in self.path.iterdir():
+            if not entry.name.startswith(".guarded-rag-"):  # our lock, owner and generation files stay
+                entry.rename(aside / entry.name)
+        self.mark_stale()
+        return aside
 
     def _finish_stuck_writes(self) -> None:
         with self._cond:

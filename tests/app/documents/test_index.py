@@ -209,3 +209,33 @@ def test_the_lexical_file_is_written_only_under_the_write_lock(tmp_path: Path) -
         _add(reader, "extra.md", "A note about systemd units and journald logs.")
         reader.flush()
     assert lexical.exists() and "extra.md" in lexical.read_text(encoding="utf-8")
+
+
+def test_rebuild_sets_a_damaged_local_index_aside_and_starts_empty(tmp_path: Path) -> None:
+    # Every index error says "run `guarded-rag ingest --rebuild`"; on a damaged chroma.sqlite3 the rebuild
+    # failed with the same error (it opened the collection to drop it), and later opens in the process said
+    # AttributeError 'RustBindingsAPI' object has no attribute 'bindings' instead of the cause.
+    from app.documents.store import IndexUnavailableError, store_for
+
+    path = tmp_path / "idx"
+    index = _index(path)
+    for source, text in CORPUS.items():
+        _add(index, source, text)
+    store_for(path).close()
+    with (path / "chroma.sqlite3").open("r+b") as db:
+        db.seek(100)
+        db.write(b"\xde\xad" * 2000)
+    for _ in range(2):  # the second open reports the real cause too
+        with pytest.raises(IndexUnavailableError, match="malformed"):
+            index.documents()
+    aside = index.reset()
+    assert aside is not None and aside.parent == path.parent and aside.name.startswith("idx.damaged-")
+    assert (aside / "chroma.sqlite3").exists()  # moved, not deleted
+    assert index.is_empty() and index.documents() == []
+    _add(index, "port.md", CORPUS["port.md"])
+    assert [c.source for c in index.search("Ollama port 11434", 1)] == ["port.md"]
+
+
+def test_rebuild_of_a_healthy_index_drops_it_in_place(filled: DocumentIndex, tmp_path: Path) -> None:
+    assert filled.reset() is None and filled.is_empty()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]

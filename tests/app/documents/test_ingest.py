@@ -351,3 +351,23 @@ def test_tqdm_progress_draws_on_stderr(
     monkeypatch.setattr("sys.stderr", err)
     _run(docs, index, emb, progress=tqdm_progress())
     assert "3/3" in err.getvalue()
+
+
+def test_a_rebuild_repairs_an_index_chroma_cannot_open(tmp_path: Path, docs: Path, emb: BagOfWordsEmbeddings) -> None:
+    # `ingest --rebuild` is what every index error recommends; on a damaged chroma.sqlite3 it failed with the
+    # same error, so the advice went in a circle.
+    from app.documents.store import IndexUnavailableError, store_for
+
+    path = tmp_path / "idx"
+    _run(docs, DocumentIndex(path=path, collection="docs", embeddings=emb), emb)
+    store_for(path).close()
+    with (path / "chroma.sqlite3").open("r+b") as db:
+        db.seek(100)
+        db.write(b"\xde\xad" * 2000)
+    index = DocumentIndex(path=path, collection="docs", embeddings=emb)  # builds; its calls say why they fail
+    with pytest.raises(IndexUnavailableError, match="malformed"):
+        _run(docs, index, emb)
+    report = _run(docs, index, emb, rebuild=True)
+    assert report.set_aside is not None and Path(report.set_aside, "chroma.sqlite3").exists()
+    assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"] and report.removed == ()
+    assert sorted(index.source_hashes()) == ["guide/port.md", "guide/zh.txt", "install.md"]
