@@ -34,6 +34,7 @@ from chains import (
 from guardrails import Guardrail, GuardrailPolicy, Stage
 
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
+REBUILDING = "The index is being rebuilt ({holder}) and holds no passages yet; ask again when the rebuild has finished."
 OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama
 
 
@@ -118,7 +119,9 @@ class RequestRunner:
             and not any(v.fired and v.stage == "input" for v in result.verdicts)
             and self.parts.docs().is_empty()
         ):
-            return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
+            rebuilding = self.parts.docs().rebuilding()
+            message = EMPTY_INDEX if rebuilding is None else REBUILDING.format(holder=rebuilding)
+            return result.model_copy(update={"status": "error", "message": message})
         return result
 
     def screen_system(self, system: Sequence[str], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:

@@ -387,6 +387,13 @@ class DocumentIndex:
         finally:
             lock.release(outer)
 
+    def rebuilding(self) -> str | None:
+        """Who is rebuilding the index right now (an empty index then means "not yet", not "never ingested"), or
+        None. Always None on a Chroma server, which has no write lock."""
+        lock = self._store.lock
+        owner = lock.writer() if lock is not None else None
+        return describe_holder(owner) if owner is not None and owner.get("what") == "rebuild" else None
+
     def source_hashes(self) -> dict[str, str]:
         """source -> sha256 of the file bytes that produced its chunks ("" if the write was incomplete)."""
         return {d.source: d.file_sha for d in self.documents()}

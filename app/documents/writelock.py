@@ -67,6 +67,19 @@ class WriteLock:
             return None
         return found if isinstance(found, dict) else None
 
+    def writer(self) -> dict[str, object] | None:
+        """Who is writing the index right now (its owner file), or None when nobody holds the lock. Probes the
+        lock without waiting, through a lock object of its own, so it never blocks or takes the lock from a writer."""
+        if self.held_here():
+            return self.holder() or {}
+        probe = FileLock(str(self._folder / LOCK_NAME), thread_local=False)
+        try:
+            probe.acquire(timeout=0)
+        except Timeout:
+            return self.holder() or {}
+        probe.release()
+        return None
+
     def held_here(self) -> bool:
         """Some thread of this process holds (or is handing off) the lock."""
         return self._thread_lock.locked()

@@ -296,3 +296,18 @@ def test_output_checks_are_listed_when_no_rung_answers(tmp_path: Path):
     assert data["status"] == "fallback" and data["rung"] in {"extractive", "cannot_answer"}
     fired = [(g["name"], g["attempt"]) for g in data["guardrails"] if g["stage"] == "output" and g["fired"]]
     assert ("citations", 1) in fired and ("citations", 2) in fired
+
+
+def test_a_question_while_another_process_rebuilds_the_index_says_so(tmp_path: Path) -> None:
+    # It said "The index is empty: run `guarded-rag ingest`", advice for a corpus never indexed.
+    from tests.app.documents.test_writelock import child
+
+    svc, _ = make_service(tmp_path)
+    proc = child("rebuild-hold", str(svc.settings.index_dir), "3", svc.settings.collection)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        r = svc.ask("How do I change the port Ollama listens on?")
+    finally:
+        proc.wait(timeout=60)
+    assert r.status == "error" and r.message is not None
+    assert r.message.startswith("The index is being rebuilt (another rebuild (pid ") and f"pid {proc.pid}" in r.message

@@ -59,6 +59,13 @@ def main(argv: list[str]) -> None:
             add(index, "held.md", "# Held\n\nWritten while the lock was held by the child process.")
             time.sleep(float(argv[2]))
         print("released", flush=True)
+    elif command == "rebuild-hold":  # start a rebuild and hold it, index empty, for N seconds
+        index = DocumentIndex(path=Path(path), collection=argv[3], embeddings=BagOfWordsEmbeddings())
+        with index.writing("rebuild", rebuilding=True):
+            index.reset()
+            print("locked", flush=True)
+            time.sleep(float(argv[2]))
+        print("released", flush=True)
     elif command == "write":  # write one document (waits for the lock like any writer)
         index = index_at(path, lock_timeout=float(argv[4]) if len(argv) > 4 else 60.0)
         add(index, argv[2], argv[3])

@@ -126,3 +126,18 @@ def test_release_later_keeps_the_lock_until_the_stuck_write_ends(tmp_path: Path)
     time.sleep(0.3)
     assert lock.acquire("delete", timeout=2)
     lock.release(True)
+
+
+def test_an_index_says_who_is_rebuilding_it_and_nobody_otherwise(tmp_path: Path) -> None:
+    path = tmp_path / "idx"
+    index = index_at(str(path))
+    add(index, "a.md", "# A\n\nSome text to index before the rebuild starts.")
+    assert index.rebuilding() is None
+    with index.writing("ingest"):  # this process writing, and not a rebuild
+        assert index.rebuilding() is None
+    proc = child("rebuild-hold", str(path), "2", "docs")
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    found = index.rebuilding()
+    assert found is not None and f"pid {proc.pid}" in found and "another rebuild" in found
+    assert proc.wait(timeout=60) == 0
+    assert index.rebuilding() is None
