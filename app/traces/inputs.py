@@ -30,21 +30,28 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _chunk_lists(packed: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
-    return [c["context"]["chunks"] for c in packed.get("captures", ()) if c.get("context", {}).get("chunks")]
+def _pack_capture(capture: dict[str, Any]) -> dict[TextKey, str]:
+    """Replace the chunk texts of one dumped capture by references (in place); the texts by key."""
+    texts: dict[TextKey, str] = {}
+    for chunk in capture.get("context", {}).get("chunks") or ():
+        text = chunk.pop("text")
+        key = (digest(text), str(chunk["chunk_id"]))
+        texts[key] = text
+        chunk[_REF] = key[0]
+    return texts
+
+
+def _dumps(packed: Any) -> str:
+    return json.dumps(packed, ensure_ascii=False, separators=(",", ":"))
 
 
 def pack(inputs: TraceInputs) -> tuple[str, dict[TextKey, str]]:
     """The inputs as JSON with every chunk's text replaced by a reference, and the texts by key."""
     packed = inputs.model_dump(mode="json")
     texts: dict[TextKey, str] = {}
-    for chunks in _chunk_lists(packed):
-        for chunk in chunks:
-            text = chunk.pop("text")
-            key = (digest(text), str(chunk["chunk_id"]))
-            texts[key] = text
-            chunk[_REF] = key[0]
-    return json.dumps(packed, ensure_ascii=False, separators=(",", ":")), texts
+    for capture in packed["captures"]:
+        texts.update(_pack_capture(capture))
+    return _dumps(packed), texts
 
 
 def text_refs(body: str) -> set[str]:
@@ -72,23 +79,44 @@ def stored_size(inputs: TraceInputs) -> int:
     return len(body.encode("utf-8")) + sum(len(t.encode("utf-8")) for t in texts.values())
 
 
+def _prefix_sizes(inputs: TraceInputs) -> list[int]:
+    """`stored_size` of the inputs kept with their first k captures, for every k from 0 to all of them. The inputs
+    are dumped once and each capture measured once: the packed JSON is the rest of the inputs around the captures
+    joined by commas, so the sizes add up (each distinct chunk text counted the first time a capture refers to it).
+    Before, trimming re-serialized the whole inputs per capture dropped: quadratic, on the one trace-writer thread
+    (2,000 client system prompts held every trace write up for 29 s)."""
+    packed = inputs.model_dump(mode="json")
+    captures, packed["captures"] = packed["captures"], []
+    body = len(_dumps(packed).encode("utf-8"))  # "captures":[] and everything else
+    text_bytes = 0
+    seen: set[TextKey] = set()
+    sizes = [body]
+    for i, capture in enumerate(captures):
+        texts = _pack_capture(capture)
+        body += len(_dumps(capture).encode("utf-8")) + (1 if i else 0)  # the comma before all but the first
+        for key, text in texts.items():
+            if key not in seen:
+                seen.add(key)
+                text_bytes += len(text.encode("utf-8"))
+        sizes.append(body + text_bytes)
+    return sizes
+
+
 def bounded(inputs: TraceInputs, cap_bytes: int) -> TraceInputs:
     """`inputs` kept whole when they fit in `cap_bytes`, else without their last captures (whole ones) until
-    they fit, with `omitted` and a note. Inputs that cannot be serialized are dropped with a note."""
+    they fit, with `omitted` and a note. Inputs that cannot be serialized are dropped with a note. Linear in the
+    size of the inputs (`_prefix_sizes`)."""
     try:
-        size = stored_size(inputs)
+        sizes = _prefix_sizes(inputs)
+        size = sizes[-1]
         if size <= cap_bytes:
             return inputs
-        captures = list(inputs.captures)
-        while captures:
-            captures.pop()
-            kept = inputs.model_copy(update={"captures": tuple(captures)})
-            if stored_size(kept) <= cap_bytes:
-                break
-        omitted = len(inputs.captures) - len(captures)
+        # sizes only grow with k: the most captures that fit (none, when even the rest of the inputs does not)
+        keep = max((k for k, s in enumerate(sizes) if s <= cap_bytes), default=0)
+        omitted = len(inputs.captures) - keep
         return inputs.model_copy(
             update={
-                "captures": tuple(captures),
+                "captures": inputs.captures[:keep],
                 "omitted": omitted,
                 "note": f"{omitted} of {len(inputs.captures)} stage input(s) not kept: {size} bytes exceed the "
                 f"per-trace cap of {cap_bytes} bytes (GUARDED_RAG_TRACE_INPUTS_KB)",

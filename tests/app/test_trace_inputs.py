@@ -71,3 +71,88 @@ def test_the_collector_pause_is_scoped_and_never_leaves_it_off():
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+# -- the size cap: what is kept, and linear work however many captures there are -----------------------------
+def _captures(n: int, *, passages: int = 5) -> tuple:
+    """`n` captures: system-prompt screens and retrieval stages whose chunks share a few passages (each distinct
+    text is stored, and so counted, once per trace)."""
+    from chains import GuardInputs
+    from guardrails import Chunk, GuardContext, Verdict
+
+    made = []
+    for i in range(n):
+        if i % 3:
+            ctx = GuardContext(question=f"You are helpful assistant number {i}. ünïcödé 字")
+        else:
+            chunks = tuple(
+                Chunk(chunk_id=f"c{(i + j) % passages}", source="doc.md", text=f"passage {(i + j) % passages} " * 40, score=0.5)
+                for j in range(2)
+            )
+            ctx = GuardContext(question=f"question {i}", chunks=chunks)
+        verdict = Verdict(name="prompt_injection", stage="input", fired=False, reason="no pattern matched")
+        made.append(GuardInputs(stage="input", scope="system" if i % 3 else "chain", context=ctx, verdicts=(verdict,)))
+    return tuple(made)
+
+
+def _trimmed_by_measuring_each_prefix(inputs, cap_bytes: int):
+    """The rule the cap follows (what bounded() did, quadratically, before): drop the last capture until the
+    rest fits."""
+    from app.traces.inputs import stored_size
+
+    captures = list(inputs.captures)
+    while captures and stored_size(inputs.model_copy(update={"captures": tuple(captures)})) > cap_bytes:
+        captures.pop()
+    return tuple(captures)
+
+
+def test_the_size_cap_keeps_the_most_whole_captures_that_fit():
+    from app.traces import TraceInputs, bounded
+    from app.traces.inputs import stored_size
+
+    inputs = TraceInputs(captures=_captures(60), note="kept from before")
+    whole = stored_size(inputs)
+    assert bounded(inputs, whole) is inputs  # fits exactly: untouched
+    for cap in (10, 200, 1_000, 4_096, 10_000, whole // 2, whole - 1):
+        kept = bounded(inputs, cap)
+        expected = _trimmed_by_measuring_each_prefix(inputs, cap)
+        assert kept.captures == expected, cap
+        assert kept.omitted == 60 - len(expected)
+        assert kept.note == (
+            f"{60 - len(expected)} of 60 stage input(s) not kept: {whole} bytes exceed the per-trace cap of {cap} bytes "
+            "(GUARDED_RAG_TRACE_INPUTS_KB)"
+        )
+
+
+def test_trimming_a_large_input_serializes_it_once_not_once_per_capture_dropped(monkeypatch):
+    """Found by exploratory testing: 2,000 client system prompts (one capture each) took 29 s to trim, since
+    every capture dropped re-serialized all the others, on the one trace-writer thread: every trace write behind
+    it waited (a fresh trace was a 404 for half a minute), and a 1 MB body would have held it for hours. The work
+    is now linear: the JSON written while trimming stays within a few times the size of the inputs."""
+    import json as real_json
+    from types import SimpleNamespace
+
+    import app.traces.inputs as module
+    from app.traces import TraceInputs, bounded
+    from app.traces.inputs import stored_size
+
+    n, cap = 3_000, 64 * 1024
+    inputs = TraceInputs(captures=_captures(n))
+    whole = stored_size(inputs)
+    written = 0
+
+    def dumps(obj, **kwargs):
+        nonlocal written
+        text = real_json.dumps(obj, **kwargs)
+        written += len(text)
+        assert written <= 3 * whole, "trimming serialized the inputs over and over"
+        return text
+
+    monkeypatch.setattr(module, "json", SimpleNamespace(dumps=dumps, loads=real_json.loads))
+    kept = bounded(inputs, cap)
+    monkeypatch.undo()
+    k = len(kept.captures)
+    assert 0 < k < n and kept.captures == inputs.captures[:k] and kept.omitted == n - k
+    assert stored_size(inputs.model_copy(update={"captures": inputs.captures[:k]})) <= cap  # within the bound
+    assert stored_size(inputs.model_copy(update={"captures": inputs.captures[: k + 1]})) > cap  # and no more was dropped
+    assert kept.note.startswith(f"{n - k} of {n} stage input(s) not kept: {whole} bytes exceed")
