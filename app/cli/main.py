@@ -232,8 +232,17 @@ def _doctor_without_traces(
 
 
 def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    from pydantic import ValidationError
+
     try:
         options = ServeOptions(host=args.host, port=args.port, insecure=args.insecure, drain_timeout=args.drain_timeout)
+    except ValidationError as exc:  # one line naming the flag, not pydantic's dump (`--port 99999`)
+        problems = "; ".join(
+            f"--{str(p['loc'][0]).replace('_', '-')} {p['input']}: {p['msg']}" for p in exc.errors(include_url=False)
+        )
+        say(f"error: {problems}\n")
+        return EXIT_USAGE
+    try:
         profiles = {}
         for spec in args.profile:
             name, sep, path = spec.partition("=")

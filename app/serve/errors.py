@@ -1,5 +1,6 @@
 """Error bodies of the HTTP service, in the dialect of the path: Ollama's `{"error": "..."}` (errors.mdx) on
-/api/* and the native endpoints, OpenAI's `{"error": {"message", "type", "code"}}` on its paths.
+/api/* and the native endpoints, OpenAI's `{"error": {"message", "type", "code"}}` on the rest of /v1 (an OpenAI
+client calling an endpoint this server lacks, /v1/embeddings say, gets an error it can read).
 
 A handler raises Problem; one exception handler renders it, so no handler formats errors itself.
 """
@@ -10,13 +11,14 @@ from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
 
-OPENAI_PATHS = ("/v1/chat/", "/v1/models")
+NATIVE_PATHS = ("/v1/ask", "/v1/traces")  # guarded-rag's own endpoints under /v1: Ollama's error shape
 _OPENAI_TYPES = {
     400: "invalid_request_error",
     401: "invalid_request_error",
     403: "invalid_request_error",
     404: "invalid_request_error",
     405: "invalid_request_error",
+    408: "invalid_request_error",
     413: "invalid_request_error",
 }
 
@@ -33,7 +35,7 @@ class Problem(Exception):
 
 
 def is_openai(path: str) -> bool:
-    return path.startswith(OPENAI_PATHS)
+    return (path == "/v1" or path.startswith("/v1/")) and not path.startswith(NATIVE_PATHS)
 
 
 def error_body(path: str, status: int, message: str, code: str | None = None) -> dict[str, object]:

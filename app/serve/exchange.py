@@ -29,7 +29,7 @@ from app import (
     usage_of,
 )
 from app.serve.errors import Problem
-from app.serve.limits import check_messages
+from app.serve.limits import check_messages, read_json
 from app.serve.metrics import Metrics
 from app.serve.runner import Busy, Job, Runner
 from app.serve.tasks import task_reply
@@ -40,6 +40,10 @@ _PROFILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 # Client sampling options honoured per request; the rest (num_ctx, num_predict, ...) stay the operator's,
 # since they decide memory and time per question.
 CLIENT_OPTIONS = ("temperature", "seed")
+# Client system prompts screened and recorded one by one (a screen, a trace event and a stored capture each); the
+# rest are joined into the last of these. A request with 2,000 of them cost 2,000 of each, and a 1 MB body of
+# short ones ~40,000; clients send one or two.
+MAX_SYSTEM_PROMPTS = 16
 
 
 def profile_model(name: str) -> str:
@@ -57,6 +61,7 @@ class Served:
     services: Mapping[str, GuardedRAG]
     runner: Runner
     metrics: Metrics
+    body_timeout: float = 60.0  # seconds a client has to send a request body (408 beyond)
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -69,6 +74,10 @@ class Served:
     @property
     def settings(self) -> Settings:
         return self.svc.settings
+
+    async def body(self, request: Request) -> Any:
+        """The request's JSON body, read within the size and time limits (413, 408, 400 otherwise)."""
+        return await read_json(request, max_bytes=self.settings.max_body_kb * 1024, timeout=self.body_timeout)
 
     def resolve(self, name: object) -> str:
         """The served model a client named (Ollama's rule: no tag means ':latest'), or an Ollama-style 404.
@@ -149,7 +158,7 @@ def start_chat(
     """Everything that can still fail with a status code fails here, before a response starts."""
     check_messages(messages, max_chars=served.settings.max_message_chars)
     try:
-        chat = from_chat(messages)
+        chat = capped_system(from_chat(messages))
     except ChatError as exc:
         raise Problem(400, str(exc), code="invalid_messages") from None
     task = task_reply(chat)
@@ -161,10 +170,29 @@ def start_chat(
     return start_question(served, chat, model=model, dialect=dialect, sampling=sampling)
 
 
+def capped_system(chat: ChatQuestion) -> ChatQuestion:
+    """`chat` with at most MAX_SYSTEM_PROMPTS system prompts: beyond that, the last one holds all the rest, joined
+    under a line that says so (the trace shows it). Nothing is dropped: the prompt_injection guardrail still reads
+    every word (the joined ones as one text), and the trace keeps them as far as its inputs cap allows."""
+    system = chat.system
+    if len(system) <= MAX_SYSTEM_PROMPTS:
+        return chat
+    first = MAX_SYSTEM_PROMPTS  # the 1-based number of the first one joined
+    note = (
+        f"[guarded-rag: client system prompts {first} to {len(system)} of {len(system)}, joined into one: "
+        f"at most {MAX_SYSTEM_PROMPTS} are screened and recorded apart]"
+    )
+    joined = "\n\n".join((note, *system[first - 1 :]))
+    return chat.model_copy(update={"system": (*system[: first - 1], joined)})
+
+
 def start_question(
     served: Served, chat: ChatQuestion, *, model: str, dialect: str, sampling: dict[str, Any] | None = None
 ) -> Pending:
     overrides = {k: v for k, v in (sampling or {}).items() if k in CLIENT_OPTIONS and v is not None}
+    for key, value in overrides.items():  # JSON numbers only: Settings would read `true` as 1 and "0.5" as 0.5
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Problem(400, f"invalid options: {key} must be a number, not {type(value).__name__}", code="invalid_options")
     options = AskOptions(settings=overrides, session=f"http:{dialect}")
     svc, metrics = served.services[model], served.metrics
     try:

@@ -2,7 +2,8 @@
 metrics), wrapped in the access log, optional CORS and the optional bearer token.
 
 The lifespan warms the service in the background (index, backend choice, model load) so the first question
-is not the slow one, and on shutdown drains admitted questions before the process exits.
+is not the slow one, and on shutdown drains admitted questions, then writes the traces still queued (closing the
+services when it owns them) before the process exits.
 """
 
 from __future__ import annotations
@@ -65,15 +66,20 @@ def create_app(
     drain_timeout: float = 30.0,
     warm: bool = True,
     loopback: bool = True,
+    close_services: bool = False,
+    body_timeout: float = 60.0,
 ) -> Starlette:
     """`svc` is served as guarded-rag:latest; each profile NAME as guarded-rag:NAME (e.g. a stricter policy).
     Serving itself (limits, token, CORS) follows `svc`'s settings; all profiles share one bound on work.
-    `loopback`: the server listens on loopback only, so requests must be addressed to this machine (LocalGuard)."""
+    `loopback`: the server listens on loopback only, so requests must be addressed to this machine (LocalGuard).
+    `close_services`: the app owns the services (`guarded-rag serve`): shutdown closes them (traces written,
+    telemetry flushed); otherwise it only writes their queued traces. `body_timeout`: seconds a client has to send
+    a request body (408 beyond), so a slow client cannot hold a request open."""
     settings = svc.settings
     metrics = Metrics()
     runner = Runner(max_inflight=settings.max_inflight, max_queue=settings.max_queue, metrics=metrics)
     services = {MODEL_NAME: svc} | {profile_model(name): p for name, p in (profiles or {}).items()}
-    served = Served(services=services, runner=runner, metrics=metrics)
+    served = Served(services=services, runner=runner, metrics=metrics, body_timeout=body_timeout)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -86,6 +92,10 @@ def create_app(
             )
         if warming is not None and not warming.done():
             warming.cancel()
+        # The traces of the last answers are still queued for the trace writer. uvicorn re-raises the SIGTERM it
+        # caught once this returns, which ends the process before any atexit hook (the trace store's own flush)
+        # runs: they were lost. Written here, on a worker thread (a slow store must not stall the loop).
+        await anyio.to_thread.run_sync(_close if close_services else _flush, list(services.values()))
 
     middleware = [
         Middleware(AccessLog, metrics=metrics),
@@ -111,6 +121,21 @@ def create_app(
     )
     app.state.served = served
     return app
+
+
+def _flush(services: list[GuardedRAG]) -> None:
+    for store in {id(svc.traces): svc.traces for svc in services}.values():  # profiles share their default's
+        if not store.flush():
+            log.error("shutdown: traces still queued for %s after the flush timeout", store.status().location)
+
+
+def _close(services: list[GuardedRAG]) -> None:
+    """Profiles first: one sharing its default's trace store and telemetry leaves them open; the default closes them."""
+    for svc in reversed(services):
+        try:
+            svc.close()
+        except Exception as exc:  # one service failing to close must not keep the others' traces from being written
+            log.error("shutdown: closing a served model failed: %s: %s", type(exc).__name__, exc)
 
 
 def _warm(svc: GuardedRAG) -> None:

@@ -11,24 +11,35 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import anyio
 from starlette.requests import ClientDisconnect, Request
 
 from app import ChatMessage
 from app.serve.errors import Problem
 
 
-async def read_json(request: Request, *, max_bytes: int) -> Any:
+async def read_json(request: Request, *, max_bytes: int, timeout: float = 60.0) -> Any:
+    """The body as JSON, read within `timeout` seconds: a client that sends it slowly (or stops halfway) gets a 408
+    and the connection is closed, instead of holding the request open for as long as it likes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(int(declared), max_bytes)
     body = bytearray()
     try:
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_bytes:
-                raise _too_large(len(body), max_bytes)
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise _too_large(len(body), max_bytes)
     except ClientDisconnect:
         raise Problem(400, "the client disconnected while sending the request body", code="client_disconnected") from None
+    except TimeoutError:
+        raise Problem(
+            408,
+            f"the request body did not arrive within {timeout:g} s ({len(body)} bytes received)",
+            code="request_timeout",
+            headers={"Connection": "close"},
+        ) from None
     if not body.strip():
         raise Problem(400, "empty request body: expected a JSON object", code="invalid_request")
     try:

@@ -156,9 +156,13 @@ def local_host(authority: str) -> bool:
 
 
 def local_origin(origin: str) -> bool:
-    """An http(s) page served by this machine (localhost or a loopback address, any port)."""
-    parts = urlsplit(origin.strip())
-    host = (parts.hostname or "").lower()
+    """An http(s) page served by this machine (localhost or a loopback address, any port). An Origin that is not
+    a URL ("http://[" made urlsplit raise: a 500 with a traceback) names no page of this machine."""
+    try:
+        parts = urlsplit(origin.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
     if parts.scheme not in ("http", "https"):
         return False
     if host == "localhost" or host.endswith(".localhost"):

@@ -13,7 +13,7 @@ from app import TraceRecord, from_chat
 from app.serve.errors import Problem
 from app.serve.exchange import Served, start_question, trace_headers
 from app.serve.health import readiness
-from app.serve.limits import check_messages, read_json
+from app.serve.limits import check_messages
 from app.serve.metrics import CONTENT_TYPE
 from app.serve.runner import ClientGone
 from app.serve.wire import NativeAskRequest, chat_message, parse
@@ -26,7 +26,7 @@ def _served(request: Request) -> Served:
 
 async def ask(request: Request) -> Response:
     served = _served(request)
-    req = parse(NativeAskRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    req = parse(NativeAskRequest, await served.body(request))
     turns = [chat_message(t.role, t.content) for t in req.history] + [chat_message("user", req.question)]
     check_messages(turns, max_chars=served.settings.max_message_chars)
     model = served.resolve(req.model or served.models[0])

@@ -9,6 +9,7 @@ the reply text is sent only once GuardedRAG.ask has returned, i.e. after every o
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,11 +21,11 @@ from starlette.routing import Route
 
 from app.serve.errors import Problem
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
-from app.serve.limits import read_json
 from app.serve.runner import ClientGone
 from app.serve.wire import OllamaChatRequest, OllamaGenerateRequest, chat_message, parse, reject_format, require_text
 
 NDJSON = "application/x-ndjson"
+log = logging.getLogger("guarded_rag.serve")
 Shape = Callable[[str], dict[str, Any]]  # content -> the dialect's message part ({"message": ...} or {"response": ...})
 
 
@@ -76,8 +77,10 @@ async def ps(request: Request) -> Response:
 
 async def show(request: Request) -> Response:
     served = _served(request)
-    body = await read_json(request, max_bytes=served.settings.max_body_kb * 1024)
-    name = served.resolve(body.get("model") or body.get("name") if isinstance(body, dict) else None)
+    body = await served.body(request)
+    if not isinstance(body, dict):
+        raise Problem(400, "the request body must be a JSON object", code="invalid_request")
+    name = served.resolve(body.get("model") or body.get("name"))
     entry = _model_entry(name)
     return JSONResponse(
         {
@@ -94,7 +97,7 @@ async def show(request: Request) -> Response:
 
 async def chat(request: Request) -> Response:
     served = _served(request)
-    req = parse(OllamaChatRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    req = parse(OllamaChatRequest, await served.body(request))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
     if not req.messages:
@@ -108,7 +111,7 @@ async def chat(request: Request) -> Response:
 
 async def generate(request: Request) -> Response:
     served = _served(request)
-    req = parse(OllamaGenerateRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    req = parse(OllamaGenerateRequest, await served.body(request))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
     if req.prompt == "":
@@ -146,16 +149,23 @@ async def _respond(request: Request, pending: Pending, model: str, stream: bool,
 
 
 async def _stream(pending: Pending, model: str, shape: Shape) -> AsyncIterator[bytes]:
-    async for reply in pending.ticks():
-        if reply is None:
-            yield _line({"model": model, "created_at": _now(), **shape(""), "done": False})
-            continue
-        if reply.error is not None:
-            yield _line(_stream_error(model, reply, shape))
-            return
-        for piece in reply.text.splitlines(keepends=True):
-            yield _line({"model": model, "created_at": _now(), **shape(piece), "done": False})
-        yield _line(_final(model, reply, shape("")))
+    try:
+        async for reply in pending.ticks():
+            if reply is None:
+                yield _line({"model": model, "created_at": _now(), **shape(""), "done": False})
+                continue
+            if reply.error is not None:
+                yield _line(_stream_error(model, reply, shape))
+                return
+            for piece in reply.text.splitlines(keepends=True):
+                yield _line({"model": model, "created_at": _now(), **shape(piece), "done": False})
+            yield _line(_final(model, reply, shape("")))
+    except Exception as exc:  # the headers are sent: the client learns of it in the stream, never as a cut connection
+        log.exception("unhandled error while streaming %s", pending.trace_id, exc_info=exc)
+        failed = Reply(
+            text="", status="error", trace_id=pending.trace_id, error=f"internal error ({type(exc).__name__}); see the server log"
+        )
+        yield _line(_stream_error(model, failed, shape))
 
 
 def _final(model: str, reply: Reply, part: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ skip) while the chain works, then the checked reply text, the finish chunk, usag
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -19,11 +20,11 @@ from starlette.routing import Route
 
 from app.serve.errors import Problem, error_body
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
-from app.serve.limits import read_json
 from app.serve.runner import ClientGone
 from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_format, require_text
 
 SSE = "text/event-stream"
+log = logging.getLogger("guarded_rag.serve")
 
 
 def _served(request: Request) -> Served:
@@ -38,7 +39,7 @@ async def models(request: Request) -> Response:
 
 async def chat_completions(request: Request) -> Response:
     served = _served(request)
-    req = parse(OpenAIChatRequest, await read_json(request, max_bytes=served.settings.max_body_kb * 1024))
+    req = parse(OpenAIChatRequest, await served.body(request))
     model = served.resolve(req.model)
     if req.response_format and req.response_format.get("type") not in (None, "text"):
         reject_format(req.response_format, "response_format")
@@ -92,29 +93,39 @@ async def _stream(pending: Pending, model: str, completion_id: str, include_usag
         }
         return _event(body)
 
-    async for reply in pending.ticks():
-        if reply is None:
-            yield b": keep-alive\n\n"
-            continue
-        if reply.error is not None:
-            yield _event(error_body("/v1/chat/completions", 500, reply.error, "answer_failed"))
-            return
-        yield chunk({"role": "assistant", "content": ""})
-        for piece in reply.text.splitlines(keepends=True):
-            yield chunk({"content": piece})
-        yield chunk({}, "stop", trace_id=reply.trace_id, answer_status=reply.status)
-        if include_usage:
-            yield _event(
-                {
-                    "id": completion_id,
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": model,
-                    "choices": [],
-                    "usage": _usage(reply),
-                }
-            )
-        yield b"data: [DONE]\n\n"
+    try:
+        async for reply in pending.ticks():
+            if reply is None:
+                yield b": keep-alive\n\n"
+                continue
+            if reply.error is not None:
+                yield _stream_error(reply.error, "answer_failed", reply.trace_id)
+                break
+            yield chunk({"role": "assistant", "content": ""})
+            for piece in reply.text.splitlines(keepends=True):
+                yield chunk({"content": piece})
+            yield chunk({}, "stop", trace_id=reply.trace_id, answer_status=reply.status)
+            if include_usage:
+                yield _event(
+                    {
+                        "id": completion_id,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": _usage(reply),
+                    }
+                )
+    except Exception as exc:  # the headers are sent: the client learns of it in the stream, never as a cut connection
+        log.exception("unhandled error while streaming %s", pending.trace_id, exc_info=exc)
+        yield _stream_error(f"internal error ({type(exc).__name__}); see the server log", "internal", pending.trace_id)
+    yield b"data: [DONE]\n\n"  # however the stream went: clients (and proxies) wait for it
+
+
+def _stream_error(message: str, code: str, trace_id: str | None) -> bytes:
+    """OpenAI's mid-stream error event (the openai library raises APIError on it), naming the trace as the Ollama
+    dialect's error line does (`trace_id` beside `error`)."""
+    return _event(error_body("/v1/chat/completions", 500, message, code) | {"trace_id": trace_id})
 
 
 def _usage(reply: Reply) -> dict[str, int]:

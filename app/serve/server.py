@@ -5,6 +5,7 @@ ServerThread, the same server on an ephemeral loopback port inside this process 
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import ipaddress
 import logging
@@ -14,10 +15,12 @@ import threading
 import time
 from collections.abc import Mapping
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from app import GuardedRAG
 from app.serve.factory import create_app
@@ -33,6 +36,10 @@ class ServeOptions(BaseModel):
     port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)
     insecure: bool = Field(default=False, description="Listen beyond loopback without a token (not recommended).")
     drain_timeout: float = Field(default=30.0, gt=0, description="Seconds shutdown waits for questions in flight.")
+    # Slow clients (slowloris): uvicorn waits for a request's headers and body for as long as the client likes.
+    header_timeout: float = Field(default=10.0, gt=0, description="Seconds a client has to send a request's headers.")
+    body_timeout: float = Field(default=60.0, gt=0, description="Seconds a client has to send a request's body (408).")
+    keep_alive: int = Field(default=5, ge=1, description="Seconds an idle keep-alive connection stays open.")
 
 
 class ExposureError(ValueError):
@@ -96,28 +103,92 @@ def run_server(svc: GuardedRAG, options: ServeOptions, *, profiles: Mapping[str,
         access.addHandler(handler)
         access.setLevel(logging.INFO)
         access.propagate = False
-    app = create_app(svc, profiles=profiles, drain_timeout=options.drain_timeout, loopback=is_loopback(options.host))
+    app = create_app(
+        svc,
+        profiles=profiles,
+        drain_timeout=options.drain_timeout,
+        loopback=is_loopback(options.host),
+        close_services=True,  # SIGTERM ends the process right after shutdown: the queued traces are written first
+        body_timeout=options.body_timeout,
+    )
     config = uvicorn.Config(
         app,
         host=options.host,
         port=options.port,
         access_log=False,  # ours: one JSON line per request with the trace id
         timeout_graceful_shutdown=int(options.drain_timeout),
+        timeout_keep_alive=options.keep_alive,
+        http=header_deadline(options.header_timeout),
         lifespan="on",
     )
     uvicorn.Server(config).run()
 
 
+def header_deadline(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol (httptools, or h11 without it), closing a connection whose request headers have not
+    all arrived `seconds` after the connection opened or its previous response ended. uvicorn has no such limit:
+    a client sending half a request (or nothing) held its connection forever, and enough of them every socket
+    the process may open. The body has its own limit (`create_app(body_timeout=...)`, a 408)."""
+    base: Any = AutoHTTPProtocol  # a class chosen at import time: Any, so it can be subclassed
+
+    class HeaderDeadline(base):  # type: ignore[misc]
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._between_requests():
+                self._arm()  # the first bytes of a request: its headers are due (the deadline is not moved by more)
+            super().data_received(data)
+            if not self._between_requests():
+                self._disarm()  # the headers are in: the request is the app's now
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _between_requests(self) -> bool:
+            return self.cycle is None or bool(self.cycle.response_complete)
+
+        def _arm(self) -> None:
+            if self._deadline is None:
+                self._deadline = self.loop.call_later(seconds, self._expired)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expired(self) -> None:
+            self._deadline = None
+            if self._between_requests() and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeaderDeadline
+
+
 class ServerThread:
     """`with ServerThread(app) as server:` serves `app` on 127.0.0.1:<free port> from a thread; `server.url`."""
 
-    def __init__(self, app: Starlette, *, host: str = "127.0.0.1", graceful_s: int = 5) -> None:
+    def __init__(
+        self, app: Starlette, *, host: str = "127.0.0.1", graceful_s: int = 5, header_timeout: float = 10.0, keep_alive: int = 5
+    ) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, 0))
         self.port = int(self._sock.getsockname()[1])
         self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=graceful_s)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=graceful_s,
+            timeout_keep_alive=keep_alive,
+            http=header_deadline(header_timeout),
+        )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 

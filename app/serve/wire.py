@@ -7,9 +7,9 @@ is ours: its body is strict (extra="forbid").
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from app import ChatMessage, Turn
 from app.serve.errors import Problem
@@ -25,6 +25,13 @@ _ROLES = {
 }
 
 
+# JSON's own types for the scalars that steer a request: pydantic's lax mode read `"temperature": true` as 1.0 and
+# `"stream": "no"` as false, where Ollama and OpenAI answer 400.
+Number = Annotated[float, Strict()]  # an integer is a number too
+Integer = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -38,7 +45,7 @@ class OllamaMessage(_Wire):
 class OllamaChatRequest(_Wire):
     model: str = ""
     messages: list[OllamaMessage] = Field(default_factory=list)
-    stream: bool | None = True  # null means the default, as in Ollama
+    stream: Flag | None = True  # null means the default, as in Ollama
     keep_alive: Any = None  # only read to tell a load (no messages) from an unload (keep_alive 0)
     format: Any = None
     options: dict[str, Any] | None = None
@@ -49,7 +56,7 @@ class OllamaGenerateRequest(_Wire):
     model: str = ""
     prompt: str = ""
     system: str | None = None
-    stream: bool | None = True
+    stream: Flag | None = True
     keep_alive: Any = None
     format: Any = None
     options: dict[str, Any] | None = None
@@ -63,11 +70,11 @@ class OpenAIMessage(_Wire):
 class OpenAIChatRequest(_Wire):
     model: str = ""
     messages: list[OpenAIMessage] = Field(default_factory=list)
-    stream: bool | None = False  # null: the default (not streamed)
+    stream: Flag | None = False  # null: the default (not streamed)
     stream_options: dict[str, Any] | None = None
-    temperature: float | None = None
-    seed: int | None = None
-    n: int | None = None
+    temperature: Number | None = None
+    seed: Integer | None = None
+    n: Integer | None = None
     response_format: dict[str, Any] | None = None
     tools: list[Any] | None = None  # accepted and ignored, as on the Ollama side
 
@@ -78,7 +85,7 @@ class NativeAskRequest(BaseModel):
     question: str
     history: list[Turn] = Field(default_factory=list)
     model: str | None = Field(default=None, description="A served model (profile); default: the first.")
-    trace: bool = Field(default=False, description="Include the full trace events (as `ask --json --trace`).")
+    trace: Flag = Field(default=False, description="Include the full trace events (as `ask --json --trace`).")
 
 
 M = TypeVar("M", bound=BaseModel)
