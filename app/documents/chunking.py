@@ -61,7 +61,9 @@ class _Section:
 
 def chunk_id(source: str, text: str, occurrence: int = 0) -> str:
     key = source + "\0" + text + (f"\0{occurrence}" if occurrence else "")
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    # surrogatepass: a lone surrogate (a file name that is not UTF-8, as Python keeps it) hashes instead of raising
+    # UnicodeEncodeError, which aborted the whole ingest; any other text hashes to the same UTF-8 bytes as before.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:

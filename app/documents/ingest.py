@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.index import DocumentIndex
 from app.documents.index_types import DocumentInfo
 from app.documents.ingest_types import INJECTION_FLAG, FlaggedChunk, IngestProgress, IngestReport
-from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem, parse_document, read_bytes
+from app.documents.loaders import LoadProblem, parse_document, read_bytes, text_limit
 from app.documents.store import IndexUnavailableError
+from app.documents.walk import expand, expand_paths, is_gone, source_for
 from app.documents.writelock import OnWait
 
 __all__ = [
@@ -40,81 +40,6 @@ whose bytes are unchanged is skipped only when its chunks carry this version; ot
 reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as
 text, but an unchanged file was never re-read). Re-reading that yields the same chunks keeps their vectors.
 tests/app/documents/test_reader_version.py says when to bump it: when its samples read differently."""
-
-
-def _not_a_file(path: Path) -> LoadProblem:
-    """A folder entry named like a document that is not a regular file: said, not skipped in silence."""
-    if path.is_symlink() and not path.exists():
-        message = f"a link to {path.readlink()}, which does not exist; fix or remove the link."
-    else:
-        message = "not a regular file (a pipe, socket or device); not read."
-    return LoadProblem(source=path.as_posix(), kind="unreadable", message=message)
-
-
-def _linked_folder(path: Path) -> LoadProblem:
-    return LoadProblem(
-        source=path.as_posix(),
-        kind="unsupported",
-        message=f"a link to the folder {path.readlink()}; links to folders are not followed (they can lead outside "
-        "the folder or back into it): ingest that folder itself.",
-    )
-
-
-def _hidden(path: Path, top: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(top).parts)
-
-
-def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem]]:
-    """(files, folders, problems): folders walked recursively and sorted, supported non-hidden files only.
-
-    A file named explicitly is kept whatever its extension, so the loader can say why it is skipped.
-    """
-    files, folders, problems, _ = _expand(paths)
-    return files, folders, problems
-
-
-def _expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem], dict[str, int]]:
-    """expand_paths, plus the non-hidden files of the folders that ingest does not read (not a supported type),
-    counted by extension, so a folder of .docx or .html files is not indexed silently as if it were empty. One
-    walk of each folder serves both."""
-    files: list[Path] = []
-    folders: list[Path] = []
-    problems: list[LoadProblem] = []
-    others: Counter[str] = Counter()
-    for path in paths:
-        if path.is_dir():
-            folders.append(path)
-            for p in sorted(path.rglob("*")):
-                if _hidden(p, path):
-                    continue
-                if p.is_dir():
-                    if p.is_symlink():  # rglob does not follow it: say so, or its documents vanish unmentioned
-                        problems.append(_linked_folder(p))
-                    continue
-                supported = p.suffix.lower() in SUPPORTED_SUFFIXES
-                if not p.is_file():  # never opened: a pipe would block the read, a broken link has nothing to read
-                    if supported:
-                        problems.append(_not_a_file(p))
-                elif supported:
-                    files.append(p)
-                else:
-                    others[p.suffix.lower() or "(no extension)"] += 1
-        elif path.exists():
-            files.append(path)
-        else:
-            problems.append(
-                LoadProblem(source=path.as_posix(), kind="unreadable", message="no such file or folder; check the path.")
-            )
-    unique = list(dict.fromkeys(p.resolve() for p in files))  # the same file named twice is ingested once
-    return unique, [f.resolve() for f in folders], problems, dict(sorted(others.items()))
-
-
-def source_for(path: Path, root: Path | None) -> str:
-    """Path relative to `root` (posix) when under it, else the absolute posix path."""
-    resolved = path.resolve()
-    if root is not None and resolved.is_relative_to(root.resolve()):
-        return resolved.relative_to(root.resolve()).as_posix()
-    return resolved.as_posix()
 
 
 def _path_of(source: str, root: Path | None) -> Path | None:
@@ -227,7 +152,7 @@ def _ingest_locked(
     else:
         index.check()  # fail before any work if the stored vectors came from another embedder
     notify = progress or (lambda _: None)
-    files, folders, early_problems, not_read = _expand(paths)
+    files, folders, early_problems, not_read = expand(paths)
     out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
     out["problems"].extend(early_problems)
     known = {d.source: d for d in index.documents()}
@@ -246,7 +171,7 @@ def _ingest_locked(
             notify(IngestProgress(done=done, total=total, current=source, stage="skip"))
             out["unchanged"].append(source)
             continue
-        doc = parse_document(data, suffix=path.suffix, source=source)
+        doc = parse_document(data, suffix=path.suffix, source=source, max_chars=text_limit(max_bytes))
         if isinstance(doc, LoadProblem):
             _reject(doc, known=known, index=index, out=out)
             continue
@@ -273,8 +198,9 @@ def _ingest_locked(
             where = _path_of(source, root)
             if source in present or where is None:
                 continue
-            # Not a regular file any more (deleted, or now a folder, a broken link, a pipe): its chunks go.
-            if any(where.is_relative_to(folder) for folder in folders) and not where.is_file():
+            # Not a regular file any more (deleted, or now a folder, a broken link, a pipe): its chunks go. One that
+            # cannot be looked at (its folder became unreadable) is kept: nothing is lost to a permission change.
+            if any(where.is_relative_to(folder) for folder in folders) and is_gone(where):
                 index.delete_document(source)
                 out["removed"].append(source)
     out["removed"].extend(sorted(dropped - set(out["added"])))

@@ -10,17 +10,25 @@ import hashlib
 import io
 import unicodedata
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deadline import DeadlineExceeded, Deadlines
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
 ProblemKind = Literal["empty", "binary", "too_large", "unreadable", "unsupported", "encoding"]
 _SNIFF_BYTES = 8192
 _MIB = 1024 * 1024  # GUARDED_RAG_MAX_FILE_MB is applied as MiB by the service
+MAX_TEXT_MB = 10
+"""Most text, in MiB of characters, taken from one file whatever its size on disk (`text_limit`): a PDF compresses
+its text, so a 300 KB PDF of 2,000 pages (one content stream they all share) yields 100 million characters, which
+GUARDED_RAG_MAX_FILE_MB (checked on the bytes on disk) let through to fill memory and the index. A file whose
+text outgrows the limit is refused; extraction stops there instead of finishing first."""
 _MAX_CONTROL_RATIO = 0.05  # real text has almost no C0 controls besides tab/newline/CR/form feed
 
 
@@ -45,6 +53,22 @@ class LoadProblem(BaseModel):
     source: str
     kind: ProblemKind
     message: str
+
+
+def text_limit(max_bytes: int) -> int:
+    """The most characters one file may yield: MAX_TEXT_MB, or the file size limit when that is larger (text
+    files never yield more characters than bytes, so raising GUARDED_RAG_MAX_FILE_MB raises this too)."""
+    return max(MAX_TEXT_MB * _MIB, max_bytes)
+
+
+def _text_too_large(source: str, limit: int) -> LoadProblem:
+    mb = f"{limit / _MIB:.1f}"
+    return LoadProblem(
+        source=source,
+        kind="too_large",
+        message=f"extracted text larger than {mb} MB (a PDF compresses text: a small file can hold far more); "
+        f"split it, or raise GUARDED_RAG_MAX_FILE_MB above {mb}.",
+    )
 
 
 def read_bytes(path: Path, *, max_bytes: int, source: str | None = None, deadline_s: float | None = None) -> bytes | LoadProblem:
@@ -211,9 +235,38 @@ def _binary(source: str) -> LoadProblem:
     return LoadProblem(source=source, kind="binary", message="the file looks binary, not text; check it is the right file.")
 
 
-def _pdf_text(data: bytes, source: str) -> tuple[str, int] | LoadProblem:
+class _TextTooLarge(Exception):
+    """Raised by the extraction visitor to stop a PDF's extraction as soon as its text outgrows the limit."""
+
+
+class _TextBudget:
+    """Counts the characters pypdf extracts, page by page and piece by piece within a page (one page that draws a
+    form 100,000 times is one `extract_text` call), and stops the extraction when they pass `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def visit(self, text: object, *_: object) -> None:
+        self.used += len(text) if isinstance(text, str) else 0
+        if self.used > self.limit:
+            raise _TextTooLarge
+
+    def page(self, page: PageObject) -> str:
+        return page.extract_text(visitor_text=self.visit) or ""
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """pypdf decodes a font's ToUnicode map with "surrogatepass", so a PDF can yield lone surrogates, which no
+    UTF-8 encoder (chunk ids, the index, JSON) accepts. Through UTF-16 a split pair becomes its character again
+    and a lone one U+FFFD."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _pdf_text(data: bytes, source: str, max_chars: int) -> tuple[str, int] | LoadProblem:
     from pypdf import PdfReader  # deferred: only PDFs need it
 
+    budget = _TextBudget(max_chars)
     try:
         reader = PdfReader(io.BytesIO(data))
         # Many PDFs are "encrypted" with an empty user password only to restrict printing; try that.
@@ -221,24 +274,27 @@ def _pdf_text(data: bytes, source: str) -> tuple[str, int] | LoadProblem:
             return LoadProblem(
                 source=source, kind="unreadable", message="the PDF is password-protected; save an unprotected copy."
             )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [budget.page(page) for page in reader.pages]
+    except _TextTooLarge:
+        return _text_too_large(source, max_chars)
     except Exception as exc:
         return LoadProblem(
             source=source,
             kind="unreadable",
             message=f"the PDF could not be parsed ({type(exc).__name__}: {str(exc)[:120]}); re-export it or convert it to text.",
         )
-    return "\n\n".join(p.strip() for p in pages), len(pages)
+    return _without_lone_surrogates("\n\n".join(p.strip() for p in pages)), len(pages)
 
 
-def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument | LoadProblem:
-    """Decode bytes already read (suffix picks the parser) into a LoadedDocument or a LoadProblem."""
+def parse_document(data: bytes, *, suffix: str, source: str, max_chars: int = MAX_TEXT_MB * _MIB) -> LoadedDocument | LoadProblem:
+    """Decode bytes already read (suffix picks the parser) into a LoadedDocument or a LoadProblem; text longer
+    than `max_chars` is a problem (`text_limit` gives the limit that goes with a file size limit)."""
     sha = hashlib.sha256(data).hexdigest()
     if not data:
         return LoadProblem(source=source, kind="empty", message="the file is empty; add content or leave it out.")
     pages: int | None = None
     if suffix.lower() == ".pdf":
-        parsed = _pdf_text(data, source)
+        parsed = _pdf_text(data, source, max_chars)
         if isinstance(parsed, LoadProblem):
             return parsed
         text, pages = parsed
@@ -263,6 +319,8 @@ def parse_document(data: bytes, *, suffix: str, source: str) -> LoadedDocument |
         text, encoding = decoded
         if encoding in ("utf-16", "utf-32") and _binary_text(text):
             return _binary(source)
+    if len(text) > max_chars:  # a text file is held to it too, though its size limit keeps it far below
+        return _text_too_large(source, max_chars)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return LoadProblem(source=source, kind="empty", message="the file has only whitespace; add content or leave it out.")
@@ -275,4 +333,4 @@ def load_document(path: Path, *, max_bytes: int, source: str | None = None) -> L
     data = read_bytes(path, max_bytes=max_bytes, source=source)
     if isinstance(data, LoadProblem):
         return data
-    return parse_document(data, suffix=path.suffix, source=source)
+    return parse_document(data, suffix=path.suffix, source=source, max_chars=text_limit(max_bytes))

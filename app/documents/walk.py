@@ -1,0 +1,207 @@
+"""Which files an ingest reads, what each one's document is called, and whether one indexed before is gone.
+
+App layer, the file-system edge of the ingest path (beside loaders.py, which reads one file): nothing found on
+disk raises here. A folder that cannot be read, a broken link, a pipe named like a document are problems in the
+report, and the rest of the batch goes on. A file's status is taken with os.stat, never Path.is_file/is_dir/exists:
+on Python 3.11 those raise PermissionError for a path inside a folder that cannot be searched (chmod 000).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem
+
+_GONE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
+"""Errors that say a path holds no file (missing, under a file, a link in a circle); any other error (permission
+denied, an I/O error) says only that it cannot be told now."""
+
+
+def display(path: Path | str) -> str:
+    """`path` as text that can be stored, hashed, printed and sent as JSON. A name whose bytes are not UTF-8 reaches
+    Python with lone surrogates in it (PEP 383), which no UTF-8 encoder accepts; its bytes are shown as \\xNN
+    escapes instead: readable, and one per byte, so two such names never become the same source (a replacement
+    character would merge "caf\\xe9.md" and "caf\\xe8.md")."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def located(path: Path) -> Path:
+    """The absolute path of a file, the folders on the way resolved but not the file's own name: a link to a file
+    is a document of its own, named after the link (and pruned once the link is removed), not after its target,
+    which may lie outside every folder ingest prunes."""
+    return path.parent.resolve() / path.name
+
+
+def source_for(path: Path, root: Path | None) -> str:
+    """The document name (source) of the file at `path`: relative to `root` (posix) when under it, else absolute.
+    Never "." (`root` naming the file itself: the absolute path then)."""
+    where = located(path)
+    if root is not None:
+        top = root.resolve()
+        if where != top and where.is_relative_to(top):
+            return display(where.relative_to(top).as_posix())
+    return display(where.as_posix())
+
+
+def _status(path: Path) -> os.stat_result | OSError:
+    """os.stat of `path`, links followed, or the error that says why there is none."""
+    try:
+        return path.stat()
+    except OSError as exc:
+        return exc
+
+
+def is_gone(path: Path) -> bool:
+    """Whether `path` is known to hold no regular file now (missing, a broken link, a folder, a pipe). False when
+    that cannot be told, e.g. a folder on the way became unreadable: what was indexed from it is kept."""
+    status = _status(path)
+    if isinstance(status, OSError):
+        return status.errno in _GONE
+    return not stat.S_ISREG(status.st_mode)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
+
+
+def _target(link: Path) -> str:
+    try:
+        return display(os.readlink(link))
+    except OSError as exc:  # changed while being looked at
+        return f"(unreadable: {_reason(exc)})"
+
+
+def _not_a_file(path: Path, status: os.stat_result | OSError) -> LoadProblem:
+    """A folder entry named like a document that is not a regular file: said, not skipped in silence."""
+    if isinstance(status, OSError) and status.errno not in _GONE:
+        message = f"cannot read the file ({_reason(status)}); check its permissions."
+    elif isinstance(status, OSError) and os.path.islink(path):
+        target = _target(path)
+        if status.errno == errno.ELOOP:
+            message = f"a link to {target}, which leads back to itself; fix or remove the link."
+        else:
+            message = f"a link to {target}, which does not exist; fix or remove the link."
+    else:
+        message = "not a regular file (a pipe, socket or device); not read."
+    return LoadProblem(source=display(path), kind="unreadable", message=message)
+
+
+def _linked_folder(path: Path) -> LoadProblem:
+    return LoadProblem(
+        source=display(path),
+        kind="unsupported",
+        message=f"a link to the folder {_target(path)}; links to folders are not followed (they can lead "
+        "outside the folder or back into it): ingest that folder itself.",
+    )
+
+
+def _unreadable_folder(path: Path, error: OSError) -> LoadProblem:
+    return LoadProblem(
+        source=display(path),
+        kind="unreadable",
+        message=f"cannot read this folder ({_reason(error)}): the documents in it were not read, and those indexed "
+        "from it before are kept; check its permissions.",
+    )
+
+
+def _not_there(path: Path, error: OSError) -> LoadProblem:
+    if error.errno in (errno.ENOENT, errno.ENOTDIR):
+        message = "no such file or folder; check the path."
+    else:
+        message = f"cannot reach it ({_reason(error)}); check the path and its permissions."
+    return LoadProblem(source=display(path), kind="unreadable", message=message)
+
+
+@dataclass
+class _Found:
+    """What walking the given paths found; problems are kept with their path, to be listed in path order."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[tuple[Path, LoadProblem]] = field(default_factory=list)
+    others: Counter[str] = field(default_factory=Counter)
+
+    def entry(self, path: Path) -> None:
+        """One file of a folder: a supported regular file is read, another file counted, a non-file named."""
+        supported = path.suffix.lower() in SUPPORTED_SUFFIXES
+        status = _status(path)
+        if isinstance(status, OSError) or not stat.S_ISREG(status.st_mode):
+            if supported:  # never opened: a pipe would block the read, a broken link has nothing to read
+                self.problems.append((path, _not_a_file(path, status)))
+        elif supported:
+            self.files.append(path)
+        else:
+            self.others[path.suffix.lower() or "(no extension)"] += 1
+
+    def merge(self, other: _Found) -> None:
+        self.files.extend(other.files)
+        self.problems.extend(other.problems)
+        self.others.update(other.others)
+
+
+def _walk(folder: Path) -> _Found:
+    """Every non-hidden file under `folder`, in path order; a folder that cannot be read is a problem, and the walk
+    goes on."""
+    found = _Found()
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else folder
+        found.problems.append((where, _unreadable_folder(where, error)))
+
+    for top, dirnames, filenames in os.walk(folder, onerror=unreadable):
+        here = Path(top)
+        shown = [name for name in dirnames if not name.startswith(".")]  # hidden folders are not walked
+        links = {name for name in shown if os.path.islink(here / name)}
+        # os.walk does not follow a link to a folder: say so, or its documents vanish unmentioned
+        found.problems.extend((here / name, _linked_folder(here / name)) for name in links)
+        dirnames[:] = [name for name in shown if name not in links]
+        for name in filenames:
+            if not name.startswith("."):
+                found.entry(here / name)
+    found.files.sort()
+    found.problems.sort(key=lambda pair: pair[0])
+    return found
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    """Each file once, `located`: one named twice, or reached through a link too, is read under the name that is
+    not a link (else the first)."""
+    chosen: dict[Path, Path] = {}
+    for path in map(located, files):
+        target = path.resolve()
+        if target not in chosen or (os.path.islink(chosen[target]) and not os.path.islink(path)):
+            chosen[target] = path
+    return list(chosen.values())
+
+
+def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem], dict[str, int]]:
+    """expand_paths, plus the non-hidden files of the folders that ingest does not read (not a supported type),
+    counted by extension, so a folder of .docx or .html files is not indexed silently as if it were empty. One
+    walk of each folder serves both."""
+    found = _Found()
+    folders: list[Path] = []
+    for path in paths:
+        status = _status(path)
+        if isinstance(status, OSError):
+            found.problems.append((path, _not_there(path, status)))
+        elif stat.S_ISDIR(status.st_mode):
+            folders.append(path.resolve())
+            found.merge(_walk(path))
+        else:  # a file named explicitly is kept whatever it is, so the loader can say why it is skipped
+            found.files.append(path)
+    problems = [problem for _, problem in found.problems]
+    return _unique(found.files), folders, problems, dict(sorted(found.others.items()))
+
+
+def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem]]:
+    """(files, folders, problems): folders walked recursively and sorted, supported non-hidden files only.
+
+    A file named explicitly is kept whatever its extension, so the loader can say why it is skipped.
+    """
+    files, folders, problems, _ = expand(paths)
+    return files, folders, problems
