@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -46,8 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="TOML settings file (env vars override it)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    ing = sub.add_parser("ingest", help="index documents (default: data/docs)")
-    ing.add_argument("paths", nargs="*", type=Path)
+    ing = sub.add_parser(
+        "ingest",
+        help="index documents (default: data/docs)",
+        description="Index the .md, .markdown, .txt and .pdf files of the folders and files given; what cannot be read "
+        "(a file over GUARDED_RAG_MAX_FILE_MB, a PDF whose text is larger still once extracted, an unreadable folder) "
+        "is listed and the rest is indexed.",
+    )
+    ing.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="files and folders to index (default: the folder GUARDED_RAG_DOCS_DIR, data/docs unless set; it must "
+        "exist and be a folder: to index a single file, name it here)",
+    )
     ing.add_argument("--rebuild", action="store_true", help="drop the index first (e.g. after changing the embedder)")
     ing.add_argument("--json", action="store_true")
 
@@ -137,12 +150,49 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return code
 
 
+def _missing(path: Path) -> bool:
+    """No file or folder at `path`. One that cannot be looked at (a folder on the way is unreadable) is not missing:
+    ingest says why it cannot read it (Path.exists raises PermissionError there on Python 3.11)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _docs_dir_problem(docs: Path) -> str | None:
+    """Why `ingest` without paths cannot use GUARDED_RAG_DOCS_DIR, or None. A missing folder indexed nothing and
+    exited 0, as if all was well; a file was indexed under the source "."."""
+    try:
+        is_folder = stat.S_ISDIR(docs.stat().st_mode)
+    except OSError as exc:
+        reason = (
+            "does not exist" if isinstance(exc, FileNotFoundError | NotADirectoryError) else f"cannot be read ({exc.strerror})"
+        )
+        return (
+            f"the documents folder {docs.absolute()} (GUARDED_RAG_DOCS_DIR) {reason}; create it, set GUARDED_RAG_DOCS_DIR to your "
+            "documents folder, or name what to index: guarded-rag ingest PATH..."
+        )
+    if not is_folder:
+        return (
+            f"GUARDED_RAG_DOCS_DIR must name a folder, and {docs.absolute()} is not one; to index that one file, run "
+            f"`guarded-rag ingest {docs.absolute()}`."
+        )
+    return None
+
+
 def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     from app.cli.progress import tqdm_progress
 
-    missing = [p for p in args.paths if not p.exists()]
+    missing = [p for p in args.paths if _missing(p)]
     if missing:
         say(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
+        return EXIT_USAGE
+    unusable = None if args.paths else _docs_dir_problem(svc.settings.docs_dir)
+    if unusable:
+        say(f"error: {unusable}\n")
         return EXIT_USAGE
 
     def waiting(message: str) -> None:  # another writer holds the index: say so, then wait for it
