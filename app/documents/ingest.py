@@ -79,8 +79,12 @@ def _scan(drafts: list[ChunkDraft], source: str, scan: Callable[[str], str | Non
 
 def _reject(problem: LoadProblem, *, known: dict[str, DocumentInfo], index: DocumentIndex, out: dict[str, Any]) -> None:
     """Record a file that cannot be indexed now. If an earlier version of it is indexed, drop those chunks:
-    the file on disk no longer says what they say, and answers must not cite text the user has replaced."""
-    if problem.source in known:
+    the file on disk no longer says what they say, and answers must not cite text the user has replaced. Unless
+    the file merely could not be read this time (`transient`: permission denied, a read that hung): then what it
+    says is unknown, and the earlier version stays rather than being lost to a permission change or a slow mount."""
+    if problem.source in known and problem.transient:
+        problem = problem.model_copy(update={"message": f"{problem.message} Its earlier version stays indexed."})
+    elif problem.source in known:
         index.delete_document(problem.source)
         out["removed"].append(problem.source)
         problem = problem.model_copy(update={"message": f"{problem.message} Its earlier version was removed from the index."})

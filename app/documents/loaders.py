@@ -6,6 +6,7 @@ whose message tells the user what to do about it, and the batch goes on.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import unicodedata
@@ -29,6 +30,9 @@ MAX_TEXT_MB = 10
 its text, so a 300 KB PDF of 2,000 pages (one content stream they all share) yields 100 million characters, which
 GUARDED_RAG_MAX_FILE_MB (checked on the bytes on disk) let through to fill memory and the index. A file whose
 text outgrows the limit is refused; extraction stops there instead of finishing first."""
+GONE_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
+"""Errors that say a path holds no file (missing, under a file, a link in a circle); any other error (permission
+denied, an I/O error) says only that it cannot be told now."""
 _MAX_CONTROL_RATIO = 0.05  # real text has almost no C0 controls besides tab/newline/CR/form feed
 
 
@@ -53,6 +57,11 @@ class LoadProblem(BaseModel):
     source: str
     kind: ProblemKind
     message: str
+    transient: bool = Field(
+        default=False,
+        description="The file could not be read this time (permission denied, an I/O error, a read that hung): what "
+        "it says now is unknown, so a version indexed earlier is kept rather than removed.",
+    )
 
 
 def text_limit(max_bytes: int) -> int:
@@ -87,6 +96,7 @@ def read_bytes(path: Path, *, max_bytes: int, source: str | None = None, deadlin
             kind="unreadable",
             message=f"reading the file did not finish within {deadline_s:g} s (a stalled disk or network mount?); "
             "check the file and try again.",
+            transient=True,
         )
 
 
@@ -118,6 +128,7 @@ def _read_bytes(path: Path, *, max_bytes: int, source: str) -> bytes | LoadProbl
             source=source,
             kind="unreadable",
             message=f"cannot read the file ({reason}); check that it exists and its permissions.",
+            transient=exc.errno not in GONE_ERRNOS,  # vanished since the folder was listed: gone, not unreadable
         )
 
 

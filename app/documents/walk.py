@@ -16,11 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.documents.loaders import SUPPORTED_SUFFIXES, LoadProblem
-
-_GONE = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
-"""Errors that say a path holds no file (missing, under a file, a link in a circle); any other error (permission
-denied, an I/O error) says only that it cannot be told now."""
+from app.documents.loaders import GONE_ERRNOS, SUPPORTED_SUFFIXES, LoadProblem
 
 
 def display(path: Path | str) -> str:
@@ -62,7 +58,7 @@ def is_gone(path: Path) -> bool:
     that cannot be told, e.g. a folder on the way became unreadable: what was indexed from it is kept."""
     status = _status(path)
     if isinstance(status, OSError):
-        return status.errno in _GONE
+        return status.errno in GONE_ERRNOS
     return not stat.S_ISREG(status.st_mode)
 
 
@@ -79,7 +75,7 @@ def _target(link: Path) -> str:
 
 def _not_a_file(path: Path, status: os.stat_result | OSError) -> LoadProblem:
     """A folder entry named like a document that is not a regular file: said, not skipped in silence."""
-    if isinstance(status, OSError) and status.errno not in _GONE:
+    if isinstance(status, OSError) and status.errno not in GONE_ERRNOS:
         message = f"cannot read the file ({_reason(status)}); check its permissions."
     elif isinstance(status, OSError) and os.path.islink(path):
         target = _target(path)

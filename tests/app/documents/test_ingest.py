@@ -371,3 +371,45 @@ def test_a_rebuild_repairs_an_index_chroma_cannot_open(tmp_path: Path, docs: Pat
     assert report.set_aside is not None and Path(report.set_aside, "chroma.sqlite3").exists()
     assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"] and report.removed == ()
     assert sorted(index.source_hashes()) == ["guide/port.md", "guide/zh.txt", "install.md"]
+
+
+def test_a_file_that_cannot_be_read_this_time_keeps_its_earlier_version(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its indexed version was deleted: a permission change or a stalled mount lost a document.
+    _run(docs, index, emb)
+    port = docs / "guide" / "port.md"
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self == port:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    (docs / "install.md").write_text("# Install\n\nRun the new install script.\n", encoding="utf-8")
+    report = _run(docs, index, emb)
+    [problem] = report.problems
+    assert (
+        problem.source == "guide/port.md" and problem.transient and problem.message.endswith("Its earlier version stays indexed.")
+    )
+    assert report.removed == () and report.updated == ("install.md",)
+    assert "guide/port.md" in index.source_hashes()
+
+
+def test_a_file_that_vanished_after_the_listing_is_removed(
+    docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(docs, index, emb)
+    port = docs / "guide" / "port.md"
+    real = Path.read_bytes
+
+    def vanished(self: Path) -> bytes:
+        if self == port:
+            raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", vanished)
+    report = _run(docs, index, emb)
+    assert [p.transient for p in report.problems] == [False] and report.removed == ("guide/port.md",)
+    assert "guide/port.md" not in index.source_hashes()
