@@ -200,6 +200,61 @@ def _decode(data: bytes) -> tuple[str, str] | None:
     return (text, "gb18030") if _looks_chinese(text) and not _japanese_or_korean(data, text) else None
 
 
+def _encoding_hint(data: bytes) -> str:
+    """What a file that is neither UTF-8 nor GB18030 Chinese probably is, and how to convert it. Said, not decoded:
+    a wrong guess would index mojibake silently. Only what can be told reliably is named: UTF-8 spoiled by a few
+    bytes, Big5 that reads as Chinese, a Western single-byte text (every non-ASCII byte alone between ASCII ones),
+    and Japanese or Korean as `_japanese_or_korean` judges them; charset-normalizer alone named Windows-1250
+    Finnish for a Latin-1 French note."""
+    convert = "re-save it as UTF-8"
+    bad = _invalid_utf8_offsets(data)
+    valid = sum(ord(c) > 127 for c in data.decode("utf-8", "ignore"))  # non-ASCII characters that are good UTF-8
+    if len(bad) == 1 or (valid and len(bad) <= max(3, valid // 20)):
+        return (
+            f"the file is UTF-8 except {len(bad)} invalid byte(s), the first at byte {bad[0]} "
+            f"(0x{data[bad[0]]:02X}); fix or remove them, or {convert}."
+        )
+    try:
+        big5 = data.decode("big5")
+    except UnicodeDecodeError:
+        big5 = ""
+    if big5 and _looks_chinese(big5):
+        return f"the file looks like Big5 (Traditional Chinese); {convert} (e.g. iconv -f BIG5 -t UTF-8)."
+    if _single_high_bytes(data):
+        return (
+            "the file looks like a Western single-byte encoding (Windows-1252 or Latin-1); "
+            f"{convert} (e.g. iconv -f WINDOWS-1252 -t UTF-8)."
+        )
+    try:
+        legacy = data.decode("gb18030")
+    except UnicodeDecodeError:
+        legacy = ""
+    if legacy and _japanese_or_korean(data, legacy):
+        return f"the file looks like a Japanese or Korean legacy encoding (Shift-JIS, EUC-JP, EUC-KR…); {convert}."
+    return f"the file is neither UTF-8 nor Chinese GB18030 and its encoding could not be told; {convert}."
+
+
+def _invalid_utf8_offsets(data: bytes, limit: int = 1000) -> list[int]:
+    """Byte offsets where `data` stops being valid UTF-8 (at most `limit` of them)."""
+    found: list[int] = []
+    start = 0
+    while start < len(data) and len(found) < limit:
+        try:
+            data[start:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            found.append(start + exc.start)
+            start += exc.end
+    return found
+
+
+def _single_high_bytes(data: bytes) -> bool:
+    """Every byte of 0x80 and up stands alone between ASCII bytes (Western single-byte text: é, ü, ñ), and there are
+    some: double-byte Asian encodings and UTF-8 come in runs."""
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    return bool(high) and all(not (i + 1 < len(data) and data[i + 1] >= 0x80) for i in high)
+
+
 def _bomless_utf16(data: bytes) -> str | None:
     """The codec of UTF-16 text saved without a byte-order mark (Windows tools do), or None. Its NUL bytes (the
     high byte of every ASCII character) would otherwise make the sniff refuse it as binary. Recognised only in
@@ -321,12 +376,7 @@ def parse_document(data: bytes, *, suffix: str, source: str, max_chars: int = MA
             return _binary(source)
         decoded = _decode(data)
         if decoded is None:
-            return LoadProblem(
-                source=source,
-                kind="encoding",
-                message="unreadable encoding: the file is neither UTF-8 nor Chinese GB18030 (a Japanese or Korean "
-                "legacy encoding?); re-save it as UTF-8.",
-            )
+            return LoadProblem(source=source, kind="encoding", message=f"unreadable encoding: {_encoding_hint(data)}")
         text, encoding = decoded
         if encoding in ("utf-16", "utf-32") and _binary_text(text):
             return _binary(source)

@@ -241,3 +241,21 @@ def test_long_and_short_gb18030_chinese_is_still_read(tmp_path: Path) -> None:
     for text in (long, "锣鼓经是什么？"):  # a short question is not judged (charset detection is unreliable there)
         doc = load_document(_write(tmp_path, "g.txt", text.encode("gb18030")), max_bytes=MB)
         assert isinstance(doc, LoadedDocument) and doc.text == text and doc.encoding == "gb18030"
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ("Café déjà vu, naïve façade, señor".encode("cp1252"), "Western single-byte encoding (Windows-1252 or Latin-1)"),
+        ("默認埠是 11434，可以透過環境變數修改監聽位址。".encode("big5"), "Big5 (Traditional Chinese)"),
+        (
+            "端口 11434 ".encode() * 4 + b"\xff" + "默认地址".encode(),
+            "UTF-8 except 1 invalid byte(s), the first at byte 52 (0xFF)",
+        ),
+        (JAPANESE.encode("shift_jis"), "Japanese or Korean legacy encoding"),
+    ],
+)
+def test_an_unreadable_encoding_is_named_when_it_can_be_told(tmp_path: Path, data: bytes, said: str) -> None:
+    # Every such file was called "a Japanese or Korean legacy encoding?", a Latin-1 note and a Big5 one too.
+    problem = _problem(load_document(_write(tmp_path, "n.txt", data), max_bytes=MB), "encoding")
+    assert said in problem.message and "UTF-8" in problem.message
