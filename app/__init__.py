@@ -93,6 +93,8 @@ _EXPORTS: dict[str, str] = {
     "TraceInputs": "app.traces",
     "TraceLabel": "app.traces",
     "paused_gc": "app.traces",
+    "bounded": "app.traces",  # trace inputs trimmed to their size cap (bench/bench_trace_inputs_cap.py)
+    "stored_size": "app.traces.inputs",
     "GuardInputs": "chains",
     "GuardContext": "guardrails",
     "PolicyError": "guardrails",
@@ -249,6 +251,7 @@ __all__ = [
     "Usem3Embeddings",
     "Verdict",
     "attack_texts",
+    "bounded",
     "cases_from_traces",
     "chunk_id",
     "chunk_text",
@@ -292,6 +295,7 @@ __all__ = [
     "run_server",
     "settle_heap",
     "split_of",
+    "stored_size",
     "sweep",
     "tune_process",
     "unknown_variables",
@@ -398,8 +402,10 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         TraceRecord,
         TraceStore,
         TraceStoreError,
+        bounded,
         open_trace_backend,
         paused_gc,
     )
+    from app.traces.inputs import stored_size
     from chains import QA_PROMPT, GuardInputs, TraceEvent
     from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, Verdict, load_policy

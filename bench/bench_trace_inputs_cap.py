@@ -14,8 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app.traces import TraceInputs, bounded
-from app.traces.inputs import stored_size
+from app import TraceInputs, bounded, stored_size
 from chains import GuardInputs
 from guardrails import GuardContext, Verdict
 
