@@ -9,9 +9,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
-from app import GuardedRAG
+from pydantic import TypeAdapter, ValidationError
+
+from app import GuardedRAG, Settings
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import file_problem
 from app.cli.terminal import say
@@ -25,13 +27,28 @@ def add_calibrate_command(sub: Any) -> None:
         "questions with the relevance guardrail, prints the curve, and writes the lowest thresholds that still "
         "refuse --target of the off-corpus probes (one per language) into a policy file.",
     )
-    cal.add_argument("--collection", help="collection to calibrate (default: GUARDED_RAG_COLLECTION)")
+    cal.add_argument("--collection", type=_collection, help="collection to calibrate (default: GUARDED_RAG_COLLECTION)")
     cal.add_argument("--out", type=Path, help="policy file to write (default: <home>/policy-<collection>.toml)")
     cal.add_argument("--probes", type=int, default=300, help="answerable probes, at most one per chunk (default 300)")
     cal.add_argument("--target", type=float, default=0.95, help="share of off-corpus probes to refuse (default 0.95)")
     cal.add_argument("--seed", type=int, default=0, help="which chunks and words make the probes")
     cal.add_argument("--json", action="store_true", help="print the result as JSON")
     cal.add_argument("--no-progress", action="store_true")
+
+
+_COLLECTION: TypeAdapter[str] = TypeAdapter(Annotated[str, Settings.model_fields["collection"]])
+
+
+def _collection(text: str) -> str:
+    """argparse type: a collection name as Settings accepts it, checked by Settings' own rule, so a bad one is a
+    usage error naming the rule (it was a pydantic validation dump and exit code 1)."""
+    try:
+        _COLLECTION.validate_python(text)
+    except ValidationError:
+        rule = Settings.model_fields["collection"].description or "a collection name"
+        shown = text if len(text) <= 60 else text[:60] + "…"
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a collection name ({rule.rstrip('.')})") from None
+    return text
 
 
 def _fmt(rate: float | None) -> str:
@@ -73,6 +90,12 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     finally:
         for bar in bars:
             bar.close()
+    if not svc.policy.is_enabled("relevance"):
+        # Written all the same (the user may enable it next), but said: the run looked like it had tuned the app.
+        say(
+            f"warning: the relevance guardrail is disabled in the policy calibrate started from: the thresholds in "
+            f"{result.policy_path} take effect only once you set enabled = true under [guardrails.relevance] there\n"
+        )
     if args.json:
         out.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK

@@ -23,7 +23,6 @@ from app import (
     cases_from_traces,
     current_value,
     false_blocks,
-    load_policy,
     make_label,
     parse_range,
     parse_target,
@@ -37,6 +36,9 @@ from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
 from app.cli.outputs import file_problem
 from app.cli.terminal import say
+from app.lab.policy import load_checked_policy, numeric_kind
+
+LISTING_MAX = 100_000  # TraceFilter's bound on one listing (its `limit`)
 
 
 def add_policy_commands(sub: Any) -> None:
@@ -59,9 +61,20 @@ def add_policy_commands(sub: Any) -> None:
 
 
 def _selection(p: argparse.ArgumentParser, *, last: int) -> None:
-    p.add_argument("--last", type=positive_int, default=last, help="the N newest traces (default: %(default)s)")
+    p.add_argument(
+        "--last", type=listing_count, default=last, help=f"the N newest traces, at most {LISTING_MAX:,} (default: %(default)s)"
+    )
     p.add_argument("--status", choices=STATUSES, help="only traces with this outcome")
     p.add_argument("--since", type=_iso_time, help="only traces from this date (YYYY-MM-DD or an ISO time) on")
+
+
+def listing_count(text: str) -> int:
+    """argparse type for --last (here and in `traces`): a whole number from 1 to LISTING_MAX. A larger one was
+    pydantic's validation dump (policy) or cut to the bound without a word (traces list)."""
+    value = positive_int(text)
+    if value > LISTING_MAX:
+        raise argparse.ArgumentTypeError(f"{value} is more than {LISTING_MAX:,}, the most traces one listing reads")
+    return value
 
 
 def _iso_time(text: str) -> datetime:
@@ -73,7 +86,10 @@ def _iso_time(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date or time: write YYYY-MM-DD or an ISO time such as 2026-12-03T18:00"
         ) from None
-    return when.astimezone(UTC) if when.tzinfo is None else when
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range once converted to UTC (years 1 to 9999)") from None
 
 
 def _filter(args: argparse.Namespace, **extra: Any) -> TraceFilter:
@@ -99,7 +115,7 @@ def one_line(exc: Exception) -> str:
 
 
 def _replay(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
-    policy = load_policy(args.policy)
+    policy = load_checked_policy(args.policy)
     report = replay_traces(svc.traces.list(_filter(args), full=True), policy)
     if args.json:
         out.write(report.model_dump_json() + "\n")
@@ -137,7 +153,7 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     guardrail, _, param = args.param.partition(".")
     if not guardrail or not param:
         raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_hybrid")
-    base = load_policy(args.policy) if args.policy else svc.policy
+    base = load_checked_policy(args.policy) if args.policy else svc.policy
     target = parse_target(args.target) if args.target else None
     if args.out and target is None:  # the file holds the suggested value, and only a target suggests one
         say('error: --out writes the policy a --target suggests; add --target, e.g. --target "false_block<=3%"\n')
@@ -146,8 +162,8 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if problem:
         say(f"error: cannot write the policy to {args.out}: {problem}\n")
         return EXIT_USAGE
-    current = current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
-    values = parse_range(args.values, whole=isinstance(current, int) and not isinstance(current, bool))
+    current_value(base, guardrail, param)  # a mistyped name or range is reported before the traces are read
+    values = parse_range(args.values, whole=numeric_kind(guardrail, param) is int)
     records = svc.traces.list(_filter(args, labelled=True), full=True)
     cases = cases_from_traces(records, guardrail)
     if not cases:

@@ -13,10 +13,11 @@ from app import GuardedRAG, TraceFilter, TraceStoreError
 from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
+from app.cli.policy import LISTING_MAX, label_trace, listing_count
 from app.cli.terminal import one_line, say
 
 LIST_DEFAULT = 20
-EXPORT_MAX = 100_000  # TraceFilter's bound on one listing
+EXPORT_MAX = LISTING_MAX  # an export is one listing
 
 
 def add_traces_command(sub: Any) -> None:
@@ -24,7 +25,9 @@ def add_traces_command(sub: Any) -> None:
     tr.add_argument("action", nargs="?", choices=["list", "show", "export", "import", "label"], default="list")
     tr.add_argument("trace_id", nargs="?", help="show, label: the trace's id (as `list` prints it, or in full)")
     tr.add_argument(
-        "--last", type=positive_int, help=f"list, export: the N newest traces (default: {LIST_DEFAULT} for list, all for export)"
+        "--last",
+        type=listing_count,
+        help=f"list, export: the N newest traces, at most {EXPORT_MAX:,} (default: {LIST_DEFAULT} for list, all for export)",
     )
     tr.add_argument("--status", choices=STATUSES, help="list, export: only traces with this outcome")
     tr.add_argument(
@@ -41,8 +44,6 @@ def add_traces_command(sub: Any) -> None:
 
 def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.action == "label":
-        from app.cli.policy import label_trace
-
         return label_trace(svc, args, out)
     if args.action in ("import", "export") and str(args.jsonl) == "-":
         say(f"error: traces {args.action} reads and writes files, not stdin or stdout: name a file after --jsonl\n")
@@ -79,7 +80,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
         return EXIT_OK
     limit = args.last or (LIST_DEFAULT if args.action == "list" else EXPORT_MAX)
-    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=min(limit, EXPORT_MAX))
+    flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=limit)
     if args.action == "export":
         if not args.jsonl:
             say("error: traces export needs --jsonl FILE\n")

@@ -19,9 +19,17 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from app.traces.inputs import LABEL_COLUMNS, attach, label_row, pack
+from app.traces.inputs import LABEL_COLUMNS, attach, label_from_row, label_row, pack
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
+from app.traces.models import (
+    ImportResult,
+    TraceFilter,
+    TraceLabel,
+    TraceRecord,
+    TraceStoreError,
+    merged_with_stored,
+    record_from_row,
+)
 from app.traces.sqlite import COLUMNS, LABELLED
 from chains import TraceEvent
 
@@ -131,48 +139,25 @@ class PostgresTraceBackend:
         """Insert or replace `records` (and their events) in one transaction."""
         if not records:
             return
-        records = list({r.trace_id: r for r in records}.values())  # a trace saved twice in one batch: the last wins
-        placeholders = ", ".join(["%s"] * len(COLUMNS))
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO traces ({', '.join(COLUMNS)}) VALUES ({placeholders}) ON CONFLICT (trace_id) DO UPDATE SET {updates}",
-                [
-                    (
-                        r.trace_id,
-                        r.created_at,
-                        r.question,
-                        r.status,
-                        r.backend,
-                        r.model,
-                        r.rung,
-                        r.llm_calls,
-                        r.latency_ms,
-                        "," + ",".join(r.fired) + ",",
-                        r.session,
-                        json.dumps(r.result, ensure_ascii=False, default=str),
-                        r.origin,
-                    )
-                    for r in records
-                ],
-            )
-            cur.execute("DELETE FROM events WHERE trace_id = ANY(%s)", ([r.trace_id for r in records],))
-            cur.executemany(
-                "INSERT INTO events VALUES (%s, %s, %s)",
-                [(r.trace_id, e.seq, e.model_dump_json()) for r in records for e in r.events],
-            )
-            # replay inputs (chunk texts into their shared table) and labels, replacing older ones
-            ids = [r.trace_id for r in records]
-            cur.execute("DELETE FROM trace_inputs WHERE trace_id = ANY(%s)", (ids,))
-            cur.execute("DELETE FROM labels WHERE trace_id = ANY(%s)", (ids,))
-            packed = [(r.trace_id, *pack(r.inputs)) for r in records if r.inputs is not None]
-            cur.executemany("INSERT INTO trace_inputs VALUES (%s, %s)", [(trace_id, body) for trace_id, body, _ in packed])
-            texts = {key: text for _, _, found in packed for key, text in found.items()}
-            cur.executemany(
-                "INSERT INTO chunk_texts VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                [(d, c, t) for (d, c), t in sorted(texts.items())],  # sorted: concurrent writers lock rows in one order
-            )
-            cur.executemany(_LABEL_UPSERT, [label_row(r.trace_id, lb) for r in records for lb in r.labels])
+            _write(cur, records)
+
+    def import_many(self, records: Sequence[TraceRecord]) -> ImportResult:
+        """Insert or replace `records` in one transaction, all or none, each stored copy's labels merged in
+        (merged_with_stored). The stored traces' rows are locked first (FOR UPDATE, in id order), as save_label
+        locks its trace's row: a label saved meanwhile is either committed before the labels are read here (and
+        kept), or waits for the import and is written after it. Before, an import read the labels, then replaced
+        the trace in a later transaction, and a label saved in between was deleted with the old copy."""
+        ids = sorted({r.trace_id for r in records})
+        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.execute("SELECT trace_id FROM traces WHERE trace_id = ANY(%s) ORDER BY trace_id FOR UPDATE", (ids,))
+            stored: dict[str, list[TraceLabel]] = {row[0]: [] for row in cur.fetchall()}
+            cur.execute(_FETCH["labels"], (list(stored),))
+            for row in cur.fetchall():
+                stored[row[0]].append(label_from_row(row))
+            merged, result = merged_with_stored(records, stored)
+            _write(cur, sorted(merged, key=lambda r: r.trace_id))  # in id order too: two imports never deadlock
+        return result
 
     def save_label(self, trace_id: str, label: TraceLabel) -> bool:
         """Store (or replace) one label; False when there is no such trace."""
@@ -216,8 +201,9 @@ class PostgresTraceBackend:
         with self._connection() as conn:
             row = conn.execute(_SELECT + " WHERE trace_id = %s", (trace_id,)).fetchone()
             if row is None and trace_id:
-                # allow a unique prefix, as people copy short ids from tables
-                matches = conn.execute(_SELECT + " WHERE starts_with(trace_id, %s) LIMIT 2", (trace_id,)).fetchall()
+                # allow a unique prefix, as people copy short ids from tables, in any case: ids are lowercase, yet an
+                # import before they were normalised may have stored one in capitals
+                matches = conn.execute(_SELECT + " WHERE starts_with(lower(trace_id), lower(%s)) LIMIT 2", (trace_id,)).fetchall()
                 row = matches[0] if len(matches) == 1 else None
             if row is None:
                 return None
@@ -232,6 +218,53 @@ class PostgresTraceBackend:
 
     def close(self) -> None:
         self._pool.close(timeout=5.0)
+
+
+def _write(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRecord]) -> None:
+    """Insert or replace `records`, their events, inputs and labels, inside the caller's transaction."""
+    if not records:
+        return
+    records = list({r.trace_id: r for r in records}.values())  # a trace saved twice in one batch: the last wins
+    placeholders = ", ".join(["%s"] * len(COLUMNS))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
+    cur.executemany(
+        f"INSERT INTO traces ({', '.join(COLUMNS)}) VALUES ({placeholders}) ON CONFLICT (trace_id) DO UPDATE SET {updates}",
+        [
+            (
+                r.trace_id,
+                r.created_at,
+                r.question,
+                r.status,
+                r.backend,
+                r.model,
+                r.rung,
+                r.llm_calls,
+                r.latency_ms,
+                "," + ",".join(r.fired) + ",",
+                r.session,
+                json.dumps(r.result, ensure_ascii=False, default=str),
+                r.origin,
+            )
+            for r in records
+        ],
+    )
+    cur.execute("DELETE FROM events WHERE trace_id = ANY(%s)", ([r.trace_id for r in records],))
+    cur.executemany(
+        "INSERT INTO events VALUES (%s, %s, %s)",
+        [(r.trace_id, e.seq, e.model_dump_json()) for r in records for e in r.events],
+    )
+    # replay inputs (chunk texts into their shared table) and labels, replacing older ones
+    ids = [r.trace_id for r in records]
+    cur.execute("DELETE FROM trace_inputs WHERE trace_id = ANY(%s)", (ids,))
+    cur.execute("DELETE FROM labels WHERE trace_id = ANY(%s)", (ids,))
+    packed = [(r.trace_id, *pack(r.inputs)) for r in records if r.inputs is not None]
+    cur.executemany("INSERT INTO trace_inputs VALUES (%s, %s)", [(trace_id, body) for trace_id, body, _ in packed])
+    texts = {key: text for _, _, found in packed for key, text in found.items()}
+    cur.executemany(
+        "INSERT INTO chunk_texts VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+        [(d, c, t) for (d, c), t in sorted(texts.items())],  # sorted: concurrent writers lock rows in one order
+    )
+    cur.executemany(_LABEL_UPSERT, [label_row(r.trace_id, lb) for r in records for lb in r.labels])
 
 
 def _fetcher(conn: psycopg.Connection[tuple[Any, ...]]) -> Any:

@@ -20,9 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.traces.inputs import LABEL_COLUMNS, attach, label_row, pack
+from app.traces.inputs import LABEL_COLUMNS, attach, label_from_row, label_row, pack
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
+from app.traces.models import (
+    ImportResult,
+    TraceFilter,
+    TraceLabel,
+    TraceRecord,
+    TraceStoreError,
+    merged_with_stored,
+    record_from_row,
+)
 from chains import TraceEvent
 
 COLUMNS = (
@@ -168,35 +176,70 @@ class SqliteTraceBackend:
         with self._saving() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for record in records:
-                    conn.execute(
-                        f"INSERT OR REPLACE INTO traces ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                        (
-                            record.trace_id,
-                            record.created_at.isoformat(),
-                            record.question,
-                            record.status,
-                            record.backend,
-                            record.model,
-                            record.rung,
-                            record.llm_calls,
-                            record.latency_ms,
-                            "," + ",".join(record.fired) + ",",
-                            record.session,
-                            json.dumps(record.result, ensure_ascii=False, default=str),
-                            record.origin,
-                        ),
-                    )
-                    conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
-                    conn.executemany(
-                        "INSERT INTO events VALUES (?,?,?)",
-                        [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
-                    )
-                    self._save_extras(conn, record)
+                self._write(conn, records)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+
+    def import_many(self, records: Sequence[TraceRecord]) -> ImportResult:
+        """Insert or replace `records` in one IMMEDIATE transaction, all or none, each stored copy's labels merged
+        in (merged_with_stored). The stored labels are read under the write lock the import holds: a label saved
+        by another process (save_label takes the same lock) is either committed before, and read and kept here,
+        or waits and is written after. Before, an import read them, then replaced the trace in a later
+        transaction, and a label saved in between was deleted with the old copy. On a connection of its own, not
+        the trace writer's kept one."""
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                merged, result = merged_with_stored(records, self._stored_labels(conn, [r.trace_id for r in records]))
+                self._write(conn, merged)
+                conn.execute("COMMIT")
+            except BaseException:  # Ctrl-C included: nothing of the import is kept
+                conn.execute("ROLLBACK")
+                raise
+        return result
+
+    @staticmethod
+    def _stored_labels(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, list[TraceLabel]]:
+        """Trace id -> its stored labels, for each of `ids` that is stored (with no labels: an empty list)."""
+        stored: dict[str, list[TraceLabel]] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for (trace_id,) in conn.execute(f"SELECT trace_id FROM traces WHERE trace_id IN ({marks})", part):
+                stored[trace_id] = []
+            for row in conn.execute(f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels WHERE trace_id IN ({marks})", part):
+                stored[row[0]].append(label_from_row(row))
+        return stored
+
+    def _write(self, conn: sqlite3.Connection, records: Sequence[TraceRecord]) -> None:
+        """Insert or replace `records`, their events, inputs and labels, inside the caller's transaction."""
+        for record in records:
+            conn.execute(
+                f"INSERT OR REPLACE INTO traces ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                (
+                    record.trace_id,
+                    record.created_at.isoformat(),
+                    record.question,
+                    record.status,
+                    record.backend,
+                    record.model,
+                    record.rung,
+                    record.llm_calls,
+                    record.latency_ms,
+                    "," + ",".join(record.fired) + ",",
+                    record.session,
+                    json.dumps(record.result, ensure_ascii=False, default=str),
+                    record.origin,
+                ),
+            )
+            conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
+            conn.executemany(
+                "INSERT INTO events VALUES (?,?,?)",
+                [(record.trace_id, e.seq, e.model_dump_json()) for e in record.events],
+            )
+            self._save_extras(conn, record)
 
     @staticmethod
     def _save_extras(conn: sqlite3.Connection, record: TraceRecord) -> None:
@@ -265,9 +308,10 @@ class SqliteTraceBackend:
         with self._connect() as conn:
             row = conn.execute(_SELECT + " WHERE trace_id = ?", (trace_id,)).fetchone()
             if row is None and trace_id:
-                # allow a unique prefix, as people copy short ids from tables
+                # allow a unique prefix, as people copy short ids from tables, in any case: ids are lowercase, yet an
+                # import before they were normalised may have stored one in capitals
                 matches = conn.execute(
-                    _SELECT + " WHERE substr(trace_id, 1, length(?)) = ? LIMIT 2", (trace_id, trace_id)
+                    _SELECT + " WHERE lower(substr(trace_id, 1, length(?))) = lower(?) LIMIT 2", (trace_id, trace_id)
                 ).fetchall()
                 row = matches[0] if len(matches) == 1 else None
             if row is None:

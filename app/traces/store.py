@@ -28,9 +28,18 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.traces.dead_letter import error_text, set_aside
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, merge_labels, storable
+from app.traces.inputs import paused_gc
+from app.traces.models import (
+    ImportedTrace,
+    ImportResult,
+    TraceFilter,
+    TraceLabel,
+    TraceRecord,
+    TraceStoreError,
+    merge_labels,
+    storable,
+)
 from app.traces.sqlite import SqliteTraceBackend
-from guardrails import describe_validation
 
 log = logging.getLogger("guarded_rag.traces")
 
@@ -54,16 +63,10 @@ class TraceBackend(Protocol):
 
     def save_label(self, trace_id: str, label: TraceLabel) -> bool: ...
 
-
-class ImportResult(BaseModel):
-    """What `import_jsonl` did: distinct traces imported, how many of them replaced a stored copy, and how many of
-    those copies' labels were kept (made after the export, or newer than the export's judgement)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    imported: int
-    replaced: int = 0
-    labels_kept: int = 0
+    def import_many(self, records: Sequence[TraceRecord]) -> ImportResult:
+        """Insert or replace `records` in one transaction, each stored copy's labels merged in (merged_with_stored)
+        inside it: all of them are saved, or (on any error) none."""
+        ...
 
 
 class WriterStatus(BaseModel):
@@ -321,29 +324,19 @@ class TraceStore:
         return self._backend.save_label(trace_id, label)
 
     def import_jsonl(self, path: Path) -> ImportResult:
-        """Save every record of an export_jsonl file (events, inputs and labels included). A trace already stored
-        is replaced, its labels merged (merge_labels: a label made since the export is not lost). Raises
-        TraceStoreError naming the first bad line, before anything is saved."""
+        """Save every record of an export_jsonl file (events, inputs and labels included), all or nothing: every
+        line is validated first (TraceStoreError naming the first bad line and field, before anything is saved),
+        then all of them are written in one transaction (an error or Ctrl-C while writing leaves the store as it
+        was). A trace already stored is replaced, its labels merged (merge_labels: a label made since the export,
+        or while the import runs, is not lost); a trace listed twice is one trace, with the labels of both lines."""
+        records = _read_export(path)
+        self.flush()  # the saves queued before: an imported copy replaces them, not the other way round
         try:
-            with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark (Windows editors) is not a bad line
-                records = [_imported(line, path, n) for n, line in enumerate(lines, 1) if line.strip()]
-        except UnicodeDecodeError:
-            raise TraceStoreError(
-                f"{path} is not a trace export: it is not UTF-8 text; `guarded-rag traces export --jsonl FILE` writes one"
-            ) from None
-        records = list({r.trace_id: r for r in records}.values())  # a trace listed twice is one trace (the last)
-        replaced = kept = 0
-        self.flush()
-        for start in range(0, len(records), self._batch):
-            batch = []
-            for record in records[start : start + self._batch]:
-                stored = self._backend.get(record.trace_id)
-                if stored is not None and stored.trace_id == record.trace_id:  # get() also answers a prefix
-                    labels, won = merge_labels(stored.labels, record.labels)
-                    record, replaced, kept = record.model_copy(update={"labels": labels}), replaced + 1, kept + won
-                batch.append(storable(record))
-            self._backend.save_many(batch)
-        return ImportResult(imported=len(records), replaced=replaced, labels_kept=kept)
+            return self._backend.import_many([storable(r) for r in records])
+        except TraceStoreError:
+            raise
+        except Exception as exc:  # locked past the busy timeout, disk full, a refusal the validation did not foresee
+            raise TraceStoreError(f"importing {path} failed and nothing was imported: {error_text(exc)}") from exc
 
     def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
         records = [self.get(r.trace_id) for r in self.list(flt or TraceFilter(limit=100_000))]
@@ -354,15 +347,57 @@ class TraceStore:
         return len(records)
 
 
-def _imported(line: str, path: Path, number: int) -> TraceRecord:
-    """Line `number` of an export file as a record; TraceStoreError naming the line and its first problems."""
+def _read_export(path: Path) -> list[TraceRecord]:
+    """The records of an export file, one per distinct trace id in the order first seen, each line validated;
+    TraceStoreError naming the first bad line (and how many more there are) when any line is bad. A trace listed
+    on several lines is the last line's copy with the labels of all of them (merge_labels: per decision, the
+    newest judgement): before, the last line won whole and the earlier lines' labels were dropped."""
+    records: dict[str, TraceRecord] = {}
+    first_bad, bad = "", 0
     try:
-        return TraceRecord.model_validate_json(line)
-    except ValidationError as exc:
+        # paused_gc: many small acyclic objects; the collector's full passes over them cost more than the parsing
+        with paused_gc(), path.open(encoding="utf-8-sig") as lines:  # a byte-order mark (Windows editors): no bad line
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = ImportedTrace.from_line(line)
+                except ValidationError as exc:
+                    first_bad = first_bad or f"{path}:{number} is not a trace record: {_problems(exc)[:400]}"
+                    bad += 1
+                    continue
+                earlier = records.get(record.trace_id)
+                if earlier is not None:
+                    labels, _ = merge_labels(earlier.labels, record.labels)
+                    record = record.model_copy(update={"labels": labels})
+                records[record.trace_id] = record
+    except UnicodeDecodeError:
         raise TraceStoreError(
-            f"{path}:{number} is not a trace record: {describe_validation(exc, whole='the line', limit=3)[:400]}; "
-            "`guarded-rag traces export --jsonl FILE` writes the expected format"
+            f"{path} is not a trace export: it is not UTF-8 text; `guarded-rag traces export --jsonl FILE` writes one"
         ) from None
+    if bad:
+        more = f" ({bad - 1} more bad line(s) after it)" if bad > 1 else ""
+        raise TraceStoreError(
+            f"{first_bad}{more}; nothing was imported; `guarded-rag traces export --jsonl FILE` writes the expected format"
+        )
+    return list(records.values())
+
+
+def _problems(exc: ValidationError, limit: int = 3) -> str:
+    """A line's first problems as "field: what is wrong" (describe_validation's wording). A check of our own
+    (ImportedTrace) reads as its own message, which names the field, without pydantic's "Value error, "."""
+    problems = exc.errors(include_url=False)
+    text = "; ".join(_problem(p["loc"], p["type"], p["msg"]) for p in problems[:limit])
+    return text + (f" (and {len(problems) - limit} more)" if len(problems) > limit else "")
+
+
+def _problem(loc: tuple[int | str, ...], kind: str, msg: str) -> str:
+    where = ".".join(str(part) for part in loc)
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        if not where:  # the record's own check: its message starts with the field it names
+            return msg
+    return f"{where or 'the line'}: {msg}"
 
 
 def _built(item: TraceRecord | Callable[[], TraceRecord]) -> TraceRecord:

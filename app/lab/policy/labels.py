@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app import OUTCOME, AskResponse, TraceLabel, TraceRecord
+from guardrails import describe_validation
 
 GUARD_STEPS = ("input", "retrieval", "output")
 BLOCKING = ("refused", "clarify")
@@ -55,17 +56,11 @@ def make_label(
     """A label for one decision of `record`; ValueError (one readable sentence) when it has no such decision."""
     for d in decisions_of(record):
         if d.target == target and d.attempt == attempt:
-            return TraceLabel.model_validate(
-                {
-                    "target": target,
-                    "attempt": attempt,
-                    "correct": correct,
-                    "decision": d.decision,
-                    "note": note,
-                    "source": source,
-                    "created_at": datetime.now(UTC),
-                }
-            )
+            values = {"target": target, "attempt": attempt, "correct": correct, "decision": d.decision, "note": note}
+            try:
+                return TraceLabel.model_validate(values | {"source": source, "created_at": datetime.now(UTC)})
+            except ValidationError as exc:  # a note over the limit: one sentence stating it, not pydantic's dump
+                raise ValueError(f"cannot label trace {record.trace_id[:12]}: {describe_validation(exc)}") from None
     ran = sorted({d.target for d in decisions_of(record)} - {OUTCOME})
     raise ValueError(
         f"trace {record.trace_id[:12]} has no decision '{target}' #{attempt}; guardrails that ran: {', '.join(ran) or 'none'}"

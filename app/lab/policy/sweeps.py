@@ -8,18 +8,19 @@ The sweep itself only sees LabelledCase. Part of the policy lab.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict
 
 from app import GuardContext, GuardInputs, GuardrailPolicy, TraceRecord
 from app.lab.policy.decisions import unkept_signals
 from app.lab.policy.labels import GuardrailQuality, expectations, score
-from guardrails import REGISTRY, build_guardrails, parameters, run_guardrail
+from guardrails import REGISTRY, build_guardrails, run_guardrail
 
 Metric = Literal["precision", "recall", "false_block", "miss"]
 Tie = Literal["nearest", "lowest"]  # among equally good values: nearest the current one, or the lowest
@@ -127,14 +128,45 @@ class SweepReport(BaseModel):
 
 
 def current_value(policy: GuardrailPolicy, guardrail: str, param: str) -> Any:
-    """The parameter's value in `policy` (its default when the policy does not set it); ValueError if unknown."""
+    """The parameter's effective value under `policy`: what the guardrail built from it runs with (the value the
+    policy sets, else the guardrail's default), even while the policy disables the guardrail. ValueError if the
+    guardrail or parameter is unknown; PolicyError (a ValueError) naming the key if the policy's values for that
+    guardrail are invalid."""
+    _fields(guardrail, param)
+    # Before: the dataclass field's default, which for a parameter declared with Field(default=...) is pydantic's
+    # FieldInfo, not a number: a sweep from a partial policy that leaves the parameter unset crashed on it.
+    return getattr(_built(policy, guardrail), param)
+
+
+def _built(policy: GuardrailPolicy, guardrail: str, values: Mapping[str, Any] | None = None) -> Any:
+    """The guardrail as `policy` configures it with `values` changed, enabled (the sweep rechecks it whether or
+    not the policy runs it). PolicyError names the key when a value is invalid or out of range."""
+    edited = policy.with_overrides({guardrail: {**(values or {}), "enabled": True}})
+    return next(g for stage in build_guardrails(edited).values() for g in stage if g.name == guardrail)
+
+
+def numeric_kind(guardrail: str, param: str) -> type[int] | type[float]:
+    """int or float: what the parameter is declared as (not the type of whatever value a policy happens to hold:
+    `min_hybrid = 1` in a TOML file is an int, yet min_hybrid takes fractions). ValueError when the parameter
+    is unknown or not a number (a flag, a mode), which no numeric range can sweep."""
+    declared = _fields(guardrail, param)[param]
+    if declared is int:
+        return int
+    if declared is float:
+        return float
+    raise ValueError(f"{guardrail}.{param} is not a numeric parameter; a sweep takes one that holds a number")
+
+
+def _fields(guardrail: str, param: str) -> dict[str, Any]:
+    """The guardrail's policy parameters (name -> declared type), checked to include `param`."""
     cls = REGISTRY.get(guardrail)
     if cls is None:
         raise ValueError(f"unknown guardrail {guardrail!r}; known: {', '.join(REGISTRY)}")
-    defaults = parameters(guardrail)
-    if param not in defaults:
-        raise ValueError(f"{guardrail} has no parameter {param!r}; it has: {', '.join(defaults)}")
-    return policy.params(guardrail).get(param, defaults[param])
+    hints = get_type_hints(cls)  # the annotations resolved (the modules use `from __future__ import annotations`)
+    fields = {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
+    if param not in fields:
+        raise ValueError(f"{guardrail} has no parameter {param!r}; it has: {', '.join(fields)}")
+    return fields
 
 
 def sweep(
@@ -149,11 +181,10 @@ def sweep(
 ) -> SweepReport:
     """Recheck every case at every value (the guardrail enabled, everything else as in `policy`)."""
     current = current_value(policy, guardrail, param)
-    cast = int if isinstance(current, int) and not isinstance(current, bool) else float
+    cast = numeric_kind(guardrail, param)
     points = []
     for value in values:
-        edited = policy.with_overrides({guardrail: {param: cast(value), "enabled": True}})  # PolicyError when out of range
-        guard = next(g for stage in build_guardrails(edited).values() for g in stage if g.name == guardrail)
+        guard = _built(policy, guardrail, {param: cast(value)})
         pairs = [(run_guardrail(guard, c.context).fired, c.should_fire) for c in cases]
         points.append(SweepPoint(value=cast(value), quality=score(guardrail, pairs)))
     suggested, reason = suggest(points, current, target, tie=tie)
