@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from guardrails.answer_relevance import AnswerRelevanceGuardrail
 from guardrails.base import Guardrail, Stage
@@ -78,8 +79,14 @@ class GuardrailPolicy(BaseModel):
 
 
 def parameters(guardrail: str) -> dict[str, Any]:
-    """A registered guardrail's policy parameters, name -> default (KeyError for an unknown guardrail)."""
-    return {f.name: f.default for f in dataclasses.fields(REGISTRY[guardrail]) if f.init}
+    """A registered guardrail's policy parameters, name -> default (KeyError for an unknown guardrail). A parameter
+    declared with pydantic's Field(default=...) has that FieldInfo as its dataclass default: its default is read
+    from it (it was returned as is, and a lab sweep from a policy that left the parameter unset crashed on it)."""
+    return {f.name: _default(f.default) for f in dataclasses.fields(REGISTRY[guardrail]) if f.init}
+
+
+def _default(value: Any) -> Any:
+    return value.get_default(call_default_factory=True) if isinstance(value, FieldInfo) else value
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str:
@@ -117,7 +124,10 @@ def load_policy_dict(raw: Mapping[str, Any]) -> GuardrailPolicy:
     if unknown:
         named = ", ".join(f"{name}{_did_you_mean(name, list(REGISTRY))}" for name in unknown)
         raise PolicyError(f"unknown guardrail(s) in policy: {named}; known: {', '.join(REGISTRY)}")
-    build_guardrails(policy)  # validates every guardrail's parameters now, not at first request
+    # Every guardrail the policy names, disabled ones too: a typo or an out-of-range value under enabled = false
+    # went unnoticed until someone enabled it, and then stopped the app.
+    for name in policy.guardrails:
+        _built(name, policy)
     return policy
 
 
@@ -138,12 +148,17 @@ def load_policy(path: Path | None = None) -> GuardrailPolicy:
 def build_guardrails(policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
     """Instantiate the enabled guardrails, grouped by stage, in registry order."""
     stages: dict[Stage, list[Guardrail]] = {"input": [], "retrieval": [], "output": []}
-    for name, cls in REGISTRY.items():
-        if not policy.is_enabled(name):
-            continue
-        try:
-            guardrail: Guardrail = TypeAdapter(cls).validate_python(policy.params(name))
-        except ValidationError as exc:
-            raise PolicyError(f"invalid parameters for guardrail {name!r}: {_problems(exc, name)}") from None
-        stages[guardrail.stage].append(guardrail)
+    for name in REGISTRY:
+        if policy.is_enabled(name):
+            guardrail = _built(name, policy)
+            stages[guardrail.stage].append(guardrail)
     return {stage: tuple(items) for stage, items in stages.items()}
+
+
+def _built(name: str, policy: GuardrailPolicy) -> Guardrail:
+    try:
+        built: Guardrail = TypeAdapter(REGISTRY[name]).validate_python(policy.params(name))
+    except ValidationError as exc:
+        off = "" if policy.is_enabled(name) else " (it has enabled = false; its values are checked all the same)"
+        raise PolicyError(f"invalid parameters for guardrail {name!r}: {_problems(exc, name)}{off}") from None
+    return built

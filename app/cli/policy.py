@@ -23,6 +23,7 @@ from app import (
     cases_from_traces,
     current_value,
     false_blocks,
+    load_policy,
     make_label,
     parse_range,
     parse_target,
@@ -36,7 +37,7 @@ from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
 from app.cli.outputs import file_problem
 from app.cli.terminal import say
-from app.lab.policy import load_checked_policy, numeric_kind
+from app.lab.policy import numeric_kind
 
 LISTING_MAX = 100_000  # TraceFilter's bound on one listing (its `limit`)
 
@@ -115,7 +116,7 @@ def one_line(exc: Exception) -> str:
 
 
 def _replay(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
-    policy = load_checked_policy(args.policy)
+    policy = load_policy(args.policy)
     report = replay_traces(svc.traces.list(_filter(args), full=True), policy)
     if args.json:
         out.write(report.model_dump_json() + "\n")
@@ -153,7 +154,7 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     guardrail, _, param = args.param.partition(".")
     if not guardrail or not param:
         raise ValueError(f"{args.param!r}: expected GUARDRAIL.PARAM, e.g. relevance.min_hybrid")
-    base = load_checked_policy(args.policy) if args.policy else svc.policy
+    base = load_policy(args.policy) if args.policy else svc.policy
     target = parse_target(args.target) if args.target else None
     if args.out and target is None:  # the file holds the suggested value, and only a target suggests one
         say('error: --out writes the policy a --target suggests; add --target, e.g. --target "false_block<=3%"\n')

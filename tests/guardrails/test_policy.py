@@ -16,7 +16,7 @@ from guardrails import (
     load_policy_dict,
     run_guardrail,
 )
-from guardrails.policy import DEFAULT_POLICY_PATH
+from guardrails.policy import DEFAULT_POLICY_PATH, parameters
 
 ALL = {
     "input_size",
@@ -174,3 +174,22 @@ def test_a_bad_policy_file_is_explained_in_its_own_terms(tmp_path: Path, toml: s
     assert message.endswith(f"(in {path})")
     for jargon in ("errors.pydantic.dev", "Extra inputs", "keyword argument", "validation error", "GuardrailEntry"):
         assert jargon not in message
+
+
+def test_a_disabled_guardrails_values_are_checked_when_the_policy_loads() -> None:
+    # They were checked only once enabled: a typo under enabled = false stopped the app the day it was turned on.
+    with pytest.raises(PolicyError, match=r"min_hybrid.*enabled = false; its values are checked all the same"):
+        load_policy_dict({"guardrails": {"relevance": {"enabled": False, "min_hybrid": 7}}})
+    with pytest.raises(PolicyError, match=r"min_hybird is not a parameter of relevance"):
+        load_policy_dict({"guardrails": {"relevance": {"enabled": False, "min_hybird": 0.3}}})
+    policy = load_policy_dict({"guardrails": {"relevance": {"enabled": False, "min_hybrid": 0.3}}})
+    assert not policy.is_enabled("relevance") and "relevance" not in {
+        g.name for s in build_guardrails(policy).values() for g in s
+    }
+
+
+def test_parameters_give_defaults_as_values_not_pydantic_field_objects() -> None:
+    for name in REGISTRY:
+        for param, default in parameters(name).items():
+            assert type(default).__module__ != "pydantic.fields", (name, param, default)
+    assert parameters("input_size")["max_chars"] == 2000

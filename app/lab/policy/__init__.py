@@ -6,7 +6,7 @@ policies (files). Clients of the app like the rest of app/lab; pure, no model an
 from __future__ import annotations
 
 from app.lab.policy.decisions import Decision, Rechecker
-from app.lab.policy.files import check_disabled, edited_policy, load_checked_policy, policy_toml, values_of
+from app.lab.policy.files import edited_policy, policy_toml, values_of
 from app.lab.policy.labels import (
     FalseBlock,
     GuardrailQuality,
@@ -43,13 +43,11 @@ __all__ = [
     "Target",
     "TraceReplay",
     "cases_from_traces",
-    "check_disabled",
     "current_value",
     "decisions_of",
     "edited_policy",
     "false_blocks",
     "gold_labels",
-    "load_checked_policy",
     "make_label",
     "not_replayable",
     "numeric_kind",

@@ -6,13 +6,12 @@ TOML is written with tomli-w (tomllib only reads). Part of the policy lab (app/l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import tomli_w
 
-from app import GuardrailPolicy, PolicyError, load_policy
+from app import GuardrailPolicy
 
 HEADER = "# Guardrail policy written by the guarded-rag policy lab. Use it with GUARDED_RAG_POLICY=<this file>.\n"
 
@@ -34,35 +33,7 @@ def edited_policy(
         if diff:
             changed[name] = diff
     edited = base.with_overrides(changed) if changed else base
-    check_disabled(edited, changed)  # a value typed into a disabled guardrail is checked too
     return edited, changed
-
-
-def load_checked_policy(path: Path) -> GuardrailPolicy:
-    """The policy file at `path` (load_policy), with the values of its disabled guardrails checked too: PolicyError
-    names the file and the key."""
-    policy = load_policy(path)
-    try:
-        check_disabled(policy)
-    except PolicyError as exc:
-        raise PolicyError(f"{exc} (in {path})") from None
-    return policy
-
-
-def check_disabled(policy: GuardrailPolicy, names: Iterable[str] | None = None) -> None:
-    """PolicyError naming the guardrail and key when a guardrail the policy disables (of `names`, default all)
-    has an invalid value. Loading a policy validates only the guardrails it runs: a typo or an out-of-range
-    value under `enabled = false` went unnoticed until someone enabled it, and then stopped the app."""
-    for name in policy.guardrails if names is None else names:
-        if policy.is_enabled(name):
-            continue
-        try:
-            policy.with_overrides({name: {"enabled": True}})
-        except PolicyError as exc:
-            raise PolicyError(
-                f"{exc} ([guardrails.{name}] has enabled = false; its values are checked all the same, so that "
-                "enabling it cannot fail)"
-            ) from None
 
 
 def policy_toml(policy: GuardrailPolicy, *, note: str = "") -> str:
