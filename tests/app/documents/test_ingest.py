@@ -34,16 +34,6 @@ def docs(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def emb() -> BagOfWordsEmbeddings:
-    return BagOfWordsEmbeddings()
-
-
-@pytest.fixture
-def index(tmp_path: Path, emb: BagOfWordsEmbeddings) -> DocumentIndex:
-    return DocumentIndex(path=tmp_path / "idx", collection="docs", embeddings=emb)
-
-
 def _run(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, **kwargs: object) -> IngestReport:
     return ingest_paths(
         [docs],

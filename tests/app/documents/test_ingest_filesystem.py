@@ -33,16 +33,6 @@ def docs(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def emb() -> BagOfWordsEmbeddings:
-    return BagOfWordsEmbeddings()
-
-
-@pytest.fixture
-def index(tmp_path: Path, emb: BagOfWordsEmbeddings) -> DocumentIndex:
-    return DocumentIndex(path=tmp_path / "idx", collection="docs", embeddings=emb)
-
-
 def _run(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, max_bytes: int = MB) -> IngestReport:
     return ingest_paths([docs], index=index, embeddings=emb, root=docs, max_bytes=max_bytes)
 
