@@ -1,6 +1,8 @@
-"""Trace records the backend refused (a constraint, a value it will refuse every time): kept whole, one JSON line
-each with the error, in a file beside the store (Settings.rejected_traces), never retried. The store writes them
-(store.py); `guarded-rag doctor` counts them. One module owns the format, so the writer and the count agree."""
+"""Trace records the backend refused (a constraint, a value it will refuse every time), or could still not take when
+the process ended: kept whole, one JSON line each with the error, in a file beside the store
+(Settings.rejected_traces), never retried by the writer. The store writes them (store.py); `guarded-rag doctor`
+counts them; `guarded-rag traces import` reads them back (kept_record). One module owns the format, so the
+writer, the count and the import agree."""
 
 from __future__ import annotations
 
@@ -48,3 +50,18 @@ def count_set_aside(path: Path) -> int:
         return 0
     with path.open(encoding="utf-8", errors="replace") as kept:
         return sum(1 for line in kept if line.strip())
+
+
+_LINE_START = '{"set_aside_at"'  # json.dumps keeps set_aside's key order: every line starts so
+
+
+def kept_record(line: str) -> str | None:
+    """The record of a dead-letter line, as the JSON line of an export file, or None for any other line (an
+    export's own lines, which `traces import` reads as they are)."""
+    if not line.lstrip().startswith(_LINE_START):
+        return None
+    try:
+        record = json.loads(line).get("record")
+    except ValueError:
+        return None
+    return json.dumps(record, ensure_ascii=False) if isinstance(record, dict) else None

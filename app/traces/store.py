@@ -27,7 +27,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from app.traces.dead_letter import error_text, set_aside
+from app.traces.dead_letter import error_text, kept_record, set_aside
 from app.traces.inputs import paused_gc
 from app.traces.models import (
     ImportedTrace,
@@ -266,8 +266,12 @@ class TraceStore:
             saved, unsaved, failure = self._save_or_set_aside(self._build(left))
             self._saved(saved)
             if failure is not None:
-                self._last_error = error_text(failure)
-                log.error("%d trace(s) could not be written to %s: %s", len(unsaved), self._backend.location, self._last_error)
+                # The process is ending and the backend still fails (a read-only file, a server gone): the traces
+                # go to the dead-letter file, whole, to import once the store takes them (they were only logged).
+                log.error("%d trace(s) could not be written to %s: %s", len(unsaved), self._backend.location, error_text(failure))
+                for record in unsaved:
+                    self._set_aside(record, failure)
+                self._queue.clear()
                 return
             self._release()
             self._queue.clear()
@@ -361,7 +365,7 @@ def _read_export(path: Path) -> list[TraceRecord]:
                 if not line.strip():
                     continue
                 try:
-                    record = ImportedTrace.from_line(line)
+                    record = ImportedTrace.from_line(kept_record(line) or line)
                 except ValidationError as exc:
                     first_bad = first_bad or f"{path}:{number} is not a trace record: {_problems(exc)[:400]}"
                     bad += 1

@@ -159,3 +159,20 @@ def test_a_transient_failure_is_still_retried_not_set_aside(tmp_path: Path):
     assert store.flush(timeout=10)
     assert store.status().rejected == 0 and store.status().failures == 1 and store.count() == 1
     assert not (tmp_path / "dead.jsonl").exists()
+
+
+def test_traces_the_backend_still_refuses_at_close_are_kept_and_can_be_imported_later(tmp_path: Path, caplog):
+    # A read-only trace file: the writer retried, then close() logged "could not be written" and dropped them.
+    dead = tmp_path / "home" / "traces-rejected.jsonl"
+    backend = FlakyBackend(tmp_path / "t.db", failures=10**6)
+    store = TraceStore(backend, dead_letter=dead)
+    store.save(record(1))
+    store.save(record(2))
+    with caplog.at_level(logging.ERROR, logger="guarded_rag.traces"):
+        store.close(timeout=0.5)
+    assert store.status().pending == 0 and backend.real.count() == 0
+    kept = [json.loads(line) for line in dead.read_text(encoding="utf-8").splitlines()]
+    assert sorted(k["record"]["trace_id"] for k in kept) == ["t0001", "t0002"] and all("disk busy" in k["error"] for k in kept)
+    later = TraceStore(tmp_path / "t.db")  # the store takes writes again: the kept traces go back in
+    assert later.import_jsonl(dead).imported == 2
+    assert sorted(r.trace_id for r in later.list()) == ["t0001", "t0002"] and later.get("t0002").question == "q 2"
