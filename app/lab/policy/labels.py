@@ -18,6 +18,7 @@ from guardrails import describe_validation
 
 GUARD_STEPS = ("input", "retrieval", "output")
 BLOCKING = ("refused", "clarify")
+GATES = ("input", "retrieval")  # the stages whose guardrails decide whether a question is answered at all
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,13 @@ class Expectation:
 
 
 def expectations(record: TraceRecord) -> list[Expectation]:
-    """Guardrail labels as expectations; an outcome labelled wrong that a guardrail blocked also says that guardrail
-    should not have fired (unless that decision has a label of its own)."""
+    """Guardrail labels as expectations, and what an outcome label says of the decisions that made that outcome
+    (a decision with a label of its own keeps it):
+    - a refusal or clarification labelled wrong: the guardrails that blocked should not have fired; labelled right:
+      they were right to fire;
+    - an answer labelled right: the input and retrieval guardrails that let the question through were right to
+      pass (blocking it would have lost a right answer). An answer labelled wrong says no guardrail in particular
+      should have fired, and the output checks' passes say nothing either way: neither counts."""
     out = {
         (lb.target, lb.attempt): Expectation(
             lb.target, lb.attempt, lb.decision == "fired", (lb.decision == "fired") == lb.correct
@@ -87,11 +93,14 @@ def expectations(record: TraceRecord) -> list[Expectation]:
         for lb in record.labels
         if lb.target != OUTCOME and lb.decision in ("fired", "passed")
     }
-    wrong_block = any(lb.target == OUTCOME and not lb.correct and lb.decision in BLOCKING for lb in record.labels)
-    if wrong_block:
+    for lb in record.labels:
+        if lb.target != OUTCOME:
+            continue
         for d in decisions_of(record):
-            if d.decision == "fired" and d.action in ("refuse", "clarify"):
-                out.setdefault((d.target, d.attempt), Expectation(d.target, d.attempt, True, False))
+            if lb.decision in BLOCKING and d.decision == "fired" and d.action in ("refuse", "clarify"):
+                out.setdefault((d.target, d.attempt), Expectation(d.target, d.attempt, True, lb.correct))
+            elif lb.decision == "answered" and lb.correct and d.decision == "passed" and d.stage in GATES:
+                out.setdefault((d.target, d.attempt), Expectation(d.target, d.attempt, False, False))
     return list(out.values())
 
 

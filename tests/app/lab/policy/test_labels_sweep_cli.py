@@ -197,3 +197,16 @@ def test_a_sweeps_out_is_checked_before_the_sweep_and_needs_a_target(stored, tmp
     assert code == 2 and "is a file, not a folder" in text
     code, text = fails(svc, *sweep_, "--out", str(tmp_path / "tuned.toml"))
     assert code == 2 and "add --target" in text and not (tmp_path / "tuned.toml").exists()
+
+
+def test_an_outcome_labelled_right_counts_for_the_decisions_that_made_it(stored):
+    # Only a wrong outcome counted: a refusal or an answer people confirmed added nothing to any guardrail's quality.
+    svc, ids = stored
+    rightly_refused, answered = svc.traces.get(ids[-2]), svc.traces.get(ids[0])
+    svc.traces.label(rightly_refused.trace_id, make_label(rightly_refused, "outcome", correct=True))
+    svc.traces.label(answered.trace_id, make_label(answered, "outcome", correct=True))
+    scores = {q.guardrail: q for q in quality(svc.traces.list(TraceFilter(labelled=True), full=True))}
+    assert (scores["prompt_injection"].tp, scores["prompt_injection"].tn) == (1, 1)  # refused it; passed the answered one
+    assert (scores["relevance"].tn, scores["relevance"].fp, scores["relevance"].fn) == (1, 0, 0)
+    assert "grounding" not in scores or scores["grounding"].labelled == 0  # an output check's pass says nothing
+    assert false_blocks(svc.traces.list(TraceFilter(labelled=True), full=True)) == []
