@@ -83,6 +83,19 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=ServeOptions().port, help="port (default: %(default)s)")
     srv.add_argument("--insecure", action="store_true", help="allow listening beyond loopback without GUARDED_RAG_API_TOKEN")
     srv.add_argument("--drain-timeout", type=float, default=30.0, help="seconds shutdown waits for answers in flight")
+    defaults = ServeOptions()
+    srv.add_argument(
+        "--header-timeout",
+        type=float,
+        default=defaults.header_timeout,
+        help="seconds a client has to send a request's headers before the connection is closed (default: %(default)s)",
+    )
+    srv.add_argument(
+        "--body-timeout",
+        type=float,
+        default=defaults.body_timeout,
+        help="seconds a client has to send a request's body before a 408 (default: %(default)s)",
+    )
     srv.add_argument(
         "--profile",
         action="append",
@@ -285,7 +298,14 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     from pydantic import ValidationError
 
     try:
-        options = ServeOptions(host=args.host, port=args.port, insecure=args.insecure, drain_timeout=args.drain_timeout)
+        options = ServeOptions(
+            host=args.host,
+            port=args.port,
+            insecure=args.insecure,
+            drain_timeout=args.drain_timeout,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
+        )
     except ValidationError as exc:  # one line naming the flag, not pydantic's dump (`--port 99999`)
         problems = "; ".join(
             f"--{str(p['loc'][0]).replace('_', '-')} {p['input']}: {p['msg']}" for p in exc.errors(include_url=False)

@@ -268,3 +268,15 @@ def test_serve_options_out_of_range_are_one_line(tmp_path: Path, capsys):
     assert capsys.readouterr().err == "error: --port 99999: Input should be less than or equal to 65535\n"
     assert main(["serve", "--drain-timeout", "0"], io.StringIO(), build=lambda _s: svc) == 2
     assert capsys.readouterr().err == "error: --drain-timeout 0.0: Input should be greater than 0\n"
+
+
+def test_serve_takes_its_slow_client_deadlines_from_the_command_line(tmp_path: Path, capsys, monkeypatch):
+    import app.cli.main as cli_main
+
+    svc, _ = make_service(tmp_path, ingest=False)
+    started: list = []
+    monkeypatch.setattr(cli_main, "run_server", lambda _svc, options, profiles: started.append(options))
+    assert main(["serve", "--header-timeout", "3", "--body-timeout", "120"], io.StringIO(), build=lambda _s: svc) == 0
+    assert (started[0].header_timeout, started[0].body_timeout) == (3.0, 120.0)
+    assert main(["serve", "--body-timeout", "0"], io.StringIO(), build=lambda _s: svc) == 2
+    assert capsys.readouterr().err == "error: --body-timeout 0.0: Input should be greater than 0\n"
