@@ -84,7 +84,7 @@ def render_response(resp: AskResponse, *, key: str, question: str | None = None)
     guardrail_chips(resp)
     for note in cold_start_notes(resp.events):
         st.caption(t("model_loaded", note=safe_md(note)))
-    meta = t("meta", backend=resp.backend, model=safe_md(resp.model), calls=resp.llm_calls, ms=f"{resp.latency_ms:.0f}")
+    meta = t("meta", backend=safe_md(resp.backend), model=safe_md(resp.model), calls=resp.llm_calls, ms=f"{resp.latency_ms:.0f}")
     meta += f" · {safe_md(resp.host)}" if resp.host else ""
     st.caption(meta + (" · " + t("chaos_on") if resp.chaos else ""))
     if resp.status == "error":

@@ -126,14 +126,22 @@ def table_rows(records: Sequence[TraceRecord]) -> list[dict[str, Any]]:
     ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralised(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula (it starts with = + - @, a tab or a carriage
+    return) gets a leading quote (CSV injection); an empty cell and every other value stay as they are."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def to_csv(records: Sequence[TraceRecord]) -> str:
     rows = table_rows(records)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["trace_id"])
     writer.writeheader()
     for row in rows:
-        # A cell starting with = + - @ is a formula in spreadsheets: neutralise (CSV injection).
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+        writer.writerow({k: _neutralised(v) for k, v in row.items()})
     return out.getvalue()
 
 

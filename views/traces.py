@@ -110,7 +110,9 @@ def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
         st.markdown(f"**{t('tr.answer' if answer else 'tr.message')}** " + safe_md(str(answer or message)))
     if record.fired:
         st.caption(t("tr.fired", names=safe_md(", ".join(record.fired))))
-    st.caption(f"trace_id `{record.trace_id}` · {record.backend} · {safe_md(record.model)} · {record.latency_ms:.0f} ms")
+    # Every field may come from an imported trace file: all of it is escaped, none of it is markdown.
+    meta = (safe_md(f"trace_id {record.trace_id}"), safe_md(record.backend), safe_md(record.model))
+    st.caption(" · ".join((*meta, f"{record.latency_ms:.0f} ms")))
     render_timeline(record.events, key=f"trace-{record.trace_id}")
     why = not_replayable(record)
     st.caption(t("tr.replayable") if why is None else t("tr.not_replayable", why=safe_md(why)))
