@@ -15,7 +15,7 @@ from app import SUPPORTED_SUFFIXES, GuardedRAG, IndexBusyError
 from views.i18n import t
 from views.tables import table
 from views.text import safe_md
-from views.uploads import ALLOWED, check_upload, save_upload
+from views.uploads import ALLOWED, check_upload, safe_filename, save_upload, unique_name, upload_path
 
 REPORT_KEY = "doc_report"  # what the last action found, shown until the next one
 
@@ -31,7 +31,7 @@ def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) ->
 
     def progress(p: Any) -> None:
         waiting.empty()
-        bar.progress(p.fraction, text=p.label[-100:])
+        bar.progress(p.fraction, text=safe_md(p.label[-100:]))  # a file name: never markdown
 
     def wait(message: str) -> None:  # another writer (a CLI ingest, another session) holds the index
         waiting.info(t("doc.waiting", message=safe_md(message)), icon=":material/hourglass:")
@@ -44,9 +44,13 @@ def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) ->
 
 
 def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
-    """Check every upload, save the good ones, index them; returns the report shown on the page."""
+    """Check every upload, save the good ones, index them; returns the report shown on the page.
+
+    Names are cleaned (views.uploads.safe_filename), so different uploads can clean to the same name: within
+    one batch a later one gets a numbered name (a_b-2.md), and replacing an upload saved earlier is said."""
     max_bytes = int(svc.settings.max_file_mb * 1_048_576)
-    rejected, saved = [], []
+    rejected, notes, saved = [], [], []
+    batch: list[str] = []
     for f in files:
         data = f.getvalue()
         problem = check_upload(f.name, data, max_bytes=max_bytes)
@@ -55,14 +59,23 @@ def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
                 t(f"upload.{problem.kind}", name=safe_md(f.name), detail=safe_md(problem.detail), max=svc.settings.max_file_mb)
             )
             continue
-        saved.append(save_upload(svc.settings.home, f.name, data))
+        clean = safe_filename(f.name)
+        final = unique_name(clean, batch)
+        batch.append(final)
+        if final != clean:
+            notes.append(t("upload.renamed", name=safe_md(f.name), clash=safe_md(clean), saved=safe_md(final)))
+        if upload_path(svc.settings.home, final).exists():
+            notes.append(t("upload.replaced", name=safe_md(f.name), saved=safe_md(final)))
+        saved.append(save_upload(svc.settings.home, f.name, data, filename=final))
     report = _ingest(svc, saved) if saved else None
-    return {"rejected": rejected, "report": report}
+    return {"rejected": rejected, "notes": notes, "report": report}
 
 
 def _show_report(result: dict[str, Any]) -> None:
     for message in result.get("rejected", []):
         st.error(message, icon=":material/block:")
+    for message in result.get("notes", []):
+        st.warning(message, icon=":material/info:")
     report = result.get("report")
     if report is None:
         return
@@ -124,8 +137,20 @@ def _manage(svc: GuardedRAG, sources: list[str]) -> None:
             return {}
 
         if _write(delete):
-            st.toast(t("doc.deleted", source=safe_md(chosen), n=removed[0]))
+            st.toast(t("doc.deleted", source=safe_md(chosen), n=removed[0]) + " " + _forget_file(svc, chosen))
         st.rerun()
+
+
+def _forget_file(svc: GuardedRAG, source: str) -> str:
+    """After a delete: remove the saved upload behind `source` (else Re-index all would bring it back); a file
+    of the user's own docs folder is never touched, and the message says a re-index will add it back."""
+    path = source_path(source, svc.settings.docs_dir).resolve()
+    uploads = (svc.settings.home / "uploads").resolve()
+    docs = svc.settings.docs_dir.resolve()
+    if path.parent == uploads and not path.is_relative_to(docs):
+        path.unlink(missing_ok=True)
+        return t("doc.upload_removed", name=safe_md(path.name))
+    return t("doc.file_kept", name=safe_md(source)) if path.exists() else ""
 
 
 def _health(svc: GuardedRAG) -> None:

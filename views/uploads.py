@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +60,34 @@ def safe_filename(name: str) -> str:
     return stem[: _MAX_NAME - len(suffix)] + suffix
 
 
-def save_upload(home: Path, name: str, data: bytes) -> Path:
-    """Write `data` to <home>/uploads/<safe name> (an upload with the same name replaces the old one)."""
+def unique_name(wanted: str, taken: Collection[str]) -> str:
+    """`wanted`, or `wanted` with -2, -3, ... before its suffix when another file of this batch already has that
+    name (compared case-insensitively: on macOS and Windows `A.md` and `a.md` are the same file)."""
+    used = {n.casefold() for n in taken}
+    if wanted.casefold() not in used:
+        return wanted
+    suffix = suffix_of(wanted)
+    stem = wanted[: -len(suffix)] if suffix else wanted
+    n = 2
+    while True:
+        tail = f"-{n}{suffix}"
+        name = stem[: _MAX_NAME - len(tail)] + tail
+        if name.casefold() not in used:
+            return name
+        n += 1
+
+
+def save_upload(home: Path, name: str, data: bytes, *, filename: str | None = None) -> Path:
+    """Write `data` to <home>/uploads/<filename or the safe name of `name`> (an existing file of that name is
+    replaced: the caller checks `upload_path(...).exists()` first to say so)."""
     folder = (home / "uploads").resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    target = (folder / safe_filename(name)).resolve()
+    target = (folder / safe_filename(filename or name)).resolve()
     if target.parent != folder:  # defence in depth: safe_filename already removed separators
         raise ValueError(f"refusing to write outside {folder}")
     target.write_bytes(data)
     return target
+
+
+def upload_path(home: Path, filename: str) -> Path:
+    return (home / "uploads").resolve() / safe_filename(filename)

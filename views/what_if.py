@@ -5,6 +5,7 @@ trace's timeline) and download the policy as TOML. Sweep: one parameter over a r
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import altair as alt
@@ -12,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app import (
+    REGISTRY,
     GuardedRAG,
     GuardrailPolicy,
     TraceFilter,
@@ -29,6 +31,7 @@ from views.policy_form import guardrail_inputs
 from views.tables import table
 from views.text import safe_md
 
+MAX_POINTS = 201  # values in one sweep (each rechecks every labelled case)
 REPLAY_LIMIT = 5000  # traces read for a replay (newest first, under the page's filters)
 
 
@@ -117,8 +120,24 @@ def render_sweep(svc: GuardedRAG) -> None:
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 2])
     param = c1.selectbox(t("sw.param"), list(numeric), index=_index(list(numeric), "relevance.min_hybrid"), key="sw_param")
     current = float(numeric[param])
-    start = c2.number_input(t("sw.start"), value=round(max(0.0, current - 0.2), 2), step=0.05, key=f"sw_start_{param}")
-    stop = c3.number_input(t("sw.stop"), value=round(current + 0.2, 2), step=0.05, key=f"sw_stop_{param}")
+    lo, hi = param_bounds(*param.split(".", 1))
+    floor = 0.0 if lo is None else lo
+    start = c2.number_input(
+        t("sw.start"),
+        value=_clamp(round(current - 0.2, 2), floor, hi),
+        step=0.05,
+        min_value=lo,
+        max_value=hi,
+        key=f"sw_start_{param}",
+    )
+    stop = c3.number_input(
+        t("sw.stop"),
+        value=_clamp(round(current + 0.2, 2), floor, hi),
+        step=0.05,
+        min_value=lo,
+        max_value=hi,
+        key=f"sw_stop_{param}",
+    )
     step = c4.number_input(
         t("sw.step"), value=0.05 if isinstance(numeric[param], float) else 1.0, min_value=0.001, key=f"sw_step_{param}"
     )
@@ -127,7 +146,11 @@ def render_sweep(svc: GuardedRAG) -> None:
         guardrail, name = param.split(".", 1)
         try:
             target = parse_target(target_text) if target_text.strip() else None
-            values = [round(start + i * step, 10) for i in range(int((stop - start) / step + 1e-9) + 1)] if stop >= start else []
+            n = point_count(start, stop, step)
+            if n > MAX_POINTS:  # counted, not built: 0..1e6 by 0.001 would be a billion values
+                st.error(t("sw.too_many", n=f"{n:,}", max=MAX_POINTS), icon=":material/error:")
+                return
+            values = [round(start + i * step, 10) for i in range(n)]
             labelled = svc.traces.list(TraceFilter(labelled=True, limit=100_000), full=True)
             st.session_state["sw_result"] = sweep(
                 cases_from_traces(labelled, guardrail), svc.policy, guardrail, name, values, target
@@ -138,6 +161,32 @@ def render_sweep(svc: GuardedRAG) -> None:
     shown = st.session_state.get("sw_result")
     if shown is not None:
         _sweep_chart(svc, shown)
+
+
+def point_count(start: float, stop: float, step: float) -> int:
+    """How many values start, start+step, ... up to stop a sweep takes (0 when stop < start), without building
+    them. ValueError for a step that is not a positive number or a bound that is not finite."""
+    if not all(math.isfinite(x) for x in (start, stop, step)) or step <= 0:
+        raise ValueError("the range needs finite bounds and a step above 0")
+    return 0 if stop < start else math.floor((stop - start) / step + 1e-9) + 1
+
+
+def param_bounds(guardrail: str, param: str) -> tuple[float | None, float | None]:
+    """The least and greatest value the guardrail accepts for `param` (None: no such bound declared)."""
+    field = getattr(REGISTRY.get(guardrail), "__pydantic_fields__", {}).get(param)
+    lo = hi = None
+    for rule in getattr(field, "metadata", ()):
+        for name in ("ge", "gt"):
+            if getattr(rule, name, None) is not None:
+                lo = float(getattr(rule, name))
+        for name in ("le", "lt"):
+            if getattr(rule, name, None) is not None:
+                hi = float(getattr(rule, name))
+    return lo, hi
+
+
+def _clamp(value: float, lo: float, hi: float | None) -> float:
+    return max(lo, value if hi is None else min(hi, value))
 
 
 def _index(options: list[str], wanted: str) -> int:
