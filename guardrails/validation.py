@@ -19,6 +19,17 @@ def describe_validation(exc: ValidationError, *, whole: str = "object", limit: i
     """
     problems = exc.errors(include_url=False)
     shown = problems if limit is None else problems[:limit]
-    text = "; ".join(f"{'.'.join(str(part) for part in p['loc']) or whole}: {p['msg']}" for p in shown)
+    text = "; ".join(_problem(p["loc"], p["type"], p["msg"], whole) for p in shown)
     left_out = len(problems) - len(shown)
     return text + (f" (and {left_out} more)" if left_out else "")
+
+
+def _problem(loc: tuple[int | str, ...], kind: str, msg: str, whole: str) -> str:
+    """One problem. A check of our own (a validator raising ValueError) reads as its own words, without pydantic's
+    "Value error, "; one on the whole value names its field itself, so it stands alone."""
+    where = ".".join(str(part) for part in loc)
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        if not where:
+            return msg
+    return f"{where or whole}: {msg}"

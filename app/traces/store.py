@@ -40,6 +40,7 @@ from app.traces.models import (
     storable,
 )
 from app.traces.sqlite import SqliteTraceBackend
+from guardrails import describe_validation
 
 log = logging.getLogger("guarded_rag.traces")
 
@@ -367,7 +368,10 @@ def _read_export(path: Path) -> list[TraceRecord]:
                 try:
                     record = ImportedTrace.from_line(kept_record(line) or line)
                 except ValidationError as exc:
-                    first_bad = first_bad or f"{path}:{number} is not a trace record: {_problems(exc)[:400]}"
+                    first_bad = (
+                        first_bad
+                        or f"{path}:{number} is not a trace record: {describe_validation(exc, whole='the line', limit=3)[:400]}"
+                    )
                     bad += 1
                     continue
                 earlier = records.get(record.trace_id)
@@ -385,23 +389,6 @@ def _read_export(path: Path) -> list[TraceRecord]:
             f"{first_bad}{more}; nothing was imported; `guarded-rag traces export --jsonl FILE` writes the expected format"
         )
     return list(records.values())
-
-
-def _problems(exc: ValidationError, limit: int = 3) -> str:
-    """A line's first problems as "field: what is wrong" (describe_validation's wording). A check of our own
-    (ImportedTrace) reads as its own message, which names the field, without pydantic's "Value error, "."""
-    problems = exc.errors(include_url=False)
-    text = "; ".join(_problem(p["loc"], p["type"], p["msg"]) for p in problems[:limit])
-    return text + (f" (and {len(problems) - limit} more)" if len(problems) > limit else "")
-
-
-def _problem(loc: tuple[int | str, ...], kind: str, msg: str) -> str:
-    where = ".".join(str(part) for part in loc)
-    if kind == "value_error":
-        msg = msg.removeprefix("Value error, ")
-        if not where:  # the record's own check: its message starts with the field it names
-            return msg
-    return f"{where or 'the line'}: {msg}"
 
 
 def _built(item: TraceRecord | Callable[[], TraceRecord]) -> TraceRecord:
