@@ -14,7 +14,9 @@ listens on; as a destination they mean this machine, so they become 127.0.0.1 an
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import sys
 import urllib.parse
 
 DEFAULT_PORT = 11434
@@ -149,3 +151,29 @@ def normalize_chroma_url(raw: str) -> str:
     except HostError as exc:  # the same host and port rules; the message must not call it an Ollama address
         why = str(exc).split(": ", 1)[-1].rsplit("; expected", 1)[0]
         raise HostError(f"{raw!r} is not a Chroma server URL: {why}; {CHROMA_EXPECTED}") from None
+
+
+def import_ollama() -> None:
+    """Import the ollama package, whatever OLLAMA_HOST holds.
+
+    `import ollama` builds a module-level client from OLLAMA_HOST, and its parser raises ValueError for a value it
+    cannot read: a comma-separated pool (which this app accepts: app.settings), an unclosed IPv6 bracket, a bad
+    port. The import then fails before Settings can say what is wrong, as a traceback. The app never uses that
+    module-level client (every client gets its host explicitly), so while importing, a value that is not one
+    address is hidden from the environment and put back right after. Call it before anything imports ollama or
+    langchain_ollama (app.models and the deferred Ollama embeddings import do); later imports are no-ops.
+    """
+    if "ollama" in sys.modules:
+        return
+    value = os.environ.get("OLLAMA_HOST")
+    try:
+        if value is not None:
+            normalize_ollama_host(value)
+        hidden = None
+    except HostError:
+        hidden = os.environ.pop("OLLAMA_HOST")
+    try:
+        import ollama  # noqa: F401  # the import is the point: it builds ollama's module client now
+    finally:
+        if hidden is not None:
+            os.environ["OLLAMA_HOST"] = hidden

