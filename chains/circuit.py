@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from chains.errors import BudgetExceeded, Cancelled, CircuitOpen
@@ -73,3 +75,29 @@ class Budget:
             raise Cancelled()
         if self.remaining() <= 0:
             raise BudgetExceeded(self.seconds)
+
+
+@dataclass(frozen=True)
+class CallLimit:
+    """What one model call may still spend, for the transport under the model client: it ends a reply at
+    `deadline` (time.monotonic()) and stops reading once `cancelled()` says the caller went away. The client's own
+    timeout is per read, and the transport's fixed total is the whole budget: neither knows how much of the
+    question's budget retrieval, earlier attempts and back-off have already spent."""
+
+    deadline: float
+    cancelled: Callable[[], bool] | None = None
+
+
+MODEL_CALL_LIMIT: ContextVar[CallLimit | None] = ContextVar("guarded_rag_model_call_limit", default=None)
+"""Set around each model call by the generation ladder (per request and per thread, like any context variable)."""
+
+
+@contextmanager
+def model_call_limit(budget: Budget) -> Iterator[CallLimit]:
+    """MODEL_CALL_LIMIT for the calls made inside: the budget's remaining seconds from now (never negative)."""
+    limit = CallLimit(deadline=time.monotonic() + max(0.0, budget.remaining()), cancelled=budget.cancelled)
+    token = MODEL_CALL_LIMIT.set(limit)
+    try:
+        yield limit
+    finally:
+        MODEL_CALL_LIMIT.reset(token)

@@ -25,7 +25,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from chains.circuit import Budget
+from chains.circuit import Budget, model_call_limit
 from chains.errors import (
     BudgetExceeded,
     Cancelled,
@@ -158,7 +158,8 @@ class GenerationLadder:
         try:
             # format= passed to invoke is what llm.bind(format=...) would pass on; a RunnableBinding built per call
             # cost ~0.09 ms of CPU per question (measured) for nothing else.
-            message = retrying(rung.llm.invoke, list(messages), config, format=fmt)
+            with model_call_limit(budget):  # the transport ends the reply when the question's budget runs out
+                message = retrying(rung.llm.invoke, list(messages), config, format=fmt)
         except self.policy.transport_errors:
             if rung.breaker is not None:
                 rung.breaker.record_failure()

@@ -22,7 +22,7 @@ from app.embedded.events import ChatEvent, Delta, Finish, LoadReport
 from app.embedded.gguf import ModelCard, ModelDetails
 
 ReplyKind = Literal[
-    "content", "status", "midstream_error", "truncated", "refused", "timeout", "slow", "stall", "empty", "trickle"
+    "content", "status", "body", "midstream_error", "truncated", "refused", "timeout", "slow", "stall", "empty", "trickle"
 ]
 NDJSON = "application/x-ndjson"
 
@@ -71,6 +71,11 @@ class Reply:
         return cls("status", code=code, message=message)
 
     @classmethod
+    def body(cls, code: int, text: str, *, content_type: str = "text/html") -> Reply:
+        """An error status with a body that is not Ollama's {"error": ...}: e.g. a proxy's HTML page."""
+        return cls("body", code=code, content=text, message=content_type)
+
+    @classmethod
     def midstream_error(cls, message: str, *, partial: str = '{"answer": "') -> Reply:
         return cls("midstream_error", content=partial, message=message)
 
@@ -110,6 +115,8 @@ class Reply:
         """(status, content type, body) for the kinds that are answers rather than socket events."""
         if self.kind == "status":
             return self.code, "application/json", json.dumps({"error": self.message}).encode()
+        if self.kind == "body":
+            return self.code, self.message, self.content.encode()
         if self.kind == "empty":
             return 200, NDJSON, b""
         head = {"model": model, "created_at": "2024-01-01T00:00:00Z"}

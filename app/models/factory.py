@@ -23,11 +23,12 @@ from pydantic import BaseModel, ConfigDict
 from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllamaTransport, LlamaEngine
 from app.embedded.gguf import normalize_name
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
-from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
+from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport, wire_transport
 from app.models.info import ModelInfo, from_show
 from app.models.pool import HostPool, HostStatus, ProbeVerdict
 from app.models.pool_transport import AsyncPoolTransport, PoolTransport
 from app.models.probe import probe_ollama
+from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
@@ -55,9 +56,11 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
 - json.JSONDecodeError: a truncated/garbled NDJSON line in the stream. Narrower than ValueError, but parsers above
   must raise their own error type (e.g. OutputParserException) for bad *model text*, or a parse failure would be
   retried as a transport failure.
-Not included, on purpose: ValueError("No data received from Ollama stream.") (a 200 with no lines, or only a
-done_reason="load" line) is too broad to catch; neither the embedded transport nor Ollama answers a chat that
-way. AssertionError (an exhausted test double) and guardrail violations must propagate.
+Not included, on purpose: ValueError, pydantic's ValidationError and AttributeError, which ChatOllama raises for a
+200 that is not a chat reply (no lines, only a done_reason="load" line, `{"foo": 1}`, a list): too broad to catch,
+they also mean bugs. Such replies are turned into httpx.RemoteProtocolError on the wire instead
+(app.models.reply_shape), so they retry and fall back like any server failure. AssertionError (an exhausted test
+double) and guardrail violations must propagate.
 """
 
 
@@ -139,26 +142,24 @@ class ModelFactory:
         """(base_url, sync transport, async transport), each bounding a whole reply to `total_s` (default: the
         per-question latency budget; the client's own timeout is per read only)."""
         settings = settings or self.settings
-        sync: httpx.BaseTransport | None = None
-        async_: httpx.AsyncBaseTransport | None = None
+        sync: httpx.BaseTransport
+        async_: httpx.AsyncBaseTransport
         base_url = settings.ollama_host
         if kind == "embedded":
             base_url, sync, async_ = EMBEDDED_URL, EmbeddedOllamaTransport(self.engine), AsyncEmbeddedOllamaTransport(self.engine)
+        else:  # the wire, its socket reads bounded by the deadline below; replies that are not Ollama's shape fail
+            sync, async_ = ReplyShapeTransport(wire_transport()), AsyncReplyShapeTransport(httpx.AsyncHTTPTransport())
         if chaos is not None:
             # One rng for both twins: the fault sequence is the same whichever path ChatOllama takes.
             rng = random.Random(rng_seed if rng_seed is not None else chaos.seed)
-            sync = ChaosTransport(sync or httpx.HTTPTransport(), chaos, rng=rng, on_fault=on_fault)
-            async_ = AsyncChaosTransport(async_ or httpx.AsyncHTTPTransport(), chaos, rng=rng, on_fault=on_fault)
+            sync = ChaosTransport(sync, chaos, rng=rng, on_fault=on_fault)
+            async_ = AsyncChaosTransport(async_, chaos, rng=rng, on_fault=on_fault)
         total = total_s if total_s is not None else settings.latency_budget
         if kind == "ollama" and len(settings.hosts) > 1:  # a pool: below the deadline, above the wire (and chaos)
             pool = self.pool(settings)
-            sync = PoolTransport(pool, sync or httpx.HTTPTransport(), base_url=base_url, total_s=total)
-            async_ = AsyncPoolTransport(pool, async_ or httpx.AsyncHTTPTransport(), base_url=base_url, total_s=total)
-        return (
-            base_url,
-            DeadlineTransport(sync or httpx.HTTPTransport(), total),
-            AsyncDeadlineTransport(async_ or httpx.AsyncHTTPTransport(), total),
-        )
+            sync = PoolTransport(pool, sync, base_url=base_url, total_s=total)
+            async_ = AsyncPoolTransport(pool, async_, base_url=base_url, total_s=total)
+        return base_url, DeadlineTransport(sync, total), AsyncDeadlineTransport(async_, total)
 
     def pool(self, settings: Settings | None = None) -> HostPool:
         """The process's HostPool for the configured Ollama hosts (built on first use)."""
@@ -252,8 +253,9 @@ class ModelFactory:
     def unload(self, model: str, *, timeout: float) -> None:
         """Ask Ollama to unload a model now (keep_alive=0 with no prompt: docs/api.md, "Unload a model"), so
         the next call is a cold load. Failures are ignored: the next call then simply measures a warm model."""
+        _, sync, _ = self.transports("ollama", total_s=timeout)
         try:
-            with ollama.Client(host=self.settings.ollama_host, timeout=timeout) as client:
+            with ollama.Client(host=self.settings.ollama_host, timeout=timeout, transport=sync) as client:
                 client.generate(model=model, keep_alive=0)
         except TRANSPORT_ERRORS:
             pass

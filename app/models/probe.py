@@ -9,6 +9,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from app.embedded.gguf import normalize_name
+from app.models.deadline import DeadlineTransport, wire_transport
 
 
 class OllamaProbe(BaseModel):
@@ -41,9 +42,11 @@ def resolve_model(wanted: str, available: Sequence[str]) -> str | None:
 
 
 def probe_ollama(host: str, model: str, *, timeout: float = 1.5, transport: httpx.BaseTransport | None = None) -> OllamaProbe:
-    """GET /api/version and /api/tags with a short timeout; network and protocol problems become `error`."""
+    """GET /api/version and /api/tags, each within `timeout` in all (a server trickling its answer is cut off
+    too); network and protocol problems become `error`."""
+    bounded = DeadlineTransport(transport or wire_transport(), timeout)
     try:
-        with httpx.Client(base_url=host, timeout=timeout, transport=transport) as client:
+        with httpx.Client(base_url=host, timeout=timeout, transport=bounded) as client:
             version_reply = client.get("/api/version")
             version = version_reply.json().get("version") if version_reply.is_success else None
             tags = client.get("/api/tags")

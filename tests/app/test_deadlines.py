@@ -6,6 +6,7 @@ one in tests/robustness."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ from app.settings import Settings
 from tests.fake_embeddings import BagOfWordsEmbeddings
 from tests.fake_service import write_docs
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine
-from tests.stalled import stalled_server
+from tests.stalled import header_trickling_server, stalled_server
 
 GOOD = {"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."}
 Q = "Which port does Ollama listen on by default?"
@@ -163,3 +164,91 @@ def test_a_stalled_api_show_is_an_unknown_model_within_its_timeout(tmp_path: Pat
         info = factory.describe("ollama", "qwen2.5:3b", timeout=0.5)
         assert elapsed(started) < 2.0
         assert info.error and "Timeout" in info.error and info.context_length is None
+
+
+CHAT = {"model": "qwen2.5:3b", "messages": [{"role": "user", "content": "q"}]}
+
+
+def test_headers_that_trickle_are_cut_at_the_total_deadline() -> None:
+    """httpx reads the status line and headers before any body chunk: only the wire (wire_transport) can end them.
+    Each byte comes within the 1 s per-read timeout, so without the wire bound this request never ends."""
+    from app.models.deadline import DeadlineTransport, wire_transport
+
+    with (
+        header_trickling_server() as host,
+        httpx.Client(transport=DeadlineTransport(wire_transport(), 0.6), timeout=1.0) as client,
+    ):
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match=r"took longer than 0\.6 s in all"):
+            client.post(host + "/api/chat", json=CHAT)
+        assert elapsed(started) < 2.0
+
+
+def test_async_headers_that_trickle_are_cut_at_the_total_deadline() -> None:
+    from app.models.deadline import AsyncDeadlineTransport
+
+    async def call(host: str) -> None:
+        transport = AsyncDeadlineTransport(httpx.AsyncHTTPTransport(), 0.6)
+        async with httpx.AsyncClient(transport=transport, timeout=1.0) as client:
+            await client.post(host + "/api/chat", json=CHAT)
+
+    with header_trickling_server() as host:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match=r"took longer than 0\.6 s in all"):
+            asyncio.run(call(host))
+        assert elapsed(started) < 2.0
+
+
+def test_a_probe_of_a_server_that_trickles_its_headers_ends_within_its_timeout() -> None:
+    with header_trickling_server() as host:
+        started = time.monotonic()
+        probe = probe_ollama(host, "qwen2.5:3b", timeout=0.5)
+        assert elapsed(started) < 2.0
+        assert not probe.reachable and "took longer than 0.5 s" in (probe.error or "")
+
+
+def test_trickling_headers_fall_back_within_the_questions_budget(tmp_path: Path) -> None:
+    """The model load and the call each meet a server that never finishes its headers; the question still ends
+    within its budget, on a fallback rung (the trickle spends the budget, so the extractive rung may be the one)."""
+    with header_trickling_server() as host:
+        s = settings(tmp_path, host, latency_budget=3.0, load_timeout=1.0)
+        engine = ScriptedEngine([Gen.json_answer(GOOD)])
+        svc = GuardedRAG(s, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(s, engine=engine), reraise_bugs=True)
+        svc.ingest()
+        svc.backend()  # the backend probe (its own 1.5 s bound) is not what is timed here
+        started = time.monotonic()
+        r = svc.ask(Q)
+        assert elapsed(started) < s.latency_budget + 2.0  # the load's own 1 s comes before the budget starts
+        assert r.status == "fallback" and r.rung in {"embedded", "extractive", "cannot_answer"}
+        assert any(e.name == "model_call" and e.outcome == "error" and "in all" in e.reason for e in r.events)
+
+
+def test_a_model_call_ends_when_the_questions_budget_does_not_at_the_transports_total(httpserver) -> None:
+    """The transport's own total is the whole budget; a call that starts with less of it left ends sooner."""
+    from app.models.deadline import DeadlineTransport, wire_transport
+    from chains.circuit import Budget, model_call_limit
+
+    double = LoopbackOllama(httpserver, [Reply.trickle("x" * 200, every_s=0.1)])
+    budget = Budget.start(0.7)
+    with httpx.Client(transport=DeadlineTransport(wire_transport(), 30.0), timeout=1.0) as client, model_call_limit(budget):
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            client.post(double.url + "/api/chat", json=CHAT)
+        assert elapsed(started) < 2.0
+
+
+def test_a_caller_that_went_away_stops_the_reply_being_read(httpserver) -> None:
+    from app.models.deadline import DeadlineTransport, wire_transport
+    from chains.circuit import Budget, model_call_limit
+    from chains.errors import Cancelled
+
+    gone = threading.Event()
+    double = LoopbackOllama(httpserver, [Reply.trickle("x" * 200, every_s=0.1)])
+    budget = Budget.start(30.0, cancelled=gone.is_set)
+    threading.Timer(0.4, gone.set).start()
+    with httpx.Client(transport=DeadlineTransport(wire_transport(), 30.0), timeout=1.0) as client, model_call_limit(budget):
+        started = time.monotonic()
+        with pytest.raises(Cancelled), client.stream("POST", double.url + "/api/chat", json=CHAT) as response:
+            for _ in response.iter_bytes():
+                pass
+        assert elapsed(started) < 2.0

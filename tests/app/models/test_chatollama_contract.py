@@ -194,7 +194,8 @@ def test_retry_on_transport_errors_retries_503_but_never_swallows_exhaustion() -
 
 
 def test_empty_stream_is_a_bare_value_error_outside_transport_errors() -> None:
-    # Documented gap: neither Ollama nor the embedded transport answers a chat with an empty 200 stream.
+    # ChatOllama alone; the app puts app.models.reply_shape under it, which makes this a transport error
+    # (tests/app/models/test_reply_shape.py).
     with pytest.raises(ValueError, match="No data received") as raised:
         over(ScriptedOllama([Reply.empty_stream()])).invoke("q")
     assert not isinstance(raised.value, TRANSPORT_ERRORS)

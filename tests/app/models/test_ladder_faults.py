@@ -16,6 +16,10 @@ from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, clos
 Q = "Which port does Ollama listen on by default?"
 GOOD = {"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."}
 PRELOAD = Reply.text("")  # the empty-messages chat that loads the model
+NDJSON = "application/x-ndjson"
+NOT_CHAT = Reply("body", code=200, message=NDJSON, content='{"status": "ok", "done": true}\n')
+JSON_LIST = Reply("body", code=200, message=NDJSON, content="[1, 2]\n")
+ONLY_LOAD = Reply.text("", done_reason="load")
 
 
 @pytest.fixture
@@ -51,9 +55,27 @@ def trace(result) -> list[str]:
         ([PRELOAD, Reply.status(503, "server busy"), Reply.status(503, "server busy")], "busy"),
         ([PRELOAD, Reply.midstream_error("out of memory"), Reply.midstream_error("out of memory")], "out of memory"),
         ([PRELOAD, Reply.truncated_ndjson(), Reply.truncated_ndjson()], "JSONDecodeError"),
+        # 200 answers that are not Ollama's chat shape (a proxy, a gateway): ChatOllama alone raises ValueError,
+        # ValidationError or AttributeError; app.models.reply_shape makes them transport errors.
+        ([PRELOAD, Reply.empty_stream(), Reply.empty_stream()], "ended without generating anything"),
+        ([PRELOAD, NOT_CHAT, NOT_CHAT], "has no 'message' object"),
+        ([PRELOAD, JSON_LIST, JSON_LIST], "is a JSON list"),
+        ([PRELOAD, ONLY_LOAD, ONLY_LOAD], "ended without generating anything"),
+        # last: the double serves one request at a time, and this one's handler sleeps on after the client gave up
         ([PRELOAD, Reply.slow(2.0, then=Reply.json_answer(GOOD)), Reply.slow(2.0, then=Reply.json_answer(GOOD))], "Timeout"),
     ],
-    ids=["404-model-missing", "500", "503-busy", "midstream-error", "truncated-ndjson", "slow-beyond-timeout"],
+    ids=[
+        "404-model-missing",
+        "500",
+        "503-busy",
+        "midstream-error",
+        "truncated-ndjson",
+        "empty-200",
+        "not-a-chat-chunk",
+        "json-list",
+        "only-a-load-line",
+        "slow-beyond-timeout",
+    ],
 )
 def test_transport_fault_retries_then_embedded_rung_answers(tmp_path, server, replies, error_text):
     double = LoopbackOllama(server, replies)

@@ -17,6 +17,7 @@ from app.embedded import EmbeddedOllamaTransport, LlamaEngine
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport
 from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
 from app.models.factory import EMBEDDED_URL, TRANSPORT_ERRORS, ModelFactory
+from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
 from app.settings import Settings
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, closed_port
 
@@ -87,8 +88,11 @@ def test_chaos_wraps_either_transport(kind: str) -> None:
     assert isinstance(outer, DeadlineTransport) and isinstance(async_outer, AsyncDeadlineTransport)
     sync, async_ = outer.inner, async_outer.inner
     assert isinstance(sync, ChaosTransport) and isinstance(async_, AsyncChaosTransport)
-    inner = EmbeddedOllamaTransport if kind == "embedded" else httpx.HTTPTransport
-    assert isinstance(sync.inner, inner)
+    if kind == "embedded":
+        assert isinstance(sync.inner, EmbeddedOllamaTransport)
+    else:  # Ollama's wire, its replies checked for Ollama's chat shape
+        assert isinstance(sync.inner, ReplyShapeTransport) and isinstance(sync.inner.inner, httpx.HTTPTransport)
+        assert isinstance(async_.inner, AsyncReplyShapeTransport)
 
 
 def test_preload_embedded_reports_cold_then_warm() -> None:

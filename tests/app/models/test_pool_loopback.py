@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
@@ -143,10 +142,11 @@ def test_a_host_without_the_model_is_skipped_with_the_pull_hint(
 def test_one_host_builds_no_pool(tmp_path: Path) -> None:
     from app.models.deadline import DeadlineTransport
     from app.models.pool_transport import PoolTransport
+    from app.models.reply_shape import ReplyShapeTransport
 
     one = Settings(home=tmp_path, ollama_host="gpu1:11434")
     _, sync, _ = ModelFactory(one, engine=ScriptedEngine([])).transports("ollama")
-    assert isinstance(sync, DeadlineTransport) and isinstance(sync.inner, httpx.HTTPTransport)
+    assert isinstance(sync, DeadlineTransport) and isinstance(sync.inner, ReplyShapeTransport)
     two = one.with_overrides(ollama_hosts="gpu1:11434,gpu2:11434")
     _, sync, _ = ModelFactory(two, engine=ScriptedEngine([])).transports("ollama")
     assert isinstance(sync, DeadlineTransport) and isinstance(sync.inner, PoolTransport)
