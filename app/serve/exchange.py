@@ -40,10 +40,6 @@ _PROFILE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 # Client sampling options honoured per request; the rest (num_ctx, num_predict, ...) stay the operator's,
 # since they decide memory and time per question.
 CLIENT_OPTIONS = ("temperature", "seed")
-# Client system prompts screened and recorded one by one (a screen, a trace event and a stored capture each); the
-# rest are joined into the last of these. A request with 2,000 of them cost 2,000 of each, and a 1 MB body of
-# short ones ~40,000; clients send one or two.
-MAX_SYSTEM_PROMPTS = 16
 
 
 def profile_model(name: str) -> str:
@@ -158,7 +154,7 @@ def start_chat(
     """Everything that can still fail with a status code fails here, before a response starts."""
     check_messages(messages, max_chars=served.settings.max_message_chars)
     try:
-        chat = capped_system(from_chat(messages))
+        chat = from_chat(messages)  # many system prompts are capped by the service (app.system_prompts)
     except ChatError as exc:
         raise Problem(400, str(exc), code="invalid_messages") from None
     task = task_reply(chat)
@@ -168,22 +164,6 @@ def start_chat(
             trace_id=None, keepalive=served.settings.keepalive, ready=Reply(text=task.text, status="task", trace_id=None)
         )
     return start_question(served, chat, model=model, dialect=dialect, sampling=sampling)
-
-
-def capped_system(chat: ChatQuestion) -> ChatQuestion:
-    """`chat` with at most MAX_SYSTEM_PROMPTS system prompts: beyond that, the last one holds all the rest, joined
-    under a line that says so (the trace shows it). Nothing is dropped: the prompt_injection guardrail still reads
-    every word (the joined ones as one text), and the trace keeps them as far as its inputs cap allows."""
-    system = chat.system
-    if len(system) <= MAX_SYSTEM_PROMPTS:
-        return chat
-    first = MAX_SYSTEM_PROMPTS  # the 1-based number of the first one joined
-    note = (
-        f"[guarded-rag: client system prompts {first} to {len(system)} of {len(system)}, joined into one: "
-        f"at most {MAX_SYSTEM_PROMPTS} are screened and recorded apart]"
-    )
-    joined = "\n\n".join((note, *system[first - 1 :]))
-    return chat.model_copy(update={"system": (*system[: first - 1], joined)})
 
 
 def start_question(
