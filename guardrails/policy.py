@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from guardrails.answer_injection import AnswerInjectionGuardrail
 from guardrails.answer_relevance import AnswerRelevanceGuardrail
 from guardrails.base import Guardrail, Stage
 from guardrails.citations import CitationGuardrail
@@ -39,6 +40,7 @@ REGISTRY: Mapping[str, type] = MappingProxyType(
         "citations": CitationGuardrail,
         "grounding": GroundingGuardrail,
         "answer_relevance": AnswerRelevanceGuardrail,
+        "answer_injection": AnswerInjectionGuardrail,
     }
 )
 

@@ -29,6 +29,7 @@ OUTPUT_OK = [
     "output:citations:passed",
     "output:grounding:passed",
     "output:answer_relevance:passed",
+    "output:answer_injection:passed",
 ]
 
 

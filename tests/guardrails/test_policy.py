@@ -1,4 +1,4 @@
-"""Policy: the default TOML builds all nine guardrails; bad policies fail loudly, naming the culprit."""
+"""Policy: the default TOML builds all ten guardrails; bad policies fail loudly, naming the culprit."""
 
 from __future__ import annotations
 
@@ -28,16 +28,23 @@ ALL = {
     "citations",
     "grounding",
     "answer_relevance",
+    "answer_injection",
 }
 
 
-def test_default_policy_builds_all_nine() -> None:
+def test_default_policy_builds_all_ten() -> None:
     built = build_guardrails(load_policy())
     names = {g.name for stage in built.values() for g in stage}
     assert names == ALL == set(REGISTRY)
     assert [g.name for g in built["input"]] == ["input_size", "prompt_injection", "completeness"]
     assert [g.name for g in built["retrieval"]] == ["relevance", "context_injection"]
-    assert [g.name for g in built["output"]] == ["degenerate_output", "citations", "grounding", "answer_relevance"]
+    assert [g.name for g in built["output"]] == [
+        "degenerate_output",
+        "citations",
+        "grounding",
+        "answer_relevance",
+        "answer_injection",
+    ]
     for stage, items in built.items():
         for guardrail in items:
             assert isinstance(guardrail, Guardrail)
@@ -75,6 +82,7 @@ def test_fail_modes_are_deliberate() -> None:
         "citations": "closed",
         "grounding": "closed",
         "answer_relevance": "open",
+        "answer_injection": "closed",
     }
 
 

@@ -17,7 +17,7 @@ from app.lab.evaluation.records import EvalItem, Kind
 
 TEAM_SETS = (
     *("golden", "natural", "short", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding"),
-    *("jailbreak_zh", "vague2", "natural2", "injection2"),
+    *("jailbreak_zh", "vague2", "natural2", "injection2", "answer_injection"),
 )
 # The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
 # bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.
@@ -96,6 +96,7 @@ def _item(line: str, path: Path, n: int, name: str) -> EvalItem:
         expected_sources=tuple(row.get("expected_sources") or ([row["source"]] if row.get("source") else ())),
         answer=row.get("answer"),
         anchor=row.get("anchor"),
+        passage=row.get("passage"),
         category=str(row.get("category") or ""),
     )
 

@@ -143,8 +143,11 @@ def retrieval_record(svc: GuardedRAG, item: EvalItem) -> RunRecord:
 
 
 def passage_chunk(item: EvalItem, docs: Path) -> Chunk:
-    """The chunk of `docs/<source>` holding the item's anchor, chunked as ingest would chunk it, labelled S1."""
+    """The chunk of `docs/<source>` holding the item's anchor, chunked as ingest would chunk it, labelled S1; or
+    the item's own `passage` (a planted document, not in data/docs)."""
     source = item.expected_sources[0]
+    if item.passage:
+        return Chunk(chunk_id=f"passage:{item.id}", source=source, text=item.passage, score=1.0, label="S1")
     loaded = load_document(docs / source, max_bytes=10_000_000)
     if isinstance(loaded, LoadProblem):
         raise ValueError(f"grounding item {item.id}: cannot read {source}: {loaded.message}")

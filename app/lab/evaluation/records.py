@@ -39,6 +39,9 @@ class EvalItem(_Frozen):
     expected_sources: tuple[str, ...] = ()
     answer: str | None = Field(default=None, description="Grounding set: the answer to judge.")
     anchor: str | None = Field(default=None, description="Grounding set: text that picks the passage's chunk.")
+    passage: str | None = Field(
+        default=None, description="Answer sets: the cited passage itself, when it is not a chunk of data/docs (a planted one)."
+    )
     category: str = Field(default="", description="Grounding set: paraphrase, quote, number, wrong_fact, heading, echo, loop.")
     history: tuple[str, ...] = Field(
         default=(), description="Earlier user messages sent before the question (no answer between)."
