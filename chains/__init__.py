@@ -4,6 +4,7 @@ Gets built objects injected (chat models, a retrieve function, guardrails); neve
 """
 
 from chains.circuit import Budget, CircuitBreaker
+from chains.error_text import clean_error_text, short_error
 from chains.errors import (
     BudgetExceeded,
     CircuitOpen,
@@ -71,6 +72,7 @@ __all__ = [
     "answer_chars_for",
     "answer_json_schema",
     "answer_prompt",
+    "clean_error_text",
     "judge_clarity",
     "judge_messages",
     "judge_schema",
@@ -79,5 +81,6 @@ __all__ = [
     "rejection_feedback",
     "run_qa",
     "screen_qa",
+    "short_error",
     "with_signals",
 ]

@@ -14,6 +14,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig
 
 from chains.circuit import Budget
+from chains.error_text import short_error
 from chains.errors import BudgetExceeded, Cancelled, CircuitOpen, OutputRejected, ReasksExhausted
 from chains.extractive import extract_answer
 from chains.generation import Generated, GenerationLadder
@@ -204,6 +205,7 @@ class QAPipeline:
             verdicts=tuple(verdicts) + generated.verdicts,
             rung=generated.rung.name,
             model=generated.rung.model,
+            backend=generated.rung.backend,
             confidence=round(min(1.0, retrieval) * min(1.0, grounding), 3),
             retrieved=tuple(chunks),
             message=None if first_rung else f"Answered by the fallback rung '{generated.rung.name}' ({generated.rung.model}).",
@@ -256,15 +258,15 @@ class QAPipeline:
 
 def no_model_answer(why: BaseException) -> str:
     """Why the answer is quoted from the documents, in the user's terms: a model answered and each answer was
-    rejected, or none answered in time, or none could be reached (a path or server to fix: its own words)."""
+    rejected, or none answered in time, or none could be reached (a path or server to fix: its own words, in one
+    short line: an error page's markup and the rest of a long body stay in the trace)."""
     if isinstance(why, (OutputRejected, ReasksExhausted)):
         return "The model's answer could not be used"
     if isinstance(why, Cancelled):
         return "The question was withdrawn before a model answered"
     if isinstance(why, BudgetExceeded):
         return f"No model gave a usable answer within the question's latency budget ({why.budget_s:.0f} s)"
-    detail = str(why).strip()[:200] or type(why).__name__
-    return f"No model gave a usable answer (the first one failed: {detail})"
+    return f"No model gave a usable answer (the first one failed: {short_error(why)})"
 
 
 def _citation(chunk: Chunk) -> Citation:

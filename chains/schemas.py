@@ -103,6 +103,9 @@ class QAResult(BaseModel):
         default=None, description="Ladder rung that answered: model rung name, 'extractive' or 'cannot_answer'."
     )
     model: str | None = Field(default=None, description="Model that produced the answer, if any.")
+    backend: str | None = Field(
+        default=None, description="Backend of the model rung that produced the answer (its ModelRung.backend), if any."
+    )
     confidence: float | None = Field(default=None, description="Computed from retrieval and grounding, 0..1.")
     needs_clarification: bool = False
     clarification: Clarification | None = None

@@ -16,7 +16,7 @@ from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
 from langchain_core.callbacks.manager import dispatch_custom_event
 from langchain_core.outputs import LLMResult
 from langchain_core.runnables import RunnableConfig
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guardrails import GuardContext, Stage, Verdict
 
@@ -28,10 +28,55 @@ TRACE_EVENT = "guarded_rag.trace"
 # without it a model call is the generation step's.
 STEP_KEY = "guarded_rag_step"
 _STEPS: frozenset[str] = frozenset(get_args(Step))
+# The most characters of one text a trace event keeps: its raw_output, its reason, each evidence item and each
+# string inside details and parsed_output. A longer text keeps its beginning and a marker saying how long it was
+# (`capped_text`). Enforced by TraceEvent itself, so no step can forget it: a 10 MB model reply was stored whole in
+# every event that carried it (the model call, the parse failure, the re-ask) and made an ~80 MB trace.
+TRACE_TEXT_MAX_CHARS = 16 * 1024
+_MARKER_ROOM = 96  # characters kept free for the marker (two 20-digit numbers fit)
+
+
+def capped_text(text: str, limit: int = TRACE_TEXT_MAX_CHARS) -> str:
+    """`text` when it has at most `limit` characters; else its beginning and a marker saying how many characters
+    the whole had, `limit` characters at most in all (so capping a capped text changes nothing)."""
+    if len(text) <= limit:
+        return text
+    keep = max(0, limit - _MARKER_ROOM)
+    return f"{text[:keep]}… [cut by the trace: {len(text)} characters in all, the first {keep} kept]"
+
+
+def _has_long_text(value: Any) -> bool:
+    """Whether a string longer than the cap is anywhere in `value` (dict values, list and tuple items, any depth):
+    one pass that builds nothing, as events almost never hold one (a verdict's details are a few numbers)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if len(item) > TRACE_TEXT_MAX_CHARS:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def _capped_values(value: Any) -> Any:
+    """`value` with every string inside it (dict values, list and tuple items, at any depth) capped."""
+    if isinstance(value, str):
+        return capped_text(value)
+    if isinstance(value, dict):
+        return {k: _capped_values(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        capped = [_capped_values(v) for v in value]
+        return capped if isinstance(value, list) else tuple(capped)
+    return value
 
 
 class TraceEvent(BaseModel):
-    """One step of one request: what ran, what happened, why, with the evidence."""
+    """One step of one request: what ran, what happened, why, with the evidence. Every text in it is capped at
+    TRACE_TEXT_MAX_CHARS characters when the event is made (`capped_text`): a trace's size does not follow the
+    size of a model's reply."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -49,6 +94,26 @@ class TraceEvent(BaseModel):
     duration_ms: float = 0.0
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     details: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("reason")
+    @classmethod
+    def _cap_reason(cls, value: str) -> str:
+        return capped_text(value)
+
+    @field_validator("raw_output")
+    @classmethod
+    def _cap_raw_output(cls, value: str | None) -> str | None:
+        return None if value is None else capped_text(value)
+
+    @field_validator("evidence")
+    @classmethod
+    def _cap_evidence(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return value if all(len(e) <= TRACE_TEXT_MAX_CHARS for e in value) else tuple(capped_text(e) for e in value)
+
+    @field_validator("details", "parsed_output")
+    @classmethod
+    def _cap_strings(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _capped_values(value) if value is not None and _has_long_text(value) else value
 
 
 class GuardInputs(BaseModel):

@@ -180,6 +180,7 @@ CHAINS = (
     "answer_chars_for",
     "answer_json_schema",
     "answer_prompt",
+    "clean_error_text",
     "judge_clarity",
     "judge_messages",
     "judge_schema",
@@ -188,6 +189,7 @@ CHAINS = (
     "rejection_feedback",
     "run_qa",
     "screen_qa",
+    "short_error",
     "with_signals",
 )
 GUARDRAILS = (

@@ -264,6 +264,8 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, unopen
         probe=lambda: svc.probe_telemetry(svc.settings.otel_timeout),
         detectors=svc.input_detectors,
         generation=svc.embedded_generation_problem,
+        preload=svc.preload,
+        chat_model=lambda timeout: svc.chat_model(timeout=timeout),
         trace_error=unopened.error if unopened else None,
         unknown_env=unknown_variables(),
     )

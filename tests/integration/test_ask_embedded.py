@@ -81,8 +81,10 @@ def test_question_outside_the_documents_is_refused_without_a_model_call(env, mon
 def test_ollama_unreachable_still_gives_a_typed_fallback(env, monkeypatch):
     down = env | {"GUARDED_RAG_BACKEND": "ollama", "GUARDED_RAG_RETRIES": "1", "GUARDED_RAG_REASKS": "1"}
     code, [result] = run_cli(down, monkeypatch, "ask", "--json", "--trace", "How do I list the models I have pulled?")
-    assert code == 0 and result["status"] == "fallback" and result["backend"] == "ollama"
+    assert code == 0 and result["status"] == "fallback" and result["configured_backend"] == "ollama"
     names = [(e["step"], e["name"], e["outcome"]) for e in result["events"]]
     assert ("generation", "model_call", "error") in names  # the primary was tried and failed
     assert ("fallback", "rung:embedded", "fallback") in names  # then the embedded rung
     assert result["rung"] in {"embedded", "extractive", "cannot_answer"}
+    # `backend` is the one whose model answered: the embedded rung's, else (quoted passages) the configured one
+    assert result["backend"] == ("embedded" if result["rung"] == "embedded" else "ollama")
