@@ -75,3 +75,31 @@ def test_answer_cap_fits_num_predict():
         cap = answer_chars_for(num_predict)
         assert cap * 3 + 64 <= max(num_predict, 40 * 3 + 64)  # worst case 3 tokens/char plus the JSON around it
         assert answer_json_schema(["S1"], max_answer_chars=cap)["properties"]["answer"]["maxLength"] == cap
+
+
+def test_a_hostile_reply_is_read_only_as_far_as_the_parse_cap() -> None:
+    """10 MB of '{' took the balanced-object scan quadratic time (32,000 took 25 s): now each rung that is
+    worse than linear reads only the reply's start, and the error says so. (Not a timed test: without the cap
+    this call does not end within pytest's timeout.)"""
+    from chains.errors import OutputParseError
+    from chains.parsing import MAX_PARSE_CHARS
+
+    with pytest.raises(OutputParseError, match=f"only its first {MAX_PARSE_CHARS:,} of 10,000,000 characters were read"):
+        parse_answer("{" * 10_000_000)
+
+
+def test_an_object_after_the_parse_cap_is_not_found_but_one_before_it_is() -> None:
+    from chains.errors import OutputParseError
+    from chains.parsing import MAX_PARSE_CHARS
+
+    good = '{"answer": "Port 11434.", "citations": ["S1"]}'
+    assert parse_answer("Sure! " * 100 + good + " x" * 20_000).answer.answer == "Port 11434."
+    with pytest.raises(OutputParseError):
+        parse_answer("y" * (MAX_PARSE_CHARS + 10) + good)
+
+
+def test_the_object_scan_tries_a_bounded_number_of_starts() -> None:
+    from chains.parsing import MAX_OBJECT_STARTS, first_json_object
+
+    assert first_json_object("{" * (MAX_OBJECT_STARTS - 1) + "{}") == "{}"
+    assert first_json_object("{ " * MAX_OBJECT_STARTS + "{}") is None
