@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from app.embedded.gguf import normalize_name
 from app.models.deadline import DeadlineTransport, wire_transport
+from chains.error_text import clean_error_text
 
 
 class OllamaProbe(BaseModel):
@@ -56,7 +57,7 @@ def probe_ollama(host: str, model: str, *, timeout: float = 1.5, transport: http
                     model=model,
                     reachable=True,
                     version=version,
-                    error=f"GET /api/tags answered HTTP {tags.status_code}: {tags.text[:200]}",
+                    error=f"GET /api/tags answered HTTP {tags.status_code}: {clean_error_text(tags.text)}",
                 )
             names = tuple(str(m.get("name") or m.get("model")) for m in tags.json().get("models") or [])
     except httpx.HTTPError as exc:

@@ -175,3 +175,15 @@ def test_probe_refused_port_never_raises() -> None:
 def test_probe_problems_become_errors(handler: object, reachable: bool, error: str) -> None:
     found = probe_ollama(HOST, "qwen2.5:3b", transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
     assert found.reachable is reachable and not found.has_model and error in (found.error or "")
+
+
+def test_a_proxy_error_page_on_api_tags_is_one_clean_line_in_the_probe() -> None:
+    page = "<html><head><title>502 Bad Gateway</title></head><body>" + "<p>nginx</p>" * 5000 + "</body></html>"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/version":
+            return httpx.Response(200, json={"version": "0.6.0"})
+        return httpx.Response(502, text=page, headers={"content-type": "text/html"})
+
+    found = probe_ollama("http://ollama.test:11434", "qwen2.5:3b", transport=httpx.MockTransport(answer))
+    assert found.reachable and found.error == "GET /api/tags answered HTTP 502: 502 Bad Gateway"
