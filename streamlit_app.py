@@ -48,7 +48,12 @@ def main() -> None:
     st.set_page_config(page_title="guarded-rag", page_icon="🛡️", layout="wide")
     sidebar()
     pages = {
-        "chat": st.Page(guarded(chat.render), title=t("page.chat"), icon=":material/chat:", url_path="chat", default=True),
+        # The default page is always served at "/" (Streamlit ignores its url_path), so /chat, the natural deep link,
+        # was "Page not found": a hidden page serves the same chat there (not listed twice in the navigation).
+        "chat": st.Page(guarded(chat.render), title=t("page.chat"), icon=":material/chat:", url_path="", default=True),
+        "chat_path": st.Page(
+            guarded(chat.render), title=t("page.chat"), icon=":material/chat:", url_path="chat", visibility="hidden"
+        ),
         "traces": st.Page(guarded(traces.render), title=t("page.traces"), icon=":material/timeline:", url_path="traces"),
         "documents": st.Page(
             guarded(documents.render), title=t("page.documents"), icon=":material/description:", url_path="documents"

@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "ChatMessage": "app.conversation",
     "ChatQuestion": "app.conversation",
     "Usage": "app.conversation",
+    "answered_history": "app.conversation",
     "from_chat": "app.conversation",
     "reply_text": "app.conversation",
     "usage_of": "app.conversation",
@@ -250,6 +251,7 @@ __all__ = [
     "Usage",
     "Usem3Embeddings",
     "Verdict",
+    "answered_history",
     "attack_texts",
     "bounded",
     "cases_from_traces",
@@ -323,7 +325,16 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.bidi import BIDI_CONTROLS
     from app.contract import CONTRACT_FIELDS, AskOptions, AskResponse, CitationOut, GuardrailOut, history_from
-    from app.conversation import ChatError, ChatMessage, ChatQuestion, Usage, from_chat, reply_text, usage_of
+    from app.conversation import (
+        ChatError,
+        ChatMessage,
+        ChatQuestion,
+        Usage,
+        answered_history,
+        from_chat,
+        reply_text,
+        usage_of,
+    )
     from app.doctor import Check, DoctorReport, run_doctor
     from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings

@@ -23,6 +23,12 @@ HISTORY_TURNS = 6
 # (2,000 characters) is more than an answer (600) plus its sources.
 HISTORY_TURN_CHARS = 1000
 SOURCES_HEADER = "Sources:"
+ANSWERED_STATUSES: frozenset[str] = frozenset({"answered", "fallback"})
+"""The statuses whose exchanges are history for a follow-up (`is_answer`): an answer from a model or quoted from the
+documents. Refused, clarify and error exchanges are not material: a clarification's questions (and a refusal's
+sentence) name things the documents never said, and the completeness guardrail takes a named thing in any earlier
+turn as the context a vague follow-up refers to, so that follow-up would be "answered" from them."""
+_NOT_ANSWERS = ("Refused by the ", "Refused: ", "Error: ", "[fallback: cannot_answer]")  # reply_text's non-answers
 
 
 class ChatError(ValueError):
@@ -50,20 +56,52 @@ class ChatQuestion(BaseModel):
 def from_chat(messages: Sequence[ChatMessage]) -> ChatQuestion:
     """The last message is the question (it must be the user's); earlier user/assistant messages are the
     history; system (and OpenAI "developer") messages are kept apart; tool messages are ignored (nothing
-    here calls tools). Our own sources block is cut from assistant turns, so history carries answers."""
+    here calls tools). Our own sources block is cut from assistant turns, so history carries answers.
+
+    An earlier reply of ours that is no answer (a refusal, an error, "cannot answer": `reply_text`'s own openings)
+    leaves the history together with the user turns it replied to, as `answered_history` leaves out such exchanges
+    of the app's own chat. A clarification reads like any list and stays (a client's transcript has no status)."""
     system = tuple(m.content for m in messages if m.role in ("system", "developer") and m.content.strip())
     turns = [m for m in messages if m.role in ("user", "assistant", "tool")]
     if not turns or turns[-1].role != "user":
         raise ChatError("the last message must be the user's question (role 'user')")
-    past = [
-        Turn(role="user", content=_cut(m.content))
-        if m.role == "user"
-        else Turn(role="assistant", content=_cut(strip_sources(m.content)))
-        for m in turns[:-1]
-        if m.role != "tool"
-    ]
+    past: list[Turn] = []
+    asked = 0  # user turns since the last assistant turn kept
+    for m in turns[:-1]:
+        if m.role == "user":
+            past.append(Turn(role="user", content=_cut(m.content)))
+            asked += 1
+        elif m.role == "assistant" and _not_an_answer(m.content):
+            del past[len(past) - asked :]
+            asked = 0
+        elif m.role == "assistant":
+            past.append(Turn(role="assistant", content=_cut(strip_sources(m.content))))
+            asked = 0
     kept = past[-HISTORY_TURNS:] if HISTORY_TURNS else []
     return ChatQuestion(question=turns[-1].content, history=tuple(kept), system=system, dropped_turns=len(past) - len(kept))
+
+
+def _not_an_answer(reply: str) -> bool:
+    """One of our replies without an answer: it opens like one and carries no sources (an answer always has)."""
+    return reply.lstrip().startswith(_NOT_ANSWERS) and strip_sources(reply) == reply.strip()
+
+
+def is_answer(resp: AskResponse) -> bool:
+    """Whether an exchange counts as history for a follow-up: its status is one of ANSWERED_STATUSES and it has an
+    answer (a fallback that could not answer has none)."""
+    return resp.status in ANSWERED_STATUSES and bool((resp.answer or "").strip())
+
+
+def answered_history(exchanges: Sequence[tuple[str, AskResponse]], *, turns: int = HISTORY_TURNS) -> tuple[Turn, ...]:
+    """The history a chat front end passes to `ask` from its own exchanges (question, response), oldest first: the
+    question and answer of each exchange that `is_answer`, the last `turns` of them, each cut to a turn's length.
+    Refused, clarify and error exchanges are left out, their question too (see ANSWERED_STATUSES); a clarifying
+    question the user picks is asked as a whole question, so nothing it needs is lost."""
+    past: list[Turn] = []
+    for question, resp in exchanges:
+        if is_answer(resp):
+            past += [Turn(role="user", content=_cut(question)), Turn(role="assistant", content=_cut(resp.answer or ""))]
+    return tuple(past[-turns:]) if turns > 0 else ()
 
 
 def _cut(text: str) -> str:

@@ -31,6 +31,7 @@ from app.documents.index_types import DocumentInfo, EmbedderMismatchError, Index
 from app.documents.ingest import ingest_paths
 from app.documents.ingest_types import IngestProgress, IngestReport
 from app.documents.integrity import IndexIntegrity
+from app.documents.uploads import DocumentRemoval, UploadFolder, UploadIngest
 from app.ids import TraceIds
 from app.models.backend import BackendChoice, OllamaProbe, choose_backend, probe_ollama
 from app.models.chaos import ChaosConfig
@@ -65,6 +66,7 @@ from guardrails import (
     run_guardrail,
 )
 from guardrails.context_injection import ContextInjectionGuardrail
+from guardrails.input_size import InputSizeGuardrail
 from guardrails.relevance import RelevanceGuardrail
 
 Observer = Callable[[TraceEvent], None]
@@ -221,6 +223,15 @@ class GuardedRAG:
         settings = self.settings.with_overrides(**options.settings) if options.settings else self.settings
         policy = self.policy.with_overrides(options.guardrails) if options.guardrails else self.policy
         return settings, policy
+
+    def question_limit(self, options: AskOptions | None = None) -> int | None:
+        """The longest question the input_size guardrail of this session's policy accepts (a chat box's limit: what
+        is longer would be refused), or None when that check is off. Options that do not validate fall back to
+        the service's own policy (`ask` reports them as an error)."""
+        try:
+            return _question_limit(self.effective(options)[1])
+        except ValueError:  # PolicyError, SettingsError and pydantic's ValidationError all are
+            return _question_limit(self.policy)
 
     # -- ask ------------------------------------------------------------------------------------------
     def ask(
@@ -452,6 +463,37 @@ class GuardedRAG:
     def delete_document(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> int:
         return self._parts.docs().delete_document(source, on_wait=on_wait)
 
+    # -- uploads (files saved under <home>/uploads by the app) ------------------------------------------
+    def uploads(self) -> UploadFolder:
+        return UploadFolder(home=self.settings.home, docs_dir=self.settings.docs_dir)
+
+    def source_label(self, source: str) -> str:
+        """A document's source as people read it: relative to the docs or uploads folder, never a server path."""
+        return self.uploads().label(source)
+
+    def hide_paths(self, text: str) -> str:
+        """A message (an IndexBusyError, a file problem) without the server's folders: `uploads/`, `<home>`, `<docs>`."""
+        return self.uploads().hide_paths(text)
+
+    def forget_document(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> DocumentRemoval:
+        """Delete a document from the index and, when it is a saved upload, its file (else Re-index all would add
+        it back); a file of the user's docs folder is never touched (`file` says it stays)."""
+        chunks = self.delete_document(source, on_wait=on_wait)
+        folder = self.uploads()
+        return DocumentRemoval(source=source, label=folder.label(source), chunks=chunks, file=folder.remove(source))
+
+    def ingest_uploads(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: Callable[[IngestProgress], None] | None = None,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> UploadIngest:
+        """Index saved uploads (files or the uploads folder), then remove the ones the ingest could not read (empty,
+        binary, an unknown encoding, a PDF without text): kept, they would come back on every Re-index all."""
+        report = self.ingest(paths, progress=progress, on_wait=on_wait)
+        return UploadIngest(report=report, discarded=self.uploads().discard_unreadable(report))
+
     def index_stats(self) -> IndexStats:
         return self._parts.docs().stats()
 
@@ -529,6 +571,12 @@ class GuardedRAG:
             # queue is one that `traces.get` does not wait for (a profile's fresh trace was a 404 over HTTP).
             traces=self.traces if _trace_target(settings) == _trace_target(self.settings) else None,
         )
+
+
+def _question_limit(policy: GuardrailPolicy) -> int | None:
+    if not policy.is_enabled("input_size"):
+        return None
+    return InputSizeGuardrail(**policy.params("input_size")).max_chars
 
 
 def _trace_target(settings: Settings) -> tuple[str, str]:

@@ -89,6 +89,7 @@ APP = (
     "Usage",
     "Usem3Embeddings",
     "Verdict",
+    "answered_history",
     "attack_texts",
     "bounded",
     "cases_from_traces",

@@ -4,32 +4,40 @@ per-request observer (trace events) and on_token (the streaming JSON, shown as p
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import streamlit as st
 
-from app import AskResponse, GuardedRAG, history_from
+from app import AskResponse, GuardedRAG, Turn, answered_history
 from views import state
 from views.components import backend_banner, render_response
 from views.i18n import t
 from views.text import partial_answer, safe_md
 from views.timeline import OUTCOME_ICONS, STEP_ICONS
 
-HISTORY_TURNS = 8  # follow-ups need the recent turns, not the whole conversation
+DEFAULT_MAX_CHARS = 4000  # the chat box's limit when the input_size guardrail is off (it sets the limit otherwise)
 
 
-def turn_text(message: dict[str, Any]) -> str:
-    """What a past turn contributes to the history passed to `ask`."""
-    resp: AskResponse | None = message.get("response")
-    if resp is None:
-        return str(message.get("content", ""))
-    if resp.status == "clarify" and resp.clarifying_questions:
-        return (resp.message or "") + " " + " ".join(resp.clarifying_questions)
-    return resp.answer or resp.message or ""
+def exchanges(messages: list[dict[str, Any]]) -> list[tuple[str, AskResponse]]:
+    """The chat's (question, response) pairs, oldest first: each user message with the reply that follows it."""
+    pairs: list[tuple[str, AskResponse]] = []
+    for asked, reply in pairwise(messages):
+        resp = reply.get("response")
+        if asked["role"] == "user" and reply["role"] == "assistant" and resp is not None:
+            pairs.append((str(asked.get("content", "")), resp))
+    return pairs
 
 
-def history(messages: list[dict[str, Any]]) -> tuple[Any, ...]:
-    return history_from([(m["role"], turn_text(m)) for m in messages[-HISTORY_TURNS:]])
+def history(messages: list[dict[str, Any]]) -> tuple[Turn, ...]:
+    """What a follow-up is asked with: the answered exchanges only (app.conversation.answered_history says why
+    refused, clarify and error turns are left out)."""
+    return answered_history(exchanges(messages))
+
+
+def max_chars(svc: GuardedRAG) -> int:
+    """The chat box takes no more than the input_size guardrail of this session's policy accepts."""
+    return svc.question_limit(state.options()) or DEFAULT_MAX_CHARS
 
 
 class LiveProgress:
@@ -88,7 +96,7 @@ def ask(svc: GuardedRAG, question: str, *, as_written: bool = False) -> None:
         live = LiveProgress()
         resp = svc.ask(question, history=past, options=options, observer=live.observe, on_token=live.token)
         live.finish(resp)
-        render_response(resp, key=str(len(messages) + 1), question=question)
+        render_response(resp, key=str(len(messages) + 1), source_label=svc.source_label, question=question)
     messages.append({"role": "user", "content": question, "response": None})
     messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
 
@@ -108,8 +116,8 @@ def render(svc: GuardedRAG) -> None:
                 st.markdown(safe_md(message["content"]))
             else:
                 asked = messages[i - 1]["content"] if i and messages[i - 1]["role"] == "user" else None
-                render_response(message["response"], key=str(i), question=asked)
-    prompt = st.chat_input(t("chat.placeholder"), max_chars=4000)
+                render_response(message["response"], key=str(i), source_label=svc.source_label, question=asked)
+    prompt = st.chat_input(t("chat.placeholder"), max_chars=max_chars(svc))
     pending = st.session_state.pop("pending_question", None)  # set by a clarify button
     as_written = bool(st.session_state.pop("pending_as_written", False)) and not prompt
     question = prompt or pending

@@ -5,6 +5,7 @@ visible_bidi and visible_json (views/text.py), and tables through views/tables.t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import streamlit as st
@@ -53,9 +54,10 @@ def guardrail_chips(resp: AskResponse) -> None:
         st.caption(t("checks_passed", n=passed))
 
 
-def citations(resp: AskResponse) -> None:
+def citations(resp: AskResponse, *, label: Callable[[str], str]) -> None:
+    """`label`: how a source is shown (GuardedRAG.source_label: an upload's source is an absolute server path)."""
     for c in resp.citations:
-        title = f"[{safe_md(c.label or '?')}] {safe_md(c.source)} · {safe_md(c.chunk_id)}"
+        title = f"[{safe_md(c.label or '?')}] {safe_md(label(c.source))} · {safe_md(c.chunk_id)}"
         with st.expander(title):
             if c.score is not None:
                 st.caption(t("score", score=f"{c.score:.2f}"))
@@ -66,9 +68,10 @@ def cold_start_notes(events: list[Any]) -> list[str]:
     return [e.reason for e in events if e.name == "model_load" and e.outcome == "loading"]
 
 
-def render_response(resp: AskResponse, *, key: str, question: str | None = None) -> None:
+def render_response(resp: AskResponse, *, key: str, source_label: Callable[[str], str], question: str | None = None) -> None:
     """One committed answer, as shown in chat (and reused for a trace's stored response). `question`: what
-    was asked (chat only), so a clarification can offer to answer it as written."""
+    was asked (chat only), so a clarification can offer to answer it as written. `source_label`: how a cited
+    source is shown (GuardedRAG.source_label: never a server path)."""
     status_badge(resp.status)
     if resp.status == "fallback":
         st.warning(t("fallback_label"), icon=":material/swap_horiz:")
@@ -80,7 +83,7 @@ def render_response(resp: AskResponse, *, key: str, question: str | None = None)
         (st.error if resp.status == "error" else st.info)(safe_md(resp.message))
     if resp.citations:
         st.caption(t("sources", n=len(resp.citations)))
-        citations(resp)
+        citations(resp, label=source_label)
     guardrail_chips(resp)
     for note in cold_start_notes(resp.events):
         st.caption(t("model_loaded", note=safe_md(note)))

@@ -25,18 +25,23 @@ def source_path(source: str, docs_dir: Path) -> Path:
     return path if path.is_absolute() else docs_dir / source
 
 
-def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) -> Any:
+def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False, uploads: bool = False) -> Any:
+    """Index `paths` with a progress bar. `uploads`: they are saved uploads (GuardedRAG.ingest_uploads: the ones
+    that cannot be indexed are removed again); returns its UploadIngest then, else the IngestReport."""
     bar = st.progress(0.0, text=t("doc.indexing"))
     waiting = st.empty()
 
     def progress(p: Any) -> None:
         waiting.empty()
-        bar.progress(p.fraction, text=safe_md(p.label[-100:]))  # a file name: never markdown
+        shown = p.model_copy(update={"current": svc.source_label(p.current)}) if p.current else p
+        bar.progress(p.fraction, text=safe_md(shown.label[-100:]))  # a file name: never markdown, never a server path
 
     def wait(message: str) -> None:  # another writer (a CLI ingest, another session) holds the index
-        waiting.info(t("doc.waiting", message=safe_md(message)), icon=":material/hourglass:")
+        waiting.info(t("doc.waiting", message=safe_md(svc.hide_paths(message))), icon=":material/hourglass:")
 
     try:
+        if uploads:
+            return svc.ingest_uploads(list(paths), progress=progress, on_wait=wait)
         return svc.ingest(list(paths), progress=progress, rebuild=rebuild, on_wait=wait)
     finally:
         bar.empty()
@@ -44,7 +49,9 @@ def _ingest(svc: GuardedRAG, paths: Sequence[Path], *, rebuild: bool = False) ->
 
 
 def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
-    """Check every upload, save the good ones, index them; returns the report shown on the page.
+    """Check every upload, save the good ones, index them; returns the report shown on the page. A saved upload
+    the ingest cannot read (an unknown encoding, a PDF without text…) is a problem on the page and its file is
+    removed again (GuardedRAG.ingest_uploads), so Re-index all does not bring it back.
 
     Names are cleaned (views.uploads.safe_filename), so different uploads can clean to the same name: within
     one batch a later one gets a numbered name (a_b-2.md), and replacing an upload saved earlier is said."""
@@ -67,11 +74,14 @@ def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
         if upload_path(svc.settings.home, final).exists():
             notes.append(t("upload.replaced", name=safe_md(f.name), saved=safe_md(final)))
         saved.append(save_upload(svc.settings.home, f.name, data, filename=final))
-    report = _ingest(svc, saved) if saved else None
-    return {"rejected": rejected, "notes": notes, "report": report}
+    done = _ingest(svc, saved, uploads=True) if saved else None
+    report, discarded = (done.report, done.discarded) if done is not None else (None, ())
+    return {"rejected": rejected, "notes": notes, "report": report, "discarded": discarded}
 
 
-def _show_report(result: dict[str, Any]) -> None:
+def _show_report(svc: GuardedRAG, result: dict[str, Any]) -> None:
+    """The last action's report. Green only when every file was read: a file that was not is an error (and the
+    summary a warning), an upload that was removed again for it says so."""
     for message in result.get("rejected", []):
         st.error(message, icon=":material/block:")
     for message in result.get("notes", []):
@@ -79,20 +89,22 @@ def _show_report(result: dict[str, Any]) -> None:
     report = result.get("report")
     if report is None:
         return
-    st.success(
-        t(
-            "doc.report",
-            added=len(report.added),
-            updated=len(report.updated),
-            unchanged=len(report.unchanged),
-            removed=len(report.removed),
-            chunks=report.chunks_added,
-        )
+    summary = t(
+        "doc.report",
+        added=len(report.added),
+        updated=len(report.updated),
+        unchanged=len(report.unchanged),
+        removed=len(report.removed),
+        chunks=report.chunks_added,
     )
+    (st.warning if report.problems else st.success)(summary)
+    discarded = set(result.get("discarded", ()))
     for p in report.problems:
-        st.error(t("doc.problem", source=safe_md(Path(p.source).name), kind=p.kind, message=safe_md(p.message)))
+        name = safe_md(svc.source_label(p.source))
+        message = t("doc.problem", source=name, kind=p.kind, message=safe_md(svc.hide_paths(p.message)))
+        st.error(message + (" " + t("doc.upload_discarded") if p.source in discarded else ""), icon=":material/error:")
     for f in report.flagged:
-        st.warning(t("doc.flagged", source=safe_md(Path(f.source).name), chunk=f.ordinal, reason=safe_md(f.reason)))
+        st.warning(t("doc.flagged", source=safe_md(svc.source_label(f.source)), chunk=f.ordinal, reason=safe_md(f.reason)))
     if report.not_read:
         kinds = report.not_read_kinds()
         st.info(
@@ -108,49 +120,57 @@ def _upload(svc: GuardedRAG) -> None:
     limit = max(1, math.ceil(svc.settings.max_file_mb))
     files = st.file_uploader(t("doc.choose"), accept_multiple_files=True, key=f"uploader-{n}", max_upload_size=limit)
     if st.button(t("doc.index_uploads"), disabled=not files, icon=":material/upload:"):
-        _write(lambda: process_uploads(svc, files or []))
+        _write(svc, lambda: process_uploads(svc, files or []))
         st.session_state["uploader_n"] = n + 1  # a fresh uploader: the same files are not indexed twice
 
 
-def _write(action: Callable[[], dict[str, Any]]) -> bool:
+def _write(svc: GuardedRAG, action: Callable[[], dict[str, Any]]) -> bool:
     """Run an index write; True when done. Another writer holding the index past the lock timeout is a
     message on the page, not a page error."""
     try:
         st.session_state[REPORT_KEY] = action()
     except IndexBusyError as exc:
-        st.session_state[REPORT_KEY] = {"rejected": [t("doc.busy", message=safe_md(str(exc)))]}
+        st.session_state[REPORT_KEY] = {"rejected": [t("doc.busy", message=safe_md(svc.hide_paths(str(exc))))]}
         return False
     return True
 
 
 def _manage(svc: GuardedRAG, sources: list[str]) -> None:
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick")
+    chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick", format_func=svc.source_label)
     if c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen):
-        _write(lambda: {"report": _ingest(svc, [source_path(chosen, svc.settings.docs_dir)])})
+        _write(svc, lambda: _reindex_one(svc, chosen))
         st.rerun()
     if c3.button(t("doc.delete"), icon=":material/delete:", disabled=not chosen, type="primary"):
-        removed: list[int] = []
+        done: list[Any] = []
 
         def delete() -> dict[str, Any]:
-            removed.append(svc.delete_document(chosen))
+            done.append(svc.forget_document(chosen))  # the index, and the saved upload behind it (never a docs file)
             return {}
 
-        if _write(delete):
-            st.toast(t("doc.deleted", source=safe_md(chosen), n=removed[0]) + " " + _forget_file(svc, chosen))
+        if _write(svc, delete):
+            st.toast(_deleted_message(done[0]))
         st.rerun()
 
 
-def _forget_file(svc: GuardedRAG, source: str) -> str:
-    """After a delete: remove the saved upload behind `source` (else Re-index all would bring it back); a file
-    of the user's own docs folder is never touched, and the message says a re-index will add it back."""
-    path = source_path(source, svc.settings.docs_dir).resolve()
-    uploads = (svc.settings.home / "uploads").resolve()
-    docs = svc.settings.docs_dir.resolve()
-    if path.parent == uploads and not path.is_relative_to(docs):
-        path.unlink(missing_ok=True)
-        return t("doc.upload_removed", name=safe_md(path.name))
-    return t("doc.file_kept", name=safe_md(source)) if path.exists() else ""
+def _reindex_one(svc: GuardedRAG, source: str) -> dict[str, Any]:
+    """One document again; an upload that cannot be read any more is removed, as at upload."""
+    upload = svc.uploads().file_of(source)
+    if upload is None:
+        return {"report": _ingest(svc, [source_path(source, svc.settings.docs_dir)])}
+    done = _ingest(svc, [upload], uploads=True)
+    return {"report": done.report, "discarded": done.discarded}
+
+
+def _deleted_message(removal: Any) -> str:
+    """What a delete did (a DocumentRemoval): the chunks, and the saved upload removed or the docs file kept."""
+    name = safe_md(removal.label)
+    said = t("doc.deleted", source=name, n=removal.chunks)
+    if removal.file == "removed":
+        return said + " " + t("doc.upload_removed", name=name)
+    if removal.file == "kept":
+        return said + " " + t("doc.file_kept", name=name)
+    return said
 
 
 def _health(svc: GuardedRAG) -> None:
@@ -166,7 +186,7 @@ def render(svc: GuardedRAG) -> None:
     st.title(t("doc.title"))
     _health(svc)
     _upload(svc)
-    _show_report(st.session_state.get(REPORT_KEY) or {})
+    _show_report(svc, st.session_state.get(REPORT_KEY) or {})
     st.subheader(t("doc.indexed"))
     docs = svc.documents()
     if not docs:
@@ -174,7 +194,7 @@ def render(svc: GuardedRAG) -> None:
     else:
         rows = [
             {
-                "source": d.source,
+                "source": svc.source_label(d.source),  # relative to the docs or uploads folder, never a server path
                 "chunks": d.chunks,
                 "indexed_at": d.indexed_at,
                 "flags": ", ".join(d.flags),
@@ -184,20 +204,24 @@ def render(svc: GuardedRAG) -> None:
         ]
         table(rows)
         for d in (d for d in docs if d.flags or d.flagged_chunks):
-            st.warning(t("doc.flag_row", source=safe_md(d.source), flags=safe_md(", ".join(d.flags) or "?"), n=d.flagged_chunks))
+            flags = safe_md(", ".join(d.flags) or "?")
+            st.warning(t("doc.flag_row", source=safe_md(svc.source_label(d.source)), flags=flags, n=d.flagged_chunks))
         _manage(svc, [d.source for d in docs])
     rebuild = st.checkbox(t("doc.rebuild"), key="doc_rebuild")
     if st.button(t("doc.reindex_all"), icon=":material/sync:"):
-        _write(lambda: {"report": _reindex_all(svc, rebuild=rebuild)})
+        _write(svc, lambda: _reindex_all(svc, rebuild=rebuild))
         st.rerun()
 
 
-def _reindex_all(svc: GuardedRAG, *, rebuild: bool) -> Any:
-    uploads = svc.settings.home / "uploads"
+def _reindex_all(svc: GuardedRAG, *, rebuild: bool) -> dict[str, Any]:
+    """The docs folder, then the uploads folder (uploads that cannot be indexed are removed, as at upload)."""
+    uploads = svc.uploads().path
     report = _ingest(svc, [svc.settings.docs_dir], rebuild=rebuild)
+    discarded: tuple[str, ...] = ()
     if uploads.is_dir() and any(uploads.iterdir()):
-        report = _merge(report, _ingest(svc, [uploads]))
-    return report
+        done = _ingest(svc, [uploads], uploads=True)
+        report, discarded = _merge(report, done.report), done.discarded
+    return {"report": report, "discarded": discarded}
 
 
 def _merge(a: Any, b: Any) -> Any:

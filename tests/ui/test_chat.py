@@ -89,7 +89,9 @@ def test_hostile_answer_is_rendered_escaped(make_app):
     from app.contract import AskOptions
 
     at, _, _ = make_app(scripts={EMBEDDED: [reply(HOSTILE, "S1")]}, run=False)
-    at.session_state["ask_options"] = AskOptions(guardrails={"grounding": {"enabled": False}})
+    # the output checks that would re-ask it (its words and its planted link) are off: this is about rendering
+    off = {"enabled": False}
+    at.session_state["ask_options"] = AskOptions(guardrails={"grounding": off, "answer_injection": off})
     at.run(timeout=TIMEOUT)
     ask(at, "Which port does Ollama listen on?")
     resp = at.session_state["messages"][-1]["response"]

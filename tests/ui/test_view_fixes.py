@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app import IngestProgress
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
 from tests.ui.test_documents_page import upload
 from views import documents, trace_stats, what_if
@@ -125,12 +126,13 @@ def test_progress_label_is_escaped(monkeypatch):
     monkeypatch.setattr(documents, "t", lambda key, **_: key)
 
     def ingest(paths: Any, *, progress: Any, **_: Any) -> str:
-        progress(SimpleNamespace(fraction=0.5, label="![x](https:127.0.0.1:8598).md"))
+        progress(IngestProgress(done=0, total=1, current="/srv/home/uploads/![x](https:127.0.0.1:8598).md", stage="load"))
         return "done"
 
-    assert documents._ingest(SimpleNamespace(ingest=ingest), []) == "done"
+    svc = SimpleNamespace(ingest=ingest, source_label=lambda source: "uploads/" + source.rsplit("/", 1)[-1])
+    assert documents._ingest(svc, []) == "done"
     assert shown and "![x](" not in shown[-1]
-    assert plain(shown[-1]) == "![x](https:127.0.0.1:8598).md"
+    assert plain(shown[-1]) == "load uploads/![x](https:127.0.0.1:8598).md"  # the label, not the server path
 
 
 # 4. Imported trace fields are not markdown
@@ -159,7 +161,7 @@ def test_trace_detail_caption_escapes_every_field(make_app, monkeypatch):
 def _render_one(resp):  # AppTest runs this function's source alone: no names from this module, so no annotations
     from views.components import render_response
 
-    render_response(resp, key="one")
+    render_response(resp, key="one", source_label=str)
 
 
 def test_response_meta_escapes_the_backend(make_app):
