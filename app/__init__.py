@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "Usage": "app.conversation",
     "answered_history": "app.conversation",
     "from_chat": "app.conversation",
+    "generation_running": "app.embedded.pump",
     "reply_text": "app.conversation",
     "usage_of": "app.conversation",
     # the HTTP service (`guarded-rag serve`)
@@ -267,6 +268,7 @@ __all__ = [
     "expand_paths",
     "false_blocks",
     "from_chat",
+    "generation_running",
     "gold_labels",
     "heap_figures",
     "history_from",
@@ -348,6 +350,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.terms import words
     from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
+    from app.embedded.pump import generation_running
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report

@@ -105,6 +105,7 @@ APP = (
     "expand_paths",
     "false_blocks",
     "from_chat",
+    "generation_running",
     "gold_labels",
     "heap_figures",
     "history_from",

@@ -31,15 +31,23 @@ def entry(argv: Any = None, out: Any = None, **kwargs: Any) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         code = EXIT_INTERRUPTED
-    if code == EXIT_INTERRUPTED:
-        # Ctrl-C can land while a model call runs in a native llama.cpp thread that Python cannot stop; letting
-        # the interpreter finalise around that thread killed the process with SIGSEGV after it had printed
-        # "interrupted" (2 of 5 interrupts during `ask`, measured). main() has written what was queued; end here.
+    if code == EXIT_INTERRUPTED or _generation_running():
+        # Ctrl-C, or an embedded model call its client gave up on (a timeout), can leave a native llama.cpp thread
+        # running that Python cannot stop; letting the interpreter finalise around that thread killed the process
+        # with SIGSEGV after it had printed its result (2 of 5 interrupts during `ask`, and 2 of 6 `ask` runs
+        # after an embedded timeout, measured). main() has closed the service (the queued traces are written);
+        # end here, without exit handlers.
         for stream in (sys.stdout, sys.stderr):
             with suppress(Exception):
                 stream.flush()
         os._exit(code)
     return code
+
+
+def _generation_running() -> bool:
+    from app import generation_running
+
+    return generation_running()
 
 
 __all__ = ["entry"]

@@ -374,7 +374,6 @@ def main(
         return run_lab_command(svc, args, out)
     except KeyboardInterrupt:
         say("interrupted\n")
-        svc.close()  # the traces already queued are written: entry() then ends the process without exit handlers
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `guarded-rag traces | head`: the reader has what it wanted; stop without a word
         with contextlib.suppress(OSError, ValueError):  # so the interpreter's last flush of stdout cannot fail again
@@ -386,6 +385,11 @@ def main(
     except Exception as exc:
         say(f"error: {type(exc).__name__}: {exc}\n")
         return EXIT_FAIL
+    finally:
+        # The queued traces are written and telemetry flushed here, not by exit handlers: entry() may end the
+        # process with os._exit (a native model thread still running), which skips them.
+        with contextlib.suppress(Exception):
+            svc.close()
 
 
 if __name__ == "__main__":

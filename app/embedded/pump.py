@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+THREAD_NAME = "embedded-ollama"
+
+
+def generation_running() -> bool:
+    """Whether a pump thread of this process is still alive: a generation a timed-out client abandoned may still
+    be inside llama.cpp, where Python cannot stop it. Letting the interpreter finalise around such a thread
+    kills the process with SIGSEGV (2 of 6 `ask` runs after an embedded timeout, measured), so a command-line
+    process ends with os._exit instead (app.cli.entry). Reads the interpreter's own thread list: no registry."""
+    return any(t.name == THREAD_NAME and t.is_alive() for t in threading.enumerate())
 
 
 class PumpTimeout(Exception):
@@ -40,7 +49,7 @@ Event = Item[T] | Failed | Ended
 class Pump(Generic[T]):
     """One producer thread per request; `cancel()` stops it at the next event it produces."""
 
-    def __init__(self, produce: Callable[[], Iterator[T]], *, name: str = "embedded-ollama") -> None:
+    def __init__(self, produce: Callable[[], Iterator[T]], *, name: str = THREAD_NAME) -> None:
         self._produce = produce
         self._queue: queue.Queue[Event[T]] = queue.Queue()
         self._cancelled = threading.Event()

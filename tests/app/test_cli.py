@@ -353,3 +353,43 @@ def test_after_ctrl_c_the_console_script_ends_without_interpreter_teardown(monke
     assert ended == [130]
     monkeypatch.setattr(cli_main, "main", lambda *a, **k: 0)
     assert cli_package.entry(["ask", "x"]) == 0 and ended == [130]
+
+
+def test_a_model_thread_left_running_ends_the_process_without_teardown_too(monkeypatch) -> None:
+    """An embedded call its client gave up on (a timeout) leaves a pump thread inside llama.cpp: finalising the
+    interpreter around it crashed 2 of 6 `ask` runs with SIGSEGV after the answer was printed."""
+    import threading
+
+    import app.cli as cli_package
+    import app.cli.main as cli_main
+    from app.embedded.pump import THREAD_NAME
+
+    ended: list[int] = []
+
+    def fake_exit(code: int) -> None:
+        ended.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(cli_main, "main", lambda *a, **k: 0)
+    monkeypatch.setattr(cli_package.os, "_exit", fake_exit)
+    assert cli_package.entry(["ask", "x"]) == 0 and ended == []  # nothing running: a normal return
+    release = threading.Event()
+    generating = threading.Thread(target=release.wait, name=THREAD_NAME, daemon=True)
+    generating.start()
+    try:
+        with pytest.raises(SystemExit):
+            cli_package.entry(["ask", "x"])
+        assert ended == [0]
+    finally:
+        release.set()
+        generating.join()
+
+
+def test_every_command_closes_the_service_before_returning(tmp_path: Path) -> None:
+    """entry() may end the process with os._exit, which skips exit handlers: main() writes the traces first."""
+    svc, _ = make_service(tmp_path)
+    closed: list[bool] = []
+    original = svc.close
+    svc.close = lambda: (closed.append(True), original())[1]  # type: ignore[method-assign]
+    assert main(["traces", "--last", "1"], io.StringIO(), build=lambda s: svc) == 0
+    assert closed == [True]
