@@ -53,6 +53,7 @@ from chains import (
     TraceEvent,
     answer_prompt,
     screen_qa,
+    short_error,
     with_signals,
 )
 from guardrails import (
@@ -427,7 +428,7 @@ class GuardedRAG:
                 prompt=prompt,
                 model=ref.model,
                 latency_ms=_ms(started),
-                error=f"{type(exc).__name__}: {str(exc)[:300]}",
+                error=f"{type(exc).__name__}: {short_error(exc)}",  # an error page's markup stays out
             )
         text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
         return RawAnswer(text=text, prompt=prompt, model=ref.model, latency_ms=_ms(started))

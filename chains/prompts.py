@@ -6,6 +6,7 @@ Document text is untrusted data: it is fenced and labelled, and the system promp
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
@@ -48,8 +49,16 @@ def label_chunks(chunks: Sequence[Chunk]) -> list[Chunk]:
     return [c.model_copy(update={"label": f"S{i}"}) for i, c in enumerate(chunks, 1)]
 
 
+def shown_source(source: str) -> str:
+    """A source as the model sees it: relative sources (the docs folder's files) as they are, an absolute path (an
+    upload, a file indexed from elsewhere) by its file name only. The model repeats what it is shown, and an
+    answer (served to remote clients too) must not carry the server's folders."""
+    path = PurePath(source)
+    return path.name if path.is_absolute() else source
+
+
 def format_context(chunks: Sequence[Chunk]) -> str:
-    return "\n\n".join(f"[{c.label}] ({c.source})\n<<<\n{c.text}\n>>>" for c in chunks)
+    return "\n\n".join(f"[{c.label}] ({shown_source(c.source)})\n<<<\n{c.text}\n>>>" for c in chunks)
 
 
 def history_messages(history: Sequence[Turn], *, max_turns: int = 6) -> list[BaseMessage]:

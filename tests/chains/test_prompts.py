@@ -48,3 +48,17 @@ def test_a_history_that_leaves_no_room_for_a_passage_gives_way() -> None:
     assert kept_history and kept_history[-1].startswith("第5轮")  # the latest turns stay
     roomy = answer_prompt("默认端口是多少？", chunks, history=history[:1], num_ctx=8192, num_predict=256)
     assert not any(c.startswith("history:") for c in roomy.cut) and len(roomy.template_values["history"]) == 1
+
+
+def test_the_model_sees_an_absolute_source_by_its_file_name_only() -> None:
+    """An upload is indexed under the server's path; the model repeats what it is shown, and answers go to remote
+    clients too."""
+    from chains.prompts import format_context
+
+    chunks = [
+        Chunk(chunk_id="a", source="/root/.guarded-rag/uploads/notes.md", text="Port 11434.", score=0.5, label="S1"),
+        Chunk(chunk_id="b", source="guides/install.md", text="Install it.", score=0.5, label="S2"),
+    ]
+    shown = format_context(chunks)
+    assert "[S1] (notes.md)" in shown and "/root" not in shown
+    assert "[S2] (guides/install.md)" in shown
