@@ -155,7 +155,7 @@ _EXPORTS: dict[str, str] = {
     "LoadedDocument": "app.documents.loaders",
     "LoadProblem": "app.documents.loaders",
     "load_document": "app.documents.loaders",
-    "looks_binary": "app.documents.loaders",
+    "looks_binary": "app.documents.decoding",
     "LlamaEngine": "app.embedded",
     "Delta": "app.embedded",
     "Finish": "app.embedded",
@@ -339,13 +339,14 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from app.doctor import Check, DoctorReport, run_doctor
     from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
+    from app.documents.decoding import looks_binary
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings
     from app.documents.index import DocumentIndex
     from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
     from app.documents.ingest import expand_paths, ingest_paths
     from app.documents.ingest_types import IngestProgress, IngestReport
     from app.documents.integrity import IndexIntegrity
-    from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document, looks_binary
+    from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document
     from app.documents.store import IndexUnavailableError
     from app.documents.terms import words
     from app.documents.writelock import IndexBusyError

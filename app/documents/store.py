@@ -4,10 +4,11 @@ process wrote, every call bounded by a deadline, every write under the index's W
 Why each part (all measured here, chromadb 1.5):
 - Building PersistentClient for one path from several threads at once fails inside chromadb (its client cache
   is process-global and unlocked: AttributeError 'RustBindingsAPI' object has no attribute 'bindings',
-  KeyError on the path), so clients are built under one process-wide lock, once per path.
+  KeyError on the path), so clients are built under one process-wide lock, once per path (chroma_cache.py).
 - A client keeps the vector index in memory: a writer that opened it before another process wrote persists its
   stale copy over the other's vectors (exact lookups then fail), and a reader keeps missing new chunks. Every
-  write section bumps a generation file; a client whose generation is old is reopened before the next call.
+  write section bumps a generation file (generation.py); a client whose generation is old is reopened before the
+  next call.
   A client opened while another process was mid-write can fail a read once that writer goes on ("Error
   creating hnsw segment reader: Nothing found on disk", measured): a read that Chroma fails internally is
   retried once on a reopened client; an index still failing then is reported, not hidden.
@@ -27,7 +28,6 @@ Why each part (all measured here, chromadb 1.5):
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 import uuid
@@ -42,6 +42,8 @@ from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
 
 from app.deadline import DeadlineExceeded, Deadlines, NoSlotLeft
+from app.documents.chroma_cache import BUILD_LOCK, forget_failed_system
+from app.documents.generation import bump_generation, generation_stamp
 from app.documents.writelock import OnWait, WriteLock
 
 T = TypeVar("T")
@@ -50,28 +52,10 @@ T = TypeVar("T")
 _CHROMA_DOWN: tuple[type[BaseException], ...] = (chromadb.errors.InternalError, httpx.HTTPError, ConnectionError)
 # ValueError: no server; Timeout: another process kept the open lock past the deadline
 _OPEN_FAILED: tuple[type[BaseException], ...] = (DeadlineExceeded, ValueError, Timeout, *_CHROMA_DOWN)
-GENERATION_NAME = ".guarded-rag-generation"
 OPEN_LOCK_NAME = ".guarded-rag-open.lock"
 WRITE_FACTOR = 5  # a write call may take this many times the read deadline (large upsert batches)
 
-_BUILD_LOCK = threading.Lock()  # guards chromadb's own process-global client cache (see above)
-_STORES: dict[str, ChromaStore] = {}  # one per index directory per process, like chromadb's own cache
-
-
-def _forget_failed_system(path: Path) -> None:
-    """chromadb caches a directory's System before starting it. When starting fails (a damaged chroma.sqlite3:
-    "database disk image is malformed") the half-started System stays cached, and every later open of that
-    directory in the process fails with AttributeError 'RustBindingsAPI' object has no attribute 'bindings'
-    instead of the real cause (measured, chromadb 1.5); `ingest --rebuild` could then never reopen it. Evicting
-    it is private API (chromadb offers only clear_system_cache, which would drop every directory's System).
-    Called under _BUILD_LOCK."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    system = SharedSystemClient._identifier_to_system.pop(str(path), None)
-    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-    if system is not None:
-        with contextlib.suppress(Exception):
-            system.stop()
+_STORES: dict[str, ChromaStore] = {}  # one per index directory per process (under BUILD_LOCK), like chromadb's cache
 
 
 class IndexUnavailableError(RuntimeError):
@@ -90,7 +74,7 @@ def store_for(path: Path) -> ChromaStore:
     """The process's ChromaStore for `path` (created on first use; later callers share it). Deadlines and lock
     timeouts are per call, so callers with different settings can share one store."""
     key = str(Path(path).resolve())
-    with _BUILD_LOCK:
+    with BUILD_LOCK:
         found = _STORES.get(key)
         if found is None:
             found = _STORES[key] = ChromaStore(Path(key))
@@ -128,20 +112,14 @@ class ChromaStore:
     def _stamp(self) -> tuple[int, int] | None:
         if self.server is not None:  # one copy of the index, the server's: nothing to go stale
             return None
-        try:
-            info = os.stat(self.path / GENERATION_NAME)
-        except FileNotFoundError:
-            return None
-        return (info.st_ino, info.st_mtime_ns)
+        return generation_stamp(self.path)
 
     def generation(self) -> tuple[int, int] | None:
         return self._stamp()
 
     def _bump(self, state: str) -> None:
         """Mark a write section as started ("writing") or finished ("done"); either way readers will reopen."""
-        tmp = self.path / f"{GENERATION_NAME}.{os.getpid()}.tmp"
-        tmp.write_text(f"{state} {uuid.uuid4().hex}", encoding="utf-8")
-        os.replace(tmp, self.path / GENERATION_NAME)  # a new inode: readers see the change with one stat()
+        bump_generation(self.path, state)
         with self._cond:
             self._seen = self._stamp()
 
@@ -161,7 +139,7 @@ class ChromaStore:
         deadline = time.monotonic() + seconds
 
         def build() -> Any:
-            with self._creating(deadline), _BUILD_LOCK:
+            with self._creating(deadline), BUILD_LOCK:
                 if self._client is not None:
                     with contextlib.suppress(Exception):  # a broken old client must not block the new one
                         self._client.close()
@@ -169,7 +147,7 @@ class ChromaStore:
                     return self._connect()
                 except Exception:
                     if self.server is None:
-                        _forget_failed_system(self.path)
+                        forget_failed_system(self.path)
                     raise
 
         stamp = self._stamp()
@@ -341,8 +319,8 @@ class ChromaStore:
         if self.server is not None:
             return None
         self.close()
-        with _BUILD_LOCK:
-            _forget_failed_system(self.path)
+        with BUILD_LOCK:
+            forget_failed_system(self.path)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{uuid.uuid4().hex[:6]}")
         aside.mkdir()

@@ -1,13 +1,16 @@
 """Traces: the record of every request (models), where they are kept (sqlite: the default backend; postgres: a
 server several processes share, opened by backends.open_trace_backend; migrations: their versioned schemas), and the
-store the service uses (store: a background writer in front of a backend, read-your-writes on queries)."""
+store the service uses (store: read-your-writes queries, JSONL import and export (jsonl, imported, merge), in front
+of a background writer (writer))."""
 
-from app.traces.backends import open_trace_backend
+from app.traces.backends import TraceBackend, open_trace_backend
 from app.traces.dead_letter import count_set_aside
 from app.traces.inputs import bounded, paused_gc
-from app.traces.models import OUTCOME, TraceFilter, TraceInputs, TraceLabel, TraceRecord, TraceStoreError, redact, storable
+from app.traces.models import OUTCOME, TraceFilter, TraceInputs, TraceLabel, TraceRecord, TraceStoreError, redact
 from app.traces.sqlite import SqliteTraceBackend
-from app.traces.store import TraceBackend, TraceStore, WriterStatus
+from app.traces.storable import storable
+from app.traces.store import TraceStore
+from app.traces.writer import WriterStatus
 
 __all__ = [
     "OUTCOME",

@@ -1,7 +1,7 @@
 """Trace records the backend refused (a constraint, a value it will refuse every time), or could still not take when
 the process ended: kept whole, one JSON line each with the error, in a file beside the store
-(Settings.rejected_traces), never retried by the writer. The store writes them (store.py); `guarded-rag doctor`
-counts them; `guarded-rag traces import` reads them back (kept_record). One module owns the format, so the
+(Settings.rejected_traces), never retried by the writer. The writer puts them there (writer.py); `guarded-rag
+doctor` counts them; `guarded-rag traces import` reads them back (kept_record). One module owns the format, so the
 writer, the count and the import agree."""
 
 from __future__ import annotations

@@ -20,16 +20,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.traces.inputs import LABEL_COLUMNS, attach, label_from_row, label_row, pack
+from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import (
-    ImportResult,
-    TraceFilter,
-    TraceLabel,
-    TraceRecord,
-    TraceStoreError,
-    merged_with_stored,
-    record_from_row,
-)
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
 from app.traces.sqlite import COLUMNS, LABELLED
 from chains import TraceEvent
 

@@ -14,7 +14,7 @@ import pytest
 
 from app.traces import TraceFilter, TraceRecord, TraceStore, open_trace_backend
 from app.traces.migrations import VERSION_TABLE, latest
-from app.traces.models import storable
+from app.traces.storable import storable
 from chains import TraceEvent
 from tests.app.test_traces import record
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from app.traces import TraceLabel, TraceStore, TraceStoreError, open_trace_backend
-from app.traces import models as trace_models
+from app.traces import jsonl as trace_store
+from app.traces import merge as trace_models
 from app.traces import postgres as pg_backend
 from app.traces import sqlite as sqlite_backend
-from app.traces import store as trace_store
 from tests.app.traces.test_contract import rich
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
