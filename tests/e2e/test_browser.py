@@ -222,6 +222,10 @@ def test_chat_pages_and_screenshots(page, server):
     expect(page.get_by_text("Chaos mode").first).to_be_visible(timeout=60_000)
     shot(page, "settings.png")
 
+    page.goto(server + "/chat", wait_until="domcontentloaded")  # a deep link to the chat (docs/UI.md)
+    expect(page.get_by_test_id("stChatInput")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+
     # The over-inference experiment: raw SmolLM2 on vague prompts vs the completeness guard, with its chart.
     page.goto(server + "/experiments", wait_until="domcontentloaded")
     page.get_by_role("tab", name="Over-inference").click()
