@@ -47,10 +47,7 @@ class TraceStore:
 
     # -- writing (the background writer) ----------------------------------------------------------------
     def save(self, record: TraceRecord | Callable[[], TraceRecord]) -> None:
-        """Queue `record` for the writer (or write it now when not in background mode). A callable is called on
-        the writer thread: building the record (dumping the result, copying events) leaves the request path
-        too. When the queue is full (the backend is down or slow), wait for room: back-pressure, never a
-        dropped trace."""
+        """Hand `record` (or a callable building it) to the writer: queued, or written now (TraceWriter.save)."""
         self._writer.save(record)
 
     def flush(self, timeout: float = 30.0) -> bool:
