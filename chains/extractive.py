@@ -4,8 +4,9 @@ chunks, quoted verbatim with citations. No model involved, so it cannot invent a
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from guardrails import Chunk
@@ -42,10 +43,15 @@ def _sentences(chunk: Chunk) -> list[str]:
 
 
 def extract_answer(
-    question: str, chunks: Sequence[Chunk], *, max_sentences: int = 2, min_overlap: float = 0.15
+    question: str,
+    chunks: Sequence[Chunk],
+    *,
+    max_sentences: int = 2,
+    min_overlap: float = 0.15,
+    keep: Callable[[str, Chunk], bool] | None = None,
 ) -> Extract | None:
-    """Pick the sentences sharing the most content terms with the question (ties: higher-ranked chunk).
-    None when nothing overlaps enough to be worth showing."""
+    """Pick the sentences sharing the most content terms with the question (ties: higher-ranked chunk), among
+    those `keep` accepts (all by default). None when nothing overlaps enough to be worth showing."""
     wanted = content_terms(question)
     if not wanted:
         return None
@@ -58,8 +64,9 @@ def extract_answer(
     if not scored:
         return None
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
-    best = scored[0][0]
-    if best < min_overlap:
+    kept = (item for item in scored if keep is None or keep(item[2], item[3]))  # lazily: `keep` may cost a check
+    picked = list(itertools.islice(kept, max_sentences))
+    if not picked or picked[0][0] < min_overlap:
         return None
-    picked = scored[:max_sentences]
+    best = picked[0][0]
     return Extract(sentences=tuple((s, c) for _, _, s, c in picked), overlap=best)

@@ -16,7 +16,7 @@ from langchain_core.runnables import RunnableConfig
 from chains.circuit import Budget
 from chains.error_text import short_error
 from chains.errors import BudgetExceeded, Cancelled, CircuitOpen, OutputRejected, ReasksExhausted
-from chains.extractive import extract_answer
+from chains.extractive import Extract, extract_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, OutputCheck, QARequest, QAResult
@@ -211,10 +211,38 @@ class QAPipeline:
             message=None if first_rung else f"Answered by the fallback rung '{generated.rung.name}' ({generated.rung.model}).",
         )
 
+    def _extract(self, request: QARequest, chunks: list[Chunk], config: RunnableConfig) -> Extract | None:
+        """The best-matching sentences, each screened first by the output checks that judge quotes too
+        (`screens_quotes`: answer_injection): the model's answers may have been rejected for passing on what a
+        planted sentence says, and quoting that sentence would pass it on all the same. What was left out, and
+        why, goes to the trace."""
+        screens = [g for g in self.ladder.output_guardrails if getattr(g, "screens_quotes", False)]
+        left_out: list[Verdict] = []
+
+        def keep(sentence: str, chunk: Chunk) -> bool:
+            ctx = GuardContext(question=request.question, chunks=(chunk,), answer=sentence, citations=(chunk.label,))
+            fired = [v for v in (run_guardrail(g, ctx) for g in screens) if v.fired]
+            left_out.extend(fired)
+            return not fired
+
+        extract = extract_answer(request.question, chunks, keep=keep if screens else None)
+        if left_out:
+            emit(
+                TraceEvent(
+                    step="fallback",
+                    name="quote_screen",
+                    outcome="fired",
+                    reason=f"{len(left_out)} sentence(s) not quoted: {left_out[0].name}: {left_out[0].reason[:200]}",
+                    evidence=tuple(e for v in left_out for e in v.evidence)[:10],
+                ),
+                config,
+            )
+        return extract
+
     def _extractive(
         self, request: QARequest, chunks: list[Chunk], verdicts: list[Verdict], config: RunnableConfig, *, why: BaseException
     ) -> QAResult:
-        extract = extract_answer(request.question, chunks)
+        extract = self._extract(request, chunks, config)
         lang = lang_of(request.question)
         if extract is None:
             emit(
