@@ -31,7 +31,7 @@ from app import (
 from app.serve.errors import Problem
 from app.serve.limits import check_messages, read_json
 from app.serve.metrics import Metrics
-from app.serve.runner import Busy, Job, Runner
+from app.serve.runner import Busy, Job, Runner, ShuttingDown
 from app.serve.tasks import task_reply
 from guardrails import describe_validation
 
@@ -126,9 +126,12 @@ class Pending:
         if self.job is None:
             yield self._ready()
             return
-        async with aclosing(self.job.ticks(self.keepalive)) as ticks:
-            async for item in ticks:
-                yield None if item is None else Reply.of(item)
+        try:
+            async with aclosing(self.job.ticks(self.keepalive)) as ticks:
+                async for item in ticks:
+                    yield None if item is None else Reply.of(item)
+        except ShuttingDown:  # a stream has sent its headers: it ends with the dialect's error line, not a cut
+            yield Reply(text="", status="error", trace_id=self.trace_id, error=self._stopped())
 
     async def result(self, request: Request) -> Reply:
         return self._ready() if self.job is None else Reply.of(await self.response(request))
@@ -137,7 +140,16 @@ class Pending:
         """The full AskResponse (the native API returns the CLI contract)."""
         if self.job is None:
             raise Problem(500, "no question was started", code="internal")
-        return await self.job.result(request, self.keepalive)
+        try:
+            return await self.job.result(request, self.keepalive)
+        except ShuttingDown:
+            raise Problem(503, self._stopped(), code="shutting_down", headers=trace_headers(self.trace_id)) from None
+
+    def _stopped(self) -> str:
+        return (
+            "the server is shutting down and this answer was not finished in time; ask again when it is back "
+            f"(trace {self.trace_id} records what was done)"
+        )
 
     def _ready(self) -> Reply:
         return self.ready or Reply(text="", status="error", trace_id=None, error="nothing to answer")

@@ -88,7 +88,9 @@ def create_app(
         left = await runner.drain(drain_timeout)
         if left:
             log.warning(
-                "shutdown: %d question(s) still running after %.0f s; no further model call will start", left, drain_timeout
+                "shutdown: %d withdrawn question(s) still in a model call after %.0f s; their traces are not written",
+                left,
+                drain_timeout,
             )
         if warming is not None and not warming.done():
             warming.cancel()

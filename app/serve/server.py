@@ -9,6 +9,7 @@ import asyncio
 import errno
 import ipaddress
 import logging
+import math
 import socket
 import sys
 import threading
@@ -27,6 +28,9 @@ from app.serve.factory import create_app
 from app.serve.middleware import ACCESS_LOG
 
 DEFAULT_PORT = 11435  # next to Ollama's 11434, so both can run on one machine
+# After the drain time, withdrawn questions get this long to answer from the documents (the model call under way
+# ends first) before a reply still waiting ends with a "shutting down" error; uvicorn cuts connections later still.
+SHUTDOWN_GRACE = 10.0
 
 
 class ServeOptions(BaseModel):
@@ -116,12 +120,39 @@ def run_server(svc: GuardedRAG, options: ServeOptions, *, profiles: Mapping[str,
         host=options.host,
         port=options.port,
         access_log=False,  # ours: one JSON line per request with the trace id
-        timeout_graceful_shutdown=int(options.drain_timeout),
+        timeout_graceful_shutdown=_cut_after(options.drain_timeout, SHUTDOWN_GRACE),
         timeout_keep_alive=options.keep_alive,
         http=header_deadline(options.header_timeout),
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    DrainingServer(config, drain=options.drain_timeout, grace=SHUTDOWN_GRACE).run()
+
+
+def _cut_after(drain: float, grace: float) -> int:
+    """uvicorn's own limit, when it cancels what is still running: after ours (the drain time, then the grace), so
+    every reply has ended in its protocol's shape by then."""
+    return math.ceil(drain + grace) + 5
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, telling the app's runner when shutdown begins. uvicorn alone waits its graceful time
+    for connections and then cancels them: a stream was cut mid-way (no error line, no `[DONE]`), a plain reply
+    became a bare "Internal Server Error" with a traceback in the log, and the questions still queued or running
+    were never traced (the process ended first). Now answers get the drain time, then every question is withdrawn
+    (each answers from the documents and is traced) and, after the grace, a reply still waiting ends with a
+    "shutting down" error in its dialect's shape; the app's shutdown then waits for the withdrawn questions'
+    traces. A second Ctrl-C still forces the exit."""
+
+    def __init__(self, config: uvicorn.Config, *, drain: float, grace: float) -> None:
+        super().__init__(config)
+        self._drain = drain
+        self._grace = grace
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        served = getattr(getattr(self.config.app, "state", None), "served", None)
+        if served is not None:
+            served.runner.begin_shutdown(self._drain, self._grace)
+        await super().shutdown(sockets)
 
 
 def header_deadline(seconds: float) -> type[asyncio.Protocol]:
@@ -173,7 +204,14 @@ class ServerThread:
     """`with ServerThread(app) as server:` serves `app` on 127.0.0.1:<free port> from a thread; `server.url`."""
 
     def __init__(
-        self, app: Starlette, *, host: str = "127.0.0.1", graceful_s: int = 5, header_timeout: float = 10.0, keep_alive: int = 5
+        self,
+        app: Starlette,
+        *,
+        host: str = "127.0.0.1",
+        graceful_s: float = 5,
+        grace_s: float = 5,
+        header_timeout: float = 10.0,
+        keep_alive: int = 5,
     ) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -185,11 +223,11 @@ class ServerThread:
             log_level="warning",
             access_log=False,
             lifespan="on",
-            timeout_graceful_shutdown=graceful_s,
+            timeout_graceful_shutdown=_cut_after(graceful_s, grace_s),
             timeout_keep_alive=keep_alive,
             http=header_deadline(header_timeout),
         )
-        self.server = uvicorn.Server(config)
+        self.server = DrainingServer(config, drain=graceful_s, grace=grace_s)
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
     def __enter__(self) -> ServerThread:
