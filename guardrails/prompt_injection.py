@@ -47,6 +47,14 @@ class PromptInjectionGuardrail:
     # Fails closed: a safety check. If it breaks, the request is refused rather than silently let through.
     fail_mode: FailMode = "closed"
 
+    @staticmethod
+    def _where(ctx: GuardContext, by_pattern: bool) -> str:
+        """Who the refusal is about: the question, or (when only earlier turns match a pattern) an earlier message,
+        so a user whose own question is harmless is not told that it is the attack. Scanned only on a refusal."""
+        if by_pattern and ctx.history and not scan(ctx.question, INPUT_FAMILIES):
+            return "an earlier message of this conversation (not the question itself)"
+        return "the question"
+
     def check(self, ctx: GuardContext) -> Verdict:
         texts = [pending_text(ctx)]
         if self.scan_history:
@@ -67,7 +75,7 @@ class PromptInjectionGuardrail:
                 why.append("matches " + ", ".join(f.replace("_", " ") for f in found))
             if by_meaning:
                 why.append(f"reads like known attacks (probability {score:.2f} >= {self.semantic_threshold:.2f})")
-            reason = "the question tries to change or reveal the assistant's instructions: " + "; ".join(why)
+            reason = f"{self._where(ctx, by_pattern)} tries to change or reveal the assistant's instructions: " + "; ".join(why)
         else:
             reason = "no instruction-override, jailbreak or prompt-extraction pattern found"
             if score is not None:
