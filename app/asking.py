@@ -35,6 +35,10 @@ from guardrails import Guardrail, GuardrailPolicy, Stage
 
 EMPTY_INDEX = "The index is empty: run `guarded-rag ingest` (or `make run`, which indexes data/docs) first."
 REBUILDING = "The index is being rebuilt ({holder}) and holds no passages yet; ask again when the rebuild has finished."
+REBUILDING_PARTLY = (
+    "The index is being rebuilt ({holder}) and holds only part of your documents yet, so whether they answer this "
+    "is not known; ask again when the rebuild has finished."
+)
 OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama
 
 
@@ -111,17 +115,18 @@ class RequestRunner:
         signals = self.parts.request_signals(settings, policy, choice, {"callbacks": [collector]})
         pipeline = self.pipeline(settings, guardrails, ladder, cancelled, collector=collector, signals=signals)
         result = run_qa(pipeline, request, collector=collector)
-        # Nothing retrieved and refused for it: with an empty index that is a setup problem, not an answer.
+        # Refused as not in the documents: with an empty index that is a setup problem, not an answer; while another
+        # process rebuilds the index, the documents are only partly back, so "not in your documents" is not known.
         # (Checked after the fact, so a normal question pays no count() call.)
-        if (
-            result.status == "refused"
-            and not result.retrieved
-            and not any(v.fired and v.stage == "input" for v in result.verdicts)
-            and self.parts.docs().is_empty()
-        ):
-            rebuilding = self.parts.docs().rebuilding()
-            message = EMPTY_INDEX if rebuilding is None else REBUILDING.format(holder=rebuilding)
-            return result.model_copy(update={"status": "error", "message": message})
+        if result.status == "refused" and not any(v.fired and v.stage == "input" for v in result.verdicts):
+            docs = self.parts.docs()
+            empty = not result.retrieved and docs.is_empty()
+            rebuilding = docs.rebuilding() if empty or any(v.fired and v.name == "relevance" for v in result.verdicts) else None
+            if rebuilding is not None:
+                message = (REBUILDING if empty else REBUILDING_PARTLY).format(holder=rebuilding)
+                return result.model_copy(update={"status": "error", "message": message})
+            if empty:
+                return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})
         return result
 
     def screen_system(self, system: Sequence[str], policy: GuardrailPolicy, collector: TraceCollector) -> QAResult | None:

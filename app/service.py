@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -512,6 +513,10 @@ class GuardedRAG:
             with self._lock:
                 self._integrity = (generation, found)
         return found
+
+    def index_held_still(self, what: str, *, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
+        """Keep every process from writing the index while held, a running ingest waited for (calibrate's corpus)."""
+        return self._parts.docs().held_still(what, on_wait=on_wait)
 
     def is_index_empty(self) -> bool:
         return self._parts.docs().is_empty()

@@ -82,8 +82,14 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
             bars.append(tqdm(desc="calibrate", unit="probe", total=total, file=sys.stderr))
         bars[0].update(done - bars[0].n)
 
+    def waiting(message: str) -> None:  # an ingest or rebuild holds the index: calibrate waits for its corpus
+        say(f"{message} (calibrate needs the finished corpus)\n")
+        sys.stderr.flush()
+
     try:
-        result = calibrate(svc, out=target, probes=args.probes, target=args.target, seed=args.seed, progress=progress)
+        result = calibrate(
+            svc, out=target, probes=args.probes, target=args.target, seed=args.seed, progress=progress, on_wait=waiting
+        )
     except CalibrationError as exc:
         say(f"error: {exc}\n")
         return EXIT_FAIL

@@ -212,7 +212,12 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         say(f"{message}\n")
         sys.stderr.flush()
 
-    report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild, on_wait=waiting)
+    try:
+        report = svc.ingest(args.paths, progress=tqdm_progress(), rebuild=args.rebuild, on_wait=waiting)
+    except KeyboardInterrupt:  # what the index holds now, and how to finish: a bare "interrupted" said neither
+        held = "the index holds only the files read before it" if args.rebuild else "the files read before it are indexed"
+        say(f"\ninterrupted: {held}; run the same command again to finish (files already indexed are skipped)\n")
+        raise
     if args.json:
         out.write(report.model_dump_json() + "\n")
     else:

@@ -387,6 +387,29 @@ class DocumentIndex:
         finally:
             lock.release(outer)
 
+    @contextlib.contextmanager
+    def held_still(self, what: str, *, on_wait: OnWait | None = None) -> Iterator[None]:
+        """No process writes the index while this is held: for a reader that needs one corpus from start to end
+        (calibrate lists every chunk, then searches for each probe). Takes the write lock, so a running ingest or
+        rebuild is waited for as a second writer waits for it (said through `on_wait`; IndexBusyError after the
+        lock timeout), but writes nothing and bumps no generation: other readers keep their caches. On a Chroma
+        server (no lock): nothing to hold."""
+        lock = self._store.lock
+        if lock is None:
+            yield
+            return
+        try:
+            outer = lock.acquire(what, on_wait=on_wait, timeout=self._lock_timeout)
+        except IndexBusyError:  # the writer's wording ("this write was not done") would not fit a reader
+            raise IndexBusyError(
+                f"{describe_holder(lock.holder())} kept the index at {self._where} busy for {self._lock_timeout:g} s "
+                f"(GUARDED_RAG_WRITE_LOCK_TIMEOUT); {what} needs the finished corpus: run it again when that is done"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release(outer)
+
     def rebuilding(self) -> str | None:
         """Who is rebuilding the index right now (an empty index then means "not yet", not "never ingested"), or
         None. Always None on a Chroma server, which has no write lock."""

@@ -88,3 +88,20 @@ def test_a_path_inside_a_folder_that_cannot_be_read_is_a_skip_line_not_a_crash(
     assert code == 0
     assert f"  skipped {locked / 'a.md'}: cannot reach it (Permission denied); check the path and its permissions." in out
     assert "indexed: 1 new" in out
+
+
+@pytest.mark.parametrize(("argv", "held"), [((), "the files read before it are indexed"), (("--rebuild",), "holds only")])
+def test_ctrl_c_during_ingest_says_what_the_index_holds_and_how_to_finish(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], held: str
+) -> None:
+    """Found by exploratory testing: an interrupted rebuild left part of the corpus indexed and said only
+    "interrupted", and questions were then refused as not in the documents."""
+
+    def interrupted(self: GuardedRAG, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(GuardedRAG, "ingest", interrupted)
+    code, out, _ = _ingest(monkeypatch, tmp_path, write_docs(tmp_path / "docs"), *argv)
+    err = capsys.readouterr().err
+    assert code == 130 and out == ""
+    assert held in err and "run the same command again to finish" in err and "Traceback" not in err

@@ -311,3 +311,36 @@ def test_a_question_while_another_process_rebuilds_the_index_says_so(tmp_path: P
         proc.wait(timeout=60)
     assert r.status == "error" and r.message is not None
     assert r.message.startswith("The index is being rebuilt (another rebuild (pid ") and f"pid {proc.pid}" in r.message
+
+
+def test_a_refusal_while_another_process_rebuilds_the_index_says_the_documents_are_only_partly_back(
+    tmp_path: Path,
+) -> None:
+    # A rebuild had put back one document of many: a question the corpus answers was refused "not in your
+    # documents" (in `serve` too), for the whole length of the rebuild.
+    import os
+    import subprocess
+    import sys
+
+    svc, _ = make_service(tmp_path)
+    question = "How do I change the port Ollama listens on?"
+    assert not svc.relevance(question).fired  # the whole corpus answers it
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.app.documents.index_child", "rebuild-partial-hold", str(svc.settings.index_dir), "docs"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        during = svc.ask(question)
+    finally:
+        assert proc.stdin is not None
+        proc.stdin.close()  # the child's rebuild ends
+        proc.wait(timeout=60)
+    assert during.status == "error" and during.message is not None, during
+    assert during.message.startswith(f"The index is being rebuilt (another rebuild (pid {proc.pid}")
+    assert "only part of your documents" in during.message

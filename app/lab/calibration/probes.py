@@ -63,15 +63,22 @@ def probe_from(text: str, key: str, *, seed: int = 0) -> Probe | None:
 
 def answerable_probes(chunks: Sequence[tuple[str, str, str]], *, limit: int, seed: int = 0) -> list[Probe]:
     """Up to `limit` probes from distinct chunks, chosen by a seeded hash of the chunk id (stable across runs
-    while the corpus is unchanged), balanced across the corpus rather than its first documents."""
+    while the corpus is unchanged), balanced across the corpus rather than its first documents, and taken in turn
+    from its Chinese chunks and its other chunks: each language's threshold is fitted on its own probes, so a
+    language with few chunks still gets all it can give (a 4.5 MB English log beside a dozen Chinese pages made
+    all 300 probes English, and calibrate said the corpus had no Chinese sentences)."""
     order = sorted(chunks, key=lambda c: hashlib.sha256(f"{seed}:{c[0]}".encode()).hexdigest())
+    pools = [iter([c for c in order if has_cjk(c[2])]), iter([c for c in order if not has_cjk(c[2])])]
     out: list[Probe] = []
-    for cid, _, text in order:
-        probe = probe_from(text, cid, seed=seed)
-        if probe is not None:
+    while pools and len(out) < limit:
+        for pool in list(pools):
+            probe = next((p for cid, _, text in pool if (p := probe_from(text, cid, seed=seed)) is not None), None)
+            if probe is None:
+                pools.remove(pool)  # this language's chunks are used up
+                continue
             out.append(probe)
-        if len(out) >= limit:
-            break
+            if len(out) >= limit:
+                break
     return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from app import GuardedRAG, LabelledCase
+from app import GuardedRAG, IndexBusyError, LabelledCase
 from app.lab.calibration.policy_file import policy_toml
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes
 from app.lab.calibration.sweep import PARAM, Choice, choose
@@ -49,28 +49,18 @@ def calibrate(
     target: float = 0.95,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Calibration:
     if svc.settings.retrieval != "hybrid":
         raise CalibrationError("calibrate sets the hybrid relevance thresholds: run it with GUARDED_RAG_RETRIEVAL=hybrid")
-    chunks = svc.indexed_chunks()
-    if not chunks:
-        raise CalibrationError(f"collection {svc.settings.collection!r} is empty: run `guarded-rag ingest` first")
-    probe_set = answerable_probes(chunks, limit=probes, seed=seed) + off_corpus_probes(split="tune")
-    # Each probe becomes a labelled case (what relevance sees for it; off-corpus ones should be refused) for the
-    # policy lab's sweep. Retrieval and the signals are the only model work: the sweep rechecks stored contexts.
-    guard = RelevanceGuardrail(**svc.policy.params("relevance"))
-    cases: dict[str, list[LabelledCase]] = {"en": [], "zh": []}
-    skipped = 0
-    for done, probe in enumerate(probe_set, 1):
-        ctx = svc.retrieval_context(probe.question)
-        verdict = run_guardrail(guard, ctx)
-        if verdict.errored or verdict.score is None:
-            skipped += 1
-        else:  # by the guardrail's own rule: a question with CJK characters is held to min_hybrid_zh
-            lang = "zh" if has_cjk(probe.question) else "en"
-            cases[lang].append(LabelledCase(context=ctx, should_fire=not probe.answerable, source=probe.origin))
-        if progress is not None:
-            progress(done, len(probe_set))
+    # One corpus from the chunk listing to the last probe: a running ingest or rebuild is waited for (calibrating
+    # 15 chunks of a rebuild that had 6,900 to go wrote a policy for a corpus that never existed), and no write
+    # starts until the probes are scored.
+    try:
+        with svc.index_held_still("calibrate", on_wait=on_wait):
+            chunks, cases, skipped = _score(svc, probes=probes, seed=seed, progress=progress)
+    except IndexBusyError as exc:
+        raise CalibrationError(str(exc)) from None
     choices: list[Choice] = []
     notes: list[str] = []
     for lang in ("en", "zh"):
@@ -111,3 +101,30 @@ def calibrate(
         policy_path=out,
         notes=tuple(notes),
     )
+
+
+def _score(
+    svc: GuardedRAG, *, probes: int, seed: int, progress: Callable[[int, int], None] | None
+) -> tuple[list[tuple[str, str, str]], dict[str, list[LabelledCase]], int]:
+    """The indexed chunks, each probe as the labelled case relevance sees for it (per language), and how many
+    probes were skipped because their check errored."""
+    chunks = svc.indexed_chunks()
+    if not chunks:
+        raise CalibrationError(f"collection {svc.settings.collection!r} is empty: run `guarded-rag ingest` first")
+    probe_set = answerable_probes(chunks, limit=probes, seed=seed) + off_corpus_probes(split="tune")
+    # Each probe becomes a labelled case (what relevance sees for it; off-corpus ones should be refused) for the
+    # policy lab's sweep. Retrieval and the signals are the only model work: the sweep rechecks stored contexts.
+    guard = RelevanceGuardrail(**svc.policy.params("relevance"))
+    cases: dict[str, list[LabelledCase]] = {"en": [], "zh": []}
+    skipped = 0
+    for done, probe in enumerate(probe_set, 1):
+        ctx = svc.retrieval_context(probe.question)
+        verdict = run_guardrail(guard, ctx)
+        if verdict.errored or verdict.score is None:
+            skipped += 1
+        else:  # by the guardrail's own rule: a question with CJK characters is held to min_hybrid_zh
+            lang = "zh" if has_cjk(probe.question) else "en"
+            cases[lang].append(LabelledCase(context=ctx, should_fire=not probe.answerable, source=probe.origin))
+        if progress is not None:
+            progress(done, len(probe_set))
+    return chunks, cases, skipped

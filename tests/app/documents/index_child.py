@@ -66,6 +66,14 @@ def main(argv: list[str]) -> None:
             print("locked", flush=True)
             time.sleep(float(argv[2]))
         print("released", flush=True)
+    elif command == "rebuild-partial-hold":  # start a rebuild, write one document, hold until stdin closes
+        index = DocumentIndex(path=Path(path), collection=argv[2], embeddings=BagOfWordsEmbeddings())
+        with index.writing("rebuild", rebuilding=True):
+            index.reset()
+            add(index, "garden.md", "# Garden\n\nTomatoes need six hours of sun and water every second day.")
+            print("locked", flush=True)
+            sys.stdin.read()
+        print("released", flush=True)
     elif command == "write":  # write one document (waits for the lock like any writer)
         index = index_at(path, lock_timeout=float(argv[4]) if len(argv) > 4 else 60.0)
         add(index, argv[2], argv[3])

@@ -13,7 +13,7 @@ from app import GuardedRAG, LabelledCase
 from app.cli.main import main
 from app.lab.calibration.policy_file import policy_toml
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes, probe_from
-from app.lab.calibration.run import FEW_ANSWERABLE, CalibrationError, calibrate
+from app.lab.calibration.run import FEW_ANSWERABLE, Calibration, CalibrationError, calibrate
 from app.lab.calibration.sweep import GRID, candidates, choose
 from guardrails import Chunk, GuardContext, GuardrailPolicy, load_policy, load_policy_dict
 from tests.fake_service import make_service
@@ -204,3 +204,81 @@ def test_cli_ingest_prints_the_calibrate_hint(tmp_path: Path) -> None:
     again = io.StringIO()
     main(["ingest"], again, build=lambda s: svc)  # nothing changed: no hint
     assert "calibrate" not in again.getvalue()
+
+
+def test_answerable_probes_take_each_language_in_turn_so_a_small_one_is_not_crowded_out() -> None:
+    """A large English file beside a few Chinese pages: every Chinese chunk still makes a probe (all 50 used to
+    be English, and calibrate said the corpus had no Chinese sentences)."""
+    english = [
+        (f"e{i}", "log.txt", f"Robot fleet sensor number {i} reported battery motor firmware update {i}.") for i in range(2000)
+    ]
+    chinese = [
+        (f"z{i}", "年假.md", f"星河科技的全职员工每年享有十五天带薪年假，入职满五年后增加到二十天。第{i}条。") for i in range(3)
+    ]
+    probes = answerable_probes(english + chinese, limit=50)
+    assert len(probes) == 50 and len({p.origin for p in probes}) == 50
+    assert sorted(p.origin for p in probes if p.lang == "zh") == ["z0", "z1", "z2"]
+    both = answerable_probes(english + [(f"z{i}", "年假.md", chinese[0][2]) for i in range(100)], limit=40)
+    assert sum(p.lang == "zh" for p in both) == 20  # two large languages: half each
+    assert answerable_probes(english + chinese, limit=50) == probes  # stable for a corpus and seed
+
+
+def test_calibrate_waits_for_a_running_ingest_and_calibrates_the_finished_corpus(tmp_path: Path) -> None:
+    """A rebuild holding the index: calibrate says so and waits (it calibrated the 15 chunks a rebuild had
+    written so far, out of 6,900, and wrote a policy for a corpus that never existed)."""
+    import threading
+
+    svc, _ = make_service(tmp_path)
+    index = svc._parts.docs()
+    holding, release, waited = threading.Event(), threading.Event(), threading.Event()
+    messages: list[str] = []
+
+    def rebuild() -> None:
+        with index.writing("rebuild"):
+            holding.set()
+            release.wait(30)
+            index.reset()  # the corpus the calibration must not see: emptied, then refilled
+            svc.ingest()
+
+    writer = threading.Thread(target=rebuild)
+    writer.start()
+    assert holding.wait(30)
+    results: list[object] = []
+
+    def on_wait(message: str) -> None:
+        messages.append(message)
+        waited.set()
+
+    runner = threading.Thread(target=lambda: results.append(calibrate(svc, out=tmp_path / "p.toml", probes=20, on_wait=on_wait)))
+    runner.start()
+    assert waited.wait(30), "calibrate did not wait for the writer"
+    release.set()
+    writer.join(60)
+    runner.join(60)
+    assert "rebuild" in messages[0]
+    (result,) = results
+    assert isinstance(result, Calibration)
+    assert result.chunks == len(svc.indexed_chunks())  # the whole corpus, not a half-written one
+
+
+def test_calibrate_gives_up_with_a_clear_error_when_a_writer_keeps_the_index(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path, write_lock_timeout=0.2)
+    import threading
+
+    holding, release = threading.Event(), threading.Event()
+
+    def ingest() -> None:
+        with svc._parts.docs().writing("ingest"):
+            holding.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=ingest)
+    writer.start()
+    assert holding.wait(30)
+    try:
+        with pytest.raises(CalibrationError, match=r"another ingest .* calibrate needs the finished corpus: run it again"):
+            calibrate(svc, out=tmp_path / "p.toml", probes=20)
+    finally:
+        release.set()
+        writer.join(30)
+    assert not (tmp_path / "p.toml").exists()
