@@ -401,8 +401,12 @@ class GuardedRAG:
         return tuple(run_guardrail(g, ctx) for g in self._parts.guardrails(policy)["output"])
 
     def indexed_chunks(self) -> list[tuple[str, str, str]]:
-        """(chunk id, source, text) of every chunk in the index (calibration builds its probes from them)."""
-        return list(self._parts.docs().rows())
+        """(chunk id, source, text) of every chunk in the index (calibration builds its probes from them). Raises
+        EmbedderMismatchError first when the index was built by another embedder: its probes would then be
+        searched with the wrong vectors (or, for Ollama's embedder, fail with a connection error that hides it)."""
+        docs = self._parts.docs()
+        docs.check()
+        return list(docs.rows())
 
     def search(self, question: str, k: int | None = None) -> list[Chunk]:
         """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""

