@@ -11,12 +11,14 @@ import streamlit as st
 
 from app import AskResponse, GuardedRAG, Turn, answered_history
 from views import state
-from views.components import backend_banner, render_response
+from views.components import backend_banner, queue_question, render_response
 from views.i18n import t
 from views.text import partial_answer, safe_md
 from views.timeline import OUTCOME_ICONS, STEP_ICONS
 
-DEFAULT_MAX_CHARS = 4000  # the chat box's limit when the input_size guardrail is off (it sets the limit otherwise)
+DEFAULT_MAX_CHARS = 4000  # the limit shown when the input_size guardrail is off (it sets the limit otherwise)
+BOX_CAP = 32_768  # what the chat box takes: Streamlit drops a paste longer than its max_chars without a word, so
+# the box takes more than the limit and the input_size guardrail refuses the excess, saying why (and traced)
 
 
 def exchanges(messages: list[dict[str, Any]]) -> list[tuple[str, AskResponse]]:
@@ -36,8 +38,14 @@ def history(messages: list[dict[str, Any]]) -> tuple[Turn, ...]:
 
 
 def max_chars(svc: GuardedRAG) -> int:
-    """The chat box takes no more than the input_size guardrail of this session's policy accepts."""
+    """The longest question this session's policy accepts (its input_size guardrail), shown in the chat box."""
     return svc.question_limit(state.options()) or DEFAULT_MAX_CHARS
+
+
+def box_chars(limit: int) -> int:
+    """What the chat box takes: more than `limit`, so a pasted question over it reaches the input_size guardrail
+    (a refusal that says why) instead of vanishing from the box (Streamlit drops a paste over max_chars)."""
+    return max(limit, BOX_CAP)
 
 
 class LiveProgress:
@@ -90,15 +98,32 @@ def ask(svc: GuardedRAG, question: str, *, as_written: bool = False) -> None:
     if as_written:
         off = {**options.guardrails, "completeness": {**options.guardrails.get("completeness", {}), "enabled": False}}
         options = options.model_copy(update={"guardrails": off})
+    if len(messages) >= 2 and messages[-1].get("interrupted") == question:
+        del messages[-2:]  # asked again right away (a double click on a button): one turn, not an interrupted one too
+    key = str(len(messages) + 1)
+    # The question is kept before the answer exists: Streamlit stops this run when the user opens another page,
+    # asks another question or presses Stop, and a question that vanished from the chat would look never asked.
+    messages.append({"role": "user", "content": question, "response": None})
     with st.chat_message("user"):
         st.markdown(safe_md(question))
     with st.chat_message("assistant"):
         live = LiveProgress()
-        resp = svc.ask(question, history=past, options=options, observer=live.observe, on_token=live.token)
+        try:
+            resp = svc.ask(question, history=past, options=options, observer=live.observe, on_token=live.token)
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # Streamlit's stop/rerun (BaseException): the run was cut short
+                messages.append({"role": "assistant", "content": "", "response": None, "interrupted": question})
+            raise
+        # Kept before it is drawn: a run stopped while drawing it still leaves the answer for the next run to show.
+        messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
         live.finish(resp)
-        render_response(resp, key=str(len(messages) + 1), source_label=svc.source_label, question=question)
-    messages.append({"role": "user", "content": question, "response": None})
-    messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
+        render_response(resp, key=key, source_label=svc.source_label, question=question)
+
+
+def render_interrupted(question: str, *, key: str) -> None:
+    """A question whose run was stopped before its answer: said, with a button that asks it again."""
+    st.warning(t("chat.interrupted"), icon=":material/pause_circle:")
+    st.button(t("chat.ask_again"), key=f"ask-again-{key}", on_click=queue_question, args=(question,), icon=":material/replay:")
 
 
 def render(svc: GuardedRAG) -> None:
@@ -112,13 +137,16 @@ def render(svc: GuardedRAG) -> None:
         st.caption(t("chat.empty"))
     for i, message in enumerate(messages):
         with st.chat_message(message["role"]):
-            if message.get("response") is None:
+            if message.get("interrupted"):
+                render_interrupted(str(message["interrupted"]), key=str(i))
+            elif message.get("response") is None:
                 st.markdown(safe_md(message["content"]))
             else:
                 asked = messages[i - 1]["content"] if i and messages[i - 1]["role"] == "user" else None
                 render_response(message["response"], key=str(i), source_label=svc.source_label, question=asked)
-    prompt = st.chat_input(t("chat.placeholder"), max_chars=max_chars(svc))
-    pending = st.session_state.pop("pending_question", None)  # set by a clarify button
+    limit = max_chars(svc)
+    prompt = st.chat_input(t("chat.placeholder_limit", n=limit), max_chars=box_chars(limit))
+    pending = st.session_state.pop("pending_question", None)  # set by "Answer it as written" or "Ask it again"
     as_written = bool(st.session_state.pop("pending_as_written", False)) and not prompt
     question = prompt or pending
     if question and question.strip():

@@ -73,14 +73,18 @@ def render_response(resp: AskResponse, *, key: str, source_label: Callable[[str]
     was asked (chat only), so a clarification can offer to answer it as written. `source_label`: how a cited
     source is shown (GuardedRAG.source_label: never a server path)."""
     status_badge(resp.status)
-    if resp.status == "fallback":
-        st.warning(t("fallback_label"), icon=":material/swap_horiz:")
+    if resp.status == "fallback" and resp.answer:
+        fallback_note(resp)
     if resp.answer:
         st.markdown(safe_md(resp.answer))
     if resp.status == "clarify":
         render_clarify(resp, key=key, question=question)
     elif resp.message and resp.status in ("refused", "error"):
         (st.error if resp.status == "error" else st.info)(safe_md(resp.message))
+    elif resp.status == "fallback" and not resp.answer:
+        # The last rung ("cannot answer"): nothing was quoted, so the message says why there is no answer; the
+        # "quoted from your documents" label would announce passages that are not there.
+        st.warning(safe_md(resp.message or t("fallback_none")), icon=":material/swap_horiz:")
     if resp.citations:
         st.caption(t("sources", n=len(resp.citations)))
         citations(resp, label=source_label)
@@ -97,30 +101,46 @@ def render_response(resp: AskResponse, *, key: str, source_label: Callable[[str]
         trace_link(resp.trace_id)
 
 
+QUOTED_RUNGS = (None, "extractive")  # a fallback answer quoted from the documents (no model wrote it)
+
+
+def fallback_note(resp: AskResponse) -> None:
+    """What a fallback answer is: passages quoted from the documents, or the answer of a later model of the ladder
+    (which the label must not call quoted). The app's message, below it, says why the first model's was not used
+    (its checks, a timeout, the latency budget, an unreachable server)."""
+    if resp.rung in QUOTED_RUNGS:
+        st.warning(t("fallback_label"), icon=":material/swap_horiz:")
+    else:
+        st.warning(t("fallback_model", model=safe_md(resp.model)), icon=":material/swap_horiz:")
+    if resp.message:
+        st.caption(safe_md(resp.message))
+
+
 def render_clarify(resp: AskResponse, *, key: str, question: str | None = None) -> None:
     if resp.message:
         st.info(safe_md(resp.message))
     if resp.missing:
         st.markdown(t("missing") + " " + ", ".join(safe_md(m) for m in resp.missing))
     if resp.clarifying_questions:
+        # Questions to the user ("What does 'it' refer to?"), not questions for the documents: shown as text, never
+        # as buttons that would send them to the model as if the user had asked them.
         st.caption(t("clarify_hint"))
-    for i, clarifying in enumerate(resp.clarifying_questions):
-        # A click submits the question as the next user message (st.chat_input cannot be pre-filled).
-        st.button(clarifying, key=f"clarify-{key}-{i}", on_click=_queue_question, args=(clarifying,), icon=":material/reply:")
+        st.markdown("\n".join(f"- {safe_md(q)}" for q in resp.clarifying_questions))
     if question:
         # The user overrides the check for this one question: it is asked again with `completeness` off, which
         # the new trace records in its policy. Relevance and the output checks still apply.
         st.button(
             t("clarify.as_written"),
             key=f"as-written-{key}",
-            on_click=_queue_question,
+            on_click=queue_question,
             args=(question, True),
             icon=":material/fast_forward:",
             help=t("clarify.as_written_help"),
         )
 
 
-def _queue_question(question: str, as_written: bool = False) -> None:
+def queue_question(question: str, as_written: bool = False) -> None:
+    """Ask `question` on the next run (a button's on_click: st.chat_input cannot be pre-filled)."""
     st.session_state["pending_question"] = question
     st.session_state["pending_as_written"] = as_written
 
@@ -129,10 +149,13 @@ def backend_banner(choice: Any, *, last: AskResponse | None = None) -> None:
     """Which backend and model answer, why, and the one-line fix when Ollama or the model is missing."""
     kind = last.backend if last else choice.kind
     model = last.model if last else choice.model
-    text = t(f"banner.{kind}", model=safe_md(model)) + " — " + safe_md(last.backend_reason if last else choice.reason)
+    fix = (last.backend_fix if last else choice.fix) or None
+    # Ollama chosen (GUARDED_RAG_BACKEND=ollama, or this session's setting) but unreachable: it is not answering,
+    # the fallback ladder is; "Answering with Ollama model …" above "Ollama not reachable" said both.
+    headline = f"banner.{kind}_down" if kind == "ollama" and fix else f"banner.{kind}"
+    text = t(headline, model=safe_md(model)) + " — " + safe_md(last.backend_reason if last else choice.reason)
     if last is not None and last.host:  # which Ollama host answered the last question (one of a pool)
         text += "  \n" + t("banner.host", host=safe_md(last.host))
-    fix = (last.backend_fix if last else choice.fix) or None
     if fix:
         st.warning(text + "  \n" + t("banner.fix") + " " + safe_md(fix), icon=":material/build:")
     else:

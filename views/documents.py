@@ -122,6 +122,9 @@ def _upload(svc: GuardedRAG) -> None:
     if st.button(t("doc.index_uploads"), disabled=not files, icon=":material/upload:"):
         _write(svc, lambda: process_uploads(svc, files or []))
         st.session_state["uploader_n"] = n + 1  # a fresh uploader: the same files are not indexed twice
+        # Draw it now: the old uploader would go on listing the indexed files (and a file chosen in it next would
+        # vanish on the rerun that swaps it); the report is in session_state and shows after the rerun.
+        st.rerun()
 
 
 def _write(svc: GuardedRAG, action: Callable[[], dict[str, Any]]) -> bool:

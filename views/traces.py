@@ -137,6 +137,12 @@ def render(svc: GuardedRAG) -> None:
     summaries = svc.traces.list(flt)
     records = [svc.traces.get(r.trace_id) or r for r in summaries[:EVENT_LIMIT]] + summaries[EVENT_LIMIT:]
     st.caption(t("tr.shown", n=len(records), total=svc.traces.count()))
+    # Arrived from a trace link (chat, the lab): that trace first. Below the table, charts and policy lab it was
+    # thousands of pixels down the page the link opened at its top.
+    linked = bool(st.query_params.get("trace"))
+    if linked:
+        st.subheader(t("tr.detail_title"))
+        _detail(svc, records)
     if not records:
         st.caption(t("tr.none"))
         return
@@ -154,5 +160,6 @@ def render(svc: GuardedRAG) -> None:
     )
     _charts(records, list(svc.policy.guardrails))
     _lab(svc, flt)
-    st.subheader(t("tr.detail_title"))
-    _detail(svc, records)
+    if not linked:
+        st.subheader(t("tr.detail_title"))
+        _detail(svc, records)
