@@ -262,6 +262,7 @@ class GuardedRAG:
         settings, choice, chaos, policy = self.settings, None, None, None
         hosts = HostLog(on_event=lambda host, outcome, detail: host_event(collector, host, outcome, detail))
         log_token = HOST_LOG.set(hosts)  # the pool transport reports here (app/models/pool_transport.py)
+        interrupted: BaseException | None = None
         try:
             settings, policy = self.effective(options)
             choice = self.backend(settings=settings)
@@ -288,6 +289,12 @@ class GuardedRAG:
             result = error_result(
                 collector, f"internal error ({type(exc).__name__}: {str(exc)[:300]}); see trace {trace_id}", evidence=where
             )
+        except BaseException as exc:  # the caller stopped the request (Ctrl-C, a UI framework ending the run): the
+            interrupted = exc  # trace is still kept, marked as such, and the stop goes on up unchanged
+            collector.detach()
+            result = error_result(
+                collector, f"interrupted: the caller stopped the request before it finished ({type(exc).__name__})"
+            )
         finally:
             HOST_LOG.reset(log_token)
         if cancelled is not None and cancelled():  # e.g. an HTTP client that disconnected (Stop in a chat UI)
@@ -313,6 +320,8 @@ class GuardedRAG:
             host=(hosts.answered or choice.host) if choice and choice.kind == "ollama" and result.rung in OLLAMA_RUNGS else None,
         )
         self._persist(question, response, options.session, TraceInputs(policy=policy, captures=tuple(collector.inputs)))
+        if interrupted is not None:
+            raise interrupted
         return response
 
     def ask_chat(

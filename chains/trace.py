@@ -224,6 +224,11 @@ class TraceCollector(BaseCallbackHandler):
     def ignore_retriever(self) -> bool:
         return True
 
+    def detach(self) -> None:
+        """Stop telling the observer and the token sink: their caller has stopped (a UI run interrupted), and
+        calling them again would only raise again. Events are still collected, for the trace."""
+        self._observer = self._on_token = None
+
     def add(self, event: TraceEvent) -> TraceEvent:
         event = event.model_copy(update={"seq": len(self.events) + 1})
         self.events.append(event)

@@ -344,3 +344,26 @@ def test_a_refusal_while_another_process_rebuilds_the_index_says_the_documents_a
     assert during.status == "error" and during.message is not None, during
     assert during.message.startswith(f"The index is being rebuilt (another rebuild (pid {proc.pid}")
     assert "only part of your documents" in during.message
+
+
+def test_a_request_the_caller_stops_still_leaves_its_trace(tmp_path: Path) -> None:
+    """Streamlit ends a run by raising a BaseException (StopException) from inside the observer when the user
+    leaves mid-answer; Ctrl-C is KeyboardInterrupt. The stop goes on up, and the trace is kept, marked."""
+
+    class Stopped(BaseException):  # what streamlit's StopException is: not an Exception
+        pass
+
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
+    seen: list[str] = []
+
+    def observer(event) -> None:
+        seen.append(event.name)
+        if event.step == "retrieval":
+            raise Stopped()
+
+    with pytest.raises(Stopped):
+        svc.ask("Which port does Ollama listen on?", observer=observer)
+    svc.traces.flush()
+    record = svc.traces.list()[0]
+    assert record.status == "error" and "interrupted: the caller stopped the request" in record.result["message"]
+    assert seen.count("error") == 0  # the observer is not called again once it has stopped the run
