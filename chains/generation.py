@@ -43,7 +43,7 @@ from chains.rung import ModelReply, ModelRung
 from chains.rung_setup import fit, prepare, refitted
 from chains.schemas import ModelAnswer, OutputCheck
 from chains.signals import SignalProvider, signal_names, with_signals
-from chains.trace import GuardInputs, TraceEvent, emit, record_inputs, verdict_event
+from chains.trace import ATTEMPT_KEY, GuardInputs, TraceEvent, emit, record_inputs, verdict_event
 from guardrails import Chunk, GuardContext, Guardrail, Verdict, run_guardrail
 
 
@@ -125,9 +125,18 @@ class GenerationLadder:
         return fit(rung, {k: v for k, v in inp.items() if k != "rung_error"}, config)
 
     def _call_model(
-        self, rung: ModelRung, messages: Sequence[BaseMessage], schema: dict[str, Any], budget: Budget, config: RunnableConfig
+        self,
+        rung: ModelRung,
+        messages: Sequence[BaseMessage],
+        schema: dict[str, Any],
+        budget: Budget,
+        config: RunnableConfig,
+        *,
+        attempt: int = 1,
     ) -> ModelReply:
         failures = [0]
+        # the attempt rides in the run's metadata, so the model_call event says which attempt it was
+        tagged: RunnableConfig = {**config, "metadata": {**(config.get("metadata") or {}), ATTEMPT_KEY: attempt}}
 
         def should_retry(exc: BaseException) -> bool:
             # tenacity asks this after every failure, the last one too: only announce a retry that happens.
@@ -159,7 +168,7 @@ class GenerationLadder:
             # format= passed to invoke is what llm.bind(format=...) would pass on; a RunnableBinding built per call
             # cost ~0.09 ms of CPU per question (measured) for nothing else.
             with model_call_limit(budget):  # the transport ends the reply when the question's budget runs out
-                message = retrying(rung.llm.invoke, list(messages), config, format=fmt)
+                message = retrying(rung.llm.invoke, list(messages), tagged, format=fmt)
         except self.policy.transport_errors:
             if rung.breaker is not None:
                 rung.breaker.record_failure()
@@ -211,7 +220,7 @@ class GenerationLadder:
                 labels = [c.label for c in view["chunks"]]
                 messages = reask_messages(messages, raw=reject.raw, feedback=reject.feedback, labels=labels)
         chunks: tuple[Chunk, ...] = tuple(view["chunks"])
-        reply = self._call_model(rung, messages, view["schema"], inp["budget"], config)
+        reply = self._call_model(rung, messages, view["schema"], inp["budget"], config, attempt=number)
         try:
             parsed = read_reply(reply, inp, number, strikes, rung, config)
         except OutputRejected as exc:

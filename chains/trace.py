@@ -27,6 +27,7 @@ TRACE_EVENT = "guarded_rag.trace"
 # A model call's metadata key naming the step it belongs to (the model-judged input check says "input");
 # without it a model call is the generation step's.
 STEP_KEY = "guarded_rag_step"
+ATTEMPT_KEY = "guarded_rag_attempt"  # run metadata: the ladder's attempt on its rung, so a model_call event carries it
 _STEPS: frozenset[str] = frozenset(get_args(Step))
 # The most characters of one text a trace event keeps: its raw_output, its reason, each evidence item and each
 # string inside details and parsed_output. A longer text keeps its beginning and a marker saying how long it was
@@ -208,7 +209,7 @@ class TraceCollector(BaseCallbackHandler):
         self.llm_calls = 0
         self._observer = observer
         self._on_token = on_token
-        self._starts: dict[UUID, tuple[float, str | None, Step]] = {}
+        self._starts: dict[UUID, tuple[float, str | None, Step, int]] = {}
 
     # Chain, retry and retriever callbacks carry nothing the trace keeps (steps emit their own events):
     # ignoring them lets LangChain skip this handler on every Runnable layer of the request.
@@ -251,18 +252,24 @@ class TraceCollector(BaseCallbackHandler):
         model = params.get("model") or metadata.get("ls_model_name")
         self.llm_calls += 1
         step = metadata.get(STEP_KEY)
-        self._starts[run_id] = (time.perf_counter(), model, step if step in _STEPS else "generation")
+        attempt = metadata.get(ATTEMPT_KEY)
+        self._starts[run_id] = (
+            time.perf_counter(),
+            model,
+            step if step in _STEPS else "generation",
+            attempt if isinstance(attempt, int) and attempt >= 1 else 1,
+        )
 
     def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
         if self._on_token is not None and isinstance(token, str) and token:
             self._on_token(token)
 
-    def _finish(self, run_id: UUID) -> tuple[float, str | None, Step]:
-        started, model, step = self._starts.pop(run_id, (time.perf_counter(), None, "generation"))
-        return (time.perf_counter() - started) * 1000, model, step
+    def _finish(self, run_id: UUID) -> tuple[float, str | None, Step, int]:
+        started, model, step, attempt = self._starts.pop(run_id, (time.perf_counter(), None, "generation", 1))
+        return (time.perf_counter() - started) * 1000, model, step, attempt
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        duration, model, step = self._finish(run_id)
+        duration, model, step, attempt = self._finish(run_id)
         gen = response.generations[0][0] if response.generations and response.generations[0] else None
         text = gen.text if gen is not None else ""
         info = (gen.generation_info or {}) if gen is not None else {}
@@ -277,11 +284,12 @@ class TraceCollector(BaseCallbackHandler):
                 raw_output=text,
                 tokens=tokens or None,
                 duration_ms=duration,
+                attempt=attempt,
             )
         )
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        duration, model, step = self._finish(run_id)
+        duration, model, step, attempt = self._finish(run_id)
         self.add(
             TraceEvent(
                 step=step,
@@ -290,5 +298,6 @@ class TraceCollector(BaseCallbackHandler):
                 reason=f"{type(error).__name__}: {str(error)[:300]}",
                 model=model,
                 duration_ms=duration,
+                attempt=attempt,
             )
         )

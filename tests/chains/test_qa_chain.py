@@ -70,6 +70,8 @@ def test_prose_is_reasked_with_the_error_fed_back(make_pipeline):
     ]
     reask = llm.calls[1]["messages"]
     assert reask[-2].content == "The port is 11434, I believe."  # the rejected reply is shown back
+    # each model call says which attempt it was (the timeline read "reask · attempt 2" then "model_call · attempt 1")
+    assert [e.attempt for e in result.events if e.name in ("model_call", "reask")] == [1, 2, 2]
     assert "rejected" in reask[-1].content and "S1, S2" in reask[-1].content
 
 
