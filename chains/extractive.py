@@ -1,5 +1,6 @@
 """Extractive fallback, the last rung before "cannot answer": the best-matching sentences of the top
-chunks, quoted verbatim with citations. No model involved, so it cannot invent anything.
+chunks, quoted verbatim with citations (only markdown's list marks and emphasis removed; no heading path). No
+model involved, so it cannot invent anything.
 """
 
 from __future__ import annotations
@@ -33,10 +34,27 @@ class Extract:
         return tuple(seen.values())
 
 
+_EMPHASIS = re.compile(r"\*\*|__")
+_ENDS_SENTENCE = tuple(".。!?！？:：;；")
+
+
+def _body(text: str) -> str:
+    """The chunk's text without the heading path the chunker writes on its first line ("Install > Linux"): as a
+    quote it shares the question's words and often won, so a fallback answer opened with a breadcrumb. The rule
+    is answer_relevance's (a first line with " > ", or short and unpunctuated with text after it)."""
+    first, sep, rest = text.partition("\n")
+    line = first.strip()
+    if sep and rest.strip() and (" > " in line or (len(line) <= 80 and not line.endswith(_ENDS_SENTENCE))):
+        return rest
+    return text
+
+
 def _sentences(chunk: Chunk) -> list[str]:
+    """Quotable sentences: markdown's list marks and ** / __ emphasis removed (the UI escapes document text, so
+    they would show as literal asterisks), at least 8 and at most 400 characters."""
     out = []
-    for part in _SENTENCE_END.split(chunk.text):
-        cleaned = _MARKDOWN_NOISE.sub("", part or "").strip()
+    for part in _SENTENCE_END.split(_body(chunk.text)):
+        cleaned = _EMPHASIS.sub("", _MARKDOWN_NOISE.sub("", part or "")).strip()
         if 8 <= len(cleaned) <= 400:
             out.append(cleaned)
     return out
