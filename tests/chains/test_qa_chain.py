@@ -306,7 +306,7 @@ def test_a_withdrawn_question_starts_no_further_model_call(make_pipeline):
     assert result.llm_calls == 1 and llm.remaining == 1  # the re-ask reply was never asked for
     assert result.status == "fallback" and result.rung == "extractive"
     ladder = next(e for e in result.events if e.name == "model_ladder")
-    assert "Cancelled" in ladder.reason and "withdrew" in ladder.reason
+    assert "Cancelled" in ladder.reason and "withdrawn" in ladder.reason
 
 
 def test_small_context_window_cuts_chunks_visibly(make_pipeline):

@@ -220,7 +220,7 @@ def test_client_disconnect_stops_further_model_calls(serve, stream):
     wait_for(lambda: run.svc.traces.count() == 1)
     record = run.svc.traces.get(run.svc.traces.list()[0].trace_id)
     assert len(gated.calls) == 1 and gated.remaining == 1  # no re-ask
-    assert record.status == "fallback" and any("withdrew" in e.reason for e in record.events)
+    assert record.status == "fallback" and any("withdrawn" in e.reason for e in record.events)
     wait_for(lambda: run.app.state.served.runner.pending == 0)
     gated.gate.set()
     gated.script.append(GOOD)
