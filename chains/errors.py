@@ -103,7 +103,9 @@ class Cancelled(BudgetExceeded):
     A BudgetExceeded, so the chain ends the same way (answer from the documents, no model) and says why."""
 
     def __init__(self) -> None:
-        Exception.__init__(self, "the question was withdrawn (its client went away, or the server is shutting down): no further model call")
+        Exception.__init__(
+            self, "the question was withdrawn (its client went away, or the server is shutting down): no further model call"
+        )
         self.budget_s = 0.0
 
 

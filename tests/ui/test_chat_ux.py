@@ -18,6 +18,20 @@ NO_ANSWER = (
 )
 
 
+def stop_first_ask(svc: Any, monkeypatch: Any) -> list[str]:
+    """svc.ask raises Streamlit's StopException on its first call (the run stopped mid-answer), then answers."""
+    real, calls = svc.ask, []
+
+    def stopped_once(question: str, **kwargs: Any) -> Any:
+        calls.append(question)
+        if len(calls) == 1:
+            raise StopException()
+        return real(question, **kwargs)
+
+    monkeypatch.setattr(svc, "ask", stopped_once)
+    return calls
+
+
 def test_a_fallback_with_nothing_quoted_says_why_instead_of_announcing_quotes(make_app, monkeypatch):
     # The ladder's last rung ("cannot answer"): status fallback, no answer, the reason in `message`. The chat showed
     # "…so this was quoted from your documents" above nothing, and never the reason.
@@ -51,15 +65,7 @@ def test_a_question_cut_short_by_streamlit_stays_in_the_chat_with_ask_again(make
     # Opening another page, asking another question or reloading while an answer streams stops the run (Streamlit
     # raises a BaseException at the next UI call). The question used to vanish from the chat as if never asked.
     at, svc, _ = make_app(scripts={EMBEDDED: [GOOD]})
-    real, calls = svc.ask, []
-
-    def stopped_once(question: str, **kwargs: Any):
-        calls.append(question)
-        if len(calls) == 1:
-            raise StopException()
-        return real(question, **kwargs)
-
-    monkeypatch.setattr(svc, "ask", stopped_once)
+    stop_first_ask(svc, monkeypatch)
     ask(at, "Which port does Ollama listen on?")
     assert not at.exception
     messages = at.session_state["messages"]
@@ -107,15 +113,7 @@ def test_asking_the_interrupted_question_again_replaces_the_interrupted_turn(mak
     # A double click on "Answer it as written": the second click stops the run the first one started, which then
     # asks the same question again; the chat shows it once.
     at, svc, _ = make_app(scripts={EMBEDDED: [GOOD]})
-    real, calls = svc.ask, []
-
-    def stopped_once(question: str, **kwargs: Any):
-        calls.append(question)
-        if len(calls) == 1:
-            raise StopException()
-        return real(question, **kwargs)
-
-    monkeypatch.setattr(svc, "ask", stopped_once)
+    stop_first_ask(svc, monkeypatch)
     ask(at, "Which port does Ollama listen on?")
     ask(at, "Which port does Ollama listen on?")
     messages = at.session_state["messages"]
