@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from pypdf import PdfWriter
-
 from app.contract import AskOptions
+from tests.app.documents.pdfs import blank_pdf
 from tests.fake_service import make_service
-
-
-def blank_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def saved(svc, name: str, data: bytes) -> Path:

@@ -3,12 +3,10 @@ limit, server paths on the page, and /chat as "Page not found"."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from pypdf import PdfWriter
-
 from app import AskOptions
+from tests.app.documents.pdfs import blank_pdf
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, reply, texts
 from tests.ui.test_chat import ask
 from tests.ui.test_documents_page import upload
@@ -60,14 +58,6 @@ def test_a_vague_follow_up_to_a_clarification_is_clarified_again(make_app, monke
 
 
 # 2. Unreadable uploads are problems, and their files are removed
-
-
-def blank_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 UNREADABLE = [

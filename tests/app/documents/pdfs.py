@@ -60,3 +60,16 @@ def form_drawn_pdf(text: str, *, draws: int) -> bytes:
             b"/Resources << /Font << /F1 3 0 R >> /XObject << /Fm1 4 0 R >> >> >>",
         ]
     )
+
+
+def blank_pdf() -> bytes:
+    """One blank page: a PDF with no text to index (a scan without OCR)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
