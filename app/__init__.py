@@ -82,7 +82,7 @@ _EXPORTS: dict[str, str] = {
     "ChaosConfig": "app.models.chaos",
     "ALL_FAULTS": "app.models.chaos",
     # doctor
-    "Check": "app.doctor",
+    "Check": "app.doctor_check",
     "DoctorReport": "app.doctor",
     "run_doctor": "app.doctor",
     # lab
@@ -337,7 +337,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         reply_text,
         usage_of,
     )
-    from app.doctor import Check, DoctorReport, run_doctor
+    from app.doctor import DoctorReport, run_doctor
+    from app.doctor_check import Check
     from app.documents.chunking import ChunkDraft, chunk_id, chunk_text
     from app.documents.decoding import looks_binary
     from app.documents.embeddings import IdentifiedEmbeddings, Usem3Embeddings

@@ -40,6 +40,8 @@ APP_PARTS_FORBIDDEN = {
     "app.components": ("app.service", "app.doctor", "app.lab", "app.cli", "app.serve", "app.fakes"),
     "app.asking": ("app.service", "app.doctor", "app.lab", "app.cli", "app.serve", "app.fakes"),
     "app.doctor": ("app.service", "app.lab", "app.cli"),
+    "app.doctor_models": ("app.service", "app.lab", "app.cli", "app.doctor"),
+    "app.doctor_check": ("app.service", "app.lab", "app.cli", "app.doctor", "app.models", "app.documents"),
     "app.settings": ("app.service", "app.documents", "app.models", "app.lab", "app.cli"),
     "app.contract": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),
     "app.conversation": ("app.service", "app.documents", "app.models", "app.lab", "app.cli", "app.serve"),

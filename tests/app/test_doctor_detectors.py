@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.doctor import Check, run_doctor
+from app.doctor import run_doctor
+from app.doctor_check import Check
 from app.documents.index_types import IndexStats
 from app.models.backend import BackendChoice
 from app.settings import Settings

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from app.cli.main import main
-from app.doctor import CHAT_CHECK_TOKENS, run_doctor
+from app.doctor import run_doctor
+from app.doctor_models import CHAT_CHECK_TOKENS
 from app.documents.index_types import IndexStats
 from app.embedded.gguf_header import gguf_problem
 from app.models.backend import BackendChoice
