@@ -67,7 +67,13 @@ def calibrate(
         choices.append(choose(lang, cases[lang], svc.policy, target=target))
         answerable = sum(1 for c in cases[lang] if not c.should_fire)
         if not answerable:
-            notes.append(f"no {lang} sentences in the corpus: the {lang} threshold rests on off-corpus probes alone")
+            kept = choices[-1]
+            notes.append(
+                f"no {lang} sentences in the corpus: nothing shows what a lower {lang} threshold would cost, so the "
+                f"starting policy's {PARAM[lang]} {kept.threshold} is kept (the rule alone would pick {kept.rule_threshold})"
+                if kept.rule_threshold is not None
+                else f"no {lang} sentences in the corpus: the {lang} threshold rests on off-corpus probes alone"
+            )
         elif answerable < FEW_ANSWERABLE:
             notes.append(
                 f"only {answerable} {lang} answerable probe(s) (one per chunk): the {lang} 'answerable refused' rate "

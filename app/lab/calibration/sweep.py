@@ -41,6 +41,7 @@ class Choice(_Frozen):
     answerable_refused: float | None
     off_corpus_refused: float
     curve: tuple[CurvePoint, ...]
+    rule_threshold: float | None = None  # set when the rule's value was not kept (no answerable probes)
 
 
 def candidates(cases: Sequence[LabelledCase], policy: GuardrailPolicy) -> list[float]:
@@ -66,9 +67,16 @@ def choose(lang: str, cases: Sequence[LabelledCase], policy: GuardrailPolicy, *,
     report = sweep(
         cases, policy, "relevance", PARAM[lang], candidates(cases, policy), Target("recall", ">=", target), tie="lowest"
     )
-    threshold = report.suggested if report.suggested is not None else HIGHEST  # none meets it: the strictest allowed
+    rule = report.suggested if report.suggested is not None else HIGHEST  # none meets it: the strictest allowed
+    threshold = rule
+    if off == len(cases):
+        # No answerable probe (the corpus has no sentence in this language): every threshold meeting the target
+        # costs "nothing" by the probes, so the rule's lowest is arbitrary (0.000 was written for a corpus with no
+        # Chinese text, answering any Chinese question with relevance >= 0). Keep the stricter of it and the
+        # starting policy's value: a lower one would rest on no evidence at all.
+        threshold = max(rule, float(policy.params("relevance")[PARAM[lang]]))
     at = {p.value: p.quality for p in report.points}
-    if threshold not in at:  # only when nothing met the target: measure the strictest value too
+    if threshold not in at:  # nothing met the target, or the starting value was kept: measure that value too
         at.update({p.value: p.quality for p in _points(cases, policy, lang, [threshold]).points})
     chosen = at[threshold]
     return Choice(
@@ -82,6 +90,7 @@ def choose(lang: str, cases: Sequence[LabelledCase], policy: GuardrailPolicy, *,
             CurvePoint(threshold=v, answerable_refused=at[v].false_block_rate, off_corpus_answered=at[v].miss_rate)
             for v in sorted({*GRID, threshold})
         ),
+        rule_threshold=rule if threshold != rule else None,
     )
 
 

@@ -282,3 +282,38 @@ def test_calibrate_gives_up_with_a_clear_error_when_a_writer_keeps_the_index(tmp
         release.set()
         writer.join(30)
     assert not (tmp_path / "p.toml").exists()
+
+
+def test_a_language_without_answerable_probes_keeps_the_stricter_of_rule_and_starting_threshold() -> None:
+    """No answerable probe in a language (a corpus with no Chinese text): the rule's "lowest threshold refusing the
+    target" is arbitrary there (0.000 was written, answering every Chinese question scoring >= 0); the starting
+    policy's value is kept unless the rule is stricter."""
+    start = DEFAULT.params("relevance")["min_hybrid_zh"]
+    low = choose("zh", probes([], [-0.3, -0.2, 0.05], question="这是什么？"), DEFAULT, target=0.95)
+    assert low.threshold == start and low.rule_threshold == 0.051 and low.off_corpus_refused == 1.0
+    assert low.answerable_refused is None and start in {p.threshold for p in low.curve}
+    high = choose("zh", probes([], [0.5, 0.6], question="这是什么？"), DEFAULT, target=0.95)
+    assert high.threshold == 0.601 and high.rule_threshold is None  # the rule's stricter value stands
+    with_answerable = choose("zh", probes([0.9], [-0.3, -0.2], question="这是什么？"), DEFAULT, target=0.95)
+    assert with_answerable.threshold == 0.0 and with_answerable.rule_threshold is None  # evidence: the rule decides
+
+
+def test_calibrate_on_a_corpus_without_chinese_keeps_the_chinese_threshold_and_says_so(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path, ingest=False)
+    english = tmp_path / "english"
+    english.mkdir()
+    (english / "port.md").write_text(
+        "# Port\n\nOllama listens on port 11434 by default and binds only to the loopback address.\n"
+        "Set OLLAMA_HOST to listen on another address, then restart the server.\n",
+        encoding="utf-8",
+    )
+    svc = svc.derive(collection="english_only", docs_dir=english)
+    svc.ingest()
+    out = tmp_path / "policy.toml"
+    result = calibrate(svc, out=out, probes=10, target=0.95)
+    zh = next(c for c in result.choices if c.lang == "zh")
+    start = DEFAULT.params("relevance")["min_hybrid_zh"]
+    assert zh.answerable == 0 and zh.rule_threshold is not None and zh.rule_threshold < zh.threshold == start
+    note = next(n for n in result.notes if n.startswith("no zh sentences in the corpus"))
+    assert f"# note: {note}" in out.read_text(encoding="utf-8")
+    assert result.thresholds["min_hybrid_zh"] == zh.threshold
