@@ -17,7 +17,6 @@ import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -26,7 +25,7 @@ from app.serve import native, ollama, openai
 from app.serve.errors import Problem, error_response
 from app.serve.exchange import MODEL_NAME, Served, profile_model
 from app.serve.metrics import Metrics
-from app.serve.middleware import AccessLog, BearerAuth, LocalGuard
+from app.serve.middleware import AccessLog, BearerAuth, LocalGuard, LocalPagesCORS
 from app.serve.runner import Runner
 
 log = logging.getLogger("guarded_rag.serve")
@@ -103,16 +102,18 @@ def create_app(
         Middleware(AccessLog, metrics=metrics),
         Middleware(LocalGuard, loopback=loopback, origins=settings.cors_origins, metrics=metrics),
     ]
-    if settings.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=BROWSER_CLIENT_HEADERS,
-                expose_headers=["X-Trace-Id", "Retry-After"],
-            )
+    # CORS is always on for this machine's own pages (localhost, loopback, any port: the pages LocalGuard lets
+    # through, as Ollama allows by default) plus the allow-list. Without it a page on localhost reached the
+    # server but got 405 on its preflight and could not read a reply.
+    middleware.append(
+        Middleware(
+            LocalPagesCORS,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=BROWSER_CLIENT_HEADERS,
+            expose_headers=["X-Trace-Id", "Retry-After"],
         )
+    )
     if settings.api_token is not None:
         middleware.append(Middleware(BearerAuth, token=settings.api_token.get_secret_value(), metrics=metrics))
     app = Starlette(

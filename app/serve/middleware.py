@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.serve.errors import Problem, error_response
@@ -171,6 +172,14 @@ def local_origin(origin: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class LocalPagesCORS(CORSMiddleware):
+    """Starlette's CORS with this machine's pages always allowed (`local_origin`, the rule LocalGuard lets through;
+    Ollama allows localhost origins by default too) besides the allow-list."""
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        return local_origin(origin) or super().is_allowed_origin(origin)
 
 
 class LocalGuard:

@@ -139,10 +139,17 @@ def test_access_log_is_one_json_line_per_request(serve, caplog):
     assert lines[0]["trace_id"] == trace_id and lines[0]["latency_ms"] > 0 and lines[1]["trace_id"] is None
 
 
-def test_cors_is_off_by_default_and_follows_the_allow_list(serve):
+def test_cors_admits_this_machines_pages_by_default_and_others_by_the_allow_list(serve):
+    """A page on localhost got 405 on its preflight (CORS was off unless an allow-list was set), so it could reach
+    the server but never read a reply; Ollama allows localhost origins by default."""
     plain = serve()
     preflight = {"Origin": "http://ui.example", "Access-Control-Request-Method": "POST"}
     assert "access-control-allow-origin" not in httpx.options(plain.url + "/api/chat", headers=preflight).headers
+    for page in ("http://localhost:5173", "http://127.0.0.1:8080", "http://app.localhost"):
+        local = httpx.options(plain.url + "/api/chat", headers={**preflight, "Origin": page})
+        assert local.status_code == 200 and local.headers["access-control-allow-origin"] == page, page
+    reply = httpx.get(plain.url + "/api/tags", headers={"Origin": "http://localhost:5173"})
+    assert reply.status_code == 200 and reply.headers["access-control-allow-origin"] == "http://localhost:5173"
     run = serve(cors_origins="http://ui.example", api_token="t")
     ok = httpx.options(run.url + "/api/chat", headers=preflight)  # preflights carry no token
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://ui.example"
