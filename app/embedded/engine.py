@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.embedded.events import ChatEvent, Delta, Finish, Format, LoadReport
+from app.embedded.events import STOP_REQUESTED, ChatEvent, Delta, Finish, Format, GenerationStopped, LoadReport
 from app.embedded.gguf import ModelCard, embedded_model_name, locate_gguf, model_card
 from app.embedded.options import requested_ctx, response_format, sampling_kwargs
 
 if TYPE_CHECKING:
     from app.settings import Settings
+
+
+# Prompt tokens llama.cpp processes per call. The prompt (question, passages, history: ~1,500 tokens) takes
+# seconds before the first token, and a stop is noticed only between calls: llama-cpp-python's default of 512
+# made a withdrawn question hold the model for most of that time. Smaller batches cost little on CPU (measured
+# in bench/bench_embedded.py) and bound the wait to a fraction of the prompt.
+EVAL_BATCH = 64
 
 
 class EngineError(RuntimeError):
@@ -92,18 +100,19 @@ class LlamaEngine:
             n_chunks = 0
             chunks = llama.create_chat_completion(messages=messages, stream=True, response_format=fmt, **kwargs)
             try:
-                for chunk in chunks:
-                    choice = chunk["choices"][0]
-                    text = choice.get("delta", {}).get("content")
-                    if text:
-                        first = first or time.perf_counter_ns()
-                        n_chunks += 1
-                        if stream:
-                            yield Delta(content=text)
-                        else:
-                            pieces.append(text)
-                    if choice.get("finish_reason"):
-                        finish_reason = choice["finish_reason"]
+                with stop_between_batches(llama, STOP_REQUESTED.get()):
+                    for chunk in chunks:
+                        choice = chunk["choices"][0]
+                        text = choice.get("delta", {}).get("content")
+                        if text:
+                            first = first or time.perf_counter_ns()
+                            n_chunks += 1
+                            if stream:
+                                yield Delta(content=text)
+                            else:
+                                pieces.append(text)
+                        if choice.get("finish_reason"):
+                            finish_reason = choice["finish_reason"]
             finally:
                 close = getattr(chunks, "close", None)
                 if close is not None:  # stops llama-cpp's generator now, not at garbage collection
@@ -143,12 +152,45 @@ class LlamaEngine:
         started = time.perf_counter_ns()
         try:
             self._llama = Llama(
-                model_path=str(path), n_ctx=wanted, n_threads=self._threads, n_threads_batch=self._threads, verbose=False
+                model_path=str(path),
+                n_ctx=wanted,
+                n_batch=EVAL_BATCH,
+                n_threads=self._threads,
+                n_threads_batch=self._threads,
+                verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise EngineError(f"could not load {path}: {exc}") from exc
         self._n_ctx = wanted
         return LoadReport(load_duration=time.perf_counter_ns() - started, cold=True, n_ctx=wanted)
+
+
+@contextmanager
+def stop_between_batches(llama: Any, stop: Callable[[], bool] | None) -> Iterator[None]:
+    """While inside, each llama.cpp decode call (a batch of prompt tokens, or one generated token) first asks
+    `stop` and raises GenerationStopped when it says so: a generation whose reader went away ends within one
+    batch instead of after the whole prompt. Raising *before* the call keeps the model's cache consistent (the
+    batch is simply not evaluated; llama-cpp-python drops cache entries past its token count on the next call).
+
+    llama-cpp-python (0.3.36) has no public hook between batches: `Llama.eval` calls `self._ctx.decode(batch)`
+    per batch, so the wrapper is set on that object for the duration and removed after. A build without `_ctx`
+    keeps the per-token stop of the pump."""
+    ctx: Any = getattr(llama, "_ctx", None)
+    decode = getattr(ctx, "decode", None)
+    if stop is None or decode is None:
+        yield
+        return
+
+    def checked(batch: Any) -> Any:
+        if stop():
+            raise GenerationStopped("the reader went away: generation stopped between batches")
+        return decode(batch)
+
+    ctx.decode = checked  # an instance attribute: shadows the method until deleted
+    try:
+        yield
+    finally:
+        del ctx.decode
 
 
 def _perf_reset(llama: Any) -> None:

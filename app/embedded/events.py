@@ -6,7 +6,8 @@ transport (wire format, errors, streaming) is tested without loading a model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,6 +51,17 @@ class LoadReport(BaseModel):
 
 
 ChatEvent = Delta | Finish
+
+STOP_REQUESTED: ContextVar[Callable[[], bool] | None] = ContextVar("guarded_rag_embedded_stop", default=None)
+"""Set by the Pump on its producer thread: whether the request's reader went away. An engine asks it between
+the batches of its prompt processing, which runs for seconds before the first token (where the pump's own
+per-event check cannot reach)."""
+
+
+class GenerationStopped(Exception):
+    """The engine stopped a generation because its reader went away (STOP_REQUESTED)."""
+
+
 Format = Literal["", "json"] | dict[str, Any] | None
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from app.embedded.events import STOP_REQUESTED
+
 T = TypeVar("T")
 THREAD_NAME = "embedded-ollama"
 
@@ -69,6 +71,7 @@ class Pump(Generic[T]):
 
     def _run(self) -> None:
         iterator: Iterator[T] | None = None
+        STOP_REQUESTED.set(self._cancelled.is_set)  # this thread's own context: the engine stops mid-prompt too
         try:
             iterator = self._produce()
             for value in iterator:

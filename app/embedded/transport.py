@@ -1,7 +1,9 @@
 """The embedded Ollama: httpx transports (sync and async) that answer Ollama's API in-process from a
 ChatEngine, so the app talks to it through an unmodified ChatOllama / ollama.Client.
 
-Generation runs on a Pump thread; the client's read timeout is enforced here (httpcore is bypassed).
+Generation runs on a Pump thread; the client's read timeout is enforced here (httpcore is bypassed), and so is
+the generation ladder's limit on the call (chains.circuit.MODEL_CALL_LIMIT: the question's remaining time, and
+whether its caller went away) while a sync caller waits for the first token.
 """
 
 from __future__ import annotations
@@ -16,12 +18,42 @@ from app.embedded import wire
 from app.embedded.events import ChatEngine, Delta
 from app.embedded.pump import Ended, Failed, Item, Pump, PumpTimeout
 from app.embedded.routes import Fixed, Generation, Produced, plan, read_timeout
+from chains.circuit import MODEL_CALL_LIMIT
+from chains.errors import Cancelled
 
 _NDJSON_HEADERS = {"content-type": wire.NDJSON}
 
 
+SLICE = 0.25  # seconds a sync wait blocks between looks at the caller's limit
+
+
 def _timeout_error(request: httpx.Request, exc: PumpTimeout) -> httpx.ReadTimeout:
     return httpx.ReadTimeout(str(exc), request=request)
+
+
+def _get(pump: Pump[Produced], timeout: float | None, request: httpx.Request) -> Item[Produced] | Failed | Ended:
+    """The pump's next event for a sync caller, within `timeout`. Under a model-call limit it waits in slices
+    and asks the limit between them: prompt processing runs for seconds before the first token, and a question
+    withdrawn (Stop in the UI, a client gone) or out of time stopped neither the wait nor the model (the async
+    path gets both from asyncio's cancellation). Either way the pump is cancelled, which stops the engine
+    between prompt batches."""
+    limit = MODEL_CALL_LIMIT.get()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        if limit is not None and limit.cancelled is not None and limit.cancelled():
+            pump.cancel()
+            raise Cancelled()
+        if limit is not None and time.monotonic() >= limit.deadline:
+            pump.cancel()
+            raise httpx.ReadTimeout("the question's time ran out while the embedded model was working", request=request)
+        left = _remaining(deadline)
+        wait = left if limit is None else min(SLICE, left if left is not None else SLICE)
+        try:
+            return pump.get(wait)
+        except PumpTimeout:
+            if left is not None and left <= (wait or 0.0):
+                pump.cancel()
+                raise _timeout_error(request, PumpTimeout(f"no data from the embedded model within {timeout} s")) from None
 
 
 def _reraise_bugs(failed: Failed) -> None:
@@ -133,11 +165,7 @@ class EmbeddedOllamaTransport(httpx.BaseTransport):
             return planned.response()
         timeout = read_timeout(request)
         pump: Pump[Produced] = Pump(planned.produce)
-        try:
-            first = pump.get(timeout)
-        except PumpTimeout as exc:
-            pump.cancel()
-            raise _timeout_error(request, exc) from None
+        first = _get(pump, timeout, request)
         if not isinstance(first, Item):
             return _before_stream(first)
         if planned.stream:
@@ -146,11 +174,7 @@ class EmbeddedOllamaTransport(httpx.BaseTransport):
         deadline = None if timeout is None else time.monotonic() + timeout
         events, tail = [first.value], None
         while not _is_last(events[-1]):
-            try:
-                event = pump.get(_remaining(deadline))
-            except PumpTimeout as exc:
-                pump.cancel()
-                raise _timeout_error(request, exc) from None
+            event = _get(pump, _remaining(deadline), request)
             if not isinstance(event, Item):
                 tail = event
                 break

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 import pytest
 from pydantic import BaseModel, Field
 
+from app.embedded import EmbeddedOllamaTransport, LlamaEngine
+from app.embedded.engine import EVAL_BATCH
 from app.models.factory import ModelFactory
 from app.settings import Settings
+from chains.circuit import MODEL_CALL_LIMIT, CallLimit
+from chains.errors import Cancelled
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed")
@@ -28,6 +34,7 @@ SCHEMA = {
     },
     "required": ["answer", "citations"],
 }
+DOCS = Path(__file__).resolve().parents[2] / "data" / "docs"
 SYSTEM = 'Answer the question using only the sources. Reply with JSON: {"answer": "...", "citations": ["S1"]}.'
 SOURCES = "[S1] Ollama listens on port 11434 by default.\n[S2] The temperature parameter defaults to 0.8."
 QUESTIONS = [
@@ -120,3 +127,28 @@ def test_timeout_is_enforced_and_the_engine_recovers(factory: ModelFactory) -> N
     # The abandoned generation stops at its next token and releases the lock; the next call works.
     reply = factory.chat_model("embedded", name, format=SCHEMA, timeout=120).invoke(messages(QUESTIONS[3]))
     Answer.model_validate(json.loads(str(reply.content), strict=False))
+
+
+def test_a_withdrawn_question_stops_the_model_mid_prompt() -> None:
+    """Stop (the UI) or a client gone (serve) while the model was still reading the prompt let it read the whole
+    prompt first, holding the engine for seconds. Now the wait ends at once and the engine between two batches:
+    the same prompt asked again finds fewer tokens in llama.cpp's cache than a finished prompt would leave."""
+    engine = LlamaEngine(None, max_ctx=2048, threads=1)  # its own engine: nothing cached by other tests
+    engine.load()
+    english = sorted(DOCS.glob("*.md"))
+    text = "\n\n".join(p.read_text(encoding="utf-8") for p in english if not p.stem.endswith("-zh"))[:5000]
+    body = {"model": engine.model_name, "messages": [{"role": "user", "content": f"{text}\n\nSummarise this."}]}
+    http = httpx.Client(base_url="http://embedded.ollama", transport=EmbeddedOllamaTransport(engine), timeout=300)
+    gone = threading.Event()
+    threading.Timer(1.0, gone.set).start()
+    token = MODEL_CALL_LIMIT.set(CallLimit(deadline=time.monotonic() + 300, cancelled=gone.is_set))
+    try:
+        with pytest.raises(Cancelled):
+            http.post("/api/chat", json=body)
+    finally:
+        MODEL_CALL_LIMIT.reset(token)
+    again = http.post("/api/chat", json={**body, "stream": False, "options": {"num_predict": 4}})
+    assert again.status_code == 200, again.text  # the model's cache is consistent after the stop
+    reply = again.json()
+    assert reply["done"] and reply["message"]["content"]
+    assert reply["prompt_eval_count"] > EVAL_BATCH, reply  # a finished prompt would be all cached (count ~1)

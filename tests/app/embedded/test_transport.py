@@ -24,9 +24,13 @@ from app.embedded import (
     ModelFileError,
     OptionsError,
 )
+from app.embedded.engine import stop_between_batches
+from app.embedded.events import STOP_REQUESTED, Delta, GenerationStopped
 from app.embedded.gguf import embedded_model_name, locate_gguf, model_card, normalize_name
 from app.embedded.options import requested_ctx, response_format, sampling_kwargs
 from app.embedded.pump import Ended, Item, Pump
+from chains.circuit import MODEL_CALL_LIMIT, CallLimit
+from chains.errors import Cancelled
 from tests.ollama_double import Gen, ScriptedEngine
 
 MODEL = "smollm2:135m"
@@ -377,3 +381,83 @@ def test_pump_cancel_closes_the_generator() -> None:
     release.set()
     assert closed.wait(2)
     assert isinstance(pump.get(1), Ended)
+
+
+# -- a withdrawn question stops the model during prompt processing ------------------------------------------
+
+
+class _Prompting:
+    """A ChatEngine whose chat() is a long prompt: `batches` steps before any token, each asking the stop signal
+    the pump sets (as LlamaEngine's decode wrapper does). Records how many batches ran."""
+
+    def __init__(self, batches: int = 400, step_s: float = 0.01) -> None:
+        self.engine = ScriptedEngine()
+        self.batches, self.step_s = batches, step_s
+        self.ran = 0
+        self.stopped = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def chat(self, messages: Any, *, format: Any, options: Any, stream: bool = True) -> Any:
+        def run() -> Any:
+            stop = STOP_REQUESTED.get()
+            assert stop is not None, "the pump sets the stop signal on its thread"
+            for _ in range(self.batches):
+                if stop():
+                    self.stopped.set()
+                    raise GenerationStopped("stopped")
+                time.sleep(self.step_s)
+                self.ran += 1
+            yield Delta(content="never reached in these tests")
+
+        return run()
+
+
+@pytest.mark.parametrize("why", ["cancelled", "out_of_time"])
+def test_a_sync_caller_that_goes_away_stops_the_wait_and_the_prompt(why: str) -> None:
+    """The wait for the first token (seconds of prompt processing on the embedded model) asked nothing: a question
+    withdrawn by Stop, or out of its time, held the model until the whole prompt was processed."""
+    engine = _Prompting()
+    gone = threading.Event()
+    limit = CallLimit(deadline=time.monotonic() + (0.3 if why == "out_of_time" else 60), cancelled=gone.is_set)
+    if why == "cancelled":
+        threading.Timer(0.3, gone.set).start()
+    token = MODEL_CALL_LIMIT.set(limit)
+    try:
+        with pytest.raises(Cancelled if why == "cancelled" else httpx.ReadTimeout):
+            client(engine, timeout=30).post("/api/chat", json={"model": MODEL, "messages": USER})  # type: ignore[arg-type]
+    finally:
+        MODEL_CALL_LIMIT.reset(token)
+    assert engine.stopped.wait(5), "the engine was told to stop"
+    assert engine.ran < engine.batches  # it stopped between batches, not after the prompt
+
+
+def test_without_a_limit_the_read_timeout_still_ends_the_wait() -> None:
+    engine = _Prompting(batches=1000)
+    with pytest.raises(httpx.ReadTimeout, match=r"within 0\.3 s"):
+        client(engine, timeout=0.3).post("/api/chat", json={"model": MODEL, "messages": USER})  # type: ignore[arg-type]
+    assert engine.stopped.wait(5) and engine.ran < engine.batches
+
+
+class _FakeContext:
+    def __init__(self) -> None:
+        self.decoded: list[int] = []
+
+    def decode(self, batch: int) -> None:
+        self.decoded.append(batch)
+
+
+def test_stop_between_batches_raises_before_the_next_decode_and_unwraps() -> None:
+    llama = type("Llama", (), {})()
+    llama._ctx = _FakeContext()
+    asked = iter([False, False, True])
+    with pytest.raises(GenerationStopped), stop_between_batches(llama, lambda: next(asked)):
+        for batch in range(5):
+            llama._ctx.decode(batch)
+    assert llama._ctx.decoded == [0, 1]  # the third batch was never evaluated: the model's cache stays consistent
+    assert "decode" not in vars(llama._ctx)  # the wrapper is gone: later calls reach llama.cpp directly
+    with stop_between_batches(llama, None):  # no stop signal (not on a pump thread): nothing wrapped
+        assert "decode" not in vars(llama._ctx)
+    with stop_between_batches(object(), lambda: True):  # a llama-cpp build without _ctx: the per-token stop only
+        pass
