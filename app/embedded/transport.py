@@ -39,21 +39,22 @@ def _get(pump: Pump[Produced], timeout: float | None, request: httpx.Request) ->
     between prompt batches."""
     limit = MODEL_CALL_LIMIT.get()
     deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        if limit is not None and limit.cancelled is not None and limit.cancelled():
-            pump.cancel()
-            raise Cancelled()
-        if limit is not None and time.monotonic() >= limit.deadline:
-            pump.cancel()
-            raise httpx.ReadTimeout("the question's time ran out while the embedded model was working", request=request)
-        left = _remaining(deadline)
-        wait = left if limit is None else min(SLICE, left if left is not None else SLICE)
-        try:
-            return pump.get(wait)
-        except PumpTimeout:
-            if left is not None and left <= (wait or 0.0):
-                pump.cancel()
-                raise _timeout_error(request, PumpTimeout(f"no data from the embedded model within {timeout} s")) from None
+    try:
+        while True:
+            if limit is not None and limit.cancelled is not None and limit.cancelled():
+                raise Cancelled()
+            if limit is not None and time.monotonic() >= limit.deadline:
+                raise httpx.ReadTimeout("the question's time ran out while the embedded model was working", request=request)
+            left = _remaining(deadline)
+            wait = left if limit is None else min(SLICE, left if left is not None else SLICE)
+            try:
+                return pump.get(wait)
+            except PumpTimeout:
+                if left is not None and left <= (wait or 0.0):
+                    raise _timeout_error(request, PumpTimeout(f"no data from the embedded model within {timeout} s")) from None
+    except BaseException:  # also Ctrl-C (KeyboardInterrupt) or Streamlit's stop raised in the waiting thread
+        pump.cancel()
+        raise
 
 
 def _reraise_bugs(failed: Failed) -> None:

@@ -461,3 +461,22 @@ def test_stop_between_batches_raises_before_the_next_decode_and_unwraps() -> Non
         assert "decode" not in vars(llama._ctx)
     with stop_between_batches(object(), lambda: True):  # a llama-cpp build without _ctx: the per-token stop only
         pass
+
+
+def test_an_interrupt_while_waiting_stops_the_engine_too() -> None:
+    """Ctrl-C (or Streamlit's stop) raised in the thread waiting for the first token left the pump running."""
+    engine = _Prompting()
+    started = time.monotonic()
+
+    def interrupted() -> bool:  # raises as a signal handler would, 0.3 s into the wait
+        if time.monotonic() - started > 0.3:
+            raise KeyboardInterrupt
+        return False
+
+    token = MODEL_CALL_LIMIT.set(CallLimit(deadline=started + 60, cancelled=interrupted))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client(engine, timeout=30).post("/api/chat", json={"model": MODEL, "messages": USER})  # type: ignore[arg-type]
+    finally:
+        MODEL_CALL_LIMIT.reset(token)
+    assert engine.stopped.wait(5) and engine.ran < engine.batches
