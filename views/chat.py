@@ -12,6 +12,7 @@ import streamlit as st
 from app import AskResponse, GuardedRAG, Turn, answered_history
 from views import state
 from views.components import backend_banner, queue_question, render_response
+from views.headlines import event_headline
 from views.i18n import t
 from views.text import partial_answer, safe_md
 from views.timeline import OUTCOME_ICONS, STEP_ICONS
@@ -62,7 +63,8 @@ class LiveProgress:
             line = f"{STEP_ICONS.get(event.step, '')} {event.step} · {safe_md(event.name)} → {OUTCOME_ICONS.get(event.outcome, '🟢')} {event.outcome}"
             if event.duration_ms:
                 line += f" ({event.duration_ms:.0f} ms)"
-            self.status.markdown(line)
+            said = event_headline(state.lang(), event, markdown=True)  # a fired guardrail: what it means, in words
+            self.status.markdown(line + (f" — {said}" if said else ""))
             self.status.update(label=t(f"step.{event.step}", default=t("working")))
             if event.name == "model_load" and event.outcome == "loading":
                 self.cold = True

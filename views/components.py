@@ -11,6 +11,8 @@ from typing import Any, Literal
 import streamlit as st
 
 from app import AskResponse
+from views import state
+from views.headlines import fired_guardrails, headline, stopping_guardrail
 from views.i18n import t
 from views.text import highlight_md, safe_md, short_id
 from views.timeline import render_timeline
@@ -45,11 +47,15 @@ def guardrail_chips(resp: AskResponse) -> None:
     for g in fired:
         color: BadgeColor = "orange" if g.action in ("clarify", "warn") else "red"
         st.badge(t("guard.fired", name=g.name), icon=":material/shield:", color=color)
-        plain = t(f"guard_desc.{g.name}", default="")
-        reason = "" if g.reason == resp.message else safe_md(g.reason)  # the message is already shown above
+        shown_above = g.reason == resp.message  # the request's message: its headline and reason are shown above
+        # What happened, in the user's language (a rejected attempt's firing too); the one already said above,
+        # or one without a headline, is described instead. The English reason stays verbatim beside it.
+        found = None if shown_above else headline(state.lang(), fired_guardrails([g])[0], markdown=True)
+        plain = found or safe_md(t(f"guard_desc.{g.name}", default=""))
+        reason = "" if shown_above else safe_md(g.reason)
         # An output check names the attempt it judged: a rejected attempt's firing is listed even when a later one answered.
         where = t("guard.attempt", rung=safe_md(g.rung or "?"), attempt=g.attempt) if g.attempt else ""
-        st.caption(" — ".join(x for x in (safe_md(plain), reason, where) if x))
+        st.caption(" — ".join(x for x in (plain, reason, where) if x))
     if passed:
         st.caption(t("checks_passed", n=passed))
 
@@ -80,7 +86,7 @@ def render_response(resp: AskResponse, *, key: str, source_label: Callable[[str]
     if resp.status == "clarify":
         render_clarify(resp, key=key, question=question)
     elif resp.message and resp.status in ("refused", "error"):
-        (st.error if resp.status == "error" else st.info)(safe_md(resp.message))
+        stopped_by(resp, st.error if resp.status == "error" else st.info)
     elif resp.status == "fallback" and not resp.answer:
         # The last rung ("cannot answer"): nothing was quoted, so the message says why there is no answer; the
         # "quoted from your documents" label would announce passages that are not there.
@@ -116,9 +122,22 @@ def fallback_note(resp: AskResponse) -> None:
         st.caption(safe_md(resp.message))
 
 
+def stopped_by(resp: AskResponse, alert: Callable[..., Any]) -> None:
+    """The message of a refused, clarify or error response. When a known guardrail ended the request: its
+    headline in the user's language, then the guardrail's exact English reason as the detail (the message the
+    CLI and the trace carry). Otherwise (an app error, a custom guardrail) the message as it is."""
+    stop = stopping_guardrail(resp.status, resp.message, resp.guardrails)
+    found = headline(state.lang(), stop, status=resp.status, markdown=True)
+    if stop is None or found is None:
+        alert(safe_md(resp.message))
+        return
+    alert(found)
+    st.caption(t("guard.detail", name=safe_md(stop.name), reason=safe_md(resp.message)))
+
+
 def render_clarify(resp: AskResponse, *, key: str, question: str | None = None) -> None:
     if resp.message:
-        st.info(safe_md(resp.message))
+        stopped_by(resp, st.info)
     if resp.missing:
         st.markdown(t("missing") + " " + ", ".join(safe_md(m) for m in resp.missing))
     if resp.clarifying_questions:

@@ -18,6 +18,7 @@ from views.text import safe_md
 from views.uploads import ALLOWED, check_upload, safe_filename, save_upload, unique_name, upload_path
 
 REPORT_KEY = "doc_report"  # what the last action found, shown until the next one
+CONFIRM_KEY = "doc_delete_pending"  # the document whose Delete was clicked, waiting for Confirm or Cancel
 
 
 def source_path(source: str, docs_dir: Path) -> Path:
@@ -138,21 +139,48 @@ def _write(svc: GuardedRAG, action: Callable[[], dict[str, Any]]) -> bool:
     return True
 
 
-def _manage(svc: GuardedRAG, sources: list[str]) -> None:
+def _manage(svc: GuardedRAG, docs: Sequence[Any]) -> None:
+    sources = [d.source for d in docs]
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick", format_func=svc.source_label)
     if c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen):
         _write(svc, lambda: _reindex_one(svc, chosen))
         st.rerun()
+    # Delete asks first: the first click only names what would go; Confirm deletes, Cancel (or picking another
+    # document) forgets the request.
     if c3.button(t("doc.delete"), icon=":material/delete:", disabled=not chosen, type="primary"):
+        st.session_state[CONFIRM_KEY] = chosen
+    pending = st.session_state.get(CONFIRM_KEY)
+    if pending is None:
+        return
+    if pending != chosen or pending not in sources:
+        st.session_state.pop(CONFIRM_KEY, None)
+        return
+    _confirm_delete(svc, pending, chunks=next(d.chunks for d in docs if d.source == pending))
+
+
+def _confirm_delete(svc: GuardedRAG, source: str, *, chunks: int) -> None:
+    """What a delete would remove, with Confirm and Cancel; only Confirm deletes."""
+    name = safe_md(svc.source_label(source))
+    upload = svc.uploads().file_of(source) is not None  # its saved file goes too; a docs folder file stays
+    st.warning(
+        t("doc.confirm_delete", name=name, n=chunks) + " " + t("doc.confirm_upload" if upload else "doc.confirm_docs_file"),
+        icon=":material/warning:",
+    )
+    b1, b2, _ = st.columns([1, 1, 3])
+    if b1.button(t("doc.confirm"), key="doc_delete_confirm", icon=":material/delete_forever:", type="primary"):
+        st.session_state.pop(CONFIRM_KEY, None)
         done: list[Any] = []
 
         def delete() -> dict[str, Any]:
-            done.append(svc.forget_document(chosen))  # the index, and the saved upload behind it (never a docs file)
+            done.append(svc.forget_document(source))  # the index, and the saved upload behind it (never a docs file)
             return {}
 
         if _write(svc, delete):
             st.toast(_deleted_message(done[0]))
+        st.rerun()
+    if b2.button(t("doc.cancel"), key="doc_delete_cancel", icon=":material/close:"):
+        st.session_state.pop(CONFIRM_KEY, None)
         st.rerun()
 
 
@@ -209,7 +237,7 @@ def render(svc: GuardedRAG) -> None:
         for d in (d for d in docs if d.flags or d.flagged_chunks):
             flags = safe_md(", ".join(d.flags) or "?")
             st.warning(t("doc.flag_row", source=safe_md(svc.source_label(d.source)), flags=flags, n=d.flagged_chunks))
-        _manage(svc, [d.source for d in docs])
+        _manage(svc, docs)
     rebuild = st.checkbox(t("doc.rebuild"), key="doc_rebuild")
     if st.button(t("doc.reindex_all"), icon=":material/sync:"):
         _write(svc, lambda: _reindex_all(svc, rebuild=rebuild))

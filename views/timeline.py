@@ -9,7 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from views.i18n import t
+from views import state
+from views.headlines import event_headline
+from views.i18n import t, translate
 from views.tables import table
 from views.text import repair_diff, safe_md, visible_bidi, visible_json
 
@@ -28,8 +30,10 @@ STEP_ICONS = {
 OUTCOME_ICONS = {"fired": "🔴", "error": "❌", "retry": "🔁", "reask": "🔁", "fallback": "↩️", "loading": "⏳", "cut": "✂️"}
 
 
-def timeline_rows(events: Sequence[Any]) -> list[dict[str, Any]]:
-    """One plain row per event, in order (what the table shows)."""
+def timeline_rows(events: Sequence[Any], *, lang: str = "en") -> list[dict[str, Any]]:
+    """One plain row per event, in order (what the table shows). A fired guardrail's row says what happened in
+    `lang` (views.headlines) beside its verbatim English reason; other rows, and unknown guardrails, leave it empty."""
+    column = translate(lang, "tl.headline")
     return [
         {
             "#": e.seq,
@@ -39,6 +43,7 @@ def timeline_rows(events: Sequence[Any]) -> list[dict[str, Any]]:
             "attempt": e.attempt,
             "ms": round(e.duration_ms, 1),
             "model": e.model or "",
+            column: event_headline(lang, e),
             "reason": e.reason,
         }
         for e in events
@@ -66,7 +71,7 @@ def render_timeline(events: Sequence[Any], *, key: str) -> None:
         return
     total = sum(e.duration_ms for e in events if e.step in ("generation",) and e.name == "model_call")
     st.caption(t("timeline_summary", n=len(events), model_ms=f"{total:.0f}"))
-    table(timeline_rows(events), key=f"tl-{key}")
+    table(timeline_rows(events, lang=state.lang()), key=f"tl-{key}")
     faults = chaos_events(events)
     if faults:
         st.warning(

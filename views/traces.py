@@ -12,6 +12,7 @@ from app import GuardedRAG, TraceFilter, TraceRecord, not_replayable
 from views import state
 from views import trace_stats as ts
 from views.components import status_badge
+from views.headlines import headline, stopping_guardrail
 from views.i18n import t
 from views.labels import render_label_form, render_quality
 from views.tables import table
@@ -106,6 +107,11 @@ def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
     status_badge(record.status)
     st.markdown(f"**{t('tr.question')}** " + safe_md(record.question))
     answer, message = record.result.get("answer"), record.result.get("message")
+    # A refusal or clarification: what happened in the user's language first, the verbatim message below it.
+    stop = stopping_guardrail(record.status, message, record.result.get("guardrails"))
+    found = headline(state.lang(), stop, status=record.status, markdown=True)
+    if found:
+        st.info(found, icon=":material/shield:")
     if answer or message:
         st.markdown(f"**{t('tr.answer' if answer else 'tr.message')}** " + safe_md(str(answer or message)))
     if record.fired:

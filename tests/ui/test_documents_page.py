@@ -1,4 +1,4 @@
-"""Documents page: list, upload (checked and sanitised), bad uploads, delete."""
+"""Documents page: list, upload (checked and sanitised), bad uploads, delete (after a confirmation)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,18 @@ def upload(at, *files):
     at.file_uploader[0].set_value(list(files))
     at.run(timeout=TIMEOUT)
     next(b for b in at.button if b.label == "Upload and index").click()
+    return at.run(timeout=TIMEOUT)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def delete(at, *, confirm="Confirm delete", first="Delete"):
+    """Delete the picked document: the Delete button, then Confirm in the question it asks."""
+    button(at, first).click()
+    at.run(timeout=TIMEOUT)
+    button(at, confirm).click()
     return at.run(timeout=TIMEOUT)
 
 
@@ -55,10 +67,97 @@ def test_bad_upload_shows_a_message(make_app, name, data, message):
 def test_delete_document(make_app):
     at, svc, _ = make_app("documents")
     at.selectbox(key="doc_pick").set_value("modelfile.md")
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     assert not at.exception
     assert "modelfile.md" not in {d.source for d in svc.documents()}
+
+
+def spy_forget(svc, monkeypatch):
+    calls: list[str] = []
+    real = svc.forget_document
+
+    def spy(source, **kwargs):
+        calls.append(source)
+        return real(source, **kwargs)
+
+    monkeypatch.setattr(svc, "forget_document", spy)
+    return calls
+
+
+def test_the_delete_button_alone_deletes_nothing_it_asks_first(make_app, monkeypatch):
+    at, svc, _ = make_app("documents")
+    calls = spy_forget(svc, monkeypatch)
+    chunks = next(d.chunks for d in svc.documents() if d.source == "modelfile.md")
+    at.selectbox(key="doc_pick").set_value("modelfile.md")
+    button(at, "Delete").click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and calls == [] and not at.toast
+    assert "modelfile.md" in {d.source for d in svc.documents()}
+    asked = " ".join(w.value for w in at.warning)
+    assert f"Delete modelfile\\.md and its {chunks} chunks from the index?" in asked, asked
+    assert "The file stays in your documents folder" in asked  # a docs folder file: said, not "cannot be undone"
+    assert {"Confirm delete", "Cancel"} <= {b.label for b in at.button}
+    at.run(timeout=TIMEOUT)  # a rerun (any other widget) is not a confirmation either
+    assert calls == [] and "modelfile.md" in {d.source for d in svc.documents()}
+
+
+def test_confirm_deletes_the_document(make_app, monkeypatch):
+    at, svc, _ = make_app("documents")
+    calls = spy_forget(svc, monkeypatch)
+    at.selectbox(key="doc_pick").set_value("modelfile.md")
+    delete(at)
+    assert not at.exception and calls == ["modelfile.md"]
+    assert "modelfile.md" not in {d.source for d in svc.documents()}
+    assert any("Deleted modelfile" in t.value for t in at.toast)
+    assert "Confirm delete" not in {b.label for b in at.button}  # the question is gone with the document
+
+
+def test_cancel_keeps_the_document(make_app, monkeypatch):
+    at, svc, _ = make_app("documents")
+    calls = spy_forget(svc, monkeypatch)
+    at.selectbox(key="doc_pick").set_value("modelfile.md")
+    delete(at, confirm="Cancel")
+    assert not at.exception and calls == []
+    assert "modelfile.md" in {d.source for d in svc.documents()}
+    assert not {"Confirm delete", "Cancel"} & {b.label for b in at.button}
+    assert not any("from the index?" in w.value for w in at.warning)
+
+
+def test_picking_another_document_withdraws_the_pending_delete(make_app, monkeypatch):
+    at, svc, _ = make_app("documents")
+    calls = spy_forget(svc, monkeypatch)
+    at.selectbox(key="doc_pick").set_value("modelfile.md")
+    button(at, "Delete").click()
+    at.run(timeout=TIMEOUT)
+    at.selectbox(key="doc_pick").set_value("ollama-port.md")
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and calls == []
+    assert "Confirm delete" not in {b.label for b in at.button}  # no confirm that would delete another document
+    assert {d.source for d in svc.documents()} >= {"modelfile.md", "ollama-port.md"}
+
+
+def test_an_upload_is_said_to_go_for_good_and_the_question_is_in_chinese(make_app, monkeypatch):
+    at, svc, _ = make_app("documents")
+    upload(at, ("walrus.md", b"# Walrus\n\nThe walrus festival happens in March.", "text/markdown"))
+    source = next(d.source for d in svc.documents() if d.source.endswith("walrus.md"))
+    at.selectbox(key="doc_pick").set_value(source)
+    button(at, "Delete").click()
+    at.run(timeout=TIMEOUT)
+    assert "Its uploaded file is deleted too. This cannot be undone." in " ".join(w.value for w in at.warning)
+    button(at, "Cancel").click()
+    at.session_state["lang"] = "zh"
+    at.run(timeout=TIMEOUT)
+    button(at, "删除").click()
+    at.run(timeout=TIMEOUT)
+    asked = " ".join(w.value for w in at.warning)
+    assert "要从索引中删除 uploads\\/walrus\\.md 及其 1 个分块吗？" in asked, asked  # the name markdown-escaped
+    assert "上传的文件也会一并删除，此操作无法撤销。" in asked
+    assert (svc.settings.home / "uploads" / "walrus.md").is_file()
+    button(at, "确认删除").click()
+    at.run(timeout=TIMEOUT)
+    assert not at.exception and not (svc.settings.home / "uploads" / "walrus.md").exists()
+    assert not any(d.source == source for d in svc.documents())
+    assert any("已删除" in t.value for t in at.toast)
 
 
 def test_flagged_document_shows_reason(make_app):
@@ -115,8 +214,7 @@ def test_an_index_busy_with_another_writer_is_a_message_not_a_page_error(make_ap
 
     monkeypatch.setattr(svc, "delete_document", busy)
     at.selectbox(key="doc_pick").set_value("modelfile.md")
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "The index is busy: another ingest" in errors and "pid 4242" in errors and "page hit a problem" not in errors

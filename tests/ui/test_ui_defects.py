@@ -9,7 +9,7 @@ from app import AskOptions
 from tests.app.documents.pdfs import blank_pdf
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, reply, texts
 from tests.ui.test_chat import ask
-from tests.ui.test_documents_page import upload
+from tests.ui.test_documents_page import delete, upload
 
 
 def record_history(monkeypatch, svc) -> list[tuple[str, tuple[Any, ...]]]:
@@ -123,8 +123,7 @@ def test_delete_is_one_service_call_and_its_outcome_is_shown(make_app, monkeypat
 
     monkeypatch.setattr(svc, "forget_document", spy)
     at.selectbox(key="doc_pick").set_value("modelfile.md")
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     assert not at.exception and calls == ["modelfile.md"]
     assert any("Deleted modelfile" in t.value and "Re-index all will add it back" in t.value for t in at.toast)
 
@@ -171,8 +170,7 @@ def test_an_uploads_location_is_shown_relative_never_as_a_server_path(make_app):
     assert source.startswith(home)  # the document's id stays the absolute path; only what is shown changes
     pick.set_value(source)
     at.run(timeout=TIMEOUT)
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     toasts = [t.value for t in at.toast]
     assert toasts and not any(home in t for t in toasts)
     assert any("uploads/walrus" in t.replace("\\", "") for t in toasts), toasts
@@ -189,8 +187,7 @@ def test_an_index_busy_message_does_not_show_the_home_folder(make_app, monkeypat
 
     monkeypatch.setattr(svc, "forget_document", busy)
     at.selectbox(key="doc_pick").set_value("modelfile.md")
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     errors = " ".join(e.value for e in at.error).replace("\\", "")
     assert "index at <home>/index locked" in errors and home not in errors
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app import IngestProgress
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
-from tests.ui.test_documents_page import upload
+from tests.ui.test_documents_page import delete, upload
 from views import documents, trace_stats, what_if
 from views.i18n import translate
 
@@ -213,8 +213,7 @@ def test_deleting_an_upload_removes_the_file_so_reindex_does_not_bring_it_back(m
     source = next(d.source for d in svc.documents() if d.source.endswith("walrus.md"))
     at.selectbox(key="doc_pick").set_value(source)
     at.run(timeout=TIMEOUT)
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     assert not at.exception
     assert not (svc.settings.home / "uploads" / "walrus.md").exists()
     assert any("was removed too" in t.value for t in at.toast)
@@ -226,8 +225,7 @@ def test_deleting_an_upload_removes_the_file_so_reindex_does_not_bring_it_back(m
 def test_deleting_a_docs_folder_document_keeps_the_file_and_says_so(make_app):
     at, svc, _ = make_app("documents")
     at.selectbox(key="doc_pick").set_value("modelfile.md")
-    next(b for b in at.button if b.label == "Delete").click()
-    at.run(timeout=TIMEOUT)
+    delete(at)
     assert not at.exception
     assert (svc.settings.docs_dir / "modelfile.md").is_file()
     assert any("Re-index all will add it back" in plain(t.value) for t in at.toast)
