@@ -14,6 +14,7 @@ from views import state
 from views.components import backend_banner, queue_question, render_response
 from views.headlines import event_headline
 from views.i18n import t
+from views.stopping import stop_check
 from views.text import partial_answer, safe_md
 from views.timeline import OUTCOME_ICONS, STEP_ICONS
 
@@ -110,12 +111,19 @@ def ask(svc: GuardedRAG, question: str, *, as_written: bool = False) -> None:
         st.markdown(safe_md(question))
     with st.chat_message("assistant"):
         live = LiveProgress()
+        stopping = stop_check()  # Stop, another page or question: the model call ends too, not only this run
+        interrupted = {"role": "assistant", "content": "", "response": None, "interrupted": question}
         try:
-            resp = svc.ask(question, history=past, options=options, observer=live.observe, on_token=live.token)
+            resp = svc.ask(
+                question, history=past, options=options, observer=live.observe, on_token=live.token, cancelled=stopping
+            )
         except BaseException as exc:
             if not isinstance(exc, Exception):  # Streamlit's stop/rerun (BaseException): the run was cut short
-                messages.append({"role": "assistant", "content": "", "response": None, "interrupted": question})
+                messages.append(interrupted)
             raise
+        if stopping():  # withdrawn while the model worked: what the chain made of it (traced) was not waited for
+            messages.append(interrupted)
+            return
         # Kept before it is drawn: a run stopped while drawing it still leaves the answer for the next run to show.
         messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
         live.finish(resp)
