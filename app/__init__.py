@@ -48,6 +48,8 @@ _EXPORTS: dict[str, str] = {
     "from_chat": "app.conversation",
     "generation_running": "app.embedded.pump",
     "reply_text": "app.conversation",
+    "GUARD_HEADLINES": "app.headlines",
+    "guard_headline": "app.headlines",
     "usage_of": "app.conversation",
     # the HTTP service (`guarded-rag serve`)
     "ExposureError": "app.serve",
@@ -179,9 +181,9 @@ __all__ = [
     "CONTRACT_FIELDS",
     "EVAL_BATCH",
     "EXPERIMENTS",
+    "GUARD_HEADLINES",
     "OUTCOME",
     "PASSAGE_GROUPS",
-    "Pump",
     "QA_PROMPT",
     "REGISTRY",
     "SAMPLE_DOCS",
@@ -233,6 +235,7 @@ __all__ = [
     "PolicyError",
     "PreloadResult",
     "ProcessTuning",
+    "Pump",
     "RawAnswer",
     "ReplayReport",
     "ScriptedChatModel",
@@ -275,6 +278,7 @@ __all__ = [
     "from_chat",
     "generation_running",
     "gold_labels",
+    "guard_headline",
     "heap_figures",
     "history_from",
     "ingest_paths",
@@ -282,9 +286,9 @@ __all__ = [
     "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",
-    "locate_gguf",
     "load_policy",
     "load_settings",
+    "locate_gguf",
     "looks_binary",
     "make_label",
     "not_replayable",
@@ -362,6 +366,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.embedded.gguf import locate_gguf
     from app.embedded.pump import Pump, generation_running
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
+    from app.headlines import GUARD_HEADLINES, guard_headline
     from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report
     from app.lab.evaluation.passages import PASSAGE_GROUPS, judge_passages, passage_cases, passage_rows

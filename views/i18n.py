@@ -8,6 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from app import GUARD_HEADLINES
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 
 EN: dict[str, str] = {
@@ -88,16 +90,7 @@ EN: dict[str, str] = {
     "guard_desc.degenerate_output": "The answer is broken: it repeats itself or is mostly the same few words.",
     "guard_desc.answer_relevance": "The answer does not address the question that was asked.",
     "guard_desc.answer_injection": "The answer passes on instructions, links or markup planted in a document (e.g. visit a link, send a key).",
-    "guard_head.input_size": "Your question is too long or contains too much unreadable text, so it was not processed.",
-    "guard_head.prompt_injection": "This looks like an attempt to override the assistant's instructions, so it was not sent to the model.",
-    "guard_head.completeness": "Your question needs a bit more detail before it can be answered.",
-    "guard_head.relevance": "Your documents don't seem to cover this question.",
-    "guard_head.context_injection": "Some passages found in your documents contain instructions aimed at the model, so they were left out of the answer.",
-    "guard_head.citations": "An answer from the model did not cite its sources correctly, so it was not used.",
-    "guard_head.degenerate_output": "An answer from the model was garbled (it kept repeating itself), so it was not used.",
-    "guard_head.grounding": "An answer from the model said things your documents do not support, so it was not used.",
-    "guard_head.answer_relevance": "An answer from the model did not address your question, so it was not used.",
-    "guard_head.answer_injection": "An answer from the model passed on instructions, links or commands planted in a document, so it was not used.",
+    **{f"guard_head.{name}": text for name, text in GUARD_HEADLINES["en"].items()},
     "guard_stop.all_dropped": "Every passage that matched your question contains instructions aimed at the model, so there was nothing safe to answer from.",
     "guard_stop.errored": "The {name} check could not run, so your question was stopped to be on the safe side.",
     "guard_stop.errored_output": "The {name} check could not run, so the model's answer was not used, to be on the safe side.",
@@ -344,16 +337,7 @@ ZH: dict[str, str] = {
     "guard_desc.degenerate_output": "回答异常：内容不断重复，或几乎只有相同的几个词。",
     "guard_desc.answer_relevance": "回答没有针对所提的问题。",
     "guard_desc.answer_injection": "回答转述了文档里植入的指令、链接或标记（如让你访问链接、发送密钥）。",
-    "guard_head.input_size": "你的问题太长，或包含太多无法识别的字符，因此没有处理。",
-    "guard_head.prompt_injection": "这看起来像是在试图覆盖助手的指令，因此没有发送给模型。",
-    "guard_head.completeness": "这个问题还缺少一些必要的细节，补充之后才能回答。",
-    "guard_head.relevance": "你的文档中似乎没有能回答这个问题的内容。",
-    "guard_head.context_injection": "在文档中找到的部分段落含有针对模型的指令，已被排除，不会用于回答。",
-    "guard_head.citations": "模型给出的一个回答没有正确引用来源，因此未被采用。",
-    "guard_head.degenerate_output": "模型给出的一个回答内容异常（不断重复），因此未被采用。",
-    "guard_head.grounding": "模型给出的一个回答包含文档中找不到依据的内容，因此未被采用。",
-    "guard_head.answer_relevance": "模型给出的一个回答答非所问，因此未被采用。",
-    "guard_head.answer_injection": "模型给出的一个回答转述了文档中被植入的指令、链接或命令，因此未被采用。",
+    **{f"guard_head.{name}": text for name, text in GUARD_HEADLINES["zh"].items()},
     "guard_stop.all_dropped": "与你的问题匹配的段落都含有针对模型的指令，没有可以安全使用的内容，因此无法回答。",
     "guard_stop.errored": "{name} 检查未能正常运行，为稳妥起见，你的问题已被拦下。",
     "guard_stop.errored_output": "{name} 检查未能正常运行，为稳妥起见，模型的回答未被采用。",
