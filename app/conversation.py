@@ -12,7 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.contract import AskResponse
+from app.headlines import guard_headline
 from guardrails import Turn
+from guardrails.text import lang_of
 
 ChatRole = Literal["system", "developer", "user", "assistant", "tool"]
 # The answer prompt keeps the last 6 turns (chains.prompts.history_messages): older turns never reach the
@@ -28,7 +30,8 @@ ANSWERED_STATUSES: frozenset[str] = frozenset({"answered", "fallback"})
 documents. Refused, clarify and error exchanges are not material: a clarification's questions (and a refusal's
 sentence) name things the documents never said, and the completeness guardrail takes a named thing in any earlier
 turn as the context a vague follow-up refers to, so that follow-up would be "answered" from them."""
-_NOT_ANSWERS = ("Refused by the ", "Refused: ", "Error: ", "[fallback: cannot_answer]")  # reply_text's non-answers
+REFUSED_ZH = "已拒绝（"  # how a refusal of a Chinese question opens (reply_text): "已拒绝（relevance 护栏）：…"
+_NOT_ANSWERS = ("Refused by the ", "Refused: ", REFUSED_ZH, "Error: ", "[fallback: cannot_answer]")  # reply_text's non-answers
 
 
 class ChatError(ValueError):
@@ -51,6 +54,10 @@ class ChatQuestion(BaseModel):
     history: tuple[Turn, ...] = ()
     system: tuple[str, ...] = Field(default=(), description="Client system prompts: recorded and screened, never sent.")
     dropped_turns: int = Field(default=0, description="Earlier turns beyond HISTORY_TURNS, not passed on.")
+
+    def lang(self) -> str:
+        """The question's language as the chain tells it ("zh" with Chinese characters, else "en")."""
+        return lang_of(self.question)
 
 
 def from_chat(messages: Sequence[ChatMessage]) -> ChatQuestion:
@@ -114,15 +121,16 @@ def strip_sources(text: str) -> str:
     return (text[:cut] if cut >= 0 else text).strip()
 
 
-def reply_text(resp: AskResponse) -> str:
+def reply_text(resp: AskResponse, lang: str = "en") -> str:
     """The whole reply as plain text: the answer and its sources; the clarifying questions; a refusal's
-    reason in one sentence; a fallback labelled as one before its text; an error's message."""
+    reason in one sentence (for a Chinese question, `lang` "zh", led by what it means in Chinese); a fallback
+    labelled as one before its text; an error's message."""
     if resp.status == "clarify":
         if resp.clarifying_questions:
             return "\n".join(f"- {q}" for q in resp.clarifying_questions)
         return resp.message or "Please say more precisely what you are asking about."
     if resp.status == "refused":
-        return refusal_sentence(resp)
+        return refusal_sentence(resp, lang)
     if resp.status == "error":
         return f"Error: {_sentence(resp.message or 'the request failed')}."
     parts: list[str] = []
@@ -136,10 +144,13 @@ def reply_text(resp: AskResponse) -> str:
     return "\n\n".join(parts)
 
 
-def refusal_sentence(resp: AskResponse) -> str:
-    """One sentence: which guardrail refused and why."""
+def refusal_sentence(resp: AskResponse, lang: str = "en") -> str:
+    """One sentence: which guardrail refused and why. A Chinese question's refusal opens with what the
+    guardrail's firing means, in Chinese (the reason itself is the guardrail's, in English: a contract)."""
     guard = next((g for g in resp.guardrails if g.fired and g.action == "refuse"), None)
     reason = _sentence(resp.message or (guard.reason if guard else "") or "a guardrail refused the question")
+    if guard is not None and lang == "zh" and (headline := guard_headline(guard.name, "zh")):
+        return f"{REFUSED_ZH}{guard.name} 护栏）：{headline}详情：{reason}。"
     return f"Refused by the {guard.name} guardrail: {reason}." if guard else f"Refused: {reason}."
 
 

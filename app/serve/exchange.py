@@ -100,9 +100,10 @@ class Reply:
     latency_ms: float = 0.0
 
     @classmethod
-    def of(cls, resp: AskResponse) -> Reply:
+    def of(cls, resp: AskResponse, lang: str = "en") -> Reply:
+        """`lang`: the question's ("zh" when it has Chinese characters), for the refusal's opening sentence."""
         return cls(
-            text=reply_text(resp),
+            text=reply_text(resp, lang),
             status=resp.status,
             trace_id=resp.trace_id,
             error=(resp.message or "the request failed") if resp.status == "error" else None,
@@ -120,6 +121,7 @@ class Pending:
     keepalive: float
     job: Job | None = None
     ready: Reply | None = None
+    lang: str = "en"  # the question's language (reply_text's refusal sentence)
 
     async def ticks(self) -> AsyncGenerator[Reply | None, None]:
         """None at every keep-alive interval, then the Reply."""
@@ -129,12 +131,12 @@ class Pending:
         try:
             async with aclosing(self.job.ticks(self.keepalive)) as ticks:
                 async for item in ticks:
-                    yield None if item is None else Reply.of(item)
+                    yield None if item is None else Reply.of(item, self.lang)
         except ShuttingDown:  # a stream has sent its headers: it ends with the dialect's error line, not a cut
             yield Reply(text="", status="error", trace_id=self.trace_id, error=self._stopped())
 
     async def result(self, request: Request) -> Reply:
-        return self._ready() if self.job is None else Reply.of(await self.response(request))
+        return self._ready() if self.job is None else Reply.of(await self.response(request), self.lang)
 
     async def response(self, request: Request) -> AskResponse:
         """The full AskResponse (the native API returns the CLI contract)."""
@@ -204,7 +206,7 @@ def start_question(
     except Busy as exc:
         served.metrics.rejected.labels(reason="busy").inc()
         raise Problem(503, str(exc), code="server_busy", headers={"Retry-After": str(exc.retry_after)}) from None
-    return Pending(trace_id=trace_id, keepalive=served.settings.keepalive, job=job)
+    return Pending(trace_id=trace_id, keepalive=served.settings.keepalive, job=job, lang=chat.lang())
 
 
 def trace_headers(trace_id: str | None) -> dict[str, str]:

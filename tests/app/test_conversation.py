@@ -85,6 +85,26 @@ def test_reply_texts_answer_clarify_refusal_fallback(tmp_path: Path):
     assert text.startswith(f"[fallback: {fallback.rung}] ") and "11434" in text and "Sources:\n[S1] ollama-port.md" in text
 
 
+def test_a_chinese_questions_refusal_opens_with_what_it_means_in_chinese(tmp_path: Path):
+    """Open WebUI users asking in Chinese read the refusal's English reason alone ('Refused by the relevance
+    guardrail: not in your documents: relevance ...'). It now opens with the guardrail's meaning in Chinese; the
+    reason stays verbatim (the English form, the CLI's message and the trace are unchanged)."""
+    svc, _ = make_service(tmp_path, scripts={})
+    refused = svc.ask("明朝哪一年迁都北京？")
+    text = reply_text(refused, "zh")
+    assert text.startswith("已拒绝（relevance 护栏）：你的文档中似乎没有能回答这个问题的内容。详情：not in your documents")
+    assert text.endswith("。") and refused.message and " ".join(refused.message.split()).rstrip(" .") in text
+    assert reply_text(refused).startswith("Refused by the relevance guardrail: not in your documents")
+    sent_back = from_chat(msgs(("user", "明朝哪一年迁都北京？"), ("assistant", text), ("user", "那清朝呢？")))
+    assert sent_back.history == ()  # a client sends it back as history: not an answer, so it leaves with its question
+    answer = "已拒绝的请求会记录在追踪里。"  # an answer that merely starts with the word stays
+    assert len(from_chat(msgs(("user", "q"), ("assistant", answer), ("user", "q2"))).history) == 2
+    custom = refused.model_copy(
+        update={"guardrails": [g.model_copy(update={"name": "my_policy"}) if g.fired else g for g in refused.guardrails]}
+    )
+    assert reply_text(custom, "zh").startswith("Refused by the my_policy guardrail:")  # no headline: as before
+
+
 def test_usage_sums_the_model_calls(tmp_path: Path):
     svc, _ = make_service(tmp_path, scripts={"smollm2:135m": ["not json", GOOD]})
     r = svc.ask(Q)

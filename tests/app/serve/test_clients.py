@@ -80,9 +80,20 @@ def test_clarify_and_refusal_texts_cost_no_model_call(serve):
     oa = openai.OpenAI(base_url=run.url + "/v1", api_key="unused", max_retries=0)
     refusal = oa.chat.completions.create(model="guarded-rag", messages=[{"role": "user", "content": OFF_CORPUS}])
     text = refusal.choices[0].message.content
-    assert text.startswith("Refused by the relevance guardrail: not in your documents") and text.endswith(".")
+    assert text.startswith("已拒绝（relevance 护栏）") and "not in your documents" in text and text.endswith("。")
     assert refusal.model_extra["answer_status"] == "refused"
     stored(run, refusal.model_extra["trace_id"], "refused", "http:openai")
+    assert run.model.calls == []
+
+
+def test_a_chinese_refusal_opens_in_chinese_for_chat_clients(serve):
+    run = serve([])  # no model call
+    reply = ollama.Client(host=run.url).chat(model="guarded-rag", messages=[{"role": "user", "content": OFF_CORPUS}])
+    text = reply.message.content
+    assert text.startswith("已拒绝（relevance 护栏）：你的文档中似乎没有能回答这个问题的内容。详情：not in your documents")
+    asked = "In which year did the Ming dynasty move its capital to Beijing?"
+    english = ollama.Client(host=run.url).chat(model="guarded-rag", messages=[{"role": "user", "content": asked}])
+    assert english.message.content.startswith("Refused by the relevance guardrail")  # English questions: unchanged
     assert run.model.calls == []
 
 
