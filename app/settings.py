@@ -169,7 +169,8 @@ class Settings(BaseModel):
         default=32_768, ge=1, le=10_000_000, description="Longest single chat message `serve` accepts (413 beyond)."
     )
     cors_origins: tuple[str, ...] = Field(
-        default=(), description="Browser origins allowed to call `serve` (comma-separated) besides this machine's pages (localhost, loopback)."
+        default=(),
+        description="Browser origins allowed to call `serve` (comma-separated) besides this machine's pages (localhost, loopback).",
     )
     keepalive: float = Field(
         default=5.0, gt=0, le=300, description="Seconds between keep-alive chunks while a streamed answer is being checked."
