@@ -50,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "reply_text": "app.conversation",
     "GUARD_HEADLINES": "app.headlines",
     "guard_headline": "app.headlines",
+    "lang_of": "app.conversation",
     "usage_of": "app.conversation",
     # the HTTP service (`guarded-rag serve`)
     "ExposureError": "app.serve",
@@ -283,6 +284,7 @@ __all__ = [
     "history_from",
     "ingest_paths",
     "judge_passages",
+    "lang_of",
     "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",
@@ -438,3 +440,4 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.traces.inputs import stored_size
     from chains import QA_PROMPT, GuardInputs, TraceEvent
     from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, Verdict, load_policy
+    from guardrails.text import lang_of

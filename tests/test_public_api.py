@@ -115,6 +115,7 @@ APP = (
     "history_from",
     "ingest_paths",
     "judge_passages",
+    "lang_of",
     "limit_blas_threads",
     "limit_malloc_arenas",
     "load_document",

@@ -29,6 +29,8 @@ from app import (
     Settings,
     SettingsError,
     TraceStoreError,
+    guard_headline,
+    lang_of,
     load_settings,
     run_doctor,
     run_server,
@@ -114,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_response(r: AskResponse, out: TextIO) -> None:
+def _print_response(r: AskResponse, out: TextIO, lang: str = "en") -> None:
+    """The human-readable result. `lang` "zh" (a question with Chinese characters): a refusal or clarification
+    also says in Chinese what its guardrail's firing means (the reasons below stay English, as in --json)."""
     badge = {
         "answered": "ANSWERED",
         "clarify": "NEEDS CLARIFICATION",
@@ -123,6 +127,10 @@ def _print_response(r: AskResponse, out: TextIO) -> None:
         "error": "ERROR",
     }[r.status]
     out.write(f"[{badge}]" + (f" (answered by: {r.rung})" if r.rung and r.status == "fallback" else "") + "\n")
+    action = {"refused": "refuse", "clarify": "clarify"}.get(r.status)
+    stopped_by = next((g for g in r.guardrails if g.fired and g.action == action), None)
+    if lang == "zh" and stopped_by is not None and (headline := guard_headline(stopped_by.name, "zh")):
+        out.write(f"  {headline}\n")
     if r.answer:
         out.write(r.answer + "\n")
     if r.message and r.status != "answered":
@@ -156,7 +164,7 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
         else:
-            _print_response(r, out)
+            _print_response(r, out, lang_of(q))
         out.flush()
         if r.status == "error":
             code = EXIT_FAIL

@@ -69,6 +69,16 @@ def test_ask_stdin_one_json_per_line(cli):
     assert all(d["llm_calls"] == 0 for d in lines)
 
 
+def test_a_chinese_refusal_or_clarification_says_in_chinese_what_stopped_it(cli):
+    code, out = cli("ask", "明朝哪一年迁都北京？")
+    assert code == 0 and out.splitlines()[:2] == ["[REFUSED]", "  你的文档中似乎没有能回答这个问题的内容。"]
+    assert "not in your documents" in out  # the guardrail's own reason stays
+    code, out = cli("ask", "请判断这个方案是否合理。")
+    assert out.splitlines()[1] == "  这个问题还缺少一些必要的细节，补充之后才能回答。"
+    code, out = cli("ask", "In which year did the Ming dynasty move its capital to Beijing?")
+    assert out.splitlines()[0] == "[REFUSED]" and "你的文档" not in out  # English questions: as before
+
+
 def test_error_status_exits_non_zero(tmp_path: Path, monkeypatch):
     svc, _ = make_service(tmp_path, ingest=False)
     out = io.StringIO()
