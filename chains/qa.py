@@ -34,6 +34,12 @@ CANNOT_ANSWER = {
 }
 
 
+QUOTED = {  # how the extractive fallback's message ends, after no_model_answer's reason
+    "en": "; these are the passages of your documents that best match the question, quoted verbatim.",
+    "zh": "；以下是文档中与问题最匹配的段落，逐字引用。",
+}
+
+
 @dataclass(frozen=True)
 class QAConfig:
     top_k: int = 4
@@ -280,20 +286,26 @@ class QAPipeline:
             rung="extractive",
             confidence=round(min(1.0, extract.overlap) * max(c.score for c in extract.chunks) * 0.5, 3),
             retrieved=tuple(chunks),
-            message=f"{no_model_answer(why)}; these are the passages of your documents that best match the question, quoted verbatim.",
+            message=no_model_answer(why, lang) + QUOTED[lang],
         )
 
 
-def no_model_answer(why: BaseException) -> str:
-    """Why the answer is quoted from the documents, in the user's terms: a model answered and each answer was
-    rejected, or none answered in time, or none could be reached (a path or server to fix: its own words, in one
-    short line: an error page's markup and the rest of a long body stay in the trace)."""
+def no_model_answer(why: BaseException, lang: str = "en") -> str:
+    """Why the answer is quoted from the documents, in the user's terms and the question's language ("zh" or
+    "en"): a model answered and each answer was rejected, or none answered in time, or none could be reached (a
+    path or server to fix: its own words, in one short line: an error page's markup and the rest of a long body
+    stay in the trace)."""
+    zh = lang == "zh"
     if isinstance(why, (OutputRejected, ReasksExhausted)):
-        return "The model's answer could not be used"
+        return "模型的回答无法使用" if zh else "The model's answer could not be used"
     if isinstance(why, Cancelled):
-        return "The question was withdrawn before a model answered"
+        return "在模型回答之前，问题已被撤回" if zh else "The question was withdrawn before a model answered"
     if isinstance(why, BudgetExceeded):
+        if zh:
+            return f"在问题的时间预算（{why.budget_s:.0f} 秒）内没有模型给出可用的回答"
         return f"No model gave a usable answer within the question's latency budget ({why.budget_s:.0f} s)"
+    if zh:
+        return f"没有模型给出可用的回答（第一个失败：{short_error(why)}）"
     return f"No model gave a usable answer (the first one failed: {short_error(why)})"
 
 

@@ -145,6 +145,23 @@ def test_the_quoted_fallback_says_why_no_model_answered(make_pipeline):
     assert result.rung == "extractive" and result.message.startswith("The model's answer could not be used; ")
 
 
+def test_the_quoted_fallback_speaks_the_questions_language(make_pipeline):
+    """A Chinese question answered from the documents was told why in English (the 'cannot answer' message was
+    already Chinese); on the embedded model this is the answer most Chinese questions get."""
+    zh = make_chunks([("ollama-install-zh.md", "Ollama 默认监听 11434 端口，并且只绑定在本机回环地址上。")])
+    down = scripted(ConnectionError("connection refused"), model="a")
+    pipe, _ = make_pipeline(("primary", down, {}), retries=0, chunks=zh)
+    result = run_qa(pipe, QARequest(question="Ollama 默认监听哪个端口？"))
+    assert result.rung == "extractive", result
+    assert (
+        result.message == "没有模型给出可用的回答（第一个失败：connection refused）；以下是文档中与问题最匹配的段落，逐字引用。"
+    )
+    prose = "端口大概是 11434 吧。"
+    pipe, _ = make_pipeline(("primary", scripted(prose, prose, prose), {}), reasks=2, chunks=zh)
+    result = run_qa(pipe, QARequest(question="Ollama 默认监听哪个端口？"))
+    assert result.rung == "extractive" and result.message.startswith("模型的回答无法使用；")
+
+
 def test_unrelated_passages_cannot_answer(make_pipeline):
     pipe, _ = make_pipeline(("primary", scripted(TimeoutError("slow"), TimeoutError("slow")), {}), retries=1)
     result = run_qa(pipe, QARequest(question="What quantization is best for phones?"))
