@@ -87,6 +87,10 @@ class CallLimit:
     deadline: float
     cancelled: Callable[[], bool] | None = None
 
+    def caller_gone(self) -> bool:
+        """Whether the caller went away (asked of `cancelled`; never, without one)."""
+        return self.cancelled is not None and self.cancelled()
+
 
 MODEL_CALL_LIMIT: ContextVar[CallLimit | None] = ContextVar("guarded_rag_model_call_limit", default=None)
 """Set around each model call by the generation ladder (per request and per thread, like any context variable)."""

@@ -41,16 +41,16 @@ def _get(pump: Pump[Produced], timeout: float | None, request: httpx.Request) ->
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         while True:
-            if limit is not None and limit.cancelled is not None and limit.cancelled():
+            if limit is not None and limit.caller_gone():
                 raise Cancelled()
             if limit is not None and time.monotonic() >= limit.deadline:
                 raise httpx.ReadTimeout("the question's time ran out while the embedded model was working", request=request)
             left = _remaining(deadline)
-            wait = left if limit is None else min(SLICE, left if left is not None else SLICE)
+            sliced = limit is not None and (left is None or left > SLICE)  # the limit is asked again after a slice
             try:
-                return pump.get(wait)
+                return pump.get(SLICE if sliced else left)
             except PumpTimeout:
-                if left is not None and left <= (wait or 0.0):
+                if not sliced:
                     raise _timeout_error(request, PumpTimeout(f"no data from the embedded model within {timeout} s")) from None
     except BaseException:  # also Ctrl-C (KeyboardInterrupt) or Streamlit's stop raised in the waiting thread
         pump.cancel()

@@ -47,7 +47,7 @@ def _deadline(total_s: float) -> float:
 
 def _check_cancelled() -> None:
     limit = MODEL_CALL_LIMIT.get()
-    if limit is not None and limit.cancelled is not None and limit.cancelled():
+    if limit is not None and limit.caller_gone():
         raise Cancelled()
 
 
