@@ -50,6 +50,10 @@ _EXPORTS: dict[str, str] = {
     "reply_text": "app.conversation",
     "GUARD_HEADLINES": "app.headlines",
     "guard_headline": "app.headlines",
+    "Fired": "app.headlines",
+    "fired_event": "app.headlines",
+    "fired_guardrails": "app.headlines",
+    "stopping_guardrail": "app.headlines",
     "lang_of": "app.conversation",
     "usage_of": "app.conversation",
     # the HTTP service (`guarded-rag serve`)
@@ -211,6 +215,7 @@ __all__ = [
     "ExposureError",
     "FalseBlock",
     "Finish",
+    "Fired",
     "Flip",
     "GuardContext",
     "GuardInputs",
@@ -276,6 +281,8 @@ __all__ = [
     "env_name",
     "expand_paths",
     "false_blocks",
+    "fired_event",
+    "fired_guardrails",
     "from_chat",
     "generation_running",
     "gold_labels",
@@ -311,6 +318,7 @@ __all__ = [
     "run_server",
     "settle_heap",
     "split_of",
+    "stopping_guardrail",
     "stored_size",
     "sweep",
     "tune_process",
@@ -368,7 +376,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.embedded.gguf import locate_gguf
     from app.embedded.pump import Pump, generation_running
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
-    from app.headlines import GUARD_HEADLINES, guard_headline
+    from app.headlines import GUARD_HEADLINES, Fired, fired_event, fired_guardrails, guard_headline, stopping_guardrail
     from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report
     from app.lab.evaluation.passages import PASSAGE_GROUPS, judge_passages, passage_cases, passage_rows

@@ -3,9 +3,17 @@
 App layer, pure data: the Streamlit views show it above the guardrail's exact English reason, and `serve` puts it
 first in the reply to a refused Chinese question (app.conversation.reply_text). The reasons themselves stay
 English: the CLI's `message` and the traces are a contract.
+
+Which fired guardrail a stopped request is about (`stopping_guardrail`) is read from plain data
+(AskResponse.guardrails, a stored trace's `result["guardrails"]` dicts, trace events): a stored or imported
+trace can hold anything, so every field is read defensively and nothing raises.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 GUARD_HEADLINES: dict[str, dict[str, str]] = {
     "en": {
@@ -40,3 +48,81 @@ def guard_headline(name: str, lang: str) -> str | None:
     """The headline of guardrail `name` in `lang` ("en" when that language has none), or None for a guardrail
     without one (a custom guardrail: the caller shows its reason as before)."""
     return GUARD_HEADLINES.get(lang, GUARD_HEADLINES["en"]).get(name) or GUARD_HEADLINES["en"].get(name)
+
+
+GUARD_STAGES = ("input", "retrieval", "output")  # the trace steps whose events are guardrail verdicts
+STOPPING_ACTIONS = ("refuse", "clarify")
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One fired guardrail, as much as the headline needs."""
+
+    name: str
+    stage: str
+    action: str
+    reason: str
+    errored: bool = False
+
+
+def _get(item: Any, key: str, default: Any = None) -> Any:
+    if isinstance(item, dict):
+        return item.get(key, default)
+    return getattr(item, key, default)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def fired_guardrails(guardrails: Any) -> list[Fired]:
+    """The fired entries of AskResponse.guardrails (objects) or a stored result's "guardrails" (dicts)."""
+    if not isinstance(guardrails, Iterable) or isinstance(guardrails, (str, bytes, dict)):
+        return []
+    out = []
+    for g in guardrails:
+        if _get(g, "fired") is True:
+            out.append(
+                Fired(
+                    name=_text(_get(g, "name")),
+                    stage=_text(_get(g, "stage")),
+                    action=_text(_get(g, "action")),
+                    reason=_text(_get(g, "reason")),
+                    errored=_get(g, "errored") is True,
+                )
+            )
+    return out
+
+
+def stopping_guardrail(status: Any, message: Any, guardrails: Any) -> Fired | None:
+    """The fired guardrail that ended a refused or clarify request (None for other outcomes, or when none did).
+
+    The one whose reason is the response's message (what the chain returns for a refusal or a clarification);
+    otherwise, as guardrails.blocking_verdict decides, a fired refuse, then a fired clarify; a refusal because
+    every passage was dropped (context_injection) names the dropping guardrail. An error status has a guardrail
+    behind it only when its message is that guardrail's reason (an empty index is an error, not a refusal)."""
+    if status not in ("refused", "clarify", "error"):
+        return None
+    fired = fired_guardrails(guardrails)
+    exact = next((g for g in fired if message and g.reason == message), None)
+    if status == "error" or exact is not None:
+        return exact
+    for action in (*STOPPING_ACTIONS, "drop"):
+        found = next((g for g in fired if g.action == action), None)
+        if found is not None and (action != "drop" or status == "refused"):
+            return found
+    return None
+
+
+def fired_event(event: Any) -> Fired | None:
+    """The fired guardrail a trace event records (None for any other event, or a malformed one)."""
+    if _get(event, "outcome") != "fired" or _get(event, "step") not in GUARD_STAGES:
+        return None
+    details = _get(event, "details") or {}
+    return Fired(
+        name=_text(_get(event, "name")),
+        stage=_text(_get(event, "step")),
+        action=_text(details.get("action")) if isinstance(details, dict) else "",
+        reason=_text(_get(event, "reason")),
+        errored=isinstance(details, dict) and details.get("errored") is True,
+    )

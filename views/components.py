@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 import streamlit as st
 
-from app import AskResponse
+from app import AskResponse, fired_guardrails, stopping_guardrail
 from views import state
-from views.headlines import fired_guardrails, headline, stopping_guardrail
+from views.headlines import headline
 from views.i18n import t
 from views.text import highlight_md, safe_md, short_id
 from views.timeline import render_timeline

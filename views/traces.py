@@ -8,11 +8,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import GuardedRAG, TraceFilter, TraceRecord, not_replayable
+from app import GuardedRAG, TraceFilter, TraceRecord, not_replayable, stopping_guardrail
 from views import state
 from views import trace_stats as ts
 from views.components import status_badge
-from views.headlines import headline, stopping_guardrail
+from views.headlines import headline
 from views.i18n import t
 from views.labels import render_label_form, render_quality
 from views.tables import table

@@ -34,6 +34,7 @@ from app import (
     load_settings,
     run_doctor,
     run_server,
+    stopping_guardrail,
     tune_process,
     unknown_variables,
     with_config_file,
@@ -127,8 +128,7 @@ def _print_response(r: AskResponse, out: TextIO, lang: str = "en") -> None:
         "error": "ERROR",
     }[r.status]
     out.write(f"[{badge}]" + (f" (answered by: {r.rung})" if r.rung and r.status == "fallback" else "") + "\n")
-    action = {"refused": "refuse", "clarify": "clarify"}.get(r.status)
-    stopped_by = next((g for g in r.guardrails if g.fired and g.action == action), None)
+    stopped_by = stopping_guardrail(r.status, r.message, r.guardrails)
     if lang == "zh" and stopped_by is not None and (headline := guard_headline(stopped_by.name, "zh")):
         out.write(f"  {headline}\n")
     if r.answer:

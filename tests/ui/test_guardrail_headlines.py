@@ -8,12 +8,12 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import REGISTRY
+from app import REGISTRY, stopping_guardrail
 from app.contract import AskResponse, GuardrailOut
 from chains import TraceEvent
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
 from tests.ui.test_chat import ask
-from views.headlines import event_headline, headline, stopping_guardrail
+from views.headlines import event_headline, headline
 from views.i18n import translate
 from views.text import safe_md
 from views.timeline import timeline_rows
