@@ -58,3 +58,13 @@ def texts(at: AppTest) -> str:
     for kind in ("markdown", "caption", "error", "warning", "info", "success", "title", "subheader"):
         parts.extend(str(e.value) for e in getattr(at, kind))
     return "\n".join(parts)
+
+
+def chosen(kind: str, model: str, reason: str, fix: str | None = None, host: str | None = None) -> Callable[[Any], Any]:
+    """A backend chooser (make_app's `choose`) that always picks this backend, as the probe would report it."""
+    from app.models.backend import BackendChoice
+
+    def choose(settings: Any) -> BackendChoice:
+        return BackendChoice(kind=kind, model=model, host=host or settings.ollama_host, reason=reason, fix=fix)  # type: ignore[arg-type]
+
+    return choose

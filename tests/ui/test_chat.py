@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, reply, texts
+from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, chosen, reply, texts
 from views.text import safe_md
 
 
@@ -125,17 +125,9 @@ def test_follow_up_passes_history(make_app):
 
 
 def test_banner_shows_backend_and_fix(make_app):
-    from app.models.backend import BackendChoice
-
-    def missing_model(settings):
-        return BackendChoice(
-            kind="embedded",
-            model="smollm2:135m",
-            host=settings.ollama_host,
-            reason="Ollama is running but qwen2.5:3b is not pulled",
-            fix="run `ollama pull qwen2.5:3b`",
-        )
-
+    missing_model = chosen(
+        "embedded", "smollm2:135m", "Ollama is running but qwen2.5:3b is not pulled", fix="run `ollama pull qwen2.5:3b`"
+    )
     at, _, _ = make_app(choose=missing_model)
     banner = " ".join(w.value for w in at.warning)
     assert "embedded" in banner and "ollama pull qwen2\\.5\\:3b" in banner
@@ -157,11 +149,7 @@ def test_cold_start_notice_and_chaos_flag(make_app):
 
 
 def test_banner_and_answer_line_say_which_ollama_host_answered(make_app):
-    from app.models.backend import BackendChoice
-
-    def pool(settings):
-        return BackendChoice(kind="ollama", model="qwen2.5:3b", host="http://gpu2:11434", reason="pool of 2 Ollama hosts")
-
+    pool = chosen("ollama", "qwen2.5:3b", "pool of 2 Ollama hosts", host="http://gpu2:11434")
     at, _, _ = make_app(choose=pool, scripts={"qwen2.5:3b": [GOOD]})
     ask(at, "Which port does Ollama listen on?")
     resp = at.session_state["messages"][-1]["response"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
+from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, chosen, texts
 from tests.ui.test_chat import ask
 from tests.ui.test_documents_page import upload
 
@@ -195,17 +195,12 @@ def test_an_answer_whose_drawing_is_cut_short_is_kept(make_app, monkeypatch):
 
 def test_an_unreachable_ollama_is_not_announced_as_answering(make_app):
     # GUARDED_RAG_BACKEND=ollama (or the session's setting) with Ollama down: "Answering with Ollama model …".
-    from app.models.backend import BackendChoice
-
-    def ollama_down(settings):
-        return BackendChoice(
-            kind="ollama",
-            model="qwen2.5:3b",
-            host=settings.ollama_host,
-            reason="backend=ollama: Ollama not reachable; requests will fail over to the fallback ladder",
-            fix="start Ollama: `ollama serve`",
-        )
-
+    ollama_down = chosen(
+        "ollama",
+        "qwen2.5:3b",
+        "backend=ollama: Ollama not reachable; requests will fail over to the fallback ladder",
+        fix="start Ollama: `ollama serve`",
+    )
     at, _, _ = make_app(choose=ollama_down)
     banner = " ".join(w.value for w in at.warning)
     assert "Answering with" not in banner and "cannot answer now" in banner and "ollama serve" in banner
