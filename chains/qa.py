@@ -14,9 +14,9 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig
 
 from chains.circuit import Budget
-from chains.error_text import short_error
-from chains.errors import BudgetExceeded, Cancelled, CircuitOpen, OutputRejected, ReasksExhausted
+from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExhausted
 from chains.extractive import Extract, extract_answer
+from chains.fallback_text import CANNOT_ANSWER, QUOTED, no_model_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, OutputCheck, QARequest, QAResult
@@ -26,18 +26,6 @@ from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_
 from guardrails.text import lang_of
 
 Retriever = Callable[[str, int], Sequence[Chunk]]
-
-CANNOT_ANSWER = {
-    "en": "I can't give a reliable answer to this right now: the model did not produce a usable answer "
-    "and no passage of your documents matches the question closely enough. See the trace for what was tried.",
-    "zh": "目前无法给出可靠的回答：模型没有产生可用的答案，文档中也没有与问题足够匹配的段落。请查看追踪记录了解尝试过的步骤。",
-}
-
-
-QUOTED = {  # how the extractive fallback's message ends, after no_model_answer's reason
-    "en": "; these are the passages of your documents that best match the question, quoted verbatim.",
-    "zh": "；以下是文档中与问题最匹配的段落，逐字引用。",
-}
 
 
 @dataclass(frozen=True)
@@ -288,25 +276,6 @@ class QAPipeline:
             retrieved=tuple(chunks),
             message=no_model_answer(why, lang) + QUOTED[lang],
         )
-
-
-def no_model_answer(why: BaseException, lang: str = "en") -> str:
-    """Why the answer is quoted from the documents, in the user's terms and the question's language ("zh" or
-    "en"): a model answered and each answer was rejected, or none answered in time, or none could be reached (a
-    path or server to fix: its own words, in one short line: an error page's markup and the rest of a long body
-    stay in the trace)."""
-    zh = lang == "zh"
-    if isinstance(why, (OutputRejected, ReasksExhausted)):
-        return "模型的回答无法使用" if zh else "The model's answer could not be used"
-    if isinstance(why, Cancelled):
-        return "在模型回答之前，问题已被撤回" if zh else "The question was withdrawn before a model answered"
-    if isinstance(why, BudgetExceeded):
-        if zh:
-            return f"在问题的时间预算（{why.budget_s:.0f} 秒）内没有模型给出可用的回答"
-        return f"No model gave a usable answer within the question's latency budget ({why.budget_s:.0f} s)"
-    if zh:
-        return f"没有模型给出可用的回答（第一个失败：{short_error(why)}）"
-    return f"No model gave a usable answer (the first one failed: {short_error(why)})"
 
 
 def _citation(chunk: Chunk) -> Citation:
