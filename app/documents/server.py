@@ -8,6 +8,11 @@ it gets a timeout right after construction. The constructor itself already sends
 (identity, tenant, database), so a heartbeat with a timeout goes first, and the whole build runs under the
 store's deadline (app.documents.store) anyway. The timeout is the longest a call may take (a write's deadline):
 the store's own per-call deadline answers the caller; this one ends the abandoned request's thread.
+
+httpx's timeout is per read, so a server (or proxy) that trickles its reply a byte at a time would still hold
+that thread, and one of the store's call slots, for as long as it trickles. So the session's transport is wrapped
+too (`client._server._session._transport`, httpx's private attribute, read defensively): every request, headers
+and body, ends within the same timeout in all (app.http_deadline).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import httpx
 from chromadb.config import Settings as ChromaSettings
 
 from app.documents.store import WRITE_FACTOR, ChromaStore
+from app.http_deadline import TotalDeadline, bound_wire
 
 HEARTBEAT = "/api/v2/heartbeat"
 _LOCK = threading.Lock()
@@ -45,8 +51,26 @@ def connect_http(url: str, token: str | None, timeout: float) -> Any:
         headers=headers,
         settings=ChromaSettings(anonymized_telemetry=False),
     )
-    client._server._session.timeout = httpx.Timeout(timeout)
+    session: httpx.Client = client._server._session
+    session.timeout = httpx.Timeout(timeout)
+    _bound_in_all(session, timeout)
     return client
+
+
+class _ChromaReply(TotalDeadline):
+    what = "the Chroma server's reply"
+
+
+def _bound_in_all(session: httpx.Client, timeout: float) -> None:
+    """Every request of `session` complete within `timeout` in all, proxied ones included."""
+    inner = getattr(session, "_transport", None)
+    if isinstance(inner, httpx.HTTPTransport):
+        session._transport = _ChromaReply(bound_wire(inner), timeout)
+    mounts = getattr(session, "_mounts", None)
+    if isinstance(mounts, dict):
+        for pattern, proxied in mounts.items():
+            if isinstance(proxied, httpx.HTTPTransport):
+                mounts[pattern] = _ChromaReply(bound_wire(proxied), timeout)
 
 
 def server_store(url: str, token: str | None, *, timeout: float) -> ChromaStore:

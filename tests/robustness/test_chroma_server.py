@@ -4,10 +4,12 @@ used again by the same service; four ingest processes writing through it at once
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +128,35 @@ def test_four_ingest_processes_through_one_server_lose_nothing(tmp_path: Path, c
     print(f"\nfour writers through {chroma.url}: {found.chunks} chunks, {found.lookups} exact lookups, 0 missed")
 
 
+def _upstream(chroma: ChromaServer, request: Any) -> httpx.Response:
+    """`request` (a werkzeug Request reaching a test proxy) sent on to the real server."""
+    query = ("?" + request.query_string.decode()) if request.query_string else ""
+    return httpx.request(
+        request.method,
+        chroma.url + request.path + query,
+        content=request.get_data(),
+        headers={"Content-Type": request.headers.get("Content-Type", "application/json")},
+        timeout=30,
+    )
+
+
+@contextlib.contextmanager
+def _proxy(handler: Callable[[Any], Any]) -> Iterator[str]:
+    """A reverse proxy on loopback calling `handler(request)` for every request; yields its URL."""
+    from pytest_httpserver import HTTPServer
+
+    proxy = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    proxy.expect_request(re.compile(".*")).respond_with_handler(handler)
+    proxy.start()
+    try:
+        yield proxy.url_for("/").rstrip("/")
+    finally:
+        proxy.clear()
+        proxy.stop()
+
+
 def test_the_token_goes_as_a_bearer_header_to_a_proxy_that_checks_it(tmp_path: Path, chroma: ChromaServer) -> None:
     """A token-checking reverse proxy (what GUARDED_RAG_CHROMA_TOKEN is for) in front of the real server."""
-    from pytest_httpserver import HTTPServer
     from werkzeug import Request, Response
 
     seen: list[str | None] = []
@@ -137,30 +165,68 @@ def test_the_token_goes_as_a_bearer_header_to_a_proxy_that_checks_it(tmp_path: P
         seen.append(request.headers.get("Authorization"))
         if request.headers.get("Authorization") != "Bearer s3cret":
             return Response('{"error": "Unauthorized"}', status=401, content_type="application/json")
-        query = ("?" + request.query_string.decode()) if request.query_string else ""
-        upstream = httpx.request(
-            request.method,
-            chroma.url + request.path + query,
-            content=request.get_data(),
-            headers={"Content-Type": request.headers.get("Content-Type", "application/json")},
-            timeout=30,
-        )
+        upstream = _upstream(chroma, request)
         return Response(upstream.content, status=upstream.status_code, content_type=upstream.headers.get("content-type"))
 
-    proxy = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    proxy.expect_request(re.compile(".*")).respond_with_handler(forward)
-    proxy.start()
-    try:
-        url = proxy.url_for("/").rstrip("/")
+    with _proxy(forward) as url:
         svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]}, chroma_url=url, chroma_token="s3cret", ingest=False)
         assert svc.ingest().chunks_added > 0 and svc.ask(Q).status == "answered"
         assert seen and set(seen) == {"Bearer s3cret"}  # every request, the client's own included
         wrong, _ = make_service(tmp_path / "wrong", chroma_url=url, chroma_token="guess", ingest=False, reraise_bugs=True)
         refused = wrong.ask(Q)
         assert refused.status == "error" and "401" in (refused.message or "") and url in (refused.message or "")
-    finally:
-        proxy.clear()
-        proxy.stop()
+
+
+def test_a_proxy_that_trickles_its_replies_holds_no_call_past_the_timeout(tmp_path: Path, chroma: ChromaServer) -> None:
+    """httpx's timeout is per read: a reply sent a byte every 0.2 s would hold the store's worker thread (one of
+    its call slots) for as long as it trickles, long after the question gave up on it. Every request to the server
+    now ends within its timeout in all, and the service answers again once the replies come at full speed."""
+    from werkzeug import Request, Response
+
+    trickling = threading.Event()
+    ended: list[float] = []
+
+    def forward(request: Request) -> Response:
+        upstream = _upstream(chroma, request)
+        if not trickling.is_set():
+            return Response(upstream.content, status=upstream.status_code, content_type="application/json")
+
+        def slowly() -> Iterator[bytes]:
+            body = upstream.content + b" " * 200  # JSON allows trailing blanks: at least 40 s of reply
+            try:
+                for i in range(len(body)):
+                    time.sleep(0.2)
+                    yield body[i : i + 1]
+            finally:
+                ended.append(time.monotonic())  # the reply is done, or the client hung up
+
+        return Response(slowly(), status=upstream.status_code, content_type="application/json")
+
+    with _proxy(forward) as url:
+        client = connect_http(url, None, 1.0)
+        trickling.set()
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match=r"the Chroma server's reply took longer than 1 s in all"):
+            client.heartbeat()
+        assert time.monotonic() - started < 3.0
+        trickling.clear()
+        assert client.heartbeat() > 0
+
+        svc, _ = make_service(
+            tmp_path, scripts={"smollm2:135m": [GOOD] * 4}, chroma_url=url, index_timeout=1.0, reraise_bugs=True
+        )
+        assert svc.ask(Q).status == "answered"
+        ended.clear()
+        trickling.set()
+        started = time.monotonic()
+        failed = svc.ask(Q)
+        assert failed.status == "error" and url in (failed.message or "")
+        # The store's client allows a write's deadline in all (5 x index_timeout); then the proxy sees it hang up.
+        while not ended and time.monotonic() - started < 15.0:
+            time.sleep(0.1)
+        assert ended and ended[0] - started < 5.0 + 3.0, "the trickling request still held its thread"
+        trickling.clear()
+        assert svc.ask(Q).status == "answered"
 
 
 def test_the_bm25_cache_notices_another_machines_write_within_the_recheck_interval(
