@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.contract import AskResponse
-from app.headlines import guard_headline
+from app.headlines import guard_headline, stopping_guardrail
 from guardrails import Turn
 from guardrails.text import lang_of
 
@@ -145,9 +145,10 @@ def reply_text(resp: AskResponse, lang: str = "en") -> str:
 
 
 def refusal_sentence(resp: AskResponse, lang: str = "en") -> str:
-    """One sentence: which guardrail refused and why. A Chinese question's refusal opens with what the
-    guardrail's firing means, in Chinese (the reason itself is the guardrail's, in English: a contract)."""
-    guard = next((g for g in resp.guardrails if g.fired and g.action == "refuse"), None)
+    """One sentence: which guardrail refused and why (the one the UI and the CLI name: app.headlines'
+    stopping_guardrail). A Chinese question's refusal opens with what the guardrail's firing means, in Chinese
+    (the reason itself is the guardrail's, in English: a contract)."""
+    guard = stopping_guardrail(resp.status, resp.message, resp.guardrails)
     reason = _sentence(resp.message or (guard.reason if guard else "") or "a guardrail refused the question")
     if guard is not None and lang == "zh" and (headline := guard_headline(guard.name, "zh")):
         return f"{REFUSED_ZH}{guard.name} 护栏）：{headline}详情：{reason}。"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.contract import AskOptions
+from app.contract import AskOptions, GuardrailOut
 from app.conversation import (
     HISTORY_TURN_CHARS,
     HISTORY_TURNS,
@@ -103,6 +103,24 @@ def test_a_chinese_questions_refusal_opens_with_what_it_means_in_chinese(tmp_pat
         update={"guardrails": [g.model_copy(update={"name": "my_policy"}) if g.fired else g for g in refused.guardrails]}
     )
     assert reply_text(custom, "zh").startswith("Refused by the my_policy guardrail:")  # no headline: as before
+
+
+def test_a_refusal_names_the_guardrail_the_ui_and_the_cli_name(tmp_path: Path):
+    """The reply named the first fired *refuse* guardrail: a refusal because every passage was quarantined read
+    "Refused: ..." with no guardrail, and when two refuse guardrails fired the name could belong to the other
+    one's reason. It now names the one app.headlines.stopping_guardrail picks, as the chat page and the CLI do."""
+    svc, _ = make_service(tmp_path, scripts={})
+    refused = svc.ask("明朝哪一年迁都北京？")
+    quarantined = "Every matching passage was quarantined as suspected injection; nothing safe to answer from."
+    dropped = GuardrailOut(name="context_injection", stage="retrieval", fired=True, reason="S1: ignore", action="drop")
+    passed = [g.model_copy(update={"fired": False, "action": "pass"}) for g in refused.guardrails]
+    all_dropped = refused.model_copy(update={"message": quarantined, "guardrails": [*passed, dropped]})
+    assert reply_text(all_dropped) == f"Refused by the context_injection guardrail: {quarantined.rstrip('.')}."
+    assert reply_text(all_dropped, "zh").startswith("已拒绝（context_injection 护栏）：")
+
+    first = GuardrailOut(name="my_rule", stage="input", fired=True, reason="a house rule", action="refuse")
+    two = refused.model_copy(update={"guardrails": [first, *refused.guardrails]})  # the message is relevance's
+    assert reply_text(two).startswith("Refused by the relevance guardrail: not in your documents")
 
 
 def test_usage_sums_the_model_calls(tmp_path: Path):
