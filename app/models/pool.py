@@ -120,6 +120,13 @@ class HostPool:
             else:
                 host.open_until, host.last_error = now + self._cooldown, f"probe: {detail}"
 
+    def abandon(self, host: str) -> None:
+        """One attempt on `host` ended by its caller, not by the host (cancelled, or a bug above the wire): no
+        longer in flight, and nothing counted for or against the host."""
+        with self._lock:
+            h = self._find(host)
+            h.in_flight = max(0, h.in_flight - 1)
+
     def release(self, host: str, *, ok: bool, error: str | None = None, missing_model: str | None = None) -> None:
         """One attempt on `host` ended: answered, failed (counts toward its breaker), or the model is not there."""
         with self._lock:

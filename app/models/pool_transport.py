@@ -5,7 +5,9 @@ One request: pick a host, send; a transport error (refused, timed out, dropped) 
 and the request goes to another one, while the question's latency budget lasts; a 404 "model not found" skips
 the host for that model with the `ollama pull` hint. When no host is left, the last error (or response) goes up
 as it would from one host, so the ladder retries and falls back exactly as before. A reply that fails mid-stream
-counts against its host too (the ladder's retry then lands elsewhere). What happened goes to the HostLog of the
+counts against its host too (the ladder's retry then lands elsewhere). An attempt its caller ends (asyncio's
+cancellation when a deadline above runs out, an interrupt) counts neither way but is no longer in flight: a count
+left behind would steer every later request away from that host. What happened goes to the HostLog of the
 current question (a context variable the service sets): which hosts failed, which answered.
 """
 
@@ -178,12 +180,15 @@ class PoolTransport(httpx.BaseTransport):
             tried.add(host)
             try:
                 response = self.inner.handle_request(router.route(request, body, host))
+                raw = response.read() if response.status_code >= 400 else b""  # an error body (small), decoded
             except httpx.TransportError as exc:
                 router.failed(host, exc)
                 last = exc
                 continue
+            except BaseException:
+                router.pool.abandon(host)  # not the host's doing (cancelled, interrupted): in flight no more
+                raise
             if response.status_code >= 400:
-                raw = response.read()  # an error body (small); decoded, so the copy drops Content-Encoding below
                 response.close()
                 if router.judge(request, response.status_code, raw, host, model) is not None:
                     last = _copy_read(response, raw)
@@ -224,12 +229,15 @@ class AsyncPoolTransport(httpx.AsyncBaseTransport):
             tried.add(host)
             try:
                 response = await self.inner.handle_async_request(router.route(request, body, host))
+                raw = await response.aread() if response.status_code >= 400 else b""
             except httpx.TransportError as exc:
                 router.failed(host, exc)
                 last = exc
                 continue
+            except BaseException:  # asyncio's CancelledError too: a deadline above ended the wait
+                router.pool.abandon(host)
+                raise
             if response.status_code >= 400:
-                raw = await response.aread()
                 await response.aclose()
                 if router.judge(request, response.status_code, raw, host, model) is not None:
                     last = _copy_read(response, raw)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.models.pool import HostPool, NoHostAvailable, ProbeVerdict
+from app.models.pool_transport import AsyncPoolTransport
 
 A, B, C = "http://a:11434", "http://b:11434", "http://c:11434"
 
@@ -90,3 +91,37 @@ def test_no_host_left_says_why_for_each() -> None:
     assert (
         "http://a:11434 skipped for 30 s more after 2 failures" in message and "http://c:11434 failed for this request" in message
     )
+
+
+def test_an_attempt_its_caller_ends_is_no_longer_in_flight_and_counts_neither_way() -> None:
+    """A request cancelled while it waited for a host's reply (an async deadline above the pool, a caller gone)
+    left the host counted in flight for ever: least-in-flight then sent every later request elsewhere."""
+    import asyncio
+
+    import httpx
+
+    from app.models.deadline import AsyncDeadlineTransport
+    from app.models.pool_transport import PoolTransport
+    from chains.errors import Cancelled
+    from tests.stalled import stalled_server
+
+    with stalled_server() as a, stalled_server() as b:
+        pool = HostPool((a, b), failures=2, cooldown_s=30, probe=lambda host, model: ("ok", ""))
+        pooled = AsyncPoolTransport(pool, httpx.AsyncHTTPTransport(), base_url=a, total_s=30.0)
+
+        async def ask() -> None:
+            async with httpx.AsyncClient(transport=AsyncDeadlineTransport(pooled, 0.4), timeout=5.0) as client:
+                await client.post(a + "/api/chat", json={"model": "m", "messages": []})
+
+        with pytest.raises(httpx.ReadTimeout):
+            asyncio.run(ask())
+    assert [(s.in_flight, s.failures, s.answered) for s in pool.status()] == [(0, 0, 0), (0, 0, 0)]
+
+    class CallerGone(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise Cancelled()
+
+    pool2, _, _ = make()
+    with pytest.raises(Cancelled), httpx.Client(transport=PoolTransport(pool2, CallerGone(), base_url=A, total_s=5.0)) as c:
+        c.post(A + "/api/chat", json={"model": "m"})
+    assert [(s.in_flight, s.failures) for s in pool2.status()] == [(0, 0), (0, 0), (0, 0)]
