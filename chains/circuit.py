@@ -21,7 +21,11 @@ Clock = Callable[[], float]
 @dataclass
 class CircuitBreaker:
     """Opens after `failures` consecutive transport failures; while open, calls are skipped for `cooldown_s`;
-    then one trial call is let through (half-open) and its outcome closes or re-opens the circuit."""
+    then one trial call is let through (half-open) and its outcome closes or re-opens the circuit. While the
+    trial is under way the other callers are still skipped: concurrent questions (serve's workers, several
+    browser sessions) would otherwise all wait on a model that may still be hanging. A trial that reports
+    neither outcome (its question ran out of budget first, or was withdrawn) holds the trial for `cooldown_s`
+    at most; then the next caller is the trial."""
 
     name: str
     failures: int = 3
@@ -29,22 +33,31 @@ class CircuitBreaker:
     clock: Clock = time.monotonic
     _consecutive: int = field(default=0, init=False)
     _open_until: float = field(default=0.0, init=False)
+    _trial_until: float = field(default=0.0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def check(self) -> None:
         with self._lock:
-            left = self._open_until - self.clock()
+            now = self.clock()
+            left = self._open_until - now
             if left > 0:
                 raise CircuitOpen(self.name, left)
+            if self._consecutive < self.failures:
+                return  # closed
+            if now < self._trial_until:
+                raise CircuitOpen(self.name, self._trial_until - now, trial=True)
+            self._trial_until = now + self.cooldown_s  # half-open: this caller is the trial
 
     def record_success(self) -> None:
         with self._lock:
             self._consecutive = 0
             self._open_until = 0.0
+            self._trial_until = 0.0
 
     def record_failure(self) -> None:
         with self._lock:
             self._consecutive += 1
+            self._trial_until = 0.0
             if self._consecutive >= self.failures:
                 self._open_until = self.clock() + self.cooldown_s
 

@@ -84,10 +84,16 @@ class ReasksExhausted(Exception):
 class CircuitOpen(Exception):
     """The breaker for this model is open: skip it without a call (cool-down after repeated failures)."""
 
-    def __init__(self, rung: str, seconds_left: float) -> None:
-        super().__init__(f"{rung} skipped: circuit open for another {seconds_left:.0f} s after repeated failures")
+    def __init__(self, rung: str, seconds_left: float, *, trial: bool = False) -> None:
+        why = (
+            "circuit half-open: one trial call after repeated failures is under way"
+            if trial
+            else f"circuit open for another {seconds_left:.0f} s after repeated failures"
+        )
+        super().__init__(f"{rung} skipped: {why}")
         self.rung = rung
         self.seconds_left = seconds_left
+        self.trial = trial
 
 
 class BudgetExceeded(Exception):
