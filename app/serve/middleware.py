@@ -48,6 +48,8 @@ def route_of(path: str) -> str:
     """A bounded label for metrics (never the raw path: trace ids would make one series per request)."""
     if path in _ROUTES:
         return path
+    if path.startswith("/v1/models/"):
+        return "/v1/models/{model}"
     return "/v1/traces/{trace_id}" if path.startswith("/v1/traces/") else "other"
 
 

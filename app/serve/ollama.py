@@ -203,8 +203,14 @@ def _stream_error(model: str, reply: Reply, shape: Shape) -> dict[str, Any]:
     }
 
 
+# Characters JSON leaves raw in strings but line readers split at: httpx's iter_lines (the ollama client's, so
+# ChatOllama's) splits as str.splitlines does, so a raw U+2028 cut an NDJSON line in two. Escaped, as Go's
+# encoding/json (Ollama) escapes U+2028/U+2029.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def _line(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False).encode() + b"\n"
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS).encode() + b"\n"
 
 
 async def heartbeat(_request: Request) -> Response:

@@ -1,5 +1,5 @@
-"""OpenAI's chat completions dialect: GET /v1/models and POST /v1/chat/completions, streamed as server-sent
-events or not, with OpenAI's field names, usage and error bodies. A thin adapter over exchange.start_chat.
+"""OpenAI's chat completions dialect: GET /v1/models (and /v1/models/{id}) and POST /v1/chat/completions, streamed
+as server-sent events or not, with OpenAI's field names, usage and error bodies. A thin adapter over exchange.start_chat.
 
 Streaming is hold-then-commit, as on the Ollama side: SSE comment lines (`: keep-alive`, which clients
 skip) while the chain works, then the checked reply text, the finish chunk, usage if asked, `[DONE]`.
@@ -32,9 +32,17 @@ def _served(request: Request) -> Served:
     return served
 
 
+def _model_entry(name: str) -> dict[str, Any]:
+    return {"id": name, "object": "model", "created": 0, "owned_by": "guarded-rag"}
+
+
 async def models(request: Request) -> Response:
-    data = [{"id": m, "object": "model", "created": 0, "owned_by": "guarded-rag"} for m in _served(request).models]
-    return JSONResponse({"object": "list", "data": data})
+    return JSONResponse({"object": "list", "data": [_model_entry(m) for m in _served(request).models]})
+
+
+async def model(request: Request) -> Response:
+    """GET /v1/models/{id}: the openai client's `models.retrieve` (Ollama's OpenAI layer serves it too)."""
+    return JSONResponse(_model_entry(_served(request).resolve(request.path_params["model"])))
 
 
 async def chat_completions(request: Request) -> Response:
@@ -59,8 +67,8 @@ async def chat_completions(request: Request) -> Response:
         reply = await pending.result(request)
     except ClientGone:
         return Response(status_code=499, headers=headers)  # the access log names the withdrawn trace
-    if reply.error is not None:
-        raise Problem(500, reply.error, code="answer_failed", headers=headers)
+    if reply.error is not None:  # the chain ran, failed and is traced: the openai SDK would retry a 500 unless told not to
+        raise Problem(500, reply.error, code="answer_failed", headers=headers | {"x-should-retry": "false"})
     return JSONResponse(
         {
             "id": completion_id,
@@ -143,5 +151,6 @@ def _event(obj: dict[str, Any]) -> bytes:
 
 ROUTES = [
     Route("/v1/models", models, methods=["GET"]),
+    Route("/v1/models/{model}", model, methods=["GET"]),
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),
 ]
