@@ -67,8 +67,15 @@ async def tags(request: Request) -> Response:
     return JSONResponse({"models": [_model_entry(m) for m in _served(request).models]})
 
 
+OLLAMA_API_VERSION = "0.12.0"
+"""What /api/version reports: the Ollama API generation this server speaks (the shapes of
+../shared/reference/ollama: structured outputs, thinking, tool-less chat), not guarded-rag's own version, which
+rides along as `guarded_rag`. Clients gate on a minimum Ollama version (Raycast's Ollama extension and
+Continue's Granite setup want 0.6.4 / 0.6.5) and refused this server when it reported guarded-rag's 0.1.0."""
+
+
 async def version(request: Request) -> Response:
-    return JSONResponse({"version": _version()})
+    return JSONResponse({"version": OLLAMA_API_VERSION, "guarded_rag": _version()})
 
 
 async def ps(request: Request) -> Response:

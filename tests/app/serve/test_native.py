@@ -108,7 +108,11 @@ def test_probes(serve):
     profiled = serve(profiles={"other": {"collection": "nothing_here"}})
     r = httpx.get(profiled.url + "/readyz")
     assert r.status_code == 503 and r.json()["index"]["ok"] and not r.json()["profiles"]["guarded-rag:other"]["ok"]
-    assert httpx.get(run.url + "/api/version").json()["version"]
+    # The Ollama API generation it speaks, which clients compare with their minimum (0.6.4 / 0.6.5 in the wild;
+    # guarded-rag's own 0.1.0 there made them refuse the server), and its own version beside it.
+    reported = httpx.get(run.url + "/api/version").json()
+    assert tuple(int(part) for part in reported["version"].split(".")) >= (0, 6, 5)
+    assert reported["guarded_rag"] and reported["guarded_rag"] != reported["version"]
     # Ollama's root: `curl host:11434` and the clients' heartbeat (HEAD /) get a 200 and a line of text
     root = httpx.get(run.url + "/")
     assert root.status_code == 200 and root.text.startswith("guarded-rag is running")
