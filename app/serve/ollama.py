@@ -222,8 +222,11 @@ def _line(obj: dict[str, Any]) -> bytes:
 
 async def heartbeat(_request: Request) -> Response:
     """Ollama's root answers 200 with a line of text: its CLI and clients use it as a heartbeat (HEAD /), and
-    `curl host:11434` is how people check a server is up. Public like /healthz: it reveals nothing."""
-    return PlainTextResponse("guarded-rag is running (an Ollama- and OpenAI-compatible API)")
+    `curl host:11434` is how people check a server is up. The text is Ollama's own, to the byte: browser
+    extensions and editor plug-ins detect a server by comparing it with "Ollama is running" (seen in several
+    clients' source), and reported none when it read "guarded-rag is running". Which server it is rides in the
+    X-Guarded-Rag header. Public like /healthz: it reveals nothing."""
+    return PlainTextResponse("Ollama is running", headers={"X-Guarded-Rag": _version()})
 
 
 ROUTES = [

@@ -115,7 +115,8 @@ def test_probes(serve):
     assert reported["guarded_rag"] and reported["guarded_rag"] != reported["version"]
     # Ollama's root: `curl host:11434` and the clients' heartbeat (HEAD /) get a 200 and a line of text
     root = httpx.get(run.url + "/")
-    assert root.status_code == 200 and root.text.startswith("guarded-rag is running")
+    # Ollama's exact text (clients compare it byte for byte to detect a server); which server it is, in a header
+    assert root.status_code == 200 and root.text == "Ollama is running" and root.headers["x-guarded-rag"]
     assert httpx.head(run.url + "/").status_code == 200
 
 
