@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -132,11 +133,24 @@ async def generate(request: Request) -> Response:
     return await _respond(request, pending, model, req.stream is not False, lambda text: {"response": text})
 
 
+_ZERO_DURATION = re.compile(r"\s*(?:0+(?:\.0*)?|\.0+)(?:ns|us|µs|ms|s|m|h)?\s*")
+
+
+def _is_zero(keep_alive: Any) -> bool:
+    """keep_alive 0 as Ollama reads it: a number of seconds, or a Go duration string ("0", "0s", "0m", "0h",
+    "0ms", "0.0s"), all meaning unload now."""
+    if isinstance(keep_alive, bool):
+        return False
+    if isinstance(keep_alive, int | float):
+        return keep_alive == 0
+    return isinstance(keep_alive, str) and _ZERO_DURATION.fullmatch(keep_alive) is not None
+
+
 def _loaded(model: str, keep_alive: Any, part: dict[str, Any]) -> JSONResponse:
     """Ollama's reply to a request with nothing to answer: its clients send one to load a model (`ollama run`
     before the first prompt) or, with keep_alive 0, to unload it. The answering model here loads with the
     server, so there is nothing to do but say so; no question, so no trace."""
-    unload = keep_alive in (0, "0", "0s", "0m")
+    unload = _is_zero(keep_alive)
     return JSONResponse(
         {"model": model, "created_at": _now(), **part, "done": True, "done_reason": "unload" if unload else "load"}
     )

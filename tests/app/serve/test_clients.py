@@ -155,6 +155,11 @@ def test_a_load_or_unload_request_is_answered_as_ollama_does(serve):
     assert loaded.done and loaded.done_reason == "load" and loaded.response == ""
     assert client.chat(model="guarded-rag", messages=[]).done_reason == "load"
     assert client.generate(model="guarded-rag", keep_alive=0).done_reason == "unload"
+    # keep_alive is seconds or a Go duration: every spelling of zero unloads, anything else loads
+    for zero in (0.0, "0", "0s", "0h", "0ms", "0.0s", " 0m "):
+        assert client.generate(model="guarded-rag", keep_alive=zero).done_reason == "unload", zero
+    for other in (-1, "5m", "10s", "1h", "-1", "0.5s"):
+        assert client.generate(model="guarded-rag", keep_alive=other).done_reason == "load", other
     for path, body in (
         ("/api/generate", {"prompt": OFF_CORPUS}),
         ("/api/chat", {"messages": [{"role": "user", "content": OFF_CORPUS}]}),
