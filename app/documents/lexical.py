@@ -63,6 +63,10 @@ class LexicalIndex:
         self._sources: dict[str, set[str]] = {}  # source -> its chunk ids (replacing one source is O(its chunks))
         self._loaded = False
         self._dirty = False
+        # Changes from this process's own writes (replace, remove, clear) not yet in the file. Dirty without them
+        # is only a copy rebuilt from the store that could not be saved (a writer held the lock): a newer file
+        # from that writer is read over it, or the reader would miss whatever it wrote after the rebuild.
+        self._unsaved = False
         self._stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the file we last read or wrote
         self._bm25: Any = None  # bm25s.BM25 over self._order, rebuilt lazily after a change
         self._order: list[str] = []
@@ -86,8 +90,9 @@ class LexicalIndex:
     def resync(self, *, persist: bool = True) -> None:
         """Rebuild every entry from the store's documents (the store is the truth)."""
         with self._lock:
+            before = lexical_file.stamp(self._path)  # a file saved before the store is read says nothing newer
             self._set({cid: (source, tuple(terms(text))) for cid, source, text in self._store.rows()})
-            self._loaded = True
+            self._loaded, self._stamp = True, before
             self._changed()
             if persist:
                 self.flush()
@@ -100,19 +105,19 @@ class LexicalIndex:
             for cid, text in chunks:
                 self._chunks[cid] = (source, tuple(terms(text)))
                 self._sources.setdefault(source, set()).add(cid)
-            self._changed()
+            self._changed(own=True)
 
     def remove_source(self, source: str) -> None:
         with self._lock:
             self.ensure()
             self._drop(source)
-            self._changed()
+            self._changed(own=True)
 
     def clear(self) -> None:
         with self._lock:
             self._set({})
             self._loaded = True
-            self._changed()
+            self._changed(own=True)
             self.flush()
 
     def flush(self) -> None:
@@ -123,9 +128,13 @@ class LexicalIndex:
             with self._may_persist() as allowed:
                 if not allowed:
                     return
+                if not self._unsaved and lexical_file.stamp(self._path) != self._stamp:
+                    # a copy rebuilt from the store while another process saved a newer file (reading the store
+                    # takes minutes on a large corpus): that file is read instead (ensure), not overwritten
+                    return
                 lexical_file.write(self._path, self._chunks)
                 self._stamp = lexical_file.stamp(self._path)
-            self._dirty = False
+            self._dirty = self._unsaved = False
 
     def knows(self, ids: Iterable[str]) -> bool:
         with self._lock:
@@ -184,9 +193,10 @@ class LexicalIndex:
         for cid in self._sources.pop(source, set()):
             self._chunks.pop(cid, None)
 
-    def _changed(self) -> None:
+    def _changed(self, *, own: bool = False) -> None:
         self._bm25 = None
         self._dirty = True
+        self._unsaved = self._unsaved or own
 
     def _index(self) -> Any:
         if self._bm25 is None and self._chunks:
@@ -206,12 +216,12 @@ class LexicalIndex:
     def _reload_if_changed(self) -> None:
         # Another process (an `ingest` next to a running app) flushed a newer file: read it, unless this
         # process has unflushed changes of its own (then ours are newer for this process's writes).
-        if self._dirty or lexical_file.stamp(self._path) == self._stamp:
+        if self._unsaved or lexical_file.stamp(self._path) == self._stamp:
             return
         data = self._read()
         if data is not None:
             self._set(data[1])
-            self._bm25 = None
+            self._bm25, self._dirty = None, False
 
     def _read(self) -> tuple[str, Entries] | None:
         current = lexical_file.stamp(self._path)
