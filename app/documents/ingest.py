@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from app.documents.index_types import DocumentInfo
 from app.documents.ingest_types import INJECTION_FLAG, FlaggedChunk, IngestProgress, IngestReport
 from app.documents.loaders import LoadProblem, parse_document, read_bytes, text_limit
 from app.documents.store import IndexUnavailableError
-from app.documents.walk import expand, expand_paths, is_gone, source_for
+from app.documents.walk import expand, expand_paths, is_gone, source_for, undisplay
 from app.documents.writelock import OnWait
 
 __all__ = [
@@ -119,18 +120,26 @@ def ingest_paths(
     if embedder_id_of(embeddings) != index.embedder_id:
         raise ValueError(f"ingest embeddings {embedder_id_of(embeddings)} differ from the index's {index.embedder_id}")
     with index.writing("rebuild" if rebuild else "ingest", on_wait=on_wait, rebuilding=rebuild):
-        return _ingest_locked(
-            paths,
-            index=index,
-            embeddings=embeddings,
-            root=root,
-            max_bytes=max_bytes,
-            progress=progress,
-            rebuild=rebuild,
-            prune=prune,
-            scan=scan,
-            read_timeout_s=read_timeout_s,
-        )
+        try:
+            return _ingest_locked(
+                paths,
+                index=index,
+                embeddings=embeddings,
+                root=root,
+                max_bytes=max_bytes,
+                progress=progress,
+                rebuild=rebuild,
+                prune=prune,
+                scan=scan,
+                read_timeout_s=read_timeout_s,
+            )
+        except BaseException:
+            # The files written before the failure (an embedder that went away, Ctrl-C) are in Chroma: their BM25
+            # terms are saved too, so a running app that follows the lexical file learns them. Best effort: the
+            # failure itself is what the caller must see.
+            with contextlib.suppress(Exception):
+                index.flush()
+            raise
 
 
 def _ingest_locked(
@@ -198,13 +207,18 @@ def _ingest_locked(
     if prune and folders:
         notify(IngestProgress(done=total, total=total, current="", stage="prune"))
         present = {source_for(p, root) for p in files}
+        read = {os.path.realpath(p) for p in files}  # links followed (realpath: no RuntimeError on a link loop)
         for source in known:
             where = _path_of(source, root)
-            if source in present or where is None:
+            if source in present or where is None or not any(where.is_relative_to(folder) for folder in folders):
                 continue
             # Not a regular file any more (deleted, or now a folder, a broken link, a pipe): its chunks go. One that
             # cannot be looked at (its folder became unreadable) is kept: nothing is lost to a permission change.
-            if any(where.is_relative_to(folder) for folder in folders) and is_gone(where):
+            # A name that is not UTF-8 is stored escaped (walk.display): it is looked for under its own bytes too.
+            gone = is_gone(where) and is_gone(undisplay(where))
+            # A link that now leads to a file read under another name (each file is read once, walk._unique): its
+            # chunks hold an earlier target's text, which would never be read again.
+            if gone or os.path.realpath(where) in read:
                 index.delete_document(source)
                 out["removed"].append(source)
     out["removed"].extend(sorted(dropped - set(out["added"])))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +26,16 @@ def display(path: Path | str) -> str:
     escapes instead: readable, and one per byte, so two such names never become the same source (a replacement
     character would merge "caf\\xe9.md" and "caf\\xe8.md")."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+_ESCAPED_BYTE = re.compile(rb"\\x([89a-f][0-9a-f])")  # invalid UTF-8 bytes: 0x80 and up
+
+
+def undisplay(path: Path) -> Path:
+    """The path on disk that `display` showed as `path`: its \\xNN escapes turned back into the bytes they stand for
+    (a name that is not UTF-8). A name may also hold such an escape literally, so this is a second place to look,
+    not a replacement for `path`."""
+    return Path(os.fsdecode(_ESCAPED_BYTE.sub(lambda m: bytes([int(m[1], 16)]), os.fsencode(path))))
 
 
 def located(path: Path) -> Path:
