@@ -72,6 +72,7 @@ class TraceWriter:
         self._queue: deque[TraceRecord | Callable[[], TraceRecord]] = deque()
         self._cond = threading.Condition()
         self._in_flight = 0
+        self._taken: list[TraceRecord | Callable[[], TraceRecord]] = []  # the items in flight (close() keeps them)
         self._closed = False
         self._written = 0
         self._failures = 0
@@ -118,6 +119,7 @@ class TraceWriter:
                     return
                 items = [self._queue.popleft() for _ in range(min(len(self._queue), self._batch))]
                 self._in_flight = len(items)
+                self._taken = items
             saved, unsaved, failure = self._save_or_set_aside(self._build(items))
             self._stored(saved, finished=failure is None)
             if failure is not None:
@@ -130,6 +132,7 @@ class TraceWriter:
             self._written += len(batch)
             if finished:
                 self._in_flight = 0
+                self._taken = []
                 self._failing = False
             self._cond.notify_all()
 
@@ -140,6 +143,7 @@ class TraceWriter:
             self._failing = True
             self._last_error = error_text(exc)
             self._in_flight = 0
+            self._taken = []
             self._cond.notify_all()
         log.warning("saving %d trace(s) failed (%s); retrying", len(batch), self._last_error)
         time.sleep(min(5.0, 0.1 * 2 ** min(self._failures, 6)))
@@ -225,10 +229,14 @@ class TraceWriter:
             thread = self._thread
         if thread is not None:
             thread.join(timeout=5.0)
-        if thread is None or not thread.is_alive():
+        stuck = thread is not None and thread.is_alive()
+        if not stuck:
             self._release()  # the writer is gone: its kept connection with it (a stuck writer keeps its own)
-        if self._queue:  # the backend kept failing: one last synchronous try, so nothing is silently dropped
-            left = list(self._queue)
+        with self._cond:
+            # A writer stuck in a save (a server gone: each attempt waits out the pool timeout) holds its batch
+            # out of the queue: taken here too, else it ended with the process, neither saved nor set aside.
+            left = [*(self._taken if stuck and self._in_flight else ()), *self._queue]
+        if left:  # the backend kept failing: one last synchronous try, so nothing is silently dropped
             saved, unsaved, failure = self._save_or_set_aside(self._build(left))
             self._saved(saved)
             if failure is not None:
