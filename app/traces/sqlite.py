@@ -68,7 +68,7 @@ class SqliteTraceBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._kept: tuple[int, sqlite3.Connection] | None = None  # (thread ident, connection) of the saving thread
+        self._kept: tuple[threading.Thread, sqlite3.Connection] | None = None  # (thread, connection) of the saving thread
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.schema_version = self._migrate()
@@ -93,6 +93,8 @@ class SqliteTraceBackend:
         # WAL + NORMAL: a commit is durable against a process crash and never corrupts the file; only a
         # power loss can lose the last commits. FULL would fsync every commit on the request path.
         conn.execute("PRAGMA synchronous=NORMAL")
+        # SQLite's own lower() folds only A-Z: a search for "école" missed "École" (PostgreSQL's finds it)
+        conn.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
         return conn
 
     @contextmanager
@@ -101,10 +103,10 @@ class SqliteTraceBackend:
         open: opening one per batch and closing it (the close checkpoints the WAL) was ~0.9 of the writer's
         ~1.5 ms of CPU per trace (measured), on two cores shared with the requests. Other threads get a
         short connection as before; a save that fails drops the kept one, so the next opens afresh."""
-        me = threading.get_ident()
+        me = threading.current_thread()
         with self._lock:
             kept = self._kept
-        if kept is not None and kept[0] != me:
+        if kept is not None and kept[0] is not me:
             with self._connect() as conn:
                 yield conn
             return
@@ -117,10 +119,14 @@ class SqliteTraceBackend:
             self._drop(me)
             raise
 
-    def _drop(self, thread: int | None = None) -> None:
+    def _drop(self, thread: threading.Thread | None = None) -> None:
         with self._lock:
             kept = self._kept
-            if kept is None or (thread is not None and kept[0] != thread):
+            if kept is None or (thread is not None and kept[0] is not thread):
+                return
+            if thread is None and kept[0] is not threading.current_thread() and kept[0].is_alive():
+                # its thread may be inside a call on it (a save waiting for the write lock): closing a connection
+                # another thread is using crashed the process (segfault); that thread releases it itself
                 return
             self._kept = None
         kept[1].close()
@@ -132,8 +138,8 @@ class SqliteTraceBackend:
         return isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.InterfaceError)
 
     def release(self) -> None:
-        """Close the connection kept between saves (the store calls this once its writer has stopped); a later
-        save opens a new one."""
+        """Close the connection kept between saves (the store calls this once its writer has stopped), unless
+        another thread that is still running keeps it; a later save opens a new one."""
         self._drop()
 
     def _migrate(self) -> int:
@@ -287,7 +293,7 @@ class SqliteTraceBackend:
             where.append("created_at <= ?")
             args.append(flt.until.isoformat())
         if flt.text:
-            where.append("instr(lower(question), lower(?)) > 0")
+            where.append("instr(unicode_lower(question), unicode_lower(?)) > 0")
             args.append(flt.text)
         if flt.labelled is not None:
             where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
@@ -320,6 +326,11 @@ class SqliteTraceBackend:
     @staticmethod
     def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
         return record_from_row(row, created_at=datetime.fromisoformat(row[1]), events=events)
+
+
+def _unicode_lower(value: str | None) -> str | None:
+    """lower() for every script, as PostgreSQL's: case-insensitive search beyond ASCII."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def _sqlite_label(row: tuple[Any, ...]) -> tuple[Any, ...]:
