@@ -37,6 +37,7 @@ _FETCH = {
     "texts": "SELECT digest, chunk_id, text FROM chunk_texts WHERE digest = ANY(%s)",
 }
 _MIGRATION_LOCK = 0x6775_6172_6465_64  # "guarded": pg_advisory_xact_lock key shared by every guarded-rag process
+_IMPORT_LOCK = 0x6775_6172_6469_6D  # "guardim": imports run one at a time, as SQLite's (BEGIN IMMEDIATE) do
 # A dead peer is noticed by TCP keepalives within ~25 s; a statement waiting on a lock gives up after 30 s.
 _CONNECT: dict[str, str | int] = {
     "connect_timeout": 5,
@@ -143,6 +144,9 @@ class PostgresTraceBackend:
         the trace in a later transaction, and a label saved in between was deleted with the old copy."""
         ids = sorted({r.trace_id for r in records})
         with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+            # A trace two imports both bring in new has no row to lock yet: the second read no labels, then replaced
+            # the first's labels with its own once the first committed. One import at a time, as on SQLite.
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_IMPORT_LOCK,))
             cur.execute("SELECT trace_id FROM traces WHERE trace_id = ANY(%s) ORDER BY trace_id FOR UPDATE", (ids,))
             stored: dict[str, list[TraceLabel]] = {row[0]: [] for row in cur.fetchall()}
             cur.execute(_FETCH["labels"], (list(stored),))
