@@ -37,7 +37,7 @@ class TraceRecorder:
             session=session,
             origin=self.origin,
             result=response.to_json_dict() | {"message": response.message},
-            events=tuple(_redacted_query(e) for e in response.events) if self.redact_questions else tuple(response.events),
+            events=tuple(map(_redacted, response.events)) if self.redact_questions else tuple(response.events),
             inputs=self.kept_inputs(inputs),
         )
 
@@ -51,9 +51,28 @@ class TraceRecorder:
         return bounded(inputs, self.inputs_kb * 1024)
 
 
-def _redacted_query(event: TraceEvent) -> TraceEvent:
-    """The retrieval event records its search query, which holds the question (and the previous user turn)."""
-    query = event.details.get("query")
-    if not isinstance(query, str):
+_QUESTION_DETAILS = ("query", "unknown_terms")
+"""Event details that hold the question or its words: the search query (the question and the previous user turn)
+and relevance's terms the corpus never uses."""
+_UNKNOWN_TERM = "unknown term: "  # guardrails/relevance.py's evidence for each such term
+
+
+def _redacted(event: TraceEvent) -> TraceEvent:
+    """The event with what it quotes of the question hashed, as the question is. The input checks see nothing but
+    the question (and the user's earlier turns), so all their evidence is of it: the span a pattern matched, the
+    start of a text too long. Relevance names the question's words the corpus lacks. Reasons, scores, thresholds
+    and the passages' names stay, so the trace still says why; the reply (answer, clarifying questions) is kept
+    as it is, like every answer, and may quote the question."""
+    details = {k: _hashed(v) if k in _QUESTION_DETAILS else v for k, v in event.details.items()}
+    evidence = tuple(redact(item) if event.step == "input" or item.startswith(_UNKNOWN_TERM) else item for item in event.evidence)
+    if details == event.details and evidence == tuple(event.evidence):
         return event
-    return event.model_copy(update={"details": {**event.details, "query": redact(query)}})
+    return event.model_copy(update={"details": details, "evidence": evidence})
+
+
+def _hashed(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list | tuple):
+        return [redact(v) if isinstance(v, str) else v for v in value]
+    return value

@@ -119,7 +119,8 @@ class Settings(BaseModel):
     policy: Path | None = Field(default=None, description="Guardrail policy TOML (default: the bundled one).")
     redact_questions: bool = Field(
         default=False,
-        description="Store a hash instead of question text in traces, and no replay inputs (they hold the question).",
+        description="Store a hash instead of question text in traces (and of what the checks quote of it), and no replay "
+        "inputs (they hold the question).",
     )
     trace_inputs_kb: int = Field(
         default=64,
