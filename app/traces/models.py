@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from chains import GuardInputs, Status, TraceEvent
 from guardrails import GuardrailPolicy
@@ -66,6 +66,12 @@ class TraceLabel(BaseModel):
     note: str = Field(default="", max_length=NOTE_MAX)
     source: Literal["user", "eval"] = "user"
     created_at: UtcTime
+
+    @field_validator("target", "decision", "note")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        """NUL, which PostgreSQL's TEXT cannot hold, as U+FFFD: what app.traces.storable does to a trace."""
+        return value.replace("\x00", "\ufffd")
 
 
 class TraceRecord(BaseModel):

@@ -89,6 +89,16 @@ def test_labels_are_stored_replaced_and_filtered_on(store: TraceStore):
     assert [r.trace_id for r in store.list(TraceFilter(labelled=False))] == [with_inputs(2).trace_id]
 
 
+def test_a_label_note_with_characters_no_store_keeps_is_saved_cleaned(store: TraceStore):
+    """A note pasted with a NUL failed the save on PostgreSQL (its TEXT cannot hold one: DataError); traces
+    already replace it with U+FFFD (app.traces.storable), and so does a label now. (A lone surrogate never gets
+    this far: TraceLabel refuses it, as pydantic does any string it cannot encode.)"""
+    store.save(with_inputs(1))
+    trace_id = with_inputs(1).trace_id
+    assert store.label(trace_id, label("relevance", False, note="pasted\x00from a log"))
+    assert store.get(trace_id).labels[0].note == "pasted\ufffdfrom a log"
+
+
 def test_inputs_and_labels_survive_export_and_import(store: TraceStore, tmp_path: Path):
     for i in range(3):
         store.save(with_inputs(i, created_at=T0 + timedelta(seconds=i)))
