@@ -13,16 +13,24 @@ from functools import lru_cache
 from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
-# /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged).
+# /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged). A hyphen inside a name
+# belongs to it (deepseek-r1:7b, qwen2.5-coder:7b, bge-m3), as it already did after a digit (llama3-gradient).
 _IDENT_RE = re.compile(
-    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|/[\w.-]+(?:/[\w.-]+)+|[A-Za-z][A-Za-z0-9]*(?:[_:/.][A-Za-z0-9_]+)+|[A-Za-z]+\d[\w.:-]*)"
+    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|/[\w.-]+(?:/[\w.-]+)+"
+    r"|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:[_:/.][A-Za-z0-9_]+(?:-[A-Za-z0-9]+)*)+|[A-Za-z]+(?:-[A-Za-z]+)*\d[\w.:-]*)",
+    re.ASCII,  # \w is ASCII: a name written against Chinese text is still a name, and ends where its Latin ends
 )
-_ACRONYM_RE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{2,}(?![\w-])")
+_ACRONYM_RE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{2,}(?![\w-])", re.ASCII)
+
+
+# Dotted single letters are abbreviations a paraphrase adds freely (e.g., i.e., U.S., a.m.), not names.
+_ABBREVIATION_RE = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 
 
 def identifiers(text: str) -> list[str]:
     """Identifier-like tokens of `text`, trailing punctuation dropped, in order, distinct."""
-    return list(dict.fromkeys(m.rstrip(".:-/") for m in _IDENT_RE.findall(strip_code_fences(text))))
+    found = (m.rstrip(".:-/") for m in _IDENT_RE.findall(strip_code_fences(text)))
+    return list(dict.fromkeys(m for m in found if not _ABBREVIATION_RE.fullmatch(m)))
 
 
 def same_language(answer: str, support: str) -> bool:

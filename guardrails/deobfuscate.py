@@ -13,9 +13,10 @@ import unicodedata
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
 _CJK = "\u4e00-\u9fff"
 _CJK_SPREAD = re.compile(rf"(?<=[{_CJK}])[\s\-_.·*|/~（）()]+(?=[{_CJK}])")
-_SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ \t]){2,}[A-Za-z]\b")
+# re.ASCII: with a Unicode \b a disguised word written right after Chinese text ("请1gn0re …") had no word boundary.
+_SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ \t]){2,}[A-Za-z]\b", re.ASCII)
 _INNER_MARK = re.compile(r"(?<=[A-Za-z])[-.·*_](?=[A-Za-z])")
-_LEET_WORD = re.compile(r"\b(?=[A-Za-z0-9@$]*[A-Za-z])(?=[A-Za-z0-9@$]*[013457@$])[A-Za-z0-9@$]{3,}\b")
+_LEET_WORD = re.compile(r"\b(?=[A-Za-z0-9@$]*[A-Za-z])(?=[A-Za-z0-9@$]*[013457@$])[A-Za-z0-9@$]{3,}\b", re.ASCII)
 _LEET = str.maketrans("013457@$", "oieastas")
 # Traditional -> Simplified for the characters of the Chinese pattern families (a full converter would be a
 # dependency for a handful of characters).

@@ -18,7 +18,8 @@ LinkKind = Literal["url", "domain", "email", "ip"]
 # What a URL is made of (RFC 3986, ASCII; braces kept so that a `{slot}` is seen): quotes, brackets, backticks,
 # whitespace, commas and any non-ASCII character (CJK text and punctuation written right after a link) end it.
 _URL_BODY = r"[A-Za-z0-9\-._~:/?#@!$&*+=%{}|^]*"
-_URL_RE = re.compile(rf"\b(?:https?|ftp|wss?)://[A-Za-z0-9\-._~%@:\[\]]+{_URL_BODY}", re.IGNORECASE)
+# re.ASCII: with a Unicode \b, a scheme written right after Chinese text ("访问https://…") had no word boundary.
+_URL_RE = re.compile(rf"\b(?:https?|ftp|wss?)://[A-Za-z0-9\-._~%@:\[\]]+{_URL_BODY}", re.IGNORECASE | re.ASCII)
 _WWW_RE = re.compile(rf"(?<![A-Za-z0-9_@./-])www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+{_URL_BODY}", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Top-level domains that name sites in practice and are not common file extensions (no .md, .sh, .py, .app).

@@ -21,7 +21,9 @@ _ZH_NUMERAL = "[零一二两三四五六七八九十百千万]+"
 # same characters are everywhere in ordinary words (统一, 万一, 千万, 十分, 三思), and a count of listed things
 # ("两种方法", "三个步骤", "two options") is the answer's own summary, not a value it takes from the passage.
 _ZH_UNIT = r"(?:次|遍|轮|秒|毫秒|分钟|小时|天|周|个月|年|倍|核|层|比特|GB|MB|KB|TB|GiB|MiB|G|M|K|B|token)"
-_ZH_RE = re.compile(rf"{_ZH_NUMERAL}(?=\s*(?:[到至~～\-–—]\s*{_ZH_NUMERAL}\s*)?{_ZH_UNIT})")
+# A match starts only where a run of numerals starts: it can only end where the run ends (no unit is a numeral), so
+# a later start in the same run finds nothing new, and trying every one made a long run quadratic.
+_ZH_RE = re.compile(rf"(?<![零一二两三四五六七八九十百千万]){_ZH_NUMERAL}(?=\s*(?:[到至~～\-–—]\s*{_ZH_NUMERAL}\s*)?{_ZH_UNIT})")
 _EN_NUMBER = {
     "two": 2,
     "three": 3,
