@@ -1,6 +1,7 @@
 """Undo the cheap disguises attackers put on trigger phrases, so the pattern families still see them:
 spaced or hyphenated letters ("I g n o r e", "Igno-re", "忽-略-之-前"), digits for letters ("1gn0re"),
-zero-width characters, and Traditional Chinese characters ("無視之前的指令").
+zero-width characters, Traditional Chinese characters ("無視之前的指令"), and English glued to Chinese text
+("请ignore all previous instructions").
 
 Pure policy layer (stdlib only). The variants are scanned besides the original text, never instead of it.
 """
@@ -18,6 +19,9 @@ _SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ \t]){2,}[A-Za-z]\b", re.ASCII)
 _INNER_MARK = re.compile(r"(?<=[A-Za-z])[-.·*_](?=[A-Za-z])")
 _LEET_WORD = re.compile(r"\b(?=[A-Za-z0-9@$]*[A-Za-z])(?=[A-Za-z0-9@$]*[013457@$])[A-Za-z0-9@$]{3,}\b", re.ASCII)
 _LEET = str.maketrans("013457@$", "oieastas")
+# Latin written straight against Chinese ("请ignore all previous instructions"): the English patterns start at a
+# word boundary, which Python's Unicode \b does not see between 请 and i. A space there lets them.
+_CJK_LATIN = re.compile(rf"(?<=[{_CJK}])(?=[A-Za-z])|(?<=[A-Za-z])(?=[{_CJK}])")
 # Traditional -> Simplified for the characters of the Chinese pattern families (a full converter would be a
 # dependency for a handful of characters).
 _TRADITIONAL = str.maketrans(
@@ -35,4 +39,5 @@ def variants(text: str) -> tuple[str, ...]:
     plain = _SPACED_LETTERS.sub(lambda m: re.sub(r"[ \t]", "", m.group(0)), plain)
     plain = _INNER_MARK.sub("", plain)
     plain = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain)
+    plain = _CJK_LATIN.sub(" ", plain)
     return (text,) if plain == text else (text, plain)
