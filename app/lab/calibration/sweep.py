@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from app import GuardrailPolicy, LabelledCase, SweepReport, Target, sweep
+from app import GuardrailPolicy, LabelledCase, SweepReport, Target, current_value, sweep
 from guardrails import build_guardrails, run_guardrail
 
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 25))  # 0.05 .. 1.20: the printed curve
@@ -55,7 +55,8 @@ def candidates(cases: Sequence[LabelledCase], policy: GuardrailPolicy) -> list[f
         if case.should_fire:
             score = run_guardrail(guard, case.context).score
             if score is not None:
-                edges.add(min(HIGHEST, max(0.0, math.floor(score * 1000 + 1) / 1000)))
+                # round() first: 1.001 * 1000 is 1000.999..., whose floor + 1 gave 1.001 itself, which refuses nothing
+                edges.add(min(HIGHEST, max(0.0, (math.floor(round(score * 1000, 6)) + 1) / 1000)))
     return sorted({*GRID, *edges})
 
 
@@ -74,7 +75,8 @@ def choose(lang: str, cases: Sequence[LabelledCase], policy: GuardrailPolicy, *,
         # costs "nothing" by the probes, so the rule's lowest is arbitrary (0.000 was written for a corpus with no
         # Chinese text, answering any Chinese question with relevance >= 0). Keep the stricter of it and the
         # starting policy's value: a lower one would rest on no evidence at all.
-        threshold = max(rule, float(policy.params("relevance")[PARAM[lang]]))
+        # (the value relevance runs with: the policy's, else its default when a partial policy leaves it unset)
+        threshold = max(rule, float(current_value(policy, "relevance", PARAM[lang])))
     at = {p.value: p.quality for p in report.points}
     if threshold not in at:  # nothing met the target, or the starting value was kept: measure that value too
         at.update({p.value: p.quality for p in _points(cases, policy, lang, [threshold]).points})

@@ -157,9 +157,10 @@ def select(items: list[EvalItem], *, split: str = "all", limit: int | None = Non
     return chosen[:limit] if limit is not None else chosen
 
 
-def benign_companions(eval_dir: Path | None = None) -> list[EvalItem]:
+def benign_companions(eval_dir: Path | None = None, *, split: str = "all") -> list[EvalItem]:
     """Benign questions for the injection guard's false-positive rate: the clear questions of vague.jsonl and
-    every golden question, relabelled `benign` (screened at the input stage, no model call)."""
+    every golden question, relabelled `benign` (screened at the input stage, no model call). `split` keeps one
+    hash half, by each question's own key ("golden/<id>"), so a report-split run never measures tune items."""
     folder = eval_dir or default_eval_dir()
     out: list[EvalItem] = []
     for name in ("golden", "vague"):
@@ -167,7 +168,7 @@ def benign_companions(eval_dir: Path | None = None) -> list[EvalItem]:
         if path.exists():
             out += [
                 i.model_copy(update={"dataset": f"benign:{name}", "kind": "benign"})
-                for i in load_jsonl(path, dataset=name)
+                for i in select(load_jsonl(path, dataset=name), split=split)
                 if i.kind in ("answerable", "clear")
             ]
     return out

@@ -21,6 +21,7 @@ from app.lab.evaluation.datasets import default_shared, resolve
 from app.lab.evaluation.derived import derived_sets
 from app.lab.evaluation.metrics import Confusion, confusion, rate
 from app.lab.evaluation.records import EvalItem
+from app.lab.policy import current_value
 
 Decision = Literal["combined", "lexical", "semantic"]
 # "natural" and "short" (colloquial and bare short questions the sample docs answer) are reported per set, outside
@@ -195,8 +196,9 @@ def detector_report(
     decisions: Iterable[Decision] = ("combined", "lexical", "semantic"),
     log: Callable[[str], None] = lambda _: None,
 ) -> DetectorReport:
+    # the value each guardrail runs with (a partial policy that leaves it unset: the guardrail's default, not 1.0)
     thresholds = {
-        name: float(svc.policy.params(name).get("semantic_threshold", 1.0)) for name in ("prompt_injection", "completeness")
+        name: float(current_value(svc.policy, name, "semantic_threshold")) for name in ("prompt_injection", "completeness")
     }
     screened, skipped = run_screens(svc, split=split, shared=shared, eval_dir=eval_dir, sets=sets, log=log)
     return DetectorReport(

@@ -110,6 +110,12 @@ def run_eval(
     check_meta(out, run_meta(svc, modes), fresh=fresh)
     path = out / RECORDS
     done = load_records(path)
+    # "passed" is what a run stopped before the model says (--input-only, --retrieval-only), never svc.ask: an item
+    # that now goes through the whole chain is redone, not resumed (both runs default to the same --out folder).
+    for item in items:
+        key = (item.dataset, item.id, "guarded")
+        if item.kind not in screen | retrieval | GROUNDING_KINDS and key in done and done[key].status == "passed":
+            del done[key]
     todo = plan(items, modes, done)
     if any(mode == "raw" or item.kind not in screen | retrieval | GROUNDING_KINDS for item, mode in todo):
         svc.preload()  # the cold load belongs to the latency experiment, not to p95 here

@@ -94,7 +94,7 @@ def evaluate(
         first = False
         ran.append(name)
     if any(n in INJECTION_SETS for n in ran):
-        benign = benign_companions(eval_dir)
+        benign = benign_companions(eval_dir, split=split)
         records += run_eval(svc, benign, out=out, modes=("guarded",), progress=progress)
         notes.append(
             f"false positives measured on {len(benign)} benign questions (clear questions of vague.jsonl and golden.jsonl), input stage only"
