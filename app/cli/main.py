@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import json
 import os
 import stat
@@ -155,6 +156,10 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.question == "-" and sys.stdin is None:  # started with stdin closed (`<&-`)
         say("error: 'ask -' reads questions from stdin, and stdin is closed\n")
         return EXIT_USAGE
+    if args.question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
+        # Bytes that are not text decode as under the C.UTF-8 locale (their line is refused by input_size), not as
+        # under en_US.UTF-8, where one such byte ended the run with a UnicodeDecodeError before the first answer.
+        sys.stdin.reconfigure(errors="surrogateescape")
     # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
     # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
     questions = (line.strip() for line in sys.stdin if line.strip()) if args.question == "-" else iter([args.question])
@@ -341,12 +346,35 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _stdout_to_devnull() -> None:
+    """After the reader of stdout went away: so the interpreter's last flush of stdout cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _reader_left(stream: TextIO | None) -> bool:
+    """Flush `stream`; True if the reader of stdout went away (stdout then writes to /dev/null)."""
+    try:
+        if stream is not None:
+            stream.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return True
+    return False
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG
 ) -> int:
     # everything the commands print quotes documents, answers or other people's questions (app/cli/terminal.py)
-    out = terminal_safe(out or sys.stdout)
-    args = _parser().parse_args(argv)
+    stream = out or sys.stdout  # None when started with stdout closed (`>&-`)
+    out = terminal_safe(stream)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit:  # --help, or a usage error: flushed here, where a reader gone away is the exit code below
+        if _reader_left(sys.stdout):
+            raise SystemExit(EXIT_PIPE) from None
+        raise
     try:
         settings = load_settings(config_file=args.config)
         if args.command != "doctor":  # doctor lists them among its problems
@@ -381,16 +409,19 @@ def main(
     }
     try:
         if args.command in handlers:
-            return handlers[args.command](svc, args, out)
-        from app.cli.lab import run_lab_command
+            code = handlers[args.command](svc, args, out)
+        else:
+            from app.cli.lab import run_lab_command
 
-        return run_lab_command(svc, args, out)
+            code = run_lab_command(svc, args, out)
+        # What is still buffered goes out here, not in the interpreter's last flush, where a reader gone away
+        # printed "Exception ignored ... BrokenPipeError" and ended the process with exit code 120.
+        return EXIT_PIPE if _reader_left(stream) else code
     except KeyboardInterrupt:
         say("interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `guarded-rag traces | head`: the reader has what it wanted; stop without a word
-        with contextlib.suppress(OSError, ValueError):  # so the interpreter's last flush of stdout cannot fail again
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
         return EXIT_PIPE
     except (IndexBusyError, IndexUnavailableError) as exc:  # their messages say what to do
         say(f"error: {exc}\n")

@@ -36,6 +36,7 @@ from app.cli.choices import STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
 from app.cli.outputs import file_problem
+from app.cli.terminal import one_line as shown_in_line  # this module's one_line is for error messages
 from app.cli.terminal import say
 from app.lab.policy import numeric_kind
 
@@ -228,8 +229,8 @@ def _quality(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"false blocks (benign requests a guardrail blocked), newest first: {len(blocked)}\n")
     for b in blocked:
         out.write(
-            f"  {b.created_at:%Y-%m-%d %H:%M} {b.trace_id[:12]} {b.guardrail:<18} {b.question[:70]}"
-            + (f"  — {b.note}" if b.note else "")
+            f"  {b.created_at:%Y-%m-%d %H:%M} {b.trace_id[:12]} {b.guardrail:<18} {shown_in_line(b.question[:70])}"
+            + (f"  — {shown_in_line(b.note)}" if b.note else "")
             + "\n"
         )
     return EXIT_OK
