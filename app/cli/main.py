@@ -41,7 +41,7 @@ from app import (
     with_config_file,
 )
 from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE, EXIT_USAGE
-from app.cli.terminal import one_line, say, terminal_safe
+from app.cli.terminal import event_line, one_line, say, terminal_safe
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask a question ('-' reads one question per stdin line)")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the JSON result (one object per line with '-')")
-    ask.add_argument("--trace", action="store_true", help="include the full trace events in the output")
+    ask.add_argument(
+        "--trace", action="store_true", help="include the full trace events in the output (with --json: an 'events' field)"
+    )
     ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
 
     doc = sub.add_parser(
@@ -118,9 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_response(r: AskResponse, out: TextIO, lang: str = "en") -> None:
+def _print_response(r: AskResponse, out: TextIO, lang: str = "en", *, trace: bool = False) -> None:
     """The human-readable result. `lang` "zh" (a question with Chinese characters): a refusal or clarification
-    also says in Chinese what its guardrail's firing means (the reasons below stay English, as in --json)."""
+    also says in Chinese what its guardrail's firing means (the reasons below stay English, as in --json).
+    `trace`: every trace event after it, one line each, as `traces show` prints them."""
     badge = {
         "answered": "ANSWERED",
         "clarify": "NEEDS CLARIFICATION",
@@ -149,6 +152,8 @@ def _print_response(r: AskResponse, out: TextIO, lang: str = "en") -> None:
     )
     if r.backend_fix:
         out.write(f"  note: {r.backend_fix}\n")
+    if trace:
+        out.writelines(event_line(e) for e in r.events)
 
 
 def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
@@ -169,7 +174,7 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
         else:
-            _print_response(r, out, lang_of(q))
+            _print_response(r, out, lang_of(q), trace=args.trace)
         out.flush()
         if r.status == "error":
             code = EXIT_FAIL

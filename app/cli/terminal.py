@@ -53,3 +53,8 @@ def say(message: str) -> None:
     """Write to stderr (errors, waiting notes), control characters escaped: messages quote file names, other
     processes' command lines and exceptions, and tqdm's bars (which need their carriage returns) go there too."""
     sys.stderr.write(printable(message))
+
+
+def event_line(e: Any) -> str:
+    """One trace event (a chains TraceEvent) as one indented line: `traces show` and `ask --trace`."""
+    return f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {one_line(e.reason[:120])}\n"

@@ -14,7 +14,7 @@ from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.lookup import find_trace
 from app.cli.policy import LISTING_MAX, label_trace, listing_count
-from app.cli.terminal import one_line, say
+from app.cli.terminal import event_line, one_line, say
 
 LIST_DEFAULT = 20
 EXPORT_MAX = LISTING_MAX  # an export is one listing
@@ -76,8 +76,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             + (f" · handled by {record.origin}" if record.origin else "")  # every outcome, not only answers
             + f"\n  Q: {one_line(record.question)}\n"
         )
-        for e in record.events:
-            out.write(f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {e.reason[:120]}\n")
+        out.writelines(event_line(e) for e in record.events)
         return EXIT_OK
     limit = args.last or (LIST_DEFAULT if args.action == "list" else EXPORT_MAX)
     flt = TraceFilter(status=args.status, guardrail=args.guardrail, limit=limit)

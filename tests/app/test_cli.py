@@ -62,6 +62,19 @@ def test_ask_json_contract(cli):
     assert isinstance(data["latency_ms"], float) and data["trace_id"]
 
 
+def test_ask_trace_prints_the_events_in_the_human_output_too(cli):
+    """--trace's help says it includes the trace events in the output; only --json did. The human output now
+    lists them after the result, one line each, as `traces show` does."""
+    code, out = cli("ask", "--trace", "明朝哪一年迁都北京？")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "[REFUSED]"
+    event_lines = [line for line in lines if line.startswith("   ") and " ms  " in line]
+    assert any("relevance" in line and "fired" in line for line in event_lines)
+    assert any("prompt_injection" in line for line in event_lines)
+    _, plain = cli("ask", "明朝哪一年迁都北京？")
+    assert not any(" ms  " in line for line in plain.splitlines())
+
+
 def test_ask_stdin_one_json_per_line(cli):
     code, out = cli("ask", "--json", "-", stdin="请判断这个方案是否合理。\n\n明朝哪一年迁都北京？\n")
     lines = [json.loads(line) for line in out.splitlines()]
