@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import AskResponse, GuardedRAG, Turn, answered_history
+from app import AskResponse, BackendChoice, GuardedRAG, Turn, answered_history
 from views import state
 from views.components import backend_banner, queue_question, render_response
 from views.headlines import event_headline
@@ -48,6 +48,15 @@ def box_chars(limit: int) -> int:
     """What the chat box takes: more than `limit`, so a pasted question over it reaches the input_size guardrail
     (a refusal that says why) instead of vanishing from the box (Streamlit drops a paste over max_chars)."""
     return max(limit, BOX_CAP)
+
+
+def session_backend(svc: GuardedRAG) -> BackendChoice:
+    """The backend and model this session's questions go to (its Settings may choose another than the process's)."""
+    try:
+        settings, _ = svc.effective(state.options())
+    except ValueError:  # options that no longer validate: ask() reports them; the banner shows the process's choice
+        return svc.backend()
+    return svc.backend(settings=settings)
 
 
 class LiveProgress:
@@ -140,7 +149,7 @@ def render(svc: GuardedRAG) -> None:
     st.title(t("chat.title"))
     messages = state.messages()
     last = next((m["response"] for m in reversed(messages) if m.get("response") is not None), None)
-    backend_banner(svc.backend(), last=last)
+    backend_banner(session_backend(svc), last=last)
     if state.options().chaos:
         st.warning(t("chaos_active"), icon=":material/cyclone:")
     if not messages:

@@ -141,6 +141,8 @@ def _write(svc: GuardedRAG, action: Callable[[], dict[str, Any]]) -> bool:
 
 def _manage(svc: GuardedRAG, docs: Sequence[Any]) -> None:
     sources = [d.source for d in docs]
+    if "doc_pick" not in st.session_state:  # the page was just opened: a Delete left unanswered on a past visit is
+        st.session_state.pop(CONFIRM_KEY, None)  # forgotten (it asked again, unprompted, for the first document)
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick", format_func=svc.source_label)
     if c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen):

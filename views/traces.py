@@ -4,6 +4,8 @@ filters, table, charts (aggregates computed in views.trace_stats), detail timeli
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -20,7 +22,7 @@ from views.text import safe_md
 from views.timeline import render_timeline
 from views.what_if import render_sweep, render_what_if
 
-EVENT_LIMIT = 200  # records whose events are loaded for the retries chart and the JSONL export
+EVENT_LIMIT = 200  # records whose events are loaded for the retries chart (the JSONL export loads the rest on click)
 
 
 def _filters(svc: GuardedRAG) -> TraceFilter:
@@ -88,11 +90,16 @@ def _charts(records: list[TraceRecord], guardrails: list[str]) -> None:
 def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
     ids = [r.trace_id for r in records]
     wanted = st.query_params.get("trace")
-    if wanted and st.session_state.get("tr_wanted") != wanted:  # a trace link: select it once
+    # A trace link: select it once, and again when it is followed again from another page (the choice made here
+    # was forgotten with the page: the newest trace was shown instead of the linked one).
+    if wanted and (st.session_state.get("tr_wanted") != wanted or "tr_detail" not in st.session_state):
         st.session_state["tr_wanted"] = wanted
         linked = svc.traces.get(wanted)
         if linked is not None:
             st.session_state["tr_detail"] = st.session_state["tr_linked"] = linked.trace_id
+        st.session_state["tr_unknown"] = None if linked is not None else wanted
+    if wanted and st.session_state.get("tr_unknown") == wanted:  # said: the detail below is another trace
+        st.warning(t("tr.missing", id=safe_md(wanted)))
     linked_id = st.session_state.get("tr_linked")
     if linked_id and linked_id not in ids:  # the linked trace stays selectable whatever the filters
         ids.insert(0, linked_id)
@@ -123,6 +130,17 @@ def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
     why = not_replayable(record)
     st.caption(t("tr.replayable") if why is None else t("tr.not_replayable", why=safe_md(why)))
     render_label_form(svc, record)
+
+
+def _full_jsonl(svc: GuardedRAG, records: list[TraceRecord]) -> Callable[[], str]:
+    """The JSONL export, built when its button is clicked: the records past EVENT_LIMIT are summaries (no events,
+    replay inputs or labels), which the export wrote as they were (and importing it back replaced the full traces)."""
+
+    def build() -> str:
+        rest = [svc.traces.get(r.trace_id) or r for r in records[EVENT_LIMIT:]]
+        return ts.to_jsonl([*records[:EVENT_LIMIT], *rest])
+
+    return build
 
 
 def _lab(svc: GuardedRAG, flt: TraceFilter) -> None:
@@ -156,7 +174,7 @@ def render(svc: GuardedRAG) -> None:
     d1, d2, _ = st.columns([1, 1, 3])
     d1.download_button(
         t("tr.export_jsonl"),
-        ts.to_jsonl(records),
+        _full_jsonl(svc, records),
         file_name="traces.jsonl",
         mime="application/x-ndjson",
         icon=":material/download:",

@@ -120,11 +120,13 @@ def render_sweep(svc: GuardedRAG) -> None:
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 2])
     param = c1.selectbox(t("sw.param"), list(numeric), index=_index(list(numeric), "relevance.min_hybrid"), key="sw_param")
     current = float(numeric[param])
+    whole = not isinstance(numeric[param], float)
+    spread = 2.0 if whole else 0.2  # a whole number: ±0.2 by steps of 1 was one value, cast below the current one
     lo, hi = param_bounds(*param.split(".", 1))
     floor = 0.0 if lo is None else lo
     start = c2.number_input(
         t("sw.start"),
-        value=_clamp(round(current - 0.2, 2), floor, hi),
+        value=_clamp(round(current - spread, 2), floor, hi),
         step=0.05,
         min_value=lo,
         max_value=hi,
@@ -132,15 +134,13 @@ def render_sweep(svc: GuardedRAG) -> None:
     )
     stop = c3.number_input(
         t("sw.stop"),
-        value=_clamp(round(current + 0.2, 2), floor, hi),
+        value=_clamp(round(current + spread, 2), floor, hi),
         step=0.05,
         min_value=lo,
         max_value=hi,
         key=f"sw_stop_{param}",
     )
-    step = c4.number_input(
-        t("sw.step"), value=0.05 if isinstance(numeric[param], float) else 1.0, min_value=0.001, key=f"sw_step_{param}"
-    )
+    step = c4.number_input(t("sw.step"), value=1.0 if whole else 0.05, min_value=0.001, key=f"sw_step_{param}")
     target_text = c5.text_input(t("sw.target"), value="false_block<=0.03", key="sw_target")
     if st.button(t("sw.run"), icon=":material/query_stats:"):
         guardrail, name = param.split(".", 1)
