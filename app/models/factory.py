@@ -39,6 +39,7 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
     httpx.TimeoutException,
     httpx.NetworkError,
     httpx.RemoteProtocolError,
+    httpx.DecodingError,
     ollama.ResponseError,
     json.JSONDecodeError,
 )
@@ -51,6 +52,8 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
 - httpx.TimeoutException: connect/read timeout (ReadTimeout: no byte within `timeout`; the read timeout applies
   per read, so a stream that stalls longer than `timeout` raises it mid-answer). The embedded transport raises it too.
 - httpx.RemoteProtocolError: the server closed the connection mid-response.
+- httpx.DecodingError: a body that does not decode as its Content-Encoding says (a proxy that labels it gzip and
+  does not compress it, or mangles it); reproduced in tests/app/models/test_hunt_reply_shape_encoding.py.
 - ollama.ResponseError: an HTTP 4xx/5xx (`.status_code`: 404 model not pulled, 500, 503 ...) or an `{"error"}`
   line in the middle of a stream (`.status_code == -1`).
 - json.JSONDecodeError: a truncated/garbled NDJSON line in the stream. Narrower than ValueError, but parsers above

@@ -75,35 +75,43 @@ class _Shape:
 
 
 class _Stream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, shape: _Shape) -> None:
-        self._inner, self._shape = inner, shape
+    """The reply's body decoded (Content-Encoding: a compressing proxy in front of Ollama), so the shape is read
+    from the lines themselves; the decoded bytes are what the client gets (see `_rewrap`)."""
+
+    def __init__(self, response: httpx.Response, shape: _Shape) -> None:
+        self._response, self._shape = response, shape
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
+        for chunk in self._response.iter_bytes():
             self._shape.feed(chunk)
             yield chunk
         self._shape.end()
 
     def close(self) -> None:
-        self._inner.close()
+        self._response.close()
 
 
 class _AsyncStream(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, shape: _Shape) -> None:
-        self._inner, self._shape = inner, shape
+    def __init__(self, response: httpx.Response, shape: _Shape) -> None:
+        self._response, self._shape = response, shape
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
+        async for chunk in self._response.aiter_bytes():
             self._shape.feed(chunk)
             yield chunk
         self._shape.end()
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        await self._response.aclose()
+
+
+_ENCODING_HEADERS = ("content-encoding", "content-length")
 
 
 def _rewrap(response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
-    return httpx.Response(response.status_code, headers=response.headers, stream=stream, extensions=response.extensions)
+    # The stream carries decoded bytes: the original's encoding and length no longer describe them.
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _ENCODING_HEADERS]
+    return httpx.Response(response.status_code, headers=headers, stream=stream, extensions=response.extensions)
 
 
 class ReplyShapeTransport(httpx.BaseTransport):
@@ -116,7 +124,7 @@ class ReplyShapeTransport(httpx.BaseTransport):
         response = self.inner.handle_request(request)
         if response.status_code != 200 or not _checked(request) or not isinstance(response.stream, httpx.SyncByteStream):
             return response
-        return _rewrap(response, _Stream(response.stream, _Shape(request)))
+        return _rewrap(response, _Stream(response, _Shape(request)))
 
     def close(self) -> None:
         self.inner.close()
@@ -132,7 +140,7 @@ class AsyncReplyShapeTransport(httpx.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         if response.status_code != 200 or not _checked(request) or not isinstance(response.stream, httpx.AsyncByteStream):
             return response
-        return _rewrap(response, _AsyncStream(response.stream, _Shape(request)))
+        return _rewrap(response, _AsyncStream(response, _Shape(request)))
 
     async def aclose(self) -> None:
         await self.inner.aclose()
