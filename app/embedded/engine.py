@@ -93,14 +93,13 @@ class LlamaEngine:
         with self._lock:
             report = self._ensure_loaded(num_ctx)
             llama = self._llama
-            _perf_reset(llama)
             gen_start = time.perf_counter_ns()
             first: int | None = None
             finish_reason = "stop"
             n_chunks = 0
             chunks = llama.create_chat_completion(messages=messages, stream=True, response_format=fmt, **kwargs)
             try:
-                with stop_between_batches(llama, STOP_REQUESTED.get()):
+                with stop_between_batches(llama, STOP_REQUESTED.get()), counting_evals(llama) as evals:
                     for chunk in chunks:
                         choice = chunk["choices"][0]
                         text = choice.get("delta", {}).get("content")
@@ -118,7 +117,6 @@ class LlamaEngine:
                 if close is not None:  # stops llama-cpp's generator now, not at garbage collection
                     close()
             ended = time.perf_counter_ns()
-            perf = _perf_read(llama)
         if pieces:
             yield Delta(content="".join(pieces))
         first = first or ended
@@ -126,12 +124,13 @@ class LlamaEngine:
             done_reason="length" if finish_reason == "length" else "stop",
             total_duration=ended - started,
             load_duration=report.load_duration,
-            # Counts from llama.cpp; n_eval misses the last sampled token (EOS or the one that hit the limit),
-            # which is never decoded, so eval_count = sampled tokens. Durations are wall clock because
-            # llama.cpp's timers leave out sampling, which a grammar makes expensive.
-            prompt_eval_count=perf["n_p_eval"] if perf else 0,
+            # Counted at llama-cpp-python's `eval` (see counting_evals), not by llama.cpp's perf counters, which
+            # book a one-token prompt batch (the last prompt token, re-evaluated when the whole prompt is cached) as
+            # a generated token. Durations are wall clock because llama.cpp's timers leave out sampling, which a
+            # grammar makes expensive.
+            prompt_eval_count=evals.prompt,
             prompt_eval_duration=first - gen_start,
-            eval_count=perf["n_eval"] + 1 if perf else n_chunks,
+            eval_count=evals.sampled if evals.calls else n_chunks,
             eval_duration=ended - first,
             cold=report.cold,
         )
@@ -193,21 +192,39 @@ def stop_between_batches(llama: Any, stop: Callable[[], bool] | None) -> Iterato
         del ctx.decode
 
 
-def _perf_reset(llama: Any) -> None:
+class Evals:
+    """What one generation asked llama.cpp to evaluate: llama-cpp-python's `generate` calls `eval` first with the
+    prompt tokens not already in the model's cache, then once per sampled token but the last (EOS, or the one that
+    reached num_predict), which is never evaluated."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.prompt = 0
+
+    @property
+    def sampled(self) -> int:
+        """Tokens sampled (Ollama's eval_count): one per `eval` after the prompt's, plus the last one."""
+        return self.calls
+
+
+@contextmanager
+def counting_evals(llama: Any) -> Iterator[Evals]:
+    """While inside, counts `llama.eval` calls (an instance attribute shadowing the method until deleted, as in
+    stop_between_batches). A build without `eval` counts nothing (calls stays 0)."""
+    evals = Evals()
+    evaluate = getattr(llama, "eval", None)
+    if evaluate is None:
+        yield evals
+        return
+
+    def counted(tokens: Sequence[int]) -> Any:
+        if evals.calls == 0:
+            evals.prompt = len(tokens)
+        evals.calls += 1
+        return evaluate(tokens)
+
+    llama.eval = counted
     try:
-        import llama_cpp
-
-        llama_cpp.llama_perf_context_reset(llama.ctx)
-    except (ImportError, AttributeError):
-        pass
-
-
-def _perf_read(llama: Any) -> dict[str, int] | None:
-    """Token counts of the last call: prompt tokens evaluated (cache hits excluded, as in Ollama), decodes."""
-    try:
-        import llama_cpp
-
-        data = llama_cpp.llama_perf_context(llama.ctx)
-    except (ImportError, AttributeError):
-        return None
-    return {"n_p_eval": int(data.n_p_eval), "n_eval": int(data.n_eval)}
+        yield evals
+    finally:
+        del llama.eval
