@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 from langchain_core.runnables import RunnableConfig
@@ -28,6 +29,10 @@ from app.signals.judge import ClarityJudge
 from chains import judge_schema
 from guardrails import Guardrail, GuardrailPolicy, Stage, build_guardrails
 
+BACKEND_RECHECK_S = 30.0
+"""How old a kept fallback to the embedded model (backend auto, Ollama not usable) may be before Ollama is probed
+again, in the background."""
+
 
 class Components:
     """One service's parts. `embeddings`, `factory`: given (tests, a derived service sharing them) or built
@@ -45,7 +50,8 @@ class Components:
         self.choose = choose
         self._embeddings = embeddings
         self._factory = factory
-        self._choices: dict[tuple[str, str, str], BackendChoice] = {}
+        self._choices: dict[tuple[str, str, str], tuple[BackendChoice, float]] = {}  # (choice, when chosen)
+        self._rechecking: set[tuple[str, str, str]] = set()
         self._index: DocumentIndex | None = None
         self._rungs: RungBuilder | None = None
         self._bank: SignalBank | None = None
@@ -130,17 +136,39 @@ class Components:
 
     def backend(self, *, refresh: bool = False, settings: Settings | None = None) -> BackendChoice:
         """Which backend answers and why. Ollama is probed once per (backend, host, model) and the answer
-        kept; `refresh=True` probes again (doctor, the Settings page)."""
+        kept; `refresh=True` probes again (doctor, the Settings page). A kept fallback to the embedded model
+        under `backend = auto` (Ollama not reachable, or the model not pulled) is probed again in the background
+        once it is BACKEND_RECHECK_S old, and the answer replaces it: Ollama started, or the model pulled, after
+        the app is picked up without a restart, and no question waits for the probe."""
         settings = settings or self.settings
         key = (settings.backend, ",".join(settings.hosts), settings.model)
         with self._lock:
-            cached = None if refresh else self._choices.get(key)
-        if cached is not None:
-            return cached
+            kept = None if refresh else self._choices.get(key)
+            if kept is not None and self._may_improve(settings, kept) and key not in self._rechecking:
+                self._rechecking.add(key)
+                threading.Thread(target=self._recheck, args=(key, settings), daemon=True, name="backend-recheck").start()
+        if kept is not None:
+            return kept[0]
         choice = self.choose(settings)
         with self._lock:
-            self._choices[key] = choice
+            self._choices[key] = (choice, time.monotonic())
         return choice
+
+    def _may_improve(self, settings: Settings, kept: tuple[BackendChoice, float]) -> bool:
+        choice, at = kept
+        return settings.backend == "auto" and choice.kind == "embedded" and time.monotonic() - at >= BACKEND_RECHECK_S
+
+    def _recheck(self, key: tuple[str, str, str], settings: Settings) -> None:
+        try:
+            choice = self.choose(settings)
+        except Exception:  # a probe that fails keeps the choice it had; the next recheck tries again
+            choice = None
+        with self._lock:
+            self._rechecking.discard(key)
+            if choice is not None:
+                self._choices[key] = (choice, time.monotonic())
+            elif key in self._choices:
+                self._choices[key] = (self._choices[key][0], time.monotonic())
 
     def warm_up(self, policy: GuardrailPolicy) -> None:
         """Build every cheap part now, once (models load on their first call)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,40 @@ def test_ollama_fix_is_surfaced(tmp_path: Path):
     svc, _ = make_service(tmp_path, choose=missing_model)
     r = svc.ask("Is this plan reasonable?")
     assert r.backend_fix == "ollama pull qwen2.5:3b" and r.backend_reason
+
+
+def test_ollama_started_after_the_app_is_picked_up_without_a_restart(tmp_path: Path, monkeypatch):
+    """The first probe's answer was kept for the life of the process: an app started before Ollama (or before
+    `ollama pull`) answered from the embedded model until restarted. A kept embedded fallback under backend auto
+    is probed again in the background once it is old enough; the caller never waits for that probe."""
+    import threading
+
+    from app import components
+
+    ollama_up = threading.Event()
+    probed = threading.Event()
+
+    def choose(settings):
+        probed.set()
+        if ollama_up.is_set():
+            return BackendChoice(kind="ollama", model="qwen2.5:3b", reason="Ollama is running", host=settings.ollama_host)
+        return BackendChoice(kind="embedded", model="smollm2:135m", reason="Ollama not reachable", host=settings.ollama_host)
+
+    svc, _ = make_service(tmp_path, choose=choose)
+    assert svc.backend().kind == "embedded"
+    monkeypatch.setattr(components, "BACKEND_RECHECK_S", 0.0)
+    ollama_up.set()
+    probed.clear()
+    assert svc.backend().kind == "embedded"  # the kept answer, at once; the probe runs behind it
+    assert probed.wait(5)
+    deadline = time.monotonic() + 5
+    while svc.backend().kind != "ollama" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert svc.backend().kind == "ollama"
+    probed.clear()
+    monkeypatch.setattr(components, "BACKEND_RECHECK_S", 30.0)
+    svc.backend()
+    assert not probed.wait(0.2)  # an Ollama choice is kept: the ladder's breaker and fallback handle it going away
 
 
 def test_redacted_questions(tmp_path: Path):
