@@ -341,7 +341,8 @@ class GuardedRAG:
             _, policy = self.effective(options)
         except (ValueError, PolicyError):
             policy = None  # ask() reports bad options as a typed error with a trace
-        if policy is not None and "prompt_injection" in policy.guardrails:
+        # is_enabled, not "listed": a policy file that leaves prompt_injection out still runs it with its defaults
+        if policy is not None and policy.is_enabled("prompt_injection"):
             scan = {**options.guardrails.get("prompt_injection", {}), "scan_history": True}
             options = options.model_copy(update={"guardrails": {**options.guardrails, "prompt_injection": scan}})
         return self.ask(
