@@ -205,6 +205,12 @@ class Settings(BaseModel):
         default=5.0, gt=0, le=120, description="Seconds one export may take, retries included; also bounds the flush at exit."
     )
 
+    @field_validator("home", "docs_dir", "labelled_data", "shared_data", "policy", mode="before")
+    @classmethod
+    def _tilde(cls, value: object) -> object:
+        # "~/rag" in a TOML file or an env file (no shell expands either) means the user's home, not a folder "~"
+        return Path(value).expanduser() if isinstance(value, str | Path) and str(value).startswith("~") else value
+
     @field_validator("docs_dir", "labelled_data", "shared_data")
     @classmethod
     def _bundled(cls, value: Path) -> Path:
@@ -268,7 +274,9 @@ class Settings(BaseModel):
     @classmethod
     def _origins(cls, value: object) -> object:
         if isinstance(value, str):  # the environment gives "https://a.example,https://b.example"
-            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+            value = value.split(",")
+        if isinstance(value, list | tuple):  # a TOML list: each origin as a browser sends it (no trailing slash)
+            return tuple(o.strip().rstrip("/") if isinstance(o, str) else o for o in value if not isinstance(o, str) or o.strip())
         return value
 
     @field_validator("trace_store")
@@ -280,7 +288,7 @@ class Settings(BaseModel):
         scheme = value.split("://", 1)[0].lower() if "://" in value else ""
         if scheme and scheme not in ("postgresql", "postgres"):
             raise ValueError("must be a SQLite file path or a postgresql:// URL")
-        return value
+        return value if scheme else os.path.expanduser(value)  # a file "~/traces.sqlite3" is in the user's home
 
     @field_validator("otel_endpoint", "otel_traces_endpoint")
     @classmethod
@@ -392,11 +400,13 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
     sources: dict[str, str] = {}
-    path = config_file or (Path(environ[CONFIG_FILE_ENV]) if environ.get(CONFIG_FILE_ENV) else None)
+    path = config_file or (Path(environ[CONFIG_FILE_ENV]).expanduser() if environ.get(CONFIG_FILE_ENV) else None)
     if path is not None:
         for key, value in read_config_file(path).items():
-            values[key] = value
-            sources[key] = f"{key} in {path}"
+            # under its field's name (trace_db -> trace_store), so the environment's value replaces it: beside it, the
+            # alias was refused as "not a setting"
+            values[_FIELD_OF.get(key, key)] = value
+            sources[_FIELD_OF.get(key, key)] = f"{key} in {path}"
     for field, var in _ENV_NAMES.items():
         raw = environ.get(var)
         if raw is not None and raw.strip() != "":
