@@ -137,7 +137,10 @@ class RequestRunner:
 
 def error_result(collector: TraceCollector, message: str, *, evidence: tuple[str, ...] = ()) -> QAResult:
     """A request that failed before or around the chain: a typed `error` result whose trace says why."""
-    collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message, evidence=evidence))
+    try:
+        collector.add(TraceEvent(step="result", name="error", outcome="error", reason=message, evidence=evidence))
+    except Exception:  # the caller's observer failed (again): the event is kept (added before it is told), it is told no more
+        collector.detach()
     return QAResult(status="error", message=message, events=tuple(collector.events), llm_calls=collector.llm_calls)
 
 
