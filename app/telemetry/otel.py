@@ -10,13 +10,16 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from app.settings import Settings
 from app.telemetry import semconv as sc
@@ -81,7 +84,11 @@ class OtelExport:
     def _emit(self, p: TracePlan) -> None:
         with self._emit_lock:
             self._ids.next_trace_id = p.trace_id
-            root = self._tracer.start_span(p.root.name, attributes=p.root.attributes, start_time=p.root.start_ns)
+            # An empty context: the caller's thread may be inside a span of its own (a synchronous trace store),
+            # and the request's root must not become its child, in its trace.
+            root = self._tracer.start_span(
+                p.root.name, context=Context(), attributes=p.root.attributes, start_time=p.root.start_ns
+            )
             parent = trace.set_span_in_context(root)
             for child in p.children:
                 span = self._tracer.start_span(
@@ -125,8 +132,23 @@ class OtelExport:
         """Send one span now and wait for the backend's answer: None when it took it, else why not."""
         with self._exporter.lock:
             before_exported, before_failed = self._exporter.exported, self._exporter.failed
+        # Made sampled by hand: the sampler (OTEL_TRACES_SAMPLER) decides which requests are exported, not whether
+        # the backend answers; a probe it sampled out was reported as dropped.
+        now = time.time_ns()
         with self._emit_lock:
-            self._tracer.start_span("guarded-rag doctor probe", attributes={sc.PROBE: True}).end()
+            context = SpanContext(
+                self._ids.generate_trace_id(), self._ids.generate_span_id(), False, TraceFlags(TraceFlags.SAMPLED)
+            )
+        probe = ReadableSpan(
+            "guarded-rag doctor probe",
+            context=context,
+            resource=self._provider.resource,
+            attributes={sc.PROBE: True},
+            start_time=now,
+            end_time=now,
+            instrumentation_scope=InstrumentationScope("guarded-rag"),
+        )
+        self._processor.on_end(probe)
         if not self.flush(timeout):
             return f"the backend did not answer within {timeout:g} s"
         if self._exporter.exported > before_exported:
