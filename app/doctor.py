@@ -159,7 +159,7 @@ def run_doctor(
     if detectors is not None:
         checks.append(_detectors_check(settings, detectors))
     if telemetry is not None:
-        checks.append(_telemetry_check(telemetry, probe))
+        checks.append(_telemetry_check(settings, telemetry, probe))
     return DoctorReport(checks=tuple(checks), versions=_versions())
 
 
@@ -252,7 +252,9 @@ def _detectors_check(settings: Settings, detectors: Callable[[], Sequence[Detect
     )
 
 
-def _telemetry_check(telemetry: Callable[[], TelemetryStatus], probe: Callable[[], str | None] | None) -> Check:
+def _telemetry_check(
+    settings: Settings, telemetry: Callable[[], TelemetryStatus], probe: Callable[[], str | None] | None
+) -> Check:
     problem = probe() if probe is not None else None
     status = telemetry()
     if not status.enabled:
@@ -262,10 +264,11 @@ def _telemetry_check(telemetry: Callable[[], TelemetryStatus], probe: Callable[[
         f"probe span {'arrived' if problem is None else 'FAILED: ' + problem}; in this process {status.spans_exported} "
         f"span(s) exported, {status.spans_dropped} dropped with the queue ({status.queue_size}) full, {status.spans_failed} failed"
     )
+    # The traces endpoint wins over the base one: correcting the base one would change nothing.
+    variable = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" if settings.otel_traces_endpoint else "OTEL_EXPORTER_OTLP_ENDPOINT"
     return Check(
         name="telemetry",
         ok=problem is None and status.lost == 0,
         detail=detail,
-        fix="start the OTLP receiver (e.g. `phoenix serve`) or correct OTEL_EXPORTER_OTLP_ENDPOINT; "
-        "the trace store keeps every trace meanwhile",
+        fix=f"start the OTLP receiver (e.g. `phoenix serve`) or correct {variable}; the trace store keeps every trace meanwhile",
     )

