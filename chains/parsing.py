@@ -129,7 +129,10 @@ def _lenient_one(candidate: str) -> tuple[ModelAnswer, str]:
 def _repair_one(candidate: str) -> tuple[ModelAnswer, str]:
     # json-repair closes truncated strings/brackets and fixes quotes; a well-kept library beats regexes.
     start = candidate.find("{")
-    data = json_repair.loads(candidate[start:] if start != -1 else candidate)
+    try:
+        data = json_repair.loads(candidate[start:] if start != -1 else candidate)
+    except AssertionError as exc:  # json-repair asserts on some replies (0.64: a first key opening a ``` fence)
+        raise ValueError("json-repair could not read the reply") from exc
     return _validate(data), json.dumps(data, ensure_ascii=False)
 
 
