@@ -23,7 +23,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from chains.circuit import Budget, model_call_limit
 from chains.errors import (
@@ -39,6 +39,7 @@ from chains.errors import (
 from chains.parsing import Parsed
 from chains.prompts import reask_messages
 from chains.reading import read_reply
+from chains.replies import split_thinking
 from chains.rung import ModelReply, ModelRung
 from chains.rung_setup import fit, prepare, refitted
 from chains.schemas import ModelAnswer, OutputCheck
@@ -65,6 +66,7 @@ class Generated:
     attempt: int
     raw: str
     verdicts: tuple[Verdict, ...]
+    chunks: tuple[Chunk, ...]  # the passages the answering attempt's prompt showed (fewer when refitted)
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,10 @@ class GenerationLadder:
                 config,
             )
         budget: Budget | None = inp.get("budget")
+        if budget is not None:
+            # Before the breaker: a half-open breaker makes its caller the one trial, and a question with no budget
+            # left would hold that trial for the whole cool-down without ever calling the model.
+            budget.check()
         prepare(rung, config, budget.remaining() if budget is not None else None)
         return fit(rung, {k: v for k, v in inp.items() if k != "rung_error"}, config)
 
@@ -139,29 +145,36 @@ class GenerationLadder:
         tagged: RunnableConfig = {**config, "metadata": {**(config.get("metadata") or {}), ATTEMPT_KEY: attempt}}
 
         def should_retry(exc: BaseException) -> bool:
-            # tenacity asks this after every failure, the last one too: only announce a retry that happens.
-            retry = isinstance(exc, self.policy.transport_errors)
+            # tenacity asks this after every failure, the last one too: the retry is announced in before_sleep.
             failures[0] += 1
-            if retry and failures[0] <= self.policy.retries:
-                budget.check()  # raises BudgetExceeded: no retry past the question's latency budget
-                emit(
-                    TraceEvent(
-                        step="generation",
-                        name="transport_retry",
-                        outcome="retry",
-                        reason=f"{type(exc).__name__}: {str(exc)[:200]}",
-                        model=rung.model,
-                    ),
-                    config,
-                )
-            return retry
+            return isinstance(exc, self.policy.transport_errors)
 
-        budget.check()  # before the first call; retries check it in should_retry
+        def before_sleep(state: RetryCallState) -> None:
+            # A retry will happen after `upcoming_sleep`: no retry past the question's latency budget, and no back-off
+            # slept out to its end only to find the budget spent (raises BudgetExceeded, or Cancelled).
+            budget.check()
+            if state.upcoming_sleep >= budget.remaining():
+                raise BudgetExceeded(budget.seconds)
+            exc = state.outcome.exception() if state.outcome is not None else None
+            emit(
+                TraceEvent(
+                    step="generation",
+                    name="transport_retry",
+                    outcome="retry",
+                    reason=f"{type(exc).__name__}: {str(exc)[:200]}",
+                    attempt=attempt,
+                    model=rung.model,
+                ),
+                config,
+            )
+
+        budget.check()  # before the first call; retries check it in before_sleep
         fmt: dict[str, Any] | str = schema if rung.schema_format else "json"
         retrying = Retrying(
             retry=retry_if_exception(should_retry),
             stop=stop_after_attempt(self.policy.retries + 1),
             wait=wait_exponential_jitter(**self.policy.backoff),
+            before_sleep=before_sleep,
             reraise=True,
         )
         try:
@@ -214,7 +227,7 @@ class GenerationLadder:
                 config,
             )
             if isinstance(reject, ContextOverflow) and inp.get("refit"):  # a smaller prompt, not a longer one
-                view = refitted(inp["refit"], reject.window, rung, config, why="the model's context filled up")
+                view = refitted(inp["refit"], reject.window, rung, config, why="the model's context filled up", attempt=number)
                 messages = view["messages"]
             else:
                 labels = [c.label for c in view["chunks"]]
@@ -256,7 +269,7 @@ class GenerationLadder:
         if blocking:
             error = UngroundedAnswer(
                 rejection_feedback(blocking),
-                raw=reply.content,
+                raw=split_thinking(reply.content)[1],  # the answer shown back on the re-ask, not the reasoning before it
                 verdicts=blocking,
                 attempt=number,
                 grounding_strikes=strikes + 1,
@@ -265,4 +278,6 @@ class GenerationLadder:
             if error.grounding_strikes > self.policy.grounding_reasks:
                 raise ReasksExhausted(rung.name, error)
             raise error
-        return Generated(answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=reply.content, verdicts=verdicts)
+        return Generated(
+            answer=parsed.answer, rung=rung, parsed=parsed, attempt=number, raw=reply.content, verdicts=verdicts, chunks=chunks
+        )

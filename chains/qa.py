@@ -187,7 +187,7 @@ class QAPipeline:
         return chunks
 
     def _answered(self, generated: Generated, chunks: list[Chunk], verdicts: list[Verdict]) -> QAResult:
-        by_label = {c.label: c for c in chunks}
+        by_label = {c.label: c for c in generated.chunks}  # what the model was shown, not the request's whole prompt
         cited = [by_label[label] for label in dict.fromkeys(generated.answer.citations) if label in by_label]
         grounding = next((v.score for v in generated.verdicts if v.name == "grounding" and v.score is not None), 1.0)
         retrieval = max((c.score for c in cited), default=0.0)

@@ -37,7 +37,9 @@ def fit(rung: ModelRung, inp: dict[str, Any], config: RunnableConfig) -> dict[st
     return inp
 
 
-def refitted(refit: Callable[[int], Any], window: int, rung: ModelRung, config: RunnableConfig, *, why: str) -> dict[str, Any]:
+def refitted(
+    refit: Callable[[int], Any], window: int, rung: ModelRung, config: RunnableConfig, *, why: str, attempt: int = 1
+) -> dict[str, Any]:
     prompt = refit(window)
     emit(
         TraceEvent(
@@ -47,6 +49,7 @@ def refitted(refit: Callable[[int], Any], window: int, rung: ModelRung, config: 
             reason=f"{why}: the prompt was fitted to {window} tokens ({len(prompt.chunks)} chunks kept)"
             + (f"; {'; '.join(prompt.cut)}" if prompt.cut else ""),
             model=rung.model,
+            attempt=attempt,
             details={"window": window, "cut": list(prompt.cut)},
         ),
         config,
