@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chains.trace import TraceEvent
 from guardrails import Chunk, Turn, Verdict
@@ -27,6 +27,13 @@ class ModelAnswer(BaseModel):
 
     answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS * 2)
     citations: list[str] = Field(default_factory=list, max_length=MAX_CITATIONS * 2)
+
+    @field_validator("citations")
+    @classmethod
+    def _trimmed(cls, value: list[str]) -> list[str]:
+        """ " S1" from a model without a grammar is the label S1: trimmed here, once, so every check and the cited
+        sources match labels exactly (the citations guardrail does not trim)."""
+        return [label.strip() for label in value]
 
 
 def answer_chars_for(num_predict: int) -> int:

@@ -29,7 +29,10 @@ class CitationGuardrail:
     def check(self, ctx: GuardContext) -> Verdict:
         known = [c.label for c in ctx.chunks if c.label]
         known_set = set(known)
-        cited = list(dict.fromkeys(label.strip() for label in ctx.citations))
+        # Compared as given, not trimmed: " S1" is no chunk's label, and every consumer of the citations (grounding,
+        # answer_relevance, answer_injection, chains.qa) matches labels exactly, so a padded label accepted here
+        # cited nothing there (grounding fell back to every passage, the answer was shown without its source).
+        cited = list(dict.fromkeys(ctx.citations))
         invalid = [label for label in cited if label not in known_set]
         valid = [label for label in cited if label in known_set]
         details = {"invalid": invalid, "valid": valid, "known": known}

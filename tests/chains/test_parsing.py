@@ -103,3 +103,10 @@ def test_the_object_scan_tries_a_bounded_number_of_starts() -> None:
 
     assert first_json_object("{" * (MAX_OBJECT_STARTS - 1) + "{}") == "{}"
     assert first_json_object("{ " * MAX_OBJECT_STARTS + "{}") is None
+
+
+def test_a_padded_citation_label_is_the_label_it_pads():
+    """A model without a grammar may write " S1"; the citations guardrail compares labels exactly (a padded label
+    is no chunk's), so the chain trims them once, where the reply is parsed, and the answer keeps its source."""
+    parsed = parse_answer('{"citations": [" S1", "S2 "], "answer": "Ollama listens on port 11434."}')
+    assert parsed.answer.citations == ["S1", "S2"]
