@@ -35,8 +35,9 @@ _HEADING_FAQ = re.compile(r"^\s*(?:Q\d{1,3}[.:)]|问[:：]|Q[:：])\s*(.+)$")
 _MARKS = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}\s*[\]】)）]|[#*`>\"'“”「」。.!?！？:：]")
 _SENTENCE_END = "。.!?！？;；"
 _IDENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_:/.-][A-Za-z0-9]+)+|[A-Za-z]+\d[\w.:-]*|--?[a-z][\w-]*")
-# A reply that opens with yes/no answers a yes/no question even when the rest restates it.
-_POLAR = ("yes", "no", "no,", "not ", "correct", "right", "是的", "不是", "对", "不", "没有", "可以", "不能", "能", "会", "不会")
+# A reply that opens with yes/no answers a yes/no question even when the rest restates it. An English one is a
+# whole word ("no", not the start of "Noted" or "Now"), and 对 (right) is not the start of 对于 (regarding).
+_POLAR = re.compile(r"(?:yes|no|nope|not|correct|right)(?![a-z0-9_])|是的|不是|对(?!于)|不|没有|可以|不能|能|会|不会")
 
 
 def _units(text: str) -> set[str]:
@@ -101,7 +102,7 @@ class AnswerRelevanceGuardrail:
         # a leading yes/no: neither is an echo however much of the question the reply repeats.
         specific = [n for n in numbers(answer) if n not in numbers(ctx.question)]
         specific += [i for i in _IDENT_RE.findall(answer) if squash(i) not in squash(ctx.question)]
-        polar = normalize(answer).lstrip(" \"'“「").startswith(_POLAR)
+        polar = _POLAR.match(normalize(answer).lstrip(" \"'“「")) is not None
         details = {"question_coverage": round(coverage, 3), "new_units": new[:20], "new_specific": specific[:10]}
         echo = asked and coverage >= self.min_echo_coverage and len(new) <= self.max_new_units
         if echo and not specific and not polar:
