@@ -81,7 +81,9 @@ class CompletenessGuardrail:
 
         signal = ctx.signals.get(SIGNAL)
         score = usable_score(ctx, SIGNAL)
-        if not gaps and not history_resolves and score is not None and score >= self.semantic_threshold:
+        # 1.0 is the documented off switch ("never"), though the app's rounded score can reach exactly 1.0.
+        semantic_on = self.semantic_threshold < 1.0
+        if not gaps and not history_resolves and semantic_on and score is not None and score >= self.semantic_threshold:
             gaps.append(Gap("intent", ctx.question.strip()))
         judged = self._judged(ctx)
         if not gaps and judged:  # the model saw the history too: it already weighed what earlier turns name
@@ -92,7 +94,13 @@ class CompletenessGuardrail:
         missing = list(dict.fromkeys(g.missing for g in gaps))
         if not missing:
             reason = "question names what it is about" + (" (earlier turns give the context)" if history_resolves else "")
-            if score is not None:
+            if score is not None and not semantic_on:
+                reason += f"; underspecification probability {score:.2f} not used (semantic_threshold 1.0: off)"
+            elif score is not None and score >= self.semantic_threshold:  # only when the history resolves it
+                reason += (
+                    f"; underspecification probability {score:.2f} >= {self.semantic_threshold:.2f}, resolved by the history"
+                )
+            elif score is not None:
                 reason += f"; underspecification probability {score:.2f} < {self.semantic_threshold:.2f}"
             return Verdict(
                 name=self.name,
