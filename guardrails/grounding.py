@@ -22,7 +22,7 @@ from pydantic.dataclasses import dataclass
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.claims import same_language, squashed_passage, unsupported_names
 from guardrails.overclaims import swapped_comparisons
-from guardrails.polarity import contradictions
+from guardrails.polarity import MIN_FLIPPED, contradictions
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 from guardrails.values import all_numbers, rebound_values, spelled_numbers
 
@@ -92,6 +92,7 @@ class GroundingGuardrail:
     lead_flips: int = Field(
         default=1,
         ge=1,
+        le=MIN_FLIPPED,  # every sentence is contradicted at MIN_FLIPPED (2) already: a larger value meant nothing
         description="Flipped terms that contradict when the answer sentence opens with a yes (Yes, / 可以， / 需要，) "
         "and negates nothing itself (two otherwise).",
     )
