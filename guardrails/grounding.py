@@ -23,6 +23,7 @@ from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.claims import same_language, squashed_passage, unsupported_names
 from guardrails.overclaims import swapped_comparisons
 from guardrails.polarity import MIN_FLIPPED, contradictions
+from guardrails.semantic import failure
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 from guardrails.values import all_numbers, rebound_values, spelled_numbers
 
@@ -218,8 +219,8 @@ class GroundingGuardrail:
         """The similarity signal's score, or None and a note saying the decision was made without it."""
         if signal is None:
             return None, " (no similarity signal: decided on token overlap alone)"
-        if signal.error is not None:
-            return None, f" (similarity signal failed: {signal.error}; decided on token overlap alone)"
+        if (why := failure(signal)) is not None:
+            return None, f" (similarity signal failed: {why}; decided on token overlap alone)"
         return round(signal.score, 4), ""
 
 

@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
+from guardrails.semantic import failure
 from guardrails.text import content_terms, has_cjk
 
 COVERAGE_SIGNAL = "question_coverage"
@@ -102,9 +103,9 @@ class RelevanceGuardrail:
         best = passage_relevance(ranked[0])
         coverage = ctx.signals.get(COVERAGE_SIGNAL)
         unknown: list[str] = []
-        if coverage is None or coverage.error is not None:
+        if coverage is None or failure(coverage) is not None:
             penalty = 0.0
-            why = "missing" if coverage is None else f"failed: {coverage.error}"
+            why = "missing" if coverage is None else f"failed: {failure(coverage)}"
             note = f"; question coverage {why}, decided on similarity + BM25 alone"
         else:
             unknown = list(coverage.evidence)
@@ -131,7 +132,7 @@ class RelevanceGuardrail:
             + (f" - {penalty:.2f} for unknown terms" if penalty else "")
             + f"; needs {threshold:.2f}){note}"
         )
-        fired = relevance < threshold
+        fired = not relevance >= threshold  # a NaN score (a zero vector's cosine) refuses: this check fails closed
         return Verdict(
             name=self.name,
             stage=self.stage,
