@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app.doctor import run_doctor
 from app.doctor_models import ollama_chat_check
 from app.documents.index_types import IndexStats
@@ -19,11 +21,20 @@ EMBEDDED = BackendChoice(kind="embedded", model="m", reason="test", host="http:/
 OLLAMA = BackendChoice(kind="ollama", model="qwen2.5:3b", reason="test", host="http://127.0.0.1:11434")
 
 
-def test_a_failing_traces_endpoint_is_fixed_by_the_variable_that_set_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("traces_endpoint", "fixed_by"),
+    [
+        ("http://127.0.0.1:9/v1/traces", "correct OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;"),
+        (None, "correct OTEL_EXPORTER_OTLP_ENDPOINT;"),
+    ],
+)
+def test_a_failing_endpoint_is_fixed_by_the_variable_that_set_it(
+    tmp_path: Path, traces_endpoint: str | None, fixed_by: str
+) -> None:
     """OTEL_EXPORTER_OTLP_TRACES_ENDPOINT wins over OTEL_EXPORTER_OTLP_ENDPOINT; the fix told the user to correct
     the latter, which changes nothing while the former is set."""
-    url = "http://127.0.0.1:9/v1/traces"
-    settings = Settings(home=tmp_path, otel_endpoint="http://127.0.0.1:4318", otel_traces_endpoint=url)
+    url = traces_endpoint or "http://127.0.0.1:9/v1/traces"
+    settings = Settings(home=tmp_path, otel_endpoint="http://127.0.0.1:9", otel_traces_endpoint=traces_endpoint)
     status = TelemetryStatus(enabled=True, detail=f"exporting to {url}", endpoint=url, service_name="guarded-rag")
     report = run_doctor(
         settings=settings,
@@ -34,24 +45,7 @@ def test_a_failing_traces_endpoint_is_fixed_by_the_variable_that_set_it(tmp_path
         probe=lambda: "ConnectionError: [Errno 111] Connection refused",
     )
     (check,) = [c for c in report.checks if c.name == "telemetry"]
-    assert not check.ok and check.fix is not None
-    assert "correct OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" in check.fix
-
-
-def test_a_failing_base_endpoint_is_still_fixed_by_its_own_variable(tmp_path: Path) -> None:
-    url = "http://127.0.0.1:9/v1/traces"
-    settings = Settings(home=tmp_path, otel_endpoint="http://127.0.0.1:9")
-    status = TelemetryStatus(enabled=True, detail=f"exporting to {url}", endpoint=url, service_name="guarded-rag")
-    report = run_doctor(
-        settings=settings,
-        choice=EMBEDDED,
-        index_stats=STATS,
-        trace_count=lambda: 0,
-        telemetry=lambda: status,
-        probe=lambda: "ConnectionError: [Errno 111] Connection refused",
-    )
-    (check,) = [c for c in report.checks if c.name == "telemetry"]
-    assert check.fix is not None and "correct OTEL_EXPORTER_OTLP_ENDPOINT;" in check.fix
+    assert not check.ok and check.fix is not None and fixed_by in check.fix
 
 
 def test_a_gguf_setting_that_names_no_file_is_fixed_by_correcting_the_setting_not_reinstalling(tmp_path: Path) -> None:

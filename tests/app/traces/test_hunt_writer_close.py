@@ -9,23 +9,20 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.traces import SqliteTraceBackend, TraceFilter, TraceRecord, TraceStore, open_trace_backend
+from app.traces import TraceRecord, TraceStore, open_trace_backend
+from tests.app.test_trace_store import FlakyBackend
 from tests.app.test_traces import record
 from tests.postgres_server import PostgresServer
 
 
-class HangingBackend:
+class HangingBackend(FlakyBackend):
     """A backend that is gone: the writer thread's saves wait until `released`, every other save fails with a
     transient error; once released (the test is over), saves go through."""
 
     def __init__(self, path: Path) -> None:
-        self.real = SqliteTraceBackend(path)
+        super().__init__(path)
         self.entered = threading.Event()
         self.released = threading.Event()
-
-    @property
-    def location(self) -> str:
-        return self.real.location
 
     def save_many(self, records: Sequence[TraceRecord]) -> None:
         if threading.current_thread().name == "trace-writer":
@@ -34,15 +31,6 @@ class HangingBackend:
         if not self.released.is_set():
             raise OSError("connection timed out")
         self.real.save_many(records)
-
-    def list(self, flt: TraceFilter | None = None) -> list[TraceRecord]:
-        return self.real.list(flt)
-
-    def get(self, trace_id: str) -> TraceRecord | None:
-        return self.real.get(trace_id)
-
-    def count(self) -> int:
-        return self.real.count()
 
 
 def test_close_keeps_the_batch_a_stuck_writer_holds(tmp_path: Path):
