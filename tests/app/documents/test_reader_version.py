@@ -19,6 +19,7 @@ READ_AS = {
     1: "b02c4143db73082c2c47528d7eb101f9ca898b4b5b9b4689d6057789d9bce8d7",
     2: "01ec7eb38ea6bba0d36bf6e20402784237e24b9816504db39f591b0fbe62d17c",  # UTF-16 without a byte-order mark is read
     3: "950fb81b8e13dc0255f0936fa1b6524226e8c51b670f3cb138450e29d9651bff",  # Japanese/Korean legacy text is refused
+    4: "bf4cf066ba0cd4f7310988f8a8808d6d1ea9f2bb6db664e87fedc7c3e6e2e9d2",  # GBK with “”《》…; Latin-1 German refused
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -52,6 +53,8 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     "lone_surrogates_behind_bom": (".txt", b"\xff\xfe" + bytes(range(256)) * 8),
     "binary": (".md", b"\x00\x01\x02PK\x03\x04" * 100),
     "latin1": (".txt", "caf\xe9 cr\xe8me".encode("latin-1")),
+    "latin1_german": (".txt", "Die Stra\xdfe f\xfchrt \xfcber die Br\xfccke zum M\xe4dchen.".encode("latin-1")),
+    "gbk_punctuation": (".txt", "他说：“我读过《红楼梦》……”——【注意】温度 25℃ ±0.5℃。".encode("gbk")),
     "empty": (".md", b""),
     "whitespace": (".txt", b" \n\t\n"),
     "headings_only": (".md", b"# One\n\n## Two\n"),
