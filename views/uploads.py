@@ -18,6 +18,7 @@ ALLOWED = (".md", ".txt", ".pdf")
 TEXT_TYPES = (".md", ".txt")
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 _MAX_NAME = 100
+_MAX_NAME_BYTES = 200  # file systems count bytes (255 on Linux): 100 Chinese characters are 300 of them
 _SNIFF = 8192
 
 
@@ -57,7 +58,15 @@ def safe_filename(name: str) -> str:
     stem = _UNSAFE.sub("_", stem).strip("._-") or "upload"
     if suffix not in ALLOWED:
         suffix = ".txt"
-    return stem[: _MAX_NAME - len(suffix)] + suffix
+    return _bounded(stem, suffix)
+
+
+def _bounded(stem: str, tail: str) -> str:
+    """`stem` + `tail`, the stem cut to at most _MAX_NAME characters and _MAX_NAME_BYTES bytes of UTF-8 in all."""
+    stem = stem[: _MAX_NAME - len(tail)]
+    while stem and len((stem + tail).encode("utf-8")) > _MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + tail
 
 
 def unique_name(wanted: str, taken: Collection[str]) -> str:
@@ -71,7 +80,7 @@ def unique_name(wanted: str, taken: Collection[str]) -> str:
     n = 2
     while True:
         tail = f"-{n}{suffix}"
-        name = stem[: _MAX_NAME - len(tail)] + tail
+        name = _bounded(stem, tail)
         if name.casefold() not in used:
             return name
         n += 1

@@ -145,6 +145,16 @@ def test_safe_filename(name, expected):
     assert safe_filename(name) == expected
 
 
+def test_a_long_chinese_upload_name_fits_the_file_system(tmp_path):
+    """Names were cut to 100 characters, but file systems count bytes (255 on Linux): 60 × 数据 is 360 bytes of
+    UTF-8 and the save failed with 'File name too long'."""
+    name = safe_filename("数据" * 60 + ".md")
+    assert name.endswith(".md") and name.startswith("数据") and len(name.encode("utf-8")) <= 200
+    path = save_upload(tmp_path, "数据" * 60 + ".md", b"# x\n\ntext")
+    assert path.exists() and path.name == name
+    assert safe_filename("a" * 300 + ".md") == "a" * 97 + ".md"  # ASCII: the character limit, as before
+
+
 def test_save_upload_stays_in_the_uploads_folder(tmp_path):
     path = save_upload(tmp_path, "../../../escape.md", b"# x\n\ntext")
     assert path.parent == (tmp_path / "uploads").resolve() and path.read_bytes() == b"# x\n\ntext"
