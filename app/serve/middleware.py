@@ -44,6 +44,14 @@ _ROUTES = (
 )
 
 
+# Methods kept as a metrics label; any other is "other" (uvicorn's h11 protocol, used without httptools, takes any
+# token as a method, and each would be a new series).
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})
+# What json.dumps(ensure_ascii=False) leaves raw but a log line must not carry from a client: DEL, the C1 controls
+# (U+0085 ends a line for str.splitlines) and U+2028/U+2029 (line separators).
+_LOG_ESCAPES = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029)}
+
+
 def route_of(path: str) -> str:
     """A bounded label for metrics (never the raw path: trace ids would make one series per request)."""
     if path in _ROUTES:
@@ -81,7 +89,8 @@ class AccessLog:
         finally:
             seconds = time.perf_counter() - started
             route = route_of(scope["path"])
-            self.metrics.requests.labels(route=route, method=scope["method"], status=str(seen["status"])).inc()
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            self.metrics.requests.labels(route=route, method=method, status=str(seen["status"])).inc()
             self.metrics.request_seconds.labels(route=route).observe(seconds)
             client = scope.get("client")
             line = {
@@ -94,7 +103,7 @@ class AccessLog:
                 "bytes": seen["bytes"],
                 "client": f"{client[0]}:{client[1]}" if client else None,
             }
-            self.log.info(json.dumps(line, ensure_ascii=False))
+            self.log.info(json.dumps(line, ensure_ascii=False).translate(_LOG_ESCAPES))
 
 
 class BearerAuth:

@@ -84,6 +84,8 @@ def check_bindable(host: str, port: int) -> None:
     for address, family in addresses.items():
         with socket.socket(family, socket.SOCK_STREAM) as trial:
             trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT does not count
+            if family == socket.AF_INET6:  # as asyncio binds IPv6: IPv6 only, so a listener on 0.0.0.0 does not collide
+                trial.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             try:
                 trial.bind(address)
             except OSError as exc:
