@@ -235,7 +235,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     except KeyboardInterrupt:  # what the index holds now, and how to finish: a bare "interrupted" said neither
         held = "the index holds only the files read before it" if args.rebuild else "the files read before it are indexed"
         say(f"\ninterrupted: {held}; run the same command again to finish (files already indexed are skipped)\n")
-        raise
+        return EXIT_INTERRUPTED  # said once: re-raised, main() printed a second, bare "interrupted"
     if args.json:
         out.write(report.model_dump_json() + "\n")
     else:
@@ -372,7 +372,9 @@ def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, *, build: Callable[[Settings], GuardedRAG] = GuardedRAG
 ) -> int:
     # everything the commands print quotes documents, answers or other people's questions (app/cli/terminal.py)
-    stream = out or sys.stdout  # None when started with stdout closed (`>&-`)
+    # Started with stdout closed (`>&-`): the output is thrown away, as with >/dev/null (the command still runs; every
+    # write used to fail with AttributeError after the work was done).
+    stream = out or sys.stdout or open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
     out = terminal_safe(stream)
     try:
         args = _parser().parse_args(argv)

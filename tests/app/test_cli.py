@@ -416,3 +416,14 @@ def test_every_command_closes_the_service_before_returning(tmp_path: Path) -> No
     svc.close = lambda: (closed.append(True), original())[1]  # type: ignore[method-assign]
     assert main(["traces", "--last", "1"], io.StringIO(), build=lambda s: svc) == 0
     assert closed == [True]
+
+
+def test_a_command_started_with_stdout_closed_runs_and_throws_its_output_away(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`guarded-rag ask ... >&-`: sys.stdout is None; every write failed with an AttributeError message after the
+    work (and the model call) was done. The output goes to /dev/null, as with >/dev/null."""
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD]})
+    monkeypatch.setattr(sys, "stdout", None)
+    code = main(["ask", "Which port does Ollama listen on by default?"], build=lambda s: svc)
+    err = capsys.readouterr().err
+    assert code == 0 and "AttributeError" not in err and "error" not in err
+    assert svc.traces.count() == 1

@@ -105,3 +105,4 @@ def test_ctrl_c_during_ingest_says_what_the_index_holds_and_how_to_finish(
     err = capsys.readouterr().err
     assert code == 130 and out == ""
     assert held in err and "run the same command again to finish" in err and "Traceback" not in err
+    assert err.count("interrupted") == 1  # once, with what the index holds: not again, bare, from main()
