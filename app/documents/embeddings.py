@@ -174,6 +174,9 @@ class QueryCache(Embeddings):
         return self._inner.embed_documents(texts)
 
     def embed_query(self, text: str) -> list[float]:
+        # Surrounding whitespace changes no meaning: the input scorers embed the question as typed and retrieval
+        # searches it stripped, and " q " missed the cache that "q" filled (the question embedded twice).
+        text = text.strip() or text
         with self._lock:
             found = self._vectors.get(text)
             if found is not None:

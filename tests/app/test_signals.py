@@ -82,6 +82,23 @@ def test_query_cache_embeds_a_question_once_and_forgets_the_oldest():
     assert cache.embed_query("a port") == real("a port")
 
 
+def test_a_question_with_surrounding_whitespace_is_embedded_once() -> None:
+    """The input scorers embed the question as typed, retrieval searches it stripped: "Which port? \\n" missed the
+    cache "Which port?" filled, and the question was embedded twice."""
+    inner = BagOfWordsEmbeddings()
+    calls: list[str] = []
+    real = inner.embed_query
+
+    def counting(text: str) -> list[float]:
+        calls.append(text)
+        return real(text)
+
+    inner.embed_query = counting  # type: ignore[method-assign]
+    cache = QueryCache(inner)
+    assert cache.embed_query("  Which port? \n") == cache.embed_query("Which port?") and calls == ["Which port?"]
+    assert cache.embed_query("   ") == real("   ")  # nothing but whitespace: embedded as it is
+
+
 def test_one_ask_embeds_the_question_once(tmp_path: Path):
     good = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
     svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [good]})
