@@ -4,6 +4,7 @@ signal; the chain hands each stage's signals to that stage's guardrails; a quest
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -60,7 +61,8 @@ def test_with_signals_adds_to_the_context_and_keeps_earlier_ones():
     assert set(out.signals) == {"earlier", "length"} and out.question == "hi"
 
 
-def test_query_cache_embeds_a_question_once_and_forgets_the_oldest():
+def counted() -> tuple[BagOfWordsEmbeddings, list[str], Callable[[str], list[float]]]:
+    """An embedder that records every query it embeds: (embedder, the queries, its own embed_query)."""
     inner = BagOfWordsEmbeddings()
     calls: list[str] = []
     real = inner.embed_query
@@ -70,6 +72,11 @@ def test_query_cache_embeds_a_question_once_and_forgets_the_oldest():
         return real(text)
 
     inner.embed_query = counting  # type: ignore[method-assign]
+    return inner, calls, real
+
+
+def test_query_cache_embeds_a_question_once_and_forgets_the_oldest():
+    inner, calls, real = counted()
     cache = QueryCache(inner, size=2)
     assert cache.embedder_id == inner.embedder_id and cache.dimension == inner.dimension
     first = cache.embed_query("a port")
@@ -85,15 +92,7 @@ def test_query_cache_embeds_a_question_once_and_forgets_the_oldest():
 def test_a_question_with_surrounding_whitespace_is_embedded_once() -> None:
     """The input scorers embed the question as typed, retrieval searches it stripped: "Which port? \\n" missed the
     cache "Which port?" filled, and the question was embedded twice."""
-    inner = BagOfWordsEmbeddings()
-    calls: list[str] = []
-    real = inner.embed_query
-
-    def counting(text: str) -> list[float]:
-        calls.append(text)
-        return real(text)
-
-    inner.embed_query = counting  # type: ignore[method-assign]
+    inner, calls, real = counted()
     cache = QueryCache(inner)
     assert cache.embed_query("  Which port? \n") == cache.embed_query("Which port?") and calls == ["Which port?"]
     assert cache.embed_query("   ") == real("   ")  # nothing but whitespace: embedded as it is
