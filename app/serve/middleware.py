@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hmac
 import ipaddress
-import json
 import logging
 import socket
 import time
@@ -23,6 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.serve.errors import Problem, error_response
+from app.serve.jsonline import json_line
 from app.serve.metrics import Metrics
 
 ACCESS_LOG = "guarded_rag.serve.access"
@@ -47,9 +47,6 @@ _ROUTES = (
 # Methods kept as a metrics label; any other is "other" (uvicorn's h11 protocol, used without httptools, takes any
 # token as a method, and each would be a new series).
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"})
-# What json.dumps(ensure_ascii=False) leaves raw but a log line must not carry from a client: DEL, the C1 controls
-# (U+0085 ends a line for str.splitlines) and U+2028/U+2029 (line separators).
-_LOG_ESCAPES = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x2028, 0x2029)}
 
 
 def route_of(path: str) -> str:
@@ -103,7 +100,7 @@ class AccessLog:
                 "bytes": seen["bytes"],
                 "client": f"{client[0]}:{client[1]}" if client else None,
             }
-            self.log.info(json.dumps(line, ensure_ascii=False).translate(_LOG_ESCAPES))
+            self.log.info(json_line(line))  # one line, no raw control character from a client
 
 
 class BearerAuth:

@@ -8,7 +8,6 @@ the reply text is sent only once GuardedRAG.ask has returned, i.e. after every o
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +21,7 @@ from starlette.routing import Route
 
 from app.serve.errors import Problem
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
+from app.serve.jsonline import json_line
 from app.serve.runner import ClientGone
 from app.serve.wire import OllamaChatRequest, OllamaGenerateRequest, chat_message, parse, reject_format, require_text
 
@@ -224,14 +224,8 @@ def _stream_error(model: str, reply: Reply, shape: Shape) -> dict[str, Any]:
     }
 
 
-# Characters JSON leaves raw in strings but line readers split at: httpx's iter_lines (the ollama client's, so
-# ChatOllama's) splits as str.splitlines does, so a raw U+2028 cut an NDJSON line in two. Escaped, as Go's
-# encoding/json (Ollama) escapes U+2028/U+2029.
-_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
-
-
 def _line(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS).encode() + b"\n"
+    return json_line(obj).encode() + b"\n"
 
 
 async def heartbeat(_request: Request) -> Response:
