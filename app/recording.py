@@ -10,6 +10,7 @@ from datetime import datetime
 from app.contract import AskResponse
 from app.traces import TraceInputs, TraceRecord, bounded, redact
 from chains import TraceEvent
+from guardrails.relevance import UNKNOWN_TERM
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,6 @@ class TraceRecorder:
 _QUESTION_DETAILS = ("query", "unknown_terms")
 """Event details that hold the question or its words: the search query (the question and the previous user turn)
 and relevance's terms the corpus never uses."""
-_UNKNOWN_TERM = "unknown term: "  # guardrails/relevance.py's evidence for each such term
 
 
 def _redacted(event: TraceEvent) -> TraceEvent:
@@ -64,7 +64,7 @@ def _redacted(event: TraceEvent) -> TraceEvent:
     and the passages' names stay, so the trace still says why; the reply (answer, clarifying questions) is kept
     as it is, like every answer, and may quote the question."""
     details = {k: _hashed(v) if k in _QUESTION_DETAILS else v for k, v in event.details.items()}
-    evidence = tuple(redact(item) if event.step == "input" or item.startswith(_UNKNOWN_TERM) else item for item in event.evidence)
+    evidence = tuple(redact(item) if event.step == "input" or item.startswith(UNKNOWN_TERM) else item for item in event.evidence)
     if details == event.details and evidence == tuple(event.evidence):
         return event
     return event.model_copy(update={"details": details, "evidence": evidence})

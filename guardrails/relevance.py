@@ -21,6 +21,7 @@ from guardrails.semantic import failure
 from guardrails.text import content_terms, has_cjk
 
 COVERAGE_SIGNAL = "question_coverage"
+UNKNOWN_TERM = "unknown term: "  # evidence prefix of each question term the corpus never uses
 
 
 def lexical_overlap(question: str, text: str) -> float:
@@ -139,7 +140,7 @@ class RelevanceGuardrail:
             fired=fired,
             action="refuse" if fired else "pass",
             reason=("not in your documents: " if fired else "covered: ") + summary,
-            evidence=evidence + tuple(f"unknown term: {t}" for t in unknown[:5]),
+            evidence=evidence + tuple(f"{UNKNOWN_TERM}{t}" for t in unknown[:5]),
             score=relevance,
             threshold=threshold,
             details=details,
