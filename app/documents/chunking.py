@@ -2,6 +2,10 @@
 
 App layer, pure: no I/O, no models. The ingest path calls `chunk_text`; the index stores the drafts.
 
+Markdown is read line by line as CommonMark reads it where it matters here: ATX headings and code fences (spec
+0.31 rules; tests check fences against markdown-it-py). Lines end at "\\n" only ("\\r\\n" and "\\r" are normalised
+to it first); a form feed, U+2028 and the other breaks str.splitlines knows are characters within a line.
+
 Chunk ids: `sha256(source + "\\0" + text).hexdigest()[:16]` (64 bits, stable while the document's
 text is unchanged). A chunk whose exact text repeats inside the same document gets the occurrence
 number mixed in: `sha256(source + "\\0" + text + "\\0" + str(n))[:16]` for the n-th repeat (n >= 1),
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,7 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 HEADING_SEPARATOR = " > "
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# CommonMark fences (spec 0.31, 4.5): up to 3 spaces of indent, then 3+ backticks whose info string has no backtick
+# (so "```python```" is inline code, not a fence) or 3+ tildes followed by anything. A fence closes at a line of
+# the same character, at least as many, up to 3 spaces of indent and only spaces or tabs after; at the end of the
+# document otherwise.
+_FENCE_OPEN = re.compile(r"^ {0,3}(?:(`{3,})[^`]*|(~{3,}).*)$")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _CLOSERS = "”’\"'」』）)\\]"
 # A sentence ends after CJK terminators (no space follows them in Chinese), after ASCII ones only
 # when whitespace follows (so "v1.2", "a.b.c" and URLs with "?" stay whole), or at a line break
@@ -108,6 +118,23 @@ def _span(text: str, start: int, end: int, budget: int, kind: Literal["sentence"
     return [_Unit(s, e, kind)] if e - s <= budget else _hard_split(text, s, e, budget)
 
 
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line without its "\\n") of each line. Lines end at "\\n" only, the one line ending left after
+    chunk_text's normalisation ("\\r\\n" and "\\r" become "\\n", as CommonMark reads them): a form feed, vertical
+    tab, \\x1c-\\x1e, \\x85, U+2028 or U+2029 is a character inside a line (it is whitespace: trimmed at a chunk's
+    edges, a sentence boundary's space). str.splitlines would split there, so text after a line separator could
+    start a heading or a fence that no markdown reader sees."""
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _closes(body: str, fence: tuple[str, int]) -> bool:
+    closing = _FENCE_CLOSE.match(body)
+    return closing is not None and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= fence[1]
+
+
 def _sections(text: str, max_chars: int) -> list[_Section]:
     """Walk the lines once: headings open sections, fences are atomic, paragraphs split into sentences."""
     sections = [_Section.under("", max_chars)]
@@ -115,14 +142,10 @@ def _sections(text: str, max_chars: int) -> list[_Section]:
     para_start: int | None = None
     fence: tuple[str, int] | None = None  # (fence char, its length) while inside a fence
     fence_start = 0
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        line_start, offset = offset, offset + len(line)
-        body = line.rstrip("\r\n")
+    for line_start, body in _lines(text):
         if fence is not None:
-            closing = body.strip()
-            if closing and set(closing) == {fence[0]} and len(closing) >= fence[1]:
-                sections[-1].units.extend(_span(text, fence_start, offset, sections[-1].budget, "code"))
+            if _closes(body, fence):
+                sections[-1].units.extend(_span(text, fence_start, line_start + len(body), sections[-1].budget, "code"))
                 fence = None
             continue
         opened = _FENCE_OPEN.match(body)
@@ -131,7 +154,8 @@ def _sections(text: str, max_chars: int) -> list[_Section]:
             sections[-1].units.extend(_sentences(text, para_start, line_start, sections[-1].budget))
             para_start = None
         if opened:
-            fence, fence_start = (opened.group(1)[0], len(opened.group(1))), line_start
+            marker = opened.group(1) or opened.group(2)
+            fence, fence_start = (marker[0], len(marker)), line_start
         elif heading:
             level, title = len(heading.group(1)), (heading.group(2) or "").strip()
             while stack and stack[-1][0] >= level:
@@ -190,7 +214,7 @@ def chunk_text(text: str, *, source: str, target_chars: int = 500, max_chars: in
         raise ValueError("need 50 <= target_chars <= max_chars")
     drafts: list[ChunkDraft] = []
     seen: dict[str, int] = {}
-    text = text.replace("\r\n", "\n")  # offsets (`start`) refer to this normalised text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # offsets (`start`) refer to this normalised text
     for section in _sections(text, max_chars):
         prefix = section.heading + "\n" if section.heading else ""
         budget = section.budget

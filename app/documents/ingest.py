@@ -19,9 +19,9 @@ from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.index import DocumentIndex
 from app.documents.index_types import DocumentInfo
 from app.documents.ingest_types import INJECTION_FLAG, FlaggedChunk, IngestProgress, IngestReport
-from app.documents.loaders import LoadProblem, parse_document, read_bytes, text_limit
+from app.documents.loaders import GONE_ERRNOS, LoadProblem, parse_document, read_bytes, text_limit
 from app.documents.store import IndexUnavailableError
-from app.documents.walk import expand, expand_paths, is_gone, source_for, undisplay
+from app.documents.walk import display, expand, expand_paths, is_gone, located, source_for, undisplay
 from app.documents.writelock import OnWait
 
 __all__ = [
@@ -35,8 +35,10 @@ __all__ = [
     "source_for",
 ]
 
-READER_VERSION = 4  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
-# 4: GBK text with Chinese punctuation is read, Latin-1 Western text is no longer read as GB18030 hanzi
+READER_VERSION = 5  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
+# 4: GBK text with Chinese punctuation is read, Latin-1 Western text is no longer read as GB18030 hanzi;
+# 5: code fences follow CommonMark ("```x``` text" is no fence; an indented "    ```" closes none), and lines end at
+# "\n" only (text after a form feed or U+2028 no longer starts a heading)
 """What reading and chunking (loaders.py, chunking.py) make of a file's bytes, stored with every chunk. A file
 whose bytes are unchanged is skipped only when its chunks carry this version; otherwise it is read again, so a
 reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as
@@ -93,6 +95,53 @@ def _reject(problem: LoadProblem, *, known: dict[str, DocumentInfo], index: Docu
     out["problems"].append(problem)
 
 
+def _vanished(path: Path) -> bool:
+    """Whether a path named to ingest holds nothing now (missing, under a file, a link in a circle). One that cannot
+    be looked at (a folder on the way became unreadable) has not vanished: what was indexed from it stays."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno in GONE_ERRNOS
+    return False
+
+
+def _forget_vanished(
+    paths: Sequence[Path],
+    problems: list[LoadProblem],
+    *,
+    known: dict[str, DocumentInfo],
+    root: Path | None,
+    index: DocumentIndex,
+    out: dict[str, Any],
+) -> list[LoadProblem]:
+    """`problems` (expand's), after removing what was indexed from each named path that no longer exists: the file
+    itself, or every document under a folder that is gone, as a folder rescan prunes the files missing from it. The
+    path's problem ("no such file or folder") then says what was removed."""
+    notes: dict[str, str] = {}
+    for path in filter(_vanished, paths):
+        target = located(path)
+        gone = [
+            source
+            for source in known
+            if source not in out["removed"]
+            and (where := _path_of(source, root)) is not None
+            and (where.is_relative_to(target) or undisplay(where).is_relative_to(target))
+        ]
+        for source in gone:
+            index.delete_document(source)
+            out["removed"].append(source)
+        if gone == [source_for(path, root)]:
+            notes[display(path)] = " Its earlier version was removed from the index."
+        elif gone:
+            notes[display(path)] = f" The {len(gone)} documents indexed from it were removed from the index."
+    return [
+        problem.model_copy(update={"message": problem.message + notes.pop(problem.source)})
+        if problem.source in notes
+        else problem
+        for problem in problems
+    ]
+
+
 def ingest_paths(
     paths: Sequence[Path],
     *,
@@ -108,7 +157,8 @@ def ingest_paths(
     read_timeout_s: float = 30.0,
 ) -> IngestReport:
     """Bring the index up to date with `paths`. Unchanged files (same sha256) are skipped; changed ones
-    replaced; with `prune`, documents under a given folder that no longer exist there are removed.
+    replaced; with `prune`, documents under a given folder that no longer exist there are removed, and so are
+    those of a given file or folder that no longer exists at all (its problem says so).
 
     A bad file lands in `problems` and the batch goes on; if an earlier version of it was indexed, that
     version's chunks are removed (and the file listed in `removed`). Embedder or index failures are not a file's
@@ -168,8 +218,10 @@ def _ingest_locked(
     notify = progress or (lambda _: None)
     files, folders, early_problems, not_read = expand(paths)
     out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
-    out["problems"].extend(early_problems)
     known = {d.source: d for d in index.documents()}
+    if prune:
+        early_problems = _forget_vanished(paths, early_problems, known=known, root=root, index=index, out=out)
+    out["problems"].extend(early_problems)
     chunks_added = 0
     total = len(files)
     for done, path in enumerate(files):
@@ -211,7 +263,9 @@ def _ingest_locked(
         read = {os.path.realpath(p) for p in files}  # links followed (realpath: no RuntimeError on a link loop)
         for source in known:
             where = _path_of(source, root)
-            if source in present or where is None or not any(where.is_relative_to(folder) for folder in folders):
+            if source in present or source in out["removed"] or where is None:  # removed: a named path that vanished
+                continue
+            if not any(where.is_relative_to(folder) for folder in folders):
                 continue
             # Not a regular file any more (deleted, or now a folder, a broken link, a pipe): its chunks go. One that
             # cannot be looked at (its folder became unreadable) is kept: nothing is lost to a permission change.

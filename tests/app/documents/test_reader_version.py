@@ -20,6 +20,7 @@ READ_AS = {
     2: "01ec7eb38ea6bba0d36bf6e20402784237e24b9816504db39f591b0fbe62d17c",  # UTF-16 without a byte-order mark is read
     3: "950fb81b8e13dc0255f0936fa1b6524226e8c51b670f3cb138450e29d9651bff",  # Japanese/Korean legacy text is refused
     4: "bf4cf066ba0cd4f7310988f8a8808d6d1ea9f2bb6db664e87fedc7c3e6e2e9d2",  # GBK with “”《》…; Latin-1 German refused
+    5: "6495382b63facc722f6da20bc10e4ec46a5f072a22c4773fb0b087456e70c156",  # CommonMark fences; lines end at "\n" only
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -58,6 +59,10 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     "empty": (".md", b""),
     "whitespace": (".txt", b" \n\t\n"),
     "headings_only": (".md", b"# One\n\n## Two\n"),
+    "fences_and_line_separators": (
+        ".md",
+        "```x``` text\n\n# Later\n\nBody.\n\n```\ncode\n    ```\n```\n\n# Next\n\nIntro\u2028# Not a heading\f\n".encode(),
+    ),
     "pdf": (".pdf", _text_pdf("Ollama listens on port 11434")),
     "broken_pdf": (".pdf", b"%PDF-1.4 garbage"),
 }
