@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -44,6 +44,20 @@ from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PIPE, EXIT_
 from app.cli.terminal import event_line, one_line, say, terminal_safe
 
 
+def _path_argument(text: str) -> Path:
+    """argparse type: a path that names something. Path("") is Path("."): `ingest ""` (an unset shell variable,
+    `ingest "$DOCS"`) indexed the current folder."""
+    if not text:  # only "": " " is a name a file can have (a missing one is "no such file or folder")
+        raise argparse.ArgumentTypeError("an empty path names no file or folder")
+    return Path(text)
+
+
+def _question_text(text: str) -> str:
+    """A question as typed or read from a line of stdin: without a leading byte order mark (a file saved by Windows
+    Notepad starts with one, and it was asked as part of the question) and surrounding whitespace."""
+    return text.lstrip("\ufeff").strip()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="guarded-rag", description="Ask questions over your local documents with a guarded local LLM."
@@ -61,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument(
         "paths",
         nargs="*",
-        type=Path,
+        type=_path_argument,
         help="files and folders to index (default: the folder GUARDED_RAG_DOCS_DIR, data/docs unless set; it must "
         "exist and be a folder: to index a single file, name it here)",
     )
@@ -167,9 +181,14 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         sys.stdin.reconfigure(errors="surrogateescape")
     # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
     # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
-    questions = (line.strip() for line in sys.stdin if line.strip()) if args.question == "-" else iter([args.question])
-    code = EXIT_OK
+    questions: Iterator[str]
+    if args.question == "-":
+        questions = (q for q in map(_question_text, sys.stdin) if q)
+    else:
+        questions = iter([_question_text(args.question)])  # a blank one is refused by input_size: "empty question"
+    code, asked = EXIT_OK, False
     for q in questions:
+        asked = True
         r = svc.ask(q, options=options)
         if args.json:
             out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
@@ -178,6 +197,9 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         out.flush()
         if r.status == "error":
             code = EXIT_FAIL
+    if not asked:  # stdin held nothing but blank lines (or a byte order mark): say so, not a silent exit 0
+        say("error: 'ask -' read no question from stdin: every line was blank\n")
+        return EXIT_USAGE
     return code
 
 

@@ -13,6 +13,7 @@ return, which could overwrite a line to spoof what it says, is written as `\\r`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any, TextIO, cast
 
 from app import BIDI_CONTROLS
@@ -24,6 +25,35 @@ _TABLE = {c: f"\\u{c:04x}" for c in _CONTROLS if chr(c) not in "\n\t"} | {ord("\
 def printable(text: str) -> str:
     """`text` with its control characters written as escapes (for messages printed outside TerminalSafe)."""
     return text.translate(_TABLE)
+
+
+def _escape(char: str) -> str:
+    """`char` as a JSON escape (a surrogate pair beyond the BMP): valid inside a --json string, readable as text."""
+    units = char.encode("utf-16-be", errors="surrogatepass")
+    return "".join(f"\\u{int.from_bytes(units[i : i + 2], 'big'):04x}" for i in range(0, len(units), 2))
+
+
+def encodable(text: str, encoding: str | None) -> str:
+    """`text` with what `encoding` cannot encode written as `\\uXXXX` escapes: a Chinese answer on a stdout that is
+    ASCII (PYTHONIOENCODING=ascii, a Latin-1 locale) failed with UnicodeEncodeError and printed nothing. The same
+    escapes as the control characters': readable, and in --json output valid JSON with the same value."""
+    if not encoding:
+        return text  # an in-memory stream takes any str
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return "".join(c if _encodes(c, encoding) else _escape(c) for c in text)
+    except LookupError:
+        return text  # an encoding Python does not know: the stream itself will say so
+    return text
+
+
+def _encodes(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def one_line(text: str) -> str:
@@ -39,7 +69,11 @@ class TerminalSafe:
         self._inner = inner
 
     def write(self, text: str) -> int:
-        return self._inner.write(printable(text))
+        return self._inner.write(encodable(printable(text), getattr(self._inner, "encoding", None)))
+
+    def writelines(self, lines: Iterable[str]) -> None:  # passed through, it skipped the escapes above
+        for line in lines:
+            self.write(line)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
