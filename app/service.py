@@ -573,16 +573,19 @@ class GuardedRAG:
 
     def derive(self, **overrides: object) -> GuardedRAG:
         """A service with some Settings changed (e.g. another `collection` for an evaluation corpus) that shares
-        this one's embedder, model factory (the embedded model loads once per process) and backend chooser."""
+        this one's embedder, model factory (the embedded model loads once per process; one per embedded
+        configuration: ModelFactory.for_settings) and backend chooser. ValueError beyond MAX_EMBEDDED_ENGINES."""
         settings = self.settings.with_overrides(**overrides)
         same_embedder = (settings.embedder, settings.ollama_embed_model) == (
             self.settings.embedder,
             self.settings.ollama_embed_model,
         )
+        factory = self._parts.model_factory()
         return GuardedRAG(
             settings,
             embeddings=self._parts.embedder() if same_embedder else None,
-            factory=self._parts.model_factory(),
+            # Its own embedded engine when its gguf, num_ctx or threads differ (a serve profile's), else this one's.
+            factory=factory.for_settings(settings) if isinstance(factory, ModelFactory) else factory,
             choose=self._parts.choose,
             transport_errors=self._transport_errors,
             reraise_bugs=self.reraise_bugs,

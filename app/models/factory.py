@@ -2,7 +2,8 @@
 transport), preloading it, and the narrow tuple of errors that mean "the model server failed".
 
 Composition-root code: ModelFactory owns the embedded engine and is held by the service, so the model loads
-once per process. Both backends are the same ChatOllama class.
+once per process (per embedded configuration: a serve profile with its own gguf, num_ctx or threads gets its own
+engine, `for_settings`). Both backends are the same ChatOllama class.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import httpx
@@ -114,23 +116,63 @@ class ChatModelFactory(Protocol):
         ...
 
 
+MAX_EMBEDDED_ENGINES = 4
+"""Embedded model configurations (gguf, num_ctx, threads) one process may have: each can load a model of its own."""
+
+EngineKey = tuple[object, ...]
+
+
+def engine_key(settings: Settings) -> EngineKey:
+    """What an embedded engine is built from (LlamaEngine.from_settings): settings differing here need another."""
+    return (settings.gguf, settings.num_ctx, settings.threads)
+
+
+@dataclass
+class _Shared:
+    """What a factory and its siblings (`for_settings`) share: the Ollama host pools (in-flight counts and breakers
+    are per process) and one factory per embedded engine configuration."""
+
+    pools: dict[tuple[object, ...], HostPool] = field(default_factory=dict)
+    pool_lock: threading.Lock = field(default_factory=threading.Lock)
+    engines: dict[EngineKey, ModelFactory] = field(default_factory=dict)
+    engine_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
 @dataclass(frozen=True)
 class ModelFactory:
-    """Builds ChatOllama for either backend; owns the single embedded engine (lazy: nothing loads here)."""
+    """Builds ChatOllama for either backend; owns the embedded engine for its settings' (gguf, num_ctx, threads)
+    (lazy: nothing loads here). `for_settings` hands out the factory for other such settings (a serve profile's)."""
 
     settings: Settings
     engine: ChatEngine = field(default=None)  # type: ignore[assignment]  # filled in __post_init__
-    # One HostPool per configured pool (in-flight counts and breakers are per process, shared by every model built).
-    _pools: dict[tuple[object, ...], HostPool] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    build_engine: Callable[[Settings], ChatEngine] = field(default=LlamaEngine.from_settings, repr=False, compare=False)
+    _shared: _Shared = field(default_factory=_Shared, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.engine is None:
-            object.__setattr__(self, "engine", LlamaEngine.from_settings(self.settings))
+            object.__setattr__(self, "engine", self.build_engine(self.settings))
+        self._shared.engines.setdefault(engine_key(self.settings), self)
 
     @property
     def embedded_model_name(self) -> str:
         return self.engine.model_name
+
+    def for_settings(self, settings: Settings) -> ModelFactory:
+        """The factory whose embedded engine is built from `settings` (this one when their gguf, num_ctx and threads
+        are this one's; else a sibling, made once, sharing the host pools). Its engine is lazy like this one's: a
+        model loads only when the embedded backend answers. ValueError beyond MAX_EMBEDDED_ENGINES."""
+        key = engine_key(settings)
+        with self._shared.engine_lock:
+            found = self._shared.engines.get(key)
+            if found is not None:
+                return found
+            if len(self._shared.engines) >= MAX_EMBEDDED_ENGINES:
+                raise ValueError(
+                    f"too many embedded model configurations: at most {MAX_EMBEDDED_ENGINES} distinct (gguf, num_ctx, "
+                    f"threads) per process, each may load a model; gguf={settings.gguf}, num_ctx={settings.num_ctx}, "
+                    f"threads={settings.threads} would be one more (give profiles the same gguf, num_ctx and threads)"
+                )
+            return replace(self, settings=settings, engine=self.build_engine(settings))  # registered by __post_init__
 
     def transports(
         self,
@@ -169,20 +211,20 @@ class ModelFactory:
         settings = settings or self.settings
         key = (settings.hosts, settings.breaker_failures, settings.breaker_cooldown)
         probe_s = min(1.5, settings.timeout)
-        with self._pool_lock:
-            if key not in self._pools:
-                self._pools[key] = HostPool(
+        with self._shared.pool_lock:
+            if key not in self._shared.pools:
+                self._shared.pools[key] = HostPool(
                     settings.hosts,
                     failures=settings.breaker_failures,
                     cooldown_s=settings.breaker_cooldown,
                     probe=lambda host, model: _probe_verdict(host, model, probe_s),
                 )
-            return self._pools[key]
+            return self._shared.pools[key]
 
     def pool_status(self) -> tuple[HostStatus, ...]:
         """Every pool host's state in this process (empty with one host)."""
-        with self._pool_lock:
-            pools = list(self._pools.values())
+        with self._shared.pool_lock:
+            pools = list(self._shared.pools.values())
         return tuple(status for pool in pools for status in pool.status())
 
     def chat_model(
@@ -249,7 +291,7 @@ class ModelFactory:
 
     def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
         if kind == "embedded":
-            return ModelFactory(self.settings)  # a new llama.cpp engine: its first call loads the GGUF
+            return ModelFactory(self.settings, build_engine=self.build_engine)  # a new engine: its first call loads
         self.unload(model, timeout=self.settings.timeout)
         return self
 

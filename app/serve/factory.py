@@ -29,6 +29,10 @@ from app.serve.middleware import AccessLog, BearerAuth, LocalGuard, LocalPagesCO
 from app.serve.runner import Runner
 
 log = logging.getLogger("guarded_rag.serve")
+# A second Ctrl-C forces the exit: still, questions in a model call get this long to end and leave their traces,
+# and the trace stores this long to write what is queued (the operator asked to stop now: seconds, not the drain).
+FORCED_DRAIN_S = 3.0
+FORCED_FLUSH_S = 5.0
 # What browser clients send (the openai JS SDK adds its X-Stainless-* headers): the same list Ollama allows, so a
 # front end that works against Ollama passes its preflight here too.
 BROWSER_CLIENT_HEADERS = [
@@ -84,19 +88,25 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         warming = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(_warm, svc)) if warm else None
         yield
-        left = await runner.drain(drain_timeout)
-        if left:
-            log.warning(
-                "shutdown: %d withdrawn question(s) still in a model call after %.0f s; their traces are not written",
-                left,
-                drain_timeout,
-            )
+        await _drained(runner, drain_timeout)
         if warming is not None and not warming.done():
             warming.cancel()
         # The traces of the last answers are still queued for the trace writer. uvicorn re-raises the SIGTERM it
         # caught once this returns, which ends the process before any atexit hook (the trace store's own flush)
         # runs: they were lost. Written here, on a worker thread (a slow store must not stall the loop).
         await anyio.to_thread.run_sync(_close if close_services else _flush, list(services.values()))
+
+    async def forced_shutdown() -> None:
+        """A second Ctrl-C: uvicorn skips the lifespan's shutdown (above) and the process ends right after, with
+        the traces still queued in a trace writer lost (a profile's own store was never flushed) and a question in
+        a model call cut off untraced. Here, bounded: every question is withdrawn (its reply ends with a "shutting
+        down" error), those in a model call get FORCED_DRAIN_S to leave their traces, and every store gets
+        FORCED_FLUSH_S to write what is queued."""
+        runner.give_up()
+        await _drained(runner, FORCED_DRAIN_S)
+        stores = list(services.values())
+        if await anyio.to_thread.run_sync(_flush, stores, FORCED_FLUSH_S) and close_services:
+            await anyio.to_thread.run_sync(_close, stores)  # nothing left to write: quick (telemetry flushed too)
 
     middleware = [
         Middleware(AccessLog, metrics=metrics),
@@ -123,13 +133,28 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.served = served
+    app.state.forced_shutdown = forced_shutdown  # DrainingServer's, when a second Ctrl-C skips the lifespan's
     return app
 
 
-def _flush(services: list[GuardedRAG]) -> None:
+async def _drained(runner: Runner, timeout: float) -> None:
+    left = await runner.drain(timeout)
+    if left:
+        log.warning(
+            "shutdown: %d withdrawn question(s) still in a model call after %.0f s; their traces are not written",
+            left,
+            timeout,
+        )
+
+
+def _flush(services: list[GuardedRAG], timeout: float = 30.0) -> bool:
+    """Write every store's queued traces (within `timeout` each); False when one still has some queued."""
+    written = True
     for store in {id(svc.traces): svc.traces for svc in services}.values():  # profiles share their default's
-        if not store.flush():
+        if not store.flush(timeout):
+            written = False
             log.error("shutdown: traces still queued for %s after the flush timeout", store.status().location)
+    return written
 
 
 def _close(services: list[GuardedRAG]) -> None:

@@ -143,7 +143,8 @@ class DrainingServer(uvicorn.Server):
     were never traced (the process ended first). Now answers get the drain time, then every question is withdrawn
     (each answers from the documents and is traced) and, after the grace, a reply still waiting ends with a
     "shutting down" error in its dialect's shape; the app's shutdown then waits for the withdrawn questions'
-    traces. A second Ctrl-C still forces the exit."""
+    traces. A second Ctrl-C still forces the exit, within seconds: uvicorn then skips the app's shutdown, so the
+    app's forced one runs instead (questions withdrawn, queued traces written, each step bounded)."""
 
     def __init__(self, config: uvicorn.Config, *, drain: float, grace: float) -> None:
         super().__init__(config)
@@ -151,10 +152,14 @@ class DrainingServer(uvicorn.Server):
         self._grace = grace
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        served = getattr(getattr(self.config.app, "state", None), "served", None)
+        state = getattr(self.config.app, "state", None)
+        served = getattr(state, "served", None)
         if served is not None:
             served.runner.begin_shutdown(self._drain, self._grace)
         await super().shutdown(sockets)
+        forced = getattr(state, "forced_shutdown", None)
+        if self.force_exit and forced is not None:  # uvicorn skipped the app's shutdown: its bounded version
+            await forced()
 
 
 def header_deadline(seconds: float) -> type[asyncio.Protocol]:

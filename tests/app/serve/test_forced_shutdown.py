@@ -1,0 +1,123 @@
+"""A second Ctrl-C during `guarded-rag serve`'s graceful shutdown: uvicorn then skips the app's shutdown. Found
+by a real subprocess (below): a profile with its own trace store lost the traces still queued for its writer,
+and a question in a model call was cut off with a bare 500 and a traceback, its trace never written."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.app.serve.conftest import OFF_CORPUS, Q
+from tests.fake_service import make_service
+
+ROOT = Path(__file__).resolve().parents[3]
+GATE_AFTER_S = 2.5  # the model call under way ends this long after it began: after the second Ctrl-C (1.5 s)
+
+# The real console script (app.cli.entry: it ends with os._exit after Ctrl-C, so no atexit hook writes anything),
+# on the fakes: a scripted model whose call waits at a gate, and slow trace stores (every save takes seconds), so
+# the traces of the answers given just before Ctrl-C are still queued when it arrives.
+FORCED_SERVER = """
+import sys, threading, time
+from pathlib import Path
+from app.cli import entry
+from app.traces.sqlite import SqliteTraceBackend
+from tests.app.serve.conftest import GOOD, MODEL, GatedModel
+from tests.fake_service import make_service
+
+home, port, gate_after = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+svc, factory = make_service(home, max_inflight=2)
+model = factory.models[MODEL] = GatedModel(script=[GOOD] * 4, model=MODEL)
+save_many = SqliteTraceBackend.save_many
+
+def slow(self, records):  # the profile's store is the slower one: its traces are queued longest
+    time.sleep(4.0 if self.path.name == "profile.db" else 1.5)
+    save_many(self, records)
+
+SqliteTraceBackend.save_many = slow
+
+def open_gate():
+    model.entered.wait(120)
+    time.sleep(gate_after)
+    model.gate.set()
+
+threading.Thread(target=open_gate, daemon=True).start()
+(home / "p.toml").write_text(f'trace_db = "{home / "profile.db"}"\\n')
+sys.exit(entry(["serve", "--port", port, "--profile", f"p={home / 'p.toml'}"], build=lambda _settings: svc))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_up(proc: subprocess.Popen[str], url: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            if httpx.get(url + "/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "serve never started"
+        time.sleep(0.1)
+
+
+def _chat(content: str, model: str = "guarded-rag") -> dict[str, object]:
+    return {"model": model, "stream": False, "messages": [{"role": "user", "content": content}]}
+
+
+def test_a_second_ctrl_c_still_writes_every_stores_queued_traces_and_the_withdrawn_questions(tmp_path: Path):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FORCED_SERVER, str(tmp_path), str(port), str(GATE_AFTER_S)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    got: dict[str, httpx.Response | str] = {}
+    url = f"http://127.0.0.1:{port}"
+
+    def ask_in_flight() -> None:
+        try:
+            got["in_flight"] = httpx.post(url + "/api/chat", json=_chat(Q), timeout=60)
+        except httpx.HTTPError as exc:
+            got["in_flight"] = f"{type(exc).__name__}: {exc}"
+
+    try:
+        _wait_up(proc, url)
+        answered = httpx.post(url + "/api/chat", json=_chat(OFF_CORPUS), timeout=60)  # refused: no model call
+        profile = httpx.post(url + "/api/chat", json=_chat(OFF_CORPUS, "guarded-rag:p"), timeout=60)
+        assert answered.status_code == profile.status_code == 200
+        client = threading.Thread(target=ask_in_flight)
+        client.start()
+        time.sleep(1.0)  # in its model call (the gate opens GATE_AFTER_S after the call began)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)  # forced: uvicorn stops waiting and skips the app's shutdown
+        assert proc.wait(timeout=60) == 130
+        client.join(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log = proc.communicate()[1]
+    svc, _ = make_service(tmp_path, ingest=False)
+    profile_store, _ = make_service(tmp_path, ingest=False, trace_db=str(tmp_path / "profile.db"))
+    assert profile_store.traces.get(profile.headers["x-trace-id"]) is not None  # its own store: was lost
+    assert svc.traces.get(answered.headers["x-trace-id"]) is not None
+    assert Q in {r.question for r in svc.traces.list()}  # withdrawn, answered from the documents, traced
+    reply = got["in_flight"]
+    assert isinstance(reply, httpx.Response) and reply.status_code == 503, reply  # "shutting down", not a bare 500
+    assert "Exception in ASGI application" not in log
