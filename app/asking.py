@@ -67,13 +67,13 @@ class RequestRunner:
         return QAPipeline(
             guardrails={"input": guardrails["input"], "retrieval": guardrails["retrieval"], "output": ()},
             retrieve=traced_retriever(
-                lambda: self.parts.docs().search,
+                lambda: self.parts.searcher(settings),
                 collector,
                 transport_errors=self.transport_errors,
                 ollama_host=self.ollama_host,
             )
             if collector is not None
-            else self.parts.docs().search,
+            else self.parts.searcher(settings),
             ladder=ladder,
             signals=signals or self.parts.signals(),
             config=QAConfig(

@@ -8,6 +8,7 @@ import; every builder holds one lock, so two sessions asking at once build a par
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 import time
@@ -27,7 +28,7 @@ from app.signals.grounding import GroundingSimilarity
 from app.signals.input_detectors import DetectorStatus, input_scorers, warm
 from app.signals.judge import ClarityJudge
 from chains import judge_schema
-from guardrails import Guardrail, GuardrailPolicy, Stage, build_guardrails
+from guardrails import Chunk, Guardrail, GuardrailPolicy, Stage, build_guardrails
 
 BACKEND_RECHECK_S = 30.0
 """How old a kept fallback to the embedded model (backend auto, Ollama not usable) may be before Ollama is probed
@@ -69,6 +70,10 @@ class Components:
             if self._index is None:
                 self._index = DocumentIndex.from_settings(self.settings, self.embedder())
             return self._index
+
+    def searcher(self, settings: Settings) -> Callable[[str, int], list[Chunk]]:
+        """The index's search as a request with `settings` runs it: in its retrieval mode (hybrid or vector)."""
+        return functools.partial(self.docs().search, hybrid=settings.retrieval == "hybrid")
 
     def signals(self) -> SignalBank:
         """The scorers behind the guardrails' model-backed signals (built once; they share the embedder)."""

@@ -90,7 +90,11 @@ class AskOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    settings: dict[str, Any] = Field(default_factory=dict, description="Settings field overrides.")
+    settings: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Settings field overrides: app.settings.REQUEST_FIELDS only (the model, sampling, retrieval, "
+        "deadlines); changing another is a SettingsError naming it (GuardedRAG.effective).",
+    )
     guardrails: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Guardrail policy overrides.")
     chaos: dict[str, Any] | None = Field(default=None, description="ChaosConfig fields; None disables chaos.")
     session: str | None = None

@@ -219,10 +219,12 @@ class GuardedRAG:
 
     # -- options ------------------------------------------------------------------------------------------
     def effective(self, options: AskOptions | None) -> tuple[Settings, GuardrailPolicy]:
-        """The Settings and policy a request with these options runs with (validated; raises ValueError)."""
+        """The Settings and policy a request with these options runs with (validated; raises ValueError). A
+        setting the request cannot change (not in REQUEST_FIELDS: the index, the traces' redaction, ...) is a
+        SettingsError naming it, not ignored."""
         if options is None:
             return self.settings, self.policy
-        settings = self.settings.with_overrides(**options.settings) if options.settings else self.settings
+        settings = self.settings.for_request(options.settings) if options.settings else self.settings
         policy = self.policy.with_overrides(options.guardrails) if options.guardrails else self.policy
         return settings, policy
 
@@ -391,7 +393,7 @@ class GuardedRAG:
         """What the retrieval guardrails see for `question` asked on its own: the retrieved passages and the
         retrieval-stage signals (calibration sweeps relevance over these, as the policy lab does over traces)."""
         settings, _ = self.effective(options)
-        chunks = self._parts.docs().search(question, settings.top_k)
+        chunks = self._parts.searcher(settings)(question, settings.top_k)
         return with_signals(self._parts.signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
 
     def check_answer(

@@ -336,6 +336,48 @@ class Settings(BaseModel):
         """A validated copy (model_copy would skip validation). Overriding ollama_host alone leaves the pool."""
         return Settings.model_validate(_merged(self, changes))
 
+    def for_request(self, changes: Mapping[str, object]) -> Settings:
+        """The settings one request runs with: `changes` (AskOptions.settings) over these, validated. SettingsError
+        when they change a setting outside REQUEST_FIELDS: the request would run with this service's value anyway."""
+        changed = self.with_overrides(**changes)
+        fixed = [
+            name for name in Settings.model_fields if name not in REQUEST_FIELDS and getattr(changed, name) != getattr(self, name)
+        ]
+        if fixed:
+            raise SettingsError(
+                "; ".join(
+                    f"{name} cannot be changed per request: set {env_name(name)} (or {name} in the settings file) for the service"
+                    for name in fixed
+                )
+            )
+        return changed
+
+
+REQUEST_FIELDS: frozenset[str] = frozenset(
+    {
+        "ollama_host",
+        "ollama_hosts",
+        "backend",
+        "model",
+        "fallback_model",
+        "timeout",
+        "load_timeout",
+        "latency_budget",
+        "retries",
+        "reasks",
+        "top_k",
+        "retrieval",
+        "temperature",
+        "num_ctx",
+        "num_predict",
+        "seed",
+    }
+)
+"""The settings a request may change (AskOptions.settings: the UI's per-session Settings page, `serve`'s sampling
+options, `ask --backend`): what the backend choice, the models, the retrieval and the deadlines read per request.
+Every other one configures a part the service builds once (the index and embedder, the trace store and its
+redaction, the embedded engine, the circuit breakers, the policy file, the server, telemetry, the process)."""
+
 
 ENV_PREFIX = "GUARDED_RAG_"
 # Variables other programs define keep their own names: Ollama's, and OpenTelemetry's standard ones.
@@ -407,12 +449,23 @@ def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | 
             # alias was refused as "not a setting"
             values[_FIELD_OF.get(key, key)] = value
             sources[_FIELD_OF.get(key, key)] = f"{key} in {path}"
-    for field, var in _ENV_NAMES.items():
-        raw = environ.get(var)
-        if raw is not None and raw.strip() != "":
-            values[field] = raw.strip()
-            sources[field] = var
-    return _validated(values, sources)
+    from_env: dict[str, object] = {
+        field: raw.strip() for field, var in _ENV_NAMES.items() if (raw := environ.get(var)) is not None and raw.strip()
+    }
+    sources.update({field: _ENV_NAMES[field] for field in from_env})
+    return _validated(_env_over_file(values, from_env), sources)
+
+
+_HOST_FIELDS = ("ollama_host", "ollama_hosts")
+
+
+def _env_over_file(from_file: Mapping[str, object], from_env: Mapping[str, object]) -> dict[str, object]:
+    """The file's values with the environment's over them. ollama_host and ollama_hosts are two names for one
+    setting (where Ollama is): the environment naming one of them replaces the file's other too. Without that,
+    OLLAMA_HOST=gpu3 lost to a file's `ollama_hosts = [...]` (and OLLAMA_HOST=a,b beside it was an error)."""
+    named = [field for field in _HOST_FIELDS if field in from_env]
+    dropped = set(_HOST_FIELDS) - set(named) if len(named) == 1 else set()
+    return {**{k: v for k, v in from_file.items() if k not in dropped}, **from_env}
 
 
 def with_config_file(base: Settings, path: Path) -> Settings:

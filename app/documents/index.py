@@ -241,15 +241,16 @@ class DocumentIndex:
     def is_empty(self) -> bool:
         return self.count() == 0
 
-    def search(self, query: str, k: int) -> list[Chunk]:
-        """The k chunks nearest to `query`, best first; score = 1 - cosine distance, clamped to 0..1."""
+    def search(self, query: str, k: int, *, hybrid: bool | None = None) -> list[Chunk]:
+        """The k chunks nearest to `query`, best first; score = 1 - cosine distance, clamped to 0..1. `hybrid`: fuse
+        in the BM25 ranking (a request's retrieval mode); None: as this index was opened."""
         if k < 1:
             self.check()
             return []
         # No count() first: it costs as much as half a query, and Chroma already returns fewer than k
         # hits (none for an empty collection) when it holds fewer chunks.
         vector = self._embeddings.embed_query(query)
-        if not self._hybrid:
+        if not (self._hybrid if hybrid is None else hybrid):
             return self._nearest(vector, k)
         # Ids and distances only for the candidates (reading 20 documents costs more than the query itself);
         # the text of the k fused winners is read afterwards, in one call.
