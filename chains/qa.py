@@ -21,8 +21,18 @@ from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, OutputCheck, QARequest, QAResult
 from chains.signals import SignalProvider, signal_names, with_signals
-from chains.trace import GuardInputs, TraceCollector, TraceEvent, emit, record_inputs, verdict_event
-from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, blocking_verdict, run_guardrail
+from chains.trace import GuardInputs, Part, TraceCollector, TraceEvent, emit, record_inputs, verdict_event
+from guardrails import (
+    Chunk,
+    GuardContext,
+    Guardrail,
+    Stage,
+    Verdict,
+    blocking_verdict,
+    kept_chunks,
+    removes_passages,
+    run_guardrail,
+)
 from guardrails.text import lang_of
 
 Retriever = Callable[[str, int], Sequence[Chunk]]
@@ -56,8 +66,18 @@ class QAPipeline:
     signals: SignalProvider | None = None  # model-backed measurements for the input and retrieval checks
 
     # -- steps ----------------------------------------------------------------------------------------
-    def _check(self, stage: Stage, ctx: GuardContext, config: RunnableConfig) -> list[Verdict]:
-        guards = self.guardrails.get(stage, ())
+    def _check(
+        self,
+        stage: Stage,
+        ctx: GuardContext,
+        config: RunnableConfig,
+        guards: tuple[Guardrail, ...] | None = None,
+        *,
+        part: Part = "whole",
+    ) -> list[Verdict]:
+        """Run `guards` (default: all of the stage's) on `ctx` with the stage's signals, each verdict an event,
+        and record what they saw (GuardInputs) for the policy lab."""
+        guards = self.guardrails.get(stage, ()) if guards is None else guards
         if guards:
             ctx = with_signals(self.signals, stage, ctx)
         verdicts = []
@@ -65,7 +85,9 @@ class QAPipeline:
             verdicts.append(run_guardrail(g, ctx))
             emit(verdict_event(verdicts[-1]), config)
         offered = signal_names(self.signals, stage, ctx) if guards else ()
-        inputs = GuardInputs(stage=stage, context=ctx, verdicts=tuple(verdicts), measured=bool(guards), signals_offered=offered)
+        inputs = GuardInputs(
+            stage=stage, part=part, context=ctx, verdicts=tuple(verdicts), measured=bool(guards), signals_offered=offered
+        )
         record_inputs(inputs, config)
         return verdicts
 
@@ -78,21 +100,26 @@ class QAPipeline:
         blocked = _blocking(verdicts)
         if blocked is not None:
             return Screened(verdicts=tuple(verdicts), retrieved=(), blocked=blocked)
+        chunks = tuple(self._retrieve(request, config))
+        return self._screen_retrieved(ctx.model_copy(update={"chunks": chunks}), verdicts, config)
 
-        chunks = self._retrieve(request, config)
-        verdicts += (retrieval := self._check("retrieval", ctx.model_copy(update={"chunks": tuple(chunks)}), config))
-        blocked = _blocking(verdicts, retrieved=chunks)
-        if blocked is not None:
-            return Screened(verdicts=tuple(verdicts), retrieved=tuple(chunks), blocked=blocked)
-        dropped = {cid for v in retrieval if v.fired and v.action == "drop" for cid in v.details.get("dropped", ())}
-        kept = tuple(c for c in chunks if c.chunk_id not in dropped)
-        if not kept:
-            blocked = QAResult(
-                status="refused",
-                verdicts=tuple(verdicts),
-                message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.",
-            )
-        return Screened(verdicts=tuple(verdicts), retrieved=kept, blocked=blocked)
+    def _screen_retrieved(self, ctx: GuardContext, verdicts: list[Verdict], config: RunnableConfig) -> Screened:
+        """The retrieval checks in two parts. First the ones that leave passages out (context_injection), on every
+        retrieved passage; then the others (relevance) on the passages kept, the ones the model will see: a
+        planted passage written to match the question must not vouch for the rest after it is dropped."""
+        guards = self.guardrails.get("retrieval", ())
+        filters = tuple(g for g in guards if removes_passages(g))
+        if filters:
+            verdicts += (filtered := self._check("retrieval", ctx, config, filters, part="filter"))
+            blocked = _blocking(verdicts, retrieved=ctx.chunks)
+            if blocked is not None:
+                return Screened(verdicts=tuple(verdicts), retrieved=ctx.chunks, blocked=blocked)
+            kept = kept_chunks(ctx.chunks, filtered)
+            if ctx.chunks and not kept:
+                return Screened(verdicts=tuple(verdicts), retrieved=(), blocked=_quarantined(verdicts))
+            ctx = ctx.model_copy(update={"chunks": kept})
+        verdicts += self._check("retrieval", ctx, config, tuple(g for g in guards if not removes_passages(g)), part="judge")
+        return Screened(verdicts=tuple(verdicts), retrieved=ctx.chunks, blocked=_blocking(verdicts, retrieved=ctx.chunks))
 
     def run(self, request: QARequest, config: RunnableConfig) -> QAResult:
         """The whole request. Called directly, not as a Runnable: the events go straight to the collector in
@@ -280,6 +307,14 @@ class QAPipeline:
 
 def _citation(chunk: Chunk) -> Citation:
     return Citation(source=chunk.source, chunk_id=chunk.chunk_id, label=chunk.label, text=chunk.text, score=chunk.score)
+
+
+def _quarantined(verdicts: list[Verdict]) -> QAResult:
+    return QAResult(
+        status="refused",
+        verdicts=tuple(verdicts),
+        message="Every matching passage was quarantined as suspected injection; nothing safe to answer from.",
+    )
 
 
 def _blocking(verdicts: list[Verdict], *, retrieved: Sequence[Chunk] = ()) -> QAResult | None:

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from guardrails import GuardContext, Stage, Verdict
 
 Step = Literal["backend", "input", "retrieval", "context", "generation", "parse", "output", "fallback", "chaos", "result"]
+# Which of a stage's checks one GuardInputs holds (GuardInputs.part).
+Part = Literal["whole", "filter", "judge"]
 Outcome = Literal["ok", "passed", "fired", "error", "retry", "reask", "fallback", "skipped", "loading", "cut"]
 
 TRACE_EVENT = "guarded_rag.trace"
@@ -118,7 +120,7 @@ class TraceEvent(BaseModel):
 
 
 class GuardInputs(BaseModel):
-    """What one stage's guardrails saw and decided: the whole GuardContext (question, history, chunks with every
+    """What one stage's guardrails (or one part of them, `part`) saw and decided: the whole GuardContext (question, history, chunks with every
     field they carry, the answer and citations of one attempt, every Signal) and the verdicts. Kept so a decision
     can be recomputed later under another policy without a model (the policy lab replays these)."""
 
@@ -140,6 +142,13 @@ class GuardInputs(BaseModel):
         description="The signals the app computes at this stage (its scorers'). A signal a guardrail reads that is in "
         "neither this list nor the context was never computed by that app: the guardrail decided without it and a "
         "replay does the same. None: recorded before this was kept, such a decision is not recomputed.",
+    )
+    part: Part = Field(
+        default="whole",
+        description="Which of the stage's checks ran on this context. Retrieval runs in two parts: 'filter', the "
+        "checks that leave passages out (context_injection), on every retrieved passage; then 'judge', the other "
+        "checks (relevance), on the passages kept. 'whole': every check of the stage on one context (the input and "
+        "output stages; a retrieval stage recorded before the split, where every check saw every passage).",
     )
     context: GuardContext
     verdicts: tuple[Verdict, ...] = ()

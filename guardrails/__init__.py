@@ -6,7 +6,20 @@ package shadows the unrelated `guardrails-ai` distribution if both are installed
 
 from __future__ import annotations
 
-from guardrails.base import Chunk, GuardContext, Guardrail, Signal, Stage, Turn, Verdict, blocking_verdict, run_guardrail
+from guardrails.base import (
+    Chunk,
+    GuardContext,
+    Guardrail,
+    Signal,
+    Stage,
+    Turn,
+    Verdict,
+    blocking_verdict,
+    dropped_chunks,
+    kept_chunks,
+    removes_passages,
+    run_guardrail,
+)
 from guardrails.policy import (
     REGISTRY,
     GuardrailPolicy,
@@ -32,8 +45,11 @@ __all__ = [
     "blocking_verdict",
     "build_guardrails",
     "describe_validation",
+    "dropped_chunks",
+    "kept_chunks",
     "load_policy",
     "load_policy_dict",
     "parameters",
+    "removes_passages",
     "run_guardrail",
 ]

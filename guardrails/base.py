@@ -6,7 +6,7 @@ Lowest layer of the stack (pure policy): pydantic + stdlib only, no LangChain, n
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,7 +94,8 @@ class Guardrail(Protocol):
 
     # Read-only members: implementations declare name and stage as ClassVars, fail_mode as a field. One that
     # decides on Signals also names them in `reads: ClassVar[tuple[str, ...]]`: the policy lab recomputes its
-    # stored decisions only where it can tell those signals were kept with the trace.
+    # stored decisions only where it can tell those signals were kept with the trace. A retrieval check that
+    # leaves passages out declares `removes_passages: ClassVar[bool] = True` (see `removes_passages`).
     @property
     def name(self) -> str: ...
 
@@ -142,3 +143,21 @@ def blocking_verdict(verdicts: Iterable[Verdict]) -> Verdict | None:
     both vague and hostile is refused, not clarified); any other action lets the request go on."""
     fired = [v for v in verdicts if v.fired]
     return next((v for v in fired if v.action == "refuse"), None) or next((v for v in fired if v.action == "clarify"), None)
+
+
+def removes_passages(guardrail: Guardrail | type) -> bool:
+    """Whether a retrieval check leaves passages out (a fired verdict with action 'drop' naming them in
+    details['dropped']) rather than judging them. Such checks run first, on every retrieved passage; the other
+    retrieval checks then judge only the passages kept, the ones the model will see."""
+    return bool(getattr(guardrail, "removes_passages", False))
+
+
+def dropped_chunks(verdicts: Iterable[Verdict]) -> frozenset[str]:
+    """The chunk ids the fired 'drop' verdicts among `verdicts` leave out of the prompt."""
+    return frozenset(str(c) for v in verdicts if v.fired and v.action == "drop" for c in v.details.get("dropped", ()))
+
+
+def kept_chunks(chunks: Sequence[Chunk], verdicts: Iterable[Verdict]) -> tuple[Chunk, ...]:
+    """`chunks` without the ones `verdicts` drop, in their order."""
+    dropped = dropped_chunks(verdicts)
+    return tuple(c for c in chunks if c.chunk_id not in dropped)

@@ -1,7 +1,8 @@
 """Retrieval guardrail: drops retrieved chunks whose text addresses the model (indirect prompt injection).
 
 Pure policy layer; runs after retrieval, reusing the injection families of patterns.py plus phrases that only
-make sense when a document talks to an AI. The pipeline removes the chunks listed in details["dropped"].
+make sense when a document talks to an AI. The pipeline removes the chunks listed in details["dropped"] before
+the other retrieval checks (relevance) judge the rest: they judge what the model will see.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def _scan_passage(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 class ContextInjectionGuardrail:
     name: ClassVar[str] = "context_injection"
     stage: ClassVar[Stage] = "retrieval"
+    # It leaves passages out: it runs before the other retrieval checks, which judge only what it kept.
+    removes_passages: ClassVar[bool] = True
 
     max_evidence: int = Field(default=10, ge=1, description="Most matched snippets to record as evidence.")
     # Fails closed: a safety check. If the scan breaks, unvetted chunks must not reach the prompt, so the

@@ -19,7 +19,7 @@ from pydantic.fields import FieldInfo
 
 from guardrails.answer_injection import AnswerInjectionGuardrail
 from guardrails.answer_relevance import AnswerRelevanceGuardrail
-from guardrails.base import Guardrail, Stage
+from guardrails.base import Guardrail, Stage, removes_passages
 from guardrails.citations import CitationGuardrail
 from guardrails.completeness import CompletenessGuardrail
 from guardrails.context_injection import ContextInjectionGuardrail
@@ -148,12 +148,15 @@ def load_policy(path: Path | None = None) -> GuardrailPolicy:
 
 
 def build_guardrails(policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
-    """Instantiate the enabled guardrails, grouped by stage, in registry order."""
+    """Instantiate the enabled guardrails, grouped by stage, in the order they run: registry order, except that
+    the retrieval checks that leave passages out (context_injection) come first, as the chain runs them: the
+    other retrieval checks judge only the passages they kept."""
     stages: dict[Stage, list[Guardrail]] = {"input": [], "retrieval": [], "output": []}
     for name in REGISTRY:
         if policy.is_enabled(name):
             guardrail = _built(name, policy)
             stages[guardrail.stage].append(guardrail)
+    stages["retrieval"].sort(key=lambda g: not removes_passages(g))  # stable: registry order within each part
     return {stage: tuple(items) for stage, items in stages.items()}
 
 

@@ -218,9 +218,12 @@ GUARDRAILS = (
     "blocking_verdict",
     "build_guardrails",
     "describe_validation",
+    "dropped_chunks",
+    "kept_chunks",
     "load_policy",
     "load_policy_dict",
     "parameters",
+    "removes_passages",
     "run_guardrail",
 )
 CONTRACT_FIELDS = ("status", "answer", "citations", "guardrails", "llm_calls", "backend", "model", "trace_id", "latency_ms")

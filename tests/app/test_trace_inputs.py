@@ -18,12 +18,20 @@ def test_every_stage_keeps_what_its_guardrails_saw(tmp_path: Path):
     r = svc.ask(Q)
     stored = svc.traces.get(r.trace_id)
     captures = stored.inputs.captures
-    assert [(c.stage, c.attempt) for c in captures] == [("input", 1), ("retrieval", 1), ("output", 1), ("output", 2)]
+    # retrieval in two parts: the checks that leave passages out on every passage, then relevance on the rest
+    assert [(c.stage, c.part, c.attempt) for c in captures] == [
+        ("input", "whole", 1),
+        ("retrieval", "filter", 1),
+        ("retrieval", "judge", 1),
+        ("output", "whole", 1),
+        ("output", "whole", 2),
+    ]
     assert stored.inputs.policy == svc.policy
     assert captures[0].context.question == Q and not captures[0].context.chunks
     assert [c.chunk_id for c in captures[1].context.chunks] == [c.chunk_id for c in r.retrieved]
-    assert captures[2].context.answer == "Ollama uses port 8080." and captures[2].context.citations == ("S1",)
-    assert captures[2].rung == "embedded" and captures[2].rung_index == 0
+    assert captures[2].context.chunks == captures[1].context.chunks  # nothing was dropped
+    assert captures[3].context.answer == "Ollama uses port 8080." and captures[3].context.citations == ("S1",)
+    assert captures[3].rung == "embedded" and captures[3].rung_index == 0
     # the verdicts kept are the ones the trace's events show, in the same order
     kept = [(v.name, v.fired) for c in captures for v in c.verdicts]
     shown = [(e.name, e.outcome == "fired") for e in stored.events if "action" in e.details]
@@ -31,9 +39,9 @@ def test_every_stage_keeps_what_its_guardrails_saw(tmp_path: Path):
     # hybrid retrieval's scores and the signals the relevance and grounding checks read, with the app's list of
     # the signals it computes per stage (bag-of-words embeddings: no semantic input detectors)
     assert all(c.lexical is not None and c.dense_rank is not None for c in captures[1].context.chunks)
-    offered = [(), ("question_coverage",), ("grounding_similarity",), ("grounding_similarity",)]
-    assert [c.signals_offered for c in captures] == offered
-    assert "question_coverage" in captures[1].context.signals and "grounding_similarity" in captures[2].context.signals
+    coverage, similarity = ("question_coverage",), ("grounding_similarity",)
+    assert [c.signals_offered for c in captures] == [(), coverage, coverage, similarity, similarity]
+    assert "question_coverage" in captures[2].context.signals and "grounding_similarity" in captures[3].context.signals
 
 
 def test_redacted_questions_keep_no_inputs(tmp_path: Path):
@@ -47,7 +55,7 @@ def test_redacted_questions_keep_no_inputs(tmp_path: Path):
 def test_the_size_cap_leaves_out_whole_stages_and_says_so(tmp_path: Path):
     svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [MADE_UP, GOOD]}, trace_inputs_kb=4)
     stored = svc.traces.get(svc.ask(Q).trace_id)
-    assert 0 < stored.inputs.omitted < 4 and len(stored.inputs.captures) == 4 - stored.inputs.omitted
+    assert 0 < stored.inputs.omitted < 5 and len(stored.inputs.captures) == 5 - stored.inputs.omitted
     assert "per-trace cap of 4096 bytes" in stored.inputs.note
     off, _ = make_service(tmp_path / "off", scripts={"smollm2:135m": [GOOD]}, trace_inputs_kb=0)
     assert off.traces.get(off.ask(Q).trace_id).inputs.captures == ()

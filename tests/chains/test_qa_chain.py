@@ -19,8 +19,8 @@ GOOD = json.dumps({"answer": "Ollama listens on port 11434 by default.", "citati
 INPUT = ["input:input_size:passed", "input:prompt_injection:passed", "input:completeness:passed"]
 RETRIEVAL = [
     "retrieval:search:ok",
+    "retrieval:context_injection:passed",  # the checks that leave passages out run first; relevance judges the rest
     "retrieval:relevance:passed",
-    "retrieval:context_injection:passed",
     "context:context_budget:ok",
 ]
 CALL_OK = "generation:model_call:ok"

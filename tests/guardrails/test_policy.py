@@ -37,7 +37,7 @@ def test_default_policy_builds_all_ten() -> None:
     names = {g.name for stage in built.values() for g in stage}
     assert names == ALL == set(REGISTRY)
     assert [g.name for g in built["input"]] == ["input_size", "prompt_injection", "completeness"]
-    assert [g.name for g in built["retrieval"]] == ["relevance", "context_injection"]
+    assert [g.name for g in built["retrieval"]] == ["context_injection", "relevance"]  # the chain's run order
     assert [g.name for g in built["output"]] == [
         "degenerate_output",
         "citations",

@@ -11,12 +11,21 @@ Part of the policy lab (app/lab/policy), a client of the app like the rest of ap
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from app import GuardInputs, GuardrailPolicy, Verdict
-from guardrails import REGISTRY, Guardrail, Stage, run_guardrail
+from app import Chunk, GuardContext, GuardInputs, GuardrailPolicy, Verdict
+from guardrails import (
+    REGISTRY,
+    Guardrail,
+    Stage,
+    blocking_verdict,
+    dropped_chunks,
+    kept_chunks,
+    removes_passages,
+    run_guardrail,
+)
 
 Decision = Literal["fired", "passed", "off", "unknown"]
 SYSTEM_SCOPE_GUARDRAILS = ("prompt_injection",)  # what the service screens a client's system prompt with
@@ -71,19 +80,88 @@ class Rechecker:
     def _same_params(self, old: GuardrailPolicy | None, name: str) -> bool:
         return old is not None and old.is_enabled(name) and old.params(name) == self._params[name]
 
-    def recheck(self, capture: GuardInputs, old_policy: GuardrailPolicy | None) -> Rechecked:
+    def recheck(self, capture: GuardInputs, old_policy: GuardrailPolicy | None, *, judged: Judged | None = None) -> Rechecked:
+        """The decisions on one stored stage input. Retrieval is decided as the chain runs it: the checks that
+        leave passages out first, on every retrieved passage, then the others on the passages kept. A 'judge'
+        capture is decided on `judged`, what the new filters keep of its request's 'filter' capture
+        (`judged_passages`, see recheck_all). Without `judged`, or in a 'whole' capture (recorded before the split),
+        the capture saw every retrieved passage (no filter ran before it): the new filters are decided on it first
+        and the judges on what they keep."""
         before = {v.name: v for v in capture.verdicts}
         guards = [g for g in self._guards[capture.stage] if capture.scope == "chain" or g.name in SYSTEM_SCOPE_GUARDRAILS]
+        if capture.stage != "retrieval":
+            return self._rechecked(capture, before, self._decide(guards, capture, capture.context, before, old_policy))
         after: dict[str, Verdict | None] = {}
+        if capture.part != "judge" or judged is None:
+            after = self._decide([g for g in guards if removes_passages(g)], capture, capture.context, before, old_policy)
+            judged = judged_passages(capture.context.chunks, after)
+        if capture.part != "filter" and judged != "stop":
+            judges = [g for g in guards if not removes_passages(g)]
+            if judged == "unknown":
+                after |= dict.fromkeys((g.name for g in judges), None)
+            else:
+                context = capture.context.model_copy(update={"chunks": judged})
+                after |= self._decide(judges, capture, context, before, old_policy)
+        return self._rechecked(capture, before, after)
+
+    def recheck_all(self, captures: Sequence[GuardInputs], old_policy: GuardrailPolicy | None) -> list[Rechecked]:
+        """Every stored stage input of one request, in order, a retrieval 'judge' capture decided on what the new
+        policy's filters keep of the 'filter' capture before it (none before it: no filter ran, it holds every
+        retrieved passage, and the new filters are decided on it). Where the request stopped after the filter
+        part (a refusal, every passage dropped; or its judge part was not kept) but the new filters let passages
+        through, the judges are decided on the filter part's context (question and retrieval signals) with those
+        passages, as the chain would now go on."""
+        checks: list[Rechecked] = []
+        judged: Judged | None = None
+        for i, capture in enumerate(captures):
+            checks.append(self.recheck(capture, old_policy, judged=judged if capture.part == "judge" else None))
+            judged = None
+            if capture.part != "filter" or capture.scope != "chain":
+                continue
+            judged = judged_passages(capture.context.chunks, checks[-1].after)
+            follows = i + 1 < len(captures) and captures[i + 1].part == "judge"
+            if not follows and judged != "stop":
+                judge = capture.model_copy(update={"part": "judge", "verdicts": ()})
+                checks.append(self.recheck(judge, old_policy, judged=judged))
+        return checks
+
+    def _decide(
+        self,
+        guards: Sequence[Guardrail],
+        capture: GuardInputs,
+        context: GuardContext,
+        before: Mapping[str, Verdict],
+        old_policy: GuardrailPolicy | None,
+    ) -> dict[str, Verdict | None]:
+        after: dict[str, Verdict | None] = {}
+        same_context = context.chunks == capture.context.chunks  # the passages the stored verdicts were decided on
         for guard in guards:
             stored = before.get(guard.name)
-            if stored is not None and not self.fresh and self._same_params(old_policy, guard.name):
+            if stored is not None and same_context and not self.fresh and self._same_params(old_policy, guard.name):
                 after[guard.name] = stored  # pure: the same parameters on the same context decide the same
             elif not capture.measured or unkept_signals(guard, capture):
                 after[guard.name] = None  # a signal it reads was never computed or not kept: deciding now would be a guess
             else:
-                after[guard.name] = run_guardrail(guard, capture.context)
+                after[guard.name] = run_guardrail(guard, context)
+        return after
+
+    def _rechecked(self, capture: GuardInputs, before: Mapping[str, Verdict], after: Mapping[str, Verdict | None]) -> Rechecked:
         return Rechecked(capture=capture, before=before, after=after, disabled=self._disabled[capture.stage])
+
+
+# What the retrieval checks that judge passages (relevance) decide on, after the ones that leave passages out: the
+# passages kept; "stop": the chain stops before them (a filter refuses, or every retrieved passage is dropped);
+# "unknown": a filter decision is unknown, and so is theirs.
+Judged = tuple[Chunk, ...] | Literal["stop", "unknown"]
+
+
+def judged_passages(chunks: tuple[Chunk, ...], filtered: Mapping[str, Verdict | None]) -> Judged:
+    """What the retrieval judges decide on, given the filter checks' decisions `filtered` on `chunks`."""
+    if any(v is None for v in filtered.values()):
+        return "unknown"
+    verdicts = [v for v in filtered.values() if v is not None]
+    kept = kept_chunks(chunks, verdicts)
+    return "stop" if blocking_verdict(verdicts) is not None or (chunks and not kept) else kept
 
 
 def unkept_signals(guard: Guardrail | type, capture: GuardInputs) -> tuple[str, ...]:
@@ -101,4 +179,4 @@ def _stage_of(cls: type) -> str:
 
 def dropped(verdicts: list[Verdict]) -> frozenset[str]:
     """Chunk ids a retrieval guardrail removed from the prompt (the chain's rule: a fired 'drop')."""
-    return frozenset(str(c) for v in verdicts if v.fired and v.action == "drop" for c in v.details.get("dropped", ()))
+    return dropped_chunks(verdicts)

@@ -63,27 +63,27 @@ def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> O
             if stage == "input" or _stop(list(stages["input"][0].before.values())) is None:
                 return end("no guardrail input was kept past this point: the stored outcome stands")
             return needs("the original stopped at the input stage: retrieval and the model never ran for this question")
-        check = stages[stage][0]
-        after = list(check.after.values())
-        if any(v is None for v in after):
-            return needs(
-                f"a {stage} check would need a signal that was never computed (no guardrail ran at that stage) or not kept"
-            )
-        status = _stop(after)
-        if status is not None:
-            names = ", ".join(v.name for v in check.fired("after") or [] if v.action in ("refuse", "clarify"))
-            return new(status, f"{names} at the {stage} stage")
-    retrieval = stages["retrieval"][0]
-    before_drop = dropped(list(retrieval.before.values()))
-    after_drop = dropped([v for v in retrieval.after.values() if v is not None])
-    chunk_ids = {c.chunk_id for c in retrieval.capture.context.chunks}
+        for check in stages[stage]:  # retrieval: the checks that leave passages out, then the others on the rest
+            after = list(check.after.values())
+            if any(v is None for v in after):
+                return needs(
+                    f"a {stage} check would need a signal that was never computed (no guardrail ran at that stage) or not kept"
+                )
+            status = _stop(after)
+            if status is not None:
+                names = ", ".join(v.name for v in check.fired("after") or [] if v.action in ("refuse", "clarify"))
+                return new(status, f"{names} at the {stage} stage")
+    retrieval = stages["retrieval"]
+    before_drop = dropped([v for c in retrieval for v in c.before.values()])
+    after_drop = dropped([v for c in retrieval for v in c.after.values() if v is not None])
+    chunk_ids = {c.chunk_id for c in retrieval[0].capture.context.chunks}  # every retrieved passage: the first part's
     if chunk_ids <= after_drop:  # nothing retrieved, or every passage dropped: the chain refuses, no model asked
         return new(
             "refused", "no retrieved passage is left to answer from (none retrieved, or all dropped as suspected injection)"
         )
     if after_drop != before_drop:
         return needs("a retrieval guardrail would drop other passages: the model would have seen a different prompt")
-    if _stop(list(retrieval.before.values())) is not None or chunk_ids <= before_drop:
+    if _stop([v for c in retrieval for v in c.before.values()]) is not None or chunk_ids <= before_drop:
         return needs("the original stopped at the retrieval stage: the model was never asked")
     if not stages["output"]:
         return end("no answer reached the output checks (none parsed, or no model answered): the stored outcome stands")

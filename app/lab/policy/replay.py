@@ -89,7 +89,7 @@ def not_replayable(record: TraceRecord) -> str | None:
 def replay_trace(record: TraceRecord, rechecker: Rechecker) -> TraceReplay:
     """The trace's decisions and outcome under `rechecker`'s policy (the trace must be replayable)."""
     assert record.inputs is not None
-    checks: list[Rechecked] = [rechecker.recheck(c, record.inputs.policy) for c in record.inputs.captures]
+    checks: list[Rechecked] = rechecker.recheck_all(record.inputs.captures, record.inputs.policy)
     runs: Counter[str] = Counter()
     decisions = []
     for check in checks:

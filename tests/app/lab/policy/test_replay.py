@@ -27,9 +27,8 @@ def same(a, b) -> bool:
 
 def assert_recomputes_exactly(record: TraceRecord) -> None:
     checker = Rechecker(record.inputs.policy, fresh=True)
-    for capture in record.inputs.captures:
-        check = checker.recheck(capture, record.inputs.policy)
-        assert set(check.after) == set(check.before), (capture.stage, check.after, check.before)
+    for check in checker.recheck_all(record.inputs.captures, record.inputs.policy):
+        assert set(check.after) == set(check.before), (check.capture.stage, check.after, check.before)
         for name, stored in check.before.items():
             assert same(check.after[name], stored), (record.trace_id, name)
     report = replay_traces([record], record.inputs.policy, fresh=True)
