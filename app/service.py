@@ -64,7 +64,9 @@ from guardrails import (
     PolicyError,
     Turn,
     Verdict,
+    kept_chunks,
     load_policy,
+    removes_passages,
     run_guardrail,
 )
 from guardrails.context_injection import ContextInjectionGuardrail
@@ -390,11 +392,16 @@ class GuardedRAG:
         return run_guardrail(guard, self.retrieval_context(question, options=options))
 
     def retrieval_context(self, question: str, *, options: AskOptions | None = None) -> GuardContext:
-        """What the retrieval guardrails see for `question` asked on its own: the retrieved passages and the
+        """What the judging retrieval guardrails (relevance) see for `question` asked on its own: the retrieved
+        passages the policy's passage-removing checks (context_injection) keep, as ask() judges them, and the
         retrieval-stage signals (calibration sweeps relevance over these, as the policy lab does over traces)."""
-        settings, _ = self.effective(options)
-        chunks = self._parts.searcher(settings)(question, settings.top_k)
-        return with_signals(self._parts.signals(), "retrieval", GuardContext(question=question, chunks=tuple(chunks)))
+        settings, policy = self.effective(options)
+        chunks = tuple(self._parts.searcher(settings)(question, settings.top_k))
+        ctx = with_signals(self._parts.signals(), "retrieval", GuardContext(question=question, chunks=chunks))
+        filters = [g for g in self._parts.guardrails(policy)["retrieval"] if removes_passages(g)]
+        if not filters:
+            return ctx
+        return ctx.model_copy(update={"chunks": kept_chunks(chunks, [run_guardrail(g, ctx) for g in filters])})
 
     def check_answer(
         self,
