@@ -12,10 +12,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from app import looks_binary
+from app import SUPPORTED_SUFFIXES, looks_binary
 
-ALLOWED = (".md", ".txt", ".pdf")
-TEXT_TYPES = (".md", ".txt")
+ALLOWED = tuple(sorted(SUPPORTED_SUFFIXES))  # what ingest reads: an upload page that refuses less would surprise
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 _MAX_NAME = 100
 _MAX_NAME_BYTES = 200  # file systems count bytes (255 on Linux): 100 Chinese characters are 300 of them

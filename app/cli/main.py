@@ -321,6 +321,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, unopen
             out.write(f"[{'ok' if check.ok else 'PROBLEM'}] {check.name}: {check.detail}\n")
             if check.fix and not check.ok:
                 out.write(f"       fix: {check.fix}\n")
+        out.write("versions: " + ", ".join(f"{name} {version}" for name, version in report.versions.items()) + "\n")
     return EXIT_OK if report.ok else EXIT_FAIL
 
 

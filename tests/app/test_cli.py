@@ -236,6 +236,13 @@ def test_doctor_checks_index_integrity(cli):
     assert "[ok] index integrity:" in out and "sampled lookups and searches hit" in out, out
 
 
+def test_doctor_prints_the_versions_it_checks(cli):
+    """Its help says it checks versions, and a bug report needs them; the text output printed none (only --json)."""
+    _, out = cli("doctor")
+    [line] = [x for x in out.splitlines() if x.startswith("versions: ")]
+    assert "python " in line and "langchain-core " in line and "chromadb " in line, line
+
+
 def test_doctor_reports_a_corrupted_index_with_the_repair(cli, monkeypatch):
     from app import IndexIntegrity
 

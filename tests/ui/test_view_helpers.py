@@ -117,6 +117,12 @@ def test_check_upload_problems(name, data, kind):
     assert problem is not None and problem.kind == kind
 
 
+def test_the_upload_page_takes_every_type_ingest_reads():
+    """The page refused .markdown (its own list: .md, .txt, .pdf) though ingest reads it."""
+    assert check_upload("notes.markdown", b"# Notes\n\nBody.", max_bytes=100) is None
+    assert safe_filename("notes.markdown") == "notes.markdown"
+
+
 def test_check_upload_accepts_text_pdf_and_utf16():
     assert check_upload("a.MD", b"# hi", max_bytes=100) is None
     assert check_upload("a.pdf", b"%PDF-1.7 ...", max_bytes=100) is None
