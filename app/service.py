@@ -29,7 +29,7 @@ from app.contract import AskOptions, AskResponse, to_response
 from app.conversation import ChatQuestion
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
-from app.documents.ingest import ingest_paths
+from app.documents.ingest import indexed_from, ingest_paths
 from app.documents.ingest_types import IngestProgress, IngestReport
 from app.documents.integrity import IndexIntegrity
 from app.documents.uploads import DocumentRemoval, UploadFolder, UploadIngest
@@ -481,6 +481,10 @@ class GuardedRAG:
             on_wait=on_wait,
             read_timeout_s=self.settings.index_timeout,
         )
+
+    def indexed_from(self, path: Path) -> list[str]:
+        """The indexed documents `ingest([path])` made: the file, or those under the folder (which may be gone)."""
+        return indexed_from(path, (d.source for d in self.documents()), root=self.settings.docs_dir)
 
     def documents(self) -> list[DocumentInfo]:
         return self._parts.docs().documents()

@@ -239,7 +239,9 @@ def _docs_dir_problem(docs: Path) -> str | None:
 def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     from app.cli.progress import tqdm_progress
 
-    missing = [p for p in args.paths if _missing(p)]
+    # A missing path that something was indexed from is a deletion to bring into the index (ingest removes its
+    # documents and says so); one that never was is a typo, and nothing is ingested.
+    missing = [p for p in args.paths if _missing(p) and not svc.indexed_from(p)]
     if missing:
         say(f"error: no such file or folder: {', '.join(map(str, missing))}\n")
         return EXIT_USAGE

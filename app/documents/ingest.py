@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "IngestProgress",
     "IngestReport",
     "expand_paths",
+    "indexed_from",
     "ingest_paths",
     "source_for",
 ]
@@ -105,6 +106,18 @@ def _vanished(path: Path) -> bool:
     return False
 
 
+def indexed_from(path: Path, sources: Iterable[str], *, root: Path | None) -> list[str]:
+    """The documents among `sources` that ingesting `path` with this `root` indexed: the file itself, or every
+    document under the folder (`path` need not exist any more)."""
+    target = located(path)
+    return [
+        source
+        for source in sources
+        if (where := _path_of(source, root)) is not None
+        and (where.is_relative_to(target) or undisplay(where).is_relative_to(target))
+    ]
+
+
 def _forget_vanished(
     paths: Sequence[Path],
     problems: list[LoadProblem],
@@ -119,14 +132,7 @@ def _forget_vanished(
     path's problem ("no such file or folder") then says what was removed."""
     notes: dict[str, str] = {}
     for path in filter(_vanished, paths):
-        target = located(path)
-        gone = [
-            source
-            for source in known
-            if source not in out["removed"]
-            and (where := _path_of(source, root)) is not None
-            and (where.is_relative_to(target) or undisplay(where).is_relative_to(target))
-        ]
+        gone = [source for source in indexed_from(path, known, root=root) if source not in out["removed"]]
         for source in gone:
             index.delete_document(source)
             out["removed"].append(source)

@@ -200,6 +200,18 @@ def test_ingest_missing_path(cli):
     assert code == 2 and "no such file" in cli.err and out == ""
 
 
+def test_ingest_of_a_file_deleted_since_it_was_indexed_removes_it(cli):
+    """The CLI refused every missing path before ingest ran, so `ingest FILE` for a deleted file kept its chunks."""
+    [doc, *_] = sorted(cli.svc.settings.docs_dir.glob("*.md"))
+    source = doc.name
+    assert source in {d.source for d in cli.svc.documents()}
+    doc.unlink()
+    code, out = cli("ingest", str(doc))
+    assert code == 0 and "1 removed" in out, (out, cli.err)
+    assert "Its earlier version was removed from the index." in out
+    assert source not in {d.source for d in cli.svc.documents()}
+
+
 def test_ingest_json_report(cli):
     code, out = cli("ingest", "--json")
     report = json.loads(out)
