@@ -271,11 +271,11 @@ def test_serve_options_out_of_range_are_one_line(tmp_path: Path, capsys):
 
 
 def test_serve_takes_its_slow_client_deadlines_from_the_command_line(tmp_path: Path, capsys, monkeypatch):
-    import app.cli.main as cli_main
+    import app.cli.serve as cli_serve
 
     svc, _ = make_service(tmp_path, ingest=False)
     started: list = []
-    monkeypatch.setattr(cli_main, "run_server", lambda _svc, options, profiles: started.append(options))
+    monkeypatch.setattr(cli_serve, "run_server", lambda _svc, options, profiles: started.append(options))
     assert main(["serve", "--header-timeout", "3", "--body-timeout", "120"], io.StringIO(), build=lambda _s: svc) == 0
     assert (started[0].header_timeout, started[0].body_timeout) == (3.0, 120.0)
     assert main(["serve", "--body-timeout", "0"], io.StringIO(), build=lambda _s: svc) == 2

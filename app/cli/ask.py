@@ -1,0 +1,102 @@
+"""`guarded-rag ask`: one question, or one per stdin line, answered through the guarded chain.
+
+CLI layer: a thin view over GuardedRAG.ask; the JSON result is the contract other tools read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from app import AskOptions, AskResponse, GuardedRAG, guard_headline, lang_of, stopping_guardrail
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.terminal import event_line, one_line, say
+
+
+def add_ask_command(sub: Any) -> None:
+    ask = sub.add_parser("ask", help="ask a question ('-' reads one question per stdin line)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the JSON result (one object per line with '-')")
+    ask.add_argument(
+        "--trace", action="store_true", help="include the full trace events in the output (with --json: an 'events' field)"
+    )
+    ask.add_argument("--backend", choices=["auto", "ollama", "embedded"])
+
+
+def _question_text(text: str) -> str:
+    """A question as typed or read from a line of stdin: without a leading byte order mark (a file saved by Windows
+    Notepad starts with one, and it was asked as part of the question) and surrounding whitespace."""
+    return text.lstrip("\ufeff").strip()
+
+
+def _print_response(r: AskResponse, out: TextIO, lang: str = "en", *, trace: bool = False) -> None:
+    """The human-readable result. `lang` "zh" (a question with Chinese characters): a refusal or clarification
+    also says in Chinese what its guardrail's firing means (the reasons below stay English, as in --json).
+    `trace`: every trace event after it, one line each, as `traces show` prints them."""
+    badge = {
+        "answered": "ANSWERED",
+        "clarify": "NEEDS CLARIFICATION",
+        "refused": "REFUSED",
+        "fallback": "FALLBACK",
+        "error": "ERROR",
+    }[r.status]
+    out.write(f"[{badge}]" + (f" (answered by: {r.rung})" if r.rung and r.status == "fallback" else "") + "\n")
+    stopped_by = stopping_guardrail(r.status, r.message, r.guardrails)
+    if lang == "zh" and stopped_by is not None and (headline := guard_headline(stopped_by.name, "zh")):
+        out.write(f"  {headline}\n")
+    if r.answer:
+        out.write(r.answer + "\n")
+    if r.message and r.status != "answered":
+        out.write(f"  {r.message}\n")
+    for q in r.clarifying_questions:
+        out.write(f"  ? {q}\n")
+    for c in r.citations:
+        out.write(f"  [{c.label or '-'}] {one_line(c.source)} #{c.chunk_id}\n")
+    fired = [g for g in r.guardrails if g.fired]
+    for g in fired:
+        out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
+    passed = len(r.guardrails) - len(fired)
+    out.write(
+        f"  {passed} check{'' if passed == 1 else 's'} passed · {r.llm_calls} LLM call{'' if r.llm_calls == 1 else 's'} · {r.backend}/{r.model}{' at ' + r.host if r.host else ''} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"
+    )
+    if r.backend_fix:
+        out.write(f"  note: {r.backend_fix}\n")
+    if trace:
+        out.writelines(event_line(e) for e in r.events)
+
+
+def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
+    options = AskOptions(settings={"backend": args.backend} if args.backend else {})
+    if args.question == "-" and sys.stdin is None:  # started with stdin closed (`<&-`)
+        say("error: 'ask -' reads questions from stdin, and stdin is closed\n")
+        return EXIT_USAGE
+    if args.question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
+        # Bytes that are not text decode as under the C.UTF-8 locale (their line is refused by input_size), not as
+        # under en_US.UTF-8, where one such byte ended the run with a UnicodeDecodeError before the first answer.
+        sys.stdin.reconfigure(errors="surrogateescape")
+    # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
+    # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
+    questions: Iterator[str]
+    if args.question == "-":
+        questions = (q for q in map(_question_text, sys.stdin) if q)
+    else:
+        questions = iter([_question_text(args.question)])  # a blank one is refused by input_size: "empty question"
+    code, asked = EXIT_OK, False
+    for q in questions:
+        asked = True
+        r = svc.ask(q, options=options)
+        if args.json:
+            out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
+        else:
+            _print_response(r, out, lang_of(q), trace=args.trace)
+        out.flush()
+        if r.status == "error":
+            code = EXIT_FAIL
+    if not asked:  # stdin held nothing but blank lines (or a byte order mark): say so, not a silent exit 0
+        say("error: 'ask -' read no question from stdin: every line was blank\n")
+        return EXIT_USAGE
+    return code
