@@ -4,6 +4,10 @@ lines, which hold whole records), every line validated (ImportedTrace) before an
 
 from __future__ import annotations
 
+import errno
+import os
+import secrets
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,10 +20,58 @@ from app.traces.merge import merge_labels
 from app.traces.models import TraceRecord, TraceStoreError
 from guardrails import describe_validation
 
+_EXPORT_START = b'{"trace_id"'  # how every line write_export writes begins (TraceRecord's first field)
+
 
 def write_export(path: Path, records: Iterable[TraceRecord | None]) -> None:
-    """One JSON line per record (events, inputs and labels included); a None (a trace gone meanwhile) is skipped."""
-    with path.open("w", encoding="utf-8") as out:
+    """One JSON line per record (events, inputs and labels included); a None (a trace gone meanwhile) is skipped.
+
+    Found by a walkthrough: `traces export --jsonl ~/.guarded-rag/traces.sqlite3` truncated the trace database
+    itself and wrote JSON into it ("exported 6 traces"; every later command: "file is not a database"), and an
+    export that failed half way (disk full, Ctrl-C) left a cut-off file in place of the previous export. Now a
+    file that is there already is replaced only when it is an earlier export (FileExistsError otherwise: the
+    database, a dead-letter file, a document), and the new file replaces it whole, once it is complete."""
+    try:
+        target = path.resolve() if path.is_symlink() else path  # a link to an earlier export: that one is replaced
+    except RuntimeError:  # a link loop (Python 3.11; later versions raise OSError): said as open() says it
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
+    if _regular_file(target):
+        _check_replaceable(target)
+    elif target.exists():  # /dev/null, a pipe: nothing to replace, nothing half written to keep
+        _write_lines(target, records)
+        return
+    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        _write_lines(temp, records, create=True)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _check_replaceable(path: Path) -> None:
+    """FileExistsError unless `path` is empty or an earlier export (its first line starts as write_export's do)."""
+    with path.open("rb") as existing:
+        head = existing.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head and not head.startswith(_EXPORT_START):
+        raise FileExistsError(
+            errno.EEXIST,
+            "the file is there and is not a trace export, so it is left as it is; name a new file "
+            "(an export replaces only an earlier export)",
+            str(path),
+        )
+
+
+def _write_lines(path: Path, records: Iterable[TraceRecord | None], *, create: bool = False) -> None:
+    flags = os.O_WRONLY | (os.O_CREAT | os.O_EXCL if create else os.O_TRUNC)
+    with os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8") as out:  # 0o666: the umask applies, as open()
         for record in records:
             if record is not None:
                 out.write(record.model_dump_json() + "\n")

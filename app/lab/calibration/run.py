@@ -6,6 +6,7 @@ App layer (lab): a client of the service (svc.indexed_chunks, svc.relevance, svc
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from guardrails.text import has_cjk
 
 # Fewer answerable probes than this in a language: one miss moves its refused rate by more than 5 points.
 FEW_ANSWERABLE = 20
+POLICY_MAX_BYTES = 1_000_000  # a file larger than this is no policy calibrate would replace
 
 
 class CalibrationError(ValueError):
@@ -53,6 +55,11 @@ def calibrate(
 ) -> Calibration:
     if svc.settings.retrieval != "hybrid":
         raise CalibrationError("calibrate sets the hybrid relevance thresholds: run it with GUARDED_RAG_RETRIEVAL=hybrid")
+    if not _replaceable(out):  # before the probes: the minutes of scoring are not spent on a file left alone
+        raise CalibrationError(
+            f"{out} is there and is not a guardrail policy, so it is left as it is: name a new file with --out "
+            "(calibrate replaces only a policy file, e.g. one it wrote before)"
+        )
     # One corpus from the chunk listing to the last probe: a running ingest or rebuild is waited for (calibrating
     # 15 chunks of a rebuild that had 6,900 to go wrote a policy for a corpus that never existed), and no write
     # starts until the probes are scored.
@@ -107,6 +114,26 @@ def calibrate(
         policy_path=out,
         notes=tuple(notes),
     )
+
+
+def _replaceable(out: Path) -> bool:
+    """Whether writing the policy to `out` loses nothing: no file there, an empty one, or a policy TOML (a
+    [guardrails] table). Found by a walkthrough: `calibrate --out ~/.guarded-rag/traces.sqlite3` replaced the
+    trace database with the policy (every later command: "file is not a database")."""
+    if not out.is_file():
+        return True  # nothing there, or /dev/null (a folder: the write says so, and the CLI checks it first)
+    try:
+        with out.open("rb") as existing:
+            data = existing.read(POLICY_MAX_BYTES + 1)
+    except OSError:
+        return True  # unreadable here: writing it says why (the CLI checked it can be written)
+    if not data.strip():
+        return True
+    try:
+        parsed = tomllib.loads(data.decode("utf-8-sig")) if len(data) <= POLICY_MAX_BYTES else {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(parsed.get("guardrails"), dict)
 
 
 def _score(

@@ -7,6 +7,7 @@ App layer (experiments lab), under the CLI `lab` command and the Experiments pag
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,11 +87,18 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+# What makes markup of text in a Markdown table cell: a link or image ([...](...), fetched when report.md is
+# viewed), HTML and autolinks (<...>), emphasis and code, the column bar. A cell holds the model's reply or a
+# prompt: shown as written, each of these made literal with a backslash (CommonMark).
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):  # 3 significant digits, but never scientific notation for milliseconds
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-    text = str(value).replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= 80 else text[:77] + "..."
+    text = " ".join(str(value).split())  # one table row: no newline, carriage return or tab breaks it
+    cut = len(text) > 80
+    return _MARKUP.sub(r"\\\1", text[:77] if cut else text) + ("..." if cut else "")
 
 
 def to_markdown(report: ExperimentReport, *, max_rows: int = 40) -> str:

@@ -317,3 +317,43 @@ def test_calibrate_on_a_corpus_without_chinese_keeps_the_chinese_threshold_and_s
     note = next(n for n in result.notes if n.startswith("no zh sentences in the corpus"))
     assert f"# note: {note}" in out.read_text(encoding="utf-8")
     assert result.thresholds["min_hybrid_zh"] == zh.threshold
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"SQLite format 3\x00" + bytes(range(256)) * 4,  # the trace database (found: it was replaced by the policy)
+        b"# My notes\n\nnot = [a policy\n",
+        b'title = "a TOML file, but no [guardrails] table"\n',
+    ],
+)
+def test_calibrate_leaves_a_file_that_is_not_a_policy_as_it_is(tmp_path: Path, content: bytes) -> None:
+    svc, _ = make_service(tmp_path)
+    out = tmp_path / "other.file"
+    out.write_bytes(content)
+    scored: list[tuple[int, int]] = []
+    with pytest.raises(CalibrationError, match="not a guardrail policy"):
+        calibrate(svc, out=out, probes=10, target=0.9, progress=lambda d, t: scored.append((d, t)))
+    assert out.read_bytes() == content and not scored  # refused before the probes were scored
+
+
+def test_calibrate_replaces_an_earlier_policy_or_an_empty_file(tmp_path: Path) -> None:
+    svc, _ = make_service(tmp_path)
+    earlier, empty = tmp_path / "policy.toml", tmp_path / "empty.toml"
+    earlier.write_text((Path(__file__).parents[3] / "guardrails" / "default_policy.toml").read_text(encoding="utf-8"))
+    empty.touch()
+    for out in (earlier, empty):
+        calibrate(svc, out=out, probes=10, target=0.9)
+        assert "calibrated by `guarded-rag calibrate`" in out.read_text(encoding="utf-8")
+
+
+def test_cli_calibrate_onto_the_trace_database_says_so_and_keeps_the_traces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    svc, _ = make_service(tmp_path)
+    db = tmp_path / "traces.sqlite3"
+    db.write_bytes(b"SQLite format 3\x00" + bytes(100))
+    before = db.read_bytes()
+    code = main(["calibrate", "--out", str(db), "--probes", "10", "--no-progress"], io.StringIO(), build=lambda s: svc)
+    assert code == 1 and db.read_bytes() == before
+    assert capsys.readouterr().err.startswith(f"error: {db} is there and is not a guardrail policy")
