@@ -129,6 +129,8 @@ _EXPORTS: dict[str, str] = {
     "parse_range": "app.lab.policy",
     "parse_target": "app.lab.policy",
     "policy_toml": "app.lab.policy",
+    "replaceable_policy": "app.lab.policy",
+    "write_policy": "app.lab.policy",
     "quality": "app.lab.policy",
     "replay_traces": "app.lab.policy",
     "sweep": "app.lab.policy",
@@ -311,6 +313,7 @@ __all__ = [
     "policy_toml",
     "quality",
     "read_config_file",
+    "replaceable_policy",
     "replay_traces",
     "reply_text",
     "run_doctor",
@@ -328,6 +331,7 @@ __all__ = [
     "with_config_file",
     "words",
     "write_docs",
+    "write_policy",
 ]
 
 
@@ -403,9 +407,11 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         parse_target,
         policy_toml,
         quality,
+        replaceable_policy,
         replay_traces,
         sweep,
         values_of,
+        write_policy,
     )
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig

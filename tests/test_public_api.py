@@ -138,6 +138,7 @@ APP = (
     "policy_toml",
     "quality",
     "read_config_file",
+    "replaceable_policy",
     "replay_traces",
     "reply_text",
     "run_doctor",
@@ -155,6 +156,7 @@ APP = (
     "with_config_file",
     "words",
     "write_docs",
+    "write_policy",
 )
 CHAINS = (
     "AnswerPrompt",

@@ -29,8 +29,10 @@ from app import (
     parse_target,
     policy_toml,
     quality,
+    replaceable_policy,
     replay_traces,
     sweep,
+    write_policy,
 )
 from app.cli.choices import STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
@@ -161,6 +163,8 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         say('error: --out writes the policy a --target suggests; add --target, e.g. --target "false_block<=3%"\n')
         return EXIT_USAGE
     problem = file_problem(args.out) if args.out else None
+    if args.out and not problem and not replaceable_policy(args.out):
+        problem = "the file is there and is not a guardrail policy, so it is left as it is; name a new file"
     if problem:
         say(f"error: cannot write the policy to {args.out}: {problem}\n")
         return EXIT_USAGE
@@ -174,7 +178,7 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     report = sweep(cases, base, guardrail, param, values, target)
     if args.out and report.suggested is not None:
         tuned = base.with_overrides({guardrail: {param: report.suggested}})
-        args.out.write_text(policy_toml(tuned, note=f"{args.param} = {report.suggested:g}: {report.reason}"), encoding="utf-8")
+        write_policy(args.out, policy_toml(tuned, note=f"{args.param} = {report.suggested:g}: {report.reason}"))
     if args.json:
         out.write(
             json.dumps(

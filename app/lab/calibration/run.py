@@ -6,7 +6,6 @@ App layer (lab): a client of the service (svc.indexed_chunks, svc.relevance, svc
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,16 +13,15 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from app import GuardedRAG, IndexBusyError, LabelledCase
-from app.lab.calibration.policy_file import policy_toml
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes
 from app.lab.calibration.sweep import PARAM, Choice, choose
+from app.lab.policy.files import policy_toml, replaceable_policy, write_policy
 from guardrails import run_guardrail
 from guardrails.relevance import RelevanceGuardrail
 from guardrails.text import has_cjk
 
 # Fewer answerable probes than this in a language: one miss moves its refused rate by more than 5 points.
 FEW_ANSWERABLE = 20
-POLICY_MAX_BYTES = 1_000_000  # a file larger than this is no policy calibrate would replace
 
 
 class CalibrationError(ValueError):
@@ -55,7 +53,7 @@ def calibrate(
 ) -> Calibration:
     if svc.settings.retrieval != "hybrid":
         raise CalibrationError("calibrate sets the hybrid relevance thresholds: run it with GUARDED_RAG_RETRIEVAL=hybrid")
-    if not _replaceable(out):  # before the probes: the minutes of scoring are not spent on a file left alone
+    if not replaceable_policy(out):  # before the probes: the minutes of scoring are not spent on a file left alone
         raise CalibrationError(
             f"{out} is there and is not a guardrail policy, so it is left as it is: name a new file with --out "
             "(calibrate replaces only a policy file, e.g. one it wrote before)"
@@ -102,8 +100,7 @@ def calibrate(
         *(f"note: {note}" for note in notes),
         "Load it with GUARDED_RAG_POLICY=<this file>. Every other entry is the policy calibrate started from.",
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(policy_toml(policy, header=header), encoding="utf-8")
+    write_policy(out, policy_toml(policy, header="", note="\n".join(header)))
     return Calibration(
         collection=svc.settings.collection,
         chunks=len(chunks),
@@ -114,26 +111,6 @@ def calibrate(
         policy_path=out,
         notes=tuple(notes),
     )
-
-
-def _replaceable(out: Path) -> bool:
-    """Whether writing the policy to `out` loses nothing: no file there, an empty one, or a policy TOML (a
-    [guardrails] table). Found by a walkthrough: `calibrate --out ~/.guarded-rag/traces.sqlite3` replaced the
-    trace database with the policy (every later command: "file is not a database")."""
-    if not out.is_file():
-        return True  # nothing there, or /dev/null (a folder: the write says so, and the CLI checks it first)
-    try:
-        with out.open("rb") as existing:
-            data = existing.read(POLICY_MAX_BYTES + 1)
-    except OSError:
-        return True  # unreadable here: writing it says why (the CLI checked it can be written)
-    if not data.strip():
-        return True
-    try:
-        parsed = tomllib.loads(data.decode("utf-8-sig")) if len(data) <= POLICY_MAX_BYTES else {}
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return isinstance(parsed.get("guardrails"), dict)
 
 
 def _score(

@@ -6,7 +6,7 @@ policies (files). Clients of the app like the rest of app/lab; pure, no model an
 from __future__ import annotations
 
 from app.lab.policy.decisions import Decision, Rechecker
-from app.lab.policy.files import edited_policy, policy_toml, values_of
+from app.lab.policy.files import edited_policy, policy_toml, replaceable_policy, values_of, write_policy
 from app.lab.policy.labels import (
     FalseBlock,
     GuardrailQuality,
@@ -55,8 +55,10 @@ __all__ = [
     "parse_target",
     "policy_toml",
     "quality",
+    "replaceable_policy",
     "replay_trace",
     "replay_traces",
     "sweep",
     "values_of",
+    "write_policy",
 ]

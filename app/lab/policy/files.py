@@ -1,12 +1,17 @@
 """Policies in and out of the lab: edits (thresholds and enabled flags from a form) validated the way the Settings
 page validates them, and a policy written as TOML that GUARDED_RAG_POLICY (or `policy replay --policy`) loads.
 
-TOML is written with tomli-w (tomllib only reads). Part of the policy lab (app/lab/policy).
+TOML is written with tomli-w (tomllib only reads). Part of the policy lab (app/lab/policy); `calibrate` and
+`policy sweep --out` write their policies through `write_policy` too.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+import tomllib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -36,8 +41,52 @@ def edited_policy(
     return edited, changed
 
 
-def policy_toml(policy: GuardrailPolicy, *, note: str = "") -> str:
-    """The whole policy as TOML (every guardrail it names, enabled flag first)."""
+def policy_toml(policy: GuardrailPolicy, *, note: str = "", header: str = HEADER) -> str:
+    """The whole policy as TOML (every guardrail it names, enabled flag first) after `header` and `note` (each of
+    the note's non-blank lines a comment)."""
     table = {"guardrails": {name: values_of(policy, name) for name in policy.guardrails}}
     comment = "".join(f"# {line}\n" for line in note.splitlines() if line.strip())
-    return HEADER + comment + "\n" + tomli_w.dumps(table)
+    return header + comment + "\n" + tomli_w.dumps(table)
+
+
+POLICY_MAX_BYTES = 1_000_000  # a file larger than this is no policy a lab command would replace
+
+
+def replaceable_policy(path: Path) -> bool:
+    """Whether writing a policy to `path` loses nothing: no file there, an empty one, or a policy TOML (a
+    [guardrails] table). Found by a walkthrough: `calibrate --out ~/.guarded-rag/traces.sqlite3` (and `policy sweep
+    --out` alike) replaced the trace database with the policy (every later command: "file is not a database")."""
+    if not path.is_file():
+        return True  # nothing there, or /dev/null (a folder: the write says so, and the CLI checks it first)
+    try:
+        with path.open("rb") as existing:
+            data = existing.read(POLICY_MAX_BYTES + 1)
+    except OSError:
+        return True  # unreadable here: writing it says why (the CLI checked it can be written)
+    if not data.strip():
+        return True
+    try:
+        parsed = tomllib.loads(data.decode("utf-8-sig")) if len(data) <= POLICY_MAX_BYTES else {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(parsed.get("guardrails"), dict)
+
+
+def write_policy(path: Path, text: str) -> None:
+    """Write a policy file whole or not at all (a temporary file beside it, renamed over it): a run stopped half
+    way leaves the earlier policy, not a cut-off one a later GUARDED_RAG_POLICY fails to load. FileExistsError when
+    `path` holds something else (replaceable_policy); a special file such as /dev/null is written in place."""
+    if not replaceable_policy(path):
+        raise FileExistsError(f"{path} is there and is not a guardrail policy, so it is left as it is; name a new file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_file():
+        path.write_text(text, encoding="utf-8")
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -11,11 +11,11 @@ import pytest
 
 from app import GuardedRAG, LabelledCase
 from app.cli.main import main
-from app.lab.calibration.policy_file import policy_toml
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes, probe_from
 from app.lab.calibration.run import FEW_ANSWERABLE, Calibration, CalibrationError, calibrate
 from app.lab.calibration.sweep import GRID, candidates, choose
-from guardrails import Chunk, GuardContext, GuardrailPolicy, load_policy, load_policy_dict
+from app.lab.policy.files import policy_toml
+from guardrails import Chunk, GuardContext, load_policy, load_policy_dict
 from tests.fake_service import make_service
 
 CHUNKS = [
@@ -106,14 +106,11 @@ def test_calibrate_sweeps_with_the_policy_lab_sweep(monkeypatch) -> None:
     assert calls == [("relevance", "min_hybrid", "lowest")]
 
 
-def test_policy_toml_round_trips_and_refuses_non_scalars(tmp_path: Path) -> None:
+def test_policy_toml_round_trips(tmp_path: Path) -> None:
     policy = load_policy().with_overrides({"relevance": {"min_hybrid": 0.4, "min_hybrid_zh": 0.3}})
-    text = policy_toml(policy, header=["calibrated", ""])
-    assert text.startswith("# calibrated\n#\n")
-    again = load_policy_dict(tomllib.loads(text))
-    assert again == policy
-    with pytest.raises(TypeError, match="list"):
-        policy_toml(GuardrailPolicy.model_validate({"guardrails": {"relevance": {"max_evidence": [1]}}}))
+    text = policy_toml(policy, header="", note="calibrated\n\nrule: lowest")
+    assert text.startswith("# calibrated\n# rule: lowest\n")
+    assert load_policy_dict(tomllib.loads(text)) == policy
 
 
 def test_calibrate_writes_a_policy_the_service_runs_with(tmp_path: Path) -> None:

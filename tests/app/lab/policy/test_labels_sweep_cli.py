@@ -199,6 +199,21 @@ def test_a_sweeps_out_is_checked_before_the_sweep_and_needs_a_target(stored, tmp
     assert code == 2 and "add --target" in text and not (tmp_path / "tuned.toml").exists()
 
 
+def test_a_sweeps_out_never_replaces_a_file_that_is_not_a_policy(stored, tmp_path: Path):
+    """Found by a walkthrough: `policy sweep ... --out ~/.guarded-rag/traces.sqlite3` wrote the policy over the trace
+    database (every later command: "file is not a database")."""
+    svc, _ = stored
+    sweep_ = ("policy", "sweep", "relevance.min_hybrid", "--range", "0:1:0.5", "--target", "recall>=0.9")
+    database = tmp_path / "traces.sqlite3"
+    database.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    code, text = fails(svc, *sweep_, "--out", str(database))
+    assert code == 2 and "is not a guardrail policy" in text
+    assert database.read_bytes().startswith(b"SQLite format 3")
+    notes = tmp_path / "notes.toml"
+    notes.write_text('title = "my notes"\n', encoding="utf-8")  # TOML, but no [guardrails] table
+    assert fails(svc, *sweep_, "--out", str(notes))[0] == 2 and notes.read_text(encoding="utf-8") == 'title = "my notes"\n'
+
+
 def test_an_outcome_labelled_right_counts_for_the_decisions_that_made_it(stored):
     # Only a wrong outcome counted: a refusal or an answer people confirmed added nothing to any guardrail's quality.
     svc, ids = stored
