@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from app import unknown_variables
+from app import GuardedRAG, unknown_variables
 from views import chat, documents, experiments, settings, state, traces
 from views.i18n import LANGUAGES, language_from_locale, t
-from views.text import safe_md
+from views.text import error_text, safe_md
 
 log = logging.getLogger("guarded_rag.ui")
 
@@ -24,12 +24,15 @@ def guarded(render: Callable[..., None]) -> Callable[[], None]:
     """A page that shows a message and a reference id instead of a traceback when it fails."""
 
     def page() -> None:
+        svc: GuardedRAG | None = None
         try:
-            render(state.service())
+            svc = state.service()
+            render(svc)
         except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.exception("page error (ref %s)", ref)
-            st.error(t("page_error", ref=ref, error=safe_md(f"{type(exc).__name__}: {str(exc)[:300]}")), icon=":material/error:")
+            said = error_text(exc, hide=svc.hide_paths if svc is not None else None)  # an OSError names a server file
+            st.error(t("page_error", ref=ref, error=safe_md(said)), icon=":material/error:")
 
     page.__name__ = f"page_{render.__module__.rsplit('.', 1)[-1]}"
     return page

@@ -4,6 +4,8 @@ per-request observer (trace events) and on_token (the streaming JSON, shown as p
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -15,10 +17,11 @@ from views.components import backend_banner, queue_question, render_response
 from views.headlines import event_headline
 from views.i18n import t
 from views.stopping import stop_check
-from views.text import partial_answer, safe_md
+from views.text import AnswerStream, safe_md
 from views.timeline import OUTCOME_ICONS, STEP_ICONS
 
 DEFAULT_MAX_CHARS = 4000  # the limit shown when the input_size guardrail is off (it sets the limit otherwise)
+REPAINT_S = 0.1  # the provisional answer is redrawn at most this often while the model streams it
 BOX_CAP = 32_768  # what the chat box takes: Streamlit drops a paste longer than its max_chars without a word, so
 # the box takes more than the limit and the input_size guardrail refuses the excess, saying why (and traced)
 
@@ -62,11 +65,24 @@ def session_backend(svc: GuardedRAG) -> BackendChoice:
 class LiveProgress:
     """Observer + token sink for one request: step lines in st.status, the partial answer as provisional."""
 
-    def __init__(self) -> None:
-        self.status = st.status(t("working"), expanded=False)
-        self.provisional = st.empty()
-        self.buffer = ""
+    def __init__(
+        self,
+        *,
+        status: Any = None,
+        provisional: Any = None,
+        clock: Callable[[], float] = time.monotonic,
+        interval: float = REPAINT_S,
+    ) -> None:
+        """`status`, `provisional`: where progress and the partial answer are drawn (default: a new st.status and
+        st.empty); `clock` and `interval`: the partial answer is redrawn at most once per `interval` seconds."""
+        self.status = status if status is not None else st.status(t("working"), expanded=False)
+        self.provisional = provisional if provisional is not None else st.empty()
+        self.stream = AnswerStream()
         self.cold = False
+        self._clock = clock
+        self._interval = interval
+        self._painted: float | None = None  # when the partial answer was last drawn
+        self._shown = ""  # what was drawn then
 
     def observe(self, event: Any) -> None:
         try:
@@ -80,20 +96,32 @@ class LiveProgress:
                 self.cold = True
                 self.status.markdown(t("model_loading") + " " + safe_md(event.reason))
             if event.name in ("model_call", "reask") or event.step == "fallback":
-                self.buffer = ""  # the next model call streams a fresh JSON object
+                if event.step != "fallback":  # the call's last tokens, held back by the interval, stay shown
+                    self._paint(self._clock())
+                self.stream = AnswerStream()  # the next model call streams a fresh JSON object
+                self._painted = None
             if event.step == "fallback":
                 self.provisional.caption(t("provisional_dropped"))
         except Exception:
             pass
 
     def token(self, token: str) -> None:
+        """Runs in the model's token loop: decoding is incremental and the text is redrawn at most once per
+        interval (each redraw escapes and sends the whole text: per token, a long answer cost seconds of CPU
+        and megabytes sent to the browser, and slowed the model down)."""
         try:
-            self.buffer += token
-            text = partial_answer(self.buffer)
-            if text:
-                self.provisional.markdown(f":orange-badge[{t('provisional')}] " + safe_md(text))
+            self.stream.feed(token)
+            now = self._clock()
+            if self._painted is None or now - self._painted >= self._interval:
+                self._paint(now)
         except Exception:
             pass
+
+    def _paint(self, now: float) -> None:
+        text = self.stream.text
+        if text and text != self._shown:
+            self._painted, self._shown = now, text
+            self.provisional.markdown(f":orange-badge[{t('provisional')}] " + safe_md(text))
 
     def finish(self, resp: AskResponse) -> None:
         ok = resp.status in ("answered", "clarify", "refused", "fallback")

@@ -209,10 +209,12 @@ def _deleted_message(removal: Any) -> str:
 def _health(svc: GuardedRAG) -> None:
     """The same integrity verdict as `guarded-rag doctor` (cached until the index changes)."""
     found = svc.index_integrity(sample=20, cached=True)
+    # The verdict quotes the reader's error (a PermissionError names the index file): never a server path.
+    summary, fix = safe_md(svc.hide_paths(found.summary)), found.fix or ""  # fix: a command, in a code span
     if not found.ok:
-        st.error(t("doc.corrupt", summary=safe_md(found.summary), fix=found.fix or ""), icon=":material/warning:")
+        st.error(t("doc.corrupt", summary=summary, fix=fix), icon=":material/warning:")
     elif found.degraded:
-        st.warning(t("doc.degraded", summary=safe_md(found.summary), fix=found.fix or ""), icon=":material/warning:")
+        st.warning(t("doc.degraded", summary=summary, fix=fix), icon=":material/warning:")
 
 
 def render(svc: GuardedRAG) -> None:

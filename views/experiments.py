@@ -12,7 +12,7 @@ import streamlit as st
 from app import EXPERIMENTS, LabResult, run_experiment
 from views.i18n import t
 from views.tables import table
-from views.text import safe_md
+from views.text import error_text, safe_md
 
 SMALL_N = {"latency": 5, "nondeterminism": 5, "overinference": 4}  # interactive: seconds, not minutes
 
@@ -33,7 +33,7 @@ def _experiment(svc: Any, name: str) -> None:
             try:
                 st.session_state[f"lab_result_{name}"] = run_experiment(svc, name, n=int(n))
             except Exception as exc:
-                st.error(t("lab.failed", error=safe_md(f"{type(exc).__name__}: {str(exc)[:300]}")))
+                st.error(t("lab.failed", error=safe_md(error_text(exc, hide=svc.hide_paths))))
     result: LabResult | None = st.session_state.get(f"lab_result_{name}")
     if result is None:
         st.info(t("lab.not_run"))

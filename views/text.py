@@ -6,11 +6,12 @@ is neutralised by backslash-escaping every ASCII punctuation character (CommonMa
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app import BIDI_CONTROLS
@@ -139,28 +140,56 @@ def partial_answer(buffer: str) -> str | None:
     Tokens arrive as JSON fragments of {"answer": "...", ...}; this decodes the string so far and drops a
     trailing half escape sequence.
     """
-    match = _ANSWER_KEY.search(buffer)
-    if match is None:
-        return None
-    chars: list[str] = []
-    i = match.end()
-    while i < len(buffer):
-        ch = buffer[i]
-        if ch == '"':
-            break
-        if ch == "\\":
-            esc = buffer[i : i + 6] if buffer[i + 1 : i + 2] == "u" else buffer[i : i + 2]
-            if (esc[1:2] == "u" and len(esc) < 6) or len(esc) < 2:
-                break  # incomplete escape at the end of the buffer
-            try:
-                chars.append(json.loads(f'"{esc}"'))
-            except ValueError:
-                chars.append(esc[1:])
-            i += len(esc)
-            continue
-        chars.append(ch)
-        i += 1
-    return "".join(chars)
+    stream = AnswerStream()
+    stream.feed(buffer)
+    return stream.text
+
+
+class AnswerStream:
+    """The "answer" of a streaming JSON reply, decoded as its tokens arrive (what `partial_answer` gives for the
+    whole buffer). Each character is read once: decoding the whole buffer again for every token was quadratic,
+    36 s of CPU inside the model's token loop for an 8,192-token answer."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self._start: int | None = None  # where the answer's string begins in the buffer, once seen
+        self._pos = 0  # the next character of the answer string to decode
+        self._chars: list[str] = []
+        self._closed = False
+
+    @property
+    def text(self) -> str | None:
+        return None if self._start is None else "".join(self._chars)
+
+    def feed(self, token: str) -> None:
+        self.buffer += token
+        if self._start is None:
+            match = _ANSWER_KEY.search(self.buffer)  # in C, and only until the key is seen
+            if match is None:
+                return
+            self._start = self._pos = match.end()
+        self._decode()
+
+    def _decode(self) -> None:
+        buffer, i = self.buffer, self._pos
+        while i < len(buffer) and not self._closed:
+            ch = buffer[i]
+            if ch == '"':
+                self._closed = True
+                break
+            if ch == "\\":
+                esc = buffer[i : i + 6] if buffer[i + 1 : i + 2] == "u" else buffer[i : i + 2]
+                if (esc[1:2] == "u" and len(esc) < 6) or len(esc) < 2:
+                    break  # incomplete escape at the end of the buffer: decoded when the rest arrives
+                try:
+                    self._chars.append(json.loads(f'"{esc}"'))
+                except ValueError:
+                    self._chars.append(esc[1:])
+                i += len(esc)
+                continue
+            self._chars.append(ch)
+            i += 1
+        self._pos = i
 
 
 def repair_diff(raw: str | None, repaired: str | None) -> str:
@@ -171,6 +200,16 @@ def repair_diff(raw: str | None, repaired: str | None) -> str:
         raw.splitlines(), repaired.splitlines(), fromfile="raw model output", tofile="repaired", lineterm=""
     )
     return "\n".join(diff)
+
+
+def error_text(exc: BaseException, *, hide: Callable[[str], str] | None = None, limit: int = 300) -> str:
+    """'Type: message' of an error, for the page: `hide` (GuardedRAG.hide_paths) names the server's folders as
+    people know them, then the message is cut to `limit` characters (cut first, a path could stay half shown)."""
+    message = str(exc)
+    if hide is not None:
+        with contextlib.suppress(Exception):  # the service is what failed: its message is shown as it is
+            message = hide(message)
+    return f"{type(exc).__name__}: {message[:limit]}"
 
 
 def short_id(trace_id: str) -> str:

@@ -52,8 +52,10 @@ def render_what_if(svc: GuardedRAG, flt: TraceFilter) -> None:
         except ValueError as exc:
             results.error(t("set.invalid", error=safe_md(error_message(exc))), icon=":material/error:")
             return
-        records = svc.traces.list(flt.model_copy(update={"limit": REPLAY_LIMIT}), full=True)
-        st.session_state["wi_result"] = (policy, changed, replay_traces(records, policy), {r.trace_id: r for r in records})
+        with st.spinner(t("wi.running")):  # thousands of traces: seconds of reading and rechecking
+            records = svc.traces.list(flt.model_copy(update={"limit": REPLAY_LIMIT}), full=True)
+            report = replay_traces(records, policy)
+        st.session_state["wi_result"] = (policy, changed, report, {r.trace_id: r for r in records})
     result = st.session_state.get("wi_result")
     if result is None:
         return
@@ -151,10 +153,11 @@ def render_sweep(svc: GuardedRAG) -> None:
                 st.error(t("sw.too_many", n=f"{n:,}", max=MAX_POINTS), icon=":material/error:")
                 return
             values = [round(start + i * step, 10) for i in range(n)]
-            labelled = svc.traces.list(TraceFilter(labelled=True, limit=100_000), full=True)
-            st.session_state["sw_result"] = sweep(
-                cases_from_traces(labelled, guardrail), svc.policy, guardrail, name, values, target
-            )
+            with st.spinner(t("sw.running")):  # every labelled decision, rechecked at up to MAX_POINTS values
+                labelled = svc.traces.list(TraceFilter(labelled=True, limit=100_000), full=True)
+                st.session_state["sw_result"] = sweep(
+                    cases_from_traces(labelled, guardrail), svc.policy, guardrail, name, values, target
+                )
         except ValueError as exc:
             st.error(safe_md(error_message(exc)), icon=":material/error:")
             return
