@@ -57,8 +57,9 @@ def _print_response(r: AskResponse, out: TextIO, lang: str = "en", *, trace: boo
     for c in r.citations:
         out.write(f"  [{c.label or '-'}] {one_line(c.source)} #{c.chunk_id}\n")
     fired = [g for g in r.guardrails if g.fired]
-    for g in fired:
-        out.write(f"  guardrail {g.name} ({g.stage}) fired: {g.reason}\n")
+    for g in fired:  # an output check judged every attempt of every rung: say which, or the lines read as repeats
+        which = f"{g.stage}, {g.rung} attempt {g.attempt}" if g.rung and g.attempt else g.stage
+        out.write(f"  guardrail {g.name} ({which}) fired: {g.reason}\n")
     passed = len(r.guardrails) - len(fired)
     out.write(
         f"  {passed} check{'' if passed == 1 else 's'} passed · {r.llm_calls} LLM call{'' if r.llm_calls == 1 else 's'} · {r.backend}/{r.model}{' at ' + r.host if r.host else ''} · {r.latency_ms:.0f} ms · trace {r.trace_id}\n"

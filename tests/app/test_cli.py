@@ -113,6 +113,18 @@ def test_human_output_and_traces(cli):
     assert code == 1 and "no trace" in cli.err and out == ""  # errors go to stderr: stdout stays machine-readable
 
 
+def test_an_output_check_that_fired_on_two_attempts_says_which_attempt_each_time(tmp_path: Path, monkeypatch):
+    """The same 'guardrail grounding (output) fired: ...' line was printed once per attempt, reading as a repeat."""
+    monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
+    bad = json.dumps({"citations": ["S1"], "answer": "Bananas are a yellow tropical fruit rich in potassium."})
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [bad, bad, GOOD]}, reasks=2)
+    out = io.StringIO()
+    assert main(["ask", "Which port does Ollama listen on by default?"], out, build=lambda settings: svc) == 0
+    fired = [line for line in out.getvalue().splitlines() if line.startswith("  guardrail grounding")]
+    assert len(fired) == 2 and len(set(fired)) == 2, fired
+    assert "attempt 1) fired" in fired[0] and "attempt 2) fired" in fired[1]
+
+
 def test_the_summary_line_counts_in_words_that_agree(cli):
     code, out = cli("ask", "Which port does Ollama listen on by default?")
     assert code == 0 and "· 1 LLM call ·" in out and " checks passed ·" in out
