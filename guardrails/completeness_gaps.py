@@ -57,9 +57,10 @@ def _material_after(units: list[Unit], index: int) -> bool:
 
 
 def _concrete_after(units: list[Unit], index: int) -> bool:
-    """A name right after the reference ("this variable OLLAMA_KEEP_ALIVE", "这个参数 num_ctx")."""
-    for unit in units[index + 1 : index + 4]:
-        if unit.kind in ("placeholder", "category"):
+    """A name right after the reference ("this variable OLLAMA_KEEP_ALIVE", "这个参数 num_ctx"), also in brackets
+    ("this parameter (num_ctx)", "这个参数（num_ctx）")."""
+    for unit in units[index + 1 : index + 5]:
+        if unit.kind in ("placeholder", "category") or (unit.kind == "break" and unit.text == "("):
             continue
         return unit.kind == "anchor"
     return False
@@ -168,15 +169,10 @@ def candidates_given(units: list[Unit]) -> bool:
             and sum(1 for u in units[i + 1 :] if u.kind in ("anchor", "category")) >= 2
         ):
             return True
+    named = ("anchor", "category")
     for i in range(1, len(units) - 1):
-        if (
-            units[i].kind == "connector"
-            and units[i - 1].kind in ("anchor", "category")
-            and units[i + 1].kind
-            in (
-                "anchor",
-                "category",
-            )
-        ):
+        # a comma may close the first option: "Q4_K_M, or Q8_0", "qwen2.5，还是 llama3"
+        before = units[i - 2] if units[i - 1].kind == "break" and units[i - 1].text == "," and i >= 2 else units[i - 1]
+        if units[i].kind == "connector" and before.kind in named and units[i + 1].kind in named:
             return True
     return False

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from guardrails.deobfuscate import variants
+from guardrails.deobfuscate import original_of, variants
 from guardrails.pattern_prefilter import Prefilter, build
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -37,14 +37,16 @@ class PatternFamily:
         # compiled code each time (~20 µs per scan, as _any_family's cache key). Equal families hash alike.
         return self._hash
 
-    def find(self, text: str) -> list[str]:
-        """The matched snippets, in order of the patterns."""
+    def find(self, text: str, original: str | None = None) -> list[str]:
+        """The matched snippets, in order of the patterns. When `text` is a de-obfuscated variant of `original`,
+        each snippet is the part of `original` it came from (the user's own words, not the normalised ones)."""
         if self.any_of.search(text) is None:
             return []
         hits: list[str] = []
         for pattern in self.patterns:
             for match in pattern.finditer(text):
-                snippet = " ".join(match.group(0).split())
+                quoted = match.group(0) if original is None else original_of(original, text, *match.span())
+                snippet = " ".join(quoted.split())
                 if snippet and snippet not in hits:
                     hits.append(snippet)
         return hits
@@ -69,7 +71,7 @@ def scan(text: str, families: tuple[PatternFamily, ...]) -> dict[str, list[str]]
         if not prefilter.matches(version):
             continue
         for fam in families:
-            for hit in fam.find(version):
+            for hit in fam.find(version, original=text):
                 if hit not in found.setdefault(fam.name, []):
                     found[fam.name].append(hit)
     return {name: hits for name, hits in found.items() if hits}

@@ -11,12 +11,18 @@ from guardrails.pattern_family import family
 # Forged conversation turns: chat-template delimiters or role labels followed by text. Template variables
 # ("<|im_start|>system\n{{ .System }}") and stop tokens in Modelfile documentation are not forged turns.
 _TEXT_FOLLOWS = r"(?!\{\{|\"\"\"|<\|)[A-Za-z\u4e00-\u9fff]"
+_OS_NAME = (
+    r"(?:linux|ubuntu|debian|fedora|centos|rhel|red\s*hat|rocky|alma|arch|manjaro|mint|opensuse|suse|alpine|nixos"
+    r"|windows|win\s?(?:7|8|10|11)|macos|mac\s?os|os\s?x|ios|ipados|android|wsl2?|freebsd|openbsd|chromeos"
+    r"|harmonyos|uos|kylin|deepin|openeuler)(?![a-z])|统信|麒麟|鸿蒙|欧拉"
+)
 FAKE_TURN = family(
     "fake_turn_delimiter",
     rf"<\|im_start\|>\s*(?:system|assistant|user)\b[ \t]*\n?[ \t]*{_TEXT_FOLLOWS}",
     rf"<\|(?:system|assistant)\|>\s*{_TEXT_FOLLOWS}",
     rf"\[INST\]\s*{_TEXT_FOLLOWS}|<<SYS>>\s*{_TEXT_FOLLOWS}",
-    r"^[ \t]*(?:system|assistant|系统|助手)[ \t]*[:：][ \t]*\S",
+    # "System: Ubuntu 22.04" / "系统：Linux，内存 16GB" is a spec line (which operating system), not a forged turn.
+    rf"^[ \t]*(?:system|assistant|系统|助手)[ \t]*[:：][ \t]*(?!{_OS_NAME})\S",
     # A bracketed system/admin header in the user's own message: "[SYSTEM]: ...", "【系统消息】...".
     r"^[ \t]*[\[【(（]\s*(?:system|admin|administrator|operator|系统|管理员|运营方)"
     r"(?:\s*(?:message|notice|update|消息|通知|公告|更新))?\s*[\]】)）]",
