@@ -173,7 +173,14 @@ def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     records = svc.traces.list(_filter(args, labelled=True), full=True)
     cases = cases_from_traces(records, guardrail)
     if not cases:
-        say(f"error: no labelled {guardrail} decision with stored inputs to sweep over; label some first (traces label)\n")
+        # Labels outside the selection are not "none yet": `--since 2030-01-01` said "label some first".
+        everywhere = svc.traces.list(TraceFilter(labelled=True, limit=LISTING_MAX), full=True)
+        hint = (
+            "the labelled ones are outside --status/--since/--last: widen them"
+            if cases_from_traces(everywhere, guardrail)
+            else "label some first (traces label)"
+        )
+        say(f"error: no labelled {guardrail} decision with stored inputs to sweep over; {hint}\n")
         return EXIT_FAIL
     report = sweep(cases, base, guardrail, param, values, target)
     if args.out and report.suggested is not None:

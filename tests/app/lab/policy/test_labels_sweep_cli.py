@@ -199,6 +199,17 @@ def test_a_sweeps_out_is_checked_before_the_sweep_and_needs_a_target(stored, tmp
     assert code == 2 and "add --target" in text and not (tmp_path / "tuned.toml").exists()
 
 
+def test_a_sweep_whose_selection_leaves_out_every_label_says_so(stored):
+    """`--since` in the future said "label some first" although labels existed (the h69 walkthrough)."""
+    svc, ids = stored
+    sweep_ = ("policy", "sweep", "relevance.min_hybrid", "--range", "0:1:0.5")
+    code, text = fails(svc, *sweep_)
+    assert code == 1 and "label some first" in text  # nothing labelled yet
+    assert run(svc, "traces", "label", ids[0], "--guardrail", "relevance", "--correct")[0] == 0
+    code, text = fails(svc, *sweep_, "--since", "2999-01-01")
+    assert code == 1 and "outside --status/--since/--last" in text and "label some first" not in text
+
+
 def test_a_sweeps_out_never_replaces_a_file_that_is_not_a_policy(stored, tmp_path: Path):
     """Found by a walkthrough: `policy sweep ... --out ~/.guarded-rag/traces.sqlite3` wrote the policy over the trace
     database (every later command: "file is not a database")."""
