@@ -16,6 +16,7 @@ _CJK_TOKENS = 2.0
 _CHARS_PER_TOKEN = 3.0
 _SAFETY_TOKENS = 64
 _MIN_USEFUL_TOKENS = 60
+TRUNCATION_MARK = " …"  # ends the text of a chunk the budget truncated (chains.extractive quotes no cut sentence)
 
 
 def estimate_tokens(text: str) -> int:
@@ -38,7 +39,7 @@ def _truncate(text: str, tokens: int) -> str:
         if used > tokens:
             break
         out.append(ch)
-    return "".join(out).rstrip() + " …"
+    return "".join(out).rstrip() + TRUNCATION_MARK
 
 
 def fit_context(chunks: Sequence[Chunk], *, num_ctx: int, num_predict: int, fixed_text: str) -> Fitted:

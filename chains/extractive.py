@@ -1,5 +1,5 @@
 """Extractive fallback, the last rung before "cannot answer": the best-matching sentences of the top
-chunks, quoted verbatim with citations (only markdown's list marks and emphasis removed; no heading path). No
+chunks, quoted verbatim with citations (only markdown's list marks and **bold** marks removed; no heading path). No
 model involved, so it cannot invent anything.
 """
 
@@ -10,11 +10,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chains.context import TRUNCATION_MARK
 from guardrails import Chunk
 from guardrails.text import content_terms
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+|\n+")
-_MARKDOWN_NOISE = re.compile(r"^\s*(#+|[-*>]|\d+\.)\s*")
+# a heading's #, a list's mark or a quote's > opening the sentence: a mark needs the space after it, or "-1 means no
+# limit", "1.5 GB" and "**Note:**" lost their sign, their "1." and an asterisk
+_MARKDOWN_NOISE = re.compile(r"^\s*(?:(?:#+|[-*+]|\d+[.)])\s+|>+\s*)")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ class Extract:
         return tuple(seen.values())
 
 
-_EMPHASIS = re.compile(r"\*\*|__")
+# a **bold** pair, not inside a word (ASCII: CJK text runs bold into its words); f(**kwargs), 2**10 are text
+_STRONG = re.compile(r"(?<![A-Za-z0-9_*])\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*(?![A-Za-z0-9_*])")
+_CODE_SPAN = re.compile(r"(`+).+?\1")  # `...`: kept as written (`**kwargs`, `__init__.py`)
 _ENDS_SENTENCE = tuple(".。!?！？:：;；")
 
 
@@ -49,12 +54,24 @@ def _body(text: str) -> str:
     return text
 
 
+def _unbolded(text: str) -> str:
+    """`text` without its **bold** marks, code spans as written. Only ** pairs go: __ is as often a Python name's
+    (`__init__.py`, MAX__SIZE) as emphasis, and removing every ** and __ quoted "init.py" for "__init__.py"."""
+    out, at = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [_STRONG.sub(r"\1", text[at : span.start()]), span.group()]
+        at = span.end()
+    return "".join([*out, _STRONG.sub(r"\1", text[at:])])
+
+
 def _sentences(chunk: Chunk) -> list[str]:
-    """Quotable sentences: markdown's list marks and ** / __ emphasis removed (the UI escapes document text, so
-    they would show as literal asterisks), at least 8 and at most 400 characters."""
+    """Quotable sentences: markdown's list marks and **bold** marks removed (the UI escapes document text, so
+    they would show as literal asterisks), at least 8 and at most 400 characters. Not the last one of a chunk the
+    context budget truncated: it was quoted cut off ("To unload a model at once, set keep_ …")."""
     out = []
-    for part in _SENTENCE_END.split(_body(chunk.text)):
-        cleaned = _EMPHASIS.sub("", _MARKDOWN_NOISE.sub("", part or "")).strip()
+    parts = _SENTENCE_END.split(_body(chunk.text))
+    for part in parts[:-1] if chunk.text.endswith(TRUNCATION_MARK) else parts:
+        cleaned = _unbolded(_MARKDOWN_NOISE.sub("", part or "")).strip()
         if 8 <= len(cleaned) <= 400:
             out.append(cleaned)
     return out

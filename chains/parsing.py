@@ -1,12 +1,12 @@
-"""The parse ladder, cheapest rung first: strict JSON -> lenient (fences, first object, raw newlines)
--> repair (json-repair) -> give up with every rung's error, so the re-ask can feed them back.
+"""The parse ladder, cheapest rung first: strict JSON -> lenient (fences, the first object that is an answer, raw
+newlines) -> repair (json-repair) -> give up with every rung's error, so the re-ask can feed them back.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,6 +27,10 @@ time on hostile text (measured before the cap: 32,000 '{' took 25 s in the balan
 text 1.9 s in json-repair), and a server need not honour num_predict."""
 MAX_OBJECT_STARTS = 64
 """The balanced-object scan tries at most this many '{' as the object's start (each try reads on to the end)."""
+MAX_REPAIR_DEPTH = 32
+"""The repair rung gives json-repair no text nesting deeper than this (outside strings): an answer object nests two
+levels, and json-repair's time grows with the nesting (measured: 16,000 '{', a reply within MAX_PARSE_CHARS, took
+2.1-2.8 s per attempt, ~0.13 ms per level, on every re-ask)."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,9 @@ class Parsed:
         return self.rung != "strict"
 
 
-def first_json_object(text: str) -> str | None:
-    """The first balanced {...} in text, respecting strings, starting at one of its first MAX_OBJECT_STARTS '{';
-    None when there is none."""
+def json_objects(text: str) -> Iterator[str]:
+    """Every balanced {...} in text, respecting strings, in the order of their '{', starting at one of its first
+    MAX_OBJECT_STARTS '{' (an object nested in another is tried after it)."""
     start = text.find("{")
     for _ in range(MAX_OBJECT_STARTS):
         if start == -1:
@@ -72,12 +76,23 @@ def first_json_object(text: str) -> str | None:
             elif ch == "}":
                 depth -= 1
                 if depth == 0:
-                    return text[start : i + 1]
+                    yield text[start : i + 1]
+                    break
         start = text.find("{", start + 1)
-    return None
+
+
+def first_json_object(text: str) -> str | None:
+    """The first balanced {...} in text (see json_objects); None when there is none."""
+    return next(json_objects(text), None)
+
+
+class _EveryCandidateFailed(ValueError):
+    """Every candidate of a rung failed; the message lists their errors, already described."""
 
 
 def _validate(data: Any) -> ModelAnswer:
+    if data == "":  # json-repair's reading of a reply with no JSON in it (prose, an empty reply)
+        raise ValueError("no JSON object found in the reply")
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, got {type(data).__name__}")
     return ModelAnswer.model_validate(data)
@@ -86,6 +101,8 @@ def _validate(data: Any) -> ModelAnswer:
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return describe_validation(exc)
+    if isinstance(exc, _EveryCandidateFailed):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -115,20 +132,49 @@ def _first_candidate(raw: str, parse_one: Callable[[str], tuple[ModelAnswer, str
             return parse_one(candidate)
         except (ValueError, ValidationError, TypeError, RecursionError) as exc:
             errors.append(_describe(exc))
-    raise ValueError("; ".join(dict.fromkeys(errors)))
+    raise _EveryCandidateFailed("; ".join(dict.fromkeys(errors)))
 
 
 def _lenient_one(candidate: str) -> tuple[ModelAnswer, str]:
-    # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
-    obj = first_json_object(candidate)
-    if obj is None:
-        raise ValueError("no JSON object found in the reply")
-    return _validate(json.loads(obj, strict=False)), obj
+    """The first balanced object that is an answer: one before it ("use the {x: 1} form", a {"note": ...} object,
+    a Modelfile's {{ .Prompt }}) made the rung give up on the answer object after it."""
+    first_error: Exception | None = None
+    for obj in json_objects(candidate):
+        try:
+            # Grammar-constrained llama.cpp lets raw newlines into strings: strict=False accepts them.
+            return _validate(json.loads(obj, strict=False)), obj
+        except (ValueError, ValidationError, TypeError, RecursionError) as exc:
+            first_error = first_error or exc
+    raise first_error or ValueError("no JSON object found in the reply")
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of {} and [] in text, outside strings (what is open at the end counts)."""
+    depth = deepest = 0
+    in_str = escaped = False
+    for ch in text:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "}]":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def _repair_one(candidate: str) -> tuple[ModelAnswer, str]:
     # json-repair closes truncated strings/brackets and fixes quotes; a well-kept library beats regexes.
     start = candidate.find("{")
+    if _nesting_depth(candidate) > MAX_REPAIR_DEPTH:
+        raise ValueError(f"the reply nests brackets deeper than {MAX_REPAIR_DEPTH} levels; an answer object nests two")
     try:
         data = json_repair.loads(candidate[start:] if start != -1 else candidate)
     except AssertionError as exc:  # json-repair asserts on some replies (0.64: a first key opening a ``` fence)

@@ -13,11 +13,22 @@ from typing import Any, Literal
 _OPEN, _CLOSE = "<think>", "</think>"
 
 
+_ANSWER_STARTS = (_OPEN, "{", "[", "`")  # a reply opening like this is not inside a reasoning block
+
+
 def split_thinking(raw: str) -> tuple[str, str]:
     """(reasoning, content). Reasoning models on an Ollama that does not separate thinking (or with `think`
-    unset) start the content with <think>…</think>; an unclosed <think> means the reply was all reasoning."""
+    unset) start the content with <think>…</think>; an unclosed <think> means the reply was all reasoning. A chat
+    template that opens the block itself (deepseek-r1's ends its prompt with "<think>\\n") makes the reply start
+    inside it: its first </think>, with no <think> before, closes the reasoning (else a JSON draft in the reasoning
+    was parsed as the answer)."""
     text = raw.lstrip()
     thoughts: list[str] = []
+    if not text.startswith(_ANSWER_STARTS):
+        end = text.find(_CLOSE)
+        if end != -1 and _OPEN not in text[:end]:
+            thoughts.append(text[:end])
+            text = text[end + len(_CLOSE) :].lstrip()
     while text.startswith(_OPEN):
         end = text.find(_CLOSE)
         if end == -1:

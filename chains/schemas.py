@@ -4,9 +4,10 @@ and the typed result every request ends in.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from chains.trace import TraceEvent
 from guardrails import Chunk, Turn, Verdict
@@ -25,15 +26,34 @@ class ModelAnswer(BaseModel):
 
     model_config = ConfigDict(extra="ignore")  # lenient about extra keys; they are dropped, not trusted
 
-    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS * 2)
+    # Stripped before the length check: "   " (or "\n") met min_length=1 and ended as an "answered" blank answer that
+    # every output check passed (it has no claim to fail); now it is a parse failure, and the re-ask says why.
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ANSWER_CHARS * 2)]
     citations: list[str] = Field(default_factory=list, max_length=MAX_CITATIONS * 2)
+
+    @field_validator("citations", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        """A bare string is the list it names ("S1", "S1, S2"): a model without a grammar (format="json") writes one,
+        and the whole reply was rejected for it, costing a re-ask."""
+        return [part for part in _SEPARATORS.split(value) if part] if isinstance(value, str) else value
 
     @field_validator("citations")
     @classmethod
     def _trimmed(cls, value: list[str]) -> list[str]:
-        """ " S1" from a model without a grammar is the label S1: trimmed here, once, so every check and the cited
-        sources match labels exactly (the citations guardrail does not trim)."""
-        return [label.strip() for label in value]
+        """ " S1", "[S1]", "s1" and "S01" from a model without a grammar are the label S1: normalised here, once, so
+        every check and the cited sources match labels exactly (the citations guardrail does not normalise)."""
+        return [_label(label) for label in value]
+
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+_LABEL = re.compile(r"\[?\s*[Ss]0*(\d{1,4})\s*\]?")
+
+
+def _label(text: str) -> str:
+    """The prompt's label S<n> that `text` spells another way ("[S1]", "s1", "S01"), else `text` trimmed."""
+    found = _LABEL.fullmatch(text.strip())
+    return f"S{found.group(1)}" if found else text.strip()
 
 
 def answer_chars_for(num_predict: int) -> int:
