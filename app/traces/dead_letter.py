@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,8 +36,15 @@ def set_aside(path: Path | None, record: TraceRecord, *, location: str, error: s
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
+            # One write to a file opened for appending: lines set aside by several threads (requests that found
+            # the queue full) or processes at once never interleave, as a buffered file's chunked writes could.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            try:
+                data = (line + "\n").encode("utf-8")
+                if os.write(fd, data) != len(data):  # a full disk: said as open() would
+                    raise OSError(f"only part of the record could be written to {path}")
+            finally:
+                os.close(fd)
             log.error("trace %s was refused by %s (%s); kept in %s", record.trace_id, location, error, path)
             return
         except OSError as write_error:

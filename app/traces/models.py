@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -18,6 +19,15 @@ from guardrails import GuardrailPolicy
 
 OUTCOME = "outcome"  # the label target that means the request's outcome rather than one guardrail's decision
 NOTE_MAX = 2000  # characters in a label's note
+
+# NUL and lone surrogates (a bad decoding, a hostile client) cannot be encoded for SQLite's UTF-8 or stored in
+# PostgreSQL's TEXT at all: every store keeps them as U+FFFD (app.traces.storable), and looks them up so.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """`value` with the characters no store can keep replaced by U+FFFD, as a stored trace has them."""
+    return UNSTORABLE.sub("\ufffd", value)
 
 
 def _utc(value: datetime) -> datetime:
@@ -67,11 +77,12 @@ class TraceLabel(BaseModel):
     source: Literal["user", "eval"] = "user"
     created_at: UtcTime
 
-    @field_validator("target", "decision", "note")
+    @field_validator("target", "decision", "note", mode="before")
     @classmethod
-    def _storable(cls, value: str) -> str:
-        """NUL, which PostgreSQL's TEXT cannot hold, as U+FFFD: what app.traces.storable does to a trace."""
-        return value.replace("\x00", "\ufffd")
+    def _storable(cls, value: Any) -> Any:
+        """NUL and lone surrogates as U+FFFD: what app.traces.storable does to a trace. Before the string checks:
+        a lone surrogate (a note given on a command line that is not UTF-8) was a validation error."""
+        return storable_text(value) if isinstance(value, str) else value
 
 
 class TraceRecord(BaseModel):
@@ -110,6 +121,13 @@ class TraceFilter(BaseModel):
     session: str | None = None
     labelled: bool | None = Field(default=None, description="True: only traces with a label; False: only without.")
     limit: int = Field(default=50, ge=1, le=100_000)
+
+    @field_validator("status", "guardrail", "model", "backend", "text", "session")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        """Looked up as stored (U+FFFD): a NUL made PostgreSQL raise DataError and a lone surrogate made both
+        stores raise UnicodeEncodeError, instead of finding the traces that hold them."""
+        return storable_text(value) if value is not None else None
 
 
 def redact(question: str) -> str:

@@ -22,7 +22,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from app.traces.inputs import LABEL_COLUMNS, attach, label_from_row, label_row, pack
 from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row, storable_text
 from app.traces.sqlite import COLUMNS, LABELLED
 from chains import TraceEvent
 
@@ -158,6 +158,7 @@ class PostgresTraceBackend:
 
     def save_label(self, trace_id: str, label: TraceLabel) -> bool:
         """Store (or replace) one label; False when there is no such trace."""
+        trace_id = storable_text(trace_id)
         with self._connection() as conn, conn.transaction():
             if conn.execute("SELECT 1 FROM traces WHERE trace_id = %s FOR UPDATE", (trace_id,)).fetchone() is None:
                 return False
@@ -195,6 +196,7 @@ class PostgresTraceBackend:
             return attach(records, _fetcher(conn)) if full else records
 
     def get(self, trace_id: str) -> TraceRecord | None:
+        trace_id = storable_text(trace_id)  # as ids are stored: a NUL or lone surrogate cannot be sent
         with self._connection() as conn:
             row = conn.execute(_SELECT + " WHERE trace_id = %s", (trace_id,)).fetchone()
             if row is None and trace_id:

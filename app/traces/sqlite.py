@@ -10,6 +10,7 @@ pending schema migrations (app/traces/migrations/sqlite/) under the same lock. Q
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sqlite3
 import threading
@@ -23,7 +24,7 @@ from typing import Any
 from app.traces.inputs import LABEL_COLUMNS, attach, label_from_row, label_row, pack
 from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.migrations import VERSION_TABLE, pending
-from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row, storable_text
 from chains import TraceEvent
 
 COLUMNS = (
@@ -68,10 +69,11 @@ class SqliteTraceBackend:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._kept: tuple[threading.Thread, sqlite3.Connection] | None = None  # (thread, connection) of the saving thread
+        # (thread, connection, the file it was opened on) of the saving thread
+        self._kept: tuple[threading.Thread, sqlite3.Connection, FileId | None] | None = None
+        self._file: FileId | None = None  # the file the schema was last applied to
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.schema_version = self._migrate()
+            self.schema_version = self._prepare_file()
         except (OSError, sqlite3.Error) as exc:
             raise TraceStoreError(f"cannot open the trace database {path}: {exc}{_damage_hint(path, exc)}") from exc
 
@@ -84,7 +86,22 @@ class SqliteTraceBackend:
         with closing(self._open()) as conn:
             yield conn
 
+    def _prepare_file(self) -> int:
+        """Create the file if needed and bring it to the latest schema; remember which file that was."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        version = self._migrate()
+        self._file = _file_id(self.path)
+        return version
+
     def _open(self) -> sqlite3.Connection:
+        """A connection to the file at `path`. A file deleted or replaced while the app runs (a user resetting their
+        traces, a restored backup) is prepared first: before, reads then failed with "no such table: traces" on
+        the empty file sqlite3.connect made in its place."""
+        if _file_id(self.path) != self._file:
+            self.schema_version = self._prepare_file()
+        return self._connection()
+
+    def _connection(self) -> sqlite3.Connection:
         # check_same_thread=False: a kept connection is used by its one saving thread, and closed by release(),
         # which the store calls from another thread once that one has stopped.
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -110,9 +127,18 @@ class SqliteTraceBackend:
             with self._connect() as conn:
                 yield conn
             return
-        conn = kept[1] if kept is not None else self._open()
+        if kept is not None and kept[2] != _file_id(self.path):
+            # The file was deleted or replaced since this connection opened it: its saves went to a file no one
+            # will read again (counted as written, lost). Closed (it is ours) and the file at `path` opened afresh.
+            self._drop(me)
+            kept = None
+        if kept is not None:
+            conn, opened_on = kept[1], kept[2]
+        else:
+            conn = self._open()
+            opened_on = self._file
         with self._lock:
-            self._kept = (me, conn)
+            self._kept = (me, conn, opened_on)
         try:
             yield conn
         except BaseException:
@@ -145,7 +171,7 @@ class SqliteTraceBackend:
     def _migrate(self) -> int:
         """Bring the file to the latest schema. A file made before versioning (no version table) has every
         0001 table already: 0001 creates only what is missing, so it is adopted as version 1, rows kept."""
-        with self._connect() as conn:
+        with closing(self._connection()) as conn:
             _enable_wal(conn)
             conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process opening now waits, then sees our work
             try:
@@ -253,6 +279,7 @@ class SqliteTraceBackend:
 
     def save_label(self, trace_id: str, label: TraceLabel) -> bool:
         """Store (or replace) one label; False when there is no such trace."""
+        trace_id = storable_text(trace_id)
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -304,6 +331,7 @@ class SqliteTraceBackend:
             return attach(records, self._fetch(conn)) if full else records
 
     def get(self, trace_id: str) -> TraceRecord | None:
+        trace_id = storable_text(trace_id)  # as ids are stored: a NUL or lone surrogate cannot be sent
         with self._connect() as conn:
             row = conn.execute(_SELECT + " WHERE trace_id = ?", (trace_id,)).fetchone()
             if row is None and trace_id:
@@ -326,6 +354,18 @@ class SqliteTraceBackend:
     @staticmethod
     def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
         return record_from_row(row, created_at=datetime.fromisoformat(row[1]), events=events)
+
+
+FileId = tuple[int, int]
+
+
+def _file_id(path: Path) -> FileId | None:
+    """Which file `path` names now (device, inode); None when there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def _unicode_lower(value: str | None) -> str | None:

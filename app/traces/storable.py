@@ -3,14 +3,12 @@ U+FFFD (`storable`), applied to every record before it is saved or imported."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from app.traces.models import TraceRecord
+from app.traces.models import UNSTORABLE, TraceRecord, storable_text
 
-# NUL and lone surrogates (a bad decoding, a hostile client) cannot be encoded for SQLite's UTF-8 or stored in
-# PostgreSQL's TEXT at all: one such record would fail every retry and hold back every trace queued after it.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# One such record would fail every retry and hold back every trace queued after it.
+_UNSTORABLE = UNSTORABLE
 
 
 def storable(record: TraceRecord) -> TraceRecord:
@@ -44,7 +42,7 @@ def _has_unstorable(value: Any) -> bool:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
+        return storable_text(value)
     if isinstance(value, dict):
         return {_clean(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -43,6 +43,7 @@ class WriterStatus(BaseModel):
     failures: int
     unbuildable: int = 0
     rejected: int = 0  # records the backend refused, written to `dead_letter` instead
+    overflowed: int = 0  # records that found the queue full while the backend was failing: in `dead_letter` too
     dead_letter: str | None = None
     last_error: str | None = None
     schema_version: int | None = None
@@ -78,6 +79,7 @@ class TraceWriter:
         self._failures = 0
         self._unbuildable = 0
         self._rejected = 0
+        self._overflowed = 0
         self._dead_letter = dead_letter
         self._last_error: str | None = None
         self._thread: threading.Thread | None = None
@@ -91,8 +93,10 @@ class TraceWriter:
     def save(self, record: TraceRecord | Callable[[], TraceRecord]) -> None:
         """Queue `record` for the writer (or write it now when not in background mode). A callable is called on
         the writer thread: building the record (dumping the result, copying events) leaves the request path
-        too. When the queue is full (the backend is down or slow), wait for room: back-pressure, never a
-        dropped trace."""
+        too. When the queue is full and the backend is slow, wait for room: back-pressure, never a dropped trace.
+        When it is full and the backend is failing (a server down, a full disk), the record goes to the
+        dead-letter file instead (`traces import` takes it back): before, every request then waited for room
+        for as long as the backend stayed down, and a service stopped answering because its trace store had."""
         if not self._background or self._closed:
             saved, _, failure = self._save_or_set_aside([storable(_built(record))])
             if failure is not None:
@@ -102,13 +106,39 @@ class TraceWriter:
                 self._release()
             return
         with self._cond:
-            while len(self._queue) >= self._max_pending and not self._closed:
-                self._cond.wait(timeout=1.0)
-            self._queue.append(record)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="trace-writer", daemon=True)
-                self._thread.start()
-            self._cond.notify_all()
+            overflow = self._wait_for_room()
+            if not overflow:
+                self._queue.append(record)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="trace-writer", daemon=True)
+                    self._thread.start()
+                self._cond.notify_all()
+        if overflow:
+            self._overflow(record)
+
+    def _wait_for_room(self) -> bool:
+        """Under the condition: wait while the queue is full; True when the record is to go to the dead-letter
+        file instead (full, and the backend failing)."""
+        while len(self._queue) >= self._max_pending and not self._closed:
+            if self._failing and self._dead_letter is not None:
+                return True
+            self._cond.wait(timeout=1.0)
+        return False
+
+    def _overflow(self, item: TraceRecord | Callable[[], TraceRecord]) -> None:
+        """A record that found the queue full while the backend fails: counted, and kept in the dead-letter file."""
+        try:
+            record = storable(_built(item))
+        except Exception as exc:
+            log.exception("a trace record could not be built; it is lost")
+            with self._cond:
+                self._unbuildable += 1
+                self._last_error = error_text(exc)
+            return
+        with self._cond:
+            self._overflowed += 1
+            error = f"the trace queue was full ({self._max_pending}) while saving failed: {self._last_error}"
+        set_aside(self._dead_letter, record, location=self._backend.location, error=error)
 
     def _run(self) -> None:
         while True:
@@ -264,6 +294,7 @@ class TraceWriter:
                 failures=self._failures,
                 unbuildable=self._unbuildable,
                 rejected=self._rejected,
+                overflowed=self._overflowed,
                 dead_letter=str(self._dead_letter) if self._dead_letter is not None else None,
                 last_error=self._last_error,
                 schema_version=getattr(self._backend, "schema_version", None),
