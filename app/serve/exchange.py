@@ -24,8 +24,10 @@ from app import (
     GuardedRAG,
     Settings,
     Usage,
+    fired_guardrails,
     from_chat,
     reply_text,
+    stopping_guardrail,
     usage_of,
 )
 from app.serve.errors import Problem
@@ -98,10 +100,13 @@ class Reply:
     error: str | None = None  # set: the request failed; sent as the dialect's error body
     usage: Usage = field(default_factory=Usage)
     latency_ms: float = 0.0
+    guardrail: str | None = None  # the guardrail that refused or clarified (the one the reply text names)
+    fired: tuple[str, ...] = ()  # every guardrail that fired on the question (each once)
 
     @classmethod
     def of(cls, resp: AskResponse, lang: str = "en") -> Reply:
         """`lang`: the question's ("zh" when it has Chinese characters), for the refusal's opening sentence."""
+        stopping = stopping_guardrail(resp.status, resp.message, resp.guardrails)
         return cls(
             text=reply_text(resp, lang),
             status=resp.status,
@@ -109,7 +114,19 @@ class Reply:
             error=(resp.message or "the request failed") if resp.status == "error" else None,
             usage=usage_of(resp),
             latency_ms=resp.latency_ms,
+            guardrail=stopping.name if stopping is not None else None,
+            fired=tuple(dict.fromkeys(g.name for g in fired_guardrails(resp.guardrails))),
         )
+
+    def extra(self) -> dict[str, Any]:
+        """The fields a reply carries beyond its dialect's: the `openai` client keeps them (`model_extra`); the
+        `ollama` client, and so ChatOllama, drops them (the raw JSON and the X-Trace-Id header have them)."""
+        return {
+            "trace_id": self.trace_id,
+            "answer_status": self.status,
+            "guardrail": self.guardrail,
+            "guardrails_fired": list(self.fired),
+        }
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ async def generate(request: Request) -> Response:
     req = parse(OllamaGenerateRequest, await served.body(request))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
+    require_text(req.prompt, req.images)  # images and no prompt: a question this server cannot read, not a load
     if req.prompt == "":
         return _loaded(model, req.keep_alive, {"response": ""})
     if not req.prompt.strip():
@@ -203,9 +204,7 @@ def _final(model: str, reply: Reply, part: dict[str, Any]) -> dict[str, Any]:
         "prompt_eval_duration": 0,
         "eval_count": u.completion_tokens,
         "eval_duration": int(u.model_ms * 1e6),
-        # extra fields Ollama clients ignore (and LangChain keeps in response_metadata)
-        "trace_id": reply.trace_id,
-        "answer_status": reply.status,
+        **reply.extra(),  # trace_id, answer_status, guardrail, guardrails_fired: the ollama client drops them
     }
 
 
@@ -237,7 +236,22 @@ async def heartbeat(_request: Request) -> Response:
     return PlainTextResponse("Ollama is running", headers={"X-Guarded-Rag": _version()})
 
 
+# Ollama endpoints for managing and embedding with models: the served models are guarded-rag's own (nothing to pull,
+# create, copy or delete) and it embeds for its own index only. A 404 that says so, not a bare "Not Found".
+UNSERVED = ("/api/pull", "/api/push", "/api/create", "/api/copy", "/api/delete", "/api/embed", "/api/embeddings")
+
+
+async def unserved(request: Request) -> Response:
+    raise Problem(
+        404,
+        f"{request.url.path} is not served here: guarded-rag's models are served as they are (see /api/tags; "
+        "nothing to pull, create, copy or delete) and it answers questions over /api/chat and /api/generate only",
+        code="not_found",
+    )
+
+
 ROUTES = [
+    *(Route(path, unserved, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]) for path in UNSERVED),
     Route("/", heartbeat, methods=["GET", "HEAD"]),
     Route("/api/tags", tags, methods=["GET"]),
     Route("/api/version", version, methods=["GET"]),

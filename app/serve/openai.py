@@ -21,7 +21,7 @@ from starlette.routing import Route
 from app.serve.errors import Problem, error_body
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
 from app.serve.runner import ClientGone
-from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_format, require_text
+from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_forced_tool, reject_format, require_text
 
 SSE = "text/event-stream"
 log = logging.getLogger("guarded_rag.serve")
@@ -51,6 +51,7 @@ async def chat_completions(request: Request) -> Response:
     model = served.resolve(req.model)
     if req.response_format and req.response_format.get("type") not in (None, "text"):
         reject_format(req.response_format, "response_format")
+    reject_forced_tool(req.tool_choice, req.function_call)
     if req.n not in (None, 1):
         raise Problem(400, "n must be 1: one guarded answer per question", code="invalid_request")
     if req.messages:
@@ -80,8 +81,7 @@ async def chat_completions(request: Request) -> Response:
             ],
             "usage": _usage(reply),
             "system_fingerprint": None,
-            "trace_id": reply.trace_id,  # extra field: the OpenAI clients keep it (model_extra)
-            "answer_status": reply.status,
+            **reply.extra(),  # trace_id, answer_status, guardrail, guardrails_fired: the openai client keeps them
         },
         headers=headers,
     )
@@ -112,7 +112,7 @@ async def _stream(pending: Pending, model: str, completion_id: str, include_usag
             yield chunk({"role": "assistant", "content": ""})
             for piece in reply.text.splitlines(keepends=True):
                 yield chunk({"content": piece})
-            yield chunk({}, "stop", trace_id=reply.trace_id, answer_status=reply.status)
+            yield chunk({}, "stop", **reply.extra())
             if include_usage:
                 yield _event(
                     {
@@ -149,8 +149,23 @@ def _event(obj: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
 
 
+# OpenAI endpoints clients call that this server does not have: the Responses API (the default of newer SDK helpers
+# and agent frameworks), legacy completions, embeddings. A 404 that says what is served, not a bare "Not Found".
+UNSERVED = ("/v1/responses", "/v1/completions", "/v1/embeddings")
+
+
+async def unserved(request: Request) -> Response:
+    raise Problem(
+        404,
+        f"{request.url.path} is not served here: guarded-rag answers questions over chat completions only "
+        "(POST /v1/chat/completions)",
+        code="not_found",
+    )
+
+
 ROUTES = [
     Route("/v1/models", models, methods=["GET"]),
     Route("/v1/models/{model}", model, methods=["GET"]),
     Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+    *(Route(path, unserved, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]) for path in UNSERVED),
 ]

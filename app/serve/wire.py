@@ -7,6 +7,7 @@ is ours: its body is strict (extra="forbid").
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
@@ -55,6 +56,7 @@ class OllamaChatRequest(_Wire):
 class OllamaGenerateRequest(_Wire):
     model: str = ""
     prompt: str = ""
+    images: list[str] | None = None  # not read: only told apart from a load request (empty prompt, no images)
     system: str | None = None
     stream: Flag | None = True
     keep_alive: Any = None
@@ -77,6 +79,8 @@ class OpenAIChatRequest(_Wire):
     n: Integer | None = None
     response_format: dict[str, Any] | None = None
     tools: list[Any] | None = None  # accepted and ignored, as on the Ollama side
+    tool_choice: Any = None  # "auto" / "none" only: one that demands a tool call is a 400 (reject_forced_tool)
+    function_call: Any = None  # the legacy spelling: "auto" / "none" only
 
 
 class NativeAskRequest(BaseModel):
@@ -146,3 +150,29 @@ def reject_format(value: Any, field: str) -> None:
             f"`{field}` is not supported: guarded-rag answers in plain text (the answer, then its sources)",
             code="unsupported_format",
         )
+
+
+def reject_forced_tool(tool_choice: Any, function_call: Any) -> None:
+    """A request that demands a tool call (`tool_choice` "required" or a named function; the legacy `function_call`
+    naming one) cannot get one: the reply is always plain content. Ignoring the demand returned text to a client
+    waiting for a call (structured output by function calling, a tool-calling agent), which then failed somewhere
+    else without saying why; `tools` alone are still ignored, as documented."""
+    for field, value in (("tool_choice", tool_choice), ("function_call", function_call)):
+        if _demands_call(value):
+            raise Problem(
+                400,
+                f"`{field}` {json.dumps(value, ensure_ascii=False)[:100]} demands a tool call, and guarded-rag never "
+                'calls tools: it answers in plain text (the answer, then its sources); leave it out or use "auto"',
+                code="unsupported_tool_choice",
+            )
+
+
+def _demands_call(choice: Any) -> bool:
+    """Whether a tool choice forces a call: anything but absent, "auto" and "none" (and OpenAI's `allowed_tools`
+    in mode "auto", which only narrows the tools the model may call)."""
+    if choice in (None, "auto", "none"):
+        return False
+    if isinstance(choice, dict) and choice.get("type") == "allowed_tools":
+        allowed = choice.get("allowed_tools")
+        return not (isinstance(allowed, dict) and allowed.get("mode") == "auto")
+    return True
