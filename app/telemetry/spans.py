@@ -3,7 +3,9 @@ question and one child per trace event (guardrail checks, retrieval, model calls
 rungs, re-asks, fallbacks), with the events' own start and end times. Pure: a TraceRecord in, spans out.
 
 Text (question, answer, model output, evidence, the retrieval query) is planned only when `export_text`;
-reasons, scores, names, ids and counts always are.
+reasons, scores, names, ids and counts always are. The reasons of the steps after the model (output checks, parse
+rungs, re-asks, fallbacks, the result) quote the answer, the reply and passages after a colon ("numbers not found in
+the cited passages: 98765", "... restates: “claim” vs “sentence”"): without text export each clause keeps its head.
 """
 
 from __future__ import annotations
@@ -94,19 +96,33 @@ def _root_attributes(record: TraceRecord, *, export_text: bool) -> dict[str, Att
     return _clean(attrs)
 
 
+_QUOTING_STEPS = frozenset({"output", "parse", "fallback", "result"})
+"""Steps whose reasons can quote the answer, the model's reply or a passage (a model call's reason is the server's
+done_reason or error; input and retrieval reasons name patterns, families and scores)."""
+
+
+def _reason(event: TraceEvent, *, export_text: bool) -> str:
+    """The event's reason as exported: whole with text export; else, for a step that quotes text, each "; " clause
+    cut at its first ": " (the details that follow are the quotes)."""
+    if export_text or (event.step not in _QUOTING_STEPS and event.name != "reask"):
+        return event.reason[:_REASON_CHARS]
+    return "; ".join(clause.split(": ", 1)[0] for clause in event.reason.split("; "))[:_REASON_CHARS]
+
+
 def _child(event: TraceEvent, *, export_text: bool, kind: str, host: str) -> SpanPlan:
     end = _ns(event.at)
     start = end - int(event.duration_ms * 1e6)
+    reason = _reason(event, export_text=export_text)
     attrs: dict[str, Any] = {
         sc.STEP: event.step,
         sc.SEQ: event.seq,
         sc.OUTCOME: event.outcome,
-        sc.REASON: event.reason[:_REASON_CHARS],
+        sc.REASON: reason,
         sc.ATTEMPT: event.attempt,
     }
     if export_text and event.evidence:
         attrs[sc.EVIDENCE] = [str(e) for e in event.evidence]
-    error = (event.reason[:_REASON_CHARS] or "error") if event.outcome == "error" else None
+    error = (reason or "error") if event.outcome == "error" else None
     d = event.details
     if "fail_mode" in d and "action" in d:  # a guardrail verdict (chains.trace.verdict_event)
         attrs |= {
