@@ -15,6 +15,13 @@ CANNOT_ANSWER = {
 }
 
 
+LEFT_OUT = {  # added when context_injection left passages out: they may have held the answer
+    "en": " {n} retrieved passage(s) were left out because they contain text addressed to the AI (context_injection "
+    "in the trace); if they hold the answer, check those documents.",
+    "zh": "另有 {n} 个检索到的段落因包含针对 AI 的指令而被排除（见追踪记录中的 context_injection）；如果答案在其中，请检查这些文档。",
+}
+
+
 QUOTED = {  # how the extractive fallback's message ends, after no_model_answer's reason
     "en": "; these are the passages of your documents that best match the question, quoted verbatim.",
     "zh": "；以下是文档中与问题最匹配的段落，逐字引用。",

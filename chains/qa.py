@@ -16,7 +16,7 @@ from langchain_core.runnables import RunnableConfig
 from chains.circuit import Budget
 from chains.errors import BudgetExceeded, CircuitOpen, OutputRejected, ReasksExhausted
 from chains.extractive import Extract, extract_answer
-from chains.fallback_text import CANNOT_ANSWER, QUOTED, no_model_answer
+from chains.fallback_text import CANNOT_ANSWER, LEFT_OUT, QUOTED, no_model_answer
 from chains.generation import Generated, GenerationLadder
 from chains.recipe import answer_prompt
 from chains.schemas import Citation, Clarification, OutputCheck, QARequest, QAResult
@@ -29,6 +29,7 @@ from guardrails import (
     Stage,
     Verdict,
     blocking_verdict,
+    dropped_chunks,
     kept_chunks,
     removes_passages,
     run_guardrail,
@@ -281,7 +282,7 @@ class QAPipeline:
                 verdicts=tuple(verdicts),
                 rung="cannot_answer",
                 retrieved=tuple(chunks),
-                message=CANNOT_ANSWER[lang],
+                message=CANNOT_ANSWER[lang] + _left_out(verdicts, lang),
             )
         emit(
             TraceEvent(
@@ -301,12 +302,18 @@ class QAPipeline:
             rung="extractive",
             confidence=round(min(1.0, extract.overlap) * max(c.score for c in extract.chunks) * 0.5, 3),
             retrieved=tuple(chunks),
-            message=no_model_answer(why, lang) + QUOTED[lang],
+            message=no_model_answer(why, lang) + QUOTED[lang] + _left_out(verdicts, lang),
         )
 
 
 def _citation(chunk: Chunk) -> Citation:
     return Citation(source=chunk.source, chunk_id=chunk.chunk_id, label=chunk.label, text=chunk.text, score=chunk.score)
+
+
+def _left_out(verdicts: Sequence[Verdict], lang: str) -> str:
+    """The note that passages were quarantined, for a fallback message (they may be where the answer was), or ""."""
+    dropped = dropped_chunks(verdicts)
+    return LEFT_OUT[lang].format(n=len(dropped)) if dropped else ""
 
 
 def _quarantined(verdicts: list[Verdict]) -> QAResult:

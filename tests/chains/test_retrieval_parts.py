@@ -101,3 +101,26 @@ def test_each_part_records_the_passages_its_checks_saw(make_pipeline):
         ("filter", ["context_injection"], ["p1", "b1"]),
         ("judge", ["relevance"], ["b1"]),
     ]
+
+
+def test_a_fallback_says_that_passages_were_left_out(make_pipeline):
+    """The h69 walkthrough: the passage holding the answer was quarantined whole, the model's replies were unusable,
+    and the message blamed 'no passage matches closely enough' without a word about the passage left out."""
+    junk = "I cannot produce JSON today."
+    llm = scripted(junk, junk, junk, model="qwen")  # the first answer and its two re-asks: all unusable
+    pipe, _ = make_pipeline(("primary", llm, {}), chunks=[PLANTED, PORT], reasks=2)
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.status == "fallback" and verdict(result, "context_injection").details["dropped"] == ["p1"]
+    assert "1 retrieved passage(s) were left out because they contain text addressed to the AI" in result.message
+    zh = run_qa(
+        make_pipeline(("primary", scripted(junk, junk, junk, model="qwen"), {}), chunks=[PLANTED, PORT], reasks=2)[0],
+        QARequest(question="Ollama 默认监听哪个端口？ Which port does Ollama listen on by default?"),
+    )
+    assert zh.status == "fallback" and "另有 1 个检索到的段落" in zh.message
+
+
+def test_a_fallback_with_nothing_left_out_says_nothing_of_it(make_pipeline):
+    junk = "I cannot produce JSON today."
+    pipe, _ = make_pipeline(("primary", scripted(junk, junk, junk, model="qwen"), {}), chunks=[PORT], reasks=2)
+    result = run_qa(pipe, QARequest(question=Q))
+    assert result.status == "fallback" and "left out" not in result.message
