@@ -59,19 +59,9 @@ def json_objects(text: str) -> Iterator[str]:
     for _ in range(MAX_OBJECT_STARTS):
         if start == -1:
             break
-        depth, in_str, escaped = 0, False, False
-        for i in range(start, len(text)):
-            ch = text[i]
-            if in_str:
-                if escaped:
-                    escaped = False
-                elif ch == "\\":
-                    escaped = True
-                elif ch == '"':
-                    in_str = False
-            elif ch == '"':
-                in_str = True
-            elif ch == "{":
+        depth = 0
+        for i, ch in _outside_strings(text, start):
+            if ch == "{":
                 depth += 1
             elif ch == "}":
                 depth -= 1
@@ -79,6 +69,25 @@ def json_objects(text: str) -> Iterator[str]:
                     yield text[start : i + 1]
                     break
         start = text.find("{", start + 1)
+
+
+def _outside_strings(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of `text` from `start`, JSON strings left out (their quotes and contents): what the
+    bracket counters read."""
+    in_str = escaped = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        else:
+            yield i, ch
 
 
 def first_json_object(text: str) -> str | None:
@@ -151,18 +160,8 @@ def _lenient_one(candidate: str) -> tuple[ModelAnswer, str]:
 def _nesting_depth(text: str) -> int:
     """The deepest nesting of {} and [] in text, outside strings (what is open at the end counts)."""
     depth = deepest = 0
-    in_str = escaped = False
-    for ch in text:
-        if in_str:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "{[":
+    for _, ch in _outside_strings(text):
+        if ch in "{[":
             depth += 1
             deepest = max(deepest, depth)
         elif ch in "}]":
