@@ -130,7 +130,7 @@ class RungBuilder:
             # choice.model is the installed name the probe resolved (e.g. qwen2.5:3b-instruct-q4_K_M), which
             # may differ from settings.model; asking for the configured name would get a 404.
             plan.append(("primary", "ollama", choice.model))
-            if settings.fallback_model and settings.fallback_model != settings.model:
+            if settings.fallback_model and settings.fallback_model not in (settings.model, choice.model):
                 plan.append(("fallback_model", "ollama", settings.fallback_model))
             plan.append(("embedded", "embedded", embedded_name))
         else:

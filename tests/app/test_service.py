@@ -219,6 +219,26 @@ def test_ollama_ladder_uses_resolved_model_then_embedded(tmp_path: Path):
     assert [e.name for e in r.events if e.step == "fallback"] == ["rung:fallback_model", "rung:embedded"]
 
 
+def test_a_fallback_model_that_is_the_resolved_primary_is_not_asked_twice(tmp_path: Path):
+    """fallback_model was compared with settings.model, not with the installed name the probe resolved, so
+    fallback_model = "qwen2.5:3b-instruct-q4_K_M" beside model = "qwen2.5:3b" asked the same model twice."""
+
+    def ollama_variant(settings):
+        return BackendChoice(
+            kind="ollama", model="qwen2.5:3b-instruct-q4_K_M", reason="has a variant", fix=None, host=settings.ollama_host
+        )
+
+    svc, _factory = make_service(
+        tmp_path,
+        choose=ollama_variant,
+        fallback_model="qwen2.5:3b-instruct-q4_K_M",
+        scripts={"qwen2.5:3b-instruct-q4_K_M": [ConnectionError("refused")], "smollm2:135m": [GOOD]},
+    )
+    r = svc.ask(Q)
+    assert r.status == "fallback" and r.rung == "embedded" and r.llm_calls == 2
+    assert [e.name for e in r.events if e.step == "fallback"] == ["rung:embedded"]
+
+
 def test_effective_options_apply_settings_and_guardrail_overrides(tmp_path: Path):
     svc, _ = make_service(tmp_path)
     settings, policy = svc.effective(AskOptions(settings={"retries": 3}, guardrails={"relevance": {"min_score": 0.5}}))
