@@ -8,9 +8,11 @@ the index is rebuilt from the vector store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -56,6 +58,14 @@ def write(path: Path, entries: Mapping[str, tuple[str, tuple[str, ...]]]) -> Non
         "chunks": [[cid, src, list(ts)] for cid, (src, ts) in entries.items()],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    # A temporary file of its own for every write: two LexicalIndex objects of one process (a derived service's,
+    # on a Chroma server, where no lock orders their flushes) writing one `.tmp<pid>` at once had one's rename
+    # fail (FileNotFoundError) or move the other's half-written file into place.
+    tmp = path.with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}")
+    try:
+        tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

@@ -13,6 +13,13 @@ httpx's timeout is per read, so a server (or proxy) that trickles its reply a by
 that thread, and one of the store's call slots, for as long as it trickles. So the session's transport is wrapped
 too (`client._server._session._transport`, httpx's private attribute, read defensively): every request, headers
 and body, ends within the same timeout in all (app.http_deadline).
+
+An error reply that is not one of Chroma's own JSON errors (a proxy's 502 page, a plain-text 500, a 401 from a
+token-checking proxy) makes chromadb raise a bare `Exception(reply text)` (chromadb/api/base_http_client.py,
+`_raise_chroma_error`), which nothing can tell from a bug: it reached the user as an internal error. A response
+hook on the session turns such replies, and every 5xx, 401 and 403, into httpx.HTTPStatusError first, which the
+store reports as the server not answering (IndexUnavailableError, with the status and URL). Chroma's own
+client errors (404 NotFoundError for a deleted collection, 400 InvalidArgumentError) still reach chromadb.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+import chromadb.errors
 import httpx
 from chromadb.config import Settings as ChromaSettings
 
@@ -44,17 +52,46 @@ def connect_http(url: str, token: str | None, timeout: float) -> Any:
     with httpx.Client(timeout=min(timeout, 10.0), headers=headers) as probe:
         probe.get(url + HEARTBEAT).raise_for_status()  # 401/403 from a proxy: HTTPStatusError, reported by the store
     split = urllib.parse.urlsplit(url)
-    client: Any = chromadb.HttpClient(
-        host=url,  # a full URL: chromadb keeps its scheme, port and path and appends /api/v2
-        port=split.port or 8000,
-        ssl=split.scheme == "https",
-        headers=headers,
-        settings=ChromaSettings(anonymized_telemetry=False),
-    )
+    try:
+        client: Any = chromadb.HttpClient(
+            host=url,  # a full URL: chromadb keeps its scheme, port and path and appends /api/v2
+            port=split.port or 8000,
+            ssl=split.scheme == "https",
+            headers=headers,
+            settings=ChromaSettings(anonymized_telemetry=False),
+        )
+    except httpx.HTTPError:
+        raise
+    except Exception as exc:
+        # Its requests (identity, tenant, database) run before the hook below is installed: a refused token (the
+        # heartbeat needs none) is chromadb's ChromaAuthError, a proxy's error page a bare Exception.
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ConnectionError(f"{type(exc).__name__} from the Chroma server at {url}: {first}") from exc
     session: httpx.Client = client._server._session
     session.timeout = httpx.Timeout(timeout)
     _bound_in_all(session, timeout)
+    hooks = session.event_hooks
+    session.event_hooks = {**hooks, "response": [*hooks.get("response", []), _refuse_foreign_errors]}
     return client
+
+
+def _refuse_foreign_errors(response: httpx.Response) -> None:
+    """Raise httpx.HTTPStatusError for an error reply chromadb would turn into a bare Exception (see the module
+    docstring): any 5xx, 401 or 403, and any other error whose body is not a Chroma error."""
+    if response.is_success or response.is_redirect:
+        return
+    response.read()
+    if response.status_code < 500 and response.status_code not in (401, 403) and _is_chroma_error(response):
+        return
+    response.raise_for_status()
+
+
+def _is_chroma_error(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("error") in chromadb.errors.error_types and "message" in body
 
 
 class _ChromaReply(TotalDeadline):

@@ -23,6 +23,9 @@ Why each part (all measured here, chromadb 1.5):
   directory's vector index and persisting it; a server is the one process owning its files and applies writes in
   the order they arrive (measured: four processes ingesting through one server lost no chunk and no exact lookup,
   tests/robustness/test_chroma_server.py). Its messages name the server's URL.
+- Collection handles are cached per client. On a server nothing tells this process that another machine dropped and
+  recreated the collection (`ingest --rebuild`): every call on the old handle failed with NotFoundError until
+  restart (measured). A call failing so drops the handle and opens the collection by name again (`collection`).
 """
 
 from __future__ import annotations
@@ -68,6 +71,11 @@ class _ChromaFailed(Exception):
     def __init__(self, error: IndexUnavailableError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _first_line(exc: BaseException) -> str:
+    """The gist of an error for a user message (httpx adds a second line pointing to MDN's status page)."""
+    return (str(exc).strip().splitlines() or [""])[0][:200]
 
 
 def store_for(path: Path) -> ChromaStore:
@@ -175,7 +183,7 @@ class ChromaStore:
         try:
             self._open(max(0.1, deadline - time.monotonic()))
         except _OPEN_FAILED as exc:
-            raise self._unavailable(what, f"{type(exc).__name__}: {str(exc)[:200]}") from None
+            raise self._unavailable(what, f"{type(exc).__name__}: {_first_line(exc)}") from None
         finally:
             with self._cond:
                 self._reopening = False
@@ -225,7 +233,7 @@ class ChromaStore:
             try:
                 return fn(client)
             except _CHROMA_DOWN as exc:  # Chroma could not read its files, or its server did not answer
-                detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+                detail = f"{type(exc).__name__}: {_first_line(exc)}"
                 raise _ChromaFailed(self._unavailable(what, detail)) from exc
             finally:
                 self._leave()  # when the call really ends, even after its caller stopped waiting
@@ -250,17 +258,35 @@ class ChromaStore:
     ) -> T:
         """fn(collection) where the collection comes from opener(client), cached until the client is reopened."""
 
+        def open_collection(client: Any) -> Any:
+            try:
+                with self._creating(time.monotonic() + seconds):  # opener may create it (get_or_create)
+                    found = opener(client)
+            except Timeout:
+                raise self._unavailable(what, "another process kept creating the collection") from None
+            if self._client is client:
+                self._collections[name] = found
+            return found
+
         def on_collection(client: Any) -> T:
-            found = self._collections.get(name)
-            if found is None or self._client is not client:
+            cached = self._collections.get(name) if self._client is client else None
+            if cached is not None:
                 try:
-                    with self._creating(time.monotonic() + seconds):  # opener may create it (get_or_create)
-                        found = opener(client)
-                except Timeout:
-                    raise self._unavailable(what, "another process kept creating the collection") from None
-                if self._client is client:
-                    self._collections[name] = found
-            return fn(found)
+                    return fn(cached)
+                except chromadb.errors.NotFoundError:
+                    # The handle names a collection another process deleted (a rebuild on another machine, through
+                    # the same server): dropped, so it is opened by name again. A read is retried at once; a write
+                    # is not, since the new collection may be another embedder's (the caller's embedder check ran
+                    # on the old one's metadata): the caller runs it again.
+                    self.forget(name)
+                    if write:
+                        raise self._unavailable(
+                            what, f"the collection {name!r} was deleted or replaced by another process"
+                        ) from None
+            try:
+                return fn(open_collection(client))
+            except chromadb.errors.NotFoundError as exc:  # deleted again at once, or no such tenant or database
+                raise self._unavailable(what, f"NotFoundError: {_first_line(exc)}") from None
 
         return self.run(what, on_collection, seconds=seconds, write=write)
 

@@ -9,6 +9,7 @@ a timeout with a clear error; it never writes concurrently. Readers never take t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sys
@@ -24,6 +25,7 @@ from filelock import FileLock, Timeout
 LOCK_NAME = ".guarded-rag-write.lock"
 OWNER_NAME = ".guarded-rag-write.owner.json"
 OnWait = Callable[[str], None]
+_log = logging.getLogger(__name__)
 
 
 class IndexBusyError(RuntimeError):
@@ -111,7 +113,7 @@ class WriteLock:
                     f"for {limit:g} s; try again when it has finished"
                 )
         try:
-            self._lock_file(what, notify, deadline, limit)
+            self._lock_file(what, notify, deadline, limit, told=on_wait is not None)
         except BaseException:
             self._thread_lock.release()
             raise
@@ -119,7 +121,7 @@ class WriteLock:
             self._owner, self._depth, self._what = me, 1, what
         return True
 
-    def _lock_file(self, what: str, notify: OnWait, deadline: float, limit: float) -> None:
+    def _lock_file(self, what: str, notify: OnWait, deadline: float, limit: float, *, told: bool) -> None:
         try:
             self._file.acquire(timeout=0)
         except Timeout:
@@ -133,6 +135,7 @@ class WriteLock:
                     "this write was not done. Wait for it to finish (or stop it) and run it again; "
                     "to write from several processes at once, use a Chroma server."
                 ) from None
+        self._report_dead_holder(what, notify if told else None)
         owner = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -142,6 +145,22 @@ class WriteLock:
         }
         with suppress(OSError):  # the owner file is a courtesy for the waiting message, not part of the lock
             self.owner_path.write_text(json.dumps(owner), encoding="utf-8")
+
+    def _report_dead_holder(self, what: str, notify: OnWait | None) -> None:
+        """Called with the file lock just taken. The owner file is written after the lock is taken and removed
+        before it is released, so one still there was left by a holder that ended without releasing (killed, or
+        its machine lost power): the OS freed its lock, and this writer says it takes over from it."""
+        previous = self.holder()
+        if previous is None:
+            return
+        message = (
+            f"{describe_holder(previous)} ended without finishing (killed or crashed); its lock is taken over by "
+            f"this {what}. Documents it left half-written are indexed again by the next `guarded-rag ingest`."
+        )
+        if notify is not None:  # the caller shows it (the CLI on stderr, the UI on the page): said once
+            notify(message)
+        else:
+            _log.warning("%s", message)
 
     def release(self, outer: bool) -> None:
         """Undo one `acquire` (the outermost one really unlocks)."""
