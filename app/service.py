@@ -177,25 +177,28 @@ class GuardedRAG:
             return ModelRef(kind="embedded", model=self._parts.model_factory().embedded_model_name)
         return ModelRef(kind="ollama", model=choice.model)
 
-    def chat_model(self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None) -> BaseChatModel:
-        """The ChatOllama the app answers with, built by its own factory (for experiments and raw calls)."""
-        ref = self.answering_model()
+    def chat_model(
+        self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None, settings: Settings | None = None
+    ) -> BaseChatModel:
+        """The ChatOllama the app answers with, built by its own factory (for experiments and raw calls); with
+        `settings` (a session's, from `effective`), the model and sampling those settings choose."""
+        s = settings or self.settings
+        ref = self.answering_model(s)
         return self._parts.model_factory().chat_model(
-            ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings
+            ref.kind, ref.model, timeout=timeout or s.timeout, format=format, settings=s
         )
 
     def fresh_chat_model(
-        self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None
+        self, *, format: dict[str, Any] | str | None = None, timeout: float | None = None, settings: Settings | None = None
     ) -> BaseChatModel | None:
-        """The answering model, not loaded yet: a new embedded engine, or Ollama told to unload the model
-        first (the latency experiment's cold calls). None when this backend cannot do that."""
-        ref = self.answering_model()
+        """The answering model (of `settings`, else the service's), not loaded yet: a new embedded engine, or Ollama
+        told to unload the model first (the latency experiment's cold calls). None when this backend cannot do that."""
+        s = settings or self.settings
+        ref = self.answering_model(s)
         factory = self._parts.model_factory().fresh(ref.kind, ref.model)
         if factory is None:
             return None
-        return factory.chat_model(
-            ref.kind, ref.model, timeout=timeout or self.settings.timeout, format=format, settings=self.settings
-        )
+        return factory.chat_model(ref.kind, ref.model, timeout=timeout or s.timeout, format=format, settings=s)
 
     def embedded_generation_problem(self) -> str | None:
         """Whether llama.cpp can generate on this machine, asked in a child process (a crash there cannot take
@@ -431,10 +434,12 @@ class GuardedRAG:
         """Retrieval only: the k passages nearest to the question, best first (no guardrails)."""
         return self._parts.docs().search(question, k or self.settings.top_k)
 
-    def answer_prompt(self, question: str, *, history: Sequence[Turn] = ()) -> AnswerPrompt:
-        """What the guarded chain would send the model for this question (retrieval included)."""
-        s = self.settings
-        return answer_prompt(question, self.search(question), history=history, num_ctx=s.num_ctx, num_predict=s.num_predict)
+    def answer_prompt(self, question: str, *, history: Sequence[Turn] = (), settings: Settings | None = None) -> AnswerPrompt:
+        """What the guarded chain would send the model for this question (retrieval included); with `settings` (a
+        session's, from `effective`), retrieved and capped as a request with those settings is."""
+        s = settings or self.settings
+        chunks = self.search(question) if settings is None else self._parts.searcher(s)(question, s.top_k)
+        return answer_prompt(question, chunks, history=history, num_ctx=s.num_ctx, num_predict=s.num_predict)
 
     def raw_answer(self, question: str, *, with_schema: bool = False) -> RawAnswer:
         """One call to the answering model with the app's own prompt and retrieved passages, and nothing

@@ -156,7 +156,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     from app.lab.experiments import run_experiment
-    from app.lab.experiments.common import to_markdown
+    from app.lab.experiments.common import report_json, to_markdown
 
     if args.n is not None and args.n < 1:
         say("error: --n must be at least 1\n")
@@ -169,7 +169,7 @@ def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
     result = run_experiment(svc, args.experiment, n=args.n, out=target)
     if args.json:
-        out.write(json.dumps(result.report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(report_json(result.report), ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(to_markdown(result.report, max_rows=10))
         out.write("\nfiles: " + ", ".join(str(p) for p in result.files) + "\n")

@@ -7,9 +7,10 @@ App layer (experiments lab), under the CLI `lab` command and the Experiments pag
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,9 +25,26 @@ from langchain_core.messages import BaseMessage
 from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import GuardedRAG
+from app import GuardedRAG, Settings
 
 ExperimentName = Literal["latency", "nondeterminism", "overinference"]
+NoteValue = str | int | float | None
+
+
+class Note(BaseModel):
+    """One note of a report: its English text (report.md, the CLI) and the key and values it was made from, so a
+    page can show it in another language (views/i18n.py: lab.note.<key>, the same placeholders)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    values: dict[str, NoteValue] = Field(default_factory=dict)
+    text: str
+
+
+def note(templates: Mapping[str, str], key: str, **values: NoteValue) -> Note:
+    """The note `key` of an experiment's English `templates`, filled with `values`."""
+    return Note(key=key, values=values, text=templates[key].format(**values))
 
 
 class ExperimentReport(BaseModel):
@@ -40,7 +58,7 @@ class ExperimentReport(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     summary: dict[str, Any] = Field(default_factory=dict)
     rows: list[dict[str, Any]] = Field(default_factory=list, description="One row per model call or prompt.")
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,10 +76,10 @@ class Call:
     tokens: int | None = None
 
 
-def lab_model(svc: GuardedRAG, *, format: dict[str, Any] | str | None = None) -> BaseChatModel:
-    """The service's answering model for an experiment, with the load timeout rather than the per-request
-    one: a cold call loads the model and must not be cut short."""
-    return svc.chat_model(format=format, timeout=svc.settings.load_timeout)
+def lab_model(svc: GuardedRAG, settings: Settings, *, format: dict[str, Any] | str | None = None) -> BaseChatModel:
+    """The answering model of `settings` (a session's, from svc.effective) for an experiment, with the load timeout
+    rather than the per-request one: a cold call loads the model and must not be cut short."""
+    return svc.chat_model(format=format, timeout=settings.load_timeout, settings=settings)
 
 
 def call(llm: BaseChatModel, messages: Sequence[BaseMessage]) -> Call:
@@ -114,7 +132,7 @@ def to_markdown(report: ExperimentReport, *, max_rows: int = 40) -> str:
     lines += [f"| {k} | {_cell(v)} |" for k, v in report.summary.items()]
     lines += ["", f"![chart]({report.name}.png)"]
     if report.notes:
-        lines += ["", *[f"- {n}" for n in report.notes]]
+        lines += ["", *[f"- {n.text}" for n in report.notes]]
     if report.rows:
         cols = list(report.rows[0])
         lines += ["", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -124,10 +142,19 @@ def to_markdown(report: ExperimentReport, *, max_rows: int = 40) -> str:
     return "\n".join(lines) + "\n"
 
 
+def report_json(report: ExperimentReport) -> dict[str, Any]:
+    """report.json's content (and `lab --json`'s): `notes` stay the English sentences they always were, for tools
+    that read them; `note_keys` adds each note's key and values (what a page translates)."""
+    data = report.model_dump(mode="json")
+    data["notes"] = [n.text for n in report.notes]
+    data["note_keys"] = [{"key": n.key, "values": n.values} for n in report.notes]
+    return data
+
+
 def write(report: ExperimentReport, png: bytes, out: Path) -> tuple[Path, ...]:
     out.mkdir(parents=True, exist_ok=True)
     paths = (out / "report.json", out / "report.md", out / f"{report.name}.png")
-    paths[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    paths[0].write_text(json.dumps(report_json(report), ensure_ascii=False, indent=2), encoding="utf-8")
     paths[1].write_text(to_markdown(report), encoding="utf-8")
     paths[2].write_bytes(png)
     return paths

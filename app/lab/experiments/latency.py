@@ -12,10 +12,21 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
-from app import GuardedRAG, percentile
-from app.lab.experiments.common import ExperimentReport, LabResult, call, figure_png, lab_model
+from app import AskOptions, GuardedRAG, percentile
+from app.lab.experiments.common import ExperimentReport, LabResult, Note, call, figure_png, lab_model, note
 
 QUESTION = "What port does Ollama listen on by default?"
+TITLE = "Latency variance: the same request, N times"
+_COLD = "warm = the same request after the model is loaded; cold = the first request on a freshly loaded model"
+NOTES = {
+    "latency.cold_embedded": _COLD + " (a new llama.cpp engine)",
+    "latency.cold_ollama": _COLD + " (after unloading it with keep_alive=0)",
+    "latency.prefix_cache": "the identical prompt lets llama.cpp/Ollama reuse the cached prompt prefix, so warm calls "
+    "are mostly decode; a cold call pays the model load (load_ms) plus the whole prompt evaluation, which dominates on CPU",
+    "latency.timeout_p95": "a timeout at warm p95 cuts ~5% of healthy warm calls by definition, and every cold call "
+    "slower than it: that is why the first request gets the separate load_timeout",
+    "latency.no_cold": "cold start not measured: this backend gives no way to reload the model",
+}
 
 
 def _stats(values: list[float]) -> dict[str, float | None]:
@@ -33,22 +44,23 @@ def _r(v: float | None) -> float | None:
     return None if v is None else round(v, 1)
 
 
-def run_latency(svc: GuardedRAG, *, n: int = 20, cold: int = 2) -> LabResult:
+def run_latency(svc: GuardedRAG, *, n: int = 20, cold: int = 2, options: AskOptions | None = None) -> LabResult:
     """Warm calls of the app's own request (svc.answer_prompt: its prompt, passages and capped schema; an
     uncapped schema lets a looping reply run to num_predict, measured 513 tokens and 11.5 s among 0.4 s
     calls, which the app's requests cannot do), plus `cold` calls on a freshly loaded model when the
-    backend can give one (svc.fresh_chat_model)."""
-    ref = svc.answering_model()
-    prompt = svc.answer_prompt(QUESTION)
+    backend can give one (svc.fresh_chat_model). `options`: a session's, whose settings choose the model."""
+    settings, _ = svc.effective(options)
+    ref = svc.answering_model(settings)
+    prompt = svc.answer_prompt(QUESTION, settings=settings)
     messages = list(prompt.messages)
     rows: list[dict[str, Any]] = []
     for i in range(cold):
-        fresh = svc.fresh_chat_model(format=prompt.schema, timeout=svc.settings.load_timeout)
+        fresh = svc.fresh_chat_model(format=prompt.schema, timeout=settings.load_timeout, settings=settings)
         if fresh is None:
             break
         c = call(fresh, messages)
         rows.append({"phase": "cold", "i": i, "ms": c.ms, "load_ms": c.load_ms, "tokens": c.tokens})
-    llm = lab_model(svc, format=prompt.schema)
+    llm = lab_model(svc, settings, format=prompt.schema)
     call(llm, messages)  # warm-up, not recorded: the warm series must not contain a load
     for i in range(n):
         c = call(llm, messages)
@@ -67,20 +79,13 @@ def run_latency(svc: GuardedRAG, *, n: int = 20, cold: int = 2) -> LabResult:
     if p95 is not None:
         summary["timeout_at_p95_cuts_warm"] = round(sum(w > p95 for w in warm) / len(warm), 3)
         summary["timeout_at_p95_cuts_cold"] = round(sum(c > p95 for c in colds) / len(colds), 3) if colds else None
-    summary["configured_timeout_s"] = svc.settings.timeout
-    notes = [
-        "warm = the same request after the model is loaded; cold = the first request on a freshly loaded model"
-        + (" (a new llama.cpp engine)" if ref.kind == "embedded" else " (after unloading it with keep_alive=0)"),
-        "the identical prompt lets llama.cpp/Ollama reuse the cached prompt prefix, so warm calls are mostly decode; "
-        "a cold call pays the model load (load_ms) plus the whole prompt evaluation, which dominates on CPU",
-        "a timeout at warm p95 cuts ~5% of healthy warm calls by definition, and every cold call slower than it: "
-        "that is why the first request gets the separate load_timeout",
-    ]
-    if not colds:
-        notes.append("cold start not measured: this backend gives no way to reload the model")
+    summary["configured_timeout_s"] = settings.timeout
+    keys = [f"latency.cold_{ref.kind}", "latency.prefix_cache", "latency.timeout_p95"]
+    keys += [] if colds else ["latency.no_cold"]
+    notes: list[Note] = [note(NOTES, k) for k in keys]
     report = ExperimentReport(
         name="latency",
-        title="Latency variance: the same request, N times",
+        title=TITLE,
         backend=ref.kind,
         model=ref.model,
         params={"n": n, "cold": len(colds), "question": QUESTION, "chunks": len(prompt.chunks)},

@@ -2,7 +2,8 @@
 vs guarded (the same prompt with a JSON-schema `format` and a parse ladder): distinct outputs, parse
 failures, field-order changes, prose around the JSON.
 
-App layer (experiments lab). Sampling uses the service's configured temperature (Settings.temperature).
+App layer (experiments lab). Sampling uses the configured temperature (Settings.temperature), the session's when
+the Experiments page passes its options.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ import matplotlib.pyplot as plt
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app import GuardedRAG
-from app.lab.experiments.common import ExperimentReport, LabResult, call, figure_png, lab_model
+from app import AskOptions, GuardedRAG
+from app.lab.experiments.common import ExperimentReport, LabResult, call, figure_png, lab_model, note
 
 PROMPT = "Give me a JSON object with name and age."
+TITLE = "Non-determinism: one JSON prompt, N times"
+NOTES = {
+    "nondeterminism.parse_failure": "parse failure: raw = the reply is not exactly one JSON object (json.loads); "
+    "guarded = the parse ladder (strict, first object, json-repair) found no object with name and age",
+    "nondeterminism.field_order": "field-order change: the object's keys come in another order than the most common one",
+    "nondeterminism.prose": "prose around: non-whitespace text outside the JSON object (code fences not counted as prose)",
+    "nondeterminism.sampling": "temperature {temperature} (Settings.temperature), seed {seed}",
+}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -109,28 +118,28 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_nondeterminism(svc: GuardedRAG, *, n: int = 10) -> LabResult:
-    ref = svc.answering_model()
+def run_nondeterminism(svc: GuardedRAG, *, n: int = 10, options: AskOptions | None = None) -> LabResult:
+    settings, _ = svc.effective(options)
+    ref = svc.answering_model(settings)
     messages = [HumanMessage(PROMPT)]
     rows: list[dict[str, Any]] = []
     for mode, fmt in (("raw", None), ("guarded", SCHEMA)):
-        llm = lab_model(svc, format=fmt)
+        llm = lab_model(svc, settings, format=fmt)
         rows += [inspect(call(llm, messages).text, mode, i) for i in range(n)]
     per_mode = {m: summarize([r for r in rows if r["mode"] == m]) for m in ("raw", "guarded")}
     summary = {f"{m}_{k}": v for m, s in per_mode.items() for k, v in s.items()}
     notes = (
-        "parse failure: raw = the reply is not exactly one JSON object (json.loads); guarded = the parse ladder "
-        "(strict, first object, json-repair) found no {name, age} object",
-        "field-order change: the object's keys come in another order than the most common one",
-        "prose around: non-whitespace text outside the JSON object (code fences not counted as prose)",
-        f"temperature {svc.settings.temperature} (Settings.temperature), seed {svc.settings.seed}",
+        note(NOTES, "nondeterminism.parse_failure"),
+        note(NOTES, "nondeterminism.field_order"),
+        note(NOTES, "nondeterminism.prose"),
+        note(NOTES, "nondeterminism.sampling", temperature=settings.temperature, seed=settings.seed),
     )
     report = ExperimentReport(
         name="nondeterminism",
-        title="Non-determinism: one JSON prompt, N times",
+        title=TITLE,
         backend=ref.kind,
         model=ref.model,
-        params={"n": n, "prompt": PROMPT, "temperature": svc.settings.temperature},
+        params={"n": n, "prompt": PROMPT, "temperature": settings.temperature},
         summary=summary,
         rows=rows,
         notes=notes,

@@ -12,12 +12,20 @@ from typing import Any
 import matplotlib.pyplot as plt
 from langchain_core.messages import HumanMessage
 
-from app import GuardedRAG
+from app import AskOptions, GuardedRAG
 from app.lab.evaluation import heuristics as h
 from app.lab.evaluation.datasets import DatasetError, resolve
-from app.lab.experiments.common import ExperimentReport, LabResult, call, figure_png, lab_model
+from app.lab.experiments.common import ExperimentReport, LabResult, call, figure_png, lab_model, note
 
 FIXED = ("请判断这个方案是否合理。", "Is this plan reasonable?")
+TITLE = "Over-inference: vague prompts, raw vs guarded"
+NOTES = {
+    "overinference.raw": "raw = the bare question to the same model (no system prompt, no documents, no format)",
+    "overinference.invented": "invented = a non-empty reply that neither asks a question (a '?' not echoing the prompt) "
+    "nor says information is missing nor declines (phrase lists in app/lab/evaluation/heuristics.py); a lower bound, "
+    "since a reply that asks a rhetorical question while inventing is counted as asking",
+    "overinference.guarded": "guarded = svc.ask: the completeness guardrail answers status=clarify before any model call",
+}
 
 
 def vague_prompts(n: int) -> list[str]:
@@ -33,13 +41,16 @@ def vague_prompts(n: int) -> list[str]:
     return prompts[: max(1, n)]
 
 
-def run_overinference(svc: GuardedRAG, *, n: int = 6) -> LabResult:
-    ref = svc.answering_model()
-    llm = lab_model(svc)
+def run_overinference(svc: GuardedRAG, *, n: int = 6, options: AskOptions | None = None) -> LabResult:
+    """Raw: the model of the session's settings (`options`, else the service's); guarded: svc.ask with `options`,
+    so the session's policy decides whether the question is clarified."""
+    settings, _ = svc.effective(options)
+    ref = svc.answering_model(settings)
+    llm = lab_model(svc, settings)
     rows: list[dict[str, Any]] = []
     for prompt in vague_prompts(n):
         reply = call(llm, [HumanMessage(prompt)])
-        resp = svc.ask(prompt)
+        resp = svc.ask(prompt, options=options)
         rows.append(
             {
                 "prompt": prompt,
@@ -64,16 +75,10 @@ def run_overinference(svc: GuardedRAG, *, n: int = 6) -> LabResult:
         "raw_mean_ms": round(sum(r["raw_ms"] for r in rows) / k, 1),
         "guarded_mean_ms": round(sum(r["guarded_ms"] for r in rows) / k, 1),
     }
-    notes = (
-        "raw = the bare question to the same model (no system prompt, no documents, no format)",
-        "invented = a non-empty reply that neither asks a question (a '?' not echoing the prompt) nor says "
-        "information is missing nor declines (phrase lists in app/lab/evaluation/heuristics.py); a lower bound, "
-        "since a reply that asks a rhetorical question while inventing is counted as asking",
-        "guarded = svc.ask: the completeness guardrail answers status=clarify before any model call",
-    )
+    notes = tuple(note(NOTES, k) for k in NOTES)
     report = ExperimentReport(
         name="overinference",
-        title="Over-inference: vague prompts, raw vs guarded",
+        title=TITLE,
         backend=ref.kind,
         model=ref.model,
         params={"n": k},

@@ -40,7 +40,19 @@ def test_latency_without_a_way_to_reload_says_so(service) -> None:
     svc, _ = service(*[GOOD] * 3)
     result = run_latency(svc, n=2)  # this fake factory has no fresh model to give
     assert result.report.summary["cold_calls"] == 0
-    assert any("cold start not measured" in n for n in result.report.notes)
+    assert any("cold start not measured" in n.text for n in result.report.notes)
+
+
+def test_report_json_keeps_its_notes_as_sentences(service, tmp_path: Path) -> None:
+    """The notes became keyed (so the page can translate them); report.json's `notes` stay the English sentences
+    other tools read, and `note_keys` carries the keys and values."""
+    import json
+
+    svc, _ = service(*[GOOD] * 3)
+    result = run_experiment(svc, "latency", n=2, out=tmp_path / "l")
+    data = json.loads((tmp_path / "l" / "report.json").read_text(encoding="utf-8"))
+    assert data["notes"] == [n.text for n in result.report.notes] and all(isinstance(n, str) for n in data["notes"])
+    assert [k["key"] for k in data["note_keys"]] == [n.key for n in result.report.notes]
 
 
 def test_parse_ladder_and_inspection() -> None:
