@@ -25,7 +25,7 @@ from app.lab.evaluation.datasets import (
     default_shared,
 )
 from app.lab.evaluation.records import MODES, Mode
-from app.lab.evaluation.runner import ResumeMismatch
+from app.lab.evaluation.runner import OutFolderError, ResumeMismatch, out_problem
 
 EXPERIMENT_NAMES = ("latency", "nondeterminism", "overinference")
 
@@ -104,6 +104,12 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     except DatasetError as exc:
         say(f"error: {exc}\n")
         return EXIT_USAGE
+    if args.against is not None and not args.against.startswith("cmrc2018-"):
+        try:  # before --out is named after it: "a/b" made a folder a/ and then failed with a ValidationError
+            svc.settings.with_overrides(collection=args.against)
+        except ValueError:
+            say(f"error: --against {args.against!r} is not a collection name (3-512 of a-z A-Z 0-9 . _ -)\n")
+            return EXIT_USAGE
     if args.retrieval_only or args.input_only:
         modes = ("guarded",)  # the raw column is a model call by definition; these flags promise none
     svc = _service(svc, args.backend)
@@ -114,6 +120,10 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     problem = folder_problem(target)
     if problem:
         say(f"error: cannot write results to {target}: {problem}\n")
+        return EXIT_USAGE
+    foreign = out_problem(target)  # before the ingest and the run: their minutes are not spent on a refusal
+    if foreign:
+        say(f"error: {target} is left as it is: {foreign}; name a new or empty folder (or an earlier run's)\n")
         return EXIT_USAGE
     needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
     if needs_docs and svc.is_index_empty():
@@ -137,7 +147,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             log=_log,
             ingest_progress=None if args.no_progress else tqdm_progress("ingest cmrc"),
         )
-    except (DatasetError, ResumeMismatch) as exc:
+    except (DatasetError, ResumeMismatch, OutFolderError) as exc:
         say(f"error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app import Settings, split_of
 from app.lab.evaluation import shared as sh
@@ -44,30 +46,63 @@ def default_shared() -> Path:
     return Settings().shared_data
 
 
-def _kind_of(row: dict[str, Any], path: Path) -> Kind:
-    kind = row.get("kind")
-    if kind in ("answerable", "vague", "clear", "unanswerable", "injection", "benign"):
-        return cast(Kind, kind)
-    if row.get("label") in ("supported", "unsupported"):
-        return cast(Kind, row["label"])
-    if "vague" in row:
-        return "vague" if row["vague"] else "clear"
-    if "injection" in row:
-        return "injection" if row["injection"] else "benign"
-    if row.get("type") in ("answerable", "unanswerable"):
-        return cast(Kind, row["type"])
-    raise DatasetError(f"{path}: row {row.get('id')!r} has no label (type, vague, injection or kind)")
+class DatasetRow(BaseModel):
+    """One line of a user's (or the team's) JSONL set, checked at the boundary: a wrong type is a DatasetError
+    naming the line, not a crash, and `"answer_keywords": "11434"` is not read as the keywords 1, 1, 4, 3, 4."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str | int | None = None
+    question: str
+    kind: str | None = None
+    label: str | None = None
+    type: str | None = None
+    vague: bool | None = None
+    injection: bool | None = None
+    lang: str | None = None
+    answer_keywords: tuple[str, ...] | None = None
+    gold_answers: tuple[str, ...] | None = None
+    expected_sources: tuple[str, ...] | None = None
+    source: str | None = None
+    answer: str | None = None
+    anchor: str | None = None
+    passage: str | None = None
+    category: str | None = None
+
+
+def _kind_of(row: DatasetRow) -> Kind | None:
+    if row.kind in ("answerable", "vague", "clear", "unanswerable", "injection", "benign"):
+        return cast(Kind, row.kind)
+    if row.label in ("supported", "unsupported"):
+        return cast(Kind, row.label)
+    if row.vague is not None:
+        return "vague" if row.vague else "clear"
+    if row.injection is not None:
+        return "injection" if row.injection else "benign"
+    if row.type in ("answerable", "unanswerable"):
+        return cast(Kind, row.type)
+    return None
 
 
 def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
-    """A golden-set file in the data/eval format (see data/eval/README.md); DatasetError names the line at fault."""
-    items = []
+    """A golden-set file in the data/eval format (see data/eval/README.md); DatasetError names the line at fault.
+    A byte-order mark (Notepad's UTF-8) is read past; an id used twice is an error (records resume by id)."""
+    items: list[EvalItem] = []
+    lines: dict[str, int] = {}
     name = dataset or path.stem
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open(encoding="utf-8-sig") as fh:
             for n, line in enumerate(fh, 1):
-                if line.strip():
-                    items.append(_item(line, path, n, name))
+                if not line.strip():
+                    continue
+                item = _item(line, path, n, name)
+                if item.id in lines:
+                    raise DatasetError(
+                        f"{path}:{n}: id {item.id!r} is also the id of line {lines[item.id]}; each id must be unique "
+                        "in its file (records are kept and resumed by id)"
+                    )
+                lines[item.id] = n
+                items.append(item)
     except UnicodeDecodeError:
         raise DatasetError(f"{path}: not UTF-8 text; an eval set is JSON lines (see data/eval/README.md)") from None
     except OSError as exc:
@@ -75,30 +110,45 @@ def load_jsonl(path: Path, *, dataset: str | None = None) -> list[EvalItem]:
     return items
 
 
+def _problem(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors(include_url=False))
+
+
 def _item(line: str, path: Path, n: int, name: str) -> EvalItem:
     try:
-        row = json.loads(line)
+        data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
-    if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+    if not isinstance(data, dict) or not isinstance(data.get("question"), str):
         raise DatasetError(
             f'{path}:{n}: each line is a JSON object with a "question" string and a label '
             "(type, vague, injection or kind); see data/eval/README.md"
         )
-    return EvalItem(
-        dataset=name,
-        id=str(row.get("id") or n),
-        question=row["question"],
-        kind=_kind_of(row, path),
-        lang=str(row.get("lang") or "?"),
-        answer_keywords=tuple(row.get("answer_keywords") or ()),
-        gold_answers=tuple(row.get("gold_answers") or ()),
-        expected_sources=tuple(row.get("expected_sources") or ([row["source"]] if row.get("source") else ())),
-        answer=row.get("answer"),
-        anchor=row.get("anchor"),
-        passage=row.get("passage"),
-        category=str(row.get("category") or ""),
-    )
+    try:
+        row = DatasetRow.model_validate(data)
+    except ValidationError as exc:
+        raise DatasetError(f"{path}:{n}: {_problem(exc)} (see data/eval/README.md)") from None
+    kind = _kind_of(row)
+    if kind is None:
+        raise DatasetError(f"{path}:{n}: row {row.id!r} has no label (type, vague, injection or kind)")
+    item_id = str(n) if row.id is None or row.id == "" else str(row.id)
+    try:
+        return EvalItem(
+            dataset=name,
+            id=item_id,
+            question=row.question,
+            kind=kind,
+            lang=row.lang or "?",
+            answer_keywords=row.answer_keywords or (),
+            gold_answers=row.gold_answers or (),
+            expected_sources=row.expected_sources or ((row.source,) if row.source else ()),
+            answer=row.answer,
+            anchor=row.anchor,
+            passage=row.passage,
+            category=row.category or "",
+        )
+    except ValidationError as exc:
+        raise DatasetError(f"{path}:{n}: {_problem(exc)}") from None
 
 
 def check_dataset_name(name: str) -> None:

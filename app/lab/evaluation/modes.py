@@ -24,7 +24,7 @@ NO_ANSWER_RUNGS = ("cannot_answer",)
 
 def _record(item: EvalItem, mode: Mode, **fields: Any) -> RunRecord:
     """A RunRecord carrying the item's identity (dataset, id, kind, language) and the mode that produced it."""
-    return RunRecord(dataset=item.dataset, id=item.id, kind=item.kind, mode=mode, lang=item.lang, **fields)
+    return RunRecord(dataset=item.dataset, id=item.id, kind=item.kind, mode=mode, lang=item.lang, item=item.fingerprint, **fields)
 
 
 def _hit(sources: list[str], expected: tuple[str, ...]) -> bool | None:

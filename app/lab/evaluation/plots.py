@@ -52,7 +52,8 @@ def rates_figure(report: EvalReport) -> Figure:
     ax.set_xticks([j + width * (len(group) - 1) / 2 for j in range(len(shown))], [s[0] for s in shown], fontsize=8)
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("rate")
-    ax.set_title(f"guarded vs raw — {', '.join(report.datasets)}", fontsize=10)
+    # parse_math=False: dataset names are file names, and "$" in one was read as TeX (a bad one raised, no plots)
+    ax.set_title(f"guarded vs raw — {', '.join(report.datasets)}", fontsize=10, parse_math=False)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

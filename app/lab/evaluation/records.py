@@ -6,6 +6,7 @@ interrupted and resumed; everything here is frozen pydantic so the file round-tr
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,6 +51,13 @@ class EvalItem(_Frozen):
     @property
     def key(self) -> str:
         return f"{self.dataset}/{self.id}"
+
+    @property
+    def fingerprint(self) -> str:
+        """What the item asks and expects (question, labels, gold), not its name: a record made for another
+        version of the row (the user edited their file, kept the id) is redone on resume, not reused."""
+        text = self.model_dump_json(exclude={"dataset", "id"})
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class RunRecord(_Frozen):
@@ -96,6 +104,7 @@ class RunRecord(_Frozen):
     fired: tuple[str, ...] = ()
     reason: str | None = Field(default=None, description="Why the guardrails that fired did (grounding set).")
     error: str | None = None
+    item: str | None = Field(default=None, description="EvalItem.fingerprint of the row it answered; None before it was kept.")
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -5,6 +5,7 @@ App layer (evaluation lab). Built from RunRecords only, so a report can be regen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -90,6 +91,17 @@ def build_report(
     )
 
 
+# Markdown markup in text that comes from a user's dataset (its file name, a row's category or lang), the settings
+# (model name) or a path: a link or image ([...](...), fetched when report.md is viewed), HTML and autolinks
+# (<...>), emphasis, code, the column bar. Each is made literal with a backslash (CommonMark), as the experiment
+# reports do, and line breaks are folded so a heading or table row stays one line.
+_MARKUP = re.compile(r"([\\`*_\[\]<>|~!#])")
+
+
+def _text(value: object) -> str:
+    return _MARKUP.sub(r"\\\1", " ".join(str(value).split()))
+
+
 def _fmt(value: object, kind: str) -> str:
     if value is None:
         return "—"
@@ -105,16 +117,17 @@ def _fmt(value: object, kind: str) -> str:
 def to_markdown(report: EvalReport) -> str:
     m = report.meta
     lines = [
-        f"# Evaluation: {', '.join(report.datasets) or '(no data)'}",
+        f"# Evaluation: {_text(', '.join(report.datasets)) or '(no data)'}",
         "",
-        f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {m.backend} · model {m.model} · collection {m.collection} · top_k {m.top_k}",
+        f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {_text(m.backend)} · model {_text(m.model)} · "
+        f"collection {_text(m.collection)} · top_k {m.top_k}",
         "",
         "guarded = `svc.ask` (guardrails, JSON-schema `format`, parse ladder, re-asks, fallbacks); raw = the same model, "
         "the same retrieved context and answer prompt, no guardrails, no `format`, no retries, parsed with `json.loads`.",
     ]
     for name, modes in report.groups.items():
         cols = list(modes)
-        lines += ["", f"## {name}", "", "| metric | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+        lines += ["", f"## {_text(name)}", "", "| metric | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
         for label, field, kind in ROWS:
             values = [getattr(modes[c], field) for c in cols]
             if all(v is None for v in values):
@@ -123,7 +136,7 @@ def to_markdown(report: EvalReport) -> str:
         if "guarded" in modes and modes["guarded"].rungs:  # raw has no rungs: one call, no fallback
             lines.append(
                 "\nguarded outcome by rung (or status): "
-                + ", ".join(f"{k} {v}" for k, v in sorted(modes["guarded"].rungs.items()))
+                + ", ".join(f"{_text(k)} {v}" for k, v in sorted(modes["guarded"].rungs.items()))
             )
     if report.relevance_sweep:
         lines += [
@@ -141,6 +154,6 @@ def to_markdown(report: EvalReport) -> str:
             for s in report.relevance_sweep
         ]
     if report.skipped:
-        lines += ["", "Skipped: " + "; ".join(report.skipped)]
-    lines += [f"\n- {n}" for n in report.notes]
+        lines += ["", "Skipped: " + "; ".join(_text(s) for s in report.skipped)]
+    lines += [f"\n- {_text(n)}" for n in report.notes]
     return "\n".join(lines) + "\n"

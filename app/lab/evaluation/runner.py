@@ -26,6 +26,35 @@ class ResumeMismatch(ValueError):
     """--out holds records made with another backend, model or settings: mixing them would be meaningless."""
 
 
+class OutFolderError(ValueError):
+    """--out names a folder that holds something other than an evaluation run: nothing is written into it."""
+
+
+def out_problem(out: Path) -> str | None:
+    """Why a run must not write into `out`, or None: it is missing, empty, or an earlier run's folder (its
+    meta.json reads as a RunMeta). A run writes report.md, report.json, meta.json, records.jsonl and plots, and
+    replaced a user's own files of those names (`--out ~/notes`); resuming cut a foreign records.jsonl short."""
+    if not out.is_dir():
+        return None  # missing (created by the run), or a file: writing there fails, and the CLI checks it first
+    meta = out / META
+    if meta.is_file():
+        try:
+            RunMeta.model_validate_json(meta.read_bytes())
+        except (ValidationError, OSError):
+            return f"its {META} was not written by an evaluation run"
+        return None
+    if next(out.iterdir(), None) is not None:
+        return f"it holds files and no {META} of an evaluation run"
+    return None
+
+
+def check_out(out: Path) -> None:
+    """OutFolderError unless `out` can take this run's files without replacing anything that is not a run's."""
+    problem = out_problem(out)
+    if problem:
+        raise OutFolderError(f"{out} is left as it is: {problem}; name a new or empty folder (or an earlier run's)")
+
+
 def load_records(path: Path) -> dict[tuple[str, str, str], RunRecord]:
     """Records already written. A line cut short by an interrupt is dropped (and cut off the file, so the
     next append starts on a fresh line)."""
@@ -36,7 +65,7 @@ def load_records(path: Path) -> dict[tuple[str, str, str], RunRecord]:
         data = data[: data.rfind(b"\n") + 1]
         path.write_bytes(data)
     done: dict[tuple[str, str, str], RunRecord] = {}
-    for line in data.decode("utf-8").splitlines():
+    for line in data.decode("utf-8", errors="replace").splitlines():  # a damaged line is redone, not a crash
         if not line.strip():
             continue
         try:
@@ -61,6 +90,7 @@ def run_meta(svc: GuardedRAG, modes: Sequence[Mode]) -> RunMeta:
 
 
 def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
+    check_out(out)
     path = out / META
     if fresh:
         (out / RECORDS).unlink(missing_ok=True)
@@ -113,6 +143,10 @@ def run_eval(
     # "passed" is what a run stopped before the model says (--input-only, --retrieval-only), never svc.ask: an item
     # that now goes through the whole chain is redone, not resumed (both runs default to the same --out folder).
     for item in items:
+        for mode in MODES:  # a record of an edited row (same id, another question or label) is stale: redo it
+            stale = done.get((item.dataset, item.id, mode))
+            if stale is not None and stale.item is not None and stale.item != item.fingerprint:
+                del done[stale.key]
         key = (item.dataset, item.id, "guarded")
         if item.kind not in screen | retrieval | GROUNDING_KINDS and key in done and done[key].status == "passed":
             del done[key]

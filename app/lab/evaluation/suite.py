@@ -9,15 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from app import GuardedRAG, IngestProgress
+from app import GuardedRAG, IngestProgress, env_name
 from app.lab.evaluation.cmrc import prepare_cmrc
-from app.lab.evaluation.datasets import INJECTION_SETS, benign_companions, default_shared, resolve, select
+from app.lab.evaluation.datasets import (
+    INJECTION_SETS,
+    DatasetError,
+    benign_companions,
+    default_shared,
+    resolve,
+    select,
+)
 from app.lab.evaluation.plots import write_plots
 from app.lab.evaluation.records import MODES, RETRIEVAL_KINDS, SCREENED_KINDS, Mode, RunRecord
 from app.lab.evaluation.report import EvalReport, build_report, to_markdown
-from app.lab.evaluation.runner import run_eval, run_meta
+from app.lab.evaluation.runner import META, check_out, run_eval, run_meta
 
 
 class EvalOutcome(BaseModel):
@@ -52,6 +59,7 @@ def evaluate(
     and recall@k, no model calls). `against` runs every set against that collection (e.g. off-corpus
     questions against cmrc2018-dev) instead of each set's own; `as_unanswerable` relabels every item as
     unanswerable (questions about another corpus: CMRC trial questions against the dev passages)."""
+    check_out(out)  # before any set is resolved or ingested: the report is written even when every set is skipped
     screen = SCREENED_KINDS | ({"vague", "clear"} if input_only else set())
     retrieval = RETRIEVAL_KINDS if retrieval_only else frozenset()
     shared = shared or default_shared()
@@ -125,6 +133,8 @@ def evaluate(
         )
     report = build_report(run_meta(fixed or svc, modes), records, skipped=skipped, notes=notes)
     out.mkdir(parents=True, exist_ok=True)
+    if not (out / META).exists():  # every set skipped: still a run's folder, which the same command may resume
+        (out / META).write_text(report.meta.model_dump_json(indent=2), encoding="utf-8")
     files = [out / "report.json", out / "report.md"]
     files[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
     files[1].write_text(to_markdown(report), encoding="utf-8")
@@ -145,4 +155,13 @@ def _collection_service(
     if name.startswith("cmrc2018-"):
         log(f"{name}: ingesting passages into collection {name} (once; later runs skip unchanged files)")
         return prepare_cmrc(svc, name.removeprefix("cmrc2018-"), shared, progress=ingest_progress)
-    return svc.derive(collection=name)
+    try:
+        target = svc.derive(collection=name)
+    except ValidationError:
+        raise DatasetError(f"{name!r} is not a collection name (3-512 of a-z A-Z 0-9 . _ -)") from None
+    if target.is_index_empty():  # every question would be "refused": a report of 100% refusals that means nothing
+        raise DatasetError(
+            f"collection {name} is empty or does not exist under {svc.settings.home}: "
+            f"ingest into it first ({env_name('collection')}={name} guarded-rag ingest PATH)"
+        )
+    return target
