@@ -166,6 +166,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     from app.lab.experiments import run_experiment
+    from app.lab.experiments.common import out_problem as experiment_out_problem
     from app.lab.experiments.common import report_json, to_markdown
 
     if args.n is not None and args.n < 1:
@@ -173,7 +174,7 @@ def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
     svc = _service(svc, args.backend)
     target = args.out or Path(svc.settings.home) / "lab" / args.experiment
-    problem = folder_problem(target)
+    problem = folder_problem(target) or experiment_out_problem(target)
     if problem:
         say(f"error: cannot write results to {target}: {problem}\n")
         return EXIT_USAGE

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import matplotlib
 
@@ -151,7 +151,25 @@ def report_json(report: ExperimentReport) -> dict[str, Any]:
     return data
 
 
+def out_problem(out: Path) -> str | None:
+    """Why an experiment must not write its report.json, report.md and <name>.png into `out`, or None: it is
+    missing, empty, or an earlier experiment's folder (its report.json names an experiment). `lab --out ~/notes`
+    replaced a user's own files of those names (the h77 hunt; `eval --out` refuses alike)."""
+    if not out.is_dir() or next(out.iterdir(), None) is None:
+        return None
+    try:
+        earlier = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "it holds files and no report.json of an experiment"
+    if not isinstance(earlier, dict) or earlier.get("name") not in get_args(ExperimentName):
+        return "its report.json was not written by an experiment"
+    return None
+
+
 def write(report: ExperimentReport, png: bytes, out: Path) -> tuple[Path, ...]:
+    problem = out_problem(out)
+    if problem:
+        raise FileExistsError(f"{out} is left as it is: {problem}; name a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
     paths = (out / "report.json", out / "report.md", out / f"{report.name}.png")
     paths[0].write_text(json.dumps(report_json(report), ensure_ascii=False, indent=2), encoding="utf-8")

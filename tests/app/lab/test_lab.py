@@ -115,3 +115,22 @@ def test_run_experiment_writes_files_and_rejects_unknown(service, tmp_path: Path
     assert "Over-inference" in (tmp_path / "o" / "report.md").read_text()
     with pytest.raises(ValueError, match="unknown experiment"):
         run_experiment(svc, "speed")
+
+
+def test_an_experiment_never_replaces_files_that_are_not_an_experiments(service, tmp_path: Path) -> None:
+    """`lab --out ~/notes` replaced a user's own report.md (noticed by the h77 hunt; eval --out refuses alike)."""
+    import io
+
+    from app.cli.main import main
+
+    svc, _ = service(*["Sure.", "What plan?"] * 3)  # the lab runs twice: two replies each
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "report.md").write_text("my own notes\n", encoding="utf-8")
+    assert main(["lab", "overinference", "--n", "2", "--out", str(notes)], io.StringIO(), build=lambda s: svc) == 2
+    assert (notes / "report.md").read_text(encoding="utf-8") == "my own notes\n"
+    with pytest.raises(FileExistsError, match="left as it is"):
+        run_experiment(svc, "overinference", n=2, out=notes)
+    earlier = tmp_path / "earlier"
+    run_experiment(svc, "overinference", n=2, out=earlier)
+    assert run_experiment(svc, "overinference", n=2, out=earlier).files  # an experiment's own folder is reused
