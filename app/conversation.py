@@ -75,6 +75,8 @@ def from_chat(messages: Sequence[ChatMessage]) -> ChatQuestion:
     past: list[Turn] = []
     asked = 0  # user turns since the last assistant turn kept
     for m in turns[:-1]:
+        if m.role == "user" and not m.content.strip():
+            continue  # an empty message says nothing: no empty turn for the model
         if m.role == "user":
             past.append(Turn(role="user", content=_cut(m.content)))
             asked += 1
@@ -89,7 +91,10 @@ def from_chat(messages: Sequence[ChatMessage]) -> ChatQuestion:
 
 
 def _not_an_answer(reply: str) -> bool:
-    """One of our replies without an answer: it opens like one and carries no sources (an answer always has)."""
+    """One of our replies without an answer: it opens like one and carries no sources (an answer always has); or an
+    empty reply (nothing answered: a client shows a failed request so), as `is_answer` takes an empty answer."""
+    if not strip_sources(reply):
+        return True
     return reply.lstrip().startswith(_NOT_ANSWERS) and strip_sources(reply) == reply.strip()
 
 

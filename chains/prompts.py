@@ -5,6 +5,7 @@ Document text is untrusted data: it is fenced and labelled, and the system promp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import PurePath
 
@@ -57,8 +58,20 @@ def shown_source(source: str) -> str:
     return path.name if path.is_absolute() else source
 
 
+# A passage's own line that opens with the fences ("<<<", ">>>", a doctest's ">>> x") or a label ("[S2]") would read
+# as the end of its block: a document could close it and forge a passage under another label and source.
+_FENCE_LINE = re.compile(r"^([ \t]*)(<{3,}|>{3,}|\[S\d+\])", re.MULTILINE)
+_FENCE_LOOKALIKE = str.maketrans("<>[]", "‹›［］")
+
+
+def fenced_text(text: str) -> str:
+    """A passage's text as the prompt shows it: fence-like runs and labels opening a line become look-alikes, so
+    only the prompt's own fences open and close a passage (chains.context budgets this text)."""
+    return _FENCE_LINE.sub(lambda m: m.group(1) + m.group(2).translate(_FENCE_LOOKALIKE), text)
+
+
 def format_context(chunks: Sequence[Chunk]) -> str:
-    return "\n\n".join(f"[{c.label}] ({shown_source(c.source)})\n<<<\n{c.text}\n>>>" for c in chunks)
+    return "\n\n".join(f"[{c.label}] ({shown_source(c.source)})\n<<<\n{fenced_text(c.text)}\n>>>" for c in chunks)
 
 
 def history_messages(history: Sequence[Turn], *, max_turns: int = 6) -> list[BaseMessage]:

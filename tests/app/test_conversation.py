@@ -165,3 +165,14 @@ def test_caller_chosen_trace_id_and_cancel_flag(tmp_path: Path):
     r = svc.ask(Q, trace_id="t" * 32, cancelled=lambda: True)
     assert r.trace_id == "t" * 32 and svc.traces.get("t" * 32) is not None
     assert r.llm_calls == 0 and r.status == "fallback" and factory.models["smollm2:135m"].remaining == 1
+
+
+def test_empty_turns_are_not_history():
+    """Before: an empty user message became an empty HumanMessage for the model, and an empty assistant reply (a
+    client's failed request) kept its question as if answered by "" (answered_history leaves such exchanges out)."""
+    chat = from_chat(
+        msgs(("user", "  "), ("user", "q1"), ("assistant", ""), ("user", "q2"), ("assistant", "A2."), ("user", "q3"))
+    )
+    assert chat.history == (Turn(role="user", content="q2"), Turn(role="assistant", content="A2."))
+    only_sources = from_chat(msgs(("user", "q1"), ("assistant", "\n\nSources:\n[S1] a.md"), ("user", "q2")))
+    assert only_sources.history == ()
