@@ -5,6 +5,7 @@ OpenTelemetry traces (and how many spans were lost), and library versions."""
 from __future__ import annotations
 
 import platform
+import re
 from collections.abc import Callable, Sequence
 from importlib import metadata
 
@@ -17,6 +18,7 @@ from app.documents.index_types import IndexStats
 from app.documents.ingest import READER_VERSION
 from app.documents.integrity import IndexIntegrity
 from app.documents.store import IndexUnavailableError
+from app.embedded.gguf import normalize_name
 from app.hosts import implied_port_note
 from app.models.backend import BackendChoice
 from app.models.factory import PreloadResult
@@ -92,15 +94,7 @@ def run_doctor(
     checks: list[Check] = [
         Check(name="settings", ok=False, detail=message, fix="rename the variable, or unset it") for message in unknown_env
     ]
-    wanted_ollama = settings.backend == "ollama"
-    checks.append(
-        Check(
-            name="backend",
-            ok=not (wanted_ollama and choice.fix),
-            detail=f"{choice.kind} ({choice.model}): {choice.reason}",
-            fix=choice.fix,
-        )
-    )
+    checks.append(_backend_check(settings, choice))
     version = choice.probe.version if choice.kind == "ollama" and choice.probe is not None else None
     if version and not supports_schema_format(version):
         since = ".".join(map(str, SCHEMA_FORMAT_SINCE))
@@ -143,15 +137,13 @@ def run_doctor(
                 )
             )
     except Exception as exc:
-        checks.append(Check(name="index", ok=False, detail=str(exc), fix=_index_fix(settings, exc)))
+        checks.append(_index_failed("index", settings, exc, str(exc)))
     if integrity is not None:
         try:
             found = integrity()
             checks.append(Check(name="index integrity", ok=found.ok, detail=found.summary, fix=found.fix))
         except Exception as exc:
-            checks.append(
-                Check(name="index integrity", ok=False, detail=f"{type(exc).__name__}: {exc}", fix=_index_fix(settings, exc))
-            )
+            checks.append(_index_failed("index integrity", settings, exc, f"{type(exc).__name__}: {exc}"))
     if trace_error is None:
         checks.append(_traces_check(settings, trace_count, trace_status))
     else:  # the store would not open, so the caller ran the other checks on a throwaway one
@@ -161,6 +153,29 @@ def run_doctor(
     if telemetry is not None:
         checks.append(_telemetry_check(settings, telemetry, probe))
     return DoctorReport(checks=tuple(checks), versions=_versions())
+
+
+def _backend_check(settings: Settings, choice: BackendChoice) -> Check:
+    """The backend that answers. A problem when Ollama was asked for (backend=ollama), and also, with backend=auto,
+    when Ollama answers but cannot serve the model: the user runs it to answer with it, and every question went to the
+    embedded model while doctor said ok. An Ollama that is not running at all is auto's designed fallback."""
+    found = choice.probe
+    ollama_up = found is not None and found.reachable
+    ok = not (choice.fix and (settings.backend == "ollama" or ollama_up))
+    detail = f"{choice.kind} ({choice.model}): {choice.reason}"
+    fix = choice.fix
+    if found is not None and ollama_up and not found.has_model and found.models:
+        others = _other_tags(settings.model, found.models)
+        detail += f"; Ollama has {', '.join(others or found.models[:8])}{'' if others or len(found.models) <= 8 else ', ...'}"
+        if others and fix:
+            fix += f", or set GUARDED_RAG_MODEL={others[0]} (the same model under another tag)"
+    return Check(name="backend", ok=ok, detail=detail, fix=fix)
+
+
+def _other_tags(wanted: str, models: Sequence[str]) -> list[str]:
+    """The installed models with `wanted`'s name under another tag (qwen2.5:7b, qwen2.5:latest for qwen2.5:3b)."""
+    name = normalize_name(wanted).rsplit(":", 1)[0]
+    return [m for m in models if normalize_name(m).rsplit(":", 1)[0] == name]
 
 
 def index_backend_check(settings: Settings) -> Check:
@@ -178,6 +193,42 @@ def index_backend_check(settings: Settings) -> Check:
         ok=True,
         detail=f"local directory {settings.index_dir}: one process writes at a time (the others wait for it); "
         "set GUARDED_RAG_CHROMA_URL to share one index between processes and machines",
+    )
+
+
+# How a refusal shows in the error text: httpx's "Client error '401 Unauthorized' for url ...", chromadb's own error.
+_REFUSED = re.compile(r"\b(401 Unauthorized|403 Forbidden)\b|\bChromaAuthError\b", re.IGNORECASE)
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """'401 Unauthorized', '403 Forbidden' or 'ChromaAuthError' when the error (or one it came from) is the Chroma
+    server (or the proxy before it) refusing the request, else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if match := _REFUSED.search(str(current)):
+            return match.group(0)
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _index_failed(name: str, settings: Settings, exc: Exception, detail: str) -> Check:
+    """A failed index check. A Chroma server that refuses the request answered: its problem is the bearer token, and
+    the store's "is the server running?" would send the user to restart a server that runs."""
+    refused = _refusal(exc) if settings.chroma_url else None
+    if refused is None:
+        return Check(name=name, ok=False, detail=detail, fix=_index_fix(settings, exc))
+    sent = (
+        "the bearer token of GUARDED_RAG_CHROMA_TOKEN"
+        if settings.chroma_token
+        else "no bearer token (GUARDED_RAG_CHROMA_TOKEN is unset)"
+    )
+    return Check(
+        name=name,
+        ok=False,
+        detail=f"the Chroma server at {settings.chroma_url} answers but refused the request ({refused}); sent {sent}",
+        fix="set GUARDED_RAG_CHROMA_TOKEN to the token the Chroma server (or the proxy before it) expects",
     )
 
 
@@ -215,10 +266,28 @@ def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_stat
         detail += f" (schema v{status.schema_version})" if status.schema_version else ""
         if status.pending or status.failures:
             detail += f"; {status.pending} waiting to be written, {status.failures} failed attempts (last: {status.last_error})"
+        detail += _set_aside_in_process(status)
     if refused := count_set_aside(settings.rejected_traces):
         detail += f"; {refused} record(s) the backend refused are kept in {settings.rejected_traces}"
     ok = status is None or not status.failing
     return Check(name="traces", ok=ok, detail=detail, fix=None if ok else _trace_fix(settings))
+
+
+def _set_aside_in_process(status: WriterStatus) -> str:
+    """What this process's writer did not store: records refused, diverted to the dead-letter file because the queue
+    was full while the store failed (`overflowed`), or lost because they could not be built."""
+    where = status.dead_letter or "the dead-letter file"
+    parts = []
+    if status.overflowed:
+        parts.append(f"{status.overflowed} diverted to {where} (the queue was full while the store failed)")
+    if status.rejected:
+        parts.append(f"{status.rejected} refused by the store")
+    if status.unbuildable:
+        parts.append(f"{status.unbuildable} lost (they could not be built: see the log)")
+    if not parts:
+        return ""
+    back = f"; `guarded-rag traces import --jsonl {where}` stores them" if status.overflowed else ""
+    return "; in this process " + ", ".join(parts) + back
 
 
 def _detectors_check(settings: Settings, detectors: Callable[[], Sequence[DetectorStatus]]) -> Check:

