@@ -20,6 +20,7 @@ _OPENAI_TYPES = {
     405: "invalid_request_error",
     408: "invalid_request_error",
     413: "invalid_request_error",
+    415: "invalid_request_error",
 }
 
 

@@ -21,6 +21,7 @@ from app.serve.errors import Problem
 async def read_json(request: Request, *, max_bytes: int, timeout: float = 60.0) -> Any:
     """The body as JSON, read within `timeout` seconds: a client that sends it slowly (or stops halfway) gets a 408
     and the connection is closed, instead of holding the request open for as long as it likes."""
+    _check_encoding(request.headers.get("content-encoding", ""))
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(int(declared), max_bytes)
@@ -48,6 +49,19 @@ async def read_json(request: Request, *, max_bytes: int, timeout: float = 60.0) 
         raise Problem(
             400, f"invalid JSON in the request body: {type(exc).__name__}: {str(exc)[:200]}", code="invalid_json"
         ) from None
+
+
+def _check_encoding(encoding: str) -> None:
+    """A compressed body (Content-Encoding: gzip, ...) is not decompressed (no zip bomb to guard against): 415 saying
+    so, instead of a 400 "invalid JSON: UnicodeDecodeError ... byte 0x8b" that reads as a broken request."""
+    coding = encoding.strip().lower()
+    if coding not in ("", "identity"):
+        raise Problem(
+            415,
+            f"request bodies with Content-Encoding {coding[:40]!r} are not accepted: send the JSON uncompressed",
+            code="unsupported_content_encoding",
+            headers={"Accept-Encoding": "identity"},
+        )
 
 
 def _scrubbed(value: Any) -> Any:

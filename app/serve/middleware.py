@@ -27,6 +27,9 @@ from app.serve.metrics import Metrics
 
 ACCESS_LOG = "guarded_rag.serve.access"
 PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz"})  # probes and the heartbeat carry no token, reveal nothing
+# Set in the scope of every request BearerAuth lets through: whether it carried the token. A public path answers a
+# client without it, but tells it no more than a probe needs (/readyz: ready or not, no backend host, model or index).
+AUTHORIZED = "guarded_rag.authorized"
 _ROUTES = (
     "/",
     "/api/tags",
@@ -105,26 +108,38 @@ class AccessLog:
 
 class BearerAuth:
     """Every path but the probes needs `Authorization: Bearer <token>` (compared in constant time).
-    CORS preflights (OPTIONS) are answered by the CORS middleware outside this one."""
+    CORS preflights (OPTIONS) are answered by the CORS middleware outside this one.
+
+    Surrounding spaces are no part of a token, on either side (a configured " t " matched no header, since the
+    header's token is read stripped); a blank token authorizes nothing. Exactly one Authorization header: with two,
+    this check read the last and the rest of the stack (Starlette's Headers, a proxy) the first, so a request whose
+    first header was wrong still passed."""
 
     def __init__(self, app: ASGIApp, *, token: str, metrics: Metrics) -> None:
         self.app = app
-        self._token = token.encode()
+        self._token = token.strip().encode()
         self.metrics = metrics
 
+    def _authorized(self, scope: Scope) -> bool:
+        headers = [value for name, value in scope.get("headers", []) if name.lower() == b"authorization"]
+        if len(headers) != 1:
+            return False
+        scheme, _, given = headers[0].partition(b" ")
+        given = given.strip()
+        return scheme.lower() == b"bearer" and bool(given) and hmac.compare_digest(given, self._token)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = dict(scope.get("headers", [])).get(b"authorization", b"")
-        scheme, _, given = header.partition(b" ")
-        if scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self._token):
-            await self.app(scope, receive, send)
+        authorized = self._authorized(scope)
+        if authorized or scope["path"] in PUBLIC_PATHS:
+            await self.app({**scope, AUTHORIZED: authorized}, receive, send)
             return
         self.metrics.rejected.labels(reason="unauthorized").inc()
         problem = Problem(
             401,
-            "missing or wrong bearer token (Authorization: Bearer <GUARDED_RAG_API_TOKEN>)",
+            "missing or wrong bearer token (send one header: Authorization: Bearer <GUARDED_RAG_API_TOKEN>)",
             code="invalid_api_key",
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -196,7 +211,8 @@ class LocalGuard:
       now resolves to 127.0.0.1 could otherwise read every answer and trace);
     - anywhere, a request from a web page (an Origin header) that is neither this machine's nor one of
       GUARDED_RAG_CORS_ORIGINS: CORS alone only hides the reply, and a plain form POST would still ask questions
-      and write traces.
+      and write traces. "*" in the list allows every page, as the CORS middleware (and Ollama's OLLAMA_ORIGINS)
+      read it: the CORS headers said any page could read the replies while this refused each of them.
     Clients that are not browsers (curl, the ollama and openai libraries, Open WebUI's backend) send no Origin."""
 
     def __init__(self, app: ASGIApp, *, loopback: bool, origins: Iterable[str], metrics: Metrics) -> None:
@@ -204,6 +220,9 @@ class LocalGuard:
         self.loopback = loopback
         self.origins = frozenset(o.rstrip("/") for o in origins)
         self.metrics = metrics
+
+    def _allowed_origin(self, origin: str) -> bool:
+        return "*" in self.origins or origin.rstrip("/") in self.origins or local_origin(origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -219,7 +238,7 @@ class LocalGuard:
                     "localhost or 127.0.0.1 (a web page trying DNS rebinding is refused)"
                 ),
             )
-        elif origin is not None and origin.rstrip("/") not in self.origins and not local_origin(origin):
+        elif origin is not None and not self._allowed_origin(origin):
             reason, message = (
                 "foreign_origin",
                 (

@@ -15,6 +15,7 @@ from app.serve.exchange import Served, start_question, trace_headers
 from app.serve.health import readiness
 from app.serve.limits import check_messages
 from app.serve.metrics import CONTENT_TYPE
+from app.serve.middleware import AUTHORIZED
 from app.serve.runner import ClientGone
 from app.serve.wire import NativeAskRequest, chat_message, parse
 
@@ -64,7 +65,8 @@ async def readyz(request: Request) -> Response:
     served = _served(request)
     others = {name: svc for name, svc in served.services.items() if svc is not served.svc}
     report = await anyio.to_thread.run_sync(readiness, served.svc, others)
-    return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
+    body = report.model_dump() if request.scope.get(AUTHORIZED, True) else report.model_dump(include={"ready"})
+    return JSONResponse(body, status_code=200 if report.ready else 503)
 
 
 async def metrics(request: Request) -> Response:
