@@ -31,6 +31,7 @@ Why each part (all measured here, chromadb 1.5):
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 import uuid
@@ -71,6 +72,10 @@ class _ChromaFailed(Exception):
     def __init__(self, error: IndexUnavailableError) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+# A server that answered but refused: 401/403 from Chroma's auth or a proxy in front of it, chromadb's auth errors.
+_REFUSED = re.compile(r"\b40[13]\b|Unauthorized|Forbidden|AuthError|AuthorizationError", re.IGNORECASE)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -197,6 +202,11 @@ class ChromaStore:
             self._cond.notify_all()
 
     def _unavailable(self, what: str, detail: str) -> IndexUnavailableError:
+        if self.server is not None and _REFUSED.search(detail):  # it answered: asking whether it runs misleads
+            return IndexUnavailableError(
+                f"the document index refused the request: {what} at {self.where} ({detail}). Check the token "
+                "(GUARDED_RAG_CHROMA_TOKEN) and that it may use this collection; `guarded-rag doctor` checks it."
+            )
         if self.server is not None:
             return IndexUnavailableError(
                 f"the document index did not answer: {what} at {self.where} ({detail}). Is the server running and "

@@ -140,6 +140,9 @@ def test_error_replies_that_are_not_chromas_own_are_typed_errors_naming_the_serv
         with pytest.raises(IndexUnavailableError, match=re.escape(url)) as failed:
             index.search("port 11434", 2)
         assert re.search(shown, str(failed.value), re.IGNORECASE) and "\n" not in str(failed.value)
+        refused = status in (401, 403)  # it answered: the hint is the token, not whether the server runs
+        assert ("GUARDED_RAG_CHROMA_TOKEN" in str(failed.value)) is refused
+        assert ("Is the server running" in str(failed.value)) is not refused
         with pytest.raises(IndexUnavailableError, match=re.escape(url)):
             _add(index, emb, "b.md", "written while the proxy refuses")
         refuse.clear()
@@ -155,6 +158,7 @@ def test_a_server_refusing_the_token_after_a_public_heartbeat_is_a_typed_error(t
         with pytest.raises(IndexUnavailableError, match=re.escape(url)) as failed:
             index.count()
         assert "ChromaAuthError" in str(failed.value) and "bad token" in str(failed.value)
+        assert "GUARDED_RAG_CHROMA_TOKEN" in str(failed.value) and "Is the server running" not in str(failed.value)
         refuse.clear()  # the right token now: the same index answers
         assert index.count() == 0
 
