@@ -81,6 +81,7 @@ def run_doctor(
     chat_model: Callable[[float], BaseChatModel] | None = None,
     trace_error: str | None = None,
     unknown_env: Sequence[str] = (),
+    policy_error: str | None = None,
 ) -> DoctorReport:
     """Check what it is given (it never builds a service): the backend choice (probed by the caller),
     the embedded model file, the index (stats read through `index_stats`, its integrity through `integrity`),
@@ -90,10 +91,21 @@ def run_doctor(
     loaded (`preload`) and asked one tiny chat (`chat_model(timeout)` gives the answering ChatOllama): a server that
     lists the model but cannot chat with it is a failed check. `trace_error`: why the trace store
     could not be opened, reported as the failed `traces` check in place of `trace_count`/`trace_status`.
-    `unknown_env`: the messages of `unknown_variables()`, each a problem (a setting the user meant is not applied)."""
+    `unknown_env`: the messages of `unknown_variables()`, each a problem (a setting the user meant is not applied).
+    `policy_error`: why the guardrail policy file would not load (the other checks then ran on the default policy)."""
     checks: list[Check] = [
         Check(name="settings", ok=False, detail=message, fix="rename the variable, or unset it") for message in unknown_env
     ]
+    if policy_error is not None:
+        checks.append(
+            Check(
+                name="policy",
+                ok=False,
+                detail=f"{policy_error} (the other checks ran with the default policy; every other command stops here)",
+                fix=f"correct {settings.policy} or unset GUARDED_RAG_POLICY; "
+                "`guarded-rag policy replay --policy FILE` loads a file without running the app",
+            )
+        )
     checks.append(_backend_check(settings, choice))
     version = choice.probe.version if choice.kind == "ollama" and choice.probe is not None else None
     if version and not supports_schema_format(version):

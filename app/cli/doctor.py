@@ -33,9 +33,17 @@ class UnopenedTraces:
     error: str
 
 
-def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, unopened: UnopenedTraces | None = None) -> int:
+def cmd_doctor(
+    svc: GuardedRAG,
+    args: argparse.Namespace,
+    out: TextIO,
+    *,
+    unopened: UnopenedTraces | None = None,
+    unloaded_policy: tuple[Settings, str] | None = None,
+) -> int:
+    shown = unopened.settings if unopened else unloaded_policy[0] if unloaded_policy else svc.settings
     report = run_doctor(
-        settings=unopened.settings if unopened else svc.settings,
+        settings=shown,
         choice=svc.backend(refresh=True),
         index_stats=svc.index_stats,
         trace_count=svc.traces.count,
@@ -49,6 +57,7 @@ def cmd_doctor(svc: GuardedRAG, args: argparse.Namespace, out: TextIO, *, unopen
         chat_model=lambda timeout: svc.chat_model(timeout=timeout),
         trace_error=unopened.error if unopened else None,
         unknown_env=unknown_variables(),
+        policy_error=unloaded_policy[1] if unloaded_policy else None,
     )
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
@@ -76,3 +85,19 @@ def doctor_without_traces(
             return cmd_doctor(svc, args, out, unopened=UnopenedTraces(settings, str(error)))
         finally:
             svc.close()
+
+
+def doctor_without_policy(
+    settings: Settings, build: Callable[[Settings], GuardedRAG], args: argparse.Namespace, out: TextIO, error: ValueError
+) -> int:
+    """The policy file would not load, so no command can start; the backend, model, index and traces still deserve a
+    check: run them with the default policy and report the file as the failed `policy` check."""
+    try:
+        svc = build(settings.model_copy(update={"policy": None}))
+    except (TraceStoreError, OSError, ValueError) as again:  # nothing else to check: say both, no traceback
+        say(f"error: {error}\nerror: the other checks could not run either: {again}\n")
+        return EXIT_FAIL
+    try:
+        return cmd_doctor(svc, args, out, unloaded_policy=(settings, str(error)))
+    finally:
+        svc.close()

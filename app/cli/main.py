@@ -17,6 +17,7 @@ from app import (
     GuardedRAG,
     IndexBusyError,
     IndexUnavailableError,
+    PolicyError,
     Settings,
     SettingsError,
     TraceStoreError,
@@ -27,7 +28,7 @@ from app import (
 from app.cli.ask import add_ask_command, cmd_ask
 from app.cli.calibrate import add_calibrate_command, cmd_calibrate
 from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE
-from app.cli.doctor import add_doctor_command, cmd_doctor, doctor_without_traces
+from app.cli.doctor import add_doctor_command, cmd_doctor, doctor_without_policy, doctor_without_traces
 from app.cli.ingest import add_ingest_command, cmd_ingest
 from app.cli.lab import add_lab_commands, run_lab_command
 from app.cli.policy import add_policy_commands, run_policy_command
@@ -96,6 +97,11 @@ def main(
     except KeyboardInterrupt:  # Ctrl-C while the service loads (the embedder, the detectors)
         say("interrupted\n")
         return EXIT_INTERRUPTED
+    except PolicyError as exc:  # the policy file: doctor still checks the rest and names it; every other command stops
+        if args.command == "doctor":
+            return doctor_without_policy(settings, build, args, out, exc)
+        say(f"error: {exc}\n")
+        return EXIT_USAGE
     except (SettingsError, ValueError) as exc:
         say(f"error: {exc}\n")
         return EXIT_USAGE

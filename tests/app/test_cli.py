@@ -458,3 +458,27 @@ def test_a_command_started_with_stdout_closed_runs_and_throws_its_output_away(tm
     err = capsys.readouterr().err
     assert code == 0 and "AttributeError" not in err and "error" not in err
     assert svc.traces.count() == 1
+
+
+def test_doctor_with_a_policy_file_that_does_not_load_checks_the_rest_and_names_it(tmp_path: Path, monkeypatch):
+    """The policy file is loaded as the service is built, so a broken one stopped doctor before any check ran
+    (one 'error:' line): the one command meant to say what is wrong said nothing else."""
+    from app import GuardedRAG, Settings
+
+    broken = tmp_path / "strict.toml"
+    broken.write_text("[guardrails.relevance]\nmin_hybrid = 7\n", encoding="utf-8")
+    monkeypatch.setenv("GUARDED_RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GUARDED_RAG_POLICY", str(broken))
+    svc, _ = make_service(tmp_path)
+
+    def build(settings: Settings) -> GuardedRAG:
+        if settings.policy is not None:
+            return GuardedRAG(settings)  # raises the PolicyError, as the console script's build does
+        return svc
+
+    out = io.StringIO()
+    assert main(["doctor"], out, build=build) == 1
+    text = out.getvalue()
+    assert "[PROBLEM] policy:" in text and "min_hybrid" in text and str(broken) in text
+    assert "[ok] index integrity:" in text  # the rest was checked
+    assert main(["ask", "What port?"], io.StringIO(), build=build) == 2  # every other command still stops
