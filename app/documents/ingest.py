@@ -36,10 +36,11 @@ __all__ = [
     "source_for",
 ]
 
-READER_VERSION = 5  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
+READER_VERSION = 6  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
 # 4: GBK text with Chinese punctuation is read, Latin-1 Western text is no longer read as GB18030 hanzi;
 # 5: code fences follow CommonMark ("```x``` text" is no fence; an indented "    ```" closes none), and lines end at
-# "\n" only (text after a form feed or U+2028 no longer starts a heading)
+# "\n" only (text after a form feed or U+2028 no longer starts a heading);
+# 6: a PDF whose text is drawn in CID fonts without a ToUnicode map is refused, not indexed as gibberish
 """What reading and chunking (loaders.py, chunking.py) make of a file's bytes, stored with every chunk. A file
 whose bytes are unchanged is skipped only when its chunks carry this version; otherwise it is read again, so a
 reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -112,13 +114,8 @@ def _read_bytes(path: Path, *, max_bytes: int, source: str) -> bytes | LoadProbl
         if not path.is_file():
             return LoadProblem(source=source, kind="unreadable", message="not a regular file; pass a file or a folder.")
         if info.st_size > max_bytes:
-            return LoadProblem(
-                source=source,
-                kind="too_large",
-                message=f"file is {info.st_size / _MIB:.1f} MB, over the {max_bytes / _MIB:.1f} MB limit; "
-                "split it or raise GUARDED_RAG_MAX_FILE_MB.",
-            )
-        return path.read_bytes()
+            return _file_too_large(source, info.st_size, max_bytes)
+        return _read_regular(path, max_bytes=max_bytes, source=source)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return LoadProblem(
@@ -127,6 +124,31 @@ def _read_bytes(path: Path, *, max_bytes: int, source: str) -> bytes | LoadProbl
             message=f"cannot read the file ({reason}); check that it exists and its permissions.",
             transient=exc.errno not in GONE_ERRNOS,  # vanished since the folder was listed: gone, not unreadable
         )
+
+
+def _file_too_large(source: str, size: int, max_bytes: int, *, grew: bool = False) -> LoadProblem:
+    limit = f"{max_bytes / _MIB:.1f} MB"
+    what = (
+        f"file holds more than its size said (it grew while being read?), over the {limit} limit"
+        if grew
+        else (f"file is {size / _MIB:.1f} MB, over the {limit} limit")
+    )
+    return LoadProblem(source=source, kind="too_large", message=f"{what}; split it or raise GUARDED_RAG_MAX_FILE_MB.")
+
+
+def _read_regular(path: Path, *, max_bytes: int, source: str) -> bytes | LoadProblem:
+    """At most `max_bytes` of the file at `path`, from the very file opened: the name may have become a pipe since
+    it was checked (opened without blocking, then checked again on the open file), and a file may hold more than
+    its size says (one that grows while being read, a /proc file that reports 0 bytes): what is past the limit is
+    never read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return LoadProblem(source=source, kind="unreadable", message="not a regular file; pass a file or a folder.")
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        return _file_too_large(source, len(data), max_bytes, grew=True)
+    return data
 
 
 def _binary(source: str) -> LoadProblem:

@@ -1,6 +1,7 @@
 """A PDF's text, for ingestion: extracted page by page with pypdf under a character budget (a small PDF can hold
 far more text than its size: extraction stops once the text outgrows the limit, inside a page too), an empty
-user password tried, and lone surrogates made valid text. A PDF that cannot be read raises `PdfUnreadable`
+user password tried, lone surrogates made valid text, and text drawn in fonts without a character map (read as
+gibberish) refused. A PDF that cannot be read raises `PdfUnreadable`
 with what to tell the user; one whose text is too large raises `PdfTextTooLarge` (the loader turns either into
 a LoadProblem)."""
 
@@ -21,6 +22,38 @@ class PdfUnreadable(Exception):
     """The PDF cannot be read (password-protected, or pypdf could not parse it); the message says what to do."""
 
 
+_MAX_UNMAPPED_SHARE = 0.1
+"""Most of a PDF's text (non-space characters) that may be drawn in fonts without a character map before the PDF is
+refused: a little is a logo or a symbol font, more is the document's own text turned into gibberish. Not tuned on
+data: a guess, on the side of reading."""
+
+
+class _GlyphShare:
+    """Counts the characters drawn in a font that has no map from its glyphs to characters: a composite (Type0) font
+    with the Identity encoding and no /ToUnicode, as CJK PDFs often embed. pypdf then reads the glyph numbers as
+    UTF-16, and a Chinese sentence comes out as combining marks, Greek and Cyrillic: gibberish that would be indexed
+    as text."""
+
+    def __init__(self) -> None:
+        self.shown = 0
+        self.unmapped = 0
+
+    def count(self, text: str, font: object) -> None:
+        visible = len(text) - sum(ch.isspace() for ch in text)
+        self.shown += visible
+        if isinstance(font, dict) and _unmapped(font):
+            self.unmapped += visible
+
+    def too_much_unmapped(self) -> bool:
+        return self.unmapped > _MAX_UNMAPPED_SHARE * self.shown
+
+
+def _unmapped(font: dict[object, object]) -> bool:
+    return (
+        font.get("/Subtype") == "/Type0" and font.get("/Encoding") in ("/Identity-H", "/Identity-V") and "/ToUnicode" not in font
+    )
+
+
 class _TextBudget:
     """Counts the characters pypdf extracts, page by page and piece by piece within a page (one page that draws a
     form 100,000 times is one `extract_text` call), and stops the extraction when they pass `limit`."""
@@ -28,11 +61,15 @@ class _TextBudget:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.used = 0
+        self.glyphs = _GlyphShare()
 
-    def visit(self, text: object, *_: object) -> None:
-        self.used += len(text) if isinstance(text, str) else 0
+    def visit(self, text: object, _cm: object = None, _tm: object = None, font: object = None, *_: object) -> None:
+        if not isinstance(text, str):
+            return
+        self.used += len(text)
         if self.used > self.limit:
             raise PdfTextTooLarge
+        self.glyphs.count(text, font)
 
     def page(self, page: PageObject) -> str:
         return page.extract_text(visitor_text=self.visit) or ""
@@ -45,10 +82,22 @@ def _without_lone_surrogates(text: str) -> str:
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
+def _missing_library(exc: Exception) -> str:
+    """What to tell a user whose PDF pypdf cannot read without an optional package. Acrobat encrypts with AES, even
+    with an empty password (to restrict printing), and pypdf decrypts AES only with `cryptography` installed."""
+    if "AES" in str(exc):
+        return (
+            "the PDF is encrypted with AES, which this installation cannot decrypt (the Python package cryptography "
+            "is missing: pip install cryptography); or save an unprotected copy."
+        )
+    return f"reading the PDF needs a package this installation lacks ({str(exc)[:120]}); install it, or convert the PDF to text."
+
+
 def pdf_text(data: bytes, max_chars: int) -> tuple[str, int]:
     """(text, pages) of the PDF in `data`, pages joined by a blank line; PdfTextTooLarge once the text passes
     `max_chars` (the rest is not extracted), PdfUnreadable when it cannot be read."""
     from pypdf import PdfReader  # deferred: only PDFs need it
+    from pypdf.errors import DependencyError
 
     budget = _TextBudget(max_chars)
     try:
@@ -58,10 +107,17 @@ def pdf_text(data: bytes, max_chars: int) -> tuple[str, int]:
         pages = [] if locked else [budget.page(page) for page in reader.pages]
     except PdfTextTooLarge:
         raise
+    except DependencyError as exc:  # not a broken file: "re-export it" would not help
+        raise PdfUnreadable(_missing_library(exc)) from exc
     except Exception as exc:
         raise PdfUnreadable(
             f"the PDF could not be parsed ({type(exc).__name__}: {str(exc)[:120]}); re-export it or convert it to text."
         ) from exc
     if locked:
         raise PdfUnreadable("the PDF is password-protected; save an unprotected copy.")
+    if budget.glyphs.too_much_unmapped():
+        raise PdfUnreadable(
+            "the PDF's fonts have no map from their glyphs to characters (common in Chinese, Japanese and Korean PDFs): "
+            "its text would be read as gibberish; run OCR on it, or re-export it with text (Unicode) fonts."
+        )
     return _without_lone_surrogates("\n\n".join(p.strip() for p in pages)), len(pages)

@@ -116,18 +116,21 @@ def test_a_stalled_ollama_embedder_is_a_typed_error_within_its_timeout(tmp_path:
 
 
 def test_a_file_read_that_hangs_is_a_load_problem_after_its_deadline(tmp_path: Path, monkeypatch) -> None:
-    """A stalled network mount cannot be made here; Path.read_bytes blocking on an event stands in for it."""
+    """A stalled network mount cannot be made here; os.open (how the loader opens a file) blocking on an event stands
+    in for it."""
+    import os
+
     target = tmp_path / "mounted.md"
     target.write_text("# Mounted\n\nText.", encoding="utf-8")
     release = threading.Event()
-    original = Path.read_bytes
+    original = os.open
 
-    def hang(self: Path) -> bytes:
-        if self == target:
+    def hang(file: str | os.PathLike[str], flags: int, *args: int, **kwargs: int) -> int:
+        if Path(file) == target:
             release.wait(10)
-        return original(self)
+        return original(file, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", hang)
+    monkeypatch.setattr(os, "open", hang)
     started = time.monotonic()
     problem = read_bytes(target, max_bytes=1_000_000, deadline_s=0.3)
     release.set()

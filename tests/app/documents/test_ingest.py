@@ -369,14 +369,14 @@ def test_a_file_that_cannot_be_read_this_time_keeps_its_earlier_version(
     # Its indexed version was deleted: a permission change or a stalled mount lost a document.
     _run(docs, index, emb)
     port = docs / "guide" / "port.md"
-    real = Path.read_bytes
+    real = os.open
 
-    def denied(self: Path) -> bytes:
-        if self == port:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def denied(file: str | os.PathLike[str], flags: int, *args: int, **kwargs: int) -> int:
+        if Path(file) == port:  # the loader opens the file with os.open
+            raise PermissionError(13, "Permission denied", str(file))
+        return real(file, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     (docs / "install.md").write_text("# Install\n\nRun the new install script.\n", encoding="utf-8")
     report = _run(docs, index, emb)
     [problem] = report.problems
@@ -392,14 +392,14 @@ def test_a_file_that_vanished_after_the_listing_is_removed(
 ) -> None:
     _run(docs, index, emb)
     port = docs / "guide" / "port.md"
-    real = Path.read_bytes
+    real = os.open
 
-    def vanished(self: Path) -> bytes:
-        if self == port:
-            raise FileNotFoundError(2, "No such file or directory", str(self))
-        return real(self)
+    def vanished(file: str | os.PathLike[str], flags: int, *args: int, **kwargs: int) -> int:
+        if Path(file) == port:  # the loader opens the file with os.open
+            raise FileNotFoundError(2, "No such file or directory", str(file))
+        return real(file, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", vanished)
+    monkeypatch.setattr(os, "open", vanished)
     report = _run(docs, index, emb)
     assert [p.transient for p in report.problems] == [False] and report.removed == ("guide/port.md",)
     assert "guide/port.md" not in index.source_hashes()

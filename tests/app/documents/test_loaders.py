@@ -111,10 +111,10 @@ def test_binary(tmp_path: Path) -> None:
 def test_too_large_is_checked_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(tmp_path, "big.txt", b"x" * 2000)
 
-    def no_read(self: Path) -> bytes:
-        raise AssertionError("read a file that stat said was too large")
+    def no_open(*_: object, **__: object) -> int:
+        raise AssertionError("opened a file that stat said was too large")
 
-    monkeypatch.setattr(Path, "read_bytes", no_read)
+    monkeypatch.setattr(os, "open", no_open)
     problem = _problem(load_document(path, max_bytes=1000), "too_large")
     assert "GUARDED_RAG_MAX_FILE_MB" in problem.message
 
@@ -144,10 +144,14 @@ def test_permission_denied(tmp_path: Path) -> None:
 def test_permission_error_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _write(tmp_path, "p.md", b"secret")
 
-    def denied(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(file: str | os.PathLike[str], flags: int, *args: int, **kwargs: int) -> int:
+        if Path(file) == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     problem = _problem(load_document(path, max_bytes=MB), "unreadable")
     assert "Permission denied" in problem.message
 

@@ -12,6 +12,7 @@ import json
 from app.documents.chunking import chunk_text
 from app.documents.ingest import READER_VERSION
 from app.documents.loaders import LoadProblem, parse_document
+from tests.app.documents.test_hunt_reading_files import _cid_font_pdf
 from tests.app.documents.test_loaders import _text_pdf
 
 # version -> fingerprint of the samples below. Append a line when bumping; keep the old ones (history).
@@ -21,6 +22,7 @@ READ_AS = {
     3: "950fb81b8e13dc0255f0936fa1b6524226e8c51b670f3cb138450e29d9651bff",  # Japanese/Korean legacy text is refused
     4: "bf4cf066ba0cd4f7310988f8a8808d6d1ea9f2bb6db664e87fedc7c3e6e2e9d2",  # GBK with “”《》…; Latin-1 German refused
     5: "6495382b63facc722f6da20bc10e4ec46a5f072a22c4773fb0b087456e70c156",  # CommonMark fences; lines end at "\n" only
+    6: "5ae6531dff2c45ae8db56129a8fecf080c6e7824ef4221186b2869f0b3f767e0",  # PDF text in unmapped CID fonts refused
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -65,6 +67,8 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     ),
     "pdf": (".pdf", _text_pdf("Ollama listens on port 11434")),
     "broken_pdf": (".pdf", b"%PDF-1.4 garbage"),
+    "pdf_cid_font_unmapped": (".pdf", _cid_font_pdf(to_unicode=False)),
+    "pdf_cid_font_mapped": (".pdf", _cid_font_pdf(to_unicode=True)),
 }
 
 
