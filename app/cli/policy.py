@@ -151,6 +151,9 @@ def _print_replay(report: ReplayReport, name: str, out: TextIO) -> None:
     out.write(f"needs the model (not decided without a new model reply): {len(needs)}\n")
     for o in needs:
         out.write(f"  {o.trace_id[:12]} {o.before} -> ?: {o.reason}\n")
+    if report.incomplete:  # before: left out of the text, so they read as outcomes that would not change
+        shown = ", ".join(t[:12] for t in report.incomplete[:8]) + (" …" if len(report.incomplete) > 8 else "")
+        out.write(f"outcome unknown (the inputs of later stages were not kept): {len(report.incomplete)}  ({shown})\n")
 
 
 def _sweep(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
@@ -225,7 +228,11 @@ def _quality(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(
             json.dumps(
-                {"quality": [q.model_dump() for q in scores], "false_blocks": [b.model_dump(mode="json") for b in blocked]}
+                {
+                    "labelled_traces": len(records),
+                    "quality": [q.model_dump() for q in scores],
+                    "false_blocks": [b.model_dump(mode="json") for b in blocked],
+                }
             )
             + "\n"
         )

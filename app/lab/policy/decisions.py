@@ -2,7 +2,8 @@
 kept (GuardInputs), each guardrail's decision before (the stored verdict) and after (the new policy's verdict on
 the same context). Pure: guardrails are pure functions of their parameters and the context (model-computed
 numbers arrive as Signals stored in it), so nothing here calls a model or an embedder. A decision is 'unknown'
-where it would need a signal that was never computed (no guardrail ran at that stage) or that the trace may not
+where it would need a signal that was never computed (no guardrail ran at that stage: a guardrail that reads no
+signal is still decided there) or that the trace may not
 have kept (a guardrail reading a signal the context lacks, in a trace recorded before the offered signals were
 listed); a signal the app never offered was not used by the original either, and is not used now.
 
@@ -139,7 +140,7 @@ class Rechecker:
             stored = before.get(guard.name)
             if stored is not None and same_context and not self.fresh and self._same_params(old_policy, guard.name):
                 after[guard.name] = stored  # pure: the same parameters on the same context decide the same
-            elif not capture.measured or unkept_signals(guard, capture):
+            elif uncomputed_signals(guard, capture) or unkept_signals(guard, capture):
                 after[guard.name] = None  # a signal it reads was never computed or not kept: deciding now would be a guess
             else:
                 after[guard.name] = run_guardrail(guard, context)
@@ -162,6 +163,13 @@ def judged_passages(chunks: tuple[Chunk, ...], filtered: Mapping[str, Verdict | 
     verdicts = [v for v in filtered.values() if v is not None]
     kept = kept_chunks(chunks, verdicts)
     return "stop" if blocking_verdict(verdicts) is not None or (chunks and not kept) else kept
+
+
+def uncomputed_signals(guard: Guardrail | type, capture: GuardInputs) -> tuple[str, ...]:
+    """The signals `guard` reads when no guardrail ran at `capture`'s stage (`measured` False), so none was
+    computed. A guardrail that reads none (input_size, context_injection, citations, ...) decides on the context
+    alone, which the capture holds whole: turning it on in a replay is decided, not 'needs the model'."""
+    return () if capture.measured else tuple(getattr(guard, "reads", None) or ())
 
 
 def unkept_signals(guard: Guardrail | type, capture: GuardInputs) -> tuple[str, ...]:

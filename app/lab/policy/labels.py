@@ -62,6 +62,12 @@ def make_label(
                 return TraceLabel.model_validate(values | {"source": source, "created_at": datetime.now(UTC)})
             except ValidationError as exc:  # a note over the limit: one sentence stating it, not pydantic's dump
                 raise ValueError(f"cannot label trace {record.trace_id[:12]}: {describe_validation(exc)}") from None
+    runs = sum(d.target == target for d in decisions_of(record))
+    if runs:  # it ran, not that often: say how often rather than list every guardrail (the one named among them)
+        raise ValueError(
+            f"trace {record.trace_id[:12]} has no decision '{target}' #{attempt}: {target} decided "
+            f"{runs} time(s) in it, so label #1{f' to #{runs}' if runs > 1 else ''}"
+        )
     ran = sorted({d.target for d in decisions_of(record)} - {OUTCOME})
     raise ValueError(
         f"trace {record.trace_id[:12]} has no decision '{target}' #{attempt}; guardrails that ran: {', '.join(ran) or 'none'}"

@@ -32,6 +32,10 @@ def _stop(verdicts: Sequence[Verdict | None]) -> str | None:
     return None if stop is None else ("refused" if stop.action == "refuse" else "clarify")
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> Outcome:
     original = record.status
 
@@ -67,7 +71,8 @@ def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> O
             after = list(check.after.values())
             if any(v is None for v in after):
                 return needs(
-                    f"a {stage} check would need a signal that was never computed (no guardrail ran at that stage) or not kept"
+                    f"{_article(stage)} {stage} check would need a signal that was never computed (no guardrail ran at "
+                    "that stage) or not kept"
                 )
             status = _stop(after)
             if status is not None:

@@ -24,6 +24,7 @@ from guardrails import REGISTRY, build_guardrails, run_guardrail
 
 Metric = Literal["precision", "recall", "false_block", "miss"]
 Tie = Literal["nearest", "lowest"]  # among equally good values: nearest the current one, or the lowest
+RANGE_MAX_VALUES = 1000  # the most values one sweep tries
 _TARGET = re.compile(r"^\s*(precision|recall|false_block|miss)\s*(<=|>=)\s*([0-9]*\.?[0-9]+)\s*(%?)\s*$")
 
 
@@ -42,10 +43,12 @@ class Target:
     op: Literal["<=", ">="]
     bound: float
 
+    def value(self, q: GuardrailQuality) -> float | None:
+        """The metric's value (None: undefined, its denominator is 0)."""
+        return {"precision": q.precision, "recall": q.recall, "false_block": q.false_block_rate, "miss": q.miss_rate}[self.metric]
+
     def met(self, q: GuardrailQuality) -> bool:
-        value = {"precision": q.precision, "recall": q.recall, "false_block": q.false_block_rate, "miss": q.miss_rate}[
-            self.metric
-        ]
+        value = self.value(q)
         if value is None:
             return False
         return value <= self.bound if self.op == "<=" else value >= self.bound
@@ -78,9 +81,11 @@ def parse_range(text: str, *, whole: bool = False) -> list[float]:
         raise ValueError(f"range {text!r}: START, STOP and STEP must be finite numbers")
     if step <= 0 or stop < start:
         raise ValueError(f"range {text!r}: STEP must be > 0 and STOP >= START")
-    count = int((stop - start) / step + 1e-9) + 1
-    if count > 1000:
-        raise ValueError(f"range {text!r} has {count} values; at most 1000")
+    steps = (stop - start) / step  # inf for a step too small beside the span (1e-320): no int, an OverflowError
+    count = int(steps + 1e-9) + 1 if math.isfinite(steps) else None
+    if count is None or count > RANGE_MAX_VALUES:
+        shown = "too many" if count is None else f"{count:,}"
+        raise ValueError(f"range {text!r} has {shown} values; at most {RANGE_MAX_VALUES:,}: use a larger STEP")
     values = [round(start + i * step, 10) for i in range(count)]
     if whole and any(v != int(v) for v in values):
         raise ValueError(f"range {text!r}: this parameter takes whole numbers; use whole START, STOP and STEP, e.g. 1:5:1")
@@ -110,7 +115,8 @@ def _recheckable(capture: GuardInputs, guardrail: str) -> bool:
 class SweepPoint(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    value: float
+    # int for a whole-number parameter: a float made `policy sweep --out` write `max_evidence = 3.0`
+    value: int | float
     quality: GuardrailQuality
 
 
@@ -123,7 +129,7 @@ class SweepReport(BaseModel):
     cases: int
     points: list[SweepPoint]
     target: str | None = None
-    suggested: float | None = None
+    suggested: int | float | None = None
     reason: str = ""
 
 
@@ -200,9 +206,19 @@ def sweep(
     )
 
 
+# Why a metric has no value at any point of a sweep (its denominator is 0 at every value).
+_UNDEFINED: dict[str, str] = {
+    "false_block": "no labelled decision says the guardrail should pass, so no false-block rate can be measured; "
+    "label some decisions it should let through",
+    "recall": "no labelled decision says the guardrail should fire, so no recall can be measured; label some it should block",
+    "miss": "no labelled decision says the guardrail should fire, so no miss rate can be measured; label some it should block",
+    "precision": "the guardrail fires on no labelled decision at any value in the range, so no precision can be measured",
+}
+
+
 def suggest(
     points: Sequence[SweepPoint], current: Any, target: Target | None, *, tie: Tie = "nearest"
-) -> tuple[float | None, str]:
+) -> tuple[int | float | None, str]:
     """Among the values meeting `target`, the one best on the other side of the trade-off (a false-block or
     precision target: the best recall; a recall or miss target: the fewest false blocks); ties go to the value
     nearest the current one (`tie="lowest"`: to the lowest value, calibration's rule)."""
@@ -210,6 +226,8 @@ def suggest(
         return None, "no target given"
     ok = [p for p in points if target.met(p.quality)]
     if not ok:
+        if points and all(target.value(p.quality) is None for p in points):
+            return None, f"no value can meet {target}: {_UNDEFINED[target.metric]}"
         return None, f"no value in the range meets {target}"
     other = "recall" if target.metric in ("false_block", "precision") else "false_block"
 
@@ -219,4 +237,12 @@ def suggest(
         return (-gain, p.value if tie == "lowest" else abs(p.value - float(current)))
 
     best = min(ok, key=rank)
-    return best.value, f"meets {target} with the best {other.replace('_', '-')} of the {len(ok)} value(s) that do"
+    shown = other.replace("_", "-")
+    if all((p.quality.recall if other == "recall" else p.quality.false_block_rate) is None for p in ok):
+        # Before: "with the best recall" where no value had a recall (no labelled decision it should block).
+        closest = "the lowest" if tie == "lowest" else "the one nearest the current value"
+        return (
+            best.value,
+            f"meets {target}; {shown} cannot be measured on these labels, so of the {len(ok)} value(s) that do, {closest}",
+        )
+    return best.value, f"meets {target} with the best {shown} of the {len(ok)} value(s) that do"
