@@ -113,6 +113,26 @@ def test_an_aes_encrypted_pdf_says_what_is_missing_not_that_it_is_broken(tmp_pat
     assert "DependencyError" not in result.message and "re-export" not in result.message
 
 
+def test_a_pdf_encrypted_with_aes_and_no_open_password_is_read(tmp_path: Path) -> None:
+    """Acrobat encrypts print-restricted PDFs with AES-256 and an empty open password; pypdf opens them only with
+    `cryptography`, now a dependency (pypdf[crypto]): such a file was refused."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from tests.app.documents.pdfs import repeated_text_pdf
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(repeated_text_pdf("retrieval guardrails", pages=1))))
+    writer.encrypt(user_password="", owner_password="owner-only", algorithm="AES-256")
+    path = tmp_path / "restricted.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    assert PdfReader(path).is_encrypted
+    loaded = load_document(path, max_bytes=1_000_000)
+    assert not isinstance(loaded, LoadProblem), loaded
+    assert "retrieval guardrails" in loaded.text
+
+
 _CHINESE = "文档检索增强生成的护栏"
 
 
