@@ -494,6 +494,11 @@ class GuardedRAG:
     def documents(self) -> list[DocumentInfo]:
         return self._parts.docs().documents()
 
+    def index_rebuilding(self) -> str | None:
+        """Who is rebuilding the index right now (an `ingest --rebuild`, a session's Re-index all with Rebuild), or
+        None: while one is, the documents listed are only those put back so far."""
+        return self._parts.docs().rebuilding()
+
     def delete_document(self, source: str, *, on_wait: Callable[[str], None] | None = None) -> int:
         return self._parts.docs().delete_document(source, on_wait=on_wait)
 

@@ -19,6 +19,7 @@ from views.uploads import ALLOWED, check_upload, safe_filename, save_upload, uni
 
 REPORT_KEY = "doc_report"  # what the last action found, shown until the next one
 CONFIRM_KEY = "doc_delete_pending"  # the document whose Delete was clicked, waiting for Confirm or Cancel
+CLICK_KEY = "doc_clicked"  # (action, source): a document button clicked, for the document it was drawn for
 
 
 def source_path(source: str, docs_dir: Path) -> Path:
@@ -75,7 +76,12 @@ def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
         if upload_path(svc.settings.home, final).exists():
             notes.append(t("upload.replaced", name=safe_md(f.name), saved=safe_md(final)))
         saved.append(save_upload(svc.settings.home, f.name, data, filename=final))
-    done = _ingest(svc, saved, uploads=True) if saved else None
+    try:
+        done = _ingest(svc, saved, uploads=True) if saved else None
+    except IndexBusyError as exc:  # the batch's other messages stay, and the saved files are said to be kept
+        busy = t("doc.busy", message=safe_md(svc.hide_paths(str(exc))))
+        kept = t("upload.saved_not_indexed", names=", ".join(safe_md(p.name) for p in saved))
+        return {"rejected": [*rejected, busy + " " + kept], "notes": notes, "report": None, "discarded": ()}
     report, discarded = (done.report, done.discarded) if done is not None else (None, ())
     return {"rejected": rejected, "notes": notes, "report": report, "discarded": discarded}
 
@@ -139,38 +145,35 @@ def _write(svc: GuardedRAG, action: Callable[[], dict[str, Any]]) -> bool:
     return True
 
 
-def _manage(svc: GuardedRAG, docs: Sequence[Any]) -> None:
-    sources = [d.source for d in docs]
-    if "doc_pick" not in st.session_state:  # the page was just opened: a Delete left unanswered on a past visit is
-        st.session_state.pop(CONFIRM_KEY, None)  # forgotten (it asked again, unprompted, for the first document)
-    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick", format_func=svc.source_label)
-    if c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen):
-        _write(svc, lambda: _reindex_one(svc, chosen))
-        st.rerun()
-    # Delete asks first: the first click only names what would go; Confirm deletes, Cancel (or picking another
-    # document) forgets the request.
-    if c3.button(t("doc.delete"), icon=":material/delete:", disabled=not chosen, type="primary"):
-        st.session_state[CONFIRM_KEY] = chosen
-    pending = st.session_state.get(CONFIRM_KEY)
-    if pending is None:
+def _clicked(action: str, source: str) -> None:
+    """A document button's on_click: remembers the action and the document the user had picked when clicking.
+    It runs before the page is drawn again, so another session deleting that document cannot turn the click onto
+    whichever document the list shows first then. `source`: the one the button was drawn for (Confirm, Cancel)."""
+    picked = st.session_state.get("doc_pick") if action in ("reindex", "delete") else None
+    st.session_state[CLICK_KEY] = (action, picked or source)
+
+
+def _act(svc: GuardedRAG, docs: Sequence[Any]) -> None:
+    """Carry out the document button clicked on the last run, on the document it named. One that is no longer in
+    the index (another session or process deleted it meanwhile) is said, not replaced by whatever is listed first."""
+    clicked = st.session_state.pop(CLICK_KEY, None)
+    if clicked is None:
         return
-    if pending != chosen or pending not in sources:
+    action, source = clicked
+    if action == "cancel":
         st.session_state.pop(CONFIRM_KEY, None)
         return
-    _confirm_delete(svc, pending, chunks=next(d.chunks for d in docs if d.source == pending))
-
-
-def _confirm_delete(svc: GuardedRAG, source: str, *, chunks: int) -> None:
-    """What a delete would remove, with Confirm and Cancel; only Confirm deletes."""
-    name = safe_md(svc.source_label(source))
-    upload = svc.uploads().file_of(source) is not None  # its saved file goes too; a docs folder file stays
-    st.warning(
-        t("doc.confirm_delete", name=name, n=chunks) + " " + t("doc.confirm_upload" if upload else "doc.confirm_docs_file"),
-        icon=":material/warning:",
-    )
-    b1, b2, _ = st.columns([1, 1, 3])
-    if b1.button(t("doc.confirm"), key="doc_delete_confirm", icon=":material/delete_forever:", type="primary"):
+    found = next((d for d in docs if d.source == source), None)
+    if found is None:
+        st.session_state.pop(CONFIRM_KEY, None)
+        st.session_state[REPORT_KEY] = {"rejected": [t("doc.gone", name=safe_md(svc.source_label(source)))]}
+        return
+    if action == "delete":
+        st.session_state[CONFIRM_KEY] = source
+    elif action == "reindex":
+        _write(svc, lambda: _reindex_one(svc, source))
+        st.rerun()
+    elif action == "confirm":
         st.session_state.pop(CONFIRM_KEY, None)
         done: list[Any] = []
 
@@ -181,9 +184,47 @@ def _confirm_delete(svc: GuardedRAG, source: str, *, chunks: int) -> None:
         if _write(svc, delete):
             st.toast(_deleted_message(done[0]))
         st.rerun()
-    if b2.button(t("doc.cancel"), key="doc_delete_cancel", icon=":material/close:"):
+
+
+def _manage(svc: GuardedRAG, docs: Sequence[Any]) -> None:
+    sources = [d.source for d in docs]
+    if "doc_pick" not in st.session_state:  # the page was just opened: a Delete left unanswered on a past visit is
+        st.session_state.pop(CONFIRM_KEY, None)  # forgotten (it asked again, unprompted, for the first document)
+    c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+    chosen = c1.selectbox(t("doc.pick"), sources, key="doc_pick", format_func=svc.source_label)
+    # Delete asks first: the first click only names what would go; Confirm deletes, Cancel (or picking another
+    # document) forgets the request. Each button acts on the document it was drawn for (_clicked, _act).
+    c2.button(t("doc.reindex_one"), icon=":material/refresh:", disabled=not chosen, on_click=_clicked, args=("reindex", chosen))
+    c3.button(
+        t("doc.delete"), icon=":material/delete:", disabled=not chosen, type="primary", on_click=_clicked, args=("delete", chosen)
+    )
+    pending = st.session_state.get(CONFIRM_KEY)
+    if pending is None:
+        return
+    if pending != chosen or pending not in sources:
         st.session_state.pop(CONFIRM_KEY, None)
-        st.rerun()
+        return
+    _confirm_delete(svc, pending, chunks=next(d.chunks for d in docs if d.source == pending))
+
+
+def _confirm_delete(svc: GuardedRAG, source: str, *, chunks: int) -> None:
+    """What a delete would remove, with Confirm and Cancel; only Confirm deletes (on the next run, by _act)."""
+    name = safe_md(svc.source_label(source))
+    upload = svc.uploads().file_of(source) is not None  # its saved file goes too; a docs folder file stays
+    st.warning(
+        t("doc.confirm_delete", name=name, n=chunks) + " " + t("doc.confirm_upload" if upload else "doc.confirm_docs_file"),
+        icon=":material/warning:",
+    )
+    b1, b2, _ = st.columns([1, 1, 3])
+    b1.button(
+        t("doc.confirm"),
+        key="doc_delete_confirm",
+        icon=":material/delete_forever:",
+        type="primary",
+        on_click=_clicked,
+        args=("confirm", source),
+    )
+    b2.button(t("doc.cancel"), key="doc_delete_cancel", icon=":material/close:", on_click=_clicked, args=("cancel", source))
 
 
 def _reindex_one(svc: GuardedRAG, source: str) -> dict[str, Any]:
@@ -221,12 +262,16 @@ def render(svc: GuardedRAG) -> None:
     st.title(t("doc.title"))
     _health(svc)
     _upload(svc)
+    docs = svc.documents()
+    _act(svc, docs)  # before the report: a click on a document deleted meanwhile is said there
     _show_report(svc, st.session_state.get(REPORT_KEY) or {})
     st.subheader(t("doc.indexed"))
-    docs = svc.documents()
-    if not docs:
+    rebuilding = svc.index_rebuilding()
+    if rebuilding is not None:  # the list is what the rebuild has put back so far; empty is "not yet", not "none"
+        st.info(t("doc.rebuilding", holder=safe_md(svc.hide_paths(rebuilding))), icon=":material/hourglass:")
+    elif not docs:
         st.info(t("doc.none"))
-    else:
+    if docs:
         rows = [
             {
                 "source": svc.source_label(d.source),  # relative to the docs or uploads folder, never a server path

@@ -24,6 +24,15 @@ def error_message(exc: Exception) -> str:
     return str(exc)
 
 
+def _cleaned(name: str, value: Any) -> Any:
+    """A typed model name as Ollama reads it: blanks around it (a paste) are no part of it (a fallback typed as
+    " llama3.2:1b" was kept so and failed as a model Ollama does not have); a blank fallback is none."""
+    if name not in ("model", "fallback_model") or not isinstance(value, str):
+        return value
+    value = value.strip()
+    return None if name == "fallback_model" and not value else value
+
+
 def guardrail_values(policy: GuardrailPolicy, name: str) -> dict[str, Any]:
     return {"enabled": policy.is_enabled(name), **policy.params(name)}
 
@@ -38,7 +47,7 @@ def build_options(
     session: str | None = None,
 ) -> AskOptions:
     """Validated AskOptions for one session; raises ValueError (with the offending field) on a bad value."""
-    s_over = {k: (None if k == "fallback_model" and v == "" else v) for k, v in settings.items()}
+    s_over = {k: _cleaned(k, v) for k, v in settings.items()}
     s_over = {k: v for k, v in s_over.items() if v != getattr(base, k)}
     base.with_overrides(**s_over)  # raises on a bad value: nothing is applied
     g_over: dict[str, dict[str, Any]] = {}
