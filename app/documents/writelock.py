@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -32,12 +33,20 @@ class IndexBusyError(RuntimeError):
     """Another writer held the index for longer than this one was allowed to wait."""
 
 
+def _without_folders(command: str) -> str:
+    """The holder's command line with each path argument cut to its last part ("…/private-docs"): the message is shown
+    to other users (the UI's waiting and rebuilding notices), and a path cut at 80 characters could not be hidden."""
+    return " ".join(
+        "…/" + re.split(r"[\\/]+", word.rstrip("/\\"))[-1] if "/" in word or "\\" in word else word for word in command.split()
+    )
+
+
 def describe_holder(owner: dict[str, object] | None) -> str:
     if not owner:
         return "another process"
     what = owner.get("what") or "write"
     since = str(owner.get("since", ""))[11:19]
-    command = str(owner.get("command") or "")[:80]
+    command = _without_folders(str(owner.get("command") or ""))[:80]
     return f"another {what} (pid {owner.get('pid', '?')}{', `' + command + '`' if command else ''}{', since ' + since if since else ''})"
 
 

@@ -49,3 +49,13 @@ def test_a_killed_writers_lock_is_taken_over_with_a_message_naming_it(tmp_path: 
     with index.writing("ingest", on_wait=again.append):
         pass
     assert again == []
+
+
+def test_the_holders_command_names_no_folder() -> None:
+    """The waiting and rebuilding notices are shown to other users (the UI), and a path cut at 80 characters could not
+    be hidden by hide_paths: path arguments are cut to their last part."""
+    from app.documents.writelock import describe_holder
+
+    owner = {"what": "ingest", "pid": 12, "command": "guarded-rag ingest /srv/users/alice/private/ C:\\data\\hr --rebuild"}
+    shown = describe_holder(owner)
+    assert "`guarded-rag ingest …/private …/hr --rebuild`" in shown and "alice" not in shown and "srv" not in shown
