@@ -198,12 +198,14 @@ def test_ingest_flags_and_documents(tmp_path: Path):
     assert svc.delete_document("evil.md") > 0
 
 
-def test_ollama_ladder_uses_resolved_model_then_embedded(tmp_path: Path):
-    def ollama_variant(settings):
-        return BackendChoice(
-            kind="ollama", model="qwen2.5:3b-instruct-q4_K_M", reason="has a variant", fix=None, host=settings.ollama_host
-        )
+def ollama_variant(settings):
+    """The backend choice when Ollama has the model under an installed variant's name."""
+    return BackendChoice(
+        kind="ollama", model="qwen2.5:3b-instruct-q4_K_M", reason="has a variant", fix=None, host=settings.ollama_host
+    )
 
+
+def test_ollama_ladder_uses_resolved_model_then_embedded(tmp_path: Path):
     svc, _factory = make_service(
         tmp_path,
         choose=ollama_variant,
@@ -222,11 +224,6 @@ def test_ollama_ladder_uses_resolved_model_then_embedded(tmp_path: Path):
 def test_a_fallback_model_that_is_the_resolved_primary_is_not_asked_twice(tmp_path: Path):
     """fallback_model was compared with settings.model, not with the installed name the probe resolved, so
     fallback_model = "qwen2.5:3b-instruct-q4_K_M" beside model = "qwen2.5:3b" asked the same model twice."""
-
-    def ollama_variant(settings):
-        return BackendChoice(
-            kind="ollama", model="qwen2.5:3b-instruct-q4_K_M", reason="has a variant", fix=None, host=settings.ollama_host
-        )
 
     svc, _factory = make_service(
         tmp_path,
