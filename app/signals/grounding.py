@@ -18,6 +18,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from app.signals.neighbours import checked_rows
 from guardrails import GuardContext, Signal, Stage
 from guardrails.grounding import SIMILARITY_SIGNAL
 
@@ -56,7 +57,7 @@ class _Vectors:
         with self.lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self.store]
         if missing:
-            fresh = _unit(np.asarray(embedder.embed_documents(missing), dtype=np.float32))
+            fresh = _embed(embedder, missing)
             with self.lock:
                 # A copy per row: a row of `fresh` is a view that keeps the whole batch matrix (up to MAX_SENTENCES + 1
                 # rows) alive for as long as any one of its rows stays cached (measured: issue #10).
@@ -70,8 +71,14 @@ class _Vectors:
                     self.store.move_to_end(t)
             found = [self.store.get(t) for t in texts]
         if any(v is None for v in found):  # evicted between the two locks by a concurrent request
-            return _unit(np.asarray(embedder.embed_documents(texts), dtype=np.float32))
+            return _embed(embedder, texts)
         return np.vstack([v for v in found if v is not None])
+
+
+def _embed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Unit float32 rows of `texts`; BadVectors (an error signal) for a short answer or NaN/inf, which would
+    otherwise be cached and score NaN (an infinite value scored 1.0, fully grounded)."""
+    return _unit(checked_rows(embedder.embed_documents(texts), len(texts), allow_zero=True).astype(np.float32))
 
 
 def _unit(m: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals.detector import ExemplarDetector
+from app.signals.neighbours import BadVectors, checked_rows
 from guardrails import GuardContext, Signal, Stage
 from guardrails.turns import pending_text, pending_user_turns
 
@@ -62,9 +63,17 @@ class LazyDetector:
             return self._built
 
 
-def _signal(name: str, det: ExemplarDetector, parts: list[tuple[str, str]], vectors: np.ndarray, k: int) -> Signal:
+def _signal(name: str, det: ExemplarDetector, parts: list[tuple[str, str]], rows: object, k: int) -> Signal:
+    """The signal of the best-scoring part, or an error signal when the embedder's answer cannot be scored (the
+    guardrail then decides per its fail mode and says so; a NaN score would silently never be flagged)."""
+    try:
+        vectors = checked_rows(rows, len(parts), int(det.vectors.shape[1]))
+    except BadVectors as exc:
+        return Signal(name=name, score=0.0, error=f"not scored: {exc}", details={"parts_scored": len(parts)})
     sims = det.similarities(vectors)  # once: the neighbour vote and the nearest exemplars both need them
     probs = det.probability(vectors, sims)
+    if not np.isfinite(probs).all():
+        return Signal(name=name, score=0.0, error="not scored: the detector's probability is not a number", details={})
     best = int(np.argmax(probs))
     nearest = det.nearest(vectors[best], k, sims[best])
     where = parts[best][0]
@@ -105,7 +114,7 @@ class InjectionScorer:
         # embed_query for the whole texts: the QueryCache hands the question's vector to retrieval for free.
         rows = [self.embedder.embed_query(text) for _, text in parts[: len(parts) - len(spans)]]
         rows += self.embedder.embed_documents([w for _, w in spans]) if spans else []
-        return _signal(self.name, det, parts, np.asarray(rows, dtype=np.float64), self.evidence)
+        return _signal(self.name, det, parts, rows, self.evidence)
 
 
 @dataclass(frozen=True)
@@ -122,5 +131,5 @@ class VaguenessScorer:
         if (refused := _too_long(self.name, ctx.question, self.max_chars)) is not None:
             return refused
         det = self.detector()
-        vector = np.asarray([self.embedder.embed_query(ctx.question)], dtype=np.float64)
+        vector = [self.embedder.embed_query(ctx.question)]
         return _signal(self.name, det, [("whole question", ctx.question)], vector, self.evidence)

@@ -17,6 +17,31 @@ Vectors = NDArray[np.float64]
 Stored = NDArray[np.float32]  # a detector's exemplar vectors, as built and as cached
 
 
+class BadVectors(ValueError):
+    """The embedder's answer cannot be compared with anything: the wrong number of vectors, the wrong dimension,
+    NaN or infinite values, or (where it matters) an all-zero vector. Its message is for the trace."""
+
+
+def checked_rows(rows: object, expected: int, dimension: int | None = None, *, allow_zero: bool = False) -> Vectors:
+    """`rows` (an embedder's answer for `expected` texts) as a float64 matrix, or BadVectors saying what is wrong:
+    NaN would make every score NaN (compared with a threshold, silently never flagged), and a short answer would
+    pair scores with the wrong texts."""
+    try:
+        matrix = np.asarray(rows, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # ragged rows (vectors of different lengths) or not numbers
+        raise BadVectors(f"the embedder returned vectors of mixed lengths or non-numbers ({exc})") from exc
+    if matrix.ndim != 2 or matrix.shape[0] != expected:
+        got = matrix.shape[0] if matrix.ndim else 0
+        raise BadVectors(f"the embedder returned {got} vectors for {expected} texts")
+    if dimension is not None and matrix.shape[1] != dimension:
+        raise BadVectors(f"the embedder returned {matrix.shape[1]}-dimensional vectors, {dimension} expected")
+    if not np.isfinite(matrix).all():
+        raise BadVectors("the embedder returned NaN or infinite values")
+    if not allow_zero and (np.abs(matrix).max(axis=1, initial=0.0) == 0.0).any():
+        raise BadVectors("the embedder returned an all-zero vector (no direction to compare)")
+    return matrix
+
+
 def similarities(exemplars: Stored | Vectors, rows: Vectors) -> Vectors:
     """Cosine similarity of each row to each exemplar (unit vectors), computed in the exemplars' dtype: a
     detector's vectors are float32, and upcasting the whole matrix per question would cost more than the product."""
