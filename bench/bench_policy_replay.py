@@ -59,12 +59,14 @@ ALL_CHANGED = {
 }
 
 
-def questions() -> list[str]:
+def questions(folder: Path = REPO / "data" / "eval") -> list[str]:
+    """Every question of the eval sets; a set of document passages (doc_injection*: "text", no question) adds none."""
     found = []
-    for path in sorted((REPO / "data" / "eval").glob("*.jsonl")):
+    for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                found.append(json.loads(line)["question"])
+            question = json.loads(line).get("question") if line.strip() else None
+            if isinstance(question, str) and question.strip():
+                found.append(question)
     return found
 
 

@@ -14,9 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import TraceInputs, bounded, stored_size
-from chains import GuardInputs
-from guardrails import GuardContext, Verdict
+from app import GuardContext, GuardInputs, TraceInputs, Verdict, bounded, stored_size
 
 
 def inputs_of(n: int) -> TraceInputs:
