@@ -15,7 +15,7 @@ from app import SUPPORTED_SUFFIXES, GuardedRAG, IndexBusyError
 from views.i18n import t
 from views.tables import table
 from views.text import safe_md
-from views.uploads import ALLOWED, check_upload, safe_filename, save_upload, unique_name, upload_path
+from views.uploads import ALLOWED, check_upload, safe_filename, save_upload, upload_filename, upload_path
 
 REPORT_KEY = "doc_report"  # what the last action found, shown until the next one
 CONFIRM_KEY = "doc_delete_pending"  # the document whose Delete was clicked, waiting for Confirm or Cancel
@@ -56,7 +56,8 @@ def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
     removed again (GuardedRAG.ingest_uploads), so Re-index all does not bring it back.
 
     Names are cleaned (views.uploads.safe_filename), so different uploads can clean to the same name: within
-    one batch a later one gets a numbered name (a_b-2.md), and replacing an upload saved earlier is said."""
+    one batch a later one gets a numbered name (a_b-2.md), and so does one clashing with an earlier upload of
+    another name; the same name uploaded again replaces its earlier upload (a new version), and that is said."""
     max_bytes = int(svc.settings.max_file_mb * 1_048_576)
     rejected, notes, saved = [], [], []
     batch: list[str] = []
@@ -69,10 +70,11 @@ def process_uploads(svc: GuardedRAG, files: Sequence[Any]) -> dict[str, Any]:
             )
             continue
         clean = safe_filename(f.name)
-        final = unique_name(clean, batch)
+        final = upload_filename(svc.settings.home, f.name, batch)
         batch.append(final)
-        if final != clean:
-            notes.append(t("upload.renamed", name=safe_md(f.name), clash=safe_md(clean), saved=safe_md(final)))
+        if final != clean:  # another file of this batch, or an earlier upload of another name, has the clean name
+            key = "upload.renamed" if clean.casefold() in {n.casefold() for n in batch[:-1]} else "upload.renamed_earlier"
+            notes.append(t(key, name=safe_md(f.name), clash=safe_md(clean), saved=safe_md(final)))
         if upload_path(svc.settings.home, final).exists():
             notes.append(t("upload.replaced", name=safe_md(f.name), saved=safe_md(final)))
         saved.append(save_upload(svc.settings.home, f.name, data, filename=final))

@@ -19,6 +19,7 @@ _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 _MAX_NAME = 100
 _MAX_NAME_BYTES = 200  # file systems count bytes (255 on Linux): 100 Chinese characters are 300 of them
 _SNIFF = 8192
+_NAMES_DIR = ".upload-names"  # <home>/.upload-names/<saved name>: the name it was uploaded as
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,50 @@ def unique_name(wanted: str, taken: Collection[str]) -> str:
         n += 1
 
 
+def upload_filename(home: Path, name: str, batch: Collection[str]) -> str:
+    """Where the upload `name` goes in <home>/uploads/: its safe name, unless another file of this batch has it
+    or an earlier upload of a DIFFERENT original name was saved under it (then -2, -3, ...). The same original
+    name again replaces its earlier upload: that is uploading a new version."""
+    taken = set(batch)
+    while True:
+        final = unique_name(safe_filename(name), taken)
+        if not upload_path(home, final).exists() or _same_name(original_name(home, final), name):
+            return final
+        taken.add(final)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """The same original name, whichever Unicode form a browser sent it in (macOS file names are decomposed)."""
+    return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
+
+
+def original_name(home: Path, filename: str) -> str:
+    """The name the saved upload `filename` was uploaded as: recorded by save_upload, or the file's own name for
+    an upload saved before names were recorded (or put there by hand)."""
+    record = _record_path(home, filename)
+    try:
+        return record.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return safe_filename(filename)
+
+
+def _record_path(home: Path, filename: str) -> Path:
+    # A hidden folder beside uploads/, not in it: ingest and the uploads folder's own bookkeeping never see it.
+    return (home / _NAMES_DIR).resolve() / safe_filename(filename)
+
+
 def save_upload(home: Path, name: str, data: bytes, *, filename: str | None = None) -> Path:
     """Write `data` to <home>/uploads/<filename or the safe name of `name`> (an existing file of that name is
-    replaced: the caller checks `upload_path(...).exists()` first to say so)."""
+    replaced: the caller picks `filename` with upload_filename and checks `upload_path(...).exists()` to say so),
+    and record `name` as the file's original name."""
     folder = (home / "uploads").resolve()
     folder.mkdir(parents=True, exist_ok=True)
     target = (folder / safe_filename(filename or name)).resolve()
     if target.parent != folder:  # defence in depth: safe_filename already removed separators
         raise ValueError(f"refusing to write outside {folder}")
+    record = _record_path(home, target.name)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(name, encoding="utf-8")
     target.write_bytes(data)
     return target
 

@@ -58,7 +58,7 @@ def test_replacing_an_earlier_upload_is_said(make_app):
     upload(at, ("a_b.md", b"# First\n\nThe first version about otters.", "text/markdown"))
     assert "replaced" not in notices(at)
     at.run(timeout=TIMEOUT)  # the page shows the fresh uploader (a new key) after an upload
-    upload(at, ("a b.md", b"# Second\n\nThe second version about beavers.", "text/markdown"))
+    upload(at, ("a_b.md", b"# Second\n\nThe second version about beavers.", "text/markdown"))  # the same name
     assert not at.exception
     assert "replaced the earlier upload a_b.md" in notices(at)
     assert b"beavers" in (svc.settings.home / "uploads" / "a_b.md").read_bytes()
