@@ -17,6 +17,7 @@ from app import GuardedRAG
 from app.lab.evaluation.datasets import default_data_dir
 from app.lab.evaluation.modes import grounding_record, guarded_record, raw_record, retrieval_record, screen_record
 from app.lab.evaluation.records import GROUNDING_KINDS, MODES, SCREENED_KINDS, EvalItem, Mode, RunMeta, RunRecord
+from app.lab.outfolder import foreign_folder
 
 RECORDS = "records.jsonl"
 META = "meta.json"
@@ -34,18 +35,15 @@ def out_problem(out: Path) -> str | None:
     """Why a run must not write into `out`, or None: it is missing, empty, or an earlier run's folder (its
     meta.json reads as a RunMeta). A run writes report.md, report.json, meta.json, records.jsonl and plots, and
     replaced a user's own files of those names (`--out ~/notes`); resuming cut a foreign records.jsonl short."""
-    if not out.is_dir():
-        return None  # missing (created by the run), or a file: writing there fails, and the CLI checks it first
-    meta = out / META
-    if meta.is_file():
-        try:
-            RunMeta.model_validate_json(meta.read_bytes())
-        except (ValidationError, OSError):
-            return f"its {META} was not written by an evaluation run"
-        return None
-    if next(out.iterdir(), None) is not None:
-        return f"it holds files and no {META} of an evaluation run"
-    return None
+    return foreign_folder(out, marker=META, ours=_is_run_meta, what="an evaluation run")
+
+
+def _is_run_meta(data: bytes) -> bool:
+    try:
+        RunMeta.model_validate_json(data)
+    except ValidationError:
+        return False
+    return True
 
 
 def check_out(out: Path) -> None:

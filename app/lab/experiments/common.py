@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import GuardedRAG, Settings
+from app.lab.outfolder import foreign_folder
 
 ExperimentName = Literal["latency", "nondeterminism", "overinference"]
 NoteValue = str | int | float | None
@@ -155,15 +156,15 @@ def out_problem(out: Path) -> str | None:
     """Why an experiment must not write its report.json, report.md and <name>.png into `out`, or None: it is
     missing, empty, or an earlier experiment's folder (its report.json names an experiment). `lab --out ~/notes`
     replaced a user's own files of those names (the h77 hunt; `eval --out` refuses alike)."""
-    if not out.is_dir() or next(out.iterdir(), None) is None:
-        return None
+    return foreign_folder(out, marker="report.json", ours=_is_experiment_report, what="an experiment")
+
+
+def _is_experiment_report(data: bytes) -> bool:
     try:
-        earlier = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "it holds files and no report.json of an experiment"
-    if not isinstance(earlier, dict) or earlier.get("name") not in get_args(ExperimentName):
-        return "its report.json was not written by an experiment"
-    return None
+        earlier = json.loads(data)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
+        return False
+    return isinstance(earlier, dict) and earlier.get("name") in get_args(ExperimentName)
 
 
 def write(report: ExperimentReport, png: bytes, out: Path) -> tuple[Path, ...]:
