@@ -499,6 +499,7 @@ class ScriptedEngine:
         self.script = list(script)
         self.calls: list[dict[str, Any]] = []
         self.loads: list[int | None] = []
+        self.unloads = 0
         self._name = name
         self._max_ctx = max_ctx
         self._n_ctx: int | None = None
@@ -526,6 +527,11 @@ class ScriptedEngine:
         cold = self._n_ctx is None
         self._n_ctx = min(num_ctx or self._max_ctx, self._max_ctx) if cold else self._n_ctx
         return LoadReport(load_duration=150_000_000 if cold else 0, cold=cold, n_ctx=self._n_ctx or self._max_ctx)
+
+    def unload(self) -> bool:
+        self.unloads += 1
+        loaded, self._n_ctx = self._n_ctx is not None, None
+        return loaded
 
     def chat(
         self, messages: Sequence[Mapping[str, str]], *, format: Any, options: Mapping[str, Any] | None, stream: bool = True

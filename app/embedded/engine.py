@@ -6,6 +6,7 @@ contexts are not thread-safe: every call into llama.cpp holds the engine's lock.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 # made a withdrawn question hold the model for most of that time. Smaller batches cost little on CPU (measured
 # in bench/bench_embedded.py) and bound the wait to a fraction of the prompt.
 EVAL_BATCH = 64
+log = logging.getLogger("guarded_rag.embedded")
+FALLBACK_TEMPLATE = "llama-2"  # what llama-cpp-python (0.3.36) formats chats with when the GGUF has no template
 
 
 class EngineError(RuntimeError):
@@ -46,6 +49,7 @@ class LlamaEngine:
         self._n_ctx: int | None = None
         self._card: ModelCard | None = None
         self._trained_ctx: int | None = None  # from the GGUF header, read at the first load
+        self._chat_format: str | None = None  # how the loaded model's prompts are formatted (None: nothing loaded)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaEngine:
@@ -63,9 +67,38 @@ class LlamaEngine:
     def loaded_ctx(self) -> int | None:
         return self._n_ctx
 
+    def chat_format(self) -> str | None:
+        """How the loaded model's chats are formatted: "gguf" (the file's own template) or FALLBACK_TEMPLATE."""
+        return self._chat_format
+
     def load(self, *, num_ctx: int | None = None) -> LoadReport:
         with self._lock:
             return self._ensure_loaded(num_ctx)
+
+    def unload(self) -> bool:
+        """Frees the model (llama.cpp's weights and context) now; whether one was loaded. Waits for a generation
+        under way (the lock). The engine stays usable: the next call loads again (Ollama's keep_alive 0)."""
+        with self._lock:
+            return self._free()
+
+    def close(self) -> None:
+        """Frees the model (as `unload`): call it on shutdown or when the engine is dropped, so llama.cpp's memory
+        goes back now and not whenever the garbage collector gets to it."""
+        self.unload()
+
+    def __enter__(self) -> LlamaEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _free(self) -> bool:
+        """Lock held."""
+        llama, self._llama, self._n_ctx, self._chat_format = self._llama, None, None, None
+        if llama is None:
+            return False
+        llama.close()
+        return True
 
     def chat(
         self,
@@ -93,7 +126,12 @@ class LlamaEngine:
     ) -> Iterator[ChatEvent]:
         started = time.perf_counter_ns()
         pieces: list[str] = []
+        stop = STOP_REQUESTED.get()
         with self._lock:
+            # A request that waited here for another generation may have been withdrawn meanwhile (its client timed
+            # out): it must not load (or reload with a larger context, seconds) and prompt a model nobody reads.
+            if stop is not None and stop():
+                raise GenerationStopped("the reader went away while the generation waited for the model")
             report = self._ensure_loaded(num_ctx)
             llama = self._llama
             gen_start = time.perf_counter_ns()
@@ -103,7 +141,7 @@ class LlamaEngine:
             overflowed = False
             chunks = llama.create_chat_completion(messages=messages, stream=True, response_format=fmt, **kwargs)
             try:
-                with stop_between_batches(llama, STOP_REQUESTED.get()), counting_evals(llama) as evals:
+                with stop_between_batches(llama, stop), counting_evals(llama) as evals:
                     try:
                         for chunk in chunks:
                             choice = chunk["choices"][0]
@@ -163,9 +201,7 @@ class LlamaEngine:
             from llama_cpp import Llama  # lazy: unit tests and the Ollama backend never need it
         except ImportError as exc:
             raise EngineError(f"llama-cpp-python is not installed ({exc}); pip install llama-cpp-python==0.3.36") from exc
-        if self._llama is not None:
-            self._llama.close()
-            self._llama, self._n_ctx = None, None
+        self._free()
         started = time.perf_counter_ns()
         try:
             self._llama = Llama(
@@ -179,6 +215,14 @@ class LlamaEngine:
         except (ValueError, RuntimeError, OSError) as exc:
             raise EngineError(f"could not load {path}: {exc}") from exc
         self._n_ctx = wanted
+        self._chat_format = "gguf" if header.chat_template else FALLBACK_TEMPLATE
+        if not header.chat_template:
+            log.warning(
+                "%s has no chat template (tokenizer.chat_template): llama-cpp-python formats its chats with the %s "
+                "template, which the model was probably not trained on; expect poor answers, or use a GGUF with one",
+                path.name,
+                FALLBACK_TEMPLATE,
+            )
         return LoadReport(load_duration=time.perf_counter_ns() - started, cold=True, n_ctx=wanted)
 
 

@@ -79,6 +79,10 @@ class ChatEngine(Protocol):
 
     def load(self, *, num_ctx: int | None = None) -> LoadReport: ...
 
+    def unload(self) -> bool:
+        """Free the model now (Ollama's keep_alive 0); whether one was loaded. The next call loads it again."""
+        ...
+
     def chat(
         self,
         messages: Sequence[Mapping[str, str]],

@@ -52,6 +52,7 @@ class ModelCard(BaseModel):
     modified_at: str
     details: ModelDetails
     context_length: int | None = None  # trained context, from the GGUF header; the engine never loads a larger one
+    chat_template: bool | None = None  # whether the GGUF has one (without it llama-cpp-python falls back to llama-2's)
 
     def answers_to(self, name: str) -> bool:
         return normalize_name(name) in {normalize_name(alias) for alias in (self.name, *self.aliases)}
@@ -102,6 +103,7 @@ def model_card(configured: Path | None) -> ModelCard:
     path = locate_gguf(configured)
     name = embedded_model_name(configured)
     stat = path.stat()
+    header = read_header(path)
     return ModelCard(
         name=name,
         aliases=BUNDLED_ALIASES if configured is None else (name, name.rsplit(":", 1)[0]),
@@ -110,7 +112,8 @@ def model_card(configured: Path | None) -> ModelCard:
         digest=_quick_digest(path, stat.st_size),
         modified_at=datetime.fromtimestamp(stat.st_mtime, tz=UTC).isoformat().replace("+00:00", "Z"),
         details=_details(path, bundled=configured is None),
-        context_length=read_header(path).context_length,
+        context_length=header.context_length,
+        chat_template=header.chat_template if header.problem is None else None,
     )
 
 

@@ -23,6 +23,7 @@ _FIXED = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 _STRING, _ARRAY = 8, 9
 _UNSIGNED = (4, 10)  # uint32, uint64: how GGUF writers store `<architecture>.context_length`
 _CONTEXT_KEY = b".context_length"
+_TEMPLATE_KEY = b"tokenizer.chat_template"
 # ggml tensor types: (elements per block, bytes per block), as in ggml's type traits. A type missing here (newer than
 # this table) is checked by its offset only, never reported as damage.
 _TENSOR_TYPES: dict[int, tuple[int, int]] = {
@@ -112,6 +113,8 @@ class GgufHeader:
 
     problem: str | None
     context_length: int | None = None  # `{general.architecture}.context_length`; None when absent or unreadable
+    # `tokenizer.chat_template`: without one llama-cpp-python (0.3.36) formats chats with llama-2's [INST] template
+    chat_template: bool = False
 
 
 def gguf_problem(path: Path) -> str | None:
@@ -126,7 +129,7 @@ def read_header(path: Path) -> GgufHeader:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
-            need, context = _required_size(_Reader(handle, size))
+            need, context, template = _required_size(_Reader(handle, size))
     except OSError as exc:
         return GgufHeader(f"cannot be read: {exc.strerror or exc}")
     except _Cut:
@@ -138,13 +141,14 @@ def read_header(path: Path) -> GgufHeader:
             f"is cut off: its tensors need {need} bytes and the file has {size} ({size * 100 // need}%): "
             "an interrupted copy or download",
             context,
+            template,
         )
-    return GgufHeader(None, context)
+    return GgufHeader(None, context, template)
 
 
-def _required_size(reader: _Reader) -> tuple[int, int | None]:
-    """The smallest size the file can have (where its tensor data starts plus the end of its last tensor), and the
-    trained context length its metadata gives."""
+def _required_size(reader: _Reader) -> tuple[int, int | None, bool]:
+    """The smallest size the file can have (where its tensor data starts plus the end of its last tensor), the
+    trained context length its metadata gives, and whether it has a chat template."""
     if reader.size == 0:
         raise _Damaged("the file is empty")
     magic = reader.take(min(4, reader.size))
@@ -158,6 +162,7 @@ def _required_size(reader: _Reader) -> tuple[int, int | None]:
     alignment = DEFAULT_ALIGNMENT
     architecture = b""
     contexts: dict[bytes, int] = {}  # architecture -> `<architecture>.context_length`
+    template = False
     for _ in range(entries):
         key = reader.string()
         kind = reader.u32()
@@ -170,6 +175,7 @@ def _required_size(reader: _Reader) -> tuple[int, int | None]:
         elif key.endswith(_CONTEXT_KEY) and kind in _UNSIGNED:
             contexts[key[: -len(_CONTEXT_KEY)]] = int.from_bytes(reader.take(_FIXED[kind]), "little")
         else:
+            template = template or (key == _TEMPLATE_KEY and kind == _STRING)
             _skip_value(reader, kind)
     end = 0
     for _ in range(tensors):
@@ -182,7 +188,7 @@ def _required_size(reader: _Reader) -> tuple[int, int | None]:
         offset = reader.u64()
         end = max(end, offset + _tensor_bytes(kind, shape))
     start = -(-reader.pos // alignment) * alignment  # the data starts at the next multiple of the alignment
-    return start + end, contexts.get(architecture) or None
+    return start + end, contexts.get(architecture) or None, template
 
 
 def _skip_value(reader: _Reader, kind: int) -> None:

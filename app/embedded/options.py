@@ -5,6 +5,7 @@ Pure functions, shared by the transport (to answer 400 before anything runs) and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,8 +70,24 @@ def response_format(format: Format) -> dict[str, Any] | None:
     if format == "json":
         return {"type": "json_object"}
     if isinstance(format, dict):
+        _check_schema(format)
         return {"type": "json_object", "schema": format}
     raise OptionsError('invalid format: expected "json" or a JSON schema object')
+
+
+def _check_schema(schema: dict[str, Any]) -> None:
+    """OptionsError unless llama-cpp-python can turn `schema` into a grammar. It would not say: a schema it cannot
+    convert (a misspelt type, an unresolvable $ref, a pattern without ^...$) silently became "any JSON", and a small
+    model then wrote `{ }`. Ollama refuses such a format ("invalid JSON schema in format"). Without llama-cpp-python
+    (it loads lazily) nothing is checked here: the engine reports that it is missing."""
+    try:
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+    except ImportError:
+        return
+    try:
+        json_schema_to_gbnf(json.dumps(schema))
+    except Exception as exc:  # its converter asserts (AssertionError), or fails on odd values (KeyError, TypeError...)
+        raise OptionsError(f"invalid JSON schema in format: {str(exc)[:300] or type(exc).__name__}") from None
 
 
 def _number(key: str, value: Any, kind: type[int] | type[float]) -> Any:

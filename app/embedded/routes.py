@@ -14,7 +14,15 @@ from app.embedded import wire
 from app.embedded.events import ChatEngine, ChatEvent, Delta, Finish, LoadReport
 from app.embedded.options import OptionsError, requested_ctx, response_format, sampling_kwargs
 
-Produced = ChatEvent | LoadReport
+
+@dataclass(frozen=True)
+class Unloaded:
+    """The model was unloaded (keep_alive 0 on a request with nothing to answer); whether one was loaded."""
+
+    was_loaded: bool
+
+
+Produced = ChatEvent | LoadReport | Unloaded
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class Generation:
             return wire.piece(self.endpoint, self.model, event.content)
         if isinstance(event, Finish):
             return wire.final(self.endpoint, self.model, event)
+        if isinstance(event, Unloaded):
+            return wire.unloaded(self.endpoint, self.model)
         return wire.loaded(self.endpoint, self.model, event)
 
     def collected(self, events: list[Produced]) -> dict[str, Any]:
@@ -51,6 +61,8 @@ class Generation:
         last = events[-1]
         if isinstance(last, LoadReport):
             return wire.loaded(self.endpoint, self.model, last)
+        if isinstance(last, Unloaded):
+            return wire.unloaded(self.endpoint, self.model)
         if not isinstance(last, Finish):
             raise RuntimeError("the embedded model stopped without a final message")
         text = "".join(e.content for e in events if isinstance(e, Delta))
@@ -108,7 +120,13 @@ def _generation(engine: ChatEngine, endpoint: wire.Endpoint, content: bytes) -> 
     response_format(body.format)
     num_ctx = requested_ctx(body.options)
     messages = _messages(body)
-    if not messages:  # Ollama's preload: an empty request loads the model and answers done_reason "load"
+    unload = wire.unloads(body.keep_alive)
+    if not messages and unload:  # Ollama's unload: keep_alive 0 and nothing to answer frees the model now
+
+        def produce() -> Iterator[Produced]:
+            yield Unloaded(was_loaded=engine.unload())
+
+    elif not messages:  # Ollama's preload: an empty request loads the model and answers done_reason "load"
 
         def produce() -> Iterator[Produced]:
             yield engine.load(num_ctx=num_ctx)
@@ -116,9 +134,34 @@ def _generation(engine: ChatEngine, endpoint: wire.Endpoint, content: bytes) -> 
     else:
 
         def produce() -> Iterator[Produced]:
-            return engine.chat(messages, format=body.format, options=body.options, stream=body.stream)
+            events = engine.chat(messages, format=body.format, options=body.options, stream=body.stream)
+            return _then_unload(engine, events) if unload else events
 
     return Generation(endpoint=endpoint, model=body.model, stream=body.stream, produce=produce)
+
+
+def _then_unload(engine: ChatEngine, events: Iterator[ChatEvent]) -> Iterator[Produced]:
+    """The generation's events with the model unloaded (keep_alive 0) before the last one goes out, so a client that
+    asks /api/ps on reading it finds the model gone; unloaded too when the reader stops early. `events` holds the
+    engine's lock until it is closed, which is done before the unload asks for the lock."""
+    done = False
+    try:
+        for event in events:
+            if isinstance(event, Finish):
+                _close(events)
+                engine.unload()
+                done = True
+            yield event
+    finally:
+        if not done:
+            _close(events)
+            engine.unload()
+
+
+def _close(events: Iterator[ChatEvent]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
 
 
 def _messages(body: wire.ChatBody | wire.GenerateBody) -> list[dict[str, str]]:

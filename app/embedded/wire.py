@@ -7,10 +7,11 @@ response bodies are built by small pure functions so the transport only routes.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from app.embedded.events import Finish, LoadReport
 from app.embedded.gguf import ModelCard
@@ -42,7 +43,10 @@ class _Common(BaseModel):
 
 
 class ChatBody(_Common):
-    messages: list[WireMessage] = Field(default_factory=list)
+    # Ollama (Go) reads `"messages": null` as no messages: a load request, not a 400
+    messages: Annotated[list[WireMessage], BeforeValidator(lambda value: [] if value is None else value)] = Field(
+        default_factory=list
+    )
     tools: list[dict[str, Any]] | None = None
 
 
@@ -143,6 +147,24 @@ def loaded(endpoint: Endpoint, model: str, report: LoadReport) -> dict[str, Any]
     }
 
 
+_ZERO_DURATION = re.compile(r"\s*(?:0+(?:\.0*)?|\.0+)(?:ns|us|µs|ms|s|m|h)?\s*")
+
+
+def unloads(keep_alive: float | str | None) -> bool:
+    """keep_alive 0 as Ollama reads it (seconds, or a Go duration: "0", "0s", "0m", "0.0h"): unload the model once
+    the request is done (at once for a request with nothing to answer)."""
+    if isinstance(keep_alive, bool):
+        return False
+    if isinstance(keep_alive, int | float):
+        return keep_alive == 0
+    return isinstance(keep_alive, str) and _ZERO_DURATION.fullmatch(keep_alive) is not None
+
+
+def unloaded(endpoint: Endpoint, model: str) -> dict[str, Any]:
+    """Ollama's answer to an empty request with keep_alive 0: the model is unloaded."""
+    return {"model": model, "created_at": now(), **_text(endpoint, ""), "done_reason": "unload", "done": True}
+
+
 def ndjson_line(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
@@ -173,12 +195,23 @@ def show(card: ModelCard, max_ctx: int | None) -> dict[str, Any]:
     return {
         "modelfile": f"# embedded model served by llama-cpp-python\nFROM {card.path}\n",
         "parameters": f"num_ctx {max_ctx}" if max_ctx else "",
-        "template": "{{ chat template from the GGUF }}",
+        "template": _template(card),
         "details": card.details.model_dump(mode="json"),
         "model_info": _model_info(card),
         "capabilities": ["completion"],
         "modified_at": card.modified_at,
     }
+
+
+NO_TEMPLATE = (
+    "{{/* the GGUF has no chat template (tokenizer.chat_template): chats are formatted with llama-2's [INST] template "
+    "by llama-cpp-python's fallback, which this model was probably not trained on */}}"
+)
+
+
+def _template(card: ModelCard) -> str:
+    """What /api/show says of the prompt format: the GGUF's own template, or that llama-2's replaces a missing one."""
+    return NO_TEMPLATE if card.chat_template is False else "{{ chat template from the GGUF }}"
 
 
 def _model_info(card: ModelCard) -> dict[str, Any]:

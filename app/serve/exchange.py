@@ -31,6 +31,7 @@ from app import (
     usage_of,
 )
 from app.serve.errors import Problem
+from app.serve.health import BackendChecks
 from app.serve.limits import check_messages, read_json
 from app.serve.metrics import Metrics
 from app.serve.runner import Busy, Job, Runner, ShuttingDown
@@ -60,6 +61,7 @@ class Served:
     runner: Runner
     metrics: Metrics
     body_timeout: float = 60.0  # seconds a client has to send a request body (408 beyond)
+    backend_checks: BackendChecks = field(default_factory=BackendChecks)  # /readyz without the token: a recent one
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -84,10 +86,20 @@ class Served:
             raise Problem(400, "model is required", code="model_required")
         if not isinstance(name, str):
             raise Problem(400, f"model must be a string, not {type(name).__name__}", code="invalid_request")
-        wanted = name if ":" in name else f"{name}:latest"
-        if wanted not in self.services:
-            raise Problem(404, f"model '{name}' not found (served: {', '.join(self.models)})", code="model_not_found")
-        return wanted
+        wanted = _with_tag(name)
+        if wanted in self.services:
+            return wanted
+        # Ollama's rule (server/routes.go getExistingName): an exact match first, else the name matched ignoring case,
+        # so "Guarded-RAG" and "guarded-rag:LATEST" reach guarded-rag:latest as `ollama run Llama3` reaches llama3.
+        folded = [served for served in self.services if served.casefold() == wanted.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise Problem(404, f"model '{name}' not found (served: {', '.join(self.models)})", code="model_not_found")
+
+
+def _with_tag(name: str) -> str:
+    """Ollama's rule: a name without a tag (after its last '/': a registry host may carry a port) means ':latest'."""
+    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
 @dataclass(frozen=True)

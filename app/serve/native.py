@@ -4,6 +4,8 @@ stored trace, the same store the Traces page reads), /healthz, /readyz and Prome
 
 from __future__ import annotations
 
+import functools
+
 import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -64,8 +66,11 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     served = _served(request)
     others = {name: svc for name, svc in served.services.items() if svc is not served.svc}
-    report = await anyio.to_thread.run_sync(readiness, served.svc, others)
-    body = report.model_dump() if request.scope.get(AUTHORIZED, True) else report.model_dump(include={"ready"})
+    authorized = bool(request.scope.get(AUTHORIZED, True))
+    report = await anyio.to_thread.run_sync(
+        functools.partial(readiness, served.svc, others, checks=served.backend_checks, fresh=authorized)
+    )
+    body = report.model_dump() if authorized else report.model_dump(include={"ready"})
     return JSONResponse(body, status_code=200 if report.ready else 503)
 
 

@@ -23,7 +23,15 @@ from app.serve.errors import Problem
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
 from app.serve.jsonline import json_line
 from app.serve.runner import ClientGone
-from app.serve.wire import OllamaChatRequest, OllamaGenerateRequest, chat_message, parse, reject_format, require_text
+from app.serve.wire import (
+    OllamaChatRequest,
+    OllamaGenerateRequest,
+    chat_message,
+    parse,
+    reject_format,
+    reject_logprobs,
+    require_text,
+)
 
 NDJSON = "application/x-ndjson"
 log = logging.getLogger("guarded_rag.serve")
@@ -108,6 +116,7 @@ async def chat(request: Request) -> Response:
     req = parse(OllamaChatRequest, await served.body(request))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
+    reject_logprobs(req.logprobs, req.top_logprobs)
     if not req.messages:
         return _loaded(model, req.keep_alive, {"message": {"role": "assistant", "content": ""}})
     require_text(req.messages[-1].content, req.messages[-1].images)
@@ -122,6 +131,7 @@ async def generate(request: Request) -> Response:
     req = parse(OllamaGenerateRequest, await served.body(request))
     model = served.resolve(req.model)
     reject_format(req.format, "format")
+    reject_logprobs(req.logprobs, req.top_logprobs)
     require_text(req.prompt, req.images)  # images and no prompt: a question this server cannot read, not a load
     if req.prompt == "":
         return _loaded(model, req.keep_alive, {"response": ""})

@@ -21,7 +21,15 @@ from starlette.routing import Route
 from app.serve.errors import Problem, error_body
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
 from app.serve.runner import ClientGone
-from app.serve.wire import OpenAIChatRequest, chat_message, parse, reject_forced_tool, reject_format, require_text
+from app.serve.wire import (
+    OpenAIChatRequest,
+    chat_message,
+    parse,
+    reject_forced_tool,
+    reject_format,
+    reject_logprobs,
+    require_text,
+)
 
 SSE = "text/event-stream"
 log = logging.getLogger("guarded_rag.serve")
@@ -52,6 +60,7 @@ async def chat_completions(request: Request) -> Response:
     if req.response_format and req.response_format.get("type") not in (None, "text"):
         reject_format(req.response_format, "response_format")
     reject_forced_tool(req.tool_choice, req.function_call)
+    reject_logprobs(req.logprobs, req.top_logprobs)
     if req.n not in (None, 1):
         raise Problem(400, "n must be 1: one guarded answer per question", code="invalid_request")
     if req.messages:

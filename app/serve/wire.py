@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from app import ChatMessage, Turn
 from app.serve.errors import Problem
@@ -31,6 +31,10 @@ _ROLES = {
 Number = Annotated[float, Strict()]  # an integer is a number too
 Integer = Annotated[int, Strict()]
 Flag = Annotated[bool, Strict()]
+# Ollama (Go) reads a JSON null as the field's zero value: `"messages": null` or `"prompt": null` is a load request
+# there, and was a 400 "Input should be a valid list" here.
+NullIsEmptyList = BeforeValidator(lambda value: [] if value is None else value)
+NullIsEmptyText = BeforeValidator(lambda value: "" if value is None else value)
 
 
 class _Wire(BaseModel):
@@ -45,23 +49,27 @@ class OllamaMessage(_Wire):
 
 class OllamaChatRequest(_Wire):
     model: str = ""
-    messages: list[OllamaMessage] = Field(default_factory=list)
+    messages: Annotated[list[OllamaMessage], NullIsEmptyList] = Field(default_factory=list)
     stream: Flag | None = True  # null means the default, as in Ollama
     keep_alive: Any = None  # only read to tell a load (no messages) from an unload (keep_alive 0)
     format: Any = None
     options: dict[str, Any] | None = None
     tools: list[Any] | None = None  # accepted and ignored: answers are plain content, never tool calls
+    logprobs: Flag | None = None  # only read to refuse it (reject_logprobs)
+    top_logprobs: Integer | None = None
 
 
 class OllamaGenerateRequest(_Wire):
     model: str = ""
-    prompt: str = ""
+    prompt: Annotated[str, NullIsEmptyText] = ""
     images: list[str] | None = None  # not read: only told apart from a load request (empty prompt, no images)
     system: str | None = None
     stream: Flag | None = True
     keep_alive: Any = None
     format: Any = None
     options: dict[str, Any] | None = None
+    logprobs: Flag | None = None
+    top_logprobs: Integer | None = None
 
 
 class OpenAIMessage(_Wire):
@@ -81,6 +89,8 @@ class OpenAIChatRequest(_Wire):
     tools: list[Any] | None = None  # accepted and ignored, as on the Ollama side
     tool_choice: Any = None  # "auto" / "none" only: one that demands a tool call is a 400 (reject_forced_tool)
     function_call: Any = None  # the legacy spelling: "auto" / "none" only
+    logprobs: Flag | None = None  # only read to refuse it (reject_logprobs)
+    top_logprobs: Integer | None = None
 
 
 class NativeAskRequest(BaseModel):
@@ -149,6 +159,21 @@ def reject_format(value: Any, field: str) -> None:
             400,
             f"`{field}` is not supported: guarded-rag answers in plain text (the answer, then its sources)",
             code="unsupported_format",
+        )
+
+
+def reject_logprobs(logprobs: bool | None, top_logprobs: int | None) -> None:
+    """Token log probabilities cannot be given: the reply is text the service assembles after its checks (the answer,
+    then its sources), not the tokens a model sampled. Ignoring the request (as this server did) left clients that
+    asked for them reading `logprobs: null` and failing later (`choice.logprobs.content` on None); a 400 naming the
+    field is what OpenAI answers for a model without them (code `unsupported_parameter`)."""
+    if logprobs or top_logprobs:
+        field = "logprobs" if logprobs else "top_logprobs"
+        raise Problem(
+            400,
+            f"`{field}` is not supported: guarded-rag's reply is checked text (the answer, then its sources), not the "
+            "model's tokens, so it has no token log probabilities; leave it out",
+            code="unsupported_parameter",
         )
 
 
