@@ -186,5 +186,5 @@ class ScriptedModelFactory:
     def describe(self, kind: BackendKind, model: str, **kwargs: Any) -> ModelInfo:
         return self.infos.get(model) or ModelInfo(model=model)
 
-    def fresh(self, kind: BackendKind, model: str) -> ScriptedModelFactory | None:
+    def fresh(self, kind: BackendKind, model: str, **kwargs: Any) -> ScriptedModelFactory | None:
         return self.fresh_factory

@@ -195,7 +195,7 @@ class GuardedRAG:
         told to unload the model first (the latency experiment's cold calls). None when this backend cannot do that."""
         s = settings or self.settings
         ref = self.answering_model(s)
-        factory = self._parts.model_factory().fresh(ref.kind, ref.model)
+        factory = self._parts.model_factory().fresh(ref.kind, ref.model, settings=s)
         if factory is None:
             return None
         return factory.chat_model(ref.kind, ref.model, timeout=timeout or s.timeout, format=format, settings=s)

@@ -150,8 +150,9 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     except (DatasetError, ResumeMismatch, OutFolderError) as exc:
         say(f"error: {exc}\n")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        say(f"interrupted: records so far are in {target / 'records.jsonl'}; run the same command again to resume\n")
+    except KeyboardInterrupt:  # the same command with --fresh would throw these records away again
+        again = "the same command without --fresh" if args.fresh else "the same command"
+        say(f"interrupted: records so far are in {target / 'records.jsonl'}; run {again} again to resume\n")
         raise
     if args.json:
         out.write(outcome.report.model_dump_json(indent=2) + "\n")

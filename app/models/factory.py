@@ -111,8 +111,9 @@ class ChatModelFactory(Protocol):
 
     def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult: ...
 
-    def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
-        """A factory whose next call on `model` is a cold load, or None when the backend cannot give one."""
+    def fresh(self, kind: BackendKind, model: str, *, settings: Settings | None = None) -> ChatModelFactory | None:
+        """A factory whose next call on `model` (at the Ollama host of `settings`, else the factory's) is a cold load,
+        or None when the backend cannot give one."""
         ...
 
 
@@ -293,18 +294,19 @@ class ModelFactory:
         except _DESCRIBE_ERRORS as exc:
             return ModelInfo(model=model, error=f"{type(exc).__name__}: {str(exc)[:200]}")
 
-    def fresh(self, kind: BackendKind, model: str) -> ChatModelFactory | None:
+    def fresh(self, kind: BackendKind, model: str, *, settings: Settings | None = None) -> ChatModelFactory | None:
         if kind == "embedded":
             return ModelFactory(self.settings, build_engine=self.build_engine)  # a new engine: its first call loads
-        self.unload(model, timeout=self.settings.timeout)
+        self.unload(model, timeout=(settings or self.settings).timeout, settings=settings)
         return self
 
-    def unload(self, model: str, *, timeout: float) -> None:
-        """Ask Ollama to unload a model now (keep_alive=0 with no prompt: docs/api.md, "Unload a model"), so
-        the next call is a cold load. Failures are ignored: the next call then simply measures a warm model."""
-        _, sync, _ = self.transports("ollama", total_s=timeout)
+    def unload(self, model: str, *, timeout: float, settings: Settings | None = None) -> None:
+        """Ask Ollama (at the host of `settings`, a session's, else the factory's) to unload a model now (keep_alive=0
+        with no prompt: docs/api.md, "Unload a model"), so the next call is a cold load. Failures are ignored: the
+        next call then simply measures a warm model."""
+        base_url, sync, _ = self.transports("ollama", settings=settings, total_s=timeout)
         try:
-            with ollama.Client(host=self.settings.ollama_host, timeout=timeout, transport=sync) as client:
+            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
                 client.generate(model=model, keep_alive=0)
         except TRANSPORT_ERRORS:
             pass

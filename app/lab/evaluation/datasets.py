@@ -7,7 +7,7 @@ caller skips that set with a message. Splits are by hash of the item id, stable 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -119,6 +119,13 @@ def _item(line: str, path: Path, n: int, name: str) -> EvalItem:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
+    try:  # "\ud800" decodes to half of a UTF-16 pair: no record holding it could be written (a crash mid-run)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DatasetError(
+            f"{path}:{n}: {exc.object[exc.start : exc.end].encode('unicode_escape').decode()} is half of a UTF-16 "
+            "surrogate pair, not a character; write the character itself (or its full pair)"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("question"), str):
         raise DatasetError(
             f'{path}:{n}: each line is a JSON object with a "question" string and a label '
@@ -191,6 +198,41 @@ def resolve(name: str, *, shared: Path | None = None, eval_dir: Path | None = No
         return load_jsonl(default_data_dir() / folder / file, dataset=name)
     check_dataset_name(name)
     return load_jsonl(Path(name))
+
+
+def _source(name: str, eval_dir: Path | None) -> str:
+    """What a dataset name reads: the file (resolved) for a path, a team or a bundled set; the name of a shared set."""
+    if name in TEAM_SETS:
+        return str(((eval_dir or default_eval_dir()) / f"{name}.jsonl").resolve())
+    if name in BUNDLED_SETS:
+        folder, file = BUNDLED_SETS[name]
+        return str((default_data_dir() / folder / file).resolve())
+    if name in SHARED_SETS:
+        return name
+    return str(Path(name).resolve())
+
+
+def dataset_labels(names: Sequence[str], *, eval_dir: Path | None = None) -> dict[str, str]:
+    """Each name's dataset label in one run, a name read twice (`eval golden golden`, or a set and its own file) kept
+    once: a set's own name, a file's stem, or, when that is taken (`a/golden.jsonl b/golden.jsonl`, `vague
+    mine/vague.jsonl`, `all.jsonl`: the report's group of every set), as many of its folders as tell it apart
+    ("a/golden"). Records and report groups are keyed by it: two files of one stem were one dataset, their records
+    merged and their ids colliding."""
+    firsts: dict[str, str] = {}
+    for name in names:
+        firsts.setdefault(_source(name, eval_dir), name)
+    fixed = {name for name in firsts.values() if name in TEAM_SETS or name in SHARED_SETS or name in BUNDLED_SETS}
+    paths = {name: Path(source).with_suffix("").parts for source, name in firsts.items() if name not in fixed}
+
+    def label(parts: tuple[str, ...]) -> str:
+        for depth in range(1, len(parts) + 1):
+            tail = parts[-depth:]
+            others = [p[-depth:] for p in paths.values() if p != parts]
+            if "/".join(tail) not in fixed | {"all"} and tail not in others:  # "all": the report's group of every set
+                return "/".join(tail)
+        return "/".join(parts)
+
+    return {name: name if name in fixed else label(paths[name]) for name in firsts.values()}
 
 
 def attack_texts(shared: Path | None = None) -> list[str]:

@@ -85,13 +85,18 @@ def rungs_figure(report: EvalReport) -> Figure:
     return fig
 
 
+PLOTS = ("rates.png", "latency.png", "rungs.png")
+
+
 def write_plots(report: EvalReport, records: Sequence[RunRecord], out: Path) -> list[Path]:
+    """The charts of a run with records; without any, an earlier run's charts are removed (they would sit beside a
+    report that says nothing was evaluated, showing another run's numbers)."""
+    if not records:
+        for name in PLOTS:
+            (out / name).unlink(missing_ok=True)
+        return []
     paths = []
-    for name, fig in (
-        ("rates.png", rates_figure(report)),
-        ("latency.png", latency_figure(records)),
-        ("rungs.png", rungs_figure(report)),
-    ):
+    for name, fig in zip(PLOTS, (rates_figure(report), latency_figure(records), rungs_figure(report)), strict=True):
         path = out / name
         fig.savefig(path, dpi=110)
         plt.close(fig)  # figures are not garbage-collected while pyplot tracks them

@@ -121,3 +121,8 @@ class RunMeta(_Frozen):
     top_k: int = 4
     retrieval: str = "hybrid"
     policy: str = Field(default="", description="sha256 of the guardrail policy the run used (first 12 hex digits).")
+    corpora: dict[str, str] = Field(
+        default_factory=dict,
+        description="dataset -> the collection and corpus its records were computed on ('<collection>@<sha256 of the "
+        "embedder and the indexed files' hashes, 12 hex digits>'); a resumed dataset must match it.",
+    )

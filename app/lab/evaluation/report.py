@@ -114,13 +114,21 @@ def _fmt(value: object, kind: str) -> str:
     return f"{value:.2f}"
 
 
+def _collections(meta: RunMeta) -> str:
+    """'collection docs', or each set's when the sets ran on different collections (CMRC sets on their own)."""
+    per_set = {name: corpus.split("@")[0] for name, corpus in meta.corpora.items()}
+    if len(set(per_set.values())) > 1:
+        return "collections " + ", ".join(f"{_text(coll)} ({_text(name)})" for name, coll in per_set.items())
+    return f"collection {_text(meta.collection)}"
+
+
 def to_markdown(report: EvalReport) -> str:
     m = report.meta
     lines = [
         f"# Evaluation: {_text(', '.join(report.datasets)) or '(no data)'}",
         "",
         f"{report.created_at:%Y-%m-%d %H:%M} UTC · backend {_text(m.backend)} · model {_text(m.model)} · "
-        f"collection {_text(m.collection)} · top_k {m.top_k}",
+        f"{_collections(m)} · top_k {m.top_k}",
         "",
         "guarded = `svc.ask` (guardrails, JSON-schema `format`, parse ladder, re-asks, fallbacks); raw = the same model, "
         "the same retrieved context and answer prompt, no guardrails, no `format`, no retries, parsed with `json.loads`.",

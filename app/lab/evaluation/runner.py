@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -74,8 +74,20 @@ def load_records(path: Path) -> dict[tuple[str, str, str], RunRecord]:
     return done
 
 
-def run_meta(svc: GuardedRAG, modes: Sequence[Mode]) -> RunMeta:
+def corpus_id(svc: GuardedRAG) -> str:
+    """The collection a service retrieves from and what is in it: '<collection>@<12 hex digits>' over the embedder
+    and each indexed file's hash, so a re-ingested corpus under the same name is another corpus."""
+    stats = svc.index_stats()
+    files = sorted(f"{d.source}\0{d.file_sha}" for d in svc.documents())
+    digest = hashlib.sha256("\n".join([stats.embedder_id, *files]).encode("utf-8")).hexdigest()[:12]
+    return f"{svc.settings.collection}@{digest}"
+
+
+def run_meta(svc: GuardedRAG, modes: Sequence[Mode], datasets: Iterable[str] = ()) -> RunMeta:
+    """What records of `datasets` made by `svc` depend on (the corpus only when some dataset is named)."""
     ref = svc.answering_model()
+    names = tuple(dict.fromkeys(datasets))
+    corpus = corpus_id(svc) if names else ""
     return RunMeta(
         backend=ref.kind,
         model=ref.model,
@@ -84,23 +96,50 @@ def run_meta(svc: GuardedRAG, modes: Sequence[Mode]) -> RunMeta:
         top_k=svc.settings.top_k,
         retrieval=svc.settings.retrieval,
         policy=hashlib.sha256(svc.policy.model_dump_json().encode("utf-8")).hexdigest()[:12],
+        corpora=dict.fromkeys(names, corpus),
     )
 
 
+SETTINGS_KEYS = ("backend", "model", "top_k", "retrieval", "policy")
+
+
+def _mismatch(old: RunMeta, meta: RunMeta) -> str | None:
+    """Why records made under `old` cannot be resumed under `meta`, or None."""
+    if any(getattr(old, k) != getattr(meta, k) for k in SETTINGS_KEYS):
+        was = " ".join(f"{k}={getattr(old, k)}" for k in SETTINGS_KEYS)
+        now = " ".join(f"{k}={getattr(meta, k)}" for k in SETTINGS_KEYS)
+        return f"a run with {was}, not {now}"
+    for name, corpus in meta.corpora.items():
+        # A folder written before corpora were kept says only which collection it last used (no digest).
+        earlier = old.corpora.get(name) if old.corpora else f"{old.collection}@"
+        if earlier is None:
+            continue
+        (was, _, was_digest), (now, _, digest) = earlier.partition("@"), corpus.partition("@")
+        if was != now:
+            return f"{name} results computed on collection {was}, not {now}"
+        if was_digest and was_digest != digest:
+            return (
+                f"{name} results computed on another corpus in collection {now} (re-ingested since: {was_digest}, now {digest})"
+            )
+    return None
+
+
 def check_meta(out: Path, meta: RunMeta, *, fresh: bool) -> None:
+    """ResumeMismatch unless the records in `out` were made with `meta`'s backend, model, settings, policy and,
+    per dataset, corpus; then meta.json says what every dataset in the folder was computed on."""
     check_out(out)
     path = out / META
+    corpora = meta.corpora
     if fresh:
         (out / RECORDS).unlink(missing_ok=True)
     elif path.exists():
         old = RunMeta.model_validate_json(path.read_text(encoding="utf-8"))
-        keys = ("backend", "model", "top_k", "retrieval", "policy")
-        if any(getattr(old, k) != getattr(meta, k) for k in keys):
-            was = " ".join(f"{k}={getattr(old, k)}" for k in keys)
-            now = " ".join(f"{k}={getattr(meta, k)}" for k in keys)
-            raise ResumeMismatch(f"{out} holds a run with {was}, not {now}: use --fresh or another --out")
+        problem = _mismatch(old, meta)
+        if problem:
+            raise ResumeMismatch(f"{out} holds {problem}: use --fresh or another --out")
+        corpora = old.corpora | meta.corpora
     out.mkdir(parents=True, exist_ok=True)
-    path.write_text(meta.model_dump_json(indent=2), encoding="utf-8")
+    path.write_text(meta.model_copy(update={"corpora": corpora}).model_dump_json(indent=2), encoding="utf-8")
 
 
 def plan(
@@ -135,7 +174,7 @@ def run_eval(
     clarify decision is made there, and the model call after it would only cost time). Guarded items of a
     kind in `retrieval` stop after the retrieval guardrails (relevance measured without model calls). Grounding-set
     items (a given answer and its passage in `docs`, default data/docs) go to the output guardrails only."""
-    check_meta(out, run_meta(svc, modes), fresh=fresh)
+    check_meta(out, run_meta(svc, modes, (i.dataset for i in items)), fresh=fresh)
     path = out / RECORDS
     done = load_records(path)
     # "passed" is what a run stopped before the model says (--input-only, --retrieval-only), never svc.ask: an item

@@ -17,14 +17,15 @@ from app.lab.evaluation.datasets import (
     INJECTION_SETS,
     DatasetError,
     benign_companions,
+    dataset_labels,
     default_shared,
     resolve,
     select,
 )
 from app.lab.evaluation.plots import write_plots
-from app.lab.evaluation.records import MODES, RETRIEVAL_KINDS, SCREENED_KINDS, Mode, RunRecord
+from app.lab.evaluation.records import MODES, RETRIEVAL_KINDS, SCREENED_KINDS, Mode, RunMeta, RunRecord
 from app.lab.evaluation.report import EvalReport, build_report, to_markdown
-from app.lab.evaluation.runner import META, check_out, run_eval, run_meta
+from app.lab.evaluation.runner import META, RECORDS, check_out, run_eval, run_meta
 
 
 class EvalOutcome(BaseModel):
@@ -74,13 +75,19 @@ def evaluate(
         if fixed is None:
             skipped.append(f"all sets (collection {against}: its passages are not under {shared})")
             names = ()
-    for name in names:
+    for name, label in dataset_labels(names, eval_dir=eval_dir).items():
         items = resolve(name, shared=shared, eval_dir=eval_dir)
         if items is None:
             skipped.append(f"{name} (not found under {shared})")
             log(f"skipping {name}: its data is not under {shared}")
             continue
-        items = select(items, split=split, limit=limit)
+        # the split is drawn on the set's own key (its stem), whatever label this run gives it
+        items = [i.model_copy(update={"dataset": label}) for i in select(items, split=split, limit=limit)]
+        if not items:  # said, not a bare "nothing was evaluated"
+            skipped.append(f"{name} (no questions{f' in the {split} split' if split != 'all' else ''})")
+            log(f"skipping {name}: it has no questions{f' in the {split} split' if split != 'all' else ''}")
+            ran.append(name)  # an injection set's benign companions are still measured on this split
+            continue
         if as_unanswerable:
             items = [i.model_copy(update={"kind": "unanswerable", "dataset": f"{i.dataset}(off)"}) for i in items]
         target: GuardedRAG | None = fixed or svc
@@ -103,7 +110,8 @@ def evaluate(
         ran.append(name)
     if any(n in INJECTION_SETS for n in ran):
         benign = benign_companions(eval_dir, split=split)
-        records += run_eval(svc, benign, out=out, modes=("guarded",), progress=progress)
+        records += run_eval(svc, benign, out=out, modes=("guarded",), fresh=fresh and first, progress=progress)
+        first = False
         notes.append(
             f"false positives measured on {len(benign)} benign questions (clear questions of vague.jsonl and golden.jsonl), input stage only"
         )
@@ -131,15 +139,25 @@ def evaluate(
         notes.append(
             "--input-only: vague/clear items were scored at the input stage (clarify decided there); no model calls for them"
         )
-    report = build_report(run_meta(fixed or svc, modes), records, skipped=skipped, notes=notes)
+    meta = run_meta(fixed or svc, modes)
     out.mkdir(parents=True, exist_ok=True)
-    if not (out / META).exists():  # every set skipped: still a run's folder, which the same command may resume
-        (out / META).write_text(report.meta.model_dump_json(indent=2), encoding="utf-8")
+    if fresh and first:  # no set ran (so none discarded the folder's records): --fresh still starts over
+        (out / RECORDS).unlink(missing_ok=True)
+        (out / META).unlink(missing_ok=True)
+    if (out / META).exists():  # the collection and corpus each reported set was computed on, as the run kept them
+        kept = RunMeta.model_validate_json((out / META).read_text(encoding="utf-8")).corpora
+        corpora = {r.dataset: kept[r.dataset] for r in records if r.dataset in kept}
+        collections = {c.split("@")[0] for c in corpora.values()}
+        # `eval cmrc2018-dev` ran on its own collection: the report named the user's ("docs")
+        one = {"collection": collections.pop()} if len(collections) == 1 else {}
+        meta = meta.model_copy(update={"corpora": corpora, **one})
+    else:  # every set skipped: still a run's folder, which the same command may resume
+        (out / META).write_text(meta.model_dump_json(indent=2), encoding="utf-8")
+    report = build_report(meta, records, skipped=skipped, notes=notes)
     files = [out / "report.json", out / "report.md"]
     files[0].write_text(report.model_dump_json(indent=2), encoding="utf-8")
     files[1].write_text(to_markdown(report), encoding="utf-8")
-    if records:
-        files += write_plots(report, records, out)
+    files += write_plots(report, records, out)
     return EvalOutcome(report=report, records=tuple(records), files=tuple(files))
 
 

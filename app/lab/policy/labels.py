@@ -91,15 +91,19 @@ def expectations(record: TraceRecord) -> list[Expectation]:
       they were right to fire;
     - an answer labelled right: the input and retrieval guardrails that let the question through were right to
       pass (blocking it would have lost a right answer). An answer labelled wrong says no guardrail in particular
-      should have fired, and the output checks' passes say nothing either way: neither counts."""
+      should have fired, and the output checks' passes say nothing either way: neither counts.
+    A label counts only for a decision the trace holds, as it was made (an imported export may carry a label for a
+    guardrail that never ran there, or for another decision than the one stored: it judges nothing of this trace)."""
+    held = {(d.target, d.attempt, d.decision) for d in decisions_of(record)}
+    labels = [lb for lb in record.labels if (lb.target, lb.attempt, lb.decision) in held]
     out = {
         (lb.target, lb.attempt): Expectation(
             lb.target, lb.attempt, lb.decision == "fired", (lb.decision == "fired") == lb.correct
         )
-        for lb in record.labels
+        for lb in labels
         if lb.target != OUTCOME and lb.decision in ("fired", "passed")
     }
-    for lb in record.labels:
+    for lb in labels:
         if lb.target != OUTCOME:
             continue
         for d in decisions_of(record):
