@@ -2,15 +2,14 @@
 
 App layer (composition root): reaches Chroma through app.documents.store (one client per process, deadlines,
 one writer) and keeps the BM25 half of hybrid search (app.documents.lexical) in step; chains/ receive `DocumentIndex.search` results as `guardrails.base.Chunk`s and never import Chroma.
+What is stored with each chunk: index_rows.py. Machines writing through one Chroma server: server_sync.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,10 +19,23 @@ import chromadb.errors
 from app.documents.chunking import ChunkDraft
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
 from app.documents.hybrid import CANDIDATES, distinct_passages, merge
+from app.documents.index_rows import (
+    PAGE,
+    chunk_metas,
+    consistent_sha,
+    delete_ids,
+    document_infos,
+    list_page,
+    now,
+    rows_page,
+    update,
+    upsert,
+)
 from app.documents.index_types import DocumentInfo, EmbedderMismatchError, IndexStats
 from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
 from app.documents.lexical import ChunkRows, LexicalIndex
 from app.documents.server import server_store
+from app.documents.server_sync import ServerSync, new_token, superseded, tokens
 from app.documents.store import ChromaStore, IndexUnavailableError, store_for
 from app.documents.writelock import IndexBusyError, OnWait, describe_holder
 from guardrails.base import Chunk
@@ -31,57 +43,7 @@ from guardrails.base import Chunk
 if TYPE_CHECKING:
     from app.settings import Settings
 
-SERVER_RECHECK_S = 5.0  # how stale the BM25 half may get on a Chroma server written by other machines
-_PAGE = 5000  # rows per `get` page: bounds memory when listing a large collection
 T = TypeVar("T")
-
-
-def _flag_string(flags: Sequence[str] | str) -> str:
-    # Chroma metadata values are scalars, so a chunk's flags are stored as one comma-joined string.
-    return flags if isinstance(flags, str) else ",".join(sorted(set(flags)))
-
-
-def _page(col: Any, *, where: dict[str, Any] | None, offset: int) -> Any:
-    return col.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
-
-
-def _upsert(col: Any, *, batch: dict[str, Any]) -> None:
-    col.upsert(**batch)
-
-
-def _update(col: Any, *, batch: dict[str, Any]) -> None:
-    col.update(**batch)  # metadata only: no documents, so nothing is (re-)embedded
-
-
-def _chunk_metas(
-    source: str, file_sha: str, chunks: Sequence[ChunkDraft], flags: Mapping[str, Sequence[str]], *, stamp: str, reader: int
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "source": source,
-            "file_sha": file_sha,
-            "heading": c.heading,
-            "ordinal": c.ordinal,
-            "start": c.start,
-            "n_chunks": len(chunks),
-            "indexed_at": stamp,
-            "flags": _flag_string(flags.get(c.chunk_id, ())),
-            "reader": reader,
-        }
-        for c in chunks
-    ]
-
-
-def _delete_ids(col: Any, *, ids: list[str]) -> None:
-    col.delete(ids=ids)
-
-
-def _rows_page(col: Any, *, offset: int) -> Any:
-    return col.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class DocumentIndex:
@@ -125,10 +87,10 @@ class DocumentIndex:
         # The BM25 half of hybrid search, derived from this collection (see app/documents/lexical.py for how
         # it stays consistent). Kept in step on every write even when searching by vectors only.
         self._hybrid = hybrid
-        self._checked = 0.0  # when the lexical index was last compared with a Chroma server's count
+        self._sync = ServerSync(self._store, collection, timeout=timeout)  # other machines' writes (server_sync)
         self._lexical = LexicalIndex(
             self._path / "lexical" / f"{collection}.json",
-            ChunkRows(self._all_ids, self._all_rows),
+            ChunkRows(self._all_ids, self._all_rows, self._sync.generation),
             may_persist=self._may_persist_lexical,
         )
 
@@ -148,7 +110,7 @@ class DocumentIndex:
         )
 
     def _open(self, client: Any) -> Any:
-        metadata: dict[str, str | int] = {"embedder_id": self._embedder_id, "created_at": _now()}
+        metadata: dict[str, str | int] = {"embedder_id": self._embedder_id, "created_at": now()}
         dimension = getattr(self._embeddings, "dimension", None)
         if dimension:
             metadata["dimension"] = dimension
@@ -265,12 +227,9 @@ class DocumentIndex:
         return merge(dense, lexical, k=k, query_vector=vector, fetch=self._fetch)
 
     def _server_changed(self) -> bool:
-        """On a Chroma server, processes on other machines write without this one seeing a file change: at most
-        every SERVER_RECHECK_S, a chunk count that differs from the lexical index's says it is behind."""
-        if self._store.server is None or time.monotonic() - self._checked < SERVER_RECHECK_S:
-            return False
-        self._checked = time.monotonic()
-        return self.count() != len(self._lexical)
+        """On a Chroma server, processes on other machines write without this one seeing a file change: whether
+        the lexical index is behind them (server_sync.ServerSync.behind, at most every SERVER_RECHECK_S)."""
+        return self._sync.behind(self._lexical, self.count)
 
     def _nearest(self, vector: list[float], k: int) -> list[Chunk]:
         for _ in range(2):
@@ -295,6 +254,8 @@ class DocumentIndex:
 
     def question_terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(the lexical index's terms of `text`, those that occur in no chunk of this collection)."""
+        if self._server_changed():
+            self._lexical.resync()
         return self._lexical.coverage(text)
 
     def _fetch(self, ids: list[str]) -> list[tuple[str, str, str, Any]]:
@@ -321,49 +282,25 @@ class DocumentIndex:
     def _all_rows(self) -> Iterator[tuple[str, str, str]]:
         offset = 0
         while True:
-            page = self._col("reading chunks", partial(_rows_page, offset=offset))
+            page = self._col("reading chunks", partial(rows_page, offset=offset))
             for cid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
                 if meta is not None:
                     yield cid, str(meta["source"]), text or ""
-            if len(page["ids"]) < _PAGE:
+            if len(page["ids"]) < PAGE:
                 return
-            offset += _PAGE
+            offset += PAGE
 
     def _metadatas(self, where: dict[str, Any] | None = None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         offset = 0
         while True:
-            page = self._col("listing chunks", partial(_page, where=where, offset=offset))
+            page = self._col("listing chunks", partial(list_page, where=where, offset=offset))
             yield from zip(page["ids"], page["metadatas"] or [], strict=True)
-            if len(page["ids"]) < _PAGE:
+            if len(page["ids"]) < PAGE:
                 return
-            offset += _PAGE
+            offset += PAGE
 
     def documents(self) -> list[DocumentInfo]:
-        grouped: dict[str, list[Mapping[str, Any]]] = {}
-        for _, meta in self._metadatas():
-            grouped.setdefault(str(meta["source"]), []).append(meta)
-        infos = []
-        for source, metas in sorted(grouped.items()):
-            flag_sets = [set(filter(None, str(m.get("flags", "")).split(","))) for m in metas]
-            infos.append(
-                DocumentInfo(
-                    source=source,
-                    chunks=len(metas),
-                    indexed_at=max(str(m.get("indexed_at", "")) for m in metas),
-                    file_sha=self._consistent_sha(metas),
-                    flags=tuple(sorted(set().union(*flag_sets))),
-                    flagged_chunks=sum(1 for f in flag_sets if f),
-                    reader=min(int(m.get("reader", 0)) for m in metas),
-                )
-            )
-        return infos
-
-    @staticmethod
-    def _consistent_sha(metas: list[Mapping[str, Any]]) -> str:
-        # A write cut short leaves chunks of two versions, or too few: report "" so ingest redoes the file.
-        shas = {str(m.get("file_sha", "")) for m in metas}
-        expected = {int(m.get("n_chunks", -1)) for m in metas}
-        return shas.pop() if len(shas) == 1 and expected == {len(metas)} else ""
+        return document_infos(meta for _, meta in self._metadatas())
 
     def generation(self) -> object:
         """Changes whenever any process wrote the index (for caching what was computed from it)."""
@@ -455,13 +392,16 @@ class DocumentIndex:
         reader: int = 0,
     ) -> None:
         """Replace everything indexed for `source` with `chunks` (new vectors first, then stale ids go).
-        `reader`: the version of the reading and chunking that made them (DocumentInfo.reader)."""
+        `reader`: the version of the reading and chunking that made them (DocumentInfo.reader). Machines writing
+        one source through a Chroma server at once leave the newest write's chunks (server_sync.superseded)."""
         if len(chunks) != len(embeddings):
             raise ValueError(f"{len(chunks)} chunks but {len(embeddings)} embeddings")
         flags = flags or {}
         with self.writing("ingest"):
+            # Listed first: a read reopens a collection another machine rebuilt, so the check below sees its embedder.
+            token = new_token(tokens(meta for _, meta in self._metadatas({"source": source})))
             self.check()
-            stamp = _now()
+            stamp = now()
             meta = self._metadata()
             if embeddings and not meta.get("dimension"):  # embedders that learn their width (Ollama)
                 self._col(
@@ -469,7 +409,7 @@ class DocumentIndex:
                     lambda c: c.modify(metadata={**meta, "dimension": len(embeddings[0])}),
                     write=True,
                 )
-            metas = _chunk_metas(source, file_sha, chunks, flags, stamp=stamp, reader=reader)
+            metas = chunk_metas(source, file_sha, chunks, flags, stamp=stamp, reader=reader, write=token)
             step = self._batch_size()
             for i in range(0, len(chunks), step):
                 batch: dict[str, Any] = {
@@ -478,11 +418,23 @@ class DocumentIndex:
                     "documents": [d.text for d in chunks[i : i + step]],
                     "metadatas": metas[i : i + step],
                 }
-                self._col(f"writing chunks of {source}", partial(_upsert, batch=batch), write=True)
-            keep = {c.chunk_id for c in chunks}
-            stale = [cid for cid, _ in self._metadatas({"source": source}) if cid not in keep]
+                self._col(f"writing chunks of {source}", partial(upsert, batch=batch), write=True)
+            stored = list(self._metadatas({"source": source}))
+            stale, winner = superseded(stored, token)
             self._delete(stale)
-            self._lexical.replace_source(source, [(c.chunk_id, c.text) for c in chunks])  # persisted by flush()
+            if winner == token:
+                self._lexical.replace_source(source, [(c.chunk_id, c.text) for c in chunks])  # persisted by flush()
+            else:  # another machine's newer write of this source won
+                gone = set(stale)
+                self._lexical.replace_source(source, self._texts([cid for cid, _ in stored if cid not in gone]))
+            self._sync.bump()
+
+    def _texts(self, ids: list[str]) -> list[tuple[str, str]]:
+        """(id, text) of stored chunks."""
+        if not ids:
+            return []
+        got = self._col("reading chunks", lambda c: c.get(ids=ids, include=["documents"]))
+        return [(cid, text or "") for cid, text in zip(got["ids"], got["documents"] or [], strict=True)]
 
     def restamp_document(
         self, source: str, chunks: Sequence[ChunkDraft], flags: Mapping[str, Sequence[str]] | None = None, *, reader: int
@@ -495,14 +447,15 @@ class DocumentIndex:
         with self.writing("ingest"):
             stored = dict(self._metadatas({"source": source}))
             ids = [c.chunk_id for c in chunks]
-            file_sha = self._consistent_sha(list(stored.values()))
+            file_sha = consistent_sha(list(stored.values()))
             if set(stored) != set(ids) or len(ids) != len(stored) or not file_sha:
                 return False
-            metas = _chunk_metas(source, file_sha, chunks, flags, stamp=_now(), reader=reader)
+            token = new_token(tokens(stored.values()))
+            metas = chunk_metas(source, file_sha, chunks, flags, stamp=now(), reader=reader, write=token)
             step = self._batch_size()
             for i in range(0, len(ids), step):
                 batch = {"ids": ids[i : i + step], "metadatas": metas[i : i + step]}
-                self._col(f"updating chunks of {source}", partial(_update, batch=batch), write=True)
+                self._col(f"updating chunks of {source}", partial(update, batch=batch), write=True)
             return True
 
     def delete_document(self, source: str, *, on_wait: OnWait | None = None) -> int:
@@ -512,6 +465,7 @@ class DocumentIndex:
             self._delete(ids)
             self._lexical.remove_source(source)
             self._lexical.flush()
+            self._sync.bump()
             return len(ids)
 
     def flush(self) -> None:
@@ -527,7 +481,7 @@ class DocumentIndex:
         step = self._batch_size()  # large id lists would exceed SQLite's variable limit
         for i in range(0, len(ids), step):
             batch: list[str] = ids[i : i + step]
-            self._col("deleting chunks", partial(_delete_ids, ids=batch), write=True)
+            self._col("deleting chunks", partial(delete_ids, ids=batch), write=True)
 
     def reset(self, *, on_wait: OnWait | None = None) -> Path | None:
         """Drop the collection and recreate it empty for the configured embedder (ingest --rebuild). A local index
@@ -557,6 +511,7 @@ class DocumentIndex:
             self._store.forget(self._name)
             self._col("recreating the collection", lambda _c: None, write=True)
             self._lexical.clear()
+            self._sync.bump()
         return aside[0] if aside else None
 
 

@@ -7,7 +7,9 @@ and persisted (lexical_file.py) with a fingerprint of the chunk ids it covers; (
 is compared with the ids Chroma holds, and rebuilt from Chroma's stored documents when it is missing, from
 another tokenizer version, or stale (a process that died between its Chroma write and its flush); (3) a
 search that meets a chunk id this index does not know resyncs from Chroma before answering. Another process's
-completed writes are picked up when the file on disk changes.
+completed writes are picked up when the file on disk changes. On a Chroma server, where other machines write
+without any file here changing, `marker` is the store's write generation read just before the entries were last
+read from it; the owner compares it with the server's (app.documents.server_sync).
 """
 
 from __future__ import annotations
@@ -41,10 +43,19 @@ class LexicalResult:
 
 
 class ChunkRows:
-    """What LexicalIndex needs from the vector store to rebuild itself: all ids, and (id, source, text) rows."""
+    """What LexicalIndex needs from the vector store to rebuild itself: all ids, and (id, source, text) rows;
+    `marker`: what says the store changed (a Chroma server's write generation), read before either."""
 
-    def __init__(self, ids: Callable[[], list[str]], rows: Callable[[], Iterable[tuple[str, str, str]]]) -> None:
-        self.ids, self.rows = ids, rows
+    def __init__(
+        self,
+        ids: Callable[[], list[str]],
+        rows: Callable[[], Iterable[tuple[str, str, str]]],
+        marker: Callable[[], object] = lambda: None,
+    ) -> None:
+        self.ids, self.rows, self.marker = ids, rows, marker
+
+
+UNSYNCED = object()  # LexicalIndex.marker when its entries did not come from the store (yet)
 
 
 class LexicalIndex:
@@ -72,6 +83,13 @@ class LexicalIndex:
         self._order: list[str] = []
         self._position: dict[str, int] = {}
         self._df: Counter[str] = Counter()
+        self._marker: object = UNSYNCED
+
+    @property
+    def marker(self) -> object:
+        """The store's marker read just before the entries were last read from the store (UNSYNCED if they were
+        not: never loaded, or loaded from another process's file)."""
+        return self._marker
 
     # ---- keeping in step with the vector store -----------------------------------------------------
     def ensure(self) -> None:
@@ -80,10 +98,11 @@ class LexicalIndex:
             if self._loaded:
                 self._reload_if_changed()
                 return
+            marker = self._store.marker()  # before the ids: a write after it changes the marker again
             data = self._read()
             if data is not None and data[0] == fingerprint(self._store.ids()):
                 self._set(data[1])
-                self._loaded, self._bm25, self._dirty = True, None, False
+                self._loaded, self._bm25, self._dirty, self._marker = True, None, False, marker
             else:
                 self.resync()
 
@@ -91,8 +110,9 @@ class LexicalIndex:
         """Rebuild every entry from the store's documents (the store is the truth)."""
         with self._lock:
             before = lexical_file.stamp(self._path)  # a file saved before the store is read says nothing newer
+            marker = self._store.marker()
             self._set({cid: (source, tuple(terms(text))) for cid, source, text in self._store.rows()})
-            self._loaded, self._stamp = True, before
+            self._loaded, self._stamp, self._marker = True, before, marker
             self._changed()
             if persist:
                 self.flush()
@@ -221,7 +241,7 @@ class LexicalIndex:
         data = self._read()
         if data is not None:
             self._set(data[1])
-            self._bm25, self._dirty = None, False
+            self._bm25, self._dirty, self._marker = None, False, UNSYNCED
 
     def _read(self) -> tuple[str, Entries] | None:
         current = lexical_file.stamp(self._path)

@@ -20,10 +20,16 @@ token-checking proxy) makes chromadb raise a bare `Exception(reply text)` (chrom
 hook on the session turns such replies, and every 5xx, 401 and 403, into httpx.HTTPStatusError first, which the
 store reports as the server not answering (IndexUnavailableError, with the status and URL). Chroma's own
 client errors (404 NotFoundError for a deleted collection, 400 InvalidArgumentError) still reach chromadb.
+
+The server's version is checked once, when the client is built (`check_version`): a server of another major
+version than the chromadb client speaks failed later with an obscure error (a 404 from the v2 heartbeat on a 0.4
+server, which has only /api/v1; a request validation error on others). Measured: the `chroma run` of chromadb
+1.5.9 answers /api/v2/version with "1.0.0" (its Rust server's version), and /api/v1 with 410 Gone.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import urllib.parse
 from pathlib import Path
@@ -34,10 +40,13 @@ import chromadb.errors
 import httpx
 from chromadb.config import Settings as ChromaSettings
 
-from app.documents.store import WRITE_FACTOR, ChromaStore
+from app.documents.store import WRITE_FACTOR, ChromaStore, IndexUnavailableError
 from app.http_deadline import TotalDeadline, bound_wire
 
 HEARTBEAT = "/api/v2/heartbeat"
+VERSION = "/api/v2/version"
+OLD_VERSION = "/api/v1/version"  # servers before 1.0 (0.4 has no /api/v2 at all)
+SUPPORTED_MAJOR = 1  # the server major version the installed chromadb client speaks
 _LOCK = threading.Lock()
 _SERVERS: dict[tuple[str, str], ChromaStore] = {}  # one client per server and token per process, like store_for
 
@@ -50,7 +59,7 @@ def connect_http(url: str, token: str | None, timeout: float) -> Any:
     """A chromadb HttpClient for `url` whose every request times out after `timeout` seconds."""
     headers = _headers(token)
     with httpx.Client(timeout=min(timeout, 10.0), headers=headers) as probe:
-        probe.get(url + HEARTBEAT).raise_for_status()  # 401/403 from a proxy: HTTPStatusError, reported by the store
+        check_version(probe, url)
     split = urllib.parse.urlsplit(url)
     try:
         client: Any = chromadb.HttpClient(
@@ -73,6 +82,46 @@ def connect_http(url: str, token: str | None, timeout: float) -> Any:
     hooks = session.event_hooks
     session.event_hooks = {**hooks, "response": [*hooks.get("response", []), _refuse_foreign_errors]}
     return client
+
+
+class IncompatibleServerError(IndexUnavailableError):
+    """The Chroma server runs a version this client cannot use; the message names it and the supported ones."""
+
+
+def check_version(probe: httpx.Client, url: str) -> None:
+    """Raise IncompatibleServerError unless the server at `url` runs a supported version. Its heartbeat goes first:
+    a 401/403 from a proxy, or a server that is down, is reported as such (httpx errors, by the store)."""
+    beat = probe.get(url + HEARTBEAT)
+    if beat.status_code == 404:  # no /api/v2: a server before 0.5, when it is Chroma at all
+        old = probe.get(url + OLD_VERSION)
+        if old.is_success:
+            _refuse(url, _version_of(old))
+    beat.raise_for_status()
+    found = probe.get(url + VERSION)
+    if found.status_code in (401, 403):  # a refused token: chromadb's own first request reports it, with its reason
+        return
+    found.raise_for_status()
+    version = _version_of(found)
+    major = re.match(r"\s*v?(\d+)\.", version)
+    if major is None or int(major.group(1)) != SUPPORTED_MAJOR:
+        _refuse(url, version)
+
+
+def _version_of(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text
+    return str(body).strip()[:40] or "an unknown version"
+
+
+def _refuse(url: str, version: str) -> None:
+    raise IncompatibleServerError(
+        f"the Chroma server at {url} runs version {version}, which this app cannot use: it supports Chroma servers "
+        f"{SUPPORTED_MAJOR}.x (the chromadb client here is {chromadb.__version__}). Run a Chroma {SUPPORTED_MAJOR}.x "
+        f"server (`pip install 'chromadb>={SUPPORTED_MAJOR},<{SUPPORTED_MAJOR + 1}'`, then `chroma run`), or point "
+        "GUARDED_RAG_CHROMA_URL at one."
+    )
 
 
 def _refuse_foreign_errors(response: httpx.Response) -> None:

@@ -232,9 +232,9 @@ def test_a_proxy_that_trickles_its_replies_holds_no_call_past_the_timeout(tmp_pa
 def test_the_bm25_cache_notices_another_machines_write_within_the_recheck_interval(
     tmp_path: Path, chroma: ChromaServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Other machines' writes change no local file: the chunk count on the server tells this process's BM25 half
-    that it is behind (app/documents/index.py, _server_changed)."""
-    from app.documents import index as index_module
+    """Other machines' writes change no local file: the write generation on the server tells this process's BM25 half
+    that it is behind (app/documents/server_sync.py, ServerSync.behind)."""
+    from app.documents import server_sync
 
     here, _ = make_service(tmp_path / "here", chroma_url=chroma.url)
     there, _ = make_service(tmp_path / "there", chroma_url=chroma.url, ingest=False)  # another home: another machine
@@ -243,7 +243,7 @@ def test_the_bm25_cache_notices_another_machines_write_within_the_recheck_interv
     (tmp_path / "there" / "docs" / "extra.md").write_text("# Extra\n\nzyxwv plugh frobnicate.", encoding="utf-8")
     assert there.ingest([tmp_path / "there" / "docs" / "extra.md"]).chunks_added == 1
     assert not mine._server_changed()  # not rechecked within SERVER_RECHECK_S
-    monkeypatch.setattr(index_module, "SERVER_RECHECK_S", 0.0)
+    monkeypatch.setattr(server_sync, "SERVER_RECHECK_S", 0.0)
     assert mine._server_changed()  # the server holds a chunk the BM25 half has not seen
     hits = mine.search("zyxwv plugh frobnicate", 2)
     assert hits[0].source.endswith("extra.md") and not mine._server_changed()  # rebuilt from the server

@@ -67,16 +67,20 @@ def test_a_collection_another_machine_rebuilt_is_opened_again_and_a_write_meanwh
     assert [c.source for c in here.search("plugh frobnicate", 2)] == ["new.md"]
     assert here.count() == 1 and [d.source for d in here.documents()] == ["new.md"]
 
-    # Rebuilt again, now by a machine with another embedder: a write through the old handle must not land in the
-    # new collection (its embedder check ran on the old metadata); it fails typed, and the next one is checked.
+    # Rebuilt again, now by a machine with another embedder: a write must not land in the new collection. An upsert
+    # first lists the source's chunks (a read, which opens the collection by name again), so the embedder check runs
+    # on the new collection's metadata and refuses at once.
     wider = BagOfWordsEmbeddings(dimension=64, embedder_id="other-bow")
     other = _index(tmp_path / "other", chroma.url, "rebuilt", wider)
     other.reset()
-    with pytest.raises(IndexUnavailableError, match="'rebuilt' was deleted or replaced by another process"):
-        _add(here, emb, "mine.md", "a note written meanwhile")
     with pytest.raises(EmbedderMismatchError):
         _add(here, emb, "mine.md", "a note written meanwhile")
     assert other.count() == 0  # nothing of this embedder's reached the other one's collection
+    # A write call through a handle whose collection was replaced is never retried on the new one: a typed error.
+    other.reset()
+    with pytest.raises(IndexUnavailableError, match="'rebuilt' was deleted or replaced by another process"):
+        here._col("writing", lambda c: c.upsert(ids=["x"], embeddings=[[1.0] * 64], documents=["x"]), write=True)
+    assert other.count() == 0
 
 
 @contextlib.contextmanager
