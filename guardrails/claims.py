@@ -34,8 +34,23 @@ def identifiers(text: str) -> list[str]:
 
 
 def same_language(answer: str, support: str) -> bool:
-    """Both mostly Chinese or both mostly not: only then must names and acronyms be copied, not translated."""
-    return _mostly_cjk(answer) == _support_mostly_cjk(support)
+    """Both mostly Chinese or both mostly not: only then must names and acronyms be copied, not translated. The
+    answer's language is that of its own words: Latin words the passage also uses (Ollama, Open WebUI, HTTP API)
+    are names it copied, and do not make "Ollama 通过 HTTP API 调用 Open WebUI" an English sentence next to a
+    Chinese passage."""
+    if _mostly_cjk(answer) == _support_mostly_cjk(support):
+        return True
+    names = _support_words(support)
+    own = _LATIN_WORD_RE.sub(lambda m: " " if m.group().lower() in names else m.group(), answer)
+    return _support_mostly_cjk(support) and _mostly_cjk(own)
+
+
+_LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+@lru_cache(maxsize=1024)
+def _support_words(text: str) -> frozenset[str]:
+    return frozenset(m.group().lower() for m in _LATIN_WORD_RE.finditer(text))
 
 
 @lru_cache(maxsize=1024)  # a character loop over whole passages, which come back answer after answer

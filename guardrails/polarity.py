@@ -25,15 +25,20 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
 _CLAUSE_END = re.compile(r"[，、:：()（）]|,(?=\s)|\s-\s|—")
 _CLAUSE_SPLIT = re.compile(r"[，；。！？!?;\n]|,(?=\s)|(?<=[.:])\s+")
 # Negation cues. Chinese: negation *words*, not bare characters: 无/非/别 start or end too many names and words
-# (战国无双, 无锡, 非洲, 区别, 特别), so only 无法/无需/毫无/并非/而非… count; 不 and 没 count except in words where
+# (战国无双, 无锡, 非洲, 区别, 特别), so 非 counts only in 并非/而非/绝非 and before the few words it negates (非必须),
+# 别 never, and 无 except in the words listed below; 不 and 没 count except in words where
 # they do not negate the clause (不过 however, 不同 different, 不断 constantly, 淹没 submerge…); 是否 (whether)
 # and 否则 (otherwise) are not negations.
 _NEG_ZH = (
     r"不(?![过同仅但断少错久论管如然妨止丹])|(?<![淹埋出沉湮])没有?|无法|无需|无须|毫无|并无|无从|"
-    r"(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<!是)否(?![则认决])|勿"
+    r"(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<!是)否(?![则认决])|勿|"
+    # 无 and 非 before the word they negate (无认证, 无效, 非必须, 非流式), not inside words that merely hold them
+    # (无线 wireless, 无论 whatever, 无数, 有无 whether, 非常 very, 是非) nor at a name (无锡, 战国无双).
+    r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)"
 )
 _NEG_EN = r"\b(?:not|no|never|cannot|without|none|nothing|neither|nor|instead\s+of|rather\s+than)\b|n't\b"
 _NEG_RE = re.compile(f"{_NEG_EN}|{_NEG_ZH}", re.IGNORECASE)
+NEGATION = _NEG_RE  # the cues, for the checks beside this one (opposites.py)
 MIN_FLIPPED = 2
 # An answer that opens with a reply word ("Yes, …", "可以，…", "需要，…") takes a stance on exactly the polarity of
 # what it restates; one term it affirms that the restated sentence negates is then enough (see `lead_flips`).

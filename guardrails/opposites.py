@@ -1,0 +1,165 @@
+"""Claims that restate a passage sentence with one word turned into its opposite: "macOS 默认允许 GPU 使用全部内存"
+against "只允许 GPU 使用总内存的一部分", "deletes the model" against "keeps the model", "增加" against "减少", "before"
+against "after", "at least" against "at most", "from memory" against "from disk".
+
+Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py and overclaims.py, with
+their alignment: an answer sentence is compared only with the passage sentence it clearly restates. Of the words
+where the two differ, it looks for a pair of opposite senses from a small bilingual lexicon (a closed list of
+opposites, like the negation cues of polarity.py, not vocabulary of one corpus): the answer uses one sense and not
+the other, the restated sentence the other and not the first, and both are negated alike (so "不会删除" restates
+"保留" and "not slower" restates "faster"). A sentence that names both senses ("增加 A 会减少 B") decides nothing.
+For the words that order two things (faster/slower than, before/after), the restated terms must keep their sides:
+"Q4 is faster than Q8" restates "Q8 is slower than Q4".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from guardrails.polarity import NEGATION, Contradiction, align, mark, passage_sentences, sentences
+from guardrails.text import content_terms
+
+_CLAUSE_END = re.compile(r"[，、；;:：()（）。！？!?]|,(?=\s)|\s-\s|—")
+
+
+@dataclass(frozen=True)
+class Opposite:
+    """Two opposite senses, each as a pattern of its English and Chinese forms."""
+
+    name: str
+    one: re.Pattern[str]
+    other: re.Pattern[str]
+    ordering: bool = False  # the words put one thing before the other: swapped sides restate, not contradict
+
+
+def _senses(name: str, one: str, other: str, *, ordering: bool = False) -> Opposite:
+    return Opposite(name, re.compile(one, re.IGNORECASE), re.compile(other, re.IGNORECASE), ordering)
+
+
+# English forms are whole words (with their inflections); Chinese forms are words, held apart from the words
+# that contain them (一部分 is not 全部分, 以上 after a number is "or more", not "the above").
+_AFTER = "[\\d０-９一二两三四五六七八九十百千万个位倍天次岁BbK]"
+_NUM = rf"(?:(?<={_AFTER})|(?<={_AFTER}\s))及?"
+OPPOSITES: tuple[Opposite, ...] = (
+    _senses(
+        "all/part",
+        r"\b(?:all|entire|entirely|whole)\b|全部|所有|整个|全都",
+        r"\b(?:part|portion|fraction|subset)\s+of\b|(?<![全大第这那该此每一])部分|(?<![第这那该此每])一部分",
+    ),
+    _senses("always/sometimes", r"\balways\b|总是|始终|每次都", r"\b(?:sometimes|occasionally)\b|有时|偶尔"),
+    _senses("at least/at most", r"\bat\s+least\b|\bminimum\b|至少|最少|最低", r"\bat\s+most\b|\bmaximum\b|至多|最多|最高"),
+    _senses("above/below", rf"\babove\b|{_NUM}以上", rf"\bbelow\b|{_NUM}以下"),
+    _senses(
+        "increase/decrease",
+        r"\b(?:increas|rais|rising|grow)\w*|\brises?\b|增加|增大|提高|升高|上升|加大|变多",
+        r"\b(?:decreas|reduc|lower(?:s|ed|ing)\b|shrink)\w*|减少|减小|降低|下降|缩小|变少",
+    ),
+    _senses(
+        "more/less",
+        r"\b(?:more|higher|larger|bigger|greater|longer)\b|更多|更高|更大|更长|较多|较高|较大|越多|越高|越大|越长|多于|高于|大于",
+        r"\b(?:less|fewer|lower|smaller|shorter)\b|更少|更低|更小|更短|较少|较低|较小|越少|越低|越小|越短|少于|低于|小于",
+        ordering=True,
+    ),
+    _senses(
+        "faster/slower",
+        r"\b(?:faster|quicker)\b|更快|较快|加快|变快|快于",
+        r"\bslower\b|更慢|较慢|减慢|变慢|慢于",
+        ordering=True,
+    ),
+    _senses("better/worse", r"\bbetter\b|更好|较好|优于", r"\bworse\b|更差|较差|劣于", ordering=True),
+    _senses("before/after", r"\bbefore\b|之前|以前|事先|提前", r"\bafter\b|之后|以后|事后|随后", ordering=True),
+    _senses("first/last", r"\bfirst\b|首次|第一次", r"\blast\b|最后一次"),
+    _senses(
+        "delete/keep",
+        r"\b(?:delet|remov|eras)(?:e|es|ed|ing)\b|删除|删掉|移除|清除",
+        r"\b(?:keeps?|kept|keeping|retain\w*|preserv\w*)\b|保留|留着",
+    ),
+    _senses("load/unload", r"\bload(?:s|ed|ing)?\b|加载|载入", r"\bunload(?:s|ed|ing)?\b|卸载"),
+    _senses("enable/disable", r"\benabl(?:e|es|ed|ing)\b|启用|开启", r"\bdisabl(?:e|es|ed|ing)\b|禁用|停用"),
+    _senses(
+        "allow/forbid",
+        r"\b(?:allow|permit)(?:s|ted|ed|ting|ing)?\b|允许",
+        r"\b(?:forbid\w*|prohibit\w*|den(?:y|ies|ied))\b|禁止",
+    ),
+    _senses("start/stop", r"\bstart(?:s|ed|ing)?\b|启动|开始", r"\bstop(?:s|ped|ping)?\b|停止|结束"),
+    _senses("success/failure", r"\bsucce(?:ed|eds|ss|ssful|ssfully)\b|成功", r"\bfail(?:s|ed|ing|ure|ures)?\b|失败"),
+    _senses("automatic/manual", r"\bautomatic(?:ally)?\b|自动", r"\bmanual(?:ly)?\b|手动|手工"),
+    _senses("required/optional", r"\b(?:required|mandatory)\b|必须|必需|必填", r"\boptional\b|可选|选填"),
+    _senses("same/different", r"\bsame\b|相同|同一", r"\bdifferent\b|不同"),
+    _senses("static/dynamic", r"\bstatic\b|静态", r"\bdynamic\b|动态"),
+    _senses("sync/async", r"\bsynchronous(?:ly)?\b|同步", r"\basynchronous(?:ly)?\b|异步"),
+    _senses("read/write", r"\bread(?:s|ing)?\b|读取", r"\bwrit(?:e|es|ing|ten)\b|写入"),
+    _senses("public/private", r"\bpublic\b|公开|公有", r"\bprivate\b|私有|私密"),
+    _senses("open/closed source", r"\bopen[- ]source\b|开源", r"\b(?:closed[- ]source|proprietary)\b|闭源"),
+    _senses("local/remote", r"\blocal(?:ly)?\b|本地", r"\b(?:remote(?:ly)?|cloud)\b|远程|云端"),
+    _senses("online/offline", r"\bonline\b|联网|在线", r"\boffline\b|离线|断网"),
+    _senses("foreground/background", r"\bforeground\b|前台", r"\bbackground\b|后台"),
+    _senses("input/output", r"\binputs?\b|输入", r"\boutputs?\b|输出"),
+    _senses("memory/disk", r"\b(?:memory|RAM)\b|内存", r"\b(?:disk|SSD)\b|磁盘|硬盘"),
+    _senses("CPU/GPU", r"\bCPUs?\b|处理器", r"\bGPUs?\b|显卡"),
+)
+
+
+def _negated(sentence: str, at: int) -> bool:
+    """A negation cue before position `at` in its clause ("不会删除", "does not keep")."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, at)), default=0)
+    return NEGATION.search(sentence, start, at) is not None
+
+
+def _sides(sentence: str, at: re.Match[str]) -> tuple[set[str], set[str]]:
+    return content_terms(sentence[: at.start()]), content_terms(sentence[at.end() :])
+
+
+def _swapped(claim: str, ours: re.Match[str], target: str, theirs: re.Match[str]) -> bool:
+    """Terms that sit on one side of the claim's ordering word and on the other side of the sentence's."""
+    (a_left, a_right), (p_left, p_right) = _sides(claim, ours), _sides(target, theirs)
+    return bool(((a_left - a_right) & (p_right - p_left)) or ((a_right - a_left) & (p_left - p_right)))
+
+
+def _senses_in(pair: Opposite, text: str) -> list[tuple[bool, re.Match[str]]]:
+    """Each form of the pair in `text`, in order: (True for the first sense, the match)."""
+    found = [(True, m) for m in pair.one.finditer(text)] + [(False, m) for m in pair.other.finditer(text)]
+    return sorted(found, key=lambda f: f[1].start())
+
+
+def _turned(pair: Opposite, claim: str, target: str) -> tuple[re.Match[str], re.Match[str]] | None:
+    """The claim's form and the sentence's opposite form when the claim turns the sentence's sense of the pair,
+    negated alike; None otherwise. One sense on each side: it differs. Several ("lower values give more
+    conservative text"): as many on each side, some turned and some not (turning all of them, "higher values give
+    less conservative text", restates a correlation)."""
+    ours, theirs = _senses_in(pair, claim), _senses_in(pair, target)
+    if not ours or not theirs:
+        return None
+    if len(ours) == len(theirs) > 1:
+        pairs = [(a, b) for a, b in zip(ours, theirs, strict=True) if a[0] != b[0]]
+        if not pairs or len(pairs) == len(ours):
+            return None
+    elif len({s for s, _ in ours}) == 1 and len({s for s, _ in theirs}) == 1 and ours[0][0] != theirs[0][0]:
+        pairs = [(ours[0], theirs[0])]
+    else:
+        return None
+    (_, mine), (_, other) = pairs[0]
+    if _negated(claim, mine.start()) != _negated(target, other.start()):
+        return None  # "不会删除" restates "保留"
+    if pair.ordering and _swapped(claim, mine, target, other):
+        return None  # "Q8 is slower than Q4" restates "Q4 is faster than Q8"
+    return mine, other
+
+
+def opposite_terms(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:
+    """Answer sentences that turn a word of the passage sentence they restate into its opposite: evidence is the
+    pair's name, the answer's form and the sentence's form."""
+    found: list[Contradiction] = []
+    passage = passage_sentences(support)
+    for raw in sentences(answer):
+        claim = mark(raw)
+        aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
+        if aligned is None or aligned[1] < min_alignment:
+            continue
+        target = aligned[0].text
+        for pair in OPPOSITES:
+            turned = _turned(pair, raw, target)
+            if turned is not None:
+                found.append(Contradiction(raw, target, "opposite", (pair.name, turned[0].group(), turned[1].group())))
+    return found
