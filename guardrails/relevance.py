@@ -4,8 +4,9 @@ Pure policy layer; runs after retrieval, so an unanswerable question never reach
 answered from the model's own memory. With hybrid retrieval each chunk carries two measured scores: cosine
 similarity (catches paraphrases and other languages) and normalised BM25 (catches exact identifiers and
 Chinese words that embeddings blur). The relevance of a question is the best passage's similarity + BM25,
-minus a penalty for the share of the question's terms the corpus never uses (the `question_coverage`
-signal): "How do I configure SSL certificates in Apache?" is about things a corpus on Ollama never mentions.
+minus a penalty for the share of the question's words the corpus never uses, each word weighed by how specific
+it is in its language (the `question_coverage` signal): "How do I configure SSL certificates in Apache?" is
+about things a corpus on Ollama never mentions, while a missing "took" or "好不好" says little.
 Thresholds differ per corpus; `guarded-rag calibrate` measures them (docs/GUARDRAILS.md).
 """
 
@@ -42,20 +43,21 @@ class RelevanceGuardrail:
     reads: ClassVar[tuple[str, ...]] = (COVERAGE_SIGNAL,)  # the signals it decides on (the policy lab checks they were kept)
 
     min_hybrid: float = Field(
-        default=0.356,
+        default=0.344,
         ge=0.0,
         le=2.0,
         description="Least relevance (best passage's similarity + normalised BM25, minus the unknown-terms penalty) "
         "for a question without Chinese characters; set per corpus by `guarded-rag calibrate`.",
     )
     min_hybrid_zh: float = Field(
-        default=0.222, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
+        default=0.170, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
     )
     unknown_weight: float = Field(
         default=0.25,
         ge=0.0,
         le=1.0,
-        description="Penalty per unit share of the question's terms that occur nowhere in the corpus.",
+        description="Penalty per unit share of the question's words that occur nowhere in the corpus "
+        "(the `question_coverage` signal's share, each word weighed by its rarity in its language).",
     )
     min_score: float = Field(
         default=0.35,

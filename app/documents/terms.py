@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, normalize
 
@@ -54,14 +54,47 @@ def words(text: str) -> list[str]:
     return _filtered(_cut(normalize(text), parts=False))
 
 
+class Word(NamedTuple):
+    """A word of a question as the coverage signal counts it: its normalised text (what its frequency in the
+    language is looked up by), its index term, and the index terms of its parts (a Chinese compound's)."""
+
+    text: str
+    term: str
+    parts: tuple[str, ...] = ()
+
+
+def question_words(text: str) -> list[Word]:
+    """The words of `text` for counting how much of it a corpus covers, each once. A Chinese word is one word
+    with its parts: `terms` also indexes a compound's overlapping parts ("好几行" -> "好几", "几行", "好几行"), and
+    counting those as words of their own made one new compound three unknown terms. Latin-script tokens are cut
+    into their parts as `terms` cuts them ("llama.cpp" -> "llama", "cpp", "llama.cpp"): an identifier's parts
+    are names of their own. A word cut alone can yield a part the whole text's cut does not index ("问到" alone
+    gives "问"); the coverage signal ignores parts the index was not asked about."""
+    out: list[Word] = []
+    for raw in _cut(normalize(text), parts=False):
+        token = raw.strip()
+        if token.isascii():
+            out += [Word(surface, term) for surface, term in _kept(_cut(token, parts=True))]
+            continue
+        for surface, term in _kept([token]):
+            parts = tuple(dict.fromkeys(t for _, t in _kept(_cut(token, parts=True)) if t != term))
+            out.append(Word(surface, term, parts))
+    return out
+
+
 def _filtered(tokens: list[str]) -> list[str]:
+    return [term for _, term in _kept(tokens)]
+
+
+def _kept(tokens: list[str]) -> list[tuple[str, str]]:
+    """(token, index term) of each token worth indexing: stopwords and punctuation dropped, English stemmed."""
     stop = _stopwords()
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for raw in tokens:
         token = raw.strip()
         if not token or not _WORDLIKE.search(token) or token in stop:
             continue
-        out.append(_stem(token) if token.isascii() else token)
+        out.append((token, _stem(token) if token.isascii() else token))
     return out
 
 

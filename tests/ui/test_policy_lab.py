@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
 
 # Relevance 0.38 and 0.47 on the sample documents (fake embedder, hybrid retrieval): answered under the default
-# bar (0.356), refused under a strict one.
+# bar (0.344), refused under a strict one.
 ANSWERABLE = (
     "Which port does the Ollama server use on Windows laptops?",
     "What port does Ollama use?",
