@@ -156,6 +156,7 @@ PINNED = {
     "general": (100, 99),
     "vague2": (106, 134),
     "natural2": (98, 102),
+    "grounding2": (75, 85),
     "injection2": (144, 156),
 }
 
