@@ -5,8 +5,10 @@ no LoadProblem (the loader turns their answers into one)."""
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
+from collections import Counter
 
 _SNIFF_BYTES = 8192
 _HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
@@ -50,6 +52,43 @@ def _japanese_or_korean(data: bytes, text: str) -> bool:
     return best is not None and best.encoding in _JAPANESE_KOREAN
 
 
+def _gb2312_common(ch: str) -> bool:
+    """`ch` is one of GB2312's 3,755 common hanzi (level 1, lead bytes B0-D7), which make up nearly all of any
+    Chinese text."""
+    try:
+        return 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u30ff"
+
+
+def _shift_jis_japanese(data: bytes, gb_text: str) -> bool:
+    """Whether `data` is Japanese in Shift-JIS (CP932), judged on the bytes however short the file: it reads as
+    CP932 and (a) at least a tenth of its non-ASCII characters are kana (Japanese has kana in every sentence;
+    GB2312 Chinese has no 0x82/0x83 lead byte, so read as CP932 it yields half-width katakana, not kana), or
+    (b) it has no kana, no half-width katakana, and what GB18030 makes of it has almost none of the common hanzi
+    every Chinese text is made of (Shift-JIS kanji fall in GBK's rare ranges: "東京都" reads "搶嫗搒").
+    `_japanese_or_korean` judges longer text with charset-normalizer; this catches the short files it skips."""
+    head = data[: 4 * _SNIFF_BYTES]  # judged on the opening, as charset-normalizer is: a file of 10 MB in milliseconds
+    try:
+        text = codecs.getincrementaldecoder("cp932")("strict").decode(head, final=len(head) == len(data))
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide or any(unicodedata.category(ch) in ("Co", "Cn") for ch in wide):
+        return False
+    kana = sum(map(_is_kana, wide))
+    if kana:
+        return kana >= 0.1 * len(wide)
+    if any("\uff61" <= ch <= "\uff9f" for ch in wide):  # half-width katakana: GB2312 bytes read as CP932
+        return False
+    hanzi = [ch for ch in gb_text[: len(text)] if _is_cjk(ch) and unicodedata.category(ch) == "Lo"]
+    return sum(map(_gb2312_common, hanzi)) < 0.1 * len(hanzi) if hanzi else False
+
+
 # Byte-order marks of the encodings whose NUL bytes are part of the text, not a sign of binary (such a file is
 # sniffed once decoded). The UTF-32 marks first: the little-endian one begins with UTF-16's.
 _WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -74,6 +113,9 @@ def decode(data: bytes) -> tuple[str, str] | None:
             return data.decode("utf-8-sig"), "utf-8-sig"
         except UnicodeDecodeError:
             return None
+    wide = _bomless_utf16_cjk(data)
+    if wide is not None:
+        return data.decode(wide), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -84,7 +126,9 @@ def decode(data: bytes) -> tuple[str, str] | None:
         return None
     if _mostly_single_high_bytes(data):  # Western single-byte text that GB18030 happens to decode
         return None
-    return (text, "gb18030") if _looks_chinese(text) and not _japanese_or_korean(data, text) else None
+    if not _looks_chinese(text) or _shift_jis_japanese(data, text):
+        return None
+    return None if _japanese_or_korean(data, text) else (text, "gb18030")
 
 
 def encoding_hint(data: bytes) -> str:
@@ -101,12 +145,6 @@ def encoding_hint(data: bytes) -> str:
             f"the file is UTF-8 except {len(bad)} invalid byte(s), the first at byte {bad[0]} "
             f"(0x{data[bad[0]]:02X}); fix or remove them, or {convert}."
         )
-    try:
-        big5 = data.decode("big5")
-    except UnicodeDecodeError:
-        big5 = ""
-    if big5 and _looks_chinese(big5):
-        return f"the file looks like Big5 (Traditional Chinese); {convert} (e.g. iconv -f BIG5 -t UTF-8)."
     if _single_high_bytes(data):
         return (
             "the file looks like a Western single-byte encoding (Windows-1252 or Latin-1); "
@@ -116,8 +154,17 @@ def encoding_hint(data: bytes) -> str:
         legacy = data.decode("gb18030")
     except UnicodeDecodeError:
         legacy = ""
+    # before Big5: EUC-JP Japanese decodes as Big5 into hanzi that read as Chinese
+    if _shift_jis_japanese(data, legacy):
+        return f"the file looks like Japanese in Shift-JIS; {convert} (e.g. iconv -f SHIFT_JIS -t UTF-8)."
     if legacy and _japanese_or_korean(data, legacy):
         return f"the file looks like a Japanese or Korean legacy encoding (Shift-JIS, EUC-JP, EUC-KR…); {convert}."
+    try:
+        big5 = data.decode("big5")
+    except UnicodeDecodeError:
+        big5 = ""
+    if big5 and _looks_chinese(big5):
+        return f"the file looks like Big5 (Traditional Chinese); {convert} (e.g. iconv -f BIG5 -t UTF-8)."
     return f"the file is neither UTF-8 nor Chinese GB18030 and its encoding could not be told; {convert}."
 
 
@@ -167,11 +214,98 @@ def _bomless_utf16(data: bytes) -> str | None:
     return None
 
 
+_HAN = (("\u3400", "\u4dbf"), ("\u4e00", "\u9fff"), ("\uf900", "\ufaff"))
+_KANA = (("\u3041", "\u30ff"),)
+_HANGUL = (("\u1100", "\u11ff"), ("\u3130", "\u318f"), ("\uac00", "\ud7a3"))
+# CJK punctuation, full-width forms, arrows and geometric shapes (their low bytes are never ASCII), and the few
+# other marks Chinese and Japanese text use (“” ‘’ …… —— · × ° ±). Not the rest of General Punctuation: ASCII read
+# two bytes at a time gives U+20xx for every space before a character.
+_CJK_MARKS = (("\u3000", "\u303f"), ("\uff00", "\uffef"), ("\u2190", "\u21ff"), ("\u25a0", "\u25ff"))
+_OTHER_MARKS = frozenset("\u00b0\u00b1\u00b7\u00d7\u00f7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2103")
+_MIN_WIDE_CHARS = 4
+_MIN_COMMON_SHARE = 0.6
+_MAX_ONE_LETTER = 0.3
+
+
+def _within(ch: str, ranges: tuple[tuple[str, str], ...]) -> bool:
+    return any(low <= ch <= high for low, high in ranges)
+
+
+def _in_legacy_range(ch: str, codec: str, low: int, high: int) -> bool:
+    """`ch` encodes in `codec` to two bytes from `low` to `high` (a legacy standard's common characters)."""
+    try:
+        code = ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return len(code) == 2 and low <= int.from_bytes(code, "big") <= high
+
+
+def _common_share(letters: list[str], standards: tuple[tuple[str, int, int], ...]) -> float:
+    return max(sum(_in_legacy_range(ch, *standard) for ch in letters) / len(letters) for standard in standards)
+
+
+# The common characters of each script: GB2312 level 1 (3,755 simplified hanzi), Big5 level 1 (5,401
+# traditional), KS X 1001's 2,350 hangul syllables. Real text is almost all made of them; a random pick of
+# code points is mostly not (a fifth to a quarter of the hanzi, a fifth of the hangul).
+_COMMON_HANZI = (("gb2312", 0xB0A1, 0xD7FE), ("big5", 0xA440, 0xC67E))
+_COMMON_HANGUL = (("euc_kr", 0xB0A1, 0xC8FE),)
+
+
+def _reads_as_cjk(text: str) -> bool:
+    """Text whose every character is printable ASCII, a tab or line break, punctuation (general, CJK, full-width)
+    or a letter of one East Asian writing system: Chinese or Japanese (hanzi and kana) or Korean (hangul), with
+    at least `_MIN_WIDE_CHARS` letters that are mostly the script's common ones, or a tenth of them kana
+    (Japanese). Bytes that are not UTF-16 rarely decode (a surrogate out of place stops them) and then scatter
+    over Yi, hangul, private use and rare hanzi: Shift-JIS read as UTF-16 gives hanzi, but rare ones."""
+    han = [ch for ch in text if _within(ch, _HAN)]
+    kana = sum(_within(ch, _KANA) for ch in text)
+    hangul = [ch for ch in text if _within(ch, _HANGUL)]
+    rest = len(text) - len(han) - kana - len(hangul)
+    if rest != sum(_within(ch, _CJK_MARKS) or ch in _OTHER_MARKS or " " <= ch <= "~" or ch in "\t\n\r\f" for ch in text):
+        return False
+    letters = [ch for ch in text if _within(ch, _HAN + _KANA + _HANGUL)]
+    if len(letters) >= 2 * _MIN_WIDE_CHARS and Counter(letters).most_common(1)[0][1] > _MAX_ONE_LETTER * len(letters):
+        return False  # a table of one repeated value, not words (the commonest hanzi, 的, is a twentieth of text)
+    if hangul:
+        return not (han or kana) and len(hangul) >= _MIN_WIDE_CHARS and _common_share(hangul, _COMMON_HANGUL) >= 0.9
+    if len(han) + kana < _MIN_WIDE_CHARS:
+        return False
+    japanese = kana >= max(2, 0.1 * (len(han) + kana))
+    return japanese or _common_share(han, _COMMON_HANZI) >= _MIN_COMMON_SHARE
+
+
+def _bomless_utf16_cjk(data: bytes) -> str | None:
+    """The codec of Chinese, Japanese or Korean text saved as UTF-16 without a byte-order mark, or None. Such text
+    has few ASCII characters, so `_bomless_utf16` cannot see it; its bytes hold NULs and controls (U+4E00 and the
+    CJK punctuation U+3000-U+303F) that made it "binary". Recognised only when exactly one byte order reads as
+    CJK text throughout (`_reads_as_cjk`); the other order gives surrogates, Yi and private use."""
+    head = data[: _SNIFF_BYTES - _SNIFF_BYTES % 4]
+    if len(data) % 2 or len(head) < 2 * _MIN_WIDE_CHARS or data.startswith(_WIDE_BOM_MARKS):
+        return None
+    if data.isascii() or (_control_share(head) <= _MAX_CONTROL_RATIO and _valid_utf8(data)):
+        return None  # ASCII or UTF-8 text, a control or NUL in it sniffed as such: paired up, "te" reads as 整
+    found = []
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:  # incremental: a surrogate pair cut by the sniff window is not an error
+            text = codecs.getincrementaldecoder(codec)("strict").decode(head, final=len(head) == len(data))
+        except UnicodeDecodeError:
+            continue
+        if _reads_as_cjk(text):
+            found.append(codec)
+    if len(found) != 1:
+        return None
+    try:
+        data.decode(found[0])
+    except UnicodeDecodeError:
+        return None
+    return found[0]
+
+
 def looks_binary(data: bytes) -> bool:
     """Sniffed on the bytes; a file with a UTF-16/32 byte-order mark, or UTF-16 without one, is sniffed once
     decoded (`binary_text`)."""
     head = data[:_SNIFF_BYTES]
-    if data.startswith(_WIDE_BOM_MARKS) or _bomless_utf16(data):
+    if data.startswith(_WIDE_BOM_MARKS) or _bomless_utf16(data) or _bomless_utf16_cjk(data):
         return False
     if b"\0" in head:
         return True
@@ -185,6 +319,14 @@ def binary_text(text: str) -> bool:
     head = text[: _SNIFF_BYTES // 2]
     odd = sum(1 for ch in head if ch not in "\t\n\f\r" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
     return "\0" in head or (bool(head) and odd / len(head) > _MAX_CONTROL_RATIO)
+
+
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _control_share(head: bytes) -> float:

@@ -36,11 +36,13 @@ __all__ = [
     "source_for",
 ]
 
-READER_VERSION = 6  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
+READER_VERSION = 7  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
 # 4: GBK text with Chinese punctuation is read, Latin-1 Western text is no longer read as GB18030 hanzi;
 # 5: code fences follow CommonMark ("```x``` text" is no fence; an indented "    ```" closes none), and lines end at
 # "\n" only (text after a form feed or U+2028 no longer starts a heading);
 # 6: a PDF whose text is drawn in CID fonts without a ToUnicode map is refused, not indexed as gibberish
+# 7: short Shift-JIS Japanese is refused, not indexed as GB18030 gibberish; CJK UTF-16 without a byte-order mark is
+# read, not refused as binary; text with a NUL past the sniffed opening is refused, not indexed
 """What reading and chunking (loaders.py, chunking.py) make of a file's bytes, stored with every chunk. A file
 whose bytes are unchanged is skipped only when its chunks carry this version; otherwise it is read again, so a
 reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as
@@ -223,12 +225,14 @@ def _ingest_locked(
     else:
         index.check()  # fail before any work if the stored vectors came from another embedder
     notify = progress or (lambda _: None)
-    files, folders, early_problems, not_read = expand(paths)
+    files, folders, early_problems, not_read, linked_out = expand(paths, root=root)
     out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
     known = {d.source: d for d in index.documents()}
     if prune:
         early_problems = _forget_vanished(paths, early_problems, known=known, root=root, index=index, out=out)
     out["problems"].extend(early_problems)
+    for problem in linked_out:  # what was indexed through such a link before goes, as a file that became unreadable
+        _reject(problem, known=known, index=index, out=out)
     chunks_added = 0
     total = len(files)
     for done, path in enumerate(files):

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.deadline import DeadlineExceeded, Deadlines
 from app.documents.decoding import binary_text, decode, encoding_hint, looks_binary
-from app.documents.pdf import PdfTextTooLarge, PdfUnreadable, pdf_text
+from app.documents.pdf import MAX_PDF_PAGES, MAX_PDF_SECONDS, PdfTextTooLarge, PdfTooLong, PdfUnreadable, pdf_text
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | {".pdf"}
@@ -155,18 +155,38 @@ def _binary(source: str) -> LoadProblem:
     return LoadProblem(source=source, kind="binary", message="the file looks binary, not text; check it is the right file.")
 
 
-def parse_document(data: bytes, *, suffix: str, source: str, max_chars: int = MAX_TEXT_MB * _MIB) -> LoadedDocument | LoadProblem:
+def _nul(source: str, at: int) -> LoadProblem:
+    return LoadProblem(
+        source=source,
+        kind="binary",
+        message=f"the file holds NUL characters, the first at character {at:,} (binary data, or text padded with NULs): "
+        "remove them, or check it is the right file.",
+    )
+
+
+def parse_document(
+    data: bytes,
+    *,
+    suffix: str,
+    source: str,
+    max_chars: int = MAX_TEXT_MB * _MIB,
+    max_pages: int = MAX_PDF_PAGES,
+    max_seconds: float = MAX_PDF_SECONDS,
+) -> LoadedDocument | LoadProblem:
     """Decode bytes already read (suffix picks the parser) into a LoadedDocument or a LoadProblem; text longer
-    than `max_chars` is a problem (`text_limit` gives the limit that goes with a file size limit)."""
+    than `max_chars` is a problem (`text_limit` gives the limit that goes with a file size limit), and so is a PDF
+    of more than `max_pages` pages or whose text takes more than `max_seconds` to extract."""
     sha = hashlib.sha256(data).hexdigest()
     if not data:
         return LoadProblem(source=source, kind="empty", message="the file is empty; add content or leave it out.")
     pages: int | None = None
     if suffix.lower() == ".pdf":
         try:
-            text, pages = pdf_text(data, max_chars)
+            text, pages = pdf_text(data, max_chars, max_pages=max_pages, max_seconds=max_seconds)
         except PdfTextTooLarge:
             return _text_too_large(source, max_chars)
+        except PdfTooLong as exc:
+            return LoadProblem(source=source, kind="too_large", message=str(exc), transient=exc.transient)
         except PdfUnreadable as exc:
             return LoadProblem(source=source, kind="unreadable", message=str(exc))
         encoding = "pdf"
@@ -185,6 +205,8 @@ def parse_document(data: bytes, *, suffix: str, source: str, max_chars: int = MA
         text, encoding = decoded
         if encoding in ("utf-16", "utf-32") and binary_text(text):
             return _binary(source)
+        if "\0" in text:  # past the sniffed opening: NUL padding (a log preallocated), or binary appended
+            return _nul(source, text.index("\0"))
     if len(text) > max_chars:  # a text file is held to it too, though its size limit keeps it far below
         return _text_too_large(source, max_chars)
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -1,17 +1,18 @@
 """A PDF's text, for ingestion: extracted page by page with pypdf under a character budget (a small PDF can hold
 far more text than its size: extraction stops once the text outgrows the limit, inside a page too), an empty
 user password tried, lone surrogates made valid text, and text drawn in fonts without a character map (read as
-gibberish) refused. A PDF that cannot be read raises `PdfUnreadable`
-with what to tell the user; one whose text is too large raises `PdfTextTooLarge` (the loader turns either into
-a LoadProblem)."""
+gibberish) refused, at most MAX_PDF_PAGES pages and MAX_PDF_SECONDS of extraction. A PDF that cannot be read
+raises `PdfUnreadable` with what to tell the user; one whose text is too large raises `PdfTextTooLarge`, one too
+long `PdfTooLong` (the loader turns each into a LoadProblem)."""
 
 from __future__ import annotations
 
 import io
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pypdf import PageObject
+    from pypdf import PageObject, PdfReader
 
 
 class PdfTextTooLarge(Exception):
@@ -20,6 +21,22 @@ class PdfTextTooLarge(Exception):
 
 class PdfUnreadable(Exception):
     """The PDF cannot be read (password-protected, or pypdf could not parse it); the message says what to do."""
+
+
+class PdfTooLong(Exception):
+    """The PDF has more pages than are read from one file, or its text took longer than allowed to extract; the
+    message says which and what to do. `transient`: only the time ran out (a busy machine may finish it)."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+MAX_PDF_PAGES = 5000
+"""Most pages read from one PDF: pypdf extracts some 1,500 pages a second, so a 20,000-page PDF (3 MB when its
+pages share their content) held ingest for 13 s with no bound; a longer document is better split anyway."""
+MAX_PDF_SECONDS = 60.0
+"""Most seconds spent extracting one PDF's text (checked between pages and between pieces of text within one)."""
 
 
 _MAX_UNMAPPED_SHARE = 0.1
@@ -58,10 +75,12 @@ class _TextBudget:
     """Counts the characters pypdf extracts, page by page and piece by piece within a page (one page that draws a
     form 100,000 times is one `extract_text` call), and stops the extraction when they pass `limit`."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, seconds: float) -> None:
         self.limit = limit
         self.used = 0
         self.glyphs = _GlyphShare()
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds
 
     def visit(self, text: object, _cm: object = None, _tm: object = None, font: object = None, *_: object) -> None:
         if not isinstance(text, str):
@@ -69,10 +88,48 @@ class _TextBudget:
         self.used += len(text)
         if self.used > self.limit:
             raise PdfTextTooLarge
+        self.check_time()
         self.glyphs.count(text, font)
 
+    def check_time(self) -> None:
+        if time.monotonic() > self.until:
+            raise PdfTooLong(
+                f"extracting the PDF's text took longer than {self.seconds:g} s; split it into smaller PDFs or "
+                "convert it to text.",
+                transient=True,
+            )
+
     def page(self, page: PageObject) -> str:
+        self.check_time()
         return page.extract_text(visitor_text=self.visit) or ""
+
+
+def _too_many_pages(pages: int, max_pages: int) -> PdfTooLong:
+    return PdfTooLong(f"the PDF has {pages:,} pages, more than the {max_pages:,} read from one file; split it into smaller PDFs.")
+
+
+def _declared_pages(reader: PdfReader) -> int | None:
+    """The page count the PDF's page tree declares (/Count): read without walking the tree, which takes seconds for
+    tens of thousands of pages. It may lie; the pages walked are counted too."""
+    from pypdf.generic import DictionaryObject
+
+    try:
+        tree = reader.root_object.get("/Pages")
+        tree = tree.get_object() if tree is not None else None
+        count = tree.get("/Count") if isinstance(tree, DictionaryObject) else None
+    except Exception:  # a broken tree: pypdf says what is wrong when the pages are walked
+        return None
+    return count if isinstance(count, int) else None
+
+
+def _pages(reader: PdfReader, budget: _TextBudget, max_pages: int) -> list[str]:
+    declared = _declared_pages(reader)
+    if declared is not None and declared > max_pages:
+        raise _too_many_pages(declared, max_pages)
+    pages = reader.pages
+    if len(pages) > max_pages:
+        raise _too_many_pages(len(pages), max_pages)
+    return [budget.page(page) for page in pages]
 
 
 def _without_lone_surrogates(text: str) -> str:
@@ -93,19 +150,22 @@ def _missing_library(exc: Exception) -> str:
     return f"reading the PDF needs a package this installation lacks ({str(exc)[:120]}); install it, or convert the PDF to text."
 
 
-def pdf_text(data: bytes, max_chars: int) -> tuple[str, int]:
+def pdf_text(
+    data: bytes, max_chars: int, *, max_pages: int = MAX_PDF_PAGES, max_seconds: float = MAX_PDF_SECONDS
+) -> tuple[str, int]:
     """(text, pages) of the PDF in `data`, pages joined by a blank line; PdfTextTooLarge once the text passes
-    `max_chars` (the rest is not extracted), PdfUnreadable when it cannot be read."""
+    `max_chars` (the rest is not extracted), PdfTooLong beyond `max_pages` pages or `max_seconds` of extraction,
+    PdfUnreadable when it cannot be read."""
     from pypdf import PdfReader  # deferred: only PDFs need it
     from pypdf.errors import DependencyError
 
-    budget = _TextBudget(max_chars)
+    budget = _TextBudget(max_chars, max_seconds)
     try:
         reader = PdfReader(io.BytesIO(data))
         # Many PDFs are "encrypted" with an empty user password only to restrict printing; try that.
         locked = reader.is_encrypted and not reader.decrypt("")
-        pages = [] if locked else [budget.page(page) for page in reader.pages]
-    except PdfTextTooLarge:
+        pages = [] if locked else _pages(reader, budget, max_pages)
+    except (PdfTextTooLarge, PdfTooLong):
         raise
     except DependencyError as exc:  # not a broken file: "re-export it" would not help
         raise PdfUnreadable(_missing_library(exc)) from exc

@@ -9,6 +9,7 @@ on Python 3.11 those raise PermissionError for a path inside a folder that canno
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import re
 import stat
@@ -16,8 +17,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from app.documents.loaders import GONE_ERRNOS, SUPPORTED_SUFFIXES, LoadProblem
+
+_log = logging.getLogger(__name__)
 
 
 def display(path: Path | str) -> str:
@@ -108,6 +112,24 @@ def _linked_folder(path: Path) -> LoadProblem:
     )
 
 
+def _leads_out(link: Path, folder: Path) -> bool:
+    """Whether `link` is a link whose file (links followed to the end) lies outside `folder`."""
+    return os.path.islink(link) and not Path(os.path.realpath(link)).is_relative_to(os.path.realpath(folder))
+
+
+def _linked_out(link: Path, folder: Path, source: str) -> LoadProblem:
+    """A link to a file outside the folder it is in: refused as a link to a folder is. Followed, it would index
+    whatever file the link names (another user's notes, /etc/passwd) as part of the folder."""
+    target = display(os.path.realpath(link))
+    _log.warning("not reading %s: a link to %s, outside the folder %s", display(link), target, display(folder))
+    return LoadProblem(
+        source=source,
+        kind="unsupported",
+        message=f"a link to the file {target}, outside the folder; links that lead out of the folder are not "
+        "followed: copy the file into the folder, or ingest that file itself.",
+    )
+
+
 def _unreadable_folder(path: Path, error: OSError) -> LoadProblem:
     return LoadProblem(
         source=display(path),
@@ -132,14 +154,19 @@ class _Found:
     files: list[Path] = field(default_factory=list)
     problems: list[tuple[Path, LoadProblem]] = field(default_factory=list)
     others: Counter[str] = field(default_factory=Counter)
+    linked_out: list[tuple[Path, Path]] = field(default_factory=list)
+    """(link, folder): links to files outside the folder they were found in, refused."""
 
-    def entry(self, path: Path) -> None:
-        """One file of a folder: a supported regular file is read, another file counted, a non-file named."""
+    def entry(self, path: Path, folder: Path) -> None:
+        """One file of `folder`: a supported regular file is read, another file counted, a non-file named, a link
+        leading out of the folder refused."""
         supported = path.suffix.lower() in SUPPORTED_SUFFIXES
         status = _status(path)
         if isinstance(status, OSError) or not stat.S_ISREG(status.st_mode):
             if supported:  # never opened: a pipe would block the read, a broken link has nothing to read
                 self.problems.append((path, _not_a_file(path, status)))
+        elif supported and _leads_out(path, folder):
+            self.linked_out.append((path, folder))
         elif supported:
             self.files.append(path)
         else:
@@ -149,11 +176,12 @@ class _Found:
         self.files.extend(other.files)
         self.problems.extend(other.problems)
         self.others.update(other.others)
+        self.linked_out.extend(other.linked_out)
 
 
-def _walk(folder: Path) -> _Found:
+def _walk(folder: Path, bound: Path) -> _Found:
     """Every non-hidden file under `folder`, in path order; a folder that cannot be read is a problem, and the walk
-    goes on."""
+    goes on. A link to a file outside `bound` (the folder, or the docs folder it is in) is refused."""
     found = _Found()
 
     def unreadable(error: OSError) -> None:
@@ -169,8 +197,9 @@ def _walk(folder: Path) -> _Found:
         dirnames[:] = [name for name in shown if name not in links]
         for name in filenames:
             if not name.startswith("."):
-                found.entry(here / name)
+                found.entry(here / name, bound)
     found.files.sort()
+    found.linked_out.sort()
     found.problems.sort(key=lambda pair: pair[0])
     return found
 
@@ -186,10 +215,23 @@ def _unique(files: list[Path]) -> list[Path]:
     return list(chosen.values())
 
 
-def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem], dict[str, int]]:
+class Expansion(NamedTuple):
+    """What `expand` found: the files to read, the folders walked, the problems met on the way, the files of
+    other types by extension, and the links refused because they lead out of their folder (a problem each, named
+    by its document's source, so ingest can remove what was indexed through the link before)."""
+
+    files: list[Path]
+    folders: list[Path]
+    problems: list[LoadProblem]
+    not_read: dict[str, int]
+    linked_out: list[LoadProblem]
+
+
+def expand(paths: Sequence[Path], *, root: Path | None = None) -> Expansion:
     """expand_paths, plus the non-hidden files of the folders that ingest does not read (not a supported type),
     counted by extension, so a folder of .docx or .html files is not indexed silently as if it were empty. One
-    walk of each folder serves both."""
+    walk of each folder serves both. A link to a file is read only when its file lies in the folder given (in
+    `root`, when that folder or the file named is in it)."""
     found = _Found()
     folders: list[Path] = []
     for path in paths:
@@ -198,17 +240,25 @@ def expand(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProb
             found.problems.append((path, _not_there(path, status)))
         elif stat.S_ISDIR(status.st_mode):
             folders.append(path.resolve())
-            found.merge(_walk(path))
+            inside_root = root is not None and path.resolve().is_relative_to(root.resolve())
+            found.merge(_walk(path, root if root is not None and inside_root else path))
+        elif root is not None and located(path).is_relative_to(root.resolve()) and _leads_out(path, root):
+            found.linked_out.append((path, root))  # re-indexing one document must not read what the folder refuses
         else:  # a file named explicitly is kept whatever it is, so the loader can say why it is skipped
             found.files.append(path)
     problems = [problem for _, problem in found.problems]
-    return _unique(found.files), folders, problems, dict(sorted(found.others.items()))
+    refused: dict[str, tuple[Path, Path]] = {}  # by source: a link in a folder given and named too is said once
+    for link, folder in found.linked_out:
+        refused.setdefault(source_for(link, root), (link, folder))
+    linked_out = [_linked_out(link, folder, source) for source, (link, folder) in refused.items()]
+    return Expansion(_unique(found.files), folders, problems, dict(sorted(found.others.items())), linked_out)
 
 
-def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[LoadProblem]]:
+def expand_paths(paths: Sequence[Path], *, root: Path | None = None) -> tuple[list[Path], list[Path], list[LoadProblem]]:
     """(files, folders, problems): folders walked recursively and sorted, supported non-hidden files only.
 
-    A file named explicitly is kept whatever its extension, so the loader can say why it is skipped.
+    A file named explicitly is kept whatever its extension, so the loader can say why it is skipped. A link to a
+    file outside its folder is a problem, not a file.
     """
-    files, folders, problems, _ = expand(paths)
-    return files, folders, problems
+    found = expand(paths, root=root)
+    return found.files, found.folders, found.problems + found.linked_out

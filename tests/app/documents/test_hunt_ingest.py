@@ -93,10 +93,11 @@ def test_documents_of_a_latin1_named_folder_that_became_unreadable_stay(
 def test_a_link_retargeted_to_a_file_of_the_folder_does_not_keep_its_old_text(
     tmp_path: Path, docs: Path, index: DocumentIndex
 ) -> None:
-    """A link to a file outside the folder is a document of its own. Once it points at a file the folder holds, the
-    file is read under its own name only (one file, one document): the link's chunks, still the old target's text,
-    must go, not stay in the index for ever, never read again and cited as if current."""
-    outside = tmp_path / "outside.md"
+    """A link to a file the walk does not read (in a hidden folder) is a document of its own. Once it points at a
+    file the folder holds, the file is read under its own name only (one file, one document): the link's chunks,
+    still the old target's text, must go, not stay in the index for ever, never read again and cited as if current."""
+    (docs / ".archive").mkdir()
+    outside = docs / ".archive" / "outside.md"
     outside.write_text("# Old\n\nThe espresso machine runs at nine bar.\n", encoding="utf-8")
     (docs / "latest.md").symlink_to(outside)
     assert "latest.md" in _run([docs], docs, index).added

@@ -240,7 +240,8 @@ def test_long_and_short_gb18030_chinese_is_still_read(tmp_path: Path) -> None:
             "端口 11434 ".encode() * 4 + b"\xff" + "默认地址".encode(),
             "UTF-8 except 1 invalid byte(s), the first at byte 52 (0xFF)",
         ),
-        (JAPANESE.encode("shift_jis"), "Japanese or Korean legacy encoding"),
+        (JAPANESE.encode("shift_jis"), "Japanese in Shift-JIS"),
+        (JAPANESE.encode("euc_jp"), "Japanese or Korean legacy encoding"),
     ],
 )
 def test_an_unreadable_encoding_is_named_when_it_can_be_told(tmp_path: Path, data: bytes, said: str) -> None:

@@ -23,6 +23,7 @@ READ_AS = {
     4: "bf4cf066ba0cd4f7310988f8a8808d6d1ea9f2bb6db664e87fedc7c3e6e2e9d2",  # GBK with “”《》…; Latin-1 German refused
     5: "6495382b63facc722f6da20bc10e4ec46a5f072a22c4773fb0b087456e70c156",  # CommonMark fences; lines end at "\n" only
     6: "5ae6531dff2c45ae8db56129a8fecf080c6e7824ef4221186b2869f0b3f767e0",  # PDF text in unmapped CID fonts refused
+    7: "8808b21bc4c7f8c3b2f70b8c74b0944f829a14ee234daa824e033cc2378a4c1e",  # short Shift-JIS; CJK UTF-16 w/o BOM; NUL
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -69,6 +70,10 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     "broken_pdf": (".pdf", b"%PDF-1.4 garbage"),
     "pdf_cid_font_unmapped": (".pdf", _cid_font_pdf(to_unicode=False)),
     "pdf_cid_font_mapped": (".pdf", _cid_font_pdf(to_unicode=True)),
+    "shift_jis_short": (".txt", "富士見町の図書館は月曜日が休館です。".encode("shift_jis")),
+    "utf16_le_cjk_no_bom": (".txt", "默认端口是一万一千四百三十四。可以修改监听地址。".encode("utf-16-le")),
+    "utf16_be_cjk_no_bom": (".md", "# 端口\n\n默认端口是一万一千四百三十四。".encode("utf-16-be")),
+    "nul_past_the_sniff": (".txt", b"Plain text. " * 700 + b"\0" * 8 + b"More text."),
 }
 
 
