@@ -131,6 +131,14 @@ class Components:
     def model_factory(self) -> ChatModelFactory:
         return self.rung_builder().factory
 
+    def close_models(self) -> None:
+        """Free the embedded models of the model factory built here (one that was given is its owner's to close);
+        nothing when none was built yet."""
+        with self._lock:
+            built = self._rungs.factory if self._rungs is not None and self._factory is None else None
+        if isinstance(built, ModelFactory):
+            built.close()
+
     def guardrails(self, policy: GuardrailPolicy) -> dict[Stage, tuple[Guardrail, ...]]:
         """Guardrails are frozen and pure: built once per distinct policy, not per request."""
         key = policy.model_dump_json()

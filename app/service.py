@@ -582,11 +582,15 @@ class GuardedRAG:
         return self._telemetry.probe(timeout)
 
     def close(self) -> None:
-        """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit)."""
+        """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit); free
+        the embedded models of the model factory this service built (every configuration's, `derive`'s included:
+        a derived service shares its factory and leaves it open; last: an unload waits for a generation under way).
+        The service stays usable: a model loads again on its next call."""
         if self._owns_traces:
             self.traces.close()
         if self._telemetry is not None and self._owns_telemetry:
             self._telemetry.close()
+        self._parts.close_models()
 
     def __enter__(self) -> GuardedRAG:
         return self

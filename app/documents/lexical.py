@@ -91,6 +91,17 @@ class LexicalIndex:
         not: never loaded, or loaded from another process's file)."""
         return self._marker
 
+    def adopt(self, marker: object) -> bool:
+        """Take `marker` (read from the store just before this call) as the one the entries were read at, when
+        they are exactly the store's chunks: ids hash source and text, so equal ids mean equal entries. One
+        listing of the ids, instead of reading and tokenizing every chunk again; False (nothing changed) when
+        they differ."""
+        with self._lock:
+            if fingerprint(self._store.ids()) != fingerprint(self._chunks):
+                return False
+            self._marker = marker
+            return True
+
     # ---- keeping in step with the vector store -----------------------------------------------------
     def ensure(self) -> None:
         """Load the persisted index, or rebuild it from the store when it is missing or stale."""

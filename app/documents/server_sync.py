@@ -10,7 +10,9 @@ writes. Two things replace them here:
   a document re-ingested with as many chunks as before changes neither the count nor, unless one of its new chunks
   happens to be a vector candidate, the ids a search sees. Chroma's `modify` replaces the whole metadata, so the
   bump reads it fresh first; two writers bumping at once may lose one's token, but each writes a token never seen
-  before after its chunks are in, so the generation a reader remembers never comes back once anyone wrote.
+  before after its chunks are in, so the generation a reader remembers never comes back once anyone wrote. The
+  generation a machine's own write recorded does not make it rebuild: ServerSync.behind takes it as seen once one
+  listing of the ids shows that no other machine's write slipped in under it.
 - Which chunks of a source a write supersedes (`superseded`): every chunk carries its write's token (WRITE_KEY).
   Before, each writer deleted every chunk of the source that was not its own: two machines ingesting one source
   at once deleted each other's and left none. Now a writer takes a token that sorts after every token it saw on
@@ -83,10 +85,12 @@ def read_generation(client: Any, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def bump_generation(client: Any, name: str) -> None:
-    """Record that a write through this client finished: a new generation, the other metadata kept."""
+def bump_generation(client: Any, name: str) -> str:
+    """Record that a write through this client finished: a new generation (returned), the other metadata kept."""
     collection = client.get_collection(name, embedding_function=None)
-    collection.modify(metadata={**(collection.metadata or {}), GENERATION_KEY: new_token()})
+    token = new_token()
+    collection.modify(metadata={**(collection.metadata or {}), GENERATION_KEY: token})
+    return token
 
 
 def superseded(stored: Iterable[tuple[str, Mapping[str, Any]]], mine: str) -> tuple[list[str], str]:
@@ -105,11 +109,19 @@ class ServerSync:
     def __init__(self, store: ChromaStore, name: str, *, timeout: float) -> None:
         self._store, self._name, self._timeout = store, name, timeout
         self._checked = 0.0  # when the lexical index was last compared with the server
+        self._own: str | None = None  # the generation this index's last write recorded
 
     def behind(self, lexical: LexicalIndex, count: Callable[[], int]) -> bool:
         """Whether `lexical` misses writes of other machines, asked of the server at most every SERVER_RECHECK_S:
         a generation other than the one it was read at; on a collection no write recorded one in (older
-        versions), a chunk count (`count()`) other than its own."""
+        versions), a chunk count (`count()`) other than its own.
+
+        The generation this index's own last write recorded is not by itself a reason: `lexical` has that write
+        already. Nor is it proof that `lexical` is in step: Chroma's `modify` is no compare-and-swap, so another
+        machine's bump just before ours may be lost under ours, its chunks stored and never announced. So that
+        generation is taken as `lexical`'s only when its entries are exactly the stored chunks (one listing of
+        the ids, read after the generation: LexicalIndex.adopt); any write whose bump came before ours stored its
+        chunks before it and shows there, any later one changes the generation again."""
         if self._store.server is None or time.monotonic() - self._checked < SERVER_RECHECK_S:
             return False
         self._checked = time.monotonic()
@@ -117,7 +129,9 @@ class ServerSync:
         current = self.generation()
         if current is None:
             return count() != len(lexical)
-        return current != lexical.marker
+        if current == lexical.marker:
+            return False
+        return not (current == self._own and lexical.adopt(current))
 
     def generation(self) -> str | None:
         """The server's write generation of the collection (None on a local index: nothing to read)."""
@@ -132,8 +146,11 @@ class ServerSync:
         if self._store.server is None:
             return
 
-        def bump(client: Any) -> None:
+        def bump(client: Any) -> str | None:
             with contextlib.suppress(chromadb.errors.NotFoundError):  # rebuilt meanwhile: the rebuild bumps its own
-                bump_generation(client, self._name)
+                return bump_generation(client, self._name)
+            return None
 
-        self._store.run("recording the write for other machines", bump, seconds=self._timeout, write=True)
+        token = self._store.run("recording the write for other machines", bump, seconds=self._timeout, write=True)
+        if token is not None:
+            self._own = token

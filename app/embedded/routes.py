@@ -101,7 +101,7 @@ def plan(engine: ChatEngine, request: httpx.Request, content: bytes) -> Fixed | 
 
 
 def _show(engine: ChatEngine, content: bytes) -> Fixed:
-    body = wire.parse_body(content, wire.GenerateBody)
+    body = wire.parse_body(content, wire.ShowBody)
     card = engine.card()
     if not card.answers_to(body.model):
         return Fixed(404, wire.error(f"model '{body.model}' not found"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -58,11 +58,24 @@ class GenerateBody(_Common):
     images: list[str] | None = None
 
 
+class ShowBody(BaseModel):
+    """/api/show's body: the model is `model`, or `name` from older clients (Ollama reads either)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    model: str = Field(min_length=1)
+    verbose: bool | None = None
+
+
 class BodyError(ValueError):
     """The request body is not a valid Ollama request (answered with HTTP 400)."""
 
 
-def parse_body(raw: bytes, kind: type[ChatBody] | type[GenerateBody]) -> ChatBody | GenerateBody:
+@overload
+def parse_body(raw: bytes, kind: type[ShowBody]) -> ShowBody: ...
+@overload
+def parse_body(raw: bytes, kind: type[ChatBody] | type[GenerateBody]) -> ChatBody | GenerateBody: ...
+def parse_body(raw: bytes, kind: type[ChatBody] | type[GenerateBody] | type[ShowBody]) -> ChatBody | GenerateBody | ShowBody:
     if not raw.strip():
         raise BodyError("missing request body")
     try:
@@ -71,6 +84,8 @@ def parse_body(raw: bytes, kind: type[ChatBody] | type[GenerateBody]) -> ChatBod
         raise BodyError(f"invalid JSON in request body: {exc}") from None
     if not isinstance(data, dict):
         raise BodyError("request body must be a JSON object")
+    if kind is ShowBody and not data.get("model") and data.get("name"):  # the older field, as Ollama reads it
+        data = {**data, "model": data["name"]}
     if not data.get("model"):
         raise BodyError("model is required")
     try:

@@ -9,6 +9,7 @@ engine, `for_settings`). Both backends are the same ChatOllama class.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -34,6 +35,7 @@ from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
+log = logging.getLogger("guarded_rag.models")
 EMBEDDED_URL = "http://embedded.ollama"  # never resolved: the embedded transports answer in-process
 
 TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
@@ -116,6 +118,11 @@ class ChatModelFactory(Protocol):
         or None when the backend cannot give one."""
         ...
 
+
+CLOSE_WAIT_S = 3.0
+"""How long ModelFactory.close waits for an embedded engine still generating (a withdrawn question stops within a
+prompt batch; a model load under way cannot be stopped) before leaving it to free its model when that ends: a
+shutdown, or a command-line Ctrl-C, waits seconds at most."""
 
 MAX_EMBEDDED_ENGINES = 4
 """Embedded model configurations (gguf, num_ctx, threads) one process may have: each can load a model of its own."""
@@ -295,10 +302,32 @@ class ModelFactory:
             return ModelInfo(model=model, error=f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def fresh(self, kind: BackendKind, model: str, *, settings: Settings | None = None) -> ChatModelFactory | None:
+        """This factory, its model unloaded so the next call is a cold load: the embedded engine frees its model
+        (a second engine would hold a second copy of it in memory), Ollama is asked to unload it."""
         if kind == "embedded":
-            return ModelFactory(self.settings, build_engine=self.build_engine)  # a new engine: its first call loads
+            self.engine.unload()
+            return self
         self.unload(model, timeout=(settings or self.settings).timeout, settings=settings)
         return self
+
+    def close(self, timeout: float = CLOSE_WAIT_S) -> bool:
+        """Free the model of every embedded engine this factory and its siblings (`for_settings`) built, now: the
+        owner calls it on shutdown, so llama.cpp's memory goes back deterministically, not at garbage collection.
+        The engines stay usable: a later call loads its model again. True when all were freed within `timeout`;
+        an engine still generating (unload waits for it) frees its model when that ends, without holding up the
+        shutdown any longer."""
+        with self._shared.engine_lock:
+            engines = {id(f.engine): f.engine for f in (self, *self._shared.engines.values())}
+        freeing = [threading.Thread(target=_unload, args=(e,), name="embedded-close", daemon=True) for e in engines.values()]
+        for thread in freeing:
+            thread.start()
+        deadline = time.monotonic() + timeout
+        for thread in freeing:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        busy = sum(thread.is_alive() for thread in freeing)
+        if busy:
+            log.warning("%d embedded model(s) still generating after %.0f s: freed when the generation ends", busy, timeout)
+        return not busy
 
     def unload(self, model: str, *, timeout: float, settings: Settings | None = None) -> None:
         """Ask Ollama (at the host of `settings`, a session's, else the factory's) to unload a model now (keep_alive=0
@@ -310,6 +339,13 @@ class ModelFactory:
                 client.generate(model=model, keep_alive=0)
         except TRANSPORT_ERRORS:
             pass
+
+
+def _unload(engine: ChatEngine) -> None:
+    try:
+        engine.unload()
+    except Exception as exc:  # shutdown goes on; the memory goes back at exit
+        log.warning("freeing the embedded model failed: %s: %s", type(exc).__name__, exc)
 
 
 def _probe_verdict(host: str, model: str, timeout: float) -> ProbeVerdict:
