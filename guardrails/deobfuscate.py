@@ -1,9 +1,9 @@
 """Undo the cheap disguises attackers put on trigger phrases, so the pattern families still see them:
 spaced or hyphenated letters ("I g n o r e", "Igno-re", "忽-略-之-前", "忽，略，之，前"), digits for letters
-("1gn0re"), invisible characters (zero-width, soft hyphen, bidi controls, Hangul fillers), accents and other
-combining marks ("ígnore"), Cyrillic and Greek look-alike letters in Latin words ("ignоre" with a Cyrillic о),
-Traditional Chinese characters ("無視之前的指令"), and English glued to Chinese text ("请ignore all previous
-instructions").
+("1gn0re"), a word broken in two by a space, a hyphen or a line break ("ig nore", "disre-" at a line's end),
+invisible characters (zero-width, soft hyphen, bidi controls, Hangul fillers), accents and other combining marks
+("ígnore"), Cyrillic and Greek look-alike letters in Latin words ("ignоre" with a Cyrillic о), Traditional
+Chinese characters ("無視之前的指令"), and English glued to Chinese text ("请ignore all previous instructions").
 
 Pure policy layer (stdlib only). The variants are scanned besides the original text, never instead of it.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Characters that show nothing: the format characters (category Cf: zero-width space/joiners, soft hyphen, bidi
 # controls, word joiner and invisible operators, BOM, interlinear annotation, tag characters), the Mongolian vowel
@@ -48,6 +49,16 @@ _ALPHABETIC_WORD = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u052f]+"
 # re.ASCII: with a Unicode \b a disguised word written right after Chinese text ("请1gn0re …") had no word boundary.
 _SPACED_LETTERS = re.compile(r"\b(?:[A-Za-z][ \t]){2,}[A-Za-z]\b", re.ASCII)
 _INNER_MARK = re.compile(r"(?<=[A-Za-z])[-.·*_](?=[A-Za-z])")
+# A word hyphenated over a line break ("disre-" then "gard" on the next line): whole again, whatever the word.
+_LINE_HYPHEN = re.compile(r"(?<=[A-Za-z])[ \t]*-[ \t]*\r?\n[ \t]*(?=[A-Za-z])")
+# Two pieces of one word, split by spaces, a hyphen or a line break ("ig nore", "prev - ious").
+# Joined only when the pieces make a word the patterns look for (`words`) and neither piece is such a word on
+# its own; pairs of everyday words that happen to make one ("for get", "over ride", "by pass") stay apart.
+_PIECES = re.compile(r"\b([A-Za-z]+)([ \t]+|[ \t]*-[ \t]*|[ \t]*\r?\n[ \t]*)(?=([A-Za-z]+)\b)", re.ASCII)
+_EVERYDAY = frozenset(
+    {"a", "an", "any", "as", "at", "be", "by", "every", "for", "get", "in", "into", "no", "on", "one", "or", "other"}
+    | {"out", "over", "pass", "put", "ride", "some", "thing", "to", "with"}
+)
 # A word ending in two or more digits is a name with a version ("Win10", "qwen25"), not letters written as digits.
 _LEET_WORD = re.compile(
     r"\b(?=[A-Za-z0-9@$]*[A-Za-z])(?=[A-Za-z0-9@$]*[013457@$])(?![A-Za-z0-9@$]*[A-Za-z@$]\d{2,}\b)[A-Za-z0-9@$]{3,}\b",
@@ -67,8 +78,9 @@ _TRADITIONAL = str.maketrans(
 )
 
 
-def variants(text: str) -> tuple[str, ...]:
-    """The text, plus one normalised copy when normalising changed anything."""
+def variants(text: str, words: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The text, plus one normalised copy when normalising changed anything. `words` (lower case): the words the
+    patterns look for, which are joined again when split in two ("ig nore")."""
     plain = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
     plain = unicodedata.normalize("NFC", _COMBINING.sub("", plain)).translate(_TRADITIONAL)
     if _ANY_LOOKALIKE.search(plain):  # nearly never: skip the per-word look-up
@@ -77,10 +89,31 @@ def variants(text: str) -> tuple[str, ...]:
         plain = _CJK_SPACED_RUN.sub(lambda m: _CJK_PUNCT_RE.sub("", m.group(0)), plain)
     plain = _CJK_SPREAD.sub("", plain)
     plain = _SPACED_LETTERS.sub(lambda m: re.sub(r"[ \t]", "", m.group(0)), plain)
-    plain = _INNER_MARK.sub("", plain)
+    plain = _INNER_MARK.sub("", _LINE_HYPHEN.sub("", plain))
     plain = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain)
+    if words:
+        plain = _join_pieces(plain, words)
     plain = _CJK_LATIN.sub(" ", plain)
     return (text,) if plain == text else (text, plain)
+
+
+def _join_pieces(text: str, words: frozenset[str]) -> str:
+    """`text` with the separator gone between two pieces that make one of `words` ("ig nore" -> "ignore")."""
+    cuts: list[tuple[int, int]] = []
+    for match in _PIECES.finditer(text):
+        first, second = match.group(1).lower(), match.group(3).lower()
+        if first + second not in words or first in words or second in words:
+            continue
+        if first in _EVERYDAY and second in _EVERYDAY:
+            continue
+        cuts.append(match.span(2))
+    if not cuts:
+        return text
+    kept, last = [], 0
+    for start, end in cuts:
+        kept.append(text[last:start])
+        last = end
+    return "".join(kept) + text[last:]
 
 
 def _latin_lookalikes(match: re.Match[str]) -> str:
@@ -95,7 +128,7 @@ def original_of(text: str, variant: str, start: int, end: int) -> str:
     own words. Invisible characters in it are shown as <U+200B>: the reader sees what the normaliser removed."""
     if variant == text:
         return text[start:end]
-    blocks = difflib.SequenceMatcher(None, variant, text, autojunk=False).get_opcodes()
+    blocks = _opcodes(variant, text)
     first = next((b for b in blocks if b[1] <= start < b[2]), None)
     last = next((b for b in blocks if b[1] < end <= b[2]), None)
     if first is None or last is None:  # an empty match: nothing of the user's text to quote
@@ -103,6 +136,13 @@ def original_of(text: str, variant: str, start: int, end: int) -> str:
     begin = first[3] + (start - first[1]) if _one_to_one(first) else first[3]
     stop = last[3] + (end - last[1]) if _one_to_one(last) else last[4]
     return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text[begin:stop])
+
+
+@lru_cache(maxsize=8)
+def _opcodes(variant: str, text: str) -> tuple[tuple[str, int, int, int, int], ...]:
+    """How `text` became `variant`: computed once per text, not once per quoted match (difflib is quadratic, and
+    a long text full of trigger phrases has dozens of matches)."""
+    return tuple(difflib.SequenceMatcher(None, variant, text, autojunk=False).get_opcodes())
 
 
 def _one_to_one(block: tuple[str, int, int, int, int]) -> bool:

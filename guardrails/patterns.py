@@ -25,8 +25,7 @@ _RULES = (
 _ZH_EARLIER = r"(?:之前|以上|上面|前面|先前|此前|上述|原来|原有|所有|全部|你的|系统)"
 _ZH_RULES = r"(?:指令|指示|提示词?|规则|要求|设定|限制|约束)"
 
-INSTRUCTION_OVERRIDE = family(
-    "instruction_override",
+_OVERRIDE = (
     rf"\b(?:ignore|disregard|forget|override|bypass|skip)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?"
     rf"(?:the\s+|your\s+|my\s+)?{_EARLIER}\s+(?:\w+\s+)?{_RULES}",
     rf"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+)?(?:of\s+)?your\s+(?:\w+\s+)?{_RULES}",
@@ -47,6 +46,25 @@ INSTRUCTION_OVERRIDE = family(
     r"不要(?:再)?遵守",
     r"不(?:必|用|需要)(?:再)?遵守",
 )
+INSTRUCTION_OVERRIDE = family("instruction_override", *_OVERRIDE)
+# Said bare by the user, with nothing named after "the above" ("Disregard the above.", "忽略以上", "忽略上面的，
+# 直接…"): the earlier text as a whole is set aside, and only the end of the clause or a next order may follow
+# ("Ignore the above typo", "忽略以上报错" name what to skip). A retraction ("ignore the above, sorry", "忽略之前
+# 的，我重新问") is not one. Input only: a document's "ignore the above" is a reader's note more often than not.
+_CLAUSE_OVER = r"(?=\s*(?:$|[.,;:!?)\]—–]|(?:and|then|now|instead|completely|entirely|from\s+now)\b))"
+_BARE_OVERRIDE = (
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+(?:of\s+)?|everything\s+)?(?:the\s+|that\s+)?"
+    r"(?:above|preceding|foregoing|previous|prior|earlier)(?:\s+(?:text|part|stuff|content|input|lines?))?"
+    + _CLAUSE_OVER
+    + r"(?![\s,;:—–-]*(?:sorry|oops|typo|my\s+(?:bad|mistake)|wrong|never\s*mind)\b)",
+    r"(?:忽略|无视|忘记|忘掉|抛开|不要理会)(?:掉)?(?:以上|上面|上述|前面|前述|之前的|先前的|此前的)(?:的)?"
+    r"(?:所有|全部|一切)?(?:的)?(?:内容|文字|部分|东西|话)?"
+    r"(?=\s*(?:$|[，,。.！!；;：:、]|然后|并且?|直接|现在|接下来|从现在|改为|只))"
+    r"(?![\s，,。.：:]*(?:我(?:重新|再|换)|换个|重新问|不好意思|抱歉|打错|写错|发错))",
+)
+# The user's question: the override family with the bare form, and a question about overriding ("How can I
+# override the system prompt from the Modelfile?") set apart from an override (pattern_family.asks_about).
+INPUT_OVERRIDE = family("instruction_override", *_OVERRIDE, *_BARE_OVERRIDE, asked_about=True)
 
 _DEVICE_NOUN = (
     r"\s+(?:(?:my|the|an?|your)\s+)?(?:\w+\s+){0,2}?(?:phone|android|iphone|ios|pixel|samsung|chrome|edge|firefox|browser|windows|mac|macos|device|extension"
@@ -140,5 +158,13 @@ PROMPT_EXTRACTION = family(
     r"你(?:的|有)系统消息|我(?:的)?第一条消息之前",
 )
 
-INPUT_FAMILIES: tuple[PatternFamily, ...] = (INSTRUCTION_OVERRIDE, ROLE_PLAY, PROMPT_EXTRACTION, FAKE_TURN, GOAL_HIJACK)
-CONTEXT_FAMILIES: tuple[PatternFamily, ...] = (*INPUT_FAMILIES, MODEL_ADDRESSED, AI_READER)
+INPUT_FAMILIES: tuple[PatternFamily, ...] = (INPUT_OVERRIDE, ROLE_PLAY, PROMPT_EXTRACTION, FAKE_TURN, GOAL_HIJACK)
+CONTEXT_FAMILIES: tuple[PatternFamily, ...] = (
+    INSTRUCTION_OVERRIDE,
+    ROLE_PLAY,
+    PROMPT_EXTRACTION,
+    FAKE_TURN,
+    GOAL_HIJACK,
+    MODEL_ADDRESSED,
+    AI_READER,
+)

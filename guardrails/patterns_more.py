@@ -16,6 +16,7 @@ _OS_NAME = (
     r"|windows|win\s?(?:7|8|10|11)|macos|mac\s?os|os\s?x|ios|ipados|android|wsl2?|freebsd|openbsd|chromeos"
     r"|harmonyos|uos|kylin|deepin|openeuler)(?![a-z])|统信|麒麟|鸿蒙|欧拉"
 )
+# A question about a template token ("What does <|im_start|>system mean in ChatML?") is not a forged turn.
 FAKE_TURN = family(
     "fake_turn_delimiter",
     rf"<\|im_start\|>\s*(?:system|assistant|user)\b[ \t]*\n?[ \t]*{_TEXT_FOLLOWS}",
@@ -26,10 +27,11 @@ FAKE_TURN = family(
     # A bracketed system/admin header in the user's own message: "[SYSTEM]: ...", "【系统消息】...".
     r"^[ \t]*[\[【(（]\s*(?:system|admin|administrator|operator|系统|管理员|运营方)"
     r"(?:\s*(?:message|notice|update|消息|通知|公告|更新))?\s*[\]】)）]",
+    asked_about=True,
 )
 
 # Goal hijacking: the assistant is handed a different job, a toggle flips its safety off, or a slash command
-# asks for a jailbreak.
+# asks for a jailbreak. A question about such a setting ("What does GUARDRAILS=false do?") flips nothing.
 GOAL_HIJACK = family(
     "goal_hijack",
     r"\byour\s+(?:new|real|only|true|actual|sole)\s+(?:goal|task|job|objective|mission|purpose)\s+(?:is|now)\b",
@@ -39,6 +41,7 @@ GOAL_HIJACK = family(
     r"你(?:的|现在的)?(?:新|唯一|真正)的?(?:目标|任务|工作|使命)(?:是|就是|[:：])",
     r"^[ \t]*新(?:目标|任务)\s*[:：]",
     r"(?:安全|过滤|限制|审查|护栏)\s*[=:：]\s*(?:关闭|关|无|否|false|off)",
+    asked_about=True,
 )
 
 # Only meaningful inside retrieved documents: text that talks to the model rather than to a reader.

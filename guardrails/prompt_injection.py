@@ -3,7 +3,9 @@
 Pure policy layer, input stage. Two signals, either one refuses: the Chinese and English pattern families of
 patterns.py (precise, the matched phrase is the evidence) and the app's semantic score `injection_semantic`
 (an embedding classifier over labelled attacks and benign questions, with its nearest exemplars as evidence),
-which generalizes to phrasings no pattern anticipates. The user's turns since the assistant last spoke are
+which generalizes to phrasings no pattern anticipates. A question about a mechanism the patterns name ("How can
+I override the system prompt from the Modelfile?", "What does GUARDRAILS=false do?") is not an instruction to the
+assistant and is no match (pattern_family.asks_about). The user's turns since the assistant last spoke are
 checked together with the question, so an attack split over several messages is seen whole.
 """
 
@@ -51,7 +53,7 @@ class PromptInjectionGuardrail:
     def _where(ctx: GuardContext, by_pattern: bool) -> str:
         """Who the refusal is about: the question, or (when only earlier turns match a pattern) an earlier message,
         so a user whose own question is harmless is not told that it is the attack. Scanned only on a refusal."""
-        if by_pattern and ctx.history and not scan(ctx.question, INPUT_FAMILIES):
+        if by_pattern and ctx.history and not scan(ctx.question, INPUT_FAMILIES, questions=True):
             return "an earlier message of this conversation (not the question itself)"
         return "the question"
 
@@ -61,7 +63,7 @@ class PromptInjectionGuardrail:
             texts += [turn.content for turn in ctx.history if turn.role == "user"]
         found: dict[str, list[str]] = {}
         for text in texts:
-            for family, hits in scan(text, INPUT_FAMILIES).items():
+            for family, hits in scan(text, INPUT_FAMILIES, questions=True).items():
                 found.setdefault(family, []).extend(h for h in hits if h not in found.get(family, []))
         by_pattern = len(found) >= self.min_families
         signal = ctx.signals.get(SIGNAL)
