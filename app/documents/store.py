@@ -1,10 +1,10 @@
 """The process's one Chroma client per local index directory: built once under a lock, kept fresh when another
 process wrote, every call bounded by a deadline, every write under the index's WriteLock. App layer, documents/.
 
+Its parts: the client itself, built and rebuilt (store_client.py: why clients are built under locks), the errors
+a call reads as (store_errors.py), the calls and the write sections (here).
+
 Why each part (all measured here, chromadb 1.5):
-- Building PersistentClient for one path from several threads at once fails inside chromadb (its client cache
-  is process-global and unlocked: AttributeError 'RustBindingsAPI' object has no attribute 'bindings',
-  KeyError on the path), so clients are built under one process-wide lock, once per path (chroma_cache.py).
 - A client keeps the vector index in memory: a writer that opened it before another process wrote persists its
   stale copy over the other's vectors (exact lookups then fail), and a reader keeps missing new chunks. Every
   write section bumps a generation file (generation.py); a client whose generation is old is reopened before the
@@ -12,11 +12,6 @@ Why each part (all measured here, chromadb 1.5):
   A client opened while another process was mid-write can fail a read once that writer goes on ("Error
   creating hnsw segment reader: Nothing found on disk", measured): a read that Chroma fails internally is
   retried once on a reopened client; an index still failing then is reported, not hidden.
-- Two processes opening a directory that has no database yet both run Chroma's schema migrations, and one fails
-  ("table collections already exists": measured, 3 of 20 processes in pairs started together on fresh directories;
-  the CLI ingest and the app started on a new home hit it). Creating the same collection at once is the same kind
-  of race. So a local client is built, and a collection created, under a short cross-process lock of its own
-  (OPEN_LOCK_NAME): not the WriteLock, which a whole ingest holds, so opening never waits for a writer to finish.
 - The local bindings and the HTTP client have no deadline of their own: calls go through app.deadline.
 - A Chroma server (`server=`, app.documents.server builds its client) needs neither the write lock nor the
   generation file: the corruption above comes from several processes each holding their own in-memory copy of one
@@ -31,7 +26,6 @@ Why each part (all measured here, chromadb 1.5):
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 import uuid
@@ -41,46 +35,22 @@ from typing import Any, TypeVar
 
 import chromadb
 import chromadb.errors
-import httpx
 from chromadb.config import Settings as ChromaSettings
-from filelock import FileLock, Timeout
+from filelock import Timeout
 
 from app.deadline import DeadlineExceeded, Deadlines, NoSlotLeft
 from app.documents.chroma_cache import BUILD_LOCK, forget_failed_system
 from app.documents.generation import bump_generation, generation_stamp
+from app.documents.store_client import OPEN_LOCK_NAME, ClientHolder
+from app.documents.store_errors import CHROMA_DOWN, ChromaFailed, IndexUnavailableError, first_line, unavailable
 from app.documents.writelock import OnWait, WriteLock
 
+__all__ = ["OPEN_LOCK_NAME", "WRITE_FACTOR", "ChromaStore", "IndexUnavailableError", "store_for"]
+
 T = TypeVar("T")
-# InternalError: the local store failed on its own files. httpx errors and ConnectionError: a Chroma server is
-# down or dropped the connection (measured: a killed server raises httpx.ConnectError on existing clients).
-_CHROMA_DOWN: tuple[type[BaseException], ...] = (chromadb.errors.InternalError, httpx.HTTPError, ConnectionError)
-# ValueError: no server; Timeout: another process kept the open lock past the deadline
-_OPEN_FAILED: tuple[type[BaseException], ...] = (DeadlineExceeded, ValueError, Timeout, *_CHROMA_DOWN)
-OPEN_LOCK_NAME = ".guarded-rag-open.lock"
 WRITE_FACTOR = 5  # a write call may take this many times the read deadline (large upsert batches)
 
 _STORES: dict[str, ChromaStore] = {}  # one per index directory per process (under BUILD_LOCK), like chromadb's cache
-
-
-class IndexUnavailableError(RuntimeError):
-    """The index did not answer in time or could not be opened; the message says what to do."""
-
-
-class _ChromaFailed(Exception):
-    """Carries the IndexUnavailableError of a call Chroma failed internally, so `run` can retry it once."""
-
-    def __init__(self, error: IndexUnavailableError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-# A server that answered but refused: 401/403 from Chroma's auth or a proxy in front of it, chromadb's auth errors.
-_REFUSED = re.compile(r"\b40[13]\b|Unauthorized|Forbidden|AuthError|AuthorizationError", re.IGNORECASE)
-
-
-def _first_line(exc: BaseException) -> str:
-    """The gist of an error for a user message (httpx adds a second line pointing to MDN's status page)."""
-    return (str(exc).strip().splitlines() or [""])[0][:200]
 
 
 def store_for(path: Path) -> ChromaStore:
@@ -103,20 +73,20 @@ class ChromaStore:
         self.path = path
         self.server = server
         self.where = f"the Chroma server at {server}" if server else str(path)
-        self._connect = connect or (
-            lambda: chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
-        )
         self.lock = WriteLock(path, timeout=600.0) if server is None else None
-        # held only while a client is built or a collection created (see the module docstring)
-        self._open_lock = FileLock(str(path / OPEN_LOCK_NAME), thread_local=False) if server is None else None
         # two index calls per question: their worker threads are kept between questions (app/deadline.py)
         self._deadlines = Deadlines(f"chroma:{server or path.name}", keep_idle=2)
-        self._cond = threading.Condition()
-        self._client: Any = None
-        self._seen: tuple[object, ...] | None = None  # generation file stamp the client was opened at
-        self._collections: dict[str, Any] = {}
-        self._in_flight = 0
-        self._reopening = False
+        self._clients = ClientHolder(
+            path,
+            server=server,
+            where=self.where,
+            connect=connect
+            or (lambda: chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))),
+            deadlines=self._deadlines,
+            stamp=self._stamp,
+            unavailable=self._unavailable,
+        )
+        self._writes = threading.Condition()  # guards _write_calls: write calls not yet ended
         self._write_calls = 0
         if server is None:
             path.mkdir(parents=True, exist_ok=True)
@@ -133,88 +103,11 @@ class ChromaStore:
     def _bump(self, state: str) -> None:
         """Mark a write section as started ("writing") or finished ("done"); either way readers will reopen."""
         bump_generation(self.path, state)
-        with self._cond:
-            self._seen = self._stamp()
+        self._clients.seen_now()
 
-    # -- the client -----------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _creating(self, deadline: float) -> Iterator[None]:
-        """No other process builds a client or creates a collection on this directory meanwhile (a no-op on a
-        server). Raises filelock.Timeout when the deadline passes first."""
-        if self._open_lock is None:
-            yield
-            return
-        with self._open_lock.acquire(timeout=max(0.0, deadline - time.monotonic()), poll_interval=0.02):
-            yield
-
-    def _open(self, seconds: float) -> None:
-        """(Re)build the client; called with `_reopening` set and nothing in flight."""
-        deadline = time.monotonic() + seconds
-
-        def build() -> Any:
-            with self._creating(deadline), BUILD_LOCK:
-                if self._client is not None:
-                    with contextlib.suppress(Exception):  # a broken old client must not block the new one
-                        self._client.close()
-                try:
-                    return self._connect()
-                except Exception:
-                    if self.server is None:
-                        forget_failed_system(self.path)
-                    raise
-
-        stamp = self._stamp()
-        client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self.where}")
-        self._client, self._seen, self._collections = client, stamp, {}
-
-    def _enter(self, deadline: float, what: str) -> None:
-        """Count a call in; reopen first when another process wrote since the client was opened."""
-        with self._cond:
-            while True:
-                left = deadline - time.monotonic()
-                if self._reopening:
-                    if left <= 0 or not self._cond.wait(left):
-                        raise self._unavailable(what, "the index is being reopened after another process wrote it")
-                    continue
-                if self._client is not None and self._stamp() == self._seen:
-                    self._in_flight += 1
-                    return
-                if self._in_flight:  # let running calls finish on the old client before replacing it
-                    if left <= 0 or not self._cond.wait(left):
-                        raise self._unavailable(what, "earlier calls are still running on the old view of the index")
-                    continue
-                self._reopening = True
-                break
-        try:
-            self._open(max(0.1, deadline - time.monotonic()))
-        except _OPEN_FAILED as exc:
-            raise self._unavailable(what, f"{type(exc).__name__}: {_first_line(exc)}") from None
-        finally:
-            with self._cond:
-                self._reopening = False
-                self._cond.notify_all()
-        with self._cond:
-            self._in_flight += 1
-
-    def _leave(self) -> None:
-        with self._cond:
-            self._in_flight -= 1
-            self._cond.notify_all()
-
+    # -- calls ----------------------------------------------------------------------------------------
     def _unavailable(self, what: str, detail: str) -> IndexUnavailableError:
-        if self.server is not None and _REFUSED.search(detail):  # it answered: asking whether it runs misleads
-            return IndexUnavailableError(
-                f"the document index refused the request: {what} at {self.where} ({detail}). Check the token "
-                "(GUARDED_RAG_CHROMA_TOKEN) and that it may use this collection; `guarded-rag doctor` checks it."
-            )
-        if self.server is not None:
-            return IndexUnavailableError(
-                f"the document index did not answer: {what} at {self.where} ({detail}). Is the server running and "
-                "reachable from here? Try again; `guarded-rag doctor` checks it."
-            )
-        return IndexUnavailableError(
-            f"the document index did not answer: {what} ({detail}). Try again; if it persists, run `guarded-rag doctor`."
-        )
+        return unavailable(what, detail, where=self.where, server=self.server)
 
     def run(self, what: str, fn: Callable[[Any], T], *, seconds: float, write: bool = False) -> T:
         """fn(client) within `seconds` (writes get WRITE_FACTOR times it); errors of fn propagate as they are,
@@ -222,42 +115,42 @@ class ChromaStore:
         deadline = time.monotonic() + seconds * (WRITE_FACTOR if write else 1)
         try:
             return self._run_once(what, fn, deadline, write)
-        except _ChromaFailed as failed:
+        except ChromaFailed as failed:
             if write or time.monotonic() >= deadline:
                 raise failed.error from failed.__cause__
             self.mark_stale()  # forces a reopen on the next call, whatever the generation file says
         try:
             return self._run_once(what, fn, deadline, write)
-        except _ChromaFailed as failed:
+        except ChromaFailed as failed:
             raise failed.error from failed.__cause__
 
     def _run_once(self, what: str, fn: Callable[[Any], T], deadline: float, write: bool) -> T:
-        self._enter(deadline, what)
-        client = self._client
+        self._clients.enter(deadline, what)
+        client = self._clients.current
         left = max(0.0, deadline - time.monotonic())
         if write:
-            with self._cond:
+            with self._writes:
                 self._write_calls += 1
 
         def call() -> T:
             try:
                 return fn(client)
-            except _CHROMA_DOWN as exc:  # Chroma could not read its files, or its server did not answer
-                detail = f"{type(exc).__name__}: {_first_line(exc)}"
-                raise _ChromaFailed(self._unavailable(what, detail)) from exc
+            except CHROMA_DOWN as exc:  # Chroma could not read its files, or its server did not answer
+                detail = f"{type(exc).__name__}: {first_line(exc)}"
+                raise ChromaFailed(self._unavailable(what, detail)) from exc
             finally:
-                self._leave()  # when the call really ends, even after its caller stopped waiting
+                self._clients.leave()  # when the call really ends, even after its caller stopped waiting
                 if write:
-                    with self._cond:
+                    with self._writes:
                         self._write_calls -= 1
-                        self._cond.notify_all()
+                        self._writes.notify_all()
 
         try:
             return self._deadlines.call(call, seconds=left, what=what)
         except NoSlotLeft as exc:  # `call` never ran: count it out here
-            self._leave()
+            self._clients.leave()
             if write:
-                with self._cond:
+                with self._writes:
                     self._write_calls -= 1
             raise self._unavailable(what, str(exc)) from None
         except DeadlineExceeded as exc:
@@ -270,16 +163,15 @@ class ChromaStore:
 
         def open_collection(client: Any) -> Any:
             try:
-                with self._creating(time.monotonic() + seconds):  # opener may create it (get_or_create)
+                with self._clients.creating(time.monotonic() + seconds):  # opener may create it (get_or_create)
                     found = opener(client)
             except Timeout:
                 raise self._unavailable(what, "another process kept creating the collection") from None
-            if self._client is client:
-                self._collections[name] = found
+            self._clients.keep(name, client, found)
             return found
 
         def on_collection(client: Any) -> T:
-            cached = self._collections.get(name) if self._client is client else None
+            cached = self._clients.cached(name, client)
             if cached is not None:
                 try:
                     return fn(cached)
@@ -296,18 +188,17 @@ class ChromaStore:
             try:
                 return fn(open_collection(client))
             except chromadb.errors.NotFoundError as exc:  # deleted again at once, or no such tenant or database
-                raise self._unavailable(what, f"NotFoundError: {_first_line(exc)}") from None
+                raise self._unavailable(what, f"NotFoundError: {first_line(exc)}") from None
 
         return self.run(what, on_collection, seconds=seconds, write=write)
 
     def mark_stale(self) -> None:
         """The next call reopens the client (a caller saw results from an outdated view)."""
-        with self._cond:
-            self._seen = ("stale",)
+        self._clients.mark_stale()
 
     def forget(self, name: str) -> None:
         """Drop a cached collection handle (after it was deleted and recreated)."""
-        self._collections.pop(name, None)
+        self._clients.forget(name)
 
     # -- writing --------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -367,15 +258,11 @@ class ChromaStore:
         return aside
 
     def _finish_stuck_writes(self) -> None:
-        with self._cond:
+        with self._writes:
             while self._write_calls:
-                self._cond.wait()
+                self._writes.wait()
         self._bump("done")
 
     def close(self) -> None:
         """Release the client (tests, benches); the next call opens a new one."""
-        with self._cond:
-            client, self._client, self._collections = self._client, None, {}
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.close()
+        self._clients.close()

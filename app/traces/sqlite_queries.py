@@ -1,0 +1,115 @@
+"""The traces table's columns and every read of the SQLite trace file: the filtered list, one trace by id or a
+unique prefix, the count, and the stored labels an import merges with. Each runs on a connection the backend
+(app/traces/sqlite.py) gives it; queries return records."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from app.traces.inputs import LABEL_COLUMNS, Fetch, attach, label_from_row
+from app.traces.models import TraceFilter, TraceLabel, TraceRecord, record_from_row
+from chains import TraceEvent
+
+COLUMNS = (
+    "trace_id",
+    "created_at",
+    "question",
+    "status",
+    "backend",
+    "model",
+    "rung",
+    "llm_calls",
+    "latency_ms",
+    "fired",
+    "session",
+    "result_json",
+    "origin",
+)
+SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
+LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)"  # shared with postgres.py
+
+
+def list_records(conn: sqlite3.Connection, flt: TraceFilter, *, full: bool) -> list[TraceRecord]:
+    """Records matching `flt`, newest first; without events, and with their inputs and labels when `full`."""
+    where, args = _where(flt)
+    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT ?"
+    rows = conn.execute(sql, [*args, flt.limit]).fetchall()
+    records = [_record(row, events=()) for row in rows]
+    return attach(records, _fetcher(conn)) if full else records
+
+
+def get_record(conn: sqlite3.Connection, trace_id: str) -> TraceRecord | None:
+    """The trace `trace_id` names, or a unique prefix of it, with its events, inputs and labels."""
+    row = conn.execute(SELECT + " WHERE trace_id = ?", (trace_id,)).fetchone()
+    if row is None and trace_id:
+        # allow a unique prefix, as people copy short ids from tables, in any case: ids are lowercase, yet an
+        # import before they were normalised may have stored one in capitals
+        matches = conn.execute(
+            SELECT + " WHERE lower(substr(trace_id, 1, length(?))) = lower(?) LIMIT 2", (trace_id, trace_id)
+        ).fetchall()
+        row = matches[0] if len(matches) == 1 else None
+    if row is None:
+        return None
+    events = conn.execute("SELECT event_json FROM events WHERE trace_id = ? ORDER BY seq", (row[0],)).fetchall()
+    record = _record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
+    return attach([record], _fetcher(conn))[0]
+
+
+def count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM traces").fetchone()[0])
+
+
+def stored_labels(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, list[TraceLabel]]:
+    """Trace id -> its stored labels, for each of `ids` that is stored (with no labels: an empty list)."""
+    stored: dict[str, list[TraceLabel]] = {}
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        for (trace_id,) in conn.execute(f"SELECT trace_id FROM traces WHERE trace_id IN ({marks})", part):
+            stored[trace_id] = []
+        for row in conn.execute(f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels WHERE trace_id IN ({marks})", part):
+            stored[row[0]].append(label_from_row(row))
+    return stored
+
+
+def _where(flt: TraceFilter) -> tuple[list[str], list[Any]]:
+    """The WHERE conditions of `flt` and their arguments."""
+    where: list[str] = []
+    args: list[Any] = []
+    for column in ("status", "model", "backend", "session"):
+        value = getattr(flt, column)
+        if value:
+            where.append(f"{column} = ?")
+            args.append(value)
+    if flt.guardrail:
+        where.append("instr(fired, ?) > 0")  # exact name: LIKE would read '_' in a name as a wildcard
+        args.append(f",{flt.guardrail},")
+    if flt.since:
+        where.append("created_at >= ?")
+        args.append(flt.since.isoformat())
+    if flt.until:
+        where.append("created_at <= ?")
+        args.append(flt.until.isoformat())
+    if flt.text:
+        where.append("instr(unicode_lower(question), unicode_lower(?)) > 0")
+        args.append(flt.text)
+    if flt.labelled is not None:
+        where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
+    return where, args
+
+
+def _fetcher(conn: sqlite3.Connection) -> Fetch:
+    """What `attach` reads the records' inputs, labels and chunk texts with."""
+    queries = {
+        "inputs": "SELECT trace_id, inputs_json FROM trace_inputs WHERE trace_id IN ({})",
+        "labels": f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels WHERE trace_id IN ({{}})",
+        "texts": "SELECT digest, chunk_id, text FROM chunk_texts WHERE digest IN ({})",
+    }
+    return lambda what, keys: conn.execute(queries[what].format(",".join("?" * len(keys))), list(keys)).fetchall()
+
+
+def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
+    return record_from_row(row, created_at=datetime.fromisoformat(row[1]), events=events)
