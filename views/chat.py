@@ -53,6 +53,17 @@ def box_chars(limit: int) -> int:
     return max(limit, BOX_CAP)
 
 
+def last_response(messages: list[dict[str, Any]], settings: dict[str, Any]) -> AskResponse | None:
+    """The newest answer, for the banner to say who answered it: only when it was asked with this session's
+    current `settings` (AskOptions.settings). Once they were changed mid-conversation (another backend or model on
+    the Settings page), it names what answered before, not what answers next: the banner shows the new choice."""
+    newest = next((m for m in reversed(messages) if m.get("response") is not None), None)
+    if newest is None or newest.get("settings") != settings:
+        return None
+    response: AskResponse = newest["response"]
+    return response
+
+
 def session_backend(svc: GuardedRAG) -> BackendChoice:
     """The backend and model this session's questions go to (its Settings may choose another than the process's)."""
     try:
@@ -162,7 +173,8 @@ def ask(svc: GuardedRAG, question: str, *, as_written: bool = False) -> None:
             messages.append(interrupted)
             return
         # Kept before it is drawn: a run stopped while drawing it still leaves the answer for the next run to show.
-        messages.append({"role": "assistant", "content": resp.answer or resp.message or "", "response": resp})
+        answer = {"role": "assistant", "content": resp.answer or resp.message or "", "response": resp}
+        messages.append(answer | {"settings": dict(options.settings)})  # its settings: see last_response
         live.finish(resp)
         render_response(resp, key=key, source_label=svc.source_label, question=question)
 
@@ -176,8 +188,7 @@ def render_interrupted(question: str, *, key: str) -> None:
 def render(svc: GuardedRAG) -> None:
     st.title(t("chat.title"))
     messages = state.messages()
-    last = next((m["response"] for m in reversed(messages) if m.get("response") is not None), None)
-    backend_banner(session_backend(svc), last=last)
+    backend_banner(session_backend(svc), last=last_response(messages, state.options().settings))
     if state.options().chaos:
         st.warning(t("chaos_active"), icon=":material/cyclone:")
     if not messages:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from app import FalseBlock, GuardrailQuality, ReplayReport, StoredDecision, SweepReport, TraceRecord
 
@@ -15,7 +16,9 @@ LINK_TEXT = r"trace=(\w{8})"  # what a link column shows: the id's first 8 chara
 
 
 def link(trace_id: str) -> str:
-    return TRACE_LINK.format(id=trace_id)
+    """The Traces page's link to `trace_id`, the id URL-encoded: an imported trace's id may hold '#', '&' or a
+    space, which cut the link short (it opened another trace, or none)."""
+    return TRACE_LINK.format(id=quote(trace_id, safe=""))
 
 
 def flip_rows(report: ReplayReport, records: Mapping[str, TraceRecord]) -> list[dict[str, Any]]:

@@ -5,6 +5,10 @@ the false-block list (benign requests a guardrail blocked, newest first: where o
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+from typing import Any
+
 import streamlit as st
 
 from app import GuardedRAG, TraceFilter, TraceRecord, decisions_of, false_blocks, make_label, quality
@@ -41,6 +45,7 @@ def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
         chosen = decisions[index]
         label = make_label(record, chosen.target, correct=verdict == "right", attempt=chosen.attempt, note=note)
         if svc.traces.label(record.trace_id, label):
+            st.session_state.pop(QUALITY_KEY, None)
             # rerun: the quality table and false-block list above this form include the new label at once
             st.session_state["lb_flash"] = t(
                 "lb.saved", decision=safe_md(lab_rows.decision_label(chosen)), verdict=t(f"lb.{verdict}")
@@ -56,20 +61,51 @@ def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
         )
 
 
-def render_quality(svc: GuardedRAG) -> None:
+QUALITY_KEY = "lb_quality_rows"  # this session's last reading of the labelled traces (a LabelQuality)
+QUALITY_TTL_S = 60.0  # read again after this long (labels given elsewhere: another session, `guarded-rag eval`)
+
+
+@dataclass(frozen=True)
+class LabelQuality:
+    """The Labels tab's tables, as read at `read_at` (time.monotonic)."""
+
+    labelled: int
+    quality: list[dict[str, Any]]
+    false_blocks: list[dict[str, Any]]
+    read_at: float
+
+
+def _read_quality(svc: GuardedRAG) -> LabelQuality:
     labelled = svc.traces.list(TraceFilter(labelled=True, limit=100_000), full=True)
-    if not labelled:
+    rows = lab_rows.quality_rows(quality(labelled)) if labelled else []
+    blocked = lab_rows.false_block_rows(false_blocks(labelled)) if labelled else []
+    return LabelQuality(len(labelled), rows, blocked, time.monotonic())
+
+
+def label_quality(svc: GuardedRAG, *, refresh: bool = False) -> LabelQuality:
+    """The labelled traces' quality tables, read again only when asked (`refresh`), after QUALITY_TTL_S or after a
+    label was saved here. Every labelled trace is read in full for them: with thousands labelled (an eval run labels
+    each of its traces) that took seconds, on every click anywhere on the Traces page (its tabs all run)."""
+    kept: LabelQuality | None = st.session_state.get(QUALITY_KEY)
+    if refresh or kept is None or time.monotonic() - kept.read_at > QUALITY_TTL_S:
+        kept = st.session_state[QUALITY_KEY] = _read_quality(svc)
+    return kept
+
+
+def render_quality(svc: GuardedRAG) -> None:
+    refresh = st.button(t("lb.refresh"), icon=":material/refresh:", key="lb_refresh")
+    found = label_quality(svc, refresh=refresh)
+    if not found.labelled:
         st.caption(t("lb.none"))
         return
-    st.caption(t("lb.quality_help", n=len(labelled)))
-    table(lab_rows.quality_rows(quality(labelled)), key="lb_quality")
+    st.caption(t("lb.quality_help", n=found.labelled))
+    table(found.quality, key="lb_quality")
     st.markdown(f"**{t('lb.false_blocks')}**")
-    blocked = false_blocks(labelled)
-    if not blocked:
+    if not found.false_blocks:
         st.caption(t("lb.no_false_blocks"))
         return
     table(
-        lab_rows.false_block_rows(blocked),
+        found.false_blocks,
         column_config={"trace": st.column_config.LinkColumn(t("wi.trace"), display_text=lab_rows.LINK_TEXT)},
         key="lb_false_blocks",
     )

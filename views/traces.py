@@ -4,7 +4,9 @@ filters, table, charts (aggregates computed in views.trace_stats), detail timeli
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Final
 
 import altair as alt
 import pandas as pd
@@ -23,18 +25,33 @@ from views.timeline import render_timeline
 from views.what_if import render_sweep, render_what_if
 
 EVENT_LIMIT = 200  # records whose events are loaded for the retries chart (the JSONL export loads the rest on click)
+PAGE_SIZE = 500  # traces listed per page (newest first); older ones are on the next pages
+PAGE_KEY = "tr_page"
+KEEP: Final = "session"  # persist_state of the filters and page: kept across visits to other pages
 
 
 def _filters(svc: GuardedRAG) -> TraceFilter:
+    # persist_state: the filters the user left are still set when the page is opened again (Streamlit forgets a
+    # widget's value on a run that does not draw it: a question asked on the chat in between reset them all).
     c1, c2, c3, c4 = st.columns(4)
-    status = c1.selectbox(t("tr.status"), ["", *ts.STATUSES], format_func=lambda s: s or t("tr.any"), key="tr_status")
-    guard = c2.selectbox(t("tr.guardrail"), ["", *svc.policy.guardrails], format_func=lambda s: s or t("tr.any"), key="tr_guard")
-    backend = c3.selectbox(t("tr.backend"), ["", "embedded", "ollama"], format_func=lambda s: s or t("tr.any"), key="tr_backend")
-    model = c4.text_input(t("tr.model"), key="tr_model")
+    status = c1.selectbox(
+        t("tr.status"), ["", *ts.STATUSES], format_func=lambda s: s or t("tr.any"), key="tr_status", persist_state=KEEP
+    )
+    guard = c2.selectbox(
+        t("tr.guardrail"),
+        ["", *svc.policy.guardrails],
+        format_func=lambda s: s or t("tr.any"),
+        key="tr_guard",
+        persist_state=KEEP,
+    )
+    backend = c3.selectbox(
+        t("tr.backend"), ["", "embedded", "ollama"], format_func=lambda s: s or t("tr.any"), key="tr_backend", persist_state=KEEP
+    )
+    model = c4.text_input(t("tr.model"), key="tr_model", persist_state=KEEP)
     c5, c6, c7 = st.columns([2, 2, 1])
-    dates = c5.date_input(t("tr.dates"), value=[], key="tr_dates")
-    text = c6.text_input(t("tr.search"), key="tr_text")
-    mine = c7.checkbox(t("tr.mine"), key="tr_mine")
+    dates = c5.date_input(t("tr.dates"), value=[], key="tr_dates", persist_state=KEEP)
+    text = c6.text_input(t("tr.search"), key="tr_text", persist_state=KEEP)
+    mine = c7.checkbox(t("tr.mine"), key="tr_mine", persist_state=KEEP)
     return ts.make_filter(
         status=status,
         guardrail=guard,
@@ -154,13 +171,41 @@ def _lab(svc: GuardedRAG, flt: TraceFilter) -> None:
         render_sweep(svc)
 
 
+def _page(svc: GuardedRAG, flt: TraceFilter) -> tuple[list[TraceRecord], int, bool]:
+    """The traces of the page chosen (newest first), its first row's number and whether older ones follow. Only
+    the newest 500 were ever listed: with thousands stored, the older ones could not be seen, opened or exported.
+    Another filter starts again at the first page."""
+    if st.session_state.get("tr_page_filter") != flt:
+        st.session_state["tr_page_filter"] = flt
+        st.session_state[PAGE_KEY] = 1
+    page = max(1, int(st.session_state.get(PAGE_KEY) or 1))
+    first = (page - 1) * PAGE_SIZE
+    found = svc.traces.list(flt.model_copy(update={"limit": min(first + PAGE_SIZE + 1, 100_000)}))
+    if page > 1 and len(found) <= first:  # past the end (traces deleted meanwhile): the last page there is
+        page = max(1, math.ceil(len(found) / PAGE_SIZE))
+        st.session_state[PAGE_KEY] = page
+        first = (page - 1) * PAGE_SIZE
+    return found[first : first + PAGE_SIZE], first, len(found) > first + PAGE_SIZE
+
+
+def _pager(first: int, more: bool) -> None:
+    """The page number input, shown once there is more than one page."""
+    if first or more:
+        st.number_input(t("tr.page"), min_value=1, step=1, key=PAGE_KEY, help=t("tr.page_help", n=PAGE_SIZE), persist_state=KEEP)
+
+
 def render(svc: GuardedRAG) -> None:
     st.title(t("tr.title"))
     st.info(t("tr.storewide"), icon=":material/public:")
     flt = _filters(svc)
-    summaries = svc.traces.list(flt)
+    summaries, first, more = _page(svc, flt)
     records = [svc.traces.get(r.trace_id) or r for r in summaries[:EVENT_LIMIT]] + summaries[EVENT_LIMIT:]
-    st.caption(t("tr.shown", n=len(records), total=svc.traces.count()))
+    total = svc.traces.count()
+    if first or more:
+        st.caption(t("tr.shown_page", start=first + 1, end=first + len(records), total=total))
+    else:
+        st.caption(t("tr.shown", n=len(records), total=total))
+    _pager(first, more)
     # Arrived from a trace link (chat, the lab): that trace first. Below the table, charts and policy lab it was
     # thousands of pixels down the page the link opened at its top.
     linked = bool(st.query_params.get("trace"))

@@ -17,6 +17,7 @@ from app import (
     GuardedRAG,
     GuardrailPolicy,
     TraceFilter,
+    TraceRecord,
     cases_from_traces,
     edited_policy,
     parse_target,
@@ -55,13 +56,20 @@ def render_what_if(svc: GuardedRAG, flt: TraceFilter) -> None:
         with st.spinner(t("wi.running")):  # thousands of traces: seconds of reading and rechecking
             records = svc.traces.list(flt.model_copy(update={"limit": REPLAY_LIMIT}), full=True)
             report = replay_traces(records, policy)
-        st.session_state["wi_result"] = (policy, changed, report, {r.trace_id: r for r in records})
+        st.session_state["wi_result"] = (policy, changed, report, {r.trace_id: _row_source(r) for r in records})
     result = st.session_state.get("wi_result")
     if result is None:
         return
     policy, changed, report, records = result
     with results:
         _report(policy, changed, report, records)
+
+
+def _row_source(record: TraceRecord) -> TraceRecord:
+    """What the result tables read of a replayed trace (its question and status), without the replay inputs,
+    result, events and labels: the session kept up to REPLAY_LIMIT full records (every passage each guardrail
+    saw) for as long as it lived, hundreds of megabytes per session that ran a replay."""
+    return record.model_copy(update={"inputs": None, "result": {}, "events": (), "labels": ()})
 
 
 def _report(policy: GuardrailPolicy, changed: dict[str, Any], report: Any, records: dict[str, Any]) -> None:
