@@ -72,7 +72,9 @@ class OtelExport:
 
     # -- export (called by the trace store after it saved a batch, on its writer thread) -------------------
     def export(self, records: Sequence[TraceRecord]) -> None:
-        if self._closed:
+        if self._closed:  # a trace saved after close (the store writes synchronously then): counted, never silent
+            self._unexported += len(records)
+            log.warning("telemetry is closed: %d trace(s) saved since were not exported", len(records))
             return
         for record in records:
             try:

@@ -6,6 +6,7 @@ lets a root span take the app's own trace id, and an HTTP session that keeps why
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -15,6 +16,8 @@ import requests
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
+
+log = logging.getLogger("guarded_rag.telemetry")
 
 
 class LastError:
@@ -65,6 +68,7 @@ class BoundedQueue(SpanProcessor):
         self._inner = BatchSpanProcessor(exporter, max_queue_size=max_queue)
         self._lock = threading.Lock()
         self.queued = self.dropped = 0
+        self._shut_down = False
 
     def on_start(self, span: Span, parent_context: object = None) -> None:
         pass
@@ -73,17 +77,37 @@ class BoundedQueue(SpanProcessor):
         if not (span.context and span.context.trace_flags.sampled):
             return  # the batch processor ignores these too (OTEL_TRACES_SAMPLER)
         with self._lock:
-            if self.queued - self._exporter.received >= self._max_queue:
+            # Shut down, the SDK ignores the span with only a log line: a probe sent after close was counted queued
+            if self._shut_down or self.queued - self._exporter.received >= self._max_queue:
                 self.dropped += 1
-                return
-            self.queued += 1
-        self._inner.on_end(span)
+                dropped = self.dropped
+            else:
+                self.queued += 1
+                dropped = 0
+        if not dropped:
+            self._inner.on_end(span)
+        elif _milestone(dropped):  # said in the log too (a server shows no status): the 1st, 10th, 100th drop...
+            log.warning(
+                "telemetry: %d span(s) dropped so far: the export queue (%d) is full (the OTLP backend is slow or "
+                "down) or closed; the trace store keeps every trace",
+                dropped,
+                self._max_queue,
+            )
 
     def shutdown(self) -> None:
+        with self._lock:
+            self._shut_down = True
         self._inner.shutdown()  # type: ignore[no-untyped-call]  # the SDK leaves it unannotated
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return self._inner.force_flush(timeout_millis)
+
+
+def _milestone(count: int) -> bool:
+    """1, 10, 100, 1000...: a drop worth a log line, so a long outage logs a handful, not one per span."""
+    while count % 10 == 0:
+        count //= 10
+    return count == 1
 
 
 class AppTraceIds(IdGenerator):

@@ -62,11 +62,20 @@ def plan(record: TraceRecord, *, export_text: bool, default_host: str) -> TraceP
         start_ns=start,
         end_ns=end,
         attributes=_root_attributes(record, export_text=export_text),
-        error=str(record.result.get("message") or "error") if record.status == "error" else None,
+        error=_root_error(record, export_text=export_text),
     )
     return TracePlan(
         root=root, children=tuple(children), trace_id=int(record.trace_id, 16) if _HEX_ID.fullmatch(record.trace_id) else None
     )
+
+
+def _root_error(record: TraceRecord, *, export_text: bool) -> str | None:
+    """The root span's status description for an error: the result's message, which is text (guarded_rag.message
+    is exported only with text export) and may quote what failed; without text export, as a reason is."""
+    if record.status != "error":
+        return None
+    message = str(record.result.get("message") or "error")
+    return message if export_text else (text_free(message)[:_REASON_CHARS] or "error")
 
 
 def _root_attributes(record: TraceRecord, *, export_text: bool) -> dict[str, AttributeValue]:
@@ -101,12 +110,33 @@ _QUOTING_STEPS = frozenset({"output", "parse", "fallback", "result"})
 done_reason or error; input and retrieval reasons name patterns, families and scores)."""
 
 
+# Quoted text in a reason: “…”, ‘…’, «…», 「…」, 『…』, `…`, and the '…' or "…" of a repr (a backslash escapes the
+# quote inside it). A straight quote opens or closes only beside a non-word character: "question's" quotes nothing.
+_QUOTED = re.compile(
+    r"“[^”]*”|‘[^’]*’|«[^»]*»|「[^」]*」|『[^』]*』|`[^`]*`"
+    r"|(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|(?<!\w)\"(?:[^\"\\]|\\.)*\"(?!\w)",
+    re.DOTALL,
+)
+_OPEN_QUOTE = re.compile(r"[“‘«「『`]|(?<!\w)['\"]")  # a quote the reason's length cap cut before it closed
+
+
+def text_free(reason: str) -> str:
+    """A reason that may quote the answer, the reply or a passage, without them: quoted text becomes "…" (a quote
+    left open: the rest is cut), and each "; " clause is cut at its first ": " (the details that follow are
+    quotes). Quotes go first: a quoted "; " ("repetition loop: 'a; b' repeated") made the rest of the quote a
+    clause of its own, exported whole, and a quote with no colon before it ("the answer is only the heading
+    'Installing X' of the cited passage") was exported as it was."""
+    unquoted = _QUOTED.sub("…", reason)
+    if (open_quote := _OPEN_QUOTE.search(unquoted)) is not None:
+        unquoted = unquoted[: open_quote.start()].rstrip()
+    return "; ".join(clause.split(": ", 1)[0] for clause in unquoted.split("; "))
+
+
 def _reason(event: TraceEvent, *, export_text: bool) -> str:
-    """The event's reason as exported: whole with text export; else, for a step that quotes text, each "; " clause
-    cut at its first ": " (the details that follow are the quotes)."""
+    """The event's reason as exported: whole with text export; else, for a step that quotes text, `text_free`."""
     if export_text or (event.step not in _QUOTING_STEPS and event.name != "reask"):
         return event.reason[:_REASON_CHARS]
-    return "; ".join(clause.split(": ", 1)[0] for clause in event.reason.split("; "))[:_REASON_CHARS]
+    return text_free(event.reason)[:_REASON_CHARS]
 
 
 def _child(event: TraceEvent, *, export_text: bool, kind: str, host: str) -> SpanPlan:

@@ -41,7 +41,9 @@ def set_aside(path: Path | None, record: TraceRecord, *, location: str, error: s
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
             try:
                 data = (line + "\n").encode("utf-8")
-                if os.write(fd, data) != len(data):  # a full disk: said as open() would
+                written = os.write(fd, data)
+                if written != len(data):  # a full disk: the part written is taken back, then said as open() would
+                    _take_back(fd, written)
                     raise OSError(f"only part of the record could be written to {path}")
             finally:
                 os.close(fd)
@@ -50,6 +52,15 @@ def set_aside(path: Path | None, record: TraceRecord, *, location: str, error: s
         except OSError as write_error:
             log.error("the dead-letter file %s could not be written: %s", path, write_error)
     log.error("trace %s was refused by %s (%s); the record: %s", record.trace_id, location, error, line)
+
+
+def _take_back(fd: int, written: int) -> None:
+    """Remove the `written` bytes a short append just left at the end of the file: a line cut off there had the
+    next record set aside (once there is room again) glued to it, and that line, neither record readable, made
+    `traces import` refuse the whole file. Only when nothing was appended after it (another writer's line stays)."""
+    end = os.lseek(fd, 0, os.SEEK_CUR)  # after an O_APPEND write: the end of what it wrote
+    if written > 0 and os.fstat(fd).st_size == end:
+        os.ftruncate(fd, end - written)
 
 
 def count_set_aside(path: Path) -> int:

@@ -98,12 +98,7 @@ class TraceWriter:
         dead-letter file instead (`traces import` takes it back): before, every request then waited for room
         for as long as the backend stayed down, and a service stopped answering because its trace store had."""
         if not self._background or self._closed:
-            saved, _, failure = self._save_or_set_aside([storable(_built(record))])
-            if failure is not None:
-                raise failure
-            self._saved(saved)
-            if self._closed:
-                self._release()
+            self._save_now(record)
             return
         with self._cond:
             overflow = self._wait_for_room()
@@ -115,6 +110,25 @@ class TraceWriter:
                 self._cond.notify_all()
         if overflow:
             self._overflow(record)
+
+    def _save_now(self, item: TraceRecord | Callable[[], TraceRecord]) -> None:
+        """Write `item` on the caller's thread (not in background mode, or once closed: a request that finished
+        after the service closed its store). A record the backend cannot take now (a server gone, a locked file)
+        goes to the dead-letter file, as close() does with what it could not write: before, the backend's error
+        was raised into the request that saved it, and the trace was lost. One that cannot be built is counted."""
+        built = self._build([item])
+        if not built:
+            return
+        saved, unsaved, failure = self._save_or_set_aside(built)
+        self._saved(saved)
+        if failure is not None:
+            log.error("a trace could not be written to %s: %s", self._backend.location, error_text(failure))
+            for record in unsaved:
+                self._set_aside(record, failure)
+        with self._cond:
+            self._written += len(saved)
+        if self._closed:
+            self._release()
 
     def _wait_for_room(self) -> bool:
         """Under the condition: wait while the queue is full; True when the record is to go to the dead-letter
