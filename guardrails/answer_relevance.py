@@ -23,11 +23,13 @@ from pydantic.dataclasses import dataclass
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, cjk_chars, normalize, numbers, squash, stem
 
-# Words that talk about the question instead of answering it; they add no content to an echo.
+# Words that talk about the question instead of answering it; they add no content to an echo. An echo of a why
+# question names it as its own reason ("这就是要逐行检查的原因", "that is the reason it fails").
 META_EN = frozenset(
     {"ask", "asking", "asked", "question", "questions", "want", "wants", "know", "wonder", "wondering", "regarding", "about"}
+    | {"reason", "reasons", "because", "why", "this", "that"}
 )
-META_ZH = frozenset("问题关于想知道询请您你咨")
+META_ZH = frozenset("问题关于想知道询请您你咨") | frozenset("原因这那")
 _WORD_RE = re.compile(r"[a-z0-9_]+(?:[.:/-][a-z0-9_]+)*")
 _HEADING_MD = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 # FAQ entries title themselves with the question: "Q7. Answers stop in the middle…", "问：…".

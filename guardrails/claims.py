@@ -13,10 +13,10 @@ from functools import lru_cache
 from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
-# /etc/ollama/config.yaml, llama3), and command-line flags (--gpus=all, --privileged). A hyphen inside a name
-# belongs to it (deepseek-r1:7b, qwen2.5-coder:7b, bge-m3), as it already did after a digit (llama3-gradient).
+# /etc/ollama/config.yaml, llama3), command-line flags (--gpus=all, --privileged) and slash commands (/clear,
+# /bye). A hyphen inside a name belongs to it (deepseek-r1:7b, qwen2.5-coder:7b, bge-m3), as it already did after a digit (llama3-gradient).
 _IDENT_RE = re.compile(
-    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|/[\w.-]+(?:/[\w.-]+)+"
+    r"(?<![\w./-])(?:--?[a-z][\w-]*(?:=[\w.:/-]+)?|/[\w.-]+(?:/[\w.-]+)+|/[A-Za-z][\w-]+(?![\w./-])"
     r"|[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?:[_:/.][A-Za-z0-9_]+(?:-[A-Za-z0-9]+)*)+|[A-Za-z]+(?:-[A-Za-z]+)*\d[\w.:-]*)",
     re.ASCII,  # \w is ASCII: a name written against Chinese text is still a name, and ends where its Latin ends
 )
@@ -38,11 +38,11 @@ def same_language(answer: str, support: str) -> bool:
     answer's language is that of its own words: Latin words the passage also uses (Ollama, Open WebUI, HTTP API)
     are names it copied, and do not make "Ollama 通过 HTTP API 调用 Open WebUI" an English sentence next to a
     Chinese passage."""
-    if _mostly_cjk(answer) == _support_mostly_cjk(support):
+    if _mostly_cjk(answer) == support_mostly_cjk(support):
         return True
     names = _support_words(support)
     own = _LATIN_WORD_RE.sub(lambda m: " " if m.group().lower() in names else m.group(), answer)
-    return _support_mostly_cjk(support) and _mostly_cjk(own)
+    return support_mostly_cjk(support) and _mostly_cjk(own)
 
 
 _LATIN_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -54,8 +54,11 @@ def _support_words(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1024)  # a character loop over whole passages, which come back answer after answer
-def _support_mostly_cjk(text: str) -> bool:
-    return _mostly_cjk(text)
+def support_mostly_cjk(text: str) -> bool:
+    """A passage written mostly in Chinese (memoised). Its fenced code blocks do not count: a Chinese passage with a
+    Python example is still a Chinese passage, and its answers are checked as answers in its language."""
+    prose = strip_code_fences(text)
+    return _mostly_cjk(prose if prose.strip() else text)
 
 
 @lru_cache(maxsize=1024)  # likewise: the passages an answer is checked against recur
@@ -77,12 +80,32 @@ def _mostly_cjk(text: str) -> bool:
 
 def unsupported_names(answer: str, support: str) -> list[str]:
     """Identifiers, and (when answer and support share a language) acronyms such as ONNX or PROMPT, of the
-    answer that the support never contains."""
+    answer that the support never contains; and, in a Chinese answer to a Chinese passage, Latin words the passage
+    never uses (latin_names)."""
     passage = normalized_passage(support)
     names = identifiers(answer)
     if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
         names += [a for a in _ACRONYM_RE.findall(strip_code_fences(answer)) if a not in names]
-    return [n for n in dict.fromkeys(names) if not _name_within(normalize(n), passage)]
+    unknown = [n for n in dict.fromkeys(names) if not _name_within(normalize(n), passage)]
+    if has_cjk(answer) and support_mostly_cjk(support) and same_language(answer, support):
+        unknown += [n for n in latin_names(answer) if n not in unknown and not _words_within(n, passage)]
+    return unknown
+
+
+# A run of Latin words in Chinese text: "Flash Attention", "cuda", "Open WebUI".
+_LATIN_RUN_RE = re.compile(r"[A-Za-z]{3,}(?:[ \t]+[A-Za-z]{2,})*")
+
+
+def latin_names(answer: str) -> list[str]:
+    """The runs of Latin words of a Chinese answer outside its identifiers and code: in Chinese prose a Latin word
+    is a name, copied from the passage (Ollama, Open WebUI, token), not a paraphrase of it."""
+    prose = _IDENT_RE.sub(" ", re.sub(r"`[^`\n]*`", " ", strip_code_fences(answer)))
+    return list(dict.fromkeys(_LATIN_RUN_RE.findall(prose)))
+
+
+def _words_within(run: str, passage: str) -> bool:
+    """Every word of the run in the normalized passage as a whole word."""
+    return all(_name_within(w, passage) for w in normalize(run).split())
 
 
 def _name_within(name: str, passage: str) -> bool:

@@ -20,13 +20,14 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
-from guardrails.claims import same_language, squashed_passage, unsupported_names
+from guardrails.claims import same_language, squashed_passage, support_mostly_cjk, unsupported_names
 from guardrails.opposites import opposite_terms
-from guardrails.overclaims import swapped_comparisons, swapped_relations
-from guardrails.polarity import MIN_FLIPPED, contradictions
+from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_relations
+from guardrails.polarity import MIN_FLIPPED, Contradiction, contradictions
 from guardrails.semantic import failure
-from guardrails.text import content_tokens, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
-from guardrails.units import changed_units
+from guardrails.tables import borrowed_cells
+from guardrails.text import content_tokens, has_cjk, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
+from guardrails.units import changed_units, renamed_units
 from guardrails.values import all_numbers, rebound_values, spelled_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
@@ -39,9 +40,12 @@ _CONTRADICTS = {
     "affirmed": "affirms what is negated in",
     "number": "gives another number than",
     "value": "gives a name another value than",
+    "row": "gives a table row's name another row's cell, not what its row says in",
     "opposite": "turns a word into its opposite in",
     "unit": "gives a number in another unit than",
+    "unit_name": "names another unit than",
     "relation": "swaps the two things related in",
+    "general": "states without exception what is hedged in",
 }
 
 
@@ -105,12 +109,18 @@ class GroundingGuardrail:
     check_key_values: bool = Field(
         default=True,
         description="Reject a value the answer gives a name that a passage clause binds to another value "
-        "(`temperature` 0.8), when no passage clause naming it gives the answer's value (same language only).",
+        "(`temperature` 0.8), when no passage clause naming it gives the answer's value, and a number or words the "
+        "answer gives a table row's name that only other rows give (same language only).",
     )
     check_opposites: bool = Field(
         default=True,
         description="Reject an answer sentence that turns a word of the passage sentence it restates into its "
         "opposite (全部/一部分, 增加/减少, before/after, at least/at most, delete/keep, memory/disk…; same language only).",
+    )
+    check_overclaims: bool = Field(
+        default=True,
+        description="Reject an answer sentence that states without exception (always, any, never, 一定, 任何, 所有) what "
+        "the passage sentence it restates hedges (usually, often, 通常, 一般), dropping every hedge (same language only).",
     )
     check_units: bool = Field(
         default=True,
@@ -147,7 +157,11 @@ class GroundingGuardrail:
             if self.check_numbers
             else []
         )
-        unsupported_terms = [t for t in quoted_terms(claim) if squash(t) not in support_flat] if self.check_terms else []
+        unsupported_terms = (
+            [t for t in quoted_terms(claim) if squash(t) not in support_flat and not _translated(t, claim, support)]
+            if self.check_terms
+            else []
+        )
         unsupported_ids = (
             [i for i in unsupported_names(claim, support) if i not in unsupported_terms] if self.check_identifiers else []
         )
@@ -157,7 +171,12 @@ class GroundingGuardrail:
             )
             + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
             + swapped_relations(claim, support, min_alignment=self.min_alignment)
-            + (rebound_values(claim, support) if self.check_key_values else [])
+            + (
+                overgeneralized(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
+                if self.check_overclaims
+                else []
+            )
+            + (rebound_values(claim, support) + borrowed_cells(claim, support) if self.check_key_values else [])
             + (
                 opposite_terms(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
                 if self.check_opposites
@@ -165,7 +184,7 @@ class GroundingGuardrail:
             )
             if self.check_contradictions and same_language(claim, support)
             else []
-        ) + (changed_units(claim, support) if self.check_contradictions and self.check_units else [])
+        ) + (_unit_changes(claim, support) if self.check_contradictions and self.check_units else [])
         similarity, similarity_note = self._similarity(ctx.signals.get(SIMILARITY_SIGNAL))
         similar = similarity is not None and similarity >= self.min_similarity
 
@@ -243,6 +262,20 @@ class GroundingGuardrail:
         if (why := failure(signal)) is not None:
             return None, f" (similarity signal failed: {why}; decided on token overlap alone)"
         return round(signal.score, 4), ""
+
+
+def _unit_changes(answer: str, support: str) -> list[Contradiction]:
+    """Numbers given in another unit than the passage's, and units named in words the passage never names."""
+    changed = changed_units(answer, support)
+    told = {c.claim for c in changed}  # a clause already shown in another unit is not reported twice
+    return changed + [c for c in renamed_units(answer, support) if c.claim not in told]
+
+
+def _translated(term: str, answer: str, support: str) -> bool:
+    """A quoted term in the answer's own language when the answer is written in another language than its passage:
+    a label the passage gives in its language, translated (“应用程序” for **Applications**), which cannot be found
+    verbatim. Identifiers inside it are still checked (unsupported_names), and so are the overlap and similarity."""
+    return not same_language(answer, support) and has_cjk(term) != support_mostly_cjk(support)
 
 
 def _number_within(number: str, flat: str) -> bool:

@@ -96,3 +96,38 @@ def swapped_relations(answer: str, support: str, *, min_alignment: float) -> lis
         if to_after and to_before:
             found.append(Contradiction(raw, target, "relation", (ours.group(), *sorted(to_after), *sorted(to_before))))
     return found
+
+
+# A hedge limits how widely a sentence holds ("usually", "often", "通常", "一般"); an absolute says it holds without
+# exception ("always", "never", "any", "一定", "任何", "所有"). Both are closed classes of words, like the markers above.
+_HEDGE = re.compile(
+    r"\b(?:usually|often|typically|generally|mostly|most\s+of|in\s+most|some|sometimes|may|might|rarely|seldom|likely|"
+    r"frequently|not\s+always|not\s+necessarily|tends?\s+to)\b"
+    r"|通常|一般|往往|大多|多数|大部分|部分|有时|可能|基本上|很少|较少|不一定|未必|不大|不太|多半|大致|大体",
+    re.IGNORECASE,
+)
+_ABSOLUTE = re.compile(
+    r"\b(?:always|never|all|every|any|none|guaranteed|invariably|definitely|certainly|regardless|whatever|whichever)\b"
+    r"|一定|总是|始终|永远|从不|从来|任何|所有|全部|一律|绝对|必然|必定|肯定|无论|不管|毫无例外",
+    re.IGNORECASE,
+)
+
+
+def overgeneralized(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:
+    """Answer sentences that state without exception what the passage sentence they restate hedges: the sentence
+    says "usually" / "通常" / "often", the answer drops every hedge and says "always" / "一定" / "any" / "never"
+    where the sentence does not. Evidence: the answer's absolutes, then the sentence's hedges."""
+    found: list[Contradiction] = []
+    passage = passage_sentences(support)
+    for raw in sentences(answer):
+        absolutes = {m.group().lower() for m in _ABSOLUTE.finditer(raw)}
+        claim = mark(raw) if absolutes and not _HEDGE.search(raw) else None
+        aligned = align(claim, passage) if claim is not None and len(claim.tokens) >= min_tokens else None
+        if aligned is None or aligned[1] < min_alignment:
+            continue
+        target = aligned[0].text
+        hedges = sorted({m.group().lower() for m in _HEDGE.finditer(target)})
+        added = sorted(absolutes - {m.group().lower() for m in _ABSOLUTE.finditer(target)})
+        if hedges and added:
+            found.append(Contradiction(raw, target, "general", (*added, *hedges)))
+    return found

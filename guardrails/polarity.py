@@ -29,9 +29,11 @@ _CLAUSE_SPLIT = re.compile(r"[，；。！？!?;\n]|,(?=\s)|(?<=[.:])\s+")
 # 别 never, and 无 except in the words listed below; 不 and 没 count except in words where
 # they do not negate the clause (不过 however, 不同 different, 不断 constantly, 淹没 submerge…); 是否 (whether)
 # and 否则 (otherwise) are not negations.
+# A verb's A-not-A question (是不是, 有没有, 会不会, 能不能: whether) negates nothing: the character before 不/没
+# repeated after it; nor do 能否/可否/与否 (whether).
 _NEG_ZH = (
-    r"不(?![过同仅但断少错久论管如然妨止丹])|(?<![淹埋出沉湮])没有?|无法|无需|无须|毫无|并无|无从|"
-    r"(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<!是)否(?![则认决])|勿|"
+    r"不(?![过同仅但断少错久论管如然妨止丹])(?!(?<=(?P<ab>.)不)(?P=ab))|(?<![淹埋出沉湮])没(?!(?<=(?P<am>.)没)(?P=am))有?|"
+    r"无法|无需|无须|毫无|并无|无从|(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<![是能可与])否(?![则认决])|勿|"
     # 无 and 非 before the word they negate (无认证, 无效, 非必须, 非流式), not inside words that merely hold them
     # (无线 wireless, 无论 whatever, 无数, 有无 whether, 非常 very, 是非) nor at a name (无锡, 战国无双).
     r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)"
@@ -64,6 +66,14 @@ def sentences(text: str) -> list[str]:
     return [s for s in pieces if s]
 
 
+# Verbs of avoiding: what follows them is neither affirmed nor plainly negated (see mark()).
+_AVOID = re.compile(
+    r"避免|防止|以免|免得|杜绝|阻止|以防|\b(?:avoid|prevent|stop|keep|block)(?:s|ed|ing|ped|ping)?\b(?=.*\bfrom\b)"
+    r"|\b(?:avoid|prevent)(?:s|ed|ing)?\b",
+    re.IGNORECASE,
+)
+
+
 # Status classes such as 4xx/5xx are not the number 4 or 5.
 _NUMBER_CLASS = re.compile(r"\b\d[xX]{2}\b")
 
@@ -73,6 +83,12 @@ def mark(sentence: str) -> Marked:
     plain: set[str] = set()
     for clause in _CLAUSE_END.split(sentence):
         cues = list(_NEG_RE.finditer(clause))
+        avoided = _AVOID.search(clause) if not cues else None
+        if avoided is not None:
+            # "避免多个模型同时占用内存" says what "不会有多个模型同时抢内存" says, and "prevents" what "stops" or "blocks"
+            # says: what is avoided is neither stated plainly nor negated, so no paraphrase of it flips it.
+            plain |= content_terms(clause[: avoided.start()])
+            continue
         if not cues:
             plain |= content_terms(clause)
             continue
@@ -126,6 +142,12 @@ def align(claim: Marked, passage: Sequence[Marked]) -> tuple[Marked, float] | No
     return (best, shared / min(len(claim.tokens), len(best.tokens))) if shared >= 2 else None
 
 
+def _restated_elsewhere(claim: Marked, passage: Sequence[Marked]) -> bool:
+    """A passage unit as closely aligned with the claim as the best one that gives every number of the claim."""
+    best = max(len(claim.tokens & s.tokens) for s in passage)
+    return any(len(claim.tokens & s.tokens) == best and claim.numbers <= s.numbers for s in passage)
+
+
 def contradictions(
     answer: str, support: str, *, min_alignment: float, min_tokens: int, lead_flips: int = MIN_FLIPPED
 ) -> list[Contradiction]:
@@ -141,7 +163,9 @@ def contradictions(
         target = aligned[0]
         # Terms one side negates and the other states in a clause without any negation. Two at least: one shared
         # word (or one Chinese character pair) can be a coincidence.
-        flipped = (target.negated & claim.plain) | (claim.negated & target.plain)
+        # A term one sentence both negates and states plainly ("can do nothing except produce text, … can only produce
+        # bad text") gives that sentence no polarity to flip.
+        flipped = (target.negated & claim.plain - claim.negated) | (claim.negated & target.plain - target.negated)
         if len(flipped) >= MIN_FLIPPED:
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
         elif flipped and len(flipped) >= lead_flips and _YES_LEAD.match(raw) and not _NEG_RE.search(raw):
@@ -156,6 +180,8 @@ def contradictions(
         if aligned is None or aligned[1] < min_alignment:
             continue
         target = aligned[0]
+        if _restated_elsewhere(claim, parts):
+            continue  # "about 1 GB per billion parameters" restates the Q8 line as well as it does the Q4 one
         # Both give a number the other lacks: the clause states another value for what the claim restates.
         ours, theirs = claim.numbers - target.numbers, target.numbers - claim.numbers
         if ours and theirs:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, clauses
-from guardrails.text import canonical_number
+from guardrails.polarity import Contradiction, clauses, sentences
+from guardrails.text import canonical_number, content_terms
 
 # Each unit's spellings -> (kind, canonical unit). Ambiguous spellings are left out: 分 (score), 月 and 年 (dates),
 # M and B (millions and billions of parameters: 7B is a model size, not 7 bytes).
 _UNITS: dict[str, tuple[str, str]] = {}
 for _kind, _unit, _spellings in (
+    ("time", "ns", ("ns", "nanosecond", "nanoseconds", "纳秒")),
+    ("time", "us", ("µs", "μs", "microsecond", "microseconds", "微秒")),
     ("time", "ms", ("ms", "msec", "millisecond", "milliseconds", "毫秒")),
     ("time", "s", ("s", "sec", "secs", "second", "seconds", "秒", "秒钟")),
     ("time", "min", ("min", "mins", "minute", "minutes", "分钟")),
@@ -67,3 +69,80 @@ def changed_units(answer: str, support: str) -> list[Contradiction]:
             if other is not None:
                 found.append(Contradiction(raw, other[0], "unit", (f"{number} {unit}", f"{number} {other[1]}")))
     return found
+
+
+# Units named without a number ("all in nanoseconds", "单位是毫秒", "per billion parameters"): the spelled-out words
+# only, never a letter or a character that is also an ordinary word (s, h, 秒 of 每秒, 天 of 今天, "second" the
+# ordinal). Scales of a count are units too: "0.5 GB per million parameters" is not "per billion".
+_NAMED: dict[str, tuple[str, str]] = {}
+for _named_kind, _named_unit, _words in (
+    ("time", "ns", ("nanosecond", "nanoseconds", "纳秒")),
+    ("time", "us", ("microsecond", "microseconds", "微秒")),
+    ("time", "ms", ("millisecond", "milliseconds", "毫秒")),
+    ("time", "s", ("seconds", "秒钟")),
+    ("time", "min", ("minutes", "分钟")),
+    ("time", "h", ("hours", "小时")),
+    ("size", "KB", ("kilobyte", "kilobytes")),
+    ("size", "MB", ("megabyte", "megabytes")),
+    ("size", "GB", ("gigabyte", "gigabytes")),
+    ("size", "TB", ("terabyte", "terabytes")),
+    ("scale", "1e3", ("thousand", "thousands")),
+    ("scale", "1e6", ("million", "millions", "百万")),
+    ("scale", "1e9", ("billion", "billions", "十亿")),
+    ("scale", "1e12", ("trillion", "trillions", "万亿")),
+):
+    for _word in _words:
+        _NAMED[_word] = (_named_kind, _named_unit)
+_NAMED_RE = re.compile(
+    r"(?<![A-Za-z])(?:" + "|".join(sorted(map(re.escape, _NAMED), key=len, reverse=True)) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def named_units(text: str) -> set[tuple[str, str]]:
+    """(kind, unit) of every unit the text names, with a number or in words."""
+    found = {(kind, unit) for _, kind, unit in quantities(text)}
+    return found | {_NAMED[m.group().lower()] for m in _NAMED_RE.finditer(text)}
+
+
+# Durations as Go writes them (`5m`, `10m`, `1h30m`): m is minutes there. Read on the passage side only, where
+# reading too much can only keep a unit from counting as changed.
+_DURATION_MIN = re.compile(r"(?<![\w.])\d+(?:\.\d+)?m(?![A-Za-z])")
+
+
+@lru_cache(maxsize=1024)
+def _passage_units(support: str) -> frozenset[tuple[str, str]]:
+    minutes = {("time", "min")} if _DURATION_MIN.search(support) else set()
+    return frozenset(named_units(support) | minutes)
+
+
+def renamed_units(answer: str, support: str) -> list[Contradiction]:
+    """Answer sentences that name a unit in words ("in microseconds", "以毫秒为单位", "per million") the passage never
+    names, where a passage line they restate (two content terms shared, the unit words aside) names another unit of
+    the same kind: the unit of what the answer restates changed, with or without a number. Evidence: the answer's
+    unit, then the passage's units of that kind (kind `unit_name`; the sentence is that passage line)."""
+    given = _passage_units(support)
+    found: list[Contradiction] = []
+    for raw in sentences(answer):
+        terms = content_terms(_NAMED_RE.sub(" ", raw))
+        for m in _NAMED_RE.finditer(raw):
+            kind, unit = _NAMED[m.group().lower()]
+            theirs = sorted(u for k, u in given if k == kind)
+            if (kind, unit) in given or not theirs:
+                continue
+            line = next((text for text, kinds, words in _unit_lines(support) if kind in kinds and len(terms & words) >= 2), None)
+            if line is not None:
+                found.append(Contradiction(raw, line, "unit_name", (unit, *theirs)))
+                break
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _unit_lines(support: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """Each passage line naming a unit: its text, the kinds of unit it names, its content terms without unit words."""
+    lines = (line.strip() for line in support.splitlines())
+    return tuple(
+        (line, frozenset(k for k, _ in named_units(line)), frozenset(content_terms(_NAMED_RE.sub(" ", line))))
+        for line in lines
+        if line and named_units(line)
+    )
