@@ -135,7 +135,7 @@ class AnswerInjectionGuardrail:
     name: ClassVar[str] = "answer_injection"
     stage: ClassVar[Stage] = "output"
     # The extractive fallback quotes passage sentences without a model; this check screens each quote too
-    # (chains.qa): a planted instruction is as harmful quoted as paraphrased.
+    # (chains.fallback_answer): a planted instruction is as harmful quoted as paraphrased.
     screens_quotes: ClassVar[bool] = True
 
     check_instructions: bool = Field(

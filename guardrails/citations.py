@@ -30,7 +30,7 @@ class CitationGuardrail:
         known = [c.label for c in ctx.chunks if c.label]
         known_set = set(known)
         # Compared as given, not trimmed: " S1" is no chunk's label, and every consumer of the citations (grounding,
-        # answer_relevance, answer_injection, chains.qa) matches labels exactly, so a padded label accepted here
+        # answer_relevance, answer_injection, chains.outcomes) matches labels exactly, so a padded label accepted here
         # cited nothing there (grounding fell back to every passage, the answer was shown without its source).
         cited = list(dict.fromkeys(ctx.citations))
         invalid = [label for label in cited if label not in known_set]

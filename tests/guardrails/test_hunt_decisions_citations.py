@@ -2,7 +2,7 @@
 
 The citations guardrail stripped each label before comparing it with the chunks' labels, so " S2" passed as a
 valid citation although no chunk carries that label. Every other consumer compares labels exactly (grounding,
-answer_relevance and answer_injection choose the cited passages by `c.label in cited`; chains.qa keeps only the
+answer_relevance and answer_injection choose the cited passages by `c.label in cited`; chains.outcomes keeps only the
 cited chunks whose label matches), so the padded label cited nothing there: grounding silently fell back to
 *all* retrieved passages and the answer was shown without its citation.
 """
