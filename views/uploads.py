@@ -6,7 +6,9 @@ dots and dashes, saved under <home>/uploads/, and the result is checked to stay 
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -124,14 +126,28 @@ def save_upload(home: Path, name: str, data: bytes, *, filename: str | None = No
     and record `name` as the file's original name."""
     folder = (home / "uploads").resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    target = (folder / safe_filename(filename or name)).resolve()
+    target = folder / safe_filename(filename or name)  # not resolved: a link of that name is replaced, not followed
     if target.parent != folder:  # defence in depth: safe_filename already removed separators
         raise ValueError(f"refusing to write outside {folder}")
     record = _record_path(home, target.name)
     record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(name, encoding="utf-8")
-    target.write_bytes(data)
+    _replace(record, name.encode("utf-8"))
+    _replace(target, data)
     return target
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` as the file `path`, replacing whatever has that name (a file, or a link, which is never
+    followed: writing through it would change a file outside the folder), all at once: a hidden temporary file
+    beside it, renamed over it."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".saving-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, an interrupted save: no temporary file is left behind
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def upload_path(home: Path, filename: str) -> Path:

@@ -6,9 +6,11 @@ no LoadProblem (the loader turns their answers into one)."""
 from __future__ import annotations
 
 import codecs
+import math
 import re
 import unicodedata
 from collections import Counter
+from functools import cache
 
 _SNIFF_BYTES = 8192
 _HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
@@ -50,6 +52,66 @@ def _japanese_or_korean(data: bytes, text: str) -> bool:
 
     best = from_bytes(data[: 4 * _SNIFF_BYTES]).best()
     return best is not None and best.encoding in _JAPANESE_KOREAN
+
+
+# EUC-JP and EUC-KR put every character in two bytes of A1-FE, as GB2312 does: short kanji-only Japanese or
+# hangul-only Korean reads as common hanzi ("東京都庁舎" as "澎叠旁模妓", "대한민국" as "措茄刮惫"), too short for
+# charset-normalizer to judge. What tells them apart is whether the characters make words: each reading is split
+# into the words of its language's wordfreq list (the likeliest split) and scored by the mean log frequency per
+# letter; text is read as Chinese only when the GB18030 reading scores higher than either EUC one.
+_EUC_READINGS = (("ja", "euc_jp"), ("ko", "euc_kr"))
+_CJK_LETTERS = re.compile(r"[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3]+")
+_UNKNOWN_LETTER = -9.0  # log10 frequency of a letter that starts no listed word: rarer than once in a billion
+_LONGEST_WORD = 8
+
+
+@cache
+def _word_log_frequencies(lang: str) -> dict[str, float]:
+    import wordfreq  # deferred: only short files that are not UTF-8 get here; a list takes a quarter second to read
+
+    return {word: math.log10(freq) for word, freq in wordfreq.get_frequency_dict(lang, wordlist="small").items()}
+
+
+def _word_score(text: str, lang: str) -> float | None:
+    """Mean log10 frequency per letter of the likeliest split of `text`'s CJK letters into words of `lang`; None
+    when it has none. Real text makes common words (Chinese "数据库配置" -1.8); mojibake makes rare single letters
+    (-4 and below)."""
+    frequencies = _word_log_frequencies(lang)
+    runs = _CJK_LETTERS.findall(text)
+    letters = sum(map(len, runs))
+    if not letters:
+        return None
+    total = 0.0
+    for run in runs:
+        best = [0.0] * (len(run) + 1)
+        for end in range(1, len(run) + 1):
+            best[end] = best[end - 1] + _UNKNOWN_LETTER
+            for size in range(1, min(_LONGEST_WORD, end) + 1):
+                freq = frequencies.get(run[end - size : end])
+                if freq is not None:
+                    best[end] = max(best[end], best[end - size] + freq)
+        total += best[len(run)]
+    return total / letters
+
+
+def _short_euc(data: bytes, gb_text: str) -> str | None:
+    """The EUC codec ("euc_jp", "euc_kr") that a text too short for `_japanese_or_korean` reads best in, when that
+    is at least as well as in GB18030 (`gb_text`); None when GB18030 reads best. A tie is not taken as Chinese:
+    unsure, the file is refused rather than indexed as mojibake."""
+    if len(gb_text) >= _MIN_CHARS_TO_JUDGE:
+        return None
+    chinese = _word_score(gb_text, "zh")
+    if chinese is None:
+        return None
+    best: tuple[float, str] | None = None
+    for lang, codec in _EUC_READINGS:
+        try:
+            score = _word_score(data.decode(codec), lang)
+        except UnicodeDecodeError:
+            continue
+        if score is not None and score >= chinese and (best is None or score > best[0]):
+            best = (score, codec)
+    return best[1] if best is not None else None
 
 
 def _gb2312_common(ch: str) -> bool:
@@ -126,7 +188,7 @@ def decode(data: bytes) -> tuple[str, str] | None:
         return None
     if _mostly_single_high_bytes(data):  # Western single-byte text that GB18030 happens to decode
         return None
-    if not _looks_chinese(text) or _shift_jis_japanese(data, text):
+    if not _looks_chinese(text) or _shift_jis_japanese(data, text) or _short_euc(data, text):
         return None
     return None if _japanese_or_korean(data, text) else (text, "gb18030")
 
@@ -140,7 +202,7 @@ def encoding_hint(data: bytes) -> str:
     convert = "re-save it as UTF-8"
     bad = _invalid_utf8_offsets(data)
     valid = sum(ord(c) > 127 for c in data.decode("utf-8", "ignore"))  # non-ASCII characters that are good UTF-8
-    if len(bad) == 1 or (valid and len(bad) <= max(3, valid // 20)):
+    if len(bad) == 1 or (valid > len(bad) and len(bad) <= max(3, valid // 20)):  # most non-ASCII is good UTF-8
         return (
             f"the file is UTF-8 except {len(bad)} invalid byte(s), the first at byte {bad[0]} "
             f"(0x{data[bad[0]]:02X}); fix or remove them, or {convert}."
@@ -157,6 +219,13 @@ def encoding_hint(data: bytes) -> str:
     # before Big5: EUC-JP Japanese decodes as Big5 into hanzi that read as Chinese
     if _shift_jis_japanese(data, legacy):
         return f"the file looks like Japanese in Shift-JIS; {convert} (e.g. iconv -f SHIFT_JIS -t UTF-8)."
+    euc = _short_euc(data, legacy) if legacy and _looks_chinese(legacy) else None
+    if euc is not None:
+        language, codec = {"euc_jp": ("Japanese", "EUC-JP"), "euc_kr": ("Korean", "EUC-KR")}[euc]
+        return (
+            f"the file looks like {language} in {codec}: too short to tell from Chinese GB18030 by its bytes, and its "
+            f"characters make {language} words rather than Chinese ones; {convert} (e.g. iconv -f {codec} -t UTF-8)."
+        )
     if legacy and _japanese_or_korean(data, legacy):
         return f"the file looks like a Japanese or Korean legacy encoding (Shift-JIS, EUC-JP, EUC-KR…); {convert}."
     try:

@@ -36,13 +36,14 @@ __all__ = [
     "source_for",
 ]
 
-READER_VERSION = 7  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
+READER_VERSION = 8  # 2: UTF-16 without a byte-order mark is read; 3: Japanese/Korean legacy text is refused;
 # 4: GBK text with Chinese punctuation is read, Latin-1 Western text is no longer read as GB18030 hanzi;
 # 5: code fences follow CommonMark ("```x``` text" is no fence; an indented "    ```" closes none), and lines end at
 # "\n" only (text after a form feed or U+2028 no longer starts a heading);
 # 6: a PDF whose text is drawn in CID fonts without a ToUnicode map is refused, not indexed as gibberish
 # 7: short Shift-JIS Japanese is refused, not indexed as GB18030 gibberish; CJK UTF-16 without a byte-order mark is
 # read, not refused as binary; text with a NUL past the sniffed opening is refused, not indexed
+# 8: short kanji-only EUC-JP and hangul-only EUC-KR are refused, not indexed as GB18030 gibberish
 """What reading and chunking (loaders.py, chunking.py) make of a file's bytes, stored with every chunk. A file
 whose bytes are unchanged is skipped only when its chunks carry this version; otherwise it is read again, so a
 reader fix reaches indexes built before it (bdf0891 stopped indexing binary files behind a byte-order mark as
@@ -54,6 +55,12 @@ def _path_of(source: str, root: Path | None) -> Path | None:
     if Path(source).is_absolute():
         return Path(source)
     return (root.resolve() / source) if root is not None else None
+
+
+def _file_of(source: str, root: Path | None) -> Path | None:
+    """The path on disk of the document `source`: its name as `walk.display` showed it, undone (a name that is not
+    UTF-8 is stored escaped)."""
+    return _path_of(os.fspath(undisplay(source)), root)
 
 
 EMBED_BATCH = 512  # chunks per embedding call: one progress event each, so a large file shows it is moving
@@ -117,7 +124,7 @@ def indexed_from(path: Path, sources: Iterable[str], *, root: Path | None) -> li
         source
         for source in sources
         if (where := _path_of(source, root)) is not None
-        and (where.is_relative_to(target) or undisplay(where).is_relative_to(target))
+        and (where.is_relative_to(target) or (_file_of(source, root) or where).is_relative_to(target))
     ]
 
 
@@ -172,7 +179,8 @@ def ingest_paths(
     A bad file lands in `problems` and the batch goes on; if an earlier version of it was indexed, that
     version's chunks are removed (and the file listed in `removed`). Embedder or index failures are not a file's
     fault and propagate. `scan(text)` returns a reason when a chunk reads like instructions to the model;
-    such chunks are stored with the "suspected_injection" flag and listed in `flagged`.
+    such chunks are stored with the "suspected_injection" flag and listed in `flagged`. `read_timeout_s` bounds
+    each file's read and, for a PDF, its text extraction (GUARDED_RAG_INDEX_TIMEOUT in the app).
 
     The whole run holds the index's write lock: a second ingest (another process, another session) waits,
     saying so through `on_wait`, and gives up with IndexBusyError after the lock timeout.
@@ -225,20 +233,21 @@ def _ingest_locked(
     else:
         index.check()  # fail before any work if the stored vectors came from another embedder
     notify = progress or (lambda _: None)
-    files, folders, early_problems, not_read, linked_out = expand(paths, root=root)
+    found = expand(paths, root=root)
+    files, folders, early_problems, not_read = found.files, found.folders, found.problems, found.not_read
     out: dict[str, Any] = {k: [] for k in ("added", "updated", "unchanged", "removed", "problems", "flagged")}
     known = {d.source: d for d in index.documents()}
     if prune:
         early_problems = _forget_vanished(paths, early_problems, known=known, root=root, index=index, out=out)
     out["problems"].extend(early_problems)
-    for problem in linked_out:  # what was indexed through such a link before goes, as a file that became unreadable
+    for problem in found.linked_out:  # what was indexed through such a link before goes, as a file that became unreadable
         _reject(problem, known=known, index=index, out=out)
     chunks_added = 0
     total = len(files)
     for done, path in enumerate(files):
         source = source_for(path, root)
         notify(IngestProgress(done=done, total=total, current=source, stage="load"))
-        data = read_bytes(path, max_bytes=max_bytes, source=source, deadline_s=read_timeout_s)
+        data = read_bytes(path, max_bytes=max_bytes, source=source, deadline_s=read_timeout_s, within=found.bounds.get(path))
         if isinstance(data, LoadProblem):
             _reject(data, known=known, index=index, out=out)
             continue
@@ -248,7 +257,7 @@ def _ingest_locked(
             notify(IngestProgress(done=done, total=total, current=source, stage="skip"))
             out["unchanged"].append(source)
             continue
-        doc = parse_document(data, suffix=path.suffix, source=source, max_chars=text_limit(max_bytes))
+        doc = parse_document(data, suffix=path.suffix, source=source, max_chars=text_limit(max_bytes), max_seconds=read_timeout_s)
         if isinstance(doc, LoadProblem):
             _reject(doc, known=known, index=index, out=out)
             continue
@@ -280,11 +289,11 @@ def _ingest_locked(
                 continue
             # Not a regular file any more (deleted, or now a folder, a broken link, a pipe): its chunks go. One that
             # cannot be looked at (its folder became unreadable) is kept: nothing is lost to a permission change.
-            # A name that is not UTF-8 is stored escaped (walk.display): it is looked for under its own bytes too.
-            gone = is_gone(where) and is_gone(undisplay(where))
+            # A name that is not UTF-8 is stored escaped (walk.display): it is looked for under its own bytes.
+            on_disk = _file_of(source, root) or where
             # A link that now leads to a file read under another name (each file is read once, walk._unique): its
             # chunks hold an earlier target's text, which would never be read again.
-            if gone or os.path.realpath(where) in read:
+            if is_gone(on_disk) or os.path.realpath(on_disk) in read:
                 index.delete_document(source)
                 out["removed"].append(source)
     out["removed"].extend(sorted(dropped - set(out["added"])))

@@ -36,7 +36,8 @@ MAX_PDF_PAGES = 5000
 """Most pages read from one PDF: pypdf extracts some 1,500 pages a second, so a 20,000-page PDF (3 MB when its
 pages share their content) held ingest for 13 s with no bound; a longer document is better split anyway."""
 MAX_PDF_SECONDS = 60.0
-"""Most seconds spent extracting one PDF's text (checked between pages and between pieces of text within one)."""
+"""Most seconds spent extracting one PDF's text (checked between pages and between pieces of text within one) when
+the caller gives no limit; ingest gives its read timeout (GUARDED_RAG_INDEX_TIMEOUT)."""
 
 
 _MAX_UNMAPPED_SHARE = 0.1
@@ -109,8 +110,7 @@ def _too_many_pages(pages: int, max_pages: int) -> PdfTooLong:
 
 
 def _declared_pages(reader: PdfReader) -> int | None:
-    """The page count the PDF's page tree declares (/Count): read without walking the tree, which takes seconds for
-    tens of thousands of pages. It may lie; the pages walked are counted too."""
+    """The page count the PDF's page tree declares (/Count), read without walking the tree. It may lie."""
     from pypdf.generic import DictionaryObject
 
     try:
@@ -122,14 +122,42 @@ def _declared_pages(reader: PdfReader) -> int | None:
     return count if isinstance(count, int) else None
 
 
-def _pages(reader: PdfReader, budget: _TextBudget, max_pages: int) -> list[str]:
-    declared = _declared_pages(reader)
-    if declared is not None and declared > max_pages:
-        raise _too_many_pages(declared, max_pages)
-    pages = reader.pages
+def _tree_entries(max_pages: int) -> int:
+    """Most page-tree entries (pages and the /Pages nodes above them) walked to list at most `max_pages` pages: a
+    node above pages has at least one kid, and a chain of single kids is cut by pypdf's depth limit, so twice the
+    pages plus that depth lets any tree of `max_pages` pages through and stops a longer one early."""
+    from pypdf import get_configuration
+
+    return 2 * max_pages + get_configuration().page_tree_maximum_depth
+
+
+def _walked_pages(reader: PdfReader, max_pages: int) -> list[PageObject]:
+    """The PDF's pages, the page tree walked at most as far as `max_pages` pages need: a tree that understates its
+    /Count otherwise held the walk to pypdf's own limit of 100,000 entries (some 12 s) before the bound applied.
+    /Count is not trusted either way (a PDF that overstates it is read); it only names the length of one that is
+    too long."""
+    from pypdf import apply_configuration
+    from pypdf.errors import LimitReachedError
+
+    try:
+        with apply_configuration(page_tree_maximum_entries=_tree_entries(max_pages)):  # a context variable: this call
+            pages = list(reader.pages)
+    except LimitReachedError as exc:
+        if "entry limit" not in str(exc):  # too deep, or too many page entries: a broken or hostile tree
+            raise
+        declared = _declared_pages(reader)
+        if declared is not None and declared > max_pages:
+            raise _too_many_pages(declared, max_pages) from exc
+        raise PdfTooLong(
+            f"the PDF has more than {max_pages:,} pages, the most read from one file; split it into smaller PDFs."
+        ) from exc
     if len(pages) > max_pages:
         raise _too_many_pages(len(pages), max_pages)
-    return [budget.page(page) for page in pages]
+    return pages
+
+
+def _pages(reader: PdfReader, budget: _TextBudget, max_pages: int) -> list[str]:
+    return [budget.page(page) for page in _walked_pages(reader, max_pages)]
 
 
 def _without_lone_surrogates(text: str) -> str:

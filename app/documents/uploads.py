@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.documents.ingest_types import IngestReport
+from app.documents.walk import undisplay
 
 UPLOADS_DIR = "uploads"  # under the app's home (views/uploads.py saves there)
 
@@ -56,7 +57,7 @@ class UploadFolder:
         return (self.home / UPLOADS_DIR).resolve()
 
     def _located(self, source: str) -> Path:
-        path = Path(source)
+        path = undisplay(source)  # a name that is not UTF-8 is a source with \\xNN escapes (walk.display)
         path = path if path.is_absolute() else self.docs_dir / path
         return path.parent.resolve() / path.name  # as ingest names files: the folders resolved, not a link's target
 
@@ -90,9 +91,11 @@ class UploadFolder:
         """Delete the saved upload behind `source`; a file elsewhere (the docs folder) is never touched."""
         upload = self.file_of(source)
         if upload is not None:
-            existed = upload.is_file()
-            upload.unlink(missing_ok=True)
-            return "removed" if existed else "none"
+            try:  # a link, even one whose file is gone, is removed too, and said to be
+                upload.unlink()
+            except FileNotFoundError:
+                return "none"
+            return "removed"
         return "kept" if self._located(source).exists() else "none"
 
     def discard_unreadable(self, report: IngestReport) -> tuple[str, ...]:

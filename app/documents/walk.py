@@ -24,22 +24,34 @@ from app.documents.loaders import GONE_ERRNOS, SUPPORTED_SUFFIXES, LoadProblem
 _log = logging.getLogger(__name__)
 
 
+_SHOWN_AS_ESCAPE = re.compile(r"\\(?=\\|[\udc80-\udcff]|x[89a-f][0-9a-f])|[\udc80-\udcff]")
+"""What `display` rewrites in a name decoded with surrogateescape: a byte that is not UTF-8 (a lone surrogate), and
+a backslash that would otherwise read as the start of an escape (before another backslash, a byte shown escaped,
+or the text x80-xff)."""
+
+
+def _shown(match: re.Match[str]) -> str:
+    found = match[0]
+    return "\\\\" if found == "\\" else f"\\x{ord(found) - 0xDC00:02x}"
+
+
 def display(path: Path | str) -> str:
     """`path` as text that can be stored, hashed, printed and sent as JSON. A name whose bytes are not UTF-8 reaches
     Python with lone surrogates in it (PEP 383), which no UTF-8 encoder accepts; its bytes are shown as \\xNN
     escapes instead: readable, and one per byte, so two such names never become the same source (a replacement
-    character would merge "caf\\xe9.md" and "caf\\xe8.md")."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    character would merge "caf\\xe9.md" and "caf\\xe8.md"). A backslash that would read as part of such an escape
+    is doubled, so a name that holds the text "caf\\xe9.md" is not taken for the one with the byte 0xE9 either;
+    any other name, a backslash in it or not, is shown as it is. `undisplay` reverses it exactly."""
+    return _SHOWN_AS_ESCAPE.sub(_shown, os.fsencode(path).decode("utf-8", "surrogateescape"))
 
 
-_ESCAPED_BYTE = re.compile(rb"\\x([89a-f][0-9a-f])")  # invalid UTF-8 bytes: 0x80 and up
+_ESCAPED = re.compile(rb"\\\\|\\x([89a-f][0-9a-f])")  # a doubled backslash, or an invalid UTF-8 byte: 0x80 and up
 
 
-def undisplay(path: Path) -> Path:
-    """The path on disk that `display` showed as `path`: its \\xNN escapes turned back into the bytes they stand for
-    (a name that is not UTF-8). A name may also hold such an escape literally, so this is a second place to look,
-    not a replacement for `path`."""
-    return Path(os.fsdecode(_ESCAPED_BYTE.sub(lambda m: bytes([int(m[1], 16)]), os.fsencode(path))))
+def undisplay(path: Path | str) -> Path:
+    """The path on disk that `display` showed as `path`: its doubled backslashes halved and its \\xNN escapes turned
+    back into the bytes they stand for (a name that is not UTF-8)."""
+    return Path(os.fsdecode(_ESCAPED.sub(lambda m: bytes([int(m[1], 16)]) if m[1] else b"\\", os.fsencode(path))))
 
 
 def located(path: Path) -> Path:
@@ -156,6 +168,8 @@ class _Found:
     others: Counter[str] = field(default_factory=Counter)
     linked_out: list[tuple[Path, Path]] = field(default_factory=list)
     """(link, folder): links to files outside the folder they were found in, refused."""
+    bounds: dict[Path, Path] = field(default_factory=dict)
+    """File (`located`) -> the folder a link in its place may lead into when it is read (`read_bytes(within=)`)."""
 
     def entry(self, path: Path, folder: Path) -> None:
         """One file of `folder`: a supported regular file is read, another file counted, a non-file named, a link
@@ -169,6 +183,7 @@ class _Found:
             self.linked_out.append((path, folder))
         elif supported:
             self.files.append(path)
+            self.bounds[located(path)] = Path(os.path.realpath(folder))
         else:
             self.others[path.suffix.lower() or "(no extension)"] += 1
 
@@ -177,6 +192,7 @@ class _Found:
         self.problems.extend(other.problems)
         self.others.update(other.others)
         self.linked_out.extend(other.linked_out)
+        self.bounds.update(other.bounds)
 
 
 def _walk(folder: Path, bound: Path) -> _Found:
@@ -225,6 +241,10 @@ class Expansion(NamedTuple):
     problems: list[LoadProblem]
     not_read: dict[str, int]
     linked_out: list[LoadProblem]
+    bounds: dict[Path, Path]
+    """Each file found in a folder (or named in `root`) -> the folder a link in its place may lead into when it is
+    read: the walk checked the name, and it may be swapped for a link before it is read. A file named outside
+    `root` has none (the user named it)."""
 
 
 def expand(paths: Sequence[Path], *, root: Path | None = None) -> Expansion:
@@ -246,12 +266,16 @@ def expand(paths: Sequence[Path], *, root: Path | None = None) -> Expansion:
             found.linked_out.append((path, root))  # re-indexing one document must not read what the folder refuses
         else:  # a file named explicitly is kept whatever it is, so the loader can say why it is skipped
             found.files.append(path)
+            if root is not None and located(path).is_relative_to(root.resolve()):
+                found.bounds[located(path)] = root.resolve()
     problems = [problem for _, problem in found.problems]
     refused: dict[str, tuple[Path, Path]] = {}  # by source: a link in a folder given and named too is said once
     for link, folder in found.linked_out:
         refused.setdefault(source_for(link, root), (link, folder))
     linked_out = [_linked_out(link, folder, source) for source, (link, folder) in refused.items()]
-    return Expansion(_unique(found.files), folders, problems, dict(sorted(found.others.items())), linked_out)
+    files = _unique(found.files)
+    bounds = {file: found.bounds[file] for file in files if file in found.bounds}
+    return Expansion(files, folders, problems, dict(sorted(found.others.items())), linked_out, bounds)
 
 
 def expand_paths(paths: Sequence[Path], *, root: Path | None = None) -> tuple[list[Path], list[Path], list[LoadProblem]]:

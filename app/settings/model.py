@@ -154,7 +154,7 @@ class Settings(BaseModel):
         gt=0,
         le=3600,
         description="Seconds one call to the document index (search, count, listing; a write gets 5x) or one file read "
-        "at ingest may take.",
+        "at ingest (and a PDF's text extraction) may take.",
     )
     write_lock_timeout: float = Field(
         default=600.0,

@@ -24,6 +24,7 @@ READ_AS = {
     5: "6495382b63facc722f6da20bc10e4ec46a5f072a22c4773fb0b087456e70c156",  # CommonMark fences; lines end at "\n" only
     6: "5ae6531dff2c45ae8db56129a8fecf080c6e7824ef4221186b2869f0b3f767e0",  # PDF text in unmapped CID fonts refused
     7: "8808b21bc4c7f8c3b2f70b8c74b0944f829a14ee234daa824e033cc2378a4c1e",  # short Shift-JIS; CJK UTF-16 w/o BOM; NUL
+    8: "c2b19d185575d0b648a54981b0d38fe4b250f6b87739562d9ff39189e2744e09",  # short kanji-only EUC-JP, hangul EUC-KR
 }
 
 _LONG_EN = " ".join(f"Sentence {i} explains how the server keeps model {i % 7} loaded in memory." for i in range(60))
@@ -74,6 +75,8 @@ SAMPLES: dict[str, tuple[str, bytes]] = {
     "utf16_le_cjk_no_bom": (".txt", "默认端口是一万一千四百三十四。可以修改监听地址。".encode("utf-16-le")),
     "utf16_be_cjk_no_bom": (".md", "# 端口\n\n默认端口是一万一千四百三十四。".encode("utf-16-be")),
     "nul_past_the_sniff": (".txt", b"Plain text. " * 700 + b"\0" * 8 + b"More text."),
+    "euc_jp_short_kanji": (".txt", "国立国会図書館".encode("euc_jp")),
+    "euc_kr_short_hangul": (".txt", "설치 방법".encode("euc_kr")),
 }
 
 

@@ -1,0 +1,148 @@
+"""A file swapped for a link between the walk (which refuses links that lead out of the folder) and the read was
+followed: the walk saw a regular file, the read opened whatever the link named (another user's notes, a key). The
+read path now opens the name without following a link (O_NOFOLLOW) and follows one by hand only into the folder.
+The swap is made from the progress callback, which ingest calls just before it reads each file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from app.documents.index import DocumentIndex
+from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
+from app.documents.loaders import LoadProblem, read_bytes
+from tests.fake_embeddings import BagOfWordsEmbeddings
+
+MB = 1_000_000
+SECRET = "# Private\n\nThe walrus vault code is nine nine four.\n"
+
+pytestmark = pytest.mark.disable_socket
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "install.md").write_text("# Install\n\nRun the install script.\n", encoding="utf-8")
+    (root / "notes.md").write_text("# Notes\n\nThe shelf label is amber.\n", encoding="utf-8")
+    (root / "other.md").write_text("# Other\n\nThe crate is painted teal.\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "private" / "vault.md"
+    path.parent.mkdir()
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+def _swap_before_read(name: str, folder: Path, target: Path) -> Callable[[IngestProgress], None]:
+    """A progress callback that replaces `folder`/`name` with a link to `target` just before ingest reads it."""
+
+    def swap(event: IngestProgress) -> None:
+        if event.stage == "load" and event.current == name:
+            (folder / name).unlink()
+            (folder / name).symlink_to(target)
+
+    return swap
+
+
+def _run(docs: Path, index: DocumentIndex, progress: Callable[[IngestProgress], None], paths: list[Path]) -> IngestReport:
+    return ingest_paths(paths, index=index, embeddings=BagOfWordsEmbeddings(), root=docs, max_bytes=MB, progress=progress)
+
+
+def _texts(index: DocumentIndex) -> str:
+    return " ".join(text for _, _, text in index.rows())
+
+
+def test_a_file_swapped_for_a_link_out_of_the_folder_after_the_walk_is_not_read(
+    docs: Path, secret: Path, index: DocumentIndex
+) -> None:
+    report = _run(docs, index, _swap_before_read("notes.md", docs, secret), [docs])
+    assert "walrus" not in _texts(index)
+    assert sorted(report.added) == ["install.md", "other.md"]
+    [problem] = report.problems
+    assert problem.source == "notes.md" and problem.kind == "unsupported" and not problem.transient
+    assert str(secret) in problem.message and "outside the folder" in problem.message
+
+
+def test_a_named_file_of_the_docs_folder_swapped_for_a_link_out_is_not_read(
+    docs: Path, secret: Path, index: DocumentIndex
+) -> None:
+    report = _run(docs, index, _swap_before_read("notes.md", docs, secret), [docs / "notes.md"])
+    assert "walrus" not in _texts(index) and report.added == ()
+    assert [p.source for p in report.problems] == ["notes.md"]
+
+
+def test_a_file_swapped_for_a_link_inside_the_folder_is_still_read(docs: Path, index: DocumentIndex) -> None:
+    (docs / "drafts").mkdir()
+    (docs / "drafts" / "kept.md").write_text("# Kept\n\nThe ledger is blue.\n", encoding="utf-8")
+    report = _run(docs, index, _swap_before_read("notes.md", docs, docs / "drafts" / "kept.md"), [docs])
+    assert "notes.md" in report.added and report.problems == ()
+    assert "ledger" in _texts(index)
+
+
+def test_read_bytes_within_a_folder_refuses_a_link_out_and_follows_one_in(docs: Path, secret: Path) -> None:
+    (docs / "out.md").symlink_to(secret)
+    (docs / "in.md").symlink_to(docs / "other.md")
+    refused = read_bytes(docs / "out.md", max_bytes=MB, within=docs)
+    assert isinstance(refused, LoadProblem) and refused.kind == "unsupported", refused
+    assert read_bytes(docs / "in.md", max_bytes=MB, within=docs) == (docs / "other.md").read_bytes()
+    assert read_bytes(docs / "out.md", max_bytes=MB) == SECRET.encode()  # a file named by the user: followed
+
+
+def test_a_pipe_swapped_in_is_still_refused_as_not_a_regular_file(docs: Path, index: DocumentIndex) -> None:
+    def swap(event: IngestProgress) -> None:
+        if event.stage == "load" and event.current == "notes.md":
+            (docs / "notes.md").unlink()
+            os.mkfifo(docs / "notes.md")
+
+    report = _run(docs, index, swap, [docs])
+    assert [(p.source, p.kind) for p in report.problems] == [("notes.md", "unreadable")]
+
+
+def test_a_folder_swapped_for_a_link_out_after_the_walk_is_not_read(docs: Path, secret: Path, index: DocumentIndex) -> None:
+    # O_NOFOLLOW guards the file's own name only: a folder on the way can be swapped for a link as well
+    (docs / "guide").mkdir()
+    (docs / "guide" / "vault.md").write_text("# Vault\n\nThe shelf is empty.\n", encoding="utf-8")
+
+    def swap(event: IngestProgress) -> None:
+        if event.stage == "load" and event.current == "guide/vault.md":
+            (docs / "guide").rename(docs.parent / "moved-guide")
+            (docs / "guide").symlink_to(secret.parent, target_is_directory=True)
+
+    report = _run(docs, index, swap, [docs])
+    assert "walrus" not in _texts(index)
+    assert [(p.source, p.kind) for p in report.problems] == [("guide/vault.md", "unsupported")]
+
+
+def test_a_file_replaced_between_open_and_check_is_tried_again_not_refused(
+    docs: Path, index: DocumentIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the check that the opened file is the one inside the folder must not call an editor's save a link out
+    from app.documents import loaders
+
+    opened = loaders._open
+    original = (docs / "notes.md").read_bytes()
+
+    def open_then_save(path: Path, within: Path | None) -> int:
+        if path.name == "notes.md" and within is not None:
+            fd = os.open(path, os.O_RDONLY)
+            (docs / "saved.tmp").write_bytes(original + b"More.\n")
+            os.replace(docs / "saved.tmp", path)  # an atomic save, after the open
+            try:
+                loaders._held_inside(fd, path, within)
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd
+        return opened(path, within)
+
+    monkeypatch.setattr(loaders, "_open", open_then_save)
+    report = _run(docs, index, lambda _: None, [docs])
+    [problem] = report.problems
+    assert problem.source == "notes.md" and problem.transient and "replaced" in problem.message
