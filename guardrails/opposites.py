@@ -123,7 +123,7 @@ def _senses_in(pair: Opposite, text: str) -> list[tuple[bool, re.Match[str]]]:
     return sorted(found, key=lambda f: f[1].start())
 
 
-def _turned(pair: Opposite, claim: str, target: str) -> tuple[re.Match[str], re.Match[str]] | None:
+def turned(pair: Opposite, claim: str, target: str) -> tuple[re.Match[str], re.Match[str]] | None:
     """The claim's form and the sentence's opposite form when the claim turns the sentence's sense of the pair,
     negated alike; None otherwise. One sense on each side: it differs. Several ("lower values give more
     conservative text"): as many on each side, some turned and some not (turning all of them, "higher values give
@@ -159,7 +159,7 @@ def opposite_terms(answer: str, support: str, *, min_alignment: float, min_token
             continue
         target = aligned[0].text
         for pair in OPPOSITES:
-            turned = _turned(pair, raw, target)
-            if turned is not None:
-                found.append(Contradiction(raw, target, "opposite", (pair.name, turned[0].group(), turned[1].group())))
+            forms = turned(pair, raw, target)
+            if forms is not None:
+                found.append(Contradiction(raw, target, "opposite", (pair.name, forms[0].group(), forms[1].group())))
     return found

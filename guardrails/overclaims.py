@@ -108,9 +108,23 @@ _HEDGE = re.compile(
 )
 _ABSOLUTE = re.compile(
     r"\b(?:always|never|all|every|any|none|guaranteed|invariably|definitely|certainly|regardless|whatever|whichever)\b"
-    r"|一定|总是|始终|永远|从不|从来|任何|所有|全部|一律|绝对|必然|必定|肯定|无论|不管|毫无例外",
+    # 一定 says "certainly", not in 一定数量/一定程度 ("a certain number", "to some degree"), which is itself a hedge.
+    r"|一定(?!数|量|程度|范围|比例|时间|规模|限度|的)|总是|始终|永远|从不|从来|任何|所有|全部|一律|绝对|必然|必定|肯定|无论|不管|毫无例外",
     re.IGNORECASE,
 )
+
+
+HEDGE = _HEDGE  # the hedges, for crosslingual.py
+
+
+def absolutes(text: str) -> set[str]:
+    """The words of `text` that state without exception (always, never, any, 一定, 所有…), lower-cased."""
+    return {m.group().lower() for m in _ABSOLUTE.finditer(text)}
+
+
+def hedges(text: str) -> set[str]:
+    """The words of `text` that limit how widely it holds (usually, often, 通常, 不大…), lower-cased."""
+    return {m.group().lower() for m in _HEDGE.finditer(text)}
 
 
 def overgeneralized(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> list[Contradiction]:

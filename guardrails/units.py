@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from guardrails.polarity import Contradiction, clauses, sentences
 from guardrails.text import canonical_number, content_terms
+from guardrails.values import EN_NUMBER as _EN_NUMBER
+from guardrails.values import zh_value
 
 # Each unit's spellings -> (kind, canonical unit). Ambiguous spellings are left out: 分 (score), 月 and 年 (dates),
 # M and B (millions and billions of parameters: 7B is a model size, not 7 bytes).
@@ -40,13 +42,40 @@ _SPELLINGS = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _QUANTITY = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s*({_SPELLINGS})(?![A-Za-z])", re.IGNORECASE)
 
 
+# A Chinese numeral before a unit of time ("一分钟", "两个小时", "三十秒"): starting where the run of numerals starts
+# (几十分钟 and 十几秒 have no value; 第一天 is an ordinal), and 十分 alone is "very", not a unit.
+_ZH_NUMERAL = "零一二两三四五六七八九十百千万"
+_ZH_TIME = "|".join(
+    sorted((re.escape(w) for w, (k, _) in _UNITS.items() if k == "time" and not w.isascii()), key=len, reverse=True)
+)
+_ZH_QUANTITY = re.compile(rf"(?<![{_ZH_NUMERAL}几第每])([{_ZH_NUMERAL}]+)(?![几多])\s*个?\s*({_ZH_TIME})")
+# A number of a unit of time in English words: "five minutes", "an hour", "about a second" ("a second" only after a
+# word of measure: "a second request" is an ordinal).
+_EN_TIME = r"(?:milliseconds?|seconds?|minutes?|hours?|days?|weeks?)"
+_EN_COUNT = re.compile(rf"\b({'|'.join(_EN_NUMBER)})\s+({_EN_TIME})\b", re.IGNORECASE)
+_EN_ONE = re.compile(
+    r"\b(?:(?:an?|one)\s+(minute|hour|day|week|millisecond)|"
+    r"(?:about|around|roughly|approximately|under|over|within|than|just|only|in|for)\s+(?:an?|one)\s+(second))\b",
+    re.IGNORECASE,
+)
+
+
 def quantities(text: str) -> list[tuple[str, str, str]]:
     """(number, kind, unit) of every number written with a unit of time or size, canonical: "5 分钟" and
-    "5 minutes" are both ("5", "time", "min")."""
+    "5 minutes" are both ("5", "time", "min"); numbers in words count too: "一分钟" and "about a minute" are
+    ("1", "time", "min"), "five seconds" and "五秒" ("5", "time", "s")."""
     found = []
     for m in _QUANTITY.finditer(text):
         kind, unit = _UNITS[m.group(2).lower()]
         found.append((canonical_number(m.group(1)), kind, unit))
+    for m in _ZH_QUANTITY.finditer(text):
+        value = zh_value(m.group(1))
+        if value is not None:
+            found.append((str(value), *_UNITS[m.group(2)]))
+    for m in _EN_ONE.finditer(text):
+        found.append(("1", *_UNITS[(m.group(1) or m.group(2)).lower()]))
+    for m in _EN_COUNT.finditer(text):
+        found.append((str(_EN_NUMBER[m.group(1).lower()]), *_UNITS[m.group(2).lower()]))
     return found
 
 

@@ -46,6 +46,7 @@ _EN_NUMBER = {
     "hundred": 100,
     "thousand": 1000,
 }
+EN_NUMBER = _EN_NUMBER  # the English number words, for units.py (one is left out: "one of", "the one")
 _EN_UNIT = (
     r"(?:times|retries|attempts|seconds|secs|minutes|mins|hours|days|weeks|months|years|percent|cores|threads|"
     r"layers|bits|tokens|GB|MB|KB|TB|GiB|MiB|gigabytes|megabytes)"

