@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "GuardedRAG": "app.service",
     "ModelRef": "app.service",
     "RawAnswer": "app.service",
+    "ServiceClosedError": "app.service",
     "Settings": "app.settings",
     "SettingsError": "app.settings",
     "load_settings": "app.settings",
@@ -250,6 +251,7 @@ __all__ = [
     "ScriptedModelFactory",
     "ServeOptions",
     "ServerThread",
+    "ServiceClosedError",
     "Settings",
     "SettingsError",
     "Status",
@@ -427,7 +429,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         tune_process,
     )
     from app.serve import ExposureError, ServeOptions, ServerThread, create_app, run_server
-    from app.service import GuardedRAG, ModelRef, RawAnswer
+    from app.service import GuardedRAG, ModelRef, RawAnswer, ServiceClosedError
     from app.settings import (
         Settings,
         SettingsError,

@@ -87,6 +87,16 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class ServiceClosedError(RuntimeError):
+    """A GuardedRAG used after close() for what close() released: its trace writer (ask) or its models."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what} on a closed GuardedRAG: close() stopped its trace writer and freed its models; create a new "
+            "GuardedRAG (or close it only when done)"
+        )
+
+
 @dataclass(frozen=True)
 class ModelRef:
     """Which model answers a question: the backend kind and the model name as that backend knows it."""
@@ -134,6 +144,7 @@ class GuardedRAG:
         )
         self._integrity: tuple[object, IndexIntegrity] | None = None
         self._lock = threading.RLock()
+        self._closed = False
         self._ids = TraceIds()
         self._recorder = TraceRecorder(
             origin=f"{socket.gethostname()}/{os.getpid()}",
@@ -161,6 +172,7 @@ class GuardedRAG:
     def warm_up(self) -> None:
         """Build every lazily built part now, once (the UI calls it when it creates the shared service, so the
         first sessions asking at once find them built). Cheap parts only: models load on their first call."""
+        self._require_open("warm_up()")
         self._parts.warm_up(self.policy)
 
     # -- backend and models -----------------------------------------------------------------------------
@@ -171,7 +183,9 @@ class GuardedRAG:
 
     def answering_model(self, settings: Settings | None = None) -> ModelRef:
         """The one place that says which model answers: the embedded engine's name, or the Ollama model
-        the probe resolved (it may be an installed variant of the configured name)."""
+        the probe resolved (it may be an installed variant of the configured name). `settings` may differ from the
+        service's only in REQUEST_FIELDS (else SettingsError): the embedded engine is the service's own."""
+        settings = self._request_settings(settings)
         choice = self.backend(settings=settings)
         if choice.kind == "embedded":
             return ModelRef(kind="embedded", model=self._parts.model_factory().embedded_model_name)
@@ -182,7 +196,8 @@ class GuardedRAG:
     ) -> BaseChatModel:
         """The ChatOllama the app answers with, built by its own factory (for experiments and raw calls); with
         `settings` (a session's, from `effective`), the model and sampling those settings choose."""
-        s = settings or self.settings
+        self._require_open("chat_model()")
+        s = self._request_settings(settings)
         ref = self.answering_model(s)
         return self._parts.model_factory().chat_model(
             ref.kind, ref.model, timeout=timeout or s.timeout, format=format, settings=s
@@ -193,7 +208,8 @@ class GuardedRAG:
     ) -> BaseChatModel | None:
         """The answering model (of `settings`, else the service's), not loaded yet: a new embedded engine, or Ollama
         told to unload the model first (the latency experiment's cold calls). None when this backend cannot do that."""
-        s = settings or self.settings
+        self._require_open("fresh_chat_model()")
+        s = self._request_settings(settings)
         ref = self.answering_model(s)
         factory = self._parts.model_factory().fresh(ref.kind, ref.model, settings=s)
         if factory is None:
@@ -210,6 +226,7 @@ class GuardedRAG:
 
     def preload(self) -> PreloadResult:
         """Load the answering model now (under the long load timeout), so later timings exclude the load."""
+        self._require_open("preload()")
         ref = self.answering_model()
         return self._parts.model_factory().preload(ref.kind, ref.model, self.settings.load_timeout)
 
@@ -223,6 +240,23 @@ class GuardedRAG:
         return probe_ollama(host or self.settings.ollama_host, model or self.settings.model)
 
     # -- options ------------------------------------------------------------------------------------------
+    def _request_settings(self, settings: Settings | None) -> Settings:
+        """`settings` as a request may run with them: a change outside REQUEST_FIELDS (gguf, threads: what the
+        embedded engine is built from) is a SettingsError naming it, as in `effective`, never silently ignored
+        (the service's own model answered under its own name). Another model file is another service: derive()."""
+        if settings is None or settings is self.settings:
+            return self.settings
+        changed = {
+            name: getattr(settings, name)
+            for name in type(settings).model_fields
+            if getattr(settings, name) != getattr(self.settings, name)
+        }
+        try:
+            self.settings.for_request(changed)
+        except SettingsError as exc:
+            raise SettingsError(f"{exc} (or use svc.derive(...) for a service built with them)") from None
+        return settings
+
     def effective(self, options: AskOptions | None) -> tuple[Settings, GuardrailPolicy]:
         """The Settings and policy a request with these options runs with (validated; raises ValueError). A
         setting the request cannot change (not in REQUEST_FIELDS: the index, the traces' redaction, ...) is a
@@ -261,7 +295,9 @@ class GuardedRAG:
         `system`: a client's own system prompts (HTTP chat APIs): recorded in the trace and screened by the
         prompt_injection guardrail, never sent to the model. `trace_id`: chosen by a caller that must name
         the trace before the answer exists (a streamed HTTP reply's headers). `cancelled`: asked before
-        every model call; once true, no further model call starts (the client went away)."""
+        every model call; once true, no further model call starts (the client went away). Raises
+        ServiceClosedError after close() (a request already under way then still finishes and keeps its trace)."""
+        self._require_open("ask()")
         started = time.perf_counter()
         trace_id = trace_id or self._ids.next()
         options = options or AskOptions()
@@ -445,6 +481,7 @@ class GuardedRAG:
         """One call to the answering model with the app's own prompt and retrieved passages, and nothing
         else: no guardrails, no parse ladder, no retries (`with_schema` adds the answer schema as format).
         A transport failure is returned in `error`, as a caller of the raw model would meet it."""
+        self._require_open("raw_answer()")
         prompt = self.answer_prompt(question)
         ref = self.answering_model()
         llm = self.chat_model(format=prompt.schema if with_schema else None)
@@ -585,12 +622,25 @@ class GuardedRAG:
         """Write the traces still queued, stop the trace writer, then flush telemetry (bounded; also at exit); free
         the embedded models of the model factory this service built (every configuration's, `derive`'s included:
         a derived service shares its factory and leaves it open; last: an unload waits for a generation under way).
-        The service stays usable: a model loads again on its next call."""
+        Closing again is harmless (it frees a model a request under way loaded since). Afterwards what needs the trace writer or the models (ask, raw_answer,
+        chat_model, fresh_chat_model, preload, warm_up, derive) raises ServiceClosedError instead of half working
+        (a trace written on the caller's thread, a model loaded again that nothing frees); reading the index and
+        the stored traces still works (close releases neither). A request under way finishes and keeps its trace."""
+        self._closed = True
         if self._owns_traces:
             self.traces.close()
         if self._telemetry is not None and self._owns_telemetry:
             self._telemetry.close()
         self._parts.close_models()
+
+    @property
+    def closed(self) -> bool:
+        """Whether close() ran (what needs the trace writer or the models then raises ServiceClosedError)."""
+        return self._closed
+
+    def _require_open(self, what: str) -> None:
+        if self._closed:
+            raise ServiceClosedError(what)
 
     def __enter__(self) -> GuardedRAG:
         return self
@@ -602,6 +652,7 @@ class GuardedRAG:
         """A service with some Settings changed (e.g. another `collection` for an evaluation corpus) that shares
         this one's embedder, model factory (the embedded model loads once per process; one per embedded
         configuration: ModelFactory.for_settings) and backend chooser. ValueError beyond MAX_EMBEDDED_ENGINES."""
+        self._require_open("derive()")
         settings = self.settings.with_overrides(**overrides)
         same_embedder = (settings.embedder, settings.ollama_embed_model) == (
             self.settings.embedder,

@@ -42,6 +42,19 @@ def make_service(
     return svc, factory
 
 
+def reopened(svc: GuardedRAG) -> GuardedRAG:
+    """A new service on `svc`'s settings, embedder, model factory and chooser: what the next `guarded-rag` process
+    builds (main() closes the service it ran, and a closed service refuses further use)."""
+    parts = svc._parts
+    return GuardedRAG(
+        svc.settings,
+        embeddings=parts.embedder(),
+        factory=parts.model_factory(),
+        choose=parts.choose,
+        reraise_bugs=svc.reraise_bugs,
+    )
+
+
 def ollama_service(tmp_path: Path, host: str, *, engine: ChatEngine | None = None, **settings: Any) -> GuardedRAG:
     """A GuardedRAG on the real ModelFactory (real ChatOllama over HTTP) forced to Ollama at `host` (a scripted
     double on loopback), the sample docs ingested; `engine` backs the embedded rung (a scripted ChatEngine)."""

@@ -75,6 +75,7 @@ APP = (
     "ScriptedModelFactory",
     "ServeOptions",
     "ServerThread",
+    "ServiceClosedError",
     "Settings",
     "SettingsError",
     "Status",

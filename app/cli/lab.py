@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from app import GuardedRAG
-from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import folder_problem
 from app.cli.terminal import say
 from app.lab.evaluation.datasets import (
@@ -128,7 +128,14 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     needs_docs = args.against is None and any(not n.startswith("cmrc2018-") and n not in INJECTION_SETS for n in args.datasets)
     if needs_docs and svc.is_index_empty():
         say(f"the index is empty: ingesting {svc.settings.docs_dir} first\n")
-        svc.ingest(progress=tqdm_progress())
+        try:
+            svc.ingest(progress=tqdm_progress())
+        except KeyboardInterrupt:  # the next eval finds the index not empty and would run on part of the corpus
+            say(
+                "\ninterrupted: the index holds only the files read before it; run `guarded-rag ingest` to finish, "
+                "then the same eval command (nothing was evaluated)\n"
+            )
+            return EXIT_INTERRUPTED
     try:
         outcome = evaluate(
             svc,
@@ -153,7 +160,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     except KeyboardInterrupt:  # the same command with --fresh would throw these records away again
         again = "the same command without --fresh" if args.fresh else "the same command"
         say(f"interrupted: records so far are in {target / 'records.jsonl'}; run {again} again to resume\n")
-        raise
+        return EXIT_INTERRUPTED  # said once: re-raised, main() printed a second, bare "interrupted"
     if args.json:
         out.write(outcome.report.model_dump_json(indent=2) + "\n")
     else:

@@ -13,7 +13,7 @@ import pytest
 
 from app.cli.main import main
 from app.contract import CONTRACT_FIELDS
-from tests.fake_service import make_service
+from tests.fake_service import make_service, reopened
 
 GOOD = json.dumps({"citations": ["S1"], "answer": "Ollama listens on port 11434 by default."})
 
@@ -41,11 +41,18 @@ def cli(tmp_path: Path, monkeypatch):
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         monkeypatch.setattr(sys, "stderr", err)
         try:
-            code = main(list(argv), out, build=lambda settings: svc)
+            code = main(list(argv), out, build=lambda settings: service())
         finally:
             monkeypatch.setattr(sys, "stderr", err.inner)
         run.err = err.getvalue()  # type: ignore[attr-defined]
         return code, out.getvalue()
+
+    def service():
+        """The service the command runs with; after a command closed it, a new one on the same home (the next
+        process's): a closed service refuses further use."""
+        if run.svc.closed:  # type: ignore[attr-defined]
+            run.svc = reopened(run.svc)  # type: ignore[attr-defined]
+        return run.svc  # type: ignore[attr-defined]
 
     run.svc = svc  # type: ignore[attr-defined]
     return run

@@ -16,7 +16,7 @@ import pytest
 from app.cli.main import main
 from app.cli.terminal import terminal_safe
 from app.traces import TraceRecord
-from tests.fake_service import make_service
+from tests.fake_service import make_service, reopened
 
 # Cites S1, the one chunk bag-of-words retrieval ranks first for the question below (端口.md).
 ZH_QUESTION = "Ollama 默认监听哪个端口？"
@@ -72,16 +72,16 @@ def test_traces_list_show_and_json_print_on_an_ascii_stdout_beyond_the_bmp_too(t
     svc.ask(EMOJI_QUESTION)
     trace_id = svc.traces.list()[0].trace_id
     out = ascii_stdout()
-    assert main(["traces"], out, build=lambda s: svc) == 0
+    assert main(["traces"], out, build=lambda s: reopened(svc)) == 0
     assert written(out).rstrip("\n").endswith(escaped(EMOJI_QUESTION)[:60])
     out = ascii_stdout()
-    assert main(["traces", "--json"], out, build=lambda s: svc) == 0
+    assert main(["traces", "--json"], out, build=lambda s: reopened(svc)) == 0
     assert json.loads(written(out))["question"] == EMOJI_QUESTION  # a surrogate pair, as JSON writes one
     out = ascii_stdout()
-    assert main(["traces", "show", trace_id], out, build=lambda s: svc) == 0
+    assert main(["traces", "show", trace_id], out, build=lambda s: reopened(svc)) == 0
     assert f"  Q: {escaped(EMOJI_QUESTION)}\n" in written(out)
     out = ascii_stdout()
-    assert main(["ask", "--trace", EMOJI_QUESTION], out, build=lambda s: svc) == 0  # writelines: the events
+    assert main(["ask", "--trace", EMOJI_QUESTION], out, build=lambda s: reopened(svc)) == 0  # writelines: the events
     assert " ms  " in written(out)
 
 

@@ -14,14 +14,11 @@ from pydantic import BaseModel, ConfigDict
 
 from app import GuardedRAG, IndexBusyError, LabelledCase
 from app.lab.calibration.probes import answerable_probes, off_corpus_probes
-from app.lab.calibration.sweep import PARAM, Choice, choose
+from app.lab.calibration.sweep import FEW_ANSWERABLE, PARAM, Choice, choose
 from app.lab.policy.files import policy_toml, replaceable_policy, write_policy
 from guardrails import run_guardrail
 from guardrails.relevance import RelevanceGuardrail
 from guardrails.text import has_cjk
-
-# Fewer answerable probes than this in a language: one miss moves its refused rate by more than 5 points.
-FEW_ANSWERABLE = 20
 
 
 class CalibrationError(ValueError):
@@ -70,21 +67,7 @@ def calibrate(
     notes: list[str] = []
     for lang in ("en", "zh"):
         choices.append(choose(lang, cases[lang], svc.policy, target=target))
-        answerable = sum(1 for c in cases[lang] if not c.should_fire)
-        if not answerable:
-            kept = choices[-1]
-            notes.append(
-                f"no {lang} sentences in the corpus: nothing shows what a lower {lang} threshold would cost, so the "
-                f"starting policy's {PARAM[lang]} {kept.threshold} is kept (the rule alone would pick {kept.rule_threshold})"
-                if kept.rule_threshold is not None
-                else f"no {lang} sentences in the corpus: the {lang} threshold rests on off-corpus probes alone"
-            )
-        elif answerable < FEW_ANSWERABLE:
-            notes.append(
-                f"only {answerable} {lang} answerable probe(s) (one per chunk): the {lang} 'answerable refused' rate "
-                "is too rough to trust; the threshold rests on the off-corpus probes. Calibrate again when the "
-                "corpus has grown."
-            )
+        notes.extend(_few_probes_note(choices[-1]))
     thresholds = {PARAM[c.lang]: c.threshold for c in choices}
     policy = svc.policy.with_overrides({"relevance": thresholds})
     header = [
@@ -111,6 +94,26 @@ def calibrate(
         policy_path=out,
         notes=tuple(notes),
     )
+
+
+def _few_probes_note(c: Choice) -> list[str]:
+    """What a language with fewer than FEW_ANSWERABLE answerable probes got, with its numbers (choose()'s rule)."""
+    lang, value = c.lang, f"{PARAM[c.lang]} {c.threshold}"
+    if c.answerable >= FEW_ANSWERABLE:
+        return []
+    kept = (
+        f"the starting policy's {value} is kept (the rule alone would pick {c.rule_threshold})"
+        if c.rule_threshold is not None
+        else f"{value} is the rule's value, not below the starting policy's"
+    )
+    if not c.answerable:
+        return [f"no {lang} sentences in the corpus: nothing shows what a lower {lang} threshold would cost, so {kept}"]
+    refused = f"{c.answerable_refused:.0%}" if c.answerable_refused is not None else "n/a"
+    return [
+        f"only {c.answerable} {lang} answerable probe(s) (one per chunk; {FEW_ANSWERABLE} needed): the {lang} "
+        f"'answerable refused' rate ({refused}) is too rough to trust and the curve cannot show what a lower "
+        f"threshold would cost, so {kept}. Calibrate again when the corpus has grown."
+    ]
 
 
 def _score(

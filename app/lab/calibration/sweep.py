@@ -5,7 +5,8 @@ rechecks relevance at every candidate threshold, and the rule below picks one th
 App layer (lab), pure. The rule: the lowest threshold that still refuses at least `target` of the off-corpus
 probes (a `recall >= target` target; the lowest of the values that meet it). Lower would answer more off-corpus
 questions than promised; higher would only refuse more answerable ones. The answerable probes do not move the
-choice, they report what it costs (the other side of the curve).
+choice, they report what it costs (the other side of the curve). With fewer than FEW_ANSWERABLE of them in a
+language that cost is unmeasured, and the threshold never goes below the starting policy's (choose()).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from guardrails import build_guardrails, run_guardrail
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 25))  # 0.05 .. 1.20: the printed curve
 PARAM = {"en": "min_hybrid", "zh": "min_hybrid_zh"}  # relevance's threshold for questions without / with CJK
 HIGHEST = 2.0  # relevance's thresholds are bounded by 0..2 (similarity + normalised BM25)
+# Fewer answerable probes than this in a language: one miss moves its refused rate by more than 5 points, and the
+# curve cannot show what a lower threshold costs, so calibration never lowers that language's threshold (below).
+FEW_ANSWERABLE = 20
 
 
 class _Frozen(BaseModel):
@@ -41,7 +45,7 @@ class Choice(_Frozen):
     answerable_refused: float | None
     off_corpus_refused: float
     curve: tuple[CurvePoint, ...]
-    rule_threshold: float | None = None  # set when the rule's value was not kept (no answerable probes)
+    rule_threshold: float | None = None  # set when the rule's value was not kept (too few answerable probes)
 
 
 def candidates(cases: Sequence[LabelledCase], policy: GuardrailPolicy) -> list[float]:
@@ -70,11 +74,13 @@ def choose(lang: str, cases: Sequence[LabelledCase], policy: GuardrailPolicy, *,
     )
     rule = report.suggested if report.suggested is not None else HIGHEST  # none meets it: the strictest allowed
     threshold = rule
-    if off == len(cases):
-        # No answerable probe (the corpus has no sentence in this language): every threshold meeting the target
-        # costs "nothing" by the probes, so the rule's lowest is arbitrary (0.000 was written for a corpus with no
-        # Chinese text, answering any Chinese question with relevance >= 0). Keep the stricter of it and the
-        # starting policy's value: a lower one would rest on no evidence at all.
+    if len(cases) - off < FEW_ANSWERABLE:
+        # Few or no answerable probes (a small corpus, or none of its sentences in this language): the bundled
+        # off-corpus questions share next to no words with it, so they all score near or below 0 and every
+        # threshold from 0 up meets the target; the rule's lowest is then the plateau's edge, not a measured
+        # trade-off (0.000 was written for a 7-chunk corpus and for one without Chinese text: it answers any question
+        # scoring 0 or more). Keep the stricter of it and the starting policy's value: the probes may raise a
+        # threshold, but a lower one would rest on too little evidence.
         # (the value relevance runs with: the policy's, else its default when a partial policy leaves it unset)
         threshold = max(rule, float(current_value(policy, "relevance", PARAM[lang])))
     at = {p.value: p.quality for p in report.points}

@@ -58,9 +58,10 @@ def test_off_corpus_probes_come_from_the_tune_split_only() -> None:
     ],
 )
 def test_threshold_rule_is_the_lowest_refusing_the_target(off, target, threshold, refused) -> None:
-    choice = choose("en", probes([0.9, 0.35, 0.05], off), DEFAULT, target=target)
+    answerable = [0.9, 0.35, 0.05] * 7  # enough (FEW_ANSWERABLE) for the rule to decide on its own
+    choice = choose("en", probes(answerable, off), DEFAULT, target=target)
     assert choice.threshold == threshold and choice.off_corpus_refused == refused
-    assert choice.answerable_refused == round(sum(a < threshold for a in [0.9, 0.35, 0.05]) / 3, 4)
+    assert choice.answerable_refused == round(sum(a < threshold for a in answerable) / len(answerable), 4)
 
 
 def probes(answerable: list[float], off_corpus: list[float], question: str = "What is it?") -> list[LabelledCase]:
@@ -78,7 +79,7 @@ DEFAULT = load_policy()
 
 
 def test_curve_comes_from_the_policy_lab_sweep_and_no_off_corpus_probes() -> None:
-    cases = probes([0.5, 0.1], [0.2])
+    cases = probes([0.5, 0.1] * 10, [0.2])
     assert candidates(cases, DEFAULT) == sorted({*GRID, 0.201})  # the grid and just above each off-corpus score
     choice = choose("en", cases, DEFAULT, target=0.95)
     at = {p.threshold: (p.answerable_refused, p.off_corpus_answered) for p in choice.curve}
@@ -102,7 +103,7 @@ def test_calibrate_sweeps_with_the_policy_lab_sweep(monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(cal, "sweep", spy)
-    choose("en", probes([0.9], [0.2, 0.3]), DEFAULT, target=0.9)
+    choose("en", probes([0.9] * FEW_ANSWERABLE, [0.2, 0.3]), DEFAULT, target=0.9)
     assert calls == [("relevance", "min_hybrid", "lowest")]
 
 
@@ -291,7 +292,8 @@ def test_a_language_without_answerable_probes_keeps_the_stricter_of_rule_and_sta
     assert low.answerable_refused is None and start in {p.threshold for p in low.curve}
     high = choose("zh", probes([], [0.5, 0.6], question="这是什么？"), DEFAULT, target=0.95)
     assert high.threshold == 0.601 and high.rule_threshold is None  # the rule's stricter value stands
-    with_answerable = choose("zh", probes([0.9], [-0.3, -0.2], question="这是什么？"), DEFAULT, target=0.95)
+    enough = [0.9] * FEW_ANSWERABLE
+    with_answerable = choose("zh", probes(enough, [-0.3, -0.2], question="这是什么？"), DEFAULT, target=0.95)
     assert with_answerable.threshold == 0.0 and with_answerable.rule_threshold is None  # evidence: the rule decides
 
 

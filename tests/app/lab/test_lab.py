@@ -11,7 +11,7 @@ from app.lab.experiments.latency import run_latency
 from app.lab.experiments.nondeterminism import first_object, inspect, ladder, run_nondeterminism, summarize
 from app.lab.experiments.overinference import FIXED, run_overinference, vague_prompts
 from tests.app.lab.conftest import GOOD, MODEL
-from tests.fake_service import FakeModelFactory
+from tests.fake_service import FakeModelFactory, reopened
 
 PNG = b"\x89PNG"
 
@@ -127,7 +127,7 @@ def test_an_experiment_never_replaces_files_that_are_not_an_experiments(service,
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "report.md").write_text("my own notes\n", encoding="utf-8")
-    assert main(["lab", "overinference", "--n", "2", "--out", str(notes)], io.StringIO(), build=lambda s: svc) == 2
+    assert main(["lab", "overinference", "--n", "2", "--out", str(notes)], io.StringIO(), build=lambda s: reopened(svc)) == 2
     assert (notes / "report.md").read_text(encoding="utf-8") == "my own notes\n"
     with pytest.raises(FileExistsError, match="left as it is"):
         run_experiment(svc, "overinference", n=2, out=notes)

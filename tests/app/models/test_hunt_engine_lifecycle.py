@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app import GuardedRAG, ServerThread, Settings, create_app
+from app import GuardedRAG, ServerThread, ServiceClosedError, Settings, create_app
 from app.fakes import BagOfWordsEmbeddings, write_docs
 from app.models.factory import ModelFactory
 from tests.app.embedded.test_hunt_lifecycle import FakeLlama, gguf
@@ -90,8 +90,9 @@ def test_closing_the_service_frees_every_embedded_engine_it_built(tmp_path: Path
     assert len(_open(llama.built)) == 2
     svc.close()
     assert _open(llama.built) == []
-    assert svc.preload().ok and len(_open(llama.built)) == 1  # still usable: the model loads again
-    svc.close()
+    with pytest.raises(ServiceClosedError):  # no model loaded again behind close()'s back, for nothing to free
+        svc.preload()
+    assert _open(llama.built) == []
 
 
 def test_a_service_leaves_a_factory_it_was_given_to_its_owner(tmp_path: Path, llama: type[FakeLlama]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from app import ExposureError, ServeOptions
 from app.cli.main import main
 from app.serve import check_exposure, is_loopback
-from tests.fake_service import make_service
+from tests.fake_service import make_service, reopened
 
 
 @pytest.mark.parametrize(
@@ -110,16 +110,16 @@ def test_a_derived_service_shares_the_trace_store_only_for_the_same_database(tmp
 
 def test_serve_command_checks_profiles(tmp_path: Path, capsys):
     svc, _ = make_service(tmp_path, ingest=False)
-    assert main(["serve", "--profile", "nofile"], io.StringIO(), build=lambda _s: svc) == 2
+    assert main(["serve", "--profile", "nofile"], io.StringIO(), build=lambda _s: reopened(svc)) == 2
     assert "expected NAME=FILE.toml" in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text("top_k = 0\n", encoding="utf-8")
-    assert main(["serve", "--profile", f"strict={bad}"], io.StringIO(), build=lambda _s: svc) == 2
+    assert main(["serve", "--profile", f"strict={bad}"], io.StringIO(), build=lambda _s: reopened(svc)) == 2
     assert capsys.readouterr().err.startswith(f"error: invalid configuration: top_k in {bad}=0: Input should be greater")
     bad.write_text("topk = 2\n", encoding="utf-8")  # one line naming the key and the setting meant, no pydantic dump
-    assert main(["serve", "--profile", f"strict={bad}"], io.StringIO(), build=lambda _s: svc) == 2
+    assert main(["serve", "--profile", f"strict={bad}"], io.StringIO(), build=lambda _s: reopened(svc)) == 2
     assert capsys.readouterr().err == f"error: invalid configuration: topk in {bad} is not a setting (did you mean top_k?)\n"
     good = tmp_path / "good.toml"
     good.write_text("top_k = 2\n", encoding="utf-8")
-    assert main(["serve", "--profile", f"Bad Name={good}"], io.StringIO(), build=lambda _s: svc) == 2
+    assert main(["serve", "--profile", f"Bad Name={good}"], io.StringIO(), build=lambda _s: reopened(svc)) == 2
     assert "invalid profile name" in capsys.readouterr().err
