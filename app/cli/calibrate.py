@@ -122,7 +122,13 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
     for c in result.choices:
         out.write(
             f"chosen {c.lang}: {c.threshold:.3f} (off-corpus probes refused {_fmt(c.off_corpus_refused).strip()}, "
-            f"answerable probes refused {_fmt(c.answerable_refused).strip()})\n"
+            f"answerable probes refused {_fmt(c.answerable_refused).strip()})"
+            + (
+                f", the starting policy's, kept: too few answerable probes (the rule alone: {c.rule_threshold:.3f})"
+                if c.rule_threshold is not None
+                else ""
+            )
+            + "\n"
         )
     for note in result.notes:
         say(f"note: {note}\n")
