@@ -17,7 +17,8 @@ class TraceBackend(Protocol):
     """Where traces are kept (SQLite by default, PostgreSQL when GUARDED_RAG_TRACE_DB is a URL). A backend may
     also have `close()` (release connections), `release()` (drop what it keeps between saves, once the writer
     has stopped), `rejects(exc)` (True when a failed save_many refused the data itself, so a retry would fail
-    the same way) and `schema_version`; the store uses them when present."""
+    the same way), `get_many(ids)` (several whole traces by exact id in a few queries: export_jsonl's pages)
+    and `schema_version`; the store uses them when present."""
 
     @property
     def location(self) -> str: ...

@@ -40,13 +40,19 @@ def write_export(path: Path, records: Iterable[TraceRecord | None]) -> None:
     elif target.exists():  # /dev/null, a pipe: nothing to replace, nothing half written to keep
         _write_lines(target, records)
         return
-    temp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    temp = target.with_name(f".{_short(target.name)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         _write_lines(temp, records, create=True)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+
+
+def _short(name: str) -> str:
+    """The start of `name` for the temporary file's: a target name near the 255-byte limit fits, yet the temporary
+    name (24 more bytes) did not, and such an export failed with "File name too long"."""
+    return name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
 
 
 def _regular_file(path: Path) -> bool:

@@ -5,17 +5,28 @@ psycopg 3 with a small connection pool (psycopg_pool): the trace writer and the 
 borrow a connection that the pool checks first, so a server restart costs a reconnect, not an error. Opening
 applies the pending migrations (app/traces/migrations/postgres/) under an advisory lock; a server that is down,
 a wrong URL or bad credentials become one TraceStoreError sentence, never a traceback.
+
+Every use of a connection runs under a client-side deadline (`_Deadline`): a server that stops answering without
+closing the connection (a frozen host or process, SIGSTOP) still acknowledges TCP and keepalives, and its
+statement timeout runs on the server, so before a read blocked until the server came back (75 s+ seen). Past
+the deadline the connection's socket is shut down from a watchdog thread, the blocked call fails at once and the
+caller gets a TraceStoreError; the pool drops the broken connection.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -24,6 +35,7 @@ from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.migrations import VERSION_TABLE, pending
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, record_from_row, storable_text
 from app.traces.sqlite import COLUMNS, LABELLED
+from app.traces.sqlite_queries import utc
 from chains import TraceEvent
 
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
@@ -48,6 +60,8 @@ _CONNECT: dict[str, str | int] = {
     "keepalives_count": 3,
     "options": "-c statement_timeout=30000",
 }
+_STATEMENT_S = 30.0  # the statement_timeout above
+_CHECK_S = 5.0  # the pool's check of an idle connection (an empty query): as long as a connect may take
 
 
 def redacted(url: str) -> str:
@@ -72,12 +86,27 @@ def connect_options(url: str) -> dict[str, str | int]:
 
 
 class PostgresTraceBackend:
-    def __init__(self, url: str, *, pool_size: int = 4, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 4,
+        timeout: float = 10.0,
+        read_timeout: float = 15.0,
+        write_timeout: float = _STATEMENT_S + 5.0,
+    ) -> None:
+        """`timeout`: how long to wait for a free pooled connection. `read_timeout`: the most one statement of a
+        read may wait for its answer (reads wait on no lock). `write_timeout`: the same for a write's statements
+        (more than the server's statement timeout, so a write waiting on a lock gets the server's own error)."""
         self._location = redacted(url)
+        self._read_s = read_timeout
+        self._write_s = write_timeout
         try:
             conninfo = make_conninfo(url, **connect_options(url))
-            with psycopg.connect(conninfo) as conn:
-                self.schema_version = self._migrate(conn)
+            with psycopg.connect(conninfo) as conn, _Deadline(conn, write_timeout, self._location) as deadline:
+                self.schema_version = self._migrate(conn, deadline.renew)
+                deadline.renew()
+                self._fold = _case_folding(conn)
         except psycopg.Error as exc:
             raise TraceStoreError(f"cannot open the PostgreSQL trace store at {self._location}: {_first_line(exc)}") from exc
         self._pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
@@ -85,7 +114,7 @@ class PostgresTraceBackend:
             min_size=1,
             max_size=pool_size,
             timeout=timeout,
-            check=ConnectionPool.check_connection,  # a connection the server dropped (restart) is replaced
+            check=self._check,  # a connection the server dropped (restart) is replaced
             name="guarded-rag-traces",
             num_workers=1,
             open=True,
@@ -95,7 +124,7 @@ class PostgresTraceBackend:
     def location(self) -> str:
         return self._location
 
-    def _migrate(self, conn: psycopg.Connection[tuple[Any, ...]]) -> int:
+    def _migrate(self, conn: psycopg.Connection[tuple[Any, ...]], renew: Callable[[], None]) -> int:
         """Bring the database to the latest schema in one transaction; the advisory lock makes a second process
         starting at the same time wait here, then find nothing left to do."""
         with conn.transaction():
@@ -107,6 +136,7 @@ class PostgresTraceBackend:
             row = conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()
             current = int(row[0]) if row else 0
             for migration in pending(current, "postgres", self.location):
+                renew()  # each migration bounded on its own
                 conn.execute(migration.sql)  # no parameters: several statements in one call
                 conn.execute(
                     f"INSERT INTO {VERSION_TABLE} VALUES (%s, %s, %s)",
@@ -115,11 +145,17 @@ class PostgresTraceBackend:
                 current = migration.version
         return current
 
+    def _check(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        """The pool's check of a connection it hands out, bounded: an empty query to a frozen server never returns."""
+        with _Deadline(conn, _CHECK_S, self._location):
+            ConnectionPool.check_connection(conn)
+
     @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    def _connection(self, seconds: float) -> Iterator[tuple[psycopg.Connection[tuple[Any, ...]], _Deadline]]:
+        """A pooled connection and the deadline its statements run under (`seconds` each: renewed before each one)."""
         try:
-            with self._pool.connection() as conn:
-                yield conn
+            with self._pool.connection() as conn, _Deadline(conn, seconds, self._location) as deadline:
+                yield conn, deadline
         except PoolTimeout as exc:
             raise TraceStoreError(f"the PostgreSQL trace store at {self._location} is unreachable: {_first_line(exc)}") from exc
 
@@ -133,8 +169,8 @@ class PostgresTraceBackend:
         """Insert or replace `records` (and their events) in one transaction."""
         if not records:
             return
-        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
-            _write(cur, records)
+        with self._connection(self._write_s) as (conn, deadline), conn.transaction(), conn.cursor() as cur:
+            _write(cur, records, deadline.renew)
 
     def import_many(self, records: Sequence[TraceRecord]) -> ImportResult:
         """Insert or replace `records` in one transaction, all or none, each stored copy's labels merged in
@@ -143,26 +179,29 @@ class PostgresTraceBackend:
         kept), or waits for the import and is written after it. Before, an import read the labels, then replaced
         the trace in a later transaction, and a label saved in between was deleted with the old copy."""
         ids = sorted({r.trace_id for r in records})
-        with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+        with self._connection(self._write_s) as (conn, deadline), conn.transaction(), conn.cursor() as cur:
             # A trace two imports both bring in new has no row to lock yet: the second read no labels, then replaced
             # the first's labels with its own once the first committed. One import at a time, as on SQLite.
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_IMPORT_LOCK,))
+            deadline.renew()
             cur.execute("SELECT trace_id FROM traces WHERE trace_id = ANY(%s) ORDER BY trace_id FOR UPDATE", (ids,))
             stored: dict[str, list[TraceLabel]] = {row[0]: [] for row in cur.fetchall()}
+            deadline.renew()
             cur.execute(_FETCH["labels"], (list(stored),))
             for row in cur.fetchall():
                 stored[row[0]].append(label_from_row(row))
             merged, result = merged_with_stored(records, stored)
-            _write(cur, sorted(merged, key=lambda r: r.trace_id))  # in id order too: two imports never deadlock
+            _write(cur, sorted(merged, key=lambda r: r.trace_id), deadline.renew)  # in id order too: two imports never deadlock
         return result
 
     def save_label(self, trace_id: str, label: TraceLabel) -> bool:
         """Store (or replace) one label; False when there is no such trace."""
         trace_id = storable_text(trace_id)
-        with self._connection() as conn, conn.transaction():
+        with self._connection(self._write_s) as (conn, deadline), conn.transaction():
             if conn.execute("SELECT 1 FROM traces WHERE trace_id = %s FOR UPDATE", (trace_id,)).fetchone() is None:
                 return False
-            conn.execute(_LABEL_UPSERT, label_row(trace_id, label))
+            deadline.renew()
+            conn.execute(_LABEL_UPSERT, _pg_label(label_row(trace_id, label)))
         return True
 
     def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
@@ -180,38 +219,54 @@ class PostgresTraceBackend:
             args.append(f",{flt.guardrail},")
         if flt.since:
             where.append("created_at >= %s")
-            args.append(flt.since)
+            args.append(utc(flt.since))
         if flt.until:
             where.append("created_at <= %s")
-            args.append(flt.until)
+            args.append(utc(flt.until))
         if flt.text:
-            where.append("strpos(lower(question), lower(%s)) > 0")
+            where.append(f"strpos(lower(question{self._fold}), lower(%s::text{self._fold})) > 0")
             args.append(flt.text)
         if flt.labelled is not None:
             where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
         sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT %s"
-        with self._connection() as conn:
+        with self._connection(self._read_s) as (conn, deadline):
             rows = conn.execute(sql, [*args, flt.limit]).fetchall()
             records = [_record(row, events=()) for row in rows]
-            return attach(records, _fetcher(conn)) if full else records
+            return attach(records, _fetcher(conn, deadline.renew)) if full else records
 
     def get(self, trace_id: str) -> TraceRecord | None:
         trace_id = storable_text(trace_id)  # as ids are stored: a NUL or lone surrogate cannot be sent
-        with self._connection() as conn:
+        with self._connection(self._read_s) as (conn, deadline):
             row = conn.execute(_SELECT + " WHERE trace_id = %s", (trace_id,)).fetchone()
             if row is None and trace_id:
                 # allow a unique prefix, as people copy short ids from tables, in any case: ids are lowercase, yet an
                 # import before they were normalised may have stored one in capitals
+                deadline.renew()
                 matches = conn.execute(_SELECT + " WHERE starts_with(lower(trace_id), lower(%s)) LIMIT 2", (trace_id,)).fetchall()
                 row = matches[0] if len(matches) == 1 else None
             if row is None:
                 return None
+            deadline.renew()
             events = conn.execute("SELECT event_json FROM events WHERE trace_id = %s ORDER BY seq", (row[0],)).fetchall()
             record = _record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
-            return attach([record], _fetcher(conn))[0]
+            return attach([record], _fetcher(conn, deadline.renew))[0]
+
+    def get_many(self, ids: Sequence[str]) -> Sequence[TraceRecord]:
+        """The traces `ids` name exactly (no prefixes), in that order, each as `get` returns it; missing ones left
+        out. Three queries for all of them plus attach's: an export reads a page at a time."""
+        ids = [storable_text(i) for i in ids]
+        with self._connection(self._read_s) as (conn, deadline):
+            rows = {row[0]: row for row in conn.execute(_SELECT + " WHERE trace_id = ANY(%s)", (ids,)).fetchall()}
+            events: dict[str, list[TraceEvent]] = {}
+            query = "SELECT trace_id, event_json FROM events WHERE trace_id = ANY(%s) ORDER BY trace_id, seq"
+            deadline.renew()
+            for trace_id, body in conn.execute(query, (ids,)).fetchall():
+                events.setdefault(trace_id, []).append(TraceEvent.model_validate_json(body))
+            records = [_record(rows[i], events=tuple(events.get(i, ()))) for i in ids if i in rows]
+            return attach(records, _fetcher(conn, deadline.renew))
 
     def count(self) -> int:
-        with self._connection() as conn:
+        with self._connection(self._read_s) as (conn, _):
             row = conn.execute("SELECT count(*) FROM traces").fetchone()
         return int(row[0]) if row else 0
 
@@ -219,10 +274,12 @@ class PostgresTraceBackend:
         self._pool.close(timeout=5.0)
 
 
-def _write(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRecord]) -> None:
-    """Insert or replace `records`, their events, inputs and labels, inside the caller's transaction."""
+def _write(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRecord], renew: Callable[[], None]) -> None:
+    """Insert or replace `records`, their events, inputs and labels, inside the caller's transaction; `renew`
+    restarts the deadline before each statement (a large import is many statements, each bounded)."""
     if not records:
         return
+    renew()
     records = list({r.trace_id: r for r in records}.values())  # a trace saved twice in one batch: the last wins
     placeholders = ", ".join(["%s"] * len(COLUMNS))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
@@ -231,7 +288,7 @@ def _write(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRecord])
         [
             (
                 r.trace_id,
-                r.created_at,
+                utc(r.created_at),  # a time without an offset is UTC, not the server session's time zone
                 r.question,
                 r.status,
                 r.backend,
@@ -247,27 +304,144 @@ def _write(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRecord])
             for r in records
         ],
     )
+    renew()
     cur.execute("DELETE FROM events WHERE trace_id = ANY(%s)", ([r.trace_id for r in records],))
+    renew()
     cur.executemany(
         "INSERT INTO events VALUES (%s, %s, %s)",
         [(r.trace_id, e.seq, e.model_dump_json()) for r in records for e in r.events],
     )
     # replay inputs (chunk texts into their shared table) and labels, replacing older ones
     ids = [r.trace_id for r in records]
+    renew()
     cur.execute("DELETE FROM trace_inputs WHERE trace_id = ANY(%s)", (ids,))
+    renew()
     cur.execute("DELETE FROM labels WHERE trace_id = ANY(%s)", (ids,))
     packed = [(r.trace_id, *pack(r.inputs)) for r in records if r.inputs is not None]
+    renew()
     cur.executemany("INSERT INTO trace_inputs VALUES (%s, %s)", [(trace_id, body) for trace_id, body, _ in packed])
     texts = {key: text for _, _, found in packed for key, text in found.items()}
+    renew()
     cur.executemany(
         "INSERT INTO chunk_texts VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
         [(d, c, t) for (d, c), t in sorted(texts.items())],  # sorted: concurrent writers lock rows in one order
     )
-    cur.executemany(_LABEL_UPSERT, [label_row(r.trace_id, lb) for r in records for lb in r.labels])
+    renew()
+    cur.executemany(_LABEL_UPSERT, [_pg_label(label_row(r.trace_id, lb)) for r in records for lb in r.labels])
 
 
-def _fetcher(conn: psycopg.Connection[tuple[Any, ...]]) -> Any:
-    return lambda what, keys: conn.execute(_FETCH[what], (list(keys),)).fetchall()
+class _Deadline:
+    """While open, a watchdog thread shuts the connection's socket down once `seconds` pass without `renew()` (called
+    before each statement) while a statement is in flight (time the caller spends on results does not count): the
+    call blocked on it then fails at once (libpq sees the connection closed) and leaves it broken, so the pool
+    drops it. Closing the socket's descriptor would not wake a thread polling it, and a cancel request goes to the
+    server's postmaster, which may be frozen too. On leaving, an error the watchdog caused is a TraceStoreError, and
+    a transaction left open (a read) is rolled back while still bounded: the pool's own rollback is not."""
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]], seconds: float, location: str) -> None:
+        self._conn = conn
+        self._seconds = seconds
+        self._location = location
+        self._lock = threading.Lock()
+        self._due = time.monotonic() + seconds
+        self._done = False
+        self._fired = False
+        self._wake = threading.Event()
+
+    def __enter__(self) -> _Deadline:
+        threading.Thread(target=self._watch, name="guarded-rag-pg-deadline", daemon=True).start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            if not self._fired and self._conn.info.transaction_status in (
+                pq.TransactionStatus.INTRANS,
+                pq.TransactionStatus.INERROR,
+            ):
+                self._conn.rollback()
+        except psycopg.Error:
+            pass  # the connection is broken: the pool drops it; the first error is the one that matters
+        finally:
+            with self._lock:
+                self._done = True
+                fired = self._fired
+            self._wake.set()
+        if fired and isinstance(exc, psycopg.Error):  # (a call that returned just before has a valid result)
+            raise TraceStoreError(
+                f"the PostgreSQL trace store at {self._location} did not answer within {self._seconds:g} s "
+                "(the server or its host is stuck or overloaded); the connection was closed, try again later"
+            ) from exc
+
+    def renew(self) -> None:
+        with self._lock:
+            self._due = time.monotonic() + self._seconds
+
+    def _watch(self) -> None:
+        while True:
+            with self._lock:
+                if self._done:
+                    return
+                left = self._due - time.monotonic()
+                if left <= 0 and not _waiting(self._conn):
+                    # no statement in flight (the caller is working on results): only a statement is bounded
+                    self._due = time.monotonic() + self._seconds
+                    left = self._seconds
+                elif left <= 0:
+                    self._fired = True
+                    _shut_down(self._conn)
+                    return
+            self._wake.wait(left)
+
+
+def _waiting(conn: psycopg.Connection[tuple[Any, ...]]) -> bool:
+    """True while a statement is in flight on `conn` (sent, its results not all read)."""
+    return conn.pgconn.transaction_status == pq.TransactionStatus.ACTIVE
+
+
+def _shut_down(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Shut the connection's socket down for both directions (on a duplicate of its descriptor: the connection
+    keeps, and later closes, its own)."""
+    try:
+        sock = socket.socket(fileno=os.dup(conn.pgconn.socket))
+    except (OSError, psycopg.Error):
+        return  # already closed
+    with sock, suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+# Collations whose lower() folds every script, tried in this order when the database's own does not.
+_FOLDING = ("und-x-icu", "C.utf8", "C.UTF-8", "en_US.utf8", "en_US.UTF-8")
+_FOLD_PROBE = "SELECT lower('ÉΣÜ'{collate}) = 'éσü'"
+
+
+def _case_folding(conn: psycopg.Connection[tuple[Any, ...]]) -> str:
+    """The COLLATE clause the question search lowers text under: none when the database's own lower() folds beyond
+    ASCII; else the first collation of _FOLDING that does. A database created with LC_CTYPE=C folds only A-Z,
+    so a search for "école" missed "École" there (SQLite's search and other databases find it)."""
+    row = conn.execute(_FOLD_PROBE.format(collate="")).fetchone()
+    if row and row[0]:
+        return ""
+    found = {r[0] for r in conn.execute("SELECT collname FROM pg_collation WHERE collname = ANY(%s)", (list(_FOLDING),))}
+    for name in (n for n in _FOLDING if n in found):
+        collate = f' COLLATE "{name}"'
+        row = conn.execute(_FOLD_PROBE.format(collate=collate)).fetchone()
+        if row and row[0]:
+            return collate
+    return ""  # no such collation here: the search ignores case in A-Z only
+
+
+def _pg_label(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (*row[:7], utc(row[7]))
+
+
+def _fetcher(conn: psycopg.Connection[tuple[Any, ...]], renew: Callable[[], None]) -> Any:
+    """What `attach` reads inputs, labels and chunk texts with; each query bounded on its own."""
+
+    def fetch(what: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        renew()
+        return conn.execute(_FETCH[what], (list(keys),)).fetchall()
+
+    return fetch
 
 
 def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:

@@ -20,9 +20,18 @@ from typing import Any
 from app.traces.inputs import LABEL_COLUMNS, label_row, pack
 from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable_text
-from app.traces.sqlite_file import FileId, connect, damage_hint, file_id, migrate
+from app.traces.sqlite_file import FileId, connect, damage_hint, file_id, migrate, rollback
 from app.traces.sqlite_kept import KeptConnection
-from app.traces.sqlite_queries import COLUMNS, LABELLED, count, get_record, list_records, stored_labels
+from app.traces.sqlite_queries import (
+    COLUMNS,
+    LABELLED,
+    count,
+    get_record,
+    get_records,
+    list_records,
+    stored_labels,
+    stored_time,
+)
 
 __all__ = ["COLUMNS", "LABELLED", "SqliteTraceBackend"]
 
@@ -90,7 +99,7 @@ class SqliteTraceBackend:
                 self._write(conn, records)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
 
     def import_many(self, records: Sequence[TraceRecord]) -> ImportResult:
@@ -107,7 +116,7 @@ class SqliteTraceBackend:
                 self._write(conn, merged)
                 conn.execute("COMMIT")
             except BaseException:  # Ctrl-C included: nothing of the import is kept
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
         return result
 
@@ -118,7 +127,7 @@ class SqliteTraceBackend:
                 f"INSERT OR REPLACE INTO traces ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                 (
                     record.trace_id,
-                    record.created_at.isoformat(),
+                    stored_time(record.created_at),  # UTC: times are compared as text
                     record.question,
                     record.status,
                     record.backend,
@@ -162,7 +171,7 @@ class SqliteTraceBackend:
                 conn.execute(_LABEL_INSERT, _sqlite_label(label_row(trace_id, label)))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                rollback(conn)
                 raise
         return True
 
@@ -176,10 +185,15 @@ class SqliteTraceBackend:
         with self._connect() as conn:
             return get_record(conn, trace_id)
 
+    def get_many(self, ids: Sequence[str]) -> Sequence[TraceRecord]:
+        """The traces `ids` name exactly (no prefixes), in that order, each as `get` returns it; missing ones left out."""
+        with self._connect() as conn:
+            return get_records(conn, [storable_text(i) for i in ids])
+
     def count(self) -> int:
         with self._connect() as conn:
             return count(conn)
 
 
 def _sqlite_label(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (*row[:3], int(row[3]), *row[4:7], row[7].isoformat())
+    return (*row[:3], int(row[3]), *row[4:7], stored_time(row[7]))

@@ -79,9 +79,17 @@ def migrate(conn: sqlite3.Connection, location: str) -> int:
             current = migration.version
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return current
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if there still is one: after some errors (a full disk, an I/O error)
+    SQLite has rolled it back itself, and a ROLLBACK then failed with "cannot rollback - no transaction is
+    active", which replaced the error that said what went wrong (seen: "database or disk is full")."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def enable_wal(conn: sqlite3.Connection, *, wait_s: float = 30.0) -> None:

