@@ -23,7 +23,7 @@ def _check(answer: str, passage: str, pairs: list[tuple[str, str, float]], **par
     signal = Signal(name=SIMILARITY_SIGNAL, score=0.6, details={"sentences": 1, ALIGNED_KEY: aligned})
     chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
     ctx = GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",), signals={SIMILARITY_SIGNAL: signal})
-    return GroundingGuardrail(**params).check(ctx)  # type: ignore[arg-type]
+    return GroundingGuardrail(**{"check_cross_language": True, **params}).check(ctx)  # type: ignore[arg-type]
 
 
 AUTH_ZH = "注意 Ollama 本身没有登录认证，对外开放前务必配置防火墙或带认证的反向代理。"
@@ -229,7 +229,7 @@ def test_unreadable_pairs_are_said_and_decide_nothing() -> None:
     signal = Signal(name=SIMILARITY_SIGNAL, score=0.7, details={ALIGNED_KEY: [{"claim": "x"}]})
     chunk = Chunk(chunk_id="c1", source="doc.md", text=AUTH_ZH, score=1.0, label="S1")
     ctx = GuardContext(question="q", chunks=(chunk,), answer="Ollama has built-in login authentication.", citations=("S1",))
-    verdict = GroundingGuardrail().check(ctx.model_copy(update={"signals": {SIMILARITY_SIGNAL: signal}}))
+    verdict = GroundingGuardrail(check_cross_language=True).check(ctx.model_copy(update={"signals": {SIMILARITY_SIGNAL: signal}}))
     assert not verdict.fired
     assert "aligned clauses unreadable" in verdict.reason
 
@@ -271,3 +271,11 @@ def test_a_number_in_words_in_another_unit_across_languages(answer, passage, fir
 def test_a_certain_number_is_not_an_absolute() -> None:
     assert absolutes("核心数超过一定数量后提升不大") == set()
     assert absolutes("修改后一定要重启服务") == {"一定"}
+
+
+def test_the_cross_language_comparison_is_off_unless_the_policy_turns_it_on() -> None:
+    # designed on the tune split; on grounding2's report half it caught nothing and blocked correct translations
+    pairs = [("Ollama has built-in login authentication.", AUTH_ZH, 0.7)]
+    assert _check("Ollama has built-in login authentication.", AUTH_ZH, pairs).fired
+    assert not _check("Ollama has built-in login authentication.", AUTH_ZH, pairs, check_cross_language=False).fired
+    assert GroundingGuardrail().check_cross_language is False

@@ -67,7 +67,7 @@ def test_each_answer_clause_is_aligned_with_the_passage_clause_it_restates() -> 
 
 def test_the_guardrail_catches_the_negation_the_alignment_exposes_and_passes_the_translation() -> None:
     scorer = GroundingSimilarity(ScriptedEmbedder())
-    guard = GroundingGuardrail()
+    guard = GroundingGuardrail(check_cross_language=True)
     wrong = _ctx(WRONG)
     verdict = guard.check(wrong.model_copy(update={"signals": {"grounding_similarity": scorer.score(wrong)}}))
     assert verdict.fired
