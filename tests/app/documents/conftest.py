@@ -1,13 +1,18 @@
-"""Fixtures the ingest tests share: fake bag-of-words embeddings and a real Chroma index in tmp_path."""
+"""Fixtures the ingest tests share: fake bag-of-words embeddings, a real Chroma index in tmp_path, and a real
+Chroma server on loopback (one per test module) for the tests of machines sharing one."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.documents.index import DocumentIndex
 from tests.fake_embeddings import BagOfWordsEmbeddings
+from tests.robustness.conftest import ChromaServer
 
 
 @pytest.fixture
@@ -18,3 +23,14 @@ def emb() -> BagOfWordsEmbeddings:
 @pytest.fixture
 def index(tmp_path: Path, emb: BagOfWordsEmbeddings) -> DocumentIndex:
     return DocumentIndex(path=tmp_path / "idx", collection="docs", embeddings=emb)
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    found = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    if found is None:
+        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
+    server = ChromaServer(found, tmp_path_factory.mktemp("chroma-server"))
+    server.start()
+    yield server
+    server.kill()

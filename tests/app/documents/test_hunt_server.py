@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,17 +20,6 @@ from app.documents.server import connect_http
 from app.documents.store import ChromaStore, IndexUnavailableError
 from tests.fake_embeddings import BagOfWordsEmbeddings
 from tests.robustness.conftest import ChromaServer
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    found = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-    server = ChromaServer(found, tmp_path_factory.mktemp("chroma-server"))
-    server.start()
-    yield server
-    server.kill()
 
 
 def _store(url: str, token: str | None = None) -> ChromaStore:

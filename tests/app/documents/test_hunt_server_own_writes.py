@@ -5,9 +5,6 @@ another machine's write slipped in before its own (its token overwritten: Chroma
 
 from __future__ import annotations
 
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +14,6 @@ from app.documents.index import DocumentIndex
 from tests.app.documents.test_server_sync import _chunks, _index
 from tests.fake_embeddings import BagOfWordsEmbeddings
 from tests.robustness.conftest import ChromaServer
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    found = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-    server = ChromaServer(found, tmp_path_factory.mktemp("chroma-server"))
-    server.start()
-    yield server
-    server.kill()
 
 
 def _write(machine: DocumentIndex, emb: BagOfWordsEmbeddings, source: str, text: str) -> None:

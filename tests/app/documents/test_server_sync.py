@@ -5,8 +5,6 @@ it (not none), and a server of an unsupported version is refused at connect with
 from __future__ import annotations
 
 import re
-import shutil
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,17 +20,6 @@ from app.documents.server_sync import WRITE_KEY, new_token, superseded
 from app.documents.store import ChromaStore, IndexUnavailableError
 from tests.fake_embeddings import BagOfWordsEmbeddings
 from tests.robustness.conftest import ChromaServer
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    found = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.skip("the chroma CLI (from the chromadb wheel) is not installed")
-    server = ChromaServer(found, tmp_path_factory.mktemp("chroma-server"))
-    server.start()
-    yield server
-    server.kill()
 
 
 def _index(home: Path, url: str, collection: str, emb: BagOfWordsEmbeddings) -> DocumentIndex:
