@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from guardrails.polarity import NEGATION, Contradiction, align, mark, passage_sentences, sentences
+from guardrails.polarity import NEGATION, Contradiction, restated
 from guardrails.text import content_terms
 
 _CLAUSE_END = re.compile(r"[，、；;:：()（）。！？!?]|,(?=\s)|\s-\s|—")
@@ -151,13 +151,8 @@ def opposite_terms(answer: str, support: str, *, min_alignment: float, min_token
     """Answer sentences that turn a word of the passage sentence they restate into its opposite: evidence is the
     pair's name, the answer's form and the sentence's form."""
     found: list[Contradiction] = []
-    passage = passage_sentences(support)
-    for raw in sentences(answer):
-        claim = mark(raw)
-        aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
-        if aligned is None or aligned[1] < min_alignment:
-            continue
-        target = aligned[0].text
+    for raw, _, sentence in restated(answer, support, min_alignment=min_alignment, min_tokens=min_tokens):
+        target = sentence.text
         for pair in OPPOSITES:
             forms = turned(pair, raw, target)
             if forms is not None:

@@ -12,7 +12,7 @@ passage instead blocks correct paraphrases over words the passage negates somewh
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -148,19 +148,25 @@ def _restated_elsewhere(claim: Marked, passage: Sequence[Marked]) -> bool:
     return any(len(claim.tokens & s.tokens) == best and claim.numbers <= s.numbers for s in passage)
 
 
+def restated(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> Iterator[tuple[str, Marked, Marked]]:
+    """(answer sentence, its marks, the passage sentence it restates) for each answer sentence of at least
+    `min_tokens` content tokens that shares `min_alignment` of them with its best-aligned passage sentence: the
+    pairs every same-language contradiction check compares (polarity, numbers, opposites.py)."""
+    passage = passage_sentences(support)
+    for raw in sentences(answer):
+        claim = mark(raw)
+        aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
+        if aligned is not None and aligned[1] >= min_alignment:
+            yield raw, claim, aligned[0]
+
+
 def contradictions(
     answer: str, support: str, *, min_alignment: float, min_tokens: int, lead_flips: int = MIN_FLIPPED
 ) -> list[Contradiction]:
     """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate.
     `lead_flips`: flipped terms that suffice in a sentence opening with a yes (and negating nothing itself)."""
     found: list[Contradiction] = []
-    passage = passage_sentences(support)
-    for raw in sentences(answer):
-        claim = mark(raw)
-        aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
-        if aligned is None or aligned[1] < min_alignment:
-            continue
-        target = aligned[0]
+    for raw, claim, target in restated(answer, support, min_alignment=min_alignment, min_tokens=min_tokens):
         # Terms one side negates and the other states in a clause without any negation. Two at least: one shared
         # word (or one Chinese character pair) can be a coincidence.
         # A term one sentence both negates and states plainly ("can do nothing except produce text, … can only produce
