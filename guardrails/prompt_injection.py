@@ -11,12 +11,13 @@ checked together with the question, so an attack split over several messages is 
 
 from __future__ import annotations
 
-from typing import ClassVar
+import math
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
-from guardrails.base import FailMode, GuardContext, Stage, Verdict
+from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.patterns import INPUT_FAMILIES, scan
 from guardrails.semantic import evidence_of, fallback_note, semantic_details, usable_score
 from guardrails.turns import pending_text
@@ -42,6 +43,14 @@ class PromptInjectionGuardrail:
         le=1.0,
         description="Attack probability of the semantic signal at or above which the question is refused.",
     )
+    clause_threshold: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Attack probability of the best clause group of a long input (clauses packed up to half a window,"
+        " the signal's `clause_score`) at or above which the question is refused. Higher than semantic_threshold:"
+        " a long text has many clause groups, each one more chance for ordinary prose to cross the bar.",
+    )
     scan_history: bool = Field(
         default=False,
         description="Also scan every earlier user turn (the turns since the assistant last spoke are always scanned).",
@@ -57,6 +66,38 @@ class PromptInjectionGuardrail:
             return "an earlier message of this conversation (not the question itself)"
         return "the question"
 
+    def _meaning(self, signal: Signal | None, score: float | None) -> tuple[bool, float | None, float, str]:
+        """Whether the semantic signal refuses, the score and bar that decided (the best clause group's, held to
+        clause_threshold, when only it crosses its bar), and the words saying so."""
+        if score is None:
+            return False, None, self.semantic_threshold, ""
+        clause = _clause_score(signal)
+        if score < self.semantic_threshold and clause is not None and clause >= self.clause_threshold:
+            return (
+                True,
+                clause,
+                self.clause_threshold,
+                f"a clause reads like known attacks (probability {clause:.2f} >= {self.clause_threshold:.2f})",
+            )
+        if score >= self.semantic_threshold:
+            return (
+                True,
+                score,
+                self.semantic_threshold,
+                f"reads like known attacks (probability {score:.2f} >= {self.semantic_threshold:.2f})",
+            )
+        below = f"; attack probability {score:.2f} < {self.semantic_threshold:.2f}"
+        return (
+            False,
+            score,
+            self.semantic_threshold,
+            below + (f", best clause {clause:.2f} < {self.clause_threshold:.2f}" if clause is not None else ""),
+        )
+
+    def _details(self, signal: Signal | None) -> dict[str, Any]:
+        details = semantic_details(signal, self.semantic_threshold)
+        return details | {"clause_threshold": self.clause_threshold} if "clause_score" in details else details
+
     def check(self, ctx: GuardContext) -> Verdict:
         texts = [pending_text(ctx)]
         if self.scan_history:
@@ -67,8 +108,7 @@ class PromptInjectionGuardrail:
                 found.setdefault(family, []).extend(h for h in hits if h not in found.get(family, []))
         by_pattern = len(found) >= self.min_families
         signal = ctx.signals.get(SIGNAL)
-        score = usable_score(ctx, SIGNAL)
-        by_meaning = score is not None and score >= self.semantic_threshold
+        by_meaning, score, threshold, what = self._meaning(signal, usable_score(ctx, SIGNAL))
         evidence = tuple(hit for hits in found.values() for hit in hits)[:10] + evidence_of(ctx, SIGNAL)
         fired = by_pattern or by_meaning
         if fired:
@@ -76,12 +116,10 @@ class PromptInjectionGuardrail:
             if by_pattern:
                 why.append("matches " + ", ".join(f.replace("_", " ") for f in found))
             if by_meaning:
-                why.append(f"reads like known attacks (probability {score:.2f} >= {self.semantic_threshold:.2f})")
+                why.append(what)
             reason = f"{self._where(ctx, by_pattern)} tries to change or reveal the assistant's instructions: " + "; ".join(why)
         else:
-            reason = "no instruction-override, jailbreak or prompt-extraction pattern found"
-            if score is not None:
-                reason += f"; attack probability {score:.2f} < {self.semantic_threshold:.2f}"
+            reason = "no instruction-override, jailbreak or prompt-extraction pattern found" + what
         return Verdict(
             name=self.name,
             stage=self.stage,
@@ -90,6 +128,16 @@ class PromptInjectionGuardrail:
             reason=reason + fallback_note(signal, "decided on patterns only"),
             evidence=evidence,
             score=score,
-            threshold=self.semantic_threshold,
-            details={"families": sorted(found), "semantic": semantic_details(signal, self.semantic_threshold)},
+            threshold=threshold,
+            details={
+                "families": sorted(found),
+                "semantic": self._details(signal),
+            },
         )
+
+
+def _clause_score(signal: Signal | None) -> float | None:
+    """The best clause group's attack probability the app measured for a long input (None for a short one, or
+    when the clauses could not be scored)."""
+    value = signal.details.get("clause_score") if signal is not None else None
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None

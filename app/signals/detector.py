@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from app.documents.embeddings import IdentifiedEmbeddings
-from app.signals.exemplars import Exemplar, corpus_set, shared_set, team_set, tune_sample, window_spans
+from app.signals.exemplars import Exemplar, clause_spans, corpus_set, shared_set, team_set, tune_sample, window_spans
 from app.signals.linear import LinearModel, Vectors, train_logistic
 from app.signals.neighbours import Stored, checked_rows, neighbour_vote, similarities
 
@@ -49,6 +49,11 @@ class DetectorSpec:
     # negative exemplar is a negative exemplar too, so windows of ordinary prose are not news to the model.
     window_chars: int | None = None
     max_windows: int = 12
+    # Clause groups (app/signals/exemplars.clause_spans: one starting at each clause, packed up to this many
+    # characters, most per text) of a long text, scored at run time beside the windows (not learned from); the
+    # guardrail holds their best score to a bar of its own.
+    clause_chars: int | None = None
+    max_clauses: int = 24
     l2: float = 1.0
     # Within a class, a dataset of n items gets total weight ~ n^(1 - source_balance): 0 weighs every item
     # alike, 1 every dataset alike (so 400 CLAMBER questions do not drown 60 team-written ones).
@@ -144,6 +149,9 @@ class ExemplarDetector:
 
     def windows(self, text: str) -> list[tuple[int, str]]:
         return window_spans(text, self.spec.window_chars, self.spec.max_windows) if self.spec.window_chars else []
+
+    def clauses(self, text: str) -> list[tuple[int, str]]:
+        return clause_spans(text, self.spec.clause_chars, self.spec.max_clauses) if self.spec.clause_chars else []
 
     def nearest(self, vector: Vectors, k: int = 3, sims: Vectors | None = None) -> list[Nearest]:
         """The k exemplars most similar to `vector` (`sims`: its similarities to every exemplar, if known)."""

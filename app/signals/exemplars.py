@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,37 @@ def window_spans(text: str, size: int, limit: int) -> list[tuple[int, str]]:
     count = min(limit, -(-(len(text) - size) // max(1, size // 2)) + 1)
     starts = dict.fromkeys(round(i * (len(text) - size) / (count - 1)) for i in range(count))
     return [(s, text[s : s + size]) for s in starts]
+
+
+# Where a clause ends: after sentence or clause punctuation (Chinese and Latin) or a line break, at ". ", and at
+# whitespace beside a CJK character (Chinese puts no spaces inside a sentence, so a space there is a seam: around
+# a Latin word, or where text was pasted in).
+_CLAUSE_END = re.compile(r"(?<=[。！？；，、：!?;,:\n])|(?<=\. )|\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+")
+
+
+def clause_spans(text: str, size: int, limit: int) -> list[tuple[int, str]]:
+    """(start, text) groups of consecutive clauses, one starting at each clause, each packed up to `size`
+    characters (Latin; halved for a mostly Chinese text, as window_spans) and at least one clause long: the
+    frame in which a short attack buried mid-text reads as itself, whatever its length, instead of a share of a
+    fixed window. At most `limit`: a text of more clauses gets fewer starts (evenly spaced) and groups as wide
+    as the gap between them, so nothing is left uncovered. [] when the text fits in `size`."""
+    if sum("\u4e00" <= c <= "\u9fff" for c in text) > len(text) * 0.3:
+        size = max(1, size // 2)
+    if len(text) <= size or limit < 1:
+        return []
+    found = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text)]
+    cuts = sorted({0, len(text), *(c for pair in found for c in pair)})
+    # A clause starts at its first character that is not a space (a cut after ", " is followed by one).
+    starts = sorted({c + len(text[c:]) - len(text[c:].lstrip()) for c in cuts[:-1]} - {len(text)})
+    if len(starts) > limit:  # evenly spaced starts and wider groups, each reaching at least the next start
+        step = len(text) / limit
+        starts = sorted({next(s for s in starts if s >= min(starts[-1], i * step)) for i in range(limit)})
+        size = max(size, int(2 * step) + 1)
+    spans: dict[str, int] = {}
+    for start, after in zip(starts, [*starts[1:], len(text)], strict=True):
+        ends = [c for c in cuts if start < c <= start + size]
+        end = max(ends[-1] if ends else next(c for c in cuts if c > start), after if len(starts) > 1 else start)
+        chunk = text[start:end].rstrip()
+        if chunk and chunk != text.strip():
+            spans.setdefault(chunk, start)
+    return [(start, chunk) for chunk, start in spans.items()]

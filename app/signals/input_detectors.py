@@ -40,6 +40,15 @@ INJECTION = DetectorSpec(
     # false blocks (docs/GUARDRAILS.md, "Buried and split attacks").
     window_chars=120,
     max_windows=12,
+    # A team attack is short (many zh ones 10-30 characters), so even a 60-character window is mostly the prose
+    # around it: buried zh attacks were found 0.646 out-of-fold. Clause groups of up to 60 Latin / 30 CJK
+    # characters, one starting at each clause, frame such an attack on its own (its clause boundaries, or the
+    # spaces around text pasted into Chinese prose). Out-of-fold on the tune split with the guardrail's
+    # clause_threshold 0.80 (the middle of the 0.78-0.80 plateau where no CMRC passage or team benign question
+    # more is refused; 0.72 refused one more of each): buried 0.646 -> 0.958 zh, 0.900 -> 0.929 en; CMRC dev
+    # passages 0.028, team benign 0.026, team attacks 0.962 unchanged. 12 instead of 24 clauses: zh 0.927.
+    clause_chars=60,
+    max_clauses=24,
     l2=0.3,
     # logistic + a vote of the 10 nearest exemplars: on out-of-fold tune scores it flags >= 95% of the team's
     # attacks with <= 3% false blocks in both languages (0.70: en 0.965 / 0.027, zh 0.969 / 0.025), which no

@@ -110,11 +110,44 @@ class InjectionScorer:
             parts.append(("question with the user's pending turns", pending))
         longest = max((text for _, text in parts), key=len)
         spans = det.windows(longest)
+        clauses = det.clauses(longest) if spans else []  # only a text long enough for windows has clause groups
         parts += [(f"characters {s}-{s + len(w)} of {len(longest)}", w) for s, w in spans]
         # embed_query for the whole texts: the QueryCache hands the question's vector to retrieval for free.
         rows = [self.embedder.embed_query(text) for _, text in parts[: len(parts) - len(spans)]]
-        rows += self.embedder.embed_documents([w for _, w in spans]) if spans else []
-        return _signal(self.name, det, parts, rows, self.evidence)
+        extra = [w for _, w in spans] + [c for _, c in clauses]
+        rows += self.embedder.embed_documents(extra) if extra else []
+        whole = len(rows) == len(parts) + len(clauses)  # else the whole answer goes on, to fail as malformed
+        signal = _signal(self.name, det, parts, rows[: len(parts)] if whole else rows, self.evidence)
+        if not clauses or signal.error is not None:
+            return signal
+        where = [f"clause at character {s} of {len(longest)}: '{_snippet(c)}'" for s, c in clauses]
+        return _with_clauses(signal, det, where, rows[len(parts) :])
+
+
+def _snippet(text: str, limit: int = 40) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _with_clauses(signal: Signal, det: ExemplarDetector, where: list[str], rows: object) -> Signal:
+    """The signal with the best clause group's probability in its details (`clause_score`, `clause_part`): the
+    guardrail holds it to a bar of its own. Unusable clause vectors leave the signal as it was, and say so."""
+    try:
+        vectors = checked_rows(rows, len(where), int(det.vectors.shape[1]))
+    except BadVectors as exc:
+        return signal.model_copy(update={"details": {**signal.details, "clause_error": f"not scored: {exc}"}})
+    probs = det.probability(vectors)
+    if not np.isfinite(probs).all():
+        return signal.model_copy(update={"details": {**signal.details, "clause_error": "not scored: not a number"}})
+    best = int(np.argmax(probs))
+    line = f"best clause: {det.spec.positive} probability {probs[best]:.2f} ({where[best]})"
+    details = {
+        **signal.details,
+        "clause_score": round(float(probs[best]), 4),
+        "clause_part": where[best],
+        "clauses_scored": len(where),
+    }
+    return signal.model_copy(update={"evidence": (*signal.evidence, line), "details": details})
 
 
 @dataclass(frozen=True)
