@@ -5,17 +5,26 @@ the false-block list (benign requests a guardrail blocked, newest first: where o
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from app import GuardedRAG, TraceFilter, TraceRecord, decisions_of, false_blocks, make_label, quality
+from app import GuardedRAG, TraceFilter, TraceRecord, TraceStoreError, decisions_of, false_blocks, make_label, quality
 from views import lab_rows
 from views.i18n import t
 from views.tables import table
 from views.text import safe_md
+
+
+def store_error(svc: GuardedRAG, exc: TraceStoreError) -> str:
+    """A trace store's error for the page, as markdown: without the server's folders (a SQLite file's path)."""
+    message = str(exc)
+    with contextlib.suppress(Exception):  # the service is what failed: its message is shown as it is
+        message = svc.hide_paths(message)
+    return safe_md(message[:500])
 
 
 def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
@@ -44,7 +53,12 @@ def render_label_form(svc: GuardedRAG, record: TraceRecord) -> None:
     if saved:
         chosen = decisions[index]
         label = make_label(record, chosen.target, correct=verdict == "right", attempt=chosen.attempt, note=note)
-        if svc.traces.label(record.trace_id, label):
+        try:
+            stored = svc.traces.label(record.trace_id, label)
+        except TraceStoreError as exc:  # the store is down or busy: the page stays, the form keeps what was chosen
+            st.error(t("lb.save_error", error=store_error(svc, exc)), icon=":material/error:")
+            stored = False
+        if stored:
             st.session_state.pop(QUALITY_KEY, None)
             # rerun: the quality table and false-block list above this form include the new label at once
             st.session_state["lb_flash"] = t(
@@ -94,7 +108,11 @@ def label_quality(svc: GuardedRAG, *, refresh: bool = False) -> LabelQuality:
 
 def render_quality(svc: GuardedRAG) -> None:
     refresh = st.button(t("lb.refresh"), icon=":material/refresh:", key="lb_refresh")
-    found = label_quality(svc, refresh=refresh)
+    try:
+        found = label_quality(svc, refresh=refresh)
+    except TraceStoreError as exc:  # the rest of the Traces page still shows
+        st.warning(t("lb.read_error", error=store_error(svc, exc)), icon=":material/warning:")
+        return
     if not found.labelled:
         st.caption(t("lb.none"))
         return

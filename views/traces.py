@@ -12,13 +12,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app import GuardedRAG, TraceFilter, TraceRecord, not_replayable, stopping_guardrail
+from app import GuardedRAG, TraceFilter, TraceRecord, TraceStoreError, not_replayable, stopping_guardrail
 from views import state
 from views import trace_stats as ts
 from views.components import status_badge
 from views.headlines import headline
 from views.i18n import t
-from views.labels import render_label_form, render_quality
+from views.labels import render_label_form, render_quality, store_error
 from views.tables import table
 from views.text import safe_md
 from views.timeline import render_timeline
@@ -198,6 +198,14 @@ def render(svc: GuardedRAG) -> None:
     st.title(t("tr.title"))
     st.info(t("tr.storewide"), icon=":material/public:")
     flt = _filters(svc)
+    try:
+        _render(svc, flt)
+    except TraceStoreError as exc:  # a store that is down or stuck: what failed and what to do, the filters kept
+        st.error(t("tr.store_error", error=store_error(svc, exc)), icon=":material/cloud_off:")
+
+
+def _render(svc: GuardedRAG, flt: TraceFilter) -> None:
+    """The page below its filters: everything that reads the trace store."""
     summaries, first, more = _page(svc, flt)
     records = [svc.traces.get(r.trace_id) or r for r in summaries[:EVENT_LIMIT]] + summaries[EVENT_LIMIT:]
     total = svc.traces.count()

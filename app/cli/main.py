@@ -130,7 +130,7 @@ def main(
     except BrokenPipeError:  # `guarded-rag traces | head`: the reader has what it wanted; stop without a word
         _stdout_to_devnull()
         return EXIT_PIPE
-    except (IndexBusyError, IndexUnavailableError) as exc:  # their messages say what to do
+    except (IndexBusyError, IndexUnavailableError, TraceStoreError) as exc:  # their messages say what to do
         say(f"error: {exc}\n")
         return EXIT_FAIL
     except Exception as exc:

@@ -151,13 +151,24 @@ class PostgresTraceBackend:
             ConnectionPool.check_connection(conn)
 
     @contextmanager
-    def _connection(self, seconds: float) -> Iterator[tuple[psycopg.Connection[tuple[Any, ...]], _Deadline]]:
-        """A pooled connection and the deadline its statements run under (`seconds` each: renewed before each one)."""
+    def _connection(
+        self, seconds: float, doing: str | None = None
+    ) -> Iterator[tuple[psycopg.Connection[tuple[Any, ...]], _Deadline]]:
+        """A pooled connection and the deadline its statements run under (`seconds` each: renewed before each one).
+        With `doing` (what the caller does, for the message), a driver error is a TraceStoreError: before, a
+        statement timeout on a lock or a dropped connection reached the CLI and the pages as raw psycopg errors
+        ("QueryCanceled: …"). save_many passes none: the writer retries or sets aside by the driver's error class."""
         try:
             with self._pool.connection() as conn, _Deadline(conn, seconds, self._location) as deadline:
                 yield conn, deadline
         except PoolTimeout as exc:
             raise TraceStoreError(f"the PostgreSQL trace store at {self._location} is unreachable: {_first_line(exc)}") from exc
+        except psycopg.Error as exc:
+            if doing is None:
+                raise
+            raise TraceStoreError(
+                f"{doing} in the PostgreSQL trace store at {self._location} failed: {_first_line(exc)} ({_advice(exc)})"
+            ) from exc
 
     @staticmethod
     def rejects(exc: BaseException) -> bool:
@@ -179,7 +190,11 @@ class PostgresTraceBackend:
         kept), or waits for the import and is written after it. Before, an import read the labels, then replaced
         the trace in a later transaction, and a label saved in between was deleted with the old copy."""
         ids = sorted({r.trace_id for r in records})
-        with self._connection(self._write_s) as (conn, deadline), conn.transaction(), conn.cursor() as cur:
+        with (
+            self._connection(self._write_s, "importing traces (nothing was imported)") as (conn, deadline),
+            conn.transaction(),
+            conn.cursor() as cur,
+        ):
             # A trace two imports both bring in new has no row to lock yet: the second read no labels, then replaced
             # the first's labels with its own once the first committed. One import at a time, as on SQLite.
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_IMPORT_LOCK,))
@@ -197,7 +212,7 @@ class PostgresTraceBackend:
     def save_label(self, trace_id: str, label: TraceLabel) -> bool:
         """Store (or replace) one label; False when there is no such trace."""
         trace_id = storable_text(trace_id)
-        with self._connection(self._write_s) as (conn, deadline), conn.transaction():
+        with self._connection(self._write_s, "saving a label") as (conn, deadline), conn.transaction():
             if conn.execute("SELECT 1 FROM traces WHERE trace_id = %s FOR UPDATE", (trace_id,)).fetchone() is None:
                 return False
             deadline.renew()
@@ -229,14 +244,14 @@ class PostgresTraceBackend:
         if flt.labelled is not None:
             where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
         sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT %s"
-        with self._connection(self._read_s) as (conn, deadline):
+        with self._connection(self._read_s, "listing traces") as (conn, deadline):
             rows = conn.execute(sql, [*args, flt.limit]).fetchall()
             records = [_record(row, events=()) for row in rows]
             return attach(records, _fetcher(conn, deadline.renew)) if full else records
 
     def get(self, trace_id: str) -> TraceRecord | None:
         trace_id = storable_text(trace_id)  # as ids are stored: a NUL or lone surrogate cannot be sent
-        with self._connection(self._read_s) as (conn, deadline):
+        with self._connection(self._read_s, "reading a trace") as (conn, deadline):
             row = conn.execute(_SELECT + " WHERE trace_id = %s", (trace_id,)).fetchone()
             if row is None and trace_id:
                 # allow a unique prefix, as people copy short ids from tables, in any case: ids are lowercase, yet an
@@ -255,7 +270,7 @@ class PostgresTraceBackend:
         """The traces `ids` name exactly (no prefixes), in that order, each as `get` returns it; missing ones left
         out. Three queries for all of them plus attach's: an export reads a page at a time."""
         ids = [storable_text(i) for i in ids]
-        with self._connection(self._read_s) as (conn, deadline):
+        with self._connection(self._read_s, "reading traces") as (conn, deadline):
             rows = {row[0]: row for row in conn.execute(_SELECT + " WHERE trace_id = ANY(%s)", (ids,)).fetchall()}
             events: dict[str, list[TraceEvent]] = {}
             query = "SELECT trace_id, event_json FROM events WHERE trace_id = ANY(%s) ORDER BY trace_id, seq"
@@ -266,7 +281,7 @@ class PostgresTraceBackend:
             return attach(records, _fetcher(conn, deadline.renew))
 
     def count(self) -> int:
-        with self._connection(self._read_s) as (conn, _):
+        with self._connection(self._read_s, "counting traces") as (conn, _):
             row = conn.execute("SELECT count(*) FROM traces").fetchone()
         return int(row[0]) if row else 0
 
@@ -446,6 +461,15 @@ def _fetcher(conn: psycopg.Connection[tuple[Any, ...]], renew: Callable[[], None
 
 def _record(row: Sequence[Any], *, events: tuple[TraceEvent, ...]) -> TraceRecord:
     return record_from_row(row, created_at=row[1].astimezone(UTC), events=events)
+
+
+def _advice(exc: psycopg.Error) -> str:
+    """What to do about a driver error, for the message after it."""
+    if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected):
+        return "the statement was stopped, usually after waiting too long for a lock another process holds (a running import?): try again in a moment"
+    if isinstance(exc, psycopg.OperationalError):
+        return "the connection to the server failed: check that the server is running and reachable, then try again"
+    return "see the PostgreSQL server's log; try again"
 
 
 def _first_line(exc: BaseException) -> str:
