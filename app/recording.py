@@ -1,5 +1,5 @@
-"""What a request leaves behind: the TraceRecord built from an AskResponse (redaction, the guardrails' inputs
-within their size cap). App root, used by the service; built on the trace writer's thread, off the request.
+"""What a request leaves behind: the TraceRecord built from an AskResponse (redaction, the question and the
+guardrails' inputs within their size caps). App root, used by the service; built on the trace writer's thread, off the request.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from datetime import datetime
 from app.contract import AskResponse
 from app.traces import TraceInputs, TraceRecord, bounded, redact
 from chains import TraceEvent
+from chains.trace import capped_text
 from guardrails.relevance import UNKNOWN_TERM
 
 
@@ -27,7 +28,7 @@ class TraceRecorder:
         return TraceRecord(
             trace_id=response.trace_id,
             created_at=created,
-            question=redact(question) if self.redact_questions else question,
+            question=redact(question) if self.redact_questions else capped_text(question),
             status=response.status,
             backend=response.backend,
             model=response.model,

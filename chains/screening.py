@@ -19,6 +19,22 @@ from guardrails import Chunk, GuardContext, Guardrail, Stage, Verdict, kept_chun
 Retriever = Callable[[str, int], Sequence[Chunk]]
 
 
+def gates_stage(guardrail: Guardrail) -> bool:
+    """Whether a refusal by `guardrail` ends its stage (`gates_stage: ClassVar[bool] = True`, input_size): the
+    text it refused is not handed to the other checks, which may scan it at length."""
+    return bool(getattr(guardrail, "gates_stage", False))
+
+
+def _skipped(stage: Stage, name: str, refused: Verdict) -> TraceEvent:
+    return TraceEvent(
+        step=stage,
+        name=name,
+        outcome="skipped",
+        reason=f"not run: {refused.name} refused the question first ({refused.reason})",
+        details={"skipped_after": refused.name},
+    )
+
+
 @dataclass(frozen=True)
 class Screened:
     """The request up to the model: every verdict so far, the passages that would be sent, and the result that
@@ -48,19 +64,35 @@ class Screen:
         part: Part = "whole",
     ) -> list[Verdict]:
         """Run `guards` (default: all of the stage's) on `ctx` with the stage's signals, each verdict an event,
-        and record what they saw (GuardInputs) for the policy lab."""
+        and record what they saw (GuardInputs) for the policy lab. The gates (input_size) run first, without
+        signals: once one refuses, the other checks and the signals are skipped, each skip an event saying why."""
         guards = self.guardrails.get(stage, ()) if guards is None else guards
-        if guards:
-            ctx = with_signals(self.signals, stage, ctx)
+        gates = tuple(g for g in guards if gates_stage(g))
+        verdicts = self._run(gates, ctx, config)
+        refused = next((v for v in verdicts if v.fired and v.action == "refuse"), None)
+        rest = tuple(g for g in guards if not gates_stage(g))
+        if refused is not None:
+            for g in rest:
+                emit(_skipped(stage, g.name, refused), config)
+            measured = False  # no signal computed: a replay decides the skipped checks that read one as unknown
+        else:
+            if guards:
+                ctx = with_signals(self.signals, stage, ctx)
+            verdicts += self._run(rest, ctx, config)
+            measured = bool(guards)
+        offered = signal_names(self.signals, stage, ctx) if guards else ()
+        inputs = GuardInputs(
+            stage=stage, part=part, context=ctx, verdicts=tuple(verdicts), measured=measured, signals_offered=offered
+        )
+        record_inputs(inputs, config)
+        return verdicts
+
+    @staticmethod
+    def _run(guards: tuple[Guardrail, ...], ctx: GuardContext, config: RunnableConfig) -> list[Verdict]:
         verdicts = []
         for g in guards:  # each verdict recorded as its check ends: its event time is when it finished
             verdicts.append(run_guardrail(g, ctx))
             emit(verdict_event(verdicts[-1]), config)
-        offered = signal_names(self.signals, stage, ctx) if guards else ()
-        inputs = GuardInputs(
-            stage=stage, part=part, context=ctx, verdicts=tuple(verdicts), measured=bool(guards), signals_offered=offered
-        )
-        record_inputs(inputs, config)
         return verdicts
 
     def screen(self, request: QARequest, config: RunnableConfig) -> Screened:

@@ -135,7 +135,9 @@ class GuardInputs(BaseModel):
     rung_index: int = Field(default=0, description="Output stage: 0 for the first rung; later rungs make a fallback.")
     model: str | None = None
     measured: bool = Field(
-        default=True, description="The stage's signals were computed (False: no guardrail ran at this stage, so none were)."
+        default=True,
+        description="The stage's signals were computed (False: none were, as no guardrail ran at this stage or a gate, "
+        "input_size, refused before the checks that read them).",
     )
     signals_offered: tuple[str, ...] | None = Field(
         default=None,

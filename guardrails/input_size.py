@@ -21,6 +21,9 @@ _REPLACEMENT = "\ufffd"
 class InputSizeGuardrail:
     name: ClassVar[str] = "input_size"
     stage: ClassVar[Stage] = "input"
+    # Its refusal ends the stage: the other input checks (pattern scans, deobfuscation, signals) are not run on a
+    # text it refused, so a 50 MB question costs one length check, not a minute of scanning (chains/screening.py).
+    gates_stage: ClassVar[bool] = True
 
     max_chars: int = Field(default=2000, gt=0, description="Longest question accepted, in characters.")
     max_replacement_ratio: float = Field(
