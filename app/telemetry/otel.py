@@ -134,6 +134,8 @@ class OtelExport:
         """Send one span now and wait for the backend's answer: None when it took it, else why not."""
         with self._exporter.lock:
             before_exported, before_failed = self._exporter.exported, self._exporter.failed
+            # Forget older failures: a message from here on is about this probe's attempts.
+            self._exporter.errors.message = None
         # Made sampled by hand: the sampler (OTEL_TRACES_SAMPLER) decides which requests are exported, not whether
         # the backend answers; a probe it sampled out was reported as dropped.
         now = time.time_ns()
@@ -152,7 +154,10 @@ class OtelExport:
         )
         self._processor.on_end(probe)
         if not self.flush(timeout):
-            return f"the backend did not answer within {timeout:g} s"
+            # The exporter retries within its own timeout, so a refused connection can still be retrying when
+            # the wait ends; its first attempt's error is the cause worth saying.
+            cause = self._exporter.errors.message
+            return f"the backend did not answer within {timeout:g} s" + (f" (last attempt: {cause})" if cause else "")
         if self._exporter.exported > before_exported:
             return None
         if self._exporter.failed > before_failed:

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from app.settings import Settings
 from app.telemetry.otel import OtelExport
+from app.telemetry.pipeline import LastError
 from tests.app.test_traces import record
 
 
@@ -103,6 +104,36 @@ def test_a_hung_backend_holds_shutdown_for_a_bounded_time_only():
     export.close()  # waits the export timeout + 1 s at most
     assert time.perf_counter() - started < 0.5 + 2.0 + 1.0
     backend.gate.set()
+
+
+def test_a_probe_still_retrying_when_the_wait_ends_says_the_last_attempts_error():
+    # The OTLP exporter retries a refused connection within its own timeout, so doctor's wait can end first;
+    # the cause (what its HTTP session recorded) must still be said, not only "did not answer".
+    errors = LastError()
+    errors.message = "ConnectionError: an older failure, before the probe"
+
+    class Retrying(GatedExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            errors.message = "ConnectionError: [Errno 111] Connection refused"
+            return super().export(spans)
+
+    backend = Retrying()
+    export = OtelExport(settings(otel_timeout=1.0), backend, errors=errors)
+    assert export.probe(0.5) == (
+        "the backend did not answer within 0.5 s (last attempt: ConnectionError: [Errno 111] Connection refused)"
+    )
+    backend.gate.set()
+    export.close(timeout=5)
+
+
+def test_a_probe_timing_out_does_not_repeat_an_older_failure():
+    errors = LastError()
+    errors.message = "ConnectionError: an older failure, before the probe"
+    backend = GatedExporter()  # hangs without an error of its own
+    export = OtelExport(settings(otel_timeout=1.0), backend, errors=errors)
+    assert export.probe(0.5) == "the backend did not answer within 0.5 s"
+    backend.gate.set()
+    export.close(timeout=5)
 
 
 def test_the_probe_says_a_span_arrived():
