@@ -145,6 +145,7 @@ _EXPORTS: dict[str, str] = {
     "settle_heap": "app.process",
     # the input detectors' calibration (tune split only) and report
     "cross_validate_detector": "app.signals.calibration",
+    "unrecorded_signals": "app.signals.grounding",
     "detector_report": "app.lab.evaluation.detectors",
     "PASSAGE_GROUPS": "app.lab.evaluation.passages",
     "judge_passages": "app.lab.evaluation.passages",
@@ -328,6 +329,7 @@ __all__ = [
     "sweep",
     "tune_process",
     "unknown_variables",
+    "unrecorded_signals",
     "usage_of",
     "values_of",
     "with_config_file",
@@ -440,6 +442,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         with_config_file,
     )
     from app.signals.calibration import cross_validate_detector
+    from app.signals.grounding import unrecorded_signals
     from app.stats import percentile, split_of
     from app.traces import (
         OUTCOME,

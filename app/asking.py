@@ -110,7 +110,7 @@ class RequestRunner:
             rungs=rungs,
             output_guardrails=guardrails["output"],
             policy=LadderPolicy(retries=settings.retries, reasks=settings.reasks, transport_errors=self.transport_errors),
-            signals=self.parts.signals(),
+            signals=self.parts.signals().for_policy(policy),
         )
         signals = self.parts.request_signals(settings, policy, choice, {"callbacks": [collector]})
         pipeline = self.pipeline(settings, guardrails, ladder, cancelled, collector=collector, signals=signals)

@@ -108,8 +108,8 @@ class Components:
     ) -> SignalBank:
         """The service's signals, plus the model-judged clarify check when the policy turns it on: on an Ollama
         model only (on the embedded one the signal says why it did not run). `config`: the request's callbacks,
-        so the judge's call is counted and traced."""
-        bank = self.signals()
+        so the judge's call is counted and traced. The scorers are set for `policy` (SignalBank.for_policy)."""
+        bank = self.signals().for_policy(policy)
         if not (policy.is_enabled("completeness") and policy.params("completeness").get("judge")):
             return bank
         choice = choice or self.backend(settings=settings)

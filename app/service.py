@@ -455,7 +455,7 @@ class GuardedRAG:
         as the generation ladder decides them after a model reply (the lab scores grounding this way)."""
         _, policy = self.effective(options)
         ctx = GuardContext(question=question, chunks=tuple(chunks), answer=answer, citations=tuple(citations))
-        ctx = with_signals(self._parts.signals(), "output", ctx)
+        ctx = with_signals(self._parts.signals().for_policy(policy), "output", ctx)
         return tuple(run_guardrail(g, ctx) for g in self._parts.guardrails(policy)["output"])
 
     def indexed_chunks(self) -> list[tuple[str, str, str]]:

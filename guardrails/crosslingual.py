@@ -29,6 +29,7 @@ from guardrails.overclaims import HEDGE, absolutes, hedges
 from guardrails.polarity import NEGATION, Contradiction
 
 ALIGNED_KEY = "aligned"  # the key of the similarity signal's details holding the aligned clause pairs
+UNALIGNED_KEY = "unaligned"  # ... saying why an answer in another language was not aligned (the comparison was off)
 
 
 class AlignedClause(BaseModel):
@@ -53,10 +54,12 @@ _AVOID = re.compile(r"避免|防止|以免|免得|杜绝|阻止|以防|\b(?:avoi
 
 
 def read_pairs(details: dict[str, object]) -> tuple[tuple[AlignedClause, ...], str]:
-    """The aligned pairs of a similarity signal's details, and a note when they were there but malformed."""
+    """The aligned pairs of a similarity signal's details, and a note when they were there but malformed, or when
+    the signal says it did not align this answer in another language (computed with the comparison off)."""
     raw = details.get(ALIGNED_KEY)
     if raw is None:
-        return (), ""
+        why = details.get(UNALIGNED_KEY)
+        return (), f" (clause alignment not recorded: {why}; no cross-language comparison)" if why else ""
     try:
         return _PAIRS.validate_python(raw), ""
     except ValidationError as exc:

@@ -152,6 +152,7 @@ APP = (
     "sweep",
     "tune_process",
     "unknown_variables",
+    "unrecorded_signals",
     "usage_of",
     "values_of",
     "with_config_file",

@@ -6,11 +6,11 @@ no LoadProblem (the loader turns their answers into one)."""
 from __future__ import annotations
 
 import codecs
-import math
 import re
 import unicodedata
 from collections import Counter
-from functools import cache
+
+from app.documents.word_frequencies import log_frequencies
 
 _SNIFF_BYTES = 8192
 _HIGH_RUNS = re.compile(rb"[\x80-\xff]+")
@@ -65,18 +65,11 @@ _UNKNOWN_LETTER = -9.0  # log10 frequency of a letter that starts no listed word
 _LONGEST_WORD = 8
 
 
-@cache
-def _word_log_frequencies(lang: str) -> dict[str, float]:
-    import wordfreq  # deferred: only short files that are not UTF-8 get here; a list takes a quarter second to read
-
-    return {word: math.log10(freq) for word, freq in wordfreq.get_frequency_dict(lang, wordlist="small").items()}
-
-
 def _word_score(text: str, lang: str) -> float | None:
     """Mean log10 frequency per letter of the likeliest split of `text`'s CJK letters into words of `lang`; None
     when it has none. Real text makes common words (Chinese "数据库配置" -1.8); mojibake makes rare single letters
     (-4 and below)."""
-    frequencies = _word_log_frequencies(lang)
+    frequencies = log_frequencies(lang)  # read on first use: only short files that are not UTF-8 get here
     runs = _CJK_LETTERS.findall(text)
     letters = sum(map(len, runs))
     if not letters:

@@ -10,9 +10,9 @@ needed it can say it decided without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from guardrails import GuardContext, Signal, Stage
+from guardrails import GuardContext, GuardrailPolicy, Signal, Stage
 
 
 class Scorer(Protocol):
@@ -27,6 +27,13 @@ class Scorer(Protocol):
     def score(self, ctx: GuardContext) -> Signal | None: ...
 
 
+@runtime_checkable
+class PolicyScorer(Scorer, Protocol):
+    """A scorer whose measurement depends on the policy (what the guardrails reading it will look at)."""
+
+    def for_policy(self, policy: GuardrailPolicy) -> Scorer: ...
+
+
 @dataclass(frozen=True)
 class SignalBank:
     """A chains.SignalProvider over a fixed set of scorers."""
@@ -36,6 +43,12 @@ class SignalBank:
     def names(self, stage: Stage) -> tuple[str, ...]:
         """The signals this bank computes at `stage` (kept with a trace's inputs, for replay)."""
         return tuple(s.name for s in self.scorers if s.stage == stage)
+
+    def for_policy(self, policy: GuardrailPolicy) -> SignalBank:
+        """The bank as a request under `policy` needs it: each policy-dependent scorer set for it (this bank when
+        none changes)."""
+        scorers = tuple(s.for_policy(policy) if isinstance(s, PolicyScorer) else s for s in self.scorers)
+        return self if all(a is b for a, b in zip(scorers, self.scorers, strict=True)) else SignalBank(scorers)
 
     def __call__(self, stage: Stage, ctx: GuardContext) -> dict[str, Signal]:
         found: dict[str, Signal] = {}

@@ -5,14 +5,13 @@ uses ("garbage", "took", "好不好"). Counting every missing term alike refused
 first; weighing each by its rarity in the language tells a missing subject from a missing turn of phrase.
 
 App layer (signals). Frequencies from wordfreq's small English and Chinese lists (words seen at least once per
-million; data CC BY-SA 4.0, code Apache-2.0), loaded once per process on first use (~0.25 s, ~30 MB).
+million; data CC BY-SA 4.0, code Apache-2.0), read once per process on first use (~0.25 s) by the loader the
+documents' decoding shares (app/documents/word_frequencies.py).
 """
 
 from __future__ import annotations
 
-import math
-from functools import cache
-
+from app.documents.word_frequencies import log_frequencies
 from guardrails.text import has_cjk
 
 # Zipf scale: log10 of a word's frequency per billion words ("the" 7.7, "garbage" 4.2). A word the small list
@@ -20,18 +19,11 @@ from guardrails.text import has_cjk
 MAX_ZIPF = 9.0
 
 
-@cache
-def _frequencies(lang: str) -> dict[str, float]:
-    import wordfreq  # deferred: only the coverage signal needs it, and the lists take a quarter second to read
-
-    return dict(wordfreq.get_frequency_dict(lang, wordlist="small"))
-
-
 def zipf(word: str) -> float:
     """The Zipf frequency of `word` (normalised, lower case) in Chinese when it has CJK characters, else in
     English; 0.0 for a word rarer than the list holds."""
-    freq = _frequencies("zh" if has_cjk(word) else "en").get(word)
-    return min(MAX_ZIPF, max(0.0, math.log10(freq) + 9.0)) if freq else 0.0
+    log_freq = log_frequencies("zh" if has_cjk(word) else "en").get(word)
+    return min(MAX_ZIPF, max(0.0, log_freq + 9.0)) if log_freq is not None else 0.0
 
 
 def specificity(word: str) -> float:

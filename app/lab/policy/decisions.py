@@ -13,10 +13,10 @@ Part of the policy lab (app/lab/policy), a client of the app like the rest of ap
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from app import Chunk, GuardContext, GuardInputs, GuardrailPolicy, Verdict
+from app import Chunk, GuardContext, GuardInputs, GuardrailPolicy, Verdict, unrecorded_signals
 from guardrails import (
     REGISTRY,
     Guardrail,
@@ -40,6 +40,7 @@ class Rechecked:
     before: Mapping[str, Verdict]  # the stored verdicts (guardrails that did not run are absent)
     after: Mapping[str, Verdict | None]  # None: unknown (a signal it may read was never computed or not kept)
     disabled: frozenset[str]  # off under the new policy
+    notes: Mapping[str, str] = field(default_factory=dict)  # why a decision after is unknown, where more can be said
 
     def decision(self, name: str, when: Literal["before", "after"]) -> Decision:
         if when == "before":
@@ -140,14 +141,21 @@ class Rechecker:
             stored = before.get(guard.name)
             if stored is not None and same_context and not self.fresh and self._same_params(old_policy, guard.name):
                 after[guard.name] = stored  # pure: the same parameters on the same context decide the same
-            elif uncomputed_signals(guard, capture) or unkept_signals(guard, capture):
-                after[guard.name] = None  # a signal it reads was never computed or not kept: deciding now would be a guess
+            elif uncomputed_signals(guard, capture) or unkept_signals(guard, capture) or unrecorded_signals(guard, context):
+                # a signal it reads (or a part of one it would now use) was never computed or not kept: deciding
+                # now would be a guess
+                after[guard.name] = None
             else:
                 after[guard.name] = run_guardrail(guard, context)
         return after
 
     def _rechecked(self, capture: GuardInputs, before: Mapping[str, Verdict], after: Mapping[str, Verdict | None]) -> Rechecked:
-        return Rechecked(capture=capture, before=before, after=after, disabled=self._disabled[capture.stage])
+        notes = {
+            g.name: "; ".join(gaps)
+            for g in self._guards[capture.stage]
+            if g.name in after and after[g.name] is None and (gaps := unrecorded_signals(g, capture.context))
+        }
+        return Rechecked(capture=capture, before=before, after=after, disabled=self._disabled[capture.stage], notes=notes)
 
 
 # What the retrieval checks that judge passages (relevance) decide on, after the ones that leave passages out: the

