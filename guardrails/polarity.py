@@ -6,7 +6,8 @@ are in guardrails/overclaims.py.
 Pure policy layer (stdlib), used by the grounding guardrail. Token overlap and the similarity signal only see
 that an answer uses the passage's words; these checks look at *how* it uses them, but only against the
 sentence an answer sentence is clearly about (most of its content words are in it). Looking at the whole
-passage instead blocks correct paraphrases over words the passage negates somewhere else.
+passage instead blocks correct paraphrases over words the passage negates somewhere else. An acronym the passage
+never writes is read as the passage's words it abbreviates ("OS" for "operating system") when aligning.
 """
 
 from __future__ import annotations
@@ -154,10 +155,39 @@ def restated(answer: str, support: str, *, min_alignment: float, min_tokens: int
     pairs every same-language contradiction check compares (polarity, numbers, opposites.py)."""
     passage = passage_sentences(support)
     for raw in sentences(answer):
-        claim = mark(raw)
+        claim = mark(spelled_out(raw, support))
         aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
         if aligned is not None and aligned[1] >= min_alignment:
             yield raw, claim, aligned[0]
+
+
+# An acronym of the answer (OS, KV, TTL), and the passage's words it may stand for: as many words in a row as it has
+# letters, each a content word starting with its letter ("operating system" for OS). After a number it is a unit
+# (8 GB, 200 MS), not an abbreviation.
+_ACRONYM = re.compile(r"(?<![\w-])(?<!\d\s)[A-Z]{2,5}s?(?![\w-])")
+_WORD_RUN = re.compile(r"[A-Za-z][a-z]+(?:[ -][A-Za-z][a-z]+)*")
+
+
+def spelled_out(sentence: str, support: str) -> str:
+    """`sentence` with each acronym the passage never writes replaced by the passage's words it abbreviates, so
+    that "no room left for the OS" restates "leaves no room for the operating system" as clearly as its words do.
+    An acronym the passage writes, or whose letters no run of passage words begins with, stays as it is."""
+    return _ACRONYM.sub(lambda m: _expansion(m.group().rstrip("s"), support) or m.group(), sentence)
+
+
+@lru_cache(maxsize=4096)
+def _expansion(acronym: str, support: str) -> str | None:
+    if re.search(rf"(?<![\w-]){acronym}(?![\w-])", support):
+        return None
+    size = len(acronym)
+    for run in _WORD_RUN.finditer(support):
+        words = re.split(r"[ -]", run.group())
+        for i in range(len(words) - size + 1):
+            window = words[i : i + size]
+            initials = "".join(w[0] for w in window).upper()
+            if initials == acronym and all(content_terms(w) for w in window):
+                return " ".join(window)
+    return None
 
 
 def contradictions(

@@ -4,6 +4,8 @@ Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/po
 reads digits only, so "重试五次" or "waits thirty seconds" passed the number check whatever the passage said;
 and a clause "temperature 默认是 0.9" shares one word with the passage's "`temperature` 0.8" (the 0.9 being
 top_p's), too few for the clause alignment of polarity.py, so a value taken from the next key went unseen.
+Two slash lists side by side ("41%/59% CPU/GPU") pair their items in order; an answer that gives one of the values
+to the other name ("41% on the GPU") keeps every number and word of the passage.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, Marked, clauses, mark, passage_clauses
+from guardrails.polarity import NEGATION, Contradiction, Marked, clauses, mark, passage_clauses
 from guardrails.text import canonical_number, numbers
 
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -128,4 +130,66 @@ def rebound_values(answer: str, support: str) -> list[Contradiction]:
             if not claim.numbers & stated:  # none of the answer's values is one the passage gives this name
                 theirs = sorted(keyed[name].numbers)
                 found.append(Contradiction(raw, keyed[name].text, "value", (name, *sorted(claim.numbers), *theirs)))
+    return found
+
+
+# Two slash lists side by side pair their items in order, the way "respectively" does: "41%/59% CPU/GPU" gives 41%
+# to the CPU and 59% to the GPU, "CPU/GPU 30%/70%" the same. A value is a number (a percentage too); a name a Latin
+# word or a short run of Chinese characters.
+_PAIR_VALUE = r"\d+(?:\.\d+)?\s*%?"
+_PAIR_NAME = r"[A-Za-z][A-Za-z0-9+.-]*|[\u4e00-\u9fff]{1,6}"
+_VALUE_LIST = rf"{_PAIR_VALUE}(?:\s*/\s*{_PAIR_VALUE})+"
+_NAME_LIST = rf"(?:{_PAIR_NAME})(?:\s*/\s*(?:{_PAIR_NAME}))+"
+_PAIRED = re.compile(
+    rf"(?<![\w/.])(?:(?P<v1>{_VALUE_LIST})\s*(?P<n1>{_NAME_LIST})|(?P<n2>{_NAME_LIST})\s*(?P<v2>{_VALUE_LIST}))(?![\w/])"
+)
+# The parts of an answer that each can state one pairing: clauses, and the halves of "A and B" / "A 和 B".
+_PAIR_PART = re.compile(r"[，、；;。！？!?\n]|,(?=\s)|\s+(?:and|while|whereas|but)\s+|和|而|但")
+Pairing = tuple[tuple[str, str], ...]  # (value, name) of each item of two paired slash lists, names lower-cased
+
+
+@lru_cache(maxsize=1024)  # the passages come back answer after answer
+def slash_pairs(text: str) -> tuple[tuple[str, Pairing], ...]:
+    """Each two paired slash lists of a text: their text, and each value with its name. Lists of unequal length, or
+    with a value or a name twice, pair nothing."""
+    found: list[tuple[str, Pairing]] = []
+    for m in _PAIRED.finditer(text):
+        values = numbers(m.group("v1") or m.group("v2"))
+        names = [n.strip().strip(".+-").lower() for n in (m.group("n1") or m.group("n2")).split("/")]
+        if len(values) == len(names) and len(set(values)) == len(values) and len(set(names)) == len(names):
+            found.append((m.group(), tuple(zip(values, names, strict=True))))
+    return tuple(found)
+
+
+def _names_in(part: str, names: set[str]) -> set[str]:
+    """The paired names a part of the answer gives, as whole words (case-insensitive)."""
+    low = part.lower()
+    return {n for n in names if re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", low)}
+
+
+def swapped_pairs(answer: str, support: str) -> list[Contradiction]:
+    """Answer parts that give a value of a passage's paired slash lists to another of its names: "41% of the model
+    runs on the GPU and 59% on the CPU" against "41%/59% CPU/GPU". A part counts only when it names exactly one of
+    the paired values and one of the paired names, and negates nothing; the answer's own slash lists are compared
+    item by item. Evidence: the value, the answer's name, the passage's name (own lists: values, then names)."""
+    pairs = slash_pairs(support)
+    if not pairs:
+        return []
+    found: list[Contradiction] = []
+    own = [dict(pairing) for _, pairing in slash_pairs(answer)]
+    for text, pairing in pairs:
+        binding = dict(pairing)
+        names = set(binding.values())
+        for theirs in own:  # the answer's own "59%/41% CPU/GPU"
+            wrong = sorted(v for v, n in theirs.items() if v in binding and n in names and binding[v] != n)
+            if wrong:
+                found.append(Contradiction(answer, text, "pair", (*wrong, *(theirs[v] for v in wrong))))
+        for part in _PAIR_PART.split(answer):
+            stated = set(numbers(part)) & binding.keys()
+            named = _names_in(part, names)
+            if len(stated) != 1 or len(named) != 1 or NEGATION.search(part) or _PAIRED.search(part):
+                continue
+            (value,), (name,) = stated, named
+            if binding[value] != name:
+                found.append(Contradiction(part.strip(), text, "pair", (value, name, binding[value])))
     return found
