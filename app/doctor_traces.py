@@ -8,7 +8,7 @@ from collections.abc import Callable
 from app.doctor_check import Check
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
-from app.traces import WriterStatus, count_set_aside
+from app.traces import TraceStoreError, WriterStatus, count_set_aside
 
 
 def traces_check(
@@ -31,15 +31,18 @@ def _trace_fix(settings: Settings) -> str:
 
 
 def _traces_check(settings: Settings, trace_count: Callable[[], int], trace_status: Callable[[], WriterStatus] | None) -> Check:
+    count, error, sentence = 0, None, False
     try:
         count = trace_count()  # first: it waits for the writer, so the status after it is current
-        error = None
+    except TraceStoreError as exc:  # one sentence naming the store, what failed and what to do: shown whole
+        error, sentence = str(exc), True
     except Exception as exc:
-        count, error = 0, str(exc)[:300]
+        error = str(exc)[:300]
     status = trace_status() if trace_status is not None else None
     where = status.location if status is not None else str(settings.trace_db)
     if error is not None:
-        return Check(name="traces", ok=False, detail=f"cannot read {where}: {error}", fix=_trace_fix(settings))
+        detail = error if sentence else f"cannot read {where}: {error}"
+        return Check(name="traces", ok=False, detail=detail, fix=_trace_fix(settings))
     detail = f"{count} stored in {where}"
     if status is not None:
         detail += f" (schema v{status.schema_version})" if status.schema_version else ""

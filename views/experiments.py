@@ -29,7 +29,9 @@ def render(svc: Any) -> None:
 
 def _experiment(svc: Any, name: str) -> None:
     st.write(t(f"lab.desc.{name}"))
-    n = st.number_input(t("lab.n"), min_value=1, max_value=50, value=SMALL_N[name], key=f"lab_n_{name}")
+    # persist_state: the N chosen is still set when the page is opened again (Streamlit forgets the value of a
+    # widget a run does not draw: after a visit to another page it was back at its default).
+    n = st.number_input(t("lab.n"), min_value=1, max_value=50, value=SMALL_N[name], key=f"lab_n_{name}", persist_state="session")
     if st.button(t("lab.run"), key=f"lab_run_{name}"):
         with st.spinner(t("lab.running", name=t(f"lab.title.{name}"), n=int(n))):
             try:

@@ -5,12 +5,12 @@ filters, table, charts (aggregates computed in views.trace_stats), detail timeli
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Final
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app import GuardedRAG, TraceFilter, TraceRecord, TraceStoreError, not_replayable, stopping_guardrail
 from views import state
@@ -149,15 +149,34 @@ def _detail(svc: GuardedRAG, records: list[TraceRecord]) -> None:
     render_label_form(svc, record)
 
 
-def _full_jsonl(svc: GuardedRAG, records: list[TraceRecord]) -> Callable[[], str]:
-    """The JSONL export, built when its button is clicked: the records past EVENT_LIMIT are summaries (no events,
-    replay inputs or labels), which the export wrote as they were (and importing it back replaced the full traces)."""
+def _full_jsonl(svc: GuardedRAG, records: list[TraceRecord]) -> str:
+    """The JSONL export: the records past EVENT_LIMIT are summaries (no events, replay inputs or labels), which the
+    export wrote as they were (and importing it back replaced the full traces); they are read whole here."""
+    rest = [svc.traces.get(r.trace_id) or r for r in records[EVENT_LIMIT:]]
+    return ts.to_jsonl([*records[:EVENT_LIMIT], *rest])
 
-    def build() -> str:
-        rest = [svc.traces.get(r.trace_id) or r for r in records[EVENT_LIMIT:]]
-        return ts.to_jsonl([*records[:EVENT_LIMIT], *rest])
 
-    return build
+def _export_jsonl(svc: GuardedRAG, records: list[TraceRecord], column: DeltaGenerator) -> None:
+    """The JSONL export's button: a click reads the traces (on this run of the page) and offers the file below it.
+    It was a download Streamlit built after the click, outside the page's run: a store down or stuck then showed
+    only "Failed to generate file for download" (and logged a traceback); now the page says what failed."""
+    if not column.button(t("tr.export_jsonl"), icon=":material/download:", key="tr_export"):
+        return
+    try:
+        with st.spinner(t("tr.exporting")):
+            text = _full_jsonl(svc, records)
+    except TraceStoreError as exc:  # the store is down or stuck: said under the table, the rest of the page stays
+        st.error(t("tr.export_error", error=store_error(svc, exc)), icon=":material/error:")
+        return
+    column.download_button(
+        t("tr.export_ready"),
+        text,
+        file_name="traces.jsonl",
+        mime="application/x-ndjson",
+        icon=":material/download:",
+        on_click="ignore",  # the file is downloaded; the page need not run again
+        key="tr_export_file",
+    )
 
 
 def _lab(svc: GuardedRAG, flt: TraceFilter) -> None:
@@ -225,13 +244,7 @@ def _render(svc: GuardedRAG, flt: TraceFilter) -> None:
         return
     table(ts.table_rows(records))
     d1, d2, _ = st.columns([1, 1, 3])
-    d1.download_button(
-        t("tr.export_jsonl"),
-        _full_jsonl(svc, records),
-        file_name="traces.jsonl",
-        mime="application/x-ndjson",
-        icon=":material/download:",
-    )
+    _export_jsonl(svc, records, d1)
     d2.download_button(
         t("tr.export_csv"), ts.to_csv(records), file_name="traces.csv", mime="text/csv", icon=":material/download:"
     )

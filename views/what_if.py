@@ -18,6 +18,7 @@ from app import (
     GuardrailPolicy,
     TraceFilter,
     TraceRecord,
+    TraceStoreError,
     cases_from_traces,
     edited_policy,
     parse_target,
@@ -27,6 +28,7 @@ from app import (
 )
 from views import lab_rows
 from views.i18n import t
+from views.labels import store_error
 from views.options import error_message
 from views.policy_form import guardrail_inputs
 from views.tables import table
@@ -54,7 +56,11 @@ def render_what_if(svc: GuardedRAG, flt: TraceFilter) -> None:
             results.error(t("set.invalid", error=safe_md(error_message(exc))), icon=":material/error:")
             return
         with st.spinner(t("wi.running")):  # thousands of traces: seconds of reading and rechecking
-            records = svc.traces.list(flt.model_copy(update={"limit": REPLAY_LIMIT}), full=True)
+            try:
+                records = svc.traces.list(flt.model_copy(update={"limit": REPLAY_LIMIT}), full=True)
+            except TraceStoreError as exc:  # the store is down or stuck: said in the tab, the rest of the page stays
+                results.error(t("wi.read_error", error=store_error(svc, exc)), icon=":material/error:")
+                return
             report = replay_traces(records, policy)
         st.session_state["wi_result"] = (policy, changed, report, {r.trace_id: _row_source(r) for r in records})
     result = st.session_state.get("wi_result")
@@ -168,6 +174,9 @@ def render_sweep(svc: GuardedRAG) -> None:
                 )
         except ValueError as exc:
             st.error(safe_md(error_message(exc)), icon=":material/error:")
+            return
+        except TraceStoreError as exc:  # the store is down or stuck: said in the tab, the rest of the page stays
+            st.error(t("sw.read_error", error=store_error(svc, exc)), icon=":material/error:")
             return
     shown = st.session_state.get("sw_result")
     if shown is not None:

@@ -20,7 +20,7 @@ from typing import Any
 from app.traces.inputs import LABEL_COLUMNS, label_row, pack
 from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable_text
-from app.traces.sqlite_file import FileId, connect, damage_hint, file_id, migrate, rollback
+from app.traces.sqlite_file import FileId, connect, damage_hint, failure, file_id, migrate, rollback
 from app.traces.sqlite_kept import KeptConnection
 from app.traces.sqlite_queries import (
     COLUMNS,
@@ -53,9 +53,16 @@ class SqliteTraceBackend:
         return str(self.path)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(self._open()) as conn:
-            yield conn
+    def _connect(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """A short connection, closed after. An error of SQLite's or the file system's, opening the file or using
+        it, is a TraceStoreError naming what was being done (`doing`), the file and what to do: before, a damaged,
+        locked or unreadable file reached the CLI and the pages raw ("DatabaseError: file is not a database").
+        Saves do not come here: the writer decides retries by SQLite's error class (`rejects`)."""
+        try:
+            with closing(self._open()) as conn:
+                yield conn
+        except (sqlite3.Error, OSError) as exc:
+            raise TraceStoreError(failure(doing, self.path, exc)) from exc
 
     def _prepare_file(self) -> int:
         """Create the file if needed and bring it to the latest schema; remember which file that was."""
@@ -109,7 +116,7 @@ class SqliteTraceBackend:
         or waits and is written after. Before, an import read them, then replaced the trace in a later
         transaction, and a label saved in between was deleted with the old copy. On a connection of its own, not
         the trace writer's kept one."""
-        with self._connect() as conn:
+        with self._connect("importing traces (nothing was imported)") as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 merged, result = merged_with_stored(records, stored_labels(conn, [r.trace_id for r in records]))
@@ -162,7 +169,7 @@ class SqliteTraceBackend:
     def save_label(self, trace_id: str, label: TraceLabel) -> bool:
         """Store (or replace) one label; False when there is no such trace."""
         trace_id = storable_text(trace_id)
-        with self._connect() as conn:
+        with self._connect("saving a label") as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if conn.execute("SELECT 1 FROM traces WHERE trace_id = ?", (trace_id,)).fetchone() is None:
@@ -177,21 +184,21 @@ class SqliteTraceBackend:
 
     def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
         """Records matching `flt`, newest first; without events, and with their inputs and labels when `full`."""
-        with self._connect() as conn:
+        with self._connect("listing traces") as conn:
             return list_records(conn, flt or TraceFilter(), full=full)
 
     def get(self, trace_id: str) -> TraceRecord | None:
         trace_id = storable_text(trace_id)  # as ids are stored: a NUL or lone surrogate cannot be sent
-        with self._connect() as conn:
+        with self._connect("reading a trace") as conn:
             return get_record(conn, trace_id)
 
     def get_many(self, ids: Sequence[str]) -> Sequence[TraceRecord]:
         """The traces `ids` name exactly (no prefixes), in that order, each as `get` returns it; missing ones left out."""
-        with self._connect() as conn:
+        with self._connect("reading traces") as conn:
             return get_records(conn, [storable_text(i) for i in ids])
 
     def count(self) -> int:
-        with self._connect() as conn:
+        with self._connect("counting traces") as conn:
             return count(conn)
 
 

@@ -1,9 +1,10 @@
 """The SQLite trace file itself: which file a path names now, a connection to it (its pragmas, a case folding
 for every script), WAL mode, its schema brought up to date by the pending migrations, and what to tell a user
-whose file is damaged. Used by the SQLite backend (app/traces/sqlite.py)."""
+whose file is damaged, locked or out of reach. Used by the SQLite backend (app/traces/sqlite.py)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import sqlite3
@@ -15,6 +16,8 @@ from pathlib import Path
 from app.traces.migrations import VERSION_TABLE, pending
 
 FileId = tuple[int, int]
+
+BUSY_S = 30.0  # how long a statement waits for another process's lock on the file before it fails
 
 # What SQLite says about a file that is not (or no longer) a readable database; a busy or locked file is not one.
 _DAMAGED = ("file is not a database", "database disk image is malformed")
@@ -35,21 +38,66 @@ def damage_hint(path: Path, exc: BaseException) -> str:
     done: moving a user's file is theirs to decide."""
     if not any(text in str(exc) for text in _DAMAGED):
         return ""
+    advice = _damaged(path)
+    return ". " + advice[0].upper() + advice[1:]
+
+
+def _damaged(path: Path) -> str:
     return (
-        f". The file is damaged or is not a trace database: move it aside (mv {shlex.quote(str(path))} "
+        f"the file is damaged or is not a trace database: move it aside (mv {shlex.quote(str(path))} "
         f"{shlex.quote(str(path) + '.damaged')}; "
         "sqlite3's .recover may get traces back from it) and the next run starts a new one, "
         "or point GUARDED_RAG_TRACE_DB at another file"
     )
 
 
+# SQLite's primary result codes (an error's sqlite_errorcode & 0xFF) and what a user can do about each.
+_IOERR, _FULL, _CANTOPEN = 10, 13, 14
+_LOCKED = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_OUT_OF_REACH = {3, 8, _CANTOPEN, 23}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_AUTH
+_CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def failure(doing: str, path: Path, exc: sqlite3.Error | OSError) -> str:
+    """One sentence for a use of the file that failed (a read, a label, an import): what was being done, the
+    file, SQLite's (or the system's) words and what to do. Before, these reached the CLI and the pages raw
+    ("DatabaseError: database disk image is malformed", "OperationalError: database is locked")."""
+    words = (exc.strerror if isinstance(exc, OSError) else None) or str(exc) or type(exc).__name__
+    return f"{doing} in the SQLite trace file {path} failed: {words}; {_advice(path, exc)}"
+
+
+def _advice(path: Path, exc: sqlite3.Error | OSError) -> str:
+    if isinstance(exc, OSError):
+        code = _CANTOPEN if exc.errno in _DENIED else _FULL if exc.errno == errno.ENOSPC else _IOERR
+    else:
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in _CORRUPT or any(text in str(exc) for text in _DAMAGED):
+        return _damaged(path)
+    if code in _LOCKED:
+        return (
+            f"another process held the file's lock for longer than {BUSY_S:g} s (a long import, or a stuck process?): "
+            "try again in a moment"
+        )
+    if code in _OUT_OF_REACH:
+        return (
+            "check that the file and its folder exist and that the user running guarded-rag may read and write "
+            "them (the -wal and -shm files beside it too)"
+        )
+    if code == _FULL:
+        return "the disk is full: free some space, then try again"
+    if code == _IOERR:
+        return "the disk or file system reported an error: check it, then try again"
+    return "try again; if it keeps failing, check the file with sqlite3's PRAGMA integrity_check"
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A new connection to `path`, in autocommit mode (each write opens its own transaction)."""
     # check_same_thread=False: a kept connection is used by its one saving thread, and closed by release(),
     # which the store calls from another thread once that one has stopped.
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, timeout=BUSY_S, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={int(BUSY_S * 1000)}")
     # WAL + NORMAL: a commit is durable against a process crash and never corrupts the file; only a
     # power loss can lose the last commits. FULL would fsync every commit on the request path.
     conn.execute("PRAGMA synchronous=NORMAL")

@@ -152,9 +152,10 @@ def test_the_jsonl_export_keeps_the_timeline_of_every_trace_past_the_chart_limit
     svc.ask("Is this plan reasonable?")
     at.run(timeout=TIMEOUT)
     assert not at.exception
-    data = offered["Export JSONL"]
-    text = data() if callable(data) else data  # a deferred export is built when the button is clicked
-    lines = [json.loads(line) for line in str(text).splitlines()]
+    next(b for b in at.button if b.label == "Export JSONL").click()  # reads the traces, then offers the file
+    at.run(timeout=TIMEOUT)
+    assert not at.exception
+    lines = [json.loads(line) for line in str(offered["Download traces.jsonl"]).splitlines()]
     assert len(lines) == 2
     assert all(line["events"] for line in lines), [len(line["events"]) for line in lines]
 

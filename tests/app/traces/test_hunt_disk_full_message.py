@@ -52,7 +52,7 @@ def test_an_import_on_a_full_disk_says_the_disk_is_full(full_disk: SqliteTraceBa
     write_export(export, [big(1), big(2)])
     store = TraceStore(full_disk, background=False)
     try:
-        with pytest.raises(TraceStoreError, match=r"nothing was imported: .*database or disk is full"):
+        with pytest.raises(TraceStoreError, match=r"nothing was imported\) .*database or disk is full; the disk is full"):
             store.import_jsonl(export)
         assert store.count() == 0
     finally:
