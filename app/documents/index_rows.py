@@ -99,5 +99,5 @@ def update(col: Any, *, batch: dict[str, Any]) -> None:
     col.update(**batch)  # metadata only: no documents, so nothing is (re-)embedded
 
 
-def delete_ids(col: Any, *, ids: list[str]) -> None:
-    col.delete(ids=ids)
+def delete(col: Any, *, batch: dict[str, Any]) -> None:
+    col.delete(**batch)

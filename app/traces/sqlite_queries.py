@@ -29,7 +29,7 @@ COLUMNS = (
     "origin",
 )
 SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
-LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)"  # shared with postgres.py
+LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)"  # shared with postgres_queries.py
 
 
 def stored_time(value: datetime) -> str:

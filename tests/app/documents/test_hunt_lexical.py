@@ -106,7 +106,7 @@ def test_a_bm25_rebuild_does_not_save_over_a_newer_file_written_while_it_read_th
     died.question_terms("flour")
     _upsert(died, "sour.md", "Sourdough needs a starter culture.")  # a writer that died before its flush
     rebuilding = _index(tmp_path / "idx")  # a new process: the file is stale, so it rebuilds from Chroma
-    read_all = rebuilding._all_rows
+    read_all = rebuilding.rows
 
     def slow_rows() -> Iterator[tuple[str, str, str]]:
         rows = list(read_all())

@@ -115,7 +115,7 @@ def test_a_new_process_loads_the_persisted_bm25_index_instead_of_rereading_chrom
     _ingest(_index(tmp_path / "idx"), docs)
     fresh = _index(tmp_path / "idx")
     reads: list[int] = []
-    original = fresh._all_rows
+    original = fresh.rows
 
     def counting():
         reads.append(1)

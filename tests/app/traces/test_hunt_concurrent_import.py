@@ -44,7 +44,7 @@ def test_two_imports_of_a_new_trace_at_once_keep_the_labels_of_both(
 
             monkeypatch.setattr(sqlite_backend.SqliteTraceBackend, "_write", held_sqlite)
         else:
-            real_pg = pg_backend._write
+            real_pg = pg_backend.write_traces
 
             def held_pg(cur: Any, records: Any, *rest: Any) -> None:
                 real_pg(cur, records, *rest)
@@ -52,7 +52,7 @@ def test_two_imports_of_a_new_trace_at_once_keep_the_labels_of_both(
                     written.set()  # the first import has written the trace, not yet committed
                     go_on.wait(10)
 
-            monkeypatch.setattr(pg_backend, "_write", held_pg)
+            monkeypatch.setattr(pg_backend, "write_traces", held_pg)
         a, b = export(tmp_path / "a.jsonl", "relevance"), export(tmp_path / "b.jsonl", "prompt_injection")
         one = threading.Thread(target=first.import_jsonl, args=(a,), name="first")
         one.start()

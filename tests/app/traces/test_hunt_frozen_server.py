@@ -119,7 +119,7 @@ def test_only_a_statement_in_flight_is_bounded_not_the_callers_work_on_results(p
     """A long read (the policy lab lists 100k traces with their inputs) is many statements and Python work in
     between: the deadline bounds each statement's wait for the server, not the whole read."""
     backend = PostgresTraceBackend(pg_url, timeout=3.0, read_timeout=1.0, write_timeout=1.0)
-    real_record = pg_backend._record
+    real_record = pg_backend.stored_record
 
     def slow_record(*args: Any, **kwargs: Any) -> Any:
         time.sleep(0.4)  # three records: 1.2 s of work on results, past the 1 s deadline
@@ -127,7 +127,7 @@ def test_only_a_statement_in_flight_is_bounded_not_the_callers_work_on_results(p
 
     try:
         backend.save_many([record(i) for i in range(3)])
-        monkeypatch.setattr(pg_backend, "_record", slow_record)
+        monkeypatch.setattr(pg_backend, "stored_record", slow_record)
         assert len(backend.list(full=True)) == 3
         assert len(backend.get_many(["t0000", "t0001", "t0002"])) == 3
     finally:

@@ -21,7 +21,7 @@ import pytest
 from app.traces import TraceLabel, TraceStore, TraceStoreError, open_trace_backend
 from app.traces import jsonl as trace_store
 from app.traces import merge as trace_models
-from app.traces import postgres as pg_backend
+from app.traces import postgres_queries as pg_queries
 from app.traces import sqlite as sqlite_backend
 from tests.app.traces.test_contract import rich
 
@@ -122,7 +122,7 @@ def fails_at_record(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
         real = sqlite_backend.pack
         monkeypatch.setattr(sqlite_backend, "pack", failing)
-        monkeypatch.setattr(pg_backend, "pack", failing)
+        monkeypatch.setattr(pg_queries, "pack", failing)
 
     yield arm
 

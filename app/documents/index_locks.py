@@ -1,0 +1,91 @@
+"""DocumentIndex's readers and the index's write lock (app.documents.writelock): whether the lexical file may be
+written now, an integrity check that does not judge a half-written index, holding the corpus still for a reader
+that needs one corpus from start to end, and who is rebuilding. A Chroma server has no lock (`lock` None):
+there each of these is what a server allows. Part of app/documents, beside index.py (writers hold the lock
+through ChromaStore.writing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.documents.index_collection import IndexCollection
+from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
+from app.documents.store import IndexUnavailableError
+from app.documents.writelock import IndexBusyError, OnWait, WriteLock, describe_holder
+
+
+@contextlib.contextmanager
+def may_persist(lock: WriteLock | None) -> Iterator[bool]:
+    """Yields whether the lexical file may be written now: always inside a write section of this thread
+    (reentrant), else only if no writer holds the index (a reader never waits; it keeps its copy in memory).
+    On a Chroma server there is no lock: the file is this machine's cache of the server's chunks, written
+    whole and renamed (lexical_file.write), so processes sharing a home never read half of one."""
+    if lock is None:
+        yield True
+        return
+    try:
+        outer = lock.acquire("lexical index", timeout=0)
+    except IndexBusyError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release(outer)
+
+
+def integrity(chroma: IndexCollection, path: Path, *, sample: int, timeout: float, wait_s: float) -> IndexIntegrity:
+    """The index's integrity (app.documents.integrity), checked in a child process while no writer runs;
+    when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index.
+    On a Chroma server: the same check through its client, within `timeout`."""
+    lock = chroma.store.lock
+    if lock is None:
+        return chroma.store.run(
+            "checking the index integrity", lambda c: scan_client(c, chroma.name, sample=sample), seconds=timeout
+        )
+    try:
+        outer = lock.acquire("integrity check", timeout=wait_s)
+    except IndexBusyError:
+        holder = describe_holder(lock.holder())
+        return IndexIntegrity(ok=True, checked=False, problems=(f"not checked now: {holder} is writing the index",))
+    try:
+        return check_integrity(path, chroma.name, sample=sample, timeout=timeout)
+    finally:
+        lock.release(outer)
+
+
+@contextlib.contextmanager
+def held_still(lock: WriteLock | None, what: str, *, on_wait: OnWait | None, timeout: float, where: Path | str) -> Iterator[None]:
+    """No process writes the index while this is held: for a reader that needs one corpus from start to end
+    (calibrate lists every chunk, then searches for each probe). Takes the write lock, so a running ingest or
+    rebuild is waited for as a second writer waits for it (said through `on_wait`; IndexBusyError after
+    `timeout`), but writes nothing and bumps no generation: other readers keep their caches. On a Chroma
+    server (no lock): nothing to hold. `where`: the index, for the message."""
+    if lock is None:
+        yield
+        return
+    try:
+        outer = lock.acquire(what, on_wait=on_wait, timeout=timeout)
+    except IndexBusyError:  # the writer's wording ("this write was not done") would not fit a reader
+        raise IndexBusyError(
+            f"{describe_holder(lock.holder())} kept the index at {where} busy for {timeout:g} s "
+            f"(GUARDED_RAG_WRITE_LOCK_TIMEOUT); {what} needs the finished corpus: run it again when that is done"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release(outer)
+
+
+def rebuilding(lock: WriteLock | None) -> str | None:
+    """Who is rebuilding the index right now (an empty index then means "not yet", not "never ingested"), or
+    None. Always None on a Chroma server, which has no write lock."""
+    owner = lock.writer() if lock is not None else None
+    return describe_holder(owner) if owner is not None and owner.get("what") == "rebuild" else None
+
+
+def left_to_reset(_exc: IndexUnavailableError) -> None:
+    """A rebuild's write section opens on an index Chroma cannot read: its reset() moves the files aside."""
