@@ -125,7 +125,10 @@ def test_the_new_checks_follow_their_switches() -> None:
 def test_no_sentence_of_the_corpus_is_caught_against_its_own_section() -> None:
     """Self-generated supported answers: every sentence of data/docs quoted against its own section, and against the
     section without its own paragraph (so that it is compared with the sentences nearest to it, which it does not
-    restate). A quote is supported by definition, so none of these checks may fire on it."""
+    restate). A quote is supported by definition, so none of these checks may fire on it. The command check is run
+    against the whole section only: without its paragraph, a sentence that opens with its own command in code
+    ("`ollama stop qwen2.5:3b` unloads a model") names a subcommand the rest of the section never writes, which is
+    unsupported there (the backticked-term check rejects it too), not a quote."""
     docs = Path(__file__).resolve().parents[2] / "data" / "docs"
     fired = []
     for path in sorted(docs.glob("*.*")):
@@ -135,6 +138,7 @@ def test_no_sentence_of_the_corpus_is_caught_against_its_own_section() -> None:
                     for support in (section, section.replace(paragraph, "")):
                         found = swapped_precedence(sentence, support, min_alignment=0.4)
                         found += swapped_pairs(sentence, support)
-                        found += replaced_commands(sentence, support, min_alignment=0.4)
+                        if support == section:
+                            found += replaced_commands(sentence, support, min_alignment=0.4)
                         fired += [(path.name, c.kind, c.claim[:60], c.terms) for c in found]
     assert fired == []

@@ -141,7 +141,7 @@ def test_grounding_names_the_rebound_value_and_the_passage_clause() -> None:
     verdict = _check("temperature 默认是 0.9。", DEFAULTS)
     assert verdict.fired and "gives a name another value than" in verdict.reason
     (found,) = verdict.details["contradictions"]
-    assert found["kind"] == "value" and found["sentence"].startswith("temperature")
+    assert found["kind"] == "value" and found["sentence"] == "`temperature` 0.8"  # the name whole, in its backticks
     assert "value: temperature, 0.9, 0.8" in verdict.evidence
     assert _check("temperature 默认是 0.9。", DEFAULTS, check_key_values=False).details["contradictions"] == []
 
