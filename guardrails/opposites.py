@@ -9,7 +9,8 @@ opposites, like the negation cues of polarity.py, not vocabulary of one corpus):
 the other, the restated sentence the other and not the first, and both are negated alike (so "不会删除" restates
 "保留" and "not slower" restates "faster"). A sentence that names both senses ("增加 A 会减少 B") decides nothing.
 For the words that order two things (faster/slower than, before/after), the restated terms must keep their sides:
-"Q4 is faster than Q8" restates "Q8 is slower than Q4".
+"Q4 is faster than Q8" restates "Q8 is slower than Q4", "Q4 比 Q8 更快" restates "Q8 比 Q4 更慢" (sides are read around
+the comparative marker than / 比 when the word's clause has one, else around the word).
 """
 
 from __future__ import annotations
@@ -107,8 +108,31 @@ def _negated(sentence: str, at: int) -> bool:
     return NEGATION.search(sentence, start, at) is not None
 
 
+# The words that put one thing on each side of a comparison ("A is faster than B", "A 比 B 快", "A 优于 B"), for this
+# module and the comparison-order check of overclaims.py. 比 only where it compares: not in 比如/比较/比例/比特/对比/相比/无比…
+COMPARATIVE = re.compile(
+    r"\bthan\b|(?<![对相无好])比(?![如较例特率分赛起方喻])|优于|劣于|不如|胜过|高于|低于|大于|小于|多于|少于|强于|弱于|快于|慢于",
+    re.IGNORECASE,
+)
+
+
+def comparison_sides(sentence: str) -> tuple[set[str], set[str]] | None:
+    """Content terms before and after the sentence's first comparative marker; None without one."""
+    m = COMPARATIVE.search(sentence)
+    return (content_terms(sentence[: m.start()]), content_terms(sentence[m.end() :])) if m else None
+
+
+def _clause(sentence: str, at: re.Match[str]) -> str:
+    """The clause of `sentence` that holds the match."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, at.start())), default=0)
+    end = next((m.start() for m in _CLAUSE_END.finditer(sentence, at.end())), len(sentence))
+    return sentence[start:end]
+
+
 def _sides(sentence: str, at: re.Match[str]) -> tuple[set[str], set[str]]:
-    return content_terms(sentence[: at.start()]), content_terms(sentence[at.end() :])
+    """The two things an ordering word puts apart: around the comparative marker of its clause ("A 比 B 更快" has
+    both A and B before 更快), else around the word itself ("A before B")."""
+    return comparison_sides(_clause(sentence, at)) or (content_terms(sentence[: at.start()]), content_terms(sentence[at.end() :]))
 
 
 def _swapped(claim: str, ours: re.Match[str], target: str, theirs: re.Match[str]) -> bool:
@@ -143,7 +167,7 @@ def turned(pair: Opposite, claim: str, target: str) -> tuple[re.Match[str], re.M
     if _negated(claim, mine.start()) != _negated(target, other.start()):
         return None  # "不会删除" restates "保留"
     if pair.ordering and _swapped(claim, mine, target, other):
-        return None  # "Q8 is slower than Q4" restates "Q4 is faster than Q8"
+        return None  # "Q8 is slower than Q4" restates "Q4 is faster than Q8", "Q8 比 Q4 更慢" restates "Q4 比 Q8 更快"
     return mine, other
 
 

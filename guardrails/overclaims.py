@@ -13,23 +13,11 @@ from __future__ import annotations
 
 import re
 
+from guardrails.opposites import COMPARATIVE as _COMPARATIVE
 from guardrails.opposites import OPPOSITES
+from guardrails.opposites import comparison_sides as _sides
 from guardrails.polarity import NEGATION, Contradiction, align, mark, passage_sentences, sentences
 from guardrails.text import content_terms
-
-# The words that put one thing on each side of a comparison ("A is faster than B", "A 比 B 快", "A 优于 B").
-# 比 only where it compares: not in 比如/比较/比例/比特/对比/相比/无比…
-_COMPARATIVE = re.compile(
-    r"\bthan\b|(?<![对相无好])比(?![如较例特率分赛起方喻])|优于|劣于|不如|胜过|高于|低于|大于|小于|多于|少于|强于|弱于|快于|慢于",
-    re.IGNORECASE,
-)
-
-
-def _sides(sentence: str) -> tuple[set[str], set[str]] | None:
-    """Content terms before and after the sentence's first comparative marker; None without one."""
-    m = _COMPARATIVE.search(sentence)
-    return (content_terms(sentence[: m.start()]), content_terms(sentence[m.end() :])) if m else None
-
 
 # The scales a comparison runs along, each with its two directions: the ordering pairs of the opposites lexicon
 # (more/less, faster/slower, better/worse) and the comparative words only a comparison has. A Chinese adjective
