@@ -43,6 +43,12 @@ def settings(tmp_path: Path, host: str, **overrides: object) -> Settings:
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
+# What a busy CI machine may add to a deadline where what is cut would otherwise last for ever (a server that never
+# answers, headers that never end) or 10 s (a hung read): a bound of deadline + SLACK still fails those. (The replies
+# that trickle to their end within ~2.5 s keep their tighter bounds.)
+SLACK = 5.0
+
+
 def elapsed(started: float) -> float:
     return time.monotonic() - started
 
@@ -51,7 +57,7 @@ def test_a_stalled_ollama_probe_is_an_answer_within_its_timeout() -> None:
     with stalled_server() as host:
         started = time.monotonic()
         probe = probe_ollama(host, "qwen2.5:3b", timeout=0.5)
-        assert elapsed(started) < 2.0
+        assert elapsed(started) < 0.5 + SLACK
         assert not probe.reachable and "Timeout" in (probe.error or "")
         choice = choose_backend(Settings(ollama_host=host), probe=lambda h, m: probe_ollama(h, m, timeout=0.5))
         assert choice.kind == "embedded" and "not reachable" in choice.reason
@@ -62,13 +68,16 @@ def test_a_stalled_preload_is_reported_within_its_timeout(tmp_path: Path) -> Non
         factory = ModelFactory(settings(tmp_path, host), engine=ScriptedEngine())
         started = time.monotonic()
         result = factory.preload("ollama", "qwen2.5:3b", 0.5)
-        assert elapsed(started) < 2.5
+        assert elapsed(started) < 0.5 + SLACK
         assert not result.ok and "Timeout" in (result.error or "")
 
 
 def test_a_stalled_ollama_falls_back_within_the_budget_and_the_trace_says_why(tmp_path: Path) -> None:
     with stalled_server() as host:
-        s = settings(tmp_path, host, latency_budget=8.0)
+        # The budget is far beyond what the stalled calls cost (0.5 s each, the load 1 s): what ends them is their
+        # deadlines, and what is timed is that the question ends within its budget, not how fast a loaded CI box
+        # runs the checks around the model calls (an 8 s budget failed at 14 s with the machine busy).
+        s = settings(tmp_path, host, latency_budget=20.0)
         engine = ScriptedEngine([Gen.json_answer(GOOD)])
         svc = GuardedRAG(s, embeddings=BagOfWordsEmbeddings(), factory=ModelFactory(s, engine=engine), reraise_bugs=True)
         svc.ingest()
@@ -79,8 +88,8 @@ def test_a_stalled_ollama_falls_back_within_the_budget_and_the_trace_says_why(tm
         load = [e for e in r.events if e.name == "model_load" and e.outcome == "error"]
         calls = [e for e in r.events if e.name == "model_call" and e.outcome == "error"]
         assert load and "Timeout" in load[0].reason
-        # the call and its one retry (the retry is skipped only if a loaded machine spent the budget first)
-        assert 1 <= len(calls) <= 2 and all("Timeout" in e.reason for e in calls)
+        # the call and its one retry, no more
+        assert len(calls) == 2 and all("Timeout" in e.reason for e in calls)
 
 
 def test_a_reply_that_trickles_past_the_total_deadline_is_cut_and_traced(tmp_path: Path, httpserver) -> None:
@@ -110,7 +119,7 @@ def test_a_stalled_ollama_embedder_is_a_typed_error_within_its_timeout(tmp_path:
         svc.backend()  # the backend probe of the stalled server (its own 1.5 s timeout) is not what is timed here
         started = time.monotonic()
         r = svc.ask(Q)
-        assert elapsed(started) < 3.0  # the embedder's 0.5 s and the model lookup's 0.5 s, with slack for a busy machine
+        assert elapsed(started) < 0.5 + 0.5 + SLACK  # the embedder's 0.5 s and the model lookup's 0.5 s
         assert r.status == "error" and "the embedder did not answer" in (r.message or "")
         assert any(e.step == "retrieval" and e.outcome == "error" and "Timeout" in e.reason for e in r.events)
 
@@ -134,7 +143,7 @@ def test_a_file_read_that_hangs_is_a_load_problem_after_its_deadline(tmp_path: P
     started = time.monotonic()
     problem = read_bytes(target, max_bytes=1_000_000, deadline_s=0.3)
     release.set()
-    assert elapsed(started) < 1.5
+    assert elapsed(started) < 0.3 + SLACK  # its deadline, not the 10 s the read hangs
     assert not isinstance(problem, bytes) and problem.kind == "unreadable" and "did not finish within 0.3 s" in problem.message
 
 
@@ -144,8 +153,8 @@ def test_a_fifo_named_like_a_document_does_not_hang_ingest(tmp_path: Path) -> No
     pipe = tmp_path / "notes.md"
     os.mkfifo(pipe)
     started = time.monotonic()
-    problem = read_bytes(pipe, max_bytes=1_000_000, deadline_s=2.0)
-    assert elapsed(started) < 1.0
+    problem = read_bytes(pipe, max_bytes=1_000_000, deadline_s=30.0)
+    assert elapsed(started) < SLACK  # refused at once, not read until the deadline
     assert not isinstance(problem, bytes) and "not a regular file" in problem.message
 
 
@@ -165,7 +174,7 @@ def test_a_stalled_api_show_is_an_unknown_model_within_its_timeout(tmp_path: Pat
         factory = ModelFactory(settings(tmp_path, host), engine=ScriptedEngine())
         started = time.monotonic()
         info = factory.describe("ollama", "qwen2.5:3b", timeout=0.5)
-        assert elapsed(started) < 2.0
+        assert elapsed(started) < 0.5 + SLACK
         assert info.error and "Timeout" in info.error and info.context_length is None
 
 
@@ -184,7 +193,7 @@ def test_headers_that_trickle_are_cut_at_the_total_deadline() -> None:
         started = time.monotonic()
         with pytest.raises(httpx.ReadTimeout, match=r"took longer than 0\.6 s in all"):
             client.post(host + "/api/chat", json=CHAT)
-        assert elapsed(started) < 2.0
+        assert elapsed(started) < 0.6 + SLACK
 
 
 def test_async_headers_that_trickle_are_cut_at_the_total_deadline() -> None:
@@ -199,14 +208,14 @@ def test_async_headers_that_trickle_are_cut_at_the_total_deadline() -> None:
         started = time.monotonic()
         with pytest.raises(httpx.ReadTimeout, match=r"took longer than 0\.6 s in all"):
             asyncio.run(call(host))
-        assert elapsed(started) < 2.0
+        assert elapsed(started) < 0.6 + SLACK
 
 
 def test_a_probe_of_a_server_that_trickles_its_headers_ends_within_its_timeout() -> None:
     with header_trickling_server() as host:
         started = time.monotonic()
         probe = probe_ollama(host, "qwen2.5:3b", timeout=0.5)
-        assert elapsed(started) < 2.0
+        assert elapsed(started) < 0.5 + SLACK
         assert not probe.reachable and "took longer than 0.5 s" in (probe.error or "")
 
 
@@ -221,7 +230,7 @@ def test_trickling_headers_fall_back_within_the_questions_budget(tmp_path: Path)
         svc.backend()  # the backend probe (its own 1.5 s bound) is not what is timed here
         started = time.monotonic()
         r = svc.ask(Q)
-        assert elapsed(started) < s.latency_budget + 2.0  # the load's own 1 s comes before the budget starts
+        assert elapsed(started) < s.load_timeout + s.latency_budget + SLACK  # the load's own 1 s comes before the budget
         assert r.status == "fallback" and r.rung in {"embedded", "extractive", "cannot_answer"}
         assert any(e.name == "model_call" and e.outcome == "error" and "in all" in e.reason for e in r.events)
 

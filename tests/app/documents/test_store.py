@@ -82,6 +82,7 @@ class Stall:
 
     def __init__(self, index: DocumentIndex, method: str) -> None:
         self.release = threading.Event()
+        self.finished = threading.Event()  # the first stalled call has returned (or raised), after its release
         self.calls = 0
         collection = index._col("test", lambda c: c)
         original = getattr(collection, method)
@@ -89,7 +90,10 @@ class Stall:
         def stalled(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
             self.release.wait(30)
-            return original(*args, **kwargs)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.finished.set()
 
         setattr(collection, method, stalled)
 
@@ -107,11 +111,11 @@ def test_a_stalled_search_is_a_typed_error_within_its_deadline_and_the_index_rec
     started = time.monotonic()
     with pytest.raises(IndexUnavailableError) as info:
         index.search("port", 2)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 5.0  # its 0.5 s deadline, not the 30 s the stalled call takes
     assert "did not answer: searching" in str(info.value) and "guarded-rag doctor" in str(info.value)
     assert index.count() == 1  # other calls are not stuck behind it
     stall.release.set()
-    time.sleep(0.2)
+    assert stall.finished.wait(30)
     assert index.search("port", 2)[0].source == "port.md"
 
 
@@ -125,6 +129,7 @@ def test_a_write_that_outlives_its_deadline_keeps_the_index_locked_until_it_ends
     with pytest.raises(Exception, match="locked"):
         add(other, "c.md", "# C\n\nGamma.")  # nobody writes while the stuck write may still land
     stall.release.set()
-    time.sleep(0.5)
-    add(other, "c.md", "# C\n\nGamma.")
-    assert {"a.md", "b.md", "c.md"} <= {d.source for d in other.documents()}
+    assert stall.finished.wait(30)  # the stuck write has landed; its worker lets go of the lock just after
+    after = DocumentIndex(path=tmp_path / "idx", collection="docs", embeddings=BagOfWordsEmbeddings(), lock_timeout=30)
+    add(after, "c.md", "# C\n\nGamma.")
+    assert {"a.md", "b.md", "c.md"} <= {d.source for d in after.documents()}

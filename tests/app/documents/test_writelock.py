@@ -108,9 +108,13 @@ def test_within_a_process_a_second_thread_waits_and_the_holder_may_reenter(tmp_p
 
         thread = threading.Thread(target=second)
         thread.start()
-        time.sleep(0.3)
+        # Until the second thread says it waits (not a 0.3 s sleep: on a busy machine it had not got there yet, took
+        # the lock after this hold and said nothing).
+        deadline = time.monotonic() + 30
+        while not messages and time.monotonic() < deadline:
+            time.sleep(0.001)
         order.append("first done")
-    thread.join(5)
+    thread.join(30)
     assert order == ["first done", "second"]
     assert messages and "another ingest in this process" in messages[0]
 
@@ -123,8 +127,7 @@ def test_release_later_keeps_the_lock_until_the_stuck_write_ends(tmp_path: Path)
     with pytest.raises(IndexBusyError):
         lock.acquire("delete")
     stuck_write.set()
-    time.sleep(0.3)
-    assert lock.acquire("delete", timeout=2)
+    assert lock.acquire("delete", timeout=30)  # waits for the stuck write's end, however long a busy machine takes
     lock.release(True)
 
 

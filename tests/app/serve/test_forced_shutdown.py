@@ -15,24 +15,25 @@ from pathlib import Path
 
 import httpx
 
-from tests.app.serve.conftest import OFF_CORPUS, Q
+from tests.app.serve.conftest import OFF_CORPUS, Q, wait_for
 from tests.fake_service import make_service
 
 ROOT = Path(__file__).resolve().parents[3]
-GATE_AFTER_S = 2.5  # the model call under way ends this long after it began: after the second Ctrl-C (1.5 s)
-
 # The real console script (app.cli.entry: it ends with os._exit after Ctrl-C, so no atexit hook writes anything),
 # on the fakes: a scripted model whose call waits at a gate, and slow trace stores (every save takes seconds), so
-# the traces of the answers given just before Ctrl-C are still queued when it arrives.
+# the traces of the answers given just before Ctrl-C are still queued when it arrives. The model call under way ends
+# as the second Ctrl-C withdraws it (Runner.give_up), not at a fixed time after it began: timed, a loaded machine
+# ended it before the second Ctrl-C (a plain answer) or too late in the forced drain (its trace never written).
 FORCED_SERVER = """
 import sys, threading, time
 from pathlib import Path
 from app.cli import entry
+from app.serve.runner import Runner
 from app.traces.sqlite import SqliteTraceBackend
 from tests.app.serve.conftest import GOOD, MODEL, GatedModel
 from tests.fake_service import make_service
 
-home, port, gate_after = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+home, port = Path(sys.argv[1]), sys.argv[2]
 svc, factory = make_service(home, max_inflight=2)
 model = factory.models[MODEL] = GatedModel(script=[GOOD] * 4, model=MODEL)
 save_many = SqliteTraceBackend.save_many
@@ -42,10 +43,19 @@ def slow(self, records):  # the profile's store is the slower one: its traces ar
     save_many(self, records)
 
 SqliteTraceBackend.save_many = slow
+forced = threading.Event()
+give_up = Runner.give_up
+
+def giving_up(self):  # the second Ctrl-C: every question is withdrawn
+    give_up(self)
+    forced.set()
+
+Runner.give_up = giving_up
 
 def open_gate():
     model.entered.wait(120)
-    time.sleep(gate_after)
+    (home / "in-model-call").touch()  # for the test: the question is in its model call now
+    forced.wait(120)
     model.gate.set()
 
 threading.Thread(target=open_gate, daemon=True).start()
@@ -73,6 +83,17 @@ def _wait_up(proc: subprocess.Popen[str], url: str) -> None:
         time.sleep(0.1)
 
 
+def _listening(url: str) -> bool:
+    """Whether the server still accepts connections: a graceful shutdown (the first Ctrl-C) closes its socket first."""
+    try:
+        httpx.get(url + "/healthz", timeout=5)
+    except httpx.ConnectError:
+        return False
+    except httpx.HTTPError:
+        return True
+    return True
+
+
 def _chat(content: str, model: str = "guarded-rag") -> dict[str, object]:
     return {"model": model, "stream": False, "messages": [{"role": "user", "content": content}]}
 
@@ -80,7 +101,7 @@ def _chat(content: str, model: str = "guarded-rag") -> dict[str, object]:
 def test_a_second_ctrl_c_still_writes_every_stores_queued_traces_and_the_withdrawn_questions(tmp_path: Path):
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-c", FORCED_SERVER, str(tmp_path), str(port), str(GATE_AFTER_S)],
+        [sys.executable, "-c", FORCED_SERVER, str(tmp_path), str(port)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -103,9 +124,11 @@ def test_a_second_ctrl_c_still_writes_every_stores_queued_traces_and_the_withdra
         assert answered.status_code == profile.status_code == 200
         client = threading.Thread(target=ask_in_flight)
         client.start()
-        time.sleep(1.0)  # in its model call (the gate opens GATE_AFTER_S after the call began)
+        # Waited for, not slept out: on a loaded machine the question was not always in its model call after 1 s,
+        # nor the first Ctrl-C handled 0.5 s later (two signals before Python's handler runs are one).
+        wait_for(lambda: (tmp_path / "in-model-call").exists(), seconds=60)  # the question is in its model call
         proc.send_signal(signal.SIGINT)
-        time.sleep(0.5)
+        wait_for(lambda: not _listening(url), seconds=60)  # the graceful shutdown has begun
         proc.send_signal(signal.SIGINT)  # forced: uvicorn stops waiting and skips the app's shutdown
         assert proc.wait(timeout=60) == 130
         client.join(60)

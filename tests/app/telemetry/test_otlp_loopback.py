@@ -61,6 +61,11 @@ def test_a_cli_process_exports_its_trace_before_it_exits(tmp_path: Path):
             "GUARDED_RAG_BACKEND": "embedded",
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
             "OTEL_SERVICE_NAME": "rag-cli-test",
+            # No labelled sets: the input detectors decide on patterns instead of embedding ~4,000 exemplars into a
+            # fresh home first (~100 s idle, 155-170 s on a loaded 2-core box, against this run's 180 s). What is
+            # tested is the export at exit; the question is still asked for clarification (by the rules).
+            "GUARDED_RAG_LABELLED_DATA": str(tmp_path / "no-labelled-data"),
+            "GUARDED_RAG_SHARED_DATA": str(tmp_path / "no-shared-data"),
         }
         done = subprocess.run(
             [sys.executable, "-m", "app", "ask", "--json", QUESTIONS[1]],
@@ -88,5 +93,5 @@ def test_a_hung_receiver_costs_neither_requests_nor_shutdown_more_than_the_expor
         svc.close()
         closing = time.perf_counter() - started
         status = svc.telemetry_status()
-    assert closing < 1.0 + 1.0 + 1.5  # export timeout + the close margin, plus scheduling slack
+    assert closing < 1.0 + 1.0 + 5.0  # export timeout + the close margin, plus a busy machine's slack (the hang: 30 s)
     assert status.spans_exported == 0 and status.spans_queued > 0
