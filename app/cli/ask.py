@@ -10,6 +10,7 @@ import io
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from app import AskOptions, AskResponse, GuardedRAG, guard_headline, lang_of, stopping_guardrail
@@ -31,6 +32,56 @@ def _question_text(text: str) -> str:
     """A question as typed or read from a line of stdin: without a leading byte order mark (a file saved by Windows
     Notepad starts with one, and it was asked as part of the question) and surrounding whitespace."""
     return text.lstrip("\ufeff").strip()
+
+
+_PIECE = 1 << 16
+"""Characters read from stdin at a time while a line longer than the question limit is skipped."""
+
+
+@dataclass(frozen=True)
+class StdinQuestion:
+    """One stdin line as a question: at most the limit and one character of it is kept (`question`, what input_size
+    then refuses), the rest of a longer line is read and dropped a piece at a time (`chars`: the line's length)."""
+
+    question: str
+    chars: int
+    cut: bool  # the line was longer than what was kept: `question` is its beginning
+
+
+def _read_question(stream: TextIO, keep: int | None) -> StdinQuestion | None:
+    """The next line of `stream` as a question (None at the end), without holding more than `keep` characters of it
+    plus one piece: a 200 MB line took 950 MB of memory and 18 s to be refused. `keep` None: the whole line.
+    Leading and trailing whitespace and a byte order mark are dropped as _question_text drops them: a line that
+    goes on past `keep` with more than whitespace is cut, and its kept beginning is longer than the limit."""
+    if keep is None:
+        line = stream.readline()
+        return StdinQuestion(_question_text(line), len(line.rstrip("\n")), cut=False) if line else None
+    head, chars, cut, started = "", 0, False, False
+    while piece := stream.readline(_PIECE):
+        started, ended = True, piece.endswith("\n")
+        text = piece[:-1] if ended else piece
+        chars += len(text)
+        if chars == len(text):  # the line's first piece
+            text = text.lstrip("\ufeff")
+        if not head:
+            text = text.lstrip()
+        room = keep - len(head)
+        head += text[:room]
+        cut = cut or bool(text[room:].strip())
+        if ended:
+            break
+    if not started:
+        return None
+    return StdinQuestion(head if cut else head.rstrip(), chars, cut=cut)
+
+
+def _stdin_questions(stream: TextIO, limit: int | None) -> Iterator[tuple[int, StdinQuestion]]:
+    """Each non-blank line of `stream` (numbered from 1) as it arrives, kept up to `limit` + 1 characters."""
+    number = 0
+    while (line := _read_question(stream, None if limit is None else limit + 1)) is not None:
+        number += 1
+        if line.question:
+            yield number, line
 
 
 def _print_response(r: AskResponse, out: TextIO, lang: str = "en", *, trace: bool = False) -> None:
@@ -81,19 +132,27 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         sys.stdin.reconfigure(errors="surrogateescape")
     # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
     # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
-    questions: Iterator[str]
+    # A line longer than input_size's limit is read a piece at a time and only its beginning kept (refused on its
+    # length all the same), so one enormous line cannot take the memory it would fill.
+    questions: Iterator[tuple[int, StdinQuestion]]
     if args.question == "-":
-        questions = (q for q in map(_question_text, sys.stdin) if q)
-    else:
-        questions = iter([_question_text(args.question)])  # a blank one is refused by input_size: "empty question"
+        questions = _stdin_questions(sys.stdin, svc.question_limit(options))
+    else:  # an argument is in memory already (and the OS bounds it); a blank one is refused: "empty question"
+        text = _question_text(args.question)
+        questions = iter([(0, StdinQuestion(text, len(text), cut=False))])
     code, asked = EXIT_OK, False
-    for q in questions:
+    for number, line in questions:
         asked = True
-        r = svc.ask(q, options=options)
+        r = svc.ask(line.question, options=options)
+        if line.cut:
+            say(
+                f"note: stdin line {number} is {line.chars} characters long; only its first {len(line.question)} "
+                "were read, which is already more than the input_size check accepts\n"
+            )
         if args.json:
             out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
         else:
-            _print_response(r, out, lang_of(q), trace=args.trace)
+            _print_response(r, out, lang_of(line.question), trace=args.trace)
         out.flush()
         if r.status == "error":
             code = EXIT_FAIL

@@ -6,6 +6,7 @@ CLI layer: validates the flags into ServeOptions, builds the profiles, runs app.
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -60,15 +61,20 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         )
         say(f"error: {problems}\n")
         return EXIT_USAGE
-    try:
-        profiles = {}
-        for spec in args.profile:
-            name, sep, path = spec.partition("=")
-            if not sep or not name or not path:
-                raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
-            profiles[name] = svc.derive(**with_config_file(svc.settings, Path(path)).model_dump())
-        run_server(svc, options, profiles=profiles)
-    except (ExposureError, ValueError) as exc:
-        say(f"error: {exc}\n")
-        return EXIT_USAGE
+    # Every profile built is closed when the command ends, however: one that fails to build (a missing file, one
+    # embedded configuration too many) or a server that cannot start left the ones before it open (their own trace
+    # writers, stores). The server's shutdown closes them too; closing again is harmless. The default is main()'s.
+    with contextlib.ExitStack() as built:
+        try:
+            profiles = {}
+            for spec in args.profile:
+                name, sep, path = spec.partition("=")
+                if not sep or not name or not path:
+                    raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
+                profiles[name] = svc.derive(**with_config_file(svc.settings, Path(path)).model_dump())
+                built.callback(profiles[name].close)
+            run_server(svc, options, profiles=profiles)
+        except (ExposureError, ValueError) as exc:
+            say(f"error: {exc}\n")
+            return EXIT_USAGE
     return EXIT_OK

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from app import GuardedRAG, TraceFilter, TraceStoreError
 from app.cli.choices import GUARDRAILS, STATUSES, positive_int
-from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE, path_exit_code
 from app.cli.lookup import find_trace
 from app.cli.policy import LISTING_MAX, label_trace, listing_count
 from app.cli.terminal import event_line, one_line, say
@@ -54,9 +54,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_USAGE
         try:
             done = svc.traces.import_jsonl(args.jsonl)
-        except OSError as exc:
+        except OSError as exc:  # a missing or unreadable file is a usage error, as every command's bad path is
             say(f"error: cannot read {args.jsonl}: {exc.strerror or exc}\n")
-            return EXIT_FAIL
+            return path_exit_code(exc)
         except TraceStoreError as exc:
             say(f"error: {exc}\n")
             return EXIT_FAIL
@@ -86,9 +86,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_USAGE
         try:
             n = svc.traces.export_jsonl(args.jsonl, flt)
-        except OSError as exc:
+        except OSError as exc:  # a folder that is not there, a folder in its place: usage; the disk full: failure
             say(f"error: cannot write {args.jsonl}: {exc.strerror or exc}\n")
-            return EXIT_FAIL
+            return path_exit_code(exc)
         out.write(f"exported {n} traces to {args.jsonl}\n")
         if n == EXPORT_MAX and svc.traces.count() > n:
             say(f"note: an export holds at most the newest {EXPORT_MAX:,}; narrow it with --status or --guardrail\n")

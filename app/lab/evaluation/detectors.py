@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from app import GuardedRAG, Turn, split_of
+from app import AskOptions, GuardedRAG, Turn, split_of
 from app.lab.evaluation import shared as sh
 from app.lab.evaluation.datasets import default_shared, resolve
 from app.lab.evaluation.derived import derived_sets
@@ -82,8 +82,15 @@ class DetectorReport(_Frozen):
     skipped: tuple[str, ...] = ()
 
 
+# The detectors are measured on every item whole, as their tables always were: svc.screen stops where ask() does,
+# after an input_size refusal, and 27 promptfoo/Giskard attacks of the tune split are longer than its limit (their
+# recall read 0.588/0.625 instead of the detector's own).
+WHOLE = AskOptions(guardrails={"input_size": {"enabled": False}})
+
+
 def screen(svc: GuardedRAG, item: EvalItem, split: str) -> Screened:
-    verdicts = {v.name: v for v in svc.screen(item.question, history=[Turn(role="user", content=t) for t in item.history])}
+    history = [Turn(role="user", content=t) for t in item.history]
+    verdicts = {v.name: v for v in svc.screen(item.question, history=history, options=WHOLE)}
     inj, comp = verdicts.get("prompt_injection"), verdicts.get("completeness")
     return Screened(
         dataset=item.dataset,
