@@ -66,6 +66,21 @@ class Screen:
         """Run `guards` (default: all of the stage's) on `ctx` with the stage's signals, each verdict an event,
         and record what they saw (GuardInputs) for the policy lab. The gates (input_size) run first, without
         signals: once one refuses, the other checks and the signals are skipped, each skip an event saying why."""
+        return self._check(stage, ctx, config, guards, part=part)[0]
+
+    def _check(
+        self,
+        stage: Stage,
+        ctx: GuardContext,
+        config: RunnableConfig,
+        guards: tuple[Guardrail, ...] | None = None,
+        *,
+        part: Part = "whole",
+        measured_ctx: GuardContext | None = None,
+    ) -> tuple[list[Verdict], GuardContext | None]:
+        """`check`, and the context with the stage's signals when they were computed (None when a gate refused
+        first). `measured_ctx`: the same context with this stage's signals already computed (an earlier part of
+        the stage on the same passages), used as is instead of asking the provider again."""
         guards = self.guardrails.get(stage, ()) if guards is None else guards
         gates = tuple(g for g in guards if gates_stage(g))
         verdicts = self._run(gates, ctx, config)
@@ -76,7 +91,9 @@ class Screen:
                 emit(_skipped(stage, g.name, refused), config)
             measured = False  # no signal computed: a replay decides the skipped checks that read one as unknown
         else:
-            if guards:
+            if measured_ctx is not None:
+                ctx = measured_ctx
+            elif guards:
                 ctx = with_signals(self.signals, stage, ctx)
             verdicts += self._run(rest, ctx, config)
             measured = bool(guards)
@@ -85,7 +102,7 @@ class Screen:
             stage=stage, part=part, context=ctx, verdicts=tuple(verdicts), measured=measured, signals_offered=offered
         )
         record_inputs(inputs, config)
-        return verdicts
+        return verdicts, (ctx if measured else None)
 
     @staticmethod
     def _run(guards: tuple[Guardrail, ...], ctx: GuardContext, config: RunnableConfig) -> list[Verdict]:
@@ -112,16 +129,21 @@ class Screen:
         planted passage written to match the question must not vouch for the rest after it is dropped."""
         guards = self.guardrails.get("retrieval", ())
         filters = tuple(g for g in guards if removes_passages(g))
+        measured: GuardContext | None = None
         if filters:
-            verdicts += (filtered := self.check("retrieval", ctx, config, filters, part="filter"))
+            filtered, measured = self._check("retrieval", ctx, config, filters, part="filter")
+            verdicts += filtered
             blocked = blocking(verdicts, retrieved=ctx.chunks)
             if blocked is not None:
                 return Screened(verdicts=tuple(verdicts), retrieved=ctx.chunks, blocked=blocked)
             kept = kept_chunks(ctx.chunks, filtered)
             if ctx.chunks and not kept:
                 return Screened(verdicts=tuple(verdicts), retrieved=(), blocked=quarantined(verdicts))
+            if len(kept) != len(ctx.chunks):  # a passage left out: the judges' signals are measured on the rest
+                measured = None
             ctx = ctx.model_copy(update={"chunks": kept})
-        verdicts += self.check("retrieval", ctx, config, tuple(g for g in guards if not removes_passages(g)), part="judge")
+        judges = tuple(g for g in guards if not removes_passages(g))
+        verdicts += self._check("retrieval", ctx, config, judges, part="judge", measured_ctx=measured)[0]
         return Screened(verdicts=tuple(verdicts), retrieved=ctx.chunks, blocked=blocking(verdicts, retrieved=ctx.chunks))
 
     def search(self, request: QARequest, config: RunnableConfig) -> list[Chunk]:

@@ -10,7 +10,7 @@ needed it can say it decided without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from guardrails import GuardContext, GuardrailPolicy, Signal, Stage
 
@@ -47,7 +47,7 @@ class SignalBank:
     def for_policy(self, policy: GuardrailPolicy) -> SignalBank:
         """The bank as a request under `policy` needs it: each policy-dependent scorer set for it (this bank when
         none changes)."""
-        scorers = tuple(s.for_policy(policy) if isinstance(s, PolicyScorer) else s for s in self.scorers)
+        scorers = tuple(_for_policy(s, policy) for s in self.scorers)
         return self if all(a is b for a, b in zip(scorers, self.scorers, strict=True)) else SignalBank(scorers)
 
     def __call__(self, stage: Stage, ctx: GuardContext) -> dict[str, Signal]:
@@ -62,3 +62,11 @@ class SignalBank:
             if signal is not None:
                 found[scorer.name] = signal
         return found
+
+
+def _for_policy(scorer: Scorer, policy: GuardrailPolicy) -> Scorer:
+    """`scorer` set for `policy` when it is a PolicyScorer, else itself. Asked once per request for every scorer:
+    a look-up of the one method, not `isinstance(scorer, PolicyScorer)`, which reads every member of the runtime
+    protocol on every scorer (~0.1 ms per request, a fiftieth of the input + retrieval budget)."""
+    adapt = getattr(scorer, "for_policy", None)
+    return cast(Scorer, adapt(policy)) if callable(adapt) else scorer
