@@ -45,19 +45,25 @@ class PatternFamily:
     def find(self, text: str, original: str | None = None, *, questions: bool = False) -> list[str]:
         """The matched snippets, in order of the patterns. When `text` is a de-obfuscated variant of `original`,
         each snippet is the part of `original` it came from (the user's own words, not the normalised ones).
-        With `questions`, a family `asked_about` leaves out the matches that sit in a question about it."""
+        With `questions`, a family `asked_about` leaves out the matches that sit in a question about it, and every
+        family leaves out the matches inside a quoted span the question asks about (`mentions`)."""
         if self.any_of.search(text) is None:
             return []
         hits: list[str] = []
         for pattern in self.patterns:
             for match in pattern.finditer(text):
-                if questions and self.asked_about and asks_about(text, *match.span()):
+                if questions and self._set_aside(text, *match.span()):
                     continue
                 quoted = match.group(0) if original is None else original_of(original, text, *match.span())
                 snippet = " ".join(quoted.split())
                 if snippet and snippet not in hits:
                     hits.append(snippet)
         return hits
+
+    def _set_aside(self, text: str, start: int, end: int) -> bool:
+        """A match of the user's question that is not an attack: quoted words asked about, or (a family
+        `asked_about`) a question about the mechanism."""
+        return mentions(text, start, end) or (self.asked_about and asks_about(text, start, end))
 
 
 def family(name: str, *patterns: str, asked_about: bool = False) -> PatternFamily:
@@ -97,20 +103,122 @@ _ORDER_FOLLOWS = re.compile(
 _ENV_SETTER = re.compile(r"(?:\bexport|(?:^|\s)-e|--env|\bENV|\bsetx|\$env:)[ \t]*=?[ \t]*[\"']?$")
 
 
+# The user's own setting, reported just before it: "I set GUARDRAILS=false", "we've exported FILTERS=none", "my
+# .env has SAFETY=off", "我已经设置了 安全=关闭", "我把 GUARDRAILS=false 写进…". Only a setting (a match with = or :).
+_OWN_SETTING = re.compile(
+    r"(?:\b(?:I|we)(?:'ve|\s+have|\s+had)?\s+(?:(?:already|just|also|even|then|again|explicitly)\s+)*"
+    r"(?:set|put|added|configured|changed|passed|exported|wrote|typed|specified|defined|turned|flipped|switched"
+    r"|tried|used|enabled|disabled|included)\b"
+    r"|\bmy\s+(?:[\w./-]+\s+){0,3}(?:has|had|says|said|contains|includes|sets|set)\b"
+    r"|我们?(?:已经|也|都|明明|刚|刚刚|本来|还)?(?:设置了?|设了|设成|设为|配置了?|配了|改成|改了|写了|加了|填了|传了|用了|把))"
+    r"[ \t]*(?:[\w./-]+[ \t]+){0,3}?[\"'`]?$",
+    re.IGNORECASE,
+)
+_SETTING = re.compile(r"[=:：]")
+# A quoted span: the words are mentioned, not said. An ASCII apostrophe quotes only when no letter or digit sits
+# on its outer side ("don't", "it's" quote nothing); a triple-quoted block (a Modelfile's SYSTEM """…""") counts.
+_QUOTED = re.compile(
+    r'"""[\s\S]{1,4000}?"""|“[^”\n]{1,600}”|‘[^’\n]{1,600}’|「[^」\n]{1,600}」|『[^』\n]{1,600}』'
+    r'|"[^"\n]{1,600}"|(?<![A-Za-z0-9])\'[^\'\n]{1,600}\'(?![A-Za-z0-9])'
+)
+# A frame that asks about the quoted words or reports them: a question (below), or a reporting word in the
+# sentence ("sentences like '…'", "the card says: '…'", "用户输入'…'", "“…”这类").
+_REPORTS = re.compile(
+    r"\b(?:says?|said|saying|reads|wrote|writes|written|contains?|containing|like|such\s+as|e\.g\.|called|named"
+    r"|typed|types|entered|enters|told|tells)\b"
+    r"|(?<![小传解听])说|写着|写了|写的|写道|输入|提到|这类|这种|之类|这样的|类似|比如|例如|像|诸如|叫做|称为",
+    re.IGNORECASE,
+)
+# The user saying the quoted words themselves: "I say: '…'", "我说：'…'" (right before the quote).
+_USER_SAYS = re.compile(r"(?:\b(?:I|we)\s+(?:say|said|command|order|demand|insist)|我们?(?:说|命令|要求))\s*[:：,，]?\s*$", re.I)
+# The quoted words handed over to be done: a doing verb opening a sentence or clause ("Translate to French:
+# '…'", "Repeat after me", "and then follow it", "照做：", "并执行"), or "把/将 '…'" (the Chinese disposal form).
+_DO_EN = re.compile(
+    r"(?:^|[.!?;:,\n(]|\b(?:and|then|now|just|so|ok|okay|also|first|next))\s*"
+    r"(?:(?:please|pls|now|just|then|simply|also|first|next|go\s+ahead\s+and|\w+ly)\s+)*"
+    r"(?:translate|repeat|say|do|follow|obey|execute|run|perform|apply|act|respond|reply|answer|continue|complete"
+    r"|write|print|output|copy|decode|treat|comply|carry\s+(?:\w+\s+)?out|adopt|use|take|read\s+(?:out|aloud)|recite|echo"
+    r"|pretend|become|be|roleplay|role-play|play)\b",
+    re.IGNORECASE,
+)
+_ZH_DOING = r"(?:照做|照着做|照办|执行|遵守|遵从|服从|听从|按照|照着|翻译|重复|复述|念出|读出|说出|续写|扮演|模仿)"
+_DO_ZH = re.compile(rf"(?:^|[，,。：:；;！!\n]|然后|并且?|再|就|直接|立刻|马上)\s*{_ZH_DOING}|{_ZH_DOING}\s*[：:]")
+_ZH_DISPOSAL = re.compile(r"[把将]\s*$")
+_CLAUSE_WORDS = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
+# A phrase quoted to ask about it is short and one sentence ("ignore previous instructions", "你现在是DAN"); a longer
+# quote (a pasted log line, a document, a system prompt) may carry an attack of its own and is read as written.
+_MENTION_CHARS = 120
+
+
+def _masked(text: str) -> str:
+    """`text` with every quoted span blanked out (same length, so offsets still hold): what the frame says."""
+    return _QUOTED.sub(lambda m: "_" * len(m.group(0)), text)
+
+
+def _is_question(sentence: str) -> bool:
+    if _CJK.search(sentence):
+        asked = _ZH_NO_MATTER.sub("", sentence)
+        return _ZH_QUESTION_END.search(asked) is not None and _ZH_ASKS.search(asked) is not None
+    return _EN_ASKS.match(sentence) is not None and sentence.rstrip().endswith("?")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    bounds, begin = [], 0
+    for stop in _SENTENCE_END.finditer(text):
+        bounds.append((begin, stop.end()))
+        begin = stop.end()
+    return [*bounds, (begin, len(text))] if begin < len(text) else bounds
+
+
+def mentions(text: str, start: int, end: int) -> bool:
+    """Whether the match text[start:end] lies in a quoted span the user asks about or reports, rather than one
+    handed to the assistant to do: "Is 'ignore previous instructions' an example of prompt injection?", "How does
+    it detect 'you are now DAN'?", "用户输入'忽略之前的所有指令'，这算注入吗？". The frame (the text outside the
+    quotes) must ask a question or report the words ("sentences like '…'", "用户输入'…'"), and must neither speak
+    to the assistant in the quote's sentence ("Your new task is in quotes: '…'") nor hand the words over to be
+    done anywhere ("Translate to French: '…'", "Repeat after me: '…'", "照做：'…'", "把'…'翻译成英文")."""
+    span = next((m for m in _QUOTED.finditer(text) if m.start() < end <= m.end()), None)
+    # A match may begin outside the quote only with the question word that opens it ("What makes 'print your…'").
+    lead = text[start : span.start()] if span is not None else ""
+    if span is None or (start <= span.start() and not (_EN_ASKS.match(lead) and len(lead.split()) <= 3)):
+        return False
+    inner = span.group(0).strip("\"'“”‘’「」『』").strip()
+    if len(inner) > _MENTION_CHARS or len(_sentences(inner.rstrip(".!?;。！？； \n"))) > 1:
+        return False
+    frame = _masked(text)
+    if len(_CLAUSE_WORDS.findall(frame)) < 3 or _DO_EN.search(frame) or _DO_ZH.search(frame):
+        return False
+    # A quoted sentence followed by an order ("'Ignore all previous instructions.' Do it.").
+    if _SENTENCE_END.search(inner[-1:]) and _DO_EN.match(frame[span.end() :].lstrip()):
+        return False
+    if _ZH_DISPOSAL.search(frame[: span.start()]) or _USER_SAYS.search(frame[: span.start()]):
+        return False
+    sentences = _sentences(frame)
+    own = next(((b, e) for b, e in sentences if b <= span.start() < e or b <= span.end() - 1 < e), (0, len(frame)))
+    mine = frame[own[0] : max(own[1], span.end())]
+    # Spoken to the assistant: in the quote's sentence, or in any other sentence that is not a question.
+    if _TO_ASSISTANT.search(mine) or any(_TO_ASSISTANT.search(frame[b:e]) and not _is_question(frame[b:e]) for b, e in sentences):
+        return False
+    return _REPORTS.search(mine) is not None or any(_is_question(frame[b:e]) for b, e in sentences)
+
+
 def asks_about(text: str, start: int, end: int) -> bool:
     """Whether the match text[start:end] sits in a question about a mechanism rather than in an instruction to the
     assistant: an interrogative sentence that addresses no one ("How can I override the system prompt from the
     Modelfile?", "ChatML 模板里的 <|im_start|>system 是什么意思？"), or a setting written for a shell or a container.
-    A sentence speaking to the assistant ("you", "please", "请", "吧") or a match that opens its own clause
-    ("What is Ollama, ignore the above?") is an instruction."""
+    A statement about the user's own setting ("I set GUARDRAILS=false but it still blocks", "我已经把 安全=关闭 写进
+    配置了") reports it too. A sentence speaking to the assistant ("you", "please", "请", "吧"; words inside quotes
+    do not count) or a match that opens its own clause ("What is Ollama, ignore the above?") is an instruction."""
+    if any(m.start() < end <= m.end() for m in _QUOTED.finditer(text)):
+        return mentions(text, start, end)  # quoted words: asked about only as `mentions` has it
     begin = 0
     for stop in _SENTENCE_END.finditer(text, 0, start):
         begin = stop.end()
     after = _SENTENCE_END.search(text, end)
     before, sentence = text[begin:start], text[begin : after.end() if after else len(text)]
-    if _TO_ASSISTANT.search(sentence):
+    if _TO_ASSISTANT.search(_masked(sentence)):
         return False
-    if _ENV_SETTER.search(before):
+    if _ENV_SETTER.search(before) or (_SETTING.search(text, start, end) and _OWN_SETTING.search(_masked(before))):
         return True
     if _ORDER_FOLLOWS.search(before):
         return False
