@@ -419,7 +419,7 @@ class GuardedRAG:
         signals = self._parts.request_signals(settings, policy, None)
         screen = Screen(guardrails=self._parts.guardrails(policy), retrieve=_no_retrieval, top_k=0, signals=signals)
         ctx = GuardContext(question=question, history=tuple(history))
-        return tuple(screen.check("input", ctx, {"callbacks": [TraceCollector()]}))
+        return tuple(screen.check("input", ctx, {"callbacks": [TraceCollector()]}).verdicts)
 
     def screen_retrieval(self, question: str, *, history: Sequence[Turn] = (), options: AskOptions | None = None) -> Screened:
         """Input guardrails, retrieval and retrieval guardrails exactly as ask() runs them, and nothing after:

@@ -36,6 +36,15 @@ def _skipped(stage: Stage, name: str, refused: Verdict) -> TraceEvent:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """What a stage's checks decided, and the context with the stage's signals when they were computed (None when
+    a gate refused first, or no check ran)."""
+
+    verdicts: list[Verdict]
+    measured: GuardContext | None
+
+
+@dataclass(frozen=True)
 class Screened:
     """The request up to the model: every verdict so far, the passages that would be sent, and the result that
     ended the request (refused / clarify) or None when it would go on to the model."""
@@ -62,25 +71,13 @@ class Screen:
         guards: tuple[Guardrail, ...] | None = None,
         *,
         part: Part = "whole",
-    ) -> list[Verdict]:
+        measured_ctx: GuardContext | None = None,
+    ) -> Checked:
         """Run `guards` (default: all of the stage's) on `ctx` with the stage's signals, each verdict an event,
         and record what they saw (GuardInputs) for the policy lab. The gates (input_size) run first, without
-        signals: once one refuses, the other checks and the signals are skipped, each skip an event saying why."""
-        return self._check(stage, ctx, config, guards, part=part)[0]
-
-    def _check(
-        self,
-        stage: Stage,
-        ctx: GuardContext,
-        config: RunnableConfig,
-        guards: tuple[Guardrail, ...] | None = None,
-        *,
-        part: Part = "whole",
-        measured_ctx: GuardContext | None = None,
-    ) -> tuple[list[Verdict], GuardContext | None]:
-        """`check`, and the context with the stage's signals when they were computed (None when a gate refused
-        first). `measured_ctx`: the same context with this stage's signals already computed (an earlier part of
-        the stage on the same passages), used as is instead of asking the provider again."""
+        signals: once one refuses, the other checks and the signals are skipped, each skip an event saying why.
+        `measured_ctx`: the same context with this stage's signals already computed (an earlier part of the stage
+        on the same passages), used as is instead of asking the provider again."""
         guards = self.guardrails.get(stage, ()) if guards is None else guards
         gates = tuple(g for g in guards if gates_stage(g))
         verdicts = self._run(gates, ctx, config)
@@ -102,7 +99,7 @@ class Screen:
             stage=stage, part=part, context=ctx, verdicts=tuple(verdicts), measured=measured, signals_offered=offered
         )
         record_inputs(inputs, config)
-        return verdicts, (ctx if measured else None)
+        return Checked(verdicts=verdicts, measured=ctx if measured else None)
 
     @staticmethod
     def _run(guards: tuple[Guardrail, ...], ctx: GuardContext, config: RunnableConfig) -> list[Verdict]:
@@ -116,7 +113,7 @@ class Screen:
         """Input guardrails, retrieval, retrieval guardrails, dropped chunks."""
         verdicts: list[Verdict] = []
         ctx = GuardContext(question=request.question, history=request.history)
-        verdicts += self.check("input", ctx, config)
+        verdicts += self.check("input", ctx, config).verdicts
         blocked = blocking(verdicts)
         if blocked is not None:
             return Screened(verdicts=tuple(verdicts), retrieved=(), blocked=blocked)
@@ -131,7 +128,8 @@ class Screen:
         filters = tuple(g for g in guards if removes_passages(g))
         measured: GuardContext | None = None
         if filters:
-            filtered, measured = self._check("retrieval", ctx, config, filters, part="filter")
+            checked = self.check("retrieval", ctx, config, filters, part="filter")
+            filtered, measured = checked.verdicts, checked.measured
             verdicts += filtered
             blocked = blocking(verdicts, retrieved=ctx.chunks)
             if blocked is not None:
@@ -143,7 +141,7 @@ class Screen:
                 measured = None
             ctx = ctx.model_copy(update={"chunks": kept})
         judges = tuple(g for g in guards if not removes_passages(g))
-        verdicts += self._check("retrieval", ctx, config, judges, part="judge", measured_ctx=measured)[0]
+        verdicts += self.check("retrieval", ctx, config, judges, part="judge", measured_ctx=measured).verdicts
         return Screened(verdicts=tuple(verdicts), retrieved=ctx.chunks, blocked=blocking(verdicts, retrieved=ctx.chunks))
 
     def search(self, request: QARequest, config: RunnableConfig) -> list[Chunk]:

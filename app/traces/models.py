@@ -135,7 +135,7 @@ def redact(question: str) -> str:
 
 
 def record_from_row(row: Sequence[Any], *, created_at: datetime, events: tuple[TraceEvent, ...]) -> TraceRecord:
-    """A TraceRecord from a `traces` row in the column order every store selects (sqlite.COLUMNS); the stores
+    """A TraceRecord from a `traces` row in the column order every store selects (table.COLUMNS); the stores
     differ only in how their driver returns the timestamp, so they convert it and pass it in."""
     return TraceRecord(
         trace_id=row[0],

@@ -26,8 +26,9 @@ from app.traces.inputs import attach, label_from_row
 from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable_text
 from app.traces.postgres_connection import CHECK_S, STATEMENT_S, Deadline, advice, connect_options, first_line, redacted
-from app.traces.postgres_queries import FETCH, SELECT, fetcher, listing, stored_record, upsert_label, write_traces
+from app.traces.postgres_queries import FETCH, fetcher, listing, stored_record, upsert_label, write_traces
 from app.traces.postgres_schema import case_folding, migrate
+from app.traces.table import SELECT
 from chains import TraceEvent
 
 _IMPORT_LOCK = 0x6775_6172_6469_6D  # "guardim": imports run one at a time, as SQLite's (BEGIN IMMEDIATE) do

@@ -5,20 +5,18 @@ which runs these on a pooled connection under its deadline (`renew` restarts it 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
 import psycopg
 
+from app.traces import table
 from app.traces.inputs import LABEL_COLUMNS, label_row, pack
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, record_from_row
-from app.traces.sqlite import COLUMNS, LABELLED
-from app.traces.sqlite_queries import utc
+from app.traces.table import COLUMNS, Dialect, record_row, utc
 from chains import TraceEvent
 
-SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
 _LABEL_UPSERT = (
     f"INSERT INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join(['%s'] * len(LABEL_COLUMNS))}) "
     "ON CONFLICT (trace_id, target, attempt) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in LABEL_COLUMNS[3:])
@@ -33,29 +31,8 @@ FETCH = {
 def listing(flt: TraceFilter, fold: str) -> tuple[str, list[Any]]:
     """The query (and its arguments) of the records matching `flt`, newest first; `fold`: the COLLATE clause the
     question search lowers text under (postgres_schema.case_folding)."""
-    where: list[str] = []
-    args: list[Any] = []
-    for column in ("status", "model", "backend", "session"):
-        value = getattr(flt, column)
-        if value:
-            where.append(f"{column} = %s")
-            args.append(value)
-    if flt.guardrail:
-        where.append("strpos(fired, %s) > 0")
-        args.append(f",{flt.guardrail},")
-    if flt.since:
-        where.append("created_at >= %s")
-        args.append(utc(flt.since))
-    if flt.until:
-        where.append("created_at <= %s")
-        args.append(utc(flt.until))
-    if flt.text:
-        where.append(f"strpos(lower(question{fold}), lower(%s::text{fold})) > 0")
-        args.append(flt.text)
-    if flt.labelled is not None:
-        where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
-    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT %s"
-    return sql, [*args, flt.limit]
+    question = f"strpos(lower(question{fold}), lower(%s::text{fold})) > 0"
+    return table.listing(flt, Dialect(mark="%s", fired="strpos(fired, %s) > 0", question=question, time=utc))
 
 
 def write_traces(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRecord], renew: Callable[[], None]) -> None:
@@ -69,24 +46,7 @@ def write_traces(cur: psycopg.Cursor[tuple[Any, ...]], records: Sequence[TraceRe
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
     cur.executemany(
         f"INSERT INTO traces ({', '.join(COLUMNS)}) VALUES ({placeholders}) ON CONFLICT (trace_id) DO UPDATE SET {updates}",
-        [
-            (
-                r.trace_id,
-                utc(r.created_at),  # a time without an offset is UTC, not the server session's time zone
-                r.question,
-                r.status,
-                r.backend,
-                r.model,
-                r.rung,
-                r.llm_calls,
-                r.latency_ms,
-                "," + ",".join(r.fired) + ",",
-                r.session,
-                json.dumps(r.result, ensure_ascii=False, default=str),
-                r.origin,
-            )
-            for r in records
-        ],
+        [record_row(r, utc) for r in records],  # a time without an offset is UTC, not the server session's zone
     )
     renew()
     cur.execute("DELETE FROM events WHERE trace_id = ANY(%s)", ([r.trace_id for r in records],))

@@ -10,7 +10,6 @@ records (sqlite_queries.py); the writes are here.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -22,18 +21,10 @@ from app.traces.merge import ImportResult, merged_with_stored
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, TraceStoreError, storable_text
 from app.traces.sqlite_file import FileId, connect, damage_hint, failure, file_id, migrate, rollback
 from app.traces.sqlite_kept import KeptConnection
-from app.traces.sqlite_queries import (
-    COLUMNS,
-    LABELLED,
-    count,
-    get_record,
-    get_records,
-    list_records,
-    stored_labels,
-    stored_time,
-)
+from app.traces.sqlite_queries import SQLITE, count, get_record, get_records, list_records, stored_labels, stored_time
+from app.traces.table import COLUMNS, record_row
 
-__all__ = ["COLUMNS", "LABELLED", "SqliteTraceBackend"]
+__all__ = ["SqliteTraceBackend"]
 
 _LABEL_INSERT = f"INSERT OR REPLACE INTO labels ({', '.join(LABEL_COLUMNS)}) VALUES ({', '.join('?' * len(LABEL_COLUMNS))})"
 
@@ -132,21 +123,7 @@ class SqliteTraceBackend:
         for record in records:
             conn.execute(
                 f"INSERT OR REPLACE INTO traces ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                (
-                    record.trace_id,
-                    stored_time(record.created_at),  # UTC: times are compared as text
-                    record.question,
-                    record.status,
-                    record.backend,
-                    record.model,
-                    record.rung,
-                    record.llm_calls,
-                    record.latency_ms,
-                    "," + ",".join(record.fired) + ",",
-                    record.session,
-                    json.dumps(record.result, ensure_ascii=False, default=str),
-                    record.origin,
-                ),
+                record_row(record, SQLITE.time),  # UTC: times are compared as text
             )
             conn.execute("DELETE FROM events WHERE trace_id = ?", (record.trace_id,))
             conn.executemany(

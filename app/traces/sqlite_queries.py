@@ -1,35 +1,18 @@
-"""The traces table's columns and every read of the SQLite trace file: the filtered list, one trace by id or a
-unique prefix, the count, and the stored labels an import merges with. Each runs on a connection the backend
-(app/traces/sqlite.py) gives it; queries return records."""
+"""Every read of the SQLite trace file: the filtered list, one trace by id or a unique prefix, the count, and the
+stored labels an import merges with. Each runs on a connection the backend (app/traces/sqlite.py) gives it; queries
+return records. The table's columns and a filter's conditions are shared with PostgreSQL (app/traces/table.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from app.traces.inputs import LABEL_COLUMNS, Fetch, attach, label_from_row
 from app.traces.models import TraceFilter, TraceLabel, TraceRecord, record_from_row
+from app.traces.table import SELECT, Dialect, listing, utc
 from chains import TraceEvent
-
-COLUMNS = (
-    "trace_id",
-    "created_at",
-    "question",
-    "status",
-    "backend",
-    "model",
-    "rung",
-    "llm_calls",
-    "latency_ms",
-    "fired",
-    "session",
-    "result_json",
-    "origin",
-)
-SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM traces"
-LABELLED = "EXISTS (SELECT 1 FROM labels l WHERE l.trace_id = traces.trace_id)"  # shared with postgres_queries.py
 
 
 def stored_time(value: datetime) -> str:
@@ -39,22 +22,19 @@ def stored_time(value: datetime) -> str:
     return utc(value).isoformat()
 
 
-def utc(value: datetime) -> datetime:
-    """`value` in UTC; a time without an offset is taken as UTC (as TraceRecord does). One that has no UTC form
-    (0001-01-01T00:00+05:00, which TraceRecord refuses) is kept as given rather than failing every save retry."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        return value
+# a name matched exactly: LIKE would read '_' in a name as a wildcard; times compared as UTC text
+SQLITE = Dialect(
+    mark="?",
+    fired="instr(fired, ?) > 0",
+    question="instr(unicode_lower(question), unicode_lower(?)) > 0",
+    time=stored_time,
+)
 
 
 def list_records(conn: sqlite3.Connection, flt: TraceFilter, *, full: bool) -> list[TraceRecord]:
     """Records matching `flt`, newest first; without events, and with their inputs and labels when `full`."""
-    where, args = _where(flt)
-    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at DESC, trace_id DESC LIMIT ?"
-    rows = conn.execute(sql, [*args, flt.limit]).fetchall()
+    sql, args = listing(flt, SQLITE)
+    rows = conn.execute(sql, args).fetchall()
     records = [_record(row, events=()) for row in rows]
     return attach(records, _fetcher(conn)) if full else records
 
@@ -107,32 +87,6 @@ def stored_labels(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, lis
         for row in conn.execute(f"SELECT {', '.join(LABEL_COLUMNS)} FROM labels WHERE trace_id IN ({marks})", part):
             stored[row[0]].append(label_from_row(row))
     return stored
-
-
-def _where(flt: TraceFilter) -> tuple[list[str], list[Any]]:
-    """The WHERE conditions of `flt` and their arguments."""
-    where: list[str] = []
-    args: list[Any] = []
-    for column in ("status", "model", "backend", "session"):
-        value = getattr(flt, column)
-        if value:
-            where.append(f"{column} = ?")
-            args.append(value)
-    if flt.guardrail:
-        where.append("instr(fired, ?) > 0")  # exact name: LIKE would read '_' in a name as a wildcard
-        args.append(f",{flt.guardrail},")
-    if flt.since:
-        where.append("created_at >= ?")
-        args.append(stored_time(flt.since))
-    if flt.until:
-        where.append("created_at <= ?")
-        args.append(stored_time(flt.until))
-    if flt.text:
-        where.append("instr(unicode_lower(question), unicode_lower(?)) > 0")
-        args.append(flt.text)
-    if flt.labelled is not None:
-        where.append(LABELLED if flt.labelled else f"NOT {LABELLED}")
-    return where, args
 
 
 def _fetcher(conn: sqlite3.Connection) -> Fetch:

@@ -8,14 +8,13 @@ of data/eval (never report-split)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from guardrails.base import Chunk, GuardContext, Verdict
 from guardrails.grounding import GroundingGuardrail
 from guardrails.overclaims import swapped_comparisons, swapped_relations
 from guardrails.polarity import clauses, sentences
+from tests.guardrails.corpus import corpus_files, section_quotes
 
 QUANT = "At a fixed memory budget, a larger model at Q4 usually answers better than a smaller model at Q8."
 QUANT_ZH = "在同样的内存预算下，Q4 量化的大模型通常比 Q8 量化的小模型回答得更好。"
@@ -145,24 +144,17 @@ def test_no_sentence_of_the_corpus_is_caught_against_its_own_section() -> None:
     """Self-generated supported answers: every sentence of data/docs quoted against its own section and against the
     section without its own paragraph. A quote is supported by definition: the comparison and relation checks must
     not fire on it, whichever sentence of the section it aligns with."""
-    docs = Path(__file__).resolve().parents[2] / "data" / "docs"
     fired = []
-    for path in sorted(docs.glob("*.*")):
-        for section in path.read_text(encoding="utf-8").split("\n## "):
-            for paragraph in section.split("\n\n"):
-                for sentence in sentences(paragraph):
-                    for support in (section, section.replace(paragraph, "")):
-                        found = swapped_comparisons(sentence, support, min_alignment=0.4)
-                        found += swapped_relations(sentence, support, min_alignment=0.4)
-                        fired += [(path.name, c.kind, c.claim[:60], c.terms) for c in found]
+    for quote in section_quotes():
+        found = swapped_comparisons(quote.sentence, quote.support, min_alignment=0.4)
+        found += swapped_relations(quote.sentence, quote.support, min_alignment=0.4)
+        fired += [(quote.file, c.kind, c.claim[:60], c.terms) for c in found]
     assert fired == []
 
 
 def test_every_code_span_of_the_corpus_stays_whole() -> None:
     """No sentence or clause of data/docs holds an unbalanced backtick: no code span is cut or loses a backtick."""
-    docs = Path(__file__).resolve().parents[2] / "data" / "docs"
     broken = []
-    for path in sorted(docs.glob("*.*")):
-        text = path.read_text(encoding="utf-8")
-        broken += [(path.name, piece) for piece in sentences(text) + clauses(text) if piece.count("`") % 2]
+    for name, text in corpus_files():
+        broken += [(name, piece) for piece in sentences(text) + clauses(text) if piece.count("`") % 2]
     assert broken == []

@@ -10,16 +10,15 @@ cause it stands for, in Chinese and English.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from guardrails.base import Chunk, GuardContext, Signal, Verdict
 from guardrails.claims import replaced_commands
 from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
 from guardrails.overclaims import swapped_precedence
-from guardrails.polarity import sentences, spelled_out
+from guardrails.polarity import spelled_out
 from guardrails.values import swapped_pairs
+from tests.guardrails.corpus import section_quotes
 
 
 def _check(answer: str, passage: str, *, similarity: float | None = 0.8, **params: object) -> Verdict:
@@ -129,16 +128,11 @@ def test_no_sentence_of_the_corpus_is_caught_against_its_own_section() -> None:
     against the whole section only: without its paragraph, a sentence that opens with its own command in code
     ("`ollama stop qwen2.5:3b` unloads a model") names a subcommand the rest of the section never writes, which is
     unsupported there (the backticked-term check rejects it too), not a quote."""
-    docs = Path(__file__).resolve().parents[2] / "data" / "docs"
     fired = []
-    for path in sorted(docs.glob("*.*")):
-        for section in path.read_text(encoding="utf-8").split("\n## "):
-            for paragraph in section.split("\n\n"):
-                for sentence in sentences(paragraph):
-                    for support in (section, section.replace(paragraph, "")):
-                        found = swapped_precedence(sentence, support, min_alignment=0.4)
-                        found += swapped_pairs(sentence, support)
-                        if support == section:
-                            found += replaced_commands(sentence, support, min_alignment=0.4)
-                        fired += [(path.name, c.kind, c.claim[:60], c.terms) for c in found]
+    for quote in section_quotes():
+        found = swapped_precedence(quote.sentence, quote.support, min_alignment=0.4)
+        found += swapped_pairs(quote.sentence, quote.support)
+        if quote.whole:
+            found += replaced_commands(quote.sentence, quote.support, min_alignment=0.4)
+        fired += [(quote.file, c.kind, c.claim[:60], c.terms) for c in found]
     assert fired == []

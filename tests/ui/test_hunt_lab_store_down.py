@@ -9,42 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.traces import TraceFilter, TraceRecord, TraceStore, TraceStoreError
 from tests.ui.conftest import EMBEDDED, GOOD, TIMEOUT, texts
-from tests.ui.test_trace_store_down import DOWN, PAGE_ERROR, Failing
+from tests.ui.test_trace_store_down import PAGE_ERROR, Failing, with_failing_store
 
 
-class Reads(Failing):
-    """Failing, with two more operations: "full" (a list with replay inputs and labels: the replay's) and
-    "get:<id>" (reading that one trace); what it raises is `message`."""
-
-    message = DOWN
-
-    def _check(self, what: str) -> None:
-        if what in self.down:
-            raise TraceStoreError(self.message)
-
-    def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
-        if full and not (flt is not None and flt.labelled):
-            self._check("full")
-        return super().list(flt, full=full)
-
-    def get(self, trace_id: str) -> TraceRecord | None:
-        self._check(f"get:{trace_id}")
-        return super().get(trace_id)
-
-
-def _page(make_app, questions: int = 1) -> tuple[Any, Any, Reads]:
+def _page(make_app, questions: int = 1) -> tuple[Any, Any, Failing]:
     at, svc, _ = make_app("traces", scripts={EMBEDDED: [GOOD] * questions}, run=False)
     for i in range(questions):
         svc.ask("Which port does Ollama listen on?" if i == 0 else "Is this plan reasonable?")
-    svc.traces.flush()
-    reads = Reads(svc.traces.backend)
-    svc.traces.close()
-    svc.traces = TraceStore(reads, background=False)
+    reads = with_failing_store(svc)
     at.run(timeout=TIMEOUT)
     assert not at.exception and not at.error, [e.value for e in at.error]
     return at, svc, reads
+
+
+def _click(at: Any, label: str) -> None:
+    next(b for b in at.button if b.label == label).click()
+    at.run(timeout=TIMEOUT)
+
+
+def _click_while_down(at: Any, reads: Failing, down: str, label: str) -> list[str]:
+    """Click the button `label` with the store's operation `down` failing; the errors the page shows then."""
+    reads.down = {down}
+    _click(at, label)
+    assert not at.exception
+    return [e.value for e in at.error]
 
 
 def _the_rest_is_there(at: Any) -> None:
@@ -56,28 +45,19 @@ def _the_rest_is_there(at: Any) -> None:
 
 def test_a_replay_that_cannot_read_the_traces_says_so_in_the_what_if_tab(make_app):
     at, _, reads = _page(make_app)
-    reads.down = {"full"}
-    next(b for b in at.button if b.label == "Replay under this policy").click()
-    at.run(timeout=TIMEOUT)
-    assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = _click_while_down(at, reads, "full", "Replay under this policy")
     assert any(e.startswith("The replay could not read the traces: ") and "statement timeout" in e for e in errors), errors
     assert any('Press "Replay under this policy" to try again' in e for e in errors), errors
     _the_rest_is_there(at)
     assert "Replayed" not in [m.label for m in at.metric]
     reads.down = set()  # the store is back: the same button replays
-    next(b for b in at.button if b.label == "Replay under this policy").click()
-    at.run(timeout=TIMEOUT)
+    _click(at, "Replay under this policy")
     assert not at.exception and not at.error and "Replayed" in [m.label for m in at.metric]
 
 
 def test_a_sweep_that_cannot_read_the_labelled_traces_says_so_in_the_sweep_tab(make_app):
     at, _, reads = _page(make_app)
-    reads.down = {"labelled"}
-    next(b for b in at.button if b.label == "Sweep").click()
-    at.run(timeout=TIMEOUT)
-    assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = _click_while_down(at, reads, "labelled", "Sweep")
     assert any(e.startswith("The sweep could not read the labelled traces: ") and "statement timeout" in e for e in errors)
     _the_rest_is_there(at)
 
@@ -88,18 +68,13 @@ def test_an_export_that_cannot_read_the_traces_says_so_and_offers_the_file_once_
     monkeypatch.setattr(traces, "EVENT_LIMIT", 1)  # 200 in the app: the export reads the traces past it whole
     at, svc, reads = _page(make_app, questions=2)
     older = svc.traces.list()[-1].trace_id  # past EVENT_LIMIT and not the detail shown: read by the export only
-    reads.down = {f"get:{older}"}
-    next(b for b in at.button if b.label == "Export JSONL").click()
-    at.run(timeout=TIMEOUT)
-    assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = _click_while_down(at, reads, f"get:{older}", "Export JSONL")
     assert errors and errors[0].startswith("The export could not read the traces: ") and "statement timeout" in errors[0]
     assert 'Press "Export JSONL" to try again' in errors[0]
     _the_rest_is_there(at)
     assert "Download traces.jsonl" not in [b.label for b in at.get("download_button")]  # no file half read
     reads.down = set()
-    next(b for b in at.button if b.label == "Export JSONL").click()
-    at.run(timeout=TIMEOUT)
+    _click(at, "Export JSONL")
     assert not at.exception and not at.error
     offered = next(b for b in at.get("download_button") if b.label == "Download traces.jsonl")
     assert offered.proto.url  # the file, ready: not built by Streamlit after the click, outside the page's run
@@ -108,11 +83,8 @@ def test_an_export_that_cannot_read_the_traces_says_so_and_offers_the_file_once_
 
 def test_the_sentence_names_no_server_folder(make_app):
     at, svc, reads = _page(make_app)
-    reads.down = {"full"}
     reads.message = f"listing traces in the SQLite trace file {svc.settings.home / 'traces.sqlite3'} failed: database is locked"
-    next(b for b in at.button if b.label == "Replay under this policy").click()
-    at.run(timeout=TIMEOUT)
-    errors = " ".join(e.value for e in at.error)
+    errors = " ".join(_click_while_down(at, reads, "full", "Replay under this policy"))
     assert "The replay could not read the traces" in errors and str(svc.settings.home) not in errors, errors
 
 

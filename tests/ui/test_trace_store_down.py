@@ -19,7 +19,11 @@ PAGE_ERROR = "This page hit a problem"
 
 
 class Failing:
-    """The service's real backend, with the operations named in `down` raising TraceStoreError."""
+    """The service's real backend, with the operations named in `down` raising TraceStoreError(`message`): "list",
+    "labelled" (a list of the labelled traces), "full" (a list with replay inputs and labels: the policy lab's
+    replay), "get" (any one trace) or "get:<id>" (that one), "count", "save_many", "save_label", "import_many"."""
+
+    message = DOWN
 
     def __init__(self, inner: TraceBackend, *down: str) -> None:
         self._inner = inner
@@ -27,7 +31,7 @@ class Failing:
 
     def _check(self, what: str) -> None:
         if what in self.down:
-            raise TraceStoreError(DOWN)
+            raise TraceStoreError(self.message)
 
     @property
     def location(self) -> str:
@@ -38,11 +42,15 @@ class Failing:
         self._inner.save_many(records)
 
     def list(self, flt: TraceFilter | None = None, *, full: bool = False) -> list[TraceRecord]:
-        self._check("labelled" if flt is not None and flt.labelled else "list")
+        labelled = flt is not None and flt.labelled
+        self._check("labelled" if labelled else "list")
+        if full and not labelled:
+            self._check("full")
         return self._inner.list(flt, full=full)
 
     def get(self, trace_id: str) -> TraceRecord | None:
         self._check("get")
+        self._check(f"get:{trace_id}")
         return self._inner.get(trace_id)
 
     def count(self) -> int:
@@ -58,7 +66,7 @@ class Failing:
         return self._inner.import_many(records)
 
 
-def _with_failing_store(svc: Any) -> Failing:
+def with_failing_store(svc: Any) -> Failing:
     """Swap the service's store for one over a Failing backend (nothing down yet)."""
     svc.traces.flush()
     failing = Failing(svc.traces.backend)
@@ -70,7 +78,7 @@ def _with_failing_store(svc: Any) -> Failing:
 def test_the_traces_page_says_the_store_is_down_and_what_to_do(make_app):
     at, svc, _ = make_app("traces", scripts={EMBEDDED: [GOOD]}, run=False)
     svc.ask("Which port does Ollama listen on?")
-    failing = _with_failing_store(svc)
+    failing = with_failing_store(svc)
     failing.down = {"list", "get", "count"}
     at.run(timeout=TIMEOUT)
     assert not at.exception
@@ -87,7 +95,7 @@ def test_the_traces_page_says_the_store_is_down_and_what_to_do(make_app):
 def test_a_label_the_store_cannot_save_says_so_under_the_form(make_app):
     at, svc, _ = make_app("traces", scripts={EMBEDDED: [GOOD]}, run=False)
     svc.ask("Which port does Ollama listen on?")
-    failing = _with_failing_store(svc)
+    failing = with_failing_store(svc)
     at.run(timeout=TIMEOUT)
     assert not at.exception and not at.error
     failing.down = {"save_label"}
@@ -104,7 +112,7 @@ def test_a_label_the_store_cannot_save_says_so_under_the_form(make_app):
 def test_the_labels_tab_says_the_labelled_traces_could_not_be_read(make_app):
     at, svc, _ = make_app("traces", scripts={EMBEDDED: [GOOD]}, run=False)
     svc.ask("Which port does Ollama listen on?")
-    failing = _with_failing_store(svc)
+    failing = with_failing_store(svc)
     failing.down = {"labelled"}
     at.run(timeout=TIMEOUT)
     assert not at.exception
@@ -116,7 +124,7 @@ def test_the_labels_tab_says_the_labelled_traces_could_not_be_read(make_app):
 
 def test_the_chat_page_answers_while_the_store_is_down(make_app):
     at, svc, _ = make_app("chat", scripts={EMBEDDED: [GOOD]}, run=False)
-    failing = _with_failing_store(svc)
+    failing = with_failing_store(svc)
     failing.down = {"save_many", "list", "get", "count", "save_label", "labelled"}
     at.run(timeout=TIMEOUT)
     at.chat_input[0].set_value("Which port does Ollama listen on?").run(timeout=TIMEOUT)
