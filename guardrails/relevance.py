@@ -50,7 +50,7 @@ class RelevanceGuardrail:
         "for a question without Chinese characters; set per corpus by `guarded-rag calibrate`.",
     )
     min_hybrid_zh: float = Field(
-        default=0.170, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
+        default=0.208, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
     )
     unknown_weight: float = Field(
         default=0.25,

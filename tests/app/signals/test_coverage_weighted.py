@@ -4,9 +4,13 @@ than a missing everyday word ("took"), and "好几行" is one word that the corp
 
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from app.documents.terms import terms
 from app.signals.coverage import QuestionCoverage, TermsOf
-from app.signals.specificity import specificity, zipf
+from app.signals.specificity import pieced, specificity, zipf
 from guardrails import GuardContext
 
 
@@ -56,5 +60,28 @@ def test_evidence_is_the_missing_words_as_written_most_specific_first() -> None:
 def test_specificity_follows_the_language_not_the_corpus() -> None:
     assert specificity("the") < specificity("took") < specificity("garbage") < specificity("vllm")
     assert specificity("问题") < specificity("关机") < specificity("腾出来")
-    assert zipf("vllm") == 0.0 and zipf("腾出来") == 0.0  # rarer than the list holds: the most specific
+    assert zipf("vllm") == 0.0  # rarer than the list holds: the most specific
     assert 7.0 < zipf("the") < 8.0
+
+
+def test_an_unlisted_chinese_token_of_everyday_characters_is_not_weighed_as_a_name() -> None:
+    # rjieba glues colloquial characters into tokens no list holds: "装完" (install + done), "答得" (answer + 得).
+    # They were weighed 81, as much as "vllm", so a colloquial Chinese question lost as much coverage as an
+    # off-corpus one. Read as wordfreq reads Chinese (pieces, 1/10 per inferred break) they weigh like
+    # ordinary words; a token with a character the list lacks ("擀", to roll dough) stays the rarest.
+    for glued in ("装完", "答得", "能测"):
+        assert 2.5 < zipf(glued) < min(zipf(glued[0]), zipf(glued[1])) - 1.0
+        assert specificity(glued) < specificity("vllm") / 2
+    assert zipf("擀") == 0.0
+    assert zipf("定时关机") < min(zipf("定时"), zipf("关机"))  # a compound is rarer than its listed parts
+    question = "ollama 装完 vllm 怎么配置"
+    glued, _ = coverage(question, "装完")
+    name, _ = coverage(question, "vllm")
+    assert glued > name + 0.2  # they were equal: both words unlisted, both weighed 81
+
+
+def test_pieces_combine_harmonically_with_a_tenth_per_inferred_break() -> None:
+    listed = {"甲": -3.0, "乙": -4.0, "甲乙丙": -8.0}
+    assert pieced("甲乙", listed) == pytest.approx(-math.log10(10**3 + 10**4) - 1.0)
+    assert pieced("甲乙丙", listed) is None  # "丙" is unlisted: no cut is all listed pieces (the whole is no cut)
+    assert pieced("甲甲乙", listed) == pytest.approx(-math.log10(2 * 10**3 + 10**4) - 2.0)
