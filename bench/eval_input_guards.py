@@ -3,7 +3,8 @@ docs/GUARDRAILS.md. No model call: every item goes through svc.screen with real 
 
 Bench script (a client of the app's public API). Sets: the team's (data/eval) and, when present, the shared
 ones (../shared/eval-data); plus two sets derived from the team's attacks of the same split: each attack
-buried in a long benign text, and each attack split over two user messages (beside pairs of benign ones).
+buried in a long benign text (twice: spaced, and joined mid-sentence without a clean seam), and each attack
+split over two user messages (beside pairs of benign ones).
 `--team-only` builds the detectors from the team's sets alone (as when ../shared is absent); the shared sets
 are still measured.
 
@@ -32,6 +33,7 @@ ORDER = (
     "vague",
     "unanswerable",
     "injection-buried",
+    "injection-buried-joined",
     "injection-turns",
     "promptfoo",
     "giskard",
@@ -47,6 +49,7 @@ NOTES = {
     "flames": "harmful requests, not injections: the flagged rate only",
     "jailbreak_zh": "written after the tuning; evaluation only",
     "injection-buried": "team attacks inside a long benign text",
+    "injection-buried-joined": "the same, joined mid-sentence without a clean seam",
     "injection-turns": "team attacks split over two messages; benign pairs",
     "team sets together": "injection + benign + golden + vague + unanswerable",
     "cmrc2018-dev-passages": "long Chinese passages (every third), windows scored",
@@ -76,7 +79,16 @@ def markdown(report, decision: str = "combined") -> str:
 
 def contributions(report) -> str:
     """Recall and false-block rate of each signal alone, for the sets where the difference shows."""
-    keep = ("team sets together", "injection-buried", "injection-turns", "promptfoo", "giskard", "clamber", "clariq")
+    keep = (
+        "team sets together",
+        "injection-buried",
+        "injection-buried-joined",
+        "injection-turns",
+        "promptfoo",
+        "giskard",
+        "clamber",
+        "clariq",
+    )
     out = []
     for guardrail in ("prompt_injection", "completeness"):
         out.append(f"\n#### `{guardrail}`: what each signal adds ({report.split} split; recall / false-block rate)\n")

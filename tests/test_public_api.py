@@ -97,6 +97,7 @@ APP = (
     "answered_history",
     "attack_texts",
     "bounded",
+    "bury",
     "cases_from_traces",
     "chunk_id",
     "chunk_text",

@@ -2,9 +2,10 @@
 questions falsely blocked) and completeness (vague questions clarified, clear ones falsely clarified).
 
 App layer (evaluation lab). Every item goes through svc.screen, the same guardrails, signals and decision
-rule as svc.ask, and nothing reaches a model. Two sets are derived from the team's attacks of the chosen
-split (derived.py): `injection-buried` and `injection-turns`; and `cmrc2018-dev-passages` screens long CMRC
-passages (window false blocks on prose nobody trained on).
+rule as svc.ask, and nothing reaches a model. Sets are derived from the team's attacks of the chosen split
+(derived.py): `injection-buried`, `injection-buried-joined` (the same without a clean seam) and
+`injection-turns`; and `cmrc2018-dev-passages` screens long CMRC passages (window false blocks on prose nobody
+trained on).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ VAGUE_SETS = (
     *("vague", "golden", "natural", "short", "benign", "unanswerable", "injection", "clamber", "clariq"),
     *("cmrc2018-dev", "vague2", "natural2"),
 )
-TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", "injection-buried", "injection-turns"})
+DERIVED = ("injection-buried", "injection-buried-joined", "injection-turns")
+TEAM = frozenset({"injection", "benign", "golden", "vague", "unanswerable", *DERIVED})
 CLEAR_KINDS = frozenset({"clear", "answerable", "unanswerable", "benign"})
 
 
@@ -175,7 +177,7 @@ def tables(
         "completeness": f"lexical gaps OR underspecified p >= {thresholds['completeness']:.2f}",
     }
     for guardrail, sets in (
-        ("prompt_injection", (*INJECTION_SETS, "injection-buried", "injection-turns")),
+        ("prompt_injection", (*INJECTION_SETS, *DERIVED)),
         ("completeness", VAGUE_SETS),
     ):
         relevant = [s for s in screened if guardrail == "prompt_injection" or s.kind != "injection"]
@@ -183,7 +185,7 @@ def tables(
         for s in relevant:
             if s.dataset in sets:
                 groups.setdefault((s.dataset, s.split, s.lang), []).append(s)
-                if s.dataset in TEAM and s.dataset not in ("injection-buried", "injection-turns"):
+                if s.dataset in TEAM and s.dataset not in DERIVED:
                     groups.setdefault(("team sets together", s.split, s.lang), []).append(s)
         positive = "injection" if guardrail == "prompt_injection" else "vague"
         for decision in decisions:

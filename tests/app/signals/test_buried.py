@@ -89,12 +89,12 @@ def test_cross_validation_scores_each_buried_attack_once(team_dir: Path, tmp_pat
     kwargs = {"team_dir": team_dir, "shared_dir": None, "corpus_dir": None, "cache_dir": tmp_path / "c"}
     plain = cross_validate_detector("injection", BagOfWordsEmbeddings(), **kwargs)  # type: ignore[arg-type]
     scores = cross_validate_detector("injection", BagOfWordsEmbeddings(), buried=True, **kwargs)  # type: ignore[arg-type]
-    buried = [s for s in scores if s.buried]
+    buried = [s for s in scores if s.dataset == BURIED]  # the spaced seam (test_buried_joined.py: the other)
 
     def same(a: list) -> list:  # the second run reads the cached float32 vectors: scores agree to ~1e-8
         return [(s.key, round(s.score, 6)) for s in a]
 
-    assert same([s for s in scores if s.dataset != BURIED]) == same(plain) and not any(s.dataset == BURIED for s in plain)
+    assert same([s for s in scores if not s.buried]) == same(plain) and not any(s.buried for s in plain)
     tune_attacks = {
         k.split("/", 1)[1] for k in (s.key for s in plain if s.kind == "injection" and s.lang == "en") if split_of(k) == "tune"
     }
