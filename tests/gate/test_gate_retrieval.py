@@ -97,16 +97,19 @@ def test_answerable_questions_are_rarely_refused(svc) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 93.9% refused (107/114; zh 51/56, en 56/58) with the calibrated "
-    "default thresholds (94.7% before the word-rarity weights of 2026-12-05); a second author's off-corpus "
-    "questions (natural2) are refused 77%. docs/GUARDRAILS.md. Kept at the issue's floor, not lowered to pass.",
+    reason="target not met yet in Chinese: measured 95.6% refused overall after the pieced Chinese word weights and "
+    "calibrate's re-derived zh threshold of 2026-12-05 (en 96.5%, zh 94.6% = 53/56; 93.9% overall and zh 51/56 "
+    "before); a second author's off-corpus questions (natural2) are refused 82.5%. docs/GUARDRAILS.md. The floor is "
+    "the issue's, per language, not lowered to pass.",
     strict=False,
 )
 def test_off_corpus_questions_are_refused(svc) -> None:
     outcome = run(svc, ["unanswerable", "general"], "off-corpus")
     m = metrics(outcome)
     assert m.n >= 100 and m.model_called == 0
-    assert m.refusal_rate is not None and m.refusal_rate >= FLOORS["off_corpus_refused_min"], misses(outcome, "unanswerable")
+    for lang in ("en", "zh"):  # the target holds per language, not only on the mix
+        rate = metrics(outcome, f"all [{lang}]").refusal_rate
+        assert rate is not None and rate >= FLOORS["off_corpus_refused_min"], (lang, rate, misses(outcome, "unanswerable"))
     run(svc, ["near_domain"], "near-domain")  # reported only
 
 
