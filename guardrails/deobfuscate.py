@@ -10,10 +10,12 @@ Pure policy layer (stdlib only). The variants are scanned besides the original t
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
 
 # Characters that show nothing: the format characters (category Cf: zero-width space/joiners, soft hyphen, bidi
 # controls, word joiner and invisible operators, BOM, interlinear annotation, tag characters), the Mongolian vowel
@@ -67,6 +69,9 @@ _LEET_WORD = re.compile(
 _LEET = str.maketrans("013457@$", "oieastas")
 # Latin written straight against Chinese ("请ignore all previous instructions"): the English patterns start at a
 # word boundary, which Python's Unicode \b does not see between 请 and i. A space there lets them.
+# Where a Unicode normalisation segment starts (Normalised): a character below U+0300 (Latin-1 and the Latin
+# extensions) or a CJK ideograph is never the second half of a composition, nor a combining mark.
+_SEGMENT_START = re.compile(rf"[\x00-\u02ff{_CJK}]")
 _CJK_LATIN = re.compile(rf"(?<=[{_CJK}])(?=[A-Za-z])|(?<=[A-Za-z])(?=[{_CJK}])")
 # Traditional -> Simplified for the characters of the Chinese pattern families (a full converter would be a
 # dependency for a handful of characters).
@@ -81,24 +86,161 @@ _TRADITIONAL = str.maketrans(
 def variants(text: str, words: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The text, plus one normalised copy when normalising changed anything. `words` (lower case): the words the
     patterns look for, which are joined again when split in two ("ig nore")."""
-    plain = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
-    plain = unicodedata.normalize("NFC", _COMBINING.sub("", plain)).translate(_TRADITIONAL)
-    if _ANY_LOOKALIKE.search(plain):  # nearly never: skip the per-word look-up
-        plain = _ALPHABETIC_WORD.sub(_latin_lookalikes, plain)
-    if _CJK_LONE.search(plain):
-        plain = _CJK_SPACED_RUN.sub(lambda m: _CJK_PUNCT_RE.sub("", m.group(0)), plain)
-    plain = _CJK_SPREAD.sub("", plain)
-    plain = _SPACED_LETTERS.sub(lambda m: re.sub(r"[ \t]", "", m.group(0)), plain)
-    plain = _INNER_MARK.sub("", _LINE_HYPHEN.sub("", plain))
-    plain = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain)
-    if words:
-        plain = _join_pieces(plain, words)
-    plain = _CJK_LATIN.sub(" ", plain)
+    plain = normalise(text, words).text
     return (text,) if plain == text else (text, plain)
 
 
-def _join_pieces(text: str, words: frozenset[str]) -> str:
-    """`text` with the separator gone between two pieces that make one of `words` ("ig nore" -> "ignore")."""
+@dataclass(frozen=True)
+class Normalised:
+    """A text's normalised copy, and for each of its characters the span of the original it came from: where a
+    match in the copy stands in the user's own words. Kept step by step while normalising (each step removes,
+    inserts or replaces characters at known places), so finding it again is linear in the text; a diff of the
+    two texts (difflib, as before) took minutes on a long text of repeated phrases."""
+
+    original: str
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def quote(self, start: int, end: int) -> str:
+        """The part of the original that became `text[start:end]`. Invisible characters in it are shown as
+        <U+200B>: the reader sees what the normaliser removed."""
+        if self.text == self.original:
+            return self.text[start:end]
+        if start >= end or end > len(self.spans):  # an empty match: nothing of the user's text to quote
+            return self.text[start:end]
+        begin, stop = self.spans[start][0], self.spans[end - 1][1]
+        return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", self.original[begin:stop])
+
+
+def normalise(text: str, words: frozenset[str] = frozenset()) -> Normalised:
+    """The text with its disguises undone (see the module's docstring), with where each character came from."""
+    step = _Step(text, None)
+    step = step.sub(_INVISIBLE, lambda m: "")
+    step = step.unicode("NFKD")
+    step = step.sub(_COMBINING, lambda m: "")
+    step = step.unicode("NFC")
+    step = step.same_length(step.text.translate(_TRADITIONAL))
+    if _ANY_LOOKALIKE.search(step.text):  # nearly never: skip the per-word look-up
+        step = step.sub(_ALPHABETIC_WORD, _latin_lookalikes)
+    if _CJK_LONE.search(step.text):
+        step = step.sub(_CJK_SPACED_RUN, lambda m: _CJK_PUNCT_RE.sub("", m.group(0)))
+    step = step.sub(_CJK_SPREAD, lambda m: "")
+    step = step.sub(_SPACED_LETTERS, lambda m: re.sub(r"[ \t]", "", m.group(0)))
+    step = step.sub(_LINE_HYPHEN, lambda m: "")
+    step = step.sub(_INNER_MARK, lambda m: "")
+    step = step.sub(_LEET_WORD, lambda m: m.group(0).translate(_LEET))
+    if words:
+        step = step.cut(_cuts(step.text, words))
+    step = step.sub(_CJK_LATIN, lambda m: " ")
+    return Normalised(text, step.text, step.spans if step.text != text else ())
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One stage of the normalisation: the text so far, and the original span of each of its characters."""
+
+    text: str
+    given: tuple[tuple[int, int], ...] | None  # None: the original text itself, each character its own span
+
+    @cached_property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """Made only when a step changes the text: most texts have nothing to undo."""
+        return self.given if self.given is not None else tuple((i, i + 1) for i in range(len(self.text)))
+
+    def sub(self, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]) -> _Step:
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        last = 0
+        for match in pattern.finditer(self.text):
+            begin, end = match.span()
+            pieces.append(self.text[last:begin])
+            spans.extend(self.spans[last:begin])
+            new = replace(match)
+            pieces.append(new)
+            spans.extend(_aligned(match.group(0), new, self.spans[begin:end], self._at(begin)))
+            last = end
+        if not pieces:
+            return self
+        pieces.append(self.text[last:])
+        spans.extend(self.spans[last:])
+        return _Step("".join(pieces), tuple(spans))
+
+    def same_length(self, text: str) -> _Step:
+        """A one-for-one replacement (a translation table)."""
+        return self if text == self.text else _Step(text, self.spans)
+
+    def cut(self, cuts: list[tuple[int, int]]) -> _Step:
+        if not cuts:
+            return self
+        keep: list[str] = []
+        spans: list[tuple[int, int]] = []
+        last = 0
+        for begin, end in cuts:
+            keep.append(self.text[last:begin])
+            spans.extend(self.spans[last:begin])
+            last = end
+        keep.append(self.text[last:])
+        spans.extend(self.spans[last:])
+        return _Step("".join(keep), tuple(spans))
+
+    def unicode(self, form: Literal["NFC", "NFKD"]) -> _Step:
+        """Unicode normalisation, one segment at a time: a segment starts at each character below U+0300 or a CJK
+        ideograph, which never composes with, or reorders around, the character before it."""
+        whole = unicodedata.normalize(form, self.text)
+        if whole == self.text:
+            return self
+        pieces: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for begin, end in _segments(self.text):
+            old = self.text[begin:end]
+            new = unicodedata.normalize(form, old)
+            pieces.append(new)
+            spans.extend(_aligned(old, new, self.spans[begin:end], self._at(begin)))
+        if "".join(pieces) != whole:  # not expected; then every character points at the whole text
+            everything = (0, max((e for _, e in self.spans), default=0))
+            return _Step(whole, tuple(everything for _ in whole))
+        return _Step(whole, tuple(spans))
+
+    def _at(self, index: int) -> tuple[int, int]:
+        """An empty span where text[index] begins in the original (a character inserted there came from nowhere)."""
+        if index < len(self.spans):
+            return (self.spans[index][0], self.spans[index][0])
+        end = self.spans[-1][1] if self.spans else 0
+        return (end, end)
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    starts = [m.start() for m in _SEGMENT_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
+
+
+def _aligned(old: str, new: str, spans: tuple[tuple[int, int], ...], at: tuple[int, int]) -> list[tuple[int, int]]:
+    """The original spans of `new`, which replaced `old` (whose spans are `spans`): one for one when the lengths
+    agree, kept characters when `new` is `old` with some taken out, else each new character stands for all of
+    `old` (an inserted one, with `old` empty, for the empty span `at`)."""
+    if len(new) == len(old):
+        return list(spans)
+    if not spans:
+        return [at] * len(new)
+    kept: list[tuple[int, int]] = []
+    index = 0
+    for char in new:
+        while index < len(old) and old[index] != char:
+            index += 1
+        if index == len(old):
+            break
+        kept.append(spans[index])
+        index += 1
+    if len(kept) == len(new):
+        return kept
+    whole = (spans[0][0], max(e for _, e in spans))
+    return [whole] * len(new)
+
+
+def _cuts(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """The separators to take out between two pieces that make one of `words` ("ig nore" -> "ignore")."""
     cuts: list[tuple[int, int]] = []
     for match in _PIECES.finditer(text):
         first, second = match.group(1).lower(), match.group(3).lower()
@@ -107,13 +249,7 @@ def _join_pieces(text: str, words: frozenset[str]) -> str:
         if first in _EVERYDAY and second in _EVERYDAY:
             continue
         cuts.append(match.span(2))
-    if not cuts:
-        return text
-    kept, last = [], 0
-    for start, end in cuts:
-        kept.append(text[last:start])
-        last = end
-    return "".join(kept) + text[last:]
+    return cuts
 
 
 def _latin_lookalikes(match: re.Match[str]) -> str:
@@ -121,30 +257,3 @@ def _latin_lookalikes(match: re.Match[str]) -> str:
     if any("a" <= c <= "z" or "A" <= c <= "Z" for c in word) or all(c in _LOOKALIKE_CHARS for c in word):
         return word.translate(_LOOKALIKE)
     return word
-
-
-def original_of(text: str, variant: str, start: int, end: int) -> str:
-    """The part of `text` (as the user wrote it) that became `variant[start:end]`, so evidence quotes the user's
-    own words. Invisible characters in it are shown as <U+200B>: the reader sees what the normaliser removed."""
-    if variant == text:
-        return text[start:end]
-    blocks = _opcodes(variant, text)
-    first = next((b for b in blocks if b[1] <= start < b[2]), None)
-    last = next((b for b in blocks if b[1] < end <= b[2]), None)
-    if first is None or last is None:  # an empty match: nothing of the user's text to quote
-        return variant[start:end]
-    begin = first[3] + (start - first[1]) if _one_to_one(first) else first[3]
-    stop = last[3] + (end - last[1]) if _one_to_one(last) else last[4]
-    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text[begin:stop])
-
-
-@lru_cache(maxsize=8)
-def _opcodes(variant: str, text: str) -> tuple[tuple[str, int, int, int, int], ...]:
-    """How `text` became `variant`: computed once per text, not once per quoted match (difflib is quadratic, and
-    a long text full of trigger phrases has dozens of matches)."""
-    return tuple(difflib.SequenceMatcher(None, variant, text, autojunk=False).get_opcodes())
-
-
-def _one_to_one(block: tuple[str, int, int, int, int]) -> bool:
-    """Whether each character of the block stands for one of the original (kept, or replaced one by one: 無 -> 无)."""
-    return block[0] == "equal" or (block[0] == "replace" and block[2] - block[1] == block[4] - block[3])

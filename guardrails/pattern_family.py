@@ -9,10 +9,11 @@ Pure policy layer (stdlib only); the families themselves are in patterns.py and 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from guardrails.deobfuscate import original_of, variants
+from guardrails.deobfuscate import Normalised, normalise
 from guardrails.pattern_prefilter import Prefilter, build
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
@@ -42,28 +43,35 @@ class PatternFamily:
         # compiled code each time (~20 µs per scan, as _any_family's cache key). Equal families hash alike.
         return self._hash
 
-    def find(self, text: str, original: str | None = None, *, questions: bool = False) -> list[str]:
-        """The matched snippets, in order of the patterns. When `text` is a de-obfuscated variant of `original`,
-        each snippet is the part of `original` it came from (the user's own words, not the normalised ones).
+    def find(self, text: str, source: Normalised | None = None, *, questions: bool = False) -> list[str]:
+        """The matched snippets, in order of the patterns. When `text` is the de-obfuscated variant in `source`,
+        each snippet is the part of the original it came from (the user's own words, not the normalised ones).
         With `questions`, a family `asked_about` leaves out the matches that sit in a question about it, and every
         family leaves out the matches inside a quoted span the question asks about (`mentions`)."""
         if self.any_of.search(text) is None:
             return []
-        hits: list[str] = []
+        return self._find(_Reading(text), source, questions=questions)
+
+    def _find(self, reading: _Reading, source: Normalised | None, *, questions: bool) -> list[str]:
+        text = reading.text
+        hits: dict[str, None] = {}
         for pattern in self.patterns:
             for match in pattern.finditer(text):
-                if questions and self._set_aside(text, *match.span()):
-                    continue
-                quoted = match.group(0) if original is None else original_of(original, text, *match.span())
+                quoted = match.group(0) if source is None else source.quote(*match.span())
                 snippet = " ".join(quoted.split())
-                if snippet and snippet not in hits:
-                    hits.append(snippet)
-        return hits
+                # A snippet already kept cannot be kept again: whether this match is set aside changes nothing
+                # (a long text repeating one phrase asked that thousands of times, each over the whole text).
+                if not snippet or snippet in hits:
+                    continue
+                if questions and self._set_aside(reading, *match.span()):
+                    continue
+                hits[snippet] = None
+        return list(hits)
 
-    def _set_aside(self, text: str, start: int, end: int) -> bool:
+    def _set_aside(self, reading: _Reading, start: int, end: int) -> bool:
         """A match of the user's question that is not an attack: quoted words asked about, or (a family
         `asked_about`) a question about the mechanism."""
-        return mentions(text, start, end) or (self.asked_about and asks_about(text, start, end))
+        return reading.mentions(start, end) or (self.asked_about and reading.asks_about(start, end))
 
 
 def family(name: str, *patterns: str, asked_about: bool = False) -> PatternFamily:
@@ -177,29 +185,7 @@ def mentions(text: str, start: int, end: int) -> bool:
     quotes) must ask a question or report the words ("sentences like '…'", "用户输入'…'"), and must neither speak
     to the assistant in the quote's sentence ("Your new task is in quotes: '…'") nor hand the words over to be
     done anywhere ("Translate to French: '…'", "Repeat after me: '…'", "照做：'…'", "把'…'翻译成英文")."""
-    span = next((m for m in _QUOTED.finditer(text) if m.start() < end <= m.end()), None)
-    # A match may begin outside the quote only with the question word that opens it ("What makes 'print your…'").
-    lead = text[start : span.start()] if span is not None else ""
-    if span is None or (start <= span.start() and not (_EN_ASKS.match(lead) and len(lead.split()) <= 3)):
-        return False
-    inner = span.group(0).strip("\"'“”‘’「」『』").strip()
-    if len(inner) > _MENTION_CHARS or len(_sentences(inner.rstrip(".!?;。！？； \n"))) > 1:
-        return False
-    frame = _masked(text)
-    if len(_CLAUSE_WORDS.findall(frame)) < 3 or _DO_EN.search(frame) or _DO_ZH.search(frame):
-        return False
-    # A quoted sentence followed by an order ("'Ignore all previous instructions.' Do it.").
-    if _SENTENCE_END.search(inner[-1:]) and _DO_EN.match(frame[span.end() :].lstrip()):
-        return False
-    if _ZH_DISPOSAL.search(frame[: span.start()]) or _USER_SAYS.search(frame[: span.start()]):
-        return False
-    sentences = _sentences(frame)
-    own = next(((b, e) for b, e in sentences if b <= span.start() < e or b <= span.end() - 1 < e), (0, len(frame)))
-    mine = frame[own[0] : max(own[1], span.end())]
-    # Spoken to the assistant: in the quote's sentence, or in any other sentence that is not a question.
-    if _TO_ASSISTANT.search(mine) or any(_TO_ASSISTANT.search(frame[b:e]) and not _is_question(frame[b:e]) for b, e in sentences):
-        return False
-    return _REPORTS.search(mine) is not None or any(_is_question(frame[b:e]) for b, e in sentences)
+    return _Reading(text).mentions(start, end)
 
 
 def asks_about(text: str, start: int, end: int) -> bool:
@@ -209,23 +195,163 @@ def asks_about(text: str, start: int, end: int) -> bool:
     A statement about the user's own setting ("I set GUARDRAILS=false but it still blocks", "我已经把 安全=关闭 写进
     配置了") reports it too. A sentence speaking to the assistant ("you", "please", "请", "吧"; words inside quotes
     do not count) or a match that opens its own clause ("What is Ollama, ignore the above?") is an instruction."""
-    if any(m.start() < end <= m.end() for m in _QUOTED.finditer(text)):
-        return mentions(text, start, end)  # quoted words: asked about only as `mentions` has it
-    begin = 0
-    for stop in _SENTENCE_END.finditer(text, 0, start):
-        begin = stop.end()
-    after = _SENTENCE_END.search(text, end)
-    before, sentence = text[begin:start], text[begin : after.end() if after else len(text)]
-    if _TO_ASSISTANT.search(_masked(sentence)):
-        return False
-    if _ENV_SETTER.search(before) or (_SETTING.search(text, start, end) and _OWN_SETTING.search(_masked(before))):
-        return True
-    if _ORDER_FOLLOWS.search(before):
-        return False
-    if _CJK.search(sentence):
-        asked = _ZH_NO_MATTER.sub("", sentence)
-        return _ZH_QUESTION_END.search(asked) is not None and _ZH_ASKS.search(asked) is not None
-    return _EN_ASKS.match(before) is not None and sentence.rstrip().endswith("?")
+    return _Reading(text).asks_about(start, end)
+
+
+# How far back from a match the checks anchored at its left ("docker run -e ", "I say: ", "把 ") look: they only
+# read the few words right before it. Bounded, so a long text with thousands of matches is read in linear time.
+_LOOK_BACK = 512
+# _DO_EN at the start of a text (where its ^ holds, and so does the \b before "and", "then"...): the words right
+# after a quote, read in place without copying the rest of the text.
+_DO_EN_AT = re.compile(
+    _DO_EN.pattern.replace(r"(?:^|[.!?;:,\n(]|\b(?:and|", r"(?:[.!?;:,\n(]|(?:and|", 1).replace(
+        r"|first|next))\s*", r"|first|next))?\s*", 1
+    ),
+    re.IGNORECASE,
+)
+_NOT_SPACE = re.compile(r"\S")
+# _EN_ASKS read in place from a sentence's start (nothing in it looks before its start but the ^).
+_EN_ASKS_AT = re.compile(_EN_ASKS.pattern.removeprefix("^"), re.IGNORECASE)
+
+
+class _Reading:
+    """One text, read once for the checks of its matches (`mentions`, `asks_about`): its quoted spans, the frame
+    around them and its sentences are found once, not once per match (quadratic on a long text of repeated
+    phrases: minutes for 200 KB)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._sentence_checks: dict[tuple[int, int], tuple[bool, bool | None]] = {}
+        self._own_checks: dict[tuple[int, int], tuple[bool, bool]] = {}
+
+    @cached_property
+    def quoted(self) -> tuple[tuple[int, int], ...]:
+        return tuple(m.span() for m in _QUOTED.finditer(self.text))
+
+    @cached_property
+    def _quote_starts(self) -> list[int]:
+        return [b for b, _ in self.quoted]
+
+    def quote_holding(self, end: int) -> tuple[int, int] | None:
+        """The quoted span q with q.start < end <= q.end (the spans do not overlap: at most one)."""
+        index = bisect_left(self._quote_starts, end) - 1
+        if index >= 0 and end <= self.quoted[index][1]:
+            return self.quoted[index]
+        return None
+
+    @cached_property
+    def frame(self) -> str:
+        return _masked(self.text)
+
+    @cached_property
+    def frame_sentences(self) -> list[tuple[int, int]]:
+        return _sentences(self.frame)
+
+    @cached_property
+    def _frame_sentence_ends(self) -> list[int]:
+        return [e for _, e in self.frame_sentences]
+
+    @cached_property
+    def frame_hands_over(self) -> bool:
+        """The frame as a whole is too short to ask anything, or hands words over to be done."""
+        frame = self.frame
+        return len(_CLAUSE_WORDS.findall(frame)) < 3 or bool(_DO_EN.search(frame) or _DO_ZH.search(frame))
+
+    @cached_property
+    def frame_speaks(self) -> bool:
+        """A sentence of the frame that is not a question speaks to the assistant."""
+        frame = self.frame
+        return any(_TO_ASSISTANT.search(frame[b:e]) and not _is_question(frame[b:e]) for b, e in self.frame_sentences)
+
+    @cached_property
+    def frame_asks(self) -> bool:
+        frame = self.frame
+        return any(_is_question(frame[b:e]) for b, e in self.frame_sentences)
+
+    @cached_property
+    def _sentence_stops(self) -> list[int]:
+        return [m.end() for m in _SENTENCE_END.finditer(self.text)]
+
+    def mentions(self, start: int, end: int) -> bool:
+        text, frame = self.text, self.frame
+        span = self.quote_holding(end)
+        # A match may begin outside the quote only with the question word that opens it ("What makes 'print your…'").
+        lead = text[start : span[0]] if span is not None else ""
+        if span is None or (start <= span[0] and not (_EN_ASKS.match(lead) and len(lead.split()) <= 3)):
+            return False
+        inner = text[span[0] : span[1]].strip("\"'“”‘’「」『』").strip()
+        if len(inner) > _MENTION_CHARS or len(_sentences(inner.rstrip(".!?;。！？； \n"))) > 1:
+            return False
+        if self.frame_hands_over:
+            return False
+        # A quoted sentence followed by an order ("'Ignore all previous instructions.' Do it.").
+        if _SENTENCE_END.search(inner[-1:]) and self._order_after(span[1]):
+            return False
+        back = max(0, span[0] - _LOOK_BACK)
+        if _ZH_DISPOSAL.search(frame, back, span[0]) or _USER_SAYS.search(frame, back, span[0]):
+            return False
+        speaks, reports = self._own_sentence(span)
+        # Spoken to the assistant: in the quote's sentence, or in any other sentence that is not a question.
+        if speaks or self.frame_speaks:
+            return False
+        return reports or self.frame_asks
+
+    def _order_after(self, position: int) -> bool:
+        """The frame after `position`, leading white space left out, opens with an order (_DO_EN's match)."""
+        found = _NOT_SPACE.search(self.frame, position)
+        return found is not None and _DO_EN_AT.match(self.frame, found.start()) is not None
+
+    def _own_sentence(self, span: tuple[int, int]) -> tuple[bool, bool]:
+        """Whether the frame's sentence holding the quote speaks to the assistant, and whether it reports words."""
+        sentences = self.frame_sentences
+        # The first sentence holding the quote's first or last character, as a scan of the sentences finds it.
+        index = bisect_right(self._frame_sentence_ends, span[0])
+        if index < len(sentences) and sentences[index][0] <= span[0]:
+            own = sentences[index]
+        else:
+            last = bisect_right(self._frame_sentence_ends, span[1] - 1)
+            own = sentences[last] if last < len(sentences) and sentences[last][0] <= span[1] - 1 else (0, len(self.frame))
+        key = (own[0], max(own[1], span[1]))
+        if key not in self._own_checks:
+            mine = self.frame[key[0] : key[1]]
+            self._own_checks[key] = (_TO_ASSISTANT.search(mine) is not None, _REPORTS.search(mine) is not None)
+        return self._own_checks[key]
+
+    def asks_about(self, start: int, end: int) -> bool:
+        text = self.text
+        if self.quote_holding(end) is not None:
+            return self.mentions(start, end)  # quoted words: asked about only as `mentions` has it
+        stops = self._sentence_stops
+        # The sentence's start: after the last sentence end before the match, as a scan of text[:start] finds it
+        # (there a full stop right before the match ends a sentence too: the end of that text follows it).
+        index = bisect_right(stops, start) - 1
+        begin = start if start > 0 and text[start - 1] == "." else (stops[index] if index >= 0 else 0)
+        # Its end: the first sentence end at or after the match's end (each is one character).
+        following = bisect_left(stops, end + 1)
+        finish = stops[following] if following < len(stops) else len(text)
+        speaks, question = self._sentence(begin, finish)
+        if speaks:
+            return False
+        before = text[max(begin, start - _LOOK_BACK) : start]
+        if _ENV_SETTER.search(before) or (_SETTING.search(text, start, end) and _OWN_SETTING.search(_masked(before))):
+            return True
+        if _ORDER_FOLLOWS.search(before):
+            return False
+        if question is not None:
+            return question
+        return _EN_ASKS_AT.match(text, begin, start) is not None and text[begin:finish].rstrip().endswith("?")
+
+    def _sentence(self, begin: int, finish: int) -> tuple[bool, bool | None]:
+        """Whether text[begin:finish] speaks to the assistant, and (a Chinese sentence) whether it asks a question."""
+        key = (begin, finish)
+        if key not in self._sentence_checks:
+            sentence = self.text[begin:finish]
+            question: bool | None = None
+            if _CJK.search(sentence):
+                asked = _ZH_NO_MATTER.sub("", sentence)
+                question = _ZH_QUESTION_END.search(asked) is not None and _ZH_ASKS.search(asked) is not None
+            self._sentence_checks[key] = (_TO_ASSISTANT.search(_masked(sentence)) is not None, question)
+        return self._sentence_checks[key]
 
 
 @lru_cache(maxsize=16)
@@ -254,13 +380,16 @@ def scan(text: str, families: tuple[PatternFamily, ...], *, questions: bool = Fa
     scanned as written and, when it differs, de-obfuscated ("I g n o r e", "ig nore", "1gn0re", "忽-略",
     Traditional). With `questions` (the user's own question), a match of a family `asked_about` that sits in a
     question about its mechanism does not count (asks_about)."""
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[str, None]] = {}
     prefilter = _any_family(families)
-    for version in variants(text, _words(families)):
+    source = normalise(text, _words(families))
+    for version, origin in ((text, None), (source.text, source)) if source.text != text else ((text, None),):
         if not prefilter.matches(version):
             continue
+        reading = _Reading(version)
         for fam in families:
-            for hit in fam.find(version, original=text, questions=questions):
-                if hit not in found.setdefault(fam.name, []):
-                    found[fam.name].append(hit)
-    return {name: hits for name, hits in found.items() if hits}
+            if fam.any_of.search(version) is None:
+                continue
+            for hit in fam._find(reading, origin, questions=questions):
+                found.setdefault(fam.name, {})[hit] = None
+    return {name: list(hits) for name, hits in found.items() if hits}
