@@ -85,3 +85,12 @@ def test_pieces_combine_harmonically_with_a_tenth_per_inferred_break() -> None:
     assert pieced("甲乙", listed) == pytest.approx(-math.log10(10**3 + 10**4) - 1.0)
     assert pieced("甲乙丙", listed) is None  # "丙" is unlisted: no cut is all listed pieces (the whole is no cut)
     assert pieced("甲甲乙", listed) == pytest.approx(-math.log10(2 * 10**3 + 10**4) - 2.0)
+
+
+def test_a_word_is_read_from_its_pieces_once_per_process() -> None:
+    # the pieced estimate tries up to 32 cuts (~70 us) and question words repeat across requests: it is cached
+    zipf.cache_clear()
+    first = zipf("装完好几行")
+    assert zipf("装完好几行") == first
+    info = zipf.cache_info()
+    assert info.hits == 1 and info.misses == 1
