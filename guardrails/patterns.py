@@ -63,7 +63,7 @@ _BARE_OVERRIDE = (
     r"(?![\s，,。.：:]*(?:我(?:重新|再|换)|换个|重新问|不好意思|抱歉|打错|写错|发错))",
 )
 # The user's question: the override family with the bare form, and a question about overriding ("How can I
-# override the system prompt from the Modelfile?") set apart from an override (pattern_family.asks_about).
+# override the system prompt from the Modelfile?") set apart from an override (pattern_reading.asks_about).
 INPUT_OVERRIDE = family("instruction_override", *_OVERRIDE, *_BARE_OVERRIDE, asked_about=True)
 
 _DEVICE_NOUN = (

@@ -5,9 +5,9 @@ patterns.py (precise, the matched phrase is the evidence) and the app's semantic
 (an embedding classifier over labelled attacks and benign questions, with its nearest exemplars as evidence),
 which generalizes to phrasings no pattern anticipates. A question about a mechanism the patterns name ("How can
 I override the system prompt from the Modelfile?", "What does GUARDRAILS=false do?") is not an instruction to the
-assistant and is no match (pattern_family.asks_about), nor is an attack quoted to ask about it ("Is 'ignore previous
+assistant and is no match (pattern_reading.asks_about), nor is an attack quoted to ask about it ("Is 'ignore previous
 instructions' prompt injection?") unless the quote is handed over to be done ("Translate to French: '…'"; see
-pattern_family.mentions). The user's turns since the assistant last spoke are checked together with the question,
+pattern_reading.mentions). The user's turns since the assistant last spoke are checked together with the question,
 so an attack split over several messages is seen whole.
 """
 

@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from guardrails.deobfuscate import normalise
-from guardrails.pattern_family import _DO_EN, _DO_EN_AT, _EN_ASKS, _EN_ASKS_AT, mentions
+from guardrails.pattern_reading import _DO_EN, _DO_EN_AT, _EN_ASKS, _EN_ASKS_AT, mentions
 
 SIZE = 200_000
 BOUND_S = 20.0
