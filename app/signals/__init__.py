@@ -10,7 +10,7 @@ needed it can say it decided without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, cast, runtime_checkable
+from typing import Protocol, cast
 
 from guardrails import GuardContext, GuardrailPolicy, Signal, Stage
 
@@ -27,9 +27,10 @@ class Scorer(Protocol):
     def score(self, ctx: GuardContext) -> Signal | None: ...
 
 
-@runtime_checkable
 class PolicyScorer(Scorer, Protocol):
-    """A scorer whose measurement depends on the policy (what the guardrails reading it will look at)."""
+    """A scorer whose measurement depends on the policy (what the guardrails reading it will look at). The
+    interface such a scorer implements; SignalBank finds it by its one method (_for_policy), so it is not
+    runtime-checkable: isinstance against a protocol reads every member."""
 
     def for_policy(self, policy: GuardrailPolicy) -> Scorer: ...
 
