@@ -145,6 +145,7 @@ _EXPORTS: dict[str, str] = {
     "settle_heap": "app.process",
     # the input detectors' calibration (tune split only) and report
     "cross_validate_detector": "app.signals.calibration",
+    "OutOfFold": "app.signals.calibration",
     "bury": "app.signals.calibration",
     "unrecorded_signals": "app.signals.grounding",
     "detector_report": "app.lab.evaluation.detectors",
@@ -243,6 +244,7 @@ __all__ = [
     "LoadedDocument",
     "ModelRef",
     "OllamaProbe",
+    "OutOfFold",
     "PolicyError",
     "PreloadResult",
     "ProcessTuning",
@@ -443,7 +445,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         unknown_variables,
         with_config_file,
     )
-    from app.signals.calibration import bury, cross_validate_detector
+    from app.signals.calibration import OutOfFold, bury, cross_validate_detector
     from app.signals.grounding import unrecorded_signals
     from app.stats import percentile, split_of
     from app.traces import (

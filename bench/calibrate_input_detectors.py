@@ -31,11 +31,10 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script from the repo root
 
-from app import Usem3Embeddings, cross_validate_detector, current_value, load_policy, split_of
+from app import OutOfFold, Usem3Embeddings, cross_validate_detector, current_value, load_policy, split_of
 from guardrails import GuardContext
 from guardrails.completeness import CompletenessGuardrail
 from guardrails.prompt_injection import PromptInjectionGuardrail
@@ -56,25 +55,6 @@ def lexical(name: str, text: str) -> bool:
     if name == "injection":
         return bool(verdict.details["families"])
     return verdict.fired
-
-
-class OutOfFold(Protocol):
-    """One out-of-fold score of app's cross_validate_detector (the fields this script reads)."""
-
-    key: str
-    text: str
-    kind: str
-    lang: str
-    team: bool
-    score: float
-    clause: float | None
-
-    @property
-    def dataset(self) -> str: ...
-    @property
-    def buried(self) -> bool: ...
-    @property
-    def passage(self) -> bool: ...
 
 
 def cmrc_trial_passages(shared: Path) -> list[tuple[str, str, str]]:

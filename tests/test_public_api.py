@@ -60,6 +60,7 @@ APP = (
     "ModelRef",
     "OUTCOME",
     "OllamaProbe",
+    "OutOfFold",
     "PASSAGE_GROUPS",
     "PolicyError",
     "PreloadResult",

@@ -8,11 +8,10 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from app import bury
+from app import OutOfFold, bury
 from app.fakes import BagOfWordsEmbeddings
 from app.lab.evaluation.derived import derived_sets
 from app.lab.evaluation.records import EvalItem
@@ -148,12 +147,8 @@ def _calibrate_script():  # type: ignore[no-untyped-def]
     return module
 
 
-def _scored(key: str, kind: str, score: float, clause: float | None, *, team: bool = True) -> SimpleNamespace:
-    dataset = key.split("/", 1)[0]
-    return SimpleNamespace(
-        key=key, text=key, kind=kind, lang="zh", team=team, score=score, clause=clause, dataset=dataset,
-        buried=dataset.startswith("injection-buried"), passage=dataset == PASSAGES,
-    )  # fmt: skip
+def _scored(key: str, kind: str, score: float, clause: float | None, *, team: bool = True) -> OutOfFold:
+    return OutOfFold(key=key, text=key, kind=kind, lang="zh", team=team, score=score, clause=clause)
 
 
 def test_the_clause_rule_is_the_lowest_bar_adding_no_false_block(capsys: pytest.CaptureFixture[str]) -> None:
