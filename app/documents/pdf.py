@@ -11,6 +11,8 @@ import io
 import time
 from typing import TYPE_CHECKING
 
+from app.settings.names import env_var
+
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfReader
 
@@ -95,8 +97,8 @@ class _TextBudget:
     def check_time(self) -> None:
         if time.monotonic() > self.until:
             raise PdfTooLong(
-                f"extracting the PDF's text took longer than {self.seconds:g} s; split it into smaller PDFs or "
-                "convert it to text.",
+                f"extracting the PDF's text took longer than {self.seconds:g} s; raise {env_var('index_timeout')} "
+                "(seconds) to allow it more time, or split it into smaller PDFs or convert it to text.",
                 transient=True,
             )
 

@@ -16,6 +16,7 @@ from app.documents.index import DocumentIndex
 from app.documents.ingest import ingest_paths
 from app.documents.loaders import LoadedDocument, LoadProblem, load_document, parse_document
 from app.documents.pdf import MAX_PDF_PAGES
+from app.settings import env_name
 from tests.app.documents.pdfs import repeated_text_pdf
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
@@ -96,6 +97,15 @@ def test_extraction_that_outlasts_its_time_is_stopped_and_may_be_tried_again() -
     assert isinstance(problem, LoadProblem), problem
     assert problem.kind == "too_large" and "0.2 s" in problem.message
     assert problem.transient  # a busy machine, not the file: an earlier version stays indexed
+
+
+def test_extraction_that_outlasts_its_time_names_the_setting_that_raises_it() -> None:
+    # the message said only "split it into smaller PDFs", not which setting gives the extraction more time
+    data = repeated_text_pdf("The walrus archive moved to shelf nine.", pages=3000)
+    problem = parse_document(data, suffix=".pdf", source="long.pdf", max_seconds=0.2)
+    assert isinstance(problem, LoadProblem) and problem.kind == "too_large", problem
+    assert env_name("index_timeout") == "GUARDED_RAG_INDEX_TIMEOUT"
+    assert "raise GUARDED_RAG_INDEX_TIMEOUT" in problem.message
 
 
 def test_a_pdf_within_the_bounds_is_read_whole() -> None:
