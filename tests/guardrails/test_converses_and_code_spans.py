@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.base import Chunk, GuardContext, Verdict
-from guardrails.grounding import GroundingGuardrail
 from guardrails.overclaims import swapped_comparisons, swapped_relations
 from guardrails.polarity import clauses, sentences
+from tests.guardrails.cited import grounding_verdict
 from tests.guardrails.corpus import corpus_files, section_quotes
 
 QUANT = "At a fixed memory budget, a larger model at Q4 usually answers better than a smaller model at Q8."
@@ -77,11 +76,6 @@ def test_the_same_comparative_with_the_sides_swapped_is_caught(answer: str, pass
     assert _order(answer, passage)
 
 
-def _check(answer: str, passage: str) -> Verdict:
-    chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
-    return GroundingGuardrail().check(GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",)))
-
-
 @pytest.mark.parametrize(
     ("answer", "passage"),
     [
@@ -93,11 +87,11 @@ def _check(answer: str, passage: str) -> Verdict:
     ],
 )
 def test_grounding_accepts_a_converse(answer: str, passage: str) -> None:
-    assert not _check(answer, passage).fired
+    assert not grounding_verdict(answer, passage).fired
 
 
 def test_grounding_still_rejects_a_swapped_comparison() -> None:
-    verdict = _check("Q8 runs faster than Q4.", SPEED)
+    verdict = grounding_verdict("Q8 runs faster than Q4.", SPEED)
     assert verdict.fired and "swaps the comparison" in verdict.reason
 
 
@@ -135,7 +129,7 @@ def test_layout_at_the_edges_is_still_removed() -> None:
 def test_grounding_quotes_the_restated_sentence_with_its_code_whole() -> None:
     """g2z042 (tune): the reason quoted the cited sentence cut inside its code span, as “"json"`：只保证…”."""
     passage = '1. `"format": "json"`：只保证输出是合法 JSON，不保证字段。\n2. 传入 JSON Schema：输出会被约束为符合该结构。'
-    verdict = _check('可以，"format": "json" 既保证输出是合法 JSON，也保证需要的字段都在。', passage)
+    verdict = grounding_verdict('可以，"format": "json" 既保证输出是合法 JSON，也保证需要的字段都在。', passage)
     assert verdict.fired
     assert '“`"format": "json"`：只保证输出是合法 JSON，不保证字段。”' in verdict.reason
 

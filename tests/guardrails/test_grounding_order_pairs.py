@@ -10,22 +10,18 @@ cause it stands for, in Chinese and English.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from guardrails.base import Chunk, GuardContext, Signal, Verdict
 from guardrails.claims import replaced_commands
-from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
 from guardrails.overclaims import swapped_precedence
 from guardrails.polarity import spelled_out
 from guardrails.values import swapped_pairs
+from tests.guardrails.cited import PARAPHRASE_SIMILARITY, assert_caught, grounding_verdict
 from tests.guardrails.corpus import section_quotes
 
-
-def _check(answer: str, passage: str, *, similarity: float | None = 0.8, **params: object) -> Verdict:
-    chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
-    signals = {} if similarity is None else {SIMILARITY_SIGNAL: Signal(name=SIMILARITY_SIGNAL, score=similarity)}
-    ctx = GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",), signals=signals)
-    return GroundingGuardrail(**params).check(ctx)  # type: ignore[arg-type]
+_check = partial(grounding_verdict, similarity=PARAPHRASE_SIMILARITY)  # the signal present, as at run time
 
 
 PRIORITY_ZH = "**OLLAMA_NUM_CTX**：默认 2048。请求 options 里的 `num_ctx` 参数优先级更高。"
@@ -69,9 +65,7 @@ ROOM_EN = "A 13B model at Q8_0 takes about 14 GB, which leaves no room for the o
     ],
 )
 def test_wrong_answers_of_these_kinds_are_caught(answer: str, passage: str, evidence: str) -> None:
-    verdict = _check(answer, passage)
-    assert verdict.fired, verdict.reason
-    assert any(e.startswith(evidence) for e in verdict.evidence), verdict.evidence
+    assert_caught(_check(answer, passage), evidence)
 
 
 @pytest.mark.parametrize(

@@ -10,24 +10,20 @@ general cause it stands for, in Chinese and English.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from guardrails.answer_relevance import AnswerRelevanceGuardrail
-from guardrails.base import Chunk, GuardContext, Signal, Verdict
-from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
+from guardrails.base import Chunk, GuardContext
 from guardrails.overclaims import overgeneralized
 from guardrails.polarity import contradictions, sentences
 from guardrails.tables import borrowed_cells
 from guardrails.units import renamed_units
+from tests.guardrails.cited import PARAPHRASE_SIMILARITY, assert_caught, grounding_verdict
 
-
-def _check(answer: str, passage: str, *, similarity: float | None = 0.8, **params: object) -> Verdict:
-    chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
-    signals = {} if similarity is None else {SIMILARITY_SIGNAL: Signal(name=SIMILARITY_SIGNAL, score=similarity)}
-    ctx = GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",), signals=signals)
-    return GroundingGuardrail(**params).check(ctx)  # type: ignore[arg-type]
+_check = partial(grounding_verdict, similarity=PARAPHRASE_SIMILARITY)  # the signal present, as at run time
 
 
 CODE_ZH = (
@@ -127,9 +123,7 @@ def test_correct_answers_of_these_kinds_pass(answer: str, passage: str) -> None:
     ],
 )
 def test_wrong_answers_of_these_kinds_are_caught(answer: str, passage: str, evidence: str) -> None:
-    verdict = _check(answer, passage)
-    assert verdict.fired, verdict.reason
-    assert any(e.startswith(evidence) for e in verdict.evidence), verdict.evidence
+    assert_caught(_check(answer, passage), evidence)
 
 
 @pytest.mark.parametrize(

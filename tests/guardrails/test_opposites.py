@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from guardrails.base import Chunk, GuardContext, Signal, Verdict
 from guardrails.claims import same_language
-from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
 from guardrails.opposites import opposite_terms
 from guardrails.overclaims import swapped_relations
 from guardrails.polarity import NEGATION, contradictions, sentences
 from guardrails.units import changed_units, quantities
+from tests.guardrails.cited import grounding_verdict
 
 MAC = (
     "M 系列芯片的 CPU 和 GPU 共用同一块**统一内存**，因此“内存”就是“显存”。不过 macOS 默认只允许 GPU 使用总内存的"
@@ -34,13 +33,6 @@ TOP_K = "`top_k` 40: only the k most likely tokens are considered. Lower values 
 QUANT = "A larger model at Q4 usually answers better than a smaller model at Q8, and Q4 runs faster than Q8."
 SCREEN = "Check user input before it reaches the model, and log every blocked request."
 BITS = "量化位数越低，模型文件越小，占用内存越少，但质量也会下降。"
-
-
-def _check(answer: str, passage: str, *, similarity: float | None = None, **params: object) -> Verdict:
-    chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
-    signals = {} if similarity is None else {SIMILARITY_SIGNAL: Signal(name=SIMILARITY_SIGNAL, score=similarity)}
-    ctx = GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",), signals=signals)
-    return GroundingGuardrail(**params).check(ctx)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -66,13 +58,13 @@ def _check(answer: str, passage: str, *, similarity: float | None = None, **para
     ],
 )
 def test_an_opposite_word_is_caught_with_its_evidence(answer: str, passage: str, evidence: str) -> None:
-    verdict = _check(answer, passage)
+    verdict = grounding_verdict(answer, passage)
     assert verdict.fired
     assert evidence in verdict.evidence
     assert "turns a word into its opposite" in verdict.reason
     found = [c for c in verdict.details["contradictions"] if c["kind"] == "opposite"]
     assert found and found[0]["claim"] and found[0]["sentence"]  # both spans are recorded
-    assert evidence not in _check(answer, passage, check_opposites=False).evidence
+    assert evidence not in grounding_verdict(answer, passage, check_opposites=False).evidence
 
 
 @pytest.mark.parametrize(
@@ -104,7 +96,7 @@ def test_an_opposite_word_is_caught_with_its_evidence(answer: str, passage: str,
     ],
 )
 def test_a_correct_paraphrase_or_quote_passes(answer: str, passage: str) -> None:
-    verdict = _check(answer, passage)
+    verdict = grounding_verdict(answer, passage)
     assert not [c for c in verdict.details["contradictions"] if c["kind"] in ("opposite", "unit")], verdict.reason
 
 
@@ -117,7 +109,7 @@ def test_a_correct_paraphrase_or_quote_passes(answer: str, passage: str) -> None
     ],
 )
 def test_a_correct_cross_language_answer_passes(answer: str, passage: str) -> None:
-    assert not _check(answer, passage, similarity=0.8).fired
+    assert not grounding_verdict(answer, passage, similarity=0.8).fired
 
 
 @pytest.mark.parametrize(
@@ -131,10 +123,10 @@ def test_a_correct_cross_language_answer_passes(answer: str, passage: str) -> No
     ],
 )
 def test_a_number_in_another_unit_is_caught(answer: str, passage: str, evidence: str) -> None:
-    verdict = _check(answer, passage, similarity=0.8)
+    verdict = grounding_verdict(answer, passage, similarity=0.8)
     assert verdict.fired and evidence in verdict.evidence
     assert "gives a number in another unit" in verdict.reason
-    assert evidence not in _check(answer, passage, similarity=0.8, check_units=False).evidence
+    assert evidence not in grounding_verdict(answer, passage, similarity=0.8, check_units=False).evidence
 
 
 @pytest.mark.parametrize(
@@ -176,7 +168,7 @@ MODELFILE = "A Modelfile is the recipe Ollama uses to build a model."
     ],
 )
 def test_a_relation_the_other_way_round_is_caught(answer: str, passage: str, evidence: str) -> None:
-    verdict = _check(answer, passage)
+    verdict = grounding_verdict(answer, passage)
     assert verdict.fired and evidence in verdict.evidence
     assert "swaps the two things related in" in verdict.reason
 
@@ -195,7 +187,7 @@ def test_a_relation_the_other_way_round_is_caught(answer: str, passage: str, evi
 )
 def test_a_relation_restated_the_same_way_passes(answer: str, passage: str) -> None:
     assert swapped_relations(answer, passage, min_alignment=0.4) == []
-    assert not _check(answer, passage).fired
+    assert not grounding_verdict(answer, passage).fired
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from guardrails.base import Chunk, GuardContext, Verdict
-from guardrails.grounding import GroundingGuardrail
 from guardrails.opposites import opposite_terms
 from guardrails.polarity import sentences
+from tests.guardrails.cited import grounding_verdict
 
 FAST_ZH = "Q4 比 Q8 更快。"
 MEMORY_ZH = "Q4 模型比 Q8 模型占用更少内存。"
@@ -26,11 +25,6 @@ QUANT_EN = "At a fixed memory budget, a larger model at Q4 usually answers bette
 
 def _opposites(answer: str, passage: str) -> list[tuple[str, ...]]:
     return [c.terms for c in opposite_terms(answer, passage, min_alignment=0.4, min_tokens=3)]
-
-
-def _check(answer: str, passage: str) -> Verdict:
-    chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
-    return GroundingGuardrail().check(GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",)))
 
 
 CONVERSES = [
@@ -55,7 +49,7 @@ def test_a_converse_is_not_an_opposite(answer: str, passage: str) -> None:
 
 @pytest.mark.parametrize(("answer", "passage"), CONVERSES)
 def test_grounding_accepts_a_converse(answer: str, passage: str) -> None:
-    verdict = _check(answer, passage)
+    verdict = grounding_verdict(answer, passage)
     assert not verdict.fired, verdict.reason
 
 
@@ -76,7 +70,7 @@ def test_grounding_accepts_a_converse(answer: str, passage: str) -> None:
 )
 def test_the_opposite_with_the_same_sides_is_still_caught(answer: str, passage: str, terms: tuple[str, ...]) -> None:
     assert _opposites(answer, passage) == [terms]
-    verdict = _check(answer, passage)
+    verdict = grounding_verdict(answer, passage)
     assert verdict.fired and "turns a word into its opposite" in verdict.reason
 
 

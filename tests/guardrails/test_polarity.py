@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.base import Chunk, GuardContext
-from guardrails.grounding import GroundingGuardrail
 from guardrails.overclaims import swapped_comparisons
 from guardrails.polarity import clauses, contradictions, mark, sentences
+from tests.guardrails.cited import grounding_verdict
 
 EN = (
     "Ollama has **no built-in authentication**, so anyone who can reach the port can use every model. "
@@ -117,13 +116,8 @@ def test_sentences_and_clauses() -> None:
     assert clauses("about 2,048 tokens, then stop") == ["about 2,048 tokens", "then stop"]
 
 
-def _check(answer: str, text: str, **params: object):
-    chunk = Chunk(chunk_id="a", source="doc.md", label="S1", score=0.8, text=text)
-    return GroundingGuardrail(**params).check(GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",)))
-
-
 def test_grounding_fires_on_a_contradiction_and_says_which_sentence() -> None:
-    verdict = _check("Yes, Ollama ships with built-in token authentication [S1].", EN)
+    verdict = grounding_verdict("Yes, Ollama ships with built-in token authentication [S1].", EN)
     assert verdict.fired and verdict.action == "reask"
     assert "negates what the cited sentence" in verdict.reason
     assert verdict.details["contradictions"][0]["kind"] == "polarity"
@@ -132,11 +126,11 @@ def test_grounding_fires_on_a_contradiction_and_says_which_sentence() -> None:
 
 def test_grounding_contradiction_check_can_be_switched_off() -> None:
     answer = "运行 7B 模型至少需要 16 GB 内存。"
-    assert _check(answer, ZH).fired
-    assert not _check(answer, ZH, check_contradictions=False).fired
+    assert grounding_verdict(answer, ZH).fired
+    assert not grounding_verdict(answer, ZH, check_contradictions=False).fired
 
 
 def test_grounding_skips_contradictions_across_languages() -> None:
     # An English answer from a Chinese passage cannot be aligned word by word: the similarity signal judges it.
-    verdict = _check("Docker containers on macOS can use the Metal GPU.", ZH)
+    verdict = grounding_verdict("Docker containers on macOS can use the Metal GPU.", ZH)
     assert verdict.details["contradictions"] == []

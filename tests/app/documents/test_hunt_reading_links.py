@@ -11,39 +11,17 @@ from pathlib import Path
 import pytest
 
 from app.documents.index import DocumentIndex
-from app.documents.ingest import IngestReport, expand_paths, ingest_paths
+from app.documents.ingest import expand_paths
 from app.documents.uploads import UploadFolder
+from tests.app.documents.folders import INSTALL, PORT, SECRET, indexed_text, ingest, write_folder
 from tests.fake_embeddings import BagOfWordsEmbeddings
-
-MB = 1_000_000
-SECRET = "# Private\n\nThe walrus vault code is nine nine four.\n"
 
 pytestmark = pytest.mark.disable_socket
 
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
-    (root / "guide").mkdir(parents=True)
-    (root / "install.md").write_text("# Install\n\nRun the install script.\n", encoding="utf-8")
-    (root / "guide" / "port.md").write_text("# Port\n\nOllama listens on port 11434.\n", encoding="utf-8")
-    return root
-
-
-@pytest.fixture
-def secret(tmp_path: Path) -> Path:
-    path = tmp_path / "private" / "vault.md"
-    path.parent.mkdir()
-    path.write_text(SECRET, encoding="utf-8")
-    return path
-
-
-def _run(paths: list[Path], docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> IngestReport:
-    return ingest_paths(paths, index=index, embeddings=emb, root=docs, max_bytes=MB)
-
-
-def _texts(index: DocumentIndex) -> str:
-    return " ".join(text for _, _, text in index.rows())
+    return write_folder(tmp_path / "docs", {"install.md": INSTALL, "guide/port.md": PORT})
 
 
 def test_a_link_out_of_the_folder_is_refused_with_a_problem_and_a_log_entry(
@@ -51,12 +29,12 @@ def test_a_link_out_of_the_folder_is_refused_with_a_problem_and_a_log_entry(
 ) -> None:
     (docs / "guide" / "notes.md").symlink_to(secret)
     with caplog.at_level(logging.WARNING, logger="app.documents.walk"):
-        report = _run([docs], docs, index, emb)
+        report = ingest([docs], docs, index, emb)
     assert sorted(report.added) == ["guide/port.md", "install.md"]
     assert [(p.source, p.kind, p.transient) for p in report.problems] == [("guide/notes.md", "unsupported", False)]
     message = report.problems[0].message
     assert str(secret) in message and "outside the folder" in message and "copy the file into the folder" in message
-    assert "walrus" not in _texts(index)
+    assert "walrus" not in indexed_text(index)
     assert any("guide/notes.md" in r.getMessage() and str(secret) in r.getMessage() for r in caplog.records)
 
 
@@ -72,7 +50,7 @@ def test_a_link_to_a_file_of_the_folder_is_still_read(docs: Path, index: Documen
     (docs / ".drafts").mkdir()
     (docs / ".drafts" / "draft.md").write_text("# Draft\n\nThe shelf label is amber.\n", encoding="utf-8")
     (docs / "draft.md").symlink_to(docs / ".drafts" / "draft.md")
-    report = _run([docs], docs, index, emb)
+    report = ingest([docs], docs, index, emb)
     assert "draft.md" in report.added and report.problems == ()
 
 
@@ -83,15 +61,15 @@ def test_what_was_indexed_through_the_link_before_is_removed(
     (docs / ".drafts").mkdir()
     (docs / ".drafts" / "draft.md").write_text("# Draft\n\nThe shelf label is amber.\n", encoding="utf-8")
     (docs / "latest.md").symlink_to(docs / ".drafts" / "draft.md")
-    assert "latest.md" in _run([docs], docs, index, emb).added
+    assert "latest.md" in ingest([docs], docs, index, emb).added
     (docs / "latest.md").unlink()
     (docs / "latest.md").symlink_to(secret)
-    report = _run([docs], docs, index, emb)
+    report = ingest([docs], docs, index, emb)
     assert report.removed == ("latest.md",)
     assert [p.source for p in report.problems] == ["latest.md"]
     assert "earlier version was removed" in report.problems[0].message
     assert set(index.source_hashes()) == {"guide/port.md", "install.md"}
-    assert "walrus" not in _texts(index) and "amber" not in _texts(index)
+    assert "walrus" not in indexed_text(index) and "amber" not in indexed_text(index)
 
 
 def test_re_indexing_the_one_document_refuses_it_as_the_folder_ingest_does(
@@ -99,9 +77,9 @@ def test_re_indexing_the_one_document_refuses_it_as_the_folder_ingest_does(
 ) -> None:
     # the Documents page re-indexes one document by naming its path: it must not read what Re-index all refuses
     (docs / "notes.md").symlink_to(secret)
-    report = _run([docs / "notes.md"], docs, index, emb)
+    report = ingest([docs / "notes.md"], docs, index, emb)
     assert report.added == () and [(p.source, p.kind) for p in report.problems] == [("notes.md", "unsupported")]
-    assert "walrus" not in _texts(index)
+    assert "walrus" not in indexed_text(index)
 
 
 def test_a_link_in_the_uploads_folder_is_refused_and_discarding_it_leaves_its_target(
@@ -112,7 +90,7 @@ def test_a_link_in_the_uploads_folder_is_refused_and_discarding_it_leaves_its_ta
     (folder.path / "report.md").write_text("# Report\n\nQuarterly numbers are up.\n", encoding="utf-8")
     link = folder.path / "vault.md"
     link.symlink_to(secret)
-    report = _run([folder.path], docs, index, emb)  # Re-index all ingests the uploads folder as a folder
+    report = ingest([folder.path], docs, index, emb)  # Re-index all ingests the uploads folder as a folder
     assert report.added == ((folder.path / "report.md").as_posix(),)
     assert [p.source for p in report.problems] == [link.as_posix()]
     assert folder.discard_unreadable(report) == (link.as_posix(),)
@@ -125,7 +103,7 @@ def test_a_file_named_explicitly_outside_the_docs_folder_is_still_read(
     # `guarded-rag ingest ~/shortcut.md`: the user named that link, and it is in no folder it could leak out of
     shortcut = tmp_path / "shortcut.md"
     shortcut.symlink_to(secret)
-    report = _run([shortcut], docs, index, emb)
+    report = ingest([shortcut], docs, index, emb)
     assert report.added == (shortcut.as_posix(),) and report.problems == ()
 
 
@@ -133,7 +111,7 @@ def test_a_link_both_walked_and_named_is_one_problem(
     docs: Path, secret: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
 ) -> None:
     (docs / "notes.md").symlink_to(secret)
-    report = _run([docs, docs / "guide" / ".." / "notes.md"], docs, index, emb)  # named another way
+    report = ingest([docs, docs / "guide" / ".." / "notes.md"], docs, index, emb)  # named another way
     assert [p.source for p in report.problems] == ["notes.md"]
 
 

@@ -12,32 +12,17 @@ from pathlib import Path
 import pytest
 
 from app.documents.index import DocumentIndex
-from app.documents.ingest import IngestProgress, IngestReport, ingest_paths
+from app.documents.ingest import IngestProgress
 from app.documents.loaders import LoadProblem, read_bytes
-from tests.fake_embeddings import BagOfWordsEmbeddings
-
-MB = 1_000_000
-SECRET = "# Private\n\nThe walrus vault code is nine nine four.\n"
+from tests.app.documents.folders import INSTALL, MB, SECRET, indexed_text, ingest, write_folder
 
 pytestmark = pytest.mark.disable_socket
 
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
-    root.mkdir()
-    (root / "install.md").write_text("# Install\n\nRun the install script.\n", encoding="utf-8")
-    (root / "notes.md").write_text("# Notes\n\nThe shelf label is amber.\n", encoding="utf-8")
-    (root / "other.md").write_text("# Other\n\nThe crate is painted teal.\n", encoding="utf-8")
-    return root
-
-
-@pytest.fixture
-def secret(tmp_path: Path) -> Path:
-    path = tmp_path / "private" / "vault.md"
-    path.parent.mkdir()
-    path.write_text(SECRET, encoding="utf-8")
-    return path
+    notes, other = "# Notes\n\nThe shelf label is amber.\n", "# Other\n\nThe crate is painted teal.\n"
+    return write_folder(tmp_path / "docs", {"install.md": INSTALL, "notes.md": notes, "other.md": other})
 
 
 def _swap_before_read(name: str, folder: Path, target: Path) -> Callable[[IngestProgress], None]:
@@ -51,19 +36,11 @@ def _swap_before_read(name: str, folder: Path, target: Path) -> Callable[[Ingest
     return swap
 
 
-def _run(docs: Path, index: DocumentIndex, progress: Callable[[IngestProgress], None], paths: list[Path]) -> IngestReport:
-    return ingest_paths(paths, index=index, embeddings=BagOfWordsEmbeddings(), root=docs, max_bytes=MB, progress=progress)
-
-
-def _texts(index: DocumentIndex) -> str:
-    return " ".join(text for _, _, text in index.rows())
-
-
 def test_a_file_swapped_for_a_link_out_of_the_folder_after_the_walk_is_not_read(
     docs: Path, secret: Path, index: DocumentIndex
 ) -> None:
-    report = _run(docs, index, _swap_before_read("notes.md", docs, secret), [docs])
-    assert "walrus" not in _texts(index)
+    report = ingest([docs], docs, index, progress=_swap_before_read("notes.md", docs, secret))
+    assert "walrus" not in indexed_text(index)
     assert sorted(report.added) == ["install.md", "other.md"]
     [problem] = report.problems
     assert problem.source == "notes.md" and problem.kind == "unsupported" and not problem.transient
@@ -73,17 +50,17 @@ def test_a_file_swapped_for_a_link_out_of_the_folder_after_the_walk_is_not_read(
 def test_a_named_file_of_the_docs_folder_swapped_for_a_link_out_is_not_read(
     docs: Path, secret: Path, index: DocumentIndex
 ) -> None:
-    report = _run(docs, index, _swap_before_read("notes.md", docs, secret), [docs / "notes.md"])
-    assert "walrus" not in _texts(index) and report.added == ()
+    report = ingest([docs / "notes.md"], docs, index, progress=_swap_before_read("notes.md", docs, secret))
+    assert "walrus" not in indexed_text(index) and report.added == ()
     assert [p.source for p in report.problems] == ["notes.md"]
 
 
 def test_a_file_swapped_for_a_link_inside_the_folder_is_still_read(docs: Path, index: DocumentIndex) -> None:
     (docs / "drafts").mkdir()
     (docs / "drafts" / "kept.md").write_text("# Kept\n\nThe ledger is blue.\n", encoding="utf-8")
-    report = _run(docs, index, _swap_before_read("notes.md", docs, docs / "drafts" / "kept.md"), [docs])
+    report = ingest([docs], docs, index, progress=_swap_before_read("notes.md", docs, docs / "drafts" / "kept.md"))
     assert "notes.md" in report.added and report.problems == ()
-    assert "ledger" in _texts(index)
+    assert "ledger" in indexed_text(index)
 
 
 def test_read_bytes_within_a_folder_refuses_a_link_out_and_follows_one_in(docs: Path, secret: Path) -> None:
@@ -101,7 +78,7 @@ def test_a_pipe_swapped_in_is_still_refused_as_not_a_regular_file(docs: Path, in
             (docs / "notes.md").unlink()
             os.mkfifo(docs / "notes.md")
 
-    report = _run(docs, index, swap, [docs])
+    report = ingest([docs], docs, index, progress=swap)
     assert [(p.source, p.kind) for p in report.problems] == [("notes.md", "unreadable")]
 
 
@@ -115,8 +92,8 @@ def test_a_folder_swapped_for_a_link_out_after_the_walk_is_not_read(docs: Path, 
             (docs / "guide").rename(docs.parent / "moved-guide")
             (docs / "guide").symlink_to(secret.parent, target_is_directory=True)
 
-    report = _run(docs, index, swap, [docs])
-    assert "walrus" not in _texts(index)
+    report = ingest([docs], docs, index, progress=swap)
+    assert "walrus" not in indexed_text(index)
     assert [(p.source, p.kind) for p in report.problems] == [("guide/vault.md", "unsupported")]
 
 
@@ -143,6 +120,6 @@ def test_a_file_replaced_between_open_and_check_is_tried_again_not_refused(
         return opened(path, within)
 
     monkeypatch.setattr(loaders, "_open", open_then_save)
-    report = _run(docs, index, lambda _: None, [docs])
+    report = ingest([docs], docs, index)
     [problem] = report.problems
     assert problem.source == "notes.md" and problem.transient and "replaced" in problem.message

@@ -14,22 +14,15 @@ from app.documents.chunking import chunk_text
 from app.documents.index import DocumentIndex
 from app.documents.index_types import EmbedderMismatchError
 from app.documents.ingest import READER_VERSION, IngestProgress, IngestReport, expand_paths, ingest_paths, source_for
+from tests.app.documents.folders import GUIDE, MB, write_folder
 from tests.fake_embeddings import BagOfWordsEmbeddings
-
-MB = 1_000_000
-
 
 pytestmark = pytest.mark.disable_socket  # ingest never touches the network (fake embeddings, local Chroma)
 
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
-    (root / "guide").mkdir(parents=True)
-    (root / "install.md").write_text("# Install\n\nRun the install script. It sets up systemd.\n", encoding="utf-8")
-    (root / "guide" / "port.md").write_text("# Port\n\nOllama listens on port 11434.\n", encoding="utf-8")
-    (root / "guide" / "zh.txt").write_text("默认端口是 11434。可以修改监听地址。\n", encoding="utf-8")
-    (root / ".hidden.md").write_text("secret notes", encoding="utf-8")
+    root = write_folder(tmp_path / "docs", GUIDE | {".hidden.md": "secret notes"})
     (root / "notes.docx").write_bytes(b"ignored in folders")
     return root
 

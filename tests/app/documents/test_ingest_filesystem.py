@@ -14,27 +14,17 @@ from typing import Any
 import pytest
 
 from app.documents.index import DocumentIndex
-from app.documents.ingest import IngestReport, expand_paths, ingest_paths, source_for
+from app.documents.ingest import IngestReport, expand_paths, source_for
+from tests.app.documents.folders import GUIDE, ingest, write_folder
 from tests.app.documents.pdfs import repeated_text_pdf
 from tests.fake_embeddings import BagOfWordsEmbeddings
-
-MB = 1_000_000
 
 pytestmark = pytest.mark.disable_socket
 
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
-    (root / "guide").mkdir(parents=True)
-    (root / "install.md").write_text("# Install\n\nRun the install script. It sets up systemd.\n", encoding="utf-8")
-    (root / "guide" / "port.md").write_text("# Port\n\nOllama listens on port 11434.\n", encoding="utf-8")
-    (root / "guide" / "zh.txt").write_text("默认端口是 11434。可以修改监听地址。\n", encoding="utf-8")
-    return root
-
-
-def _run(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, max_bytes: int = MB) -> IngestReport:
-    return ingest_paths([docs], index=index, embeddings=emb, root=docs, max_bytes=max_bytes)
+    return write_folder(tmp_path / "docs", GUIDE)
 
 
 # ---- a file name that is not UTF-8 -----------------------------------------------------------------------------
@@ -57,16 +47,16 @@ def test_a_file_named_in_latin1_is_indexed_under_a_readable_name_and_the_rest_to
     stopped with UnicodeEncodeError. Two names that differ only in such a byte stay two documents."""
     cafe = _write_raw(docs, b"caf\xe9.md", "# Cafe\n\nThe espresso machine runs at nine bar.\n")
     _write_raw(docs, b"caf\xe8.md", "# Other\n\nThe grinder is set to fifteen.\n")
-    report = _run(docs, index, emb)
+    report = ingest([docs], docs, index, emb)
     assert report.problems == ()
     assert sorted(report.added) == ["caf\\xe8.md", "caf\\xe9.md", "guide/port.md", "guide/zh.txt", "install.md"]
     assert "caf\\xe9.md" in json.loads(report.model_dump_json())["added"]  # it can be sent as JSON
     assert index.search("espresso machine bar", 1)[0].source == "caf\\xe9.md"
 
-    again = _run(docs, index, emb)
+    again = ingest([docs], docs, index, emb)
     assert "caf\\xe9.md" in again.unchanged and again.added == () and again.removed == ()
     os.remove(cafe)
-    assert _run(docs, index, emb).removed == ("caf\\xe9.md",)
+    assert ingest([docs], docs, index, emb).removed == ("caf\\xe9.md",)
     assert "caf\\xe8.md" in index.source_hashes() and "caf\\xe9.md" not in index.source_hashes()
 
 
@@ -118,10 +108,10 @@ def test_a_folder_that_became_unreadable_is_a_problem_and_its_documents_stay(
 ) -> None:
     """Found by exploratory testing: the prune step looked at guide/port.md, got PermissionError, and the whole
     ingest stopped. Its documents must not be pruned either: the folder is there, only unreadable now."""
-    _run(docs, index, emb)
+    ingest([docs], docs, index, emb)
     (docs / "new.md").write_text("# New\n\nAdded while guide was locked.\n", encoding="utf-8")
     _deny(monkeypatch, docs / "guide")
-    report = _run(docs, index, emb)
+    report = ingest([docs], docs, index, emb)
     _check_unreadable_folder_is_a_problem_and_keeps_its_documents(report, docs, index)
 
 
@@ -146,11 +136,11 @@ def test_a_folder_chmod_000_is_a_problem_and_its_documents_stay(
 ) -> None:
     if not _chmod_000_blocks(tmp_path):
         pytest.skip("this process reads a folder chmod 000 all the same (root); the test above simulates it")
-    _run(docs, index, emb)
+    ingest([docs], docs, index, emb)
     (docs / "new.md").write_text("# New\n\nAdded while guide was locked.\n", encoding="utf-8")
     (docs / "guide").chmod(0)
     try:
-        report = _run(docs, index, emb)
+        report = ingest([docs], docs, index, emb)
     finally:
         (docs / "guide").chmod(0o755)
     _check_unreadable_folder_is_a_problem_and_keeps_its_documents(report, docs, index)
@@ -180,9 +170,9 @@ def test_a_link_to_a_file_is_its_own_document_and_leaves_with_the_link(
     (outside / "notes.md").write_text("# Notes\n\nThe walrus archive moved to shelf nine.\n", encoding="utf-8")
     link = docs / "notes-link.md"
     link.symlink_to(outside / "notes.md")
-    assert "notes-link.md" in _run(docs, index, emb).added
+    assert "notes-link.md" in ingest([docs], docs, index, emb).added
     (link if remove == "the link" else outside / "notes.md").unlink()
-    report = _run(docs, index, emb)
+    report = ingest([docs], docs, index, emb)
     assert report.removed == ("notes-link.md",)
     assert set(index.source_hashes()) == {"guide/port.md", "guide/zh.txt", "install.md"}
     assert all("walrus" not in hit.text for hit in index.search("walrus archive shelf", 3))
@@ -192,7 +182,7 @@ def test_a_link_to_a_file_of_the_same_folder_is_read_once_under_the_real_name(
     docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
 ) -> None:
     (docs / "a-alias.md").symlink_to(docs / "install.md")  # sorts before it
-    report = _run(docs, index, emb)
+    report = ingest([docs], docs, index, emb)
     assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"]
 
 
@@ -215,7 +205,7 @@ def test_a_small_pdf_with_too_much_text_is_a_problem_and_the_rest_is_indexed(
     pdf = repeated_text_pdf("Ollama listens on port 11434. " * 33, pages=40)
     assert len(pdf) < 20_000
     (docs / "bomb.pdf").write_bytes(pdf)
-    report = _run(docs, index, emb, max_bytes=20_000)
+    report = ingest([docs], docs, index, emb, max_bytes=20_000)
     assert [(p.source, p.kind) for p in report.problems] == [("bomb.pdf", "too_large")]
     assert report.problems[0].message.startswith("extracted text larger than ")
     assert sorted(report.added) == ["guide/port.md", "guide/zh.txt", "install.md"]

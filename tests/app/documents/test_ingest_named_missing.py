@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.documents.index import DocumentIndex
-from app.documents.ingest import IngestReport, ingest_paths
+from tests.app.documents.folders import INSTALL, PORT, ingest, write_folder
 from tests.app.documents.test_ingest_filesystem import _deny
 from tests.fake_embeddings import BagOfWordsEmbeddings
 
@@ -18,26 +18,16 @@ pytestmark = pytest.mark.disable_socket
 
 @pytest.fixture
 def docs(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
-    (root / "guide").mkdir(parents=True)
-    (root / "install.md").write_text("# Install\n\nRun the install script.\n", encoding="utf-8")
-    (root / "guide" / "port.md").write_text("# Port\n\nOllama listens on port 11434.\n", encoding="utf-8")
-    (root / "guide" / "gpu.md").write_text("# GPU\n\nSet the GPU layers.\n", encoding="utf-8")
-    return root
-
-
-def _ingest(
-    paths: list[Path], docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, *, prune: bool = True
-) -> IngestReport:
-    return ingest_paths(paths, index=index, embeddings=emb, root=docs, max_bytes=1_000_000, prune=prune)
+    files = {"install.md": INSTALL, "guide/port.md": PORT, "guide/gpu.md": "# GPU\n\nSet the GPU layers.\n"}
+    return write_folder(tmp_path / "docs", files)
 
 
 def test_a_named_file_deleted_since_it_was_indexed_is_removed(
     docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
 ) -> None:
-    _ingest([docs], docs, index, emb)
+    ingest([docs], docs, index, emb)
     (docs / "install.md").unlink()
-    report = _ingest([docs / "install.md"], docs, index, emb)
+    report = ingest([docs / "install.md"], docs, index, emb)
     assert report.removed == ("install.md",)
     assert sorted(index.source_hashes()) == ["guide/gpu.md", "guide/port.md"]
     [problem] = report.problems
@@ -48,9 +38,9 @@ def test_a_named_file_deleted_since_it_was_indexed_is_removed(
 def test_a_named_folder_deleted_since_it_was_indexed_loses_its_documents(
     docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
 ) -> None:
-    _ingest([docs], docs, index, emb)
+    ingest([docs], docs, index, emb)
     shutil.rmtree(docs / "guide")
-    report = _ingest([docs / "guide"], docs, index, emb)
+    report = ingest([docs / "guide"], docs, index, emb)
     assert sorted(report.removed) == ["guide/gpu.md", "guide/port.md"]
     assert sorted(index.source_hashes()) == ["install.md"]
     assert report.problems[0].message.endswith("The 2 documents indexed from it were removed from the index.")
@@ -59,25 +49,25 @@ def test_a_named_folder_deleted_since_it_was_indexed_loses_its_documents(
 def test_a_missing_path_that_was_never_indexed_removes_nothing(
     docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings
 ) -> None:
-    _ingest([docs], docs, index, emb)
-    report = _ingest([docs / "typo.md", docs / "guid"], docs, index, emb)
+    ingest([docs], docs, index, emb)
+    report = ingest([docs / "typo.md", docs / "guid"], docs, index, emb)
     assert report.removed == ()
     assert [p.message for p in report.problems] == ["no such file or folder; check the path."] * 2
     assert len(index.source_hashes()) == 3
 
 
 def test_named_with_its_folder_it_is_removed_once(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
-    _ingest([docs], docs, index, emb)
+    ingest([docs], docs, index, emb)
     (docs / "guide" / "port.md").unlink()
-    report = _ingest([docs, docs / "guide" / "port.md"], docs, index, emb)
+    report = ingest([docs, docs / "guide" / "port.md"], docs, index, emb)
     assert report.removed == ("guide/port.md",)
     assert sorted(index.source_hashes()) == ["guide/gpu.md", "install.md"]
 
 
 def test_without_prune_it_stays(docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings) -> None:
-    _ingest([docs], docs, index, emb)
+    ingest([docs], docs, index, emb)
     (docs / "install.md").unlink()
-    report = _ingest([docs / "install.md"], docs, index, emb, prune=False)
+    report = ingest([docs / "install.md"], docs, index, emb, prune=False)
     assert report.removed == () and "install.md" in index.source_hashes()
 
 
@@ -85,8 +75,8 @@ def test_a_path_that_cannot_be_looked_at_is_not_taken_for_gone(
     docs: Path, index: DocumentIndex, emb: BagOfWordsEmbeddings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A folder on the way that became unreadable says nothing about the file: nothing is lost to a permission change."""
-    _ingest([docs], docs, index, emb)
+    ingest([docs], docs, index, emb)
     _deny(monkeypatch, docs / "guide")  # chmod 000 as a user who is not root meets it
-    report = _ingest([docs / "guide" / "port.md"], docs, index, emb)
+    report = ingest([docs / "guide" / "port.md"], docs, index, emb)
     assert report.removed == () and "guide/port.md" in index.source_hashes()
     assert "Permission denied" in report.problems[0].message
