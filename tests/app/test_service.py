@@ -324,7 +324,7 @@ def test_a_stalled_index_is_a_typed_traced_error_within_its_deadline(tmp_path: P
     started = time.monotonic()
     r = quick.ask(Q)
     stall.release.set()
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 0.3 + 5.0  # its deadline plus a busy machine's slack, not the 30 s stall
     assert r.status == "error" and "the document index did not answer: searching" in r.message
     failed = [e for e in r.events if e.step == "retrieval" and e.outcome == "error"]
     assert failed and "IndexUnavailableError" in failed[0].reason

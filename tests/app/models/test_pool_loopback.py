@@ -63,7 +63,7 @@ def attempts(responses: list[AskResponse], host: str) -> int:
 
 
 def test_concurrent_asks_over_a_dead_a_slow_and_a_good_host(tmp_path: Path, two_servers: tuple[HTTPServer, HTTPServer]) -> None:
-    slow = LoopbackOllama(two_servers[0], [Reply.slow(2.0, then=Reply.json_answer(GOOD))], cycle=True)
+    slow = LoopbackOllama(two_servers[0], [Reply.slow(15.0, then=Reply.json_answer(GOOD))], cycle=True)
     good = LoopbackOllama(two_servers[1], [Reply.json_answer(GOOD)], cycle=True)
     dead = f"http://127.0.0.1:{closed_port()}"
     settings = Settings(
@@ -71,7 +71,7 @@ def test_concurrent_asks_over_a_dead_a_slow_and_a_good_host(tmp_path: Path, two_
         docs_dir=write_docs(tmp_path / "docs"),
         backend="ollama",
         ollama_hosts=(dead, slow.url, good.url),
-        timeout=0.8,  # the slow host answers after 2 s: past it
+        timeout=5.0,  # the slow host answers after 15 s: past it; the good one has room on a busy machine
         load_timeout=5.0,
         latency_budget=20.0,
         retries=1,
@@ -120,7 +120,7 @@ def test_a_host_without_the_model_is_skipped_with_the_pull_hint(
         docs_dir=write_docs(tmp_path / "docs"),
         backend="ollama",
         ollama_host=f"{bare.url},{good.url}",  # OLLAMA_HOST with a comma is a pool too
-        timeout=2.0,
+        timeout=10.0,  # nothing here is slow: room for the good host on a busy machine
         latency_budget=20.0,
         retries=0,
         breaker_cooldown=600.0,
