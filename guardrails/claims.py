@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, align, mark, passage_sentences, sentences
+from guardrails.polarity import Contradiction, align, expansion, mark, passage_sentences, sentences
 from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
@@ -87,11 +87,39 @@ def unsupported_names(answer: str, support: str) -> list[str]:
     passage = normalized_passage(support)
     names = identifiers(answer)
     if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
-        names += [a for a in _ACRONYM_RE.findall(strip_code_fences(answer)) if a not in names]
+        acronyms = _ACRONYM_RE.findall(strip_code_fences(answer))
+        names += [a for a in acronyms if a not in names and not _spelled_in(a, support, passage)]
     unknown = [n for n in dict.fromkeys(names) if not _name_within(normalize(n), passage)]
     if has_cjk(answer) and support_mostly_cjk(support) and same_language(answer, support):
         unknown += [n for n in latin_names(answer) if n not in unknown and not _words_within(n, passage)]
     return unknown
+
+
+# Common acronyms and the plain words a passage writes for them: "RAM" says what "memory" says, "LLM" what "language
+# model" says. A closed list of general computing terms, not names of one corpus; an acronym naming a product or a
+# format (ONNX, GGUF) or a keyword (PROMPT, SYSTEM) has no plain words and must be written as the passage writes it.
+_PLAIN_WORDS: dict[str, tuple[str, ...]] = {
+    "RAM": ("memory", "内存"),
+    "VRAM": ("gpu memory", "video memory", "显存"),
+    "LLM": ("model", "模型"),
+    "LLMS": ("model", "模型"),
+    "CPU": ("processor", "处理器"),
+    "GPU": ("graphics card", "显卡"),
+    "CLI": ("command line", "command-line", "命令行"),
+    "OS": ("operating system", "操作系统"),
+    "SSD": ("disk", "磁盘", "硬盘"),
+    "HDD": ("disk", "磁盘", "硬盘"),
+    "URL": ("address", "link", "地址", "链接"),
+    "TTFT": ("first token", "首 token", "首个 token"),
+}
+
+
+def _spelled_in(acronym: str, support: str, passage: str) -> bool:
+    """The passage writes what the acronym stands for: its words, one after another, with its initials ("operating
+    system" for OS, polarity.spelled_out), or the plain words of a common acronym ("memory" for RAM)."""
+    if expansion(acronym.rstrip("s"), support) is not None:
+        return True
+    return any(word in passage for word in _PLAIN_WORDS.get(acronym.upper(), ()))
 
 
 # A run of Latin words in Chinese text: "Flash Attention", "cuda", "Open WebUI".

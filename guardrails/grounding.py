@@ -8,7 +8,8 @@ closest sentence of the cited passages, computed by the app. Enough similarity s
 enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
 and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py,
 opposites.py; a precedence or sequence turned round, a command given another subcommand, paired slash lists given
-to each other's names) and numbers given in another unit (units.py). Across languages, where no word is shared, the
+to each other's names; "not all" told as "all" or "none"; what is said of two opposites swapped) and of the clause it
+restates (modals.py: can / need / will / should negated on one side only), and numbers given in another unit (units.py). Across languages, where no word is shared, the
 similarity signal aligns each answer clause with the passage clause it restates and crosslingual.py compares the
 pair's negation, opposite senses and absolutes. A fired verdict asks the pipeline to re-ask the model.
 """
@@ -31,14 +32,15 @@ from guardrails.claims import (
     unsupported_names,
 )
 from guardrails.crosslingual import cross_contradictions, read_pairs
-from guardrails.opposites import opposite_terms
+from guardrails.modals import flipped_modals
+from guardrails.opposites import opposite_terms, swapped_senses
 from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_precedence, swapped_relations
 from guardrails.polarity import MIN_FLIPPED, Contradiction, contradictions
 from guardrails.semantic import failure
 from guardrails.tables import borrowed_cells
 from guardrails.text import content_tokens, has_cjk, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 from guardrails.units import changed_units, renamed_units
-from guardrails.values import all_numbers, rebound_values, spelled_numbers, swapped_pairs
+from guardrails.values import EN_NUMBER, all_numbers, rebound_values, spelled_numbers, swapped_pairs
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
@@ -47,6 +49,9 @@ _LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、](?!\d)\s*")
 SIMILARITY_SIGNAL = "grounding_similarity"
 _CONTRADICTS = {
     "polarity": "negates what",
+    "modal": "negates a can/need/will/should of",
+    "paired": "says of each of two opposites what is said of the other in",
+    "scope": "says of all or none what is said of only some in",
     "affirmed": "affirms what is negated in",
     "number": "gives another number than",
     "value": "gives a name another value than",
@@ -82,7 +87,8 @@ class GroundingGuardrail:
     check_numbers: bool = Field(default=True, description="Every number in the answer must appear in the support.")
     check_number_words: bool = Field(
         default=False,  # opt-in: no tune item changed with it, and on the report split it only blocked a correct answer
-        description="Numbers in words count as numbers, both ways (五次/两个/twenty as 5/2/20; one and 一 do not count).",
+        description="The answer's numbers in words count as numbers (五次/两个/twenty as 5/2/20; one and 一 do not "
+        "count). The passage's numbers in words always support the answer's digits (三次 supports 3 次).",
     )
     check_terms: bool = Field(
         default=True, description="Every quoted or `backticked` term in the answer must appear in the support."
@@ -187,7 +193,7 @@ class GroundingGuardrail:
         covered = [t for t in distinct if t in support_tokens]
         overlap = len(covered) / len(distinct) if distinct else 1.0
 
-        support_numbers = all_numbers(support) if self.check_number_words else _support_numbers(support)
+        support_numbers = _support_numbers(support)
         support_flat = squashed_passage(support)
         stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
         unsupported_numbers = (
@@ -196,7 +202,11 @@ class GroundingGuardrail:
             else []
         )
         unsupported_terms = (
-            [t for t in quoted_terms(claim) if squash(t) not in support_flat and not _translated(t, claim, support)]
+            [
+                t
+                for t in quoted_terms(claim)
+                if squash(t) not in support_flat and not _elided_within(t, support_flat) and not _translated(t, claim, support)
+            ]
             if self.check_terms
             else []
         )
@@ -207,6 +217,7 @@ class GroundingGuardrail:
             contradictions(
                 claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens, lead_flips=self.lead_flips
             )
+            + flipped_modals(claim, support, min_alignment=self.min_alignment)
             + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
             + swapped_relations(claim, support, min_alignment=self.min_alignment)
             + swapped_precedence(claim, support, min_alignment=self.min_alignment)
@@ -219,6 +230,7 @@ class GroundingGuardrail:
             + (rebound_values(claim, support) + borrowed_cells(claim, support) if self.check_key_values else [])
             + (
                 opposite_terms(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
+                + swapped_senses(claim, support)
                 if self.check_opposites
                 else []
             )
@@ -332,6 +344,28 @@ def _translated(term: str, answer: str, support: str) -> bool:
     return not same_language(answer, support) and has_cjk(term) != support_mostly_cjk(support)
 
 
+# What stands for left-out text in a quoted command or value: "…", "...", "{...}", "<model>".
+_ELISION = re.compile(r"\{\s*(?:\.\.\.|…)\s*\}|\.\.\.|…|<[\w -]+>")
+
+
+def _elided_within(term: str, flat: str) -> bool:
+    """A quoted term that leaves part of the passage's text out (`curl http://localhost:11434/api/generate -d '{...}'`):
+    every piece around its placeholders is in the squashed passage, in order, and the pieces hold a name's worth of
+    text (an elision alone, or a word or two around it, supports nothing)."""
+    if not _ELISION.search(term):
+        return False
+    pieces = [squash(p) for p in _ELISION.split(term)]
+    if sum(len(p) for p in pieces) < 8:
+        return False
+    at = 0
+    for piece in filter(None, pieces):
+        found = flat.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
 def _number_within(number: str, flat: str) -> bool:
     """`number` written inside the passage where numbers() does not see one on its own ("2.5" in "qwen2.5:3b",
     "3" in "3b"), as a whole number: "1" is not in "14" or "127.0.0.1", "5" is not in "2.5"."""
@@ -347,4 +381,11 @@ def _support_tokens(support: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1024)
 def _support_numbers(support: str) -> frozenset[str]:
-    return frozenset(numbers(support))
+    """The passage's numbers, those it writes in words included ("about three" supports "3 attempts", "三次" supports
+    "3 次") whether or not `check_number_words` reads the answer's words as numbers: a number the passage gives is
+    supported however the answer writes it. A passage's English number word counts without a unit after it."""
+    worded = (str(EN_NUMBER[w.lower()]) for w in _EN_NUMBER_WORD.findall(support))
+    return frozenset(numbers(support)) | all_numbers(support) | frozenset(worded)
+
+
+_EN_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(EN_NUMBER)})\b", re.IGNORECASE)

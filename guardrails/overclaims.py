@@ -34,7 +34,7 @@ def _bare(*words: str) -> str:
 
 _MORE_WORDS: dict[str, tuple[str, str]] = {
     "more/less": (_bare("多", "大", "高", "长"), _bare("少", "小", "低", "短")),
-    "faster/slower": (_bare("快"), _bare("慢")),
+    "faster/slower": (_bare("快"), _bare("慢", "久")),
     "better/worse": (r"\bstronger\b|强于|胜过|" + _bare("好", "强", "优"), r"\bweaker\b|弱于|" + _bare("差", "弱", "坏", "劣")),
 }
 _SCALES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
@@ -51,12 +51,18 @@ _NOT_AS = "不如"
 
 
 def _senses(text: str) -> list[tuple[int, str, bool]]:
-    """(where, scale, True for its upper direction) of each comparative word of `text`."""
-    return sorted(
-        (m.start(), name, up)
+    """(where, scale, True for its upper direction) of each comparative word of `text`. A word inside a longer one
+    of another scale is that one's ("longer" in "takes longer" is slower, not more)."""
+    found = [
+        (m.start(), m.end(), name, up)
         for name, *ways in _SCALES
         for up, way in zip((True, False), ways, strict=True)
         for m in way.finditer(text)
+    ]
+    return sorted(
+        (start, name, up)
+        for start, end, name, up in found
+        if not any(s <= start and end <= e and e - s > end - start for s, e, *_ in found)
     )
 
 
@@ -169,7 +175,7 @@ def swapped_relations(answer: str, support: str, *, min_alignment: float) -> lis
 # A hedge limits how widely a sentence holds ("usually", "often", "通常", "一般"); an absolute says it holds without
 # exception ("always", "never", "any", "一定", "任何", "所有"). Both are closed classes of words, like the markers above.
 _HEDGE = re.compile(
-    r"\b(?:usually|often|typically|generally|mostly|most\s+of|in\s+most|some|sometimes|may|might|rarely|seldom|likely|"
+    r"(?<!at\s)(?<!the\s)\bmost\b|\b(?:usually|often|typically|generally|mostly|most\s+of|in\s+most|some|sometimes|may|might|rarely|seldom|likely|"
     r"frequently|not\s+always|not\s+necessarily|tends?\s+to)\b"
     r"|通常|一般|往往|大多|多数|大部分|部分|有时|可能|基本上|很少|较少|不一定|未必|不大|不太|多半|大致|大体",
     re.IGNORECASE,

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from guardrails.text import content_terms, numbers
 
@@ -36,8 +37,8 @@ _NEG_ZH = (
     r"不(?![过同仅但断少错久论管如然妨止丹])(?!(?<=(?P<ab>.)不)(?P=ab))|(?<![淹埋出沉湮])没(?!(?<=(?P<am>.)没)(?P=am))有?|"
     r"无法|无需|无须|毫无|并无|无从|(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<![是能可与])否(?![则认决])|勿|"
     # 无 and 非 before the word they negate (无认证, 无效, 非必须, 非流式), not inside words that merely hold them
-    # (无线 wireless, 无论 whatever, 无数, 有无 whether, 非常 very, 是非) nor at a name (无锡, 战国无双).
-    r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)"
+    # (无线 wireless, 无论 whatever, 无数, 无关 irrelevant, 有无 whether, 非常 very, 是非) nor at a name (无锡, 战国无双).
+    r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从关])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)"
 )
 _NEG_EN = r"\b(?:not|no|never|cannot|without|none|nothing|neither|nor|instead\s+of|rather\s+than)\b|n't\b"
 _NEG_RE = re.compile(f"{_NEG_EN}|{_NEG_ZH}", re.IGNORECASE)
@@ -60,6 +61,8 @@ class Marked:
     negated: frozenset[str]
     plain: frozenset[str]
     numbers: frozenset[str]
+    partial: frozenset[str] = frozenset()  # after a negated universal ("not all", "并不是所有", "不都"): some do
+    total: frozenset[str] = frozenset()  # in a clause said of all or of none ("every", "所有…都", "no", "都不")
 
 
 # An inline code span (`ollama run qwen2.5:0.5b`, `127.0.0.1:11434`, `"stream": false`, ``a ` b``) is one name:
@@ -122,11 +125,30 @@ _AVOID = re.compile(
 _NUMBER_CLASS = re.compile(r"\b\d[xX]{2}\b")
 
 
+# A negation over a universal ("not all", "not every", "不是所有", "并非每个", "不都", "不一定") says that some do: what
+# follows it is neither negated nor stated plainly, and against "all do" or "none do" it is a contradiction of scope.
+_UNIVERSAL_EN = r"all|every|everything|everyone|always|necessarily|both"
+_PARTIAL = re.compile(rf"\s*(?:(?:{_UNIVERSAL_EN})\b|是?(?:所有|全部|每|一定|总是|都|任何))", re.IGNORECASE)
+# A clause said of all ("every model", "所有模型都…") or of none ("no model", "none", "never", "都不", "全都没有").
+_TOTAL = re.compile(
+    r"\b(?:all|every|everything|everyone|any|always|never|none|nothing|nobody|no)\b|所有|全部|每个|每一|任何|一切|一律|总是|始终|"
+    r"(?:都|全都)(?=不|没|无法)",
+    re.IGNORECASE,
+)
+
+
 def mark(sentence: str) -> Marked:
     negated: set[str] = set()
     plain: set[str] = set()
+    partial: set[str] = set()
+    total: set[str] = set()
     for clause in _CLAUSE_END.split(sentence):
         cues = list(_NEG_RE.finditer(clause))
+        if cues and _PARTIAL.match(clause, cues[0].end()):
+            partial |= content_terms(clause[cues[0].end() :])  # "not all models support it": some do
+            continue
+        if _TOTAL.search(clause):
+            total |= content_terms(clause)
         avoided = _AVOID.search(clause) if not cues else None
         if avoided is not None:
             # "避免多个模型同时占用内存" says what "不会有多个模型同时抢内存" says, and "prevents" what "stops" or "blocks"
@@ -140,7 +162,15 @@ def mark(sentence: str) -> Marked:
         # A clause with any cue is not plain, so an idiom holding 不/非/无 (答非所问) never counts as affirmed.
         negated |= content_terms(clause[cues[0].end() :])
     found = numbers(_NUMBER_CLASS.sub(" ", sentence))
-    return Marked(sentence, frozenset(content_terms(sentence)), frozenset(negated), frozenset(plain), frozenset(found))
+    return Marked(
+        sentence,
+        frozenset(content_terms(sentence)),
+        frozenset(negated),
+        frozenset(plain),
+        frozenset(found),
+        frozenset(partial),
+        frozenset(total),
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -185,6 +215,19 @@ def align(claim: Marked, passage: Sequence[Marked]) -> tuple[Marked, float] | No
     return (best, shared / min(len(claim.tokens), len(best.tokens))) if shared >= 2 else None
 
 
+@lru_cache(maxsize=1024)
+def _joined_clauses(support: str) -> tuple[Marked, ...]:
+    """Each two neighbouring clauses of a passage sentence, as one unit: an answer clause may say in one what the
+    passage says in two ("on a machine with 8 GB of RAM, Q4_K_M is the right choice for a 7B model"). The number check
+    excuses a claim only when such a unit gives exactly the claim's numbers, so "13B 需要 32 GB" is still another number
+    than "13B 模型需要 16 GB，30B 需要 32 GB" (which gives 16 and 30 too)."""
+    joined: list[Marked] = []
+    for sentence in sentences(support):
+        parts = [c for c in clauses(sentence) if "|" not in c]
+        joined += [passage_mark(f"{a}，{b}") for a, b in pairwise(parts)]
+    return tuple(joined)
+
+
 def _restated_elsewhere(claim: Marked, passage: Sequence[Marked]) -> bool:
     """A passage unit as closely aligned with the claim as the best one that gives every number of the claim."""
     best = max(len(claim.tokens & s.tokens) for s in passage)
@@ -215,6 +258,11 @@ def spelled_out(sentence: str, support: str) -> str:
     that "no room left for the OS" restates "leaves no room for the operating system" as clearly as its words do.
     An acronym the passage writes, or whose letters no run of passage words begins with, stays as it is."""
     return _ACRONYM.sub(lambda m: _expansion(m.group().rstrip("s"), support) or m.group(), sentence)
+
+
+def expansion(acronym: str, support: str) -> str | None:
+    """The passage's words an acronym it never writes abbreviates ("operating system" for OS); None when none."""
+    return _expansion(acronym, support)
 
 
 @lru_cache(maxsize=4096)
@@ -248,6 +296,10 @@ def contradictions(
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
         elif flipped and len(flipped) >= lead_flips and _YES_LEAD.match(raw) and not _NEG_RE.search(raw):
             found.append(Contradiction(raw, target.text, "affirmed", tuple(sorted(flipped))))
+        # "not all do" against "all do" or "none do", either way round: the scope of the negation, not its words
+        scoped = (claim.partial & target.total - target.partial) | (claim.total & target.partial - claim.partial)
+        if len(scoped) >= MIN_FLIPPED and not flipped:
+            found.append(Contradiction(raw, target.text, "scope", tuple(sorted(scoped))))
     # Table rows are left out: a row's words are in its header, so a claim aligns with the header, not the row.
     parts = [m for m in passage_clauses(support) if "|" not in m.text]
     for raw in clauses(answer):
@@ -260,6 +312,9 @@ def contradictions(
         target = aligned[0]
         if _restated_elsewhere(claim, parts):
             continue  # "about 1 GB per billion parameters" restates the Q8 line as well as it does the Q4 one
+        shared = len(claim.tokens & target.tokens)
+        if any(j.numbers == claim.numbers and len(claim.tokens & j.tokens) >= shared for j in _joined_clauses(support)):
+            continue  # "on an 8 GB machine pick Q4 for a 7B model" joins "with 8 GB of RAM," and "Q4 … for a 7B model"
         # Both give a number the other lacks: the clause states another value for what the claim restates.
         ours, theirs = claim.numbers - target.numbers, target.numbers - claim.numbers
         if ours and theirs:

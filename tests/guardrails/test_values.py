@@ -123,7 +123,10 @@ def _check(answer: str, text: str, **params: object):
         ("重试最多五次，每次等待时间翻倍。", RETRY, ["5"], []),
         ("Retry at most five times with exponential backoff.", RETRY, ["5"], []),
         ("重试最多三次，每次等待时间翻倍。", RETRY, [], []),  # 三 is the passage's 3
-        ("最多重试 3 次。", "失败后最多重试三次。", [], ["3"]),  # and the other way round
+        # and the other way round: the passage's words support the answer's digits whether or not the answer's
+        # words are read (a number the passage gives is supported however the answer writes it)
+        ("最多重试 3 次。", "失败后最多重试三次。", [], []),
+        ("Cap it at 3 attempts.", "Cap the number of attempts at about three.", [], []),
         ("等待两秒后再试。", RETRY, [], []),
     ],
 )
@@ -133,7 +136,7 @@ def test_grounding_reads_numbers_in_words(answer: str, support: str, unsupported
     verdict = _check(answer, support, min_overlap=0.0, check_number_words=True)  # opt-in (off by default)
     assert verdict.details["unsupported_numbers"] == unsupported
     assert verdict.fired is bool(unsupported)
-    # without number words: words are not read in the answer, and a digit must be found as a digit
+    # without number words: words are not read in the answer (the passage's still support its digits)
     assert _check(answer, support, check_number_words=False).details["unsupported_numbers"] == digits_only
 
 
