@@ -23,6 +23,7 @@ from guardrails.completeness_gaps import (
     find_gaps,
     has_anchor,
     split_units,
+    unnamed_options,
 )
 from guardrails.completeness_lexicon import COMPARE_RES
 from guardrails.semantic import evidence_of, fallback_note, semantic_details, usable_score
@@ -75,6 +76,8 @@ class CompletenessGuardrail:
             if any(p.search(text) for p in COMPARE_RES) and not candidates_given(units):
                 phrase = next(m.group(0) for p in COMPARE_RES if (m := p.search(text)))
                 gaps.append(Gap("candidates", phrase))
+            elif unnamed := unnamed_options(units):  # "the first or the second", "甲方案和乙方案"
+                gaps.append(Gap("candidates", unnamed))
         has_letters = any(c.isalnum() or is_cjk(c) for c in text)
         if not gaps and content_words(units) < self.min_content_words and (not history_resolves or not has_letters):
             gaps.append(Gap("content", ctx.question.strip()))

@@ -7,18 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guardrails.completeness_lexicon import (
+    CLAUSE_WORDS,
     CONTEXT_POINTERS,
+    COPULAS,
+    DEICTIC_EN,
     DIAGNOSTIC_RE,
+    EXTRAPOSED,
     FORMAT_WORDS,
     MATERIALS,
+    OPTION_LABELS,
     POINTERS,
     POSSESSIVES,
+    STRICT_PRONOUNS,
+    ZH_DETERMINERS,
+    ZH_LEXICON,
     Missing,
 )
 from guardrails.completeness_material import announces_material, material_noun
 from guardrails.completeness_units import Unit, split_units
 
-__all__ = ["Gap", "candidates_given", "content_words", "find_gaps", "has_anchor", "split_units"]
+__all__ = ["Gap", "candidates_given", "content_words", "find_gaps", "has_anchor", "split_units", "unnamed_options"]
 
 
 @dataclass(frozen=True)
@@ -58,17 +66,38 @@ def _material_after(units: list[Unit], index: int) -> bool:
 
 def _concrete_after(units: list[Unit], index: int) -> bool:
     """A name right after the reference ("this variable OLLAMA_KEEP_ALIVE", "这个参数 num_ctx"), also in brackets
-    ("this parameter (num_ctx)", "这个参数（num_ctx）")."""
-    for unit in units[index + 1 : index + 5]:
-        if unit.kind in ("placeholder", "category") or (unit.kind == "break" and unit.text == "("):
+    ("this parameter (num_ctx)", "这个参数（num_ctx）"). A kind of material ("this Modelfile", "那个prompt") or a
+    word modifying a placeholder noun ("these meeting notes", "this Python code") names no particular one."""
+    after = units[index + 1 : index + 5]
+    ref = units[index].text
+    # "Is that error serious?", "Make it sound formal": what follows is said of it, not its name, unless it is in
+    # brackets ("Is this parameter (num_ctx) too big?"); the impersonal "they" is left alone ("Where did they film X?")
+    predicate = (index > 0 and units[index - 1].text in COPULAS) or ref.split("'")[0] in ("it", "them")
+    bracketed = False
+    for k, unit in enumerate(after):
+        if unit.kind == "break" and unit.text == "(":
+            bracketed = True
             continue
-        return unit.kind == "anchor"
+        if unit.kind in ("placeholder", "category"):
+            continue
+        if unit.kind == "anchor" and unit.text in MATERIALS:
+            continue
+        if unit.kind == "anchor" and k + 1 < len(after) and after[k + 1].kind == "placeholder":
+            continue
+        return unit.kind == "anchor" and (bracketed or not predicate)
     return False
 
 
 def _noun_after(units: list[Unit], index: int) -> str:
-    nxt = units[index + 1] if index + 1 < len(units) else None
-    return nxt.text if nxt is not None and nxt.kind in ("placeholder", "category") else ""
+    """The noun a reference determines: a placeholder or category noun ("this plan"), a kind of material ("this
+    Modelfile"), also after a word modifying it ("these meeting notes" -> "meeting notes")."""
+    k = index + 1
+    while k + 1 < len(units) and units[k].kind == "anchor" and units[k + 1].kind == "placeholder":
+        k += 1  # "meeting" in "these meeting notes"
+    head = units[k] if k < len(units) else None
+    if head is None or not (head.kind in ("placeholder", "category") or (head.kind == "anchor" and head.text in MATERIALS)):
+        return ""
+    return (" " if head.text.isascii() else "").join(u.text for u in units[index + 1 : k + 1])
 
 
 def find_gaps(units: list[Unit], text: str) -> list[Gap]:
@@ -144,10 +173,47 @@ def _resolved_in_question(units: list[Unit], index: int, anchors_anywhere: bool)
     if unit.text == "the" and _named_after(units, index + 2):  # "the answer to life", "the results of X"
         return True
     if unit.kind == "ref" and not _noun_after(units, index) and unit.text not in POINTERS:
-        # A bare pronoun ("it", "它") can point at any named thing in the question, before or after it.
+        if unit.text.split("'")[0] in STRICT_PRONOUNS and not _unsegmented_noun(units, index):
+            return _antecedent(units, index)
+        # A bare "this"/"that" can point at any named thing in the question, before or after it.
         return anchors_anywhere
     # "this plan", "the above", "my code": only something described earlier in the question resolves it.
     return has_anchor(units[:index])
+
+
+def _unsegmented_noun(units: list[Unit], index: int) -> bool:
+    """A Chinese determiner before a character the lexicon does not know ("这个应用": 应 is left over on its own,
+    用 is a light verb): it may well determine a noun the greedy split broke up, so it is not read as bare."""
+    nxt = units[index + 1] if index + 1 < len(units) else None
+    return units[index].text in ZH_DETERMINERS and nxt is not None and nxt.kind == "generic" and nxt.text not in ZH_LEXICON
+
+
+def _antecedent(units: list[Unit], index: int) -> bool:
+    """A bare pronoun ("it", "them", "它", "那个") points at a named thing before it: in an earlier clause in
+    English ("When I run Ollama, it crashes"; not "Rewrite it more politely", "write unit tests for it"), anywhere
+    before it in Chinese ("吴淞路闸桥拆除后它的…", "Q2 这种"); or at a name in a later sentence ("它为什么叫统一内存？
+    我指的是 Apple Silicon"); or, as English "it" before a copula, an infinitive or a clause, at what follows ("Is
+    it safe to expose Ollama?", "it is the spring season")."""
+    english = units[index].text.isascii()
+    boundary = not english
+    for k in range(index - 1, -1, -1):
+        unit = units[k]
+        if unit.kind == "break" or (unit.text in CLAUSE_WORDS and not (unit.text == "to" and k == index - 1)):
+            boundary = True  # "to it" is a preposition, not an infinitive opening a clause
+        elif english and len(unit.text) > 5 and unit.text.endswith("ing"):
+            boundary = True  # a gerund opens a clause of its own: "use my GPU instead of running it on the CPU"
+        elif boundary and unit.kind in ("anchor", "category", "placeholder"):
+            return True  # a placeholder ("Here's my code, why doesn't it compile?") has its own gap already
+    opened = english and units[index].text.endswith("'s")
+    ended = False
+    for unit in units[index + 1 :]:
+        if unit.kind == "break":
+            ended = True
+        elif english and (unit.text in EXTRAPOSED or (unit.text in ("is", "was") and not opened and not ended)):
+            opened = True
+        elif (opened or ended) and unit.kind in ("anchor", "category"):
+            return True
+    return False
 
 
 def _named_after(units: list[Unit], start: int) -> bool:
@@ -158,6 +224,41 @@ def _named_after(units: list[Unit], start: int) -> bool:
         if unit.kind in ("break", "ref", "verb"):
             return False
     return False
+
+
+def unnamed_options(units: list[Unit]) -> str:
+    """Options listed only by pointing at them: "the first or the second", "A or B", "左边那个和右边那个",
+    "甲方案和乙方案". Both sides of an or/vs/还是/和 are unnamed, and at least one is a reference, an ordinal or a
+    letter (not two placeholder nouns: "errors or warnings" asks about kinds). Returns the phrase, or ""."""
+    for i in range(1, len(units) - 1):
+        if units[i].kind != "connector" or units[i].text in ("、", "/"):
+            continue
+        left = _option(units, i - 1, -1)
+        right = _option(units, i + 1, 1)
+        if left and right and (left != "placeholder" or right != "placeholder"):
+            words = [u.text for u in units[max(0, i - 2) : i + 3] if u.kind != "break"]
+            return (" " if units[i].text.isascii() else "").join(words)
+    return ""
+
+
+def _option(units: list[Unit], k: int, step: int) -> str:
+    """How the option at `k` (read outwards from a connector) is given: "ref", "placeholder", "label" (a
+    letter, an ordinal after "the", 甲/乙), or "" for a name or anything else."""
+    if 0 <= k < len(units) and units[k].text == "the" and step > 0:
+        k += 1  # "... or the second"
+    if not 0 <= k < len(units):
+        return ""
+    unit = units[k]
+    if unit.kind == "ref" or (step > 0 and unit.kind == "anchor" and k + 1 < len(units) and units[k + 1].kind == "ref"):
+        return "ref"  # "那个", "右边那个"
+    if unit.text in DEICTIC_EN and k and units[k - 1].text == "the":
+        return "label"
+    if unit.text in OPTION_LABELS:
+        return "label"
+    if unit.kind == "placeholder":
+        label = units[k - 1] if k else None  # "甲方案", "plan b" is read from the label's side
+        return "label" if label is not None and label.text in OPTION_LABELS else "placeholder"
+    return ""
 
 
 def candidates_given(units: list[Unit]) -> bool:

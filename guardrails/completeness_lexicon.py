@@ -740,6 +740,19 @@ DIAGNOSTIC_RE = re.compile(
     r"|(?:does\s*not|doesn't|don't|won't|isn't|not)\s+work(?:ing)?)\b"
     r"|报错|出错|错误|失败|有问题|不工作|不能用|不行|跑不起来|不对|哪里错|什么问题"
 )
+# Bare pronouns that need an antecedent before them, or a name in a later sentence (completeness_gaps._antecedent);
+# words that open a new clause; words after which a dummy "it" points forward.
+STRICT_PRONOUNS = frozenset("it them they 它 它们 这个 那个 这样 这种 那种 这些 那些".split())
+CLAUSE_WORDS = frozenset(
+    "and but or so then when whenever if after before because since once while until unless whether that which "
+    "who where to without though although 还是 但是 但 然后 如果 因为 所以 而且 时 时候 以后 之后".split()
+)
+# Chinese references that also determine a noun ("这个应用"), unlike 它 or 这样.
+ZH_DETERMINERS = frozenset("这个 那个 这些 那些 这种 那种".split())
+# Letters that name options only by position: "A or B", "plan B", "甲方案和乙方案".
+OPTION_LABELS = frozenset("a b x y 甲 乙 丙 丁".split())  # not "c": "C or C++?"
+COPULAS = frozenset("is are was were isn't aren't wasn't".split())
+EXTRAPOSED = frozenset("to that if when whether for which what how where who".split())
 CONNECTORS_ZH = frozenset(["还是", "和", "与", "跟", "或者", "或", "以及", "及", "对比"])
 
 # --- Parity additions: predicates, light verbs, deictic words, pointers to earlier turns (zh + en) ------
@@ -758,6 +771,9 @@ DEICTIC_EN = frozenset(
     "aforementioned".split()
 )
 GENERIC_EN = GENERIC_EN | DEICTIC_EN
+# Asking for advice names no topic, as 建议/推荐 do not ("Any suggestions?", "Any tips?"; "Any ideas?" is a
+# placeholder already).
+GENERIC_EN = GENERIC_EN | frozenset("suggestion suggestions tip tips advice recommendation recommendations hint hints".split())
 # Pointers to material or turns the user did not include: "the attached", "the setting I mentioned".
 CONTEXT_POINTERS = frozenset(
     "mentioned discussed attached enclosed sent shared pasted uploaded described aforesaid "
@@ -766,7 +782,7 @@ CONTEXT_POINTERS = frozenset(
 REFS_EN = REFS_EN | frozenset(w for w in CONTEXT_POINTERS if w.isascii())
 PLACEHOLDERS_EN = PLACEHOLDERS_EN | frozenset(
     "wording phrasing grammar formatting table homework report resume cv slides presentation "
-    "spreadsheet attachment setup translation notes draft".split()
+    "spreadsheet attachment setup translation notes draft warning warnings point points clause clauses".split()
 )
 # Requests for an opinion on material work like request verbs: "Any feedback on my draft?".
 VERBS_EN = VERBS_EN | frozenset("feedback thoughts opinion opinions comments comment convert reformat format expand".split())
@@ -783,8 +799,17 @@ FORMAT_WORDS = frozenset(
 REFS_ZH = REFS_ZH | frozenset(
     "第一个 第二个 第三个 另一个 前一个 后一个 上一个 下一个 刚才那个 讨论的 提到的 说过的 发的 附件 附件里的 上传的 贴的 同样的".split()
 )
+# Ordinals with a measure word or a part noun point back at a list, like "the second step" ("第三步", "第二点"), and
+# so does a version named by its age, like "the new version" ("新版本", "旧版").
+REFS_ZH = (
+    REFS_ZH
+    | frozenset(
+        f"第{n}{unit}" for n in "一二三四五六七八九十" for unit in ("步", "点", "条", "段", "项", "部分", "句", "种", "版")
+    )
+    | frozenset("新版本 旧版本 老版本 新版 旧版 老版 上一版 上个版本 下一版 下个版本".split())
+)
 PLACEHOLDERS_ZH = PLACEHOLDERS_ZH | frozenset(
-    "信息 报错信息 错误信息 措辞 语句 文笔 格式 答案 回答 作业 论文 简历 报告 稿子 译文 草稿".split()
+    "信息 报错信息 错误信息 警告 警告信息 条款 措辞 语句 文笔 格式 答案 回答 作业 论文 简历 报告 稿子 译文 草稿".split()
 )
 VERBS_ZH = VERBS_ZH | frozenset("意见 看法 反馈 打分 打个分 评分 改写成 转成 转换成".split())
 GENERIC_ZH = GENERIC_ZH | frozenset(

@@ -33,7 +33,7 @@ def announces_material(units: list[Unit], index: int) -> bool:
         return prev in ANNOUNCE_SUBJECTS and to_here
     if unit.text in ("sent", "shared"):  # "the output I sent": material sent elsewhere, named only by its kind
         before = units[index - 2] if index >= 2 else None
-        return prev in ("i", "we") and before is not None and _is_material(before) and to_here
+        return prev in ("i", "we") and before is not None and _sent_thing(units, index - 2) and to_here
     if unit.text == "below":  # "the log is below", "the email below"; not "below 8 GB", "paste it below"
         follows = (
             nxt is None or nxt.kind in ("break", "connector") or (nxt.kind in ("generic", "verb") and nxt.text not in DETERMINERS)
@@ -49,6 +49,16 @@ def announces_material(units: list[Unit], index: int) -> bool:
     if unit.text in ANNOUNCED_ZH:
         return unit.text.startswith("附件") or prev in ANNOUNCE_SUBJECTS_ZH
     return False
+
+
+def _sent_thing(units: list[Unit], index: int) -> bool:
+    """The noun before "I sent / we shared": a kind of material ("the output I sent"), or any noun the user points
+    at with "the/that/my" ("the lease I shared", "that contract we sent"): either way it is not in the message."""
+    unit = units[index]
+    if _is_material(unit):
+        return True
+    pointed = any(u.text in ("the", "that", "this", "my", "our") for u in units[max(0, index - 3) : index])
+    return unit.kind in ("anchor", "placeholder", "category") and pointed
 
 
 def _is_material(unit: Unit) -> bool:
