@@ -2,7 +2,7 @@
 
 What runs inside a request: the QAPipeline it gets (input checks, retrieval, retrieval checks, the generation
 ladder over the backend's rungs), the run itself, the screen of a client's own system prompts, and the
-empty-index verdict. What surrounds a request stays in the service (app/service.py): options, the backend
+empty-index verdict. What surrounds a request stays in the service (app/service_ask.py): options, the backend
 choice, the trace id, typing failures as `error` results, persisting the trace. So the service is a facade
 and this module has one job.
 """
