@@ -20,7 +20,16 @@ from pathlib import Path
 import numpy as np
 
 from app.documents.embeddings import IdentifiedEmbeddings
-from app.signals.exemplars import Exemplar, clause_spans, corpus_set, shared_set, team_set, tune_sample, window_spans
+from app.signals.exemplars import (
+    Exemplar,
+    cjk_windows,
+    clause_spans,
+    corpus_set,
+    shared_set,
+    team_set,
+    tune_sample,
+    window_spans,
+)
 from app.signals.linear import LinearModel, Vectors, train_logistic
 from app.signals.neighbours import Stored, checked_rows, neighbour_vote, similarities
 
@@ -54,6 +63,12 @@ class DetectorSpec:
     # guardrail holds their best score to a bar of its own.
     clause_chars: int | None = None
     max_clauses: int = 24
+    # Overlapping Chinese character windows (app/signals/exemplars.cjk_windows: this many Latin characters, a
+    # Chinese one counting two, a start every third of that; none for a text needing more than the most) of a
+    # long text, scored at run time with the clause groups (not learned from) and held to the same bar: an attack
+    # run into Chinese prose with no seam shares its clause with the prose, and only a window of its size frames it.
+    cjk_window_chars: int | None = None
+    max_cjk_windows: int = 24
     l2: float = 1.0
     # Within a class, a dataset of n items gets total weight ~ n^(1 - source_balance): 0 weighs every item
     # alike, 1 every dataset alike (so 400 CLAMBER questions do not drown 60 team-written ones).
@@ -151,7 +166,15 @@ class ExemplarDetector:
         return window_spans(text, self.spec.window_chars, self.spec.max_windows) if self.spec.window_chars else []
 
     def clauses(self, text: str) -> list[tuple[int, str]]:
-        return clause_spans(text, self.spec.clause_chars, self.spec.max_clauses) if self.spec.clause_chars else []
+        """The short parts of a long text held to the clause bar: its clause groups, then its Chinese character
+        windows (cjk_windows) that are not already a clause group."""
+        groups = clause_spans(text, self.spec.clause_chars, self.spec.max_clauses) if self.spec.clause_chars else []
+        seen = {chunk for _, chunk in groups}
+        return groups + [(s, w) for s, w in self.cjk_windows(text) if w not in seen]
+
+    def cjk_windows(self, text: str) -> list[tuple[int, str]]:
+        size = self.spec.cjk_window_chars
+        return cjk_windows(text, size, self.spec.max_cjk_windows) if size else []
 
     def nearest(self, vector: Vectors, k: int = 3, sims: Vectors | None = None) -> list[Nearest]:
         """The k exemplars most similar to `vector` (`sims`: its similarities to every exemplar, if known)."""

@@ -13,7 +13,9 @@ import csv
 import hashlib
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +224,33 @@ def clause_spans(text: str, size: int, limit: int) -> list[tuple[int, str]]:
         if chunk and chunk != text.strip():
             spans.setdefault(chunk, start)
     return [(start, chunk) for chunk, start in spans.items()]
+
+
+def _cjk(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
+
+
+def cjk_windows(text: str, size: int, limit: int) -> list[tuple[int, str]]:
+    """Overlapping (start, text) windows of `size` Latin characters (a Chinese character counts two) starting
+    every third of that, kept where Chinese characters are at least 30% of the window: the frame in which a short
+    Chinese attack run into Chinese prose with no seam (no punctuation or space around it, so it shares a clause
+    with the prose) is most of a window, as the training exemplars are whole short questions. [] when the text
+    fits in `size`, has no Chinese character, or would need more than `limit` windows: widened windows are no
+    longer the size of an attack, and on the tune split they were what refused long benign passages, so a longer
+    text keeps its fixed windows and clause groups only."""
+    units = [2 if _cjk(c) else 1 for c in text]
+    if sum(units) <= size or 2 not in units:
+        return []
+    ends = list(accumulate(units))  # ends[i]: the units up to and including character i
+    total, stride = ends[-1], max(1, size // 3)
+    count = -(-(total - size) // stride) + 1
+    if count > limit:
+        return []
+    spans: list[tuple[int, str]] = []
+    for n in range(count):
+        begin = min(n * stride, total - size)  # in units; the last window ends with the text
+        start = bisect_right(ends, begin)  # the character holding unit `begin`
+        chunk = text[start : bisect_right(ends, begin + size)]
+        if chunk.strip() and sum(_cjk(c) for c in chunk) >= 0.3 * len(chunk) and (not spans or spans[-1][0] != start):
+            spans.append((start, chunk))
+    return spans

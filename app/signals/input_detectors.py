@@ -49,6 +49,16 @@ INJECTION = DetectorSpec(
     # passages 0.028, team benign 0.026, team attacks 0.962 unchanged. 12 instead of 24 clauses: zh 0.927.
     clause_chars=60,
     max_clauses=24,
+    # Chinese windows of 35 characters (the tune zh attacks' median is 33), a start every 11-12, held to the clause
+    # bar, for a text that needs at most 24 of them (~300 Chinese characters): an attack pasted into Chinese prose
+    # with no seam shares its clauses with the prose, so the clause groups frame it no better than the fixed
+    # windows. Out-of-fold on the tune split at clause_threshold 0.80: injection-buried-joined zh 0.771 -> 0.833
+    # (spaced zh, English, split turns unchanged), and no tune negative more refused (team benign, injection2 and
+    # jailbreak_zh look-alikes, CMRC trial and dev passages, data/docs paragraphs and sections asked about; the
+    # best of them 0.71). 30 characters found more (0.854) but refused a team benign question at 0.80; windows
+    # widened to cover longer texts refused two CMRC trial passages at 0.86, so longer texts get none.
+    cjk_window_chars=70,
+    max_cjk_windows=24,
     l2=0.3,
     # logistic + a vote of the 10 nearest exemplars: on out-of-fold tune scores it flags >= 95% of the team's
     # attacks with <= 3% false blocks in both languages (0.70: en 0.965 / 0.027, zh 0.969 / 0.025), which no

@@ -120,8 +120,18 @@ class InjectionScorer:
         signal = _signal(self.name, det, parts, rows[: len(parts)] if whole else rows, self.evidence)
         if not clauses or signal.error is not None:
             return signal
-        where = [f"clause at character {s} of {len(longest)}: '{_snippet(c)}'" for s, c in clauses]
-        return _with_clauses(signal, det, where, rows[len(parts) :])
+        return _with_clauses(signal, det, _short_parts(det, longest, clauses), rows[len(parts) :], self.evidence)
+
+
+def _short_parts(det: ExemplarDetector, text: str, parts: list[tuple[int, str]]) -> list[str]:
+    """What each short part held to the clause bar is, for the evidence: a clause group, or a Chinese window."""
+    windows = set(det.cjk_windows(text))
+    return [
+        f"Chinese window at characters {s}-{s + len(c)} of {len(text)}: '{_snippet(c)}'"
+        if (s, c) in windows
+        else f"clause at character {s} of {len(text)}: '{_snippet(c)}'"
+        for s, c in parts
+    ]
 
 
 def _snippet(text: str, limit: int = 40) -> str:
@@ -129,25 +139,32 @@ def _snippet(text: str, limit: int = 40) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _with_clauses(signal: Signal, det: ExemplarDetector, where: list[str], rows: object) -> Signal:
-    """The signal with the best clause group's probability in its details (`clause_score`, `clause_part`): the
-    guardrail holds it to a bar of its own. Unusable clause vectors leave the signal as it was, and say so."""
+def _with_clauses(signal: Signal, det: ExemplarDetector, where: list[str], rows: object, k: int) -> Signal:
+    """The signal with the best clause group's (or Chinese window's) probability in its details (`clause_score`,
+    `clause_part`, and its own nearest exemplars, `clause_nearest`): the guardrail holds it to a bar of its own.
+    Unusable clause vectors leave the signal as it was, and say so."""
     try:
         vectors = checked_rows(rows, len(where), int(det.vectors.shape[1]))
     except BadVectors as exc:
         return signal.model_copy(update={"details": {**signal.details, "clause_error": f"not scored: {exc}"}})
-    probs = det.probability(vectors)
+    sims = det.similarities(vectors)
+    probs = det.probability(vectors, sims)
     if not np.isfinite(probs).all():
         return signal.model_copy(update={"details": {**signal.details, "clause_error": "not scored: not a number"}})
     best = int(np.argmax(probs))
+    nearest = det.nearest(vectors[best], k, sims[best])
     line = f"best clause: {det.spec.positive} probability {probs[best]:.2f} ({where[best]})"
     details = {
         **signal.details,
         "clause_score": round(float(probs[best]), 4),
         "clause_part": where[best],
         "clauses_scored": len(where),
+        "clause_nearest": [
+            {"key": n.exemplar.key, "label": det.label_of(n.exemplar), "similarity": round(n.similarity, 3)} for n in nearest
+        ],
     }
-    return signal.model_copy(update={"evidence": (*signal.evidence, line), "details": details})
+    evidence = (*signal.evidence, line, *(f"best clause's {det.describe(n)}" for n in nearest))
+    return signal.model_copy(update={"evidence": evidence, "details": details})
 
 
 @dataclass(frozen=True)
