@@ -28,7 +28,6 @@ import numpy as np
 from app.documents import lexical_file
 from app.documents.lexical_file import Entries, fingerprint
 from app.documents.terms import terms
-from guardrails.text import has_cjk
 
 K1, B = 1.5, 0.75  # bm25s (Lucene) defaults: the measured hybrid numbers in DESIGN.md used them
 
@@ -84,7 +83,6 @@ class LexicalIndex:
         self._order: list[str] = []
         self._position: dict[str, int] = {}
         self._df: Counter[str] = Counter()
-        self._inner_chars: frozenset[str] = frozenset()  # Chinese characters inside indexed words of 2+ characters
         self._marker: object = UNSYNCED
 
     @property
@@ -208,14 +206,12 @@ class LexicalIndex:
         return LexicalResult(ranked=ranked, normalized=normalized, terms=wanted, unknown=unknown)
 
     def coverage(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """(terms of `text`, those the corpus does not use). A one-character Chinese word counts as used when an
-        indexed word contains it: colloquial Chinese shortens a two-character verb to one ("装" for the corpus's
-        "安装", "删" for "删除", "改" for "修改"), and the segmenter indexes the corpus's word whole."""
+        """(terms of `text`, those no chunk of the corpus contains)."""
         wanted = tuple(dict.fromkeys(terms(text)))
         with self._lock:
             self.ensure()
             self._index()  # document frequencies are (re)counted with the BM25 matrix
-            return wanted, tuple(t for t in wanted if self._df.get(t, 0) == 0 and t not in self._inner_chars)
+            return wanted, tuple(t for t in wanted if self._df.get(t, 0) == 0)
 
     # ---- internals ---------------------------------------------------------------------------------
     def _set(self, chunks: Entries) -> None:
@@ -240,14 +236,12 @@ class LexicalIndex:
             self._order = list(self._chunks)
             self._position = {cid: i for i, cid in enumerate(self._order)}
             self._df = Counter(t for cid in self._order for t in set(self._chunks[cid][1]))
-            self._inner_chars = _inner_chars(self._df)
             bm25 = bm25s.BM25(k1=K1, b=B)
             bm25.index([list(self._chunks[cid][1]) or [""] for cid in self._order], show_progress=False)
             self._bm25 = bm25
             self.flush()
         elif not self._chunks:
             self._order, self._position, self._df, self._bm25 = [], {}, Counter(), None
-            self._inner_chars = frozenset()
         return self._bm25
 
     def _reload_if_changed(self) -> None:
@@ -271,11 +265,6 @@ class LexicalIndex:
 @contextlib.contextmanager
 def _always() -> Iterator[bool]:
     yield True
-
-
-def _inner_chars(vocabulary: Iterable[str]) -> frozenset[str]:
-    """The Chinese characters of the indexed words longer than one character (a few thousand on data/docs)."""
-    return frozenset(ch for word in vocabulary if len(word) > 1 for ch in word if has_cjk(ch))
 
 
 def _idf(total: int, df: int) -> float:
