@@ -9,9 +9,11 @@ enough overlap does; numbers (in words too: values.py), quoted terms and identif
 and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py,
 opposites.py; a precedence or sequence turned round, a command given another subcommand, paired slash lists given
 to each other's names; "not all" told as "all" or "none"; what is said of two opposites swapped) and of the clause it
-restates (modals.py: can / need / will / should negated on one side only), and numbers given in another unit (units.py). Across languages, where no word is shared, the
-similarity signal aligns each answer clause with the passage clause it restates and crosslingual.py compares the
-pair's negation, opposite senses and absolutes. A fired verdict asks the pipeline to re-ask the model.
+restates (modals.py: can / need / will / should negated on one side only; substitutions.py: another term of the
+passage put in one term's slot, 系统托盘 for 菜单栏, `stop` for `length`), and numbers given in another unit
+(units.py). Across languages, where no word is shared, the similarity signal aligns each answer clause with the
+passage clause it restates and crosslingual.py compares the pair's negation, opposite senses and absolutes. A fired
+verdict asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from guardrails.opposites import opposite_terms, swapped_senses
 from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_precedence, swapped_relations
 from guardrails.polarity import MIN_FLIPPED, Contradiction, contradictions
 from guardrails.semantic import failure
+from guardrails.substitutions import swapped_terms
 from guardrails.tables import borrowed_cells
 from guardrails.text import content_tokens, has_cjk, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
 from guardrails.units import changed_units, renamed_units
@@ -64,6 +67,7 @@ _CONTRADICTS = {
     "pair": "gives a value of a paired list another name than",
     "command": "runs another command than",
     "general": "states without exception what is hedged in",
+    "term": "puts another term of the passage in place of a term of",
 }
 
 
@@ -222,6 +226,7 @@ class GroundingGuardrail:
             + swapped_relations(claim, support, min_alignment=self.min_alignment)
             + swapped_precedence(claim, support, min_alignment=self.min_alignment)
             + replaced_commands(claim, support, min_alignment=self.min_alignment)
+            + swapped_terms(claim, support)
             + (
                 overgeneralized(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
                 if self.check_overclaims
