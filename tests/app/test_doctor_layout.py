@@ -4,10 +4,11 @@ CLI, the server): doctor checks what it is given and never builds a service."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.test_architecture import imports_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = sorted((ROOT / "app").glob("doctor_*.py"))
@@ -15,13 +16,7 @@ ABOVE = ("app.doctor", "app.service", "app.lab", "app.cli", "app.serve")
 
 
 def _imported(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-    return found
+    return {module for module, _ in imports_of(path)}
 
 
 def test_each_part_of_doctor_has_its_module() -> None:

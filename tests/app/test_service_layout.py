@@ -5,10 +5,11 @@ above the service, and the parts the service is built from (components, asking) 
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.test_architecture import imports_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = sorted((ROOT / "app").glob("service_*.py"))
@@ -17,13 +18,7 @@ JOBS = {"state", "options", "models", "readiness", "ask", "screen", "raw", "inde
 
 
 def _imported(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
-    return found
+    return {module for module, _ in imports_of(path)}
 
 
 def test_each_job_of_the_service_has_its_module() -> None:
