@@ -20,15 +20,18 @@ from tests.fake_service import make_service
 
 ROOT = Path(__file__).resolve().parents[3]
 # The real console script (app.cli.entry: it ends with os._exit after Ctrl-C, so no atexit hook writes anything),
-# on the fakes: a scripted model whose call waits at a gate, and slow trace stores (every save takes seconds), so
-# the traces of the answers given just before Ctrl-C are still queued when it arrives. The model call under way ends
+# on the fakes: a scripted model whose call waits at a gate, and slow trace stores (a store's saves wait until the
+# shutdown asks that store for its queued traces: flush or close), so the traces of the answers given just before
+# Ctrl-C are still queued when it arrives, however slow the machine (before, each save slept 4 s or 1.5 s, and on a
+# loaded machine the traces could be written before Ctrl-C, proving nothing). The model call under way ends
 # as the second Ctrl-C withdraws it (Runner.give_up), not at a fixed time after it began: timed, a loaded machine
 # ended it before the second Ctrl-C (a plain answer) or too late in the forced drain (its trace never written).
 FORCED_SERVER = """
-import sys, threading, time
+import sys, threading
 from pathlib import Path
 from app.cli import entry
 from app.serve.runner import Runner
+from app.traces import TraceStore
 from app.traces.sqlite import SqliteTraceBackend
 from tests.app.serve.conftest import GOOD, MODEL, GatedModel
 from tests.fake_service import make_service
@@ -36,13 +39,23 @@ from tests.fake_service import make_service
 home, port = Path(sys.argv[1]), sys.argv[2]
 svc, factory = make_service(home, max_inflight=2)
 model = factory.models[MODEL] = GatedModel(script=[GOOD] * 4, model=MODEL)
-save_many = SqliteTraceBackend.save_many
+save_many, flush, close = SqliteTraceBackend.save_many, TraceStore.flush, TraceStore.close
+asked = {}  # a store's file: the event set once the shutdown asks that store for its queued traces
 
-def slow(self, records):  # the profile's store is the slower one: its traces are queued longest
-    time.sleep(4.0 if self.path.name == "profile.db" else 1.5)
+def held(self, records):
+    asked.setdefault(self.path, threading.Event()).wait(60)
     save_many(self, records)
 
-SqliteTraceBackend.save_many = slow
+def flushing(self, timeout=30.0):
+    asked.setdefault(self.backend.path, threading.Event()).set()
+    return flush(self, timeout)
+
+def closing(self, timeout=30.0):
+    asked.setdefault(self.backend.path, threading.Event()).set()
+    close(self, timeout)
+
+SqliteTraceBackend.save_many = held
+TraceStore.flush, TraceStore.close = flushing, closing
 forced = threading.Event()
 give_up = Runner.give_up
 

@@ -59,21 +59,34 @@ def test_many_system_prompts_are_screened_and_recorded_as_at_most_sixteen(serve)
 
 
 # -- 2. SIGTERM writes the queued traces -----------------------------------------------------------------------
+# A slow disk: every save waits until the shutdown asks the store for its queued traces (flush or close), so the
+# last answer's trace is still queued when SIGTERM arrives however slow the machine. Before, a save took 1.5 s and
+# on a loaded machine the trace could be written before SIGTERM, and the test passed without proving anything.
 SLOW_STORE_SERVER = """
-import sys, time
+import sys, threading
 from pathlib import Path
 from app.cli.main import main
 from tests.fake_service import make_service
 
 svc, _ = make_service(Path(sys.argv[1]))
-backend = svc.traces.backend
-save_many = backend.save_many
+store = svc.traces
+backend = store.backend
+save_many, flush, close = backend.save_many, store.flush, store.close
+shutting_down = threading.Event()
 
-def slow(records):  # a slow disk: the last answer's trace is still queued when SIGTERM arrives
-    time.sleep(1.5)
+def held(records):
+    shutting_down.wait(30)
     save_many(records)
 
-backend.save_many = slow
+def flushing(timeout=30.0):
+    shutting_down.set()
+    return flush(timeout)
+
+def closing(timeout=30.0):
+    shutting_down.set()
+    close(timeout)
+
+backend.save_many, store.flush, store.close = held, flushing, closing
 sys.exit(main(["serve", "--port", sys.argv[2]], build=lambda _settings: svc))
 """
 

@@ -4,36 +4,46 @@ the write lock on it: the process crashed (segfault). A release leaves a connect
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
-import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from app.traces import SqliteTraceBackend, TraceStore
+import pytest
+
+from app.traces import SqliteTraceBackend, TraceRecord, TraceStore, sqlite_file
+from app.traces import sqlite as sqlite_backend
 from tests.app.test_traces import record
+from tests.app.traces.lock_waits import WriteLockAsks
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def three_saves_after_close(db: Path) -> None:
     """Run in a child process (a crash must fail the test, not end the run). Each save is paused inside its
-    transaction until told to go on, to order the three saves: s1 keeps its connection and holds the lock; s2 gets
-    a short connection and waits for the lock; s1 ends and releases; s3 keeps a new connection and waits for the
-    lock s2 now holds; s2 ends and releases."""
+    transaction until told to go on, and each step waits until the state it needs is seen, to order the three
+    saves: s1 keeps its connection and holds the lock; s2 gets a short connection and waits for the lock; s1 ends
+    and releases; s3 keeps a new connection and waits for the lock s2 now holds; s2 ends and releases, while s3
+    (which got the lock) is paused inside its transaction on the connection it keeps. Before, sleeps hoped s2 and
+    s3 had got to the lock, and s3's save raced s2's release."""
     store = TraceStore(db)
     store.close()  # from now on saves are synchronous, each followed by a release
     real = SqliteTraceBackend._write
-    gates: dict[str, tuple[threading.Event, threading.Event]] = {n: (threading.Event(), threading.Event()) for n in ("s1", "s2")}
+    gates = {n: (threading.Event(), threading.Event()) for n in ("s1", "s2", "s3")}
 
-    def paused(self: SqliteTraceBackend, conn: object, records: object) -> None:
+    def paused(self: SqliteTraceBackend, conn: sqlite3.Connection, records: Sequence[TraceRecord]) -> None:
         gate = gates.get(threading.current_thread().name)
         if gate is not None:
             gate[0].set()
-            gate[1].wait(10)
-        real(self, conn, records)  # type: ignore[arg-type]
+            gate[1].wait(60)
+        real(self, conn, records)
 
-    SqliteTraceBackend._write = paused  # type: ignore[method-assign]
+    asks = WriteLockAsks("s2", "s3")
+    patch = pytest.MonkeyPatch()  # never undone: the process ends with the test
+    patch.setattr(SqliteTraceBackend, "_write", paused)
+    patch.setattr(sqlite_backend, "connect", asks.wrap(sqlite_file.connect))
     errors: list[str] = []
 
     def save(i: int) -> None:
@@ -44,17 +54,22 @@ def three_saves_after_close(db: Path) -> None:
 
     threads = {n: threading.Thread(target=save, args=(i,), name=n) for i, n in enumerate(("s1", "s2", "s3"), 1)}
     threads["s1"].start()
-    assert gates["s1"][0].wait(10)
+    assert gates["s1"][0].wait(30)  # s1 holds the lock, on the connection it keeps
     threads["s2"].start()
-    time.sleep(0.3)
+    assert asks["s2"].wait(30)  # s2 (a short connection: s1 keeps one) waits for the lock
     gates["s1"][1].set()
-    threads["s1"].join(10)
-    assert gates["s2"][0].wait(10)
+    threads["s1"].join(60)
+    assert not threads["s1"].is_alive()  # s1 committed and released its connection
+    assert gates["s2"][0].wait(60)  # s2 holds the lock
     threads["s3"].start()
-    time.sleep(0.3)
+    assert asks["s3"].wait(30)  # s3 keeps a new connection (none is kept now) and waits for the lock
     gates["s2"][1].set()
+    assert gates["s3"][0].wait(60)  # s3 got the lock: s2 committed, and releases now
+    threads["s2"].join(60)
+    assert not threads["s2"].is_alive()  # s2 released while s3 is inside its save, on the connection it keeps
+    gates["s3"][1].set()
     for thread in threads.values():
-        thread.join(40)
+        thread.join(60)
     assert not errors, errors
     print(sorted(r.trace_id for r in store.list()))
 
@@ -63,6 +78,7 @@ def test_a_release_never_closes_a_connection_another_save_is_using(tmp_path: Pat
     code = (
         f"from pathlib import Path; from {__name__} import three_saves_after_close as run; run(Path({str(tmp_path / 't.db')!r}))"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"  # before: -11 (SIGSEGV)
-    assert done.stdout.strip() == "['t0001', 't0002', 't0003']"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-2000:]}"  # before: -11 (SIGSEGV), at times
+    # before: t0003 lost (its save found its connection closed by s2's release: "Cannot operate on a closed database")
+    assert done.stdout.strip() == "['t0001', 't0002', 't0003']", done.stderr[-2000:]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.traces import TraceRecord, TraceStore, open_trace_backend
+import pytest
+
+from app.traces import TraceBackend, TraceRecord, TraceStore, open_trace_backend
 from tests.app.test_trace_store import FlakyBackend
 from tests.app.test_traces import record
 from tests.postgres_server import PostgresServer
@@ -33,6 +34,38 @@ class HangingBackend(FlakyBackend):
         self.real.save_many(records)
 
 
+class WriterSaves:
+    """Watches a backend's save_many: `holding` is set once the writer thread is inside a save of one of `ids`;
+    `seen_by_others` is, for each save made by another thread (close()'s last try), what the writer was saving at
+    that moment. The state the test needs is then known, not hoped for after a sleep."""
+
+    def __init__(self, backend: TraceBackend, ids: set[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self._real = backend.save_many
+        self._ids = ids
+        self._lock = threading.Lock()
+        self._writing: set[str] = set()  # the ids the writer thread is saving right now
+        self.holding = threading.Event()
+        self.seen_by_others: list[set[str]] = []
+        monkeypatch.setattr(backend, "save_many", self.save_many)
+
+    def save_many(self, records: Sequence[TraceRecord]) -> None:
+        ids = {r.trace_id for r in records}
+        if threading.current_thread().name != "trace-writer":
+            with self._lock:
+                self.seen_by_others.append(set(self._writing))
+            self._real(records)
+            return
+        with self._lock:
+            self._writing = ids
+        if ids & self._ids:
+            self.holding.set()
+        try:
+            self._real(records)
+        finally:
+            with self._lock:
+                self._writing = set()
+
+
 def test_close_keeps_the_batch_a_stuck_writer_holds(tmp_path: Path):
     dead = tmp_path / "rejected.jsonl"
     backend = HangingBackend(tmp_path / "t.db")
@@ -50,23 +83,27 @@ def test_close_keeps_the_batch_a_stuck_writer_holds(tmp_path: Path):
 
 
 def test_traces_being_written_when_the_postgres_server_is_gone_at_close_are_kept(
-    tmp_path: Path, postgres: PostgresServer, pg_url: str
+    tmp_path: Path, postgres: PostgresServer, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ):
     dead = tmp_path / "rejected.jsonl"
-    store = TraceStore(open_trace_backend(pg_url), dead_letter=dead)
+    backend = open_trace_backend(pg_url)
+    saves = WriterSaves(backend, {"t0001", "t0002", "t0003"}, monkeypatch)
+    store = TraceStore(backend, dead_letter=dead)
     try:
         store.save(record(0))
         assert store.flush(timeout=30)
         postgres.stop()
         try:
             for i in range(1, 4):
-                store.save(record(i))  # the writer takes them at once, then waits out the pool timeout (10 s)
-            time.sleep(0.5)
+                store.save(record(i))  # the writer takes them, then waits out the pool timeout (10 s)
+            assert saves.holding.wait(timeout=30)
             store.close(timeout=0.5)  # the process is ending with the server still gone
         finally:
             postgres.start()
         kept = [json.loads(line) for line in dead.read_text(encoding="utf-8").splitlines()] if dead.exists() else []
         assert sorted(k["record"]["trace_id"] for k in kept) == ["t0001", "t0002", "t0003"]  # before: none, all lost
+        # close()'s last try was made while the writer was still inside its save (else it tested only the queue)
+        assert saves.seen_by_others and saves.seen_by_others[0] & {"t0001", "t0002", "t0003"}, saves.seen_by_others
     finally:
         store.flush(timeout=60)  # the stuck writer goes on once the server is back: let it finish before the pool closes
         store.close_backend()

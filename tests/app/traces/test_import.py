@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 
-from app.traces import TraceLabel, TraceStore, TraceStoreError, open_trace_backend
+from app.traces import TraceLabel, TraceStore, TraceStoreError, open_trace_backend, sqlite_file
 from app.traces import jsonl as trace_store
 from app.traces import merge as trace_models
 from app.traces import postgres_queries as pg_queries
 from app.traces import sqlite as sqlite_backend
+from tests.app.traces.lock_waits import WriteLockAsks, pg_lock_waiting, sqlite_write_lock_held, wait_until
 from tests.app.traces.test_contract import rich
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -172,9 +173,14 @@ def test_a_trace_listed_twice_keeps_the_labels_of_both_lines(store: TraceStore, 
 def test_a_label_saved_while_an_import_runs_is_kept(target: Path | str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Before: the import read a trace's stored labels, then replaced the trace in a later transaction; a label
     another process saved in between was deleted with the old copy. Here another store handle labels the trace
-    right after the import has read its labels; it must be there afterwards."""
+    right after the import has read its labels; it must be there afterwards. The import goes on once the label is
+    saved or the labeller is seen waiting on the import's lock (before: once the labeller had had 1 s, and on a
+    slow machine the old import went on before the label was saved, and the test passed without proving it)."""
     importer, labeller = TraceStore(open_trace_backend(target)), TraceStore(open_trace_backend(target))
+    asks = WriteLockAsks("labeller")
     try:
+        if isinstance(target, Path):
+            monkeypatch.setattr(sqlite_backend, "connect", asks.wrap(sqlite_file.connect))
         old = rich(1, labels=(label("relevance", False, T0),))
         importer.save(old)
         importer.flush()
@@ -184,19 +190,27 @@ def test_a_label_saved_while_an_import_runs_is_kept(target: Path | str, tmp_path
         threads: list[threading.Thread] = []
         real = trace_models.merge_labels
 
+        def labeller_waits() -> bool:
+            """The labeller waits on the import's lock (SQLite: it asked for the write lock, which is held)."""
+            if isinstance(target, Path):
+                return asks["labeller"].is_set() and sqlite_write_lock_held(target)
+            return pg_lock_waiting(target) > 0
+
         def merge_then_label(stored: Any, imported: Any) -> Any:
             merged = real(stored, imported)
             if not threads:  # once: another process labels the trace now, while the import is under way
-                thread = threading.Thread(target=lambda: done.append(labeller.label(old.trace_id, concurrent)))
+                thread = threading.Thread(target=lambda: done.append(labeller.label(old.trace_id, concurrent)), name="labeller")
                 threads.append(thread)
                 thread.start()
-                thread.join(timeout=1.0)  # it finishes at once when nothing holds it back (the old import)
+                # saved, when nothing holds it back (the old import); or waiting for the import to commit
+                assert wait_until(lambda: bool(done) or labeller_waits(), timeout=30)
             return merged
 
         monkeypatch.setattr(trace_models, "merge_labels", merge_then_label)
         monkeypatch.setattr(trace_store, "merge_labels", merge_then_label)
         importer.import_jsonl(path)
-        threads[0].join(timeout=30)
+        threads[0].join(timeout=60)
+        assert not threads[0].is_alive()
         assert done == [True]
         got = importer.get(old.trace_id)
         assert got is not None and [(lb.correct, lb.note) for lb in got.labels] == [(True, "made during the import")]
