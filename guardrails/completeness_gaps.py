@@ -58,10 +58,10 @@ def _material_after(units: list[Unit], index: int) -> bool:
     after = units[index + 1 :]
     if any(u.kind == "anchor" and u.text[:1] in '`"“「『' for u in after):
         return True
-    for j, unit in enumerate(after):
-        if unit.kind == "break" and unit.text in (":", "：", "\n") and any(u.kind != "break" for u in after[j + 1 :]):
-            return True
-    return False
+    # A colon or newline with words after it: one before the last unit that is not a break (one pass, not a pass
+    # from each colon: a question of 1,000 colons after 1,000 pointers took 34 s).
+    last = max((j for j, u in enumerate(after) if u.kind != "break"), default=0)
+    return any(u.kind == "break" and u.text in (":", "：", "\n") for u in after[:last])
 
 
 def _concrete_after(units: list[Unit], index: int) -> bool:

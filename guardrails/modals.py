@@ -57,6 +57,8 @@ _CONDITION = re.compile(
 )
 _CLAUSE_END = re.compile(r"[，、；;:：()（）。！？!?]|,(?=\s)|\s-\s|—")
 _CODE = re.compile(r"`[^`\n]*`")
+# Most times one modal is stated in one clause: 3 in the grounding sets, data/docs and CMRC (but for a list of 居委会).
+_MAX_STATED = 8
 
 
 def _governed(clause: str, modal: _Modal) -> tuple[set[str], set[str]] | None:
@@ -64,6 +66,8 @@ def _governed(clause: str, modal: _Modal) -> tuple[set[str], set[str]] | None:
     the clause holds a condition or a negation besides the modal's own."""
     clause = _CODE.sub(" ", clause)  # a code span is one name, and its colons (http://…) end no clause
     negated = [(m.start(), m.end()) for m in modal.negated.finditer(clause)]
+    if len(negated) > 1:
+        return None  # two negated stances (checked first: the overlap tests below pair every span with these)
     stated = [
         (m.start(), m.end())
         for m in modal.stated.finditer(clause)
@@ -71,6 +75,8 @@ def _governed(clause: str, modal: _Modal) -> tuple[set[str], set[str]] | None:
     ]
     if not negated and not stated:
         return None
+    if len(stated) > _MAX_STATED:
+        return None  # a list (新华居委会、星平居委会…) or a loop, not a stance; and each span would read on to the clause's end
     if _CONDITION.search(clause):
         return None
     cues = [m for m in NEGATION.finditer(clause) if not any(s <= m.start() < e for s, e in negated)]

@@ -267,17 +267,33 @@ def expansion(acronym: str, support: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _expansion(acronym: str, support: str) -> str | None:
-    if re.search(rf"(?<![\w-]){acronym}(?![\w-])", support):
+    names, initials, words = _initials(support)
+    if acronym in names:
         return None
-    size = len(acronym)
+    at = initials.find(acronym) if acronym else -1
+    return " ".join(w for w in words[at : at + len(acronym)] if w) if at >= 0 else None  # no bar inside: all words
+
+
+@lru_cache(maxsize=1024)
+def _initials(support: str) -> tuple[frozenset[str], str, tuple[str | None, ...]]:
+    """What `_expansion` looks an acronym up in, once per passage (an answer may hold hundreds of acronyms, and
+    reading the passage again for each took seconds): the passage's names (the runs of word characters and hyphens
+    an acronym it writes would be one of), then, over its runs of words, the initial of each content word (a dot
+    for a word without content, a bar between runs) and those words, one for each character. The first place an
+    acronym occurs in the initials is then the first run of as many content words with its letters."""
+    names = frozenset(re.findall(r"[\w-]+", support))
+    content: dict[str, bool] = {}
+    marks: list[str] = []
+    words: list[str | None] = []
     for run in _WORD_RUN.finditer(support):
-        words = re.split(r"[ -]", run.group())
-        for i in range(len(words) - size + 1):
-            window = words[i : i + size]
-            initials = "".join(w[0] for w in window).upper()
-            if initials == acronym and all(content_terms(w) for w in window):
-                return " ".join(window)
-    return None
+        for word in re.split(r"[ -]", run.group()):
+            if word not in content:
+                content[word] = bool(content_terms(word))
+            marks.append(word[0].upper() if content[word] else ".")
+            words.append(word)
+        marks.append("|")
+        words.append(None)
+    return names, "".join(marks), tuple(words)
 
 
 def contradictions(

@@ -39,11 +39,17 @@ _CANDIDATES = 4
 # thing; from three on it is mostly a compound noun (菜单栏, 系统托盘). Two-character terms count only as siblings of
 # one of the passage's lists (X、Y; X 和 Y).
 _MIN_ZH_TERM = 3
+# A clause of more units than this is not compared, nor is one whose nearest passage clauses hold one: a sequence
+# match costs up to the cube of the length on repetitive text (one clause of 1,200 repeated units against passage
+# clauses of 900 took 3.5 s), while a clause an answer restates is far shorter (45 units at most in the grounding
+# sets and 31 in data/docs; 99% of CMRC passage clauses hold at most 43).
+MAX_CLAUSE_UNITS = 64
 
 
 def _units(clause: str) -> list[str]:
-    """The clause's units in order: a code span, a Latin word (lowercased), a Chinese character."""
-    return [_bare(u) for u in _UNIT.findall(clause)]
+    """The clause's units in order: a code span, a Latin word (lowercased), a Chinese character. A code span of
+    spaces alone (` `) is no unit."""
+    return [bare for u in _UNIT.findall(clause) if (bare := _bare(u))]
 
 
 def _stop(unit: str) -> bool:
@@ -106,19 +112,24 @@ def _parts(support: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((m.text, tuple(_units(m.text))) for m in passage_clauses(support) if "|" not in m.text)
 
 
-def _closest(ours: list[str], parts: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, tuple[str, ...]]:
+def _closest(
+    ours: list[str], parts: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[str, tuple[str, ...], SequenceMatcher[str]] | None:
     """The passage clause the answer clause is closest to as a sequence, among the few sharing most of its units (a
-    set intersection is cheap, a sequence match is not, and a passage has many clauses)."""
+    set intersection is cheap, a sequence match is not, and a passage has many clauses), with the match of the two;
+    None when one of the few is too long to compare (MAX_CLAUSE_UNITS)."""
     mine = set(_content(ours))
     nearest = sorted(parts, key=lambda p: len(mine.intersection(p[1])), reverse=True)[:_CANDIDATES]
-    return max(nearest, key=lambda p: SequenceMatcher(None, list(p[1]), ours, autojunk=False).ratio())
+    if any(len(units) > MAX_CLAUSE_UNITS for _, units in nearest):
+        return None
+    matches = [(text, units, SequenceMatcher(None, list(units), ours, autojunk=False)) for text, units in nearest]
+    return max(matches, key=lambda m: m[2].ratio())
 
 
-def _slot(ours: list[str], theirs: tuple[str, ...]) -> tuple[int, int, int, int, int] | None:
+def _slot(ours: list[str], theirs: tuple[str, ...], matcher: SequenceMatcher[str]) -> tuple[int, int, int, int, int] | None:
     """The one replaced slot between the passage clause's units and the answer clause's (its bounds in theirs, then
     in ours, then the content units the same), when everything else is the same but function words and what one
-    side adds or leaves out."""
-    matcher = SequenceMatcher(None, list(theirs), ours, autojunk=False)
+    side adds or leaves out. `matcher`: the match of the two (theirs against ours)."""
     replaced = []
     same = 0
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -154,10 +165,13 @@ def swapped_terms(answer: str, support: str) -> list[Contradiction]:
     parts = _parts(support)
     for raw in clauses(answer):
         ours = _units(raw)
-        if _weight(ours) < MIN_SAME_WEIGHT or not parts:
+        if _weight(ours) < MIN_SAME_WEIGHT or not parts or len(ours) > MAX_CLAUSE_UNITS:
             continue
-        text, theirs = _closest(ours, parts)
-        slot = _slot(ours, theirs)
+        closest = _closest(ours, parts)
+        if closest is None:
+            continue
+        text, theirs, matcher = closest
+        slot = _slot(ours, theirs, matcher)
         if slot is None:
             continue
         i1, i2, j1, j2, same = slot
