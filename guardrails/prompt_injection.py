@@ -79,7 +79,7 @@ class PromptInjectionGuardrail:
                 True,
                 clause,
                 self.clause_threshold,
-                f"a clause reads like known attacks (probability {clause:.2f} >= {self.clause_threshold:.2f})",
+                f"{_clause_part(signal)} reads like known attacks (probability {clause:.2f} >= {self.clause_threshold:.2f})",
             )
         if score >= self.semantic_threshold:
             return (
@@ -143,3 +143,14 @@ def _clause_score(signal: Signal | None) -> float | None:
     when the clauses could not be scored)."""
     value = signal.details.get("clause_score") if signal is not None else None
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def _clause_part(signal: Signal | None) -> str:
+    """What the short part that decided is, in the reason: "a clause (clause at character 201 of 393)" or, for a
+    Chinese character window (not a clause: it cuts across them), "a part of the text (Chinese window at
+    characters 167-205 of 243)". The app's `clause_part` also quotes the part; the evidence keeps that."""
+    part = signal.details.get("clause_part") if signal is not None else None
+    if not isinstance(part, str) or not part:
+        return "a clause"
+    where = part.split(":", 1)[0].strip()
+    return f"a part of the text ({where})" if where.startswith("Chinese window") else f"a clause ({where})"

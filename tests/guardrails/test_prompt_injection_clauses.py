@@ -38,7 +38,8 @@ def test_the_clause_score_refuses_at_its_own_bar(score: float, clause: float | N
     assert verdict.fired is fired
     if decided_by == "clause":
         assert verdict.score == clause and verdict.threshold == 0.8
-        assert "a clause reads like known attacks" in verdict.reason and "best clause" in verdict.evidence[-1]
+        assert "a clause (clause at character 40 of 90) reads like known attacks" in verdict.reason
+        assert "best clause" in verdict.evidence[-1]
     else:
         assert verdict.score == score and verdict.threshold == 0.7
     if not fired and clause is not None and not math.isnan(clause):
@@ -53,3 +54,24 @@ def test_a_failed_signal_s_clause_score_is_not_used() -> None:
 def test_the_clause_bar_is_recorded_in_the_details() -> None:
     verdict = GUARD.check(ctx(0.5, 0.85))
     assert verdict.details["semantic"]["clause_threshold"] == 0.8 and verdict.details["semantic"]["clause_score"] == 0.85
+
+
+@pytest.mark.parametrize(
+    ("part", "said"),
+    [
+        (
+            "Chinese window at characters 167-205 of 243: '用它做文档问答'",
+            "a part of the text (Chinese window at characters 167-205 of 243)",
+        ),
+        ("clause at character 201 of 393: 'disregard it'", "a clause (clause at character 201 of 393)"),
+        (None, "a clause"),
+    ],
+)
+def test_the_reason_says_what_scored_a_clause_or_a_part_of_the_text(part: str | None, said: str) -> None:
+    """A Chinese character window cuts across clauses: the reason calls it a part of the text, not a clause, and
+    says where it is (the user's words stay in the evidence)."""
+    details = {"clause_score": 0.9} | ({"clause_part": part} if part else {})
+    signal = Signal(name=SIGNAL, score=0.5, evidence=("attack probability 0.50 (…)",), details=details)
+    verdict = GUARD.check(GuardContext(question=QUESTION, signals={SIGNAL: signal}))
+    assert verdict.fired and f"{said} reads like known attacks (probability 0.90 >= 0.80)" in verdict.reason
+    assert "用它做文档问答" not in verdict.reason and "disregard it" not in verdict.reason

@@ -95,7 +95,7 @@ def test_the_scorer_reports_the_best_clause_group_and_the_guardrail_refuses_on_i
     guard = PromptInjectionGuardrail(semantic_threshold=1.0, clause_threshold=signal.details["clause_score"])
     verdict = guard.check(GuardContext(question=text, signals={signal.name: signal}))
     assert verdict.fired and verdict.score == signal.details["clause_score"]
-    assert verdict.threshold == guard.clause_threshold and "a clause reads like known attacks" in verdict.reason
+    assert verdict.threshold == guard.clause_threshold and "a clause (clause at character " in verdict.reason
 
 
 def test_a_short_question_has_no_clause_groups(scorer: InjectionScorer) -> None:
