@@ -83,7 +83,11 @@ _DO_EN = re.compile(
     r"|pretend|become|be|roleplay|role-play|play)\b",
     re.IGNORECASE,
 )
-_ZH_DOING = r"(?:照做|照着做|照办|执行|遵守|遵从|服从|听从|按照|照着|翻译|重复|复述|念出|读出|说出|续写|扮演|模仿)"
+# "Repeat after me" (跟我念/跟着读) and "do as you say" (说到做到, 照我说的做) hand the words over like 重复 and 照做.
+_ZH_DOING = (
+    r"(?:照做|照着做|照办|执行|遵守|遵从|服从|听从|按照|照着|翻译|重复|复述|念出|读出|说出|续写|扮演|模仿"
+    r"|跟(?:着)?我?(?:念|读)|说到做到|照我说的做)"
+)
 _DO_ZH = re.compile(rf"(?:^|[，,。：:；;！!\n]|然后|并且?|再|就|直接|立刻|马上)\s*{_ZH_DOING}|{_ZH_DOING}\s*[：:]")
 _ZH_DISPOSAL = re.compile(r"[把将]\s*$")
 _CLAUSE_WORDS = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
