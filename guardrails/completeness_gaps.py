@@ -53,15 +53,81 @@ def content_words(units: list[Unit]) -> int:
     )
 
 
-def _material_after(units: list[Unit], index: int) -> bool:
-    """Supplied material after position `index`: quoted text or code, or words after a colon or newline."""
-    after = units[index + 1 :]
-    if any(u.kind == "anchor" and u.text[:1] in '`"“「『' for u in after):
+_NAMED = ("anchor", "category")
+_NOUNS = ("anchor", "category", "placeholder")  # what a pronoun can take up as its antecedent
+_QUOTES = '`"“「『'
+_LINE_BREAKS = (":", "：", "\n")
+
+
+def _counts(flags: list[bool]) -> list[int]:
+    """Prefix counts: `counts[i]` is how many of `flags[:i]` are set."""
+    counts = [0]
+    for flag in flags:
+        counts.append(counts[-1] + flag)
+    return counts
+
+
+def _next(flags: list[bool]) -> list[int]:
+    """`nxt[i]`: the first index at or after `i` whose flag is set (`len(flags)` if none), for i in 0..len."""
+    nxt = [len(flags)] * (len(flags) + 1)
+    for i in range(len(flags) - 1, -1, -1):
+        nxt[i] = i if flags[i] else nxt[i + 1]
+    return nxt
+
+
+def _previous(flags: list[bool]) -> list[int]:
+    """`prev[i]`: the last index before `i` whose flag is set (-1 if none), for i in 0..len."""
+    prev = [-1]
+    for i, flag in enumerate(flags):
+        prev.append(i if flag else prev[-1])
+    return prev
+
+
+def _clause_opener(unit: Unit, english: bool) -> bool:
+    """A unit opening a clause, read backwards from a pronoun (see _antecedent)."""
+    if unit.kind == "break" or unit.text in CLAUSE_WORDS:
         return True
-    # A colon or newline with words after it: one before the last unit that is not a break (one pass, not a pass
-    # from each colon: a question of 1,000 colons after 1,000 pointers took 34 s).
-    last = max((j for j, u in enumerate(after) if u.kind != "break"), default=0)
-    return any(u.kind == "break" and u.text in (":", "：", "\n") for u in after[:last])
+    return english and len(unit.text) > 5 and unit.text.endswith("ing")  # a gerund opens a clause of its own
+
+
+class _Scan:
+    """What find_gaps asks of every position of a question, read in one pass over its units: each look-up from a
+    reference ("a name before it?", "words after a colon after it?", "an antecedent?") is then a constant-time
+    read, where reading the units again from every reference grew with the square of the question (8 s for
+    8,000 pronouns once `max_chars` is raised)."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        self.units = units
+        self.named = _counts([u.kind in _NAMED for u in units])
+        self.any_anchor = any(u.kind == "anchor" for u in units)
+        self.quoted = _counts([u.kind == "anchor" and u.text[:1] in _QUOTES for u in units])
+        self.next_line_break = _next([u.kind == "break" and u.text in _LINE_BREAKS for u in units])
+        self.last_word = max((j for j, u in enumerate(units) if u.kind != "break"), default=-1)
+        # _antecedent, backwards: nouns not opening a clause, and the clause openers (English: gerunds too)
+        self.noun_zh = _counts([u.kind in _NOUNS and not _clause_opener(u, False) for u in units])
+        self.noun_en = _counts([u.kind in _NOUNS and not _clause_opener(u, True) for u in units])
+        self.opener_en = _previous([_clause_opener(u, True) for u in units])
+        # _antecedent, forwards: where a clause ends, or (English) opens after "it"; names not opening one
+        self.next_break = _next([u.kind == "break" for u in units])
+        self.next_turn_en = _next([u.kind == "break" or u.text in EXTRAPOSED or u.text in ("is", "was") for u in units])
+        self.named_en = _counts([u.kind in _NAMED and u.text not in EXTRAPOSED for u in units])
+
+    def anchor_before(self, index: int) -> bool:
+        """A name or topic word in `units[:index]`."""
+        return self.named[index] > 0
+
+    def anchor_outside(self, start: int, end: int) -> bool:
+        """A name or topic word outside `units[start:end]`."""
+        return self.named[start] + self.named[-1] - self.named[end] > 0
+
+    def material_after(self, index: int) -> bool:
+        """Supplied material after position `index` (-1: anywhere): quoted text or code, or words after a colon or
+        newline."""
+        start = index + 1
+        if self.quoted[-1] - self.quoted[start] > 0:
+            return True
+        # a colon or newline before the last unit that is not a break
+        return self.last_word >= start and self.next_line_break[start] < self.last_word
 
 
 def _concrete_after(units: list[Unit], index: int) -> bool:
@@ -102,7 +168,7 @@ def _noun_after(units: list[Unit], index: int) -> str:
 
 def find_gaps(units: list[Unit], text: str) -> list[Gap]:
     gaps: list[Gap] = []
-    anchors_anywhere = has_anchor(units)
+    scan = _Scan(units)
     handled: set[int] = set()
     # (b') "why is my Docker command failing?", "any feedback on my draft?": the user's own artefact is broken
     # or up for review, but not shown
@@ -114,8 +180,7 @@ def find_gaps(units: list[Unit], text: str) -> list[Gap]:
             for j in range(i + 1, min(i + 4, len(units))):
                 if units[j].text in MATERIALS if diagnostic else units[j].kind == "placeholder":
                     span = units[i + 1 : j + 1]
-                    others = units[:i] + units[j + 1 :]
-                    if not has_anchor(others) and not _material_after(units, j):
+                    if not scan.anchor_outside(i, j + 1) and not scan.material_after(j):
                         noun = (" " if units[j].text.isascii() else "").join(u.text for u in span)
                         gaps.append(Gap("object", _phrase(unit.text, noun), noun=noun))
                         handled.update(range(i, j + 1))
@@ -130,7 +195,7 @@ def find_gaps(units: list[Unit], text: str) -> list[Gap]:
             obj = units[j]
             if obj.kind in ("generic", "verb"):
                 continue
-            if obj.kind in ("ref", "placeholder") and not _resolved_in_question(units, j, anchors_anywhere):
+            if obj.kind in ("ref", "placeholder") and not _resolved_in_question(scan, j):
                 noun = obj.text if obj.kind == "placeholder" else _noun_after(units, j)
                 phrase = _phrase(obj.text, noun) if obj.kind == "ref" else obj.text
                 gaps.append(Gap("object", phrase, noun=noun, verb=unit.text))
@@ -139,7 +204,7 @@ def find_gaps(units: list[Unit], text: str) -> list[Gap]:
     # (c) material the question says it carries or came with ("the log below", "the attached contract", "here's
     # my code", "我上传的合同") but does not: naming the material's kind does not supply it
     for i in range(len(units)):
-        if i not in handled and announces_material(units, i) and not _material_after(units, i):
+        if i not in handled and announces_material(units, i) and not scan.material_after(i):
             noun = material_noun(units, i)
             if not (noun and any(g.noun == noun for g in gaps)):  # "check the file I shared": asked for already
                 gaps.append(Gap("object", _phrase(units[i].text, noun) if noun else units[i].text, noun=noun))
@@ -148,12 +213,12 @@ def find_gaps(units: list[Unit], text: str) -> list[Gap]:
     for i, unit in enumerate(units):
         if unit.kind != "ref" or i in handled:
             continue
-        if not _resolved_in_question(units, i, anchors_anywhere):
+        if not _resolved_in_question(scan, i):
             gaps.append(Gap("referent", _phrase(unit.text, _noun_after(units, i))))
     # (b'') a request whose only words are a target language or format: "改写成英文", "Translate to English."
     anchors = [u for u in units if u.kind == "anchor"]
     verb = next((u for u in units if u.kind == "verb"), None)
-    if not gaps and verb is not None and all(u.text in FORMAT_WORDS for u in anchors) and not _material_after(units, -1):
+    if not gaps and verb is not None and all(u.text in FORMAT_WORDS for u in anchors) and not scan.material_after(-1):
         gaps.append(Gap("object", verb.text, verb=verb.text))
     return gaps
 
@@ -164,21 +229,22 @@ def _phrase(ref: str, noun: str) -> str:
     return f"{ref} {noun}" if ref.isascii() else ref + noun
 
 
-def _resolved_in_question(units: list[Unit], index: int, anchors_anywhere: bool) -> bool:
+def _resolved_in_question(scan: _Scan, index: int) -> bool:
+    units = scan.units
     unit = units[index]
-    if _concrete_after(units, index) or _material_after(units, index):
+    if _concrete_after(units, index) or scan.material_after(index):
         return True
     if unit.text in CONTEXT_POINTERS:  # "the setting I mentioned": only a name resolves it, not "setting"
-        return any(u.kind == "anchor" for u in units)
+        return scan.any_anchor
     if unit.text == "the" and _named_after(units, index + 2):  # "the answer to life", "the results of X"
         return True
     if unit.kind == "ref" and not _noun_after(units, index) and unit.text not in POINTERS:
         if unit.text.split("'")[0] in STRICT_PRONOUNS and not _unsegmented_noun(units, index):
-            return _antecedent(units, index)
+            return _antecedent(scan, index)
         # A bare "this"/"that" can point at any named thing in the question, before or after it.
-        return anchors_anywhere
+        return scan.anchor_outside(0, 0)
     # "this plan", "the above", "my code": only something described earlier in the question resolves it.
-    return has_anchor(units[:index])
+    return scan.anchor_before(index)
 
 
 def _unsegmented_noun(units: list[Unit], index: int) -> bool:
@@ -188,32 +254,50 @@ def _unsegmented_noun(units: list[Unit], index: int) -> bool:
     return units[index].text in ZH_DETERMINERS and nxt is not None and nxt.kind == "generic" and nxt.text not in ZH_LEXICON
 
 
-def _antecedent(units: list[Unit], index: int) -> bool:
+def _antecedent(scan: _Scan, index: int) -> bool:
     """A bare pronoun ("it", "them", "它", "那个") points at a named thing before it: in an earlier clause in
     English ("When I run Ollama, it crashes"; not "Rewrite it more politely", "write unit tests for it"), anywhere
     before it in Chinese ("吴淞路闸桥拆除后它的…", "Q2 这种"); or at a name in a later sentence ("它为什么叫统一内存？
     我指的是 Apple Silicon"); or, as English "it" before a copula, an infinitive or a clause, at what follows ("Is
     it safe to expose Ollama?", "it is the spring season")."""
-    english = units[index].text.isascii()
+    return _antecedent_before(scan, index) or _antecedent_after(scan, index)
+
+
+def _antecedent_before(scan: _Scan, index: int) -> bool:
+    """A noun before the pronoun, with a clause opener between them in English (any noun in Chinese): read
+    backwards from the pronoun, a break or clause word opens a clause, except "to" right before it ("to it" is
+    a preposition, not an infinitive opening a clause); a gerund too in English ("use my GPU instead of
+    running it on the CPU")."""
+    english = scan.units[index].text.isascii()
+    nouns = scan.noun_en if english else scan.noun_zh
     boundary = not english
-    for k in range(index - 1, -1, -1):
-        unit = units[k]
-        if unit.kind == "break" or (unit.text in CLAUSE_WORDS and not (unit.text == "to" and k == index - 1)):
-            boundary = True  # "to it" is a preposition, not an infinitive opening a clause
-        elif english and len(unit.text) > 5 and unit.text.endswith("ing"):
-            boundary = True  # a gerund opens a clause of its own: "use my GPU instead of running it on the CPU"
-        elif boundary and unit.kind in ("anchor", "category", "placeholder"):
-            return True  # a placeholder ("Here's my code, why doesn't it compile?") has its own gap already
-    opened = english and units[index].text.endswith("'s")
-    ended = False
-    for unit in units[index + 1 :]:
-        if unit.kind == "break":
-            ended = True
-        elif english and (unit.text in EXTRAPOSED or (unit.text in ("is", "was") and not opened and not ended)):
-            opened = True
-        elif (opened or ended) and unit.kind in ("anchor", "category"):
+    if index >= 1:  # the unit right before the pronoun, where "to" opens no clause
+        unit = scan.units[index - 1]
+        if unit.text == "to" and unit.kind != "break":
+            if boundary and unit.kind in _NOUNS:
+                return True
+        elif _clause_opener(unit, english):
+            boundary = True
+        elif boundary and unit.kind in _NOUNS:
             return True
-    return False
+    before = max(index - 1, 0)
+    if boundary:
+        return nouns[before] > 0
+    opener = scan.opener_en[before]  # the nearest clause opener further back
+    return opener >= 0 and nouns[opener] > 0
+
+
+def _antecedent_after(scan: _Scan, index: int) -> bool:
+    """A name after the pronoun once its sentence has ended, or (English "it" before a copula, an infinitive or
+    a clause: "Is it safe to expose Ollama?", "it is the spring season") once a clause has opened after it."""
+    english = scan.units[index].text.isascii()
+    start = index + 1
+    if not english:
+        turn = scan.next_break[start]
+        return scan.named[-1] - scan.named[min(turn + 1, len(scan.units))] > 0
+    opened = scan.units[index].text.endswith("'s")
+    turn = index if opened else scan.next_turn_en[start]  # after it, an opening word is said of no name
+    return scan.named_en[-1] - scan.named_en[min(turn + 1, len(scan.units))] > 0
 
 
 def _named_after(units: list[Unit], start: int) -> bool:
@@ -263,13 +347,10 @@ def _option(units: list[Unit], k: int, step: int) -> str:
 
 def candidates_given(units: list[Unit]) -> bool:
     """Two named options joined by or/vs/and/还是/和/、 ("Q4_K_M or Q8_0", "A 还是 B"), or listed after a colon."""
-    for i, unit in enumerate(units):
-        if (
-            unit.kind == "break"
-            and unit.text in (":", "：")
-            and sum(1 for u in units[i + 1 :] if u.kind in ("anchor", "category")) >= 2
-        ):
-            return True
+    # the first colon has the most names after it (one pass, not one from each colon)
+    colon = next((i for i, u in enumerate(units) if u.kind == "break" and u.text in (":", "：")), None)
+    if colon is not None and sum(1 for u in units[colon + 1 :] if u.kind in ("anchor", "category")) >= 2:
+        return True
     named = ("anchor", "category")
     for i in range(1, len(units) - 1):
         # a comma may close the first option: "Q4_K_M, or Q8_0", "qwen2.5，还是 llama3"

@@ -4,7 +4,9 @@ Hang guards, not speed claims (the bound is generous, for a loaded machine). Eac
 a sequence match of two long repetitive clauses (substitutions.py; cubic in the clause length), every stated modal
 of a clause reading on to its end (modals.py), the passage read again for each acronym of the answer
 (polarity._expansion via claims._spelled_in), and every colon after every pointer of a question read to the end
-(completeness_gaps._material_after). Each case runs in a child process, killed at the bound, so a regression fails
+(completeness_gaps._material_after), and every pronoun or determiner of a long question read back to its start and on
+to its end for a name (completeness_gaps._antecedent and has_anchor; 8 s for 8,000 pronouns, once an operator
+raises the input size's `max_chars`, which has no upper bound). Each case runs in a child process, killed at the bound, so a regression fails
 the test instead of hanging the suite.
 """
 
@@ -15,7 +17,7 @@ import sys
 
 import pytest
 
-from guardrails.completeness_gaps import _material_after
+from guardrails.completeness_gaps import _Scan
 from guardrails.completeness_units import Unit
 from guardrails.polarity import _expansion
 from guardrails.substitutions import swapped_terms
@@ -23,7 +25,9 @@ from tests.guardrails.cited import grounding_verdict
 
 BOUND_S = 30.0
 
-# Measured before the fixes (2-core machine): 'subst' > 100 s, 'modals' ~ 130 s, 'acronyms' 90 s, 'pointers' > 100 s.
+# Measured before the fixes (2-core machine): 'subst' > 100 s, 'modals' ~ 130 s, 'acronyms' 90 s, 'pointers' > 100 s,
+# 'pronouns_zh' ~ 50 s, 'pronouns_en' ~ 60 s, 'determiners' ~ 40 s (each of the last three quadratic in the units).
+_COMPLETENESS = "from guardrails.base import GuardContext\nfrom guardrails.completeness import CompletenessGuardrail\n"
 CASES = {
     "subst": "from guardrails.substitutions import swapped_terms\nswapped_terms('甲' * 3000, '甲乙' * 1500)",
     "modals": "from guardrails.modals import flipped_modals\nflipped_modals('能会' * 1000, '能会' * 8000, min_alignment=0.4)",
@@ -36,6 +40,9 @@ CASES = {
         "from guardrails.base import GuardContext\nfrom guardrails.completeness import CompletenessGuardrail\n"
         "CompletenessGuardrail().check(GuardContext(question='它' * 2000 + ':' * 2000))"
     ),
+    "pronouns_zh": _COMPLETENESS + "CompletenessGuardrail().check(GuardContext(question='它' * 20000))",
+    "pronouns_en": _COMPLETENESS + "CompletenessGuardrail().check(GuardContext(question='it, ' * 15000))",
+    "determiners": _COMPLETENESS + "CompletenessGuardrail().check(GuardContext(question='this plan ' * 15000))",
 }
 
 
@@ -106,8 +113,9 @@ def test_material_after_a_pointer_reads_as_before() -> None:
     """A colon or newline counts as supplied material only with words after it, whatever breaks follow."""
     colon, newline, bracket = Unit("break", ":", 0), Unit("break", "\n", 1), Unit("break", "(", 2)
     ref, word = Unit("ref", "它", 3), Unit("anchor", "x", 4)
-    assert not _material_after([ref, colon, newline, bracket], 0)
-    assert not _material_after([newline, bracket, colon], -1)
-    assert _material_after([ref, colon, bracket, word], 0)
-    assert not _material_after([ref, word, colon], 0)
-    assert _material_after([ref, Unit("anchor", "`x`", 5)], 0)
+    assert not _Scan([ref, colon, newline, bracket]).material_after(0)
+    assert not _Scan([newline, bracket, colon]).material_after(-1)
+    assert _Scan([ref, colon, bracket, word]).material_after(0)
+    assert not _Scan([ref, word, colon]).material_after(0)
+    assert _Scan([ref, Unit("anchor", "`x`", 5)]).material_after(0)
+    assert not _Scan([colon, word, ref]).material_after(2)  # material before the pointer is not after it
