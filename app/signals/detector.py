@@ -168,9 +168,14 @@ class ExemplarDetector:
     def clauses(self, text: str) -> list[tuple[int, str]]:
         """The short parts of a long text held to the clause bar: its clause groups, then its Chinese character
         windows (cjk_windows) that are not already a clause group."""
+        return [(start, chunk) for start, chunk, _ in self.short_parts(text)]
+
+    def short_parts(self, text: str) -> list[tuple[int, str, bool]]:
+        """`clauses`, each with whether it is a Chinese window (True) or a clause group: the evidence says which."""
         groups = clause_spans(text, self.spec.clause_chars, self.spec.max_clauses) if self.spec.clause_chars else []
         seen = {chunk for _, chunk in groups}
-        return groups + [(s, w) for s, w in self.cjk_windows(text) if w not in seen]
+        windows = [(s, w, True) for s, w in self.cjk_windows(text) if w not in seen]
+        return [(s, c, False) for s, c in groups] + windows
 
     def cjk_windows(self, text: str) -> list[tuple[int, str]]:
         size = self.spec.cjk_window_chars

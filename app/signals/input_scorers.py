@@ -110,7 +110,8 @@ class InjectionScorer:
             parts.append(("question with the user's pending turns", pending))
         longest = max((text for _, text in parts), key=len)
         spans = det.windows(longest)
-        clauses = det.clauses(longest) if spans else []  # only a text long enough for windows has clause groups
+        short = det.short_parts(longest) if spans else []  # only a text long enough for windows has clause groups
+        clauses = [(start, chunk) for start, chunk, _ in short]
         parts += [(f"characters {s}-{s + len(w)} of {len(longest)}", w) for s, w in spans]
         # embed_query for the whole texts: the QueryCache hands the question's vector to retrieval for free.
         rows = [self.embedder.embed_query(text) for _, text in parts[: len(parts) - len(spans)]]
@@ -120,17 +121,16 @@ class InjectionScorer:
         signal = _signal(self.name, det, parts, rows[: len(parts)] if whole else rows, self.evidence)
         if not clauses or signal.error is not None:
             return signal
-        return _with_clauses(signal, det, _short_parts(det, longest, clauses), rows[len(parts) :], self.evidence)
+        return _with_clauses(signal, det, _short_parts(longest, short), rows[len(parts) :], self.evidence)
 
 
-def _short_parts(det: ExemplarDetector, text: str, parts: list[tuple[int, str]]) -> list[str]:
+def _short_parts(text: str, parts: list[tuple[int, str, bool]]) -> list[str]:
     """What each short part held to the clause bar is, for the evidence: a clause group, or a Chinese window."""
-    windows = set(det.cjk_windows(text))
     return [
         f"Chinese window at characters {s}-{s + len(c)} of {len(text)}: '{_snippet(c)}'"
-        if (s, c) in windows
+        if window
         else f"clause at character {s} of {len(text)}: '{_snippet(c)}'"
-        for s, c in parts
+        for s, c, window in parts
     ]
 
 
