@@ -16,16 +16,10 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Stage, Verdict
-from guardrails.completeness_gaps import (
-    Gap,
-    candidates_given,
-    content_words,
-    find_gaps,
-    has_anchor,
-    split_units,
-    unnamed_options,
-)
+from guardrails.completeness_gaps import Gap, content_words, find_gaps, has_anchor
 from guardrails.completeness_lexicon import COMPARE_RES
+from guardrails.completeness_options import candidates_given, unnamed_options
+from guardrails.completeness_units import split_units
 from guardrails.semantic import evidence_of, fallback_note, semantic_details, usable_score
 from guardrails.text import is_cjk, lang_of, normalize
 

@@ -1,5 +1,6 @@
 """Word lists of the completeness guardrail (zh + en): references, placeholder nouns, request verbs,
-connectors, and the patterns that spot comparisons. Data only; the logic is in completeness_gaps.py.
+connectors, and the patterns that spot comparisons. Data only; the logic is in completeness_gaps.py (and its
+referents, scan and options modules).
 """
 
 from __future__ import annotations
@@ -740,7 +741,7 @@ DIAGNOSTIC_RE = re.compile(
     r"|(?:does\s*not|doesn't|don't|won't|isn't|not)\s+work(?:ing)?)\b"
     r"|报错|出错|错误|失败|有问题|不工作|不能用|不行|跑不起来|不对|哪里错|什么问题"
 )
-# Bare pronouns that need an antecedent before them, or a name in a later sentence (completeness_gaps._antecedent);
+# Bare pronouns that need an antecedent before them, or a name in a later sentence (completeness_referents._antecedent);
 # words that open a new clause; words after which a dummy "it" points forward.
 STRICT_PRONOUNS = frozenset("it them they 它 它们 这个 那个 这样 这种 那种 这些 那些".split())
 CLAUSE_WORDS = frozenset(

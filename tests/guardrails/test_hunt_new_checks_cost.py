@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from guardrails.completeness_gaps import _Scan
+from guardrails.completeness_scan import Scan
 from guardrails.completeness_units import Unit
 from guardrails.polarity import _expansion
 from guardrails.substitutions import swapped_terms
@@ -113,9 +113,9 @@ def test_material_after_a_pointer_reads_as_before() -> None:
     """A colon or newline counts as supplied material only with words after it, whatever breaks follow."""
     colon, newline, bracket = Unit("break", ":", 0), Unit("break", "\n", 1), Unit("break", "(", 2)
     ref, word = Unit("ref", "它", 3), Unit("anchor", "x", 4)
-    assert not _Scan([ref, colon, newline, bracket]).material_after(0)
-    assert not _Scan([newline, bracket, colon]).material_after(-1)
-    assert _Scan([ref, colon, bracket, word]).material_after(0)
-    assert not _Scan([ref, word, colon]).material_after(0)
-    assert _Scan([ref, Unit("anchor", "`x`", 5)]).material_after(0)
-    assert not _Scan([colon, word, ref]).material_after(2)  # material before the pointer is not after it
+    assert not Scan([ref, colon, newline, bracket]).material_after(0)
+    assert not Scan([newline, bracket, colon]).material_after(-1)
+    assert Scan([ref, colon, bracket, word]).material_after(0)
+    assert not Scan([ref, word, colon]).material_after(0)
+    assert Scan([ref, Unit("anchor", "`x`", 5)]).material_after(0)
+    assert not Scan([colon, word, ref]).material_after(2)  # material before the pointer is not after it

@@ -15,7 +15,8 @@ import sys
 import pytest
 
 from guardrails.deobfuscate import normalise
-from guardrails.pattern_reading import _DO_EN, _DO_EN_AT, _EN_ASKS, _EN_ASKS_AT, mentions
+from guardrails.pattern_reading import mentions
+from guardrails.pattern_reading_lexicon import DO_EN, DO_EN_AT, EN_ASKS, EN_ASKS_AT
 
 SIZE = 200_000
 BOUND_S = 20.0
@@ -84,8 +85,8 @@ def test_the_whole_text_is_still_read() -> None:
 
 def test_the_in_place_readers_keep_their_patterns() -> None:
     # Read in place (pattern.match(text, pos)) a leading ^ holds nowhere: the copies drop it, and nothing else.
-    assert _DO_EN_AT.pattern != _DO_EN.pattern and "^" not in _DO_EN_AT.pattern.split(r"\s*", 1)[0]
-    assert _EN_ASKS_AT.pattern == _EN_ASKS.pattern.removeprefix("^") != _EN_ASKS.pattern
+    assert DO_EN_AT.pattern != DO_EN.pattern and "^" not in DO_EN_AT.pattern.split(r"\s*", 1)[0]
+    assert EN_ASKS_AT.pattern == EN_ASKS.pattern.removeprefix("^") != EN_ASKS.pattern
 
 
 @pytest.mark.parametrize(
