@@ -167,21 +167,45 @@ def test_concurrent_saves_write_distinct_temporary_files(tmp_path: Path, monkeyp
     assert sorted(p.name for p in target.parent.iterdir()) == ["t-abc.npy"]  # no temporary file left behind
 
 
+class _CountedLock:
+    """A lock that counts the threads that have asked for it, so a test knows (instead of hoping after a sleep)
+    that a second caller is waiting while the first one builds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._asked = threading.Condition()
+        self.asks = 0
+
+    def __enter__(self) -> bool:
+        with self._asked:
+            self.asks += 1
+            self._asked.notify_all()
+        return self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def wait_for_asks(self, n: int) -> bool:
+        with self._asked:
+            return self._asked.wait_for(lambda: self.asks >= n, timeout=10)
+
+
 def test_two_threads_asking_at_once_build_once(det) -> None:
     calls: list[int] = []
     gate = threading.Event()
 
     def slow() -> ExemplarDetector:
         calls.append(1)
-        gate.wait(5)
+        gate.wait(10)
         return det
 
-    lazy = LazyDetector(slow)
+    lock = _CountedLock()
+    lazy = LazyDetector(slow, _lock=lock)  # type: ignore[arg-type]  # a counted lock in place of threading.Lock
     got: list[ExemplarDetector] = []
     threads = [threading.Thread(target=lambda: got.append(lazy())) for _ in range(2)]
     for t in threads:
         t.start()
-    time.sleep(0.05)
+    assert lock.wait_for_asks(2)  # both callers asked before the first build could finish (it waits for the gate)
     gate.set()
     for t in threads:
         t.join(10)
