@@ -4,8 +4,9 @@ says nothing; it is re-asked.
 
 Pure policy layer, output stage. Two explainable tests:
 - question echo: the answer repeats most of the question's content and adds no content of its own (English
-  words, Chinese characters, numbers, identifiers), talk about the question ("you are asking", "关于…的问题")
-  not counting as content;
+  words, Chinese characters, numbers, identifiers), talk about the question ("you are asking", "关于…的问题"),
+  generic and hedging words ("it depends on the case", "取决于具体情况", "存放位置") and another form of a
+  question word ("faster" for "fast") not counting as content;
 - heading only: the whole answer is a heading of the cited passage (a markdown heading, or the heading path
   the chunker puts on a chunk's first line), unless the passage shows it as code (`ollama stop` answering
   "which command unloads a model?" is a heading and a correct answer).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
@@ -30,7 +32,26 @@ META_EN = frozenset(
     | {"reason", "reasons", "because", "why", "this", "that"}
 )
 META_ZH = frozenset("问题关于想知道询请您你咨") | frozenset("原因这那")
+# Words that name no fact of their own: a hedge ("it depends on your setup", "视具体情况而定"), a placeholder
+# for the thing asked ("the storage location", "存放位置", "in a certain way", "一定的条件"), a connective
+# ("while", "whereas", 按照, 根据). Added to a restated question they add nothing; Chinese ones are whole words, removed
+# before the text is cut into characters (情 or 位 alone are content elsewhere).
+GENERIC_EN = frozenset(
+    {"depend", "depending", "dependent", "case", "situation", "circumstance", "setup", "answer"}
+    | {"certain", "specific", "particular", "various", "different", "several", "general", "generally", "usually"}
+    | {"typically", "normally", "basically", "actually", "simply", "really"}
+    | {"thing", "something", "somewhere", "somehow", "stuff", "way", "manner", "kind", "location", "place"}
+    | {"method", "while", "whereas", "whether", "though", "although", "since", "therefore", "thus", "hence"}
+)
+_NOT_CONTENT_EN = STOPWORDS_EN | META_EN | GENERIC_EN
+GENERIC_ZH = re.compile(
+    "取决于|取决|视情况|情况|具体|一定|某些|某种|某个|一般|通常|相应|相关|不同|答案|位置|方法|方式|办法|东西|按照|根据"
+)
+# Endings that make another form of a word ("faster", "listening", "loaded", "quickly"); with the base restored
+# (an "e" dropped, a consonant doubled, "y" turned "i") such a word is the question's own.
+_INFLECTIONS = ("iest", "ier", "ied", "est", "ing", "er", "ed", "ly", "r", "d")
 _WORD_RE = re.compile(r"[a-z0-9_]+(?:[.:/-][a-z0-9_]+)*")
+_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 _HEADING_MD = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 # FAQ entries title themselves with the question: "Q7. Answers stop in the middle…", "问：…".
 _HEADING_FAQ = re.compile(r"^\s*(?:Q\d{1,3}[.:)]|问[:：]|Q[:：])\s*(.+)$")
@@ -46,9 +67,23 @@ def _units(text: str) -> set[str]:
     """Content units: stemmed English words and identifiers, and single Chinese characters (a character
     test needs no segmenter and does not invent units at word junctions the way bigrams do)."""
     norm = normalize(text)
-    words = {stem(w) for w in _WORD_RE.findall(norm) if w not in STOPWORDS_EN and w not in META_EN}
-    chars = {c for c in cjk_chars(norm) if c not in STOPCHARS_ZH and c not in META_ZH}
+    words = {stem(w) for w in _WORD_RE.findall(norm) if not {w, stem(w)} & _NOT_CONTENT_EN}
+    chars = {c for c in cjk_chars(GENERIC_ZH.sub(" ", norm)) if c not in STOPCHARS_ZH and c not in META_ZH}
     return words | chars
+
+
+def _form_of(word: str, known: set[str]) -> bool:
+    """Whether an English word is an inflected form of one of `known` ("faster" of "fast", "later" of
+    "late", "bigger" of "big", "easier" of "easy")."""
+    for end in _INFLECTIONS:
+        base = word[: -len(end)]
+        if word.endswith(end) and len(base) >= 3 and base.isascii() and base.isalpha():
+            restored = {base, base + "e"} | ({base + "y"} if end[0] == "i" else set())
+            if base[-1] == base[-2]:
+                restored.add(base[:-1])
+            if restored & known:
+                return True
+    return False
 
 
 def headings(chunk: Chunk) -> list[str]:
@@ -60,8 +95,10 @@ def headings(chunk: Chunk) -> list[str]:
 @lru_cache(maxsize=1024)  # the cited passages come back answer after answer
 def _headings(text: str) -> tuple[str, ...]:
     lines = text.splitlines()
-    found = [m.group(1) for line in lines if (m := _HEADING_MD.match(line))]
-    found += [line.strip() for line in lines if _HEADING_FAQ.match(line)]
+    fenced = list(accumulate(bool(_FENCE.match(line)) for line in lines))  # odd: inside a code block
+    prose = [line for line, n in zip(lines, fenced, strict=True) if n % 2 == 0 and not _FENCE.match(line)]
+    found = [m.group(1) for line in prose if (m := _HEADING_MD.match(line))]  # not a "# comment" in code
+    found += [line.strip() for line in prose if _HEADING_FAQ.match(line)]
     first = lines[0].strip() if lines else ""
     if " > " in first or (first and len(first) <= 80 and first[-1] not in _SENTENCE_END and len(lines) > 1):
         found.append(first)
@@ -98,7 +135,7 @@ class AnswerRelevanceGuardrail:
         if not answer:
             return Verdict(name=self.name, stage=self.stage, fired=False, reason="no answer to check")
         asked, said = _units(ctx.question), _units(answer)
-        new = sorted(said - asked)
+        new = sorted(u for u in said - asked if not _form_of(u, asked))
         coverage = len(asked & said) / len(asked) if asked else 0.0
         # A number or identifier the question does not hold is the answer ("默认监听 11434 端口"), and so is
         # a leading yes/no: neither is an echo however much of the question the reply repeats.

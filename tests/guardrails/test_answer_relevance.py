@@ -95,3 +95,68 @@ def test_checks_can_be_switched_off() -> None:
     guard = AnswerRelevanceGuardrail(check_headings=False)
     ctx = GuardContext(question="q?", chunks=(ENV,), answer="各变量说明", citations=("S1",))
     assert not guard.check(ctx).fired
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        # hedges and placeholders for the thing asked add no content to a restated question
+        ("OLLAMA_KEEP_ALIVE 有什么作用？", "这个问题的答案是：OLLAMA_KEEP_ALIVE 的作用取决于具体情况。"),
+        ("模型默认存放在哪里？", "模型默认存放在相应的位置。"),
+        ("怎么让容器使用显卡？", "按照一定的方法让容器使用显卡。"),
+        ("ADAPTER 指令有什么要求？", "ADAPTER 指令有一定的要求，要视情况而定。"),
+        ("How do I rename a model?", "It depends on your setup: you rename the model in a certain way."),
+        ("Where are models stored?", "Models are stored in a specific location."),
+        # another form of the question's own words, joined by a connective
+        ("Why is the first answer slow when later ones are fast?", "The first answer is slower while later ones are faster."),
+    ],
+)
+def test_echoes_padded_with_generic_words_are_reasked(question: str, answer: str) -> None:
+    verdict = check(question, answer)
+    assert verdict.fired and "restates the question" in verdict.reason, verdict.details
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Ollama 默认监听哪个端口？", "取决于 OLLAMA_HOST，一般是 11434。"),
+        ("模型默认存放在哪里？", "Linux 上在 /usr/share/ollama/.ollama/models 这个位置。"),
+        ("显存不够时会怎样？", "具体情况是一部分层会放到 CPU 上运行，速度明显下降。"),
+        ("Does the output change between runs?", "It depends: a fixed seed and temperature 0 make it far more repeatable."),
+        ("How do I install Ollama?", "Run the installer, then start it from the menu."),
+        ("Why is the first answer slow?", "Usually because the model is loaded from disk into memory first."),
+    ],
+)
+def test_answers_with_generic_words_pass(question: str, answer: str) -> None:
+    assert not check(question, answer).fired
+
+
+def test_a_comment_in_a_code_block_is_not_a_heading() -> None:
+    chunk = Chunk(
+        chunk_id="i",
+        source="ollama-install-zh.md",
+        label="S1",
+        score=0.6,
+        text="安装 > 修改端口\n通过 `OLLAMA_HOST` 控制：\n\n```bash\n# 改为 11500 端口，仍只监听本机\nOLLAMA_HOST=127.0.0.1:11500 ollama serve\n```",
+    )
+    assert "改为 11500 端口，仍只监听本机" not in headings(chunk)
+    assert not check("怎么修改端口？", "改为 11500 端口，仍只监听本机", chunk).fired
+
+
+def test_no_sentence_of_the_corpus_is_rejected_when_asked_by_its_heading() -> None:
+    """Self-generated supported answers: every sentence of every chunk of data/docs, asked by the chunk's own
+    heading path (the question a quote of it answers). None is an echo or a bare heading."""
+    from app import chunk_text
+    from guardrails.sentences import sentences
+    from tests.guardrails.corpus import corpus_files
+
+    guard, fired = AnswerRelevanceGuardrail(), []
+    for name, text in corpus_files():
+        for draft in chunk_text(text, source=name):
+            heading, _, body = draft.text.partition("\n")
+            chunk = Chunk(chunk_id="d", source=name, label="S1", score=0.6, text=draft.text)
+            for sentence in sentences(body):
+                ctx = GuardContext(question=heading, chunks=(chunk,), answer=sentence, citations=("S1",))
+                if guard.check(ctx).fired:
+                    fired.append((name, sentence))
+    assert fired == []
