@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, align, expansion, mark, passage_sentences, sentences
+from guardrails.alignment import Contradiction, align, expansion, mark, passage_sentences
+from guardrails.sentences import sentences
 from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,

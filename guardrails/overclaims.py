@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 
+from guardrails.alignment import NEGATION, Contradiction, align, mark, passage_sentences
 from guardrails.opposites import COMPARATIVE as _COMPARATIVE
 from guardrails.opposites import OPPOSITES
 from guardrails.opposites import comparison_sides as _sides
-from guardrails.polarity import NEGATION, Contradiction, align, mark, passage_sentences, sentences
+from guardrails.sentences import sentences
 from guardrails.text import content_terms
 
 # The scales a comparison runs along, each with its two directions: the ordering pairs of the opposites lexicon

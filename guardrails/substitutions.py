@@ -24,7 +24,8 @@ import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, clauses, passage_clauses
+from guardrails.alignment import Contradiction, passage_clauses
+from guardrails.sentences import clauses
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, has_cjk, is_cjk, normalize, squash
 
 # A clause must restate its passage clause this closely: this share of each side's content the same, in order, and

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, clauses, sentences
+from guardrails.alignment import Contradiction
+from guardrails.sentences import clauses, sentences
 from guardrails.text import content_terms, normalize, numbers
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")

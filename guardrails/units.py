@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import Contradiction, clauses, sentences
+from guardrails.alignment import Contradiction
+from guardrails.sentences import clauses, sentences
 from guardrails.text import canonical_number, content_terms
 from guardrails.values import EN_NUMBER as _EN_NUMBER
 from guardrails.values import zh_value

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.polarity import NEGATION, Contradiction, Marked, clauses, mark, passage_clauses
+from guardrails.alignment import NEGATION, Contradiction, Marked, mark, passage_clauses
+from guardrails.sentences import clauses
 from guardrails.text import canonical_number, numbers
 
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -31,7 +31,7 @@ from guardrails import GuardContext, Guardrail, GuardrailPolicy, Signal, Stage
 from guardrails.claims import same_language
 from guardrails.crosslingual import ALIGNED_KEY, UNALIGNED_KEY
 from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
-from guardrails.polarity import clauses
+from guardrails.sentences import clauses
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
 MAX_SENTENCES = 96  # sentences and windows per check: bounds the cost on a long support

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from guardrails.polarity import sentences
+from guardrails.sentences import sentences
 
 DOCS = Path(__file__).resolve().parents[2] / "data" / "docs"
 

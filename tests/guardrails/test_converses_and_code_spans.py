@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from guardrails.overclaims import swapped_comparisons, swapped_relations
-from guardrails.polarity import clauses, sentences
+from guardrails.sentences import clauses, sentences
 from tests.guardrails.cited import grounding_verdict
 from tests.guardrails.corpus import corpus_files, section_quotes
 

@@ -14,9 +14,9 @@ from functools import partial
 
 import pytest
 
+from guardrails.alignment import spelled_out
 from guardrails.claims import replaced_commands
 from guardrails.overclaims import swapped_precedence
-from guardrails.polarity import spelled_out
 from guardrails.values import swapped_pairs
 from tests.guardrails.cited import PARAPHRASE_SIMILARITY, assert_caught, grounding_verdict
 from tests.guardrails.corpus import section_quotes

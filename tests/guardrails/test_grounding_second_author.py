@@ -18,7 +18,8 @@ import pytest
 from guardrails.answer_relevance import AnswerRelevanceGuardrail
 from guardrails.base import Chunk, GuardContext
 from guardrails.overclaims import overgeneralized
-from guardrails.polarity import contradictions, sentences
+from guardrails.polarity import contradictions
+from guardrails.sentences import sentences
 from guardrails.tables import borrowed_cells
 from guardrails.units import renamed_units
 from tests.guardrails.cited import PARAPHRASE_SIMILARITY, assert_caught, grounding_verdict

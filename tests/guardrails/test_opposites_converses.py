@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from guardrails.opposites import opposite_terms
-from guardrails.polarity import sentences
+from guardrails.sentences import sentences
 from tests.guardrails.cited import grounding_verdict
 
 FAST_ZH = "Q4 比 Q8 更快。"

@@ -10,7 +10,8 @@ import pytest
 
 from guardrails.base import Chunk, GuardContext
 from guardrails.grounding import GroundingGuardrail
-from guardrails.polarity import contradictions, sentences
+from guardrails.polarity import contradictions
+from guardrails.sentences import sentences
 from guardrails.values import all_numbers, rebound_values, spelled_numbers, zh_value
 
 DEFAULTS = "`temperature` 0.8，`top_k` 40，`top_p` 0.9，`repeat_penalty` 1.1，`num_predict` -1（不限制生成长度）。"

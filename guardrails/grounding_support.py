@@ -1,0 +1,101 @@
+"""What in the passages supports an answer's words, numbers and quoted terms (the grounding guardrail's support side).
+
+Pure policy layer (stdlib), used by guardrails/grounding.py: the answer's claim without its citation marks and list
+numbering, the passages' tokens and numbers (memoised: the same passages are checked answer after answer), and the
+ways a number or a quoted term is found in a passage when not verbatim (inside a name, around an elision, translated).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from guardrails.claims import same_language, squashed_passage, support_mostly_cjk
+from guardrails.text import has_cjk, numbers, quoted_terms, squash, stem, tokens
+from guardrails.values import EN_NUMBER, all_numbers
+
+# Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
+_CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
+# List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line (not "2.5 GB": a decimal).
+_LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、](?!\d)\s*")
+
+
+def claim_of(answer: str, cited: Iterable[str]) -> str:
+    """The answer without its citation marks and list numbering: what it claims."""
+    claim = _LIST_MARK_RE.sub(" ", _CITATION_MARK_RE.sub(" ", answer))
+    for label in cited:  # labels of any other shape, when bracketed as citations
+        if label:
+            claim = re.sub(rf"[\[【]\s*{re.escape(label)}\s*[\]】]", " ", claim)
+    return claim
+
+
+def unsupported_numbers(stated: Iterable[str], support: str) -> list[str]:
+    """The distinct numbers of `stated` the passage neither gives nor writes inside a name."""
+    support_flat = squashed_passage(support)
+    found = support_numbers(support)
+    return [n for n in dict.fromkeys(stated) if n not in found and not number_within(n, support_flat)]
+
+
+def unsupported_terms(claim: str, support: str) -> list[str]:
+    """The quoted or backticked terms of the claim the passage does not hold, elided or translated."""
+    flat = squashed_passage(support)
+    return [
+        t
+        for t in quoted_terms(claim)
+        if squash(t) not in flat and not elided_within(t, flat) and not translated(t, claim, support)
+    ]
+
+
+def translated(term: str, answer: str, support: str) -> bool:
+    """A quoted term in the answer's own language when the answer is written in another language than its passage:
+    a label the passage gives in its language, translated (“应用程序” for **Applications**), which cannot be found
+    verbatim. Identifiers inside it are still checked (unsupported_names), and so are the overlap and similarity."""
+    return not same_language(answer, support) and has_cjk(term) != support_mostly_cjk(support)
+
+
+# What stands for left-out text in a quoted command or value: "…", "...", "{...}", "<model>".
+_ELISION = re.compile(r"\{\s*(?:\.\.\.|…)\s*\}|\.\.\.|…|<[\w -]+>")
+
+
+def elided_within(term: str, flat: str) -> bool:
+    """A quoted term that leaves part of the passage's text out (`curl http://localhost:11434/api/generate -d '{...}'`):
+    every piece around its placeholders is in the squashed passage, in order, and the pieces hold a name's worth of
+    text (an elision alone, or a word or two around it, supports nothing)."""
+    if not _ELISION.search(term):
+        return False
+    pieces = [squash(p) for p in _ELISION.split(term)]
+    if sum(len(p) for p in pieces) < 8:
+        return False
+    at = 0
+    for piece in filter(None, pieces):
+        found = flat.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
+def number_within(number: str, flat: str) -> bool:
+    """`number` written inside the passage where numbers() does not see one on its own ("2.5" in "qwen2.5:3b",
+    "3" in "3b"), as a whole number: "1" is not in "14" or "127.0.0.1", "5" is not in "2.5"."""
+    return re.search(rf"(?<!\d)(?<!\d\.){re.escape(number)}(?!\d)(?!\.\d)", flat) is not None
+
+
+# The support side, memoised: the same passages are checked answer after answer (and re-ask after re-ask),
+# and tokenising, stemming and squashing a whole passage was most of this check's time. Frozen results only.
+@lru_cache(maxsize=1024)
+def support_tokens(support: str) -> frozenset[str]:
+    return frozenset(stem(t) for t in tokens(support))
+
+
+@lru_cache(maxsize=1024)
+def support_numbers(support: str) -> frozenset[str]:
+    """The passage's numbers, those it writes in words included ("about three" supports "3 attempts", "三次" supports
+    "3 次") whether or not `check_number_words` reads the answer's words as numbers: a number the passage gives is
+    supported however the answer writes it. A passage's English number word counts without a unit after it."""
+    worded = (str(EN_NUMBER[w.lower()]) for w in _EN_NUMBER_WORD.findall(support))
+    return frozenset(numbers(support)) | all_numbers(support) | frozenset(worded)
+
+
+_EN_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(EN_NUMBER)})\b", re.IGNORECASE)
