@@ -82,7 +82,7 @@ class GroundingGuardrail:
     check_contradictions: bool = Field(
         default=True,
         description="Reject an answer sentence that flips the polarity of (no/not/不/没有/无法 on one side only), "
-        "states another number than, or swaps the comparison (A than B / A 比 B), relation (A uses B / A 调用 B) or "
+        "states another number than, or swaps the comparison (A than B / A 比 B) or calls alike what it ranks, relation (A uses B / A 调用 B) or "
         "precedence (A overrides B / 先 A 再 B) of, or runs another subcommand than the command in, the passage "
         "sentence it restates (same language only).",
     )

@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 from guardrails.alignment import Contradiction
 from guardrails.claims import replaced_commands, same_language
 from guardrails.crosslingual import AlignedClause, cross_contradictions
+from guardrails.equated import equated_comparisons
 from guardrails.modals import flipped_modals
 from guardrails.opposites import opposite_terms, swapped_senses
 from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_precedence, swapped_relations
@@ -107,6 +108,7 @@ CHECKS: tuple[ContradictionCheck, ...] = (
     # Numbers, units and names: the same in either language.
     ContradictionCheck("unit/unit_name", (*_ON, "check_units"), False, lambda a, s, p: unit_changes(a, s)),
     ContradictionCheck("pair", (*_ON, "check_key_values"), False, lambda a, s, p: swapped_pairs(a, s)),
+    ContradictionCheck("equated", _ON, True, lambda a, s, p: equated_comparisons(a, s)),
 )
 
 
@@ -154,6 +156,7 @@ _CONTRADICTS = {
     "command": "runs another command than",
     "general": "states without exception what is hedged in",
     "term": "puts another term of the passage in place of a term of",
+    "equated": "calls alike two things ranked in",
 }
 
 

@@ -23,6 +23,7 @@ ORDER = [
     "paired",
     "unit/unit_name",
     "pair",
+    "equated",
 ]
 
 
