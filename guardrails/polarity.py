@@ -10,7 +10,7 @@ answer restates, and what each negates and states plainly, are read by alignment
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
@@ -33,6 +33,28 @@ MIN_FLIPPED = 2
 _YES_LEAD = re.compile(
     r"^(?:yes|yeah|yep|sure|correct|indeed|是的|是|对|可以|会|能|有|需要|要)\s*[,，.。!！;；:：]", re.IGNORECASE
 )
+# A reply word that is a sentence of its own ("Yes. Passing a schema…", "可以。…") leads the sentence after it.
+_BARE_YES = re.compile(r"(?:yes|yeah|yep|sure|correct|indeed|是的|是|对|可以|会|能|有|需要|要)\s*[.。!！]?", re.IGNORECASE)
+
+
+def _compared(answer: str, support: str, *, min_alignment: float, min_tokens: int) -> Iterator[tuple[str, str, Marked, Marked]]:
+    """(answer sentence, the part of it compared, its marks, the passage sentence that part restates): each answer
+    sentence that restates a passage sentence; of one that restates none, each clause of it that restates one. An
+    answer sentence that adds a clause of its own ("Ollama 自带登录认证，所以…对外开放也比较安全", "…, so it is safe to
+    expose the port") shares too few of its tokens with the sentence its first clause restates."""
+    for sentence in sentences(answer):
+        pairs = list(restated(sentence, support, min_alignment=min_alignment, min_tokens=min_tokens))
+        parts = clauses(sentence)
+        if not pairs and len(parts) > 1:
+            pairs = [p for part in parts for p in restated(part, support, min_alignment=min_alignment, min_tokens=min_tokens)]
+        for raw, claim, target in pairs:
+            yield sentence, raw, claim, target
+
+
+def _yes_led(answer: str) -> set[str]:
+    """The answer's sentences that open with a reply word, or follow one that is only a reply word ("Yes. …")."""
+    told = sentences(answer)
+    return {s for before, s in zip(["", *told], told, strict=False) if _YES_LEAD.match(s) or _BARE_YES.fullmatch(before)}
 
 
 @lru_cache(maxsize=1024)
@@ -57,10 +79,12 @@ def _restated_elsewhere(claim: Marked, passage: Sequence[Marked]) -> bool:
 def contradictions(
     answer: str, support: str, *, min_alignment: float, min_tokens: int, lead_flips: int = MIN_FLIPPED
 ) -> list[Contradiction]:
-    """Answer sentences that flip the polarity of, or swap a number of, the passage sentence they restate.
-    `lead_flips`: flipped terms that suffice in a sentence opening with a yes (and negating nothing itself)."""
+    """Answer sentences (or, of a sentence restating none, its clauses) that flip the polarity of, or swap a number
+    of, the passage sentence they restate. `lead_flips`: flipped terms that suffice in a sentence opening with a yes,
+    or following a yes that is a sentence of its own (and negating nothing itself)."""
     found: list[Contradiction] = []
-    for raw, claim, target in restated(answer, support, min_alignment=min_alignment, min_tokens=min_tokens):
+    led = _yes_led(answer)
+    for sentence, raw, claim, target in _compared(answer, support, min_alignment=min_alignment, min_tokens=min_tokens):
         # Terms one side negates and the other states in a clause without any negation. Two at least: one shared
         # word (or one Chinese character pair) can be a coincidence.
         # A term one sentence both negates and states plainly ("can do nothing except produce text, … can only produce
@@ -68,7 +92,7 @@ def contradictions(
         flipped = (target.negated & claim.plain - claim.negated) | (claim.negated & target.plain - target.negated)
         if len(flipped) >= MIN_FLIPPED:
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
-        elif flipped and len(flipped) >= lead_flips and _YES_LEAD.match(raw) and not NEGATION.search(raw):
+        elif flipped and len(flipped) >= lead_flips and sentence in led and not NEGATION.search(sentence):
             found.append(Contradiction(raw, target.text, "affirmed", tuple(sorted(flipped))))
         # "not all do" against "all do" or "none do", either way round: the scope of the negation, not its words
         scoped = (claim.partial & target.total - target.partial) | (claim.total & target.partial - claim.partial)
