@@ -19,8 +19,10 @@ from guardrails.sentences import clauses, sentences
 from guardrails.text import content_terms, numbers
 
 # A negation's scope ends at a clause boundary; numbers are compared clause by clause ("7B 模型需要 8 GB，
-# 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048).
-_CLAUSE_END = re.compile(r"[，、:：()（）]|,(?=\s)|\s-\s|—")
+# 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048). 的话
+# closes a Chinese condition as a comma closes an English "if" clause: in "不匹配的话输出会异常" 不 negates 匹配, not
+# the consequence after it.
+_CLAUSE_END = re.compile(r"[，、:：()（）]|,(?=\s)|\s-\s|—|的话")
 # Negation cues. Chinese: negation *words*, not bare characters: 无/非/别 start or end too many names and words
 # (战国无双, 无锡, 非洲, 区别, 特别), so 非 counts only in 并非/而非/绝非 and before the few words it negates (非必须),
 # 别 never, and 无 except in the words listed below; 不 and 没 count except in words where

@@ -73,3 +73,20 @@ def test_the_clause_is_what_is_reported() -> None:
     answer = "有的，Ollama 自带登录认证，所以把监听地址设成 0.0.0.0:11434 对外开放也比较安全。"
     [found] = contradictions(answer, LAN, min_alignment=0.4, min_tokens=3, lead_flips=1)
     assert (found.claim, found.terms) == ("Ollama 自带登录认证", ("录认", "登录", "认证"))
+
+
+ADAPTER = "`ADAPTER ./lora.gguf` 可以在基础模型上叠加 LoRA 微调权重，适配器必须与 FROM 指定的基础模型相匹配，否则输出会异常。"
+
+
+@pytest.mark.parametrize(
+    ("answer", "kinds"),
+    [
+        # g3z013 (tune, supported): 的话 closes the condition, so 不 negates 匹配 only, not the consequence after it
+        ("不行，LoRA 适配器得和 FROM 里写的基础模型对得上，不匹配的话输出会异常。", []),
+        ("适配器不匹配的话，输出会异常。", []),
+        # a negated consequence still contradicts the passage's plain one
+        ("适配器和基础模型对不上的话输出也不会异常。", ["polarity"]),
+    ],
+)
+def test_a_condition_closed_by_dehua_bounds_its_negation(answer: str, kinds: list[str]) -> None:
+    assert _kinds(answer, ADAPTER) == kinds
