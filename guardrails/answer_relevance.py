@@ -6,7 +6,8 @@ Pure policy layer, output stage. Two explainable tests:
 - question echo: the answer repeats most of the question's content and adds no content of its own (English
   words, Chinese characters, numbers, identifiers), talk about the question ("you are asking", "关于…的问题"),
   generic and hedging words ("it depends on the case", "取决于具体情况", "存放位置") and another form of a
-  question word ("faster" for "fast") not counting as content;
+  question word ("faster" for "fast") not counting as content; picking one of the options the question offers
+  ("Q4 is faster." for "Which is faster, Q4 or Q8?", guardrails/answer_options.py) is an answer;
 - heading only: the whole answer is a heading of the cited passage (a markdown heading, or the heading path
   the chunker puts on a chunk's first line), unless the passage shows it as code (`ollama stop` answering
   "which command unloads a model?" is a heading and a correct answer).
@@ -22,6 +23,7 @@ from typing import ClassVar
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
+from guardrails.answer_options import picks_one
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, cjk_chars, normalize, numbers, squash, stem
 
@@ -142,9 +144,11 @@ class AnswerRelevanceGuardrail:
         specific = [n for n in numbers(answer) if n not in numbers(ctx.question)]
         specific += [i for i in _IDENT_RE.findall(answer) if squash(i) not in squash(ctx.question)]
         polar = _POLAR.match(normalize(answer).lstrip(" \"'“「")) is not None
+        # Picking one of the options the question offers ("Q4 is faster." for "Which is faster, Q4 or Q8?") answers it.
+        picked = picks_one(ctx.question, answer, _units)
         details = {"question_coverage": round(coverage, 3), "new_units": new[:20], "new_specific": specific[:10]}
         echo = asked and coverage >= self.min_echo_coverage and len(new) <= self.max_new_units
-        if echo and not specific and not polar:
+        if echo and not specific and not polar and not picked:
             return self._fired(
                 f"the answer restates the question ({coverage:.0%} of it) and adds nothing"
                 + (f" but {', '.join(new)}" if new else ""),

@@ -160,3 +160,33 @@ def test_no_sentence_of_the_corpus_is_rejected_when_asked_by_its_heading() -> No
                 if guard.check(ctx).fired:
                     fired.append((name, sentence))
     assert fired == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Which is faster, Q4 or Q8?", "Q4 is faster."),
+        ("Should I use Docker or a native install?", "Use a native install."),
+        ("Is a smaller model faster or a bigger one?", "A smaller model is faster."),
+        ("选 Q4 还是 Q8？", "选 Q8。"),
+        ("同样的内存，选大模型的 Q4 还是小模型的 Q8？", "选大模型的 Q4。"),
+        ("Q4 和 Q8 哪个更快？", "Q4 更快。"),
+        ("哪个更省内存：Q4、Q8？", "Q4 更省内存。"),
+    ],
+)
+def test_picking_one_of_the_offered_options_is_an_answer(question: str, answer: str) -> None:
+    assert not check(question, answer).fired
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Which is faster, Q4 or Q8?", "Q4 or Q8 is faster."),  # both options kept
+        ("Q4 和 Q8 哪个更快？", "Q4 和 Q8 哪个更快。"),
+        ("内存固定时选大模型 Q4 还是小模型 Q8？", "内存固定时要选模型。"),  # neither option
+        ("How do I stop or restart the service?", "You stop the service."),  # "or" offering no choice
+    ],
+)
+def test_an_echo_keeping_both_options_or_neither_is_still_reasked(question: str, answer: str) -> None:
+    verdict = check(question, answer)
+    assert verdict.fired and "restates the question" in verdict.reason
