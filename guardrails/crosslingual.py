@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from guardrails.alignment import NEGATION, Contradiction
-from guardrails.opposites import OPPOSITES, turned
+from guardrails.opposites import turned
+from guardrails.opposites_lexicon import OPPOSITES
 from guardrails.overclaims import HEDGE, absolutes, hedges
 
 ALIGNED_KEY = "aligned"  # the key of the similarity signal's details holding the aligned clause pairs

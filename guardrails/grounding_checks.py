@@ -16,12 +16,16 @@ from typing import Literal, Protocol
 
 from guardrails.alignment import Contradiction
 from guardrails.claims import replaced_commands, same_language
+from guardrails.comparisons import swapped_comparisons
 from guardrails.crosslingual import AlignedClause, cross_contradictions
 from guardrails.equated import equated_comparisons
 from guardrails.modals import flipped_modals
-from guardrails.opposites import opposite_terms, swapped_senses
-from guardrails.overclaims import overgeneralized, swapped_comparisons, swapped_precedence, swapped_relations
+from guardrails.opposites import opposite_terms
+from guardrails.overclaims import overgeneralized
+from guardrails.paired_senses import swapped_senses
 from guardrails.polarity import contradictions
+from guardrails.precedence import swapped_precedence
+from guardrails.relations import swapped_relations
 from guardrails.substitutions import swapped_terms
 from guardrails.tables import borrowed_cells
 from guardrails.units import changed_units, renamed_units

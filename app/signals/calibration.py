@@ -27,7 +27,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from app.documents.embeddings import IdentifiedEmbeddings
-from app.signals.detector import DetectorSpec, ExemplarDetector, blended, build_detector, sample_weights
+from app.signals.detector import ExemplarDetector, blended, build_detector
+from app.signals.detector_spec import DetectorSpec, sample_weights
 from app.signals.exemplars import Exemplar
 from app.signals.input_detectors import INJECTION, VAGUENESS
 from app.signals.linear import LinearModel, Vectors, train_logistic

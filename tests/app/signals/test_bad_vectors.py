@@ -15,10 +15,11 @@ import pytest
 
 from app.fakes import BagOfWordsEmbeddings
 from app.signals import SignalBank
-from app.signals.detector import ExemplarDetector, _save, build_detector
+from app.signals.detector import ExemplarDetector, build_detector
 from app.signals.grounding import GroundingSimilarity
 from app.signals.input_scorers import InjectionScorer, LazyDetector, VaguenessScorer
 from app.signals.neighbours import BadVectors
+from app.signals.vector_cache import _save
 from guardrails import Chunk, GuardContext
 from tests.app.signals.test_detector import SPEC
 

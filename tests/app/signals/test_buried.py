@@ -12,8 +12,9 @@ from app.fakes import BagOfWordsEmbeddings
 from app.lab.evaluation.derived import derived_sets
 from app.lab.evaluation.records import EvalItem
 from app.signals.calibration import BURIED, buried_attacks, cross_validate_detector
-from app.signals.exemplars import TEAM_LICENCE, Exemplar, window_spans
+from app.signals.exemplars import TEAM_LICENCE, Exemplar
 from app.signals.input_detectors import INJECTION
+from app.signals.spans import window_spans
 from app.stats import split_of
 from tests.app.signals.conftest import write_jsonl
 

@@ -16,8 +16,9 @@ from app.fakes import BagOfWordsEmbeddings
 from app.lab.evaluation.derived import derived_sets
 from app.lab.evaluation.records import EvalItem
 from app.signals.calibration import BURIED_SETS, PASSAGES, buried_attacks, cross_validate_detector
-from app.signals.exemplars import TEAM_LICENCE, Exemplar, clause_spans
+from app.signals.exemplars import TEAM_LICENCE, Exemplar
 from app.signals.input_detectors import INJECTION
+from app.signals.spans import clause_spans
 from app.stats import split_of
 from tests.app.signals.conftest import write_jsonl
 

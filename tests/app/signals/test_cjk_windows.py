@@ -14,9 +14,9 @@ import pytest
 from app.fakes import BagOfWordsEmbeddings
 from app.signals.calibration import bury
 from app.signals.detector import build_detector
-from app.signals.exemplars import cjk_windows, clause_spans, window_spans
 from app.signals.input_detectors import INJECTION
 from app.signals.input_scorers import InjectionScorer, LazyDetector
+from app.signals.spans import cjk_windows, clause_spans, window_spans
 from guardrails import GuardContext
 from tests.app.signals.test_clauses import best_share
 from tests.app.signals.test_detector import SPEC

@@ -11,9 +11,9 @@ import pytest
 
 from app.fakes import BagOfWordsEmbeddings
 from app.signals.detector import build_detector
-from app.signals.exemplars import clause_spans, window_spans
 from app.signals.input_detectors import INJECTION
 from app.signals.input_scorers import InjectionScorer, LazyDetector
+from app.signals.spans import clause_spans, window_spans
 from guardrails import GuardContext
 from guardrails.prompt_injection import PromptInjectionGuardrail
 from tests.app.signals.test_detector import SPEC

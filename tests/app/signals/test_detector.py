@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from app.fakes import BagOfWordsEmbeddings
-from app.signals.detector import DetectorSpec, DetectorUnavailable, build_detector
+from app.signals.detector import DetectorUnavailable, build_detector
+from app.signals.detector_spec import DetectorSpec
 from app.signals.exemplars import Exemplar
 from app.stats import split_of
 
@@ -73,7 +74,7 @@ def test_the_first_build_and_every_cached_load_score_alike(team_dir: Path, tmp_p
 
 
 def test_a_slow_build_says_so(team_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("app.signals.detector.SLOW_BUILD", 1)
+    monkeypatch.setattr("app.signals.vector_cache.SLOW_BUILD", 1)
     lines: list[str] = []
     build(team_dir, BagOfWordsEmbeddings(), tmp_path / "cache", log=lines.append)
     assert len(lines) == 2 and "embedding" in lines[0] and "ready" in lines[1]

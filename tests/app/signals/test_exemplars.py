@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from app.signals.detector import collect
-from app.signals.exemplars import TEAM_LICENCE, corpus_set, shared_set, team_set, tune_sample, window_spans
+from app.signals.detector_spec import collect
+from app.signals.exemplars import TEAM_LICENCE, corpus_set, shared_set, team_set, tune_sample
 from app.signals.input_detectors import INJECTION, VAGUENESS
+from app.signals.spans import window_spans
 from app.stats import split_of
 
 REPO = Path(__file__).resolve().parents[3]

@@ -12,7 +12,8 @@ import pytest
 
 from app.fakes import BagOfWordsEmbeddings
 from app.lab.evaluation.datasets import BUNDLED_SETS, default_data_dir
-from app.signals.detector import DetectorSpec, blended, build_detector
+from app.signals.detector import blended, build_detector
+from app.signals.detector_spec import DetectorSpec
 from app.signals.exemplars import BUNDLED, team_set
 from app.signals.neighbours import neighbour_vote, similarities
 from app.stats import split_of
