@@ -93,6 +93,13 @@ class GroundingGuardrail:
         "(4 catches, no false block there), on grounding2's report half it caught nothing and rejected 2 of 13 "
         "correct translations (docs/GUARDRAILS.md).",
     )
+    check_cross_numbers: bool = Field(
+        default=True,
+        description="Reject an answer clause in another language than its passage that gives, for a unit (GB, 13B, "
+        "%, seconds, none), only numbers the passage clause it restates does not give while that clause gives another "
+        "(cross_numbers.py; aligned at min_cross_wording). Rejected no supported tune answer and no parallel zh/en "
+        "sentence pair of data/docs (docs/GUARDRAILS.md).",
+    )
     min_cross_alignment: float = Field(
         default=0.6,
         ge=0.0,
@@ -170,10 +177,11 @@ class GroundingGuardrail:
         contradicted = run_checks(claim, support, self)
         signal = ctx.signals.get(SIMILARITY_SIGNAL)
         similarity, similarity_note = self._similarity(signal)
-        if self.check_contradictions and self.check_cross_language and signal is not None and similarity is not None:
+        cross = self.check_cross_language or self.check_cross_numbers
+        if self.check_contradictions and cross and signal is not None and similarity is not None:
             # Another language: the signal aligned each answer clause with a passage clause (crosslingual.py).
             pairs, pairs_note = read_pairs(signal.details)
-            contradicted += run_cross_checks(pairs, self)
+            contradicted += run_cross_checks(pairs, self, support)
             similarity_note += pairs_note
         similar = similarity is not None and similarity >= self.min_similarity
 

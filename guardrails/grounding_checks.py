@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 from guardrails.alignment import Contradiction
 from guardrails.claims import replaced_commands, same_language
 from guardrails.comparisons import swapped_comparisons
+from guardrails.cross_numbers import changed_numbers
 from guardrails.crosslingual import AlignedClause, cross_contradictions
 from guardrails.equated import equated_comparisons
 from guardrails.modals import flipped_modals
@@ -57,6 +58,10 @@ class CheckPolicy(Protocol):
     def min_cross_alignment(self) -> float: ...
     @property
     def min_cross_wording(self) -> float: ...
+    @property
+    def check_cross_language(self) -> bool: ...
+    @property
+    def check_cross_numbers(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,20 @@ def run_checks(claim: str, support: str, policy: CheckPolicy) -> list[Contradict
 _CROSS_FLAGS: dict[str, Flag] = {"opposite": "check_opposites", "general": "check_overclaims"}
 
 
-def run_cross_checks(pairs: Sequence[AlignedClause], policy: CheckPolicy) -> list[Contradiction]:
-    """The aligned clause pairs of an answer in another language than its passage that contradict (crosslingual.py)."""
-    found = cross_contradictions(pairs, min_similarity=policy.min_cross_alignment, min_wording=policy.min_cross_wording)
-    return [c for c in found if c.kind not in _CROSS_FLAGS or getattr(policy, _CROSS_FLAGS[c.kind])]
+def run_cross_checks(pairs: Sequence[AlignedClause], policy: CheckPolicy, support: str) -> list[Contradiction]:
+    """The aligned clause pairs of an answer in another language than its passage that contradict: by negation,
+    opposite senses or absolutes (crosslingual.py, `check_cross_language`), by another number (cross_numbers.py,
+    `check_cross_numbers`, at `min_cross_wording`: a number, like an opposite, is a particular word on both sides)."""
+    found: list[Contradiction] = []
+    if policy.check_cross_language:
+        found = cross_contradictions(pairs, min_similarity=policy.min_cross_alignment, min_wording=policy.min_cross_wording)
+        found = [c for c in found if c.kind not in _CROSS_FLAGS or getattr(policy, _CROSS_FLAGS[c.kind])]
+    if policy.check_cross_numbers:
+        told = {c.claim for c in found}  # at most one contradiction per answer clause, as crosslingual.py reports
+        found += [
+            c for c in changed_numbers(pairs, min_similarity=policy.min_cross_wording, support=support) if c.claim not in told
+        ]
+    return found
 
 
 _CONTRADICTS = {

@@ -7,9 +7,10 @@ answer paraphrases. Sentence vectors are kept in a small LRU, so a re-ask over t
 the new answer.
 
 An answer in another language than its passages has its clauses aligned with the passage clauses they restate
-(guardrails/crosslingual.py) only when the policy turns that comparison on (`for_policy`): off, as it ships, the
-alignment was spent for nothing (measured on the grounding tune halves: +3.3 ms CPU an answer in another language,
-doubling the signal's cost when its passages are cached). The signal then says the alignment was not computed
+(guardrails/crosslingual.py, guardrails/cross_numbers.py) only when the policy reads the pairs (`for_policy`:
+`check_cross_language` or `check_cross_numbers`, the latter on as it ships); with both off the alignment would be
+spent for nothing (measured on the grounding tune halves: +3.3 ms CPU an answer in another language, doubling the
+signal's cost when its passages are cached). The signal then says the alignment was not computed
 (UNALIGNED_KEY), so a replay under a policy that turns it on is not decided on missing pairs.
 """
 
@@ -176,7 +177,7 @@ NOT_ALIGNED = "the cross-language comparison was off when the answer was checked
 def compares_across_languages(guard: GroundingGuardrail, policy: GuardrailPolicy | None = None) -> bool:
     """Whether `guard` reads the aligned clause pairs (and, with `policy`, whether the policy runs it at all)."""
     enabled = policy is None or policy.is_enabled(guard.name)
-    return enabled and guard.check_contradictions and guard.check_cross_language
+    return enabled and guard.check_contradictions and (guard.check_cross_language or guard.check_cross_numbers)
 
 
 def unrecorded_signals(guard: Guardrail, ctx: GuardContext) -> tuple[str, ...]:

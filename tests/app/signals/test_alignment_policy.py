@@ -1,5 +1,6 @@
 """The grounding_similarity signal aligns the clauses of an answer in another language than its passages only when
-the policy turns the cross-language comparison on (it ships off: the alignment was spent for nothing).
+the policy runs a check that reads the pairs (the cross-language comparison, off as shipped, or the cross-language
+number check, on as shipped); with neither, the alignment would be spent for nothing.
 Off, the signal says it did not align, so the guardrail and the policy lab's replay under a policy that turns it
 on say the alignment was not recorded instead of passing on no pairs. The service's requests (ask, check_answer)
 get the scorer set for their policy."""
@@ -18,7 +19,8 @@ from tests.app.lab.policy.conftest import GOOD_ZH, chain_record, reply
 from tests.app.signals.test_cross_alignment import PASSAGE, WRONG, ScriptedEmbedder
 from tests.fake_service import make_service
 
-OFF = load_policy()  # as shipped: check_cross_language = false
+SHIPPED = load_policy()  # check_cross_language = false, check_cross_numbers = true
+OFF = SHIPPED.with_overrides({"grounding": {"check_cross_numbers": False}})  # no check reads the pairs
 ON = OFF.with_overrides({"grounding": {"check_cross_language": True}})
 CLAUSE = "Ollama has built-in login authentication"  # the first clause of WRONG
 
@@ -27,7 +29,7 @@ def _ctx(answer: str = WRONG) -> GuardContext:
     return GuardContext(question="q", chunks=(PASSAGE,), answer=answer, citations=("S1",))
 
 
-def test_the_shipped_policy_embeds_no_answer_clause_and_says_it_did_not_align() -> None:
+def test_a_policy_reading_no_pairs_embeds_no_answer_clause_and_says_it_did_not_align() -> None:
     embedder = ScriptedEmbedder()
     bank = SignalBank((GroundingSimilarity(embedder),)).for_policy(OFF)
     signal = bank("output", _ctx())["grounding_similarity"]
@@ -59,7 +61,7 @@ def test_the_guardrail_says_the_alignment_was_not_recorded() -> None:
     signal = GroundingSimilarity(ScriptedEmbedder()).score(ctx)
     verdict = GroundingGuardrail(check_cross_language=True).check(ctx.model_copy(update={"signals": {signal.name: signal}}))
     assert "clause alignment not recorded: the cross-language comparison was off" in verdict.reason
-    off = GroundingGuardrail().check(ctx.model_copy(update={"signals": {signal.name: signal}}))
+    off = GroundingGuardrail(check_cross_numbers=False).check(ctx.model_copy(update={"signals": {signal.name: signal}}))
     assert "alignment" not in off.reason  # nothing to say when the comparison is off anyway
 
 
@@ -97,13 +99,16 @@ def _output_signal(svc, options: AskOptions | None):
 
 
 ON_OPTIONS = AskOptions(guardrails={"grounding": {"check_cross_language": True}})
+OFF_OPTIONS = AskOptions(guardrails={"grounding": {"check_cross_numbers": False}})
 
 
 def test_the_service_sets_the_scorer_for_each_requests_policy(tmp_path: Path, monkeypatch) -> None:
     svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD_ZH] * 6})
     # ask: a Chinese answer over the English sample documents, as the trace kept its output signals
-    shipped = _output_signal(svc, None)
-    assert ALIGNED_KEY not in shipped.details and UNALIGNED_KEY in shipped.details
+    off = _output_signal(svc, OFF_OPTIONS)
+    assert ALIGNED_KEY not in off.details and UNALIGNED_KEY in off.details
+    shipped = _output_signal(svc, None)  # the cross-language number check reads the pairs
+    assert ALIGNED_KEY in shipped.details and UNALIGNED_KEY not in shipped.details
     turned_on = _output_signal(svc, ON_OPTIONS)
     assert ALIGNED_KEY in turned_on.details and UNALIGNED_KEY not in turned_on.details
     # check_answer (the grounding eval's path)
@@ -111,6 +116,7 @@ def test_the_service_sets_the_scorer_for_each_requests_policy(tmp_path: Path, mo
     score = GroundingSimilarity.score
     monkeypatch.setattr(GroundingSimilarity, "score", lambda self, ctx: seen.append(self.align) or score(self, ctx))
     chunk = Chunk(chunk_id="p", source="zh.md", label="S1", score=1.0, text=PASSAGE.text)
-    svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"])
+    svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"], options=OFF_OPTIONS)
     svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"], options=ON_OPTIONS)
-    assert seen == [False, True]
+    svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"])
+    assert seen == [False, True, True]

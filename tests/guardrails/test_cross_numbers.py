@@ -1,0 +1,214 @@
+"""Numbers across languages (guardrails/cross_numbers.py, through the grounding guardrail): an answer clause in one
+language that gives another number than the passage clause in the other language that the similarity signal
+aligned it with, while the number check passes (the answer's number is elsewhere in the passage). Both directions,
+and the restatements that must pass: the same numbers, a range, a sign the signal stripped, list marks, addresses,
+a claim restating another clause of the sentence or, with several numbers, of the passage. The aligned pairs are
+given as the signal would pass them (no model). Passages are data/docs text; answers are written for these tests or
+are tune-split items of data/eval/grounding3.jsonl (g3x011, g3x012; never report-split)."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails import PolicyError, build_guardrails, load_policy, load_policy_dict
+from guardrails.base import Chunk, GuardContext, Signal, Verdict
+from guardrails.cross_numbers import read_quantities
+from guardrails.crosslingual import ALIGNED_KEY
+from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
+
+HW_ZH = (
+    "Ollama 官方给出的经验值是：运行 7B 模型至少需要 8 GB 内存，13B 模型需要 16 GB，30B 以上（如 33B）的模型需要 32 GB "
+    "或更多。这些数字针对的是默认的 4 位量化（Q4 级别）版本。70B 模型即使是 Q4 量化，权重也有约 40 GB，通常需要 64 GB "
+    "内存或大显存的多卡环境。\n- **NVIDIA**：需要计算能力 5.0 及以上的显卡和较新的驱动，安装脚本会自动启用 CUDA；\n"
+    "例如 12 GB 显存可以完整容纳 7B/8B 的 Q4 模型。"
+)
+HW_SENTENCE = (
+    "Ollama 官方给出的经验值是：运行 7B 模型至少需要 8 GB 内存，13B 模型需要 16 GB，30B 以上（如 33B）的模型需要 32 GB 或更多"
+)
+API_ZH = (
+    "- **HTTP 404**：请求的模型没有安装，错误信息提示先 pull；\n- **HTTP 400**：请求参数有误，例如 JSON 格式不对；\n"
+    "- **HTTP 500**：服务端内部错误，例如加载模型时内存不足。"
+)
+KEEP_EN = "`OLLAMA_KEEP_ALIVE` sets how long an idle model stays in memory: 5 minutes by default."
+RAM_EN = "On a machine with 8 GB of RAM, Q4_K_M is the right choice for a 7B model. It needs about 5 GB. Keep 6 GB free."
+PREDICT_EN = "`num_predict` -1 means no fixed limit: generation runs until a stop condition or a full context."
+TOPK_ZH = "`top-k` 通常取 3–5：太小容易漏掉答案，太大会挤占上下文。"
+DOCKER_ZH = "容器内服务同样监听 11434 端口，设置为 `0.0.0.0:11434` 即可监听所有网卡。"
+
+
+def _check(answer: str, passage: str, pairs: list[tuple[str, str, str, float]], **params: object) -> Verdict:
+    """The guardrail (shipped settings unless `params`) on `answer` citing `passage`, with the signal's aligned
+    (answer clause, passage clause, its sentence, similarity) pairs."""
+    aligned = [{"claim": a, "clause": c, "sentence": s, "similarity": x} for a, c, s, x in pairs]
+    signal = Signal(name=SIMILARITY_SIGNAL, score=0.6, details={"sentences": 1, ALIGNED_KEY: aligned})
+    chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
+    ctx = GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",), signals={SIMILARITY_SIGNAL: signal})
+    return GroundingGuardrail(**params).check(ctx)  # type: ignore[arg-type]
+
+
+def _numbers(verdict: Verdict) -> list[list[str]]:
+    found = verdict.details["contradictions"]
+    assert isinstance(found, list)
+    return [c["terms"] for c in found if c["kind"] == "number"]
+
+
+CHANGED = [
+    pytest.param(
+        "A 13B model needs 8 GB of RAM.",
+        HW_ZH,
+        [("A 13B model needs 8 GB of RAM.", "13B 模型需要 16 GB", HW_SENTENCE, 0.72)],
+        ["8 GB", "16 GB"],
+        id="en-answer-13B-given-the-7B-memory",
+    ),
+    pytest.param(
+        "You need an NVIDIA card with compute capability 7.0 or higher and a recent driver.",
+        HW_ZH,
+        [
+            (
+                "You need an NVIDIA card with compute capability 7.0 or higher and a recent driver",
+                "NVIDIA**：需要计算能力 5.0 及以上的显卡和较新的驱动",
+                "NVIDIA**：需要计算能力 5.0 及以上的显卡和较新的驱动，安装脚本会自动启用 CUDA",
+                0.74,
+            )
+        ],
+        ["7", "5"],
+        id="en-answer-g3x011-compute-capability",
+    ),
+    pytest.param(
+        "You get HTTP 500, and the fix is to run ollama pull.",
+        API_ZH,
+        [("You get HTTP 500", "HTTP 400**：请求参数有误", "HTTP 400**：请求参数有误", 0.539)],
+        ["500", "400"],
+        id="en-answer-g3x012-another-status",
+    ),
+    pytest.param(
+        "空闲模型默认保留 5 分钟。",
+        "`OLLAMA_KEEP_ALIVE` sets how long an idle model stays in memory. Tests use 5 minutes. 10 minutes by default.",
+        [("空闲模型默认保留 5 分钟", "10 minutes by default", "10 minutes by default", 0.61)],
+        ["5 min", "10 min"],
+        id="zh-answer-another-time",
+    ),
+    pytest.param(
+        "8 GB 的机器应该选 Q4_K_M，7B 模型大约需要 6 GB。",
+        RAM_EN,
+        [
+            (
+                "8 GB 的机器应该选 Q4_K_M",
+                "On a machine with 8 GB of RAM",
+                "On a machine with 8 GB of RAM, Q4_K_M is the right choice for a 7B model",
+                0.62,
+            ),
+            ("7B 模型大约需要 6 GB", "It needs about 5 GB", "It needs about 5 GB", 0.58),
+        ],
+        ["6 GB", "5 GB"],
+        id="zh-answer-another-size",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "passage", "pairs", "terms"), CHANGED)
+def test_another_number_than_the_aligned_clause_is_rejected(
+    answer: str, passage: str, pairs: list[tuple[str, str, str, float]], terms: list[str]
+) -> None:
+    verdict = _check(answer, passage, pairs)
+    assert verdict.fired and _numbers(verdict) == [terms]
+    assert "gives another number than" in verdict.reason
+    assert not _check(answer, passage, pairs, check_cross_numbers=False).fired
+
+
+RESTATED = [
+    pytest.param(
+        "A 13B model needs 16 GB of RAM.",
+        HW_ZH,
+        [("A 13B model needs 16 GB of RAM.", "13B 模型需要 16 GB", HW_SENTENCE, 0.72)],
+        id="same-numbers",
+    ),
+    pytest.param(
+        "At least 8 GB for 7B.",
+        HW_ZH,
+        [
+            (
+                "At least 8 GB for 7B.",
+                "通常需要 64 GB 内存或大显存的多卡环境",
+                "70B 模型即使是 Q4 量化，权重也有约 40 GB，通常需要 64 GB 内存或大显存的多卡环境",
+                0.5,
+            )
+        ],
+        id="several-numbers-given-by-another-passage-clause",
+    ),
+    pytest.param(
+        "A 7B model needs 8 GB.",
+        HW_ZH,
+        [("A 7B model needs 8 GB.", "13B 模型需要 16 GB", HW_SENTENCE, 0.6)],
+        id="another-clause-of-the-sentence",
+    ),
+    pytest.param(
+        "-1 表示没有固定的生成上限。",
+        PREDICT_EN,
+        [("-1 表示没有固定的生成上限", "1 means no fixed limit:", "1 means no fixed limit:", 0.535)],
+        id="sign-stripped-by-the-signal",
+    ),
+    pytest.param(
+        "Usually 4: too few misses answers.",
+        TOPK_ZH,
+        [("Usually 4:", "top-k` 通常取 3–5：太小容易漏掉答案", "top-k` 通常取 3–5：太小容易漏掉答案", 0.45)],
+        id="inside-a-range",
+    ),
+    pytest.param(
+        "空闲模型默认保留 5 分钟。",
+        KEEP_EN,
+        [("空闲模型默认保留 5 分钟", "5 minutes by default", "5 minutes by default", 0.6)],
+        id="same-time-other-language",
+    ),
+    pytest.param(
+        "The server listens on 0.0.0.0:11434 inside the container.",
+        DOCKER_ZH,
+        [
+            (
+                "The server listens on 0.0.0.0:11434 inside the container.",
+                "容器内服务同样监听 11434 端口",
+                "容器内服务同样监听 11434 端口",
+                0.7,
+            )
+        ],
+        id="an-address-is-not-a-value",
+    ),
+    pytest.param(
+        "A 13B model needs 8 GB of RAM.",
+        HW_ZH,
+        [("A 13B model needs 8 GB of RAM.", "13B 模型需要 16 GB", HW_SENTENCE, 0.3)],
+        id="aligned-too-loosely",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "passage", "pairs"), RESTATED)
+def test_a_restatement_of_the_numbers_passes(answer: str, passage: str, pairs: list[tuple[str, str, str, float]]) -> None:
+    assert _numbers(_check(answer, passage, pairs)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("13B 模型需要 16 GB", {("13", "B"), ("16", "GB")}),
+        ("5 到 6 GB", {("5", "GB"), ("6", "GB")}),
+        ("默认 5 分钟", {("5", "min")}),
+        ("4-bit", {("4", "bit")}),
+        ("1. Install 2 models", {("2", "")}),
+        ("qwen2.5:3b on 127.0.0.1:11434", set()),
+        ("2024 年发布，num_ctx 2048", {("2048", "")}),
+        ("7.0 or higher", {("7", "")}),
+        ("eval_duration * 1e9", {("1000000000", "")}),  # a power written two ways is one value
+        ("eval_duration × 10^9", {("1000000000", "")}),
+    ],
+)
+def test_numbers_are_read_with_their_units(text: str, read: set[tuple[str, str]]) -> None:
+    assert read_quantities(text) == read
+
+
+def test_the_policy_ships_the_check_on_and_rejects_a_bad_value() -> None:
+    assert load_policy().params("grounding")["check_cross_numbers"] is True
+    (guard,) = [g for g in build_guardrails(load_policy())["output"] if isinstance(g, GroundingGuardrail)]
+    assert guard.check_cross_numbers
+    with pytest.raises(PolicyError, match="check_cross_numbers"):
+        build_guardrails(load_policy_dict({"guardrails": {"grounding": {"check_cross_numbers": "sometimes"}}}))
