@@ -94,11 +94,11 @@ class GroundingGuardrail:
         "correct translations (docs/GUARDRAILS.md).",
     )
     check_cross_numbers: bool = Field(
-        default=True,
+        default=False,  # opt-in: no tune answer was blocked, but its one report run rejected a correct translation
         description="Reject an answer clause in another language than its passage that gives, for a unit (GB, 13B, "
         "%, seconds, none), only numbers the passage clause it restates does not give while that clause gives another "
-        "(cross_numbers.py; aligned at min_cross_wording). Rejected no supported tune answer and no parallel zh/en "
-        "sentence pair of data/docs (docs/GUARDRAILS.md).",
+        "(cross_numbers.py; aligned at min_cross_wording). Off by default: tune +2 catches, no false block; on the "
+        "report halves it caught nothing and rejected 1 of 7 correct cross-language answers (docs/GUARDRAILS.md).",
     )
     min_cross_alignment: float = Field(
         default=0.6,

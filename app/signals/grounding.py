@@ -8,7 +8,7 @@ the new answer.
 
 An answer in another language than its passages has its clauses aligned with the passage clauses they restate
 (guardrails/crosslingual.py, guardrails/cross_numbers.py) only when the policy reads the pairs (`for_policy`:
-`check_cross_language` or `check_cross_numbers`, the latter on as it ships); with both off the alignment would be
+`check_cross_language` or `check_cross_numbers`, both off as it ships); with both off the alignment would be
 spent for nothing (measured on the grounding tune halves: +3.3 ms CPU an answer in another language, doubling the
 signal's cost when its passages are cached). The signal then says the alignment was not computed
 (UNALIGNED_KEY), so a replay under a policy that turns it on is not decided on missing pairs.

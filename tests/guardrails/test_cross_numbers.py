@@ -37,13 +37,13 @@ DOCKER_ZH = "容器内服务同样监听 11434 端口，设置为 `0.0.0.0:11434
 
 
 def _check(answer: str, passage: str, pairs: list[tuple[str, str, str, float]], **params: object) -> Verdict:
-    """The guardrail (shipped settings unless `params`) on `answer` citing `passage`, with the signal's aligned
-    (answer clause, passage clause, its sentence, similarity) pairs."""
+    """The guardrail (shipped settings with the check on, unless `params`) on `answer` citing `passage`, with the
+    signal's aligned (answer clause, passage clause, its sentence, similarity) pairs."""
     aligned = [{"claim": a, "clause": c, "sentence": s, "similarity": x} for a, c, s, x in pairs]
     signal = Signal(name=SIMILARITY_SIGNAL, score=0.6, details={"sentences": 1, ALIGNED_KEY: aligned})
     chunk = Chunk(chunk_id="c1", source="doc.md", text=passage, score=1.0, label="S1")
     ctx = GuardContext(question="q", chunks=(chunk,), answer=answer, citations=("S1",), signals={SIMILARITY_SIGNAL: signal})
-    return GroundingGuardrail(**params).check(ctx)  # type: ignore[arg-type]
+    return GroundingGuardrail(**({"check_cross_numbers": True} | params)).check(ctx)  # type: ignore[arg-type]
 
 
 def _numbers(verdict: Verdict) -> list[list[str]]:
@@ -206,9 +206,10 @@ def test_numbers_are_read_with_their_units(text: str, read: set[tuple[str, str]]
     assert read_quantities(text) == read
 
 
-def test_the_policy_ships_the_check_on_and_rejects_a_bad_value() -> None:
-    assert load_policy().params("grounding")["check_cross_numbers"] is True
+def test_the_policy_ships_the_check_off_and_rejects_a_bad_value() -> None:
+    """Off as shipped: its one report run rejected a correct cross-language answer (docs/GUARDRAILS.md)."""
+    assert load_policy().params("grounding")["check_cross_numbers"] is False
     (guard,) = [g for g in build_guardrails(load_policy())["output"] if isinstance(g, GroundingGuardrail)]
-    assert guard.check_cross_numbers
+    assert not guard.check_cross_numbers
     with pytest.raises(PolicyError, match="check_cross_numbers"):
         build_guardrails(load_policy_dict({"guardrails": {"grounding": {"check_cross_numbers": "sometimes"}}}))

@@ -1,6 +1,6 @@
 """The grounding_similarity signal aligns the clauses of an answer in another language than its passages only when
-the policy runs a check that reads the pairs (the cross-language comparison, off as shipped, or the cross-language
-number check, on as shipped); with neither, the alignment would be spent for nothing.
+the policy runs a check that reads the pairs (the cross-language comparison or the cross-language number check,
+both off as shipped); with neither, the alignment would be spent for nothing.
 Off, the signal says it did not align, so the guardrail and the policy lab's replay under a policy that turns it
 on say the alignment was not recorded instead of passing on no pairs. The service's requests (ask, check_answer)
 get the scorer set for their policy."""
@@ -19,8 +19,8 @@ from tests.app.lab.policy.conftest import GOOD_ZH, chain_record, reply
 from tests.app.signals.test_cross_alignment import PASSAGE, WRONG, ScriptedEmbedder
 from tests.fake_service import make_service
 
-SHIPPED = load_policy()  # check_cross_language = false, check_cross_numbers = true
-OFF = SHIPPED.with_overrides({"grounding": {"check_cross_numbers": False}})  # no check reads the pairs
+SHIPPED = load_policy()  # check_cross_language = false, check_cross_numbers = false
+OFF = SHIPPED.with_overrides({"grounding": {"check_cross_numbers": False}})  # no check reads the pairs (as shipped)
 ON = OFF.with_overrides({"grounding": {"check_cross_language": True}})
 CLAUSE = "Ollama has built-in login authentication"  # the first clause of WRONG
 
@@ -100,15 +100,18 @@ def _output_signal(svc, options: AskOptions | None):
 
 ON_OPTIONS = AskOptions(guardrails={"grounding": {"check_cross_language": True}})
 OFF_OPTIONS = AskOptions(guardrails={"grounding": {"check_cross_numbers": False}})
+NUMBERS_OPTIONS = AskOptions(guardrails={"grounding": {"check_cross_numbers": True}})
 
 
 def test_the_service_sets_the_scorer_for_each_requests_policy(tmp_path: Path, monkeypatch) -> None:
-    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD_ZH] * 6})
+    svc, _ = make_service(tmp_path, scripts={"smollm2:135m": [GOOD_ZH] * 8})
     # ask: a Chinese answer over the English sample documents, as the trace kept its output signals
     off = _output_signal(svc, OFF_OPTIONS)
     assert ALIGNED_KEY not in off.details and UNALIGNED_KEY in off.details
-    shipped = _output_signal(svc, None)  # the cross-language number check reads the pairs
-    assert ALIGNED_KEY in shipped.details and UNALIGNED_KEY not in shipped.details
+    shipped = _output_signal(svc, None)  # as shipped: no check reads the pairs
+    assert ALIGNED_KEY not in shipped.details and UNALIGNED_KEY in shipped.details
+    numbers = _output_signal(svc, NUMBERS_OPTIONS)  # the cross-language number check reads them
+    assert ALIGNED_KEY in numbers.details and UNALIGNED_KEY not in numbers.details
     turned_on = _output_signal(svc, ON_OPTIONS)
     assert ALIGNED_KEY in turned_on.details and UNALIGNED_KEY not in turned_on.details
     # check_answer (the grounding eval's path)
@@ -118,5 +121,6 @@ def test_the_service_sets_the_scorer_for_each_requests_policy(tmp_path: Path, mo
     chunk = Chunk(chunk_id="p", source="zh.md", label="S1", score=1.0, text=PASSAGE.text)
     svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"], options=OFF_OPTIONS)
     svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"], options=ON_OPTIONS)
+    svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"], options=NUMBERS_OPTIONS)
     svc.check_answer("q", "Ollama listens on port 11434.", [chunk], citations=["S1"])
-    assert seen == [False, True, True]
+    assert seen == [False, True, True, False]
