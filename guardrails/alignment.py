@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from guardrails.sentences import clauses, sentences
-from guardrails.text import content_terms, numbers
+from guardrails.text import content_terms
+from guardrails.text_numbers import numbers
 
 # A negation's scope ends at a clause boundary; numbers are compared clause by clause ("7B 模型需要 8 GB，
 # 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048). 的话

@@ -23,7 +23,7 @@ from guardrails.pattern_family import PatternFamily, scan
 from guardrails.patterns import CONTEXT_FAMILIES, INSTRUCTION_OVERRIDE, ROLE_PLAY
 from guardrails.patterns_more import GOAL_HIJACK
 from guardrails.patterns_reader import AI_READER
-from guardrails.text import squash
+from guardrails.text_quotes import squash
 
 # Instructions that are never part of answering a question about documents (excused only when the question
 # itself says the same words, e.g. "what does 'ignore previous instructions' mean?").

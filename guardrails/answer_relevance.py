@@ -25,7 +25,9 @@ from pydantic.dataclasses import dataclass
 
 from guardrails.answer_options import picks_one
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
-from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, cjk_chars, normalize, numbers, squash, stem
+from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, cjk_chars, normalize, stem
+from guardrails.text_numbers import numbers
+from guardrails.text_quotes import squash
 
 # Words that talk about the question instead of answering it; they add no content to an echo. An echo of a why
 # question names it as its own reason ("这就是要逐行检查的原因", "that is the reason it fails").

@@ -13,7 +13,8 @@ from functools import lru_cache
 
 from guardrails.alignment import Contradiction, align, expansion, mark, passage_sentences
 from guardrails.sentences import sentences
-from guardrails.text import cjk_letters, has_cjk, normalize, squash, strip_code_fences
+from guardrails.text import cjk_letters, has_cjk, normalize
+from guardrails.text_quotes import squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
 # /etc/ollama/config.yaml, llama3), command-line flags (--gpus=all, --privileged) and slash commands (/clear,

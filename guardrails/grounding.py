@@ -35,7 +35,9 @@ from guardrails.grounding_support import (
 )
 from guardrails.polarity import MIN_FLIPPED
 from guardrails.semantic import failure
-from guardrails.text import content_tokens, numbers, stem, strip_code_fences
+from guardrails.text import content_tokens, stem
+from guardrails.text_numbers import numbers
+from guardrails.text_quotes import strip_code_fences
 from guardrails.values import spelled_numbers
 
 SIMILARITY_SIGNAL = "grounding_similarity"

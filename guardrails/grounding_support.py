@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from guardrails.claims import same_language, squashed_passage, support_mostly_cjk
-from guardrails.text import has_cjk, numbers, quoted_terms, squash, stem, tokens
+from guardrails.text import has_cjk, stem, tokens
+from guardrails.text_numbers import numbers
+from guardrails.text_quotes import quoted_terms, squash
 from guardrails.values import EN_NUMBER, all_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".

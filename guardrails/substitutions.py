@@ -26,7 +26,8 @@ from functools import lru_cache
 
 from guardrails.alignment import Contradiction, passage_clauses
 from guardrails.sentences import clauses
-from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, has_cjk, is_cjk, normalize, squash
+from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, has_cjk, is_cjk, normalize
+from guardrails.text_quotes import squash
 
 # A clause must restate its passage clause this closely: this share of each side's content the same, in order, and
 # at least this much of it (in Chinese characters; a Latin word counts two).

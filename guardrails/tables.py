@@ -19,7 +19,8 @@ from functools import lru_cache
 
 from guardrails.alignment import Contradiction
 from guardrails.sentences import clauses, sentences
-from guardrails.text import cjk_chars, content_terms, normalize, numbers
+from guardrails.text import cjk_chars, content_terms, normalize
+from guardrails.text_numbers import numbers
 from guardrails.units import quantities
 
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")

@@ -1,149 +1,26 @@
-"""Shared text helpers for the guardrails: tokens, numbers and quoted terms, for Chinese and English.
+"""Shared text helpers for the guardrails: tokens, stopwords and CJK detection, for Chinese and English. Numbers
+are in text_numbers.py, quoted terms and code fences in text_quotes.py.
 
 Pure policy layer (stdlib only). Every guardrail that compares or scans text goes through these helpers,
-so "a token" and "a number" mean the same thing in every check.
+so "a token" means the same thing in every check.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
 
 # Small on purpose: only words that carry no topic. Guardrail-specific "generic" words (placeholder nouns,
 # evaluative adjectives) live with the guardrail that needs them, not here.
 STOPWORDS_EN: frozenset[str] = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "so",
-        "as",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "into",
-        "onto",
-        "over",
-        "under",
-        "about",
-        "than",
-        "then",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "am",
-        "do",
-        "does",
-        "did",
-        "doing",
-        "done",
-        "has",
-        "have",
-        "had",
-        "having",
-        "i",
-        "me",
-        "my",
-        "mine",
-        "we",
-        "us",
-        "our",
-        "you",
-        "your",
-        "yours",
-        "he",
-        "him",
-        "his",
-        "she",
-        "her",
-        "it",
-        "its",
-        "they",
-        "them",
-        "their",
-        "this",
-        "that",
-        "these",
-        "those",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "how",
-        "there",
-        "here",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "not",
-        "no",
-        "nor",
-        "yes",
-        "also",
-        "just",
-        "only",
-        "very",
-        "too",
-        "more",
-        "most",
-        "some",
-        "any",
-        "all",
-        "each",
-        "every",
-        "other",
-        "such",
-        "own",
-        "same",
-        "up",
-        "down",
-        "out",
-        "off",
-        "again",
-        "further",
-        "once",
-        "both",
-        "few",
-        "s",
-        "t",
-        "don",
-        "doesn",
-        "didn",
-        "isn",
-        "aren",
-        "wasn",
-        "weren",
-        "won",
-        "wouldn",
-        "couldn",
-        "shouldn",
-        "let",
-    ]
+    """
+    a an the and or but if so as of to in on at by for from with into onto over under about than then is are was
+    were be been being am do does did doing done has have had having i me my mine we us our you your yours he him
+    his she her it its they them their this that these those what which who whom whose when where why how there
+    here can could should would will shall may might must not no nor yes also just only very too more most some
+    any all each every other such own same up down out off again further once both few s t don doesn didn isn aren
+    wasn weren won wouldn couldn shouldn let
+    """.split()  # noqa: SIM905 (a word list kept compact, as in completeness_lexicon.py)
 )
 
 # Chinese function characters; a bigram made only of these carries no topic ("的是", "了吗").
@@ -162,24 +39,6 @@ _CJK_CLASS = "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "
 _CJK_RE = re.compile(_CJK_CLASS)
 _CJK_SPLIT_RE = re.compile(f"({_CJK_CLASS}+)")
 _WORD_RE = re.compile(r"[a-z0-9_]+")
-# A number starts a token: not glued to an ASCII letter/digit/underscore/dot on its left, so "qwen2.5",
-# "Q4_K_M" and "v0.6" yield nothing, while units on its right are fine ("8GB" -> 8, "7b" -> 7). CJK
-# neighbours are fine too ("端口11434"). Both sides of a comparison are extracted the same way.
-# A minus sign belongs to the number ("-1" is not "1") unless the hyphen follows a letter, digit or dot ("3-5",
-# "2024-01-15", "coder-7b"). Every dotted part belongs to it too: "0.5.7" and "127.0.0.1" are one value each, not
-# "0.5" and "127".
-_NUMBER_RE = re.compile(r"(?:(?<![A-Za-z0-9_.\-])(-))?(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+)((?:\.\d+)+)?(?![\d_])")
-# Enclosed numbers (①, ⑴, ⒈, ㉑) are enumeration marks, like list numbering, not values; NFKC would turn them into
-# digits ("①②③" -> "123").
-_ENCLOSED_NUMBER_RE = re.compile("[\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf]")
-_QUOTED_RES = (
-    re.compile(r'"([^"\n]{1,200})"'),
-    re.compile(r"“([^”\n]{1,200})”"),
-    re.compile(r"「([^」\n]{1,200})」"),
-    re.compile(r"『([^』\n]{1,200})』"),
-    re.compile(r"`([^`\n]{1,200})`"),
-)
-_FENCE_RE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 
 
 def is_cjk(char: str) -> bool:
@@ -222,7 +81,7 @@ def tokens(text: str) -> list[str]:
     that character). Overlap scoring only needs units that two texts about the same thing share, and
     bigrams do that without a dictionary: no word segmenter is needed, and we avoid depending on jieba,
     which has been unmaintained since 2020. Pure-number tokens are dropped here; numbers are compared
-    exactly by `numbers()`.
+    exactly by `text_numbers.numbers()`.
     """
     out: list[str] = []
     # With a capturing group, split() alternates: text between CJK runs, a CJK run, text between, ...
@@ -263,44 +122,3 @@ def stem(token: str) -> str:
 def content_terms(text: str) -> set[str]:
     """The distinct stemmed content tokens of a text: what overlap scores compare."""
     return {stem(t) for t in content_tokens(text)}
-
-
-def numbers(text: str) -> list[str]:
-    """Numbers standing on their own ("11434", "0.8", "2,048" -> "2048"), normalized so 0.80 == 0.8."""
-    found: list[str] = []
-    # A full-width comma is Chinese punctuation ("256，512" lists two numbers), never a thousands separator; NFKC
-    # would make it ",", so it becomes an enumeration comma first. Enclosed list marks (①) are not numbers.
-    text = _ENCLOSED_NUMBER_RE.sub(" ", text.replace("，", "、"))
-    for match in _NUMBER_RE.finditer(unicodedata.normalize("NFKC", text)):
-        raw = (match.group(1) or "") + match.group(2).replace(",", "") + (match.group(3) or "")
-        found.append(canonical_number(raw))
-    return found
-
-
-def canonical_number(raw: str) -> str:
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return raw
-    return format(value.normalize(), "f")
-
-
-def strip_code_fences(text: str) -> str:
-    return _FENCE_RE.sub(" ", text)
-
-
-def quoted_terms(text: str) -> list[str]:
-    """Terms the text puts in quotes: "x", “x”, 「x」, 『x』 and `x` (fenced ``` blocks are not terms)."""
-    text = strip_code_fences(text)
-    found: list[str] = []
-    for pattern in _QUOTED_RES:
-        for match in pattern.finditer(text):
-            term = match.group(1).strip()
-            if term and term not in found:
-                found.append(term)
-    return found
-
-
-def squash(text: str) -> str:
-    """Normalized text with all whitespace removed, for lenient substring checks of quoted terms."""
-    return "".join(normalize(text).split())

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from guardrails.alignment import Contradiction
 from guardrails.sentences import clauses, sentences
-from guardrails.text import canonical_number, content_terms
+from guardrails.text import content_terms
+from guardrails.text_numbers import canonical_number
 from guardrails.values import EN_NUMBER as _EN_NUMBER
 from guardrails.values import zh_value
 

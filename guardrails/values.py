@@ -1,6 +1,6 @@
 """Numbers an answer states in words, and values it binds to a name the passage binds to another value.
 
-Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py. `text.numbers()`
+Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py. `text_numbers.numbers()`
 reads digits only, so "重试五次" or "waits thirty seconds" passed the number check whatever the passage said;
 and a clause "temperature 默认是 0.9" shares one word with the passage's "`temperature` 0.8" (the 0.9 being
 top_p's), too few for the clause alignment of polarity.py, so a value taken from the next key went unseen.
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from guardrails.alignment import NEGATION, Contradiction, Marked, mark, passage_clauses
 from guardrails.sentences import clauses
-from guardrails.text import canonical_number, numbers
+from guardrails.text_numbers import canonical_number, numbers
 
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -81,7 +81,7 @@ def zh_value(numeral: str) -> int | None:
 
 
 def spelled_numbers(text: str) -> list[str]:
-    """Numbers written as words before a unit ("五次" -> 5, "twenty seconds" -> 20), canonical like text.numbers(),
+    """Numbers written as words before a unit ("五次" -> 5, "twenty seconds" -> 20), canonical like text_numbers.numbers(),
     distinct. One is left out in both languages: 一次 and "one of" paraphrase far more often than they count."""
     values = [zh_value(m.group()) for m in _ZH_RE.finditer(text)]
     values += [_EN_NUMBER[m.group(1).lower()] for m in _EN_RE.finditer(text)]

@@ -11,7 +11,7 @@ from guardrails.base import Chunk, GuardContext
 from guardrails.claims import identifiers, unsupported_names
 from guardrails.deobfuscate import variants
 from guardrails.links import links
-from guardrails.text import numbers
+from guardrails.text_numbers import numbers
 from guardrails.values import spelled_numbers
 from tests.guardrails.cited import grounding_verdict
 

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guardrails.text import content_tokens, has_cjk, lang_of, numbers, quoted_terms, tokens
+from guardrails.text import content_tokens, has_cjk, lang_of, tokens
+from guardrails.text_numbers import numbers
+from guardrails.text_quotes import quoted_terms
 
 
 @pytest.mark.parametrize(

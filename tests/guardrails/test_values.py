@@ -47,7 +47,7 @@ def test_zh_value(numeral: str, value: int) -> None:
         # a count of listed things is the answer's own summary, not a value: no unit, no number
         ("有两种方法，分三个步骤，取三到五个", []),
         ("There are two options and three steps.", []),
-        ("默认 5 分钟", []),  # digits are text.numbers()'s job
+        ("默认 5 分钟", []),  # digits are text_numbers.numbers()'s job
     ],
 )
 def test_spelled_numbers(text: str, found: list[str]) -> None:
