@@ -61,7 +61,7 @@ def merge(
     holds, and repeats of a passage already taken (same text, another file), are skipped and the next fused
     candidate takes their place."""
     cosines = dict(dense)
-    fused = rrf([cid for cid, _ in dense], lexical.ranked)
+    fused = rrf([cid for cid, _ in dense], lexical.ranked, blind=lexical.blind)
     rows = {row[0]: row for row in fetch([f.chunk_id for f in fused[:k]])}
     if len({passage_key(r[2]) for r in rows.values()}) < min(k, len(fused)):  # lost by the store, or repeated
         rows |= {row[0]: row for row in fetch([f.chunk_id for f in fused[k : 3 * k]])}

@@ -18,8 +18,8 @@ import contextlib
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from app.documents import lexical_file
 from app.documents.lexical_file import Entries, fingerprint
+from app.documents.scripts import Scripts
 from app.documents.terms import terms
 
 K1, B = 1.5, 0.75  # bm25s (Lucene) defaults: the measured hybrid numbers in DESIGN.md used them
@@ -40,6 +41,9 @@ class LexicalResult:
     normalized: dict[str, float]
     terms: tuple[str, ...]
     unknown: tuple[str, ...] = ()  # query terms no chunk of the corpus contains
+    # chunk id (of those asked about in `also`) in the other language than the query -> the share of the query's
+    # BM25 weight it cannot match (app.documents.scripts); fusion casts that share of the vote at its vector rank
+    blind: Mapping[str, float] = field(default_factory=dict)
 
 
 class ChunkRows:
@@ -83,6 +87,7 @@ class LexicalIndex:
         self._order: list[str] = []
         self._position: dict[str, int] = {}
         self._df: Counter[str] = Counter()
+        self._scripts = Scripts.of({})
         self._marker: object = UNSYNCED
 
     @property
@@ -182,7 +187,8 @@ class LexicalIndex:
         candidates) normalised to 0..1: BM25 divided by the sum of
         the query terms' IDF (what a passage of average length holding each term once would score), capped
         at 1. Terms no chunk contains count with the IDF of an unseen term, so a question about things the
-        corpus never mentions scores low however well its other words match."""
+        corpus never mentions scores low however well its other words match. `blind`: for the chunks of `also`
+        in the other language, how much of the query's weight BM25 could never match in them."""
         wanted = tuple(dict.fromkeys(terms(query)))
         with self._lock:
             self.ensure()
@@ -193,7 +199,8 @@ class LexicalIndex:
             if bm25 is None or not known:
                 return LexicalResult(ranked=(), normalized={}, terms=wanted, unknown=unknown)
             scores = np.asarray(bm25.get_scores(known), dtype=np.float64)
-            norm = sum(_idf(total, self._df.get(t, 0)) for t in wanted)
+            weights = {t: _idf(total, self._df.get(t, 0)) for t in wanted}
+            norm = sum(weights.values())
             order = self._order
             hit = np.flatnonzero(scores > 0)
             best = hit[np.argsort(-scores[hit], kind="stable")[:n]]
@@ -203,7 +210,8 @@ class LexicalIndex:
             position = self._position
             wanted_ids = {*ranked, *(cid for cid in also if cid in position)}
             normalized = {cid: min(1.0, float(scores[position[cid]]) / norm) for cid in wanted_ids if scores[position[cid]] > 0}
-        return LexicalResult(ranked=ranked, normalized=normalized, terms=wanted, unknown=unknown)
+            blind = self._scripts.blind(query, weights, (cid for cid in also if cid in position))
+        return LexicalResult(ranked=ranked, normalized=normalized, terms=wanted, unknown=unknown, blind=blind)
 
     def coverage(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(terms of `text`, those no chunk of the corpus contains)."""
@@ -236,12 +244,14 @@ class LexicalIndex:
             self._order = list(self._chunks)
             self._position = {cid: i for i, cid in enumerate(self._order)}
             self._df = Counter(t for cid in self._order for t in set(self._chunks[cid][1]))
+            self._scripts = Scripts.of({cid: self._chunks[cid][1] for cid in self._order})
             bm25 = bm25s.BM25(k1=K1, b=B)
             bm25.index([list(self._chunks[cid][1]) or [""] for cid in self._order], show_progress=False)
             self._bm25 = bm25
             self.flush()
         elif not self._chunks:
             self._order, self._position, self._df, self._bm25 = [], {}, Counter(), None
+            self._scripts = Scripts.of({})
         return self._bm25
 
     def _reload_if_changed(self) -> None:

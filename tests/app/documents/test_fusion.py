@@ -40,3 +40,38 @@ def test_smaller_k_weighs_the_top_more(k: int) -> None:
         assert order.index("top") < order.index("both")
     if k == 60:
         assert order.index("both") < order.index("top")
+
+
+# A cross-language chunk BM25 cannot see: the vectors rank it 1st, BM25 ranks two same-language chunks the
+# vectors placed 2nd and 3rd. Without abstention (blind 0) the chunk found by one ranking alone falls to last.
+@pytest.mark.parametrize(
+    ("blind", "first", "abstained"),
+    [
+        ({}, "en2", 0.0),  # no blindness known: plain RRF (1/11 < 1/12 + 1/12)
+        ({"zh1": 0.0}, "en2", 0.0),  # BM25 sees the chunk's language fully: it ranked it below the others
+        ({"zh1": 0.5}, "en2", 0.5),  # half the vote at rank 1: 1.5/11 = 0.136 < 0.167
+        ({"zh1": 1.0}, "zh1", 1.0),  # BM25 cannot see it at all: its whole vote at rank 1, 2/11 = 0.182
+        ({"zh1": 3.0}, "zh1", 1.0),  # a share is clamped to 0..1
+    ],
+)
+def test_a_ranking_blind_to_a_chunk_abstains_at_its_vector_rank(blind: dict[str, float], first: str, abstained: float) -> None:
+    fused = rrf(["zh1", "en2", "en3"], ["en2", "en3"], blind=blind)
+    assert fused[0].chunk_id == first
+    zh1 = next(f for f in fused if f.chunk_id == "zh1")
+    assert zh1.abstained == abstained and zh1.lexical_rank is None
+    assert zh1.score == pytest.approx((1 + abstained) / (RRF_K + 1))
+
+
+@pytest.mark.parametrize(
+    ("dense", "lexical", "chunk"),
+    [
+        (["a", "b"], ["b", "a"], "a"),  # BM25 ranked it (through a shared identifier): its own rank counts
+        ([], ["a"], "a"),  # no vector rank to cast the vote at
+        (["b"], [], "a"),  # not a candidate at all
+    ],
+)
+def test_blindness_counts_only_for_a_vector_candidate_bm25_did_not_rank(dense: list[str], lexical: list[str], chunk: str) -> None:
+    plain = {f.chunk_id: f.score for f in rrf(dense, lexical)}
+    blind = {f.chunk_id: f for f in rrf(dense, lexical, blind={chunk: 1.0})}
+    assert {cid: f.score for cid, f in blind.items()} == plain
+    assert all(f.abstained == 0.0 for f in blind.values())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.documents.lexical import ChunkRows, LexicalIndex, fingerprint
+from app.documents.lexical import ChunkRows, LexicalIndex, _idf, fingerprint
 
 ROWS = [
     ("c1", "env.md", "OLLAMA_KEEP_ALIVE 控制模型空闲后在内存中保留多久，默认 5 分钟。"),
@@ -130,3 +130,31 @@ def test_empty_store(tmp_path: Path) -> None:
     index, _ = make(tmp_path, rows=[])
     assert index.search("anything", 3).ranked == ()
     assert len(index) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "blind"),
+    [
+        # an English question reaches the Chinese chunks (c1, c2) through none of its words: fully blind
+        ("how long do I bake bread", {"c1": 1.0, "c2": 1.0}),
+        # through every one of them (the identifier and its parts occur in c2): not blind at all
+        ("OLLAMA_NUM_PARALLEL?", {"c1": 0.0, "c2": 0.0}),
+        # a Chinese question over the English chunks: no word of it occurs in them
+        ("模型并行处理请求", {"c3": 1.0, "c4": 1.0, "c5": 1.0}),
+    ],
+)
+def test_blind_share_of_the_other_language(tmp_path: Path, query: str, blind: dict[str, float]) -> None:
+    index, _ = make(tmp_path)
+    result = index.search(query, 3, also=[r[0] for r in ROWS])
+    assert dict(result.blind) == blind  # chunks in the question's own language are never listed
+
+
+def test_blind_share_is_the_idf_share_the_other_language_lacks(tmp_path: Path) -> None:
+    index, _ = make(tmp_path)
+    result = index.search("OLLAMA_NUM_PARALLEL bread", 3, also=["c1", "c2", "c3"])
+    # "bread" occurs in no Chinese chunk: the share of its weight among the question's terms
+    weights = {
+        t: _idf(len(ROWS), df) for t, df in (("ollama_num_parallel", 1), ("ollama", 3), ("num", 1), ("parallel", 1), ("bread", 1))
+    }
+    assert set(result.blind) == {"c1", "c2"}
+    assert result.blind["c1"] == pytest.approx(weights["bread"] / sum(weights.values()), abs=1e-4)
