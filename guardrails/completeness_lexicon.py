@@ -508,7 +508,6 @@ GENERIC_ZH = frozenset(
         "麻烦",
         "一下",
         "下",
-        "瞧瞧",
         "是否",
         "合理",
         "有没有",
@@ -735,6 +734,8 @@ ANNOUNCE_SUBJECTS = frozenset("the i we you just i've we've have has my our".spl
 ANNOUNCE_SUBJECTS_ZH = frozenset("我 你 我们 刚 刚才 刚刚".split())
 DESTINATIONS = frozenset("to into onto in on from at".split())  # "uploaded to ollama.com": a place, not this chat
 DETERMINERS = frozenset("the a an my your our its this that these those their".split())
+CONTRASTS = frozenset("but whereas while 但 但是 而 可是 不过".split())  # "A says 0.2 but B says 0.7": two sides
+PART_OF = frozenset("in of inside within from throughout".split())  # "the timeline in this plan": a part of it
 OUTPUT_VERBS = frozenset("paste write put type print add enter fill reply respond give show".split())  # "… below"
 DIAGNOSTIC_RE = re.compile(
     r"\b(?:fail|fails|failing|failed|broken|wrong|mistakes?|errors?|bugs?|buggy|crash(?:es|ing|ed)?"
@@ -775,6 +776,18 @@ GENERIC_EN = GENERIC_EN | DEICTIC_EN
 # Asking for advice names no topic, as 建议/推荐 do not ("Any suggestions?", "Any tips?"; "Any ideas?" is a
 # placeholder already).
 GENERIC_EN = GENERIC_EN | frozenset("suggestion suggestions tip tips advice recommendation recommendations hint hints".split())
+# Chat fillers, opinion and feeling words name no topic either: "wat does that even mean lol", "Should I be worried
+# about that warning?", "我倾向第二个，你觉得呢？"; nor do defect words, like "mistakes" ("帮我瞅瞅有没有错别字"), nor
+# length words that only set a format ("Give me a one-line version.").
+GENERIC_EN = GENERIC_EN | frozenset(
+    "lol lmao lmfao rofl wat wut idk tbh imo imho btw thx ty haha hmm umm uh omg "
+    "worried worry worrying concerned afraid scared nervous prefer prefers preferred lean leaning feel guess reckon "
+    "typo typos spelling misspelling misspellings".split()
+)
+LENGTH_RE = re.compile(
+    r"(?:\d+|one|two|three|four|five|single|half)-(?:line|lines|liner|sentence|sentences|word|words|paragraph|"
+    r"paragraphs|page|pages|bullet|bullets|point|points|minute)"
+)
 # Pointers to material or turns the user did not include: "the attached", "the setting I mentioned".
 CONTEXT_POINTERS = frozenset(
     "mentioned discussed attached enclosed sent shared pasted uploaded described aforesaid "
@@ -818,6 +831,13 @@ GENERIC_ZH = GENERIC_ZH | frozenset(
     "说得通 行得通 展开 详细 具体 说说 讲讲 继续 换成 改成 变成 还有 之前 以前 先前 后来 然后".split()
 )
 
+GENERIC_ZH = GENERIC_ZH | frozenset(
+    "觉得 认为 倾向 倾向于 喜欢 担心 担忧 害怕 纠结 哈哈 哈哈哈 呵呵 嗯 嗯嗯 哦 噢 诶 欸 呃 "
+    "里面 里边 当中 之中 错别字 别字 病句 语病".split()
+)
+# Colloquial ways to ask for a look or a translation, like 看看 and 改写成.
+VERBS_ZH = VERBS_ZH | frozenset("瞅瞅 瞅一眼 瞅一下 瞧瞧 瞧一下 瞧一眼 看一眼 过目 把把关 翻成 翻译成".split())
+
 ZH_LEXICON: dict[str, Kind] = {}
 ZH_GROUPS: tuple[tuple[Iterable[str], Kind], ...] = (
     (GENERIC_ZH, "generic"),
@@ -860,6 +880,7 @@ COMPARE_RES = (
         r"(?:use|choose|pick|take|buy|go\s+with|recommend|prefer|suggest)\b"
     ),
     re.compile(r"\bwhat(?:'s|\s+is)\s+better\b"),
+    re.compile(r"\bwhich\s+(?:has|have|offers|gives|gets)\s+(?:the\s+)?(?:best|most|least|fewest|lowest|highest)\b"),
     re.compile(r"\bwhich\s+(?:" + "|".join(sorted(CHOICE_NOUNS_EN)) + r")\b"),
     re.compile(r"哪(?:个|一个|种|一种|款|些|样|家)?(?:更|比较|最)?(?:好|合适|适合|推荐|划算|快|强|优秀|靠谱)"),
     re.compile(r"选哪(?:个|一个|种|款|样)"),

@@ -7,7 +7,7 @@ Pure policy layer (stdlib only); completeness.py turns unnamed options, or a com
 
 from __future__ import annotations
 
-from guardrails.completeness_lexicon import DEICTIC_EN, OPTION_LABELS
+from guardrails.completeness_lexicon import CONTRASTS, DEICTIC_EN, OPTION_LABELS
 from guardrails.completeness_units import Unit
 
 __all__ = ["candidates_given", "unnamed_options"]
@@ -55,9 +55,23 @@ def candidates_given(units: list[Unit]) -> bool:
     if colon is not None and sum(1 for u in units[colon + 1 :] if u.kind in ("anchor", "category")) >= 2:
         return True
     named = ("anchor", "category")
+    # two settings set against each other ("If my Modelfile sets 0.2 but my request says 0.7, which one wins?",
+    # "Modelfile 里是 0.2，但 options 里是 0.7，哪个更好？"): each side of the contrast names one
+    for i, unit in enumerate(units):
+        if unit.text in CONTRASTS and _names(units[:i]) and _names(units[i + 1 : _clause_end(units, i + 1)]):
+            return True
     for i in range(1, len(units) - 1):
         # a comma may close the first option: "Q4_K_M, or Q8_0", "qwen2.5，还是 llama3"
         before = units[i - 2] if units[i - 1].kind == "break" and units[i - 1].text == "," and i >= 2 else units[i - 1]
         if units[i].kind == "connector" and before.kind in named and units[i + 1].kind in named:
             return True
     return False
+
+
+def _names(units: list[Unit]) -> bool:
+    return any(u.kind in ("anchor", "category") for u in units)
+
+
+def _clause_end(units: list[Unit], start: int) -> int:
+    """The first clause break (a comma or sentence end) at or after `start`, or the end."""
+    return next((k for k in range(start, len(units)) if units[k].kind == "break"), len(units))

@@ -9,7 +9,9 @@ from __future__ import annotations
 from guardrails.completeness_lexicon import (
     CONTEXT_POINTERS,
     COPULAS,
+    DETERMINERS,
     MATERIALS,
+    PART_OF,
     POINTERS,
     STRICT_PRONOUNS,
     ZH_DETERMINERS,
@@ -29,7 +31,9 @@ def _concrete_after(units: list[Unit], index: int) -> bool:
     ref = units[index].text
     # "Is that error serious?", "Make it sound formal": what follows is said of it, not its name, unless it is in
     # brackets ("Is this parameter (num_ctx) too big?"); the impersonal "they" is left alone ("Where did they film X?")
-    predicate = (index > 0 and units[index - 1].text in COPULAS) or ref.split("'")[0] in ("it", "them")
+    # ("Is the timeline in this plan realistic?": the copula opens the phrase that holds it)
+    opens = _phrase_start(units, index)
+    predicate = (opens > 0 and units[opens - 1].text in COPULAS) or ref.split("'")[0] in ("it", "them")
     bracketed = False
     for k, unit in enumerate(after):
         if unit.kind == "break" and unit.text == "(":
@@ -74,7 +78,19 @@ def resolved_in_question(scan: Scan, index: int) -> bool:
         # A bare "this"/"that" can point at any named thing in the question, before or after it.
         return scan.anchor_outside(0, 0)
     # "this plan", "the above", "my code": only something described earlier in the question resolves it.
-    return scan.anchor_before(index)
+    return scan.anchor_before(_phrase_start(units, index))
+
+
+def _phrase_start(units: list[Unit], index: int) -> int:
+    """Where the noun phrase ends that holds the reference after a preposition ("the timeline in this plan", "the
+    second paragraph of that draft"): a name inside it is a part of the thing pointed at, not its antecedent, so
+    only names before the phrase count. `index` itself when no preposition comes right before the reference."""
+    if index < 2 or units[index - 1].text not in PART_OF:
+        return index
+    k = index - 1
+    while k > 0 and (units[k - 1].kind in ("anchor", "category", "placeholder") or units[k - 1].text in DETERMINERS):
+        k -= 1
+    return k if k < index - 1 else index
 
 
 def _unsegmented_noun(units: list[Unit], index: int) -> bool:

@@ -14,6 +14,7 @@ from guardrails.completeness_lexicon import (
     DEICTIC_EN,
     FUNCTION_CHARS_ZH,
     GENERIC_EN,
+    LENGTH_RE,
     PLACEHOLDERS_EN,
     REFS_EN,
     UNIT_RE,
@@ -81,7 +82,7 @@ def _english_kind(word: str) -> Kind:
         return "placeholder"
     if head in CATEGORIES_EN:
         return "category"
-    if head in GENERIC_EN or (len(head) == 1 and head.isalpha()):
+    if head in GENERIC_EN or (len(head) == 1 and head.isalpha()) or LENGTH_RE.fullmatch(head):
         return "generic"
     return "anchor"
 
