@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from functools import lru_cache
 from itertools import pairwise
 
 from guardrails.alignment import Contradiction
 from guardrails.crosslingual import AlignedClause
 from guardrails.sentences import clauses
+from guardrails.text_numbers import written_out
 from guardrails.units import quantities
 
 Quantity = tuple[str, str]  # (number without sign, canonical unit or "")
@@ -48,8 +48,6 @@ _NUMBER = re.compile(
 _UNIT_WORDS = {"b": "B", "%": "%", "bit": "bit", "bits": "bit", "位": "bit", "x": "x", "倍": "x", "k": "k", "核": "core"}
 _UNIT_WORDS |= {"cores": "core", "threads": "thread", "layers": "layer", "层": "layer", "tokens": "token", "token": "token"}
 _UNIT_WORDS |= {"times": "time", "次": "time"}
-# A power written out (1e9, 10^9, 10**9) is one value.
-_POWER = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])|(?<![\w.])(\d+)\s*(?:\^|\*\*)\s*(\d+)(?![\w.])")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[A-Za-z%]*\s*(?:-|–|—|~|～|到|至|\bto\b)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
@@ -60,21 +58,12 @@ def _canonical(number: str) -> str:
 @lru_cache(maxsize=4096)
 def read_quantities(text: str) -> frozenset[Quantity]:
     """The values of a clause with their units: "13B 模型需要 16 GB" -> {("13", "B"), ("16", "GB")}."""
-    text = _POWER.sub(_power, _NOT_VALUES.sub(" ", text))
+    text = written_out(_NOT_VALUES.sub(" ", text))  # a power (1e9, 10^9) is one value
     found: set[Quantity] = set()
     for m in _NUMBER.finditer(text):
         unit = _unit(m.group(4) or "", spaced=bool(m.group(3)))
         found |= {(_canonical(n), unit) for n in (m.group(1), m.group(2)) if n}  # a range's ends share its unit
     return frozenset(found)
-
-
-def _power(m: re.Match[str]) -> str:
-    base, exponent = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-    if abs(int(exponent)) > 30:
-        return " "
-    return format(
-        (Decimal(base) * Decimal(10) ** int(exponent) if m.group(1) else Decimal(base) ** int(exponent)).normalize(), "f"
-    )
 
 
 def _unit(word: str, *, spaced: bool) -> str:

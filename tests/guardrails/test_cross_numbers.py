@@ -200,6 +200,10 @@ def test_a_restatement_of_the_numbers_passes(answer: str, passage: str, pairs: l
         ("7.0 or higher", {("7", "")}),
         ("eval_duration * 1e9", {("1000000000", "")}),  # a power written two ways is one value
         ("eval_duration × 10^9", {("1000000000", "")}),
+        ("eval_duration 除以 10⁹", {("1000000000", "")}),  # read as text_numbers.numbers() reads it
+        ("除以 10 的 9 次方", {("1000000000", "")}),
+        ("divide by 1e9.", {("1000000000", "")}),
+        ("2.5e3 tokens", {("2500", "token")}),
     ],
 )
 def test_numbers_are_read_with_their_units(text: str, read: set[tuple[str, str]]) -> None:

@@ -50,6 +50,50 @@ def test_numbers(text: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("divide by 1e9", ["1000000000"]),
+        ("divide by 1E9.", ["1000000000"]),  # a full stop after the exponent ends the sentence
+        ("tolerance 1e-6", ["0.000001"]),
+        ("2.5e3 tokens", ["2500"]),
+        ("-1e9", ["-1000000000"]),
+        ("divide by 10^9 for seconds", ["1000000000"]),
+        ("10 ^ 9", ["1000000000"]),
+        ("10**9", ["1000000000"]),
+        ("2^10 tokens", ["1024"]),
+        ("10^-6", ["0.000001"]),
+        ("除以 10⁹ 得到秒", ["1000000000"]),  # superscript digits are the exponent, not more digits ("109")
+        ("10⁻⁶", ["0.000001"]),
+        ("除以 10 的 9 次方", ["1000000000"]),
+        ("10的-6次方", ["0.000001"]),
+        ("2.5 × 10^9", ["2500000000"]),
+        ("1e9秒", ["1000000000"]),
+    ],
+)
+def test_a_power_is_one_value_however_written(text: str, expected: list[str]) -> None:
+    assert numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("multilingual-e5 and v1e9", []),  # identifiers: no digit starts them, or glued to a letter
+        ("0x1e9", ["0"]),  # hex: the "1e9" is glued to the x
+        ("1e9f", ["1"]),  # a hex-like run: the exponent is glued to a letter
+        ("Q4_K_M and qwen2.5:7b", ["7"]),
+        ("v0.6 and 0.5.7 and 127.0.0.1", ["0.5.7", "127.0.0.1"]),
+        ("**HTTP 404**：请求的模型没有安装", ["404"]),  # markdown bold is not a power
+        ("2 ** 10", ["2", "10"]),  # spaced, ** is not read as a power
+        ("1e123", ["1"]),  # an exponent of three digits or more is not one
+        ("m² and 8 GB¹", ["8"]),  # a superscript glued to a letter is no exponent
+        ("0^-1", ["0", "-1"]),  # no value
+    ],
+)
+def test_what_looks_like_a_power_but_is_not_one_is_read_as_before(text: str, expected: list[str]) -> None:
+    assert numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ('set "num_ctx" first', ["num_ctx"]),
         ("设置“温度”参数", ["温度"]),
         ("「上下文」长度", ["上下文"]),
