@@ -17,7 +17,6 @@ signal's cost when its passages are cached). The signal then says the alignment 
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -33,8 +32,9 @@ from guardrails.claims import same_language
 from guardrails.crosslingual import ALIGNED_KEY, UNALIGNED_KEY
 from guardrails.grounding import SIMILARITY_SIGNAL, GroundingGuardrail
 from guardrails.sentences import clauses
+from guardrails.sentences import sentences as split_sentences
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
+_MIN_SENTENCE = 4  # characters
 MAX_SENTENCES = 96  # sentences and windows per check: bounds the cost on a long support
 MAX_CLAUSES = 16  # answer clauses aligned one by one when the answer is in another language than its passages
 _GROUNDING = TypeAdapter(GroundingGuardrail)  # its parameters as a policy sets them (defaults for the ones it does not)
@@ -45,8 +45,10 @@ class Embedder(Protocol):
 
 
 def sentences(text: str) -> list[str]:
-    pieces = (s.strip(" \t#>*-|`") for s in _SENTENCE_END.split(text))
-    return [s for s in pieces if len(s) >= 4]
+    """The sentences of a passage as the grounding checks cut them (guardrails/sentences.py): layout at their
+    edges is trimmed, but a number's minus sign or an option's dash ("-1", "--flag", "-e VAR") and a code span
+    (`driver: nvidia`) are content, kept whole; a piece under 4 characters is no sentence to compare."""
+    return [s for s in split_sentences(text) if len(s) >= _MIN_SENTENCE]
 
 
 def windows(found: list[str]) -> list[str]:
