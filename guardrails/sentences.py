@@ -16,14 +16,14 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|(?<=[.:])\s+|\n+")
 _CLAUSE_SPLIT = re.compile(r"[，；。！？!?;\n]|,(?=\s)|(?<=[.:])\s+")
 
 # An inline code span (`ollama run qwen2.5:0.5b`, `127.0.0.1:11434`, `"stream": false`, ``a ` b``) is one name:
-# no sentence or clause ends inside it, and its backticks and a leading dash (`-v`, `-1`) stay. A list dash ("- "),
-# a rule ("---", a table's |---|), a fence (```bash), headings, quotes, emphasis and table bars at a piece's edges
-# are layout.
+# no sentence or clause ends inside it, and its backticks and a leading dash (`-v`, `-1`) stay. A list mark ("- ",
+# "* ", "+ "; not "+1"), a rule ("---", a table's |---|), a fence (```bash), headings, quotes, emphasis and table
+# bars at a piece's edges are layout.
 _CODE_SPAN = re.compile(r"(?<!`)``(?!`)[^\n]+?``(?!`)|(?<!`)`[^`\n]+`(?!`)")
-_LEADING = re.compile(r"^(?:[\s#>*|]|-+(?!\S)|`{3,}\S*)+")
+_LEADING = re.compile(r"^(?:[\s#>*|]|-+(?!\S)|\+(?=\s)|`{3,}\S*)+")
 _TRAILING = re.compile(r"(?:[\s#>*|]|(?<!\S)-+|`{3,})+$")
 _TABLE_RULE = re.compile(r"[\s|:-]*")  # |---|:---:|
-_EDGE = frozenset(" \t\r\n\f\v#>*|-:`")  # the characters a piece to trim starts or ends with
+_EDGE = frozenset(" \t\r\n\f\v#>*|-+:`")  # the characters a piece to trim starts or ends with
 
 
 def _trimmed(piece: str) -> str:

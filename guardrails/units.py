@@ -15,7 +15,7 @@ from functools import lru_cache
 from guardrails.alignment import Contradiction
 from guardrails.sentences import clauses, sentences
 from guardrails.text import content_terms
-from guardrails.text_numbers import canonical_number
+from guardrails.text_numbers import canonical_number, written_out
 from guardrails.values import EN_NUMBER as _EN_NUMBER
 from guardrails.values import zh_value
 
@@ -64,10 +64,11 @@ _EN_ONE = re.compile(
 
 def quantities(text: str) -> list[tuple[str, str, str]]:
     """(number, kind, unit) of every number written with a unit of time or size, canonical: "5 分钟" and
-    "5 minutes" are both ("5", "time", "min"); numbers in words count too: "一分钟" and "about a minute" are
-    ("1", "time", "min"), "five seconds" and "五秒" ("5", "time", "s")."""
+    "5 minutes" are both ("5", "time", "min"), a power is one value ("1e9 ns" and "10^9 纳秒" are ("1000000000",
+    "time", "ns"), as in numbers()); numbers in words count too: "一分钟" and "about a minute" are ("1", "time",
+    "min"), "five seconds" and "五秒" ("5", "time", "s")."""
     found = []
-    for m in _QUANTITY.finditer(text):
+    for m in _QUANTITY.finditer(written_out(text)):
         kind, unit = _UNITS[m.group(2).lower()]
         found.append((canonical_number(m.group(1)), kind, unit))
     for m in _ZH_QUANTITY.finditer(text):
