@@ -13,7 +13,8 @@ restates (modals.py: can / need / will / should negated on one side only; substi
 passage put in one term's slot, 系统托盘 for 菜单栏, `stop` for `length`), and numbers given in another unit
 (units.py): the registry of grounding_checks.py runs them in a fixed order. Across languages, where no word is
 shared, the similarity signal aligns each answer clause with the passage clause it restates and crosslingual.py
-compares the pair's negation, opposite senses and absolutes. A fired verdict asks the pipeline to re-ask the model.
+compares the pair's negation, opposite senses and absolutes. The verdict is worded from these findings by
+grounding_verdict.py; a fired one asks the pipeline to re-ask the model.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from pydantic.dataclasses import dataclass
 from guardrails.base import FailMode, GuardContext, Signal, Stage, Verdict
 from guardrails.claims import unsupported_names
 from guardrails.crosslingual import read_pairs
-from guardrails.grounding_checks import details_of, evidence_of, reason_of, run_checks, run_cross_checks
+from guardrails.grounding_checks import run_checks, run_cross_checks
 from guardrails.grounding_support import (
     claim_of,
     support_tokens,
     unsupported_numbers,
     unsupported_terms,
 )
+from guardrails.grounding_verdict import Findings, verdict_of
 from guardrails.polarity import MIN_FLIPPED
 from guardrails.semantic import failure
 from guardrails.text import content_tokens, stem
@@ -168,9 +170,7 @@ class GroundingGuardrail:
 
         supported_tokens = support_tokens(support)
         answer_tokens = [stem(t) for t in content_tokens(strip_code_fences(claim))]
-        distinct = list(dict.fromkeys(answer_tokens))
-        covered = [t for t in distinct if t in supported_tokens]
-        overlap = len(covered) / len(distinct) if distinct else 1.0
+        distinct = tuple(dict.fromkeys(answer_tokens))
 
         stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
         missing_numbers = unsupported_numbers(stated, support) if self.check_numbers else []
@@ -185,68 +185,19 @@ class GroundingGuardrail:
             pairs, pairs_note = read_pairs(signal.details)
             contradicted += run_cross_checks(pairs, self, support)
             similarity_note += pairs_note
-        similar = similarity is not None and similarity >= self.min_similarity
-
-        short = len(distinct) < self.min_tokens
-        low_overlap = not short and overlap < self.min_overlap and not similar
-        details = {
-            "unsupported_numbers": missing_numbers,
-            "unsupported_terms": missing_terms,
-            "unsupported_identifiers": missing_ids,
-            "contradictions": [details_of(c) for c in contradicted],
-            "overlap": round(overlap, 4),
-            "similarity": similarity,
-            "answer_tokens": len(distinct),
-            "support_labels": [c.label for c in support_chunks],
-        }
-        problems: list[str] = []
-        supported_numbers = [n for n in stated if n not in missing_numbers]
-        if not covered and not supported_numbers and not similar:
-            # "True", "...", an echoed placeholder: nothing in it comes from the passages, however short.
-            problems.append("the answer shares no word or number with the cited passages")
-        elif low_overlap:
-            problems.append(f"only {overlap:.0%} of the answer's words appear in the cited passages")
-        if missing_numbers:
-            problems.append("numbers not found in the cited passages: " + ", ".join(missing_numbers))
-        if missing_terms:
-            problems.append("quoted terms not found in the cited passages: " + ", ".join(missing_terms))
-        if missing_ids:
-            problems.append("identifiers not found in the cited passages: " + ", ".join(missing_ids))
-        problems += [reason_of(c) for c in contradicted]
-        if problems:
-            missing = [t for t in distinct if t not in supported_tokens]
-            return Verdict(
-                name=self.name,
-                stage=self.stage,
-                fired=True,
-                action="reask",
-                reason="; ".join(problems) + similarity_note,
-                evidence=tuple(
-                    missing_numbers
-                    + missing_terms
-                    + missing_ids
-                    + [evidence_of(c) for c in contradicted]
-                    + (missing[:10] if low_overlap else [])
-                ),
-                score=overlap,
-                threshold=self.min_overlap,
-                details=details,
-            )
-        if short:
-            wording = "short answer"
-        elif overlap >= self.min_overlap:
-            wording = f"{overlap:.0%} of the answer's words appear in the cited passages"
-        else:
-            wording = f"similar to a cited sentence ({similarity:.2f} >= {self.min_similarity:.2f}) though only {overlap:.0%} of its words appear there"
-        return Verdict(
-            name=self.name,
-            stage=self.stage,
-            fired=False,
-            reason=wording + "; numbers, quoted terms and identifiers found; no contradicted sentence" + similarity_note,
-            score=overlap,
-            threshold=self.min_overlap,
-            details=details,
+        found = Findings(
+            tokens=distinct,
+            covered=tuple(t for t in distinct if t in supported_tokens),
+            stated=tuple(stated),
+            missing_numbers=tuple(missing_numbers),
+            missing_terms=tuple(missing_terms),
+            missing_ids=tuple(missing_ids),
+            contradicted=tuple(contradicted),
+            similarity=similarity,
+            similarity_note=similarity_note,
+            support_labels=tuple(c.label for c in support_chunks),
         )
+        return verdict_of(found, self)
 
     @staticmethod
     def _similarity(signal: Signal | None) -> tuple[float | None, str]:
