@@ -26,7 +26,7 @@ from itertools import pairwise
 from guardrails.alignment import Contradiction
 from guardrails.crosslingual import AlignedClause
 from guardrails.sentences import clauses
-from guardrails.text_numbers import written_out
+from guardrails.text_numbers import canonical_number, written_out
 from guardrails.units import quantities
 
 Quantity = tuple[str, str]  # (number without sign, canonical unit or "")
@@ -51,10 +51,6 @@ _UNIT_WORDS |= {"times": "time", "次": "time"}
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[A-Za-z%]*\s*(?:-|–|—|~|～|到|至|\bto\b)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
-def _canonical(number: str) -> str:
-    return number.rstrip("0").rstrip(".") if "." in number else number.lstrip("0") or "0"
-
-
 @lru_cache(maxsize=4096)
 def read_quantities(text: str) -> frozenset[Quantity]:
     """The values of a clause with their units: "13B 模型需要 16 GB" -> {("13", "B"), ("16", "GB")}."""
@@ -62,7 +58,7 @@ def read_quantities(text: str) -> frozenset[Quantity]:
     found: set[Quantity] = set()
     for m in _NUMBER.finditer(text):
         unit = _unit(m.group(4) or "", spaced=bool(m.group(3)))
-        found |= {(_canonical(n), unit) for n in (m.group(1), m.group(2)) if n}  # a range's ends share its unit
+        found |= {(canonical_number(n), unit) for n in (m.group(1), m.group(2)) if n}  # a range's ends share its unit
     return frozenset(found)
 
 
