@@ -1,138 +1,22 @@
-"""Each sentence or clause marked for what it negates and states, and aligned with the passage unit it restates.
+"""Each answer sentence aligned with the passage unit it restates, and what a contradiction found between them is.
 
 Pure policy layer (stdlib), read by the grounding guardrail's contradiction checks (polarity.py, opposites.py,
 modals.py, values.py, overclaims.py, claims.py…). Token overlap and the similarity signal only see that an answer
-uses the passage's words; those checks look at *how* it uses them, but only against the sentence an answer sentence
-is clearly about (most of its content words are in it): `align` and `restated` find that sentence. Looking at the
-whole passage instead blocks correct paraphrases over words the passage negates somewhere else. An acronym the
-passage never writes is read as the passage's words it abbreviates ("OS" for "operating system") when aligning.
+uses the passage's words; those checks look at *how* it uses them (marking.py marks what each unit negates and
+states), but only against the sentence an answer sentence is clearly about (most of its content words are in it):
+`align` and `restated` find that sentence. Looking at the whole passage instead blocks correct paraphrases over
+words the passage negates somewhere else. An acronym the passage never writes is read as the passage's words it
+abbreviates ("OS" for "operating system") when aligning (acronyms.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from guardrails.sentences import clauses, sentences
-from guardrails.text import content_terms
-from guardrails.text_numbers import numbers
-
-# A negation's scope ends at a clause boundary; numbers are compared clause by clause ("7B 模型需要 8 GB，
-# 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048). 的话
-# closes a Chinese condition as a comma closes an English "if" clause: in "不匹配的话输出会异常" 不 negates 匹配, not
-# the consequence after it.
-_CLAUSE_END = re.compile(r"[，、:：()（）]|,(?=\s)|\s-\s|—|的话")
-# Negation cues. Chinese: negation *words*, not bare characters: 无/非/别 start or end too many names and words
-# (战国无双, 无锡, 非洲, 区别, 特别), so 非 counts only in 并非/而非/绝非 and before the few words it negates (非必须),
-# 别 never, and 无 except in the words listed below; 不 and 没 count except in words where
-# they do not negate the clause (不过 however, 不同 different, 不断 constantly, 淹没 submerge…); 是否 (whether)
-# and 否则 (otherwise) are not negations.
-# A verb's A-not-A question (是不是, 有没有, 会不会, 能不能: whether) negates nothing: the character before 不/没
-# repeated after it; nor do 能否/可否/与否 (whether).
-_NEG_ZH = (
-    r"不(?![过同仅但断少错久论管如然妨止丹])(?!(?<=(?P<ab>.)不)(?P=ab))|(?<![淹埋出沉湮])没(?!(?<=(?P<am>.)没)(?P=am))有?|"
-    r"无法|无需|无须|毫无|并无|无从|(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<![是能可与])否(?![则认决])|勿|"
-    # 无 and 非 before the word they negate (无认证, 无效, 非必须, 非流式), not inside words that merely hold them
-    # (无线 wireless, 无论 whatever, 无数, 无关 irrelevant, 有无 whether, 非常 very, 是非) nor at a name (无锡, 战国无双).
-    r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从关])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)"
-)
-_NEG_EN = r"\b(?:not|no|never|cannot|without|none|nothing|neither|nor|instead\s+of|rather\s+than)\b|n't\b"
-NEGATION = re.compile(f"{_NEG_EN}|{_NEG_ZH}", re.IGNORECASE)  # for the checks too (polarity.py, opposites.py…)
-
-
-@dataclass(frozen=True)
-class Marked:
-    """A sentence's content tokens: all of them, those inside a negation's scope (the rest of its clause after a
-    cue), those of clauses without any cue (stated plainly), and its numbers."""
-
-    text: str
-    tokens: frozenset[str]
-    negated: frozenset[str]
-    plain: frozenset[str]
-    numbers: frozenset[str]
-    partial: frozenset[str] = frozenset()  # after a negated universal ("not all", "并不是所有", "不都"): some do
-    total: frozenset[str] = frozenset()  # in a clause said of all or of none ("every", "所有…都", "no", "都不")
-
-
-# Verbs of avoiding: what follows them is neither affirmed nor plainly negated (see mark()).
-_AVOID = re.compile(
-    r"避免|防止|以免|免得|杜绝|阻止|以防|\b(?:avoid|prevent|stop|keep|block)(?:s|ed|ing|ped|ping)?\b(?=.*\bfrom\b)"
-    r"|\b(?:avoid|prevent)(?:s|ed|ing)?\b",
-    re.IGNORECASE,
-)
-# Status classes such as 4xx/5xx are not the number 4 or 5.
-_NUMBER_CLASS = re.compile(r"\b\d[xX]{2}\b")
-# A negation over a universal ("not all", "not every", "不是所有", "并非每个", "不都", "不一定") says that some do: what
-# follows it is neither negated nor stated plainly, and against "all do" or "none do" it is a contradiction of scope.
-_UNIVERSAL_EN = r"all|every|everything|everyone|always|necessarily|both"
-_PARTIAL = re.compile(rf"\s*(?:(?:{_UNIVERSAL_EN})\b|是?(?:所有|全部|每|一定|总是|都|任何))", re.IGNORECASE)
-# A clause said of all ("every model", "所有模型都…") or of none ("no model", "none", "never", "都不", "全都没有").
-_TOTAL = re.compile(
-    r"\b(?:all|every|everything|everyone|any|always|never|none|nothing|nobody|no)\b|所有|全部|每个|每一|任何|一切|一律|总是|始终|"
-    r"(?:都|全都)(?=不|没|无法)",
-    re.IGNORECASE,
-)
-
-
-def mark(sentence: str) -> Marked:
-    negated: set[str] = set()
-    plain: set[str] = set()
-    partial: set[str] = set()
-    total: set[str] = set()
-    for clause in _CLAUSE_END.split(sentence):
-        cues = list(NEGATION.finditer(clause))
-        if cues and _PARTIAL.match(clause, cues[0].end()):
-            partial |= content_terms(clause[cues[0].end() :])  # "not all models support it": some do
-            continue
-        if _TOTAL.search(clause):
-            total |= content_terms(clause)
-        avoided = _AVOID.search(clause) if not cues else None
-        if avoided is not None:
-            # "避免多个模型同时占用内存" says what "不会有多个模型同时抢内存" says, and "prevents" what "stops" or "blocks"
-            # says: what is avoided is neither stated plainly nor negated, so no paraphrase of it flips it.
-            plain |= content_terms(clause[: avoided.start()])
-            continue
-        if not cues:
-            plain |= content_terms(clause)
-            continue
-        # The scope of a negation is the rest of its clause: "not in your own home directory", "无法使用 … GPU".
-        # A clause with any cue is not plain, so an idiom holding 不/非/无 (答非所问) never counts as affirmed.
-        negated |= content_terms(clause[cues[0].end() :])
-    return Marked(
-        sentence,
-        frozenset(content_terms(sentence)),
-        frozenset(negated),
-        frozenset(plain),
-        frozenset(marked_numbers(sentence)),
-        frozenset(partial),
-        frozenset(total),
-    )
-
-
-def marked_numbers(text: str) -> list[str]:
-    """The numbers mark() reads in `text`: a status class such as 4xx is not the number 4."""
-    return numbers(_NUMBER_CLASS.sub(" ", text))
-
-
-@lru_cache(maxsize=4096)
-def passage_mark(sentence: str) -> Marked:
-    """mark() memoised for passage sentences only: a corpus's sentences come back answer after answer, an answer's
-    rarely (the result is frozen, so sharing it is safe)."""
-    return mark(sentence)
-
-
-@lru_cache(maxsize=1024)
-def passage_sentences(support: str) -> tuple[Marked, ...]:
-    """The marked sentences of a passage (memoised like passage_mark: the same passages come back)."""
-    return tuple(passage_mark(s) for s in sentences(support))
-
-
-@lru_cache(maxsize=1024)
-def passage_clauses(support: str) -> tuple[Marked, ...]:
-    """The marked clauses of a passage (memoised; values.py reads them too)."""
-    return tuple(passage_mark(c) for c in clauses(support))
+from guardrails.acronyms import spelled_out
+from guardrails.marking import Marked, mark, passage_sentences
+from guardrails.sentences import sentences
 
 
 @dataclass(frozen=True)
@@ -166,53 +50,3 @@ def restated(answer: str, support: str, *, min_alignment: float, min_tokens: int
         aligned = align(claim, passage) if len(claim.tokens) >= min_tokens else None
         if aligned is not None and aligned[1] >= min_alignment:
             yield raw, claim, aligned[0]
-
-
-# An acronym of the answer (OS, KV, TTL), and the passage's words it may stand for: as many words in a row as it has
-# letters, each a content word starting with its letter ("operating system" for OS). After a number it is a unit
-# (8 GB, 200 MS), not an abbreviation.
-_ACRONYM = re.compile(r"(?<![\w-])(?<!\d\s)[A-Z]{2,5}s?(?![\w-])")
-_WORD_RUN = re.compile(r"[A-Za-z][a-z]+(?:[ -][A-Za-z][a-z]+)*")
-
-
-def spelled_out(sentence: str, support: str) -> str:
-    """`sentence` with each acronym the passage never writes replaced by the passage's words it abbreviates, so
-    that "no room left for the OS" restates "leaves no room for the operating system" as clearly as its words do.
-    An acronym the passage writes, or whose letters no run of passage words begins with, stays as it is."""
-    return _ACRONYM.sub(lambda m: _expansion(m.group().rstrip("s"), support) or m.group(), sentence)
-
-
-def expansion(acronym: str, support: str) -> str | None:
-    """The passage's words an acronym it never writes abbreviates ("operating system" for OS); None when none."""
-    return _expansion(acronym, support)
-
-
-@lru_cache(maxsize=4096)
-def _expansion(acronym: str, support: str) -> str | None:
-    names, initials, words = _initials(support)
-    if acronym in names:
-        return None
-    at = initials.find(acronym) if acronym else -1
-    return " ".join(w for w in words[at : at + len(acronym)] if w) if at >= 0 else None  # no bar inside: all words
-
-
-@lru_cache(maxsize=1024)
-def _initials(support: str) -> tuple[frozenset[str], str, tuple[str | None, ...]]:
-    """What `_expansion` looks an acronym up in, once per passage (an answer may hold hundreds of acronyms, and
-    reading the passage again for each took seconds): the passage's names (the runs of word characters and hyphens
-    an acronym it writes would be one of), then, over its runs of words, the initial of each content word (a dot
-    for a word without content, a bar between runs) and those words, one for each character. The first place an
-    acronym occurs in the initials is then the first run of as many content words with its letters."""
-    names = frozenset(re.findall(r"[\w-]+", support))
-    content: dict[str, bool] = {}
-    marks: list[str] = []
-    words: list[str | None] = []
-    for run in _WORD_RUN.finditer(support):
-        for word in re.split(r"[ -]", run.group()):
-            if word not in content:
-                content[word] = bool(content_terms(word))
-            marks.append(word[0].upper() if content[word] else ".")
-            words.append(word)
-        marks.append("|")
-        words.append(None)
-    return names, "".join(marks), tuple(words)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.alignment import Contradiction, align, expansion, mark, passage_sentences
+from guardrails.acronyms import expansion
+from guardrails.alignment import Contradiction, align
+from guardrails.marking import mark, passage_sentences
 from guardrails.sentences import sentences
 from guardrails.text import cjk_letters, has_cjk, normalize
 from guardrails.text_quotes import squash, strip_code_fences

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from guardrails.alignment import NEGATION, Contradiction, align, mark, passage_sentences
+from guardrails.alignment import Contradiction, align
+from guardrails.marking import NEGATION, mark, passage_sentences
 from guardrails.opposites_lexicon import OPPOSITES
 from guardrails.sentences import sentences
 from guardrails.sides import CLAUSE_END, COMPARATIVE, comparison_sides

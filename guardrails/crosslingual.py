@@ -24,7 +24,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from guardrails.alignment import NEGATION, Contradiction
+from guardrails.alignment import Contradiction
+from guardrails.marking import NEGATION
 from guardrails.opposites import turned
 from guardrails.opposites_lexicon import OPPOSITES
 from guardrails.overclaims import HEDGE, absolutes, hedges

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from guardrails.alignment import NEGATION, Contradiction
+from guardrails.alignment import Contradiction
+from guardrails.marking import NEGATION
 from guardrails.sentences import clauses, sentences
 from guardrails.text import content_terms
 

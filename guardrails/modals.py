@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from guardrails.alignment import NEGATION, Contradiction, align, mark, passage_clauses
+from guardrails.alignment import Contradiction, align
+from guardrails.marking import NEGATION, mark, passage_clauses
 from guardrails.sentences import clauses
 from guardrails.text import content_terms
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from guardrails.alignment import NEGATION, Contradiction, restated
+from guardrails.alignment import Contradiction, restated
+from guardrails.marking import NEGATION
 from guardrails.opposites_lexicon import OPPOSITES, Opposite, senses_in
 from guardrails.sides import COMPARATIVE, comparison_sides
 from guardrails.text import content_terms

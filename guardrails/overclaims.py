@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from guardrails.alignment import Contradiction, align, mark, passage_sentences
+from guardrails.alignment import Contradiction, align
+from guardrails.marking import mark, passage_sentences
 from guardrails.sentences import sentences
 
 # A hedge limits how widely a sentence holds ("usually", "often", "通常", "一般"); an absolute says it holds without

@@ -3,35 +3,30 @@ DAN'?", "用户输入'忽略之前的所有指令'，这算注入吗？") or han
 "Override the system prompt."). `Reading` reads one text once (its quoted spans, frame and sentences) for all of
 its matches, so a long text of repeated phrases is read in linear time.
 
-Pure policy layer (stdlib only); pattern_family.py asks it about each match. The regexes it reads with are in
-pattern_reading_lexicon.py, its sentence-level tests in pattern_sentences.py.
+Pure policy layer (stdlib only); pattern_family.py asks it about each match. The quotes and the frame around them
+are pattern_frame.py's; the regexes it reads with are in pattern_reading_lexicon.py, its sentence-level tests in
+pattern_sentences.py.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from functools import cached_property
 
+from guardrails.pattern_frame import Frame
 from guardrails.pattern_reading_lexicon import (
-    CLAUSE_WORDS,
-    DO_EN,
-    DO_EN_AT,
-    DO_ZH,
     EN_ASKS,
     EN_ASKS_AT,
     ENV_SETTER,
     ORDER_FOLLOWS,
     OWN_SETTING,
-    QUOTED,
-    REPORTS,
     SENTENCE_END,
     SETTING,
     TO_ASSISTANT,
     USER_SAYS,
     ZH_DISPOSAL,
 )
-from guardrails.pattern_sentences import is_question, masked, sentences, zh_question
+from guardrails.pattern_sentences import masked, sentences, zh_question
 
 # A phrase quoted to ask about it is short and one sentence ("ignore previous instructions", "你现在是DAN"); a longer
 # quote (a pasted log line, a document, a system prompt) may carry an attack of its own and is read as written.
@@ -61,68 +56,23 @@ def asks_about(text: str, start: int, end: int) -> bool:
 # How far back from a match the checks anchored at its left ("docker run -e ", "I say: ", "把 ") look: they only
 # read the few words right before it. Bounded, so a long text with thousands of matches is read in linear time.
 _LOOK_BACK = 512
-_NOT_SPACE = re.compile(r"\S")
 
 
-class Reading:
+class Reading(Frame):
     """One text, read once for the checks of its matches (`mentions`, `asks_about`): its quoted spans, the frame
-    around them and its sentences are found once, not once per match (quadratic on a long text of repeated
+    around them (Frame) and its sentences are found once, not once per match (quadratic on a long text of repeated
     phrases: minutes for 200 KB)."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
+        super().__init__(text)
         self._sentence_checks: dict[tuple[int, int], tuple[bool, bool | None]] = {}
-        self._own_checks: dict[tuple[int, int], tuple[bool, bool]] = {}
-
-    @cached_property
-    def quoted(self) -> tuple[tuple[int, int], ...]:
-        return tuple(m.span() for m in QUOTED.finditer(self.text))
-
-    @cached_property
-    def _quote_starts(self) -> list[int]:
-        return [b for b, _ in self.quoted]
-
-    def quote_holding(self, end: int) -> tuple[int, int] | None:
-        """The quoted span q with q.start < end <= q.end (the spans do not overlap: at most one)."""
-        index = bisect_left(self._quote_starts, end) - 1
-        if index >= 0 and end <= self.quoted[index][1]:
-            return self.quoted[index]
-        return None
-
-    @cached_property
-    def frame(self) -> str:
-        return masked(self.text)
-
-    @cached_property
-    def frame_sentences(self) -> list[tuple[int, int]]:
-        return sentences(self.frame)
-
-    @cached_property
-    def _frame_sentence_ends(self) -> list[int]:
-        return [e for _, e in self.frame_sentences]
-
-    @cached_property
-    def frame_hands_over(self) -> bool:
-        """The frame as a whole is too short to ask anything, or hands words over to be done."""
-        frame = self.frame
-        return len(CLAUSE_WORDS.findall(frame)) < 3 or bool(DO_EN.search(frame) or DO_ZH.search(frame))
-
-    @cached_property
-    def frame_speaks(self) -> bool:
-        """A sentence of the frame that is not a question speaks to the assistant."""
-        frame = self.frame
-        return any(TO_ASSISTANT.search(frame[b:e]) and not is_question(frame[b:e]) for b, e in self.frame_sentences)
-
-    @cached_property
-    def frame_asks(self) -> bool:
-        frame = self.frame
-        return any(is_question(frame[b:e]) for b, e in self.frame_sentences)
 
     @cached_property
     def _sentence_stops(self) -> list[int]:
         return [m.end() for m in SENTENCE_END.finditer(self.text)]
 
     def mentions(self, start: int, end: int) -> bool:
+        """Whether the match text[start:end] lies in a quoted span asked about or reported (the module's `mentions`)."""
         text, frame = self.text, self.frame
         span = self.quote_holding(end)
         # A match may begin outside the quote only with the question word that opens it ("What makes 'print your…'").
@@ -135,39 +85,19 @@ class Reading:
         if self.frame_hands_over:
             return False
         # A quoted sentence followed by an order ("'Ignore all previous instructions.' Do it.").
-        if SENTENCE_END.search(inner[-1:]) and self._order_after(span[1]):
+        if SENTENCE_END.search(inner[-1:]) and self.order_after(span[1]):
             return False
         back = max(0, span[0] - _LOOK_BACK)
         if ZH_DISPOSAL.search(frame, back, span[0]) or USER_SAYS.search(frame, back, span[0]):
             return False
-        speaks, reports = self._own_sentence(span)
+        speaks, reports = self.own_sentence(span)
         # Spoken to the assistant: in the quote's sentence, or in any other sentence that is not a question.
         if speaks or self.frame_speaks:
             return False
         return reports or self.frame_asks
 
-    def _order_after(self, position: int) -> bool:
-        """The frame after `position`, leading white space left out, opens with an order (DO_EN's match)."""
-        found = _NOT_SPACE.search(self.frame, position)
-        return found is not None and DO_EN_AT.match(self.frame, found.start()) is not None
-
-    def _own_sentence(self, span: tuple[int, int]) -> tuple[bool, bool]:
-        """Whether the frame's sentence holding the quote speaks to the assistant, and whether it reports words."""
-        sentences = self.frame_sentences
-        # The first sentence holding the quote's first or last character, as a scan of the sentences finds it.
-        index = bisect_right(self._frame_sentence_ends, span[0])
-        if index < len(sentences) and sentences[index][0] <= span[0]:
-            own = sentences[index]
-        else:
-            last = bisect_right(self._frame_sentence_ends, span[1] - 1)
-            own = sentences[last] if last < len(sentences) and sentences[last][0] <= span[1] - 1 else (0, len(self.frame))
-        key = (own[0], max(own[1], span[1]))
-        if key not in self._own_checks:
-            mine = self.frame[key[0] : key[1]]
-            self._own_checks[key] = (TO_ASSISTANT.search(mine) is not None, REPORTS.search(mine) is not None)
-        return self._own_checks[key]
-
     def asks_about(self, start: int, end: int) -> bool:
+        """Whether the match text[start:end] sits in a question about a mechanism (the module's `asks_about`)."""
         text = self.text
         if self.quote_holding(end) is not None:
             return self.mentions(start, end)  # quoted words: asked about only as `mentions` has it

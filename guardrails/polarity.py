@@ -14,17 +14,8 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
-from guardrails.alignment import (
-    NEGATION,
-    Contradiction,
-    Marked,
-    align,
-    mark,
-    marked_numbers,
-    passage_clauses,
-    passage_mark,
-    restated,
-)
+from guardrails.alignment import Contradiction, align, restated
+from guardrails.marking import NEGATION, Marked, mark, marked_numbers, passage_clauses, passage_mark
 from guardrails.sentences import clauses, sentences
 
 MIN_FLIPPED = 2

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from guardrails.alignment import Contradiction, align, mark, passage_sentences
+from guardrails.alignment import Contradiction, align
+from guardrails.marking import mark, passage_sentences
 from guardrails.sentences import sentences
 from guardrails.sides import CLAUSE_END, COMPARATIVE, PASSIVE
 from guardrails.text import content_terms

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from guardrails.alignment import NEGATION, Contradiction, Marked, mark, passage_clauses
+from guardrails.alignment import Contradiction
+from guardrails.marking import NEGATION, Marked, mark, passage_clauses
 from guardrails.sentences import clauses
 from guardrails.text_numbers import canonical_number, numbers
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from guardrails.answer_injection import AnswerInjectionGuardrail, hostile
+from guardrails.answer_findings import hostile
+from guardrails.answer_injection import AnswerInjectionGuardrail
 from guardrails.base import Chunk, GuardContext, Verdict, run_guardrail
 from guardrails.links import links
 

@@ -14,7 +14,7 @@ from functools import partial
 
 import pytest
 
-from guardrails.alignment import spelled_out
+from guardrails.acronyms import spelled_out
 from guardrails.claims import replaced_commands
 from guardrails.precedence import swapped_precedence
 from guardrails.values import swapped_pairs

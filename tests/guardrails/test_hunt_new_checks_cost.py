@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from guardrails.alignment import _expansion
+from guardrails.acronyms import _expansion
 from guardrails.completeness_scan import Scan
 from guardrails.completeness_units import Unit
 from guardrails.substitutions import swapped_terms
@@ -79,7 +79,7 @@ def _naive_expansion(acronym: str, support: str) -> str | None:
     """The expansion read window by window (the implementation before the per-passage index), as the oracle."""
     import re
 
-    from guardrails.alignment import _WORD_RUN
+    from guardrails.acronyms import _WORD_RUN
     from guardrails.text import content_terms
 
     if re.search(rf"(?<![\w-]){acronym}(?![\w-])", support):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from guardrails.alignment import NEGATION
 from guardrails.claims import same_language
+from guardrails.marking import NEGATION
 from guardrails.opposites import opposite_terms
 from guardrails.polarity import contradictions
 from guardrails.relations import swapped_relations

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.alignment import mark
 from guardrails.comparisons import swapped_comparisons
+from guardrails.marking import mark
 from guardrails.polarity import contradictions
 from guardrails.sentences import clauses, sentences
 from tests.guardrails.cited import grounding_verdict
