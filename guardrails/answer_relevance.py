@@ -16,15 +16,14 @@ Pure policy layer, output stage. Two explainable tests:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from itertools import accumulate
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.answer_options import picks_one
-from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
+from guardrails.base import FailMode, GuardContext, Stage, Verdict
+from guardrails.headings import bare, heading_forms
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, cjk_chars, normalize, stem
 from guardrails.text_numbers import numbers
 from guardrails.text_quotes import squash
@@ -55,12 +54,6 @@ GENERIC_ZH = re.compile(
 # (an "e" dropped, a consonant doubled, "y" turned "i") such a word is the question's own.
 _INFLECTIONS = ("iest", "ier", "ied", "est", "ing", "er", "ed", "ly", "r", "d")
 _WORD_RE = re.compile(r"[a-z0-9_]+(?:[.:/-][a-z0-9_]+)*")
-_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
-_HEADING_MD = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
-# FAQ entries title themselves with the question: "Q7. Answers stop in the middle…", "问：…".
-_HEADING_FAQ = re.compile(r"^\s*(?:Q\d{1,3}[.:)]|问[:：]|Q[:：])\s*(.+)$")
-_MARKS = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}\s*[\]】)）]|[#*`>\"'“”「」。.!?！？:：]")
-_SENTENCE_END = "。.!?！？;；"
 _IDENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_:/.-][A-Za-z0-9]+)+|[A-Za-z]+\d[\w.:-]*|--?[a-z][\w-]*")
 # A reply that opens with yes/no answers a yes/no question even when the rest restates it. An English one is a
 # whole word ("no", not the start of "Noted" or "Now"), and 对 (right) is not the start of 对于 (regarding).
@@ -88,34 +81,6 @@ def _form_of(word: str, known: set[str]) -> bool:
             if restored & known:
                 return True
     return False
-
-
-def headings(chunk: Chunk) -> list[str]:
-    """Heading lines of a chunk: markdown headings, FAQ question titles, and a first line that is a heading
-    path ("A > B")."""
-    return list(_headings(chunk.text))
-
-
-@lru_cache(maxsize=1024)  # the cited passages come back answer after answer
-def _headings(text: str) -> tuple[str, ...]:
-    lines = text.splitlines()
-    fenced = list(accumulate(bool(_FENCE.match(line)) for line in lines))  # odd: inside a code block
-    prose = [line for line, n in zip(lines, fenced, strict=True) if n % 2 == 0 and not _FENCE.match(line)]
-    found = [m.group(1) for line in prose if (m := _HEADING_MD.match(line))]  # not a "# comment" in code
-    found += [line.strip() for line in prose if _HEADING_FAQ.match(line)]
-    first = lines[0].strip() if lines else ""
-    if " > " in first or (first and len(first) <= 80 and first[-1] not in _SENTENCE_END and len(lines) > 1):
-        found.append(first)
-        found += [part.strip() for part in first.split(" > ")]
-    return tuple(h for h in found if h.strip())
-
-
-@lru_cache(maxsize=1024)
-def _heading_forms(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A passage's code spans (squashed) and each heading with its squashed form without marks: what an answer
-    is compared with."""
-    code = squash(" ".join(re.findall(r"`([^`\n]+)`", text)))
-    return code, tuple((squash(_MARKS.sub("", h)), h) for h in _headings(text))
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -180,13 +145,13 @@ class AnswerRelevanceGuardrail:
     def _heading_only(self, answer: str, ctx: GuardContext) -> str | None:
         cited = set(ctx.citations)
         support = [c for c in ctx.chunks if c.label and c.label in cited] or list(ctx.chunks)
-        bare = squash(_MARKS.sub("", answer))
-        if not bare:
+        said = bare(answer)
+        if not said:
             return None
         for chunk in support:
-            code, forms = _heading_forms(chunk.text)
+            code, forms = heading_forms(chunk.text)
             for form, heading in forms:
-                if form == bare and bare not in code:
+                if form == said and said not in code:
                     return heading
         return None
 

@@ -34,7 +34,10 @@ def _bare(*words: str) -> str:
 _MORE_WORDS: dict[str, tuple[str, str]] = {
     "more/less": (_bare("多", "大", "高", "长"), _bare("少", "小", "低", "短")),
     "faster/slower": (_bare("快"), _bare("慢", "久")),
-    "better/worse": (r"\bstronger\b|强于|胜过|" + _bare("好", "强", "优"), r"\bweaker\b|弱于|" + _bare("差", "弱", "坏", "劣")),
+    "better/worse": (
+        r"\bstronger\b|强于|胜过|好于|" + _bare("好", "强", "优"),
+        r"\bweaker\b|弱于|" + _bare("差", "弱", "坏", "劣"),
+    ),
 }
 _SCALES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     (

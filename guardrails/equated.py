@@ -16,14 +16,19 @@ import re
 from guardrails.alignment import Contradiction
 from guardrails.marking import NEGATION
 from guardrails.sentences import clauses, sentences
+from guardrails.sides import COMPARATIVE
 from guardrails.text import content_terms
 
-# The comparison of two sides: "A is faster than B", "A 比 B 快", "A 优于 B", "A 不如 B". Not "more than 5" (a number
-# follows) nor "rather than"/"other than" (no ranking).
-_RANKS = re.compile(
-    r"(?<!rather )(?<!other )\bthan\b(?!\s*\d)|比(?!较|例|如|特|对)|(?:优|高|低|快|慢|强|弱|好)于|不如",
-    re.IGNORECASE,
-)
+# The comparison of two things is sides.COMPARATIVE's ("A is faster than B", "A 比 B 快", "A 优于 B", "A 不如 B"), but
+# not a "than" a number follows ("more than 5 GB"): that measures one thing against a quantity and ranks no two.
+_THAN_NUMBER = re.compile(r"than\s*\d", re.IGNORECASE)
+
+
+def _ranking(text: str) -> re.Match[str] | None:
+    """The first comparative marker of `text` that is not a "than" before a number."""
+    return next((m for m in COMPARATIVE.finditer(text) if not _THAN_NUMBER.match(text, m.start())), None)
+
+
 # Calling two things alike. A negated one is the opposite claim ("不一样", "not the same"): the phrases that hold
 # their own negation (差别不大, no difference) are listed whole.
 _ALIKE = re.compile(
@@ -39,7 +44,7 @@ _SLIGHT = re.compile(r"略|稍|一点|些许|\b(?:slightly|a bit|a little|margin
 def _sides(clause: str) -> tuple[frozenset[str], frozenset[str]] | None:
     """The content terms only the left side and only the right side of a passage clause's ranking hold; None when
     the clause ranks nothing, ranks by a little, or negates its ranking."""
-    marker = _RANKS.search(clause)
+    marker = _ranking(clause)
     if marker is None or _SLIGHT.search(clause) or NEGATION.search(clause):
         return None
     left, right = content_terms(clause[: marker.start()]), content_terms(clause[marker.end() :])
@@ -55,7 +60,7 @@ def equated_comparisons(answer: str, support: str) -> list[Contradiction]:
     alike = [content_terms(s) for s in sentences(support) if _ALIKE.search(s)]
     found: list[Contradiction] = []
     for claim in clauses(answer):
-        if not _ALIKE.search(claim) or _RANKS.search(claim):
+        if not _ALIKE.search(claim) or _ranking(claim):
             continue
         terms = content_terms(claim)
         for clause, (left, right) in ranked:

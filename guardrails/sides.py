@@ -12,10 +12,13 @@ import re
 
 from guardrails.text import content_terms
 
-# The words that put one thing on each side of a comparison ("A is faster than B", "A 比 B 快", "A 优于 B"), for
-# opposites.py and the comparison-order check of comparisons.py. 比 only where it compares: not in 比如/比较/比例/比特/对比/相比/无比…
+# The words that put one thing on each side of a comparison ("A is faster than B", "A 比 B 快", "A 优于 B", "A 不如 B"):
+# the one marker set of every check that reads a comparison's sides (opposites.py, comparisons.py, precedence.py,
+# relations.py, equated.py). Not "rather than" / "other than" (they pick or exclude, and rank nothing), nor 比 in a
+# word of its own (比如/比较/比例/比特/比率/比分/比赛/比起/比方/比喻/比对, 对比/相比/无比/好比).
 COMPARATIVE = re.compile(
-    r"\bthan\b|(?<![对相无好])比(?![如较例特率分赛起方喻])|优于|劣于|不如|胜过|高于|低于|大于|小于|多于|少于|强于|弱于|快于|慢于",
+    r"(?<!rather )(?<!other )\bthan\b|(?<![对相无好])比(?![如较例特率分赛起方喻对])"
+    r"|优于|劣于|好于|胜过|不如|高于|低于|大于|小于|多于|少于|强于|弱于|快于|慢于",
     re.IGNORECASE,
 )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.answer_relevance import AnswerRelevanceGuardrail, headings
+from guardrails.answer_relevance import AnswerRelevanceGuardrail
 from guardrails.base import Chunk, GuardContext
+from guardrails.headings import headings
 
 ENV = Chunk(
     chunk_id="e",
@@ -141,6 +142,35 @@ def test_a_comment_in_a_code_block_is_not_a_heading() -> None:
     )
     assert "改为 11500 端口，仍只监听本机" not in headings(chunk)
     assert not check("怎么修改端口？", "改为 11500 端口，仍只监听本机", chunk).fired
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk(chunk_id="k", source="doc.md", label="S1", score=0.6, text=text)
+
+
+@pytest.mark.parametrize(
+    ("text", "comment"),
+    [
+        ("Setup > Port\nSet the port:\n~~~\n```\n# move to port 11500\n~~~", "move to port 11500"),
+        ("Setup > Port\nSet the port:\n````\n```\n# move to port 11500\n````", "move to port 11500"),
+        ("安装 > 修改端口\n设置端口：\n~~~\n```\n# 改为 11500 端口\n~~~", "改为 11500 端口"),
+        ("安装 > 修改端口\n设置端口：\n````bash\n```\n# 改为 11500 端口\n````", "改为 11500 端口"),
+    ],
+)
+def test_a_comment_in_any_fenced_block_is_no_heading(text: str, comment: str) -> None:
+    """A ``` line inside a ~~~ block (or a longer ```` block) is code, and so is the "# comment" after it."""
+    assert comment not in headings(_chunk(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        ("Models\n```ollama ps``` lists the loaded models.\n# Stopping a model\nRun ollama stop.", "Stopping a model"),
+        ("模型\n```ollama ps``` 列出已加载的模型。\n# 停止模型\n运行 ollama stop。", "停止模型"),
+    ],
+)
+def test_inline_triple_backticks_open_no_block(text: str, heading: str) -> None:
+    assert heading in headings(_chunk(text))
 
 
 def test_no_sentence_of_the_corpus_is_rejected_when_asked_by_its_heading() -> None:

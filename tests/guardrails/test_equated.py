@@ -48,6 +48,33 @@ def test_restating_or_differing_or_unranked_is_not(answer: str, support: str) ->
     assert equated_comparisons(answer, support) == []
 
 
+@pytest.mark.parametrize(
+    ("answer", "support", "terms"),
+    [
+        ("Q4 和 Q8 的精度差不多。", "Q4 的精度劣于 Q8。", ("q4", "q8")),
+        ("Q8 和 Q4 的回答质量一样。", "Q8 的回答质量胜过 Q4。", ("q8", "q4")),
+        ("Q8 和 Q4 的回答质量差不多。", "Q8 的回答质量好于 Q4。", ("q8", "q4")),
+        ("Q4 and Q8 give about the same quality.", "Q8 gives better quality than Q4.", ("give", "q4")),
+    ],
+)
+def test_every_comparative_marker_of_sides_ranks(answer: str, support: str, terms: tuple[str, str]) -> None:
+    """The shared markers of sides.COMPARATIVE: 劣于 and 胜过 rank as 优于 and 好于 do."""
+    assert [(f.kind, f.terms) for f in equated_comparisons(answer, support)] == [("equated", terms)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "support"),
+    [
+        ("Q4 and Q8 are about the same.", "Use Q4 rather than Q8."),  # a choice, no ranking
+        ("Q4 and Q8 are about the same.", "Any model other than Q8, such as Q4, fits."),
+        ("Q4 和 Q8 的输出差不多。", "用 Q4 的输出比对 Q8 的输出。"),  # 比对 compares nothing
+        ("Q4 and 8 GB are about the same.", "Q4 needs more than 8 GB."),  # than a number: a quantity
+    ],
+)
+def test_a_choice_or_a_quantity_is_no_ranking(answer: str, support: str) -> None:
+    assert equated_comparisons(answer, support) == []
+
+
 def test_no_sentence_of_the_corpus_calls_its_own_section_alike() -> None:
     """Every data/docs sentence quoted against its own section (and against the section without its paragraph)."""
     from tests.guardrails.corpus import section_quotes
