@@ -773,6 +773,9 @@ DEICTIC_EN = frozenset(
     "aforementioned".split()
 )
 GENERIC_EN = GENERIC_EN | DEICTIC_EN
+# Nouns for an edition of a thing: "this version of Ollama" is the thing the of-phrase names, as it stands now;
+# "this function of numpy" or "this error of Ollama" is one part of it, and which one is not said.
+EDITIONS_EN = frozenset("version versions release releases build builds edition editions".split())
 # Asking for advice names no topic, as 建议/推荐 do not ("Any suggestions?", "Any tips?"; "Any ideas?" is a
 # placeholder already).
 GENERIC_EN = GENERIC_EN | frozenset("suggestion suggestions tip tips advice recommendation recommendations hint hints".split())

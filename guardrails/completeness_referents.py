@@ -10,6 +10,7 @@ from guardrails.completeness_lexicon import (
     CONTEXT_POINTERS,
     COPULAS,
     DETERMINERS,
+    EDITIONS_EN,
     MATERIALS,
     PART_OF,
     POINTERS,
@@ -21,6 +22,8 @@ from guardrails.completeness_scan import NOUNS, Scan, clause_opener
 from guardrails.completeness_units import Unit
 
 __all__ = ["noun_after", "resolved_in_question"]
+
+_DEMONSTRATIVES = frozenset(("this", "that", "these", "those"))
 
 
 def _concrete_after(units: list[Unit], index: int) -> bool:
@@ -52,13 +55,21 @@ def _concrete_after(units: list[Unit], index: int) -> bool:
 def noun_after(units: list[Unit], index: int) -> str:
     """The noun a reference determines: a placeholder or category noun ("this plan"), a kind of material ("this
     Modelfile"), also after a word modifying it ("these meeting notes" -> "meeting notes")."""
+    k = _head_noun(units, index)
+    if k < 0:
+        return ""
+    return (" " if units[k].text.isascii() else "").join(u.text for u in units[index + 1 : k + 1])
+
+
+def _head_noun(units: list[Unit], index: int) -> int:
+    """Where the noun the reference at `index` determines is (see noun_after), or -1 when it determines none."""
     k = index + 1
     while k + 1 < len(units) and units[k].kind == "anchor" and units[k + 1].kind == "placeholder":
         k += 1  # "meeting" in "these meeting notes"
     head = units[k] if k < len(units) else None
     if head is None or not (head.kind in ("placeholder", "category") or (head.kind == "anchor" and head.text in MATERIALS)):
-        return ""
-    return (" " if head.text.isascii() else "").join(u.text for u in units[index + 1 : k + 1])
+        return -1
+    return k
 
 
 def resolved_in_question(scan: Scan, index: int) -> bool:
@@ -71,6 +82,8 @@ def resolved_in_question(scan: Scan, index: int) -> bool:
     if unit.text in CONTEXT_POINTERS:  # "the setting I mentioned": only a name resolves it, not "setting"
         return scan.any_anchor
     if unit.text == "the" and _named_after(units, index + 2):  # "the answer to life", "the results of X"
+        return True
+    if _edition_of_name(units, index):  # "this version of Ollama"
         return True
     if unit.kind == "ref" and not noun_after(units, index) and unit.text not in POINTERS:
         if unit.text.split("'")[0] in STRICT_PRONOUNS and not _unsegmented_noun(units, index):
@@ -144,6 +157,20 @@ def _antecedent_after(scan: Scan, index: int) -> bool:
     opened = scan.units[index].text.endswith("'s")
     turn = index if opened else scan.next_turn_en[start]  # after it, an opening word is said of no name
     return scan.named_en[-1] - scan.named_en[min(turn + 1, len(scan.units))] > 0
+
+
+def _edition_of_name(units: list[Unit], index: int) -> bool:
+    """A demonstrative before an edition of a name: "this version of Ollama", "that version of Qwen2.5" (as it
+    stands now). Not of a pronoun ("this version of it"), of something only described ("of the app", "of my
+    code"), of a kind of material ("of Dockerfile") or of a word modifying a placeholder noun ("of Python code");
+    not a part of the name either ("this function of numpy": which one is not said)."""
+    head = _head_noun(units, index)
+    if units[index].text not in _DEMONSTRATIVES or head < 0 or units[head].text not in EDITIONS_EN:
+        return False
+    of, name, after = (units[head + k] if head + k < len(units) else None for k in (1, 2, 3))
+    if of is None or of.text != "of" or name is None or name.kind != "anchor" or name.text in MATERIALS:
+        return False
+    return after is None or not (after.kind == "placeholder" or after.text in MATERIALS)
 
 
 def _named_after(units: list[Unit], start: int) -> bool:
