@@ -120,7 +120,7 @@ _PLAIN_WORDS: dict[str, tuple[str, ...]] = {
 
 def _spelled_in(acronym: str, support: str, passage: str) -> bool:
     """The passage writes what the acronym stands for: its words, one after another, with its initials ("operating
-    system" for OS, polarity.spelled_out), or the plain words of a common acronym ("memory" for RAM)."""
+    system" for OS, acronyms.spelled_out), or the plain words of a common acronym ("memory" for RAM)."""
     if expansion(acronym.rstrip("s"), support) is not None:
         return True
     return any(word in passage for word in _PLAIN_WORDS.get(acronym.upper(), ()))

@@ -5,7 +5,7 @@ than A" for "A is faster than B") restates the sentence and is not one.
 
 Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py, with its alignment
 (an answer sentence is compared only with the passage sentence it clearly restates). Comparative markers are a
-closed class of words (sides.py), like the negation cues of polarity.py, not vocabulary of the corpus.
+closed class of words (sides.py), like the negation cues of marking.py, not vocabulary of the corpus.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ clause, finds its closest passage sentence and, within it, its closest clause, a
 (`aligned`). Embeddings barely see a negation or an antonym, which is why a clause that says the opposite aligns
 with the clause it contradicts; the pair is then compared on features that do not depend on the language:
 
-- polarity: one clause negates (no/not/never/没有/不/无法…, polarity.py's cues) and the other does not, unless the
+- polarity: one clause negates (no/not/never/没有/不/无法…, marking.py's cues) and the other does not, unless the
   two use opposite senses of a word ("not deleted" restates "保留");
 - opposite: one clause uses one sense of a bilingual pair of opposite senses and the other the other (opposites.py);
 - general: the answer clause states without exception (always/never/any/所有/总是…) what the passage clause hedges

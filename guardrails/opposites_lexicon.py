@@ -1,7 +1,7 @@
 """The bilingual lexicon of opposite senses the contradiction checks read: "all" and "part", "增加" and "减少",
 "before" and "after", "at least" and "at most", "memory" and "disk".
 
-Pure policy layer (stdlib). A closed list of opposites, like the negation cues of polarity.py, not vocabulary of one
+Pure policy layer (stdlib). A closed list of opposites, like the negation cues of marking.py, not vocabulary of one
 corpus. Read by opposites.py (a restated sentence with one word turned into its opposite), paired_senses.py (what is
 said of two opposites swapped), comparisons.py (the scales a comparison runs along) and crosslingual.py.
 """

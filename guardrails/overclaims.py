@@ -4,7 +4,7 @@ passage's) and nothing is negated or renumbered.
 
 Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py, with its alignment
 (an answer sentence is compared only with the passage sentence it clearly restates); its hedges and absolutes are
-read by crosslingual.py too. Both are closed classes of words, like the negation cues of polarity.py, not
+read by crosslingual.py too. Both are closed classes of words, like the negation cues of marking.py, not
 vocabulary of the corpus.
 """
 

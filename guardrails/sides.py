@@ -2,7 +2,7 @@
 the content terms before and after them, where a clause ends inside a sentence, and the passive cues (by / 被 / 由)
 that name a clause's two things the other way round.
 
-Pure policy layer (stdlib). Closed classes of words, like the negation cues of polarity.py. Read by the checks that
+Pure policy layer (stdlib). Closed classes of words, like the negation cues of marking.py. Read by the checks that
 compare an answer's sides with a passage's: opposites.py, comparisons.py, relations.py, precedence.py.
 """
 
