@@ -16,7 +16,11 @@ from decimal import Decimal, InvalidOperation
 # A minus sign belongs to the number ("-1" is not "1") unless the hyphen follows a letter, digit or dot ("3-5",
 # "2024-01-15", "coder-7b"). Every dotted part belongs to it too: "0.5.7" and "127.0.0.1" are one value each, not
 # "0.5" and "127".
-_NUMBER_RE = re.compile(r"(?:(?<![A-Za-z0-9_.\-])(-))?(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+(?!\d)|\d+)((?:\.\d+)+)?(?![\d_])")
+# Thousands separators are read: "2,048" is 2048 (groups of three only: "1,5" is 1 then 5, no decimal comma).
+# NUMBER is the pattern of such a number, in readable() text, for every module reading numbers (units.py reads it
+# before a unit); number_value() is its canonical value.
+NUMBER = r"(?:(?<![A-Za-z0-9_.\-])-)?(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)*"
+_NUMBER_RE = re.compile(rf"{NUMBER}(?![\d_])")
 # A power is one value, however it is written: scientific notation (1e9, 2.5E-3, 2.5 × 10^9) or a base raised to an
 # exponent (10^9, 10**9, 10⁹, "10 的 9 次方"). It starts where a number does (so "v1e9", "0x1e9" and "e5" are not
 # powers) and its exponent (one or two digits) is not glued to a letter, digit or underscore ("1e9f" is hex, not a
@@ -37,14 +41,23 @@ _ENCLOSED_NUMBER_RE = re.compile("[\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf]")
 def numbers(text: str) -> list[str]:
     """Numbers standing on their own ("11434", "0.8", "2,048" -> "2048", "1e9" -> "1000000000"), normalized so
     0.80 == 0.8."""
-    found: list[str] = []
-    # A full-width comma is Chinese punctuation ("256，512" lists two numbers), never a thousands separator; NFKC
-    # would make it ",", so it becomes an enumeration comma first. Enclosed list marks (①) are not numbers.
+    return [number_value(m.group()) for m in _NUMBER_RE.finditer(readable(text))]
+
+
+def readable(text: str) -> str:
+    """The text numbers are read in, by numbers() and by every module reading numbers (units.py): NFKC, so
+    full-width digits, letters and points and unit signs ("㎳", "㎇") are their ASCII selves; a full-width comma is
+    Chinese punctuation ("256，512" lists two numbers), never a thousands separator, so it becomes an enumeration
+    comma first (NFKC would make it ","); enclosed list marks (①) are dropped, not digits; superscript exponents
+    are raised first (NFKC would make "10⁹" 109) and every power is written out after (a full-width "１０＾９" too).
+    Lengths change (㎇ is two letters): read values here, never offsets."""
     text = _ENCLOSED_NUMBER_RE.sub(" ", text.replace("，", "、"))
-    for match in _NUMBER_RE.finditer(written_out(unicodedata.normalize("NFKC", _raised(text)))):
-        raw = (match.group(1) or "") + match.group(2).replace(",", "") + (match.group(3) or "")
-        found.append(canonical_number(raw))
-    return found
+    return written_out(unicodedata.normalize("NFKC", _raised(text)))
+
+
+def number_value(number: str) -> str:
+    """The canonical value of a number NUMBER matched: "2,048" -> "2048", "0.80" -> "0.8", "-1" -> "-1"."""
+    return canonical_number(number.replace(",", ""))
 
 
 def written_out(text: str) -> str:

@@ -4,7 +4,12 @@ Pure policy layer (stdlib), used by the grounding guardrail. The number check fi
 the unit is where the fact changed. A stated quantity (number + unit of time or size) is contradicted when the
 passage gives that number in another unit of the same kind and never in the answer's unit. Units are read in
 both languages (5 分钟 = 5 minutes = 5 min), so a correct answer in another language keeps passing, and a number
-the passage also gives in the answer's unit (5 seconds here, 5 minutes there) is not contradicted.
+the passage also gives in the answer's unit (5 seconds here, 5 minutes there) is not contradicted. Quantities are
+read as numbers() reads numbers, in the same text (text_numbers.readable) with the same number (text_numbers.NUMBER):
+"３０ｓ", "１０ＧＢ" and "５．５ GB" are 30 s, 10 GB and 5.5 GB, "超时30秒" is 30 s (a CJK neighbour is no part of a
+name), "2,048 MB" is 2048 MB. A comma is never a decimal point, as in numbers(): "1,5 GB" is 1 and 5 GB, so "1.5
+GB" against it is a number the passage lacks and "5 MB" a changed unit. The evidence keeps the original wording: the
+clauses as written, the quantities in their canonical ASCII form ("30 s").
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from functools import lru_cache
 from guardrails.alignment import Contradiction
 from guardrails.sentences import clauses, sentences
 from guardrails.text import content_terms
-from guardrails.text_numbers import canonical_number, written_out
+from guardrails.text_numbers import NUMBER, number_value, readable
 from guardrails.values import EN_NUMBER as _EN_NUMBER
 from guardrails.values import zh_value
 
@@ -40,8 +45,13 @@ for _kind, _unit, _spellings in (
         _UNITS[_spelling] = (_kind, _unit)
 
 _SPELLINGS = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-# A number standing on its own (not inside a name or a version), then its unit, which ends where a word ends.
-_QUANTITY = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s*({_SPELLINGS})(?![A-Za-z])", re.IGNORECASE)
+# A number standing on its own as numbers() reads it (not inside a name or a version, its sign kept: "-1 s" is
+# not 1 s; CJK neighbours are fine: "超时30秒"), then its unit, which ends where a word ends. Not an ordinal (第3天
+# is the third day), not after a fraction slash (NFKC writes "½" as "1⁄2", and "2" alone is not the value), not an
+# exponent left unread ("10^9GB", "10**9GB": a power glued to letters is none, as in numbers(), and 9 GB is not the
+# value; "**8 GB**" is bold).
+_NUMBER_START = r"(?<!第)(?<!⁄)(?<!\^)(?<!\d\*\*)"
+_QUANTITY = re.compile(rf"{_NUMBER_START}({NUMBER})\s*({_SPELLINGS})(?![A-Za-z])", re.IGNORECASE)
 
 
 # A Chinese numeral before a unit of time ("一分钟", "两个小时", "三十秒"): starting where the run of numerals starts
@@ -68,9 +78,10 @@ def quantities(text: str) -> list[tuple[str, str, str]]:
     "time", "ns"), as in numbers()); numbers in words count too: "一分钟" and "about a minute" are ("1", "time",
     "min"), "five seconds" and "五秒" ("5", "time", "s")."""
     found = []
-    for m in _QUANTITY.finditer(written_out(text)):
+    text = readable(text)
+    for m in _QUANTITY.finditer(text):
         kind, unit = _UNITS[m.group(2).lower()]
-        found.append((canonical_number(m.group(1)), kind, unit))
+        found.append((number_value(m.group(1)), kind, unit))
     for m in _ZH_QUANTITY.finditer(text):
         value = zh_value(m.group(1))
         if value is not None:
@@ -134,17 +145,17 @@ _NAMED_RE = re.compile(
 def named_units(text: str) -> set[tuple[str, str]]:
     """(kind, unit) of every unit the text names, with a number or in words."""
     found = {(kind, unit) for _, kind, unit in quantities(text)}
-    return found | {_NAMED[m.group().lower()] for m in _NAMED_RE.finditer(text)}
+    return found | {_NAMED[m.group().lower()] for m in _NAMED_RE.finditer(readable(text))}
 
 
 # Durations as Go writes them (`5m`, `10m`, `1h30m`): m is minutes there. Read on the passage side only, where
 # reading too much can only keep a unit from counting as changed.
-_DURATION_MIN = re.compile(r"(?<![\w.])\d+(?:\.\d+)?m(?![A-Za-z])")
+_DURATION_MIN = re.compile(rf"{_NUMBER_START}{NUMBER}m(?![A-Za-z])")
 
 
 @lru_cache(maxsize=1024)
 def _passage_units(support: str) -> frozenset[tuple[str, str]]:
-    minutes = {("time", "min")} if _DURATION_MIN.search(support) else set()
+    minutes = {("time", "min")} if _DURATION_MIN.search(readable(support)) else set()
     return frozenset(named_units(support) | minutes)
 
 
@@ -156,8 +167,9 @@ def renamed_units(answer: str, support: str) -> list[Contradiction]:
     given = _passage_units(support)
     found: list[Contradiction] = []
     for raw in sentences(answer):
-        terms = content_terms(_NAMED_RE.sub(" ", raw))
-        for m in _NAMED_RE.finditer(raw):
+        read = readable(raw)
+        terms = content_terms(_NAMED_RE.sub(" ", read))
+        for m in _NAMED_RE.finditer(read):
             kind, unit = _NAMED[m.group().lower()]
             theirs = sorted(u for k, u in given if k == kind)
             if (kind, unit) in given or not theirs:
@@ -174,7 +186,7 @@ def _unit_lines(support: str) -> tuple[tuple[str, frozenset[str], frozenset[str]
     """Each passage line naming a unit: its text, the kinds of unit it names, its content terms without unit words."""
     lines = (line.strip() for line in support.splitlines())
     return tuple(
-        (line, frozenset(k for k, _ in named_units(line)), frozenset(content_terms(_NAMED_RE.sub(" ", line))))
+        (line, frozenset(k for k, _ in named_units(line)), frozenset(content_terms(_NAMED_RE.sub(" ", readable(line)))))
         for line in lines
         if line and named_units(line)
     )
