@@ -17,7 +17,7 @@ _QUOTED_RES = (
     re.compile(r"『([^』\n]{1,200})』"),
     re.compile(r"`([^`\n]{1,200})`"),
 )
-# CommonMark fences (spec 0.31, 4.5), as the chunker reads them (app/documents/chunking.py): up to 3 spaces of
+# CommonMark fences (spec 0.31, 4.5), read the same way by the chunker (app/documents/chunking.py): up to 3 spaces of
 # indent, then 3+ backticks whose info string has no backtick or 3+ tildes followed by anything. A block closes at a
 # line of the same character, at least as many, up to 3 spaces of indent and only spaces or tabs after; at the end
 # of the text otherwise. Triple backticks anywhere else ("run ```ollama ps``` first", "```ollama ps``` lists
@@ -27,18 +27,28 @@ _FENCE_OPEN = re.compile(r" {0,3}(?:(`{3,})[^`]*|(~{3,}).*)")
 _FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t\r]*")
 
 
+def fence_opening(line: str) -> str | None:
+    """The fence a line opens a code block with ("```", "~~~~"), or None: the line is no opening fence."""
+    opened = _FENCE_OPEN.fullmatch(line)
+    return (opened.group(1) or opened.group(2)) if opened else None
+
+
+def closes_fence(line: str, fence: str) -> bool:
+    """Whether `line` closes the block `fence` opened: the same character, at least as many."""
+    closing = _FENCE_CLOSE.fullmatch(line)
+    return closing is not None and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence)
+
+
 def fenced_lines(text: str) -> list[bool]:
     """For each line of `text` (split at "\\n"), whether it belongs to a fenced code block, its fence lines included."""
     inside: list[bool] = []
     fence: str | None = None  # the opening fence while inside a block
     for line in text.split("\n"):
         if fence is None:
-            opened = _FENCE_OPEN.fullmatch(line)
-            fence = (opened.group(1) or opened.group(2)) if opened else None
+            fence = fence_opening(line)
             inside.append(fence is not None)
             continue
-        closing = _FENCE_CLOSE.fullmatch(line)
-        if closing is not None and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence):
+        if closes_fence(line, fence):
             fence = None
         inside.append(True)
     return inside

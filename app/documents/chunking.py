@@ -22,14 +22,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from guardrails.text_quotes import closes_fence, fence_opening
+
 HEADING_SEPARATOR = " > "
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-# CommonMark fences (spec 0.31, 4.5): up to 3 spaces of indent, then 3+ backticks whose info string has no backtick
-# (so "```python```" is inline code, not a fence) or 3+ tildes followed by anything. A fence closes at a line of
-# the same character, at least as many, up to 3 spaces of indent and only spaces or tabs after; at the end of the
-# document otherwise.
-_FENCE_OPEN = re.compile(r"^ {0,3}(?:(`{3,})[^`]*|(~{3,}).*)$")
-_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _CLOSERS = "”’\"'」』）)\\]"
 # A sentence ends after CJK terminators (no space follows them in Chinese), after ASCII ones only
 # when whitespace follows (so "v1.2", "a.b.c" and URLs with "?" stay whole), or at a line break
@@ -130,32 +126,26 @@ def _lines(text: str) -> Iterator[tuple[int, str]]:
         offset += len(line) + 1
 
 
-def _closes(body: str, fence: tuple[str, int]) -> bool:
-    closing = _FENCE_CLOSE.match(body)
-    return closing is not None and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= fence[1]
-
-
 def _sections(text: str, max_chars: int) -> list[_Section]:
     """Walk the lines once: headings open sections, fences are atomic, paragraphs split into sentences."""
     sections = [_Section.under("", max_chars)]
     stack: list[tuple[int, str]] = []
     para_start: int | None = None
-    fence: tuple[str, int] | None = None  # (fence char, its length) while inside a fence
+    fence: str | None = None  # the opening fence while inside a code block (guardrails.text_quotes reads fences)
     fence_start = 0
     for line_start, body in _lines(text):
         if fence is not None:
-            if _closes(body, fence):
+            if closes_fence(body, fence):
                 sections[-1].units.extend(_span(text, fence_start, line_start + len(body), sections[-1].budget, "code"))
                 fence = None
             continue
-        opened = _FENCE_OPEN.match(body)
+        opened = fence_opening(body)
         heading = _HEADING.match(body) if not opened else None
         if (opened or heading or not body.strip()) and para_start is not None:
             sections[-1].units.extend(_sentences(text, para_start, line_start, sections[-1].budget))
             para_start = None
         if opened:
-            marker = opened.group(1) or opened.group(2)
-            fence, fence_start = (marker[0], len(marker)), line_start
+            fence, fence_start = opened, line_start
         elif heading:
             level, title = len(heading.group(1)), (heading.group(2) or "").strip()
             while stack and stack[-1][0] >= level:
