@@ -129,7 +129,9 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
         # Bytes that are not text decode as under the C.UTF-8 locale (their line is refused by input_size), not as
         # under en_US.UTF-8, where one such byte ended the run with a UnicodeDecodeError before the first answer.
-        sys.stdin.reconfigure(errors="surrogateescape")
+        # Universal newlines: POSIX stdin translates none, so a file with CR-only line ends (classic Mac OS) was
+        # asked as one question; `traces import` and `eval` already read such files line by line.
+        sys.stdin.reconfigure(errors="surrogateescape", newline=None)
     # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
     # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
     # A line longer than input_size's limit is read a piece at a time and only its beginning kept (refused on its
