@@ -71,6 +71,8 @@ def cmd_serve(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
                 name, sep, path = spec.partition("=")
                 if not sep or not name or not path:
                     raise ValueError(f"--profile {spec!r}: expected NAME=FILE.toml")
+                if name in profiles:  # the later file silently replaced the earlier one
+                    raise ValueError(f"--profile {name!r} is given twice: give each profile one NAME=FILE.toml")
                 profiles[name] = svc.derive(**with_config_file(svc.settings, Path(path)).model_dump())
                 built.callback(profiles[name].close)
             run_server(svc, options, profiles=profiles)
