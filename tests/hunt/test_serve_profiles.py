@@ -12,6 +12,7 @@ import pytest
 import app.cli.serve as cli_serve
 from app import GuardedRAG
 from app.cli.main import main
+from tests.app.serve.test_profiles_closed import recording_derive
 from tests.fake_service import make_service
 
 
@@ -37,14 +38,7 @@ def test_a_profile_name_given_twice_is_a_usage_error(
     twice: str,
 ) -> None:
     svc, _ = make_service(tmp_path, ingest=False)
-    built: list[GuardedRAG] = []
-    derive = svc.derive
-
-    def record(**overrides: object) -> GuardedRAG:
-        built.append(derive(**overrides))
-        return built[-1]
-
-    monkeypatch.setattr(svc, "derive", record)
+    built = recording_derive(svc, monkeypatch)
     monkeypatch.setattr(cli_serve, "run_server", lambda *a, **k: pytest.fail("the server must not start"))
     argv = ["serve"]
     for name, file, top_k in specs:
