@@ -193,6 +193,9 @@ def encoding_hint(data: bytes) -> str:
     and Japanese or Korean as `_japanese_or_korean` judges them; charset-normalizer alone named Windows-1250
     Finnish for a Latin-1 French note."""
     convert = "re-save it as UTF-8"
+    wide = _broken_wide(data)
+    if wide is not None:
+        return f"{wide}; {convert}."
     bad = _invalid_utf8_offsets(data)
     valid = sum(ord(c) > 127 for c in data.decode("utf-8", "ignore"))  # non-ASCII characters that are good UTF-8
     if len(bad) == 1 or (valid > len(bad) and len(bad) <= max(3, valid // 20)):  # most non-ASCII is good UTF-8
@@ -228,6 +231,28 @@ def encoding_hint(data: bytes) -> str:
     if big5 and _looks_chinese(big5):
         return f"the file looks like Big5 (Traditional Chinese); {convert} (e.g. iconv -f BIG5 -t UTF-8)."
     return f"the file is neither UTF-8 nor Chinese GB18030 and its encoding could not be told; {convert}."
+
+
+def _broken_wide(data: bytes) -> str | None:
+    """What is wrong with a file `decode` took for UTF-16/32 (a byte-order mark, or UTF-16's NUL pattern without
+    one) and could not decode, or None for any other file: such a file was said to be "neither UTF-8 nor
+    GB18030", which sent its owner looking at the wrong encodings."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            said = f"the file begins with a {codec.upper()} byte-order mark but is not valid {codec.upper()}"
+            return said + _decode_error(data, codec)
+    bomless = _bomless_utf16(data)
+    if bomless is None:
+        return None
+    return "the file looks like UTF-16 without a byte-order mark but is not valid UTF-16" + _decode_error(data, bomless)
+
+
+def _decode_error(data: bytes, codec: str) -> str:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        return f" ({exc.reason} at byte {exc.start})"
+    return ""
 
 
 def _invalid_utf8_offsets(data: bytes, limit: int = 1000) -> list[int]:
