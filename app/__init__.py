@@ -182,6 +182,10 @@ _EXPORTS: dict[str, str] = {
     "SAMPLE_DOCS": "app.fakes",
     "SUPPORTED_SUFFIXES": "app.documents.loaders",
     "BIDI_CONTROLS": "app.bidi",
+    # text any writer can take: JSON on one line (CLI --json, exports, NDJSON), UTF-8 without lone surrogates
+    "json_line": "app.jsonline",
+    "line_safe": "app.jsonline",
+    "utf8_safe": "app.utf8",
     "write_docs": "app.fakes",
 }
 
@@ -299,10 +303,12 @@ __all__ = [
     "heap_figures",
     "history_from",
     "ingest_paths",
+    "json_line",
     "judge_passages",
     "lang_of",
     "limit_blas_threads",
     "limit_malloc_arenas",
+    "line_safe",
     "load_document",
     "load_policy",
     "load_settings",
@@ -335,6 +341,7 @@ __all__ = [
     "unknown_variables",
     "unrecorded_signals",
     "usage_of",
+    "utf8_safe",
     "values_of",
     "with_config_file",
     "words",
@@ -389,6 +396,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.embedded.pump import Pump, generation_running
     from app.fakes import SAMPLE_DOCS, BagOfWordsEmbeddings, ScriptedChatModel, ScriptedModelFactory, write_docs
     from app.headlines import GUARD_HEADLINES, Fired, fired_event, fired_guardrails, guard_headline, stopping_guardrail
+    from app.jsonline import json_line, line_safe
     from app.lab.evaluation.datasets import attack_texts
     from app.lab.evaluation.detectors import detector_report
     from app.lab.evaluation.passages import PASSAGE_GROUPS, judge_passages, passage_cases, passage_rows
@@ -461,6 +469,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         paused_gc,
     )
     from app.traces.inputs import stored_size
+    from app.utf8 import utf8_safe
     from chains import QA_PROMPT, GuardInputs, TraceEvent
     from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, Verdict, load_policy
     from guardrails.text import lang_of

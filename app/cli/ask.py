@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from app import AskOptions, AskResponse, GuardedRAG, guard_headline, lang_of, stopping_guardrail
+from app import AskOptions, AskResponse, GuardedRAG, guard_headline, json_line, lang_of, stopping_guardrail
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.terminal import event_line, one_line, say
 
@@ -152,7 +151,7 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
                 "were read, which is already more than the input_size check accepts\n"
             )
         if args.json:
-            out.write(json.dumps(r.to_json_dict(with_trace=args.trace), ensure_ascii=False) + "\n")
+            out.write(json_line(r.to_json_dict(with_trace=args.trace)) + "\n")  # U+2028 and kin escaped (app/jsonline.py)
         else:
             _print_response(r, out, lang_of(line.question), trace=args.trace)
         out.flush()

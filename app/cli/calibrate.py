@@ -13,7 +13,7 @@ from typing import Annotated, Any, TextIO
 
 from pydantic import TypeAdapter, ValidationError
 
-from app import EmbedderMismatchError, GuardedRAG, Settings
+from app import EmbedderMismatchError, GuardedRAG, Settings, line_safe
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import file_problem
 from app.cli.terminal import say
@@ -103,7 +103,7 @@ def cmd_calibrate(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int
             f"{result.policy_path} take effect only once you set enabled = true under [guardrails.relevance] there\n"
         )
     if args.json:
-        out.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n")
+        out.write(line_safe(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2)) + "\n")
         return EXIT_OK
     out.write(f"calibrated relevance for collection {result.collection!r} ({result.chunks} chunks)\n")
     for c in result.choices:

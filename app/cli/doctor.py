@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from app import GuardedRAG, Settings, TraceStoreError, run_doctor, unknown_variables
+from app import GuardedRAG, Settings, TraceStoreError, line_safe, run_doctor, unknown_variables
 from app.cli.codes import EXIT_FAIL, EXIT_OK
 from app.cli.terminal import say
 
@@ -60,7 +60,7 @@ def cmd_doctor(
         policy_error=unloaded_policy[1] if unloaded_policy else None,
     )
     if args.json:
-        out.write(report.model_dump_json(indent=2) + "\n")
+        out.write(line_safe(report.model_dump_json(indent=2)) + "\n")
     else:
         for check in report.checks:
             out.write(f"[{'ok' if check.ok else 'PROBLEM'}] {check.name}: {check.detail}\n")

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from app import SUPPORTED_SUFFIXES, GuardedRAG
+from app import SUPPORTED_SUFFIXES, GuardedRAG, line_safe
 from app.cli.codes import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from app.cli.terminal import one_line, say
 
@@ -101,7 +101,7 @@ def cmd_ingest(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         say(f"\ninterrupted: {held}; run the same command again to finish (files already indexed are skipped)\n")
         return EXIT_INTERRUPTED  # said once: re-raised, main() printed a second, bare "interrupted"
     if args.json:
-        out.write(report.model_dump_json() + "\n")
+        out.write(line_safe(report.model_dump_json()) + "\n")
     else:
         out.write(
             f"indexed: {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from app import GuardedRAG
+from app import GuardedRAG, line_safe
 from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import folder_problem
 from app.cli.terminal import say
@@ -162,7 +162,7 @@ def cmd_eval(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         say(f"interrupted: records so far are in {target / 'records.jsonl'}; run {again} again to resume\n")
         return EXIT_INTERRUPTED  # said once: re-raised, main() printed a second, bare "interrupted"
     if args.json:
-        out.write(outcome.report.model_dump_json(indent=2) + "\n")
+        out.write(line_safe(outcome.report.model_dump_json(indent=2)) + "\n")
     else:
         out.write((target / "report.md").read_text(encoding="utf-8"))
         out.write("\nfiles: " + ", ".join(str(p) for p in outcome.files) + "\n")
@@ -188,7 +188,7 @@ def cmd_lab(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_USAGE
     result = run_experiment(svc, args.experiment, n=args.n, out=target)
     if args.json:
-        out.write(json.dumps(report_json(result.report), ensure_ascii=False, indent=2) + "\n")
+        out.write(line_safe(json.dumps(report_json(result.report), ensure_ascii=False, indent=2)) + "\n")
     else:
         out.write(to_markdown(result.report, max_rows=10))
         out.write("\nfiles: " + ", ".join(str(p) for p in result.files) + "\n")

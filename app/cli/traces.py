@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-from app import GuardedRAG, TraceFilter, TraceStoreError
+from app import GuardedRAG, TraceFilter, TraceStoreError, line_safe
 from app.cli.choices import GUARDRAILS, STATUSES, positive_int
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE, path_exit_code
 from app.cli.lookup import find_trace
@@ -69,7 +69,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             say(record[1])
             return record[0]
         if args.json:
-            out.write(record.model_dump_json(indent=2) + "\n")
+            out.write(line_safe(record.model_dump_json(indent=2)) + "\n")
             return EXIT_OK
         out.write(
             f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
@@ -96,7 +96,7 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     records = svc.traces.list(flt)
     for r in records:
         if args.json:
-            out.write(r.model_dump_json() + "\n")
+            out.write(line_safe(r.model_dump_json()) + "\n")  # U+2028 and kin escaped
         else:
             fired = ",".join(dict.fromkeys(r.fired)) or "-"  # a guardrail that fired on two attempts, once
             out.write(

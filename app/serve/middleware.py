@@ -21,8 +21,8 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import json_line
 from app.serve.errors import Problem, error_response
-from app.serve.jsonline import json_line
 from app.serve.metrics import Metrics
 
 ACCESS_LOG = "guarded_rag.serve.access"

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from app import json_line
 from app.serve.errors import Problem
 from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
-from app.serve.jsonline import json_line
 from app.serve.runner import ClientGone
 from app.serve.wire import (
     OllamaChatRequest,

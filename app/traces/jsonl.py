@@ -8,11 +8,13 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import ValidationError
 
+from app.jsonline import line_safe
 from app.traces.dead_letter import kept_record
 from app.traces.imported import ImportedTrace
 from app.traces.inputs import paused_gc
@@ -80,20 +82,36 @@ def _write_lines(path: Path, records: Iterable[TraceRecord | None], *, create: b
     with os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8") as out:  # 0o666: the umask applies, as open()
         for record in records:
             if record is not None:
-                out.write(record.model_dump_json() + "\n")
+                # line_safe: U+2028, U+0085 and kin escaped, or a reader splitting with str.splitlines cut the line
+                out.write(line_safe(record.model_dump_json()) + "\n")
 
 
-def read_export(path: Path) -> list[TraceRecord]:
+# The longest line `traces import` reads, in characters. A trace the store writes is far shorter (its replay inputs
+# are capped at GUARDED_RAG_TRACE_INPUTS_KB, 64 KB by default), and parsing a line takes about ten times its size
+# in memory: a file holding one 200 MB line reached 1.9 GB before failing.
+LINE_MAX = 64 * 1024 * 1024
+_SKIP_CHUNK = 1 << 20  # the rest of an over-long line is read and dropped this many characters at a time
+
+
+def read_export(path: Path, *, line_max: int = LINE_MAX) -> list[TraceRecord]:
     """The records of an export file, one per distinct trace id in the order first seen, each line validated;
     TraceStoreError naming the first bad line (and how many more there are) when any line is bad. A trace listed
     on several lines is the last line's copy with the labels of all of them (merge_labels: per decision, the
-    newest judgement): before, the last line won whole and the earlier lines' labels were dropped."""
+    newest judgement): before, the last line won whole and the earlier lines' labels were dropped. A line longer
+    than `line_max` characters is a bad line, read in pieces and never held whole."""
     records: dict[str, TraceRecord] = {}
     first_bad, bad = "", 0
     try:
         # paused_gc: many small acyclic objects; the collector's full passes over them cost more than the parsing
         with paused_gc(), path.open(encoding="utf-8-sig") as lines:  # a byte-order mark (Windows editors): no bad line
-            for number, line in enumerate(lines, 1):
+            for number, line in enumerate(_bounded_lines(lines, line_max), 1):
+                if line is None:
+                    first_bad = first_bad or (
+                        f"{path}:{number} is longer than {line_max:,} characters, more than any trace the store "
+                        "writes, so it was not read"
+                    )
+                    bad += 1
+                    continue
                 if not line.strip():
                     continue
                 try:
@@ -120,3 +138,15 @@ def read_export(path: Path) -> list[TraceRecord]:
             f"{first_bad}{more}; nothing was imported; `guarded-rag traces export --jsonl FILE` writes the expected format"
         )
     return list(records.values())
+
+
+def _bounded_lines(lines: TextIO, line_max: int) -> Iterator[str | None]:
+    """Each line of `lines` (as iterating the file gives them), or None for one longer than `line_max`
+    characters, whose rest is skipped a piece at a time: iterating a file reads a line whole, however long."""
+    while line := lines.readline(line_max + 1):
+        if len(line) <= line_max or line.endswith("\n"):
+            yield line
+            continue
+        while (rest := lines.readline(_SKIP_CHUNK)) and not rest.endswith("\n"):
+            pass
+        yield None
