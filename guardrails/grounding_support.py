@@ -19,8 +19,12 @@ from guardrails.values import EN_NUMBER, all_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
-# List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line (not "2.5 GB": a decimal).
-_LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、](?!\d)\s*")
+# List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line (not "2.5 GB": a decimal; but
+# "3、404 和 400" and "2) 8 GB" are numbered), also behind a heading, quote or bullet mark or in emphasis ("### 1. ",
+# "- 2. ", "**3.** ", "**4. Timeouts**").
+_LIST_MARK_RE = re.compile(
+    r"(?m)^[ \t]*(?:(?:#{1,6}|>+|[-*+])[ \t]+)*(?:\*\*|__|[*_])?\d{1,2}(?:[)、]|\.(?!\d))(?:\*\*|__|[*_])?"
+)
 
 
 def claim_of(answer: str, cited: Iterable[str]) -> str:

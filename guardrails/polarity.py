@@ -67,6 +67,22 @@ def _restated_elsewhere(claim: Marked, passage: Sequence[Marked]) -> bool:
     return any(len(claim.tokens & s.tokens) == best and claim.numbers <= s.numbers for s in passage)
 
 
+def _flipped(claim: Marked, target: Marked) -> frozenset[str]:
+    """Terms one side negates and the other states in a clause without any negation."""
+    return (target.negated & claim.plain - claim.negated) | (claim.negated & target.plain - target.negated)
+
+
+def _clause_flipped(claim: Marked, target: Marked, flipped: frozenset[str]) -> frozenset[str]:
+    """`flipped`, unless every term of it is one the restated passage sentence both negates and states plainly ("If
+    the model can do nothing except produce text, a successful injection can only produce bad text"): the sentence
+    then gives those terms no one polarity, and the claim is compared with the clause of it that it restates (a list
+    item often restates one clause of a sentence on its own: "- a successful injection can only produce bad text")."""
+    if not flipped or not flipped <= target.negated & target.plain:
+        return flipped
+    aligned = align(claim, passage_clauses(target.text))
+    return flipped if aligned is None else _flipped(claim, aligned[0])
+
+
 def contradictions(
     answer: str, support: str, *, min_alignment: float, min_tokens: int, lead_flips: int = MIN_FLIPPED
 ) -> list[Contradiction]:
@@ -80,7 +96,7 @@ def contradictions(
         # word (or one Chinese character pair) can be a coincidence.
         # A term one sentence both negates and states plainly ("can do nothing except produce text, … can only produce
         # bad text") gives that sentence no polarity to flip.
-        flipped = (target.negated & claim.plain - claim.negated) | (claim.negated & target.plain - target.negated)
+        flipped = _clause_flipped(claim, target, _flipped(claim, target))
         if len(flipped) >= MIN_FLIPPED:
             found.append(Contradiction(raw, target.text, "polarity", tuple(sorted(flipped))))
         elif flipped and len(flipped) >= lead_flips and sentence in led and not NEGATION.search(sentence):
