@@ -59,6 +59,8 @@ _ZH_AI_NAMED = (
     r"机器阅读者|摘要(?:工具|程序))"
 )
 _ZH_AI = rf"(?:{_ZH_AI_NAMED}|(?<![型号款])模型)"
+# Characters that make a following 给 the end of a verb ("hand to", "send to"), not the "to" of a note's heading.
+_ZH_NOT_VERB_GIVE = r"(?<![交发送递传输入喂留带献借卖分还寄转丢扔塞供付拿派配推抛])"
 # The first characters an AI noun can start with, as a lookahead: a pattern that opens with a long alternation
 # is tried at every character of every passage, and this rejects nearly all of them in one test (the context
 # scan of a passage cost 1.0 ms with the family and 0.48 ms without it before these were added).
@@ -77,8 +79,9 @@ AI_READER = family(
     r"chat\s?bot|bot|automated|artificial|machine|model)\b",
     r"\byou,\s+the\s+(?:\w+\s+){0,2}(?:AI|LLM|model|machine|system|assistant|bot)\b",
     r"\bwhichever\s+of\s+you\b",
-    # an AI noun as a vocative, an instruction right after it
-    rf"(?:^|[.!?;(\[\-—–*>]|\b(?:hey|hi|hello|dear|attention|yo|to))\s*(?:\w+\s+){{0,2}}{_EN_AI_FIRST}{_EN_AI}"
+    # an AI noun as a vocative, an instruction right after it ("to" heads it only where no word comes before:
+    # "passed to the LLM: never…" says what is done with the model)
+    rf"(?:^|[.!?;(\[\-—–*>]|\b(?:hey|hi|hello|dear|attention|yo|(?<![^\W\d_]\s)to))\s*(?:\w+\s+){{0,2}}{_EN_AI_FIRST}{_EN_AI}"
     rf"(?:\s+(?:\w+\s+){{0,3}}?(?:that|who|which)\s+\w+(?:\s+\w+){{0,2}})?\s*[,:—–-]\s*{_EN_ORDER}",
     r"\bAI[- _](?:REVIEWER|ASSISTANT|AGENT|MODEL)[- _](?:DIRECTIVE|INSTRUCTIONS?|NOTE)\b",
     # a note or a field named for the AI: "Assistant instructions:", "model instruction:", ai_instructions: "…"
@@ -90,8 +93,9 @@ AI_READER = family(
     r"\b(?:hey|dear)\s+(?:model|assistant|bot|AI|LLM|machine)\b",
     # exfiltration: a markdown image whose URL carries a template slot for the conversation
     r"!\[[^\]\n]*\]\([^)\s]*\?[^)\s]*(?:\{[^}\s]*\}|%7B|\[[A-Z_]{3,}\]|<[a-z_]{3,}>)",
-    # Chinese: a note headed for an AI reader
-    rf"(?:给|致|面向|供|提醒|写给|告)\s*(?:所有|任何|各位|各路|每一个|每个)?[^。\n，,]{{0,14}}?{_ZH_AI}\s*(?:们)?"
+    # Chinese: a note headed for an AI reader. 给 or 供 closing a verb (交给/发给/提供给 模型: handed to the model)
+    # describes what is done with the model, it heads nothing.
+    rf"(?:{_ZH_NOT_VERB_GIVE}给|致|面向|(?<!提)供|提醒|写给|告)\s*(?:所有|任何|各位|各路|每一个|每个)?[^。\n，,]{{0,14}}?{_ZH_AI}\s*(?:们)?"
     r"(?:的(?:提示|说明|备注|话|指令|信息|通知))?\s*(?:使用|读取|参考|阅读)?\s*[\"”]?\s*[：:】\])）？?]",
     rf"(?:任何|所有|各位|各路|每个|每一个)\s*{_ZH_AI_NAMED}\s*(?:们)?\s*[：:，,]",
     # an AI noun reading this text, or told how to answer, or called and told (one pattern: one pass)
