@@ -12,6 +12,10 @@ Floors (issue #11):
 - output checks on a second author's answers (grounding2, report half), regression floors under what was
   measured, short of the targets: supported rejected <= 15% (measured 8.7%), unsupported rejected >= 65%
   (measured 74.4%).
+- output checks on a third and a fourth author's answers (grounding3, grounding4 report halves), regression floors
+  under what was measured once, short of the targets: grounding3 supported rejected <= 10% (measured 3.8%),
+  unsupported rejected >= 60% (69.2%); grounding4 (a capable model's register) supported rejected <= 15% (11.4%),
+  unsupported rejected >= 50% (57.5%).
 - CMRC 2018 dev in its own collection, thresholds from `calibrate` on the trial collection: answerable
   refused <= 5% (its off-corpus refusal is reported in docs/GUARDRAILS.md, not floored: see there why).
 Everything is scored by svc.screen_retrieval / svc.check_answer, the same code ask() runs. Reports land in
@@ -45,6 +49,8 @@ FLOORS = {
     "second_author_supported_rejected_max": 0.15,
     "second_author_unsupported_rejected_min": 0.65,
 }
+# Later authors' answers: (supported rejected at most, unsupported rejected at least, minimum items of each label).
+LATER_AUTHORS = {"grounding3": (0.10, 0.60, 20), "grounding4": (0.15, 0.50, 30)}
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +169,17 @@ def test_a_second_authors_answers_hold_their_measured_level(svc) -> None:
     assert m.supported_rejected <= FLOORS["second_author_supported_rejected_max"], _wrong(outcome)
     assert m.unsupported_rejected is not None, m
     assert m.unsupported_rejected >= FLOORS["second_author_unsupported_rejected_min"], _wrong(outcome)
+
+
+@pytest.mark.parametrize("name", sorted(LATER_AUTHORS))
+def test_later_authors_answers_hold_their_measured_level(svc, name: str) -> None:
+    supported_max, unsupported_min, at_least = LATER_AUTHORS[name]
+    outcome = run(svc, [name], name)
+    m = metrics(outcome, name)
+    assert m.grounding_counts is not None and m.grounding_counts.fp + m.grounding_counts.tn >= at_least
+    assert m.grounding_counts.tp + m.grounding_counts.fn >= at_least
+    assert m.supported_rejected is not None and m.supported_rejected <= supported_max, _wrong(outcome)
+    assert m.unsupported_rejected is not None and m.unsupported_rejected >= unsupported_min, _wrong(outcome)
 
 
 def test_cmrc_dev_answerable_questions_are_rarely_refused(svc, tmp_path_factory: pytest.TempPathFactory) -> None:
