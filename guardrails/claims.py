@@ -27,6 +27,7 @@ _IDENT_RE = re.compile(
     re.ASCII,  # \w is ASCII: a name written against Chinese text is still a name, and ends where its Latin ends
 )
 _ACRONYM_RE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{2,}(?![\w-])", re.ASCII)
+_PLAIN_ACRONYM = re.compile(r"[A-Z][A-Z0-9]{2,}")
 
 
 # Dotted single letters are abbreviations a paraphrase adds freely (e.g., i.e., U.S., a.m.), not names.
@@ -93,7 +94,13 @@ def unsupported_names(answer: str, support: str) -> list[str]:
     if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
         acronyms = _ACRONYM_RE.findall(strip_code_fences(answer))
         names += [a for a in acronyms if a not in names and not _spelled_in(a, support, passage)]
-    unknown = [n for n in dict.fromkeys(names) if not _name_within(normalize(n), passage)]
+    # An acronym the passage writes in the plural is written ("GPU" for "Looks for NVIDIA or AMD GPUs").
+    unknown = [
+        n
+        for n in dict.fromkeys(names)
+        if not _name_within(normalize(n), passage)
+        and not (_PLAIN_ACRONYM.fullmatch(n) and _name_within(normalize(n) + "s", passage))
+    ]
     if has_cjk(answer) and support_mostly_cjk(support) and same_language(answer, support):
         unknown += [n for n in latin_names(answer) if n not in unknown and not _words_within(n, passage)]
     return unknown

@@ -12,17 +12,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from guardrails.sentences import clauses, sentences
-from guardrails.text import content_terms
+from guardrails.text import content_terms, content_tokens, stem
 from guardrails.text_numbers import numbers
 
 # A negation's scope ends at a clause boundary; numbers are compared clause by clause ("7B 模型需要 8 GB，
 # 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048). 的话
 # closes a Chinese condition as a comma closes an English "if" clause: in "不匹配的话输出会异常" 不 negates 匹配, not
 # the consequence after it.
-_CLAUSE_END = re.compile(r"[，、:：()（）]|,(?=\s)|\s-\s|—|的话")
+# A table's cell bar ends one too: "| `SYSTEM` | no | system message… |" gives the cell "no" (the column Required)
+# as a value, not a negation of the cells after it. A "because" clause gives the reason for what its sentence says,
+# negated or not: in "never write one because FROM inherits the template" the inheriting is stated, not negated
+# (unless the negation is over the reason itself: "not because …").
+_CLAUSE_END = re.compile(r"[，、:：()（）|]|,(?=\s)|\s-\s|—|的话|(?<!not)(?<!n't)\s+(?i:because)\b")
+# The consequence of a negated Chinese condition: in "还不行就走降级路径" (if it still fails, fall back) and
+# "仍不匹配则报错" 不 negates the condition only; 就/则 opens what follows from it (not 就是 or words holding 则).
+_THEN = re.compile(r"(?<![原规否实细准法守总])则|就(?![是算])")
+# Words a negation may or may not reach, which therefore never alone flip a claim (see Marked.unsure): items
+# coordinated after the negated one ("停不下来或答非所问", "does not stop or drifts off": an answer that adds a comma
+# before 或者 or "or" ends the negation there), and what follows the noun an English determiner or preposition
+# negates ("a request with no prompt just loads the model", "if none is found it prints a warning").
+_COORDINATED = re.compile(r"或者|或|以及|\b(?:or|and)\b", re.IGNORECASE)
+_NOUN_CUES = frozenset({"no", "none", "without"})
 # Negation cues. Chinese: negation *words*, not bare characters: 无/非/别 start or end too many names and words
 # (战国无双, 无锡, 非洲, 区别, 特别), so 非 counts only in 并非/而非/绝非 and before the few words it negates (非必须),
-# 别 never, and 无 except in the words listed below; 不 and 没 count except in words where
+# 别 only as "don't" before a verb, and 无 except in the words listed below; 不 and 没 count except in words where
 # they do not negate the clause (不过 however, 不同 different, 不断 constantly, 淹没 submerge…); 是否 (whether)
 # and 否则 (otherwise) are not negations.
 # A verb's A-not-A question (是不是, 有没有, 会不会, 能不能: whether) negates nothing: the character before 不/没
@@ -32,7 +45,10 @@ _NEG_ZH = (
     r"无法|无需|无须|毫无|并无|无从|(?<!尚)未(?![来知央])|尚未|并非|而非|绝非|(?<![是能可与])否(?![则认决])|勿|"
     # 无 and 非 before the word they negate (无认证, 无效, 非必须, 非流式), not inside words that merely hold them
     # (无线 wireless, 无论 whatever, 无数, 无关 irrelevant, 有无 whether, 非常 very, 是非) nor at a name (无锡, 战国无双).
-    r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从关])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)"
+    r"(?<![有毫并])无(?![线锡论数聊人双比奈辜穷疑限意法需须从关])|无限制|非(?=必|强制|官方|默认|零|空|流式|公开)|"
+    # 别 as "don't" before a verb ("就别把 num_ctx 设得太大"), not in 区别/特别/分别/级别/识别…, nor in 别忘了 (don't
+    # forget: remember)
+    r"(?<![区特分类级识辨告个差性派判鉴离道送惜有各])别(?=[把让用再设太去急动改写加开关删装跑填传留当])"
 )
 _NEG_EN = r"\b(?:not|no|never|cannot|without|none|nothing|neither|nor|instead\s+of|rather\s+than)\b|n't\b"
 NEGATION = re.compile(f"{_NEG_EN}|{_NEG_ZH}", re.IGNORECASE)  # for the checks too (polarity.py, opposites.py…)
@@ -50,6 +66,7 @@ class Marked:
     numbers: frozenset[str]
     partial: frozenset[str] = frozenset()  # after a negated universal ("not all", "并不是所有", "不都"): some do
     total: frozenset[str] = frozenset()  # in a clause said of all or of none ("every", "所有…都", "no", "都不")
+    unsure: frozenset[str] = frozenset()  # negated terms the negation may not reach (see _COORDINATED)
 
 
 # Verbs of avoiding: what follows them is neither affirmed nor plainly negated (see mark()).
@@ -80,8 +97,15 @@ def mark(sentence: str) -> Marked:
     plain: set[str] = set()
     partial: set[str] = set()
     total: set[str] = set()
-    for clause in _CLAUSE_END.split(sentence):
+    unsure: set[str] = set()
+    todo = _CLAUSE_END.split(sentence)
+    while todo:
+        clause = todo.pop(0)
         cues = list(NEGATION.finditer(clause))
+        then = _THEN.search(clause, cues[0].end()) if cues else None
+        if then is not None:
+            todo.insert(0, clause[then.end() :])  # the consequence, a clause of its own
+            clause = clause[: then.start()]
         if cues and _PARTIAL.match(clause, cues[0].end()):
             partial |= content_terms(clause[cues[0].end() :])  # "not all models support it": some do
             continue
@@ -98,7 +122,13 @@ def mark(sentence: str) -> Marked:
             continue
         # The scope of a negation is the rest of its clause: "not in your own home directory", "无法使用 … GPU".
         # A clause with any cue is not plain, so an idiom holding 不/非/无 (答非所问) never counts as affirmed.
-        negated |= content_terms(clause[cues[0].end() :])
+        scope = clause[cues[0].end() :]
+        negated |= content_terms(scope)
+        joined = _COORDINATED.search(scope)
+        if joined is not None:
+            unsure |= content_terms(scope[joined.start() :]) - content_terms(scope[: joined.start()])
+        if cues[0].group().lower() in _NOUN_CUES:
+            unsure |= content_terms(scope) - {stem(t) for t in content_tokens(scope)[:1]}
     return Marked(
         sentence,
         frozenset(content_terms(sentence)),
@@ -107,6 +137,7 @@ def mark(sentence: str) -> Marked:
         frozenset(marked_numbers(sentence)),
         frozenset(partial),
         frozenset(total),
+        frozenset(unsure),
     )
 
 

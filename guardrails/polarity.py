@@ -67,9 +67,34 @@ def _restated_elsewhere(claim: Marked, passage: Sequence[Marked]) -> bool:
     return any(len(claim.tokens & s.tokens) == best and claim.numbers <= s.numbers for s in passage)
 
 
+def _merged(raw: str, answer: str, claim: Marked, target: Marked, passage: Sequence[Marked]) -> bool:
+    """A clause that merges two statements of the passage: its sentence gives the restated clause's numbers in
+    another clause ("Q8_0 has about 7.2 GB of weights, which leaves no room … on an 8 GB machine"), and each number
+    it adds comes with a word of its own that a passage clause states plainly with that number ("on a machine with
+    8 GB of RAM") and the restated clause lacks. "13B 需要 32 GB" against "13B 模型需要 16 GB，30B 需要 32 GB" is no
+    merge, nor "12 GB 能容纳 13B 的 Q8 模型" against "12 GB 可以容纳 7B/8B 的 Q4 模型，而 13B 的 Q8 模型就放不下"."""
+    told = next((s for s in sentences(answer) if raw in s), raw)
+    if not target.numbers - claim.numbers <= set(marked_numbers(told)):
+        return False
+    own = claim.tokens - target.tokens
+    return all(any(n in p.numbers and own & p.plain for p in passage) for n in claim.numbers - target.numbers)
+
+
 def _flipped(claim: Marked, target: Marked) -> frozenset[str]:
-    """Terms one side negates and the other states in a clause without any negation."""
-    return (target.negated & claim.plain - claim.negated) | (claim.negated & target.plain - target.negated)
+    """Terms one side negates and the other states in a clause without any negation; none when the negation may
+    not reach any of them (an item coordinated after the negated one, "停不下来或答非所问" against "停不下来，或者答非所问";
+    what follows the noun of "no"/"without": marking.py): such a term flips a claim only beside a term the negation
+    surely covers."""
+    if _double_negation(claim, target) or _double_negation(target, claim):
+        return frozenset()
+    flipped = (target.negated & claim.plain - claim.negated) | (claim.negated & target.plain - target.negated)
+    return flipped if flipped - claim.unsure - target.unsure else frozenset()
+
+
+def _double_negation(one: Marked, other: Marked) -> bool:
+    """`one` negates a word negated by its prefix that `other` states plainly without it: "never pass unvalidated
+    output" says what "output must always be validated" says (while "you can pass unvalidated output" flips it)."""
+    return any(t.startswith("un") and t[2:] in other.plain - other.negated for t in one.negated)
 
 
 def _clause_flipped(claim: Marked, target: Marked, flipped: frozenset[str]) -> frozenset[str]:
@@ -122,6 +147,6 @@ def contradictions(
             continue  # "on an 8 GB machine pick Q4 for a 7B model" joins "with 8 GB of RAM," and "Q4 … for a 7B model"
         # Both give a number the other lacks: the clause states another value for what the claim restates.
         ours, theirs = claim.numbers - target.numbers, target.numbers - claim.numbers
-        if ours and theirs:
+        if ours and theirs and not _merged(raw, answer, claim, target, parts):
             found.append(Contradiction(raw, target.text, "number", (*sorted(ours), *sorted(theirs))))
     return found
