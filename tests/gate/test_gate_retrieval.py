@@ -10,11 +10,11 @@ Floors (issue #11):
   off-corpus refused >= 75% (measured 77.2%; its adjacent-topic questions are the known gap).
 - output checks on data/eval/grounding.jsonl: supported answers accepted >= 95%, unsupported rejected >= 90%.
 - output checks on a second author's answers (grounding2, report half), regression floors under what was
-  measured, short of the targets: supported rejected <= 15% (measured 8.7%), unsupported rejected >= 65%
-  (measured 74.4%).
+  measured, short of the targets: supported rejected <= 15% (measured 6.5%), unsupported rejected >= 65%
+  (measured 76.9%).
 - output checks on a third and a fourth author's answers (grounding3, grounding4 report halves), regression floors
   under what was measured once, short of the targets: grounding3 supported rejected <= 10% (measured 3.8%),
-  unsupported rejected >= 60% (69.2%); grounding4 (a capable model's register) supported rejected <= 15% (11.4%),
+  unsupported rejected >= 60% (69.2%); grounding4 (a capable model's register) supported rejected <= 15% (8.6%),
   unsupported rejected >= 50% (57.5%).
 - CMRC 2018 dev in its own collection, thresholds from `calibrate` on the trial collection: answerable
   refused <= 5% (its off-corpus refusal is reported in docs/GUARDRAILS.md, not floored: see there why).
