@@ -5,31 +5,18 @@ named with its number), read in pieces and never held whole; the limit is inject
 from __future__ import annotations
 
 import tracemalloc
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from app.jsonline import line_safe
-from app.traces import TraceRecord, TraceStoreError
+from app.traces import TraceStoreError
 from app.traces.jsonl import LINE_MAX, read_export
-from chains import TraceEvent
+from tests.app.traces.test_export_file import record
 
 
 def _line(i: int) -> str:
-    record = TraceRecord(
-        trace_id=f"t{i:04d}",
-        created_at=datetime(2026, 12, 1, tzinfo=UTC),
-        question=f"q {i}",
-        status="answered",
-        backend="embedded",
-        model="m",
-        llm_calls=1,
-        latency_ms=10.0,
-        result={"status": "answered"},
-        events=(TraceEvent(seq=1, step="input", name="input_size", outcome="passed"),),
-    )
-    return line_safe(record.model_dump_json())
+    return line_safe(record(i).model_dump_json())
 
 
 LIMIT = 2 * len(_line(0))
