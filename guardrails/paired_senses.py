@@ -17,6 +17,17 @@ from guardrails.text import content_terms
 
 # The units two senses are paired in: a passage line ("块太大，混入无关内容；块太小，丢失上下文") or sentence.
 _UNIT_END = re.compile(r"[。！？!?\n]|(?<=\.)\s")
+# What parts two halves of a unit: a clause break or a conjunction ("too large loses context and too small ...").
+_HALVES = re.compile(r"[，、；;:：,()（）—]|\b(?:and|or|but|while|whereas)\b|而|但|则|和|或", re.IGNORECASE)
+
+
+def _relation_lead(pair: Opposite, unit: str) -> bool | None:
+    """Whether the first of the pair's two senses a unit names is its first sense, when the unit ties the two into
+    one relation with nothing parting them ("lower values give more conservative text"); None otherwise."""
+    found = senses_in(pair, unit)
+    if len(found) != 2 or found[0][0] == found[1][0] or _HALVES.search(unit, found[0][1].end(), found[1][1].start()):
+        return None
+    return found[0][0]
 
 
 def _sense_segments(pair: Opposite, unit: str) -> tuple[set[str], set[str]] | None:
@@ -46,9 +57,10 @@ def _paired_units(support: str) -> dict[str, tuple[tuple[str, tuple[set[str], se
 def swapped_senses(answer: str, support: str) -> list[Contradiction]:
     """Answer units that name both senses of a pair and say of each what a passage unit naming both says of the
     other: "块太大会丢失上下文，块太小会混入无关内容" against "块太大，混入大量无关内容；块太小，又会丢失上下文", "top-k too
-    small crowds the context, too large misses the answer". Terms both passage sides share do not count; each swapped
-    side must carry more terms of the other's than of its own, three at least between them. Evidence: the pair's name
-    and the terms."""
+    small crowds the context, too large misses the answer". One relation with every sense turned ("higher values give
+    less conservative text" for "lower values give more conservative text") restates it, as opposites.py reads it.
+    Terms both passage sides share do not count; each swapped side must carry more terms of the other's than of its
+    own, three at least between them. Evidence: the pair's name and the terms."""
     found: list[Contradiction] = []
     paired = _paired_units(support)
     if not paired:
@@ -58,7 +70,10 @@ def swapped_senses(answer: str, support: str) -> list[Contradiction]:
             ours = _sense_segments(pair, raw) if pair.name in paired else None
             if ours is None:
                 continue
+            lead = _relation_lead(pair, raw)
             for unit, theirs in paired[pair.name]:
+                if lead is not None and _relation_lead(pair, unit) not in (None, lead):
+                    continue  # "higher values give less conservative text": one relation, each sense turned
                 common = theirs[0] & theirs[1]
                 (a_one, a_other), (p_one, p_other) = ours, (theirs[0] - common, theirs[1] - common)
                 crossed_one, crossed_other = a_one & p_other, a_other & p_one
