@@ -12,6 +12,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.jsonline import json_line
 from app.traces.models import TraceRecord
 
 log = logging.getLogger("guarded_rag.traces")
@@ -24,14 +25,14 @@ def error_text(exc: BaseException) -> str:
 
 def set_aside(path: Path | None, record: TraceRecord, *, location: str, error: str) -> None:
     """Append `record` to the file at `path`; with no file, or one that cannot be written, log it whole."""
-    line = json.dumps(
+    # json_line: one line for any reader (U+2028/U+2029/U+0085 escaped, as every JSON line of the app writes them)
+    line = json_line(
         {
             "set_aside_at": datetime.now(UTC).isoformat(),
             "location": location,
             "error": error,
             "record": record.model_dump(mode="json"),
-        },
-        ensure_ascii=False,
+        }
     )
     if path is not None:
         try:
@@ -71,7 +72,7 @@ def count_set_aside(path: Path) -> int:
         return sum(1 for line in kept if line.strip())
 
 
-_LINE_START = '{"set_aside_at"'  # json.dumps keeps set_aside's key order: every line starts so
+_LINE_START = '{"set_aside_at"'  # json_line keeps set_aside's key order: every line starts so
 
 
 def kept_record(line: str) -> str | None:
