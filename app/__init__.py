@@ -186,6 +186,7 @@ _EXPORTS: dict[str, str] = {
     "json_line": "app.jsonline",
     "line_safe": "app.jsonline",
     "utf8_safe": "app.utf8",
+    "utf8_safe_tree": "app.utf8",
     "write_docs": "app.fakes",
 }
 
@@ -342,6 +343,7 @@ __all__ = [
     "unrecorded_signals",
     "usage_of",
     "utf8_safe",
+    "utf8_safe_tree",
     "values_of",
     "with_config_file",
     "words",
@@ -469,7 +471,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         paused_gc,
     )
     from app.traces.inputs import stored_size
-    from app.utf8 import utf8_safe
+    from app.utf8 import utf8_safe, utf8_safe_tree
     from chains import QA_PROMPT, GuardInputs, TraceEvent
     from guardrails import Chunk, GuardContext, GuardrailPolicy, PolicyError, Turn, Verdict, load_policy
     from guardrails.text import lang_of

@@ -10,6 +10,8 @@ replaced.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def utf8_safe(text: str) -> str:
     """`text` itself when UTF-8 can encode it; else a copy with each lone surrogate replaced by U+FFFD (a high
@@ -19,3 +21,16 @@ def utf8_safe(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
+
+
+def utf8_safe_tree(value: Any) -> Any:
+    """`value` (JSON-like: str, list, tuple, dict) with every string in it, dict keys too, made utf8_safe; lists
+    and tuples come back as lists, anything else as it is. For a parsed request body and a model request's
+    messages."""
+    if isinstance(value, str):
+        return utf8_safe(value)
+    if isinstance(value, list | tuple):
+        return [utf8_safe_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {utf8_safe_tree(k): utf8_safe_tree(v) for k, v in value.items()}
+    return value

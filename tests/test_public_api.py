@@ -159,6 +159,7 @@ APP = (
     "unrecorded_signals",
     "usage_of",
     "utf8_safe",
+    "utf8_safe_tree",
     "values_of",
     "with_config_file",
     "words",

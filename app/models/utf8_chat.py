@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_ollama import ChatOllama
 
-from app.utf8 import utf8_safe
+from app.utf8 import utf8_safe_tree
 
 
 class Utf8ChatOllama(ChatOllama):
@@ -24,15 +24,5 @@ class Utf8ChatOllama(ChatOllama):
     # is tested through a real request (tests/hunt/test_lone_surrogates.py), so a renamed hook fails there.
     def _chat_params(self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
         params = super()._chat_params(messages, stop, **kwargs)
-        params["messages"] = _safe(params["messages"])
+        params["messages"] = utf8_safe_tree(params["messages"])
         return params
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, str):
-        return utf8_safe(value)
-    if isinstance(value, dict):
-        return {k: _safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_safe(v) for v in value]
-    return value

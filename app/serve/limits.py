@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 from starlette.requests import ClientDisconnect, Request
 
-from app import ChatMessage, utf8_safe
+from app import ChatMessage, utf8_safe_tree
 from app.serve.errors import Problem
 
 
@@ -44,7 +44,10 @@ async def read_json(request: Request, *, max_bytes: int, timeout: float = 60.0) 
     if not body.strip():
         raise Problem(400, "empty request body: expected a JSON object", code="invalid_request")
     try:
-        return _scrubbed(json.loads(body))
+        # Lone surrogates (JSON allows the escape "\\udcff"; json.loads lets invalid UTF-8 bytes through as them)
+        # become U+FFFD: nothing downstream can encode them (SQLite, the model, this response), and the input_size
+        # guardrail already refuses text that is mostly replacement characters.
+        return utf8_safe_tree(json.loads(body))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
         raise Problem(
             400, f"invalid JSON in the request body: {type(exc).__name__}: {str(exc)[:200]}", code="invalid_json"
@@ -62,19 +65,6 @@ def _check_encoding(encoding: str) -> None:
             code="unsupported_content_encoding",
             headers={"Accept-Encoding": "identity"},
         )
-
-
-def _scrubbed(value: Any) -> Any:
-    """Lone surrogates (JSON allows the escape "\\udcff"; json.loads lets invalid UTF-8 bytes through as them)
-    become U+FFFD: they cannot be encoded anywhere downstream (SQLite, the model, this response), and the
-    input_size guardrail already refuses text that is mostly replacement characters."""
-    if isinstance(value, str):
-        return utf8_safe(value)
-    if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
-    if isinstance(value, dict):
-        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
-    return value
 
 
 def check_messages(messages: Sequence[ChatMessage], *, max_chars: int) -> None:
