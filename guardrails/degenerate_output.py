@@ -4,11 +4,18 @@ Pure policy layer, output stage. Small models, and Ollama itself on a bad templa
 fall into loops: `127.0.0.1:11434:127.0.0.1:11434:…`, the same sentence again and again. Grounding cannot catch
 them (every repeated word is in the passage), so this check looks at the shape of the text alone: one span
 repeated back to back, or a long answer made of very few distinct words.
+
+How many copies make a loop depends on the unit: a short span (2–80 characters: an address, a word) needs
+`min_repeats` copies, since lists and tables legitimately repeat short cells; a whole sentence (40–400 characters)
+said `min_sentence_repeats` times back to back is already a loop, since no answer restates one long sentence
+verbatim three times. (A copy cut off by the token limit is not counted: a lazy unit can start anywhere, so a table
+whose last two rows are equal would end in what looks like a cut copy; real loops run on for many copies.)
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import ClassVar
 
 from pydantic import ConfigDict, Field
@@ -17,20 +24,39 @@ from pydantic.dataclasses import dataclass
 from guardrails.base import FailMode, GuardContext, Stage, Verdict
 from guardrails.text import tokens
 
-# A span of 2..80 characters followed by the same span at least `min_repeats - 1` more times, whitespace
-# allowed between copies. Lazy, so the shortest repeating unit is found first.
-_LOOP_RE = {n: re.compile(r"(.{2,80}?)(?:\s*\1){" + str(n - 1) + ",}", re.DOTALL) for n in range(3, 11)}
+# A span followed by the same span at least `copies - 1` more times, whitespace allowed between copies. Lazy, so
+# the shortest repeating unit is found first. Keyed by the number of whole copies.
+_SHORT = {n: re.compile(r"(.{2,80}?)(?:\s*\1){" + str(n - 1) + ",}", re.DOTALL) for n in range(3, 11)}
+_SENTENCE_MIN = 40
+_SENTENCE = {n: re.compile(r"(.{40,400}?)(?:\s*\1){" + str(n - 1) + ",}", re.DOTALL) for n in range(2, 6)}
+
+Run = tuple[str, int, int]  # the repeated unit, how many copies, how many characters the run covers
 
 
-def repeated_span(text: str, min_repeats: int) -> tuple[str, int, int] | None:
-    """(the repeated unit, how many copies, how many characters the run covers) of the longest run found."""
-    best: tuple[str, int, int] | None = None
-    for match in _LOOP_RE[min_repeats].finditer(text):
+def _runs(text: str, pattern: re.Pattern[str]) -> Iterator[Run]:
+    for match in pattern.finditer(text):
         unit, run = match.group(1), match.group(0)
-        copies = len(re.findall(re.escape(unit), run))
-        if best is None or len(run) > best[2]:
-            best = (unit, copies, len(run))
-    return best
+        yield unit, len(re.findall(re.escape(unit), run)), len(run)
+
+
+def _repeats_a_window(text: str, width: int) -> bool:
+    """Whether some `width`-character window occurs twice: cheap, and needed for any sentence-long repeat."""
+    seen: set[str] = set()
+    for start in range(len(text) - width + 1):
+        window = text[start : start + width]
+        if window in seen:
+            return True
+        seen.add(window)
+    return False
+
+
+def repeated_span(text: str, min_repeats: int, min_sentence_repeats: int = 3) -> Run | None:
+    """The longest run of one span repeated back to back: `min_repeats` copies of a short span (2–80 characters),
+    or `min_sentence_repeats` of a sentence-long one (40–400)."""
+    found = list(_runs(text, _SHORT[min_repeats]))
+    if _repeats_a_window(text, _SENTENCE_MIN):
+        found += _runs(text, _SENTENCE[min_sentence_repeats])
+    return max(found, key=lambda run: run[2], default=None)
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
@@ -38,7 +64,12 @@ class DegenerateOutputGuardrail:
     name: ClassVar[str] = "degenerate_output"
     stage: ClassVar[Stage] = "output"
 
-    min_repeats: int = Field(default=4, ge=3, le=10, description="Back-to-back copies of one span that make a loop.")
+    min_repeats: int = Field(
+        default=4, ge=3, le=10, description="Back-to-back copies of one short span (2–80 characters) that make a loop."
+    )
+    min_sentence_repeats: int = Field(
+        default=3, ge=2, le=5, description="Back-to-back copies of one sentence-long span (40–400 characters)."
+    )
     min_coverage: float = Field(
         default=0.4, ge=0.0, le=1.0, description="Least share of the answer the repeated run must cover to count."
     )
@@ -55,7 +86,7 @@ class DegenerateOutputGuardrail:
         answer = (ctx.answer or "").strip()
         if not answer:
             return Verdict(name=self.name, stage=self.stage, fired=False, reason="no answer to check")
-        found = repeated_span(answer, self.min_repeats)
+        found = repeated_span(answer, self.min_repeats, self.min_sentence_repeats)
         coverage = found[2] / len(answer) if found else 0.0
         words = tokens(answer)
         diversity = len(set(words)) / len(words) if words else 1.0

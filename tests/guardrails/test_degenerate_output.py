@@ -59,3 +59,42 @@ def test_a_short_repeat_inside_a_long_answer_is_not_a_loop() -> None:
 @pytest.mark.parametrize("answer", [None, "", "  "])
 def test_no_answer(answer: str | None) -> None:
     assert not DegenerateOutputGuardrail().check(GuardContext(question="q", answer=answer)).fired
+
+
+SENTENCE = "Prompt injection can leak the developer's setup text and bypass topic or safety policies."
+SENTENCE_ZH = "把 OLLAMA_HOST 设为 0.0.0.0:11434 之后，局域网里的其他机器也能访问这台机器上的 Ollama 服务。"
+SENTENCE_LOOPS = [
+    # a sentence-long unit needs fewer copies than a short span to be a loop: nobody restates one long sentence
+    " ".join([SENTENCE] * 3),
+    "".join([SENTENCE_ZH] * 3),
+    " ".join([SENTENCE] * 3) + " " + SENTENCE[:50],  # cut off by the token limit
+    # an opening sentence, then the loop, then the cut (as a 7B model writes it)
+    "It can lead to leaking the setup text, bypassing topic or safety policies, and misleading answers. "
+    + "It can also lead to leaking the setup text, bypassing topic or safety policies, and misleading answers. " * 2
+    + "It can also lead to leaking the setup text, bypassing",
+]
+SENTENCES_FINE = [
+    SENTENCE + " " + SENTENCE,  # said twice: a restatement, not a loop
+    SENTENCE + " " + SENTENCE + " " + SENTENCE[:50],  # a cut third copy does not count (see the module)
+    SENTENCE + " In short: " + SENTENCE + " In short: " + SENTENCE[:30],
+    "| a | b |\n|---|---|\n" + "| set OLLAMA_HOST before starting the service | yes |\n" * 2,
+    "| a | yes, on the port set by OLLAMA_HOST |\n" + "| b | yes, on the port set by OLLAMA_HOST |\n" * 2,
+]
+
+
+@pytest.mark.parametrize("answer", SENTENCE_LOOPS)
+def test_sentence_loops_are_reasked(answer: str) -> None:
+    verdict = DegenerateOutputGuardrail().check(GuardContext(question="q", answer=answer))
+    assert verdict.fired and "repetition loop" in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize("answer", SENTENCES_FINE)
+def test_a_sentence_said_twice_is_no_loop(answer: str) -> None:
+    verdict = DegenerateOutputGuardrail().check(GuardContext(question="q", answer=answer))
+    assert not verdict.fired, verdict.reason
+
+
+def test_sentence_repeats_follow_the_policy() -> None:
+    answer = " ".join([SENTENCE] * 3)
+    assert repeated_span(answer, 4) == (SENTENCE, 3, len(answer))
+    assert not DegenerateOutputGuardrail(min_sentence_repeats=4).check(GuardContext(question="q", answer=answer)).fired
