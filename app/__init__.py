@@ -86,7 +86,7 @@ _EXPORTS: dict[str, str] = {
     # backend and models
     "BackendChoice": "app.models.backend",
     "OllamaProbe": "app.models.backend",
-    "PreloadResult": "app.models.factory",
+    "PreloadResult": "app.models.factory_types",
     "ChaosConfig": "app.models.chaos",
     "ALL_FAULTS": "app.models.chaos",
     # doctor
@@ -433,7 +433,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     )
     from app.models.backend import BackendChoice, OllamaProbe
     from app.models.chaos import ALL_FAULTS, ChaosConfig
-    from app.models.factory import PreloadResult
+    from app.models.factory_types import PreloadResult
     from app.process import (
         ArenaCap,
         HeapFigures,

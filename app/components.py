@@ -19,7 +19,8 @@ from langchain_core.runnables import RunnableConfig
 from app.documents.embeddings import IdentifiedEmbeddings, QueryCache, make_embeddings
 from app.documents.index import DocumentIndex
 from app.models.backend import BackendChoice
-from app.models.factory import ChatModelFactory, ModelFactory
+from app.models.factory import ModelFactory
+from app.models.factory_types import ChatModelFactory
 from app.models.rungs import RungBuilder
 from app.settings import Settings
 from app.signals import Scorer, SignalBank

@@ -24,7 +24,7 @@ from app.doctor_traces import telemetry_check, traces_check
 from app.documents.index_types import IndexStats
 from app.documents.integrity import IndexIntegrity
 from app.models.backend import BackendChoice
-from app.models.factory import PreloadResult
+from app.models.factory_types import PreloadResult
 from app.settings import Settings
 from app.signals.input_detectors import DetectorStatus
 from app.telemetry import TelemetryStatus

@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage
 
 from app.doctor_check import Check
 from app.models.backend import BackendChoice
-from app.models.factory import PreloadResult
+from app.models.factory_types import PreloadResult
 from app.settings import Settings
 from chains import clean_error_text, short_error
 

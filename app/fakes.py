@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
-from app.models.factory import BackendKind, PreloadResult
+from app.models.factory_types import BackendKind, PreloadResult
 from app.models.info import ModelInfo
 
 # A three-document corpus whose bag-of-words ranking is known: the tests' and the overhead bench's.

@@ -25,7 +25,9 @@ from app.components import Components
 from app.documents.embeddings import IdentifiedEmbeddings
 from app.ids import TraceIds
 from app.models.backend import BackendChoice, choose_backend
-from app.models.factory import TRANSPORT_ERRORS, ChatModelFactory, ModelFactory
+from app.models.factory import ModelFactory
+from app.models.factory_types import ChatModelFactory
+from app.models.transport_errors import TRANSPORT_ERRORS
 from app.recording import TraceRecorder
 from app.service_ask import EXPECTED_ERRORS, Asking, Observer
 from app.service_models import ModelRef

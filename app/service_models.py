@@ -9,7 +9,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from app.models.backend import BackendChoice, OllamaProbe, probe_ollama
-from app.models.factory import BackendKind, ModelFactory, PreloadResult
+from app.models.factory import ModelFactory
+from app.models.factory_types import BackendKind, PreloadResult
 from app.models.pool import HostStatus
 from app.service_options import RequestOptions
 from app.settings import Settings

@@ -19,7 +19,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.deadline import DeadlineExceeded, Deadlines
-from app.documents.decoding import binary_text, decode, encoding_hint, looks_binary
+from app.documents.decoding import binary_text, decode, looks_binary
+from app.documents.encoding_hint import encoding_hint
 from app.documents.pdf import MAX_PDF_PAGES, MAX_PDF_SECONDS, PdfTextTooLarge, PdfTooLong, PdfUnreadable, pdf_text
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})

@@ -1,7 +1,7 @@
 """Word frequencies by language, from wordfreq's small lists (words seen at least once per million; data CC BY-SA
 4.0, code Apache-2.0), read once per process and shared by every user: the coverage signal's word specificity
 (app/signals/specificity.py, English and Chinese) and the decoding of short files that are not UTF-8
-(app/documents/decoding.py, Chinese, Japanese and Korean). Reading a list takes about a quarter second and its
+(app/documents/cjk_legacy.py, Chinese, Japanese and Korean). Reading a list takes about a quarter second and its
 dict some 10 MB, so each is read on first use, not at import, and never twice.
 """
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pydantic import BaseModel, ConfigDict
 
 from app.embedded.gguf import embedded_model_name
-from app.models.factory import BackendKind
+from app.models.factory_types import BackendKind
 from app.models.probe import OllamaProbe, probe_ollama, resolve_model
 
 __all__ = [

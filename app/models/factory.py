@@ -1,124 +1,36 @@
 """Building the one ChatOllama for a backend (Ollama over HTTP, or the embedded SmolLM2 through an in-process
-transport), preloading it, and the narrow tuple of errors that mean "the model server failed".
+transport), and owning the embedded engines it runs on.
 
 Composition-root code: ModelFactory owns the embedded engine and is held by the service, so the model loads
 once per process (per embedded configuration: a serve profile with its own gguf, num_ctx or threads gets its own
-engine, `for_settings`). Both backends are the same ChatOllama class.
+engine, `for_settings`). Both backends are the same ChatOllama class, over the transports of app.models.transports;
+the calls that are not a chat (preload, show, unload) are app.models.ollama_calls.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import httpx
-import ollama
-from langchain_core.language_models import BaseChatModel
 from langchain_ollama import ChatOllama
-from pydantic import BaseModel, ConfigDict
 
-from app.embedded import AsyncEmbeddedOllamaTransport, ChatEngine, EmbeddedOllamaTransport, LlamaEngine
-from app.embedded.gguf import normalize_name
-from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport, OnFault
-from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport, wire_transport
-from app.models.info import ModelInfo, from_show
-from app.models.pool import HostPool, HostStatus, ProbeVerdict
-from app.models.pool_transport import AsyncPoolTransport, PoolTransport
-from app.models.probe import probe_ollama
-from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
+from app.embedded import ChatEngine, LlamaEngine
+from app.models import ollama_calls
+from app.models.chaos import ChaosConfig, OnFault
+from app.models.factory_types import BackendKind, ChatModelFactory, PreloadResult
+from app.models.host_pools import HostPools
+from app.models.info import ModelInfo
+from app.models.pool import HostPool, HostStatus
+from app.models.transports import model_transports
 from app.models.utf8_chat import Utf8ChatOllama
 from app.settings import Settings
 
-BackendKind = Literal["ollama", "embedded"]
 log = logging.getLogger("guarded_rag.models")
-EMBEDDED_URL = "http://embedded.ollama"  # never resolved: the embedded transports answer in-process
-
-TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
-    httpx.DecodingError,
-    ollama.ResponseError,
-    json.JSONDecodeError,
-)
-"""What ChatOllama raises when the model *server* fails (each one reproduced in tests/app/test_chatollama_contract.py):
-
-- ConnectionError (builtin): connection refused on a non-streaming call (ollama.Client turns httpx.ConnectError
-  into it).
-- httpx.NetworkError: connection refused on a *streaming* call, which is what ChatOllama makes; the ollama client's
-  stream path does not translate httpx.ConnectError. Also ReadError/WriteError on a dropped socket.
-- httpx.TimeoutException: connect/read timeout (ReadTimeout: no byte within `timeout`; the read timeout applies
-  per read, so a stream that stalls longer than `timeout` raises it mid-answer). The embedded transport raises it too.
-- httpx.RemoteProtocolError: the server closed the connection mid-response.
-- httpx.DecodingError: a body that does not decode as its Content-Encoding says (a proxy that labels it gzip and
-  does not compress it, or mangles it); reproduced in tests/app/models/test_hunt_reply_shape_encoding.py.
-- ollama.ResponseError: an HTTP 4xx/5xx (`.status_code`: 404 model not pulled, 500, 503 ...) or an `{"error"}`
-  line in the middle of a stream (`.status_code == -1`).
-- json.JSONDecodeError: a truncated/garbled NDJSON line in the stream. Narrower than ValueError, but parsers above
-  must raise their own error type (e.g. OutputParserException) for bad *model text*, or a parse failure would be
-  retried as a transport failure.
-Not included, on purpose: ValueError, pydantic's ValidationError and AttributeError, which ChatOllama raises for a
-200 that is not a chat reply (no lines, only a done_reason="load" line, `{"foo": 1}`, a list): too broad to catch,
-they also mean bugs. Such replies are turned into httpx.RemoteProtocolError on the wire instead
-(app.models.reply_shape), so they retry and fall back like any server failure. AssertionError (an exhausted test
-double) and guardrail violations must propagate.
-"""
-
-
-_DESCRIBE_ERRORS: tuple[type[BaseException], ...] = (*TRANSPORT_ERRORS, ValueError)  # ValueError: not Ollama's shape
-
-
-class PreloadResult(BaseModel):
-    """Outcome of loading a model ahead of the first question (a cold load is slow, not a failure)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: BackendKind
-    model: str
-    ok: bool
-    cold: bool
-    duration_s: float
-    error: str | None = None
-
-
-class ChatModelFactory(Protocol):
-    """What the service needs from a model factory: ModelFactory below, or app.fakes.ScriptedModelFactory."""
-
-    @property
-    def embedded_model_name(self) -> str: ...
-
-    def chat_model(
-        self,
-        kind: BackendKind,
-        model: str,
-        *,
-        timeout: float,
-        format: dict[str, Any] | str | None = None,
-        chaos: ChaosConfig | None = None,
-        rng_seed: int | None = None,
-        on_fault: OnFault | None = None,
-        settings: Settings | None = None,
-        reasoning: bool | str | None = None,
-    ) -> BaseChatModel: ...
-
-    def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
-        """What the server says about the model (context length, capabilities); failures in `error`."""
-        ...
-
-    def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult: ...
-
-    def fresh(self, kind: BackendKind, model: str, *, settings: Settings | None = None) -> ChatModelFactory | None:
-        """A factory whose next call on `model` (at the Ollama host of `settings`, else the factory's) is a cold load,
-        or None when the backend cannot give one."""
-        ...
-
 
 CLOSE_WAIT_S = 3.0
 """How long ModelFactory.close waits for an embedded engine still generating (a withdrawn question stops within a
@@ -141,8 +53,7 @@ class _Shared:
     """What a factory and its siblings (`for_settings`) share: the Ollama host pools (in-flight counts and breakers
     are per process) and one factory per embedded engine configuration."""
 
-    pools: dict[tuple[object, ...], HostPool] = field(default_factory=dict)
-    pool_lock: threading.Lock = field(default_factory=threading.Lock)
+    pools: HostPools = field(default_factory=HostPools)
     engines: dict[EngineKey, ModelFactory] = field(default_factory=dict)
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -193,48 +104,20 @@ class ModelFactory:
         settings: Settings | None = None,
         total_s: float | None = None,
     ) -> tuple[str, httpx.BaseTransport, httpx.AsyncBaseTransport]:
-        """(base_url, sync transport, async transport), each bounding a whole reply to `total_s` (default: the
-        per-question latency budget; the client's own timeout is per read only)."""
+        """(base_url, sync transport, async transport) for `kind` (app.models.transports.model_transports), `settings`
+        overriding the factory's."""
         settings = settings or self.settings
-        sync: httpx.BaseTransport
-        async_: httpx.AsyncBaseTransport
-        base_url = settings.ollama_host
-        if kind == "embedded":
-            base_url, sync, async_ = EMBEDDED_URL, EmbeddedOllamaTransport(self.engine), AsyncEmbeddedOllamaTransport(self.engine)
-        else:  # the wire, its socket reads bounded by the deadline below; replies that are not Ollama's shape fail
-            sync, async_ = ReplyShapeTransport(wire_transport()), AsyncReplyShapeTransport(httpx.AsyncHTTPTransport())
-        if chaos is not None:
-            # One rng for both twins: the fault sequence is the same whichever path ChatOllama takes.
-            rng = random.Random(rng_seed if rng_seed is not None else chaos.seed)
-            sync = ChaosTransport(sync, chaos, rng=rng, on_fault=on_fault)
-            async_ = AsyncChaosTransport(async_, chaos, rng=rng, on_fault=on_fault)
-        total = total_s if total_s is not None else settings.latency_budget
-        if kind == "ollama" and len(settings.hosts) > 1:  # a pool: below the deadline, above the wire (and chaos)
-            pool = self.pool(settings)
-            sync = PoolTransport(pool, sync, base_url=base_url, total_s=total)
-            async_ = AsyncPoolTransport(pool, async_, base_url=base_url, total_s=total)
-        return base_url, DeadlineTransport(sync, total), AsyncDeadlineTransport(async_, total)
+        return model_transports(
+            kind, self.engine, self._shared.pools, settings, chaos=chaos, rng_seed=rng_seed, on_fault=on_fault, total_s=total_s
+        )
 
     def pool(self, settings: Settings | None = None) -> HostPool:
         """The process's HostPool for the configured Ollama hosts (built on first use)."""
-        settings = settings or self.settings
-        key = (settings.hosts, settings.breaker_failures, settings.breaker_cooldown)
-        probe_s = min(1.5, settings.timeout)
-        with self._shared.pool_lock:
-            if key not in self._shared.pools:
-                self._shared.pools[key] = HostPool(
-                    settings.hosts,
-                    failures=settings.breaker_failures,
-                    cooldown_s=settings.breaker_cooldown,
-                    probe=lambda host, model: _probe_verdict(host, model, probe_s),
-                )
-            return self._shared.pools[key]
+        return self._shared.pools.pool(settings or self.settings)
 
     def pool_status(self) -> tuple[HostStatus, ...]:
         """Every pool host's state in this process (empty with one host)."""
-        with self._shared.pool_lock:
-            pools = list(self._shared.pools.values())
-        return tuple(status for pool in pools for status in pool.status())
+        return self._shared.pools.status()
 
     def chat_model(
         self,
@@ -270,22 +153,7 @@ class ModelFactory:
     def preload(self, kind: BackendKind, model: str, timeout: float, *, settings: Settings | None = None) -> PreloadResult:
         """Load the model with Ollama's empty chat, under the long load timeout; `cold` = it was not in memory."""
         base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
-        started = time.perf_counter()
-        cold = True
-        try:
-            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
-                cold = not _is_running(client, model)
-                client.chat(model=model, messages=[])
-        except TRANSPORT_ERRORS as exc:
-            return PreloadResult(
-                kind=kind,
-                model=model,
-                ok=False,
-                cold=cold,
-                duration_s=time.perf_counter() - started,
-                error=f"{type(exc).__name__}: {exc}",
-            )
-        return PreloadResult(kind=kind, model=model, ok=True, cold=cold, duration_s=time.perf_counter() - started)
+        return ollama_calls.preload(kind, model, base_url, sync, timeout)
 
     def describe(self, kind: BackendKind, model: str, *, timeout: float, settings: Settings | None = None) -> ModelInfo:
         """/api/show for an Ollama model, within `timeout`. The embedded model: its trained context from the GGUF
@@ -296,11 +164,7 @@ class ModelFactory:
             except OSError as exc:  # ModelFileError: no GGUF; the call itself will say so
                 return ModelInfo(model=model, capabilities=("completion",), error=str(exc)[:200])
         base_url, sync, _ = self.transports(kind, settings=settings, total_s=timeout)
-        try:
-            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
-                return from_show(model, client.show(model))
-        except _DESCRIBE_ERRORS as exc:
-            return ModelInfo(model=model, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+        return ollama_calls.show(model, base_url, sync, timeout)
 
     def fresh(self, kind: BackendKind, model: str, *, settings: Settings | None = None) -> ChatModelFactory | None:
         """This factory, its model unloaded so the next call is a cold load: the embedded engine frees its model
@@ -331,15 +195,10 @@ class ModelFactory:
         return not busy
 
     def unload(self, model: str, *, timeout: float, settings: Settings | None = None) -> None:
-        """Ask Ollama (at the host of `settings`, a session's, else the factory's) to unload a model now (keep_alive=0
-        with no prompt: docs/api.md, "Unload a model"), so the next call is a cold load. Failures are ignored: the
-        next call then simply measures a warm model."""
+        """Ask Ollama (at the host of `settings`, a session's, else the factory's) to unload a model now, so the next
+        call is a cold load (app.models.ollama_calls.unload; failures are ignored)."""
         base_url, sync, _ = self.transports("ollama", settings=settings, total_s=timeout)
-        try:
-            with ollama.Client(host=base_url, timeout=timeout, transport=sync) as client:
-                client.generate(model=model, keep_alive=0)
-        except TRANSPORT_ERRORS:
-            pass
+        ollama_calls.unload(model, base_url, sync, timeout)
 
 
 def _unload(engine: ChatEngine) -> None:
@@ -347,19 +206,3 @@ def _unload(engine: ChatEngine) -> None:
         engine.unload()
     except Exception as exc:  # shutdown goes on; the memory goes back at exit
         log.warning("freeing the embedded model failed: %s: %s", type(exc).__name__, exc)
-
-
-def _probe_verdict(host: str, model: str, timeout: float) -> ProbeVerdict:
-    found = probe_ollama(host, model, timeout=timeout)
-    if not found.reachable or found.error:
-        return "down", found.error or "not reachable"
-    return ("ok", "") if found.has_model else ("no model", f"{model} is not pulled")
-
-
-def _is_running(client: ollama.Client, model: str) -> bool:
-    try:
-        running = client.ps().models
-    except ollama.ResponseError:  # an Ollama without /api/ps: assume a cold load
-        return False
-    wanted = normalize_name(model)
-    return any(normalize_name(m.model or m.name or "") == wanted for m in running)

@@ -1,5 +1,5 @@
 """A quick look at one Ollama server: version, pulled models, whether it has a given model. Composition-root code
-under app/models, used by the backend choice (backend.py) and by the host pool's health probe (factory.py)."""
+under app/models, used by the backend choice (backend.py) and by the host pool's health probe (host_pools.py)."""
 
 from __future__ import annotations
 

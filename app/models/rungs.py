@@ -15,7 +15,7 @@ from langchain_core.language_models import BaseChatModel
 
 from app.models.backend import BackendChoice
 from app.models.chaos import ChaosConfig
-from app.models.factory import BackendKind, ChatModelFactory
+from app.models.factory_types import BackendKind, ChatModelFactory
 from app.models.info import ModelInfo, RungSetup, rung_setup
 from app.settings import Settings
 from chains import CircuitBreaker, ModelRung, WarmupFailed

@@ -186,7 +186,7 @@ def _chat_check(preload, chat_model):
 
 def test_a_chat_that_times_out_says_so_and_how_to_give_it_longer():
     from app.fakes import scripted
-    from app.models.factory import PreloadResult
+    from app.models.factory_types import PreloadResult
 
     loaded = lambda: PreloadResult(kind="ollama", model="qwen2.5:3b", ok=True, cold=False, duration_s=0.1)  # noqa: E731
     check = _chat_check(loaded, lambda timeout: scripted(httpx.ReadTimeout("timed out")))

@@ -12,7 +12,7 @@ from app.doctor import run_doctor
 from app.doctor_models import ollama_chat_check
 from app.documents.index_types import IndexStats
 from app.models.backend import BackendChoice
-from app.models.factory import PreloadResult
+from app.models.factory_types import PreloadResult
 from app.settings import Settings
 from app.telemetry import TelemetryStatus
 

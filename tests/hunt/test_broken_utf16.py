@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.documents.decoding import decode, encoding_hint
+from app.documents.decoding import decode
+from app.documents.encoding_hint import encoding_hint
 from app.documents.loaders import LoadProblem, load_document
 
 CASES = [

@@ -16,7 +16,8 @@ from langchain_ollama import ChatOllama
 from pydantic import ValidationError
 
 from app.models.chaos import ALL_FAULTS, AsyncChaosTransport, ChaosConfig, ChaosTransport, mutate
-from app.models.factory import TRANSPORT_ERRORS, ModelFactory
+from app.models.factory import ModelFactory
+from app.models.transport_errors import TRANSPORT_ERRORS
 from app.settings import Settings
 from tests.ollama_double import Gen, Reply, ScriptedEngine, ScriptedOllama
 

@@ -1,5 +1,5 @@
 """The contract with ChatOllama (langchain-ollama, unmodified): what it sends, and what each server
-behaviour turns into. Every failure must surface as one of app.models.factory.TRANSPORT_ERRORS, and test bugs
+behaviour turns into. Every failure must surface as one of app.models.transport_errors.TRANSPORT_ERRORS, and test bugs
 (an exhausted script) must not. In-process double plus real HTTP on 127.0.0.1 (pytest-httpserver)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from langchain_ollama import ChatOllama
 from pytest_httpserver import HTTPServer
 
-from app.models.factory import TRANSPORT_ERRORS
+from app.models.transport_errors import TRANSPORT_ERRORS
 from tests.ollama_double import LoopbackOllama, Reply, ScriptedOllama, closed_port
 
 MODEL = "qwen2.5:3b"

@@ -15,7 +15,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from app.models.factory import TRANSPORT_ERRORS, ModelFactory
+from app.models.factory import ModelFactory
+from app.models.transport_errors import TRANSPORT_ERRORS
 from app.settings import Settings
 from tests.ollama_double import ScriptedEngine
 

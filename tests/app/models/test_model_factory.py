@@ -16,8 +16,10 @@ from pytest_httpserver import HTTPServer
 from app.embedded import EmbeddedOllamaTransport, LlamaEngine
 from app.models.chaos import AsyncChaosTransport, ChaosConfig, ChaosTransport
 from app.models.deadline import AsyncDeadlineTransport, DeadlineTransport
-from app.models.factory import EMBEDDED_URL, TRANSPORT_ERRORS, ModelFactory
+from app.models.factory import ModelFactory
 from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
+from app.models.transport_errors import TRANSPORT_ERRORS
+from app.models.transports import EMBEDDED_URL
 from app.settings import Settings
 from tests.ollama_double import Gen, LoopbackOllama, Reply, ScriptedEngine, closed_port
 

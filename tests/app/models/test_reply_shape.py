@@ -11,8 +11,8 @@ import ollama
 import pytest
 from langchain_ollama import ChatOllama
 
-from app.models.factory import TRANSPORT_ERRORS
 from app.models.reply_shape import AsyncReplyShapeTransport, ReplyShapeTransport
+from app.models.transport_errors import TRANSPORT_ERRORS
 
 NDJSON = {"content-type": "application/x-ndjson"}
 FINAL = {"model": "m", "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop"}
