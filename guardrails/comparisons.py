@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 
 from guardrails.alignment import Contradiction, align
+from guardrails.clause_bounds import CLAUSE_END
 from guardrails.marking import NEGATION, mark, passage_sentences
 from guardrails.opposites_lexicon import OPPOSITES
 from guardrails.sentences import sentences
-from guardrails.sides import CLAUSE_END, COMPARATIVE, comparison_sides
+from guardrails.sides import COMPARATIVE, comparison_sides
 
 # The scales a comparison runs along, each with its two directions: the ordering pairs of the opposites lexicon
 # (more/less, faster/slower, better/worse) and the comparative words only a comparison has. A Chinese adjective

@@ -11,19 +11,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from guardrails.clause_bounds import NEGATION_SCOPE_END
 from guardrails.sentences import clauses, sentences
 from guardrails.text import content_terms, content_tokens, stem
 from guardrails.text_numbers import numbers
 
-# A negation's scope ends at a clause boundary; numbers are compared clause by clause ("7B 模型需要 8 GB，
-# 13B 模型需要 16 GB" states two values). An English comma ends a clause only before a space (not in 2,048). 的话
-# closes a Chinese condition as a comma closes an English "if" clause: in "不匹配的话输出会异常" 不 negates 匹配, not
-# the consequence after it.
-# A table's cell bar ends one too: "| `SYSTEM` | no | system message… |" gives the cell "no" (the column Required)
-# as a value, not a negation of the cells after it. A "because" clause gives the reason for what its sentence says,
-# negated or not: in "never write one because FROM inherits the template" the inheriting is stated, not negated
-# (unless the negation is over the reason itself: "not because …").
-_CLAUSE_END = re.compile(r"[，、:：()（）|]|,(?=\s)|\s-\s|—|的话|(?<!not)(?<!n't)\s+(?i:because)\b")
+# A negation's scope ends at a clause boundary (clause_bounds.py's NEGATION_SCOPE_END).
 # The consequence of a negated Chinese condition: in "还不行就走降级路径" (if it still fails, fall back) and
 # "仍不匹配则报错" 不 negates the condition only; 就/则 opens what follows from it (not 就是 or words holding 则).
 _THEN = re.compile(r"(?<![原规否实细准法守总])则|就(?![是算])")
@@ -98,7 +91,7 @@ def mark(sentence: str) -> Marked:
     partial: set[str] = set()
     total: set[str] = set()
     unsure: set[str] = set()
-    todo = _CLAUSE_END.split(sentence)
+    todo = NEGATION_SCOPE_END.split(sentence)
     while todo:
         clause = todo.pop(0)
         cues = list(NEGATION.finditer(clause))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from guardrails.alignment import Contradiction, align
+from guardrails.clause_bounds import CLAUSE_END
 from guardrails.marking import NEGATION, mark, passage_clauses
 from guardrails.sentences import clauses
 from guardrails.text import content_terms
@@ -57,7 +58,6 @@ _CONDITION = re.compile(
     r"\b(?:if|unless|otherwise|only|until|except|when|whether)\b|否则|如果|若|假如|要是|除非|只有|只要|才|一旦|除了|是否|能否",
     re.IGNORECASE,
 )
-_CLAUSE_END = re.compile(r"[，、；;:：()（）。！？!?]|,(?=\s)|\s-\s|—")
 _CODE = re.compile(r"`[^`\n]*`")
 # Most times one modal is stated in one clause: 3 in the grounding sets, data/docs and CMRC (but for a list of 居委会).
 _MAX_STATED = 8
@@ -87,7 +87,7 @@ def _governed(clause: str, modal: _Modal) -> tuple[set[str], set[str]] | None:
     spans = negated or stated
     terms: set[str] = set()
     for _, end in spans:
-        stop = next((m.start() for m in _CLAUSE_END.finditer(clause, end)), len(clause))
+        stop = next((m.start() for m in CLAUSE_END.finditer(clause, end)), len(clause))
         terms |= content_terms(clause[end:stop])
     return (set(), terms) if negated else (terms, set())
 

@@ -17,24 +17,23 @@ from __future__ import annotations
 import re
 
 from guardrails.alignment import Contradiction, restated
+from guardrails.clause_bounds import CLAUSE_END
 from guardrails.marking import NEGATION
 from guardrails.opposites_lexicon import OPPOSITES, Opposite, senses_in
 from guardrails.sides import COMPARATIVE, comparison_sides
 from guardrails.text import content_terms
 
-_CLAUSE_END = re.compile(r"[，、；;:：()（）。！？!?]|,(?=\s)|\s-\s|—")
-
 
 def _negated(sentence: str, at: int) -> bool:
     """A negation cue before position `at` in its clause ("不会删除", "does not keep")."""
-    start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, at)), default=0)
+    start = max((m.end() for m in CLAUSE_END.finditer(sentence, 0, at)), default=0)
     return NEGATION.search(sentence, start, at) is not None
 
 
 def _clause_span(sentence: str, at: re.Match[str]) -> tuple[int, int]:
     """Where the clause of `sentence` that holds the match starts and ends."""
-    start = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, at.start())), default=0)
-    end = next((m.start() for m in _CLAUSE_END.finditer(sentence, at.end())), len(sentence))
+    start = max((m.end() for m in CLAUSE_END.finditer(sentence, 0, at.start())), default=0)
+    end = next((m.start() for m in CLAUSE_END.finditer(sentence, at.end())), len(sentence))
     return start, end
 
 

@@ -12,20 +12,19 @@ import re
 from functools import lru_cache
 
 from guardrails.alignment import Contradiction
+from guardrails.clause_bounds import RELATION_HALVES
 from guardrails.opposites_lexicon import OPPOSITES, Opposite, senses_in
 from guardrails.text import content_terms
 
 # The units two senses are paired in: a passage line ("块太大，混入无关内容；块太小，丢失上下文") or sentence.
 _UNIT_END = re.compile(r"[。！？!?\n]|(?<=\.)\s")
-# What parts two halves of a unit: a clause break or a conjunction ("too large loses context and too small ...").
-_HALVES = re.compile(r"[，、；;:：,()（）—]|\b(?:and|or|but|while|whereas)\b|而|但|则|和|或", re.IGNORECASE)
 
 
 def _relation_lead(pair: Opposite, unit: str) -> bool | None:
     """Whether the first of the pair's two senses a unit names is its first sense, when the unit ties the two into
     one relation with nothing parting them ("lower values give more conservative text"); None otherwise."""
     found = senses_in(pair, unit)
-    if len(found) != 2 or found[0][0] == found[1][0] or _HALVES.search(unit, found[0][1].end(), found[1][1].start()):
+    if len(found) != 2 or found[0][0] == found[1][0] or RELATION_HALVES.search(unit, found[0][1].end(), found[1][1].start()):
         return None
     return found[0][0]
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 
 from guardrails.alignment import Contradiction, align
+from guardrails.clause_bounds import CLAUSE_END
 from guardrails.marking import mark, passage_sentences
 from guardrails.sentences import sentences
-from guardrails.sides import CLAUSE_END, COMPARATIVE, PASSIVE
+from guardrails.sides import COMPARATIVE, PASSIVE
 from guardrails.text import content_terms
 
 # Words that put one thing first and another second: precedence ("A overrides B", "A takes precedence over B",

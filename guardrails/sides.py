@@ -1,6 +1,5 @@
 """Where the two sides of a sentence's comparison or relation are: the comparative markers (than, 比, 优于…) with
-the content terms before and after them, where a clause ends inside a sentence, and the passive cues (by / 被 / 由)
-that name a clause's two things the other way round.
+the content terms before and after them, and the passive cues (by / 被 / 由) that name a clause's two things the other way round.
 
 Pure policy layer (stdlib). Closed classes of words, like the negation cues of marking.py. Read by the checks that
 compare an answer's sides with a passage's: opposites.py, comparisons.py, relations.py, precedence.py.
@@ -29,7 +28,5 @@ def comparison_sides(sentence: str) -> tuple[set[str], set[str]] | None:
     return (content_terms(sentence[: m.start()]), content_terms(sentence[m.end() :])) if m else None
 
 
-# Where a clause ends inside a sentence: clause punctuation, a comma before a space, a spaced or long dash.
-CLAUSE_END = re.compile(r"[，、；;:：()（）]|,(?=\s)|\s-\s|—")
 # A passive names a clause's things the other way round on purpose ("B is overridden by A", "B 被 A 覆盖").
 PASSIVE = re.compile(r"\bby\b|被|由", re.IGNORECASE)
