@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from app import AskOptions, AskResponse, GuardedRAG, guard_headline, json_line, lang_of, stopping_guardrail
 from app.cli.codes import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from app.cli.stdin_text import reconfigure_stdin
 from app.cli.terminal import event_line, one_line, say
 
 
@@ -125,12 +126,9 @@ def cmd_ask(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
     if args.question == "-" and sys.stdin is None:  # started with stdin closed (`<&-`)
         say("error: 'ask -' reads questions from stdin, and stdin is closed\n")
         return EXIT_USAGE
-    if args.question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
-        # Bytes that are not text decode as under the C.UTF-8 locale (their line is refused by input_size), not as
-        # under en_US.UTF-8, where one such byte ended the run with a UnicodeDecodeError before the first answer.
-        # Universal newlines: POSIX stdin translates none, so a file with CR-only line ends (classic Mac OS) was
-        # asked as one question; `traces import` and `eval` already read such files line by line.
-        sys.stdin.reconfigure(errors="surrogateescape", newline=None)
+    # UTF-8 with bad bytes kept (refused by input_size), universal newlines, UTF-16/32 read by their mark
+    if args.question == "-" and isinstance(sys.stdin, io.TextIOWrapper) and (note := reconfigure_stdin(sys.stdin)):
+        say(note)
     # A generator, not a list: with '-' each line is answered as it arrives, so a tool that writes a question
     # and waits for its answer (a pipe kept open, a chat wrapper) is not left waiting for end-of-file.
     # A line longer than input_size's limit is read a piece at a time and only its beginning kept (refused on its

@@ -25,6 +25,7 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from app import GuardedRAG
 from app.serve.factory import create_app
+from app.serve.header_bound import HEADERS_MAX, too_large_reply
 from app.serve.middleware import ACCESS_LOG
 
 DEFAULT_PORT = 11435  # next to Ollama's 11434, so both can run on one machine
@@ -176,12 +177,23 @@ def header_deadline(seconds: float) -> type[asyncio.Protocol]:
             super().connection_made(transport)
             self._arm()
 
+        _header_bytes = 0
+        _refused = False
+
         def data_received(self, data: bytes) -> None:
+            if self._refused:  # answered 431: the rest is dropped until the client or the header deadline closes
+                return
             if self._between_requests():
                 self._arm()  # the first bytes of a request: its headers are due (the deadline is not moved by more)
             super().data_received(data)
             if not self._between_requests():
                 self._disarm()  # the headers are in: the request is the app's now
+            elif not self.transport.is_closing():  # still in the headers: they may not grow without bound
+                self._header_bytes += len(data)
+                if self._header_bytes > HEADERS_MAX:  # answered, then only our side closed: closing outright
+                    self._refused = True  # with the client's bytes unread resets the connection, the 431 lost
+                    self.transport.write(too_large_reply(self._header_bytes))
+                    self.transport.write_eof()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
@@ -195,6 +207,7 @@ def header_deadline(seconds: float) -> type[asyncio.Protocol]:
                 self._deadline = self.loop.call_later(seconds, self._expired)
 
         def _disarm(self) -> None:
+            self._header_bytes = 0
             if self._deadline is not None:
                 self._deadline.cancel()
                 self._deadline = None

@@ -25,14 +25,19 @@ from guardrails import describe_validation
 _EXPORT_START = b'{"trace_id"'  # how every line write_export writes begins (TraceRecord's first field)
 
 
-def write_export(path: Path, records: Iterable[TraceRecord | None]) -> None:
+def write_export(path: Path, records: Iterable[TraceRecord | None], *, line_max: int | None = None) -> None:
     """One JSON line per record (events, inputs and labels included); a None (a trace gone meanwhile) is skipped.
 
     Found by a walkthrough: `traces export --jsonl ~/.guarded-rag/traces.sqlite3` truncated the trace database
     itself and wrote JSON into it ("exported 6 traces"; every later command: "file is not a database"), and an
     export that failed half way (disk full, Ctrl-C) left a cut-off file in place of the previous export. Now a
     file that is there already is replaced only when it is an earlier export (FileExistsError otherwise: the
-    database, a dead-letter file, a document), and the new file replaces it whole, once it is complete."""
+    database, a dead-letter file, a document), and the new file replaces it whole, once it is complete.
+
+    A record whose line is longer than `line_max` characters (LINE_MAX: what `read_export` reads) stops the export
+    with TraceStoreError naming it, the earlier export left in place: GUARDED_RAG_TRACE_INPUTS_KB allows replay
+    inputs of up to 100 MB, and such a trace was exported into a file its own import then refused."""
+    bound = LINE_MAX if line_max is None else line_max
     try:
         target = path.resolve() if path.is_symlink() else path  # a link to an earlier export: that one is replaced
     except RuntimeError:  # a link loop (Python 3.11; later versions raise OSError): said as open() says it
@@ -40,11 +45,11 @@ def write_export(path: Path, records: Iterable[TraceRecord | None]) -> None:
     if _regular_file(target):
         _check_replaceable(target)
     elif target.exists():  # /dev/null, a pipe: nothing to replace, nothing half written to keep
-        _write_lines(target, records)
+        _write_lines(target, records, bound)
         return
     temp = target.with_name(f".{_short(target.name)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        _write_lines(temp, records, create=True)
+        _write_lines(temp, records, bound, create=True)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -77,13 +82,21 @@ def _check_replaceable(path: Path) -> None:
         )
 
 
-def _write_lines(path: Path, records: Iterable[TraceRecord | None], *, create: bool = False) -> None:
+def _write_lines(path: Path, records: Iterable[TraceRecord | None], line_max: int, *, create: bool = False) -> None:
     flags = os.O_WRONLY | (os.O_CREAT | os.O_EXCL if create else os.O_TRUNC)
     with os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8") as out:  # 0o666: the umask applies, as open()
         for record in records:
             if record is not None:
                 # line_safe: U+2028, U+0085 and kin escaped, or a reader splitting with str.splitlines cut the line
-                out.write(line_safe(record.model_dump_json()) + "\n")
+                line = line_safe(record.model_dump_json())
+                if len(line) > line_max:
+                    raise TraceStoreError(
+                        f"trace {record.trace_id} is {len(line):,} characters as a JSON line, more than the "
+                        f"{line_max:,} `traces import` reads, so nothing was exported (a file "
+                        "there before is left as it was); its replay inputs make it that large: lower GUARDED_RAG_TRACE_INPUTS_KB for new "
+                        "traces, and narrow the export with --status, --guardrail or --last to leave this one out"
+                    )
+                out.write(line + "\n")
 
 
 # The longest line `traces import` reads, in characters. A trace the store writes is far shorter (its replay inputs
