@@ -6,7 +6,9 @@ similarity (catches paraphrases and other languages) and normalised BM25 (catche
 Chinese words that embeddings blur). The relevance of a question is the best passage's similarity + BM25,
 minus a penalty for the share of the question's words the corpus never uses, each word weighed by how specific
 it is in its language (the `question_coverage` signal): "How do I configure SSL certificates in Apache?" is
-about things a corpus on Ollama never mentions, while a missing "took" or "好不好" says little.
+about things a corpus on Ollama never mentions, while a missing "took" or "好不好" says little. A Chinese question
+that lacks a Latin-script name ("Redis 的端口被占用了", guardrails/relevance_names.py) is about a thing the documents
+never name, and its unknown share weighs `name_weight`.
 Thresholds differ per corpus; `guarded-rag calibrate` measures them (docs/GUARDRAILS.md).
 """
 
@@ -18,6 +20,7 @@ from pydantic import ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
+from guardrails.relevance_names import latin_names
 from guardrails.semantic import failure
 from guardrails.text import content_terms, has_cjk
 
@@ -58,6 +61,13 @@ class RelevanceGuardrail:
         le=1.0,
         description="Penalty per unit share of the question's words that occur nowhere in the corpus "
         "(the `question_coverage` signal's share, each word weighed by its rarity in its language).",
+    )
+    name_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="The same penalty for a question with Chinese characters whose unknown words include a "
+        "Latin-script name (vLLM, Redis, WSL2): a thing the documents never name.",
     )
     min_score: float = Field(
         default=0.35,
@@ -106,14 +116,17 @@ class RelevanceGuardrail:
         best = passage_relevance(ranked[0])
         coverage = ctx.signals.get(COVERAGE_SIGNAL)
         unknown: list[str] = []
+        names: tuple[str, ...] = ()
         if coverage is None or failure(coverage) is not None:
             penalty = 0.0
             why = "missing" if coverage is None else f"failed: {failure(coverage)}"
             note = f"; question coverage {why}, decided on similarity + BM25 alone"
         else:
             unknown = list(coverage.evidence)
-            penalty = self.unknown_weight * (1.0 - coverage.score)
+            names = latin_names(ctx.question, unknown)
+            penalty = (self.name_weight if names else self.unknown_weight) * (1.0 - coverage.score)
             note = f"; {len(unknown)} of the question's terms never occur in the documents" if unknown else ""
+            note += f" (names the documents never use: {', '.join(names[:3])})" if names else ""
         relevance = round(best - penalty, 4)
         threshold = self.threshold_for(ctx.question)
         evidence = tuple(
@@ -126,6 +139,7 @@ class RelevanceGuardrail:
             "best_score": max(c.score for c in ctx.chunks),
             "best_lexical": max(c.lexical or 0.0 for c in ctx.chunks),
             "unknown_terms": unknown,
+            "unknown_names": list(names),
             "unknown_penalty": round(penalty, 4),
             "searched": list(dict.fromkeys(c.source for c in ranked)),
         }

@@ -121,7 +121,7 @@ def evaluate(
         )
     if retrieval_only or any(r.relevance is not None for r in records):
         params = (fixed or svc).policy.params("relevance")
-        keys = ("min_hybrid", "min_hybrid_zh", "unknown_weight")
+        keys = ("min_hybrid", "min_hybrid_zh", "unknown_weight", "name_weight")
         notes.append(
             f"relevance thresholds ({(fixed or svc).settings.retrieval} retrieval): "
             + ", ".join(f"{k}={params[k]}" for k in keys if k in params)
