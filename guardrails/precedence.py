@@ -2,9 +2,11 @@
 against "环境变量的优先级更高，会覆盖请求里的 keep_alive"; "first A, then B" against "first B, then A". Overlap and
 similarity pass it (the words are the passage's) and nothing is negated or renumbered.
 
-Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py, with its alignment
-(an answer sentence is compared only with the passage sentence it clearly restates). Ordering words are a closed
-class of words, like the comparative markers of sides.py, not vocabulary of the corpus.
+A passage can also rank things in a list under a heading that names the ranking (guardrails/ranked_lists.py).
+
+Pure policy layer (stdlib), used by the grounding guardrail beside guardrails/polarity.py, with its alignment (an
+answer sentence is compared only with the passage sentence it clearly restates, or a list item it names by two
+of the item's own terms). Ordering words are a closed class, like the comparative markers of sides.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from guardrails.alignment import Contradiction, align
 from guardrails.clause_bounds import CLAUSE_END
 from guardrails.marking import mark, passage_sentences
+from guardrails.ranked_lists import against_rankings
 from guardrails.sentences import sentences
 from guardrails.sides import COMPARATIVE, PASSIVE
 from guardrails.text import content_terms
@@ -85,4 +88,4 @@ def swapped_precedence(answer: str, support: str, *, min_alignment: float) -> li
         back = (p_second - p_first) & (a_first - a_second)
         if moved and (back or not p_second - p_first):
             found.append(Contradiction(raw, aligned[0].text, "precedence", (*sorted(moved), *sorted(back))))
-    return found
+    return found + against_rankings(answer, support)
