@@ -27,6 +27,7 @@ from guardrails.paired_senses import swapped_senses
 from guardrails.polarity import contradictions
 from guardrails.precedence import swapped_precedence
 from guardrails.relations import swapped_relations
+from guardrails.step_order import swapped_steps
 from guardrails.substitutions import swapped_terms
 from guardrails.tables import borrowed_cells
 from guardrails.units import changed_units, renamed_units
@@ -118,6 +119,7 @@ CHECKS: tuple[ContradictionCheck, ...] = (
     ContradictionCheck("unit/unit_name", (*_ON, "check_units"), False, lambda a, s, p: unit_changes(a, s)),
     ContradictionCheck("pair", (*_ON, "check_key_values"), False, lambda a, s, p: swapped_pairs(a, s)),
     ContradictionCheck("equated", _ON, True, lambda a, s, p: equated_comparisons(a, s)),
+    ContradictionCheck("step_order", _ON, True, lambda a, s, p: swapped_steps(a, s)),
 )
 
 
@@ -176,6 +178,7 @@ _CONTRADICTS = {
     "general": "states without exception what is hedged in",
     "term": "puts another term of the passage in place of a term of",
     "equated": "calls alike two things ranked in",
+    "step_order": "tells in the opposite order two steps of",
 }
 
 

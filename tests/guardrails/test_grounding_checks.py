@@ -24,6 +24,7 @@ ORDER = [
     "unit/unit_name",
     "pair",
     "equated",
+    "step_order",
 ]
 
 
