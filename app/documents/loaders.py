@@ -140,13 +140,27 @@ def _read_bytes(path: Path, *, max_bytes: int, source: str, within: Path | None)
             transient=True,
         )
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        return _os_problem(source, exc)
+
+
+def _os_problem(source: str, exc: OSError) -> LoadProblem:
+    """Why the file could not be read, from the system's error: a file deleted, moved or renamed since its folder was
+    listed is said to be gone (was "cannot read the file (No such file or directory); check ... its permissions",
+    which sent a user to permissions for a file renamed meanwhile, its new name left for the next ingest)."""
+    reason = exc.strerror or str(exc) or "an operating-system error"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):  # vanished since the folder was listed: gone, not unreadable
         return LoadProblem(
             source=source,
             kind="unreadable",
-            message=f"cannot read the file ({reason}); check that it exists and its permissions.",
-            transient=exc.errno not in GONE_ERRNOS,  # vanished since the folder was listed: gone, not unreadable
+            message=f"the file is gone ({reason}): deleted, moved or renamed since it was listed; run ingest again "
+            "to index it where it is now.",
         )
+    return LoadProblem(
+        source=source,
+        kind="unreadable",
+        message=f"cannot read the file ({reason}); check that it exists and its permissions.",
+        transient=exc.errno not in GONE_ERRNOS,  # a link in a circle holds no file either
+    )
 
 
 def _file_too_large(source: str, size: int, max_bytes: int, *, grew: bool = False) -> LoadProblem:

@@ -35,6 +35,18 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
+def json_type(value: object) -> str:
+    """What a parsed JSON value is, in JSON's words ("an array", not Python's "list"), for a 400 that names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    kinds = {str: "a string", list: "an array", dict: "an object"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "a value of another kind")
+
+
 def is_openai(path: str) -> bool:
     return (path == "/v1" or path.startswith("/v1/")) and not path.startswith(NATIVE_PATHS)
 

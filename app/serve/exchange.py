@@ -30,7 +30,7 @@ from app import (
     stopping_guardrail,
     usage_of,
 )
-from app.serve.errors import Problem
+from app.serve.errors import Problem, json_type
 from app.serve.health import BackendChecks
 from app.serve.limits import check_messages, read_json
 from app.serve.metrics import Metrics
@@ -85,7 +85,7 @@ class Served:
         if not name:
             raise Problem(400, "model is required", code="model_required")
         if not isinstance(name, str):
-            raise Problem(400, f"model must be a string, not {type(name).__name__}", code="invalid_request")
+            raise Problem(400, f"model must be a string, not {json_type(name)}", code="invalid_request")
         wanted = _with_tag(name)
         if wanted in self.services:
             return wanted
@@ -215,7 +215,7 @@ def start_question(
     overrides = {k: v for k, v in (sampling or {}).items() if k in CLIENT_OPTIONS and v is not None}
     for key, value in overrides.items():  # JSON numbers only: Settings would read `true` as 1 and "0.5" as 0.5
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Problem(400, f"invalid options: {key} must be a number, not {type(value).__name__}", code="invalid_options")
+            raise Problem(400, f"invalid options: {key} must be a number, not {json_type(value)}", code="invalid_options")
     options = AskOptions(settings=overrides, session=f"http:{dialect}")
     svc, metrics = served.services[model], served.metrics
     try:

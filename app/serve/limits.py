@@ -1,5 +1,5 @@
 """Request limits of the HTTP service: the body is read with a cap (413 beyond it, before parsing), parsed
-as JSON (400 with the parser's message), and each chat message is held to a size (413).
+as JSON (400 saying what is wrong: app/serve/json_body.py), and each chat message is held to a size (413).
 
 Hand-written because Starlette has no body-size limit of its own; the check runs while reading, so a
 huge chunked body is cut off at the cap instead of being buffered whole.
@@ -7,15 +7,15 @@ huge chunked body is cut off at the cap instead of being buffered whole.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import anyio
 from starlette.requests import ClientDisconnect, Request
 
-from app import ChatMessage, utf8_safe_tree
+from app import ChatMessage
 from app.serve.errors import Problem
+from app.serve.json_body import parse_body
 
 
 async def read_json(request: Request, *, max_bytes: int, timeout: float = 60.0) -> Any:
@@ -43,15 +43,7 @@ async def read_json(request: Request, *, max_bytes: int, timeout: float = 60.0) 
         ) from None
     if not body.strip():
         raise Problem(400, "empty request body: expected a JSON object", code="invalid_request")
-    try:
-        # Lone surrogates (JSON allows the escape "\\udcff"; json.loads lets invalid UTF-8 bytes through as them)
-        # become U+FFFD: nothing downstream can encode them (SQLite, the model, this response), and the input_size
-        # guardrail already refuses text that is mostly replacement characters.
-        return utf8_safe_tree(json.loads(body))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
-        raise Problem(
-            400, f"invalid JSON in the request body: {type(exc).__name__}: {str(exc)[:200]}", code="invalid_json"
-        ) from None
+    return parse_body(bytes(body))
 
 
 def _check_encoding(encoding: str) -> None:

@@ -45,6 +45,14 @@ RetrievalKind = Literal["hybrid", "vector"]
 SEED_MAX = 2**31 - 1
 
 
+# The most GUARDED_RAG_TRACE_INPUTS_KB may be: a trace's export line (`traces export --jsonl`) must fit what `traces
+# import` reads, LINE_MAX = 64 Mi characters (app/traces/jsonl.py), or export refuses the trace. The cap counts stored
+# bytes, each distinct chunk text once; an export line spells a kept byte as up to 6 characters (a control byte is
+# "\u0001", U+2028's three bytes "\u2028") and writes a chunk's text again in every capture that saw it: the input
+# and retrieval stages and each output attempt, (1 + 5 re-asks) on each of 3 rungs, 20 captures at most. So a kept
+# byte is at most 6 * 20 = 120 characters: 64 Mi / 120 = 546 KB, rounded down to leave room for the record's events.
+TRACE_INPUTS_KB_MAX = 512
+
 _NUMBERS: tuple[object, ...] = (int, float, int | None, float | None)
 
 
@@ -155,8 +163,6 @@ class Settings(BaseModel):
     )
     trace_inputs_kb: int = Field(
         default=64,
-        ge=0,
-        le=100_000,
         description="Most KB of replay inputs (what the guardrails saw) kept per trace; whole stages beyond it are "
         "left out; 0 keeps none.",
     )
@@ -266,6 +272,16 @@ class Settings(BaseModel):
     @classmethod
     def _bundled(cls, value: Path) -> Path:
         return bundled(value)
+
+    @field_validator("trace_inputs_kb")
+    @classmethod
+    def _inputs_kb(cls, value: int) -> int:
+        if not 0 <= value <= TRACE_INPUTS_KB_MAX:
+            raise ValueError(
+                f"must be from 0 to {TRACE_INPUTS_KB_MAX} (KB): more could make a trace's export line longer than "
+                "`traces import` reads"
+            )
+        return value
 
     @field_validator("ollama_host")
     @classmethod

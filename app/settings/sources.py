@@ -102,5 +102,5 @@ def _validated(values: dict[str, object], sources: Mapping[str, str]) -> Setting
                 close = difflib.get_close_matches(key, [*Settings.model_fields, *FIELD_OF], n=1, cutoff=0.6)
                 problems.append(f"{where} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
                 continue
-            problems.append(f"{where}={values.get(key)!r}: {err['msg']}")
+            problems.append(f"{where}={values.get(key)!r}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

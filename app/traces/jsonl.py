@@ -35,8 +35,9 @@ def write_export(path: Path, records: Iterable[TraceRecord | None], *, line_max:
     database, a dead-letter file, a document), and the new file replaces it whole, once it is complete.
 
     A record whose line is longer than `line_max` characters (LINE_MAX: what `read_export` reads) stops the export
-    with TraceStoreError naming it, the earlier export left in place: GUARDED_RAG_TRACE_INPUTS_KB allows replay
-    inputs of up to 100 MB, and such a trace was exported into a file its own import then refused."""
+    with TraceStoreError naming it, the earlier export left in place: GUARDED_RAG_TRACE_INPUTS_KB once allowed replay
+    inputs of up to 100 MB, and such a trace was exported into a file its own import then refused (the setting is
+    bounded now, TRACE_INPUTS_KB_MAX; traces recorded before, or by another build, still meet this check)."""
     bound = LINE_MAX if line_max is None else line_max
     try:
         target = path.resolve() if path.is_symlink() else path  # a link to an earlier export: that one is replaced
