@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from app.documents.stems import stem
 from app.utf8 import utf8_safe
 from guardrails.text import STOPCHARS_ZH, STOPWORDS_EN, normalize
 
 # Bump when `terms` changes: a persisted lexical index made with another version is rebuilt, not mixed.
-TERMS_VERSION = "2"
+TERMS_VERSION = "3"  # 3: acronym plurals, British -ise and hyphenated compounds stemmed (stems.py)
 
 # Tokens worth indexing: anything with a letter, a digit or a CJK character (drops spaces and punctuation).
 _WORDLIKE = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]")
@@ -43,7 +44,8 @@ def _cut(text: str, *, parts: bool) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Index terms of `text`, in order: NFKC + casefolded rjieba tokens without stopwords and punctuation;
-    English words are stemmed ("listens" ~ "listen"); numbers and identifiers stay whole."""
+    English words are stemmed ("listens" ~ "listen", "LLMs" ~ "LLM": app.documents.stems); numbers and
+    identifiers stay whole."""
     return list(_terms(text))
 
 
@@ -97,19 +99,5 @@ def _kept(tokens: list[str]) -> list[tuple[str, str]]:
         token = raw.strip()
         if not token or not _WORDLIKE.search(token) or token in stop:
             continue
-        out.append((token, _stem(token) if token.isascii() else token))
+        out.append((token, stem(token) if token.isascii() else token))
     return out
-
-
-@cache
-def _stemmer() -> Any:
-    import snowballstemmer  # deferred with the rest of the lexical machinery
-
-    return snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=65536)  # a corpus's vocabulary is small; stemming is the slow part of cutting English
-def _stem(token: str) -> str:
-    """Snowball (Porter 2) English stem of a plain word: "retrieving"/"retrieval" ~ "retriev". Identifiers
-    and numbers (anything with a digit, underscore or dot) stay whole: they match exactly or not at all."""
-    return str(_stemmer().stemWord(token)) if token.isalpha() else token
