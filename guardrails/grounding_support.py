@@ -27,9 +27,24 @@ _LIST_MARK_RE = re.compile(
 )
 
 
+# An ordinal label of a list item or heading is layout too, worded or not: "Step 1:", "**Step 2.**", "### Option 3 -",
+# "第 1 步：", "步骤2：", "方法 3、" where a line (behind the marks above) or a sentence starts, its number followed by
+# the label's own punctuation. The same words in running text state a number ("in step 3 it retries", "第 3 步会重试",
+# "Step 3 retries"): a claim, checked like any other. (Chinese numerals, "第一步：", are no number the check reads.)
+_LABEL_WORD = (
+    r"(?:step|stage|phase|part|option|method|approach|way|solution|fix|tip|example|case|scenario|item|point|choice"
+    r"|alternative|strategy|task|reason)"
+)
+_ZH_LABEL = r"第\s*\d{1,2}\s*(?:步骤?|阶段|部分|点|条|种方[法式案]|个?方[法案式]|种|项)|(?:步骤|阶段|方法|方案|方式|选项|要点|原因|示例|建议)\s*\d{1,2}"
+_STEP_LABEL_RE = re.compile(
+    rf"(?im)(?:^|(?<=[.!?。！？；;])[ \t]*)[ \t]*(?:(?:#{{1,6}}|>+|[-*+])[ \t]+)*(?:\*\*|__|[*_])?"
+    rf"(?:{_LABEL_WORD}[ \t]*\d{{1,2}}|{_ZH_LABEL})(?:\*\*|__|[*_])?[ \t]*(?:[:：、)）]|\.(?!\d)|[-–—](?=[ \t]))(?:\*\*|__)?"
+)
+
+
 def claim_of(answer: str, cited: Iterable[str]) -> str:
-    """The answer without its citation marks and list numbering: what it claims."""
-    claim = _LIST_MARK_RE.sub(" ", _CITATION_MARK_RE.sub(" ", answer))
+    """The answer without its citation marks, list numbering and step labels: what it claims."""
+    claim = _STEP_LABEL_RE.sub(" ", _LIST_MARK_RE.sub(" ", _CITATION_MARK_RE.sub(" ", answer)))
     for label in cited:  # labels of any other shape, when bracketed as citations
         if label:
             claim = re.sub(rf"[\[【]\s*{re.escape(label)}\s*[\]】]", " ", claim)
