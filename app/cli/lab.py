@@ -15,12 +15,12 @@ from app import GuardedRAG, line_safe
 from app.cli.codes import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from app.cli.outputs import folder_problem
 from app.cli.terminal import say
+from app.lab.evaluation.dataset_file import DatasetError
 from app.lab.evaluation.datasets import (
     BUNDLED_SETS,
     INJECTION_SETS,
     SHARED_SETS,
     TEAM_SETS,
-    DatasetError,
     check_dataset_name,
     default_shared,
 )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from app.documents.fusion import rrf
-from app.documents.lexical import LexicalResult
+from app.documents.lexical_scoring import LexicalResult
 from guardrails.base import Chunk
 
 # Candidates taken from each ranking before fusion: enough that a chunk ranked well by one ranking and

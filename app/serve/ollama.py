@@ -1,28 +1,21 @@
 """Ollama's API (../shared/reference/ollama): the root heartbeat, /api/tags, /api/version, /api/ps, /api/show,
-/api/chat and /api/generate, streamed as NDJSON or not, with Ollama's field names, done_reason, token counts and error
-bodies. A thin adapter: the question runs through exchange.start_chat like every other dialect's.
-
-Streaming is hold-then-commit: while the chain works, empty keep-alive chunks (`"content": ""`) go out;
-the reply text is sent only once GuardedRAG.ask has returned, i.e. after every output check passed.
+/api/chat and /api/generate, and a 404 that says so for the model-management endpoints. A thin adapter: the question
+runs through exchange.start_chat like every other dialect's; its reply, streamed as NDJSON or not, is shaped by
+ollama_reply.py.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from app import json_line
 from app.serve.errors import Problem
-from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
-from app.serve.runner import ClientGone
+from app.serve.exchange import Served, start_chat
+from app.serve.ollama_reply import loaded, respond
 from app.serve.wire import (
     OllamaChatRequest,
     OllamaGenerateRequest,
@@ -33,18 +26,10 @@ from app.serve.wire import (
     require_text,
 )
 
-NDJSON = "application/x-ndjson"
-log = logging.getLogger("guarded_rag.serve")
-Shape = Callable[[str], dict[str, Any]]  # content -> the dialect's message part ({"message": ...} or {"response": ...})
-
 
 def _served(request: Request) -> Served:
     served: Served = request.app.state.served
     return served
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _version() -> str:
@@ -118,12 +103,12 @@ async def chat(request: Request) -> Response:
     reject_format(req.format, "format")
     reject_logprobs(req.logprobs, req.top_logprobs)
     if not req.messages:
-        return _loaded(model, req.keep_alive, {"message": {"role": "assistant", "content": ""}})
+        return loaded(model, req.keep_alive, {"message": {"role": "assistant", "content": ""}})
     require_text(req.messages[-1].content, req.messages[-1].images)
     messages = [chat_message(m.role, m.content) for m in req.messages]
     pending = start_chat(served, messages, model=model, dialect="ollama", sampling=req.options)
     stream = req.stream is not False
-    return await _respond(request, pending, model, stream, lambda text: {"message": {"role": "assistant", "content": text}})
+    return await respond(request, pending, model, stream, lambda text: {"message": {"role": "assistant", "content": text}})
 
 
 async def generate(request: Request) -> Response:
@@ -134,107 +119,14 @@ async def generate(request: Request) -> Response:
     reject_logprobs(req.logprobs, req.top_logprobs)
     require_text(req.prompt, req.images)  # images and no prompt: a question this server cannot read, not a load
     if req.prompt == "":
-        return _loaded(model, req.keep_alive, {"response": ""})
+        return loaded(model, req.keep_alive, {"response": ""})
     if not req.prompt.strip():
         raise Problem(400, "prompt is required", code="invalid_request")
     messages = [chat_message("system", req.system)] if req.system else []
     pending = start_chat(
         served, [*messages, chat_message("user", req.prompt)], model=model, dialect="ollama", sampling=req.options
     )
-    return await _respond(request, pending, model, req.stream is not False, lambda text: {"response": text})
-
-
-_ZERO_DURATION = re.compile(r"\s*(?:0+(?:\.0*)?|\.0+)(?:ns|us|µs|ms|s|m|h)?\s*")
-
-
-def _is_zero(keep_alive: Any) -> bool:
-    """keep_alive 0 as Ollama reads it: a number of seconds, or a Go duration string ("0", "0s", "0m", "0h",
-    "0ms", "0.0s"), all meaning unload now."""
-    if isinstance(keep_alive, bool):
-        return False
-    if isinstance(keep_alive, int | float):
-        return keep_alive == 0
-    return isinstance(keep_alive, str) and _ZERO_DURATION.fullmatch(keep_alive) is not None
-
-
-def _loaded(model: str, keep_alive: Any, part: dict[str, Any]) -> JSONResponse:
-    """Ollama's reply to a request with nothing to answer: its clients send one to load a model (`ollama run`
-    before the first prompt) or, with keep_alive 0, to unload it. The answering model here loads with the
-    server, so there is nothing to do but say so; no question, so no trace."""
-    unload = _is_zero(keep_alive)
-    return JSONResponse(
-        {"model": model, "created_at": _now(), **part, "done": True, "done_reason": "unload" if unload else "load"}
-    )
-
-
-async def _respond(request: Request, pending: Pending, model: str, stream: bool, shape: Shape) -> Response:
-    headers = trace_headers(pending.trace_id)
-    if stream:
-        return StreamingResponse(_stream(pending, model, shape), media_type=NDJSON, headers=headers)
-    try:
-        reply = await pending.result(request)
-    except ClientGone:
-        return Response(status_code=499, headers=headers)  # the access log names the withdrawn trace
-    if reply.error is not None:
-        raise Problem(500, reply.error, code="answer_failed", headers=headers)
-    return JSONResponse(_final(model, reply, shape(reply.text)), headers=headers)
-
-
-async def _stream(pending: Pending, model: str, shape: Shape) -> AsyncIterator[bytes]:
-    try:
-        async for reply in pending.ticks():
-            if reply is None:
-                yield _line({"model": model, "created_at": _now(), **shape(""), "done": False})
-                continue
-            if reply.error is not None:
-                yield _line(_stream_error(model, reply, shape))
-                return
-            for piece in reply.text.splitlines(keepends=True):
-                yield _line({"model": model, "created_at": _now(), **shape(piece), "done": False})
-            yield _line(_final(model, reply, shape("")))
-    except Exception as exc:  # the headers are sent: the client learns of it in the stream, never as a cut connection
-        log.exception("unhandled error while streaming %s", pending.trace_id, exc_info=exc)
-        failed = Reply(
-            text="", status="error", trace_id=pending.trace_id, error=f"internal error ({type(exc).__name__}); see the server log"
-        )
-        yield _line(_stream_error(model, failed, shape))
-
-
-def _final(model: str, reply: Reply, part: dict[str, Any]) -> dict[str, Any]:
-    u = reply.usage
-    return {
-        "model": model,
-        "created_at": _now(),
-        **part,
-        "done": True,
-        "done_reason": "stop",
-        "total_duration": int(reply.latency_ms * 1e6),
-        "load_duration": int(u.load_ms * 1e6),
-        "prompt_eval_count": u.prompt_tokens,
-        "prompt_eval_duration": 0,
-        "eval_count": u.completion_tokens,
-        "eval_duration": int(u.model_ms * 1e6),
-        **reply.extra(),  # trace_id, answer_status, guardrail, guardrails_fired: the ollama client drops them
-    }
-
-
-def _stream_error(model: str, reply: Reply, shape: Shape) -> dict[str, Any]:
-    """Ollama's mid-stream error line (errors.mdx: `{"error": ...}`), which Ollama clients raise on, also
-    carrying the message as labelled reply text and `done`: Open WebUI turns Ollama lines into OpenAI chunks
-    from `message.content` alone and drops `error`, so the bare line showed its users an empty reply."""
-    return {
-        "model": model,
-        "created_at": _now(),
-        **shape(f"[error] {reply.error}"),
-        "done": True,
-        "error": reply.error,
-        "trace_id": reply.trace_id,
-        "answer_status": "error",
-    }
-
-
-def _line(obj: dict[str, Any]) -> bytes:
-    return json_line(obj).encode() + b"\n"
+    return await respond(request, pending, model, req.stream is not False, lambda text: {"response": text})
 
 
 async def heartbeat(_request: Request) -> Response:

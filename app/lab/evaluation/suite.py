@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app import GuardedRAG, IngestProgress, env_name
 from app.lab.evaluation.cmrc import prepare_cmrc
+from app.lab.evaluation.dataset_file import DatasetError
 from app.lab.evaluation.datasets import (
     INJECTION_SETS,
-    DatasetError,
     benign_companions,
     dataset_labels,
     default_shared,

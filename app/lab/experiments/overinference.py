@@ -14,7 +14,8 @@ from langchain_core.messages import HumanMessage
 
 from app import AskOptions, GuardedRAG
 from app.lab.evaluation import heuristics as h
-from app.lab.evaluation.datasets import DatasetError, resolve
+from app.lab.evaluation.dataset_file import DatasetError
+from app.lab.evaluation.datasets import resolve
 from app.lab.experiments.common import ExperimentReport, LabResult, call, figure_png, lab_model, note
 
 FIXED = ("请判断这个方案是否合理。", "Is this plan reasonable?")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.documents.hybrid import merge
-from app.documents.lexical import LexicalResult
+from app.documents.lexical_scoring import LexicalResult
 
 TEXTS = {"zh1": "环境变量改完要重启服务", "en2": "Set variables in the unit file", "en3": "Check the environment with env"}
 

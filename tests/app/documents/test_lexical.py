@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.documents.lexical import ChunkRows, LexicalIndex, _idf, fingerprint
+from app.documents.lexical import ChunkRows, LexicalIndex
+from app.documents.lexical_file import fingerprint
+from app.documents.lexical_scoring import _idf
 
 ROWS = [
     ("c1", "env.md", "OLLAMA_KEEP_ALIVE 控制模型空闲后在内存中保留多久，默认 5 分钟。"),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.documents.lexical import ChunkRows, LexicalIndex, fingerprint
+from app.documents.lexical import ChunkRows, LexicalIndex
+from app.documents.lexical_file import fingerprint
 from app.documents.terms import terms
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from app import Settings
 from app.lab.evaluation import shared
-from app.lab.evaluation.datasets import DatasetError, benign_companions, load_jsonl, resolve, select, split_of
+from app.lab.evaluation.dataset_file import DatasetError, load_jsonl
+from app.lab.evaluation.datasets import benign_companions, resolve, select, split_of
 from tests.app.lab.conftest import write_jsonl
 
 

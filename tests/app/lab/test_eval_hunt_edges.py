@@ -13,7 +13,7 @@ import pytest
 
 from app.cli.codes import EXIT_INTERRUPTED
 from app.cli.lab import add_lab_commands, run_lab_command
-from app.lab.evaluation.datasets import DatasetError, load_jsonl
+from app.lab.evaluation.dataset_file import DatasetError, load_jsonl
 from app.lab.evaluation.report import to_markdown
 from app.lab.evaluation.suite import evaluate
 from tests.app.lab.conftest import write_jsonl

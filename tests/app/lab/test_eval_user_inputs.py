@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.cli.lab import add_lab_commands, run_lab_command
-from app.lab.evaluation.datasets import DatasetError, load_jsonl
+from app.lab.evaluation.dataset_file import DatasetError, load_jsonl
 from app.lab.evaluation.plots import write_plots
 from app.lab.evaluation.records import RunMeta, RunRecord
 from app.lab.evaluation.report import build_report, to_markdown

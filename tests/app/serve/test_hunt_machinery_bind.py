@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from app.serve.server import check_bindable
+from app.serve.exposure import check_bindable
 
 
 def _ipv6() -> bool:

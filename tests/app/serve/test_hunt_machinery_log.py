@@ -9,7 +9,7 @@ import socket
 import pytest
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-import app.serve.server
+import app.serve.header_deadline
 from app.serve.middleware import ACCESS_LOG
 from tests.app.serve.conftest import wait_for
 
@@ -38,7 +38,7 @@ def test_request_metrics_have_a_bounded_method_label(serve, monkeypatch: pytest.
     """uvicorn serves with h11 when httptools is not installed (guarded-rag depends on plain `uvicorn`), and h11
     takes any token as a method: each made-up method became a new series of guarded_rag_http_requests_total,
     so a client could grow the metrics (and every scrape) without bound."""
-    monkeypatch.setattr(app.serve.server, "AutoHTTPProtocol", H11Protocol)
+    monkeypatch.setattr(app.serve.header_deadline, "AutoHTTPProtocol", H11Protocol)
     run = serve()
     for i in range(5):
         assert _raw(run.server.port, f"M{i}X /api/tags HTTP/1.1".encode()).startswith(b"HTTP/1.1 405")

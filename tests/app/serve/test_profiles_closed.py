@@ -12,7 +12,7 @@ import pytest
 import app.cli.serve as cli_serve
 from app import GuardedRAG
 from app.cli.main import main
-from app.serve.server import ListenError
+from app.serve.exposure import ListenError
 from tests.fake_service import make_service
 
 
