@@ -8,7 +8,8 @@ such an answer is in the passage (token overlap, the similarity signal and the n
 sentence alignment of polarity.py leaves table rows out: a row's words are in its header. A row is bound to its
 first cell, its name, when that is name-like or a Chinese label; an answer sentence naming exactly one row's name
 is compared with that row. A sentence that names no row so can name one by a command or value it shows in code
-(the table read the other way round).
+(the table read the other way round). A key–value list ("- **Q8**: about 1 GB …") is read as rows too
+(list_rows.py), and a sentence naming several rows in turn ("Q4 0.5 GB, Q8 2 GB") is cut at each name.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from guardrails.alignment import Contradiction
+from guardrails.list_rows import answer_pieces, list_item
 from guardrails.sentences import clauses, sentences
 from guardrails.text import cjk_chars, content_terms, normalize
 from guardrails.text_numbers import numbers
@@ -78,6 +80,10 @@ def passage_table(support: str) -> Table:
     elsewhere: set[str] = set()
     for i, line in enumerate(lines):
         header = i + 1 < len(lines) and _SEPARATOR.match(lines[i + 1]) is not None
+        item = list_item(line)
+        if item and _names_row(_bare(item[0])):
+            rows.append(_row(list(item), 0, line.strip()))  # a key–value list item: a row of two cells
+            continue
         cells = _cells(line)
         if not line.lstrip().startswith("|") or header or _SEPARATOR.match(line) or len(cells) < 2:
             elsewhere |= content_terms(line)
@@ -127,15 +133,26 @@ def _names_in_cells(row: Row, other: Row) -> bool:
     return _name_in(" ".join(c for i, c in enumerate(row.cells) if i != row.key), other) is not None
 
 
-def _check(raw: str, row: Row, rows: tuple[Row, ...], elsewhere: frozenset[str]) -> Contradiction | None:
+def _others(row: Row, rows: tuple[Row, ...]) -> list[Row]:
     # A row whose cells name this one ("very close to Q8_0") says something of it: its words are not borrowed.
-    others = [r for r in rows if r.name != row.name and not _names_in_cells(r, row)]
+    return [r for r in rows if r.name != row.name and not _names_in_cells(r, row)]
+
+
+def _borrowed_number(raw: str, row: Row, others: list[Row]) -> Contradiction | None:
     # Numbers clause by clause, beside the name: "nomic-embed-text 768 维，另外两个是 1024 维" gives the row its own
     # number, and "-1 means num_ctx" gives num_ctx nothing.
     stated = {n for c in clauses(raw) for n in _stated(c, row)} - set(numbers(row.name))
     other_numbers = {n for r in others for n in r.numbers} - row.numbers
     if (stated & other_numbers) and (row.numbers - stated):
         return Contradiction(raw, row.text, "row", (row.name, *sorted(stated & other_numbers)))
+    return None
+
+
+def _check(raw: str, row: Row, rows: tuple[Row, ...], elsewhere: frozenset[str]) -> Contradiction | None:
+    others = _others(row, rows)
+    hit = _borrowed_number(raw, row, others)
+    if hit:
+        return hit
     said = content_terms(raw)
     other_terms = {t for r in others for t in r.terms | content_terms(r.name)}
     borrowed = (said & other_terms) - row.terms - elsewhere - content_terms(row.name)
@@ -145,21 +162,34 @@ def _check(raw: str, row: Row, rows: tuple[Row, ...], elsewhere: frozenset[str])
     return Contradiction(raw, row.text, "row", (row.name, *swapped)) if swapped else None
 
 
+def _listed(raw: str, named: list[Row], rows: tuple[Row, ...]) -> list[Contradiction]:
+    """A sentence naming several rows in turn ("Q4 takes 0.5 GB, Q8 about 2 GB"): each name with the text up to the
+    next one, compared by number only (the words between two names can be said of either)."""
+    text = normalize(raw)
+    at = sorted(((m.start(), r) for r in named if (m := _name_in(text, r)) is not None), key=lambda p: p[0])
+    ends = [start for start, _ in at[1:]] + [len(text)]
+    hits = (_borrowed_number(text[start:end], row, _others(row, rows)) for (start, row), end in zip(at, ends, strict=True))
+    return [Contradiction(raw, h.sentence, h.kind, h.terms) for h in hits if h]
+
+
 def borrowed_cells(answer: str, support: str) -> list[Contradiction]:
     """Answer sentences that name exactly one row and give it a number only other rows give (its own row giving
     another), at least MIN_BORROWED words that only other rows hold (not its own, not a header, not the prose), or
     another row's label in a column of short labels. Evidence: the row's name, then the borrowed numbers or words."""
     table = passage_table(support)
     found: list[Contradiction] = []
-    for raw in sentences(answer):
+    for raw in answer_pieces(answer, sentences(answer)):
         if any(raw.strip() in r.text for r in table.rows + table.by_code):
             continue  # words of a row quoted
         for rows in (table.rows, table.by_code):  # by a first cell; else by a code cell
             named = {r.name: r for r in rows if _name_in(raw, r)}
             if named:
                 break
-        if len(named) != 1 or len(rows) < 2:
-            continue  # no row, or a comparison of several
+        if len(rows) < 2 or not named:
+            continue  # no row
+        if len(named) > 1:
+            found += _listed(raw, list(named.values()), rows)
+            continue
         (row,) = named.values()
         hit = _check(raw, row, rows, table.elsewhere)
         if hit:
