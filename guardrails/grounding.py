@@ -173,7 +173,7 @@ class GroundingGuardrail:
         distinct = tuple(dict.fromkeys(answer_tokens))
 
         stated = numbers(claim) + (spelled_numbers(claim) if self.check_number_words else [])
-        missing_numbers = unsupported_numbers(stated, support) if self.check_numbers else []
+        missing_numbers = unsupported_numbers(stated, support, claim) if self.check_numbers else []
         missing_terms = unsupported_terms(claim, support) if self.check_terms else []
         missing_ids = [i for i in unsupported_names(claim, support) if i not in missing_terms] if self.check_identifiers else []
         contradicted = run_checks(claim, support, self)

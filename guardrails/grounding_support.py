@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from guardrails.claims import same_language, squashed_passage, support_mostly_cjk
 from guardrails.text import has_cjk, stem, tokens
-from guardrails.text_numbers import numbers
+from guardrails.text_numbers import number_value, numbers
 from guardrails.text_quotes import quoted_terms, squash
 from guardrails.values import EN_NUMBER, all_numbers
 
@@ -35,27 +35,94 @@ _LABEL_WORD = (
     r"(?:step|stage|phase|part|option|method|approach|way|solution|fix|tip|example|case|scenario|item|point|choice"
     r"|alternative|strategy|task|reason)"
 )
-_ZH_LABEL = r"第\s*\d{1,2}\s*(?:步骤?|阶段|部分|点|条|种方[法式案]|个?方[法案式]|种|项)|(?:步骤|阶段|方法|方案|方式|选项|要点|原因|示例|建议)\s*\d{1,2}"
+_ZH_ORDINAL = r"(?:步骤?|阶段|部分|点|条|种方[法式案]|个?方[法案式]|种|项)"  # 第 N …
+_ZH_LABEL_WORD = r"(?:步骤|阶段|方法|方案|方式|选项|要点|原因|示例|建议)"  # … N
+_ZH_LABEL = rf"第\s*\d{{1,2}}\s*{_ZH_ORDINAL}|{_ZH_LABEL_WORD}\s*\d{{1,2}}"
 _STEP_LABEL_RE = re.compile(
     rf"(?im)(?:^|(?<=[.!?。！？；;])[ \t]*)[ \t]*(?:(?:#{{1,6}}|>+|[-*+])[ \t]+)*(?:\*\*|__|[*_])?"
     rf"(?:{_LABEL_WORD}[ \t]*\d{{1,2}}|{_ZH_LABEL})(?:\*\*|__|[*_])?[ \t]*(?:[:：、)）]|\.(?!\d)|[-–—](?=[ \t]))(?:\*\*|__)?"
 )
 
 
+# Where an answer names a numbered item by its number it states no value: "step 3", "steps 2 and 3", "the 3rd",
+# "failure mode 3", "4 steps", "3 places", "第 3 步", "第 2、3 条", "步骤 3", "3 个步骤", an inline enumeration
+# "…：1) 下载；2) 解压", "(3)". Such a number is found among the passage's list numbering and step labels too
+# (item_numbers); any other number is not. A count ("2 places" for a list of 3) is not checked against the list.
+_NUMS = r"\d{1,2}(?:\s*(?:[,，、/&\-–~]|\band\b|\bor\b|\bto\b|和|或|到|至)\s*\d{1,2})*"
+# The things a list counts ("3 places", "4 layers"): items, not quantities (times, GB, seconds are quantities).
+_COUNTED = r"(?:place|level|layer|measure|defen[cs]e|check|kind|type|categor(?:ie|y)|source|mode|thing|error|cause|rule|section)"
+_ITEM_REF_RE = re.compile(
+    rf"(?i)(?:\b(?:{_LABEL_WORD}|{_COUNTED}|chapter|priority|entry|number)s?\b|\bno\.|#)[ \t]*#?({_NUMS})(?![\d.]\d)"
+    rf"|(?<![\w.])(\d{{1,2}})(?:st|nd|rd|th)\b"
+    rf"|(?<![\w.])(\d{{1,2}})[ \t]*(?:{_LABEL_WORD}s?\b|{_COUNTED}s\b|个?{_ZH_LABEL_WORD}|{_ZH_ORDINAL}|个?步|件事|[类处层]"
+    r"|个(?:地方|层级|来源|阶段|方面|原因|类别))"
+    rf"|第\s*({_NUMS})\s*(?:{_ZH_ORDINAL}|个|类|层|级)|{_ZH_LABEL_WORD}\s*({_NUMS})|[(（](\d{{1,2}})[)）]"
+    rf"|(?:^|[:：;；,，、。])[ \t]*(\d{{1,2}})(?:[)）]|、(?![ \t]*\d)|\.(?![\d \t]*\d))"
+)
+
+
+# A numbered heading in the heading path the chunker puts on a chunk's first line ("Failure Modes > 3. Unparseable
+# output", headings.py) is numbering too; "x > 3. Then it retries." is a sentence, not a path.
+_PATH_MARK_RE = re.compile(r"(?m)(?<= > )\d{1,2}(?:[)、]|\.(?!\d))(?=[ \t]*[^\W\d][^\n.!?。！？]{0,80}$)")
+
+
+def layout_free(text: str) -> str:
+    """`text` without its list numbering, numbered headings and step labels (an answer's or a passage's): layout,
+    no number it states."""
+    return _STEP_LABEL_RE.sub(" ", _LIST_MARK_RE.sub(" ", _PATH_MARK_RE.sub(" ", text)))
+
+
+def item_numbers(claim: str) -> set[str]:
+    """The numbers by which the claim names numbered items ("step 3", "第 3 步", "4 steps"): not values."""
+    return {n for m in _ITEM_REF_RE.finditer(claim) for g in m.groups() if g for n in numbers(g)}
+
+
 def claim_of(answer: str, cited: Iterable[str]) -> str:
     """The answer without its citation marks, list numbering and step labels: what it claims."""
-    claim = _STEP_LABEL_RE.sub(" ", _LIST_MARK_RE.sub(" ", _CITATION_MARK_RE.sub(" ", answer)))
+    claim = layout_free(_CITATION_MARK_RE.sub(" ", answer))
     for label in cited:  # labels of any other shape, when bracketed as citations
         if label:
             claim = re.sub(rf"[\[【]\s*{re.escape(label)}\s*[\]】]", " ", claim)
     return claim
 
 
-def unsupported_numbers(stated: Iterable[str], support: str) -> list[str]:
-    """The distinct numbers of `stated` the passage neither gives nor writes inside a name."""
-    support_flat = squashed_passage(support)
-    found = support_numbers(support)
-    return [n for n in dict.fromkeys(stated) if n not in found and not number_within(n, support_flat)]
+def unsupported_numbers(stated: Iterable[str], support: str, claim: str = "") -> list[str]:
+    """The distinct numbers of `stated` the passage neither gives nor writes inside a name. The passage's own list
+    numbering and step labels ("3. ", "## 3. Memory", "第 3 步：") give no number, or "重试 3 次" would be supported by a
+    list's third item; only a number by which the claim names an item ("step 3", "第 3 步") is found among them."""
+    items = item_numbers(claim) | {t.split()[0] for t in _numbered(claim) & _numbered_titles(support)}
+    return [n for n in dict.fromkeys(stated) if not _given(n, support if n in items else layout_free_passage(support))]
+
+
+def _given(number: str, support: str) -> bool:
+    return number in support_numbers(support) or number_within(number, squashed_passage(support))
+
+
+# A numbered heading or item with the first word of its title ("2. Non-deterministic output", "**3.** The"): an
+# answer that copies it with its number ("**2. Non-deterministic output:** …") names the item.
+_TITLED = re.compile(r"(?<![\w.])(\d{1,2})(?:[.)、]|\*\*|__)+[ \t]*(?:\*\*|__)?[ \t]*([^\W\d_]+)")
+
+
+def _numbered(text: str) -> set[str]:
+    """The numbers of `text` in front of a title: "2 non" for "**2. Non-deterministic output**"."""
+    return {f"{number_value(m[1])} {m[2].lower()}" for m in _TITLED.finditer(text)}
+
+
+@lru_cache(maxsize=1024)
+def _numbered_titles(support: str) -> frozenset[str]:
+    """The passage's list marks and numbered headings with the first word of what they number (memoised)."""
+    marks = (
+        m.group() + support[m.end() : m.end() + 80]
+        for r in (_LIST_MARK_RE, _STEP_LABEL_RE, _PATH_MARK_RE)
+        for m in r.finditer(support)
+    )
+    return frozenset(f"{number_value(t[1])} {t[2].lower()}" for text in marks if (t := _TITLED.search(text)))
+
+
+@lru_cache(maxsize=1024)
+def layout_free_passage(support: str) -> str:
+    """layout_free() of a passage, memoised."""
+    return layout_free(support)
 
 
 def unsupported_terms(claim: str, support: str) -> list[str]:
