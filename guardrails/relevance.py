@@ -7,8 +7,9 @@ Chinese words that embeddings blur). The relevance of a question is the best pas
 minus a penalty for the share of the question's words the corpus never uses, each word weighed by how specific
 it is in its language (the `question_coverage` signal): "How do I configure SSL certificates in Apache?" is
 about things a corpus on Ollama never mentions, while a missing "took" or "好不好" says little. A Chinese question
-that lacks a Latin-script name ("Redis 的端口被占用了", guardrails/relevance_names.py) is about a thing the documents
-never name, and its unknown share weighs `name_weight`.
+that lacks a Latin-script name ("Redis 的端口被占用了", guardrails/relevance_names.py), or an English one that lacks a
+word written as a name ("PostgreSQL", "AWS", "WSL2"), is about a thing the documents never name, and its unknown
+share weighs `name_weight`.
 Thresholds differ per corpus; `guarded-rag calibrate` measures them (docs/GUARDRAILS.md).
 """
 
@@ -66,8 +67,9 @@ class RelevanceGuardrail:
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="The same penalty for a question with Chinese characters whose unknown words include a "
-        "Latin-script name (vLLM, Redis, WSL2): a thing the documents never name.",
+        description="The same penalty for a question whose unknown words include a name: any Latin-script word of "
+        "a Chinese question (vLLM, Redis), a word written as a name in another (PostgreSQL, AWS, WSL2): a thing the "
+        "documents never name.",
     )
     min_score: float = Field(
         default=0.35,
