@@ -20,6 +20,7 @@ from guardrails.comparisons import swapped_comparisons
 from guardrails.cross_numbers import changed_numbers
 from guardrails.crosslingual import AlignedClause, cross_contradictions
 from guardrails.equated import equated_comparisons
+from guardrails.list_counts import wrong_counts
 from guardrails.modals import flipped_modals
 from guardrails.opposites import opposite_terms
 from guardrails.overclaims import overgeneralized
@@ -120,6 +121,7 @@ CHECKS: tuple[ContradictionCheck, ...] = (
     ContradictionCheck("pair", (*_ON, "check_key_values"), False, lambda a, s, p: swapped_pairs(a, s)),
     ContradictionCheck("equated", _ON, True, lambda a, s, p: equated_comparisons(a, s)),
     ContradictionCheck("step_order", _ON, True, lambda a, s, p: swapped_steps(a, s)),
+    ContradictionCheck("list_count", _ON, True, lambda a, s, p: wrong_counts(a, s)),
 )
 
 
@@ -179,6 +181,7 @@ _CONTRADICTS = {
     "term": "puts another term of the passage in place of a term of",
     "equated": "calls alike two things ranked in",
     "step_order": "tells in the opposite order two steps of",
+    "list_count": "gives another count of the items listed than",
 }
 
 

@@ -25,6 +25,7 @@ ORDER = [
     "pair",
     "equated",
     "step_order",
+    "list_count",
 ]
 
 
