@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from guardrails.claims import same_language, squashed_passage, support_mostly_cjk
+from guardrails.list_counts import right_counts
 from guardrails.text import has_cjk, stem, tokens
 from guardrails.text_numbers import number_value, numbers
 from guardrails.text_quotes import quoted_terms, squash
@@ -47,7 +48,8 @@ _STEP_LABEL_RE = re.compile(
 # Where an answer names a numbered item by its number it states no value: "step 3", "steps 2 and 3", "the 3rd",
 # "failure mode 3", "4 steps", "3 places", "第 3 步", "第 2、3 条", "步骤 3", "3 个步骤", an inline enumeration
 # "…：1) 下载；2) 解压", "(3)". Such a number is found among the passage's list numbering and step labels too
-# (item_numbers); any other number is not. A count ("2 places" for a list of 3) is not checked against the list.
+# (item_numbers); any other number is not. A count is checked against the list by list_counts.py (right_counts,
+# wrong_counts), whatever its noun.
 _NUMS = r"\d{1,2}(?:\s*(?:[,，、/&\-–~]|\band\b|\bor\b|\bto\b|和|或|到|至)\s*\d{1,2})*"
 # The things a list counts ("3 places", "4 layers"): items, not quantities (times, GB, seconds are quantities).
 _COUNTED = r"(?:place|level|layer|measure|defen[cs]e|check|kind|type|categor(?:ie|y)|source|mode|thing|error|cause|rule|section)"
@@ -89,9 +91,16 @@ def claim_of(answer: str, cited: Iterable[str]) -> str:
 def unsupported_numbers(stated: Iterable[str], support: str, claim: str = "") -> list[str]:
     """The distinct numbers of `stated` the passage neither gives nor writes inside a name. The passage's own list
     numbering and step labels ("3. ", "## 3. Memory", "第 3 步：") give no number, or "重试 3 次" would be supported by a
-    list's third item; only a number by which the claim names an item ("step 3", "第 3 步") is found among them."""
+    list's third item; only a number by which the claim names an item ("step 3", "第 3 步") is found among them.
+    A count equal to the item count of a whole passage list it counts ("一共有 3 个部分", list_counts.py) is supported:
+    the passage shows it."""
     items = item_numbers(claim) | {t.split()[0] for t in _numbered(claim) & _numbered_titles(support)}
-    return [n for n in dict.fromkeys(stated) if not _given(n, support if n in items else layout_free_passage(support))]
+    counted = right_counts(claim, support) if claim else set()
+    return [
+        n
+        for n in dict.fromkeys(stated)
+        if n not in counted and not _given(n, support if n in items else layout_free_passage(support))
+    ]
 
 
 def _given(number: str, support: str) -> bool:

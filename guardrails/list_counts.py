@@ -12,6 +12,8 @@ the lead line's last sentence and of the heading it sits under. An answer senten
 or more of the list's items), no such list has N items, and it says nothing that marks the count as a part ("two of
 them", "the main 3", "such as", "其中", "等"). A sentence naming just N items counts those, unless it calls N a total
 ("there are", "一共").
+A count equal to such a list's item count is supported by it (right_counts): the number check's passage may never
+write the digit ("一共有 3 个部分", "It has 6 fields").
 """
 
 from __future__ import annotations
@@ -135,12 +137,13 @@ def _about(sentence: str, noun: str, of: str | None, lst: CountedList, n: int) -
     return noun in _GENERIC and bool((content_terms(sentence) - _GENERIC) & lst.terms)
 
 
-def wrong_counts(answer: str, support: str) -> list[Contradiction]:
-    """Answer sentences that give a passage list's items another count than the list has."""
+def _stated_counts(answer: str, support: str) -> list[tuple[str, str, int, list[CountedList]]]:
+    """Each count an answer sentence states about what some whole passage list counts: the sentence, the count's
+    word, its number and the lists it is about (sentences that mark a count as a part are left out)."""
     lists = passage_lists(support)
     if not lists:
         return []
-    found: list[Contradiction] = []
+    found: list[tuple[str, str, int, list[CountedList]]] = []
     told = sentences(answer)
     for k, sentence in enumerate(told):
         if sentence.rstrip().endswith((":", "：")) and k + 1 < len(told):  # "There are 4: A, B and C."
@@ -155,8 +158,21 @@ def wrong_counts(answer: str, support: str) -> list[Contradiction]:
         for word, noun, of in counts:
             n = _number(word)
             about = [lst for lst in lists if n >= 2 and _about(sentence, noun, of, lst, n)]
-            if about and all(lst.count != n for lst in about):
-                lst = about[0]
-                found.append(Contradiction(sentence, lst.lead, "list_count", (word, str(lst.count))))
-                break
+            if about:
+                found.append((sentence, word, n, about))
     return found
+
+
+def wrong_counts(answer: str, support: str) -> list[Contradiction]:
+    """Answer sentences that give a passage list's items another count than the list has."""
+    found: list[Contradiction] = []
+    for sentence, word, n, about in _stated_counts(answer, support):
+        if all(lst.count != n for lst in about) and not any(c.claim == sentence for c in found):
+            found.append(Contradiction(sentence, about[0].lead, "list_count", (word, str(about[0].count))))
+    return found
+
+
+def right_counts(answer: str, support: str) -> set[str]:
+    """The numbers an answer states as the item count of a whole passage list it counts ("一共有 3 个部分", "It has 6
+    fields"): what the passage shows, though it may never write the digit."""
+    return {str(n) for _, _, n, about in _stated_counts(answer, support) if any(lst.count == n for lst in about)}
