@@ -11,17 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from guardrails.base import Chunk, GuardContext, Signal, Verdict
-from guardrails.relevance import COVERAGE_SIGNAL, RelevanceGuardrail
 from guardrails.relevance_names import latin_names
-
-GUARD = RelevanceGuardrail(min_hybrid=0.344, min_hybrid_zh=0.208, unknown_weight=0.25, name_weight=0.5)
-
-
-def verdict(question: str, best: float, share: float, lacking: tuple[str, ...]) -> Verdict:
-    chunks = (Chunk(chunk_id="c", source="doc.md", text="text", score=best, lexical=0.0),)
-    signals = {COVERAGE_SIGNAL: Signal(name=COVERAGE_SIGNAL, score=share, evidence=lacking)}
-    return GUARD.check(GuardContext(question=question, chunks=chunks, signals=signals))
+from tests.guardrails.relevance_cases import verdict
 
 
 @pytest.mark.parametrize(
