@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from guardrails.alignment import Contradiction
 from guardrails.sentences import sentences
@@ -71,7 +72,8 @@ def _lead_count(lead: str) -> int | None:
     return _number(m.group(1)) if m else None
 
 
-def passage_lists(support: str) -> list[CountedList]:
+@lru_cache(maxsize=512)  # the passages come back answer after answer
+def passage_lists(support: str) -> tuple[CountedList, ...]:
     """The plainly whole lists of a passage, each with its number of items and what it counts."""
     lines, fenced = [], False
     for line in support.split("\n"):  # code is no list
@@ -103,7 +105,7 @@ def passage_lists(support: str) -> list[CountedList]:
             terms = frozenset(content_terms(lead) | content_terms(heading))
             found.append(CountedList(count, terms, lead, tuple(items)))
         i = j
-    return found
+    return tuple(found)
 
 
 def _terms(text: str) -> frozenset[str]:
@@ -137,13 +139,17 @@ def _about(sentence: str, noun: str, of: str | None, lst: CountedList, n: int) -
     return noun in _GENERIC and bool((content_terms(sentence) - _GENERIC) & lst.terms)
 
 
-def _stated_counts(answer: str, support: str) -> list[tuple[str, str, int, list[CountedList]]]:
+Stated = tuple[str, str, int, tuple[CountedList, ...]]  # the sentence, the count's word, its number, its lists
+
+
+@lru_cache(maxsize=256)  # asked twice per answer: by wrong_counts (a check) and right_counts (the number check)
+def _stated_counts(answer: str, support: str) -> tuple[Stated, ...]:
     """Each count an answer sentence states about what some whole passage list counts: the sentence, the count's
     word, its number and the lists it is about (sentences that mark a count as a part are left out)."""
     lists = passage_lists(support)
     if not lists:
-        return []
-    found: list[tuple[str, str, int, list[CountedList]]] = []
+        return ()
+    found: list[Stated] = []
     told = sentences(answer)
     for k, sentence in enumerate(told):
         if sentence.rstrip().endswith((":", "：")) and k + 1 < len(told):  # "There are 4: A, B and C."
@@ -157,10 +163,10 @@ def _stated_counts(answer: str, support: str) -> list[tuple[str, str, int, list[
             counts = [(m.group(1), m.group(2) or "", m.group(3)) for m in _EN_COUNT.finditer(sentence)]
         for word, noun, of in counts:
             n = _number(word)
-            about = [lst for lst in lists if n >= 2 and _about(sentence, noun, of, lst, n)]
+            about = tuple(lst for lst in lists if n >= 2 and _about(sentence, noun, of, lst, n))
             if about:
                 found.append((sentence, word, n, about))
-    return found
+    return tuple(found)
 
 
 def wrong_counts(answer: str, support: str) -> list[Contradiction]:
