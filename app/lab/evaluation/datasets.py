@@ -19,6 +19,7 @@ TEAM_SETS = (
     *("golden", "natural", "short", "vague", "unanswerable", "near_domain", "injection", "benign", "grounding"),
     *("jailbreak_zh", "vague2", "natural2", "injection2", "answer_injection", "grounding2", "grounding3", "grounding4"),
     "grounding5",
+    "grounding6",
 )
 # The bilingual general questions `guarded-rag calibrate` uses as off-corpus probes (its tune split only):
 # bundled with the app, not an eval set of data/eval, but labelled, so its report split is measured too.

@@ -118,10 +118,14 @@ def test_grounding_passage_must_exist(service) -> None:
         passage_chunk(grounding_item("x", "supported", anchor="no such text"), svc.settings.docs_dir)
 
 
-@pytest.mark.parametrize("name", ["grounding", "grounding3", "grounding4", "grounding5"])
-def test_the_bundled_grounding_set_resolves_every_passage_to_one_chunk(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "langs"),
+    [(n, {"zh", "en", "cross"}) for n in ("grounding", "grounding3", "grounding4", "grounding5")]
+    + [("grounding6", {"cross"})],  # a sixth author's: every answer in the other language than its passage
+)
+def test_the_bundled_grounding_set_resolves_every_passage_to_one_chunk(name: str, langs: set[str]) -> None:
     items = resolve(name, eval_dir=REPO / "data" / "eval") or []
-    assert len(items) >= 100 and {i.lang for i in items} == {"zh", "en", "cross"}
+    assert len(items) >= 100 and {i.lang for i in items} == langs
     assert {i.kind for i in items} == {"supported", "unsupported"}
     for item in items:
         assert item.answer and passage_chunk(item, REPO / "data" / "docs").label == "S1"
@@ -161,6 +165,7 @@ PINNED = {
     "grounding3": (73, 52),  # a third author's answers, measured whole once (data/eval/README.md)
     "grounding4": (48, 75),  # a fourth author's answers, chat-model style (data/eval/README.md)
     "grounding5": (63, 77),  # a fifth author's answers, plain English chat-model style (data/eval/README.md)
+    "grounding6": (81, 78),  # a sixth author's answers, all across languages (data/eval/README.md)
     "injection2": (144, 156),
 }
 
