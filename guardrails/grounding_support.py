@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from guardrails.claims import same_language, squashed_passage, support_mostly_cjk
 from guardrails.list_counts import right_counts
+from guardrails.list_lines import list_numbers
 from guardrails.text import has_cjk, stem, tokens
 from guardrails.text_numbers import number_value, numbers
 from guardrails.text_quotes import quoted_terms, squash
@@ -20,12 +21,20 @@ from guardrails.values import EN_NUMBER, all_numbers
 
 # Citation markers are not claims: "[S1]", "[1]", "[S1, S2]", "【S2】".
 _CITATION_MARK_RE = re.compile(r"[\[【(（]\s*[A-Za-z]{0,3}\d{1,3}(?:\s*[,，、;]\s*[A-Za-z]{0,3}\d{1,3})*\s*[\]】)）]")
+
+
 # List numbering is layout, not a claim: "1. ", "2) ", "3、" at the start of a line (not "2.5 GB": a decimal; but
 # "3、404 和 400" and "2) 8 GB" are numbered), also behind a heading, quote or bullet mark or in emphasis ("### 1. ",
 # "- 2. ", "**3.** ", "**4. Timeouts**").
-_LIST_MARK_RE = re.compile(
-    r"(?m)^[ \t]*(?:(?:#{1,6}|>+|[-*+])[ \t]+)*(?:\*\*|__|[*_])?\d{1,2}(?:[)、]|\.(?!\d))(?:\*\*|__|[*_])?"
-)
+# (list_lines.py reads them. A "•" bullet in front is a bullet like "-", "*" and "+"; a "1:" label is no numbering
+# here: "Step 1:" and its kin are step labels, below.)
+def _unnumbered(text: str) -> str:
+    """`text` with each line's list numbering replaced by a space."""
+    kept, at = [], 0
+    for start, end in list_numbers(text):
+        kept += [text[at:start], " "]
+        at = end
+    return "".join([*kept, text[at:]])
 
 
 # An ordinal label of a list item or heading is layout too, worded or not: "Step 1:", "**Step 2.**", "### Option 3 -",
@@ -71,7 +80,7 @@ _PATH_MARK_RE = re.compile(r"(?m)(?<= > )\d{1,2}(?:[)、]|\.(?!\d))(?=[ \t]*[^\W
 def layout_free(text: str) -> str:
     """`text` without its list numbering, numbered headings and step labels (an answer's or a passage's): layout,
     no number it states."""
-    return _STEP_LABEL_RE.sub(" ", _LIST_MARK_RE.sub(" ", _PATH_MARK_RE.sub(" ", text)))
+    return _STEP_LABEL_RE.sub(" ", _unnumbered(_PATH_MARK_RE.sub(" ", text)))
 
 
 def item_numbers(claim: str) -> set[str]:
@@ -120,11 +129,8 @@ def _numbered(text: str) -> set[str]:
 @lru_cache(maxsize=1024)
 def _numbered_titles(support: str) -> frozenset[str]:
     """The passage's list marks and numbered headings with the first word of what they number (memoised)."""
-    marks = (
-        m.group() + support[m.end() : m.end() + 80]
-        for r in (_LIST_MARK_RE, _STEP_LABEL_RE, _PATH_MARK_RE)
-        for m in r.finditer(support)
-    )
+    spans = [*list_numbers(support), *(m.span() for r in (_STEP_LABEL_RE, _PATH_MARK_RE) for m in r.finditer(support))]
+    marks = (support[start : end + 80] for start, end in spans)
     return frozenset(f"{number_value(t[1])} {t[2].lower()}" for text in marks if (t := _TITLED.search(text)))
 
 

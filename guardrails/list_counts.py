@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from guardrails.alignment import Contradiction
+from guardrails.list_lines import ListLine, plain_item
 from guardrails.sentences import sentences
 from guardrails.text import content_terms, has_cjk, stem
 
-_ITEM = re.compile(r"^(\s*)(?:[-*+•]|\d{1,2}[.)、])\s+\S")
 _EN_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _EN = {w: i for i, w in enumerate(_EN_WORDS, start=2)}
 _ZH = {c: i for i, c in enumerate("两三四五六七八九十", start=2)} | {"二": 2}
@@ -84,16 +84,16 @@ def passage_lists(support: str) -> tuple[CountedList, ...]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if (" > " in line and not _ITEM.match(line)) or line.lstrip().startswith("#"):
+        if (" > " in line and not plain_item(line)) or line.lstrip().startswith("#"):
             heading = re.split(r" > |#+\s*", line)[-1]
-        m = _ITEM.match(line)
+        m = plain_item(line)
         above = i - 1 if i and lines[i - 1].strip() else i - 2  # the lead line, maybe a blank line above the list
-        if not m or above < 0 or not lines[above].rstrip().endswith((":", "：")) or _ITEM.match(lines[above]):
+        if not m or above < 0 or not lines[above].rstrip().endswith((":", "：")) or plain_item(lines[above]):
             i += 1
             continue
-        indent, j, items = len(m.group(1)), i, []
-        while j < len(lines) and (mj := _ITEM.match(lines[j]) or (lines[j].startswith(" ") and lines[j].strip())):
-            if isinstance(mj, re.Match) and len(mj.group(1)) <= indent:
+        indent, j, items = m.indent, i, []
+        while j < len(lines) and (mj := plain_item(lines[j]) or (lines[j].startswith(" ") and lines[j].strip())):
+            if isinstance(mj, ListLine) and mj.indent <= indent:
                 items.append(_terms(lines[j]))
             j += 1
         count = len(items)

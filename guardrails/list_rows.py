@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
-_MARK = r"(?:[-*+]|\d{1,2}[.)、])\s+"
+from guardrails.list_lines import plain_item
+
 _SEP = r"\s*(?:[:：]|\s[—–-]|—|–)\s*"
-# Bold with its colon or full stop inside; bold or code, then a colon or a dash; a short plain name, then a colon.
-_ITEM = re.compile(
-    rf"^\s*{_MARK}(?:\*\*(?P<held>[^*\n]{{1,40}}?)[:：.]\*\*\s*"
+# The body of a plain list item (list_lines.py), read as a key and a value: bold with its colon or full stop inside;
+# bold or code, then a colon or a dash; a short plain name, then a colon.
+_ROW = re.compile(
+    rf"(?:\*\*(?P<held>[^*\n]{{1,40}}?)[:：.]\*\*\s*"
     rf"|(?P<marked>\*\*[^*\n]{{1,40}}\*\*|`[^`\n]{{1,60}}`){_SEP}"
     rf"|(?P<plain>[^\s:：`*][^:：`*。，,;；]{{0,24}}?)\s*(?:：|:\s))\s*(?P<value>\S.*)$"
 )
@@ -25,7 +27,8 @@ _EMPHASIS = re.compile(r"\*\*|`")
 
 def list_item(line: str) -> tuple[str, str] | None:
     """The key (without its marks) and value of a key–value list item, or None for any other line."""
-    m = _ITEM.match(line)
+    item = plain_item(line)
+    m = _ROW.match(item.body) if item else None
     if m is None:
         return None
     key = m.group("held") or m.group("marked") or m.group("plain")

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from guardrails.alignment import Contradiction
 from guardrails.clause_bounds import CLAUSE_END
+from guardrails.list_lines import plain_item
 from guardrails.marking import NEGATION
 from guardrails.sentences import sentences
 from guardrails.sides import PASSIVE
@@ -35,7 +36,6 @@ _RANK_DOWN = re.compile(
     re.IGNORECASE,
 )
 _RANK_BY = re.compile(r"weak|strong|priorit|precedence|overrid|优先|强|弱|覆盖", re.IGNORECASE)
-_ITEM = re.compile(r"^\s*(?:\d+[.)、]|[-*+•])\s+(\S.*)$")
 # The answer's words: one that beats the thing after it ("A overrides B"), one that wins over all ("A is the
 # strongest", "A 的优先级最高") and one that wins over a thing it does not name ("A takes precedence", "A 优先级更高").
 _BEATS = re.compile(
@@ -68,9 +68,9 @@ def rankings(support: str) -> tuple[tuple[Ranked, ...], ...]:
             continue
         items: list[str] = []
         for nxt in lines[i + 1 :]:
-            m = _ITEM.match(nxt)
-            if m:
-                items.append(m.group(1))
+            item = plain_item(nxt)  # a list's items are plain ones: a heading or quote ends it
+            if item:
+                items.append(item.body)
             elif nxt.strip():
                 break  # the list ends at the first line that is not an item
         terms = [content_terms(t) for t in items]

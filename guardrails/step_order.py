@@ -17,16 +17,14 @@ import re
 from dataclasses import dataclass
 
 from guardrails.alignment import Contradiction
+from guardrails.list_lines import read_line
 from guardrails.sentences import sentences
 from guardrails.sides import COMPARATIVE
 from guardrails.text import content_terms
 
-# A numbered line: "1. ", "2) ", "3、", "**4.**", "Step 5:", "第六步：" (in an answer, grounding.py has already
+# A numbered line (list_lines.py): "1. ", "2) ", "3、", "**4.**", and a step label, "Step 5:", "第六步：", "6:", which
+# numbers a step as a list number does; a bullet or a heading is no step (in an answer, grounding.py has already
 # replaced a list number by a space: there, an indented line that is no bullet is a numbered one).
-_NUMBERED = re.compile(
-    r"^\s*(?:\*\*)?\d{1,2}(?:[.)、](?!\d)|\s*[:：])(?:\*\*)?\s*|^\s*(?:step\s*\d{1,2}\s*[:.：]|第[一二三四五六七八九十\d]{1,2}步[:：，,]?)\s*",
-    re.IGNORECASE,
-)
 _STRIPPED = re.compile(r"^[ \t]+(?![-*+•\s])")
 # Sequence words. KEEP: what follows comes after what precedes ("A, then B", "A 之后，B", "先 A 再 B"). BACK: what
 # follows comes first ("B after A", "在 B 之前，A"). START: marks a sentence as a sequence, cuts nothing.
@@ -112,16 +110,16 @@ def sequences(text: str, *, loose: bool = False) -> list[list[Step]]:
     for line in text.split("\n"):
         if line.strip().startswith("```"):
             fence = not fence
-        numbered = None if fence else _NUMBERED.match(line) or (_STRIPPED.match(line) if loose else None)
-        if numbered:
-            step = _step(line[numbered.end() :], line.strip(), -1)
+        at = None if fence else _step_start(line, loose)
+        if at is not None:
+            step = _step(line[at:], line.strip(), -1)
             listed += [step] if step else []
             chain = _flush(found, chain)
         elif fence or line.strip() or not loose:
             listed = _flush(found, listed)
         if fence:
             continue
-        for sentence in (p for s in sentences(line[numbered.end() :] if numbered else line) for p in _LEAD_CUT.split(s)):
+        for sentence in (p for s in sentences(line[at:] if at is not None else line) for p in _LEAD_CUT.split(s)):
             pieces, ordered = _sentence_steps(sentence)
             steps = [s for s in (_step(p, sentence, told + k) for k, p in pieces) if s]
             told += len(pieces)
@@ -131,10 +129,19 @@ def sequences(text: str, *, loose: bool = False) -> list[list[Step]]:
                 chain += steps
             else:
                 chain = _flush(found, chain) + steps
-        chain = _flush(found, chain) if numbered else chain
+        chain = _flush(found, chain) if at is not None else chain
     _flush(found, chain)
     _flush(found, listed)
     return found
+
+
+def _step_start(line: str, loose: bool) -> int | None:
+    """Where the step of a numbered line starts (`loose`: an indented line that is no bullet is numbered too)."""
+    item = read_line(line)
+    if item is not None and item.kind in ("number", "label") and not item.frame:
+        return item.start
+    stripped = _STRIPPED.match(line) if loose else None
+    return stripped.end() if stripped else None
 
 
 def _flush(found: list[list[Step]], chain: list[Step]) -> list[Step]:
