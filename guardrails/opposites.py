@@ -9,7 +9,8 @@ the answer uses one sense and not the other, the restated sentence the other and
 "保留" and "not slower" restates "faster"). A sentence that names both senses ("增加 A 会减少 B") decides nothing.
 For the words that order two things (faster/slower than, before/after), the restated terms must keep their sides:
 "Q4 is faster than Q8" restates "Q8 is slower than Q4", "Q4 比 Q8 更快" restates "Q8 比 Q4 更慢" (sides are read around
-the comparative marker than / 比 when the word's clause has one, else around the word).
+the comparative marker than / 比 when the word's clause has one, else around the word). Before/after is read as a
+relation (relation_order.py): "A, and after that B" and "After A, B" restate "A before B"; "B, and after that A" turns it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from guardrails.alignment import Contradiction, restated
 from guardrails.clause_bounds import CLAUSE_END
 from guardrails.marking import NEGATION
 from guardrails.opposites_lexicon import OPPOSITES, Opposite, senses_in
+from guardrails.relation_order import converse, relation_sides
 from guardrails.sides import COMPARATIVE, comparison_sides
 from guardrails.text import content_terms
 
@@ -58,10 +60,34 @@ def _sides(sentence: str, at: re.Match[str]) -> tuple[set[str], set[str]]:
     return content_terms(sentence[: at.start()]), content_terms(sentence[at.end() :])
 
 
-def _swapped(claim: str, ours: re.Match[str], target: str, theirs: re.Match[str]) -> bool:
+def _relation_sides(sentence: str, at: re.Match[str]) -> tuple[set[str], set[str]]:
+    """The two things a relational word ("before", 之后) orders, in order of mention (relation_order.py)."""
+    a, b, c, d = relation_sides(sentence, at)
+    return content_terms(sentence[a:b]), content_terms(sentence[c:d])
+
+
+def _swapped(claim: str, ours: re.Match[str], target: str, theirs: re.Match[str], *, relational: bool = False) -> bool:
     """Terms that sit on one side of the claim's ordering word and on the other side of the sentence's."""
-    (a_left, a_right), (p_left, p_right) = _sides(claim, ours), _sides(target, theirs)
+    sides = _relation_sides if relational else _sides
+    (a_left, a_right), (p_left, p_right) = sides(claim, ours), sides(target, theirs)
     return bool(((a_left - a_right) & (p_right - p_left)) or ((a_right - a_left) & (p_left - p_right)))
+
+
+def _reversed(claim: str, ours: re.Match[str], target: str, theirs: re.Match[str]) -> bool:
+    """A relation told with its sense kept and its two things swapped ("B, and after that A" for "A before B"):
+    each side of the claim shares a term with the other side of the sentence, or one does and neither shares one
+    with the same side (the other thing told in other words)."""
+    (a_left, a_right), (p_left, p_right) = _relation_sides(claim, ours), _relation_sides(target, theirs)
+    crossed = ((a_left - a_right) & (p_right - p_left), (a_right - a_left) & (p_left - p_right))
+    kept = ((a_left - a_right) & (p_left - p_right)) | ((a_right - a_left) & (p_right - p_left))
+    return all(crossed) or (any(crossed) and not kept)
+
+
+def _read(pair: Opposite, text: str) -> list[tuple[bool, re.Match[str]]]:
+    """The pair's forms in `text`; a relational pair's sense says whether the thing named first comes first ("A
+    before B" and "A, and after that B" alike)."""
+    found = senses_in(pair, text)
+    return [(sense != converse(text, m), m) for sense, m in found] if pair.relational else found
 
 
 def _rotated(ours: list[bool], theirs: list[bool]) -> bool:
@@ -76,7 +102,7 @@ def turned(pair: Opposite, claim: str, target: str) -> tuple[re.Match[str], re.M
     negated alike; None otherwise. One sense on each side: it differs. Several ("lower values give more
     conservative text"): as many on each side, some turned and some not (turning all of them, "higher values give
     less conservative text", restates a correlation)."""
-    ours, theirs = senses_in(pair, claim), senses_in(pair, target)
+    ours, theirs = _read(pair, claim), _read(pair, target)
     if not ours or not theirs:
         return None
     if len(ours) == len(theirs) > 1:
@@ -87,12 +113,16 @@ def turned(pair: Opposite, claim: str, target: str) -> tuple[re.Match[str], re.M
             return None
     elif len({s for s, _ in ours}) == 1 and len({s for s, _ in theirs}) == 1 and ours[0][0] != theirs[0][0]:
         pairs = [(ours[0], theirs[0])]
+    elif pair.relational and len(ours) == len(theirs) == 1:  # the same sense: a contradiction if the sides swap
+        mine, other = ours[0][1], theirs[0][1]
+        same_negation = _negated(claim, mine.start()) == _negated(target, other.start())
+        return (mine, other) if same_negation and _reversed(claim, mine, target, other) else None
     else:
         return None
     (_, mine), (_, other) = pairs[0]
     if _negated(claim, mine.start()) != _negated(target, other.start()):
         return None  # "不会删除" restates "保留"
-    if pair.ordering and _swapped(claim, mine, target, other):
+    if pair.ordering and _swapped(claim, mine, target, other, relational=pair.relational):
         return None  # "Q8 is slower than Q4" restates "Q4 is faster than Q8", "Q8 比 Q4 更慢" restates "Q4 比 Q8 更快"
     return mine, other
 

@@ -20,10 +20,11 @@ class Opposite:
     one: re.Pattern[str]
     other: re.Pattern[str]
     ordering: bool = False  # the words put one thing before the other: swapped sides restate, not contradict
+    relational: bool = False  # "A before B" is "B after A": read by relation_order.py before comparing
 
 
-def _senses(name: str, one: str, other: str, *, ordering: bool = False) -> Opposite:
-    return Opposite(name, re.compile(one, re.IGNORECASE), re.compile(other, re.IGNORECASE), ordering)
+def _senses(name: str, one: str, other: str, *, ordering: bool = False, relational: bool = False) -> Opposite:
+    return Opposite(name, re.compile(one, re.IGNORECASE), re.compile(other, re.IGNORECASE), ordering, relational)
 
 
 # English forms are whole words (with their inflections); Chinese forms are words, held apart from the words
@@ -86,8 +87,9 @@ OPPOSITES: tuple[Opposite, ...] = (
     _senses(
         "before/after",
         r"\b(?:before|beforehand|prior\s+to)\b|之前|以前|事先|提前|预先",
-        r"\b(?:after|afterwards?)\b|之后|以后|事后|随后",
+        r"\b(?:after|afterwards?|thereafter)\b|之后|以后|事后|随后",
         ordering=True,
+        relational=True,
     ),
     _senses("first/last", r"\bfirst\b|首次|第一次", r"\blast\b|最后一次"),
     _senses(
