@@ -9,11 +9,15 @@ model size, %, a unit of time, or none), the answer clause gives numbers of that
 never gives, while that clause gives another number of the same unit. Conservative by construction:
 
 - numbers are read with their unit (units.py reads time and size in both languages: 5 分钟 = 5 minutes), signs
-  aside (the signal strips a leading "-" off a passage line); list marks, dates and years, versions, addresses and
-  model tags (qwen2.5:3b, 0.0.0.0:11434) are not values;
+  aside (the signal strips a leading "-" off a passage line) and thousands separators too (3,000 is 3000); list
+  marks, dates and years, versions, addresses, model tags (qwen2.5:3b, 0.0.0.0:11434) and settings written as code
+  (`OLLAMA_DEBUG=1`, a code span holding "=") are not values: the identifier check compares those;
 - a number inside a range the passage clause gives (3–5, 5 到 6) is that range's;
 - a claim that another clause of the aligned sentence gives every number of (or two neighbouring clauses give
-  exactly), or, with two numbers or more, any clause of the passage, restates that clause: the alignment missed.
+  exactly), or, with two numbers or more, any clause of the passage, restates that clause: the alignment missed;
+- so does a claim aligned loosely (below WEAK_ALIGNMENT) whose numbers the aligned clause does not give are all
+  anywhere in the passage (a default stated in the next sentence). Aligned closer, a number the passage gives for
+  something else is a conflation ("HTTP 500" for the row of HTTP 400, 8 GB of the 7B model for the 13B one).
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ from guardrails.units import quantities
 
 Quantity = tuple[str, str]  # (number without sign, canonical unit or "")
 
-# Not values: addresses and versions (a.b.c), model tags and host:port (qwen2.5:3b), URLs, list marks, ordinals,
-# dates (2024 年, 3 月), status classes (4xx).
+WEAK_ALIGNMENT = 0.5  # below it, a claim's number stated anywhere in the passage is that statement's, not another
+
+# Not values: settings written as code (a code span holding "=", NAME=value), addresses and versions (a.b.c), model
+# tags and host:port (qwen2.5:3b), URLs, list marks, ordinals, dates (2024 年, 3 月), status classes (4xx).
 _NOT_VALUES = re.compile(
-    r"\w+://\S+|\S*\d+\.\d+\.\d+\S*|[\w.\-]*[A-Za-z][\w.\-]*:[\w.\-]+|\S+:\d+"
+    r"`[^`\n]*=[^`\n]*`|[A-Za-z_][\w.]*\s?=\s?\"?[^\s\"`,;，；]*\"?|\w+://\S+|\S*\d+\.\d+\.\d+\S*|[\w.\-]*[A-Za-z][\w.\-]*:[\w.\-]+|\S+:\d+"
     r"|^\s*(?:\d+[.)、](?!\d)|[(（]\d+[)）])\s*|第\s*\d+|\b(?:step|part|chapter)\s+\d+"
     r"|\d+\s*[年月日号]|\b(?:19[5-9]\d|20[0-3]\d)\b|\b\d[xX]{2}\b",
     re.IGNORECASE,
@@ -48,12 +54,14 @@ _NUMBER = re.compile(
 _UNIT_WORDS = {"b": "B", "%": "%", "bit": "bit", "bits": "bit", "位": "bit", "x": "x", "倍": "x", "k": "k", "核": "core"}
 _UNIT_WORDS |= {"cores": "core", "threads": "thread", "layers": "layer", "层": "layer", "tokens": "token", "token": "token"}
 _UNIT_WORDS |= {"times": "time", "次": "time"}
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[A-Za-z%]*\s*(?:-|–|—|~|～|到|至|\bto\b)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
 def read_quantities(text: str) -> frozenset[Quantity]:
     """The values of a clause with their units: "13B 模型需要 16 GB" -> {("13", "B"), ("16", "GB")}."""
+    text = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
     text = written_out(_NOT_VALUES.sub(" ", text))  # a power (1e9, 10^9) is one value
     found: set[Quantity] = set()
     for m in _NUMBER.finditer(text):
@@ -89,13 +97,16 @@ def _units(text: str) -> tuple[frozenset[Quantity], ...]:
     return tuple(read_quantities(c) for c in clauses(text) if "|" not in c)
 
 
-def _restated_elsewhere(claim: frozenset[Quantity], sentence: str, support: str) -> bool:
+def _restated_elsewhere(claim: frozenset[Quantity], clause: frozenset[Quantity], pair: AlignedClause, support: str) -> bool:
     """A clause of the aligned sentence giving every quantity of the claim, or two neighbouring clauses giving
-    exactly them; with two quantities or more, a clause of the passage giving all of them."""
-    parts = _units(sentence)
+    exactly them; with two quantities or more, a clause of the passage giving all of them; aligned loosely, the
+    passage giving every quantity the aligned clause does not (each anywhere: a default in the next sentence)."""
+    parts = _units(pair.sentence)
     if any(claim <= part for part in parts) or any(a | b == claim for a, b in pairwise(parts)):
         return True
-    return len(claim) >= 2 and any(claim <= part for part in _units(support))
+    if len(claim) >= 2 and any(claim <= part for part in _units(support)):
+        return True
+    return pair.similarity < WEAK_ALIGNMENT and claim - clause <= frozenset().union(*_units(support or pair.sentence))
 
 
 def _changed(
@@ -122,6 +133,6 @@ def changed_numbers(pairs: Sequence[AlignedClause], *, min_similarity: float, su
         if not claim or not clause:
             continue
         changed = _changed(claim, clause, _ranges(pair.clause))
-        if changed is not None and not _restated_elsewhere(claim, pair.sentence, support):
+        if changed is not None and not _restated_elsewhere(claim, clause, pair, support):
             found.append(Contradiction(pair.claim, pair.clause, "number", changed))
     return found

@@ -9,7 +9,11 @@ clause, finds its closest passage sentence and, within it, its closest clause, a
 with the clause it contradicts; the pair is then compared on features that do not depend on the language:
 
 - polarity: one clause negates (no/not/never/没有/不/无法…, marking.py's cues) and the other does not, unless the
-  two use opposite senses of a word ("not deleted" restates "保留");
+  two use opposite senses of a word ("not deleted" restates "保留"), or the other restates the negation with a word
+  of negative sense ("invalid" ~ "无效", "runs out of" ~ "不足", "fails" ~ "无法"; cross_lexicon.py) that the
+  negating side does not itself negate ("不会报错" is not "errors out"). A passage's contrast ("A rather than B",
+  "A 而不是 B") affirms A and rejects B: an answer clause restating A need not mention B, and one saying "not B"
+  restates it too. An answer's contrast stays a claim that B is not so;
 - opposite: one clause uses one sense of a bilingual pair of opposite senses and the other the other (opposites.py);
 - general: the answer clause states without exception (always/never/any/所有/总是…) what the passage clause hedges
   (usually/often/通常/不大…), overclaims.py's closed classes.
@@ -25,6 +29,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from guardrails.alignment import Contradiction
+from guardrails.cross_lexicon import CONTRAST, NEGATIVE_SENSE
 from guardrails.marking import NEGATION
 from guardrails.opposites import turned
 from guardrails.opposites_lexicon import OPPOSITES
@@ -74,13 +79,35 @@ def _negates(text: str) -> bool:
 
 def _polarity(claim: str, clause: str) -> tuple[str, ...] | None:
     """The negation cue of whichever side negates, when exactly one side does. A negated hedge (不大, 不太, 未必,
-    not always) limits a clause rather than negating it ("提升不大" is "helps little"): it is left out."""
+    not always) limits a clause rather than negating it ("提升不大" is "helps little"): it is left out. A passage's
+    contrast ("升到 Q6_K 而不是增大上下文") affirms one thing and rejects another: an answer may restate either."""
     if _AVOID.search(claim) or _AVOID.search(clause) or _senses_differ(claim, clause):
         return None
-    ours, theirs = NEGATION.search(HEDGE.sub(" ", claim)), NEGATION.search(HEDGE.sub(" ", clause))
+    if CONTRAST.search(clause) and _flipped(claim, CONTRAST.sub(" ", clause)) is None:
+        return None  # the answer restates what the contrast affirms ("升到 Q6_K") or negates what it rejects
+    return _flipped(claim, clause)
+
+
+def _flipped(claim: str, clause: str) -> tuple[str, ...] | None:
+    ours, theirs = _negation(claim), _negation(clause)
     if (ours is None) == (theirs is None):
         return None
-    return ("answer negates", ours.group()) if ours is not None else ("passage negates", theirs.group() if theirs else "")
+    if ours is not None:
+        return None if _restated(claim, clause) else ("answer negates", ours.group())
+    return None if theirs is None or _restated(clause, claim) else ("passage negates", theirs.group())
+
+
+def _negation(text: str) -> re.Match[str] | None:
+    return NEGATION.search(HEDGE.sub(" ", text))
+
+
+def _restated(negating: str, other: str) -> bool:
+    """`other` restates the negation of `negating` with a word of negative sense ("Invalid parameters" for
+    "参数无效"), unless `negating` negates a word of negative sense of its own ("不会报错" against "errors out")
+    rather than being one (不足)."""
+    if NEGATIVE_SENSE.search(other) is None:
+        return False
+    return NEGATIVE_SENSE.search(negating) is None or _negation(NEGATIVE_SENSE.sub(" ", negating)) is None
 
 
 def _senses_differ(claim: str, clause: str) -> bool:

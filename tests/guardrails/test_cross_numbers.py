@@ -187,6 +187,96 @@ def test_a_restatement_of_the_numbers_passes(answer: str, passage: str, pairs: l
     assert _numbers(_check(answer, passage, pairs)) == []
 
 
+REPEAT_EN = "`repeat_penalty` 1.0 means no penalty. The default is 1.1, which discourages repeating a phrase."
+REPEAT_CLAUSE = "`repeat_penalty` 1.0 means no penalty."
+
+# Numbers that are not another number (each fired before): thousands separators, settings written as code, a
+# number the passage gives in another sentence when the clause is aligned loosely.
+NOT_ANOTHER = [
+    pytest.param(
+        "The window holds 3,000 tokens.",
+        "上下文窗口可容纳 3000 个 token。",
+        [("The window holds 3,000 tokens.", "上下文窗口可容纳 3000 个 token", "上下文窗口可容纳 3000 个 token", 0.8)],
+        id="en-thousands-separator",
+    ),
+    pytest.param(
+        "窗口可容纳 8192 个 token。",
+        "The window holds 8,192 tokens.",
+        [("窗口可容纳 8192 个 token", "The window holds 8,192 tokens.", "The window holds 8,192 tokens.", 0.8)],
+        id="zh-answer-en-thousands-separator",
+    ),
+    pytest.param(
+        "Start the server with `OLLAMA_DEBUG=1`.",
+        "设置 OLLAMA_DEBUG 后会多打印 3 类日志。",
+        [
+            (
+                "Start the server with `OLLAMA_DEBUG=1`.",
+                "设置 OLLAMA_DEBUG 后会多打印 3 类日志",
+                "设置 OLLAMA_DEBUG 后会多打印 3 类日志",
+                0.7,
+            )
+        ],
+        id="en-setting-in-a-code-span",
+    ),
+    pytest.param(
+        '在 [Service] 下加一行 Environment="OLLAMA_NUM_PARALLEL=2"。',
+        "Add an Environment line under [Service] and restart 1 time.",
+        [
+            (
+                '在 [Service] 下加一行 Environment="OLLAMA_NUM_PARALLEL=2"',
+                "Add an Environment line under [Service] and restart 1 time.",
+                "Add an Environment line under [Service] and restart 1 time.",
+                0.6,
+            )
+        ],
+        id="zh-setting-as-an-assignment",
+    ),
+    pytest.param(
+        "repeat_penalty 默认是 1.1。",
+        REPEAT_EN,
+        [("repeat_penalty 默认是 1.1", REPEAT_CLAUSE, REPEAT_CLAUSE, 0.45)],
+        id="zh-default-in-the-next-sentence-aligned-loosely",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "passage", "pairs"), NOT_ANOTHER)
+def test_a_number_that_is_not_another_passes(answer: str, passage: str, pairs: list[tuple[str, str, str, float]]) -> None:
+    assert _numbers(_check(answer, passage, pairs)) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "passage", "pairs", "terms"),
+    [
+        pytest.param(
+            "repeat_penalty 1.1 表示不惩罚。",
+            REPEAT_EN,
+            [("repeat_penalty 1.1 表示不惩罚", REPEAT_CLAUSE, REPEAT_CLAUSE, 0.7)],
+            ["1.1", "1"],
+            id="zh-conflates-two-passage-values-aligned-closely",
+        ),
+        pytest.param(
+            "You get HTTP 500",
+            API_ZH,
+            [("You get HTTP 500", "HTTP 400**：请求参数有误", "- **HTTP 400**：请求参数有误，例如 JSON 格式不对；", 0.539)],
+            ["500", "400"],
+            id="en-another-row-of-the-list",
+        ),
+        pytest.param(
+            "The window holds 4,096 tokens.",
+            "上下文窗口可容纳 2048 token。",
+            [("The window holds 4,096 tokens.", "上下文窗口可容纳 2048 token", "上下文窗口可容纳 2048 token", 0.8)],
+            ["4096 token", "2048 token"],
+            id="en-thousands-separator-another-number",
+        ),
+    ],
+)
+def test_a_conflation_of_passage_values_is_still_rejected(
+    answer: str, passage: str, pairs: list[tuple[str, str, str, float]], terms: list[str]
+) -> None:
+    assert _numbers(_check(answer, passage, pairs)) == [terms]
+
+
 @pytest.mark.parametrize(
     ("text", "read"),
     [
@@ -204,6 +294,12 @@ def test_a_restatement_of_the_numbers_passes(answer: str, passage: str, pairs: l
         ("除以 10 的 9 次方", {("1000000000", "")}),
         ("divide by 1e9.", {("1000000000", "")}),
         ("2.5e3 tokens", {("2500", "token")}),
+        ("3,000 tokens", {("3000", "token")}),
+        ("1,048,576 个 token", {("1048576", "")}),
+        ("取 1,2,3 或 4", {("1", ""), ("2", ""), ("3", ""), ("4", "")}),
+        ("`OLLAMA_DEBUG=1`", set()),
+        ('Environment="OLLAMA_NUM_PARALLEL=2" then 4 GB', {("4", "GB")}),
+        ("num_ctx 设为 8192", {("8192", "")}),
     ],
 )
 def test_numbers_are_read_with_their_units(text: str, read: set[tuple[str, str]]) -> None:

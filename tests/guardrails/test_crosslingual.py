@@ -279,3 +279,93 @@ def test_the_cross_language_comparison_is_off_unless_the_policy_turns_it_on() ->
     assert _check("Ollama has built-in login authentication.", AUTH_ZH, pairs).fired
     assert not _check("Ollama has built-in login authentication.", AUTH_ZH, pairs, check_cross_language=False).fired
     assert GroundingGuardrail().check_cross_language is False
+
+
+# A negation restated without a cue: a passage's contrast, a word of negative sense on the other side (prefixed,
+# of shortage, of failure). Each fired before cross_lexicon.py; g5x022 and cx008 are tune-split items.
+RESTATED_NEGATIONS = [
+    pytest.param(
+        "还有余量就升到 Q5_K_M 或 Q6_K。",
+        "If memory is left, step up to Q5_K_M or Q6_K rather than enlarging the context.",
+        [("还有余量就升到 Q5_K_M 或 Q6_K", "step up to Q5_K_M or Q6_K rather than enlarging the context.", 0.7)],
+        id="zh-restates-what-an-en-rather-than-affirms",
+    ),
+    pytest.param(
+        "Bind it to 0.0.0.0.",
+        "要对外提供服务，需要把 OLLAMA_HOST 设为 0.0.0.0 而不是 localhost。",
+        [("Bind it to 0.0.0.0.", "需要把 OLLAMA_HOST 设为 0.0.0.0 而不是 localhost", 0.66)],
+        id="en-restates-what-a-zh-er-bu-shi-affirms",
+    ),
+    pytest.param(
+        "RAG puts the retrieved passages into the prompt.",
+        "RAG 不是修改权重而是把检索到的片段放进提示词。",
+        [("RAG puts the retrieved passages into the prompt.", "RAG 不是修改权重而是把检索到的片段放进提示词", 0.7)],
+        id="en-restates-what-a-zh-bu-shi-er-shi-affirms",
+    ),
+    pytest.param(
+        "参数无效返回 400。",
+        "Invalid parameters give 400.",
+        [("参数无效返回 400", "Invalid parameters give 400", 0.8)],
+        id="zh-wu-xiao-for-en-invalid",
+    ),
+    pytest.param(
+        "If the download is incomplete, run the pull again.",
+        "如果下载不完整，重新执行 pull 即可。",
+        [("If the download is incomplete", "如果下载不完整", 0.8)],
+        id="en-incomplete-for-zh-bu-wan-zheng",
+    ),
+    pytest.param(
+        "When the GPU runs out of memory, layers move to the CPU.",
+        "显存不足时，部分层会放到 CPU 上。",
+        [("When the GPU runs out of memory", "显存不足时", 0.75)],
+        id="en-runs-out-of-for-zh-bu-zu",
+    ),
+    pytest.param(
+        "If the service fails to start, read the logs.",
+        "如果服务无法启动，先看日志。",
+        [("If the service fails to start", "如果服务无法启动", 0.8)],
+        id="en-fails-for-zh-wu-fa",
+    ),
+    pytest.param(
+        "如果模型启动失败，先看日志。",
+        "If the model does not start, read the logs first.",
+        [("如果模型启动失败", "If the model does not start", 0.78)],
+        id="zh-shi-bai-for-en-does-not",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "passage", "pairs"), RESTATED_NEGATIONS)
+def test_a_negation_restated_without_a_cue_passes(answer, passage, pairs) -> None:
+    verdict = _check(answer, passage, pairs)
+    assert verdict.details["contradictions"] == [], verdict.reason
+
+
+# ... and what must still fire: an answer's own contrast against a plain passage clause (cx024, tune), a failure
+# the passage negates, an answer affirming what a passage's contrast rejects when it negates too.
+STILL_NEGATED = [
+    pytest.param(
+        "but the base model's weight layers are duplicated rather than reused",
+        "基础模型的权重层会被复用，不会重复占用磁盘。",
+        [("but the base model's weight layers are duplicated rather than reused", "基础模型的权重层会被复用", 0.62)],
+        id="en-answer-rejects-what-zh-affirms",
+    ),
+    pytest.param(
+        "This request errors out.",
+        "这个请求不会报错。",
+        [("This request errors out.", "这个请求不会报错", 0.75)],
+        id="en-errors-out-for-zh-negated-bao-cuo",
+    ),
+    pytest.param(
+        "请求参数有效时也会返回 400。",
+        "A request with valid parameters does not return 400.",
+        [("请求参数有效时也会返回 400", "A request with valid parameters does not return 400.", 0.8)],
+        id="zh-affirms-en-negation-no-negative-word",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "passage", "pairs"), STILL_NEGATED)
+def test_a_negation_on_one_side_only_still_fires(answer, passage, pairs) -> None:
+    verdict = _check(answer, passage, pairs)
+    assert [c["kind"] for c in verdict.details["contradictions"]] == ["polarity"], verdict.details
