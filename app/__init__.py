@@ -165,8 +165,8 @@ _EXPORTS: dict[str, str] = {
     "expand_paths": "app.documents.ingest",
     "words": "app.documents.terms",
     "ingest_paths": "app.documents.ingest",
-    "LoadedDocument": "app.documents.loaders",
-    "LoadProblem": "app.documents.loaders",
+    "LoadedDocument": "app.documents.load_types",
+    "LoadProblem": "app.documents.load_types",
     "load_document": "app.documents.loaders",
     "looks_binary": "app.documents.decoding",
     "LlamaEngine": "app.embedded",
@@ -180,7 +180,7 @@ _EXPORTS: dict[str, str] = {
     "ScriptedChatModel": "app.fakes",
     "ScriptedModelFactory": "app.fakes",
     "SAMPLE_DOCS": "app.fakes",
-    "SUPPORTED_SUFFIXES": "app.documents.loaders",
+    "SUPPORTED_SUFFIXES": "app.documents.load_types",
     "BIDI_CONTROLS": "app.bidi",
     # text any writer can take: JSON on one line (CLI --json, exports, NDJSON), UTF-8 without lone surrogates
     "json_line": "app.jsonline",
@@ -388,7 +388,8 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
     from app.documents.ingest import expand_paths, ingest_paths
     from app.documents.ingest_types import IngestProgress, IngestReport
     from app.documents.integrity import IndexIntegrity
-    from app.documents.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem, load_document
+    from app.documents.load_types import SUPPORTED_SUFFIXES, LoadedDocument, LoadProblem
+    from app.documents.loaders import load_document
     from app.documents.store import IndexUnavailableError
     from app.documents.terms import words
     from app.documents.writelock import IndexBusyError

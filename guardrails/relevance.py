@@ -10,18 +10,20 @@ about things a corpus on Ollama never mentions, while a missing "took" or "好�
 that lacks a Latin-script name ("Redis 的端口被占用了", guardrails/relevance_names.py), or an English one that lacks a
 word written as a name ("PostgreSQL", "AWS", "WSL2"), is about a thing the documents never name, and its unknown
 share weighs `name_weight`.
-Thresholds differ per corpus; `guarded-rag calibrate` measures them (docs/GUARDRAILS.md).
+Thresholds differ per corpus; `guarded-rag calibrate` measures them (docs/GUARDRAILS.md). The parameters (the
+policy knobs) are guardrails/relevance_params.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
 
 from guardrails.base import Chunk, FailMode, GuardContext, Stage, Verdict
 from guardrails.relevance_names import latin_names
+from guardrails.relevance_params import RelevanceParams
 from guardrails.semantic import failure
 from guardrails.text import content_terms, has_cjk
 
@@ -41,55 +43,11 @@ def passage_relevance(chunk: Chunk) -> float:
 
 
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
-class RelevanceGuardrail:
+class RelevanceGuardrail(RelevanceParams):
     name: ClassVar[str] = "relevance"
     stage: ClassVar[Stage] = "retrieval"
     reads: ClassVar[tuple[str, ...]] = (COVERAGE_SIGNAL,)  # the signals it decides on (the policy lab checks they were kept)
 
-    min_hybrid: float = Field(
-        default=0.344,
-        ge=0.0,
-        le=2.0,
-        description="Least relevance (best passage's similarity + normalised BM25, minus the unknown-terms penalty) "
-        "for a question without Chinese characters; set per corpus by `guarded-rag calibrate`.",
-    )
-    min_hybrid_zh: float = Field(
-        default=0.208, ge=0.0, le=2.0, description="The same threshold for questions with Chinese characters."
-    )
-    unknown_weight: float = Field(
-        default=0.25,
-        ge=0.0,
-        le=1.0,
-        description="Penalty per unit share of the question's words that occur nowhere in the corpus "
-        "(the `question_coverage` signal's share, each word weighed by its rarity in its language).",
-    )
-    name_weight: float = Field(
-        default=0.5,
-        ge=0.0,
-        le=1.0,
-        description="The same penalty for a question whose unknown words include a name: any Latin-script word of "
-        "a Chinese question (vLLM, Redis), a word written as a name in another (PostgreSQL, AWS, WSL2): a thing the "
-        "documents never name.",
-    )
-    min_score: float = Field(
-        default=0.35,
-        ge=0.0,
-        le=1.0,
-        description="Without BM25 scores (vector-only retrieval): lowest similarity that counts as covered.",
-    )
-    min_lexical: float = Field(
-        default=0.4,
-        ge=0.0,
-        le=1.0,
-        description="Without BM25 scores: share of question terms found in a chunk that counts as covered on its own.",
-    )
-    combined_score: float = Field(
-        default=0.25, ge=0.0, le=1.0, description="Without BM25 scores: similarity that counts when lexical >= combined_lexical."
-    )
-    combined_lexical: float = Field(
-        default=0.3, ge=0.0, le=1.0, description="Without BM25 scores: lexical share that counts with combined_score."
-    )
-    max_evidence: int = Field(default=3, ge=1, description="How many best passages to list as evidence.")
     # Fails closed: if the check breaks we cannot tell whether the documents cover the question, and an
     # answer from the model's own memory is exactly what this guardrail exists to prevent.
     fail_mode: FailMode = "closed"

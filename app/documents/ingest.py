@@ -16,10 +16,12 @@ from typing import Any
 
 from app.documents.chunking import ChunkDraft, chunk_text
 from app.documents.embeddings import IdentifiedEmbeddings, embedder_id_of
+from app.documents.file_bytes import GONE_ERRNOS, read_bytes
 from app.documents.index import DocumentIndex
 from app.documents.index_types import DocumentInfo
 from app.documents.ingest_types import INJECTION_FLAG, FlaggedChunk, IngestProgress, IngestReport
-from app.documents.loaders import GONE_ERRNOS, LoadProblem, parse_document, read_bytes, text_limit
+from app.documents.load_types import LoadProblem
+from app.documents.loaders import parse_document, text_limit
 from app.documents.store import IndexUnavailableError
 from app.documents.walk import display, expand, expand_paths, is_gone, located, source_for, undisplay
 from app.documents.writelock import OnWait

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.documents.loaders import LoadProblem
+from app.documents.load_types import LoadProblem
 
 INJECTION_FLAG = "suspected_injection"
 Stage = Literal["load", "skip", "embed", "index", "prune", "done"]

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from app.documents.loaders import GONE_ERRNOS, SUPPORTED_SUFFIXES, LoadProblem
+from app.documents.file_bytes import GONE_ERRNOS
+from app.documents.load_types import SUPPORTED_SUFFIXES, LoadProblem
 
 _log = logging.getLogger(__name__)
 

@@ -2,9 +2,10 @@
 
 A client of the service like the views and the CLI (it imports the app only through `from app import`):
 factory.py builds the Starlette app; ollama.py, openai.py and native.py translate wire formats;
-exchange.py is the one flow every question takes; runner.py bounds the work; tasks.py answers front-end
-housekeeping calls without a model; middleware.py logs and authenticates; server.py runs uvicorn (options.py:
-what it is told; exposure.py: where it may listen; header_deadline.py: its HTTP protocol's header limits).
+exchange.py is the one flow every question takes (served.py: what the routes share; reply.py: what a question
+becomes); runner.py bounds the work; tasks.py answers front-end housekeeping calls without a model; middleware.py
+logs and authenticates; server.py runs uvicorn (options.py: what it is told; exposure.py: where it may listen;
+header_deadline.py: its HTTP protocol's header limits).
 See docs/SERVE.md.
 """
 

@@ -23,10 +23,10 @@ from starlette.responses import Response
 from app import GuardedRAG, settle_heap
 from app.serve import native, ollama, openai
 from app.serve.errors import Problem, error_response
-from app.serve.exchange import MODEL_NAME, Served, profile_model
 from app.serve.metrics import Metrics
 from app.serve.middleware import AccessLog, BearerAuth, LocalGuard, LocalPagesCORS
 from app.serve.runner import Runner
+from app.serve.served import MODEL_NAME, Served, profile_model
 
 log = logging.getLogger("guarded_rag.serve")
 # A second Ctrl-C forces the exit: still, questions in a model call get this long to end and leave their traces,

@@ -13,12 +13,14 @@ from starlette.routing import Route
 
 from app import TraceRecord, from_chat
 from app.serve.errors import Problem
-from app.serve.exchange import Served, start_question, trace_headers
+from app.serve.exchange import start_question
 from app.serve.health import readiness
 from app.serve.limits import check_messages
 from app.serve.metrics import CONTENT_TYPE
 from app.serve.middleware import AUTHORIZED
+from app.serve.reply import trace_headers
 from app.serve.runner import ClientGone
+from app.serve.served import Served
 from app.serve.wire import NativeAskRequest, chat_message, parse
 
 

@@ -14,8 +14,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.serve.errors import Problem
-from app.serve.exchange import Served, start_chat
+from app.serve.exchange import start_chat
 from app.serve.ollama_reply import loaded, respond
+from app.serve.served import Served
 from app.serve.wire import (
     OllamaChatRequest,
     OllamaGenerateRequest,

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from app import json_line
 from app.serve.errors import Problem
-from app.serve.exchange import Pending, Reply, trace_headers
+from app.serve.reply import Pending, Reply, trace_headers
 from app.serve.runner import ClientGone
 
 NDJSON = "application/x-ndjson"

@@ -19,8 +19,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.serve.errors import Problem, error_body
-from app.serve.exchange import Pending, Reply, Served, start_chat, trace_headers
+from app.serve.exchange import start_chat
+from app.serve.reply import Pending, Reply, trace_headers
 from app.serve.runner import ClientGone
+from app.serve.served import Served
 from app.serve.wire import (
     OpenAIChatRequest,
     chat_message,

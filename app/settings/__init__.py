@@ -3,7 +3,8 @@
 The environment (and an optional TOML file) is read here, at the edge, and nowhere else; everything below
 receives plain values or built objects. Five parts, one job each:
 
-- `model.py`: `Settings` (every knob, validated), `SettingsError`;
+- `model.py`: `Settings` (every knob, validated), `SettingsError`; its fields declared by job in `app_fields.py`
+  (with `Backend`, `EmbedderKind`, `RetrievalKind`, `SEED_MAX`), `serve_fields.py` and `trace_fields.py`;
 - `values.py`: what a value means, normalized or refused (`CHECKOUT`: where the bundled folders are looked up);
 - `requests.py`: `REQUEST_FIELDS` (what one request may change) and the message for a change it may not make;
 - `names.py`: the environment variables settings are read from (`GUARDED_RAG_<FIELD>`, or another program's name);
@@ -11,7 +12,8 @@ receives plain values or built objects. Five parts, one job each:
   variables no setting reads (`unknown_variables`).
 """
 
-from app.settings.model import SEED_MAX, Backend, EmbedderKind, RetrievalKind, Settings, SettingsError
+from app.settings.app_fields import SEED_MAX, Backend, EmbedderKind, RetrievalKind
+from app.settings.model import Settings, SettingsError
 from app.settings.names import CONFIG_FILE_ENV, ENV_PREFIX
 from app.settings.requests import REQUEST_FIELDS
 from app.settings.sources import env_name, load_settings, read_config_file, unknown_variables, with_config_file

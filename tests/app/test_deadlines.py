@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.documents.loaders import read_bytes
+from app.documents.file_bytes import read_bytes
 from app.models.backend import choose_backend, probe_ollama
 from app.models.factory import ModelFactory
 from app.service import GuardedRAG

@@ -10,7 +10,8 @@ import pytest
 
 from app.documents.decoding import decode
 from app.documents.encoding_hint import encoding_hint
-from app.documents.loaders import LoadProblem, load_document
+from app.documents.load_types import LoadProblem
+from app.documents.loaders import load_document
 
 CASES = [
     (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.documents import loaders
+from app.documents import file_bytes
 from app.documents.index import DocumentIndex
 from app.documents.ingest import IngestProgress
 from tests.app.documents.folders import INSTALL, MB, PORT, ingest, write_folder
@@ -95,14 +95,14 @@ def test_a_read_that_fails_keeps_the_earlier_version(
 ) -> None:
     docs = write_folder(tmp_path / "docs", {"install.md": INSTALL, VICTIM: NOTES})
     ingest([docs], docs, index)
-    real = loaders._read_regular
+    real = file_bytes._read_regular
 
     def failing(path: Path, **kw):
         if path.name == VICTIM:
             raise error
         return real(path, **kw)
 
-    monkeypatch.setattr(loaders, "_read_regular", failing)
+    monkeypatch.setattr(file_bytes, "_read_regular", failing)
     (docs / VICTIM).write_text(NOTES + "More.\n")
     report = ingest([docs], docs, index)
     [problem] = report.problems

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.documents.loaders import LoadedDocument, LoadProblem, load_document, read_bytes
+from app.documents.file_bytes import read_bytes
+from app.documents.load_types import LoadedDocument, LoadProblem
+from app.documents.loaders import load_document
 
 PROC_STATUS = Path("/proc/self/status")
 

@@ -14,7 +14,8 @@ from pypdf import PageObject, PdfReader, PdfWriter
 
 from app.documents.index import DocumentIndex
 from app.documents.ingest import ingest_paths
-from app.documents.loaders import LoadedDocument, LoadProblem, load_document, parse_document
+from app.documents.load_types import LoadedDocument, LoadProblem
+from app.documents.loaders import load_document, parse_document
 from app.documents.pdf import MAX_PDF_PAGES
 from app.settings import env_name
 from tests.app.documents.pdfs import repeated_text_pdf

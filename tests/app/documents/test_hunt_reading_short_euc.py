@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.documents.loaders import LoadedDocument, LoadProblem, parse_document
+from app.documents.load_types import LoadedDocument, LoadProblem
+from app.documents.loaders import parse_document
 
 pytestmark = pytest.mark.disable_socket
 

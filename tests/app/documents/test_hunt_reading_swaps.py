@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from app.documents.file_bytes import read_bytes
 from app.documents.index import DocumentIndex
 from app.documents.ingest import IngestProgress
-from app.documents.loaders import LoadProblem, read_bytes
+from app.documents.load_types import LoadProblem
 from tests.app.documents.folders import INSTALL, MB, SECRET, indexed_text, ingest, write_folder
 
 pytestmark = pytest.mark.disable_socket
@@ -101,9 +102,9 @@ def test_a_file_replaced_between_open_and_check_is_tried_again_not_refused(
     docs: Path, index: DocumentIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the check that the opened file is the one inside the folder must not call an editor's save a link out
-    from app.documents import loaders
+    from app.documents import file_bytes
 
-    opened = loaders._open
+    opened = file_bytes._open
     original = (docs / "notes.md").read_bytes()
 
     def open_then_save(path: Path, within: Path | None) -> int:
@@ -112,14 +113,14 @@ def test_a_file_replaced_between_open_and_check_is_tried_again_not_refused(
             (docs / "saved.tmp").write_bytes(original + b"More.\n")
             os.replace(docs / "saved.tmp", path)  # an atomic save, after the open
             try:
-                loaders._held_inside(fd, path, within)
+                file_bytes._held_inside(fd, path, within)
             except BaseException:
                 os.close(fd)
                 raise
             return fd
         return opened(path, within)
 
-    monkeypatch.setattr(loaders, "_open", open_then_save)
+    monkeypatch.setattr(file_bytes, "_open", open_then_save)
     report = ingest([docs], docs, index)
     [problem] = report.problems
     assert problem.source == "notes.md" and problem.transient and "replaced" in problem.message

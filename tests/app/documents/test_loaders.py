@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from app.documents.loaders import LoadedDocument, LoadProblem, load_document
+from app.documents.load_types import LoadedDocument, LoadProblem
+from app.documents.loaders import load_document
 from tests.app.documents.pdfs import repeated_text_pdf
 
 MB = 1_000_000

@@ -10,7 +10,8 @@ import pytest
 from pypdf import PageObject
 
 from app.documents import loaders
-from app.documents.loaders import LoadedDocument, LoadProblem, parse_document
+from app.documents.load_types import LoadedDocument, LoadProblem
+from app.documents.loaders import parse_document
 from tests.app.documents.pdfs import form_drawn_pdf, repeated_text_pdf
 
 SENTENCE = "Ollama listens on port 11434. "  # 30 characters

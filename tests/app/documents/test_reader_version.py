@@ -11,7 +11,8 @@ import json
 
 from app.documents.chunking import chunk_text
 from app.documents.ingest import READER_VERSION
-from app.documents.loaders import LoadProblem, parse_document
+from app.documents.load_types import LoadProblem
+from app.documents.loaders import parse_document
 from tests.app.documents.test_hunt_reading_files import _cid_font_pdf
 from tests.app.documents.test_loaders import _text_pdf
 

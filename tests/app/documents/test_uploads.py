@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.documents.ingest_types import IngestReport
-from app.documents.loaders import LoadProblem
+from app.documents.load_types import LoadProblem
 from app.documents.uploads import UploadFolder
 
 
