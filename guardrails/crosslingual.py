@@ -14,7 +14,8 @@ with the clause it contradicts; the pair is then compared on features that do no
   negating side does not itself negate ("不会报错" is not "errors out"). A passage's contrast ("A rather than B",
   "A 而不是 B") affirms A and rejects B: an answer clause restating A need not mention B, and one saying "not B"
   restates it too. An answer's contrast stays a claim that B is not so;
-- opposite: one clause uses one sense of a bilingual pair of opposite senses and the other the other (opposites.py);
+- opposite: one clause uses one sense of a bilingual pair of opposite senses and the other the other (opposites.py),
+  a correlation's halves read together (cross_correlation.py: "the fewer X, the less Y" restates "X 越大，Y 越多");
 - general: the answer clause states without exception (always/never/any/所有/总是…) what the passage clause hedges
   (usually/often/通常/不大…), overclaims.py's closed classes.
 
@@ -24,11 +25,13 @@ A reply word opening the answer ("Yes," / "No;" / "是的，") answers the quest
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from guardrails.alignment import Contradiction
+from guardrails.cross_correlation import Told, read_correlation, told_together
 from guardrails.cross_lexicon import CONTRAST, NEGATIVE_SENSE
 from guardrails.marking import NEGATION
 from guardrails.opposites import turned
@@ -119,9 +122,14 @@ def _senses_differ(claim: str, clause: str) -> bool:
     )
 
 
-def _opposite(claim: str, clause: str) -> tuple[str, ...] | None:
+def _opposite(claim: str, clause: str, *, told: Told, sentence: str) -> tuple[str, ...] | None:
+    """A word of the passage clause turned into its opposite, read with the other half of a correlation when the
+    clause pair holds one (cross_correlation.py): a correlation told from its other end turns both halves."""
     for pair in OPPOSITES:
-        found = turned(pair, claim, clause)
+        whole = read_correlation(pair, told, clause, sentence)
+        if whole is not None and not whole.turned:
+            continue  # "the lower the count, the less memory" tells "并行数越大，需要的内存越多" from its other end
+        found = (whole and whole.forms) or turned(pair, claim, clause)
         if found is not None:
             return (pair.name, found[0].group(), found[1].group())
     return None
@@ -140,12 +148,15 @@ def cross_contradictions(pairs: Sequence[AlignedClause], *, min_similarity: floa
     between clauses aligned at `min_similarity`; a pair of opposite senses or an absolute against a hedge takes
     particular words on both sides, and counts from `min_wording` (lower) on."""
     found: list[Contradiction] = []
-    for pair in pairs:
+    claims = [_REPLY.sub("", pair.claim) for pair in pairs]
+    together = told_together(claims)
+    for pair, claim, told in zip(pairs, claims, together, strict=True):
         if "|" in pair.clause:
             continue  # a table row's cells (“HTTP 404 | 否”) are not a clause's polarity or wording
-        claim = _REPLY.sub("", pair.claim)
-        tests = [("polarity", _polarity)] if pair.similarity >= min_similarity else []
-        tests += [("opposite", _opposite), ("general", _general)] if pair.similarity >= min_wording else []
+        opposite = partial(_opposite, told=told, sentence=pair.sentence)
+        tests: list[tuple[str, Callable[[str, str], tuple[str, ...] | None]]] = []
+        tests += [("polarity", _polarity)] if pair.similarity >= min_similarity else []
+        tests += [("opposite", opposite), ("general", _general)] if pair.similarity >= min_wording else []
         for kind, test in tests:
             terms = test(claim, pair.clause)
             if terms is not None:
