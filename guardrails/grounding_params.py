@@ -58,16 +58,15 @@ class GroundingParams:
     check_cross_language: bool = Field(
         default=False,
         description="Compare an answer in another language than its passage clause by clause (crosslingual.py): "
-        "negation, opposite senses, an absolute against a hedge. Off by default: designed on the tune split "
-        "(4 catches, no false block there), on grounding2's report half it caught nothing and rejected 2 of 13 "
-        "correct translations (docs/GUARDRAILS.md).",
+        "negation, opposite senses, an absolute against a hedge. Off by default: with it and check_cross_numbers "
+        "on, the report halves lost 5 correct answers for 3 wrong ones caught (2026-12-06, docs/GUARDRAILS.md).",
     )
     check_cross_numbers: bool = Field(
         default=False,  # opt-in: no tune answer was blocked, but its one report run rejected a correct translation
         description="Reject an answer clause in another language than its passage that gives, for a unit (GB, 13B, "
         "%, seconds, none), only numbers the passage clause it restates does not give while that clause gives another "
-        "(cross_numbers.py; aligned at min_cross_wording). Off by default: tune +2 catches, no false block; on the "
-        "report halves it caught nothing and rejected 1 of 7 correct cross-language answers (docs/GUARDRAILS.md).",
+        "(cross_numbers.py; aligned at min_cross_wording). Off by default, measured with check_cross_language "
+        "(docs/GUARDRAILS.md).",
     )
     min_cross_alignment: float = Field(
         default=0.6,
