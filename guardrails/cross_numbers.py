@@ -16,8 +16,9 @@ never gives, while that clause gives another number of the same unit. Conservati
 - a claim that another clause of the aligned sentence gives every number of (or two neighbouring clauses give
   exactly), or, with two numbers or more, any clause of the passage, restates that clause: the alignment missed;
 - so does a claim aligned loosely (below WEAK_ALIGNMENT) whose numbers the aligned clause does not give are all
-  anywhere in the passage (a default stated in the next sentence). Aligned closer, a number the passage gives for
-  something else is a conflation ("HTTP 500" for the row of HTTP 400, 8 GB of the 7B model for the 13B one).
+  anywhere in the passage (a default stated in the next sentence, or in a table row's cell). Aligned closer, a
+  number the passage gives for something else is a conflation ("HTTP 500" for the row of HTTP 400, 8 GB of the 7B
+  model for the 13B one).
 """
 
 from __future__ import annotations
@@ -106,7 +107,13 @@ def _restated_elsewhere(claim: frozenset[Quantity], clause: frozenset[Quantity],
         return True
     if len(claim) >= 2 and any(claim <= part for part in _units(support)):
         return True
-    return pair.similarity < WEAK_ALIGNMENT and claim - clause <= frozenset().union(*_units(support or pair.sentence))
+    return pair.similarity < WEAK_ALIGNMENT and claim - clause <= _anywhere(support or pair.sentence)
+
+
+@lru_cache(maxsize=1024)
+def _anywhere(text: str) -> frozenset[Quantity]:
+    """Every quantity a passage text states, its table rows' cells too (a default in a table's column)."""
+    return frozenset().union(*(read_quantities(c) for c in clauses(text)))
 
 
 def _changed(

@@ -13,7 +13,10 @@ with the clause it contradicts; the pair is then compared on features that do no
   of negative sense ("invalid" ~ "无效", "runs out of" ~ "不足", "fails" ~ "无法"; cross_lexicon.py) that the
   negating side does not itself negate ("不会报错" is not "errors out"). A passage's contrast ("A rather than B",
   "A 而不是 B") affirms A and rejects B: an answer clause restating A need not mention B, and one saying "not B"
-  restates it too. An answer's contrast stays a claim that B is not so;
+  restates it too. An answer's contrast stays a claim that B is not so. A Chinese 不-compound of negative sense
+  (不稳定, 不可信) is a word like "unstable", not a negation, unless the other side names the word it negates; a
+  condition's negation ("if none is found") claims nothing against a clause stating no condition; a lead ending in
+  a colon ("但并不完美：") is a statement of its own, left out of the clause after it;
 - opposite: one clause uses one sense of a bilingual pair of opposite senses and the other the other (opposites.py),
   a correlation's halves read together (cross_correlation.py: "the fewer X, the less Y" restates "X 越大，Y 越多");
 - general: the answer clause states without exception (always/never/any/所有/总是…) what the passage clause hedges
@@ -32,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from guardrails.alignment import Contradiction
 from guardrails.cross_correlation import Told, read_correlation, told_together
-from guardrails.cross_lexicon import CONTRAST, NEGATIVE_SENSE
+from guardrails.cross_lexicon import CONTRAST, NEGATIVE_SENSE, as_words, condition, without_lead
 from guardrails.marking import NEGATION
 from guardrails.opposites import turned
 from guardrails.opposites_lexicon import OPPOSITES
@@ -83,7 +86,9 @@ def _negates(text: str) -> bool:
 def _polarity(claim: str, clause: str) -> tuple[str, ...] | None:
     """The negation cue of whichever side negates, when exactly one side does. A negated hedge (不大, 不太, 未必,
     not always) limits a clause rather than negating it ("提升不大" is "helps little"): it is left out. A passage's
-    contrast ("升到 Q6_K 而不是增大上下文") affirms one thing and rejects another: an answer may restate either."""
+    contrast ("升到 Q6_K 而不是增大上下文") affirms one thing and rejects another: an answer may restate either.
+    A lead ending in a colon is a statement of its own ("但并不完美：…"): the clause after it is compared."""
+    claim, clause = without_lead(claim), without_lead(clause)
     if _AVOID.search(claim) or _AVOID.search(clause) or _senses_differ(claim, clause):
         return None
     if CONTRAST.search(clause) and _flipped(claim, CONTRAST.sub(" ", clause)) is None:
@@ -92,12 +97,23 @@ def _polarity(claim: str, clause: str) -> tuple[str, ...] | None:
 
 
 def _flipped(claim: str, clause: str) -> tuple[str, ...] | None:
-    ours, theirs = _negation(claim), _negation(clause)
+    ours, theirs = _negation(_stated(claim, clause)), _negation(_stated(clause, claim))
     if (ours is None) == (theirs is None):
         return None
     if ours is not None:
         return None if _restated(claim, clause) else ("answer negates", ours.group())
     return None if theirs is None or _restated(clause, claim) else ("passage negates", theirs.group())
+
+
+def _stated(text: str, other: str) -> str:
+    """`text` as a statement to compare with `other`: its 不-compounds of negative sense read as words (cross_lexicon.py)
+    and, when it opens with a condition and `other` does not, the condition blanked out (a negation in "if none is
+    found" claims nothing against "looks for GPUs")."""
+    text = as_words(text, other)
+    found = condition(text)
+    if found is None or condition(other) is not None:
+        return text
+    return text[: found.start()] + " " * len(found.group()) + text[found.end() :]
 
 
 def _negation(text: str) -> re.Match[str] | None:

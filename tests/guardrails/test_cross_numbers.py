@@ -313,3 +313,37 @@ def test_the_policy_ships_the_check_off_and_rejects_a_bad_value() -> None:
     assert not guard.check_cross_numbers
     with pytest.raises(PolicyError, match="check_cross_numbers"):
         build_guardrails(load_policy_dict({"guardrails": {"grounding": {"check_cross_numbers": "sometimes"}}}))
+
+
+# A claim aligned loosely with the wrong clause of a table row whose other cell gives its number (cf102 of the
+# cross_faithful tune half): the number is the passage's, read from the table too. Aligned closer, it still fires.
+PENALTY_EN = "| `repeat_penalty` | 1.1 | Penalises tokens that appeared recently. 1.0 disables the penalty. |"
+CTX_ZH = "| `num_ctx` | 4096 | 上下文长度。设为 2048 可以省内存。 |"
+TABLE_CELLS = [
+    pytest.param(
+        "默认值是 1.1，设为 1.0 即可关闭该惩罚。",
+        PENALTY_EN,
+        [("默认值是 1.1", "1.0 disables the penalty.", "1.0 disables the penalty.", 0.44)],
+        [],
+        id="zh-default-in-an-en-table-cell",
+    ),
+    pytest.param(
+        "The default is 4096.",
+        CTX_ZH,
+        [("The default is 4096.", "设为 2048 可以省内存", "设为 2048 可以省内存。", 0.45)],
+        [],
+        id="en-default-in-a-zh-table-cell",
+    ),
+    pytest.param(
+        "设为 1.1 即可关闭该惩罚。",
+        PENALTY_EN,
+        [("设为 1.1 即可关闭该惩罚", "1.0 disables the penalty.", "1.0 disables the penalty.", 0.74)],
+        [["1.1", "1"]],
+        id="zh-table-cell-for-a-closely-aligned-en-clause",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "passage", "pairs", "expected"), TABLE_CELLS)
+def test_a_loosely_aligned_number_in_a_table_cell_is_the_passages(answer, passage, pairs, expected) -> None:
+    assert _numbers(_check(answer, passage, pairs)) == expected
