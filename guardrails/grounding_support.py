@@ -185,8 +185,9 @@ def elided_within(term: str, flat: str) -> bool:
 
 def number_within(number: str, flat: str) -> bool:
     """`number` written inside the passage where numbers() does not see one on its own ("2.5" in "qwen2.5:3b",
-    "3" in "3b"), as a whole number: "1" is not in "14" or "127.0.0.1", "5" is not in "2.5"."""
-    return re.search(rf"(?<!\d)(?<!\d\.){re.escape(number)}(?!\d)(?!\.\d)", flat) is not None
+    "3" in "3b"), as a whole number: "1" is not in "14" or "127.0.0.1", "5" is not in "2.5", "4" is not in the HTTP
+    status class "4xx" (text_numbers; in squashed text any "xx" after it, "retry4xxerrors")."""
+    return re.search(rf"(?<!\d)(?<!\d\.){re.escape(number)}(?!\d)(?!\.\d)(?![xX]{{2}})", flat) is not None
 
 
 # The support side, memoised: the same passages are checked answer after answer (and re-ask after re-ask),

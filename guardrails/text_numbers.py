@@ -20,7 +20,9 @@ from decimal import Decimal, InvalidOperation
 # NUMBER is the pattern of such a number, in readable() text, for every module reading numbers (units.py reads it
 # before a unit); number_value() is its canonical value.
 NUMBER = r"(?:(?<![A-Za-z0-9_.\-])-)?(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)*"
-_NUMBER_RE = re.compile(rf"{NUMBER}(?![\d_])")
+# An HTTP status class ("4xx", "5XX") names a range of codes, not the number 4: a "4 s" the passage never gives was
+# supported by its "Do not retry 4xx errors".
+_NUMBER_RE = re.compile(rf"{NUMBER}(?![\d_]|[xX]{{2}}(?![A-Za-z0-9]))")
 # A power is one value, however it is written: scientific notation (1e9, 2.5E-3, 2.5 × 10^9) or a base raised to an
 # exponent (10^9, 10**9, 10⁹, "10 的 9 次方"). It starts where a number does (so "v1e9", "0x1e9" and "e5" are not
 # powers) and its exponent (one or two digits) is not glued to a letter, digit or underscore ("1e9f" is hex, not a
