@@ -16,6 +16,7 @@ from starlette.routing import Route
 from app.serve.errors import Problem
 from app.serve.exchange import start_chat
 from app.serve.ollama_reply import loaded, respond
+from app.serve.parts import require_text
 from app.serve.served import Served
 from app.serve.wire import (
     OllamaChatRequest,
@@ -24,7 +25,6 @@ from app.serve.wire import (
     parse,
     reject_format,
     reject_logprobs,
-    require_text,
 )
 
 

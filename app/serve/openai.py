@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from app.serve.errors import Problem, error_body
 from app.serve.exchange import start_chat
+from app.serve.parts import require_text
 from app.serve.reply import Pending, Reply, trace_headers
 from app.serve.runner import ClientGone
 from app.serve.served import Served
@@ -30,7 +31,6 @@ from app.serve.wire import (
     reject_forced_tool,
     reject_format,
     reject_logprobs,
-    require_text,
 )
 
 SSE = "text/event-stream"

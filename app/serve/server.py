@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Mapping
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -59,7 +60,14 @@ def run_server(svc: GuardedRAG, options: ServeOptions, *, profiles: Mapping[str,
         http=header_deadline(options.header_timeout),
         lifespan="on",
     )
-    DrainingServer(config, drain=options.drain_timeout, grace=SHUTDOWN_GRACE).run()
+    server = DrainingServer(config, drain=options.drain_timeout, grace=SHUTDOWN_GRACE)
+    server.run()
+    if server.interrupted:
+        # uvicorn re-raises the SIGINT it caught once it has shut down, and Python's handler turns that into
+        # KeyboardInterrupt (exit 130). A process started with SIGINT ignored (a script's `guarded-rag serve &`, a
+        # CI runner's background job) has no such handler: the re-raise did nothing and `serve` exited 0 after
+        # Ctrl-C (its second too), as if it had ended on its own.
+        raise KeyboardInterrupt
 
 
 def _cut_after(drain: float, grace: float) -> int:
@@ -82,6 +90,11 @@ class DrainingServer(uvicorn.Server):
         super().__init__(config)
         self._drain = drain
         self._grace = grace
+        self.interrupted = False  # a SIGINT (Ctrl-C) started the shutdown or forced it
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.interrupted = self.interrupted or sig == signal.SIGINT
+        super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         state = getattr(self.config.app, "state", None)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from app import ChatMessage, Turn
 from app.serve.errors import Problem
+from app.serve.parts import check_parts, text_of
 from guardrails import describe_validation
 
 _ROLES = {
@@ -74,7 +75,8 @@ class OllamaGenerateRequest(_Wire):
 
 class OpenAIMessage(_Wire):
     role: str
-    content: str | list[Any] | None = None
+    # Each part a string or an object with a supported type (parts.py): `[5, null]` is a 400 naming part 0.
+    content: Annotated[str | list[Any] | None, AfterValidator(check_parts)] = None
 
 
 class OpenAIChatRequest(_Wire):
@@ -121,36 +123,6 @@ def chat_message(role: str, content: str | list[Any] | None) -> ChatMessage:
     if kind is None:
         raise Problem(400, f"invalid message role {role!r}: use system, user, assistant or tool", code="invalid_role")
     return ChatMessage(role=kind, content=text_of(content))
-
-
-def text_of(content: str | list[Any] | None) -> str:
-    """OpenAI content may be a list of parts: the text parts count, images and files are not read."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    parts = [p if isinstance(p, str) else p.get("text") for p in content if _is_text_part(p)]  # a bare string is text
-    return "\n".join(str(p) for p in parts if p is not None)  # a part with "text": null says nothing, not "None"
-
-
-def _is_text_part(part: Any) -> bool:
-    return isinstance(part, str) or (isinstance(part, dict) and part.get("type") == "text")
-
-
-def require_text(content: str | list[Any] | None, images: list[str] | None = None) -> None:
-    """The question (the last message) must have text when it carries parts this server does not read: an
-    image-only message would otherwise reach the chain as an empty question and come back as "Refused by the
-    input_size guardrail: empty question", which does not tell its sender what happened."""
-    unread = len(images or [])
-    if isinstance(content, list):
-        unread += sum(1 for p in content if not _is_text_part(p))
-    if unread and not text_of(content).strip():
-        raise Problem(
-            400,
-            f"the question has no text, only {unread} image or file part(s): guarded-rag reads text only "
-            "(it answers from your indexed documents); ask the question in words",
-            code="no_text",
-        )
 
 
 def reject_format(value: Any, field: str) -> None:

@@ -1,6 +1,7 @@
-"""A second Ctrl-C during `guarded-rag serve`'s graceful shutdown: uvicorn then skips the app's shutdown. Found
-by a real subprocess (below): a profile with its own trace store lost the traces still queued for its writer,
-and a question in a model call was cut off with a bare 500 and a traceback, its trace never written."""
+"""Ctrl-C ends `guarded-rag serve` with exit code 130, also when its parent left SIGINT ignored; a second Ctrl-C
+during its graceful shutdown makes uvicorn skip the app's shutdown. Found by a real subprocess (below): a profile
+with its own trace store lost the traces still queued for its writer, and a question in a model call was cut off
+with a bare 500 and a traceback, its trace never written."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.app.serve.conftest import OFF_CORPUS, Q, wait_for
 from tests.fake_service import make_service
@@ -77,6 +79,27 @@ sys.exit(entry(["serve", "--port", port, "--profile", f"p={home / 'p.toml'}"], b
 """
 
 
+# How the parent left SIGINT for `serve`: at its default, as a terminal does, or ignored, as a POSIX shell leaves it
+# for a command a script runs in the background (`pytest ... &`), and every child inherits. Ignored, uvicorn still
+# caught Ctrl-C, but its re-raise of the signal once shut down did nothing and `serve` exited 0, not 130: this test
+# failed so every time its pytest was started that way, loaded or not, and passed in the foreground or under
+# `timeout` (which gives its child SIGINT's default back), loaded or not.
+SIGINT_AT_START = {"default": signal.SIG_DFL, "ignored": signal.SIG_IGN}
+
+
+def _start(tmp_path: Path, port: int, sigint: str) -> subprocess.Popen[str]:
+    disposition = SIGINT_AT_START[sigint]
+    return subprocess.Popen(
+        [sys.executable, "-c", FORCED_SERVER, str(tmp_path), str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),  # kept across exec, as a shell's is
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -111,16 +134,28 @@ def _chat(content: str, model: str = "guarded-rag") -> dict[str, object]:
     return {"model": model, "stream": False, "messages": [{"role": "user", "content": content}]}
 
 
-def test_a_second_ctrl_c_still_writes_every_stores_queued_traces_and_the_withdrawn_questions(tmp_path: Path):
+@pytest.mark.parametrize("sigint", SIGINT_AT_START)
+def test_one_ctrl_c_ends_serve_with_exit_code_130(tmp_path: Path, sigint: str):
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", FORCED_SERVER, str(tmp_path), str(port)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(tmp_path, port, sigint)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(proc, url)
+        answered = httpx.post(url + "/api/chat", json=_chat(OFF_CORPUS), timeout=60)  # refused: no model call
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130, proc.communicate()[1][-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    proc.communicate()
+    svc, _ = make_service(tmp_path, ingest=False)
+    assert svc.traces.get(answered.headers["x-trace-id"]) is not None  # the graceful shutdown wrote it
+
+
+@pytest.mark.parametrize("sigint", SIGINT_AT_START)
+def test_a_second_ctrl_c_still_writes_every_stores_queued_traces_and_the_withdrawn_questions(tmp_path: Path, sigint: str):
+    port = _free_port()
+    proc = _start(tmp_path, port, sigint)
     got: dict[str, httpx.Response | str] = {}
     url = f"http://127.0.0.1:{port}"
 
