@@ -60,6 +60,8 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         except TraceStoreError as exc:
             say(f"error: {exc}\n")
             return EXIT_FAIL
+        for repeated in done.notes:  # a line repeating an earlier line's id: kept, never unmentioned
+            say(f"note: {repeated}\n")
         note = f" ({done.replaced} already stored: replaced, keeping {done.labels_kept} newer label(s))" if done.replaced else ""
         out.write(f"imported {done.imported} traces from {args.jsonl}{note}\n")
         return EXIT_OK
@@ -72,8 +74,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(line_safe(record.model_dump_json(indent=2)) + "\n")
             return EXIT_OK
         out.write(
-            f"{record.trace_id} {record.created_at:%Y-%m-%d %H:%M:%S} {record.status} {record.backend}/{record.model}"
-            + (f" · handled by {record.origin}" if record.origin else "")  # every outcome, not only answers
+            f"{cell(record.trace_id)} {record.created_at:%Y-%m-%d %H:%M:%S} {cell(record.status)} "
+            f"{cell(record.backend)}/{cell(record.model)}"
+            + (f" · handled by {cell(record.origin)}" if record.origin else "")  # every outcome, not only answers
             + f"\n  Q: {one_line(record.question)}\n"
         )
         out.writelines(event_line(e) for e in record.events)
@@ -98,8 +101,19 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             out.write(line_safe(r.model_dump_json()) + "\n")  # U+2028 and kin escaped
         else:
-            fired = ",".join(dict.fromkeys(r.fired)) or "-"  # a guardrail that fired on two attempts, once
+            fired = cell(",".join(dict.fromkeys(r.fired)) or "-")  # a guardrail that fired on two attempts, once
             out.write(
-                f"{r.trace_id[:12]} {r.created_at:%m-%d %H:%M:%S} {r.status:<9} {r.llm_calls} calls {r.latency_ms:8.0f} ms  fired={fired:<30} {one_line(r.question[:60])}\n"
+                f"{cell(r.trace_id[:12])} {r.created_at:%m-%d %H:%M:%S} {cell(r.status):<9} {r.llm_calls} calls "
+                f"{r.latency_ms:8.0f} ms  fired={fired:<30} {cell(r.question[:60])}\n"
             )
     return EXIT_OK
+
+
+def cell(text: str) -> str:
+    """A column of a row printed from the store, on the row's line whatever the store holds (a store written by an
+    older version kept any imported id): a newline (which split a row in two), a tab and the Unicode line and
+    paragraph separators (which `str.splitlines` splits on) written as escapes too, as every control character is."""
+    return one_line(text).translate(_SEPARATORS)
+
+
+_SEPARATORS = {ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}

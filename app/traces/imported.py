@@ -5,6 +5,7 @@ normalised) before anything is saved, each problem naming its field."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,6 +16,14 @@ from app.traces.models import TraceRecord
 # The stores' INTEGER columns (llm_calls, a label's attempt, an event's seq): PostgreSQL's INTEGER is 32-bit.
 COLUMN_INT_MAX = 2**31 - 1
 JSON_INT_MAX = 2**63 - 1  # any other whole number in a trace: what SQLite (and most JSON readers) hold exactly
+# The ids `traces import` takes. The app makes a uuid4's 32 hex digits (app/ids.py, app/serve/exchange.py; every
+# version so far), but earlier versions imported any id as written, so a store, and its exports, can hold other
+# shapes ("t0001", a dashed uuid): refusing them would leave an export of such a store unable to be imported again.
+# What is refused is what broke a consumer: control characters and whitespace (a newline split a row of `traces`,
+# a NUL was stored as U+FFFD), URL and path delimiters ('#', '&', '/' cut the Traces page's links), and non-ASCII
+# lookalikes, which neither the lowercase lookup of `traces show ID` nor a reader can tell apart.
+ID_SHAPE = re.compile(r"[0-9A-Za-z_-]{1,64}")
+_SHOWN = 40  # characters of a refused id quoted in the message
 
 
 class ImportedTrace(TraceRecord):
@@ -24,7 +33,9 @@ class ImportedTrace(TraceRecord):
     a negative count was stored as if real. Each problem names its field; `record()` is the TraceRecord to store.
 
     The trace id is normalised as `traces show` and `traces label` look ids up (stripped, lowercase, as the app
-    makes them): an id imported in capitals could be found by neither."""
+    makes them): an id imported in capitals could be found by neither. An id must have an id's shape (ID_SHAPE):
+    found by a hunt, an id holding a newline split its row of `guarded-rag traces` in two, a NUL was stored as
+    U+FFFD (the id changed without a word), and '#', '&' or a space cut the Traces page's links."""
 
     llm_calls: int = Field(ge=0, le=COLUMN_INT_MAX)
     latency_ms: float = Field(ge=0, allow_inf_nan=False)
@@ -32,10 +43,15 @@ class ImportedTrace(TraceRecord):
     @field_validator("trace_id")
     @classmethod
     def _normal_id(cls, value: str) -> str:
-        value = value.strip().lower()
+        value = value.strip()
         if not value:
             raise ValueError("a trace id cannot be blank")
-        return value
+        if not ID_SHAPE.fullmatch(value):
+            shown = repr(value[:_SHOWN]) + ("…" if len(value) > _SHOWN else "")
+            raise ValueError(
+                f"{shown} is not a trace id: an id is 1 to 64 letters, digits, '-' and '_' (the app makes 32 hex digits)"
+            )
+        return value.lower()
 
     @model_validator(mode="after")
     def _storable(self) -> ImportedTrace:

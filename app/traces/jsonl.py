@@ -9,6 +9,7 @@ import os
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -107,13 +108,33 @@ LINE_MAX = 64 * 1024 * 1024
 _SKIP_CHUNK = 1 << 20  # the rest of an over-long line is read and dropped this many characters at a time
 
 
-def read_export(path: Path, *, line_max: int = LINE_MAX) -> list[TraceRecord]:
+NOTES_MAX = 5  # repeated-id notes listed one by one; the rest are counted in one more
+
+
+@dataclass(frozen=True)
+class ExportLines:
+    """What `read_export` read: the records to store, and a note for each line whose trace id an earlier line has."""
+
+    records: list[TraceRecord]
+    notes: tuple[str, ...] = ()
+
+
+def read_export(path: Path, *, line_max: int = LINE_MAX) -> ExportLines:
     """The records of an export file, one per distinct trace id in the order first seen, each line validated;
     TraceStoreError naming the first bad line (and how many more there are) when any line is bad. A trace listed
     on several lines is the last line's copy with the labels of all of them (merge_labels: per decision, the
     newest judgement): before, the last line won whole and the earlier lines' labels were dropped. A line longer
-    than `line_max` characters is a bad line, read in pieces and never held whole."""
+    than `line_max` characters is a bad line, read in pieces and never held whole.
+
+    A repeated id is kept, not refused, and named in `notes` (found by a hunt: a 3-line file said "imported 2
+    traces" and nothing else). Kept because that is what importing the lines one file at a time does (a stored
+    trace is replaced by the imported copy, labels merged), and a user joining two overlapping exports
+    (`cat old.jsonl new.jsonl`) expects the same result from one import, not a refusal; named because a line
+    that does not become a trace of its own should never go unmentioned."""
     records: dict[str, TraceRecord] = {}
+    seen_on: dict[str, int] = {}
+    notes: list[str] = []
+    repeats = 0
     first_bad, bad = "", 0
     try:
         # paused_gc: many small acyclic objects; the collector's full passes over them cost more than the parsing
@@ -141,7 +162,14 @@ def read_export(path: Path, *, line_max: int = LINE_MAX) -> list[TraceRecord]:
                 if earlier is not None:
                     labels, _ = merge_labels(earlier.labels, record.labels)
                     record = record.model_copy(update={"labels": labels})
+                    repeats += 1
+                    if repeats <= NOTES_MAX:
+                        notes.append(
+                            f"{path}:{number}: trace_id {record.trace_id} is also on line {seen_on[record.trace_id]}; "
+                            "the later line is kept, with the labels of both"
+                        )
                 records[record.trace_id] = record
+                seen_on[record.trace_id] = number
     except UnicodeDecodeError:
         raise TraceStoreError(
             f"{path} is not a trace export: it is not UTF-8 text; `guarded-rag traces export --jsonl FILE` writes one"
@@ -151,7 +179,11 @@ def read_export(path: Path, *, line_max: int = LINE_MAX) -> list[TraceRecord]:
         raise TraceStoreError(
             f"{first_bad}{more}; nothing was imported; `guarded-rag traces export --jsonl FILE` writes the expected format"
         )
-    return list(records.values())
+    if repeats > NOTES_MAX:
+        notes.append(
+            f"{path}: {repeats - NOTES_MAX} more line(s) repeat the trace_id of an earlier line; each later line is kept"
+        )
+    return ExportLines(list(records.values()), tuple(notes))
 
 
 def _bounded_lines(lines: TextIO, line_max: int) -> Iterator[str | None]:

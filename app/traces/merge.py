@@ -26,14 +26,16 @@ def merge_labels(stored: Sequence[TraceLabel], imported: Sequence[TraceLabel]) -
 
 
 class ImportResult(BaseModel):
-    """What `import_jsonl` did: distinct traces imported, how many of them replaced a stored copy, and how many of
-    those copies' labels were kept (made after the export, or newer than the export's judgement)."""
+    """What `import_jsonl` did: distinct traces imported, how many of them replaced a stored copy, how many of
+    those copies' labels were kept (made after the export, or newer than the export's judgement), and notes for
+    the user (a line repeating an earlier line's trace id: read_export's notes)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     imported: int
     replaced: int = 0
     labels_kept: int = 0
+    notes: tuple[str, ...] = ()
 
 
 def merged_with_stored(

@@ -100,15 +100,17 @@ class TraceStore:
         line is validated first (TraceStoreError naming the first bad line and field, before anything is saved),
         then all of them are written in one transaction (an error or Ctrl-C while writing leaves the store as it
         was). A trace already stored is replaced, its labels merged (merge_labels: a label made since the export,
-        or while the import runs, is not lost); a trace listed twice is one trace, with the labels of both lines."""
-        records = read_export(path)
+        or while the import runs, is not lost); a trace listed twice is one trace, with the labels of both lines (the
+        result's notes name each such line)."""
+        read = read_export(path)
         self.flush()  # the saves queued before: an imported copy replaces them, not the other way round
         try:
-            return self._backend.import_many([storable(r) for r in records])
+            done = self._backend.import_many([storable(r) for r in read.records])
         except TraceStoreError:
             raise
         except Exception as exc:  # locked past the busy timeout, disk full, a refusal the validation did not foresee
             raise TraceStoreError(f"importing {path} failed and nothing was imported: {error_text(exc)}") from exc
+        return done.model_copy(update={"notes": read.notes}) if read.notes else done
 
     def export_jsonl(self, path: Path, flt: TraceFilter | None = None) -> int:
         """Write the traces `flt` matches (newest first, each whole: events, inputs, labels) to `path` as JSONL;

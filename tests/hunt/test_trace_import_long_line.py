@@ -39,7 +39,7 @@ def test_an_over_long_line_is_a_bad_line(tmp_path: Path, lines: list[str], error
     path = tmp_path / "export.jsonl"
     path.write_text("\n".join(lines) + ("\n" if lines[-1] is not LONG else ""), encoding="utf-8")
     if error is None:
-        assert [r.trace_id for r in read_export(path, line_max=LIMIT)] == ["t0000", "t0001"]
+        assert [r.trace_id for r in read_export(path, line_max=LIMIT).records] == ["t0000", "t0001"]
         return
     with pytest.raises(TraceStoreError, match=error) as caught:
         read_export(path, line_max=LIMIT)

@@ -88,10 +88,14 @@ def _problem(exc: ValidationError) -> str:
 def _item(line: str, path: Path, n: int, name: str) -> EvalItem:
     try:
         data = json.loads(line)
+        # "\ud800" decodes to half of a UTF-16 pair: no record holding it could be written (a crash mid-run)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}:{n}: not JSON ({exc})") from None
-    try:  # "\ud800" decodes to half of a UTF-16 pair: no record holding it could be written (a crash mid-run)
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError:  # found by a hunt: 100,000 "[" ended the run in "error: RecursionError" naming no line
+        raise DatasetError(
+            f"{path}:{n}: not JSON (nested too deeply to read; a row is one object of strings, lists and numbers)"
+        ) from None
     except UnicodeEncodeError as exc:
         raise DatasetError(
             f"{path}:{n}: {exc.object[exc.start : exc.end].encode('unicode_escape').decode()} is half of a UTF-16 "

@@ -73,7 +73,7 @@ def test_an_export_replaces_an_earlier_export_an_empty_file_and_a_link_to_one(tm
     assert store.export_jsonl(earlier) == 3 and store.export_jsonl(empty) == 3 and store.export_jsonl(link) == 3
     assert link.is_symlink()  # the export went to the file it points to, the link stays
     for path in (earlier, empty):
-        assert [r.trace_id for r in read_export(path)] == ["t0002", "t0001", "t0000"]
+        assert [r.trace_id for r in read_export(path).records] == ["t0002", "t0001", "t0000"]
 
 
 def test_an_export_that_fails_half_way_keeps_the_earlier_export_and_leaves_no_stray_file(tmp_path: Path):

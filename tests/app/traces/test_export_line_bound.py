@@ -42,13 +42,13 @@ def test_an_export_is_a_file_its_import_reads_or_a_clear_error(
     before = target.read_bytes()
     if fits:
         assert store.export_jsonl(target) == len(extras)
-        assert len(read_export(target, line_max=BOUND)) == len(extras)
+        assert len(read_export(target, line_max=BOUND).records) == len(extras)
         return
     with pytest.raises(TraceStoreError, match=r"characters as a JSON line, more than the .* `traces import` reads"):
         store.export_jsonl(target)
     assert target.read_bytes() == before  # the earlier export is left whole
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
-    assert len(read_export(target, line_max=BOUND)) == 1
+    assert len(read_export(target, line_max=BOUND).records) == 1
 
 
 def test_the_cli_says_which_trace_and_what_to_do(tmp_path: Path, monkeypatch, capsys) -> None:

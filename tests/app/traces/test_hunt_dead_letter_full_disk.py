@@ -41,4 +41,4 @@ def test_a_record_cut_off_by_a_full_disk_leaves_the_file_importable(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert "only part of the record could be written" in done.stderr  # the cut-off record was said, and logged whole
     assert count_set_aside(path) == 2
-    assert [r.trace_id for r in read_export(path)] == ["t0001", "t0003"]
+    assert [r.trace_id for r in read_export(path).records] == ["t0001", "t0003"]

@@ -17,5 +17,5 @@ def test_an_export_to_a_long_name_is_written(tmp_path: Path, name: str):
     assert len(name.encode("utf-8")) <= 255
     target.touch()  # the name itself is one the file system takes
     write_export(target, [rich(1), rich(2)])
-    assert [r.trace_id for r in read_export(target)] == [rich(1).trace_id, rich(2).trace_id]
+    assert [r.trace_id for r in read_export(target).records] == [rich(1).trace_id, rich(2).trace_id]
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left
