@@ -58,8 +58,13 @@ def _encodes(char: str, encoding: str) -> bool:
 
 def one_line(text: str) -> str:
     """`text` as one line: a name or question printed inside a line of our own (a file name can hold a newline,
-    and one printed raw would start a line of its own, e.g. a fake "guardrail fired" line)."""
-    return printable(text).replace("\n", "\\n")
+    and one printed raw would start a line of its own, e.g. a fake "guardrail fired" line). A tab and the Unicode
+    line and paragraph separators (which `str.splitlines` splits on) are written as escapes too, as every control
+    character is: a column of a row printed from a store holds whatever an import or an older version put there."""
+    return printable(text).replace("\n", "\\n").translate(_SEPARATORS)
+
+
+_SEPARATORS = {ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 class TerminalSafe:
@@ -91,4 +96,5 @@ def say(message: str) -> None:
 
 def event_line(e: Any) -> str:
     """One trace event (a chains TraceEvent) as one indented line: `traces show` and `ask --trace`."""
-    return f"  {e.seq:>2} {e.step:<10} {e.name:<20} {e.outcome:<8} {e.duration_ms:7.1f} ms  {one_line(e.reason[:120])}\n"
+    step, name, outcome = one_line(e.step), one_line(e.name), one_line(e.outcome)  # an imported trace's, as written
+    return f"  {e.seq:>2} {step:<10} {name:<20} {outcome:<8} {e.duration_ms:7.1f} ms  {one_line(e.reason[:120])}\n"

@@ -74,9 +74,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
             out.write(line_safe(record.model_dump_json(indent=2)) + "\n")
             return EXIT_OK
         out.write(
-            f"{cell(record.trace_id)} {record.created_at:%Y-%m-%d %H:%M:%S} {cell(record.status)} "
-            f"{cell(record.backend)}/{cell(record.model)}"
-            + (f" · handled by {cell(record.origin)}" if record.origin else "")  # every outcome, not only answers
+            f"{one_line(record.trace_id)} {record.created_at:%Y-%m-%d %H:%M:%S} {one_line(record.status)} "
+            f"{one_line(record.backend)}/{one_line(record.model)}"
+            + (f" · handled by {one_line(record.origin)}" if record.origin else "")  # every outcome, not only answers
             + f"\n  Q: {one_line(record.question)}\n"
         )
         out.writelines(event_line(e) for e in record.events)
@@ -101,19 +101,9 @@ def cmd_traces(svc: GuardedRAG, args: argparse.Namespace, out: TextIO) -> int:
         if args.json:
             out.write(line_safe(r.model_dump_json()) + "\n")  # U+2028 and kin escaped
         else:
-            fired = cell(",".join(dict.fromkeys(r.fired)) or "-")  # a guardrail that fired on two attempts, once
+            fired = one_line(",".join(dict.fromkeys(r.fired)) or "-")  # a guardrail that fired on two attempts, once
             out.write(
-                f"{cell(r.trace_id[:12])} {r.created_at:%m-%d %H:%M:%S} {cell(r.status):<9} {r.llm_calls} calls "
-                f"{r.latency_ms:8.0f} ms  fired={fired:<30} {cell(r.question[:60])}\n"
+                f"{one_line(r.trace_id[:12])} {r.created_at:%m-%d %H:%M:%S} {one_line(r.status):<9} {r.llm_calls} calls "
+                f"{r.latency_ms:8.0f} ms  fired={fired:<30} {one_line(r.question[:60])}\n"
             )
     return EXIT_OK
-
-
-def cell(text: str) -> str:
-    """A column of a row printed from the store, on the row's line whatever the store holds (a store written by an
-    older version kept any imported id): a newline (which split a row in two), a tab and the Unicode line and
-    paragraph separators (which `str.splitlines` splits on) written as escapes too, as every control character is."""
-    return one_line(text).translate(_SEPARATORS)
-
-
-_SEPARATORS = {ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}

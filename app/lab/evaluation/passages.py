@@ -103,6 +103,8 @@ def load_passages(path: Path) -> list[Passage]:
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             out.append(Passage.model_validate(json.loads(line)))
+        except RecursionError:  # json.loads reads nesting by recursion: a line nested thousands deep
+            raise ValueError(f"{path}:{n}: not JSON (nested too deeply to read)") from None
         except ValueError as exc:
             raise ValueError(f"{path}:{n}: {str(exc).splitlines()[0]}") from exc
     return out

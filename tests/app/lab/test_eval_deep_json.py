@@ -13,6 +13,7 @@ import pytest
 
 from app.cli.lab import add_lab_commands, run_lab_command
 from app.lab.evaluation.dataset_file import DatasetError, load_jsonl
+from app.lab.evaluation.passages import load_passages
 
 GOOD = {
     "en": '{"id": "a1", "question": "What port does Ollama listen on by default?", "type": "answerable"}',
@@ -66,3 +67,11 @@ def test_the_cli_says_so_as_a_usage_error(service, tmp_path: Path, lang: str) ->
     assert code == 2, err.getvalue()
     assert f"{path}:2: not JSON (nested too deeply" in err.getvalue()
     assert "RecursionError" not in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_a_deeply_nested_passage_line_names_its_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "passages.jsonl"
+    ok = '{"id": "p1", "lang": "en", "text": "Ollama listens on 11434.", "kind": "doc_benign"}'
+    path.write_text(ok + "\n" + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"passages\.jsonl:2: not JSON \(nested too deeply"):
+        load_passages(path)
