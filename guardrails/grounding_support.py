@@ -154,10 +154,8 @@ def translated(term: str, answer: str, support: str) -> bool:
     """A quoted term in the answer's own language when the answer is written in another language than its passage:
     a label the passage gives in its language, translated (“应用程序” for **Applications**), which cannot be found
     verbatim. Identifiers inside it are still checked (unsupported_names), and so are the overlap and similarity.
-    Code in backticks is no label: a command, flag or port mapping (`-p 11434:11435`) reads the same in every
-    language, so an English answer over a Chinese passage must copy it as the passage writes it."""
-    if f"`{term}`" in answer and not has_cjk(term):
-        return False
+    Backticked code is excused too: reading it as verbatim code (2026-12-06) newly rejected a correct answer whose
+    backticks held a formula with a translated word (`num_ctx × parallel` for "num_ctx × 并行数"); reverted."""
     return not same_language(answer, support) and has_cjk(term) != support_mostly_cjk(support)
 
 
