@@ -17,7 +17,8 @@ Floors (issue #11):
   under what was measured once, short of the targets: grounding3 supported rejected <= 10% (measured 3.8%),
   unsupported rejected >= 60% (69.2%); grounding4 (a capable model's register) supported rejected <= 15% (8.6%),
   unsupported rejected >= 50% (57.5%); grounding5 (a RAG chat model's register, mostly English) supported rejected
-  <= 8% (2.2%), unsupported rejected >= 65% (75.0%).
+  <= 8% (2.2%), unsupported rejected >= 65% (75.0%); grounding6 (every answer in the other language than its
+  passage) supported rejected <= 8% (2.6%), unsupported rejected >= 45% (52.5%).
 - CMRC 2018 dev in its own collection, thresholds from `calibrate` on the trial collection: answerable
   refused <= 5% (its off-corpus refusal is reported in docs/GUARDRAILS.md, not floored: see there why).
 Everything is scored by svc.screen_retrieval / svc.check_answer, the same code ask() runs. Reports land in
@@ -52,7 +53,12 @@ FLOORS = {
     "second_author_unsupported_rejected_min": 0.65,
 }
 # Later authors' answers: (supported rejected at most, unsupported rejected at least, minimum items of each label).
-LATER_AUTHORS = {"grounding3": (0.10, 0.60, 20), "grounding4": (0.15, 0.50, 30), "grounding5": (0.08, 0.65, 30)}
+LATER_AUTHORS = {
+    "grounding3": (0.10, 0.60, 20),
+    "grounding4": (0.15, 0.50, 30),
+    "grounding5": (0.08, 0.65, 30),
+    "grounding6": (0.08, 0.45, 30),  # all across languages: 2.6% / 52.5% on its report half (docs/GUARDRAILS.md)
+}
 
 
 @pytest.fixture(scope="module")
