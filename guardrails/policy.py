@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +27,7 @@ from guardrails.grounding import GroundingGuardrail
 from guardrails.input_size import InputSizeGuardrail
 from guardrails.prompt_injection import PromptInjectionGuardrail
 from guardrails.relevance import RelevanceGuardrail
+from guardrails.toml_file import TomlFileError, read_toml_file
 
 REGISTRY: Mapping[str, type] = MappingProxyType(
     {
@@ -136,10 +136,10 @@ def load_policy_dict(raw: Mapping[str, Any]) -> GuardrailPolicy:
 def load_policy(path: Path | None = None) -> GuardrailPolicy:
     path = path or DEFAULT_POLICY_PATH
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyError(f"guardrail policy file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raw = read_toml_file(path)  # a folder, a pipe, a device, a file over its bound, nesting too deep: refused
+    except TomlFileError as exc:
+        if exc.kind == "missing":
+            raise PolicyError(f"guardrail policy file not found: {path}") from None
         raise PolicyError(f"cannot read guardrail policy {path}: {exc}") from None
     try:
         return load_policy_dict(raw)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from app.settings.model import FIELD_OF, Settings, SettingsError, merged
 from app.settings.names import CONFIG_FILE_ENV, ENV_PREFIX, FOREIGN_ENV, TOOLING_ENV, env_var
+from guardrails.toml_file import TomlFileError, read_toml_file
 
 _ENV_NAMES: dict[str, str] = FOREIGN_ENV | {name: env_var(name) for name in Settings.model_fields if name not in FOREIGN_ENV}
 
@@ -42,10 +42,11 @@ def env_name(field: str) -> str:
 
 
 def read_config_file(path: Path) -> dict[str, object]:
-    """A TOML settings file as a table (keys = Settings field names); validated by whoever applies it."""
+    """A TOML settings file as a table (keys = Settings field names); validated by whoever applies it. Read by
+    read_toml_file: a folder, a pipe, a device, a file over its bound or nested too deeply is a SettingsError."""
     try:
-        return dict(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return read_toml_file(path)
+    except TomlFileError as exc:
         raise SettingsError(f"cannot read config file {path}: {exc}") from None
 
 

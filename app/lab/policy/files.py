@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import tomli_w
 
 from app import GuardrailPolicy
+from guardrails.toml_file import TomlFileError, parse_toml, toml_text
 
 HEADER = "# Guardrail policy written by the guarded-rag policy lab. Use it with GUARDED_RAG_POLICY=<this file>.\n"
 
@@ -49,25 +49,23 @@ def policy_toml(policy: GuardrailPolicy, *, note: str = "", header: str = HEADER
     return header + comment + "\n" + tomli_w.dumps(table)
 
 
-POLICY_MAX_BYTES = 1_000_000  # a file larger than this is no policy a lab command would replace
-
-
 def replaceable_policy(path: Path) -> bool:
     """Whether writing a policy to `path` loses nothing: no file there, an empty one, or a policy TOML (a
     [guardrails] table). Found by a walkthrough: `calibrate --out ~/.guarded-rag/traces.sqlite3` (and `policy sweep
-    --out` alike) replaced the trace database with the policy (every later command: "file is not a database")."""
-    if not path.is_file():
-        return True  # nothing there, or /dev/null (a folder: the write says so, and the CLI checks it first)
+    --out` alike) replaced the trace database with the policy (every later command: "file is not a database").
+    Read as every policy is (guardrails/toml_file.py): a file too large, not text, not TOML or nested too deeply
+    (that crashed here) is no policy, so it is left as it is."""
     try:
-        with path.open("rb") as existing:
-            data = existing.read(POLICY_MAX_BYTES + 1)
-    except OSError:
-        return True  # unreadable here: writing it says why (the CLI checked it can be written)
-    if not data.strip():
+        text = toml_text(path)
+    except TomlFileError as exc:
+        # nothing there, or /dev/null (a folder: the write says so, and the CLI checks it first); unreadable here:
+        # writing it says why (the CLI checked it can be written)
+        return exc.kind in ("missing", "not_a_file", "unreadable")
+    if not text.strip():
         return True
     try:
-        parsed = tomllib.loads(data.decode("utf-8-sig")) if len(data) <= POLICY_MAX_BYTES else {}
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        parsed = parse_toml(text)
+    except TomlFileError:
         return False
     return isinstance(parsed.get("guardrails"), dict)
 
