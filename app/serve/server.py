@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from app import GuardedRAG
 from app.serve.exposure import check_bindable, check_exposure, is_loopback
 from app.serve.factory import create_app
+from app.serve.forced_exit_log import ForcedExitLog
 from app.serve.header_deadline import header_deadline
 from app.serve.middleware import ACCESS_LOG
 from app.serve.options import ServeOptions
@@ -84,13 +85,21 @@ class DrainingServer(uvicorn.Server):
     (each answers from the documents and is traced) and, after the grace, a reply still waiting ends with a
     "shutting down" error in its dialect's shape; the app's shutdown then waits for the withdrawn questions'
     traces. A second Ctrl-C still forces the exit, within seconds: uvicorn then skips the app's shutdown, so the
-    app's forced one runs instead (questions withdrawn, queued traces written, each step bounded)."""
+    app's forced one runs instead (questions withdrawn, queued traces written, each step bounded), and the log says
+    so in one plain line, not with the tracebacks of the tasks asyncio then cancels (forced_exit_log.py)."""
 
     def __init__(self, config: uvicorn.Config, *, drain: float, grace: float) -> None:
         super().__init__(config)
         self._drain = drain
         self._grace = grace
         self.interrupted = False  # a SIGINT (Ctrl-C) started the shutdown or forced it
+        self._forced_log = ForcedExitLog()
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            super().run(sockets)
+        finally:  # the loop is closed: what it cancelled has been logged
+            self._forced_log.end()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self.interrupted = self.interrupted or sig == signal.SIGINT
@@ -104,7 +113,10 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
         forced = getattr(state, "forced_shutdown", None)
         if self.force_exit and forced is not None:  # uvicorn skipped the app's shutdown: its bounded version
+            cut_off = len(self.server_state.tasks)  # requests still running: each is withdrawn, then cut off
+            self._forced_log.begin()
             await forced()
+            self._forced_log.say(cut_off)
 
 
 class ServerThread:

@@ -5,6 +5,8 @@ with a bare 500 and a traceback, its trace never written."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import signal
 import socket
@@ -12,11 +14,13 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.serve.forced_exit_log import FORCED_EXIT_LINE, ForcedExitLog
 from tests.app.serve.conftest import OFF_CORPUS, Q, wait_for
 from tests.fake_service import make_service
 
@@ -192,3 +196,82 @@ def test_a_second_ctrl_c_still_writes_every_stores_queued_traces_and_the_withdra
     reply = got["in_flight"]
     assert isinstance(reply, httpx.Response) and reply.status_code == 503, reply  # "shutting down", not a bare 500
     assert "Exception in ASGI application" not in log
+    # The lifespan task asyncio cancels as the loop closes: starlette sent its traceback's text, which uvicorn
+    # logged as "ERROR: Traceback ... CancelledError". One plain line now, for the one request cut off.
+    assert "Traceback" not in log, log[-3000:]
+    assert FORCED_EXIT_LINE % 1 in log, log[-3000:]
+
+
+def _traceback_text(exc: BaseException) -> str:
+    """The text starlette's lifespan sends as lifespan.shutdown.failed's message (traceback.format_exc)."""
+    try:
+        raise exc
+    except BaseException:
+        return traceback.format_exc()
+
+
+def _record(msg: str, exc: BaseException | None = None, level: int = logging.ERROR) -> logging.LogRecord:
+    exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+    return logging.LogRecord("uvicorn.error", level, __file__, 1, msg, None, exc_info)
+
+
+# What a forced exit logs on uvicorn's error logger, and the level it reaches the log at (None: not at all, below
+# the logger's level). Only the tracebacks of cancelled tasks are demoted; any other error stays as it is.
+FORCED_EXIT_RECORDS = {
+    "run_asgi, a request cancelled": (_record("Exception in ASGI application\n", asyncio.CancelledError()), None),
+    "lifespan, starlette's text": (_record(_traceback_text(asyncio.CancelledError())), None),
+    "lifespan, cancelled with a message": (_record(_traceback_text(asyncio.CancelledError("loop closed"))), None),
+    "anyio group of cancellations": (
+        _record("Exception in ASGI application\n", BaseExceptionGroup("g", [asyncio.CancelledError()])),
+        None,
+    ),
+    "a real bug in a request": (_record("Exception in ASGI application\n", RuntimeError("bug")), "ERROR"),
+    "a bug beside a cancellation": (
+        _record("Exception in ASGI application\n", BaseExceptionGroup("g", [asyncio.CancelledError(), KeyError()])),
+        "ERROR",
+    ),
+    "lifespan, a real failure": (_record(_traceback_text(ValueError("CancelledError in the text"))), "ERROR"),
+    "a plain error line": (_record("Application shutdown failed. Exiting."), "ERROR"),
+    "a warning": (_record("shutting down", level=logging.WARNING), "WARNING"),
+}
+
+
+@pytest.mark.parametrize("case", FORCED_EXIT_RECORDS)
+def test_a_forced_exit_logs_no_cancellation_traceback_and_every_other_error(case: str):
+    record, level = FORCED_EXIT_RECORDS[case]
+    logger = logging.getLogger(f"tests.forced_exit.{case}")
+    logger.setLevel(logging.INFO)
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    forced = ForcedExitLog(logger.name)
+    try:
+        forced.begin()
+        logger.handle(logging.makeLogRecord(record.__dict__))
+        forced.say(2)
+        forced.end()
+        logger.handle(logging.makeLogRecord(record.__dict__))  # after the forced exit: as it is
+    finally:
+        logger.removeHandler(handler)
+    during, line, after = [r.levelname for r in seen[:-2]], seen[-2], seen[-1]
+    assert during == ([] if level is None else [level])
+    assert (line.levelname, line.getMessage()) == ("WARNING", FORCED_EXIT_LINE % 2)
+    assert after.levelname == logging.getLevelName(record.levelno)
+
+
+def test_a_forced_exit_keeps_the_cancellation_tracebacks_at_debug():
+    logger = logging.getLogger("tests.forced_exit.debug")
+    logger.setLevel(logging.DEBUG)
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    forced = ForcedExitLog(logger.name)
+    try:
+        forced.begin()
+        logger.handle(_record("Exception in ASGI application\n", asyncio.CancelledError()))
+        forced.end()
+    finally:
+        logger.removeHandler(handler)
+    assert [(r.levelname, r.exc_info is not None) for r in seen] == [("DEBUG", True)]
