@@ -16,7 +16,7 @@ from guardrails.alignment import Contradiction, align
 from guardrails.marking import mark, passage_sentences
 from guardrails.sentences import sentences
 from guardrails.text import cjk_letters, has_cjk, normalize
-from guardrails.text_quotes import squash, strip_code_fences
+from guardrails.text_quotes import fenced_lines, squash, strip_code_fences
 
 # Identifiers a paraphrase cannot translate: names with _ : / . or digits (OLLAMA_HOST, qwen2.5:3b,
 # /etc/ollama/config.yaml, llama3), command-line flags (--gpus=all, --privileged) and slash commands (/clear,
@@ -38,6 +38,18 @@ def identifiers(text: str) -> list[str]:
     """Identifier-like tokens of `text`, trailing punctuation dropped, in order, distinct."""
     found = (m.rstrip(".:-/") for m in _IDENT_RE.findall(strip_code_fences(text)))
     return list(dict.fromkeys(m for m in found if not _ABBREVIATION_RE.fullmatch(m)))
+
+
+# A path is a name in code too: the answer's fenced code blocks are not read for identifiers (a code example names
+# its own variables), but a path in them (`sudo rm /lib/systemd/system/ollama.service` for the passage's
+# /etc/systemd/system/…) names a file or an endpoint the passage must give, as it must in prose.
+_CODE_PATH_RE = re.compile(r"(?<![\w./~:$-])/[\w.-]+(?:/[\w.-]+)+", re.ASCII)
+
+
+def code_paths(text: str) -> list[str]:
+    """The paths written in the fenced code blocks of `text`, trailing punctuation dropped, in order, distinct."""
+    code = "\n".join(line for line, fenced in zip(text.split("\n"), fenced_lines(text), strict=True) if fenced)
+    return list(dict.fromkeys(m.rstrip(".:-/") for m in _CODE_PATH_RE.findall(code)))
 
 
 def same_language(answer: str, support: str) -> bool:
@@ -90,7 +102,7 @@ def unsupported_names(answer: str, support: str) -> list[str]:
     answer that the support never contains; and, in a Chinese answer to a Chinese passage, Latin words the passage
     never uses (latin_names)."""
     passage = normalized_passage(support)
-    names = identifiers(answer)
+    names = identifiers(answer) + code_paths(answer)
     if same_language(answer, support) and has_cjk(answer) == has_cjk(support):
         acronyms = _ACRONYM_RE.findall(strip_code_fences(answer))
         names += [a for a in acronyms if a not in names and not _spelled_in(a, support, passage)]

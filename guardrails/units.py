@@ -95,7 +95,14 @@ def quantities(text: str) -> list[tuple[str, str, str]]:
 
 @lru_cache(maxsize=1024)  # the passages come back answer after answer
 def _passage_quantities(support: str) -> tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]:
-    return tuple((c, tuple(quantities(c))) for c in clauses(support))
+    """Each passage clause and its quantities, Go durations (`30m`, _DURATION_MIN) among them: "30 秒" against
+    "`--keepalive 30m` controls how long the model stays loaded" is a changed unit."""
+    return tuple((c, (*quantities(c), *_durations(c))) for c in clauses(support))
+
+
+def _durations(text: str) -> list[tuple[str, str, str]]:
+    """(number, "time", "min") of every Go duration in minutes of `text` (`30m`; not the 30 of `1h30m`)."""
+    return [(number_value(m.group(1)), "time", "min") for m in _DURATION_MIN.finditer(readable(text))]
 
 
 def changed_units(answer: str, support: str) -> list[Contradiction]:
@@ -148,9 +155,10 @@ def named_units(text: str) -> set[tuple[str, str]]:
     return found | {_NAMED[m.group().lower()] for m in _NAMED_RE.finditer(readable(text))}
 
 
-# Durations as Go writes them (`5m`, `10m`, `1h30m`): m is minutes there. Read on the passage side only, where
-# reading too much can only keep a unit from counting as changed.
-_DURATION_MIN = re.compile(rf"{_NUMBER_START}{NUMBER}m(?![A-Za-z])")
+# Durations as Go writes them (`5m`, `10m`, `1h30m`): m is minutes there. Read on the passage side only: by
+# renamed_units, where reading too much can only keep a unit from counting as changed, and by changed_units, where
+# an answer must then give the number in minutes or in a unit the passage also gives it in.
+_DURATION_MIN = re.compile(rf"{_NUMBER_START}({NUMBER})m(?![A-Za-z])")
 
 
 @lru_cache(maxsize=1024)
