@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from app import SUPPORTED_SUFFIXES, GuardedRAG, IndexBusyError
+from app import SUPPORTED_SUFFIXES, GuardedRAG, IndexBusyError, IndexUnavailableError
 from views.i18n import t
 from views.tables import table
 from views.text import safe_md
@@ -251,7 +251,10 @@ def _deleted_message(removal: Any) -> str:
 
 def _health(svc: GuardedRAG) -> None:
     """The same integrity verdict as `guarded-rag doctor` (cached until the index changes)."""
-    found = svc.index_integrity(sample=20, cached=True)
+    try:
+        found = svc.index_integrity(sample=20, cached=True)
+    except IndexUnavailableError:  # the index cannot be opened at all: the document list says why (render)
+        return
     # The verdict quotes the reader's error (a PermissionError names the index file): never a server path.
     summary, fix = safe_md(svc.hide_paths(found.summary)), found.fix or ""  # fix: a command, in a code span
     if not found.ok:
@@ -264,13 +267,15 @@ def render(svc: GuardedRAG) -> None:
     st.title(t("doc.title"))
     _health(svc)
     _upload(svc)
-    docs = svc.documents()
+    docs, unreadable = _documents(svc)
     _act(svc, docs)  # before the report: a click on a document deleted meanwhile is said there
     _show_report(svc, st.session_state.get(REPORT_KEY) or {})
     st.subheader(t("doc.indexed"))
     rebuilding = svc.index_rebuilding()
     if rebuilding is not None:  # the list is what the rebuild has put back so far; empty is "not yet", not "none"
         st.info(t("doc.rebuilding", holder=safe_md(svc.hide_paths(rebuilding))), icon=":material/hourglass:")
+    elif unreadable is not None:  # the repair controls below are still drawn: they are the way out
+        st.error(t("doc.unavailable", reason=safe_md(svc.hide_paths(unreadable))), icon=":material/error:")
     elif not docs:
         st.info(t("doc.none"))
     if docs:
@@ -293,6 +298,14 @@ def render(svc: GuardedRAG) -> None:
     if st.button(t("doc.reindex_all"), icon=":material/sync:"):
         _write(svc, lambda: _reindex_all(svc, rebuild=rebuild))
         st.rerun()
+
+
+def _documents(svc: GuardedRAG) -> tuple[Sequence[Any], str | None]:
+    """The indexed documents, or none and why when the index cannot be read (damaged, its folder a file…)."""
+    try:
+        return svc.documents(), None
+    except IndexUnavailableError as exc:
+        return (), str(exc)
 
 
 def _reindex_all(svc: GuardedRAG, *, rebuild: bool) -> dict[str, Any]:

@@ -94,7 +94,11 @@ class ClientHolder:
                     raise
 
         stamp = self._stamp()
-        client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self._where}")
+        try:
+            client = self._deadlines.call(build, seconds=seconds, what=f"opening the index at {self._where}")
+        except BaseException:  # build closes the old client first: a later call must reopen, never use it
+            self.current, self._collections = None, {}
+            raise
         self.current, self._seen, self._collections = client, stamp, {}
 
     def enter(self, deadline: float, what: str) -> None:
