@@ -108,8 +108,14 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def migrate(conn: sqlite3.Connection, location: str) -> int:
     """Bring the file to the latest schema; returns its version. A file made before versioning (no version table)
-    has every 0001 table already: 0001 creates only what is missing, so it is adopted as version 1, rows kept."""
+    has every 0001 table already: 0001 creates only what is missing, so it is adopted as version 1, rows kept.
+    The version is read first without a lock: a file already current (every open but the first after an upgrade)
+    is used as it is. Before, every open took the write lock, and while another process held it past the busy
+    timeout `ask` failed before answering, `serve` did not start and even `traces` (a read) exited 1."""
     enable_wal(conn)
+    current = stored_version(conn)
+    if current is not None and not pending(current, "sqlite", location):
+        return current
     conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process opening now waits, then sees our work
     try:
         conn.execute(
@@ -130,6 +136,15 @@ def migrate(conn: sqlite3.Connection, location: str) -> int:
         rollback(conn)
         raise
     return current
+
+
+def stored_version(conn: sqlite3.Connection) -> int | None:
+    """The file's schema version, read without taking the write lock (a WAL reader never waits on a writer);
+    None when it has no version table yet (a new file, or one made before versioning)."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION_TABLE,)).fetchone()
+    if found is None:
+        return None
+    return int(conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()[0])
 
 
 def rollback(conn: sqlite3.Connection) -> None:
