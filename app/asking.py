@@ -39,6 +39,7 @@ REBUILDING_PARTLY = (
     "The index is being rebuilt ({holder}) and holds only part of your documents yet, so whether they answer this "
     "is not known; ask again when the rebuild has finished."
 )
+UNFINISHED_REBUILD = "Whether your documents answer this is not known: {unfinished}."
 OLLAMA_RUNGS = ("primary", "fallback_model")  # the rungs app.models.rungs builds on Ollama
 
 
@@ -116,14 +117,21 @@ class RequestRunner:
         pipeline = self.pipeline(settings, guardrails, ladder, cancelled, collector=collector, signals=signals)
         result = run_qa(pipeline, request, collector=collector)
         # Refused as not in the documents: with an empty index that is a setup problem, not an answer; while another
-        # process rebuilds the index, the documents are only partly back, so "not in your documents" is not known.
+        # process rebuilds the index (or the last rebuild stopped midway), the documents are only partly back, so
+        # "not in your documents" is not known.
         # (Checked after the fact, so a normal question pays no count() call.)
         if result.status == "refused" and not any(v.fired and v.stage == "input" for v in result.verdicts):
             docs = self.parts.docs()
             empty = not result.retrieved and docs.is_empty()
-            rebuilding = docs.rebuilding() if empty or any(v.fired and v.name == "relevance" for v in result.verdicts) else None
+            partly = empty or any(v.fired and v.name == "relevance" for v in result.verdicts)
+            rebuilding = docs.rebuilding() if partly else None
             if rebuilding is not None:
                 message = (REBUILDING if empty else REBUILDING_PARTLY).format(holder=rebuilding)
+                return result.model_copy(update={"status": "error", "message": message})
+            # A rebuild that was killed or interrupted left only part of the documents (app.documents.rebuild_marker).
+            unfinished = docs.unfinished_rebuild() if partly else None
+            if unfinished is not None:
+                message = UNFINISHED_REBUILD.format(unfinished=unfinished)
                 return result.model_copy(update={"status": "error", "message": message})
             if empty:
                 return result.model_copy(update={"status": "error", "message": EMPTY_INDEX})

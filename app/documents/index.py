@@ -26,6 +26,7 @@ from app.documents.index_search import candidates, nearest
 from app.documents.index_types import DocumentInfo, IndexStats
 from app.documents.integrity import IndexIntegrity
 from app.documents.lexical import ChunkRows, LexicalIndex
+from app.documents.rebuild_marker import mark_rebuild_finished, mark_rebuild_started
 from app.documents.server import server_store
 from app.documents.server_sync import ServerSync, new_token, superseded, tokens
 from app.documents.store import ChromaStore, IndexUnavailableError, store_for
@@ -206,6 +207,10 @@ class DocumentIndex:
         """Who is rebuilding the index right now, or None (index_locks.rebuilding)."""
         return index_locks.rebuilding(self._store.lock)
 
+    def unfinished_rebuild(self) -> str | None:
+        """What to say when the last rebuild did not finish and none runs now, else None (index_locks)."""
+        return index_locks.unfinished_rebuild(self._store.lock, self._path)
+
     def source_hashes(self) -> dict[str, str]:
         """source -> sha256 of the file bytes that produced its chunks ("" if the write was incomplete)."""
         return {d.source: d.file_sha for d in self.documents()}
@@ -324,6 +329,8 @@ class DocumentIndex:
         with self._store.writing(
             "rebuild", seconds=self._timeout, lock_timeout=self._lock_timeout, on_wait=on_wait, unreadable=set_aside
         ):
+            if not self.on_server:  # removed by `rebuilt()` once the rebuild's ingest completes (rebuild_marker.py)
+                mark_rebuild_started(self._path)
             if not aside:
                 try:
                     self._chroma.drop()
@@ -333,3 +340,9 @@ class DocumentIndex:
             self._lexical.clear()
             self._sync.bump()
         return aside[0] if aside else None
+
+    def rebuilt(self) -> None:
+        """The rebuild's ingest completed (ingest_paths, inside its write section): the index is whole again."""
+        if not self.on_server:
+            with self.writing("rebuild"):
+                mark_rebuild_finished(self._path)

@@ -1,6 +1,7 @@
 """DocumentIndex's readers and the index's write lock (app.documents.writelock): whether the lexical file may be
 written now, an integrity check that does not judge a half-written index, holding the corpus still for a reader
-that needs one corpus from start to end, and who is rebuilding. A Chroma server has no lock (`lock` None):
+that needs one corpus from start to end, who is rebuilding, and whether the last rebuild was left unfinished
+(rebuild_marker.py). A Chroma server has no lock (`lock` None):
 there each of these is what a server allows. Part of app/documents, beside index.py (writers hold the lock
 through ChromaStore.writing).
 """
@@ -12,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from app.documents.index_collection import IndexCollection
-from app.documents.integrity import IndexIntegrity, check_integrity, scan_client
+from app.documents.integrity import REPAIR, IndexIntegrity, check_integrity, scan_client
+from app.documents.rebuild_marker import read_unfinished_rebuild
 from app.documents.store import IndexUnavailableError
 from app.documents.writelock import IndexBusyError, OnWait, WriteLock, describe_holder
 
@@ -39,7 +41,9 @@ def may_persist(lock: WriteLock | None) -> Iterator[bool]:
 
 def integrity(chroma: IndexCollection, path: Path, *, sample: int, timeout: float, wait_s: float) -> IndexIntegrity:
     """The index's integrity (app.documents.integrity), checked in a child process while no writer runs;
-    when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index.
+    when a writer holds the index for more than `wait_s`, says so instead of judging a half-written index. A
+    rebuild left unfinished makes the verdict INCOMPLETE (read under the lock: no rebuild runs then, and the
+    marker changes only inside write sections, which bump the generation a cached verdict is keyed on).
     On a Chroma server: the same check through its client, within `timeout`."""
     lock = chroma.store.lock
     if lock is None:
@@ -52,7 +56,9 @@ def integrity(chroma: IndexCollection, path: Path, *, sample: int, timeout: floa
         holder = describe_holder(lock.holder())
         return IndexIntegrity(ok=True, checked=False, problems=(f"not checked now: {holder} is writing the index",))
     try:
-        return check_integrity(path, chroma.name, sample=sample, timeout=timeout)
+        found = check_integrity(path, chroma.name, sample=sample, timeout=timeout)
+        left = read_unfinished_rebuild(path)
+        return found if left is None else found.model_copy(update={"ok": False, "unfinished": left.describe(), "fix": REPAIR})
     finally:
         lock.release(outer)
 
@@ -85,6 +91,18 @@ def rebuilding(lock: WriteLock | None) -> str | None:
     None. Always None on a Chroma server, which has no write lock."""
     owner = lock.writer() if lock is not None else None
     return describe_holder(owner) if owner is not None and owner.get("what") == "rebuild" else None
+
+
+def unfinished_rebuild(lock: WriteLock | None, path: Path) -> str | None:
+    """What to say when the last rebuild of the local index at `path` did not finish (killed, interrupted) and none
+    is running now, else None: the index then holds only part of the corpus, and "not in your documents" is not
+    known. Cheap (a file read and a lock probe): asked after a refusal. None on a Chroma server (no marker)."""
+    if lock is None:
+        return None
+    left = read_unfinished_rebuild(path)
+    if left is None or rebuilding(lock) is not None:  # a rebuild running now: `rebuilding` says that
+        return None
+    return left.describe()
 
 
 def left_to_reset(_exc: IndexUnavailableError) -> None:

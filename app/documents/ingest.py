@@ -191,7 +191,7 @@ def ingest_paths(
         raise ValueError(f"ingest embeddings {embedder_id_of(embeddings)} differ from the index's {index.embedder_id}")
     with index.writing("rebuild" if rebuild else "ingest", on_wait=on_wait, rebuilding=rebuild):
         try:
-            return _ingest_locked(
+            report = _ingest_locked(
                 paths,
                 index=index,
                 embeddings=embeddings,
@@ -210,6 +210,9 @@ def ingest_paths(
             with contextlib.suppress(Exception):
                 index.flush()
             raise
+        if rebuild:  # only a rebuild that got here holds the whole corpus; one stopped earlier leaves its marker
+            index.rebuilt()
+        return report
 
 
 def _ingest_locked(

@@ -42,9 +42,13 @@ class IndexIntegrity(BaseModel):
     problems: tuple[str, ...] = ()
     degraded: tuple[str, ...] = ()  # search reachability: stored and readable, but not returned by a search
     fix: str | None = None
+    unfinished: str | None = None  # the last rebuild did not finish: what to say (rebuild_marker.py); then not ok
 
     @property
     def summary(self) -> str:
+        if self.unfinished is not None:
+            rest = self.model_copy(update={"unfinished": None, "ok": not self.problems}).summary
+            return f"INCOMPLETE: {self.unfinished}; {rest}"
         if not self.checked:
             return "; ".join(self.problems) or "not checked"
         if not self.ok:
