@@ -6,7 +6,8 @@ Root-level next to contract.py: the HTTP server uses it today, and any chat-styl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import PurePath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -126,10 +127,10 @@ def strip_sources(text: str) -> str:
     return (text[:cut] if cut >= 0 else text).strip()
 
 
-def reply_text(resp: AskResponse, lang: str = "en") -> str:
+def reply_text(resp: AskResponse, lang: str = "en", *, label: Callable[[str], str] | None = None) -> str:
     """The whole reply as plain text: the answer and its sources; the clarifying questions; a refusal's
     reason in one sentence (for a Chinese question, `lang` "zh", led by what it means in Chinese); a fallback
-    labelled as one before its text; an error's message."""
+    labelled as one before its text; an error's message. `label`: how a cited source reads (`sources_text`)."""
     if resp.status == "clarify":
         if resp.clarifying_questions:
             return "\n".join(f"- {q}" for q in resp.clarifying_questions)
@@ -143,7 +144,7 @@ def reply_text(resp: AskResponse, lang: str = "en") -> str:
         parts.append(f"[fallback: {resp.rung or 'unknown'}] {resp.message or 'not the primary model answer'}".strip())
     if resp.answer:
         parts.append(resp.answer.strip())
-    sources = sources_text(resp)
+    sources = sources_text(resp, label=label)
     if sources:
         parts.append(sources)
     return "\n\n".join(parts)
@@ -160,9 +161,19 @@ def refusal_sentence(resp: AskResponse, lang: str = "en") -> str:
     return f"Refused by the {guard.name} guardrail: {reason}." if guard else f"Refused: {reason}."
 
 
-def sources_text(resp: AskResponse) -> str:
-    lines = list(dict.fromkeys(f"[{c.label}] {c.source}" if c.label else c.source for c in resp.citations))
+def sources_text(resp: AskResponse, *, label: Callable[[str], str] | None = None) -> str:
+    """The sources block: each cited source once, as `label` names it (a service's `source_label`, as the UI shows
+    it: `uploads/<name>`); without one, as `path_free` does. A reply leaves the machine: never a server path."""
+    name = label or path_free
+    lines = list(dict.fromkeys(f"[{c.label}] {name(c.source)}" if c.label else name(c.source) for c in resp.citations))
     return "\n".join([SOURCES_HEADER, *lines]) if lines else ""
+
+
+def path_free(source: str) -> str:
+    """A source without the server's folders: relative to the docs folder as is, any absolute path as `…/<name>`
+    (what UploadFolder.label makes of a file outside the uploads folder, for a caller without a service)."""
+    path = PurePath(source)
+    return f"…/{path.name}" if path.is_absolute() else source
 
 
 def _sentence(text: str) -> str:

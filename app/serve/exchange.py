@@ -75,4 +75,4 @@ def start_question(
     except Busy as exc:
         served.metrics.rejected.labels(reason="busy").inc()
         raise Problem(503, str(exc), code="server_busy", headers={"Retry-After": str(exc.retry_after)}) from None
-    return Pending(trace_id=trace_id, keepalive=served.settings.keepalive, job=job, lang=chat.lang())
+    return Pending(trace_id=trace_id, keepalive=served.settings.keepalive, job=job, lang=chat.lang(), label=svc.source_label)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,11 +30,12 @@ class Reply:
     fired: tuple[str, ...] = ()  # every guardrail that fired on the question (each once)
 
     @classmethod
-    def of(cls, resp: AskResponse, lang: str = "en") -> Reply:
-        """`lang`: the question's ("zh" when it has Chinese characters), for the refusal's opening sentence."""
+    def of(cls, resp: AskResponse, lang: str = "en", label: Callable[[str], str] | None = None) -> Reply:
+        """`lang`: the question's ("zh" when it has Chinese characters), for the refusal's opening sentence;
+        `label`: how a cited source reads (the service's `source_label`: never a server path)."""
         stopping = stopping_guardrail(resp.status, resp.message, resp.guardrails)
         return cls(
-            text=reply_text(resp, lang),
+            text=reply_text(resp, lang, label=label),
             status=resp.status,
             trace_id=resp.trace_id,
             error=(resp.message or "the request failed") if resp.status == "error" else None,
@@ -65,6 +66,7 @@ class Pending:
     job: Job | None = None
     ready: Reply | None = None
     lang: str = "en"  # the question's language (reply_text's refusal sentence)
+    label: Callable[[str], str] | None = None  # how a cited source reads (GuardedRAG.source_label, as the UI shows it)
 
     async def ticks(self) -> AsyncGenerator[Reply | None, None]:
         """None at every keep-alive interval, then the Reply."""
@@ -74,12 +76,12 @@ class Pending:
         try:
             async with aclosing(self.job.ticks(self.keepalive)) as ticks:
                 async for item in ticks:
-                    yield None if item is None else Reply.of(item, self.lang)
+                    yield None if item is None else Reply.of(item, self.lang, self.label)
         except ShuttingDown:  # a stream has sent its headers: it ends with the dialect's error line, not a cut
             yield Reply(text="", status="error", trace_id=self.trace_id, error=self._stopped())
 
     async def result(self, request: Request) -> Reply:
-        return self._ready() if self.job is None else Reply.of(await self.response(request), self.lang)
+        return self._ready() if self.job is None else Reply.of(await self.response(request), self.lang, self.label)
 
     async def response(self, request: Request) -> AskResponse:
         """The full AskResponse (the native API returns the CLI contract)."""
