@@ -6,6 +6,7 @@ with a bare 500 and a traceback, its trace never written."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -236,24 +238,31 @@ FORCED_EXIT_RECORDS = {
 }
 
 
-@pytest.mark.parametrize("case", FORCED_EXIT_RECORDS)
-def test_a_forced_exit_logs_no_cancellation_traceback_and_every_other_error(case: str):
-    record, level = FORCED_EXIT_RECORDS[case]
-    logger = logging.getLogger(f"tests.forced_exit.{case}")
-    logger.setLevel(logging.INFO)
+@contextlib.contextmanager
+def _captured(name: str, level: int) -> Iterator[tuple[logging.Logger, list[logging.LogRecord]]]:
+    """A logger at `level` and the records it handles while the block runs."""
+    logger = logging.getLogger(name)
+    logger.setLevel(level)
     seen: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = seen.append  # type: ignore[method-assign]
     logger.addHandler(handler)
-    forced = ForcedExitLog(logger.name)
     try:
+        yield logger, seen
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize("case", FORCED_EXIT_RECORDS)
+def test_a_forced_exit_logs_no_cancellation_traceback_and_every_other_error(case: str):
+    record, level = FORCED_EXIT_RECORDS[case]
+    with _captured(f"tests.forced_exit.{case}", logging.INFO) as (logger, seen):
+        forced = ForcedExitLog(logger.name)
         forced.begin()
         logger.handle(logging.makeLogRecord(record.__dict__))
         forced.say(2)
         forced.end()
         logger.handle(logging.makeLogRecord(record.__dict__))  # after the forced exit: as it is
-    finally:
-        logger.removeHandler(handler)
     during, line, after = [r.levelname for r in seen[:-2]], seen[-2], seen[-1]
     assert during == ([] if level is None else [level])
     assert (line.levelname, line.getMessage()) == ("WARNING", FORCED_EXIT_LINE % 2)
@@ -261,17 +270,9 @@ def test_a_forced_exit_logs_no_cancellation_traceback_and_every_other_error(case
 
 
 def test_a_forced_exit_keeps_the_cancellation_tracebacks_at_debug():
-    logger = logging.getLogger("tests.forced_exit.debug")
-    logger.setLevel(logging.DEBUG)
-    seen: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = seen.append  # type: ignore[method-assign]
-    logger.addHandler(handler)
-    forced = ForcedExitLog(logger.name)
-    try:
+    with _captured("tests.forced_exit.debug", logging.DEBUG) as (logger, seen):
+        forced = ForcedExitLog(logger.name)
         forced.begin()
         logger.handle(_record("Exception in ASGI application\n", asyncio.CancelledError()))
         forced.end()
-    finally:
-        logger.removeHandler(handler)
     assert [(r.levelname, r.exc_info is not None) for r in seen] == [("DEBUG", True)]
